@@ -1,0 +1,3 @@
+module github.com/edgerun/edgerun
+
+go 1.24
