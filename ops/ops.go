@@ -1,0 +1,67 @@
+// Package ops holds edgerun's kernels. Each operator is split in two:
+//
+//   - prepare (at model load): validate the op against its tensors' shapes,
+//     dtypes and parameters, and precompute everything the kernel needs
+//     (dimensions, decoded int32 biases, tables). The result is a Kernel:
+//     immutable, shared by every interpreter of the model.
+//   - eval (inside Invoke): tight integer loops over the prepared data, with
+//     no allocation, no validation and no floating point.
+package ops
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/edgerun/edgerun/format"
+)
+
+// Env is what a kernel reads and writes during Eval.
+type Env struct {
+	// Tensors holds one int8 view per tensor of the model, indexed by tensor
+	// index: activations point into the interpreter's arena, constants into
+	// the model's data. Views of int32 constants are not used by kernels
+	// (they decode them at prepare).
+	Tensors [][]int8
+	// Scratch is per-interpreter scratch memory of at least the largest
+	// Kernel.ScratchBytes of the model, 16-byte aligned.
+	Scratch []byte
+}
+
+// Kernel is a prepared operator.
+type Kernel interface {
+	// Eval runs the op. It must not allocate or fail: everything that can
+	// go wrong was checked at prepare.
+	Eval(env *Env)
+}
+
+// ScratchUser is implemented by kernels that need scratch memory.
+type ScratchUser interface {
+	ScratchBytes() int
+}
+
+// preparer validates op and builds its kernel. path prefixes error paths.
+type preparer func(m *format.Model, op *format.Op, path string) (Kernel, error)
+
+// Prepare validates op number i of m and returns its kernel. Errors wrap
+// format.ErrMalformedModel (the op does not fit its tensors) or
+// format.ErrUnsupportedOp.
+func Prepare(m *format.Model, i int) (Kernel, error) {
+	if i < 0 || i >= len(m.Ops) {
+		return nil, fmt.Errorf("ops: op index %d out of range", i)
+	}
+	op := &m.Ops[i]
+	path := fmt.Sprintf("op %d %s", i, op.Code)
+	p, ok := preparers[op.Code]
+	if !ok {
+		return nil, &format.UnsupportedOpError{Op: op.Code.String(), Index: i}
+	}
+	return p(m, op, path)
+}
+
+// Int8s views b as []int8 without copying.
+func Int8s(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
+}

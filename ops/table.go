@@ -1,0 +1,46 @@
+package ops
+
+import "github.com/edgerun/edgerun/format"
+
+// tableKernel maps every int8 input through a 256-entry table (see
+// format.TableParams): the converter folded the op's whole integer
+// computation into the table.
+type tableKernel struct {
+	in, out int32
+	table   [256]int8
+}
+
+func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if err := wantCounts(op, path, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.TableParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Table) != 256 {
+		return nil, format.Malformed(path+" / params / table", "has %d entries, want 256", len(p.Table))
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	if in.NumElements() != out.NumElements() {
+		return nil, format.Malformed(path, "input has %d elements, output %d", in.NumElements(), out.NumElements())
+	}
+	k := &tableKernel{in: op.Inputs[0], out: op.Outputs[0]}
+	copy(k.table[:], p.Table)
+	return k, nil
+}
+
+func (k *tableKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	out = out[:len(in)]
+	for i, x := range in {
+		out[i] = k.table[uint8(x)^0x80]
+	}
+}
