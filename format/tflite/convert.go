@@ -1,0 +1,490 @@
+package tflite
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/format/plan"
+)
+
+// ConvertBytes parses a .tflite file and converts it.
+func ConvertBytes(data []byte) (*format.Model, error) {
+	src, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return Convert(src)
+}
+
+// opConverter turns one source operator into an edgerun op. Tensor indices
+// in the returned op are source tensor indices; Convert renumbers them.
+type opConverter func(c *converter, idx int, op *Operator) (format.Op, error)
+
+// converters lists the per-operator conversions; boundary QUANTIZE /
+// DEQUANTIZE and RESHAPE are handled by Convert itself.
+var converters = map[BuiltinOperator]opConverter{
+	OpConv2D:          convertConv2D,
+	OpDepthwiseConv2D: convertDepthwiseConv2D,
+	OpFullyConnected:  convertFullyConnected,
+	OpAdd:             convertAdd,
+	OpSub:             convertSub,
+	OpMul:             convertMul,
+	OpAveragePool2D:   convertAveragePool2D,
+	OpMaxPool2D:       convertMaxPool2D,
+	OpSoftmax:         convertSoftmax,
+	OpLogistic:        convertLogistic,
+	OpTanh:            convertTanh,
+	OpHardSwish:       convertHardSwish,
+	OpLeakyRelu:       convertLeakyRelu,
+	OpRelu:            convertRelu,
+	OpRelu6:           convertRelu6,
+	OpReluN1To1:       convertReluN1To1,
+	OpQuantize:        convertQuantize,
+	OpPad:             convertPad,
+	OpPadV2:           convertPadV2,
+	OpMean:            convertMean,
+	OpConcatenation:   convertConcatenation,
+	OpTranspose:       convertTranspose,
+}
+
+// converter holds the state of one conversion. Tensors keep their source
+// indices until the end, when unused ones are dropped.
+type converter struct {
+	src *Model
+	sg  *Subgraph
+	// tensors[i] is source tensor i converted (uint8 shifted to int8);
+	// valid only where ok[i].
+	tensors []format.Tensor
+	ok      []bool
+	// viewOf[i] >= 0: tensor i is a removed RESHAPE's output and shares the
+	// memory of tensor viewOf[i].
+	viewOf []int32
+}
+
+// Convert converts a parsed .tflite model to an edgerun model: scales become
+// dyadic multipliers, elementwise ops become tables, fused activations
+// become clamp ranges, RESHAPEs become views, float QUANTIZE/DEQUANTIZE at
+// the boundary become Float inputs/outputs, uint8 becomes int8, and a static
+// memory plan is computed.
+func Convert(src *Model) (*format.Model, error) {
+	if len(src.Subgraphs) != 1 {
+		return nil, &format.UnsupportedOpError{Op: "model", Index: -1,
+			Reason: fmt.Sprintf("%d subgraphs (control flow); edgerun runs single-graph models", len(src.Subgraphs))}
+	}
+	sg := &src.Subgraphs[0]
+	c := &converter{src: src, sg: sg,
+		tensors: make([]format.Tensor, len(sg.Tensors)),
+		ok:      make([]bool, len(sg.Tensors)),
+		viewOf:  make([]int32, len(sg.Tensors)),
+	}
+	for i := range c.viewOf {
+		c.viewOf[i] = -1
+	}
+	inputs := make([]format.IO, len(sg.Inputs))
+	for i, t := range sg.Inputs {
+		inputs[i] = format.IO{Tensor: t}
+	}
+	outputs := make([]format.IO, len(sg.Outputs))
+	for i, t := range sg.Outputs {
+		outputs[i] = format.IO{Tensor: t}
+	}
+
+	var ops []format.Op
+	for idx := range sg.Operators {
+		op := &sg.Operators[idx]
+		code := src.OperatorCodes[op.OpcodeIndex]
+		done, err := c.convertBoundary(idx, op, code, inputs, outputs)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			continue
+		}
+		if code.BuiltinCode == OpReshape {
+			if err := c.convertReshape(idx, op); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		conv, found := converters[code.BuiltinCode]
+		if !found || code.BuiltinCode == OpCustom {
+			return nil, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx}
+		}
+		fop, err := conv(c, idx, op)
+		if err != nil {
+			return nil, fmt.Errorf("op %d %s: %w", idx, code.Name(), err)
+		}
+		ops = append(ops, fop)
+	}
+	return c.finish(ops, inputs, outputs)
+}
+
+// convertBoundary turns a float32→int QUANTIZE on a graph input, or an
+// int→float32 DEQUANTIZE on a graph output, into a Float boundary.
+func (c *converter) convertBoundary(idx int, op *Operator, code OperatorCode, inputs, outputs []format.IO) (bool, error) {
+	if code.BuiltinCode != OpQuantize && code.BuiltinCode != OpDequantize {
+		return false, nil
+	}
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
+		return false, format.Malformed(c.opPath(idx), "%s needs one input and one output", code.Name())
+	}
+	in, out := op.Inputs[0], op.Outputs[0]
+	inType, outType := c.sg.Tensors[in].Type, c.sg.Tensors[out].Type
+	switch {
+	case code.BuiltinCode == OpQuantize && inType == TypeFloat32:
+		for i := range inputs {
+			if inputs[i].Tensor == in {
+				if err := c.needQuantized(idx, out); err != nil {
+					return false, err
+				}
+				inputs[i] = format.IO{Tensor: out, Float: true}
+				return true, nil
+			}
+		}
+		return false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx,
+			Reason: "float32 input inside the graph (only a graph input may be float)"}
+	case code.BuiltinCode == OpDequantize && outType == TypeFloat32:
+		for i := range outputs {
+			if outputs[i].Tensor == out {
+				if err := c.needQuantized(idx, in); err != nil {
+					return false, err
+				}
+				outputs[i] = format.IO{Tensor: in, Float: true}
+				return true, nil
+			}
+		}
+		return false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx,
+			Reason: "float32 output inside the graph (only a graph output may be float)"}
+	case code.BuiltinCode == OpDequantize:
+		return false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx,
+			Reason: fmt.Sprintf("%s → %s", inType, outType)}
+	}
+	return false, nil // QUANTIZE between integer types: a table op.
+}
+
+func (c *converter) needQuantized(idx int, t int32) error {
+	q := c.sg.Tensors[t].Quantization
+	if q == nil || len(q.Scale) != 1 || len(q.ZeroPoint) != 1 {
+		return format.Malformed(fmt.Sprintf("%s / tensor %d", c.opPath(idx), t), "boundary tensor needs per-tensor quantization")
+	}
+	return nil
+}
+
+// convertReshape makes the output a view of the input (RESHAPE never moves
+// data in row-major layout). A constant input makes a constant output.
+func (c *converter) convertReshape(idx int, op *Operator) error {
+	if len(op.Inputs) < 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
+		return format.Malformed(c.opPath(idx), "RESHAPE needs an input and one output")
+	}
+	in, out := op.Inputs[0], op.Outputs[0]
+	ti, err := c.tensor(in)
+	if err != nil {
+		return err
+	}
+	to, err := c.tensor(out)
+	if err != nil {
+		return err
+	}
+	if ti.NumElements() != to.NumElements() || ti.DType != to.DType {
+		return format.Malformed(c.opPath(idx), "RESHAPE from %v %s to %v %s", ti.Shape, ti.DType, to.Shape, to.DType)
+	}
+	if !sameQuantization(ti, to) {
+		return &format.UnsupportedOpError{Op: "RESHAPE", Index: idx, Reason: "input and output quantization differ"}
+	}
+	if ti.IsConstant() {
+		to.Data = ti.Data
+		return nil
+	}
+	c.viewOf[out] = c.root(in)
+	return nil
+}
+
+func sameQuantization(a, b *format.Tensor) bool {
+	if len(a.Scale) != len(b.Scale) || len(a.ZeroPoint) != len(b.ZeroPoint) {
+		return false
+	}
+	for i := range a.Scale {
+		if a.Scale[i] != b.Scale[i] || a.ZeroPoint[i] != b.ZeroPoint[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *converter) root(t int32) int32 {
+	for c.viewOf[t] >= 0 {
+		t = c.viewOf[t]
+	}
+	return t
+}
+
+// opPath names an op in error paths.
+func (c *converter) opPath(idx int) string {
+	code := c.src.OperatorCodes[c.sg.Operators[idx].OpcodeIndex]
+	return fmt.Sprintf("subgraph 0 / op %d %s", idx, code.Name())
+}
+
+// tensor returns source tensor t converted to edgerun's types: int8 (uint8
+// shifted by -128 in zero point and data), int16, int32, with scales and
+// zero points copied. Float32 and other types are unsupported here: the
+// graph is integer-only.
+func (c *converter) tensor(t int32) (*format.Tensor, error) {
+	if t < 0 || int(t) >= len(c.sg.Tensors) {
+		return nil, format.Malformed("subgraph 0", "tensor index %d out of range", t)
+	}
+	if c.ok[t] {
+		return &c.tensors[t], nil
+	}
+	st := &c.sg.Tensors[t]
+	path := fmt.Sprintf("subgraph 0 / tensor %d %q", t, st.Name)
+	ft := format.Tensor{Name: st.Name, Shape: append([]int32(nil), st.Shape...), ArenaOffset: -1}
+	shift := int64(0)
+	switch st.Type {
+	case TypeInt8:
+		ft.DType = format.DTypeInt8
+	case TypeUInt8:
+		ft.DType, shift = format.DTypeInt8, 128
+	case TypeInt16:
+		ft.DType = format.DTypeInt16
+	case TypeInt32:
+		ft.DType = format.DTypeInt32
+	default:
+		return nil, &format.UnsupportedOpError{Op: "tensor", Index: -1,
+			Reason: fmt.Sprintf("%s: type %s (edgerun runs integer graphs; float32 is allowed only at the inputs/outputs through QUANTIZE/DEQUANTIZE)", path, st.Type)}
+	}
+	if q := st.Quantization; q != nil && len(q.Scale) > 0 {
+		ft.QuantizedDim = q.QuantizedDimension
+		ft.Scale = append([]float32(nil), q.Scale...)
+		ft.ZeroPoint = make([]int32, len(q.ZeroPoint))
+		for i, z := range q.ZeroPoint {
+			z -= shift
+			if z < math.MinInt32 || z > math.MaxInt32 {
+				return nil, format.Malformed(path+" / quantization", "zero point %d out of range", q.ZeroPoint[i])
+			}
+			ft.ZeroPoint[i] = int32(z)
+		}
+		for i, s := range q.Scale {
+			if !(s > 0) || math.IsInf(float64(s), 0) {
+				return nil, format.Malformed(path+" / quantization", "scale %d is %v, want positive and finite", i, s)
+			}
+		}
+		if len(ft.ZeroPoint) == 0 {
+			ft.ZeroPoint = make([]int32, len(ft.Scale))
+		}
+	}
+	if b := c.src.Buffers[st.Buffer].Data; len(b) > 0 {
+		data := append([]byte(nil), b...)
+		if shift != 0 {
+			for i := range data {
+				data[i] ^= 0x80 // uint8 v → int8 v-128
+			}
+		}
+		if int64(len(data)) != ft.ByteSize() {
+			return nil, format.Malformed(path, "%d bytes, shape %v %s needs %d", len(data), ft.Shape, ft.DType, ft.ByteSize())
+		}
+		ft.Data = data
+	}
+	c.tensors[t] = ft
+	c.ok[t] = true
+	return &c.tensors[t], nil
+}
+
+// quantized returns tensor t, requiring dtype int8 and per-tensor
+// quantization, with its scale (float64, as TFLite's double math uses it)
+// and zero point.
+func (c *converter) quantized(t int32) (*format.Tensor, float64, int32, error) {
+	ft, err := c.tensor(t)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if ft.DType != format.DTypeInt8 {
+		return nil, 0, 0, &format.UnsupportedOpError{Op: "tensor", Index: -1, Reason: fmt.Sprintf("tensor %d %q is %s, want int8", t, ft.Name, ft.DType)}
+	}
+	if len(ft.Scale) < 1 {
+		return nil, 0, 0, format.Malformed(fmt.Sprintf("subgraph 0 / tensor %d %q", t, ft.Name), "int8 tensor without quantization")
+	}
+	return ft, float64(ft.Scale[0]), ft.ZeroPoint[0], nil
+}
+
+// constInts reads a constant int32 or int64 tensor (axes, paddings,
+// permutations).
+func (c *converter) constInts(t int32) ([]int64, error) {
+	if t < 0 || int(t) >= len(c.sg.Tensors) {
+		return nil, format.Malformed("subgraph 0", "tensor index %d out of range", t)
+	}
+	st := &c.sg.Tensors[t]
+	data := c.src.Buffers[st.Buffer].Data
+	path := fmt.Sprintf("subgraph 0 / tensor %d %q", t, st.Name)
+	n := int64(1)
+	for _, d := range st.Shape {
+		n *= int64(d)
+	}
+	switch st.Type {
+	case TypeInt32:
+		if int64(len(data)) != 4*n {
+			return nil, format.Malformed(path, "want a constant int32 tensor of %d elements, have %d bytes", n, len(data))
+		}
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = int64(int32(binary.LittleEndian.Uint32(data[4*i:])))
+		}
+		return out, nil
+	case TypeInt64:
+		if int64(len(data)) != 8*n {
+			return nil, format.Malformed(path, "want a constant int64 tensor of %d elements, have %d bytes", n, len(data))
+		}
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = int64(binary.LittleEndian.Uint64(data[8*i:]))
+		}
+		return out, nil
+	}
+	return nil, &format.UnsupportedOpError{Op: "tensor", Index: -1, Reason: path + ": constant of type " + st.Type.String()}
+}
+
+// activationRange returns TFLite's CalculateActivationRangeQuantized for a
+// fused activation on output tensor t: the int8 clamp range.
+func (c *converter) activationRange(act Activation, t int32) (int32, int32, error) {
+	_, scale, zp, err := c.quantized(t)
+	if err != nil {
+		return 0, 0, err
+	}
+	s := float32(scale)
+	// TFLite quantizes the activation bounds in float: zp + round(f / scale).
+	q := func(f float32) int32 { return zp + int32(math.Round(float64(f/s))) }
+	lo, hi := int32(-128), int32(127)
+	switch act {
+	case ActNone:
+	case ActRelu:
+		lo = max(lo, q(0))
+	case ActRelu6:
+		lo, hi = max(lo, q(0)), min(hi, q(6))
+	case ActReluN1To1:
+		lo, hi = max(lo, q(-1)), min(hi, q(1))
+	default:
+		return 0, 0, &format.UnsupportedOpError{Op: "fused activation", Index: -1, Reason: fmt.Sprintf("activation %d", act)}
+	}
+	return lo, hi, nil
+}
+
+// finish renumbers tensors (dropping those no op or boundary uses), plans
+// the arena and assembles the model.
+func (c *converter) finish(ops []format.Op, inputs, outputs []format.IO) (*format.Model, error) {
+	newIndex := make([]int32, len(c.sg.Tensors))
+	for i := range newIndex {
+		newIndex[i] = -1
+	}
+	m := &format.Model{Description: c.src.Description}
+	use := func(t int32) (int32, error) {
+		if t < 0 {
+			return -1, nil
+		}
+		if newIndex[t] >= 0 {
+			return newIndex[t], nil
+		}
+		ft, err := c.tensor(t)
+		if err != nil {
+			return 0, err
+		}
+		newIndex[t] = int32(len(m.Tensors))
+		m.Tensors = append(m.Tensors, *ft)
+		return newIndex[t], nil
+	}
+	renumber := func(list []int32) error {
+		for i, t := range list {
+			n, err := use(t)
+			if err != nil {
+				return err
+			}
+			list[i] = n
+		}
+		return nil
+	}
+	for i := range ops {
+		if err := renumber(ops[i].Inputs); err != nil {
+			return nil, err
+		}
+		if err := renumber(ops[i].Outputs); err != nil {
+			return nil, err
+		}
+	}
+	// Views need their root tensor in the model too.
+	for _, io := range append(append([]format.IO(nil), inputs...), outputs...) {
+		if _, err := use(io.Tensor); err != nil {
+			return nil, err
+		}
+	}
+	for t := range c.viewOf {
+		if newIndex[t] >= 0 && c.viewOf[t] >= 0 {
+			if _, err := use(c.root(int32(t))); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range inputs {
+		inputs[i].Tensor = newIndex[inputs[i].Tensor]
+	}
+	for i := range outputs {
+		outputs[i].Tensor = newIndex[outputs[i].Tensor]
+	}
+	m.Ops, m.Inputs, m.Outputs = ops, inputs, outputs
+	for _, io := range m.Inputs {
+		if m.Tensors[io.Tensor].IsConstant() {
+			return nil, format.Malformed("subgraph 0 / inputs", "graph input %q is a constant", m.Tensors[io.Tensor].Name)
+		}
+	}
+
+	// Memory plan over view groups: a group's buffer lives from the first
+	// to the last use of any of its members.
+	oldOf := make([]int32, len(m.Tensors))
+	for old, n := range newIndex {
+		if n >= 0 {
+			oldOf[n] = int32(old)
+		}
+	}
+	group := func(n int32) int32 { return newIndex[c.root(oldOf[n])] }
+	var bufs []plan.Buffer
+	bufOf := map[int32]int{}
+	touch := func(n int32, at int) {
+		if n < 0 || m.Tensors[n].IsConstant() {
+			return
+		}
+		g := group(n)
+		b, ok := bufOf[g]
+		if !ok {
+			b = len(bufs)
+			bufOf[g] = b
+			bufs = append(bufs, plan.Buffer{Size: m.Tensors[g].ByteSize(), First: at, Last: at})
+		}
+		bufs[b].First = min(bufs[b].First, at)
+		bufs[b].Last = max(bufs[b].Last, at)
+	}
+	for _, io := range m.Inputs {
+		touch(io.Tensor, 0)
+	}
+	for i, op := range m.Ops {
+		for _, t := range op.Inputs {
+			touch(t, i)
+		}
+		for _, t := range op.Outputs {
+			touch(t, i)
+		}
+	}
+	for _, io := range m.Outputs {
+		touch(io.Tensor, len(m.Ops))
+	}
+	offsets, arena := plan.Greedy(bufs)
+	for n := range m.Tensors {
+		if !m.Tensors[n].IsConstant() {
+			b, ok := bufOf[group(int32(n))]
+			if !ok {
+				return nil, format.Malformed("subgraph 0", "tensor %q is neither produced nor read", m.Tensors[n].Name)
+			}
+			m.Tensors[n].ArenaOffset = offsets[b]
+		}
+	}
+	m.ArenaBytes = arena
+	return m, nil
+}

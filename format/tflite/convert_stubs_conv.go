@@ -1,0 +1,8 @@
+package tflite
+
+// Placeholders, replaced by the real conversions.
+var (
+	convertConv2D          = notYet
+	convertDepthwiseConv2D = notYet
+	convertFullyConnected  = notYet
+)

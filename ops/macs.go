@@ -1,0 +1,33 @@
+package ops
+
+import "github.com/edgerun/edgerun/format"
+
+// MACs returns the multiply-accumulates op i performs per Invoke (0 for ops
+// without multiplications). It assumes a verified model.
+func MACs(m *format.Model, i int) int64 {
+	op := &m.Ops[i]
+	if len(op.Outputs) == 0 || len(op.Inputs) < 2 || op.Inputs[1] < 0 {
+		return 0
+	}
+	out := &m.Tensors[op.Outputs[0]]
+	filter := &m.Tensors[op.Inputs[1]]
+	switch op.Code {
+	case format.OpConv2D:
+		// Each output element: KH·KW·Cin products; filter [Cout,KH,KW,Cin].
+		if len(filter.Shape) != 4 {
+			return 0
+		}
+		return out.NumElements() * int64(filter.Shape[1]) * int64(filter.Shape[2]) * int64(filter.Shape[3])
+	case format.OpDepthwiseConv2D:
+		if len(filter.Shape) != 4 {
+			return 0
+		}
+		return out.NumElements() * int64(filter.Shape[1]) * int64(filter.Shape[2])
+	case format.OpFullyConnected:
+		if len(filter.Shape) != 2 {
+			return 0
+		}
+		return out.NumElements() * int64(filter.Shape[1])
+	}
+	return 0
+}
