@@ -3,6 +3,8 @@
 // converts them to edgerun's integer-only format.
 package tflite
 
+import "strconv"
+
 // FileIdentifier is the flatbuffer file identifier of .tflite files.
 const FileIdentifier = "TFL3"
 
@@ -10,16 +12,63 @@ const FileIdentifier = "TFL3"
 type TensorType int8
 
 const (
-	TypeFloat32 TensorType = 0
-	TypeFloat16 TensorType = 1
-	TypeInt32   TensorType = 2
-	TypeUInt8   TensorType = 3
-	TypeInt64   TensorType = 4
-	TypeString  TensorType = 5
-	TypeBool    TensorType = 6
-	TypeInt16   TensorType = 7
-	TypeInt8    TensorType = 9
+	TypeFloat32    TensorType = 0
+	TypeFloat16    TensorType = 1
+	TypeInt32      TensorType = 2
+	TypeUInt8      TensorType = 3
+	TypeInt64      TensorType = 4
+	TypeString     TensorType = 5
+	TypeBool       TensorType = 6
+	TypeInt16      TensorType = 7
+	TypeComplex64  TensorType = 8
+	TypeInt8       TensorType = 9
+	TypeFloat64    TensorType = 10
+	TypeComplex128 TensorType = 11
+	TypeUInt64     TensorType = 12
+	TypeResource   TensorType = 13
+	TypeVariant    TensorType = 14
+	TypeUInt32     TensorType = 15
+	TypeUInt16     TensorType = 16
+	TypeInt4       TensorType = 17
+	TypeBFloat16   TensorType = 18
 )
+
+// tensorTypeNames are the schema's TensorType names, indexed by value.
+var tensorTypeNames = [...]string{
+	"FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL", "INT16",
+	"COMPLEX64", "INT8", "FLOAT64", "COMPLEX128", "UINT64", "RESOURCE", "VARIANT",
+	"UINT32", "UINT16", "INT4", "BFLOAT16",
+}
+
+// String returns the schema name of the type ("INT8"), or "TensorType(n)"
+// for a value the schema does not name.
+func (t TensorType) String() string {
+	if t >= 0 && int(t) < len(tensorTypeNames) {
+		return tensorTypeNames[t]
+	}
+	return "TensorType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// elemBits returns the storage size of one element in bits, or 0 when the
+// type has no fixed size (STRING, RESOURCE, VARIANT) or is unknown. INT4 is
+// stored packed, two elements per byte.
+func (t TensorType) elemBits() uint64 {
+	switch t {
+	case TypeInt4:
+		return 4
+	case TypeUInt8, TypeInt8, TypeBool:
+		return 8
+	case TypeFloat16, TypeInt16, TypeUInt16, TypeBFloat16:
+		return 16
+	case TypeFloat32, TypeInt32, TypeUInt32:
+		return 32
+	case TypeInt64, TypeUInt64, TypeFloat64, TypeComplex64:
+		return 64
+	case TypeComplex128:
+		return 128
+	}
+	return 0
+}
 
 // Model is a parsed .tflite file. Every index in it has been checked to be
 // in range by Parse (tensor indices of operators may be -1 for absent
@@ -61,14 +110,21 @@ type Tensor struct {
 	Quantization *Quantization
 }
 
-// Quantization holds affine quantization parameters.
+// Quantization holds affine quantization parameters: one scale and zero
+// point (per-tensor) or one per channel along QuantizedDimension. Parse
+// checks len(Scale) == len(ZeroPoint) >= 1 and, for per-channel parameters,
+// that QuantizedDimension is a valid axis of that length (Parse sets it to 0
+// on rank-1 tensors, whose per-channel biases converters mark with the
+// filter's axis); for per-tensor parameters QuantizedDimension is whatever
+// the file says and must be ignored.
 type Quantization struct {
 	Scale              []float32
 	ZeroPoint          []int64
 	QuantizedDimension int32
 }
 
-// Buffer is constant data; empty for activations.
+// Buffer is constant data; empty for activations. Data aliases the slice
+// given to Parse (it is not copied): callers must not modify either.
 type Buffer struct {
 	Data []byte
 }
@@ -109,6 +165,9 @@ type Conv2DOptions struct {
 	FusedActivation  Activation
 	DilationWFactor  int32
 	DilationHFactor  int32
+	// QuantizedBiasType is the schema's quantized_bias_type (version 8+);
+	// TypeFloat32 (0) when unset.
+	QuantizedBiasType TensorType
 }
 
 type DepthwiseConv2DOptions struct {
@@ -125,6 +184,9 @@ type FullyConnectedOptions struct {
 	WeightsFormat            int8 // 0 DEFAULT; others unsupported
 	KeepNumDims              bool
 	AsymmetricQuantizeInputs bool
+	// QuantizedBiasType is the schema's quantized_bias_type (version 11+);
+	// TypeFloat32 (0) when unset.
+	QuantizedBiasType TensorType
 }
 
 type Pool2DOptions struct {
