@@ -1,0 +1,219 @@
+// Package conformance runs golden test cases (models with inputs and the
+// outputs TFLite's reference kernels produced) through the runtime and
+// compares the outputs byte for byte. The manifest format is described in
+// the shared conformance set's README.md.
+package conformance
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/edgerun/edgerun/runtime"
+)
+
+// Case is one manifest entry.
+type Case struct {
+	Name    string   `json:"name"`
+	Op      string   `json:"op"`
+	Model   string   `json:"model"`
+	Inputs  []Tensor `json:"inputs"`
+	Outputs []Tensor `json:"outputs"`
+	Golden  bool     `json:"golden"`
+}
+
+// Tensor is one input or output file of a case.
+type Tensor struct {
+	File  string `json:"file"`
+	DType string `json:"dtype"`
+	Shape []int  `json:"shape"`
+}
+
+// Manifest is a parsed manifest and the folder its paths are relative to.
+type Manifest struct {
+	Dir   string
+	Cases []Case
+}
+
+// ReadManifest reads a manifest.json.
+func ReadManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cases []Case
+	if err := json.Unmarshal(data, &cases); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Manifest{Dir: filepath.Dir(path), Cases: cases}, nil
+}
+
+// Status of a case.
+type Status int
+
+const (
+	Passed Status = iota
+	Failed
+	Skipped
+)
+
+// Result is the outcome of one case.
+type Result struct {
+	Case   *Case
+	Status Status
+	// Detail says why a case failed or was skipped, naming the first
+	// differing output index for mismatches.
+	Detail string
+}
+
+// Runner runs cases, loading each model file once.
+type Runner struct {
+	Manifest *Manifest
+	// Options are passed to every interpreter.
+	Options *runtime.Options
+	models  map[string]*runtime.Model
+}
+
+// NewRunner returns a runner for m.
+func NewRunner(m *Manifest) *Runner {
+	return &Runner{Manifest: m, models: map[string]*runtime.Model{}}
+}
+
+// Run runs one case.
+func (r *Runner) Run(c *Case) Result {
+	if !c.Golden {
+		return Result{Case: c, Status: Skipped, Detail: "no golden outputs"}
+	}
+	if err := r.run(c); err != nil {
+		return Result{Case: c, Status: Failed, Detail: err.Error()}
+	}
+	return Result{Case: c, Status: Passed}
+}
+
+// RunAll runs every case in order.
+func (r *Runner) RunAll() []Result {
+	res := make([]Result, len(r.Manifest.Cases))
+	for i := range r.Manifest.Cases {
+		res[i] = r.Run(&r.Manifest.Cases[i])
+	}
+	return res
+}
+
+func (r *Runner) model(path string) (*runtime.Model, error) {
+	if m, ok := r.models[path]; ok {
+		return m, nil
+	}
+	m, err := runtime.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r.models[path] = m
+	return m, nil
+}
+
+func (r *Runner) run(c *Case) error {
+	m, err := r.model(filepath.Join(r.Manifest.Dir, c.Model))
+	if err != nil {
+		return err
+	}
+	it, err := runtime.NewInterpreter(m, r.Options)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	if len(c.Inputs) != len(m.Inputs()) || len(c.Outputs) != len(m.Outputs()) {
+		return fmt.Errorf("case has %d inputs / %d outputs, model %d / %d", len(c.Inputs), len(c.Outputs), len(m.Inputs()), len(m.Outputs()))
+	}
+	for i, in := range c.Inputs {
+		data, err := os.ReadFile(filepath.Join(r.Manifest.Dir, in.File))
+		if err != nil {
+			return err
+		}
+		if in.DType == "float32" {
+			err = it.SetInputFloat32(i, float32s(data))
+		} else {
+			err = it.SetInput(i, data)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := it.Invoke(); err != nil {
+		return err
+	}
+	for i, out := range c.Outputs {
+		want, err := os.ReadFile(filepath.Join(r.Manifest.Dir, out.File))
+		if err != nil {
+			return err
+		}
+		var got []byte
+		if out.DType == "float32" {
+			f, err := it.OutputFloat32(i, nil)
+			if err != nil {
+				return err
+			}
+			got = float32Bytes(f)
+		} else {
+			got = it.OutputBytes(i)
+		}
+		if err := compare(got, want, out.DType); err != nil {
+			return fmt.Errorf("output %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func compare(got, want []byte, dtype string) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d bytes, want %d", len(got), len(want))
+	}
+	size := 1
+	switch dtype {
+	case "int16":
+		size = 2
+	case "int32", "float32":
+		size = 4
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			e := i / size
+			return fmt.Errorf("first difference at element %d: got %s, want %s", e, element(got, e, dtype), element(want, e, dtype))
+		}
+	}
+	return nil
+}
+
+func element(b []byte, e int, dtype string) string {
+	switch dtype {
+	case "int8":
+		return fmt.Sprint(int8(b[e]))
+	case "uint8":
+		return fmt.Sprint(b[e])
+	case "int16":
+		return fmt.Sprint(int16(binary.LittleEndian.Uint16(b[2*e:])))
+	case "int32":
+		return fmt.Sprint(int32(binary.LittleEndian.Uint32(b[4*e:])))
+	case "float32":
+		return fmt.Sprint(math.Float32frombits(binary.LittleEndian.Uint32(b[4*e:])))
+	}
+	return fmt.Sprint(b[e])
+}
+
+func float32s(b []byte) []float32 {
+	f := make([]float32, len(b)/4)
+	for i := range f {
+		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return f
+}
+
+func float32Bytes(f []float32) []byte {
+	b := make([]byte, 4*len(f))
+	for i, v := range f {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
+}

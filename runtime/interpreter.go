@@ -1,0 +1,226 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/ops"
+)
+
+// Options configures an interpreter. The zero value (or nil) is valid.
+type Options struct{}
+
+// Interpreter runs one model in its own arena. It is not safe for
+// concurrent use; create one per goroutine (they share the Model).
+type Interpreter struct {
+	model    *Model
+	arena    []byte
+	env      ops.Env
+	inputSet []bool
+	closed   bool
+}
+
+// NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
+// tensor to its memory. Invoke then allocates nothing.
+func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
+	if m == nil {
+		return nil, fmt.Errorf("runtime: nil model")
+	}
+	g := m.graph
+	// Over-allocate so the arena can start on a 64-byte boundary.
+	const align = 64
+	raw := make([]byte, m.ArenaBytes()+align)
+	shift := (align - int(uintptr(unsafe.Pointer(&raw[0]))%align)) % align
+	arena := raw[shift : shift+int(m.ArenaBytes())]
+	it := &Interpreter{
+		model:    m,
+		arena:    arena,
+		inputSet: make([]bool, len(m.inputs)),
+		env: ops.Env{
+			Tensors: make([][]int8, len(g.Tensors)),
+			Scratch: arena[g.ArenaBytes:],
+		},
+	}
+	for i := range g.Tensors {
+		t := &g.Tensors[i]
+		if t.IsConstant() {
+			it.env.Tensors[i] = ops.Int8s(t.Data)
+			continue
+		}
+		off, size := t.ArenaOffset, t.ByteSize()
+		if off < 0 || size < 0 || off > g.ArenaBytes || size > g.ArenaBytes-off {
+			return nil, format.Malformed(fmt.Sprintf("tensor %d %q", i, t.Name), "%d bytes at arena offset %d outside the %d-byte arena", size, off, g.ArenaBytes)
+		}
+		it.env.Tensors[i] = ops.Int8s(arena[off : off+size : off+size])
+	}
+	return it, nil
+}
+
+// Model returns the interpreter's model.
+func (it *Interpreter) Model() *Model { return it.model }
+
+// Close releases the arena. Later calls return ErrClosed.
+func (it *Interpreter) Close() error {
+	it.closed = true
+	it.arena = nil
+	for i := range it.env.Tensors {
+		it.env.Tensors[i] = nil
+	}
+	return nil
+}
+
+// Invoke runs the graph once. It performs no heap allocation.
+func (it *Interpreter) Invoke() error {
+	if it.closed {
+		return ErrClosed
+	}
+	for i, set := range it.inputSet {
+		if !set {
+			return fmt.Errorf("input %d %q: %w", i, it.model.inputs[i].Name, ErrInputNotSet)
+		}
+	}
+	for _, k := range it.model.kernels {
+		k.Eval(&it.env)
+	}
+	return nil
+}
+
+func (it *Interpreter) tensorBytes(t int) []byte {
+	v := it.env.Tensors[t]
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v))
+}
+
+func (it *Interpreter) checkIndex(i int, infos []TensorInfo, what string) error {
+	if it.closed {
+		return ErrClosed
+	}
+	if i < 0 || i >= len(infos) {
+		return fmt.Errorf("%s %d: out of range (model has %d)", what, i, len(infos))
+	}
+	return nil
+}
+
+// InputBytes returns input i's memory in the arena (raw little-endian data
+// in the tensor's dtype) for the caller to fill, and marks the input set.
+// It returns nil for an invalid index or a closed interpreter.
+func (it *Interpreter) InputBytes(i int) []byte {
+	if it.checkIndex(i, it.model.inputs, "input") != nil {
+		return nil
+	}
+	it.inputSet[i] = true
+	return it.tensorBytes(it.model.inputs[i].Index)
+}
+
+// SetInput copies data (raw bytes in the tensor's dtype) into input i.
+func (it *Interpreter) SetInput(i int, data []byte) error {
+	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
+		return err
+	}
+	info := &it.model.inputs[i]
+	if len(data) != info.Bytes {
+		return fmt.Errorf("input %d %q: %d bytes, want %d (%v %s): %w", i, info.Name, len(data), info.Bytes, info.Shape, info.DType, ErrShapeMismatch)
+	}
+	copy(it.tensorBytes(info.Index), data)
+	it.inputSet[i] = true
+	return nil
+}
+
+// SetInputInt8 copies int8 data into input i.
+func (it *Interpreter) SetInputInt8(i int, data []int8) error {
+	if len(data) == 0 {
+		return it.SetInput(i, nil)
+	}
+	return it.SetInput(i, unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), len(data)))
+}
+
+// SetInputFloat32 quantizes float values into int8 input i with the
+// input's scale and zero point, exactly as TFLite's QUANTIZE does
+// (round half away from zero of value/scale in double precision, plus the
+// zero point, clamped to int8). NaN quantizes to the zero point.
+func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
+	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
+		return err
+	}
+	info := &it.model.inputs[i]
+	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+		return fmt.Errorf("input %d %q: %s tensor without quantization cannot take float32: %w", i, info.Name, info.DType, ErrShapeMismatch)
+	}
+	if len(values) != info.Bytes {
+		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), info.Bytes, ErrShapeMismatch)
+	}
+	QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	it.inputSet[i] = true
+	return nil
+}
+
+// OutputBytes returns output i's memory in the arena (valid until the next
+// Invoke), or nil for an invalid index or a closed interpreter.
+func (it *Interpreter) OutputBytes(i int) []byte {
+	if it.checkIndex(i, it.model.outputs, "output") != nil {
+		return nil
+	}
+	return it.tensorBytes(it.model.outputs[i].Index)
+}
+
+// OutputInt8 returns output i as int8 values (valid until the next Invoke).
+func (it *Interpreter) OutputInt8(i int) []int8 {
+	if it.checkIndex(i, it.model.outputs, "output") != nil {
+		return nil
+	}
+	return it.env.Tensors[it.model.outputs[i].Index]
+}
+
+// OutputFloat32 dequantizes int8 output i into dst (grown if needed) exactly
+// as TFLite's DEQUANTIZE does: float32(double(scale) * (q - zero_point)).
+func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
+	if err := it.checkIndex(i, it.model.outputs, "output"); err != nil {
+		return nil, err
+	}
+	info := &it.model.outputs[i]
+	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+		return nil, fmt.Errorf("output %d %q: %s tensor without quantization has no float32 form: %w", i, info.Name, info.DType, ErrShapeMismatch)
+	}
+	q := it.env.Tensors[info.Index]
+	if cap(dst) < len(q) {
+		dst = make([]float32, len(q))
+	}
+	dst = dst[:len(q)]
+	DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
+	return dst, nil
+}
+
+// QuantizeFloat32 is TFLite's affine quantization of float32 values to int8
+// (see SetInputFloat32). dst and src must have equal lengths.
+func QuantizeFloat32(dst []int8, src []float32, scale float32, zeroPoint int32) {
+	s := float64(scale)
+	for i, v := range src {
+		r := math.Round(float64(v) / s)
+		var q int64
+		switch {
+		case r != r: // NaN
+			q = 0
+		case r > math.MaxInt32:
+			q = math.MaxInt32
+		case r < math.MinInt32:
+			q = math.MinInt32
+		default:
+			q = int64(r)
+		}
+		q += int64(zeroPoint)
+		dst[i] = int8(min(max(q, -128), 127))
+	}
+}
+
+// DequantizeInt8 is TFLite's dequantization of int8 values to float32 (see
+// OutputFloat32). dst and src must have equal lengths.
+func DequantizeInt8(dst []float32, src []int8, scale float32, zeroPoint int32) {
+	s := float64(scale)
+	for i, q := range src {
+		dst[i] = float32(s * float64(int32(q)-zeroPoint))
+	}
+}

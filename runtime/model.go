@@ -1,0 +1,180 @@
+// Package runtime loads edgerun and .tflite models and runs them with
+// integer-only kernels in one preallocated arena.
+//
+//	model, err := runtime.LoadFile("person_detect.tflite")
+//	it, err := runtime.NewInterpreter(model, nil)
+//	copy(it.InputBytes(0), image)
+//	err = it.Invoke()
+//	scores := it.OutputBytes(0)
+//
+// A Model is immutable and safe for concurrent use; each goroutine uses its
+// own Interpreter.
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/format/tflite"
+	"github.com/edgerun/edgerun/ops"
+)
+
+// Errors callers tell apart with errors.Is.
+var (
+	// ErrMalformedModel: the model file is corrupt or inconsistent.
+	ErrMalformedModel = format.ErrMalformedModel
+	// ErrUnsupportedOp: the model uses an operator (or configuration)
+	// edgerun cannot run. The error is a *format.UnsupportedOpError naming
+	// it.
+	ErrUnsupportedOp = format.ErrUnsupportedOp
+	// ErrShapeMismatch: data passed to an input or output has the wrong
+	// size or type.
+	ErrShapeMismatch = errors.New("shape mismatch")
+	// ErrUnknownFormat: the bytes are neither an edgerun nor a .tflite file.
+	ErrUnknownFormat = errors.New("unknown model format (want an edgerun .erm or a .tflite file)")
+	// ErrClosed: the interpreter was closed.
+	ErrClosed = errors.New("interpreter closed")
+	// ErrInputNotSet: Invoke was called before every input was set.
+	ErrInputNotSet = errors.New("input not set")
+)
+
+// Model is a loaded, validated and prepared model. It is immutable and may
+// be shared by any number of interpreters on any goroutines.
+type Model struct {
+	graph        *format.Model
+	kernels      []ops.Kernel
+	scratchBytes int
+	inputs       []TensorInfo
+	outputs      []TensorInfo
+}
+
+// TensorInfo describes a graph input or output.
+type TensorInfo struct {
+	Name  string
+	Index int // tensor index in the graph
+	Shape []int
+	DType format.DType
+	// Scale and ZeroPoint are the tensor's (per-tensor) quantization; Scale
+	// is 0 for unquantized tensors.
+	Scale     float32
+	ZeroPoint int32
+	// Float reports that the source model took or produced float32 here;
+	// use SetInputFloat32 / OutputFloat32 for TFLite's exact conversion.
+	Float bool
+	// Bytes is the size of the tensor's data.
+	Bytes int
+}
+
+// Load reads a model from bytes: an edgerun model (identifier ERM1) or a
+// .tflite file (identifier TFL3), which is converted in memory. The model
+// may keep references to data; do not modify it afterwards.
+func Load(data []byte) (*Model, error) {
+	var (
+		g   *format.Model
+		err error
+	)
+	switch {
+	case hasEdgerunIdentifier(data):
+		g, err = decodeEdgerun(data)
+	case tflite.HasIdentifier(data):
+		g, err = tflite.ConvertBytes(data)
+	default:
+		return nil, ErrUnknownFormat
+	}
+	if err != nil {
+		return nil, err
+	}
+	return FromGraph(g)
+}
+
+// LoadFile reads and loads a model file.
+func LoadFile(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// FromGraph validates and prepares an in-memory edgerun model. The model
+// must not be modified afterwards.
+func FromGraph(g *format.Model) (*Model, error) {
+	if err := verifyGraph(g); err != nil {
+		return nil, err
+	}
+	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops))}
+	for i := range g.Ops {
+		k, err := ops.Prepare(g, i)
+		if err != nil {
+			return nil, err
+		}
+		m.kernels[i] = k
+		if s, ok := k.(ops.ScratchUser); ok {
+			m.scratchBytes = max(m.scratchBytes, s.ScratchBytes())
+		}
+	}
+	var err error
+	if m.inputs, err = describe(g, g.Inputs, "input"); err != nil {
+		return nil, err
+	}
+	if m.outputs, err = describe(g, g.Outputs, "output"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func describe(g *format.Model, ios []format.IO, what string) ([]TensorInfo, error) {
+	infos := make([]TensorInfo, len(ios))
+	for i, io := range ios {
+		if io.Tensor < 0 || int(io.Tensor) >= len(g.Tensors) {
+			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "tensor index %d out of range", io.Tensor)
+		}
+		t := &g.Tensors[io.Tensor]
+		info := TensorInfo{Name: t.Name, Index: int(io.Tensor), DType: t.DType, Float: io.Float, Bytes: int(t.ByteSize())}
+		for _, d := range t.Shape {
+			info.Shape = append(info.Shape, int(d))
+		}
+		if len(t.Scale) > 0 {
+			info.Scale, info.ZeroPoint = t.Scale[0], t.ZeroPoint[0]
+		}
+		if io.Float && (len(t.Scale) != 1 || t.DType != format.DTypeInt8) {
+			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "float boundary needs a per-tensor quantized int8 tensor")
+		}
+		infos[i] = info
+	}
+	return infos, nil
+}
+
+// Graph returns the model's graph. It must not be modified.
+func (m *Model) Graph() *format.Model { return m.graph }
+
+// Inputs describes the graph inputs, in order.
+func (m *Model) Inputs() []TensorInfo { return m.inputs }
+
+// Outputs describes the graph outputs, in order.
+func (m *Model) Outputs() []TensorInfo { return m.outputs }
+
+// ArenaBytes is the memory one interpreter allocates for activations and
+// scratch: the exact RAM needed beyond the model's weights.
+func (m *Model) ArenaBytes() int64 { return m.graph.ArenaBytes + int64(m.scratchBytes) }
+
+// InputIndex returns the position of the input named name.
+func (m *Model) InputIndex(name string) (int, error) { return indexOf(m.inputs, name, "input") }
+
+// OutputIndex returns the position of the output named name.
+func (m *Model) OutputIndex(name string) (int, error) { return indexOf(m.outputs, name, "output") }
+
+func indexOf(infos []TensorInfo, name, what string) (int, error) {
+	for i, info := range infos {
+		if info.Name == name {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("no %s named %q", what, name)
+}
