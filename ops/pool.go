@@ -1,0 +1,221 @@
+package ops
+
+import (
+	"unsafe"
+
+	"github.com/edgerun/edgerun/format"
+)
+
+// poolKernel serves AVERAGE_POOL_2D and MAX_POOL_2D on int8 NHWC tensors,
+// bit-exact with TFLite's reference_integer_ops::AveragePool / MaxPool:
+//
+//   - each output pixel looks at the filter window placed at
+//     (out_y·stride_h - pad_top, out_x·stride_w - pad_left), clipped to the
+//     input (taps outside the input are ignored, not treated as zeros);
+//   - average: the int32 sum of the in-bounds taps divided by their count,
+//     rounded to nearest with ties away from zero (sum > 0 ? (sum + n/2)/n
+//     : (sum - n/2)/n, C's truncating division), then clamped to the fused
+//     activation range;
+//   - max: the largest in-bounds tap (starting from -128), clamped.
+//
+// Pools need no requantization: TFLite requires the output quantization to
+// equal the input's, which the converter checks.
+type poolKernel struct {
+	in, out                    int32
+	avg                        bool
+	batches, depth             int
+	inH, inW, outH, outW       int
+	actMin, actMax             int32
+	rowLo, rowHi, colLo, colHi []int32 // clipped window bounds, in input coordinates
+}
+
+// maxPoolTaps bounds the in-bounds taps of one average-pool window so that
+// the int32 sum cannot overflow (TFLite's int32 accumulator would; 2^24 taps
+// of ±128 stay below 2^31).
+const maxPoolTaps = 1 << 24
+
+func prepareAveragePool2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	return preparePool(m, op, path, true)
+}
+
+func prepareMaxPool2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	return preparePool(m, op, path, false)
+}
+
+func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel, error) {
+	if err := wantCounts(op, path, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.PoolParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Shape) != 4 || len(out.Shape) != 4 {
+		return nil, format.Malformed(path, "input shape %v and output shape %v must both be NHWC (rank 4)", in.Shape, out.Shape)
+	}
+	for _, d := range append(append([]int32(nil), in.Shape...), out.Shape...) {
+		if d < 0 {
+			return nil, format.Malformed(path, "negative dimension in input shape %v or output shape %v", in.Shape, out.Shape)
+		}
+	}
+	if in.Shape[0] != out.Shape[0] || in.Shape[3] != out.Shape[3] {
+		return nil, format.Malformed(path, "input shape %v and output shape %v differ in batch or depth", in.Shape, out.Shape)
+	}
+	pp := path + " / params"
+	if p.StrideH < 1 || p.StrideW < 1 {
+		return nil, format.Malformed(pp, "stride %dx%d, want positive", p.StrideH, p.StrideW)
+	}
+	if p.FilterH < 1 || p.FilterW < 1 {
+		return nil, format.Malformed(pp, "filter %dx%d, want positive", p.FilterH, p.FilterW)
+	}
+	if p.PadTop < 0 || p.PadLeft < 0 {
+		return nil, format.Malformed(pp, "padding top %d left %d, want non-negative", p.PadTop, p.PadLeft)
+	}
+	if err := checkClamp(p.ActMin, p.ActMax, pp); err != nil {
+		return nil, err
+	}
+	k := &poolKernel{
+		in: op.Inputs[0], out: op.Outputs[0], avg: avg,
+		batches: int(in.Shape[0]), depth: int(in.Shape[3]),
+		inH: int(in.Shape[1]), inW: int(in.Shape[2]),
+		outH: int(out.Shape[1]), outW: int(out.Shape[2]),
+		actMin: p.ActMin, actMax: p.ActMax,
+	}
+	var rowsMax, colsMax int
+	k.rowLo, k.rowHi, rowsMax, err = poolWindows(k.outH, k.inH, int(p.StrideH), int(p.FilterH), int(p.PadTop), avg, pp, "row")
+	if err != nil {
+		return nil, err
+	}
+	k.colLo, k.colHi, colsMax, err = poolWindows(k.outW, k.inW, int(p.StrideW), int(p.FilterW), int(p.PadLeft), avg, pp, "column")
+	if err != nil {
+		return nil, err
+	}
+	if avg && int64(rowsMax)*int64(colsMax) > maxPoolTaps {
+		return nil, format.Malformed(pp, "window of %dx%d in-bounds taps overflows the int32 sum", rowsMax, colsMax)
+	}
+	return k, nil
+}
+
+// poolWindows returns, for each output coordinate along one axis, the input
+// range [lo, hi) its filter window covers after clipping to [0, inSize), and
+// the largest clipped extent. Average pooling rejects empty windows (TFLite's
+// kernel fails there: it would divide by zero).
+func poolWindows(outSize, inSize, stride, filter, pad int, avg bool, path, what string) (lo, hi []int32, widest int, err error) {
+	lo, hi = make([]int32, outSize), make([]int32, outSize)
+	for o := 0; o < outSize; o++ {
+		origin := int64(o)*int64(stride) - int64(pad)
+		a := max(origin, 0)
+		b := min(origin+int64(filter), int64(inSize))
+		if b <= a {
+			if avg {
+				return nil, nil, 0, format.Malformed(path, "output %s %d: filter window has no input taps", what, o)
+			}
+			a, b = 0, 0
+		}
+		lo[o], hi[o] = int32(a), int32(b)
+		widest = max(widest, int(b-a))
+	}
+	return lo, hi, widest, nil
+}
+
+// ScratchBytes: average pooling accumulates one int32 per channel (plus
+// room to align them).
+func (k *poolKernel) ScratchBytes() int {
+	if !k.avg {
+		return 0
+	}
+	return 4*k.depth + 3
+}
+
+// alignedScratchInt32 views the start of scratch, 4-byte aligned, as n int32s.
+func alignedScratchInt32(scratch []byte, n int) []int32 {
+	if n == 0 {
+		return nil
+	}
+	off := int((4 - uintptr(unsafe.Pointer(&scratch[0]))%4) % 4)
+	b := scratch[off : off+4*n]
+	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
+}
+
+func (k *poolKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	depth := k.depth
+	var acc []int32
+	if k.avg {
+		acc = alignedScratchInt32(env.Scratch, depth)
+	}
+	rowStride := k.inW * depth
+	imageSize := k.inH * rowStride
+	o := 0
+	for b := 0; b < k.batches; b++ {
+		image := in[b*imageSize : (b+1)*imageSize]
+		for oy := 0; oy < k.outH; oy++ {
+			y0, y1 := int(k.rowLo[oy]), int(k.rowHi[oy])
+			for ox := 0; ox < k.outW; ox++ {
+				x0, x1 := int(k.colLo[ox]), int(k.colHi[ox])
+				dst := out[o : o+depth]
+				o += depth
+				if k.avg {
+					k.average(image, dst, acc, y0, y1, x0, x1, rowStride)
+				} else {
+					k.maximum(image, dst, y0, y1, x0, x1, rowStride)
+				}
+			}
+		}
+	}
+}
+
+// average writes the rounded, clamped mean of the window's taps for every
+// channel into dst.
+func (k *poolKernel) average(image, dst []int8, acc []int32, y0, y1, x0, x1, rowStride int) {
+	depth := len(dst)
+	clear(acc)
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			src := image[y*rowStride+x*depth:][:depth]
+			for c, v := range src {
+				acc[c] += int32(v)
+			}
+		}
+	}
+	n := int32((y1 - y0) * (x1 - x0))
+	half := n / 2
+	for c, s := range acc {
+		// Round half away from zero: Go's / truncates like C's.
+		if s > 0 {
+			s = (s + half) / n
+		} else {
+			s = (s - half) / n
+		}
+		dst[c] = int8(min(max(s, k.actMin), k.actMax))
+	}
+}
+
+// maximum writes the clamped maximum of the window's taps for every channel
+// into dst (which serves as the running maximum).
+func (k *poolKernel) maximum(image, dst []int8, y0, y1, x0, x1, rowStride int) {
+	depth := len(dst)
+	for c := range dst {
+		dst[c] = -128
+	}
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			src := image[y*rowStride+x*depth:][:depth]
+			for c, v := range src {
+				dst[c] = max(dst[c], v)
+			}
+		}
+	}
+	lo, hi := int8(k.actMin), int8(k.actMax)
+	for c, v := range dst {
+		dst[c] = min(max(v, lo), hi)
+	}
+}
