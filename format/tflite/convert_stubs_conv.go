@@ -1,8 +1,0 @@
-package tflite
-
-// Placeholders, replaced by the real conversions.
-var (
-	convertConv2D          = notYet
-	convertDepthwiseConv2D = notYet
-	convertFullyConnected  = notYet
-)

@@ -1,0 +1,407 @@
+package ops
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/edgerun/edgerun/dyadic"
+	"github.com/edgerun/edgerun/format"
+)
+
+// CONV_2D, bit-exact with TFLite Micro's reference_integer_ops::ConvPerChannel
+// (and, for legacy uint8 models the converter shifted to int8, with the
+// reference uint8 Conv, which is the same formula plus a filter offset):
+//
+//	acc = Σ over in-bounds taps (ky,kx) and input channels ci of
+//	      (filter[oc,ky,kx,ci] + filter_offset) · (input[b,iy,ix,ci] + input_offset)
+//	acc += bias[oc]
+//	out = clamp(MultiplyByQuantizedMultiplier(acc, M[oc], shift[oc]) + output_offset)
+//
+// The kernel computes it as a matrix product. For each output pixel the
+// receptive field is gathered ("im2col") into a patch of KH·KW·Cin int8
+// values, padding taps filled with the input zero point (= -input_offset),
+// so that they contribute (zp + input_offset)·f = 0 exactly as the
+// reference's skipped taps do. Expanding the product over the whole patch:
+//
+//	acc = Σ f·x + input_offset·Σf + filter_offset·Σx + K·filter_offset·input_offset
+//
+// where only Σ f·x (dotRows) and, for legacy models, Σx depend on the pixel;
+// bias + input_offset·Σf + K·filter_offset·input_offset is folded per channel
+// at prepare. Every term is computed in wrapping int32 arithmetic, which is
+// a ring: the regrouped sum equals the reference's sequential int32 sum bit
+// for bit, overflow included.
+//
+// Grouped convolutions (filter input depth Cin/G) follow the reference:
+// output channel oc reads input channels of group oc / (Cout/G).
+
+// dotRows sets acc[r] = Σ_k a[k]·b[r·len(a)+k] for r < len(acc): one int8
+// vector against len(acc) int8 rows, accumulated in wrapping int32.
+//
+// It is the matrix core of CONV_2D and FULLY_CONNECTED (a GEMV; the caller
+// adds the folded bias and requantizes with requantizer.apply), kept behind
+// this one function so that a SIMD version can replace it. b must hold at
+// least len(acc)·len(a) values.
+func dotRows(a, b []int8, acc []int32) {
+	k := len(a)
+	b = b[:len(acc)*k]
+	r := 0
+	for ; r+4 <= len(acc); r += 4 {
+		b0 := b[r*k:][:k]
+		b1 := b[(r+1)*k:][:k]
+		b2 := b[(r+2)*k:][:k]
+		b3 := b[(r+3)*k:][:k]
+		var s0, s1, s2, s3 int32
+		for i, x := range a {
+			v := int32(x)
+			s0 += v * int32(b0[i])
+			s1 += v * int32(b1[i])
+			s2 += v * int32(b2[i])
+			s3 += v * int32(b3[i])
+		}
+		acc[r], acc[r+1], acc[r+2], acc[r+3] = s0, s1, s2, s3
+	}
+	for ; r < len(acc); r++ {
+		b0 := b[r*k:][:k]
+		var s int32
+		for i, x := range a {
+			s += int32(x) * int32(b0[i])
+		}
+		acc[r] = s
+	}
+}
+
+// sumInt8 returns Σ a[i] in int32.
+func sumInt8(a []int8) int32 {
+	var s int32
+	for _, x := range a {
+		s += int32(x)
+	}
+	return s
+}
+
+// requantizer is the per-output-channel epilogue shared by the conv and
+// fully connected kernels: add the folded bias, scale by the channel's
+// dyadic multiplier (TFLite's double-rounding MultiplyByQuantizedMultiplier),
+// add the output zero point and clamp to the fused activation range.
+type requantizer struct {
+	bias           []int32 // per channel, folded (see the kernels)
+	mult, shift    []int32 // per channel
+	outOff, lo, hi int32
+}
+
+// apply writes len(acc) outputs.
+func (q *requantizer) apply(acc []int32, out []int8) {
+	n := len(acc)
+	bias, mult, shift, out := q.bias[:n], q.mult[:n], q.shift[:n], out[:n]
+	for i, a := range acc {
+		v := dyadic.MultiplyByQuantizedMultiplier(a+bias[i], mult[i], shift[i]) + q.outOff
+		out[i] = int8(min(max(v, q.lo), q.hi))
+	}
+}
+
+// newRequantizer validates the quantization parameters common to the conv
+// and fully connected ops and expands a per-tensor Requant to channels
+// entries. bias is the op's decoded bias (nil when absent); the returned
+// requantizer's bias is a fresh copy the caller folds into.
+func newRequantizer(r format.Requant, bias []int32, channels int, outOff, lo, hi int32, path string) (*requantizer, error) {
+	if len(r.Multiplier) != len(r.Shift) || (len(r.Multiplier) != 1 && len(r.Multiplier) != channels) {
+		return nil, format.Malformed(path+" / params / requant", "%d multipliers and %d shifts for %d output channels (want 1 or %d of each)",
+			len(r.Multiplier), len(r.Shift), channels, channels)
+	}
+	q := &requantizer{
+		bias:   make([]int32, channels),
+		mult:   make([]int32, channels),
+		shift:  make([]int32, channels),
+		outOff: outOff, lo: lo, hi: hi,
+	}
+	for c := 0; c < channels; c++ {
+		i := c
+		if len(r.Multiplier) == 1 {
+			i = 0
+		}
+		m, s := r.Multiplier[i], r.Shift[i]
+		// QuantizeMultiplier yields m in [2^30, 2^31) or 0 and shift >= -31.
+		// A left shift above 30 would overflow (undefined in TFLite's C++).
+		if m < 0 || s < -31 || s > 30 {
+			return nil, format.Malformed(fmt.Sprintf("%s / params / requant %d", path, i), "multiplier %d, shift %d out of range (want multiplier >= 0, shift in [-31, 30])", m, s)
+		}
+		q.mult[c], q.shift[c] = m, s
+	}
+	if bias != nil {
+		copy(q.bias, bias)
+	}
+	if outOff < -128 || outOff > 127 {
+		return nil, format.Malformed(path+" / params", "output offset %d outside int8", outOff)
+	}
+	if err := checkClamp(lo, hi, path+" / params"); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// checkOffset validates an input or filter offset: the negated zero point of
+// an int8 tensor, so in [-127, 128].
+func checkOffset(v int32, what, path string) error {
+	if v < -127 || v > 128 {
+		return format.Malformed(path+" / params", "%s %d is not the negated zero point of an int8 tensor (want [-127, 128])", what, v)
+	}
+	return nil
+}
+
+// decodeBias returns the op's optional bias (input 2) as int32 values,
+// checking it is a constant of n elements; nil when absent.
+func decodeBias(m *format.Model, op *format.Op, n int, path string) ([]int32, error) {
+	t, err := optionalOperand(m, op.Inputs, 2, "input", path, format.DTypeInt32)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	bpath := path + " / input 2 (bias)"
+	if !t.IsConstant() {
+		return nil, format.Malformed(bpath, "bias must be a constant")
+	}
+	if t.NumElements() != int64(n) {
+		return nil, format.Malformed(bpath, "has %d elements (shape %v), want %d (one per output channel)", t.NumElements(), t.Shape, n)
+	}
+	return int32s(t, bpath)
+}
+
+// constFilter returns the op's filter (input 1): a constant int8 tensor of
+// the wanted rank.
+func constFilter(m *format.Model, op *format.Op, rank int, path string) (*format.Tensor, error) {
+	f, err := operand(m, op.Inputs, 1, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	fpath := path + " / input 1 (filter)"
+	if len(f.Shape) != rank {
+		return nil, format.Malformed(fpath, "shape %v, want rank %d", f.Shape, rank)
+	}
+	for _, d := range f.Shape {
+		if d <= 0 {
+			return nil, format.Malformed(fpath, "shape %v has an empty dimension", f.Shape)
+		}
+	}
+	if !f.IsConstant() || int64(len(f.Data)) != f.NumElements() {
+		return nil, format.Malformed(fpath, "filter must be a constant of %d bytes", f.NumElements())
+	}
+	return f, nil
+}
+
+// nhwc returns the dimensions of a rank-4 tensor with non-empty dimensions.
+func nhwc(t *format.Tensor, path string) (n, h, w, c int, err error) {
+	if len(t.Shape) != 4 {
+		return 0, 0, 0, 0, format.Malformed(path, "shape %v, want rank 4 (NHWC)", t.Shape)
+	}
+	for _, d := range t.Shape {
+		if d <= 0 {
+			return 0, 0, 0, 0, format.Malformed(path, "shape %v has an empty dimension", t.Shape)
+		}
+	}
+	return int(t.Shape[0]), int(t.Shape[1]), int(t.Shape[2]), int(t.Shape[3]), nil
+}
+
+// windowParams validates the geometry fields shared by CONV_2D and
+// DEPTHWISE_CONV_2D. kh, kw are the filter's spatial size.
+func windowParams(p *format.ConvParams, kh, kw int, path string) error {
+	if p.StrideH < 1 || p.StrideW < 1 {
+		return format.Malformed(path+" / params", "stride %dx%d, want >= 1", p.StrideH, p.StrideW)
+	}
+	if p.DilationH < 1 || p.DilationW < 1 {
+		return format.Malformed(path+" / params", "dilation %dx%d, want >= 1", p.DilationH, p.DilationW)
+	}
+	// Padding never exceeds the dilated filter extent (TFLite's SAME padding
+	// is at most half of it); larger values are corrupt and would make every
+	// tap fall outside the image.
+	effH := int64(kh-1)*int64(p.DilationH) + 1
+	effW := int64(kw-1)*int64(p.DilationW) + 1
+	if p.PadTop < 0 || p.PadLeft < 0 || int64(p.PadTop) >= effH+1 || int64(p.PadLeft) >= effW+1 {
+		return format.Malformed(path+" / params", "padding top %d left %d outside [0, filter extent %dx%d]", p.PadTop, p.PadLeft, effH, effW)
+	}
+	return nil
+}
+
+// int32Scratch returns n int32s of b, starting at its first 4-byte aligned
+// byte (kernels ask for 3 bytes of slack).
+func int32Scratch(b []byte, n int) []int32 {
+	if n == 0 {
+		return nil
+	}
+	skip := int((4 - uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4) % 4)
+	b = b[skip : skip+4*n]
+	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
+}
+
+// convKernel is a prepared CONV_2D.
+type convKernel struct {
+	in, out int32
+
+	batches, inH, inW, inC int
+	outH, outW, outC       int
+	kh, kw                 int
+	strideH, strideW       int
+	dilH, dilW             int
+	padTop, padLeft        int
+
+	groups    int // input channels / filter input depth
+	groupIn   int // filter input depth
+	groupOut  int // output channels per group
+	patchSize int // kh·kw·groupIn, one row of the filter
+
+	// pointwise: a 1×1 filter whose taps are always inside the image, so
+	// an input pixel is its own patch and im2col is skipped.
+	pointwise bool
+
+	filter       []int8 // [outC][kh][kw][groupIn]
+	inputZP      int8   // fills padding taps of the patch
+	filterOffset int32  // non-zero only for legacy uint8 models
+	q            *requantizer
+}
+
+func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if err := wantCounts(op, path, 2, 3, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.ConvParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	f, err := constFilter(m, op, 4, path)
+	if err != nil {
+		return nil, err
+	}
+	k := &convKernel{in: op.Inputs[0], out: op.Outputs[0]}
+	if k.batches, k.inH, k.inW, k.inC, err = nhwc(in, path+" / input 0"); err != nil {
+		return nil, err
+	}
+	var outN int
+	if outN, k.outH, k.outW, k.outC, err = nhwc(out, path+" / output 0"); err != nil {
+		return nil, err
+	}
+	fpath := path + " / input 1 (filter)"
+	k.kh, k.kw, k.groupIn = int(f.Shape[1]), int(f.Shape[2]), int(f.Shape[3])
+	if int(f.Shape[0]) != k.outC {
+		return nil, format.Malformed(fpath, "shape %v has %d output channels, output has %d", f.Shape, f.Shape[0], k.outC)
+	}
+	if outN != k.batches {
+		return nil, format.Malformed(path+" / output 0", "batch %d, input batch %d", outN, k.batches)
+	}
+	if k.inC%k.groupIn != 0 {
+		return nil, format.Malformed(fpath, "input depth %d does not divide the input's %d channels", k.groupIn, k.inC)
+	}
+	k.groups = k.inC / k.groupIn
+	if k.outC%k.groups != 0 {
+		return nil, format.Malformed(fpath, "%d output channels not divisible into %d groups", k.outC, k.groups)
+	}
+	k.groupOut = k.outC / k.groups
+	k.patchSize = k.kh * k.kw * k.groupIn
+	if err := windowParams(p, k.kh, k.kw, path); err != nil {
+		return nil, err
+	}
+	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)
+	k.dilH, k.dilW = int(p.DilationH), int(p.DilationW)
+	k.padTop, k.padLeft = int(p.PadTop), int(p.PadLeft)
+	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
+		return nil, err
+	}
+	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
+		return nil, err
+	}
+	bias, err := decodeBias(m, op, k.outC, path)
+	if err != nil {
+		return nil, err
+	}
+	k.q, err = newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
+	if err != nil {
+		return nil, err
+	}
+	k.filter = Int8s(f.Data)
+	k.inputZP = int8(-p.InputOffset)
+	k.filterOffset = p.FilterOffset
+	// Fold bias + input_offset·Σf + K·filter_offset·input_offset.
+	kfo := int32(k.patchSize) * p.FilterOffset * p.InputOffset
+	for oc := 0; oc < k.outC; oc++ {
+		k.q.bias[oc] += p.InputOffset*sumInt8(k.filter[oc*k.patchSize:][:k.patchSize]) + kfo
+	}
+	k.pointwise = k.kh == 1 && k.kw == 1 && k.padTop == 0 && k.padLeft == 0 &&
+		(k.outH-1)*k.strideH < k.inH && (k.outW-1)*k.strideW < k.inW
+	return k, nil
+}
+
+// ScratchBytes: the im2col patch and one int32 accumulator per output
+// channel (plus alignment slack).
+func (k *convKernel) ScratchBytes() int {
+	return k.kh*k.kw*k.inC + 3 + 4*k.outC
+}
+
+func (k *convKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	patchLen := k.kh * k.kw * k.inC
+	patch := Int8s(env.Scratch[:patchLen])
+	acc := int32Scratch(env.Scratch[patchLen:], k.outC)
+	pixel := 0 // output pixel index over batches·outH·outW
+	for b := 0; b < k.batches; b++ {
+		inB := in[b*k.inH*k.inW*k.inC:][:k.inH*k.inW*k.inC]
+		for oy := 0; oy < k.outH; oy++ {
+			for ox := 0; ox < k.outW; ox++ {
+				var src []int8
+				if k.pointwise {
+					src = inB[(oy*k.strideH*k.inW+ox*k.strideW)*k.inC:][:k.inC]
+				} else {
+					k.im2col(inB, oy, ox, patch)
+					src = patch
+				}
+				for g := 0; g < k.groups; g++ {
+					gp := src[g*k.patchSize:][:k.patchSize]
+					gacc := acc[g*k.groupOut:][:k.groupOut]
+					dotRows(gp, k.filter[g*k.groupOut*k.patchSize:], gacc)
+					if k.filterOffset != 0 {
+						s := k.filterOffset * sumInt8(gp)
+						for i := range gacc {
+							gacc[i] += s
+						}
+					}
+				}
+				k.q.apply(acc, out[pixel*k.outC:][:k.outC])
+				pixel++
+			}
+		}
+	}
+}
+
+// im2col gathers the receptive field of output pixel (oy, ox) into patch,
+// laid out [group][ky][kx][groupIn] to match the filter rows. Taps outside
+// the image hold the input zero point, whose offset product is zero.
+func (k *convKernel) im2col(in []int8, oy, ox int, patch []int8) {
+	y0 := oy*k.strideH - k.padTop
+	x0 := ox*k.strideW - k.padLeft
+	zp := k.inputZP
+	for g := 0; g < k.groups; g++ {
+		dst := patch[g*k.patchSize:][:k.patchSize]
+		c0 := g * k.groupIn
+		i := 0
+		for ky := 0; ky < k.kh; ky++ {
+			iy := y0 + ky*k.dilH
+			rowIn := iy >= 0 && iy < k.inH
+			for kx := 0; kx < k.kw; kx++ {
+				ix := x0 + kx*k.dilW
+				seg := dst[i:][:k.groupIn]
+				if rowIn && ix >= 0 && ix < k.inW {
+					copy(seg, in[(iy*k.inW+ix)*k.inC+c0:][:k.groupIn])
+				} else {
+					for j := range seg {
+						seg[j] = zp
+					}
+				}
+				i += k.groupIn
+			}
+		}
+	}
+}

@@ -1,0 +1,227 @@
+package ops
+
+import (
+	"github.com/edgerun/edgerun/format"
+)
+
+// DEPTHWISE_CONV_2D, bit-exact with TFLite Micro's
+// reference_integer_ops::DepthwiseConvPerChannel (and the legacy uint8
+// reference, which adds a filter offset). Output channel oc = ic·M + m
+// (M the depth multiplier) of output pixel (oy, ox):
+//
+//	acc = Σ over in-bounds taps (ky,kx) of
+//	      (filter[0,ky,kx,oc] + filter_offset) · (input[b,iy,ix,ic] + input_offset)
+//	acc += bias[oc]
+//	out = clamp(MultiplyByQuantizedMultiplier(acc, M[oc], shift[oc]) + output_offset)
+//
+// The kernel keeps F = filter + filter_offset as int16 (the offset is 0 for
+// int8 models) and accumulates all output channels of a pixel at once, tap
+// by tap, over contiguous channel vectors. For pixels whose whole window is
+// inside the image the input offset is folded out of the loop:
+// Σ F·(x + input_offset) = Σ F·x + input_offset·ΣF, with ΣF over all taps
+// precomputed per channel together with the bias (exact in wrapping int32,
+// a ring). Border pixels skip the taps outside the image, as the reference
+// does, and add the offset per tap.
+type depthwiseKernel struct {
+	in, out int32
+
+	batches, inH, inW, inC int
+	outH, outW, outC       int
+	mult                   int // depth multiplier
+	kh, kw                 int
+	strideH, strideW       int
+	dilH, dilW             int
+	padTop, padLeft        int
+
+	inputOffset int32
+	filter      []int16 // [kh][kw][outC], filter + filter_offset
+	bias        []int32 // bias (border pixels)
+	q           *requantizer
+	// q.bias = bias + input_offset·ΣF over all taps (interior pixels)
+
+	// Output rows [yLo, yHi) and columns [xLo, xHi) have every tap inside
+	// the image.
+	yLo, yHi, xLo, xHi int
+}
+
+func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if err := wantCounts(op, path, 2, 3, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.ConvParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	f, err := constFilter(m, op, 4, path)
+	if err != nil {
+		return nil, err
+	}
+	k := &depthwiseKernel{in: op.Inputs[0], out: op.Outputs[0]}
+	if k.batches, k.inH, k.inW, k.inC, err = nhwc(in, path+" / input 0"); err != nil {
+		return nil, err
+	}
+	var outN int
+	if outN, k.outH, k.outW, k.outC, err = nhwc(out, path+" / output 0"); err != nil {
+		return nil, err
+	}
+	if outN != k.batches {
+		return nil, format.Malformed(path+" / output 0", "batch %d, input batch %d", outN, k.batches)
+	}
+	fpath := path + " / input 1 (filter)"
+	if f.Shape[0] != 1 || int(f.Shape[3]) != k.outC {
+		return nil, format.Malformed(fpath, "shape %v, want [1, KH, KW, %d]", f.Shape, k.outC)
+	}
+	k.kh, k.kw = int(f.Shape[1]), int(f.Shape[2])
+	if p.DepthMultiplier < 1 || int64(k.inC)*int64(p.DepthMultiplier) != int64(k.outC) {
+		return nil, format.Malformed(path+" / params", "depth multiplier %d: %d input channels cannot make %d output channels", p.DepthMultiplier, k.inC, k.outC)
+	}
+	k.mult = int(p.DepthMultiplier)
+	if err := windowParams(p, k.kh, k.kw, path); err != nil {
+		return nil, err
+	}
+	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)
+	k.dilH, k.dilW = int(p.DilationH), int(p.DilationW)
+	k.padTop, k.padLeft = int(p.PadTop), int(p.PadLeft)
+	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
+		return nil, err
+	}
+	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
+		return nil, err
+	}
+	k.inputOffset = p.InputOffset
+	bias, err := decodeBias(m, op, k.outC, path)
+	if err != nil {
+		return nil, err
+	}
+	if bias == nil {
+		bias = make([]int32, k.outC)
+	}
+	k.bias = bias
+	k.q, err = newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
+	if err != nil {
+		return nil, err
+	}
+	raw := Int8s(f.Data)
+	k.filter = make([]int16, len(raw))
+	for i, v := range raw {
+		k.filter[i] = int16(v) + int16(p.FilterOffset)
+	}
+	for i, v := range k.filter {
+		k.q.bias[i%k.outC] += p.InputOffset * int32(v)
+	}
+	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
+	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
+	return k, nil
+}
+
+// interiorRange returns the output positions [lo, hi) along one axis whose
+// taps all fall inside [0, in): o·stride - pad >= 0 and
+// o·stride - pad + (kernel-1)·dilation < in. Empty ranges have lo == hi.
+func interiorRange(outSize, in, kernel, stride, dil, pad int) (int, int) {
+	lo := (pad + stride - 1) / stride
+	last := in - 1 - (kernel-1)*dil + pad // largest allowed o·stride
+	if last < 0 {
+		return 0, 0
+	}
+	hi := min(last/stride+1, outSize)
+	if lo >= hi {
+		return 0, 0
+	}
+	return lo, hi
+}
+
+// ScratchBytes: one int32 accumulator per output channel.
+func (k *depthwiseKernel) ScratchBytes() int { return 3 + 4*k.outC }
+
+func (k *depthwiseKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	acc := int32Scratch(env.Scratch, k.outC)
+	plane := k.inH * k.inW * k.inC
+	pixel := 0
+	for b := 0; b < k.batches; b++ {
+		inB := in[b*plane:][:plane]
+		for oy := 0; oy < k.outH; oy++ {
+			rowInterior := oy >= k.yLo && oy < k.yHi
+			for ox := 0; ox < k.outW; ox++ {
+				if rowInterior && ox >= k.xLo && ox < k.xHi {
+					k.interior(inB, oy, ox, acc)
+				} else {
+					k.border(inB, oy, ox, acc)
+				}
+				k.q.apply(acc, out[pixel*k.outC:][:k.outC])
+				pixel++
+			}
+		}
+	}
+}
+
+// interior accumulates Σ F·x over all taps; the requantizer's folded bias
+// holds bias + input_offset·ΣF.
+func (k *depthwiseKernel) interior(in []int8, oy, ox int, acc []int32) {
+	clear(acc)
+	y0 := oy*k.strideH - k.padTop
+	x0 := ox*k.strideW - k.padLeft
+	for ky := 0; ky < k.kh; ky++ {
+		row := (y0 + ky*k.dilH) * k.inW
+		for kx := 0; kx < k.kw; kx++ {
+			x := in[(row+x0+kx*k.dilW)*k.inC:][:k.inC]
+			f := k.filter[(ky*k.kw+kx)*k.outC:][:k.outC]
+			macTap(acc, f, x, k.mult, 0)
+		}
+	}
+}
+
+// border accumulates Σ F·(x + input_offset) over the taps inside the image,
+// then cancels the folded input_offset·ΣF so that apply adds the plain bias.
+func (k *depthwiseKernel) border(in []int8, oy, ox int, acc []int32) {
+	// Start from the difference between the bias and the folded bias.
+	for i := range acc {
+		acc[i] = k.bias[i] - k.q.bias[i]
+	}
+	y0 := oy*k.strideH - k.padTop
+	x0 := ox*k.strideW - k.padLeft
+	for ky := 0; ky < k.kh; ky++ {
+		iy := y0 + ky*k.dilH
+		if iy < 0 || iy >= k.inH {
+			continue
+		}
+		for kx := 0; kx < k.kw; kx++ {
+			ix := x0 + kx*k.dilW
+			if ix < 0 || ix >= k.inW {
+				continue
+			}
+			x := in[(iy*k.inW+ix)*k.inC:][:k.inC]
+			f := k.filter[(ky*k.kw+kx)*k.outC:][:k.outC]
+			macTap(acc, f, x, k.mult, k.inputOffset)
+		}
+	}
+}
+
+// macTap adds one tap: acc[ic·mult + m] += f[ic·mult + m]·(x[ic] + off).
+// len(acc) == len(f) == len(x)·mult.
+func macTap(acc []int32, f []int16, x []int8, mult int, off int32) {
+	if mult == 1 {
+		acc = acc[:len(x)]
+		f = f[:len(x)]
+		for i, v := range x {
+			acc[i] += int32(f[i]) * (int32(v) + off)
+		}
+		return
+	}
+	for ic, v := range x {
+		xv := int32(v) + off
+		a := acc[ic*mult:][:mult]
+		fm := f[ic*mult:][:mult]
+		for j := range a {
+			a[j] += int32(fm[j]) * xv
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package ops
+
+import (
+	"github.com/edgerun/edgerun/format"
+)
+
+// FULLY_CONNECTED, bit-exact with TFLite Micro's
+// reference_integer_ops::FullyConnected (per-tensor weights) and
+// FullyConnectedPerChannel. With D the filter's input depth and O its rows,
+// the input is read as batches rows of D values (batches = output elements
+// / O, whatever the input's and output's ranks; the output's last dimension
+// is O), and for each row b and output o:
+//
+//	acc = Σ_d (filter[o,d] + filter_offset) · (input[b,d] + input_offset) + bias[o]
+//	out = clamp(MultiplyByQuantizedMultiplier(acc, M[o], shift[o]) + output_offset)
+//
+// filter_offset is whatever the converter put in the params: TFLite applies
+// the weights zero point only in the per-tensor kernel, so the converter
+// sets it to 0 for per-channel weights. As in CONV_2D the sum is expanded
+// into Σ f·x (dotRows) + filter_offset·Σx, with bias + input_offset·Σf +
+// D·filter_offset·input_offset folded per output at prepare, exactly equal
+// in wrapping int32 arithmetic.
+type fullyConnectedKernel struct {
+	in, out      int32
+	batches      int
+	depth, units int // D, O
+	filter       []int8
+	filterOffset int32
+	q            *requantizer
+}
+
+func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if err := wantCounts(op, path, 2, 3, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.FullyConnectedParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	f, err := constFilter(m, op, 2, path)
+	if err != nil {
+		return nil, err
+	}
+	k := &fullyConnectedKernel{in: op.Inputs[0], out: op.Outputs[0],
+		units: int(f.Shape[0]), depth: int(f.Shape[1])}
+	opath := path + " / output 0"
+	if len(out.Shape) == 0 || int(out.Shape[len(out.Shape)-1]) != k.units {
+		return nil, format.Malformed(opath, "shape %v, want last dimension %d (filter rows)", out.Shape, k.units)
+	}
+	k.batches = int(out.NumElements() / int64(k.units))
+	if k.batches < 1 {
+		return nil, format.Malformed(opath, "shape %v is empty", out.Shape)
+	}
+	if in.NumElements() != int64(k.batches)*int64(k.depth) {
+		return nil, format.Malformed(path+" / input 0", "shape %v has %d elements, want %d rows of the filter's depth %d",
+			in.Shape, in.NumElements(), k.batches, k.depth)
+	}
+	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
+		return nil, err
+	}
+	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
+		return nil, err
+	}
+	bias, err := decodeBias(m, op, k.units, path)
+	if err != nil {
+		return nil, err
+	}
+	k.q, err = newRequantizer(p.Requant, bias, k.units, p.OutputOffset, p.ActMin, p.ActMax, path)
+	if err != nil {
+		return nil, err
+	}
+	k.filter = Int8s(f.Data)
+	k.filterOffset = p.FilterOffset
+	dfo := int32(k.depth) * p.FilterOffset * p.InputOffset
+	for o := 0; o < k.units; o++ {
+		k.q.bias[o] += p.InputOffset*sumInt8(k.filter[o*k.depth:][:k.depth]) + dfo
+	}
+	return k, nil
+}
+
+// ScratchBytes: one int32 accumulator per output unit.
+func (k *fullyConnectedKernel) ScratchBytes() int { return 3 + 4*k.units }
+
+func (k *fullyConnectedKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	acc := int32Scratch(env.Scratch, k.units)
+	for b := 0; b < k.batches; b++ {
+		x := in[b*k.depth:][:k.depth]
+		dotRows(x, k.filter, acc)
+		if k.filterOffset != 0 {
+			s := k.filterOffset * sumInt8(x)
+			for i := range acc {
+				acc[i] += s
+			}
+		}
+		k.q.apply(acc, out[b*k.units:][:k.units])
+	}
+}
