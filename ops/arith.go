@@ -1,0 +1,353 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/edgerun/edgerun/dyadic"
+	"github.com/edgerun/edgerun/format"
+)
+
+// maxLayoutRank bounds the rank the data-movement and broadcasting kernels
+// (ADD, SUB, MUL, PAD, TRANSPOSE) handle after merging dimensions, so that
+// their index counters live in fixed-size arrays on the stack and Eval never
+// allocates. TFLite Micro itself stops at 6 (broadcast, transpose) or 5
+// (pad) dimensions.
+const maxLayoutRank = 8
+
+// arithMaxLeftShift bounds ArithParams.LeftShift for ADD and SUB. TFLite
+// Micro always uses 20 for int8 (add_common.cc / sub_common.cc); any shift up
+// to 22 keeps (x + offset) << shift, |x + offset| <= 255, inside int32.
+const arithMaxLeftShift = 22
+
+// arithKernel is int8 ADD, SUB and MUL with NumPy-style broadcasting.
+//
+// ADD/SUB follow TFLite Micro's AddFunc and SubElementwise/
+// BroadcastQuantSubSlow: each input is offset, shifted left by LeftShift and
+// rescaled with its own multiplier (MultiplyByQuantizedMultiplierSmallerThanOneExp);
+// the two are added (subtracted), and the sum is rescaled to the output.
+// The per-input part depends on the int8 input value alone, so prepare
+// evaluates it for all 256 values; SUB negates the second table, which gives
+// exactly TFLite's int32 difference. Eval is then two lookups, one add and
+// the output rescale per element.
+//
+// MUL follows MulElementwise/BroadcastMul6DSlow: the product of the offset
+// inputs goes through MultiplyByQuantizedMultiplier (double rounding).
+type arithKernel struct {
+	in1, in2, out int32
+	mul           bool
+
+	// ADD/SUB: scaled1[uint8(x)] is the rescaled value of input 1 = x.
+	scaled1, scaled2 [256]int32
+	// MUL: input offsets (negated zero points).
+	off1, off2 int32
+
+	outMult int32
+	// outLeft/outRight split the output shift into TFLite's left shift
+	// (before the high multiply) and rounding right shift (after).
+	outLeft, outRight uint8
+	outOff            int32
+	actMin, actMax    int32
+
+	bc broadcastLayout
+}
+
+func prepareAdd(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	return prepareArith(m, op, path, false, false)
+}
+
+func prepareSub(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	return prepareArith(m, op, path, true, false)
+}
+
+func prepareMul(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	return prepareArith(m, op, path, false, true)
+}
+
+func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (Kernel, error) {
+	if err := wantCounts(op, path, 2, 2, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.ArithParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in1, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	in2, err := operand(m, op.Inputs, 1, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	pp := path + " / params"
+	// Offsets are negated int8 zero points (input) or an int8 zero point
+	// (output); this also bounds every intermediate below inside int32.
+	for _, o := range []struct {
+		name   string
+		v      int32
+		lo, hi int32
+	}{
+		{"input 1 offset", p.Input1Offset, -127, 128},
+		{"input 2 offset", p.Input2Offset, -127, 128},
+		{"output offset", p.OutputOffset, -128, 127},
+	} {
+		if o.v < o.lo || o.v > o.hi {
+			return nil, format.Malformed(pp, "%s %d outside [%d, %d] (int8 zero point)", o.name, o.v, o.lo, o.hi)
+		}
+	}
+	if err := checkClamp(p.ActMin, p.ActMax, pp); err != nil {
+		return nil, err
+	}
+	k := &arithKernel{
+		in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0],
+		mul:     mul,
+		off1:    p.Input1Offset,
+		off2:    p.Input2Offset,
+		outMult: p.OutputMultiplier,
+		outOff:  p.OutputOffset,
+		actMin:  p.ActMin, actMax: p.ActMax,
+	}
+	if p.OutputMultiplier < 0 {
+		return nil, format.Malformed(pp, "output multiplier %d is negative", p.OutputMultiplier)
+	}
+	if mul {
+		// TFLite's MultiplyByQuantizedMultiplier: shift > 0 is a left shift
+		// of the product (1 << shift must be an int32), shift < 0 a
+		// rounding right shift of at most 31.
+		if p.OutputShift < -31 || p.OutputShift > 30 {
+			return nil, format.Malformed(pp, "output shift %d outside [-31, 30]", p.OutputShift)
+		}
+		if p.OutputShift > 0 {
+			k.outLeft = uint8(p.OutputShift)
+		} else {
+			k.outRight = uint8(-p.OutputShift)
+		}
+	} else {
+		if p.LeftShift < 0 || p.LeftShift > arithMaxLeftShift {
+			return nil, format.Malformed(pp, "left shift %d outside [0, %d]", p.LeftShift, arithMaxLeftShift)
+		}
+		for _, s := range []struct {
+			name  string
+			m, sh int32
+		}{
+			{"input 1", p.Input1Multiplier, p.Input1Shift},
+			{"input 2", p.Input2Multiplier, p.Input2Shift},
+			{"output", p.OutputMultiplier, p.OutputShift},
+		} {
+			// MultiplyByQuantizedMultiplierSmallerThanOneExp takes a
+			// non-positive exponent.
+			if s.m < 0 || s.sh < -31 || s.sh > 0 {
+				return nil, format.Malformed(pp, "%s multiplier %d shift %d: want multiplier >= 0 and shift in [-31, 0]", s.name, s.m, s.sh)
+			}
+		}
+		k.outRight = uint8(-p.OutputShift)
+		for i := range 256 {
+			x := int32(int8(uint8(i)))
+			k.scaled1[i] = dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(
+				(x+p.Input1Offset)<<uint(p.LeftShift), p.Input1Multiplier, p.Input1Shift)
+			s2 := dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(
+				(x+p.Input2Offset)<<uint(p.LeftShift), p.Input2Multiplier, p.Input2Shift)
+			if sub {
+				s2 = -s2
+			}
+			k.scaled2[i] = s2
+		}
+	}
+	k.bc, err = newBroadcastLayout(in1.Shape, in2.Shape, out.Shape, path)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// broadcastLayout describes an elementwise binary op over broadcast shapes,
+// with dimensions merged as far as possible: the output is contiguous, and
+// str1/str2 are the inputs' element strides per output dimension (0 where an
+// input is broadcast). Equal shapes merge to a single dimension, a scalar
+// operand to a single dimension with stride 0.
+type broadcastLayout struct {
+	rank       int
+	n          int // output elements
+	dims       [maxLayoutRank]int
+	str1, str2 [maxLayoutRank]int
+}
+
+// newBroadcastLayout checks that out is the broadcast of s1 and s2 (shapes
+// aligned at their last dimension, each input dimension 1 or equal to the
+// output's) and builds the merged layout.
+func newBroadcastLayout(s1, s2, so []int32, path string) (broadcastLayout, error) {
+	var bl broadcastLayout
+	r := max(len(s1), len(s2), len(so))
+	ext := func(s []int32) []int {
+		e := make([]int, r)
+		for i := range e {
+			e[i] = 1
+		}
+		for i, d := range s {
+			e[r-len(s)+i] = int(d)
+		}
+		return e
+	}
+	e1, e2, eo := ext(s1), ext(s2), ext(so)
+	for d := range r {
+		a, b, o := e1[d], e2[d], eo[d]
+		if a < 0 || b < 0 || o < 0 || (a != o && a != 1) || (b != o && b != 1) || (o != 1 && a != o && b != o) {
+			return bl, format.Malformed(path, "output shape %v is not the broadcast of input shapes %v and %v", so, s1, s2)
+		}
+	}
+	// Contiguous strides of each input in the extended shape; 0 where the
+	// input is broadcast along a longer output dimension.
+	strides := func(e []int) []int {
+		st := make([]int, r)
+		acc := 1
+		for d := r - 1; d >= 0; d-- {
+			if e[d] == 1 && eo[d] != 1 {
+				st[d] = 0
+			} else {
+				st[d] = acc
+			}
+			acc *= e[d]
+		}
+		return st
+	}
+	st1, st2 := strides(e1), strides(e2)
+	bl.n = 1
+	for _, o := range eo {
+		bl.n *= o
+	}
+	// Drop output dimensions of size 1, then merge neighbours that are
+	// contiguous (or equally broadcast) in both inputs.
+	var dims, m1, m2 []int
+	for d := range r {
+		if eo[d] == 1 {
+			continue
+		}
+		k := len(dims) - 1
+		if k >= 0 && m1[k] == st1[d]*eo[d] && m2[k] == st2[d]*eo[d] {
+			dims[k] *= eo[d]
+			m1[k], m2[k] = st1[d], st2[d]
+			continue
+		}
+		dims = append(dims, eo[d])
+		m1 = append(m1, st1[d])
+		m2 = append(m2, st2[d])
+	}
+	if len(dims) == 0 { // a single element (or rank 0)
+		dims, m1, m2 = []int{1}, []int{1}, []int{1}
+	}
+	if len(dims) > maxLayoutRank {
+		return bl, &format.UnsupportedOpError{Op: "broadcast", Index: -1,
+			Reason: fmt.Sprintf("%s: shapes %v and %v need %d broadcast dimensions (at most %d supported)", path, s1, s2, len(dims), maxLayoutRank)}
+	}
+	bl.rank = len(dims)
+	copy(bl.dims[:], dims)
+	copy(bl.str1[:], m1)
+	copy(bl.str2[:], m2)
+	return bl, nil
+}
+
+func (k *arithKernel) Eval(env *Env) {
+	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
+	bl := &k.bc
+	if bl.n == 0 {
+		return
+	}
+	last := bl.rank - 1
+	inner, s1, s2 := bl.dims[last], bl.str1[last], bl.str2[last]
+	var idx [maxLayoutRank]int
+	p1, p2 := 0, 0
+	for o := 0; o < bl.n; o += inner {
+		if k.mul {
+			k.mulRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
+		} else {
+			k.addRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
+		}
+		// Odometer over the outer dimensions.
+		for d := last - 1; d >= 0; d-- {
+			idx[d]++
+			p1 += bl.str1[d]
+			p2 += bl.str2[d]
+			if idx[d] < bl.dims[d] {
+				break
+			}
+			idx[d] = 0
+			p1 -= bl.str1[d] * bl.dims[d]
+			p2 -= bl.str2[d] * bl.dims[d]
+		}
+	}
+}
+
+// addFinish rescales an ADD/SUB raw sum to the output and clamps it.
+func (k *arithKernel) addFinish(raw int32) int8 {
+	v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(raw, k.outMult), int32(k.outRight)) + k.outOff
+	return int8(min(max(v, k.actMin), k.actMax))
+}
+
+// addRow handles one innermost run; s1 and s2 are 0 (broadcast) or 1.
+func (k *arithKernel) addRow(out, a []int8, s1 int, b []int8, s2 int) {
+	t1, t2 := &k.scaled1, &k.scaled2
+	switch {
+	case s1 == 1 && s2 == 1:
+		a, b = a[:len(out)], b[:len(out)]
+		for i := range out {
+			out[i] = k.addFinish(t1[uint8(a[i])] + t2[uint8(b[i])])
+		}
+	case s1 == 0 && s2 == 1:
+		x := t1[uint8(a[0])]
+		b = b[:len(out)]
+		for i := range out {
+			out[i] = k.addFinish(x + t2[uint8(b[i])])
+		}
+	case s1 == 1 && s2 == 0:
+		y := t2[uint8(b[0])]
+		a = a[:len(out)]
+		for i := range out {
+			out[i] = k.addFinish(t1[uint8(a[i])] + y)
+		}
+	default: // both broadcast along this run: a constant row
+		v := k.addFinish(t1[uint8(a[0])] + t2[uint8(b[0])])
+		for i := range out {
+			out[i] = v
+		}
+	}
+}
+
+// mulOne is TFLite's int8 MulElementwise for one pair of values.
+func (k *arithKernel) mulOne(x, y int8) int8 {
+	prod := (int32(x) + k.off1) * (int32(y) + k.off2)
+	// x·2^left wraps in int32 exactly as TFLite's x * (1 << left).
+	v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(prod<<k.outLeft, k.outMult), int32(k.outRight)) + k.outOff
+	return int8(min(max(v, k.actMin), k.actMax))
+}
+
+// mulRow handles one innermost run; s1 and s2 are 0 (broadcast) or 1.
+func (k *arithKernel) mulRow(out, a []int8, s1 int, b []int8, s2 int) {
+	switch {
+	case s1 == 1 && s2 == 1:
+		a, b = a[:len(out)], b[:len(out)]
+		for i := range out {
+			out[i] = k.mulOne(a[i], b[i])
+		}
+	case s1 == 0 && s2 == 1:
+		x := a[0]
+		b = b[:len(out)]
+		for i := range out {
+			out[i] = k.mulOne(x, b[i])
+		}
+	case s1 == 1 && s2 == 0:
+		y := b[0]
+		a = a[:len(out)]
+		for i := range out {
+			out[i] = k.mulOne(a[i], y)
+		}
+	default:
+		v := k.mulOne(a[0], b[0])
+		for i := range out {
+			out[i] = v
+		}
+	}
+}
