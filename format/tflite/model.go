@@ -130,8 +130,11 @@ type Buffer struct {
 }
 
 // Operator is one node. Options holds the decoded builtin options for the
-// operators edgerun knows (a pointer to one of the *Options types below), or
-// nil.
+// operators edgerun knows (a pointer to one of the *Options types below:
+// CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, SUB, MUL, AVERAGE_POOL_2D,
+// MAX_POOL_2D and L2_POOL_2D, SOFTMAX, CONCATENATION, RESHAPE, MEAN and the
+// other reducers, LEAKY_RELU), never nil for those (absent options read as
+// the schema's defaults), and nil for every other operator.
 type Operator struct {
 	OpcodeIndex uint32
 	Inputs      []int32

@@ -349,7 +349,7 @@ func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string)
 		return err
 	}
 	if ts.Name != "" {
-		path += " " + strconv.Quote(ts.Name)
+		path += " " + quoteName(ts.Name)
 	}
 	typ, err := f.int8(t, tensorType, 0, join(path, "type"))
 	if err != nil {
@@ -394,6 +394,15 @@ func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string)
 		return format.Malformed(bpath, "%d bytes, shape %v %s needs %d", len(data), ts.Shape, ts.Type, need)
 	}
 	return nil
+}
+
+// quoteName quotes a tensor name for an error path, shortened if long.
+func quoteName(name string) string {
+	const max = 80
+	if len(name) > max {
+		return strconv.Quote(name[:max]) + "..."
+	}
+	return strconv.Quote(name)
 }
 
 // maxTensorBytes bounds a tensor's size; larger shapes are rejected.

@@ -297,6 +297,10 @@ func TestParseSemanticErrors(t *testing.T) {
 			"subgraph 0 / output 0", "tensor index -1"},
 		{"buffer index", func(m fbt) { tensorN(m, 3)[tensorBuffer] = uint32(3) },
 			`subgraph 0 / tensor 3 "conv" / buffer 3`, "buffer index out of range [0, 3)"},
+		{"long name", func(m fbt) {
+			tensorN(m, 3)[tensorName] = strings.Repeat("x", 200)
+			tensorN(m, 3)[tensorBuffer] = uint32(9)
+		}, `subgraph 0 / tensor 3 "` + strings.Repeat("x", 80) + `"... / buffer 9`, "buffer index out of range"},
 		{"buffer size", func(m fbt) { m[modelBuffers].([]fbt)[1][bufferData] = make([]byte, 100) },
 			`subgraph 0 / tensor 1 "filter" / buffer 1`, "100 bytes, shape [3 2 2 2] INT8 needs 24"},
 		{"buffer size int32", func(m fbt) { m[modelBuffers].([]fbt)[2][bufferData] = make([]byte, 3) },
