@@ -1,0 +1,564 @@
+package ops
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/edgerun/edgerun/format"
+)
+
+// Tests of the CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels against
+// naive references written straight from TFLite's reference kernels: loops
+// over the taps in the reference's order, each product (filter +
+// filter_offset)·(input + input_offset) summed in int64 and wrapped to int32
+// at the end (the same value mod 2^32 as the reference's int32 sum), and the
+// requantization computed with plain int64 formulas (wtRequant) instead of
+// the dyadic package.
+
+// wtGuard is the byte written after output and scratch buffers; a kernel
+// writing out of bounds changes it.
+const wtGuard = 0x5a
+
+// wtRequant is TFLite's MultiplyByQuantizedMultiplier, restated:
+//   - the left shift is a wrapping int32 multiplication by 2^left;
+//   - SaturatingRoundingDoublingHighMul(a, b) = floor((a·b + 2^30) / 2^31)
+//     (round to nearest, ties toward +∞, as gemmlowp's nudge-and-truncate
+//     gives), saturated for a = b = MinInt32;
+//   - RoundingDivideByPOT rounds to nearest, ties away from zero.
+func wtRequant(x, m, shift int32) int32 {
+	left, right := int32(0), int32(0)
+	if shift > 0 {
+		left = shift
+	} else {
+		right = -shift
+	}
+	a := int32(uint32(x) << uint(left))
+	var h int64
+	if a == math.MinInt32 && m == math.MinInt32 {
+		h = math.MaxInt32
+	} else {
+		h = (int64(a)*int64(m) + 1<<30) >> 31
+	}
+	if right == 0 {
+		return int32(h)
+	}
+	half := int64(1) << uint(right-1)
+	if h >= 0 {
+		return int32((h + half) >> uint(right))
+	}
+	return int32(-((-h + half) >> uint(right)))
+}
+
+func TestWtRequantKnownValues(t *testing.T) {
+	// Hand-checked cases: multiplier 2^30 is 0.5.
+	cases := []struct{ x, m, shift, want int32 }{
+		{100, 1 << 30, 0, 50},
+		{101, 1 << 30, 0, 51},             // 50.5 rounds up
+		{-101, 1 << 30, 0, -50},           // -50.5: the high mul rounds ties toward +inf
+		{-3, 1 << 30, -1, -1},             // high mul: -1.5 -> -1; then -1/2 = -0.5 -> -1 (away from zero)
+		{7, 1 << 30, -2, 1},               // 3.5 -> 4; 4/4 = 1
+		{1, 1 << 30, 3, 4},                // (1·8)·0.5
+		{1 << 28, 1 << 30, 4, 0},          // 2^28·2^4 = 2^32 wraps to 0
+		{3 << 29, 1 << 30, 1, -(1 << 29)}, // 3·2^30 wraps to -2^30, then ·0.5
+		{math.MinInt32, math.MinInt32, 0, math.MaxInt32},
+		{12345, 0, 0, 0},
+	}
+	for _, c := range cases {
+		if got := wtRequant(c.x, c.m, c.shift); got != c.want {
+			t.Errorf("wtRequant(%d, %d, %d) = %d, want %d", c.x, c.m, c.shift, got, c.want)
+		}
+	}
+}
+
+func wtInt8s(r *rand.Rand, n int) []int8 {
+	v := make([]int8, n)
+	mode := r.Intn(4)
+	for i := range v {
+		switch {
+		case mode == 0 && r.Intn(2) == 0: // saturated inputs
+			v[i] = [2]int8{-128, 127}[r.Intn(2)]
+		case mode == 1: // small values
+			v[i] = int8(r.Intn(7) - 3)
+		default:
+			v[i] = int8(r.Intn(256) - 128)
+		}
+	}
+	return v
+}
+
+// wtZeroPoint favors the extremes.
+func wtZeroPoint(r *rand.Rand) int32 {
+	switch r.Intn(5) {
+	case 0:
+		return -128
+	case 1:
+		return 127
+	case 2:
+		return 0
+	}
+	return int32(r.Intn(256) - 128)
+}
+
+// wtRequantParams returns n random (multiplier, shift) pairs as
+// QuantizeMultiplier produces them: multiplier in [2^30, 2^31) or 0 and
+// shift in [-31, 30], mostly realistic (small multipliers) with extremes.
+func wtRequantParams(r *rand.Rand, n int) format.Requant {
+	q := format.Requant{Multiplier: make([]int32, n), Shift: make([]int32, n)}
+	for i := range q.Multiplier {
+		q.Multiplier[i] = int32(1<<30 + r.Int63n(1<<30))
+		switch r.Intn(10) {
+		case 0:
+			q.Multiplier[i], q.Shift[i] = 0, 0 // flushed tiny multiplier
+		case 1:
+			q.Multiplier[i] = math.MaxInt32
+			q.Shift[i] = int32(r.Intn(62) - 31)
+		case 2:
+			q.Shift[i] = int32(r.Intn(4)) // multiplier > 1
+		case 3:
+			q.Shift[i] = -31
+		default:
+			q.Shift[i] = int32(-4 - r.Intn(12))
+		}
+	}
+	return q
+}
+
+func wtBias(r *rand.Rand, n int) []int32 {
+	b := make([]int32, n)
+	for i := range b {
+		switch r.Intn(6) {
+		case 0:
+			b[i] = math.MaxInt32 - int32(r.Intn(1000)) // wraps when added to
+		case 1:
+			b[i] = math.MinInt32 + int32(r.Intn(1000))
+		default:
+			b[i] = int32(r.Intn(1<<16) - 1<<15)
+		}
+	}
+	return b
+}
+
+func wtInt32Bytes(v []int32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
+	}
+	return b
+}
+
+func wtInt8Bytes(v []int8) []byte {
+	b := make([]byte, len(v))
+	for i, x := range v {
+		b[i] = byte(x)
+	}
+	return b
+}
+
+// wtModel builds a one-op model: tensor 0 the input activation, 1 the
+// constant filter, 2 the constant bias (when bias != nil), then the output.
+func wtModel(code format.OpCode, params format.OpParams, inShape, filterShape, outShape []int32, filter []int8, bias []int32) *format.Model {
+	m := &format.Model{}
+	m.Tensors = append(m.Tensors,
+		format.Tensor{Name: "input", DType: format.DTypeInt8, Shape: inShape, ArenaOffset: 0},
+		format.Tensor{Name: "filter", DType: format.DTypeInt8, Shape: filterShape, Data: wtInt8Bytes(filter), ArenaOffset: -1},
+	)
+	inputs := []int32{0, 1, -1}
+	if bias != nil {
+		m.Tensors = append(m.Tensors, format.Tensor{Name: "bias", DType: format.DTypeInt32,
+			Shape: []int32{int32(len(bias))}, Data: wtInt32Bytes(bias), ArenaOffset: -1})
+		inputs[2] = 2
+	}
+	out := int32(len(m.Tensors))
+	m.Tensors = append(m.Tensors, format.Tensor{Name: "output", DType: format.DTypeInt8, Shape: outShape, ArenaOffset: 0})
+	m.Ops = []format.Op{{Code: code, Inputs: inputs, Outputs: []int32{out}, Params: params}}
+	return m
+}
+
+// wtRun prepares op 0 of m and evaluates it on input, with guard bytes
+// after the output and the scratch memory, and returns the output.
+func wtRun(t testing.TB, m *format.Model, input []int8) []int8 {
+	t.Helper()
+	k, err := Prepare(m, 0)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	return wtEval(t, k, m, input)
+}
+
+func wtEval(t testing.TB, k Kernel, m *format.Model, input []int8) []int8 {
+	t.Helper()
+	op := &m.Ops[0]
+	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
+	for i := range m.Tensors {
+		if m.Tensors[i].IsConstant() {
+			env.Tensors[i] = Int8s(m.Tensors[i].Data)
+		}
+	}
+	env.Tensors[op.Inputs[0]] = append([]int8(nil), input...)
+	const guard = 16
+	n := int(m.Tensors[op.Outputs[0]].NumElements())
+	outBuf := make([]int8, n+guard)
+	for i := range outBuf {
+		outBuf[i] = wtGuard
+	}
+	env.Tensors[op.Outputs[0]] = outBuf[:n] // capacity reaches the guard
+	scratchN := 0
+	if s, ok := k.(ScratchUser); ok {
+		scratchN = s.ScratchBytes()
+	}
+	scratch := make([]byte, scratchN+guard)
+	for i := range scratch {
+		scratch[i] = wtGuard
+	}
+	env.Scratch = scratch[:scratchN]
+	k.Eval(env)
+	for i := n; i < len(outBuf); i++ {
+		if outBuf[i] != wtGuard {
+			t.Fatalf("output guard byte %d overwritten", i-n)
+		}
+	}
+	for i := scratchN; i < len(scratch); i++ {
+		if scratch[i] != wtGuard {
+			t.Fatalf("scratch guard byte %d overwritten", i-scratchN)
+		}
+	}
+	for i := range input {
+		if env.Tensors[op.Inputs[0]][i] != input[i] {
+			t.Fatalf("input modified at %d", i)
+		}
+	}
+	return outBuf[:n]
+}
+
+func wtCompare(t *testing.T, what string, got, want []int8) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: output %d = %d, want %d (first difference of %d values)", what, i, got[i], want[i], len(want))
+		}
+	}
+}
+
+// wtClamp returns a random valid activation range.
+func wtClamp(r *rand.Rand) (int32, int32) {
+	if r.Intn(2) == 0 {
+		return -128, 127
+	}
+	lo := int32(r.Intn(256) - 128)
+	hi := lo + int32(r.Intn(int(128-lo)))
+	return lo, hi
+}
+
+// refConv is reference_integer_ops::ConvPerChannel (plus the legacy filter
+// offset), written out loop by loop.
+func refConv(p *format.ConvParams, in []int8, inShape []int32, filter []int8, fShape []int32, bias []int32, outShape []int32) []int8 {
+	batches, inH, inW, inC := int(inShape[0]), int(inShape[1]), int(inShape[2]), int(inShape[3])
+	outC, kh, kw, fIn := int(fShape[0]), int(fShape[1]), int(fShape[2]), int(fShape[3])
+	outH, outW := int(outShape[1]), int(outShape[2])
+	groups := inC / fIn
+	perGroup := outC / groups
+	out := make([]int8, batches*outH*outW*outC)
+	for b := 0; b < batches; b++ {
+		for oy := 0; oy < outH; oy++ {
+			for ox := 0; ox < outW; ox++ {
+				for oc := 0; oc < outC; oc++ {
+					g := oc / perGroup
+					var acc int64
+					for ky := 0; ky < kh; ky++ {
+						iy := oy*int(p.StrideH) - int(p.PadTop) + ky*int(p.DilationH)
+						for kx := 0; kx < kw; kx++ {
+							ix := ox*int(p.StrideW) - int(p.PadLeft) + kx*int(p.DilationW)
+							if iy < 0 || iy >= inH || ix < 0 || ix >= inW {
+								continue
+							}
+							for ci := 0; ci < fIn; ci++ {
+								x := int64(in[((b*inH+iy)*inW+ix)*inC+g*fIn+ci])
+								f := int64(filter[((oc*kh+ky)*kw+kx)*fIn+ci])
+								acc += (f + int64(p.FilterOffset)) * (x + int64(p.InputOffset))
+							}
+						}
+					}
+					if bias != nil {
+						acc += int64(bias[oc])
+					}
+					out[((b*outH+oy)*outW+ox)*outC+oc] = wtOut(int32(acc), p.Requant, oc, p.OutputOffset, p.ActMin, p.ActMax)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// wtOut requantizes one wrapped accumulator of channel c.
+func wtOut(acc int32, q format.Requant, c int, outOff, lo, hi int32) int8 {
+	if len(q.Multiplier) == 1 {
+		c = 0
+	}
+	v := wtRequant(acc, q.Multiplier[c], q.Shift[c]) + outOff
+	return int8(min(max(v, lo), hi))
+}
+
+// wtGeometry draws a random window: filter size, stride, dilation, padding
+// and an output size, sometimes larger than any padding scheme would give
+// (the kernels must then skip the taps outside the image, like the
+// reference).
+type wtGeometry struct {
+	inH, inW, kh, kw, outH, outW int
+	p                            format.ConvParams
+}
+
+func wtRandGeometry(r *rand.Rand) wtGeometry {
+	var g wtGeometry
+	g.inH, g.inW = 1+r.Intn(9), 1+r.Intn(9)
+	g.kh, g.kw = 1+r.Intn(4), 1+r.Intn(4)
+	g.p.StrideH, g.p.StrideW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
+	g.p.DilationH, g.p.DilationW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
+	if r.Intn(4) == 0 {
+		g.p.DilationH, g.p.DilationW = 1, 1
+	}
+	effH := (g.kh-1)*int(g.p.DilationH) + 1
+	effW := (g.kw-1)*int(g.p.DilationW) + 1
+	if r.Intn(3) > 0 {
+		g.p.PadTop, g.p.PadLeft = int32(r.Intn(effH)), int32(r.Intn(effW))
+	}
+	span := func(in, pad, eff, stride int) int {
+		n := (in+2*pad-eff)/stride + 1
+		return max(n, 1) + r.Intn(2)
+	}
+	g.outH = span(g.inH, int(g.p.PadTop), effH, int(g.p.StrideH))
+	g.outW = span(g.inW, int(g.p.PadLeft), effW, int(g.p.StrideW))
+	return g
+}
+
+func TestConvRandomAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for iter := 0; iter < 400; iter++ {
+		g := wtRandGeometry(r)
+		if iter%5 == 0 { // pointwise convolutions take their own path
+			g.kh, g.kw, g.p.PadTop, g.p.PadLeft = 1, 1, 0, 0
+			g.outH = (g.inH-1)/int(g.p.StrideH) + 1
+			g.outW = (g.inW-1)/int(g.p.StrideW) + 1
+		}
+		batches := 1 + r.Intn(2)
+		groups := 1
+		if r.Intn(4) == 0 {
+			groups = 1 + r.Intn(3)
+		}
+		fIn := 1 + r.Intn(6)
+		inC := groups * fIn
+		outC := groups * (1 + r.Intn(6))
+		p := g.p
+		p.DepthMultiplier = 1
+		p.InputOffset = -wtZeroPoint(r)
+		p.OutputOffset = wtZeroPoint(r)
+		if r.Intn(4) == 0 { // legacy uint8 weights zero point
+			p.FilterOffset = -wtZeroPoint(r)
+		}
+		n := outC
+		if r.Intn(3) == 0 {
+			n = 1
+		}
+		p.Requant = wtRequantParams(r, n)
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{int32(batches), int32(g.inH), int32(g.inW), int32(inC)}
+		fShape := []int32{int32(outC), int32(g.kh), int32(g.kw), int32(fIn)}
+		outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
+		filter := wtInt8s(r, outC*g.kh*g.kw*fIn)
+		var bias []int32
+		if r.Intn(4) > 0 {
+			bias = wtBias(r, outC)
+		}
+		in := wtInt8s(r, batches*g.inH*g.inW*inC)
+		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
+		got := wtRun(t, m, in)
+		want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
+		wtCompare(t, "conv iteration "+itoa(iter), got, want)
+	}
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{digits[i%10]}, b...)
+	}
+	return string(b)
+}
+
+// TestConvAccumulatorWraps drives the int32 accumulator past its range:
+// the folded computation must wrap exactly like the reference's sum.
+func TestConvAccumulatorWraps(t *testing.T) {
+	const k = 3
+	const cin = 64
+	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1,
+		DepthMultiplier: 1, InputOffset: 128, FilterOffset: 128, OutputOffset: 0,
+		Requant: format.Requant{Multiplier: []int32{1 << 30}, Shift: []int32{-23}}, ActMin: -128, ActMax: 127}
+	inShape := []int32{1, 4, 4, cin}
+	fShape := []int32{2, k, k, cin}
+	outShape := []int32{1, 4, 4, 2}
+	filter := make([]int8, 2*k*k*cin)
+	for i := range filter {
+		filter[i] = 127
+	}
+	in := make([]int8, 4*4*cin)
+	for i := range in {
+		in[i] = 127
+	}
+	// 9·64 taps of 255·255 plus a large bias exceed 2^31.
+	bias := []int32{math.MaxInt32 - 5, 1 << 30}
+	m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
+	got := wtRun(t, m, in)
+	want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
+	wtCompare(t, "wrapping conv", got, want)
+}
+
+// TestConvKnownValues checks a hand-computed 3×3 SAME convolution.
+func TestConvKnownValues(t *testing.T) {
+	// Input 3×3×1 with values 1..9 (zero point -1 → offset 1, so real
+	// values 2..10); filter all ones; the centre output sums 9 taps, a
+	// corner 4 taps. Multiplier 0.5 (2^30, shift 0), output zero point 3.
+	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1,
+		DepthMultiplier: 1, InputOffset: 1, OutputOffset: 3,
+		Requant: format.Requant{Multiplier: []int32{1 << 30}, Shift: []int32{0}}, ActMin: -128, ActMax: 127}
+	in := []int8{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	filter := []int8{1, 1, 1, 1, 1, 1, 1, 1, 1}
+	m := wtModel(format.OpConv2D, &p, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, filter, []int32{10})
+	got := wtRun(t, m, in)
+	// Top-left: taps (2,3,5,6)=16 +10 bias = 26 → 13 + 3 = 16.
+	// Centre: 2+...+10 = 54 + 10 = 64 → 32 + 3 = 35.
+	// Top-middle: (2+3+4+5+6+7)=27+10 = 37 → 18.5 rounds to 19 → 22.
+	// Every other output likewise: edges 6 taps, corners 4.
+	want := []int8{16, 22, 18, 25, 35, 28, 22, 31, 24}
+	wtCompare(t, "3x3 SAME", got, want)
+}
+
+// wtPrepareErr expects Prepare to fail with a malformed-model error whose
+// text contains every fragment.
+func wtPrepareErr(t *testing.T, name string, m *format.Model, fragments ...string) {
+	t.Helper()
+	_, err := Prepare(m, 0)
+	if err == nil {
+		t.Errorf("%s: Prepare succeeded, want an error", name)
+		return
+	}
+	if !errors.Is(err, format.ErrMalformedModel) {
+		t.Errorf("%s: error %v is not ErrMalformedModel", name, err)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("%s: error %q does not mention %q", name, err, f)
+		}
+	}
+}
+
+func wtConvCase() (*format.ConvParams, *format.Model) {
+	p := &format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+		Requant: format.Requant{Multiplier: []int32{1 << 30}, Shift: []int32{-3}}, ActMin: -128, ActMax: 127}
+	m := wtModel(format.OpConv2D, p, []int32{1, 5, 5, 4}, []int32{6, 3, 3, 4}, []int32{1, 3, 3, 6},
+		make([]int8, 6*3*3*4), make([]int32, 6))
+	return p, m
+}
+
+func TestConvPrepareErrors(t *testing.T) {
+	if _, m := wtConvCase(); true {
+		if _, err := Prepare(m, 0); err != nil {
+			t.Fatalf("valid case: %v", err)
+		}
+	}
+	edits := []struct {
+		name  string
+		edit  func(p *format.ConvParams, m *format.Model)
+		frags []string
+	}{
+		{"stride", func(p *format.ConvParams, m *format.Model) { p.StrideW = 0 }, []string{"op 0 CONV_2D", "stride"}},
+		{"dilation", func(p *format.ConvParams, m *format.Model) { p.DilationH = -1 }, []string{"dilation"}},
+		{"padding", func(p *format.ConvParams, m *format.Model) { p.PadTop = 9 }, []string{"padding"}},
+		{"input offset", func(p *format.ConvParams, m *format.Model) { p.InputOffset = 129 }, []string{"input offset"}},
+		{"filter offset", func(p *format.ConvParams, m *format.Model) { p.FilterOffset = -128 }, []string{"filter offset"}},
+		{"output offset", func(p *format.ConvParams, m *format.Model) { p.OutputOffset = 300 }, []string{"output offset"}},
+		{"clamp", func(p *format.ConvParams, m *format.Model) { p.ActMin, p.ActMax = 5, 4 }, []string{"activation range"}},
+		{"requant count", func(p *format.ConvParams, m *format.Model) {
+			p.Requant = format.Requant{Multiplier: []int32{1, 2}, Shift: []int32{0, 0}}
+		}, []string{"requant", "6 output channels"}},
+		{"shift", func(p *format.ConvParams, m *format.Model) { p.Requant.Shift[0] = 31 }, []string{"requant 0", "shift"}},
+		{"negative multiplier", func(p *format.ConvParams, m *format.Model) { p.Requant.Multiplier[0] = -5 }, []string{"multiplier"}},
+		{"filter channels", func(p *format.ConvParams, m *format.Model) {
+			m.Tensors[1].Shape = []int32{6, 3, 3, 3}
+			m.Tensors[1].Data = make([]byte, 6*3*3*3)
+		}, []string{"input 1 (filter)", "input depth 3"}},
+		{"filter outputs", func(p *format.ConvParams, m *format.Model) {
+			m.Tensors[1].Shape = []int32{3, 3, 3, 8}
+			m.Tensors[1].Data = make([]byte, 3*3*3*8)
+		}, []string{"input 1 (filter)", "output channels"}},
+		{"filter data", func(p *format.ConvParams, m *format.Model) { m.Tensors[1].Data = m.Tensors[1].Data[:5] }, []string{"constant"}},
+		{"filter dtype", func(p *format.ConvParams, m *format.Model) { m.Tensors[1].DType = format.DTypeInt16 }, []string{"input 1", "int16"}},
+		{"bias length", func(p *format.ConvParams, m *format.Model) {
+			m.Tensors[2].Shape = []int32{5}
+			m.Tensors[2].Data = make([]byte, 20)
+		}, []string{"bias", "5 elements"}},
+		{"bias not constant", func(p *format.ConvParams, m *format.Model) { m.Tensors[2].Data = nil }, []string{"bias must be a constant"}},
+		{"input rank", func(p *format.ConvParams, m *format.Model) { m.Tensors[0].Shape = []int32{25, 4} }, []string{"input 0", "rank 4"}},
+		{"batch", func(p *format.ConvParams, m *format.Model) { m.Tensors[3].Shape = []int32{2, 3, 3, 6} }, []string{"batch"}},
+		{"params type", func(p *format.ConvParams, m *format.Model) { m.Ops[0].Params = &format.FullyConnectedParams{} }, []string{"params"}},
+	}
+	for _, e := range edits {
+		p, m := wtConvCase()
+		e.edit(p, m)
+		wtPrepareErr(t, e.name, m, e.frags...)
+	}
+}
+
+// BenchmarkConvPointwise is a MobileNetV2-like 1×1 layer (14×14×96 → 576).
+func BenchmarkConvPointwise(b *testing.B) {
+	wtBenchConv(b, 14, 14, 96, 576, 1, 1, 1, 0)
+}
+
+// BenchmarkConv3x3 is a 3×3 SAME layer (24×24×32 → 64).
+func BenchmarkConv3x3(b *testing.B) {
+	wtBenchConv(b, 24, 24, 32, 64, 3, 3, 1, 1)
+}
+
+func wtBenchConv(b *testing.B, h, w, cin, cout, kh, kw, stride, pad int) {
+	r := rand.New(rand.NewSource(2))
+	p := format.ConvParams{StrideH: int32(stride), StrideW: int32(stride), DilationH: 1, DilationW: 1,
+		PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1, InputOffset: 7, OutputOffset: -3,
+		Requant: wtRequantParams(r, cout), ActMin: -128, ActMax: 127}
+	oh, ow := (h+2*pad-kh)/stride+1, (w+2*pad-kw)/stride+1
+	m := wtModel(format.OpConv2D, &p, []int32{1, int32(h), int32(w), int32(cin)},
+		[]int32{int32(cout), int32(kh), int32(kw), int32(cin)}, []int32{1, int32(oh), int32(ow), int32(cout)},
+		wtInt8s(r, cout*kh*kw*cin), wtBias(r, cout))
+	wtBench(b, m, wtInt8s(r, h*w*cin), int64(oh*ow*cout*kh*kw*cin))
+}
+
+// wtBench times Eval and reports multiply-accumulates per second.
+func wtBench(b *testing.B, m *format.Model, in []int8, macs int64) {
+	k, err := Prepare(m, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	op := &m.Ops[0]
+	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
+	for i := range m.Tensors {
+		if m.Tensors[i].IsConstant() {
+			env.Tensors[i] = Int8s(m.Tensors[i].Data)
+		}
+	}
+	env.Tensors[op.Inputs[0]] = in
+	env.Tensors[op.Outputs[0]] = make([]int8, m.Tensors[op.Outputs[0]].NumElements())
+	if s, ok := k.(ScratchUser); ok {
+		env.Scratch = make([]byte, s.ScratchBytes())
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k.Eval(env)
+	}
+	b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+}

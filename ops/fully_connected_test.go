@@ -1,0 +1,142 @@
+package ops
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/edgerun/edgerun/dyadic"
+	"github.com/edgerun/edgerun/format"
+)
+
+// refFullyConnected is reference_integer_ops::FullyConnected (and
+// FullyConnectedPerChannel, which is the same loop with per-channel
+// multipliers and no weights offset): batches from the output shape.
+func refFullyConnected(p *format.FullyConnectedParams, in []int8, filter []int8, units, depth int, bias []int32, outElems int) []int8 {
+	batches := outElems / units
+	out := make([]int8, outElems)
+	for b := 0; b < batches; b++ {
+		for o := 0; o < units; o++ {
+			var acc int64
+			for d := 0; d < depth; d++ {
+				acc += (int64(filter[o*depth+d]) + int64(p.FilterOffset)) * (int64(in[b*depth+d]) + int64(p.InputOffset))
+			}
+			if bias != nil {
+				acc += int64(bias[o])
+			}
+			out[o+units*b] = wtOut(int32(acc), p.Requant, o, p.OutputOffset, p.ActMin, p.ActMax)
+		}
+	}
+	return out
+}
+
+func TestFullyConnectedRandomAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for iter := 0; iter < 300; iter++ {
+		units, depth := 1+r.Intn(20), 1+r.Intn(70)
+		batches := 1 + r.Intn(4)
+		// Input and output ranks vary (keep_num_dims, flattening inputs).
+		var inShape, outShape []int32
+		switch r.Intn(3) {
+		case 0:
+			inShape, outShape = []int32{int32(batches), int32(depth)}, []int32{int32(batches), int32(units)}
+		case 1:
+			inShape, outShape = []int32{int32(batches), 1, int32(depth)}, []int32{int32(batches), 1, int32(units)}
+		default:
+			// [batches, 2, depth/2] style input, flattened output.
+			if depth%2 == 1 {
+				depth++
+			}
+			inShape, outShape = []int32{int32(batches), 2, int32(depth / 2)}, []int32{int32(batches), int32(units)}
+		}
+		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		n := 1
+		if r.Intn(2) == 0 {
+			n = units
+		} else if r.Intn(2) == 0 {
+			p.FilterOffset = -wtZeroPoint(r)
+		}
+		p.Requant = wtRequantParams(r, n)
+		p.ActMin, p.ActMax = wtClamp(r)
+		filter := wtInt8s(r, units*depth)
+		var bias []int32
+		if r.Intn(4) > 0 {
+			bias = wtBias(r, units)
+		}
+		in := wtInt8s(r, batches*depth)
+		m := wtModel(format.OpFullyConnected, p, inShape, []int32{int32(units), int32(depth)}, outShape, filter, bias)
+		got := wtRun(t, m, in)
+		want := refFullyConnected(p, in, filter, units, depth, bias, batches*units)
+		wtCompare(t, "fully connected iteration "+itoa(iter), got, want)
+	}
+}
+
+// TestWtRequantMatchesDyadic cross-checks the test's restated
+// MultiplyByQuantizedMultiplier with the dyadic package the kernels use.
+func TestWtRequantMatchesDyadic(t *testing.T) {
+	check := func(x, m, s int32) {
+		t.Helper()
+		if got, want := dyadic.MultiplyByQuantizedMultiplier(x, m, s), wtRequant(x, m, s); got != want {
+			t.Fatalf("MultiplyByQuantizedMultiplier(%d, %d, %d) = %d, restated formula gives %d", x, m, s, got, want)
+		}
+	}
+	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, 1 << 30, -(1 << 30), 3 << 29, -(3 << 29)}
+	ms := []int32{0, 1, 1 << 30, 1<<30 + 1, math.MaxInt32, math.MinInt32}
+	for _, x := range xs {
+		for _, m := range ms {
+			for s := int32(-31); s <= 30; s++ {
+				check(x, m, s)
+			}
+		}
+	}
+	r := rand.New(rand.NewSource(6))
+	for i := 0; i < 200000; i++ {
+		q := wtRequantParams(r, 1)
+		check(int32(r.Uint32())>>uint(r.Intn(32)), q.Multiplier[0], q.Shift[0])
+	}
+}
+
+func wtFCCase() (*format.FullyConnectedParams, *format.Model) {
+	p := &format.FullyConnectedParams{Requant: format.Requant{Multiplier: []int32{1 << 30}, Shift: []int32{-3}}, ActMin: -128, ActMax: 127}
+	m := wtModel(format.OpFullyConnected, p, []int32{2, 10}, []int32{4, 10}, []int32{2, 4}, make([]int8, 40), make([]int32, 4))
+	return p, m
+}
+
+func TestFullyConnectedPrepareErrors(t *testing.T) {
+	if _, m := wtFCCase(); true {
+		if _, err := Prepare(m, 0); err != nil {
+			t.Fatalf("valid case: %v", err)
+		}
+	}
+	edits := []struct {
+		name  string
+		edit  func(p *format.FullyConnectedParams, m *format.Model)
+		frags []string
+	}{
+		{"output units", func(p *format.FullyConnectedParams, m *format.Model) { m.Tensors[3].Shape = []int32{2, 5} }, []string{"op 0 FULLY_CONNECTED / output 0", "last dimension 4"}},
+		{"input size", func(p *format.FullyConnectedParams, m *format.Model) { m.Tensors[0].Shape = []int32{3, 10} }, []string{"input 0", "2 rows"}},
+		{"filter rank", func(p *format.FullyConnectedParams, m *format.Model) { m.Tensors[1].Shape = []int32{4, 10, 1} }, []string{"input 1 (filter)", "rank 2"}},
+		{"requant", func(p *format.FullyConnectedParams, m *format.Model) {
+			p.Requant = format.Requant{Multiplier: []int32{1, 1}, Shift: []int32{0, 0}}
+		}, []string{"requant"}},
+		{"filter offset", func(p *format.FullyConnectedParams, m *format.Model) { p.FilterOffset = 200 }, []string{"filter offset"}},
+		{"bias dtype", func(p *format.FullyConnectedParams, m *format.Model) { m.Tensors[2].DType = format.DTypeInt8 }, []string{"input 2", "int8"}},
+		{"params", func(p *format.FullyConnectedParams, m *format.Model) { m.Ops[0].Params = nil }, []string{"params"}},
+		{"inputs", func(p *format.FullyConnectedParams, m *format.Model) { m.Ops[0].Inputs = m.Ops[0].Inputs[:1] }, []string{"inputs"}},
+	}
+	for _, e := range edits {
+		p, m := wtFCCase()
+		e.edit(p, m)
+		wtPrepareErr(t, e.name, m, e.frags...)
+	}
+}
+
+// BenchmarkFullyConnected is a 1×1024 → 1000 classifier layer.
+func BenchmarkFullyConnected(b *testing.B) {
+	r := rand.New(rand.NewSource(7))
+	const depth, units = 1024, 1000
+	p := &format.FullyConnectedParams{InputOffset: 3, Requant: wtRequantParams(r, 1), ActMin: -128, ActMax: 127}
+	m := wtModel(format.OpFullyConnected, p, []int32{1, depth}, []int32{units, depth}, []int32{1, units},
+		wtInt8s(r, units*depth), wtBias(r, units))
+	wtBench(b, m, wtInt8s(r, depth), depth*units)
+}
