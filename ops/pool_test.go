@@ -30,8 +30,8 @@ func poolgrpModel(code format.OpCode, inShape, outShape []int32, params format.O
 
 // poolgrpRun prepares op 0 of m and evaluates it twice on input (scratch
 // pre-filled with garbage and deliberately misaligned by one byte), checks
-// that both runs agree and that no guard byte after the output changed, and
-// returns the output.
+// that both runs agree, that no guard byte after the output changed, that
+// Eval allocates nothing and leaves the input alone, and returns the output.
 func poolgrpRun(t *testing.T, m *format.Model, input []int8) []int8 {
 	t.Helper()
 	k, err := Prepare(m, 0)
@@ -77,6 +77,9 @@ func poolgrpRun(t *testing.T, m *format.Model, input []int8) []int8 {
 				}
 			}
 		}
+	}
+	if allocs := testing.AllocsPerRun(2, func() { k.Eval(env) }); allocs != 0 {
+		t.Fatalf("Eval allocates (%v allocations per run)", allocs)
 	}
 	if len(input) > 0 && !sameInt8s(inBuf[:len(input)], input) {
 		t.Fatalf("kernel modified its input")
