@@ -1,3 +1,10 @@
 module github.com/edgerun/edgerun
 
-go 1.24
+go 1.24.0
+
+require (
+	github.com/google/flatbuffers v25.12.19+incompatible
+	github.com/klauspost/cpuid/v2 v2.4.2
+)
+
+require golang.org/x/sys v0.41.0 // indirect

@@ -102,6 +102,15 @@ func (r *Runner) RunAll() []Result {
 	return res
 }
 
+// path resolves a manifest path: relative to the manifest's folder unless
+// absolute.
+func (r *Runner) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(r.Manifest.Dir, p)
+}
+
 func (r *Runner) model(path string) (*runtime.Model, error) {
 	if m, ok := r.models[path]; ok {
 		return m, nil
@@ -115,7 +124,7 @@ func (r *Runner) model(path string) (*runtime.Model, error) {
 }
 
 func (r *Runner) run(c *Case) error {
-	m, err := r.model(filepath.Join(r.Manifest.Dir, c.Model))
+	m, err := r.model(r.path(c.Model))
 	if err != nil {
 		return err
 	}
@@ -128,7 +137,7 @@ func (r *Runner) run(c *Case) error {
 		return fmt.Errorf("case has %d inputs / %d outputs, model %d / %d", len(c.Inputs), len(c.Outputs), len(m.Inputs()), len(m.Outputs()))
 	}
 	for i, in := range c.Inputs {
-		data, err := os.ReadFile(filepath.Join(r.Manifest.Dir, in.File))
+		data, err := os.ReadFile(r.path(in.File))
 		if err != nil {
 			return err
 		}
@@ -145,7 +154,7 @@ func (r *Runner) run(c *Case) error {
 		return err
 	}
 	for i, out := range c.Outputs {
-		want, err := os.ReadFile(filepath.Join(r.Manifest.Dir, out.File))
+		want, err := os.ReadFile(r.path(out.File))
 		if err != nil {
 			return err
 		}

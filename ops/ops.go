@@ -65,3 +65,7 @@ func Int8s(b []byte) []int8 {
 	}
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
+
+// KernelsDescription says which kernel implementations run on this machine
+// and why.
+func KernelsDescription() string { return "generic (pure Go)" }

@@ -73,6 +73,17 @@ func (it *Interpreter) Close() error {
 
 // Invoke runs the graph once. It performs no heap allocation.
 func (it *Interpreter) Invoke() error {
+	if err := it.ready(); err != nil {
+		return err
+	}
+	for _, k := range it.model.kernels {
+		k.Eval(&it.env)
+	}
+	return nil
+}
+
+// ready reports why the interpreter cannot run, if it cannot.
+func (it *Interpreter) ready() error {
 	if it.closed {
 		return ErrClosed
 	}
@@ -80,9 +91,6 @@ func (it *Interpreter) Invoke() error {
 		if !set {
 			return fmt.Errorf("input %d %q: %w", i, it.model.inputs[i].Name, ErrInputNotSet)
 		}
-	}
-	for _, k := range it.model.kernels {
-		k.Eval(&it.env)
 	}
 	return nil
 }
@@ -140,7 +148,7 @@ func (it *Interpreter) SetInputInt8(i int, data []int8) error {
 
 // SetInputFloat32 quantizes float values into int8 input i with the
 // input's scale and zero point, exactly as TFLite's QUANTIZE does
-// (round half away from zero of value/scale in double precision, plus the
+// (round half away from zero of the float32 quotient value/scale, plus the
 // zero point, clamped to int8). NaN quantizes to the zero point.
 func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
 	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
@@ -197,9 +205,10 @@ func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 // QuantizeFloat32 is TFLite's affine quantization of float32 values to int8
 // (see SetInputFloat32). dst and src must have equal lengths.
 func QuantizeFloat32(dst []int8, src []float32, scale float32, zeroPoint int32) {
-	s := float64(scale)
 	for i, v := range src {
-		r := math.Round(float64(v) / s)
+		// float32 division, as TFLite's reference does it; the golden cases
+		// differ from a double-precision division.
+		r := math.Round(float64(float32(v / scale)))
 		var q int64
 		switch {
 		case r != r: // NaN

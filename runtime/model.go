@@ -76,8 +76,8 @@ func Load(data []byte) (*Model, error) {
 		err error
 	)
 	switch {
-	case hasEdgerunIdentifier(data):
-		g, err = decodeEdgerun(data)
+	case format.HasIdentifier(data):
+		g, err = format.Decode(data)
 	case tflite.HasIdentifier(data):
 		g, err = tflite.ConvertBytes(data)
 	default:
@@ -105,7 +105,7 @@ func LoadFile(path string) (*Model, error) {
 // FromGraph validates and prepares an in-memory edgerun model. The model
 // must not be modified afterwards.
 func FromGraph(g *format.Model) (*Model, error) {
-	if err := verifyGraph(g); err != nil {
+	if err := format.VerifyGraph(g); err != nil {
 		return nil, err
 	}
 	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops))}

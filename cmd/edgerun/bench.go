@@ -1,0 +1,289 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	goruntime "runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/edgerun/edgerun/ops"
+	"github.com/edgerun/edgerun/runtime"
+)
+
+// benchReport is what `edgerun bench` measures; --json prints it as is.
+type benchReport struct {
+	Model         string     `json:"model"`
+	Runs          int        `json:"runs"`
+	WarmupRuns    int        `json:"warmup_runs"`
+	LatencyMicros latencies  `json:"latency_us"`
+	PerSecond     float64    `json:"inferences_per_second"`
+	ArenaBytes    int64      `json:"arena_bytes"`
+	WeightBytes   int64      `json:"weight_bytes"`
+	AllocsPerRun  float64    `json:"allocs_per_invoke"`
+	MACs          int64      `json:"macs"`
+	GMACPerSecond float64    `json:"gmac_per_second"`
+	Kernels       string     `json:"kernels"`
+	GoVersion     string     `json:"go_version"`
+	GOOS          string     `json:"goos"`
+	GOARCH        string     `json:"goarch"`
+	CPU           string     `json:"cpu"`
+	Profile       *opProfile `json:"profile,omitempty"`
+}
+
+type latencies struct {
+	Min float64 `json:"min"`
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func cmdBench(args []string, stdout io.Writer) error {
+	fs := newFlagSet("bench", "")
+	var inputs fileList
+	fs.Var(&inputs, "i", "input file per input (default: seeded pseudo-random bytes)")
+	runs := fs.Int("runs", 0, "timed runs (default: as many as fit in --duration, at least 10)")
+	duration := fs.Duration("duration", 3*time.Second, "timed duration when --runs is not given")
+	warmup := fs.Int("warmup", 3, "untimed warm-up runs")
+	seed := fs.Uint("seed", 1, "seed of the pseudo-random inputs")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	profile := fs.Bool("profile", false, "also time every op")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("bench takes at most one MODEL")
+	}
+	if *runs < 0 || *warmup < 0 || *duration <= 0 {
+		return usagef("--runs, --warmup must be >= 0 and --duration > 0")
+	}
+	path := ""
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	m, name, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	if err := setInputs(it, inputs, uint32(*seed)); err != nil {
+		return err
+	}
+
+	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: m.ArenaBytes(), Kernels: ops.KernelsDescription(),
+		GoVersion: goruntime.Version(), GOOS: goruntime.GOOS, GOARCH: goruntime.GOARCH, CPU: cpuModel()}
+	g := m.Graph()
+	for i := range g.Tensors {
+		if g.Tensors[i].IsConstant() {
+			rep.WeightBytes += int64(len(g.Tensors[i].Data))
+		}
+	}
+	for i := range g.Ops {
+		rep.MACs += ops.MACs(g, i)
+	}
+	for i := 0; i < *warmup; i++ {
+		if err := it.Invoke(); err != nil {
+			return err
+		}
+	}
+
+	progress := isTerminal(stdout) && !*asJSON
+	var times []time.Duration
+	start := time.Now()
+	lastProgress := start
+	for n := 0; ; n++ {
+		if *runs > 0 && n >= *runs || *runs == 0 && n >= 10 && time.Since(start) >= *duration {
+			break
+		}
+		t0 := time.Now()
+		if err := it.Invoke(); err != nil {
+			return err
+		}
+		t1 := time.Now()
+		if times == nil {
+			times = make([]time.Duration, 0, 1024)
+		}
+		times = append(times, t1.Sub(t0))
+		if progress && t1.Sub(lastProgress) > 200*time.Millisecond {
+			fmt.Fprintf(stdout, "\r%d runs, %.1fs ...", n+1, t1.Sub(start).Seconds())
+			lastProgress = t1
+		}
+	}
+	if progress {
+		fmt.Fprint(stdout, "\r\033[K")
+	}
+	rep.Runs = len(times)
+	// Measure allocations on a separate pass so the timing slice's growth
+	// does not count.
+	rep.AllocsPerRun = allocsPerInvoke(it)
+
+	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+	pct := func(p float64) time.Duration { return times[min(len(times)-1, int(p*float64(len(times))))] }
+	var total time.Duration
+	for _, d := range times {
+		total += d
+	}
+	rep.LatencyMicros = latencies{Min: us(times[0]), P50: us(pct(0.5)), P90: us(pct(0.9)), P99: us(pct(0.99)), Max: us(times[len(times)-1])}
+	rep.PerSecond = float64(len(times)) / total.Seconds()
+	rep.GMACPerSecond = float64(rep.MACs) * rep.PerSecond / 1e9
+
+	if *profile {
+		if rep.Profile, err = profileOps(it, rep.Runs); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printBench(stdout, &rep)
+	if rep.Profile != nil {
+		printProfile(stdout, rep.Profile)
+	}
+	return nil
+}
+
+// allocsPerInvoke counts heap allocations per Invoke over a few runs.
+func allocsPerInvoke(it *runtime.Interpreter) float64 {
+	const n = 5
+	var a, b goruntime.MemStats
+	goruntime.ReadMemStats(&a)
+	for i := 0; i < n; i++ {
+		_ = it.Invoke()
+	}
+	goruntime.ReadMemStats(&b)
+	return float64(b.Mallocs-a.Mallocs) / n
+}
+
+// setInputs fills inputs from files, or with seeded pseudo-random bytes.
+func setInputs(it *runtime.Interpreter, files []string, seed uint32) error {
+	m := it.Model()
+	if len(files) != 0 && len(files) != len(m.Inputs()) {
+		return usagef("model has %d inputs, got %d -i files", len(m.Inputs()), len(files))
+	}
+	for i, info := range m.Inputs() {
+		if len(files) == 0 {
+			fillPattern(it.InputBytes(i), seed+uint32(i))
+			continue
+		}
+		data, err := os.ReadFile(files[i])
+		if err != nil {
+			return err
+		}
+		if err := it.SetInput(i, data); err != nil {
+			return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", files[i], err, info.Name, info.Shape, info.DType, info.Bytes)
+		}
+	}
+	return nil
+}
+
+func printBench(w io.Writer, r *benchReport) {
+	fmt.Fprintf(w, "model:        %s\n", r.Model)
+	fmt.Fprintf(w, "runs:         %d (after %d warm-up)\n", r.Runs, r.WarmupRuns)
+	fmt.Fprintf(w, "latency (us): min %.1f  p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n",
+		r.LatencyMicros.Min, r.LatencyMicros.P50, r.LatencyMicros.P90, r.LatencyMicros.P99, r.LatencyMicros.Max)
+	fmt.Fprintf(w, "throughput:   %.1f inferences/s, %.2f GMAC/s (%d MACs per inference)\n", r.PerSecond, r.GMACPerSecond, r.MACs)
+	fmt.Fprintf(w, "memory:       arena %d bytes, weights %d bytes\n", r.ArenaBytes, r.WeightBytes)
+	fmt.Fprintf(w, "allocations:  %g per Invoke\n", r.AllocsPerRun)
+	fmt.Fprintf(w, "kernels:      %s\n", r.Kernels)
+	fmt.Fprintf(w, "platform:     %s %s/%s, %s\n", r.GoVersion, r.GOOS, r.GOARCH, r.CPU)
+}
+
+// opProfile is the per-op time table of --profile.
+type opProfile struct {
+	Ops          []opTime `json:"ops"`
+	TotalMicros  float64  `json:"total_us_per_invoke"`
+	SumOpsMicros float64  `json:"sum_of_ops_us_per_invoke"`
+}
+
+type opTime struct {
+	Index       int     `json:"index"`
+	Type        string  `json:"type"`
+	OutputShape []int32 `json:"output_shape"`
+	MACs        int64   `json:"macs"`
+	Share       float64 `json:"time_share"`
+	Micros      float64 `json:"us"`
+	GMACPerSec  float64 `json:"gmac_per_second"`
+}
+
+func profileOps(it *runtime.Interpreter, runs int) (*opProfile, error) {
+	m := it.Model()
+	g := m.Graph()
+	p := runtime.NewProfile(m)
+	runs = max(1, min(runs, 200))
+	for i := 0; i < runs; i++ {
+		if err := it.InvokeProfiled(p); err != nil {
+			return nil, err
+		}
+	}
+	prof := &opProfile{TotalMicros: float64(p.TotalNanos) / 1e3 / float64(p.Invokes)}
+	var sum int64
+	for _, ns := range p.OpNanos {
+		sum += ns
+	}
+	prof.SumOpsMicros = float64(sum) / 1e3 / float64(p.Invokes)
+	for i, ns := range p.OpNanos {
+		op := &g.Ops[i]
+		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: float64(ns) / 1e3 / float64(p.Invokes)}
+		if len(op.Outputs) > 0 {
+			t.OutputShape = g.Tensors[op.Outputs[0]].Shape
+		}
+		if sum > 0 {
+			t.Share = float64(ns) / float64(sum)
+		}
+		if t.Micros > 0 {
+			t.GMACPerSec = float64(t.MACs) / (t.Micros * 1e3)
+		}
+		prof.Ops = append(prof.Ops, t)
+	}
+	sort.SliceStable(prof.Ops, func(a, b int) bool { return prof.Ops[a].Micros > prof.Ops[b].Micros })
+	return prof, nil
+}
+
+func printProfile(w io.Writer, p *opProfile) {
+	fmt.Fprintf(w, "\n%5s  %-18s %-18s %12s %7s %10s %8s\n", "op", "type", "output", "MACs", "time%", "us", "GMAC/s")
+	for _, o := range p.Ops {
+		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.1f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
+	}
+	fmt.Fprintf(w, "total: %.1f us per invoke (ops sum %.1f us)\n", p.TotalMicros, p.SumOpsMicros)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// cpuModel names the processor.
+func cpuModel() string {
+	if name := strings.TrimSpace(cpuid.CPU.BrandName); name != "" {
+		return name
+	}
+	// cpuid knows little on some architectures; Linux says more.
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && (strings.TrimSpace(k) == "model name" || strings.TrimSpace(k) == "Model") {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown CPU (" + goruntime.GOARCH + ")"
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+
+	"github.com/edgerun/edgerun/conformance"
+	"github.com/edgerun/edgerun/examples"
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/format/tflite"
+	"github.com/edgerun/edgerun/runtime"
+)
+
+// fileList is a repeatable string flag.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
+
+// parseInterspersed parses flags that may appear before or after positional
+// arguments, returning the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	_ = synopsis
+	return fs
+}
+
+// loadModel loads MODEL, or the built-in example when path is "".
+func loadModel(path string) (*runtime.Model, string, error) {
+	if path == "" {
+		data, err := examples.Bytes(examples.DefaultName)
+		if err != nil {
+			return nil, "", err
+		}
+		m, err := runtime.Load(data)
+		return m, "built-in example " + examples.DefaultName, err
+	}
+	m, err := runtime.LoadFile(path)
+	return m, path, err
+}
+
+func cmdRun(args []string, stdout io.Writer) error {
+	fs := newFlagSet("run", "")
+	var inputs fileList
+	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's dtype); repeat per input, in order")
+	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("run takes one MODEL, got %d arguments", len(pos))
+	}
+	path := ""
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	m, name, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	if len(inputs) != 0 && len(inputs) != len(m.Inputs()) {
+		return usagef("%s has %d inputs, got %d -i files", name, len(m.Inputs()), len(inputs))
+	}
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for i, info := range m.Inputs() {
+		if len(inputs) == 0 {
+			// No files: deterministic example input.
+			fillPattern(it.InputBytes(i), uint32(i+1))
+			continue
+		}
+		data, err := os.ReadFile(inputs[i])
+		if err != nil {
+			return err
+		}
+		if err := it.SetInput(i, data); err != nil {
+			return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", inputs[i], err, info.Name, info.Shape, info.DType, info.Bytes)
+		}
+	}
+	if len(inputs) == 0 {
+		fmt.Fprintf(stdout, "model: %s (no -i given: pseudo-random inputs)\n", name)
+	} else {
+		fmt.Fprintf(stdout, "model: %s\n", name)
+	}
+	if err := it.Invoke(); err != nil {
+		return err
+	}
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return err
+		}
+	}
+	for i, info := range m.Outputs() {
+		out := it.OutputBytes(i)
+		fmt.Fprintf(stdout, "output %d %q: %v %s: %s\n", i, info.Name, info.Shape, info.DType, firstValues(out, info.DType, 16))
+		if *outDir != "" {
+			p := filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i))
+			if err := os.WriteFile(p, out, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fillPattern fills b with deterministic pseudo-random bytes (xorshift).
+func fillPattern(b []byte, seed uint32) {
+	x := seed*2654435761 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+}
+
+func firstValues(b []byte, dt format.DType, n int) string {
+	var sb strings.Builder
+	count := 0
+	switch dt {
+	case format.DTypeInt8:
+		for _, v := range b {
+			if count == n {
+				sb.WriteString(" ...")
+				break
+			}
+			if count > 0 {
+				sb.WriteByte(' ')
+			}
+			fmt.Fprint(&sb, int8(v))
+			count++
+		}
+	default:
+		fmt.Fprintf(&sb, "%d bytes", len(b))
+	}
+	return "[" + sb.String() + "]"
+}
+
+func cmdConvert(args []string, stdout io.Writer) error {
+	fs := newFlagSet("convert", "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("convert takes IN.tflite OUT.erm")
+	}
+	data, err := os.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	g, err := tflite.ConvertBytes(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if _, err := runtime.FromGraph(g); err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	out, err := format.Encode(g)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(pos[1], out, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d bytes, %d ops, arena %d bytes\n", pos[1], len(out), len(g.Ops), g.ArenaBytes)
+	return nil
+}
+
+func cmdVerify(args []string, stdout io.Writer) error {
+	fs := newFlagSet("verify", "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("verify takes one MANIFEST.json")
+	}
+	m, err := conformance.ReadManifest(pos[0])
+	if err != nil {
+		return err
+	}
+	r := conformance.NewRunner(m)
+	passed, failed, skipped := 0, 0, 0
+	for i := range m.Cases {
+		res := r.Run(&m.Cases[i])
+		switch res.Status {
+		case conformance.Passed:
+			passed++
+		case conformance.Failed:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s (%s): %s\n", res.Case.Name, res.Case.Op, oneLine(res.Detail))
+		case conformance.Skipped:
+			skipped++
+			fmt.Fprintf(stdout, "SKIP %s: %s\n", res.Case.Name, res.Detail)
+		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	} else {
+		fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	}
+	if failed > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+func cmdVersion(args []string, stdout io.Writer) error {
+	if len(args) != 0 {
+		return usagef("version takes no arguments")
+	}
+	fmt.Fprintf(stdout, "edgerun %s (%s, %s/%s)\n", version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+	fmt.Fprintf(stdout, "kernels: generic (pure Go)\n")
+	return nil
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"

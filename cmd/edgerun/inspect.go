@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/ops"
+	"github.com/edgerun/edgerun/runtime"
+)
+
+func cmdInspect(args []string, stdout io.Writer) error {
+	fs := newFlagSet("inspect", "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("inspect takes one MODEL")
+	}
+	path := ""
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	m, name, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	g := m.Graph()
+	fmt.Fprintf(stdout, "model: %s\n", name)
+	if g.Description != "" {
+		fmt.Fprintf(stdout, "description: %s\n", g.Description)
+	}
+	printIO := func(what string, infos []runtime.TensorInfo) {
+		for i, info := range infos {
+			float := ""
+			if info.Float {
+				float = " (float32 at the boundary)"
+			}
+			fmt.Fprintf(stdout, "%s %d: %q %v %s scale=%g zero_point=%d%s\n", what, i, info.Name, info.Shape, info.DType, info.Scale, info.ZeroPoint, float)
+		}
+	}
+	printIO("input", m.Inputs())
+	printIO("output", m.Outputs())
+
+	var totalMACs, activationSum, weightBytes int64
+	for i := range g.Tensors {
+		t := &g.Tensors[i]
+		if t.IsConstant() {
+			weightBytes += int64(len(t.Data))
+		} else {
+			activationSum += t.ByteSize()
+		}
+	}
+	fmt.Fprintf(stdout, "ops: %d\n", len(g.Ops))
+	for i := range g.Ops {
+		op := &g.Ops[i]
+		macs := ops.MACs(g, i)
+		totalMACs += macs
+		fmt.Fprintf(stdout, "  %3d %-18s macs=%-10d in=[%s] out=[%s]\n", i, op.Code, macs, tensorList(g, op.Inputs), tensorList(g, op.Outputs))
+	}
+	fmt.Fprintf(stdout, "total MACs: %d\n", totalMACs)
+	fmt.Fprintf(stdout, "weights: %d bytes\n", weightBytes)
+	fmt.Fprintf(stdout, "arena: %d bytes (activations %d planned into %d, scratch %d; sum of all activation sizes %d)\n",
+		m.ArenaBytes(), activationSum, g.ArenaBytes, m.ArenaBytes()-g.ArenaBytes, activationSum)
+	return nil
+}
+
+func tensorList(g *format.Model, list []int32) string {
+	parts := make([]string, 0, len(list))
+	for _, t := range list {
+		if t < 0 {
+			parts = append(parts, "-")
+			continue
+		}
+		parts = append(parts, describeTensor(t, &g.Tensors[t]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeTensor(idx int32, t *format.Tensor) string {
+	s := fmt.Sprintf("t%d %v %s", idx, t.Shape, t.DType)
+	switch {
+	case len(t.ZeroPoint) == 1:
+		s += fmt.Sprintf(" s=%.6g zp=%d", t.Scale[0], t.ZeroPoint[0])
+	case len(t.ZeroPoint) > 1:
+		s += fmt.Sprintf(" per-channel(%d, dim %d)", len(t.ZeroPoint), t.QuantizedDim)
+	}
+	if t.IsConstant() {
+		s += " const"
+	} else {
+		s += fmt.Sprintf(" @%d", t.ArenaOffset)
+	}
+	return s
+}

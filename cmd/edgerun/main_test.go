@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// oneLineError asserts the CLI failed with status want and a single-line
+// message (no stack trace).
+func oneLineError(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	code, _, stderr := runCLI(args...)
+	if code != want {
+		t.Errorf("%v: exit %d, want %d (stderr %q)", args, code, want, stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "edgerun: ") || strings.Contains(stderr, "goroutine") {
+		t.Errorf("%v: stderr is not one error line: %q", args, stderr)
+	}
+	return stderr
+}
+
+func TestUsageErrors(t *testing.T) {
+	if code, _, _ := runCLI(); code != 2 {
+		t.Errorf("no arguments: exit %d, want 2", code)
+	}
+	oneLineError(t, 2, "frobnicate")
+	oneLineError(t, 2, "run", "-nosuchflag")
+	oneLineError(t, 2, "convert", "only-one-arg")
+	oneLineError(t, 2, "verify")
+	oneLineError(t, 2, "run", "a.tflite", "b.tflite")
+}
+
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.tflite")
+	if err := os.WriteFile(garbage, []byte("this is not a model at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg := oneLineError(t, 1, "run", garbage)
+	if !strings.Contains(msg, "garbage.tflite") {
+		t.Errorf("message does not name the file: %q", msg)
+	}
+	oneLineError(t, 1, "run", filepath.Join(dir, "missing.tflite"))
+	oneLineError(t, 1, "inspect", garbage)
+	oneLineError(t, 1, "convert", garbage, filepath.Join(dir, "out.erm"))
+}
+
+func TestRunBuiltIn(t *testing.T) {
+	code, stdout, stderr := runCLI("run")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`output 0 "probabilities": \[1 2\] int8: \[-?\d+ -?\d+\]`).MatchString(stdout) {
+		t.Errorf("unexpected run output:\n%s", stdout)
+	}
+	code, stdout, stderr = runCLI("inspect")
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"CONV_2D", "DEPTHWISE_CONV_2D", "total MACs:", "arena:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("inspect output lacks %q", want)
+		}
+	}
+}
+
+// TestConvertRunRoundTrip converts a real model, runs the .tflite and the
+// .erm on the same input and compares the outputs.
+func TestConvertRunRoundTrip(t *testing.T) {
+	src := "../../../shared/conformance/models/models/tflm_person_detect.tflite"
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("shared models not found: %v", err)
+	}
+	dir := t.TempDir()
+	erm := filepath.Join(dir, "pd.erm")
+	if code, _, stderr := runCLI("convert", src, erm); code != 0 {
+		t.Fatalf("convert: %s", stderr)
+	}
+	input := filepath.Join(dir, "in.bin")
+	data := make([]byte, 96*96)
+	fillPattern(data, 3)
+	if err := os.WriteFile(input, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outs := [2][]byte{}
+	for i, model := range []string{src, erm} {
+		od := filepath.Join(dir, "out", string(rune('a'+i)))
+		if code, _, stderr := runCLI("run", model, "-i", input, "-o", od); code != 0 {
+			t.Fatalf("run %s: %s", model, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(od, "output_0.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = b
+	}
+	if !bytes.Equal(outs[0], outs[1]) || len(outs[0]) != 2 {
+		t.Errorf(".tflite and .erm outputs differ: %v vs %v", outs[0], outs[1])
+	}
+}
+
+func TestVerify(t *testing.T) {
+	manifest := "../../../shared/conformance/visible/manifest.json"
+	if _, err := os.Stat(manifest); err != nil {
+		t.Skipf("shared conformance set not found: %v", err)
+	}
+	code, stdout, _ := runCLI("verify", manifest)
+	last := strings.TrimSpace(stdout[strings.LastIndex(strings.TrimSpace(stdout), "\n")+1:])
+	m := regexp.MustCompile(`^(\d+) passed, (\d+) failed$`).FindStringSubmatch(last)
+	if m == nil {
+		t.Fatalf("last line %q is not 'N passed, M failed'", last)
+	}
+	if (m[2] == "0") != (code == 0) {
+		t.Errorf("exit %d with %s failed", code, m[2])
+	}
+	// A manifest with a failing case exits 1 and names the first difference.
+	dir := t.TempDir()
+	abs, _ := filepath.Abs(filepath.Dir(manifest))
+	bad := `[{"name":"broken","op":"CONV_2D","model":"` + abs + `/models/conv2d_0000.tflite",
+	  "inputs":[{"file":"` + abs + `/data/conv2d_0000/input_0.bin","dtype":"int8","shape":[1]}],
+	  "outputs":[{"file":"` + abs + `/data/conv2d_0000/input_0.bin","dtype":"int8","shape":[1]}],"golden":true},
+	 {"name":"nogold","op":"RELU","model":"x","inputs":[],"outputs":[],"golden":false}]`
+	if err := os.WriteFile(filepath.Join(dir, "m.json"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = runCLI("verify", filepath.Join(dir, "m.json"))
+	if code != 1 || !strings.Contains(stdout, "FAIL broken") || !strings.Contains(stdout, "0 passed, 1 failed, 1 skipped") {
+		t.Errorf("failing manifest: exit %d, output:\n%s", code, stdout)
+	}
+}

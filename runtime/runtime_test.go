@@ -1,0 +1,260 @@
+package runtime_test
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/edgerun/edgerun/examples"
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/format/tflite"
+	"github.com/edgerun/edgerun/runtime"
+)
+
+const sharedModels = "../../shared/conformance/models/models"
+
+// testModels returns the built-in examples plus, when present, the shared
+// real models.
+func testModels(t *testing.T) map[string]*runtime.Model {
+	t.Helper()
+	models := map[string]*runtime.Model{}
+	for _, name := range examples.Names() {
+		data, err := examples.Bytes(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := runtime.Load(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		models[name] = m
+	}
+	paths, _ := filepath.Glob(filepath.Join(sharedModels, "*.tflite"))
+	for _, p := range paths {
+		m, err := runtime.LoadFile(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		models[filepath.Base(p)] = m
+	}
+	return models
+}
+
+// fill writes deterministic pseudo-random bytes.
+func fill(b []byte, seed uint32) {
+	x := seed | 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+}
+
+func newReadyInterpreter(t testing.TB, m *runtime.Model, seed uint32) *runtime.Interpreter {
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Inputs() {
+		fill(it.InputBytes(i), seed+uint32(i))
+	}
+	return it
+}
+
+// TestInvokeAllocatesNothing is the zero-allocation invariant of Invoke.
+func TestInvokeAllocatesNothing(t *testing.T) {
+	for name, m := range testModels(t) {
+		it := newReadyInterpreter(t, m, 7)
+		runs := 20
+		if m.Graph().ArenaBytes > 1<<20 {
+			runs = 2 // large models: still proves it, faster
+		}
+		if allocs := testing.AllocsPerRun(runs, func() {
+			if err := it.Invoke(); err != nil {
+				t.Fatal(err)
+			}
+		}); allocs != 0 {
+			t.Errorf("%s: Invoke allocates %.1f times per run", name, allocs)
+		}
+	}
+}
+
+func outputsOf(it *runtime.Interpreter) [][]byte {
+	var outs [][]byte
+	for i := range it.Model().Outputs() {
+		outs = append(outs, bytes.Clone(it.OutputBytes(i)))
+	}
+	return outs
+}
+
+// TestConcurrentInterpreters runs interpreters over one shared Model on
+// several goroutines (meant for -race) and checks every output against
+// the single-threaded result for the same input.
+func TestConcurrentInterpreters(t *testing.T) {
+	models := testModels(t)
+	for _, name := range []string{examples.DefaultName, "mlp_64_10", "tflm_person_detect.tflite", "tiny_kws_ref_model.tflite"} {
+		m, ok := models[name]
+		if !ok {
+			continue
+		}
+		const workers, seeds = 8, 3
+		want := make([][][]byte, seeds)
+		for s := range want {
+			it := newReadyInterpreter(t, m, uint32(100+s))
+			if err := it.Invoke(); err != nil {
+				t.Fatal(err)
+			}
+			want[s] = outputsOf(it)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for round := 0; round < 6; round++ {
+					s := (w + round) % seeds
+					it := newReadyInterpreter(t, m, uint32(100+s))
+					if err := it.Invoke(); err != nil {
+						errs <- err
+						return
+					}
+					for k, out := range outputsOf(it) {
+						if !bytes.Equal(out, want[s][k]) {
+							errs <- errors.New(name + ": concurrent output differs from single-threaded output")
+							return
+						}
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+}
+
+func TestRunTimeErrors(t *testing.T) {
+	data, err := examples.Bytes("mlp_64_10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runtime.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := it.Invoke(); !errors.Is(err, runtime.ErrInputNotSet) {
+		t.Errorf("Invoke before SetInput: %v, want ErrInputNotSet", err)
+	}
+	if err := it.SetInput(0, make([]byte, 63)); !errors.Is(err, runtime.ErrShapeMismatch) {
+		t.Errorf("short input: %v, want ErrShapeMismatch", err)
+	}
+	if err := it.SetInput(1, make([]byte, 64)); err == nil {
+		t.Error("input index 1 of a one-input model accepted")
+	}
+	if err := it.SetInput(0, make([]byte, 64)); err != nil {
+		t.Fatal(err)
+	}
+	if err := it.Invoke(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := it.OutputFloat32(0, nil); err != nil {
+		t.Errorf("OutputFloat32: %v", err)
+	}
+	it.Close()
+	if err := it.Invoke(); !errors.Is(err, runtime.ErrClosed) {
+		t.Errorf("Invoke after Close: %v, want ErrClosed", err)
+	}
+	if it.OutputBytes(0) != nil || it.InputBytes(0) != nil {
+		t.Error("closed interpreter still hands out memory")
+	}
+	if err := it.SetInput(0, make([]byte, 64)); !errors.Is(err, runtime.ErrClosed) {
+		t.Errorf("SetInput after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	if _, err := runtime.Load([]byte("definitely not a model")); !errors.Is(err, runtime.ErrUnknownFormat) {
+		t.Errorf("garbage: %v, want ErrUnknownFormat", err)
+	}
+	data, err := examples.Bytes("mlp_64_10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{9, len(data) / 3, len(data) - 1} {
+		if _, err := runtime.Load(data[:cut]); !errors.Is(err, runtime.ErrMalformedModel) {
+			t.Errorf("edgerun file cut at %d: %v, want ErrMalformedModel", cut, err)
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(sharedModels, "tflm_hello_world_int8.tflite"))
+	for _, p := range paths {
+		tf, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cut := range []int{9, len(tf) / 2, len(tf) - 1} {
+			if _, err := runtime.Load(tf[:cut]); !errors.Is(err, runtime.ErrMalformedModel) {
+				t.Errorf("tflite cut at %d: %v, want ErrMalformedModel", cut, err)
+			}
+		}
+	}
+}
+
+// TestUnsupportedOp: an operator edgerun does not implement is reported by
+// name and version as ErrUnsupportedOp, at load.
+func TestUnsupportedOp(t *testing.T) {
+	q := &tflite.Quantization{Scale: []float32{0.1}, ZeroPoint: []int64{0}}
+	src := &tflite.Model{
+		Version:       3,
+		OperatorCodes: []tflite.OperatorCode{{BuiltinCode: 36, Version: 2}}, // GATHER (schema value 36)
+		Buffers:       []tflite.Buffer{{}},
+		Subgraphs: []tflite.Subgraph{{
+			Tensors: []tflite.Tensor{
+				{Name: "in", Type: tflite.TypeInt8, Shape: []int32{1, 4}, Quantization: q},
+				{Name: "out", Type: tflite.TypeInt8, Shape: []int32{1, 4}, Quantization: q},
+			},
+			Inputs: []int32{0}, Outputs: []int32{1},
+			Operators: []tflite.Operator{{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}}},
+		}},
+	}
+	_, err := tflite.Convert(src)
+	var uerr *format.UnsupportedOpError
+	if !errors.Is(err, runtime.ErrUnsupportedOp) || !errors.As(err, &uerr) {
+		t.Fatalf("got %v, want an UnsupportedOpError", err)
+	}
+	if uerr.Op != "GATHER" || uerr.Version != 2 {
+		t.Errorf("error names %s version %d, want GATHER version 2", uerr.Op, uerr.Version)
+	}
+}
+
+// TestFloatBoundaryHelpers checks TFLite's QUANTIZE / DEQUANTIZE rules on
+// hand-computed values: round half away from zero, clamp, zero point.
+func TestFloatBoundaryHelpers(t *testing.T) {
+	in := []float32{1.25, -1.25, 0.74, 1000, -1000, float32(math.NaN()), 0}
+	want := []int8{3 + 3, -3 + 3, 1 + 3, 127, -128, 3, 3} // scale 0.5, zero point 3
+	got := make([]int8, len(in))
+	runtime.QuantizeFloat32(got, in, 0.5, 3)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("quantize(%v) = %d, want %d", in[i], got[i], want[i])
+		}
+	}
+	deq := make([]float32, 3)
+	runtime.DequantizeInt8(deq, []int8{-128, 3, 127}, 0.5, 3)
+	for i, w := range []float32{-65.5, 0, 62} {
+		if deq[i] != w {
+			t.Errorf("dequantize[%d] = %v, want %v", i, deq[i], w)
+		}
+	}
+}
