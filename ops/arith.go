@@ -41,14 +41,44 @@ type arithKernel struct {
 	// MUL: input offsets (negated zero points).
 	off1, off2 int32
 
-	outMult int32
-	// outLeft/outRight split the output shift into TFLite's left shift
-	// (before the high multiply) and rounding right shift (after).
-	outLeft, outRight uint8
-	outOff            int32
-	actMin, actMax    int32
+	// outLeft is MUL's left shift of the product (TFLite's positive
+	// output shift); the rest of the output rescale is in os.
+	outLeft uint8
+	os      outStage
 
 	bc broadcastLayout
+}
+
+// outStage is TFLite's double-rounding rescale of an int32 to the output,
+// SaturatingRoundingDoublingHighMul by a non-negative multiplier then
+// RoundingDivideByPOT, followed by the output offset and the activation
+// clamp. It is dyadic's arithmetic specialised for the hot loop: with
+// mult >= 0 the high multiply can never saturate, so it reduces to a
+// floor shift of the rounded product (ties toward +inf, as gemmlowp's
+// nudge-and-truncate), and the rounding shift keeps gemmlowp's
+// mask/threshold form. The tests compare it against dyadic and a separate
+// reference on every input pair.
+type outStage struct {
+	mult        int64 // in [0, 2^31)
+	right       uint8 // rounding right shift, 0..31
+	mask, half  int32 // 2^right - 1 and mask >> 1
+	off, lo, hi int32
+}
+
+func newOutStage(mult int32, right uint8, off, lo, hi int32) outStage {
+	mask := int32(int64(1)<<right - 1)
+	return outStage{mult: int64(mult), right: right, mask: mask, half: mask >> 1, off: off, lo: lo, hi: hi}
+}
+
+func (s *outStage) apply(x int32) int8 {
+	h := int32((int64(x)*s.mult + 1<<30) >> 31)
+	r := h >> (s.right & 31)
+	// Round half away from zero: the threshold is one higher for
+	// negative h (h>>31 is -1 there, 0 otherwise).
+	if h&s.mask > s.half-h>>31 {
+		r++
+	}
+	return int8(min(max(r+s.off, s.lo), s.hi))
 }
 
 func prepareAdd(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -104,13 +134,11 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 	}
 	k := &arithKernel{
 		in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0],
-		mul:     mul,
-		off1:    p.Input1Offset,
-		off2:    p.Input2Offset,
-		outMult: p.OutputMultiplier,
-		outOff:  p.OutputOffset,
-		actMin:  p.ActMin, actMax: p.ActMax,
+		mul:  mul,
+		off1: p.Input1Offset,
+		off2: p.Input2Offset,
 	}
+	var right uint8
 	if p.OutputMultiplier < 0 {
 		return nil, format.Malformed(pp, "output multiplier %d is negative", p.OutputMultiplier)
 	}
@@ -124,7 +152,7 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 		if p.OutputShift > 0 {
 			k.outLeft = uint8(p.OutputShift)
 		} else {
-			k.outRight = uint8(-p.OutputShift)
+			right = uint8(-p.OutputShift)
 		}
 	} else {
 		if p.LeftShift < 0 || p.LeftShift > arithMaxLeftShift {
@@ -144,7 +172,7 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 				return nil, format.Malformed(pp, "%s multiplier %d shift %d: want multiplier >= 0 and shift in [-31, 0]", s.name, s.m, s.sh)
 			}
 		}
-		k.outRight = uint8(-p.OutputShift)
+		right = uint8(-p.OutputShift)
 		for i := range 256 {
 			x := int32(int8(uint8(i)))
 			k.scaled1[i] = dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(
@@ -157,6 +185,7 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 			k.scaled2[i] = s2
 		}
 	}
+	k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
 	k.bc, err = newBroadcastLayout(in1.Shape, in2.Shape, out.Shape, path)
 	if err != nil {
 		return nil, err
@@ -281,73 +310,25 @@ func (k *arithKernel) Eval(env *Env) {
 	}
 }
 
-// addFinish rescales an ADD/SUB raw sum to the output and clamps it.
-func (k *arithKernel) addFinish(raw int32) int8 {
-	v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(raw, k.outMult), int32(k.outRight)) + k.outOff
-	return int8(min(max(v, k.actMin), k.actMax))
-}
-
-// addRow handles one innermost run; s1 and s2 are 0 (broadcast) or 1.
+// addRow handles one innermost run; s1 and s2 are 1 (contiguous) or 0
+// (broadcast). Indexing with i&-s selects element i or element 0 without
+// a branch in the loop.
 func (k *arithKernel) addRow(out, a []int8, s1 int, b []int8, s2 int) {
-	t1, t2 := &k.scaled1, &k.scaled2
-	switch {
-	case s1 == 1 && s2 == 1:
-		a, b = a[:len(out)], b[:len(out)]
-		for i := range out {
-			out[i] = k.addFinish(t1[uint8(a[i])] + t2[uint8(b[i])])
-		}
-	case s1 == 0 && s2 == 1:
-		x := t1[uint8(a[0])]
-		b = b[:len(out)]
-		for i := range out {
-			out[i] = k.addFinish(x + t2[uint8(b[i])])
-		}
-	case s1 == 1 && s2 == 0:
-		y := t2[uint8(b[0])]
-		a = a[:len(out)]
-		for i := range out {
-			out[i] = k.addFinish(t1[uint8(a[i])] + y)
-		}
-	default: // both broadcast along this run: a constant row
-		v := k.addFinish(t1[uint8(a[0])] + t2[uint8(b[0])])
-		for i := range out {
-			out[i] = v
-		}
+	m1, m2 := -s1, -s2
+	t1, t2, os := &k.scaled1, &k.scaled2, k.os // os by value: kept in registers
+	for i := range out {
+		out[i] = os.apply(t1[uint8(a[i&m1])] + t2[uint8(b[i&m2])])
 	}
 }
 
-// mulOne is TFLite's int8 MulElementwise for one pair of values.
-func (k *arithKernel) mulOne(x, y int8) int8 {
-	prod := (int32(x) + k.off1) * (int32(y) + k.off2)
-	// x·2^left wraps in int32 exactly as TFLite's x * (1 << left).
-	v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(prod<<k.outLeft, k.outMult), int32(k.outRight)) + k.outOff
-	return int8(min(max(v, k.actMin), k.actMax))
-}
-
-// mulRow handles one innermost run; s1 and s2 are 0 (broadcast) or 1.
+// mulRow handles one innermost run like addRow: TFLite's MulElementwise,
+// the offset product shifted left (wrapping in int32 exactly as TFLite's
+// x * (1 << left)) and rescaled.
 func (k *arithKernel) mulRow(out, a []int8, s1 int, b []int8, s2 int) {
-	switch {
-	case s1 == 1 && s2 == 1:
-		a, b = a[:len(out)], b[:len(out)]
-		for i := range out {
-			out[i] = k.mulOne(a[i], b[i])
-		}
-	case s1 == 0 && s2 == 1:
-		x := a[0]
-		b = b[:len(out)]
-		for i := range out {
-			out[i] = k.mulOne(x, b[i])
-		}
-	case s1 == 1 && s2 == 0:
-		y := b[0]
-		a = a[:len(out)]
-		for i := range out {
-			out[i] = k.mulOne(a[i], y)
-		}
-	default:
-		v := k.mulOne(a[0], b[0])
-		for i := range out {
-			out[i] = v
-		}
+	m1, m2 := -s1, -s2
+	o1, o2, left, os := k.off1, k.off2, k.outLeft&31, k.os
+	for i := range out {
+		prod := (int32(a[i&m1]) + o1) * (int32(b[i&m2]) + o2)
+		out[i] = os.apply(prod << left)
 	}
 }

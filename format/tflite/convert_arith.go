@@ -14,17 +14,25 @@ import (
 const addLeftShift = 20
 
 // arithOptions returns the fused activation of an ADD, SUB or MUL; absent
-// options mean TFLite's defaults (no activation).
+// options mean TFLite's defaults (no activation). Options of another
+// operator's type are malformed.
 func arithOptions(c *converter, idx int, op *Operator) (Activation, error) {
+	code := c.src.OperatorCodes[op.OpcodeIndex].BuiltinCode
 	switch o := op.Options.(type) {
 	case nil:
 		return ActNone, nil
 	case *AddOptions:
-		return o.FusedActivation, nil
+		if code == OpAdd {
+			return o.FusedActivation, nil
+		}
 	case *SubOptions:
-		return o.FusedActivation, nil
+		if code == OpSub {
+			return o.FusedActivation, nil
+		}
 	case *MulOptions:
-		return o.FusedActivation, nil
+		if code == OpMul {
+			return o.FusedActivation, nil
+		}
 	}
 	return 0, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
 }
