@@ -70,7 +70,8 @@ func newOutStage(mult int32, right uint8, off, lo, hi int32) outStage {
 	return outStage{mult: int64(mult), right: right, mask: mask, half: mask >> 1, off: off, lo: lo, hi: hi}
 }
 
-func (s *outStage) apply(x int32) int8 {
+// scale is x·mult·2^(-31-right) with TFLite's two roundings.
+func (s *outStage) scale(x int32) int32 {
 	h := int32((int64(x)*s.mult + 1<<30) >> 31)
 	r := h >> (s.right & 31)
 	// Round half away from zero: the threshold is one higher for
@@ -78,7 +79,12 @@ func (s *outStage) apply(x int32) int8 {
 	if h&s.mask > s.half-h>>31 {
 		r++
 	}
-	return int8(min(max(r+s.off, s.lo), s.hi))
+	return r
+}
+
+// apply rescales x, adds the output offset and clamps.
+func (s *outStage) apply(x int32) int8 {
+	return int8(min(max(s.scale(x)+s.off, s.lo), s.hi))
 }
 
 func prepareAdd(m *format.Model, op *format.Op, path string) (Kernel, error) {

@@ -477,3 +477,31 @@ func BenchmarkMulChannelBroadcast(b *testing.B) {
 		k.Eval(env)
 	}
 }
+
+// TestOutStageMatchesDyadic compares the specialised output stage with
+// dyadic's generic double-rounding functions on edge and random values.
+func TestOutStageMatchesDyadic(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	xs := []int32{0, 1, -1, 1 << 30, -1 << 30, math.MaxInt32, math.MinInt32, math.MinInt32 + 1}
+	for range 2000 {
+		xs = append(xs, int32(r.Uint32()), int32(r.IntN(1<<20))-1<<19)
+	}
+	mults := []int32{0, 1, 1 << 30, math.MaxInt32, 1<<30 + 12345}
+	for range 50 {
+		mults = append(mults, int32(1<<30+r.Int64N(1<<30)))
+	}
+	for _, m := range mults {
+		for right := range 32 {
+			s := newOutStage(m, uint8(right), 0, -128, 127)
+			for _, x := range xs {
+				want := dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(x, m, int32(-right))
+				if got := s.scale(x); got != want {
+					t.Fatalf("x=%d m=%d right=%d: got %d, want %d", x, m, right, got, want)
+				}
+				if rw := refDivPOT(refHighMul(x, m), right); rw != want {
+					t.Fatalf("reference disagrees with dyadic: x=%d m=%d right=%d: %d vs %d", x, m, right, rw, want)
+				}
+			}
+		}
+	}
+}
