@@ -72,7 +72,7 @@ func refMBQMInt64(x int64, m, shift int32) int32 {
 	p := new(big.Int).Mul(big.NewInt(x), big.NewInt(r))
 	ts := uint(15 - shift)
 	p.Add(p, new(big.Int).Lsh(big.NewInt(1), ts-1))
-	p.Rsh(p, ts) // floor
+	p.Rsh(p, ts)            // floor
 	return int32(p.Int64()) // |x·r| < 2^62; int32() keeps the low 32 bits
 }
 
