@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -66,6 +67,6 @@ func Int8s(b []byte) []int8 {
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
 
-// KernelsDescription says which kernel implementations run on this machine
-// and why.
-func KernelsDescription() string { return "generic (pure Go)" }
+// KernelsDescription says which kernel implementation models loaded now
+// use, and why.
+func KernelsDescription() string { return asm.Describe() }

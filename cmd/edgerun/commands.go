@@ -13,6 +13,7 @@ import (
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/format/tflite"
+	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -236,7 +237,7 @@ func cmdVersion(args []string, stdout io.Writer) error {
 		return usagef("version takes no arguments")
 	}
 	fmt.Fprintf(stdout, "edgerun %s (%s, %s/%s)\n", version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
-	fmt.Fprintf(stdout, "kernels: generic (pure Go)\n")
+	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
 	return nil
 }
 

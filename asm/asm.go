@@ -1,0 +1,132 @@
+// Package asm holds edgerun's hot integer kernels: for each, a pure-Go
+// reference and SIMD versions (amd64: AVX2, AVX-512 VNNI; arm64: NEON,
+// dot-product SDOT) that produce bit-identical results. An Impl bundles
+// one implementation of every kernel; the best one the CPU supports is
+// chosen once at start-up, EDGERUN_KERNELS overrides it, and the purego
+// build tag (and every other GOARCH) gets the generic one.
+//
+// Kernels work on prepared data: weights are packed once at model load
+// (PackMatrix) into the layout of the Impl that will run them.
+package asm
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Impl is one implementation of every kernel.
+type Impl struct {
+	// Name is what EDGERUN_KERNELS selects: generic, avx2, avx512vnni,
+	// neon or dotprod.
+	Name string
+	// Available reports whether this CPU and build can run it; Reason says
+	// why (features found or missing).
+	Available bool
+	Reason    string
+
+	gemm gemmImpl
+}
+
+// gemmImpl is an implementation of the GEMM family (see gemm.go).
+type gemmImpl interface {
+	// packedLayout describes how Pack arranges an N×K matrix.
+	pack(w []int8, n, k int) *PackedMatrix
+	// gemm computes rows [0, m) of the product (see Gemm).
+	gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int)
+}
+
+var (
+	impls    []*Impl // every implementation known to this build, best last
+	selected *Impl
+	// selectReason says why selected was chosen.
+	selectReason string
+)
+
+func register(i *Impl) { impls = append(impls, i) }
+
+func init() {
+	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere", gemm: genericGemm{}})
+	registerArch() // per-GOARCH (and !purego) implementations
+	best := impls[0]
+	for _, i := range impls {
+		if i.Available {
+			best = i
+		}
+	}
+	selected, selectReason = best, "best available for this CPU"
+	if name := strings.TrimSpace(os.Getenv("EDGERUN_KERNELS")); name != "" {
+		if err := Select(name); err != nil {
+			// Do not fail start-up over an environment variable: keep the
+			// automatic choice and say so.
+			selectReason = fmt.Sprintf("EDGERUN_KERNELS=%s ignored: %v; best available for this CPU", name, err)
+		} else {
+			selectReason = "EDGERUN_KERNELS=" + name
+		}
+	}
+}
+
+// All returns every implementation known to this build, available or not.
+func All() []*Impl { return append([]*Impl(nil), impls...) }
+
+// Available returns the implementations this CPU can run.
+func Available() []*Impl {
+	var out []*Impl
+	for _, i := range impls {
+		if i.Available {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Lookup returns the implementation named name, or an error if it is
+// unknown or this CPU cannot run it.
+func Lookup(name string) (*Impl, error) {
+	var names []string
+	for _, i := range impls {
+		if i.Name == name {
+			if !i.Available {
+				return nil, fmt.Errorf("kernels %q not available: %s", name, i.Reason)
+			}
+			return i, nil
+		}
+		names = append(names, i.Name)
+	}
+	return nil, fmt.Errorf("unknown kernels %q (this build has %s)", name, strings.Join(names, ", "))
+}
+
+// Selected returns the implementation models loaded from now on use.
+func Selected() *Impl { return selected }
+
+// Select makes the named implementation the selected one. Models already
+// loaded keep theirs. Not safe to call concurrently with model loading.
+func Select(name string) error {
+	i, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	selected = i
+	selectReason = "selected by name"
+	return nil
+}
+
+// Describe says which implementation is selected and why, and which others
+// this machine could run.
+func Describe() string {
+	var others []string
+	for _, i := range impls {
+		if i != selected {
+			state := "available"
+			if !i.Available {
+				state = "unavailable: " + i.Reason
+			}
+			others = append(others, i.Name+" ("+state+")")
+		}
+	}
+	s := fmt.Sprintf("%s (%s; %s)", selected.Name, selected.Reason, selectReason)
+	if len(others) > 0 {
+		s += "; others: " + strings.Join(others, ", ")
+	}
+	return s
+}

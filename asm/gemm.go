@@ -1,0 +1,93 @@
+package asm
+
+import "github.com/edgerun/edgerun/dyadic"
+
+// Epilogue is the requantization fused into the GEMM, per output channel
+// n (TFLite's conv / fully connected output stage):
+//
+//	v   = acc[n] + Bias[n]                                   (wrapping int32)
+//	v   = MultiplyByQuantizedMultiplier(v, Mult[n], Shift[n]) (double rounding)
+//	out = clamp(v + OutOffset, Min, Max)
+//
+// Bias already holds everything folded at prepare (the op's bias plus
+// input_offset·Σw and friends). Shift follows TFLite: positive = left.
+type Epilogue struct {
+	Bias, Mult, Shift []int32 // len N each
+	OutOffset         int32
+	Min, Max          int32 // within [-128, 127]
+}
+
+// PackedMatrix is an N×K int8 weight matrix (N output channels of K
+// values) arranged for the Impl that packed it. It is read-only once
+// packed and shared by every interpreter of a model.
+type PackedMatrix struct {
+	N, K int
+	// Data is the packed layout (implementation specific).
+	Data []int8
+	// RowSums[n] = Σ_k w[n][k], for implementations that offset the
+	// activations (VNNI's unsigned×signed products).
+	RowSums []int32
+	impl    *Impl
+}
+
+// PackMatrix packs the row-major N×K matrix w (len n·k) for impl.
+func (impl *Impl) PackMatrix(w []int8, n, k int) *PackedMatrix {
+	p := impl.gemm.pack(w[:n*k], n, k)
+	p.impl = impl
+	return p
+}
+
+// Gemm computes, for every row r < m and column c < w.N,
+//
+//	acc = Σ_k a[r·lda + k] · W[c][k]
+//	out[r·ldo + c] = epilogue(acc, c)
+//
+// with int32 wrapping accumulation. w must have been packed by the same
+// Impl; a needs m rows of w.K values at stride lda, out m rows of w.N at
+// stride ldo. It does not allocate.
+func (impl *Impl) Gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+	if w.impl != impl {
+		panic("asm: matrix packed by " + w.impl.Name + ", used with " + impl.Name)
+	}
+	if m == 0 {
+		return
+	}
+	_ = a[(m-1)*lda+w.K-1]
+	_ = out[(m-1)*ldo+w.N-1]
+	_, _, _ = e.Bias[w.N-1], e.Mult[w.N-1], e.Shift[w.N-1]
+	impl.gemm.gemm(a, lda, m, w, e, out, ldo)
+}
+
+// genericGemm is the pure-Go reference: plain row-major packing.
+type genericGemm struct{}
+
+func (genericGemm) pack(w []int8, n, k int) *PackedMatrix {
+	return &PackedMatrix{N: n, K: k, Data: append([]int8(nil), w...)}
+}
+
+func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+	GemmRef(a, lda, m, w.Data, w.N, w.K, e, out, ldo)
+}
+
+// GemmRef is the reference GEMM on a plain row-major N×K matrix: the
+// definition every SIMD implementation is tested against.
+func GemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, ldo int) {
+	for r := 0; r < m; r++ {
+		row := a[r*lda:][:k]
+		dst := out[r*ldo:][:n]
+		for c := 0; c < n; c++ {
+			wr := w[c*k:][:k]
+			var acc int32
+			for i, x := range row {
+				acc += int32(x) * int32(wr[i])
+			}
+			dst[c] = Requantize(acc, c, e)
+		}
+	}
+}
+
+// Requantize is the epilogue for one accumulator of channel c.
+func Requantize(acc int32, c int, e *Epilogue) int8 {
+	v := dyadic.MultiplyByQuantizedMultiplier(acc+e.Bias[c], e.Mult[c], e.Shift[c]) + e.OutOffset
+	return int8(min(max(v, e.Min), e.Max))
+}
