@@ -26,6 +26,7 @@ type Impl struct {
 	Reason    string
 
 	gemm gemmImpl
+	dw   depthwiseImpl
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).
@@ -46,7 +47,7 @@ var (
 func register(i *Impl) { impls = append(impls, i) }
 
 func init() {
-	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere", gemm: genericGemm{}})
+	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere", gemm: genericGemm{}, dw: genericDepthwise{}})
 	registerArch() // per-GOARCH (and !purego) implementations
 	best := impls[0]
 	for _, i := range impls {
