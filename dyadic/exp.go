@@ -140,8 +140,8 @@ func OneMinusXOverOnePlusXForXIn01(a int32) int32 {
 
 // Logistic returns 1/(1 + exp(-a)) for a in Q(integerBits), the result in
 // Q0.31 (gemmlowp's logistic on FixedPoint<int32, integerBits>; TFLite's int8
-// LOGISTIC calls it with 4 integer bits and then rounds the result to Q0.7
-// or so itself). For a > 0 it is OneOverOnePlusXForXIn01(ExpOnNegativeValues(-a));
+// LOGISTIC calls it with 4 integer bits, then RoundingDivideByPOT by 23 gives
+// the output in 1/256 steps before adding the -128 zero point). For a > 0 it is OneOverOnePlusXForXIn01(ExpOnNegativeValues(-a));
 // for a < 0 it is 1 saturated (math.MaxInt32) minus the value at |a| (with
 // |math.MinInt32| wrapping to itself as in gemmlowp); a = 0 gives exactly
 // 1/2. integerBits must be in [0, MaxExpIntegerBits]; it panics otherwise.
@@ -163,7 +163,8 @@ func Logistic(a int32, integerBits int) int32 {
 
 // Tanh returns tanh(a) for a in Q(integerBits), the result in Q0.31
 // (gemmlowp's tanh on FixedPoint<int32, integerBits>; TFLite's int8 TANH
-// calls it with 4 integer bits). With n = -|a| it evaluates
+// calls it with 4 integer bits, then RoundingDivideByPOT by 24 gives 1/128
+// steps). With n = -|a| it evaluates
 // t = (1 - exp(2n))/(1 + exp(2n)) = tanh(|a|) through
 // OneMinusXOverOnePlusXForXIn01(ExpOnNegativeValues(n read as
 // Q(integerBits+1))) — reading the raw value with one more integer bit is
