@@ -34,40 +34,122 @@ import (
 // Grouped convolutions (filter input depth Cin/G) follow the reference:
 // output channel oc reads input channels of group oc / (Cout/G).
 
-// dotRows sets acc[r] = Σ_k a[k]·b[r·len(a)+k] for r < len(acc): one int8
-// vector against len(acc) int8 rows, accumulated in wrapping int32.
-//
-// It is the matrix core of CONV_2D and FULLY_CONNECTED (a GEMV; the caller
-// adds the folded bias and requantizes with requantizer.apply), kept behind
-// this one function so that a SIMD version can replace it. b must hold at
-// least len(acc)·len(a) values.
+// The matrix core of CONV_2D and FULLY_CONNECTED: int8 vectors against int8
+// weight rows, accumulated in wrapping int32. The callers add the folded
+// bias and requantize with requantizer.apply; these two functions are the
+// boundary a SIMD implementation replaces.
+
+// dotRows sets acc[r] = Σ_k a[k]·b[r·len(a)+k] for r < len(acc): one input
+// vector (a patch, or a fully connected input row) against len(acc) rows.
+// b must hold at least len(acc)·len(a) values.
 func dotRows(a, b []int8, acc []int32) {
 	k := len(a)
 	b = b[:len(acc)*k]
 	r := 0
 	for ; r+4 <= len(acc); r += 4 {
-		b0 := b[r*k:][:k]
-		b1 := b[(r+1)*k:][:k]
-		b2 := b[(r+2)*k:][:k]
-		b3 := b[(r+3)*k:][:k]
-		var s0, s1, s2, s3 int32
-		for i, x := range a {
-			v := int32(x)
-			s0 += v * int32(b0[i])
-			s1 += v * int32(b1[i])
-			s2 += v * int32(b2[i])
-			s3 += v * int32(b3[i])
-		}
-		acc[r], acc[r+1], acc[r+2], acc[r+3] = s0, s1, s2, s3
+		acc[r], acc[r+1], acc[r+2], acc[r+3] = dot4(a, b[r*k:][:k], b[(r+1)*k:][:k], b[(r+2)*k:][:k], b[(r+3)*k:][:k])
 	}
 	for ; r < len(acc); r++ {
-		b0 := b[r*k:][:k]
-		var s int32
-		for i, x := range a {
-			s += int32(x) * int32(b0[i])
-		}
-		acc[r] = s
+		acc[r] = dot1(a, b[r*k:][:k])
 	}
+}
+
+// maxPairedDepth bounds the vector length of dotRows2's packed arithmetic:
+// below it |Σ a0·b| <= len·2^14 < 2^31, so the low lane never carries into
+// the high one.
+const maxPairedDepth = 1 << 17
+
+// dotRows2 is dotRows for two input vectors of the same length at once
+// (two output pixels): acc0[r] = Σ a0·b_r, acc1[r] = Σ a1·b_r. packed is
+// scratch of at least len(a0) int64s.
+//
+// In pure Go it packs the pair into one int64 per element, p = a0 + a1·2^32,
+// so that one 64-bit multiply by a weight yields both products: the sum
+// Σ p·b_r is L + H·2^32 (mod 2^64) with L = Σ a0·b_r and H = Σ a1·b_r. For
+// vectors shorter than maxPairedDepth, |L| < 2^31, so L is the low 32 bits
+// read as signed and H is (sum - L) >> 32, wrapped to int32 exactly as
+// TFLite's int32 accumulator wraps. Longer vectors take dotRows twice.
+func dotRows2(a0, a1, b []int8, acc0, acc1 []int32, packed []int64) {
+	k := len(a0)
+	if k >= maxPairedDepth {
+		dotRows(a0, b, acc0)
+		dotRows(a1, b, acc1)
+		return
+	}
+	a1 = a1[:k]
+	packed = packed[:k]
+	for i, x := range a0 {
+		packed[i] = int64(x) + int64(a1[i])<<32
+	}
+	n := len(acc0)
+	acc1 = acc1[:n]
+	b = b[:n*k]
+	r := 0
+	for ; r+4 <= n; r += 4 {
+		t0, t1, t2, t3 := pair4(packed, b[r*k:][:k], b[(r+1)*k:][:k], b[(r+2)*k:][:k], b[(r+3)*k:][:k])
+		acc0[r], acc1[r] = unpair(t0)
+		acc0[r+1], acc1[r+1] = unpair(t1)
+		acc0[r+2], acc1[r+2] = unpair(t2)
+		acc0[r+3], acc1[r+3] = unpair(t3)
+	}
+	for ; r < n; r++ {
+		acc0[r], acc1[r] = unpair(pair1(packed, b[r*k:][:k]))
+	}
+}
+
+// unpair splits a packed sum L + H·2^32 with |L| < 2^31.
+func unpair(t int64) (lo, hi int32) {
+	lo = int32(t)
+	return lo, int32((t - int64(lo)) >> 32)
+}
+
+// dot4 returns the dot products of a with four rows of its length. It is a
+// separate, non-inlined function: inlined into dotRows, the compiler spills
+// the four sums to the stack inside the loop. (Same for pair4.)
+//
+//go:noinline
+func dot4(a, b0, b1, b2, b3 []int8) (s0, s1, s2, s3 int32) {
+	b0, b1, b2, b3 = b0[:len(a)], b1[:len(a)], b2[:len(a)], b3[:len(a)]
+	for i, x := range a {
+		v := int32(x)
+		s0 += v * int32(b0[i])
+		s1 += v * int32(b1[i])
+		s2 += v * int32(b2[i])
+		s3 += v * int32(b3[i])
+	}
+	return
+}
+
+// dot1 returns Σ a[i]·b[i] over len(a) values.
+func dot1(a, b []int8) (s int32) {
+	b = b[:len(a)]
+	for i, x := range a {
+		s += int32(x) * int32(b[i])
+	}
+	return
+}
+
+// pair4 returns Σ p[i]·b_j[i] for four rows (packed pairs, see dotRows2).
+//
+//go:noinline
+func pair4(p []int64, b0, b1, b2, b3 []int8) (t0, t1, t2, t3 int64) {
+	b0, b1, b2, b3 = b0[:len(p)], b1[:len(p)], b2[:len(p)], b3[:len(p)]
+	for i, x := range p {
+		t0 += x * int64(b0[i])
+		t1 += x * int64(b1[i])
+		t2 += x * int64(b2[i])
+		t3 += x * int64(b3[i])
+	}
+	return
+}
+
+// pair1 returns Σ p[i]·b[i].
+func pair1(p []int64, b []int8) (t int64) {
+	b = b[:len(p)]
+	for i, x := range p {
+		t += x * int64(b[i])
+	}
+	return
 }
 
 // sumInt8 returns Σ a[i] in int32.
@@ -84,17 +166,22 @@ func sumInt8(a []int8) int32 {
 // dyadic multiplier (TFLite's double-rounding MultiplyByQuantizedMultiplier),
 // add the output zero point and clamp to the fused activation range.
 type requantizer struct {
-	bias           []int32 // per channel, folded (see the kernels)
-	mult, shift    []int32 // per channel
+	bias        []int32 // per channel, folded (see the kernels)
+	mult, shift []int32 // per channel, as in format.Requant
+	// MultiplyByQuantizedMultiplier split into its steps: a wrapping
+	// multiplication by leftMul = 2^max(shift, 0), the doubling high
+	// multiply by mult, a rounding right shift by max(-shift, 0). Its
+	// dyadic helpers inline; the whole function does not.
+	leftMul, right []int32
 	outOff, lo, hi int32
 }
 
 // apply writes len(acc) outputs.
 func (q *requantizer) apply(acc []int32, out []int8) {
 	n := len(acc)
-	bias, mult, shift, out := q.bias[:n], q.mult[:n], q.shift[:n], out[:n]
+	bias, mult, leftMul, right, out := q.bias[:n], q.mult[:n], q.leftMul[:n], q.right[:n], out[:n]
 	for i, a := range acc {
-		v := dyadic.MultiplyByQuantizedMultiplier(a+bias[i], mult[i], shift[i]) + q.outOff
+		v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul((a+bias[i])*leftMul[i], mult[i]), right[i]) + q.outOff
 		out[i] = int8(min(max(v, q.lo), q.hi))
 	}
 }
@@ -109,10 +196,12 @@ func newRequantizer(r format.Requant, bias []int32, channels int, outOff, lo, hi
 			len(r.Multiplier), len(r.Shift), channels, channels)
 	}
 	q := &requantizer{
-		bias:   make([]int32, channels),
-		mult:   make([]int32, channels),
-		shift:  make([]int32, channels),
-		outOff: outOff, lo: lo, hi: hi,
+		bias:    make([]int32, channels),
+		mult:    make([]int32, channels),
+		shift:   make([]int32, channels),
+		leftMul: make([]int32, channels),
+		right:   make([]int32, channels),
+		outOff:  outOff, lo: lo, hi: hi,
 	}
 	for c := 0; c < channels; c++ {
 		i := c
@@ -126,6 +215,7 @@ func newRequantizer(r format.Requant, bias []int32, channels int, outOff, lo, hi
 			return nil, format.Malformed(fmt.Sprintf("%s / params / requant %d", path, i), "multiplier %d, shift %d out of range (want multiplier >= 0, shift in [-31, 30])", m, s)
 		}
 		q.mult[c], q.shift[c] = m, s
+		q.leftMul[c], q.right[c] = 1<<max(s, 0), max(-s, 0)
 	}
 	if bias != nil {
 		copy(q.bias, bias)
@@ -335,45 +425,89 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	return k, nil
 }
 
-// ScratchBytes: the im2col patch and one int32 accumulator per output
-// channel (plus alignment slack).
+// Scratch layout of the conv kernel: two im2col patches (one per pixel of
+// a pair), the packed pair of one group's patches (int64, 8-byte aligned),
+// then two int32 accumulator rows.
+func (k *convKernel) scratchLayout() (patchLen, packedAt, accAt, total int) {
+	patchLen = k.kh * k.kw * k.inC
+	packedAt = (2*patchLen + 7) &^ 7
+	accAt = packedAt + 8*k.patchSize
+	total = accAt + 8*k.outC
+	return
+}
+
+// ScratchBytes: see scratchLayout, plus slack to align its start to 8.
 func (k *convKernel) ScratchBytes() int {
-	return k.kh*k.kw*k.inC + 3 + 4*k.outC
+	_, _, _, total := k.scratchLayout()
+	return total + 7
 }
 
 func (k *convKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	patchLen := k.kh * k.kw * k.inC
-	patch := Int8s(env.Scratch[:patchLen])
-	acc := int32Scratch(env.Scratch[patchLen:], k.outC)
-	pixel := 0 // output pixel index over batches·outH·outW
-	for b := 0; b < k.batches; b++ {
-		inB := in[b*k.inH*k.inW*k.inC:][:k.inH*k.inW*k.inC]
-		for oy := 0; oy < k.outH; oy++ {
-			for ox := 0; ox < k.outW; ox++ {
-				var src []int8
-				if k.pointwise {
-					src = inB[(oy*k.strideH*k.inW+ox*k.strideW)*k.inC:][:k.inC]
-				} else {
-					k.im2col(inB, oy, ox, patch)
-					src = patch
-				}
-				for g := 0; g < k.groups; g++ {
-					gp := src[g*k.patchSize:][:k.patchSize]
-					gacc := acc[g*k.groupOut:][:k.groupOut]
-					dotRows(gp, k.filter[g*k.groupOut*k.patchSize:], gacc)
-					if k.filterOffset != 0 {
-						s := k.filterOffset * sumInt8(gp)
-						for i := range gacc {
-							gacc[i] += s
-						}
-					}
-				}
-				k.q.apply(acc, out[pixel*k.outC:][:k.outC])
-				pixel++
-			}
+	patchLen, packedAt, accAt, total := k.scratchLayout()
+	scratch := env.Scratch
+	skip := int((8 - uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))%8) % 8)
+	scratch = scratch[skip:][:total]
+	patch0 := Int8s(scratch[:patchLen])
+	patch1 := Int8s(scratch[patchLen : 2*patchLen])
+	packed := unsafe.Slice((*int64)(unsafe.Pointer(&scratch[packedAt])), k.patchSize)
+	accs := unsafe.Slice((*int32)(unsafe.Pointer(&scratch[accAt])), 2*k.outC)
+	acc0, acc1 := accs[:k.outC], accs[k.outC:]
+	pixels := k.batches * k.outH * k.outW
+	p := 0
+	// Output pixels two at a time (dotRows2), in row-major order across rows
+	// and batches; an odd last pixel alone.
+	for ; p+2 <= pixels; p += 2 {
+		src0 := k.patch(in, p, patch0)
+		src1 := k.patch(in, p+1, patch1)
+		for g := 0; g < k.groups; g++ {
+			g0 := src0[g*k.patchSize:][:k.patchSize]
+			g1 := src1[g*k.patchSize:][:k.patchSize]
+			lo, hi := g*k.groupOut, (g+1)*k.groupOut
+			dotRows2(g0, g1, k.filter[lo*k.patchSize:], acc0[lo:hi], acc1[lo:hi], packed)
+			k.addFilterOffset(g0, acc0[lo:hi])
+			k.addFilterOffset(g1, acc1[lo:hi])
 		}
+		k.q.apply(acc0, out[p*k.outC:][:k.outC])
+		k.q.apply(acc1, out[(p+1)*k.outC:][:k.outC])
 	}
+	if p < pixels {
+		src := k.patch(in, p, patch0)
+		for g := 0; g < k.groups; g++ {
+			gp := src[g*k.patchSize:][:k.patchSize]
+			lo, hi := g*k.groupOut, (g+1)*k.groupOut
+			dotRows(gp, k.filter[lo*k.patchSize:], acc0[lo:hi])
+			k.addFilterOffset(gp, acc0[lo:hi])
+		}
+		k.q.apply(acc0, out[p*k.outC:][:k.outC])
+	}
+}
+
+// addFilterOffset adds filter_offset·Σpatch (legacy uint8 models only).
+func (k *convKernel) addFilterOffset(patch []int8, acc []int32) {
+	if k.filterOffset == 0 {
+		return
+	}
+	s := k.filterOffset * sumInt8(patch)
+	for i := range acc {
+		acc[i] += s
+	}
+}
+
+// patch returns the receptive field of output pixel p (row-major over
+// batch, row, column): the input pixel itself for pointwise convolutions,
+// else gathered into buf.
+func (k *convKernel) patch(in []int8, p int, buf []int8) []int8 {
+	ox := p % k.outW
+	oy := (p / k.outW) % k.outH
+	b := p / (k.outW * k.outH)
+	plane := k.inH * k.inW * k.inC
+	inB := in[b*plane:][:plane]
+	if k.pointwise {
+		return inB[(oy*k.strideH*k.inW+ox*k.strideW)*k.inC:][:k.inC]
+	}
+	k.im2col(inB, oy, ox, buf)
+	return buf
 }
 
 // im2col gathers the receptive field of output pixel (oy, ox) into patch,

@@ -562,3 +562,45 @@ func wtBench(b *testing.B, m *format.Model, in []int8, macs int64) {
 	}
 	b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
+
+// TestDotRows2 checks the packed two-vector product against plain int64
+// sums wrapped to int32, at the edge of its carry-free range (every product
+// -128·-128 = 2^14, summed just below and at 2^31) and beyond, where it
+// falls back to dotRows.
+func TestDotRows2(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	check := func(name string, a0, a1, b []int8, rows int) {
+		t.Helper()
+		k := len(a0)
+		acc0, acc1 := make([]int32, rows), make([]int32, rows)
+		dotRows2(a0, a1, b, acc0, acc1, make([]int64, k))
+		for row := 0; row < rows; row++ {
+			var s0, s1 int64
+			for i := 0; i < k; i++ {
+				s0 += int64(a0[i]) * int64(b[row*k+i])
+				s1 += int64(a1[i]) * int64(b[row*k+i])
+			}
+			if acc0[row] != int32(s0) || acc1[row] != int32(s1) {
+				t.Fatalf("%s: row %d: got %d, %d, want %d, %d (unwrapped %d, %d)", name, row, acc0[row], acc1[row], int32(s0), int32(s1), s0, s1)
+			}
+		}
+	}
+	for iter := 0; iter < 200; iter++ {
+		k, rows := 1+r.Intn(300), 1+r.Intn(11)
+		check("random", wtInt8s(r, k), wtInt8s(r, k), wtInt8s(r, k*rows), rows)
+	}
+	fill := func(n int, v int8) []int8 {
+		s := make([]int8, n)
+		for i := range s {
+			s[i] = v
+		}
+		return s
+	}
+	for _, k := range []int{maxPairedDepth - 1, maxPairedDepth, maxPairedDepth + 3} {
+		// Row 0 all -128: Σ a0·b = k·2^14, the largest low lane; row 1 all
+		// 127, row 2 mixed; five rows cover the 4-row blocks and the tail.
+		b := append(append(append(fill(k, -128), fill(k, 127)...), wtInt8s(r, k)...), fill(2*k, -128)...)
+		check("long", fill(k, -128), wtInt8s(r, k), b, 5)
+		check("long, high lane saturated", wtInt8s(r, k), fill(k, -128), b, 5)
+	}
+}

@@ -169,13 +169,35 @@ func (k *depthwiseKernel) interior(in []int8, oy, ox int, acc []int32) {
 	clear(acc)
 	y0 := oy*k.strideH - k.padTop
 	x0 := ox*k.strideW - k.padLeft
+	c := k.inC
 	for ky := 0; ky < k.kh; ky++ {
 		row := (y0 + ky*k.dilH) * k.inW
-		for kx := 0; kx < k.kw; kx++ {
-			x := in[(row+x0+kx*k.dilW)*k.inC:][:k.inC]
+		kx := 0
+		if k.mult == 1 {
+			// Three taps per pass over the accumulators.
+			for ; kx+3 <= k.kw; kx += 3 {
+				at := (row + x0 + kx*k.dilW) * c
+				step := k.dilW * c
+				ft := (ky*k.kw + kx) * c
+				mac3(acc, k.filter[ft:][:c], k.filter[ft+c:][:c], k.filter[ft+2*c:][:c],
+					in[at:][:c], in[at+step:][:c], in[at+2*step:][:c])
+			}
+		}
+		for ; kx < k.kw; kx++ {
+			x := in[(row+x0+kx*k.dilW)*c:][:c]
 			f := k.filter[(ky*k.kw+kx)*k.outC:][:k.outC]
 			macTap(acc, f, x, k.mult, 0)
 		}
+	}
+}
+
+// mac3 adds three taps of a depth-multiplier-1 filter: acc[i] += f0[i]·x0[i]
+// + f1[i]·x1[i] + f2[i]·x2[i].
+func mac3(acc []int32, f0, f1, f2 []int16, x0, x1, x2 []int8) {
+	n := len(acc)
+	f0, f1, f2, x0, x1, x2 = f0[:n], f1[:n], f2[:n], x0[:n], x1[:n], x2[:n]
+	for i := range acc {
+		acc[i] += int32(f0[i])*int32(x0[i]) + int32(f1[i])*int32(x1[i]) + int32(f2[i])*int32(x2[i])
 	}
 }
 
