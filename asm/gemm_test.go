@@ -1,0 +1,287 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// These tests run every kernel of every implementation this machine can
+// run (the pattern of Go's crypto TestAllImplementations) against the
+// pure-Go references GemmRef and DepthwiseRowRef on the same inputs, byte
+// for byte. They are architecture neutral: on arm64 (natively or under
+// qemu) they test NEON and dot-product kernels the same way.
+
+// forEachImpl runs f once per available implementation, as a subtest.
+func forEachImpl(t *testing.T, f func(t *testing.T, impl *Impl)) {
+	for _, impl := range Available() {
+		t.Run(impl.Name, func(t *testing.T) { f(t, impl) })
+	}
+}
+
+const guardByte = 0x5a
+
+// guarded returns a buffer of n bytes filled with guardByte, with g guard
+// bytes before and after, and the n-byte window inside it.
+func guarded(n, g int) (all, window []int8) {
+	all = make([]int8, n+2*g)
+	for i := range all {
+		all[i] = guardByte
+	}
+	return all, all[g : g+n : g+n]
+}
+
+// int8 value generators: uniform, extremes only, a constant extreme.
+func fillInt8(r *rand.Rand, v []int8, mode int) {
+	for i := range v {
+		switch mode {
+		case 0:
+			v[i] = int8(r.IntN(256) - 128)
+		case 1:
+			if r.IntN(2) == 0 {
+				v[i] = -128
+			} else {
+				v[i] = 127
+			}
+		case 2:
+			v[i] = -128
+		case 3:
+			v[i] = 127
+		default: // small values around zero
+			v[i] = int8(r.IntN(7) - 3)
+		}
+	}
+}
+
+// randEpilogue returns an epilogue for n channels. Multipliers, shifts,
+// biases and offsets cover TFLite's range and its extremes.
+func randEpilogue(r *rand.Rand, n int) *Epilogue {
+	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
+	extreme := r.IntN(4) == 0
+	for c := 0; c < n; c++ {
+		switch r.IntN(8) {
+		case 0:
+			e.Bias[c] = int32(r.Uint32())
+		case 1:
+			e.Bias[c] = []int32{math.MinInt32, math.MaxInt32, 0, -1, 1 << 30, -(1 << 30)}[r.IntN(6)]
+		default:
+			e.Bias[c] = int32(r.IntN(1<<17) - 1<<16)
+		}
+		switch r.IntN(8) {
+		case 0:
+			e.Mult[c] = []int32{0, math.MaxInt32, 1 << 30, 1, math.MinInt32}[r.IntN(5)]
+		case 1:
+			e.Mult[c] = int32(r.Uint32() >> 1)
+		default: // QuantizeMultiplier's range
+			e.Mult[c] = int32(1<<30 + r.IntN(1<<30))
+		}
+		switch {
+		case extreme || r.IntN(8) == 0:
+			e.Shift[c] = int32(r.IntN(62) - 31) // [-31, 30]
+		default:
+			e.Shift[c] = int32(r.IntN(14) - 12)
+		}
+	}
+	e.OutOffset = int32(r.IntN(256) - 128)
+	lo, hi := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
+	if r.IntN(3) == 0 {
+		lo, hi = -128, 127
+	}
+	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	return e
+}
+
+// checkOut compares got against want for m rows of n values at stride ld
+// inside a guarded buffer, and checks every other byte is still a guard.
+func checkOut(t *testing.T, what string, all, want []int8, g, m, n, ld int) {
+	t.Helper()
+	bad := 0
+	for i, v := range all {
+		j := i - g
+		inside := j >= 0 && j/ld < m && j%ld < n
+		if !inside {
+			if v != guardByte {
+				t.Errorf("%s: wrote byte %d outside the output (offset %d from its start)", what, v, j)
+				return
+			}
+			continue
+		}
+		if v != want[j] {
+			if bad < 5 {
+				t.Errorf("%s: out[row %d][col %d] = %d, want %d", what, j/ld, j%ld, v, want[j])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d wrong bytes", what, bad)
+	}
+}
+
+type gemmCase struct {
+	m, n, k, lda, ldo int
+	a, w              []int8
+	e                 *Epilogue
+}
+
+func (c *gemmCase) String() string {
+	return fmt.Sprintf("m=%d n=%d k=%d lda=%d ldo=%d", c.m, c.n, c.k, c.lda, c.ldo)
+}
+
+func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
+	t.Helper()
+	const g = 64
+	want := make([]int8, (c.m-1)*c.ldo+c.n)
+	GemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, want, c.ldo)
+	p := impl.PackMatrix(c.w, c.n, c.k)
+	if p.N != c.n || p.K != c.k {
+		t.Fatalf("%v: packed %dx%d", c, p.N, p.K)
+	}
+	all, out := guarded(len(want), g)
+	impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo)
+	checkOut(t, c.String(), all, want, g, c.m, c.n, c.ldo)
+	// The packed matrix is reusable: a second run gives the same bytes.
+	all2, out2 := guarded(len(want), g)
+	impl.Gemm(c.a, c.lda, c.m, p, c.e, out2, c.ldo)
+	checkOut(t, c.String()+" (again)", all2, want, g, c.m, c.n, c.ldo)
+}
+
+func newGemmCase(r *rand.Rand, m, n, k int) *gemmCase {
+	c := &gemmCase{m: m, n: n, k: k, lda: k, ldo: n}
+	if r.IntN(2) == 0 {
+		c.lda += r.IntN(9)
+	}
+	if r.IntN(2) == 0 {
+		c.ldo += r.IntN(9)
+	}
+	// a holds exactly what Gemm may read: a stride slack after the last
+	// row would hide an over-read.
+	c.a = make([]int8, (m-1)*c.lda+k)
+	c.w = make([]int8, n*k)
+	fillInt8(r, c.a, r.IntN(5))
+	fillInt8(r, c.w, r.IntN(5))
+	c.e = randEpilogue(r, n)
+	return c
+}
+
+var gemmSizes = []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 47, 48, 63, 64, 65, 96, 127, 128, 129}
+
+func TestGemmAllImplementations(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(1, 2))
+		// Every small shape, exhaustively.
+		for m := 1; m <= 9; m++ {
+			for n := 1; n <= 33; n++ {
+				for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 64, 65} {
+					runGemmCase(t, impl, newGemmCase(r, m, n, k))
+				}
+			}
+		}
+		// Random larger shapes.
+		iters := 300
+		if testing.Short() {
+			iters = 60
+		}
+		for i := 0; i < iters; i++ {
+			m := gemmSizes[r.IntN(len(gemmSizes))]
+			n := gemmSizes[r.IntN(len(gemmSizes))]
+			k := gemmSizes[r.IntN(len(gemmSizes))] + r.IntN(3)*r.IntN(300)
+			runGemmCase(t, impl, newGemmCase(r, m, n, k))
+			if t.Failed() {
+				return
+			}
+		}
+	})
+}
+
+// TestGemmWrap: the int32 accumulator wraps (−128·−128 over K ≥ 2^17
+// passes 2^31), and biases push the sum through INT32_MIN and INT32_MAX.
+func TestGemmWrap(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, k := range []int{1 << 17, 1<<17 + 1, 1<<17 + 37} {
+			for _, mode := range []int{2, 3, 1} {
+				c := newGemmCase(r, 3, 19, k)
+				fillInt8(r, c.a, mode)
+				fillInt8(r, c.w, 2)
+				runGemmCase(t, impl, c)
+			}
+		}
+	})
+}
+
+// TestGemmEpilogueExtremes drives the requantization to its corners: the
+// accumulator plus bias equal to INT32_MIN / INT32_MAX, with Mult INT32_MIN
+// (the one SaturatingRoundingDoublingHighMul overflow), Mult 0 and
+// 2^31−1, every shift in [−31, 30], and the clamp limits.
+func TestGemmEpilogueExtremes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, k := range []int{1, 3, 16, 40} {
+			for _, n := range []int{62, 64, 67} { // one column per shift, and then some
+				c := newGemmCase(r, 5, n, k)
+				// Accumulators of row 0, to set the bias against.
+				acc := make([]int32, n)
+				for col := 0; col < n; col++ {
+					for i := 0; i < k; i++ {
+						acc[col] += int32(c.a[i]) * int32(c.w[col*k+i])
+					}
+				}
+				for col := 0; col < n; col++ {
+					c.e.Shift[col] = int32(col%62 - 31)
+					switch col % 5 {
+					case 0:
+						c.e.Bias[col] = math.MinInt32 - acc[col]
+						c.e.Mult[col] = math.MinInt32
+					case 1:
+						c.e.Bias[col] = math.MaxInt32 - acc[col]
+						c.e.Mult[col] = math.MaxInt32
+					case 2:
+						c.e.Bias[col] = math.MinInt32 - acc[col]
+						c.e.Mult[col] = math.MaxInt32
+					case 3:
+						c.e.Mult[col] = 0
+					case 4:
+						c.e.Bias[col] = -acc[col] + int32(r.IntN(5)-2)
+						c.e.Mult[col] = 1 << 30
+					}
+				}
+				c.e.OutOffset = []int32{-128, 127, 0}[r.IntN(3)]
+				c.e.Min, c.e.Max = -128, 127
+				runGemmCase(t, impl, c)
+				c.e.Min, c.e.Max = -5, 5
+				runGemmCase(t, impl, c)
+			}
+		}
+	})
+}
+
+// TestGemmPackedMismatch: a matrix packed by one implementation cannot be
+// used by another.
+func TestGemmPackedMismatch(t *testing.T) {
+	impls := Available()
+	if len(impls) < 2 {
+		t.Skip("one implementation on this machine")
+	}
+	p := impls[0].PackMatrix(make([]int8, 4), 2, 2)
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	e := &Epilogue{Bias: make([]int32, 2), Mult: make([]int32, 2), Shift: make([]int32, 2), Min: -128, Max: 127}
+	impls[1].Gemm(make([]int8, 2), 2, 1, p, e, make([]int8, 2), 2)
+}
+
+func TestGemmAllocatesNothing(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(7, 8))
+		c := newGemmCase(r, 7, 45, 77)
+		p := impl.PackMatrix(c.w, c.n, c.k)
+		out := make([]int8, (c.m-1)*c.ldo+c.n)
+		if n := testing.AllocsPerRun(10, func() { impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo) }); n != 0 {
+			t.Errorf("Gemm allocates %v times", n)
+		}
+	})
+}
