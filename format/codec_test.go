@@ -557,7 +557,7 @@ func TestDecodeRandomCorruption(t *testing.T) {
 
 // fuzzSeeds returns the encoded test models and the .erm files of the
 // repository (testdata, examples).
-func fuzzSeeds(t testing.TB) [][]byte {
+func fuzzSeeds(t testing.TB, maxSize int) [][]byte {
 	seeds := [][]byte{
 		mustEncode(t, testModel()),
 		mustEncode(t, tinyModel()),
@@ -571,8 +571,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		files = append(files, more...)
 	}
 	for _, f := range files {
-		// Large models slow the fuzzer down more than they help it.
-		if data, err := os.ReadFile(f); err == nil && len(data) <= 1<<20 {
+		if data, err := os.ReadFile(f); err == nil && len(data) <= maxSize {
 			seeds = append(seeds, data)
 		}
 	}
@@ -580,7 +579,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 }
 
 func TestDecodeRepositoryModels(t *testing.T) {
-	for i, data := range fuzzSeeds(t) {
+	for i, data := range fuzzSeeds(t, 1<<30) {
 		m, err := checkDecode(t, data)
 		if err != nil {
 			t.Errorf("seed %d: %v", i, err)
@@ -593,7 +592,9 @@ func TestDecodeRepositoryModels(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range fuzzSeeds(f) {
+	// Large models slow the fuzzer down (mostly while it minimizes inputs)
+	// more than they help it.
+	for _, s := range fuzzSeeds(f, 64<<10) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
