@@ -10,7 +10,11 @@ import (
 )
 
 // Options configures an interpreter. The zero value (or nil) is valid.
-type Options struct{}
+type Options struct {
+	// MaxArenaBytes refuses models whose arena (Model.ArenaBytes) is larger;
+	// 0 means DefaultMaxArenaBytes.
+	MaxArenaBytes int64
+}
 
 // Interpreter runs one model in its own arena. It is not safe for
 // concurrent use; create one per goroutine (they share the Model).
@@ -27,6 +31,13 @@ type Interpreter struct {
 func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	if m == nil {
 		return nil, fmt.Errorf("runtime: nil model")
+	}
+	limit := int64(DefaultMaxArenaBytes)
+	if opts != nil && opts.MaxArenaBytes > 0 {
+		limit = opts.MaxArenaBytes
+	}
+	if m.ArenaBytes() > limit {
+		return nil, fmt.Errorf("model needs a %d-byte arena, limit %d: %w", m.ArenaBytes(), limit, ErrResourceLimit)
 	}
 	g := m.graph
 	// Over-allocate so the arena can start on a 64-byte boundary.

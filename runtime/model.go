@@ -38,6 +38,9 @@ var (
 	ErrClosed = errors.New("interpreter closed")
 	// ErrInputNotSet: Invoke was called before every input was set.
 	ErrInputNotSet = errors.New("input not set")
+	// ErrResourceLimit: the model needs more than a configured limit
+	// (LoadOptions, Options.MaxArenaBytes) allows.
+	ErrResourceLimit = errors.New("resource limit exceeded")
 )
 
 // Model is a loaded, validated and prepared model. It is immutable and may
@@ -67,17 +70,64 @@ type TensorInfo struct {
 	Bytes int
 }
 
+// LoadOptions bounds what a model file may ask for. Zero fields take the
+// defaults; the limits are checked before anything sized by the file is
+// allocated.
+type LoadOptions struct {
+	// MaxModelBytes bounds the file size (default DefaultMaxModelBytes).
+	MaxModelBytes int64
+	// MaxArenaBytes bounds the activation arena the model needs (default
+	// DefaultMaxArenaBytes).
+	MaxArenaBytes int64
+	// MaxTensorElements bounds every tensor's element count (default
+	// DefaultMaxTensorElements).
+	MaxTensorElements int64
+}
+
+// Default resource limits: generous for edge models, small enough that a
+// hostile file cannot make a device allocate without bound.
+const (
+	DefaultMaxModelBytes     = 1 << 30
+	DefaultMaxArenaBytes     = format.DefaultMaxArenaBytes
+	DefaultMaxTensorElements = 1 << 28
+)
+
+func (o *LoadOptions) withDefaults() LoadOptions {
+	var l LoadOptions
+	if o != nil {
+		l = *o
+	}
+	if l.MaxModelBytes <= 0 {
+		l.MaxModelBytes = DefaultMaxModelBytes
+	}
+	if l.MaxArenaBytes <= 0 {
+		l.MaxArenaBytes = DefaultMaxArenaBytes
+	}
+	if l.MaxTensorElements <= 0 {
+		l.MaxTensorElements = DefaultMaxTensorElements
+	}
+	return l
+}
+
 // Load reads a model from bytes: an edgerun model (identifier ERM1) or a
 // .tflite file (identifier TFL3), which is converted in memory. The model
-// may keep references to data; do not modify it afterwards.
-func Load(data []byte) (*Model, error) {
+// may keep references to data; do not modify it afterwards. It applies the
+// default LoadOptions.
+func Load(data []byte) (*Model, error) { return LoadWithOptions(data, nil) }
+
+// LoadWithOptions is Load with explicit resource limits.
+func LoadWithOptions(data []byte, opts *LoadOptions) (*Model, error) {
+	lim := opts.withDefaults()
+	if int64(len(data)) > lim.MaxModelBytes {
+		return nil, fmt.Errorf("model is %d bytes, limit %d: %w", len(data), lim.MaxModelBytes, ErrResourceLimit)
+	}
 	var (
 		g   *format.Model
 		err error
 	)
 	switch {
 	case format.HasIdentifier(data):
-		g, err = format.Decode(data)
+		g, err = format.DecodeWithLimits(data, format.Limits{MaxArenaBytes: lim.MaxArenaBytes})
 	case tflite.HasIdentifier(data):
 		g, err = tflite.ConvertBytes(data)
 	default:
@@ -86,16 +136,28 @@ func Load(data []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FromGraph(g)
+	return fromGraph(g, lim)
 }
 
-// LoadFile reads and loads a model file.
-func LoadFile(path string) (*Model, error) {
+// LoadFile reads and loads a model file with the default limits.
+func LoadFile(path string) (*Model, error) { return LoadFileWithOptions(path, nil) }
+
+// LoadFileWithOptions reads and loads a model file. The file's size is
+// checked against the limit before it is read.
+func LoadFileWithOptions(path string, opts *LoadOptions) (*Model, error) {
+	lim := opts.withDefaults()
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > lim.MaxModelBytes {
+		return nil, fmt.Errorf("%s: %d bytes, limit %d: %w", path, st.Size(), lim.MaxModelBytes, ErrResourceLimit)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := Load(data)
+	m, err := LoadWithOptions(data, &lim)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -105,8 +167,17 @@ func LoadFile(path string) (*Model, error) {
 // FromGraph validates and prepares an in-memory edgerun model. The model
 // must not be modified afterwards.
 func FromGraph(g *format.Model) (*Model, error) {
-	if err := format.VerifyGraph(g); err != nil {
+	return fromGraph(g, (*LoadOptions)(nil).withDefaults())
+}
+
+func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
+	if err := format.VerifyModel(g, format.Limits{MaxArenaBytes: lim.MaxArenaBytes}); err != nil {
 		return nil, err
+	}
+	for i := range g.Tensors {
+		if n := g.Tensors[i].NumElements(); n > lim.MaxTensorElements {
+			return nil, fmt.Errorf("tensor %d %q has %d elements, limit %d: %w", i, g.Tensors[i].Name, n, lim.MaxTensorElements, ErrResourceLimit)
+		}
 	}
 	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops))}
 	for i := range g.Ops {

@@ -258,3 +258,41 @@ func TestFloatBoundaryHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestResourceLimits: each limit refuses a model that exceeds it, with
+// ErrResourceLimit, and accepts it when large enough.
+func TestResourceLimits(t *testing.T) {
+	data, err := examples.Bytes(examples.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runtime.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arena := m.ArenaBytes()
+	var biggest int64
+	for i := range m.Graph().Tensors {
+		biggest = max(biggest, m.Graph().Tensors[i].NumElements())
+	}
+	refused := []runtime.LoadOptions{
+		{MaxModelBytes: int64(len(data)) - 1},
+		{MaxArenaBytes: m.Graph().ArenaBytes - 1},
+		{MaxTensorElements: biggest - 1},
+	}
+	for _, opts := range refused {
+		if _, err := runtime.LoadWithOptions(data, &opts); !errors.Is(err, runtime.ErrResourceLimit) && !errors.Is(err, runtime.ErrMalformedModel) {
+			t.Errorf("%+v: %v, want a limit error", opts, err)
+		}
+	}
+	ok := runtime.LoadOptions{MaxModelBytes: int64(len(data)), MaxArenaBytes: m.Graph().ArenaBytes, MaxTensorElements: biggest}
+	if _, err := runtime.LoadWithOptions(data, &ok); err != nil {
+		t.Errorf("exact limits refused: %v", err)
+	}
+	if _, err := runtime.NewInterpreter(m, &runtime.Options{MaxArenaBytes: arena - 1}); !errors.Is(err, runtime.ErrResourceLimit) {
+		t.Errorf("arena over Options.MaxArenaBytes: %v, want ErrResourceLimit", err)
+	}
+	if _, err := runtime.NewInterpreter(m, &runtime.Options{MaxArenaBytes: arena}); err != nil {
+		t.Errorf("arena at the limit refused: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -66,6 +67,8 @@ func cmdRun(args []string, stdout io.Writer) error {
 	var inputs fileList
 	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's dtype); repeat per input, in order")
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
+	profile := fs.Bool("profile", false, "print the time of every op")
+	asJSON := fs.Bool("json", false, "with --profile: print the profile as JSON")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -108,7 +111,12 @@ func cmdRun(args []string, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "model: %s\n", name)
 	}
-	if err := it.Invoke(); err != nil {
+	var prof *opProfile
+	if *profile {
+		if prof, err = profileOps(it, 1); err != nil {
+			return err
+		}
+	} else if err := it.Invoke(); err != nil {
 		return err
 	}
 	if *outDir != "" {
@@ -125,6 +133,14 @@ func cmdRun(args []string, stdout io.Writer) error {
 				return err
 			}
 		}
+	}
+	if prof != nil {
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(prof)
+		}
+		printProfile(stdout, prof)
 	}
 	return nil
 }

@@ -32,7 +32,8 @@ var errFailed = errors.New("failed")
 const usage = `edgerun: a pure-Go, integer-only runtime for int8 TFLite models
 
 usage:
-  edgerun run [MODEL] [-i FILE]... [-o DIR]   run a model (built-in example if no MODEL)
+  edgerun run [MODEL] [-i FILE]... [-o DIR] [--profile]
+                                              run a model (built-in example if no MODEL)
   edgerun bench [MODEL] [flags]               latency, throughput, memory, allocations
                                               (--runs N, --duration D, --json, --profile)
   edgerun inspect [MODEL]                     inputs, outputs, ops, MACs and arena size
