@@ -1,0 +1,849 @@
+// Command _gen generates edgerun's amd64 kernels (asm/kernels_amd64.s and
+// their Go declarations asm/kernels_amd64.go) with avo:
+//
+//	cd asm/_gen && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64.go -pkg asm
+//
+// It lives in its own module so that avo is not a dependency of the
+// library. CI regenerates the files and fails on any difference.
+//
+// Every kernel computes exactly what asm.GemmRef / asm.DepthwiseRowRef
+// compute (see asm/gemm.go and asm/depthwise.go); the comments here say
+// how, the Go side (asm/gemm_amd64.go) says with which packed layouts.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+var consts Mem
+
+func main() {
+	ConstraintExpr("!purego")
+	// Constants: 2^30 (SRDHM's rounding, as a qword), INT32_MIN, 1, the
+	// 0x80 bytes that offset int8 activations to uint8, the odd-lane
+	// blend mask.
+	consts = GLOBL("kconst", RODATA|NOPTR)
+	DATA(0, U64(1<<30))
+	DATA(8, U32(0x80000000))
+	DATA(12, U32(1))
+	DATA(16, U32(0x80808080))
+	DATA(20, U32(0xffffffff))
+
+	for nz := 1; nz <= 3; nz++ {
+		gemmVNNI(nz)
+	}
+	gemmAVX2()
+	dwAVX512()
+	dwAVX2()
+	Generate()
+}
+
+var (
+	cRound  = func() Mem { return consts.Offset(0) }
+	cIntMin = func() Mem { return consts.Offset(8) }
+	cOne    = func() Mem { return consts.Offset(12) }
+	cX80    = func() Mem { return consts.Offset(16) }
+	cMinus1 = func() Mem { return consts.Offset(20) }
+)
+
+// vpdpbusd emits VPDPBUSD (AVX512_VNNI), which avo's instruction table
+// lacks: acc += Σ_4 u8(u)·s8(s) per dword lane. Go operand order: s, u, acc.
+func vpdpbusd(s, u, acc Op) {
+	Instruction(&ir.Instruction{
+		Opcode:   "VPDPBUSD",
+		Operands: []Op{s, u, acc},
+		Inputs:   []Op{s, u, acc},
+		Outputs:  []Op{acc},
+		ISA:      []string{"AVX512_VNNI"},
+	})
+}
+
+// ---------------------------------------------------------------------
+// The requantization epilogue (TFLite's MultiplyByQuantizedMultiplier with
+// double rounding, zero point, clamp), lane by lane:
+//
+//	x = acc + bias                       wrapping
+//	x = x << left                        left = max(shift, 0), wrapping
+//	x = SRDHM(x, mult) = (x·mult + 2^30) >> 31   (64-bit product; this
+//	    floor form equals TFLite's truncating division with its sign-
+//	    dependent nudge), except x = mult = INT32_MIN gives INT32_MAX: the
+//	    64-bit result's low word is then INT32_MIN, which no other input
+//	    produces, so lanes equal to INT32_MIN become INT32_MAX.
+//	x = RoundingDivideByPOT(x, right)    right = max(-shift, 0):
+//	    (x >> right) + (x & mask > (mask >> 1) + (x < 0)), mask = 2^right - 1
+//	out = clamp(x + outOff, lo, hi)
+//
+// Even dword lanes use VPMULDQ directly; odd lanes after shifting each
+// qword right by 32; the two halves are blended back.
+
+// epiParams512 are the per-channel values of one 16-lane vector.
+type epiParams512 struct {
+	b, left, right, m, mo, mask, thr reg.VecPhysical
+}
+
+// setupEpi512 loads the parameters of 16 channels. k masks partial loads
+// (nil: full vector). rowsum, if non-nil, is the VNNI correction: bias −
+// 128·rowsum.
+func setupEpi512(p epiParams512, k reg.Register, bias, mult, shift Mem, rowsum *Mem, tmp reg.VecPhysical) {
+	load := func(m Mem, dst reg.VecPhysical) {
+		if k != nil {
+			VMOVDQU32_Z(m, k, dst)
+		} else {
+			VMOVDQU32(m, dst)
+		}
+	}
+	load(bias, p.b)
+	if rowsum != nil {
+		load(*rowsum, tmp)
+		VPSLLD(U8(7), tmp, tmp)
+		VPSUBD(tmp, p.b, p.b)
+	}
+	load(shift, p.right)
+	VPXORD(tmp, tmp, tmp)
+	VPMAXSD(p.right, tmp, p.left)  // left = max(shift, 0)
+	VPSUBD(p.right, tmp, p.right)  // -shift
+	VPMAXSD(tmp, p.right, p.right) // right = max(-shift, 0)
+	load(mult, p.m)
+	VPSRLQ(U8(32), p.m, p.mo)
+	VPBROADCASTD(cOne(), p.mask)
+	VPSLLVD(p.right, p.mask, p.mask)
+	VPADDD_BCST(cMinus1(), p.mask, p.mask) // 2^right - 1
+	VPSRLD(U8(1), p.mask, p.thr)
+}
+
+// epi512 requantizes x in place. kodd holds 0xAAAA; k2 is scratch; off,
+// lo, hi are broadcast registers; e, o scratch vectors.
+func epi512(x reg.VecPhysical, p epiParams512, kodd, k2 reg.Register, off, lo, hi, e, o reg.VecPhysical) {
+	VPADDD(p.b, x, x)
+	VPSLLVD(p.left, x, x)
+	VPSRLQ(U8(32), x, o)
+	VPMULDQ(p.m, x, e)
+	VPMULDQ(p.mo, o, o)
+	VPADDQ_BCST(cRound(), e, e)
+	VPADDQ_BCST(cRound(), o, o)
+	VPSRLQ(U8(31), e, e)
+	VPSLLQ(U8(1), o, o)
+	VPBLENDMD(o, e, kodd, x)
+	VPCMPEQD_BCST(cIntMin(), x, k2)
+	VPSUBD_BCST(cOne(), x, k2, x) // INT32_MIN − 1 = INT32_MAX
+	VPANDD(p.mask, x, e)          // remainder
+	VPSRAD(U8(31), x, o)
+	VPSUBD(o, p.thr, o) // threshold: thr + 1 for negative x
+	VPSRAVD(p.right, x, x)
+	VPCMPGTD(o, e, k2)
+	VPADDD_BCST(cOne(), x, k2, x)
+	VPADDD(off, x, x)
+	VPMAXSD(lo, x, x)
+	VPMINSD(hi, x, x)
+}
+
+// epiParams256 is the AVX2 version: 8 lanes, plus the broadcast constants.
+type epiParams256 struct {
+	b, left, right, m, mo, mask, thr reg.VecPhysical
+	round, intMin, off, lo, hi       reg.VecPhysical
+}
+
+// setupEpi256 loads the parameters of 8 channels (all 8 readable).
+func setupEpi256(p epiParams256, bias, mult, shift Mem, tmp reg.VecPhysical) {
+	VMOVDQU(bias, p.b)
+	VMOVDQU(shift, p.right)
+	VPXOR(tmp, tmp, tmp)
+	VPMAXSD(p.right, tmp, p.left)
+	VPSUBD(p.right, tmp, p.right)
+	VPMAXSD(tmp, p.right, p.right)
+	VMOVDQU(mult, p.m)
+	VPSRLQ(U8(32), p.m, p.mo)
+	VPBROADCASTD(cOne(), p.mask)
+	VPSLLVD(p.right, p.mask, p.mask)
+	VPCMPEQD(tmp, tmp, tmp)
+	VPADDD(tmp, p.mask, p.mask)
+	VPSRLD(U8(1), p.mask, p.thr)
+}
+
+// setupConst256 loads the constants that do not depend on the channel.
+func setupConst256(p epiParams256, outOff, lo, hi Mem) {
+	VPBROADCASTQ(cRound(), p.round)
+	VPBROADCASTD(cIntMin(), p.intMin)
+	bcast256(outOff, p.off)
+	bcast256(lo, p.lo)
+	bcast256(hi, p.hi)
+}
+
+// epi256 requantizes x in place; e, o are scratch.
+func epi256(x reg.VecPhysical, p epiParams256, e, o reg.VecPhysical) {
+	VPADDD(p.b, x, x)
+	VPSLLVD(p.left, x, x)
+	VPSRLQ(U8(32), x, o)
+	VPMULDQ(p.m, x, e)
+	VPMULDQ(p.mo, o, o)
+	VPADDQ(p.round, e, e)
+	VPADDQ(p.round, o, o)
+	VPSRLQ(U8(31), e, e)
+	VPSLLQ(U8(1), o, o)
+	VPBLENDD(U8(0xaa), o, e, x)
+	VPCMPEQD(p.intMin, x, e)
+	VPXOR(e, x, x) // INT32_MIN ^ -1 = INT32_MAX
+	VPAND(p.mask, x, e)
+	VPSRAD(U8(31), x, o)
+	VPSUBD(o, p.thr, o)
+	VPSRAVD(p.right, x, x)
+	VPCMPGTD(o, e, o)
+	VPSUBD(o, x, x)
+	VPADDD(p.off, x, x)
+	VPMAXSD(p.lo, x, x)
+	VPMINSD(p.hi, x, x)
+}
+
+// ---------------------------------------------------------------------
+// GEMM, AVX-512 VNNI. One call computes every row of one panel of nz·16
+// columns (nz = 1..3). Packed panel layout: for each group of 4 k values
+// (K rounded up to 4, zero padded), nz vectors of 16 columns × 4 bytes
+// w[c][4g..4g+3]. Activations are broadcast 4 bytes at a time, offset to
+// uint8 (XOR 0x80 = +128), and VPDPBUSD accumulates (a+128)·w; the
+// epilogue subtracts 128·RowSums[c]. Rows go 6 at a time (18 accumulators
+// at most), then 5..1.
+
+const vnniMR = 6
+
+func gemmVNNI(nz int) {
+	name := fmt.Sprintf("gemmVNNI%d", nz)
+	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift, rowsum *int32, outOff, lo, hi int32, mask uint16)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes m rows of a %d-column panel (AVX-512 VNNI).", name, nz*16))
+
+	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
+	Load(Param("a"), a)
+	Load(Param("lda"), lda)
+	Load(Param("m"), m)
+	Load(Param("out"), out)
+	Load(Param("ldo"), ldo)
+	kmask, kodd, k2 := reg.K1, reg.K2, reg.K3
+	Load(Param("mask"), reg.R12)
+	KMOVW(reg.R12.As32(), kmask)
+	MOVL(U32(0xaaaa), reg.R12.As32())
+	KMOVW(reg.R12.As32(), kodd)
+	x80 := reg.Z31
+	VPBROADCASTD(cX80(), x80)
+
+	Label(name + "_rows")
+	CMPQ(m, U8(vnniMR))
+	JL(LabelRef(name + "_tail"))
+	vnniTile(name, nz, vnniMR, kmask, kodd, k2, x80)
+	for i := 0; i < vnniMR; i++ {
+		ADDQ(lda, a)
+		ADDQ(ldo, out)
+	}
+	SUBQ(U8(vnniMR), m)
+	JMP(LabelRef(name + "_rows"))
+
+	Label(name + "_tail")
+	for mr := vnniMR - 1; mr >= 1; mr-- {
+		CMPQ(m, U8(mr))
+		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
+	}
+	VZEROUPPER()
+	RET()
+	for mr := vnniMR - 1; mr >= 1; mr-- {
+		Label(fmt.Sprintf("%s_m%d", name, mr))
+		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// rowAddr returns the address of row r (0..5) given base0 = row 0,
+// base1 = row 3, ld the stride and ld3 = 3·ld (unused below 6 rows).
+func rowAddr(r int, base0, base1, ld reg.Register, disp int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: base0, Disp: disp}
+	case 1:
+		return Mem{Base: base0, Index: ld, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: base0, Index: ld, Scale: 2, Disp: disp}
+	case 3:
+		return Mem{Base: base1, Disp: disp}
+	case 4:
+		return Mem{Base: base1, Index: ld, Scale: 1, Disp: disp}
+	case 5:
+		return Mem{Base: base1, Index: ld, Scale: 2, Disp: disp}
+	}
+	panic("row")
+}
+
+func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.VecPhysical) {
+	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
+	a, lda := reg.RAX, reg.R8
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	zs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9,
+		reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20,
+		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
+	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
+	wv := func(j int) reg.VecPhysical { return zs[18+j] }
+	t0, t1 := zs[21], zs[22]
+
+	MOVQ(a, p0)
+	if mr > 3 {
+		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
+		ADDQ(lda, p1)
+	}
+	Load(Param("w"), wp)
+	Load(Param("k"), cnt)
+	for r := 0; r < mr; r++ {
+		for j := 0; j < nz; j++ {
+			VPXORD(accR(r, j), accR(r, j), accR(r, j))
+		}
+	}
+	SHRQ(U8(2), cnt)
+	JZ(LabelRef(lbl("ktail")))
+	Label(lbl("k"))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	for r := 0; r < mr; r++ {
+		t := t0
+		if r%2 == 1 {
+			t = t1
+		}
+		VPBROADCASTD(rowAddr(r, p0, p1, lda, 0), t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t, accR(r, j))
+		}
+	}
+	ADDQ(U8(4), p0)
+	if mr > 3 {
+		ADDQ(U8(4), p1)
+	}
+	ADDQ(U32(64*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+
+	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
+	Label(lbl("ktail"))
+	Load(Param("k"), cnt)
+	ANDQ(U8(3), cnt)
+	JZ(LabelRef(lbl("epi")))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	g := reg.R9
+	for r := 0; r < mr; r++ {
+		addr := rowAddr(r, p0, p1, lda, 0)
+		done := lbl(fmt.Sprintf("t%d", r))
+		MOVBLZX(addr, g.As32())
+		CMPQ(cnt, U8(2))
+		JL(LabelRef(done))
+		MOVWLZX(addr, g.As32())
+		JEQ(LabelRef(done))
+		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
+		SHLL(U8(16), reg.R10.As32())
+		ORL(reg.R10.As32(), g.As32())
+		Label(done)
+		VPBROADCASTD(g.As32(), t0)
+		VPXORD(x80, t0, t0)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t0, accR(r, j))
+		}
+	}
+
+	// Epilogue, one 16-column vector at a time over the rows.
+	Label(lbl("epi"))
+	p := epiParams512{b: zs[18], left: zs[19], right: zs[20], m: zs[21], mo: zs[22], mask: zs[23], thr: zs[24]}
+	e, o, tmp := zs[25], zs[26], zs[27]
+	off, lo, hi := zs[28], zs[29], zs[30]
+	bcast512(addr("outOff"), off)
+	bcast512(addr("lo"), lo)
+	bcast512(addr("hi"), hi)
+	bias, mult, shift, rs := reg.R9, reg.R10, reg.R11, reg.RSI
+	Load(Param("bias"), bias)
+	Load(Param("mult"), mult)
+	Load(Param("shift"), shift)
+	Load(Param("rowsum"), rs)
+	op := reg.R12
+	for j := 0; j < nz; j++ {
+		var k reg.Register
+		if j == nz-1 {
+			k = kmask
+		}
+		rsm := Mem{Base: rs, Disp: 64 * j}
+		setupEpi512(p, k, Mem{Base: bias, Disp: 64 * j}, Mem{Base: mult, Disp: 64 * j}, Mem{Base: shift, Disp: 64 * j}, &rsm, tmp)
+		MOVQ(reg.RDX, op)
+		for r := 0; r < mr; r++ {
+			x := accR(r, j)
+			epi512(x, p, kodd, k2, off, lo, hi, e, o)
+			if k != nil {
+				VPMOVDB(x, k, Mem{Base: op, Disp: 16 * j})
+			} else {
+				VPMOVDB(x, Mem{Base: op, Disp: 16 * j})
+			}
+			if r < mr-1 {
+				ADDQ(reg.RDI, op)
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------
+// GEMM, AVX2. One call computes every row of one panel of 16 columns.
+// Packed panel layout: for each pair of k values (K rounded up to 2, zero
+// padded), 16 columns × 2 int16 (w[c][2p], w[c][2p+1]): columns 0..7 then
+// 8..15, 64 bytes. Each row's pair (a[2p], a[2p+1]) is broadcast to every
+// dword and sign-extended to int16 (VPBROADCASTW + VPMOVSXBW); VPMADDWD
+// multiplies and adds the pair exactly (|products| <= 2^14). Rows go 6 at a
+// time (12 accumulators), then 5..1. The accumulators go to the frame for
+// the epilogue; ncols < 16 (the last panel) stores only ncols bytes a row.
+
+const avx2MR = 6
+
+func gemmAVX2() {
+	name := "gemmAVX2"
+	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int)")
+	Pragma("noescape")
+	Doc(name + " computes m rows of a 16-column panel (AVX2).")
+	frame := AllocLocal(avx2MR*64 + 16)
+	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
+	Load(Param("a"), a)
+	Load(Param("lda"), lda)
+	Load(Param("m"), m)
+	Load(Param("out"), out)
+	Load(Param("ldo"), ldo)
+	Label(name + "_rows")
+	CMPQ(m, U8(avx2MR))
+	JL(LabelRef(name + "_tail"))
+	avx2Tile(name, avx2MR, frame)
+	for i := 0; i < avx2MR; i++ {
+		ADDQ(lda, a)
+		ADDQ(ldo, out)
+	}
+	SUBQ(U8(avx2MR), m)
+	JMP(LabelRef(name + "_rows"))
+	Label(name + "_tail")
+	for mr := avx2MR - 1; mr >= 1; mr-- {
+		CMPQ(m, U8(mr))
+		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
+	}
+	VZEROUPPER()
+	RET()
+	for mr := avx2MR - 1; mr >= 1; mr-- {
+		Label(fmt.Sprintf("%s_m%d", name, mr))
+		avx2Tile(name, mr, frame)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+var ys = []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7, reg.Y8, reg.Y9,
+	reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}
+
+func avx2Tile(name string, mr int, frame Mem) {
+	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
+	a, lda := reg.RAX, reg.R8
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+
+	MOVQ(a, p0)
+	if mr > 3 {
+		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
+		ADDQ(lda, p1)
+	}
+	Load(Param("w"), wp)
+	Load(Param("k"), cnt)
+	for r := 0; r < mr; r++ {
+		for j := 0; j < 2; j++ {
+			VPXOR(accR(r, j), accR(r, j), accR(r, j))
+		}
+	}
+	SHRQ(U8(1), cnt)
+	JZ(LabelRef(lbl("ktail")))
+	Label(lbl("k"))
+	VMOVDQU(Mem{Base: wp}, w0)
+	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
+	for r := 0; r < mr; r++ {
+		VPBROADCASTW(rowAddr(r, p0, p1, lda, 0), t.AsX())
+		VPMOVSXBW(t.AsX(), t)
+		VPMADDWD(w0, t, u)
+		VPADDD(u, accR(r, 0), accR(r, 0))
+		VPMADDWD(w1, t, t)
+		VPADDD(t, accR(r, 1), accR(r, 1))
+	}
+	ADDQ(U8(2), p0)
+	if mr > 3 {
+		ADDQ(U8(2), p1)
+	}
+	ADDQ(U8(64), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+
+	Label(lbl("ktail"))
+	Load(Param("k"), cnt)
+	ANDQ(U8(1), cnt)
+	JZ(LabelRef(lbl("epi")))
+	VMOVDQU(Mem{Base: wp}, w0)
+	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
+	for r := 0; r < mr; r++ {
+		// The high word of each dword meets a zero weight.
+		MOVBLSX(rowAddr(r, p0, p1, lda, 0), reg.R9.As32())
+		VMOVD(reg.R9.As32(), t.AsX())
+		VPBROADCASTD(t.AsX(), t)
+		VPMADDWD(w0, t, u)
+		VPADDD(u, accR(r, 0), accR(r, 0))
+		VPMADDWD(w1, t, t)
+		VPADDD(t, accR(r, 1), accR(r, 1))
+	}
+
+	Label(lbl("epi"))
+	for r := 0; r < mr; r++ {
+		for j := 0; j < 2; j++ {
+			VMOVDQU(accR(r, j), frame.Offset(r*64+j*32))
+		}
+	}
+	p := epiParams256{b: ys[0], left: ys[1], right: ys[2], m: ys[3], mo: ys[4], mask: ys[5], thr: ys[6],
+		round: ys[7], intMin: ys[8], off: ys[9], lo: ys[10], hi: ys[11]}
+	x, e, o := ys[12], ys[13], ys[14]
+	setupConst256(p, addr("outOff"), addr("lo"), addr("hi"))
+	bias, mult, shift := reg.R9, reg.R10, reg.R11
+	Load(Param("bias"), bias)
+	Load(Param("mult"), mult)
+	Load(Param("shift"), shift)
+	for j := 0; j < 2; j++ {
+		setupEpi256(p, Mem{Base: bias, Disp: 32 * j}, Mem{Base: mult, Disp: 32 * j}, Mem{Base: shift, Disp: 32 * j}, ys[15])
+		for r := 0; r < mr; r++ {
+			VMOVDQU(frame.Offset(r*64+j*32), x)
+			epi256(x, p, e, o)
+			VMOVDQU(x, frame.Offset(r*64+j*32))
+		}
+	}
+	// Pack rows to bytes and store.
+	op := reg.R12
+	MOVQ(reg.RDX, op)
+	Load(Param("ncols"), reg.R13)
+	for r := 0; r < mr; r++ {
+		VMOVDQU(frame.Offset(r*64), ys[0])
+		VMOVDQU(frame.Offset(r*64+32), ys[1])
+		packStore256(ys[0], ys[1], ys[2], op, reg.R13, frame.Offset(avx2MR*64), lbl(fmt.Sprintf("st%d", r)))
+		if r < mr-1 {
+			ADDQ(reg.RDI, op)
+		}
+	}
+}
+
+// packStore256 packs two vectors of 8 int32 (already within int8) into 16
+// bytes and stores the first n (register) of them at dst; tmp16 is 16
+// bytes of frame for partial stores. Clobbers y0..y2, R9, R10.
+func packStore256(y0, y1, y2 reg.VecPhysical, dst, n reg.Register, tmp16 Mem, lbl string) {
+	VPACKSSDW(y1, y0, y0) // words a0-3 b0-3 | a4-7 b4-7
+	VPERMQ(U8(0xd8), y0, y0)
+	VEXTRACTI128(U8(1), y0, y2.AsX())
+	VPACKSSWB(y2.AsX(), y0.AsX(), y0.AsX())
+	CMPQ(n, U8(16))
+	JNE(LabelRef(lbl + "_part"))
+	VMOVDQU(y0.AsX(), Mem{Base: dst})
+	JMP(LabelRef(lbl + "_done"))
+	Label(lbl + "_part")
+	VMOVDQU(y0.AsX(), tmp16)
+	XORQ(reg.R9, reg.R9)
+	Label(lbl + "_byte")
+	src := tmp16
+	src.Index, src.Scale = reg.R9, 1
+	MOVB(src, reg.R10.As8())
+	MOVB(reg.R10.As8(), Mem{Base: dst, Index: reg.R9, Scale: 1})
+	INCQ(reg.R9)
+	CMPQ(reg.R9, n)
+	JL(LabelRef(lbl + "_byte"))
+	Label(lbl + "_done")
+}
+
+// ---------------------------------------------------------------------
+// Depthwise rows. The filter is packed as int32, [KH·KW][Cpad] (C rounded
+// up to the vector width, zero padded). For each vector of channels and a
+// block of P output pixels (8, 4, 2, 1), every tap's weight vector is
+// loaded once and multiplied (VPMULLD, exact: |w·x| <= 2^14) with the
+// sign-extended input of each pixel, accumulated in int32.
+
+var dwArgs = "func(in *int8, rowStride, pixStride, dilHStride, dilWStride, kh, kw int, w *int32, wStride, c, n int, out *int8, ostride int, bias, mult, shift *int32, outOff, lo, hi int32)"
+
+func dwAVX512() {
+	name := "dwAVX512"
+	TEXT(name, NOSPLIT, dwArgs)
+	Pragma("noescape")
+	Doc(name + " computes n depthwise output pixels, all channels, 16 at a time (AVX-512).")
+	// Registers: R8 pixStride, R9 3·pixStride, RAX block input base,
+	// RDX block output base, RBX pixels left, RCX channel offset cb.
+	ps, ps3 := reg.R8, reg.R9
+	Load(Param("pixStride"), ps)
+	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
+	MOVL(U32(0xaaaa), reg.R10.As32())
+	KMOVW(reg.R10.As32(), reg.K2)
+	XORQ(reg.RCX, reg.RCX)
+
+	Label(name + "_cb")
+	// Channel mask for channels [cb, min(cb+16, c)).
+	Load(Param("c"), reg.R10)
+	SUBQ(reg.RCX, reg.R10)
+	CMPQ(reg.R10, U8(16))
+	JGE(LabelRef(name + "_full"))
+	MOVL(U32(1), reg.R11.As32())
+	SHLXL(reg.R10.As32(), reg.R11.As32(), reg.R11.As32())
+	DECL(reg.R11.As32())
+	KMOVW(reg.R11.As32(), reg.K1)
+	JMP(LabelRef(name + "_mask"))
+	Label(name + "_full")
+	MOVL(U32(0xffff), reg.R11.As32())
+	KMOVW(reg.R11.As32(), reg.K1)
+	Label(name + "_mask")
+
+	p := epiParams512{b: reg.Z8, left: reg.Z9, right: reg.Z10, m: reg.Z11, mo: reg.Z12, mask: reg.Z13, thr: reg.Z14}
+	off, lo, hi := reg.Z15, reg.Z16, reg.Z17
+	bcast512(addr("outOff"), off)
+	bcast512(addr("lo"), lo)
+	bcast512(addr("hi"), hi)
+	Load(Param("bias"), reg.R10)
+	Load(Param("mult"), reg.R11)
+	Load(Param("shift"), reg.R12)
+	setupEpi512(p, reg.K1, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
+		Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, nil, reg.Z18)
+
+	Load(Param("in"), reg.RAX)
+	ADDQ(reg.RCX, reg.RAX)
+	Load(Param("out"), reg.RDX)
+	ADDQ(reg.RCX, reg.RDX)
+	Load(Param("n"), reg.RBX)
+	for _, P := range []int{8, 4, 2, 1} {
+		l := fmt.Sprintf("%s_p%d", name, P)
+		Label(l)
+		CMPQ(reg.RBX, U8(P))
+		JL(LabelRef(l + "_next"))
+		dwBlock512(l, P, p, off, lo, hi)
+		// Advance P pixels.
+		for i := 0; i < P; i++ {
+			ADDQ(ps, reg.RAX)
+		}
+		Load(Param("ostride"), reg.R10)
+		IMUL3Q(U8(P), reg.R10, reg.R10)
+		ADDQ(reg.R10, reg.RDX)
+		SUBQ(U8(P), reg.RBX)
+		if P > 1 {
+			JMP(LabelRef(l))
+		}
+		Label(l + "_next")
+	}
+	ADDQ(U8(16), reg.RCX)
+	CMPQ(reg.RCX, addr("c"))
+	JL(LabelRef(name + "_cb"))
+	VZEROUPPER()
+	RET()
+}
+
+// dwBlock512 accumulates P pixels starting at RAX (channel block already
+// added) and stores them at RDX, pixel stride c.
+func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	w := reg.Z18
+	xs := []reg.VecPhysical{reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26}
+	for i := 0; i < P; i++ {
+		VPXORD(accs[i], accs[i], accs[i])
+	}
+	// R11 tap row pointer, R12 tap pointer, R13 second base (+4 pixels),
+	// RSI weight pointer, R14-free: counters in R10 (ky) and DI (kx).
+	row, tap, tap4, wp := reg.R11, reg.R12, reg.R13, reg.RSI
+	MOVQ(reg.RAX, row)
+	Load(Param("w"), wp)
+	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
+	Load(Param("kh"), reg.R10)
+	Label(l + "_ky")
+	MOVQ(row, tap)
+	Load(Param("kw"), reg.RDI)
+	Label(l + "_kx")
+	VMOVDQU32(Mem{Base: wp}, w)
+	if P > 4 {
+		LEAQ(Mem{Base: tap, Index: reg.R8, Scale: 4}, tap4)
+	}
+	for i := 0; i < P; i++ {
+		var addr Mem
+		base := tap
+		j := i
+		if i >= 4 {
+			base, j = tap4, i-4
+		}
+		switch j {
+		case 0:
+			addr = Mem{Base: base}
+		case 1:
+			addr = Mem{Base: base, Index: reg.R8, Scale: 1}
+		case 2:
+			addr = Mem{Base: base, Index: reg.R8, Scale: 2}
+		case 3:
+			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
+		}
+		VPMOVSXBD_Z(addr, reg.K1, xs[i])
+		VPMULLD(w, xs[i], xs[i])
+		VPADDD(xs[i], accs[i], accs[i])
+	}
+	ADDQ(addr("dilWStride"), tap)
+	ADDQ(addr("wStride"), wp)
+	DECQ(reg.RDI)
+	JNZ(LabelRef(l + "_kx"))
+	ADDQ(addr("dilHStride"), row)
+	DECQ(reg.R10)
+	JNZ(LabelRef(l + "_ky"))
+
+	// Epilogue and masked stores.
+	Load(Param("ostride"), reg.R10)
+	MOVQ(reg.RDX, reg.R11)
+	for i := 0; i < P; i++ {
+		epi512(accs[i], p, reg.K2, reg.K3, off, lo, hi, xs[0], xs[1])
+		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
+		if i < P-1 {
+			ADDQ(reg.R10, reg.R11)
+		}
+	}
+}
+
+// dwAVX2 handles channels [0, c) with c a multiple of 8 (the Go side does
+// the rest), 8 at a time; the per-channel epilogue parameters stay in the
+// frame... (loaded per block).
+func dwAVX2() {
+	name := "dwAVX2"
+	TEXT(name, NOSPLIT, dwArgs)
+	Pragma("noescape")
+	Doc(name + " computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).")
+	frame := AllocLocal(8 * 32)
+	ps, ps3 := reg.R8, reg.R9
+	Load(Param("pixStride"), ps)
+	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
+	XORQ(reg.RCX, reg.RCX)
+	Label(name + "_cb")
+	Load(Param("in"), reg.RAX)
+	ADDQ(reg.RCX, reg.RAX)
+	Load(Param("out"), reg.RDX)
+	ADDQ(reg.RCX, reg.RDX)
+	Load(Param("n"), reg.RBX)
+	for _, P := range []int{8, 4, 2, 1} {
+		l := fmt.Sprintf("%s_p%d", name, P)
+		Label(l)
+		CMPQ(reg.RBX, U8(P))
+		JL(LabelRef(l + "_next"))
+		dwBlock256(l, P, frame)
+		for i := 0; i < P; i++ {
+			ADDQ(ps, reg.RAX)
+		}
+		Load(Param("ostride"), reg.R10)
+		IMUL3Q(U8(P), reg.R10, reg.R10)
+		ADDQ(reg.R10, reg.RDX)
+		SUBQ(U8(P), reg.RBX)
+		if P > 1 {
+			JMP(LabelRef(l))
+		}
+		Label(l + "_next")
+	}
+	ADDQ(U8(8), reg.RCX)
+	CMPQ(reg.RCX, addr("c"))
+	JL(LabelRef(name + "_cb"))
+	VZEROUPPER()
+	RET()
+}
+
+func dwBlock256(l string, P int, frame Mem) {
+	accs := ys[:8]
+	w, x := ys[8], ys[9]
+	for i := 0; i < P; i++ {
+		VPXOR(accs[i], accs[i], accs[i])
+	}
+	row, tap, tap4, wp := reg.R11, reg.R12, reg.R13, reg.RSI
+	MOVQ(reg.RAX, row)
+	Load(Param("w"), wp)
+	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
+	Load(Param("kh"), reg.R10)
+	Label(l + "_ky")
+	MOVQ(row, tap)
+	Load(Param("kw"), reg.RDI)
+	Label(l + "_kx")
+	VMOVDQU(Mem{Base: wp}, w)
+	if P > 4 {
+		LEAQ(Mem{Base: tap, Index: reg.R8, Scale: 4}, tap4)
+	}
+	for i := 0; i < P; i++ {
+		var addr Mem
+		base := tap
+		j := i
+		if i >= 4 {
+			base, j = tap4, i-4
+		}
+		switch j {
+		case 0:
+			addr = Mem{Base: base}
+		case 1:
+			addr = Mem{Base: base, Index: reg.R8, Scale: 1}
+		case 2:
+			addr = Mem{Base: base, Index: reg.R8, Scale: 2}
+		case 3:
+			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
+		}
+		VPMOVSXBD(addr, x)
+		VPMULLD(w, x, x)
+		VPADDD(x, accs[i], accs[i])
+	}
+	ADDQ(addr("dilWStride"), tap)
+	ADDQ(addr("wStride"), wp)
+	DECQ(reg.RDI)
+	JNZ(LabelRef(l + "_kx"))
+	ADDQ(addr("dilHStride"), row)
+	DECQ(reg.R10)
+	JNZ(LabelRef(l + "_ky"))
+
+	for i := 0; i < P; i++ {
+		VMOVDQU(accs[i], frame.Offset(32*i))
+	}
+	p := epiParams256{b: ys[0], left: ys[1], right: ys[2], m: ys[3], mo: ys[4], mask: ys[5], thr: ys[6],
+		round: ys[7], intMin: ys[8], off: ys[9], lo: ys[10], hi: ys[11]}
+	setupConst256(p, addr("outOff"), addr("lo"), addr("hi"))
+	Load(Param("bias"), reg.R10)
+	Load(Param("mult"), reg.R11)
+	Load(Param("shift"), reg.R12)
+	setupEpi256(p, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
+		Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, ys[15])
+	Load(Param("ostride"), reg.R10)
+	MOVQ(reg.RDX, reg.R11)
+	for i := 0; i < P; i++ {
+		xv := ys[12]
+		VMOVDQU(frame.Offset(32*i), xv)
+		epi256(xv, p, ys[13], ys[14])
+		VEXTRACTI128(U8(1), xv, ys[13].AsX())
+		VPACKSSDW(ys[13].AsX(), xv.AsX(), xv.AsX())
+		VPACKSSWB(xv.AsX(), xv.AsX(), xv.AsX())
+		VMOVQ(xv.AsX(), Mem{Base: reg.R11})
+		if i < P-1 {
+			ADDQ(reg.R10, reg.R11)
+		}
+	}
+}
+
+// addr is the memory operand of a parameter.
+func addr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// bcast512 broadcasts an int32 parameter to a zmm register (through R10,
+// since vet's asmdecl wants 4-byte arguments read as such).
+func bcast512(m Mem, dst reg.VecPhysical) {
+	MOVL(m, reg.R10.As32())
+	VPBROADCASTD(reg.R10.As32(), dst)
+}
+
+// bcast256 broadcasts an int32 parameter to a ymm register (through R10).
+func bcast256(m Mem, dst reg.VecPhysical) {
+	MOVL(m, reg.R10.As32())
+	VMOVD(reg.R10.As32(), dst.AsX())
+	VPBROADCASTD(dst.AsX(), dst)
+}

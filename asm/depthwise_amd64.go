@@ -1,0 +1,51 @@
+//go:build !purego
+
+package asm
+
+// Go side of the amd64 depthwise kernels: the filter is widened to int32,
+// [KH·KW][Cpad] with C rounded up to the vector width (Data32), and kept
+// as given in Data for channel tails done in Go.
+
+func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
+	cpad := (c + width - 1) / width * width
+	d := make([]int32, kh*kw*cpad)
+	for t := 0; t < kh*kw; t++ {
+		for ch := 0; ch < c; ch++ {
+			d[t*cpad+ch] = int32(w[t*c+ch])
+		}
+	}
+	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: d}
+}
+
+type avx512Depthwise struct{}
+
+func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
+	return packDepthwise32(w, kh, kw, c, 16)
+}
+
+func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
+	c := w.C
+	cpad := len(w.Data32) / (w.KH * w.KW)
+	dwAVX512(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
+		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
+}
+
+type avx2Depthwise struct{}
+
+func (avx2Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
+	return packDepthwise32(w, kh, kw, c, 8)
+}
+
+// depthwiseRow: channels [0, C&^7) in AVX2, the rest in Go.
+func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
+	c := w.C
+	c8 := c &^ 7
+	if c8 > 0 {
+		cpad := len(w.Data32) / (w.KH * w.KW)
+		dwAVX2(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
+			&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
+	}
+	if c8 < c {
+		depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)
+	}
+}
