@@ -4,13 +4,19 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/edgerun/edgerun/runtime"
 )
 
 // sharedDir is where CI (and developers) keep the shared conformance set.
 const sharedDir = "../../shared/conformance"
 
+// threadCounts: every case must give the same bytes however the kernels'
+// work is split.
+var threadCounts = []int{1, 2, 3}
+
 // TestConformance runs every golden case of the visible single-op set and
-// the real-model set; any byte difference fails.
+// the real-model set, with 1, 2 and 3 threads; any byte difference fails.
 func TestConformance(t *testing.T) {
 	for _, set := range []string{"visible", "models"} {
 		path := filepath.Join(sharedDir, set, "manifest.json")
@@ -21,20 +27,27 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := NewRunner(m)
+		runners := make([]*Runner, len(threadCounts))
+		for i, n := range threadCounts {
+			runners[i] = NewRunner(m)
+			runners[i].Options = &runtime.Options{Threads: n}
+		}
 		t.Run(set, func(t *testing.T) {
 			for i := range m.Cases {
 				c := &m.Cases[i]
 				t.Run(c.Name, func(t *testing.T) {
-					res := r.Run(c)
-					switch res.Status {
-					case Failed:
-						t.Errorf("%s (%s): %s", c.Name, c.Op, res.Detail)
-					case Skipped:
-						t.Skipf("%s: %s", c.Name, res.Detail)
+					for k, r := range runners {
+						res := r.Run(c)
+						switch res.Status {
+						case Failed:
+							t.Errorf("%s (%s) with %d threads: %s", c.Name, c.Op, threadCounts[k], res.Detail)
+						case Skipped:
+							t.Skipf("%s: %s", c.Name, res.Detail)
+						}
 					}
 				})
 			}
 		})
 	}
 }
+

@@ -35,6 +35,17 @@ type Kernel interface {
 	Eval(env *Env)
 }
 
+// Splittable is implemented by kernels whose work divides into Units()
+// independent parts (for example output rows) that may run on several
+// goroutines at once. EvalRange computes parts [lo, hi); any split gives
+// exactly the bytes Eval gives. Concurrent callers share env.Tensors but
+// each passes its own Scratch. Eval must equal EvalRange(env, 0, Units()).
+type Splittable interface {
+	Kernel
+	Units() int
+	EvalRange(env *Env, lo, hi int)
+}
+
 // ScratchUser is implemented by kernels that need scratch memory.
 type ScratchUser interface {
 	ScratchBytes() int

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	goruntime "runtime"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
@@ -14,6 +15,11 @@ type Options struct {
 	// MaxArenaBytes refuses models whose arena (Model.ArenaBytes) is larger;
 	// 0 means DefaultMaxArenaBytes.
 	MaxArenaBytes int64
+	// Threads splits conv, depthwise and fully connected work over this
+	// many goroutines, created once by NewInterpreter (each needs its own
+	// scratch memory). 0 means GOMAXPROCS; 1 runs everything on the
+	// goroutine that calls Invoke. Outputs are identical for every count.
+	Threads int
 }
 
 // Interpreter runs one model in its own arena. It is not safe for
@@ -24,6 +30,8 @@ type Interpreter struct {
 	env      ops.Env
 	inputSet []bool
 	closed   bool
+	// pool is nil with one thread.
+	pool *workerPool
 }
 
 // NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
@@ -33,25 +41,40 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		return nil, fmt.Errorf("runtime: nil model")
 	}
 	limit := int64(DefaultMaxArenaBytes)
-	if opts != nil && opts.MaxArenaBytes > 0 {
-		limit = opts.MaxArenaBytes
+	threads := defaultThreads()
+	if opts != nil {
+		if opts.MaxArenaBytes > 0 {
+			limit = opts.MaxArenaBytes
+		}
+		if opts.Threads < 0 {
+			return nil, fmt.Errorf("runtime: Options.Threads %d, want >= 0", opts.Threads)
+		}
+		if opts.Threads > 0 {
+			threads = opts.Threads
+		}
 	}
-	if m.ArenaBytes() > limit {
-		return nil, fmt.Errorf("model needs a %d-byte arena, limit %d: %w", m.ArenaBytes(), limit, ErrResourceLimit)
+	if !m.splittable {
+		threads = 1
+	}
+	// Every extra thread has its own scratch, aligned like the first.
+	scratch := m.scratchStride()
+	size := m.graph.ArenaBytes + scratch*int64(threads)
+	if size > limit {
+		return nil, fmt.Errorf("model needs a %d-byte arena with %d threads, limit %d: %w", size, threads, limit, ErrResourceLimit)
 	}
 	g := m.graph
 	// Over-allocate so the arena can start on a 64-byte boundary.
 	const align = 64
-	raw := make([]byte, m.ArenaBytes()+align)
+	raw := make([]byte, size+align)
 	shift := (align - int(uintptr(unsafe.Pointer(&raw[0]))%align)) % align
-	arena := raw[shift : shift+int(m.ArenaBytes())]
+	arena := raw[shift : shift+int(size)]
 	it := &Interpreter{
 		model:    m,
 		arena:    arena,
 		inputSet: make([]bool, len(m.inputs)),
 		env: ops.Env{
 			Tensors: make([][]int8, len(g.Tensors)),
-			Scratch: arena[g.ArenaBytes:],
+			Scratch: arena[g.ArenaBytes : g.ArenaBytes+scratch],
 		},
 	}
 	for i := range g.Tensors {
@@ -66,14 +89,43 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		}
 		it.env.Tensors[i] = ops.Int8s(arena[off : off+size : off+size])
 	}
+	if threads > 1 {
+		envs := make([]ops.Env, threads)
+		for w := range envs {
+			start := g.ArenaBytes + scratch*int64(w)
+			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+scratch]}
+		}
+		it.pool = newWorkerPool(envs)
+		// Stop the workers when the interpreter is collected without Close.
+		goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
+	}
 	return it, nil
 }
+
+// Threads returns the number of goroutines Invoke uses.
+func (it *Interpreter) Threads() int {
+	if it.pool == nil {
+		return 1
+	}
+	return len(it.pool.envs)
+}
+
+// ArenaBytes returns the memory this interpreter allocated for activations
+// and scratch (Model.ArenaBytes plus scratch for every extra thread).
+func (it *Interpreter) ArenaBytes() int64 { return int64(len(it.arena)) }
 
 // Model returns the interpreter's model.
 func (it *Interpreter) Model() *Model { return it.model }
 
 // Close releases the arena. Later calls return ErrClosed.
 func (it *Interpreter) Close() error {
+	if it.closed {
+		return nil
+	}
+	if it.pool != nil {
+		it.pool.stop()
+		it.pool = nil
+	}
 	it.closed = true
 	it.arena = nil
 	for i := range it.env.Tensors {
@@ -86,6 +138,16 @@ func (it *Interpreter) Close() error {
 func (it *Interpreter) Invoke() error {
 	if err := it.ready(); err != nil {
 		return err
+	}
+	if it.pool != nil {
+		for i, k := range it.model.kernels {
+			if sp := it.model.split[i]; sp != nil {
+				it.pool.run(sp)
+			} else {
+				k.Eval(&it.env)
+			}
+		}
+		return nil
 	}
 	for _, k := range it.model.kernels {
 		k.Eval(&it.env)

@@ -46,8 +46,11 @@ var (
 // Model is a loaded, validated and prepared model. It is immutable and may
 // be shared by any number of interpreters on any goroutines.
 type Model struct {
-	graph        *format.Model
-	kernels      []ops.Kernel
+	graph   *format.Model
+	kernels []ops.Kernel
+	// split[i] is kernels[i] when it can run on several goroutines.
+	split        []ops.Splittable
+	splittable   bool // some kernel is splittable
 	scratchBytes int
 	inputs       []TensorInfo
 	outputs      []TensorInfo
@@ -179,13 +182,17 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("tensor %d %q has %d elements, limit %d: %w", i, g.Tensors[i].Name, n, lim.MaxTensorElements, ErrResourceLimit)
 		}
 	}
-	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops))}
+	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops))}
 	for i := range g.Ops {
 		k, err := ops.Prepare(g, i)
 		if err != nil {
 			return nil, err
 		}
 		m.kernels[i] = k
+		if sp, ok := k.(ops.Splittable); ok && sp.Units() > 1 {
+			m.split[i] = sp
+			m.splittable = true
+		}
 		if s, ok := k.(ops.ScratchUser); ok {
 			m.scratchBytes = max(m.scratchBytes, s.ScratchBytes())
 		}
@@ -231,9 +238,14 @@ func (m *Model) Inputs() []TensorInfo { return m.inputs }
 // Outputs describes the graph outputs, in order.
 func (m *Model) Outputs() []TensorInfo { return m.outputs }
 
-// ArenaBytes is the memory one interpreter allocates for activations and
-// scratch: the exact RAM needed beyond the model's weights.
-func (m *Model) ArenaBytes() int64 { return m.graph.ArenaBytes + int64(m.scratchBytes) }
+// ArenaBytes is the memory a one-thread interpreter allocates for
+// activations and scratch: the exact RAM needed beyond the model's weights
+// (each extra thread adds its own scratch; see Interpreter.ArenaBytes).
+func (m *Model) ArenaBytes() int64 { return m.graph.ArenaBytes + m.scratchStride() }
+
+// scratchStride is one thread's scratch, rounded up so that every thread's
+// scratch starts 64-byte aligned.
+func (m *Model) scratchStride() int64 { return (int64(m.scratchBytes) + 63) &^ 63 }
 
 // InputIndex returns the position of the input named name.
 func (m *Model) InputIndex(name string) (int, error) { return indexOf(m.inputs, name, "input") }
