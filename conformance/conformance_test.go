@@ -50,4 +50,3 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
-
