@@ -24,6 +24,7 @@ type benchReport struct {
 	LatencyMicros latencies  `json:"latency_us"`
 	PerSecond     float64    `json:"inferences_per_second"`
 	ArenaBytes    int64      `json:"arena_bytes"`
+	Threads       int        `json:"threads"`
 	WeightBytes   int64      `json:"weight_bytes"`
 	AllocsPerRun  float64    `json:"allocs_per_invoke"`
 	MACs          int64      `json:"macs"`
@@ -54,6 +55,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	seed := fs.Uint("seed", 1, "seed of the pseudo-random inputs")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	profile := fs.Bool("profile", false, "also time every op")
+	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -61,8 +63,8 @@ func cmdBench(args []string, stdout io.Writer) error {
 	if len(pos) > 1 {
 		return usagef("bench takes at most one MODEL")
 	}
-	if *runs < 0 || *warmup < 0 || *duration <= 0 {
-		return usagef("--runs, --warmup must be >= 0 and --duration > 0")
+	if *runs < 0 || *warmup < 0 || *duration <= 0 || *threads < 0 {
+		return usagef("--runs, --warmup, --threads must be >= 0 and --duration > 0")
 	}
 	path := ""
 	if len(pos) == 1 {
@@ -72,7 +74,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	it, err := runtime.NewInterpreter(m, nil)
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 		return err
 	}
 
-	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: m.ArenaBytes(), Kernels: ops.KernelsDescription(),
+	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: it.ArenaBytes(), Threads: it.Threads(), Kernels: ops.KernelsDescription(),
 		GoVersion: goruntime.Version(), GOOS: goruntime.GOOS, GOARCH: goruntime.GOARCH, CPU: cpuModel()}
 	g := m.Graph()
 	for i := range g.Tensors {
@@ -198,6 +200,7 @@ func printBench(w io.Writer, r *benchReport) {
 	fmt.Fprintf(w, "throughput:   %.1f inferences/s, %.2f GMAC/s (%d MACs per inference)\n", r.PerSecond, r.GMACPerSecond, r.MACs)
 	fmt.Fprintf(w, "memory:       arena %d bytes, weights %d bytes\n", r.ArenaBytes, r.WeightBytes)
 	fmt.Fprintf(w, "allocations:  %g per Invoke\n", r.AllocsPerRun)
+	fmt.Fprintf(w, "threads:      %d\n", r.Threads)
 	fmt.Fprintf(w, "kernels:      %s\n", r.Kernels)
 	fmt.Fprintf(w, "platform:     %s %s/%s, %s\n", r.GoVersion, r.GOOS, r.GOARCH, r.CPU)
 }

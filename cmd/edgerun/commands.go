@@ -68,6 +68,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's dtype); repeat per input, in order")
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
 	profile := fs.Bool("profile", false, "print the time of every op")
+	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
 	asJSON := fs.Bool("json", false, "with --profile: print the profile as JSON")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -87,7 +88,10 @@ func cmdRun(args []string, stdout io.Writer) error {
 	if len(inputs) != 0 && len(inputs) != len(m.Inputs()) {
 		return usagef("%s has %d inputs, got %d -i files", name, len(m.Inputs()), len(inputs))
 	}
-	it, err := runtime.NewInterpreter(m, nil)
+	if *threads < 0 {
+		return usagef("--threads must be >= 0")
+	}
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
 	if err != nil {
 		return err
 	}

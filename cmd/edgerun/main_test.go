@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,5 +137,44 @@ func TestVerify(t *testing.T) {
 	code, stdout, _ = runCLI("verify", filepath.Join(dir, "m.json"))
 	if code != 1 || !strings.Contains(stdout, "FAIL broken") || !strings.Contains(stdout, "0 passed, 1 failed, 1 skipped") {
 		t.Errorf("failing manifest: exit %d, output:\n%s", code, stdout)
+	}
+}
+
+// TestBenchJSON: bench on the built-in model reports every figure, zero
+// allocations per Invoke, and a profile whose per-op times add up.
+func TestBenchJSON(t *testing.T) {
+	code, stdout, stderr := runCLI("bench", "--runs", "3", "--warmup", "1", "--json", "--profile", "--threads", "1")
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s", code, stderr)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("bench --json output is not one JSON object: %v\n%s", err, stdout)
+	}
+	if rep.Runs != 3 || rep.AllocsPerRun != 0 || rep.ArenaBytes <= 0 || rep.WeightBytes <= 0 || rep.MACs <= 0 || rep.Threads != 1 {
+		t.Errorf("implausible report: %+v", rep)
+	}
+	l := rep.LatencyMicros
+	if !(l.Min > 0 && l.Min <= l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.Max) {
+		t.Errorf("latency percentiles out of order: %+v", l)
+	}
+	if rep.Profile == nil || len(rep.Profile.Ops) == 0 {
+		t.Fatal("no profile")
+	}
+	var sum, share float64
+	for _, o := range rep.Profile.Ops {
+		sum += o.Micros
+		share += o.Share
+	}
+	if d := sum - rep.Profile.SumOpsMicros; d > 1e-6*sum+0.01 || d < -1e-6*sum-0.01 {
+		t.Errorf("ops sum %.3f, reported %.3f", sum, rep.Profile.SumOpsMicros)
+	}
+	if share < 0.999 || share > 1.001 {
+		t.Errorf("time shares add up to %.4f", share)
+	}
+	// Text mode prints the same figures.
+	code, stdout, _ = runCLI("bench", "--runs", "2", "--warmup", "0")
+	if code != 0 || !strings.Contains(stdout, "allocations:  0 per Invoke") || !strings.Contains(stdout, "p99") {
+		t.Errorf("bench text output:\n%s", stdout)
 	}
 }
