@@ -145,6 +145,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 		if rep.Profile, err = profileOps(it, rep.Runs); err != nil {
 			return err
 		}
+		rep.Profile.MeanLatencyMicros = us(total) / float64(len(times))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -207,9 +208,12 @@ func printBench(w io.Writer, r *benchReport) {
 
 // opProfile is the per-op time table of --profile.
 type opProfile struct {
-	Ops          []opTime `json:"ops"`
-	TotalMicros  float64  `json:"total_us_per_invoke"`
-	SumOpsMicros float64  `json:"sum_of_ops_us_per_invoke"`
+	Ops []opTime `json:"ops"`
+	// MeanLatencyMicros is the unprofiled mean latency of the same run, to
+	// judge the profile by (TotalMicros / MeanLatencyMicros ≈ 1).
+	MeanLatencyMicros float64 `json:"mean_latency_us"`
+	TotalMicros       float64 `json:"total_us_per_invoke"`
+	SumOpsMicros      float64 `json:"sum_of_ops_us_per_invoke"`
 }
 
 type opTime struct {
@@ -261,7 +265,11 @@ func printProfile(w io.Writer, p *opProfile) {
 	for _, o := range p.Ops {
 		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.1f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
 	}
-	fmt.Fprintf(w, "total: %.1f us per invoke (ops sum %.1f us)\n", p.TotalMicros, p.SumOpsMicros)
+	fmt.Fprintf(w, "total: %.1f us per invoke (ops sum %.1f us)", p.TotalMicros, p.SumOpsMicros)
+	if p.MeanLatencyMicros > 0 {
+		fmt.Fprintf(w, "; unprofiled mean latency %.1f us (profile/latency = %.3f)", p.MeanLatencyMicros, p.TotalMicros/p.MeanLatencyMicros)
+	}
+	fmt.Fprintln(w)
 }
 
 // isTerminal reports whether w is a character device (a terminal).
