@@ -159,16 +159,21 @@ func cmdBench(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// allocsPerInvoke counts heap allocations per Invoke over a few runs.
+// allocsPerInvoke counts heap allocations per Invoke the way
+// testing.AllocsPerRun does: one warm-up call, GOMAXPROCS 1 while
+// measuring, and the average rounded down, so that a stray allocation by
+// the Go runtime's own goroutines does not count as the model's.
 func allocsPerInvoke(it *runtime.Interpreter) float64 {
-	const n = 5
+	const n = 20
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(1))
+	_ = it.Invoke()
 	var a, b goruntime.MemStats
 	goruntime.ReadMemStats(&a)
 	for i := 0; i < n; i++ {
 		_ = it.Invoke()
 	}
 	goruntime.ReadMemStats(&b)
-	return float64(b.Mallocs-a.Mallocs) / n
+	return float64((b.Mallocs - a.Mallocs) / n)
 }
 
 // setInputs fills inputs from files, or with seeded pseudo-random bytes.
