@@ -62,6 +62,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "total MACs: %d\n", totalMACs)
 	fmt.Fprintf(stdout, "weights: %d bytes\n", weightBytes)
+	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
 	fmt.Fprintf(stdout, "arena: %d bytes (activations %d planned into %d, scratch %d; sum of all activation sizes %d)\n",
 		m.ArenaBytes(), activationSum, g.ArenaBytes, m.ArenaBytes()-g.ArenaBytes, activationSum)
 	return nil
