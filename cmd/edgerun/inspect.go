@@ -63,8 +63,12 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "total MACs: %d\n", totalMACs)
 	fmt.Fprintf(stdout, "weights: %d bytes\n", weightBytes)
 	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
-	fmt.Fprintf(stdout, "arena: %d bytes (activations %d planned into %d, scratch %d; sum of all activation sizes %d)\n",
-		m.ArenaBytes(), activationSum, g.ArenaBytes, m.ArenaBytes()-g.ArenaBytes, activationSum)
+	pct := 0.0
+	if activationSum > 0 {
+		pct = 100 * float64(g.ArenaBytes) / float64(activationSum)
+	}
+	fmt.Fprintf(stdout, "arena: %d bytes per interpreter (activations planned into %d bytes, %.1f%% of the %d-byte sum of all activation sizes; scratch %d)\n",
+		m.ArenaBytes(), g.ArenaBytes, pct, activationSum, m.ArenaBytes()-g.ArenaBytes)
 	return nil
 }
 
