@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -186,6 +187,22 @@ func (q *requantizer) apply(acc []int32, out []int8) {
 	}
 }
 
+// epilogue returns the requantizer as the asm kernels' fused epilogue
+// (sharing its slices).
+func (q *requantizer) epilogue() *asm.Epilogue {
+	return &asm.Epilogue{Bias: q.bias, Mult: q.mult, Shift: q.shift, OutOffset: q.outOff, Min: q.lo, Max: q.hi}
+}
+
+// simdImpl returns the kernel implementation prepared ops use, or nil for
+// the generic one: the pure-Go kernels in this package are the generic
+// path (faster than asm's plain reference loops, and bit-identical).
+func simdImpl() *asm.Impl {
+	if impl := asm.Selected(); impl.Name != "generic" {
+		return impl
+	}
+	return nil
+}
+
 // newRequantizer validates the quantization parameters common to the conv
 // and fully connected ops and expands a per-tensor Requant to channels
 // entries. bias is the op's decoded bias (nil when absent); the returned
@@ -345,6 +362,14 @@ type convKernel struct {
 	inputZP      int8   // fills padding taps of the patch
 	filterOffset int32  // non-zero only for legacy uint8 models
 	q            *requantizer
+	// simd, when set, runs the conv as asm GEMMs (one group, int8 filter):
+	// pointwise convolutions straight from the input rows, others over
+	// im2col blocks of blockRows output pixels in scratch. packed is the
+	// filter packed once at prepare; epi the folded requantization.
+	simd      *asm.Impl
+	packed    *asm.PackedMatrix
+	epi       *asm.Epilogue
+	blockRows int
 }
 
 func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -422,6 +447,17 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	}
 	k.pointwise = k.kh == 1 && k.kw == 1 && k.padTop == 0 && k.padLeft == 0 &&
 		(k.outH-1)*k.strideH < k.inH && (k.outW-1)*k.strideW < k.inW
+	if impl := simdImpl(); impl != nil && k.groups == 1 && k.filterOffset == 0 {
+		k.simd = impl
+		k.packed = impl.PackMatrix(k.filter, k.outC, k.patchSize)
+		k.epi = k.q.epilogue()
+		if !k.pointwise {
+			// About 48 KiB of patches per GEMM (in L2 while every column
+			// panel reads them), a multiple of the kernels' row blocks.
+			pixels := k.batches * k.outH * k.outW
+			k.blockRows = min(max(6, (48<<10)/k.patchSize/6*6), pixels)
+		}
+	}
 	return k, nil
 }
 
@@ -438,12 +474,19 @@ func (k *convKernel) scratchLayout() (patchLen, packedAt, accAt, total int) {
 
 // ScratchBytes: see scratchLayout, plus slack to align its start to 8.
 func (k *convKernel) ScratchBytes() int {
+	if k.simd != nil {
+		return k.blockRows * k.patchSize
+	}
 	_, _, _, total := k.scratchLayout()
 	return total + 7
 }
 
 func (k *convKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	if k.simd != nil {
+		k.evalSIMD(in, out, Int8s(env.Scratch))
+		return
+	}
 	patchLen, packedAt, accAt, total := k.scratchLayout()
 	scratch := env.Scratch
 	skip := int((8 - uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))%8) % 8)
@@ -480,6 +523,65 @@ func (k *convKernel) Eval(env *Env) {
 			k.addFilterOffset(gp, acc0[lo:hi])
 		}
 		k.q.apply(acc0, out[p*k.outC:][:k.outC])
+	}
+}
+
+// evalSIMD runs the conv as asm GEMMs with the filter as the N×K matrix.
+func (k *convKernel) evalSIMD(in, out, scratch []int8) {
+	plane := k.inH * k.inW * k.inC
+	if k.pointwise {
+		// Every output pixel's patch is an input pixel: rows of the input
+		// at stride strideW·inC, or the whole image when the pixels are
+		// contiguous.
+		for b := 0; b < k.batches; b++ {
+			inB := in[b*plane:][:plane]
+			outB := out[b*k.outH*k.outW*k.outC:]
+			if k.strideH == 1 && k.strideW == 1 && k.outW == k.inW {
+				k.simd.Gemm(inB, k.inC, k.outH*k.outW, k.packed, k.epi, outB, k.outC)
+				continue
+			}
+			for oy := 0; oy < k.outH; oy++ {
+				k.simd.Gemm(inB[oy*k.strideH*k.inW*k.inC:], k.strideW*k.inC, k.outW, k.packed, k.epi,
+					outB[oy*k.outW*k.outC:], k.outC)
+			}
+		}
+		return
+	}
+	pixels := k.batches * k.outH * k.outW
+	buf := scratch[:k.blockRows*k.patchSize]
+	for p0 := 0; p0 < pixels; p0 += k.blockRows {
+		rows := min(k.blockRows, pixels-p0)
+		for i := 0; i < rows; i++ {
+			p := p0 + i
+			ox := p % k.outW
+			oy := (p / k.outW) % k.outH
+			b := p / (k.outW * k.outH)
+			k.im2colRows(in[b*plane:][:plane], oy, ox, buf[i*k.patchSize:][:k.patchSize])
+		}
+		k.simd.Gemm(buf, k.patchSize, rows, k.packed, k.epi, out[p0*k.outC:], k.outC)
+	}
+}
+
+// im2colRows is im2col for one group: a filter row whose taps are all
+// inside the image and contiguous (dilation 1 across) is one copy.
+func (k *convKernel) im2colRows(in []int8, oy, ox int, patch []int8) {
+	x0 := ox*k.strideW - k.padLeft
+	if k.dilW != 1 || x0 < 0 || x0+k.kw > k.inW {
+		k.im2col(in, oy, ox, patch)
+		return
+	}
+	y0 := oy*k.strideH - k.padTop
+	row := k.kw * k.inC
+	for ky := 0; ky < k.kh; ky++ {
+		dst := patch[ky*row:][:row]
+		iy := y0 + ky*k.dilH
+		if iy < 0 || iy >= k.inH {
+			for j := range dst {
+				dst[j] = k.inputZP
+			}
+			continue
+		}
+		copy(dst, in[(iy*k.inW+x0)*k.inC:][:row])
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -602,5 +603,104 @@ func TestDotRows2(t *testing.T) {
 		b := append(append(append(fill(k, -128), fill(k, 127)...), wtInt8s(r, k)...), fill(2*k, -128)...)
 		check("long", fill(k, -128), wtInt8s(r, k), b, 5)
 		check("long, high lane saturated", wtInt8s(r, k), fill(k, -128), b, 5)
+	}
+}
+
+// TestAllImplementations reruns the conv, depthwise and fully connected
+// reference tests with every kernel implementation this machine has
+// selected at prepare (the SIMD paths, their borders and the generic
+// fallbacks for grouped, legacy-offset and depth-multiplier ops), plus
+// shapes large enough to use every vector width and tail.
+func TestAllImplementations(t *testing.T) {
+	prev := asm.Selected().Name
+	defer asm.Select(prev)
+	for _, impl := range asm.Available() {
+		if err := asm.Select(impl.Name); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(impl.Name, func(t *testing.T) {
+			checkSIMDPath(t, impl)
+			t.Run("ConvRandom", TestConvRandomAgainstReference)
+			t.Run("ConvWraps", TestConvAccumulatorWraps)
+			t.Run("ConvKnown", TestConvKnownValues)
+			t.Run("ConvLarge", testConvLarge)
+			t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
+			t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
+			t.Run("DepthwiseLarge", testDepthwiseLarge)
+			t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
+			t.Run("FullyConnectedLarge", testFullyConnectedLarge)
+		})
+	}
+}
+
+// testConvLarge: channel counts across the SIMD kernels' panel widths and
+// K tails, images with interior pixels, pointwise convolutions with
+// strides, KxK with im2col blocks of several GEMMs.
+func testConvLarge(t *testing.T) {
+	r := rand.New(rand.NewSource(21))
+	iters := 60
+	if testing.Short() {
+		iters = 15
+	}
+	for iter := 0; iter < iters; iter++ {
+		k := []int{1, 1, 3, 3, 5, 2}[r.Intn(6)]
+		s := 1 + r.Intn(2)
+		inH, inW := k+r.Intn(20), k+r.Intn(20)
+		pad := 0
+		if k > 1 && r.Intn(2) == 0 {
+			pad = k / 2
+		}
+		outH, outW := (inH+2*pad-k)/s+1, (inW+2*pad-k)/s+1
+		inC, outC := 1+r.Intn(40), 1+r.Intn(70)
+		batches := 1 + r.Intn(2)
+		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: 1, DilationW: 1,
+			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1,
+			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		p.Requant = wtRequantParams(r, outC)
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{int32(batches), int32(inH), int32(inW), int32(inC)}
+		fShape := []int32{int32(outC), int32(k), int32(k), int32(inC)}
+		outShape := []int32{int32(batches), int32(outH), int32(outW), int32(outC)}
+		filter := wtInt8s(r, outC*k*k*inC)
+		bias := wtBias(r, outC)
+		in := wtInt8s(r, batches*inH*inW*inC)
+		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
+		wtCompare(t, "large conv iteration "+itoa(iter), wtRun(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
+	}
+}
+
+// checkSIMDPath asserts that prepared int8 conv, depthwise and fully
+// connected kernels take the selected implementation's asm path (and the
+// generic one its Go path).
+func checkSIMDPath(t *testing.T, impl *asm.Impl) {
+	t.Helper()
+	want := impl
+	if impl.Name == "generic" {
+		want = nil
+	}
+	r := rand.New(rand.NewSource(24))
+	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
+		Requant: wtRequantParams(r, 8), ActMin: -128, ActMax: 127}
+	conv, err := Prepare(wtModel(format.OpConv2D, &p, []int32{1, 5, 5, 8}, []int32{8, 3, 3, 8}, []int32{1, 5, 5, 8}, wtInt8s(r, 8*9*8), nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dw, err := Prepare(wtModel(format.OpDepthwiseConv2D, &p, []int32{1, 5, 5, 8}, []int32{1, 3, 3, 8}, []int32{1, 5, 5, 8}, wtInt8s(r, 9*8), nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := &format.FullyConnectedParams{Requant: wtRequantParams(r, 8), ActMin: -128, ActMax: 127}
+	fc, err := Prepare(wtModel(format.OpFullyConnected, fp, []int32{1, 8}, []int32{8, 8}, []int32{1, 8}, wtInt8s(r, 64), nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := conv.(*convKernel).simd; got != want {
+		t.Errorf("conv kernel uses %v, want %v", got, want)
+	}
+	if got := dw.(*depthwiseKernel).simd; got != want {
+		t.Errorf("depthwise kernel uses %v, want %v", got, want)
+	}
+	if got := fc.(*fullyConnectedKernel).simd; got != want {
+		t.Errorf("fully connected kernel uses %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -42,6 +43,14 @@ type depthwiseKernel struct {
 	// Output rows [yLo, yHi) and columns [xLo, xHi) have every tap inside
 	// the image.
 	yLo, yHi, xLo, xHi int
+
+	// simd, when set, computes the interior run of each interior row with
+	// a SIMD asm kernel (depth multiplier 1, int8 filter); the borders stay
+	// here. packed is the filter packed once for simd; epi the folded
+	// requantization (q's).
+	simd   *asm.Impl
+	packed *asm.PackedDepthwise
+	epi    *asm.Epilogue
 }
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -119,6 +128,11 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	}
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
+	if impl := simdImpl(); impl != nil && k.mult == 1 && p.FilterOffset == 0 && k.xHi > k.xLo {
+		k.simd = impl
+		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
+		k.epi = k.q.epilogue()
+	}
 	return k, nil
 }
 
@@ -150,6 +164,11 @@ func (k *depthwiseKernel) Eval(env *Env) {
 		inB := in[b*plane:][:plane]
 		for oy := 0; oy < k.outH; oy++ {
 			rowInterior := oy >= k.yLo && oy < k.yHi
+			if rowInterior && k.simd != nil {
+				k.simdRow(inB, oy, out[pixel*k.outC:][:k.outW*k.outC], acc)
+				pixel += k.outW
+				continue
+			}
 			for ox := 0; ox < k.outW; ox++ {
 				if rowInterior && ox >= k.xLo && ox < k.xHi {
 					k.interior(inB, oy, ox, acc)
@@ -160,6 +179,23 @@ func (k *depthwiseKernel) Eval(env *Env) {
 				pixel++
 			}
 		}
+	}
+}
+
+// simdRow computes output row oy (out holds its outW pixels): the interior
+// run with the asm kernel, the border pixels in Go.
+func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, acc []int32) {
+	c := k.outC
+	for ox := 0; ox < k.xLo; ox++ {
+		k.border(in, oy, ox, acc)
+		k.q.apply(acc, out[ox*c:][:c])
+	}
+	y0 := oy*k.strideH - k.padTop
+	x0 := k.xLo*k.strideW - k.padLeft
+	k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, out[k.xLo*c:], k.xHi-k.xLo)
+	for ox := k.xHi; ox < k.outW; ox++ {
+		k.border(in, oy, ox, acc)
+		k.q.apply(acc, out[ox*c:][:c])
 	}
 }
 

@@ -194,3 +194,44 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 		wtInt8s(r, 9*c), wtBias(r, c))
 	wtBench(b, m, wtInt8s(r, h*w*c), h*w*c*9)
 }
+
+// testDepthwiseLarge: 3x3 and 5x5, strides 1 and 2, dilations, channel
+// counts across the vector widths, images with long interior runs (run by
+// TestAllImplementations under every implementation).
+func testDepthwiseLarge(t *testing.T) {
+	r := rand.New(rand.NewSource(22))
+	iters := 80
+	if testing.Short() {
+		iters = 20
+	}
+	for iter := 0; iter < iters; iter++ {
+		k := []int{3, 3, 5, 1, 2}[r.Intn(5)]
+		s := 1 + r.Intn(2)
+		d := 1
+		if r.Intn(4) == 0 {
+			d = 2
+		}
+		eff := (k-1)*d + 1
+		inH, inW := eff+r.Intn(16), eff+r.Intn(30)
+		pad := 0
+		if r.Intn(3) > 0 {
+			pad = eff / 2
+		}
+		outH, outW := (inH+2*pad-eff)/s+1, (inW+2*pad-eff)/s+1
+		c := 1 + r.Intn(70)
+		batches := 1 + r.Intn(2)
+		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: int32(d), DilationW: int32(d),
+			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1,
+			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		p.Requant = wtRequantParams(r, c)
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{int32(batches), int32(inH), int32(inW), int32(c)}
+		fShape := []int32{1, int32(k), int32(k), int32(c)}
+		outShape := []int32{int32(batches), int32(outH), int32(outW), int32(c)}
+		filter := wtInt8s(r, k*k*c)
+		bias := wtBias(r, c)
+		in := wtInt8s(r, batches*inH*inW*c)
+		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
+		wtCompare(t, "large depthwise iteration "+itoa(iter), wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+	}
+}

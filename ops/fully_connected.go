@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -27,6 +28,12 @@ type fullyConnectedKernel struct {
 	filter       []int8
 	filterOffset int32
 	q            *requantizer
+
+	// simd, when set, runs the whole op as one asm GEMM (every batch row
+	// against the filter packed once at prepare, requantization fused).
+	simd   *asm.Impl
+	packed *asm.PackedMatrix
+	epi    *asm.Epilogue
 }
 
 func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -83,6 +90,11 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 	for o := 0; o < k.units; o++ {
 		k.q.bias[o] += p.InputOffset*sumInt8(k.filter[o*k.depth:][:k.depth]) + dfo
 	}
+	if impl := simdImpl(); impl != nil && k.filterOffset == 0 {
+		k.simd = impl
+		k.packed = impl.PackMatrix(k.filter, k.units, k.depth)
+		k.epi = k.q.epilogue()
+	}
 	return k, nil
 }
 
@@ -91,6 +103,10 @@ func (k *fullyConnectedKernel) ScratchBytes() int { return 3 + 4*k.units }
 
 func (k *fullyConnectedKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	if k.simd != nil {
+		k.simd.Gemm(in, k.depth, k.batches, k.packed, k.epi, out, k.units)
+		return
+	}
 	acc := int32Scratch(env.Scratch, k.units)
 	for b := 0; b < k.batches; b++ {
 		x := in[b*k.depth:][:k.depth]

@@ -140,3 +140,23 @@ func BenchmarkFullyConnected(b *testing.B) {
 		wtInt8s(r, units*depth), wtBias(r, units))
 	wtBench(b, m, wtInt8s(r, depth), depth*units)
 }
+
+// testFullyConnectedLarge: batch 1 (GEMV) and batched, units across the
+// SIMD panel widths, depths with every K tail (run by
+// TestAllImplementations under every implementation).
+func testFullyConnectedLarge(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	for iter := 0; iter < 40; iter++ {
+		units, depth := 1+r.Intn(300), 1+r.Intn(600)
+		batches := []int{1, 1, 2, 7, 16}[r.Intn(5)]
+		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		p.Requant = wtRequantParams(r, units)
+		p.ActMin, p.ActMax = wtClamp(r)
+		filter := wtInt8s(r, units*depth)
+		bias := wtBias(r, units)
+		in := wtInt8s(r, batches*depth)
+		m := wtModel(format.OpFullyConnected, p, []int32{int32(batches), int32(depth)}, []int32{int32(units), int32(depth)},
+			[]int32{int32(batches), int32(units)}, filter, bias)
+		wtCompare(t, "large fully connected iteration "+itoa(iter), wtRun(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
+	}
+}

@@ -1,0 +1,74 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/edgerun/edgerun/asm"
+)
+
+// Kernel-level benchmarks: asm.Gemm and asm.DepthwiseRow alone on the same
+// shapes (no im2col, no borders), the ceiling of the op benchmarks.
+
+func randInt8s(r *rand.Rand, n int) []int8 {
+	v := make([]int8, n)
+	for i := range v {
+		v[i] = int8(r.IntN(256))
+	}
+	return v
+}
+
+func epilogue(n int) *asm.Epilogue {
+	q := requant(n, 4)
+	e := &asm.Epilogue{Bias: make([]int32, n), Mult: q.Multiplier, Shift: q.Shift, OutOffset: 4, Min: -128, Max: 127}
+	for i := range e.Bias {
+		e.Bias[i] = int32(i*37%2000 - 1000)
+	}
+	return e
+}
+
+func BenchmarkKernelGemm(b *testing.B) {
+	for _, s := range []struct{ m, n, k int }{
+		{48 * 48, 128, 64}, {12 * 12, 256, 256}, {6 * 6, 512, 512}, // pointwise
+		{32 * 32, 16, 144}, {112 * 112, 32, 27}, // conv 3x3 and stem as im2col GEMMs
+		{1, 128, 640}, {1, 1000, 1024}, {1, 256, 256}, {16, 256, 256}, // fully connected
+	} {
+		r := rand.New(rand.NewPCG(1, 1))
+		a, w, e := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k), epilogue(s.n)
+		out := make([]int8, s.m*s.n)
+		b.Run(fmt.Sprintf("m%d-n%d-k%d", s.m, s.n, s.k), func(b *testing.B) {
+			for _, impl := range asm.Available() {
+				b.Run(impl.Name, func(b *testing.B) {
+					p := impl.PackMatrix(w, s.n, s.k)
+					for i := 0; i < b.N; i++ {
+						impl.Gemm(a, s.k, s.m, p, e, out, s.n)
+					}
+					b.ReportMetric(float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				})
+			}
+		})
+	}
+}
+
+func BenchmarkKernelDepthwise(b *testing.B) {
+	for _, s := range []struct{ w, c, stride int }{{48, 64, 1}, {48, 64, 2}, {24, 128, 1}, {96, 32, 1}} {
+		r := rand.New(rand.NewPCG(2, 2))
+		inW := s.w + 2
+		in := randInt8s(r, 3*inW*s.c)
+		w, e := randInt8s(r, 9*s.c), epilogue(s.c)
+		n := (inW-3)/s.stride + 1
+		out := make([]int8, n*s.c)
+		b.Run(fmt.Sprintf("w%d-c%d-s%d", s.w, s.c, s.stride), func(b *testing.B) {
+			for _, impl := range asm.Available() {
+				b.Run(impl.Name, func(b *testing.B) {
+					p := impl.PackDepthwise(w, 3, 3, s.c)
+					for i := 0; i < b.N; i++ {
+						impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n)
+					}
+					b.ReportMetric(float64(n*s.c*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				})
+			}
+		})
+	}
+}
