@@ -1,0 +1,35 @@
+//go:build !purego
+
+package asm
+
+import (
+	"os"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// TestArm64Registry: "neon" is always available on arm64, "dotprod"
+// exactly when the CPU has the dot-product extension, and EDGERUN_KERNELS
+// selects the named one (CI runs the tests under QEMU with and without
+// dotprod, and with each override).
+func TestArm64Registry(t *testing.T) {
+	t.Logf("kernels: %s", Describe())
+	if _, err := Lookup("neon"); err != nil {
+		t.Errorf("neon: %v", err)
+	}
+	_, err := Lookup("dotprod")
+	if has := cpuid.CPU.Supports(cpuid.ASIMDDP); has != (err == nil) {
+		t.Errorf("cpuid ASIMDDP = %v, but Lookup(dotprod) error = %v", has, err)
+	}
+	want := os.Getenv("EDGERUN_KERNELS")
+	if want == "" {
+		want = "neon"
+		if cpuid.CPU.Supports(cpuid.ASIMDDP) {
+			want = "dotprod"
+		}
+	}
+	if got := Selected().Name; got != want {
+		t.Errorf("selected %q, want %q", got, want)
+	}
+}
