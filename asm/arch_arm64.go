@@ -15,8 +15,8 @@ func registerArch() {
 		neonReason = "Advanced SIMD (arm64 baseline; cpuid did not report ASIMD)"
 	}
 	register(&Impl{Name: "neon", Available: true, Reason: neonReason,
-		gemm: armGemm{}, dw: genericDepthwise{}})
-	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: genericDepthwise{}}
+		gemm: armGemm{}, dw: armDepthwise{}})
+	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{}}
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dot.Available, dot.Reason = true, "SDOT dot-product extension (ASIMDDP)"
 	} else {

@@ -36,6 +36,14 @@ func main() {
 		g.gemmNeon(mr)
 	}
 	g.write(filepath.Join(*dir, "gemm_arm64.s"))
+
+	g.header()
+	for _, cw := range []int{16, 8} {
+		for _, k := range []int{3, 5, 0} {
+			g.depthwise(cw, k)
+		}
+	}
+	g.write(filepath.Join(*dir, "depthwise_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -125,6 +133,32 @@ func (g *gen) smull(hi bool, d, n, m int) {
 func (g *gen) sadalp(d, n int) {
 	g.word(0x4e606800|reg(n)<<5|reg(d), "SADALP V%d.4S, V%d.8H", d, n)
 }
+
+// widening emits the "three different" forms with byte sources and
+// halfword results (SMULL, SMLSL: Vd.8H, Vn.8B, Vm.8B; hi: the "2" form
+// on the upper halves).
+func (g *gen) widening(base uint32, name string, hi bool, d, n, m int) {
+	if hi {
+		g.word(base|1<<30|reg(m)<<16|reg(n)<<5|reg(d), "%s2 V%d.8H, V%d.16B, V%d.16B", name, d, n, m)
+	} else {
+		g.word(base|reg(m)<<16|reg(n)<<5|reg(d), "%s V%d.8H, V%d.8B, V%d.8B", name, d, n, m)
+	}
+}
+
+func (g *gen) smlsl(hi bool, d, n, m int) { g.widening(0x0e20a000, "SMLSL", hi, d, n, m) }
+
+// wide emits SADDW/SSUBW Vd.4S, Vn.4S, Vm.4H (hi: the "2" form, Vm.8H's
+// upper half).
+func (g *gen) wide(base uint32, name string, hi bool, d, n, m int) {
+	if hi {
+		g.word(base|1<<30|1<<22|reg(m)<<16|reg(n)<<5|reg(d), "%s2 V%d.4S, V%d.4S, V%d.8H", name, d, n, m)
+	} else {
+		g.word(base|1<<22|reg(m)<<16|reg(n)<<5|reg(d), "%s V%d.4S, V%d.4S, V%d.4H", name, d, n, m)
+	}
+}
+
+func (g *gen) saddw(hi bool, d, n, m int) { g.wide(0x0e201000, "SADDW", hi, d, n, m) }
+func (g *gen) ssubw(hi bool, d, n, m int) { g.wide(0x0e203000, "SSUBW", hi, d, n, m) }
 
 // sqxtn emits SQXTN (hi: SQXTN2) narrowing from t's lanes to half width.
 // t is the destination arrangement (4H, 8H, 8B or 16B).
@@ -228,16 +262,20 @@ func (g *gen) gemmChunkLoop(p string, mr int, body func()) {
 // largest left shift that matters: USHL by 32 or more gives 0, like the
 // reference's wrapping x·2^s), V10 = output offset (int32 lanes), V11 and
 // V12 = clamp limits (int8 lanes).
-func (g *gen) epilogueConsts() {
+func (g *gen) epilogueConsts() { g.epilogueConstsOf("gemmArgs", "R16") }
+
+// epilogueConstsOf loads them from the off, lo and hi fields of the
+// struct typ at R0, through the scratch register tmp.
+func (g *gen) epilogueConstsOf(typ, tmp string) {
 	g.i("VEOR V8.B16, V8.B16, V8.B16")
-	g.i("MOVD $32, R16")
-	g.i("VDUP R16, V9.S4")
-	g.i("MOVW gemmArgs_off(R0), R16")
-	g.i("VDUP R16, V10.S4")
-	g.i("MOVW gemmArgs_lo(R0), R16")
-	g.i("VDUP R16, V11.B16")
-	g.i("MOVW gemmArgs_hi(R0), R16")
-	g.i("VDUP R16, V12.B16")
+	g.i("MOVD $32, %s", tmp)
+	g.i("VDUP %s, V9.S4", tmp)
+	g.i("MOVW %s_off(R0), %s", typ, tmp)
+	g.i("VDUP %s, V10.S4", tmp)
+	g.i("MOVW %s_lo(R0), %s", typ, tmp)
+	g.i("VDUP %s, V11.B16", tmp)
+	g.i("MOVW %s_hi(R0), %s", typ, tmp)
+	g.i("VDUP %s, V12.B16", tmp)
 }
 
 // shifts turns shift vector s (TFLite's: positive = left) into the left
@@ -275,20 +313,24 @@ func (g *gen) requant(x, m, l, r, t int) {
 	g.i("VADD V10.S4, V%d.S4, V%d.S4", x, x)
 }
 
-// narrow packs four int32 vectors (v[3] may be -1: absent) into the 16
-// int8 lanes of d, saturating, and clamps them to [lo, hi]; tmp is a
-// scratch register. Saturating to int16 then int8 and clamping to limits
+// narrow packs four int32 vectors (v[3], or v[2] and v[3], may be -1:
+// absent) into the int8 lanes of d, saturating, and clamps them to
+// [lo, hi]; tmp is a scratch register. Saturating to int16 then int8 and clamping to limits
 // inside int8 is the reference's clamp of the int32 value: both
 // saturations are monotone and exact on [-128, 127].
 func (g *gen) narrow(d, tmp int, v [4]int) {
 	g.sqxtn(h4, d, v[0])
 	g.sqxtn(h8, d, v[1])
-	g.sqxtn(h4, tmp, v[2])
-	if v[3] >= 0 {
-		g.sqxtn(h8, tmp, v[3])
+	if v[2] >= 0 {
+		g.sqxtn(h4, tmp, v[2])
+		if v[3] >= 0 {
+			g.sqxtn(h8, tmp, v[3])
+		}
 	}
 	g.sqxtn(b8, d, d)
-	g.sqxtn(b16, d, tmp)
+	if v[2] >= 0 {
+		g.sqxtn(b16, d, tmp)
+	}
 	g.smax(b16, d, d, 11)
 	g.smin(b16, d, d, 12)
 }
@@ -465,4 +507,202 @@ func (g *gen) gemmNeon(mr int) {
 	g.i("SUBS $1, R15, R15")
 	g.i("BNE %s_panel", p)
 	g.i("RET")
+}
+
+// The depthwise kernels: dwKxKcCW for 3x3 and 5x5 (taps unrolled) and
+// dwGencCW for any KH×KW (loops), each for CW = 16 or 8 channels starting
+// at the call's channel (depthwise_arm64.go calls one per channel block),
+// over n output pixels: groups of four pixels, then single pixels.
+//
+// Each pixel's CW int32 sums (V16+CW/4·p+v, channels 4v..4v+3) start at
+// the bias. For a pair of taps, SMLSL and SMLSL2 subtract both products
+// from int16 lanes set to zero, and SSUBW/SSUBW2 subtract the result from
+// the sums: -(x1·w1) - (x2·w2) lies in [-2·16384, 2·16256] and fits int16,
+// where x1·w1 + x2·w2 (up to 2·16384 = 2^15) would not. A tap alone (the
+// last of an odd count, every tap of the generic kernel) uses SMULL and
+// SADDW.
+//
+// General registers:
+//
+//	R0      *dwArgs
+//	R1      input under the first tap of the current pixel(s)
+//	R2      output (advances by outStep per pixel)
+//	R3      packed weights of the block: [KH·KW][CW]
+//	R4-R6   bias, multiplier, shift of the block
+//	R7      pixels left
+//	R8      rowStep (dilH·rowStride), R9 tapStep (dilW·C)
+//	R10     pixStep (strideW·C), R11 outStep (C)
+//	R12-R15 the pixels' input pointers in the current filter row
+//	R16     weights, current tap; R17 the filter row's input
+//	R19     4·pixStep; R20 scratch; R21, R22 row and tap counters (generic)
+//
+// Vector registers: V1-V4 and V5-V8 the pixels' inputs for the two taps,
+// V9 and V10 their weights, V11-V14 int16 products, V16-V31 sums.
+func (g *gen) depthwise(cw, k int) {
+	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
+	if k == 0 {
+		name = fmt.Sprintf("dwGenc%d", cw)
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(p *dwArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"in", "out", "w", "bias", "mult", "shift", "n", "rowStep", "tapStep", "pixStep", "outStep"} {
+		g.i("MOVD dwArgs_%s(R0), R%d", f, i+1)
+	}
+	g.i("LSL $2, R10, R19")
+	g.label(name + "_group")
+	g.i("CMP $4, R7")
+	g.i("BLT %s_single", name)
+	g.dwPixels(name+"_g", cw, k, 4)
+	g.i("ADD R19, R1, R1")
+	g.i("SUB $4, R7, R7")
+	g.i("B %s_group", name)
+	g.label(name + "_single")
+	g.i("CBZ R7, %s_done", name)
+	g.dwPixels(name+"_s", cw, k, 1)
+	g.i("ADD R10, R1, R1")
+	g.i("SUB $1, R7, R7")
+	g.i("B %s_single", name)
+	g.label(name + "_done")
+	g.i("RET")
+}
+
+// dwPixels emits the sums, epilogue and stores of np pixels at R1.
+func (g *gen) dwPixels(p string, cw, k, np int) {
+	nv := cw / 4 // int32 vectors per pixel
+	acc := func(px, v int) int { return 16 + nv*px + v }
+	arrB := "B16"
+	if cw == 8 {
+		arrB = "B8"
+	}
+	vecs := func(first, n int) string {
+		s := ""
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				s += ", "
+			}
+			s += fmt.Sprintf("V%d.S4", first+i)
+		}
+		return s
+	}
+	g.i("VLD1 (R4), [%s]", vecs(0, nv))
+	for px := 0; px < np; px++ {
+		for v := 0; v < nv; v++ {
+			g.i("VMOV V%d.B16, V%d.B16", v, acc(px, v))
+		}
+	}
+	g.i("MOVD R3, R16")
+	g.i("MOVD R1, R17")
+	rowStart := func() {
+		g.i("MOVD R17, R12")
+		for px := 1; px < np; px++ {
+			g.i("ADD R10, R%d, R%d", 11+px, 12+px)
+		}
+	}
+	load := func(x int) { // the np pixels' inputs of the next tap into Vx..
+		for px := 0; px < np; px++ {
+			g.i("VLD1.P (R%d)(R9), [V%d.%s]", 12+px, x+px, arrB)
+		}
+	}
+	// accumulate emits the sums' update for pixel px from the int16
+	// products in t0 (low 8 channels) and t1 (high 8): sub subtracts.
+	accumulate := func(px, t0, t1 int, sub bool) {
+		op := g.saddw
+		if sub {
+			op = g.ssubw
+		}
+		op(false, acc(px, 0), acc(px, 0), t0)
+		op(true, acc(px, 1), acc(px, 1), t0)
+		if cw == 16 {
+			op(false, acc(px, 2), acc(px, 2), t1)
+			op(true, acc(px, 3), acc(px, 3), t1)
+		}
+	}
+	single := func(x, w int) { // one tap: inputs at Vx.., weights Vw
+		for px := 0; px < np; px++ {
+			t0, t1 := 11+2*(px%2), 12+2*(px%2)
+			g.widening(0x0e20c000, "SMULL", false, t0, x+px, w)
+			if cw == 16 {
+				g.widening(0x0e20c000, "SMULL", true, t1, x+px, w)
+			}
+			accumulate(px, t0, t1, false)
+		}
+	}
+	if k == 0 {
+		g.i("MOVD dwArgs_kh(R0), R21")
+		g.label(p + "_row")
+		rowStart()
+		g.i("MOVD dwArgs_kw(R0), R22")
+		g.label(p + "_tap")
+		g.i("VLD1.P %d(R16), [V9.%s]", cw, arrB)
+		load(1)
+		single(1, 9)
+		g.i("SUBS $1, R22, R22")
+		g.i("BNE %s_tap", p)
+		g.i("ADD R8, R17, R17")
+		g.i("SUBS $1, R21, R21")
+		g.i("BNE %s_row", p)
+	} else {
+		taps := k * k
+		next := func(t, x int) { // inputs of tap t into Vx..
+			if t%k == 0 {
+				if t > 0 {
+					g.i("ADD R8, R17, R17")
+				}
+				rowStart()
+			}
+			load(x)
+		}
+		for t := 0; t+1 < taps; t += 2 {
+			next(t, 1)
+			next(t+1, 5)
+			g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
+			for px := 0; px < np; px++ {
+				t0, t1 := 11+2*(px%2), 12+2*(px%2)
+				g.i("VMOVI $0, V%d.B16", t0)
+				if cw == 16 {
+					g.i("VMOVI $0, V%d.B16", t1)
+				}
+				for _, xw := range [][2]int{{1 + px, 9}, {5 + px, 10}} {
+					g.smlsl(false, t0, xw[0], xw[1])
+					if cw == 16 {
+						g.smlsl(true, t1, xw[0], xw[1])
+					}
+				}
+				accumulate(px, t0, t1, true)
+			}
+		}
+		if taps%2 == 1 {
+			next(taps-1, 1)
+			g.i("VLD1.P %d(R16), [V9.%s]", cw, arrB)
+			single(1, 9)
+		}
+	}
+	// Epilogue: V0.. multipliers, V4.. shifts, V13 left shift.
+	g.epilogueConstsOf("dwArgs", "R20")
+	g.i("VLD1 (R5), [%s]", vecs(0, nv))
+	g.i("VLD1 (R6), [%s]", vecs(4, nv))
+	for v := 0; v < nv; v++ {
+		g.shifts(4+v, 13)
+		for px := 0; px < np; px++ {
+			g.requant(acc(px, v), v, 13, 4+v, 14+px%2)
+		}
+	}
+	if cw == 16 {
+		for px := 0; px < np; px++ {
+			g.narrow(2*px, 2*px+1, [4]int{acc(px, 0), acc(px, 1), acc(px, 2), acc(px, 3)})
+			g.i("VST1.P [V%d.B16], (R2)(R11)", 2*px)
+		}
+		return
+	}
+	for px := 0; px < np; px += 2 {
+		v := [4]int{acc(px, 0), acc(px, 1), -1, -1}
+		if px+1 < np {
+			v[2], v[3] = acc(px+1, 0), acc(px+1, 1)
+		}
+		g.narrow(2*px, 2*px+1, v)
+		g.i("VST1.P V%d.D[0], (R2)(R11)", 2*px)
+		if px+1 < np {
+			g.i("VST1.P V%d.D[1], (R2)(R11)", 2*px)
+		}
+	}
 }

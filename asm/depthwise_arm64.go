@@ -1,0 +1,131 @@
+//go:build !purego
+
+package asm
+
+// The arm64 depthwise kernels (depthwise_arm64.s, written by
+// gen_arm64.go): 3x3 and 5x5 with their taps unrolled, any other KH×KW
+// with loops; any stride and dilation (they are register operands). Each
+// call computes one block of 16 (or 8) channels for n pixels. Blocks are
+// 16 channels at 0, 16, 32, ... with the last one ending at C (so it
+// overlaps the one before when C is not a multiple of 16, and those
+// channels are written twice with the same values); C in [8, 16) uses two
+// blocks of 8, at 0 and C-8; C < 8 runs the pure-Go reference.
+//
+// Packed layout: per block, [KH·KW][16 or 8] weights, the block's
+// channels of each tap contiguous.
+
+// dwArgs is one kernel call (offsets used by depthwise_arm64.s).
+type dwArgs struct {
+	in      *int8 // input under the first tap of pixel 0, the block's first channel
+	out     *int8 // pixel 0, the block's first channel
+	w       *int8 // the block's packed weights
+	bias    *int32
+	mult    *int32
+	shift   *int32
+	n       int // pixels
+	rowStep int // dilH · rowStride
+	tapStep int // dilW · C
+	pixStep int // strideW · C
+	outStep int // C
+	kh, kw  int
+	off     int32
+	lo, hi  int32
+}
+
+//go:noescape
+func dw3x3c16(p *dwArgs)
+
+//go:noescape
+func dw5x5c16(p *dwArgs)
+
+//go:noescape
+func dwGenc16(p *dwArgs)
+
+//go:noescape
+func dw3x3c8(p *dwArgs)
+
+//go:noescape
+func dw5x5c8(p *dwArgs)
+
+//go:noescape
+func dwGenc8(p *dwArgs)
+
+type armDepthwise struct{}
+
+// dwBlocks returns the channel block width for c channels (0: pure Go),
+// the number of blocks and the first channel of block b.
+func dwBlockWidth(c int) int {
+	switch {
+	case c >= 16:
+		return 16
+	case c >= 8:
+		return 8
+	}
+	return 0
+}
+
+func dwBlocks(c, cw int) int { return (c + cw - 1) / cw }
+
+func dwBlockStart(b, c, cw int) int { return min(cw*b, c-cw) }
+
+func (armDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
+	cw := dwBlockWidth(c)
+	if cw == 0 {
+		return &PackedDepthwise{Data: append([]int8(nil), w...)}
+	}
+	taps, nb := kh*kw, dwBlocks(c, cw)
+	data := make([]int8, 0, nb*taps*cw)
+	for b := 0; b < nb; b++ {
+		cb := dwBlockStart(b, c, cw)
+		for t := 0; t < taps; t++ {
+			data = append(data, w[t*c+cb:][:cw]...)
+		}
+	}
+	return &PackedDepthwise{Data: data}
+}
+
+func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
+	c := w.C
+	cw := dwBlockWidth(c)
+	if cw == 0 {
+		DepthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, e, out, n)
+		return
+	}
+	p := dwArgs{
+		n:       n,
+		rowStep: dilH * rowStride,
+		tapStep: dilW * c,
+		pixStep: strideW * c,
+		outStep: c,
+		kh:      w.KH,
+		kw:      w.KW,
+		off:     e.OutOffset,
+		lo:      e.Min,
+		hi:      e.Max,
+	}
+	square := 0
+	if w.KH == w.KW {
+		square = w.KH
+	}
+	size := w.KH * w.KW * cw
+	for b := range dwBlocks(c, cw) {
+		cb := dwBlockStart(b, c, cw)
+		p.in, p.out, p.w = &in[cb], &out[cb], &w.Data[b*size]
+		p.bias, p.mult, p.shift = &e.Bias[cb], &e.Mult[cb], &e.Shift[cb]
+		// Direct calls: through a function value p would escape.
+		switch {
+		case cw == 16 && square == 3:
+			dw3x3c16(&p)
+		case cw == 16 && square == 5:
+			dw5x5c16(&p)
+		case cw == 16:
+			dwGenc16(&p)
+		case square == 3:
+			dw3x3c8(&p)
+		case square == 5:
+			dw5x5c8(&p)
+		default:
+			dwGenc8(&p)
+		}
+	}
+}
