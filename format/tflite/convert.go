@@ -193,11 +193,21 @@ func (c *converter) convertReshape(idx int, op *Operator) error {
 	if !sameQuantization(ti, to) {
 		return &format.UnsupportedOpError{Op: "RESHAPE", Index: idx, Reason: "input and output quantization differ"}
 	}
+	// The views form a forest (root never loops): out must not already be
+	// a view (written by an earlier RESHAPE), nor the memory in is a view
+	// of (which includes in == out).
+	if c.viewOf[out] >= 0 {
+		return format.Malformed(c.opPath(idx)+" / output 0", "tensor %d is already written by an earlier RESHAPE", out)
+	}
+	r := c.root(in)
+	if r == out {
+		return format.Malformed(c.opPath(idx)+" / output 0", "tensor %d is the input or the memory the input is a view of (a cycle)", out)
+	}
 	if ti.IsConstant() {
 		to.Data = ti.Data
 		return nil
 	}
-	c.viewOf[out] = c.root(in)
+	c.viewOf[out] = r
 	return nil
 }
 
