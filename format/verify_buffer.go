@@ -207,8 +207,11 @@ func (v *bufVerifier) push(name string, index int) { v.path = append(v.path, pat
 func (v *bufVerifier) pop()                        { v.path = v.path[:len(v.path)-1] }
 
 // errorf returns a malformed-model error at the current path, for example
-// "op 3 / params / requant / shift".
+// "op 3 / params / requant / shift", or "model" at the root table.
 func (v *bufVerifier) errorf(format string, args ...any) error {
+	if len(v.path) == 0 {
+		return Malformed("model", format, args...)
+	}
 	var sb strings.Builder
 	for i, e := range v.path {
 		if i > 0 {

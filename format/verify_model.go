@@ -143,8 +143,8 @@ func shapeBytes(shape []int32, dtype DType) (elems, bytes int64, bad string) {
 // Per-field checks: ArenaBytes in [0, lim.MaxArenaBytes]; every tensor has a
 // valid dtype, non-negative dimensions with at most MaxTensorElements
 // elements, a QuantizedDim that is 0 or a valid axis, ZeroPoint and Scale of
-// length 0, 1 or the channel count along QuantizedDim (equal lengths when
-// both are set); a constant has len(Data) == elements × dtype size and
+// equal length 0, 1 or the channel count along QuantizedDim, positive finite
+// scales, zero points inside the dtype's range (int8, int16); a constant has len(Data) == elements × dtype size and
 // ArenaOffset -1, an activation 0 <= ArenaOffset and ArenaOffset + size <=
 // ArenaBytes; every op has a valid code, inputs in [-1, len(Tensors)),
 // outputs in [0, len(Tensors)), and params of the type its code expects
@@ -217,8 +217,20 @@ func verifyTensor(m *Model, i int) error {
 	if err := checkLen("scale", len(t.Scale)); err != nil {
 		return err
 	}
-	if len(t.ZeroPoint) != 0 && len(t.Scale) != 0 && len(t.ZeroPoint) != len(t.Scale) {
+	if len(t.ZeroPoint) != len(t.Scale) {
 		return Malformed(field("scale"), "%d entries but zero_point has %d", len(t.Scale), len(t.ZeroPoint))
+	}
+	for k, sc := range t.Scale {
+		if !(sc > 0) || math.IsInf(float64(sc), 0) {
+			return Malformed(field("scale"), "entry %d is %v, want positive and finite", k, sc)
+		}
+	}
+	if lo, hi, ok := zeroPointRange(t.DType); ok {
+		for k, z := range t.ZeroPoint {
+			if z < lo || z > hi {
+				return Malformed(field("zero_point"), "entry %d is %d, outside the %s range [%d, %d]", k, z, t.DType, lo, hi)
+			}
+		}
 	}
 
 	// Storage.
@@ -235,6 +247,19 @@ func verifyTensor(m *Model, i int) error {
 		return Malformed(field("arena_offset"), "activation of %d bytes at %d does not fit the %d-byte arena", bytes, t.ArenaOffset, m.ArenaBytes)
 	}
 	return nil
+}
+
+// zeroPointRange returns the values a zero point of dtype d can take (the
+// dtype's range, since a zero point is a representable value), ok=false
+// when any int32 is acceptable.
+func zeroPointRange(d DType) (lo, hi int32, ok bool) {
+	switch d {
+	case DTypeInt8:
+		return math.MinInt8, math.MaxInt8, true
+	case DTypeInt16:
+		return math.MinInt16, math.MaxInt16, true
+	}
+	return 0, 0, false
 }
 
 func verifyOp(m *Model, i int) error {
