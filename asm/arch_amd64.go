@@ -9,7 +9,7 @@ import (
 )
 
 // registerArch registers the amd64 SIMD kernels: avx2 (AVX2 with exact
-// int16 VPMADDWD products) and avx512vnni (AVX-512 F/BW/VL with VNNI's
+// int16 VPMADDWD products) and avx512vnni (AVX-512 F/BW/DQ/VL with VNNI's
 // VPDPBUSD). cpuid reports a feature only when the OS also saves the
 // vector registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
@@ -17,7 +17,7 @@ func registerArch() {
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
-		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512VNNI)
+		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 }
 
 // features reports whether the CPU (and OS) support every feature, and

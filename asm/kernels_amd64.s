@@ -12,7 +12,7 @@ DATA kconst<>+20(SB)/4, $0xffffffff
 GLOBL kconst<>(SB), RODATA|NOPTR, $24
 
 // func gemmVNNI1(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
-// Requires: AVX, AVX512F, AVX512_VNNI
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
 TEXT ·gemmVNNI1(SB), NOSPLIT, $0-102
 	MOVQ         a+0(FP), AX
 	MOVQ         lda+8(FP), R8
@@ -173,27 +173,29 @@ gemmVNNI1_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -204,19 +206,20 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -227,19 +230,20 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -250,19 +254,20 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -273,19 +278,20 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -296,19 +302,20 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -474,27 +481,29 @@ gemmVNNI1_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -505,19 +514,20 @@ gemmVNNI1_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -528,19 +538,20 @@ gemmVNNI1_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -551,19 +562,20 @@ gemmVNNI1_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -574,19 +586,20 @@ gemmVNNI1_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -709,27 +722,29 @@ gemmVNNI1_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -740,19 +755,20 @@ gemmVNNI1_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -763,19 +779,20 @@ gemmVNNI1_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -786,19 +803,20 @@ gemmVNNI1_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -901,27 +919,29 @@ gemmVNNI1_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -932,19 +952,20 @@ gemmVNNI1_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -955,19 +976,20 @@ gemmVNNI1_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -1053,27 +1075,29 @@ gemmVNNI1_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -1084,19 +1108,20 @@ gemmVNNI1_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -1165,27 +1190,29 @@ gemmVNNI1_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   (R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -1197,7 +1224,7 @@ gemmVNNI1_m1_epi:
 	RET
 
 // func gemmVNNI2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
-// Requires: AVX, AVX512F, AVX512_VNNI
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
 TEXT ·gemmVNNI2(SB), NOSPLIT, $0-102
 	MOVQ         a+0(FP), AX
 	MOVQ         lda+8(FP), R8
@@ -1378,27 +1405,29 @@ gemmVNNI2_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -1409,19 +1438,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -1432,19 +1462,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -1455,19 +1486,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -1478,19 +1510,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -1501,19 +1534,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z10, Z10
 	VPSLLVD       Z19, Z10, Z10
-	VPSRLQ        $0x20, Z10, Z26
+	VMOVSHDUP     Z10, Z26
 	VPMULDQ       Z21, Z10, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z10
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z10
+	VPBLENDMD     Z26, Z10, K2, Z10
 	VPCMPEQD.BCST kconst<>+8(SB), Z10, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z10, K3, Z10
+	VPMOVD2M      Z10, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z10, Z25
-	VPSRAD        $0x1f, Z10, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z10, Z10
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z10, K3, Z10
@@ -1531,27 +1565,29 @@ gemmVNNI2_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -1562,19 +1598,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -1585,19 +1622,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -1608,19 +1646,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -1631,19 +1670,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z9, Z9
 	VPSLLVD       Z19, Z9, Z9
-	VPSRLQ        $0x20, Z9, Z26
+	VMOVSHDUP     Z9, Z26
 	VPMULDQ       Z21, Z9, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z9
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z9
+	VPBLENDMD     Z26, Z9, K2, Z9
 	VPCMPEQD.BCST kconst<>+8(SB), Z9, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z9, K3, Z9
+	VPMOVD2M      Z9, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z9, Z25
-	VPSRAD        $0x1f, Z9, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z9, Z9
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z9, K3, Z9
@@ -1654,19 +1694,20 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z11, Z11
 	VPSLLVD       Z19, Z11, Z11
-	VPSRLQ        $0x20, Z11, Z26
+	VMOVSHDUP     Z11, Z26
 	VPMULDQ       Z21, Z11, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z11
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z11
+	VPBLENDMD     Z26, Z11, K2, Z11
 	VPCMPEQD.BCST kconst<>+8(SB), Z11, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z11, K3, Z11
+	VPMOVD2M      Z11, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z11, Z25
-	VPSRAD        $0x1f, Z11, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z11, Z11
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z11, K3, Z11
@@ -1849,27 +1890,29 @@ gemmVNNI2_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -1880,19 +1923,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -1903,19 +1947,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -1926,19 +1971,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -1949,19 +1995,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -1979,27 +2026,29 @@ gemmVNNI2_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -2010,19 +2059,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -2033,19 +2083,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -2056,19 +2107,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -2079,19 +2131,20 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z9, Z9
 	VPSLLVD       Z19, Z9, Z9
-	VPSRLQ        $0x20, Z9, Z26
+	VMOVSHDUP     Z9, Z26
 	VPMULDQ       Z21, Z9, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z9
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z9
+	VPBLENDMD     Z26, Z9, K2, Z9
 	VPCMPEQD.BCST kconst<>+8(SB), Z9, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z9, K3, Z9
+	VPMOVD2M      Z9, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z9, Z25
-	VPSRAD        $0x1f, Z9, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z9, Z9
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z9, K3, Z9
@@ -2228,27 +2281,29 @@ gemmVNNI2_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -2259,19 +2314,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -2282,19 +2338,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -2305,19 +2362,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -2335,27 +2393,29 @@ gemmVNNI2_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -2366,19 +2426,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -2389,19 +2450,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -2412,19 +2474,20 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -2538,27 +2601,29 @@ gemmVNNI2_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -2569,19 +2634,20 @@ gemmVNNI2_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -2592,19 +2658,20 @@ gemmVNNI2_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -2622,27 +2689,29 @@ gemmVNNI2_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -2653,19 +2722,20 @@ gemmVNNI2_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -2676,19 +2746,20 @@ gemmVNNI2_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -2782,27 +2853,29 @@ gemmVNNI2_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -2813,19 +2886,20 @@ gemmVNNI2_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -2843,27 +2917,29 @@ gemmVNNI2_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -2874,19 +2950,20 @@ gemmVNNI2_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -2960,27 +3037,29 @@ gemmVNNI2_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -2998,27 +3077,29 @@ gemmVNNI2_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   64(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -3030,7 +3111,7 @@ gemmVNNI2_m1_epi:
 	RET
 
 // func gemmVNNI3(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
-// Requires: AVX, AVX512F, AVX512_VNNI
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
 TEXT ·gemmVNNI3(SB), NOSPLIT, $0-102
 	MOVQ         a+0(FP), AX
 	MOVQ         lda+8(FP), R8
@@ -3231,27 +3312,29 @@ gemmVNNI3_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -3262,19 +3345,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -3285,19 +3369,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -3308,19 +3393,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z9, Z9
 	VPSLLVD       Z19, Z9, Z9
-	VPSRLQ        $0x20, Z9, Z26
+	VMOVSHDUP     Z9, Z26
 	VPMULDQ       Z21, Z9, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z9
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z9
+	VPBLENDMD     Z26, Z9, K2, Z9
 	VPCMPEQD.BCST kconst<>+8(SB), Z9, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z9, K3, Z9
+	VPMOVD2M      Z9, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z9, Z25
-	VPSRAD        $0x1f, Z9, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z9, Z9
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z9, K3, Z9
@@ -3331,19 +3417,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z12, Z12
 	VPSLLVD       Z19, Z12, Z12
-	VPSRLQ        $0x20, Z12, Z26
+	VMOVSHDUP     Z12, Z26
 	VPMULDQ       Z21, Z12, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z12
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z12
+	VPBLENDMD     Z26, Z12, K2, Z12
 	VPCMPEQD.BCST kconst<>+8(SB), Z12, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z12, K3, Z12
+	VPMOVD2M      Z12, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z12, Z25
-	VPSRAD        $0x1f, Z12, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z12, Z12
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z12, K3, Z12
@@ -3354,19 +3441,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z15, Z15
 	VPSLLVD       Z19, Z15, Z15
-	VPSRLQ        $0x20, Z15, Z26
+	VMOVSHDUP     Z15, Z26
 	VPMULDQ       Z21, Z15, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z15
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z15
+	VPBLENDMD     Z26, Z15, K2, Z15
 	VPCMPEQD.BCST kconst<>+8(SB), Z15, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z15, K3, Z15
+	VPMOVD2M      Z15, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z15, Z25
-	VPSRAD        $0x1f, Z15, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z15, Z15
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z15, K3, Z15
@@ -3384,27 +3472,29 @@ gemmVNNI3_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -3415,19 +3505,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -3438,19 +3529,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -3461,19 +3553,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z10, Z10
 	VPSLLVD       Z19, Z10, Z10
-	VPSRLQ        $0x20, Z10, Z26
+	VMOVSHDUP     Z10, Z26
 	VPMULDQ       Z21, Z10, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z10
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z10
+	VPBLENDMD     Z26, Z10, K2, Z10
 	VPCMPEQD.BCST kconst<>+8(SB), Z10, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z10, K3, Z10
+	VPMOVD2M      Z10, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z10, Z25
-	VPSRAD        $0x1f, Z10, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z10, Z10
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z10, K3, Z10
@@ -3484,19 +3577,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z13, Z13
 	VPSLLVD       Z19, Z13, Z13
-	VPSRLQ        $0x20, Z13, Z26
+	VMOVSHDUP     Z13, Z26
 	VPMULDQ       Z21, Z13, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z13
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z13
+	VPBLENDMD     Z26, Z13, K2, Z13
 	VPCMPEQD.BCST kconst<>+8(SB), Z13, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z13, K3, Z13
+	VPMOVD2M      Z13, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z13, Z25
-	VPSRAD        $0x1f, Z13, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z13, Z13
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z13, K3, Z13
@@ -3507,19 +3601,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z16, Z16
 	VPSLLVD       Z19, Z16, Z16
-	VPSRLQ        $0x20, Z16, Z26
+	VMOVSHDUP     Z16, Z26
 	VPMULDQ       Z21, Z16, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z16
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z16
+	VPBLENDMD     Z26, Z16, K2, Z16
 	VPCMPEQD.BCST kconst<>+8(SB), Z16, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z16, K3, Z16
+	VPMOVD2M      Z16, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z16, Z25
-	VPSRAD        $0x1f, Z16, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z16, Z16
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z16, K3, Z16
@@ -3537,27 +3632,29 @@ gemmVNNI3_m6_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -3568,19 +3665,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -3591,19 +3689,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -3614,19 +3713,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z11, Z11
 	VPSLLVD       Z19, Z11, Z11
-	VPSRLQ        $0x20, Z11, Z26
+	VMOVSHDUP     Z11, Z26
 	VPMULDQ       Z21, Z11, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z11
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z11
+	VPBLENDMD     Z26, Z11, K2, Z11
 	VPCMPEQD.BCST kconst<>+8(SB), Z11, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z11, K3, Z11
+	VPMOVD2M      Z11, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z11, Z25
-	VPSRAD        $0x1f, Z11, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z11, Z11
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z11, K3, Z11
@@ -3637,19 +3737,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z14, Z14
 	VPSLLVD       Z19, Z14, Z14
-	VPSRLQ        $0x20, Z14, Z26
+	VMOVSHDUP     Z14, Z26
 	VPMULDQ       Z21, Z14, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z14
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z14
+	VPBLENDMD     Z26, Z14, K2, Z14
 	VPCMPEQD.BCST kconst<>+8(SB), Z14, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z14, K3, Z14
+	VPMOVD2M      Z14, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z14, Z25
-	VPSRAD        $0x1f, Z14, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z14, Z14
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z14, K3, Z14
@@ -3660,19 +3761,20 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z17, Z17
 	VPSLLVD       Z19, Z17, Z17
-	VPSRLQ        $0x20, Z17, Z26
+	VMOVSHDUP     Z17, Z26
 	VPMULDQ       Z21, Z17, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z17
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z17
+	VPBLENDMD     Z26, Z17, K2, Z17
 	VPCMPEQD.BCST kconst<>+8(SB), Z17, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z17, K3, Z17
+	VPMOVD2M      Z17, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z17, Z25
-	VPSRAD        $0x1f, Z17, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z17, Z17
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z17, K3, Z17
@@ -3872,27 +3974,29 @@ gemmVNNI3_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -3903,19 +4007,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -3926,19 +4031,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -3949,19 +4055,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z9, Z9
 	VPSLLVD       Z19, Z9, Z9
-	VPSRLQ        $0x20, Z9, Z26
+	VMOVSHDUP     Z9, Z26
 	VPMULDQ       Z21, Z9, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z9
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z9
+	VPBLENDMD     Z26, Z9, K2, Z9
 	VPCMPEQD.BCST kconst<>+8(SB), Z9, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z9, K3, Z9
+	VPMOVD2M      Z9, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z9, Z25
-	VPSRAD        $0x1f, Z9, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z9, Z9
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z9, K3, Z9
@@ -3972,19 +4079,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z12, Z12
 	VPSLLVD       Z19, Z12, Z12
-	VPSRLQ        $0x20, Z12, Z26
+	VMOVSHDUP     Z12, Z26
 	VPMULDQ       Z21, Z12, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z12
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z12
+	VPBLENDMD     Z26, Z12, K2, Z12
 	VPCMPEQD.BCST kconst<>+8(SB), Z12, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z12, K3, Z12
+	VPMOVD2M      Z12, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z12, Z25
-	VPSRAD        $0x1f, Z12, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z12, Z12
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z12, K3, Z12
@@ -4002,27 +4110,29 @@ gemmVNNI3_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -4033,19 +4143,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -4056,19 +4167,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -4079,19 +4191,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z10, Z10
 	VPSLLVD       Z19, Z10, Z10
-	VPSRLQ        $0x20, Z10, Z26
+	VMOVSHDUP     Z10, Z26
 	VPMULDQ       Z21, Z10, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z10
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z10
+	VPBLENDMD     Z26, Z10, K2, Z10
 	VPCMPEQD.BCST kconst<>+8(SB), Z10, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z10, K3, Z10
+	VPMOVD2M      Z10, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z10, Z25
-	VPSRAD        $0x1f, Z10, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z10, Z10
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z10, K3, Z10
@@ -4102,19 +4215,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z13, Z13
 	VPSLLVD       Z19, Z13, Z13
-	VPSRLQ        $0x20, Z13, Z26
+	VMOVSHDUP     Z13, Z26
 	VPMULDQ       Z21, Z13, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z13
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z13
+	VPBLENDMD     Z26, Z13, K2, Z13
 	VPCMPEQD.BCST kconst<>+8(SB), Z13, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z13, K3, Z13
+	VPMOVD2M      Z13, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z13, Z25
-	VPSRAD        $0x1f, Z13, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z13, Z13
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z13, K3, Z13
@@ -4132,27 +4246,29 @@ gemmVNNI3_m5_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -4163,19 +4279,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -4186,19 +4303,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -4209,19 +4327,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z11, Z11
 	VPSLLVD       Z19, Z11, Z11
-	VPSRLQ        $0x20, Z11, Z26
+	VMOVSHDUP     Z11, Z26
 	VPMULDQ       Z21, Z11, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z11
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z11
+	VPBLENDMD     Z26, Z11, K2, Z11
 	VPCMPEQD.BCST kconst<>+8(SB), Z11, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z11, K3, Z11
+	VPMOVD2M      Z11, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z11, Z25
-	VPSRAD        $0x1f, Z11, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z11, Z11
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z11, K3, Z11
@@ -4232,19 +4351,20 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z14, Z14
 	VPSLLVD       Z19, Z14, Z14
-	VPSRLQ        $0x20, Z14, Z26
+	VMOVSHDUP     Z14, Z26
 	VPMULDQ       Z21, Z14, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z14
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z14
+	VPBLENDMD     Z26, Z14, K2, Z14
 	VPCMPEQD.BCST kconst<>+8(SB), Z14, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z14, K3, Z14
+	VPMOVD2M      Z14, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z14, Z25
-	VPSRAD        $0x1f, Z14, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z14, Z14
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z14, K3, Z14
@@ -4395,27 +4515,29 @@ gemmVNNI3_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -4426,19 +4548,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -4449,19 +4572,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -4472,19 +4596,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z9, Z9
 	VPSLLVD       Z19, Z9, Z9
-	VPSRLQ        $0x20, Z9, Z26
+	VMOVSHDUP     Z9, Z26
 	VPMULDQ       Z21, Z9, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z9
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z9
+	VPBLENDMD     Z26, Z9, K2, Z9
 	VPCMPEQD.BCST kconst<>+8(SB), Z9, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z9, K3, Z9
+	VPMOVD2M      Z9, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z9, Z25
-	VPSRAD        $0x1f, Z9, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z9, Z9
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z9, K3, Z9
@@ -4502,27 +4627,29 @@ gemmVNNI3_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -4533,19 +4660,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -4556,19 +4684,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -4579,19 +4708,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z10, Z10
 	VPSLLVD       Z19, Z10, Z10
-	VPSRLQ        $0x20, Z10, Z26
+	VMOVSHDUP     Z10, Z26
 	VPMULDQ       Z21, Z10, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z10
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z10
+	VPBLENDMD     Z26, Z10, K2, Z10
 	VPCMPEQD.BCST kconst<>+8(SB), Z10, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z10, K3, Z10
+	VPMOVD2M      Z10, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z10, Z25
-	VPSRAD        $0x1f, Z10, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z10, Z10
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z10, K3, Z10
@@ -4609,27 +4739,29 @@ gemmVNNI3_m4_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -4640,19 +4772,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -4663,19 +4796,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -4686,19 +4820,20 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z11, Z11
 	VPSLLVD       Z19, Z11, Z11
-	VPSRLQ        $0x20, Z11, Z26
+	VMOVSHDUP     Z11, Z26
 	VPMULDQ       Z21, Z11, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z11
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z11
+	VPBLENDMD     Z26, Z11, K2, Z11
 	VPCMPEQD.BCST kconst<>+8(SB), Z11, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z11, K3, Z11
+	VPMOVD2M      Z11, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z11, Z25
-	VPSRAD        $0x1f, Z11, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z11, Z11
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z11, K3, Z11
@@ -4823,27 +4958,29 @@ gemmVNNI3_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -4854,19 +4991,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -4877,19 +5015,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z6, Z6
 	VPSLLVD       Z19, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z26
+	VMOVSHDUP     Z6, Z26
 	VPMULDQ       Z21, Z6, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z6
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z6, Z25
-	VPSRAD        $0x1f, Z6, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z6, Z6
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -4907,27 +5046,29 @@ gemmVNNI3_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -4938,19 +5079,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -4961,19 +5103,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z7, Z7
 	VPSLLVD       Z19, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z26
+	VMOVSHDUP     Z7, Z26
 	VPMULDQ       Z21, Z7, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z7
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z7, Z25
-	VPSRAD        $0x1f, Z7, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -4991,27 +5134,29 @@ gemmVNNI3_m3_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -5022,19 +5167,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -5045,19 +5191,20 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z8, Z8
 	VPSLLVD       Z19, Z8, Z8
-	VPSRLQ        $0x20, Z8, Z26
+	VMOVSHDUP     Z8, Z26
 	VPMULDQ       Z21, Z8, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z8
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z8
+	VPBLENDMD     Z26, Z8, K2, Z8
 	VPCMPEQD.BCST kconst<>+8(SB), Z8, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z8, K3, Z8
+	VPMOVD2M      Z8, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z8, Z25
-	VPSRAD        $0x1f, Z8, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z8, Z8
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z8, K3, Z8
@@ -5159,27 +5306,29 @@ gemmVNNI3_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -5190,19 +5339,20 @@ gemmVNNI3_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z3, Z3
 	VPSLLVD       Z19, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z26
+	VMOVSHDUP     Z3, Z26
 	VPMULDQ       Z21, Z3, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z3
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z3, Z25
-	VPSRAD        $0x1f, Z3, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -5220,27 +5370,29 @@ gemmVNNI3_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -5251,19 +5403,20 @@ gemmVNNI3_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z4, Z4
 	VPSLLVD       Z19, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z26
+	VMOVSHDUP     Z4, Z26
 	VPMULDQ       Z21, Z4, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z4
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z4, Z25
-	VPSRAD        $0x1f, Z4, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z4, Z4
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -5281,27 +5434,29 @@ gemmVNNI3_m2_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -5312,19 +5467,20 @@ gemmVNNI3_m2_epi:
 	ADDQ          DI, R12
 	VPADDD        Z18, Z5, Z5
 	VPSLLVD       Z19, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z26
+	VMOVSHDUP     Z5, Z26
 	VPMULDQ       Z21, Z5, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z5
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z5, Z25
-	VPSRAD        $0x1f, Z5, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -5403,27 +5559,29 @@ gemmVNNI3_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     (R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z0, Z0
 	VPSLLVD       Z19, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z26
+	VMOVSHDUP     Z0, Z26
 	VPMULDQ       Z21, Z0, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z0
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z0, Z25
-	VPSRAD        $0x1f, Z0, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z0, Z0
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -5441,27 +5599,29 @@ gemmVNNI3_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32     64(R10), Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z1, Z1
 	VPSLLVD       Z19, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z26
+	VMOVSHDUP     Z1, Z26
 	VPMULDQ       Z21, Z1, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z1
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z1, Z25
-	VPSRAD        $0x1f, Z1, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -5479,27 +5639,29 @@ gemmVNNI3_m1_epi:
 	VPSUBD        Z20, Z27, Z20
 	VPMAXSD       Z27, Z20, Z20
 	VMOVDQU32.Z   128(R10), K1, Z21
-	VPSRLQ        $0x20, Z21, Z22
+	VMOVSHDUP     Z21, Z22
 	VPBROADCASTD  kconst<>+12(SB), Z23
 	VPSLLVD       Z20, Z23, Z23
 	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
 	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
 	MOVQ          DX, R12
 	VPADDD        Z18, Z2, Z2
 	VPSLLVD       Z19, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z26
+	VMOVSHDUP     Z2, Z26
 	VPMULDQ       Z21, Z2, Z25
 	VPMULDQ       Z22, Z26, Z26
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPSRLQ        $0x1f, Z25, Z25
-	VPSLLQ        $0x01, Z26, Z26
-	VPBLENDMD     Z26, Z25, K2, Z2
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
 	VPANDD        Z23, Z2, Z25
-	VPSRAD        $0x1f, Z2, Z26
-	VPSUBD        Z26, Z24, Z26
 	VPSRAVD       Z20, Z2, Z2
 	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -5670,7 +5832,7 @@ gemmAVX2_m6_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -5679,14 +5841,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5702,14 +5865,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5725,14 +5889,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      128(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5748,14 +5913,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      192(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5771,14 +5937,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      256(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5794,14 +5961,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      320(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5821,7 +5989,7 @@ gemmAVX2_m6_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -5830,14 +5998,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5853,14 +6022,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5876,14 +6046,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      160(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5899,14 +6070,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      224(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5922,14 +6094,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      288(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -5945,14 +6118,15 @@ gemmAVX2_m6_epi:
 	VMOVDQU      352(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6271,7 +6445,7 @@ gemmAVX2_m5_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -6280,14 +6454,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6303,14 +6478,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6326,14 +6502,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      128(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6349,14 +6526,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      192(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6372,14 +6550,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      256(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6399,7 +6578,7 @@ gemmAVX2_m5_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -6408,14 +6587,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6431,14 +6611,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6454,14 +6635,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      160(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6477,14 +6659,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      224(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6500,14 +6683,15 @@ gemmAVX2_m5_epi:
 	VMOVDQU      288(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6759,7 +6943,7 @@ gemmAVX2_m4_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -6768,14 +6952,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6791,14 +6976,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6814,14 +7000,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      128(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6837,14 +7024,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      192(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6864,7 +7052,7 @@ gemmAVX2_m4_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -6873,14 +7061,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6896,14 +7085,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6919,14 +7109,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      160(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -6942,14 +7133,15 @@ gemmAVX2_m4_epi:
 	VMOVDQU      224(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7157,7 +7349,7 @@ gemmAVX2_m3_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7166,14 +7358,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7189,14 +7382,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7212,14 +7406,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      128(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7239,7 +7434,7 @@ gemmAVX2_m3_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7248,14 +7443,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7271,14 +7467,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7294,14 +7491,15 @@ gemmAVX2_m3_epi:
 	VMOVDQU      160(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7468,7 +7666,7 @@ gemmAVX2_m2_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7477,14 +7675,15 @@ gemmAVX2_m2_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7500,14 +7699,15 @@ gemmAVX2_m2_epi:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7527,7 +7727,7 @@ gemmAVX2_m2_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7536,14 +7736,15 @@ gemmAVX2_m2_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7559,14 +7760,15 @@ gemmAVX2_m2_epi:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7692,7 +7894,7 @@ gemmAVX2_m1_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7701,14 +7903,15 @@ gemmAVX2_m1_epi:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7728,7 +7931,7 @@ gemmAVX2_m1_epi:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      32(R10), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -7737,14 +7940,15 @@ gemmAVX2_m1_epi:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -7786,7 +7990,7 @@ gemmAVX2_m1_st0_done:
 	RET
 
 // func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·dwAVX512(SB), NOSPLIT, $0-140
 	MOVQ  pixStride+16(FP), R8
 	LEAQ  (R8)(R8*2), R9
@@ -7826,11 +8030,12 @@ dwAVX512_mask:
 	VPSUBD       Z10, Z18, Z10
 	VPMAXSD      Z18, Z10, Z10
 	VMOVDQU32.Z  (R11)(CX*4), K1, Z11
-	VPSRLQ       $0x20, Z11, Z12
+	VMOVSHDUP    Z11, Z12
 	VPBROADCASTD kconst<>+12(SB), Z13
 	VPSLLVD      Z10, Z13, Z13
 	VPADDD.BCST  kconst<>+20(SB), Z13, Z13
 	VPSRLD       $0x01, Z13, Z14
+	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
 	MOVQ         in+0(FP), AX
 	ADDQ         CX, AX
 	MOVQ         out+88(FP), DX
@@ -7895,19 +8100,20 @@ dwAVX512_p8_kx:
 	MOVQ          DX, R11
 	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z20
+	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z0
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z0
+	VPBLENDMD     Z20, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z0, Z19
-	VPSRAD        $0x1f, Z0, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z0, Z0
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -7918,19 +8124,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z20
+	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z1
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z1
+	VPBLENDMD     Z20, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z1, Z19
-	VPSRAD        $0x1f, Z1, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -7941,19 +8148,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z2, Z2
 	VPSLLVD       Z9, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z20
+	VMOVSHDUP     Z2, Z20
 	VPMULDQ       Z11, Z2, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z2
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z2
+	VPBLENDMD     Z20, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z2, Z19
-	VPSRAD        $0x1f, Z2, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z2, Z2
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -7964,19 +8172,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z3, Z3
 	VPSLLVD       Z9, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z20
+	VMOVSHDUP     Z3, Z20
 	VPMULDQ       Z11, Z3, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z3
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z3
+	VPBLENDMD     Z20, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z3, Z19
-	VPSRAD        $0x1f, Z3, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -7987,19 +8196,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z4, Z4
 	VPSLLVD       Z9, Z4, Z4
-	VPSRLQ        $0x20, Z4, Z20
+	VMOVSHDUP     Z4, Z20
 	VPMULDQ       Z11, Z4, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z4
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z4
+	VPBLENDMD     Z20, Z4, K2, Z4
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z4, Z19
-	VPSRAD        $0x1f, Z4, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z4, Z4
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
@@ -8010,19 +8220,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z5, Z5
 	VPSLLVD       Z9, Z5, Z5
-	VPSRLQ        $0x20, Z5, Z20
+	VMOVSHDUP     Z5, Z20
 	VPMULDQ       Z11, Z5, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z5
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z5
+	VPBLENDMD     Z20, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z5, Z19
-	VPSRAD        $0x1f, Z5, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z5, Z5
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
@@ -8033,19 +8244,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z6, Z6
 	VPSLLVD       Z9, Z6, Z6
-	VPSRLQ        $0x20, Z6, Z20
+	VMOVSHDUP     Z6, Z20
 	VPMULDQ       Z11, Z6, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z6
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z6
+	VPBLENDMD     Z20, Z6, K2, Z6
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z6, Z19
-	VPSRAD        $0x1f, Z6, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z6, Z6
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
@@ -8056,19 +8268,20 @@ dwAVX512_p8_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z7, Z7
 	VPSLLVD       Z9, Z7, Z7
-	VPSRLQ        $0x20, Z7, Z20
+	VMOVSHDUP     Z7, Z20
 	VPMULDQ       Z11, Z7, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z7
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z7
+	VPBLENDMD     Z20, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z7, Z19
-	VPSRAD        $0x1f, Z7, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z7, Z7
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
@@ -8132,19 +8345,20 @@ dwAVX512_p4_kx:
 	MOVQ          DX, R11
 	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z20
+	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z0
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z0
+	VPBLENDMD     Z20, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z0, Z19
-	VPSRAD        $0x1f, Z0, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z0, Z0
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -8155,19 +8369,20 @@ dwAVX512_p4_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z20
+	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z1
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z1
+	VPBLENDMD     Z20, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z1, Z19
-	VPSRAD        $0x1f, Z1, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -8178,19 +8393,20 @@ dwAVX512_p4_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z2, Z2
 	VPSLLVD       Z9, Z2, Z2
-	VPSRLQ        $0x20, Z2, Z20
+	VMOVSHDUP     Z2, Z20
 	VPMULDQ       Z11, Z2, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z2
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z2
+	VPBLENDMD     Z20, Z2, K2, Z2
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z2, Z19
-	VPSRAD        $0x1f, Z2, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z2, Z2
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
@@ -8201,19 +8417,20 @@ dwAVX512_p4_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z3, Z3
 	VPSLLVD       Z9, Z3, Z3
-	VPSRLQ        $0x20, Z3, Z20
+	VMOVSHDUP     Z3, Z20
 	VPMULDQ       Z11, Z3, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z3
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z3
+	VPBLENDMD     Z20, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z3, Z19
-	VPSRAD        $0x1f, Z3, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
@@ -8265,19 +8482,20 @@ dwAVX512_p2_kx:
 	MOVQ          DX, R11
 	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z20
+	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z0
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z0
+	VPBLENDMD     Z20, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z0, Z19
-	VPSRAD        $0x1f, Z0, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z0, Z0
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -8288,19 +8506,20 @@ dwAVX512_p2_kx:
 	ADDQ          R10, R11
 	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
-	VPSRLQ        $0x20, Z1, Z20
+	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z1
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z1
+	VPBLENDMD     Z20, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z1, Z19
-	VPSRAD        $0x1f, Z1, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
@@ -8345,19 +8564,20 @@ dwAVX512_p1_kx:
 	MOVQ          DX, R11
 	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
-	VPSRLQ        $0x20, Z0, Z20
+	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
 	VPMULDQ       Z12, Z20, Z20
 	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
 	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPSRLQ        $0x1f, Z19, Z19
-	VPSLLQ        $0x01, Z20, Z20
-	VPBLENDMD     Z20, Z19, K2, Z0
+	VPADDQ        Z19, Z19, Z19
+	VPADDQ        Z20, Z20, Z20
+	VMOVSHDUP     Z19, Z0
+	VPBLENDMD     Z20, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z20
 	VPANDD        Z13, Z0, Z19
-	VPSRAD        $0x1f, Z0, Z20
-	VPSUBD        Z20, Z14, Z20
 	VPSRAVD       Z10, Z0, Z0
 	VPCMPGTD      Z20, Z19, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
@@ -8475,7 +8695,7 @@ dwAVX2_p8_kx:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R11)(CX*4), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -8486,14 +8706,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8513,14 +8734,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8540,14 +8762,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8567,14 +8790,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8594,14 +8818,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      128(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8621,14 +8846,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      160(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8648,14 +8874,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      192(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8675,14 +8902,15 @@ dwAVX2_p8_kx:
 	VMOVDQU      224(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8775,7 +9003,7 @@ dwAVX2_p4_kx:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R11)(CX*4), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -8786,14 +9014,15 @@ dwAVX2_p4_kx:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8813,14 +9042,15 @@ dwAVX2_p4_kx:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8840,14 +9070,15 @@ dwAVX2_p4_kx:
 	VMOVDQU      64(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8867,14 +9098,15 @@ dwAVX2_p4_kx:
 	VMOVDQU      96(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8953,7 +9185,7 @@ dwAVX2_p2_kx:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R11)(CX*4), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -8964,14 +9196,15 @@ dwAVX2_p2_kx:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -8991,14 +9224,15 @@ dwAVX2_p2_kx:
 	VMOVDQU      32(SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13
@@ -9069,7 +9303,7 @@ dwAVX2_p1_kx:
 	VPSUBD       Y2, Y15, Y2
 	VPMAXSD      Y15, Y2, Y2
 	VMOVDQU      (R11)(CX*4), Y3
-	VPSRLQ       $0x20, Y3, Y4
+	VMOVSHDUP    Y3, Y4
 	VPBROADCASTD kconst<>+12(SB), Y5
 	VPSLLVD      Y2, Y5, Y5
 	VPCMPEQD     Y15, Y15, Y15
@@ -9080,14 +9314,15 @@ dwAVX2_p1_kx:
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
 	VPSLLVD      Y1, Y12, Y12
-	VPSRLQ       $0x20, Y12, Y14
+	VMOVSHDUP    Y12, Y14
 	VPMULDQ      Y3, Y12, Y13
 	VPMULDQ      Y4, Y14, Y14
 	VPADDQ       Y7, Y13, Y13
 	VPADDQ       Y7, Y14, Y14
-	VPSRLQ       $0x1f, Y13, Y13
-	VPSLLQ       $0x01, Y14, Y14
-	VPBLENDD     $0xaa, Y14, Y13, Y12
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
 	VPCMPEQD     Y8, Y12, Y13
 	VPXOR        Y13, Y12, Y12
 	VPAND        Y5, Y12, Y13

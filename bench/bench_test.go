@@ -8,7 +8,10 @@
 //	go test ./bench -run '^$' -bench . -cpu 1
 //
 // and compare implementations within one run. Each reports GMAC/s (the
-// op's multiply-accumulates, padding taps included, per second).
+// op's multiply-accumulates, padding taps included, per second of the
+// benchmark thread's CPU time, which time stolen by other processes on a
+// shared machine does not inflate) and wall-GMAC/s (per second of wall
+// time).
 package bench
 
 import (
@@ -116,15 +119,35 @@ func runModel(b *testing.B, m *runtime.Model, macs int64) {
 	if err := it.Invoke(); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	timed(b, macs, func() {
 		if err := it.Invoke(); err != nil {
 			b.Fatal(err)
 		}
+	})
+}
+
+// timed runs f b.N times and reports GMAC/s over the thread's CPU time
+// (on a shared machine, time other processes take from this core does
+// not count; the op runs on one thread) and wall-GMAC/s over the wall
+// time.
+func timed(b *testing.B, macs int64, f func()) {
+	lockThread()
+	defer unlockThread()
+	b.ResetTimer()
+	c0, cpuOK := threadCPU()
+	for i := 0; i < b.N; i++ {
+		f()
 	}
-	if macs > 0 {
-		b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+	c1, _ := threadCPU()
+	b.StopTimer()
+	if macs <= 0 {
+		return
 	}
+	total := float64(macs) * float64(b.N) / 1e9
+	if cpuOK && c1 > c0 {
+		b.ReportMetric(total/(c1-c0).Seconds(), "GMAC/s")
+	}
+	b.ReportMetric(total/b.Elapsed().Seconds(), "wall-GMAC/s")
 }
 
 // conv is a CONV_2D of an h×w×cin input, k×k filter, stride s, SAME

@@ -41,10 +41,7 @@ func BenchmarkKernelGemm(b *testing.B) {
 			for _, impl := range asm.Available() {
 				b.Run(impl.Name, func(b *testing.B) {
 					p := impl.PackMatrix(w, s.n, s.k)
-					for i := 0; i < b.N; i++ {
-						impl.Gemm(a, s.k, s.m, p, e, out, s.n)
-					}
-					b.ReportMetric(float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+					timed(b, int64(s.m*s.n*s.k), func() { impl.Gemm(a, s.k, s.m, p, e, out, s.n) })
 				})
 			}
 		})
@@ -63,10 +60,7 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 			for _, impl := range asm.Available() {
 				b.Run(impl.Name, func(b *testing.B) {
 					p := impl.PackDepthwise(w, 3, 3, s.c)
-					for i := 0; i < b.N; i++ {
-						impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n)
-					}
-					b.ReportMetric(float64(n*s.c*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
 				})
 			}
 		})

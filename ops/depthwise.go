@@ -128,7 +128,7 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	}
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
-	if impl := simdImpl(); impl != nil && k.mult == 1 && p.FilterOffset == 0 && k.xHi > k.xLo {
+	if impl := simdImpl(); impl != nil && k.mult == 1 && p.FilterOffset == 0 {
 		k.simd = impl
 		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
 		k.epi = k.q.epilogue()
@@ -152,23 +152,42 @@ func interiorRange(outSize, in, kernel, stride, dil, pad int) (int, int) {
 	return lo, hi
 }
 
-// ScratchBytes: one int32 accumulator per output channel.
-func (k *depthwiseKernel) ScratchBytes() int { return 3 + 4*k.outC }
+// ScratchBytes: one int32 accumulator per output channel; with simd, the
+// zero-point padded tap rows of one output row (see paddedRun) after them.
+func (k *depthwiseKernel) ScratchBytes() int {
+	n := 3 + 4*k.outC
+	if k.simd != nil {
+		n += k.kh * k.paddedWidth() * k.outC
+	}
+	return n
+}
+
+// paddedWidth is the input width, in pixels, that a whole output row's
+// taps span (padding included).
+func (k *depthwiseKernel) paddedWidth() int {
+	return (k.outW-1)*k.strideW + (k.kw-1)*k.dilW + 1
+}
 
 func (k *depthwiseKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	acc := int32Scratch(env.Scratch, k.outC)
 	plane := k.inH * k.inW * k.inC
+	if k.simd != nil {
+		pad := Int8s(env.Scratch[3+4*k.outC:])
+		for b := 0; b < k.batches; b++ {
+			inB := in[b*plane:][:plane]
+			outB := out[b*k.outH*k.outW*k.outC:]
+			for oy := 0; oy < k.outH; oy++ {
+				k.simdRow(inB, oy, outB[oy*k.outW*k.outC:][:k.outW*k.outC], pad)
+			}
+		}
+		return
+	}
 	pixel := 0
 	for b := 0; b < k.batches; b++ {
 		inB := in[b*plane:][:plane]
 		for oy := 0; oy < k.outH; oy++ {
 			rowInterior := oy >= k.yLo && oy < k.yHi
-			if rowInterior && k.simd != nil {
-				k.simdRow(inB, oy, out[pixel*k.outC:][:k.outW*k.outC], acc)
-				pixel += k.outW
-				continue
-			}
 			for ox := 0; ox < k.outW; ox++ {
 				if rowInterior && ox >= k.xLo && ox < k.xHi {
 					k.interior(inB, oy, ox, acc)
@@ -182,21 +201,50 @@ func (k *depthwiseKernel) Eval(env *Env) {
 	}
 }
 
-// simdRow computes output row oy (out holds its outW pixels): the interior
-// run with the asm kernel, the border pixels in Go.
-func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, acc []int32) {
+// simdRow computes output row oy (out holds its outW pixels) with the asm
+// kernel: the interior run straight from the input, border pixels through
+// paddedRun.
+func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, pad []int8) {
+	if oy < k.yLo || oy >= k.yHi || k.xLo >= k.xHi {
+		k.paddedRun(in, oy, 0, k.outW, out, pad)
+		return
+	}
 	c := k.outC
-	for ox := 0; ox < k.xLo; ox++ {
-		k.border(in, oy, ox, acc)
-		k.q.apply(acc, out[ox*c:][:c])
+	if k.xLo > 0 {
+		k.paddedRun(in, oy, 0, k.xLo, out, pad)
 	}
 	y0 := oy*k.strideH - k.padTop
 	x0 := k.xLo*k.strideW - k.padLeft
 	k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, out[k.xLo*c:], k.xHi-k.xLo)
-	for ox := k.xHi; ox < k.outW; ox++ {
-		k.border(in, oy, ox, acc)
-		k.q.apply(acc, out[ox*c:][:c])
+	if k.xHi < k.outW {
+		k.paddedRun(in, oy, k.xHi, k.outW, out, pad)
 	}
+}
+
+// paddedRun computes output pixels [ox0, ox1) of row oy by copying the
+// taps they read into pad, one row per ky, with the input zero point in
+// place of every tap outside the image. Such a tap adds
+// F·(zp + input_offset) = 0, exactly as the reference's skipped tap, so
+// the kernel's folded bias (bias + input_offset·ΣF) stays right.
+func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad []int8) {
+	c := k.outC
+	width := (ox1-ox0-1)*k.strideW + (k.kw-1)*k.dilW + 1
+	rowLen := width * c
+	zp := int8(-k.inputOffset)
+	xs := ox0*k.strideW - k.padLeft // input column of pad's column 0
+	lo, hi := max(xs, 0), min(xs+width, k.inW)
+	for ky := 0; ky < k.kh; ky++ {
+		dst := pad[ky*rowLen:][:rowLen]
+		iy := oy*k.strideH - k.padTop + ky*k.dilH
+		if iy < 0 || iy >= k.inH || lo >= hi {
+			fill(dst, zp)
+			continue
+		}
+		fill(dst[:(lo-xs)*c], zp)
+		copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+		fill(dst[(hi-xs)*c:], zp)
+	}
+	k.simd.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out[ox0*c:], ox1-ox0)
 }
 
 // interior accumulates Σ F·x over all taps; the requantizer's folded bias

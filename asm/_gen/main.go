@@ -81,14 +81,15 @@ func vpdpbusd(s, u, acc Op) {
 // Even dword lanes use VPMULDQ directly; odd lanes after shifting each
 // qword right by 32; the two halves are blended back.
 
-// epiParams512 are the per-channel values of one 16-lane vector.
+// epiParams512 are the per-channel values of one 16-lane vector; thr1 is
+// thr + 1 (the threshold of negative values).
 type epiParams512 struct {
-	b, left, right, m, mo, mask, thr reg.VecPhysical
+	b, left, right, m, mo, mask, thr, thr1 reg.VecPhysical
 }
 
 // setupEpi512 loads the parameters of 16 channels. k masks partial loads
 // (nil: full vector). rowsum, if non-nil, is the VNNI correction: bias −
-// 128·rowsum.
+// 128·rowsum. tmp may be p.thr1 (written last).
 func setupEpi512(p epiParams512, k reg.Register, bias, mult, shift Mem, rowsum *Mem, tmp reg.VecPhysical) {
 	load := func(m Mem, dst reg.VecPhysical) {
 		if k != nil {
@@ -109,31 +110,36 @@ func setupEpi512(p epiParams512, k reg.Register, bias, mult, shift Mem, rowsum *
 	VPSUBD(p.right, tmp, p.right)  // -shift
 	VPMAXSD(tmp, p.right, p.right) // right = max(-shift, 0)
 	load(mult, p.m)
-	VPSRLQ(U8(32), p.m, p.mo)
+	VMOVSHDUP(p.m, p.mo) // odd multipliers in the even (low) dwords
 	VPBROADCASTD(cOne(), p.mask)
 	VPSLLVD(p.right, p.mask, p.mask)
 	VPADDD_BCST(cMinus1(), p.mask, p.mask) // 2^right - 1
 	VPSRLD(U8(1), p.mask, p.thr)
+	VPADDD_BCST(cOne(), p.thr, p.thr1)
 }
 
-// epi512 requantizes x in place. kodd holds 0xAAAA; k2 is scratch; off,
-// lo, hi are broadcast registers; e, o scratch vectors.
-func epi512(x reg.VecPhysical, p epiParams512, kodd, k2 reg.Register, off, lo, hi, e, o reg.VecPhysical) {
+// epi512 requantizes x in place. kodd holds 0xAAAA; k2, kneg are scratch;
+// off, lo, hi are broadcast registers; e, o scratch vectors. It keeps off
+// the shift units where it can: the products' rounding and doubling are
+// additions ((p + 2^30)·2 puts SRDHM's result in the high dword), the
+// dword moves are VMOVSHDUP.
+func epi512(x reg.VecPhysical, p epiParams512, kodd, k2, kneg reg.Register, off, lo, hi, e, o reg.VecPhysical) {
 	VPADDD(p.b, x, x)
 	VPSLLVD(p.left, x, x)
-	VPSRLQ(U8(32), x, o)
+	VMOVSHDUP(x, o) // odd lanes into the low dwords
 	VPMULDQ(p.m, x, e)
 	VPMULDQ(p.mo, o, o)
 	VPADDQ_BCST(cRound(), e, e)
 	VPADDQ_BCST(cRound(), o, o)
-	VPSRLQ(U8(31), e, e)
-	VPSLLQ(U8(1), o, o)
-	VPBLENDMD(o, e, kodd, x)
+	VPADDQ(e, e, e)
+	VPADDQ(o, o, o)
+	VMOVSHDUP(e, x)          // even results: the high dwords of e
+	VPBLENDMD(o, x, kodd, x) // odd results: the high dwords of o
 	VPCMPEQD_BCST(cIntMin(), x, k2)
 	VPSUBD_BCST(cOne(), x, k2, x) // INT32_MIN − 1 = INT32_MAX
-	VPANDD(p.mask, x, e)          // remainder
-	VPSRAD(U8(31), x, o)
-	VPSUBD(o, p.thr, o) // threshold: thr + 1 for negative x
+	VPMOVD2M(x, kneg)
+	VPBLENDMD(p.thr1, p.thr, kneg, o) // threshold: thr + 1 for negative x
+	VPANDD(p.mask, x, e)              // remainder
 	VPSRAVD(p.right, x, x)
 	VPCMPGTD(o, e, k2)
 	VPADDD_BCST(cOne(), x, k2, x)
@@ -157,7 +163,7 @@ func setupEpi256(p epiParams256, bias, mult, shift Mem, tmp reg.VecPhysical) {
 	VPSUBD(p.right, tmp, p.right)
 	VPMAXSD(tmp, p.right, p.right)
 	VMOVDQU(mult, p.m)
-	VPSRLQ(U8(32), p.m, p.mo)
+	VMOVSHDUP(p.m, p.mo)
 	VPBROADCASTD(cOne(), p.mask)
 	VPSLLVD(p.right, p.mask, p.mask)
 	VPCMPEQD(tmp, tmp, tmp)
@@ -178,14 +184,15 @@ func setupConst256(p epiParams256, outOff, lo, hi Mem) {
 func epi256(x reg.VecPhysical, p epiParams256, e, o reg.VecPhysical) {
 	VPADDD(p.b, x, x)
 	VPSLLVD(p.left, x, x)
-	VPSRLQ(U8(32), x, o)
+	VMOVSHDUP(x, o)
 	VPMULDQ(p.m, x, e)
 	VPMULDQ(p.mo, o, o)
 	VPADDQ(p.round, e, e)
 	VPADDQ(p.round, o, o)
-	VPSRLQ(U8(31), e, e)
-	VPSLLQ(U8(1), o, o)
-	VPBLENDD(U8(0xaa), o, e, x)
+	VPADDQ(e, e, e)
+	VPADDQ(o, o, o)
+	VMOVSHDUP(e, x)
+	VPBLENDD(U8(0xaa), o, x, x)
 	VPCMPEQD(p.intMin, x, e)
 	VPXOR(e, x, x) // INT32_MIN ^ -1 = INT32_MAX
 	VPAND(p.mask, x, e)
@@ -354,7 +361,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 
 	// Epilogue, one 16-column vector at a time over the rows.
 	Label(lbl("epi"))
-	p := epiParams512{b: zs[18], left: zs[19], right: zs[20], m: zs[21], mo: zs[22], mask: zs[23], thr: zs[24]}
+	p := epiParams512{b: zs[18], left: zs[19], right: zs[20], m: zs[21], mo: zs[22], mask: zs[23], thr: zs[24], thr1: zs[27]}
 	e, o, tmp := zs[25], zs[26], zs[27]
 	off, lo, hi := zs[28], zs[29], zs[30]
 	bcast512(addr("outOff"), off)
@@ -376,7 +383,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		MOVQ(reg.RDX, op)
 		for r := 0; r < mr; r++ {
 			x := accR(r, j)
-			epi512(x, p, kodd, k2, off, lo, hi, e, o)
+			epi512(x, p, kodd, k2, reg.K4, off, lo, hi, e, o)
 			if k != nil {
 				VPMOVDB(x, k, Mem{Base: op, Disp: 16 * j})
 			} else {
@@ -599,7 +606,7 @@ func dwAVX512() {
 	KMOVW(reg.R11.As32(), reg.K1)
 	Label(name + "_mask")
 
-	p := epiParams512{b: reg.Z8, left: reg.Z9, right: reg.Z10, m: reg.Z11, mo: reg.Z12, mask: reg.Z13, thr: reg.Z14}
+	p := epiParams512{b: reg.Z8, left: reg.Z9, right: reg.Z10, m: reg.Z11, mo: reg.Z12, mask: reg.Z13, thr: reg.Z14, thr1: reg.Z27}
 	off, lo, hi := reg.Z15, reg.Z16, reg.Z17
 	bcast512(addr("outOff"), off)
 	bcast512(addr("lo"), lo)
@@ -698,7 +705,7 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	for i := 0; i < P; i++ {
-		epi512(accs[i], p, reg.K2, reg.K3, off, lo, hi, xs[0], xs[1])
+		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, xs[0], xs[1])
 		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
 		if i < P-1 {
 			ADDQ(reg.R10, reg.R11)
