@@ -92,33 +92,96 @@ func Convert(src *Model) (*format.Model, error) {
 	}
 
 	var ops []format.Op
+	// written[t]: a graph input or an earlier op writes source tensor t.
+	written := make([]bool, len(sg.Tensors))
+	for _, t := range sg.Inputs {
+		written[t] = true
+	}
 	for idx := range sg.Operators {
 		op := &sg.Operators[idx]
-		code := src.OperatorCodes[op.OpcodeIndex]
-		done, err := c.convertBoundary(idx, op, code, inputs, outputs)
+		fop, keep, err := c.convertOp(idx, op, inputs, outputs)
 		if err != nil {
 			return nil, err
 		}
-		if done {
-			continue
+		// After the op's own checks, which say more about, for example, a
+		// filter that is not a constant.
+		if err := c.checkDataflow(idx, op, written); err != nil {
+			return nil, err
 		}
-		if code.BuiltinCode == OpReshape {
-			if err := c.convertReshape(idx, op); err != nil {
-				return nil, err
-			}
-			continue
+		if keep {
+			ops = append(ops, fop)
 		}
-		conv, found := converters[code.BuiltinCode]
-		if !found || code.BuiltinCode == OpCustom {
-			return nil, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx}
+	}
+	for k, t := range sg.Outputs {
+		if !written[t] && !c.hasNoData(t) {
+			return nil, format.Malformed(fmt.Sprintf("subgraph 0 / output %d", k), "tensor %d %q is neither a constant, a graph input nor written by an op", t, sg.Tensors[t].Name)
 		}
-		fop, err := conv(c, idx, op)
-		if err != nil {
-			return nil, fmt.Errorf("op %d %s: %w", idx, code.Name(), err)
-		}
-		ops = append(ops, fop)
 	}
 	return c.finish(ops, inputs, outputs)
+}
+
+// checkDataflow checks op idx against the source graph's dataflow: every
+// tensor it reads is a constant, a graph input or written by an earlier op
+// (so the graph has no cycle), and every tensor it writes is an activation
+// nothing wrote before. The memory plan alone cannot tell: a tensor that
+// nothing writes may share memory with one that something does (see
+// format.VerifyGraph's aliases).
+func (c *converter) checkDataflow(idx int, op *Operator, written []bool) error {
+	for k, t := range op.Inputs {
+		if t >= 0 && !written[t] && !c.hasNoData(t) {
+			return format.Malformed(fmt.Sprintf("%s / input %d", c.opPath(idx), k),
+				"tensor %d %q is read before any op writes it (a cycle, or no producer)", t, c.sg.Tensors[t].Name)
+		}
+	}
+	for k, t := range op.Outputs {
+		if written[t] || c.isConstant(t) {
+			return format.Malformed(fmt.Sprintf("%s / output %d", c.opPath(idx), k),
+				"tensor %d %q is a constant, a graph input, or already written by an earlier op", t, c.sg.Tensors[t].Name)
+		}
+		written[t] = true
+	}
+	return nil
+}
+
+// isConstant reports whether source tensor t has data.
+func (c *converter) isConstant(t int32) bool {
+	return len(c.src.Buffers[c.sg.Tensors[t].Buffer].Data) > 0
+}
+
+// hasNoData reports whether reading source tensor t needs no producer: it
+// is a constant, or it has no elements.
+func (c *converter) hasNoData(t int32) bool {
+	if c.isConstant(t) {
+		return true
+	}
+	for _, d := range c.sg.Tensors[t].Shape {
+		if d == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// convertOp converts source op idx; keep is false for ops that become
+// boundaries or views.
+func (c *converter) convertOp(idx int, op *Operator, inputs, outputs []format.IO) (fop format.Op, keep bool, err error) {
+	code := c.src.OperatorCodes[op.OpcodeIndex]
+	done, err := c.convertBoundary(idx, op, code, inputs, outputs)
+	if err != nil || done {
+		return format.Op{}, false, err
+	}
+	if code.BuiltinCode == OpReshape {
+		return format.Op{}, false, c.convertReshape(idx, op)
+	}
+	conv, found := converters[code.BuiltinCode]
+	if !found || code.BuiltinCode == OpCustom {
+		return format.Op{}, false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx}
+	}
+	fop, err = conv(c, idx, op)
+	if err != nil {
+		return format.Op{}, false, fmt.Errorf("op %d %s: %w", idx, code.Name(), err)
+	}
+	return fop, true, nil
 }
 
 // convertBoundary turns a float32→int QUANTIZE on a graph input, or an
@@ -132,6 +195,9 @@ func (c *converter) convertBoundary(idx int, op *Operator, code OperatorCode, in
 	}
 	in, out := op.Inputs[0], op.Outputs[0]
 	inType, outType := c.sg.Tensors[in].Type, c.sg.Tensors[out].Type
+	if (inType == TypeFloat32 || outType == TypeFloat32) && !poolShapeEqual(c.sg.Tensors[in].Shape, c.sg.Tensors[out].Shape) {
+		return false, format.Malformed(c.opPath(idx), "input shape %v and output shape %v differ", c.sg.Tensors[in].Shape, c.sg.Tensors[out].Shape)
+	}
 	switch {
 	case code.BuiltinCode == OpQuantize && inType == TypeFloat32:
 		for i := range inputs {
@@ -175,8 +241,8 @@ func (c *converter) needQuantized(idx int, t int32) error {
 // convertReshape makes the output a view of the input (RESHAPE never moves
 // data in row-major layout). A constant input makes a constant output.
 func (c *converter) convertReshape(idx int, op *Operator) error {
-	if len(op.Inputs) < 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
-		return format.Malformed(c.opPath(idx), "RESHAPE needs an input and one output")
+	if len(op.Inputs) < 1 || len(op.Inputs) > 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
+		return format.Malformed(c.opPath(idx), "has %d inputs and %d outputs; RESHAPE needs an input, an optional shape and one output", len(op.Inputs), len(op.Outputs))
 	}
 	in, out := op.Inputs[0], op.Outputs[0]
 	ti, err := c.tensor(in)
@@ -268,12 +334,22 @@ func (c *converter) tensor(t int32) (*format.Tensor, error) {
 		ft.QuantizedDim = q.QuantizedDimension
 		ft.Scale = append([]float32(nil), q.Scale...)
 		ft.ZeroPoint = make([]int32, len(q.ZeroPoint))
+		// A zero point is a value of the tensor's type (uint8 ones are
+		// checked before the shift to int8).
+		lo, hi := int64(math.MinInt32), int64(math.MaxInt32)
+		switch st.Type {
+		case TypeInt8:
+			lo, hi = math.MinInt8, math.MaxInt8
+		case TypeUInt8:
+			lo, hi = 0, math.MaxUint8
+		case TypeInt16:
+			lo, hi = math.MinInt16, math.MaxInt16
+		}
 		for i, z := range q.ZeroPoint {
-			z -= shift
-			if z < math.MinInt32 || z > math.MaxInt32 {
-				return nil, format.Malformed(path+" / quantization", "zero point %d out of range", q.ZeroPoint[i])
+			if z < lo || z > hi {
+				return nil, format.Malformed(path+" / quantization", "zero point %d is %d, outside the %s range [%d, %d]", i, z, st.Type, lo, hi)
 			}
-			ft.ZeroPoint[i] = int32(z)
+			ft.ZeroPoint[i] = int32(z - shift)
 		}
 		for i, s := range q.Scale {
 			if !(s > 0) || math.IsInf(float64(s), 0) {
@@ -302,7 +378,8 @@ func (c *converter) tensor(t int32) (*format.Tensor, error) {
 }
 
 // quantized returns tensor t, requiring dtype int8 and per-tensor
-// quantization, with its scale (float64, as TFLite's double math uses it)
+// quantization (one scale: per-channel parameters are for weights and
+// biases only), with its scale (float64, as TFLite's double math uses it)
 // and zero point.
 func (c *converter) quantized(t int32) (*format.Tensor, float64, int32, error) {
 	ft, err := c.tensor(t)
@@ -314,6 +391,10 @@ func (c *converter) quantized(t int32) (*format.Tensor, float64, int32, error) {
 	}
 	if len(ft.Scale) < 1 {
 		return nil, 0, 0, format.Malformed(fmt.Sprintf("subgraph 0 / tensor %d %q", t, ft.Name), "int8 tensor without quantization")
+	}
+	if len(ft.Scale) != 1 {
+		return nil, 0, 0, &format.UnsupportedOpError{Op: "tensor", Index: -1,
+			Reason: fmt.Sprintf("tensor %d %q has %d scales (per-channel); this operand needs per-tensor quantization", t, ft.Name, len(ft.Scale))}
 	}
 	return ft, float64(ft.Scale[0]), ft.ZeroPoint[0], nil
 }

@@ -168,6 +168,9 @@ func convertSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
 	if !poolShapeEqual(in.Shape, out.Shape) {
 		return format.Op{}, format.Malformed(path, "output shape %v differs from input shape %v", out.Shape, in.Shape)
 	}
+	if math.IsNaN(float64(opts.Beta)) || math.IsInf(float64(opts.Beta), 0) {
+		return format.Op{}, format.Malformed(path+" / options / beta", "is %v, want a finite number", opts.Beta)
+	}
 	mult, shift, err := dyadic.PreprocessSoftmaxScaling(float64(opts.Beta), inScale, softmaxScaledDiffIntegerBits)
 	if err != nil {
 		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("beta %v with input scale %v: %v", opts.Beta, inScale, err))

@@ -2,6 +2,9 @@ package tflite
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +57,98 @@ func TestConvertReshapeCycles(t *testing.T) {
 		err := convertWithin(t, build(ops))
 		if !errors.Is(err, format.ErrMalformedModel) {
 			t.Errorf("%s: %v, want ErrMalformedModel", name, err)
+		}
+	}
+}
+
+// TestConvertRejectsBadModels covers the converter's load-time checks
+// added for issue 3: zero points inside the tensor type's range,
+// per-tensor activations, boundary QUANTIZE/DEQUANTIZE of one shape,
+// RESHAPE's operand count, a finite softmax beta, and a dataflow in which
+// every tensor is written before it is read.
+func TestConvertRejectsBadModels(t *testing.T) {
+	relu := func(inType TensorType, inZP int64) *arithSrc {
+		b := newArithSrc()
+		in := b.tensor(inType, []int32{1, 4}, 0.5, inZP, nil)
+		out := b.tensor(inType, []int32{1, 4}, 0.5, 0, nil)
+		b.op(OpQuantize, nil, []int32{in}, []int32{out})
+		return b
+	}
+	cases := []struct {
+		name   string
+		src    *arithSrc
+		target error
+		want   string
+	}{
+		{"int8 zero point 128", relu(TypeInt8, 128), format.ErrMalformedModel, "outside the INT8 range"},
+		{"int8 zero point -129", relu(TypeInt8, -129), format.ErrMalformedModel, "outside the INT8 range"},
+		{"uint8 zero point 256", relu(TypeUInt8, 256), format.ErrMalformedModel, "outside the UINT8 range"},
+		{"uint8 zero point -1", relu(TypeUInt8, -1), format.ErrMalformedModel, "outside the UINT8 range"},
+		{"per-channel activation", func() *arithSrc {
+			b := relu(TypeInt8, 0)
+			b.m.Subgraphs[0].Tensors[0].Quantization = &Quantization{Scale: []float32{1, 1, 1, 1}, ZeroPoint: []int64{0, 0, 0, 0}, QuantizedDimension: 1}
+			return b
+		}(), format.ErrUnsupportedOp, "per-tensor"},
+		{"quantize boundary of two shapes", func() *arithSrc {
+			b := newArithSrc()
+			in := b.tensor(TypeFloat32, []int32{1, 8}, 0, 0, nil)
+			out := b.int8s([]int32{1, 4}, 0.5, 0)
+			b.op(OpQuantize, nil, []int32{in}, []int32{out})
+			return b
+		}(), format.ErrMalformedModel, "shape"},
+		{"dequantize boundary of two shapes", func() *arithSrc {
+			b := newArithSrc()
+			in := b.int8s([]int32{1, 4}, 0.5, 0)
+			out := b.tensor(TypeFloat32, []int32{4, 1, 1 << 30}, 0, 0, nil)
+			b.op(OpDequantize, nil, []int32{in}, []int32{out})
+			return b
+		}(), format.ErrMalformedModel, "shape"},
+		{"reshape with five inputs", func() *arithSrc {
+			b := newArithSrc()
+			in := b.int8s([]int32{1, 4}, 0.5, 0)
+			out := b.int8s([]int32{4, 1}, 0.5, 0)
+			b.op(OpReshape, &ReshapeOptions{}, []int32{in, in, in, in, in}, []int32{out})
+			return b
+		}(), format.ErrMalformedModel, "5 inputs"},
+		{"graph output nothing writes", func() *arithSrc {
+			b := relu(TypeInt8, 0)
+			orphan := b.int8s([]int32{1, 4}, 0.5, 0)
+			b.m.Subgraphs[0].Outputs = []int32{orphan}
+			return b
+		}(), format.ErrMalformedModel, "output 0"},
+		{"op reads a tensor written later", func() *arithSrc {
+			b := relu(TypeInt8, 0)
+			sg := &b.m.Subgraphs[0]
+			mid := b.int8s([]int32{1, 4}, 0.5, 0)
+			last := b.int8s([]int32{1, 4}, 0.5, 0)
+			sg.Operators[0].Inputs = []int32{mid} // written by the next op
+			sg.Operators = append(sg.Operators, Operator{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{mid}})
+			sg.Outputs = []int32{1, last}
+			return b
+		}(), format.ErrMalformedModel, "read before"},
+		{"op writes a graph input", func() *arithSrc {
+			b := relu(TypeInt8, 0)
+			sg := &b.m.Subgraphs[0]
+			sg.Operators[0].Outputs = []int32{0}
+			return b
+		}(), format.ErrMalformedModel, "already written"},
+	}
+	for _, beta := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		b := newArithSrc()
+		in := b.int8s([]int32{1, 4}, 0.5, 0)
+		out := b.int8s([]int32{1, 4}, 1.0/256, -128)
+		b.op(OpSoftmax, &SoftmaxOptions{Beta: beta}, []int32{in}, []int32{out})
+		cases = append(cases, struct {
+			name   string
+			src    *arithSrc
+			target error
+			want   string
+		}{fmt.Sprintf("softmax beta %v", beta), b, format.ErrMalformedModel, "beta"})
+	}
+	for _, tc := range cases {
+		err := convertWithin(t, tc.src.m)
+		if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %v mentioning %q", tc.name, err, tc.target, tc.want)
 		}
 	}
 }
