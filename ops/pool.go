@@ -76,8 +76,22 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 	if p.FilterH < 1 || p.FilterW < 1 {
 		return nil, format.Malformed(pp, "filter %dx%d, want positive", p.FilterH, p.FilterW)
 	}
-	if p.PadTop < 0 || p.PadLeft < 0 {
-		return nil, format.Malformed(pp, "padding top %d left %d, want non-negative", p.PadTop, p.PadLeft)
+	// Padding fits: it is smaller than the filter (TFLite's is at most half
+	// of it), and the last window starts inside the input. Then every
+	// window has at least one input tap.
+	if p.PadTop < 0 || p.PadLeft < 0 || p.PadTop >= p.FilterH || p.PadLeft >= p.FilterW {
+		return nil, format.Malformed(pp, "padding top %d left %d outside [0, filter %dx%d)", p.PadTop, p.PadLeft, p.FilterH, p.FilterW)
+	}
+	for _, a := range []struct {
+		what            string
+		out, in, s, pad int64
+	}{
+		{"height", int64(out.Shape[1]), int64(in.Shape[1]), int64(p.StrideH), int64(p.PadTop)},
+		{"width", int64(out.Shape[2]), int64(in.Shape[2]), int64(p.StrideW), int64(p.PadLeft)},
+	} {
+		if a.out > 0 && (a.out-1)*a.s-a.pad >= a.in {
+			return nil, format.Malformed(path+" / output 0", "%s %d: with stride %d and padding %d the last window starts at %d, past the input's %d", a.what, a.out, a.s, a.pad, (a.out-1)*a.s-a.pad, a.in)
+		}
 	}
 	if err := checkClamp(p.ActMin, p.ActMax, pp); err != nil {
 		return nil, err
