@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"fmt"
 	"math/bits"
 	"strconv"
 
@@ -311,8 +312,11 @@ func parseSubgraph(f *fb, m *Model, sgs fbVector, i int) error {
 		return err
 	}
 	sg.Tensors = make([]Tensor, tv.n)
+	// A constant of the wrong size is reported after the operators are
+	// read, at the first operand that uses it.
+	var badSize *bufferSizeError
 	for j := range sg.Tensors {
-		if err := parseTensor(f, m, &sg.Tensors[j], tv, j, path); err != nil {
+		if err := parseTensor(f, m, &sg.Tensors[j], tv, j, path, &badSize); err != nil {
 			return err
 		}
 	}
@@ -336,11 +340,46 @@ func parseSubgraph(f *fb, m *Model, sgs fbVector, i int) error {
 			return err
 		}
 	}
+	if badSize != nil {
+		return badSize.at(m, sg, path)
+	}
 	return nil
 }
 
-func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string) error {
+// bufferSizeError is a constant whose buffer does not have the size its
+// shape and type need.
+type bufferSizeError struct {
+	tensor     int32
+	tensorPath string // "tensor 5 \"w\""
+	buffer     uint32
+	msg        string
+}
+
+// at returns the error with a path through the first operator operand
+// that uses the tensor ("subgraph 0 / op 12 CONV_2D / input 1 / tensor 5
+// "w" / buffer 7"), or through the tensor alone if no operator uses it.
+func (e *bufferSizeError) at(m *Model, sg *Subgraph, sgPath string) error {
+	tail := e.tensorPath + " / buffer " + strconv.FormatUint(uint64(e.buffer), 10)
+	for j := range sg.Operators {
+		op := &sg.Operators[j]
+		for _, io := range []struct {
+			what string
+			list []int32
+		}{{"input", op.Inputs}, {"output", op.Outputs}} {
+			for k, t := range io.list {
+				if t == e.tensor {
+					opPath := join(sgPath, "op "+strconv.Itoa(j)) + " " + m.OperatorCodes[op.OpcodeIndex].Name()
+					return format.Malformed(join(opPath, io.what+" "+strconv.Itoa(k)+" / "+tail), "%s", e.msg)
+				}
+			}
+		}
+	}
+	return format.Malformed(join(sgPath, tail), "%s", e.msg)
+}
+
+func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string, badSize **bufferSizeError) error {
 	path := join(sgPath, "tensor "+strconv.Itoa(j))
+	short := "tensor " + strconv.Itoa(j) // path within the subgraph
 	t, err := f.tableAt(tv, uint64(j), path)
 	if err != nil {
 		return err
@@ -350,6 +389,7 @@ func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string)
 	}
 	if ts.Name != "" {
 		path += " " + quoteName(ts.Name)
+		short += " " + quoteName(ts.Name)
 	}
 	typ, err := f.int8(t, tensorType, 0, join(path, "type"))
 	if err != nil {
@@ -390,8 +430,9 @@ func parseTensor(f *fb, m *Model, ts *Tensor, tv fbVector, j int, sgPath string)
 		return format.Malformed(join(path, "shape"), "shape %v %s is too large", ts.Shape, ts.Type)
 	}
 	data := m.Buffers[ts.Buffer].Data
-	if len(data) != 0 && ts.Type.elemBits() != 0 && uint64(len(data)) != need {
-		return format.Malformed(bpath, "%d bytes, shape %v %s needs %d", len(data), ts.Shape, ts.Type, need)
+	if len(data) != 0 && ts.Type.elemBits() != 0 && uint64(len(data)) != need && *badSize == nil {
+		*badSize = &bufferSizeError{tensor: int32(j), tensorPath: short, buffer: ts.Buffer,
+			msg: fmt.Sprintf("%d bytes, shape %v %s needs %d", len(data), ts.Shape, ts.Type, need)}
 	}
 	return nil
 }

@@ -302,7 +302,7 @@ func TestParseSemanticErrors(t *testing.T) {
 			tensorN(m, 3)[tensorBuffer] = uint32(9)
 		}, `subgraph 0 / tensor 3 "` + strings.Repeat("x", 80) + `"... / buffer 9`, "buffer index out of range"},
 		{"buffer size", func(m fbt) { m[modelBuffers].([]fbt)[1][bufferData] = make([]byte, 100) },
-			`subgraph 0 / tensor 1 "filter" / buffer 1`, "100 bytes, shape [3 2 2 2] INT8 needs 24"},
+			`subgraph 0 / op 0 CONV_2D / input 1 / tensor 1 "filter" / buffer 1`, "100 bytes, shape [3 2 2 2] INT8 needs 24"},
 		{"buffer size int32", func(m fbt) { m[modelBuffers].([]fbt)[2][bufferData] = make([]byte, 3) },
 			`tensor 2 "bias" / buffer 2`, "3 bytes, shape [3] INT32 needs 12"},
 		{"sentinel buffer", func(m fbt) { m[modelBuffers].([]fbt)[0][bufferData] = []byte{1} },
