@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/format/plan"
@@ -179,9 +180,52 @@ func (c *converter) convertOp(idx int, op *Operator, inputs, outputs []format.IO
 	}
 	fop, err = conv(c, idx, op)
 	if err != nil {
-		return format.Op{}, false, fmt.Errorf("op %d %s: %w", idx, code.Name(), err)
+		return format.Op{}, false, c.atOp(idx, err)
 	}
 	return fop, true, nil
+}
+
+// atOperand places an error about operand what ("input 0") of op idx at
+// the operand: a malformed-model error's path becomes "subgraph 0 / op 3
+// LOGISTIC / input 0 / tensor 5 "x" / quantization"; other errors are
+// prefixed with the operand.
+func (c *converter) atOperand(idx int, what string, err error) error {
+	if e, ok := err.(*format.MalformedError); ok {
+		rest, _ := strings.CutPrefix(e.Path, "subgraph 0")
+		return &format.MalformedError{Path: c.opPath(idx) + " / " + what + rest, Msg: e.Msg}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// atOp places an error of op idx's conversion at the op: a malformed-model
+// error's path goes through the op ("subgraph 0 / op 3 CONV_2D / tensor 5
+// "w" / quantization"), an unsupported-operator error about an operand
+// becomes one about the op, and other errors are prefixed with the op.
+func (c *converter) atOp(idx int, err error) error {
+	code := c.src.OperatorCodes[c.sg.Operators[idx].OpcodeIndex]
+	opPath := c.opPath(idx)
+	switch e := err.(type) {
+	case *format.MalformedError:
+		if e.Path == opPath || strings.HasPrefix(e.Path, opPath+" / ") {
+			return e
+		}
+		path := opPath
+		if rest, ok := strings.CutPrefix(e.Path, "subgraph 0 / "); ok {
+			path += " / " + rest
+		} else if e.Path != "subgraph 0" && e.Path != "" {
+			path += " / " + e.Path
+		}
+		return &format.MalformedError{Path: path, Msg: e.Msg}
+	case *format.UnsupportedOpError:
+		if e.Index < 0 {
+			reason := e.Reason
+			if e.Op != "tensor" && e.Op != code.Name() {
+				reason = e.Op + ": " + reason
+			}
+			err = &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx, Reason: reason}
+		}
+	}
+	return fmt.Errorf("op %d %s: %w", idx, code.Name(), err)
 }
 
 // convertBoundary turns a float32→int QUANTIZE on a graph input, or an

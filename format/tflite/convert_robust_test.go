@@ -81,6 +81,7 @@ func TestConvertRejectsBadModels(t *testing.T) {
 		want   string
 	}{
 		{"int8 zero point 128", relu(TypeInt8, 128), format.ErrMalformedModel, "outside the INT8 range"},
+		{"error path through the op", relu(TypeInt8, 128), format.ErrMalformedModel, `malformed model: subgraph 0 / op 0 QUANTIZE / input 0 / tensor 0 "t" / quantization: zero point 0 is 128`},
 		{"int8 zero point -129", relu(TypeInt8, -129), format.ErrMalformedModel, "outside the INT8 range"},
 		{"uint8 zero point 256", relu(TypeUInt8, 256), format.ErrMalformedModel, "outside the UINT8 range"},
 		{"uint8 zero point -1", relu(TypeUInt8, -1), format.ErrMalformedModel, "outside the UINT8 range"},

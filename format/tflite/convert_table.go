@@ -77,7 +77,7 @@ func (c *converter) tableOperands(idx int, op *Operator, allowUint8 bool) (table
 		}
 		ft, _, zp, err := c.quantized(side.idx)
 		if err != nil {
-			return tableIO{}, fmt.Errorf("%s: %w", side.what, err)
+			return tableIO{}, c.atOperand(idx, side.what, err)
 		}
 		if len(ft.Scale) != 1 {
 			return tableIO{}, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx,
