@@ -2,16 +2,18 @@
 
 package asm
 
-// Go side of the amd64 depthwise kernels: the filter is widened to int32,
-// [KH·KW][Cpad] with C rounded up to the vector width (Data32), and kept
-// as given in Data for channel tails done in Go.
+// Go side of the amd64 depthwise kernels: the filter is widened to 32-bit
+// lanes holding the int16 weight in the low word and 0 in the high word
+// (the kernels multiply words), [KH·KW][Cpad] with C rounded up to the
+// vector width (Data32), and kept as given in Data for channel tails done
+// in Go.
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
 	cpad := (c + width - 1) / width * width
 	d := make([]int32, kh*kw*cpad)
 	for t := 0; t < kh*kw; t++ {
 		for ch := 0; ch < c; ch++ {
-			d[t*cpad+ch] = int32(w[t*c+ch])
+			d[t*cpad+ch] = int32(uint16(int16(w[t*c+ch])))
 		}
 	}
 	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: d}
@@ -26,7 +28,11 @@ func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
 	c := w.C
 	cpad := len(w.Data32) / (w.KH * w.KW)
-	dwAVX512(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
+	kernel := dwAVX512
+	if fastEpilogue(e, c) {
+		kernel = dwAVX512Fast
+	}
+	kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
 		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
 }
 
@@ -42,7 +48,11 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 	c8 := c &^ 7
 	if c8 > 0 {
 		cpad := len(w.Data32) / (w.KH * w.KW)
-		dwAVX2(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
+		kernel := dwAVX2
+		if fastEpilogue(e, c8) {
+			kernel = dwAVX2Fast
+		}
+		kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
 			&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
 	}
 	if c8 < c {

@@ -50,6 +50,7 @@ func rowSums(w []int8, n, k int) []int32 {
 func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
 	panelBytes := ((k + 3) &^ 3) * vnniPanel
+	fast := fastEpilogue(e, n)
 	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
 		cols := min(vnniPanel, n-c0)
 		nz := (cols + 15) / 16
@@ -58,15 +59,39 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 			mask = 0xffff
 		}
 		wp := &w.Data[p*panelBytes]
-		switch nz {
-		case 3:
+		switch {
+		case fast && nz == 3:
+			gemmVNNI3Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+		case fast && nz == 2:
+			gemmVNNI2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+		case fast:
+			gemmVNNI1Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+		case nz == 3:
 			gemmVNNI3(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
-		case 2:
+		case nz == 2:
 			gemmVNNI2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
 		default:
 			gemmVNNI1(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
 		}
 	}
+}
+
+// fastEpilogue reports whether the first n channels of e need neither a
+// left shift nor the INT32_MIN·INT32_MIN saturation, so that the kernels'
+// Fast variants (which skip those steps) compute the same bytes. Models'
+// multipliers below 1 (QuantizeMultiplier's shift <= 0) are the usual case.
+func fastEpilogue(e *Epilogue, n int) bool {
+	for _, s := range e.Shift[:n] {
+		if s > 0 {
+			return false
+		}
+	}
+	for _, m := range e.Mult[:n] {
+		if m == -1<<31 {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- AVX2: panels of 16 columns.
@@ -102,11 +127,16 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
 	panelBytes := ((k + 1) &^ 1) * avx2Panel * 2
+	fast := fastEpilogue(e, n)
 	for c0, p := 0, 0; c0 < n; c0, p = c0+avx2Panel, p+1 {
 		cols := min(avx2Panel, n-c0)
 		wp := &w.Data[p*panelBytes]
 		if cols == avx2Panel {
-			gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
+			if fast {
+				gemmAVX2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
+			} else {
+				gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
+			}
 			continue
 		}
 		// The kernel reads 16 channels of parameters.
@@ -114,6 +144,10 @@ func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		copy(bias[:], e.Bias[c0:n])
 		copy(mult[:], e.Mult[c0:n])
 		copy(shift[:], e.Shift[c0:n])
-		gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
+		if fast {
+			gemmAVX2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
+		} else {
+			gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
+		}
 	}
 }

@@ -83,6 +83,17 @@ func randEpilogue(r *rand.Rand, n int) *Epilogue {
 			e.Shift[c] = int32(r.IntN(14) - 12)
 		}
 	}
+	if r.IntN(2) == 0 {
+		// Half the epilogues look like real models': multipliers below 1
+		// (no left shift) and no INT32_MIN multiplier; implementations
+		// may take a faster path for those.
+		for c := 0; c < n; c++ {
+			e.Shift[c] = min(e.Shift[c], 0)
+			if e.Mult[c] == math.MinInt32 {
+				e.Mult[c] = math.MaxInt32
+			}
+		}
+	}
 	e.OutOffset = int32(r.IntN(256) - 128)
 	lo, hi := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
 	if r.IntN(3) == 0 {

@@ -33,3 +33,33 @@ func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride
 //
 //go:noescape
 func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+
+// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func gemmVNNI1Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+
+// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func gemmVNNI2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+
+// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func gemmVNNI3Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+
+// gemmAVX2Fast computes m rows of a 16-column panel (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func gemmAVX2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+
+// dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+
+// dwAVX2Fast computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)

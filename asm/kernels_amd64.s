@@ -7990,7 +7990,7 @@ gemmAVX2_m1_st0_done:
 	RET
 
 // func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
 TEXT ·dwAVX512(SB), NOSPLIT, $0-140
 	MOVQ  pixStride+16(FP), R8
 	LEAQ  (R8)(R8*2), R9
@@ -8043,20 +8043,20 @@ dwAVX512_mask:
 	MOVQ         n+80(FP), BX
 
 dwAVX512_p8:
-	CMPQ   BX, $0x08
-	JL     dwAVX512_p8_next
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   AX, R11
-	MOVQ   w+56(FP), SI
-	LEAQ   (SI)(CX*4), SI
-	MOVQ   kh+40(FP), R10
+	CMPQ      BX, $0x08
+	JL        dwAVX512_p8_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
 
 dwAVX512_p8_ky:
 	MOVQ R11, R12
@@ -8066,29 +8066,21 @@ dwAVX512_p8_kx:
 	VMOVDQU32     (SI), Z18
 	LEAQ          (R12)(R8*4), R13
 	VPMOVSXBD.Z   (R12), K1, Z19
-	VPMULLD       Z18, Z19, Z19
-	VPADDD        Z19, Z0, Z0
+	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
-	VPMULLD       Z18, Z20, Z20
-	VPADDD        Z20, Z1, Z1
+	VPDPWSSD      Z18, Z20, Z1
 	VPMOVSXBD.Z   (R12)(R8*2), K1, Z21
-	VPMULLD       Z18, Z21, Z21
-	VPADDD        Z21, Z2, Z2
+	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
-	VPMULLD       Z18, Z22, Z22
-	VPADDD        Z22, Z3, Z3
+	VPDPWSSD      Z18, Z22, Z3
 	VPMOVSXBD.Z   (R13), K1, Z23
-	VPMULLD       Z18, Z23, Z23
-	VPADDD        Z23, Z4, Z4
+	VPDPWSSD      Z18, Z23, Z4
 	VPMOVSXBD.Z   (R13)(R8*1), K1, Z24
-	VPMULLD       Z18, Z24, Z24
-	VPADDD        Z24, Z5, Z5
+	VPDPWSSD      Z18, Z24, Z5
 	VPMOVSXBD.Z   (R13)(R8*2), K1, Z25
-	VPMULLD       Z18, Z25, Z25
-	VPADDD        Z25, Z6, Z6
+	VPDPWSSD      Z18, Z25, Z6
 	VPMOVSXBD.Z   (R13)(R9*1), K1, Z26
-	VPMULLD       Z18, Z26, Z26
-	VPADDD        Z26, Z7, Z7
+	VPDPWSSD      Z18, Z26, Z7
 	ADDQ          dilWStride+32(FP), R12
 	ADDQ          wStride+64(FP), SI
 	DECQ          DI
@@ -8098,7 +8090,6 @@ dwAVX512_p8_kx:
 	JNZ           dwAVX512_p8_ky
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
-	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
@@ -8122,7 +8113,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z0, Z0
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
 	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
@@ -8146,7 +8136,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z2, Z2
 	VPSLLVD       Z9, Z2, Z2
 	VMOVSHDUP     Z2, Z20
 	VPMULDQ       Z11, Z2, Z19
@@ -8170,7 +8159,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z2, Z2
 	VPMOVDB       Z2, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z3, Z3
 	VPSLLVD       Z9, Z3, Z3
 	VMOVSHDUP     Z3, Z20
 	VPMULDQ       Z11, Z3, Z19
@@ -8194,7 +8182,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z3, Z3
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z4, Z4
 	VPSLLVD       Z9, Z4, Z4
 	VMOVSHDUP     Z4, Z20
 	VPMULDQ       Z11, Z4, Z19
@@ -8218,7 +8205,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z4, Z4
 	VPMOVDB       Z4, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z5, Z5
 	VPSLLVD       Z9, Z5, Z5
 	VMOVSHDUP     Z5, Z20
 	VPMULDQ       Z11, Z5, Z19
@@ -8242,7 +8228,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z5, Z5
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z6, Z6
 	VPSLLVD       Z9, Z6, Z6
 	VMOVSHDUP     Z6, Z20
 	VPMULDQ       Z11, Z6, Z19
@@ -8266,7 +8251,6 @@ dwAVX512_p8_kx:
 	VPMINSD       Z17, Z6, Z6
 	VPMOVDB       Z6, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z7, Z7
 	VPSLLVD       Z9, Z7, Z7
 	VMOVSHDUP     Z7, Z20
 	VPMULDQ       Z11, Z7, Z19
@@ -8305,16 +8289,16 @@ dwAVX512_p8_kx:
 
 dwAVX512_p8_next:
 dwAVX512_p4:
-	CMPQ   BX, $0x04
-	JL     dwAVX512_p4_next
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	MOVQ   AX, R11
-	MOVQ   w+56(FP), SI
-	LEAQ   (SI)(CX*4), SI
-	MOVQ   kh+40(FP), R10
+	CMPQ      BX, $0x04
+	JL        dwAVX512_p4_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
 
 dwAVX512_p4_ky:
 	MOVQ R11, R12
@@ -8323,17 +8307,13 @@ dwAVX512_p4_ky:
 dwAVX512_p4_kx:
 	VMOVDQU32     (SI), Z18
 	VPMOVSXBD.Z   (R12), K1, Z19
-	VPMULLD       Z18, Z19, Z19
-	VPADDD        Z19, Z0, Z0
+	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
-	VPMULLD       Z18, Z20, Z20
-	VPADDD        Z20, Z1, Z1
+	VPDPWSSD      Z18, Z20, Z1
 	VPMOVSXBD.Z   (R12)(R8*2), K1, Z21
-	VPMULLD       Z18, Z21, Z21
-	VPADDD        Z21, Z2, Z2
+	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
-	VPMULLD       Z18, Z22, Z22
-	VPADDD        Z22, Z3, Z3
+	VPDPWSSD      Z18, Z22, Z3
 	ADDQ          dilWStride+32(FP), R12
 	ADDQ          wStride+64(FP), SI
 	DECQ          DI
@@ -8343,7 +8323,6 @@ dwAVX512_p4_kx:
 	JNZ           dwAVX512_p4_ky
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
-	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
@@ -8367,7 +8346,6 @@ dwAVX512_p4_kx:
 	VPMINSD       Z17, Z0, Z0
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
 	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
@@ -8391,7 +8369,6 @@ dwAVX512_p4_kx:
 	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z2, Z2
 	VPSLLVD       Z9, Z2, Z2
 	VMOVSHDUP     Z2, Z20
 	VPMULDQ       Z11, Z2, Z19
@@ -8415,7 +8392,6 @@ dwAVX512_p4_kx:
 	VPMINSD       Z17, Z2, Z2
 	VPMOVDB       Z2, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z3, Z3
 	VPSLLVD       Z9, Z3, Z3
 	VMOVSHDUP     Z3, Z20
 	VPMULDQ       Z11, Z3, Z19
@@ -8450,14 +8426,14 @@ dwAVX512_p4_kx:
 
 dwAVX512_p4_next:
 dwAVX512_p2:
-	CMPQ   BX, $0x02
-	JL     dwAVX512_p2_next
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVQ   AX, R11
-	MOVQ   w+56(FP), SI
-	LEAQ   (SI)(CX*4), SI
-	MOVQ   kh+40(FP), R10
+	CMPQ      BX, $0x02
+	JL        dwAVX512_p2_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
 
 dwAVX512_p2_ky:
 	MOVQ R11, R12
@@ -8466,11 +8442,9 @@ dwAVX512_p2_ky:
 dwAVX512_p2_kx:
 	VMOVDQU32     (SI), Z18
 	VPMOVSXBD.Z   (R12), K1, Z19
-	VPMULLD       Z18, Z19, Z19
-	VPADDD        Z19, Z0, Z0
+	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
-	VPMULLD       Z18, Z20, Z20
-	VPADDD        Z20, Z1, Z1
+	VPDPWSSD      Z18, Z20, Z1
 	ADDQ          dilWStride+32(FP), R12
 	ADDQ          wStride+64(FP), SI
 	DECQ          DI
@@ -8480,7 +8454,6 @@ dwAVX512_p2_kx:
 	JNZ           dwAVX512_p2_ky
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
-	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
@@ -8504,7 +8477,6 @@ dwAVX512_p2_kx:
 	VPMINSD       Z17, Z0, Z0
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPADDD        Z8, Z1, Z1
 	VPSLLVD       Z9, Z1, Z1
 	VMOVSHDUP     Z1, Z20
 	VPMULDQ       Z11, Z1, Z19
@@ -8536,13 +8508,13 @@ dwAVX512_p2_kx:
 	JMP           dwAVX512_p2
 
 dwAVX512_p2_next:
-	CMPQ   BX, $0x01
-	JL     dwAVX512_p1_next
-	VPXORD Z0, Z0, Z0
-	MOVQ   AX, R11
-	MOVQ   w+56(FP), SI
-	LEAQ   (SI)(CX*4), SI
-	MOVQ   kh+40(FP), R10
+	CMPQ      BX, $0x01
+	JL        dwAVX512_p1_next
+	VMOVDQA32 Z8, Z0
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
 
 dwAVX512_p1_ky:
 	MOVQ R11, R12
@@ -8551,8 +8523,7 @@ dwAVX512_p1_ky:
 dwAVX512_p1_kx:
 	VMOVDQU32     (SI), Z18
 	VPMOVSXBD.Z   (R12), K1, Z19
-	VPMULLD       Z18, Z19, Z19
-	VPADDD        Z19, Z0, Z0
+	VPDPWSSD      Z18, Z19, Z0
 	ADDQ          dilWStride+32(FP), R12
 	ADDQ          wStride+64(FP), SI
 	DECQ          DI
@@ -8562,7 +8533,6 @@ dwAVX512_p1_kx:
 	JNZ           dwAVX512_p1_ky
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
-	VPADDD        Z8, Z0, Z0
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z20
 	VPMULDQ       Z11, Z0, Z19
@@ -8636,28 +8606,28 @@ dwAVX2_p8_kx:
 	VMOVDQU      (SI), Y8
 	LEAQ         (R12)(R8*4), R13
 	VPMOVSXBD    (R12), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
 	VPMOVSXBD    (R12)(R8*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
 	VPMOVSXBD    (R12)(R8*2), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y2, Y2
 	VPMOVSXBD    (R12)(R9*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
 	VPMOVSXBD    (R13), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y4, Y4
 	VPMOVSXBD    (R13)(R8*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y5, Y5
 	VPMOVSXBD    (R13)(R8*2), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y6, Y6
 	VPMOVSXBD    (R13)(R9*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y7, Y7
 	ADDQ         dilWStride+32(FP), R12
 	ADDQ         wStride+64(FP), SI
@@ -8960,16 +8930,16 @@ dwAVX2_p4_ky:
 dwAVX2_p4_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
 	VPMOVSXBD    (R12)(R8*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
 	VPMOVSXBD    (R12)(R8*2), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y2, Y2
 	VPMOVSXBD    (R12)(R9*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
 	ADDQ         dilWStride+32(FP), R12
 	ADDQ         wStride+64(FP), SI
@@ -9150,10 +9120,10 @@ dwAVX2_p2_ky:
 dwAVX2_p2_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
 	VPMOVSXBD    (R12)(R8*1), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
 	ADDQ         dilWStride+32(FP), R12
 	ADDQ         wStride+64(FP), SI
@@ -9272,7 +9242,7 @@ dwAVX2_p1_ky:
 dwAVX2_p1_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
-	VPMULLD      Y8, Y9, Y9
+	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
 	ADDQ         dilWStride+32(FP), R12
 	ADDQ         wStride+64(FP), SI
@@ -9348,5 +9318,8721 @@ dwAVX2_p1_next:
 	ADDQ $0x08, CX
 	CMPQ CX, c+72(FP)
 	JL   dwAVX2_cb
+	VZEROUPPER
+	RET
+
+// func gemmVNNI1Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
+TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-102
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+100(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI1Fast_rows:
+	CMPQ   BX, $0x06
+	JL     gemmVNNI1Fast_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m6_ktail
+
+gemmVNNI1Fast_m6_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m6_k
+
+gemmVNNI1Fast_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m6_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Fast_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+
+gemmVNNI1Fast_m6_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI1Fast_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI1Fast_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI1Fast_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI1Fast_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI1Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m5_ktail
+
+gemmVNNI1Fast_m5_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m5_k
+
+gemmVNNI1Fast_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m5_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Fast_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+
+gemmVNNI1Fast_m5_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m4_ktail
+
+gemmVNNI1Fast_m4_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m4_k
+
+gemmVNNI1Fast_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m4_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Fast_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+
+gemmVNNI1Fast_m4_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m3:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m3_ktail
+
+gemmVNNI1Fast_m3_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m3_k
+
+gemmVNNI1Fast_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m3_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+
+gemmVNNI1Fast_m3_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m2:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m2_ktail
+
+gemmVNNI1Fast_m2_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m2_k
+
+gemmVNNI1Fast_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m2_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Fast_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+
+gemmVNNI1Fast_m2_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m1:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI1Fast_m1_ktail
+
+gemmVNNI1Fast_m1_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m1_k
+
+gemmVNNI1Fast_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m1_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Fast_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+
+gemmVNNI1Fast_m1_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	VZEROUPPER
+	RET
+
+// func gemmVNNI2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
+TEXT ·gemmVNNI2Fast(SB), NOSPLIT, $0-102
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+100(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI2Fast_rows:
+	CMPQ   BX, $0x06
+	JL     gemmVNNI2Fast_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m6_ktail
+
+gemmVNNI2Fast_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z10
+	VPDPBUSD     Z19, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m6_k
+
+gemmVNNI2Fast_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Fast_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Fast_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI2Fast_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z10
+	VPDPBUSD     Z19, Z21, Z11
+
+gemmVNNI2Fast_m6_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z10, Z10
+	VMOVSHDUP    Z10, Z26
+	VPMULDQ      Z21, Z10, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z10
+	VPBLENDMD    Z26, Z10, K2, Z10
+	VPMOVD2M     Z10, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z10, Z25
+	VPSRAVD      Z20, Z10, Z10
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z10, K3, Z10
+	VPADDD       Z28, Z10, Z10
+	VPMAXSD      Z29, Z10, Z10
+	VPMINSD      Z30, Z10, Z10
+	VPMOVDB      Z10, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z9, Z9
+	VMOVSHDUP    Z9, Z26
+	VPMULDQ      Z21, Z9, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z9
+	VPBLENDMD    Z26, Z9, K2, Z9
+	VPMOVD2M     Z9, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z9, Z25
+	VPSRAVD      Z20, Z9, Z9
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z9, K3, Z9
+	VPADDD       Z28, Z9, Z9
+	VPMAXSD      Z29, Z9, Z9
+	VPMINSD      Z30, Z9, Z9
+	VPMOVDB      Z9, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z11, Z11
+	VMOVSHDUP    Z11, Z26
+	VPMULDQ      Z21, Z11, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z11
+	VPBLENDMD    Z26, Z11, K2, Z11
+	VPMOVD2M     Z11, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z11, Z25
+	VPSRAVD      Z20, Z11, Z11
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z11, K3, Z11
+	VPADDD       Z28, Z11, Z11
+	VPMAXSD      Z29, Z11, Z11
+	VPMINSD      Z30, Z11, Z11
+	VPMOVDB      Z11, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI2Fast_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI2Fast_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI2Fast_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI2Fast_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI2Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m5_ktail
+
+gemmVNNI2Fast_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m5_k
+
+gemmVNNI2Fast_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Fast_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Fast_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+
+gemmVNNI2Fast_m5_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z9, Z9
+	VMOVSHDUP    Z9, Z26
+	VPMULDQ      Z21, Z9, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z9
+	VPBLENDMD    Z26, Z9, K2, Z9
+	VPMOVD2M     Z9, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z9, Z25
+	VPSRAVD      Z20, Z9, Z9
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z9, K3, Z9
+	VPADDD       Z28, Z9, Z9
+	VPMAXSD      Z29, Z9, Z9
+	VPMINSD      Z30, Z9, Z9
+	VPMOVDB      Z9, K1, 16(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m4_ktail
+
+gemmVNNI2Fast_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m4_k
+
+gemmVNNI2Fast_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Fast_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Fast_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+
+gemmVNNI2Fast_m4_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, K1, 16(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m3:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m3_ktail
+
+gemmVNNI2Fast_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m3_k
+
+gemmVNNI2Fast_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Fast_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+
+gemmVNNI2Fast_m3_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 16(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m2:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m2_ktail
+
+gemmVNNI2Fast_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m2_k
+
+gemmVNNI2Fast_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Fast_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Fast_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Fast_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+
+gemmVNNI2Fast_m2_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, 16(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m1:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI2Fast_m1_ktail
+
+gemmVNNI2Fast_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m1_k
+
+gemmVNNI2Fast_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Fast_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Fast_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Fast_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Fast_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+
+gemmVNNI2Fast_m1_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	VMOVDQU32.Z  64(R9), K1, Z18
+	VMOVDQU32.Z  64(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  64(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  64(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, 16(R12)
+	VZEROUPPER
+	RET
+
+// func gemmVNNI3Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
+TEXT ·gemmVNNI3Fast(SB), NOSPLIT, $0-102
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+100(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI3Fast_rows:
+	CMPQ   BX, $0x06
+	JL     gemmVNNI3Fast_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m6_ktail
+
+gemmVNNI3Fast_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z15
+	VPDPBUSD     Z19, Z22, Z16
+	VPDPBUSD     Z20, Z22, Z17
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m6_k
+
+gemmVNNI3Fast_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Fast_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Fast_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI3Fast_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z15
+	VPDPBUSD     Z19, Z21, Z16
+	VPDPBUSD     Z20, Z21, Z17
+
+gemmVNNI3Fast_m6_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z9, Z9
+	VMOVSHDUP    Z9, Z26
+	VPMULDQ      Z21, Z9, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z9
+	VPBLENDMD    Z26, Z9, K2, Z9
+	VPMOVD2M     Z9, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z9, Z25
+	VPSRAVD      Z20, Z9, Z9
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z9, K3, Z9
+	VPADDD       Z28, Z9, Z9
+	VPMAXSD      Z29, Z9, Z9
+	VPMINSD      Z30, Z9, Z9
+	VPMOVDB      Z9, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z12, Z12
+	VMOVSHDUP    Z12, Z26
+	VPMULDQ      Z21, Z12, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z12
+	VPBLENDMD    Z26, Z12, K2, Z12
+	VPMOVD2M     Z12, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z12, Z25
+	VPSRAVD      Z20, Z12, Z12
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z12, K3, Z12
+	VPADDD       Z28, Z12, Z12
+	VPMAXSD      Z29, Z12, Z12
+	VPMINSD      Z30, Z12, Z12
+	VPMOVDB      Z12, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z15, Z15
+	VMOVSHDUP    Z15, Z26
+	VPMULDQ      Z21, Z15, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z15
+	VPBLENDMD    Z26, Z15, K2, Z15
+	VPMOVD2M     Z15, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z15, Z25
+	VPSRAVD      Z20, Z15, Z15
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z15, K3, Z15
+	VPADDD       Z28, Z15, Z15
+	VPMAXSD      Z29, Z15, Z15
+	VPMINSD      Z30, Z15, Z15
+	VPMOVDB      Z15, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z10, Z10
+	VMOVSHDUP    Z10, Z26
+	VPMULDQ      Z21, Z10, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z10
+	VPBLENDMD    Z26, Z10, K2, Z10
+	VPMOVD2M     Z10, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z10, Z25
+	VPSRAVD      Z20, Z10, Z10
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z10, K3, Z10
+	VPADDD       Z28, Z10, Z10
+	VPMAXSD      Z29, Z10, Z10
+	VPMINSD      Z30, Z10, Z10
+	VPMOVDB      Z10, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z13, Z13
+	VMOVSHDUP    Z13, Z26
+	VPMULDQ      Z21, Z13, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z13
+	VPBLENDMD    Z26, Z13, K2, Z13
+	VPMOVD2M     Z13, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z13, Z25
+	VPSRAVD      Z20, Z13, Z13
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z13, K3, Z13
+	VPADDD       Z28, Z13, Z13
+	VPMAXSD      Z29, Z13, Z13
+	VPMINSD      Z30, Z13, Z13
+	VPMOVDB      Z13, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z16, Z16
+	VMOVSHDUP    Z16, Z26
+	VPMULDQ      Z21, Z16, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z16
+	VPBLENDMD    Z26, Z16, K2, Z16
+	VPMOVD2M     Z16, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z16, Z25
+	VPSRAVD      Z20, Z16, Z16
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z16, K3, Z16
+	VPADDD       Z28, Z16, Z16
+	VPMAXSD      Z29, Z16, Z16
+	VPMINSD      Z30, Z16, Z16
+	VPMOVDB      Z16, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z11, Z11
+	VMOVSHDUP    Z11, Z26
+	VPMULDQ      Z21, Z11, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z11
+	VPBLENDMD    Z26, Z11, K2, Z11
+	VPMOVD2M     Z11, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z11, Z25
+	VPSRAVD      Z20, Z11, Z11
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z11, K3, Z11
+	VPADDD       Z28, Z11, Z11
+	VPMAXSD      Z29, Z11, Z11
+	VPMINSD      Z30, Z11, Z11
+	VPMOVDB      Z11, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z14, Z14
+	VMOVSHDUP    Z14, Z26
+	VPMULDQ      Z21, Z14, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z14
+	VPBLENDMD    Z26, Z14, K2, Z14
+	VPMOVD2M     Z14, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z14, Z25
+	VPSRAVD      Z20, Z14, Z14
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z14, K3, Z14
+	VPADDD       Z28, Z14, Z14
+	VPMAXSD      Z29, Z14, Z14
+	VPMINSD      Z30, Z14, Z14
+	VPMOVDB      Z14, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z17, Z17
+	VMOVSHDUP    Z17, Z26
+	VPMULDQ      Z21, Z17, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z17
+	VPBLENDMD    Z26, Z17, K2, Z17
+	VPMOVD2M     Z17, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z17, Z25
+	VPSRAVD      Z20, Z17, Z17
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z17, K3, Z17
+	VPADDD       Z28, Z17, Z17
+	VPMAXSD      Z29, Z17, Z17
+	VPMINSD      Z30, Z17, Z17
+	VPMOVDB      Z17, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI3Fast_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI3Fast_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI3Fast_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI3Fast_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI3Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m5_ktail
+
+gemmVNNI3Fast_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m5_k
+
+gemmVNNI3Fast_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Fast_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Fast_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+
+gemmVNNI3Fast_m5_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z9, Z9
+	VMOVSHDUP    Z9, Z26
+	VPMULDQ      Z21, Z9, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z9
+	VPBLENDMD    Z26, Z9, K2, Z9
+	VPMOVD2M     Z9, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z9, Z25
+	VPSRAVD      Z20, Z9, Z9
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z9, K3, Z9
+	VPADDD       Z28, Z9, Z9
+	VPMAXSD      Z29, Z9, Z9
+	VPMINSD      Z30, Z9, Z9
+	VPMOVDB      Z9, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z12, Z12
+	VMOVSHDUP    Z12, Z26
+	VPMULDQ      Z21, Z12, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z12
+	VPBLENDMD    Z26, Z12, K2, Z12
+	VPMOVD2M     Z12, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z12, Z25
+	VPSRAVD      Z20, Z12, Z12
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z12, K3, Z12
+	VPADDD       Z28, Z12, Z12
+	VPMAXSD      Z29, Z12, Z12
+	VPMINSD      Z30, Z12, Z12
+	VPMOVDB      Z12, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z10, Z10
+	VMOVSHDUP    Z10, Z26
+	VPMULDQ      Z21, Z10, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z10
+	VPBLENDMD    Z26, Z10, K2, Z10
+	VPMOVD2M     Z10, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z10, Z25
+	VPSRAVD      Z20, Z10, Z10
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z10, K3, Z10
+	VPADDD       Z28, Z10, Z10
+	VPMAXSD      Z29, Z10, Z10
+	VPMINSD      Z30, Z10, Z10
+	VPMOVDB      Z10, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z13, Z13
+	VMOVSHDUP    Z13, Z26
+	VPMULDQ      Z21, Z13, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z13
+	VPBLENDMD    Z26, Z13, K2, Z13
+	VPMOVD2M     Z13, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z13, Z25
+	VPSRAVD      Z20, Z13, Z13
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z13, K3, Z13
+	VPADDD       Z28, Z13, Z13
+	VPMAXSD      Z29, Z13, Z13
+	VPMINSD      Z30, Z13, Z13
+	VPMOVDB      Z13, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z11, Z11
+	VMOVSHDUP    Z11, Z26
+	VPMULDQ      Z21, Z11, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z11
+	VPBLENDMD    Z26, Z11, K2, Z11
+	VPMOVD2M     Z11, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z11, Z25
+	VPSRAVD      Z20, Z11, Z11
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z11, K3, Z11
+	VPADDD       Z28, Z11, Z11
+	VPMAXSD      Z29, Z11, Z11
+	VPMINSD      Z30, Z11, Z11
+	VPMOVDB      Z11, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z14, Z14
+	VMOVSHDUP    Z14, Z26
+	VPMULDQ      Z21, Z14, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z14
+	VPBLENDMD    Z26, Z14, K2, Z14
+	VPMOVD2M     Z14, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z14, Z25
+	VPSRAVD      Z20, Z14, Z14
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z14, K3, Z14
+	VPADDD       Z28, Z14, Z14
+	VPMAXSD      Z29, Z14, Z14
+	VPMINSD      Z30, Z14, Z14
+	VPMOVDB      Z14, K1, 32(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m4_ktail
+
+gemmVNNI3Fast_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m4_k
+
+gemmVNNI3Fast_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Fast_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Fast_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+
+gemmVNNI3Fast_m4_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z9, Z9
+	VMOVSHDUP    Z9, Z26
+	VPMULDQ      Z21, Z9, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z9
+	VPBLENDMD    Z26, Z9, K2, Z9
+	VPMOVD2M     Z9, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z9, Z25
+	VPSRAVD      Z20, Z9, Z9
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z9, K3, Z9
+	VPADDD       Z28, Z9, Z9
+	VPMAXSD      Z29, Z9, Z9
+	VPMINSD      Z30, Z9, Z9
+	VPMOVDB      Z9, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z10, Z10
+	VMOVSHDUP    Z10, Z26
+	VPMULDQ      Z21, Z10, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z10
+	VPBLENDMD    Z26, Z10, K2, Z10
+	VPMOVD2M     Z10, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z10, Z25
+	VPSRAVD      Z20, Z10, Z10
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z10, K3, Z10
+	VPADDD       Z28, Z10, Z10
+	VPMAXSD      Z29, Z10, Z10
+	VPMINSD      Z30, Z10, Z10
+	VPMOVDB      Z10, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z11, Z11
+	VMOVSHDUP    Z11, Z26
+	VPMULDQ      Z21, Z11, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z11
+	VPBLENDMD    Z26, Z11, K2, Z11
+	VPMOVD2M     Z11, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z11, Z25
+	VPSRAVD      Z20, Z11, Z11
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z11, K3, Z11
+	VPADDD       Z28, Z11, Z11
+	VPMAXSD      Z29, Z11, Z11
+	VPMINSD      Z30, Z11, Z11
+	VPMOVDB      Z11, K1, 32(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m3:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m3_ktail
+
+gemmVNNI3Fast_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m3_k
+
+gemmVNNI3Fast_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Fast_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+
+gemmVNNI3Fast_m3_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z8, Z8
+	VMOVSHDUP    Z8, Z26
+	VPMULDQ      Z21, Z8, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z8
+	VPBLENDMD    Z26, Z8, K2, Z8
+	VPMOVD2M     Z8, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z8, Z25
+	VPSRAVD      Z20, Z8, Z8
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z8, K3, Z8
+	VPADDD       Z28, Z8, Z8
+	VPMAXSD      Z29, Z8, Z8
+	VPMINSD      Z30, Z8, Z8
+	VPMOVDB      Z8, K1, 32(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m2:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m2_ktail
+
+gemmVNNI3Fast_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m2_k
+
+gemmVNNI3Fast_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Fast_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Fast_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Fast_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+
+gemmVNNI3Fast_m2_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, 32(R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m1:
+	MOVQ   AX, R12
+	MOVQ   w+32(FP), SI
+	MOVQ   k+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	SHRQ   $0x02, CX
+	JZ     gemmVNNI3Fast_m1_ktail
+
+gemmVNNI3Fast_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m1_k
+
+gemmVNNI3Fast_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Fast_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Fast_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Fast_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Fast_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+
+gemmVNNI3Fast_m1_epi:
+	MOVL         outOff+88(FP), R10
+	VPBROADCASTD R10, Z28
+	MOVL         lo+92(FP), R10
+	VPBROADCASTD R10, Z29
+	MOVL         hi+96(FP), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	MOVQ         rowsum+80(FP), SI
+	VMOVDQU32    (R9), Z18
+	VMOVDQU32    (SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    (R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    (R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, (R12)
+	VMOVDQU32    64(R9), Z18
+	VMOVDQU32    64(SI), Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32    64(R11), Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32    64(R10), Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, 16(R12)
+	VMOVDQU32.Z  128(R9), K1, Z18
+	VMOVDQU32.Z  128(SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  128(R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  128(R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, 32(R12)
+	VZEROUPPER
+	RET
+
+// func gemmAVX2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// Requires: AVX, AVX2
+TEXT ·gemmAVX2Fast(SB), NOSPLIT, $400-104
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), R8
+	MOVQ m+16(FP), BX
+	MOVQ out+40(FP), DX
+	MOVQ ldo+48(FP), DI
+
+gemmAVX2Fast_rows:
+	CMPQ  BX, $0x06
+	JL    gemmAVX2Fast_tail
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m6_ktail
+
+gemmAVX2Fast_m6_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTW (R13)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTW (R13)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m6_k
+
+gemmAVX2Fast_m6_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m6_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	MOVBLSX      (R13)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	MOVBLSX      (R13)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+
+gemmAVX2Fast_m6_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VMOVDQU      Y10, 320(SP)
+	VMOVDQU      Y11, 352(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      320(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 320(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	VMOVDQU      352(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 352(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st0_done
+
+gemmAVX2Fast_m6_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st0_byte
+
+gemmAVX2Fast_m6_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st1_done
+
+gemmAVX2Fast_m6_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st1_byte
+
+gemmAVX2Fast_m6_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st2_done
+
+gemmAVX2Fast_m6_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st2_byte
+
+gemmAVX2Fast_m6_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st3_done
+
+gemmAVX2Fast_m6_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st3_byte
+
+gemmAVX2Fast_m6_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st4_done
+
+gemmAVX2Fast_m6_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st4_byte
+
+gemmAVX2Fast_m6_st4_done:
+	ADDQ         DI, R12
+	VMOVDQU      320(SP), Y0
+	VMOVDQU      352(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m6_st5_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m6_st5_done
+
+gemmAVX2Fast_m6_st5_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m6_st5_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m6_st5_byte
+
+gemmAVX2Fast_m6_st5_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	SUBQ $0x06, BX
+	JMP  gemmAVX2Fast_rows
+
+gemmAVX2Fast_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmAVX2Fast_m5
+	CMPQ BX, $0x04
+	JEQ  gemmAVX2Fast_m4
+	CMPQ BX, $0x03
+	JEQ  gemmAVX2Fast_m3
+	CMPQ BX, $0x02
+	JEQ  gemmAVX2Fast_m2
+	CMPQ BX, $0x01
+	JEQ  gemmAVX2Fast_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m5:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m5_ktail
+
+gemmAVX2Fast_m5_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTW (R13)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m5_k
+
+gemmAVX2Fast_m5_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m5_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	MOVBLSX      (R13)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+
+gemmAVX2Fast_m5_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m5_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m5_st0_done
+
+gemmAVX2Fast_m5_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m5_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m5_st0_byte
+
+gemmAVX2Fast_m5_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m5_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m5_st1_done
+
+gemmAVX2Fast_m5_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m5_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m5_st1_byte
+
+gemmAVX2Fast_m5_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m5_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m5_st2_done
+
+gemmAVX2Fast_m5_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m5_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m5_st2_byte
+
+gemmAVX2Fast_m5_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m5_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m5_st3_done
+
+gemmAVX2Fast_m5_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m5_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m5_st3_byte
+
+gemmAVX2Fast_m5_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m5_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m5_st4_done
+
+gemmAVX2Fast_m5_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m5_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m5_st4_byte
+
+gemmAVX2Fast_m5_st4_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m4:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m4_ktail
+
+gemmAVX2Fast_m4_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m4_k
+
+gemmAVX2Fast_m4_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m4_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+
+gemmAVX2Fast_m4_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m4_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m4_st0_done
+
+gemmAVX2Fast_m4_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m4_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m4_st0_byte
+
+gemmAVX2Fast_m4_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m4_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m4_st1_done
+
+gemmAVX2Fast_m4_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m4_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m4_st1_byte
+
+gemmAVX2Fast_m4_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m4_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m4_st2_done
+
+gemmAVX2Fast_m4_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m4_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m4_st2_byte
+
+gemmAVX2Fast_m4_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m4_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m4_st3_done
+
+gemmAVX2Fast_m4_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m4_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m4_st3_byte
+
+gemmAVX2Fast_m4_st3_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m3:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m3_ktail
+
+gemmAVX2Fast_m3_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m3_k
+
+gemmAVX2Fast_m3_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m3_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+
+gemmAVX2Fast_m3_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m3_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m3_st0_done
+
+gemmAVX2Fast_m3_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m3_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m3_st0_byte
+
+gemmAVX2Fast_m3_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m3_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m3_st1_done
+
+gemmAVX2Fast_m3_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m3_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m3_st1_byte
+
+gemmAVX2Fast_m3_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m3_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m3_st2_done
+
+gemmAVX2Fast_m3_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m3_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m3_st2_byte
+
+gemmAVX2Fast_m3_st2_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m2:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m2_ktail
+
+gemmAVX2Fast_m2_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m2_k
+
+gemmAVX2Fast_m2_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m2_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+
+gemmAVX2Fast_m2_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m2_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m2_st0_done
+
+gemmAVX2Fast_m2_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m2_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m2_st0_byte
+
+gemmAVX2Fast_m2_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m2_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m2_st1_done
+
+gemmAVX2Fast_m2_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m2_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m2_st1_byte
+
+gemmAVX2Fast_m2_st1_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m1:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	MOVQ  k+24(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	SHRQ  $0x01, CX
+	JZ    gemmAVX2Fast_m1_ktail
+
+gemmAVX2Fast_m1_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2Fast_m1_k
+
+gemmAVX2Fast_m1_ktail:
+	MOVQ         k+24(FP), CX
+	ANDQ         $0x01, CX
+	JZ           gemmAVX2Fast_m1_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+
+gemmAVX2Fast_m1_epi:
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2Fast_m1_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2Fast_m1_st0_done
+
+gemmAVX2Fast_m1_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2Fast_m1_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2Fast_m1_st0_byte
+
+gemmAVX2Fast_m1_st0_done:
+	VZEROUPPER
+	RET
+
+// func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
+TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-140
+	MOVQ  pixStride+16(FP), R8
+	LEAQ  (R8)(R8*2), R9
+	MOVL  $0x0000aaaa, R10
+	KMOVW R10, K2
+	XORQ  CX, CX
+
+dwAVX512Fast_cb:
+	MOVQ  c+72(FP), R10
+	SUBQ  CX, R10
+	CMPQ  R10, $0x10
+	JGE   dwAVX512Fast_full
+	MOVL  $0x00000001, R11
+	SHLXL R10, R11, R11
+	DECL  R11
+	KMOVW R11, K1
+	JMP   dwAVX512Fast_mask
+
+dwAVX512Fast_full:
+	MOVL  $0x0000ffff, R11
+	KMOVW R11, K1
+
+dwAVX512Fast_mask:
+	MOVL         outOff+128(FP), R10
+	VPBROADCASTD R10, Z15
+	MOVL         lo+132(FP), R10
+	VPBROADCASTD R10, Z16
+	MOVL         hi+136(FP), R10
+	VPBROADCASTD R10, Z17
+	MOVQ         bias+104(FP), R10
+	MOVQ         mult+112(FP), R11
+	MOVQ         shift+120(FP), R12
+	VMOVDQU32.Z  (R10)(CX*4), K1, Z8
+	VMOVDQU32.Z  (R12)(CX*4), K1, Z10
+	VPXORD       Z18, Z18, Z18
+	VPMAXSD      Z10, Z18, Z9
+	VPSUBD       Z10, Z18, Z10
+	VPMAXSD      Z18, Z10, Z10
+	VMOVDQU32.Z  (R11)(CX*4), K1, Z11
+	VMOVSHDUP    Z11, Z12
+	VPBROADCASTD kconst<>+12(SB), Z13
+	VPSLLVD      Z10, Z13, Z13
+	VPADDD.BCST  kconst<>+20(SB), Z13, Z13
+	VPSRLD       $0x01, Z13, Z14
+	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
+	MOVQ         in+0(FP), AX
+	ADDQ         CX, AX
+	MOVQ         out+88(FP), DX
+	ADDQ         CX, DX
+	MOVQ         n+80(FP), BX
+
+dwAVX512Fast_p8:
+	CMPQ      BX, $0x08
+	JL        dwAVX512Fast_p8_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p8_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX512Fast_p8_kx:
+	VMOVDQU32   (SI), Z18
+	LEAQ        (R12)(R8*4), R13
+	VPMOVSXBD.Z (R12), K1, Z19
+	VPDPWSSD    Z18, Z19, Z0
+	VPMOVSXBD.Z (R12)(R8*1), K1, Z20
+	VPDPWSSD    Z18, Z20, Z1
+	VPMOVSXBD.Z (R12)(R8*2), K1, Z21
+	VPDPWSSD    Z18, Z21, Z2
+	VPMOVSXBD.Z (R12)(R9*1), K1, Z22
+	VPDPWSSD    Z18, Z22, Z3
+	VPMOVSXBD.Z (R13), K1, Z23
+	VPDPWSSD    Z18, Z23, Z4
+	VPMOVSXBD.Z (R13)(R8*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z5
+	VPMOVSXBD.Z (R13)(R8*2), K1, Z25
+	VPDPWSSD    Z18, Z25, Z6
+	VPMOVSXBD.Z (R13)(R9*1), K1, Z26
+	VPDPWSSD    Z18, Z26, Z7
+	ADDQ        dilWStride+32(FP), R12
+	ADDQ        wStride+64(FP), SI
+	DECQ        DI
+	JNZ         dwAVX512Fast_p8_kx
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p8_ky
+	MOVQ        ostride+96(FP), R10
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z20
+	VPMULDQ     Z11, Z0, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z0
+	VPBLENDMD   Z20, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z0, Z19
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z1, Z20
+	VPMULDQ     Z11, Z1, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z1
+	VPBLENDMD   Z20, Z1, K2, Z1
+	VPMOVD2M    Z1, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z1, Z19
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z1, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z2, Z20
+	VPMULDQ     Z11, Z2, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z2
+	VPBLENDMD   Z20, Z2, K2, Z2
+	VPMOVD2M    Z2, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z2, Z19
+	VPSRAVD     Z10, Z2, Z2
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD      Z15, Z2, Z2
+	VPMAXSD     Z16, Z2, Z2
+	VPMINSD     Z17, Z2, Z2
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z3, Z20
+	VPMULDQ     Z11, Z3, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z3
+	VPBLENDMD   Z20, Z3, K2, Z3
+	VPMOVD2M    Z3, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z3, Z19
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z3, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z4, Z20
+	VPMULDQ     Z11, Z4, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z4
+	VPBLENDMD   Z20, Z4, K2, Z4
+	VPMOVD2M    Z4, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z4, Z19
+	VPSRAVD     Z10, Z4, Z4
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD      Z15, Z4, Z4
+	VPMAXSD     Z16, Z4, Z4
+	VPMINSD     Z17, Z4, Z4
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z5, Z20
+	VPMULDQ     Z11, Z5, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z5
+	VPBLENDMD   Z20, Z5, K2, Z5
+	VPMOVD2M    Z5, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z5, Z19
+	VPSRAVD     Z10, Z5, Z5
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z5, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z6, Z20
+	VPMULDQ     Z11, Z6, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z6
+	VPBLENDMD   Z20, Z6, K2, Z6
+	VPMOVD2M    Z6, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z6, Z19
+	VPSRAVD     Z10, Z6, Z6
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD      Z15, Z6, Z6
+	VPMAXSD     Z16, Z6, Z6
+	VPMINSD     Z17, Z6, Z6
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z7, Z20
+	VPMULDQ     Z11, Z7, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z7
+	VPBLENDMD   Z20, Z7, K2, Z7
+	VPMOVD2M    Z7, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z7, Z19
+	VPSRAVD     Z10, Z7, Z7
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z7, K1, (R11)
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	MOVQ        ostride+96(FP), R10
+	IMUL3Q      $0x08, R10, R10
+	ADDQ        R10, DX
+	SUBQ        $0x08, BX
+	JMP         dwAVX512Fast_p8
+
+dwAVX512Fast_p8_next:
+dwAVX512Fast_p4:
+	CMPQ      BX, $0x04
+	JL        dwAVX512Fast_p4_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p4_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX512Fast_p4_kx:
+	VMOVDQU32   (SI), Z18
+	VPMOVSXBD.Z (R12), K1, Z19
+	VPDPWSSD    Z18, Z19, Z0
+	VPMOVSXBD.Z (R12)(R8*1), K1, Z20
+	VPDPWSSD    Z18, Z20, Z1
+	VPMOVSXBD.Z (R12)(R8*2), K1, Z21
+	VPDPWSSD    Z18, Z21, Z2
+	VPMOVSXBD.Z (R12)(R9*1), K1, Z22
+	VPDPWSSD    Z18, Z22, Z3
+	ADDQ        dilWStride+32(FP), R12
+	ADDQ        wStride+64(FP), SI
+	DECQ        DI
+	JNZ         dwAVX512Fast_p4_kx
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p4_ky
+	MOVQ        ostride+96(FP), R10
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z20
+	VPMULDQ     Z11, Z0, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z0
+	VPBLENDMD   Z20, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z0, Z19
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z1, Z20
+	VPMULDQ     Z11, Z1, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z1
+	VPBLENDMD   Z20, Z1, K2, Z1
+	VPMOVD2M    Z1, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z1, Z19
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z1, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z2, Z20
+	VPMULDQ     Z11, Z2, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z2
+	VPBLENDMD   Z20, Z2, K2, Z2
+	VPMOVD2M    Z2, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z2, Z19
+	VPSRAVD     Z10, Z2, Z2
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD      Z15, Z2, Z2
+	VPMAXSD     Z16, Z2, Z2
+	VPMINSD     Z17, Z2, Z2
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z3, Z20
+	VPMULDQ     Z11, Z3, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z3
+	VPBLENDMD   Z20, Z3, K2, Z3
+	VPMOVD2M    Z3, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z3, Z19
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z3, K1, (R11)
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	MOVQ        ostride+96(FP), R10
+	IMUL3Q      $0x04, R10, R10
+	ADDQ        R10, DX
+	SUBQ        $0x04, BX
+	JMP         dwAVX512Fast_p4
+
+dwAVX512Fast_p4_next:
+dwAVX512Fast_p2:
+	CMPQ      BX, $0x02
+	JL        dwAVX512Fast_p2_next
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p2_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX512Fast_p2_kx:
+	VMOVDQU32   (SI), Z18
+	VPMOVSXBD.Z (R12), K1, Z19
+	VPDPWSSD    Z18, Z19, Z0
+	VPMOVSXBD.Z (R12)(R8*1), K1, Z20
+	VPDPWSSD    Z18, Z20, Z1
+	ADDQ        dilWStride+32(FP), R12
+	ADDQ        wStride+64(FP), SI
+	DECQ        DI
+	JNZ         dwAVX512Fast_p2_kx
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p2_ky
+	MOVQ        ostride+96(FP), R10
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z20
+	VPMULDQ     Z11, Z0, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z0
+	VPBLENDMD   Z20, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z0, Z19
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z1, Z20
+	VPMULDQ     Z11, Z1, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z1
+	VPBLENDMD   Z20, Z1, K2, Z1
+	VPMOVD2M    Z1, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z1, Z19
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z1, K1, (R11)
+	ADDQ        R8, AX
+	ADDQ        R8, AX
+	MOVQ        ostride+96(FP), R10
+	IMUL3Q      $0x02, R10, R10
+	ADDQ        R10, DX
+	SUBQ        $0x02, BX
+	JMP         dwAVX512Fast_p2
+
+dwAVX512Fast_p2_next:
+	CMPQ      BX, $0x01
+	JL        dwAVX512Fast_p1_next
+	VMOVDQA32 Z8, Z0
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p1_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX512Fast_p1_kx:
+	VMOVDQU32   (SI), Z18
+	VPMOVSXBD.Z (R12), K1, Z19
+	VPDPWSSD    Z18, Z19, Z0
+	ADDQ        dilWStride+32(FP), R12
+	ADDQ        wStride+64(FP), SI
+	DECQ        DI
+	JNZ         dwAVX512Fast_p1_kx
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p1_ky
+	MOVQ        ostride+96(FP), R10
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z20
+	VPMULDQ     Z11, Z0, Z19
+	VPMULDQ     Z12, Z20, Z20
+	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
+	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
+	VPADDQ      Z19, Z19, Z19
+	VPADDQ      Z20, Z20, Z20
+	VMOVSHDUP   Z19, Z0
+	VPBLENDMD   Z20, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z20
+	VPANDD      Z13, Z0, Z19
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z20, Z19, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R8, AX
+	MOVQ        ostride+96(FP), R10
+	IMUL3Q      $0x01, R10, R10
+	ADDQ        R10, DX
+	SUBQ        $0x01, BX
+
+dwAVX512Fast_p1_next:
+	ADDQ $0x10, CX
+	CMPQ CX, c+72(FP)
+	JL   dwAVX512Fast_cb
+	VZEROUPPER
+	RET
+
+// func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// Requires: AVX, AVX2
+TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-140
+	MOVQ pixStride+16(FP), R8
+	LEAQ (R8)(R8*2), R9
+	XORQ CX, CX
+
+dwAVX2Fast_cb:
+	MOVQ in+0(FP), AX
+	ADDQ CX, AX
+	MOVQ out+88(FP), DX
+	ADDQ CX, DX
+	MOVQ n+80(FP), BX
+
+dwAVX2Fast_p8:
+	CMPQ  BX, $0x08
+	JL    dwAVX2Fast_p8_next
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  AX, R11
+	MOVQ  w+56(FP), SI
+	LEAQ  (SI)(CX*4), SI
+	MOVQ  kh+40(FP), R10
+
+dwAVX2Fast_p8_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX2Fast_p8_kx:
+	VMOVDQU      (SI), Y8
+	LEAQ         (R12)(R8*4), R13
+	VPMOVSXBD    (R12), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y0, Y0
+	VPMOVSXBD    (R12)(R8*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y1, Y1
+	VPMOVSXBD    (R12)(R8*2), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y2, Y2
+	VPMOVSXBD    (R12)(R9*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y3, Y3
+	VPMOVSXBD    (R13), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y4, Y4
+	VPMOVSXBD    (R13)(R8*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y5, Y5
+	VPMOVSXBD    (R13)(R8*2), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y6, Y6
+	VPMOVSXBD    (R13)(R9*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y7, Y7
+	ADDQ         dilWStride+32(FP), R12
+	ADDQ         wStride+64(FP), SI
+	DECQ         DI
+	JNZ          dwAVX2Fast_p8_kx
+	ADDQ         dilHStride+24(FP), R11
+	DECQ         R10
+	JNZ          dwAVX2Fast_p8_ky
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+128(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+132(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+136(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+104(FP), R10
+	MOVQ         mult+112(FP), R11
+	MOVQ         shift+120(FP), R12
+	VMOVDQU      (R10)(CX*4), Y0
+	VMOVDQU      (R12)(CX*4), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R11)(CX*4), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	MOVQ         ostride+96(FP), R10
+	IMUL3Q       $0x08, R10, R10
+	ADDQ         R10, DX
+	SUBQ         $0x08, BX
+	JMP          dwAVX2Fast_p8
+
+dwAVX2Fast_p8_next:
+dwAVX2Fast_p4:
+	CMPQ  BX, $0x04
+	JL    dwAVX2Fast_p4_next
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  AX, R11
+	MOVQ  w+56(FP), SI
+	LEAQ  (SI)(CX*4), SI
+	MOVQ  kh+40(FP), R10
+
+dwAVX2Fast_p4_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX2Fast_p4_kx:
+	VMOVDQU      (SI), Y8
+	VPMOVSXBD    (R12), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y0, Y0
+	VPMOVSXBD    (R12)(R8*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y1, Y1
+	VPMOVSXBD    (R12)(R8*2), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y2, Y2
+	VPMOVSXBD    (R12)(R9*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y3, Y3
+	ADDQ         dilWStride+32(FP), R12
+	ADDQ         wStride+64(FP), SI
+	DECQ         DI
+	JNZ          dwAVX2Fast_p4_kx
+	ADDQ         dilHStride+24(FP), R11
+	DECQ         R10
+	JNZ          dwAVX2Fast_p4_ky
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+128(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+132(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+136(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+104(FP), R10
+	MOVQ         mult+112(FP), R11
+	MOVQ         shift+120(FP), R12
+	VMOVDQU      (R10)(CX*4), Y0
+	VMOVDQU      (R12)(CX*4), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R11)(CX*4), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	MOVQ         ostride+96(FP), R10
+	IMUL3Q       $0x04, R10, R10
+	ADDQ         R10, DX
+	SUBQ         $0x04, BX
+	JMP          dwAVX2Fast_p4
+
+dwAVX2Fast_p4_next:
+dwAVX2Fast_p2:
+	CMPQ  BX, $0x02
+	JL    dwAVX2Fast_p2_next
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  AX, R11
+	MOVQ  w+56(FP), SI
+	LEAQ  (SI)(CX*4), SI
+	MOVQ  kh+40(FP), R10
+
+dwAVX2Fast_p2_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX2Fast_p2_kx:
+	VMOVDQU      (SI), Y8
+	VPMOVSXBD    (R12), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y0, Y0
+	VPMOVSXBD    (R12)(R8*1), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y1, Y1
+	ADDQ         dilWStride+32(FP), R12
+	ADDQ         wStride+64(FP), SI
+	DECQ         DI
+	JNZ          dwAVX2Fast_p2_kx
+	ADDQ         dilHStride+24(FP), R11
+	DECQ         R10
+	JNZ          dwAVX2Fast_p2_ky
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+128(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+132(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+136(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+104(FP), R10
+	MOVQ         mult+112(FP), R11
+	MOVQ         shift+120(FP), R12
+	VMOVDQU      (R10)(CX*4), Y0
+	VMOVDQU      (R12)(CX*4), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R11)(CX*4), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R10, R11
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R8, AX
+	ADDQ         R8, AX
+	MOVQ         ostride+96(FP), R10
+	IMUL3Q       $0x02, R10, R10
+	ADDQ         R10, DX
+	SUBQ         $0x02, BX
+	JMP          dwAVX2Fast_p2
+
+dwAVX2Fast_p2_next:
+	CMPQ  BX, $0x01
+	JL    dwAVX2Fast_p1_next
+	VPXOR Y0, Y0, Y0
+	MOVQ  AX, R11
+	MOVQ  w+56(FP), SI
+	LEAQ  (SI)(CX*4), SI
+	MOVQ  kh+40(FP), R10
+
+dwAVX2Fast_p1_ky:
+	MOVQ R11, R12
+	MOVQ kw+48(FP), DI
+
+dwAVX2Fast_p1_kx:
+	VMOVDQU      (SI), Y8
+	VPMOVSXBD    (R12), Y9
+	VPMADDWD     Y8, Y9, Y9
+	VPADDD       Y9, Y0, Y0
+	ADDQ         dilWStride+32(FP), R12
+	ADDQ         wStride+64(FP), SI
+	DECQ         DI
+	JNZ          dwAVX2Fast_p1_kx
+	ADDQ         dilHStride+24(FP), R11
+	DECQ         R10
+	JNZ          dwAVX2Fast_p1_ky
+	VMOVDQU      Y0, (SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+128(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+132(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+136(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+104(FP), R10
+	MOVQ         mult+112(FP), R11
+	MOVQ         shift+120(FP), R12
+	VMOVDQU      (R10)(CX*4), Y0
+	VMOVDQU      (R12)(CX*4), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R11)(CX*4), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VEXTRACTI128 $0x01, Y12, X13
+	VPACKSSDW    X13, X12, X12
+	VPACKSSWB    X12, X12, X12
+	VMOVQ        X12, (R11)
+	ADDQ         R8, AX
+	MOVQ         ostride+96(FP), R10
+	IMUL3Q       $0x01, R10, R10
+	ADDQ         R10, DX
+	SUBQ         $0x01, BX
+
+dwAVX2Fast_p1_next:
+	ADDQ $0x08, CX
+	CMPQ CX, c+72(FP)
+	JL   dwAVX2Fast_cb
 	VZEROUPPER
 	RET

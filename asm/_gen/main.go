@@ -22,6 +22,24 @@ import (
 
 var consts Mem
 
+// fast selects the epilogue without left shift and INT32_MIN saturation
+// (kernel names get the suffix Fast).
+var fast bool
+
+func suffix() string {
+	if fast {
+		return "Fast"
+	}
+	return ""
+}
+
+func doc(name, text string) {
+	if fast {
+		text += " Fast epilogue: every Shift <= 0, no Mult is INT32_MIN."
+	}
+	Doc(name + " " + text)
+}
+
 func main() {
 	ConstraintExpr("!purego")
 	// Constants: 2^30 (SRDHM's rounding, as a qword), INT32_MIN, 1, the
@@ -34,12 +52,18 @@ func main() {
 	DATA(16, U32(0x80808080))
 	DATA(20, U32(0xffffffff))
 
-	for nz := 1; nz <= 3; nz++ {
-		gemmVNNI(nz)
+	// Every kernel twice: with the full epilogue, and a Fast one for
+	// epilogues without left shifts (every Shift <= 0) and without the
+	// INT32_MIN multiplier, that skips those steps (the Go side chooses).
+	for _, f := range []bool{false, true} {
+		fast = f
+		for nz := 1; nz <= 3; nz++ {
+			gemmVNNI(nz)
+		}
+		gemmAVX2()
+		dwAVX512()
+		dwAVX2()
 	}
-	gemmAVX2()
-	dwAVX512()
-	dwAVX2()
 	Generate()
 }
 
@@ -58,6 +82,18 @@ func vpdpbusd(s, u, acc Op) {
 		Opcode:   "VPDPBUSD",
 		Operands: []Op{s, u, acc},
 		Inputs:   []Op{s, u, acc},
+		Outputs:  []Op{acc},
+		ISA:      []string{"AVX512_VNNI"},
+	})
+}
+
+// vpdpwssd emits VPDPWSSD (AVX512_VNNI): acc += Σ_2 s16(a)·s16(b) per
+// dword lane. Go operand order: b, a, acc.
+func vpdpwssd(b, a, acc Op) {
+	Instruction(&ir.Instruction{
+		Opcode:   "VPDPWSSD",
+		Operands: []Op{b, a, acc},
+		Inputs:   []Op{b, a, acc},
 		Outputs:  []Op{acc},
 		ISA:      []string{"AVX512_VNNI"},
 	})
@@ -123,9 +159,13 @@ func setupEpi512(p epiParams512, k reg.Register, bias, mult, shift Mem, rowsum *
 // the shift units where it can: the products' rounding and doubling are
 // additions ((p + 2^30)·2 puts SRDHM's result in the high dword), the
 // dword moves are VMOVSHDUP.
-func epi512(x reg.VecPhysical, p epiParams512, kodd, k2, kneg reg.Register, off, lo, hi, e, o reg.VecPhysical) {
-	VPADDD(p.b, x, x)
-	VPSLLVD(p.left, x, x)
+func epi512(x reg.VecPhysical, p epiParams512, kodd, k2, kneg reg.Register, off, lo, hi, e, o reg.VecPhysical, biasAdded bool) {
+	if !biasAdded {
+		VPADDD(p.b, x, x)
+	}
+	if !fast {
+		VPSLLVD(p.left, x, x)
+	}
 	VMOVSHDUP(x, o) // odd lanes into the low dwords
 	VPMULDQ(p.m, x, e)
 	VPMULDQ(p.mo, o, o)
@@ -135,8 +175,10 @@ func epi512(x reg.VecPhysical, p epiParams512, kodd, k2, kneg reg.Register, off,
 	VPADDQ(o, o, o)
 	VMOVSHDUP(e, x)          // even results: the high dwords of e
 	VPBLENDMD(o, x, kodd, x) // odd results: the high dwords of o
-	VPCMPEQD_BCST(cIntMin(), x, k2)
-	VPSUBD_BCST(cOne(), x, k2, x) // INT32_MIN − 1 = INT32_MAX
+	if !fast {
+		VPCMPEQD_BCST(cIntMin(), x, k2)
+		VPSUBD_BCST(cOne(), x, k2, x) // INT32_MIN − 1 = INT32_MAX
+	}
 	VPMOVD2M(x, kneg)
 	VPBLENDMD(p.thr1, p.thr, kneg, o) // threshold: thr + 1 for negative x
 	VPANDD(p.mask, x, e)              // remainder
@@ -183,7 +225,9 @@ func setupConst256(p epiParams256, outOff, lo, hi Mem) {
 // epi256 requantizes x in place; e, o are scratch.
 func epi256(x reg.VecPhysical, p epiParams256, e, o reg.VecPhysical) {
 	VPADDD(p.b, x, x)
-	VPSLLVD(p.left, x, x)
+	if !fast {
+		VPSLLVD(p.left, x, x)
+	}
 	VMOVSHDUP(x, o)
 	VPMULDQ(p.m, x, e)
 	VPMULDQ(p.mo, o, o)
@@ -193,8 +237,10 @@ func epi256(x reg.VecPhysical, p epiParams256, e, o reg.VecPhysical) {
 	VPADDQ(o, o, o)
 	VMOVSHDUP(e, x)
 	VPBLENDD(U8(0xaa), o, x, x)
-	VPCMPEQD(p.intMin, x, e)
-	VPXOR(e, x, x) // INT32_MIN ^ -1 = INT32_MAX
+	if !fast {
+		VPCMPEQD(p.intMin, x, e)
+		VPXOR(e, x, x) // INT32_MIN ^ -1 = INT32_MAX
+	}
 	VPAND(p.mask, x, e)
 	VPSRAD(U8(31), x, o)
 	VPSUBD(o, p.thr, o)
@@ -218,10 +264,10 @@ func epi256(x reg.VecPhysical, p epiParams256, e, o reg.VecPhysical) {
 const vnniMR = 6
 
 func gemmVNNI(nz int) {
-	name := fmt.Sprintf("gemmVNNI%d", nz)
+	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
 	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift, rowsum *int32, outOff, lo, hi int32, mask uint16)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes m rows of a %d-column panel (AVX-512 VNNI).", name, nz*16))
+	doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
 
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	Load(Param("a"), a)
@@ -383,7 +429,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		MOVQ(reg.RDX, op)
 		for r := 0; r < mr; r++ {
 			x := accR(r, j)
-			epi512(x, p, kodd, k2, reg.K4, off, lo, hi, e, o)
+			epi512(x, p, kodd, k2, reg.K4, off, lo, hi, e, o, false)
 			if k != nil {
 				VPMOVDB(x, k, Mem{Base: op, Disp: 16 * j})
 			} else {
@@ -409,10 +455,10 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 const avx2MR = 6
 
 func gemmAVX2() {
-	name := "gemmAVX2"
+	name := "gemmAVX2" + suffix()
 	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int)")
 	Pragma("noescape")
-	Doc(name + " computes m rows of a 16-column panel (AVX2).")
+	doc(name, "computes m rows of a 16-column panel (AVX2).")
 	frame := AllocLocal(avx2MR*64 + 16)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	Load(Param("a"), a)
@@ -568,19 +614,22 @@ func packStore256(y0, y1, y2 reg.VecPhysical, dst, n reg.Register, tmp16 Mem, lb
 }
 
 // ---------------------------------------------------------------------
-// Depthwise rows. The filter is packed as int32, [KH·KW][Cpad] (C rounded
+// Depthwise rows. The filter is packed as 32-bit lanes holding the weight
+// as int16 in the low word and 0 in the high word, [KH·KW][Cpad] (C rounded
 // up to the vector width, zero padded). For each vector of channels and a
 // block of P output pixels (8, 4, 2, 1), every tap's weight vector is
-// loaded once and multiplied (VPMULLD, exact: |w·x| <= 2^14) with the
-// sign-extended input of each pixel, accumulated in int32.
+// loaded once; each pixel's input, sign-extended to 32 bits (its low word
+// is the int16 value), meets it in a word multiply-add: lo·w + hi·0 = x·w,
+// exact. AVX-512 accumulates with VNNI's VPDPWSSD; AVX2 uses VPMADDWD +
+// VPADDD (cheaper than VPMULLD on every x86).
 
 var dwArgs = "func(in *int8, rowStride, pixStride, dilHStride, dilWStride, kh, kw int, w *int32, wStride, c, n int, out *int8, ostride int, bias, mult, shift *int32, outOff, lo, hi int32)"
 
 func dwAVX512() {
-	name := "dwAVX512"
+	name := "dwAVX512" + suffix()
 	TEXT(name, NOSPLIT, dwArgs)
 	Pragma("noescape")
-	Doc(name + " computes n depthwise output pixels, all channels, 16 at a time (AVX-512).")
+	doc(name, "computes n depthwise output pixels, all channels, 16 at a time (AVX-512).")
 	// Registers: R8 pixStride, R9 3·pixStride, RAX block input base,
 	// RDX block output base, RBX pixels left, RCX channel offset cb.
 	ps, ps3 := reg.R8, reg.R9
@@ -655,7 +704,7 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	w := reg.Z18
 	xs := []reg.VecPhysical{reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26}
 	for i := 0; i < P; i++ {
-		VPXORD(accs[i], accs[i], accs[i])
+		VMOVDQA32(p.b, accs[i]) // the bias is the sum's start
 	}
 	// R11 tap row pointer, R12 tap pointer, R13 second base (+4 pixels),
 	// RSI weight pointer, R14-free: counters in R10 (ky) and DI (kx).
@@ -690,8 +739,7 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
 		}
 		VPMOVSXBD_Z(addr, reg.K1, xs[i])
-		VPMULLD(w, xs[i], xs[i])
-		VPADDD(xs[i], accs[i], accs[i])
+		vpdpwssd(w, xs[i], accs[i])
 	}
 	ADDQ(addr("dilWStride"), tap)
 	ADDQ(addr("wStride"), wp)
@@ -705,7 +753,7 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	for i := 0; i < P; i++ {
-		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, xs[0], xs[1])
+		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, xs[0], xs[1], true)
 		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
 		if i < P-1 {
 			ADDQ(reg.R10, reg.R11)
@@ -717,10 +765,10 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 // the rest), 8 at a time; the per-channel epilogue parameters stay in the
 // frame... (loaded per block).
 func dwAVX2() {
-	name := "dwAVX2"
+	name := "dwAVX2" + suffix()
 	TEXT(name, NOSPLIT, dwArgs)
 	Pragma("noescape")
-	Doc(name + " computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).")
+	doc(name, "computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).")
 	frame := AllocLocal(8 * 32)
 	ps, ps3 := reg.R8, reg.R9
 	Load(Param("pixStride"), ps)
@@ -794,7 +842,7 @@ func dwBlock256(l string, P int, frame Mem) {
 			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
 		}
 		VPMOVSXBD(addr, x)
-		VPMULLD(w, x, x)
+		VPMADDWD(w, x, x)
 		VPADDD(x, accs[i], accs[i])
 	}
 	ADDQ(addr("dilWStride"), tap)
