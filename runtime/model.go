@@ -79,8 +79,9 @@ type TensorInfo struct {
 type LoadOptions struct {
 	// MaxModelBytes bounds the file size (default DefaultMaxModelBytes).
 	MaxModelBytes int64
-	// MaxArenaBytes bounds the activation arena the model needs (default
-	// DefaultMaxArenaBytes).
+	// MaxArenaBytes bounds the memory a one-thread interpreter of the
+	// model needs, activations and kernel scratch (Model.ArenaBytes;
+	// default DefaultMaxArenaBytes).
 	MaxArenaBytes int64
 	// MaxTensorElements bounds every tensor's element count (default
 	// DefaultMaxTensorElements).
@@ -194,8 +195,19 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			m.splittable = true
 		}
 		if s, ok := k.(ops.ScratchUser); ok {
-			m.scratchBytes = max(m.scratchBytes, s.ScratchBytes())
+			n := s.ScratchBytes()
+			// A kernel's scratch size is computed from the file's shapes
+			// and params: it is checked like any other size read from
+			// the file (a negative size means its computation overflowed).
+			if n < 0 || int64(n) > lim.MaxArenaBytes {
+				return nil, fmt.Errorf("op %d %s: kernel scratch of %d bytes, limit %d: %w", i, g.Ops[i].Code, n, lim.MaxArenaBytes, ErrResourceLimit)
+			}
+			m.scratchBytes = max(m.scratchBytes, n)
 		}
+	}
+	if m.ArenaBytes() > lim.MaxArenaBytes {
+		return nil, fmt.Errorf("model needs a %d-byte arena (%d activations, %d scratch), limit %d: %w",
+			m.ArenaBytes(), g.ArenaBytes, m.scratchStride(), lim.MaxArenaBytes, ErrResourceLimit)
 	}
 	var err error
 	if m.inputs, err = describe(g, g.Inputs, "input"); err != nil {

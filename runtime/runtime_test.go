@@ -278,6 +278,7 @@ func TestResourceLimits(t *testing.T) {
 	refused := []runtime.LoadOptions{
 		{MaxModelBytes: int64(len(data)) - 1},
 		{MaxArenaBytes: m.Graph().ArenaBytes - 1},
+		{MaxArenaBytes: m.ArenaBytes() - 1}, // activations fit, scratch does not
 		{MaxTensorElements: biggest - 1},
 	}
 	for _, opts := range refused {
@@ -285,7 +286,7 @@ func TestResourceLimits(t *testing.T) {
 			t.Errorf("%+v: %v, want a limit error", opts, err)
 		}
 	}
-	ok := runtime.LoadOptions{MaxModelBytes: int64(len(data)), MaxArenaBytes: m.Graph().ArenaBytes, MaxTensorElements: biggest}
+	ok := runtime.LoadOptions{MaxModelBytes: int64(len(data)), MaxArenaBytes: m.ArenaBytes(), MaxTensorElements: biggest}
 	if _, err := runtime.LoadWithOptions(data, &ok); err != nil {
 		t.Errorf("exact limits refused: %v", err)
 	}
