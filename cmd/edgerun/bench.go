@@ -76,7 +76,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	}
 	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	defer it.Close()
 	if err := setInputs(it, inputs, uint32(*seed)); err != nil {

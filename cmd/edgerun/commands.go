@@ -93,7 +93,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	defer it.Close()
 	for i, info := range m.Inputs() {
@@ -121,7 +121,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 			return err
 		}
 	} else if err := it.Invoke(); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
