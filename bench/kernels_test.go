@@ -49,7 +49,7 @@ func BenchmarkKernelGemm(b *testing.B) {
 }
 
 func BenchmarkKernelDepthwise(b *testing.B) {
-	for _, s := range []struct{ w, c, stride int }{{48, 64, 1}, {48, 64, 2}, {24, 128, 1}, {96, 32, 1}} {
+	for _, s := range []struct{ w, c, stride int }{{48, 64, 1}, {48, 64, 2}, {24, 128, 1}, {96, 32, 1}, {48, 8, 1}} {
 		r := rand.New(rand.NewPCG(2, 2))
 		inW := s.w + 2
 		in := randInt8s(r, 3*inW*s.c)

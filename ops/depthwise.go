@@ -1,6 +1,9 @@
 package ops
 
 import (
+	"encoding/binary"
+	"unsafe"
+
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
@@ -51,6 +54,10 @@ type depthwiseKernel struct {
 	simd   *asm.Impl
 	packed *asm.PackedDepthwise
 	epi    *asm.Epilogue
+	// padAll: every output row goes through paddedRun (depth multipliers
+	// above 1, whose input values it replicates, and narrow channel counts,
+	// where one kernel call per row beats three).
+	padAll bool
 }
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -128,10 +135,11 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	}
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
-	if impl := simdImpl(); impl != nil && k.mult == 1 && p.FilterOffset == 0 {
+	if impl := simdImpl(); impl != nil && p.FilterOffset == 0 {
 		k.simd = impl
 		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
 		k.epi = k.q.epilogue()
+		k.padAll = k.mult > 1 || k.outC < 16
 	}
 	return k, nil
 }
@@ -205,7 +213,7 @@ func (k *depthwiseKernel) Eval(env *Env) {
 // kernel: the interior run straight from the input, border pixels through
 // paddedRun.
 func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, pad []int8) {
-	if oy < k.yLo || oy >= k.yHi || k.xLo >= k.xHi {
+	if k.padAll || oy < k.yLo || oy >= k.yHi || k.xLo >= k.xHi {
 		k.paddedRun(in, oy, 0, k.outW, out, pad)
 		return
 	}
@@ -225,7 +233,10 @@ func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, pad []int8) {
 // taps they read into pad, one row per ky, with the input zero point in
 // place of every tap outside the image. Such a tap adds
 // F·(zp + input_offset) = 0, exactly as the reference's skipped tap, so
-// the kernel's folded bias (bias + input_offset·ΣF) stays right.
+// the kernel's folded bias (bias + input_offset·ΣF) stays right. With a
+// depth multiplier M each input value is written M times (output channel
+// ic·M + m reads input channel ic), making it a multiplier-1 depthwise
+// over the output channels.
 func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad []int8) {
 	c := k.outC
 	width := (ox1-ox0-1)*k.strideW + (k.kw-1)*k.dilW + 1
@@ -241,7 +252,11 @@ func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad
 			continue
 		}
 		fill(dst[:(lo-xs)*c], zp)
-		copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+		if k.mult == 1 {
+			copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+		} else {
+			replicate(dst[(lo-xs)*c:(hi-xs)*c], in[(iy*k.inW+lo)*k.inC:(iy*k.inW+hi)*k.inC], k.mult)
+		}
 		fill(dst[(hi-xs)*c:], zp)
 	}
 	k.simd.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out[ox0*c:], ox1-ox0)
@@ -328,6 +343,23 @@ func macTap(acc []int32, f []int16, x []int8, mult int, off int32) {
 		fm := f[ic*mult:][:mult]
 		for j := range a {
 			a[j] += int32(fm[j]) * xv
+		}
+	}
+}
+
+// replicate writes each value of src m times into dst (len m·len(src)).
+func replicate(dst, src []int8, m int) {
+	dst = dst[:len(src)*m]
+	if m == 8 {
+		for i, v := range src {
+			binary.LittleEndian.PutUint64(unsafe.Slice((*byte)(unsafe.Pointer(&dst[8*i])), 8), uint64(uint8(v))*0x0101010101010101)
+		}
+		return
+	}
+	for i, v := range src {
+		d := dst[i*m:][:m]
+		for j := range d {
+			d[j] = v
 		}
 	}
 }
