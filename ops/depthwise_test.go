@@ -196,7 +196,8 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 }
 
 // testDepthwiseLarge: 3x3 and 5x5, strides 1 and 2, dilations, channel
-// counts across the vector widths, images with long interior runs (run by
+// counts across the vector widths, depth multipliers (8 has its own copy
+// loop), images with long interior runs (run by
 // TestAllImplementations under every implementation).
 func testDepthwiseLarge(t *testing.T) {
 	r := rand.New(rand.NewSource(22))
@@ -218,19 +219,21 @@ func testDepthwiseLarge(t *testing.T) {
 			pad = eff / 2
 		}
 		outH, outW := (inH+2*pad-eff)/s+1, (inW+2*pad-eff)/s+1
-		c := 1 + r.Intn(70)
+		mult := []int{1, 1, 1, 2, 3, 8}[r.Intn(6)]
+		inC := 1 + r.Intn(70/mult)
+		c := inC * mult
 		batches := 1 + r.Intn(2)
 		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: int32(d), DilationW: int32(d),
-			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1,
+			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: int32(mult),
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
 		p.Requant = wtRequantParams(r, c)
 		p.ActMin, p.ActMax = wtClamp(r)
-		inShape := []int32{int32(batches), int32(inH), int32(inW), int32(c)}
+		inShape := []int32{int32(batches), int32(inH), int32(inW), int32(inC)}
 		fShape := []int32{1, int32(k), int32(k), int32(c)}
 		outShape := []int32{int32(batches), int32(outH), int32(outW), int32(c)}
 		filter := wtInt8s(r, k*k*c)
 		bias := wtBias(r, c)
-		in := wtInt8s(r, batches*inH*inW*c)
+		in := wtInt8s(r, batches*inH*inW*inC)
 		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
 		wtCompare(t, "large depthwise iteration "+itoa(iter), wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
 	}
