@@ -549,39 +549,108 @@ func (k *convKernel) evalSIMD(in, out, scratch []int8) {
 	}
 	pixels := k.batches * k.outH * k.outW
 	buf := scratch[:k.blockRows*k.patchSize]
+	ox, oy, b := 0, 0, 0 // the pixel p0 + i
 	for p0 := 0; p0 < pixels; p0 += k.blockRows {
 		rows := min(k.blockRows, pixels-p0)
-		for i := 0; i < rows; i++ {
-			p := p0 + i
-			ox := p % k.outW
-			oy := (p / k.outW) % k.outH
-			b := p / (k.outW * k.outH)
-			k.im2colRows(in[b*plane:][:plane], oy, ox, buf[i*k.patchSize:][:k.patchSize])
+		for i := 0; i < rows; {
+			// The rest of output row oy, or of the block.
+			n := min(k.outW-ox, rows-i)
+			k.im2colRun(in[b*plane:][:plane], oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize])
+			i += n
+			if ox += n; ox == k.outW {
+				ox = 0
+				if oy++; oy == k.outH {
+					oy = 0
+					b++
+				}
+			}
 		}
 		k.simd.Gemm(buf, k.patchSize, rows, k.packed, k.epi, out[p0*k.outC:], k.outC)
 	}
 }
 
-// im2colRows is im2col for one group: a filter row whose taps are all
-// inside the image and contiguous (dilation 1 across) is one copy.
-func (k *convKernel) im2colRows(in []int8, oy, ox int, patch []int8) {
+// im2colRun writes the patches of n consecutive output pixels of row oy,
+// from column ox, for one group: filter row by filter row, so that row
+// checks and offsets are worked out once per run; taps of a pixel whose
+// filter row lies inside the image horizontally (dilation 1 across) are
+// one short copy.
+func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
+	// Fields in locals: the stores through dst would make the compiler
+	// reload them.
+	ps, inC, kw, inW, dilW, zp := k.patchSize, k.inC, k.kw, k.inW, k.dilW, k.inputZP
+	row := kw * inC
+	step := k.strideW * inC
 	x0 := ox*k.strideW - k.padLeft
-	if k.dilW != 1 || x0 < 0 || x0+k.kw > k.inW {
-		k.im2col(in, oy, ox, patch)
-		return
+	// Pixels [jLo, jHi) of the run have the filter row inside the image
+	// horizontally (with dilation 1 across).
+	jLo, jHi := 0, 0
+	if dilW == 1 {
+		jLo = min(max((-x0+k.strideW-1)/k.strideW, 0), n)
+		jHi = min(max((inW-kw-x0)/k.strideW+1, jLo), n)
+		if inW-kw-x0 < 0 {
+			jHi = jLo
+		}
 	}
-	y0 := oy*k.strideH - k.padTop
-	row := k.kw * k.inC
 	for ky := 0; ky < k.kh; ky++ {
-		dst := patch[ky*row:][:row]
-		iy := y0 + ky*k.dilH
+		iy := oy*k.strideH - k.padTop + ky*k.dilH
 		if iy < 0 || iy >= k.inH {
-			for j := range dst {
-				dst[j] = k.inputZP
+			for j := 0; j < n; j++ {
+				fill(patches[j*ps+ky*row:][:row], zp)
 			}
 			continue
 		}
-		copy(dst, in[(iy*k.inW+x0)*k.inC:][:row])
+		src := in[iy*inW*inC:][:inW*inC]
+		edge := func(j int) {
+			dst := patches[j*ps+ky*row:][:row]
+			xj := x0 + j*k.strideW
+			for kx := 0; kx < kw; kx++ {
+				ix := xj + kx*dilW
+				seg := dst[kx*inC:][:inC]
+				if ix >= 0 && ix < inW {
+					copy(seg, src[ix*inC:][:inC])
+				} else {
+					fill(seg, zp)
+				}
+			}
+		}
+		for j := 0; j < jLo; j++ {
+			edge(j)
+		}
+		if jHi > jLo {
+			at := (x0 + jLo*k.strideW) * inC
+			d := jLo*ps + ky*row
+			if row <= 64 {
+				for j := jLo; j < jHi; j++ {
+					copyShort(patches[d:][:row], src[at:])
+					at += step
+					d += ps
+				}
+			} else {
+				for j := jLo; j < jHi; j++ {
+					copy(patches[d:][:row], src[at:][:row])
+					at += step
+					d += ps
+				}
+			}
+		}
+		for j := jHi; j < n; j++ {
+			edge(j)
+		}
+	}
+}
+
+// copyShort copies len(dst) values (a filter row of a patch: usually a
+// few dozen bytes, where a memmove call costs more than the copy) eight at
+// a time.
+func copyShort(dst, src []int8) {
+	n := len(dst)
+	src = src[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		*(*uint64)(unsafe.Pointer(&dst[i])) = *(*uint64)(unsafe.Pointer(&src[i]))
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i]
 	}
 }
 
