@@ -21,12 +21,13 @@ import (
 // Pools need no requantization: TFLite requires the output quantization to
 // equal the input's, which the converter checks.
 type poolKernel struct {
-	in, out                    int32
-	avg                        bool
-	batches, depth             int
-	inH, inW, outH, outW       int
-	actMin, actMax             int32
-	rowLo, rowHi, colLo, colHi []int32 // clipped window bounds, in input coordinates
+	in, out              int32
+	avg                  bool
+	batches, depth       int
+	inH, inW, outH, outW int
+	actMin, actMax       int32
+	// Window geometry; window clips each filter window to the input.
+	strideH, strideW, filterH, filterW, padTop, padLeft int
 }
 
 // maxPoolTaps bounds the in-bounds taps of one average-pool window so that
@@ -102,13 +103,15 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 		inH: int(in.Shape[1]), inW: int(in.Shape[2]),
 		outH: int(out.Shape[1]), outW: int(out.Shape[2]),
 		actMin: p.ActMin, actMax: p.ActMax,
+		strideH: int(p.StrideH), strideW: int(p.StrideW),
+		filterH: int(p.FilterH), filterW: int(p.FilterW),
+		padTop: int(p.PadTop), padLeft: int(p.PadLeft),
 	}
-	var rowsMax, colsMax int
-	k.rowLo, k.rowHi, rowsMax, err = poolWindows(k.outH, k.inH, int(p.StrideH), int(p.FilterH), int(p.PadTop), avg, pp, "row")
+	rowsMax, err := poolWindows(k.outH, k.inH, k.strideH, k.filterH, k.padTop, pp, "row")
 	if err != nil {
 		return nil, err
 	}
-	k.colLo, k.colHi, colsMax, err = poolWindows(k.outW, k.inW, int(p.StrideW), int(p.FilterW), int(p.PadLeft), avg, pp, "column")
+	colsMax, err := poolWindows(k.outW, k.inW, k.strideW, k.filterW, k.padLeft, pp, "column")
 	if err != nil {
 		return nil, err
 	}
@@ -118,26 +121,28 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 	return k, nil
 }
 
-// poolWindows returns, for each output coordinate along one axis, the input
-// range [lo, hi) its filter window covers after clipping to [0, inSize), and
-// the largest clipped extent. Average pooling rejects empty windows (TFLite's
-// kernel fails there: it would divide by zero).
-func poolWindows(outSize, inSize, stride, filter, pad int, avg bool, path, what string) (lo, hi []int32, widest int, err error) {
-	lo, hi = make([]int32, outSize), make([]int32, outSize)
+// window returns the input range [a, b) that the filter window of output
+// coordinate o covers along one axis, clipped to [0, in). Computed in
+// int64: o·stride may pass 2^31 (on 32-bit targets) before the clip.
+func window(o, stride, filter, pad, in int) (a, b int) {
+	origin := int64(o)*int64(stride) - int64(pad)
+	return int(max(origin, 0)), int(min(origin+int64(filter), int64(in)))
+}
+
+// poolWindows checks that every filter window along one axis has an input
+// tap (TFLite's average pool would divide by zero; prepare's padding
+// checks already ensure it) and returns the largest clipped extent. The
+// windows are recomputed in Eval rather than stored: storing them would
+// allocate memory proportional to the output size at load.
+func poolWindows(outSize, inSize, stride, filter, pad int, path, what string) (widest int, err error) {
 	for o := 0; o < outSize; o++ {
-		origin := int64(o)*int64(stride) - int64(pad)
-		a := max(origin, 0)
-		b := min(origin+int64(filter), int64(inSize))
+		a, b := window(o, stride, filter, pad, inSize)
 		if b <= a {
-			if avg {
-				return nil, nil, 0, format.Malformed(path, "output %s %d: filter window has no input taps", what, o)
-			}
-			a, b = 0, 0
+			return 0, format.Malformed(path, "output %s %d: filter window has no input taps", what, o)
 		}
-		lo[o], hi[o] = int32(a), int32(b)
-		widest = max(widest, int(b-a))
+		widest = max(widest, b-a)
 	}
-	return lo, hi, widest, nil
+	return widest, nil
 }
 
 // ScratchBytes: average pooling accumulates one int32 per channel (plus
@@ -172,9 +177,9 @@ func (k *poolKernel) Eval(env *Env) {
 	for b := 0; b < k.batches; b++ {
 		image := in[b*imageSize : (b+1)*imageSize]
 		for oy := 0; oy < k.outH; oy++ {
-			y0, y1 := int(k.rowLo[oy]), int(k.rowHi[oy])
+			y0, y1 := window(oy, k.strideH, k.filterH, k.padTop, k.inH)
 			for ox := 0; ox < k.outW; ox++ {
-				x0, x1 := int(k.colLo[ox]), int(k.colHi[ox])
+				x0, x1 := window(ox, k.strideW, k.filterW, k.padLeft, k.inW)
 				dst := out[o : o+depth]
 				o += depth
 				if k.avg {
