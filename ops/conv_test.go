@@ -627,6 +627,13 @@ func TestAllImplementations(t *testing.T) {
 			t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
 			t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
 			t.Run("DepthwiseLarge", testDepthwiseLarge)
+			// The row-by-row depthwise path (images too large for a
+			// padded copy).
+			saved := maxPadImage
+			maxPadImage = 0
+			t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
+			t.Run("DepthwiseLargeRows", testDepthwiseLarge)
+			maxPadImage = saved
 			t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
 			t.Run("FullyConnectedLarge", testFullyConnectedLarge)
 		})

@@ -58,7 +58,17 @@ type depthwiseKernel struct {
 	// above 1, whose input values it replicates, and narrow channel counts,
 	// where one kernel call per row beats three).
 	padAll bool
+	// padImage: the whole zero-point padded input (padH rows of
+	// paddedWidth pixels, input values replicated by the depth multiplier)
+	// is built in scratch once per batch, then every output row is one
+	// kernel call; used when it fits in maxPadImage bytes.
+	padImage bool
+	padH     int
 }
+
+// maxPadImage bounds the scratch memory of a padded input copy (a
+// variable for tests, which set it to 0 to take the row-by-row path).
+var maxPadImage = 1 << 20
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := wantCounts(op, path, 2, 3, 1); err != nil {
@@ -140,6 +150,8 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
 		k.epi = k.q.epilogue()
 		k.padAll = k.mult > 1 || k.outC < 16
+		k.padH = (k.outH-1)*k.strideH + (k.kh-1)*k.dilH + 1
+		k.padImage = k.padH*k.paddedWidth()*k.outC <= maxPadImage
 	}
 	return k, nil
 }
@@ -164,7 +176,10 @@ func interiorRange(outSize, in, kernel, stride, dil, pad int) (int, int) {
 // zero-point padded tap rows of one output row (see paddedRun) after them.
 func (k *depthwiseKernel) ScratchBytes() int {
 	n := 3 + 4*k.outC
-	if k.simd != nil {
+	switch {
+	case k.padImage:
+		n += k.padH * k.paddedWidth() * k.outC
+	case k.simd != nil:
 		n += k.kh * k.paddedWidth() * k.outC
 	}
 	return n
@@ -185,6 +200,15 @@ func (k *depthwiseKernel) Eval(env *Env) {
 		for b := 0; b < k.batches; b++ {
 			inB := in[b*plane:][:plane]
 			outB := out[b*k.outH*k.outW*k.outC:]
+			if k.padImage {
+				k.padInput(inB, pad)
+				rowLen := k.paddedWidth() * k.outC
+				for oy := 0; oy < k.outH; oy++ {
+					k.simd.DepthwiseRow(pad[oy*k.strideH*rowLen:], rowLen, k.strideW, k.dilH, k.dilW, k.packed, k.epi,
+						outB[oy*k.outW*k.outC:], k.outW)
+				}
+				continue
+			}
 			for oy := 0; oy < k.outH; oy++ {
 				k.simdRow(inB, oy, outB[oy*k.outW*k.outC:][:k.outW*k.outC], pad)
 			}
@@ -344,6 +368,44 @@ func macTap(acc []int32, f []int16, x []int8, mult int, off int32) {
 		for j := range a {
 			a[j] += int32(fm[j]) * xv
 		}
+	}
+}
+
+// padInput copies the input image into pad: padH rows of paddedWidth
+// pixels of outC values, the input at (padTop, padLeft), the input zero
+// point everywhere else (see paddedRun: those taps add nothing), each
+// input value written depth-multiplier times.
+func (k *depthwiseKernel) padInput(in, pad []int8) {
+	c := k.outC
+	rowLen := k.paddedWidth() * c
+	zp := int8(-k.inputOffset)
+	xs := -k.padLeft
+	lo, hi := 0, min(xs+k.paddedWidth(), k.inW)
+	for r := 0; r < k.padH; r++ {
+		dst := pad[r*rowLen:][:rowLen]
+		iy := r - k.padTop
+		if iy < 0 || iy >= k.inH || lo >= hi {
+			fillFast(dst, zp)
+			continue
+		}
+		fill(dst[:(lo-xs)*c], zp)
+		if k.mult == 1 {
+			copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+		} else {
+			replicate(dst[(lo-xs)*c:(hi-xs)*c], in[(iy*k.inW+lo)*k.inC:(iy*k.inW+hi)*k.inC], k.mult)
+		}
+		fillFast(dst[(hi-xs)*c:], zp)
+	}
+}
+
+// fillFast is fill by doubling copies, for longer runs.
+func fillFast(s []int8, v int8) {
+	if len(s) == 0 {
+		return
+	}
+	s[0] = v
+	for n := 1; n < len(s); n *= 2 {
+		copy(s[n:], s[:n])
 	}
 }
 
