@@ -5,6 +5,7 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -42,15 +43,15 @@ func Greedy(bufs []Buffer) (offsets []int64, arena int64) {
 	})
 	offsets = make([]int64, len(bufs))
 	type span struct{ lo, hi int64 }
-	var placed []int
+	placed := newTimeIndex(bufs)
+	var live []span
 	for _, i := range order {
 		size := alignUp(bufs[i].Size)
-		var live []span
-		for _, j := range placed {
-			if bufs[i].overlapsInTime(bufs[j]) {
-				live = append(live, span{offsets[j], offsets[j] + alignUp(bufs[j].Size)})
-			}
-		}
+		live = live[:0]
+		placed.overlapping(bufs[i].First, bufs[i].Last, func(j int) {
+			live = append(live, span{offsets[j], offsets[j] + alignUp(bufs[j].Size)})
+		})
+		// The order of spans with equal starts does not change the result.
 		sort.Slice(live, func(x, y int) bool { return live[x].lo < live[y].lo })
 		best, bestGap := int64(-1), int64(-1)
 		cursor := int64(0)
@@ -69,9 +70,88 @@ func Greedy(bufs []Buffer) (offsets []int64, arena int64) {
 		if end := best + size; end > arena {
 			arena = end
 		}
-		placed = append(placed, i)
+		placed.add(i)
 	}
 	return offsets, arena
+}
+
+// timeIndex holds the buffers placed so far and finds those alive during a
+// range of ops without looking at the others, so that planning a long chain
+// of ops takes O(n log n), not O(n²) (a .tflite file of 40,000 chained ops
+// took 14 s to load). It is a segment tree over the distinct ops where
+// buffers start; each node keeps the latest end of the buffers below it.
+type timeIndex struct {
+	bufs    []Buffer
+	firsts  []int   // distinct First values, ascending: leaf k is firsts[k]
+	leaves  int     // a power of two >= len(firsts)
+	maxLast []int   // per node; math.MinInt when the subtree holds no buffer
+	at      [][]int // per leaf: the buffers starting there, in placement order
+}
+
+func newTimeIndex(bufs []Buffer) *timeIndex {
+	x := &timeIndex{bufs: bufs, leaves: 1}
+	for _, b := range bufs {
+		x.firsts = append(x.firsts, b.First)
+	}
+	sort.Ints(x.firsts)
+	x.firsts = compactInts(x.firsts)
+	for x.leaves < len(x.firsts) {
+		x.leaves *= 2
+	}
+	x.maxLast = make([]int, 2*x.leaves)
+	for i := range x.maxLast {
+		x.maxLast[i] = math.MinInt
+	}
+	x.at = make([][]int, x.leaves)
+	return x
+}
+
+func compactInts(s []int) []int {
+	if len(s) == 0 {
+		return s
+	}
+	out := s[:1]
+	for _, v := range s[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// add records buffer i as placed.
+func (x *timeIndex) add(i int) {
+	leaf := sort.SearchInts(x.firsts, x.bufs[i].First)
+	x.at[leaf] = append(x.at[leaf], i)
+	for n := leaf + x.leaves; n > 0; n /= 2 {
+		x.maxLast[n] = max(x.maxLast[n], x.bufs[i].Last)
+	}
+}
+
+// overlapping calls visit for every placed buffer j alive at some op of
+// [first, last], that is j.First <= last and j.Last >= first (as
+// Buffer.overlapsInTime).
+func (x *timeIndex) overlapping(first, last int, visit func(j int)) {
+	// Leaves [0, end) start at or before last.
+	end := sort.Search(len(x.firsts), func(k int) bool { return x.firsts[k] > last })
+	x.visit(1, 0, x.leaves, end, first, visit)
+}
+
+func (x *timeIndex) visit(node, lo, hi, end, first int, visit func(j int)) {
+	if lo >= end || x.maxLast[node] < first {
+		return
+	}
+	if hi-lo == 1 {
+		for _, j := range x.at[lo] {
+			if x.bufs[j].Last >= first {
+				visit(j)
+			}
+		}
+		return
+	}
+	mid := (lo + hi) / 2
+	x.visit(2*node, lo, mid, end, first, visit)
+	x.visit(2*node+1, mid, hi, end, first, visit)
 }
 
 // Check verifies that offsets place bufs inside an arena of the given size
