@@ -62,6 +62,8 @@ type converter struct {
 	// viewOf[i] >= 0: tensor i is a removed RESHAPE's output and shares the
 	// memory of tensor viewOf[i].
 	viewOf []int32
+	// meanWork is what is left of meanWorkBudget.
+	meanWork int64
 }
 
 // Convert converts a parsed .tflite model to an edgerun model: scales become
@@ -76,9 +78,10 @@ func Convert(src *Model) (*format.Model, error) {
 	}
 	sg := &src.Subgraphs[0]
 	c := &converter{src: src, sg: sg,
-		tensors: make([]format.Tensor, len(sg.Tensors)),
-		ok:      make([]bool, len(sg.Tensors)),
-		viewOf:  make([]int32, len(sg.Tensors)),
+		tensors:  make([]format.Tensor, len(sg.Tensors)),
+		ok:       make([]bool, len(sg.Tensors)),
+		viewOf:   make([]int32, len(sg.Tensors)),
+		meanWork: meanWorkBudget,
 	}
 	for i := range c.viewOf {
 		c.viewOf[i] = -1

@@ -262,7 +262,12 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	if n > maxMeanGroup {
 		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("%d elements per mean overflow the int32 sum (at most %d)", n, maxMeanGroup))
 	}
-	thresholds, err := meanThresholds(inScale, inZP, outScale, outZP, n)
+	sums := 255*n + 1
+	exhaustive := sums <= meanExhaustiveLimit && sums <= c.meanWork
+	if exhaustive {
+		c.meanWork -= sums
+	}
+	thresholds, err := meanThresholdsChecked(inScale, inZP, outScale, outZP, n, exhaustive)
 	if err != nil {
 		return format.Op{}, c.poolUnsupported(idx, err.Error())
 	}
@@ -334,6 +339,21 @@ const meanExhaustiveLimit = 1 << 22
 // otherwise monotone integer steps could decrease). A non-monotone f is an
 // error (the caller reports it as unsupported).
 func meanThresholds(inScale float64, inZP int32, outScale float64, outZP int32, n int64) ([]int32, error) {
+	return meanThresholdsChecked(inScale, inZP, outScale, outZP, n, true)
+}
+
+// meanWorkBudget bounds the sums the exhaustive monotonicity checks of one
+// conversion evaluate (each MEAN of n elements costs 255·n + 1): about a
+// second of work, enough for any real model, while a small hostile file of
+// thousands of MEANs cannot take minutes to load. MEANs past the budget
+// use the no-wrap check alone.
+const meanWorkBudget = 1 << 25
+
+// meanThresholdsChecked is meanThresholds; exhaustive false skips the sum
+// by sum check and relies on meanNoWrap (sufficient for monotonicity: it
+// may refuse parameters the exhaustive check would accept, never the
+// reverse).
+func meanThresholdsChecked(inScale float64, inZP int32, outScale float64, outZP int32, n int64, exhaustive bool) ([]int32, error) {
 	f, err := meanRequant(inScale, inZP, outScale, outZP, n)
 	if err != nil {
 		return nil, err
@@ -354,7 +374,7 @@ func meanThresholds(inScale float64, inZP int32, outScale float64, outZP int32, 
 		}
 		t[k] = int32(a)
 	}
-	if hi-lo+1 <= meanExhaustiveLimit {
+	if exhaustive && hi-lo+1 <= meanExhaustiveLimit {
 		k := 0
 		for s := lo; s <= hi; s++ {
 			for k < len(t) && int64(t[k]) <= s {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +151,47 @@ func TestConvertRejectsBadModels(t *testing.T) {
 		err := convertWithin(t, tc.src.m)
 		if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %v mentioning %q", tc.name, err, tc.target, tc.want)
+		}
+	}
+}
+
+// TestMeanCheckBudget: the exhaustive monotonicity check of MEAN costs
+// 255·n + 1 evaluations per op, so a small file of many large MEANs used
+// to take minutes to convert (100 MEANs over 16,000 values: 12 KB, 15 s).
+// Past meanWorkBudget the converter relies on the no-wrap check alone; the
+// thresholds are the same.
+func TestMeanCheckBudget(t *testing.T) {
+	const ops, n = 12, 16000 // 12 · 4,080,001 sums > meanWorkBudget
+	b := newArithSrc()
+	in := b.int8s([]int32{1, n}, 0.5, 3)
+	axes := b.tensor(TypeInt32, []int32{1}, 0, 0, int32Bytes(1))
+	sg := &b.m.Subgraphs[0]
+	b.m.OperatorCodes = []OperatorCode{{BuiltinCode: OpMean, Version: 1}}
+	sg.Inputs = []int32{in}
+	for i := 0; i < ops; i++ {
+		out := b.int8s([]int32{1, 1}, 0.5+float32(i)/64, int64(i))
+		sg.Operators = append(sg.Operators, Operator{Inputs: []int32{in, axes}, Outputs: []int32{out}, Options: &ReducerOptions{KeepDims: true}})
+		sg.Outputs = append(sg.Outputs, out)
+	}
+	done := make(chan struct{})
+	var m *format.Model
+	var err error
+	go func() { m, err = Convert(b.m); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Convert did not return within 60 s")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range m.Ops {
+		want, err := meanThresholds(0.5, 3, float64(0.5+float32(i)/64), int32(i), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := op.Params.(*format.MeanParams).Thresholds; !slices.Equal(got, want) {
+			t.Errorf("op %d: thresholds differ from the exhaustively checked ones", i)
 		}
 	}
 }
