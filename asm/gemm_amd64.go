@@ -128,15 +128,14 @@ func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 	n, k := w.N, w.K
 	panelBytes := ((k + 1) &^ 1) * avx2Panel * 2
 	fast := fastEpilogue(e, n)
+	// Widening the rows to int16 first pays when a row block is full and
+	// K is long enough; GEMV and short K broadcast bytes directly.
+	widen := m >= 6 && k >= 32
 	for c0, p := 0, 0; c0 < n; c0, p = c0+avx2Panel, p+1 {
 		cols := min(avx2Panel, n-c0)
 		wp := &w.Data[p*panelBytes]
 		if cols == avx2Panel {
-			if fast {
-				gemmAVX2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
-			} else {
-				gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
-			}
+			avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
 			continue
 		}
 		// The kernel reads 16 channels of parameters.
@@ -144,10 +143,21 @@ func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		copy(bias[:], e.Bias[c0:n])
 		copy(mult[:], e.Mult[c0:n])
 		copy(shift[:], e.Shift[c0:n])
-		if fast {
-			gemmAVX2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
-		} else {
-			gemmAVX2(&a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
-		}
+		avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
+	}
+}
+
+// avx2Panel16 calls the AVX2 kernel variant: Fast epilogue or not, rows
+// widened first or not.
+func avx2Panel16(fast, widen bool, a *int8, lda, m, k int, w, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int) {
+	switch {
+	case widen && fast:
+		gemmAVX2WFast(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+	case widen:
+		gemmAVX2W(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+	case fast:
+		gemmAVX2Fast(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+	default:
+		gemmAVX2(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
 	}
 }

@@ -212,8 +212,8 @@ func TestGemmWrap(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, k := range []int{1 << 17, 1<<17 + 1, 1<<17 + 37} {
-			for _, mode := range []int{2, 3, 1} {
-				c := newGemmCase(r, 3, 19, k)
+			for i, mode := range []int{2, 3, 1} {
+				c := newGemmCase(r, 3+4*(i%2), 19, k) // 3 and 7 rows
 				fillInt8(r, c.a, mode)
 				fillInt8(r, c.w, 2)
 				runGemmCase(t, impl, c)

@@ -24,6 +24,11 @@ func gemmVNNI3(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias
 //go:noescape
 func gemmAVX2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
 
+// gemmAVX2W computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6).
+//
+//go:noescape
+func gemmAVX2W(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+
 // dwAVX512 computes n depthwise output pixels, all channels, 16 at a time (AVX-512).
 //
 //go:noescape
@@ -53,6 +58,11 @@ func gemmVNNI3Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, 
 //
 //go:noescape
 func gemmAVX2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+
+// gemmAVX2WFast computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+//
+//go:noescape
+func gemmAVX2WFast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
 
 // dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
 //

@@ -7989,6 +7989,2668 @@ gemmAVX2_m1_st0_done:
 	VZEROUPPER
 	RET
 
+// func gemmAVX2W(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// Requires: AVX, AVX2
+TEXT ·gemmAVX2W(SB), $3504-104
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), R8
+	MOVQ m+16(FP), BX
+	MOVQ out+40(FP), DX
+	MOVQ ldo+48(FP), DI
+
+gemmAVX2W_rows:
+	CMPQ  BX, $0x06
+	JL    gemmAVX2W_tail
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m6_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m6_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m6_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x0_tail
+
+gemmAVX2W_m6_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x0
+
+gemmAVX2W_m6_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x0_tail
+
+gemmAVX2W_m6_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x1_tail
+
+gemmAVX2W_m6_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x1
+
+gemmAVX2W_m6_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x1_tail
+
+gemmAVX2W_m6_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x2_tail
+
+gemmAVX2W_m6_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x2
+
+gemmAVX2W_m6_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x2_tail
+
+gemmAVX2W_m6_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x3_tail
+
+gemmAVX2W_m6_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x3
+
+gemmAVX2W_m6_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x3_tail
+
+gemmAVX2W_m6_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x4_tail
+
+gemmAVX2W_m6_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x4
+
+gemmAVX2W_m6_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x4_tail
+
+gemmAVX2W_m6_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	LEAQ (R13)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m6_x5_tail
+
+gemmAVX2W_m6_x5:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2988(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m6_x5
+
+gemmAVX2W_m6_x5_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m6_x5_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2988(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m6_x5_tail
+
+gemmAVX2W_m6_x5_done:
+	MOVW $0x0000, 2988(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m6_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 2988(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m6_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m6_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VMOVDQU      Y10, 320(SP)
+	VMOVDQU      Y11, 352(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      320(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 320(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	VMOVDQU      352(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 352(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st0_done
+
+gemmAVX2W_m6_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st0_byte
+
+gemmAVX2W_m6_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st1_done
+
+gemmAVX2W_m6_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st1_byte
+
+gemmAVX2W_m6_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st2_done
+
+gemmAVX2W_m6_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st2_byte
+
+gemmAVX2W_m6_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st3_done
+
+gemmAVX2W_m6_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st3_byte
+
+gemmAVX2W_m6_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st4_done
+
+gemmAVX2W_m6_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st4_byte
+
+gemmAVX2W_m6_st4_done:
+	ADDQ         DI, R12
+	VMOVDQU      320(SP), Y0
+	VMOVDQU      352(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m6_st5_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m6_st5_done
+
+gemmAVX2W_m6_st5_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m6_st5_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m6_st5_byte
+
+gemmAVX2W_m6_st5_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	SUBQ $0x06, BX
+	JMP  gemmAVX2W_rows
+
+gemmAVX2W_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmAVX2W_m5
+	CMPQ BX, $0x04
+	JEQ  gemmAVX2W_m4
+	CMPQ BX, $0x03
+	JEQ  gemmAVX2W_m3
+	CMPQ BX, $0x02
+	JEQ  gemmAVX2W_m2
+	CMPQ BX, $0x01
+	JEQ  gemmAVX2W_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m5:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m5_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m5_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m5_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m5_x0_tail
+
+gemmAVX2W_m5_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m5_x0
+
+gemmAVX2W_m5_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m5_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m5_x0_tail
+
+gemmAVX2W_m5_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m5_x1_tail
+
+gemmAVX2W_m5_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m5_x1
+
+gemmAVX2W_m5_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m5_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m5_x1_tail
+
+gemmAVX2W_m5_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m5_x2_tail
+
+gemmAVX2W_m5_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m5_x2
+
+gemmAVX2W_m5_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m5_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m5_x2_tail
+
+gemmAVX2W_m5_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m5_x3_tail
+
+gemmAVX2W_m5_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m5_x3
+
+gemmAVX2W_m5_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m5_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m5_x3_tail
+
+gemmAVX2W_m5_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m5_x4_tail
+
+gemmAVX2W_m5_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m5_x4
+
+gemmAVX2W_m5_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m5_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m5_x4_tail
+
+gemmAVX2W_m5_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m5_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m5_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m5_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m5_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m5_st0_done
+
+gemmAVX2W_m5_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m5_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m5_st0_byte
+
+gemmAVX2W_m5_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m5_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m5_st1_done
+
+gemmAVX2W_m5_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m5_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m5_st1_byte
+
+gemmAVX2W_m5_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m5_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m5_st2_done
+
+gemmAVX2W_m5_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m5_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m5_st2_byte
+
+gemmAVX2W_m5_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m5_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m5_st3_done
+
+gemmAVX2W_m5_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m5_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m5_st3_byte
+
+gemmAVX2W_m5_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m5_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m5_st4_done
+
+gemmAVX2W_m5_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m5_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m5_st4_byte
+
+gemmAVX2W_m5_st4_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m4:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m4_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m4_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m4_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m4_x0_tail
+
+gemmAVX2W_m4_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m4_x0
+
+gemmAVX2W_m4_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m4_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m4_x0_tail
+
+gemmAVX2W_m4_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m4_x1_tail
+
+gemmAVX2W_m4_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m4_x1
+
+gemmAVX2W_m4_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m4_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m4_x1_tail
+
+gemmAVX2W_m4_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m4_x2_tail
+
+gemmAVX2W_m4_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m4_x2
+
+gemmAVX2W_m4_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m4_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m4_x2_tail
+
+gemmAVX2W_m4_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m4_x3_tail
+
+gemmAVX2W_m4_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m4_x3
+
+gemmAVX2W_m4_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m4_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m4_x3_tail
+
+gemmAVX2W_m4_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m4_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m4_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m4_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m4_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m4_st0_done
+
+gemmAVX2W_m4_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m4_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m4_st0_byte
+
+gemmAVX2W_m4_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m4_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m4_st1_done
+
+gemmAVX2W_m4_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m4_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m4_st1_byte
+
+gemmAVX2W_m4_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m4_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m4_st2_done
+
+gemmAVX2W_m4_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m4_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m4_st2_byte
+
+gemmAVX2W_m4_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m4_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m4_st3_done
+
+gemmAVX2W_m4_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m4_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m4_st3_byte
+
+gemmAVX2W_m4_st3_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m3:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m3_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m3_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m3_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m3_x0_tail
+
+gemmAVX2W_m3_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m3_x0
+
+gemmAVX2W_m3_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m3_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m3_x0_tail
+
+gemmAVX2W_m3_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m3_x1_tail
+
+gemmAVX2W_m3_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m3_x1
+
+gemmAVX2W_m3_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m3_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m3_x1_tail
+
+gemmAVX2W_m3_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m3_x2_tail
+
+gemmAVX2W_m3_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m3_x2
+
+gemmAVX2W_m3_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m3_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m3_x2_tail
+
+gemmAVX2W_m3_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m3_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m3_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m3_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m3_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m3_st0_done
+
+gemmAVX2W_m3_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m3_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m3_st0_byte
+
+gemmAVX2W_m3_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m3_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m3_st1_done
+
+gemmAVX2W_m3_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m3_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m3_st1_byte
+
+gemmAVX2W_m3_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m3_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m3_st2_done
+
+gemmAVX2W_m3_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m3_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m3_st2_byte
+
+gemmAVX2W_m3_st2_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m2:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m2_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m2_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m2_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m2_x0_tail
+
+gemmAVX2W_m2_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m2_x0
+
+gemmAVX2W_m2_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m2_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m2_x0_tail
+
+gemmAVX2W_m2_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m2_x1_tail
+
+gemmAVX2W_m2_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m2_x1
+
+gemmAVX2W_m2_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m2_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m2_x1_tail
+
+gemmAVX2W_m2_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m2_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m2_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m2_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m2_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m2_st0_done
+
+gemmAVX2W_m2_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m2_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m2_st0_byte
+
+gemmAVX2W_m2_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m2_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m2_st1_done
+
+gemmAVX2W_m2_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m2_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m2_st1_byte
+
+gemmAVX2W_m2_st1_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m1:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2W_m1_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2W_m1_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2W_m1_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2W_m1_x0_tail
+
+gemmAVX2W_m1_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2W_m1_x0
+
+gemmAVX2W_m1_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2W_m1_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2W_m1_x0_tail
+
+gemmAVX2W_m1_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2W_m1_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2W_m1_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2W_m1_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VPSLLVD      Y1, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPCMPEQD     Y8, Y12, Y13
+	VPXOR        Y13, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2W_m1_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2W_m1_st0_done
+
+gemmAVX2W_m1_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2W_m1_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2W_m1_st0_byte
+
+gemmAVX2W_m1_st0_done:
+	VZEROUPPER
+	RET
+
 // func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
 TEXT ·dwAVX512(SB), NOSPLIT, $0-140
@@ -16792,6 +19454,2542 @@ gemmAVX2Fast_m1_st0_byte:
 	JL   gemmAVX2Fast_m1_st0_byte
 
 gemmAVX2Fast_m1_st0_done:
+	VZEROUPPER
+	RET
+
+// func gemmAVX2WFast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// Requires: AVX, AVX2
+TEXT ·gemmAVX2WFast(SB), $3504-104
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), R8
+	MOVQ m+16(FP), BX
+	MOVQ out+40(FP), DX
+	MOVQ ldo+48(FP), DI
+
+gemmAVX2WFast_rows:
+	CMPQ  BX, $0x06
+	JL    gemmAVX2WFast_tail
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m6_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m6_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m6_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x0_tail
+
+gemmAVX2WFast_m6_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x0
+
+gemmAVX2WFast_m6_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x0_tail
+
+gemmAVX2WFast_m6_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x1_tail
+
+gemmAVX2WFast_m6_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x1
+
+gemmAVX2WFast_m6_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x1_tail
+
+gemmAVX2WFast_m6_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x2_tail
+
+gemmAVX2WFast_m6_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x2
+
+gemmAVX2WFast_m6_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x2_tail
+
+gemmAVX2WFast_m6_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x3_tail
+
+gemmAVX2WFast_m6_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x3
+
+gemmAVX2WFast_m6_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x3_tail
+
+gemmAVX2WFast_m6_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x4_tail
+
+gemmAVX2WFast_m6_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x4
+
+gemmAVX2WFast_m6_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x4_tail
+
+gemmAVX2WFast_m6_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	LEAQ (R13)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m6_x5_tail
+
+gemmAVX2WFast_m6_x5:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2988(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m6_x5
+
+gemmAVX2WFast_m6_x5_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m6_x5_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2988(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m6_x5_tail
+
+gemmAVX2WFast_m6_x5_done:
+	MOVW $0x0000, 2988(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m6_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 2988(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m6_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m6_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VMOVDQU      Y10, 320(SP)
+	VMOVDQU      Y11, 352(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      320(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 320(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	VMOVDQU      352(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 352(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st0_done
+
+gemmAVX2WFast_m6_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st0_byte
+
+gemmAVX2WFast_m6_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st1_done
+
+gemmAVX2WFast_m6_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st1_byte
+
+gemmAVX2WFast_m6_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st2_done
+
+gemmAVX2WFast_m6_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st2_byte
+
+gemmAVX2WFast_m6_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st3_done
+
+gemmAVX2WFast_m6_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st3_byte
+
+gemmAVX2WFast_m6_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st4_done
+
+gemmAVX2WFast_m6_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st4_byte
+
+gemmAVX2WFast_m6_st4_done:
+	ADDQ         DI, R12
+	VMOVDQU      320(SP), Y0
+	VMOVDQU      352(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m6_st5_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m6_st5_done
+
+gemmAVX2WFast_m6_st5_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m6_st5_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m6_st5_byte
+
+gemmAVX2WFast_m6_st5_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	SUBQ $0x06, BX
+	JMP  gemmAVX2WFast_rows
+
+gemmAVX2WFast_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmAVX2WFast_m5
+	CMPQ BX, $0x04
+	JEQ  gemmAVX2WFast_m4
+	CMPQ BX, $0x03
+	JEQ  gemmAVX2WFast_m3
+	CMPQ BX, $0x02
+	JEQ  gemmAVX2WFast_m2
+	CMPQ BX, $0x01
+	JEQ  gemmAVX2WFast_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m5:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m5_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m5_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m5_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m5_x0_tail
+
+gemmAVX2WFast_m5_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m5_x0
+
+gemmAVX2WFast_m5_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m5_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m5_x0_tail
+
+gemmAVX2WFast_m5_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m5_x1_tail
+
+gemmAVX2WFast_m5_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m5_x1
+
+gemmAVX2WFast_m5_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m5_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m5_x1_tail
+
+gemmAVX2WFast_m5_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m5_x2_tail
+
+gemmAVX2WFast_m5_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m5_x2
+
+gemmAVX2WFast_m5_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m5_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m5_x2_tail
+
+gemmAVX2WFast_m5_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m5_x3_tail
+
+gemmAVX2WFast_m5_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m5_x3
+
+gemmAVX2WFast_m5_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m5_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m5_x3_tail
+
+gemmAVX2WFast_m5_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m5_x4_tail
+
+gemmAVX2WFast_m5_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m5_x4
+
+gemmAVX2WFast_m5_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m5_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m5_x4_tail
+
+gemmAVX2WFast_m5_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m5_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m5_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m5_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VMOVDQU      Y8, 256(SP)
+	VMOVDQU      Y9, 288(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      256(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 256(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	VMOVDQU      288(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 288(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m5_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m5_st0_done
+
+gemmAVX2WFast_m5_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m5_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m5_st0_byte
+
+gemmAVX2WFast_m5_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m5_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m5_st1_done
+
+gemmAVX2WFast_m5_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m5_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m5_st1_byte
+
+gemmAVX2WFast_m5_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m5_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m5_st2_done
+
+gemmAVX2WFast_m5_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m5_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m5_st2_byte
+
+gemmAVX2WFast_m5_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m5_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m5_st3_done
+
+gemmAVX2WFast_m5_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m5_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m5_st3_byte
+
+gemmAVX2WFast_m5_st3_done:
+	ADDQ         DI, R12
+	VMOVDQU      256(SP), Y0
+	VMOVDQU      288(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m5_st4_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m5_st4_done
+
+gemmAVX2WFast_m5_st4_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m5_st4_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m5_st4_byte
+
+gemmAVX2WFast_m5_st4_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m4:
+	MOVQ  AX, R12
+	LEAQ  (AX)(R8*2), R13
+	ADDQ  R8, R13
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m4_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m4_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m4_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m4_x0_tail
+
+gemmAVX2WFast_m4_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m4_x0
+
+gemmAVX2WFast_m4_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m4_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m4_x0_tail
+
+gemmAVX2WFast_m4_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m4_x1_tail
+
+gemmAVX2WFast_m4_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m4_x1
+
+gemmAVX2WFast_m4_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m4_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m4_x1_tail
+
+gemmAVX2WFast_m4_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m4_x2_tail
+
+gemmAVX2WFast_m4_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m4_x2
+
+gemmAVX2WFast_m4_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m4_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m4_x2_tail
+
+gemmAVX2WFast_m4_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m4_x3_tail
+
+gemmAVX2WFast_m4_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m4_x3
+
+gemmAVX2WFast_m4_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m4_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m4_x3_tail
+
+gemmAVX2WFast_m4_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m4_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m4_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m4_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VMOVDQU      Y6, 192(SP)
+	VMOVDQU      Y7, 224(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      192(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 192(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	VMOVDQU      224(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 224(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m4_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m4_st0_done
+
+gemmAVX2WFast_m4_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m4_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m4_st0_byte
+
+gemmAVX2WFast_m4_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m4_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m4_st1_done
+
+gemmAVX2WFast_m4_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m4_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m4_st1_byte
+
+gemmAVX2WFast_m4_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m4_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m4_st2_done
+
+gemmAVX2WFast_m4_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m4_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m4_st2_byte
+
+gemmAVX2WFast_m4_st2_done:
+	ADDQ         DI, R12
+	VMOVDQU      192(SP), Y0
+	VMOVDQU      224(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m4_st3_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m4_st3_done
+
+gemmAVX2WFast_m4_st3_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m4_st3_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m4_st3_byte
+
+gemmAVX2WFast_m4_st3_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m3:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m3_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m3_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m3_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m3_x0_tail
+
+gemmAVX2WFast_m3_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m3_x0
+
+gemmAVX2WFast_m3_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m3_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m3_x0_tail
+
+gemmAVX2WFast_m3_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m3_x1_tail
+
+gemmAVX2WFast_m3_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m3_x1
+
+gemmAVX2WFast_m3_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m3_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m3_x1_tail
+
+gemmAVX2WFast_m3_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m3_x2_tail
+
+gemmAVX2WFast_m3_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m3_x2
+
+gemmAVX2WFast_m3_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m3_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m3_x2_tail
+
+gemmAVX2WFast_m3_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m3_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m3_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m3_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VMOVDQU      Y4, 128(SP)
+	VMOVDQU      Y5, 160(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      128(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 128(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	VMOVDQU      160(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 160(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m3_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m3_st0_done
+
+gemmAVX2WFast_m3_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m3_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m3_st0_byte
+
+gemmAVX2WFast_m3_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m3_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m3_st1_done
+
+gemmAVX2WFast_m3_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m3_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m3_st1_byte
+
+gemmAVX2WFast_m3_st1_done:
+	ADDQ         DI, R12
+	VMOVDQU      128(SP), Y0
+	VMOVDQU      160(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m3_st2_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m3_st2_done
+
+gemmAVX2WFast_m3_st2_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m3_st2_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m3_st2_byte
+
+gemmAVX2WFast_m3_st2_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m2:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m2_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m2_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m2_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m2_x0_tail
+
+gemmAVX2WFast_m2_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m2_x0
+
+gemmAVX2WFast_m2_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m2_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m2_x0_tail
+
+gemmAVX2WFast_m2_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m2_x1_tail
+
+gemmAVX2WFast_m2_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m2_x1
+
+gemmAVX2WFast_m2_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m2_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m2_x1_tail
+
+gemmAVX2WFast_m2_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m2_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m2_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m2_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VMOVDQU      Y2, 64(SP)
+	VMOVDQU      Y3, 96(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      64(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 64(SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	VMOVDQU      96(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 96(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m2_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m2_st0_done
+
+gemmAVX2WFast_m2_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m2_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m2_st0_byte
+
+gemmAVX2WFast_m2_st0_done:
+	ADDQ         DI, R12
+	VMOVDQU      64(SP), Y0
+	VMOVDQU      96(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m2_st1_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m2_st1_done
+
+gemmAVX2WFast_m2_st1_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m2_st1_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m2_st1_byte
+
+gemmAVX2WFast_m2_st1_done:
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m1:
+	MOVQ  AX, R12
+	MOVQ  w+32(FP), SI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	MOVQ  k+24(FP), CX
+	MOVQ  CX, 400(SP)
+
+gemmAVX2WFast_m1_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemmAVX2WFast_m1_kc
+	MOVQ $0x00000100, R10
+
+gemmAVX2WFast_m1_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemmAVX2WFast_m1_x0_tail
+
+gemmAVX2WFast_m1_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2WFast_m1_x0
+
+gemmAVX2WFast_m1_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemmAVX2WFast_m1_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemmAVX2WFast_m1_x0_tail
+
+gemmAVX2WFast_m1_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemmAVX2WFast_m1_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2WFast_m1_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemmAVX2WFast_m1_chunk
+	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y1, 32(SP)
+	VPBROADCASTQ kconst<>+0(SB), Y7
+	VPBROADCASTD kconst<>+8(SB), Y8
+	MOVL         outOff+80(FP), R10
+	VMOVD        R10, X9
+	VPBROADCASTD X9, Y9
+	MOVL         lo+84(FP), R10
+	VMOVD        R10, X10
+	VPBROADCASTD X10, Y10
+	MOVL         hi+88(FP), R10
+	VMOVD        R10, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         bias+56(FP), R9
+	MOVQ         mult+64(FP), R10
+	MOVQ         shift+72(FP), R11
+	VMOVDQU      (R9), Y0
+	VMOVDQU      (R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      (R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      (SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, (SP)
+	VMOVDQU      32(R9), Y0
+	VMOVDQU      32(R11), Y2
+	VPXOR        Y15, Y15, Y15
+	VPMAXSD      Y2, Y15, Y1
+	VPSUBD       Y2, Y15, Y2
+	VPMAXSD      Y15, Y2, Y2
+	VMOVDQU      32(R10), Y3
+	VMOVSHDUP    Y3, Y4
+	VPBROADCASTD kconst<>+12(SB), Y5
+	VPSLLVD      Y2, Y5, Y5
+	VPCMPEQD     Y15, Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPSRLD       $0x01, Y5, Y6
+	VMOVDQU      32(SP), Y12
+	VPADDD       Y0, Y12, Y12
+	VMOVSHDUP    Y12, Y14
+	VPMULDQ      Y3, Y12, Y13
+	VPMULDQ      Y4, Y14, Y14
+	VPADDQ       Y7, Y13, Y13
+	VPADDQ       Y7, Y14, Y14
+	VPADDQ       Y13, Y13, Y13
+	VPADDQ       Y14, Y14, Y14
+	VMOVSHDUP    Y13, Y12
+	VPBLENDD     $0xaa, Y14, Y12, Y12
+	VPAND        Y5, Y12, Y13
+	VPSRAD       $0x1f, Y12, Y14
+	VPSUBD       Y14, Y6, Y14
+	VPSRAVD      Y2, Y12, Y12
+	VPCMPGTD     Y14, Y13, Y14
+	VPSUBD       Y14, Y12, Y12
+	VPADDD       Y9, Y12, Y12
+	VPMAXSD      Y10, Y12, Y12
+	VPMINSD      Y11, Y12, Y12
+	VMOVDQU      Y12, 32(SP)
+	MOVQ         DX, R12
+	MOVQ         ncols+96(FP), R13
+	VMOVDQU      (SP), Y0
+	VMOVDQU      32(SP), Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSWB    X2, X0, X0
+	CMPQ         R13, $0x10
+	JNE          gemmAVX2WFast_m1_st0_part
+	VMOVDQU      X0, (R12)
+	JMP          gemmAVX2WFast_m1_st0_done
+
+gemmAVX2WFast_m1_st0_part:
+	VMOVDQU X0, 384(SP)
+	XORQ    R9, R9
+
+gemmAVX2WFast_m1_st0_byte:
+	MOVB 384(SP)(R9*1), R10
+	MOVB R10, (R12)(R9*1)
+	INCQ R9
+	CMPQ R9, R13
+	JL   gemmAVX2WFast_m1_st0_byte
+
+gemmAVX2WFast_m1_st0_done:
 	VZEROUPPER
 	RET
 

@@ -14,6 +14,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
@@ -60,7 +61,8 @@ func main() {
 		for nz := 1; nz <= 3; nz++ {
 			gemmVNNI(nz)
 		}
-		gemmAVX2()
+		gemmAVX2(false)
+		gemmAVX2(true)
 		dwAVX512()
 		dwAVX2()
 	}
@@ -454,12 +456,34 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 
 const avx2MR = 6
 
-func gemmAVX2() {
+// The AVX2 kernel's frame: accumulators (avx2MR rows of 64 bytes), 16
+// bytes for partial stores, the K count left, then the int16 rows.
+const (
+	avx2KC    = 256 // K chunk (even)
+	avx2KLeft = avx2MR*64 + 16
+	avx2XBuf  = avx2KLeft + 8
+	avx2XRow  = 2*avx2KC + 4
+)
+
+func gemmAVX2(widen bool) {
 	name := "gemmAVX2" + suffix()
-	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int)")
+	flags := attr.NOSPLIT
+	if widen {
+		name = "gemmAVX2W" + suffix()
+		flags = 0
+	}
+	TEXT(name, flags, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int)")
 	Pragma("noescape")
-	doc(name, "computes m rows of a 16-column panel (AVX2).")
-	frame := AllocLocal(avx2MR*64 + 16)
+	if widen {
+		doc(name, "computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6).")
+	} else {
+		doc(name, "computes m rows of a 16-column panel (AVX2).")
+	}
+	size := avx2MR*64 + 16
+	if widen {
+		size = avx2XBuf + avx2MR*avx2XRow
+	}
+	frame := AllocLocal(size)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	Load(Param("a"), a)
 	Load(Param("lda"), lda)
@@ -469,7 +493,7 @@ func gemmAVX2() {
 	Label(name + "_rows")
 	CMPQ(m, U8(avx2MR))
 	JL(LabelRef(name + "_tail"))
-	avx2Tile(name, avx2MR, frame)
+	avx2Tile(name, avx2MR, frame, widen)
 	for i := 0; i < avx2MR; i++ {
 		ADDQ(lda, a)
 		ADDQ(ldo, out)
@@ -485,7 +509,7 @@ func gemmAVX2() {
 	RET()
 	for mr := avx2MR - 1; mr >= 1; mr-- {
 		Label(fmt.Sprintf("%s_m%d", name, mr))
-		avx2Tile(name, mr, frame)
+		avx2Tile(name, mr, frame, widen)
 		VZEROUPPER()
 		RET()
 	}
@@ -494,63 +518,22 @@ func gemmAVX2() {
 var ys = []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7, reg.Y8, reg.Y9,
 	reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}
 
-func avx2Tile(name string, mr int, frame Mem) {
+func avx2Tile(name string, mr int, frame Mem, widen bool) {
 	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
 	a, lda := reg.RAX, reg.R8
-	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	p0, p1 := reg.R12, reg.R13
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
-	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 
 	MOVQ(a, p0)
 	if mr > 3 {
 		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
 		ADDQ(lda, p1)
 	}
-	Load(Param("w"), wp)
-	Load(Param("k"), cnt)
-	for r := 0; r < mr; r++ {
-		for j := 0; j < 2; j++ {
-			VPXOR(accR(r, j), accR(r, j), accR(r, j))
-		}
+	if widen {
+		avx2KWiden(lbl, mr, frame)
+	} else {
+		avx2KDirect(lbl, mr)
 	}
-	SHRQ(U8(1), cnt)
-	JZ(LabelRef(lbl("ktail")))
-	Label(lbl("k"))
-	VMOVDQU(Mem{Base: wp}, w0)
-	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
-	for r := 0; r < mr; r++ {
-		VPBROADCASTW(rowAddr(r, p0, p1, lda, 0), t.AsX())
-		VPMOVSXBW(t.AsX(), t)
-		VPMADDWD(w0, t, u)
-		VPADDD(u, accR(r, 0), accR(r, 0))
-		VPMADDWD(w1, t, t)
-		VPADDD(t, accR(r, 1), accR(r, 1))
-	}
-	ADDQ(U8(2), p0)
-	if mr > 3 {
-		ADDQ(U8(2), p1)
-	}
-	ADDQ(U8(64), wp)
-	DECQ(cnt)
-	JNZ(LabelRef(lbl("k")))
-
-	Label(lbl("ktail"))
-	Load(Param("k"), cnt)
-	ANDQ(U8(1), cnt)
-	JZ(LabelRef(lbl("epi")))
-	VMOVDQU(Mem{Base: wp}, w0)
-	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
-	for r := 0; r < mr; r++ {
-		// The high word of each dword meets a zero weight.
-		MOVBLSX(rowAddr(r, p0, p1, lda, 0), reg.R9.As32())
-		VMOVD(reg.R9.As32(), t.AsX())
-		VPBROADCASTD(t.AsX(), t)
-		VPMADDWD(w0, t, u)
-		VPADDD(u, accR(r, 0), accR(r, 0))
-		VPMADDWD(w1, t, t)
-		VPADDD(t, accR(r, 1), accR(r, 1))
-	}
-
 	Label(lbl("epi"))
 	for r := 0; r < mr; r++ {
 		for j := 0; j < 2; j++ {
@@ -901,4 +884,139 @@ func bcast256(m Mem, dst reg.VecPhysical) {
 	MOVL(m, reg.R10.As32())
 	VMOVD(reg.R10.As32(), dst.AsX())
 	VPBROADCASTD(dst.AsX(), dst)
+}
+
+// avx2KDirect is the K loop broadcasting each row's byte pair and
+// sign-extending it in place (VPBROADCASTW + VPMOVSXBW); an odd last k
+// meets zero weights.
+func avx2KDirect(lbl func(string) string, mr int) {
+	a, lda := reg.RAX, reg.R8
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+	_ = a
+	Load(Param("w"), wp)
+	Load(Param("k"), cnt)
+	for r := 0; r < mr; r++ {
+		for j := 0; j < 2; j++ {
+			VPXOR(accR(r, j), accR(r, j), accR(r, j))
+		}
+	}
+	SHRQ(U8(1), cnt)
+	JZ(LabelRef(lbl("ktail")))
+	Label(lbl("k"))
+	VMOVDQU(Mem{Base: wp}, w0)
+	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
+	for r := 0; r < mr; r++ {
+		VPBROADCASTW(rowAddr(r, p0, p1, lda, 0), t.AsX())
+		VPMOVSXBW(t.AsX(), t)
+		VPMADDWD(w0, t, u)
+		VPADDD(u, accR(r, 0), accR(r, 0))
+		VPMADDWD(w1, t, t)
+		VPADDD(t, accR(r, 1), accR(r, 1))
+	}
+	ADDQ(U8(2), p0)
+	if mr > 3 {
+		ADDQ(U8(2), p1)
+	}
+	ADDQ(U8(64), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+
+	Label(lbl("ktail"))
+	Load(Param("k"), cnt)
+	ANDQ(U8(1), cnt)
+	JZ(LabelRef(lbl("epi")))
+	VMOVDQU(Mem{Base: wp}, w0)
+	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
+	for r := 0; r < mr; r++ {
+		// The high word of each dword meets a zero weight.
+		MOVBLSX(rowAddr(r, p0, p1, lda, 0), reg.R9.As32())
+		VMOVD(reg.R9.As32(), t.AsX())
+		VPBROADCASTD(t.AsX(), t)
+		VPMADDWD(w0, t, u)
+		VPADDD(u, accR(r, 0), accR(r, 0))
+		VPMADDWD(w1, t, t)
+		VPADDD(t, accR(r, 1), accR(r, 1))
+	}
+
+}
+
+// avx2KWiden is the K loop over rows first widened to int16 in the frame.
+func avx2KWiden(lbl func(string) string, mr int, frame Mem) {
+	lda := reg.R8
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+	Load(Param("w"), wp)
+	for r := 0; r < mr; r++ {
+		for j := 0; j < 2; j++ {
+			VPXOR(accR(r, j), accR(r, j), accR(r, j))
+		}
+	}
+	// K goes in chunks of avx2KC: each row's chunk is first sign-extended
+	// to int16 in the frame (xbuf, a zero word after it for an odd K), so
+	// that the inner loop broadcasts ready pairs of words with a plain
+	// load (no shuffle per pair and row).
+	kleft := frame.Offset(avx2KLeft)
+	kc, idx, src := reg.R10, reg.R11, reg.R9
+	Load(Param("k"), cnt)
+	MOVQ(cnt, kleft)
+	Label(lbl("chunk"))
+	MOVQ(kleft, kc)
+	CMPQ(kc, U32(avx2KC))
+	JLE(LabelRef(lbl("kc")))
+	MOVQ(U32(avx2KC), kc)
+	Label(lbl("kc"))
+	for r := 0; r < mr; r++ {
+		xr := frame.Offset(avx2XBuf + r*avx2XRow)
+		xr.Index, xr.Scale = idx, 2
+		LEAQ(rowAddr(r, p0, p1, lda, 0), src)
+		XORQ(idx, idx)
+		MOVQ(kc, cnt)
+		SHRQ(U8(4), cnt)
+		JZ(LabelRef(lbl(fmt.Sprintf("x%d_tail", r))))
+		Label(lbl(fmt.Sprintf("x%d", r)))
+		VPMOVSXBW(Mem{Base: src, Index: idx, Scale: 1}, t)
+		VMOVDQU(t, xr)
+		ADDQ(U8(16), idx)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl(fmt.Sprintf("x%d", r))))
+		Label(lbl(fmt.Sprintf("x%d_tail", r)))
+		CMPQ(idx, kc)
+		JGE(LabelRef(lbl(fmt.Sprintf("x%d_done", r))))
+		MOVBWSX(Mem{Base: src, Index: idx, Scale: 1}, cnt.As16())
+		MOVW(cnt.As16(), xr)
+		INCQ(idx)
+		JMP(LabelRef(lbl(fmt.Sprintf("x%d_tail", r))))
+		Label(lbl(fmt.Sprintf("x%d_done", r)))
+		MOVW(U16(0), xr) // word kc: read only when kc is odd
+	}
+	MOVQ(kc, cnt)
+	INCQ(cnt)
+	SHRQ(U8(1), cnt) // pairs in the chunk
+	XORQ(idx, idx)
+	Label(lbl("k"))
+	VMOVDQU(Mem{Base: wp}, w0)
+	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
+	for r := 0; r < mr; r++ {
+		xr := frame.Offset(avx2XBuf + r*avx2XRow)
+		xr.Index, xr.Scale = idx, 1
+		VPBROADCASTD(xr, t)
+		VPMADDWD(w0, t, u)
+		VPADDD(u, accR(r, 0), accR(r, 0))
+		VPMADDWD(w1, t, t)
+		VPADDD(t, accR(r, 1), accR(r, 1))
+	}
+	ADDQ(U8(4), idx)
+	ADDQ(U8(64), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+	ADDQ(kc, p0)
+	if mr > 3 {
+		ADDQ(kc, p1)
+	}
+	SUBQ(kc, kleft)
+	JNZ(LabelRef(lbl("chunk")))
+
 }
