@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/edgerun/edgerun/examples"
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -131,6 +133,59 @@ func FuzzInvoke(f *testing.F) {
 		for i := range want {
 			if !bytes.Equal(got[i], want[i]) {
 				t.Fatalf("%s: output %d differs between two interpreters on the same input", fm.name, i)
+			}
+		}
+	})
+}
+
+// FuzzLoad: runtime.Load on arbitrary bytes (edgerun files above all: the
+// .tflite path is FuzzConvert's) never panics and fails only with typed
+// errors; a model it accepts runs on two interpreters with equal outputs
+// when it is small enough for the fuzzer. Seeds: the built-in examples and
+// the conformance models converted to .erm (up to 64 KiB).
+func FuzzLoad(f *testing.F) {
+	for _, name := range examples.Names() {
+		data, err := examples.Bytes(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(data) <= 64<<10 {
+			f.Add(data)
+		}
+	}
+	for _, fm := range fuzzModels(f, 64<<10) {
+		if data, err := format.Encode(fm.m.Graph()); err == nil && len(data) <= 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := runtime.Load(data)
+		if err != nil {
+			if !typedLoadError(err) {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		var macs int64
+		for i := range m.Graph().Ops {
+			macs += ops.MACs(m.Graph(), i)
+		}
+		if m.ArenaBytes() > 4<<20 || macs > 50<<20 {
+			return
+		}
+		var outs [2][][]byte
+		for k, threads := range []int{1, 2} {
+			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads})
+			if err != nil {
+				t.Fatalf("NewInterpreter: %v", err)
+			}
+			setInputs(t, it, data, false)
+			outs[k] = invokeOutputs(t, it)
+			it.Close()
+		}
+		for i := range outs[0] {
+			if !bytes.Equal(outs[0][i], outs[1][i]) {
+				t.Fatalf("output %d differs between one and two threads", i)
 			}
 		}
 	})
