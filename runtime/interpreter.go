@@ -211,8 +211,15 @@ func (it *Interpreter) SetInput(i int, data []byte) error {
 	return nil
 }
 
-// SetInputInt8 copies int8 data into input i.
+// SetInputInt8 copies int8 data into input i, which must be an int8
+// tensor (ErrShapeMismatch otherwise, even when the byte counts agree).
 func (it *Interpreter) SetInputInt8(i int, data []int8) error {
+	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
+		return err
+	}
+	if info := &it.model.inputs[i]; info.DType != format.DTypeInt8 {
+		return fmt.Errorf("input %d %q: int8 data for a %s tensor: %w", i, info.Name, info.DType, ErrShapeMismatch)
+	}
 	if len(data) == 0 {
 		return it.SetInput(i, nil)
 	}
@@ -248,9 +255,11 @@ func (it *Interpreter) OutputBytes(i int) []byte {
 	return it.tensorBytes(it.model.outputs[i].Index)
 }
 
-// OutputInt8 returns output i as int8 values (valid until the next Invoke).
+// OutputInt8 returns output i as int8 values (valid until the next
+// Invoke), or nil for an invalid index, a closed interpreter or an output
+// that is not an int8 tensor (use OutputBytes for the raw data of others).
 func (it *Interpreter) OutputInt8(i int) []int8 {
-	if it.checkIndex(i, it.model.outputs, "output") != nil {
+	if it.checkIndex(i, it.model.outputs, "output") != nil || it.model.outputs[i].DType != format.DTypeInt8 {
 		return nil
 	}
 	return it.env.Tensors[it.model.outputs[i].Index]
