@@ -640,14 +640,18 @@ func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 }
 
 // copyShort copies len(dst) values (a filter row of a patch: usually a
-// few dozen bytes, where a memmove call costs more than the copy) eight at
-// a time.
+// few dozen bytes, where a memmove call costs more than the copy) sixteen
+// bytes at a time.
 func copyShort(dst, src []int8) {
 	n := len(dst)
 	src = src[:n]
 	i := 0
-	for ; i+8 <= n; i += 8 {
+	for ; i+16 <= n; i += 16 {
+		*(*[16]byte)(unsafe.Pointer(&dst[i])) = *(*[16]byte)(unsafe.Pointer(&src[i]))
+	}
+	if i+8 <= n {
 		*(*uint64)(unsafe.Pointer(&dst[i])) = *(*uint64)(unsafe.Pointer(&src[i]))
+		i += 8
 	}
 	for ; i < n; i++ {
 		dst[i] = src[i]
