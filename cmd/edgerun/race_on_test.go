@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceDetector reports a -race build (see TestCorruptFiles).
+const raceDetector = true
