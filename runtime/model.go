@@ -14,6 +14,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/edgerun/edgerun/format"
@@ -157,7 +158,7 @@ func LoadFileWithOptions(path string, opts *LoadOptions) (*Model, error) {
 	if st.Size() > lim.MaxModelBytes {
 		return nil, fmt.Errorf("%s: %d bytes, limit %d: %w", path, st.Size(), lim.MaxModelBytes, ErrResourceLimit)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFileLimit(path, lim.MaxModelBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +167,27 @@ func LoadFileWithOptions(path string, opts *LoadOptions) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
+}
+
+// ReadFileLimit reads the file at path, refusing with ErrResourceLimit
+// one longer than limit bytes. Unlike a size check before os.ReadFile, it
+// also stops on files whose size is not known in advance (a device such
+// as /dev/zero, a pipe, a file still growing), which would otherwise be
+// read without bound.
+func ReadFileLimit(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes: %w", path, limit, ErrResourceLimit)
+	}
+	return data, nil
 }
 
 // FromGraph validates and prepares an in-memory edgerun model. The model
