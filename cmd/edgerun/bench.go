@@ -187,7 +187,7 @@ func setInputs(it *runtime.Interpreter, files []string, seed uint32) error {
 			fillPattern(it.InputBytes(i), seed+uint32(i))
 			continue
 		}
-		data, err := os.ReadFile(files[i])
+		data, err := readInputFile(files[i], info)
 		if err != nil {
 			return err
 		}

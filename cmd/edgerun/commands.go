@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -102,7 +103,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 			fillPattern(it.InputBytes(i), uint32(i+1))
 			continue
 		}
-		data, err := os.ReadFile(inputs[i])
+		data, err := readInputFile(inputs[i], info)
 		if err != nil {
 			return err
 		}
@@ -149,6 +150,17 @@ func cmdRun(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// readInputFile reads an -i file for input info, reading no more than the
+// input takes: a longer file (or an endless one such as /dev/zero) is an
+// error, not read whole.
+func readInputFile(path string, info runtime.TensorInfo) ([]byte, error) {
+	data, err := runtime.ReadFileLimit(path, int64(info.Bytes))
+	if errors.Is(err, runtime.ErrResourceLimit) {
+		return nil, fmt.Errorf("%s: longer than the %d bytes of input %q (%v %s): %w", path, info.Bytes, info.Name, info.Shape, info.DType, runtime.ErrShapeMismatch)
+	}
+	return data, err
+}
+
 // fillPattern fills b with deterministic pseudo-random bytes (xorshift).
 func fillPattern(b []byte, seed uint32) {
 	x := seed*2654435761 + 1
@@ -191,7 +203,7 @@ func cmdConvert(args []string, stdout io.Writer) error {
 	if len(pos) != 2 {
 		return usagef("convert takes IN.tflite OUT.erm")
 	}
-	data, err := os.ReadFile(pos[0])
+	data, err := runtime.ReadFileLimit(pos[0], runtime.DefaultMaxModelBytes)
 	if err != nil {
 		return err
 	}

@@ -107,3 +107,16 @@ func TestCorruptFiles(t *testing.T) {
 	}
 	t.Logf("%d files from %d sources: %v; %d failures", n, len(srcs), counts, failures)
 }
+
+// TestEndlessInputs: run and convert read no more of a file than they may
+// use; an endless file (/dev/zero, whose size reads as 0) is one error
+// line, not a hang.
+func TestEndlessInputs(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	msg := oneLineError(t, 1, "run", "-i", "/dev/zero")
+	if !strings.Contains(msg, "/dev/zero") || !strings.Contains(msg, "longer than") {
+		t.Errorf("run -i /dev/zero: %q", msg)
+	}
+}
