@@ -33,7 +33,16 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		kernel = dwAVX512Fast
 	}
 	kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
-		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
+		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max, dwMode(w, strideW, dilW))
+}
+
+// dwMode tells the AVX-512 kernel to take its stride-1 path for 3 or 5
+// taps across (0: the general path).
+func dwMode(w *PackedDepthwise, strideW, dilW int) int {
+	if strideW == 1 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
+		return w.KW
+	}
+	return 0
 }
 
 type avx2Depthwise struct{}
@@ -53,7 +62,7 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 			kernel = dwAVX2Fast
 		}
 		kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
-			&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max)
+			&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max, 0)
 	}
 	if c8 < c {
 		depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)

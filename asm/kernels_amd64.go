@@ -32,12 +32,12 @@ func gemmAVX2W(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias
 // dwAVX512 computes n depthwise output pixels, all channels, 16 at a time (AVX-512).
 //
 //go:noescape
-func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
 // dwAVX2 computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).
 //
 //go:noescape
-func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
 // gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
 //
@@ -67,9 +67,9 @@ func gemmAVX2WFast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, 
 // dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
 //
 //go:noescape
-func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
 // dwAVX2Fast computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
 //
 //go:noescape
-func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)

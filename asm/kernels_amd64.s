@@ -10651,9 +10651,9 @@ gemmAVX2W_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
-TEXT ·dwAVX512(SB), NOSPLIT, $0-140
+TEXT ·dwAVX512(SB), NOSPLIT, $0-152
 	MOVQ  pixStride+16(FP), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
@@ -10707,6 +10707,11 @@ dwAVX512_mask:
 dwAVX512_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512_p8_next
+	MOVQ      mode+144(FP), R10
+	CMPQ      R10, $0x03
+	JEQ       dwAVX512_p8_s3
+	CMPQ      R10, $0x05
+	JEQ       dwAVX512_p8_s5
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -10935,19 +10940,537 @@ dwAVX512_p8_kx:
 	VPMAXSD       Z16, Z7, Z7
 	VPMINSD       Z17, Z7, Z7
 	VPMOVDB       Z7, K1, (R11)
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
+	JMP           dwAVX512_p8_adv
+
+dwAVX512_p8_s3:
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512_p8_s3_ky:
+	VMOVDQU32     (SI), Z18
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z19
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z20
+	ADDQ          wStride+64(FP), SI
+	LEAQ          (R11)(R8*4), R13
+	LEAQ          (R13)(R8*4), DI
+	VPMOVSXBD.Z   (R11), K1, Z23
+	VPDPWSSD      Z18, Z23, Z0
+	VPMOVSXBD.Z   (R11)(R8*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z1
+	VPDPWSSD      Z19, Z24, Z0
+	VPMOVSXBD.Z   (R11)(R8*2), K1, Z23
+	VPDPWSSD      Z18, Z23, Z2
+	VPDPWSSD      Z19, Z23, Z1
+	VPDPWSSD      Z20, Z23, Z0
+	VPMOVSXBD.Z   (R11)(R9*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z3
+	VPDPWSSD      Z19, Z24, Z2
+	VPDPWSSD      Z20, Z24, Z1
+	VPMOVSXBD.Z   (R13), K1, Z23
+	VPDPWSSD      Z18, Z23, Z4
+	VPDPWSSD      Z19, Z23, Z3
+	VPDPWSSD      Z20, Z23, Z2
+	VPMOVSXBD.Z   (R13)(R8*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z5
+	VPDPWSSD      Z19, Z24, Z4
+	VPDPWSSD      Z20, Z24, Z3
+	VPMOVSXBD.Z   (R13)(R8*2), K1, Z23
+	VPDPWSSD      Z18, Z23, Z6
+	VPDPWSSD      Z19, Z23, Z5
+	VPDPWSSD      Z20, Z23, Z4
+	VPMOVSXBD.Z   (R13)(R9*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z7
+	VPDPWSSD      Z19, Z24, Z6
+	VPDPWSSD      Z20, Z24, Z5
+	VPMOVSXBD.Z   (DI), K1, Z23
+	VPDPWSSD      Z19, Z23, Z7
+	VPDPWSSD      Z20, Z23, Z6
+	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
+	VPDPWSSD      Z20, Z24, Z7
+	ADDQ          dilHStride+24(FP), R11
+	DECQ          R10
+	JNZ           dwAVX512_p8_s3_ky
 	MOVQ          ostride+96(FP), R10
-	IMUL3Q        $0x08, R10, R10
-	ADDQ          R10, DX
-	SUBQ          $0x08, BX
-	JMP           dwAVX512_p8
+	MOVQ          DX, R11
+	VPSLLVD       Z9, Z0, Z0
+	VMOVSHDUP     Z0, Z26
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z0, Z25
+	VPSRAVD       Z10, Z0, Z0
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD        Z15, Z0, Z0
+	VPMAXSD       Z16, Z0, Z0
+	VPMINSD       Z17, Z0, Z0
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z1, Z1
+	VMOVSHDUP     Z1, Z26
+	VPMULDQ       Z11, Z1, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z1, Z25
+	VPSRAVD       Z10, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z1, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z2, Z2
+	VMOVSHDUP     Z2, Z26
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z2, Z25
+	VPSRAVD       Z10, Z2, Z2
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD        Z15, Z2, Z2
+	VPMAXSD       Z16, Z2, Z2
+	VPMINSD       Z17, Z2, Z2
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z3, Z3
+	VMOVSHDUP     Z3, Z26
+	VPMULDQ       Z11, Z3, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z3, Z25
+	VPSRAVD       Z10, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z3, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z4, Z4
+	VMOVSHDUP     Z4, Z26
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z4, Z25
+	VPSRAVD       Z10, Z4, Z4
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD        Z15, Z4, Z4
+	VPMAXSD       Z16, Z4, Z4
+	VPMINSD       Z17, Z4, Z4
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z5, Z5
+	VMOVSHDUP     Z5, Z26
+	VPMULDQ       Z11, Z5, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z5, Z25
+	VPSRAVD       Z10, Z5, Z5
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z5, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z6, Z6
+	VMOVSHDUP     Z6, Z26
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z6, Z25
+	VPSRAVD       Z10, Z6, Z6
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD        Z15, Z6, Z6
+	VPMAXSD       Z16, Z6, Z6
+	VPMINSD       Z17, Z6, Z6
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z7, Z7
+	VMOVSHDUP     Z7, Z26
+	VPMULDQ       Z11, Z7, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z7, Z25
+	VPSRAVD       Z10, Z7, Z7
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z7, K1, (R11)
+	JMP           dwAVX512_p8_adv
+
+dwAVX512_p8_s5:
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512_p8_s5_ky:
+	VMOVDQU32     (SI), Z18
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z19
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z20
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z21
+	ADDQ          wStride+64(FP), SI
+	VMOVDQU32     (SI), Z22
+	ADDQ          wStride+64(FP), SI
+	LEAQ          (R11)(R8*4), R13
+	LEAQ          (R13)(R8*4), DI
+	VPMOVSXBD.Z   (R11), K1, Z23
+	VPDPWSSD      Z18, Z23, Z0
+	VPMOVSXBD.Z   (R11)(R8*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z1
+	VPDPWSSD      Z19, Z24, Z0
+	VPMOVSXBD.Z   (R11)(R8*2), K1, Z23
+	VPDPWSSD      Z18, Z23, Z2
+	VPDPWSSD      Z19, Z23, Z1
+	VPDPWSSD      Z20, Z23, Z0
+	VPMOVSXBD.Z   (R11)(R9*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z3
+	VPDPWSSD      Z19, Z24, Z2
+	VPDPWSSD      Z20, Z24, Z1
+	VPDPWSSD      Z21, Z24, Z0
+	VPMOVSXBD.Z   (R13), K1, Z23
+	VPDPWSSD      Z18, Z23, Z4
+	VPDPWSSD      Z19, Z23, Z3
+	VPDPWSSD      Z20, Z23, Z2
+	VPDPWSSD      Z21, Z23, Z1
+	VPDPWSSD      Z22, Z23, Z0
+	VPMOVSXBD.Z   (R13)(R8*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z5
+	VPDPWSSD      Z19, Z24, Z4
+	VPDPWSSD      Z20, Z24, Z3
+	VPDPWSSD      Z21, Z24, Z2
+	VPDPWSSD      Z22, Z24, Z1
+	VPMOVSXBD.Z   (R13)(R8*2), K1, Z23
+	VPDPWSSD      Z18, Z23, Z6
+	VPDPWSSD      Z19, Z23, Z5
+	VPDPWSSD      Z20, Z23, Z4
+	VPDPWSSD      Z21, Z23, Z3
+	VPDPWSSD      Z22, Z23, Z2
+	VPMOVSXBD.Z   (R13)(R9*1), K1, Z24
+	VPDPWSSD      Z18, Z24, Z7
+	VPDPWSSD      Z19, Z24, Z6
+	VPDPWSSD      Z20, Z24, Z5
+	VPDPWSSD      Z21, Z24, Z4
+	VPDPWSSD      Z22, Z24, Z3
+	VPMOVSXBD.Z   (DI), K1, Z23
+	VPDPWSSD      Z19, Z23, Z7
+	VPDPWSSD      Z20, Z23, Z6
+	VPDPWSSD      Z21, Z23, Z5
+	VPDPWSSD      Z22, Z23, Z4
+	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
+	VPDPWSSD      Z20, Z24, Z7
+	VPDPWSSD      Z21, Z24, Z6
+	VPDPWSSD      Z22, Z24, Z5
+	VPMOVSXBD.Z   (DI)(R8*2), K1, Z23
+	VPDPWSSD      Z21, Z23, Z7
+	VPDPWSSD      Z22, Z23, Z6
+	VPMOVSXBD.Z   (DI)(R9*1), K1, Z24
+	VPDPWSSD      Z22, Z24, Z7
+	ADDQ          dilHStride+24(FP), R11
+	DECQ          R10
+	JNZ           dwAVX512_p8_s5_ky
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VPSLLVD       Z9, Z0, Z0
+	VMOVSHDUP     Z0, Z26
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z0, Z25
+	VPSRAVD       Z10, Z0, Z0
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD        Z15, Z0, Z0
+	VPMAXSD       Z16, Z0, Z0
+	VPMINSD       Z17, Z0, Z0
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z1, Z1
+	VMOVSHDUP     Z1, Z26
+	VPMULDQ       Z11, Z1, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z1, Z25
+	VPSRAVD       Z10, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z1, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z2, Z2
+	VMOVSHDUP     Z2, Z26
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z2, Z25
+	VPSRAVD       Z10, Z2, Z2
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD        Z15, Z2, Z2
+	VPMAXSD       Z16, Z2, Z2
+	VPMINSD       Z17, Z2, Z2
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z3, Z3
+	VMOVSHDUP     Z3, Z26
+	VPMULDQ       Z11, Z3, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z3, Z25
+	VPSRAVD       Z10, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z3, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z4, Z4
+	VMOVSHDUP     Z4, Z26
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z4, Z25
+	VPSRAVD       Z10, Z4, Z4
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD        Z15, Z4, Z4
+	VPMAXSD       Z16, Z4, Z4
+	VPMINSD       Z17, Z4, Z4
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z5, Z5
+	VMOVSHDUP     Z5, Z26
+	VPMULDQ       Z11, Z5, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z5, Z25
+	VPSRAVD       Z10, Z5, Z5
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z5, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z6, Z6
+	VMOVSHDUP     Z6, Z26
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z6, Z25
+	VPSRAVD       Z10, Z6, Z6
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD        Z15, Z6, Z6
+	VPMAXSD       Z16, Z6, Z6
+	VPMINSD       Z17, Z6, Z6
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
+	VPSLLVD       Z9, Z7, Z7
+	VMOVSHDUP     Z7, Z26
+	VPMULDQ       Z11, Z7, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z7, Z25
+	VPSRAVD       Z10, Z7, Z7
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z7, K1, (R11)
+
+dwAVX512_p8_adv:
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	MOVQ   ostride+96(FP), R10
+	IMUL3Q $0x08, R10, R10
+	ADDQ   R10, DX
+	SUBQ   $0x08, BX
+	JMP    dwAVX512_p8
 
 dwAVX512_p8_next:
 dwAVX512_p4:
@@ -11230,9 +11753,9 @@ dwAVX512_p1_next:
 	VZEROUPPER
 	RET
 
-// func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 // Requires: AVX, AVX2
-TEXT ·dwAVX2(SB), NOSPLIT, $256-140
+TEXT ·dwAVX2(SB), NOSPLIT, $256-152
 	MOVQ pixStride+16(FP), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX
@@ -21993,9 +22516,9 @@ gemmAVX2WFast_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
-TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-140
+TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-152
 	MOVQ  pixStride+16(FP), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
@@ -22049,6 +22572,11 @@ dwAVX512Fast_mask:
 dwAVX512Fast_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512Fast_p8_next
+	MOVQ      mode+144(FP), R10
+	CMPQ      R10, $0x03
+	JEQ       dwAVX512Fast_p8_s3
+	CMPQ      R10, $0x05
+	JEQ       dwAVX512Fast_p8_s5
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -22253,19 +22781,489 @@ dwAVX512Fast_p8_kx:
 	VPMAXSD     Z16, Z7, Z7
 	VPMINSD     Z17, Z7, Z7
 	VPMOVDB     Z7, K1, (R11)
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
-	ADDQ        R8, AX
+	JMP         dwAVX512Fast_p8_adv
+
+dwAVX512Fast_p8_s3:
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p8_s3_ky:
+	VMOVDQU32   (SI), Z18
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z19
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z20
+	ADDQ        wStride+64(FP), SI
+	LEAQ        (R11)(R8*4), R13
+	LEAQ        (R13)(R8*4), DI
+	VPMOVSXBD.Z (R11), K1, Z23
+	VPDPWSSD    Z18, Z23, Z0
+	VPMOVSXBD.Z (R11)(R8*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z1
+	VPDPWSSD    Z19, Z24, Z0
+	VPMOVSXBD.Z (R11)(R8*2), K1, Z23
+	VPDPWSSD    Z18, Z23, Z2
+	VPDPWSSD    Z19, Z23, Z1
+	VPDPWSSD    Z20, Z23, Z0
+	VPMOVSXBD.Z (R11)(R9*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z3
+	VPDPWSSD    Z19, Z24, Z2
+	VPDPWSSD    Z20, Z24, Z1
+	VPMOVSXBD.Z (R13), K1, Z23
+	VPDPWSSD    Z18, Z23, Z4
+	VPDPWSSD    Z19, Z23, Z3
+	VPDPWSSD    Z20, Z23, Z2
+	VPMOVSXBD.Z (R13)(R8*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z5
+	VPDPWSSD    Z19, Z24, Z4
+	VPDPWSSD    Z20, Z24, Z3
+	VPMOVSXBD.Z (R13)(R8*2), K1, Z23
+	VPDPWSSD    Z18, Z23, Z6
+	VPDPWSSD    Z19, Z23, Z5
+	VPDPWSSD    Z20, Z23, Z4
+	VPMOVSXBD.Z (R13)(R9*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z7
+	VPDPWSSD    Z19, Z24, Z6
+	VPDPWSSD    Z20, Z24, Z5
+	VPMOVSXBD.Z (DI), K1, Z23
+	VPDPWSSD    Z19, Z23, Z7
+	VPDPWSSD    Z20, Z23, Z6
+	VPMOVSXBD.Z (DI)(R8*1), K1, Z24
+	VPDPWSSD    Z20, Z24, Z7
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p8_s3_ky
 	MOVQ        ostride+96(FP), R10
-	IMUL3Q      $0x08, R10, R10
-	ADDQ        R10, DX
-	SUBQ        $0x08, BX
-	JMP         dwAVX512Fast_p8
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z26
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z0
+	VPBLENDMD   Z26, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z0, Z25
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z1, Z26
+	VPMULDQ     Z11, Z1, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z1
+	VPBLENDMD   Z26, Z1, K2, Z1
+	VPMOVD2M    Z1, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z1, Z25
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z1, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z2, Z26
+	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z2
+	VPBLENDMD   Z26, Z2, K2, Z2
+	VPMOVD2M    Z2, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z2, Z25
+	VPSRAVD     Z10, Z2, Z2
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD      Z15, Z2, Z2
+	VPMAXSD     Z16, Z2, Z2
+	VPMINSD     Z17, Z2, Z2
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z3, Z26
+	VPMULDQ     Z11, Z3, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z3
+	VPBLENDMD   Z26, Z3, K2, Z3
+	VPMOVD2M    Z3, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z3, Z25
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z3, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z4, Z26
+	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z4
+	VPBLENDMD   Z26, Z4, K2, Z4
+	VPMOVD2M    Z4, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z4, Z25
+	VPSRAVD     Z10, Z4, Z4
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD      Z15, Z4, Z4
+	VPMAXSD     Z16, Z4, Z4
+	VPMINSD     Z17, Z4, Z4
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z5, Z26
+	VPMULDQ     Z11, Z5, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z5
+	VPBLENDMD   Z26, Z5, K2, Z5
+	VPMOVD2M    Z5, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z5, Z25
+	VPSRAVD     Z10, Z5, Z5
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z5, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z6, Z26
+	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z6
+	VPBLENDMD   Z26, Z6, K2, Z6
+	VPMOVD2M    Z6, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z6, Z25
+	VPSRAVD     Z10, Z6, Z6
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD      Z15, Z6, Z6
+	VPMAXSD     Z16, Z6, Z6
+	VPMINSD     Z17, Z6, Z6
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z7, Z26
+	VPMULDQ     Z11, Z7, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z7
+	VPBLENDMD   Z26, Z7, K2, Z7
+	VPMOVD2M    Z7, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z7, Z25
+	VPSRAVD     Z10, Z7, Z7
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z7, K1, (R11)
+	JMP         dwAVX512Fast_p8_adv
+
+dwAVX512Fast_p8_s5:
+	VMOVDQA32 Z8, Z0
+	VMOVDQA32 Z8, Z1
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z8, Z3
+	VMOVDQA32 Z8, Z4
+	VMOVDQA32 Z8, Z5
+	VMOVDQA32 Z8, Z6
+	VMOVDQA32 Z8, Z7
+	MOVQ      AX, R11
+	MOVQ      w+56(FP), SI
+	LEAQ      (SI)(CX*4), SI
+	MOVQ      kh+40(FP), R10
+
+dwAVX512Fast_p8_s5_ky:
+	VMOVDQU32   (SI), Z18
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z19
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z20
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z21
+	ADDQ        wStride+64(FP), SI
+	VMOVDQU32   (SI), Z22
+	ADDQ        wStride+64(FP), SI
+	LEAQ        (R11)(R8*4), R13
+	LEAQ        (R13)(R8*4), DI
+	VPMOVSXBD.Z (R11), K1, Z23
+	VPDPWSSD    Z18, Z23, Z0
+	VPMOVSXBD.Z (R11)(R8*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z1
+	VPDPWSSD    Z19, Z24, Z0
+	VPMOVSXBD.Z (R11)(R8*2), K1, Z23
+	VPDPWSSD    Z18, Z23, Z2
+	VPDPWSSD    Z19, Z23, Z1
+	VPDPWSSD    Z20, Z23, Z0
+	VPMOVSXBD.Z (R11)(R9*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z3
+	VPDPWSSD    Z19, Z24, Z2
+	VPDPWSSD    Z20, Z24, Z1
+	VPDPWSSD    Z21, Z24, Z0
+	VPMOVSXBD.Z (R13), K1, Z23
+	VPDPWSSD    Z18, Z23, Z4
+	VPDPWSSD    Z19, Z23, Z3
+	VPDPWSSD    Z20, Z23, Z2
+	VPDPWSSD    Z21, Z23, Z1
+	VPDPWSSD    Z22, Z23, Z0
+	VPMOVSXBD.Z (R13)(R8*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z5
+	VPDPWSSD    Z19, Z24, Z4
+	VPDPWSSD    Z20, Z24, Z3
+	VPDPWSSD    Z21, Z24, Z2
+	VPDPWSSD    Z22, Z24, Z1
+	VPMOVSXBD.Z (R13)(R8*2), K1, Z23
+	VPDPWSSD    Z18, Z23, Z6
+	VPDPWSSD    Z19, Z23, Z5
+	VPDPWSSD    Z20, Z23, Z4
+	VPDPWSSD    Z21, Z23, Z3
+	VPDPWSSD    Z22, Z23, Z2
+	VPMOVSXBD.Z (R13)(R9*1), K1, Z24
+	VPDPWSSD    Z18, Z24, Z7
+	VPDPWSSD    Z19, Z24, Z6
+	VPDPWSSD    Z20, Z24, Z5
+	VPDPWSSD    Z21, Z24, Z4
+	VPDPWSSD    Z22, Z24, Z3
+	VPMOVSXBD.Z (DI), K1, Z23
+	VPDPWSSD    Z19, Z23, Z7
+	VPDPWSSD    Z20, Z23, Z6
+	VPDPWSSD    Z21, Z23, Z5
+	VPDPWSSD    Z22, Z23, Z4
+	VPMOVSXBD.Z (DI)(R8*1), K1, Z24
+	VPDPWSSD    Z20, Z24, Z7
+	VPDPWSSD    Z21, Z24, Z6
+	VPDPWSSD    Z22, Z24, Z5
+	VPMOVSXBD.Z (DI)(R8*2), K1, Z23
+	VPDPWSSD    Z21, Z23, Z7
+	VPDPWSSD    Z22, Z23, Z6
+	VPMOVSXBD.Z (DI)(R9*1), K1, Z24
+	VPDPWSSD    Z22, Z24, Z7
+	ADDQ        dilHStride+24(FP), R11
+	DECQ        R10
+	JNZ         dwAVX512Fast_p8_s5_ky
+	MOVQ        ostride+96(FP), R10
+	MOVQ        DX, R11
+	VMOVSHDUP   Z0, Z26
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z0
+	VPBLENDMD   Z26, Z0, K2, Z0
+	VPMOVD2M    Z0, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z0, Z25
+	VPSRAVD     Z10, Z0, Z0
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD      Z15, Z0, Z0
+	VPMAXSD     Z16, Z0, Z0
+	VPMINSD     Z17, Z0, Z0
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z1, Z26
+	VPMULDQ     Z11, Z1, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z1
+	VPBLENDMD   Z26, Z1, K2, Z1
+	VPMOVD2M    Z1, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z1, Z25
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z1, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z2, Z26
+	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z2
+	VPBLENDMD   Z26, Z2, K2, Z2
+	VPMOVD2M    Z2, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z2, Z25
+	VPSRAVD     Z10, Z2, Z2
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD      Z15, Z2, Z2
+	VPMAXSD     Z16, Z2, Z2
+	VPMINSD     Z17, Z2, Z2
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z3, Z26
+	VPMULDQ     Z11, Z3, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z3
+	VPBLENDMD   Z26, Z3, K2, Z3
+	VPMOVD2M    Z3, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z3, Z25
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z3, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z4, Z26
+	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z4
+	VPBLENDMD   Z26, Z4, K2, Z4
+	VPMOVD2M    Z4, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z4, Z25
+	VPSRAVD     Z10, Z4, Z4
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD      Z15, Z4, Z4
+	VPMAXSD     Z16, Z4, Z4
+	VPMINSD     Z17, Z4, Z4
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z5, Z26
+	VPMULDQ     Z11, Z5, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z5
+	VPBLENDMD   Z26, Z5, K2, Z5
+	VPMOVD2M    Z5, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z5, Z25
+	VPSRAVD     Z10, Z5, Z5
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z5, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z6, Z26
+	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z6
+	VPBLENDMD   Z26, Z6, K2, Z6
+	VPMOVD2M    Z6, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z6, Z25
+	VPSRAVD     Z10, Z6, Z6
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD      Z15, Z6, Z6
+	VPMAXSD     Z16, Z6, Z6
+	VPMINSD     Z17, Z6, Z6
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
+	VMOVSHDUP   Z7, Z26
+	VPMULDQ     Z11, Z7, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z7
+	VPBLENDMD   Z26, Z7, K2, Z7
+	VPMOVD2M    Z7, K4
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z7, Z25
+	VPSRAVD     Z10, Z7, Z7
+	VPCMPGTD    Z26, Z25, K3
+	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z7, K1, (R11)
+
+dwAVX512Fast_p8_adv:
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	MOVQ   ostride+96(FP), R10
+	IMUL3Q $0x08, R10, R10
+	ADDQ   R10, DX
+	SUBQ   $0x08, BX
+	JMP    dwAVX512Fast_p8
 
 dwAVX512Fast_p8_next:
 dwAVX512Fast_p4:
@@ -22527,9 +23525,9 @@ dwAVX512Fast_p1_next:
 	VZEROUPPER
 	RET
 
-// func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32)
+// func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 // Requires: AVX, AVX2
-TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-140
+TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-152
 	MOVQ pixStride+16(FP), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX

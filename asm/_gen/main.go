@@ -606,7 +606,7 @@ func packStore256(y0, y1, y2 reg.VecPhysical, dst, n reg.Register, tmp16 Mem, lb
 // exact. AVX-512 accumulates with VNNI's VPDPWSSD; AVX2 uses VPMADDWD +
 // VPADDD (cheaper than VPMULLD on every x86).
 
-var dwArgs = "func(in *int8, rowStride, pixStride, dilHStride, dilWStride, kh, kw int, w *int32, wStride, c, n int, out *int8, ostride int, bias, mult, shift *int32, outOff, lo, hi int32)"
+var dwArgs = "func(in *int8, rowStride, pixStride, dilHStride, dilWStride, kh, kw int, w *int32, wStride, c, n int, out *int8, ostride int, bias, mult, shift *int32, outOff, lo, hi int32, mode int)"
 
 func dwAVX512() {
 	name := "dwAVX512" + suffix()
@@ -659,7 +659,25 @@ func dwAVX512() {
 		Label(l)
 		CMPQ(reg.RBX, U8(P))
 		JL(LabelRef(l + "_next"))
-		dwBlock512(l, P, p, off, lo, hi)
+		if P == 8 {
+			// Stride 1, dilation 1 across, 3 or 5 taps across: each input
+			// pixel is widened once per filter row and meets every tap.
+			Load(Param("mode"), reg.R10)
+			CMPQ(reg.R10, U8(3))
+			JEQ(LabelRef(l + "_s3"))
+			CMPQ(reg.R10, U8(5))
+			JEQ(LabelRef(l + "_s5"))
+			dwBlock512(l, P, p, off, lo, hi)
+			JMP(LabelRef(l + "_adv"))
+			Label(l + "_s3")
+			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
+			JMP(LabelRef(l + "_adv"))
+			Label(l + "_s5")
+			dwBlockS1(l+"_s5", 5, p, off, lo, hi)
+			Label(l + "_adv")
+		} else {
+			dwBlock512(l, P, p, off, lo, hi)
+		}
 		// Advance P pixels.
 		for i := 0; i < P; i++ {
 			ADDQ(ps, reg.RAX)
@@ -737,6 +755,66 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	MOVQ(reg.RDX, reg.R11)
 	for i := 0; i < P; i++ {
 		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, xs[0], xs[1], true)
+		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
+		if i < P-1 {
+			ADDQ(reg.R10, reg.R11)
+		}
+	}
+}
+
+// dwBlockS1 is dwBlock512 for 8 pixels at stride 1 and dilation 1 across,
+// kw taps across (3 or 5): per filter row the kw weight vectors stay in
+// registers and each of the 8+kw-1 input pixels is widened once, then
+// meets tap kx of output pixel q−kx.
+func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	const P = 8
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22}
+	xs := []reg.VecPhysical{reg.Z23, reg.Z24}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(p.b, accs[i])
+	}
+	row, tap4, tap8, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
+	MOVQ(reg.RAX, row)
+	Load(Param("w"), wp)
+	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
+	Load(Param("kh"), reg.R10)
+	Label(l + "_ky")
+	for kx := 0; kx < kw; kx++ {
+		VMOVDQU32(Mem{Base: wp}, ws[kx])
+		ADDQ(addr("wStride"), wp)
+	}
+	LEAQ(Mem{Base: row, Index: reg.R8, Scale: 4}, tap4)
+	LEAQ(Mem{Base: tap4, Index: reg.R8, Scale: 4}, tap8)
+	for q := 0; q < P+kw-1; q++ {
+		base := []reg.Register{row, tap4, tap8}[q/4]
+		var a Mem
+		switch q % 4 {
+		case 0:
+			a = Mem{Base: base}
+		case 1:
+			a = Mem{Base: base, Index: reg.R8, Scale: 1}
+		case 2:
+			a = Mem{Base: base, Index: reg.R8, Scale: 2}
+		case 3:
+			a = Mem{Base: base, Index: reg.R9, Scale: 1}
+		}
+		x := xs[q%2]
+		VPMOVSXBD_Z(a, reg.K1, x)
+		for kx := 0; kx < kw; kx++ {
+			if j := q - kx; j >= 0 && j < P {
+				vpdpwssd(ws[kx], x, accs[j])
+			}
+		}
+	}
+	ADDQ(addr("dilHStride"), row)
+	DECQ(reg.R10)
+	JNZ(LabelRef(l + "_ky"))
+
+	Load(Param("ostride"), reg.R10)
+	MOVQ(reg.RDX, reg.R11)
+	for i := 0; i < P; i++ {
+		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, reg.Z25, reg.Z26, true)
 		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
 		if i < P-1 {
 			ADDQ(reg.R10, reg.R11)
