@@ -227,7 +227,11 @@ func (v *bufVerifier) errorf(format string, args ...any) error {
 }
 
 func (v *bufVerifier) u16(p int) int { return int(binary.LittleEndian.Uint16(v.buf[p:])) }
-func (v *bufVerifier) u32(p int) int { return int(binary.LittleEndian.Uint32(v.buf[p:])) }
+
+// u32 reads a uoffset or vector length: int64, because on 32-bit targets
+// an int would turn values of 2^31 and more negative (a backward offset,
+// a negative length).
+func (v *bufVerifier) u32(p int) int64 { return int64(binary.LittleEndian.Uint32(v.buf[p:])) }
 
 // charge spends n bytes of the visiting budget.
 func (v *bufVerifier) charge(n int) error {
@@ -290,11 +294,11 @@ func (v *bufVerifier) field(t fbTable, slot, size int) (int, error) {
 
 // follow returns the target of the offset stored at p.
 func (v *bufVerifier) follow(p int) (int, error) {
-	target := p + v.u32(p)
-	if target >= len(v.buf) {
+	target := int64(p) + v.u32(p)
+	if target >= int64(len(v.buf)) {
 		return 0, v.errorf("offset points outside the file")
 	}
-	return target, nil
+	return int(target), nil
 }
 
 // ref follows the offset field slot; it returns 0 if the field is absent.
@@ -314,9 +318,8 @@ func (v *bufVerifier) vector(pos, elemSize int, str bool) (int, error) {
 	}
 	n := v.u32(pos)
 	start := pos + 4
-	// n < 2^32 and elemSize <= 8: the product cannot overflow an int64 (nor
-	// the int of 64-bit targets; 32-bit targets only see files < 2^31).
-	bytes := int64(n) * int64(elemSize)
+	// n < 2^32 and elemSize <= 8: the product cannot overflow an int64.
+	bytes := n * int64(elemSize)
 	extra := int64(0)
 	if str {
 		extra = 1 // NUL terminator
@@ -334,7 +337,7 @@ func (v *bufVerifier) vector(pos, elemSize int, str bool) (int, error) {
 		return 0, err
 	}
 	v.end = max(v.end, start+int(bytes+extra))
-	return n, nil
+	return int(n), nil // n·elemSize fits the file
 }
 
 // table verifies the table at pos and everything it references.
