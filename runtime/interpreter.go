@@ -30,8 +30,10 @@ type Interpreter struct {
 	env      ops.Env
 	inputSet []bool
 	closed   bool
-	// pool is nil with one thread.
-	pool *workerPool
+	// pool is nil with one thread; cleanup stops it if the interpreter is
+	// collected without Close.
+	pool    *workerPool
+	cleanup goruntime.Cleanup
 }
 
 // NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
@@ -97,7 +99,7 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		}
 		it.pool = newWorkerPool(envs)
 		// Stop the workers when the interpreter is collected without Close.
-		goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
+		it.cleanup = goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
 	}
 	return it, nil
 }
@@ -123,6 +125,7 @@ func (it *Interpreter) Close() error {
 		return nil
 	}
 	if it.pool != nil {
+		it.cleanup.Stop()
 		it.pool.stop()
 		it.pool = nil
 	}
@@ -135,6 +138,12 @@ func (it *Interpreter) Close() error {
 }
 
 // Invoke runs the graph once. It performs no heap allocation.
+//
+// The memory plan reuses an input's memory once the input has been read,
+// so Invoke may overwrite the inputs: set every input again (SetInput,
+// SetInputFloat32, or by writing through InputBytes) before the next
+// Invoke. Invoke does not detect stale inputs; it only refuses inputs that
+// were never set (ErrInputNotSet).
 func (it *Interpreter) Invoke() error {
 	if err := it.ready(); err != nil {
 		return err
