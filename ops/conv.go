@@ -481,10 +481,18 @@ func (k *convKernel) ScratchBytes() int {
 	return total + 7
 }
 
-func (k *convKernel) Eval(env *Env) {
+// Units: the conv splits by output rows (over all batches) for
+// Options.Threads; every output pixel is computed the same way whatever the
+// split.
+func (k *convKernel) Units() int { return k.batches * k.outH }
+
+func (k *convKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
+
+// EvalRange computes output rows [lo, hi) of the batches·outH rows.
+func (k *convKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	if k.simd != nil {
-		k.evalSIMD(in, out, Int8s(env.Scratch))
+		k.evalSIMD(in, out, Int8s(env.Scratch), lo, hi)
 		return
 	}
 	patchLen, packedAt, accAt, total := k.scratchLayout()
@@ -496,8 +504,8 @@ func (k *convKernel) Eval(env *Env) {
 	packed := unsafe.Slice((*int64)(unsafe.Pointer(&scratch[packedAt])), k.patchSize)
 	accs := unsafe.Slice((*int32)(unsafe.Pointer(&scratch[accAt])), 2*k.outC)
 	acc0, acc1 := accs[:k.outC], accs[k.outC:]
-	pixels := k.batches * k.outH * k.outW
-	p := 0
+	pixels := hi * k.outW
+	p := lo * k.outW
 	// Output pixels two at a time (dotRows2), in row-major order across rows
 	// and batches; an odd last pixel alone.
 	for ; p+2 <= pixels; p += 2 {
@@ -526,31 +534,28 @@ func (k *convKernel) Eval(env *Env) {
 	}
 }
 
-// evalSIMD runs the conv as asm GEMMs with the filter as the N×K matrix.
-func (k *convKernel) evalSIMD(in, out, scratch []int8) {
+// evalSIMD runs output rows [lo, hi) (of batches·outH) as asm GEMMs.
+func (k *convKernel) evalSIMD(in, out, scratch []int8, lo, hi int) {
 	plane := k.inH * k.inW * k.inC
 	if k.pointwise {
 		// Every output pixel's patch is an input pixel: rows of the input
-		// at stride strideW·inC, or the whole image when the pixels are
-		// contiguous.
-		for b := 0; b < k.batches; b++ {
-			inB := in[b*plane:][:plane]
-			outB := out[b*k.outH*k.outW*k.outC:]
-			if k.strideH == 1 && k.strideW == 1 && k.outW == k.inW {
-				k.simd.Gemm(inB, k.inC, k.outH*k.outW, k.packed, k.epi, outB, k.outC)
-				continue
-			}
-			for oy := 0; oy < k.outH; oy++ {
-				k.simd.Gemm(inB[oy*k.strideH*k.inW*k.inC:], k.strideW*k.inC, k.outW, k.packed, k.epi,
-					outB[oy*k.outW*k.outC:], k.outC)
-			}
+		// at stride strideW·inC, or whole images when the pixels are
+		// contiguous (then the rows of every batch are contiguous too).
+		if k.strideH == 1 && k.strideW == 1 && k.outW == k.inW && k.outH == k.inH {
+			k.simd.Gemm(in[lo*k.outW*k.inC:], k.inC, (hi-lo)*k.outW, k.packed, k.epi, out[lo*k.outW*k.outC:], k.outC)
+			return
+		}
+		for r := lo; r < hi; r++ {
+			b, oy := r/k.outH, r%k.outH
+			k.simd.Gemm(in[b*plane+oy*k.strideH*k.inW*k.inC:], k.strideW*k.inC, k.outW, k.packed, k.epi,
+				out[r*k.outW*k.outC:], k.outC)
 		}
 		return
 	}
-	pixels := k.batches * k.outH * k.outW
+	pixels := hi * k.outW
 	buf := scratch[:k.blockRows*k.patchSize]
-	ox, oy, b := 0, 0, 0 // the pixel p0 + i
-	for p0 := 0; p0 < pixels; p0 += k.blockRows {
+	ox, oy, b := 0, lo%k.outH, lo/k.outH // the pixel p0 + i
+	for p0 := lo * k.outW; p0 < pixels; p0 += k.blockRows {
 		rows := min(k.blockRows, pixels-p0)
 		for i := 0; i < rows; {
 			// The rest of output row oy, or of the block.

@@ -191,34 +191,45 @@ func (k *depthwiseKernel) paddedWidth() int {
 	return (k.outW-1)*k.strideW + (k.kw-1)*k.dilW + 1
 }
 
-func (k *depthwiseKernel) Eval(env *Env) {
+// Units: the depthwise conv splits by output rows (over all batches) for
+// Options.Threads.
+func (k *depthwiseKernel) Units() int { return k.batches * k.outH }
+
+func (k *depthwiseKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
+
+// EvalRange computes output rows [lo, hi) of the batches·outH rows.
+func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	acc := int32Scratch(env.Scratch, k.outC)
 	plane := k.inH * k.inW * k.inC
-	if k.simd != nil {
-		pad := Int8s(env.Scratch[3+4*k.outC:])
-		for b := 0; b < k.batches; b++ {
-			inB := in[b*plane:][:plane]
-			outB := out[b*k.outH*k.outW*k.outC:]
+	rowOut := k.outW * k.outC
+	for r := lo; r < hi; {
+		// The rows of one batch.
+		b, oy0 := r/k.outH, r%k.outH
+		oy1 := min(k.outH, oy0+hi-r)
+		r += oy1 - oy0
+		inB := in[b*plane:][:plane]
+		outB := out[b*k.outH*rowOut:][:k.outH*rowOut]
+		if k.simd != nil {
+			pad := Int8s(env.Scratch[3+4*k.outC:])
 			if k.padImage {
-				k.padInput(inB, pad)
+				// Only the padded input rows these output rows read.
+				r0 := oy0 * k.strideH
+				r1 := (oy1-1)*k.strideH + (k.kh-1)*k.dilH + 1
+				k.padInput(inB, pad, r0, r1)
 				rowLen := k.paddedWidth() * k.outC
-				for oy := 0; oy < k.outH; oy++ {
-					k.simd.DepthwiseRow(pad[oy*k.strideH*rowLen:], rowLen, k.strideW, k.dilH, k.dilW, k.packed, k.epi,
-						outB[oy*k.outW*k.outC:], k.outW)
+				for oy := oy0; oy < oy1; oy++ {
+					k.simd.DepthwiseRow(pad[(oy*k.strideH-r0)*rowLen:], rowLen, k.strideW, k.dilH, k.dilW, k.packed, k.epi,
+						outB[oy*rowOut:], k.outW)
 				}
 				continue
 			}
-			for oy := 0; oy < k.outH; oy++ {
-				k.simdRow(inB, oy, outB[oy*k.outW*k.outC:][:k.outW*k.outC], pad)
+			for oy := oy0; oy < oy1; oy++ {
+				k.simdRow(inB, oy, outB[oy*rowOut:][:rowOut], pad)
 			}
+			continue
 		}
-		return
-	}
-	pixel := 0
-	for b := 0; b < k.batches; b++ {
-		inB := in[b*plane:][:plane]
-		for oy := 0; oy < k.outH; oy++ {
+		for oy := oy0; oy < oy1; oy++ {
 			rowInterior := oy >= k.yLo && oy < k.yHi
 			for ox := 0; ox < k.outW; ox++ {
 				if rowInterior && ox >= k.xLo && ox < k.xHi {
@@ -226,8 +237,7 @@ func (k *depthwiseKernel) Eval(env *Env) {
 				} else {
 					k.border(inB, oy, ox, acc)
 				}
-				k.q.apply(acc, out[pixel*k.outC:][:k.outC])
-				pixel++
+				k.q.apply(acc, outB[(oy*k.outW+ox)*k.outC:][:k.outC])
 			}
 		}
 	}
@@ -371,18 +381,19 @@ func macTap(acc []int32, f []int16, x []int8, mult int, off int32) {
 	}
 }
 
-// padInput copies the input image into pad: padH rows of paddedWidth
-// pixels of outC values, the input at (padTop, padLeft), the input zero
-// point everywhere else (see paddedRun: those taps add nothing), each
-// input value written depth-multiplier times.
-func (k *depthwiseKernel) padInput(in, pad []int8) {
+// padInput copies rows [r0, r1) of the padded input image into pad, row
+// r0 first. The padded image has padH rows of paddedWidth pixels of outC
+// values, the input at (padTop, padLeft), the input zero point everywhere
+// else (see paddedRun: those taps add nothing), each input value written
+// depth-multiplier times.
+func (k *depthwiseKernel) padInput(in, pad []int8, r0, r1 int) {
 	c := k.outC
 	rowLen := k.paddedWidth() * c
 	zp := int8(-k.inputOffset)
 	xs := -k.padLeft
 	lo, hi := 0, min(xs+k.paddedWidth(), k.inW)
-	for r := 0; r < k.padH; r++ {
-		dst := pad[r*rowLen:][:rowLen]
+	for r := r0; r < r1; r++ {
+		dst := pad[(r-r0)*rowLen:][:rowLen]
 		iy := r - k.padTop
 		if iy < 0 || iy >= k.inH || lo >= hi {
 			fillFast(dst, zp)

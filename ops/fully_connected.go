@@ -101,14 +101,21 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 // ScratchBytes: one int32 accumulator per output unit.
 func (k *fullyConnectedKernel) ScratchBytes() int { return 3 + 4*k.units }
 
-func (k *fullyConnectedKernel) Eval(env *Env) {
+// Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads
+// (a single row is one unit: its columns share the packed weights' layout).
+func (k *fullyConnectedKernel) Units() int { return k.batches }
+
+func (k *fullyConnectedKernel) Eval(env *Env) { k.EvalRange(env, 0, k.batches) }
+
+// EvalRange computes batch rows [lo, hi).
+func (k *fullyConnectedKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	if k.simd != nil {
-		k.simd.Gemm(in, k.depth, k.batches, k.packed, k.epi, out, k.units)
+		k.simd.Gemm(in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units)
 		return
 	}
 	acc := int32Scratch(env.Scratch, k.units)
-	for b := 0; b < k.batches; b++ {
+	for b := lo; b < hi; b++ {
 		x := in[b*k.depth:][:k.depth]
 		dotRows(x, k.filter, acc)
 		if k.filterOffset != 0 {

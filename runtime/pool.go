@@ -13,6 +13,7 @@ import (
 type workerPool struct {
 	tasks chan poolTask
 	wg    sync.WaitGroup
+	once  sync.Once
 	// envs[w] is worker w's view: the interpreter's tensors and its own
 	// scratch. envs[0] belongs to the invoking goroutine.
 	envs []ops.Env
@@ -55,8 +56,9 @@ func (p *workerPool) run(k ops.Splittable) {
 	p.wg.Wait()
 }
 
-// stop ends the workers.
-func (p *workerPool) stop() { close(p.tasks) }
+// stop ends the workers (once, whoever calls it first: Close or the
+// cleanup of a collected interpreter).
+func (p *workerPool) stop() { p.once.Do(func() { close(p.tasks) }) }
 
 // defaultThreads is the thread count when Options.Threads is 0.
 func defaultThreads() int { return goruntime.GOMAXPROCS(0) }

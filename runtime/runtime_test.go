@@ -69,17 +69,26 @@ func newReadyInterpreter(t testing.TB, m *runtime.Model, seed uint32) *runtime.I
 // TestInvokeAllocatesNothing is the zero-allocation invariant of Invoke.
 func TestInvokeAllocatesNothing(t *testing.T) {
 	for name, m := range testModels(t) {
-		it := newReadyInterpreter(t, m, 7)
-		runs := 20
-		if m.Graph().ArenaBytes > 1<<20 {
-			runs = 2 // large models: still proves it, faster
-		}
-		if allocs := testing.AllocsPerRun(runs, func() {
-			if err := it.Invoke(); err != nil {
+		for _, threads := range []int{1, 3} {
+			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads})
+			if err != nil {
 				t.Fatal(err)
 			}
-		}); allocs != 0 {
-			t.Errorf("%s: Invoke allocates %.1f times per run", name, allocs)
+			for i := range m.Inputs() {
+				fill(it.InputBytes(i), 7+uint32(i))
+			}
+			runs := 20
+			if m.Graph().ArenaBytes > 1<<20 {
+				runs = 2 // large models: still proves it, faster
+			}
+			if allocs := testing.AllocsPerRun(runs, func() {
+				if err := it.Invoke(); err != nil {
+					t.Fatal(err)
+				}
+			}); allocs != 0 {
+				t.Errorf("%s, %d threads: Invoke allocates %.1f times per run", name, threads, allocs)
+			}
+			it.Close()
 		}
 	}
 }
@@ -290,10 +299,28 @@ func TestResourceLimits(t *testing.T) {
 	if _, err := runtime.LoadWithOptions(data, &ok); err != nil {
 		t.Errorf("exact limits refused: %v", err)
 	}
-	if _, err := runtime.NewInterpreter(m, &runtime.Options{MaxArenaBytes: arena - 1}); !errors.Is(err, runtime.ErrResourceLimit) {
+	if _, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 1, MaxArenaBytes: arena - 1}); !errors.Is(err, runtime.ErrResourceLimit) {
 		t.Errorf("arena over Options.MaxArenaBytes: %v, want ErrResourceLimit", err)
 	}
-	if _, err := runtime.NewInterpreter(m, &runtime.Options{MaxArenaBytes: arena}); err != nil {
-		t.Errorf("arena at the limit refused: %v", err)
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 1, MaxArenaBytes: arena})
+	if err != nil {
+		t.Fatalf("arena at the limit refused: %v", err)
+	}
+	if it.ArenaBytes() != arena || it.Threads() != 1 {
+		t.Errorf("one thread: arena %d, threads %d; want %d, 1", it.ArenaBytes(), it.Threads(), arena)
+	}
+	it.Close()
+	// Each extra thread brings its own scratch, and the limit counts it.
+	it3, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it3.Close()
+	scratch := arena - m.Graph().ArenaBytes
+	if it3.Threads() != 3 || it3.ArenaBytes() != arena+2*scratch {
+		t.Errorf("three threads: arena %d, threads %d; want %d, 3", it3.ArenaBytes(), it3.Threads(), arena+2*scratch)
+	}
+	if _, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 3, MaxArenaBytes: it3.ArenaBytes() - 1}); !errors.Is(err, runtime.ErrResourceLimit) {
+		t.Errorf("three-thread arena over the limit: %v, want ErrResourceLimit", err)
 	}
 }
