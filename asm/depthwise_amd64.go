@@ -36,11 +36,18 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max, dwMode(w, strideW, dilW))
 }
 
-// dwMode tells the AVX-512 kernel to take its stride-1 path for 3 or 5
-// taps across (0: the general path).
+// dwMode tells the AVX-512 kernel to take its stride-1 (mode KW) or
+// stride-2 (mode 10+KW) path for 3 or 5 taps across, dilation 1 across
+// (0: the general path).
 func dwMode(w *PackedDepthwise, strideW, dilW int) int {
-	if strideW == 1 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
+	if dilW != 1 || (w.KW != 3 && w.KW != 5) {
+		return 0
+	}
+	switch strideW {
+	case 1:
 		return w.KW
+	case 2:
+		return 10 + w.KW
 	}
 	return 0
 }

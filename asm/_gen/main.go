@@ -667,7 +667,17 @@ func dwAVX512() {
 			JEQ(LabelRef(l + "_s3"))
 			CMPQ(reg.R10, U8(5))
 			JEQ(LabelRef(l + "_s5"))
+			CMPQ(reg.R10, U8(13))
+			JEQ(LabelRef(l + "_t3"))
+			CMPQ(reg.R10, U8(15))
+			JEQ(LabelRef(l + "_t5"))
 			dwBlock512(l, P, p, off, lo, hi)
+			JMP(LabelRef(l + "_adv"))
+			Label(l + "_t3")
+			dwBlockS2(l+"_t3", 3, p, off, lo, hi)
+			JMP(LabelRef(l + "_adv"))
+			Label(l + "_t5")
+			dwBlockS2(l+"_t5", 5, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
 			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
@@ -804,6 +814,75 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 		for kx := 0; kx < kw; kx++ {
 			if j := q - kx; j >= 0 && j < P {
 				vpdpwssd(ws[kx], x, accs[j])
+			}
+		}
+	}
+	ADDQ(addr("dilHStride"), row)
+	DECQ(reg.R10)
+	JNZ(LabelRef(l + "_ky"))
+
+	Load(Param("ostride"), reg.R10)
+	MOVQ(reg.RDX, reg.R11)
+	for i := 0; i < P; i++ {
+		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, reg.Z25, reg.Z26, true)
+		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
+		if i < P-1 {
+			ADDQ(reg.R10, reg.R11)
+		}
+	}
+}
+
+// dwBlockS2 is dwBlockS1 at stride 2: output pixel j, tap kx reads input
+// pixel q = 2j + kx. Even input pixels are addressed from one base, odd
+// ones from another (one pixel further), both stepping by the pixel
+// stride (2 pixels) and advanced four steps at a time.
+func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	const P = 8
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22}
+	xs := []reg.VecPhysical{reg.Z23, reg.Z24}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(p.b, accs[i])
+	}
+	row, even, odd, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
+	MOVQ(reg.RAX, row)
+	Load(Param("w"), wp)
+	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
+	Load(Param("kh"), reg.R10)
+	Label(l + "_ky")
+	for kx := 0; kx < kw; kx++ {
+		VMOVDQU32(Mem{Base: wp}, ws[kx])
+		ADDQ(addr("wStride"), wp)
+	}
+	MOVQ(row, even)
+	MOVQ(row, odd)
+	ADDQ(addr("dilWStride"), odd) // one pixel (dilation 1)
+	for q := 0; q < 2*(P-1)+kw; q++ {
+		h := q / 2 // step of the pixel stride
+		if h > 0 && h%4 == 0 && q%2 == 0 {
+			LEAQ(Mem{Base: even, Index: reg.R8, Scale: 4}, even)
+			LEAQ(Mem{Base: odd, Index: reg.R8, Scale: 4}, odd)
+		}
+		base := even
+		if q%2 == 1 {
+			base = odd
+		}
+		var a Mem
+		switch h % 4 {
+		case 0:
+			a = Mem{Base: base}
+		case 1:
+			a = Mem{Base: base, Index: reg.R8, Scale: 1}
+		case 2:
+			a = Mem{Base: base, Index: reg.R8, Scale: 2}
+		case 3:
+			a = Mem{Base: base, Index: reg.R9, Scale: 1}
+		}
+		x := xs[q%2]
+		VPMOVSXBD_Z(a, reg.K1, x)
+		for kx := 0; kx < kw; kx++ {
+			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+				vpdpwssd(ws[kx], x, accs[d/2])
 			}
 		}
 	}
