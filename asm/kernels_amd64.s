@@ -10762,187 +10762,187 @@ dwAVX512_p8_kx:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z20
-	VPMULDQ       Z11, Z0, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z0
-	VPBLENDMD     Z20, Z0, K2, Z0
+	VPSLLVD       Z9, Z1, Z1
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z0, Z19
+	VPMOVD2M      Z1, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
 	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPADDD        Z15, Z0, Z0
+	VPADDD        Z15, Z1, Z1
 	VPMAXSD       Z16, Z0, Z0
+	VPMAXSD       Z16, Z1, Z1
 	VPMINSD       Z17, Z0, Z0
+	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z20
-	VPMULDQ       Z11, Z1, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z1
-	VPBLENDMD     Z20, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z1, Z19
-	VPSRAVD       Z10, Z1, Z1
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPADDD        Z15, Z1, Z1
-	VPMAXSD       Z16, Z1, Z1
-	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z20
-	VPMULDQ       Z11, Z2, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z2
-	VPBLENDMD     Z20, Z2, K2, Z2
+	VPSLLVD       Z9, Z3, Z3
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
 	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z2, Z19
+	VPMOVD2M      Z3, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
 	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
 	VPADDD        Z15, Z2, Z2
+	VPADDD        Z15, Z3, Z3
 	VPMAXSD       Z16, Z2, Z2
+	VPMAXSD       Z16, Z3, Z3
 	VPMINSD       Z17, Z2, Z2
+	VPMINSD       Z17, Z3, Z3
 	VPMOVDB       Z2, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z20
-	VPMULDQ       Z11, Z3, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z3
-	VPBLENDMD     Z20, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z3, Z19
-	VPSRAVD       Z10, Z3, Z3
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPADDD        Z15, Z3, Z3
-	VPMAXSD       Z16, Z3, Z3
-	VPMINSD       Z17, Z3, Z3
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z4, Z4
-	VMOVSHDUP     Z4, Z20
-	VPMULDQ       Z11, Z4, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z4
-	VPBLENDMD     Z20, Z4, K2, Z4
+	VPSLLVD       Z9, Z5, Z5
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
 	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K5, Z5
 	VPMOVD2M      Z4, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z4, Z19
+	VPMOVD2M      Z5, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z4, Z25
+	VPANDD        Z13, Z5, Z23
 	VPSRAVD       Z10, Z4, Z4
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z5, Z5
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST   kconst<>+12(SB), Z5, K5, Z5
 	VPADDD        Z15, Z4, Z4
+	VPADDD        Z15, Z5, Z5
 	VPMAXSD       Z16, Z4, Z4
+	VPMAXSD       Z16, Z5, Z5
 	VPMINSD       Z17, Z4, Z4
+	VPMINSD       Z17, Z5, Z5
 	VPMOVDB       Z4, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z5, Z5
-	VMOVSHDUP     Z5, Z20
-	VPMULDQ       Z11, Z5, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z5
-	VPBLENDMD     Z20, Z5, K2, Z5
-	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPMOVD2M      Z5, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z5, Z19
-	VPSRAVD       Z10, Z5, Z5
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPADDD        Z15, Z5, Z5
-	VPMAXSD       Z16, Z5, Z5
-	VPMINSD       Z17, Z5, Z5
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z6, Z6
-	VMOVSHDUP     Z6, Z20
-	VPMULDQ       Z11, Z6, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z6
-	VPBLENDMD     Z20, Z6, K2, Z6
+	VPSLLVD       Z9, Z7, Z7
+	VMOVSHDUP     Z6, Z26
+	VMOVSHDUP     Z7, Z24
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z11, Z7, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z6
+	VMOVSHDUP     Z23, Z7
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPBLENDMD     Z24, Z7, K2, Z7
 	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K5, Z7
 	VPMOVD2M      Z6, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z6, Z19
+	VPMOVD2M      Z7, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z6, Z25
+	VPANDD        Z13, Z7, Z23
 	VPSRAVD       Z10, Z6, Z6
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z7, Z7
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST   kconst<>+12(SB), Z7, K5, Z7
 	VPADDD        Z15, Z6, Z6
+	VPADDD        Z15, Z7, Z7
 	VPMAXSD       Z16, Z6, Z6
+	VPMAXSD       Z16, Z7, Z7
 	VPMINSD       Z17, Z6, Z6
+	VPMINSD       Z17, Z7, Z7
 	VPMOVDB       Z6, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z7, Z7
-	VMOVSHDUP     Z7, Z20
-	VPMULDQ       Z11, Z7, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z7
-	VPBLENDMD     Z20, Z7, K2, Z7
-	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPMOVD2M      Z7, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z7, Z19
-	VPSRAVD       Z10, Z7, Z7
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPADDD        Z15, Z7, Z7
-	VPMAXSD       Z16, Z7, Z7
-	VPMINSD       Z17, Z7, Z7
 	VPMOVDB       Z7, K1, (R11)
 	JMP           dwAVX512_p8_adv
 
@@ -11021,187 +11021,187 @@ dwAVX512_p8_t3_ky:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z26
-	VPMULDQ       Z11, Z0, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z0
-	VPBLENDMD     Z26, Z0, K2, Z0
-	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z0, Z25
-	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPADDD        Z15, Z0, Z0
-	VPMAXSD       Z16, Z0, Z0
-	VPMINSD       Z17, Z0, Z0
-	VPMOVDB       Z0, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z26
-	VPMULDQ       Z11, Z1, Z25
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z1
-	VPBLENDMD     Z26, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPMOVD2M      Z0, K4
+	VPMOVD2M      Z1, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z1, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
+	VPSRAVD       Z10, Z0, Z0
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPADDD        Z15, Z0, Z0
 	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z0, Z0
 	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z0, Z0
 	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z26
-	VPMULDQ       Z11, Z2, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z2
-	VPBLENDMD     Z26, Z2, K2, Z2
-	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z2, Z25
-	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPADDD        Z15, Z2, Z2
-	VPMAXSD       Z16, Z2, Z2
-	VPMINSD       Z17, Z2, Z2
-	VPMOVDB       Z2, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z26
-	VPMULDQ       Z11, Z3, Z25
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z3
-	VPBLENDMD     Z26, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPMOVD2M      Z2, K4
+	VPMOVD2M      Z3, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z3, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
+	VPSRAVD       Z10, Z2, Z2
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPADDD        Z15, Z2, Z2
 	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z2, Z2
 	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z2, Z2
 	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z4, Z4
-	VMOVSHDUP     Z4, Z26
-	VPMULDQ       Z11, Z4, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z4
-	VPBLENDMD     Z26, Z4, K2, Z4
-	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPMOVD2M      Z4, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z4, Z25
-	VPSRAVD       Z10, Z4, Z4
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPADDD        Z15, Z4, Z4
-	VPMAXSD       Z16, Z4, Z4
-	VPMINSD       Z17, Z4, Z4
-	VPMOVDB       Z4, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z5, Z5
-	VMOVSHDUP     Z5, Z26
-	VPMULDQ       Z11, Z5, Z25
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z5
-	VPBLENDMD     Z26, Z5, K2, Z5
-	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPMOVD2M      Z5, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPMOVD2M      Z4, K4
+	VPMOVD2M      Z5, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z5, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z4, Z25
+	VPANDD        Z13, Z5, Z23
+	VPSRAVD       Z10, Z4, Z4
 	VPSRAVD       Z10, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPADDD        Z15, Z4, Z4
 	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z4, Z4
 	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z4, Z4
 	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z6, Z6
-	VMOVSHDUP     Z6, Z26
-	VPMULDQ       Z11, Z6, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z6
-	VPBLENDMD     Z26, Z6, K2, Z6
-	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPMOVD2M      Z6, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z6, Z25
-	VPSRAVD       Z10, Z6, Z6
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPADDD        Z15, Z6, Z6
-	VPMAXSD       Z16, Z6, Z6
-	VPMINSD       Z17, Z6, Z6
-	VPMOVDB       Z6, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z7, Z7
-	VMOVSHDUP     Z7, Z26
-	VPMULDQ       Z11, Z7, Z25
+	VMOVSHDUP     Z6, Z26
+	VMOVSHDUP     Z7, Z24
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z11, Z7, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z7
-	VPBLENDMD     Z26, Z7, K2, Z7
-	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPMOVD2M      Z7, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z6
+	VMOVSHDUP     Z23, Z7
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPBLENDMD     Z24, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPMOVD2M      Z6, K4
+	VPMOVD2M      Z7, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z7, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z6, Z25
+	VPANDD        Z13, Z7, Z23
+	VPSRAVD       Z10, Z6, Z6
 	VPSRAVD       Z10, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPADDD        Z15, Z6, Z6
 	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z6, Z6
 	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z6, Z6
 	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z7, K1, (R11)
 	JMP           dwAVX512_p8_adv
 
@@ -11302,187 +11302,187 @@ dwAVX512_p8_t5_ky:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z26
-	VPMULDQ       Z11, Z0, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z0
-	VPBLENDMD     Z26, Z0, K2, Z0
-	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z0, Z25
-	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPADDD        Z15, Z0, Z0
-	VPMAXSD       Z16, Z0, Z0
-	VPMINSD       Z17, Z0, Z0
-	VPMOVDB       Z0, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z26
-	VPMULDQ       Z11, Z1, Z25
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z1
-	VPBLENDMD     Z26, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPMOVD2M      Z0, K4
+	VPMOVD2M      Z1, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z1, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
+	VPSRAVD       Z10, Z0, Z0
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPADDD        Z15, Z0, Z0
 	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z0, Z0
 	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z0, Z0
 	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z26
-	VPMULDQ       Z11, Z2, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z2
-	VPBLENDMD     Z26, Z2, K2, Z2
-	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z2, Z25
-	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPADDD        Z15, Z2, Z2
-	VPMAXSD       Z16, Z2, Z2
-	VPMINSD       Z17, Z2, Z2
-	VPMOVDB       Z2, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z26
-	VPMULDQ       Z11, Z3, Z25
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z3
-	VPBLENDMD     Z26, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPMOVD2M      Z2, K4
+	VPMOVD2M      Z3, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z3, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
+	VPSRAVD       Z10, Z2, Z2
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPADDD        Z15, Z2, Z2
 	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z2, Z2
 	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z2, Z2
 	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z4, Z4
-	VMOVSHDUP     Z4, Z26
-	VPMULDQ       Z11, Z4, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z4
-	VPBLENDMD     Z26, Z4, K2, Z4
-	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPMOVD2M      Z4, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z4, Z25
-	VPSRAVD       Z10, Z4, Z4
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPADDD        Z15, Z4, Z4
-	VPMAXSD       Z16, Z4, Z4
-	VPMINSD       Z17, Z4, Z4
-	VPMOVDB       Z4, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z5, Z5
-	VMOVSHDUP     Z5, Z26
-	VPMULDQ       Z11, Z5, Z25
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z5
-	VPBLENDMD     Z26, Z5, K2, Z5
-	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPMOVD2M      Z5, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPMOVD2M      Z4, K4
+	VPMOVD2M      Z5, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z5, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z4, Z25
+	VPANDD        Z13, Z5, Z23
+	VPSRAVD       Z10, Z4, Z4
 	VPSRAVD       Z10, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPADDD        Z15, Z4, Z4
 	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z4, Z4
 	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z4, Z4
 	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z6, Z6
-	VMOVSHDUP     Z6, Z26
-	VPMULDQ       Z11, Z6, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z6
-	VPBLENDMD     Z26, Z6, K2, Z6
-	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPMOVD2M      Z6, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z6, Z25
-	VPSRAVD       Z10, Z6, Z6
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPADDD        Z15, Z6, Z6
-	VPMAXSD       Z16, Z6, Z6
-	VPMINSD       Z17, Z6, Z6
-	VPMOVDB       Z6, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z7, Z7
-	VMOVSHDUP     Z7, Z26
-	VPMULDQ       Z11, Z7, Z25
+	VMOVSHDUP     Z6, Z26
+	VMOVSHDUP     Z7, Z24
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z11, Z7, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z7
-	VPBLENDMD     Z26, Z7, K2, Z7
-	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPMOVD2M      Z7, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z6
+	VMOVSHDUP     Z23, Z7
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPBLENDMD     Z24, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPMOVD2M      Z6, K4
+	VPMOVD2M      Z7, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z7, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z6, Z25
+	VPANDD        Z13, Z7, Z23
+	VPSRAVD       Z10, Z6, Z6
 	VPSRAVD       Z10, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPADDD        Z15, Z6, Z6
 	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z6, Z6
 	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z6, Z6
 	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z7, K1, (R11)
 	JMP           dwAVX512_p8_adv
 
@@ -11549,187 +11549,187 @@ dwAVX512_p8_s3_ky:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z26
-	VPMULDQ       Z11, Z0, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z0
-	VPBLENDMD     Z26, Z0, K2, Z0
-	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z0, Z25
-	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPADDD        Z15, Z0, Z0
-	VPMAXSD       Z16, Z0, Z0
-	VPMINSD       Z17, Z0, Z0
-	VPMOVDB       Z0, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z26
-	VPMULDQ       Z11, Z1, Z25
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z1
-	VPBLENDMD     Z26, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPMOVD2M      Z0, K4
+	VPMOVD2M      Z1, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z1, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
+	VPSRAVD       Z10, Z0, Z0
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPADDD        Z15, Z0, Z0
 	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z0, Z0
 	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z0, Z0
 	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z26
-	VPMULDQ       Z11, Z2, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z2
-	VPBLENDMD     Z26, Z2, K2, Z2
-	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z2, Z25
-	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPADDD        Z15, Z2, Z2
-	VPMAXSD       Z16, Z2, Z2
-	VPMINSD       Z17, Z2, Z2
-	VPMOVDB       Z2, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z26
-	VPMULDQ       Z11, Z3, Z25
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z3
-	VPBLENDMD     Z26, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPMOVD2M      Z2, K4
+	VPMOVD2M      Z3, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z3, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
+	VPSRAVD       Z10, Z2, Z2
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPADDD        Z15, Z2, Z2
 	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z2, Z2
 	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z2, Z2
 	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z4, Z4
-	VMOVSHDUP     Z4, Z26
-	VPMULDQ       Z11, Z4, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z4
-	VPBLENDMD     Z26, Z4, K2, Z4
-	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPMOVD2M      Z4, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z4, Z25
-	VPSRAVD       Z10, Z4, Z4
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPADDD        Z15, Z4, Z4
-	VPMAXSD       Z16, Z4, Z4
-	VPMINSD       Z17, Z4, Z4
-	VPMOVDB       Z4, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z5, Z5
-	VMOVSHDUP     Z5, Z26
-	VPMULDQ       Z11, Z5, Z25
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z5
-	VPBLENDMD     Z26, Z5, K2, Z5
-	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPMOVD2M      Z5, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPMOVD2M      Z4, K4
+	VPMOVD2M      Z5, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z5, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z4, Z25
+	VPANDD        Z13, Z5, Z23
+	VPSRAVD       Z10, Z4, Z4
 	VPSRAVD       Z10, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPADDD        Z15, Z4, Z4
 	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z4, Z4
 	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z4, Z4
 	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z6, Z6
-	VMOVSHDUP     Z6, Z26
-	VPMULDQ       Z11, Z6, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z6
-	VPBLENDMD     Z26, Z6, K2, Z6
-	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPMOVD2M      Z6, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z6, Z25
-	VPSRAVD       Z10, Z6, Z6
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPADDD        Z15, Z6, Z6
-	VPMAXSD       Z16, Z6, Z6
-	VPMINSD       Z17, Z6, Z6
-	VPMOVDB       Z6, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z7, Z7
-	VMOVSHDUP     Z7, Z26
-	VPMULDQ       Z11, Z7, Z25
+	VMOVSHDUP     Z6, Z26
+	VMOVSHDUP     Z7, Z24
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z11, Z7, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z7
-	VPBLENDMD     Z26, Z7, K2, Z7
-	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPMOVD2M      Z7, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z6
+	VMOVSHDUP     Z23, Z7
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPBLENDMD     Z24, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPMOVD2M      Z6, K4
+	VPMOVD2M      Z7, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z7, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z6, Z25
+	VPANDD        Z13, Z7, Z23
+	VPSRAVD       Z10, Z6, Z6
 	VPSRAVD       Z10, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPADDD        Z15, Z6, Z6
 	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z6, Z6
 	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z6, Z6
 	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z7, K1, (R11)
 	JMP           dwAVX512_p8_adv
 
@@ -11818,187 +11818,187 @@ dwAVX512_p8_s5_ky:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z26
-	VPMULDQ       Z11, Z0, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z0
-	VPBLENDMD     Z26, Z0, K2, Z0
-	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z0, Z25
-	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
-	VPADDD        Z15, Z0, Z0
-	VPMAXSD       Z16, Z0, Z0
-	VPMINSD       Z17, Z0, Z0
-	VPMOVDB       Z0, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z26
-	VPMULDQ       Z11, Z1, Z25
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z1
-	VPBLENDMD     Z26, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPMOVD2M      Z0, K4
+	VPMOVD2M      Z1, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z1, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
+	VPSRAVD       Z10, Z0, Z0
 	VPSRAVD       Z10, Z1, Z1
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
+	VPADDD        Z15, Z0, Z0
 	VPADDD        Z15, Z1, Z1
+	VPMAXSD       Z16, Z0, Z0
 	VPMAXSD       Z16, Z1, Z1
+	VPMINSD       Z17, Z0, Z0
 	VPMINSD       Z17, Z1, Z1
+	VPMOVDB       Z0, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z26
-	VPMULDQ       Z11, Z2, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z2
-	VPBLENDMD     Z26, Z2, K2, Z2
-	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z2, Z25
-	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
-	VPADDD        Z15, Z2, Z2
-	VPMAXSD       Z16, Z2, Z2
-	VPMINSD       Z17, Z2, Z2
-	VPMOVDB       Z2, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z26
-	VPMULDQ       Z11, Z3, Z25
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z3
-	VPBLENDMD     Z26, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPMOVD2M      Z2, K4
+	VPMOVD2M      Z3, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z3, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
+	VPSRAVD       Z10, Z2, Z2
 	VPSRAVD       Z10, Z3, Z3
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
+	VPADDD        Z15, Z2, Z2
 	VPADDD        Z15, Z3, Z3
+	VPMAXSD       Z16, Z2, Z2
 	VPMAXSD       Z16, Z3, Z3
+	VPMINSD       Z17, Z2, Z2
 	VPMINSD       Z17, Z3, Z3
+	VPMOVDB       Z2, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z4, Z4
-	VMOVSHDUP     Z4, Z26
-	VPMULDQ       Z11, Z4, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z4
-	VPBLENDMD     Z26, Z4, K2, Z4
-	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPMOVD2M      Z4, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z4, Z25
-	VPSRAVD       Z10, Z4, Z4
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
-	VPADDD        Z15, Z4, Z4
-	VPMAXSD       Z16, Z4, Z4
-	VPMINSD       Z17, Z4, Z4
-	VPMOVDB       Z4, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z5, Z5
-	VMOVSHDUP     Z5, Z26
-	VPMULDQ       Z11, Z5, Z25
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z5
-	VPBLENDMD     Z26, Z5, K2, Z5
-	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
-	VPMOVD2M      Z5, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPMOVD2M      Z4, K4
+	VPMOVD2M      Z5, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z5, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z4, Z25
+	VPANDD        Z13, Z5, Z23
+	VPSRAVD       Z10, Z4, Z4
 	VPSRAVD       Z10, Z5, Z5
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST   kconst<>+12(SB), Z5, K5, Z5
+	VPADDD        Z15, Z4, Z4
 	VPADDD        Z15, Z5, Z5
+	VPMAXSD       Z16, Z4, Z4
 	VPMAXSD       Z16, Z5, Z5
+	VPMINSD       Z17, Z4, Z4
 	VPMINSD       Z17, Z5, Z5
+	VPMOVDB       Z4, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z5, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z6, Z6
-	VMOVSHDUP     Z6, Z26
-	VPMULDQ       Z11, Z6, Z25
-	VPMULDQ       Z12, Z26, Z26
-	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
-	VPADDQ        Z25, Z25, Z25
-	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z6
-	VPBLENDMD     Z26, Z6, K2, Z6
-	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPMOVD2M      Z6, K4
-	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z6, Z25
-	VPSRAVD       Z10, Z6, Z6
-	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
-	VPADDD        Z15, Z6, Z6
-	VPMAXSD       Z16, Z6, Z6
-	VPMINSD       Z17, Z6, Z6
-	VPMOVDB       Z6, K1, (R11)
-	ADDQ          R10, R11
 	VPSLLVD       Z9, Z7, Z7
-	VMOVSHDUP     Z7, Z26
-	VPMULDQ       Z11, Z7, Z25
+	VMOVSHDUP     Z6, Z26
+	VMOVSHDUP     Z7, Z24
+	VPMULDQ       Z11, Z6, Z25
+	VPMULDQ       Z11, Z7, Z23
 	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
 	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
 	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
 	VPADDQ        Z26, Z26, Z26
-	VMOVSHDUP     Z25, Z7
-	VPBLENDMD     Z26, Z7, K2, Z7
-	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
-	VPMOVD2M      Z7, K4
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z6
+	VMOVSHDUP     Z23, Z7
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPBLENDMD     Z24, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K5
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPMOVD2M      Z6, K4
+	VPMOVD2M      Z7, K6
 	VPBLENDMD     Z27, Z14, K4, Z26
-	VPANDD        Z13, Z7, Z25
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z6, Z25
+	VPANDD        Z13, Z7, Z23
+	VPSRAVD       Z10, Z6, Z6
 	VPSRAVD       Z10, Z7, Z7
 	VPCMPGTD      Z26, Z25, K3
-	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD      Z24, Z23, K5
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST   kconst<>+12(SB), Z7, K5, Z7
+	VPADDD        Z15, Z6, Z6
 	VPADDD        Z15, Z7, Z7
+	VPMAXSD       Z16, Z6, Z6
 	VPMAXSD       Z16, Z7, Z7
+	VPMINSD       Z17, Z6, Z6
 	VPMINSD       Z17, Z7, Z7
+	VPMOVDB       Z6, K1, (R11)
+	ADDQ          R10, R11
 	VPMOVDB       Z7, K1, (R11)
 
 dwAVX512_p8_adv:
@@ -12053,95 +12053,95 @@ dwAVX512_p4_kx:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z20
-	VPMULDQ       Z11, Z0, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z0
-	VPBLENDMD     Z20, Z0, K2, Z0
+	VPSLLVD       Z9, Z1, Z1
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z0, Z19
+	VPMOVD2M      Z1, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
 	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPADDD        Z15, Z0, Z0
+	VPADDD        Z15, Z1, Z1
 	VPMAXSD       Z16, Z0, Z0
+	VPMAXSD       Z16, Z1, Z1
 	VPMINSD       Z17, Z0, Z0
+	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z20
-	VPMULDQ       Z11, Z1, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z1
-	VPBLENDMD     Z20, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z1, Z19
-	VPSRAVD       Z10, Z1, Z1
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPADDD        Z15, Z1, Z1
-	VPMAXSD       Z16, Z1, Z1
-	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R10, R11
 	VPSLLVD       Z9, Z2, Z2
-	VMOVSHDUP     Z2, Z20
-	VPMULDQ       Z11, Z2, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z2
-	VPBLENDMD     Z20, Z2, K2, Z2
+	VPSLLVD       Z9, Z3, Z3
+	VMOVSHDUP     Z2, Z26
+	VMOVSHDUP     Z3, Z24
+	VPMULDQ       Z11, Z2, Z25
+	VPMULDQ       Z11, Z3, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z2
+	VMOVSHDUP     Z23, Z3
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPBLENDMD     Z24, Z3, K2, Z3
 	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K5, Z3
 	VPMOVD2M      Z2, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z2, Z19
+	VPMOVD2M      Z3, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z2, Z25
+	VPANDD        Z13, Z3, Z23
 	VPSRAVD       Z10, Z2, Z2
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST   kconst<>+12(SB), Z3, K5, Z3
 	VPADDD        Z15, Z2, Z2
+	VPADDD        Z15, Z3, Z3
 	VPMAXSD       Z16, Z2, Z2
+	VPMAXSD       Z16, Z3, Z3
 	VPMINSD       Z17, Z2, Z2
+	VPMINSD       Z17, Z3, Z3
 	VPMOVDB       Z2, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z3, Z3
-	VMOVSHDUP     Z3, Z20
-	VPMULDQ       Z11, Z3, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z3
-	VPBLENDMD     Z20, Z3, K2, Z3
-	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPMOVD2M      Z3, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z3, Z19
-	VPSRAVD       Z10, Z3, Z3
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
-	VPADDD        Z15, Z3, Z3
-	VPMAXSD       Z16, Z3, Z3
-	VPMINSD       Z17, Z3, Z3
 	VPMOVDB       Z3, K1, (R11)
 	ADDQ          R8, AX
 	ADDQ          R8, AX
@@ -12184,49 +12184,49 @@ dwAVX512_p2_kx:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z20
-	VPMULDQ       Z11, Z0, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z0
-	VPBLENDMD     Z20, Z0, K2, Z0
+	VPSLLVD       Z9, Z1, Z1
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z24, Z24
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z23, Z23, Z23
+	VPADDQ        Z26, Z26, Z26
+	VPADDQ        Z24, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K5
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z0, Z19
+	VPMOVD2M      Z1, K6
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPBLENDMD     Z27, Z14, K6, Z24
+	VPANDD        Z13, Z0, Z25
+	VPANDD        Z13, Z1, Z23
 	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z20, Z19, K3
+	VPSRAVD       Z10, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPCMPGTD      Z24, Z23, K5
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST   kconst<>+12(SB), Z1, K5, Z1
 	VPADDD        Z15, Z0, Z0
+	VPADDD        Z15, Z1, Z1
 	VPMAXSD       Z16, Z0, Z0
+	VPMAXSD       Z16, Z1, Z1
 	VPMINSD       Z17, Z0, Z0
+	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R10, R11
-	VPSLLVD       Z9, Z1, Z1
-	VMOVSHDUP     Z1, Z20
-	VPMULDQ       Z11, Z1, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z1
-	VPBLENDMD     Z20, Z1, K2, Z1
-	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
-	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPMOVD2M      Z1, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z1, Z19
-	VPSRAVD       Z10, Z1, Z1
-	VPCMPGTD      Z20, Z19, K3
-	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
-	VPADDD        Z15, Z1, Z1
-	VPMAXSD       Z16, Z1, Z1
-	VPMINSD       Z17, Z1, Z1
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R8, AX
 	ADDQ          R8, AX
@@ -12263,22 +12263,22 @@ dwAVX512_p1_kx:
 	MOVQ          ostride+96(FP), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
-	VMOVSHDUP     Z0, Z20
-	VPMULDQ       Z11, Z0, Z19
-	VPMULDQ       Z12, Z20, Z20
-	VPADDQ.BCST   kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST   kconst<>+0(SB), Z20, Z20
-	VPADDQ        Z19, Z19, Z19
-	VPADDQ        Z20, Z20, Z20
-	VMOVSHDUP     Z19, Z0
-	VPBLENDMD     Z20, Z0, K2, Z0
+	VMOVSHDUP     Z0, Z26
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z12, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
 	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
 	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
 	VPMOVD2M      Z0, K4
-	VPBLENDMD     Z27, Z14, K4, Z20
-	VPANDD        Z13, Z0, Z19
+	VPBLENDMD     Z27, Z14, K4, Z26
+	VPANDD        Z13, Z0, Z25
 	VPSRAVD       Z10, Z0, Z0
-	VPCMPGTD      Z20, Z19, K3
+	VPCMPGTD      Z26, Z25, K3
 	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
 	VPADDD        Z15, Z0, Z0
 	VPMAXSD       Z16, Z0, Z0
@@ -23170,164 +23170,164 @@ dwAVX512Fast_p8_kx:
 	JNZ         dwAVX512Fast_p8_ky
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
-	VMOVSHDUP   Z0, Z20
-	VPMULDQ     Z11, Z0, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z0
-	VPBLENDMD   Z20, Z0, K2, Z0
+	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
+	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z0, Z19
+	VPMOVD2M    Z1, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
 	VPADDD      Z15, Z0, Z0
+	VPADDD      Z15, Z1, Z1
 	VPMAXSD     Z16, Z0, Z0
+	VPMAXSD     Z16, Z1, Z1
 	VPMINSD     Z17, Z0, Z0
+	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z0, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z20
-	VPMULDQ     Z11, Z1, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z1
-	VPBLENDMD   Z20, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z1, Z19
-	VPSRAVD     Z10, Z1, Z1
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
-	VPADDD      Z15, Z1, Z1
-	VPMAXSD     Z16, Z1, Z1
-	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z2, Z20
-	VPMULDQ     Z11, Z2, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z2
-	VPBLENDMD   Z20, Z2, K2, Z2
+	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
+	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
+	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z2, Z19
+	VPMOVD2M    Z3, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
 	VPADDD      Z15, Z2, Z2
+	VPADDD      Z15, Z3, Z3
 	VPMAXSD     Z16, Z2, Z2
+	VPMAXSD     Z16, Z3, Z3
 	VPMINSD     Z17, Z2, Z2
+	VPMINSD     Z17, Z3, Z3
 	VPMOVDB     Z2, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z20
-	VPMULDQ     Z11, Z3, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z3
-	VPBLENDMD   Z20, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z3, Z19
-	VPSRAVD     Z10, Z3, Z3
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
-	VPADDD      Z15, Z3, Z3
-	VPMAXSD     Z16, Z3, Z3
-	VPMINSD     Z17, Z3, Z3
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z4, Z20
-	VPMULDQ     Z11, Z4, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z4
-	VPBLENDMD   Z20, Z4, K2, Z4
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z11, Z5, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z4
+	VMOVSHDUP   Z23, Z5
+	VPBLENDMD   Z26, Z4, K2, Z4
+	VPBLENDMD   Z24, Z5, K2, Z5
 	VPMOVD2M    Z4, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z4, Z19
+	VPMOVD2M    Z5, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z4, Z25
+	VPANDD      Z13, Z5, Z23
 	VPSRAVD     Z10, Z4, Z4
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z5, Z5
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST kconst<>+12(SB), Z5, K5, Z5
 	VPADDD      Z15, Z4, Z4
+	VPADDD      Z15, Z5, Z5
 	VPMAXSD     Z16, Z4, Z4
+	VPMAXSD     Z16, Z5, Z5
 	VPMINSD     Z17, Z4, Z4
+	VPMINSD     Z17, Z5, Z5
 	VPMOVDB     Z4, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z5, Z20
-	VPMULDQ     Z11, Z5, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z5
-	VPBLENDMD   Z20, Z5, K2, Z5
-	VPMOVD2M    Z5, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z5, Z19
-	VPSRAVD     Z10, Z5, Z5
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
-	VPADDD      Z15, Z5, Z5
-	VPMAXSD     Z16, Z5, Z5
-	VPMINSD     Z17, Z5, Z5
 	VPMOVDB     Z5, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z6, Z20
-	VPMULDQ     Z11, Z6, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z6
-	VPBLENDMD   Z20, Z6, K2, Z6
+	VMOVSHDUP   Z6, Z26
+	VMOVSHDUP   Z7, Z24
+	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z11, Z7, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z6
+	VMOVSHDUP   Z23, Z7
+	VPBLENDMD   Z26, Z6, K2, Z6
+	VPBLENDMD   Z24, Z7, K2, Z7
 	VPMOVD2M    Z6, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z6, Z19
+	VPMOVD2M    Z7, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z6, Z25
+	VPANDD      Z13, Z7, Z23
 	VPSRAVD     Z10, Z6, Z6
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z7, Z7
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST kconst<>+12(SB), Z7, K5, Z7
 	VPADDD      Z15, Z6, Z6
+	VPADDD      Z15, Z7, Z7
 	VPMAXSD     Z16, Z6, Z6
+	VPMAXSD     Z16, Z7, Z7
 	VPMINSD     Z17, Z6, Z6
+	VPMINSD     Z17, Z7, Z7
 	VPMOVDB     Z6, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z7, Z20
-	VPMULDQ     Z11, Z7, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z7
-	VPBLENDMD   Z20, Z7, K2, Z7
-	VPMOVD2M    Z7, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z7, Z19
-	VPSRAVD     Z10, Z7, Z7
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
-	VPADDD      Z15, Z7, Z7
-	VPMAXSD     Z16, Z7, Z7
-	VPMINSD     Z17, Z7, Z7
 	VPMOVDB     Z7, K1, (R11)
 	JMP         dwAVX512Fast_p8_adv
 
@@ -23406,163 +23406,163 @@ dwAVX512Fast_p8_t3_ky:
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
 	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
 	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
+	VPMOVD2M    Z1, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
-	VPADDD      Z15, Z0, Z0
-	VPMAXSD     Z16, Z0, Z0
-	VPMINSD     Z17, Z0, Z0
-	VPMOVDB     Z0, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z26
-	VPMULDQ     Z11, Z1, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z1
-	VPBLENDMD   Z26, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z1, Z25
 	VPSRAVD     Z10, Z1, Z1
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
+	VPADDD      Z15, Z0, Z0
 	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z0, Z0
 	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z0, Z0
 	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
 	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
 	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
+	VPMOVD2M    Z3, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
-	VPADDD      Z15, Z2, Z2
-	VPMAXSD     Z16, Z2, Z2
-	VPMINSD     Z17, Z2, Z2
-	VPMOVDB     Z2, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z26
-	VPMULDQ     Z11, Z3, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z3
-	VPBLENDMD   Z26, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z3, Z25
 	VPSRAVD     Z10, Z3, Z3
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
+	VPADDD      Z15, Z2, Z2
 	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z2, Z2
 	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z2, Z2
 	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
 	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z11, Z5, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z4
+	VMOVSHDUP   Z23, Z5
 	VPBLENDMD   Z26, Z4, K2, Z4
+	VPBLENDMD   Z24, Z5, K2, Z5
 	VPMOVD2M    Z4, K4
+	VPMOVD2M    Z5, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z4, Z25
+	VPANDD      Z13, Z5, Z23
 	VPSRAVD     Z10, Z4, Z4
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
-	VPADDD      Z15, Z4, Z4
-	VPMAXSD     Z16, Z4, Z4
-	VPMINSD     Z17, Z4, Z4
-	VPMOVDB     Z4, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z5, Z26
-	VPMULDQ     Z11, Z5, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z5
-	VPBLENDMD   Z26, Z5, K2, Z5
-	VPMOVD2M    Z5, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z5, Z25
 	VPSRAVD     Z10, Z5, Z5
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST kconst<>+12(SB), Z5, K5, Z5
+	VPADDD      Z15, Z4, Z4
 	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z4, Z4
 	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z4, Z4
 	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z5, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z6, Z26
+	VMOVSHDUP   Z7, Z24
 	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z11, Z7, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z6
+	VMOVSHDUP   Z23, Z7
 	VPBLENDMD   Z26, Z6, K2, Z6
+	VPBLENDMD   Z24, Z7, K2, Z7
 	VPMOVD2M    Z6, K4
+	VPMOVD2M    Z7, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z6, Z25
+	VPANDD      Z13, Z7, Z23
 	VPSRAVD     Z10, Z6, Z6
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
-	VPADDD      Z15, Z6, Z6
-	VPMAXSD     Z16, Z6, Z6
-	VPMINSD     Z17, Z6, Z6
-	VPMOVDB     Z6, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z7, Z26
-	VPMULDQ     Z11, Z7, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z7
-	VPBLENDMD   Z26, Z7, K2, Z7
-	VPMOVD2M    Z7, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z7, Z25
 	VPSRAVD     Z10, Z7, Z7
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST kconst<>+12(SB), Z7, K5, Z7
+	VPADDD      Z15, Z6, Z6
 	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z6, Z6
 	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z6, Z6
 	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z7, K1, (R11)
 	JMP         dwAVX512Fast_p8_adv
 
@@ -23663,163 +23663,163 @@ dwAVX512Fast_p8_t5_ky:
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
 	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
 	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
+	VPMOVD2M    Z1, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
-	VPADDD      Z15, Z0, Z0
-	VPMAXSD     Z16, Z0, Z0
-	VPMINSD     Z17, Z0, Z0
-	VPMOVDB     Z0, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z26
-	VPMULDQ     Z11, Z1, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z1
-	VPBLENDMD   Z26, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z1, Z25
 	VPSRAVD     Z10, Z1, Z1
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
+	VPADDD      Z15, Z0, Z0
 	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z0, Z0
 	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z0, Z0
 	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
 	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
 	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
+	VPMOVD2M    Z3, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
-	VPADDD      Z15, Z2, Z2
-	VPMAXSD     Z16, Z2, Z2
-	VPMINSD     Z17, Z2, Z2
-	VPMOVDB     Z2, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z26
-	VPMULDQ     Z11, Z3, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z3
-	VPBLENDMD   Z26, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z3, Z25
 	VPSRAVD     Z10, Z3, Z3
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
+	VPADDD      Z15, Z2, Z2
 	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z2, Z2
 	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z2, Z2
 	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
 	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z11, Z5, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z4
+	VMOVSHDUP   Z23, Z5
 	VPBLENDMD   Z26, Z4, K2, Z4
+	VPBLENDMD   Z24, Z5, K2, Z5
 	VPMOVD2M    Z4, K4
+	VPMOVD2M    Z5, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z4, Z25
+	VPANDD      Z13, Z5, Z23
 	VPSRAVD     Z10, Z4, Z4
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
-	VPADDD      Z15, Z4, Z4
-	VPMAXSD     Z16, Z4, Z4
-	VPMINSD     Z17, Z4, Z4
-	VPMOVDB     Z4, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z5, Z26
-	VPMULDQ     Z11, Z5, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z5
-	VPBLENDMD   Z26, Z5, K2, Z5
-	VPMOVD2M    Z5, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z5, Z25
 	VPSRAVD     Z10, Z5, Z5
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST kconst<>+12(SB), Z5, K5, Z5
+	VPADDD      Z15, Z4, Z4
 	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z4, Z4
 	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z4, Z4
 	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z5, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z6, Z26
+	VMOVSHDUP   Z7, Z24
 	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z11, Z7, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z6
+	VMOVSHDUP   Z23, Z7
 	VPBLENDMD   Z26, Z6, K2, Z6
+	VPBLENDMD   Z24, Z7, K2, Z7
 	VPMOVD2M    Z6, K4
+	VPMOVD2M    Z7, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z6, Z25
+	VPANDD      Z13, Z7, Z23
 	VPSRAVD     Z10, Z6, Z6
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
-	VPADDD      Z15, Z6, Z6
-	VPMAXSD     Z16, Z6, Z6
-	VPMINSD     Z17, Z6, Z6
-	VPMOVDB     Z6, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z7, Z26
-	VPMULDQ     Z11, Z7, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z7
-	VPBLENDMD   Z26, Z7, K2, Z7
-	VPMOVD2M    Z7, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z7, Z25
 	VPSRAVD     Z10, Z7, Z7
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST kconst<>+12(SB), Z7, K5, Z7
+	VPADDD      Z15, Z6, Z6
 	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z6, Z6
 	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z6, Z6
 	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z7, K1, (R11)
 	JMP         dwAVX512Fast_p8_adv
 
@@ -23886,163 +23886,163 @@ dwAVX512Fast_p8_s3_ky:
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
 	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
 	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
+	VPMOVD2M    Z1, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
-	VPADDD      Z15, Z0, Z0
-	VPMAXSD     Z16, Z0, Z0
-	VPMINSD     Z17, Z0, Z0
-	VPMOVDB     Z0, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z26
-	VPMULDQ     Z11, Z1, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z1
-	VPBLENDMD   Z26, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z1, Z25
 	VPSRAVD     Z10, Z1, Z1
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
+	VPADDD      Z15, Z0, Z0
 	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z0, Z0
 	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z0, Z0
 	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
 	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
 	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
+	VPMOVD2M    Z3, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
-	VPADDD      Z15, Z2, Z2
-	VPMAXSD     Z16, Z2, Z2
-	VPMINSD     Z17, Z2, Z2
-	VPMOVDB     Z2, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z26
-	VPMULDQ     Z11, Z3, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z3
-	VPBLENDMD   Z26, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z3, Z25
 	VPSRAVD     Z10, Z3, Z3
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
+	VPADDD      Z15, Z2, Z2
 	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z2, Z2
 	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z2, Z2
 	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
 	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z11, Z5, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z4
+	VMOVSHDUP   Z23, Z5
 	VPBLENDMD   Z26, Z4, K2, Z4
+	VPBLENDMD   Z24, Z5, K2, Z5
 	VPMOVD2M    Z4, K4
+	VPMOVD2M    Z5, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z4, Z25
+	VPANDD      Z13, Z5, Z23
 	VPSRAVD     Z10, Z4, Z4
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
-	VPADDD      Z15, Z4, Z4
-	VPMAXSD     Z16, Z4, Z4
-	VPMINSD     Z17, Z4, Z4
-	VPMOVDB     Z4, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z5, Z26
-	VPMULDQ     Z11, Z5, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z5
-	VPBLENDMD   Z26, Z5, K2, Z5
-	VPMOVD2M    Z5, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z5, Z25
 	VPSRAVD     Z10, Z5, Z5
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST kconst<>+12(SB), Z5, K5, Z5
+	VPADDD      Z15, Z4, Z4
 	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z4, Z4
 	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z4, Z4
 	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z5, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z6, Z26
+	VMOVSHDUP   Z7, Z24
 	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z11, Z7, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z6
+	VMOVSHDUP   Z23, Z7
 	VPBLENDMD   Z26, Z6, K2, Z6
+	VPBLENDMD   Z24, Z7, K2, Z7
 	VPMOVD2M    Z6, K4
+	VPMOVD2M    Z7, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z6, Z25
+	VPANDD      Z13, Z7, Z23
 	VPSRAVD     Z10, Z6, Z6
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
-	VPADDD      Z15, Z6, Z6
-	VPMAXSD     Z16, Z6, Z6
-	VPMINSD     Z17, Z6, Z6
-	VPMOVDB     Z6, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z7, Z26
-	VPMULDQ     Z11, Z7, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z7
-	VPBLENDMD   Z26, Z7, K2, Z7
-	VPMOVD2M    Z7, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z7, Z25
 	VPSRAVD     Z10, Z7, Z7
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST kconst<>+12(SB), Z7, K5, Z7
+	VPADDD      Z15, Z6, Z6
 	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z6, Z6
 	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z6, Z6
 	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z7, K1, (R11)
 	JMP         dwAVX512Fast_p8_adv
 
@@ -24131,163 +24131,163 @@ dwAVX512Fast_p8_s5_ky:
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
 	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
 	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
+	VPMOVD2M    Z1, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
-	VPADDD      Z15, Z0, Z0
-	VPMAXSD     Z16, Z0, Z0
-	VPMINSD     Z17, Z0, Z0
-	VPMOVDB     Z0, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z26
-	VPMULDQ     Z11, Z1, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z1
-	VPBLENDMD   Z26, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z1, Z25
 	VPSRAVD     Z10, Z1, Z1
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
+	VPADDD      Z15, Z0, Z0
 	VPADDD      Z15, Z1, Z1
+	VPMAXSD     Z16, Z0, Z0
 	VPMAXSD     Z16, Z1, Z1
+	VPMINSD     Z17, Z0, Z0
 	VPMINSD     Z17, Z1, Z1
+	VPMOVDB     Z0, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
 	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
 	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
+	VPMOVD2M    Z3, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
-	VPADDD      Z15, Z2, Z2
-	VPMAXSD     Z16, Z2, Z2
-	VPMINSD     Z17, Z2, Z2
-	VPMOVDB     Z2, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z26
-	VPMULDQ     Z11, Z3, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z3
-	VPBLENDMD   Z26, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z3, Z25
 	VPSRAVD     Z10, Z3, Z3
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
+	VPADDD      Z15, Z2, Z2
 	VPADDD      Z15, Z3, Z3
+	VPMAXSD     Z16, Z2, Z2
 	VPMAXSD     Z16, Z3, Z3
+	VPMINSD     Z17, Z2, Z2
 	VPMINSD     Z17, Z3, Z3
+	VPMOVDB     Z2, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
 	VPMULDQ     Z11, Z4, Z25
+	VPMULDQ     Z11, Z5, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z4
+	VMOVSHDUP   Z23, Z5
 	VPBLENDMD   Z26, Z4, K2, Z4
+	VPBLENDMD   Z24, Z5, K2, Z5
 	VPMOVD2M    Z4, K4
+	VPMOVD2M    Z5, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z4, Z25
+	VPANDD      Z13, Z5, Z23
 	VPSRAVD     Z10, Z4, Z4
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
-	VPADDD      Z15, Z4, Z4
-	VPMAXSD     Z16, Z4, Z4
-	VPMINSD     Z17, Z4, Z4
-	VPMOVDB     Z4, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z5, Z26
-	VPMULDQ     Z11, Z5, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z5
-	VPBLENDMD   Z26, Z5, K2, Z5
-	VPMOVD2M    Z5, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z5, Z25
 	VPSRAVD     Z10, Z5, Z5
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z5, K3, Z5
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z4, K3, Z4
+	VPADDD.BCST kconst<>+12(SB), Z5, K5, Z5
+	VPADDD      Z15, Z4, Z4
 	VPADDD      Z15, Z5, Z5
+	VPMAXSD     Z16, Z4, Z4
 	VPMAXSD     Z16, Z5, Z5
+	VPMINSD     Z17, Z4, Z4
 	VPMINSD     Z17, Z5, Z5
+	VPMOVDB     Z4, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z5, K1, (R11)
 	ADDQ        R10, R11
 	VMOVSHDUP   Z6, Z26
+	VMOVSHDUP   Z7, Z24
 	VPMULDQ     Z11, Z6, Z25
+	VPMULDQ     Z11, Z7, Z23
 	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
 	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
 	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
 	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
 	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
 	VMOVSHDUP   Z25, Z6
+	VMOVSHDUP   Z23, Z7
 	VPBLENDMD   Z26, Z6, K2, Z6
+	VPBLENDMD   Z24, Z7, K2, Z7
 	VPMOVD2M    Z6, K4
+	VPMOVD2M    Z7, K6
 	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
 	VPANDD      Z13, Z6, Z25
+	VPANDD      Z13, Z7, Z23
 	VPSRAVD     Z10, Z6, Z6
-	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
-	VPADDD      Z15, Z6, Z6
-	VPMAXSD     Z16, Z6, Z6
-	VPMINSD     Z17, Z6, Z6
-	VPMOVDB     Z6, K1, (R11)
-	ADDQ        R10, R11
-	VMOVSHDUP   Z7, Z26
-	VPMULDQ     Z11, Z7, Z25
-	VPMULDQ     Z12, Z26, Z26
-	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
-	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
-	VPADDQ      Z25, Z25, Z25
-	VPADDQ      Z26, Z26, Z26
-	VMOVSHDUP   Z25, Z7
-	VPBLENDMD   Z26, Z7, K2, Z7
-	VPMOVD2M    Z7, K4
-	VPBLENDMD   Z27, Z14, K4, Z26
-	VPANDD      Z13, Z7, Z25
 	VPSRAVD     Z10, Z7, Z7
 	VPCMPGTD    Z26, Z25, K3
-	VPADDD.BCST kconst<>+12(SB), Z7, K3, Z7
+	VPCMPGTD    Z24, Z23, K5
+	VPADDD.BCST kconst<>+12(SB), Z6, K3, Z6
+	VPADDD.BCST kconst<>+12(SB), Z7, K5, Z7
+	VPADDD      Z15, Z6, Z6
 	VPADDD      Z15, Z7, Z7
+	VPMAXSD     Z16, Z6, Z6
 	VPMAXSD     Z16, Z7, Z7
+	VPMINSD     Z17, Z6, Z6
 	VPMINSD     Z17, Z7, Z7
+	VPMOVDB     Z6, K1, (R11)
+	ADDQ        R10, R11
 	VPMOVDB     Z7, K1, (R11)
 
 dwAVX512Fast_p8_adv:
@@ -24341,84 +24341,84 @@ dwAVX512Fast_p4_kx:
 	JNZ         dwAVX512Fast_p4_ky
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
-	VMOVSHDUP   Z0, Z20
-	VPMULDQ     Z11, Z0, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z0
-	VPBLENDMD   Z20, Z0, K2, Z0
+	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
+	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z0, Z19
+	VPMOVD2M    Z1, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
 	VPADDD      Z15, Z0, Z0
+	VPADDD      Z15, Z1, Z1
 	VPMAXSD     Z16, Z0, Z0
+	VPMAXSD     Z16, Z1, Z1
 	VPMINSD     Z17, Z0, Z0
+	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z0, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z20
-	VPMULDQ     Z11, Z1, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z1
-	VPBLENDMD   Z20, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z1, Z19
-	VPSRAVD     Z10, Z1, Z1
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
-	VPADDD      Z15, Z1, Z1
-	VPMAXSD     Z16, Z1, Z1
-	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z2, Z20
-	VPMULDQ     Z11, Z2, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z2
-	VPBLENDMD   Z20, Z2, K2, Z2
+	VMOVSHDUP   Z2, Z26
+	VMOVSHDUP   Z3, Z24
+	VPMULDQ     Z11, Z2, Z25
+	VPMULDQ     Z11, Z3, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z2
+	VMOVSHDUP   Z23, Z3
+	VPBLENDMD   Z26, Z2, K2, Z2
+	VPBLENDMD   Z24, Z3, K2, Z3
 	VPMOVD2M    Z2, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z2, Z19
+	VPMOVD2M    Z3, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z2, Z25
+	VPANDD      Z13, Z3, Z23
 	VPSRAVD     Z10, Z2, Z2
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z3, Z3
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z2, K3, Z2
+	VPADDD.BCST kconst<>+12(SB), Z3, K5, Z3
 	VPADDD      Z15, Z2, Z2
+	VPADDD      Z15, Z3, Z3
 	VPMAXSD     Z16, Z2, Z2
+	VPMAXSD     Z16, Z3, Z3
 	VPMINSD     Z17, Z2, Z2
+	VPMINSD     Z17, Z3, Z3
 	VPMOVDB     Z2, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z3, Z20
-	VPMULDQ     Z11, Z3, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z3
-	VPBLENDMD   Z20, Z3, K2, Z3
-	VPMOVD2M    Z3, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z3, Z19
-	VPSRAVD     Z10, Z3, Z3
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z3, K3, Z3
-	VPADDD      Z15, Z3, Z3
-	VPMAXSD     Z16, Z3, Z3
-	VPMINSD     Z17, Z3, Z3
 	VPMOVDB     Z3, K1, (R11)
 	ADDQ        R8, AX
 	ADDQ        R8, AX
@@ -24460,44 +24460,44 @@ dwAVX512Fast_p2_kx:
 	JNZ         dwAVX512Fast_p2_ky
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
-	VMOVSHDUP   Z0, Z20
-	VPMULDQ     Z11, Z0, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z0
-	VPBLENDMD   Z20, Z0, K2, Z0
+	VMOVSHDUP   Z0, Z26
+	VMOVSHDUP   Z1, Z24
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z11, Z1, Z23
+	VPMULDQ     Z12, Z26, Z26
+	VPMULDQ     Z12, Z24, Z24
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z23, Z23
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z24, Z24
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z23, Z23, Z23
+	VPADDQ      Z26, Z26, Z26
+	VPADDQ      Z24, Z24, Z24
+	VMOVSHDUP   Z25, Z0
+	VMOVSHDUP   Z23, Z1
+	VPBLENDMD   Z26, Z0, K2, Z0
+	VPBLENDMD   Z24, Z1, K2, Z1
 	VPMOVD2M    Z0, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z0, Z19
+	VPMOVD2M    Z1, K6
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPBLENDMD   Z27, Z14, K6, Z24
+	VPANDD      Z13, Z0, Z25
+	VPANDD      Z13, Z1, Z23
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z20, Z19, K3
+	VPSRAVD     Z10, Z1, Z1
+	VPCMPGTD    Z26, Z25, K3
+	VPCMPGTD    Z24, Z23, K5
 	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
+	VPADDD.BCST kconst<>+12(SB), Z1, K5, Z1
 	VPADDD      Z15, Z0, Z0
+	VPADDD      Z15, Z1, Z1
 	VPMAXSD     Z16, Z0, Z0
+	VPMAXSD     Z16, Z1, Z1
 	VPMINSD     Z17, Z0, Z0
+	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z0, K1, (R11)
 	ADDQ        R10, R11
-	VMOVSHDUP   Z1, Z20
-	VPMULDQ     Z11, Z1, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z1
-	VPBLENDMD   Z20, Z1, K2, Z1
-	VPMOVD2M    Z1, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z1, Z19
-	VPSRAVD     Z10, Z1, Z1
-	VPCMPGTD    Z20, Z19, K3
-	VPADDD.BCST kconst<>+12(SB), Z1, K3, Z1
-	VPADDD      Z15, Z1, Z1
-	VPMAXSD     Z16, Z1, Z1
-	VPMINSD     Z17, Z1, Z1
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R8, AX
 	ADDQ        R8, AX
@@ -24533,20 +24533,20 @@ dwAVX512Fast_p1_kx:
 	JNZ         dwAVX512Fast_p1_ky
 	MOVQ        ostride+96(FP), R10
 	MOVQ        DX, R11
-	VMOVSHDUP   Z0, Z20
-	VPMULDQ     Z11, Z0, Z19
-	VPMULDQ     Z12, Z20, Z20
-	VPADDQ.BCST kconst<>+0(SB), Z19, Z19
-	VPADDQ.BCST kconst<>+0(SB), Z20, Z20
-	VPADDQ      Z19, Z19, Z19
-	VPADDQ      Z20, Z20, Z20
-	VMOVSHDUP   Z19, Z0
-	VPBLENDMD   Z20, Z0, K2, Z0
+	VMOVSHDUP   Z0, Z26
+	VPMULDQ     Z11, Z0, Z25
+	VPMULDQ     Z12, Z26, Z26
+	VPADDQ.BCST kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST kconst<>+0(SB), Z26, Z26
+	VPADDQ      Z25, Z25, Z25
+	VPADDQ      Z26, Z26, Z26
+	VMOVSHDUP   Z25, Z0
+	VPBLENDMD   Z26, Z0, K2, Z0
 	VPMOVD2M    Z0, K4
-	VPBLENDMD   Z27, Z14, K4, Z20
-	VPANDD      Z13, Z0, Z19
+	VPBLENDMD   Z27, Z14, K4, Z26
+	VPANDD      Z13, Z0, Z25
 	VPSRAVD     Z10, Z0, Z0
-	VPCMPGTD    Z20, Z19, K3
+	VPCMPGTD    Z26, Z25, K3
 	VPADDD.BCST kconst<>+12(SB), Z0, K3, Z0
 	VPADDD      Z15, Z0, Z0
 	VPMAXSD     Z16, Z0, Z0

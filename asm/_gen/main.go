@@ -162,34 +162,73 @@ func setupEpi512(p epiParams512, k reg.Register, bias, mult, shift Mem, rowsum *
 // additions ((p + 2^30)·2 puts SRDHM's result in the high dword), the
 // dword moves are VMOVSHDUP.
 func epi512(x reg.VecPhysical, p epiParams512, kodd, k2, kneg reg.Register, off, lo, hi, e, o reg.VecPhysical, biasAdded bool) {
+	epi512Lanes([]lane512{{x, e, o, k2, kneg}}, p, kodd, off, lo, hi, biasAdded)
+}
+
+// lane512 is one vector going through the epilogue with its scratch.
+type lane512 struct {
+	x, e, o  reg.VecPhysical
+	k2, kneg reg.Register
+}
+
+// epi512Lanes requantizes several vectors, step by step interleaved, so
+// that their dependency chains overlap.
+func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi reg.VecPhysical, biasAdded bool) {
+	var steps []func(l lane512)
+	add := func(f func(l lane512)) { steps = append(steps, f) }
 	if !biasAdded {
-		VPADDD(p.b, x, x)
+		add(func(l lane512) { VPADDD(p.b, l.x, l.x) })
 	}
 	if !fast {
-		VPSLLVD(p.left, x, x)
+		add(func(l lane512) { VPSLLVD(p.left, l.x, l.x) })
 	}
-	VMOVSHDUP(x, o) // odd lanes into the low dwords
-	VPMULDQ(p.m, x, e)
-	VPMULDQ(p.mo, o, o)
-	VPADDQ_BCST(cRound(), e, e)
-	VPADDQ_BCST(cRound(), o, o)
-	VPADDQ(e, e, e)
-	VPADDQ(o, o, o)
-	VMOVSHDUP(e, x)          // even results: the high dwords of e
-	VPBLENDMD(o, x, kodd, x) // odd results: the high dwords of o
+	add(func(l lane512) { VMOVSHDUP(l.x, l.o) }) // odd lanes into the low dwords
+	add(func(l lane512) { VPMULDQ(p.m, l.x, l.e) })
+	add(func(l lane512) { VPMULDQ(p.mo, l.o, l.o) })
+	add(func(l lane512) { VPADDQ_BCST(cRound(), l.e, l.e) })
+	add(func(l lane512) { VPADDQ_BCST(cRound(), l.o, l.o) })
+	add(func(l lane512) { VPADDQ(l.e, l.e, l.e) })
+	add(func(l lane512) { VPADDQ(l.o, l.o, l.o) })
+	add(func(l lane512) { VMOVSHDUP(l.e, l.x) })            // even results: the high dwords of e
+	add(func(l lane512) { VPBLENDMD(l.o, l.x, kodd, l.x) }) // odd results: the high dwords of o
 	if !fast {
-		VPCMPEQD_BCST(cIntMin(), x, k2)
-		VPSUBD_BCST(cOne(), x, k2, x) // INT32_MIN − 1 = INT32_MAX
+		add(func(l lane512) { VPCMPEQD_BCST(cIntMin(), l.x, l.k2) })
+		add(func(l lane512) { VPSUBD_BCST(cOne(), l.x, l.k2, l.x) }) // INT32_MIN − 1 = INT32_MAX
 	}
-	VPMOVD2M(x, kneg)
-	VPBLENDMD(p.thr1, p.thr, kneg, o) // threshold: thr + 1 for negative x
-	VPANDD(p.mask, x, e)              // remainder
-	VPSRAVD(p.right, x, x)
-	VPCMPGTD(o, e, k2)
-	VPADDD_BCST(cOne(), x, k2, x)
-	VPADDD(off, x, x)
-	VPMAXSD(lo, x, x)
-	VPMINSD(hi, x, x)
+	add(func(l lane512) { VPMOVD2M(l.x, l.kneg) })
+	add(func(l lane512) { VPBLENDMD(p.thr1, p.thr, l.kneg, l.o) }) // threshold: thr + 1 for negative x
+	add(func(l lane512) { VPANDD(p.mask, l.x, l.e) })              // remainder
+	add(func(l lane512) { VPSRAVD(p.right, l.x, l.x) })
+	add(func(l lane512) { VPCMPGTD(l.o, l.e, l.k2) })
+	add(func(l lane512) { VPADDD_BCST(cOne(), l.x, l.k2, l.x) })
+	add(func(l lane512) { VPADDD(off, l.x, l.x) })
+	add(func(l lane512) { VPMAXSD(lo, l.x, l.x) })
+	add(func(l lane512) { VPMINSD(hi, l.x, l.x) })
+	for _, f := range steps {
+		for _, l := range lanes {
+			f(l)
+		}
+	}
+}
+
+// dwEpilogue requantizes and stores the P accumulators of a depthwise
+// block two at a time (interleaved), at R11 += ostride (in R10).
+func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	Load(Param("ostride"), reg.R10)
+	MOVQ(reg.RDX, reg.R11)
+	for i := 0; i < P; i += 2 {
+		lanes := []lane512{{accs[i], reg.Z25, reg.Z26, reg.K3, reg.K4}}
+		if i+1 < P {
+			lanes = append(lanes, lane512{accs[i+1], reg.Z23, reg.Z24, reg.K5, reg.K6})
+		}
+		epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
+		for n, l := range lanes {
+			VPMOVDB(l.x, reg.K1, Mem{Base: reg.R11})
+			if i+n < P-1 {
+				ADDQ(reg.R10, reg.R11)
+			}
+		}
+	}
 }
 
 // epiParams256 is the AVX2 version: 8 lanes, plus the broadcast constants.
@@ -761,15 +800,7 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	JNZ(LabelRef(l + "_ky"))
 
 	// Epilogue and masked stores.
-	Load(Param("ostride"), reg.R10)
-	MOVQ(reg.RDX, reg.R11)
-	for i := 0; i < P; i++ {
-		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, xs[0], xs[1], true)
-		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
-		if i < P-1 {
-			ADDQ(reg.R10, reg.R11)
-		}
-	}
+	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
 // dwBlockS1 is dwBlock512 for 8 pixels at stride 1 and dilation 1 across,
@@ -821,15 +852,7 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	DECQ(reg.R10)
 	JNZ(LabelRef(l + "_ky"))
 
-	Load(Param("ostride"), reg.R10)
-	MOVQ(reg.RDX, reg.R11)
-	for i := 0; i < P; i++ {
-		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, reg.Z25, reg.Z26, true)
-		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
-		if i < P-1 {
-			ADDQ(reg.R10, reg.R11)
-		}
-	}
+	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
 // dwBlockS2 is dwBlockS1 at stride 2: output pixel j, tap kx reads input
@@ -890,15 +913,7 @@ func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	DECQ(reg.R10)
 	JNZ(LabelRef(l + "_ky"))
 
-	Load(Param("ostride"), reg.R10)
-	MOVQ(reg.RDX, reg.R11)
-	for i := 0; i < P; i++ {
-		epi512(accs[i], p, reg.K2, reg.K3, reg.K4, off, lo, hi, reg.Z25, reg.Z26, true)
-		VPMOVDB(accs[i], reg.K1, Mem{Base: reg.R11})
-		if i < P-1 {
-			ADDQ(reg.R10, reg.R11)
-		}
-	}
+	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
 // dwAVX2 handles channels [0, c) with c a multiple of 8 (the Go side does
