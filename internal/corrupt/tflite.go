@@ -2,7 +2,7 @@
 // robustness tests: it re-serializes parsed .tflite and edgerun models after
 // editing them in memory (with writers that, unlike format.Encode, check
 // nothing) and derives a corpus of broken files from real models (see
-// Corpus). It is only imported by tests.
+// Sources and Walk). It is only imported by tests.
 package corrupt
 
 import (
