@@ -2,6 +2,7 @@ package ops
 
 import (
 	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/asm"
@@ -64,7 +65,27 @@ type depthwiseKernel struct {
 	// kernel call; used when it fits in maxPadImage bytes.
 	padImage bool
 	padH     int
+	// Padded scratch sizes (saturated at maxScratch): kh rows for the
+	// row path, padH rows for padImage.
+	rowScratch, imageScratch int64
 }
+
+// maxScratch saturates scratch size arithmetic.
+const maxScratch = 1 << 46
+
+// satMul and satAdd compute a·b and a+b for non-negative values,
+// saturating at maxScratch.
+func satMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a >= maxScratch || b >= maxScratch || a > maxScratch/b {
+		return maxScratch
+	}
+	return a * b
+}
+
+func satAdd(a, b int64) int64 { return min(a+b, maxScratch) }
 
 // maxPadImage bounds the scratch memory of a padded input copy (a
 // variable for tests, which set it to 0 to take the row-by-row path).
@@ -150,8 +171,17 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
 		k.epi = k.q.epilogue()
 		k.padAll = k.mult > 1 || k.outC < 16
-		k.padH = (k.outH-1)*k.strideH + (k.kh-1)*k.dilH + 1
-		k.padImage = k.padH*k.paddedWidth()*k.outC <= maxPadImage
+		// Sizes from the file's geometry, saturated (hostile strides and
+		// dilations must not wrap): a saturated size makes the scratch
+		// exceed any arena limit, so the model is refused at load.
+		w := satAdd(satMul(int64(k.outW-1), int64(k.strideW)), satMul(int64(k.kw-1), int64(k.dilW))) + 1
+		h := satAdd(satMul(int64(k.outH-1), int64(k.strideH)), satMul(int64(k.kh-1), int64(k.dilH))) + 1
+		k.rowScratch = satMul(satMul(int64(k.kh), w), int64(k.outC))
+		k.imageScratch = satMul(satMul(h, w), int64(k.outC))
+		k.padImage = k.imageScratch <= int64(maxPadImage)
+		if k.imageScratch < maxScratch {
+			k.padH = int(h)
+		}
 	}
 	return k, nil
 }
@@ -175,14 +205,14 @@ func interiorRange(outSize, in, kernel, stride, dil, pad int) (int, int) {
 // ScratchBytes: one int32 accumulator per output channel; with simd, the
 // zero-point padded tap rows of one output row (see paddedRun) after them.
 func (k *depthwiseKernel) ScratchBytes() int {
-	n := 3 + 4*k.outC
+	n := int64(3 + 4*k.outC)
 	switch {
 	case k.padImage:
-		n += k.padH * k.paddedWidth() * k.outC
+		n += k.imageScratch
 	case k.simd != nil:
-		n += k.kh * k.paddedWidth() * k.outC
+		n += k.rowScratch
 	}
-	return n
+	return int(min(n, int64(math.MaxInt)))
 }
 
 // paddedWidth is the input width, in pixels, that a whole output row's
