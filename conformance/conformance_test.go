@@ -30,7 +30,7 @@ func TestConformance(t *testing.T) {
 		runners := make([]*Runner, len(threadCounts))
 		for i, n := range threadCounts {
 			runners[i] = NewRunner(m)
-			runners[i].Options = &runtime.Options{Threads: n}
+			runners[i].Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
 		}
 		t.Run(set, func(t *testing.T) {
 			for i := range m.Cases {

@@ -35,7 +35,7 @@ func fuzzModels(t testing.TB, maxSize int64) []*fuzzModel {
 		if fm.one, err = runtime.NewInterpreter(m, &runtime.Options{Threads: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if fm.two, err = runtime.NewInterpreter(m, &runtime.Options{Threads: 2}); err != nil {
+		if fm.two, err = runtime.NewInterpreter(m, &runtime.Options{Threads: 2, SplitMinMACs: -1}); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, fm)
@@ -175,7 +175,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		var outs [2][][]byte
 		for k, threads := range []int{1, 2} {
-			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads})
+			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads, SplitMinMACs: -1})
 			if err != nil {
 				t.Fatalf("NewInterpreter: %v", err)
 			}

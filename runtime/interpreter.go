@@ -20,7 +20,18 @@ type Options struct {
 	// scratch memory). 0 means GOMAXPROCS; 1 runs everything on the
 	// goroutine that calls Invoke. Outputs are identical for every count.
 	Threads int
+	// SplitMinMACs: with several threads, an op is split only when it has
+	// at least this many multiply-accumulates; smaller ops run on the
+	// invoking goroutine, because handing out work would cost more than
+	// it saves. 0 means DefaultSplitMinMACs; a negative value splits every
+	// splittable op (tests use it to exercise splitting on tiny models).
+	SplitMinMACs int64
 }
+
+// DefaultSplitMinMACs is the default Options.SplitMinMACs: about a
+// microsecond of work for the SIMD kernels, several times the cost of
+// handing parts to spinning workers.
+const DefaultSplitMinMACs = 1 << 17
 
 // Interpreter runs one model in its own arena. It is not safe for
 // concurrent use; create one per goroutine (they share the Model).
@@ -34,6 +45,9 @@ type Interpreter struct {
 	// collected without Close.
 	pool    *workerPool
 	cleanup goruntime.Cleanup
+	// tasks[i] is op i's work for the pool when op i is split (it is
+	// splittable and has at least Options.SplitMinMACs MACs).
+	tasks []*poolTask
 }
 
 // NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
@@ -44,7 +58,11 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	}
 	limit := int64(DefaultMaxArenaBytes)
 	threads := defaultThreads()
+	splitMin := int64(DefaultSplitMinMACs)
 	if opts != nil {
+		if opts.SplitMinMACs != 0 {
+			splitMin = max(opts.SplitMinMACs, 0)
+		}
 		if opts.MaxArenaBytes > 0 {
 			limit = opts.MaxArenaBytes
 		}
@@ -98,6 +116,12 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+scratch]}
 		}
 		it.pool = newWorkerPool(envs)
+		it.tasks = make([]*poolTask, len(m.kernels))
+		for i, sp := range m.split {
+			if sp != nil && m.macs[i] >= splitMin {
+				it.tasks[i] = it.pool.newTask(sp)
+			}
+		}
 		// Stop the workers when the interpreter is collected without Close.
 		it.cleanup = goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
 	}
@@ -127,7 +151,7 @@ func (it *Interpreter) Close() error {
 	if it.pool != nil {
 		it.cleanup.Stop()
 		it.pool.stop()
-		it.pool = nil
+		it.pool, it.tasks = nil, nil
 	}
 	it.closed = true
 	it.arena = nil
@@ -149,12 +173,8 @@ func (it *Interpreter) Invoke() error {
 		return err
 	}
 	if it.pool != nil {
-		for i, k := range it.model.kernels {
-			if sp := it.model.split[i]; sp != nil {
-				it.pool.run(sp)
-			} else {
-				k.Eval(&it.env)
-			}
+		for i := range it.model.kernels {
+			it.evalShared(i)
 		}
 		return nil
 	}
@@ -162,6 +182,16 @@ func (it *Interpreter) Invoke() error {
 		k.Eval(&it.env)
 	}
 	return nil
+}
+
+// evalShared runs op i, split over the pool when it is splittable and
+// large enough.
+func (it *Interpreter) evalShared(i int) {
+	if t := it.tasks[i]; t != nil {
+		it.pool.run(t)
+		return
+	}
+	it.model.kernels[i].Eval(&it.env)
 }
 
 // ready reports why the interpreter cannot run, if it cannot.

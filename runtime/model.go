@@ -50,8 +50,11 @@ type Model struct {
 	graph   *format.Model
 	kernels []ops.Kernel
 	// split[i] is kernels[i] when it can run on several goroutines.
-	split        []ops.Splittable
-	splittable   bool // some kernel is splittable
+	split      []ops.Splittable
+	splittable bool // some kernel is splittable
+	// macs[i] is op i's multiply-accumulates per Invoke: with several
+	// threads, ops below Options.SplitMinMACs are not split.
+	macs         []int64
 	scratchBytes int
 	inputs       []TensorInfo
 	outputs      []TensorInfo
@@ -205,13 +208,14 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("tensor %d %q has %d elements, limit %d: %w", i, g.Tensors[i].Name, n, lim.MaxTensorElements, ErrResourceLimit)
 		}
 	}
-	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops))}
+	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops)), macs: make([]int64, len(g.Ops))}
 	for i := range g.Ops {
 		k, err := ops.Prepare(g, i)
 		if err != nil {
 			return nil, err
 		}
 		m.kernels[i] = k
+		m.macs[i] = ops.MACs(g, i)
 		if sp, ok := k.(ops.Splittable); ok && sp.Units() > 1 {
 			m.split[i] = sp
 			m.splittable = true

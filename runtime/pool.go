@@ -2,63 +2,171 @@ package runtime
 
 import (
 	goruntime "runtime"
-	"sync"
+	"sync/atomic"
 
 	"github.com/edgerun/edgerun/ops"
 )
 
-// workerPool runs parts of splittable kernels on goroutines created once
-// per interpreter. Invoke hands out tasks through a buffered channel of
-// plain values and waits on a WaitGroup, so it allocates nothing.
+// workerPool runs splittable kernels on the invoking goroutine plus
+// workers created once per interpreter.
+//
+// Two facts shape it. A model's ops are short (microseconds with the SIMD
+// kernels), so a hand-off must cost far less than waking a parked
+// goroutine, which takes tens of microseconds on a loaded or virtual
+// machine: idle workers spin for a while before they park. And the
+// machine may be shared, so a worker can lose its core at any moment: no
+// one waits for a worker to start. Units are claimed in small chunks from
+// one atomic counter by whoever is running; the invoking goroutine claims
+// too, and waits only for chunks already claimed. A worker that wakes late
+// finds nothing left and goes back to waiting.
+//
+// Everything is atomics on memory allocated with the pool: run allocates
+// nothing.
 type workerPool struct {
-	tasks chan poolTask
-	wg    sync.WaitGroup
-	once  sync.Once
-	// envs[w] is worker w's view: the interpreter's tensors and its own
-	// scratch. envs[0] belongs to the invoking goroutine.
+	// envs[w] is participant w's view: the interpreter's tensors and its
+	// own scratch. envs[0] belongs to the invoking goroutine.
 	envs []ops.Env
+	// state is gen<<32 | next: the generation of the current run and the
+	// next unclaimed unit. Between runs next is closedNext, so no claim
+	// can succeed while task changes.
+	state atomic.Uint64
+	task  atomic.Pointer[poolTask]
+	// done counts the units finished in the current run.
+	done    atomic.Int64
+	stopped atomic.Bool
+	workers []poolWorker
 }
 
+// poolTask is one splittable op; tasks are built once per interpreter and
+// never change, so a worker may read one without further ordering.
 type poolTask struct {
-	k      ops.Splittable
-	lo, hi int
-	env    *ops.Env
+	k     ops.Splittable
+	units int
+	chunk int
 }
+
+type poolWorker struct {
+	sleeping atomic.Bool
+	wake     chan struct{} // capacity 1: a wake-up never blocks or gets lost
+	_        [64]byte      // keep workers' flags on different cache lines
+}
+
+const (
+	closedNext = 1<<32 - 1
+	// workerSpins is how many times an idle worker polls before parking:
+	// tens of microseconds, enough to bridge the unsplit ops between two
+	// split ones, short enough not to burn a core between inferences.
+	workerSpins = 1 << 16
+	// yieldEvery polls between runtime.Gosched calls, so that spinning
+	// never starves a goroutine sharing the processor (GOMAXPROCS below
+	// Threads, or a loaded machine).
+	yieldEvery = 256
+	// chunksPerThread sets the claim granularity: enough chunks that a
+	// slow participant delays the run by little, few enough that the
+	// per-call set-up of EvalRange stays negligible.
+	chunksPerThread = 4
+)
 
 func newWorkerPool(envs []ops.Env) *workerPool {
-	p := &workerPool{tasks: make(chan poolTask, len(envs)), envs: envs}
-	for range envs[1:] {
-		go p.work()
+	p := &workerPool{envs: envs, workers: make([]poolWorker, len(envs)-1)}
+	p.state.Store(closedNext)
+	for i := range p.workers {
+		p.workers[i].wake = make(chan struct{}, 1)
+		go p.work(&p.workers[i], &p.envs[i+1])
 	}
 	return p
 }
 
-func (p *workerPool) work() {
-	for t := range p.tasks {
-		t.k.EvalRange(t.env, t.lo, t.hi)
-		p.wg.Done()
+// newTask prepares k for run.
+func (p *workerPool) newTask(k ops.Splittable) *poolTask {
+	units := k.Units()
+	return &poolTask{k: k, units: units, chunk: max(1, units/(len(p.envs)*chunksPerThread))}
+}
+
+func (p *workerPool) work(w *poolWorker, env *ops.Env) {
+	lastGen := p.state.Load() >> 32
+	for {
+		s := p.state.Load()
+		for spin := 1; (s>>32 == lastGen || s&closedNext == closedNext) && spin < workerSpins; spin++ {
+			if spin%yieldEvery == 0 {
+				goruntime.Gosched()
+			}
+			s = p.state.Load()
+		}
+		if p.stopped.Load() {
+			return
+		}
+		if s>>32 == lastGen || s&closedNext == closedNext {
+			// Park. Publishing sleeping before the re-check means a run
+			// opened meanwhile is either seen here or followed by a wake.
+			w.sleeping.Store(true)
+			if s := p.state.Load(); (s>>32 == lastGen || s&closedNext == closedNext) && !p.stopped.Load() {
+				<-w.wake
+			}
+			w.sleeping.Store(false)
+			continue
+		}
+		lastGen = s >> 32
+		p.claim(p.task.Load(), env, lastGen)
 	}
 }
 
-// run splits k's units evenly over the workers and waits for all parts.
-func (p *workerPool) run(k ops.Splittable) {
-	units := k.Units()
-	n := min(len(p.envs), units)
-	if n <= 1 {
-		k.EvalRange(&p.envs[0], 0, units)
+// claim runs chunks of t until none is left in run gen. t was loaded after
+// gen was seen open; if a later run has replaced t since, run gen was
+// closed first, so no claim below can succeed with the wrong task.
+func (p *workerPool) claim(t *poolTask, env *ops.Env, gen uint64) {
+	for {
+		s := p.state.Load()
+		lo := int(s & closedNext)
+		if s>>32 != gen || lo >= t.units {
+			return
+		}
+		hi := min(lo+t.chunk, t.units)
+		if !p.state.CompareAndSwap(s, s&^closedNext|uint64(hi)) {
+			continue
+		}
+		t.k.EvalRange(env, lo, hi)
+		p.done.Add(int64(hi - lo))
+	}
+}
+
+// run computes every unit of t and returns when all are done.
+func (p *workerPool) run(t *poolTask) {
+	gen := (p.state.Load()>>32 + 1) & closedNext
+	p.done.Store(0)
+	p.task.Store(t)
+	p.state.Store(gen << 32) // open: next unit 0
+	for i := range p.workers {
+		if w := &p.workers[i]; w.sleeping.Load() {
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	p.claim(t, &p.envs[0], gen)
+	for spin := 1; p.done.Load() != int64(t.units); spin++ {
+		if spin%yieldEvery == 0 {
+			goruntime.Gosched()
+		}
+	}
+	p.state.Store(gen<<32 | closedNext)
+}
+
+// stop ends the workers. It is called once, by whoever comes first: Close
+// or the cleanup of an interpreter collected without Close; never while
+// run is in progress.
+func (p *workerPool) stop() {
+	if p.stopped.Swap(true) {
 		return
 	}
-	p.wg.Add(n - 1)
-	for w := 1; w < n; w++ {
-		p.tasks <- poolTask{k: k, lo: units * w / n, hi: units * (w + 1) / n, env: &p.envs[w]}
+	for i := range p.workers {
+		select {
+		case p.workers[i].wake <- struct{}{}:
+		default:
+		}
 	}
-	k.EvalRange(&p.envs[0], 0, units/n)
-	p.wg.Wait()
 }
-
-// stop ends the workers (once, whoever calls it first: Close or the
-// cleanup of a collected interpreter).
-func (p *workerPool) stop() { p.once.Do(func() { close(p.tasks) }) }
 
 // defaultThreads is the thread count when Options.Threads is 0.
 func defaultThreads() int { return goruntime.GOMAXPROCS(0) }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	goruntime "runtime"
 	"sync/atomic"
 	"testing"
 
@@ -32,17 +33,55 @@ func TestWorkerPoolCoversEveryUnitOnce(t *testing.T) {
 		p := newWorkerPool(envs)
 		for units := 1; units <= 9; units++ {
 			k := &countingKernel{units: units, hits: make([]atomic.Int32, units)}
-			p.run(k)
-			p.run(k)
+			task := p.newTask(k)
+			p.run(task)
+			p.run(task)
 			for u := range k.hits {
 				if got := k.hits[u].Load(); got != 2 {
 					t.Fatalf("threads %d units %d: unit %d ran %d times in 2 runs", threads, units, u, got)
 				}
 			}
-			if allocs := testing.AllocsPerRun(10, func() { p.run(k) }); allocs != 0 {
+			if allocs := testing.AllocsPerRun(10, func() { p.run(task) }); allocs != 0 {
 				t.Errorf("threads %d: run allocates %.1f", threads, allocs)
 			}
 		}
 		p.stop()
+	}
+}
+
+// TestWorkerPoolAlternatingTasks runs many short tasks of different sizes
+// back to back, the pattern in which a worker that wakes late could claim
+// units of the wrong task: every unit of every task must run exactly once
+// per run. With GOMAXPROCS 1 the workers only run when the invoking
+// goroutine yields, so run must not wait for them to start.
+func TestWorkerPoolAlternatingTasks(t *testing.T) {
+	for _, procs := range []int{1, 0} {
+		prev := goruntime.GOMAXPROCS(procs)
+		envs := make([]ops.Env, 3)
+		p := newWorkerPool(envs)
+		var kernels []*countingKernel
+		var tasks []*poolTask
+		for _, units := range []int{1, 2, 7, 40, 3, 100} {
+			k := &countingKernel{units: units, hits: make([]atomic.Int32, units)}
+			kernels = append(kernels, k)
+			tasks = append(tasks, p.newTask(k))
+		}
+		const runs = 2000
+		for r := 0; r < runs; r++ {
+			p.run(tasks[r%len(tasks)])
+		}
+		p.stop()
+		goruntime.GOMAXPROCS(prev)
+		for i, k := range kernels {
+			want := int32(runs / len(tasks))
+			if i < runs%len(tasks) {
+				want++
+			}
+			for u := range k.hits {
+				if got := k.hits[u].Load(); got != want {
+					t.Fatalf("GOMAXPROCS %d: task %d (%d units): unit %d ran %d times, want %d", procs, i, k.units, u, got, want)
+				}
+			}
+		}
 	}
 }

@@ -70,7 +70,7 @@ func newReadyInterpreter(t testing.TB, m *runtime.Model, seed uint32) *runtime.I
 func TestInvokeAllocatesNothing(t *testing.T) {
 	for name, m := range testModels(t) {
 		for _, threads := range []int{1, 3} {
-			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads})
+			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads, SplitMinMACs: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
