@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -112,7 +113,8 @@ func cmdBench(args []string, stdout io.Writer) error {
 		if err := it.Invoke(); err != nil {
 			return err
 		}
-		t1 := time.Now()
+		// A monotonic-only reading: half the cost of time.Now.
+		t1 := t0.Add(time.Since(t0))
 		if times == nil {
 			times = make([]time.Duration, 0, 1024)
 		}
@@ -142,10 +144,9 @@ func cmdBench(args []string, stdout io.Writer) error {
 	rep.GMACPerSecond = float64(rep.MACs) * rep.PerSecond / 1e9
 
 	if *profile {
-		if rep.Profile, err = profileOps(it, rep.Runs); err != nil {
+		if rep.Profile, err = profileOps(it, rep.Runs, pct(0.5)); err != nil {
 			return err
 		}
-		rep.Profile.MedianLatencyMicros = rep.LatencyMicros.P50
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -214,11 +215,19 @@ func printBench(w io.Writer, r *benchReport) {
 // opProfile is the per-op time table of --profile.
 type opProfile struct {
 	Ops []opTime `json:"ops"`
-	// MedianLatencyMicros is the unprofiled median latency of the same
-	// run, to judge the profile by (TotalMicros / MedianLatencyMicros ≈ 1).
+	// MedianLatencyMicros is the median latency of unprofiled invocations
+	// interleaved with the profiled ones, so that both see the same
+	// machine; TotalMicros / MedianLatencyMicros ≈ 1 shows that the table
+	// accounts for the time an inference takes.
 	MedianLatencyMicros float64 `json:"median_latency_us"`
-	TotalMicros         float64 `json:"total_us_per_invoke"`
-	SumOpsMicros        float64 `json:"sum_of_ops_us_per_invoke"`
+	// TotalMicros is the median over the profiled invocations of the sum
+	// of their ops' times.
+	TotalMicros float64 `json:"total_us_per_invoke"`
+	// SumOpsMicros is the sum of the ops' medians (the table's column).
+	SumOpsMicros float64 `json:"sum_of_ops_us_per_invoke"`
+	// ClockNanos is the cost of a clock reading, subtracted from each op.
+	ClockNanos int64 `json:"clock_overhead_ns"`
+	Runs       int   `json:"runs"`
 }
 
 type opTime struct {
@@ -231,38 +240,62 @@ type opTime struct {
 	GMACPerSec  float64 `json:"gmac_per_second"`
 }
 
-// profileOps times every op over up to 200 profiled invocations. Each op's
-// figure is its median over those invocations, so a preemption by another
-// process spoils one sample, not the table; the total is the sum of the
-// medians, comparable with the unprofiled median latency.
-func profileOps(it *runtime.Interpreter, runs int) (*opProfile, error) {
+// profileOps times every op over up to 500 profiled invocations. Before
+// each, it times a block of unprofiled invocations, long enough (about
+// 20 µs) that reading the clock around the block costs nothing next to
+// it; their per-invocation medians give the latency to judge the profile
+// by, measured on the same machine at the same time. Each op's figure is
+// its median over the profiled invocations, so a preemption by another
+// process spoils one sample, not the table.
+func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opProfile, error) {
 	m := it.Model()
 	g := m.Graph()
 	p := runtime.NewProfile(m)
-	runs = max(1, min(runs, 200))
+	runs = max(1, min(runs, 500))
+	block := 1
+	if latency > 0 {
+		block = max(1, int(20*time.Microsecond/latency))
+	}
 	nops := len(g.Ops)
 	samples := make([]int64, runs*nops) // samples[op*runs + run]
+	totals := make([]int64, runs)
+	plain := make([]int64, runs)
 	prev := make([]int64, nops)
 	for r := 0; r < runs; r++ {
+		t0 := time.Now()
+		for range block {
+			if err := it.Invoke(); err != nil {
+				return nil, err
+			}
+		}
+		plain[r] = int64(time.Since(t0)) / int64(block)
 		if err := it.InvokeProfiled(p); err != nil {
 			return nil, err
 		}
 		for i, ns := range p.OpNanos {
 			samples[i*runs+r] = ns - prev[i]
+			totals[r] += ns - prev[i]
 			prev[i] = ns
 		}
 	}
-	prof := &opProfile{}
+	median := func(s []int64) int64 {
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	prof := &opProfile{
+		ClockNanos:          p.ClockNanos,
+		Runs:                runs,
+		TotalMicros:         float64(median(totals)) / 1e3,
+		MedianLatencyMicros: float64(median(plain)) / 1e3,
+	}
 	var sum int64
 	medians := make([]int64, nops)
 	for i := range medians {
-		s := samples[i*runs : (i+1)*runs]
-		sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
-		medians[i] = s[len(s)/2]
+		// An op shorter than the clock's jitter can measure below zero.
+		medians[i] = max(0, median(samples[i*runs:(i+1)*runs]))
 		sum += medians[i]
 	}
-	prof.TotalMicros = float64(sum) / 1e3
-	prof.SumOpsMicros = prof.TotalMicros
+	prof.SumOpsMicros = float64(sum) / 1e3
 	for i, ns := range medians {
 		op := &g.Ops[i]
 		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: float64(ns) / 1e3}
@@ -286,11 +319,11 @@ func printProfile(w io.Writer, p *opProfile) {
 	for _, o := range p.Ops {
 		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.1f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
 	}
-	fmt.Fprintf(w, "total: %.1f us per invoke (sum of the ops' medians)", p.TotalMicros)
+	fmt.Fprintf(w, "total: %.1f us per invoke (median of %d profiled invokes; the ops' medians sum to %.1f; %d ns clock overhead subtracted per op)\n",
+		p.TotalMicros, p.Runs, p.SumOpsMicros, p.ClockNanos)
 	if p.MedianLatencyMicros > 0 {
-		fmt.Fprintf(w, "; unprofiled median latency %.1f us (profile/latency = %.3f)", p.MedianLatencyMicros, p.TotalMicros/p.MedianLatencyMicros)
+		fmt.Fprintf(w, "unprofiled median latency %.1f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.MedianLatencyMicros, p.TotalMicros/p.MedianLatencyMicros)
 	}
-	fmt.Fprintln(w)
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -118,7 +118,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	var prof *opProfile
 	if *profile {
-		if prof, err = profileOps(it, 1); err != nil {
+		if prof, err = profileOps(it, 1, 0); err != nil {
 			return err
 		}
 	} else if err := it.Invoke(); err != nil {

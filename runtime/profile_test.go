@@ -1,0 +1,64 @@
+package runtime_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/edgerun/edgerun/runtime"
+)
+
+// TestInvokeProfiledMatchesInvoke: a profiled invocation computes exactly
+// what Invoke computes, on one thread and split over three, allocates
+// nothing, and accounts its invocations.
+func TestInvokeProfiledMatchesInvoke(t *testing.T) {
+	for name, m := range testModels(t) {
+		for _, threads := range []int{1, 3} {
+			opts := &runtime.Options{Threads: threads, SplitMinMACs: -1}
+			plain, err := runtime.NewInterpreter(m, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			profiled, err := runtime.NewInterpreter(m, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := runtime.NewProfile(m)
+			if p.ClockNanos < 0 || len(p.OpNanos) != len(m.Graph().Ops) {
+				t.Fatalf("%s: NewProfile: clock %d ns, %d op slots for %d ops", name, p.ClockNanos, len(p.OpNanos), len(m.Graph().Ops))
+			}
+			for run := uint32(0); run < 3; run++ {
+				for i := range m.Inputs() {
+					fill(plain.InputBytes(i), 100*run+uint32(i))
+					fill(profiled.InputBytes(i), 100*run+uint32(i))
+				}
+				if err := plain.Invoke(); err != nil {
+					t.Fatal(err)
+				}
+				if err := profiled.InvokeProfiled(p); err != nil {
+					t.Fatal(err)
+				}
+				want, got := outputsOf(plain), outputsOf(profiled)
+				for o := range want {
+					if !bytes.Equal(got[o], want[o]) {
+						t.Fatalf("%s threads %d run %d: output %d differs between Invoke and InvokeProfiled", name, threads, run, o)
+					}
+				}
+			}
+			if p.Invokes != 3 || p.TotalNanos <= 0 {
+				t.Errorf("%s: after 3 profiled runs: Invokes %d, TotalNanos %d", name, p.Invokes, p.TotalNanos)
+			}
+			if allocs := testing.AllocsPerRun(5, func() { _ = profiled.InvokeProfiled(p) }); allocs != 0 {
+				t.Errorf("%s threads %d: InvokeProfiled allocates %.1f per run", name, threads, allocs)
+			}
+			p.Reset()
+			if p.Invokes != 0 || p.TotalNanos != 0 || p.OpNanos[0] != 0 {
+				t.Errorf("%s: Reset left %+v", name, p)
+			}
+			if err := profiled.InvokeProfiled(&runtime.Profile{}); err == nil {
+				t.Errorf("%s: InvokeProfiled with a profile of another model succeeded", name)
+			}
+			plain.Close()
+			profiled.Close()
+		}
+	}
+}
