@@ -35,11 +35,14 @@ func NewProfile(m *Model) *Profile {
 	return &Profile{OpNanos: make([]int64, len(m.kernels)), ClockNanos: clockCost(epoch), epoch: epoch}
 }
 
-// clockCost is the median interval between back-to-back clock readings,
-// the least of several trials so that a preemption cannot inflate it.
+// clockCost is the mean interval between back-to-back clock readings.
+// A mean, not a median: clocks often tick in steps of 10 ns or more, and
+// only the average over many readings resolves the cost below a step.
+// Intervals over twice the median (an interrupt, a preemption) are left
+// out; the least of several trials is kept.
 func clockCost(epoch time.Time) int64 {
-	const samples, trials = 255, 5
-	var d [samples]int64
+	const samples, trials = 1023, 5
+	d := make([]int64, samples)
 	best := int64(-1)
 	for range trials {
 		prev := time.Since(epoch)
@@ -48,12 +51,32 @@ func clockCost(epoch time.Time) int64 {
 			d[i] = int64(now - prev)
 			prev = now
 		}
-		slices.Sort(d[:])
-		if m := d[samples/2]; best < 0 || m < best {
+		if m := int64(RobustMean(d) + 0.5); best < 0 || m < best {
 			best = m
 		}
 	}
 	return best
+}
+
+// RobustMean is the mean of the samples that do not exceed twice their
+// median plus 100 ns: the mean resolves times finer than the clock's
+// step, and the cut drops the samples an interrupt or a preemption
+// inflated. It sorts s.
+func RobustMean(s []int64) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	slices.Sort(s)
+	limit := 2*max(s[len(s)/2], 0) + 100
+	var sum, n int64
+	for _, v := range s {
+		if v > limit {
+			break
+		}
+		sum += v
+		n++
+	}
+	return float64(sum) / float64(n)
 }
 
 // Reset clears the accumulated times.

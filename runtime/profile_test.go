@@ -62,3 +62,24 @@ func TestInvokeProfiledMatchesInvoke(t *testing.T) {
 		}
 	}
 }
+
+// TestRobustMean: the mean resolves values between the clock's steps and
+// drops the samples a preemption inflated.
+func TestRobustMean(t *testing.T) {
+	cases := []struct {
+		s    []int64
+		want float64
+	}{
+		{nil, 0},
+		{[]int64{20, 20, 20, 20, 20, 20, 20, 30, 30, 30}, 23},
+		{[]int64{5000, 20, 30, 20, 20, 30, 20, 20, 30, 20, 20}, 23}, // 5000 > 2*20+100
+		{[]int64{1000, 1100, 900, 1000, 1000, 50000}, 1000},         // 50000 > 2*1000+100
+		{[]int64{-3, -1, 2}, -2.0 / 3},                              // all below the cut 2*max(-1,0)+100
+		{[]int64{100, 100, 100, 299, 301}, float64(100*3+299) / 4},  // the cut is 2*100+100 = 300
+	}
+	for _, c := range cases {
+		if got := runtime.RobustMean(append([]int64(nil), c.s...)); got != c.want {
+			t.Errorf("RobustMean(%v) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}

@@ -220,11 +220,8 @@ type opProfile struct {
 	// machine; TotalMicros / MedianLatencyMicros ≈ 1 shows that the table
 	// accounts for the time an inference takes.
 	MedianLatencyMicros float64 `json:"median_latency_us"`
-	// TotalMicros is the median over the profiled invocations of the sum
-	// of their ops' times.
+	// TotalMicros is the sum of the ops' times (the table's column).
 	TotalMicros float64 `json:"total_us_per_invoke"`
-	// SumOpsMicros is the sum of the ops' medians (the table's column).
-	SumOpsMicros float64 `json:"sum_of_ops_us_per_invoke"`
 	// ClockNanos is the cost of a clock reading, subtracted from each op.
 	ClockNanos int64 `json:"clock_overhead_ns"`
 	Runs       int   `json:"runs"`
@@ -240,25 +237,25 @@ type opTime struct {
 	GMACPerSec  float64 `json:"gmac_per_second"`
 }
 
-// profileOps times every op over up to 500 profiled invocations. Before
+// profileOps times every op over up to 1000 profiled invocations. Before
 // each, it times a block of unprofiled invocations, long enough (about
 // 20 µs) that reading the clock around the block costs nothing next to
 // it; their per-invocation medians give the latency to judge the profile
 // by, measured on the same machine at the same time. Each op's figure is
-// its median over the profiled invocations, so a preemption by another
-// process spoils one sample, not the table.
+// its runtime.RobustMean over the profiled invocations: a preemption by
+// another process spoils one sample, not the table, and ops shorter than
+// the clock's step still add up right.
 func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opProfile, error) {
 	m := it.Model()
 	g := m.Graph()
 	p := runtime.NewProfile(m)
-	runs = max(1, min(runs, 500))
+	runs = max(1, min(runs, 1000))
 	block := 1
 	if latency > 0 {
 		block = max(1, int(20*time.Microsecond/latency))
 	}
 	nops := len(g.Ops)
 	samples := make([]int64, runs*nops) // samples[op*runs + run]
-	totals := make([]int64, runs)
 	plain := make([]int64, runs)
 	prev := make([]int64, nops)
 	for r := 0; r < runs; r++ {
@@ -274,7 +271,6 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 		}
 		for i, ns := range p.OpNanos {
 			samples[i*runs+r] = ns - prev[i]
-			totals[r] += ns - prev[i]
 			prev[i] = ns
 		}
 	}
@@ -285,25 +281,24 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	prof := &opProfile{
 		ClockNanos:          p.ClockNanos,
 		Runs:                runs,
-		TotalMicros:         float64(median(totals)) / 1e3,
 		MedianLatencyMicros: float64(median(plain)) / 1e3,
 	}
-	var sum int64
-	medians := make([]int64, nops)
-	for i := range medians {
+	var sum float64
+	means := make([]float64, nops)
+	for i := range means {
 		// An op shorter than the clock's jitter can measure below zero.
-		medians[i] = max(0, median(samples[i*runs:(i+1)*runs]))
-		sum += medians[i]
+		means[i] = max(0, runtime.RobustMean(samples[i*runs:(i+1)*runs]))
+		sum += means[i]
 	}
-	prof.SumOpsMicros = float64(sum) / 1e3
-	for i, ns := range medians {
+	prof.TotalMicros = sum / 1e3
+	for i, ns := range means {
 		op := &g.Ops[i]
-		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: float64(ns) / 1e3}
+		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: ns / 1e3}
 		if len(op.Outputs) > 0 {
 			t.OutputShape = g.Tensors[op.Outputs[0]].Shape
 		}
 		if sum > 0 {
-			t.Share = float64(ns) / float64(sum)
+			t.Share = ns / sum
 		}
 		if t.Micros > 0 {
 			t.GMACPerSec = float64(t.MACs) / (t.Micros * 1e3)
@@ -319,8 +314,8 @@ func printProfile(w io.Writer, p *opProfile) {
 	for _, o := range p.Ops {
 		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.1f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
 	}
-	fmt.Fprintf(w, "total: %.1f us per invoke (median of %d profiled invokes; the ops' medians sum to %.1f; %d ns clock overhead subtracted per op)\n",
-		p.TotalMicros, p.Runs, p.SumOpsMicros, p.ClockNanos)
+	fmt.Fprintf(w, "total: %.1f us per invoke (the ops' mean times over %d profiled invokes, %d ns clock overhead subtracted per op)\n",
+		p.TotalMicros, p.Runs, p.ClockNanos)
 	if p.MedianLatencyMicros > 0 {
 		fmt.Fprintf(w, "unprofiled median latency %.1f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.MedianLatencyMicros, p.TotalMicros/p.MedianLatencyMicros)
 	}

@@ -169,8 +169,8 @@ func TestBenchJSON(t *testing.T) {
 		sum += o.Micros
 		share += o.Share
 	}
-	if d := sum - rep.Profile.SumOpsMicros; d > 1e-6*sum+0.01 || d < -1e-6*sum-0.01 {
-		t.Errorf("ops sum %.3f, reported %.3f", sum, rep.Profile.SumOpsMicros)
+	if d := sum - rep.Profile.TotalMicros; d > 1e-6*sum+0.01 || d < -1e-6*sum-0.01 {
+		t.Errorf("ops sum %.3f, reported total %.3f", sum, rep.Profile.TotalMicros)
 	}
 	if share < 0.999 || share > 1.001 {
 		t.Errorf("time shares add up to %.4f", share)
