@@ -47,7 +47,7 @@ type latencies struct {
 }
 
 func cmdBench(args []string, stdout io.Writer) error {
-	fs := newFlagSet("bench", "")
+	fs := newFlagSet("bench", "edgerun bench [MODEL] [flags]")
 	var inputs fileList
 	fs.Var(&inputs, "i", "input file per input (default: seeded pseudo-random bytes)")
 	runs := fs.Int("runs", 0, "timed runs (default: as many as fit in --duration, at least 10)")

@@ -31,6 +31,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequest{fs}
+			}
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
@@ -41,12 +44,29 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// newFlagSet returns a flag set for a command; synopsis heads its -h text.
 func newFlagSet(name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := flag.NewFlagSet(synopsis, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	_ = synopsis
 	return fs
+}
+
+// helpRequest is returned for -h or --help: run prints the command's
+// synopsis and flags on stdout and exits 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h helpRequest) Error() string { return "help requested" }
+
+func (h helpRequest) print(w io.Writer) {
+	fmt.Fprintf(w, "usage: %s\n", h.fs.Name())
+	var flags strings.Builder
+	h.fs.SetOutput(&flags)
+	h.fs.PrintDefaults()
+	h.fs.SetOutput(io.Discard)
+	if flags.Len() > 0 {
+		fmt.Fprintf(w, "\nflags:\n%s", flags.String())
+	}
 }
 
 // loadModel loads MODEL, or the built-in example when path is "".
@@ -64,7 +84,7 @@ func loadModel(path string) (*runtime.Model, string, error) {
 }
 
 func cmdRun(args []string, stdout io.Writer) error {
-	fs := newFlagSet("run", "")
+	fs := newFlagSet("run", "edgerun run [MODEL] [-i FILE]... [-o DIR] [flags]")
 	var inputs fileList
 	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's dtype); repeat per input, in order")
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
@@ -195,7 +215,7 @@ func firstValues(b []byte, dt format.DType, n int) string {
 }
 
 func cmdConvert(args []string, stdout io.Writer) error {
-	fs := newFlagSet("convert", "")
+	fs := newFlagSet("convert", "edgerun convert IN.tflite OUT.erm")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -226,7 +246,7 @@ func cmdConvert(args []string, stdout io.Writer) error {
 }
 
 func cmdVerify(args []string, stdout io.Writer) error {
-	fs := newFlagSet("verify", "")
+	fs := newFlagSet("verify", "edgerun verify MANIFEST.json")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

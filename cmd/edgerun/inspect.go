@@ -11,7 +11,7 @@ import (
 )
 
 func cmdInspect(args []string, stdout io.Writer) error {
-	fs := newFlagSet("inspect", "")
+	fs := newFlagSet("inspect", "edgerun inspect [MODEL] [flags]")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

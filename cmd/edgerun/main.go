@@ -75,8 +75,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = usagef("unknown command %q (want run, bench, inspect, convert, verify or version)", args[0])
 	}
 	var ue usageError
+	var help helpRequest
 	switch {
 	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		help.print(stdout)
 		return 0
 	case errors.Is(err, errFailed):
 		return 1

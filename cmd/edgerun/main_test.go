@@ -181,3 +181,19 @@ func TestBenchJSON(t *testing.T) {
 		t.Errorf("bench text output:\n%s", stdout)
 	}
 }
+
+// TestCommandHelp: -h and --help print the command's synopsis and flags on
+// stdout and exit 0, for every command that takes flags.
+func TestCommandHelp(t *testing.T) {
+	for cmd, flagName := range map[string]string{"run": "-threads", "bench": "-runs", "inspect": "", "convert": "", "verify": ""} {
+		for _, h := range []string{"-h", "--help"} {
+			code, stdout, stderr := runCLI(cmd, h)
+			if code != 0 || stderr != "" {
+				t.Errorf("%s %s: exit %d, stderr %q", cmd, h, code, stderr)
+			}
+			if !strings.HasPrefix(stdout, "usage: edgerun "+cmd) || !strings.Contains(stdout, flagName) {
+				t.Errorf("%s %s: stdout does not show the synopsis and %s:\n%s", cmd, h, flagName, stdout)
+			}
+		}
+	}
+}
