@@ -27,6 +27,8 @@ type Impl struct {
 
 	gemm gemmImpl
 	dw   depthwiseImpl
+	// copyRows is CopyRows' kernel; nil means the Go reference.
+	copyRows func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

@@ -73,3 +73,8 @@ func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWSt
 //
 //go:noescape
 func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+
+// copyRowsAVX2 copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.
+//
+//go:noescape
+func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)

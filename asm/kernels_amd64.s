@@ -25272,3 +25272,114 @@ dwAVX2Fast_p1_next:
 	JL   dwAVX2Fast_cb
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)
+// Requires: AVX
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), DI
+	MOVQ  dstStride+8(FP), R8
+	MOVQ  src+16(FP), SI
+	MOVQ  srcStride+24(FP), R9
+	MOVQ  rowLen+32(FP), CX
+	MOVQ  rows+40(FP), BX
+	TESTQ BX, BX
+	JZ    copyRowsAVX2_done
+	CMPQ  CX, $0x20
+	JB    copyRowsAVX2_lt32
+	MOVQ  CX, R11
+	SUBQ  $0x20, R11
+
+copyRowsAVX2_r32:
+	XORQ R10, R10
+
+copyRowsAVX2_c32:
+	VMOVDQU (SI)(R10*1), Y0
+	VMOVDQU Y0, (DI)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, R11
+	JB      copyRowsAVX2_c32
+	VMOVDQU (SI)(R11*1), Y0
+	VMOVDQU Y0, (DI)(R11*1)
+	ADDQ    R9, SI
+	ADDQ    R8, DI
+	DECQ    BX
+	JNZ     copyRowsAVX2_r32
+	VZEROUPPER
+	RET
+
+copyRowsAVX2_lt32:
+	MOVQ CX, R11
+	CMPQ CX, $0x10
+	JB   copyRowsAVX2_w8
+	SUBQ $0x10, R11
+	MOVQ CX, R10
+	SHRQ $0x01, R10
+
+copyRowsAVX2_w16_row:
+	VMOVDQU (SI), X0
+	VMOVDQU X0, (DI)
+	VMOVDQU (SI)(R11*1), X0
+	VMOVDQU X0, (DI)(R11*1)
+	ADDQ    R9, SI
+	ADDQ    R8, DI
+	DECQ    BX
+	JNZ     copyRowsAVX2_w16_row
+	JMP     copyRowsAVX2_done
+
+copyRowsAVX2_w8:
+	CMPQ CX, $0x08
+	JB   copyRowsAVX2_w4
+	SUBQ $0x08, R11
+	MOVQ CX, R10
+	SHRQ $0x01, R10
+
+copyRowsAVX2_w8_row:
+	MOVQ (SI), R12
+	MOVQ R12, (DI)
+	MOVQ (SI)(R11*1), R12
+	MOVQ R12, (DI)(R11*1)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ BX
+	JNZ  copyRowsAVX2_w8_row
+	JMP  copyRowsAVX2_done
+
+copyRowsAVX2_w4:
+	CMPQ CX, $0x04
+	JB   copyRowsAVX2_w1
+	SUBQ $0x04, R11
+	MOVQ CX, R10
+	SHRQ $0x01, R10
+
+copyRowsAVX2_w4_row:
+	MOVL (SI), R12
+	MOVL R12, (DI)
+	MOVL (SI)(R11*1), R12
+	MOVL R12, (DI)(R11*1)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ BX
+	JNZ  copyRowsAVX2_w4_row
+	JMP  copyRowsAVX2_done
+
+copyRowsAVX2_w1:
+	SUBQ $0x01, R11
+	MOVQ CX, R10
+	SHRQ $0x01, R10
+
+copyRowsAVX2_w1_row:
+	MOVB (SI), R12
+	MOVB R12, (DI)
+	MOVB (SI)(R11*1), R12
+	MOVB R12, (DI)(R11*1)
+	MOVB (SI)(R10*1), R12
+	MOVB R12, (DI)(R10*1)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ BX
+	JNZ  copyRowsAVX2_w1_row
+	JMP  copyRowsAVX2_done
+
+copyRowsAVX2_done:
+	VZEROUPPER
+	RET

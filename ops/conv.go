@@ -367,6 +367,7 @@ type convKernel struct {
 	// im2col blocks of blockRows output pixels in scratch. packed is the
 	// filter packed once at prepare; epi the folded requantization.
 	simd      *asm.Impl
+	zpRow     []int8 // kw·inC input zero points (im2col's padding)
 	packed    *asm.PackedMatrix
 	epi       *asm.Epilogue
 	blockRows int
@@ -452,6 +453,12 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 		k.packed = impl.PackMatrix(k.filter, k.outC, k.patchSize)
 		k.epi = k.q.epilogue()
 		if !k.pointwise {
+			// A filter row of input zero points: im2col copies padding
+			// from it rather than filling byte by byte.
+			k.zpRow = make([]int8, k.kw*k.inC)
+			for i := range k.zpRow {
+				k.zpRow[i] = k.inputZP
+			}
 			// About 48 KiB of patches per GEMM (in L2 while every column
 			// panel reads them), a multiple of the kernels' row blocks.
 			pixels := k.batches * k.outH * k.outW
@@ -582,7 +589,7 @@ func (k *convKernel) evalSIMD(in, out, scratch []int8, lo, hi int) {
 func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 	// Fields in locals: the stores through dst would make the compiler
 	// reload them.
-	ps, inC, kw, inW, dilW, zp := k.patchSize, k.inC, k.kw, k.inW, k.dilW, k.inputZP
+	ps, inC, kw, inW, dilW := k.patchSize, k.inC, k.kw, k.inW, k.dilW
 	row := kw * inC
 	step := k.strideW * inC
 	x0 := ox*k.strideW - k.padLeft
@@ -596,25 +603,38 @@ func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 			jHi = jLo
 		}
 	}
+	zpRow := k.zpRow
 	for ky := 0; ky < k.kh; ky++ {
 		iy := oy*k.strideH - k.padTop + ky*k.dilH
 		if iy < 0 || iy >= k.inH {
-			for j := 0; j < n; j++ {
-				fill(patches[j*ps+ky*row:][:row], zp)
-			}
+			// The whole filter row is padding, for every pixel.
+			k.simd.CopyRows(patches[ky*row:], ps, zpRow, 0, row, n)
 			continue
 		}
 		src := in[iy*inW*inC:][:inW*inC]
 		edge := func(j int) {
 			dst := patches[j*ps+ky*row:][:row]
 			xj := x0 + j*k.strideW
+			if dilW == 1 {
+				// Taps [lo, hi) lie inside the image: padding, one copy,
+				// padding.
+				lo, hi := min(max(-xj, 0), kw), max(min(inW-xj, kw), 0)
+				if hi <= lo {
+					copy(dst, zpRow)
+					return
+				}
+				copy(dst[:lo*inC], zpRow)
+				copy(dst[lo*inC:hi*inC], src[(xj+lo)*inC:])
+				copy(dst[hi*inC:], zpRow)
+				return
+			}
 			for kx := 0; kx < kw; kx++ {
 				ix := xj + kx*dilW
 				seg := dst[kx*inC:][:inC]
 				if ix >= 0 && ix < inW {
 					copy(seg, src[ix*inC:][:inC])
 				} else {
-					fill(seg, zp)
+					copy(seg, zpRow)
 				}
 			}
 		}
@@ -622,44 +642,14 @@ func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 			edge(j)
 		}
 		if jHi > jLo {
+			// One strided copy for the run: row j's filter row is the
+			// row bytes at (x0 + j·strideW)·inC, patch j's at j·ps.
 			at := (x0 + jLo*k.strideW) * inC
-			d := jLo*ps + ky*row
-			if row <= 64 {
-				for j := jLo; j < jHi; j++ {
-					copyShort(patches[d:][:row], src[at:])
-					at += step
-					d += ps
-				}
-			} else {
-				for j := jLo; j < jHi; j++ {
-					copy(patches[d:][:row], src[at:][:row])
-					at += step
-					d += ps
-				}
-			}
+			k.simd.CopyRows(patches[jLo*ps+ky*row:], ps, src[at:], step, row, jHi-jLo)
 		}
 		for j := jHi; j < n; j++ {
 			edge(j)
 		}
-	}
-}
-
-// copyShort copies len(dst) values (a filter row of a patch: usually a
-// few dozen bytes, where a memmove call costs more than the copy) sixteen
-// bytes at a time.
-func copyShort(dst, src []int8) {
-	n := len(dst)
-	src = src[:n]
-	i := 0
-	for ; i+16 <= n; i += 16 {
-		*(*[16]byte)(unsafe.Pointer(&dst[i])) = *(*[16]byte)(unsafe.Pointer(&src[i]))
-	}
-	if i+8 <= n {
-		*(*uint64)(unsafe.Pointer(&dst[i])) = *(*uint64)(unsafe.Pointer(&src[i]))
-		i += 8
-	}
-	for ; i < n; i++ {
-		dst[i] = src[i]
 	}
 }
 

@@ -1,0 +1,57 @@
+package asm
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// CopyRows copies rows rows of rowLen bytes: row r from src[r·srcStride:]
+// to dst[r·dstStride:]. It is the inner loop of the convolutions' im2col
+// (one filter row of many output pixels per call), where a call per row
+// in Go costs several times the copy itself. Strides are >= 0; every row
+// must lie inside its slice. It does not allocate.
+func (impl *Impl) CopyRows(dst []int8, dstStride int, src []int8, srcStride, rowLen, rows int) {
+	if rows <= 0 || rowLen <= 0 {
+		return
+	}
+	if dstStride < 0 || srcStride < 0 || (rows-1)*dstStride+rowLen > len(dst) || (rows-1)*srcStride+rowLen > len(src) {
+		panic(fmt.Sprintf("asm: CopyRows of %d rows of %d bytes, strides %d/%d, out of %d/%d bytes",
+			rows, rowLen, dstStride, srcStride, len(dst), len(src)))
+	}
+	if impl.copyRows != nil {
+		impl.copyRows(&dst[0], dstStride, &src[0], srcStride, rowLen, rows)
+		return
+	}
+	if rowLen > 64 {
+		CopyRowsRef(dst, dstStride, src, srcStride, rowLen, rows)
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copyShort(dst[r*dstStride:][:rowLen], src[r*srcStride:][:rowLen])
+	}
+}
+
+// copyShort copies len(dst) values sixteen bytes at a time: for the few
+// dozen bytes of a filter row a memmove call costs more than the copy.
+func copyShort(dst, src []int8) {
+	n := len(dst)
+	src = src[:n]
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		*(*[16]byte)(unsafe.Pointer(&dst[i])) = *(*[16]byte)(unsafe.Pointer(&src[i]))
+	}
+	if i+8 <= n {
+		*(*uint64)(unsafe.Pointer(&dst[i])) = *(*uint64)(unsafe.Pointer(&src[i]))
+		i += 8
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i]
+	}
+}
+
+// CopyRowsRef is CopyRows in plain Go, the reference.
+func CopyRowsRef(dst []int8, dstStride int, src []int8, srcStride, rowLen, rows int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*dstStride:][:rowLen], src[r*srcStride:][:rowLen])
+	}
+}
