@@ -15,6 +15,38 @@ type Epilogue struct {
 	Bias, Mult, Shift []int32 // len N each
 	OutOffset         int32
 	Min, Max          int32 // within [-128, 127]
+	// simple caches, for NewEpilogue's result, whether no channel shifts
+	// left and no multiplier is INT32_MIN (the kernels then skip those
+	// steps): 1 yes, -1 no, 0 not known (the kernels check the channels
+	// on every call).
+	simple int8
+}
+
+// NewEpilogue returns the epilogue of the given parameters with the
+// per-channel checks the kernels need done once, here, rather than on
+// every call. The slices must not change afterwards.
+func NewEpilogue(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
+	e := &Epilogue{Bias: bias, Mult: mult, Shift: shift, OutOffset: outOffset, Min: lo, Max: hi, simple: -1}
+	if simpleChannels(e, len(shift)) {
+		e.simple = 1
+	}
+	return e
+}
+
+// simpleChannels reports whether the first n channels of e need neither a
+// left shift nor the INT32_MIN saturation.
+func simpleChannels(e *Epilogue, n int) bool {
+	for _, s := range e.Shift[:n] {
+		if s > 0 {
+			return false
+		}
+	}
+	for _, m := range e.Mult[:n] {
+		if m == -1<<31 {
+			return false
+		}
+	}
+	return true
 }
 
 // PackedMatrix is an N×K int8 weight matrix (N output channels of K

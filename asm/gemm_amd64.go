@@ -81,17 +81,10 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 // Fast variants (which skip those steps) compute the same bytes. Models'
 // multipliers below 1 (QuantizeMultiplier's shift <= 0) are the usual case.
 func fastEpilogue(e *Epilogue, n int) bool {
-	for _, s := range e.Shift[:n] {
-		if s > 0 {
-			return false
-		}
+	if e.simple > 0 {
+		return true // every channel is, so the first n are
 	}
-	for _, m := range e.Mult[:n] {
-		if m == -1<<31 {
-			return false
-		}
-	}
-	return true
+	return simpleChannels(e, n)
 }
 
 // ---- AVX2: panels of 16 columns.

@@ -263,6 +263,25 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 				runGemmCase(t, impl, c)
 				c.e.Min, c.e.Max = -5, 5
 				runGemmCase(t, impl, c)
+				// The same through NewEpilogue, whose cached check must
+				// see the left shifts and INT32_MIN multipliers.
+				c.e = NewEpilogue(c.e.Bias, c.e.Mult, c.e.Shift, c.e.OutOffset, c.e.Min, c.e.Max)
+				if c.e.simple != -1 {
+					t.Fatalf("NewEpilogue with left shifts: simple = %d", c.e.simple)
+				}
+				runGemmCase(t, impl, c)
+				// Only right shifts and ordinary multipliers: simple.
+				for col := range c.e.Shift {
+					c.e.Shift[col] = -int32(col % 32)
+					if c.e.Mult[col] == math.MinInt32 {
+						c.e.Mult[col] = math.MinInt32 + 1
+					}
+				}
+				c.e = NewEpilogue(c.e.Bias, c.e.Mult, c.e.Shift, c.e.OutOffset, c.e.Min, c.e.Max)
+				if c.e.simple != 1 {
+					t.Fatalf("NewEpilogue without left shifts: simple = %d", c.e.simple)
+				}
+				runGemmCase(t, impl, c)
 			}
 		}
 	})

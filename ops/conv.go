@@ -190,7 +190,7 @@ func (q *requantizer) apply(acc []int32, out []int8) {
 // epilogue returns the requantizer as the asm kernels' fused epilogue
 // (sharing its slices).
 func (q *requantizer) epilogue() *asm.Epilogue {
-	return &asm.Epilogue{Bias: q.bias, Mult: q.mult, Shift: q.shift, OutOffset: q.outOff, Min: q.lo, Max: q.hi}
+	return asm.NewEpilogue(q.bias, q.mult, q.shift, q.outOff, q.lo, q.hi)
 }
 
 // simdImpl returns the kernel implementation prepared ops use, or nil for

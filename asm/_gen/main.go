@@ -213,14 +213,27 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 }
 
 // dwEpilogue requantizes and stores the P accumulators of a depthwise
-// block two at a time (interleaved), at R11 += ostride (in R10).
+// block at R11 += ostride (in R10), four interleaved: one vector's
+// epilogue is a chain of ~16 dependent steps, so its latency, not the
+// vector units, bounds a lone one. Each lane's two mask registers can be
+// one: k2 (the INT32_MIN check, then the rounding compare) and kneg (the
+// sign, for the threshold) are never live at once, and K1, K2 are taken.
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
-	for i := 0; i < P; i += 2 {
-		lanes := []lane512{{accs[i], reg.Z25, reg.Z26, reg.K3, reg.K4}}
-		if i+1 < P {
-			lanes = append(lanes, lane512{accs[i+1], reg.Z23, reg.Z24, reg.K5, reg.K6})
+	all := []lane512{
+		{nil, reg.Z25, reg.Z26, reg.K3, reg.K3},
+		{nil, reg.Z23, reg.Z24, reg.K4, reg.K4},
+		{nil, reg.Z18, reg.Z19, reg.K5, reg.K5},
+		{nil, reg.Z20, reg.Z21, reg.K6, reg.K6},
+	}
+	const group = 4
+	for i := 0; i < P; i += group {
+		var lanes []lane512
+		for n := 0; n < group && i+n < P; n++ {
+			l := all[n]
+			l.x = accs[i+n]
+			lanes = append(lanes, l)
 		}
 		epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
 		for n, l := range lanes {
