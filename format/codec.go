@@ -37,9 +37,22 @@ func Encode(m *Model) ([]byte, error) {
 	return out[:end:end], nil
 }
 
-// encodeModel builds the FlatBuffers file of m without checking m (the
-// tests use it to write malformed files). m's params must not be nil
-// pointers. sizeHint is the builder's initial capacity.
+// EncodeUnverified writes m as an edgerun model file of the given format
+// version without checking anything: no VerifyModel, no check of its own
+// output. It exists for tests and fuzzers that must produce malformed
+// files (Decode and the runtime are what they test); a model meant to be
+// loaded goes through Encode. Params that are nil pointers or of a type
+// the format does not know are written as absent.
+func EncodeUnverified(m *Model, version uint32) []byte {
+	size := 1 << 12
+	for i := range m.Tensors {
+		size += len(m.Tensors[i].Data) + 64
+	}
+	return encodeModel(m, version, size)
+}
+
+// encodeModel builds the FlatBuffers file of m without checking m.
+// sizeHint is the builder's initial capacity.
 func encodeModel(m *Model, version uint32, sizeHint int) []byte {
 	b := flatbuffers.NewBuilder(sizeHint)
 	tensors := make([]flatbuffers.UOffsetT, len(m.Tensors))
@@ -205,8 +218,11 @@ func encodeRequant(b *flatbuffers.Builder, r *Requant) flatbuffers.UOffsetT {
 func encodeOp(b *flatbuffers.Builder, op *Op) flatbuffers.UOffsetT {
 	inputs := int32Vector(b, op.Inputs)
 	outputs := int32Vector(b, op.Outputs)
-	tag, _ := paramsTag(op.Params)
-	params := encodeParams(b, op.Params)
+	tag, ok := paramsTag(op.Params)
+	var params flatbuffers.UOffsetT
+	if ok { // nil pointers and unknown types are written as absent
+		params = encodeParams(b, op.Params)
+	}
 	fb.OpStart(b)
 	fb.OpAddCode(b, fb.OpCode(op.Code))
 	if inputs != 0 {
