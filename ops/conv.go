@@ -342,12 +342,11 @@ func int32Scratch(b []byte, n int) []int32 {
 type convKernel struct {
 	in, out int32
 
-	batches, inH, inW, inC int
-	outH, outW, outC       int
-	kh, kw                 int
-	strideH, strideW       int
-	dilH, dilW             int
-	padTop, padLeft        int
+	convShape
+	kh, kw           int
+	strideH, strideW int
+	dilH, dilW       int
+	padTop, padLeft  int
 
 	groups    int // input channels / filter input depth
 	groupIn   int // filter input depth
@@ -373,41 +372,59 @@ type convKernel struct {
 	blockRows int
 }
 
+// convShape is the NHWC geometry CONV_2D and DEPTHWISE_CONV_2D share.
+type convShape struct {
+	batches, inH, inW, inC int
+	outH, outW, outC       int
+}
+
+// prepareConvShape validates what CONV_2D and DEPTHWISE_CONV_2D have in
+// common: conv params, int8 NHWC input and output of the same batch, and a
+// constant rank-4 int8 filter, which it returns with the geometry.
+func prepareConvShape(m *format.Model, op *format.Op, path string) (*format.ConvParams, *format.Tensor, convShape, error) {
+	var s convShape
+	p, err := wantParams[format.ConvParams](op, path)
+	if err != nil {
+		return nil, nil, s, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, nil, s, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	if err != nil {
+		return nil, nil, s, err
+	}
+	f, err := constFilter(m, op, 4, path)
+	if err != nil {
+		return nil, nil, s, err
+	}
+	if s.batches, s.inH, s.inW, s.inC, err = nhwc(in, path+" / input 0"); err != nil {
+		return nil, nil, s, err
+	}
+	var outN int
+	if outN, s.outH, s.outW, s.outC, err = nhwc(out, path+" / output 0"); err != nil {
+		return nil, nil, s, err
+	}
+	if outN != s.batches {
+		return nil, nil, s, format.Malformed(path+" / output 0", "batch %d, input batch %d", outN, s.batches)
+	}
+	return p, f, s, nil
+}
+
 func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := wantCounts(op, path, 2, 3, 1); err != nil {
 		return nil, err
 	}
-	p, err := wantParams[format.ConvParams](op, path)
+	p, f, shape, err := prepareConvShape(m, op, path)
 	if err != nil {
 		return nil, err
 	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	f, err := constFilter(m, op, 4, path)
-	if err != nil {
-		return nil, err
-	}
-	k := &convKernel{in: op.Inputs[0], out: op.Outputs[0]}
-	if k.batches, k.inH, k.inW, k.inC, err = nhwc(in, path+" / input 0"); err != nil {
-		return nil, err
-	}
-	var outN int
-	if outN, k.outH, k.outW, k.outC, err = nhwc(out, path+" / output 0"); err != nil {
-		return nil, err
-	}
+	k := &convKernel{in: op.Inputs[0], out: op.Outputs[0], convShape: shape}
 	fpath := path + " / input 1 (filter)"
 	k.kh, k.kw, k.groupIn = int(f.Shape[1]), int(f.Shape[2]), int(f.Shape[3])
 	if int(f.Shape[0]) != k.outC {
 		return nil, format.Malformed(fpath, "shape %v has %d output channels, output has %d", f.Shape, f.Shape[0], k.outC)
-	}
-	if outN != k.batches {
-		return nil, format.Malformed(path+" / output 0", "batch %d, input batch %d", outN, k.batches)
 	}
 	if k.inC%k.groupIn != 0 {
 		return nil, format.Malformed(fpath, "input depth %d does not divide the input's %d channels", k.groupIn, k.inC)

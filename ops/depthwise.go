@@ -30,13 +30,12 @@ import (
 type depthwiseKernel struct {
 	in, out int32
 
-	batches, inH, inW, inC int
-	outH, outW, outC       int
-	mult                   int // depth multiplier
-	kh, kw                 int
-	strideH, strideW       int
-	dilH, dilW             int
-	padTop, padLeft        int
+	convShape
+	mult             int // depth multiplier
+	kh, kw           int
+	strideH, strideW int
+	dilH, dilW       int
+	padTop, padLeft  int
 
 	inputOffset int32
 	filter      []int16 // [kh][kw][outC], filter + filter_offset
@@ -95,33 +94,11 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	if err := wantCounts(op, path, 2, 3, 1); err != nil {
 		return nil, err
 	}
-	p, err := wantParams[format.ConvParams](op, path)
+	p, f, shape, err := prepareConvShape(m, op, path)
 	if err != nil {
 		return nil, err
 	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	f, err := constFilter(m, op, 4, path)
-	if err != nil {
-		return nil, err
-	}
-	k := &depthwiseKernel{in: op.Inputs[0], out: op.Outputs[0]}
-	if k.batches, k.inH, k.inW, k.inC, err = nhwc(in, path+" / input 0"); err != nil {
-		return nil, err
-	}
-	var outN int
-	if outN, k.outH, k.outW, k.outC, err = nhwc(out, path+" / output 0"); err != nil {
-		return nil, err
-	}
-	if outN != k.batches {
-		return nil, format.Malformed(path+" / output 0", "batch %d, input batch %d", outN, k.batches)
-	}
+	k := &depthwiseKernel{in: op.Inputs[0], out: op.Outputs[0], convShape: shape}
 	fpath := path + " / input 1 (filter)"
 	if f.Shape[0] != 1 || int(f.Shape[3]) != k.outC {
 		return nil, format.Malformed(fpath, "shape %v, want [1, KH, KW, %d]", f.Shape, k.outC)
