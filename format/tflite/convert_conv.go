@@ -251,12 +251,20 @@ func convertConv2D(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(out.Shape) == 4 && out.Shape[3] != f.Shape[0] {
 		return format.Op{}, format.Malformed(c.opPath(idx)+" / output 0", "shape %v, filter %v has %d output channels", out.Shape, f.Shape, f.Shape[0])
 	}
+	return c.convOp(idx, format.OpConv2D, w, 1, opts.Padding, opts.StrideH, opts.StrideW, opts.DilationHFactor, opts.DilationWFactor, opts.FusedActivation, in, f, out)
+}
+
+// convOp finishes a CONV_2D or DEPTHWISE_CONV_2D whose operands w are
+// checked: offsets, the window (strides, dilations, padding), the
+// requantization (legacy uint8 models keep TFLite's float product) and the
+// fused activation's clamp.
+func (c *converter) convOp(idx int, code format.OpCode, w *weightedOp, mult int32, padding Padding, strideH, strideW, dilH, dilW int32, act Activation, in, f, out *format.Tensor) (format.Op, error) {
 	p := &format.ConvParams{
-		DepthMultiplier: 1,
+		DepthMultiplier: mult,
 		InputOffset:     -w.inZP,
 		OutputOffset:    w.outZP,
 	}
-	if err := c.window(idx, p, opts.Padding, opts.StrideH, opts.StrideW, opts.DilationHFactor, opts.DilationWFactor, in, f, out); err != nil {
+	if err := c.window(idx, p, padding, strideH, strideW, dilH, dilW, in, f, out); err != nil {
 		return format.Op{}, err
 	}
 	if w.legacy {
@@ -265,10 +273,11 @@ func convertConv2D(c *converter, idx int, op *Operator) (format.Op, error) {
 	} else {
 		p.Requant = w.requantDouble()
 	}
-	if p.ActMin, p.ActMax, err = c.activationRange(opts.FusedActivation, w.out); err != nil {
+	var err error
+	if p.ActMin, p.ActMax, err = c.activationRange(act, w.out); err != nil {
 		return format.Op{}, err
 	}
-	return format.Op{Code: format.OpConv2D, Inputs: w.inputs(), Outputs: []int32{w.out}, Params: p}, nil
+	return format.Op{Code: code, Inputs: w.inputs(), Outputs: []int32{w.out}, Params: p}, nil
 }
 
 func convertDepthwiseConv2D(c *converter, idx int, op *Operator) (format.Op, error) {
@@ -304,24 +313,7 @@ func convertDepthwiseConv2D(c *converter, idx int, op *Operator) (format.Op, err
 	if opts.DepthMultiplier != mult {
 		return format.Op{}, format.Malformed(path+" / options", "depth_multiplier %d, but the filter makes %d output channels from %d input channels", opts.DepthMultiplier, cout, cin)
 	}
-	p := &format.ConvParams{
-		DepthMultiplier: mult,
-		InputOffset:     -w.inZP,
-		OutputOffset:    w.outZP,
-	}
-	if err := c.window(idx, p, opts.Padding, opts.StrideH, opts.StrideW, opts.DilationHFactor, opts.DilationWFactor, in, f, out); err != nil {
-		return format.Op{}, err
-	}
-	if w.legacy {
-		p.FilterOffset = -w.filterZP
-		p.Requant = w.requantFloatProduct()
-	} else {
-		p.Requant = w.requantDouble()
-	}
-	if p.ActMin, p.ActMax, err = c.activationRange(opts.FusedActivation, w.out); err != nil {
-		return format.Op{}, err
-	}
-	return format.Op{Code: format.OpDepthwiseConv2D, Inputs: w.inputs(), Outputs: []int32{w.out}, Params: p}, nil
+	return c.convOp(idx, format.OpDepthwiseConv2D, w, mult, opts.Padding, opts.StrideH, opts.StrideW, opts.DilationHFactor, opts.DilationWFactor, opts.FusedActivation, in, f, out)
 }
 
 func convertFullyConnected(c *converter, idx int, op *Operator) (format.Op, error) {
