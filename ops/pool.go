@@ -196,18 +196,24 @@ func (k *poolKernel) Eval(env *Env) {
 // channel into dst.
 func (k *poolKernel) average(image, dst []int8, acc []int32, y0, y1, x0, x1, rowStride int) {
 	depth := len(dst)
-	clear(acc)
+	n := int32((y1 - y0) * (x1 - x0))
+	c8 := 0
+	if n <= swarMaxTaps {
+		c8 = depth &^ 7
+		sumSWAR(image, acc[:c8], y0, y1, x0, x1, rowStride, depth)
+	}
+	// The remaining channels (all of them for huge windows) one by one.
+	clear(acc[c8:])
 	for y := y0; y < y1; y++ {
 		for x := x0; x < x1; x++ {
 			src := image[y*rowStride+x*depth:][:depth]
-			for c, v := range src {
-				acc[c] += int32(v)
+			for c := c8; c < depth; c++ {
+				acc[c] += int32(src[c])
 			}
 		}
 	}
-	n := int32((y1 - y0) * (x1 - x0))
 	half := n / 2
-	for c, s := range acc {
+	for c, s := range acc[:depth] {
 		// Round half away from zero: Go's / truncates like C's.
 		if s > 0 {
 			s = (s + half) / n
@@ -215,6 +221,37 @@ func (k *poolKernel) average(image, dst []int8, acc []int32, y0, y1, x0, x1, row
 			s = (s - half) / n
 		}
 		dst[c] = int8(min(max(s, k.actMin), k.actMax))
+	}
+}
+
+// swarMaxTaps is the largest window sumSWAR handles: 257 taps of at most
+// 255 fill a 16-bit lane (65535) without carrying into the next.
+const swarMaxTaps = 257
+
+// sumSWAR sets acc[c] (len(acc) a multiple of 8) to the int32 sum of
+// channel c over the window, eight channels per 64-bit word: each int8 is
+// offset to uint8 (x ^ 0x80 = x + 128), even and odd bytes are added into
+// two words of four 16-bit lanes, and 128 per tap is subtracted at the
+// end. Exact for windows of up to swarMaxTaps taps; four times fewer
+// operations than a byte at a time.
+func sumSWAR(image []int8, acc []int32, y0, y1, x0, x1, rowStride, depth int) {
+	const lanes, flip = 0x00FF00FF00FF00FF, 0x8080808080808080
+	bias := int32(128 * (y1 - y0) * (x1 - x0))
+	for c := 0; c < len(acc); c += 8 {
+		var even, odd uint64
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				i := y*rowStride + x*depth + c
+				_ = image[i+7]
+				v := *(*uint64)(unsafe.Pointer(&image[i])) ^ flip
+				even += v & lanes
+				odd += v >> 8 & lanes
+			}
+		}
+		for l := 0; l < 4; l++ {
+			acc[c+2*l] = int32(uint16(even>>(16*l))) - bias
+			acc[c+2*l+1] = int32(uint16(odd>>(16*l))) - bias
+		}
 	}
 }
 

@@ -182,7 +182,7 @@ func TestPoolMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for iter := 0; iter < 400; iter++ {
 		avg := iter%2 == 0
-		N, H, W, C := 1+rng.Intn(2), 1+rng.Intn(9), 1+rng.Intn(9), 1+rng.Intn(6)
+		N, H, W, C := 1+rng.Intn(2), 1+rng.Intn(9), 1+rng.Intn(9), 1+rng.Intn(20)
 		p := &format.PoolParams{
 			StrideH: int32(1 + rng.Intn(3)), StrideW: int32(1 + rng.Intn(3)),
 			FilterH: int32(1 + rng.Intn(5)), FilterW: int32(1 + rng.Intn(5)),
@@ -210,6 +210,33 @@ func TestPoolMatchesReference(t *testing.T) {
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("iter %d %s in %v out %dx%d params %+v: output %d is %d, want %d", iter, code, inShape, outH, outW, *p, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestAveragePoolWideWindows: windows at and past the 257 taps the
+// eight-channel sums handle, with every value at an extreme (the sums'
+// lanes at their limits), against the reference.
+func TestAveragePoolWideWindows(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for _, hw := range [][2]int{{1, 257}, {257, 1}, {16, 16}, {16, 17}, {1, 258}, {25, 5}} {
+		for _, fill := range []int{-128, 127, 0} {
+			H, W, C := hw[0], hw[1], 19
+			p := &format.PoolParams{StrideH: 1, StrideW: 1, FilterH: int32(H), FilterW: int32(W), ActMin: -128, ActMax: 127}
+			inShape := []int32{1, int32(H), int32(W), int32(C)}
+			m := poolgrpModel(format.OpAveragePool2D, inShape, []int32{1, 1, 1, int32(C)}, p)
+			input := make([]int8, H*W*C)
+			for i := range input {
+				input[i] = int8(fill)
+				if fill == 0 {
+					input[i] = int8(rng.Intn(256) - 128)
+				}
+			}
+			got := poolgrpRun(t, m, input)
+			want := poolRef(input, inShape, 1, 1, p, true)
+			if !sameInt8s(got, want) {
+				t.Fatalf("window %dx%d of %d: got %v, want %v", H, W, fill, got, want)
 			}
 		}
 	}
