@@ -111,6 +111,13 @@ func (k *transposeKernel) Eval(env *Env) {
 		copy(out[:k.n], in[:k.n])
 		return
 	}
+	if k.rank == 2 && k.stride[0] == 1 {
+		// Planes to interleave (NCHW to NHWC, MobileNetV2's input): rows of
+		// a few elements make the general loop's per-row bookkeeping cost
+		// more than the copy.
+		interleave(out[:k.n], in[:k.n], k.dims[1], k.dims[0], k.stride[1])
+		return
+	}
 	var idx [maxLayoutRank]int
 	p := 0
 	for o := 0; o < k.n; o += inner {
@@ -126,6 +133,25 @@ func (k *transposeKernel) Eval(env *Env) {
 			}
 			idx[d] = 0
 			p -= k.stride[d] * k.dims[d]
+		}
+	}
+}
+
+// interleave writes element o of plane p (in[p·planeStride + o], o < n) to
+// out[o·planes + p].
+func interleave(out, in []int8, planes, n, planeStride int) {
+	if planes == 3 {
+		a, b, c := in[:n], in[planeStride:][:n], in[2*planeStride:][:n]
+		out = out[:3*n]
+		for o := range a {
+			d := out[3*o:][:3]
+			d[0], d[1], d[2] = a[o], b[o], c[o]
+		}
+		return
+	}
+	for p := 0; p < planes; p++ {
+		for o, v := range in[p*planeStride:][:n] {
+			out[o*planes+p] = v
 		}
 	}
 }

@@ -50,6 +50,25 @@ func TestTransposeRandomAgainstReference(t *testing.T) {
 	}
 }
 
+// TestTransposeInterleave: NCHW to NHWC, the planes-interleaving path
+// (batch 1: two merged dimensions) and the general one (batch 2), for
+// every channel count to 9 (3 has its own loop).
+func TestTransposeInterleave(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for c := int32(1); c <= 9; c++ {
+		for _, n := range []int32{1, 2} {
+			in := []int32{n, c, 1 + r.Int32N(7), 1 + r.Int32N(7)}
+			perm := []int32{0, 2, 3, 1}
+			data := randInt8s(r, numElems(in))
+			want, out := refTranspose(data, in, perm)
+			got := runLayoutOp(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in), data)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%v perm %v:\ngot  %v\nwant %v", in, perm, got, want)
+			}
+		}
+	}
+}
+
 func TestTransposeKnown(t *testing.T) {
 	// [2,3] → [3,2].
 	got := runLayoutOp(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: []int32{1, 0}}, []int32{3, 2}, []int32{2, 3}),
