@@ -29,6 +29,9 @@ type Impl struct {
 	dw   depthwiseImpl
 	// copyRows is CopyRows' kernel; nil means the Go reference.
 	copyRows func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)
+	// addInt8 is AddInt8's kernel for rows of n >= 1 values; nil means
+	// the Go path.
+	addInt8 func(out, a, b []int8, p *AddParams)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

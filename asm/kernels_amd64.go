@@ -78,3 +78,23 @@ func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStri
 //
 //go:noescape
 func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)
+
+// addInt8AVX512 computes out[i] = a[i] + b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p is the *addVec.
+//
+//go:noescape
+func addInt8AVX512(out *int8, a *int8, b *int8, n int, p *int32)
+
+// addInt8AVX2 computes out[i] = a[i] + b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p is the *addVec.
+//
+//go:noescape
+func addInt8AVX2(out *int8, a *int8, b *int8, n int, p *int32)
+
+// addInt8AVX512Sub computes out[i] = a[i] - b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p is the *addVec.
+//
+//go:noescape
+func addInt8AVX512Sub(out *int8, a *int8, b *int8, n int, p *int32)
+
+// addInt8AVX2Sub computes out[i] = a[i] - b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p is the *addVec.
+//
+//go:noescape
+func addInt8AVX2Sub(out *int8, a *int8, b *int8, n int, p *int32)

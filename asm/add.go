@@ -1,0 +1,237 @@
+package asm
+
+import (
+	"fmt"
+
+	"github.com/edgerun/edgerun/dyadic"
+)
+
+// AddSpec is TFLite's int8 ADD/SUB arithmetic (ArithParams), the
+// definition AddInt8Ref follows element by element:
+//
+//	s1  = MultiplyByQuantizedMultiplierSmallerThanOneExp((a + In1Offset) << LeftShift, In1Mult, In1Shift)
+//	s2  = the same for b with In2Offset, In2Mult, In2Shift; negated for Sub
+//	v   = RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(s1 + s2, OutMult), -OutShift)
+//	out = clamp(v + OutOffset, Min, Max)
+//
+// Offsets are negated int8 zero points (inputs, [-127, 128]) or an int8
+// zero point (output); multipliers are >= 0; shifts are TFLite exponents
+// in [-31, 0]; LeftShift is in [0, 22] (TFLite uses 20), which keeps
+// every intermediate inside int32.
+type AddSpec struct {
+	In1Offset, In1Mult, In1Shift int32
+	In2Offset, In2Mult, In2Shift int32
+	LeftShift                    int32
+	OutMult, OutShift, OutOffset int32
+	Min, Max                     int32
+	Sub                          bool
+}
+
+// AddParams are an AddSpec prepared once (NewAddParams) for every
+// implementation of AddInt8: the per-input lookup tables of the Go path
+// and the broadcast constants of the SIMD kernels. Read-only afterwards.
+type AddParams struct {
+	spec AddSpec
+	// t1[uint8(x)], t2[uint8(x)]: s1 and s2 (s2 already negated for Sub)
+	// of input value x, the Go path's lookup.
+	t1, t2 [256]int32
+	// Output stage in the form of ops' outStage: SRDHM by a non-negative
+	// multiplier as a floor shift of the rounded 64-bit product, then
+	// the mask/threshold rounding shift.
+	omult         int64
+	oright        uint8
+	omask, ohalf  int32
+	ooff, olo, oh int32
+	vec           addVec
+}
+
+// addVec holds the SIMD kernels' constants, each repeated across a
+// 32-byte vector so that AVX2 instructions take it as a memory operand
+// (AVX-512 broadcasts element 0). The layout is mirrored by the offsets in
+// _gen/main.go (addOff*); TestAddVecLayout checks it.
+//
+// Per input (i = 1, 2), with t = x + offset, L = LeftShift, r = -shift and
+// half = 2^r >> 1, the kernels compute TFLite's double rounding exactly as
+//
+//	h' = ((x << (L+1)) · m + k) >> 32       (64-bit product, high dword)
+//	s  = (h' − [x << (L+1) < thr]) >> r     (arithmetic)
+//
+// where k = offset·m·2^(L+1) + 2^31 + half·2^32. Why: SRDHM(t·2^L, m) is
+// floor((t·2^L·m + 2^30) / 2^31) for m >= 0, which scaled by 2^(L+1)
+// above and below is the high dword of x·2^(L+1)·m + offset·m·2^(L+1) +
+// 2^31 (x·2^(L+1) fits int32 for L <= 22, so VPMULDQ's 32×32 product is
+// exact). RoundingDivideByPOT(h, r) rounds half away from zero, which is
+// floor((h + half − [h < 0]) / 2^r) for r > 0 and h for r = 0; adding half
+// inside the 64-bit sum costs nothing, and h < 0 may be replaced by t < 0
+// (h has t's sign or is 0, and h = 0 gives 0 either way), which is
+// x·2^(L+1) < thr = −offset·2^(L+1); thr = INT32_MIN (never true) when
+// r = 0. |h| < 2^30 and half <= 2^30, so h + half stays inside int32.
+type addVec struct {
+	m1, m2     [8]int32 // input multipliers
+	k1, k2     [4]int64 // the 64-bit addends k above
+	thr1, thr2 [8]int32 // sign thresholds
+	r1, r2     [8]int32 // input rounding shifts r
+	xs         [8]int32 // L + 1
+	mo         [8]int32 // output multiplier
+	round      [4]int64 // 2^30, SRDHM's rounding
+	omask      [8]int32 // 2^right − 1 of the output shift
+	othr       [8]int32 // omask >> 1
+	oright     [8]int32 // output rounding shift
+	off        [8]int32 // output offset
+	lo, hi     [8]int32 // clamp
+}
+
+// Byte offsets of addVec's fields, as the generator uses them.
+const (
+	addOffM1     = 0
+	addOffM2     = 32
+	addOffK1     = 64
+	addOffK2     = 96
+	addOffThr1   = 128
+	addOffThr2   = 160
+	addOffR1     = 192
+	addOffR2     = 224
+	addOffXs     = 256
+	addOffMo     = 288
+	addOffRound  = 320
+	addOffOMask  = 352
+	addOffOThr   = 384
+	addOffORight = 416
+	addOffOff    = 448
+	addOffLo     = 480
+	addOffHi     = 512
+	addVecSize   = 544
+)
+
+// NewAddParams validates s and prepares it.
+func NewAddParams(s AddSpec) (*AddParams, error) {
+	for _, o := range []struct {
+		name   string
+		v      int32
+		lo, hi int32
+	}{
+		{"input 1 offset", s.In1Offset, -127, 128},
+		{"input 2 offset", s.In2Offset, -127, 128},
+		{"output offset", s.OutOffset, -128, 127},
+		{"input 1 shift", s.In1Shift, -31, 0},
+		{"input 2 shift", s.In2Shift, -31, 0},
+		{"output shift", s.OutShift, -31, 0},
+		{"left shift", s.LeftShift, 0, 22},
+		{"min", s.Min, -128, 127},
+		{"max", s.Max, s.Min, 127},
+	} {
+		if o.v < o.lo || o.v > o.hi {
+			return nil, fmt.Errorf("asm: add %s %d outside [%d, %d]", o.name, o.v, o.lo, o.hi)
+		}
+	}
+	if s.In1Mult < 0 || s.In2Mult < 0 || s.OutMult < 0 {
+		return nil, fmt.Errorf("asm: add multipliers %d, %d, %d: want >= 0", s.In1Mult, s.In2Mult, s.OutMult)
+	}
+	p := &AddParams{spec: s}
+	for i := range 256 {
+		x := int32(int8(uint8(i)))
+		p.t1[i] = addInput(x, s.In1Offset, s.In1Mult, s.In1Shift, s.LeftShift)
+		p.t2[i] = addInput(x, s.In2Offset, s.In2Mult, s.In2Shift, s.LeftShift)
+		if s.Sub {
+			p.t2[i] = -p.t2[i]
+		}
+	}
+	p.omult = int64(s.OutMult)
+	p.oright = uint8(-s.OutShift)
+	p.omask = int32(int64(1)<<p.oright - 1)
+	p.ohalf = p.omask >> 1
+	p.ooff, p.olo, p.oh = s.OutOffset, s.Min, s.Max
+
+	v := &p.vec
+	xs := uint(s.LeftShift + 1)
+	input := func(m, thr, r []int32, k []int64, off, mult, shift int32) {
+		right := -shift
+		half := int64(1) << right >> 1
+		kv := int64(off)*int64(mult)<<xs + 1<<31 + half<<32
+		t := int32(-off) << xs
+		if right == 0 {
+			t = -1 << 31
+		}
+		for j := range 8 {
+			m[j], thr[j], r[j] = mult, t, right
+		}
+		for j := range 4 {
+			k[j] = kv
+		}
+	}
+	input(v.m1[:], v.thr1[:], v.r1[:], v.k1[:], s.In1Offset, s.In1Mult, s.In1Shift)
+	input(v.m2[:], v.thr2[:], v.r2[:], v.k2[:], s.In2Offset, s.In2Mult, s.In2Shift)
+	for j := range 8 {
+		v.xs[j] = int32(xs)
+		v.mo[j] = s.OutMult
+		v.omask[j] = p.omask
+		v.othr[j] = p.ohalf
+		v.oright[j] = int32(p.oright)
+		v.off[j], v.lo[j], v.hi[j] = s.OutOffset, s.Min, s.Max
+	}
+	for j := range 4 {
+		v.round[j] = 1 << 30
+	}
+	return p, nil
+}
+
+// addInput is TFLite's per-input rescale of ADD/SUB.
+func addInput(x, off, mult, shift, left int32) int32 {
+	return dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp((x+off)<<uint(left), mult, shift)
+}
+
+// Spec returns the parameters p was prepared from.
+func (p *AddParams) Spec() AddSpec { return p.spec }
+
+// AddInt8 computes out[i] = a[i] + b[i] (a[i] − b[i] for Sub) for
+// equal-length contiguous rows with TFLite's int8 ADD/SUB arithmetic
+// (AddSpec), bit-exact with AddInt8Ref. It does not allocate.
+func (impl *Impl) AddInt8(out, a, b []int8, p *AddParams) {
+	n := len(out)
+	if len(a) != n || len(b) != n {
+		panic(fmt.Sprintf("asm: AddInt8 of %d and %d values into %d", len(a), len(b), n))
+	}
+	if n == 0 {
+		return
+	}
+	if impl.addInt8 != nil {
+		impl.addInt8(out, a, b, p)
+		return
+	}
+	addInt8Go(out, a, b, p)
+}
+
+// addInt8Go is the Go path: two table lookups, an add and the output
+// stage per element.
+func addInt8Go(out, a, b []int8, p *AddParams) {
+	a, b = a[:len(out)], b[:len(out)]
+	t1, t2 := &p.t1, &p.t2
+	mult, right, mask, half, off, lo, hi := p.omult, p.oright&31, p.omask, p.ohalf, p.ooff, p.olo, p.oh
+	for i := range out {
+		x := t1[uint8(a[i])] + t2[uint8(b[i])]
+		h := int32((int64(x)*mult + 1<<30) >> 31)
+		r := h >> right
+		// Round half away from zero: the threshold is one higher for
+		// negative h (h>>31 is -1 there, 0 otherwise).
+		if h&mask > half-h>>31 {
+			r++
+		}
+		out[i] = int8(min(max(r+off, lo), hi))
+	}
+}
+
+// AddInt8Ref is AddInt8 in plain Go, straight from AddSpec's definition
+// with dyadic's arithmetic: the reference every implementation is tested
+// against.
+func AddInt8Ref(out, a, b []int8, p *AddParams) {
+	s := &p.spec
+	for i := range out {
+		s1 := addInput(int32(a[i]), s.In1Offset, s.In1Mult, s.In1Shift, s.LeftShift)
+		s2 := addInput(int32(b[i]), s.In2Offset, s.In2Mult, s.In2Shift, s.LeftShift)
+		if s.Sub {
+			s2 = -s2
+		}
+		v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(s1+s2, s.OutMult), -s.OutShift)
+		out[i] = int8(min(max(v+s.OutOffset, s.Min), s.Max))
+	}
+}
