@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -47,6 +48,12 @@ type arithKernel struct {
 	os      outStage
 
 	bc broadcastLayout
+
+	// simd, when set, runs ADD/SUB rows whose inputs are both contiguous
+	// through asm.AddInt8 with ap (the same arithmetic, vectorized); the
+	// tables above stay for broadcast rows.
+	simd *asm.Impl
+	ap   *asm.AddParams
 }
 
 // outStage is TFLite's double-rounding rescale of an int32 to the output,
@@ -190,6 +197,20 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 			}
 			k.scaled2[i] = s2
 		}
+		if impl := simdImpl(); impl != nil {
+			ap, err := asm.NewAddParams(asm.AddSpec{
+				In1Offset: p.Input1Offset, In1Mult: p.Input1Multiplier, In1Shift: p.Input1Shift,
+				In2Offset: p.Input2Offset, In2Mult: p.Input2Multiplier, In2Shift: p.Input2Shift,
+				LeftShift: p.LeftShift,
+				OutMult:   p.OutputMultiplier, OutShift: p.OutputShift, OutOffset: p.OutputOffset,
+				Min: p.ActMin, Max: p.ActMax, Sub: sub,
+			})
+			if err != nil {
+				// Every range NewAddParams checks was checked above.
+				return nil, format.Malformed(pp, "%v", err)
+			}
+			k.simd, k.ap = impl, ap
+		}
 	}
 	k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
 	k.bc, err = newBroadcastLayout(in1.Shape, in2.Shape, out.Shape, path)
@@ -296,9 +317,12 @@ func (k *arithKernel) Eval(env *Env) {
 	var idx [maxLayoutRank]int
 	p1, p2 := 0, 0
 	for o := 0; o < bl.n; o += inner {
-		if k.mul {
+		switch {
+		case k.mul:
 			k.mulRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
-		} else {
+		case k.simd != nil && s1 == 1 && s2 == 1:
+			k.simd.AddInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], k.ap)
+		default:
 			k.addRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
 		}
 		// Odometer over the outer dimensions.

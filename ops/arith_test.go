@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -502,6 +503,51 @@ func TestOutStageMatchesDyadic(t *testing.T) {
 					t.Fatalf("reference disagrees with dyadic: x=%d m=%d right=%d: %d vs %d", x, m, right, rw, want)
 				}
 			}
+		}
+	}
+}
+
+// TestArithAllImplementations reruns the arithmetic reference tests with
+// every kernel implementation selected at prepare (ADD/SUB rows with both
+// inputs contiguous go through asm.AddInt8 with a SIMD one), plus
+// contiguous shapes long enough for every vector width and tail.
+func TestArithAllImplementations(t *testing.T) {
+	prev := asm.Selected().Name
+	defer asm.Select(prev)
+	for _, impl := range asm.Available() {
+		if err := asm.Select(impl.Name); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(impl.Name, func(t *testing.T) {
+			t.Run("Random", TestArithRandomAgainstReference)
+			t.Run("Pairs", TestArithExhaustivePairs)
+			t.Run("Known", TestArithKnownValues)
+			t.Run("Long", testArithLong)
+		})
+	}
+}
+
+// testArithLong: equal shapes (one contiguous row) and a per-channel
+// broadcast (contiguous rows of the channel count) of assorted lengths.
+func testArithLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, code := range []format.OpCode{format.OpAdd, format.OpSub} {
+		for iter := range 60 {
+			h, w, c := int32(1+r.IntN(9)), int32(1+r.IntN(9)), int32(1+r.IntN(70))
+			out := []int32{1, h, w, c}
+			sb := out
+			if iter%3 == 2 {
+				sb = []int32{1, 1, w, c} // rows of w·c, repeated over h
+			}
+			p := randArithParams(r, code)
+			a, b := randInt8s(r, numElems(out)), randInt8s(r, numElems(sb))
+			got := runLayoutOp(t, layoutOpModel(code, p, out, out, sb), a, b)
+			forEachIndex(out, func(idx []int) {
+				want := refArith(code, p, a[flatIndex(out, idx)], b[broadcastIndex(sb, idx)])
+				if g := got[flatIndex(out, idx)]; g != want {
+					t.Fatalf("%s #%d %v op %v at %v: got %d, want %d (params %+v)", code, iter, out, sb, idx, g, want, *p)
+				}
+			})
 		}
 	}
 }
