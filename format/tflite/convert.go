@@ -121,7 +121,7 @@ func Convert(src *Model) (*format.Model, error) {
 			return nil, format.Malformed(fmt.Sprintf("subgraph 0 / output %d", k), "tensor %d %q is neither a constant, a graph input nor written by an op", t, sg.Tensors[t].Name)
 		}
 	}
-	return c.finish(ops, inputs, outputs)
+	return c.finish(c.fusePads(ops, outputs), inputs, outputs)
 }
 
 // checkDataflow checks op idx against the source graph's dataflow: every
