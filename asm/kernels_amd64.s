@@ -25588,7 +25588,7 @@ addInt8AVX2_loop:
 	VPMOVSXBD    (SI), Y0
 	VPSLLVD      256(AX), Y0, Y0
 	VPCMPGTD     Y0, Y14, Y3
-	VPSRLQ       $0x20, Y0, Y1
+	VMOVSHDUP    Y0, Y1
 	VPMULDQ      (AX), Y0, Y2
 	VPMULDQ      (AX), Y1, Y1
 	VPADDQ       64(AX), Y2, Y2
@@ -25600,7 +25600,7 @@ addInt8AVX2_loop:
 	VPMOVSXBD    (DX), Y4
 	VPSLLVD      256(AX), Y4, Y4
 	VPCMPGTD     Y4, Y15, Y7
-	VPSRLQ       $0x20, Y4, Y5
+	VMOVSHDUP    Y4, Y5
 	VPMULDQ      32(AX), Y4, Y6
 	VPMULDQ      32(AX), Y5, Y5
 	VPADDQ       96(AX), Y6, Y6
@@ -25611,7 +25611,7 @@ addInt8AVX2_loop:
 	VPSRAVD      224(AX), Y4, Y4
 	VPADDD       Y4, Y0, Y8
 	VPSRAD       $0x1f, Y8, Y13
-	VPSRLQ       $0x20, Y8, Y11
+	VMOVSHDUP    Y8, Y11
 	VPMULDQ      288(AX), Y8, Y10
 	VPMULDQ      288(AX), Y11, Y11
 	VPADDQ       320(AX), Y10, Y10
@@ -25630,7 +25630,7 @@ addInt8AVX2_loop:
 	VPMOVSXBD    8(SI), Y0
 	VPSLLVD      256(AX), Y0, Y0
 	VPCMPGTD     Y0, Y14, Y3
-	VPSRLQ       $0x20, Y0, Y1
+	VMOVSHDUP    Y0, Y1
 	VPMULDQ      (AX), Y0, Y2
 	VPMULDQ      (AX), Y1, Y1
 	VPADDQ       64(AX), Y2, Y2
@@ -25642,7 +25642,7 @@ addInt8AVX2_loop:
 	VPMOVSXBD    8(DX), Y4
 	VPSLLVD      256(AX), Y4, Y4
 	VPCMPGTD     Y4, Y15, Y7
-	VPSRLQ       $0x20, Y4, Y5
+	VMOVSHDUP    Y4, Y5
 	VPMULDQ      32(AX), Y4, Y6
 	VPMULDQ      32(AX), Y5, Y5
 	VPADDQ       96(AX), Y6, Y6
@@ -25653,7 +25653,7 @@ addInt8AVX2_loop:
 	VPSRAVD      224(AX), Y4, Y4
 	VPADDD       Y4, Y0, Y9
 	VPSRAD       $0x1f, Y9, Y13
-	VPSRLQ       $0x20, Y9, Y11
+	VMOVSHDUP    Y9, Y11
 	VPMULDQ      288(AX), Y9, Y10
 	VPMULDQ      288(AX), Y11, Y11
 	VPADDQ       320(AX), Y10, Y10
@@ -25888,7 +25888,7 @@ addInt8AVX2Sub_loop:
 	VPMOVSXBD    (SI), Y0
 	VPSLLVD      256(AX), Y0, Y0
 	VPCMPGTD     Y0, Y14, Y3
-	VPSRLQ       $0x20, Y0, Y1
+	VMOVSHDUP    Y0, Y1
 	VPMULDQ      (AX), Y0, Y2
 	VPMULDQ      (AX), Y1, Y1
 	VPADDQ       64(AX), Y2, Y2
@@ -25900,7 +25900,7 @@ addInt8AVX2Sub_loop:
 	VPMOVSXBD    (DX), Y4
 	VPSLLVD      256(AX), Y4, Y4
 	VPCMPGTD     Y4, Y15, Y7
-	VPSRLQ       $0x20, Y4, Y5
+	VMOVSHDUP    Y4, Y5
 	VPMULDQ      32(AX), Y4, Y6
 	VPMULDQ      32(AX), Y5, Y5
 	VPADDQ       96(AX), Y6, Y6
@@ -25911,7 +25911,7 @@ addInt8AVX2Sub_loop:
 	VPSRAVD      224(AX), Y4, Y4
 	VPSUBD       Y4, Y0, Y8
 	VPSRAD       $0x1f, Y8, Y13
-	VPSRLQ       $0x20, Y8, Y11
+	VMOVSHDUP    Y8, Y11
 	VPMULDQ      288(AX), Y8, Y10
 	VPMULDQ      288(AX), Y11, Y11
 	VPADDQ       320(AX), Y10, Y10
@@ -25930,7 +25930,7 @@ addInt8AVX2Sub_loop:
 	VPMOVSXBD    8(SI), Y0
 	VPSLLVD      256(AX), Y0, Y0
 	VPCMPGTD     Y0, Y14, Y3
-	VPSRLQ       $0x20, Y0, Y1
+	VMOVSHDUP    Y0, Y1
 	VPMULDQ      (AX), Y0, Y2
 	VPMULDQ      (AX), Y1, Y1
 	VPADDQ       64(AX), Y2, Y2
@@ -25942,7 +25942,7 @@ addInt8AVX2Sub_loop:
 	VPMOVSXBD    8(DX), Y4
 	VPSLLVD      256(AX), Y4, Y4
 	VPCMPGTD     Y4, Y15, Y7
-	VPSRLQ       $0x20, Y4, Y5
+	VMOVSHDUP    Y4, Y5
 	VPMULDQ      32(AX), Y4, Y6
 	VPMULDQ      32(AX), Y5, Y5
 	VPADDQ       96(AX), Y6, Y6
@@ -25953,7 +25953,7 @@ addInt8AVX2Sub_loop:
 	VPSRAVD      224(AX), Y4, Y4
 	VPSUBD       Y4, Y0, Y9
 	VPSRAD       $0x1f, Y9, Y13
-	VPSRLQ       $0x20, Y9, Y11
+	VMOVSHDUP    Y9, Y11
 	VPMULDQ      288(AX), Y9, Y10
 	VPMULDQ      288(AX), Y11, Y11
 	VPADDQ       320(AX), Y10, Y10

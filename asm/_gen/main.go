@@ -1499,7 +1499,7 @@ func addAVX2(sub bool) {
 			VPMOVSXBD(Mem{Base: src, Disp: disp}, x)
 			VPSLLVD(c(addOffXs), x, x) // x·2^(L+1)
 			VPCMPGTD(x, thrR, sg)      // -1: input below its zero point (r > 0)
-			VPSRLQ(U8(32), x, o)       // odd lanes into the low dwords
+			VMOVSHDUP(x, o)            // odd lanes into the low dwords
 			VPMULDQ(c(m), x, e)
 			VPMULDQ(c(m), o, o)
 			VPADDQ(c(kk), e, e) // + offset·m·2^(L+1) + 2^31 + half·2^32
@@ -1518,7 +1518,7 @@ func addAVX2(sub bool) {
 		}
 		e, o, sg := ys[10], ys[11], ys[13]
 		VPSRAD(U8(31), res, sg) // sign of s (h has it, or is 0 and does not round)
-		VPSRLQ(U8(32), res, o)
+		VMOVSHDUP(res, o)
 		VPMULDQ(c(addOffMo), res, e)
 		VPMULDQ(c(addOffMo), o, o)
 		VPADDQ(c(addOffRound), e, e)
