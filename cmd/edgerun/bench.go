@@ -215,11 +215,11 @@ func printBench(w io.Writer, r *benchReport) {
 // opProfile is the per-op time table of --profile.
 type opProfile struct {
 	Ops []opTime `json:"ops"`
-	// MedianLatencyMicros is the median latency of unprofiled invocations
-	// interleaved with the profiled ones, so that both see the same
-	// machine; TotalMicros / MedianLatencyMicros ≈ 1 shows that the table
-	// accounts for the time an inference takes.
-	MedianLatencyMicros float64 `json:"median_latency_us"`
+	// LatencyMicros is the latency of unprofiled invocations interleaved
+	// with the profiled ones (RobustMean, like the ops' times), so that
+	// both see the same machine; TotalMicros / LatencyMicros ≈ 1 shows
+	// that the table accounts for the time an inference takes.
+	LatencyMicros float64 `json:"unprofiled_latency_us"`
 	// TotalMicros is the sum of the ops' times (the table's column).
 	TotalMicros float64 `json:"total_us_per_invoke"`
 	// ClockNanos is the cost of a clock reading, subtracted from each op.
@@ -237,57 +237,82 @@ type opTime struct {
 	GMACPerSec  float64 `json:"gmac_per_second"`
 }
 
-// profileOps times every op over up to 1000 profiled invocations. Before
-// each, it times a block of unprofiled invocations, long enough (about
-// 20 µs) that reading the clock around the block costs nothing next to
-// it; their per-invocation medians give the latency to judge the profile
-// by, measured on the same machine at the same time. Each op's figure is
-// its runtime.RobustMean over the profiled invocations: a preemption by
-// another process spoils one sample, not the table, and ops shorter than
-// the clock's step still add up right.
+// profileOps times every op over profiled invocations, at least 100 and
+// a second's worth (fewer if runs is smaller; at most 16 MiB of samples). Before each,
+// it times a block of unprofiled invocations, long enough (about 20 µs)
+// that reading the clock around the block costs nothing next to it: the
+// latency to judge the profile by, measured on the same machine at the
+// same time, with the same estimator (runtime.RobustMean). Each op's
+// figure is a mean, so ops shorter than the clock's step still add up
+// right.
 func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opProfile, error) {
+	const minRuns, minTime = 100, time.Second
+	maxRuns := max(5000, min(100000, (16<<20)/8/max(1, len(it.Model().Graph().Ops))))
 	m := it.Model()
 	g := m.Graph()
 	p := runtime.NewProfile(m)
-	runs = max(1, min(runs, 1000))
+	limit := max(1, min(runs, maxRuns))
 	block := 1
 	if latency > 0 {
 		block = max(1, int(20*time.Microsecond/latency))
 	}
 	nops := len(g.Ops)
-	samples := make([]int64, runs*nops) // samples[op*runs + run]
-	plain := make([]int64, runs)
+	samples := make([]int64, limit*nops) // samples[run*nops + op]
+	plain := make([]int64, limit)
 	prev := make([]int64, nops)
-	for r := 0; r < runs; r++ {
+	start := time.Now()
+	n := 0
+	for ; n < limit && (n < minRuns || time.Since(start) < minTime); n++ {
 		t0 := time.Now()
 		for range block {
 			if err := it.Invoke(); err != nil {
 				return nil, err
 			}
 		}
-		plain[r] = int64(time.Since(t0)) / int64(block)
+		plain[n] = int64(time.Since(t0)) / int64(block)
 		if err := it.InvokeProfiled(p); err != nil {
 			return nil, err
 		}
 		for i, ns := range p.OpNanos {
-			samples[i*runs+r] = ns - prev[i]
+			samples[n*nops+i] = ns - prev[i]
 			prev[i] = ns
 		}
 	}
-	median := func(s []int64) int64 {
-		slices.Sort(s)
-		return s[len(s)/2]
-	}
 	prof := &opProfile{
-		ClockNanos:          p.ClockNanos,
-		Runs:                runs,
-		MedianLatencyMicros: float64(median(plain)) / 1e3,
+		ClockNanos:    p.ClockNanos,
+		Runs:          n,
+		LatencyMicros: runtime.RobustMean(plain[:n]) / 1e3,
+	}
+	// Invocations an interrupt or a preemption inflated are dropped whole
+	// (RobustMean's rule applied to the profiled totals), and each op's
+	// time is its mean over the rest: the ops' times then add up to the
+	// mean of the same invocations, judged against the same estimator on
+	// the unprofiled ones. (Dropping outliers op by op instead would drop
+	// a 5 µs interrupt from a 2 µs op but keep it in a 90 µs total.)
+	totals := make([]int64, n)
+	for r := range totals {
+		for _, v := range samples[r*nops : (r+1)*nops] {
+			totals[r] += v
+		}
+	}
+	sorted := slices.Clone(totals)
+	slices.Sort(sorted)
+	cut := 2*max(sorted[len(sorted)/2], 0) + 100
+	kept := 0
+	means := make([]float64, nops)
+	for r, total := range totals {
+		if total > cut {
+			continue
+		}
+		kept++
+		for i, v := range samples[r*nops : (r+1)*nops] {
+			means[i] += float64(v)
+		}
 	}
 	var sum float64
-	means := make([]float64, nops)
 	for i := range means {
-		// An op shorter than the clock's jitter can measure below zero.
-		means[i] = max(0, runtime.RobustMean(samples[i*runs:(i+1)*runs]))
+		// An op shorter than the clock's jitter can average below zero.
+		means[i] = max(0, means[i]/float64(kept))
 		sum += means[i]
 	}
 	prof.TotalMicros = sum / 1e3
@@ -316,8 +341,8 @@ func printProfile(w io.Writer, p *opProfile) {
 	}
 	fmt.Fprintf(w, "total: %.1f us per invoke (the ops' mean times over %d profiled invokes, %d ns clock overhead subtracted per op)\n",
 		p.TotalMicros, p.Runs, p.ClockNanos)
-	if p.MedianLatencyMicros > 0 {
-		fmt.Fprintf(w, "unprofiled median latency %.1f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.MedianLatencyMicros, p.TotalMicros/p.MedianLatencyMicros)
+	if p.LatencyMicros > 0 {
+		fmt.Fprintf(w, "unprofiled latency %.1f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.LatencyMicros, p.TotalMicros/p.LatencyMicros)
 	}
 }
 
