@@ -29,12 +29,12 @@ type Options struct {
 	SplitMinMACs int64
 }
 
-// DefaultSplitMinMACs is the default Options.SplitMinMACs. Measured with
-// the AVX-512 VNNI kernels on a 2-core virtual machine, where a hand-off
-// costs about 2 µs (the parts' outputs and the claim counters cross
-// between cores): conv ops of 0.6M MACs (2 µs) ran slower split, ops of
-// 2.4M MACs and more ran 1.4-1.9 times faster.
-const DefaultSplitMinMACs = 1 << 21
+// DefaultSplitMinMACs is the default Options.SplitMinMACs, measured with
+// the AVX-512 VNNI kernels on a 2-core virtual machine, 2 threads against
+// 1 (best of three, p50): with 2^17, person_detect 1.07x, VWW 1.17x, KWS
+// 1.21x, MobileNetV2 1.68x; with 2^21 (no op of the first three split)
+// 1.00x, and MobileNetV2 1.68x too. 2^16 to 2^18 did about as well.
+const DefaultSplitMinMACs = 1 << 17
 
 // Interpreter runs one model in its own arena. It is not safe for
 // concurrent use; create one per goroutine (they share the Model).
