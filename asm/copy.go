@@ -33,6 +33,8 @@ func (impl *Impl) CopyRows(dst []int8, dstStride int, src []int8, srcStride, row
 
 // copyShort copies len(dst) values sixteen bytes at a time: for the few
 // dozen bytes of a filter row a memmove call costs more than the copy.
+// Byte arrays, not wider integers, so that no alignment is assumed on
+// CPUs that require it.
 func copyShort(dst, src []int8) {
 	n := len(dst)
 	src = src[:n]
@@ -41,7 +43,7 @@ func copyShort(dst, src []int8) {
 		*(*[16]byte)(unsafe.Pointer(&dst[i])) = *(*[16]byte)(unsafe.Pointer(&src[i]))
 	}
 	if i+8 <= n {
-		*(*uint64)(unsafe.Pointer(&dst[i])) = *(*uint64)(unsafe.Pointer(&src[i]))
+		*(*[8]byte)(unsafe.Pointer(&dst[i])) = *(*[8]byte)(unsafe.Pointer(&src[i]))
 		i += 8
 	}
 	for ; i < n; i++ {
