@@ -44,6 +44,10 @@ func main() {
 		}
 	}
 	g.write(filepath.Join(*dir, "depthwise_arm64.s"))
+
+	g.header()
+	g.copyRows()
+	g.write(filepath.Join(*dir, "copy_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -705,4 +709,54 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 			g.i("VST1.P V%d.D[1], (R2)(R11)", 2*px)
 		}
 	}
+}
+
+// copyRows emits copyRowsNeon (CopyRows for rowLen, rows >= 1): each row
+// in 16-byte LD1/ST1 pairs, then the rowLen mod 16 bytes left as 8, 4, 2
+// and 1 byte scalar moves chosen by rowLen's low bits, so that no byte
+// outside the rows is read or written (arm64 allows unaligned scalar
+// accesses to normal memory).
+//
+// General registers: R0 dst, R1 dstStride, R2 src, R3 srcStride, R4
+// rowLen, R5 rows left, R6/R7 the row's dst/src, R8 16-byte blocks left,
+// R9 scratch.
+func (g *gen) copyRows() {
+	const name = "copyRowsNeon"
+	fmt.Fprintf(&g.buf, "\n// func %s(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
+	g.i("MOVD dst+0(FP), R0")
+	g.i("MOVD dstStride+8(FP), R1")
+	g.i("MOVD src+16(FP), R2")
+	g.i("MOVD srcStride+24(FP), R3")
+	g.i("MOVD rowLen+32(FP), R4")
+	g.i("MOVD rows+40(FP), R5")
+	g.label(name + "_row")
+	g.i("MOVD R0, R6")
+	g.i("MOVD R2, R7")
+	g.i("LSR $4, R4, R8")
+	g.i("CBZ R8, %s_8", name)
+	g.label(name + "_16")
+	g.i("VLD1.P 16(R7), [V0.B16]")
+	g.i("VST1.P [V0.B16], 16(R6)")
+	g.i("SUBS $1, R8, R8")
+	g.i("BNE %s_16", name)
+	for _, m := range []struct {
+		bit        int
+		load, stor string
+	}{{3, "MOVD", "MOVD"}, {2, "MOVWU", "MOVW"}, {1, "MOVHU", "MOVH"}, {0, "MOVBU", "MOVB"}} {
+		size := 1 << m.bit
+		g.label(fmt.Sprintf("%s_%d", name, size))
+		next := fmt.Sprintf("%s_%d", name, size/2)
+		if size == 1 {
+			next = name + "_next"
+		}
+		g.i("TBZ $%d, R4, %s", m.bit, next)
+		g.i("%s.P %d(R7), R9", m.load, size)
+		g.i("%s.P R9, %d(R6)", m.stor, size)
+	}
+	g.label(name + "_next")
+	g.i("ADD R1, R0, R0")
+	g.i("ADD R3, R2, R2")
+	g.i("SUBS $1, R5, R5")
+	g.i("BNE %s_row", name)
+	g.i("RET")
 }
