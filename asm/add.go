@@ -43,6 +43,23 @@ type AddParams struct {
 	omask, ohalf  int32
 	ooff, olo, oh int32
 	vec           addVec
+	neon          addNeon
+}
+
+// addNeon holds the arm64 kernels' constants (gen_arm64.go's addInt8),
+// each a 16-byte vector, in the order the kernel loads them into
+// consecutive registers (TestAddNeonLayout checks it). The shifts are
+// TFLite's exponents as they are (<= 0): SRSHL by a negative amount is
+// the rounding right shift, and a negative value marks e >= 1 for the
+// sign fix-up.
+type addNeon struct {
+	off1, off2 [8]int16 // input offsets
+	left       [4]int32 // LeftShift
+	m1, sh1    [4]int32 // input 1 multiplier and shift
+	m2, sh2    [4]int32 // input 2's
+	mo, sho    [4]int32 // output multiplier and shift
+	off        [4]int32 // output offset
+	lo, hi     [16]int8 // clamp
 }
 
 // addVec holds the SIMD kernels' constants, each repeated across a
@@ -171,6 +188,20 @@ func NewAddParams(s AddSpec) (*AddParams, error) {
 	}
 	for j := range 4 {
 		v.round[j] = 1 << 30
+	}
+	n := &p.neon
+	for j := range 8 {
+		n.off1[j], n.off2[j] = int16(s.In1Offset), int16(s.In2Offset)
+	}
+	for j := range 4 {
+		n.left[j] = s.LeftShift
+		n.m1[j], n.sh1[j] = s.In1Mult, s.In1Shift
+		n.m2[j], n.sh2[j] = s.In2Mult, s.In2Shift
+		n.mo[j], n.sho[j] = s.OutMult, s.OutShift
+		n.off[j] = s.OutOffset
+	}
+	for j := range 16 {
+		n.lo[j], n.hi[j] = int8(s.Min), int8(s.Max)
 	}
 	return p, nil
 }

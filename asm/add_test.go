@@ -31,6 +31,22 @@ func TestAddVecLayout(t *testing.T) {
 	}
 }
 
+// TestAddNeonLayout: the arm64 kernels load addNeon's fields into
+// consecutive registers, 16 bytes each, in declaration order.
+func TestAddNeonLayout(t *testing.T) {
+	var v addNeon
+	for i, off := range []uintptr{
+		unsafe.Offsetof(v.off1), unsafe.Offsetof(v.off2), unsafe.Offsetof(v.left),
+		unsafe.Offsetof(v.m1), unsafe.Offsetof(v.sh1), unsafe.Offsetof(v.m2), unsafe.Offsetof(v.sh2),
+		unsafe.Offsetof(v.mo), unsafe.Offsetof(v.sho), unsafe.Offsetof(v.off),
+		unsafe.Offsetof(v.lo), unsafe.Offsetof(v.hi), unsafe.Sizeof(v),
+	} {
+		if off != uintptr(16*i) {
+			t.Errorf("addNeon field %d at %d, kernels use %d", i, off, 16*i)
+		}
+	}
+}
+
 // randMult returns a multiplier for the tests: mostly TFLite-like
 // normalized values, often with many trailing zeros (exact ties in the
 // rounding steps), sometimes the extremes.

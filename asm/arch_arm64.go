@@ -15,8 +15,9 @@ func registerArch() {
 		neonReason = "Advanced SIMD (arm64 baseline; cpuid did not report ASIMD)"
 	}
 	register(&Impl{Name: "neon", Available: true, Reason: neonReason,
-		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon})
-	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{}, copyRows: copyRowsNeon}
+		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon, addInt8: addInt8NeonGo})
+	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{},
+		copyRows: copyRowsNeon, addInt8: addInt8NeonGo}
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dot.Available, dot.Reason = true, "SDOT dot-product extension (ASIMDDP)"
 	} else {

@@ -46,6 +46,11 @@ func main() {
 	g.write(filepath.Join(*dir, "depthwise_arm64.s"))
 
 	g.header()
+	g.addInt8(false)
+	g.addInt8(true)
+	g.write(filepath.Join(*dir, "add_arm64.s"))
+
+	g.header()
 	g.copyRows()
 	g.write(filepath.Join(*dir, "copy_arm64.s"))
 }
@@ -708,6 +713,129 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 		if px+1 < np {
 			g.i("VST1.P V%d.D[1], (R2)(R11)", 2*px)
 		}
+	}
+}
+
+func (g *gen) sshl4s(d, n, m int) { g.three(0x0e204400, "SSHL", s4, d, n, m) }
+
+// saddwB emits SADDW Vd.8H, Vn.8H, Vm.8B (hi: SADDW2 on Vm.16B's upper
+// half): int16 lanes plus sign-extended bytes.
+func (g *gen) saddwB(hi bool, d, n, m int) {
+	if hi {
+		g.word(0x4e201000|reg(m)<<16|reg(n)<<5|reg(d), "SADDW2 V%d.8H, V%d.8H, V%d.16B", d, n, m)
+	} else {
+		g.word(0x0e201000|reg(m)<<16|reg(n)<<5|reg(d), "SADDW V%d.8H, V%d.8H, V%d.8B", d, n, m)
+	}
+}
+
+// addInt8 emits addInt8Neon (sub: addInt8NeonSub): AddInt8 on n values,
+// n a positive multiple of 16 (add_arm64.go runs the tail through a
+// 16-byte buffer), 16 per iteration, with the constants of addNeon (add.go).
+//
+// Per input, with t = x + offset, L = LeftShift and e = -shift:
+//
+//	t       SADDW/SADDW2 of the bytes onto the int16 offset (|t| <= 255:
+//	        widening and offset in one instruction), then SADDW/SADDW2
+//	        onto zero: int32 lanes
+//	t << L  SSHL by L: exact, |t|·2^L <= 255·2^22 < 2^30, as in the reference
+//	SRDHM   SQRDMULH: gemmlowp's SaturatingRoundingDoublingHighMul bit for
+//	        bit (requant's comment); it saturates only for INT32_MIN·INT32_MIN
+//	        and t·2^L is never INT32_MIN
+//	RDBP    x − 1 when x < 0 and e >= 1, then SRSHL by −e (requant's proof:
+//	        SRSHL rounds ties up, RoundingDivideByPOT away from zero); the
+//	        decrement is (x AND −e) >> 31, −e being negative exactly when e >= 1
+//
+// The two results (each below 2^30 in magnitude, so their sum or
+// difference cannot wrap, as in the reference's int32 arithmetic) are
+// added (SUB: subtracted), and the output stage is the same SQRDMULH and
+// rounding shift by the output multiplier and shift (the sum is never
+// INT32_MIN), plus the output offset. SQXTN to int16 then int8 saturates
+// monotonically and is exact on [-128, 127], so the clamp to [Min, Max]
+// in int8 lanes is the reference's clamp of the int32 value.
+//
+// General registers: R0 out, R1 a, R2 b, R3 blocks of 16 left, R4 the
+// constants. Vector registers: V0, V1 the inputs; V2 the result; V3 zero;
+// V4-V7 input 1's values, then the sums (int32, elements 4j..4j+3 in
+// V4+j); V8-V11 input 2's; V12-V15, V16-V19 scratch; V20-V31 the
+// constants in addNeon's order: offsets 1, 2 (int16), L, multiplier 1,
+// −e1, multiplier 2, −e2, output multiplier, −e of the output, output
+// offset (int32), Min, Max (int8).
+func (g *gen) addInt8(sub bool) {
+	name := "addInt8Neon"
+	if sub {
+		name += "Sub"
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(out, a, b *int8, n int, c *addNeon)\nTEXT ·%s(SB), NOSPLIT, $0-40\n", name, name)
+	g.i("MOVD out+0(FP), R0")
+	g.i("MOVD a+8(FP), R1")
+	g.i("MOVD b+16(FP), R2")
+	g.i("MOVD n+24(FP), R3")
+	g.i("MOVD c+32(FP), R4")
+	g.i("VLD1.P 64(R4), [V20.B16, V21.B16, V22.B16, V23.B16]")
+	g.i("VLD1.P 64(R4), [V24.B16, V25.B16, V26.B16, V27.B16]")
+	g.i("VLD1 (R4), [V28.B16, V29.B16, V30.B16, V31.B16]")
+	g.i("VEOR V3.B16, V3.B16, V3.B16")
+	g.i("LSR $4, R3, R3")
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R1), [V0.B16]")
+	g.i("VLD1.P 16(R2), [V1.B16]")
+	// input rescales input src into V(d)..V(d+3) with the offset in
+	// V(off), multiplier V(m), negated shift V(r), scratch V(t)..V(t+3).
+	input := func(src, off, m, r, d, t int) {
+		g.saddwB(false, t, off, src)
+		g.saddwB(true, t+1, off, src)
+		g.wide(0x0e201000, "SADDW", false, d, 3, t)
+		g.wide(0x0e201000, "SADDW", true, d+1, 3, t)
+		g.wide(0x0e201000, "SADDW", false, d+2, 3, t+1)
+		g.wide(0x0e201000, "SADDW", true, d+3, 3, t+1)
+		for j := 0; j < 4; j++ {
+			g.sshl4s(d+j, d+j, 22)
+		}
+		g.roundingStage(d, m, r, t)
+	}
+	input(0, 20, 23, 24, 4, 12)
+	input(1, 21, 25, 26, 8, 16)
+	op := "VADD"
+	if sub {
+		op = "VSUB"
+	}
+	for j := 0; j < 4; j++ {
+		g.i("%s V%d.S4, V%d.S4, V%d.S4", op, 8+j, 4+j, 4+j)
+	}
+	g.roundingStage(4, 27, 28, 12)
+	for j := 0; j < 4; j++ {
+		g.i("VADD V29.S4, V%d.S4, V%d.S4", 4+j, 4+j)
+	}
+	g.sqxtn(h4, 2, 4)
+	g.sqxtn(h8, 2, 5)
+	g.sqxtn(h4, 12, 6)
+	g.sqxtn(h8, 12, 7)
+	g.sqxtn(b8, 2, 2)
+	g.sqxtn(b16, 2, 12)
+	g.smax(b16, 2, 2, 30)
+	g.smin(b16, 2, 2, 31)
+	g.i("VST1.P [V2.B16], 16(R0)")
+	g.i("SUBS $1, R3, R3")
+	g.i("BNE %s_loop", name)
+	g.i("RET")
+}
+
+// roundingStage applies RoundingDivideByPOT(SRDHM(x, m), e) to the four
+// int32 vectors V(d)..V(d+3) in place, with the multiplier in V(m), −e in
+// V(r) and scratch V(t)..V(t+3) (see addInt8 and requant for why this is
+// exact).
+func (g *gen) roundingStage(d, m, r, t int) {
+	for j := 0; j < 4; j++ {
+		g.sqrdmulh4s(d+j, d+j, m)
+	}
+	for j := 0; j < 4; j++ {
+		g.i("VAND V%d.B16, V%d.B16, V%d.B16", r, d+j, t+j)
+	}
+	for j := 0; j < 4; j++ {
+		g.ssra31(d+j, t+j)
+	}
+	for j := 0; j < 4; j++ {
+		g.srshl4s(d+j, d+j, r)
 	}
 }
 
