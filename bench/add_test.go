@@ -99,18 +99,7 @@ func BenchmarkAdd(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				it, err := runtime.NewInterpreter(m, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer it.Close()
-				r := rand.New(rand.NewPCG(9, 9))
-				for i := range m.Inputs() {
-					in := it.InputBytes(i)
-					for j := range in {
-						in[j] = byte(r.IntN(256))
-					}
-				}
+				it := newFilledInterpreter(b, m)
 				rate := timedValues(b, n, func() {
 					if err := it.Invoke(); err != nil {
 						b.Fatal(err)

@@ -104,18 +104,7 @@ func run(b *testing.B, g *format.Model, macs int64) {
 }
 
 func runModel(b *testing.B, m *runtime.Model, macs int64) {
-	it, err := runtime.NewInterpreter(m, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer it.Close()
-	r := rand.New(rand.NewPCG(9, 9))
-	for i := range m.Inputs() {
-		in := it.InputBytes(i)
-		for j := range in {
-			in[j] = byte(r.IntN(256))
-		}
-	}
+	it := newFilledInterpreter(b, m)
 	if err := it.Invoke(); err != nil {
 		b.Fatal(err)
 	}
@@ -267,4 +256,22 @@ func BenchmarkModels(b *testing.B) {
 			})
 		})
 	}
+}
+
+// newFilledInterpreter returns an interpreter of m (closed when b ends)
+// whose inputs hold seeded pseudo-random bytes.
+func newFilledInterpreter(b *testing.B, m *runtime.Model) *runtime.Interpreter {
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { it.Close() })
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range m.Inputs() {
+		in := it.InputBytes(i)
+		for j := range in {
+			in[j] = byte(r.IntN(256))
+		}
+	}
+	return it
 }
