@@ -2,56 +2,82 @@ package runtime
 
 import (
 	"slices"
-	"time"
+
+	"github.com/edgerun/edgerun/internal/ticks"
 )
 
 // Profile accumulates per-op execution time over InvokeProfiled calls.
 // Plain Invoke never touches a clock: profiling costs nothing when unused.
+//
+// It reads the cheapest clock the machine has (the CPU's time-stamp or
+// virtual counter where usable, see Clock; else the monotonic clock): on
+// a model of 30 ns ops, a 30 ns clock reading would be as long as what it
+// measures.
 type Profile struct {
 	// OpNanos[i] is the total time spent in op i, with the cost of reading
-	// the clock (ClockNanos per op) subtracted. An op shorter than the
-	// clock's jitter can come out slightly negative.
+	// the clock (ClockNanos per op per invocation) subtracted. An op
+	// shorter than the clock's jitter can come out slightly negative.
 	OpNanos []int64
+	// RuntimeNanos is the total time spent outside the ops: the checks
+	// every Invoke makes before running them (the interpreter is open, its
+	// inputs are set), less the clock's cost, like an op's.
+	RuntimeNanos int64
 	// Invokes counts the profiled invocations.
 	Invokes int64
 	// TotalNanos is the wall time of the profiled invocations, clock
 	// reads included.
 	TotalNanos int64
-	// ClockNanos is the measured cost of one clock reading, which
-	// InvokeProfiled subtracts from every op's time: without it a model of
-	// sub-microsecond ops would look up to twice as slow profiled as it
-	// runs.
-	ClockNanos int64
-	// epoch is the origin of the profile's clock readings: time.Since on
-	// a monotonic time reads only the monotonic clock, half the cost of
-	// time.Now.
-	epoch time.Time
+	// ClockNanos is the measured cost of one clock reading, which is
+	// subtracted from every op's time.
+	ClockNanos float64
+	// Clock names the clock read: "tsc", "cntvct" or "monotonic".
+	Clock string
+
+	clock ticks.Clock
+	// opTicks[i] is op i's raw total in clock ticks, runtimeTicks the
+	// checks', totalTicks the invocations'; stamps holds one invocation's
+	// readings (ops + 2).
+	opTicks           []int64
+	runtimeTicks      int64
+	totalTicks        int64
+	stamps            []int64
+	clockCostTicksQ16 int64 // the cost of a reading, in 2^-16 ticks
 }
 
 // NewProfile returns an empty profile for m's ops and measures the cost
 // of a clock reading on this machine.
 func NewProfile(m *Model) *Profile {
-	epoch := time.Now()
-	return &Profile{OpNanos: make([]int64, len(m.kernels)), ClockNanos: clockCost(epoch), epoch: epoch}
+	return newProfile(m, ticks.Best())
 }
 
-// clockCost is the mean interval between back-to-back clock readings.
-// A mean, not a median: clocks often tick in steps of 10 ns or more, and
-// only the average over many readings resolves the cost below a step.
-// Intervals over twice the median (an interrupt, a preemption) are left
-// out; the least of several trials is kept.
-func clockCost(epoch time.Time) int64 {
-	const samples, trials = 1023, 5
+func newProfile(m *Model, c ticks.Clock) *Profile {
+	n := len(m.kernels)
+	p := &Profile{OpNanos: make([]int64, n), opTicks: make([]int64, n), stamps: make([]int64, n+2), clock: c, Clock: c.Source()}
+	p.clockCostTicksQ16 = clockCost(&p.clock)
+	p.ClockNanos = float64(p.clockCostTicksQ16) / (1 << 16) * float64(c.Rate.NanosQ32) / (1 << 32)
+	return p
+}
+
+// clockCost is the mean interval between back-to-back clock readings,
+// stored the way InvokeProfiled stores them, in 2^-16 ticks. A mean, not
+// a median: clocks often tick in steps of 10 ns or more, and only the
+// average over many readings resolves the cost below a step. Intervals
+// over twice the median (an interrupt, a preemption) are left out; the
+// least of several trials is kept.
+func clockCost(c *ticks.Clock) int64 {
+	const samples, trials = 1024, 5
+	s := make([]int64, samples+1)
 	d := make([]int64, samples)
 	best := int64(-1)
 	for range trials {
-		prev := time.Since(epoch)
-		for i := range d {
-			now := time.Since(epoch)
-			d[i] = int64(now - prev)
-			prev = now
+		s[0] = c.Read()
+		for i := 1; i < len(s); i++ {
+			s[i] = c.Read()
 		}
-		if m := int64(RobustMean(d) + 0.5); best < 0 || m < best {
+		for i := range d {
+			d[i] = s[i+1] - s[i]
+		}
+		if m := int64(RobustMean(d)*(1<<16) + 0.5); best < 0 || m < best {
 			best = m
 		}
 	}
@@ -82,31 +108,46 @@ func RobustMean(s []int64) float64 {
 // Reset clears the accumulated times.
 func (p *Profile) Reset() {
 	clear(p.OpNanos)
-	p.Invokes, p.TotalNanos = 0, 0
+	clear(p.opTicks)
+	p.Invokes, p.TotalNanos, p.totalTicks = 0, 0, 0
+	p.RuntimeNanos, p.runtimeTicks = 0, 0
 }
 
 // InvokeProfiled runs the graph like Invoke (on as many threads) and adds
 // each op's time to p. It allocates nothing.
 func (it *Interpreter) InvokeProfiled(p *Profile) error {
+	if len(p.OpNanos) != len(it.model.kernels) || len(p.stamps) != len(p.OpNanos)+2 {
+		return ErrShapeMismatch
+	}
+	// Between two readings only the work measured runs: the bookkeeping
+	// waits until the invocation is over. Readings: s[0] before Invoke's
+	// own checks, s[1] after them, s[i+2] after op i.
+	c, s := &p.clock, p.stamps
+	s[0] = c.Read()
 	if err := it.ready(); err != nil {
 		return err
 	}
-	if len(p.OpNanos) != len(it.model.kernels) {
-		return ErrShapeMismatch
-	}
-	start := time.Since(p.epoch)
-	prev := start
+	s[1] = c.Read()
 	for i, k := range it.model.kernels {
 		if it.pool != nil {
 			it.evalShared(i)
 		} else {
 			k.Eval(&it.env)
 		}
-		now := time.Since(p.epoch)
-		p.OpNanos[i] += int64(now-prev) - p.ClockNanos
-		prev = now
+		s[i+2] = c.Read()
 	}
-	p.TotalNanos += int64(prev - start)
 	p.Invokes++
+	// Each total less one reading's cost per invocation, rounded once on
+	// the running total (rounding every invocation would bias a 30 ns op
+	// by half a nanosecond each time).
+	cost := (p.Invokes*p.clockCostTicksQ16 + 1<<15) >> 16
+	p.runtimeTicks += s[1] - s[0]
+	p.RuntimeNanos = c.Rate.Nanos(p.runtimeTicks - cost)
+	for i := range p.opTicks {
+		p.opTicks[i] += s[i+2] - s[i+1]
+		p.OpNanos[i] = c.Rate.Nanos(p.opTicks[i] - cost)
+	}
+	p.totalTicks += s[len(s)-1] - s[0]
+	p.TotalNanos = c.Rate.Nanos(p.totalTicks)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/edgerun/edgerun/internal/ticks"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -24,7 +25,7 @@ func TestInvokeProfiledMatchesInvoke(t *testing.T) {
 			}
 			p := runtime.NewProfile(m)
 			if p.ClockNanos < 0 || len(p.OpNanos) != len(m.Graph().Ops) {
-				t.Fatalf("%s: NewProfile: clock %d ns, %d op slots for %d ops", name, p.ClockNanos, len(p.OpNanos), len(m.Graph().Ops))
+				t.Fatalf("%s: NewProfile: clock %.1f ns, %d op slots for %d ops", name, p.ClockNanos, len(p.OpNanos), len(m.Graph().Ops))
 			}
 			for run := uint32(0); run < 3; run++ {
 				for i := range m.Inputs() {
@@ -47,11 +48,30 @@ func TestInvokeProfiledMatchesInvoke(t *testing.T) {
 			if p.Invokes != 3 || p.TotalNanos <= 0 {
 				t.Errorf("%s: after 3 profiled runs: Invokes %d, TotalNanos %d", name, p.Invokes, p.TotalNanos)
 			}
+			// The readings telescope: the ops' and the runtime's times sum
+			// to the invocations' total less one reading's cost per op, and
+			// one for the runtime, per invocation; up to the rounding of
+			// each total (under 1 ns to nanoseconds, half a tick for the
+			// cost subtracted).
+			sum := p.RuntimeNanos
+			for _, ns := range p.OpNanos {
+				sum += ns
+			}
+			parts := float64(len(p.OpNanos) + 1)
+			want := float64(p.TotalNanos) - float64(p.Invokes)*parts*p.ClockNanos
+			tick := float64(ticks.Best().Rate.NanosQ32) / (1 << 32)
+			tol := parts*(1+tick/2) + 1
+			if d := float64(sum) - want; d > tol || d < -tol {
+				t.Errorf("%s: ops and runtime sum to %d ns; total %d ns less %d×%.0f readings of %.2f ns = %.1f", name, sum, p.TotalNanos, p.Invokes, parts, p.ClockNanos, want)
+			}
+			if p.Clock == "" {
+				t.Errorf("%s: profile names no clock", name)
+			}
 			if allocs := testing.AllocsPerRun(5, func() { _ = profiled.InvokeProfiled(p) }); allocs != 0 {
 				t.Errorf("%s threads %d: InvokeProfiled allocates %.1f per run", name, threads, allocs)
 			}
 			p.Reset()
-			if p.Invokes != 0 || p.TotalNanos != 0 || p.OpNanos[0] != 0 {
+			if p.Invokes != 0 || p.TotalNanos != 0 || p.OpNanos[0] != 0 || p.RuntimeNanos != 0 {
 				t.Errorf("%s: Reset left %+v", name, p)
 			}
 			if err := profiled.InvokeProfiled(&runtime.Profile{}); err == nil {

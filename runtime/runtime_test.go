@@ -166,6 +166,9 @@ func TestRunTimeErrors(t *testing.T) {
 	if err := it.Invoke(); !errors.Is(err, runtime.ErrInputNotSet) {
 		t.Errorf("Invoke before SetInput: %v, want ErrInputNotSet", err)
 	}
+	if p := runtime.NewProfile(m); !errors.Is(it.InvokeProfiled(p), runtime.ErrInputNotSet) || p.Invokes != 0 {
+		t.Errorf("InvokeProfiled before SetInput: %v, %d invocations counted; want ErrInputNotSet, 0", it.InvokeProfiled(p), p.Invokes)
+	}
 	if err := it.SetInput(0, make([]byte, 63)); !errors.Is(err, runtime.ErrShapeMismatch) {
 		t.Errorf("short input: %v, want ErrShapeMismatch", err)
 	}

@@ -220,11 +220,17 @@ type opProfile struct {
 	// both see the same machine; TotalMicros / LatencyMicros ≈ 1 shows
 	// that the table accounts for the time an inference takes.
 	LatencyMicros float64 `json:"unprofiled_latency_us"`
-	// TotalMicros is the sum of the ops' times (the table's column).
+	// TotalMicros is the sum of the ops' times and RuntimeMicros.
 	TotalMicros float64 `json:"total_us_per_invoke"`
+	// RuntimeMicros is the time per invocation outside the ops: the
+	// checks Invoke makes before running them.
+	RuntimeMicros float64 `json:"runtime_us"`
 	// ClockNanos is the cost of a clock reading, subtracted from each op.
-	ClockNanos int64 `json:"clock_overhead_ns"`
-	Runs       int   `json:"runs"`
+	ClockNanos float64 `json:"clock_overhead_ns"`
+	// Clock names the clock read around each op: "tsc", "cntvct" or
+	// "monotonic".
+	Clock string `json:"clock"`
+	Runs  int    `json:"runs"`
 }
 
 type opTime struct {
@@ -257,9 +263,11 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 		block = max(1, int(20*time.Microsecond/latency))
 	}
 	nops := len(g.Ops)
-	samples := make([]int64, limit*nops) // samples[run*nops + op]
+	// samples[run*cols + op]; column nops is the runtime's time.
+	cols := nops + 1
+	samples := make([]int64, limit*cols)
 	plain := make([]int64, limit)
-	prev := make([]int64, nops)
+	prev := make([]int64, cols)
 	start := time.Now()
 	n := 0
 	for ; n < limit && (n < minRuns || time.Since(start) < minTime); n++ {
@@ -273,13 +281,17 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 		if err := it.InvokeProfiled(p); err != nil {
 			return nil, err
 		}
+		row := samples[n*cols : (n+1)*cols]
 		for i, ns := range p.OpNanos {
-			samples[n*nops+i] = ns - prev[i]
+			row[i] = ns - prev[i]
 			prev[i] = ns
 		}
+		row[nops] = p.RuntimeNanos - prev[nops]
+		prev[nops] = p.RuntimeNanos
 	}
 	prof := &opProfile{
 		ClockNanos:    p.ClockNanos,
+		Clock:         p.Clock,
 		Runs:          n,
 		LatencyMicros: runtime.RobustMean(plain[:n]) / 1e3,
 	}
@@ -291,7 +303,7 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	// a 5 µs interrupt from a 2 µs op but keep it in a 90 µs total.)
 	totals := make([]int64, n)
 	for r := range totals {
-		for _, v := range samples[r*nops : (r+1)*nops] {
+		for _, v := range samples[r*cols : (r+1)*cols] {
 			totals[r] += v
 		}
 	}
@@ -299,13 +311,13 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	slices.Sort(sorted)
 	cut := 2*max(sorted[len(sorted)/2], 0) + 100
 	kept := 0
-	means := make([]float64, nops)
+	means := make([]float64, cols)
 	for r, total := range totals {
 		if total > cut {
 			continue
 		}
 		kept++
-		for i, v := range samples[r*nops : (r+1)*nops] {
+		for i, v := range samples[r*cols : (r+1)*cols] {
 			means[i] += float64(v)
 		}
 	}
@@ -316,7 +328,8 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 		sum += means[i]
 	}
 	prof.TotalMicros = sum / 1e3
-	for i, ns := range means {
+	prof.RuntimeMicros = means[nops] / 1e3
+	for i, ns := range means[:nops] {
 		op := &g.Ops[i]
 		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: ns / 1e3}
 		if len(op.Outputs) > 0 {
@@ -337,12 +350,15 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 func printProfile(w io.Writer, p *opProfile) {
 	fmt.Fprintf(w, "\n%5s  %-18s %-18s %12s %7s %10s %8s\n", "op", "type", "output", "MACs", "time%", "us", "GMAC/s")
 	for _, o := range p.Ops {
-		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.1f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
+		fmt.Fprintf(w, "%5d  %-18s %-18s %12d %6.1f%% %10.3f %8.2f\n", o.Index, o.Type, fmt.Sprint(o.OutputShape), o.MACs, 100*o.Share, o.Micros, o.GMACPerSec)
 	}
-	fmt.Fprintf(w, "total: %.1f us per invoke (the ops' mean times over %d profiled invokes, %d ns clock overhead subtracted per op)\n",
-		p.TotalMicros, p.Runs, p.ClockNanos)
+	if p.TotalMicros > 0 {
+		fmt.Fprintf(w, "%5s  %-18s %-18s %12s %6.1f%% %10.3f\n", "-", "(runtime checks)", "", "", 100*p.RuntimeMicros/p.TotalMicros, p.RuntimeMicros)
+	}
+	fmt.Fprintf(w, "total: %.3f us per invoke (the ops' mean times over %d profiled invokes; clock %s, %.1f ns per reading subtracted per op)\n",
+		p.TotalMicros, p.Runs, p.Clock, p.ClockNanos)
 	if p.LatencyMicros > 0 {
-		fmt.Fprintf(w, "unprofiled latency %.1f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.LatencyMicros, p.TotalMicros/p.LatencyMicros)
+		fmt.Fprintf(w, "unprofiled latency %.3f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.LatencyMicros, p.TotalMicros/p.LatencyMicros)
 	}
 }
 

@@ -161,10 +161,12 @@ func TestBenchJSON(t *testing.T) {
 	if rep.Profile == nil || len(rep.Profile.Ops) == 0 {
 		t.Fatal("no profile")
 	}
-	if p := rep.Profile; p.Runs != 3 || p.ClockNanos < 0 || p.LatencyMicros <= 0 || p.TotalMicros <= 0 {
-		t.Errorf("profile: %d runs, clock %d ns, latency %.3f us, total %.3f us", p.Runs, p.ClockNanos, p.LatencyMicros, p.TotalMicros)
+	if p := rep.Profile; p.Runs != 3 || p.ClockNanos < 0 || p.LatencyMicros <= 0 || p.TotalMicros <= 0 || p.RuntimeMicros < 0 || p.Clock == "" {
+		t.Errorf("profile: %d runs, clock %q %.1f ns, latency %.3f us, total %.3f us, runtime %.3f us", p.Runs, p.Clock, p.ClockNanos, p.LatencyMicros, p.TotalMicros, p.RuntimeMicros)
 	}
-	var sum, share float64
+	// The total is the ops' times plus the runtime's checks; the shares
+	// are of that total.
+	sum, share := rep.Profile.RuntimeMicros, rep.Profile.RuntimeMicros/rep.Profile.TotalMicros
 	for _, o := range rep.Profile.Ops {
 		sum += o.Micros
 		share += o.Share
