@@ -9,10 +9,26 @@ import (
 	"github.com/edgerun/edgerun/format"
 )
 
-// meanRef sums each group by visiting every input multi-index and computing
-// its output index from the kept coordinates, then counts the thresholds at
-// or below the sum.
+// meanRef sums each group (meanRefSums), then counts the thresholds at or
+// below the sum.
 func meanRef(in []int8, shape []int32, reduced []bool, thresholds []int32, nOut int) []int8 {
+	sums := meanRefSums(in, shape, reduced, nOut)
+	out := make([]int8, nOut)
+	for i, s := range sums {
+		count := 0
+		for _, t := range thresholds {
+			if int64(t) <= s {
+				count++
+			}
+		}
+		out[i] = int8(count - 128)
+	}
+	return out
+}
+
+// meanRefSums sums each group by visiting every input multi-index and
+// computing its output index from the kept coordinates.
+func meanRefSums(in []int8, shape []int32, reduced []bool, nOut int) []int64 {
 	sums := make([]int64, nOut)
 	idx := make([]int, len(shape))
 	for _, v := range in {
@@ -31,17 +47,7 @@ func meanRef(in []int8, shape []int32, reduced []bool, thresholds []int32, nOut 
 			idx[d] = 0
 		}
 	}
-	out := make([]int8, nOut)
-	for i, s := range sums {
-		count := 0
-		for _, t := range thresholds {
-			if int64(t) <= s {
-				count++
-			}
-		}
-		out[i] = int8(count - 128)
-	}
-	return out
+	return sums
 }
 
 // meanRandomThresholds returns 255 sorted thresholds spread over (and a bit
@@ -193,5 +199,93 @@ func TestMeanPrepareErrors(t *testing.T) {
 	deep := poolgrpModel(format.OpMean, shape, []int32{1 << 17}, &format.MeanParams{Axes: axes, Thresholds: make([]int32, 255)})
 	if _, err := Prepare(deep, 0); !errors.Is(err, format.ErrUnsupportedOp) {
 		t.Errorf("34 alternating dimensions: %v, want ErrUnsupportedOp", err)
+	}
+}
+
+// TestMeanSumsSWAR checks the group sums themselves (not just the
+// thresholded outputs) where sum adds rows eight channels per word: a
+// reduced segment over a kept one of 8 or more channels, with row counts
+// around the 257-row chunk, channel tails, batches, and all -128 / all
+// 127 inputs (the 16-bit lanes' limits).
+func TestMeanSumsSWAR(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	shapes := [][]int32{
+		{1, 7, 7, 1280}, {1, 1, 257, 8}, {1, 1, 258, 9}, {1, 16, 33, 15}, {3, 2, 300, 16},
+		{2, 5, 5, 33}, {1, 3, 3, 8}, {1, 1, 1, 24}, {1, 600, 1, 17},
+	}
+	for _, shape := range shapes {
+		for mode := 0; mode < 4; mode++ {
+			reduced := []bool{false, true, true, false}
+			p := &format.MeanParams{Axes: []int32{1, 2}, KeepDims: true, Thresholds: make([]int32, 255)}
+			outShape := []int32{shape[0], 1, 1, shape[3]}
+			m := poolgrpModel(format.OpMean, shape, outShape, p)
+			k, err := prepareMean(m, &m.Ops[0], "op 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mk := k.(*meanKernel)
+			total := int(shape[0] * shape[1] * shape[2] * shape[3])
+			in := poolgrpInput(rng, total, mode)
+			nOut := int(shape[0] * shape[3])
+			sums := make([]int32, nOut)
+			for i := range sums {
+				sums[i] = int32(rng.Intn(1000)) // sum adds to what is there
+			}
+			base := append([]int32(nil), sums...)
+			mk.sum(in, sums)
+			want := meanRefSums(in, shape, reduced, nOut)
+			for i := range sums {
+				if int64(sums[i]-base[i]) != want[i] {
+					t.Fatalf("shape %v mode %d: sum %d is %d, want %d", shape, mode, i, sums[i]-base[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestMeanTableAndSearch: the output table (groups of up to 257 values)
+// and the threshold search (larger groups) give, for every reachable sum,
+// the count of thresholds at or below it, counted here directly; random
+// thresholds with repeats, and thresholds below and above every sum.
+func TestMeanTableAndSearch(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, group := range []int32{1, 2, 49, 257, 258, 1000} {
+		for trial := 0; trial < 4; trial++ {
+			th := meanRandomThresholds(rng, int(group))
+			switch trial {
+			case 2:
+				for i := range th {
+					th[i] = -128*group - 1 // below every sum
+				}
+			case 3:
+				for i := range th {
+					th[i] = 127*group + 1 // above every sum
+				}
+			}
+			p := &format.MeanParams{Axes: []int32{1}, Thresholds: th}
+			m := poolgrpModel(format.OpMean, []int32{1, group}, []int32{1}, p)
+			k, err := prepareMean(m, &m.Ops[0], "op 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mk := k.(*meanKernel)
+			if (mk.lut != nil) != (group <= 257) {
+				t.Fatalf("group %d: table used %v", group, mk.lut != nil)
+			}
+			// Every reachable sum (every step-th of a large group's).
+			lo, hi := -128*group, 127*group
+			step := max(1, (hi-lo)/5000)
+			for s := lo; s <= hi; s += step {
+				want := 0
+				for _, v := range th {
+					if v <= s {
+						want++
+					}
+				}
+				if got := mk.output(s); int(got) != want-128 {
+					t.Fatalf("group %d trial %d: sum %d maps to %d, want %d", group, trial, s, got, want-128)
+				}
+			}
+		}
 	}
 }
