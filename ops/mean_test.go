@@ -243,13 +243,13 @@ func TestMeanSumsSWAR(t *testing.T) {
 	}
 }
 
-// TestMeanTableAndSearch: the output table (groups of up to 257 values)
-// and the threshold search (larger groups) give, for every reachable sum,
+// TestMeanTableAndSearch: the output table (small groups) and the
+// threshold search (larger groups) give, for every reachable sum,
 // the count of thresholds at or below it, counted here directly; random
 // thresholds with repeats, and thresholds below and above every sum.
 func TestMeanTableAndSearch(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
-	for _, group := range []int32{1, 2, 49, 257, 258, 1000} {
+	for _, group := range []int32{1, 2, 49, meanTableMaxGroup, meanTableMaxGroup + 1, 257, 1000} {
 		for trial := 0; trial < 4; trial++ {
 			th := meanRandomThresholds(rng, int(group))
 			switch trial {
@@ -269,7 +269,7 @@ func TestMeanTableAndSearch(t *testing.T) {
 				t.Fatal(err)
 			}
 			mk := k.(*meanKernel)
-			if (mk.lut != nil) != (group <= 257) {
+			if (mk.lut != nil) != (group <= meanTableMaxGroup) {
 				t.Fatalf("group %d: table used %v", group, mk.lut != nil)
 			}
 			// Every reachable sum (every step-th of a large group's).
