@@ -25300,13 +25300,25 @@ gemmAVX2B_x0:
 	JNZ       gemmAVX2B_x0
 
 gemmAVX2B_x0_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x0_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x0_done
+
+gemmAVX2B_x0_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x0_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x0_byte
 
 gemmAVX2B_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
@@ -25325,13 +25337,25 @@ gemmAVX2B_x1:
 	JNZ       gemmAVX2B_x1
 
 gemmAVX2B_x1_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x1_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x1_done
+
+gemmAVX2B_x1_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x1_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x1_byte
 
 gemmAVX2B_x1_done:
 	MOVW $0x0000, 4160(SP)(R11*2)
@@ -25350,13 +25374,25 @@ gemmAVX2B_x2:
 	JNZ       gemmAVX2B_x2
 
 gemmAVX2B_x2_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x2_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x2_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x2_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x2_done
+
+gemmAVX2B_x2_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, 8320(SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x2_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x2_byte
 
 gemmAVX2B_x2_done:
 	MOVW $0x0000, 8320(SP)(R11*2)
@@ -25375,13 +25411,25 @@ gemmAVX2B_x3:
 	JNZ       gemmAVX2B_x3
 
 gemmAVX2B_x3_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x3_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x3_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x3_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x3_done
+
+gemmAVX2B_x3_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, 12480(SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x3_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x3_byte
 
 gemmAVX2B_x3_done:
 	MOVW $0x0000, 12480(SP)(R11*2)
@@ -25400,13 +25448,25 @@ gemmAVX2B_x4:
 	JNZ       gemmAVX2B_x4
 
 gemmAVX2B_x4_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x4_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x4_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x4_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 16640(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x4_done
+
+gemmAVX2B_x4_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, 16640(SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x4_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x4_byte
 
 gemmAVX2B_x4_done:
 	MOVW $0x0000, 16640(SP)(R11*2)
@@ -25425,13 +25485,25 @@ gemmAVX2B_x5:
 	JNZ       gemmAVX2B_x5
 
 gemmAVX2B_x5_tail:
-	CMPQ    R11, k+24(FP)
-	JGE     gemmAVX2B_x5_done
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_x5_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_x5_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 20800(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_x5_done
+
+gemmAVX2B_x5_byte:
 	MOVBWSX (R13)(R11*1), CX
 	ADDW    CX, CX
 	MOVW    CX, 20800(SP)(R11*2)
 	INCQ    R11
-	JMP     gemmAVX2B_x5_tail
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_x5_byte
 
 gemmAVX2B_x5_done:
 	MOVW $0x0000, 20800(SP)(R11*2)
