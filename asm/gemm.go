@@ -30,8 +30,9 @@ type Epilogue struct {
 // one PackedMatrix (defined here so that Epilogue is the same on every
 // architecture).
 type avx2Bounded struct {
-	w *PackedMatrix // the matrix the bound was proved for
-	q []int32       // the kernel's parameter block
+	w    *PackedMatrix // the matrix the bound was proved for
+	q    []int32       // the kernel's parameter block
+	tail int           // columns of a last partial panel it covers (0: none)
 }
 
 // NewEpilogue returns the epilogue of the given parameters with the

@@ -119,16 +119,18 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 
 func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
-	if b := e.avx2Bounded; b != nil && b.w == w && m >= avx2BRows && n >= avx2Panel {
-		// Blocks of 6 rows over every full panel with the bounded
-		// epilogue; the rows left and the last partial panel below.
-		mb, nb := m/avx2BRows*avx2BRows, n/avx2Panel*avx2Panel
-		gemmAVX2B(&a[0], lda, mb, k, &w.Data[0], nb/avx2Panel, &out[0], ldo, &b.q[0])
+	if b := e.avx2Bounded; b != nil && b.w == w && m >= avx2BRows {
+		// Blocks of 6 rows over every full panel, and a last partial
+		// one of a multiple of 4 columns, with the bounded epilogue; the
+		// rows left and any other partial panel below.
+		full := n / avx2Panel
+		mb, nb := m/avx2BRows*avx2BRows, full*avx2Panel+b.tail
+		gemmAVX2B(&a[0], lda, mb, k, &w.Data[0], full, b.tail, &out[0], ldo, &b.q[0])
 		if mb < m {
-			avx2Panels(a[mb*lda:], lda, m-mb, w, e, out[mb*ldo:], ldo, 0, nb)
+			avx2Panels(a[mb*lda:], lda, m-mb, w, e, out[mb*ldo:], ldo, 0, n)
 		}
 		if nb < n {
-			avx2Panels(a, lda, m, w, e, out, ldo, nb, n)
+			avx2Panels(a, lda, mb, w, e, out, ldo, full*avx2Panel, n)
 		}
 		return
 	}
@@ -180,7 +182,7 @@ func avx2Panel16(fast, widen bool, a *int8, lda, m, k int, w, out *int8, ldo int
 const (
 	avx2BRows    = 6    // the kernel's row block
 	avx2BKMax    = 2048 // the kernel's widened-row buffer, in k values
-	avx2BHdr     = 32   // int32s of header: off16, lo, hi bytes, permutation
+	avx2BHdr     = 40   // int32s of header: off16, lo, hi bytes, permutation, tail mask
 	avx2BPanel   = 96   // int32s per 16-column panel
 	avx2BMaxAbsX = 1<<30 - 1
 )
@@ -195,22 +197,47 @@ func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
 //	128·Σ_k|w[c][k]| + |Bias[c]| < 2^30, 1 <= −Shift[c] <= 31, Mult[c] >= 0,
 //
 // and |OutOffset| < 32640, Min and Max within [−128, 127], K <= 2048.
+// A last partial panel is included (tail) when its width is a multiple of
+// 4 (the kernel's masked dword stores) and its channels qualify too.
 // Layout (int32s): header off16 [16]int16, lo [32]int8, hi [32]int8, the
-// permutation [8]int32 {0,4,1,5,2,6,3,7} of the narrowed bytes; then per
-// panel 2·bias [16], mult [16], multOdd [16] (multOdd[i] = mult[i+1] at
-// even i: VPMULDQ reads even dwords), e = −shift [16], then per 8-channel
-// half the int64 constants 2^31 + 2^(e−1+32) of channels 0,2,4,6 (cEven)
-// and of channels 1,3,5,7 (cOdd): cEven[2][4], cOdd[2][4].
+// permutation [8]int32 {0,4,1,5,2,6,3,7} of the narrowed bytes, the tail
+// panel's store mask [4]int32, 4 unused; then per panel 2·bias [16], mult
+// [16], multOdd [16] (multOdd[i] = mult[i+1] at even i: VPMULDQ reads even
+// dwords), e = −shift [16], then per 8-channel half the int64 constants
+// 2^31 + 2^(e−1+32) of channels 0,2,4,6 (cEven) and of channels 1,3,5,7
+// (cOdd): cEven[2][4], cOdd[2][4]. Columns past n in the tail panel get
+// bias 0, mult 0, e = 1 (their bytes are not stored).
 func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 	n, k := w.N, w.K
-	np := n / avx2Panel
-	if np == 0 || k > avx2BKMax || e.OutOffset <= -32640 || e.OutOffset >= 32640 ||
+	full, tail := n/avx2Panel, n%avx2Panel
+	if k > avx2BKMax || e.OutOffset <= -32640 || e.OutOffset >= 32640 ||
 		e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
 		return nil
 	}
 	abs := avx2AbsSums(w)
+	ok := func(c int) bool {
+		bias, mult, sh := int64(e.Bias[c]), e.Mult[c], e.Shift[c]
+		return 128*abs[c]+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
+	}
+	for c := 0; c < full*avx2Panel; c++ {
+		if !ok(c) {
+			return nil
+		}
+	}
+	for c := full * avx2Panel; c < n; c++ {
+		if tail%4 != 0 || !ok(c) {
+			tail = 0
+		}
+	}
+	if full == 0 && tail == 0 {
+		return nil
+	}
+	np := full
+	if tail > 0 {
+		np++
+	}
 	q := make([]int32, avx2BHdr+np*avx2BPanel)
-	for i := 0; i < 16; i += 1 {
+	for i := 0; i < 16; i++ {
 		q[i/2] |= (e.OutOffset & 0xffff) << (16 * (i % 2))
 	}
 	for i := 0; i < 32; i++ {
@@ -218,19 +245,21 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 		q[16+i/4] |= (e.Max & 0xff) << (8 * (i % 4))
 	}
 	copy(q[24:32], []int32{0, 4, 1, 5, 2, 6, 3, 7})
+	for i := 0; i < tail/4; i++ {
+		q[32+i] = -1
+	}
 	for p := 0; p < np; p++ {
 		b := q[avx2BHdr+p*avx2BPanel:][:avx2BPanel]
 		for l := 0; l < avx2Panel; l++ {
 			c := p*avx2Panel + l
-			bias, mult, sh := int64(e.Bias[c]), e.Mult[c], e.Shift[c]
-			if 128*abs[c]+max(bias, -bias) > avx2BMaxAbsX || sh > -1 || sh < -31 || mult < 0 {
-				return nil
+			var bias, mult, r int32 = 0, 0, 1
+			if c < n {
+				bias, mult, r = e.Bias[c], e.Mult[c], -e.Shift[c]
 			}
-			r := -sh
-			b[l] = int32(2 * bias)
+			b[l] = 2 * bias
 			b[16+l] = mult
-			if l%2 == 0 {
-				b[32+l] = e.Mult[c+1]
+			if l%2 == 1 {
+				b[32+l-1] = mult
 			}
 			b[48+l] = r
 			cst := int64(1)<<31 + int64(1)<<(r-1+32)
@@ -242,7 +271,7 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 			b[at], b[at+1] = int32(uint32(cst)), int32(uint64(cst)>>32)
 		}
 	}
-	return &avx2Bounded{w: w, q: q}
+	return &avx2Bounded{w: w, q: q, tail: tail}
 }
 
 // avx2AbsSums returns Σ_k|w[c][k]| per channel from the AVX2 packed

@@ -96,7 +96,7 @@ func TestGemmAVX2Bounded(t *testing.T) {
 	impl := avx2Impl(t)
 	r := rand.New(rand.NewPCG(11, 12))
 	ms := []int{6, 7, 11, 12, 13, 18, 36, 37}
-	ns := []int{16, 17, 31, 32, 33, 48, 64, 80}
+	ns := []int{4, 8, 12, 16, 17, 20, 24, 28, 31, 32, 33, 40, 48, 64, 80, 84}
 	ks := []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 64, 65, 144, 255, 256, 512, 1023, 2047, 2048}
 	iters := 400
 	if testing.Short() {
@@ -105,7 +105,11 @@ func TestGemmAVX2Bounded(t *testing.T) {
 	for i := 0; i < iters; i++ {
 		c := newGemmCase(r, ms[r.IntN(len(ms))], ns[r.IntN(len(ns))], ks[r.IntN(len(ks))])
 		c.e = boundedEpilogue(r, c.w, c.n, c.k)
-		runPrepared(t, impl, c, true)
+		want := c.n >= 16 || c.n%4 == 0
+		runPrepared(t, impl, c, want)
+		if want && c.n%16%4 == 0 && c.e.avx2Bounded.tail != c.n%16 {
+			t.Fatalf("%v: tail panel %d columns, want %d", c, c.e.avx2Bounded.tail, c.n%16)
+		}
 		if t.Failed() {
 			return
 		}
@@ -198,10 +202,21 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 	fillInt8(r, c.w, 4)
 	c.e = boundedEpilogue(r, c.w, c.n, c.k)
 	runPrepared(t, impl, c, false)
-	// A channel outside the last full panel does not matter: the partial
-	// panel takes the general path.
-	c = newGemmCase(r, 7, 17, 40)
-	c.e = boundedEpilogue(r, c.w, c.n, c.k)
-	c.e.Shift[16] = 3
-	runPrepared(t, impl, c, true)
+	// A channel outside the full panels does not matter: the partial
+	// panel takes the general path, also when its width is a multiple of 4.
+	for _, n := range []int{17, 24, 44} {
+		c = newGemmCase(r, 7, n, 40)
+		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		c.e.Shift[n-1] = 3
+		runPrepared(t, impl, c, true)
+		if c.e.avx2Bounded.tail != 0 {
+			t.Fatalf("n=%d: tail panel with a left shift", n)
+		}
+	}
+	// Fewer than 16 columns: a tail panel only, if a multiple of 4.
+	for _, n := range []int{4, 8, 12, 6, 15} {
+		c = newGemmCase(r, 13, n, 33)
+		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		runPrepared(t, impl, c, n%4 == 0)
+	}
 }

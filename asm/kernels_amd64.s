@@ -25273,14 +25273,14 @@ dwAVX2Fast_p1_next:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, out *int8, ldo int, q *int32)
+// func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2B(SB), $24960-72
+TEXT ·gemmAVX2B(SB), $24960-80
 	MOVQ a+0(FP), AX
 	MOVQ lda+8(FP), R8
 	MOVQ m+16(FP), BX
-	MOVQ out+48(FP), DX
-	MOVQ ldo+56(FP), DI
+	MOVQ out+56(FP), DX
+	MOVQ ldo+64(FP), DI
 
 gemmAVX2B_rows:
 	CMPQ BX, $0x06
@@ -25506,12 +25506,14 @@ gemmAVX2B_x5_byte:
 	JL      gemmAVX2B_x5_byte
 
 gemmAVX2B_x5_done:
-	MOVW $0x0000, 20800(SP)(R11*2)
-	MOVQ w+32(FP), SI
-	MOVQ q+64(FP), R9
-	ADDQ $0x80, R9
-	MOVQ panels+40(FP), R10
-	MOVQ DX, R12
+	MOVW  $0x0000, 20800(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_tail
 
 gemmAVX2B_panel:
 	VMOVDQU (R9), Y0
@@ -25531,7 +25533,7 @@ gemmAVX2B_panel:
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
 
-gemmAVX2B_k:
+gemmAVX2B_f_k:
 	VMOVDQU      (SI), Y12
 	VMOVDQU      32(SI), Y13
 	VPBROADCASTD (SP)(R11*1), Y14
@@ -25567,8 +25569,8 @@ gemmAVX2B_k:
 	ADDQ         $0x04, R11
 	ADDQ         $0x40, SI
 	DECQ         CX
-	JNZ          gemmAVX2B_k
-	MOVQ         q+64(FP), CX
+	JNZ          gemmAVX2B_f_k
+	MOVQ         q+72(FP), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -25729,20 +25731,243 @@ gemmAVX2B_k:
 	ADDQ         $0x10, R12
 	DECQ         R10
 	JNZ          gemmAVX2B_panel
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	ADDQ         R8, AX
-	ADDQ         DI, DX
-	SUBQ         $0x06, BX
-	JMP          gemmAVX2B_rows
+
+gemmAVX2B_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	VMOVDQA Y0, Y8
+	VMOVDQA Y1, Y9
+	VMOVDQA Y0, Y10
+	VMOVDQA Y1, Y11
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 16640(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 20800(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y0, Y0
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y4, Y4
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X4, X12, (R13)
+	VEXTRACTI128 $0x01, Y4, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y8, Y13
+	VPSRLQ       $0x20, Y9, Y15
+	VPMULDQ      64(R9), Y8, Y12
+	VPMULDQ      96(R9), Y9, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y8, Y8
+	VPSRAD       $0x1f, Y9, Y9
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y8, Y8
+	VPADDD       Y14, Y9, Y9
+	VPSRAVD      192(R9), Y8, Y8
+	VPSRAVD      224(R9), Y9, Y9
+	VPSRLQ       $0x20, Y10, Y13
+	VPSRLQ       $0x20, Y11, Y15
+	VPMULDQ      64(R9), Y10, Y12
+	VPMULDQ      96(R9), Y11, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y10, Y10
+	VPSRAD       $0x1f, Y11, Y11
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y10, Y10
+	VPADDD       Y14, Y11, Y11
+	VPSRAVD      192(R9), Y10, Y10
+	VPSRAVD      224(R9), Y11, Y11
+	VPACKSSDW    Y9, Y8, Y8
+	VPACKSSDW    Y11, Y10, Y10
+	VPADDSW      (CX), Y8, Y8
+	VPADDSW      (CX), Y10, Y10
+	VPACKSSWB    Y10, Y8, Y8
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y8, Y12, Y8
+	VPMAXSB      32(CX), Y8, Y8
+	VPMINSB      64(CX), Y8, Y8
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X8, X12, (R13)
+	VEXTRACTI128 $0x01, Y8, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+
+gemmAVX2B_next:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	SUBQ $0x06, BX
+	JMP  gemmAVX2B_rows
 
 gemmAVX2B_done:
 	VZEROUPPER

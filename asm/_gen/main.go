@@ -1258,7 +1258,7 @@ const (
 	avx2BKMax   = 2048
 	avx2BStride = 2*avx2BKMax + 64 // bytes per widened row (4K aliasing)
 	// Parameter block: header, then per panel.
-	avx2BHdr    = 128 // off16 [16]int16, lo [32]int8, hi [32]int8, perm [8]int32
+	avx2BHdr    = 160 // off16 [16]int16, lo [32]int8, hi [32]int8, perm [8]int32, tail mask [4]int32, pad
 	avx2BPanel  = 384 // bias2, mult, multOdd, shr [16]int32; cEven, cOdd [2][4]int64
 	bOffBias2   = 0
 	bOffMult    = 64
@@ -1270,14 +1270,13 @@ const (
 
 func gemmAVX2B() {
 	name := "gemmAVX2B"
-	TEXT(name, 0, "func(a *int8, lda, m, k int, w *int8, panels int, out *int8, ldo int, q *int32)")
+	TEXT(name, 0, "func(a *int8, lda, m, k int, w *int8, panels, tail int, out *int8, ldo int, q *int32)")
 	Pragma("noescape")
-	Doc(name + " computes m rows (a multiple of 6) of panels full 16-column panels (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
+	Doc(name + " computes m rows (a multiple of 6) of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
 	frame := AllocLocal(avx2MR * avx2BStride)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
-	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
-	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+	t := ys[14]
 	Load(Param("a"), a)
 	Load(Param("lda"), lda)
 	Load(Param("m"), m)
@@ -1337,7 +1336,40 @@ func gemmAVX2B() {
 	ADDQ(U8(avx2BHdr), qp)
 	Load(Param("panels"), pc)
 	MOVQ(out, op)
+	TESTQ(pc, pc)
+	JZ(LabelRef(name + "_tail"))
 	Label(name + "_panel")
+	avx2BPanelBody(name+"_f", frame, false)
+	ADDQ(U32(avx2BPanel), qp)
+	ADDQ(U8(16), op)
+	DECQ(pc)
+	JNZ(LabelRef(name + "_panel"))
+	Label(name + "_tail")
+	CMPQ(addr("tail"), U8(0))
+	JEQ(LabelRef(name + "_next"))
+	avx2BPanelBody(name+"_t", frame, true)
+	Label(name + "_next")
+	for i := 0; i < avx2MR; i++ {
+		ADDQ(lda, a)
+		ADDQ(ldo, out)
+	}
+	SUBQ(U8(avx2MR), m)
+	JMP(LabelRef(name + "_rows"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// avx2BPanelBody is one panel of gemmAVX2B over the 6 widened rows: the K
+// loop, the epilogue and the stores (masked: the first tail columns only,
+// VPMASKMOVD with the header's dword mask).
+func avx2BPanelBody(name string, frame Mem, masked bool) {
+	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
+	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
+	_, _, _, _, _ = a, lda, m, out, pc
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
 	// Accumulators start at 2·bias.
 	VMOVDQU(Mem{Base: qp, Disp: bOffBias2}, accR(0, 0))
 	VMOVDQU(Mem{Base: qp, Disp: bOffBias2 + 32}, accR(0, 1))
@@ -1408,26 +1440,19 @@ func gemmAVX2B() {
 		VPERMD(x0, w0, x0) // r 0-15 | r+1 0-15
 		VPMAXSB(hdr(32), x0, x0)
 		VPMINSB(hdr(64), x0, x0)
-		VMOVDQU(x0.AsX(), Mem{Base: tmp})
-		VEXTRACTI128(U8(1), x0, Mem{Base: tmp, Index: ldo, Scale: 1})
+		if masked {
+			VMOVDQU(hdr(128), w0.AsX())
+			VPMASKMOVD(x0.AsX(), w0.AsX(), Mem{Base: tmp})
+			VEXTRACTI128(U8(1), x0, t.AsX())
+			VPMASKMOVD(t.AsX(), w0.AsX(), Mem{Base: tmp, Index: ldo, Scale: 1})
+		} else {
+			VMOVDQU(x0.AsX(), Mem{Base: tmp})
+			VEXTRACTI128(U8(1), x0, Mem{Base: tmp, Index: ldo, Scale: 1})
+		}
 		if r+2 < avx2MR {
 			LEAQ(Mem{Base: tmp, Index: ldo, Scale: 2}, tmp)
 		}
 	}
-	ADDQ(U32(avx2BPanel), qp)
-	ADDQ(U8(16), op)
-	DECQ(pc)
-	JNZ(LabelRef(name + "_panel"))
-
-	for i := 0; i < avx2MR; i++ {
-		ADDQ(lda, a)
-		ADDQ(ldo, out)
-	}
-	SUBQ(U8(avx2MR), m)
-	JMP(LabelRef(name + "_rows"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
 }
 
 // ---------------------------------------------------------------------
