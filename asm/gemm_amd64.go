@@ -120,17 +120,13 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
 	if b := e.avx2Bounded; b != nil && b.w == w && m >= avx2BRows {
-		// Blocks of 6 rows over every full panel, and a last partial
-		// one of a multiple of 4 columns, with the bounded epilogue; the
-		// rows left and any other partial panel below.
+		// Blocks of 6 rows (then the 1..5 left) over every full panel,
+		// and a last partial one of a multiple of 4 columns, with the
+		// bounded epilogue; any other partial panel below.
 		full := n / avx2Panel
-		mb, nb := m/avx2BRows*avx2BRows, full*avx2Panel+b.tail
-		gemmAVX2B(&a[0], lda, mb, k, &w.Data[0], full, b.tail, &out[0], ldo, &b.q[0])
-		if mb < m {
-			avx2Panels(a[mb*lda:], lda, m-mb, w, e, out[mb*ldo:], ldo, 0, n)
-		}
-		if nb < n {
-			avx2Panels(a, lda, mb, w, e, out, ldo, full*avx2Panel, n)
+		gemmAVX2B(&a[0], lda, m, k, &w.Data[0], full, b.tail, &out[0], ldo, &b.q[0])
+		if nb := full*avx2Panel + b.tail; nb < n {
+			avx2Panels(a, lda, m, w, e, out, ldo, full*avx2Panel, n)
 		}
 		return
 	}

@@ -95,7 +95,7 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 func TestGemmAVX2Bounded(t *testing.T) {
 	impl := avx2Impl(t)
 	r := rand.New(rand.NewPCG(11, 12))
-	ms := []int{6, 7, 11, 12, 13, 18, 36, 37}
+	ms := []int{6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 36, 37, 40}
 	ns := []int{4, 8, 12, 16, 17, 20, 24, 28, 31, 32, 33, 40, 48, 64, 80, 84}
 	ks := []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 64, 65, 144, 255, 256, 512, 1023, 2047, 2048}
 	iters := 400
@@ -116,8 +116,8 @@ func TestGemmAVX2Bounded(t *testing.T) {
 	}
 	// Rounding ties, negative and positive: small accumulators, Mult 2^30
 	// (one half) and 2^31−1, right shifts 1..3, every value of x around 0.
-	for i := 0; i < 40; i++ {
-		c := newGemmCase(r, 12, 32, 1+r.IntN(3))
+	for i := 0; i < 200; i++ {
+		c := newGemmCase(r, ms[r.IntN(len(ms))], []int{4, 8, 12, 16, 20, 24, 28, 32, 44}[r.IntN(9)], 1+r.IntN(3))
 		fillInt8(r, c.a, 4)
 		fillInt8(r, c.w, 4)
 		c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}

@@ -1272,25 +1272,51 @@ func gemmAVX2B() {
 	name := "gemmAVX2B"
 	TEXT(name, 0, "func(a *int8, lda, m, k int, w *int8, panels, tail int, out *int8, ldo int, q *int32)")
 	Pragma("noescape")
-	Doc(name + " computes m rows (a multiple of 6) of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
+	Doc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
 	frame := AllocLocal(avx2MR * avx2BStride)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
-	t := ys[14]
 	Load(Param("a"), a)
 	Load(Param("lda"), lda)
 	Load(Param("m"), m)
 	Load(Param("out"), out)
 	Load(Param("ldo"), ldo)
-	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
-
 	Label(name + "_rows")
 	CMPQ(m, U8(avx2MR))
-	JL(LabelRef(name + "_done"))
-	// Widen the 6 rows to 2·a as int16, a zero word after the last (an
+	JL(LabelRef(name + "_tail"))
+	avx2BBlock(name+"_m6", frame, avx2MR)
+	for i := 0; i < avx2MR; i++ {
+		ADDQ(lda, a)
+		ADDQ(ldo, out)
+	}
+	SUBQ(U8(avx2MR), m)
+	JMP(LabelRef(name + "_rows"))
+	Label(name + "_tail")
+	for mr := avx2MR - 1; mr >= 1; mr-- {
+		CMPQ(m, U8(mr))
+		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
+	}
+	VZEROUPPER()
+	RET()
+	for mr := avx2MR - 1; mr >= 1; mr-- {
+		l := fmt.Sprintf("%s_m%d", name, mr)
+		Label(l)
+		avx2BBlock(l, frame, mr)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// avx2BBlock is one block of mr rows of gemmAVX2B: widen them, then run
+// every panel over them.
+func avx2BBlock(name string, frame Mem, mr int) {
+	a, lda, out := reg.RAX, reg.R8, reg.RDX
+	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
+	t := ys[14]
+	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
+	// Widen the rows to 2·a as int16, a zero word after the last (an
 	// odd k's pair meets zero weights, but keep the frame defined).
 	MOVQ(a, tmp)
-	for r := 0; r < avx2MR; r++ {
+	for r := 0; r < mr; r++ {
 		xr := xrow(r)
 		xr.Index, xr.Scale = idx, 2
 		Load(Param("k"), cnt)
@@ -1326,7 +1352,7 @@ func gemmAVX2B() {
 		JL(LabelRef(fmt.Sprintf("%s_x%d_byte", name, r)))
 		Label(fmt.Sprintf("%s_x%d_done", name, r))
 		MOVW(U16(0), xr)
-		if r < avx2MR-1 {
+		if r < mr-1 {
 			ADDQ(lda, tmp)
 		}
 	}
@@ -1339,7 +1365,7 @@ func gemmAVX2B() {
 	TESTQ(pc, pc)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_panel")
-	avx2BPanelBody(name+"_f", frame, false)
+	avx2BPanelBody(name+"_f", frame, false, mr)
 	ADDQ(U32(avx2BPanel), qp)
 	ADDQ(U8(16), op)
 	DECQ(pc)
@@ -1347,23 +1373,14 @@ func gemmAVX2B() {
 	Label(name + "_tail")
 	CMPQ(addr("tail"), U8(0))
 	JEQ(LabelRef(name + "_next"))
-	avx2BPanelBody(name+"_t", frame, true)
+	avx2BPanelBody(name+"_t", frame, true, mr)
 	Label(name + "_next")
-	for i := 0; i < avx2MR; i++ {
-		ADDQ(lda, a)
-		ADDQ(ldo, out)
-	}
-	SUBQ(U8(avx2MR), m)
-	JMP(LabelRef(name + "_rows"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
 }
 
 // avx2BPanelBody is one panel of gemmAVX2B over the 6 widened rows: the K
 // loop, the epilogue and the stores (masked: the first tail columns only,
 // VPMASKMOVD with the header's dword mask).
-func avx2BPanelBody(name string, frame Mem, masked bool) {
+func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
 	_, _, _, _, _ = a, lda, m, out, pc
@@ -1373,7 +1390,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool) {
 	// Accumulators start at 2·bias.
 	VMOVDQU(Mem{Base: qp, Disp: bOffBias2}, accR(0, 0))
 	VMOVDQU(Mem{Base: qp, Disp: bOffBias2 + 32}, accR(0, 1))
-	for r := 1; r < avx2MR; r++ {
+	for r := 1; r < mr; r++ {
 		VMOVDQA(accR(0, 0), accR(r, 0))
 		VMOVDQA(accR(0, 1), accR(r, 1))
 	}
@@ -1384,7 +1401,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool) {
 	Label(name + "_k")
 	VMOVDQU(Mem{Base: wp}, w0)
 	VMOVDQU(Mem{Base: wp, Disp: 32}, w1)
-	for r := 0; r < avx2MR; r++ {
+	for r := 0; r < mr; r++ {
 		xr := xrow(r)
 		xr.Index, xr.Scale = idx, 1
 		VPBROADCASTD(xr, t)
@@ -1403,15 +1420,17 @@ func avx2BPanelBody(name string, frame Mem, masked bool) {
 	hdr := func(off int) Mem { return Mem{Base: cnt, Disp: off} }
 	Load(Param("q"), cnt)
 	MOVQ(op, tmp)
-	for r := 0; r < avx2MR; r += 2 {
+	for r := 0; r < mr; r += 2 {
 		type lane struct {
 			x, e, o reg.VecPhysical
 			j       int
 		}
-		for _, pair := range [][2]lane{
-			{{accR(r, 0), w0, w1, 0}, {accR(r, 1), t, u, 1}},
-			{{accR(r+1, 0), w0, w1, 0}, {accR(r+1, 1), t, u, 1}},
-		} {
+		pairs := [][2]lane{{{accR(r, 0), w0, w1, 0}, {accR(r, 1), t, u, 1}}}
+		two := r+1 < mr // else the last row alone
+		if two {
+			pairs = append(pairs, [2]lane{{accR(r+1, 0), w0, w1, 0}, {accR(r+1, 1), t, u, 1}})
+		}
+		for _, pair := range pairs {
 			steps := []func(l lane){
 				func(l lane) { VPSRLQ(U8(32), l.x, l.o) }, // odd lanes into the low dwords
 				func(l lane) { VPMULDQ(Mem{Base: qp, Disp: bOffMult + 32*l.j}, l.x, l.e) },
@@ -1430,12 +1449,18 @@ func avx2BPanelBody(name string, frame Mem, masked bool) {
 				}
 			}
 		}
-		x0, x1, y0, y1 := accR(r, 0), accR(r, 1), accR(r+1, 0), accR(r+1, 1)
+		x0, x1 := accR(r, 0), accR(r, 1)
+		y0 := x0              // a last row alone packs with itself
 		VPACKSSDW(x1, x0, x0) // row r: cols 0-3 8-11 | 4-7 12-15 (words)
-		VPACKSSDW(y1, y0, y0)
 		VPADDSW(hdr(0), x0, x0)
-		VPADDSW(hdr(0), y0, y0)
-		VPACKSSWB(y0, x0, x0) // dwords: r 0-3, r 8-11, r+1 0-3, r+1 8-11 | r 4-7, r 12-15, r+1 4-7, r+1 12-15
+		if two {
+			y0 = accR(r+1, 0)
+			VPACKSSDW(accR(r+1, 1), y0, y0)
+			VPADDSW(hdr(0), y0, y0)
+		}
+		// dwords: r 0-3, r 8-11, r+1 0-3, r+1 8-11 | r 4-7, r 12-15,
+		// r+1 4-7, r+1 12-15 (row r again for a last row alone)
+		VPACKSSWB(y0, x0, x0)
 		VMOVDQU(hdr(96), w0)
 		VPERMD(x0, w0, x0) // r 0-15 | r+1 0-15
 		VPMAXSB(hdr(32), x0, x0)
@@ -1443,13 +1468,17 @@ func avx2BPanelBody(name string, frame Mem, masked bool) {
 		if masked {
 			VMOVDQU(hdr(128), w0.AsX())
 			VPMASKMOVD(x0.AsX(), w0.AsX(), Mem{Base: tmp})
-			VEXTRACTI128(U8(1), x0, t.AsX())
-			VPMASKMOVD(t.AsX(), w0.AsX(), Mem{Base: tmp, Index: ldo, Scale: 1})
+			if two {
+				VEXTRACTI128(U8(1), x0, t.AsX())
+				VPMASKMOVD(t.AsX(), w0.AsX(), Mem{Base: tmp, Index: ldo, Scale: 1})
+			}
 		} else {
 			VMOVDQU(x0.AsX(), Mem{Base: tmp})
-			VEXTRACTI128(U8(1), x0, Mem{Base: tmp, Index: ldo, Scale: 1})
+			if two {
+				VEXTRACTI128(U8(1), x0, Mem{Base: tmp, Index: ldo, Scale: 1})
+			}
 		}
-		if r+2 < avx2MR {
+		if r+2 < mr {
 			LEAQ(Mem{Base: tmp, Index: ldo, Scale: 2}, tmp)
 		}
 	}
