@@ -1248,11 +1248,15 @@ func avx2KWiden(lbl func(string) string, mr int, frame Mem) {
 //     beyond ±127/−128 after adding off, as v + off does; and clamping to
 //     [lo, hi] ⊂ [−128, 127] after saturating to int8 is clamping.
 //
-// One call computes m rows (a multiple of 6) of panels full 16-column
-// panels: for each block of 6 rows it widens the rows once into the frame
-// (K <= avx2BKMax), then runs every panel over them, the epilogue on the
-// accumulator registers with the per-channel constants as memory operands
-// (layout: asm.avx2PrepareBounded).
+// One call computes m rows of panels full 16-column panels and possibly
+// one last panel of tail columns (a multiple of 4, stored with
+// VPMASKMOVD): for each block of 6 rows (then one of the 1..5 left) it
+// widens the rows once into the frame (K <= avx2BKMax), then runs every
+// panel over them, the epilogue on the accumulator registers with the
+// per-channel constants as memory operands (layout:
+// asm.avx2PrepareBounded). Two rows are narrowed together: VPACKSSDW per
+// row, VPACKSSWB of the pair, one VPERMD to put each row's 16 bytes in
+// one 128-bit half.
 
 const (
 	avx2BKMax   = 2048
