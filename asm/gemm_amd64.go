@@ -119,7 +119,7 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 
 func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
-	if b := e.avx2Bounded; b != nil && b.w == w && m >= avx2BRows {
+	if b := e.avx2Bounded; b != nil && b.w == w {
 		// Blocks of 6 rows (then the 1..5 left) over every full panel,
 		// and a last partial one of a multiple of 4 columns, with the
 		// bounded epilogue; any other partial panel below.
@@ -176,7 +176,6 @@ func avx2Panel16(fast, widen bool, a *int8, lda, m, k int, w, out *int8, ldo int
 // ---- AVX2 bounded epilogue (gemmAVX2B; its comment proves it exact).
 
 const (
-	avx2BRows    = 6    // the kernel's row block
 	avx2BKMax    = 2048 // the kernel's widened-row buffer, in k values
 	avx2BHdr     = 40   // int32s of header: off16, lo, hi bytes, permutation, tail mask
 	avx2BPanel   = 96   // int32s per 16-column panel

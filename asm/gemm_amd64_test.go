@@ -95,7 +95,7 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 func TestGemmAVX2Bounded(t *testing.T) {
 	impl := avx2Impl(t)
 	r := rand.New(rand.NewPCG(11, 12))
-	ms := []int{6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 36, 37, 40}
+	ms := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 36, 37, 40}
 	ns := []int{4, 8, 12, 16, 17, 20, 24, 28, 31, 32, 33, 40, 48, 64, 80, 84}
 	ks := []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 64, 65, 144, 255, 256, 512, 1023, 2047, 2048}
 	iters := 400
