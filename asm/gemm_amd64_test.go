@@ -220,3 +220,21 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 		runPrepared(t, impl, c, n%4 == 0)
 	}
 }
+
+func TestGemmAVX2BoundedAllocatesNothing(t *testing.T) {
+	impl := avx2Impl(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, m := range []int{1, 5, 13} {
+		c := newGemmCase(r, m, 44, 77)
+		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		p := impl.PackMatrix(c.w, c.n, c.k)
+		impl.PrepareEpilogue(p, c.e)
+		if c.e.avx2Bounded == nil {
+			t.Fatal("not bounded")
+		}
+		out := make([]int8, (c.m-1)*c.ldo+c.n)
+		if n := testing.AllocsPerRun(10, func() { impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo) }); n != 0 {
+			t.Errorf("m=%d: Gemm allocates %v times", m, n)
+		}
+	}
+}
