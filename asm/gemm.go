@@ -20,6 +20,19 @@ type Epilogue struct {
 	// steps): 1 yes, -1 no, 0 not known (the kernels check the channels
 	// on every call).
 	simple int8
+	// avx2Bounded, set by Impl.PrepareEpilogue for the avx2 Impl, holds
+	// the constants of its bounded-epilogue kernel for one packed matrix
+	// (nil: the general epilogue). See avx2PrepareBounded.
+	avx2Bounded *avx2Bounded
+}
+
+// avx2Bounded is the avx2 kernels' bounded epilogue of one Epilogue with
+// one PackedMatrix (defined here so that Epilogue is the same on every
+// architecture).
+type avx2Bounded struct {
+	w    *PackedMatrix // the matrix the bound was proved for
+	q    []int32       // the kernel's parameter block
+	tail int           // columns of a last partial panel it covers (0: none)
 }
 
 // NewEpilogue returns the epilogue of the given parameters with the
@@ -67,6 +80,23 @@ func (impl *Impl) PackMatrix(w []int8, n, k int) *PackedMatrix {
 	p := impl.gemm.pack(w[:n*k], n, k)
 	p.impl = impl
 	return p
+}
+
+// PrepareEpilogue derives, once at load time, whatever constants impl's
+// kernels need to requantize the products by w with e (for avx2: a faster
+// exact epilogue when a bound on the accumulators allows it). Gemm is
+// correct without it. Call it before Gemm runs; e and w must not change
+// afterwards, and e should be used with w only (with another matrix Gemm
+// takes the general path).
+func (impl *Impl) PrepareEpilogue(w *PackedMatrix, e *Epilogue) {
+	if w.impl != impl {
+		panic("asm: matrix packed by " + w.impl.Name + ", prepared for " + impl.Name)
+	}
+	if p, ok := impl.gemm.(interface {
+		prepare(w *PackedMatrix, e *Epilogue)
+	}); ok {
+		p.prepare(w, e)
+	}
 }
 
 // Gemm computes, for every row r < m and column c < w.N,

@@ -119,12 +119,30 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 
 func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
+	if b := e.avx2Bounded; b != nil && b.w == w {
+		// Blocks of 6 rows (then the 1..5 left) over every full panel,
+		// and a last partial one of a multiple of 4 columns, with the
+		// bounded epilogue; any other partial panel below.
+		full := n / avx2Panel
+		gemmAVX2B(&a[0], lda, m, k, &w.Data[0], full, b.tail, &out[0], ldo, &b.q[0])
+		if nb := full*avx2Panel + b.tail; nb < n {
+			avx2Panels(a, lda, m, w, e, out, ldo, full*avx2Panel, n)
+		}
+		return
+	}
+	avx2Panels(a, lda, m, w, e, out, ldo, 0, n)
+}
+
+// avx2Panels computes columns [c0, c1) (c0 a multiple of 16) of m rows,
+// one 16-column panel per kernel call, with the general epilogue.
+func avx2Panels(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, c0, c1 int) {
+	n, k := w.N, w.K
 	panelBytes := ((k + 1) &^ 1) * avx2Panel * 2
 	fast := fastEpilogue(e, n)
 	// Widening the rows to int16 first pays when a row block is full and
 	// K is long enough; GEMV and short K broadcast bytes directly.
 	widen := m >= 6 && k >= 32
-	for c0, p := 0, 0; c0 < n; c0, p = c0+avx2Panel, p+1 {
+	for p := c0 / avx2Panel; c0 < c1; c0, p = c0+avx2Panel, p+1 {
 		cols := min(avx2Panel, n-c0)
 		wp := &w.Data[p*panelBytes]
 		if cols == avx2Panel {
@@ -153,4 +171,119 @@ func avx2Panel16(fast, widen bool, a *int8, lda, m, k int, w, out *int8, ldo int
 	default:
 		gemmAVX2(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
 	}
+}
+
+// ---- AVX2 bounded epilogue (gemmAVX2B; its comment proves it exact).
+
+const (
+	avx2BKMax    = 2048 // the kernel's widened-row buffer, in k values
+	avx2BHdr     = 40   // int32s of header: off16, lo, hi bytes, permutation, tail mask
+	avx2BPanel   = 96   // int32s per 16-column panel
+	avx2BMaxAbsX = 1<<30 - 1
+)
+
+func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
+	e.avx2Bounded = avx2PrepareBounded(w, e)
+}
+
+// avx2PrepareBounded returns gemmAVX2B's parameters for e with w, or nil
+// unless, for every channel c of w's full 16-column panels,
+//
+//	128·Σ_k|w[c][k]| + |Bias[c]| < 2^30, 1 <= −Shift[c] <= 31, Mult[c] >= 0,
+//
+// and |OutOffset| < 32640, Min and Max within [−128, 127], K <= 2048.
+// A last partial panel is included (tail) when its width is a multiple of
+// 4 (the kernel's masked dword stores) and its channels qualify too.
+// Layout (int32s): header off16 [16]int16, lo [32]int8, hi [32]int8, the
+// permutation [8]int32 {0,4,1,5,2,6,3,7} of the narrowed bytes, the tail
+// panel's store mask [4]int32, 4 unused; then per panel 2·bias [16], mult
+// [16], multOdd [16] (multOdd[i] = mult[i+1] at even i: VPMULDQ reads even
+// dwords), e = −shift [16], then per 8-channel half the int64 constants
+// 2^31 + 2^(e−1+32) of channels 0,2,4,6 (cEven) and of channels 1,3,5,7
+// (cOdd): cEven[2][4], cOdd[2][4]. Columns past n in the tail panel get
+// bias 0, mult 0, e = 1 (their bytes are not stored).
+func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
+	n, k := w.N, w.K
+	full, tail := n/avx2Panel, n%avx2Panel
+	if k > avx2BKMax || e.OutOffset <= -32640 || e.OutOffset >= 32640 ||
+		e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
+		return nil
+	}
+	abs := avx2AbsSums(w)
+	ok := func(c int) bool {
+		bias, mult, sh := int64(e.Bias[c]), e.Mult[c], e.Shift[c]
+		return 128*abs[c]+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
+	}
+	for c := 0; c < full*avx2Panel; c++ {
+		if !ok(c) {
+			return nil
+		}
+	}
+	for c := full * avx2Panel; c < n; c++ {
+		if tail%4 != 0 || !ok(c) {
+			tail = 0
+		}
+	}
+	if full == 0 && tail == 0 {
+		return nil
+	}
+	np := full
+	if tail > 0 {
+		np++
+	}
+	q := make([]int32, avx2BHdr+np*avx2BPanel)
+	for i := 0; i < 16; i++ {
+		q[i/2] |= (e.OutOffset & 0xffff) << (16 * (i % 2))
+	}
+	for i := 0; i < 32; i++ {
+		q[8+i/4] |= (e.Min & 0xff) << (8 * (i % 4))
+		q[16+i/4] |= (e.Max & 0xff) << (8 * (i % 4))
+	}
+	copy(q[24:32], []int32{0, 4, 1, 5, 2, 6, 3, 7})
+	for i := 0; i < tail/4; i++ {
+		q[32+i] = -1
+	}
+	for p := 0; p < np; p++ {
+		b := q[avx2BHdr+p*avx2BPanel:][:avx2BPanel]
+		for l := 0; l < avx2Panel; l++ {
+			c := p*avx2Panel + l
+			var bias, mult, r int32 = 0, 0, 1
+			if c < n {
+				bias, mult, r = e.Bias[c], e.Mult[c], -e.Shift[c]
+			}
+			b[l] = 2 * bias
+			b[16+l] = mult
+			if l%2 == 1 {
+				b[32+l-1] = mult
+			}
+			b[48+l] = r
+			cst := int64(1)<<31 + int64(1)<<(r-1+32)
+			half, i := l/8, l%8
+			at := 64 + half*8 + i/2*2 // cEven
+			if i%2 == 1 {
+				at += 16 // cOdd
+			}
+			b[at], b[at+1] = int32(uint32(cst)), int32(uint64(cst)>>32)
+		}
+	}
+	return &avx2Bounded{w: w, q: q, tail: tail}
+}
+
+// avx2AbsSums returns Σ_k|w[c][k]| per channel from the AVX2 packed
+// layout (padding is zero).
+func avx2AbsSums(w *PackedMatrix) []int64 {
+	n, k2 := w.N, (w.K+1)&^1
+	s := make([]int64, n)
+	d := w.Data
+	for c0, p := 0, 0; c0 < n; c0, p = c0+avx2Panel, p+1 {
+		panel := d[p*k2*avx2Panel*2:][:k2*avx2Panel*2]
+		for i := 0; i < len(panel); i += 2 {
+			col := i / 4 % avx2Panel
+			if c0+col < n {
+				v := int64(int16(uint16(uint8(panel[i])) | uint16(uint8(panel[i+1]))<<8))
+				s[c0+col] += max(v, -v)
+			}
+		}
+	}
+	return s
 }

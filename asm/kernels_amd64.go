@@ -74,6 +74,11 @@ func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWSt
 //go:noescape
 func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
+// gemmAVX2B computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.
+//
+//go:noescape
+func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
+
 // copyRowsAVX2 copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.
 //
 //go:noescape

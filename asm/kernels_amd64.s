@@ -25273,6 +25273,2539 @@ dwAVX2Fast_p1_next:
 	VZEROUPPER
 	RET
 
+// func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
+// Requires: AVX, AVX2
+TEXT ·gemmAVX2B(SB), $24960-80
+	MOVQ a+0(FP), AX
+	MOVQ lda+8(FP), R8
+	MOVQ m+16(FP), BX
+	MOVQ out+56(FP), DX
+	MOVQ ldo+64(FP), DI
+
+gemmAVX2B_rows:
+	CMPQ BX, $0x06
+	JL   gemmAVX2B_tail
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x0_tail
+
+gemmAVX2B_m6_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x0
+
+gemmAVX2B_m6_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x0_done
+
+gemmAVX2B_m6_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x0_byte
+
+gemmAVX2B_m6_x0_done:
+	MOVW $0x0000, (SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x1_tail
+
+gemmAVX2B_m6_x1:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x1
+
+gemmAVX2B_m6_x1_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x1_done
+
+gemmAVX2B_m6_x1_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 4160(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x1_byte
+
+gemmAVX2B_m6_x1_done:
+	MOVW $0x0000, 4160(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x2_tail
+
+gemmAVX2B_m6_x2:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x2
+
+gemmAVX2B_m6_x2_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x2_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x2_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x2_done
+
+gemmAVX2B_m6_x2_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 8320(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x2_byte
+
+gemmAVX2B_m6_x2_done:
+	MOVW $0x0000, 8320(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x3_tail
+
+gemmAVX2B_m6_x3:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x3
+
+gemmAVX2B_m6_x3_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x3_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x3_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x3_done
+
+gemmAVX2B_m6_x3_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 12480(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x3_byte
+
+gemmAVX2B_m6_x3_done:
+	MOVW $0x0000, 12480(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x4_tail
+
+gemmAVX2B_m6_x4:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 16640(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x4
+
+gemmAVX2B_m6_x4_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x4_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x4_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 16640(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x4_done
+
+gemmAVX2B_m6_x4_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 16640(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x4_byte
+
+gemmAVX2B_m6_x4_done:
+	MOVW $0x0000, 16640(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m6_x5_tail
+
+gemmAVX2B_m6_x5:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 20800(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m6_x5
+
+gemmAVX2B_m6_x5_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m6_x5_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m6_x5_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 20800(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m6_x5_done
+
+gemmAVX2B_m6_x5_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 20800(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m6_x5_byte
+
+gemmAVX2B_m6_x5_done:
+	MOVW  $0x0000, 20800(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m6_tail
+
+gemmAVX2B_m6_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	VMOVDQA Y0, Y8
+	VMOVDQA Y1, Y9
+	VMOVDQA Y0, Y10
+	VMOVDQA Y1, Y11
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m6_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 16640(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 20800(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m6_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	VEXTRACTI128 $0x01, Y0, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      X4, (R13)
+	VEXTRACTI128 $0x01, Y4, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y8, Y13
+	VPSRLQ       $0x20, Y9, Y15
+	VPMULDQ      64(R9), Y8, Y12
+	VPMULDQ      96(R9), Y9, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y8, Y8
+	VPSRAD       $0x1f, Y9, Y9
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y8, Y8
+	VPADDD       Y14, Y9, Y9
+	VPSRAVD      192(R9), Y8, Y8
+	VPSRAVD      224(R9), Y9, Y9
+	VPSRLQ       $0x20, Y10, Y13
+	VPSRLQ       $0x20, Y11, Y15
+	VPMULDQ      64(R9), Y10, Y12
+	VPMULDQ      96(R9), Y11, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y10, Y10
+	VPSRAD       $0x1f, Y11, Y11
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y10, Y10
+	VPADDD       Y14, Y11, Y11
+	VPSRAVD      192(R9), Y10, Y10
+	VPSRAVD      224(R9), Y11, Y11
+	VPACKSSDW    Y9, Y8, Y8
+	VPADDSW      (CX), Y8, Y8
+	VPACKSSDW    Y11, Y10, Y10
+	VPADDSW      (CX), Y10, Y10
+	VPACKSSWB    Y10, Y8, Y8
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y8, Y12, Y8
+	VPMAXSB      32(CX), Y8, Y8
+	VPMINSB      64(CX), Y8, Y8
+	VMOVDQU      X8, (R13)
+	VEXTRACTI128 $0x01, Y8, (R13)(DI*1)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m6_panel
+
+gemmAVX2B_m6_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m6_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	VMOVDQA Y0, Y8
+	VMOVDQA Y1, Y9
+	VMOVDQA Y0, Y10
+	VMOVDQA Y1, Y11
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m6_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 16640(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 20800(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m6_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X4, X12, (R13)
+	VEXTRACTI128 $0x01, Y4, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y8, Y13
+	VPSRLQ       $0x20, Y9, Y15
+	VPMULDQ      64(R9), Y8, Y12
+	VPMULDQ      96(R9), Y9, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y8, Y8
+	VPSRAD       $0x1f, Y9, Y9
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y8, Y8
+	VPADDD       Y14, Y9, Y9
+	VPSRAVD      192(R9), Y8, Y8
+	VPSRAVD      224(R9), Y9, Y9
+	VPSRLQ       $0x20, Y10, Y13
+	VPSRLQ       $0x20, Y11, Y15
+	VPMULDQ      64(R9), Y10, Y12
+	VPMULDQ      96(R9), Y11, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y10, Y10
+	VPSRAD       $0x1f, Y11, Y11
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y10, Y10
+	VPADDD       Y14, Y11, Y11
+	VPSRAVD      192(R9), Y10, Y10
+	VPSRAVD      224(R9), Y11, Y11
+	VPACKSSDW    Y9, Y8, Y8
+	VPADDSW      (CX), Y8, Y8
+	VPACKSSDW    Y11, Y10, Y10
+	VPADDSW      (CX), Y10, Y10
+	VPACKSSWB    Y10, Y8, Y8
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y8, Y12, Y8
+	VPMAXSB      32(CX), Y8, Y8
+	VPMINSB      64(CX), Y8, Y8
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X8, X12, (R13)
+	VEXTRACTI128 $0x01, Y8, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+
+gemmAVX2B_m6_next:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	ADDQ R8, AX
+	ADDQ DI, DX
+	SUBQ $0x06, BX
+	JMP  gemmAVX2B_rows
+
+gemmAVX2B_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmAVX2B_m5
+	CMPQ BX, $0x04
+	JEQ  gemmAVX2B_m4
+	CMPQ BX, $0x03
+	JEQ  gemmAVX2B_m3
+	CMPQ BX, $0x02
+	JEQ  gemmAVX2B_m2
+	CMPQ BX, $0x01
+	JEQ  gemmAVX2B_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m5:
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m5_x0_tail
+
+gemmAVX2B_m5_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m5_x0
+
+gemmAVX2B_m5_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m5_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m5_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m5_x0_done
+
+gemmAVX2B_m5_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m5_x0_byte
+
+gemmAVX2B_m5_x0_done:
+	MOVW $0x0000, (SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m5_x1_tail
+
+gemmAVX2B_m5_x1:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m5_x1
+
+gemmAVX2B_m5_x1_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m5_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m5_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m5_x1_done
+
+gemmAVX2B_m5_x1_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 4160(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m5_x1_byte
+
+gemmAVX2B_m5_x1_done:
+	MOVW $0x0000, 4160(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m5_x2_tail
+
+gemmAVX2B_m5_x2:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m5_x2
+
+gemmAVX2B_m5_x2_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m5_x2_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m5_x2_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m5_x2_done
+
+gemmAVX2B_m5_x2_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 8320(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m5_x2_byte
+
+gemmAVX2B_m5_x2_done:
+	MOVW $0x0000, 8320(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m5_x3_tail
+
+gemmAVX2B_m5_x3:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m5_x3
+
+gemmAVX2B_m5_x3_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m5_x3_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m5_x3_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m5_x3_done
+
+gemmAVX2B_m5_x3_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 12480(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m5_x3_byte
+
+gemmAVX2B_m5_x3_done:
+	MOVW $0x0000, 12480(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m5_x4_tail
+
+gemmAVX2B_m5_x4:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 16640(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m5_x4
+
+gemmAVX2B_m5_x4_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m5_x4_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m5_x4_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 16640(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m5_x4_done
+
+gemmAVX2B_m5_x4_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 16640(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m5_x4_byte
+
+gemmAVX2B_m5_x4_done:
+	MOVW  $0x0000, 16640(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m5_tail
+
+gemmAVX2B_m5_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	VMOVDQA Y0, Y8
+	VMOVDQA Y1, Y9
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m5_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 16640(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m5_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	VEXTRACTI128 $0x01, Y0, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      X4, (R13)
+	VEXTRACTI128 $0x01, Y4, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y8, Y13
+	VPSRLQ       $0x20, Y9, Y15
+	VPMULDQ      64(R9), Y8, Y12
+	VPMULDQ      96(R9), Y9, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y8, Y8
+	VPSRAD       $0x1f, Y9, Y9
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y8, Y8
+	VPADDD       Y14, Y9, Y9
+	VPSRAVD      192(R9), Y8, Y8
+	VPSRAVD      224(R9), Y9, Y9
+	VPACKSSDW    Y9, Y8, Y8
+	VPADDSW      (CX), Y8, Y8
+	VPACKSSWB    Y8, Y8, Y8
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y8, Y12, Y8
+	VPMAXSB      32(CX), Y8, Y8
+	VPMINSB      64(CX), Y8, Y8
+	VMOVDQU      X8, (R13)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m5_panel
+
+gemmAVX2B_m5_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m5_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	VMOVDQA Y0, Y8
+	VMOVDQA Y1, Y9
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m5_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 16640(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m5_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X4, X12, (R13)
+	VEXTRACTI128 $0x01, Y4, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y8, Y13
+	VPSRLQ       $0x20, Y9, Y15
+	VPMULDQ      64(R9), Y8, Y12
+	VPMULDQ      96(R9), Y9, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y8, Y8
+	VPSRAD       $0x1f, Y9, Y9
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y8, Y8
+	VPADDD       Y14, Y9, Y9
+	VPSRAVD      192(R9), Y8, Y8
+	VPSRAVD      224(R9), Y9, Y9
+	VPACKSSDW    Y9, Y8, Y8
+	VPADDSW      (CX), Y8, Y8
+	VPACKSSWB    Y8, Y8, Y8
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y8, Y12, Y8
+	VPMAXSB      32(CX), Y8, Y8
+	VPMINSB      64(CX), Y8, Y8
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X8, X12, (R13)
+
+gemmAVX2B_m5_next:
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m4:
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m4_x0_tail
+
+gemmAVX2B_m4_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m4_x0
+
+gemmAVX2B_m4_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m4_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m4_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m4_x0_done
+
+gemmAVX2B_m4_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m4_x0_byte
+
+gemmAVX2B_m4_x0_done:
+	MOVW $0x0000, (SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m4_x1_tail
+
+gemmAVX2B_m4_x1:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m4_x1
+
+gemmAVX2B_m4_x1_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m4_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m4_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m4_x1_done
+
+gemmAVX2B_m4_x1_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 4160(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m4_x1_byte
+
+gemmAVX2B_m4_x1_done:
+	MOVW $0x0000, 4160(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m4_x2_tail
+
+gemmAVX2B_m4_x2:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m4_x2
+
+gemmAVX2B_m4_x2_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m4_x2_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m4_x2_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m4_x2_done
+
+gemmAVX2B_m4_x2_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 8320(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m4_x2_byte
+
+gemmAVX2B_m4_x2_done:
+	MOVW $0x0000, 8320(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m4_x3_tail
+
+gemmAVX2B_m4_x3:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m4_x3
+
+gemmAVX2B_m4_x3_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m4_x3_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m4_x3_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 12480(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m4_x3_done
+
+gemmAVX2B_m4_x3_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 12480(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m4_x3_byte
+
+gemmAVX2B_m4_x3_done:
+	MOVW  $0x0000, 12480(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m4_tail
+
+gemmAVX2B_m4_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m4_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m4_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	VEXTRACTI128 $0x01, Y0, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      X4, (R13)
+	VEXTRACTI128 $0x01, Y4, (R13)(DI*1)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m4_panel
+
+gemmAVX2B_m4_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m4_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	VMOVDQA Y0, Y6
+	VMOVDQA Y1, Y7
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m4_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 12480(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m4_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPSRLQ       $0x20, Y6, Y13
+	VPSRLQ       $0x20, Y7, Y15
+	VPMULDQ      64(R9), Y6, Y12
+	VPMULDQ      96(R9), Y7, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y6, Y6
+	VPADDD       Y14, Y7, Y7
+	VPSRAVD      192(R9), Y6, Y6
+	VPSRAVD      224(R9), Y7, Y7
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSDW    Y7, Y6, Y6
+	VPADDSW      (CX), Y6, Y6
+	VPACKSSWB    Y6, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X4, X12, (R13)
+	VEXTRACTI128 $0x01, Y4, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+
+gemmAVX2B_m4_next:
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m3:
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m3_x0_tail
+
+gemmAVX2B_m3_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m3_x0
+
+gemmAVX2B_m3_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m3_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m3_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m3_x0_done
+
+gemmAVX2B_m3_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m3_x0_byte
+
+gemmAVX2B_m3_x0_done:
+	MOVW $0x0000, (SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m3_x1_tail
+
+gemmAVX2B_m3_x1:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m3_x1
+
+gemmAVX2B_m3_x1_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m3_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m3_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m3_x1_done
+
+gemmAVX2B_m3_x1_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 4160(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m3_x1_byte
+
+gemmAVX2B_m3_x1_done:
+	MOVW $0x0000, 4160(SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m3_x2_tail
+
+gemmAVX2B_m3_x2:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m3_x2
+
+gemmAVX2B_m3_x2_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m3_x2_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m3_x2_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 8320(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m3_x2_done
+
+gemmAVX2B_m3_x2_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 8320(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m3_x2_byte
+
+gemmAVX2B_m3_x2_done:
+	MOVW  $0x0000, 8320(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m3_tail
+
+gemmAVX2B_m3_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m3_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m3_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	VEXTRACTI128 $0x01, Y0, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSWB    Y4, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      X4, (R13)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m3_panel
+
+gemmAVX2B_m3_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m3_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	VMOVDQA Y0, Y4
+	VMOVDQA Y1, Y5
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m3_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 8320(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m3_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+	LEAQ         (R13)(DI*2), R13
+	VPSRLQ       $0x20, Y4, Y13
+	VPSRLQ       $0x20, Y5, Y15
+	VPMULDQ      64(R9), Y4, Y12
+	VPMULDQ      96(R9), Y5, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y4, Y4
+	VPSRAD       $0x1f, Y5, Y5
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y4, Y4
+	VPADDD       Y14, Y5, Y5
+	VPSRAVD      192(R9), Y4, Y4
+	VPSRAVD      224(R9), Y5, Y5
+	VPACKSSDW    Y5, Y4, Y4
+	VPADDSW      (CX), Y4, Y4
+	VPACKSSWB    Y4, Y4, Y4
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y4, Y12, Y4
+	VPMAXSB      32(CX), Y4, Y4
+	VPMINSB      64(CX), Y4, Y4
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X4, X12, (R13)
+
+gemmAVX2B_m3_next:
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m2:
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m2_x0_tail
+
+gemmAVX2B_m2_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m2_x0
+
+gemmAVX2B_m2_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m2_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m2_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m2_x0_done
+
+gemmAVX2B_m2_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m2_x0_byte
+
+gemmAVX2B_m2_x0_done:
+	MOVW $0x0000, (SP)(R11*2)
+	ADDQ R8, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m2_x1_tail
+
+gemmAVX2B_m2_x1:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m2_x1
+
+gemmAVX2B_m2_x1_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m2_x1_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m2_x1_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, 4160(SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m2_x1_done
+
+gemmAVX2B_m2_x1_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, 4160(SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m2_x1_byte
+
+gemmAVX2B_m2_x1_done:
+	MOVW  $0x0000, 4160(SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m2_tail
+
+gemmAVX2B_m2_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m2_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m2_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	VEXTRACTI128 $0x01, Y0, (R13)(DI*1)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m2_panel
+
+gemmAVX2B_m2_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m2_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y1, Y3
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m2_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 4160(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m2_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPSRLQ       $0x20, Y2, Y13
+	VPSRLQ       $0x20, Y3, Y15
+	VPMULDQ      64(R9), Y2, Y12
+	VPMULDQ      96(R9), Y3, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y2, Y2
+	VPSRAD       $0x1f, Y3, Y3
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y2, Y2
+	VPADDD       Y14, Y3, Y3
+	VPSRAVD      192(R9), Y2, Y2
+	VPSRAVD      224(R9), Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPADDSW      (CX), Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+	VEXTRACTI128 $0x01, Y0, X14
+	VPMASKMOVD   X14, X12, (R13)(DI*1)
+
+gemmAVX2B_m2_next:
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m1:
+	MOVQ AX, R13
+	MOVQ k+24(FP), CX
+	XORQ R11, R11
+	SHRQ $0x04, CX
+	JZ   gemmAVX2B_m1_x0_tail
+
+gemmAVX2B_m1_x0:
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemmAVX2B_m1_x0
+
+gemmAVX2B_m1_x0_tail:
+	CMPQ      R11, k+24(FP)
+	JGE       gemmAVX2B_m1_x0_done
+	CMPQ      R11, $0x00
+	JEQ       gemmAVX2B_m1_x0_byte
+	MOVQ      k+24(FP), R11
+	SUBQ      $0x10, R11
+	VPMOVSXBW (R13)(R11*1), Y14
+	VPADDW    Y14, Y14, Y14
+	VMOVDQU   Y14, (SP)(R11*2)
+	MOVQ      k+24(FP), R11
+	JMP       gemmAVX2B_m1_x0_done
+
+gemmAVX2B_m1_x0_byte:
+	MOVBWSX (R13)(R11*1), CX
+	ADDW    CX, CX
+	MOVW    CX, (SP)(R11*2)
+	INCQ    R11
+	CMPQ    R11, k+24(FP)
+	JL      gemmAVX2B_m1_x0_byte
+
+gemmAVX2B_m1_x0_done:
+	MOVW  $0x0000, (SP)(R11*2)
+	MOVQ  w+32(FP), SI
+	MOVQ  q+72(FP), R9
+	ADDQ  $0xa0, R9
+	MOVQ  panels+40(FP), R10
+	MOVQ  DX, R12
+	TESTQ R10, R10
+	JZ    gemmAVX2B_m1_tail
+
+gemmAVX2B_m1_panel:
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m1_f_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m1_f_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSWB    Y0, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      X0, (R13)
+	ADDQ         $0x00000180, R9
+	ADDQ         $0x10, R12
+	DECQ         R10
+	JNZ          gemmAVX2B_m1_panel
+
+gemmAVX2B_m1_tail:
+	CMPQ    tail+48(FP), $0x00
+	JEQ     gemmAVX2B_m1_next
+	VMOVDQU (R9), Y0
+	VMOVDQU 32(R9), Y1
+	MOVQ    k+24(FP), CX
+	INCQ    CX
+	SHRQ    $0x01, CX
+	XORQ    R11, R11
+
+gemmAVX2B_m1_t_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD (SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemmAVX2B_m1_t_k
+	MOVQ         q+72(FP), CX
+	MOVQ         R12, R13
+	VPSRLQ       $0x20, Y0, Y13
+	VPSRLQ       $0x20, Y1, Y15
+	VPMULDQ      64(R9), Y0, Y12
+	VPMULDQ      96(R9), Y1, Y14
+	VPMULDQ      128(R9), Y13, Y13
+	VPMULDQ      160(R9), Y15, Y15
+	VPADDQ       256(R9), Y12, Y12
+	VPADDQ       288(R9), Y14, Y14
+	VPADDQ       320(R9), Y13, Y13
+	VPADDQ       352(R9), Y15, Y15
+	VPSRAD       $0x1f, Y0, Y0
+	VPSRAD       $0x1f, Y1, Y1
+	VMOVSHDUP    Y12, Y12
+	VMOVSHDUP    Y14, Y14
+	VPBLENDD     $0xaa, Y13, Y12, Y12
+	VPBLENDD     $0xaa, Y15, Y14, Y14
+	VPADDD       Y12, Y0, Y0
+	VPADDD       Y14, Y1, Y1
+	VPSRAVD      192(R9), Y0, Y0
+	VPSRAVD      224(R9), Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPADDSW      (CX), Y0, Y0
+	VPACKSSWB    Y0, Y0, Y0
+	VMOVDQU      96(CX), Y12
+	VPERMD       Y0, Y12, Y0
+	VPMAXSB      32(CX), Y0, Y0
+	VPMINSB      64(CX), Y0, Y0
+	VMOVDQU      128(CX), X12
+	VPMASKMOVD   X0, X12, (R13)
+
+gemmAVX2B_m1_next:
+	VZEROUPPER
+	RET
+
 // func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)
 // Requires: AVX
 TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48

@@ -41,6 +41,7 @@ func BenchmarkKernelGemm(b *testing.B) {
 			for _, impl := range asm.Available() {
 				b.Run(impl.Name, func(b *testing.B) {
 					p := impl.PackMatrix(w, s.n, s.k)
+					impl.PrepareEpilogue(p, e)
 					timed(b, int64(s.m*s.n*s.k), func() { impl.Gemm(a, s.k, s.m, p, e, out, s.n) })
 				})
 			}

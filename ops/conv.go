@@ -469,6 +469,7 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 		k.simd = impl
 		k.packed = impl.PackMatrix(k.filter, k.outC, k.patchSize)
 		k.epi = k.q.epilogue()
+		impl.PrepareEpilogue(k.packed, k.epi)
 		if !k.pointwise {
 			// A filter row of input zero points: im2col copies padding
 			// from it rather than filling byte by byte.

@@ -94,6 +94,7 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 		k.simd = impl
 		k.packed = impl.PackMatrix(k.filter, k.units, k.depth)
 		k.epi = k.q.epilogue()
+		impl.PrepareEpilogue(k.packed, k.epi)
 	}
 	return k, nil
 }
