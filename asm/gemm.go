@@ -20,6 +20,9 @@ type Epilogue struct {
 	// steps): 1 yes, -1 no, 0 not known (the kernels check the channels
 	// on every call).
 	simple int8
+	// dw, depthwise only: the bounded epilogue BindDepthwise prepared for
+	// one packed depthwise filter (nil: none).
+	dw *dwBound
 }
 
 // NewEpilogue returns the epilogue of the given parameters with the

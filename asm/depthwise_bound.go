@@ -1,0 +1,143 @@
+package asm
+
+// The bounded depthwise epilogue: for a filter and an epilogue whose every
+// sum is small, a cheaper requantization that is still exactly Requantize
+// (the AVX-512 kernel dwAVX512Bounded; the derivation and its proof are in
+// asm/_gen's dwBoundedLanes). Everything here runs once, at load.
+
+// dwBound is what BindDepthwise prepared for one packed filter: the
+// filter's weights doubled in the implementation's layout and, per block
+// of 16 channels, the kernel's constants (dwBoundBlock int32 each).
+type dwBound struct {
+	w      *PackedDepthwise // the filter it was derived for
+	w2     []int32          // 2·w, laid out as w.Data32
+	params []int32
+}
+
+// dwBoundBlock is the int32 size of one 16-channel block of dwBound.params:
+// doubled bias, multiplier, right shift, sub (16 each), then the 64-bit
+// constants of the even channels and of the odd channels (8 each, little
+// endian low/high dword pairs).
+const dwBoundBlock = 6 * 16
+
+// dwBoundChannel returns channel ch's bounded-epilogue constants: the
+// right shift e, sub = [e >= 1] and the 64-bit constant k = 2^31 + (h +
+// outOff·2^e)·2^32 (h = 2^(e−1), 0 for e = 0); ok is false when the
+// channel does not qualify. w is the filter, [taps][c]. The conditions:
+// no left shift, e <= 31, mult >= 0, |acc + bias| <= B < 2^30 for every
+// int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e − sub within
+// int32 for every y = SRDHM(x, mult), |x| <= B.
+func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
+	m := int64(e.Mult[ch])
+	if e.Shift[ch] > 0 || e.Shift[ch] < -31 || m < 0 {
+		return 0, 0, 0, false
+	}
+	ex := -e.Shift[ch]
+	var sw int64
+	for t := ch; t < len(w); t += c {
+		sw += abs64(int64(w[t]))
+	}
+	b := 128*sw + abs64(int64(e.Bias[ch]))
+	if b >= 1<<30 {
+		return 0, 0, 0, false
+	}
+	var h, s int64
+	if ex >= 1 {
+		h, s = 1<<(ex-1), 1
+	}
+	hc := h + int64(e.OutOffset)<<ex // |·| < 2^31 + 2^62
+	// SRDHM is monotone in x for m >= 0: y ranges over [ymin, ymax],
+	// ymin <= 0 <= ymax (b·m < 2^61).
+	ymax := floorDiv64(b*m+1<<30, 1<<31)
+	ymin := floorDiv64(-b*m+1<<30, 1<<31)
+	if ymax+hc > 1<<31-1 || ymin+hc-s < -1<<31 {
+		return 0, 0, 0, false
+	}
+	// Hence −2^31 <= hc < 2^31 and k fits in int64.
+	return ex, int32(s), 1<<31 + hc<<32, true
+}
+
+// dwBoundRequant is the bounded epilogue in Go, as the kernel computes it,
+// on the exact sum acc (Σ x·w, without bias) of channel ch (tests compare
+// it with Requantize).
+func dwBoundRequant(acc int32, ch int, e *Epilogue, shift, sub int32, k int64) int8 {
+	x2 := 2*acc + 2*e.Bias[ch] // the doubled weights' and bias' sum
+	v := int32((int64(x2)*int64(e.Mult[ch]) + k) >> 32)
+	if x2 < 0 {
+		v -= sub
+	}
+	v >>= shift
+	return int8(min(max(v, e.Min), e.Max))
+}
+
+// newDwBound prepares the bounded epilogue of e for the packed filter p
+// (C channels, the implementation's 32-bit layout of cpad channels a
+// tap), or returns nil when a channel does not qualify.
+func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
+	c := p.C
+	if len(p.Data32) == 0 || len(e.Bias) < c || len(e.Mult) < c || len(e.Shift) < c {
+		return nil
+	}
+	cpad := (c + 15) &^ 15
+	taps := p.KH * p.KW
+	if len(p.Data32) != taps*cpad {
+		return nil // not the 16-channel layout
+	}
+	d := &dwBound{w: p, w2: make([]int32, len(p.Data32)), params: make([]int32, cpad/16*dwBoundBlock)}
+	for t := 0; t < taps; t++ {
+		for ch := 0; ch < c; ch++ {
+			d.w2[t*cpad+ch] = int32(uint16(2 * int16(p.Data[t*c+ch])))
+		}
+	}
+	for ch := 0; ch < c; ch++ {
+		shift, sub, k, ok := dwBoundChannel(p.Data, c, ch, e)
+		if !ok {
+			return nil
+		}
+		blk := d.params[ch/16*dwBoundBlock:][:dwBoundBlock]
+		l := ch % 16
+		blk[l] = 2 * e.Bias[ch] // |bias| < 2^30
+		blk[16+l] = e.Mult[ch]
+		blk[32+l] = shift
+		blk[48+l] = sub
+		q := 64 + l/2*2 // qword l/2 of the even (l even) or odd constants
+		if l%2 == 1 {
+			q += 16
+		}
+		blk[q], blk[q+1] = int32(uint32(k)), int32(k>>32)
+	}
+	return d
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func floorDiv64(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// BindDepthwise prepares, at load, what the implementation can derive from
+// the packed filter w and the epilogue e together; DepthwiseRow with this
+// w and e then uses it (any other pair works as before). Today: the
+// AVX-512 kernel's bounded epilogue, when every channel's sums are small
+// enough (see dwBoundChannel). It records the result in e, which must not
+// change afterwards, and must not be called while e is in use.
+func (impl *Impl) BindDepthwise(w *PackedDepthwise, e *Epilogue) {
+	if w.impl != impl {
+		panic("asm: depthwise filter packed by " + w.impl.Name + ", bound with " + impl.Name)
+	}
+	e.dw = nil
+	if b, ok := impl.dw.(interface {
+		bindDepthwise(*PackedDepthwise, *Epilogue) *dwBound
+	}); ok {
+		e.dw = b.bindDepthwise(w, e)
+	}
+}
