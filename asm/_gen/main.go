@@ -21,7 +21,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-var consts Mem
+var consts, dwPerm Mem
 
 // fast selects the epilogue without left shift and INT32_MIN saturation
 // (kernel names get the suffix Fast).
@@ -74,6 +74,11 @@ func main() {
 		gemmAVX2(true)
 		dwAVX512()
 		dwAVX2()
+	}
+	// dwPackStore's permutation: dword j of every 128-bit lane into lane j.
+	dwPerm = GLOBL("dwperm", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(i%4*4+i/4))
 	}
 	bounded = true
 	dwAVX512()
@@ -238,6 +243,8 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // vector units, bounds a lone one. Each lane's two mask registers can be
 // one: k2 (the INT32_MIN check, then the rounding compare) and kneg (the
 // sign, for the threshold) are never live at once, and K1, K2 are taken.
+// The bounded kernel clamps and stores through dwPackStore (off then
+// holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
@@ -256,7 +263,9 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 			lanes = append(lanes, l)
 		}
 		if bounded {
-			dwBoundedLanes(lanes, p, reg.K2, lo, hi)
+			dwBoundedLanes(lanes, p, reg.K2)
+			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
+			continue
 		} else {
 			epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
 		}
@@ -291,9 +300,10 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 //     y <= 0 when x < 0; when y = 0, (h − 1 + outOff·2^e) >> e = outOff
 //     and (h + outOff·2^e) >> e = outOff alike, as 0 <= h − 1 < h < 2^e.
 //
-// So out = clamp(((hi(X·m + K) − sub·[X < 0]) >> e), lo, hi): 12
-// instructions per vector, against 17 for epi512Lanes' fast form.
-func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register, lo, hi reg.VecPhysical) {
+// So out = clamp(((hi(X·m + K) − sub·[X < 0]) >> e), lo, hi): 10
+// instructions per vector to the shift, against 15 for epi512Lanes' fast
+// form; dwPackStore clamps and stores four vectors at a time.
+func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register) {
 	steps := []func(l lane512){
 		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
 		func(l lane512) { VPMULDQ(p.m, l.x, l.e) },
@@ -305,12 +315,48 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register, lo, hi r
 		func(l lane512) { VPBLENDMD(l.o, l.x, kodd, l.x) }, // odd results: the high dwords of o
 		func(l lane512) { VPSUBD(p.sub, l.x, l.kneg, l.x) },
 		func(l lane512) { VPSRAVD(p.right, l.x, l.x) },
-		func(l lane512) { VPMAXSD(lo, l.x, l.x) },
-		func(l lane512) { VPMINSD(hi, l.x, l.x) },
 	}
 	for _, f := range steps {
 		for _, l := range lanes {
 			f(l)
+		}
+	}
+}
+
+// dwPackStore narrows up to four vectors of int32 results (pixels j <
+// len(lanes)) to bytes with saturation, clamps them to [lo, hi] (byte
+// broadcasts; saturating to [−128, 127] first changes nothing as lo and
+// hi lie inside), and stores pixel j's 16 bytes (masked by K1) at R11 +
+// j·R10, leaving R11 at the last pixel (after it when more follows).
+// The packs work within 128-bit lanes: lane L of the result holds
+// channels 4L..4L+3 of pixels 0..3; perm gathers dword j of every lane
+// into lane j.
+func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool) {
+	x := make([]reg.VecPhysical, 4)
+	for j := range x {
+		x[j] = lanes[min(j, len(lanes)-1)].x
+	}
+	a, b := x[0], x[2]
+	VPACKSSDW(x[1], x[0], a)
+	if len(lanes) > 2 {
+		VPACKSSDW(x[3], x[2], b)
+	} else {
+		b = a
+	}
+	VPACKSSWB(b, a, a)
+	VPERMD(a, perm, a)
+	VPMAXSB(lo, a, a)
+	VPMINSB(hi, a, a)
+	for j := range lanes {
+		if j == 0 {
+			VMOVDQU8(a.AsX(), reg.K1, Mem{Base: reg.R11})
+		} else {
+			t := lanes[j].e.AsX()
+			VEXTRACTI32X4(U8(j), a, t)
+			VMOVDQU8(t, reg.K1, Mem{Base: reg.R11})
+		}
+		if j < len(lanes)-1 || more {
+			ADDQ(reg.R10, reg.R11)
 		}
 	}
 }
@@ -763,9 +809,13 @@ func dwAVX512() {
 
 	p := epiParams512{b: reg.Z8, left: reg.Z9, right: reg.Z10, m: reg.Z11, mo: reg.Z12, mask: reg.Z13, thr: reg.Z14, thr1: reg.Z27}
 	off, lo, hi := reg.Z15, reg.Z16, reg.Z17
-	bcast512(addr("lo"), lo)
-	bcast512(addr("hi"), hi)
 	if bounded {
+		// lo, hi as bytes; off: dwPackStore's dword permutation.
+		MOVL(addr("lo"), reg.R10.As32())
+		VPBROADCASTB(reg.R10.As32(), lo)
+		MOVL(addr("hi"), reg.R10.As32())
+		VPBROADCASTB(reg.R10.As32(), hi)
+		VMOVDQU32(dwPerm, off)
 		// The block of channels [cb, cb+16) at bias + cb/16·384 bytes:
 		// doubled bias, multiplier, right shift, sub (16 dwords each),
 		// then the even and odd lanes' 64-bit constants (8 qwords each).
@@ -781,6 +831,8 @@ func dwAVX512() {
 		VMOVDQU64(Mem{Base: reg.R10, Disp: 256}, p.ke)
 		VMOVDQU64(Mem{Base: reg.R10, Disp: 320}, p.ko)
 	} else {
+		bcast512(addr("lo"), lo)
+		bcast512(addr("hi"), hi)
 		bcast512(addr("outOff"), off)
 		Load(Param("bias"), reg.R10)
 		Load(Param("mult"), reg.R11)
