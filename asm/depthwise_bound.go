@@ -17,8 +17,11 @@ type dwBound struct {
 // dwBoundBlock is the int32 size of one 16-channel block of dwBound.params:
 // doubled bias, multiplier, right shift, sub (16 each), then the 64-bit
 // constants of the even channels and of the odd channels (8 each, little
-// endian low/high dword pairs).
-const dwBoundBlock = 6 * 16
+// endian low/high dword pairs), then for the 3x3 byte path bias −
+// 128·Σw (16) and, for kx = 0, 1, 2, the bytes (w[0][kx], w[1][kx],
+// w[2][kx], 0) of each channel (16 dwords each; zero for other filter
+// sizes).
+const dwBoundBlock = 10 * 16
 
 // dwBoundChannel returns channel ch's bounded-epilogue constants: the
 // right shift e, sub = [e >= 1] and the 64-bit constant k = 2^31 + (h +
@@ -105,6 +108,20 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 			q += 16
 		}
 		blk[q], blk[q+1] = int32(uint32(k)), int32(k>>32)
+		if p.KH == 3 && p.KW == 3 {
+			var sw int32
+			for t := 0; t < 9; t++ {
+				sw += int32(p.Data[t*c+ch])
+			}
+			blk[96+l] = e.Bias[ch] - 128*sw // |bias|, 128·|Σw| < 2^30
+			for kx := 0; kx < 3; kx++ {
+				var v uint32
+				for ky := 0; ky < 3; ky++ {
+					v |= uint32(uint8(p.Data[(ky*3+kx)*c+ch])) << (8 * ky)
+				}
+				blk[112+16*kx+l] = int32(v)
+			}
+		}
 	}
 	return d
 }

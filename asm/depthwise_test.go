@@ -98,6 +98,17 @@ func TestDepthwiseBounded(t *testing.T) {
 				}
 			}
 		}
+		// The 3x3 byte path: row dilations, several full channel blocks
+		// then a partial one, runs of several blocks plus tails.
+		for _, s := range []int{1, 2} {
+			for _, dil := range []int{2, 3} {
+				for _, c := range []int{16, 32, 48, 67} {
+					for _, n := range []int{8, 16, 19} {
+						run(newDwCase(r, 3, 3, c, n, s, dil, 1))
+					}
+				}
+			}
+		}
 		for i := 0; i < 300; i++ {
 			kh, kw := 1+r.IntN(7), 1+r.IntN(7)
 			c := []int{1, 15, 16, 17, 32, 33, 64, 131}[r.IntN(8)]

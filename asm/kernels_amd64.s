@@ -25291,8 +25291,74 @@ DATA dwperm<>+56(SB)/4, $0x0000000b
 DATA dwperm<>+60(SB)/4, $0x0000000f
 GLOBL dwperm<>(SB), RODATA|NOPTR, $64
 
+DATA dwpermb<>+0(SB)/1, $0x00
+DATA dwpermb<>+1(SB)/1, $0x10
+DATA dwpermb<>+2(SB)/1, $0x20
+DATA dwpermb<>+3(SB)/1, $0x30
+DATA dwpermb<>+4(SB)/1, $0x01
+DATA dwpermb<>+5(SB)/1, $0x11
+DATA dwpermb<>+6(SB)/1, $0x21
+DATA dwpermb<>+7(SB)/1, $0x31
+DATA dwpermb<>+8(SB)/1, $0x02
+DATA dwpermb<>+9(SB)/1, $0x12
+DATA dwpermb<>+10(SB)/1, $0x22
+DATA dwpermb<>+11(SB)/1, $0x32
+DATA dwpermb<>+12(SB)/1, $0x03
+DATA dwpermb<>+13(SB)/1, $0x13
+DATA dwpermb<>+14(SB)/1, $0x23
+DATA dwpermb<>+15(SB)/1, $0x33
+DATA dwpermb<>+16(SB)/1, $0x04
+DATA dwpermb<>+17(SB)/1, $0x14
+DATA dwpermb<>+18(SB)/1, $0x24
+DATA dwpermb<>+19(SB)/1, $0x34
+DATA dwpermb<>+20(SB)/1, $0x05
+DATA dwpermb<>+21(SB)/1, $0x15
+DATA dwpermb<>+22(SB)/1, $0x25
+DATA dwpermb<>+23(SB)/1, $0x35
+DATA dwpermb<>+24(SB)/1, $0x06
+DATA dwpermb<>+25(SB)/1, $0x16
+DATA dwpermb<>+26(SB)/1, $0x26
+DATA dwpermb<>+27(SB)/1, $0x36
+DATA dwpermb<>+28(SB)/1, $0x07
+DATA dwpermb<>+29(SB)/1, $0x17
+DATA dwpermb<>+30(SB)/1, $0x27
+DATA dwpermb<>+31(SB)/1, $0x37
+DATA dwpermb<>+32(SB)/1, $0x08
+DATA dwpermb<>+33(SB)/1, $0x18
+DATA dwpermb<>+34(SB)/1, $0x28
+DATA dwpermb<>+35(SB)/1, $0x38
+DATA dwpermb<>+36(SB)/1, $0x09
+DATA dwpermb<>+37(SB)/1, $0x19
+DATA dwpermb<>+38(SB)/1, $0x29
+DATA dwpermb<>+39(SB)/1, $0x39
+DATA dwpermb<>+40(SB)/1, $0x0a
+DATA dwpermb<>+41(SB)/1, $0x1a
+DATA dwpermb<>+42(SB)/1, $0x2a
+DATA dwpermb<>+43(SB)/1, $0x3a
+DATA dwpermb<>+44(SB)/1, $0x0b
+DATA dwpermb<>+45(SB)/1, $0x1b
+DATA dwpermb<>+46(SB)/1, $0x2b
+DATA dwpermb<>+47(SB)/1, $0x3b
+DATA dwpermb<>+48(SB)/1, $0x0c
+DATA dwpermb<>+49(SB)/1, $0x1c
+DATA dwpermb<>+50(SB)/1, $0x2c
+DATA dwpermb<>+51(SB)/1, $0x3c
+DATA dwpermb<>+52(SB)/1, $0x0d
+DATA dwpermb<>+53(SB)/1, $0x1d
+DATA dwpermb<>+54(SB)/1, $0x2d
+DATA dwpermb<>+55(SB)/1, $0x3d
+DATA dwpermb<>+56(SB)/1, $0x0e
+DATA dwpermb<>+57(SB)/1, $0x1e
+DATA dwpermb<>+58(SB)/1, $0x2e
+DATA dwpermb<>+59(SB)/1, $0x3e
+DATA dwpermb<>+60(SB)/1, $0x0f
+DATA dwpermb<>+61(SB)/1, $0x1f
+DATA dwpermb<>+62(SB)/1, $0x2f
+DATA dwpermb<>+63(SB)/1, $0x3f
+GLOBL dwpermb<>(SB), RODATA|NOPTR, $64
+
 // func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, AVX512_VNNI, BMI2
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, AVX512VL, AVX512_VNNI, BMI2
 TEXT ·dwAVX512Bounded(SB), NOSPLIT, $0-152
 	MOVQ  pixStride+16(FP), R8
 	LEAQ  (R8)(R8*2), R9
@@ -25322,8 +25388,13 @@ dwAVX512Bounded_mask:
 	VPBROADCASTB R10, Z17
 	VMOVDQU32    dwperm<>+0(SB), Z15
 	MOVQ         bias+104(FP), R10
-	LEAQ         (CX)(CX*2), R11
+	LEAQ         (CX)(CX*4), R11
 	LEAQ         (R10)(R11*8), R10
+	VMOVDQU32    384(R10), Z27
+	VMOVDQU32    448(R10), Z29
+	VMOVDQU32    512(R10), Z30
+	VMOVDQU32    576(R10), Z31
+	VMOVDQU32    dwpermb<>+0(SB), Z28
 	VMOVDQU32    (R10), Z8
 	VMOVDQU32    64(R10), Z11
 	VMOVSHDUP    Z11, Z12
@@ -25510,6 +25581,276 @@ dwAVX512Bounded_p8_kx:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t3:
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p8_t3w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p8_t3w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	VMOVDQA32     Z27, Z2
+	VMOVDQA32     Z27, Z3
+	VMOVDQA32     Z27, Z4
+	VMOVDQA32     Z27, Z5
+	VMOVDQA32     Z27, Z6
+	VMOVDQA32     Z27, Z7
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	MOVQ          dilWStride+32(FP), R10
+	LEAQ          (R11)(R10*1), DI
+	LEAQ          (R12)(R10*1), SI
+	ADDQ          R13, R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (DI), X24
+	VINSERTI32X4  $0x01, (SI), Z24, Z24
+	VINSERTI32X4  $0x02, (R10), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*1), X25
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (DI)(R8*1), X26
+	VINSERTI32X4  $0x01, (SI)(R8*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R8*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z1
+	VMOVDQU8      (R11)(R8*2), X23
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z2
+	VPDPBUSD      Z31, Z23, Z1
+	VMOVDQU8      (DI)(R8*2), X24
+	VINSERTI32X4  $0x01, (SI)(R8*2), Z24, Z24
+	VINSERTI32X4  $0x02, (R10)(R8*2), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z2
+	VMOVDQU8      (R11)(R9*1), X25
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z3
+	VPDPBUSD      Z31, Z25, Z2
+	VMOVDQU8      (DI)(R9*1), X26
+	VINSERTI32X4  $0x01, (SI)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z3
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	LEAQ          (DI)(R8*4), DI
+	LEAQ          (SI)(R8*4), SI
+	LEAQ          (R10)(R8*4), R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z4
+	VPDPBUSD      Z31, Z23, Z3
+	VMOVDQU8      (DI), X24
+	VINSERTI32X4  $0x01, (SI), Z24, Z24
+	VINSERTI32X4  $0x02, (R10), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z4
+	VMOVDQU8      (R11)(R8*1), X25
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z5
+	VPDPBUSD      Z31, Z25, Z4
+	VMOVDQU8      (DI)(R8*1), X26
+	VINSERTI32X4  $0x01, (SI)(R8*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R8*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z5
+	VMOVDQU8      (R11)(R8*2), X23
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z6
+	VPDPBUSD      Z31, Z23, Z5
+	VMOVDQU8      (DI)(R8*2), X24
+	VINSERTI32X4  $0x01, (SI)(R8*2), Z24, Z24
+	VINSERTI32X4  $0x02, (R10)(R8*2), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z6
+	VMOVDQU8      (R11)(R9*1), X25
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z7
+	VPDPBUSD      Z31, Z25, Z6
+	VMOVDQU8      (DI)(R9*1), X26
+	VINSERTI32X4  $0x01, (SI)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z7
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	LEAQ          (DI)(R8*4), DI
+	LEAQ          (SI)(R8*4), SI
+	LEAQ          (R10)(R8*4), R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z31, Z23, Z7
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VPADDD        Z0, Z0, Z0
+	VPADDD        Z1, Z1, Z1
+	VPADDD        Z2, Z2, Z2
+	VPADDD        Z3, Z3, Z3
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VMOVSHDUP     Z2, Z19
+	VMOVSHDUP     Z3, Z21
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
+	VPMULDQ       Z11, Z2, Z18
+	VPMULDQ       Z11, Z3, Z20
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPMULDQ       Z12, Z19, Z19
+	VPMULDQ       Z12, Z21, Z21
+	VPMOVD2M      Z0, K3
+	VPMOVD2M      Z1, K4
+	VPMOVD2M      Z2, K5
+	VPMOVD2M      Z3, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VMOVSHDUP     Z18, Z2
+	VMOVSHDUP     Z20, Z3
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPBLENDMD     Z19, Z2, K2, Z2
+	VPBLENDMD     Z21, Z3, K2, Z3
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSUBD        Z14, Z2, K5, Z2
+	VPSUBD        Z14, Z3, K6, Z3
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPSRAVD       Z13, Z2, Z2
+	VPSRAVD       Z13, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+	VPADDD        Z4, Z4, Z4
+	VPADDD        Z5, Z5, Z5
+	VPADDD        Z6, Z6, Z6
+	VPADDD        Z7, Z7, Z7
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VMOVSHDUP     Z6, Z19
+	VMOVSHDUP     Z7, Z21
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
+	VPMULDQ       Z11, Z6, Z18
+	VPMULDQ       Z11, Z7, Z20
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPMULDQ       Z12, Z19, Z19
+	VPMULDQ       Z12, Z21, Z21
+	VPMOVD2M      Z4, K3
+	VPMOVD2M      Z5, K4
+	VPMOVD2M      Z6, K5
+	VPMOVD2M      Z7, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VMOVSHDUP     Z18, Z6
+	VMOVSHDUP     Z20, Z7
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPBLENDMD     Z19, Z6, K2, Z6
+	VPBLENDMD     Z21, Z7, K2, Z7
+	VPSUBD        Z14, Z4, K3, Z4
+	VPSUBD        Z14, Z5, K4, Z5
+	VPSUBD        Z14, Z6, K5, Z6
+	VPSUBD        Z14, Z7, K6, Z7
+	VPSRAVD       Z13, Z4, Z4
+	VPSRAVD       Z13, Z5, Z5
+	VPSRAVD       Z13, Z6, Z6
+	VPSRAVD       Z13, Z7, Z7
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+	JMP           dwAVX512Bounded_p8_adv
+
+dwAVX512Bounded_p8_t3w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -25910,6 +26251,231 @@ dwAVX512Bounded_p8_t5_ky:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3:
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p8_s3w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p8_s3w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	VMOVDQA32     Z27, Z2
+	VMOVDQA32     Z27, Z3
+	VMOVDQA32     Z27, Z4
+	VMOVDQA32     Z27, Z5
+	VMOVDQA32     Z27, Z6
+	VMOVDQA32     Z27, Z7
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z29, Z24, Z1
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*2), X25
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z2
+	VPDPBUSD      Z30, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (R11)(R9*1), X26
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z29, Z26, Z3
+	VPDPBUSD      Z30, Z26, Z2
+	VPDPBUSD      Z31, Z26, Z1
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z4
+	VPDPBUSD      Z30, Z23, Z3
+	VPDPBUSD      Z31, Z23, Z2
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z29, Z24, Z5
+	VPDPBUSD      Z30, Z24, Z4
+	VPDPBUSD      Z31, Z24, Z3
+	VMOVDQU8      (R11)(R8*2), X25
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z6
+	VPDPBUSD      Z30, Z25, Z5
+	VPDPBUSD      Z31, Z25, Z4
+	VMOVDQU8      (R11)(R9*1), X26
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z29, Z26, Z7
+	VPDPBUSD      Z30, Z26, Z6
+	VPDPBUSD      Z31, Z26, Z5
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z30, Z23, Z7
+	VPDPBUSD      Z31, Z23, Z6
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z31, Z24, Z7
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VPADDD        Z0, Z0, Z0
+	VPADDD        Z1, Z1, Z1
+	VPADDD        Z2, Z2, Z2
+	VPADDD        Z3, Z3, Z3
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VMOVSHDUP     Z2, Z19
+	VMOVSHDUP     Z3, Z21
+	VPMULDQ       Z11, Z0, Z25
+	VPMULDQ       Z11, Z1, Z23
+	VPMULDQ       Z11, Z2, Z18
+	VPMULDQ       Z11, Z3, Z20
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPMULDQ       Z12, Z19, Z19
+	VPMULDQ       Z12, Z21, Z21
+	VPMOVD2M      Z0, K3
+	VPMOVD2M      Z1, K4
+	VPMOVD2M      Z2, K5
+	VPMOVD2M      Z3, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VMOVSHDUP     Z18, Z2
+	VMOVSHDUP     Z20, Z3
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPBLENDMD     Z19, Z2, K2, Z2
+	VPBLENDMD     Z21, Z3, K2, Z3
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSUBD        Z14, Z2, K5, Z2
+	VPSUBD        Z14, Z3, K6, Z3
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPSRAVD       Z13, Z2, Z2
+	VPSRAVD       Z13, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+	VPADDD        Z4, Z4, Z4
+	VPADDD        Z5, Z5, Z5
+	VPADDD        Z6, Z6, Z6
+	VPADDD        Z7, Z7, Z7
+	VMOVSHDUP     Z4, Z26
+	VMOVSHDUP     Z5, Z24
+	VMOVSHDUP     Z6, Z19
+	VMOVSHDUP     Z7, Z21
+	VPMULDQ       Z11, Z4, Z25
+	VPMULDQ       Z11, Z5, Z23
+	VPMULDQ       Z11, Z6, Z18
+	VPMULDQ       Z11, Z7, Z20
+	VPMULDQ       Z12, Z26, Z26
+	VPMULDQ       Z12, Z24, Z24
+	VPMULDQ       Z12, Z19, Z19
+	VPMULDQ       Z12, Z21, Z21
+	VPMOVD2M      Z4, K3
+	VPMOVD2M      Z5, K4
+	VPMOVD2M      Z6, K5
+	VPMOVD2M      Z7, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z4
+	VMOVSHDUP     Z23, Z5
+	VMOVSHDUP     Z18, Z6
+	VMOVSHDUP     Z20, Z7
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPBLENDMD     Z24, Z5, K2, Z5
+	VPBLENDMD     Z19, Z6, K2, Z6
+	VPBLENDMD     Z21, Z7, K2, Z7
+	VPSUBD        Z14, Z4, K3, Z4
+	VPSUBD        Z14, Z5, K4, Z5
+	VPSUBD        Z14, Z6, K5, Z6
+	VPSUBD        Z14, Z7, K6, Z7
+	VPSRAVD       Z13, Z4, Z4
+	VPSRAVD       Z13, Z5, Z5
+	VPSRAVD       Z13, Z6, Z6
+	VPSRAVD       Z13, Z7, Z7
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+	JMP           dwAVX512Bounded_p8_adv
+
+dwAVX512Bounded_p8_s3w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2

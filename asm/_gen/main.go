@@ -21,7 +21,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-var consts, dwPerm Mem
+var consts, dwPerm, dwPermB Mem
 
 // fast selects the epilogue without left shift and INT32_MIN saturation
 // (kernel names get the suffix Fast).
@@ -79,6 +79,13 @@ func main() {
 	dwPerm = GLOBL("dwperm", RODATA|NOPTR)
 	for i := 0; i < 16; i++ {
 		DATA(4*i, U32(i%4*4+i/4))
+	}
+	// The bounded kernel's byte path (dwBlockS1B): column bytes of the
+	// three rows, 16 channels a lane, to (row 0, row 1, row 2, zero) per
+	// channel dword.
+	dwPermB = GLOBL("dwpermb", RODATA|NOPTR)
+	for i := 0; i < 64; i++ {
+		DATA(i, U8(i%4*16+i/4))
 	}
 	bounded = true
 	dwAVX512()
@@ -246,6 +253,12 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // The bounded kernel clamps and stores through dwPackStore (off then
 // holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	dwEpilogueX(accs, P, p, off, lo, hi, false)
+}
+
+// dwEpilogueX is dwEpilogue; double: the accumulators hold x, not 2x
+// (the bounded kernel's byte path), and are doubled first.
+func dwEpilogueX(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical, double bool) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	all := []lane512{
@@ -263,6 +276,11 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 			lanes = append(lanes, l)
 		}
 		if bounded {
+			if double {
+				for _, l := range lanes {
+					VPADDD(l.x, l.x, l.x)
+				}
+			}
 			dwBoundedLanes(lanes, p, reg.K2)
 			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
 			continue
@@ -816,13 +834,21 @@ func dwAVX512() {
 		MOVL(addr("hi"), reg.R10.As32())
 		VPBROADCASTB(reg.R10.As32(), hi)
 		VMOVDQU32(dwPerm, off)
-		// The block of channels [cb, cb+16) at bias + cb/16·384 bytes:
-		// doubled bias, multiplier, right shift, sub (16 dwords each),
-		// then the even and odd lanes' 64-bit constants (8 qwords each).
+		// The block of channels [cb, cb+16) at bias + cb/16·640 bytes
+		// (asm.dwBoundBlock): doubled bias, multiplier, right shift, sub
+		// (16 dwords each), the even and odd lanes' 64-bit constants (8
+		// qwords each), then for the 3x3 byte path (dwBlockS1B) bias −
+		// 128·Σw (Z27) and the three weight vectors (Z29-Z31); Z28 its
+		// byte permutation.
 		p = epiParams512{b: reg.Z8, ke: reg.Z9, ko: reg.Z10, m: reg.Z11, mo: reg.Z12, right: reg.Z13, sub: reg.Z14}
 		Load(Param("bias"), reg.R10)
-		LEAQ(Mem{Base: reg.RCX, Index: reg.RCX, Scale: 2}, reg.R11) // 3·cb
-		LEAQ(Mem{Base: reg.R10, Index: reg.R11, Scale: 8}, reg.R10) // + 24·cb
+		LEAQ(Mem{Base: reg.RCX, Index: reg.RCX, Scale: 4}, reg.R11) // 5·cb
+		LEAQ(Mem{Base: reg.R10, Index: reg.R11, Scale: 8}, reg.R10) // + 40·cb
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 384}, reg.Z27)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 448}, reg.Z29)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 512}, reg.Z30)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 576}, reg.Z31)
+		VMOVDQU32(dwPermB, reg.Z28)
 		VMOVDQU32(Mem{Base: reg.R10}, p.b)
 		VMOVDQU32(Mem{Base: reg.R10, Disp: 64}, p.m)
 		VMOVSHDUP(p.m, p.mo)
@@ -866,12 +892,39 @@ func dwAVX512() {
 			dwBlock512(l, P, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t3")
+			if bounded {
+				// 3x3 and a full channel block: the byte path (partial
+				// blocks and other heights keep the word path).
+				Load(Param("kh"), reg.R10)
+				CMPQ(reg.R10, U8(3))
+				JNE(LabelRef(l + "_t3w"))
+				Load(Param("c"), reg.R10)
+				SUBQ(reg.RCX, reg.R10)
+				CMPQ(reg.R10, U8(16))
+				JL(LabelRef(l + "_t3w"))
+				dwBlockS2B(l+"_t3b", p, off, lo, hi)
+				JMP(LabelRef(l + "_adv"))
+				Label(l + "_t3w")
+			}
 			dwBlockS2(l+"_t3", 3, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t5")
 			dwBlockS2(l+"_t5", 5, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
+			if bounded {
+				// 3x3 and a full channel block: the byte path.
+				Load(Param("kh"), reg.R10)
+				CMPQ(reg.R10, U8(3))
+				JNE(LabelRef(l + "_s3w"))
+				Load(Param("c"), reg.R10)
+				SUBQ(reg.RCX, reg.R10)
+				CMPQ(reg.R10, U8(16))
+				JL(LabelRef(l + "_s3w"))
+				dwBlockS1B(l+"_s3b", p, off, lo, hi)
+				JMP(LabelRef(l + "_adv"))
+				Label(l + "_s3w")
+			}
 			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s5")
@@ -1006,6 +1059,119 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	JNZ(LabelRef(l + "_ky"))
 
 	dwEpilogue(accs, P, p, off, lo, hi)
+}
+
+// dwBlockS1B is dwBlockS1 for 3x3 filters and a full block of 16
+// channels in the bounded kernel, on bytes: each input column q (P+2 of
+// them) is loaded from the three rows and arranged to one dword per
+// channel, (row 0, row 1, row 2, 0) offset to unsigned (+128, XOR 0x80),
+// then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
+// 0) (Z29-Z31) in VPDPBUSD: one instruction for three taps. The sums
+// start at bias − 128·Σw (Z27), which makes them exactly x = acc + bias;
+// the epilogue doubles them.
+func dwBlockS1B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
+	const P = 8
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
+	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(reg.Z27, accs[i])
+	}
+	r0, r1, r2 := reg.R11, reg.R12, reg.R13
+	MOVQ(reg.RAX, r0)
+	Load(Param("dilHStride"), r1)
+	LEAQ(Mem{Base: r0, Index: r1, Scale: 2}, r2)
+	ADDQ(r0, r1)
+	for q := 0; q < P+2; q++ {
+		if q > 0 && q%4 == 0 {
+			for _, b := range []reg.Register{r0, r1, r2} {
+				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
+			}
+		}
+		at := func(b reg.Register) Mem {
+			switch q % 4 {
+			case 1:
+				return Mem{Base: b, Index: reg.R8, Scale: 1}
+			case 2:
+				return Mem{Base: b, Index: reg.R8, Scale: 2}
+			case 3:
+				return Mem{Base: b, Index: reg.R9, Scale: 1}
+			}
+			return Mem{Base: b}
+		}
+		t := cols[q%4]
+		VMOVDQU8(at(r0), t.AsX())
+		VINSERTI32X4(U8(1), at(r1), t, t)
+		VINSERTI32X4(U8(2), at(r2), t, t)
+		VPERMB(t, reg.Z28, t)
+		VPXORD_BCST(cX80(), t, t)
+		for kx := 0; kx < 3; kx++ {
+			if j := q - kx; j >= 0 && j < P {
+				vpdpbusd(ws[kx], t, accs[j])
+			}
+		}
+	}
+	dwEpilogueX(accs, P, p, off, lo, hi, true)
+}
+
+// dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
+// 2j+1, 2j+2; even columns are addressed from one base per row, odd ones
+// from another (one pixel further), stepping by the pixel stride.
+func dwBlockS2B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
+	const P = 8
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
+	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(reg.Z27, accs[i])
+	}
+	// Bases: rows 0, 1, 2, even (R11, R12, R13) and odd (RDI, RSI, R10).
+	even := []reg.Register{reg.R11, reg.R12, reg.R13}
+	odd := []reg.Register{reg.RDI, reg.RSI, reg.R10}
+	MOVQ(reg.RAX, even[0])
+	Load(Param("dilHStride"), even[1])
+	LEAQ(Mem{Base: even[0], Index: even[1], Scale: 2}, even[2])
+	ADDQ(even[0], even[1])
+	Load(Param("dilWStride"), odd[2])
+	for r := 0; r < 2; r++ {
+		LEAQ(Mem{Base: even[r], Index: odd[2], Scale: 1}, odd[r])
+	}
+	ADDQ(even[2], odd[2])
+	for q := 0; q < 2*(P-1)+3; q++ {
+		h := q / 2
+		if h > 0 && h%4 == 0 && q%2 == 0 {
+			for _, b := range append(append([]reg.Register{}, even...), odd...) {
+				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
+			}
+		}
+		bases := even
+		if q%2 == 1 {
+			bases = odd
+		}
+		at := func(b reg.Register) Mem {
+			switch h % 4 {
+			case 1:
+				return Mem{Base: b, Index: reg.R8, Scale: 1}
+			case 2:
+				return Mem{Base: b, Index: reg.R8, Scale: 2}
+			case 3:
+				return Mem{Base: b, Index: reg.R9, Scale: 1}
+			}
+			return Mem{Base: b}
+		}
+		t := cols[q%4]
+		VMOVDQU8(at(bases[0]), t.AsX())
+		VINSERTI32X4(U8(1), at(bases[1]), t, t)
+		VINSERTI32X4(U8(2), at(bases[2]), t, t)
+		VPERMB(t, reg.Z28, t)
+		VPXORD_BCST(cX80(), t, t)
+		for kx := 0; kx < 3; kx++ {
+			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+				vpdpbusd(ws[kx], t, accs[d/2])
+			}
+		}
+	}
+	dwEpilogueX(accs, P, p, off, lo, hi, true)
 }
 
 // dwBlockS2 is dwBlockS1 at stride 2: output pixel j, tap kx reads input
