@@ -29,7 +29,7 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 	c := w.C
 	cpad := len(w.Data32) / (w.KH * w.KW)
 	if d := e.dw; d != nil && d.w == w {
-		dwAVX512Bounded(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &d.w2[0], cpad*4, c, n,
+		dwAVX512Bounded(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
 			&out[0], c, &d.params[0], nil, nil, 0, e.Min, e.Max, dwMode(w, strideW, dilW))
 		return
 	}

@@ -5,28 +5,32 @@ package asm
 // (the AVX-512 kernel dwAVX512Bounded; the derivation and its proof are in
 // asm/_gen's dwBoundedLanes). Everything here runs once, at load.
 
-// dwBound is what BindDepthwise prepared for one packed filter: the
-// filter's weights doubled in the implementation's layout and, per block
+// dwBound is what BindDepthwise prepared for one packed filter: per block
 // of 16 channels, the kernel's constants (dwBoundBlock int32 each).
 type dwBound struct {
 	w      *PackedDepthwise // the filter it was derived for
-	w2     []int32          // 2·w, laid out as w.Data32
 	params []int32
 }
 
+// dwBoundD offsets the bounded kernel's sums: they hold x + dwBoundD, in
+// (0, 2^31) for |x| < 2^30.
+const dwBoundD = 1 << 30
+
 // dwBoundBlock is the int32 size of one 16-channel block of dwBound.params:
-// doubled bias, multiplier, right shift, sub (16 each), then the 64-bit
+// bias + D, doubled multiplier (as uint32), right shift, sub (16 each),
+// then the 64-bit
 // constants of the even channels and of the odd channels (8 each, little
 // endian low/high dword pairs), then for the 3x3 byte path bias −
-// 128·Σw (16) and, for kx = 0, 1, 2, the bytes (w[0][kx], w[1][kx],
+// 128·Σw + D (16) and, for kx = 0, 1, 2, the bytes (w[0][kx], w[1][kx],
 // w[2][kx], 0) of each channel (16 dwords each; zero for other filter
 // sizes).
 const dwBoundBlock = 10 * 16
 
 // dwBoundChannel returns channel ch's bounded-epilogue constants: the
-// right shift e, sub = [e >= 1] and the 64-bit constant k = 2^31 + (h +
-// outOff·2^e)·2^32 (h = 2^(e−1), 0 for e = 0); ok is false when the
-// channel does not qualify. w is the filter, [taps][c]. The conditions:
+// right shift e, sub = [e >= 1] and the kernel's 64-bit constant k = 2^31
+// + (h + outOff·2^e)·2^32 − 2D·m (h = 2^(e−1), 0 for e = 0); ok is false
+// when the channel does not qualify. w is the filter, [taps][c]. The
+// conditions:
 // no left shift, e <= 31, mult >= 0, |acc + bias| <= B < 2^30 for every
 // int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e − sub within
 // int32 for every y = SRDHM(x, mult), |x| <= B.
@@ -56,17 +60,18 @@ func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64
 	if ymax+hc > 1<<31-1 || ymin+hc-s < -1<<31 {
 		return 0, 0, 0, false
 	}
-	// Hence −2^31 <= hc < 2^31 and k fits in int64.
-	return ex, int32(s), 1<<31 + hc<<32, true
+	// Hence −2^31 <= hc < 2^31, and 2D·m < 2^62: k fits in int64.
+	return ex, int32(s), 1<<31 + hc<<32 - 2*dwBoundD*m, true
 }
 
-// dwBoundRequant is the bounded epilogue in Go, as the kernel computes it,
-// on the exact sum acc (Σ x·w, without bias) of channel ch (tests compare
-// it with Requantize).
+// dwBoundRequant is the bounded epilogue in Go, as the kernel computes it
+// (wrapping uint32 and uint64 arithmetic), on the exact sum acc (Σ x·w,
+// without bias) of channel ch (tests compare it with Requantize).
 func dwBoundRequant(acc int32, ch int, e *Epilogue, shift, sub int32, k int64) int8 {
-	x2 := 2*acc + 2*e.Bias[ch] // the doubled weights' and bias' sum
-	v := int32((int64(x2)*int64(e.Mult[ch]) + k) >> 32)
-	if x2 < 0 {
+	u := uint32(acc) + uint32(e.Bias[ch]) + dwBoundD // the kernel's sum
+	m2 := uint32(e.Mult[ch]) * 2
+	v := int32((uint64(u)*uint64(m2) + uint64(k)) >> 32)
+	if int32(u) < dwBoundD {
 		v -= sub
 	}
 	v >>= shift
@@ -86,12 +91,7 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	if len(p.Data32) != taps*cpad {
 		return nil // not the 16-channel layout
 	}
-	d := &dwBound{w: p, w2: make([]int32, len(p.Data32)), params: make([]int32, cpad/16*dwBoundBlock)}
-	for t := 0; t < taps; t++ {
-		for ch := 0; ch < c; ch++ {
-			d.w2[t*cpad+ch] = int32(uint16(2 * int16(p.Data[t*c+ch])))
-		}
-	}
+	d := &dwBound{w: p, params: make([]int32, cpad/16*dwBoundBlock)}
 	for ch := 0; ch < c; ch++ {
 		shift, sub, k, ok := dwBoundChannel(p.Data, c, ch, e)
 		if !ok {
@@ -99,8 +99,8 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 		}
 		blk := d.params[ch/16*dwBoundBlock:][:dwBoundBlock]
 		l := ch % 16
-		blk[l] = 2 * e.Bias[ch] // |bias| < 2^30
-		blk[16+l] = e.Mult[ch]
+		blk[l] = e.Bias[ch] + dwBoundD // |bias| < 2^30
+		blk[16+l] = int32(uint32(e.Mult[ch]) * 2)
 		blk[32+l] = shift
 		blk[48+l] = sub
 		q := 64 + l/2*2 // qword l/2 of the even (l even) or odd constants
@@ -113,7 +113,7 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 			for t := 0; t < 9; t++ {
 				sw += int32(p.Data[t*c+ch])
 			}
-			blk[96+l] = e.Bias[ch] - 128*sw // |bias|, 128·|Σw| < 2^30
+			blk[96+l] = e.Bias[ch] - 128*sw + dwBoundD // |bias| + 128·|Σw| < 2^30
 			for kx := 0; kx < 3; kx++ {
 				var v uint32
 				for ky := 0; ky < 3; ky++ {

@@ -74,7 +74,7 @@ func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWSt
 //go:noescape
 func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
-// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters, w = its doubled weights; mult, shift and outOff are not read).
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read).
 //
 //go:noescape
 func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)

@@ -43,7 +43,7 @@ func suffix() string {
 
 func doc(name, text string) {
 	if bounded {
-		text += " Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters, w = its doubled weights; mult, shift and outOff are not read)."
+		text += " Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read)."
 	} else if fast {
 		text += " Fast epilogue: every Shift <= 0, no Mult is INT32_MIN."
 	}
@@ -80,6 +80,7 @@ func main() {
 	for i := 0; i < 16; i++ {
 		DATA(4*i, U32(i%4*4+i/4))
 	}
+	DATA(64, U32(1<<30))
 	// The bounded kernel's byte path (dwBlockS1B): column bytes of the
 	// three rows, 16 channels a lane, to (row 0, row 1, row 2, zero) per
 	// channel dword.
@@ -99,6 +100,7 @@ func main() {
 }
 
 var (
+	cDwD    = func() Mem { return dwPerm.Offset(64) } // 2^30, the bounded depthwise sums' offset
 	cRound  = func() Mem { return consts.Offset(0) }
 	cIntMin = func() Mem { return consts.Offset(8) }
 	cOne    = func() Mem { return consts.Offset(12) }
@@ -253,12 +255,6 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // The bounded kernel clamps and stores through dwPackStore (off then
 // holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
-	dwEpilogueX(accs, P, p, off, lo, hi, false)
-}
-
-// dwEpilogueX is dwEpilogue; double: the accumulators hold x, not 2x
-// (the bounded kernel's byte path), and are doubled first.
-func dwEpilogueX(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical, double bool) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	all := []lane512{
@@ -276,11 +272,6 @@ func dwEpilogueX(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.
 			lanes = append(lanes, l)
 		}
 		if bounded {
-			if double {
-				for _, l := range lanes {
-					VPADDD(l.x, l.x, l.x)
-				}
-			}
 			dwBoundedLanes(lanes, p, reg.K2)
 			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
 			continue
@@ -300,15 +291,18 @@ func dwEpilogueX(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.
 // every sum is small (asm.dwBound checks it at load, per channel, and
 // prepares the constants): x = acc + bias satisfies |x| < 2^30 for every
 // int8 input, the multiplier m >= 0, the right shift e in [0, 31], no left
-// shift. The weights and the bias come doubled, so the accumulator holds
-// X = 2x exactly (|X| < 2^31). Then, with h = 2^(e-1) (0 for e = 0),
-// sub = [e >= 1] and K = 2^31 + (h + outOff·2^e)·2^32 (per channel):
+// shift. The sums start at bias + D, D = 2^30, so the accumulator holds
+// u = x + D in (0, 2^31) exactly (int32 wrapping of partial sums cancels).
+// Then, with h = 2^(e-1) (0 for e = 0), sub = [e >= 1] and, per channel,
+// K = 2^31 + (h + outOff·2^e)·2^32 − 2^31·m (= K0 − 2D·m):
 //
-//   - X·m + K (64-bit, VPMULDQ) has high dword y + h + outOff·2^e, where
-//     y = floor((x·m + 2^30)/2^31) is TFLite's SRDHM(x, m) (see
-//     epi512Lanes for the floor form; x = INT32_MIN cannot occur). Adding
-//     a multiple of 2^32 leaves floor(·/2^32) exact, and dwBound checked
-//     that y + h + outOff·2^e − sub stays in int32 over x's whole range.
+//   - u·2m + K (64-bit, VPMULUDQ: 2m < 2^32 is unsigned) = 2x·m + K0,
+//     whose high dword is y + h + outOff·2^e, where y = floor((x·m +
+//     2^30)/2^31) = floor((2x·m + 2^31)/2^32) is TFLite's SRDHM(x, m)
+//     (see epi512Lanes for the floor form; x = INT32_MIN cannot occur).
+//     Adding a multiple of 2^32 leaves floor(·/2^32) exact, and dwBound
+//     checked that y + h + outOff·2^e − sub stays in int32 over x's whole
+//     range (so the 64-bit sum, taken mod 2^64, is that value exactly).
 //   - RoundingDivideByPOT(y, e) = (y + h − [y < 0]) >> e for e >= 1:
 //     with y = q·2^e + r, the reference adds 1 to q iff
 //     r > h − 1 + [y < 0], i.e. r + h − [y < 0] >= 2^e (as 2^e − h = h),
@@ -318,15 +312,15 @@ func dwEpilogueX(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.
 //     y <= 0 when x < 0; when y = 0, (h − 1 + outOff·2^e) >> e = outOff
 //     and (h + outOff·2^e) >> e = outOff alike, as 0 <= h − 1 < h < 2^e.
 //
-// So out = clamp(((hi(X·m + K) − sub·[X < 0]) >> e), lo, hi): 10
+// So out = clamp(((hi(u·2m + K) − sub·[u < D]) >> e), lo, hi): 10
 // instructions per vector to the shift, against 15 for epi512Lanes' fast
 // form; dwPackStore clamps and stores four vectors at a time.
 func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register) {
 	steps := []func(l lane512){
 		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
-		func(l lane512) { VPMULDQ(p.m, l.x, l.e) },
-		func(l lane512) { VPMULDQ(p.mo, l.o, l.o) },
-		func(l lane512) { VPMOVD2M(l.x, l.kneg) }, // the sign of x
+		func(l lane512) { VPMULUDQ(p.m, l.x, l.e) },
+		func(l lane512) { VPMULUDQ(p.mo, l.o, l.o) },
+		func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) }, // x < 0: u < D
 		func(l lane512) { VPADDQ(p.ke, l.e, l.e) },
 		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
 		func(l lane512) { VMOVSHDUP(l.e, l.x) },            // even results: the high dwords of e
@@ -835,11 +829,11 @@ func dwAVX512() {
 		VPBROADCASTB(reg.R10.As32(), hi)
 		VMOVDQU32(dwPerm, off)
 		// The block of channels [cb, cb+16) at bias + cb/16·640 bytes
-		// (asm.dwBoundBlock): doubled bias, multiplier, right shift, sub
-		// (16 dwords each), the even and odd lanes' 64-bit constants (8
-		// qwords each), then for the 3x3 byte path (dwBlockS1B) bias −
-		// 128·Σw (Z27) and the three weight vectors (Z29-Z31); Z28 its
-		// byte permutation.
+		// (asm.dwBoundBlock): bias + 2^30, doubled multiplier, right
+		// shift, sub (16 dwords each), the even and odd lanes' 64-bit
+		// constants (8 qwords each), then for the 3x3 byte path
+		// (dwBlockS1B) bias − 128·Σw + 2^30 (Z27) and the three weight
+		// vectors (Z29-Z31); Z28 its byte permutation.
 		p = epiParams512{b: reg.Z8, ke: reg.Z9, ko: reg.Z10, m: reg.Z11, mo: reg.Z12, right: reg.Z13, sub: reg.Z14}
 		Load(Param("bias"), reg.R10)
 		LEAQ(Mem{Base: reg.RCX, Index: reg.RCX, Scale: 4}, reg.R11) // 5·cb
@@ -1067,8 +1061,8 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 // channel, (row 0, row 1, row 2, 0) offset to unsigned (+128, XOR 0x80),
 // then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
 // 0) (Z29-Z31) in VPDPBUSD: one instruction for three taps. The sums
-// start at bias − 128·Σw (Z27), which makes them exactly x = acc + bias;
-// the epilogue doubles them.
+// start at bias − 128·Σw + 2^30 (Z27), which makes them exactly x + 2^30
+// (x = acc + bias), as dwBoundedLanes wants.
 func dwBlockS1B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
 	const P = 8
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
@@ -1111,7 +1105,7 @@ func dwBlockS1B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
 			}
 		}
 	}
-	dwEpilogueX(accs, P, p, off, lo, hi, true)
+	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
 // dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
@@ -1171,7 +1165,7 @@ func dwBlockS2B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
 			}
 		}
 	}
-	dwEpilogueX(accs, P, p, off, lo, hi, true)
+	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
 // dwBlockS2 is dwBlockS1 at stride 2: output pixel j, tap kx reads input
