@@ -26852,8 +26852,277 @@ dwAVX512Bounded_p8_adv:
 
 dwAVX512Bounded_p8_next:
 dwAVX512Bounded_p4:
-	CMPQ      BX, $0x04
-	JL        dwAVX512Bounded_p4_next
+	CMPQ          BX, $0x04
+	JL            dwAVX512Bounded_p4_next
+	MOVQ          mode+144(FP), R10
+	CMPQ          R10, $0x03
+	JEQ           dwAVX512Bounded_p4_s3
+	CMPQ          R10, $0x0d
+	JNE           dwAVX512Bounded_p4_w
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p4_w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p4_w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	VMOVDQA32     Z27, Z2
+	VMOVDQA32     Z27, Z3
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	MOVQ          dilWStride+32(FP), R10
+	LEAQ          (R11)(R10*1), DI
+	LEAQ          (R12)(R10*1), SI
+	ADDQ          R13, R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (DI), X24
+	VINSERTI32X4  $0x01, (SI), Z24, Z24
+	VINSERTI32X4  $0x02, (R10), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*1), X25
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (DI)(R8*1), X26
+	VINSERTI32X4  $0x01, (SI)(R8*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R8*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z1
+	VMOVDQU8      (R11)(R8*2), X23
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z2
+	VPDPBUSD      Z31, Z23, Z1
+	VMOVDQU8      (DI)(R8*2), X24
+	VINSERTI32X4  $0x01, (SI)(R8*2), Z24, Z24
+	VINSERTI32X4  $0x02, (R10)(R8*2), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z2
+	VMOVDQU8      (R11)(R9*1), X25
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z3
+	VPDPBUSD      Z31, Z25, Z2
+	VMOVDQU8      (DI)(R9*1), X26
+	VINSERTI32X4  $0x01, (SI)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z3
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	LEAQ          (DI)(R8*4), DI
+	LEAQ          (SI)(R8*4), SI
+	LEAQ          (R10)(R8*4), R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z31, Z23, Z3
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VMOVSHDUP     Z2, Z19
+	VMOVSHDUP     Z3, Z21
+	VPMULUDQ      Z11, Z0, Z25
+	VPMULUDQ      Z11, Z1, Z23
+	VPMULUDQ      Z11, Z2, Z18
+	VPMULUDQ      Z11, Z3, Z20
+	VPMULUDQ      Z12, Z26, Z26
+	VPMULUDQ      Z12, Z24, Z24
+	VPMULUDQ      Z12, Z19, Z19
+	VPMULUDQ      Z12, Z21, Z21
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VMOVSHDUP     Z18, Z2
+	VMOVSHDUP     Z20, Z3
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPBLENDMD     Z19, Z2, K2, Z2
+	VPBLENDMD     Z21, Z3, K2, Z3
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSUBD        Z14, Z2, K5, Z2
+	VPSUBD        Z14, Z3, K6, Z3
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPSRAVD       Z13, Z2, Z2
+	VPSRAVD       Z13, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	JMP           dwAVX512Bounded_p4_adv
+
+dwAVX512Bounded_p4_s3:
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p4_w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p4_w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	VMOVDQA32     Z27, Z2
+	VMOVDQA32     Z27, Z3
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z29, Z24, Z1
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*2), X25
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z2
+	VPDPBUSD      Z30, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (R11)(R9*1), X26
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z29, Z26, Z3
+	VPDPBUSD      Z30, Z26, Z2
+	VPDPBUSD      Z31, Z26, Z1
+	LEAQ          (R11)(R8*4), R11
+	LEAQ          (R12)(R8*4), R12
+	LEAQ          (R13)(R8*4), R13
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z30, Z23, Z3
+	VPDPBUSD      Z31, Z23, Z2
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z31, Z24, Z3
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VMOVSHDUP     Z2, Z19
+	VMOVSHDUP     Z3, Z21
+	VPMULUDQ      Z11, Z0, Z25
+	VPMULUDQ      Z11, Z1, Z23
+	VPMULUDQ      Z11, Z2, Z18
+	VPMULUDQ      Z11, Z3, Z20
+	VPMULUDQ      Z12, Z26, Z26
+	VPMULUDQ      Z12, Z24, Z24
+	VPMULUDQ      Z12, Z19, Z19
+	VPMULUDQ      Z12, Z21, Z21
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z9, Z18, Z18
+	VPADDQ        Z9, Z20, Z20
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VPADDQ        Z10, Z19, Z19
+	VPADDQ        Z10, Z21, Z21
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VMOVSHDUP     Z18, Z2
+	VMOVSHDUP     Z20, Z3
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPBLENDMD     Z19, Z2, K2, Z2
+	VPBLENDMD     Z21, Z3, K2, Z3
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSUBD        Z14, Z2, K5, Z2
+	VPSUBD        Z14, Z3, K6, Z3
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPSRAVD       Z13, Z2, Z2
+	VPSRAVD       Z13, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	JMP           dwAVX512Bounded_p4_adv
+
+dwAVX512Bounded_p4_w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -26942,20 +27211,182 @@ dwAVX512Bounded_p4_kx:
 	ADDQ          R10, R11
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	MOVQ          ostride+96(FP), R10
-	IMUL3Q        $0x04, R10, R10
-	ADDQ          R10, DX
-	SUBQ          $0x04, BX
-	JMP           dwAVX512Bounded_p4
+
+dwAVX512Bounded_p4_adv:
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	MOVQ   ostride+96(FP), R10
+	IMUL3Q $0x04, R10, R10
+	ADDQ   R10, DX
+	SUBQ   $0x04, BX
+	JMP    dwAVX512Bounded_p4
 
 dwAVX512Bounded_p4_next:
 dwAVX512Bounded_p2:
-	CMPQ      BX, $0x02
-	JL        dwAVX512Bounded_p2_next
+	CMPQ          BX, $0x02
+	JL            dwAVX512Bounded_p2_next
+	MOVQ          mode+144(FP), R10
+	CMPQ          R10, $0x03
+	JEQ           dwAVX512Bounded_p2_s3
+	CMPQ          R10, $0x0d
+	JNE           dwAVX512Bounded_p2_w
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p2_w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p2_w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	MOVQ          dilWStride+32(FP), R10
+	LEAQ          (R11)(R10*1), DI
+	LEAQ          (R12)(R10*1), SI
+	ADDQ          R13, R10
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (DI), X24
+	VINSERTI32X4  $0x01, (SI), Z24, Z24
+	VINSERTI32X4  $0x02, (R10), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*1), X25
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z29, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (DI)(R8*1), X26
+	VINSERTI32X4  $0x01, (SI)(R8*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R10)(R8*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z30, Z26, Z1
+	VMOVDQU8      (R11)(R8*2), X23
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z31, Z23, Z1
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULUDQ      Z11, Z0, Z25
+	VPMULUDQ      Z11, Z1, Z23
+	VPMULUDQ      Z12, Z26, Z26
+	VPMULUDQ      Z12, Z24, Z24
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	JMP           dwAVX512Bounded_p2_adv
+
+dwAVX512Bounded_p2_s3:
+	MOVQ          kh+40(FP), R10
+	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p2_w
+	MOVQ          c+72(FP), R10
+	SUBQ          CX, R10
+	CMPQ          R10, $0x10
+	JL            dwAVX512Bounded_p2_w
+	VMOVDQA32     Z27, Z0
+	VMOVDQA32     Z27, Z1
+	MOVQ          AX, R11
+	MOVQ          dilHStride+24(FP), R12
+	LEAQ          (R11)(R12*2), R13
+	ADDQ          R11, R12
+	VMOVDQU8      (R11), X23
+	VINSERTI32X4  $0x01, (R12), Z23, Z23
+	VINSERTI32X4  $0x02, (R13), Z23, Z23
+	VPERMB        Z23, Z28, Z23
+	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
+	VPDPBUSD      Z29, Z23, Z0
+	VMOVDQU8      (R11)(R8*1), X24
+	VINSERTI32X4  $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4  $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB        Z24, Z28, Z24
+	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
+	VPDPBUSD      Z29, Z24, Z1
+	VPDPBUSD      Z30, Z24, Z0
+	VMOVDQU8      (R11)(R8*2), X25
+	VINSERTI32X4  $0x01, (R12)(R8*2), Z25, Z25
+	VINSERTI32X4  $0x02, (R13)(R8*2), Z25, Z25
+	VPERMB        Z25, Z28, Z25
+	VPXORD.BCST   kconst<>+16(SB), Z25, Z25
+	VPDPBUSD      Z30, Z25, Z1
+	VPDPBUSD      Z31, Z25, Z0
+	VMOVDQU8      (R11)(R9*1), X26
+	VINSERTI32X4  $0x01, (R12)(R9*1), Z26, Z26
+	VINSERTI32X4  $0x02, (R13)(R9*1), Z26, Z26
+	VPERMB        Z26, Z28, Z26
+	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
+	VPDPBUSD      Z31, Z26, Z1
+	MOVQ          ostride+96(FP), R10
+	MOVQ          DX, R11
+	VMOVSHDUP     Z0, Z26
+	VMOVSHDUP     Z1, Z24
+	VPMULUDQ      Z11, Z0, Z25
+	VPMULUDQ      Z11, Z1, Z23
+	VPMULUDQ      Z12, Z26, Z26
+	VPMULUDQ      Z12, Z24, Z24
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPADDQ        Z9, Z25, Z25
+	VPADDQ        Z9, Z23, Z23
+	VPADDQ        Z10, Z26, Z26
+	VPADDQ        Z10, Z24, Z24
+	VMOVSHDUP     Z25, Z0
+	VMOVSHDUP     Z23, Z1
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPBLENDMD     Z24, Z1, K2, Z1
+	VPSUBD        Z14, Z0, K3, Z0
+	VPSUBD        Z14, Z1, K4, Z1
+	VPSRAVD       Z13, Z0, Z0
+	VPSRAVD       Z13, Z1, Z1
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	JMP           dwAVX512Bounded_p2_adv
+
+dwAVX512Bounded_p2_w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
@@ -27011,17 +27442,130 @@ dwAVX512Bounded_p2_kx:
 	ADDQ          R10, R11
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
-	ADDQ          R8, AX
-	ADDQ          R8, AX
-	MOVQ          ostride+96(FP), R10
-	IMUL3Q        $0x02, R10, R10
-	ADDQ          R10, DX
-	SUBQ          $0x02, BX
-	JMP           dwAVX512Bounded_p2
+
+dwAVX512Bounded_p2_adv:
+	ADDQ   R8, AX
+	ADDQ   R8, AX
+	MOVQ   ostride+96(FP), R10
+	IMUL3Q $0x02, R10, R10
+	ADDQ   R10, DX
+	SUBQ   $0x02, BX
+	JMP    dwAVX512Bounded_p2
 
 dwAVX512Bounded_p2_next:
-	CMPQ      BX, $0x01
-	JL        dwAVX512Bounded_p1_next
+	CMPQ         BX, $0x01
+	JL           dwAVX512Bounded_p1_next
+	MOVQ         mode+144(FP), R10
+	CMPQ         R10, $0x03
+	JEQ          dwAVX512Bounded_p1_s3
+	CMPQ         R10, $0x0d
+	JNE          dwAVX512Bounded_p1_w
+	MOVQ         kh+40(FP), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p1_w
+	MOVQ         c+72(FP), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p1_w
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         dilHStride+24(FP), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         dilWStride+32(FP), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (DI), X24
+	VINSERTI32X4 $0x01, (SI), Z24, Z24
+	VINSERTI32X4 $0x02, (R10), Z24, Z24
+	VPERMB       Z24, Z28, Z24
+	VPXORD.BCST  kconst<>+16(SB), Z24, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPSUBD       Z14, Z0, K3, Z0
+	VPSRAVD      Z13, Z0, Z0
+	VPACKSSDW    Z0, Z0, Z0
+	VPACKSSWB    Z0, Z0, Z0
+	VPERMD       Z0, Z15, Z0
+	VPMAXSB      Z16, Z0, Z0
+	VPMINSB      Z17, Z0, Z0
+	VMOVDQU8     X0, K1, (R11)
+	JMP          dwAVX512Bounded_p1_adv
+
+dwAVX512Bounded_p1_s3:
+	MOVQ         kh+40(FP), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p1_w
+	MOVQ         c+72(FP), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p1_w
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         dilHStride+24(FP), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X24
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z24, Z24
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z24, Z24
+	VPERMB       Z24, Z28, Z24
+	VPXORD.BCST  kconst<>+16(SB), Z24, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VMOVDQU8     (R11)(R8*2), X25
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         ostride+96(FP), R10
+	MOVQ         DX, R11
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPSUBD       Z14, Z0, K3, Z0
+	VPSRAVD      Z13, Z0, Z0
+	VPACKSSDW    Z0, Z0, Z0
+	VPACKSSWB    Z0, Z0, Z0
+	VPERMD       Z0, Z15, Z0
+	VPMAXSB      Z16, Z0, Z0
+	VPMINSB      Z17, Z0, Z0
+	VMOVDQU8     X0, K1, (R11)
+	JMP          dwAVX512Bounded_p1_adv
+
+dwAVX512Bounded_p1_w:
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
 	MOVQ      w+56(FP), SI
@@ -27061,11 +27605,13 @@ dwAVX512Bounded_p1_kx:
 	VPMAXSB     Z16, Z0, Z0
 	VPMINSB     Z17, Z0, Z0
 	VMOVDQU8    X0, K1, (R11)
-	ADDQ        R8, AX
-	MOVQ        ostride+96(FP), R10
-	IMUL3Q      $0x01, R10, R10
-	ADDQ        R10, DX
-	SUBQ        $0x01, BX
+
+dwAVX512Bounded_p1_adv:
+	ADDQ   R8, AX
+	MOVQ   ostride+96(FP), R10
+	IMUL3Q $0x01, R10, R10
+	ADDQ   R10, DX
+	SUBQ   $0x01, BX
 
 dwAVX512Bounded_p1_next:
 	ADDQ $0x10, CX

@@ -887,16 +887,8 @@ func dwAVX512() {
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t3")
 			if bounded {
-				// 3x3 and a full channel block: the byte path (partial
-				// blocks and other heights keep the word path).
-				Load(Param("kh"), reg.R10)
-				CMPQ(reg.R10, U8(3))
-				JNE(LabelRef(l + "_t3w"))
-				Load(Param("c"), reg.R10)
-				SUBQ(reg.RCX, reg.R10)
-				CMPQ(reg.R10, U8(16))
-				JL(LabelRef(l + "_t3w"))
-				dwBlockS2B(l+"_t3b", p, off, lo, hi)
+				dwByteCheck(l + "_t3w")
+				dwBlockS2B(l+"_t3b", P, p, off, lo, hi)
 				JMP(LabelRef(l + "_adv"))
 				Label(l + "_t3w")
 			}
@@ -907,15 +899,8 @@ func dwAVX512() {
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
 			if bounded {
-				// 3x3 and a full channel block: the byte path.
-				Load(Param("kh"), reg.R10)
-				CMPQ(reg.R10, U8(3))
-				JNE(LabelRef(l + "_s3w"))
-				Load(Param("c"), reg.R10)
-				SUBQ(reg.RCX, reg.R10)
-				CMPQ(reg.R10, U8(16))
-				JL(LabelRef(l + "_s3w"))
-				dwBlockS1B(l+"_s3b", p, off, lo, hi)
+				dwByteCheck(l + "_s3w")
+				dwBlockS1B(l+"_s3b", P, p, off, lo, hi)
 				JMP(LabelRef(l + "_adv"))
 				Label(l + "_s3w")
 			}
@@ -925,7 +910,27 @@ func dwAVX512() {
 			dwBlockS1(l+"_s5", 5, p, off, lo, hi)
 			Label(l + "_adv")
 		} else {
+			if bounded {
+				// The byte path for the shorter blocks too (rows of 7
+				// or 14 outputs are common).
+				Load(Param("mode"), reg.R10)
+				CMPQ(reg.R10, U8(3))
+				JEQ(LabelRef(l + "_s3"))
+				CMPQ(reg.R10, U8(13))
+				JNE(LabelRef(l + "_w"))
+				dwByteCheck(l + "_w")
+				dwBlockS2B(l+"_t3b", P, p, off, lo, hi)
+				JMP(LabelRef(l + "_adv"))
+				Label(l + "_s3")
+				dwByteCheck(l + "_w")
+				dwBlockS1B(l+"_s3b", P, p, off, lo, hi)
+				JMP(LabelRef(l + "_adv"))
+				Label(l + "_w")
+			}
 			dwBlock512(l, P, p, off, lo, hi)
+			if bounded {
+				Label(l + "_adv")
+			}
 		}
 		// Advance P pixels.
 		for i := 0; i < P; i++ {
@@ -945,6 +950,20 @@ func dwAVX512() {
 	JL(LabelRef(name + "_cb"))
 	VZEROUPPER()
 	RET()
+}
+
+// dwByteCheck jumps to fail unless the bounded kernel's byte path
+// (dwBlockS1B, dwBlockS2B) applies: 3 filter rows (the mode said 3 taps
+// across) and a full channel block (partial blocks and other heights
+// keep the word path).
+func dwByteCheck(fail string) {
+	Load(Param("kh"), reg.R10)
+	CMPQ(reg.R10, U8(3))
+	JNE(LabelRef(fail))
+	Load(Param("c"), reg.R10)
+	SUBQ(reg.RCX, reg.R10)
+	CMPQ(reg.R10, U8(16))
+	JL(LabelRef(fail))
 }
 
 // dwBlock512 accumulates P pixels starting at RAX (channel block already
@@ -1056,15 +1075,14 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 }
 
 // dwBlockS1B is dwBlockS1 for 3x3 filters and a full block of 16
-// channels in the bounded kernel, on bytes: each input column q (P+2 of
+// channels in the bounded kernel, for P (8, 4, 2 or 1) pixels, on bytes: each input column q (P+2 of
 // them) is loaded from the three rows and arranged to one dword per
 // channel, (row 0, row 1, row 2, 0) offset to unsigned (+128, XOR 0x80),
 // then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
 // 0) (Z29-Z31) in VPDPBUSD: one instruction for three taps. The sums
 // start at bias − 128·Σw + 2^30 (Z27), which makes them exactly x + 2^30
 // (x = acc + bias), as dwBoundedLanes wants.
-func dwBlockS1B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
-	const P = 8
+func dwBlockS1B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
 	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
@@ -1111,8 +1129,7 @@ func dwBlockS1B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
 // dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
 // 2j+1, 2j+2; even columns are addressed from one base per row, odd ones
 // from another (one pixel further), stepping by the pixel stride.
-func dwBlockS2B(l string, p epiParams512, off, lo, hi reg.VecPhysical) {
-	const P = 8
+func dwBlockS2B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
 	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
