@@ -81,6 +81,15 @@ func main() {
 		DATA(4*i, U32(i%4*4+i/4))
 	}
 	DATA(64, U32(1<<30))
+	// dwBoundedLanes' interleave of the even-lane and odd-lane products'
+	// high dwords (VPERMT2D: 0-15 select e, 16-31 select o).
+	for i := 0; i < 16; i++ {
+		v := i | 1
+		if i%2 == 1 {
+			v += 16
+		}
+		DATA(128+4*i, U32(v))
+	}
 	// The bounded kernel's byte path (dwBlockS1B): column bytes of the
 	// three rows, 16 channels a lane, to (row 0, row 1, row 2, zero) per
 	// channel dword.
@@ -252,7 +261,8 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // vector units, bounds a lone one. Each lane's two mask registers can be
 // one: k2 (the INT32_MIN check, then the rounding compare) and kneg (the
 // sign, for the threshold) are never live at once, and K1, K2 are taken.
-// The bounded kernel clamps and stores through dwPackStore (off then
+// The bounded kernel loads dwBoundedLanes' permutation into Z22 (free
+// once the sums are done) and clamps and stores through dwPackStore (off then
 // holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
@@ -272,7 +282,10 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 			lanes = append(lanes, l)
 		}
 		if bounded {
-			dwBoundedLanes(lanes, p, reg.K2)
+			if i == 0 {
+				VMOVDQU32(dwPerm.Offset(128), reg.Z22)
+			}
+			dwBoundedLanes(lanes, p, reg.Z22)
 			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
 			continue
 		} else {
@@ -312,10 +325,11 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 //     y <= 0 when x < 0; when y = 0, (h − 1 + outOff·2^e) >> e = outOff
 //     and (h + outOff·2^e) >> e = outOff alike, as 0 <= h − 1 < h < 2^e.
 //
-// So out = clamp(((hi(u·2m + K) − sub·[u < D]) >> e), lo, hi): 10
-// instructions per vector to the shift, against 15 for epi512Lanes' fast
-// form; dwPackStore clamps and stores four vectors at a time.
-func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register) {
+// So out = clamp(((hi(u·2m + K) − sub·[u < D]) >> e), lo, hi): 9
+// instructions per vector to the shift (one VPERMT2D, idx, gathers the
+// high dwords), against 15 for epi512Lanes' fast form; dwPackStore clamps
+// and stores four vectors at a time.
+func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 	steps := []func(l lane512){
 		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
 		func(l lane512) { VPMULUDQ(p.m, l.x, l.e) },
@@ -323,10 +337,9 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, kodd reg.Register) {
 		func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) }, // x < 0: u < D
 		func(l lane512) { VPADDQ(p.ke, l.e, l.e) },
 		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
-		func(l lane512) { VMOVSHDUP(l.e, l.x) },            // even results: the high dwords of e
-		func(l lane512) { VPBLENDMD(l.o, l.x, kodd, l.x) }, // odd results: the high dwords of o
-		func(l lane512) { VPSUBD(p.sub, l.x, l.kneg, l.x) },
-		func(l lane512) { VPSRAVD(p.right, l.x, l.x) },
+		func(l lane512) { VPERMT2D(l.o, idx, l.e) }, // the high dwords of e and o, interleaved
+		func(l lane512) { VPSUBD(p.sub, l.e, l.kneg, l.e) },
+		func(l lane512) { VPSRAVD(p.right, l.e, l.x) },
 	}
 	for _, f := range steps {
 		for _, l := range lanes {
