@@ -900,9 +900,7 @@ func dwAVX512() {
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t3")
 			if bounded {
-				dwByteCheck(l + "_t3w")
-				dwBlockS2B(l+"_t3b", P, p, off, lo, hi)
-				JMP(LabelRef(l + "_adv"))
+				dwByte(l+"_t3b", P, true, l+"_t3w", l+"_adv", p, off, lo, hi)
 				Label(l + "_t3w")
 			}
 			dwBlockS2(l+"_t3", 3, p, off, lo, hi)
@@ -912,9 +910,7 @@ func dwAVX512() {
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
 			if bounded {
-				dwByteCheck(l + "_s3w")
-				dwBlockS1B(l+"_s3b", P, p, off, lo, hi)
-				JMP(LabelRef(l + "_adv"))
+				dwByte(l+"_s3b", P, false, l+"_s3w", l+"_adv", p, off, lo, hi)
 				Label(l + "_s3w")
 			}
 			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
@@ -931,13 +927,9 @@ func dwAVX512() {
 				JEQ(LabelRef(l + "_s3"))
 				CMPQ(reg.R10, U8(13))
 				JNE(LabelRef(l + "_w"))
-				dwByteCheck(l + "_w")
-				dwBlockS2B(l+"_t3b", P, p, off, lo, hi)
-				JMP(LabelRef(l + "_adv"))
+				dwByte(l+"_t3b", P, true, l+"_w", l+"_adv", p, off, lo, hi)
 				Label(l + "_s3")
-				dwByteCheck(l + "_w")
-				dwBlockS1B(l+"_s3b", P, p, off, lo, hi)
-				JMP(LabelRef(l + "_adv"))
+				dwByte(l+"_s3b", P, false, l+"_w", l+"_adv", p, off, lo, hi)
 				Label(l + "_w")
 			}
 			dwBlock512(l, P, p, off, lo, hi)
@@ -965,18 +957,52 @@ func dwAVX512() {
 	RET()
 }
 
-// dwByteCheck jumps to fail unless the bounded kernel's byte path
-// (dwBlockS1B, dwBlockS2B) applies: 3 filter rows (the mode said 3 taps
-// across) and a full channel block (partial blocks and other heights
-// keep the word path).
-func dwByteCheck(fail string) {
+// dwByte emits the bounded kernel's byte path for a block of P pixels
+// (dwBlockS1B, or dwBlockS2B when s2), jumping to fail unless it applies
+// (3 filter rows; the mode said 3 taps across), in a full-block and a
+// partial-block (byte-masked loads) version, then to done.
+func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("kh"), reg.R10)
 	CMPQ(reg.R10, U8(3))
 	JNE(LabelRef(fail))
 	Load(Param("c"), reg.R10)
 	SUBQ(reg.RCX, reg.R10)
 	CMPQ(reg.R10, U8(16))
-	JL(LabelRef(fail))
+	JL(LabelRef(l + "_part"))
+	for _, partial := range []bool{false, true} {
+		ll := l
+		if partial {
+			ll = l + "_part"
+			Label(ll)
+		}
+		if s2 {
+			dwBlockS2B(ll, P, partial, p, off, lo, hi)
+		} else {
+			dwBlockS1B(ll, P, partial, p, off, lo, hi)
+		}
+		JMP(LabelRef(done))
+	}
+}
+
+// dwColumn loads the 16 bytes at a0, a1, a2 (rows 0, 1, 2 of an input
+// column) into lanes 0, 1, 2 of t, lane 3 zero, and makes them one dword
+// per channel, (row 0, row 1, row 2, 0) + 128 (Z28 holds the byte
+// permutation). partial: only the channels in K1 are read (the others
+// are zero), through tmp.
+func dwColumn(t reg.VecPhysical, a0, a1, a2 Mem, partial bool, tmp reg.VecPhysical) {
+	if partial {
+		VMOVDQU8_Z(a0, reg.K1, t.AsX())
+		VMOVDQU8_Z(a1, reg.K1, tmp.AsX())
+		VINSERTI32X4(U8(1), tmp.AsX(), t, t)
+		VMOVDQU8_Z(a2, reg.K1, tmp.AsX())
+		VINSERTI32X4(U8(2), tmp.AsX(), t, t)
+	} else {
+		VMOVDQU8(a0, t.AsX())
+		VINSERTI32X4(U8(1), a1, t, t)
+		VINSERTI32X4(U8(2), a2, t, t)
+	}
+	VPERMB(t, reg.Z28, t)
+	VPXORD_BCST(cX80(), t, t)
 }
 
 // dwBlock512 accumulates P pixels starting at RAX (channel block already
@@ -1087,15 +1113,15 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
-// dwBlockS1B is dwBlockS1 for 3x3 filters and a full block of 16
-// channels in the bounded kernel, for P (8, 4, 2 or 1) pixels, on bytes: each input column q (P+2 of
-// them) is loaded from the three rows and arranged to one dword per
-// channel, (row 0, row 1, row 2, 0) offset to unsigned (+128, XOR 0x80),
-// then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
+// dwBlockS1B is dwBlockS1 for 3x3 filters in the bounded kernel, for P
+// (8, 4, 2 or 1) pixels, on bytes: each input column q (P+2 of them) is
+// loaded from the three rows (partial: the channels in K1 only) and
+// arranged to one dword per channel, (row 0, row 1, row 2, 0) offset to
+// unsigned (+128, XOR 0x80; dwColumn), then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
 // 0) (Z29-Z31) in VPDPBUSD: one instruction for three taps. The sums
 // start at bias − 128·Σw + 2^30 (Z27), which makes them exactly x + 2^30
 // (x = acc + bias), as dwBoundedLanes wants.
-func dwBlockS1B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+func dwBlockS1B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.VecPhysical) {
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
 	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
@@ -1125,11 +1151,7 @@ func dwBlockS1B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 			return Mem{Base: b}
 		}
 		t := cols[q%4]
-		VMOVDQU8(at(r0), t.AsX())
-		VINSERTI32X4(U8(1), at(r1), t, t)
-		VINSERTI32X4(U8(2), at(r2), t, t)
-		VPERMB(t, reg.Z28, t)
-		VPXORD_BCST(cX80(), t, t)
+		dwColumn(t, at(r0), at(r1), at(r2), partial, reg.Z18)
 		for kx := 0; kx < 3; kx++ {
 			if j := q - kx; j >= 0 && j < P {
 				vpdpbusd(ws[kx], t, accs[j])
@@ -1142,7 +1164,7 @@ func dwBlockS1B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 // dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
 // 2j+1, 2j+2; even columns are addressed from one base per row, odd ones
 // from another (one pixel further), stepping by the pixel stride.
-func dwBlockS2B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.VecPhysical) {
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
 	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
@@ -1184,11 +1206,7 @@ func dwBlockS2B(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 			return Mem{Base: b}
 		}
 		t := cols[q%4]
-		VMOVDQU8(at(bases[0]), t.AsX())
-		VINSERTI32X4(U8(1), at(bases[1]), t, t)
-		VINSERTI32X4(U8(2), at(bases[2]), t, t)
-		VPERMB(t, reg.Z28, t)
-		VPXORD_BCST(cX80(), t, t)
+		dwColumn(t, at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
 		for kx := 0; kx < 3; kx++ {
 			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
 				vpdpbusd(ws[kx], t, accs[d/2])
