@@ -18,22 +18,20 @@ const dwBoundD = 1 << 30
 
 // dwBoundBlock is the int32 size of one 16-channel block of dwBound.params:
 // bias + D, doubled multiplier (as uint32), right shift, sub (16 each),
-// then the 64-bit
-// constants of the even channels and of the odd channels (8 each, little
-// endian low/high dword pairs), then for the 3x3 byte path bias −
-// 128·Σw + D (16) and, for kx = 0, 1, 2, the bytes (w[0][kx], w[1][kx],
-// w[2][kx], 0) of each channel (16 dwords each; zero for other filter
-// sizes).
+// then the 64-bit constants of the even channels and of the odd channels
+// (8 each, little endian low/high dword pairs), then for the 3x3 byte
+// path bias − 128·Σw + D (16) and, for kx = 0, 1, 2, the bytes (w[0][kx],
+// w[1][kx], w[2][kx], 0) of each channel (16 dwords each; zero for other
+// filter sizes). Channels past C are zero.
 const dwBoundBlock = 10 * 16
 
 // dwBoundChannel returns channel ch's bounded-epilogue constants: the
 // right shift e, sub = [e >= 1] and the kernel's 64-bit constant k = 2^31
 // + (h + outOff·2^e)·2^32 − 2D·m (h = 2^(e−1), 0 for e = 0); ok is false
 // when the channel does not qualify. w is the filter, [taps][c]. The
-// conditions:
-// no left shift, e <= 31, mult >= 0, |acc + bias| <= B < 2^30 for every
-// int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e − sub within
-// int32 for every y = SRDHM(x, mult), |x| <= B.
+// conditions: no left shift, e <= 31, mult >= 0, |acc + bias| <= B < 2^30
+// for every int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e −
+// sub within int32 for every y = SRDHM(x, mult), |x| <= B.
 func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
 	m := int64(e.Mult[ch])
 	if e.Shift[ch] > 0 || e.Shift[ch] < -31 || m < 0 {
@@ -126,6 +124,7 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	return d
 }
 
+// abs64 is |v| (v > math.MinInt64).
 func abs64(v int64) int64 {
 	if v < 0 {
 		return -v
@@ -133,6 +132,7 @@ func abs64(v int64) int64 {
 	return v
 }
 
+// floorDiv64 is ⌊a/b⌋.
 func floorDiv64(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {
