@@ -28,6 +28,11 @@ func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
 	c := w.C
 	cpad := len(w.Data32) / (w.KH * w.KW)
+	if d := e.dw; d != nil && d.w == w {
+		dwAVX512Bounded(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
+			&out[0], c, &d.params[0], nil, nil, 0, e.Min, e.Max, dwMode(w, strideW, dilW))
+		return
+	}
 	kernel := dwAVX512
 	if fastEpilogue(e, c) {
 		kernel = dwAVX512Fast
@@ -50,6 +55,11 @@ func dwMode(w *PackedDepthwise, strideW, dilW int) int {
 		return 10 + w.KW
 	}
 	return 0
+}
+
+// bindDepthwise: the bounded epilogue (see dwBoundedLanes in asm/_gen).
+func (avx512Depthwise) bindDepthwise(w *PackedDepthwise, e *Epilogue) *dwBound {
+	return newDwBound(w, e)
 }
 
 type avx2Depthwise struct{}

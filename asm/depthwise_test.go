@@ -42,6 +42,112 @@ func runDwCase(t *testing.T, impl *Impl, d *dwCase) {
 	all, out := guarded(len(want), g)
 	impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, d.e, out, d.n)
 	checkOut(t, d.String(), all, want, g, 1, len(want), len(want))
+	// Again with the filter and epilogue bound (which changes nothing
+	// unless they qualify for the bounded epilogue).
+	impl.BindDepthwise(p, d.e)
+	defer func() { d.e.dw = nil }()
+	all, out = guarded(len(want), g)
+	impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, d.e, out, d.n)
+	checkOut(t, d.String()+" bound", all, want, g, 1, len(want), len(want))
+}
+
+// TestDepthwiseBounded runs the bounded epilogue's kernel on epilogues at
+// its edges (see dwBoundedEpilogue), every fast-path shape, and checks that
+// the AVX-512 implementation does take it for them.
+func TestDepthwiseBounded(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(23, 24))
+		bound, total := 0, 0
+		run := func(d *dwCase) {
+			// Most channels qualify; a case qualifies when all do, so
+			// make the channels that do not (bias just over the limit)
+			// rare: re-draw them, mostly.
+			d.e = dwBoundedEpilogue(r, d.w, d.c)
+			p := impl.PackDepthwise(d.w, d.kh, d.kw, d.c)
+			redraw := r.IntN(8) != 0
+			for ch := 0; ch < d.c && redraw; ch++ {
+				for i := 0; i < 50; i++ {
+					if _, _, _, ok := dwBoundChannel(d.w, d.c, ch, d.e); ok {
+						break
+					}
+					d1 := dwBoundedEpilogue(r, d.w, d.c)
+					d.e.Bias[ch], d.e.Mult[ch], d.e.Shift[ch] = d1.Bias[ch], d1.Mult[ch], d1.Shift[ch]
+				}
+			}
+			impl.BindDepthwise(p, d.e)
+			total++
+			if d.e.dw != nil {
+				bound++
+			}
+			d.e.dw = nil
+			runDwCase(t, impl, d)
+		}
+		for _, k := range []int{3, 5} {
+			for _, s := range []int{1, 2} {
+				for c := 1; c <= 70; c++ {
+					for _, n := range []int{1, 2, 7, 8, 9, 17} {
+						d := newDwCase(r, k, k, c, n, s, 1, 1)
+						if r.IntN(2) == 0 {
+							fillInt8(r, d.in, 2) // -128 or 127: the sums' extremes
+						}
+						run(d)
+					}
+					if t.Failed() {
+						return
+					}
+				}
+			}
+		}
+		// The 3x3 byte path: row dilations, several full channel blocks
+		// then a partial one, runs of several blocks plus tails.
+		for _, s := range []int{1, 2} {
+			for _, dil := range []int{2, 3} {
+				for _, c := range []int{16, 32, 48, 67} {
+					for _, n := range []int{8, 16, 19} {
+						run(newDwCase(r, 3, 3, c, n, s, dil, 1))
+					}
+				}
+			}
+		}
+		for i := 0; i < 300; i++ {
+			kh, kw := 1+r.IntN(7), 1+r.IntN(7)
+			c := []int{1, 15, 16, 17, 32, 33, 64, 131}[r.IntN(8)]
+			run(newDwCase(r, kh, kw, c, 1+r.IntN(40), 1+r.IntN(3), 1+r.IntN(3), 1+r.IntN(3)))
+			if t.Failed() {
+				return
+			}
+		}
+		if impl.Name == "avx512vnni" && bound < total/4 {
+			t.Errorf("bounded epilogue taken in %d of %d cases", bound, total)
+		}
+		t.Logf("bounded epilogue taken in %d of %d cases", bound, total)
+	})
+}
+
+// TestDepthwiseBindTypical: the epilogues of real models (multipliers in
+// [2^30, 2^31), right shifts, small biases) get the bounded epilogue on
+// AVX-512, and only for the filter they were bound with.
+func TestDepthwiseBindTypical(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, impl := range Available() {
+		d := newDwCase(r, 3, 3, 64, 8, 1, 1, 1)
+		e := &Epilogue{Bias: make([]int32, 64), Mult: make([]int32, 64), Shift: make([]int32, 64), OutOffset: -128, Min: -128, Max: 127}
+		for ch := range e.Bias {
+			e.Bias[ch] = int32(r.IntN(20001) - 10000)
+			e.Mult[ch] = int32(1<<30 + r.IntN(1<<30))
+			e.Shift[ch] = int32(-6 - r.IntN(6))
+		}
+		p := impl.PackDepthwise(d.w, 3, 3, 64)
+		impl.BindDepthwise(p, e)
+		if got, want := e.dw != nil, impl.Name == "avx512vnni"; got != want {
+			t.Errorf("%s: bounded epilogue %v, want %v", impl.Name, got, want)
+		}
+		if e.dw != nil && e.dw.w != p {
+			t.Errorf("%s: bound to another filter", impl.Name)
+		}
+		d.e = e
+		runDwCase(t, impl, d)
+	}
 }
 
 func TestDepthwiseAllImplementations(t *testing.T) {

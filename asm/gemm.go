@@ -24,6 +24,9 @@ type Epilogue struct {
 	// the constants of its bounded-epilogue kernel for one packed matrix
 	// (nil: the general epilogue). See avx2PrepareBounded.
 	avx2Bounded *avx2Bounded
+	// dw, depthwise only: the bounded epilogue BindDepthwise prepared for
+	// one packed depthwise filter (nil: none).
+	dw *dwBound
 }
 
 // avx2Bounded is the avx2 kernels' bounded epilogue of one Epilogue with

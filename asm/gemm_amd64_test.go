@@ -19,11 +19,11 @@ func avx2Impl(t *testing.T) *Impl {
 	return nil
 }
 
-// boundedEpilogue returns an epilogue for w (n×k) that avx2PrepareBounded
+// gemmBoundedEpilogue returns an epilogue for w (n×k) that avx2PrepareBounded
 // accepts: each channel's bias within the limit 2^30 − 1 − 128·Σ|w|
 // (at the limit with probability 1/4), right shifts 1..31, multipliers
 // >= 0 with their extremes.
-func boundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
+func gemmBoundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
 	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
 	for c := 0; c < n; c++ {
 		var s int64
@@ -104,7 +104,7 @@ func TestGemmAVX2Bounded(t *testing.T) {
 	}
 	for i := 0; i < iters; i++ {
 		c := newGemmCase(r, ms[r.IntN(len(ms))], ns[r.IntN(len(ns))], ks[r.IntN(len(ks))])
-		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
 		want := c.n >= 16 || c.n%4 == 0
 		runPrepared(t, impl, c, want)
 		if want && c.n%16%4 == 0 && c.e.avx2Bounded.tail != c.n%16 {
@@ -200,13 +200,13 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 	// K beyond the kernel's buffer.
 	c := newGemmCase(r, 6, 16, 2049)
 	fillInt8(r, c.w, 4)
-	c.e = boundedEpilogue(r, c.w, c.n, c.k)
+	c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
 	runPrepared(t, impl, c, false)
 	// A channel outside the full panels does not matter: the partial
 	// panel takes the general path, also when its width is a multiple of 4.
 	for _, n := range []int{17, 24, 44} {
 		c = newGemmCase(r, 7, n, 40)
-		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
 		c.e.Shift[n-1] = 3
 		runPrepared(t, impl, c, true)
 		if c.e.avx2Bounded.tail != 0 {
@@ -216,7 +216,7 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 	// Fewer than 16 columns: a tail panel only, if a multiple of 4.
 	for _, n := range []int{4, 8, 12, 6, 15} {
 		c = newGemmCase(r, 13, n, 33)
-		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
 		runPrepared(t, impl, c, n%4 == 0)
 	}
 }
@@ -226,7 +226,7 @@ func TestGemmAVX2BoundedAllocatesNothing(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for _, m := range []int{1, 5, 13} {
 		c := newGemmCase(r, m, 44, 77)
-		c.e = boundedEpilogue(r, c.w, c.n, c.k)
+		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
 		p := impl.PackMatrix(c.w, c.n, c.k)
 		impl.PrepareEpilogue(p, c.e)
 		if c.e.avx2Bounded == nil {

@@ -79,6 +79,11 @@ func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStri
 //go:noescape
 func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
 
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read).
+//
+//go:noescape
+func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+
 // copyRowsAVX2 copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.
 //
 //go:noescape

@@ -50,7 +50,7 @@ func BenchmarkKernelGemm(b *testing.B) {
 }
 
 func BenchmarkKernelDepthwise(b *testing.B) {
-	for _, s := range []struct{ w, c, stride int }{{48, 64, 1}, {48, 64, 2}, {24, 128, 1}, {96, 32, 1}, {48, 8, 1}} {
+	for _, s := range []struct{ w, c, stride int }{{48, 64, 1}, {48, 64, 2}, {24, 128, 1}, {24, 128, 2}, {96, 32, 1}, {96, 32, 2}, {48, 8, 1}} {
 		r := rand.New(rand.NewPCG(2, 2))
 		inW := s.w + 2
 		in := randInt8s(r, 3*inW*s.c)
@@ -61,6 +61,13 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 			for _, impl := range asm.Available() {
 				b.Run(impl.Name, func(b *testing.B) {
 					p := impl.PackDepthwise(w, 3, 3, s.c)
+					impl.BindDepthwise(p, e) // as the op does
+					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
+				})
+				// Without BindDepthwise: the general epilogue, as for
+				// models outside the bounded epilogue's bound.
+				b.Run(impl.Name+"-unbound", func(b *testing.B) {
+					p, e := impl.PackDepthwise(w, 3, 3, s.c), epilogue(s.c)
 					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
 				})
 			}

@@ -21,13 +21,20 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-var consts Mem
+var consts, dwPerm, dwPermB Mem
 
 // fast selects the epilogue without left shift and INT32_MIN saturation
 // (kernel names get the suffix Fast).
 var fast bool
 
+// bounded selects the depthwise kernel with the bounded epilogue (name
+// suffix Bounded; see dwBoundedLanes).
+var bounded bool
+
 func suffix() string {
+	if bounded {
+		return "Bounded"
+	}
 	if fast {
 		return "Fast"
 	}
@@ -35,7 +42,9 @@ func suffix() string {
 }
 
 func doc(name, text string) {
-	if fast {
+	if bounded {
+		text += " Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read)."
+	} else if fast {
 		text += " Fast epilogue: every Shift <= 0, no Mult is INT32_MIN."
 	}
 	Doc(name + " " + text)
@@ -67,6 +76,31 @@ func main() {
 		dwAVX2()
 	}
 	gemmAVX2B()
+	// dwPackStore's permutation: dword j of every 128-bit lane into lane j.
+	dwPerm = GLOBL("dwperm", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(i%4*4+i/4))
+	}
+	DATA(64, U32(1<<30))
+	// dwBoundedLanes' interleave of the even-lane and odd-lane products'
+	// high dwords (VPERMT2D: 0-15 select e, 16-31 select o).
+	for i := 0; i < 16; i++ {
+		v := i | 1
+		if i%2 == 1 {
+			v += 16
+		}
+		DATA(128+4*i, U32(v))
+	}
+	// The bounded kernel's byte path (dwBlockS1B): column bytes of the
+	// three rows, 16 channels a lane, to (row 0, row 1, row 2, zero) per
+	// channel dword.
+	dwPermB = GLOBL("dwpermb", RODATA|NOPTR)
+	for i := 0; i < 64; i++ {
+		DATA(i, U8(i%4*16+i/4))
+	}
+	bounded = true
+	dwAVX512()
+	bounded = false
 	copyRowsAVX2()
 	for _, sub := range []bool{false, true} {
 		addAVX512(sub)
@@ -76,6 +110,7 @@ func main() {
 }
 
 var (
+	cDwD    = func() Mem { return dwPerm.Offset(64) } // 2^30, the bounded depthwise sums' offset
 	cRound  = func() Mem { return consts.Offset(0) }
 	cIntMin = func() Mem { return consts.Offset(8) }
 	cOne    = func() Mem { return consts.Offset(12) }
@@ -129,6 +164,10 @@ func vpdpwssd(b, a, acc Op) {
 // thr + 1 (the threshold of negative values).
 type epiParams512 struct {
 	b, left, right, m, mo, mask, thr, thr1 reg.VecPhysical
+	// The bounded depthwise epilogue only (dwBoundedLanes): the 64-bit
+	// constants of the even and odd lanes, and the per-channel 1 (0 for
+	// channels without right shift) subtracted from negative sums.
+	ke, ko, sub reg.VecPhysical
 }
 
 // setupEpi512 loads the parameters of 16 channels. k masks partial loads
@@ -223,6 +262,9 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // vector units, bounds a lone one. Each lane's two mask registers can be
 // one: k2 (the INT32_MIN check, then the rounding compare) and kneg (the
 // sign, for the threshold) are never live at once, and K1, K2 are taken.
+// The bounded kernel loads dwBoundedLanes' permutation into Z22 (free
+// once the sums are done) and clamps and stores through dwPackStore (off then
+// holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(Param("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
@@ -240,12 +282,107 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 			l.x = accs[i+n]
 			lanes = append(lanes, l)
 		}
-		epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
+		if bounded {
+			if i == 0 {
+				VMOVDQU32(dwPerm.Offset(128), reg.Z22)
+			}
+			dwBoundedLanes(lanes, p, reg.Z22)
+			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
+			continue
+		} else {
+			epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
+		}
 		for n, l := range lanes {
 			VPMOVDB(l.x, reg.K1, Mem{Base: reg.R11})
 			if i+n < P-1 {
 				ADDQ(reg.R10, reg.R11)
 			}
+		}
+	}
+}
+
+// dwBoundedLanes is the depthwise epilogue for filters and epilogues whose
+// every sum is small (asm.dwBound checks it at load, per channel, and
+// prepares the constants): x = acc + bias satisfies |x| < 2^30 for every
+// int8 input, the multiplier m >= 0, the right shift e in [0, 31], no left
+// shift. The sums start at bias + D, D = 2^30, so the accumulator holds
+// u = x + D in (0, 2^31) exactly (int32 wrapping of partial sums cancels).
+// Then, with h = 2^(e-1) (0 for e = 0), sub = [e >= 1] and, per channel,
+// K = 2^31 + (h + outOff·2^e)·2^32 − 2^31·m (= K0 − 2D·m):
+//
+//   - u·2m + K (64-bit, VPMULUDQ: 2m < 2^32 is unsigned) = 2x·m + K0,
+//     whose high dword is y + h + outOff·2^e, where y = floor((x·m +
+//     2^30)/2^31) = floor((2x·m + 2^31)/2^32) is TFLite's SRDHM(x, m)
+//     (see epi512Lanes for the floor form; x = INT32_MIN cannot occur).
+//     Adding a multiple of 2^32 leaves floor(·/2^32) exact, and dwBound
+//     checked that y + h + outOff·2^e − sub stays in int32 over x's whole
+//     range (so the 64-bit sum, taken mod 2^64, is that value exactly).
+//   - RoundingDivideByPOT(y, e) = (y + h − [y < 0]) >> e for e >= 1:
+//     with y = q·2^e + r, the reference adds 1 to q iff
+//     r > h − 1 + [y < 0], i.e. r + h − [y < 0] >= 2^e (as 2^e − h = h),
+//     and r + h − [y < 0] >= 0 as h >= 1. For e = 0 it is y itself (h =
+//     sub = 0). outOff·2^e added before the shift comes out as outOff.
+//   - [x < 0] stands for [y < 0]: m >= 0 makes y >= 0 when x >= 0 and
+//     y <= 0 when x < 0; when y = 0, (h − 1 + outOff·2^e) >> e = outOff
+//     and (h + outOff·2^e) >> e = outOff alike, as 0 <= h − 1 < h < 2^e.
+//
+// So out = clamp(((hi(u·2m + K) − sub·[u < D]) >> e), lo, hi): 9
+// instructions per vector to the shift (one VPERMT2D, idx, gathers the
+// high dwords), against 15 for epi512Lanes' fast form; dwPackStore clamps
+// and stores four vectors at a time.
+func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
+	steps := []func(l lane512){
+		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
+		func(l lane512) { VPMULUDQ(p.m, l.x, l.e) },
+		func(l lane512) { VPMULUDQ(p.mo, l.o, l.o) },
+		func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) }, // x < 0: u < D
+		func(l lane512) { VPADDQ(p.ke, l.e, l.e) },
+		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
+		func(l lane512) { VPERMT2D(l.o, idx, l.e) }, // the high dwords of e and o, interleaved
+		func(l lane512) { VPSUBD(p.sub, l.e, l.kneg, l.e) },
+		func(l lane512) { VPSRAVD(p.right, l.e, l.x) },
+	}
+	for _, f := range steps {
+		for _, l := range lanes {
+			f(l)
+		}
+	}
+}
+
+// dwPackStore narrows up to four vectors of int32 results (pixels j <
+// len(lanes)) to bytes with saturation, clamps them to [lo, hi] (byte
+// broadcasts; saturating to [−128, 127] first changes nothing as lo and
+// hi lie inside), and stores pixel j's 16 bytes (masked by K1) at R11 +
+// j·R10, leaving R11 at the last pixel (after it when more follows).
+// The packs work within 128-bit lanes: lane L of the result holds
+// channels 4L..4L+3 of pixels 0..3; perm gathers dword j of every lane
+// into lane j.
+func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool) {
+	x := make([]reg.VecPhysical, 4)
+	for j := range x {
+		x[j] = lanes[min(j, len(lanes)-1)].x
+	}
+	a, b := x[0], x[2]
+	VPACKSSDW(x[1], x[0], a)
+	if len(lanes) > 2 {
+		VPACKSSDW(x[3], x[2], b)
+	} else {
+		b = a
+	}
+	VPACKSSWB(b, a, a)
+	VPERMD(a, perm, a)
+	VPMAXSB(lo, a, a)
+	VPMINSB(hi, a, a)
+	for j := range lanes {
+		if j == 0 {
+			VMOVDQU8(a.AsX(), reg.K1, Mem{Base: reg.R11})
+		} else {
+			t := lanes[j].e.AsX()
+			VEXTRACTI32X4(U8(j), a, t)
+			VMOVDQU8(t, reg.K1, Mem{Base: reg.R11})
+		}
+		if j < len(lanes)-1 || more {
+			ADDQ(reg.R10, reg.R11)
 		}
 	}
 }
@@ -698,14 +835,45 @@ func dwAVX512() {
 
 	p := epiParams512{b: reg.Z8, left: reg.Z9, right: reg.Z10, m: reg.Z11, mo: reg.Z12, mask: reg.Z13, thr: reg.Z14, thr1: reg.Z27}
 	off, lo, hi := reg.Z15, reg.Z16, reg.Z17
-	bcast512(addr("outOff"), off)
-	bcast512(addr("lo"), lo)
-	bcast512(addr("hi"), hi)
-	Load(Param("bias"), reg.R10)
-	Load(Param("mult"), reg.R11)
-	Load(Param("shift"), reg.R12)
-	setupEpi512(p, reg.K1, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
-		Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, nil, reg.Z18)
+	if bounded {
+		// lo, hi as bytes; off: dwPackStore's dword permutation.
+		MOVL(addr("lo"), reg.R10.As32())
+		VPBROADCASTB(reg.R10.As32(), lo)
+		MOVL(addr("hi"), reg.R10.As32())
+		VPBROADCASTB(reg.R10.As32(), hi)
+		VMOVDQU32(dwPerm, off)
+		// The block of channels [cb, cb+16) at bias + cb/16·640 bytes
+		// (asm.dwBoundBlock): bias + 2^30, doubled multiplier, right
+		// shift, sub (16 dwords each), the even and odd lanes' 64-bit
+		// constants (8 qwords each), then for the 3x3 byte path
+		// (dwBlockS1B) bias − 128·Σw + 2^30 (Z27) and the three weight
+		// vectors (Z29-Z31); Z28 its byte permutation.
+		p = epiParams512{b: reg.Z8, ke: reg.Z9, ko: reg.Z10, m: reg.Z11, mo: reg.Z12, right: reg.Z13, sub: reg.Z14}
+		Load(Param("bias"), reg.R10)
+		LEAQ(Mem{Base: reg.RCX, Index: reg.RCX, Scale: 4}, reg.R11) // 5·cb
+		LEAQ(Mem{Base: reg.R10, Index: reg.R11, Scale: 8}, reg.R10) // + 40·cb
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 384}, reg.Z27)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 448}, reg.Z29)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 512}, reg.Z30)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 576}, reg.Z31)
+		VMOVDQU32(dwPermB, reg.Z28)
+		VMOVDQU32(Mem{Base: reg.R10}, p.b)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 64}, p.m)
+		VMOVSHDUP(p.m, p.mo)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 128}, p.right)
+		VMOVDQU32(Mem{Base: reg.R10, Disp: 192}, p.sub)
+		VMOVDQU64(Mem{Base: reg.R10, Disp: 256}, p.ke)
+		VMOVDQU64(Mem{Base: reg.R10, Disp: 320}, p.ko)
+	} else {
+		bcast512(addr("lo"), lo)
+		bcast512(addr("hi"), hi)
+		bcast512(addr("outOff"), off)
+		Load(Param("bias"), reg.R10)
+		Load(Param("mult"), reg.R11)
+		Load(Param("shift"), reg.R12)
+		setupEpi512(p, reg.K1, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
+			Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, nil, reg.Z18)
+	}
 
 	Load(Param("in"), reg.RAX)
 	ADDQ(reg.RCX, reg.RAX)
@@ -732,19 +900,43 @@ func dwAVX512() {
 			dwBlock512(l, P, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t3")
+			if bounded {
+				dwByte(l+"_t3b", P, true, l+"_t3w", l+"_adv", p, off, lo, hi)
+				Label(l + "_t3w")
+			}
 			dwBlockS2(l+"_t3", 3, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_t5")
 			dwBlockS2(l+"_t5", 5, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
+			if bounded {
+				dwByte(l+"_s3b", P, false, l+"_s3w", l+"_adv", p, off, lo, hi)
+				Label(l + "_s3w")
+			}
 			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s5")
 			dwBlockS1(l+"_s5", 5, p, off, lo, hi)
 			Label(l + "_adv")
 		} else {
+			if bounded {
+				// The byte path for the shorter blocks too (rows of 7
+				// or 14 outputs are common).
+				Load(Param("mode"), reg.R10)
+				CMPQ(reg.R10, U8(3))
+				JEQ(LabelRef(l + "_s3"))
+				CMPQ(reg.R10, U8(13))
+				JNE(LabelRef(l + "_w"))
+				dwByte(l+"_t3b", P, true, l+"_w", l+"_adv", p, off, lo, hi)
+				Label(l + "_s3")
+				dwByte(l+"_s3b", P, false, l+"_w", l+"_adv", p, off, lo, hi)
+				Label(l + "_w")
+			}
 			dwBlock512(l, P, p, off, lo, hi)
+			if bounded {
+				Label(l + "_adv")
+			}
 		}
 		// Advance P pixels.
 		for i := 0; i < P; i++ {
@@ -764,6 +956,54 @@ func dwAVX512() {
 	JL(LabelRef(name + "_cb"))
 	VZEROUPPER()
 	RET()
+}
+
+// dwByte emits the bounded kernel's byte path for a block of P pixels
+// (dwBlockS1B, or dwBlockS2B when s2), jumping to fail unless it applies
+// (3 filter rows; the mode said 3 taps across), in a full-block and a
+// partial-block (byte-masked loads) version, then to done.
+func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
+	Load(Param("kh"), reg.R10)
+	CMPQ(reg.R10, U8(3))
+	JNE(LabelRef(fail))
+	Load(Param("c"), reg.R10)
+	SUBQ(reg.RCX, reg.R10)
+	CMPQ(reg.R10, U8(16))
+	JL(LabelRef(l + "_part"))
+	for _, partial := range []bool{false, true} {
+		ll := l
+		if partial {
+			ll = l + "_part"
+			Label(ll)
+		}
+		if s2 {
+			dwBlockS2B(ll, P, partial, p, off, lo, hi)
+		} else {
+			dwBlockS1B(ll, P, partial, p, off, lo, hi)
+		}
+		JMP(LabelRef(done))
+	}
+}
+
+// dwColumn loads the 16 bytes at a0, a1, a2 (rows 0, 1, 2 of an input
+// column) into lanes 0, 1, 2 of t, lane 3 zero, and makes them one dword
+// per channel, (row 0, row 1, row 2, 0) + 128 (Z28 holds the byte
+// permutation). partial: only the channels in K1 are read (the others
+// are zero), through tmp.
+func dwColumn(t reg.VecPhysical, a0, a1, a2 Mem, partial bool, tmp reg.VecPhysical) {
+	if partial {
+		VMOVDQU8_Z(a0, reg.K1, t.AsX())
+		VMOVDQU8_Z(a1, reg.K1, tmp.AsX())
+		VINSERTI32X4(U8(1), tmp.AsX(), t, t)
+		VMOVDQU8_Z(a2, reg.K1, tmp.AsX())
+		VINSERTI32X4(U8(2), tmp.AsX(), t, t)
+	} else {
+		VMOVDQU8(a0, t.AsX())
+		VINSERTI32X4(U8(1), a1, t, t)
+		VINSERTI32X4(U8(2), a2, t, t)
+	}
+	VPERMB(t, reg.Z28, t)
+	VPXORD_BCST(cX80(), t, t)
 }
 
 // dwBlock512 accumulates P pixels starting at RAX (channel block already
@@ -871,6 +1111,109 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	DECQ(reg.R10)
 	JNZ(LabelRef(l + "_ky"))
 
+	dwEpilogue(accs, P, p, off, lo, hi)
+}
+
+// dwBlockS1B is dwBlockS1 for 3x3 filters in the bounded kernel, for P
+// (8, 4, 2 or 1) pixels, on bytes: each input column q (P+2 of them) is
+// loaded from the three rows (partial: the channels in K1 only) and
+// arranged to one dword per channel, (row 0, row 1, row 2, 0) offset to
+// unsigned (+128, XOR 0x80; dwColumn), then meets the three taps' weight dwords (w[0][kx], w[1][kx], w[2][kx],
+// 0) (Z29-Z31) in VPDPBUSD: one instruction for three taps. The sums
+// start at bias − 128·Σw + 2^30 (Z27), which makes them exactly x + 2^30
+// (x = acc + bias), as dwBoundedLanes wants.
+func dwBlockS1B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.VecPhysical) {
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
+	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(reg.Z27, accs[i])
+	}
+	r0, r1, r2 := reg.R11, reg.R12, reg.R13
+	MOVQ(reg.RAX, r0)
+	Load(Param("dilHStride"), r1)
+	LEAQ(Mem{Base: r0, Index: r1, Scale: 2}, r2)
+	ADDQ(r0, r1)
+	for q := 0; q < P+2; q++ {
+		if q > 0 && q%4 == 0 {
+			for _, b := range []reg.Register{r0, r1, r2} {
+				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
+			}
+		}
+		at := func(b reg.Register) Mem {
+			switch q % 4 {
+			case 1:
+				return Mem{Base: b, Index: reg.R8, Scale: 1}
+			case 2:
+				return Mem{Base: b, Index: reg.R8, Scale: 2}
+			case 3:
+				return Mem{Base: b, Index: reg.R9, Scale: 1}
+			}
+			return Mem{Base: b}
+		}
+		t := cols[q%4]
+		dwColumn(t, at(r0), at(r1), at(r2), partial, reg.Z18)
+		for kx := 0; kx < 3; kx++ {
+			if j := q - kx; j >= 0 && j < P {
+				vpdpbusd(ws[kx], t, accs[j])
+			}
+		}
+	}
+	dwEpilogue(accs, P, p, off, lo, hi)
+}
+
+// dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
+// 2j+1, 2j+2; even columns are addressed from one base per row, odd ones
+// from another (one pixel further), stepping by the pixel stride.
+func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.VecPhysical) {
+	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
+	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
+	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
+	for i := 0; i < P; i++ {
+		VMOVDQA32(reg.Z27, accs[i])
+	}
+	// Bases: rows 0, 1, 2, even (R11, R12, R13) and odd (RDI, RSI, R10).
+	even := []reg.Register{reg.R11, reg.R12, reg.R13}
+	odd := []reg.Register{reg.RDI, reg.RSI, reg.R10}
+	MOVQ(reg.RAX, even[0])
+	Load(Param("dilHStride"), even[1])
+	LEAQ(Mem{Base: even[0], Index: even[1], Scale: 2}, even[2])
+	ADDQ(even[0], even[1])
+	Load(Param("dilWStride"), odd[2])
+	for r := 0; r < 2; r++ {
+		LEAQ(Mem{Base: even[r], Index: odd[2], Scale: 1}, odd[r])
+	}
+	ADDQ(even[2], odd[2])
+	for q := 0; q < 2*(P-1)+3; q++ {
+		h := q / 2
+		if h > 0 && h%4 == 0 && q%2 == 0 {
+			for _, b := range append(append([]reg.Register{}, even...), odd...) {
+				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
+			}
+		}
+		bases := even
+		if q%2 == 1 {
+			bases = odd
+		}
+		at := func(b reg.Register) Mem {
+			switch h % 4 {
+			case 1:
+				return Mem{Base: b, Index: reg.R8, Scale: 1}
+			case 2:
+				return Mem{Base: b, Index: reg.R8, Scale: 2}
+			case 3:
+				return Mem{Base: b, Index: reg.R9, Scale: 1}
+			}
+			return Mem{Base: b}
+		}
+		t := cols[q%4]
+		dwColumn(t, at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
+		for kx := 0; kx < 3; kx++ {
+			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+				vpdpbusd(ws[kx], t, accs[d/2])
+			}
+		}
+	}
 	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
