@@ -57,8 +57,8 @@ func dwMode(w *PackedDepthwise, strideW, dilW int) int {
 	return 0
 }
 
-// bindDepthwise: the bounded epilogue (see dwBoundedLanes in asm/_gen).
-func (avx512Depthwise) bindDepthwise(w *PackedDepthwise, e *Epilogue) *dwBound {
+// prepareDepthwiseEpilogue: the bounded epilogue (see dwBoundedLanes in asm/_gen).
+func (avx512Depthwise) prepareDepthwiseEpilogue(w *PackedDepthwise, e *Epilogue) *dwBound {
 	return newDwBound(w, e)
 }
 

@@ -5,7 +5,7 @@ package asm
 // (the AVX-512 kernel dwAVX512Bounded; the derivation and its proof are in
 // asm/_gen's dwBoundedLanes). Everything here runs once, at load.
 
-// dwBound is what BindDepthwise prepared for one packed filter: per block
+// dwBound is what PrepareDepthwiseEpilogue prepared for one packed filter: per block
 // of 16 channels, the kernel's constants (dwBoundBlock int32 each).
 type dwBound struct {
 	w      *PackedDepthwise // the filter it was derived for
@@ -141,20 +141,21 @@ func floorDiv64(a, b int64) int64 {
 	return q
 }
 
-// BindDepthwise prepares, at load, what the implementation can derive from
+// PrepareDepthwiseEpilogue (PrepareEpilogue for depthwise filters)
+// prepares, at load, what the implementation can derive from
 // the packed filter w and the epilogue e together; DepthwiseRow with this
 // w and e then uses it (any other pair works as before). Today: the
 // AVX-512 kernel's bounded epilogue, when every channel's sums are small
 // enough (see dwBoundChannel). It records the result in e, which must not
 // change afterwards, and must not be called while e is in use.
-func (impl *Impl) BindDepthwise(w *PackedDepthwise, e *Epilogue) {
+func (impl *Impl) PrepareDepthwiseEpilogue(w *PackedDepthwise, e *Epilogue) {
 	if w.impl != impl {
 		panic("asm: depthwise filter packed by " + w.impl.Name + ", bound with " + impl.Name)
 	}
 	e.dw = nil
 	if b, ok := impl.dw.(interface {
-		bindDepthwise(*PackedDepthwise, *Epilogue) *dwBound
+		prepareDepthwiseEpilogue(*PackedDepthwise, *Epilogue) *dwBound
 	}); ok {
-		e.dw = b.bindDepthwise(w, e)
+		e.dw = b.prepareDepthwiseEpilogue(w, e)
 	}
 }

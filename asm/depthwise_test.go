@@ -44,7 +44,7 @@ func runDwCase(t *testing.T, impl *Impl, d *dwCase) {
 	checkOut(t, d.String(), all, want, g, 1, len(want), len(want))
 	// Again with the filter and epilogue bound (which changes nothing
 	// unless they qualify for the bounded epilogue).
-	impl.BindDepthwise(p, d.e)
+	impl.PrepareDepthwiseEpilogue(p, d.e)
 	defer func() { d.e.dw = nil }()
 	all, out = guarded(len(want), g)
 	impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, d.e, out, d.n)
@@ -74,7 +74,7 @@ func TestDepthwiseBounded(t *testing.T) {
 					d.e.Bias[ch], d.e.Mult[ch], d.e.Shift[ch] = d1.Bias[ch], d1.Mult[ch], d1.Shift[ch]
 				}
 			}
-			impl.BindDepthwise(p, d.e)
+			impl.PrepareDepthwiseEpilogue(p, d.e)
 			total++
 			if d.e.dw != nil {
 				bound++
@@ -138,7 +138,7 @@ func TestDepthwiseBindTypical(t *testing.T) {
 			e.Shift[ch] = int32(-6 - r.IntN(6))
 		}
 		p := impl.PackDepthwise(d.w, 3, 3, 64)
-		impl.BindDepthwise(p, e)
+		impl.PrepareDepthwiseEpilogue(p, e)
 		if got, want := e.dw != nil, impl.Name == "avx512vnni"; got != want {
 			t.Errorf("%s: bounded epilogue %v, want %v", impl.Name, got, want)
 		}

@@ -24,7 +24,7 @@ type Epilogue struct {
 	// the constants of its bounded-epilogue kernel for one packed matrix
 	// (nil: the general epilogue). See avx2PrepareBounded.
 	avx2Bounded *avx2Bounded
-	// dw, depthwise only: the bounded epilogue BindDepthwise prepared for
+	// dw, depthwise only: the bounded epilogue PrepareDepthwiseEpilogue prepared for
 	// one packed depthwise filter (nil: none).
 	dw *dwBound
 }

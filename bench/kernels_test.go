@@ -61,10 +61,10 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 			for _, impl := range asm.Available() {
 				b.Run(impl.Name, func(b *testing.B) {
 					p := impl.PackDepthwise(w, 3, 3, s.c)
-					impl.BindDepthwise(p, e) // as the op does
+					impl.PrepareDepthwiseEpilogue(p, e) // as the op does
 					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
 				})
-				// Without BindDepthwise: the general epilogue, as for
+				// Without PrepareDepthwiseEpilogue: the general epilogue, as for
 				// models outside the bounded epilogue's bound.
 				b.Run(impl.Name+"-unbound", func(b *testing.B) {
 					p, e := impl.PackDepthwise(w, 3, 3, s.c), epilogue(s.c)

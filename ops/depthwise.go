@@ -147,7 +147,7 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		k.simd = impl
 		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
 		k.epi = k.q.epilogue()
-		impl.BindDepthwise(k.packed, k.epi)
+		impl.PrepareDepthwiseEpilogue(k.packed, k.epi)
 		k.padAll = k.mult > 1 || k.outC < 16
 		// Sizes from the file's geometry, saturated (hostile strides and
 		// dilations must not wrap): a saturated size makes the scratch
