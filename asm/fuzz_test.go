@@ -1,0 +1,153 @@
+package asm
+
+import (
+	"math"
+	"testing"
+)
+
+// Differential fuzz targets: every implementation this machine has, on
+// shapes, values and requantization parameters the fuzzer chooses, must
+// write exactly what the pure-Go reference writes (and nothing outside
+// the output). The parameters are steered both into and out of the
+// bounded epilogues' conditions, so the prepared fast paths and the
+// general kernels both run.
+
+// fuzzBytes hands out the fuzzer's bytes; past the end it returns zeros.
+type fuzzBytes struct {
+	b []byte
+	i int
+}
+
+func (f *fuzzBytes) byte() byte {
+	if f.i >= len(f.b) {
+		return 0
+	}
+	f.i++
+	return f.b[f.i-1]
+}
+
+func (f *fuzzBytes) u16() int { return int(f.byte()) | int(f.byte())<<8 }
+
+func (f *fuzzBytes) i32() int32 {
+	return int32(uint32(f.u16()) | uint32(f.u16())<<16)
+}
+
+// int8s fills v: from the fuzzer's bytes while they last, then a pattern
+// derived from them (so long rows are not all zero), or one of the
+// extreme constants.
+func (f *fuzzBytes) int8s(v []int8) {
+	mode := f.byte() % 4
+	seed := f.byte()
+	for i := range v {
+		switch mode {
+		case 0:
+			if f.i < len(f.b) {
+				v[i] = int8(f.byte())
+			} else {
+				v[i] = int8(byte(i)*31 + seed)
+			}
+		case 1:
+			v[i] = int8(byte(i)*seed + byte(i>>8))
+		case 2:
+			v[i] = -128
+		default:
+			v[i] = 127
+		}
+	}
+}
+
+// epilogue builds n channels' parameters: per channel either within the
+// bounded epilogues' conditions (|bias| at most room[c], the headroom
+// 2^30 − 1 − 128·Σ|w| the weights leave, right shifts only, multipliers
+// >= 0) or anything, extremes included.
+func (f *fuzzBytes) epilogue(n int, room []int64) *Epilogue {
+	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
+	wild := f.byte()
+	for c := 0; c < n; c++ {
+		sel := f.byte()
+		if wild&1 == 0 && room[c] >= 0 {
+			r := room[c]
+			switch sel % 4 {
+			case 0:
+				e.Bias[c] = int32(r)
+			case 1:
+				e.Bias[c] = int32(-r)
+			default:
+				e.Bias[c] = int32(int64(f.i32()) % (r + 1))
+			}
+			e.Mult[c] = []int32{0, 1, 1 << 30, math.MaxInt32, 1<<30 + int32(f.u16())<<14}[f.byte()%5]
+			e.Shift[c] = -1 - int32(f.byte()%31)
+			if sel%64 == 63 {
+				e.Shift[c] = 0 // the depthwise bound allows it, the AVX2 GEMM's not
+			}
+			continue
+		}
+		e.Bias[c] = f.i32()
+		e.Mult[c] = []int32{f.i32(), math.MinInt32, math.MaxInt32, 0, 1 << 30}[sel%5]
+		e.Shift[c] = int32(int8(f.byte())) % 32
+	}
+	e.OutOffset = int32(int16(f.u16()))
+	if wild&2 == 0 {
+		e.OutOffset = int32(int8(f.byte()))
+	}
+	lo, hi := int32(int8(f.byte())), int32(int8(f.byte()))
+	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	return e
+}
+
+// headroom is 2^30 − 1 − 128·Σ|w| for each of n channels whose weights
+// are at w[c·cs + t·ts], t < taps.
+func headroom(w []int8, n, taps, cs, ts int) []int64 {
+	room := make([]int64, n)
+	for c := range room {
+		var s int64
+		for t := 0; t < taps; t++ {
+			v := int64(w[c*cs+t*ts])
+			s += max(v, -v)
+		}
+		room[c] = 1<<30 - 1 - 128*s
+	}
+	return room
+}
+
+func FuzzGemm(f *testing.F) {
+	f.Add([]byte{5, 16, 64, 0})
+	f.Add([]byte{13, 31, 27, 0, 2, 0})
+	f.Add([]byte{1, 100, 255, 3, 3, 0, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := &fuzzBytes{b: data}
+		m, n, k := 1+int(fb.byte()%24), 1+int(fb.byte()%80), 1+fb.u16()%700
+		c := &gemmCase{m: m, n: n, k: k, lda: k + int(fb.byte()%5), ldo: n + int(fb.byte()%5)}
+		c.a = make([]int8, (m-1)*c.lda+k)
+		c.w = make([]int8, n*k)
+		fb.int8s(c.a)
+		fb.int8s(c.w)
+		c.e = fb.epilogue(n, headroom(c.w, n, k, k, 1))
+		for _, impl := range Available() {
+			runGemmCase(t, impl, c)
+		}
+	})
+}
+
+func FuzzDepthwise(f *testing.F) {
+	f.Add([]byte{2, 2, 16, 8, 0, 0, 0})
+	f.Add([]byte{2, 2, 63, 13, 1, 0, 0})
+	f.Add([]byte{4, 4, 8, 3, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := &fuzzBytes{b: data}
+		kh, kw := 1+int(fb.byte()%5), 1+int(fb.byte()%5)
+		c, n := 1+int(fb.byte()%70), 1+int(fb.byte()%40)
+		strideW, dilH, dilW := 1+int(fb.byte()%3), 1+int(fb.byte()%3), 1+int(fb.byte()%3)
+		d := &dwCase{kh: kh, kw: kw, c: c, n: n, strideW: strideW, dilH: dilH, dilW: dilW}
+		width := (n-1)*strideW + (kw-1)*dilW + 1
+		d.rowStride = (width + int(fb.byte()%3)) * c
+		d.in = make([]int8, (kh-1)*dilH*d.rowStride+width*c)
+		d.w = make([]int8, kh*kw*c)
+		fb.int8s(d.in)
+		fb.int8s(d.w)
+		d.e = fb.epilogue(c, headroom(d.w, c, kh*kw, 1, c))
+		for _, impl := range Available() {
+			runDwCase(t, impl, d)
+		}
+	})
+}
