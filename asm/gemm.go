@@ -97,9 +97,9 @@ func (impl *Impl) PackMatrix(w []int8, n, k int) *PackedMatrix {
 }
 
 // PrepareEpilogue derives, once at load time, whatever constants impl's
-// kernels need to requantize the products by w with e (for avx2: a faster
-// exact epilogue when a bound on the accumulators allows it). Gemm is
-// correct without it. Call it before Gemm runs; e and w must not change
+// kernels need to requantize the products by w with e (for avx2 and
+// avx512vnni: a faster exact epilogue when a bound on the accumulators
+// allows it). Gemm is correct without it. Call it before Gemm runs; e and w must not change
 // afterwards, and e should be used with w only (with another matrix Gemm
 // takes the general path).
 func (impl *Impl) PrepareEpilogue(w *PackedMatrix, e *Epilogue) {
