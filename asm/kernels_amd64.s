@@ -1137,8 +1137,35 @@ gemmVNNI1_m1:
 	MOVQ   w+32(FP), SI
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m1_ktail
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI1_m1_k1
+
+gemmVNNI1_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1_m1_k4
+
+gemmVNNI1_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1_m1_ktail
 
 gemmVNNI1_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -1170,6 +1197,9 @@ gemmVNNI1_m1_t0:
 	VPDPBUSD     Z18, Z21, Z0
 
 gemmVNNI1_m1_epi:
+	VPADDD        Z1, Z0, Z0
+	VPADDD        Z2, Z0, Z0
+	VPADDD        Z3, Z0, Z0
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -2980,8 +3010,42 @@ gemmVNNI2_m1:
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m1_ktail
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI2_m1_k1
+
+gemmVNNI2_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2_m1_k4
+
+gemmVNNI2_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2_m1_ktail
 
 gemmVNNI2_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -3017,6 +3081,12 @@ gemmVNNI2_m1_t0:
 	VPDPBUSD     Z19, Z21, Z1
 
 gemmVNNI2_m1_epi:
+	VPADDD        Z2, Z0, Z0
+	VPADDD        Z3, Z1, Z1
+	VPADDD        Z4, Z0, Z0
+	VPADDD        Z5, Z1, Z1
+	VPADDD        Z6, Z0, Z0
+	VPADDD        Z7, Z1, Z1
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -5498,8 +5568,49 @@ gemmVNNI3_m1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m1_ktail
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI3_m1_k1
+
+gemmVNNI3_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3_m1_k4
+
+gemmVNNI3_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3_m1_ktail
 
 gemmVNNI3_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -5539,6 +5650,15 @@ gemmVNNI3_m1_t0:
 	VPDPBUSD     Z20, Z21, Z2
 
 gemmVNNI3_m1_epi:
+	VPADDD        Z3, Z0, Z0
+	VPADDD        Z4, Z1, Z1
+	VPADDD        Z5, Z2, Z2
+	VPADDD        Z6, Z0, Z0
+	VPADDD        Z7, Z1, Z1
+	VPADDD        Z8, Z2, Z2
+	VPADDD        Z9, Z0, Z0
+	VPADDD        Z10, Z1, Z1
+	VPADDD        Z11, Z2, Z2
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -14116,8 +14236,35 @@ gemmVNNI1Fast_m1:
 	MOVQ   w+32(FP), SI
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m1_ktail
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI1Fast_m1_k1
+
+gemmVNNI1Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m1_k4
+
+gemmVNNI1Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1Fast_m1_ktail
 
 gemmVNNI1Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -14149,6 +14296,9 @@ gemmVNNI1Fast_m1_t0:
 	VPDPBUSD     Z18, Z21, Z0
 
 gemmVNNI1Fast_m1_epi:
+	VPADDD       Z1, Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z0, Z0
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -15836,8 +15986,42 @@ gemmVNNI2Fast_m1:
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m1_ktail
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI2Fast_m1_k1
+
+gemmVNNI2Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m1_k4
+
+gemmVNNI2Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2Fast_m1_ktail
 
 gemmVNNI2Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -15873,6 +16057,12 @@ gemmVNNI2Fast_m1_t0:
 	VPDPBUSD     Z19, Z21, Z1
 
 gemmVNNI2Fast_m1_epi:
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z1, Z1
+	VPADDD       Z4, Z0, Z0
+	VPADDD       Z5, Z1, Z1
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -18168,8 +18358,49 @@ gemmVNNI3Fast_m1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m1_ktail
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI3Fast_m1_k1
+
+gemmVNNI3Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m1_k4
+
+gemmVNNI3Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3Fast_m1_ktail
 
 gemmVNNI3Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -18209,6 +18440,15 @@ gemmVNNI3Fast_m1_t0:
 	VPDPBUSD     Z20, Z21, Z2
 
 gemmVNNI3Fast_m1_epi:
+	VPADDD       Z3, Z0, Z0
+	VPADDD       Z4, Z1, Z1
+	VPADDD       Z5, Z2, Z2
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z9, Z0, Z0
+	VPADDD       Z10, Z1, Z1
+	VPADDD       Z11, Z2, Z2
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -32013,8 +32253,35 @@ gemmVNNI1Bounded_m1:
 	MOVQ         q+56(FP), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m1_ktail
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI1Bounded_m1_k1
+
+gemmVNNI1Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m1_k4
+
+gemmVNNI1Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1Bounded_m1_ktail
 
 gemmVNNI1Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -32046,6 +32313,9 @@ gemmVNNI1Bounded_m1_t0:
 	VPDPBUSD     Z18, Z21, Z0
 
 gemmVNNI1Bounded_m1_epi:
+	VPADDD       Z1, Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z0, Z0
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
 	MOVL         lo+64(FP), R10
@@ -33316,8 +33586,42 @@ gemmVNNI2Bounded_m1:
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m1_ktail
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI2Bounded_m1_k1
+
+gemmVNNI2Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m1_k4
+
+gemmVNNI2Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2Bounded_m1_ktail
 
 gemmVNNI2Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -33353,6 +33657,12 @@ gemmVNNI2Bounded_m1_t0:
 	VPDPBUSD     Z19, Z21, Z1
 
 gemmVNNI2Bounded_m1_epi:
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z1, Z1
+	VPADDD       Z4, Z0, Z0
+	VPADDD       Z5, Z1, Z1
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
 	MOVL         lo+64(FP), R10
@@ -35018,8 +35328,49 @@ gemmVNNI3Bounded_m1:
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
 	VMOVDQU32    768(R9), Z2
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m1_ktail
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI3Bounded_m1_k1
+
+gemmVNNI3Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m1_k4
+
+gemmVNNI3Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3Bounded_m1_ktail
 
 gemmVNNI3Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -35059,6 +35410,15 @@ gemmVNNI3Bounded_m1_t0:
 	VPDPBUSD     Z20, Z21, Z2
 
 gemmVNNI3Bounded_m1_epi:
+	VPADDD       Z3, Z0, Z0
+	VPADDD       Z4, Z1, Z1
+	VPADDD       Z5, Z2, Z2
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z9, Z0, Z0
+	VPADDD       Z10, Z1, Z1
+	VPADDD       Z11, Z2, Z2
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
 	MOVL         lo+64(FP), R10

@@ -596,7 +596,11 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 			}
 		}
 	}
-	SHRQ(U8(2), cnt)
+	if mr == 1 {
+		vnniGEMVLoop(lbl, nz, zs, x80)
+	} else {
+		SHRQ(U8(2), cnt)
+	}
 	JZ(LabelRef(lbl("ktail")))
 	Label(lbl("k"))
 	for j := 0; j < nz; j++ {
@@ -651,6 +655,13 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 
 	// Epilogue, one 16-column vector at a time over the rows.
 	Label(lbl("epi"))
+	if mr == 1 {
+		for set := 1; set < gemvSets; set++ {
+			for j := 0; j < nz; j++ {
+				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
+			}
+		}
+	}
 	if bounded {
 		vnniBoundedEpi(nz, mr, accR, kmask)
 		return
@@ -742,6 +753,44 @@ func vnniBoundedEpi(nz, mr int, accR func(r, j int) reg.VecPhysical, kmask reg.R
 			dwPackStore(lanes, perm, lo, hi, r0+4 < mr, op, ldo, k)
 		}
 	}
+}
+
+// gemvSets is how many sets of accumulators a single row (GEMV) sums
+// into: with one set, each k group's VPDPBUSDs wait on the previous ones.
+const gemvSets = 4
+
+// vnniGEMVLoop emits a single row's K loop over groups of 16 k values:
+// set s takes k group 4i+s (its accumulators zs[s·nz+j]; set 0 is the
+// row's, the others are zeroed here and summed into set 0 before the
+// epilogue: integer sums, so exact), the weights straight from memory.
+// It leaves in RCX (flags set) the 0..3 k groups left for the one-set
+// loop, with R12 and RSI past the groups done.
+func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg.VecPhysical) {
+	p0, wp, cnt := reg.R12, reg.RSI, reg.RCX
+	for set := 1; set < gemvSets; set++ {
+		for j := 0; j < nz; j++ {
+			VPXORD(zs[set*nz+j], zs[set*nz+j], zs[set*nz+j])
+		}
+	}
+	SHRQ(U8(4), cnt)
+	JZ(LabelRef(lbl("k1")))
+	Label(lbl("k4"))
+	for set := 0; set < gemvSets; set++ {
+		t := zs[23+set]
+		VPBROADCASTD(Mem{Base: p0, Disp: 4 * set}, t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(Mem{Base: wp, Disp: 64 * (nz*set + j)}, t, zs[set*nz+j])
+		}
+	}
+	ADDQ(U8(16), p0)
+	ADDQ(U32(256*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k4")))
+	Label(lbl("k1"))
+	Load(Param("k"), cnt)
+	SHRQ(U8(2), cnt)
+	ANDQ(U8(3), cnt)
 }
 
 // ---------------------------------------------------------------------
