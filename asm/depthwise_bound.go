@@ -33,15 +33,21 @@ const dwBoundBlock = 10 * 16
 // for every int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e −
 // sub within int32 for every y = SRDHM(x, mult), |x| <= B.
 func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
+	var sw int64
+	for t := ch; t < len(w); t += c {
+		sw += abs64(int64(w[t]))
+	}
+	return boundChannel(sw, ch, e)
+}
+
+// boundChannel is dwBoundChannel given sw = Σ|w| of channel ch's weights
+// (the VNNI GEMM's vnniPrepareBounded uses it too).
+func boundChannel(sw int64, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
 	m := int64(e.Mult[ch])
 	if e.Shift[ch] > 0 || e.Shift[ch] < -31 || m < 0 {
 		return 0, 0, 0, false
 	}
 	ex := -e.Shift[ch]
-	var sw int64
-	for t := ch; t < len(w); t += c {
-		sw += abs64(int64(w[t]))
-	}
 	b := 128*sw + abs64(int64(e.Bias[ch]))
 	if b >= 1<<30 {
 		return 0, 0, 0, false

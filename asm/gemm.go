@@ -24,6 +24,10 @@ type Epilogue struct {
 	// the constants of its bounded-epilogue kernel for one packed matrix
 	// (nil: the general epilogue). See avx2PrepareBounded.
 	avx2Bounded *avx2Bounded
+	// vnniBounded, set by Impl.PrepareEpilogue for the avx512vnni Impl,
+	// holds its bounded-epilogue kernels' constants for one packed matrix
+	// (nil: the general epilogue). See vnniPrepareBounded.
+	vnniBounded *vnniBounded
 	// dw, depthwise only: the bounded epilogue PrepareDepthwiseEpilogue prepared for
 	// one packed depthwise filter (nil: none).
 	dw *dwBound
@@ -36,6 +40,13 @@ type avx2Bounded struct {
 	w    *PackedMatrix // the matrix the bound was proved for
 	q    []int32       // the kernel's parameter block
 	tail int           // columns of a last partial panel it covers (0: none)
+}
+
+// vnniBounded is the avx512vnni kernels' bounded epilogue of one Epilogue
+// with one PackedMatrix: per 48-column panel, 3·vnniBQ int32 constants.
+type vnniBounded struct {
+	w *PackedMatrix // the matrix the bound was proved for
+	q []int32
 }
 
 // NewEpilogue returns the epilogue of the given parameters with the
@@ -86,9 +97,9 @@ func (impl *Impl) PackMatrix(w []int8, n, k int) *PackedMatrix {
 }
 
 // PrepareEpilogue derives, once at load time, whatever constants impl's
-// kernels need to requantize the products by w with e (for avx2: a faster
-// exact epilogue when a bound on the accumulators allows it). Gemm is
-// correct without it. Call it before Gemm runs; e and w must not change
+// kernels need to requantize the products by w with e (for avx2 and
+// avx512vnni: a faster exact epilogue when a bound on the accumulators
+// allows it). Gemm is correct without it. Call it before Gemm runs; e and w must not change
 // afterwards, and e should be used with w only (with another matrix Gemm
 // takes the general path).
 func (impl *Impl) PrepareEpilogue(w *PackedMatrix, e *Epilogue) {

@@ -51,6 +51,10 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 	n, k := w.N, w.K
 	panelBytes := ((k + 3) &^ 3) * vnniPanel
 	fast := fastEpilogue(e, n)
+	b := e.vnniBounded
+	if b != nil && b.w != w {
+		b = nil
+	}
 	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
 		cols := min(vnniPanel, n-c0)
 		nz := (cols + 15) / 16
@@ -60,6 +64,12 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		}
 		wp := &w.Data[p*panelBytes]
 		switch {
+		case b != nil && nz == 3:
+			gemmVNNI3Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
+		case b != nil && nz == 2:
+			gemmVNNI2Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
+		case b != nil:
+			gemmVNNI1Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
 		case fast && nz == 3:
 			gemmVNNI3Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
 		case fast && nz == 2:
@@ -74,6 +84,75 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 			gemmVNNI1(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
 		}
 	}
+}
+
+// ---- AVX-512 VNNI bounded epilogue (gemmVNNI*Bounded; the proof is
+// dwBoundedLanes' in asm/_gen, the conditions boundChannel's).
+
+// vnniBQ is the int32 size of one 16-column vector's constants (the
+// generator's vnniBQ).
+const vnniBQ = 6 * 16
+
+func (vnniGemm) prepare(w *PackedMatrix, e *Epilogue) {
+	e.vnniBounded = vnniPrepareBounded(w, e)
+}
+
+// vnniPrepareBounded returns the bounded kernels' constants for e with w,
+// or nil unless every channel qualifies (boundChannel: no left shift,
+// right shift <= 31, Mult >= 0, 128·Σ|w| + |Bias| < 2^30, and the
+// requantized value plus the offset within int32) and Min, Max lie within
+// [−128, 127]. Per 48-column panel, per 16-column vector (vnniBQ int32s,
+// 16 each): bias − 128·Σw + 2^30 (the sums' start: the uint8 offset's
+// correction and dwBoundD folded in), 2·Mult, the right shift, sub, then
+// the 64-bit constants k of the even lanes and of the odd lanes (8 qwords
+// each). Columns past N: start 2^30 and zero constants (not stored).
+func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
+	n := w.N
+	if e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
+		return nil
+	}
+	abs := vnniAbsSums(w)
+	np := (n + vnniPanel - 1) / vnniPanel
+	q := make([]int32, np*3*vnniBQ)
+	for c := 0; c < n; c++ {
+		shift, sub, kc, ok := boundChannel(abs[c], c, e)
+		if !ok {
+			return nil
+		}
+		b := q[c/16*vnniBQ:][:vnniBQ]
+		l := c % 16
+		b[l] = e.Bias[c] - 128*w.RowSums[c] + dwBoundD // |·| < 2^30 before the offset
+		b[16+l] = int32(uint32(e.Mult[c]) * 2)
+		b[32+l] = shift
+		b[48+l] = sub
+		at := 64 + l/2*2
+		if l%2 == 1 {
+			at += 16
+		}
+		b[at], b[at+1] = int32(uint32(kc)), int32(kc>>32)
+	}
+	for c := n; c < np*vnniPanel; c++ {
+		q[c/16*vnniBQ+c%16] = dwBoundD
+	}
+	return &vnniBounded{w: w, q: q}
+}
+
+// vnniAbsSums returns Σ_k|w[c][k]| per channel from the VNNI packed
+// layout (padding is zero).
+func vnniAbsSums(w *PackedMatrix) []int64 {
+	n, k4 := w.N, (w.K+3)&^3
+	s := make([]int64, n)
+	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
+		nz := (min(vnniPanel, n-c0) + 15) / 16
+		panel := w.Data[p*k4*vnniPanel:][:k4*nz*16]
+		for i, v := range panel {
+			col := i / 4 % (nz * 16)
+			if c0+col < n {
+				s[c0+col] += abs64(int64(v))
+			}
+		}
+	}
+	return s
 }
 
 // fastEpilogue reports whether the first n channels of e need neither a

@@ -9,14 +9,30 @@ import (
 )
 
 // avx2Impl returns the avx2 Impl, or skips the test.
-func avx2Impl(t *testing.T) *Impl {
+func avx2Impl(t *testing.T) *Impl { return implNamed(t, "avx2") }
+
+// implNamed returns the available Impl of that name, or skips the test.
+func implNamed(t *testing.T, name string) *Impl {
 	for _, impl := range Available() {
-		if impl.Name == "avx2" {
+		if impl.Name == name {
 			return impl
 		}
 	}
-	t.Skip("no AVX2")
+	t.Skip("no " + name)
 	return nil
+}
+
+// withBad returns c with a copy of its epilogue, unprepared, changed by bad.
+func withBad(c *gemmCase, bad func(e *Epilogue)) *gemmCase {
+	d := *c
+	e := *c.e
+	e.avx2Bounded, e.vnniBounded = nil, nil
+	e.Bias = append([]int32(nil), e.Bias...)
+	e.Mult = append([]int32(nil), e.Mult...)
+	e.Shift = append([]int32(nil), e.Shift...)
+	bad(&e)
+	d.e = &e
+	return &d
 }
 
 // gemmBoundedEpilogue returns an epilogue for w (n×k) that avx2PrepareBounded
@@ -78,7 +94,7 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 	t.Helper()
 	p := impl.PackMatrix(c.w, c.n, c.k)
 	impl.PrepareEpilogue(p, c.e)
-	if got := c.e.avx2Bounded != nil; got != want {
+	if got := c.e.avx2Bounded != nil || c.e.vnniBounded != nil; got != want {
 		t.Fatalf("%v: bounded path %v, want %v", c, got, want)
 	}
 	const g = 64
@@ -131,6 +147,50 @@ func TestGemmAVX2Bounded(t *testing.T) {
 	}
 }
 
+// biasPastLimit5 moves channel 5's bias one unit past limitGemmCase's
+// limit.
+func biasPastLimit5(e *Epilogue) {
+	if e.Bias[5] > 0 {
+		e.Bias[5]++
+	} else {
+		e.Bias[5]--
+	}
+}
+
+// limitGemmCase returns an m×n×k case whose rows are all rowVal (−128 or
+// 127) and whose channels alternate all −128 and all 127, with each bias
+// at the bounded epilogues' limit ±(2^30 − 1 − 128·Σ|w|) of the sign that
+// pushes x = acc + bias to ±(2^30 − 1); multipliers 2^31−1, 2^30, 0, 1 in
+// blocks of 4 channels; shifts 0 and OutOffset 0 for the caller to set.
+func limitGemmCase(r *rand.Rand, m, n, k int, rowVal int8) *gemmCase {
+	c := newGemmCase(r, m, n, k)
+	fillInt8(r, c.a, 2)
+	if rowVal == 127 {
+		fillInt8(r, c.a, 3)
+	}
+	c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}
+	for col := 0; col < c.n; col++ {
+		wv := int8(-128)
+		if col%2 == 1 {
+			wv = 127
+		}
+		var abs int64
+		for i := 0; i < k; i++ {
+			c.w[col*k+i] = wv
+			abs += max(int64(wv), -int64(wv))
+		}
+		limit := int32(1<<30 - 1 - 128*abs)
+		// acc = rowVal·wv·k: push x = acc + bias towards ±(2^30−1).
+		if int64(rowVal)*int64(wv) > 0 {
+			c.e.Bias[col] = limit
+		} else {
+			c.e.Bias[col] = -limit
+		}
+		c.e.Mult[col] = []int32{math.MaxInt32, 1 << 30, 0, 1}[col/4%4]
+	}
+	return c
+}
+
 // TestGemmAVX2BoundedLimit drives |acc + bias| to 2^30 − 1 (rows of −128
 // against channels of −128 or 127, biases at the limit) with the shifts
 // and multipliers that push the high dword and the rounding to their
@@ -142,58 +202,22 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, k := range []int{1, 2, 7, 64, 2048} {
 		for _, rowVal := range []int8{-128, 127} {
-			c := newGemmCase(r, 12, 32, k)
-			fillInt8(r, c.a, 2)
-			if rowVal == 127 {
-				fillInt8(r, c.a, 3)
-			}
-			c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}
+			c := limitGemmCase(r, 12, 32, k, rowVal)
 			for col := 0; col < c.n; col++ {
-				wv := int8(-128)
-				if col%2 == 1 {
-					wv = 127
-				}
-				var abs int64
-				for i := 0; i < k; i++ {
-					c.w[col*k+i] = wv
-					abs += max(int64(wv), -int64(wv))
-				}
-				limit := int32(1<<30 - 1 - 128*abs)
-				// acc = rowVal·wv·k: push x = acc + bias towards ±(2^30−1).
-				if int64(rowVal)*int64(wv) > 0 {
-					c.e.Bias[col] = limit
-				} else {
-					c.e.Bias[col] = -limit
-				}
 				c.e.Shift[col] = []int32{-1, -31, -30, -2}[col%4]
-				c.e.Mult[col] = []int32{math.MaxInt32, 1 << 30, 0, 1}[col/4%4]
 			}
 			c.e.OutOffset = []int32{0, 127, -128, 32639, -32639}[r.IntN(5)]
 			runPrepared(t, impl, c, true)
 
 			for _, bad := range []func(e *Epilogue){
-				func(e *Epilogue) {
-					if e.Bias[5] > 0 {
-						e.Bias[5]++
-					} else {
-						e.Bias[5]--
-					}
-				},
+				biasPastLimit5,
 				func(e *Epilogue) { e.Shift[17] = 0 },
 				func(e *Epilogue) { e.Shift[17] = 1 },
 				func(e *Epilogue) { e.Mult[9] = -1 },
 				func(e *Epilogue) { e.OutOffset = 32640 },
 				func(e *Epilogue) { e.OutOffset = -32640 },
 			} {
-				d := *c
-				e := *c.e
-				e.avx2Bounded = nil
-				e.Bias = append([]int32(nil), e.Bias...)
-				e.Mult = append([]int32(nil), e.Mult...)
-				e.Shift = append([]int32(nil), e.Shift...)
-				bad(&e)
-				d.e = &e
-				runPrepared(t, impl, &d, false)
+				runPrepared(t, impl, withBad(c, bad), false)
 			}
 		}
 	}
@@ -222,14 +246,18 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 }
 
 func TestGemmAVX2BoundedAllocatesNothing(t *testing.T) {
-	impl := avx2Impl(t)
-	r := rand.New(rand.NewPCG(15, 16))
+	checkBoundedAllocs(t, avx2Impl(t), rand.New(rand.NewPCG(15, 16)), 44, 77, gemmBoundedEpilogue)
+}
+
+// checkBoundedAllocs checks that prepared GEMMs of n×k with epilogues from
+// epi take a bounded path and allocate nothing, for m = 1, 5, 13.
+func checkBoundedAllocs(t *testing.T, impl *Impl, r *rand.Rand, n, k int, epi func(r *rand.Rand, w []int8, n, k int) *Epilogue) {
 	for _, m := range []int{1, 5, 13} {
-		c := newGemmCase(r, m, 44, 77)
-		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
+		c := newGemmCase(r, m, n, k)
+		c.e = epi(r, c.w, c.n, c.k)
 		p := impl.PackMatrix(c.w, c.n, c.k)
 		impl.PrepareEpilogue(p, c.e)
-		if c.e.avx2Bounded == nil {
+		if c.e.avx2Bounded == nil && c.e.vnniBounded == nil {
 			t.Fatal("not bounded")
 		}
 		out := make([]int8, (c.m-1)*c.ldo+c.n)

@@ -159,7 +159,7 @@ func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
 	// Prepared: the kernels may take a path the preparation proved exact
 	// for these parameters (the caller may change them afterwards).
 	impl.PrepareEpilogue(p, c.e)
-	defer func() { c.e.avx2Bounded = nil }()
+	defer func() { c.e.avx2Bounded, c.e.vnniBounded = nil, nil }()
 	all3, out3 := guarded(len(want), g)
 	impl.Gemm(c.a, c.lda, c.m, p, c.e, out3, c.ldo)
 	checkOut(t, c.String()+" (prepared)", all3, want, g, c.m, c.n, c.ldo)

@@ -84,6 +84,21 @@ func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, ou
 //go:noescape
 func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
 
+// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+//
+//go:noescape
+func gemmVNNI1Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+
+// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+//
+//go:noescape
+func gemmVNNI2Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+
+// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+//
+//go:noescape
+func gemmVNNI3Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+
 // copyRowsAVX2 copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.
 //
 //go:noescape

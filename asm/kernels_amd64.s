@@ -1137,8 +1137,35 @@ gemmVNNI1_m1:
 	MOVQ   w+32(FP), SI
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m1_ktail
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI1_m1_k1
+
+gemmVNNI1_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1_m1_k4
+
+gemmVNNI1_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1_m1_ktail
 
 gemmVNNI1_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -1170,6 +1197,9 @@ gemmVNNI1_m1_t0:
 	VPDPBUSD     Z18, Z21, Z0
 
 gemmVNNI1_m1_epi:
+	VPADDD        Z1, Z0, Z0
+	VPADDD        Z2, Z0, Z0
+	VPADDD        Z3, Z0, Z0
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -2980,8 +3010,42 @@ gemmVNNI2_m1:
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m1_ktail
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI2_m1_k1
+
+gemmVNNI2_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2_m1_k4
+
+gemmVNNI2_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2_m1_ktail
 
 gemmVNNI2_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -3017,6 +3081,12 @@ gemmVNNI2_m1_t0:
 	VPDPBUSD     Z19, Z21, Z1
 
 gemmVNNI2_m1_epi:
+	VPADDD        Z2, Z0, Z0
+	VPADDD        Z3, Z1, Z1
+	VPADDD        Z4, Z0, Z0
+	VPADDD        Z5, Z1, Z1
+	VPADDD        Z6, Z0, Z0
+	VPADDD        Z7, Z1, Z1
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -5498,8 +5568,49 @@ gemmVNNI3_m1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m1_ktail
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI3_m1_k1
+
+gemmVNNI3_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3_m1_k4
+
+gemmVNNI3_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3_m1_ktail
 
 gemmVNNI3_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -5539,6 +5650,15 @@ gemmVNNI3_m1_t0:
 	VPDPBUSD     Z20, Z21, Z2
 
 gemmVNNI3_m1_epi:
+	VPADDD        Z3, Z0, Z0
+	VPADDD        Z4, Z1, Z1
+	VPADDD        Z5, Z2, Z2
+	VPADDD        Z6, Z0, Z0
+	VPADDD        Z7, Z1, Z1
+	VPADDD        Z8, Z2, Z2
+	VPADDD        Z9, Z0, Z0
+	VPADDD        Z10, Z1, Z1
+	VPADDD        Z11, Z2, Z2
 	MOVL          outOff+88(FP), R10
 	VPBROADCASTD  R10, Z28
 	MOVL          lo+92(FP), R10
@@ -14116,8 +14236,35 @@ gemmVNNI1Fast_m1:
 	MOVQ   w+32(FP), SI
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m1_ktail
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI1Fast_m1_k1
+
+gemmVNNI1Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m1_k4
+
+gemmVNNI1Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1Fast_m1_ktail
 
 gemmVNNI1Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -14149,6 +14296,9 @@ gemmVNNI1Fast_m1_t0:
 	VPDPBUSD     Z18, Z21, Z0
 
 gemmVNNI1Fast_m1_epi:
+	VPADDD       Z1, Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z0, Z0
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -15836,8 +15986,42 @@ gemmVNNI2Fast_m1:
 	MOVQ   k+24(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m1_ktail
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI2Fast_m1_k1
+
+gemmVNNI2Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Fast_m1_k4
+
+gemmVNNI2Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2Fast_m1_ktail
 
 gemmVNNI2Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -15873,6 +16057,12 @@ gemmVNNI2Fast_m1_t0:
 	VPDPBUSD     Z19, Z21, Z1
 
 gemmVNNI2Fast_m1_epi:
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z1, Z1
+	VPADDD       Z4, Z0, Z0
+	VPADDD       Z5, Z1, Z1
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -18168,8 +18358,49 @@ gemmVNNI3Fast_m1:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m1_ktail
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x04, CX
+	JZ     gemmVNNI3Fast_m1_k1
+
+gemmVNNI3Fast_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Fast_m1_k4
+
+gemmVNNI3Fast_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3Fast_m1_ktail
 
 gemmVNNI3Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -18209,6 +18440,15 @@ gemmVNNI3Fast_m1_t0:
 	VPDPBUSD     Z20, Z21, Z2
 
 gemmVNNI3Fast_m1_epi:
+	VPADDD       Z3, Z0, Z0
+	VPADDD       Z4, Z1, Z1
+	VPADDD       Z5, Z2, Z2
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z9, Z0, Z0
+	VPADDD       Z10, Z1, Z1
+	VPADDD       Z11, Z2, Z2
 	MOVL         outOff+88(FP), R10
 	VPBROADCASTD R10, Z28
 	MOVL         lo+92(FP), R10
@@ -31145,6 +31385,4113 @@ dwAVX512Bounded_p1_next:
 	ADDQ $0x10, CX
 	CMPQ CX, c+72(FP)
 	JL   dwAVX512Bounded_cb
+	VZEROUPPER
+	RET
+
+// func gemmVNNI1Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
+TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-74
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+72(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI1Bounded_rows:
+	CMPQ         BX, $0x06
+	JL           gemmVNNI1Bounded_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    (R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    (R9), Z4
+	VMOVDQU32    (R9), Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Bounded_m6_ktail
+
+gemmVNNI1Bounded_m6_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m6_k
+
+gemmVNNI1Bounded_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m6_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Bounded_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+
+gemmVNNI1Bounded_m6_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z1, Z29
+	VMOVSHDUP     Z2, Z30
+	VMOVSHDUP     Z3, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z1
+	VPERMT2D      Z30, Z18, Z2
+	VPERMT2D      Z31, Z18, Z3
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z1, K4, Z1
+	VPSUBD        Z26, Z2, K5, Z2
+	VPSUBD        Z26, Z3, K6, Z3
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VMOVSHDUP     Z4, Z28
+	VMOVSHDUP     Z5, Z29
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z4
+	VPERMT2D      Z29, Z18, Z5
+	VPSUBD        Z26, Z4, K3, Z4
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z5, Z5
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z4, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JMP           gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI1Bounded_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI1Bounded_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI1Bounded_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI1Bounded_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI1Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m5:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    (R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    (R9), Z4
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Bounded_m5_ktail
+
+gemmVNNI1Bounded_m5_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m5_k
+
+gemmVNNI1Bounded_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m5_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Bounded_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+
+gemmVNNI1Bounded_m5_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z1, Z29
+	VMOVSHDUP     Z2, Z30
+	VMOVSHDUP     Z3, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z1
+	VPERMT2D      Z30, Z18, Z2
+	VPERMT2D      Z31, Z18, Z3
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z1, K4, Z1
+	VPSUBD        Z26, Z2, K5, Z2
+	VPSUBD        Z26, Z3, K6, Z3
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K3
+	VMOVSHDUP     Z4, Z28
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z4
+	VPSUBD        Z26, Z4, K3, Z4
+	VPSRAVD       Z27, Z4, Z4
+	VPACKSSDW     Z4, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m4:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    (R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    (R9), Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Bounded_m4_ktail
+
+gemmVNNI1Bounded_m4_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m4_k
+
+gemmVNNI1Bounded_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m4_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Bounded_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+
+gemmVNNI1Bounded_m4_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z1, Z29
+	VMOVSHDUP     Z2, Z30
+	VMOVSHDUP     Z3, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z1
+	VPERMT2D      Z30, Z18, Z2
+	VPERMT2D      Z31, Z18, Z3
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z1, K4, Z1
+	VPSUBD        Z26, Z2, K5, Z2
+	VPSUBD        Z26, Z3, K6, Z3
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z3, Z3
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m3:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    (R9), Z1
+	VMOVDQU32    (R9), Z2
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Bounded_m3_ktail
+
+gemmVNNI1Bounded_m3_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m3_k
+
+gemmVNNI1Bounded_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m3_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+
+gemmVNNI1Bounded_m3_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K5
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z1, Z29
+	VMOVSHDUP     Z2, Z30
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z1
+	VPERMT2D      Z30, Z18, Z2
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z1, K4, Z1
+	VPSUBD        Z26, Z2, K5, Z2
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z2, Z2
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z2, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m2:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    (R9), Z1
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Bounded_m2_ktail
+
+gemmVNNI1Bounded_m2_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m2_k
+
+gemmVNNI1Bounded_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m2_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI1Bounded_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+
+gemmVNNI1Bounded_m2_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K4
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z1, Z29
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z1
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z1, K4, Z1
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z1, Z1
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m1:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI1Bounded_m1_k1
+
+gemmVNNI1Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m1_k4
+
+gemmVNNI1Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI1Bounded_m1_ktail
+
+gemmVNNI1Bounded_m1_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m1_k
+
+gemmVNNI1Bounded_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m1_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI1Bounded_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+
+gemmVNNI1Bounded_m1_epi:
+	VPADDD       Z1, Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         lo+64(FP), R10
+	VPBROADCASTB R10, Z20
+	MOVL         hi+68(FP), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         q+56(FP), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VMOVSHDUP    Z0, Z28
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z0
+	VPSUBD       Z26, Z0, K3, Z0
+	VPSRAVD      Z27, Z0, Z0
+	VPACKSSDW    Z0, Z0, Z0
+	VPACKSSWB    Z0, Z0, Z0
+	VPERMD       Z0, Z19, Z0
+	VPMAXSB      Z20, Z0, Z0
+	VPMINSB      Z21, Z0, Z0
+	VMOVDQU8     X0, K1, (R12)
+	VZEROUPPER
+	RET
+
+// func gemmVNNI2Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
+TEXT ·gemmVNNI2Bounded(SB), NOSPLIT, $0-74
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+72(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI2Bounded_rows:
+	CMPQ         BX, $0x06
+	JL           gemmVNNI2Bounded_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    384(R9), Z3
+	VMOVDQU32    (R9), Z4
+	VMOVDQU32    384(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    (R9), Z8
+	VMOVDQU32    384(R9), Z9
+	VMOVDQU32    (R9), Z10
+	VMOVDQU32    384(R9), Z11
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Bounded_m6_ktail
+
+gemmVNNI2Bounded_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z10
+	VPDPBUSD     Z19, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m6_k
+
+gemmVNNI2Bounded_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Bounded_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Bounded_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI2Bounded_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z10
+	VPDPBUSD     Z19, Z21, Z11
+
+gemmVNNI2Bounded_m6_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z2, Z29
+	VMOVSHDUP     Z4, Z30
+	VMOVSHDUP     Z6, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z2
+	VPERMT2D      Z30, Z18, Z4
+	VPERMT2D      Z31, Z18, Z6
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z2, K4, Z2
+	VPSUBD        Z26, Z4, K5, Z4
+	VPSUBD        Z26, Z6, K6, Z6
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z6, Z6
+	VPACKSSDW     Z2, Z0, Z0
+	VPACKSSDW     Z6, Z4, Z4
+	VPACKSSWB     Z4, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z10, K4
+	VMOVSHDUP     Z8, Z28
+	VMOVSHDUP     Z10, Z29
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z22, Z10, Z10
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z24, Z10, Z10
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z8
+	VPERMT2D      Z29, Z18, Z10
+	VPSUBD        Z26, Z8, K3, Z8
+	VPSUBD        Z26, Z10, K4, Z10
+	VPSRAVD       Z27, Z8, Z8
+	VPSRAVD       Z27, Z10, Z10
+	VPACKSSDW     Z10, Z8, Z8
+	VPACKSSWB     Z8, Z8, Z8
+	VPERMD        Z8, Z19, Z8
+	VPMAXSB       Z20, Z8, Z8
+	VPMINSB       Z21, Z8, Z8
+	VMOVDQU8      X8, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z8, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z5, Z30
+	VMOVSHDUP     Z7, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z5
+	VPERMT2D      Z31, Z18, Z7
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z5, K5, Z5
+	VPSUBD        Z26, Z7, K6, Z7
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z7, Z7
+	VPACKSSDW     Z3, Z1, Z1
+	VPACKSSDW     Z7, Z5, Z5
+	VPACKSSWB     Z5, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z9, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z11, K4
+	VMOVSHDUP     Z9, Z28
+	VMOVSHDUP     Z11, Z29
+	VPMULUDQ      Z22, Z9, Z9
+	VPMULUDQ      Z22, Z11, Z11
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z9, Z9
+	VPADDQ        Z24, Z11, Z11
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z9
+	VPERMT2D      Z29, Z18, Z11
+	VPSUBD        Z26, Z9, K3, Z9
+	VPSUBD        Z26, Z11, K4, Z11
+	VPSRAVD       Z27, Z9, Z9
+	VPSRAVD       Z27, Z11, Z11
+	VPACKSSDW     Z11, Z9, Z9
+	VPACKSSWB     Z9, Z9, Z9
+	VPERMD        Z9, Z19, Z9
+	VPMAXSB       Z20, Z9, Z9
+	VPMINSB       Z21, Z9, Z9
+	VMOVDQU8      X9, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z9, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JMP           gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI2Bounded_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI2Bounded_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI2Bounded_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI2Bounded_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI2Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m5:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    384(R9), Z3
+	VMOVDQU32    (R9), Z4
+	VMOVDQU32    384(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    (R9), Z8
+	VMOVDQU32    384(R9), Z9
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Bounded_m5_ktail
+
+gemmVNNI2Bounded_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m5_k
+
+gemmVNNI2Bounded_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Bounded_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Bounded_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+
+gemmVNNI2Bounded_m5_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z2, Z29
+	VMOVSHDUP     Z4, Z30
+	VMOVSHDUP     Z6, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z2
+	VPERMT2D      Z30, Z18, Z4
+	VPERMT2D      Z31, Z18, Z6
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z2, K4, Z2
+	VPSUBD        Z26, Z4, K5, Z4
+	VPSUBD        Z26, Z6, K6, Z6
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z6, Z6
+	VPACKSSDW     Z2, Z0, Z0
+	VPACKSSDW     Z6, Z4, Z4
+	VPACKSSWB     Z4, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K3
+	VMOVSHDUP     Z8, Z28
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z8
+	VPSUBD        Z26, Z8, K3, Z8
+	VPSRAVD       Z27, Z8, Z8
+	VPACKSSDW     Z8, Z8, Z8
+	VPACKSSWB     Z8, Z8, Z8
+	VPERMD        Z8, Z19, Z8
+	VPMAXSB       Z20, Z8, Z8
+	VPMINSB       Z21, Z8, Z8
+	VMOVDQU8      X8, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z5, Z30
+	VMOVSHDUP     Z7, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z5
+	VPERMT2D      Z31, Z18, Z7
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z5, K5, Z5
+	VPSUBD        Z26, Z7, K6, Z7
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z7, Z7
+	VPACKSSDW     Z3, Z1, Z1
+	VPACKSSDW     Z7, Z5, Z5
+	VPACKSSWB     Z5, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z9, K3
+	VMOVSHDUP     Z9, Z28
+	VPMULUDQ      Z22, Z9, Z9
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z9, Z9
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z9
+	VPSUBD        Z26, Z9, K3, Z9
+	VPSRAVD       Z27, Z9, Z9
+	VPACKSSDW     Z9, Z9, Z9
+	VPACKSSWB     Z9, Z9, Z9
+	VPERMD        Z9, Z19, Z9
+	VPMAXSB       Z20, Z9, Z9
+	VPMINSB       Z21, Z9, Z9
+	VMOVDQU8      X9, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m4:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    384(R9), Z3
+	VMOVDQU32    (R9), Z4
+	VMOVDQU32    384(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Bounded_m4_ktail
+
+gemmVNNI2Bounded_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m4_k
+
+gemmVNNI2Bounded_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Bounded_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI2Bounded_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+
+gemmVNNI2Bounded_m4_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z2, Z29
+	VMOVSHDUP     Z4, Z30
+	VMOVSHDUP     Z6, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z2
+	VPERMT2D      Z30, Z18, Z4
+	VPERMT2D      Z31, Z18, Z6
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z2, K4, Z2
+	VPSUBD        Z26, Z4, K5, Z4
+	VPSUBD        Z26, Z6, K6, Z6
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z6, Z6
+	VPACKSSDW     Z2, Z0, Z0
+	VPACKSSDW     Z6, Z4, Z4
+	VPACKSSWB     Z4, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z5, Z30
+	VMOVSHDUP     Z7, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z5
+	VPERMT2D      Z31, Z18, Z7
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z5, K5, Z5
+	VPSUBD        Z26, Z7, K6, Z7
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z7, Z7
+	VPACKSSDW     Z3, Z1, Z1
+	VPACKSSDW     Z7, Z5, Z5
+	VPACKSSWB     Z5, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m3:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    384(R9), Z3
+	VMOVDQU32    (R9), Z4
+	VMOVDQU32    384(R9), Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Bounded_m3_ktail
+
+gemmVNNI2Bounded_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m3_k
+
+gemmVNNI2Bounded_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI2Bounded_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+
+gemmVNNI2Bounded_m3_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K5
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z2, Z29
+	VMOVSHDUP     Z4, Z30
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z2
+	VPERMT2D      Z30, Z18, Z4
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z2, K4, Z2
+	VPSUBD        Z26, Z4, K5, Z4
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z4, Z4
+	VPACKSSDW     Z2, Z0, Z0
+	VPACKSSDW     Z4, Z4, Z4
+	VPACKSSWB     Z4, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K5
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z5, Z30
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z5
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z5, K5, Z5
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z5, Z5
+	VPACKSSDW     Z3, Z1, Z1
+	VPACKSSDW     Z5, Z5, Z5
+	VPACKSSWB     Z5, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m2:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    (R9), Z2
+	VMOVDQU32    384(R9), Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Bounded_m2_ktail
+
+gemmVNNI2Bounded_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m2_k
+
+gemmVNNI2Bounded_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI2Bounded_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI2Bounded_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI2Bounded_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+
+gemmVNNI2Bounded_m2_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K4
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z2, Z29
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z2
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z2, K4, Z2
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z2, Z2
+	VPACKSSDW     Z2, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z3, Z29
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z3
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z3, Z3
+	VPACKSSDW     Z3, Z1, Z1
+	VPACKSSWB     Z1, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m1:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI2Bounded_m1_k1
+
+gemmVNNI2Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m1_k4
+
+gemmVNNI2Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI2Bounded_m1_ktail
+
+gemmVNNI2Bounded_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemmVNNI2Bounded_m1_k
+
+gemmVNNI2Bounded_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI2Bounded_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI2Bounded_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI2Bounded_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI2Bounded_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+
+gemmVNNI2Bounded_m1_epi:
+	VPADDD       Z2, Z0, Z0
+	VPADDD       Z3, Z1, Z1
+	VPADDD       Z4, Z0, Z0
+	VPADDD       Z5, Z1, Z1
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         lo+64(FP), R10
+	VPBROADCASTB R10, Z20
+	MOVL         hi+68(FP), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         q+56(FP), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VMOVSHDUP    Z0, Z28
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z0
+	VPSUBD       Z26, Z0, K3, Z0
+	VPSRAVD      Z27, Z0, Z0
+	VPACKSSDW    Z0, Z0, Z0
+	VPACKSSWB    Z0, Z0, Z0
+	VPERMD       Z0, Z19, Z0
+	VPMAXSB      Z20, Z0, Z0
+	VPMINSB      Z21, Z0, Z0
+	VMOVDQU8     X0, (R12)
+	VMOVDQU32    448(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    512(R9), Z27
+	VMOVDQU32    576(R9), Z26
+	VMOVDQU64    640(R9), Z24
+	VMOVDQU64    704(R9), Z25
+	LEAQ         16(DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K3
+	VMOVSHDUP    Z1, Z28
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z1
+	VPSUBD       Z26, Z1, K3, Z1
+	VPSRAVD      Z27, Z1, Z1
+	VPACKSSDW    Z1, Z1, Z1
+	VPACKSSWB    Z1, Z1, Z1
+	VPERMD       Z1, Z19, Z1
+	VPMAXSB      Z20, Z1, Z1
+	VPMINSB      Z21, Z1, Z1
+	VMOVDQU8     X1, K1, (R12)
+	VZEROUPPER
+	RET
+
+// func gemmVNNI3Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
+TEXT ·gemmVNNI3Bounded(SB), NOSPLIT, $0-74
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), R8
+	MOVQ         m+16(FP), BX
+	MOVQ         out+40(FP), DX
+	MOVQ         ldo+48(FP), DI
+	MOVWQZX      mask+72(FP), R12
+	KMOVW        R12, K1
+	MOVL         $0x0000aaaa, R12
+	KMOVW        R12, K2
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemmVNNI3Bounded_rows:
+	CMPQ         BX, $0x06
+	JL           gemmVNNI3Bounded_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    384(R9), Z4
+	VMOVDQU32    768(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    768(R9), Z8
+	VMOVDQU32    (R9), Z9
+	VMOVDQU32    384(R9), Z10
+	VMOVDQU32    768(R9), Z11
+	VMOVDQU32    (R9), Z12
+	VMOVDQU32    384(R9), Z13
+	VMOVDQU32    768(R9), Z14
+	VMOVDQU32    (R9), Z15
+	VMOVDQU32    384(R9), Z16
+	VMOVDQU32    768(R9), Z17
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Bounded_m6_ktail
+
+gemmVNNI3Bounded_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z15
+	VPDPBUSD     Z19, Z22, Z16
+	VPDPBUSD     Z20, Z22, Z17
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m6_k
+
+gemmVNNI3Bounded_m6_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Bounded_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Bounded_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI3Bounded_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z15
+	VPDPBUSD     Z19, Z21, Z16
+	VPDPBUSD     Z20, Z21, Z17
+
+gemmVNNI3Bounded_m6_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z9, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z6, Z30
+	VMOVSHDUP     Z9, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z22, Z9, Z9
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z24, Z9, Z9
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z6
+	VPERMT2D      Z31, Z18, Z9
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z6, K5, Z6
+	VPSUBD        Z26, Z9, K6, Z9
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z6, Z6
+	VPSRAVD       Z27, Z9, Z9
+	VPACKSSDW     Z3, Z0, Z0
+	VPACKSSDW     Z9, Z6, Z6
+	VPACKSSWB     Z6, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z12, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z15, K4
+	VMOVSHDUP     Z12, Z28
+	VMOVSHDUP     Z15, Z29
+	VPMULUDQ      Z22, Z12, Z12
+	VPMULUDQ      Z22, Z15, Z15
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z12, Z12
+	VPADDQ        Z24, Z15, Z15
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z12
+	VPERMT2D      Z29, Z18, Z15
+	VPSUBD        Z26, Z12, K3, Z12
+	VPSUBD        Z26, Z15, K4, Z15
+	VPSRAVD       Z27, Z12, Z12
+	VPSRAVD       Z27, Z15, Z15
+	VPACKSSDW     Z15, Z12, Z12
+	VPACKSSWB     Z12, Z12, Z12
+	VPERMD        Z12, Z19, Z12
+	VPMAXSB       Z20, Z12, Z12
+	VPMINSB       Z21, Z12, Z12
+	VMOVDQU8      X12, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z12, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z10, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z4, Z29
+	VMOVSHDUP     Z7, Z30
+	VMOVSHDUP     Z10, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z22, Z10, Z10
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z24, Z10, Z10
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z4
+	VPERMT2D      Z30, Z18, Z7
+	VPERMT2D      Z31, Z18, Z10
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z4, K4, Z4
+	VPSUBD        Z26, Z7, K5, Z7
+	VPSUBD        Z26, Z10, K6, Z10
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z7, Z7
+	VPSRAVD       Z27, Z10, Z10
+	VPACKSSDW     Z4, Z1, Z1
+	VPACKSSDW     Z10, Z7, Z7
+	VPACKSSWB     Z7, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z13, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z16, K4
+	VMOVSHDUP     Z13, Z28
+	VMOVSHDUP     Z16, Z29
+	VPMULUDQ      Z22, Z13, Z13
+	VPMULUDQ      Z22, Z16, Z16
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z13, Z13
+	VPADDQ        Z24, Z16, Z16
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z13
+	VPERMT2D      Z29, Z18, Z16
+	VPSUBD        Z26, Z13, K3, Z13
+	VPSUBD        Z26, Z16, K4, Z16
+	VPSRAVD       Z27, Z13, Z13
+	VPSRAVD       Z27, Z16, Z16
+	VPACKSSDW     Z16, Z13, Z13
+	VPACKSSWB     Z13, Z13, Z13
+	VPERMD        Z13, Z19, Z13
+	VPMAXSB       Z20, Z13, Z13
+	VPMINSB       Z21, Z13, Z13
+	VMOVDQU8      X13, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z13, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     832(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     896(R9), Z27
+	VMOVDQU32     960(R9), Z26
+	VMOVDQU64     1024(R9), Z24
+	VMOVDQU64     1088(R9), Z25
+	LEAQ          32(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z11, K6
+	VMOVSHDUP     Z2, Z28
+	VMOVSHDUP     Z5, Z29
+	VMOVSHDUP     Z8, Z30
+	VMOVSHDUP     Z11, Z31
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z22, Z11, Z11
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z24, Z11, Z11
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z2
+	VPERMT2D      Z29, Z18, Z5
+	VPERMT2D      Z30, Z18, Z8
+	VPERMT2D      Z31, Z18, Z11
+	VPSUBD        Z26, Z2, K3, Z2
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSUBD        Z26, Z8, K5, Z8
+	VPSUBD        Z26, Z11, K6, Z11
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z8, Z8
+	VPSRAVD       Z27, Z11, Z11
+	VPACKSSDW     Z5, Z2, Z2
+	VPACKSSDW     Z11, Z8, Z8
+	VPACKSSWB     Z8, Z2, Z2
+	VPERMD        Z2, Z19, Z2
+	VPMAXSB       Z20, Z2, Z2
+	VPMINSB       Z21, Z2, Z2
+	VMOVDQU8      X2, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z2, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z2, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z2, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z14, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z17, K4
+	VMOVSHDUP     Z14, Z28
+	VMOVSHDUP     Z17, Z29
+	VPMULUDQ      Z22, Z14, Z14
+	VPMULUDQ      Z22, Z17, Z17
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z14, Z14
+	VPADDQ        Z24, Z17, Z17
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z14
+	VPERMT2D      Z29, Z18, Z17
+	VPSUBD        Z26, Z14, K3, Z14
+	VPSUBD        Z26, Z17, K4, Z17
+	VPSRAVD       Z27, Z14, Z14
+	VPSRAVD       Z27, Z17, Z17
+	VPACKSSDW     Z17, Z14, Z14
+	VPACKSSWB     Z14, Z14, Z14
+	VPERMD        Z14, Z19, Z14
+	VPMAXSB       Z20, Z14, Z14
+	VPMINSB       Z21, Z14, Z14
+	VMOVDQU8      X14, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z14, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JMP           gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_tail:
+	CMPQ BX, $0x05
+	JEQ  gemmVNNI3Bounded_m5
+	CMPQ BX, $0x04
+	JEQ  gemmVNNI3Bounded_m4
+	CMPQ BX, $0x03
+	JEQ  gemmVNNI3Bounded_m3
+	CMPQ BX, $0x02
+	JEQ  gemmVNNI3Bounded_m2
+	CMPQ BX, $0x01
+	JEQ  gemmVNNI3Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m5:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    384(R9), Z4
+	VMOVDQU32    768(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    768(R9), Z8
+	VMOVDQU32    (R9), Z9
+	VMOVDQU32    384(R9), Z10
+	VMOVDQU32    768(R9), Z11
+	VMOVDQU32    (R9), Z12
+	VMOVDQU32    384(R9), Z13
+	VMOVDQU32    768(R9), Z14
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Bounded_m5_ktail
+
+gemmVNNI3Bounded_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m5_k
+
+gemmVNNI3Bounded_m5_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Bounded_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Bounded_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+
+gemmVNNI3Bounded_m5_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z9, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z6, Z30
+	VMOVSHDUP     Z9, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z22, Z9, Z9
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z24, Z9, Z9
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z6
+	VPERMT2D      Z31, Z18, Z9
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z6, K5, Z6
+	VPSUBD        Z26, Z9, K6, Z9
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z6, Z6
+	VPSRAVD       Z27, Z9, Z9
+	VPACKSSDW     Z3, Z0, Z0
+	VPACKSSDW     Z9, Z6, Z6
+	VPACKSSWB     Z6, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z12, K3
+	VMOVSHDUP     Z12, Z28
+	VPMULUDQ      Z22, Z12, Z12
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z12, Z12
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z12
+	VPSUBD        Z26, Z12, K3, Z12
+	VPSRAVD       Z27, Z12, Z12
+	VPACKSSDW     Z12, Z12, Z12
+	VPACKSSWB     Z12, Z12, Z12
+	VPERMD        Z12, Z19, Z12
+	VPMAXSB       Z20, Z12, Z12
+	VPMINSB       Z21, Z12, Z12
+	VMOVDQU8      X12, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z10, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z4, Z29
+	VMOVSHDUP     Z7, Z30
+	VMOVSHDUP     Z10, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z22, Z10, Z10
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z24, Z10, Z10
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z4
+	VPERMT2D      Z30, Z18, Z7
+	VPERMT2D      Z31, Z18, Z10
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z4, K4, Z4
+	VPSUBD        Z26, Z7, K5, Z7
+	VPSUBD        Z26, Z10, K6, Z10
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z7, Z7
+	VPSRAVD       Z27, Z10, Z10
+	VPACKSSDW     Z4, Z1, Z1
+	VPACKSSDW     Z10, Z7, Z7
+	VPACKSSWB     Z7, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z13, K3
+	VMOVSHDUP     Z13, Z28
+	VPMULUDQ      Z22, Z13, Z13
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z13, Z13
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z13
+	VPSUBD        Z26, Z13, K3, Z13
+	VPSRAVD       Z27, Z13, Z13
+	VPACKSSDW     Z13, Z13, Z13
+	VPACKSSWB     Z13, Z13, Z13
+	VPERMD        Z13, Z19, Z13
+	VPMAXSB       Z20, Z13, Z13
+	VPMINSB       Z21, Z13, Z13
+	VMOVDQU8      X13, (R12)
+	VMOVDQU32     832(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     896(R9), Z27
+	VMOVDQU32     960(R9), Z26
+	VMOVDQU64     1024(R9), Z24
+	VMOVDQU64     1088(R9), Z25
+	LEAQ          32(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z11, K6
+	VMOVSHDUP     Z2, Z28
+	VMOVSHDUP     Z5, Z29
+	VMOVSHDUP     Z8, Z30
+	VMOVSHDUP     Z11, Z31
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z22, Z11, Z11
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z24, Z11, Z11
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z2
+	VPERMT2D      Z29, Z18, Z5
+	VPERMT2D      Z30, Z18, Z8
+	VPERMT2D      Z31, Z18, Z11
+	VPSUBD        Z26, Z2, K3, Z2
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSUBD        Z26, Z8, K5, Z8
+	VPSUBD        Z26, Z11, K6, Z11
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z8, Z8
+	VPSRAVD       Z27, Z11, Z11
+	VPACKSSDW     Z5, Z2, Z2
+	VPACKSSDW     Z11, Z8, Z8
+	VPACKSSWB     Z8, Z2, Z2
+	VPERMD        Z2, Z19, Z2
+	VPMAXSB       Z20, Z2, Z2
+	VPMINSB       Z21, Z2, Z2
+	VMOVDQU8      X2, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z2, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z2, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z2, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z14, K3
+	VMOVSHDUP     Z14, Z28
+	VPMULUDQ      Z22, Z14, Z14
+	VPMULUDQ      Z23, Z28, Z28
+	VPADDQ        Z24, Z14, Z14
+	VPADDQ        Z25, Z28, Z28
+	VPERMT2D      Z28, Z18, Z14
+	VPSUBD        Z26, Z14, K3, Z14
+	VPSRAVD       Z27, Z14, Z14
+	VPACKSSDW     Z14, Z14, Z14
+	VPACKSSWB     Z14, Z14, Z14
+	VPERMD        Z14, Z19, Z14
+	VPMAXSB       Z20, Z14, Z14
+	VPMINSB       Z21, Z14, Z14
+	VMOVDQU8      X14, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m4:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    384(R9), Z4
+	VMOVDQU32    768(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    768(R9), Z8
+	VMOVDQU32    (R9), Z9
+	VMOVDQU32    384(R9), Z10
+	VMOVDQU32    768(R9), Z11
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Bounded_m4_ktail
+
+gemmVNNI3Bounded_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m4_k
+
+gemmVNNI3Bounded_m4_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Bounded_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI3Bounded_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+
+gemmVNNI3Bounded_m4_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z9, K6
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z6, Z30
+	VMOVSHDUP     Z9, Z31
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z22, Z9, Z9
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z24, Z9, Z9
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z6
+	VPERMT2D      Z31, Z18, Z9
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z6, K5, Z6
+	VPSUBD        Z26, Z9, K6, Z9
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z6, Z6
+	VPSRAVD       Z27, Z9, Z9
+	VPACKSSDW     Z3, Z0, Z0
+	VPACKSSDW     Z9, Z6, Z6
+	VPACKSSWB     Z6, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z10, K6
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z4, Z29
+	VMOVSHDUP     Z7, Z30
+	VMOVSHDUP     Z10, Z31
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z22, Z10, Z10
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z24, Z10, Z10
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z4
+	VPERMT2D      Z30, Z18, Z7
+	VPERMT2D      Z31, Z18, Z10
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z4, K4, Z4
+	VPSUBD        Z26, Z7, K5, Z7
+	VPSUBD        Z26, Z10, K6, Z10
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z7, Z7
+	VPSRAVD       Z27, Z10, Z10
+	VPACKSSDW     Z4, Z1, Z1
+	VPACKSSDW     Z10, Z7, Z7
+	VPACKSSWB     Z7, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z1, X31
+	VMOVDQU8      X31, (R12)
+	VMOVDQU32     832(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     896(R9), Z27
+	VMOVDQU32     960(R9), Z26
+	VMOVDQU64     1024(R9), Z24
+	VMOVDQU64     1088(R9), Z25
+	LEAQ          32(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K5
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z11, K6
+	VMOVSHDUP     Z2, Z28
+	VMOVSHDUP     Z5, Z29
+	VMOVSHDUP     Z8, Z30
+	VMOVSHDUP     Z11, Z31
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z22, Z11, Z11
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPMULUDQ      Z23, Z31, Z31
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z24, Z11, Z11
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPADDQ        Z25, Z31, Z31
+	VPERMT2D      Z28, Z18, Z2
+	VPERMT2D      Z29, Z18, Z5
+	VPERMT2D      Z30, Z18, Z8
+	VPERMT2D      Z31, Z18, Z11
+	VPSUBD        Z26, Z2, K3, Z2
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSUBD        Z26, Z8, K5, Z8
+	VPSUBD        Z26, Z11, K6, Z11
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z8, Z8
+	VPSRAVD       Z27, Z11, Z11
+	VPACKSSDW     Z5, Z2, Z2
+	VPACKSSDW     Z11, Z8, Z8
+	VPACKSSWB     Z8, Z2, Z2
+	VPERMD        Z2, Z19, Z2
+	VPMAXSB       Z20, Z2, Z2
+	VPMINSB       Z21, Z2, Z2
+	VMOVDQU8      X2, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z2, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z2, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z2, X31
+	VMOVDQU8      X31, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m3:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    384(R9), Z4
+	VMOVDQU32    768(R9), Z5
+	VMOVDQU32    (R9), Z6
+	VMOVDQU32    384(R9), Z7
+	VMOVDQU32    768(R9), Z8
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Bounded_m3_ktail
+
+gemmVNNI3Bounded_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m3_k
+
+gemmVNNI3Bounded_m3_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI3Bounded_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+
+gemmVNNI3Bounded_m3_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z6, K5
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z3, Z29
+	VMOVSHDUP     Z6, Z30
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z22, Z6, Z6
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z24, Z6, Z6
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z3
+	VPERMT2D      Z30, Z18, Z6
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSUBD        Z26, Z6, K5, Z6
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z3, Z3
+	VPSRAVD       Z27, Z6, Z6
+	VPACKSSDW     Z3, Z0, Z0
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z7, K5
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z4, Z29
+	VMOVSHDUP     Z7, Z30
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z22, Z7, Z7
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z24, Z7, Z7
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z4
+	VPERMT2D      Z30, Z18, Z7
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z4, K4, Z4
+	VPSUBD        Z26, Z7, K5, Z7
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z4, Z4
+	VPSRAVD       Z27, Z7, Z7
+	VPACKSSDW     Z4, Z1, Z1
+	VPACKSSDW     Z7, Z7, Z7
+	VPACKSSWB     Z7, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z1, X30
+	VMOVDQU8      X30, (R12)
+	VMOVDQU32     832(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     896(R9), Z27
+	VMOVDQU32     960(R9), Z26
+	VMOVDQU64     1024(R9), Z24
+	VMOVDQU64     1088(R9), Z25
+	LEAQ          32(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z8, K5
+	VMOVSHDUP     Z2, Z28
+	VMOVSHDUP     Z5, Z29
+	VMOVSHDUP     Z8, Z30
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z22, Z8, Z8
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPMULUDQ      Z23, Z30, Z30
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z24, Z8, Z8
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPADDQ        Z25, Z30, Z30
+	VPERMT2D      Z28, Z18, Z2
+	VPERMT2D      Z29, Z18, Z5
+	VPERMT2D      Z30, Z18, Z8
+	VPSUBD        Z26, Z2, K3, Z2
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSUBD        Z26, Z8, K5, Z8
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z5, Z5
+	VPSRAVD       Z27, Z8, Z8
+	VPACKSSDW     Z5, Z2, Z2
+	VPACKSSDW     Z8, Z8, Z8
+	VPACKSSWB     Z8, Z2, Z2
+	VPERMD        Z2, Z19, Z2
+	VPMAXSB       Z20, Z2, Z2
+	VPMINSB       Z21, Z2, Z2
+	VMOVDQU8      X2, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z2, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z2, X30
+	VMOVDQU8      X30, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m2:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VMOVDQU32    (R9), Z3
+	VMOVDQU32    384(R9), Z4
+	VMOVDQU32    768(R9), Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Bounded_m2_ktail
+
+gemmVNNI3Bounded_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m2_k
+
+gemmVNNI3Bounded_m2_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI3Bounded_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI3Bounded_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemmVNNI3Bounded_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+
+gemmVNNI3Bounded_m2_epi:
+	VMOVDQU32     dwperm<>+128(SB), Z18
+	VMOVDQU32     dwperm<>+0(SB), Z19
+	MOVL          lo+64(FP), R10
+	VPBROADCASTB  R10, Z20
+	MOVL          hi+68(FP), R10
+	VPBROADCASTB  R10, Z21
+	MOVQ          q+56(FP), R9
+	VMOVDQU32     64(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     128(R9), Z27
+	VMOVDQU32     192(R9), Z26
+	VMOVDQU64     256(R9), Z24
+	VMOVDQU64     320(R9), Z25
+	LEAQ          (DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z3, K4
+	VMOVSHDUP     Z0, Z28
+	VMOVSHDUP     Z3, Z29
+	VPMULUDQ      Z22, Z0, Z0
+	VPMULUDQ      Z22, Z3, Z3
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z0, Z0
+	VPADDQ        Z24, Z3, Z3
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z0
+	VPERMT2D      Z29, Z18, Z3
+	VPSUBD        Z26, Z0, K3, Z0
+	VPSUBD        Z26, Z3, K4, Z3
+	VPSRAVD       Z27, Z0, Z0
+	VPSRAVD       Z27, Z3, Z3
+	VPACKSSDW     Z3, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     448(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     512(R9), Z27
+	VMOVDQU32     576(R9), Z26
+	VMOVDQU64     640(R9), Z24
+	VMOVDQU64     704(R9), Z25
+	LEAQ          16(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z1, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z4, K4
+	VMOVSHDUP     Z1, Z28
+	VMOVSHDUP     Z4, Z29
+	VPMULUDQ      Z22, Z1, Z1
+	VPMULUDQ      Z22, Z4, Z4
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z1, Z1
+	VPADDQ        Z24, Z4, Z4
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z1
+	VPERMT2D      Z29, Z18, Z4
+	VPSUBD        Z26, Z1, K3, Z1
+	VPSUBD        Z26, Z4, K4, Z4
+	VPSRAVD       Z27, Z1, Z1
+	VPSRAVD       Z27, Z4, Z4
+	VPACKSSDW     Z4, Z1, Z1
+	VPACKSSWB     Z1, Z1, Z1
+	VPERMD        Z1, Z19, Z1
+	VPMAXSB       Z20, Z1, Z1
+	VPMINSB       Z21, Z1, Z1
+	VMOVDQU8      X1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z1, X29
+	VMOVDQU8      X29, (R12)
+	VMOVDQU32     832(R9), Z22
+	VMOVSHDUP     Z22, Z23
+	VMOVDQU32     896(R9), Z27
+	VMOVDQU32     960(R9), Z26
+	VMOVDQU64     1024(R9), Z24
+	VMOVDQU64     1088(R9), Z25
+	LEAQ          32(DX), R12
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z2, K3
+	VPCMPD.BCST   $0x01, dwperm<>+64(SB), Z5, K4
+	VMOVSHDUP     Z2, Z28
+	VMOVSHDUP     Z5, Z29
+	VPMULUDQ      Z22, Z2, Z2
+	VPMULUDQ      Z22, Z5, Z5
+	VPMULUDQ      Z23, Z28, Z28
+	VPMULUDQ      Z23, Z29, Z29
+	VPADDQ        Z24, Z2, Z2
+	VPADDQ        Z24, Z5, Z5
+	VPADDQ        Z25, Z28, Z28
+	VPADDQ        Z25, Z29, Z29
+	VPERMT2D      Z28, Z18, Z2
+	VPERMT2D      Z29, Z18, Z5
+	VPSUBD        Z26, Z2, K3, Z2
+	VPSUBD        Z26, Z5, K4, Z5
+	VPSRAVD       Z27, Z2, Z2
+	VPSRAVD       Z27, Z5, Z5
+	VPACKSSDW     Z5, Z2, Z2
+	VPACKSSWB     Z2, Z2, Z2
+	VPERMD        Z2, Z19, Z2
+	VPMAXSB       Z20, Z2, Z2
+	VPMINSB       Z21, Z2, Z2
+	VMOVDQU8      X2, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z2, X29
+	VMOVDQU8      X29, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m1:
+	MOVQ         AX, R12
+	MOVQ         w+32(FP), SI
+	MOVQ         k+24(FP), CX
+	MOVQ         q+56(FP), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	VMOVDQU32    (R9), Z0
+	VMOVDQU32    384(R9), Z1
+	VMOVDQU32    768(R9), Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI3Bounded_m1_k1
+
+gemmVNNI3Bounded_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m1_k4
+
+gemmVNNI3Bounded_m1_k1:
+	MOVQ k+24(FP), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemmVNNI3Bounded_m1_ktail
+
+gemmVNNI3Bounded_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemmVNNI3Bounded_m1_k
+
+gemmVNNI3Bounded_m1_ktail:
+	MOVQ      k+24(FP), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI3Bounded_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI3Bounded_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI3Bounded_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemmVNNI3Bounded_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+
+gemmVNNI3Bounded_m1_epi:
+	VPADDD       Z3, Z0, Z0
+	VPADDD       Z4, Z1, Z1
+	VPADDD       Z5, Z2, Z2
+	VPADDD       Z6, Z0, Z0
+	VPADDD       Z7, Z1, Z1
+	VPADDD       Z8, Z2, Z2
+	VPADDD       Z9, Z0, Z0
+	VPADDD       Z10, Z1, Z1
+	VPADDD       Z11, Z2, Z2
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         lo+64(FP), R10
+	VPBROADCASTB R10, Z20
+	MOVL         hi+68(FP), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         q+56(FP), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VMOVSHDUP    Z0, Z28
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z0
+	VPSUBD       Z26, Z0, K3, Z0
+	VPSRAVD      Z27, Z0, Z0
+	VPACKSSDW    Z0, Z0, Z0
+	VPACKSSWB    Z0, Z0, Z0
+	VPERMD       Z0, Z19, Z0
+	VPMAXSB      Z20, Z0, Z0
+	VPMINSB      Z21, Z0, Z0
+	VMOVDQU8     X0, (R12)
+	VMOVDQU32    448(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    512(R9), Z27
+	VMOVDQU32    576(R9), Z26
+	VMOVDQU64    640(R9), Z24
+	VMOVDQU64    704(R9), Z25
+	LEAQ         16(DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K3
+	VMOVSHDUP    Z1, Z28
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z1
+	VPSUBD       Z26, Z1, K3, Z1
+	VPSRAVD      Z27, Z1, Z1
+	VPACKSSDW    Z1, Z1, Z1
+	VPACKSSWB    Z1, Z1, Z1
+	VPERMD       Z1, Z19, Z1
+	VPMAXSB      Z20, Z1, Z1
+	VPMINSB      Z21, Z1, Z1
+	VMOVDQU8     X1, (R12)
+	VMOVDQU32    832(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    896(R9), Z27
+	VMOVDQU32    960(R9), Z26
+	VMOVDQU64    1024(R9), Z24
+	VMOVDQU64    1088(R9), Z25
+	LEAQ         32(DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K3
+	VMOVSHDUP    Z2, Z28
+	VPMULUDQ     Z22, Z2, Z2
+	VPMULUDQ     Z23, Z28, Z28
+	VPADDQ       Z24, Z2, Z2
+	VPADDQ       Z25, Z28, Z28
+	VPERMT2D     Z28, Z18, Z2
+	VPSUBD       Z26, Z2, K3, Z2
+	VPSRAVD      Z27, Z2, Z2
+	VPACKSSDW    Z2, Z2, Z2
+	VPACKSSWB    Z2, Z2, Z2
+	VPERMD       Z2, Z19, Z2
+	VPMAXSB      Z20, Z2, Z2
+	VPMINSB      Z21, Z2, Z2
+	VMOVDQU8     X2, K1, (R12)
 	VZEROUPPER
 	RET
 

@@ -100,6 +100,9 @@ func main() {
 	}
 	bounded = true
 	dwAVX512()
+	for nz := 1; nz <= 3; nz++ {
+		gemmVNNI(nz)
+	}
 	bounded = false
 	copyRowsAVX2()
 	for _, sub := range []bool{false, true} {
@@ -287,7 +290,7 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 				VMOVDQU32(dwPerm.Offset(128), reg.Z22)
 			}
 			dwBoundedLanes(lanes, p, reg.Z22)
-			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P)
+			dwPackStore(lanes, off, lo, hi, i+len(lanes) < P, reg.R11, reg.R10, reg.K1)
 			continue
 		} else {
 			epi512Lanes(lanes, p, reg.K2, off, lo, hi, true)
@@ -330,18 +333,36 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 // instructions per vector to the shift (one VPERMT2D, idx, gathers the
 // high dwords), against 15 for epi512Lanes' fast form; dwPackStore clamps
 // and stores four vectors at a time.
+//
+// A lane without e (nil) computes in place: x takes e's role once the
+// sign is taken, so that one scratch vector (o) a lane suffices.
 func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
-	steps := []func(l lane512){
-		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
-		func(l lane512) { VPMULUDQ(p.m, l.x, l.e) },
-		func(l lane512) { VPMULUDQ(p.mo, l.o, l.o) },
-		func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) }, // x < 0: u < D
-		func(l lane512) { VPADDQ(p.ke, l.e, l.e) },
-		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
-		func(l lane512) { VPERMT2D(l.o, idx, l.e) }, // the high dwords of e and o, interleaved
-		func(l lane512) { VPSUBD(p.sub, l.e, l.kneg, l.e) },
-		func(l lane512) { VPSRAVD(p.right, l.e, l.x) },
+	e := func(l lane512) reg.VecPhysical {
+		if l.e == nil {
+			return l.x
+		}
+		return l.e
 	}
+	sign := func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) } // x < 0: u < D
+	var steps []func(l lane512)
+	if lanes[0].e == nil {
+		steps = append(steps, sign)
+	}
+	steps = append(steps,
+		func(l lane512) { VMOVSHDUP(l.x, l.o) }, // odd lanes into the low dwords
+		func(l lane512) { VPMULUDQ(p.m, l.x, e(l)) },
+		func(l lane512) { VPMULUDQ(p.mo, l.o, l.o) },
+	)
+	if lanes[0].e != nil {
+		steps = append(steps, sign)
+	}
+	steps = append(steps,
+		func(l lane512) { VPADDQ(p.ke, e(l), e(l)) },
+		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
+		func(l lane512) { VPERMT2D(l.o, idx, e(l)) }, // the high dwords of e and o, interleaved
+		func(l lane512) { VPSUBD(p.sub, e(l), l.kneg, e(l)) },
+		func(l lane512) { VPSRAVD(p.right, e(l), l.x) },
+	)
 	for _, f := range steps {
 		for _, l := range lanes {
 			f(l)
@@ -352,12 +373,19 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 // dwPackStore narrows up to four vectors of int32 results (pixels j <
 // len(lanes)) to bytes with saturation, clamps them to [lo, hi] (byte
 // broadcasts; saturating to [−128, 127] first changes nothing as lo and
-// hi lie inside), and stores pixel j's 16 bytes (masked by K1) at R11 +
-// j·R10, leaving R11 at the last pixel (after it when more follows).
-// The packs work within 128-bit lanes: lane L of the result holds
-// channels 4L..4L+3 of pixels 0..3; perm gathers dword j of every lane
-// into lane j.
-func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool) {
+// hi lie inside), and stores pixel j's 16 bytes (masked by k; nil: all)
+// at dst + j·ld, leaving dst at the last pixel (after it when more
+// follows). The packs work within 128-bit lanes: lane L of the result
+// holds channels 4L..4L+3 of pixels 0..3; perm gathers dword j of every
+// lane into lane j. The GEMM (vnniBoundedEpi) stores rows as pixels.
+func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool, dst, ld, k reg.Register) {
+	store := func(x Op) {
+		if k == nil {
+			VMOVDQU8(x, Mem{Base: dst})
+		} else {
+			VMOVDQU8(x, k, Mem{Base: dst})
+		}
+	}
 	x := make([]reg.VecPhysical, 4)
 	for j := range x {
 		x[j] = lanes[min(j, len(lanes)-1)].x
@@ -375,14 +403,17 @@ func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool) {
 	VPMINSB(hi, a, a)
 	for j := range lanes {
 		if j == 0 {
-			VMOVDQU8(a.AsX(), reg.K1, Mem{Base: reg.R11})
+			store(a.AsX())
 		} else {
-			t := lanes[j].e.AsX()
-			VEXTRACTI32X4(U8(j), a, t)
-			VMOVDQU8(t, reg.K1, Mem{Base: reg.R11})
+			t := lanes[j].e
+			if t == nil {
+				t = lanes[j].o
+			}
+			VEXTRACTI32X4(U8(j), a, t.AsX())
+			store(t.AsX())
 		}
 		if j < len(lanes)-1 || more {
-			ADDQ(reg.R10, reg.R11)
+			ADDQ(ld, dst)
 		}
 	}
 }
@@ -462,9 +493,15 @@ const vnniMR = 6
 
 func gemmVNNI(nz int) {
 	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
-	TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift, rowsum *int32, outOff, lo, hi int32, mask uint16)")
-	Pragma("noescape")
-	doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
+	if bounded {
+		TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, q *int32, lo, hi int32, mask uint16)")
+		Pragma("noescape")
+		Doc(name + fmt.Sprintf(" computes m rows of a %d-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).", nz*16))
+	} else {
+		TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift, rowsum *int32, outOff, lo, hi int32, mask uint16)")
+		Pragma("noescape")
+		doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
+	}
 
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	Load(Param("a"), a)
@@ -544,12 +581,26 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 	}
 	Load(Param("w"), wp)
 	Load(Param("k"), cnt)
+	if bounded {
+		// The sums start at bias − 128·Σw + 2^30 (vnniBoundedEpi); the
+		// epilogue used x80's register.
+		Load(Param("q"), reg.R9)
+		VPBROADCASTD(cX80(), x80)
+	}
 	for r := 0; r < mr; r++ {
 		for j := 0; j < nz; j++ {
-			VPXORD(accR(r, j), accR(r, j), accR(r, j))
+			if bounded {
+				VMOVDQU32(Mem{Base: reg.R9, Disp: vnniBQ * 4 * j}, accR(r, j))
+			} else {
+				VPXORD(accR(r, j), accR(r, j), accR(r, j))
+			}
 		}
 	}
-	SHRQ(U8(2), cnt)
+	if mr == 1 {
+		vnniGEMVLoop(lbl, nz, zs, x80)
+	} else {
+		SHRQ(U8(2), cnt)
+	}
 	JZ(LabelRef(lbl("ktail")))
 	Label(lbl("k"))
 	for j := 0; j < nz; j++ {
@@ -604,6 +655,17 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 
 	// Epilogue, one 16-column vector at a time over the rows.
 	Label(lbl("epi"))
+	if mr == 1 {
+		for set := 1; set < gemvSets; set++ {
+			for j := 0; j < nz; j++ {
+				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
+			}
+		}
+	}
+	if bounded {
+		vnniBoundedEpi(nz, mr, accR, kmask)
+		return
+	}
 	p := epiParams512{b: zs[18], left: zs[19], right: zs[20], m: zs[21], mo: zs[22], mask: zs[23], thr: zs[24], thr1: zs[27]}
 	e, o, tmp := zs[25], zs[26], zs[27]
 	off, lo, hi := zs[28], zs[29], zs[30]
@@ -637,6 +699,98 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 			}
 		}
 	}
+}
+
+// vnniBQ is the int32 size of the bounded VNNI kernel's constants for one
+// 16-column vector (asm.vnniBQ): bias − 128·Σw + 2^30, doubled
+// multiplier, right shift, sub, then the even and the odd lanes' 64-bit
+// constants, 16 dwords each.
+const vnniBQ = 6 * 16
+
+// vnniBoundedEpi is the VNNI GEMM's bounded epilogue (the sums, started at
+// bias − 128·Σw + 2^30, hold u = x + 2^30 with x = acc + bias: the
+// correction for the uint8 offset of the activations is in the start
+// value): dwBoundedLanes' requantization, proved there, with the
+// constants asm.vnniPrepareBounded derives per channel as
+// asm.dwBoundChannel does for depthwise filters. Each 16-column vector's
+// constants are loaded once for the tile's rows; rows go through the
+// lanes four at a time, in place (one scratch vector each), and
+// dwPackStore packs them to bytes, clamps and stores them, rows as its
+// pixels. The last vector stores through kmask.
+func vnniBoundedEpi(nz, mr int, accR func(r, j int) reg.VecPhysical, kmask reg.Register) {
+	idx, perm, lo, hi := reg.Z18, reg.Z19, reg.Z20, reg.Z21
+	p := epiParams512{m: reg.Z22, mo: reg.Z23, ke: reg.Z24, ko: reg.Z25, sub: reg.Z26, right: reg.Z27}
+	scratch := []reg.VecPhysical{reg.Z28, reg.Z29, reg.Z30, reg.Z31}
+	kneg := []reg.Register{reg.K3, reg.K4, reg.K5, reg.K6}
+	VMOVDQU32(dwPerm.Offset(128), idx)
+	VMOVDQU32(dwPerm, perm)
+	MOVL(addr("lo"), reg.R10.As32())
+	VPBROADCASTB(reg.R10.As32(), lo)
+	MOVL(addr("hi"), reg.R10.As32())
+	VPBROADCASTB(reg.R10.As32(), hi)
+	q, op, ldo := reg.R9, reg.R12, reg.RDI
+	Load(Param("q"), q)
+	for j := 0; j < nz; j++ {
+		base := vnniBQ * 4 * j
+		VMOVDQU32(Mem{Base: q, Disp: base + 64}, p.m)
+		VMOVSHDUP(p.m, p.mo)
+		VMOVDQU32(Mem{Base: q, Disp: base + 128}, p.right)
+		VMOVDQU32(Mem{Base: q, Disp: base + 192}, p.sub)
+		VMOVDQU64(Mem{Base: q, Disp: base + 256}, p.ke)
+		VMOVDQU64(Mem{Base: q, Disp: base + 320}, p.ko)
+		LEAQ(Mem{Base: reg.RDX, Disp: 16 * j}, op)
+		var k reg.Register
+		if j == nz-1 {
+			k = kmask
+		}
+		for r0 := 0; r0 < mr; r0 += 4 {
+			var lanes []lane512
+			for r := r0; r < min(r0+4, mr); r++ {
+				i := r - r0
+				lanes = append(lanes, lane512{x: accR(r, j), o: scratch[i], kneg: kneg[i]})
+			}
+			dwBoundedLanes(lanes, p, idx)
+			dwPackStore(lanes, perm, lo, hi, r0+4 < mr, op, ldo, k)
+		}
+	}
+}
+
+// gemvSets is how many sets of accumulators a single row (GEMV) sums
+// into: with one set, each k group's VPDPBUSDs wait on the previous ones.
+const gemvSets = 4
+
+// vnniGEMVLoop emits a single row's K loop over groups of 16 k values:
+// set s takes k group 4i+s (its accumulators zs[s·nz+j]; set 0 is the
+// row's, the others are zeroed here and summed into set 0 before the
+// epilogue: integer sums, so exact), the weights straight from memory.
+// It leaves in RCX (flags set) the 0..3 k groups left for the one-set
+// loop, with R12 and RSI past the groups done.
+func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg.VecPhysical) {
+	p0, wp, cnt := reg.R12, reg.RSI, reg.RCX
+	for set := 1; set < gemvSets; set++ {
+		for j := 0; j < nz; j++ {
+			VPXORD(zs[set*nz+j], zs[set*nz+j], zs[set*nz+j])
+		}
+	}
+	SHRQ(U8(4), cnt)
+	JZ(LabelRef(lbl("k1")))
+	Label(lbl("k4"))
+	for set := 0; set < gemvSets; set++ {
+		t := zs[23+set]
+		VPBROADCASTD(Mem{Base: p0, Disp: 4 * set}, t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(Mem{Base: wp, Disp: 64 * (nz*set + j)}, t, zs[set*nz+j])
+		}
+	}
+	ADDQ(U8(16), p0)
+	ADDQ(U32(256*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k4")))
+	Label(lbl("k1"))
+	Load(Param("k"), cnt)
+	SHRQ(U8(2), cnt)
+	ANDQ(U8(3), cnt)
 }
 
 // ---------------------------------------------------------------------
