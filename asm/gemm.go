@@ -11,6 +11,11 @@ import "github.com/edgerun/edgerun/dyadic"
 //
 // Bias already holds everything folded at prepare (the op's bias plus
 // input_offset·Σw and friends). Shift follows TFLite: positive = left.
+//
+// Every implementation is exact for what TFLite's QuantizeMultiplier
+// produces and the ops check at load: Mult >= 0 and Shift in [-31, 30].
+// Outside that range (a right shift of 32, say) the implementations may
+// disagree with each other and with the reference.
 type Epilogue struct {
 	Bias, Mult, Shift []int32 // len N each
 	OutOffset         int32
