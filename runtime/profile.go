@@ -2,17 +2,11 @@ package runtime
 
 import (
 	"slices"
-
-	"github.com/edgerun/edgerun/internal/ticks"
+	"time"
 )
 
 // Profile accumulates per-op execution time over InvokeProfiled calls.
 // Plain Invoke never touches a clock: profiling costs nothing when unused.
-//
-// It reads the cheapest clock the machine has (the CPU's time-stamp or
-// virtual counter where usable, see Clock; else the monotonic clock): on
-// a model of 30 ns ops, a 30 ns clock reading would be as long as what it
-// measures.
 type Profile struct {
 	// OpNanos[i] is the total time spent in op i, with the cost of reading
 	// the clock (ClockNanos per op per invocation) subtracted. An op
@@ -28,51 +22,47 @@ type Profile struct {
 	// reads included.
 	TotalNanos int64
 	// ClockNanos is the measured cost of one clock reading, which is
-	// subtracted from every op's time.
+	// subtracted from every op's time: without it a model of
+	// sub-microsecond ops would look up to twice as slow profiled as it
+	// runs.
 	ClockNanos float64
-	// Clock names the clock read: "tsc", "cntvct" or "monotonic".
-	Clock string
 
-	clock ticks.Clock
-	// opTicks[i] is op i's raw total in clock ticks, runtimeTicks the
-	// checks', totalTicks the invocations'; stamps holds one invocation's
-	// readings (ops + 2).
-	opTicks           []int64
-	runtimeTicks      int64
-	totalTicks        int64
-	stamps            []int64
-	clockCostTicksQ16 int64 // the cost of a reading, in 2^-16 ticks
+	// epoch is the origin of the readings: time.Since on a monotonic
+	// time reads only the monotonic clock, half the cost of time.Now.
+	epoch time.Time
+	// opNanos[i] is op i's raw total, runtimeNanos the checks', both
+	// clock reads included; stamps holds one invocation's readings
+	// (ops + 2).
+	opNanos      []int64
+	runtimeNanos int64
+	stamps       []int64
+	clockQ16     int64 // the cost of a reading, in 2^-16 ns
 }
 
 // NewProfile returns an empty profile for m's ops and measures the cost
 // of a clock reading on this machine.
 func NewProfile(m *Model) *Profile {
-	return newProfile(m, ticks.Best())
-}
-
-func newProfile(m *Model, c ticks.Clock) *Profile {
 	n := len(m.kernels)
-	p := &Profile{OpNanos: make([]int64, n), opTicks: make([]int64, n), stamps: make([]int64, n+2), clock: c, Clock: c.Source()}
-	p.clockCostTicksQ16 = clockCost(&p.clock)
-	p.ClockNanos = float64(p.clockCostTicksQ16) / (1 << 16) * float64(c.Rate.NanosQ32) / (1 << 32)
+	p := &Profile{OpNanos: make([]int64, n), opNanos: make([]int64, n), stamps: make([]int64, n+2), epoch: time.Now()}
+	p.clockQ16 = clockCost(p.epoch)
+	p.ClockNanos = float64(p.clockQ16) / (1 << 16)
 	return p
 }
 
 // clockCost is the mean interval between back-to-back clock readings,
-// stored the way InvokeProfiled stores them, in 2^-16 ticks. A mean, not
-// a median: clocks often tick in steps of 10 ns or more, and only the
+// stored the way InvokeProfiled stores them, in 2^-16 ns. A mean, not a
+// median: clocks often tick in steps of 10 ns or more, and only the
 // average over many readings resolves the cost below a step. Intervals
 // over twice the median (an interrupt, a preemption) are left out; the
 // least of several trials is kept.
-func clockCost(c *ticks.Clock) int64 {
+func clockCost(epoch time.Time) int64 {
 	const samples, trials = 1024, 5
 	s := make([]int64, samples+1)
 	d := make([]int64, samples)
 	best := int64(-1)
 	for range trials {
-		s[0] = c.Read()
-		for i := 1; i < len(s); i++ {
-			s[i] = c.Read()
+		for i := range s {
+			s[i] = int64(time.Since(epoch))
 		}
 		for i := range d {
 			d[i] = s[i+1] - s[i]
@@ -108,9 +98,9 @@ func RobustMean(s []int64) float64 {
 // Reset clears the accumulated times.
 func (p *Profile) Reset() {
 	clear(p.OpNanos)
-	clear(p.opTicks)
-	p.Invokes, p.TotalNanos, p.totalTicks = 0, 0, 0
-	p.RuntimeNanos, p.runtimeTicks = 0, 0
+	clear(p.opNanos)
+	p.Invokes, p.TotalNanos = 0, 0
+	p.RuntimeNanos, p.runtimeNanos = 0, 0
 }
 
 // InvokeProfiled runs the graph like Invoke (on as many threads) and adds
@@ -122,32 +112,31 @@ func (it *Interpreter) InvokeProfiled(p *Profile) error {
 	// Between two readings only the work measured runs: the bookkeeping
 	// waits until the invocation is over. Readings: s[0] before Invoke's
 	// own checks, s[1] after them, s[i+2] after op i.
-	c, s := &p.clock, p.stamps
-	s[0] = c.Read()
+	s := p.stamps
+	s[0] = int64(time.Since(p.epoch))
 	if err := it.ready(); err != nil {
 		return err
 	}
-	s[1] = c.Read()
+	s[1] = int64(time.Since(p.epoch))
 	for i, k := range it.model.kernels {
 		if it.pool != nil {
 			it.evalShared(i)
 		} else {
 			k.Eval(&it.env)
 		}
-		s[i+2] = c.Read()
+		s[i+2] = int64(time.Since(p.epoch))
 	}
 	p.Invokes++
 	// Each total less one reading's cost per invocation, rounded once on
 	// the running total (rounding every invocation would bias a 30 ns op
 	// by half a nanosecond each time).
-	cost := (p.Invokes*p.clockCostTicksQ16 + 1<<15) >> 16
-	p.runtimeTicks += s[1] - s[0]
-	p.RuntimeNanos = c.Rate.Nanos(p.runtimeTicks - cost)
-	for i := range p.opTicks {
-		p.opTicks[i] += s[i+2] - s[i+1]
-		p.OpNanos[i] = c.Rate.Nanos(p.opTicks[i] - cost)
+	cost := (p.Invokes*p.clockQ16 + 1<<15) >> 16
+	p.runtimeNanos += s[1] - s[0]
+	p.RuntimeNanos = p.runtimeNanos - cost
+	for i := range p.opNanos {
+		p.opNanos[i] += s[i+2] - s[i+1]
+		p.OpNanos[i] = p.opNanos[i] - cost
 	}
-	p.totalTicks += s[len(s)-1] - s[0]
-	p.TotalNanos = c.Rate.Nanos(p.totalTicks)
+	p.TotalNanos += s[len(s)-1] - s[0]
 	return nil
 }

@@ -227,10 +227,7 @@ type opProfile struct {
 	RuntimeMicros float64 `json:"runtime_us"`
 	// ClockNanos is the cost of a clock reading, subtracted from each op.
 	ClockNanos float64 `json:"clock_overhead_ns"`
-	// Clock names the clock read around each op: "tsc", "cntvct" or
-	// "monotonic".
-	Clock string `json:"clock"`
-	Runs  int    `json:"runs"`
+	Runs       int     `json:"runs"`
 }
 
 type opTime struct {
@@ -291,7 +288,6 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	}
 	prof := &opProfile{
 		ClockNanos:    p.ClockNanos,
-		Clock:         p.Clock,
 		Runs:          n,
 		LatencyMicros: runtime.RobustMean(plain[:n]) / 1e3,
 	}
@@ -355,8 +351,8 @@ func printProfile(w io.Writer, p *opProfile) {
 	if p.TotalMicros > 0 {
 		fmt.Fprintf(w, "%5s  %-18s %-18s %12s %6.1f%% %10.3f\n", "-", "(runtime checks)", "", "", 100*p.RuntimeMicros/p.TotalMicros, p.RuntimeMicros)
 	}
-	fmt.Fprintf(w, "total: %.3f us per invoke (the ops' mean times over %d profiled invokes; clock %s, %.1f ns per reading subtracted per op)\n",
-		p.TotalMicros, p.Runs, p.Clock, p.ClockNanos)
+	fmt.Fprintf(w, "total: %.3f us per invoke (the ops' mean times over %d profiled invokes, %.1f ns clock overhead subtracted per op)\n",
+		p.TotalMicros, p.Runs, p.ClockNanos)
 	if p.LatencyMicros > 0 {
 		fmt.Fprintf(w, "unprofiled latency %.3f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.LatencyMicros, p.TotalMicros/p.LatencyMicros)
 	}
