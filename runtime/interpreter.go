@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	goruntime "runtime"
+	"time"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
@@ -27,6 +28,15 @@ type Options struct {
 	// 0 means DefaultSplitMinMACs; a negative value splits every
 	// splittable op (tests use it to exercise splitting on tiny models).
 	SplitMinMACs int64
+	// SplitMinNanos: with several threads, an op that has SplitMinMACs is
+	// split only if it took at least this long on one thread in a timing
+	// run NewInterpreter makes (the graph twice, on one goroutine, on
+	// whatever the arena holds; each op's faster time counts). MACs alone
+	// misjudge it: kernels run from ~20 GMAC/s (a 3-channel stem) to
+	// ~300 (a wide pointwise conv). 0 means DefaultSplitMinNanos; a
+	// negative value skips the timing run (MACs alone decide), as does a
+	// negative SplitMinMACs.
+	SplitMinNanos int64
 }
 
 // DefaultSplitMinMACs is the default Options.SplitMinMACs, measured with
@@ -35,6 +45,13 @@ type Options struct {
 // 1.21x, MobileNetV2 1.68x; with 2^21 (no op of the first three split)
 // 1.00x, and MobileNetV2 1.68x too. 2^16 to 2^18 did about as well.
 const DefaultSplitMinMACs = 1 << 17
+
+// DefaultSplitMinNanos is the default Options.SplitMinNanos, measured on
+// the same machine after the kernels got 1.5-2x faster: split, the ops of
+// VWW under ~2.5 µs took up to 1.7x longer with 2 threads than with one,
+// those over ~4 µs 0.6-0.9x, and VWW and KWS as a whole ran slower on 2
+// threads than on one when every op over 2^17 MACs was split.
+const DefaultSplitMinNanos = 3000
 
 // Interpreter runs one model in its own arena. It is not safe for
 // concurrent use; create one per goroutine (they share the Model).
@@ -49,7 +66,8 @@ type Interpreter struct {
 	pool    *workerPool
 	cleanup goruntime.Cleanup
 	// tasks[i] is op i's work for the pool when op i is split (it is
-	// splittable and has at least Options.SplitMinMACs MACs).
+	// splittable, has at least Options.SplitMinMACs MACs and took at least
+	// Options.SplitMinNanos on one thread).
 	tasks []*poolTask
 }
 
@@ -61,10 +79,16 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	}
 	limit := int64(DefaultMaxArenaBytes)
 	threads := defaultThreads()
-	splitMin := int64(DefaultSplitMinMACs)
+	splitMin, splitNanos := int64(DefaultSplitMinMACs), int64(DefaultSplitMinNanos)
 	if opts != nil {
 		if opts.SplitMinMACs != 0 {
 			splitMin = max(opts.SplitMinMACs, 0)
+		}
+		if opts.SplitMinNanos != 0 {
+			splitNanos = opts.SplitMinNanos
+		}
+		if opts.SplitMinMACs < 0 {
+			splitNanos = -1
 		}
 		if opts.MaxArenaBytes > 0 {
 			limit = opts.MaxArenaBytes
@@ -118,10 +142,14 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 			start := g.ArenaBytes + scratch*int64(w)
 			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+scratch]}
 		}
+		var took []time.Duration
+		if splitNanos >= 0 {
+			took = it.timeOps()
+		}
 		it.pool = newWorkerPool(envs)
 		it.tasks = make([]*poolTask, len(m.kernels))
 		for i, sp := range m.split {
-			if sp != nil && m.work[i] >= splitMin {
+			if sp != nil && m.work[i] >= splitMin && (took == nil || took[i] >= time.Duration(splitNanos)) {
 				it.tasks[i] = it.pool.newTask(sp)
 			}
 		}
@@ -129,6 +157,23 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		it.cleanup = goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
 	}
 	return it, nil
+}
+
+// timeOps runs the graph twice on the invoking goroutine, whatever the
+// arena holds (kernels take any bytes), and returns each op's faster
+// time: the second run sees warm caches and touched pages.
+func (it *Interpreter) timeOps() []time.Duration {
+	took := make([]time.Duration, len(it.model.kernels))
+	for run := 0; run < 2; run++ {
+		for i, k := range it.model.kernels {
+			t0 := time.Now()
+			k.Eval(&it.env)
+			if d := time.Since(t0); run == 0 || d < took[i] {
+				took[i] = d
+			}
+		}
+	}
+	return took
 }
 
 // Threads returns the number of goroutines Invoke uses.

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/ops"
 )
 
@@ -83,5 +84,43 @@ func TestWorkerPoolAlternatingTasks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSplitByTime: with several threads, an op is split only when it took
+// SplitMinNanos on one thread; a negative SplitMinNanos (or SplitMinMACs)
+// leaves the choice to MACs alone.
+func TestSplitByTime(t *testing.T) {
+	data, err := examples.Bytes("mobilenet_v1_025_96")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := func(opts *Options) int {
+		it, err := NewInterpreter(m, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		n := 0
+		for _, task := range it.tasks {
+			if task != nil {
+				n++
+			}
+		}
+		return n
+	}
+	byMACs := split(&Options{Threads: 2, SplitMinNanos: -1})
+	all := split(&Options{Threads: 2, SplitMinMACs: -1})
+	never := split(&Options{Threads: 2, SplitMinNanos: 1 << 62})
+	always := split(&Options{Threads: 2, SplitMinNanos: 1})
+	if byMACs == 0 || all < byMACs || never != 0 || always != byMACs {
+		t.Errorf("ops split: by MACs %d, all %d, with an hour's threshold %d (want 0), with 1 ns %d (want %d)", byMACs, all, never, always, byMACs)
+	}
+	if d := split(&Options{Threads: 2}); d > byMACs {
+		t.Errorf("default options split %d ops, more than MACs alone allow (%d)", d, byMACs)
 	}
 }
