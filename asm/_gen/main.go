@@ -517,27 +517,36 @@ func gemmVNNI(nz int) {
 	x80 := reg.Z31
 	VPBROADCASTD(cX80(), x80)
 
+	rowBlocks(name, vnniMR, a, lda, m, out, ldo, func(mr int) {
+		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
+	})
+}
+
+// rowBlocks emits a GEMM kernel's row loop: blocks of mr rows while at
+// least mr are left (advancing a and out by mr strides each), then one
+// block of the 1..mr-1 rows left, each block size its own copy of tile
+// (labelled name_m<rows>).
+func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(rows int)) {
 	Label(name + "_rows")
-	CMPQ(m, U8(vnniMR))
+	CMPQ(m, U8(mr))
 	JL(LabelRef(name + "_tail"))
-	vnniTile(name, nz, vnniMR, kmask, kodd, k2, x80)
-	for i := 0; i < vnniMR; i++ {
+	tile(mr)
+	for i := 0; i < mr; i++ {
 		ADDQ(lda, a)
 		ADDQ(ldo, out)
 	}
-	SUBQ(U8(vnniMR), m)
+	SUBQ(U8(mr), m)
 	JMP(LabelRef(name + "_rows"))
-
 	Label(name + "_tail")
-	for mr := vnniMR - 1; mr >= 1; mr-- {
-		CMPQ(m, U8(mr))
-		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
+	for r := mr - 1; r >= 1; r-- {
+		CMPQ(m, U8(r))
+		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, r)))
 	}
 	VZEROUPPER()
 	RET()
-	for mr := vnniMR - 1; mr >= 1; mr-- {
-		Label(fmt.Sprintf("%s_m%d", name, mr))
-		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
+	for r := mr - 1; r >= 1; r-- {
+		Label(fmt.Sprintf("%s_m%d", name, r))
+		tile(r)
 		VZEROUPPER()
 		RET()
 	}
@@ -839,29 +848,9 @@ func gemmAVX2(widen bool) {
 	Load(Param("m"), m)
 	Load(Param("out"), out)
 	Load(Param("ldo"), ldo)
-	Label(name + "_rows")
-	CMPQ(m, U8(avx2MR))
-	JL(LabelRef(name + "_tail"))
-	avx2Tile(name, avx2MR, frame, widen)
-	for i := 0; i < avx2MR; i++ {
-		ADDQ(lda, a)
-		ADDQ(ldo, out)
-	}
-	SUBQ(U8(avx2MR), m)
-	JMP(LabelRef(name + "_rows"))
-	Label(name + "_tail")
-	for mr := avx2MR - 1; mr >= 1; mr-- {
-		CMPQ(m, U8(mr))
-		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
-	}
-	VZEROUPPER()
-	RET()
-	for mr := avx2MR - 1; mr >= 1; mr-- {
-		Label(fmt.Sprintf("%s_m%d", name, mr))
+	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2Tile(name, mr, frame, widen)
-		VZEROUPPER()
-		RET()
-	}
+	})
 }
 
 var ys = []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7, reg.Y8, reg.Y9,
@@ -1781,30 +1770,9 @@ func gemmAVX2B() {
 	Load(Param("m"), m)
 	Load(Param("out"), out)
 	Load(Param("ldo"), ldo)
-	Label(name + "_rows")
-	CMPQ(m, U8(avx2MR))
-	JL(LabelRef(name + "_tail"))
-	avx2BBlock(name+"_m6", frame, avx2MR)
-	for i := 0; i < avx2MR; i++ {
-		ADDQ(lda, a)
-		ADDQ(ldo, out)
-	}
-	SUBQ(U8(avx2MR), m)
-	JMP(LabelRef(name + "_rows"))
-	Label(name + "_tail")
-	for mr := avx2MR - 1; mr >= 1; mr-- {
-		CMPQ(m, U8(mr))
-		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
-	}
-	VZEROUPPER()
-	RET()
-	for mr := avx2MR - 1; mr >= 1; mr-- {
-		l := fmt.Sprintf("%s_m%d", name, mr)
-		Label(l)
-		avx2BBlock(l, frame, mr)
-		VZEROUPPER()
-		RET()
-	}
+	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
+		avx2BBlock(fmt.Sprintf("%s_m%d", name, mr), frame, mr)
+	})
 }
 
 // avx2BBlock is one block of mr rows of gemmAVX2B: widen them, then run
