@@ -627,13 +627,17 @@ func TestAllImplementations(t *testing.T) {
 			t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
 			t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
 			t.Run("DepthwiseLarge", testDepthwiseLarge)
-			// The row-by-row depthwise path (images too large for a
-			// padded copy).
+			t.Run("DepthwiseStrategies", testDepthwiseStrategies)
+			// Without border strips: the padded image, then the row-by-row
+			// path (images too large for a padded copy).
+			depthwiseStrips = false
+			t.Run("DepthwiseLargePadded", testDepthwiseLarge)
 			saved := maxPadImage
 			maxPadImage = 0
 			t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
 			t.Run("DepthwiseLargeRows", testDepthwiseLarge)
 			maxPadImage = saved
+			depthwiseStrips = true
 			t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
 			t.Run("FullyConnectedLarge", testFullyConnectedLarge)
 		})

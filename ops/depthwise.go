@@ -67,6 +67,15 @@ type depthwiseKernel struct {
 	// Padded scratch sizes (saturated at maxScratch): kh rows for the
 	// row path, padH rows for padImage.
 	rowScratch, imageScratch int64
+	// strips: interior rows straight from the input, border rows through
+	// paddedRun, and each border column (left or right of the interior,
+	// all its rows at once) through one kernel call on a strip: the input
+	// columns it reads, zero-point padded, with the kernel's row and pixel
+	// roles swapped (see columnStrip). Chosen when the strips copy less
+	// than half of what padImage copies: the padded image copies every
+	// input byte, a third of a stride-2 op's time.
+	strips       bool
+	stripScratch int64
 	// zpRow is one padded row of the input zero point (when it is at most
 	// maxPadImage bytes): padding is copied from it in one memmove. Filling
 	// byte by byte, or by doubling copies, was a tenth of a stride-2
@@ -94,6 +103,10 @@ func satAdd(a, b int64) int64 { return min(a+b, maxScratch) }
 // maxPadImage bounds the scratch memory of a padded input copy (a
 // variable for tests, which set it to 0 to take the row-by-row path).
 var maxPadImage = 1 << 20
+
+// depthwiseStrips enables the strips strategy (a variable for tests, which
+// turn it off to exercise the others on the same shapes).
+var depthwiseStrips = true
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := wantCounts(op, path, 2, 3, 1); err != nil {
@@ -165,6 +178,19 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		if k.imageScratch < maxScratch {
 			k.padH = int(h)
 		}
+		if depthwiseStrips && !k.padAll && k.yLo < k.yHi && k.xLo < k.xHi {
+			// One strip per border column: the padded rows the interior
+			// rows read, the kernel's width of columns.
+			rows := satAdd(satMul(int64(k.yHi-k.yLo-1), int64(k.strideH)), int64((k.kh-1)*k.dilH)) + 1
+			width := int64((k.kw-1)*k.dilW) + 1
+			k.stripScratch = satAdd(satMul(satMul(rows, width), int64(k.outC)), satMul(int64(k.outH), int64(k.outC)))
+			cols := int64(k.xLo + k.outW - k.xHi)
+			copied := satAdd(satMul(cols, satMul(satMul(rows, width), int64(k.outC))),
+				satMul(int64(k.outH-(k.yHi-k.yLo)), k.rowScratch))
+			if satMul(copied, 2) < k.imageScratch && k.stripScratch < maxScratch {
+				k.strips, k.padImage = true, false
+			}
+		}
 		if n := satMul(w, int64(k.outC)); n <= int64(maxPadImage) {
 			k.zpRow = make([]int8, n)
 			fillFast(k.zpRow, int8(-k.inputOffset))
@@ -196,6 +222,8 @@ func (k *depthwiseKernel) ScratchBytes() int {
 	switch {
 	case k.padImage:
 		n += k.imageScratch
+	case k.strips:
+		n = satAdd(n, max(k.rowScratch, k.stripScratch))
 	case k.simd != nil:
 		n += k.rowScratch
 	}
@@ -241,6 +269,10 @@ func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 				}
 				continue
 			}
+			if k.strips {
+				k.stripRows(inB, outB, oy0, oy1, pad)
+				continue
+			}
 			for oy := oy0; oy < oy1; oy++ {
 				k.simdRow(inB, oy, outB[oy*rowOut:][:rowOut], pad)
 			}
@@ -257,6 +289,73 @@ func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 				k.q.apply(acc, outB[(oy*k.outW+ox)*k.outC:][:k.outC])
 			}
 		}
+	}
+}
+
+// stripRows computes output rows [oy0, oy1) of one image for the strips
+// strategy.
+func (k *depthwiseKernel) stripRows(in, out []int8, oy0, oy1 int, pad []int8) {
+	c := k.outC
+	rowOut := k.outW * c
+	for oy := oy0; oy < oy1; oy++ {
+		row := out[oy*rowOut:][:rowOut]
+		if oy < k.yLo || oy >= k.yHi {
+			k.paddedRun(in, oy, 0, k.outW, row, pad)
+			continue
+		}
+		y0 := oy*k.strideH - k.padTop
+		x0 := k.xLo*k.strideW - k.padLeft
+		k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
+	}
+	ra, rb := max(oy0, k.yLo), min(oy1, k.yHi)
+	if ra >= rb {
+		return
+	}
+	for ox := 0; ox < k.outW; ox++ {
+		if ox == k.xLo {
+			ox = k.xHi - 1
+			continue
+		}
+		k.columnStrip(in, out, ox, ra, rb, pad)
+	}
+}
+
+// columnStrip computes output column ox of rows [ra, rb) in one kernel
+// call. It copies the input columns those pixels read (width =
+// (kw-1)·dilW + 1, the zero point outside the image) for every input row
+// they read into a strip of width·C-byte rows, then lets the kernel walk
+// down it: the kernel's pixel j (stride strideH·width pixels) is output
+// row ra+j, its tap row ky (stride width·C) is input row ky·dilH further,
+// its tap kx column kx·dilW of the strip, exactly the taps of output
+// pixel (ra+j, ox). The results land after the strip and go to their
+// rows.
+func (k *depthwiseKernel) columnStrip(in, out []int8, ox, ra, rb int, pad []int8) {
+	c := k.outC
+	width := (k.kw-1)*k.dilW + 1
+	rowLen := width * c
+	n := rb - ra
+	rows := (n-1)*k.strideH + (k.kh-1)*k.dilH + 1
+	strip := pad[:rows*rowLen]
+	zp := int8(-k.inputOffset)
+	xs := ox*k.strideW - k.padLeft // input column of the strip's column 0
+	lo, hi := max(xs, 0), min(xs+width, k.inW)
+	iy0 := ra*k.strideH - k.padTop
+	for r := 0; r < rows; r++ {
+		dst := strip[r*rowLen:][:rowLen]
+		iy := iy0 + r
+		if iy < 0 || iy >= k.inH || lo >= hi {
+			k.padWith(dst, zp)
+			continue
+		}
+		k.padWith(dst[:(lo-xs)*c], zp)
+		copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+		k.padWith(dst[(hi-xs)*c:], zp)
+	}
+	res := pad[rows*rowLen:][:n*c]
+	k.simd.DepthwiseRow(strip, rowLen, k.strideH*width, k.dilH, k.dilW, k.packed, k.epi, res, n)
+	rowOut := k.outW * c
+	for j := 0; j < n; j++ {
+		copy(out[(ra+j)*rowOut+ox*c:][:c], res[j*c:][:c])
 	}
 }
 

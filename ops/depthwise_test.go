@@ -199,6 +199,41 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 // counts across the vector widths, depth multipliers (8 has its own copy
 // loop), images with long interior runs (run by
 // TestAllImplementations under every implementation).
+// testDepthwiseStrategies checks that testDepthwiseLarge's shapes take
+// both of the SIMD paths the defaults choose between: border strips
+// (larger images) and the padded image (small ones).
+func testDepthwiseStrategies(t *testing.T) {
+	if simdImpl() == nil {
+		t.Skip("generic kernels: no SIMD strategy")
+	}
+	seen := map[string]int{}
+	r := rand.New(rand.NewSource(23))
+	for iter := 0; iter < 200; iter++ {
+		h, w, c := 3+r.Intn(40), 3+r.Intn(40), 16+r.Intn(64)
+		s := int32(1 + r.Intn(2))
+		p := format.ConvParams{StrideH: s, StrideW: s, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
+			Requant: wtRequantParams(r, c), ActMin: -128, ActMax: 127}
+		oh, ow := (h+2-3)/int(s)+1, (w+2-3)/int(s)+1
+		m := wtModel(format.OpDepthwiseConv2D, &p, []int32{1, int32(h), int32(w), int32(c)}, []int32{1, 3, 3, int32(c)},
+			[]int32{1, int32(oh), int32(ow), int32(c)}, wtInt8s(r, 9*c), nil)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch dk := k.(*depthwiseKernel); {
+		case dk.strips:
+			seen["strips"]++
+		case dk.padImage:
+			seen["padImage"]++
+		default:
+			seen["rows"]++
+		}
+	}
+	if seen["strips"] == 0 || seen["padImage"] == 0 {
+		t.Errorf("strategies chosen: %v; want both strips and padImage", seen)
+	}
+}
+
 func testDepthwiseLarge(t *testing.T) {
 	r := rand.New(rand.NewSource(22))
 	iters := 80
