@@ -1174,23 +1174,13 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 		LEAQ(Mem{Base: tap, Index: reg.R8, Scale: 4}, tap4)
 	}
 	for i := 0; i < P; i++ {
-		var addr Mem
 		base := tap
 		j := i
 		if i >= 4 {
 			base, j = tap4, i-4
 		}
-		switch j {
-		case 0:
-			addr = Mem{Base: base}
-		case 1:
-			addr = Mem{Base: base, Index: reg.R8, Scale: 1}
-		case 2:
-			addr = Mem{Base: base, Index: reg.R8, Scale: 2}
-		case 3:
-			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
-		}
-		VPMOVSXBD_Z(addr, reg.K1, xs[i])
+		a := pixelAddr(base, j)
+		VPMOVSXBD_Z(a, reg.K1, xs[i])
 		vpdpwssd(w, xs[i], accs[i])
 	}
 	ADDQ(addr("dilWStride"), tap)
@@ -1231,17 +1221,7 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	LEAQ(Mem{Base: tap4, Index: reg.R8, Scale: 4}, tap8)
 	for q := 0; q < P+kw-1; q++ {
 		base := []reg.Register{row, tap4, tap8}[q/4]
-		var a Mem
-		switch q % 4 {
-		case 0:
-			a = Mem{Base: base}
-		case 1:
-			a = Mem{Base: base, Index: reg.R8, Scale: 1}
-		case 2:
-			a = Mem{Base: base, Index: reg.R8, Scale: 2}
-		case 3:
-			a = Mem{Base: base, Index: reg.R9, Scale: 1}
-		}
+		a := pixelAddr(base, q%4)
 		x := xs[q%2]
 		VPMOVSXBD_Z(a, reg.K1, x)
 		for kx := 0; kx < kw; kx++ {
@@ -1283,17 +1263,7 @@ func dwBlockS1B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
 			}
 		}
-		at := func(b reg.Register) Mem {
-			switch q % 4 {
-			case 1:
-				return Mem{Base: b, Index: reg.R8, Scale: 1}
-			case 2:
-				return Mem{Base: b, Index: reg.R8, Scale: 2}
-			case 3:
-				return Mem{Base: b, Index: reg.R9, Scale: 1}
-			}
-			return Mem{Base: b}
-		}
+		at := func(b reg.Register) Mem { return pixelAddr(b, q%4) }
 		t := cols[q%4]
 		dwColumn(t, at(r0), at(r1), at(r2), partial, reg.Z18)
 		for kx := 0; kx < 3; kx++ {
@@ -1338,17 +1308,7 @@ func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 		if q%2 == 1 {
 			bases = odd
 		}
-		at := func(b reg.Register) Mem {
-			switch h % 4 {
-			case 1:
-				return Mem{Base: b, Index: reg.R8, Scale: 1}
-			case 2:
-				return Mem{Base: b, Index: reg.R8, Scale: 2}
-			case 3:
-				return Mem{Base: b, Index: reg.R9, Scale: 1}
-			}
-			return Mem{Base: b}
-		}
+		at := func(b reg.Register) Mem { return pixelAddr(b, h%4) }
 		t := cols[q%4]
 		dwColumn(t, at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
 		for kx := 0; kx < 3; kx++ {
@@ -1395,17 +1355,7 @@ func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 		if q%2 == 1 {
 			base = odd
 		}
-		var a Mem
-		switch h % 4 {
-		case 0:
-			a = Mem{Base: base}
-		case 1:
-			a = Mem{Base: base, Index: reg.R8, Scale: 1}
-		case 2:
-			a = Mem{Base: base, Index: reg.R8, Scale: 2}
-		case 3:
-			a = Mem{Base: base, Index: reg.R9, Scale: 1}
-		}
+		a := pixelAddr(base, h%4)
 		x := xs[q%2]
 		VPMOVSXBD_Z(a, reg.K1, x)
 		for kx := 0; kx < kw; kx++ {
@@ -1485,23 +1435,13 @@ func dwBlock256(l string, P int, frame Mem) {
 		LEAQ(Mem{Base: tap, Index: reg.R8, Scale: 4}, tap4)
 	}
 	for i := 0; i < P; i++ {
-		var addr Mem
 		base := tap
 		j := i
 		if i >= 4 {
 			base, j = tap4, i-4
 		}
-		switch j {
-		case 0:
-			addr = Mem{Base: base}
-		case 1:
-			addr = Mem{Base: base, Index: reg.R8, Scale: 1}
-		case 2:
-			addr = Mem{Base: base, Index: reg.R8, Scale: 2}
-		case 3:
-			addr = Mem{Base: base, Index: reg.R9, Scale: 1}
-		}
-		VPMOVSXBD(addr, x)
+		a := pixelAddr(base, j)
+		VPMOVSXBD(a, x)
 		VPMADDWD(w, x, x)
 		VPADDD(x, accs[i], accs[i])
 	}
@@ -1538,6 +1478,21 @@ func dwBlock256(l string, P int, frame Mem) {
 			ADDQ(reg.R10, reg.R11)
 		}
 	}
+}
+
+// pixelAddr is the address of the pixel step (0..3) pixels after base,
+// with R8 holding the pixel stride and R9 three times it: the depthwise
+// kernels address four pixels from one base register, then advance it.
+func pixelAddr(base reg.Register, step int) Mem {
+	switch step {
+	case 1:
+		return Mem{Base: base, Index: reg.R8, Scale: 1}
+	case 2:
+		return Mem{Base: base, Index: reg.R8, Scale: 2}
+	case 3:
+		return Mem{Base: base, Index: reg.R9, Scale: 1}
+	}
+	return Mem{Base: base}
 }
 
 // addr is the memory operand of a parameter.
