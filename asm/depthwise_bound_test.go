@@ -43,11 +43,7 @@ func dwBoundedEpilogue(r *rand.Rand, w []int8, c int) *Epilogue {
 			e.Shift[ch] = int32(-r.IntN(32))
 		}
 	}
-	lo, hi := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
-	if r.IntN(2) == 0 {
-		lo, hi = -128, 127
-	}
-	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	e.Min, e.Max = randClamp(r, 2)
 	return e
 }
 

@@ -80,11 +80,7 @@ func gemmBoundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
 	default:
 		e.OutOffset = int32(r.IntN(256) - 128)
 	}
-	lo, hi := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
-	if r.IntN(3) == 0 {
-		lo, hi = -128, 127
-	}
-	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	e.Min, e.Max = randClamp(r, 3)
 	return e
 }
 

@@ -54,6 +54,16 @@ func fillInt8(r *rand.Rand, v []int8, mode int) {
 	}
 }
 
+// randClamp returns a random clamp range within int8: the full range one
+// time in fullOneIn, else between two random values.
+func randClamp(r *rand.Rand, fullOneIn int) (lo, hi int32) {
+	a, b := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
+	if r.IntN(fullOneIn) == 0 {
+		return -128, 127
+	}
+	return min(a, b), max(a, b)
+}
+
 // randEpilogue returns an epilogue for n channels. Multipliers, shifts,
 // biases and offsets cover TFLite's range and its extremes.
 func randEpilogue(r *rand.Rand, n int) *Epilogue {
@@ -95,11 +105,7 @@ func randEpilogue(r *rand.Rand, n int) *Epilogue {
 		}
 	}
 	e.OutOffset = int32(r.IntN(256) - 128)
-	lo, hi := int32(r.IntN(256)-128), int32(r.IntN(256)-128)
-	if r.IntN(3) == 0 {
-		lo, hi = -128, 127
-	}
-	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	e.Min, e.Max = randClamp(r, 3)
 	return e
 }
 
