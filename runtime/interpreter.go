@@ -142,14 +142,23 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 			start := g.ArenaBytes + scratch*int64(w)
 			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+scratch]}
 		}
-		var took []time.Duration
-		if splitNanos >= 0 {
-			took = it.timeOps()
+		// Ops big enough by MACs; the timing run (only when some op is)
+		// then keeps those that also took SplitMinNanos.
+		candidate := make([]bool, len(m.kernels))
+		anyCandidate := false
+		for i, sp := range m.split {
+			candidate[i] = sp != nil && m.work[i] >= splitMin
+			anyCandidate = anyCandidate || candidate[i]
+		}
+		if anyCandidate && splitNanos >= 0 {
+			for i, d := range it.timeOps() {
+				candidate[i] = candidate[i] && d >= time.Duration(splitNanos)
+			}
 		}
 		it.pool = newWorkerPool(envs)
 		it.tasks = make([]*poolTask, len(m.kernels))
 		for i, sp := range m.split {
-			if sp != nil && m.work[i] >= splitMin && (took == nil || took[i] >= time.Duration(splitNanos)) {
+			if candidate[i] {
 				it.tasks[i] = it.pool.newTask(sp)
 			}
 		}
