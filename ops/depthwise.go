@@ -303,9 +303,7 @@ func (k *depthwiseKernel) stripRows(in, out []int8, oy0, oy1 int, pad []int8) {
 			k.paddedRun(in, oy, 0, k.outW, row, pad)
 			continue
 		}
-		y0 := oy*k.strideH - k.padTop
-		x0 := k.xLo*k.strideW - k.padLeft
-		k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
+		k.interiorRun(in, oy, row)
 	}
 	ra, rb := max(oy0, k.yLo), min(oy1, k.yHi)
 	if ra >= rb {
@@ -336,20 +334,10 @@ func (k *depthwiseKernel) columnStrip(in, out []int8, ox, ra, rb int, pad []int8
 	n := rb - ra
 	rows := (n-1)*k.strideH + (k.kh-1)*k.dilH + 1
 	strip := pad[:rows*rowLen]
-	zp := int8(-k.inputOffset)
 	xs := ox*k.strideW - k.padLeft // input column of the strip's column 0
-	lo, hi := max(xs, 0), min(xs+width, k.inW)
 	iy0 := ra*k.strideH - k.padTop
 	for r := 0; r < rows; r++ {
-		dst := strip[r*rowLen:][:rowLen]
-		iy := iy0 + r
-		if iy < 0 || iy >= k.inH || lo >= hi {
-			k.padWith(dst, zp)
-			continue
-		}
-		k.padWith(dst[:(lo-xs)*c], zp)
-		copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
-		k.padWith(dst[(hi-xs)*c:], zp)
+		k.paddedRow(strip[r*rowLen:][:rowLen], in, iy0+r, xs)
 	}
 	res := pad[rows*rowLen:][:n*c]
 	k.simd.DepthwiseRow(strip, rowLen, k.strideH*width, k.dilH, k.dilW, k.packed, k.epi, res, n)
@@ -367,16 +355,22 @@ func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, pad []int8) {
 		k.paddedRun(in, oy, 0, k.outW, out, pad)
 		return
 	}
-	c := k.outC
 	if k.xLo > 0 {
 		k.paddedRun(in, oy, 0, k.xLo, out, pad)
 	}
-	y0 := oy*k.strideH - k.padTop
-	x0 := k.xLo*k.strideW - k.padLeft
-	k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, out[k.xLo*c:], k.xHi-k.xLo)
+	k.interiorRun(in, oy, out)
 	if k.xHi < k.outW {
 		k.paddedRun(in, oy, k.xHi, k.outW, out, pad)
 	}
+}
+
+// interiorRun computes the interior pixels [xLo, xHi) of output row oy
+// (row holds the whole row) straight from the input.
+func (k *depthwiseKernel) interiorRun(in []int8, oy int, row []int8) {
+	c := k.outC
+	y0 := oy*k.strideH - k.padTop
+	x0 := k.xLo*k.strideW - k.padLeft
+	k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
 }
 
 // paddedRun computes output pixels [ox0, ox1) of row oy by copying the
@@ -391,23 +385,9 @@ func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad
 	c := k.outC
 	width := (ox1-ox0-1)*k.strideW + (k.kw-1)*k.dilW + 1
 	rowLen := width * c
-	zp := int8(-k.inputOffset)
 	xs := ox0*k.strideW - k.padLeft // input column of pad's column 0
-	lo, hi := max(xs, 0), min(xs+width, k.inW)
 	for ky := 0; ky < k.kh; ky++ {
-		dst := pad[ky*rowLen:][:rowLen]
-		iy := oy*k.strideH - k.padTop + ky*k.dilH
-		if iy < 0 || iy >= k.inH || lo >= hi {
-			k.padWith(dst, zp)
-			continue
-		}
-		k.padWith(dst[:(lo-xs)*c], zp)
-		if k.mult == 1 {
-			copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
-		} else {
-			replicate(dst[(lo-xs)*c:(hi-xs)*c], in[(iy*k.inW+lo)*k.inC:(iy*k.inW+hi)*k.inC], k.mult)
-		}
-		k.padWith(dst[(hi-xs)*c:], zp)
+		k.paddedRow(pad[ky*rowLen:][:rowLen], in, oy*k.strideH-k.padTop+ky*k.dilH, xs)
 	}
 	k.simd.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out[ox0*c:], ox1-ox0)
 }
@@ -505,24 +485,29 @@ func macTap(acc []int32, f []int16, x []int8, mult int, off int32) {
 func (k *depthwiseKernel) padInput(in, pad []int8, r0, r1 int) {
 	c := k.outC
 	rowLen := k.paddedWidth() * c
-	zp := int8(-k.inputOffset)
-	xs := -k.padLeft
-	lo, hi := 0, min(xs+k.paddedWidth(), k.inW)
 	for r := r0; r < r1; r++ {
-		dst := pad[(r-r0)*rowLen:][:rowLen]
-		iy := r - k.padTop
-		if iy < 0 || iy >= k.inH || lo >= hi {
-			k.padWith(dst, zp)
-			continue
-		}
-		k.padWith(dst[:(lo-xs)*c], zp)
-		if k.mult == 1 {
-			copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
-		} else {
-			replicate(dst[(lo-xs)*c:(hi-xs)*c], in[(iy*k.inW+lo)*k.inC:(iy*k.inW+hi)*k.inC], k.mult)
-		}
-		k.padWith(dst[(hi-xs)*c:], zp)
+		k.paddedRow(pad[(r-r0)*rowLen:][:rowLen], in, r-k.padTop, -k.padLeft)
 	}
+}
+
+// paddedRow fills dst (a whole number of pixels of outC values) with input
+// row iy from column xs on, the input zero point for pixels outside the
+// image, each input value written mult times (see paddedRun).
+func (k *depthwiseKernel) paddedRow(dst, in []int8, iy, xs int) {
+	c := k.outC
+	zp := int8(-k.inputOffset)
+	lo, hi := max(xs, 0), min(xs+len(dst)/c, k.inW)
+	if iy < 0 || iy >= k.inH || lo >= hi {
+		k.padWith(dst, zp)
+		return
+	}
+	k.padWith(dst[:(lo-xs)*c], zp)
+	if k.mult == 1 {
+		copy(dst[(lo-xs)*c:], in[(iy*k.inW+lo)*c:(iy*k.inW+hi)*c])
+	} else {
+		replicate(dst[(lo-xs)*c:(hi-xs)*c], in[(iy*k.inW+lo)*k.inC:(iy*k.inW+hi)*k.inC], k.mult)
+	}
+	k.padWith(dst[(hi-xs)*c:], zp)
 }
 
 // padWith sets dst to the zero point zp: a copy from zpRow when it is
