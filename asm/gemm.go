@@ -91,6 +91,10 @@ type PackedMatrix struct {
 	// RowSums[n] = Σ_k w[n][k], for implementations that offset the
 	// activations (VNNI's unsigned×signed products).
 	RowSums []int32
+	// absSums[n] = Σ_k |w[n][k]|: the bound on a channel's accumulator
+	// that PrepareEpilogue checks (from the matrix as given, whatever the
+	// packed layout).
+	absSums []int64
 	impl    *Impl
 }
 
@@ -98,6 +102,12 @@ type PackedMatrix struct {
 func (impl *Impl) PackMatrix(w []int8, n, k int) *PackedMatrix {
 	p := impl.gemm.pack(w[:n*k], n, k)
 	p.impl = impl
+	p.absSums = make([]int64, n)
+	for r := range p.absSums {
+		for _, v := range w[r*k : (r+1)*k] {
+			p.absSums[r] += abs64(int64(v))
+		}
+	}
 	return p
 }
 

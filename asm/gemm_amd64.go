@@ -111,7 +111,7 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 	if e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
 		return nil
 	}
-	abs := vnniAbsSums(w)
+	abs := w.absSums
 	np := (n + vnniPanel - 1) / vnniPanel
 	q := make([]int32, np*3*vnniBQ)
 	for c := 0; c < n; c++ {
@@ -135,24 +135,6 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 		q[c/16*vnniBQ+c%16] = dwBoundD
 	}
 	return &vnniBounded{w: w, q: q}
-}
-
-// vnniAbsSums returns Σ_k|w[c][k]| per channel from the VNNI packed
-// layout (padding is zero).
-func vnniAbsSums(w *PackedMatrix) []int64 {
-	n, k4 := w.N, (w.K+3)&^3
-	s := make([]int64, n)
-	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
-		nz := (min(vnniPanel, n-c0) + 15) / 16
-		panel := w.Data[p*k4*vnniPanel:][:k4*nz*16]
-		for i, v := range panel {
-			col := i / 4 % (nz * 16)
-			if c0+col < n {
-				s[c0+col] += abs64(int64(v))
-			}
-		}
-	}
-	return s
 }
 
 // fastEpilogue reports whether the first n channels of e need neither a
@@ -288,7 +270,7 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 		e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
 		return nil
 	}
-	abs := avx2AbsSums(w)
+	abs := w.absSums
 	ok := func(c int) bool {
 		bias, mult, sh := int64(e.Bias[c]), e.Mult[c], e.Shift[c]
 		return 128*abs[c]+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
@@ -348,21 +330,3 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 	return &avx2Bounded{w: w, q: q, tail: tail}
 }
 
-// avx2AbsSums returns Σ_k|w[c][k]| per channel from the AVX2 packed
-// layout (padding is zero).
-func avx2AbsSums(w *PackedMatrix) []int64 {
-	n, k2 := w.N, (w.K+1)&^1
-	s := make([]int64, n)
-	d := w.Data
-	for c0, p := 0, 0; c0 < n; c0, p = c0+avx2Panel, p+1 {
-		panel := d[p*k2*avx2Panel*2:][:k2*avx2Panel*2]
-		for i := 0; i < len(panel); i += 2 {
-			col := i / 4 % avx2Panel
-			if c0+col < n {
-				v := int64(int16(uint16(uint8(panel[i])) | uint16(uint8(panel[i+1]))<<8))
-				s[c0+col] += max(v, -v)
-			}
-		}
-	}
-	return s
-}
