@@ -329,4 +329,3 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 	}
 	return &avx2Bounded{w: w, q: q, tail: tail}
 }
-
