@@ -136,12 +136,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "model: %s\n", name)
 	}
-	var prof *opProfile
-	if *profile {
-		if prof, err = profileOps(it, 1, 0); err != nil {
-			return err
-		}
-	} else if err := it.Invoke(); err != nil {
+	if err := it.Invoke(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if *outDir != "" {
@@ -159,7 +154,14 @@ func cmdRun(args []string, stdout io.Writer) error {
 			}
 		}
 	}
-	if prof != nil {
+	// Profiling runs the graph again on inputs the first run may have
+	// overwritten, and leaves the activations unspecified: it comes after
+	// the outputs are read.
+	if *profile {
+		prof, err := profileOps(it, 1, 0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")

@@ -76,7 +76,9 @@ func TestRunBuiltIn(t *testing.T) {
 }
 
 // TestConvertRunRoundTrip converts a real model, runs the .tflite and the
-// .erm on the same input and compares the outputs.
+// .erm on the same input and compares the outputs; run --profile writes
+// the same outputs too (it once printed those of a rerun on the inputs the
+// first run had overwritten).
 func TestConvertRunRoundTrip(t *testing.T) {
 	src := "../../../shared/conformance/models/models/tflm_person_detect.tflite"
 	if _, err := os.Stat(src); err != nil {
@@ -93,11 +95,15 @@ func TestConvertRunRoundTrip(t *testing.T) {
 	if err := os.WriteFile(input, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	outs := [2][]byte{}
-	for i, model := range []string{src, erm} {
+	outs := [3][]byte{}
+	for i, args := range [][]string{{src}, {erm}, {erm, "--profile"}} {
 		od := filepath.Join(dir, "out", string(rune('a'+i)))
-		if code, _, stderr := runCLI("run", model, "-i", input, "-o", od); code != 0 {
-			t.Fatalf("run %s: %s", model, stderr)
+		code, stdout, stderr := runCLI(append([]string{"run", "-i", input, "-o", od}, args...)...)
+		if code != 0 {
+			t.Fatalf("run %v: %s", args, stderr)
+		}
+		if len(args) > 1 && !strings.Contains(stdout, "CONV_2D") {
+			t.Errorf("run %v printed no profile:\n%s", args, stdout)
 		}
 		b, err := os.ReadFile(filepath.Join(od, "output_0.bin"))
 		if err != nil {
@@ -107,6 +113,9 @@ func TestConvertRunRoundTrip(t *testing.T) {
 	}
 	if !bytes.Equal(outs[0], outs[1]) || len(outs[0]) != 2 {
 		t.Errorf(".tflite and .erm outputs differ: %v vs %v", outs[0], outs[1])
+	}
+	if !bytes.Equal(outs[2], outs[1]) {
+		t.Errorf("run --profile outputs %v, run %v", outs[2], outs[1])
 	}
 }
 
