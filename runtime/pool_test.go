@@ -2,6 +2,7 @@ package runtime
 
 import (
 	goruntime "runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -122,5 +123,50 @@ func TestSplitByTime(t *testing.T) {
 	}
 	if d := split(&Options{Threads: 2}); d > byMACs {
 		t.Errorf("default options split %d ops, more than MACs alone allow (%d)", d, byMACs)
+	}
+}
+
+// TestTimeOpRunCount: TimeOp runs its op exactly n times, whole (every
+// unit once per run), on one thread and split over a pool.
+func TestTimeOpRunCount(t *testing.T) {
+	data, err := examples.Bytes("mobilenet_v1_025_96")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const op = 1
+	for _, threads := range []int{1, 3} {
+		counted := &countingKernel{units: 37, hits: make([]atomic.Int32, 37)}
+		mc := *m
+		mc.kernels = slices.Clone(m.kernels)
+		mc.split = slices.Clone(m.split)
+		mc.work = slices.Clone(m.work)
+		mc.kernels[op], mc.split[op], mc.work[op] = counted, counted, 1<<40
+		it, err := NewInterpreter(&mc, &Options{Threads: threads, SplitMinMACs: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range mc.inputs {
+			it.InputBytes(i)
+		}
+		if threads > 1 && it.tasks[op] == nil {
+			t.Fatalf("%d threads: op %d not split", threads, op)
+		}
+		want := int32(0)
+		for _, n := range []int{0, 1, 5} {
+			if _, err := it.TimeOp(op, n); err != nil {
+				t.Fatal(err)
+			}
+			want += int32(n)
+			for u := range counted.hits {
+				if got := counted.hits[u].Load(); got != want {
+					t.Fatalf("%d threads: after TimeOp(op, %d): unit %d ran %d times in all, want %d", threads, n, u, got, want)
+				}
+			}
+		}
+		it.Close()
 	}
 }
