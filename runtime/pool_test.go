@@ -126,9 +126,10 @@ func TestSplitByTime(t *testing.T) {
 	}
 }
 
-// TestTimeOpRunCount: TimeOp runs its op exactly n times, whole (every
-// unit once per run), on one thread and split over a pool.
-func TestTimeOpRunCount(t *testing.T) {
+// TestTimeOpsRunCount: TimeOps runs each op of its range exactly n times,
+// whole (every unit once per run), and no op outside it, on one thread
+// and split over a pool.
+func TestTimeOpsRunCount(t *testing.T) {
 	data, err := examples.Bytes("mobilenet_v1_025_96")
 	if err != nil {
 		t.Fatal(err)
@@ -156,14 +157,17 @@ func TestTimeOpRunCount(t *testing.T) {
 			t.Fatalf("%d threads: op %d not split", threads, op)
 		}
 		want := int32(0)
-		for _, n := range []int{0, 1, 5} {
-			if _, err := it.TimeOp(op, n); err != nil {
+		for _, c := range []struct{ from, to, n, runs int }{
+			{op, op + 1, 0, 0}, {op, op + 1, 1, 1}, {op, op + 1, 5, 5},
+			{0, op + 2, 3, 3}, {op + 1, op + 3, 4, 0}, {0, op, 2, 0},
+		} {
+			if _, err := it.TimeOps(c.from, c.to, c.n); err != nil {
 				t.Fatal(err)
 			}
-			want += int32(n)
+			want += int32(c.runs)
 			for u := range counted.hits {
 				if got := counted.hits[u].Load(); got != want {
-					t.Fatalf("%d threads: after TimeOp(op, %d): unit %d ran %d times in all, want %d", threads, n, u, got, want)
+					t.Fatalf("%d threads: after TimeOps(%d, %d, %d): op %d's unit %d ran %d times in all, want %d", threads, c.from, c.to, c.n, op, u, got, want)
 				}
 			}
 		}

@@ -142,49 +142,33 @@ func (it *Interpreter) InvokeProfiled(p *Profile) error {
 	return nil
 }
 
-// TimeOp runs op i n times back to back (on as many threads as Invoke)
-// and returns the time the n runs took, read from the clock only before
-// the first and after the last. It is for ops too short to time one run
-// at a time: an op of 20 ns costs about as much as the clock reading
-// around it, and how much of the reading overlaps the op varies, so
-// InvokeProfiled's figure for it is off by a sizeable fraction however
-// the reading's cost is subtracted. It allocates nothing.
+// TimeOps runs n invocations cut short: each makes Invoke's checks and
+// runs only ops from, from+1, ..., to-1 (on as many threads as Invoke). It
+// returns the time the n took, read from the clock only before the first
+// and after the last.
 //
-// Like Invoke it needs every input set. Op i reads whatever its input
+// It is for ops too short to time one run at a time: an op of 20 ns costs
+// about as much as a clock reading, and how much of the reading overlaps
+// the op varies, so InvokeProfiled's figure for such an op is off by a
+// sizeable fraction however the reading's cost is subtracted. The time
+// of ops from..k-1 followed by op k, less that of ops from..k-1
+// (TimeOps(from, from, n) times the checks alone), is op k's time as it
+// runs in Invoke, after the ops before it. TimeOps(0, len(Graph().Ops), n)
+// times n whole invocations. It allocates nothing.
+//
+// Like Invoke it needs every input set. The ops read whatever their input
 // tensors hold (kernels take any bytes), and afterwards the activations,
 // outputs included, are unspecified: Invoke again before reading them.
-func (it *Interpreter) TimeOp(i, n int) (time.Duration, error) {
+func (it *Interpreter) TimeOps(from, to, n int) (time.Duration, error) {
 	if err := it.ready(); err != nil {
 		return 0, err
 	}
-	if i < 0 || i >= len(it.model.kernels) {
-		return 0, fmt.Errorf("op %d: out of range (model has %d ops)", i, len(it.model.kernels))
-	}
-	k := it.model.kernels[i]
-	t0 := time.Now()
-	if it.pool != nil {
-		for range n {
-			it.evalShared(i)
-		}
-	} else {
-		for range n {
-			k.Eval(&it.env)
-		}
-	}
-	return time.Since(t0), nil
-}
-
-// TimeChecks runs n times what Invoke does besides running the ops (the
-// call, the checks that the interpreter is open and its inputs set) and
-// returns the time the n runs took: a few nanoseconds each, which only
-// TimeOp's way resolves. It returns the error Invoke would.
-func (it *Interpreter) TimeChecks(n int) (time.Duration, error) {
-	if err := it.ready(); err != nil {
-		return 0, err
+	if from < 0 || from > to || to > len(it.model.kernels) {
+		return 0, fmt.Errorf("ops %d to %d: out of range (model has %d ops)", from, to, len(it.model.kernels))
 	}
 	t0 := time.Now()
 	for range n {
-		_ = it.invoke(nil)
+		_ = it.invoke(from, to)
 	}
 	return time.Since(t0), nil
 }

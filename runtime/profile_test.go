@@ -101,13 +101,14 @@ func TestRobustMean(t *testing.T) {
 	}
 }
 
-// TestTimeOp: TimeOp runs the op it names as many times as asked, on as
-// many threads as Invoke, allocating nothing; it and TimeChecks refuse
-// what Invoke refuses; the interpreter works as before afterwards.
-func TestTimeOp(t *testing.T) {
+// TestTimeOps: TimeOps runs the ops it names as many times as asked, on
+// as many threads as Invoke, allocating nothing; it refuses what Invoke
+// refuses; the interpreter works as before afterwards.
+func TestTimeOps(t *testing.T) {
 	for name, m := range testModels(t) {
 		g := m.Graph()
-		last := len(g.Ops) - 1
+		nops := len(g.Ops)
+		last := nops - 1
 		// The last op's inputs are still in the arena after Invoke (no op
 		// runs after it), so rerunning it alone rewrites its outputs.
 		lastWrites := map[int]bool{}
@@ -119,20 +120,23 @@ func TestTimeOp(t *testing.T) {
 		if !slices.Contains(slices.Collect(maps.Values(lastWrites)), true) {
 			t.Fatalf("%s: the last op writes no graph output", name)
 		}
+		setInputs := func(it *runtime.Interpreter) {
+			for i := range m.Inputs() {
+				fill(it.InputBytes(i), 5+uint32(i))
+			}
+		}
 		for _, threads := range []int{1, 3} {
 			it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: threads, SplitMinMACs: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := it.TimeOp(0, 1); !errors.Is(err, runtime.ErrInputNotSet) {
-				t.Errorf("%s: TimeOp before the inputs are set: %v, want ErrInputNotSet", name, err)
+			if _, err := it.TimeOps(0, 1, 1); !errors.Is(err, runtime.ErrInputNotSet) {
+				t.Errorf("%s: TimeOps before the inputs are set: %v, want ErrInputNotSet", name, err)
 			}
-			if _, err := it.TimeChecks(1); !errors.Is(err, runtime.ErrInputNotSet) {
-				t.Errorf("%s: TimeChecks before the inputs are set: %v, want ErrInputNotSet", name, err)
+			if _, err := it.TimeOps(0, 0, 1); !errors.Is(err, runtime.ErrInputNotSet) {
+				t.Errorf("%s: TimeOps(0, 0, 1) before the inputs are set: %v, want ErrInputNotSet", name, err)
 			}
-			for i := range m.Inputs() {
-				fill(it.InputBytes(i), 5+uint32(i))
-			}
+			setInputs(it)
 			if err := it.Invoke(); err != nil {
 				t.Fatal(err)
 			}
@@ -141,55 +145,63 @@ func TestTimeOp(t *testing.T) {
 				for k := range lastWrites {
 					clear(it.OutputBytes(k))
 				}
-				if _, err := it.TimeOp(last, n); err != nil {
-					t.Fatalf("%s: TimeOp(%d, %d): %v", name, last, n, err)
+				if _, err := it.TimeOps(last, nops, n); err != nil {
+					t.Fatalf("%s: TimeOps(%d, %d, %d): %v", name, last, nops, n, err)
 				}
 				for k, rewritten := range lastWrites {
 					got := it.OutputBytes(k)
 					if rewritten && n > 0 && !bytes.Equal(got, want[k]) {
-						t.Errorf("%s threads %d: output %d after TimeOp(last, %d) differs from Invoke's", name, threads, k, n)
+						t.Errorf("%s threads %d: output %d after TimeOps(last, end, %d) differs from Invoke's", name, threads, k, n)
 					}
 					if rewritten && n == 0 && slices.ContainsFunc(got, func(b byte) bool { return b != 0 }) {
-						t.Errorf("%s threads %d: TimeOp(last, 0) wrote output %d", name, threads, k)
+						t.Errorf("%s threads %d: TimeOps(last, end, 0) wrote output %d", name, threads, k)
 					}
 				}
 			}
-			for _, i := range []int{-1, len(g.Ops)} {
-				if _, err := it.TimeOp(i, 1); err == nil {
-					t.Errorf("%s: TimeOp(%d, 1) succeeded on %d ops", name, i, len(g.Ops))
+			// Once over every op, from fresh inputs, is an Invoke.
+			setInputs(it)
+			if _, err := it.TimeOps(0, nops, 1); err != nil {
+				t.Fatal(err)
+			}
+			for k, got := range outputsOf(it) {
+				if !bytes.Equal(got, want[k]) {
+					t.Errorf("%s threads %d: output %d after TimeOps(0, end, 1) differs from Invoke's", name, threads, k)
 				}
 			}
-			if d, err := it.TimeChecks(100); err != nil || d <= 0 {
-				t.Errorf("%s: TimeChecks(100) = %v, %v", name, d, err)
+			for _, r := range [][2]int{{-1, 0}, {1, 0}, {0, nops + 1}} {
+				if _, err := it.TimeOps(r[0], r[1], 1); err == nil {
+					t.Errorf("%s: TimeOps(%d, %d, 1) succeeded on %d ops", name, r[0], r[1], nops)
+				}
+			}
+			if d, err := it.TimeOps(0, 0, 100); err != nil || d <= 0 {
+				t.Errorf("%s: TimeOps(0, 0, 100) = %v, %v", name, d, err)
 			}
 			runs := 5
 			if g.ArenaBytes > 1<<20 {
 				runs = 1
 			}
 			if allocs := testing.AllocsPerRun(runs, func() {
-				_, _ = it.TimeOp(last, 1)
-				_, _ = it.TimeChecks(10)
+				_, _ = it.TimeOps(last, nops, 1)
+				_, _ = it.TimeOps(0, 0, 10)
 			}); allocs != 0 {
-				t.Errorf("%s threads %d: TimeOp and TimeChecks allocate %.1f per run", name, threads, allocs)
+				t.Errorf("%s threads %d: TimeOps allocates %.1f per run", name, threads, allocs)
 			}
 			// Still usable: set the inputs again and Invoke.
-			for i := range m.Inputs() {
-				fill(it.InputBytes(i), 5+uint32(i))
-			}
+			setInputs(it)
 			if err := it.Invoke(); err != nil {
 				t.Fatal(err)
 			}
 			for k, got := range outputsOf(it) {
 				if !bytes.Equal(got, want[k]) {
-					t.Errorf("%s threads %d: output %d differs after TimeOp", name, threads, k)
+					t.Errorf("%s threads %d: output %d differs after TimeOps", name, threads, k)
 				}
 			}
 			it.Close()
-			if _, err := it.TimeOp(0, 1); !errors.Is(err, runtime.ErrClosed) {
-				t.Errorf("%s: TimeOp after Close: %v, want ErrClosed", name, err)
+			if _, err := it.TimeOps(0, 1, 1); !errors.Is(err, runtime.ErrClosed) {
+				t.Errorf("%s: TimeOps after Close: %v, want ErrClosed", name, err)
 			}
-			if _, err := it.TimeChecks(1); !errors.Is(err, runtime.ErrClosed) {
-				t.Errorf("%s: TimeChecks after Close: %v, want ErrClosed", name, err)
+			if _, err := it.TimeOps(0, 0, 1); !errors.Is(err, runtime.ErrClosed) {
+				t.Errorf("%s: TimeOps(0, 0, 1) after Close: %v, want ErrClosed", name, err)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/edgerun/edgerun/ops"
@@ -49,9 +50,14 @@ const (
 	// Subtracting a reading's cost leaves about 2 ns of error per op (the
 	// part of the reading that overlaps the op varies), under 1% here.
 	loopClockReadings = 8
-	// loopNanos is about how long each loop of one op runs: the two
-	// readings around it then cost about 1% of the op or less.
-	loopNanos = 5000
+	// loopNanos is about how long each loop runs, and each block of
+	// unprofiled invocations: the two readings around it then cost 0.2%
+	// of it or less.
+	loopNanos = 20000
+	// loopMaxOps bounds a run of consecutive looped ops timed together
+	// (see loopJobs): an op's time is the difference of two loops, whose
+	// noise grows with the ops before it in the run.
+	loopMaxOps = 16
 	// pickAfter is how many profiled invocations pick the looped ops.
 	pickAfter = 10
 )
@@ -59,18 +65,22 @@ const (
 // profileOps times every op over profiled invocations, at least 100 and
 // a second's worth (fewer if runs is smaller; at most 16 MiB of samples).
 // Before each, it times a block of unprofiled invocations, long enough
-// (about 20 µs) that reading the clock around the block costs nothing
+// (about loopNanos) that reading the clock around the block costs nothing
 // next to it: the latency to judge the profile by, measured on the same
 // machine at the same time, with the same estimator (runtime.RobustMean).
+// The block runs through Interpreter.TimeOps, like the loops (below): on
+// a 60 ns model, the same invocations timed from two call sites differed
+// by up to 10% in some processes and not at all in others, and the loops
+// and the block must run alike.
 //
 // Ops shorter than loopClockReadings clock readings, and Invoke's own
 // checks, are timed differently. Around an op of 20 ns, the clock reading
 // costs as much as the op, and how much of the reading overlaps the op
 // varies: subtracting the reading's back-to-back cost left hello_world's
 // three 20 ns ops 7-27% short of the latency. So after each profiled
-// invocation, those are also run back to back in loops of about loopNanos
-// (Interpreter.TimeOp, TimeChecks), and the table gives the loops' time
-// per run. The first profiled invocations pick them.
+// invocation, they are also timed in loops of about loopNanos, read
+// only at their ends (Interpreter.TimeOps); see loopJobs. The first
+// profiled invocations pick them.
 //
 // The loops leave the activations unspecified: a caller that wants the
 // outputs reads them before.
@@ -83,29 +93,26 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	limit := max(1, min(runs, maxRuns))
 	block := 1
 	if latency > 0 {
-		block = max(1, int(20*time.Microsecond/latency))
+		block = max(1, int(loopNanos/latency.Nanoseconds()))
 	}
 	// inline[run*cols + op]: each op's time inside the profiled
 	// invocation; column nops is Invoke's checks.
 	cols := nops + 1
 	inline := make([]int64, limit*cols)
-	plain := make([]int64, limit)
+	plain := make([]int64, limit) // per invocation, in picoseconds
 	prev := make([]int64, cols)
-	// The columns timed in loops, once picked (looped != nil), their loop
-	// lengths, and their time per run in picoseconds, one row per round:
-	// loopPs[round*len(looped) + j].
-	var looped, reps []int
+	// The loops, once picked (jobs != nil), and their time per run in
+	// picoseconds, one row per round: loopPs[round*len(jobs) + j].
+	var jobs []loopJob
 	var loopPs []int64
 	start := time.Now()
 	n := 0
 	for ; n < limit && (n < minRuns || time.Since(start) < minTime); n++ {
-		t0 := time.Now()
-		for range block {
-			if err := it.Invoke(); err != nil {
-				return nil, err
-			}
+		d, err := it.TimeOps(0, nops, block)
+		if err != nil {
+			return nil, err
 		}
-		plain[n] = int64(time.Since(t0)) / int64(block)
+		plain[n] = d.Nanoseconds() * 1000 / int64(block)
 		if err := it.InvokeProfiled(p); err != nil {
 			return nil, err
 		}
@@ -117,42 +124,37 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 		row[nops] = p.RuntimeNanos - prev[nops]
 		prev[nops] = p.RuntimeNanos
 
-		if looped == nil && n+1 == min(limit, pickAfter) {
-			looped, reps = pickLooped(inline[:(n+1)*cols], cols, p.ClockNanos)
-			loopPs = make([]int64, 0, (limit-n)*len(looped))
+		if jobs == nil && n+1 == min(limit, pickAfter) {
+			jobs = loopJobs(inline[:(n+1)*cols], cols, p.ClockNanos)
+			loopPs = make([]int64, 0, (limit-n)*len(jobs))
 		}
-		for j, i := range looped {
-			var d time.Duration
-			var err error
-			if i == nops {
-				d, err = it.TimeChecks(reps[j])
-			} else {
-				d, err = it.TimeOp(i, reps[j])
-			}
+		for _, job := range jobs {
+			d, err := it.TimeOps(job.from, job.to, job.reps)
 			if err != nil {
 				return nil, err
 			}
-			loopPs = append(loopPs, d.Nanoseconds()*1000/int64(reps[j]))
+			loopPs = append(loopPs, d.Nanoseconds()*1000/int64(job.reps))
 		}
 	}
 
 	means := inlineMeans(inline[:n*cols], cols)
 	inLoop := make([]bool, cols)
-	if len(looped) > 0 {
-		col := make([]int64, len(loopPs)/len(looped))
-		for j, i := range looped {
+	if len(jobs) > 0 {
+		col := make([]int64, len(loopPs)/len(jobs))
+		loop := make([]float64, len(jobs))
+		for j := range jobs {
 			for r := range col {
-				col[r] = loopPs[r*len(looped)+j]
+				col[r] = loopPs[r*len(jobs)+j]
 			}
-			means[i] = runtime.RobustMean(col) / 1e3
-			inLoop[i] = true
+			loop[j] = runtime.RobustMean(col) / 1e3
 		}
+		loopTimes(jobs, loop, means, inLoop)
 	}
 
 	prof := &opProfile{
 		ClockNanos:    p.ClockNanos,
 		Runs:          n,
-		LatencyMicros: runtime.RobustMean(plain[:n]) / 1e3,
+		LatencyMicros: runtime.RobustMean(plain[:n]) / 1e6,
 	}
 	var sum float64
 	for i := range means {
@@ -215,25 +217,69 @@ func inlineMeans(samples []int64, cols int) []float64 {
 	return means
 }
 
-// pickLooped returns the columns of samples (rows of cols; the last is
-// Invoke's checks) to time in loops: the checks, and every op whose
-// median is under loopClockReadings clock readings; and how many runs of
-// each make about loopNanos.
-func pickLooped(samples []int64, cols int, clockNanos float64) (looped, reps []int) {
-	looped = []int{}
+// loopJob is one loop of profileOps: reps invocations running only ops
+// from..to-1 (Interpreter.TimeOps).
+type loopJob struct{ from, to, reps int }
+
+// loopJobs picks what profileOps times in loops, from the inline samples
+// of its first invocations (rows of cols; the last column is Invoke's
+// checks): the checks, and every op whose median is under
+// loopClockReadings clock readings (a median, so that one interrupted run
+// does not decide). Each loop runs about loopNanos.
+//
+// The first job runs the checks alone. Looped ops that follow each other
+// then run together from the first of them (at most loopMaxOps): op k's
+// time is the loop of invocations cut after op k less the loop cut before
+// it (the job before, or the checks alone for the first op of a run), as
+// the readings after each op measure it in InvokeProfiled, without their
+// cost. Each op thus runs after the ops it follows in Invoke, through
+// Invoke's own code: ops timed alone in a loop of their own came out up
+// to 25% slower or faster than in the graph, varying from one process to
+// the next.
+func loopJobs(samples []int64, cols int, clockNanos float64) []loopJob {
 	rows := len(samples) / cols
 	col := make([]int64, rows)
-	for i := range cols {
+	median := func(k int) float64 {
 		for r := range col {
-			col[r] = samples[r*cols+i]
+			col[r] = samples[r*cols+k]
 		}
 		slices.Sort(col)
-		if median := float64(col[rows/2]); i == cols-1 || median < loopClockReadings*clockNanos {
-			looped = append(looped, i)
-			reps = append(reps, int(loopNanos/max(median, 1))+1)
-		}
+		return max(float64(col[rows/2]), 1)
 	}
-	return looped, reps
+	checksNanos := median(cols - 1)
+	jobs := []loopJob{{0, 0, int(loopNanos/checksNanos) + 1}}
+	runNanos := 0.0 // the median times of the run's ops so far, and the checks
+	for k := range cols - 1 {
+		m := median(k)
+		if m >= loopClockReadings*clockNanos {
+			continue
+		}
+		last := jobs[len(jobs)-1]
+		from := last.from
+		if len(jobs) == 1 || last.to != k || k-from >= loopMaxOps {
+			from, runNanos = k, checksNanos
+		}
+		runNanos += m
+		jobs = append(jobs, loopJob{from, k + 1, int(loopNanos/runNanos) + 1})
+	}
+	return jobs
+}
+
+// loopTimes sets the time of the checks (the last column) and of each op
+// jobs loops, from loop[j], the time per run of jobs[j] (see loopJobs):
+// the checks' is jobs[0]'s; an op's is its loop less the loop before it
+// in its run, or less the checks' if it starts the run.
+func loopTimes(jobs []loopJob, loop, means []float64, inLoop []bool) {
+	checks := len(means) - 1
+	means[checks], inLoop[checks] = loop[0], true
+	for j := 1; j < len(jobs); j++ {
+		k := jobs[j].to - 1
+		before := loop[j-1]
+		if jobs[j].from == k {
+			before = loop[0]
+		}
+		means[k], inLoop[k] = loop[j]-before, true
+	}
 }
 
 func printProfile(w io.Writer, p *opProfile) {
@@ -251,11 +297,11 @@ func printProfile(w io.Writer, p *opProfile) {
 	}
 	fmt.Fprintf(w, "total: %.3f us per invoke (mean times over %d profiled invokes, %.1f ns clock overhead subtracted per op)\n",
 		p.TotalMicros, p.Runs, p.ClockNanos)
-	what := "Invoke's own checks"
+	what := "Invoke's own checks: timed in loops of invocations that run no op"
 	if anyLooped {
-		what = "ops and " + what
+		what = "shorter than " + strconv.Itoa(loopClockReadings) + " clock readings: timed in loops of invocations cut short after the op, less those cut before it"
 	}
-	fmt.Fprintf(w, "* %s too short to time inside the invoke: timed run back to back in loops of about %d us\n", what, loopNanos/1000)
+	fmt.Fprintf(w, "* %s (about %d us a loop)\n", what, loopNanos/1000)
 	if p.LatencyMicros > 0 {
 		fmt.Fprintf(w, "unprofiled latency %.3f us, measured between the profiled invokes (profile/latency = %.3f)\n", p.LatencyMicros, p.TotalMicros/p.LatencyMicros)
 	}

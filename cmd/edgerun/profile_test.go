@@ -5,30 +5,60 @@ import (
 	"testing"
 )
 
-// TestPickLooped: the ops whose median (not mean: one interrupted sample
-// must not decide) is under loopClockReadings readings are looped, with
-// loops of about loopNanos; Invoke's checks (the last column) always are.
-func TestPickLooped(t *testing.T) {
+// TestLoopJobs: the checks loop alone; the ops whose median (not mean:
+// one interrupted sample must not decide) is under loopClockReadings
+// readings loop cut after them, from the first of their run of
+// consecutive looped ops, at most loopMaxOps long; each loop runs about
+// loopNanos.
+func TestLoopJobs(t *testing.T) {
 	const clock = 10.0 // ns: ops under 80 ns are looped
 	samples := []int64{
-		// op0, op1, op2, checks
-		50, 500, 79, 2,
-		52, 510, 78, 1,
-		50000, 490, 81, 3, // op0 interrupted once
-		49, 505, 79, 2,
-		51, 495, 80, 0,
+		// op0, op1, op2, op3, op4, checks
+		50, 60, 500, 70, 40, 2,
+		52, 61, 510, 69, 41, 1,
+		50000, 59, 490, 71, 39, 3, // op0 interrupted once
+		49, 60, 505, 70, 40, 2,
+		51, 62, 495, 80, 40, 0, // op3 at the limit once
 	}
-	looped, reps := pickLooped(samples, 4, clock)
-	if want := []int{0, 2, 3}; !slices.Equal(looped, want) {
-		t.Fatalf("looped %v, want %v", looped, want)
+	got := loopJobs(samples, 6, clock)
+	// Medians: 51, 60, 500, 70, 40 and 2 ns.
+	reps := func(ns float64) int { return int(loopNanos/ns) + 1 }
+	want := []loopJob{
+		{0, 0, reps(2)},
+		{0, 1, reps(2 + 51)}, {0, 2, reps(2 + 51 + 60)},
+		{3, 4, reps(2 + 70)}, {3, 5, reps(2 + 70 + 40)},
 	}
-	// Medians 51, 79 and 2 ns.
-	if want := []int{loopNanos/51 + 1, loopNanos/79 + 1, loopNanos/2 + 1}; !slices.Equal(reps, want) {
-		t.Errorf("reps %v, want %v", reps, want)
+	if !slices.Equal(got, want) {
+		t.Errorf("jobs %v, want %v", got, want)
 	}
-	// A checks column measured at 0 ns still gets a finite loop.
-	if _, reps := pickLooped([]int64{1000, 0}, 2, clock); reps[0] != loopNanos+1 {
-		t.Errorf("checks at 0 ns: reps %v, want %d", reps, loopNanos+1)
+	// A checks column measured at 0 ns still gets a finite loop; a long run
+	// of short ops is cut every loopMaxOps.
+	const nops = loopMaxOps + 4
+	samples = make([]int64, nops+1)
+	got = loopJobs(samples, nops+1, clock)
+	if len(got) != nops+1 || got[0] != (loopJob{0, 0, loopNanos + 1}) {
+		t.Fatalf("%d short ops: jobs %v", nops, got)
+	}
+	for k := range nops {
+		if from := k / loopMaxOps * loopMaxOps; got[k+1].from != from || got[k+1].to != k+1 {
+			t.Errorf("%d short ops: op %d's job %v, want ops %d to %d", nops, k, got[k+1], from, k+1)
+		}
+	}
+}
+
+// TestLoopTimes: an op's time is its loop less the one before it in its
+// run, or less the checks' loop when it starts the run.
+func TestLoopTimes(t *testing.T) {
+	jobs := []loopJob{{0, 0, 1}, {0, 1, 1}, {0, 2, 1}, {3, 4, 1}}
+	loop := []float64{4, 24, 45, 14}
+	means := []float64{-1, -1, 500, -1, 900, 3}
+	inLoop := make([]bool, 6)
+	loopTimes(jobs, loop, means, inLoop)
+	if want := []float64{20, 21, 500, 10, 900, 4}; !slices.Equal(means, want) {
+		t.Errorf("times %v, want %v", means, want)
+	}
+	if want := []bool{true, true, false, true, false, true}; !slices.Equal(inLoop, want) {
+		t.Errorf("looped %v, want %v", inLoop, want)
 	}
 }
 
