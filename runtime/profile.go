@@ -50,6 +50,11 @@ func NewProfile(m *Model) *Profile {
 	return p
 }
 
+// ClockReadingNanos measures, in ns, the cost of reading the monotonic
+// clock as InvokeProfiled reads it (time.Since an epoch): what an interval
+// between two such readings holds beyond the work between them.
+func ClockReadingNanos() float64 { return float64(clockCost(time.Now())) / (1 << 16) }
+
 // clockCost is the mean interval between back-to-back clock readings,
 // stored the way InvokeProfiled stores them, in 2^-16 ns. A mean, not a
 // median: clocks often tick in steps of 10 ns or more, and only the
