@@ -160,7 +160,7 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("bench --json output is not one JSON object: %v\n%s", err, stdout)
 	}
-	if rep.Runs != 3 || rep.AllocsPerRun != 0 || rep.ArenaBytes <= 0 || rep.WeightBytes <= 0 || rep.MACs <= 0 || rep.Threads != 1 {
+	if rep.Runs != 3 || rep.AllocsPerRun != 0 || rep.ArenaBytes <= 0 || rep.WeightBytes <= 0 || rep.MACs <= 0 || rep.Threads != 1 || rep.ClockNanos < 0 || rep.ClockNanos > 1e5 {
 		t.Errorf("implausible report: %+v", rep)
 	}
 	l := rep.LatencyMicros

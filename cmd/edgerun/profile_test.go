@@ -78,3 +78,11 @@ func TestInlineMeans(t *testing.T) {
 		t.Errorf("means %v, want %v", got, want)
 	}
 }
+
+func TestMicros(t *testing.T) {
+	for v, want := range map[float64]string{0: "0.000", 0.0612: "0.061", 9.9994: "9.999", 12.509: "12.51", 99.994: "99.99", 1203.44: "1203.4"} {
+		if got := micros(v); got != want {
+			t.Errorf("micros(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
