@@ -88,10 +88,10 @@ func TestWorkerPoolAlternatingTasks(t *testing.T) {
 	}
 }
 
-// TestSplitByTime: with several threads, an op is split only when it took
-// SplitMinNanos on one thread; a negative SplitMinNanos (or SplitMinMACs)
-// leaves the choice to MACs alone.
-func TestSplitByTime(t *testing.T) {
+// loadMobileNet loads the built-in MobileNetV1-0.25, whose convs are
+// splittable.
+func loadMobileNet(t *testing.T) *Model {
+	t.Helper()
 	data, err := examples.Bytes("mobilenet_v1_025_96")
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +100,14 @@ func TestSplitByTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// TestSplitByTime: with several threads, an op is split only when it took
+// SplitMinNanos on one thread; a negative SplitMinNanos (or SplitMinMACs)
+// leaves the choice to MACs alone.
+func TestSplitByTime(t *testing.T) {
+	m := loadMobileNet(t)
 	split := func(opts *Options) int {
 		it, err := NewInterpreter(m, opts)
 		if err != nil {
@@ -130,14 +138,7 @@ func TestSplitByTime(t *testing.T) {
 // whole (every unit once per run), and no op outside it, on one thread
 // and split over a pool.
 func TestTimeOpsRunCount(t *testing.T) {
-	data, err := examples.Bytes("mobilenet_v1_025_96")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadMobileNet(t)
 	const op = 1
 	for _, threads := range []int{1, 3} {
 		counted := &countingKernel{units: 37, hits: make([]atomic.Int32, 37)}
