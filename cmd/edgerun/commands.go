@@ -69,15 +69,23 @@ func (h helpRequest) print(w io.Writer) {
 	}
 }
 
-// loadModel loads MODEL, or the built-in example when path is "".
+// builtinPrefix names a built-in example as MODEL: builtin:mlp_64_10.
+const builtinPrefix = "builtin:"
+
+// loadModel loads MODEL: a file, builtin:NAME, or the default built-in
+// example when path is "".
 func loadModel(path string) (*runtime.Model, string, error) {
+	name, builtin := strings.CutPrefix(path, builtinPrefix)
 	if path == "" {
-		data, err := examples.Bytes(examples.DefaultName)
+		name, builtin = examples.DefaultName, true
+	}
+	if builtin {
+		data, err := examples.Bytes(name)
 		if err != nil {
 			return nil, "", err
 		}
 		m, err := runtime.Load(data)
-		return m, "built-in example " + examples.DefaultName, err
+		return m, "built-in example " + name, err
 	}
 	m, err := runtime.LoadFile(path)
 	return m, path, err
@@ -292,6 +300,13 @@ func cmdVersion(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "edgerun %s (%s, %s/%s)\n", version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
 	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
+	fmt.Fprintf(stdout, "built-in models: %s%s (the default)", builtinPrefix, examples.DefaultName)
+	for _, name := range examples.Names() {
+		if name != examples.DefaultName {
+			fmt.Fprintf(stdout, ", %s%s", builtinPrefix, name)
+		}
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

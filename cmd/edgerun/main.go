@@ -41,7 +41,8 @@ usage:
   edgerun verify MANIFEST.json                run conformance cases, compare bit for bit
   edgerun version                             print version and kernel information
 
-MODEL is a .tflite or .erm file.
+MODEL is a .tflite or .erm file, or builtin:NAME for a built-in example
+(` + "`edgerun version`" + ` lists them).
 `
 
 func main() {

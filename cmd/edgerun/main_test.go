@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/edgerun/edgerun/examples"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -72,6 +74,27 @@ func TestRunBuiltIn(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("inspect output lacks %q", want)
 		}
+	}
+}
+
+// TestBuiltinModels: every built-in model runs as builtin:NAME, and
+// version lists them; an unknown name is one error line naming the known.
+func TestBuiltinModels(t *testing.T) {
+	_, version, _ := runCLI("version")
+	for _, name := range examples.Names() {
+		code, stdout, stderr := runCLI("bench", "--runs", "2", "--warmup", "0", "builtin:"+name)
+		if code != 0 || !strings.Contains(stdout, "model:        built-in example "+name+"\n") {
+			t.Errorf("bench builtin:%s: exit %d, stderr %q, stdout:\n%s", name, code, stderr, stdout)
+		}
+		if code, _, stderr := runCLI("run", "builtin:"+name); code != 0 {
+			t.Errorf("run builtin:%s: exit %d: %s", name, code, stderr)
+		}
+		if !strings.Contains(version, "builtin:"+name) {
+			t.Errorf("version does not list builtin:%s:\n%s", name, version)
+		}
+	}
+	if msg := oneLineError(t, 1, "run", "builtin:nope"); !strings.Contains(msg, examples.DefaultName) {
+		t.Errorf("unknown built-in: %q does not name the known ones", msg)
 	}
 }
 
