@@ -1,14 +1,17 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"strconv"
 	"strings"
 
 	"github.com/edgerun/edgerun/conformance"
@@ -98,7 +101,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
 	profile := fs.Bool("profile", false, "print the time of every op")
 	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
-	asJSON := fs.Bool("json", false, "with --profile: print the profile as JSON")
+	asJSON := fs.Bool("json", false, "print one JSON object: the outputs' values (and the profile)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -139,14 +142,10 @@ func cmdRun(args []string, stdout io.Writer) error {
 			return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", inputs[i], err, info.Name, info.Shape, info.DType, info.Bytes)
 		}
 	}
-	if len(inputs) == 0 {
-		fmt.Fprintf(stdout, "model: %s (no -i given: pseudo-random inputs)\n", name)
-	} else {
-		fmt.Fprintf(stdout, "model: %s\n", name)
-	}
 	if err := it.Invoke(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	rep := runReport{Model: name, RandomInputs: len(inputs) == 0}
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
 			return err
@@ -154,7 +153,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	for i, info := range m.Outputs() {
 		out := it.OutputBytes(i)
-		fmt.Fprintf(stdout, "output %d %q: %v %s: %s\n", i, info.Name, info.Shape, info.DType, firstValues(out, info.DType, 16))
+		rep.Outputs = append(rep.Outputs, runOutput{Name: info.Name, Shape: info.Shape, DType: info.DType.String(), Values: tensorValues(out, info.DType)})
 		if *outDir != "" {
 			p := filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i))
 			if err := os.WriteFile(p, out, 0o644); err != nil {
@@ -166,18 +165,42 @@ func cmdRun(args []string, stdout io.Writer) error {
 	// overwritten, and leaves the activations unspecified: it comes after
 	// the outputs are read.
 	if *profile {
-		prof, err := profileOps(it, 1, 0)
-		if err != nil {
+		if rep.Profile, err = profileOps(it, 1, 0); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(prof)
-		}
-		printProfile(stdout, prof)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if rep.RandomInputs {
+		fmt.Fprintf(stdout, "model: %s (no -i given: pseudo-random inputs)\n", name)
+	} else {
+		fmt.Fprintf(stdout, "model: %s\n", name)
+	}
+	for i, o := range rep.Outputs {
+		fmt.Fprintf(stdout, "output %d %q: %v %s: %s\n", i, o.Name, o.Shape, o.DType, firstValues(o.Values, 16))
+	}
+	if rep.Profile != nil {
+		printProfile(stdout, rep.Profile)
 	}
 	return nil
+}
+
+// runReport is what `edgerun run` prints; --json prints it as is.
+type runReport struct {
+	Model        string      `json:"model"`
+	RandomInputs bool        `json:"pseudo_random_inputs"`
+	Outputs      []runOutput `json:"outputs"`
+	Profile      *opProfile  `json:"profile,omitempty"`
+}
+
+type runOutput struct {
+	Name   string    `json:"name"`
+	Shape  []int     `json:"shape"`
+	DType  string    `json:"dtype"`
+	Values []float64 `json:"values"`
 }
 
 // readInputFile reads an -i file for input info, reading no more than the
@@ -202,26 +225,43 @@ func fillPattern(b []byte, seed uint32) {
 	}
 }
 
-func firstValues(b []byte, dt format.DType, n int) string {
+func firstValues(v []float64, n int) string {
 	var sb strings.Builder
-	count := 0
-	switch dt {
-	case format.DTypeInt8:
-		for _, v := range b {
-			if count == n {
-				sb.WriteString(" ...")
-				break
-			}
-			if count > 0 {
-				sb.WriteByte(' ')
-			}
-			fmt.Fprint(&sb, int8(v))
-			count++
+	for i, x := range v {
+		if i == n {
+			sb.WriteString(" ...")
+			break
 		}
-	default:
-		fmt.Fprintf(&sb, "%d bytes", len(b))
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
 	}
 	return "[" + sb.String() + "]"
+}
+
+// tensorValues decodes a tensor's little-endian bytes; every int8, int16,
+// int32 and float32 value is exact as a float64.
+func tensorValues(b []byte, dt format.DType) []float64 {
+	size := dt.Size()
+	if size == 0 {
+		return nil
+	}
+	v := make([]float64, len(b)/size)
+	for i := range v {
+		e := b[i*size:]
+		switch dt {
+		case format.DTypeInt8:
+			v[i] = float64(int8(e[0]))
+		case format.DTypeInt16:
+			v[i] = float64(int16(binary.LittleEndian.Uint16(e)))
+		case format.DTypeInt32:
+			v[i] = float64(int32(binary.LittleEndian.Uint32(e)))
+		case format.DTypeFloat32:
+			v[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(e)))
+		}
+	}
+	return v
 }
 
 func cmdConvert(args []string, stdout io.Writer) error {

@@ -32,7 +32,7 @@ var errFailed = errors.New("failed")
 const usage = `edgerun: a pure-Go, integer-only runtime for int8 TFLite models
 
 usage:
-  edgerun run [MODEL] [-i FILE]... [-o DIR] [--profile]
+  edgerun run [MODEL] [-i FILE]... [-o DIR] [--profile] [--json]
                                               run a model (built-in example if no MODEL)
   edgerun bench [MODEL] [flags]               latency, throughput, memory, allocations
                                               (--runs N, --duration D, --json, --profile)

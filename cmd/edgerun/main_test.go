@@ -98,6 +98,42 @@ func TestBuiltinModels(t *testing.T) {
 	}
 }
 
+// TestRunJSON: run --json prints one JSON object whose values are the
+// bytes written by -o, with the profile when asked for.
+func TestRunJSON(t *testing.T) {
+	for _, profile := range []bool{false, true} {
+		dir := t.TempDir()
+		args := []string{"run", "builtin:mlp_64_10", "--json", "-o", dir}
+		if profile {
+			args = append(args, "--profile")
+		}
+		code, stdout, stderr := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var rep runReport
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		if err := dec.Decode(&rep); err != nil || dec.More() {
+			t.Fatalf("%v: stdout is not one JSON object (%v):\n%s", args, err, stdout)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "output_0.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Outputs) != 1 || rep.Outputs[0].DType != "int8" || len(rep.Outputs[0].Values) != len(raw) || !rep.RandomInputs {
+			t.Fatalf("%v: report %+v for %d output bytes", args, rep, len(raw))
+		}
+		for i, b := range raw {
+			if rep.Outputs[0].Values[i] != float64(int8(b)) {
+				t.Errorf("%v: value %d is %v, the file's byte %d", args, i, rep.Outputs[0].Values[i], int8(b))
+			}
+		}
+		if (rep.Profile != nil) != profile || profile && len(rep.Profile.Ops) != 4 {
+			t.Errorf("%v: profile %+v", args, rep.Profile)
+		}
+	}
+}
+
 // TestConvertRunRoundTrip converts a real model, runs the .tflite and the
 // .erm on the same input and compares the outputs; run --profile writes
 // the same outputs too (it once printed those of a rerun on the inputs the

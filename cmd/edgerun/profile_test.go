@@ -3,6 +3,8 @@ package main
 import (
 	"slices"
 	"testing"
+
+	"github.com/edgerun/edgerun/format"
 )
 
 // TestLoopJobs: the checks loop alone; the ops whose median (not mean:
@@ -84,5 +86,29 @@ func TestMicros(t *testing.T) {
 		if got := micros(v); got != want {
 			t.Errorf("micros(%g) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestTensorValues: little-endian decoding of every dtype; the expected
+// values are the bytes' meaning written out by hand.
+func TestTensorValues(t *testing.T) {
+	cases := []struct {
+		dt   format.DType
+		b    []byte
+		want []float64
+	}{
+		{format.DTypeInt8, []byte{0x80, 0x7f, 0xff, 0}, []float64{-128, 127, -1, 0}},
+		{format.DTypeInt16, []byte{0x00, 0x80, 0x34, 0x12}, []float64{-32768, 0x1234}},
+		{format.DTypeInt32, []byte{0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x80}, []float64{-1, -2147483648}},
+		{format.DTypeFloat32, []byte{0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x20, 0xc1}, []float64{1.5, -10}},
+		{format.DTypeInvalid, []byte{1, 2}, nil},
+	}
+	for _, c := range cases {
+		if got := tensorValues(c.b, c.dt); !slices.Equal(got, c.want) {
+			t.Errorf("%v % x: %v, want %v", c.dt, c.b, got, c.want)
+		}
+	}
+	if got := firstValues([]float64{1, -2, 3.5}, 2); got != "[1 -2 ...]" {
+		t.Errorf("firstValues: %q", got)
 	}
 }
