@@ -7,7 +7,7 @@ import (
 )
 
 // AddSpec is TFLite's int8 ADD/SUB arithmetic (ArithParams), the
-// definition AddInt8Ref follows element by element:
+// definition addInt8Ref follows element by element:
 //
 //	s1  = MultiplyByQuantizedMultiplierSmallerThanOneExp((a + In1Offset) << LeftShift, In1Mult, In1Shift)
 //	s2  = the same for b with In2Offset, In2Mult, In2Shift; negated for Sub
@@ -216,7 +216,7 @@ func (p *AddParams) Spec() AddSpec { return p.spec }
 
 // AddInt8 computes out[i] = a[i] + b[i] (a[i] − b[i] for Sub) for
 // equal-length contiguous rows with TFLite's int8 ADD/SUB arithmetic
-// (AddSpec), bit-exact with AddInt8Ref. It does not allocate.
+// (AddSpec), bit-exact with addInt8Ref. It does not allocate.
 func (impl *Impl) AddInt8(out, a, b []int8, p *AddParams) {
 	n := len(out)
 	if len(a) != n || len(b) != n {
@@ -251,10 +251,10 @@ func addInt8Go(out, a, b []int8, p *AddParams) {
 	}
 }
 
-// AddInt8Ref is AddInt8 in plain Go, straight from AddSpec's definition
+// addInt8Ref is AddInt8 in plain Go, straight from AddSpec's definition
 // with dyadic's arithmetic: the reference every implementation is tested
 // against.
-func AddInt8Ref(out, a, b []int8, p *AddParams) {
+func addInt8Ref(out, a, b []int8, p *AddParams) {
 	s := &p.spec
 	for i := range out {
 		s1 := addInput(int32(a[i]), s.In1Offset, s.In1Mult, s.In1Shift, s.LeftShift)

@@ -115,7 +115,7 @@ func checkAdd(t *testing.T, p *AddParams, a, b []int8) {
 	t.Helper()
 	const guard = 40
 	want := make([]int8, len(a))
-	AddInt8Ref(want, a, b, p)
+	addInt8Ref(want, a, b, p)
 	got := make([]int8, guard+len(a)+guard)
 	for _, impl := range append(Available(), nil) {
 		name := "Go path"

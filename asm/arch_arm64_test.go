@@ -15,19 +15,19 @@ import (
 // dotprod, and with each override).
 func TestArm64Registry(t *testing.T) {
 	t.Logf("kernels: %s", Describe())
-	if _, err := Lookup("neon"); err != nil {
+	if _, err := lookup("neon"); err != nil {
 		t.Errorf("neon: %v", err)
 	}
-	_, err := Lookup("dotprod")
+	_, err := lookup("dotprod")
 	if has := cpuid.CPU.Supports(cpuid.ASIMDDP); has != (err == nil) {
-		t.Errorf("cpuid ASIMDDP = %v, but Lookup(dotprod) error = %v", has, err)
+		t.Errorf("cpuid ASIMDDP = %v, but lookup(dotprod) error = %v", has, err)
 	}
 	want := "neon"
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		want = "dotprod"
 	}
 	if env := os.Getenv("EDGERUN_KERNELS"); env != "" {
-		if _, err := Lookup(env); err == nil {
+		if _, err := lookup(env); err == nil {
 			want = env
 		} // else ignored, and the automatic choice stands
 	}

@@ -86,9 +86,9 @@ func Available() []*Impl {
 	return out
 }
 
-// Lookup returns the implementation named name, or an error if it is
+// lookup returns the implementation named name, or an error if it is
 // unknown or this CPU cannot run it.
-func Lookup(name string) (*Impl, error) {
+func lookup(name string) (*Impl, error) {
 	var names []string
 	for _, i := range impls {
 		if i.Name == name {
@@ -108,7 +108,7 @@ func Selected() *Impl { return selected }
 // Select makes the named implementation the selected one. Models already
 // loaded keep theirs. Not safe to call concurrently with model loading.
 func Select(name string) error {
-	i, err := Lookup(name)
+	i, err := lookup(name)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (impl *Impl) CopyRows(dst []int8, dstStride int, src []int8, srcStride, row
 		return
 	}
 	if rowLen > 64 {
-		CopyRowsRef(dst, dstStride, src, srcStride, rowLen, rows)
+		copyRowsRef(dst, dstStride, src, srcStride, rowLen, rows)
 		return
 	}
 	for r := 0; r < rows; r++ {
@@ -51,8 +51,8 @@ func copyShort(dst, src []int8) {
 	}
 }
 
-// CopyRowsRef is CopyRows in plain Go, the reference.
-func CopyRowsRef(dst []int8, dstStride int, src []int8, srcStride, rowLen, rows int) {
+// copyRowsRef is CopyRows in plain Go, the reference.
+func copyRowsRef(dst []int8, dstStride int, src []int8, srcStride, rowLen, rows int) {
 	for r := 0; r < rows; r++ {
 		copy(dst[r*dstStride:][:rowLen], src[r*srcStride:][:rowLen])
 	}

@@ -25,7 +25,7 @@ func TestCopyRowsAllImplementations(t *testing.T) {
 						want[i] = -1
 					}
 					got := append([]int8(nil), want...)
-					CopyRowsRef(want[guard:], dstStride, src[guard:], srcStride, rowLen, rows)
+					copyRowsRef(want[guard:], dstStride, src[guard:], srcStride, rowLen, rows)
 					impl.CopyRows(got[guard:len(got)-guard], dstStride, src[guard:len(src)-guard], srcStride, rowLen, rows)
 					if !bytes.Equal(asBytes(got), asBytes(want)) {
 						t.Fatalf("%s: rowLen %d rows %d strides %d/%d: copy differs (or wrote outside the rows)", impl.Name, rowLen, rows, dstStride, srcStride)

@@ -79,7 +79,7 @@ func (impl *Impl) DepthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w 
 	c := w.C
 	_ = in[(w.KH-1)*dilH*rowStride+((n-1)*strideW+(w.KW-1)*dilW)*c+c-1]
 	_ = out[n*c-1]
-	_, _, _ = e.Bias[c-1], e.Mult[c-1], e.Shift[c-1]
+	_, _, _ = e.bias[c-1], e.mult[c-1], e.shift[c-1]
 	impl.dw.depthwiseRow(in, rowStride, strideW, dilH, dilW, w, e, out, n)
 }
 
@@ -91,16 +91,16 @@ func (genericDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise 
 }
 
 func (genericDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
-	DepthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, w.C, e, out, n)
+	depthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, w.C, e, out, n)
 }
 
-// DepthwiseRowRef is the reference depthwise row on a plain [kh][kw][c]
+// depthwiseRowRef is the reference depthwise row on a plain [kh][kw][c]
 // filter: the definition every SIMD implementation is tested against.
-func DepthwiseRowRef(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh, kw, c int, e *Epilogue, out []int8, n int) {
+func depthwiseRowRef(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh, kw, c int, e *Epilogue, out []int8, n int) {
 	depthwiseChannels(in, rowStride, strideW, dilH, dilW, w, kh, kw, c, 0, c, e, out, n)
 }
 
-// depthwiseChannels is DepthwiseRowRef restricted to channels [c0, c1)
+// depthwiseChannels is depthwiseRowRef restricted to channels [c0, c1)
 // (SIMD implementations use it for channel tails).
 func depthwiseChannels(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh, kw, c, c0, c1 int, e *Epilogue, out []int8, n int) {
 	for j := 0; j < n; j++ {
@@ -113,7 +113,7 @@ func depthwiseChannels(in []int8, rowStride, strideW, dilH, dilW int, w []int8, 
 					acc += int32(in[row+kx*dilW*c]) * int32(w[(ky*kw+kx)*c+ch])
 				}
 			}
-			out[j*c+ch] = Requantize(acc, ch, e)
+			out[j*c+ch] = requantize(acc, ch, e)
 		}
 	}
 }

@@ -30,7 +30,7 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 	cpad := len(w.Data32) / (w.KH * w.KW)
 	if d := e.dw; d != nil && d.w == w {
 		dwAVX512Bounded(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
-			&out[0], c, &d.params[0], nil, nil, 0, e.Min, e.Max, dwMode(w, strideW, dilW))
+			&out[0], c, &d.params[0], nil, nil, 0, e.lo, e.hi, dwMode(w, strideW, dilW))
 		return
 	}
 	kernel := dwAVX512
@@ -38,7 +38,7 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		kernel = dwAVX512Fast
 	}
 	kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
-		&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max, dwMode(w, strideW, dilW))
+		&out[0], c, &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset, e.lo, e.hi, dwMode(w, strideW, dilW))
 }
 
 // dwMode tells the AVX-512 kernel to take its stride-1 (mode KW) or
@@ -79,7 +79,7 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 			kernel = dwAVX2Fast
 		}
 		kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
-			&out[0], c, &e.Bias[0], &e.Mult[0], &e.Shift[0], e.OutOffset, e.Min, e.Max, 0)
+			&out[0], c, &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset, e.lo, e.hi, 0)
 	}
 	if c8 < c {
 		depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)

@@ -88,7 +88,7 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 	c := w.C
 	cw := dwBlockWidth(c)
 	if cw == 0 {
-		DepthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, e, out, n)
+		depthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, e, out, n)
 		return
 	}
 	p := dwArgs{
@@ -99,9 +99,9 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		outStep: c,
 		kh:      w.KH,
 		kw:      w.KW,
-		off:     e.OutOffset,
-		lo:      e.Min,
-		hi:      e.Max,
+		off:     e.outOffset,
+		lo:      e.lo,
+		hi:      e.hi,
 	}
 	square := 0
 	if w.KH == w.KW {
@@ -111,7 +111,7 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 	for b := range dwBlocks(c, cw) {
 		cb := dwBlockStart(b, c, cw)
 		p.in, p.out, p.w = &in[cb], &out[cb], &w.Data[b*size]
-		p.bias, p.mult, p.shift = &e.Bias[cb], &e.Mult[cb], &e.Shift[cb]
+		p.bias, p.mult, p.shift = &e.bias[cb], &e.mult[cb], &e.shift[cb]
 		// Direct calls: through a function value p would escape.
 		switch {
 		case cw == 16 && square == 3:

@@ -16,7 +16,7 @@ import (
 func TestDepthwiseArm64Corners(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, name := range []string{"neon", "dotprod"} {
-		impl, err := Lookup(name)
+		impl, err := lookup(name)
 		if err != nil {
 			t.Logf("%s: %v", name, err)
 			continue

@@ -1,7 +1,7 @@
 package asm
 
 // The bounded depthwise epilogue: for a filter and an epilogue whose every
-// sum is small, a cheaper requantization that is still exactly Requantize
+// sum is small, a cheaper requantization that is still exactly requantize
 // (the AVX-512 kernel dwAVX512Bounded; the derivation and its proof are in
 // asm/_gen's dwBoundedLanes). Everything here runs once, at load.
 
@@ -43,12 +43,12 @@ func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64
 // boundChannel is dwBoundChannel given sw = Σ|w| of channel ch's weights
 // (the VNNI GEMM's vnniPrepareBounded uses it too).
 func boundChannel(sw int64, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
-	m := int64(e.Mult[ch])
-	if e.Shift[ch] > 0 || e.Shift[ch] < -31 || m < 0 {
+	m := int64(e.mult[ch])
+	if e.shift[ch] > 0 || e.shift[ch] < -31 || m < 0 {
 		return 0, 0, 0, false
 	}
-	ex := -e.Shift[ch]
-	b := 128*sw + abs64(int64(e.Bias[ch]))
+	ex := -e.shift[ch]
+	b := 128*sw + abs64(int64(e.bias[ch]))
 	if b >= 1<<30 {
 		return 0, 0, 0, false
 	}
@@ -56,7 +56,7 @@ func boundChannel(sw int64, ch int, e *Epilogue) (shift, sub int32, k int64, ok 
 	if ex >= 1 {
 		h, s = 1<<(ex-1), 1
 	}
-	hc := h + int64(e.OutOffset)<<ex // |·| < 2^31 + 2^62
+	hc := h + int64(e.outOffset)<<ex // |·| < 2^31 + 2^62
 	// SRDHM is monotone in x for m >= 0: y ranges over [ymin, ymax],
 	// ymin <= 0 <= ymax (b·m < 2^61).
 	ymax := floorDiv64(b*m+1<<30, 1<<31)
@@ -70,16 +70,16 @@ func boundChannel(sw int64, ch int, e *Epilogue) (shift, sub int32, k int64, ok 
 
 // dwBoundRequant is the bounded epilogue in Go, as the kernel computes it
 // (wrapping uint32 and uint64 arithmetic), on the exact sum acc (Σ x·w,
-// without bias) of channel ch (tests compare it with Requantize).
+// without bias) of channel ch (tests compare it with requantize).
 func dwBoundRequant(acc int32, ch int, e *Epilogue, shift, sub int32, k int64) int8 {
-	u := uint32(acc) + uint32(e.Bias[ch]) + dwBoundD // the kernel's sum
-	m2 := uint32(e.Mult[ch]) * 2
+	u := uint32(acc) + uint32(e.bias[ch]) + dwBoundD // the kernel's sum
+	m2 := uint32(e.mult[ch]) * 2
 	v := int32((uint64(u)*uint64(m2) + uint64(k)) >> 32)
 	if int32(u) < dwBoundD {
 		v -= sub
 	}
 	v >>= shift
-	return int8(min(max(v, e.Min), e.Max))
+	return int8(min(max(v, e.lo), e.hi))
 }
 
 // newDwBound prepares the bounded epilogue of e for the packed filter p
@@ -87,7 +87,7 @@ func dwBoundRequant(acc int32, ch int, e *Epilogue, shift, sub int32, k int64) i
 // tap), or returns nil when a channel does not qualify.
 func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	c := p.C
-	if len(p.Data32) == 0 || len(e.Bias) < c || len(e.Mult) < c || len(e.Shift) < c {
+	if len(p.Data32) == 0 || len(e.bias) < c || len(e.mult) < c || len(e.shift) < c {
 		return nil
 	}
 	cpad := (c + 15) &^ 15
@@ -103,8 +103,8 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 		}
 		blk := d.params[ch/16*dwBoundBlock:][:dwBoundBlock]
 		l := ch % 16
-		blk[l] = e.Bias[ch] + dwBoundD // |bias| < 2^30
-		blk[16+l] = int32(uint32(e.Mult[ch]) * 2)
+		blk[l] = e.bias[ch] + dwBoundD // |bias| < 2^30
+		blk[16+l] = int32(uint32(e.mult[ch]) * 2)
 		blk[32+l] = shift
 		blk[48+l] = sub
 		q := 64 + l/2*2 // qword l/2 of the even (l even) or odd constants
@@ -117,7 +117,7 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 			for t := 0; t < 9; t++ {
 				sw += int32(p.Data[t*c+ch])
 			}
-			blk[96+l] = e.Bias[ch] - 128*sw + dwBoundD // |bias| + 128·|Σw| < 2^30
+			blk[96+l] = e.bias[ch] - 128*sw + dwBoundD // |bias| + 128·|Σw| < 2^30
 			for kx := 0; kx < 3; kx++ {
 				var v uint32
 				for ky := 0; ky < 3; ky++ {

@@ -12,8 +12,8 @@ import (
 // multipliers 0, 1, 2^30 and 2^31−1, output offsets that put the shifted
 // constant next to the int32 limits.
 func dwBoundedEpilogue(r *rand.Rand, w []int8, c int) *Epilogue {
-	e := &Epilogue{Bias: make([]int32, c), Mult: make([]int32, c), Shift: make([]int32, c)}
-	e.OutOffset = []int32{-128, 127, 0, -1, int32(r.IntN(256) - 128)}[r.IntN(5)]
+	e := &Epilogue{bias: make([]int32, c), mult: make([]int32, c), shift: make([]int32, c)}
+	e.outOffset = []int32{-128, 127, 0, -1, int32(r.IntN(256) - 128)}[r.IntN(5)]
 	for ch := 0; ch < c; ch++ {
 		var sw int32
 		for t := ch; t < len(w); t += c {
@@ -22,33 +22,33 @@ func dwBoundedEpilogue(r *rand.Rand, w []int8, c int) *Epilogue {
 		room := int32(1<<30-1) - 128*sw // |bias| <= room qualifies
 		switch r.IntN(6) {
 		case 0:
-			e.Bias[ch] = room // at the limit
+			e.bias[ch] = room // at the limit
 		case 1:
-			e.Bias[ch] = -room
+			e.bias[ch] = -room
 		case 2:
-			e.Bias[ch] = room + 1 // just over: the channel does not qualify
+			e.bias[ch] = room + 1 // just over: the channel does not qualify
 		default:
-			e.Bias[ch] = int32(r.IntN(1<<17) - 1<<16)
+			e.bias[ch] = int32(r.IntN(1<<17) - 1<<16)
 		}
 		switch r.IntN(6) {
 		case 0:
-			e.Mult[ch] = []int32{0, 1, 1 << 30, math.MaxInt32}[r.IntN(4)]
+			e.mult[ch] = []int32{0, 1, 1 << 30, math.MaxInt32}[r.IntN(4)]
 		default:
-			e.Mult[ch] = int32(1<<30 + r.IntN(1<<30))
+			e.mult[ch] = int32(1<<30 + r.IntN(1<<30))
 		}
 		switch r.IntN(5) {
 		case 0:
-			e.Shift[ch] = []int32{0, -1, -2, -30, -31}[r.IntN(5)]
+			e.shift[ch] = []int32{0, -1, -2, -30, -31}[r.IntN(5)]
 		default:
-			e.Shift[ch] = int32(-r.IntN(32))
+			e.shift[ch] = int32(-r.IntN(32))
 		}
 	}
-	e.Min, e.Max = randClamp(r, 2)
+	e.lo, e.hi = randClamp(r, 2)
 	return e
 }
 
 // TestDwBoundRequant checks the bounded epilogue's arithmetic (as the
-// kernel does it) against Requantize for every qualifying channel over
+// kernel does it) against requantize for every qualifying channel over
 // the sums around the interesting points: the range ends, zero, and the
 // rounding ties of both roundings.
 func TestDwBoundRequant(t *testing.T) {
@@ -61,11 +61,11 @@ func TestDwBoundRequant(t *testing.T) {
 		e := dwBoundedEpilogue(r, w, c)
 		if r.IntN(3) == 0 {
 			// Large output offsets near the int32 limits of the constant.
-			ex := int64(-e.Shift[0])
+			ex := int64(-e.shift[0])
 			lim := (int64(1)<<31 - 1) >> ex
-			e.OutOffset = int32(max(min(lim-int64(r.IntN(3)), math.MaxInt32), math.MinInt32))
+			e.outOffset = int32(max(min(lim-int64(r.IntN(3)), math.MaxInt32), math.MinInt32))
 			if r.IntN(2) == 0 {
-				e.OutOffset = -e.OutOffset - int32(r.IntN(2))
+				e.outOffset = -e.outOffset - int32(r.IntN(2))
 			}
 		}
 		shift, sub, k, ok := dwBoundChannel(w, c, 0, e)
@@ -73,7 +73,7 @@ func TestDwBoundRequant(t *testing.T) {
 		for _, v := range w {
 			sw += abs64(int64(v))
 		}
-		if b := 128*sw + abs64(int64(e.Bias[0])); b >= 1<<30 && ok {
+		if b := 128*sw + abs64(int64(e.bias[0])); b >= 1<<30 && ok {
 			t.Fatalf("bound %d accepted", b)
 		}
 		if !ok {
@@ -85,21 +85,21 @@ func TestDwBoundRequant(t *testing.T) {
 			if acc < -amax || acc > amax {
 				return
 			}
-			want := Requantize(acc, 0, e)
+			want := requantize(acc, 0, e)
 			if got := dwBoundRequant(acc, 0, e, shift, sub, k); got != want {
 				t.Fatalf("bias %d mult %d shift %d off %d [%d, %d], acc %d: got %d, want %d",
-					e.Bias[0], e.Mult[0], e.Shift[0], e.OutOffset, e.Min, e.Max, acc, got, want)
+					e.bias[0], e.mult[0], e.shift[0], e.outOffset, e.lo, e.hi, acc, got, want)
 			}
 		}
 		for d := int32(0); d < 64; d++ {
 			try(-amax + d)
 			try(amax - d)
-			try(-e.Bias[0] + d - 32)
+			try(-e.bias[0] + d - 32)
 		}
 		// Sums whose SRDHM result lands on a rounding tie of the shift:
 		// x·m ≈ (q·2^e + 2^(e−1))·2^31.
-		if m := int64(e.Mult[0]); m > 0 {
-			ymax := (int64(amax)+abs64(int64(e.Bias[0])))*m>>31 + 1
+		if m := int64(e.mult[0]); m > 0 {
+			ymax := (int64(amax)+abs64(int64(e.bias[0])))*m>>31 + 1
 			for i := 0; i < 200; i++ {
 				y := (r.Int64N(2*ymax+1) - ymax) >> shift << shift
 				if shift > 0 {
@@ -107,7 +107,7 @@ func TestDwBoundRequant(t *testing.T) {
 				}
 				x := (y << 31) / m
 				for d := int64(-3); d <= 3; d++ {
-					try(int32(max(min(x+d-int64(e.Bias[0]), math.MaxInt32), math.MinInt32)))
+					try(int32(max(min(x+d-int64(e.bias[0]), math.MaxInt32), math.MinInt32)))
 				}
 			}
 		}

@@ -44,9 +44,9 @@ func TestDepthwiseNoOverRead(t *testing.T) {
 						if r.IntN(4) != 0 {
 							d.e = dwBoundedEpilogue(r, d.w, d.c)
 							for ch := 0; ch < c; ch++ { // all channels qualify
-								d.e.Bias[ch], d.e.Mult[ch], d.e.Shift[ch] = int32(r.IntN(2001)-1000), int32(1<<30+r.IntN(1<<30)), -int32(1+r.IntN(12))
+								d.e.bias[ch], d.e.mult[ch], d.e.shift[ch] = int32(r.IntN(2001)-1000), int32(1<<30+r.IntN(1<<30)), -int32(1+r.IntN(12))
 							}
-							d.e.OutOffset = int32(r.IntN(256) - 128)
+							d.e.outOffset = int32(r.IntN(256) - 128)
 						}
 						runDwCase(t, impl, d)
 						free()

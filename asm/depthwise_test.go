@@ -37,7 +37,7 @@ func runDwCase(t *testing.T, impl *Impl, d *dwCase) {
 	t.Helper()
 	const g = 64
 	want := make([]int8, d.n*d.c)
-	DepthwiseRowRef(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, d.w, d.kh, d.kw, d.c, d.e, want, d.n)
+	depthwiseRowRef(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, d.w, d.kh, d.kw, d.c, d.e, want, d.n)
 	p := impl.PackDepthwise(d.w, d.kh, d.kw, d.c)
 	all, out := guarded(len(want), g)
 	impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, d.e, out, d.n)
@@ -71,7 +71,7 @@ func TestDepthwiseBounded(t *testing.T) {
 						break
 					}
 					d1 := dwBoundedEpilogue(r, d.w, d.c)
-					d.e.Bias[ch], d.e.Mult[ch], d.e.Shift[ch] = d1.Bias[ch], d1.Mult[ch], d1.Shift[ch]
+					d.e.bias[ch], d.e.mult[ch], d.e.shift[ch] = d1.bias[ch], d1.mult[ch], d1.shift[ch]
 				}
 			}
 			impl.PrepareDepthwiseEpilogue(p, d.e)
@@ -131,11 +131,11 @@ func TestDepthwiseBindTypical(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	for _, impl := range Available() {
 		d := newDwCase(r, 3, 3, 64, 8, 1, 1, 1)
-		e := &Epilogue{Bias: make([]int32, 64), Mult: make([]int32, 64), Shift: make([]int32, 64), OutOffset: -128, Min: -128, Max: 127}
-		for ch := range e.Bias {
-			e.Bias[ch] = int32(r.IntN(20001) - 10000)
-			e.Mult[ch] = int32(1<<30 + r.IntN(1<<30))
-			e.Shift[ch] = int32(-6 - r.IntN(6))
+		e := &Epilogue{bias: make([]int32, 64), mult: make([]int32, 64), shift: make([]int32, 64), outOffset: -128, lo: -128, hi: 127}
+		for ch := range e.bias {
+			e.bias[ch] = int32(r.IntN(20001) - 10000)
+			e.mult[ch] = int32(1<<30 + r.IntN(1<<30))
+			e.shift[ch] = int32(-6 - r.IntN(6))
 		}
 		p := impl.PackDepthwise(d.w, 3, 3, 64)
 		impl.PrepareDepthwiseEpilogue(p, e)
@@ -199,23 +199,23 @@ func TestDepthwiseEpilogueExtremes(t *testing.T) {
 							acc += int32(d.in[ky*d.rowStride+kx*c+ch]) * int32(d.w[(ky*k+kx)*c+ch])
 						}
 					}
-					d.e.Shift[ch] = int32(ch%62 - 31)
+					d.e.shift[ch] = int32(ch%62 - 31)
 					switch ch % 5 {
 					case 0:
-						d.e.Bias[ch], d.e.Mult[ch] = math.MinInt32-acc, math.MinInt32
+						d.e.bias[ch], d.e.mult[ch] = math.MinInt32-acc, math.MinInt32
 					case 1:
-						d.e.Bias[ch], d.e.Mult[ch] = math.MaxInt32-acc, math.MaxInt32
+						d.e.bias[ch], d.e.mult[ch] = math.MaxInt32-acc, math.MaxInt32
 					case 2:
-						d.e.Bias[ch], d.e.Mult[ch] = math.MinInt32-acc, math.MaxInt32
+						d.e.bias[ch], d.e.mult[ch] = math.MinInt32-acc, math.MaxInt32
 					case 3:
-						d.e.Mult[ch] = 0
+						d.e.mult[ch] = 0
 					case 4:
-						d.e.Bias[ch], d.e.Mult[ch] = -acc+int32(r.IntN(5)-2), 1<<30
+						d.e.bias[ch], d.e.mult[ch] = -acc+int32(r.IntN(5)-2), 1<<30
 					}
 				}
-				d.e.Min, d.e.Max = -128, 127
+				d.e.lo, d.e.hi = -128, 127
 				runDwCase(t, impl, d)
-				d.e.Min, d.e.Max = -3, 9
+				d.e.lo, d.e.hi = -3, 9
 				runDwCase(t, impl, d)
 			}
 		}

@@ -61,7 +61,7 @@ func (f *fuzzBytes) int8s(v []int8) {
 // 2^30 − 1 − 128·Σ|w| the weights leave, right shifts only, multipliers
 // >= 0) or anything, extremes included.
 func (f *fuzzBytes) epilogue(n int, room []int64) *Epilogue {
-	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
+	e := &Epilogue{bias: make([]int32, n), mult: make([]int32, n), shift: make([]int32, n)}
 	wild := f.byte()
 	for c := 0; c < n; c++ {
 		sel := f.byte()
@@ -69,29 +69,29 @@ func (f *fuzzBytes) epilogue(n int, room []int64) *Epilogue {
 			r := room[c]
 			switch sel % 4 {
 			case 0:
-				e.Bias[c] = int32(r)
+				e.bias[c] = int32(r)
 			case 1:
-				e.Bias[c] = int32(-r)
+				e.bias[c] = int32(-r)
 			default:
-				e.Bias[c] = int32(int64(f.i32()) % (r + 1))
+				e.bias[c] = int32(int64(f.i32()) % (r + 1))
 			}
-			e.Mult[c] = []int32{0, 1, 1 << 30, math.MaxInt32, 1<<30 + int32(f.u16())<<14}[f.byte()%5]
-			e.Shift[c] = -1 - int32(f.byte()%31)
+			e.mult[c] = []int32{0, 1, 1 << 30, math.MaxInt32, 1<<30 + int32(f.u16())<<14}[f.byte()%5]
+			e.shift[c] = -1 - int32(f.byte()%31)
 			if sel%64 == 63 {
-				e.Shift[c] = 0 // the depthwise bound allows it, the AVX2 GEMM's not
+				e.shift[c] = 0 // the depthwise bound allows it, the AVX2 GEMM's not
 			}
 			continue
 		}
-		e.Bias[c] = f.i32()
-		e.Mult[c] = []int32{f.i32(), math.MinInt32, math.MaxInt32, 0, 1 << 30}[sel%5]
-		e.Shift[c] = int32(int8(f.byte())) % 32
+		e.bias[c] = f.i32()
+		e.mult[c] = []int32{f.i32(), math.MinInt32, math.MaxInt32, 0, 1 << 30}[sel%5]
+		e.shift[c] = int32(int8(f.byte())) % 32
 	}
-	e.OutOffset = int32(int16(f.u16()))
+	e.outOffset = int32(int16(f.u16()))
 	if wild&2 == 0 {
-		e.OutOffset = int32(int8(f.byte()))
+		e.outOffset = int32(int8(f.byte()))
 	}
 	lo, hi := int32(int8(f.byte())), int32(int8(f.byte()))
-	e.Min, e.Max = min(lo, hi), max(lo, hi)
+	e.lo, e.hi = min(lo, hi), max(lo, hi)
 	return e
 }
 

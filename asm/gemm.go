@@ -5,21 +5,24 @@ import "github.com/edgerun/edgerun/dyadic"
 // Epilogue is the requantization fused into the GEMM, per output channel
 // n (TFLite's conv / fully connected output stage):
 //
-//	v   = acc[n] + Bias[n]                                   (wrapping int32)
-//	v   = MultiplyByQuantizedMultiplier(v, Mult[n], Shift[n]) (double rounding)
-//	out = clamp(v + OutOffset, Min, Max)
+//	v   = acc[n] + bias[n]                                   (wrapping int32)
+//	v   = MultiplyByQuantizedMultiplier(v, mult[n], shift[n]) (double rounding)
+//	out = clamp(v + outOffset, lo, hi)
 //
-// Bias already holds everything folded at prepare (the op's bias plus
-// input_offset·Σw and friends). Shift follows TFLite: positive = left.
+// bias already holds everything folded at prepare (the op's bias plus
+// input_offset·Σw and friends). shift follows TFLite: positive = left.
+// An Epilogue is built only by NewEpilogue, which does the per-channel
+// checks once; its fields never change afterwards, so the caches beside
+// them stay true.
 //
 // Every implementation is exact for what TFLite's QuantizeMultiplier
-// produces and the ops check at load: Mult >= 0 and Shift in [-31, 30].
+// produces and the ops check at load: mult >= 0 and shift in [-31, 30].
 // Outside that range (a right shift of 32, say) the implementations may
 // disagree with each other and with the reference.
 type Epilogue struct {
-	Bias, Mult, Shift []int32 // len N each
-	OutOffset         int32
-	Min, Max          int32 // within [-128, 127]
+	bias, mult, shift []int32 // len N each
+	outOffset         int32
+	lo, hi            int32 // within [-128, 127]
 	// simple caches, for NewEpilogue's result, whether no channel shifts
 	// left and no multiplier is INT32_MIN (the kernels then skip those
 	// steps): 1 yes, -1 no, 0 not known (the kernels check the channels
@@ -58,7 +61,7 @@ type vnniBounded struct {
 // per-channel checks the kernels need done once, here, rather than on
 // every call. The slices must not change afterwards.
 func NewEpilogue(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
-	e := &Epilogue{Bias: bias, Mult: mult, Shift: shift, OutOffset: outOffset, Min: lo, Max: hi, simple: -1}
+	e := &Epilogue{bias: bias, mult: mult, shift: shift, outOffset: outOffset, lo: lo, hi: hi, simple: -1}
 	if simpleChannels(e, len(shift)) {
 		e.simple = 1
 	}
@@ -68,12 +71,12 @@ func NewEpilogue(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
 // simpleChannels reports whether the first n channels of e need neither a
 // left shift nor the INT32_MIN saturation.
 func simpleChannels(e *Epilogue, n int) bool {
-	for _, s := range e.Shift[:n] {
+	for _, s := range e.shift[:n] {
 		if s > 0 {
 			return false
 		}
 	}
-	for _, m := range e.Mult[:n] {
+	for _, m := range e.mult[:n] {
 		if m == -1<<31 {
 			return false
 		}
@@ -145,7 +148,7 @@ func (impl *Impl) Gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out [
 	}
 	_ = a[(m-1)*lda+w.K-1]
 	_ = out[(m-1)*ldo+w.N-1]
-	_, _, _ = e.Bias[w.N-1], e.Mult[w.N-1], e.Shift[w.N-1]
+	_, _, _ = e.bias[w.N-1], e.mult[w.N-1], e.shift[w.N-1]
 	impl.gemm.gemm(a, lda, m, w, e, out, ldo)
 }
 
@@ -157,12 +160,12 @@ func (genericGemm) pack(w []int8, n, k int) *PackedMatrix {
 }
 
 func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
-	GemmRef(a, lda, m, w.Data, w.N, w.K, e, out, ldo)
+	gemmRef(a, lda, m, w.Data, w.N, w.K, e, out, ldo)
 }
 
-// GemmRef is the reference GEMM on a plain row-major N×K matrix: the
+// gemmRef is the reference GEMM on a plain row-major N×K matrix: the
 // definition every SIMD implementation is tested against.
-func GemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, ldo int) {
+func gemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, ldo int) {
 	for r := 0; r < m; r++ {
 		row := a[r*lda:][:k]
 		dst := out[r*ldo:][:n]
@@ -172,13 +175,13 @@ func GemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, 
 			for i, x := range row {
 				acc += int32(x) * int32(wr[i])
 			}
-			dst[c] = Requantize(acc, c, e)
+			dst[c] = requantize(acc, c, e)
 		}
 	}
 }
 
-// Requantize is the epilogue for one accumulator of channel c.
-func Requantize(acc int32, c int, e *Epilogue) int8 {
-	v := dyadic.MultiplyByQuantizedMultiplier(acc+e.Bias[c], e.Mult[c], e.Shift[c]) + e.OutOffset
-	return int8(min(max(v, e.Min), e.Max))
+// requantize is the epilogue for one accumulator of channel c.
+func requantize(acc int32, c int, e *Epilogue) int8 {
+	v := dyadic.MultiplyByQuantizedMultiplier(acc+e.bias[c], e.mult[c], e.shift[c]) + e.outOffset
+	return int8(min(max(v, e.lo), e.hi))
 }

@@ -65,23 +65,23 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		wp := &w.Data[p*panelBytes]
 		switch {
 		case b != nil && nz == 3:
-			gemmVNNI3Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
+			gemmVNNI3Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
 		case b != nil && nz == 2:
-			gemmVNNI2Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
+			gemmVNNI2Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
 		case b != nil:
-			gemmVNNI1Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.Min, e.Max, mask)
+			gemmVNNI1Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
 		case fast && nz == 3:
-			gemmVNNI3Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI3Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		case fast && nz == 2:
-			gemmVNNI2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		case fast:
-			gemmVNNI1Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI1Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		case nz == 3:
-			gemmVNNI3(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI3(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		case nz == 2:
-			gemmVNNI2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		default:
-			gemmVNNI1(&a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], &w.RowSums[c0], e.OutOffset, e.Min, e.Max, mask)
+			gemmVNNI1(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
 		}
 	}
 }
@@ -108,7 +108,7 @@ func (vnniGemm) prepare(w *PackedMatrix, e *Epilogue) {
 // each). Columns past N: start 2^30 and zero constants (not stored).
 func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 	n := w.N
-	if e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
+	if e.lo < -128 || e.hi > 127 || e.lo > 127 || e.hi < -128 {
 		return nil
 	}
 	abs := w.absSums
@@ -121,8 +121,8 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 		}
 		b := q[c/16*vnniBQ:][:vnniBQ]
 		l := c % 16
-		b[l] = e.Bias[c] - 128*w.RowSums[c] + dwBoundD // |·| < 2^30 before the offset
-		b[16+l] = int32(uint32(e.Mult[c]) * 2)
+		b[l] = e.bias[c] - 128*w.RowSums[c] + dwBoundD // |·| < 2^30 before the offset
+		b[16+l] = int32(uint32(e.mult[c]) * 2)
 		b[32+l] = shift
 		b[48+l] = sub
 		at := 64 + l/2*2
@@ -207,15 +207,15 @@ func avx2Panels(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, 
 		cols := min(avx2Panel, n-c0)
 		wp := &w.Data[p*panelBytes]
 		if cols == avx2Panel {
-			avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &e.Bias[c0], &e.Mult[c0], &e.Shift[c0], e.OutOffset, e.Min, e.Max, cols)
+			avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], e.outOffset, e.lo, e.hi, cols)
 			continue
 		}
 		// The kernel reads 16 channels of parameters.
 		var bias, mult, shift [avx2Panel]int32
-		copy(bias[:], e.Bias[c0:n])
-		copy(mult[:], e.Mult[c0:n])
-		copy(shift[:], e.Shift[c0:n])
-		avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.OutOffset, e.Min, e.Max, cols)
+		copy(bias[:], e.bias[c0:n])
+		copy(mult[:], e.mult[c0:n])
+		copy(shift[:], e.shift[c0:n])
+		avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.outOffset, e.lo, e.hi, cols)
 	}
 }
 
@@ -266,13 +266,13 @@ func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
 func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 	n, k := w.N, w.K
 	full, tail := n/avx2Panel, n%avx2Panel
-	if k > avx2BKMax || e.OutOffset <= -32640 || e.OutOffset >= 32640 ||
-		e.Min < -128 || e.Max > 127 || e.Min > 127 || e.Max < -128 {
+	if k > avx2BKMax || e.outOffset <= -32640 || e.outOffset >= 32640 ||
+		e.lo < -128 || e.hi > 127 || e.lo > 127 || e.hi < -128 {
 		return nil
 	}
 	abs := w.absSums
 	ok := func(c int) bool {
-		bias, mult, sh := int64(e.Bias[c]), e.Mult[c], e.Shift[c]
+		bias, mult, sh := int64(e.bias[c]), e.mult[c], e.shift[c]
 		return 128*abs[c]+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
 	}
 	for c := 0; c < full*avx2Panel; c++ {
@@ -294,11 +294,11 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 	}
 	q := make([]int32, avx2BHdr+np*avx2BPanel)
 	for i := 0; i < 16; i++ {
-		q[i/2] |= (e.OutOffset & 0xffff) << (16 * (i % 2))
+		q[i/2] |= (e.outOffset & 0xffff) << (16 * (i % 2))
 	}
 	for i := 0; i < 32; i++ {
-		q[8+i/4] |= (e.Min & 0xff) << (8 * (i % 4))
-		q[16+i/4] |= (e.Max & 0xff) << (8 * (i % 4))
+		q[8+i/4] |= (e.lo & 0xff) << (8 * (i % 4))
+		q[16+i/4] |= (e.hi & 0xff) << (8 * (i % 4))
 	}
 	copy(q[24:32], []int32{0, 4, 1, 5, 2, 6, 3, 7})
 	for i := 0; i < tail/4; i++ {
@@ -310,7 +310,7 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 			c := p*avx2Panel + l
 			var bias, mult, r int32 = 0, 0, 1
 			if c < n {
-				bias, mult, r = e.Bias[c], e.Mult[c], -e.Shift[c]
+				bias, mult, r = e.bias[c], e.mult[c], -e.shift[c]
 			}
 			b[l] = 2 * bias
 			b[16+l] = mult

@@ -27,9 +27,9 @@ func withBad(c *gemmCase, bad func(e *Epilogue)) *gemmCase {
 	d := *c
 	e := *c.e
 	e.avx2Bounded, e.vnniBounded = nil, nil
-	e.Bias = append([]int32(nil), e.Bias...)
-	e.Mult = append([]int32(nil), e.Mult...)
-	e.Shift = append([]int32(nil), e.Shift...)
+	e.bias = append([]int32(nil), e.bias...)
+	e.mult = append([]int32(nil), e.mult...)
+	e.shift = append([]int32(nil), e.shift...)
 	bad(&e)
 	d.e = &e
 	return &d
@@ -40,7 +40,7 @@ func withBad(c *gemmCase, bad func(e *Epilogue)) *gemmCase {
 // (at the limit with probability 1/4), right shifts 1..31, multipliers
 // >= 0 with their extremes.
 func gemmBoundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
-	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
+	e := &Epilogue{bias: make([]int32, n), mult: make([]int32, n), shift: make([]int32, n)}
 	for c := 0; c < n; c++ {
 		var s int64
 		for _, v := range w[c*k:][:k] {
@@ -49,42 +49,42 @@ func gemmBoundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
 		limit := int64(1<<30-1) - 128*s
 		switch r.IntN(8) {
 		case 0:
-			e.Bias[c] = int32(limit)
+			e.bias[c] = int32(limit)
 		case 1:
-			e.Bias[c] = int32(-limit)
+			e.bias[c] = int32(-limit)
 		case 2:
-			e.Bias[c] = int32(r.Int64N(2*limit+1) - limit)
+			e.bias[c] = int32(r.Int64N(2*limit+1) - limit)
 		default: // outputs within int8 rather than saturated
-			e.Bias[c] = int32(max(-limit, min(limit, int64(r.IntN(1<<12)-1<<11))))
+			e.bias[c] = int32(max(-limit, min(limit, int64(r.IntN(1<<12)-1<<11))))
 		}
 		switch r.IntN(6) {
 		case 0:
-			e.Mult[c] = []int32{0, 1, math.MaxInt32, 1 << 30, 1<<30 + 1}[r.IntN(5)]
+			e.mult[c] = []int32{0, 1, math.MaxInt32, 1 << 30, 1<<30 + 1}[r.IntN(5)]
 		case 1:
-			e.Mult[c] = int32(r.Uint32() >> 1)
+			e.mult[c] = int32(r.Uint32() >> 1)
 		default:
-			e.Mult[c] = int32(1<<30 + r.IntN(1<<30))
+			e.mult[c] = int32(1<<30 + r.IntN(1<<30))
 		}
 		switch r.IntN(6) {
 		case 0:
-			e.Shift[c] = []int32{-1, -31, -30, -2}[r.IntN(4)]
+			e.shift[c] = []int32{-1, -31, -30, -2}[r.IntN(4)]
 		case 1:
-			e.Shift[c] = -1 - int32(r.IntN(31))
+			e.shift[c] = -1 - int32(r.IntN(31))
 		default:
-			e.Shift[c] = -1 - int32(r.IntN(12))
+			e.shift[c] = -1 - int32(r.IntN(12))
 		}
 	}
 	switch r.IntN(4) {
 	case 0:
-		e.OutOffset = []int32{-32639, 32639, 1000, -1000, 129, -129, 127, -128}[r.IntN(8)]
+		e.outOffset = []int32{-32639, 32639, 1000, -1000, 129, -129, 127, -128}[r.IntN(8)]
 	default:
-		e.OutOffset = int32(r.IntN(256) - 128)
+		e.outOffset = int32(r.IntN(256) - 128)
 	}
-	e.Min, e.Max = randClamp(r, 3)
+	e.lo, e.hi = randClamp(r, 3)
 	return e
 }
 
-// runPrepared checks the prepared Gemm of c against GemmRef and that the
+// runPrepared checks the prepared Gemm of c against gemmRef and that the
 // preparation took (want) or refused the bounded path.
 func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 	t.Helper()
@@ -95,7 +95,7 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 	}
 	const g = 64
 	ref := make([]int8, (c.m-1)*c.ldo+c.n)
-	GemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, ref, c.ldo)
+	gemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, ref, c.ldo)
 	all, out := guarded(len(ref), g)
 	impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo)
 	checkOut(t, c.String()+" (bounded)", all, ref, g, c.m, c.n, c.ldo)
@@ -132,13 +132,13 @@ func TestGemmAVX2Bounded(t *testing.T) {
 		c := newGemmCase(r, ms[r.IntN(len(ms))], []int{4, 8, 12, 16, 20, 24, 28, 32, 44}[r.IntN(9)], 1+r.IntN(3))
 		fillInt8(r, c.a, 4)
 		fillInt8(r, c.w, 4)
-		c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}
-		for col := range c.e.Bias {
-			c.e.Bias[col] = int32(r.IntN(41) - 20)
-			c.e.Mult[col] = []int32{1 << 30, math.MaxInt32, 3 << 29}[r.IntN(3)]
-			c.e.Shift[col] = -1 - int32(r.IntN(3))
+		c.e = &Epilogue{bias: make([]int32, c.n), mult: make([]int32, c.n), shift: make([]int32, c.n), lo: -128, hi: 127}
+		for col := range c.e.bias {
+			c.e.bias[col] = int32(r.IntN(41) - 20)
+			c.e.mult[col] = []int32{1 << 30, math.MaxInt32, 3 << 29}[r.IntN(3)]
+			c.e.shift[col] = -1 - int32(r.IntN(3))
 		}
-		c.e.OutOffset = int32(r.IntN(11) - 5)
+		c.e.outOffset = int32(r.IntN(11) - 5)
 		runPrepared(t, impl, c, true)
 	}
 }
@@ -146,10 +146,10 @@ func TestGemmAVX2Bounded(t *testing.T) {
 // biasPastLimit5 moves channel 5's bias one unit past limitGemmCase's
 // limit.
 func biasPastLimit5(e *Epilogue) {
-	if e.Bias[5] > 0 {
-		e.Bias[5]++
+	if e.bias[5] > 0 {
+		e.bias[5]++
 	} else {
-		e.Bias[5]--
+		e.bias[5]--
 	}
 }
 
@@ -164,7 +164,7 @@ func limitGemmCase(r *rand.Rand, m, n, k int, rowVal int8) *gemmCase {
 	if rowVal == 127 {
 		fillInt8(r, c.a, 3)
 	}
-	c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}
+	c.e = &Epilogue{bias: make([]int32, c.n), mult: make([]int32, c.n), shift: make([]int32, c.n), lo: -128, hi: 127}
 	for col := 0; col < c.n; col++ {
 		wv := int8(-128)
 		if col%2 == 1 {
@@ -178,11 +178,11 @@ func limitGemmCase(r *rand.Rand, m, n, k int, rowVal int8) *gemmCase {
 		limit := int32(1<<30 - 1 - 128*abs)
 		// acc = rowVal·wv·k: push x = acc + bias towards ±(2^30−1).
 		if int64(rowVal)*int64(wv) > 0 {
-			c.e.Bias[col] = limit
+			c.e.bias[col] = limit
 		} else {
-			c.e.Bias[col] = -limit
+			c.e.bias[col] = -limit
 		}
-		c.e.Mult[col] = []int32{math.MaxInt32, 1 << 30, 0, 1}[col/4%4]
+		c.e.mult[col] = []int32{math.MaxInt32, 1 << 30, 0, 1}[col/4%4]
 	}
 	return c
 }
@@ -200,18 +200,18 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 		for _, rowVal := range []int8{-128, 127} {
 			c := limitGemmCase(r, 12, 32, k, rowVal)
 			for col := 0; col < c.n; col++ {
-				c.e.Shift[col] = []int32{-1, -31, -30, -2}[col%4]
+				c.e.shift[col] = []int32{-1, -31, -30, -2}[col%4]
 			}
-			c.e.OutOffset = []int32{0, 127, -128, 32639, -32639}[r.IntN(5)]
+			c.e.outOffset = []int32{0, 127, -128, 32639, -32639}[r.IntN(5)]
 			runPrepared(t, impl, c, true)
 
 			for _, bad := range []func(e *Epilogue){
 				biasPastLimit5,
-				func(e *Epilogue) { e.Shift[17] = 0 },
-				func(e *Epilogue) { e.Shift[17] = 1 },
-				func(e *Epilogue) { e.Mult[9] = -1 },
-				func(e *Epilogue) { e.OutOffset = 32640 },
-				func(e *Epilogue) { e.OutOffset = -32640 },
+				func(e *Epilogue) { e.shift[17] = 0 },
+				func(e *Epilogue) { e.shift[17] = 1 },
+				func(e *Epilogue) { e.mult[9] = -1 },
+				func(e *Epilogue) { e.outOffset = 32640 },
+				func(e *Epilogue) { e.outOffset = -32640 },
 			} {
 				runPrepared(t, impl, withBad(c, bad), false)
 			}
@@ -227,7 +227,7 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 	for _, n := range []int{17, 24, 44} {
 		c = newGemmCase(r, 7, n, 40)
 		c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
-		c.e.Shift[n-1] = 3
+		c.e.shift[n-1] = 3
 		runPrepared(t, impl, c, true)
 		if c.e.avx2Bounded.tail != 0 {
 			t.Fatalf("n=%d: tail panel with a left shift", n)

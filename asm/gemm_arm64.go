@@ -159,9 +159,9 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 		lda:        lda,
 		chunks:     k / 16,
 		panelBytes: 256 * nc,
-		off:        e.OutOffset,
-		lo:         e.Min,
-		hi:         e.Max,
+		off:        e.outOffset,
+		lo:         e.lo,
+		hi:         e.hi,
 	}
 	if k%16 != 0 {
 		p.rewind = 16 - k%16
@@ -176,9 +176,9 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 	var obuf [4 * 16]int8
 	full := n / 16
 	if n < 16 {
-		copy(bias[:], e.Bias[:n])
-		copy(mult[:], e.Mult[:n])
-		copy(shift[:], e.Shift[:n])
+		copy(bias[:], e.bias[:n])
+		copy(mult[:], e.mult[:n])
+		copy(shift[:], e.shift[:n])
 	}
 	for r0 := 0; r0 < m; r0 += 4 {
 		mr := min(4, m-r0)
@@ -191,7 +191,7 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 		}
 		if full > 0 {
 			p.w, p.panels = &w.Data[0], full
-			p.bias, p.mult, p.shift = &e.Bias[0], &e.Mult[0], &e.Shift[0]
+			p.bias, p.mult, p.shift = &e.bias[0], &e.mult[0], &e.shift[0]
 			p.out, p.ldo = &out[r0*ldo], ldo
 			g.kernel(mr, &p)
 		}
@@ -207,7 +207,7 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 		case n%16 != 0:
 			// The last panel: columns n-16..n-1.
 			p.w, p.panels = &w.Data[full*p.panelBytes], 1
-			p.bias, p.mult, p.shift = &e.Bias[n-16], &e.Mult[n-16], &e.Shift[n-16]
+			p.bias, p.mult, p.shift = &e.bias[n-16], &e.mult[n-16], &e.shift[n-16]
 			p.out, p.ldo = &out[r0*ldo+n-16], ldo
 			g.kernel(mr, &p)
 		}

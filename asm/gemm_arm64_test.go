@@ -159,7 +159,7 @@ func TestRequantKernels(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"neon", "dotprod"} {
-		impl, err := Lookup(name)
+		impl, err := lookup(name)
 		if err != nil {
 			t.Logf("%s: %v", name, err)
 			continue
@@ -173,17 +173,17 @@ func TestRequantKernels(t *testing.T) {
 			out, want := make([]int8, m*n), make([]int8, m*n)
 			for c0 := 0; c0 < len(cases); c0 += n {
 				e := randEpilogue(r, n)
-				e.OutOffset, e.Min, e.Max = int32(r.IntN(256)-128), -128, 127
+				e.outOffset, e.lo, e.hi = int32(r.IntN(256)-128), -128, 127
 				for c := 0; c < n; c++ {
 					tc := cases[(c0+c)%len(cases)]
-					e.Bias[c], e.Mult[c], e.Shift[c] = tc.x, tc.m, tc.s
+					e.bias[c], e.mult[c], e.shift[c] = tc.x, tc.m, tc.s
 				}
 				impl.Gemm(a, k, m, p, e, out, n)
-				GemmRef(a, k, m, w, n, k, e, want, n)
+				gemmRef(a, k, m, w, n, k, e, want, n)
 				for i := range out {
 					if out[i] != want[i] {
 						c := i % n
-						t.Fatalf("x=%d m=%d s=%d offset %d: got %d, want %d", e.Bias[c], e.Mult[c], e.Shift[c], e.OutOffset, out[i], want[i])
+						t.Fatalf("x=%d m=%d s=%d offset %d: got %d, want %d", e.bias[c], e.mult[c], e.shift[c], e.outOffset, out[i], want[i])
 					}
 				}
 			}

@@ -9,7 +9,7 @@ import (
 
 // These tests run every kernel of every implementation this machine can
 // run (the pattern of Go's crypto TestAllImplementations) against the
-// pure-Go references GemmRef and DepthwiseRowRef on the same inputs, byte
+// pure-Go references gemmRef and depthwiseRowRef on the same inputs, byte
 // for byte. They are architecture neutral: on arm64 (natively or under
 // qemu) they test NEON and dot-product kernels the same way.
 
@@ -67,30 +67,30 @@ func randClamp(r *rand.Rand, fullOneIn int) (lo, hi int32) {
 // randEpilogue returns an epilogue for n channels. Multipliers, shifts,
 // biases and offsets cover TFLite's range and its extremes.
 func randEpilogue(r *rand.Rand, n int) *Epilogue {
-	e := &Epilogue{Bias: make([]int32, n), Mult: make([]int32, n), Shift: make([]int32, n)}
+	e := &Epilogue{bias: make([]int32, n), mult: make([]int32, n), shift: make([]int32, n)}
 	extreme := r.IntN(4) == 0
 	for c := 0; c < n; c++ {
 		switch r.IntN(8) {
 		case 0:
-			e.Bias[c] = int32(r.Uint32())
+			e.bias[c] = int32(r.Uint32())
 		case 1:
-			e.Bias[c] = []int32{math.MinInt32, math.MaxInt32, 0, -1, 1 << 30, -(1 << 30)}[r.IntN(6)]
+			e.bias[c] = []int32{math.MinInt32, math.MaxInt32, 0, -1, 1 << 30, -(1 << 30)}[r.IntN(6)]
 		default:
-			e.Bias[c] = int32(r.IntN(1<<17) - 1<<16)
+			e.bias[c] = int32(r.IntN(1<<17) - 1<<16)
 		}
 		switch r.IntN(8) {
 		case 0:
-			e.Mult[c] = []int32{0, math.MaxInt32, 1 << 30, 1, math.MinInt32}[r.IntN(5)]
+			e.mult[c] = []int32{0, math.MaxInt32, 1 << 30, 1, math.MinInt32}[r.IntN(5)]
 		case 1:
-			e.Mult[c] = int32(r.Uint32() >> 1)
+			e.mult[c] = int32(r.Uint32() >> 1)
 		default: // QuantizeMultiplier's range
-			e.Mult[c] = int32(1<<30 + r.IntN(1<<30))
+			e.mult[c] = int32(1<<30 + r.IntN(1<<30))
 		}
 		switch {
 		case extreme || r.IntN(8) == 0:
-			e.Shift[c] = int32(r.IntN(62) - 31) // [-31, 30]
+			e.shift[c] = int32(r.IntN(62) - 31) // [-31, 30]
 		default:
-			e.Shift[c] = int32(r.IntN(14) - 12)
+			e.shift[c] = int32(r.IntN(14) - 12)
 		}
 	}
 	if r.IntN(2) == 0 {
@@ -98,14 +98,14 @@ func randEpilogue(r *rand.Rand, n int) *Epilogue {
 		// (no left shift) and no INT32_MIN multiplier; implementations
 		// may take a faster path for those.
 		for c := 0; c < n; c++ {
-			e.Shift[c] = min(e.Shift[c], 0)
-			if e.Mult[c] == math.MinInt32 {
-				e.Mult[c] = math.MaxInt32
+			e.shift[c] = min(e.shift[c], 0)
+			if e.mult[c] == math.MinInt32 {
+				e.mult[c] = math.MaxInt32
 			}
 		}
 	}
-	e.OutOffset = int32(r.IntN(256) - 128)
-	e.Min, e.Max = randClamp(r, 3)
+	e.outOffset = int32(r.IntN(256) - 128)
+	e.lo, e.hi = randClamp(r, 3)
 	return e
 }
 
@@ -150,7 +150,7 @@ func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
 	t.Helper()
 	const g = 64
 	want := make([]int8, (c.m-1)*c.ldo+c.n)
-	GemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, want, c.ldo)
+	gemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, want, c.ldo)
 	p := impl.PackMatrix(c.w, c.n, c.k)
 	if p.N != c.n || p.K != c.k {
 		t.Fatalf("%v: packed %dx%d", c, p.N, p.K)
@@ -253,44 +253,44 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 					}
 				}
 				for col := 0; col < n; col++ {
-					c.e.Shift[col] = int32(col%62 - 31)
+					c.e.shift[col] = int32(col%62 - 31)
 					switch col % 5 {
 					case 0:
-						c.e.Bias[col] = math.MinInt32 - acc[col]
-						c.e.Mult[col] = math.MinInt32
+						c.e.bias[col] = math.MinInt32 - acc[col]
+						c.e.mult[col] = math.MinInt32
 					case 1:
-						c.e.Bias[col] = math.MaxInt32 - acc[col]
-						c.e.Mult[col] = math.MaxInt32
+						c.e.bias[col] = math.MaxInt32 - acc[col]
+						c.e.mult[col] = math.MaxInt32
 					case 2:
-						c.e.Bias[col] = math.MinInt32 - acc[col]
-						c.e.Mult[col] = math.MaxInt32
+						c.e.bias[col] = math.MinInt32 - acc[col]
+						c.e.mult[col] = math.MaxInt32
 					case 3:
-						c.e.Mult[col] = 0
+						c.e.mult[col] = 0
 					case 4:
-						c.e.Bias[col] = -acc[col] + int32(r.IntN(5)-2)
-						c.e.Mult[col] = 1 << 30
+						c.e.bias[col] = -acc[col] + int32(r.IntN(5)-2)
+						c.e.mult[col] = 1 << 30
 					}
 				}
-				c.e.OutOffset = []int32{-128, 127, 0}[r.IntN(3)]
-				c.e.Min, c.e.Max = -128, 127
+				c.e.outOffset = []int32{-128, 127, 0}[r.IntN(3)]
+				c.e.lo, c.e.hi = -128, 127
 				runGemmCase(t, impl, c)
-				c.e.Min, c.e.Max = -5, 5
+				c.e.lo, c.e.hi = -5, 5
 				runGemmCase(t, impl, c)
 				// The same through NewEpilogue, whose cached check must
 				// see the left shifts and INT32_MIN multipliers.
-				c.e = NewEpilogue(c.e.Bias, c.e.Mult, c.e.Shift, c.e.OutOffset, c.e.Min, c.e.Max)
+				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
 				if c.e.simple != -1 {
 					t.Fatalf("NewEpilogue with left shifts: simple = %d", c.e.simple)
 				}
 				runGemmCase(t, impl, c)
 				// Only right shifts and ordinary multipliers: simple.
-				for col := range c.e.Shift {
-					c.e.Shift[col] = -int32(col % 32)
-					if c.e.Mult[col] == math.MinInt32 {
-						c.e.Mult[col] = math.MinInt32 + 1
+				for col := range c.e.shift {
+					c.e.shift[col] = -int32(col % 32)
+					if c.e.mult[col] == math.MinInt32 {
+						c.e.mult[col] = math.MinInt32 + 1
 					}
 				}
-				c.e = NewEpilogue(c.e.Bias, c.e.Mult, c.e.Shift, c.e.OutOffset, c.e.Min, c.e.Max)
+				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
 				if c.e.simple != 1 {
 					t.Fatalf("NewEpilogue without left shifts: simple = %d", c.e.simple)
 				}
@@ -313,7 +313,7 @@ func TestGemmPackedMismatch(t *testing.T) {
 			t.Error("no panic")
 		}
 	}()
-	e := &Epilogue{Bias: make([]int32, 2), Mult: make([]int32, 2), Shift: make([]int32, 2), Min: -128, Max: 127}
+	e := &Epilogue{bias: make([]int32, 2), mult: make([]int32, 2), shift: make([]int32, 2), lo: -128, hi: 127}
 	impls[1].Gemm(make([]int8, 2), 2, 1, p, e, make([]int8, 2), 2)
 }
 

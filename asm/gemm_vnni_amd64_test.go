@@ -18,17 +18,17 @@ func vnniImpl(t *testing.T) *Impl { return implNamed(t, "avx512vnni") }
 func vnniBoundedEpilogue(r *rand.Rand, w []int8, n, k int) *Epilogue {
 	e := gemmBoundedEpilogue(r, w, n, k)
 	if r.IntN(4) == 0 {
-		e.OutOffset = 0
+		e.outOffset = 0
 	}
 	emax := int32(31)
-	if o := e.OutOffset; o != 0 {
+	if o := e.outOffset; o != 0 {
 		emax = 29 - int32(bits.Len32(uint32(max(o, -o))))
 	}
-	for c := range e.Shift {
+	for c := range e.shift {
 		if r.IntN(8) == 0 {
-			e.Shift[c] = 0
+			e.shift[c] = 0
 		}
-		e.Shift[c] = max(e.Shift[c], -emax)
+		e.shift[c] = max(e.shift[c], -emax)
 	}
 	return e
 }
@@ -61,13 +61,13 @@ func TestGemmVNNIBounded(t *testing.T) {
 		c := newGemmCase(r, ms[r.IntN(len(ms))], 1+r.IntN(100), 1+r.IntN(3))
 		fillInt8(r, c.a, 4)
 		fillInt8(r, c.w, 4)
-		c.e = &Epilogue{Bias: make([]int32, c.n), Mult: make([]int32, c.n), Shift: make([]int32, c.n), Min: -128, Max: 127}
-		for col := range c.e.Bias {
-			c.e.Bias[col] = int32(r.IntN(41) - 20)
-			c.e.Mult[col] = []int32{1 << 30, math.MaxInt32, 3 << 29, 0, 1}[r.IntN(5)]
-			c.e.Shift[col] = -int32(r.IntN(4))
+		c.e = &Epilogue{bias: make([]int32, c.n), mult: make([]int32, c.n), shift: make([]int32, c.n), lo: -128, hi: 127}
+		for col := range c.e.bias {
+			c.e.bias[col] = int32(r.IntN(41) - 20)
+			c.e.mult[col] = []int32{1 << 30, math.MaxInt32, 3 << 29, 0, 1}[r.IntN(5)]
+			c.e.shift[col] = -int32(r.IntN(4))
 		}
-		c.e.OutOffset = int32(r.IntN(11) - 5)
+		c.e.outOffset = int32(r.IntN(11) - 5)
 		runPrepared(t, impl, c, true)
 	}
 }
@@ -88,25 +88,25 @@ func TestGemmVNNIBoundedLimit(t *testing.T) {
 				c := limitGemmCase(r, 1+r.IntN(13), n, k, rowVal)
 				// Shifts up to 31 with offset 0; with ±128 up to 21
 				// (128·2^21 = 2^28).
-				c.e.OutOffset = []int32{0, 127, -128}[r.IntN(3)]
+				c.e.outOffset = []int32{0, 127, -128}[r.IntN(3)]
 				for col := 0; col < c.n; col++ {
-					c.e.Shift[col] = []int32{-1, -31, -30, 0}[col%4]
-					if c.e.OutOffset != 0 {
-						c.e.Shift[col] = []int32{-1, -21, -20, 0}[col%4]
+					c.e.shift[col] = []int32{-1, -31, -30, 0}[col%4]
+					if c.e.outOffset != 0 {
+						c.e.shift[col] = []int32{-1, -21, -20, 0}[col%4]
 					}
 				}
 				if r.IntN(2) == 0 {
-					c.e.Min, c.e.Max = int32(r.IntN(128)-128), int32(r.IntN(128))
+					c.e.lo, c.e.hi = int32(r.IntN(128)-128), int32(r.IntN(128))
 				}
 				runPrepared(t, impl, c, true)
 
 				for _, bad := range []func(e *Epilogue){
 					biasPastLimit5,
-					func(e *Epilogue) { e.Shift[n-1] = 1 },
-					func(e *Epilogue) { e.Mult[9] = -1 },
-					func(e *Epilogue) { e.OutOffset = 1 << 16 }, // ·2^31 overflows int32
-					func(e *Epilogue) { e.Max = 128 },
-					func(e *Epilogue) { e.Min = -129 },
+					func(e *Epilogue) { e.shift[n-1] = 1 },
+					func(e *Epilogue) { e.mult[9] = -1 },
+					func(e *Epilogue) { e.outOffset = 1 << 16 }, // ·2^31 overflows int32
+					func(e *Epilogue) { e.hi = 128 },
+					func(e *Epilogue) { e.lo = -129 },
 				} {
 					runPrepared(t, impl, withBad(c, bad), false)
 				}
@@ -117,7 +117,7 @@ func TestGemmVNNIBoundedLimit(t *testing.T) {
 
 // TestGemmVNNIBoundedModel checks the Go model of the bounded epilogue
 // (dwBoundRequant, with the constants vnniPrepareBounded stored) against
-// Requantize on the extremes of x, so that a wrong constant shows even
+// requantize on the extremes of x, so that a wrong constant shows even
 // where the random GEMMs would not reach.
 func TestGemmVNNIBoundedModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
@@ -144,17 +144,17 @@ func TestGemmVNNIBoundedModel(t *testing.T) {
 			for _, v := range w[c*k:][:k] {
 				sw += abs64(int64(v))
 			}
-			lim := 128*sw + abs64(int64(e.Bias[c]))
+			lim := 128*sw + abs64(int64(e.bias[c]))
 			for _, x := range []int64{-lim, -lim + 1, -1, 0, 1, lim - 1, lim, r.Int64N(2*lim+1) - lim} {
 				if x < -lim || x > lim {
 					continue
 				}
-				acc := int32(x) - e.Bias[c]
-				if int64(acc)+int64(e.Bias[c]) != x {
+				acc := int32(x) - e.bias[c]
+				if int64(acc)+int64(e.bias[c]) != x {
 					continue
 				}
-				if got, want := dwBoundRequant(acc, c, e, blk[32+l], blk[48+l], kc), Requantize(acc, c, e); got != want {
-					t.Fatalf("channel %d, x=%d: model %d, Requantize %d", c, x, got, want)
+				if got, want := dwBoundRequant(acc, c, e, blk[32+l], blk[48+l], kc), requantize(acc, c, e); got != want {
+					t.Fatalf("channel %d, x=%d: model %d, requantize %d", c, x, got, want)
 				}
 			}
 		}

@@ -21,11 +21,11 @@ func randInt8s(r *rand.Rand, n int) []int8 {
 
 func epilogue(n int) *asm.Epilogue {
 	q := requant(n, 4)
-	e := &asm.Epilogue{Bias: make([]int32, n), Mult: q.Multiplier, Shift: q.Shift, OutOffset: 4, Min: -128, Max: 127}
-	for i := range e.Bias {
-		e.Bias[i] = int32(i*37%2000 - 1000)
+	bias := make([]int32, n)
+	for i := range bias {
+		bias[i] = int32(i*37%2000 - 1000)
 	}
-	return e
+	return asm.NewEpilogue(bias, q.Multiplier, q.Shift, 4, -128, 127)
 }
 
 func BenchmarkKernelGemm(b *testing.B) {

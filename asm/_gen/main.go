@@ -6,7 +6,7 @@
 // It lives in its own module so that avo is not a dependency of the
 // library. CI regenerates the files and fails on any difference.
 //
-// Every kernel computes exactly what asm.GemmRef / asm.DepthwiseRowRef
+// Every kernel computes exactly what asm.gemmRef / asm.depthwiseRowRef
 // compute (see asm/gemm.go and asm/depthwise.go); the comments here say
 // how, the Go side (asm/gemm_amd64.go) says with which packed layouts.
 package main
