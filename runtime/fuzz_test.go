@@ -10,7 +10,6 @@ import (
 
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/format"
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -166,11 +165,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		var macs int64
-		for i := range m.Graph().Ops {
-			macs += ops.MACs(m.Graph(), i)
-		}
-		if m.ArenaBytes() > 4<<20 || macs > 50<<20 {
+		if m.ArenaBytes() > 4<<20 || m.MACs() > 50<<20 {
 			return
 		}
 		var outs [2][][]byte

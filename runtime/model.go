@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/format/tflite"
@@ -55,7 +56,9 @@ type Model struct {
 	// work[i] estimates op i's cost in pointwise-conv MACs (see
 	// splitWork): with several threads, ops below Options.SplitMinMACs are
 	// not split.
-	work         []int64
+	work []int64
+	// macs[i] is op i's multiply-accumulates per Invoke (OpInfo.MACs).
+	macs         []int64
 	scratchBytes int
 	inputs       []TensorInfo
 	outputs      []TensorInfo
@@ -209,14 +212,16 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("tensor %d %q has %d elements, limit %d: %w", i, g.Tensors[i].Name, n, lim.MaxTensorElements, ErrResourceLimit)
 		}
 	}
-	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops)), work: make([]int64, len(g.Ops))}
+	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops)),
+		work: make([]int64, len(g.Ops)), macs: make([]int64, len(g.Ops))}
 	for i := range g.Ops {
 		k, err := ops.Prepare(g, i)
 		if err != nil {
 			return nil, err
 		}
 		m.kernels[i] = k
-		m.work[i] = splitWork(g, i)
+		m.macs[i] = ops.MACs(g, i)
+		m.work[i] = splitWork(g, i, m.macs[i])
 		if sp, ok := k.(ops.Splittable); ok && sp.Units() > 1 {
 			m.split[i] = sp
 			m.splittable = true
@@ -271,11 +276,63 @@ func describe(g *format.Model, ios []format.IO, what string) ([]TensorInfo, erro
 // Graph returns the model's graph. It must not be modified.
 func (m *Model) Graph() *format.Model { return m.graph }
 
-// Inputs describes the graph inputs, in order.
-func (m *Model) Inputs() []TensorInfo { return m.inputs }
+// Inputs describes the graph inputs, in order. The result is the
+// caller's: changing it does not change the model.
+func (m *Model) Inputs() []TensorInfo { return cloneInfos(m.inputs) }
 
-// Outputs describes the graph outputs, in order.
-func (m *Model) Outputs() []TensorInfo { return m.outputs }
+// Outputs describes the graph outputs, in order. The result is the
+// caller's: changing it does not change the model.
+func (m *Model) Outputs() []TensorInfo { return cloneInfos(m.outputs) }
+
+func cloneInfos(infos []TensorInfo) []TensorInfo {
+	out := make([]TensorInfo, len(infos))
+	for i, info := range infos {
+		info.Shape = slices.Clone(info.Shape)
+		out[i] = info
+	}
+	return out
+}
+
+// OpInfo describes one op of a prepared model, for tools that print or
+// measure per-op figures (edgerun inspect, bench, --profile).
+type OpInfo struct {
+	// Type is the operator's name, as TFLite spells it (CONV_2D).
+	Type string
+	// Code is the operator.
+	Code format.OpCode
+	// MACs is the multiply-accumulates the op performs per Invoke,
+	// padding taps included (0 for ops without multiplications).
+	MACs int64
+	// Inputs and Outputs are the op's tensor indices in Graph().Tensors
+	// (-1: an omitted optional input).
+	Inputs, Outputs []int32
+}
+
+// NumOps is the number of ops the model runs per Invoke.
+func (m *Model) NumOps() int { return len(m.kernels) }
+
+// Op describes op i (0 <= i < NumOps()), in execution order. The
+// result is the caller's.
+func (m *Model) Op(i int) OpInfo {
+	op := &m.graph.Ops[i]
+	return OpInfo{Type: op.Code.String(), Code: op.Code, MACs: m.macs[i],
+		Inputs: slices.Clone(op.Inputs), Outputs: slices.Clone(op.Outputs)}
+}
+
+// MACs is the multiply-accumulates of one Invoke: the sum of every op's
+// OpInfo.MACs.
+func (m *Model) MACs() int64 {
+	var n int64
+	for _, v := range m.macs {
+		n += v
+	}
+	return n
+}
+
+// KernelsDescription names the kernel implementation models prepare for
+// and run with (the one chosen for this CPU, or EDGERUN_KERNELS), why it
+// was chosen, and the state of the others, in one line.
+func KernelsDescription() string { return ops.KernelsDescription() }
 
 // ArenaBytes is the memory a one-thread interpreter allocates for
 // activations and scratch: the exact RAM needed beyond the model's weights
@@ -310,8 +367,8 @@ const depthwiseWorkFactor = 8
 
 // splitWork estimates op i's cost in pointwise-conv MACs, which decides
 // whether splitting it over threads pays for the hand-off.
-func splitWork(g *format.Model, i int) int64 {
-	w := ops.MACs(g, i)
+func splitWork(g *format.Model, i int, macs int64) int64 {
+	w := macs
 	if g.Ops[i].Code == format.OpDepthwiseConv2D {
 		w *= depthwiseWorkFactor
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -87,7 +86,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 		return err
 	}
 
-	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: it.ArenaBytes(), Threads: it.Threads(), Kernels: ops.KernelsDescription(),
+	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: it.ArenaBytes(), Threads: it.Threads(), Kernels: runtime.KernelsDescription(),
 		GoVersion: goruntime.Version(), GOOS: goruntime.GOOS, GOARCH: goruntime.GOARCH, CPU: cpuModel()}
 	g := m.Graph()
 	for i := range g.Tensors {
@@ -95,9 +94,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 			rep.WeightBytes += int64(len(g.Tensors[i].Data))
 		}
 	}
-	for i := range g.Ops {
-		rep.MACs += ops.MACs(g, i)
-	}
+	rep.MACs = m.MACs()
 	for i := 0; i < *warmup; i++ {
 		if err := it.Invoke(); err != nil {
 			return err

@@ -18,7 +18,6 @@ import (
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/format/tflite"
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -339,7 +338,7 @@ func cmdVersion(args []string, stdout io.Writer) error {
 		return usagef("version takes no arguments")
 	}
 	fmt.Fprintf(stdout, "edgerun %s (%s, %s/%s)\n", version, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
-	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
+	fmt.Fprintf(stdout, "kernels: %s\n", runtime.KernelsDescription())
 	fmt.Fprintf(stdout, "built-in models: %s%s (the default)", builtinPrefix, examples.DefaultName)
 	for _, name := range examples.Names() {
 		if name != examples.DefaultName {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/edgerun/edgerun/format"
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -53,16 +52,15 @@ func cmdInspect(args []string, stdout io.Writer) error {
 			activationSum += t.ByteSize()
 		}
 	}
-	fmt.Fprintf(stdout, "ops: %d\n", len(g.Ops))
-	for i := range g.Ops {
-		op := &g.Ops[i]
-		macs := ops.MACs(g, i)
-		totalMACs += macs
-		fmt.Fprintf(stdout, "  %3d %-18s macs=%-10d in=[%s] out=[%s]\n", i, op.Code, macs, tensorList(g, op.Inputs), tensorList(g, op.Outputs))
+	fmt.Fprintf(stdout, "ops: %d\n", m.NumOps())
+	for i := range m.NumOps() {
+		op := m.Op(i)
+		totalMACs += op.MACs
+		fmt.Fprintf(stdout, "  %3d %-18s macs=%-10d in=[%s] out=[%s]\n", i, op.Type, op.MACs, tensorList(g, op.Inputs), tensorList(g, op.Outputs))
 	}
 	fmt.Fprintf(stdout, "total MACs: %d\n", totalMACs)
 	fmt.Fprintf(stdout, "weights: %d bytes\n", weightBytes)
-	fmt.Fprintf(stdout, "kernels: %s\n", ops.KernelsDescription())
+	fmt.Fprintf(stdout, "kernels: %s\n", runtime.KernelsDescription())
 	pct := 0.0
 	if activationSum > 0 {
 		pct = 100 * float64(g.ArenaBytes) / float64(activationSum)

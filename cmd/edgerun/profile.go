@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -87,7 +86,7 @@ const (
 func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opProfile, error) {
 	const minRuns, minTime = 100, time.Second
 	g := it.Model().Graph()
-	nops := len(g.Ops)
+	nops := it.Model().NumOps()
 	maxRuns := max(5000, min(100000, (16<<20)/8/max(1, nops)))
 	p := runtime.NewProfile(it.Model())
 	limit := max(1, min(runs, maxRuns))
@@ -165,8 +164,8 @@ func profileOps(it *runtime.Interpreter, runs int, latency time.Duration) (*opPr
 	prof.TotalMicros = sum / 1e3
 	prof.RuntimeMicros = means[nops] / 1e3
 	for i, ns := range means[:nops] {
-		op := &g.Ops[i]
-		t := opTime{Index: i, Type: op.Code.String(), MACs: ops.MACs(g, i), Micros: ns / 1e3, InLoop: inLoop[i]}
+		op := it.Model().Op(i)
+		t := opTime{Index: i, Type: op.Type, MACs: op.MACs, Micros: ns / 1e3, InLoop: inLoop[i]}
 		if len(op.Outputs) > 0 {
 			t.OutputShape = g.Tensors[op.Outputs[0]].Shape
 		}
