@@ -46,11 +46,23 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set for a command; synopsis heads its -h text.
+// newFlagSet returns the flag set of the command name; synopsis heads its
+// -h text (its Usage, which writes to the flag set's output: io.Discard
+// while parsing, stdout for helpRequest.print).
 func newFlagSet(name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(synopsis, flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: %s\n", synopsis)
+		var flags strings.Builder
+		fs.SetOutput(&flags)
+		fs.PrintDefaults()
+		fs.SetOutput(w)
+		if flags.Len() > 0 {
+			fmt.Fprintf(w, "\nflags:\n%s", flags.String())
+		}
+	}
 	return fs
 }
 
@@ -61,14 +73,9 @@ type helpRequest struct{ fs *flag.FlagSet }
 func (h helpRequest) Error() string { return "help requested" }
 
 func (h helpRequest) print(w io.Writer) {
-	fmt.Fprintf(w, "usage: %s\n", h.fs.Name())
-	var flags strings.Builder
-	h.fs.SetOutput(&flags)
-	h.fs.PrintDefaults()
+	h.fs.SetOutput(w)
+	h.fs.Usage()
 	h.fs.SetOutput(io.Discard)
-	if flags.Len() > 0 {
-		fmt.Fprintf(w, "\nflags:\n%s", flags.String())
-	}
 }
 
 // builtinPrefix names a built-in example as MODEL: builtin:mlp_64_10.
@@ -316,7 +323,7 @@ func cmdVerify(args []string, stdout io.Writer) error {
 			passed++
 		case conformance.Failed:
 			failed++
-			fmt.Fprintf(stdout, "FAIL %s (%s): %s\n", res.Case.Name, res.Case.Op, oneLine(res.Detail))
+			fmt.Fprintf(stdout, "FAIL %s (%s): %s\n", res.Case.Name, res.Case.Op, firstLine(res.Detail))
 		case conformance.Skipped:
 			skipped++
 			fmt.Fprintf(stdout, "SKIP %s: %s\n", res.Case.Name, res.Detail)

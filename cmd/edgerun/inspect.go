@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/runtime"
@@ -29,7 +31,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	g := m.Graph()
 	fmt.Fprintf(stdout, "model: %s\n", name)
 	if g.Description != "" {
-		fmt.Fprintf(stdout, "description: %s\n", g.Description)
+		fmt.Fprintf(stdout, "description: %s\n", printable(g.Description))
 	}
 	printIO := func(what string, infos []runtime.TensorInfo) {
 		for i, info := range infos {
@@ -68,6 +70,17 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "arena: %d bytes per interpreter (activations planned into %d bytes, %.1f%% of the %d-byte sum of all activation sizes; scratch %d)\n",
 		m.ArenaBytes(), g.ArenaBytes, pct, activationSum, m.ArenaBytes()-g.ArenaBytes)
 	return nil
+}
+
+// printable returns s as it is when it is valid UTF-8 of printable
+// characters, else quoted (strconv.Quote): strings from a model file
+// (tensor names are always quoted) must not put invalid UTF-8 or
+// terminal control sequences on the terminal.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func tensorList(g *format.Model, list []int32) string {

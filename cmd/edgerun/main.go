@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // usageError marks errors that exit with status 2.
@@ -89,17 +90,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "edgerun: %v\n", err)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "edgerun: %v\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "edgerun: %v\n", firstLine(err.Error()))
 		return 1
 	}
 }
 
-// oneLine keeps error output to a single line.
-func oneLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
+// firstLine keeps error output to a single line.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
