@@ -3,7 +3,7 @@ package format
 import (
 	"bytes"
 	"errors"
-	"math/rand"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -527,7 +527,7 @@ func TestDecodeTruncated(t *testing.T) {
 }
 
 func TestDecodeRandomCorruption(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewPCG(1, 1))
 	seeds := [][]byte{mustEncode(t, testModel()), mustEncode(t, tinyModel())}
 	n := 20000
 	if testing.Short() {
@@ -536,16 +536,16 @@ func TestDecodeRandomCorruption(t *testing.T) {
 	accepted := 0
 	for i := 0; i < n; i++ {
 		data := bytes.Clone(seeds[i%len(seeds)])
-		flips := 1 + rng.Intn(4)
+		flips := 1 + rng.IntN(4)
 		for f := 0; f < flips; f++ {
-			p := rng.Intn(len(data))
-			switch rng.Intn(3) {
+			p := rng.IntN(len(data))
+			switch rng.IntN(3) {
 			case 0:
-				data[p] ^= 1 << rng.Intn(8)
+				data[p] ^= 1 << rng.IntN(8)
 			case 1:
-				data[p] = byte(rng.Intn(256))
+				data[p] = byte(rng.IntN(256))
 			default:
-				data[p] = []byte{0, 0xff, 0x7f, 0x80}[rng.Intn(4)]
+				data[p] = []byte{0, 0xff, 0x7f, 0x80}[rng.IntN(4)]
 			}
 		}
 		if _, err := checkDecode(t, data); err == nil {

@@ -3,7 +3,7 @@ package format
 import (
 	"errors"
 	"fmt"
-	"math/rand"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -432,7 +432,7 @@ func checkGraphModel(t *testing.T, m *Model) bool {
 }
 
 func TestVerifyGraphRandom(t *testing.T) {
-	rng := rand.New(rand.NewSource(2))
+	rng := rand.NewChaCha8([32]byte{2})
 	n := 200000
 	if testing.Short() {
 		n = 20000
@@ -468,7 +468,7 @@ func TestSimulateCatchesBadPlans(t *testing.T) {
 }
 
 func FuzzVerifyGraph(f *testing.F) {
-	rng := rand.New(rand.NewSource(3))
+	rng := rand.NewChaCha8([32]byte{3})
 	for i := 0; i < 32; i++ {
 		buf := make([]byte, 64)
 		rng.Read(buf)

@@ -1,7 +1,7 @@
 package plan
 
 import (
-	"math/rand"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"testing"
@@ -11,8 +11,8 @@ import (
 func randomBuffers(r *rand.Rand, n, ops int) []Buffer {
 	bufs := make([]Buffer, n)
 	for i := range bufs {
-		first := r.Intn(ops)
-		bufs[i] = Buffer{Size: int64(r.Intn(5000)), First: first, Last: first + r.Intn(ops-first)}
+		first := r.IntN(ops)
+		bufs[i] = Buffer{Size: int64(r.IntN(5000)), First: first, Last: first + r.IntN(ops-first)}
 	}
 	return bufs
 }
@@ -21,9 +21,9 @@ func randomBuffers(r *rand.Rand, n, ops int) []Buffer {
 // overlaps live buffers, never exceeds the sum of all sizes, and is at least
 // the largest set of simultaneously live (aligned) buffers.
 func TestGreedyIsValidAndTight(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
+	r := rand.New(rand.NewPCG(1, 1))
 	for trial := 0; trial < 500; trial++ {
-		bufs := randomBuffers(r, 1+r.Intn(40), 1+r.Intn(30))
+		bufs := randomBuffers(r, 1+r.IntN(40), 1+r.IntN(30))
 		offs, arena := Greedy(bufs)
 		if err := Check(bufs, offs, arena); err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
@@ -134,13 +134,13 @@ func greedyQuadratic(bufs []Buffer) (offsets []int64, arena int64) {
 // TestGreedyMatchesQuadratic: the time index changes how the live buffers
 // are found, not the plan.
 func TestGreedyMatchesQuadratic(t *testing.T) {
-	r := rand.New(rand.NewSource(2))
+	r := rand.New(rand.NewPCG(2, 2))
 	for trial := 0; trial < 2000; trial++ {
-		ops := 1 + r.Intn(40)
-		bufs := randomBuffers(r, r.Intn(60), ops)
+		ops := 1 + r.IntN(40)
+		bufs := randomBuffers(r, r.IntN(60), ops)
 		if trial%7 == 0 { // sizes that tie, lifetimes far from 0
 			for i := range bufs {
-				bufs[i].Size = int64(r.Intn(3)) * 16
+				bufs[i].Size = int64(r.IntN(3)) * 16
 				bufs[i].First += 1 << 30
 				bufs[i].Last += 1 << 30
 			}

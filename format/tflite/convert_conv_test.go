@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -172,12 +172,14 @@ func TestOutSizeAndPadding(t *testing.T) {
 
 func cvBytes(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
-	r.Read(b)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
 	return b
 }
 
 func TestConvertConv2D(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
+	r := rand.New(rand.NewPCG(1, 1))
 	in := cvQuant(TypeInt8, 0.0173, -7)
 	out := cvQuant(TypeInt8, 0.0291, 11)
 	fs := []float32{0.0021, 0.0007, 0.0133, 0.00051}
@@ -224,7 +226,7 @@ func TestConvertConv2D(t *testing.T) {
 // input·filter to float32 (GetQuantizedConvolutionMultipler) changes the
 // multiplier computed in double (PopulateConvolutionQuantizationParams).
 func cvDivergentScales(t *testing.T) (in, f, out float32) {
-	r := rand.New(rand.NewSource(9))
+	r := rand.New(rand.NewPCG(9, 9))
 	for i := 0; i < 1000000; i++ {
 		in, f, out = float32(r.Float64()*0.1+1e-3), float32(r.Float64()*0.01+1e-4), float32(r.Float64()*0.1+1e-3)
 		m1, s1 := cvMultiplier(float64(in) * float64(f) / float64(out))
@@ -238,7 +240,7 @@ func cvDivergentScales(t *testing.T) (in, f, out float32) {
 }
 
 func TestConvertFullyConnected(t *testing.T) {
-	r := rand.New(rand.NewSource(2))
+	r := rand.New(rand.NewPCG(2, 2))
 	si, sf, so := cvDivergentScales(t)
 	in, out := cvQuant(TypeInt8, si, 5), cvQuant(TypeInt8, so, -3)
 
@@ -285,7 +287,7 @@ func TestConvertConvUsesDoubleProduct(t *testing.T) {
 }
 
 func TestConvertDepthwise(t *testing.T) {
-	r := rand.New(rand.NewSource(3))
+	r := rand.New(rand.NewPCG(3, 3))
 	in, out := cvQuant(TypeInt8, 0.05, 127), cvQuant(TypeInt8, 0.02, -128)
 	fs := []float32{0.001, 0.002, 0.003, 0.004, 0.005, 0.006}
 	f := cvQ{typ: TypeInt8, scales: fs, zps: make([]int64, 6), qdim: 3}
@@ -320,7 +322,7 @@ func TestConvertDepthwise(t *testing.T) {
 // float32-product multiplier of TFLite's uint8 kernels. The expected output
 // is computed on the uint8 values with the uint8 reference formula.
 func TestConvertLegacyUint8Conv(t *testing.T) {
-	r := rand.New(rand.NewSource(4))
+	r := rand.New(rand.NewPCG(4, 4))
 	const inZP, fZP, outZP = 140, 121, 90
 	si, sf, so := float32(0.031), float32(0.0047), float32(0.052)
 	in, out := cvQuant(TypeUInt8, si, inZP), cvQuant(TypeUInt8, so, outZP)

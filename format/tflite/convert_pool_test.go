@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -300,12 +300,12 @@ func TestMeanRequantByHand(t *testing.T) {
 // every reachable sum maps within one step of the real-valued mean
 // requantized: clamp(round((s/n - zp_in)·scale_in/scale_out) + zp_out).
 func TestMeanThresholdsApproximateMean(t *testing.T) {
-	rng := rand.New(rand.NewSource(5))
+	rng := rand.New(rand.NewPCG(5, 5))
 	for iter := 0; iter < 60; iter++ {
-		n := int64(1 + rng.Intn(300))
+		n := int64(1 + rng.IntN(300))
 		inScale := float64(float32(math.Exp(rng.Float64()*4 - 7)))
 		outScale := float64(float32(inScale * math.Exp(rng.Float64()*2-1)))
-		inZP, outZP := int32(rng.Intn(256)-128), int32(rng.Intn(256)-128)
+		inZP, outZP := int32(rng.IntN(256)-128), int32(rng.IntN(256)-128)
 		th, err := meanThresholds(inScale, inZP, outScale, outZP, n)
 		if err != nil {
 			t.Fatalf("n %d scales %v %v: %v", n, inScale, outScale, err)
@@ -342,11 +342,11 @@ func TestMeanThresholdsRejectWrapping(t *testing.T) {
 	}
 	// The analytic path skipped the sum-by-sum check: sample it instead.
 	f, _ := meanRequant(1, 0, 1, 0, 1<<23)
-	rng := rand.New(rand.NewSource(6))
+	rng := rand.New(rand.NewPCG(6, 6))
 	for i := 0; i < 200000; i++ {
-		s := int32(rng.Int63n(255<<23+1) - 128<<23)
+		s := int32(rng.Int64N(255<<23+1) - 128<<23)
 		if i%2 == 1 { // near a threshold
-			s = th[rng.Intn(255)] + int32(rng.Intn(5)) - 2
+			s = th[rng.IntN(255)] + int32(rng.IntN(5)) - 2
 		}
 		k := 0
 		for k < 255 && th[k] <= s {

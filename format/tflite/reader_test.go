@@ -3,7 +3,7 @@ package tflite
 import (
 	"bytes"
 	"errors"
-	"math/rand"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -510,7 +510,7 @@ func TestParseByteFlips(t *testing.T) {
 	for _, f := range smallConformanceModels(t, 4096) {
 		seeds = append(seeds, f)
 	}
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewPCG(1, 1))
 	iters := 20000
 	if testing.Short() {
 		iters = 2000
@@ -518,15 +518,15 @@ func TestParseByteFlips(t *testing.T) {
 	accepted := 0
 	for i := 0; i < iters; i++ {
 		d := bytes.Clone(seeds[i%len(seeds)])
-		for k := 1 + rng.Intn(4); k > 0; k-- {
-			p := rng.Intn(len(d))
-			switch rng.Intn(3) {
+		for k := 1 + rng.IntN(4); k > 0; k-- {
+			p := rng.IntN(len(d))
+			switch rng.IntN(3) {
 			case 0:
-				d[p] ^= 1 << rng.Intn(8)
+				d[p] ^= 1 << rng.IntN(8)
 			case 1:
-				d[p] = byte(rng.Intn(256))
+				d[p] = byte(rng.IntN(256))
 			case 2:
-				d[p] = []byte{0, 0xff, 0x7f, 0x80}[rng.Intn(4)]
+				d[p] = []byte{0, 0xff, 0x7f, 0x80}[rng.IntN(4)]
 			}
 		}
 		m, err := Parse(d)
