@@ -128,8 +128,9 @@ func BenchmarkKernelAdd(b *testing.B) {
 		b.Fatal(err)
 	}
 	var generic float64
-	for _, impl := range asm.Available() {
+	for _, impl := range asm.All() {
 		b.Run(impl.Name, func(b *testing.B) {
+			skipUnavailable(b, impl)
 			rate := timedValues(b, n, func() { impl.AddInt8(out, a, c, p) })
 			vsGeneric(b, impl.Name, rate, &generic)
 		})

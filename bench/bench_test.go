@@ -1,6 +1,7 @@
 // Package bench holds edgerun's kernel and model benchmarks (issue 4's
-// shapes). Every benchmark runs once per kernel implementation this
-// machine has (generic, avx2, avx512vnni, neon, dotprod), through the real
+// shapes). Every benchmark runs once per registered kernel implementation
+// (generic, avx2, avx512vnni, neon, dotprod; those this machine or build
+// cannot run are reported as skipped, with the reason), through the real
 // path: a one-op format.Model prepared by ops and run by runtime, so
 // packing, im2col, borders and requantization are all counted. Run them
 // single-threaded, for example
@@ -25,21 +26,36 @@ import (
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/format"
-	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
 
-// withImpl runs f once per available implementation, with that
-// implementation selected while the model loads (kernels pack their
-// weights for the selected one at prepare).
+// skipUnavailable skips b, with the reason, when this machine or build
+// cannot run impl: every registered implementation shows up in the
+// results, as run or as skipped.
+func skipUnavailable(b *testing.B, impl *asm.Impl) {
+	b.Helper()
+	if !impl.Available {
+		b.Skipf("%s unavailable: %s", impl.Name, impl.Reason)
+	}
+}
+
+// withImpl runs f once per registered implementation (skipping those
+// unavailable here), with that implementation selected while the model
+// loads (kernels pack their weights for the selected one at prepare) and
+// until f's benchmark and its cleanups end.
 func withImpl(b *testing.B, f func(b *testing.B, impl *asm.Impl)) {
-	for _, impl := range asm.Available() {
+	for _, impl := range asm.All() {
 		b.Run(impl.Name, func(b *testing.B) {
+			skipUnavailable(b, impl)
 			prev := asm.Selected().Name
 			if err := asm.Select(impl.Name); err != nil {
 				b.Fatal(err)
 			}
-			defer asm.Select(prev)
+			b.Cleanup(func() {
+				if err := asm.Select(prev); err != nil {
+					b.Error(err)
+				}
+			})
 			f(b, impl)
 		})
 	}
@@ -211,16 +227,6 @@ func BenchmarkFullyConnected(b *testing.B) {
 	}
 }
 
-// modelMACs sums the MACs of every op of a loaded model.
-func modelMACs(m *runtime.Model) int64 {
-	g := m.Graph()
-	var n int64
-	for i := range g.Ops {
-		n += ops.MACs(g, i)
-	}
-	return n
-}
-
 // BenchmarkModels runs the built-in examples and, when ../shared is there,
 // the real models of the conformance set.
 func BenchmarkModels(b *testing.B) {
@@ -252,7 +258,7 @@ func BenchmarkModels(b *testing.B) {
 				if err != nil {
 					b.Skipf("%s: %v", s.name, err)
 				}
-				runModel(b, m, modelMACs(m))
+				runModel(b, m, m.MACs())
 			})
 		})
 	}

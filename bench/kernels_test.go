@@ -40,8 +40,9 @@ func BenchmarkKernelGemm(b *testing.B) {
 		a, w, e := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k), epilogue(s.n)
 		out := make([]int8, s.m*s.n)
 		b.Run(fmt.Sprintf("m%d-n%d-k%d", s.m, s.n, s.k), func(b *testing.B) {
-			for _, impl := range asm.Available() {
+			for _, impl := range asm.All() {
 				b.Run(impl.Name, func(b *testing.B) {
+					skipUnavailable(b, impl)
 					p := impl.PackMatrix(w, s.n, s.k)
 					impl.PrepareEpilogue(p, e)
 					timed(b, int64(s.m*s.n*s.k), func() { impl.Gemm(a, s.k, s.m, p, e, out, s.n) })
@@ -60,8 +61,9 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 		n := (inW-3)/s.stride + 1
 		out := make([]int8, n*s.c)
 		b.Run(fmt.Sprintf("w%d-c%d-s%d", s.w, s.c, s.stride), func(b *testing.B) {
-			for _, impl := range asm.Available() {
+			for _, impl := range asm.All() {
 				b.Run(impl.Name, func(b *testing.B) {
+					skipUnavailable(b, impl)
 					p := impl.PackDepthwise(w, 3, 3, s.c)
 					impl.PrepareDepthwiseEpilogue(p, e) // as the op does
 					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
@@ -69,6 +71,7 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 				// Without PrepareDepthwiseEpilogue: the general epilogue, as for
 				// models outside the bounded epilogue's bound.
 				b.Run(impl.Name+"-unbound", func(b *testing.B) {
+					skipUnavailable(b, impl)
 					p, e := impl.PackDepthwise(w, 3, 3, s.c), epilogue(s.c)
 					timed(b, int64(n*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, s.stride, 1, 1, p, e, out, n) })
 				})
