@@ -9,6 +9,7 @@ import (
 )
 
 //go:generate go run ./gen
+//go:generate go run ./gen -testdata ../testdata
 
 //go:embed *.erm
 var files embed.FS
@@ -16,10 +17,13 @@ var files embed.FS
 // DefaultName is the built-in model the CLI uses when given none.
 const DefaultName = "mobilenet_v1_025_96"
 
+// mlpSeed is the built-in mlp_64_10's seed.
+const mlpSeed = 2
+
 // Generators maps each built-in model's name to its generator and seed.
 var Generators = map[string]func() (*format.Model, error){
 	"mobilenet_v1_025_96": func() (*format.Model, error) { return MobileNetV1(1) },
-	"mlp_64_10":           func() (*format.Model, error) { return MLP(2) },
+	"mlp_64_10":           func() (*format.Model, error) { return MLP(mlpSeed) },
 }
 
 // Names lists the built-in models.

@@ -36,7 +36,10 @@ func MobileNetV1(seed uint64) (*format.Model, error) {
 
 // MLP returns a small fully connected network (64 → 128 → 64 → 10 with
 // ReLU, softmax output), with pseudo-random weights from seed.
-func MLP(seed uint64) (*format.Model, error) {
+func MLP(seed uint64) (*format.Model, error) { return tflite.Convert(MLPSource(seed)) }
+
+// MLPSource is MLP before conversion: the .tflite model.
+func MLPSource(seed uint64) *tflite.Model {
 	b := newBuilder("edgerun example: MLP 64-128-64-10, random weights", seed)
 	in := b.activation("input", []int32{1, 64}, 1.0/64, 0)
 	b.sg.Inputs = []int32{in}
@@ -45,7 +48,7 @@ func MLP(seed uint64) (*format.Model, error) {
 	x = b.fullyConnected("logits", x, 10, tflite.ActNone, 0.1, 0)
 	out := b.softmax("probabilities", x)
 	b.sg.Outputs = []int32{out}
-	return tflite.Convert(&b.m)
+	return &b.m
 }
 
 func name(prefix string, i int) string {

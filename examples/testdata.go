@@ -1,0 +1,40 @@
+package examples
+
+import (
+	"github.com/edgerun/edgerun/examples/internal/tflitefile"
+	"github.com/edgerun/edgerun/format"
+)
+
+// Testdata maps each file of the repository's top-level testdata/ folder
+// to its generator: the small models that tests in several packages
+// share. `go generate ./examples` writes them (gen -testdata) and
+// TestTestdataUpToDate checks them.
+var Testdata = map[string]func() ([]byte, error){
+	// The built-in mlp_64_10 as a .tflite file (about 20 KB): the .tflite
+	// path (identifier detection, reader, converter) without ../shared.
+	// Converted, it is the embedded mlp_64_10.erm byte for byte.
+	"mlp_64_10.tflite": func() ([]byte, error) { return tflitefile.Encode(MLPSource(mlpSeed)) },
+	// The built-in mlp_64_10 whose input and output names and description
+	// hold an ESC sequence and invalid UTF-8, as a corrupt or hostile file
+	// may: whatever prints them must quote them.
+	"hostile_names.erm": hostileNames,
+}
+
+// Names of hostile_names.erm (HostileInputName, HostileOutputName,
+// HostileDescription).
+const (
+	HostileInputName   = "in\x1b[2J\xff"
+	HostileOutputName  = "out\x1b[31m"
+	HostileDescription = "model\x1b]0;title\x07\xfe"
+)
+
+func hostileNames() ([]byte, error) {
+	g, err := MLP(mlpSeed)
+	if err != nil {
+		return nil, err
+	}
+	g.Tensors[g.Inputs[0].Tensor].Name = HostileInputName
+	g.Tensors[g.Outputs[0].Tensor].Name = HostileOutputName
+	g.Description = HostileDescription
+	return format.Encode(g)
+}
