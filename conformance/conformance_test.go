@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -48,5 +51,68 @@ func TestConformance(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestRunnerOnTestdata runs a small manifest without ../shared: the
+// .tflite MLP of testdata/ against the outputs of the built-in .erm of the
+// same network (a case whose outputs match passes, one with a changed
+// byte fails naming the element, one without golden outputs is skipped),
+// with every thread count.
+func TestRunnerOnTestdata(t *testing.T) {
+	dir := t.TempDir()
+	in := make([]byte, 64)
+	for i := range in {
+		in[i] = byte(i * 37)
+	}
+	data, err := examples.Bytes("mlp_64_10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runtime.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := runtime.NewInterpreter(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if err := it.SetInput(0, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := it.Invoke(); err != nil {
+		t.Fatal(err)
+	}
+	good := bytes.Clone(it.OutputBytes(0))
+	bad := bytes.Clone(good)
+	bad[7] ^= 1
+	for name, b := range map[string][]byte{"in.bin": in, "good.bin": good, "bad.bin": bad} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model, err := filepath.Abs("../testdata/mlp_64_10.tflite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensor := func(file string, shape ...int) []Tensor { return []Tensor{{File: file, DType: "int8", Shape: shape}} }
+	man := &Manifest{Dir: dir, Cases: []Case{
+		{Name: "good", Model: model, Inputs: tensor("in.bin", 1, 64), Outputs: tensor("good.bin", 1, 10), Golden: true},
+		{Name: "bad", Model: model, Inputs: tensor("in.bin", 1, 64), Outputs: tensor("bad.bin", 1, 10), Golden: true},
+		{Name: "nogold", Model: model},
+	}}
+	want := []Status{Passed, Failed, Skipped}
+	for _, n := range threadCounts {
+		r := NewRunner(man)
+		r.Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
+		for i, res := range r.RunAll() {
+			if res.Status != want[i] {
+				t.Errorf("%d threads: case %s: status %d (%s), want %d", n, res.Case.Name, res.Status, res.Detail, want[i])
+			}
+		}
+		if res := r.Run(&man.Cases[1]); !strings.Contains(res.Detail, "output 0: first difference at element 7") {
+			t.Errorf("%d threads: failing case's detail %q does not name element 7", n, res.Detail)
+		}
 	}
 }

@@ -1,38 +1,23 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/edgerun/edgerun/examples"
-	"github.com/edgerun/edgerun/format"
 )
+
+// testdata is the repository's folder of shared test models.
+const testdata = "../../testdata"
 
 // TestInspectQuotesFileStrings: names and the description come from the
 // file; a corrupt or hostile one must not put invalid UTF-8 or terminal
 // control sequences (ESC) on the terminal.
 func TestInspectQuotesFileStrings(t *testing.T) {
-	g, err := examples.MLP(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const badName = "in\x1b[2J\xff"
-	const badDesc = "model\x1b]0;title\x07\xfe"
-	g.Tensors[g.Inputs[0].Tensor].Name = badName
-	g.Tensors[g.Outputs[0].Tensor].Name = "out\x1b[31m"
-	g.Description = badDesc
-	data, err := format.Encode(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "names.erm")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := runCLI("inspect", path)
+	code, stdout, stderr := runCLI("inspect", filepath.Join(testdata, "hostile_names.erm"))
 	if code != 0 {
 		t.Fatalf("inspect: exit %d: %s", code, stderr)
 	}
@@ -44,7 +29,11 @@ func TestInspectQuotesFileStrings(t *testing.T) {
 			t.Fatalf("inspect printed control character %U:\n%q", r, stdout)
 		}
 	}
-	for _, want := range []string{`input 0: "in\x1b[2J\xff" `, `output 0: "out\x1b[31m" `, `description: "model\x1b]0;title\a\xfe"`} {
+	for _, want := range []string{
+		"input 0: " + strconv.Quote(examples.HostileInputName) + " ",
+		"output 0: " + strconv.Quote(examples.HostileOutputName) + " ",
+		"description: " + strconv.Quote(examples.HostileDescription) + "\n",
+	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("inspect output lacks %s:\n%s", want, stdout)
 		}

@@ -134,22 +134,32 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
-// TestConvertRunRoundTrip converts a real model, runs the .tflite and the
-// .erm on the same input and compares the outputs; run --profile writes
-// the same outputs too (it once printed those of a rerun on the inputs the
-// first run had overwritten).
+// TestConvertRunRoundTrip converts a model, runs the .tflite and the .erm
+// on the same input and compares the outputs; run --profile writes the
+// same outputs too (it once printed those of a rerun on the inputs the
+// first run had overwritten). It runs testdata's MLP and, when ../shared
+// is there, a real model.
 func TestConvertRunRoundTrip(t *testing.T) {
-	src := "../../../shared/conformance/models/models/tflm_person_detect.tflite"
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("shared models not found: %v", err)
-	}
+	t.Run("mlp_64_10", func(t *testing.T) {
+		convertRunRoundTrip(t, filepath.Join(testdata, "mlp_64_10.tflite"), 64, 10, "FULLY_CONNECTED")
+	})
+	t.Run("person_detect", func(t *testing.T) {
+		src := "../../../shared/conformance/models/models/tflm_person_detect.tflite"
+		if _, err := os.Stat(src); err != nil {
+			t.Skipf("shared models not found: %v", err)
+		}
+		convertRunRoundTrip(t, src, 96*96, 2, "CONV_2D")
+	})
+}
+
+func convertRunRoundTrip(t *testing.T, src string, inBytes, outBytes int, someOp string) {
 	dir := t.TempDir()
-	erm := filepath.Join(dir, "pd.erm")
+	erm := filepath.Join(dir, "model.erm")
 	if code, _, stderr := runCLI("convert", src, erm); code != 0 {
 		t.Fatalf("convert: %s", stderr)
 	}
 	input := filepath.Join(dir, "in.bin")
-	data := make([]byte, 96*96)
+	data := make([]byte, inBytes)
 	fillPattern(data, 3)
 	if err := os.WriteFile(input, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -161,7 +171,7 @@ func TestConvertRunRoundTrip(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("run %v: %s", args, stderr)
 		}
-		if len(args) > 1 && !strings.Contains(stdout, "CONV_2D") {
+		if len(args) > 1 && !strings.Contains(stdout, someOp) {
 			t.Errorf("run %v printed no profile:\n%s", args, stdout)
 		}
 		b, err := os.ReadFile(filepath.Join(od, "output_0.bin"))
@@ -170,7 +180,7 @@ func TestConvertRunRoundTrip(t *testing.T) {
 		}
 		outs[i] = b
 	}
-	if !bytes.Equal(outs[0], outs[1]) || len(outs[0]) != 2 {
+	if !bytes.Equal(outs[0], outs[1]) || len(outs[0]) != outBytes {
 		t.Errorf(".tflite and .erm outputs differ: %v vs %v", outs[0], outs[1])
 	}
 	if !bytes.Equal(outs[2], outs[1]) {
@@ -192,19 +202,49 @@ func TestVerify(t *testing.T) {
 	if (m[2] == "0") != (code == 0) {
 		t.Errorf("exit %d with %s failed", code, m[2])
 	}
-	// A manifest with a failing case exits 1 and names the first difference.
+}
+
+// TestVerifyManifest: verify passes a case whose outputs match, fails one
+// with a changed byte naming the first difference, skips one without
+// golden outputs, and exits 1. The model is testdata's .tflite MLP; the
+// expected outputs are the built-in .erm's (the same network).
+func TestVerifyManifest(t *testing.T) {
 	dir := t.TempDir()
-	abs, _ := filepath.Abs(filepath.Dir(manifest))
-	bad := `[{"name":"broken","op":"CONV_2D","model":"` + abs + `/models/conv2d_0000.tflite",
-	  "inputs":[{"file":"` + abs + `/data/conv2d_0000/input_0.bin","dtype":"int8","shape":[1]}],
-	  "outputs":[{"file":"` + abs + `/data/conv2d_0000/input_0.bin","dtype":"int8","shape":[1]}],"golden":true},
-	 {"name":"nogold","op":"RELU","model":"x","inputs":[],"outputs":[],"golden":false}]`
-	if err := os.WriteFile(filepath.Join(dir, "m.json"), []byte(bad), 0o644); err != nil {
+	in := make([]byte, 64)
+	fillPattern(in, 5)
+	if err := os.WriteFile(filepath.Join(dir, "in.bin"), in, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, _ = runCLI("verify", filepath.Join(dir, "m.json"))
-	if code != 1 || !strings.Contains(stdout, "FAIL broken") || !strings.Contains(stdout, "0 passed, 1 failed, 1 skipped") {
-		t.Errorf("failing manifest: exit %d, output:\n%s", code, stdout)
+	if code, _, stderr := runCLI("run", "builtin:mlp_64_10", "-i", filepath.Join(dir, "in.bin"), "-o", dir); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "output_0.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out[3]++
+	if err := os.WriteFile(filepath.Join(dir, "bad.bin"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model, err := filepath.Abs(filepath.Join(testdata, "mlp_64_10.tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := `[
+	 {"name":"good","op":"FULLY_CONNECTED","model":"` + model + `",
+	  "inputs":[{"file":"in.bin","dtype":"int8","shape":[1,64]}],
+	  "outputs":[{"file":"output_0.bin","dtype":"int8","shape":[1,10]}],"golden":true},
+	 {"name":"broken","op":"FULLY_CONNECTED","model":"` + model + `",
+	  "inputs":[{"file":"in.bin","dtype":"int8","shape":[1,64]}],
+	  "outputs":[{"file":"bad.bin","dtype":"int8","shape":[1,10]}],"golden":true},
+	 {"name":"nogold","op":"RELU","model":"x","inputs":[],"outputs":[],"golden":false}]`
+	if err := os.WriteFile(filepath.Join(dir, "m.json"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := runCLI("verify", filepath.Join(dir, "m.json"))
+	if code != 1 || !strings.Contains(stdout, "FAIL broken") || strings.Contains(stdout, "FAIL good") ||
+		!strings.Contains(stdout, "1 passed, 1 failed, 1 skipped") {
+		t.Errorf("manifest: exit %d, output:\n%s", code, stdout)
 	}
 }
 
