@@ -25,8 +25,19 @@ func TestTFLiteFileMatchesERM(t *testing.T) {
 	}
 	builtin := loadMLP(t)
 	for seed := uint32(1); seed <= 4; seed++ {
-		a := outputsOf(newReadyInterpreter(t, fromFile, seed))
-		b := outputsOf(newReadyInterpreter(t, builtin, seed))
+		itA, itB := newReadyInterpreter(t, fromFile, seed), newReadyInterpreter(t, builtin, seed)
+		if err := itA.Invoke(); err != nil {
+			t.Fatal(err)
+		}
+		if err := itB.Invoke(); err != nil {
+			t.Fatal(err)
+		}
+		a, b := outputsOf(itA), outputsOf(itB)
+		if seed == 1 && bytes.Equal(a[0], make([]byte, len(a[0]))) {
+			t.Fatalf("all-zero outputs: nothing ran")
+		}
+		itA.Close()
+		itB.Close()
 		if len(a) != 1 || !bytes.Equal(a[0], b[0]) {
 			t.Errorf("seed %d: .tflite outputs %v, .erm %v", seed, a, b)
 		}
