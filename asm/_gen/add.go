@@ -11,29 +11,9 @@ import (
 // comment derives the per-input form used here (one 64-bit product and
 // add, a sign correction, an arithmetic shift); the output stage is the
 // requantization epilogue's (floor form of SRDHM, mask/threshold rounding).
-// Constants come from p (*asm.addVec, each 32 bytes: the AVX2 kernel takes
-// them as memory operands, the AVX-512 one broadcasts element 0).
-
-// Byte offsets of asm.addVec's fields (TestAddVecLayout checks them).
-const (
-	addOffM1     = 0
-	addOffM2     = 32
-	addOffK1     = 64
-	addOffK2     = 96
-	addOffThr1   = 128
-	addOffThr2   = 160
-	addOffR1     = 192
-	addOffR2     = 224
-	addOffXs     = 256
-	addOffMo     = 288
-	addOffRound  = 320
-	addOffOMask  = 352
-	addOffOThr   = 384
-	addOffORight = 416
-	addOffOff    = 448
-	addOffLo     = 480
-	addOffHi     = 512
-)
+// Constants come from p.p (*asm.addVec, each 32 bytes: the AVX2 kernel
+// takes them as memory operands, the AVX-512 one broadcasts element 0),
+// addressed by field name through the Go type (avo's Package).
 
 func addName(base string, sub bool) string {
 	if sub {
@@ -47,20 +27,20 @@ func addName(base string, sub bool) string {
 // fault on, the bytes they leave out; masked stores write only the rest).
 func addAVX512(sub bool) {
 	name := addName("addInt8AVX512", sub)
-	TEXT(name, NOSPLIT, "func(out, a, b *int8, n int, p *int32)")
-	Pragma("noescape")
+	kernel(name, NOSPLIT, "addArgs")
 	op := "a[i] + b[i]"
 	if sub {
 		op = "a[i] - b[i]"
 	}
-	Doc(name + " computes out[i] = " + op + " for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p is the *addVec.")
+	Doc(name + " computes out[i] = " + op + " for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p.p is the *addVec.")
 	out, a, b, n, p := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX
-	Load(Param("out"), out)
-	Load(Param("a"), a)
-	Load(Param("b"), b)
-	Load(Param("n"), n)
-	Load(Param("p"), p)
-	c := func(off int) Mem { return Mem{Base: p, Disp: off} }
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	Load(arg("p"), p)
+	pv := arg("p").Dereference(p)
+	c := func(field string) Mem { return resolve(pv.Field(field).Index(0)) } // element 0 of a vector field
 	z := func(i int) reg.VecPhysical {
 		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
 	}
@@ -68,16 +48,16 @@ func addAVX512(sub bool) {
 	xs, mo, round, omask, othr, othr1, oright, off := z(20), z(21), z(22), z(23), z(24), z(25), z(26), z(27)
 	lo, hi := z(28), z(29)
 	for _, d := range []struct {
-		off int
-		r   reg.VecPhysical
-	}{{addOffM1, m1}, {addOffM2, m2}, {addOffThr1, thr1}, {addOffThr2, thr2}, {addOffR1, r1}, {addOffR2, r2},
-		{addOffXs, xs}, {addOffMo, mo}, {addOffOMask, omask}, {addOffOThr, othr}, {addOffORight, oright},
-		{addOffOff, off}, {addOffLo, lo}, {addOffHi, hi}} {
-		VPBROADCASTD(c(d.off), d.r)
+		f string
+		r reg.VecPhysical
+	}{{"m1", m1}, {"m2", m2}, {"thr1", thr1}, {"thr2", thr2}, {"r1", r1}, {"r2", r2},
+		{"xs", xs}, {"mo", mo}, {"omask", omask}, {"othr", othr}, {"oright", oright},
+		{"off", off}, {"lo", lo}, {"hi", hi}} {
+		VPBROADCASTD(c(d.f), d.r)
 	}
-	VPBROADCASTQ(c(addOffK1), k1)
-	VPBROADCASTQ(c(addOffK2), k2)
-	VPBROADCASTQ(c(addOffRound), round)
+	VPBROADCASTQ(c("k1"), k1)
+	VPBROADCASTQ(c("k2"), k2)
+	VPBROADCASTQ(c("round"), round)
 	VPADDD_BCST(cOne(), othr, othr1) // the threshold of negative sums
 	kodd, ktail := reg.K1, reg.K2
 	MOVL(U32(0xaaaa), reg.R8.As32())
@@ -177,33 +157,33 @@ func addAVX512(sub bool) {
 // every other constant is a memory operand.
 func addAVX2(sub bool) {
 	name := addName("addInt8AVX2", sub)
-	TEXT(name, NOSPLIT, "func(out, a, b *int8, n int, p *int32)")
-	Pragma("noescape")
+	kernel(name, NOSPLIT, "addArgs")
 	op := "a[i] + b[i]"
 	if sub {
 		op = "a[i] - b[i]"
 	}
-	Doc(name + " computes out[i] = " + op + " for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p is the *addVec.")
+	Doc(name + " computes out[i] = " + op + " for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p.p is the *addVec.")
 	out, a, b, n, p := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX
-	Load(Param("out"), out)
-	Load(Param("a"), a)
-	Load(Param("b"), b)
-	Load(Param("n"), n)
-	Load(Param("p"), p)
-	c := func(off int) Mem { return Mem{Base: p, Disp: off} }
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	Load(arg("p"), p)
+	pv := arg("p").Dereference(p)
+	c := func(field string) Mem { return resolve(pv.Field(field).Index(0)) } // element 0 of a vector field
 	thr1, thr2 := ys[14], ys[15]
-	VMOVDQU(c(addOffThr1), thr1)
-	VMOVDQU(c(addOffThr2), thr2)
+	VMOVDQU(c("thr1"), thr1)
+	VMOVDQU(c("thr2"), thr2)
 	SHRQ(U8(4), n)
 	JZ(LabelRef(name + "_done"))
 
 	// vec computes 8 values at byte offset disp into res.
 	vec := func(disp int, res reg.VecPhysical) {
-		in := func(src reg.Register, x, o, e, sg reg.VecPhysical, m, kk, thr, r int, thrR reg.VecPhysical) {
+		in := func(src reg.Register, x, o, e, sg reg.VecPhysical, m, kk, thr, r string, thrR reg.VecPhysical) {
 			VPMOVSXBD(Mem{Base: src, Disp: disp}, x)
-			VPSLLVD(c(addOffXs), x, x) // x·2^(L+1)
-			VPCMPGTD(x, thrR, sg)      // -1: input below its zero point (r > 0)
-			VMOVSHDUP(x, o)            // odd lanes into the low dwords
+			VPSLLVD(c("xs"), x, x) // x·2^(L+1)
+			VPCMPGTD(x, thrR, sg)  // -1: input below its zero point (r > 0)
+			VMOVSHDUP(x, o)        // odd lanes into the low dwords
 			VPMULDQ(c(m), x, e)
 			VPMULDQ(c(m), o, o)
 			VPADDQ(c(kk), e, e) // + offset·m·2^(L+1) + 2^31 + half·2^32
@@ -213,8 +193,8 @@ func addAVX2(sub bool) {
 			VPADDD(sg, x, x)            // ties toward zero below zero
 			VPSRAVD(c(r), x, x)
 		}
-		in(a, ys[0], ys[1], ys[2], ys[3], addOffM1, addOffK1, addOffThr1, addOffR1, thr1)
-		in(b, ys[4], ys[5], ys[6], ys[7], addOffM2, addOffK2, addOffThr2, addOffR2, thr2)
+		in(a, ys[0], ys[1], ys[2], ys[3], "m1", "k1", "thr1", "r1", thr1)
+		in(b, ys[4], ys[5], ys[6], ys[7], "m2", "k2", "thr2", "r2", thr2)
 		if sub {
 			VPSUBD(ys[4], ys[0], res)
 		} else {
@@ -223,21 +203,21 @@ func addAVX2(sub bool) {
 		e, o, sg := ys[10], ys[11], ys[13]
 		VPSRAD(U8(31), res, sg) // sign of s (h has it, or is 0 and does not round)
 		VMOVSHDUP(res, o)
-		VPMULDQ(c(addOffMo), res, e)
-		VPMULDQ(c(addOffMo), o, o)
-		VPADDQ(c(addOffRound), e, e)
-		VPADDQ(c(addOffRound), o, o)
+		VPMULDQ(c("mo"), res, e)
+		VPMULDQ(c("mo"), o, o)
+		VPADDQ(c("round"), e, e)
+		VPADDQ(c("round"), o, o)
 		VPSRLQ(U8(31), e, e)          // h of even lanes: bits 31..62 into the low dword
 		VPSLLQ(U8(1), o, o)           // h of odd lanes: bits 31..62 into the high dword
 		VPBLENDD(U8(0xaa), o, e, res) // h
-		VPAND(c(addOffOMask), res, e) // remainder
+		VPAND(c("omask"), res, e)     // remainder
 		VPADDD(sg, e, e)              // remainder − 1 for negative: same as threshold + 1
-		VPCMPGTD(c(addOffOThr), e, e) // -1: round away
-		VPSRAVD(c(addOffORight), res, res)
+		VPCMPGTD(c("othr"), e, e)     // -1: round away
+		VPSRAVD(c("oright"), res, res)
 		VPSUBD(e, res, res)
-		VPADDD(c(addOffOff), res, res)
-		VPMAXSD(c(addOffLo), res, res)
-		VPMINSD(c(addOffHi), res, res)
+		VPADDD(c("off"), res, res)
+		VPMAXSD(c("lo"), res, res)
+		VPMINSD(c("hi"), res, res)
 	}
 
 	Label(name + "_loop")

@@ -15,18 +15,17 @@ import (
 // read or written.
 
 func copyRowsAVX2() {
-	name := "copyRowsAVX2"
-	TEXT(name, NOSPLIT, "func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)")
-	Pragma("noescape")
+	name := "copyRowsAVX2Kernel"
+	kernel(name, NOSPLIT, "copyArgs")
 	Doc(name + " copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.")
 	dst, ds, src, ss, n, rows := reg.RDI, reg.R8, reg.RSI, reg.R9, reg.RCX, reg.RBX
 	i, last := reg.R10, reg.R11
-	Load(Param("dst"), dst)
-	Load(Param("dstStride"), ds)
-	Load(Param("src"), src)
-	Load(Param("srcStride"), ss)
-	Load(Param("rowLen"), n)
-	Load(Param("rows"), rows)
+	Load(arg("dst"), dst)
+	Load(arg("dstStride"), ds)
+	Load(arg("src"), src)
+	Load(arg("srcStride"), ss)
+	Load(arg("rowLen"), n)
+	Load(arg("rows"), rows)
 	TESTQ(rows, rows)
 	JZ(LabelRef(name + "_done"))
 	at := func(base, idx reg.Register) Mem { return Mem{Base: base, Index: idx, Scale: 1} }

@@ -17,17 +17,14 @@ import (
 // exact. AVX-512 accumulates with VNNI's VPDPWSSD; AVX2 uses VPMADDWD +
 // VPADDD (cheaper than VPMULLD on every x86).
 
-var dwArgs = "func(in *int8, rowStride, pixStride, dilHStride, dilWStride, kh, kw int, w *int32, wStride, c, n int, out *int8, ostride int, bias, mult, shift *int32, outOff, lo, hi int32, mode int)"
-
 func dwAVX512() {
 	name := "dwAVX512" + suffix()
-	TEXT(name, NOSPLIT, dwArgs)
-	Pragma("noescape")
+	kernel(name, NOSPLIT, "dwArgs")
 	doc(name, "computes n depthwise output pixels, all channels, 16 at a time (AVX-512).")
 	// Registers: R8 pixStride, R9 3·pixStride, RAX block input base,
 	// RDX block output base, RBX pixels left, RCX channel offset cb.
 	ps, ps3 := reg.R8, reg.R9
-	Load(Param("pixStride"), ps)
+	Load(arg("pixStride"), ps)
 	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
 	MOVL(U32(0xaaaa), reg.R10.As32())
 	KMOVW(reg.R10.As32(), reg.K2)
@@ -35,7 +32,7 @@ func dwAVX512() {
 
 	Label(name + "_cb")
 	// Channel mask for channels [cb, min(cb+16, c)).
-	Load(Param("c"), reg.R10)
+	Load(arg("c"), reg.R10)
 	SUBQ(reg.RCX, reg.R10)
 	CMPQ(reg.R10, U8(16))
 	JGE(LabelRef(name + "_full"))
@@ -65,7 +62,7 @@ func dwAVX512() {
 		// (dwBlockS1B) bias − 128·Σw + 2^30 (Z27) and the three weight
 		// vectors (Z29-Z31); Z28 its byte permutation.
 		p = epiParams512{b: reg.Z8, ke: reg.Z9, ko: reg.Z10, m: reg.Z11, mo: reg.Z12, right: reg.Z13, sub: reg.Z14}
-		Load(Param("bias"), reg.R10)
+		Load(arg("bias"), reg.R10)
 		LEAQ(Mem{Base: reg.RCX, Index: reg.RCX, Scale: 4}, reg.R11) // 5·cb
 		LEAQ(Mem{Base: reg.R10, Index: reg.R11, Scale: 8}, reg.R10) // + 40·cb
 		VMOVDQU32(Mem{Base: reg.R10, Disp: 384}, reg.Z27)
@@ -84,18 +81,18 @@ func dwAVX512() {
 		bcast512(addr("lo"), lo)
 		bcast512(addr("hi"), hi)
 		bcast512(addr("outOff"), off)
-		Load(Param("bias"), reg.R10)
-		Load(Param("mult"), reg.R11)
-		Load(Param("shift"), reg.R12)
+		Load(arg("bias"), reg.R10)
+		Load(arg("mult"), reg.R11)
+		Load(arg("shift"), reg.R12)
 		setupEpi512(p, reg.K1, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
 			Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, nil, reg.Z18)
 	}
 
-	Load(Param("in"), reg.RAX)
+	Load(arg("in"), reg.RAX)
 	ADDQ(reg.RCX, reg.RAX)
-	Load(Param("out"), reg.RDX)
+	Load(arg("out"), reg.RDX)
 	ADDQ(reg.RCX, reg.RDX)
-	Load(Param("n"), reg.RBX)
+	Load(arg("n"), reg.RBX)
 	for _, P := range []int{8, 4, 2, 1} {
 		l := fmt.Sprintf("%s_p%d", name, P)
 		Label(l)
@@ -104,7 +101,7 @@ func dwAVX512() {
 		if P == 8 {
 			// Stride 1, dilation 1 across, 3 or 5 taps across: each input
 			// pixel is widened once per filter row and meets every tap.
-			Load(Param("mode"), reg.R10)
+			Load(arg("mode"), reg.R10)
 			CMPQ(reg.R10, U8(3))
 			JEQ(LabelRef(l + "_s3"))
 			CMPQ(reg.R10, U8(5))
@@ -139,7 +136,7 @@ func dwAVX512() {
 			if bounded {
 				// The byte path for the shorter blocks too (rows of 7
 				// or 14 outputs are common).
-				Load(Param("mode"), reg.R10)
+				Load(arg("mode"), reg.R10)
 				CMPQ(reg.R10, U8(3))
 				JEQ(LabelRef(l + "_s3"))
 				CMPQ(reg.R10, U8(13))
@@ -158,7 +155,7 @@ func dwAVX512() {
 		for i := 0; i < P; i++ {
 			ADDQ(ps, reg.RAX)
 		}
-		Load(Param("ostride"), reg.R10)
+		Load(arg("ostride"), reg.R10)
 		IMUL3Q(U8(P), reg.R10, reg.R10)
 		ADDQ(reg.R10, reg.RDX)
 		SUBQ(U8(P), reg.RBX)
@@ -179,10 +176,10 @@ func dwAVX512() {
 // (3 filter rows; the mode said 3 taps across), in a full-block and a
 // partial-block (byte-masked loads) version, then to done.
 func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
-	Load(Param("kh"), reg.R10)
+	Load(arg("kh"), reg.R10)
 	CMPQ(reg.R10, U8(3))
 	JNE(LabelRef(fail))
-	Load(Param("c"), reg.R10)
+	Load(arg("c"), reg.R10)
 	SUBQ(reg.RCX, reg.R10)
 	CMPQ(reg.R10, U8(16))
 	JL(LabelRef(l + "_part"))
@@ -235,12 +232,12 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	// RSI weight pointer, R14-free: counters in R10 (ky) and DI (kx).
 	row, tap, tap4, wp := reg.R11, reg.R12, reg.R13, reg.RSI
 	MOVQ(reg.RAX, row)
-	Load(Param("w"), wp)
+	Load(arg("w"), wp)
 	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
-	Load(Param("kh"), reg.R10)
+	Load(arg("kh"), reg.R10)
 	Label(l + "_ky")
 	MOVQ(row, tap)
-	Load(Param("kw"), reg.RDI)
+	Load(arg("kw"), reg.RDI)
 	Label(l + "_kx")
 	VMOVDQU32(Mem{Base: wp}, w)
 	if P > 4 {
@@ -282,9 +279,9 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	}
 	row, tap4, tap8, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
 	MOVQ(reg.RAX, row)
-	Load(Param("w"), wp)
+	Load(arg("w"), wp)
 	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
-	Load(Param("kh"), reg.R10)
+	Load(arg("kh"), reg.R10)
 	Label(l + "_ky")
 	for kx := 0; kx < kw; kx++ {
 		VMOVDQU32(Mem{Base: wp}, ws[kx])
@@ -327,7 +324,7 @@ func dwBlockS1B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 	}
 	r0, r1, r2 := reg.R11, reg.R12, reg.R13
 	MOVQ(reg.RAX, r0)
-	Load(Param("dilHStride"), r1)
+	Load(arg("dilHStride"), r1)
 	LEAQ(Mem{Base: r0, Index: r1, Scale: 2}, r2)
 	ADDQ(r0, r1)
 	for q := 0; q < P+2; q++ {
@@ -362,10 +359,10 @@ func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 	even := []reg.Register{reg.R11, reg.R12, reg.R13}
 	odd := []reg.Register{reg.RDI, reg.RSI, reg.R10}
 	MOVQ(reg.RAX, even[0])
-	Load(Param("dilHStride"), even[1])
+	Load(arg("dilHStride"), even[1])
 	LEAQ(Mem{Base: even[0], Index: even[1], Scale: 2}, even[2])
 	ADDQ(even[0], even[1])
-	Load(Param("dilWStride"), odd[2])
+	Load(arg("dilWStride"), odd[2])
 	for r := 0; r < 2; r++ {
 		LEAQ(Mem{Base: even[r], Index: odd[2], Scale: 1}, odd[r])
 	}
@@ -407,9 +404,9 @@ func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	}
 	row, even, odd, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
 	MOVQ(reg.RAX, row)
-	Load(Param("w"), wp)
+	Load(arg("w"), wp)
 	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
-	Load(Param("kh"), reg.R10)
+	Load(arg("kh"), reg.R10)
 	Label(l + "_ky")
 	for kx := 0; kx < kw; kx++ {
 		VMOVDQU32(Mem{Base: wp}, ws[kx])
@@ -449,20 +446,19 @@ func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 // frame... (loaded per block).
 func dwAVX2() {
 	name := "dwAVX2" + suffix()
-	TEXT(name, NOSPLIT, dwArgs)
-	Pragma("noescape")
+	kernel(name, NOSPLIT, "dwArgs")
 	doc(name, "computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).")
 	frame := AllocLocal(8 * 32)
 	ps, ps3 := reg.R8, reg.R9
-	Load(Param("pixStride"), ps)
+	Load(arg("pixStride"), ps)
 	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
 	XORQ(reg.RCX, reg.RCX)
 	Label(name + "_cb")
-	Load(Param("in"), reg.RAX)
+	Load(arg("in"), reg.RAX)
 	ADDQ(reg.RCX, reg.RAX)
-	Load(Param("out"), reg.RDX)
+	Load(arg("out"), reg.RDX)
 	ADDQ(reg.RCX, reg.RDX)
-	Load(Param("n"), reg.RBX)
+	Load(arg("n"), reg.RBX)
 	for _, P := range []int{8, 4, 2, 1} {
 		l := fmt.Sprintf("%s_p%d", name, P)
 		Label(l)
@@ -472,7 +468,7 @@ func dwAVX2() {
 		for i := 0; i < P; i++ {
 			ADDQ(ps, reg.RAX)
 		}
-		Load(Param("ostride"), reg.R10)
+		Load(arg("ostride"), reg.R10)
 		IMUL3Q(U8(P), reg.R10, reg.R10)
 		ADDQ(reg.R10, reg.RDX)
 		SUBQ(U8(P), reg.RBX)
@@ -496,12 +492,12 @@ func dwBlock256(l string, P int, frame Mem) {
 	}
 	row, tap, tap4, wp := reg.R11, reg.R12, reg.R13, reg.RSI
 	MOVQ(reg.RAX, row)
-	Load(Param("w"), wp)
+	Load(arg("w"), wp)
 	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
-	Load(Param("kh"), reg.R10)
+	Load(arg("kh"), reg.R10)
 	Label(l + "_ky")
 	MOVQ(row, tap)
-	Load(Param("kw"), reg.RDI)
+	Load(arg("kw"), reg.RDI)
 	Label(l + "_kx")
 	VMOVDQU(Mem{Base: wp}, w)
 	if P > 4 {
@@ -532,12 +528,12 @@ func dwBlock256(l string, P int, frame Mem) {
 	p := epiParams256{b: ys[0], left: ys[1], right: ys[2], m: ys[3], mo: ys[4], mask: ys[5], thr: ys[6],
 		round: ys[7], intMin: ys[8], off: ys[9], lo: ys[10], hi: ys[11]}
 	setupConst256(p, addr("outOff"), addr("lo"), addr("hi"))
-	Load(Param("bias"), reg.R10)
-	Load(Param("mult"), reg.R11)
-	Load(Param("shift"), reg.R12)
+	Load(arg("bias"), reg.R10)
+	Load(arg("mult"), reg.R11)
+	Load(arg("shift"), reg.R12)
 	setupEpi256(p, Mem{Base: reg.R10, Index: reg.RCX, Scale: 4}, Mem{Base: reg.R11, Index: reg.RCX, Scale: 4},
 		Mem{Base: reg.R12, Index: reg.RCX, Scale: 4}, ys[15])
-	Load(Param("ostride"), reg.R10)
+	Load(arg("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	for i := 0; i < P; i++ {
 		xv := ys[12]

@@ -129,7 +129,7 @@ func epi512Lanes(lanes []lane512, p epiParams512, kodd reg.Register, off, lo, hi
 // once the sums are done) and clamps and stores through dwPackStore (off then
 // holds its permutation, lo and hi are byte broadcasts).
 func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
-	Load(Param("ostride"), reg.R10)
+	Load(arg("ostride"), reg.R10)
 	MOVQ(reg.RDX, reg.R11)
 	all := []lane512{
 		{nil, reg.Z25, reg.Z26, reg.K3, reg.K3},

@@ -36,8 +36,7 @@ func gemmAVX2(widen bool) {
 		name = "gemmAVX2W" + suffix()
 		flags = 0
 	}
-	TEXT(name, flags, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int)")
-	Pragma("noescape")
+	kernel(name, flags, "gemmArgs")
 	if widen {
 		doc(name, "computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6).")
 	} else {
@@ -49,11 +48,11 @@ func gemmAVX2(widen bool) {
 	}
 	frame := AllocLocal(size)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(Param("a"), a)
-	Load(Param("lda"), lda)
-	Load(Param("m"), m)
-	Load(Param("out"), out)
-	Load(Param("ldo"), ldo)
+	Load(arg("a"), a)
+	Load(arg("lda"), lda)
+	Load(arg("m"), m)
+	Load(arg("out"), out)
+	Load(arg("ldo"), ldo)
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2Tile(name, mr, frame, widen)
 	})
@@ -89,9 +88,9 @@ func avx2Tile(name string, mr int, frame Mem, widen bool) {
 	x, e, o := ys[12], ys[13], ys[14]
 	setupConst256(p, addr("outOff"), addr("lo"), addr("hi"))
 	bias, mult, shift := reg.R9, reg.R10, reg.R11
-	Load(Param("bias"), bias)
-	Load(Param("mult"), mult)
-	Load(Param("shift"), shift)
+	Load(arg("bias"), bias)
+	Load(arg("mult"), mult)
+	Load(arg("shift"), shift)
 	for j := 0; j < 2; j++ {
 		setupEpi256(p, Mem{Base: bias, Disp: 32 * j}, Mem{Base: mult, Disp: 32 * j}, Mem{Base: shift, Disp: 32 * j}, ys[15])
 		for r := 0; r < mr; r++ {
@@ -103,7 +102,7 @@ func avx2Tile(name string, mr int, frame Mem, widen bool) {
 	// Pack rows to bytes and store.
 	op := reg.R12
 	MOVQ(reg.RDX, op)
-	Load(Param("ncols"), reg.R13)
+	Load(arg("ncols"), reg.R13)
 	for r := 0; r < mr; r++ {
 		VMOVDQU(frame.Offset(r*64), ys[0])
 		VMOVDQU(frame.Offset(r*64+32), ys[1])
@@ -149,8 +148,8 @@ func avx2KDirect(lbl func(string) string, mr int) {
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 	_ = a
-	Load(Param("w"), wp)
-	Load(Param("k"), cnt)
+	Load(arg("w"), wp)
+	Load(arg("k"), cnt)
 	for r := 0; r < mr; r++ {
 		for j := 0; j < 2; j++ {
 			VPXOR(accR(r, j), accR(r, j), accR(r, j))
@@ -178,7 +177,7 @@ func avx2KDirect(lbl func(string) string, mr int) {
 	JNZ(LabelRef(lbl("k")))
 
 	Label(lbl("ktail"))
-	Load(Param("k"), cnt)
+	Load(arg("k"), cnt)
 	ANDQ(U8(1), cnt)
 	JZ(LabelRef(lbl("epi")))
 	VMOVDQU(Mem{Base: wp}, w0)
@@ -202,7 +201,7 @@ func avx2KWiden(lbl func(string) string, mr int, frame Mem) {
 	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
-	Load(Param("w"), wp)
+	Load(arg("w"), wp)
 	for r := 0; r < mr; r++ {
 		for j := 0; j < 2; j++ {
 			VPXOR(accR(r, j), accR(r, j), accR(r, j))
@@ -214,7 +213,7 @@ func avx2KWiden(lbl func(string) string, mr int, frame Mem) {
 	// load (no shuffle per pair and row).
 	kleft := frame.Offset(avx2KLeft)
 	kc, idx, src := reg.R10, reg.R11, reg.R9
-	Load(Param("k"), cnt)
+	Load(arg("k"), cnt)
 	MOVQ(cnt, kleft)
 	Label(lbl("chunk"))
 	MOVQ(kleft, kc)

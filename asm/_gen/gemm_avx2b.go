@@ -69,16 +69,15 @@ const (
 
 func gemmAVX2B() {
 	name := "gemmAVX2B"
-	TEXT(name, 0, "func(a *int8, lda, m, k int, w *int8, panels, tail int, out *int8, ldo int, q *int32)")
-	Pragma("noescape")
+	kernel(name, 0, "gemmArgs")
 	Doc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
 	frame := AllocLocal(avx2MR * avx2BStride)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(Param("a"), a)
-	Load(Param("lda"), lda)
-	Load(Param("m"), m)
-	Load(Param("out"), out)
-	Load(Param("ldo"), ldo)
+	Load(arg("a"), a)
+	Load(arg("lda"), lda)
+	Load(arg("m"), m)
+	Load(arg("out"), out)
+	Load(arg("ldo"), ldo)
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2BBlock(fmt.Sprintf("%s_m%d", name, mr), frame, mr)
 	})
@@ -97,7 +96,7 @@ func avx2BBlock(name string, frame Mem, mr int) {
 	for r := 0; r < mr; r++ {
 		xr := xrow(r)
 		xr.Index, xr.Scale = idx, 2
-		Load(Param("k"), cnt)
+		Load(arg("k"), cnt)
 		XORQ(idx, idx)
 		SHRQ(U8(4), cnt)
 		JZ(LabelRef(fmt.Sprintf("%s_x%d_tail", name, r)))
@@ -114,12 +113,12 @@ func avx2BBlock(name string, frame Mem, mr int) {
 		// k >= 16: the last 16 bytes again, ending at k; else byte by byte.
 		CMPQ(idx, U8(0))
 		JEQ(LabelRef(fmt.Sprintf("%s_x%d_byte", name, r)))
-		Load(Param("k"), idx)
+		Load(arg("k"), idx)
 		SUBQ(U8(16), idx)
 		VPMOVSXBW(Mem{Base: tmp, Index: idx, Scale: 1}, t)
 		VPADDW(t, t, t)
 		VMOVDQU(t, xr)
-		Load(Param("k"), idx)
+		Load(arg("k"), idx)
 		JMP(LabelRef(fmt.Sprintf("%s_x%d_done", name, r)))
 		Label(fmt.Sprintf("%s_x%d_byte", name, r))
 		MOVBWSX(Mem{Base: tmp, Index: idx, Scale: 1}, cnt.As16())
@@ -135,10 +134,10 @@ func avx2BBlock(name string, frame Mem, mr int) {
 		}
 	}
 
-	Load(Param("w"), wp)
-	Load(Param("q"), qp)
+	Load(arg("w"), wp)
+	Load(arg("q"), qp)
 	ADDQ(U8(avx2BHdr), qp)
-	Load(Param("panels"), pc)
+	Load(arg("panels"), pc)
 	MOVQ(out, op)
 	TESTQ(pc, pc)
 	JZ(LabelRef(name + "_tail"))
@@ -172,7 +171,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 		VMOVDQA(accR(0, 0), accR(r, 0))
 		VMOVDQA(accR(0, 1), accR(r, 1))
 	}
-	Load(Param("k"), cnt)
+	Load(arg("k"), cnt)
 	INCQ(cnt)
 	SHRQ(U8(1), cnt) // pairs
 	XORQ(idx, idx)
@@ -196,7 +195,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 	// Epilogue and stores, two rows (four vectors) at a time.
 	// The header through cnt (free after the K loop).
 	hdr := func(off int) Mem { return Mem{Base: cnt, Disp: off} }
-	Load(Param("q"), cnt)
+	Load(arg("q"), cnt)
 	MOVQ(op, tmp)
 	for r := 0; r < mr; r += 2 {
 		type lane struct {

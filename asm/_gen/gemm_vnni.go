@@ -21,23 +21,21 @@ const vnniMR = 6
 func gemmVNNI(nz int) {
 	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
 	if bounded {
-		TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, q *int32, lo, hi int32, mask uint16)")
-		Pragma("noescape")
+		kernel(name, NOSPLIT, "gemmArgs")
 		Doc(name + fmt.Sprintf(" computes m rows of a %d-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).", nz*16))
 	} else {
-		TEXT(name, NOSPLIT, "func(a *int8, lda, m, k int, w *int8, out *int8, ldo int, bias, mult, shift, rowsum *int32, outOff, lo, hi int32, mask uint16)")
-		Pragma("noescape")
+		kernel(name, NOSPLIT, "gemmArgs")
 		doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
 	}
 
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(Param("a"), a)
-	Load(Param("lda"), lda)
-	Load(Param("m"), m)
-	Load(Param("out"), out)
-	Load(Param("ldo"), ldo)
+	Load(arg("a"), a)
+	Load(arg("lda"), lda)
+	Load(arg("m"), m)
+	Load(arg("out"), out)
+	Load(arg("ldo"), ldo)
 	kmask, kodd, k2 := reg.K1, reg.K2, reg.K3
-	Load(Param("mask"), reg.R12)
+	Load(arg("mask"), reg.R12)
 	KMOVW(reg.R12.As32(), kmask)
 	MOVL(U32(0xaaaa), reg.R12.As32())
 	KMOVW(reg.R12.As32(), kodd)
@@ -115,12 +113,12 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
 		ADDQ(lda, p1)
 	}
-	Load(Param("w"), wp)
-	Load(Param("k"), cnt)
+	Load(arg("w"), wp)
+	Load(arg("k"), cnt)
 	if bounded {
 		// The sums start at bias − 128·Σw + 2^30 (vnniBoundedEpi); the
 		// epilogue used x80's register.
-		Load(Param("q"), reg.R9)
+		Load(arg("q"), reg.R9)
 		VPBROADCASTD(cX80(), x80)
 	}
 	for r := 0; r < mr; r++ {
@@ -163,7 +161,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 
 	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
 	Label(lbl("ktail"))
-	Load(Param("k"), cnt)
+	Load(arg("k"), cnt)
 	ANDQ(U8(3), cnt)
 	JZ(LabelRef(lbl("epi")))
 	for j := 0; j < nz; j++ {
@@ -209,10 +207,10 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 	bcast512(addr("lo"), lo)
 	bcast512(addr("hi"), hi)
 	bias, mult, shift, rs := reg.R9, reg.R10, reg.R11, reg.RSI
-	Load(Param("bias"), bias)
-	Load(Param("mult"), mult)
-	Load(Param("shift"), shift)
-	Load(Param("rowsum"), rs)
+	Load(arg("bias"), bias)
+	Load(arg("mult"), mult)
+	Load(arg("shift"), shift)
+	Load(arg("rowsum"), rs)
 	op := reg.R12
 	for j := 0; j < nz; j++ {
 		var k reg.Register
@@ -265,7 +263,7 @@ func vnniBoundedEpi(nz, mr int, accR func(r, j int) reg.VecPhysical, kmask reg.R
 	MOVL(addr("hi"), reg.R10.As32())
 	VPBROADCASTB(reg.R10.As32(), hi)
 	q, op, ldo := reg.R9, reg.R12, reg.RDI
-	Load(Param("q"), q)
+	Load(arg("q"), q)
 	for j := 0; j < nz; j++ {
 		base := vnniBQ * 4 * j
 		VMOVDQU32(Mem{Base: q, Disp: base + 64}, p.m)
@@ -324,7 +322,7 @@ func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg
 	DECQ(cnt)
 	JNZ(LabelRef(lbl("k4")))
 	Label(lbl("k1"))
-	Load(Param("k"), cnt)
+	Load(arg("k"), cnt)
 	SHRQ(U8(2), cnt)
 	ANDQ(U8(3), cnt)
 }

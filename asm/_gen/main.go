@@ -19,7 +19,12 @@
 package main
 
 import (
+	"log"
+	"os"
+
+	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -54,7 +59,14 @@ func doc(name, text string) {
 	Doc(name + " " + text)
 }
 
+// asmPkg is the package whose Go types (the kernels' argument structs)
+// the generated code uses.
+const asmPkg = "github.com/edgerun/edgerun/asm"
+
 func main() {
+	// The argument structs are in asm's amd64 files, whatever the host.
+	os.Setenv("GOARCH", "amd64")
+	Package(asmPkg)
 	ConstraintExpr("!purego")
 	// Constants: 2^30 (SRDHM's rounding, as a qword), INT32_MIN, 1, the
 	// 0x80 bytes that offset int8 activations to uint8, the odd-lane
@@ -149,9 +161,42 @@ func vpdpwssd(b, a, acc Op) {
 	})
 }
 
-// addr is the memory operand of a parameter.
-func addr(name string) Mem {
-	b, err := Param(name).Resolve()
+// Every kernel takes one argument, p, a pointer to its family's
+// argument struct in package asm (gemmArgs, dwArgs, copyArgs, addArgs),
+// and keeps it in argsReg for its whole body: no kernel uses R14
+// otherwise (in ABI0 functions R14 is an ordinary register; the Go
+// wrapper restores g after the call). arg and addr address the struct's
+// fields by name; the Go types come from asm through avo's Package, so a
+// field's offset cannot disagree with the Go side.
+var (
+	argsReg = reg.R14
+	args    gotypes.Component
+)
+
+// kernel declares a kernel func(p *argsType) (no escape: the Go wrappers
+// keep the struct on their stacks) and loads p into argsReg.
+func kernel(name string, flags attr.Attribute, argsType string) {
+	TEXT(name, flags, "func(p *"+argsType+")")
+	Pragma("noescape")
+	if _, err := Param("p").Resolve(); err != nil {
+		// TEXT could not parse the signature: package asm did not load.
+		log.Fatalf("%s: %v: type %s comes from package asm, which must type-check for GOARCH=amd64 "+
+			"(see GOARCH=amd64 go vet ./asm; to change an argument struct, change the struct, regenerate, "+
+			"then the callers)", name, err, argsType)
+	}
+	Load(Param("p"), argsReg)
+	args = Param("p").Dereference(argsReg)
+}
+
+// arg is field name of the kernel's argument struct.
+func arg(name string) gotypes.Component { return args.Field(name) }
+
+// addr is the memory operand of field name of the kernel's argument struct.
+func addr(name string) Mem { return resolve(arg(name)) }
+
+// resolve is the memory operand of a component (a field, an array's element).
+func resolve(c gotypes.Component) Mem {
+	b, err := c.Resolve()
 	if err != nil {
 		panic(err)
 	}
