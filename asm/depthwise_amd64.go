@@ -14,7 +14,6 @@ package asm
 // fields by name. Strides are in bytes.
 type dwArgs struct {
 	in         *int8 // the first output pixel's top-left input tap
-	rowStride  int   // input row
 	pixStride  int   // input step between output pixels (stride·C)
 	dilHStride int   // input step between filter rows (dilation·rowStride)
 	dilWStride int   // input step between filter columns (dilation·C)
@@ -53,7 +52,7 @@ func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
 	c := w.C
 	cpad := len(w.Data32) / (w.KH * w.KW)
-	args := dwArgs{in: &in[0], rowStride: rowStride, pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
+	args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
 		kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c, n: n, out: &out[0], ostride: c,
 		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
 	if d := e.dw; d != nil && d.w == w {
@@ -102,7 +101,7 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 	c8 := c &^ 7
 	if c8 > 0 {
 		cpad := len(w.Data32) / (w.KH * w.KW)
-		args := dwArgs{in: &in[0], rowStride: rowStride, pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
+		args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
 			kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c8, n: n, out: &out[0], ostride: c,
 			bias: &e.bias[0], mult: &e.mult[0], shift: &e.shift[0], outOff: e.outOffset, lo: e.lo, hi: e.hi}
 		if fastEpilogue(e, c8) {

@@ -10780,14 +10780,14 @@ gemmAVX2W_m1_st0_done:
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
 TEXT ·dwAVX512(SB), NOSPLIT, $0-8
 	MOVQ  p+0(FP), R14
-	MOVQ  16(R14), R8
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512_cb:
-	MOVQ  72(R14), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512_full
@@ -10802,15 +10802,15 @@ dwAVX512_full:
 	KMOVW R11, K1
 
 dwAVX512_mask:
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z16
-	MOVL         136(R14), R10
-	VPBROADCASTD R10, Z17
 	MOVL         128(R14), R10
+	VPBROADCASTD R10, Z17
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z15
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU32.Z  (R10)(CX*4), K1, Z8
 	VMOVDQU32.Z  (R12)(CX*4), K1, Z10
 	VPXORD       Z18, Z18, Z18
@@ -10826,14 +10826,14 @@ dwAVX512_mask:
 	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
 	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         88(R14), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         80(R14), BX
+	MOVQ         72(R14), BX
 
 dwAVX512_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512_p8_next
-	MOVQ      144(R14), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512_p8_s3
 	CMPQ      R10, $0x05
@@ -10851,13 +10851,13 @@ dwAVX512_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p8_kx:
 	VMOVDQU32     (SI), Z18
@@ -10878,14 +10878,14 @@ dwAVX512_p8_kx:
 	VPDPWSSD      Z18, Z25, Z6
 	VPMOVSXBD.Z   (R13)(R9*1), K1, Z26
 	VPDPWSSD      Z18, Z26, Z7
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p8_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11082,20 +11082,20 @@ dwAVX512_p8_t3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_t3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          32(R14), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -11141,10 +11141,10 @@ dwAVX512_p8_t3_ky:
 	LEAQ          (DI)(R8*4), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z20, Z23, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_t3_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11341,24 +11341,24 @@ dwAVX512_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_t5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          32(R14), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -11422,10 +11422,10 @@ dwAVX512_p8_t5_ky:
 	VPDPWSSD      Z21, Z24, Z7
 	VPMOVSXBD.Z   (R13)(R8*1), K1, Z23
 	VPDPWSSD      Z22, Z23, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_t5_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11622,17 +11622,17 @@ dwAVX512_p8_s3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_s3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -11669,10 +11669,10 @@ dwAVX512_p8_s3_ky:
 	VPDPWSSD      Z20, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
 	VPDPWSSD      Z20, Z24, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_s3_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11869,21 +11869,21 @@ dwAVX512_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_s5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -11938,10 +11938,10 @@ dwAVX512_p8_s5_ky:
 	VPDPWSSD      Z22, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R9*1), K1, Z24
 	VPDPWSSD      Z22, Z24, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_s5_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12136,7 +12136,7 @@ dwAVX512_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -12151,13 +12151,13 @@ dwAVX512_p4:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p4_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p4_kx:
 	VMOVDQU32     (SI), Z18
@@ -12169,14 +12169,14 @@ dwAVX512_p4_kx:
 	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
 	VPDPWSSD      Z18, Z22, Z3
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p4_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p4_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12273,7 +12273,7 @@ dwAVX512_p4_kx:
 	ADDQ          R8, AX
 	ADDQ          R8, AX
 	ADDQ          R8, AX
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x04, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x04, BX
@@ -12286,13 +12286,13 @@ dwAVX512_p2:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p2_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p2_kx:
 	VMOVDQU32     (SI), Z18
@@ -12300,14 +12300,14 @@ dwAVX512_p2_kx:
 	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
 	VPDPWSSD      Z18, Z20, Z1
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p2_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p2_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12356,7 +12356,7 @@ dwAVX512_p2_kx:
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R8, AX
 	ADDQ          R8, AX
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x02, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x02, BX
@@ -12367,26 +12367,26 @@ dwAVX512_p2_next:
 	JL        dwAVX512_p1_next
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p1_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p1_kx:
 	VMOVDQU32     (SI), Z18
 	VPMOVSXBD.Z   (R12), K1, Z19
 	VPDPWSSD      Z18, Z19, Z0
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p1_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p1_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z26
@@ -12411,14 +12411,14 @@ dwAVX512_p1_kx:
 	VPMINSD       Z17, Z0, Z0
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R8, AX
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x01, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x01, BX
 
 dwAVX512_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, 72(R14)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512_cb
 	VZEROUPPER
 	RET
@@ -12427,16 +12427,16 @@ dwAVX512_p1_next:
 // Requires: AVX, AVX2
 TEXT ·dwAVX2(SB), NOSPLIT, $256-8
 	MOVQ p+0(FP), R14
-	MOVQ 16(R14), R8
+	MOVQ 8(R14), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX
 
 dwAVX2_cb:
 	MOVQ (R14), AX
 	ADDQ CX, AX
-	MOVQ 88(R14), DX
+	MOVQ 80(R14), DX
 	ADDQ CX, DX
-	MOVQ 80(R14), BX
+	MOVQ 72(R14), BX
 
 dwAVX2_p8:
 	CMPQ  BX, $0x08
@@ -12450,13 +12450,13 @@ dwAVX2_p8:
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p8_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p8_kx:
 	VMOVDQU      (SI), Y8
@@ -12485,11 +12485,11 @@ dwAVX2_p8_kx:
 	VPMOVSXBD    (R13)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y7, Y7
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p8_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p8_ky
 	VMOVDQU      Y0, (SP)
@@ -12502,18 +12502,18 @@ dwAVX2_p8_kx:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -12527,7 +12527,7 @@ dwAVX2_p8_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -12760,7 +12760,7 @@ dwAVX2_p8_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x08, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x08, BX
@@ -12775,13 +12775,13 @@ dwAVX2_p4:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p4_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p4_kx:
 	VMOVDQU      (SI), Y8
@@ -12797,11 +12797,11 @@ dwAVX2_p4_kx:
 	VPMOVSXBD    (R12)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p4_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p4_ky
 	VMOVDQU      Y0, (SP)
@@ -12810,18 +12810,18 @@ dwAVX2_p4_kx:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -12835,7 +12835,7 @@ dwAVX2_p4_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -12952,7 +12952,7 @@ dwAVX2_p4_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x04, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x04, BX
@@ -12965,13 +12965,13 @@ dwAVX2_p2:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p2_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p2_kx:
 	VMOVDQU      (SI), Y8
@@ -12981,29 +12981,29 @@ dwAVX2_p2_kx:
 	VPMOVSXBD    (R12)(R8*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p2_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p2_ky
 	VMOVDQU      Y0, (SP)
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -13017,7 +13017,7 @@ dwAVX2_p2_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -13076,7 +13076,7 @@ dwAVX2_p2_kx:
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x02, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x02, BX
@@ -13087,41 +13087,41 @@ dwAVX2_p2_next:
 	JL    dwAVX2_p1_next
 	VPXOR Y0, Y0, Y0
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p1_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p1_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p1_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p1_ky
 	VMOVDQU      Y0, (SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -13135,7 +13135,7 @@ dwAVX2_p1_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -13165,14 +13165,14 @@ dwAVX2_p1_kx:
 	VPACKSSWB    X12, X12, X12
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x01, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x01, BX
 
 dwAVX2_p1_next:
 	ADDQ $0x08, CX
-	CMPQ CX, 72(R14)
+	CMPQ CX, 64(R14)
 	JL   dwAVX2_cb
 	VZEROUPPER
 	RET
@@ -23316,14 +23316,14 @@ gemmAVX2WFast_m1_st0_done:
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
 TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-8
 	MOVQ  p+0(FP), R14
-	MOVQ  16(R14), R8
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512Fast_cb:
-	MOVQ  72(R14), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512Fast_full
@@ -23338,15 +23338,15 @@ dwAVX512Fast_full:
 	KMOVW R11, K1
 
 dwAVX512Fast_mask:
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z16
-	MOVL         136(R14), R10
-	VPBROADCASTD R10, Z17
 	MOVL         128(R14), R10
+	VPBROADCASTD R10, Z17
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z15
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU32.Z  (R10)(CX*4), K1, Z8
 	VMOVDQU32.Z  (R12)(CX*4), K1, Z10
 	VPXORD       Z18, Z18, Z18
@@ -23362,14 +23362,14 @@ dwAVX512Fast_mask:
 	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
 	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         88(R14), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         80(R14), BX
+	MOVQ         72(R14), BX
 
 dwAVX512Fast_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512Fast_p8_next
-	MOVQ      144(R14), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512Fast_p8_s3
 	CMPQ      R10, $0x05
@@ -23387,13 +23387,13 @@ dwAVX512Fast_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p8_kx:
 	VMOVDQU32   (SI), Z18
@@ -23414,14 +23414,14 @@ dwAVX512Fast_p8_kx:
 	VPDPWSSD    Z18, Z25, Z6
 	VPMOVSXBD.Z (R13)(R9*1), K1, Z26
 	VPDPWSSD    Z18, Z26, Z7
-	ADDQ        32(R14), R12
-	ADDQ        64(R14), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p8_kx
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -23594,20 +23594,20 @@ dwAVX512Fast_p8_t3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_t3_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	MOVQ        R11, R13
 	MOVQ        R11, DI
-	ADDQ        32(R14), DI
+	ADDQ        24(R14), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z18, Z23, Z0
 	VPMOVSXBD.Z (DI), K1, Z24
@@ -23653,10 +23653,10 @@ dwAVX512Fast_p8_t3_ky:
 	LEAQ        (DI)(R8*4), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z20, Z23, Z7
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_t3_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -23829,24 +23829,24 @@ dwAVX512Fast_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_t5_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z21
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z22
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	MOVQ        R11, R13
 	MOVQ        R11, DI
-	ADDQ        32(R14), DI
+	ADDQ        24(R14), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z18, Z23, Z0
 	VPMOVSXBD.Z (DI), K1, Z24
@@ -23910,10 +23910,10 @@ dwAVX512Fast_p8_t5_ky:
 	VPDPWSSD    Z21, Z24, Z7
 	VPMOVSXBD.Z (R13)(R8*1), K1, Z23
 	VPDPWSSD    Z22, Z23, Z7
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_t5_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24086,17 +24086,17 @@ dwAVX512Fast_p8_s3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_s3_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	LEAQ        (R11)(R8*4), R13
 	LEAQ        (R13)(R8*4), DI
 	VPMOVSXBD.Z (R11), K1, Z23
@@ -24133,10 +24133,10 @@ dwAVX512Fast_p8_s3_ky:
 	VPDPWSSD    Z20, Z23, Z6
 	VPMOVSXBD.Z (DI)(R8*1), K1, Z24
 	VPDPWSSD    Z20, Z24, Z7
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_s3_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24309,21 +24309,21 @@ dwAVX512Fast_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_s5_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z21
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z22
-	ADDQ        64(R14), SI
+	ADDQ        56(R14), SI
 	LEAQ        (R11)(R8*4), R13
 	LEAQ        (R13)(R8*4), DI
 	VPMOVSXBD.Z (R11), K1, Z23
@@ -24378,10 +24378,10 @@ dwAVX512Fast_p8_s5_ky:
 	VPDPWSSD    Z22, Z23, Z6
 	VPMOVSXBD.Z (DI)(R9*1), K1, Z24
 	VPDPWSSD    Z22, Z24, Z7
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_s5_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24552,7 +24552,7 @@ dwAVX512Fast_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -24567,13 +24567,13 @@ dwAVX512Fast_p4:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p4_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p4_kx:
 	VMOVDQU32   (SI), Z18
@@ -24585,14 +24585,14 @@ dwAVX512Fast_p4_kx:
 	VPDPWSSD    Z18, Z21, Z2
 	VPMOVSXBD.Z (R12)(R9*1), K1, Z22
 	VPDPWSSD    Z18, Z22, Z3
-	ADDQ        32(R14), R12
-	ADDQ        64(R14), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p4_kx
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p4_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24677,7 +24677,7 @@ dwAVX512Fast_p4_kx:
 	ADDQ        R8, AX
 	ADDQ        R8, AX
 	ADDQ        R8, AX
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x04, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x04, BX
@@ -24690,13 +24690,13 @@ dwAVX512Fast_p2:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p2_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p2_kx:
 	VMOVDQU32   (SI), Z18
@@ -24704,14 +24704,14 @@ dwAVX512Fast_p2_kx:
 	VPDPWSSD    Z18, Z19, Z0
 	VPMOVSXBD.Z (R12)(R8*1), K1, Z20
 	VPDPWSSD    Z18, Z20, Z1
-	ADDQ        32(R14), R12
-	ADDQ        64(R14), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p2_kx
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p2_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24754,7 +24754,7 @@ dwAVX512Fast_p2_kx:
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R8, AX
 	ADDQ        R8, AX
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x02, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x02, BX
@@ -24765,26 +24765,26 @@ dwAVX512Fast_p2_next:
 	JL        dwAVX512Fast_p1_next
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p1_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p1_kx:
 	VMOVDQU32   (SI), Z18
 	VPMOVSXBD.Z (R12), K1, Z19
 	VPDPWSSD    Z18, Z19, Z0
-	ADDQ        32(R14), R12
-	ADDQ        64(R14), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p1_kx
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p1_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VPMULDQ     Z11, Z0, Z25
@@ -24806,14 +24806,14 @@ dwAVX512Fast_p1_kx:
 	VPMINSD     Z17, Z0, Z0
 	VPMOVDB     Z0, K1, (R11)
 	ADDQ        R8, AX
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x01, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x01, BX
 
 dwAVX512Fast_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, 72(R14)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512Fast_cb
 	VZEROUPPER
 	RET
@@ -24822,16 +24822,16 @@ dwAVX512Fast_p1_next:
 // Requires: AVX, AVX2
 TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-8
 	MOVQ p+0(FP), R14
-	MOVQ 16(R14), R8
+	MOVQ 8(R14), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX
 
 dwAVX2Fast_cb:
 	MOVQ (R14), AX
 	ADDQ CX, AX
-	MOVQ 88(R14), DX
+	MOVQ 80(R14), DX
 	ADDQ CX, DX
-	MOVQ 80(R14), BX
+	MOVQ 72(R14), BX
 
 dwAVX2Fast_p8:
 	CMPQ  BX, $0x08
@@ -24845,13 +24845,13 @@ dwAVX2Fast_p8:
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p8_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p8_kx:
 	VMOVDQU      (SI), Y8
@@ -24880,11 +24880,11 @@ dwAVX2Fast_p8_kx:
 	VPMOVSXBD    (R13)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y7, Y7
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p8_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p8_ky
 	VMOVDQU      Y0, (SP)
@@ -24897,18 +24897,18 @@ dwAVX2Fast_p8_kx:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -24922,7 +24922,7 @@ dwAVX2Fast_p8_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25131,7 +25131,7 @@ dwAVX2Fast_p8_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x08, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x08, BX
@@ -25146,13 +25146,13 @@ dwAVX2Fast_p4:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p4_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p4_kx:
 	VMOVDQU      (SI), Y8
@@ -25168,11 +25168,11 @@ dwAVX2Fast_p4_kx:
 	VPMOVSXBD    (R12)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p4_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p4_ky
 	VMOVDQU      Y0, (SP)
@@ -25181,18 +25181,18 @@ dwAVX2Fast_p4_kx:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25206,7 +25206,7 @@ dwAVX2Fast_p4_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25311,7 +25311,7 @@ dwAVX2Fast_p4_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x04, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x04, BX
@@ -25324,13 +25324,13 @@ dwAVX2Fast_p2:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p2_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p2_kx:
 	VMOVDQU      (SI), Y8
@@ -25340,29 +25340,29 @@ dwAVX2Fast_p2_kx:
 	VPMOVSXBD    (R12)(R8*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p2_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p2_ky
 	VMOVDQU      Y0, (SP)
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25376,7 +25376,7 @@ dwAVX2Fast_p2_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25429,7 +25429,7 @@ dwAVX2Fast_p2_kx:
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x02, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x02, BX
@@ -25440,41 +25440,41 @@ dwAVX2Fast_p2_next:
 	JL    dwAVX2Fast_p1_next
 	VPXOR Y0, Y0, Y0
 	MOVQ  AX, R11
-	MOVQ  56(R14), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  40(R14), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p1_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p1_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
-	ADDQ         32(R14), R12
-	ADDQ         64(R14), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p1_kx
-	ADDQ         24(R14), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p1_ky
 	VMOVDQU      Y0, (SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         128(R14), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         104(R14), R10
-	MOVQ         112(R14), R11
-	MOVQ         120(R14), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25488,7 +25488,7 @@ dwAVX2Fast_p1_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25515,14 +25515,14 @@ dwAVX2Fast_p1_kx:
 	VPACKSSWB    X12, X12, X12
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x01, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x01, BX
 
 dwAVX2Fast_p1_next:
 	ADDQ $0x08, CX
-	CMPQ CX, 72(R14)
+	CMPQ CX, 64(R14)
 	JL   dwAVX2Fast_cb
 	VZEROUPPER
 	RET
@@ -28166,14 +28166,14 @@ GLOBL dwpermb<>(SB), RODATA|NOPTR, $64
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512VL, AVX512_VNNI, BMI2
 TEXT ·dwAVX512Bounded(SB), NOSPLIT, $0-8
 	MOVQ  p+0(FP), R14
-	MOVQ  16(R14), R8
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512Bounded_cb:
-	MOVQ  72(R14), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512Bounded_full
@@ -28188,12 +28188,12 @@ dwAVX512Bounded_full:
 	KMOVW R11, K1
 
 dwAVX512Bounded_mask:
-	MOVL         132(R14), R10
+	MOVL         124(R14), R10
 	VPBROADCASTB R10, Z16
-	MOVL         136(R14), R10
+	MOVL         128(R14), R10
 	VPBROADCASTB R10, Z17
 	VMOVDQU32    dwperm<>+0(SB), Z15
-	MOVQ         104(R14), R10
+	MOVQ         96(R14), R10
 	LEAQ         (CX)(CX*4), R11
 	LEAQ         (R10)(R11*8), R10
 	VMOVDQU32    384(R10), Z27
@@ -28210,14 +28210,14 @@ dwAVX512Bounded_mask:
 	VMOVDQU64    320(R10), Z10
 	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         88(R14), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         80(R14), BX
+	MOVQ         72(R14), BX
 
 dwAVX512Bounded_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512Bounded_p8_next
-	MOVQ      144(R14), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512Bounded_p8_s3
 	CMPQ      R10, $0x05
@@ -28235,13 +28235,13 @@ dwAVX512Bounded_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p8_kx:
 	VMOVDQU32     (SI), Z18
@@ -28262,14 +28262,14 @@ dwAVX512Bounded_p8_kx:
 	VPDPWSSD      Z18, Z25, Z6
 	VPMOVSXBD.Z   (R13)(R9*1), K1, Z26
 	VPDPWSSD      Z18, Z26, Z7
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p8_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28380,10 +28380,10 @@ dwAVX512Bounded_p8_kx:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t3:
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_t3w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p8_t3b_part
@@ -28396,10 +28396,10 @@ dwAVX512Bounded_p8_t3:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -28524,7 +28524,7 @@ dwAVX512Bounded_p8_t3:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z7
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28644,10 +28644,10 @@ dwAVX512Bounded_p8_t3b_part:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -28806,7 +28806,7 @@ dwAVX512Bounded_p8_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z7
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28926,20 +28926,20 @@ dwAVX512Bounded_p8_t3w:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_t3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          32(R14), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -28985,10 +28985,10 @@ dwAVX512Bounded_p8_t3_ky:
 	LEAQ          (DI)(R8*4), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z20, Z23, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_t3_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29108,24 +29108,24 @@ dwAVX512Bounded_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_t5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          32(R14), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -29189,10 +29189,10 @@ dwAVX512Bounded_p8_t5_ky:
 	VPDPWSSD      Z21, Z24, Z7
 	VPMOVSXBD.Z   (R13)(R8*1), K1, Z23
 	VPDPWSSD      Z22, Z23, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_t5_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29303,10 +29303,10 @@ dwAVX512Bounded_p8_t5_ky:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3:
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_s3w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p8_s3b_part
@@ -29319,7 +29319,7 @@ dwAVX512Bounded_p8_s3:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -29402,7 +29402,7 @@ dwAVX512Bounded_p8_s3:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z7
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29522,7 +29522,7 @@ dwAVX512Bounded_p8_s3b_part:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -29625,7 +29625,7 @@ dwAVX512Bounded_p8_s3b_part:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z7
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29745,17 +29745,17 @@ dwAVX512Bounded_p8_s3w:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_s3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -29792,10 +29792,10 @@ dwAVX512Bounded_p8_s3_ky:
 	VPDPWSSD      Z20, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
 	VPDPWSSD      Z20, Z24, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_s3_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29915,21 +29915,21 @@ dwAVX512Bounded_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_s5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          64(R14), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -29984,10 +29984,10 @@ dwAVX512Bounded_p8_s5_ky:
 	VPDPWSSD      Z22, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R9*1), K1, Z24
 	VPDPWSSD      Z22, Z24, Z7
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_s5_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30105,7 +30105,7 @@ dwAVX512Bounded_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -30115,15 +30115,15 @@ dwAVX512Bounded_p8_next:
 dwAVX512Bounded_p4:
 	CMPQ          BX, $0x04
 	JL            dwAVX512Bounded_p4_next
-	MOVQ          144(R14), R10
+	MOVQ          136(R14), R10
 	CMPQ          R10, $0x03
 	JEQ           dwAVX512Bounded_p4_s3
 	CMPQ          R10, $0x0d
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p4_t3b_part
@@ -30132,10 +30132,10 @@ dwAVX512Bounded_p4:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30202,7 +30202,7 @@ dwAVX512Bounded_p4:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z3
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30265,10 +30265,10 @@ dwAVX512Bounded_p4_t3b_part:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30353,7 +30353,7 @@ dwAVX512Bounded_p4_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z3
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30411,10 +30411,10 @@ dwAVX512Bounded_p4_t3b_part:
 	JMP           dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_s3:
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p4_s3b_part
@@ -30423,7 +30423,7 @@ dwAVX512Bounded_p4_s3:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -30471,7 +30471,7 @@ dwAVX512Bounded_p4_s3:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z3
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30534,7 +30534,7 @@ dwAVX512Bounded_p4_s3b_part:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -30594,7 +30594,7 @@ dwAVX512Bounded_p4_s3b_part:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z3
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30657,13 +30657,13 @@ dwAVX512Bounded_p4_w:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p4_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p4_kx:
 	VMOVDQU32     (SI), Z18
@@ -30675,14 +30675,14 @@ dwAVX512Bounded_p4_kx:
 	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
 	VPDPWSSD      Z18, Z22, Z3
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p4_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p4_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30743,7 +30743,7 @@ dwAVX512Bounded_p4_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x04, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x04, BX
@@ -30753,25 +30753,25 @@ dwAVX512Bounded_p4_next:
 dwAVX512Bounded_p2:
 	CMPQ          BX, $0x02
 	JL            dwAVX512Bounded_p2_next
-	MOVQ          144(R14), R10
+	MOVQ          136(R14), R10
 	CMPQ          R10, $0x03
 	JEQ           dwAVX512Bounded_p2_s3
 	CMPQ          R10, $0x0d
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p2_t3b_part
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30806,7 +30806,7 @@ dwAVX512Bounded_p2:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z1
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30842,10 +30842,10 @@ dwAVX512Bounded_p2_t3b_part:
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          32(R14), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30890,7 +30890,7 @@ dwAVX512Bounded_p2_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z1
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30923,17 +30923,17 @@ dwAVX512Bounded_p2_t3b_part:
 	JMP           dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_s3:
-	MOVQ          40(R14), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          72(R14), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p2_s3b_part
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -30962,7 +30962,7 @@ dwAVX512Bounded_p2_s3:
 	VPERMB        Z26, Z28, Z26
 	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
 	VPDPBUSD      Z31, Z26, Z1
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30998,7 +30998,7 @@ dwAVX512Bounded_p2_s3b_part:
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          24(R14), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -31035,7 +31035,7 @@ dwAVX512Bounded_p2_s3b_part:
 	VPERMB        Z26, Z28, Z26
 	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
 	VPDPBUSD      Z31, Z26, Z1
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -31071,13 +31071,13 @@ dwAVX512Bounded_p2_w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p2_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p2_kx:
 	VMOVDQU32     (SI), Z18
@@ -31085,14 +31085,14 @@ dwAVX512Bounded_p2_kx:
 	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
 	VPDPWSSD      Z18, Z20, Z1
-	ADDQ          32(R14), R12
-	ADDQ          64(R14), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p2_kx
-	ADDQ          24(R14), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p2_ky
-	MOVQ          96(R14), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -31126,7 +31126,7 @@ dwAVX512Bounded_p2_kx:
 dwAVX512Bounded_p2_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x02, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x02, BX
@@ -31135,24 +31135,24 @@ dwAVX512Bounded_p2_adv:
 dwAVX512Bounded_p2_next:
 	CMPQ         BX, $0x01
 	JL           dwAVX512Bounded_p1_next
-	MOVQ         144(R14), R10
+	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p1_s3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         40(R14), R10
+	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         72(R14), R10
+	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
 	JL           dwAVX512Bounded_p1_t3b_part
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         24(R14), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         32(R14), R10
+	MOVQ         24(R14), R10
 	LEAQ         (R11)(R10*1), DI
 	LEAQ         (R12)(R10*1), SI
 	ADDQ         R13, R10
@@ -31174,7 +31174,7 @@ dwAVX512Bounded_p2_next:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31197,10 +31197,10 @@ dwAVX512Bounded_p2_next:
 dwAVX512Bounded_p1_t3b_part:
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         24(R14), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         32(R14), R10
+	MOVQ         24(R14), R10
 	LEAQ         (R11)(R10*1), DI
 	LEAQ         (R12)(R10*1), SI
 	ADDQ         R13, R10
@@ -31228,7 +31228,7 @@ dwAVX512Bounded_p1_t3b_part:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31249,16 +31249,16 @@ dwAVX512Bounded_p1_t3b_part:
 	JMP          dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_s3:
-	MOVQ         40(R14), R10
+	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         72(R14), R10
+	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
 	JL           dwAVX512Bounded_p1_s3b_part
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         24(R14), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
 	VMOVDQU8     (R11), X23
@@ -31279,7 +31279,7 @@ dwAVX512Bounded_p1_s3:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31302,7 +31302,7 @@ dwAVX512Bounded_p1_s3:
 dwAVX512Bounded_p1_s3b_part:
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         24(R14), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
 	VMOVDQU8.Z   (R11), K1, X23
@@ -31329,7 +31329,7 @@ dwAVX512Bounded_p1_s3b_part:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         96(R14), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31352,26 +31352,26 @@ dwAVX512Bounded_p1_s3b_part:
 dwAVX512Bounded_p1_w:
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      56(R14), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      40(R14), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p1_ky:
 	MOVQ R11, R12
-	MOVQ 48(R14), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p1_kx:
 	VMOVDQU32   (SI), Z18
 	VPMOVSXBD.Z (R12), K1, Z19
 	VPDPWSSD    Z18, Z19, Z0
-	ADDQ        32(R14), R12
-	ADDQ        64(R14), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Bounded_p1_kx
-	ADDQ        24(R14), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Bounded_p1_ky
-	MOVQ        96(R14), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVDQU32   dwperm<>+128(SB), Z22
 	VMOVSHDUP   Z0, Z26
@@ -31392,14 +31392,14 @@ dwAVX512Bounded_p1_kx:
 
 dwAVX512Bounded_p1_adv:
 	ADDQ   R8, AX
-	MOVQ   96(R14), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x01, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x01, BX
 
 dwAVX512Bounded_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, 72(R14)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512Bounded_cb
 	VZEROUPPER
 	RET

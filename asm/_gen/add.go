@@ -32,7 +32,7 @@ func addAVX512(sub bool) {
 	if sub {
 		op = "a[i] - b[i]"
 	}
-	Doc(name + " computes out[i] = " + op + " for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p.p is the *addVec.")
+	kdoc(name + " computes out[i] = " + op + " for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p.p is the *addVec.")
 	out, a, b, n, p := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX
 	Load(arg("out"), out)
 	Load(arg("a"), a)
@@ -162,7 +162,7 @@ func addAVX2(sub bool) {
 	if sub {
 		op = "a[i] - b[i]"
 	}
-	Doc(name + " computes out[i] = " + op + " for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p.p is the *addVec.")
+	kdoc(name + " computes out[i] = " + op + " for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p.p is the *addVec.")
 	out, a, b, n, p := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX
 	Load(arg("out"), out)
 	Load(arg("a"), a)

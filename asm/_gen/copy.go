@@ -17,7 +17,7 @@ import (
 func copyRowsAVX2() {
 	name := "copyRowsAVX2Kernel"
 	kernel(name, NOSPLIT, "copyArgs")
-	Doc(name + " copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.")
+	kdoc(name + " copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.")
 	dst, ds, src, ss, n, rows := reg.RDI, reg.R8, reg.RSI, reg.R9, reg.RCX, reg.RBX
 	i, last := reg.R10, reg.R11
 	Load(arg("dst"), dst)

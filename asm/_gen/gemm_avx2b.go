@@ -70,7 +70,7 @@ const (
 func gemmAVX2B() {
 	name := "gemmAVX2B"
 	kernel(name, 0, "gemmArgs")
-	Doc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
+	kdoc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
 	frame := AllocLocal(avx2MR * avx2BStride)
 	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
 	Load(arg("a"), a)

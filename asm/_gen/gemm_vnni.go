@@ -22,7 +22,7 @@ func gemmVNNI(nz int) {
 	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
 	if bounded {
 		kernel(name, NOSPLIT, "gemmArgs")
-		Doc(name + fmt.Sprintf(" computes m rows of a %d-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).", nz*16))
+		kdoc(name + fmt.Sprintf(" computes m rows of a %d-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).", nz*16))
 	} else {
 		kernel(name, NOSPLIT, "gemmArgs")
 		doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))

@@ -4,7 +4,10 @@
 //	cd asm/_gen && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64.go -pkg asm
 //
 // It lives in its own module so that avo is not a dependency of the
-// library. CI regenerates the files and fails on any difference.
+// library. go generate ./asm runs it (asm/generate.go);
+// TestGeneratedAmd64UpToDate (asm/generate_test.go) runs it into a
+// temporary directory and fails on any difference with the checked-in
+// files.
 //
 // Every kernel computes exactly what asm.gemmRef / asm.depthwiseRowRef
 // compute (see asm/gemm.go and asm/depthwise.go); the comments here say
@@ -21,6 +24,8 @@ package main
 import (
 	"log"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/build"
@@ -56,7 +61,7 @@ func doc(name, text string) {
 	} else if fast {
 		text += " Fast epilogue: every Shift <= 0, no Mult is INT32_MIN."
 	}
-	Doc(name + " " + text)
+	kdoc(name + " " + text)
 }
 
 // asmPkg is the package whose Go types (the kernels' argument structs)
@@ -125,6 +130,7 @@ func main() {
 		addAVX512(sub)
 		addAVX2(sub)
 	}
+	finishKernel()
 	Generate()
 }
 
@@ -173,9 +179,35 @@ var (
 	args    gotypes.Component
 )
 
+// The kernel being generated: its doc text and the argument fields its
+// code reads (finishKernel appends their list to the doc).
+var (
+	kernelDoc    string
+	kernelFields map[string]Mem
+)
+
+// kdoc sets the doc comment of the kernel being generated.
+func kdoc(text string) { kernelDoc = text }
+
+// finishKernel completes the doc comment of the kernel just generated with
+// the fields of *p it reads, in struct order.
+func finishKernel() {
+	if kernelFields == nil {
+		return
+	}
+	names := make([]string, 0, len(kernelFields))
+	for n := range kernelFields {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return kernelFields[names[i]].Disp < kernelFields[names[j]].Disp })
+	Doc(kernelDoc + " It reads p." + strings.Join(names, ", p.") + ".")
+	kernelFields = nil
+}
+
 // kernel declares a kernel func(p *argsType) (no escape: the Go wrappers
 // keep the struct on their stacks) and loads p into argsReg.
 func kernel(name string, flags attr.Attribute, argsType string) {
+	finishKernel()
 	TEXT(name, flags, "func(p *"+argsType+")")
 	Pragma("noescape")
 	if _, err := Param("p").Resolve(); err != nil {
@@ -186,10 +218,19 @@ func kernel(name string, flags attr.Attribute, argsType string) {
 	}
 	Load(Param("p"), argsReg)
 	args = Param("p").Dereference(argsReg)
+	kernelDoc, kernelFields = name, map[string]Mem{}
 }
 
 // arg is field name of the kernel's argument struct.
-func arg(name string) gotypes.Component { return args.Field(name) }
+func arg(name string) gotypes.Component {
+	f := args.Field(name)
+	b, err := f.Resolve()
+	if err != nil {
+		log.Fatalf("argument field %s: %v", name, err)
+	}
+	kernelFields[name] = b.Addr
+	return f
+}
 
 // addr is the memory operand of field name of the kernel's argument struct.
 func addr(name string) Mem { return resolve(arg(name)) }
