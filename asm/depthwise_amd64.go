@@ -29,7 +29,7 @@ type dwArgs struct {
 	shift      *int32 // not read by the bounded kernel
 	outOff     int32  // not read by the bounded kernel
 	lo, hi     int32
-	mode       int // AVX-512: dwMode's path
+	mode       int // AVX-512: dwMode's path (dwAVX2 does not read it)
 }
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
