@@ -64,8 +64,8 @@ type addNeon struct {
 
 // addVec holds the SIMD kernels' constants, each repeated across a
 // 32-byte vector so that AVX2 instructions take it as a memory operand
-// (AVX-512 broadcasts element 0). The layout is mirrored by the offsets in
-// _gen/main.go (addOff*); TestAddVecLayout checks it.
+// (AVX-512 broadcasts element 0). The generator (_gen/add.go) reads this
+// type through avo's Package and addresses the fields by name.
 //
 // Per input (i = 1, 2), with t = x + offset, L = LeftShift, r = -shift and
 // half = 2^r >> 1, the kernels compute TFLite's double rounding exactly as
@@ -97,28 +97,6 @@ type addVec struct {
 	off        [8]int32 // output offset
 	lo, hi     [8]int32 // clamp
 }
-
-// Byte offsets of addVec's fields, as the generator uses them.
-const (
-	addOffM1     = 0
-	addOffM2     = 32
-	addOffK1     = 64
-	addOffK2     = 96
-	addOffThr1   = 128
-	addOffThr2   = 160
-	addOffR1     = 192
-	addOffR2     = 224
-	addOffXs     = 256
-	addOffMo     = 288
-	addOffRound  = 320
-	addOffOMask  = 352
-	addOffOThr   = 384
-	addOffORight = 416
-	addOffOff    = 448
-	addOffLo     = 480
-	addOffHi     = 512
-	addVecSize   = 544
-)
 
 // NewAddParams validates s and prepares it.
 func NewAddParams(s AddSpec) (*AddParams, error) {

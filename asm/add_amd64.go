@@ -8,13 +8,24 @@ package asm
 // more via 16-byte stack buffers, so that every value is computed by the
 // same vector code and the kernel never touches memory outside the slices.
 
+// addArgs is one call of an amd64 ADD/SUB kernel: out[i] = a[i] ± b[i] for
+// i < n with p's constants. The kernel takes a pointer to it and the
+// generator (asm/_gen, through avo's Package) addresses its fields, and
+// addVec's, by name.
+type addArgs struct {
+	out, a, b *int8
+	n         int
+	p         *addVec
+}
+
 func addInt8AVX512Go(out, a, b []int8, p *AddParams) {
 	n := len(out)
 	a, b = a[:n], b[:n]
+	args := addArgs{out: &out[0], a: &a[0], b: &b[0], n: n, p: &p.vec}
 	if p.spec.Sub {
-		addInt8AVX512Sub(&out[0], &a[0], &b[0], n, &p.vec.m1[0])
+		addInt8AVX512Sub(&args)
 	} else {
-		addInt8AVX512(&out[0], &a[0], &b[0], n, &p.vec.m1[0])
+		addInt8AVX512(&args)
 	}
 }
 
@@ -37,9 +48,10 @@ func addInt8AVX2Go(out, a, b []int8, p *AddParams) {
 // addAVX2 calls the add or sub kernel directly (a call through a func
 // value would make the stack buffers above escape to the heap).
 func addAVX2(out, a, b *int8, n int, p *AddParams) {
+	args := addArgs{out: out, a: a, b: b, n: n, p: &p.vec}
 	if p.spec.Sub {
-		addInt8AVX2Sub(out, a, b, n, &p.vec.m1[0])
+		addInt8AVX2Sub(&args)
 	} else {
-		addInt8AVX2(out, a, b, n, &p.vec.m1[0])
+		addInt8AVX2(&args)
 	}
 }

@@ -7,30 +7,6 @@ import (
 	"unsafe"
 )
 
-// TestAddVecLayout: the generator addresses addVec's fields by the
-// addOff* offsets.
-func TestAddVecLayout(t *testing.T) {
-	var v addVec
-	for _, f := range []struct {
-		name      string
-		got, want uintptr
-	}{
-		{"m1", unsafe.Offsetof(v.m1), addOffM1}, {"m2", unsafe.Offsetof(v.m2), addOffM2},
-		{"k1", unsafe.Offsetof(v.k1), addOffK1}, {"k2", unsafe.Offsetof(v.k2), addOffK2},
-		{"thr1", unsafe.Offsetof(v.thr1), addOffThr1}, {"thr2", unsafe.Offsetof(v.thr2), addOffThr2},
-		{"r1", unsafe.Offsetof(v.r1), addOffR1}, {"r2", unsafe.Offsetof(v.r2), addOffR2},
-		{"xs", unsafe.Offsetof(v.xs), addOffXs}, {"mo", unsafe.Offsetof(v.mo), addOffMo},
-		{"round", unsafe.Offsetof(v.round), addOffRound}, {"omask", unsafe.Offsetof(v.omask), addOffOMask},
-		{"othr", unsafe.Offsetof(v.othr), addOffOThr}, {"oright", unsafe.Offsetof(v.oright), addOffORight},
-		{"off", unsafe.Offsetof(v.off), addOffOff}, {"lo", unsafe.Offsetof(v.lo), addOffLo},
-		{"hi", unsafe.Offsetof(v.hi), addOffHi}, {"size", unsafe.Sizeof(v), addVecSize},
-	} {
-		if f.got != f.want {
-			t.Errorf("addVec.%s at %d, generator uses %d", f.name, f.got, f.want)
-		}
-	}
-}
-
 // TestAddNeonLayout: the arm64 kernels load addNeon's fields into
 // consecutive registers, 16 bytes each, in declaration order.
 func TestAddNeonLayout(t *testing.T) {

@@ -8,6 +8,30 @@ package asm
 // vector width (Data32), and kept as given in Data for channel tails done
 // in Go.
 
+// dwArgs is one call of an amd64 depthwise kernel (dwAVX512*, dwAVX2*):
+// n output pixels of one row, channels [0, c). The kernel takes a pointer
+// to it and the generator (asm/_gen, through avo's Package) addresses its
+// fields by name. Strides are in bytes.
+type dwArgs struct {
+	in         *int8 // the first output pixel's top-left input tap
+	pixStride  int   // input step between output pixels (stride·C)
+	dilHStride int   // input step between filter rows (dilation·rowStride)
+	dilWStride int   // input step between filter columns (dilation·C)
+	kh, kw     int
+	w          *int32 // Data32
+	wStride    int    // one filter tap's channels in Data32 (Cpad·4)
+	c          int    // channels computed
+	n          int    // output pixels
+	out        *int8
+	ostride    int    // output step between pixels (C)
+	bias       *int32 // bounded: the dwBound parameters
+	mult       *int32 // not read by the bounded kernel
+	shift      *int32 // not read by the bounded kernel
+	outOff     int32  // not read by the bounded kernel
+	lo, hi     int32
+	mode       int // AVX-512: dwMode's path (dwAVX2 does not read it)
+}
+
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
 	cpad := (c + width - 1) / width * width
 	d := make([]int32, kh*kw*cpad)
@@ -28,17 +52,20 @@ func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
 	c := w.C
 	cpad := len(w.Data32) / (w.KH * w.KW)
+	args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
+		kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c, n: n, out: &out[0], ostride: c,
+		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
 	if d := e.dw; d != nil && d.w == w {
-		dwAVX512Bounded(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
-			&out[0], c, &d.params[0], nil, nil, 0, e.lo, e.hi, dwMode(w, strideW, dilW))
+		args.bias = &d.params[0]
+		dwAVX512Bounded(&args)
 		return
 	}
-	kernel := dwAVX512
+	args.bias, args.mult, args.shift, args.outOff = &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset
 	if fastEpilogue(e, c) {
-		kernel = dwAVX512Fast
+		dwAVX512Fast(&args)
+	} else {
+		dwAVX512(&args)
 	}
-	kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c, n,
-		&out[0], c, &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset, e.lo, e.hi, dwMode(w, strideW, dilW))
 }
 
 // dwMode tells the AVX-512 kernel to take its stride-1 (mode KW) or
@@ -74,12 +101,14 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 	c8 := c &^ 7
 	if c8 > 0 {
 		cpad := len(w.Data32) / (w.KH * w.KW)
-		kernel := dwAVX2
+		args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
+			kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c8, n: n, out: &out[0], ostride: c,
+			bias: &e.bias[0], mult: &e.mult[0], shift: &e.shift[0], outOff: e.outOffset, lo: e.lo, hi: e.hi}
 		if fastEpilogue(e, c8) {
-			kernel = dwAVX2Fast
+			dwAVX2Fast(&args)
+		} else {
+			dwAVX2(&args)
 		}
-		kernel(&in[0], rowStride, strideW*c, dilH*rowStride, dilW*c, w.KH, w.KW, &w.Data32[0], cpad*4, c8, n,
-			&out[0], c, &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset, e.lo, e.hi, 0)
 	}
 	if c8 < c {
 		depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)

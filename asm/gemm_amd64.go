@@ -6,6 +6,31 @@ package asm
 // _gen): packing and the loop over column panels. The kernels loop over
 // the rows themselves.
 
+// gemmArgs is one call of an amd64 GEMM kernel (gemmVNNI*, gemmAVX2*): the
+// kernel takes a pointer to it and the generator (asm/_gen, through avo's
+// Package) addresses its fields by name. Each kernel reads the fields its
+// comment in kernels_amd64.go names; the others are ignored.
+type gemmArgs struct {
+	a      *int8 // activation row 0; rows at stride lda
+	lda    int
+	m      int   // rows
+	k      int   // depth
+	w      *int8 // packed panel(s)
+	out    *int8 // output row 0, first column; rows at stride ldo
+	ldo    int
+	bias   *int32 // general epilogue: the panel's first channel
+	mult   *int32
+	shift  *int32
+	rowsum *int32 // VNNI: the panel's row sums (uint8-offset correction)
+	q      *int32 // bounded epilogues: the prepared constants
+	panels int    // gemmAVX2B: full 16-column panels
+	tail   int    // gemmAVX2B: columns of the last partial panel (a multiple of 4)
+	ncols  int    // AVX2: columns of the panel to store (1..16)
+	outOff int32
+	lo, hi int32
+	mask   uint16 // VNNI: columns of the panel's last vector to store
+}
+
 // ---- AVX-512 VNNI: panels of up to 48 columns (3 vectors of 16).
 
 const vnniPanel = 48
@@ -55,6 +80,7 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 	if b != nil && b.w != w {
 		b = nil
 	}
+	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi}
 	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
 		cols := min(vnniPanel, n-c0)
 		nz := (cols + 15) / 16
@@ -62,26 +88,31 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		if cols%16 == 0 {
 			mask = 0xffff
 		}
-		wp := &w.Data[p*panelBytes]
+		args.w, args.out, args.mask = &w.Data[p*panelBytes], &out[c0], mask
+		if b != nil {
+			args.q = &b.q[p*3*vnniBQ]
+		} else {
+			args.bias, args.mult, args.shift, args.rowsum = &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0]
+		}
 		switch {
 		case b != nil && nz == 3:
-			gemmVNNI3Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
+			gemmVNNI3Bounded(&args)
 		case b != nil && nz == 2:
-			gemmVNNI2Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
+			gemmVNNI2Bounded(&args)
 		case b != nil:
-			gemmVNNI1Bounded(&a[0], lda, m, k, wp, &out[c0], ldo, &b.q[p*3*vnniBQ], e.lo, e.hi, mask)
+			gemmVNNI1Bounded(&args)
 		case fast && nz == 3:
-			gemmVNNI3Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI3Fast(&args)
 		case fast && nz == 2:
-			gemmVNNI2Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI2Fast(&args)
 		case fast:
-			gemmVNNI1Fast(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI1Fast(&args)
 		case nz == 3:
-			gemmVNNI3(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI3(&args)
 		case nz == 2:
-			gemmVNNI2(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI2(&args)
 		default:
-			gemmVNNI1(&a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0], e.outOffset, e.lo, e.hi, mask)
+			gemmVNNI1(&args)
 		}
 	}
 }
@@ -185,7 +216,7 @@ func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		// and a last partial one of a multiple of 4 columns, with the
 		// bounded epilogue; any other partial panel below.
 		full := n / avx2Panel
-		gemmAVX2B(&a[0], lda, m, k, &w.Data[0], full, b.tail, &out[0], ldo, &b.q[0])
+		gemmAVX2B(&gemmArgs{a: &a[0], lda: lda, m: m, k: k, w: &w.Data[0], panels: full, tail: b.tail, out: &out[0], ldo: ldo, q: &b.q[0]})
 		if nb := full*avx2Panel + b.tail; nb < n {
 			avx2Panels(a, lda, m, w, e, out, ldo, full*avx2Panel, n)
 		}
@@ -203,34 +234,40 @@ func avx2Panels(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, 
 	// Widening the rows to int16 first pays when a row block is full and
 	// K is long enough; GEMV and short K broadcast bytes directly.
 	widen := m >= 6 && k >= 32
+	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi}
 	for p := c0 / avx2Panel; c0 < c1; c0, p = c0+avx2Panel, p+1 {
 		cols := min(avx2Panel, n-c0)
-		wp := &w.Data[p*panelBytes]
+		args.w, args.out, args.ncols = &w.Data[p*panelBytes], &out[c0], cols
 		if cols == avx2Panel {
-			avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &e.bias[c0], &e.mult[c0], &e.shift[c0], e.outOffset, e.lo, e.hi, cols)
+			args.bias, args.mult, args.shift = &e.bias[c0], &e.mult[c0], &e.shift[c0]
+			avx2Panel16(fast, widen, &args)
 			continue
 		}
-		// The kernel reads 16 channels of parameters.
+		// The kernel reads 16 channels of parameters. (Arrays and args
+		// of this iteration's scope: stored in the outer args, the arrays
+		// would escape to the heap.)
 		var bias, mult, shift [avx2Panel]int32
 		copy(bias[:], e.bias[c0:n])
 		copy(mult[:], e.mult[c0:n])
 		copy(shift[:], e.shift[c0:n])
-		avx2Panel16(fast, widen, &a[0], lda, m, k, wp, &out[c0], ldo, &bias[0], &mult[0], &shift[0], e.outOffset, e.lo, e.hi, cols)
+		last := args
+		last.bias, last.mult, last.shift = &bias[0], &mult[0], &shift[0]
+		avx2Panel16(fast, widen, &last)
 	}
 }
 
 // avx2Panel16 calls the AVX2 kernel variant: Fast epilogue or not, rows
 // widened first or not.
-func avx2Panel16(fast, widen bool, a *int8, lda, m, k int, w, out *int8, ldo int, bias, mult, shift *int32, outOff, lo, hi int32, ncols int) {
+func avx2Panel16(fast, widen bool, args *gemmArgs) {
 	switch {
 	case widen && fast:
-		gemmAVX2WFast(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+		gemmAVX2WFast(args)
 	case widen:
-		gemmAVX2W(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+		gemmAVX2W(args)
 	case fast:
-		gemmAVX2Fast(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+		gemmAVX2Fast(args)
 	default:
-		gemmAVX2(a, lda, m, k, w, out, ldo, bias, mult, shift, outOff, lo, hi, ncols)
+		gemmAVX2(args)
 	}
 }
 

@@ -2,8 +2,6 @@
 
 package asm
 
-//go:generate go run gen_arm64.go
-
 // The arm64 GEMM kernels (gemm_arm64.s, written by gen_arm64.go):
 // gemmDotMR multiply with SDOT (dot-product extension), gemmNeonMR with
 // SMULL/SMULL2/SADALP (every ARMv8 CPU); both compute MR ≤ 4 rows over

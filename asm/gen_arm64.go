@@ -12,7 +12,8 @@
 // prints, in the comment. TestWordEncodings (encoding_test.go) decodes
 // every such WORD independently of this encoder and compares.
 //
-// Run from asm/: go run gen_arm64.go (or GOARCH=arm64 go generate ./asm).
+// Run from asm/: go run gen_arm64.go (or go generate ./asm, which also
+// runs the amd64 generator).
 package main
 
 import (

@@ -4,122 +4,122 @@
 
 package asm
 
-// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI).
+// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI1(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI1(p *gemmArgs)
 
-// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI).
+// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI2(p *gemmArgs)
 
-// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI).
+// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI3(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI3(p *gemmArgs)
 
-// gemmAVX2 computes m rows of a 16-column panel (AVX2).
+// gemmAVX2 computes m rows of a 16-column panel (AVX2). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func gemmAVX2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+func gemmAVX2(p *gemmArgs)
 
-// gemmAVX2W computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6).
+// gemmAVX2W computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func gemmAVX2W(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+func gemmAVX2W(p *gemmArgs)
 
-// dwAVX512 computes n depthwise output pixels, all channels, 16 at a time (AVX-512).
+// dwAVX512 computes n depthwise output pixels, all channels, 16 at a time (AVX-512). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi, p.mode.
 //
 //go:noescape
-func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+func dwAVX512(p *dwArgs)
 
-// dwAVX2 computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2).
+// dwAVX2 computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+func dwAVX2(p *dwArgs)
 
-// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI1Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI1Fast(p *gemmArgs)
 
-// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI2Fast(p *gemmArgs)
 
-// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI3Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+func gemmVNNI3Fast(p *gemmArgs)
 
-// gemmAVX2Fast computes m rows of a 16-column panel (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// gemmAVX2Fast computes m rows of a 16-column panel (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func gemmAVX2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+func gemmAVX2Fast(p *gemmArgs)
 
-// gemmAVX2WFast computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// gemmAVX2WFast computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func gemmAVX2WFast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+func gemmAVX2WFast(p *gemmArgs)
 
-// dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi, p.mode.
 //
 //go:noescape
-func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+func dwAVX512Fast(p *dwArgs)
 
-// dwAVX2Fast computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN.
+// dwAVX2Fast computes n depthwise output pixels, channels [0, c) with c a multiple of 8 (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi.
 //
 //go:noescape
-func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+func dwAVX2Fast(p *dwArgs)
 
-// gemmAVX2B computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.
+// gemmAVX2B computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.panels, p.tail.
 //
 //go:noescape
-func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
+func gemmAVX2B(p *gemmArgs)
 
-// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read).
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode.
 //
 //go:noescape
-func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+func dwAVX512Bounded(p *dwArgs)
 
-// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI1Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+func gemmVNNI1Bounded(p *gemmArgs)
 
-// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI2Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+func gemmVNNI2Bounded(p *gemmArgs)
 
-// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).
+// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
 //
 //go:noescape
-func gemmVNNI3Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+func gemmVNNI3Bounded(p *gemmArgs)
 
-// copyRowsAVX2 copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride.
+// copyRowsAVX2Kernel copies rows rows of rowLen >= 1 bytes from src to dst, advancing each by its stride. It reads p.dst, p.dstStride, p.src, p.srcStride, p.rowLen, p.rows.
 //
 //go:noescape
-func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)
+func copyRowsAVX2Kernel(p *copyArgs)
 
-// addInt8AVX512 computes out[i] = a[i] + b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p is the *addVec.
+// addInt8AVX512 computes out[i] = a[i] + b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p.p is the *addVec. It reads p.out, p.a, p.b, p.n, p.p.
 //
 //go:noescape
-func addInt8AVX512(out *int8, a *int8, b *int8, n int, p *int32)
+func addInt8AVX512(p *addArgs)
 
-// addInt8AVX2 computes out[i] = a[i] + b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p is the *addVec.
+// addInt8AVX2 computes out[i] = a[i] + b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p.p is the *addVec. It reads p.out, p.a, p.b, p.n, p.p.
 //
 //go:noescape
-func addInt8AVX2(out *int8, a *int8, b *int8, n int, p *int32)
+func addInt8AVX2(p *addArgs)
 
-// addInt8AVX512Sub computes out[i] = a[i] - b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p is the *addVec.
+// addInt8AVX512Sub computes out[i] = a[i] - b[i] for i < n (n >= 1) with asm.AddInt8's arithmetic (AVX-512); p.p is the *addVec. It reads p.out, p.a, p.b, p.n, p.p.
 //
 //go:noescape
-func addInt8AVX512Sub(out *int8, a *int8, b *int8, n int, p *int32)
+func addInt8AVX512Sub(p *addArgs)
 
-// addInt8AVX2Sub computes out[i] = a[i] - b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p is the *addVec.
+// addInt8AVX2Sub computes out[i] = a[i] - b[i] for i < n (n a multiple of 16) with asm.AddInt8's arithmetic (AVX2); p.p is the *addVec. It reads p.out, p.a, p.b, p.n, p.p.
 //
 //go:noescape
-func addInt8AVX2Sub(out *int8, a *int8, b *int8, n int, p *int32)
+func addInt8AVX2Sub(p *addArgs)

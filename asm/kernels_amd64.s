@@ -11,15 +11,16 @@ DATA kconst<>+16(SB)/4, $0x80808080
 DATA kconst<>+20(SB)/4, $0xffffffff
 GLOBL kconst<>(SB), RODATA|NOPTR, $24
 
-// func gemmVNNI1(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI1(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI1(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI1(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -31,8 +32,8 @@ gemmVNNI1_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -69,7 +70,7 @@ gemmVNNI1_m6_k:
 	JNZ          gemmVNNI1_m6_k
 
 gemmVNNI1_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -153,16 +154,16 @@ gemmVNNI1_m6_t5:
 	VPDPBUSD     Z18, Z21, Z5
 
 gemmVNNI1_m6_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -356,8 +357,8 @@ gemmVNNI1_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -390,7 +391,7 @@ gemmVNNI1_m5_k:
 	JNZ          gemmVNNI1_m5_k
 
 gemmVNNI1_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -461,16 +462,16 @@ gemmVNNI1_m5_t4:
 	VPDPBUSD     Z18, Z21, Z4
 
 gemmVNNI1_m5_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -614,8 +615,8 @@ gemmVNNI1_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -644,7 +645,7 @@ gemmVNNI1_m4_k:
 	JNZ          gemmVNNI1_m4_k
 
 gemmVNNI1_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -702,16 +703,16 @@ gemmVNNI1_m4_t3:
 	VPDPBUSD     Z18, Z21, Z3
 
 gemmVNNI1_m4_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -829,8 +830,8 @@ gemmVNNI1_m4_epi:
 
 gemmVNNI1_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -854,7 +855,7 @@ gemmVNNI1_m3_k:
 	JNZ          gemmVNNI1_m3_k
 
 gemmVNNI1_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -899,16 +900,16 @@ gemmVNNI1_m3_t2:
 	VPDPBUSD     Z18, Z21, Z2
 
 gemmVNNI1_m3_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -1002,8 +1003,8 @@ gemmVNNI1_m3_epi:
 
 gemmVNNI1_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	SHRQ   $0x02, CX
@@ -1023,7 +1024,7 @@ gemmVNNI1_m2_k:
 	JNZ          gemmVNNI1_m2_k
 
 gemmVNNI1_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -1055,16 +1056,16 @@ gemmVNNI1_m2_t1:
 	VPDPBUSD     Z18, Z21, Z1
 
 gemmVNNI1_m2_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -1134,8 +1135,8 @@ gemmVNNI1_m2_epi:
 
 gemmVNNI1_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1162,7 +1163,7 @@ gemmVNNI1_m1_k4:
 	JNZ          gemmVNNI1_m1_k4
 
 gemmVNNI1_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI1_m1_ktail
@@ -1178,7 +1179,7 @@ gemmVNNI1_m1_k:
 	JNZ          gemmVNNI1_m1_k
 
 gemmVNNI1_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -1200,16 +1201,16 @@ gemmVNNI1_m1_epi:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32.Z   (R9), K1, Z18
 	VMOVDQU32.Z   (SI), K1, Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -1253,15 +1254,16 @@ gemmVNNI1_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI2(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI2(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -1273,8 +1275,8 @@ gemmVNNI2_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1324,7 +1326,7 @@ gemmVNNI2_m6_k:
 	JNZ          gemmVNNI2_m6_k
 
 gemmVNNI2_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -1415,16 +1417,16 @@ gemmVNNI2_m6_t5:
 	VPDPBUSD     Z19, Z21, Z11
 
 gemmVNNI2_m6_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -1778,8 +1780,8 @@ gemmVNNI2_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1823,7 +1825,7 @@ gemmVNNI2_m5_k:
 	JNZ          gemmVNNI2_m5_k
 
 gemmVNNI2_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -1900,16 +1902,16 @@ gemmVNNI2_m5_t4:
 	VPDPBUSD     Z19, Z21, Z9
 
 gemmVNNI2_m5_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -2189,8 +2191,8 @@ gemmVNNI2_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -2228,7 +2230,7 @@ gemmVNNI2_m4_k:
 	JNZ          gemmVNNI2_m4_k
 
 gemmVNNI2_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -2291,16 +2293,16 @@ gemmVNNI2_m4_t3:
 	VPDPBUSD     Z19, Z21, Z7
 
 gemmVNNI2_m4_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -2530,8 +2532,8 @@ gemmVNNI2_m4_epi:
 
 gemmVNNI2_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -2562,7 +2564,7 @@ gemmVNNI2_m3_k:
 	JNZ          gemmVNNI2_m3_k
 
 gemmVNNI2_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -2611,16 +2613,16 @@ gemmVNNI2_m3_t2:
 	VPDPBUSD     Z19, Z21, Z5
 
 gemmVNNI2_m3_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -2802,8 +2804,8 @@ gemmVNNI2_m3_epi:
 
 gemmVNNI2_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -2828,7 +2830,7 @@ gemmVNNI2_m2_k:
 	JNZ          gemmVNNI2_m2_k
 
 gemmVNNI2_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -2863,16 +2865,16 @@ gemmVNNI2_m2_t1:
 	VPDPBUSD     Z19, Z21, Z3
 
 gemmVNNI2_m2_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -3006,8 +3008,8 @@ gemmVNNI2_m2_epi:
 
 gemmVNNI2_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3042,7 +3044,7 @@ gemmVNNI2_m1_k4:
 	JNZ          gemmVNNI2_m1_k4
 
 gemmVNNI2_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI2_m1_ktail
@@ -3060,7 +3062,7 @@ gemmVNNI2_m1_k:
 	JNZ          gemmVNNI2_m1_k
 
 gemmVNNI2_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -3087,16 +3089,16 @@ gemmVNNI2_m1_epi:
 	VPADDD        Z5, Z1, Z1
 	VPADDD        Z6, Z0, Z0
 	VPADDD        Z7, Z1, Z1
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -3180,15 +3182,16 @@ gemmVNNI2_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI3(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI3(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI3(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI3(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -3200,8 +3203,8 @@ gemmVNNI3_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3264,7 +3267,7 @@ gemmVNNI3_m6_k:
 	JNZ          gemmVNNI3_m6_k
 
 gemmVNNI3_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -3362,16 +3365,16 @@ gemmVNNI3_m6_t5:
 	VPDPBUSD     Z20, Z21, Z17
 
 gemmVNNI3_m6_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -3885,8 +3888,8 @@ gemmVNNI3_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3941,7 +3944,7 @@ gemmVNNI3_m5_k:
 	JNZ          gemmVNNI3_m5_k
 
 gemmVNNI3_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -4024,16 +4027,16 @@ gemmVNNI3_m5_t4:
 	VPDPBUSD     Z20, Z21, Z14
 
 gemmVNNI3_m5_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -4449,8 +4452,8 @@ gemmVNNI3_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -4497,7 +4500,7 @@ gemmVNNI3_m4_k:
 	JNZ          gemmVNNI3_m4_k
 
 gemmVNNI3_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -4565,16 +4568,16 @@ gemmVNNI3_m4_t3:
 	VPDPBUSD     Z20, Z21, Z11
 
 gemmVNNI3_m4_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -4916,8 +4919,8 @@ gemmVNNI3_m4_epi:
 
 gemmVNNI3_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -4955,7 +4958,7 @@ gemmVNNI3_m3_k:
 	JNZ          gemmVNNI3_m3_k
 
 gemmVNNI3_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -5008,16 +5011,16 @@ gemmVNNI3_m3_t2:
 	VPDPBUSD     Z20, Z21, Z8
 
 gemmVNNI3_m3_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -5287,8 +5290,8 @@ gemmVNNI3_m3_epi:
 
 gemmVNNI3_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -5318,7 +5321,7 @@ gemmVNNI3_m2_k:
 	JNZ          gemmVNNI3_m2_k
 
 gemmVNNI3_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -5356,16 +5359,16 @@ gemmVNNI3_m2_t1:
 	VPDPBUSD     Z20, Z21, Z5
 
 gemmVNNI3_m2_epi:
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -5563,8 +5566,8 @@ gemmVNNI3_m2_epi:
 
 gemmVNNI3_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -5607,7 +5610,7 @@ gemmVNNI3_m1_k4:
 	JNZ          gemmVNNI3_m1_k4
 
 gemmVNNI3_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI3_m1_ktail
@@ -5627,7 +5630,7 @@ gemmVNNI3_m1_k:
 	JNZ          gemmVNNI3_m1_k
 
 gemmVNNI3_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -5659,16 +5662,16 @@ gemmVNNI3_m1_epi:
 	VPADDD        Z9, Z0, Z0
 	VPADDD        Z10, Z1, Z1
 	VPADDD        Z11, Z2, Z2
-	MOVL          outOff+88(FP), R10
+	MOVL          120(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          lo+92(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          hi+96(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTD  R10, Z30
-	MOVQ          bias+56(FP), R9
-	MOVQ          mult+64(FP), R10
-	MOVQ          shift+72(FP), R11
-	MOVQ          rowsum+80(FP), SI
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
 	VMOVDQU32     (R9), Z18
 	VMOVDQU32     (SI), Z27
 	VPSLLD        $0x07, Z27, Z27
@@ -5792,14 +5795,15 @@ gemmVNNI3_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// func gemmAVX2(p *gemmArgs)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2(SB), NOSPLIT, $400-104
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), R8
-	MOVQ m+16(FP), BX
-	MOVQ out+40(FP), DX
-	MOVQ ldo+48(FP), DI
+TEXT ·gemmAVX2(SB), NOSPLIT, $400-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
 
 gemmAVX2_rows:
 	CMPQ  BX, $0x06
@@ -5807,8 +5811,8 @@ gemmAVX2_rows:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -5870,7 +5874,7 @@ gemmAVX2_m6_k:
 	JNZ          gemmAVX2_m6_k
 
 gemmAVX2_m6_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m6_epi
 	VMOVDQU      (SI), Y12
@@ -5933,18 +5937,18 @@ gemmAVX2_m6_epi:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -6260,7 +6264,7 @@ gemmAVX2_m6_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -6437,8 +6441,8 @@ gemmAVX2_m5:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -6492,7 +6496,7 @@ gemmAVX2_m5_k:
 	JNZ          gemmAVX2_m5_k
 
 gemmAVX2_m5_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m5_epi
 	VMOVDQU      (SI), Y12
@@ -6546,18 +6550,18 @@ gemmAVX2_m5_epi:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -6825,7 +6829,7 @@ gemmAVX2_m5_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -6952,8 +6956,8 @@ gemmAVX2_m4:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -6999,7 +7003,7 @@ gemmAVX2_m4_k:
 	JNZ          gemmAVX2_m4_k
 
 gemmAVX2_m4_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m4_epi
 	VMOVDQU      (SI), Y12
@@ -7044,18 +7048,18 @@ gemmAVX2_m4_epi:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -7275,7 +7279,7 @@ gemmAVX2_m4_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7376,8 +7380,8 @@ gemmAVX2_m4_st3_done:
 
 gemmAVX2_m3:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -7414,7 +7418,7 @@ gemmAVX2_m3_k:
 	JNZ          gemmAVX2_m3_k
 
 gemmAVX2_m3_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m3_epi
 	VMOVDQU      (SI), Y12
@@ -7450,18 +7454,18 @@ gemmAVX2_m3_epi:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -7633,7 +7637,7 @@ gemmAVX2_m3_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7710,8 +7714,8 @@ gemmAVX2_m3_st2_done:
 
 gemmAVX2_m2:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -7740,7 +7744,7 @@ gemmAVX2_m2_k:
 	JNZ          gemmAVX2_m2_k
 
 gemmAVX2_m2_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m2_epi
 	VMOVDQU      (SI), Y12
@@ -7767,18 +7771,18 @@ gemmAVX2_m2_epi:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -7902,7 +7906,7 @@ gemmAVX2_m2_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7955,8 +7959,8 @@ gemmAVX2_m2_st1_done:
 
 gemmAVX2_m1:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	SHRQ  $0x01, CX
@@ -7977,7 +7981,7 @@ gemmAVX2_m1_k:
 	JNZ          gemmAVX2_m1_k
 
 gemmAVX2_m1_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2_m1_epi
 	VMOVDQU      (SI), Y12
@@ -7995,18 +7999,18 @@ gemmAVX2_m1_epi:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -8082,7 +8086,7 @@ gemmAVX2_m1_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -8109,14 +8113,15 @@ gemmAVX2_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2W(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// func gemmAVX2W(p *gemmArgs)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2W(SB), $3504-104
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), R8
-	MOVQ m+16(FP), BX
-	MOVQ out+40(FP), DX
-	MOVQ ldo+48(FP), DI
+TEXT ·gemmAVX2W(SB), $3504-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
 
 gemmAVX2W_rows:
 	CMPQ  BX, $0x06
@@ -8124,7 +8129,7 @@ gemmAVX2W_rows:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -8137,7 +8142,7 @@ gemmAVX2W_rows:
 	VPXOR Y9, Y9, Y9
 	VPXOR Y10, Y10, Y10
 	VPXOR Y11, Y11, Y11
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m6_chunk:
@@ -8345,18 +8350,18 @@ gemmAVX2W_m6_k:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -8672,7 +8677,7 @@ gemmAVX2W_m6_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -8849,7 +8854,7 @@ gemmAVX2W_m5:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -8860,7 +8865,7 @@ gemmAVX2W_m5:
 	VPXOR Y7, Y7, Y7
 	VPXOR Y8, Y8, Y8
 	VPXOR Y9, Y9, Y9
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m5_chunk:
@@ -9038,18 +9043,18 @@ gemmAVX2W_m5_k:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -9317,7 +9322,7 @@ gemmAVX2W_m5_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -9444,7 +9449,7 @@ gemmAVX2W_m4:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -9453,7 +9458,7 @@ gemmAVX2W_m4:
 	VPXOR Y5, Y5, Y5
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m4_chunk:
@@ -9601,18 +9606,18 @@ gemmAVX2W_m4_k:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -9832,7 +9837,7 @@ gemmAVX2W_m4_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -9933,14 +9938,14 @@ gemmAVX2W_m4_st3_done:
 
 gemmAVX2W_m3:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m3_chunk:
@@ -10057,18 +10062,18 @@ gemmAVX2W_m3_k:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -10240,7 +10245,7 @@ gemmAVX2W_m3_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -10317,12 +10322,12 @@ gemmAVX2W_m3_st2_done:
 
 gemmAVX2W_m2:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m2_chunk:
@@ -10409,18 +10414,18 @@ gemmAVX2W_m2_k:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -10544,7 +10549,7 @@ gemmAVX2W_m2_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -10597,10 +10602,10 @@ gemmAVX2W_m2_st1_done:
 
 gemmAVX2W_m1:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2W_m1_chunk:
@@ -10657,18 +10662,18 @@ gemmAVX2W_m1_k:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -10744,7 +10749,7 @@ gemmAVX2W_m1_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -10771,17 +10776,18 @@ gemmAVX2W_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func dwAVX512(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+// func dwAVX512(p *dwArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
-TEXT ·dwAVX512(SB), NOSPLIT, $0-152
-	MOVQ  pixStride+16(FP), R8
+TEXT ·dwAVX512(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512_cb:
-	MOVQ  c+72(FP), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512_full
@@ -10796,15 +10802,15 @@ dwAVX512_full:
 	KMOVW R11, K1
 
 dwAVX512_mask:
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z16
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z17
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z15
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU32.Z  (R10)(CX*4), K1, Z8
 	VMOVDQU32.Z  (R12)(CX*4), K1, Z10
 	VPXORD       Z18, Z18, Z18
@@ -10818,16 +10824,16 @@ dwAVX512_mask:
 	VPADDD.BCST  kconst<>+20(SB), Z13, Z13
 	VPSRLD       $0x01, Z13, Z14
 	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
-	MOVQ         in+0(FP), AX
+	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         out+88(FP), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         n+80(FP), BX
+	MOVQ         72(R14), BX
 
 dwAVX512_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512_p8_next
-	MOVQ      mode+144(FP), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512_p8_s3
 	CMPQ      R10, $0x05
@@ -10845,13 +10851,13 @@ dwAVX512_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p8_kx:
 	VMOVDQU32     (SI), Z18
@@ -10872,14 +10878,14 @@ dwAVX512_p8_kx:
 	VPDPWSSD      Z18, Z25, Z6
 	VPMOVSXBD.Z   (R13)(R9*1), K1, Z26
 	VPDPWSSD      Z18, Z26, Z7
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p8_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11076,20 +11082,20 @@ dwAVX512_p8_t3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_t3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          dilWStride+32(FP), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -11135,10 +11141,10 @@ dwAVX512_p8_t3_ky:
 	LEAQ          (DI)(R8*4), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z20, Z23, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_t3_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11335,24 +11341,24 @@ dwAVX512_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_t5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          dilWStride+32(FP), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -11416,10 +11422,10 @@ dwAVX512_p8_t5_ky:
 	VPDPWSSD      Z21, Z24, Z7
 	VPMOVSXBD.Z   (R13)(R8*1), K1, Z23
 	VPDPWSSD      Z22, Z23, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_t5_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11616,17 +11622,17 @@ dwAVX512_p8_s3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_s3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -11663,10 +11669,10 @@ dwAVX512_p8_s3_ky:
 	VPDPWSSD      Z20, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
 	VPDPWSSD      Z20, Z24, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_s3_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -11863,21 +11869,21 @@ dwAVX512_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p8_s5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -11932,10 +11938,10 @@ dwAVX512_p8_s5_ky:
 	VPDPWSSD      Z22, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R9*1), K1, Z24
 	VPDPWSSD      Z22, Z24, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p8_s5_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12130,7 +12136,7 @@ dwAVX512_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -12145,13 +12151,13 @@ dwAVX512_p4:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p4_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p4_kx:
 	VMOVDQU32     (SI), Z18
@@ -12163,14 +12169,14 @@ dwAVX512_p4_kx:
 	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
 	VPDPWSSD      Z18, Z22, Z3
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p4_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p4_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12267,7 +12273,7 @@ dwAVX512_p4_kx:
 	ADDQ          R8, AX
 	ADDQ          R8, AX
 	ADDQ          R8, AX
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x04, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x04, BX
@@ -12280,13 +12286,13 @@ dwAVX512_p2:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p2_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p2_kx:
 	VMOVDQU32     (SI), Z18
@@ -12294,14 +12300,14 @@ dwAVX512_p2_kx:
 	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
 	VPDPWSSD      Z18, Z20, Z1
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p2_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p2_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VPSLLVD       Z9, Z1, Z1
@@ -12350,7 +12356,7 @@ dwAVX512_p2_kx:
 	VPMOVDB       Z1, K1, (R11)
 	ADDQ          R8, AX
 	ADDQ          R8, AX
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x02, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x02, BX
@@ -12361,26 +12367,26 @@ dwAVX512_p2_next:
 	JL        dwAVX512_p1_next
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512_p1_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512_p1_kx:
 	VMOVDQU32     (SI), Z18
 	VPMOVSXBD.Z   (R12), K1, Z19
 	VPDPWSSD      Z18, Z19, Z0
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512_p1_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512_p1_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VPSLLVD       Z9, Z0, Z0
 	VMOVSHDUP     Z0, Z26
@@ -12405,31 +12411,32 @@ dwAVX512_p1_kx:
 	VPMINSD       Z17, Z0, Z0
 	VPMOVDB       Z0, K1, (R11)
 	ADDQ          R8, AX
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	IMUL3Q        $0x01, R10, R10
 	ADDQ          R10, DX
 	SUBQ          $0x01, BX
 
 dwAVX512_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, c+72(FP)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512_cb
 	VZEROUPPER
 	RET
 
-// func dwAVX2(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+// func dwAVX2(p *dwArgs)
 // Requires: AVX, AVX2
-TEXT ·dwAVX2(SB), NOSPLIT, $256-152
-	MOVQ pixStride+16(FP), R8
+TEXT ·dwAVX2(SB), NOSPLIT, $256-8
+	MOVQ p+0(FP), R14
+	MOVQ 8(R14), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX
 
 dwAVX2_cb:
-	MOVQ in+0(FP), AX
+	MOVQ (R14), AX
 	ADDQ CX, AX
-	MOVQ out+88(FP), DX
+	MOVQ 80(R14), DX
 	ADDQ CX, DX
-	MOVQ n+80(FP), BX
+	MOVQ 72(R14), BX
 
 dwAVX2_p8:
 	CMPQ  BX, $0x08
@@ -12443,13 +12450,13 @@ dwAVX2_p8:
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p8_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p8_kx:
 	VMOVDQU      (SI), Y8
@@ -12478,11 +12485,11 @@ dwAVX2_p8_kx:
 	VPMOVSXBD    (R13)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y7, Y7
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p8_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p8_ky
 	VMOVDQU      Y0, (SP)
@@ -12495,18 +12502,18 @@ dwAVX2_p8_kx:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -12520,7 +12527,7 @@ dwAVX2_p8_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -12753,7 +12760,7 @@ dwAVX2_p8_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x08, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x08, BX
@@ -12768,13 +12775,13 @@ dwAVX2_p4:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p4_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p4_kx:
 	VMOVDQU      (SI), Y8
@@ -12790,11 +12797,11 @@ dwAVX2_p4_kx:
 	VPMOVSXBD    (R12)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p4_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p4_ky
 	VMOVDQU      Y0, (SP)
@@ -12803,18 +12810,18 @@ dwAVX2_p4_kx:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -12828,7 +12835,7 @@ dwAVX2_p4_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -12945,7 +12952,7 @@ dwAVX2_p4_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x04, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x04, BX
@@ -12958,13 +12965,13 @@ dwAVX2_p2:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p2_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p2_kx:
 	VMOVDQU      (SI), Y8
@@ -12974,29 +12981,29 @@ dwAVX2_p2_kx:
 	VPMOVSXBD    (R12)(R8*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p2_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p2_ky
 	VMOVDQU      Y0, (SP)
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -13010,7 +13017,7 @@ dwAVX2_p2_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -13069,7 +13076,7 @@ dwAVX2_p2_kx:
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x02, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x02, BX
@@ -13080,41 +13087,41 @@ dwAVX2_p2_next:
 	JL    dwAVX2_p1_next
 	VPXOR Y0, Y0, Y0
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2_p1_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2_p1_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2_p1_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2_p1_ky
 	VMOVDQU      Y0, (SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -13128,7 +13135,7 @@ dwAVX2_p1_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -13158,27 +13165,28 @@ dwAVX2_p1_kx:
 	VPACKSSWB    X12, X12, X12
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x01, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x01, BX
 
 dwAVX2_p1_next:
 	ADDQ $0x08, CX
-	CMPQ CX, c+72(FP)
+	CMPQ CX, 64(R14)
 	JL   dwAVX2_cb
 	VZEROUPPER
 	RET
 
-// func gemmVNNI1Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI1Fast(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -13190,8 +13198,8 @@ gemmVNNI1Fast_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -13228,7 +13236,7 @@ gemmVNNI1Fast_m6_k:
 	JNZ          gemmVNNI1Fast_m6_k
 
 gemmVNNI1Fast_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -13312,16 +13320,16 @@ gemmVNNI1Fast_m6_t5:
 	VPDPBUSD     Z18, Z21, Z5
 
 gemmVNNI1Fast_m6_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -13497,8 +13505,8 @@ gemmVNNI1Fast_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -13531,7 +13539,7 @@ gemmVNNI1Fast_m5_k:
 	JNZ          gemmVNNI1Fast_m5_k
 
 gemmVNNI1Fast_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -13602,16 +13610,16 @@ gemmVNNI1Fast_m5_t4:
 	VPDPBUSD     Z18, Z21, Z4
 
 gemmVNNI1Fast_m5_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -13740,8 +13748,8 @@ gemmVNNI1Fast_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -13770,7 +13778,7 @@ gemmVNNI1Fast_m4_k:
 	JNZ          gemmVNNI1Fast_m4_k
 
 gemmVNNI1Fast_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -13828,16 +13836,16 @@ gemmVNNI1Fast_m4_t3:
 	VPDPBUSD     Z18, Z21, Z3
 
 gemmVNNI1Fast_m4_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -13943,8 +13951,8 @@ gemmVNNI1Fast_m4_epi:
 
 gemmVNNI1Fast_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -13968,7 +13976,7 @@ gemmVNNI1Fast_m3_k:
 	JNZ          gemmVNNI1Fast_m3_k
 
 gemmVNNI1Fast_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -14013,16 +14021,16 @@ gemmVNNI1Fast_m3_t2:
 	VPDPBUSD     Z18, Z21, Z2
 
 gemmVNNI1Fast_m3_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -14107,8 +14115,8 @@ gemmVNNI1Fast_m3_epi:
 
 gemmVNNI1Fast_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	SHRQ   $0x02, CX
@@ -14128,7 +14136,7 @@ gemmVNNI1Fast_m2_k:
 	JNZ          gemmVNNI1Fast_m2_k
 
 gemmVNNI1Fast_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -14160,16 +14168,16 @@ gemmVNNI1Fast_m2_t1:
 	VPDPBUSD     Z18, Z21, Z1
 
 gemmVNNI1Fast_m2_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -14233,8 +14241,8 @@ gemmVNNI1Fast_m2_epi:
 
 gemmVNNI1Fast_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -14261,7 +14269,7 @@ gemmVNNI1Fast_m1_k4:
 	JNZ          gemmVNNI1Fast_m1_k4
 
 gemmVNNI1Fast_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI1Fast_m1_ktail
@@ -14277,7 +14285,7 @@ gemmVNNI1Fast_m1_k:
 	JNZ          gemmVNNI1Fast_m1_k
 
 gemmVNNI1Fast_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Fast_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -14299,16 +14307,16 @@ gemmVNNI1Fast_m1_epi:
 	VPADDD       Z1, Z0, Z0
 	VPADDD       Z2, Z0, Z0
 	VPADDD       Z3, Z0, Z0
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32.Z  (R9), K1, Z18
 	VMOVDQU32.Z  (SI), K1, Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -14349,15 +14357,16 @@ gemmVNNI1Fast_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI2Fast(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI2Fast(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI2Fast(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -14369,8 +14378,8 @@ gemmVNNI2Fast_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -14420,7 +14429,7 @@ gemmVNNI2Fast_m6_k:
 	JNZ          gemmVNNI2Fast_m6_k
 
 gemmVNNI2Fast_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -14511,16 +14520,16 @@ gemmVNNI2Fast_m6_t5:
 	VPDPBUSD     Z19, Z21, Z11
 
 gemmVNNI2Fast_m6_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -14838,8 +14847,8 @@ gemmVNNI2Fast_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -14883,7 +14892,7 @@ gemmVNNI2Fast_m5_k:
 	JNZ          gemmVNNI2Fast_m5_k
 
 gemmVNNI2Fast_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -14960,16 +14969,16 @@ gemmVNNI2Fast_m5_t4:
 	VPDPBUSD     Z19, Z21, Z9
 
 gemmVNNI2Fast_m5_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -15219,8 +15228,8 @@ gemmVNNI2Fast_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -15258,7 +15267,7 @@ gemmVNNI2Fast_m4_k:
 	JNZ          gemmVNNI2Fast_m4_k
 
 gemmVNNI2Fast_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -15321,16 +15330,16 @@ gemmVNNI2Fast_m4_t3:
 	VPDPBUSD     Z19, Z21, Z7
 
 gemmVNNI2Fast_m4_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -15536,8 +15545,8 @@ gemmVNNI2Fast_m4_epi:
 
 gemmVNNI2Fast_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -15568,7 +15577,7 @@ gemmVNNI2Fast_m3_k:
 	JNZ          gemmVNNI2Fast_m3_k
 
 gemmVNNI2Fast_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -15617,16 +15626,16 @@ gemmVNNI2Fast_m3_t2:
 	VPDPBUSD     Z19, Z21, Z5
 
 gemmVNNI2Fast_m3_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -15790,8 +15799,8 @@ gemmVNNI2Fast_m3_epi:
 
 gemmVNNI2Fast_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -15816,7 +15825,7 @@ gemmVNNI2Fast_m2_k:
 	JNZ          gemmVNNI2Fast_m2_k
 
 gemmVNNI2Fast_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -15851,16 +15860,16 @@ gemmVNNI2Fast_m2_t1:
 	VPDPBUSD     Z19, Z21, Z3
 
 gemmVNNI2Fast_m2_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -15982,8 +15991,8 @@ gemmVNNI2Fast_m2_epi:
 
 gemmVNNI2Fast_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -16018,7 +16027,7 @@ gemmVNNI2Fast_m1_k4:
 	JNZ          gemmVNNI2Fast_m1_k4
 
 gemmVNNI2Fast_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI2Fast_m1_ktail
@@ -16036,7 +16045,7 @@ gemmVNNI2Fast_m1_k:
 	JNZ          gemmVNNI2Fast_m1_k
 
 gemmVNNI2Fast_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Fast_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -16063,16 +16072,16 @@ gemmVNNI2Fast_m1_epi:
 	VPADDD       Z5, Z1, Z1
 	VPADDD       Z6, Z0, Z0
 	VPADDD       Z7, Z1, Z1
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -16150,15 +16159,16 @@ gemmVNNI2Fast_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI3Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, rowsum *int32, outOff int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI3Fast(p *gemmArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI
-TEXT ·gemmVNNI3Fast(SB), NOSPLIT, $0-102
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+100(FP), R12
+TEXT ·gemmVNNI3Fast(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -16170,8 +16180,8 @@ gemmVNNI3Fast_rows:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -16234,7 +16244,7 @@ gemmVNNI3Fast_m6_k:
 	JNZ          gemmVNNI3Fast_m6_k
 
 gemmVNNI3Fast_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -16332,16 +16342,16 @@ gemmVNNI3Fast_m6_t5:
 	VPDPBUSD     Z20, Z21, Z17
 
 gemmVNNI3Fast_m6_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -16801,8 +16811,8 @@ gemmVNNI3Fast_m5:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -16857,7 +16867,7 @@ gemmVNNI3Fast_m5_k:
 	JNZ          gemmVNNI3Fast_m5_k
 
 gemmVNNI3Fast_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -16940,16 +16950,16 @@ gemmVNNI3Fast_m5_t4:
 	VPDPBUSD     Z20, Z21, Z14
 
 gemmVNNI3Fast_m5_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -17320,8 +17330,8 @@ gemmVNNI3Fast_m4:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -17368,7 +17378,7 @@ gemmVNNI3Fast_m4_k:
 	JNZ          gemmVNNI3Fast_m4_k
 
 gemmVNNI3Fast_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -17436,16 +17446,16 @@ gemmVNNI3Fast_m4_t3:
 	VPDPBUSD     Z20, Z21, Z11
 
 gemmVNNI3Fast_m4_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -17751,8 +17761,8 @@ gemmVNNI3Fast_m4_epi:
 
 gemmVNNI3Fast_m3:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -17790,7 +17800,7 @@ gemmVNNI3Fast_m3_k:
 	JNZ          gemmVNNI3Fast_m3_k
 
 gemmVNNI3Fast_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -17843,16 +17853,16 @@ gemmVNNI3Fast_m3_t2:
 	VPDPBUSD     Z20, Z21, Z8
 
 gemmVNNI3Fast_m3_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -18095,8 +18105,8 @@ gemmVNNI3Fast_m3_epi:
 
 gemmVNNI3Fast_m2:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -18126,7 +18136,7 @@ gemmVNNI3Fast_m2_k:
 	JNZ          gemmVNNI3Fast_m2_k
 
 gemmVNNI3Fast_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -18164,16 +18174,16 @@ gemmVNNI3Fast_m2_t1:
 	VPDPBUSD     Z20, Z21, Z5
 
 gemmVNNI3Fast_m2_epi:
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -18353,8 +18363,8 @@ gemmVNNI3Fast_m2_epi:
 
 gemmVNNI3Fast_m1:
 	MOVQ   AX, R12
-	MOVQ   w+32(FP), SI
-	MOVQ   k+24(FP), CX
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -18397,7 +18407,7 @@ gemmVNNI3Fast_m1_k4:
 	JNZ          gemmVNNI3Fast_m1_k4
 
 gemmVNNI3Fast_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI3Fast_m1_ktail
@@ -18417,7 +18427,7 @@ gemmVNNI3Fast_m1_k:
 	JNZ          gemmVNNI3Fast_m1_k
 
 gemmVNNI3Fast_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Fast_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -18449,16 +18459,16 @@ gemmVNNI3Fast_m1_epi:
 	VPADDD       Z9, Z0, Z0
 	VPADDD       Z10, Z1, Z1
 	VPADDD       Z11, Z2, Z2
-	MOVL         outOff+88(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         lo+92(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         hi+96(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z30
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
-	MOVQ         rowsum+80(FP), SI
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
 	VMOVDQU32    (R9), Z18
 	VMOVDQU32    (SI), Z27
 	VPSLLD       $0x07, Z27, Z27
@@ -18573,14 +18583,15 @@ gemmVNNI3Fast_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2Fast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// func gemmAVX2Fast(p *gemmArgs)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2Fast(SB), NOSPLIT, $400-104
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), R8
-	MOVQ m+16(FP), BX
-	MOVQ out+40(FP), DX
-	MOVQ ldo+48(FP), DI
+TEXT ·gemmAVX2Fast(SB), NOSPLIT, $400-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
 
 gemmAVX2Fast_rows:
 	CMPQ  BX, $0x06
@@ -18588,8 +18599,8 @@ gemmAVX2Fast_rows:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -18651,7 +18662,7 @@ gemmAVX2Fast_m6_k:
 	JNZ          gemmAVX2Fast_m6_k
 
 gemmAVX2Fast_m6_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m6_epi
 	VMOVDQU      (SI), Y12
@@ -18714,18 +18725,18 @@ gemmAVX2Fast_m6_epi:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -19005,7 +19016,7 @@ gemmAVX2Fast_m6_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -19182,8 +19193,8 @@ gemmAVX2Fast_m5:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -19237,7 +19248,7 @@ gemmAVX2Fast_m5_k:
 	JNZ          gemmAVX2Fast_m5_k
 
 gemmAVX2Fast_m5_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m5_epi
 	VMOVDQU      (SI), Y12
@@ -19291,18 +19302,18 @@ gemmAVX2Fast_m5_epi:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -19540,7 +19551,7 @@ gemmAVX2Fast_m5_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -19667,8 +19678,8 @@ gemmAVX2Fast_m4:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -19714,7 +19725,7 @@ gemmAVX2Fast_m4_k:
 	JNZ          gemmAVX2Fast_m4_k
 
 gemmAVX2Fast_m4_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m4_epi
 	VMOVDQU      (SI), Y12
@@ -19759,18 +19770,18 @@ gemmAVX2Fast_m4_epi:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -19966,7 +19977,7 @@ gemmAVX2Fast_m4_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20067,8 +20078,8 @@ gemmAVX2Fast_m4_st3_done:
 
 gemmAVX2Fast_m3:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -20105,7 +20116,7 @@ gemmAVX2Fast_m3_k:
 	JNZ          gemmAVX2Fast_m3_k
 
 gemmAVX2Fast_m3_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m3_epi
 	VMOVDQU      (SI), Y12
@@ -20141,18 +20152,18 @@ gemmAVX2Fast_m3_epi:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -20306,7 +20317,7 @@ gemmAVX2Fast_m3_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20383,8 +20394,8 @@ gemmAVX2Fast_m3_st2_done:
 
 gemmAVX2Fast_m2:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -20413,7 +20424,7 @@ gemmAVX2Fast_m2_k:
 	JNZ          gemmAVX2Fast_m2_k
 
 gemmAVX2Fast_m2_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m2_epi
 	VMOVDQU      (SI), Y12
@@ -20440,18 +20451,18 @@ gemmAVX2Fast_m2_epi:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -20563,7 +20574,7 @@ gemmAVX2Fast_m2_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20616,8 +20627,8 @@ gemmAVX2Fast_m2_st1_done:
 
 gemmAVX2Fast_m1:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
-	MOVQ  k+24(FP), CX
+	MOVQ  32(R14), SI
+	MOVQ  24(R14), CX
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	SHRQ  $0x01, CX
@@ -20638,7 +20649,7 @@ gemmAVX2Fast_m1_k:
 	JNZ          gemmAVX2Fast_m1_k
 
 gemmAVX2Fast_m1_ktail:
-	MOVQ         k+24(FP), CX
+	MOVQ         24(R14), CX
 	ANDQ         $0x01, CX
 	JZ           gemmAVX2Fast_m1_epi
 	VMOVDQU      (SI), Y12
@@ -20656,18 +20667,18 @@ gemmAVX2Fast_m1_epi:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -20737,7 +20748,7 @@ gemmAVX2Fast_m1_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20764,14 +20775,15 @@ gemmAVX2Fast_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func gemmAVX2WFast(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, ncols int)
+// func gemmAVX2WFast(p *gemmArgs)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2WFast(SB), $3504-104
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), R8
-	MOVQ m+16(FP), BX
-	MOVQ out+40(FP), DX
-	MOVQ ldo+48(FP), DI
+TEXT ·gemmAVX2WFast(SB), $3504-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
 
 gemmAVX2WFast_rows:
 	CMPQ  BX, $0x06
@@ -20779,7 +20791,7 @@ gemmAVX2WFast_rows:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -20792,7 +20804,7 @@ gemmAVX2WFast_rows:
 	VPXOR Y9, Y9, Y9
 	VPXOR Y10, Y10, Y10
 	VPXOR Y11, Y11, Y11
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m6_chunk:
@@ -21000,18 +21012,18 @@ gemmAVX2WFast_m6_k:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -21291,7 +21303,7 @@ gemmAVX2WFast_m6_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -21468,7 +21480,7 @@ gemmAVX2WFast_m5:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -21479,7 +21491,7 @@ gemmAVX2WFast_m5:
 	VPXOR Y7, Y7, Y7
 	VPXOR Y8, Y8, Y8
 	VPXOR Y9, Y9, Y9
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m5_chunk:
@@ -21657,18 +21669,18 @@ gemmAVX2WFast_m5_k:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -21906,7 +21918,7 @@ gemmAVX2WFast_m5_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22033,7 +22045,7 @@ gemmAVX2WFast_m4:
 	MOVQ  AX, R12
 	LEAQ  (AX)(R8*2), R13
 	ADDQ  R8, R13
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -22042,7 +22054,7 @@ gemmAVX2WFast_m4:
 	VPXOR Y5, Y5, Y5
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m4_chunk:
@@ -22190,18 +22202,18 @@ gemmAVX2WFast_m4_k:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -22397,7 +22409,7 @@ gemmAVX2WFast_m4_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22498,14 +22510,14 @@ gemmAVX2WFast_m4_st3_done:
 
 gemmAVX2WFast_m3:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	VPXOR Y4, Y4, Y4
 	VPXOR Y5, Y5, Y5
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m3_chunk:
@@ -22622,18 +22634,18 @@ gemmAVX2WFast_m3_k:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -22787,7 +22799,7 @@ gemmAVX2WFast_m3_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22864,12 +22876,12 @@ gemmAVX2WFast_m3_st2_done:
 
 gemmAVX2WFast_m2:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m2_chunk:
@@ -22956,18 +22968,18 @@ gemmAVX2WFast_m2_k:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -23079,7 +23091,7 @@ gemmAVX2WFast_m2_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -23132,10 +23144,10 @@ gemmAVX2WFast_m2_st1_done:
 
 gemmAVX2WFast_m1:
 	MOVQ  AX, R12
-	MOVQ  w+32(FP), SI
+	MOVQ  32(R14), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
-	MOVQ  k+24(FP), CX
+	MOVQ  24(R14), CX
 	MOVQ  CX, 400(SP)
 
 gemmAVX2WFast_m1_chunk:
@@ -23192,18 +23204,18 @@ gemmAVX2WFast_m1_k:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+80(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+84(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+88(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+56(FP), R9
-	MOVQ         mult+64(FP), R10
-	MOVQ         shift+72(FP), R11
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
 	VMOVDQU      (R9), Y0
 	VMOVDQU      (R11), Y2
 	VPXOR        Y15, Y15, Y15
@@ -23273,7 +23285,7 @@ gemmAVX2WFast_m1_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         ncols+96(FP), R13
+	MOVQ         112(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -23300,17 +23312,18 @@ gemmAVX2WFast_m1_st0_done:
 	VZEROUPPER
 	RET
 
-// func dwAVX512Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+// func dwAVX512Fast(p *dwArgs)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512_VNNI, BMI2
-TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-152
-	MOVQ  pixStride+16(FP), R8
+TEXT ·dwAVX512Fast(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512Fast_cb:
-	MOVQ  c+72(FP), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512Fast_full
@@ -23325,15 +23338,15 @@ dwAVX512Fast_full:
 	KMOVW R11, K1
 
 dwAVX512Fast_mask:
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTD R10, Z16
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTD R10, Z17
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VPBROADCASTD R10, Z15
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU32.Z  (R10)(CX*4), K1, Z8
 	VMOVDQU32.Z  (R12)(CX*4), K1, Z10
 	VPXORD       Z18, Z18, Z18
@@ -23347,16 +23360,16 @@ dwAVX512Fast_mask:
 	VPADDD.BCST  kconst<>+20(SB), Z13, Z13
 	VPSRLD       $0x01, Z13, Z14
 	VPADDD.BCST  kconst<>+12(SB), Z14, Z27
-	MOVQ         in+0(FP), AX
+	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         out+88(FP), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         n+80(FP), BX
+	MOVQ         72(R14), BX
 
 dwAVX512Fast_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512Fast_p8_next
-	MOVQ      mode+144(FP), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512Fast_p8_s3
 	CMPQ      R10, $0x05
@@ -23374,13 +23387,13 @@ dwAVX512Fast_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p8_kx:
 	VMOVDQU32   (SI), Z18
@@ -23401,14 +23414,14 @@ dwAVX512Fast_p8_kx:
 	VPDPWSSD    Z18, Z25, Z6
 	VPMOVSXBD.Z (R13)(R9*1), K1, Z26
 	VPDPWSSD    Z18, Z26, Z7
-	ADDQ        dilWStride+32(FP), R12
-	ADDQ        wStride+64(FP), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p8_kx
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -23581,20 +23594,20 @@ dwAVX512Fast_p8_t3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_t3_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	MOVQ        R11, R13
 	MOVQ        R11, DI
-	ADDQ        dilWStride+32(FP), DI
+	ADDQ        24(R14), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z18, Z23, Z0
 	VPMOVSXBD.Z (DI), K1, Z24
@@ -23640,10 +23653,10 @@ dwAVX512Fast_p8_t3_ky:
 	LEAQ        (DI)(R8*4), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z20, Z23, Z7
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_t3_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -23816,24 +23829,24 @@ dwAVX512Fast_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_t5_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z21
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z22
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	MOVQ        R11, R13
 	MOVQ        R11, DI
-	ADDQ        dilWStride+32(FP), DI
+	ADDQ        24(R14), DI
 	VPMOVSXBD.Z (R13), K1, Z23
 	VPDPWSSD    Z18, Z23, Z0
 	VPMOVSXBD.Z (DI), K1, Z24
@@ -23897,10 +23910,10 @@ dwAVX512Fast_p8_t5_ky:
 	VPDPWSSD    Z21, Z24, Z7
 	VPMOVSXBD.Z (R13)(R8*1), K1, Z23
 	VPDPWSSD    Z22, Z23, Z7
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_t5_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24073,17 +24086,17 @@ dwAVX512Fast_p8_s3:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_s3_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	LEAQ        (R11)(R8*4), R13
 	LEAQ        (R13)(R8*4), DI
 	VPMOVSXBD.Z (R11), K1, Z23
@@ -24120,10 +24133,10 @@ dwAVX512Fast_p8_s3_ky:
 	VPDPWSSD    Z20, Z23, Z6
 	VPMOVSXBD.Z (DI)(R8*1), K1, Z24
 	VPDPWSSD    Z20, Z24, Z7
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_s3_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24296,21 +24309,21 @@ dwAVX512Fast_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p8_s5_ky:
 	VMOVDQU32   (SI), Z18
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z19
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z20
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z21
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	VMOVDQU32   (SI), Z22
-	ADDQ        wStride+64(FP), SI
+	ADDQ        56(R14), SI
 	LEAQ        (R11)(R8*4), R13
 	LEAQ        (R13)(R8*4), DI
 	VPMOVSXBD.Z (R11), K1, Z23
@@ -24365,10 +24378,10 @@ dwAVX512Fast_p8_s5_ky:
 	VPDPWSSD    Z22, Z23, Z6
 	VPMOVSXBD.Z (DI)(R9*1), K1, Z24
 	VPDPWSSD    Z22, Z24, Z7
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p8_s5_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24539,7 +24552,7 @@ dwAVX512Fast_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -24554,13 +24567,13 @@ dwAVX512Fast_p4:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p4_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p4_kx:
 	VMOVDQU32   (SI), Z18
@@ -24572,14 +24585,14 @@ dwAVX512Fast_p4_kx:
 	VPDPWSSD    Z18, Z21, Z2
 	VPMOVSXBD.Z (R12)(R9*1), K1, Z22
 	VPDPWSSD    Z18, Z22, Z3
-	ADDQ        dilWStride+32(FP), R12
-	ADDQ        wStride+64(FP), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p4_kx
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p4_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24664,7 +24677,7 @@ dwAVX512Fast_p4_kx:
 	ADDQ        R8, AX
 	ADDQ        R8, AX
 	ADDQ        R8, AX
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x04, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x04, BX
@@ -24677,13 +24690,13 @@ dwAVX512Fast_p2:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p2_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p2_kx:
 	VMOVDQU32   (SI), Z18
@@ -24691,14 +24704,14 @@ dwAVX512Fast_p2_kx:
 	VPDPWSSD    Z18, Z19, Z0
 	VPMOVSXBD.Z (R12)(R8*1), K1, Z20
 	VPDPWSSD    Z18, Z20, Z1
-	ADDQ        dilWStride+32(FP), R12
-	ADDQ        wStride+64(FP), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p2_kx
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p2_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VMOVSHDUP   Z1, Z24
@@ -24741,7 +24754,7 @@ dwAVX512Fast_p2_kx:
 	VPMOVDB     Z1, K1, (R11)
 	ADDQ        R8, AX
 	ADDQ        R8, AX
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x02, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x02, BX
@@ -24752,26 +24765,26 @@ dwAVX512Fast_p2_next:
 	JL        dwAVX512Fast_p1_next
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Fast_p1_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Fast_p1_kx:
 	VMOVDQU32   (SI), Z18
 	VPMOVSXBD.Z (R12), K1, Z19
 	VPDPWSSD    Z18, Z19, Z0
-	ADDQ        dilWStride+32(FP), R12
-	ADDQ        wStride+64(FP), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Fast_p1_kx
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Fast_p1_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVSHDUP   Z0, Z26
 	VPMULDQ     Z11, Z0, Z25
@@ -24793,31 +24806,32 @@ dwAVX512Fast_p1_kx:
 	VPMINSD     Z17, Z0, Z0
 	VPMOVDB     Z0, K1, (R11)
 	ADDQ        R8, AX
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	IMUL3Q      $0x01, R10, R10
 	ADDQ        R10, DX
 	SUBQ        $0x01, BX
 
 dwAVX512Fast_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, c+72(FP)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512Fast_cb
 	VZEROUPPER
 	RET
 
-// func dwAVX2Fast(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+// func dwAVX2Fast(p *dwArgs)
 // Requires: AVX, AVX2
-TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-152
-	MOVQ pixStride+16(FP), R8
+TEXT ·dwAVX2Fast(SB), NOSPLIT, $256-8
+	MOVQ p+0(FP), R14
+	MOVQ 8(R14), R8
 	LEAQ (R8)(R8*2), R9
 	XORQ CX, CX
 
 dwAVX2Fast_cb:
-	MOVQ in+0(FP), AX
+	MOVQ (R14), AX
 	ADDQ CX, AX
-	MOVQ out+88(FP), DX
+	MOVQ 80(R14), DX
 	ADDQ CX, DX
-	MOVQ n+80(FP), BX
+	MOVQ 72(R14), BX
 
 dwAVX2Fast_p8:
 	CMPQ  BX, $0x08
@@ -24831,13 +24845,13 @@ dwAVX2Fast_p8:
 	VPXOR Y6, Y6, Y6
 	VPXOR Y7, Y7, Y7
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p8_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p8_kx:
 	VMOVDQU      (SI), Y8
@@ -24866,11 +24880,11 @@ dwAVX2Fast_p8_kx:
 	VPMOVSXBD    (R13)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y7, Y7
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p8_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p8_ky
 	VMOVDQU      Y0, (SP)
@@ -24883,18 +24897,18 @@ dwAVX2Fast_p8_kx:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -24908,7 +24922,7 @@ dwAVX2Fast_p8_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25117,7 +25131,7 @@ dwAVX2Fast_p8_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x08, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x08, BX
@@ -25132,13 +25146,13 @@ dwAVX2Fast_p4:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p4_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p4_kx:
 	VMOVDQU      (SI), Y8
@@ -25154,11 +25168,11 @@ dwAVX2Fast_p4_kx:
 	VPMOVSXBD    (R12)(R9*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y3, Y3
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p4_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p4_ky
 	VMOVDQU      Y0, (SP)
@@ -25167,18 +25181,18 @@ dwAVX2Fast_p4_kx:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25192,7 +25206,7 @@ dwAVX2Fast_p4_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25297,7 +25311,7 @@ dwAVX2Fast_p4_kx:
 	ADDQ         R8, AX
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x04, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x04, BX
@@ -25310,13 +25324,13 @@ dwAVX2Fast_p2:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p2_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p2_kx:
 	VMOVDQU      (SI), Y8
@@ -25326,29 +25340,29 @@ dwAVX2Fast_p2_kx:
 	VPMOVSXBD    (R12)(R8*1), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y1, Y1
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p2_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p2_ky
 	VMOVDQU      Y0, (SP)
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25362,7 +25376,7 @@ dwAVX2Fast_p2_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25415,7 +25429,7 @@ dwAVX2Fast_p2_kx:
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x02, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x02, BX
@@ -25426,41 +25440,41 @@ dwAVX2Fast_p2_next:
 	JL    dwAVX2Fast_p1_next
 	VPXOR Y0, Y0, Y0
 	MOVQ  AX, R11
-	MOVQ  w+56(FP), SI
+	MOVQ  48(R14), SI
 	LEAQ  (SI)(CX*4), SI
-	MOVQ  kh+40(FP), R10
+	MOVQ  32(R14), R10
 
 dwAVX2Fast_p1_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX2Fast_p1_kx:
 	VMOVDQU      (SI), Y8
 	VPMOVSXBD    (R12), Y9
 	VPMADDWD     Y8, Y9, Y9
 	VPADDD       Y9, Y0, Y0
-	ADDQ         dilWStride+32(FP), R12
-	ADDQ         wStride+64(FP), SI
+	ADDQ         24(R14), R12
+	ADDQ         56(R14), SI
 	DECQ         DI
 	JNZ          dwAVX2Fast_p1_kx
-	ADDQ         dilHStride+24(FP), R11
+	ADDQ         16(R14), R11
 	DECQ         R10
 	JNZ          dwAVX2Fast_p1_ky
 	VMOVDQU      Y0, (SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         outOff+128(FP), R10
+	MOVL         120(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
-	MOVQ         bias+104(FP), R10
-	MOVQ         mult+112(FP), R11
-	MOVQ         shift+120(FP), R12
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	MOVQ         112(R14), R12
 	VMOVDQU      (R10)(CX*4), Y0
 	VMOVDQU      (R12)(CX*4), Y2
 	VPXOR        Y15, Y15, Y15
@@ -25474,7 +25488,7 @@ dwAVX2Fast_p1_kx:
 	VPCMPEQD     Y15, Y15, Y15
 	VPADDD       Y15, Y5, Y5
 	VPSRLD       $0x01, Y5, Y6
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU      (SP), Y12
 	VPADDD       Y0, Y12, Y12
@@ -25501,32 +25515,33 @@ dwAVX2Fast_p1_kx:
 	VPACKSSWB    X12, X12, X12
 	VMOVQ        X12, (R11)
 	ADDQ         R8, AX
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	IMUL3Q       $0x01, R10, R10
 	ADDQ         R10, DX
 	SUBQ         $0x01, BX
 
 dwAVX2Fast_p1_next:
 	ADDQ $0x08, CX
-	CMPQ CX, c+72(FP)
+	CMPQ CX, 64(R14)
 	JL   dwAVX2Fast_cb
 	VZEROUPPER
 	RET
 
-// func gemmAVX2B(a *int8, lda int, m int, k int, w *int8, panels int, tail int, out *int8, ldo int, q *int32)
+// func gemmAVX2B(p *gemmArgs)
 // Requires: AVX, AVX2
-TEXT ·gemmAVX2B(SB), $24960-80
-	MOVQ a+0(FP), AX
-	MOVQ lda+8(FP), R8
-	MOVQ m+16(FP), BX
-	MOVQ out+56(FP), DX
-	MOVQ ldo+64(FP), DI
+TEXT ·gemmAVX2B(SB), $24960-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
 
 gemmAVX2B_rows:
 	CMPQ BX, $0x06
 	JL   gemmAVX2B_tail
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x0_tail
@@ -25540,16 +25555,16 @@ gemmAVX2B_m6_x0:
 	JNZ       gemmAVX2B_m6_x0
 
 gemmAVX2B_m6_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x0_done
 
 gemmAVX2B_m6_x0_byte:
@@ -25557,13 +25572,13 @@ gemmAVX2B_m6_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x0_byte
 
 gemmAVX2B_m6_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x1_tail
@@ -25577,16 +25592,16 @@ gemmAVX2B_m6_x1:
 	JNZ       gemmAVX2B_m6_x1
 
 gemmAVX2B_m6_x1_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x1_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x1_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 4160(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x1_done
 
 gemmAVX2B_m6_x1_byte:
@@ -25594,13 +25609,13 @@ gemmAVX2B_m6_x1_byte:
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x1_byte
 
 gemmAVX2B_m6_x1_done:
 	MOVW $0x0000, 4160(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x2_tail
@@ -25614,16 +25629,16 @@ gemmAVX2B_m6_x2:
 	JNZ       gemmAVX2B_m6_x2
 
 gemmAVX2B_m6_x2_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x2_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x2_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 8320(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x2_done
 
 gemmAVX2B_m6_x2_byte:
@@ -25631,13 +25646,13 @@ gemmAVX2B_m6_x2_byte:
 	ADDW    CX, CX
 	MOVW    CX, 8320(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x2_byte
 
 gemmAVX2B_m6_x2_done:
 	MOVW $0x0000, 8320(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x3_tail
@@ -25651,16 +25666,16 @@ gemmAVX2B_m6_x3:
 	JNZ       gemmAVX2B_m6_x3
 
 gemmAVX2B_m6_x3_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x3_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x3_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 12480(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x3_done
 
 gemmAVX2B_m6_x3_byte:
@@ -25668,13 +25683,13 @@ gemmAVX2B_m6_x3_byte:
 	ADDW    CX, CX
 	MOVW    CX, 12480(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x3_byte
 
 gemmAVX2B_m6_x3_done:
 	MOVW $0x0000, 12480(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x4_tail
@@ -25688,16 +25703,16 @@ gemmAVX2B_m6_x4:
 	JNZ       gemmAVX2B_m6_x4
 
 gemmAVX2B_m6_x4_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x4_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x4_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 16640(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x4_done
 
 gemmAVX2B_m6_x4_byte:
@@ -25705,13 +25720,13 @@ gemmAVX2B_m6_x4_byte:
 	ADDW    CX, CX
 	MOVW    CX, 16640(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x4_byte
 
 gemmAVX2B_m6_x4_done:
 	MOVW $0x0000, 16640(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m6_x5_tail
@@ -25725,16 +25740,16 @@ gemmAVX2B_m6_x5:
 	JNZ       gemmAVX2B_m6_x5
 
 gemmAVX2B_m6_x5_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m6_x5_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m6_x5_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 20800(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m6_x5_done
 
 gemmAVX2B_m6_x5_byte:
@@ -25742,15 +25757,15 @@ gemmAVX2B_m6_x5_byte:
 	ADDW    CX, CX
 	MOVW    CX, 20800(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m6_x5_byte
 
 gemmAVX2B_m6_x5_done:
 	MOVW  $0x0000, 20800(SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m6_tail
@@ -25768,7 +25783,7 @@ gemmAVX2B_m6_panel:
 	VMOVDQA Y1, Y9
 	VMOVDQA Y0, Y10
 	VMOVDQA Y1, Y11
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -25810,7 +25825,7 @@ gemmAVX2B_m6_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m6_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -25973,7 +25988,7 @@ gemmAVX2B_m6_f_k:
 	JNZ          gemmAVX2B_m6_panel
 
 gemmAVX2B_m6_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m6_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
@@ -25987,7 +26002,7 @@ gemmAVX2B_m6_tail:
 	VMOVDQA Y1, Y9
 	VMOVDQA Y0, Y10
 	VMOVDQA Y1, Y11
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -26029,7 +26044,7 @@ gemmAVX2B_m6_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m6_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -26225,7 +26240,7 @@ gemmAVX2B_tail:
 
 gemmAVX2B_m5:
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m5_x0_tail
@@ -26239,16 +26254,16 @@ gemmAVX2B_m5_x0:
 	JNZ       gemmAVX2B_m5_x0
 
 gemmAVX2B_m5_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m5_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m5_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m5_x0_done
 
 gemmAVX2B_m5_x0_byte:
@@ -26256,13 +26271,13 @@ gemmAVX2B_m5_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m5_x0_byte
 
 gemmAVX2B_m5_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m5_x1_tail
@@ -26276,16 +26291,16 @@ gemmAVX2B_m5_x1:
 	JNZ       gemmAVX2B_m5_x1
 
 gemmAVX2B_m5_x1_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m5_x1_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m5_x1_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 4160(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m5_x1_done
 
 gemmAVX2B_m5_x1_byte:
@@ -26293,13 +26308,13 @@ gemmAVX2B_m5_x1_byte:
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m5_x1_byte
 
 gemmAVX2B_m5_x1_done:
 	MOVW $0x0000, 4160(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m5_x2_tail
@@ -26313,16 +26328,16 @@ gemmAVX2B_m5_x2:
 	JNZ       gemmAVX2B_m5_x2
 
 gemmAVX2B_m5_x2_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m5_x2_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m5_x2_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 8320(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m5_x2_done
 
 gemmAVX2B_m5_x2_byte:
@@ -26330,13 +26345,13 @@ gemmAVX2B_m5_x2_byte:
 	ADDW    CX, CX
 	MOVW    CX, 8320(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m5_x2_byte
 
 gemmAVX2B_m5_x2_done:
 	MOVW $0x0000, 8320(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m5_x3_tail
@@ -26350,16 +26365,16 @@ gemmAVX2B_m5_x3:
 	JNZ       gemmAVX2B_m5_x3
 
 gemmAVX2B_m5_x3_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m5_x3_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m5_x3_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 12480(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m5_x3_done
 
 gemmAVX2B_m5_x3_byte:
@@ -26367,13 +26382,13 @@ gemmAVX2B_m5_x3_byte:
 	ADDW    CX, CX
 	MOVW    CX, 12480(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m5_x3_byte
 
 gemmAVX2B_m5_x3_done:
 	MOVW $0x0000, 12480(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m5_x4_tail
@@ -26387,16 +26402,16 @@ gemmAVX2B_m5_x4:
 	JNZ       gemmAVX2B_m5_x4
 
 gemmAVX2B_m5_x4_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m5_x4_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m5_x4_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 16640(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m5_x4_done
 
 gemmAVX2B_m5_x4_byte:
@@ -26404,15 +26419,15 @@ gemmAVX2B_m5_x4_byte:
 	ADDW    CX, CX
 	MOVW    CX, 16640(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m5_x4_byte
 
 gemmAVX2B_m5_x4_done:
 	MOVW  $0x0000, 16640(SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m5_tail
@@ -26428,7 +26443,7 @@ gemmAVX2B_m5_panel:
 	VMOVDQA Y1, Y7
 	VMOVDQA Y0, Y8
 	VMOVDQA Y1, Y9
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -26465,7 +26480,7 @@ gemmAVX2B_m5_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m5_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -26605,7 +26620,7 @@ gemmAVX2B_m5_f_k:
 	JNZ          gemmAVX2B_m5_panel
 
 gemmAVX2B_m5_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m5_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
@@ -26617,7 +26632,7 @@ gemmAVX2B_m5_tail:
 	VMOVDQA Y1, Y7
 	VMOVDQA Y0, Y8
 	VMOVDQA Y1, Y9
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -26654,7 +26669,7 @@ gemmAVX2B_m5_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m5_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -26800,7 +26815,7 @@ gemmAVX2B_m5_next:
 
 gemmAVX2B_m4:
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m4_x0_tail
@@ -26814,16 +26829,16 @@ gemmAVX2B_m4_x0:
 	JNZ       gemmAVX2B_m4_x0
 
 gemmAVX2B_m4_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m4_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m4_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m4_x0_done
 
 gemmAVX2B_m4_x0_byte:
@@ -26831,13 +26846,13 @@ gemmAVX2B_m4_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m4_x0_byte
 
 gemmAVX2B_m4_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m4_x1_tail
@@ -26851,16 +26866,16 @@ gemmAVX2B_m4_x1:
 	JNZ       gemmAVX2B_m4_x1
 
 gemmAVX2B_m4_x1_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m4_x1_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m4_x1_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 4160(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m4_x1_done
 
 gemmAVX2B_m4_x1_byte:
@@ -26868,13 +26883,13 @@ gemmAVX2B_m4_x1_byte:
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m4_x1_byte
 
 gemmAVX2B_m4_x1_done:
 	MOVW $0x0000, 4160(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m4_x2_tail
@@ -26888,16 +26903,16 @@ gemmAVX2B_m4_x2:
 	JNZ       gemmAVX2B_m4_x2
 
 gemmAVX2B_m4_x2_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m4_x2_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m4_x2_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 8320(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m4_x2_done
 
 gemmAVX2B_m4_x2_byte:
@@ -26905,13 +26920,13 @@ gemmAVX2B_m4_x2_byte:
 	ADDW    CX, CX
 	MOVW    CX, 8320(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m4_x2_byte
 
 gemmAVX2B_m4_x2_done:
 	MOVW $0x0000, 8320(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m4_x3_tail
@@ -26925,16 +26940,16 @@ gemmAVX2B_m4_x3:
 	JNZ       gemmAVX2B_m4_x3
 
 gemmAVX2B_m4_x3_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m4_x3_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m4_x3_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 12480(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m4_x3_done
 
 gemmAVX2B_m4_x3_byte:
@@ -26942,15 +26957,15 @@ gemmAVX2B_m4_x3_byte:
 	ADDW    CX, CX
 	MOVW    CX, 12480(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m4_x3_byte
 
 gemmAVX2B_m4_x3_done:
 	MOVW  $0x0000, 12480(SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m4_tail
@@ -26964,7 +26979,7 @@ gemmAVX2B_m4_panel:
 	VMOVDQA Y1, Y5
 	VMOVDQA Y0, Y6
 	VMOVDQA Y1, Y7
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -26996,7 +27011,7 @@ gemmAVX2B_m4_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m4_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27107,7 +27122,7 @@ gemmAVX2B_m4_f_k:
 	JNZ          gemmAVX2B_m4_panel
 
 gemmAVX2B_m4_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m4_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
@@ -27117,7 +27132,7 @@ gemmAVX2B_m4_tail:
 	VMOVDQA Y1, Y5
 	VMOVDQA Y0, Y6
 	VMOVDQA Y1, Y7
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27149,7 +27164,7 @@ gemmAVX2B_m4_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m4_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27265,7 +27280,7 @@ gemmAVX2B_m4_next:
 
 gemmAVX2B_m3:
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m3_x0_tail
@@ -27279,16 +27294,16 @@ gemmAVX2B_m3_x0:
 	JNZ       gemmAVX2B_m3_x0
 
 gemmAVX2B_m3_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m3_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m3_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m3_x0_done
 
 gemmAVX2B_m3_x0_byte:
@@ -27296,13 +27311,13 @@ gemmAVX2B_m3_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m3_x0_byte
 
 gemmAVX2B_m3_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m3_x1_tail
@@ -27316,16 +27331,16 @@ gemmAVX2B_m3_x1:
 	JNZ       gemmAVX2B_m3_x1
 
 gemmAVX2B_m3_x1_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m3_x1_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m3_x1_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 4160(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m3_x1_done
 
 gemmAVX2B_m3_x1_byte:
@@ -27333,13 +27348,13 @@ gemmAVX2B_m3_x1_byte:
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m3_x1_byte
 
 gemmAVX2B_m3_x1_done:
 	MOVW $0x0000, 4160(SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m3_x2_tail
@@ -27353,16 +27368,16 @@ gemmAVX2B_m3_x2:
 	JNZ       gemmAVX2B_m3_x2
 
 gemmAVX2B_m3_x2_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m3_x2_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m3_x2_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 8320(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m3_x2_done
 
 gemmAVX2B_m3_x2_byte:
@@ -27370,15 +27385,15 @@ gemmAVX2B_m3_x2_byte:
 	ADDW    CX, CX
 	MOVW    CX, 8320(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m3_x2_byte
 
 gemmAVX2B_m3_x2_done:
 	MOVW  $0x0000, 8320(SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m3_tail
@@ -27390,7 +27405,7 @@ gemmAVX2B_m3_panel:
 	VMOVDQA Y1, Y3
 	VMOVDQA Y0, Y4
 	VMOVDQA Y1, Y5
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27417,7 +27432,7 @@ gemmAVX2B_m3_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m3_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27505,7 +27520,7 @@ gemmAVX2B_m3_f_k:
 	JNZ          gemmAVX2B_m3_panel
 
 gemmAVX2B_m3_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m3_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
@@ -27513,7 +27528,7 @@ gemmAVX2B_m3_tail:
 	VMOVDQA Y1, Y3
 	VMOVDQA Y0, Y4
 	VMOVDQA Y1, Y5
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27540,7 +27555,7 @@ gemmAVX2B_m3_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m3_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27632,7 +27647,7 @@ gemmAVX2B_m3_next:
 
 gemmAVX2B_m2:
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m2_x0_tail
@@ -27646,16 +27661,16 @@ gemmAVX2B_m2_x0:
 	JNZ       gemmAVX2B_m2_x0
 
 gemmAVX2B_m2_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m2_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m2_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m2_x0_done
 
 gemmAVX2B_m2_x0_byte:
@@ -27663,13 +27678,13 @@ gemmAVX2B_m2_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m2_x0_byte
 
 gemmAVX2B_m2_x0_done:
 	MOVW $0x0000, (SP)(R11*2)
 	ADDQ R8, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m2_x1_tail
@@ -27683,16 +27698,16 @@ gemmAVX2B_m2_x1:
 	JNZ       gemmAVX2B_m2_x1
 
 gemmAVX2B_m2_x1_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m2_x1_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m2_x1_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, 4160(SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m2_x1_done
 
 gemmAVX2B_m2_x1_byte:
@@ -27700,15 +27715,15 @@ gemmAVX2B_m2_x1_byte:
 	ADDW    CX, CX
 	MOVW    CX, 4160(SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m2_x1_byte
 
 gemmAVX2B_m2_x1_done:
 	MOVW  $0x0000, 4160(SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m2_tail
@@ -27718,7 +27733,7 @@ gemmAVX2B_m2_panel:
 	VMOVDQU 32(R9), Y1
 	VMOVDQA Y0, Y2
 	VMOVDQA Y1, Y3
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27740,7 +27755,7 @@ gemmAVX2B_m2_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m2_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27799,13 +27814,13 @@ gemmAVX2B_m2_f_k:
 	JNZ          gemmAVX2B_m2_panel
 
 gemmAVX2B_m2_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m2_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
 	VMOVDQA Y0, Y2
 	VMOVDQA Y1, Y3
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27827,7 +27842,7 @@ gemmAVX2B_m2_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m2_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27889,7 +27904,7 @@ gemmAVX2B_m2_next:
 
 gemmAVX2B_m1:
 	MOVQ AX, R13
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	XORQ R11, R11
 	SHRQ $0x04, CX
 	JZ   gemmAVX2B_m1_x0_tail
@@ -27903,16 +27918,16 @@ gemmAVX2B_m1_x0:
 	JNZ       gemmAVX2B_m1_x0
 
 gemmAVX2B_m1_x0_tail:
-	CMPQ      R11, k+24(FP)
+	CMPQ      R11, 24(R14)
 	JGE       gemmAVX2B_m1_x0_done
 	CMPQ      R11, $0x00
 	JEQ       gemmAVX2B_m1_x0_byte
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	SUBQ      $0x10, R11
 	VPMOVSXBW (R13)(R11*1), Y14
 	VPADDW    Y14, Y14, Y14
 	VMOVDQU   Y14, (SP)(R11*2)
-	MOVQ      k+24(FP), R11
+	MOVQ      24(R14), R11
 	JMP       gemmAVX2B_m1_x0_done
 
 gemmAVX2B_m1_x0_byte:
@@ -27920,15 +27935,15 @@ gemmAVX2B_m1_x0_byte:
 	ADDW    CX, CX
 	MOVW    CX, (SP)(R11*2)
 	INCQ    R11
-	CMPQ    R11, k+24(FP)
+	CMPQ    R11, 24(R14)
 	JL      gemmAVX2B_m1_x0_byte
 
 gemmAVX2B_m1_x0_done:
 	MOVW  $0x0000, (SP)(R11*2)
-	MOVQ  w+32(FP), SI
-	MOVQ  q+72(FP), R9
+	MOVQ  32(R14), SI
+	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  panels+40(FP), R10
+	MOVQ  96(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m1_tail
@@ -27936,7 +27951,7 @@ gemmAVX2B_m1_x0_done:
 gemmAVX2B_m1_panel:
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -27953,7 +27968,7 @@ gemmAVX2B_m1_f_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m1_f_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -27989,11 +28004,11 @@ gemmAVX2B_m1_f_k:
 	JNZ          gemmAVX2B_m1_panel
 
 gemmAVX2B_m1_tail:
-	CMPQ    tail+48(FP), $0x00
+	CMPQ    104(R14), $0x00
 	JEQ     gemmAVX2B_m1_next
 	VMOVDQU (R9), Y0
 	VMOVDQU 32(R9), Y1
-	MOVQ    k+24(FP), CX
+	MOVQ    24(R14), CX
 	INCQ    CX
 	SHRQ    $0x01, CX
 	XORQ    R11, R11
@@ -28010,7 +28025,7 @@ gemmAVX2B_m1_t_k:
 	ADDQ         $0x40, SI
 	DECQ         CX
 	JNZ          gemmAVX2B_m1_t_k
-	MOVQ         q+72(FP), CX
+	MOVQ         88(R14), CX
 	MOVQ         R12, R13
 	VPSRLQ       $0x20, Y0, Y13
 	VPSRLQ       $0x20, Y1, Y15
@@ -28147,17 +28162,18 @@ DATA dwpermb<>+62(SB)/1, $0x2f
 DATA dwpermb<>+63(SB)/1, $0x3f
 GLOBL dwpermb<>(SB), RODATA|NOPTR, $64
 
-// func dwAVX512Bounded(in *int8, rowStride int, pixStride int, dilHStride int, dilWStride int, kh int, kw int, w *int32, wStride int, c int, n int, out *int8, ostride int, bias *int32, mult *int32, shift *int32, outOff int32, lo int32, hi int32, mode int)
+// func dwAVX512Bounded(p *dwArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512VL, AVX512_VNNI, BMI2
-TEXT ·dwAVX512Bounded(SB), NOSPLIT, $0-152
-	MOVQ  pixStride+16(FP), R8
+TEXT ·dwAVX512Bounded(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  8(R14), R8
 	LEAQ  (R8)(R8*2), R9
 	MOVL  $0x0000aaaa, R10
 	KMOVW R10, K2
 	XORQ  CX, CX
 
 dwAVX512Bounded_cb:
-	MOVQ  c+72(FP), R10
+	MOVQ  64(R14), R10
 	SUBQ  CX, R10
 	CMPQ  R10, $0x10
 	JGE   dwAVX512Bounded_full
@@ -28172,12 +28188,12 @@ dwAVX512Bounded_full:
 	KMOVW R11, K1
 
 dwAVX512Bounded_mask:
-	MOVL         lo+132(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTB R10, Z16
-	MOVL         hi+136(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTB R10, Z17
 	VMOVDQU32    dwperm<>+0(SB), Z15
-	MOVQ         bias+104(FP), R10
+	MOVQ         96(R14), R10
 	LEAQ         (CX)(CX*4), R11
 	LEAQ         (R10)(R11*8), R10
 	VMOVDQU32    384(R10), Z27
@@ -28192,16 +28208,16 @@ dwAVX512Bounded_mask:
 	VMOVDQU32    192(R10), Z14
 	VMOVDQU64    256(R10), Z9
 	VMOVDQU64    320(R10), Z10
-	MOVQ         in+0(FP), AX
+	MOVQ         (R14), AX
 	ADDQ         CX, AX
-	MOVQ         out+88(FP), DX
+	MOVQ         80(R14), DX
 	ADDQ         CX, DX
-	MOVQ         n+80(FP), BX
+	MOVQ         72(R14), BX
 
 dwAVX512Bounded_p8:
 	CMPQ      BX, $0x08
 	JL        dwAVX512Bounded_p8_next
-	MOVQ      mode+144(FP), R10
+	MOVQ      136(R14), R10
 	CMPQ      R10, $0x03
 	JEQ       dwAVX512Bounded_p8_s3
 	CMPQ      R10, $0x05
@@ -28219,13 +28235,13 @@ dwAVX512Bounded_p8:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p8_kx:
 	VMOVDQU32     (SI), Z18
@@ -28246,14 +28262,14 @@ dwAVX512Bounded_p8_kx:
 	VPDPWSSD      Z18, Z25, Z6
 	VPMOVSXBD.Z   (R13)(R9*1), K1, Z26
 	VPDPWSSD      Z18, Z26, Z7
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p8_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28364,10 +28380,10 @@ dwAVX512Bounded_p8_kx:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t3:
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_t3w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p8_t3b_part
@@ -28380,10 +28396,10 @@ dwAVX512Bounded_p8_t3:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -28508,7 +28524,7 @@ dwAVX512Bounded_p8_t3:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z7
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28628,10 +28644,10 @@ dwAVX512Bounded_p8_t3b_part:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -28790,7 +28806,7 @@ dwAVX512Bounded_p8_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z7
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -28910,20 +28926,20 @@ dwAVX512Bounded_p8_t3w:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_t3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          dilWStride+32(FP), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -28969,10 +28985,10 @@ dwAVX512Bounded_p8_t3_ky:
 	LEAQ          (DI)(R8*4), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z20, Z23, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_t3_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29092,24 +29108,24 @@ dwAVX512Bounded_p8_t5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_t5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	MOVQ          R11, R13
 	MOVQ          R11, DI
-	ADDQ          dilWStride+32(FP), DI
+	ADDQ          24(R14), DI
 	VPMOVSXBD.Z   (R13), K1, Z23
 	VPDPWSSD      Z18, Z23, Z0
 	VPMOVSXBD.Z   (DI), K1, Z24
@@ -29173,10 +29189,10 @@ dwAVX512Bounded_p8_t5_ky:
 	VPDPWSSD      Z21, Z24, Z7
 	VPMOVSXBD.Z   (R13)(R8*1), K1, Z23
 	VPDPWSSD      Z22, Z23, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_t5_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29287,10 +29303,10 @@ dwAVX512Bounded_p8_t5_ky:
 	JMP           dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3:
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_s3w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p8_s3b_part
@@ -29303,7 +29319,7 @@ dwAVX512Bounded_p8_s3:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -29386,7 +29402,7 @@ dwAVX512Bounded_p8_s3:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z7
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29506,7 +29522,7 @@ dwAVX512Bounded_p8_s3b_part:
 	VMOVDQA32     Z27, Z6
 	VMOVDQA32     Z27, Z7
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -29609,7 +29625,7 @@ dwAVX512Bounded_p8_s3b_part:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z7
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29729,17 +29745,17 @@ dwAVX512Bounded_p8_s3w:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_s3_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -29776,10 +29792,10 @@ dwAVX512Bounded_p8_s3_ky:
 	VPDPWSSD      Z20, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R8*1), K1, Z24
 	VPDPWSSD      Z20, Z24, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_s3_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -29899,21 +29915,21 @@ dwAVX512Bounded_p8_s5:
 	VMOVDQA32 Z8, Z6
 	VMOVDQA32 Z8, Z7
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p8_s5_ky:
 	VMOVDQU32     (SI), Z18
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z19
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z20
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z21
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	VMOVDQU32     (SI), Z22
-	ADDQ          wStride+64(FP), SI
+	ADDQ          56(R14), SI
 	LEAQ          (R11)(R8*4), R13
 	LEAQ          (R13)(R8*4), DI
 	VPMOVSXBD.Z   (R11), K1, Z23
@@ -29968,10 +29984,10 @@ dwAVX512Bounded_p8_s5_ky:
 	VPDPWSSD      Z22, Z23, Z6
 	VPMOVSXBD.Z   (DI)(R9*1), K1, Z24
 	VPDPWSSD      Z22, Z24, Z7
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p8_s5_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30089,7 +30105,7 @@ dwAVX512Bounded_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x08, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x08, BX
@@ -30099,15 +30115,15 @@ dwAVX512Bounded_p8_next:
 dwAVX512Bounded_p4:
 	CMPQ          BX, $0x04
 	JL            dwAVX512Bounded_p4_next
-	MOVQ          mode+144(FP), R10
+	MOVQ          136(R14), R10
 	CMPQ          R10, $0x03
 	JEQ           dwAVX512Bounded_p4_s3
 	CMPQ          R10, $0x0d
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p4_t3b_part
@@ -30116,10 +30132,10 @@ dwAVX512Bounded_p4:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30186,7 +30202,7 @@ dwAVX512Bounded_p4:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z3
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30249,10 +30265,10 @@ dwAVX512Bounded_p4_t3b_part:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30337,7 +30353,7 @@ dwAVX512Bounded_p4_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z3
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30395,10 +30411,10 @@ dwAVX512Bounded_p4_t3b_part:
 	JMP           dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_s3:
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p4_s3b_part
@@ -30407,7 +30423,7 @@ dwAVX512Bounded_p4_s3:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -30455,7 +30471,7 @@ dwAVX512Bounded_p4_s3:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z3
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30518,7 +30534,7 @@ dwAVX512Bounded_p4_s3b_part:
 	VMOVDQA32     Z27, Z2
 	VMOVDQA32     Z27, Z3
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -30578,7 +30594,7 @@ dwAVX512Bounded_p4_s3b_part:
 	VPERMB        Z24, Z28, Z24
 	VPXORD.BCST   kconst<>+16(SB), Z24, Z24
 	VPDPBUSD      Z31, Z24, Z3
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30641,13 +30657,13 @@ dwAVX512Bounded_p4_w:
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z8, Z3
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p4_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p4_kx:
 	VMOVDQU32     (SI), Z18
@@ -30659,14 +30675,14 @@ dwAVX512Bounded_p4_kx:
 	VPDPWSSD      Z18, Z21, Z2
 	VPMOVSXBD.Z   (R12)(R9*1), K1, Z22
 	VPDPWSSD      Z18, Z22, Z3
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p4_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p4_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30727,7 +30743,7 @@ dwAVX512Bounded_p4_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x04, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x04, BX
@@ -30737,25 +30753,25 @@ dwAVX512Bounded_p4_next:
 dwAVX512Bounded_p2:
 	CMPQ          BX, $0x02
 	JL            dwAVX512Bounded_p2_next
-	MOVQ          mode+144(FP), R10
+	MOVQ          136(R14), R10
 	CMPQ          R10, $0x03
 	JEQ           dwAVX512Bounded_p2_s3
 	CMPQ          R10, $0x0d
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p2_t3b_part
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30790,7 +30806,7 @@ dwAVX512Bounded_p2:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z1
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30826,10 +30842,10 @@ dwAVX512Bounded_p2_t3b_part:
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
-	MOVQ          dilWStride+32(FP), R10
+	MOVQ          24(R14), R10
 	LEAQ          (R11)(R10*1), DI
 	LEAQ          (R12)(R10*1), SI
 	ADDQ          R13, R10
@@ -30874,7 +30890,7 @@ dwAVX512Bounded_p2_t3b_part:
 	VPERMB        Z23, Z28, Z23
 	VPXORD.BCST   kconst<>+16(SB), Z23, Z23
 	VPDPBUSD      Z31, Z23, Z1
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30907,17 +30923,17 @@ dwAVX512Bounded_p2_t3b_part:
 	JMP           dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_s3:
-	MOVQ          kh+40(FP), R10
+	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
-	MOVQ          c+72(FP), R10
+	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
 	JL            dwAVX512Bounded_p2_s3b_part
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8      (R11), X23
@@ -30946,7 +30962,7 @@ dwAVX512Bounded_p2_s3:
 	VPERMB        Z26, Z28, Z26
 	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
 	VPDPBUSD      Z31, Z26, Z1
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -30982,7 +30998,7 @@ dwAVX512Bounded_p2_s3b_part:
 	VMOVDQA32     Z27, Z0
 	VMOVDQA32     Z27, Z1
 	MOVQ          AX, R11
-	MOVQ          dilHStride+24(FP), R12
+	MOVQ          16(R14), R12
 	LEAQ          (R11)(R12*2), R13
 	ADDQ          R11, R12
 	VMOVDQU8.Z    (R11), K1, X23
@@ -31019,7 +31035,7 @@ dwAVX512Bounded_p2_s3b_part:
 	VPERMB        Z26, Z28, Z26
 	VPXORD.BCST   kconst<>+16(SB), Z26, Z26
 	VPDPBUSD      Z31, Z26, Z1
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -31055,13 +31071,13 @@ dwAVX512Bounded_p2_w:
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p2_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p2_kx:
 	VMOVDQU32     (SI), Z18
@@ -31069,14 +31085,14 @@ dwAVX512Bounded_p2_kx:
 	VPDPWSSD      Z18, Z19, Z0
 	VPMOVSXBD.Z   (R12)(R8*1), K1, Z20
 	VPDPWSSD      Z18, Z20, Z1
-	ADDQ          dilWStride+32(FP), R12
-	ADDQ          wStride+64(FP), SI
+	ADDQ          24(R14), R12
+	ADDQ          56(R14), SI
 	DECQ          DI
 	JNZ           dwAVX512Bounded_p2_kx
-	ADDQ          dilHStride+24(FP), R11
+	ADDQ          16(R14), R11
 	DECQ          R10
 	JNZ           dwAVX512Bounded_p2_ky
-	MOVQ          ostride+96(FP), R10
+	MOVQ          88(R14), R10
 	MOVQ          DX, R11
 	VMOVDQU32     dwperm<>+128(SB), Z22
 	VMOVSHDUP     Z0, Z26
@@ -31110,7 +31126,7 @@ dwAVX512Bounded_p2_kx:
 dwAVX512Bounded_p2_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x02, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x02, BX
@@ -31119,24 +31135,24 @@ dwAVX512Bounded_p2_adv:
 dwAVX512Bounded_p2_next:
 	CMPQ         BX, $0x01
 	JL           dwAVX512Bounded_p1_next
-	MOVQ         mode+144(FP), R10
+	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p1_s3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         kh+40(FP), R10
+	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         c+72(FP), R10
+	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
 	JL           dwAVX512Bounded_p1_t3b_part
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         dilHStride+24(FP), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         dilWStride+32(FP), R10
+	MOVQ         24(R14), R10
 	LEAQ         (R11)(R10*1), DI
 	LEAQ         (R12)(R10*1), SI
 	ADDQ         R13, R10
@@ -31158,7 +31174,7 @@ dwAVX512Bounded_p2_next:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31181,10 +31197,10 @@ dwAVX512Bounded_p2_next:
 dwAVX512Bounded_p1_t3b_part:
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         dilHStride+24(FP), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         dilWStride+32(FP), R10
+	MOVQ         24(R14), R10
 	LEAQ         (R11)(R10*1), DI
 	LEAQ         (R12)(R10*1), SI
 	ADDQ         R13, R10
@@ -31212,7 +31228,7 @@ dwAVX512Bounded_p1_t3b_part:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31233,16 +31249,16 @@ dwAVX512Bounded_p1_t3b_part:
 	JMP          dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_s3:
-	MOVQ         kh+40(FP), R10
+	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
-	MOVQ         c+72(FP), R10
+	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
 	JL           dwAVX512Bounded_p1_s3b_part
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         dilHStride+24(FP), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
 	VMOVDQU8     (R11), X23
@@ -31263,7 +31279,7 @@ dwAVX512Bounded_p1_s3:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31286,7 +31302,7 @@ dwAVX512Bounded_p1_s3:
 dwAVX512Bounded_p1_s3b_part:
 	VMOVDQA32    Z27, Z0
 	MOVQ         AX, R11
-	MOVQ         dilHStride+24(FP), R12
+	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
 	VMOVDQU8.Z   (R11), K1, X23
@@ -31313,7 +31329,7 @@ dwAVX512Bounded_p1_s3b_part:
 	VPERMB       Z25, Z28, Z25
 	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
 	VPDPBUSD     Z31, Z25, Z0
-	MOVQ         ostride+96(FP), R10
+	MOVQ         88(R14), R10
 	MOVQ         DX, R11
 	VMOVDQU32    dwperm<>+128(SB), Z22
 	VMOVSHDUP    Z0, Z26
@@ -31336,26 +31352,26 @@ dwAVX512Bounded_p1_s3b_part:
 dwAVX512Bounded_p1_w:
 	VMOVDQA32 Z8, Z0
 	MOVQ      AX, R11
-	MOVQ      w+56(FP), SI
+	MOVQ      48(R14), SI
 	LEAQ      (SI)(CX*4), SI
-	MOVQ      kh+40(FP), R10
+	MOVQ      32(R14), R10
 
 dwAVX512Bounded_p1_ky:
 	MOVQ R11, R12
-	MOVQ kw+48(FP), DI
+	MOVQ 40(R14), DI
 
 dwAVX512Bounded_p1_kx:
 	VMOVDQU32   (SI), Z18
 	VPMOVSXBD.Z (R12), K1, Z19
 	VPDPWSSD    Z18, Z19, Z0
-	ADDQ        dilWStride+32(FP), R12
-	ADDQ        wStride+64(FP), SI
+	ADDQ        24(R14), R12
+	ADDQ        56(R14), SI
 	DECQ        DI
 	JNZ         dwAVX512Bounded_p1_kx
-	ADDQ        dilHStride+24(FP), R11
+	ADDQ        16(R14), R11
 	DECQ        R10
 	JNZ         dwAVX512Bounded_p1_ky
-	MOVQ        ostride+96(FP), R10
+	MOVQ        88(R14), R10
 	MOVQ        DX, R11
 	VMOVDQU32   dwperm<>+128(SB), Z22
 	VMOVSHDUP   Z0, Z26
@@ -31376,27 +31392,28 @@ dwAVX512Bounded_p1_kx:
 
 dwAVX512Bounded_p1_adv:
 	ADDQ   R8, AX
-	MOVQ   ostride+96(FP), R10
+	MOVQ   88(R14), R10
 	IMUL3Q $0x01, R10, R10
 	ADDQ   R10, DX
 	SUBQ   $0x01, BX
 
 dwAVX512Bounded_p1_next:
 	ADDQ $0x10, CX
-	CMPQ CX, c+72(FP)
+	CMPQ CX, 64(R14)
 	JL   dwAVX512Bounded_cb
 	VZEROUPPER
 	RET
 
-// func gemmVNNI1Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI1Bounded(p *gemmArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
-TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-74
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+72(FP), R12
+TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -31408,9 +31425,9 @@ gemmVNNI1Bounded_rows:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    (R9), Z1
@@ -31448,7 +31465,7 @@ gemmVNNI1Bounded_m6_k:
 	JNZ          gemmVNNI1Bounded_m6_k
 
 gemmVNNI1Bounded_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -31534,11 +31551,11 @@ gemmVNNI1Bounded_m6_t5:
 gemmVNNI1Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -31659,9 +31676,9 @@ gemmVNNI1Bounded_m5:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    (R9), Z1
@@ -31695,7 +31712,7 @@ gemmVNNI1Bounded_m5_k:
 	JNZ          gemmVNNI1Bounded_m5_k
 
 gemmVNNI1Bounded_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -31768,11 +31785,11 @@ gemmVNNI1Bounded_m5_t4:
 gemmVNNI1Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -31855,9 +31872,9 @@ gemmVNNI1Bounded_m4:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    (R9), Z1
@@ -31887,7 +31904,7 @@ gemmVNNI1Bounded_m4_k:
 	JNZ          gemmVNNI1Bounded_m4_k
 
 gemmVNNI1Bounded_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -31947,11 +31964,11 @@ gemmVNNI1Bounded_m4_t3:
 gemmVNNI1Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -32016,9 +32033,9 @@ gemmVNNI1Bounded_m4_epi:
 
 gemmVNNI1Bounded_m3:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    (R9), Z1
@@ -32043,7 +32060,7 @@ gemmVNNI1Bounded_m3_k:
 	JNZ          gemmVNNI1Bounded_m3_k
 
 gemmVNNI1Bounded_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -32090,11 +32107,11 @@ gemmVNNI1Bounded_m3_t2:
 gemmVNNI1Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -32147,9 +32164,9 @@ gemmVNNI1Bounded_m3_epi:
 
 gemmVNNI1Bounded_m2:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    (R9), Z1
@@ -32170,7 +32187,7 @@ gemmVNNI1Bounded_m2_k:
 	JNZ          gemmVNNI1Bounded_m2_k
 
 gemmVNNI1Bounded_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -32204,11 +32221,11 @@ gemmVNNI1Bounded_m2_t1:
 gemmVNNI1Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -32248,9 +32265,9 @@ gemmVNNI1Bounded_m2_epi:
 
 gemmVNNI1Bounded_m1:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VPXORD       Z1, Z1, Z1
@@ -32278,7 +32295,7 @@ gemmVNNI1Bounded_m1_k4:
 	JNZ          gemmVNNI1Bounded_m1_k4
 
 gemmVNNI1Bounded_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI1Bounded_m1_ktail
@@ -32294,7 +32311,7 @@ gemmVNNI1Bounded_m1_k:
 	JNZ          gemmVNNI1Bounded_m1_k
 
 gemmVNNI1Bounded_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI1Bounded_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -32318,11 +32335,11 @@ gemmVNNI1Bounded_m1_epi:
 	VPADDD       Z3, Z0, Z0
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         lo+64(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         hi+68(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTB R10, Z21
-	MOVQ         q+56(FP), R9
+	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22
 	VMOVSHDUP    Z22, Z23
 	VMOVDQU32    128(R9), Z27
@@ -32348,15 +32365,16 @@ gemmVNNI1Bounded_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI2Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI2Bounded(p *gemmArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
-TEXT ·gemmVNNI2Bounded(SB), NOSPLIT, $0-74
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+72(FP), R12
+TEXT ·gemmVNNI2Bounded(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -32368,9 +32386,9 @@ gemmVNNI2Bounded_rows:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -32421,7 +32439,7 @@ gemmVNNI2Bounded_m6_k:
 	JNZ          gemmVNNI2Bounded_m6_k
 
 gemmVNNI2Bounded_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -32514,11 +32532,11 @@ gemmVNNI2Bounded_m6_t5:
 gemmVNNI2Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -32726,9 +32744,9 @@ gemmVNNI2Bounded_m5:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -32773,7 +32791,7 @@ gemmVNNI2Bounded_m5_k:
 	JNZ          gemmVNNI2Bounded_m5_k
 
 gemmVNNI2Bounded_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -32852,11 +32870,11 @@ gemmVNNI2Bounded_m5_t4:
 gemmVNNI2Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -33014,9 +33032,9 @@ gemmVNNI2Bounded_m4:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -33055,7 +33073,7 @@ gemmVNNI2Bounded_m4_k:
 	JNZ          gemmVNNI2Bounded_m4_k
 
 gemmVNNI2Bounded_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -33120,11 +33138,11 @@ gemmVNNI2Bounded_m4_t3:
 gemmVNNI2Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -33248,9 +33266,9 @@ gemmVNNI2Bounded_m4_epi:
 
 gemmVNNI2Bounded_m3:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -33282,7 +33300,7 @@ gemmVNNI2Bounded_m3_k:
 	JNZ          gemmVNNI2Bounded_m3_k
 
 gemmVNNI2Bounded_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -33333,11 +33351,11 @@ gemmVNNI2Bounded_m3_t2:
 gemmVNNI2Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -33437,9 +33455,9 @@ gemmVNNI2Bounded_m3_epi:
 
 gemmVNNI2Bounded_m2:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -33465,7 +33483,7 @@ gemmVNNI2Bounded_m2_k:
 	JNZ          gemmVNNI2Bounded_m2_k
 
 gemmVNNI2Bounded_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -33502,11 +33520,11 @@ gemmVNNI2Bounded_m2_t1:
 gemmVNNI2Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -33580,9 +33598,9 @@ gemmVNNI2Bounded_m2_epi:
 
 gemmVNNI2Bounded_m1:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -33618,7 +33636,7 @@ gemmVNNI2Bounded_m1_k4:
 	JNZ          gemmVNNI2Bounded_m1_k4
 
 gemmVNNI2Bounded_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI2Bounded_m1_ktail
@@ -33636,7 +33654,7 @@ gemmVNNI2Bounded_m1_k:
 	JNZ          gemmVNNI2Bounded_m1_k
 
 gemmVNNI2Bounded_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI2Bounded_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -33665,11 +33683,11 @@ gemmVNNI2Bounded_m1_epi:
 	VPADDD       Z7, Z1, Z1
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         lo+64(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         hi+68(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTB R10, Z21
-	MOVQ         q+56(FP), R9
+	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22
 	VMOVSHDUP    Z22, Z23
 	VMOVDQU32    128(R9), Z27
@@ -33717,15 +33735,16 @@ gemmVNNI2Bounded_m1_epi:
 	VZEROUPPER
 	RET
 
-// func gemmVNNI3Bounded(a *int8, lda int, m int, k int, w *int8, out *int8, ldo int, q *int32, lo int32, hi int32, mask uint16)
+// func gemmVNNI3Bounded(p *gemmArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
-TEXT ·gemmVNNI3Bounded(SB), NOSPLIT, $0-74
-	MOVQ         a+0(FP), AX
-	MOVQ         lda+8(FP), R8
-	MOVQ         m+16(FP), BX
-	MOVQ         out+40(FP), DX
-	MOVQ         ldo+48(FP), DI
-	MOVWQZX      mask+72(FP), R12
+TEXT ·gemmVNNI3Bounded(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      132(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -33737,9 +33756,9 @@ gemmVNNI3Bounded_rows:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -33803,7 +33822,7 @@ gemmVNNI3Bounded_m6_k:
 	JNZ          gemmVNNI3Bounded_m6_k
 
 gemmVNNI3Bounded_m6_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m6_epi
 	VMOVDQU64 (SI), Z18
@@ -33903,11 +33922,11 @@ gemmVNNI3Bounded_m6_t5:
 gemmVNNI3Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -34202,9 +34221,9 @@ gemmVNNI3Bounded_m5:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -34260,7 +34279,7 @@ gemmVNNI3Bounded_m5_k:
 	JNZ          gemmVNNI3Bounded_m5_k
 
 gemmVNNI3Bounded_m5_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m5_epi
 	VMOVDQU64 (SI), Z18
@@ -34345,11 +34364,11 @@ gemmVNNI3Bounded_m5_t4:
 gemmVNNI3Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -34582,9 +34601,9 @@ gemmVNNI3Bounded_m4:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -34632,7 +34651,7 @@ gemmVNNI3Bounded_m4_k:
 	JNZ          gemmVNNI3Bounded_m4_k
 
 gemmVNNI3Bounded_m4_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m4_epi
 	VMOVDQU64 (SI), Z18
@@ -34702,11 +34721,11 @@ gemmVNNI3Bounded_m4_t3:
 gemmVNNI3Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -34889,9 +34908,9 @@ gemmVNNI3Bounded_m4_epi:
 
 gemmVNNI3Bounded_m3:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -34930,7 +34949,7 @@ gemmVNNI3Bounded_m3_k:
 	JNZ          gemmVNNI3Bounded_m3_k
 
 gemmVNNI3Bounded_m3_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m3_epi
 	VMOVDQU64 (SI), Z18
@@ -34985,11 +35004,11 @@ gemmVNNI3Bounded_m3_t2:
 gemmVNNI3Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -35136,9 +35155,9 @@ gemmVNNI3Bounded_m3_epi:
 
 gemmVNNI3Bounded_m2:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -35169,7 +35188,7 @@ gemmVNNI3Bounded_m2_k:
 	JNZ          gemmVNNI3Bounded_m2_k
 
 gemmVNNI3Bounded_m2_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m2_epi
 	VMOVDQU64 (SI), Z18
@@ -35209,11 +35228,11 @@ gemmVNNI3Bounded_m2_t1:
 gemmVNNI3Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          lo+64(FP), R10
+	MOVL          124(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          hi+68(FP), R10
+	MOVL          128(R14), R10
 	VPBROADCASTB  R10, Z21
-	MOVQ          q+56(FP), R9
+	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
 	VMOVSHDUP     Z22, Z23
 	VMOVDQU32     128(R9), Z27
@@ -35321,9 +35340,9 @@ gemmVNNI3Bounded_m2_epi:
 
 gemmVNNI3Bounded_m1:
 	MOVQ         AX, R12
-	MOVQ         w+32(FP), SI
-	MOVQ         k+24(FP), CX
-	MOVQ         q+56(FP), R9
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
 	VMOVDQU32    (R9), Z0
 	VMOVDQU32    384(R9), Z1
@@ -35367,7 +35386,7 @@ gemmVNNI3Bounded_m1_k4:
 	JNZ          gemmVNNI3Bounded_m1_k4
 
 gemmVNNI3Bounded_m1_k1:
-	MOVQ k+24(FP), CX
+	MOVQ 24(R14), CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemmVNNI3Bounded_m1_ktail
@@ -35387,7 +35406,7 @@ gemmVNNI3Bounded_m1_k:
 	JNZ          gemmVNNI3Bounded_m1_k
 
 gemmVNNI3Bounded_m1_ktail:
-	MOVQ      k+24(FP), CX
+	MOVQ      24(R14), CX
 	ANDQ      $0x03, CX
 	JZ        gemmVNNI3Bounded_m1_epi
 	VMOVDQU64 (SI), Z18
@@ -35421,11 +35440,11 @@ gemmVNNI3Bounded_m1_epi:
 	VPADDD       Z11, Z2, Z2
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         lo+64(FP), R10
+	MOVL         124(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         hi+68(FP), R10
+	MOVL         128(R14), R10
 	VPBROADCASTB R10, Z21
-	MOVQ         q+56(FP), R9
+	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22
 	VMOVSHDUP    Z22, Z23
 	VMOVDQU32    128(R9), Z27
@@ -35495,49 +35514,50 @@ gemmVNNI3Bounded_m1_epi:
 	VZEROUPPER
 	RET
 
-// func copyRowsAVX2(dst *int8, dstStride int, src *int8, srcStride int, rowLen int, rows int)
+// func copyRowsAVX2Kernel(p *copyArgs)
 // Requires: AVX
-TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
-	MOVQ  dst+0(FP), DI
-	MOVQ  dstStride+8(FP), R8
-	MOVQ  src+16(FP), SI
-	MOVQ  srcStride+24(FP), R9
-	MOVQ  rowLen+32(FP), CX
-	MOVQ  rows+40(FP), BX
+TEXT ·copyRowsAVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), DI
+	MOVQ  8(R14), R8
+	MOVQ  16(R14), SI
+	MOVQ  24(R14), R9
+	MOVQ  32(R14), CX
+	MOVQ  40(R14), BX
 	TESTQ BX, BX
-	JZ    copyRowsAVX2_done
+	JZ    copyRowsAVX2Kernel_done
 	CMPQ  CX, $0x20
-	JB    copyRowsAVX2_lt32
+	JB    copyRowsAVX2Kernel_lt32
 	MOVQ  CX, R11
 	SUBQ  $0x20, R11
 
-copyRowsAVX2_r32:
+copyRowsAVX2Kernel_r32:
 	XORQ R10, R10
 
-copyRowsAVX2_c32:
+copyRowsAVX2Kernel_c32:
 	VMOVDQU (SI)(R10*1), Y0
 	VMOVDQU Y0, (DI)(R10*1)
 	ADDQ    $0x20, R10
 	CMPQ    R10, R11
-	JB      copyRowsAVX2_c32
+	JB      copyRowsAVX2Kernel_c32
 	VMOVDQU (SI)(R11*1), Y0
 	VMOVDQU Y0, (DI)(R11*1)
 	ADDQ    R9, SI
 	ADDQ    R8, DI
 	DECQ    BX
-	JNZ     copyRowsAVX2_r32
+	JNZ     copyRowsAVX2Kernel_r32
 	VZEROUPPER
 	RET
 
-copyRowsAVX2_lt32:
+copyRowsAVX2Kernel_lt32:
 	MOVQ CX, R11
 	CMPQ CX, $0x10
-	JB   copyRowsAVX2_w8
+	JB   copyRowsAVX2Kernel_w8
 	SUBQ $0x10, R11
 	MOVQ CX, R10
 	SHRQ $0x01, R10
 
-copyRowsAVX2_w16_row:
+copyRowsAVX2Kernel_w16_row:
 	VMOVDQU (SI), X0
 	VMOVDQU X0, (DI)
 	VMOVDQU (SI)(R11*1), X0
@@ -35545,17 +35565,17 @@ copyRowsAVX2_w16_row:
 	ADDQ    R9, SI
 	ADDQ    R8, DI
 	DECQ    BX
-	JNZ     copyRowsAVX2_w16_row
-	JMP     copyRowsAVX2_done
+	JNZ     copyRowsAVX2Kernel_w16_row
+	JMP     copyRowsAVX2Kernel_done
 
-copyRowsAVX2_w8:
+copyRowsAVX2Kernel_w8:
 	CMPQ CX, $0x08
-	JB   copyRowsAVX2_w4
+	JB   copyRowsAVX2Kernel_w4
 	SUBQ $0x08, R11
 	MOVQ CX, R10
 	SHRQ $0x01, R10
 
-copyRowsAVX2_w8_row:
+copyRowsAVX2Kernel_w8_row:
 	MOVQ (SI), R12
 	MOVQ R12, (DI)
 	MOVQ (SI)(R11*1), R12
@@ -35563,17 +35583,17 @@ copyRowsAVX2_w8_row:
 	ADDQ R9, SI
 	ADDQ R8, DI
 	DECQ BX
-	JNZ  copyRowsAVX2_w8_row
-	JMP  copyRowsAVX2_done
+	JNZ  copyRowsAVX2Kernel_w8_row
+	JMP  copyRowsAVX2Kernel_done
 
-copyRowsAVX2_w4:
+copyRowsAVX2Kernel_w4:
 	CMPQ CX, $0x04
-	JB   copyRowsAVX2_w1
+	JB   copyRowsAVX2Kernel_w1
 	SUBQ $0x04, R11
 	MOVQ CX, R10
 	SHRQ $0x01, R10
 
-copyRowsAVX2_w4_row:
+copyRowsAVX2Kernel_w4_row:
 	MOVL (SI), R12
 	MOVL R12, (DI)
 	MOVL (SI)(R11*1), R12
@@ -35581,15 +35601,15 @@ copyRowsAVX2_w4_row:
 	ADDQ R9, SI
 	ADDQ R8, DI
 	DECQ BX
-	JNZ  copyRowsAVX2_w4_row
-	JMP  copyRowsAVX2_done
+	JNZ  copyRowsAVX2Kernel_w4_row
+	JMP  copyRowsAVX2Kernel_done
 
-copyRowsAVX2_w1:
+copyRowsAVX2Kernel_w1:
 	SUBQ $0x01, R11
 	MOVQ CX, R10
 	SHRQ $0x01, R10
 
-copyRowsAVX2_w1_row:
+copyRowsAVX2Kernel_w1_row:
 	MOVB (SI), R12
 	MOVB R12, (DI)
 	MOVB (SI)(R11*1), R12
@@ -35599,21 +35619,22 @@ copyRowsAVX2_w1_row:
 	ADDQ R9, SI
 	ADDQ R8, DI
 	DECQ BX
-	JNZ  copyRowsAVX2_w1_row
-	JMP  copyRowsAVX2_done
+	JNZ  copyRowsAVX2Kernel_w1_row
+	JMP  copyRowsAVX2Kernel_done
 
-copyRowsAVX2_done:
+copyRowsAVX2Kernel_done:
 	VZEROUPPER
 	RET
 
-// func addInt8AVX512(out *int8, a *int8, b *int8, n int, p *int32)
+// func addInt8AVX512(p *addArgs)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·addInt8AVX512(SB), NOSPLIT, $0-40
-	MOVQ         out+0(FP), DI
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         n+24(FP), CX
-	MOVQ         p+32(FP), AX
+TEXT ·addInt8AVX512(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), DX
+	MOVQ         24(R14), CX
+	MOVQ         32(R14), AX
 	VPBROADCASTD (AX), Z12
 	VPBROADCASTD 32(AX), Z13
 	VPBROADCASTD 128(AX), Z16
@@ -35793,14 +35814,15 @@ addInt8AVX512_done:
 	VZEROUPPER
 	RET
 
-// func addInt8AVX2(out *int8, a *int8, b *int8, n int, p *int32)
+// func addInt8AVX2(p *addArgs)
 // Requires: AVX, AVX2
-TEXT ·addInt8AVX2(SB), NOSPLIT, $0-40
-	MOVQ    out+0(FP), DI
-	MOVQ    a+8(FP), SI
-	MOVQ    b+16(FP), DX
-	MOVQ    n+24(FP), CX
-	MOVQ    p+32(FP), AX
+TEXT ·addInt8AVX2(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), DI
+	MOVQ    8(R14), SI
+	MOVQ    16(R14), DX
+	MOVQ    24(R14), CX
+	MOVQ    32(R14), AX
 	VMOVDQU 128(AX), Y14
 	VMOVDQU 160(AX), Y15
 	SHRQ    $0x04, CX
@@ -35906,14 +35928,15 @@ addInt8AVX2_done:
 	VZEROUPPER
 	RET
 
-// func addInt8AVX512Sub(out *int8, a *int8, b *int8, n int, p *int32)
+// func addInt8AVX512Sub(p *addArgs)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·addInt8AVX512Sub(SB), NOSPLIT, $0-40
-	MOVQ         out+0(FP), DI
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         n+24(FP), CX
-	MOVQ         p+32(FP), AX
+TEXT ·addInt8AVX512Sub(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), DX
+	MOVQ         24(R14), CX
+	MOVQ         32(R14), AX
 	VPBROADCASTD (AX), Z12
 	VPBROADCASTD 32(AX), Z13
 	VPBROADCASTD 128(AX), Z16
@@ -36093,14 +36116,15 @@ addInt8AVX512Sub_done:
 	VZEROUPPER
 	RET
 
-// func addInt8AVX2Sub(out *int8, a *int8, b *int8, n int, p *int32)
+// func addInt8AVX2Sub(p *addArgs)
 // Requires: AVX, AVX2
-TEXT ·addInt8AVX2Sub(SB), NOSPLIT, $0-40
-	MOVQ    out+0(FP), DI
-	MOVQ    a+8(FP), SI
-	MOVQ    b+16(FP), DX
-	MOVQ    n+24(FP), CX
-	MOVQ    p+32(FP), AX
+TEXT ·addInt8AVX2Sub(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), DI
+	MOVQ    8(R14), SI
+	MOVQ    16(R14), DX
+	MOVQ    24(R14), CX
+	MOVQ    32(R14), AX
 	VMOVDQU 128(AX), Y14
 	VMOVDQU 160(AX), Y15
 	SHRQ    $0x04, CX

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// GEMM, AVX-512 VNNI. One call computes every row of one panel of nz·16
+// columns (nz = 1..3). Packed panel layout: for each group of 4 k values
+// (K rounded up to 4, zero padded), nz vectors of 16 columns × 4 bytes
+// w[c][4g..4g+3]. Activations are broadcast 4 bytes at a time, offset to
+// uint8 (XOR 0x80 = +128), and VPDPBUSD accumulates (a+128)·w; the
+// epilogue subtracts 128·RowSums[c]. Rows go 6 at a time (18 accumulators
+// at most), then 5..1.
+
+const vnniMR = 6
+
+func gemmVNNI(nz int) {
+	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
+	if bounded {
+		kernel(name, NOSPLIT, "gemmArgs")
+		kdoc(name + fmt.Sprintf(" computes m rows of a %d-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi).", nz*16))
+	} else {
+		kernel(name, NOSPLIT, "gemmArgs")
+		doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
+	}
+
+	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
+	Load(arg("a"), a)
+	Load(arg("lda"), lda)
+	Load(arg("m"), m)
+	Load(arg("out"), out)
+	Load(arg("ldo"), ldo)
+	kmask, kodd, k2 := reg.K1, reg.K2, reg.K3
+	Load(arg("mask"), reg.R12)
+	KMOVW(reg.R12.As32(), kmask)
+	MOVL(U32(0xaaaa), reg.R12.As32())
+	KMOVW(reg.R12.As32(), kodd)
+	x80 := reg.Z31
+	VPBROADCASTD(cX80(), x80)
+
+	rowBlocks(name, vnniMR, a, lda, m, out, ldo, func(mr int) {
+		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
+	})
+}
+
+// rowBlocks emits a GEMM kernel's row loop: blocks of mr rows while at
+// least mr are left (advancing a and out by mr strides each), then one
+// block of the 1..mr-1 rows left, each block size its own copy of tile
+// (labelled name_m<rows>).
+func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(rows int)) {
+	Label(name + "_rows")
+	CMPQ(m, U8(mr))
+	JL(LabelRef(name + "_tail"))
+	tile(mr)
+	for i := 0; i < mr; i++ {
+		ADDQ(lda, a)
+		ADDQ(ldo, out)
+	}
+	SUBQ(U8(mr), m)
+	JMP(LabelRef(name + "_rows"))
+	Label(name + "_tail")
+	for r := mr - 1; r >= 1; r-- {
+		CMPQ(m, U8(r))
+		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, r)))
+	}
+	VZEROUPPER()
+	RET()
+	for r := mr - 1; r >= 1; r-- {
+		Label(fmt.Sprintf("%s_m%d", name, r))
+		tile(r)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// rowAddr returns the address of row r (0..5) given base0 = row 0,
+// base1 = row 3, ld the stride and ld3 = 3·ld (unused below 6 rows).
+func rowAddr(r int, base0, base1, ld reg.Register, disp int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: base0, Disp: disp}
+	case 1:
+		return Mem{Base: base0, Index: ld, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: base0, Index: ld, Scale: 2, Disp: disp}
+	case 3:
+		return Mem{Base: base1, Disp: disp}
+	case 4:
+		return Mem{Base: base1, Index: ld, Scale: 1, Disp: disp}
+	case 5:
+		return Mem{Base: base1, Index: ld, Scale: 2, Disp: disp}
+	}
+	panic("row")
+}
+
+func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.VecPhysical) {
+	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
+	a, lda := reg.RAX, reg.R8
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	zs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9,
+		reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20,
+		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
+	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
+	wv := func(j int) reg.VecPhysical { return zs[18+j] }
+	t0, t1 := zs[21], zs[22]
+
+	MOVQ(a, p0)
+	if mr > 3 {
+		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
+		ADDQ(lda, p1)
+	}
+	Load(arg("w"), wp)
+	Load(arg("k"), cnt)
+	if bounded {
+		// The sums start at bias − 128·Σw + 2^30 (vnniBoundedEpi); the
+		// epilogue used x80's register.
+		Load(arg("q"), reg.R9)
+		VPBROADCASTD(cX80(), x80)
+	}
+	for r := 0; r < mr; r++ {
+		for j := 0; j < nz; j++ {
+			if bounded {
+				VMOVDQU32(Mem{Base: reg.R9, Disp: vnniBQ * 4 * j}, accR(r, j))
+			} else {
+				VPXORD(accR(r, j), accR(r, j), accR(r, j))
+			}
+		}
+	}
+	if mr == 1 {
+		vnniGEMVLoop(lbl, nz, zs, x80)
+	} else {
+		SHRQ(U8(2), cnt)
+	}
+	JZ(LabelRef(lbl("ktail")))
+	Label(lbl("k"))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	for r := 0; r < mr; r++ {
+		t := t0
+		if r%2 == 1 {
+			t = t1
+		}
+		VPBROADCASTD(rowAddr(r, p0, p1, lda, 0), t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t, accR(r, j))
+		}
+	}
+	ADDQ(U8(4), p0)
+	if mr > 3 {
+		ADDQ(U8(4), p1)
+	}
+	ADDQ(U32(64*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+
+	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
+	Label(lbl("ktail"))
+	Load(arg("k"), cnt)
+	ANDQ(U8(3), cnt)
+	JZ(LabelRef(lbl("epi")))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	g := reg.R9
+	for r := 0; r < mr; r++ {
+		addr := rowAddr(r, p0, p1, lda, 0)
+		done := lbl(fmt.Sprintf("t%d", r))
+		MOVBLZX(addr, g.As32())
+		CMPQ(cnt, U8(2))
+		JL(LabelRef(done))
+		MOVWLZX(addr, g.As32())
+		JEQ(LabelRef(done))
+		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
+		SHLL(U8(16), reg.R10.As32())
+		ORL(reg.R10.As32(), g.As32())
+		Label(done)
+		VPBROADCASTD(g.As32(), t0)
+		VPXORD(x80, t0, t0)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t0, accR(r, j))
+		}
+	}
+
+	// Epilogue, one 16-column vector at a time over the rows.
+	Label(lbl("epi"))
+	if mr == 1 {
+		for set := 1; set < gemvSets; set++ {
+			for j := 0; j < nz; j++ {
+				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
+			}
+		}
+	}
+	if bounded {
+		vnniBoundedEpi(nz, mr, accR, kmask)
+		return
+	}
+	p := epiParams512{b: zs[18], left: zs[19], right: zs[20], m: zs[21], mo: zs[22], mask: zs[23], thr: zs[24], thr1: zs[27]}
+	e, o, tmp := zs[25], zs[26], zs[27]
+	off, lo, hi := zs[28], zs[29], zs[30]
+	bcast512(addr("outOff"), off)
+	bcast512(addr("lo"), lo)
+	bcast512(addr("hi"), hi)
+	bias, mult, shift, rs := reg.R9, reg.R10, reg.R11, reg.RSI
+	Load(arg("bias"), bias)
+	Load(arg("mult"), mult)
+	Load(arg("shift"), shift)
+	Load(arg("rowsum"), rs)
+	op := reg.R12
+	for j := 0; j < nz; j++ {
+		var k reg.Register
+		if j == nz-1 {
+			k = kmask
+		}
+		rsm := Mem{Base: rs, Disp: 64 * j}
+		setupEpi512(p, k, Mem{Base: bias, Disp: 64 * j}, Mem{Base: mult, Disp: 64 * j}, Mem{Base: shift, Disp: 64 * j}, &rsm, tmp)
+		MOVQ(reg.RDX, op)
+		for r := 0; r < mr; r++ {
+			x := accR(r, j)
+			epi512(x, p, kodd, k2, reg.K4, off, lo, hi, e, o, false)
+			if k != nil {
+				VPMOVDB(x, k, Mem{Base: op, Disp: 16 * j})
+			} else {
+				VPMOVDB(x, Mem{Base: op, Disp: 16 * j})
+			}
+			if r < mr-1 {
+				ADDQ(reg.RDI, op)
+			}
+		}
+	}
+}
+
+// vnniBQ is the int32 size of the bounded VNNI kernel's constants for one
+// 16-column vector (asm.vnniBQ): bias − 128·Σw + 2^30, doubled
+// multiplier, right shift, sub, then the even and the odd lanes' 64-bit
+// constants, 16 dwords each.
+const vnniBQ = 6 * 16
+
+// vnniBoundedEpi is the VNNI GEMM's bounded epilogue (the sums, started at
+// bias − 128·Σw + 2^30, hold u = x + 2^30 with x = acc + bias: the
+// correction for the uint8 offset of the activations is in the start
+// value): dwBoundedLanes' requantization, proved there, with the
+// constants asm.vnniPrepareBounded derives per channel as
+// asm.dwBoundChannel does for depthwise filters. Each 16-column vector's
+// constants are loaded once for the tile's rows; rows go through the
+// lanes four at a time, in place (one scratch vector each), and
+// dwPackStore packs them to bytes, clamps and stores them, rows as its
+// pixels. The last vector stores through kmask.
+func vnniBoundedEpi(nz, mr int, accR func(r, j int) reg.VecPhysical, kmask reg.Register) {
+	idx, perm, lo, hi := reg.Z18, reg.Z19, reg.Z20, reg.Z21
+	p := epiParams512{m: reg.Z22, mo: reg.Z23, ke: reg.Z24, ko: reg.Z25, sub: reg.Z26, right: reg.Z27}
+	scratch := []reg.VecPhysical{reg.Z28, reg.Z29, reg.Z30, reg.Z31}
+	kneg := []reg.Register{reg.K3, reg.K4, reg.K5, reg.K6}
+	VMOVDQU32(dwPerm.Offset(128), idx)
+	VMOVDQU32(dwPerm, perm)
+	MOVL(addr("lo"), reg.R10.As32())
+	VPBROADCASTB(reg.R10.As32(), lo)
+	MOVL(addr("hi"), reg.R10.As32())
+	VPBROADCASTB(reg.R10.As32(), hi)
+	q, op, ldo := reg.R9, reg.R12, reg.RDI
+	Load(arg("q"), q)
+	for j := 0; j < nz; j++ {
+		base := vnniBQ * 4 * j
+		VMOVDQU32(Mem{Base: q, Disp: base + 64}, p.m)
+		VMOVSHDUP(p.m, p.mo)
+		VMOVDQU32(Mem{Base: q, Disp: base + 128}, p.right)
+		VMOVDQU32(Mem{Base: q, Disp: base + 192}, p.sub)
+		VMOVDQU64(Mem{Base: q, Disp: base + 256}, p.ke)
+		VMOVDQU64(Mem{Base: q, Disp: base + 320}, p.ko)
+		LEAQ(Mem{Base: reg.RDX, Disp: 16 * j}, op)
+		var k reg.Register
+		if j == nz-1 {
+			k = kmask
+		}
+		for r0 := 0; r0 < mr; r0 += 4 {
+			var lanes []lane512
+			for r := r0; r < min(r0+4, mr); r++ {
+				i := r - r0
+				lanes = append(lanes, lane512{x: accR(r, j), o: scratch[i], kneg: kneg[i]})
+			}
+			dwBoundedLanes(lanes, p, idx)
+			dwPackStore(lanes, perm, lo, hi, r0+4 < mr, op, ldo, k)
+		}
+	}
+}
+
+// gemvSets is how many sets of accumulators a single row (GEMV) sums
+// into: with one set, each k group's VPDPBUSDs wait on the previous ones.
+const gemvSets = 4
+
+// vnniGEMVLoop emits a single row's K loop over groups of 16 k values:
+// set s takes k group 4i+s (its accumulators zs[s·nz+j]; set 0 is the
+// row's, the others are zeroed here and summed into set 0 before the
+// epilogue: integer sums, so exact), the weights straight from memory.
+// It leaves in RCX (flags set) the 0..3 k groups left for the one-set
+// loop, with R12 and RSI past the groups done.
+func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg.VecPhysical) {
+	p0, wp, cnt := reg.R12, reg.RSI, reg.RCX
+	for set := 1; set < gemvSets; set++ {
+		for j := 0; j < nz; j++ {
+			VPXORD(zs[set*nz+j], zs[set*nz+j], zs[set*nz+j])
+		}
+	}
+	SHRQ(U8(4), cnt)
+	JZ(LabelRef(lbl("k1")))
+	Label(lbl("k4"))
+	for set := 0; set < gemvSets; set++ {
+		t := zs[23+set]
+		VPBROADCASTD(Mem{Base: p0, Disp: 4 * set}, t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(Mem{Base: wp, Disp: 64 * (nz*set + j)}, t, zs[set*nz+j])
+		}
+	}
+	ADDQ(U8(16), p0)
+	ADDQ(U32(256*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k4")))
+	Label(lbl("k1"))
+	Load(arg("k"), cnt)
+	SHRQ(U8(2), cnt)
+	ANDQ(U8(3), cnt)
+}
