@@ -28,12 +28,12 @@ type AddSpec struct {
 }
 
 // AddParams are an AddSpec prepared once (NewAddParams) for every
-// implementation of AddInt8: the per-input lookup tables of the Go path
+// implementation of AddInt8: the per-input lookup tables of the generic one
 // and the broadcast constants of the SIMD kernels. Read-only afterwards.
 type AddParams struct {
 	spec AddSpec
 	// t1[uint8(x)], t2[uint8(x)]: s1 and s2 (s2 already negated for Sub)
-	// of input value x, the Go path's lookup.
+	// of input value x, the generic kernel's lookup.
 	t1, t2 [256]int32
 	// Output stage in the form of ops' outStage: SRDHM by a non-negative
 	// multiplier as a floor shift of the rounded 64-bit product, then
@@ -225,16 +225,12 @@ func (impl *Impl) AddInt8(out, a, b []int8, p *AddParams) {
 	if n == 0 {
 		return
 	}
-	if impl.addInt8 != nil {
-		impl.addInt8(out, a, b, p)
-		return
-	}
-	addInt8Go(out, a, b, p)
+	impl.addInt8(out, a, b, p)
 }
 
-// addInt8Go is the Go path: two table lookups, an add and the output
-// stage per element.
-func addInt8Go(out, a, b []int8, p *AddParams) {
+// addInt8Generic is the generic implementation's AddInt8: two table
+// lookups, an add and the output stage per element.
+func addInt8Generic(out, a, b []int8, p *AddParams) {
 	a, b = a[:len(out)], b[:len(out)]
 	t1, t2 := &p.t1, &p.t2
 	mult, right, mask, half, off, lo, hi := p.omult, p.oright&31, p.omask, p.ohalf, p.ooff, p.olo, p.oh

@@ -221,10 +221,11 @@ func TestGemmAllImplementations(t *testing.T) {
 
 // TestGemmWrap: the int32 accumulator wraps (−128·−128 over K ≥ 2^17
 // passes 2^31), and biases push the sum through INT32_MIN and INT32_MAX.
+// K = 2^17 − 1 is the deepest the generic kernel's packed pairs take.
 func TestGemmWrap(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(3, 4))
-		for _, k := range []int{1 << 17, 1<<17 + 1, 1<<17 + 37} {
+		for _, k := range []int{1<<17 - 1, 1 << 17, 1<<17 + 1, 1<<17 + 37} {
 			for i, mode := range []int{2, 3, 1} {
 				c := newGemmCase(r, 3+4*(i%2), 19, k) // 3 and 7 rows
 				fillInt8(r, c.a, mode)
@@ -279,8 +280,8 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 				// The same through NewEpilogue, whose cached check must
 				// see the left shifts and INT32_MIN multipliers.
 				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
-				if c.e.simple != -1 {
-					t.Fatalf("NewEpilogue with left shifts: simple = %d", c.e.simple)
+				if c.e.simple {
+					t.Fatalf("NewEpilogue with left shifts: simple")
 				}
 				runGemmCase(t, impl, c)
 				// Only right shifts and ordinary multipliers: simple.
@@ -291,8 +292,8 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 					}
 				}
 				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
-				if c.e.simple != 1 {
-					t.Fatalf("NewEpilogue without left shifts: simple = %d", c.e.simple)
+				if !c.e.simple {
+					t.Fatalf("NewEpilogue without left shifts: not simple")
 				}
 				runGemmCase(t, impl, c)
 			}
