@@ -49,10 +49,10 @@ type arithKernel struct {
 
 	bc broadcastLayout
 
-	// simd, when set, runs ADD/SUB rows whose inputs are both contiguous
-	// through asm.AddInt8 with ap (the same arithmetic, vectorized); the
-	// tables above stay for broadcast rows.
-	simd *asm.Impl
+	// ADD/SUB rows whose inputs are both contiguous run on impl (the
+	// asm implementation selected at prepare) with ap, the same
+	// arithmetic; the tables above stay for broadcast rows.
+	impl *asm.Impl
 	ap   *asm.AddParams
 }
 
@@ -197,20 +197,18 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 			}
 			k.scaled2[i] = s2
 		}
-		if impl := simdImpl(); impl != nil {
-			ap, err := asm.NewAddParams(asm.AddSpec{
-				In1Offset: p.Input1Offset, In1Mult: p.Input1Multiplier, In1Shift: p.Input1Shift,
-				In2Offset: p.Input2Offset, In2Mult: p.Input2Multiplier, In2Shift: p.Input2Shift,
-				LeftShift: p.LeftShift,
-				OutMult:   p.OutputMultiplier, OutShift: p.OutputShift, OutOffset: p.OutputOffset,
-				Min: p.ActMin, Max: p.ActMax, Sub: sub,
-			})
-			if err != nil {
-				// Every range NewAddParams checks was checked above.
-				return nil, format.Malformed(pp, "%v", err)
-			}
-			k.simd, k.ap = impl, ap
+		k.ap, err = asm.NewAddParams(asm.AddSpec{
+			In1Offset: p.Input1Offset, In1Mult: p.Input1Multiplier, In1Shift: p.Input1Shift,
+			In2Offset: p.Input2Offset, In2Mult: p.Input2Multiplier, In2Shift: p.Input2Shift,
+			LeftShift: p.LeftShift,
+			OutMult:   p.OutputMultiplier, OutShift: p.OutputShift, OutOffset: p.OutputOffset,
+			Min: p.ActMin, Max: p.ActMax, Sub: sub,
+		})
+		if err != nil {
+			// Every range NewAddParams checks was checked above.
+			return nil, format.Malformed(pp, "%v", err)
 		}
+		k.impl = asm.Selected()
 	}
 	k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
 	k.bc, err = newBroadcastLayout(in1.Shape, in2.Shape, out.Shape, path)
@@ -320,8 +318,8 @@ func (k *arithKernel) Eval(env *Env) {
 		switch {
 		case k.mul:
 			k.mulRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
-		case k.simd != nil && s1 == 1 && s2 == 1:
-			k.simd.AddInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], k.ap)
+		case s1 == 1 && s2 == 1:
+			k.impl.AddInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], k.ap)
 		default:
 			k.addRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
 		}

@@ -564,48 +564,6 @@ func wtBench(b *testing.B, m *format.Model, in []int8, macs int64) {
 	b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
 
-// TestDotRows2 checks the packed two-vector product against plain int64
-// sums wrapped to int32, at the edge of its carry-free range (every product
-// -128·-128 = 2^14, summed just below and at 2^31) and beyond, where it
-// falls back to dotRows.
-func TestDotRows2(t *testing.T) {
-	r := rand.New(rand.NewSource(8))
-	check := func(name string, a0, a1, b []int8, rows int) {
-		t.Helper()
-		k := len(a0)
-		acc0, acc1 := make([]int32, rows), make([]int32, rows)
-		dotRows2(a0, a1, b, acc0, acc1, make([]int64, k))
-		for row := 0; row < rows; row++ {
-			var s0, s1 int64
-			for i := 0; i < k; i++ {
-				s0 += int64(a0[i]) * int64(b[row*k+i])
-				s1 += int64(a1[i]) * int64(b[row*k+i])
-			}
-			if acc0[row] != int32(s0) || acc1[row] != int32(s1) {
-				t.Fatalf("%s: row %d: got %d, %d, want %d, %d (unwrapped %d, %d)", name, row, acc0[row], acc1[row], int32(s0), int32(s1), s0, s1)
-			}
-		}
-	}
-	for iter := 0; iter < 200; iter++ {
-		k, rows := 1+r.Intn(300), 1+r.Intn(11)
-		check("random", wtInt8s(r, k), wtInt8s(r, k), wtInt8s(r, k*rows), rows)
-	}
-	fill := func(n int, v int8) []int8 {
-		s := make([]int8, n)
-		for i := range s {
-			s[i] = v
-		}
-		return s
-	}
-	for _, k := range []int{maxPairedDepth - 1, maxPairedDepth, maxPairedDepth + 3} {
-		// Row 0 all -128: Σ a0·b = k·2^14, the largest low lane; row 1 all
-		// 127, row 2 mixed; five rows cover the 4-row blocks and the tail.
-		b := append(append(append(fill(k, -128), fill(k, 127)...), wtInt8s(r, k)...), fill(2*k, -128)...)
-		check("long", fill(k, -128), wtInt8s(r, k), b, 5)
-		check("long, high lane saturated", wtInt8s(r, k), fill(k, -128), b, 5)
-	}
-}
-
 // TestAllImplementations reruns the conv, depthwise and fully connected
 // reference tests with every kernel implementation this machine has
 // selected at prepare (the SIMD paths, their borders and the generic
@@ -619,7 +577,7 @@ func TestAllImplementations(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(impl.Name, func(t *testing.T) {
-			checkSIMDPath(t, impl)
+			checkKernelPath(t, impl)
 			t.Run("ConvRandom", TestConvRandomAgainstReference)
 			t.Run("ConvWraps", TestConvAccumulatorWraps)
 			t.Run("ConvKnown", TestConvKnownValues)
@@ -680,15 +638,10 @@ func testConvLarge(t *testing.T) {
 	}
 }
 
-// checkSIMDPath asserts that prepared int8 conv, depthwise and fully
-// connected kernels take the selected implementation's asm path (and the
-// generic one its Go path).
-func checkSIMDPath(t *testing.T, impl *asm.Impl) {
+// checkKernelPath asserts that prepared int8 conv, depthwise and fully
+// connected kernels run on the selected implementation's asm kernels.
+func checkKernelPath(t *testing.T, want *asm.Impl) {
 	t.Helper()
-	want := impl
-	if impl.Name == "generic" {
-		want = nil
-	}
 	r := rand.New(rand.NewSource(24))
 	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
 		Requant: wtRequantParams(r, 8), ActMin: -128, ActMax: 127}
@@ -705,13 +658,13 @@ func checkSIMDPath(t *testing.T, impl *asm.Impl) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := conv.(*convKernel).simd; got != want {
-		t.Errorf("conv kernel uses %v, want %v", got, want)
+	if got := conv.(*convKernel); got.impl != want || got.packed == nil {
+		t.Errorf("conv kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
-	if got := dw.(*depthwiseKernel).simd; got != want {
-		t.Errorf("depthwise kernel uses %v, want %v", got, want)
+	if got := dw.(*depthwiseKernel); got.impl != want || got.packed == nil {
+		t.Errorf("depthwise kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
-	if got := fc.(*fullyConnectedKernel).simd; got != want {
-		t.Errorf("fully connected kernel uses %v, want %v", got, want)
+	if got := fc.(*fullyConnectedKernel); got.impl != want || got.packed == nil {
+		t.Errorf("fully connected kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
 }

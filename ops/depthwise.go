@@ -19,14 +19,16 @@ import (
 //	acc += bias[oc]
 //	out = clamp(MultiplyByQuantizedMultiplier(acc, M[oc], shift[oc]) + output_offset)
 //
-// The kernel keeps F = filter + filter_offset as int16 (the offset is 0 for
-// int8 models) and accumulates all output channels of a pixel at once, tap
-// by tap, over contiguous channel vectors. For pixels whose whole window is
-// inside the image the input offset is folded out of the loop:
+// With filter offset 0 (int8 models) the selected asm implementation's
+// DepthwiseRow computes runs of output pixels whose taps lie inside its
+// input: the input offset is folded out of the sum,
 // Σ F·(x + input_offset) = Σ F·x + input_offset·ΣF, with ΣF over all taps
 // precomputed per channel together with the bias (exact in wrapping int32,
-// a ring). Border pixels skip the taps outside the image, as the reference
-// does, and add the offset per tap.
+// a ring); interior runs read the input directly, border pixels (and
+// depth multipliers above 1) a zero-point padded copy (paddedRun). Legacy
+// filter offsets, which no kernel covers, take a per-pixel Go path
+// (evalLegacy) over F = filter + filter_offset as int16 that skips the
+// taps outside the image, as the reference does.
 type depthwiseKernel struct {
 	in, out int32
 
@@ -38,22 +40,20 @@ type depthwiseKernel struct {
 	padTop, padLeft  int
 
 	inputOffset int32
-	filter      []int16 // [kh][kw][outC], filter + filter_offset
-	bias        []int32 // bias (border pixels)
-	q           *requantizer
-	// q.bias = bias + input_offset·ΣF over all taps (interior pixels)
+	// epi is the requantization: with packed, its bias folded (bias +
+	// input_offset·ΣF over all taps); on the legacy path the plain bias.
+	epi *asm.Epilogue
 
 	// Output rows [yLo, yHi) and columns [xLo, xHi) have every tap inside
 	// the image.
 	yLo, yHi, xLo, xHi int
 
-	// simd, when set, computes the interior run of each interior row with
-	// a SIMD asm kernel (depth multiplier 1, int8 filter); the borders stay
-	// here. packed is the filter packed once for simd; epi the folded
-	// requantization (q's).
-	simd   *asm.Impl
-	packed *asm.PackedDepthwise
-	epi    *asm.Epilogue
+	// impl is the asm implementation selected at prepare; packed, its
+	// packed filter, is nil on the legacy path (filter offset != 0),
+	// which uses legacyFilter ([kh][kw][outC], filter + filter_offset).
+	impl         *asm.Impl
+	packed       *asm.PackedDepthwise
+	legacyFilter []int16
 	// padAll: every output row goes through paddedRun (depth multipliers
 	// above 1, whose input values it replicates, and narrow channel counts,
 	// where one kernel call per row beats three).
@@ -143,29 +143,37 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	if err != nil {
 		return nil, err
 	}
-	if bias == nil {
-		bias = make([]int32, k.outC)
-	}
-	k.bias = bias
-	k.q, err = newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
+	q, err := newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
 	if err != nil {
 		return nil, err
 	}
-	raw := Int8s(f.Data)
-	k.filter = make([]int16, len(raw))
-	for i, v := range raw {
-		k.filter[i] = int16(v) + int16(p.FilterOffset)
-	}
-	for i, v := range k.filter {
-		k.q.bias[i%k.outC] += p.InputOffset * int32(v)
-	}
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
-	if impl := simdImpl(); impl != nil && p.FilterOffset == 0 {
-		k.simd = impl
-		k.packed = impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
-		k.epi = k.q.epilogue()
-		impl.PrepareDepthwiseEpilogue(k.packed, k.epi)
+	raw := Int8s(f.Data)
+	k.impl = asm.Selected()
+	if p.FilterOffset != 0 {
+		k.legacyFilter = make([]int16, len(raw))
+		for i, v := range raw {
+			k.legacyFilter[i] = int16(v) + int16(p.FilterOffset)
+		}
+		k.epi = q.epilogue()
+		return k, nil
+	}
+	for i, v := range raw {
+		q.bias[i%k.outC] += p.InputOffset * int32(v)
+	}
+	k.epi = q.epilogue()
+	k.packed = k.impl.PackDepthwise(raw, k.kh, k.kw, k.outC)
+	k.impl.PrepareDepthwiseEpilogue(k.packed, k.epi)
+	k.planPadding()
+	return k, nil
+}
+
+// planPadding chooses how the kernel path gets the zero-point padded
+// input of border pixels (padAll, padImage or strips; see the fields)
+// and sizes its scratch.
+func (k *depthwiseKernel) planPadding() {
+	{
 		k.padAll = k.mult > 1 || k.outC < 16
 		// Sizes from the file's geometry, saturated (hostile strides and
 		// dilations must not wrap): a saturated size makes the scratch
@@ -196,36 +204,22 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 			fillFast(k.zpRow, int8(-k.inputOffset))
 		}
 	}
-	return k, nil
 }
 
-// interiorRange returns the output positions [lo, hi) along one axis whose
-// taps all fall inside [0, in): o·stride - pad >= 0 and
-// o·stride - pad + (kernel-1)·dilation < in. Empty ranges have lo == hi.
-func interiorRange(outSize, in, kernel, stride, dil, pad int) (int, int) {
-	lo := (pad + stride - 1) / stride
-	last := in - 1 - (kernel-1)*dil + pad // largest allowed o·stride
-	if last < 0 {
-		return 0, 0
-	}
-	hi := min(last/stride+1, outSize)
-	if lo >= hi {
-		return 0, 0
-	}
-	return lo, hi
-}
-
-// ScratchBytes: one int32 accumulator per output channel; with simd, the
-// zero-point padded tap rows of one output row (see paddedRun) after them.
+// ScratchBytes: on the kernel path the zero-point padded input it reads
+// (see planPadding), on the legacy path one int32 accumulator per output
+// channel.
 func (k *depthwiseKernel) ScratchBytes() int {
-	n := int64(3 + 4*k.outC)
+	var n int64
 	switch {
+	case k.packed == nil:
+		n = int64(3 + 4*k.outC)
 	case k.padImage:
-		n += k.imageScratch
+		n = k.imageScratch
 	case k.strips:
-		n = satAdd(n, max(k.rowScratch, k.stripScratch))
-	case k.simd != nil:
-		n += k.rowScratch
+		n = max(k.rowScratch, k.stripScratch)
+	default:
+		n = k.rowScratch
 	}
 	return int(min(n, int64(math.MaxInt)))
 }
@@ -245,7 +239,6 @@ func (k *depthwiseKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 // EvalRange computes output rows [lo, hi) of the batches·outH rows.
 func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	acc := int32Scratch(env.Scratch, k.outC)
 	plane := k.inH * k.inW * k.inC
 	rowOut := k.outW * k.outC
 	for r := lo; r < hi; {
@@ -255,38 +248,27 @@ func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 		r += oy1 - oy0
 		inB := in[b*plane:][:plane]
 		outB := out[b*k.outH*rowOut:][:k.outH*rowOut]
-		if k.simd != nil {
-			pad := Int8s(env.Scratch[3+4*k.outC:])
-			if k.padImage {
-				// Only the padded input rows these output rows read.
-				r0 := oy0 * k.strideH
-				r1 := (oy1-1)*k.strideH + (k.kh-1)*k.dilH + 1
-				k.padInput(inB, pad, r0, r1)
-				rowLen := k.paddedWidth() * k.outC
-				for oy := oy0; oy < oy1; oy++ {
-					k.simd.DepthwiseRow(pad[(oy*k.strideH-r0)*rowLen:], rowLen, k.strideW, k.dilH, k.dilW, k.packed, k.epi,
-						outB[oy*rowOut:], k.outW)
-				}
-				continue
-			}
-			if k.strips {
-				k.stripRows(inB, outB, oy0, oy1, pad)
-				continue
-			}
-			for oy := oy0; oy < oy1; oy++ {
-				k.simdRow(inB, oy, outB[oy*rowOut:][:rowOut], pad)
-			}
+		if k.packed == nil {
+			k.evalLegacy(inB, outB, oy0, oy1, int32Scratch(env.Scratch, k.outC))
 			continue
 		}
-		for oy := oy0; oy < oy1; oy++ {
-			rowInterior := oy >= k.yLo && oy < k.yHi
-			for ox := 0; ox < k.outW; ox++ {
-				if rowInterior && ox >= k.xLo && ox < k.xHi {
-					k.interior(inB, oy, ox, acc)
-				} else {
-					k.border(inB, oy, ox, acc)
-				}
-				k.q.apply(acc, outB[(oy*k.outW+ox)*k.outC:][:k.outC])
+		pad := Int8s(env.Scratch)
+		switch {
+		case k.padImage:
+			// Only the padded input rows these output rows read.
+			r0 := oy0 * k.strideH
+			r1 := (oy1-1)*k.strideH + (k.kh-1)*k.dilH + 1
+			k.padInput(inB, pad, r0, r1)
+			rowLen := k.paddedWidth() * k.outC
+			for oy := oy0; oy < oy1; oy++ {
+				k.impl.DepthwiseRow(pad[(oy*k.strideH-r0)*rowLen:], rowLen, k.strideW, k.dilH, k.dilW, k.packed, k.epi,
+					outB[oy*rowOut:], k.outW)
+			}
+		case k.strips:
+			k.stripRows(inB, outB, oy0, oy1, pad)
+		default:
+			for oy := oy0; oy < oy1; oy++ {
+				k.kernelRow(inB, oy, outB[oy*rowOut:][:rowOut], pad)
 			}
 		}
 	}
@@ -340,17 +322,17 @@ func (k *depthwiseKernel) columnStrip(in, out []int8, ox, ra, rb int, pad []int8
 		k.paddedRow(strip[r*rowLen:][:rowLen], in, iy0+r, xs)
 	}
 	res := pad[rows*rowLen:][:n*c]
-	k.simd.DepthwiseRow(strip, rowLen, k.strideH*width, k.dilH, k.dilW, k.packed, k.epi, res, n)
+	k.impl.DepthwiseRow(strip, rowLen, k.strideH*width, k.dilH, k.dilW, k.packed, k.epi, res, n)
 	rowOut := k.outW * c
 	for j := 0; j < n; j++ {
 		copy(out[(ra+j)*rowOut+ox*c:][:c], res[j*c:][:c])
 	}
 }
 
-// simdRow computes output row oy (out holds its outW pixels) with the asm
-// kernel: the interior run straight from the input, border pixels through
-// paddedRun.
-func (k *depthwiseKernel) simdRow(in []int8, oy int, out []int8, pad []int8) {
+// kernelRow computes output row oy (out holds its outW pixels) with the
+// asm kernel: the interior run straight from the input, border pixels
+// through paddedRun.
+func (k *depthwiseKernel) kernelRow(in []int8, oy int, out []int8, pad []int8) {
 	if k.padAll || oy < k.yLo || oy >= k.yHi || k.xLo >= k.xHi {
 		k.paddedRun(in, oy, 0, k.outW, out, pad)
 		return
@@ -370,7 +352,7 @@ func (k *depthwiseKernel) interiorRun(in []int8, oy int, row []int8) {
 	c := k.outC
 	y0 := oy*k.strideH - k.padTop
 	x0 := k.xLo*k.strideW - k.padLeft
-	k.simd.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
+	k.impl.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
 }
 
 // paddedRun computes output pixels [ox0, ox1) of row oy by copying the
@@ -389,69 +371,34 @@ func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad
 	for ky := 0; ky < k.kh; ky++ {
 		k.paddedRow(pad[ky*rowLen:][:rowLen], in, oy*k.strideH-k.padTop+ky*k.dilH, xs)
 	}
-	k.simd.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out[ox0*c:], ox1-ox0)
+	k.impl.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out[ox0*c:], ox1-ox0)
 }
 
-// interior accumulates Σ F·x over all taps; the requantizer's folded bias
-// holds bias + input_offset·ΣF.
-func (k *depthwiseKernel) interior(in []int8, oy, ox int, acc []int32) {
-	clear(acc)
-	y0 := oy*k.strideH - k.padTop
-	x0 := ox*k.strideW - k.padLeft
-	c := k.inC
-	for ky := 0; ky < k.kh; ky++ {
-		row := (y0 + ky*k.dilH) * k.inW
-		kx := 0
-		if k.mult == 1 {
-			// Three taps per pass over the accumulators.
-			for ; kx+3 <= k.kw; kx += 3 {
-				at := (row + x0 + kx*k.dilW) * c
-				step := k.dilW * c
-				ft := (ky*k.kw + kx) * c
-				mac3(acc, k.filter[ft:][:c], k.filter[ft+c:][:c], k.filter[ft+2*c:][:c],
-					in[at:][:c], in[at+step:][:c], in[at+2*step:][:c])
+// evalLegacy computes output rows [oy0, oy1) of one image (legacy
+// filter offsets): per pixel Σ F·(x + input_offset) over the taps inside
+// the image, then the plain-bias epilogue.
+func (k *depthwiseKernel) evalLegacy(in, out []int8, oy0, oy1 int, acc []int32) {
+	for oy := oy0; oy < oy1; oy++ {
+		y0 := oy*k.strideH - k.padTop
+		for ox := 0; ox < k.outW; ox++ {
+			clear(acc)
+			x0 := ox*k.strideW - k.padLeft
+			for ky := 0; ky < k.kh; ky++ {
+				iy := y0 + ky*k.dilH
+				if iy < 0 || iy >= k.inH {
+					continue
+				}
+				for kx := 0; kx < k.kw; kx++ {
+					ix := x0 + kx*k.dilW
+					if ix < 0 || ix >= k.inW {
+						continue
+					}
+					x := in[(iy*k.inW+ix)*k.inC:][:k.inC]
+					f := k.legacyFilter[(ky*k.kw+kx)*k.outC:][:k.outC]
+					macTap(acc, f, x, k.mult, k.inputOffset)
+				}
 			}
-		}
-		for ; kx < k.kw; kx++ {
-			x := in[(row+x0+kx*k.dilW)*c:][:c]
-			f := k.filter[(ky*k.kw+kx)*k.outC:][:k.outC]
-			macTap(acc, f, x, k.mult, 0)
-		}
-	}
-}
-
-// mac3 adds three taps of a depth-multiplier-1 filter: acc[i] += f0[i]·x0[i]
-// + f1[i]·x1[i] + f2[i]·x2[i].
-func mac3(acc []int32, f0, f1, f2 []int16, x0, x1, x2 []int8) {
-	n := len(acc)
-	f0, f1, f2, x0, x1, x2 = f0[:n], f1[:n], f2[:n], x0[:n], x1[:n], x2[:n]
-	for i := range acc {
-		acc[i] += int32(f0[i])*int32(x0[i]) + int32(f1[i])*int32(x1[i]) + int32(f2[i])*int32(x2[i])
-	}
-}
-
-// border accumulates Σ F·(x + input_offset) over the taps inside the image,
-// then cancels the folded input_offset·ΣF so that apply adds the plain bias.
-func (k *depthwiseKernel) border(in []int8, oy, ox int, acc []int32) {
-	// Start from the difference between the bias and the folded bias.
-	for i := range acc {
-		acc[i] = k.bias[i] - k.q.bias[i]
-	}
-	y0 := oy*k.strideH - k.padTop
-	x0 := ox*k.strideW - k.padLeft
-	for ky := 0; ky < k.kh; ky++ {
-		iy := y0 + ky*k.dilH
-		if iy < 0 || iy >= k.inH {
-			continue
-		}
-		for kx := 0; kx < k.kw; kx++ {
-			ix := x0 + kx*k.dilW
-			if ix < 0 || ix >= k.inW {
-				continue
-			}
-			x := in[(iy*k.inW+ix)*k.inC:][:k.inC]
-			f := k.filter[(ky*k.kw+kx)*k.outC:][:k.outC]
-			macTap(acc, f, x, k.mult, k.inputOffset)
+			k.epi.Requantize(acc, 0, out[(oy*k.outW+ox)*k.outC:][:k.outC])
 		}
 	}
 }

@@ -200,12 +200,9 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 // loop), images with long interior runs (run by
 // TestAllImplementations under every implementation).
 // testDepthwiseStrategies checks that testDepthwiseLarge's shapes take
-// both of the SIMD paths the defaults choose between: border strips
+// both of the kernel paths the defaults choose between: border strips
 // (larger images) and the padded image (small ones).
 func testDepthwiseStrategies(t *testing.T) {
-	if simdImpl() == nil {
-		t.Skip("generic kernels: no SIMD strategy")
-	}
 	seen := map[string]int{}
 	r := rand.New(rand.NewSource(23))
 	for iter := 0; iter < 200; iter++ {
