@@ -49,6 +49,10 @@ func (genericDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW i
 }
 
 // mac3 adds three taps: acc[i] += f0[i]·x0[i] + f1[i]·x1[i] + f2[i]·x2[i].
+// Not inlined: inside depthwiseRow the compiler spills its loop's
+// registers.
+//
+//go:noinline
 func mac3(acc []int32, f0, f1, f2, x0, x1, x2 []int8) {
 	n := len(acc)
 	f0, f1, f2, x0, x1, x2 = f0[:n], f1[:n], f2[:n], x0[:n], x1[:n], x2[:n]

@@ -32,49 +32,54 @@ func (genericGemm) pack(w []int8, n, k int) *PackedMatrix {
 	return &PackedMatrix{N: n, K: k, Data: append([]int8(nil), w...)}
 }
 
+// gemmScratch is the generic GEMM's working memory, on the stack of one
+// Gemm call (zeroed once per call, not per row).
+type gemmScratch struct {
+	packed     [genericKBlock]int64 // a packed pair of rows, one K block
+	sums       [genericNBlock]int64 // packed sums of one N block
+	acc0, acc1 [genericNBlock]int32
+}
+
 func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
 	n, k := w.N, w.K
+	var s gemmScratch
 	r := 0
 	if k < maxPairedDepth {
 		for ; r+2 <= m; r += 2 {
-			gemmPair(a[r*lda:][:k], a[(r+1)*lda:][:k], w.Data, n, e, out[r*ldo:][:n], out[(r+1)*ldo:][:n])
+			gemmPair(&s, a[r*lda:][:k], a[(r+1)*lda:][:k], w.Data, n, e, out[r*ldo:][:n], out[(r+1)*ldo:][:n])
 		}
 	}
-	var acc [genericNBlock]int32
 	for ; r < m; r++ {
 		row, dst := a[r*lda:][:k], out[r*ldo:][:n]
 		for n0 := 0; n0 < n; n0 += genericNBlock {
 			nb := min(genericNBlock, n-n0)
-			DotRows(row, w.Data[n0*k:], acc[:nb])
-			e.Requantize(acc[:nb], n0, dst[n0:])
+			DotRows(row, w.Data[n0*k:], s.acc0[:nb])
+			e.Requantize(s.acc0[:nb], n0, dst[n0:])
 		}
 	}
 }
 
 // gemmPair computes two rows of the product (see the top of the file).
-func gemmPair(a0, a1, w []int8, n int, e *Epilogue, out0, out1 []int8) {
+func gemmPair(s *gemmScratch, a0, a1, w []int8, n int, e *Epilogue, out0, out1 []int8) {
 	k := len(a0)
-	var packed [genericKBlock]int64
-	var sums [genericNBlock]int64
-	var acc0, acc1 [genericNBlock]int32
 	oneBlock := k <= genericKBlock
 	if oneBlock {
-		packPair(packed[:k], a0, a1)
+		packPair(s.packed[:k], a0, a1)
 	}
 	for n0 := 0; n0 < n; n0 += genericNBlock {
 		nb := min(genericNBlock, n-n0)
-		s := sums[:nb]
-		clear(s)
+		sums := s.sums[:nb]
+		clear(sums)
 		for k0 := 0; k0 < k; k0 += genericKBlock {
 			kb := min(genericKBlock, k-k0)
-			p := packed[:kb]
+			p := s.packed[:kb]
 			if !oneBlock {
 				packPair(p, a0[k0:][:kb], a1[k0:][:kb])
 			}
-			pairRows(p, w[n0*k+k0:], k, s)
+			pairRows(p, w[n0*k+k0:], k, sums)
 		}
-		lo, hi := acc0[:nb], acc1[:nb]
-		for j, t := range s {
+		lo, hi := s.acc0[:nb], s.acc1[:nb]
+		for j, t := range sums {
 			lo[j], hi[j] = unpair(t)
 		}
 		e.Requantize(lo, n0, out0[n0:])
@@ -188,9 +193,18 @@ func (e *Epilogue) Requantize(acc []int32, c0 int, out []int8) {
 	n := len(acc)
 	bias, mult, shift, out := e.bias[c0:][:n], e.mult[c0:][:n], e.shift[c0:][:n], out[:n]
 	off, lo, hi := e.outOffset, e.lo, e.hi
+	// MultiplyByQuantizedMultiplier in its steps (its dyadic helpers
+	// inline; the whole function does not); shift is in [-31, 30].
+	if e.simple {
+		// No channel shifts left: the common case, one loop without the
+		// left shift.
+		for i, a := range acc {
+			v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul(a+bias[i], mult[i]), -shift[i]) + off
+			out[i] = int8(min(max(v, lo), hi))
+		}
+		return
+	}
 	for i, a := range acc {
-		// MultiplyByQuantizedMultiplier in its steps (its dyadic helpers
-		// inline; the whole function does not). shift is in [-31, 30].
 		s := shift[i]
 		v := dyadic.RoundingDivideByPOT(dyadic.SaturatingRoundingDoublingHighMul((a+bias[i])<<(uint32(max(s, 0))&31), mult[i]), max(-s, 0)) + off
 		out[i] = int8(min(max(v, lo), hi))
