@@ -129,7 +129,7 @@ func TestDepthwiseBounded(t *testing.T) {
 // AVX-512, and only for the filter they were bound with.
 func TestDepthwiseBindTypical(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
-	for _, impl := range Available() {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		d := newDwCase(r, 3, 3, 64, 8, 1, 1, 1)
 		e := &Epilogue{bias: make([]int32, 64), mult: make([]int32, 64), shift: make([]int32, 64), outOffset: -128, lo: -128, hi: 127}
 		for ch := range e.bias {
@@ -147,7 +147,7 @@ func TestDepthwiseBindTypical(t *testing.T) {
 		}
 		d.e = e
 		runDwCase(t, impl, d)
-	}
+	})
 }
 
 func TestDepthwiseAllImplementations(t *testing.T) {

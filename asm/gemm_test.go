@@ -7,16 +7,22 @@ import (
 	"testing"
 )
 
-// These tests run every kernel of every implementation this machine can
-// run (the pattern of Go's crypto TestAllImplementations) against the
+// These tests run every kernel of every registered implementation
+// (skipping, with the reason, those this machine cannot run; the pattern of Go's crypto TestAllImplementations) against the
 // pure-Go references gemmRef and depthwiseRowRef on the same inputs, byte
 // for byte. They are architecture neutral: on arm64 (natively or under
 // qemu) they test NEON and dot-product kernels the same way.
 
-// forEachImpl runs f once per available implementation, as a subtest.
+// forEachImpl runs f once per registered implementation, as a subtest;
+// those this machine cannot run are skipped with the reason.
 func forEachImpl(t *testing.T, f func(t *testing.T, impl *Impl)) {
-	for _, impl := range Available() {
-		t.Run(impl.Name, func(t *testing.T) { f(t, impl) })
+	for _, impl := range All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			if !impl.Available {
+				t.Skip(impl.Reason)
+			}
+			f(t, impl)
+		})
 	}
 }
 
@@ -304,7 +310,12 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 // TestGemmPackedMismatch: a matrix packed by one implementation cannot be
 // used by another.
 func TestGemmPackedMismatch(t *testing.T) {
-	impls := Available()
+	var impls []*Impl
+	for _, impl := range All() {
+		if impl.Available {
+			impls = append(impls, impl)
+		}
+	}
 	if len(impls) < 2 {
 		t.Skip("one implementation on this machine")
 	}

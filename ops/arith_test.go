@@ -14,11 +14,6 @@ import (
 
 // Helpers shared by the ADD/SUB/MUL, CONCATENATION, PAD and TRANSPOSE tests.
 
-// layoutGuard is the number of sentinel bytes after every output buffer;
-// a kernel writing past its output (even within the slice's capacity) is
-// caught by checking them.
-const layoutGuard = 16
-
 // layoutOpModel builds a model of a single op with int8 tensors: tensors
 // 0..len(ins)-1 are the inputs (shapes ins), the last one the output.
 func layoutOpModel(code format.OpCode, params format.OpParams, out []int32, ins ...[]int32) *format.Model {
@@ -35,35 +30,6 @@ func layoutOpModel(code format.OpCode, params format.OpParams, out []int32, ins 
 	}
 	m.Ops = []format.Op{op}
 	return m
-}
-
-// runLayoutOp prepares op 0 of m, runs it on the given input data and
-// returns the output. The output view has layoutGuard bytes of capacity
-// after it; the test fails if any of them changes.
-func runLayoutOp(t *testing.T, m *format.Model, ins ...[]int8) []int8 {
-	t.Helper()
-	k, err := Prepare(m, 0)
-	if err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i, d := range ins {
-		env.Tensors[op.Inputs[i]] = d
-	}
-	n := int(m.Tensors[op.Outputs[0]].NumElements())
-	buf := make([]int8, n+layoutGuard)
-	for i := range buf {
-		buf[i] = 0x5a
-	}
-	env.Tensors[op.Outputs[0]] = buf[:n]
-	k.Eval(env)
-	for i := n; i < len(buf); i++ {
-		if buf[i] != 0x5a {
-			t.Fatalf("kernel wrote past its output: guard byte %d changed to %d", i-n, buf[i])
-		}
-	}
-	return buf[:n]
 }
 
 // randInt8s returns n random int8 values, with the extremes -128 and 127
@@ -299,7 +265,7 @@ func TestArithRandomAgainstReference(t *testing.T) {
 			p := randArithParams(r, code)
 			m := layoutOpModel(code, p, out, sa, sb)
 			a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
-			got := runLayoutOp(t, m, a, b)
+			got := runKernel(t, m, a, b)
 			bad := 0
 			forEachIndex(out, func(idx []int) {
 				want := refArith(code, p, a[broadcastIndex(sa, idx)], b[broadcastIndex(sb, idx)])
@@ -325,7 +291,7 @@ func TestArithExhaustivePairs(t *testing.T) {
 		for range 6 {
 			p := randArithParams(r, code)
 			// row × column: [256,1] op [1,256] → [256,256].
-			got := runLayoutOp(t, layoutOpModel(code, p, []int32{256, 256}, []int32{256, 1}, []int32{1, 256}), all, all)
+			got := runKernel(t, layoutOpModel(code, p, []int32{256, 256}, []int32{256, 1}, []int32{1, 256}), all, all)
 			for i, x := range all {
 				for j, y := range all {
 					if want := refArith(code, p, x, y); got[i*256+j] != want {
@@ -336,10 +302,10 @@ func TestArithExhaustivePairs(t *testing.T) {
 			// Scalar first / second and equal shapes agree with the
 			// same reference.
 			for _, x := range []int8{-128, -1, 0, 127} {
-				g1 := runLayoutOp(t, layoutOpModel(code, p, []int32{2, 128}, []int32{}, []int32{2, 128}), []int8{x}, all)
-				g2 := runLayoutOp(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{1}), all, []int8{x})
+				g1 := runKernel(t, layoutOpModel(code, p, []int32{2, 128}, []int32{}, []int32{2, 128}), []int8{x}, all)
+				g2 := runKernel(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{1}), all, []int8{x})
 				xs := slices.Repeat([]int8{x}, 256)
-				g3 := runLayoutOp(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{256}), xs, all)
+				g3 := runKernel(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{256}), xs, all)
 				for j, y := range all {
 					if want := refArith(code, p, x, y); g1[j] != want || g3[j] != want {
 						t.Fatalf("%s %d,%d: got %d/%d, want %d", code, x, y, g1[j], g3[j], want)
@@ -366,8 +332,8 @@ func TestArithKnownValues(t *testing.T) {
 		ActMin: -128, ActMax: 127}
 	a := []int8{1, 2, -3, 100, -100, 127, -128}
 	b := []int8{1, -5, -4, 27, -28, 1, -1}
-	add := runLayoutOp(t, layoutOpModel(format.OpAdd, p, []int32{7}, []int32{7}, []int32{7}), a, b)
-	sub := runLayoutOp(t, layoutOpModel(format.OpSub, p, []int32{7}, []int32{7}, []int32{7}), a, b)
+	add := runKernel(t, layoutOpModel(format.OpAdd, p, []int32{7}, []int32{7}, []int32{7}), a, b)
+	sub := runKernel(t, layoutOpModel(format.OpSub, p, []int32{7}, []int32{7}, []int32{7}), a, b)
 	wantAdd := []int8{2, -3, -7, 127, -128, 127, -128}
 	wantSub := []int8{0, 7, 1, 73, -72, 126, -127}
 	if !slices.Equal(add, wantAdd) || !slices.Equal(sub, wantSub) {
@@ -378,7 +344,7 @@ func TestArithKnownValues(t *testing.T) {
 	// away from zero). 3·5 → 7.5 → 8 → 4; −7·2 → −7 → −3.5 → −4;
 	// 2·1 → 1 → 0.5 → 1; 127·127 saturates the clamp.
 	pm := &format.ArithParams{OutputMultiplier: 1 << 30, OutputShift: -1, ActMin: -128, ActMax: 127}
-	mul := runLayoutOp(t, layoutOpModel(format.OpMul, pm, []int32{4}, []int32{4}, []int32{4}),
+	mul := runKernel(t, layoutOpModel(format.OpMul, pm, []int32{4}, []int32{4}, []int32{4}),
 		[]int8{3, -7, 2, 127}, []int8{5, 2, 1, 127})
 	if want := []int8{4, -4, 1, 127}; !slices.Equal(mul, want) {
 		t.Errorf("mul %v, want %v", mul, want)
@@ -450,16 +416,9 @@ func BenchmarkAddSameShape(b *testing.B) {
 	p := randArithParams(r, format.OpAdd)
 	s := []int32{1, 28, 28, 32}
 	m := layoutOpModel(format.OpAdd, p, s, s, s)
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
 	n := numElems(s)
-	env := &Env{Tensors: [][]int8{randInt8s(r, n), randInt8s(r, n), make([]int8, n)}}
 	b.SetBytes(int64(n))
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, n), randInt8s(r, n))
 }
 
 func BenchmarkMulChannelBroadcast(b *testing.B) {
@@ -467,16 +426,9 @@ func BenchmarkMulChannelBroadcast(b *testing.B) {
 	p := randArithParams(r, format.OpMul)
 	s := []int32{1, 28, 28, 32}
 	m := layoutOpModel(format.OpMul, p, s, s, []int32{32})
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
 	n := numElems(s)
-	env := &Env{Tensors: [][]int8{randInt8s(r, n), randInt8s(r, 32), make([]int8, n)}}
 	b.SetBytes(int64(n))
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, n), randInt8s(r, 32))
 }
 
 // TestOutStageMatchesDyadic compares the specialised output stage with
@@ -508,23 +460,16 @@ func TestOutStageMatchesDyadic(t *testing.T) {
 }
 
 // TestArithAllImplementations reruns the arithmetic reference tests with
-// every kernel implementation selected at prepare (ADD/SUB rows with both
-// inputs contiguous go through asm.AddInt8 with a SIMD one), plus
+// every registered kernel implementation selected at prepare (ADD/SUB
+// rows with both inputs contiguous go through its asm.AddInt8), plus
 // contiguous shapes long enough for every vector width and tail.
 func TestArithAllImplementations(t *testing.T) {
-	prev := asm.Selected().Name
-	defer asm.Select(prev)
-	for _, impl := range asm.Available() {
-		if err := asm.Select(impl.Name); err != nil {
-			t.Fatal(err)
-		}
-		t.Run(impl.Name, func(t *testing.T) {
-			t.Run("Random", TestArithRandomAgainstReference)
-			t.Run("Pairs", TestArithExhaustivePairs)
-			t.Run("Known", TestArithKnownValues)
-			t.Run("Long", testArithLong)
-		})
-	}
+	forEachImpl(t, func(t *testing.T, _ *asm.Impl) {
+		t.Run("Random", TestArithRandomAgainstReference)
+		t.Run("Pairs", TestArithExhaustivePairs)
+		t.Run("Known", TestArithKnownValues)
+		t.Run("Long", testArithLong)
+	})
 }
 
 // testArithLong: equal shapes (one contiguous row) and a per-channel
@@ -541,7 +486,7 @@ func testArithLong(t *testing.T) {
 			}
 			p := randArithParams(r, code)
 			a, b := randInt8s(r, numElems(out)), randInt8s(r, numElems(sb))
-			got := runLayoutOp(t, layoutOpModel(code, p, out, out, sb), a, b)
+			got := runKernel(t, layoutOpModel(code, p, out, out, sb), a, b)
 			forEachIndex(out, func(idx []int) {
 				want := refArith(code, p, a[flatIndex(out, idx)], b[broadcastIndex(sb, idx)])
 				if g := got[flatIndex(out, idx)]; g != want {

@@ -20,10 +20,6 @@ import (
 // requantization computed with plain int64 formulas (wtRequant) instead of
 // the dyadic package.
 
-// wtGuard is the byte written after output and scratch buffers; a kernel
-// writing out of bounds changes it.
-const wtGuard = 0x5a
-
 // wtRequant is TFLite's MultiplyByQuantizedMultiplier, restated:
 //   - the left shift is a wrapping int32 multiplication by 2^left;
 //   - SaturatingRoundingDoublingHighMul(a, b) = floor((a·b + 2^30) / 2^31)
@@ -179,62 +175,6 @@ func wtModel(code format.OpCode, params format.OpParams, inShape, filterShape, o
 	return m
 }
 
-// wtRun prepares op 0 of m and evaluates it on input, with guard bytes
-// after the output and the scratch memory, and returns the output.
-func wtRun(t testing.TB, m *format.Model, input []int8) []int8 {
-	t.Helper()
-	k, err := Prepare(m, 0)
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	return wtEval(t, k, m, input)
-}
-
-func wtEval(t testing.TB, k Kernel, m *format.Model, input []int8) []int8 {
-	t.Helper()
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i := range m.Tensors {
-		if m.Tensors[i].IsConstant() {
-			env.Tensors[i] = Int8s(m.Tensors[i].Data)
-		}
-	}
-	env.Tensors[op.Inputs[0]] = append([]int8(nil), input...)
-	const guard = 16
-	n := int(m.Tensors[op.Outputs[0]].NumElements())
-	outBuf := make([]int8, n+guard)
-	for i := range outBuf {
-		outBuf[i] = wtGuard
-	}
-	env.Tensors[op.Outputs[0]] = outBuf[:n] // capacity reaches the guard
-	scratchN := 0
-	if s, ok := k.(ScratchUser); ok {
-		scratchN = s.ScratchBytes()
-	}
-	scratch := make([]byte, scratchN+guard)
-	for i := range scratch {
-		scratch[i] = wtGuard
-	}
-	env.Scratch = scratch[:scratchN]
-	k.Eval(env)
-	for i := n; i < len(outBuf); i++ {
-		if outBuf[i] != wtGuard {
-			t.Fatalf("output guard byte %d overwritten", i-n)
-		}
-	}
-	for i := scratchN; i < len(scratch); i++ {
-		if scratch[i] != wtGuard {
-			t.Fatalf("scratch guard byte %d overwritten", i-scratchN)
-		}
-	}
-	for i := range input {
-		if env.Tensors[op.Inputs[0]][i] != input[i] {
-			t.Fatalf("input modified at %d", i)
-		}
-	}
-	return outBuf[:n]
-}
-
 func wtCompare(t *testing.T, what string, got, want []int8) {
 	t.Helper()
 	for i := range want {
@@ -375,7 +315,7 @@ func TestConvRandomAgainstReference(t *testing.T) {
 		}
 		in := wtInt8s(r, batches*g.inH*g.inW*inC)
 		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
 		wtCompare(t, "conv iteration "+itoa(iter), got, want)
 	}
@@ -415,7 +355,7 @@ func TestConvAccumulatorWraps(t *testing.T) {
 	// 9·64 taps of 255·255 plus a large bias exceed 2^31.
 	bias := []int32{math.MaxInt32 - 5, 1 << 30}
 	m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-	got := wtRun(t, m, in)
+	got := runKernel(t, m, in)
 	want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
 	wtCompare(t, "wrapping conv", got, want)
 }
@@ -431,7 +371,7 @@ func TestConvKnownValues(t *testing.T) {
 	in := []int8{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	filter := []int8{1, 1, 1, 1, 1, 1, 1, 1, 1}
 	m := wtModel(format.OpConv2D, &p, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, filter, []int32{10})
-	got := wtRun(t, m, in)
+	got := runKernel(t, m, in)
 	// Top-left: taps (2,3,5,6)=16 +10 bias = 26 → 13 + 3 = 16.
 	// Centre: 2+...+10 = 54 + 10 = 64 → 32 + 3 = 35.
 	// Top-middle: (2+3+4+5+6+7)=27+10 = 37 → 18.5 rounds to 19 → 22.
@@ -540,66 +480,39 @@ func wtBenchConv(b *testing.B, h, w, cin, cout, kh, kw, stride, pad int) {
 
 // wtBench times Eval and reports multiply-accumulates per second.
 func wtBench(b *testing.B, m *format.Model, in []int8, macs int64) {
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i := range m.Tensors {
-		if m.Tensors[i].IsConstant() {
-			env.Tensors[i] = Int8s(m.Tensors[i].Data)
-		}
-	}
-	env.Tensors[op.Inputs[0]] = in
-	env.Tensors[op.Outputs[0]] = make([]int8, m.Tensors[op.Outputs[0]].NumElements())
-	if s, ok := k.(ScratchUser); ok {
-		env.Scratch = make([]byte, s.ScratchBytes())
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		k.Eval(env)
-	}
+	benchKernel(b, m, in)
 	b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
 
 // TestAllImplementations reruns the conv, depthwise and fully connected
-// reference tests with every kernel implementation this machine has
-// selected at prepare (the SIMD paths, their borders and the generic
-// fallbacks for grouped, legacy-offset and depth-multiplier ops), plus
+// reference tests with every registered kernel implementation selected at
+// prepare (its kernels, the borders around them, and ops' own Go paths
+// for grouped, legacy-offset and depth-multiplier ops), plus
 // shapes large enough to use every vector width and tail.
 func TestAllImplementations(t *testing.T) {
-	prev := asm.Selected().Name
-	defer asm.Select(prev)
-	for _, impl := range asm.Available() {
-		if err := asm.Select(impl.Name); err != nil {
-			t.Fatal(err)
-		}
-		t.Run(impl.Name, func(t *testing.T) {
-			checkKernelPath(t, impl)
-			t.Run("ConvRandom", TestConvRandomAgainstReference)
-			t.Run("ConvWraps", TestConvAccumulatorWraps)
-			t.Run("ConvKnown", TestConvKnownValues)
-			t.Run("ConvLarge", testConvLarge)
-			t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
-			t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
-			t.Run("DepthwiseLarge", testDepthwiseLarge)
-			t.Run("DepthwiseStrategies", testDepthwiseStrategies)
-			// Without border strips: the padded image, then the row-by-row
-			// path (images too large for a padded copy).
-			depthwiseStrips = false
-			t.Run("DepthwiseLargePadded", testDepthwiseLarge)
-			saved := maxPadImage
-			maxPadImage = 0
-			t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
-			t.Run("DepthwiseLargeRows", testDepthwiseLarge)
-			maxPadImage = saved
-			depthwiseStrips = true
-			t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
-			t.Run("FullyConnectedLarge", testFullyConnectedLarge)
-		})
-	}
+	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
+		checkKernelPath(t, impl)
+		t.Run("ConvRandom", TestConvRandomAgainstReference)
+		t.Run("ConvWraps", TestConvAccumulatorWraps)
+		t.Run("ConvKnown", TestConvKnownValues)
+		t.Run("ConvLarge", testConvLarge)
+		t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
+		t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
+		t.Run("DepthwiseLarge", testDepthwiseLarge)
+		t.Run("DepthwiseStrategies", testDepthwiseStrategies)
+		// Without border strips: the padded image, then the row-by-row
+		// path (images too large for a padded copy).
+		depthwiseStrips = false
+		t.Run("DepthwiseLargePadded", testDepthwiseLarge)
+		saved := maxPadImage
+		maxPadImage = 0
+		t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
+		t.Run("DepthwiseLargeRows", testDepthwiseLarge)
+		maxPadImage = saved
+		depthwiseStrips = true
+		t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
+		t.Run("FullyConnectedLarge", testFullyConnectedLarge)
+	})
 }
 
 // testConvLarge: channel counts across the SIMD kernels' panel widths and
@@ -634,7 +547,7 @@ func testConvLarge(t *testing.T) {
 		bias := wtBias(r, outC)
 		in := wtInt8s(r, batches*inH*inW*inC)
 		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-		wtCompare(t, "large conv iteration "+itoa(iter), wtRun(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
+		wtCompare(t, "large conv iteration "+itoa(iter), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }
 

@@ -87,7 +87,7 @@ func TestDepthwiseRandomAgainstReference(t *testing.T) {
 		}
 		in := wtInt8s(r, batches*g.inH*g.inW*inC)
 		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refDepthwise(&p, in, inShape, filter, fShape, bias, outShape)
 		wtCompare(t, "depthwise iteration "+itoa(iter), got, want)
 	}
@@ -140,7 +140,7 @@ func TestDepthwiseAccumulatorWraps(t *testing.T) {
 	bias := []int32{math.MaxInt32, math.MaxInt32 - 400000, math.MinInt32}
 	inShape, fShape, outShape := []int32{1, 5, 5, c}, []int32{1, 3, 3, c}, []int32{1, 5, 5, c}
 	m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-	wtCompare(t, "wrapping depthwise", wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+	wtCompare(t, "wrapping depthwise", runKernel(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
 }
 
 func wtDepthwiseCase() (*format.ConvParams, *format.Model) {
@@ -267,6 +267,6 @@ func testDepthwiseLarge(t *testing.T) {
 		bias := wtBias(r, c)
 		in := wtInt8s(r, batches*inH*inW*inC)
 		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-		wtCompare(t, "large depthwise iteration "+itoa(iter), wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+		wtCompare(t, "large depthwise iteration "+itoa(iter), runKernel(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }

@@ -65,7 +65,7 @@ func TestFullyConnectedRandomAgainstReference(t *testing.T) {
 		}
 		in := wtInt8s(r, batches*depth)
 		m := wtModel(format.OpFullyConnected, p, inShape, []int32{int32(units), int32(depth)}, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refFullyConnected(p, in, filter, units, depth, bias, batches*units)
 		wtCompare(t, "fully connected iteration "+itoa(iter), got, want)
 	}
@@ -157,6 +157,6 @@ func testFullyConnectedLarge(t *testing.T) {
 		in := wtInt8s(r, batches*depth)
 		m := wtModel(format.OpFullyConnected, p, []int32{int32(batches), int32(depth)}, []int32{int32(units), int32(depth)},
 			[]int32{int32(batches), int32(units)}, filter, bias)
-		wtCompare(t, "large fully connected iteration "+itoa(iter), wtRun(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
+		wtCompare(t, "large fully connected iteration "+itoa(iter), runKernel(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
 	}
 }

@@ -114,7 +114,7 @@ func TestMeanMatchesReference(t *testing.T) {
 		p := &format.MeanParams{Axes: axes, KeepDims: keep, Thresholds: meanRandomThresholds(rng, max(group, 1))}
 		m := poolgrpModel(format.OpMean, shape, outShape, p)
 		input := poolgrpInput(rng, total, rng.Intn(4))
-		got := poolgrpRun(t, m, input)
+		got := runKernel(t, m, input)
 		want := meanRef(input, shape, reduced, p.Thresholds, nOut)
 		if !sameInt8s(got, want) {
 			t.Fatalf("iter %d shape %v axes %v keep %v: got %v, want %v", iter, shape, axes, keep, got, want)
@@ -138,7 +138,7 @@ func TestMeanThresholdBoundaries(t *testing.T) {
 		input = append(input, int8(a), int8(s-a))
 	}
 	m := poolgrpModel(format.OpMean, []int32{int32(len(sums)), 2}, []int32{int32(len(sums))}, p)
-	got := poolgrpRun(t, m, input)
+	got := runKernel(t, m, input)
 	// count of k with 2k - 200 ≤ s is floor((s + 200)/2) + 1, within [0, 255].
 	for i, s := range sums {
 		c := 0

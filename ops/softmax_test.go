@@ -77,7 +77,7 @@ func TestSoftmaxMatchesReference(t *testing.T) {
 		}
 		m := poolgrpModel(format.OpSoftmax, shape, shape, p)
 		input := poolgrpInput(rng, rows*depth, rng.Intn(4))
-		got := poolgrpRun(t, m, input)
+		got := runKernel(t, m, input)
 		want := softmaxRef(t, input, depth, p)
 		if !sameInt8s(got, want) {
 			t.Fatalf("iter %d beta %v scale %v params %+v shape %v\n in   %v\n got  %v\n want %v", iter, beta, scale, *p, shape, input, got, want)
@@ -95,7 +95,7 @@ func TestSoftmaxApproximatesFloat(t *testing.T) {
 		depth := 2 + rng.Intn(30)
 		m := poolgrpModel(format.OpSoftmax, []int32{1, int32(depth)}, []int32{1, int32(depth)}, p)
 		input := poolgrpInput(rng, depth, 0)
-		got := poolgrpRun(t, m, input)
+		got := runKernel(t, m, input)
 		var den float64
 		for _, v := range input {
 			den += math.Exp(beta * scale * float64(v))
@@ -120,7 +120,7 @@ func TestSoftmaxEdges(t *testing.T) {
 	}
 	run := func(in []int8) []int8 {
 		m := poolgrpModel(format.OpSoftmax, []int32{1, int32(len(in))}, []int32{1, int32(len(in))}, p)
-		return poolgrpRun(t, m, in)
+		return runKernel(t, m, in)
 	}
 	if got := run([]int8{-128}); got[0] != 127 {
 		t.Errorf("single element: %d, want 127", got[0])
