@@ -10,6 +10,7 @@ import (
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/quanttest"
 )
 
 // Helpers shared by the ADD/SUB/MUL, CONCATENATION, PAD and TRANSPOSE tests.
@@ -108,52 +109,23 @@ func wantMalformed(t *testing.T, m *format.Model, what string) {
 }
 
 // The reference arithmetic below is written from the definitions (exact
-// int64 products, floor shifts) rather than gemmlowp's bit tricks.
-
-// refHighMul is a·b/2^31 rounded to nearest, ties toward +infinity, with the
-// one overflowing case saturated.
-func refHighMul(a, b int32) int32 {
-	if a == math.MinInt32 && b == math.MinInt32 {
-		return math.MaxInt32
-	}
-	return int32((int64(a)*int64(b) + 1<<30) >> 31) // >> floors
-}
-
-// refDivPOT is x/2^e rounded to nearest, ties away from zero.
-func refDivPOT(x int32, e int) int32 {
-	if e == 0 {
-		return x
-	}
-	half := int64(1) << (e - 1)
-	if x >= 0 {
-		return int32((int64(x) + half) >> e)
-	}
-	return int32(-((-int64(x) + half) >> e))
-}
-
-func refClamp(v, lo, hi int32) int8 { return int8(min(max(v, lo), hi)) }
+// int64 products, floor shifts: internal/quanttest) rather than gemmlowp's
+// bit tricks.
 
 // refArith computes one output element of ADD, SUB or MUL as TFLite's
 // reference kernels define it.
 func refArith(code format.OpCode, p *format.ArithParams, x, y int8) int8 {
 	if code == format.OpMul {
 		prod := (int32(x) + p.Input1Offset) * (int32(y) + p.Input2Offset)
-		left, right := 0, 0
-		if p.OutputShift > 0 {
-			left = int(p.OutputShift)
-		} else {
-			right = int(-p.OutputShift)
-		}
-		shifted := int32(uint32(prod) * (uint32(1) << left)) // wraps like TFLite's int32 math
-		return refClamp(refDivPOT(refHighMul(shifted, p.OutputMultiplier), right)+p.OutputOffset, p.ActMin, p.ActMax)
+		return quanttest.Requantize(prod, p.OutputMultiplier, p.OutputShift, p.OutputOffset, p.ActMin, p.ActMax)
 	}
-	a := refDivPOT(refHighMul((int32(x)+p.Input1Offset)*(1<<p.LeftShift), p.Input1Multiplier), int(-p.Input1Shift))
-	b := refDivPOT(refHighMul((int32(y)+p.Input2Offset)*(1<<p.LeftShift), p.Input2Multiplier), int(-p.Input2Shift))
+	a := quanttest.DivPOT(quanttest.HighMul((int32(x)+p.Input1Offset)*(1<<p.LeftShift), p.Input1Multiplier), int(-p.Input1Shift))
+	b := quanttest.DivPOT(quanttest.HighMul((int32(y)+p.Input2Offset)*(1<<p.LeftShift), p.Input2Multiplier), int(-p.Input2Shift))
 	raw := a + b
 	if code == format.OpSub {
 		raw = a - b
 	}
-	return refClamp(refDivPOT(refHighMul(raw, p.OutputMultiplier), int(-p.OutputShift))+p.OutputOffset, p.ActMin, p.ActMax)
+	return quanttest.Clamp(quanttest.DivPOT(quanttest.HighMul(raw, p.OutputMultiplier), int(-p.OutputShift))+p.OutputOffset, p.ActMin, p.ActMax)
 }
 
 // randArithParams draws parameters either from random scales, as a
@@ -451,7 +423,7 @@ func TestOutStageMatchesDyadic(t *testing.T) {
 				if got := s.scale(x); got != want {
 					t.Fatalf("x=%d m=%d right=%d: got %d, want %d", x, m, right, got, want)
 				}
-				if rw := refDivPOT(refHighMul(x, m), right); rw != want {
+				if rw := quanttest.DivPOT(quanttest.HighMul(x, m), right); rw != want {
 					t.Fatalf("reference disagrees with dyadic: x=%d m=%d right=%d: %d vs %d", x, m, right, rw, want)
 				}
 			}

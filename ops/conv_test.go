@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/quanttest"
 )
 
 // Tests of the CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels against
@@ -17,59 +18,8 @@ import (
 // over the taps in the reference's order, each product (filter +
 // filter_offset)·(input + input_offset) summed in int64 and wrapped to int32
 // at the end (the same value mod 2^32 as the reference's int32 sum), and the
-// requantization computed with plain int64 formulas (wtRequant) instead of
+// requantization computed with plain int64 formulas (internal/quanttest) instead of
 // the dyadic package.
-
-// wtRequant is TFLite's MultiplyByQuantizedMultiplier, restated:
-//   - the left shift is a wrapping int32 multiplication by 2^left;
-//   - SaturatingRoundingDoublingHighMul(a, b) = floor((a·b + 2^30) / 2^31)
-//     (round to nearest, ties toward +∞, as gemmlowp's nudge-and-truncate
-//     gives), saturated for a = b = MinInt32;
-//   - RoundingDivideByPOT rounds to nearest, ties away from zero.
-func wtRequant(x, m, shift int32) int32 {
-	left, right := int32(0), int32(0)
-	if shift > 0 {
-		left = shift
-	} else {
-		right = -shift
-	}
-	a := int32(uint32(x) << uint(left))
-	var h int64
-	if a == math.MinInt32 && m == math.MinInt32 {
-		h = math.MaxInt32
-	} else {
-		h = (int64(a)*int64(m) + 1<<30) >> 31
-	}
-	if right == 0 {
-		return int32(h)
-	}
-	half := int64(1) << uint(right-1)
-	if h >= 0 {
-		return int32((h + half) >> uint(right))
-	}
-	return int32(-((-h + half) >> uint(right)))
-}
-
-func TestWtRequantKnownValues(t *testing.T) {
-	// Hand-checked cases: multiplier 2^30 is 0.5.
-	cases := []struct{ x, m, shift, want int32 }{
-		{100, 1 << 30, 0, 50},
-		{101, 1 << 30, 0, 51},             // 50.5 rounds up
-		{-101, 1 << 30, 0, -50},           // -50.5: the high mul rounds ties toward +inf
-		{-3, 1 << 30, -1, -1},             // high mul: -1.5 -> -1; then -1/2 = -0.5 -> -1 (away from zero)
-		{7, 1 << 30, -2, 1},               // 3.5 -> 4; 4/4 = 1
-		{1, 1 << 30, 3, 4},                // (1·8)·0.5
-		{1 << 28, 1 << 30, 4, 0},          // 2^28·2^4 = 2^32 wraps to 0
-		{3 << 29, 1 << 30, 1, -(1 << 29)}, // 3·2^30 wraps to -2^30, then ·0.5
-		{math.MinInt32, math.MinInt32, 0, math.MaxInt32},
-		{12345, 0, 0, 0},
-	}
-	for _, c := range cases {
-		if got := wtRequant(c.x, c.m, c.shift); got != c.want {
-			t.Errorf("wtRequant(%d, %d, %d) = %d, want %d", c.x, c.m, c.shift, got, c.want)
-		}
-	}
-}
 
 func wtInt8s(r *rand.Rand, n int) []int8 {
 	v := make([]int8, n)
@@ -239,8 +189,7 @@ func wtOut(acc int32, q format.Requant, c int, outOff, lo, hi int32) int8 {
 	if len(q.Multiplier) == 1 {
 		c = 0
 	}
-	v := wtRequant(acc, q.Multiplier[c], q.Shift[c]) + outOff
-	return int8(min(max(v, lo), hi))
+	return quanttest.Requantize(acc, q.Multiplier[c], q.Shift[c], outOff, lo, hi)
 }
 
 // wtGeometry draws a random window: filter size, stride, dilation, padding

@@ -1,11 +1,9 @@
 package ops
 
 import (
-	"math"
 	"math/rand"
 	"testing"
 
-	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -68,31 +66,6 @@ func TestFullyConnectedRandomAgainstReference(t *testing.T) {
 		got := runKernel(t, m, in)
 		want := refFullyConnected(p, in, filter, units, depth, bias, batches*units)
 		wtCompare(t, "fully connected iteration "+itoa(iter), got, want)
-	}
-}
-
-// TestWtRequantMatchesDyadic cross-checks the test's restated
-// MultiplyByQuantizedMultiplier with the dyadic package the kernels use.
-func TestWtRequantMatchesDyadic(t *testing.T) {
-	check := func(x, m, s int32) {
-		t.Helper()
-		if got, want := dyadic.MultiplyByQuantizedMultiplier(x, m, s), wtRequant(x, m, s); got != want {
-			t.Fatalf("MultiplyByQuantizedMultiplier(%d, %d, %d) = %d, restated formula gives %d", x, m, s, got, want)
-		}
-	}
-	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, 1 << 30, -(1 << 30), 3 << 29, -(3 << 29)}
-	ms := []int32{0, 1, 1 << 30, 1<<30 + 1, math.MaxInt32, math.MinInt32}
-	for _, x := range xs {
-		for _, m := range ms {
-			for s := int32(-31); s <= 30; s++ {
-				check(x, m, s)
-			}
-		}
-	}
-	r := rand.New(rand.NewSource(6))
-	for i := 0; i < 200000; i++ {
-		q := wtRequantParams(r, 1)
-		check(int32(r.Uint32())>>uint(r.Intn(32)), q.Multiplier[0], q.Shift[0])
 	}
 }
 
