@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -23,15 +23,15 @@ import (
 
 func wtInt8s(r *rand.Rand, n int) []int8 {
 	v := make([]int8, n)
-	mode := r.Intn(4)
+	mode := r.IntN(4)
 	for i := range v {
 		switch {
-		case mode == 0 && r.Intn(2) == 0: // saturated inputs
-			v[i] = [2]int8{-128, 127}[r.Intn(2)]
+		case mode == 0 && r.IntN(2) == 0: // saturated inputs
+			v[i] = [2]int8{-128, 127}[r.IntN(2)]
 		case mode == 1: // small values
-			v[i] = int8(r.Intn(7) - 3)
+			v[i] = int8(r.IntN(7) - 3)
 		default:
-			v[i] = int8(r.Intn(256) - 128)
+			v[i] = int8(r.IntN(256) - 128)
 		}
 	}
 	return v
@@ -39,7 +39,7 @@ func wtInt8s(r *rand.Rand, n int) []int8 {
 
 // wtZeroPoint favors the extremes.
 func wtZeroPoint(r *rand.Rand) int32 {
-	switch r.Intn(5) {
+	switch r.IntN(5) {
 	case 0:
 		return -128
 	case 1:
@@ -47,7 +47,7 @@ func wtZeroPoint(r *rand.Rand) int32 {
 	case 2:
 		return 0
 	}
-	return int32(r.Intn(256) - 128)
+	return int32(r.IntN(256) - 128)
 }
 
 // wtRequantParams returns n random (multiplier, shift) pairs as
@@ -56,19 +56,19 @@ func wtZeroPoint(r *rand.Rand) int32 {
 func wtRequantParams(r *rand.Rand, n int) format.Requant {
 	q := format.Requant{Multiplier: make([]int32, n), Shift: make([]int32, n)}
 	for i := range q.Multiplier {
-		q.Multiplier[i] = int32(1<<30 + r.Int63n(1<<30))
-		switch r.Intn(10) {
+		q.Multiplier[i] = int32(1<<30 + r.Int64N(1<<30))
+		switch r.IntN(10) {
 		case 0:
 			q.Multiplier[i], q.Shift[i] = 0, 0 // flushed tiny multiplier
 		case 1:
 			q.Multiplier[i] = math.MaxInt32
-			q.Shift[i] = int32(r.Intn(62) - 31)
+			q.Shift[i] = int32(r.IntN(62) - 31)
 		case 2:
-			q.Shift[i] = int32(r.Intn(4)) // multiplier > 1
+			q.Shift[i] = int32(r.IntN(4)) // multiplier > 1
 		case 3:
 			q.Shift[i] = -31
 		default:
-			q.Shift[i] = int32(-4 - r.Intn(12))
+			q.Shift[i] = int32(-4 - r.IntN(12))
 		}
 	}
 	return q
@@ -77,13 +77,13 @@ func wtRequantParams(r *rand.Rand, n int) format.Requant {
 func wtBias(r *rand.Rand, n int) []int32 {
 	b := make([]int32, n)
 	for i := range b {
-		switch r.Intn(6) {
+		switch r.IntN(6) {
 		case 0:
-			b[i] = math.MaxInt32 - int32(r.Intn(1000)) // wraps when added to
+			b[i] = math.MaxInt32 - int32(r.IntN(1000)) // wraps when added to
 		case 1:
-			b[i] = math.MinInt32 + int32(r.Intn(1000))
+			b[i] = math.MinInt32 + int32(r.IntN(1000))
 		default:
-			b[i] = int32(r.Intn(1<<16) - 1<<15)
+			b[i] = int32(r.IntN(1<<16) - 1<<15)
 		}
 	}
 	return b
@@ -136,11 +136,11 @@ func wtCompare(t *testing.T, what string, got, want []int8) {
 
 // wtClamp returns a random valid activation range.
 func wtClamp(r *rand.Rand) (int32, int32) {
-	if r.Intn(2) == 0 {
+	if r.IntN(2) == 0 {
 		return -128, 127
 	}
-	lo := int32(r.Intn(256) - 128)
-	hi := lo + int32(r.Intn(int(128-lo)))
+	lo := int32(r.IntN(256) - 128)
+	hi := lo + int32(r.IntN(int(128-lo)))
 	return lo, hi
 }
 
@@ -203,21 +203,21 @@ type wtGeometry struct {
 
 func wtRandGeometry(r *rand.Rand) wtGeometry {
 	var g wtGeometry
-	g.inH, g.inW = 1+r.Intn(9), 1+r.Intn(9)
-	g.kh, g.kw = 1+r.Intn(4), 1+r.Intn(4)
-	g.p.StrideH, g.p.StrideW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
-	g.p.DilationH, g.p.DilationW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
-	if r.Intn(4) == 0 {
+	g.inH, g.inW = 1+r.IntN(9), 1+r.IntN(9)
+	g.kh, g.kw = 1+r.IntN(4), 1+r.IntN(4)
+	g.p.StrideH, g.p.StrideW = int32(1+r.IntN(3)), int32(1+r.IntN(3))
+	g.p.DilationH, g.p.DilationW = int32(1+r.IntN(3)), int32(1+r.IntN(3))
+	if r.IntN(4) == 0 {
 		g.p.DilationH, g.p.DilationW = 1, 1
 	}
 	effH := (g.kh-1)*int(g.p.DilationH) + 1
 	effW := (g.kw-1)*int(g.p.DilationW) + 1
-	if r.Intn(3) > 0 {
-		g.p.PadTop, g.p.PadLeft = int32(r.Intn(effH)), int32(r.Intn(effW))
+	if r.IntN(3) > 0 {
+		g.p.PadTop, g.p.PadLeft = int32(r.IntN(effH)), int32(r.IntN(effW))
 	}
 	span := func(in, pad, eff, stride int) int {
 		n := (in+2*pad-eff)/stride + 1
-		return max(n, 1) + r.Intn(2)
+		return max(n, 1) + r.IntN(2)
 	}
 	g.outH = span(g.inH, int(g.p.PadTop), effH, int(g.p.StrideH))
 	g.outW = span(g.inW, int(g.p.PadLeft), effW, int(g.p.StrideW))
@@ -225,7 +225,7 @@ func wtRandGeometry(r *rand.Rand) wtGeometry {
 }
 
 func TestConvRandomAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
+	r := rand.New(rand.NewPCG(1, 0))
 	for iter := 0; iter < 400; iter++ {
 		g := wtRandGeometry(r)
 		if iter%5 == 0 { // pointwise convolutions take their own path
@@ -233,23 +233,23 @@ func TestConvRandomAgainstReference(t *testing.T) {
 			g.outH = (g.inH-1)/int(g.p.StrideH) + 1
 			g.outW = (g.inW-1)/int(g.p.StrideW) + 1
 		}
-		batches := 1 + r.Intn(2)
+		batches := 1 + r.IntN(2)
 		groups := 1
-		if r.Intn(4) == 0 {
-			groups = 1 + r.Intn(3)
+		if r.IntN(4) == 0 {
+			groups = 1 + r.IntN(3)
 		}
-		fIn := 1 + r.Intn(6)
+		fIn := 1 + r.IntN(6)
 		inC := groups * fIn
-		outC := groups * (1 + r.Intn(6))
+		outC := groups * (1 + r.IntN(6))
 		p := g.p
 		p.DepthMultiplier = 1
 		p.InputOffset = -wtZeroPoint(r)
 		p.OutputOffset = wtZeroPoint(r)
-		if r.Intn(4) == 0 { // legacy uint8 weights zero point
+		if r.IntN(4) == 0 { // legacy uint8 weights zero point
 			p.FilterOffset = -wtZeroPoint(r)
 		}
 		n := outC
-		if r.Intn(3) == 0 {
+		if r.IntN(3) == 0 {
 			n = 1
 		}
 		p.Requant = wtRequantParams(r, n)
@@ -259,7 +259,7 @@ func TestConvRandomAgainstReference(t *testing.T) {
 		outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
 		filter := wtInt8s(r, outC*g.kh*g.kw*fIn)
 		var bias []int32
-		if r.Intn(4) > 0 {
+		if r.IntN(4) > 0 {
 			bias = wtBias(r, outC)
 		}
 		in := wtInt8s(r, batches*g.inH*g.inW*inC)
@@ -416,7 +416,7 @@ func BenchmarkConv3x3(b *testing.B) {
 }
 
 func wtBenchConv(b *testing.B, h, w, cin, cout, kh, kw, stride, pad int) {
-	r := rand.New(rand.NewSource(2))
+	r := rand.New(rand.NewPCG(2, 0))
 	p := format.ConvParams{StrideH: int32(stride), StrideW: int32(stride), DilationH: 1, DilationW: 1,
 		PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1, InputOffset: 7, OutputOffset: -3,
 		Requant: wtRequantParams(r, cout), ActMin: -128, ActMax: 127}
@@ -468,22 +468,22 @@ func TestAllImplementations(t *testing.T) {
 // K tails, images with interior pixels, pointwise convolutions with
 // strides, KxK with im2col blocks of several GEMMs.
 func testConvLarge(t *testing.T) {
-	r := rand.New(rand.NewSource(21))
+	r := rand.New(rand.NewPCG(21, 0))
 	iters := 60
 	if testing.Short() {
 		iters = 15
 	}
 	for iter := 0; iter < iters; iter++ {
-		k := []int{1, 1, 3, 3, 5, 2}[r.Intn(6)]
-		s := 1 + r.Intn(2)
-		inH, inW := k+r.Intn(20), k+r.Intn(20)
+		k := []int{1, 1, 3, 3, 5, 2}[r.IntN(6)]
+		s := 1 + r.IntN(2)
+		inH, inW := k+r.IntN(20), k+r.IntN(20)
 		pad := 0
-		if k > 1 && r.Intn(2) == 0 {
+		if k > 1 && r.IntN(2) == 0 {
 			pad = k / 2
 		}
 		outH, outW := (inH+2*pad-k)/s+1, (inW+2*pad-k)/s+1
-		inC, outC := 1+r.Intn(40), 1+r.Intn(70)
-		batches := 1 + r.Intn(2)
+		inC, outC := 1+r.IntN(40), 1+r.IntN(70)
+		batches := 1 + r.IntN(2)
 		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: 1, DilationW: 1,
 			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1,
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
@@ -504,7 +504,7 @@ func testConvLarge(t *testing.T) {
 // connected kernels run on the selected implementation's asm kernels.
 func checkKernelPath(t *testing.T, want *asm.Impl) {
 	t.Helper()
-	r := rand.New(rand.NewSource(24))
+	r := rand.New(rand.NewPCG(24, 0))
 	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
 		Requant: wtRequantParams(r, 8), ActMin: -128, ActMax: 127}
 	conv, err := Prepare(wtModel(format.OpConv2D, &p, []int32{1, 5, 5, 8}, []int32{8, 3, 3, 8}, []int32{1, 5, 5, 8}, wtInt8s(r, 8*9*8), nil), 0)

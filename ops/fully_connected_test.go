@@ -1,7 +1,7 @@
 package ops
 
 import (
-	"math/rand"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
@@ -29,13 +29,13 @@ func refFullyConnected(p *format.FullyConnectedParams, in []int8, filter []int8,
 }
 
 func TestFullyConnectedRandomAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewSource(5))
+	r := rand.New(rand.NewPCG(5, 0))
 	for iter := 0; iter < 300; iter++ {
-		units, depth := 1+r.Intn(20), 1+r.Intn(70)
-		batches := 1 + r.Intn(4)
+		units, depth := 1+r.IntN(20), 1+r.IntN(70)
+		batches := 1 + r.IntN(4)
 		// Input and output ranks vary (keep_num_dims, flattening inputs).
 		var inShape, outShape []int32
-		switch r.Intn(3) {
+		switch r.IntN(3) {
 		case 0:
 			inShape, outShape = []int32{int32(batches), int32(depth)}, []int32{int32(batches), int32(units)}
 		case 1:
@@ -49,16 +49,16 @@ func TestFullyConnectedRandomAgainstReference(t *testing.T) {
 		}
 		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
 		n := 1
-		if r.Intn(2) == 0 {
+		if r.IntN(2) == 0 {
 			n = units
-		} else if r.Intn(2) == 0 {
+		} else if r.IntN(2) == 0 {
 			p.FilterOffset = -wtZeroPoint(r)
 		}
 		p.Requant = wtRequantParams(r, n)
 		p.ActMin, p.ActMax = wtClamp(r)
 		filter := wtInt8s(r, units*depth)
 		var bias []int32
-		if r.Intn(4) > 0 {
+		if r.IntN(4) > 0 {
 			bias = wtBias(r, units)
 		}
 		in := wtInt8s(r, batches*depth)
@@ -106,7 +106,7 @@ func TestFullyConnectedPrepareErrors(t *testing.T) {
 
 // BenchmarkFullyConnected is a 1×1024 → 1000 classifier layer.
 func BenchmarkFullyConnected(b *testing.B) {
-	r := rand.New(rand.NewSource(7))
+	r := rand.New(rand.NewPCG(7, 0))
 	const depth, units = 1024, 1000
 	p := &format.FullyConnectedParams{InputOffset: 3, Requant: wtRequantParams(r, 1), ActMin: -128, ActMax: 127}
 	m := wtModel(format.OpFullyConnected, p, []int32{1, depth}, []int32{units, depth}, []int32{1, units},
@@ -118,10 +118,10 @@ func BenchmarkFullyConnected(b *testing.B) {
 // SIMD panel widths, depths with every K tail (run by
 // TestAllImplementations under every implementation).
 func testFullyConnectedLarge(t *testing.T) {
-	r := rand.New(rand.NewSource(23))
+	r := rand.New(rand.NewPCG(23, 0))
 	for iter := 0; iter < 40; iter++ {
-		units, depth := 1+r.Intn(300), 1+r.Intn(600)
-		batches := []int{1, 1, 2, 7, 16}[r.Intn(5)]
+		units, depth := 1+r.IntN(300), 1+r.IntN(600)
+		batches := []int{1, 1, 2, 7, 16}[r.IntN(5)]
 		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
 		p.Requant = wtRequantParams(r, units)
 		p.ActMin, p.ActMax = wtClamp(r)

@@ -2,7 +2,7 @@ package ops
 
 import (
 	"errors"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -42,13 +42,13 @@ func poolgrpInput(rng *rand.Rand, n int, mode int) []int8 {
 	for i := range v {
 		switch mode {
 		case 1:
-			v[i] = []int8{-128, 127, -128, 127, 0, -1}[rng.Intn(6)]
+			v[i] = []int8{-128, 127, -128, 127, 0, -1}[rng.IntN(6)]
 		case 2:
 			v[i] = -128
 		case 3:
 			v[i] = 127
 		default:
-			v[i] = int8(rng.Intn(256) - 128)
+			v[i] = int8(rng.IntN(256) - 128)
 		}
 	}
 	return v
@@ -115,23 +115,23 @@ func poolRef(in []int8, shape []int32, outH, outW int, p *format.PoolParams, avg
 }
 
 func TestPoolMatchesReference(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewPCG(1, 0))
 	for iter := 0; iter < 400; iter++ {
 		avg := iter%2 == 0
-		N, H, W, C := 1+rng.Intn(2), 1+rng.Intn(9), 1+rng.Intn(9), 1+rng.Intn(20)
+		N, H, W, C := 1+rng.IntN(2), 1+rng.IntN(9), 1+rng.IntN(9), 1+rng.IntN(20)
 		p := &format.PoolParams{
-			StrideH: int32(1 + rng.Intn(3)), StrideW: int32(1 + rng.Intn(3)),
-			FilterH: int32(1 + rng.Intn(5)), FilterW: int32(1 + rng.Intn(5)),
+			StrideH: int32(1 + rng.IntN(3)), StrideW: int32(1 + rng.IntN(3)),
+			FilterH: int32(1 + rng.IntN(5)), FilterW: int32(1 + rng.IntN(5)),
 		}
 		// Any leading padding below the filter size keeps every window
 		// non-empty for outputs up to ceil((in + pad) / stride).
-		p.PadTop, p.PadLeft = int32(rng.Intn(int(p.FilterH))), int32(rng.Intn(int(p.FilterW)))
+		p.PadTop, p.PadLeft = int32(rng.IntN(int(p.FilterH))), int32(rng.IntN(int(p.FilterW)))
 		maxH := (H + int(p.PadTop) + int(p.StrideH) - 1) / int(p.StrideH)
 		maxW := (W + int(p.PadLeft) + int(p.StrideW) - 1) / int(p.StrideW)
-		outH, outW := 1+rng.Intn(maxH), 1+rng.Intn(maxW)
+		outH, outW := 1+rng.IntN(maxH), 1+rng.IntN(maxW)
 		p.ActMin, p.ActMax = -128, 127
-		if rng.Intn(3) == 0 {
-			a, b := int32(rng.Intn(256)-128), int32(rng.Intn(256)-128)
+		if rng.IntN(3) == 0 {
+			a, b := int32(rng.IntN(256)-128), int32(rng.IntN(256)-128)
 			p.ActMin, p.ActMax = min(a, b), max(a, b)
 		}
 		code := format.OpMaxPool2D
@@ -140,7 +140,7 @@ func TestPoolMatchesReference(t *testing.T) {
 		}
 		inShape := []int32{int32(N), int32(H), int32(W), int32(C)}
 		m := poolgrpModel(code, inShape, []int32{int32(N), int32(outH), int32(outW), int32(C)}, p)
-		input := poolgrpInput(rng, N*H*W*C, rng.Intn(4))
+		input := poolgrpInput(rng, N*H*W*C, rng.IntN(4))
 		got := runKernel(t, m, input)
 		want := poolRef(input, inShape, outH, outW, p, avg)
 		for i := range want {
@@ -155,7 +155,7 @@ func TestPoolMatchesReference(t *testing.T) {
 // eight-channel sums handle, with every value at an extreme (the sums'
 // lanes at their limits), against the reference.
 func TestAveragePoolWideWindows(t *testing.T) {
-	rng := rand.New(rand.NewSource(2))
+	rng := rand.New(rand.NewPCG(2, 0))
 	for _, hw := range [][2]int{{1, 257}, {257, 1}, {16, 16}, {16, 17}, {1, 258}, {25, 5}} {
 		for _, fill := range []int{-128, 127, 0} {
 			H, W, C := hw[0], hw[1], 19
@@ -166,7 +166,7 @@ func TestAveragePoolWideWindows(t *testing.T) {
 			for i := range input {
 				input[i] = int8(fill)
 				if fill == 0 {
-					input[i] = int8(rng.Intn(256) - 128)
+					input[i] = int8(rng.IntN(256) - 128)
 				}
 			}
 			got := runKernel(t, m, input)
