@@ -58,8 +58,7 @@ type convKernel struct {
 	filter       []int8 // [outC][kh][kw][groupIn]
 	inputZP      int8   // fills padding taps of the patch
 	filterOffset int32  // non-zero only for legacy uint8 models
-	q            *requantizer
-	epi          *asm.Epilogue // q, folded, as the kernels' epilogue
+	epi          *asm.Epilogue // the folded requantization
 
 	// impl is the asm implementation selected at prepare. When packed is
 	// set (one group, filter offset 0) the conv runs as its GEMMs:
@@ -111,7 +110,7 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	if err != nil {
 		return nil, err
 	}
-	k.q, err = newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
+	q, err := newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
 	if err != nil {
 		return nil, err
 	}
@@ -121,29 +120,36 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	// Fold bias + input_offset·Σf + K·filter_offset·input_offset.
 	kfo := int32(k.patchSize) * p.FilterOffset * p.InputOffset
 	for oc := 0; oc < k.outC; oc++ {
-		k.q.bias[oc] += p.InputOffset*sumInt8(k.filter[oc*k.patchSize:][:k.patchSize]) + kfo
+		q.bias[oc] += p.InputOffset*sumInt8(k.filter[oc*k.patchSize:][:k.patchSize]) + kfo
 	}
 	k.pointwise = k.kh == 1 && k.kw == 1 && k.padTop == 0 && k.padLeft == 0 &&
 		(k.outH-1)*k.strideH < k.inH && (k.outW-1)*k.strideW < k.inW
-	k.epi = k.q.epilogue()
+	k.epi = q.epilogue()
 	k.impl = asm.Selected()
 	if k.groups == 1 && k.filterOffset == 0 {
-		k.packed = k.impl.PackMatrix(k.filter, k.outC, k.patchSize)
-		k.impl.PrepareEpilogue(k.packed, k.epi)
-		if !k.pointwise {
-			// A filter row of input zero points: im2col copies padding
-			// from it rather than filling byte by byte.
-			k.zpRow = make([]int8, k.kw*k.inC)
-			for i := range k.zpRow {
-				k.zpRow[i] = k.inputZP
-			}
-			// About 48 KiB of patches per GEMM (in L2 while every column
-			// panel reads them), a multiple of the kernels' row blocks.
-			pixels := k.batches * k.outH * k.outW
-			k.blockRows = min(max(6, (48<<10)/k.patchSize/6*6), pixels)
-		}
+		k.prepareGemm()
 	}
 	return k, nil
+}
+
+// prepareGemm packs the filter for the selected implementation's GEMM and
+// sizes the im2col blocks.
+func (k *convKernel) prepareGemm() {
+	k.packed = k.impl.PackMatrix(k.filter, k.outC, k.patchSize)
+	k.impl.PrepareEpilogue(k.packed, k.epi)
+	if k.pointwise {
+		return
+	}
+	// A filter row of input zero points: im2col copies padding from it
+	// rather than filling byte by byte.
+	k.zpRow = make([]int8, k.kw*k.inC)
+	for i := range k.zpRow {
+		k.zpRow[i] = k.inputZP
+	}
+	// About 48 KiB of patches per GEMM (in L2 while every column panel
+	// reads them), a multiple of the kernels' row blocks.
+	pixels := k.batches * k.outH * k.outW
+	k.blockRows = min(max(6, (48<<10)/k.patchSize/6*6), pixels)
 }
 
 // ScratchBytes: the GEMM path's im2col block, or the Go path's patch and
