@@ -55,9 +55,9 @@ type convKernel struct {
 	// an input pixel is its own patch and im2col is skipped.
 	pointwise bool
 
-	filter       []int8 // [outC][kh][kw][groupIn]
-	inputZP      int8   // fills padding taps of the patch
-	filterOffset int32  // non-zero only for legacy uint8 models
+	filter       []int8        // [outC][kh][kw][groupIn]
+	inputZP      int8          // fills padding taps of the patch
+	filterOffset int32         // non-zero only for legacy uint8 models
 	epi          *asm.Epilogue // the folded requantization
 
 	// impl is the asm implementation selected at prepare. When packed is
