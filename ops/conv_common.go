@@ -11,7 +11,8 @@ import (
 // DEPTHWISE_CONV_2D, FULLY_CONNECTED and the coming TRANSPOSE_CONV), as
 // TFLite Micro's conv_common.cc: operands (nhwc, constFilter, decodeBias,
 // checkOffset), window geometry (windowParams, prepareConvShape,
-// interiorRange) and the per-channel output stage (requantizer). Each
+// interiorRange) and the quantization (convQuant, prepareRequantizer: the
+// offsets, the bias and the per-channel output stage, requantizer). Each
 // op's own file keeps what the op means and its Eval; the hot loops are
 // asm's kernels.
 
@@ -31,6 +32,34 @@ type requantizer struct {
 // (sharing its slices: call it after the bias is folded).
 func (q *requantizer) epilogue() *asm.Epilogue {
 	return asm.NewEpilogue(q.bias, q.mult, q.shift, q.outOff, q.lo, q.hi)
+}
+
+// convQuant is the quantization every conv-family op carries: input and
+// filter offsets (negated zero points; the filter's is non-zero only in
+// legacy uint8 models), the per-channel requantization, the output
+// offset and the clamp range.
+type convQuant struct {
+	inputOffset, filterOffset int32
+	requant                   format.Requant
+	outputOffset, lo, hi      int32
+}
+
+// prepareRequantizer validates q's offsets, decodes the op's optional
+// bias (input 2) and returns the requantizer of channels outputs, its
+// bias a fresh copy of the op's (zeros when absent) for the caller to
+// fold into.
+func prepareRequantizer(m *format.Model, op *format.Op, q convQuant, channels int, path string) (*requantizer, error) {
+	if err := checkOffset(q.inputOffset, "input offset", path); err != nil {
+		return nil, err
+	}
+	if err := checkOffset(q.filterOffset, "filter offset", path); err != nil {
+		return nil, err
+	}
+	bias, err := decodeBias(m, op, channels, path)
+	if err != nil {
+		return nil, err
+	}
+	return newRequantizer(q.requant, bias, channels, q.outputOffset, q.lo, q.hi, path)
 }
 
 // newRequantizer validates the quantization parameters common to the conv

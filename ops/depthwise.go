@@ -105,18 +105,8 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)
 	k.dilH, k.dilW = int(p.DilationH), int(p.DilationW)
 	k.padTop, k.padLeft = int(p.PadTop), int(p.PadLeft)
-	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
-		return nil, err
-	}
-	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
-		return nil, err
-	}
 	k.inputOffset = p.InputOffset
-	bias, err := decodeBias(m, op, k.outC, path)
-	if err != nil {
-		return nil, err
-	}
-	q, err := newRequantizer(p.Requant, bias, k.outC, p.OutputOffset, p.ActMin, p.ActMax, path)
+	q, err := prepareRequantizer(m, op, convQuant{p.InputOffset, p.FilterOffset, p.Requant, p.OutputOffset, p.ActMin, p.ActMax}, k.outC, path)
 	if err != nil {
 		return nil, err
 	}

@@ -73,17 +73,7 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 		return nil, format.Malformed(path+" / input 0", "shape %v has %d elements, want %d rows of the filter's depth %d",
 			in.Shape, in.NumElements(), k.batches, k.depth)
 	}
-	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
-		return nil, err
-	}
-	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
-		return nil, err
-	}
-	bias, err := decodeBias(m, op, k.units, path)
-	if err != nil {
-		return nil, err
-	}
-	q, err := newRequantizer(p.Requant, bias, k.units, p.OutputOffset, p.ActMin, p.ActMax, path)
+	q, err := prepareRequantizer(m, op, convQuant{p.InputOffset, p.FilterOffset, p.Requant, p.OutputOffset, p.ActMin, p.ActMax}, k.units, path)
 	if err != nil {
 		return nil, err
 	}
