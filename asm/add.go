@@ -228,14 +228,33 @@ func (impl *Impl) AddInt8(out, a, b []int8, p *AddParams) {
 	impl.addInt8(out, a, b, p)
 }
 
-// addInt8Generic is the generic implementation's AddInt8: two table
-// lookups, an add and the output stage per element.
-func addInt8Generic(out, a, b []int8, p *AddParams) {
-	a, b = a[:len(out)], b[:len(out)]
+// addInt8Generic is the generic implementation's AddInt8.
+func addInt8Generic(out, a, b []int8, p *AddParams) { addRowGeneric(out, a, -1, b, -1, p) }
+
+// AddInt8Broadcast is AddInt8 for a row whose inputs may be broadcast:
+// input 1's element i is a[i·aStride] and input 2's b[i·bStride], each
+// stride 1 (contiguous) or 0 (one value for the whole row). It is the
+// generic kernel's loop, exported for the broadcast rows of ops' ADD and
+// SUB, which no SIMD kernel covers. It does not allocate.
+func (p *AddParams) AddInt8Broadcast(out, a []int8, aStride int, b []int8, bStride int) {
+	if len(out) == 0 {
+		return
+	}
+	if aStride&^1 != 0 || bStride&^1 != 0 {
+		panic(fmt.Sprintf("asm: AddInt8Broadcast strides %d, %d (want 0 or 1)", aStride, bStride))
+	}
+	_, _ = a[(len(out)-1)*aStride], b[(len(out)-1)*bStride]
+	addRowGeneric(out, a, -aStride, b, -bStride, p)
+}
+
+// addRowGeneric is the generic ADD/SUB loop: two table lookups, an add
+// and the output stage per element. Indexing with i&m (m = -1 or 0)
+// selects element i or element 0 without a branch in the loop.
+func addRowGeneric(out, a []int8, m1 int, b []int8, m2 int, p *AddParams) {
 	t1, t2 := &p.t1, &p.t2
 	mult, right, mask, half, off, lo, hi := p.omult, p.oright&31, p.omask, p.ohalf, p.ooff, p.olo, p.oh
 	for i := range out {
-		x := t1[uint8(a[i])] + t2[uint8(b[i])]
+		x := t1[uint8(a[i&m1])] + t2[uint8(b[i&m2])]
 		h := int32((int64(x)*mult + 1<<30) >> 31)
 		r := h >> right
 		// Round half away from zero: the threshold is one higher for

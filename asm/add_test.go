@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -259,4 +260,49 @@ func ExampleImpl_AddInt8() {
 	Selected().AddInt8(out, []int8{2, 10, -7}, []int8{4, -3, -7}, p)
 	fmt.Println(out)
 	// Output: [3 4 -7]
+}
+
+// TestAddInt8Broadcast: every stride pair against the reference on the
+// expanded inputs; bad strides and short inputs panic.
+func TestAddInt8Broadcast(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	for range 200 {
+		p := mustAddParams(t, randAddSpec(r))
+		n := r.IntN(70)
+		a, b := make([]int8, n), make([]int8, n)
+		for i := range a {
+			a[i], b[i] = int8(r.IntN(256)), int8(r.IntN(256))
+		}
+		for _, st := range [][2]int{{1, 1}, {0, 1}, {1, 0}, {0, 0}} {
+			ea, eb := append([]int8(nil), a...), append([]int8(nil), b...)
+			for i := range ea {
+				if st[0] == 0 {
+					ea[i] = a[0]
+				}
+				if st[1] == 0 {
+					eb[i] = b[0]
+				}
+			}
+			want, got := make([]int8, n), make([]int8, n)
+			addInt8Ref(want, ea, eb, p)
+			p.AddInt8Broadcast(got, a, st[0], b, st[1])
+			if !slices.Equal(got, want) {
+				t.Fatalf("%+v strides %v n=%d: got %v, want %v", p.spec, st, n, got, want)
+			}
+		}
+	}
+	p := mustAddParams(t, AddSpec{In1Mult: 1 << 30, In2Mult: 1 << 30, OutMult: 1 << 30, Min: -128, Max: 127})
+	for _, c := range []struct {
+		a, b   int
+		sa, sb int
+	}{{10, 10, 2, 1}, {10, 10, 1, -1}, {9, 10, 1, 1}, {0, 1, 0, 0}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%+v: no panic", c)
+				}
+			}()
+			p.AddInt8Broadcast(make([]int8, 10), make([]int8, c.a), c.sa, make([]int8, c.b), c.sb)
+		}()
+	}
 }
