@@ -28,22 +28,38 @@ type AddSpec struct {
 }
 
 // AddParams are an AddSpec prepared once (NewAddParams) for every
-// implementation of AddInt8: the per-input lookup tables of the Go path
+// implementation of AddInt8: the per-input lookup tables of the generic one
 // and the broadcast constants of the SIMD kernels. Read-only afterwards.
 type AddParams struct {
 	spec AddSpec
 	// t1[uint8(x)], t2[uint8(x)]: s1 and s2 (s2 already negated for Sub)
-	// of input value x, the Go path's lookup.
+	// of input value x, the generic kernel's lookup.
 	t1, t2 [256]int32
-	// Output stage in the form of ops' outStage: SRDHM by a non-negative
-	// multiplier as a floor shift of the rounded 64-bit product, then
-	// the mask/threshold rounding shift.
-	omult         int64
-	oright        uint8
-	omask, ohalf  int32
-	ooff, olo, oh int32
-	vec           addVec
-	neon          addNeon
+	os     addOut // the generic kernel's output stage
+	vec    addVec
+	neon   addNeon
+}
+
+// addOut is ADD's output stage in the generic kernel's form: SRDHM by a
+// non-negative multiplier as a floor shift of the rounded 64-bit product,
+// then the mask/threshold rounding shift, the offset and the clamp.
+type addOut struct {
+	mult        int64
+	right       uint8
+	mask, half  int32
+	off, lo, hi int32
+}
+
+// apply is the output stage of one sum x.
+func (o *addOut) apply(x int32) int8 {
+	h := int32((int64(x)*o.mult + 1<<30) >> 31)
+	r := h >> (o.right & 31)
+	// Round half away from zero: the threshold is one higher for negative
+	// h (h>>31 is -1 there, 0 otherwise).
+	if h&o.mask > o.half-h>>31 {
+		r++
+	}
+	return int8(min(max(r+o.off, o.lo), o.hi))
 }
 
 // addNeon holds the arm64 kernels' constants (gen_arm64.go's addInt8),
@@ -131,11 +147,9 @@ func NewAddParams(s AddSpec) (*AddParams, error) {
 			p.t2[i] = -p.t2[i]
 		}
 	}
-	p.omult = int64(s.OutMult)
-	p.oright = uint8(-s.OutShift)
-	p.omask = int32(int64(1)<<p.oright - 1)
-	p.ohalf = p.omask >> 1
-	p.ooff, p.olo, p.oh = s.OutOffset, s.Min, s.Max
+	right := uint8(-s.OutShift)
+	mask := int32(int64(1)<<right - 1)
+	p.os = addOut{mult: int64(s.OutMult), right: right, mask: mask, half: mask >> 1, off: s.OutOffset, lo: s.Min, hi: s.Max}
 
 	v := &p.vec
 	xs := uint(s.LeftShift + 1)
@@ -159,9 +173,9 @@ func NewAddParams(s AddSpec) (*AddParams, error) {
 	for j := range 8 {
 		v.xs[j] = int32(xs)
 		v.mo[j] = s.OutMult
-		v.omask[j] = p.omask
-		v.othr[j] = p.ohalf
-		v.oright[j] = int32(p.oright)
+		v.omask[j] = p.os.mask
+		v.othr[j] = p.os.half
+		v.oright[j] = int32(p.os.right)
 		v.off[j], v.lo[j], v.hi[j] = s.OutOffset, s.Min, s.Max
 	}
 	for j := range 4 {
@@ -203,29 +217,38 @@ func (impl *Impl) AddInt8(out, a, b []int8, p *AddParams) {
 	if n == 0 {
 		return
 	}
-	if impl.addInt8 != nil {
-		impl.addInt8(out, a, b, p)
-		return
-	}
-	addInt8Go(out, a, b, p)
+	impl.addInt8(out, a, b, p)
 }
 
-// addInt8Go is the Go path: two table lookups, an add and the output
-// stage per element.
-func addInt8Go(out, a, b []int8, p *AddParams) {
+// addInt8Generic is the generic implementation's AddInt8: two table
+// lookups, an add and the output stage per element.
+func addInt8Generic(out, a, b []int8, p *AddParams) {
 	a, b = a[:len(out)], b[:len(out)]
-	t1, t2 := &p.t1, &p.t2
-	mult, right, mask, half, off, lo, hi := p.omult, p.oright&31, p.omask, p.ohalf, p.ooff, p.olo, p.oh
+	t1, t2, os := &p.t1, &p.t2, p.os // os by value: kept in registers
 	for i := range out {
-		x := t1[uint8(a[i])] + t2[uint8(b[i])]
-		h := int32((int64(x)*mult + 1<<30) >> 31)
-		r := h >> right
-		// Round half away from zero: the threshold is one higher for
-		// negative h (h>>31 is -1 there, 0 otherwise).
-		if h&mask > half-h>>31 {
-			r++
-		}
-		out[i] = int8(min(max(r+off, lo), hi))
+		out[i] = os.apply(t1[uint8(a[i])] + t2[uint8(b[i])])
+	}
+}
+
+// AddInt8Broadcast is AddInt8 for a row whose inputs may be broadcast:
+// input 1's element i is a[i·aStride] and input 2's b[i·bStride], each
+// stride 1 (contiguous) or 0 (one value for the whole row). It is the
+// generic kernel's loop with strides, exported for the broadcast rows of
+// ops' ADD and SUB, which no SIMD kernel covers. It does not allocate.
+func (p *AddParams) AddInt8Broadcast(out, a []int8, aStride int, b []int8, bStride int) {
+	if len(out) == 0 {
+		return
+	}
+	if aStride&^1 != 0 || bStride&^1 != 0 {
+		panic(fmt.Sprintf("asm: AddInt8Broadcast strides %d, %d (want 0 or 1)", aStride, bStride))
+	}
+	_, _ = a[(len(out)-1)*aStride], b[(len(out)-1)*bStride]
+	// Indexing with i&m (m = -1 or 0) selects element i or element 0
+	// without a branch in the loop.
+	m1, m2 := -aStride, -bStride
+	t1, t2, os := &p.t1, &p.t2, p.os
+	for i := range out {
+		out[i] = os.apply(t1[uint8(a[i&m1])] + t2[uint8(b[i&m2])])
 	}
 }
 

@@ -1,7 +1,11 @@
-// Package asm holds edgerun's hot integer kernels: for each, a pure-Go
-// reference and SIMD versions (amd64: AVX2, AVX-512 VNNI; arm64: NEON,
-// dot-product SDOT) that produce bit-identical results. An Impl bundles
-// one implementation of every kernel; the best one the CPU supports is
+// Package asm holds edgerun's hot integer kernels. An Impl bundles one
+// implementation of every kernel: generic (pure Go, runs everywhere:
+// gemm_generic.go, depthwise_generic.go, copyRowsGeneric, addInt8Generic)
+// and SIMD ones (amd64: AVX2, AVX-512 VNNI; arm64: NEON, dot-product
+// SDOT), all bit-identical. Each kernel also has a plain, unexported
+// reference (gemmRef, depthwiseRowRef, copyRowsRef, addInt8Ref, with
+// requantize), its definition, which the tests compare every
+// implementation against. The best implementation the CPU supports is
 // chosen once at start-up, EDGERUN_KERNELS overrides it, and the purego
 // build tag (and every other GOARCH) gets the generic one.
 //
@@ -27,16 +31,17 @@ type Impl struct {
 
 	gemm gemmImpl
 	dw   depthwiseImpl
-	// copyRows is CopyRows' kernel; nil means the Go reference.
+	// copyRows is CopyRows' kernel for rows >= 1 rows of rowLen >= 1
+	// bytes, already checked; never nil.
 	copyRows func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)
-	// addInt8 is AddInt8's kernel for rows of n >= 1 values; nil means
-	// the Go path.
+	// addInt8 is AddInt8's kernel for rows of n >= 1 values; never nil.
 	addInt8 func(out, a, b []int8, p *AddParams)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).
 type gemmImpl interface {
-	// packedLayout describes how Pack arranges an N×K matrix.
+	// pack arranges the row-major N×K matrix w in the implementation's
+	// layout (see PackMatrix).
 	pack(w []int8, n, k int) *PackedMatrix
 	// gemm computes rows [0, m) of the product (see Gemm).
 	gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int)
@@ -52,7 +57,8 @@ var (
 func register(i *Impl) { impls = append(impls, i) }
 
 func init() {
-	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere", gemm: genericGemm{}, dw: genericDepthwise{}})
+	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere",
+		gemm: genericGemm{}, dw: genericDepthwise{}, copyRows: copyRowsGeneric, addInt8: addInt8Generic})
 	registerArch() // per-GOARCH (and !purego) implementations
 	best := impls[0]
 	for _, i := range impls {

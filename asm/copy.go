@@ -18,16 +18,22 @@ func (impl *Impl) CopyRows(dst []int8, dstStride int, src []int8, srcStride, row
 		panic(fmt.Sprintf("asm: CopyRows of %d rows of %d bytes, strides %d/%d, out of %d/%d bytes",
 			rows, rowLen, dstStride, srcStride, len(dst), len(src)))
 	}
-	if impl.copyRows != nil {
-		impl.copyRows(&dst[0], dstStride, &src[0], srcStride, rowLen, rows)
-		return
-	}
+	impl.copyRows(&dst[0], dstStride, &src[0], srcStride, rowLen, rows)
+}
+
+// copyRowsGeneric is the generic implementation's CopyRows: memmove for
+// long rows, copyShort for the short ones.
+func copyRowsGeneric(dst *int8, dstStride int, src *int8, srcStride, rowLen, rows int) {
+	d := unsafe.Slice(dst, (rows-1)*dstStride+rowLen)
+	s := unsafe.Slice(src, (rows-1)*srcStride+rowLen)
 	if rowLen > 64 {
-		copyRowsRef(dst, dstStride, src, srcStride, rowLen, rows)
+		for r := 0; r < rows; r++ {
+			copy(d[r*dstStride:][:rowLen], s[r*srcStride:][:rowLen])
+		}
 		return
 	}
 	for r := 0; r < rows; r++ {
-		copyShort(dst[r*dstStride:][:rowLen], src[r*srcStride:][:rowLen])
+		copyShort(d[r*dstStride:][:rowLen], s[r*srcStride:][:rowLen])
 	}
 }
 

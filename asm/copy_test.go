@@ -11,7 +11,7 @@ import (
 // several strides, and touches no byte outside the rows (guard bytes).
 func TestCopyRowsAllImplementations(t *testing.T) {
 	const guard = 64
-	for _, impl := range Available() {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		for rowLen := 1; rowLen <= 100; rowLen++ {
 			for _, rows := range []int{1, 2, 7} {
 				for _, extra := range []int{0, 1, 13} {
@@ -33,7 +33,7 @@ func TestCopyRowsAllImplementations(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 func asBytes(s []int8) []byte {
@@ -43,7 +43,7 @@ func asBytes(s []int8) []byte {
 // TestCopyRowsChecksBounds: a row outside its slice panics before any
 // memory is touched (the kernel gets raw pointers).
 func TestCopyRowsChecksBounds(t *testing.T) {
-	for _, impl := range Available() {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -52,5 +52,5 @@ func TestCopyRowsChecksBounds(t *testing.T) {
 			}()
 			impl.CopyRows(make([]int8, 10), 6, make([]int8, 20), 6, 5, 2) // row 1 ends at 11 > 10
 		}()
-	}
+	})
 }

@@ -83,17 +83,6 @@ func (impl *Impl) DepthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w 
 	impl.dw.depthwiseRow(in, rowStride, strideW, dilH, dilW, w, e, out, n)
 }
 
-// genericDepthwise is the pure-Go reference: the filter as given.
-type genericDepthwise struct{}
-
-func (genericDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
-	return &PackedDepthwise{Data: append([]int8(nil), w...)}
-}
-
-func (genericDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
-	depthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, w.C, e, out, n)
-}
-
 // depthwiseRowRef is the reference depthwise row on a plain [kh][kw][c]
 // filter: the definition every SIMD implementation is tested against.
 func depthwiseRowRef(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh, kw, c int, e *Epilogue, out []int8, n int) {

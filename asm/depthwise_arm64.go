@@ -88,7 +88,9 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 	c := w.C
 	cw := dwBlockWidth(c)
 	if cw == 0 {
-		depthwiseRowRef(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, e, out, n)
+		// Fewer than 8 channels: packed as given, the generic kernel's
+		// layout.
+		genericDepthwise{}.depthwiseRow(in, rowStride, strideW, dilH, dilW, w, e, out, n)
 		return
 	}
 	p := dwArgs{

@@ -123,9 +123,9 @@ func FuzzGemm(f *testing.F) {
 		fb.int8s(c.a)
 		fb.int8s(c.w)
 		c.e = fb.epilogue(n, headroom(c.w, n, k, k, 1))
-		for _, impl := range Available() {
+		forEachImpl(t, func(t *testing.T, impl *Impl) {
 			runGemmCase(t, impl, c)
-		}
+		})
 	})
 }
 
@@ -146,8 +146,8 @@ func FuzzDepthwise(f *testing.F) {
 		fb.int8s(d.in)
 		fb.int8s(d.w)
 		d.e = fb.epilogue(c, headroom(d.w, c, kh*kw, 1, c))
-		for _, impl := range Available() {
+		forEachImpl(t, func(t *testing.T, impl *Impl) {
 			runDwCase(t, impl, d)
-		}
+		})
 	})
 }

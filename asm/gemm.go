@@ -23,11 +23,9 @@ type Epilogue struct {
 	bias, mult, shift []int32 // len N each
 	outOffset         int32
 	lo, hi            int32 // within [-128, 127]
-	// simple caches, for NewEpilogue's result, whether no channel shifts
-	// left and no multiplier is INT32_MIN (the kernels then skip those
-	// steps): 1 yes, -1 no, 0 not known (the kernels check the channels
-	// on every call).
-	simple int8
+	// simple caches whether no channel shifts left and no multiplier is
+	// INT32_MIN (the kernels then skip those steps).
+	simple bool
 	// avx2Bounded, set by Impl.PrepareEpilogue for the avx2 Impl, holds
 	// the constants of its bounded-epilogue kernel for one packed matrix
 	// (nil: the general epilogue). See avx2PrepareBounded.
@@ -61,10 +59,8 @@ type vnniBounded struct {
 // per-channel checks the kernels need done once, here, rather than on
 // every call. The slices must not change afterwards.
 func NewEpilogue(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
-	e := &Epilogue{bias: bias, mult: mult, shift: shift, outOffset: outOffset, lo: lo, hi: hi, simple: -1}
-	if simpleChannels(e, len(shift)) {
-		e.simple = 1
-	}
+	e := &Epilogue{bias: bias, mult: mult, shift: shift, outOffset: outOffset, lo: lo, hi: hi}
+	e.simple = simpleChannels(e, len(shift))
 	return e
 }
 
@@ -150,17 +146,6 @@ func (impl *Impl) Gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out [
 	_ = out[(m-1)*ldo+w.N-1]
 	_, _, _ = e.bias[w.N-1], e.mult[w.N-1], e.shift[w.N-1]
 	impl.gemm.gemm(a, lda, m, w, e, out, ldo)
-}
-
-// genericGemm is the pure-Go reference: plain row-major packing.
-type genericGemm struct{}
-
-func (genericGemm) pack(w []int8, n, k int) *PackedMatrix {
-	return &PackedMatrix{N: n, K: k, Data: append([]int8(nil), w...)}
-}
-
-func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
-	gemmRef(a, lda, m, w.Data, w.N, w.K, e, out, ldo)
 }
 
 // gemmRef is the reference GEMM on a plain row-major N×K matrix: the

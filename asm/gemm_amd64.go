@@ -173,7 +173,7 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 // Fast variants (which skip those steps) compute the same bytes. Models'
 // multipliers below 1 (QuantizeMultiplier's shift <= 0) are the usual case.
 func fastEpilogue(e *Epilogue, n int) bool {
-	if e.simple > 0 {
+	if e.simple {
 		return true // every channel is, so the first n are
 	}
 	return simpleChannels(e, n)

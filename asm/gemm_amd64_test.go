@@ -13,8 +13,11 @@ func avx2Impl(t *testing.T) *Impl { return implNamed(t, "avx2") }
 
 // implNamed returns the available Impl of that name, or skips the test.
 func implNamed(t *testing.T, name string) *Impl {
-	for _, impl := range Available() {
+	for _, impl := range All() {
 		if impl.Name == name {
+			if !impl.Available {
+				t.Skip(name + ": " + impl.Reason)
+			}
 			return impl
 		}
 	}

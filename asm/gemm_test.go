@@ -7,16 +7,22 @@ import (
 	"testing"
 )
 
-// These tests run every kernel of every implementation this machine can
-// run (the pattern of Go's crypto TestAllImplementations) against the
+// These tests run every kernel of every registered implementation
+// (skipping, with the reason, those this machine cannot run; the pattern of Go's crypto TestAllImplementations) against the
 // pure-Go references gemmRef and depthwiseRowRef on the same inputs, byte
 // for byte. They are architecture neutral: on arm64 (natively or under
 // qemu) they test NEON and dot-product kernels the same way.
 
-// forEachImpl runs f once per available implementation, as a subtest.
+// forEachImpl runs f once per registered implementation, as a subtest;
+// those this machine cannot run are skipped with the reason.
 func forEachImpl(t *testing.T, f func(t *testing.T, impl *Impl)) {
-	for _, impl := range Available() {
-		t.Run(impl.Name, func(t *testing.T) { f(t, impl) })
+	for _, impl := range All() {
+		t.Run(impl.Name, func(t *testing.T) {
+			if !impl.Available {
+				t.Skip(impl.Reason)
+			}
+			f(t, impl)
+		})
 	}
 }
 
@@ -221,10 +227,11 @@ func TestGemmAllImplementations(t *testing.T) {
 
 // TestGemmWrap: the int32 accumulator wraps (−128·−128 over K ≥ 2^17
 // passes 2^31), and biases push the sum through INT32_MIN and INT32_MAX.
+// K = 2^17 − 1 is the deepest the generic kernel's packed pairs take.
 func TestGemmWrap(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(3, 4))
-		for _, k := range []int{1 << 17, 1<<17 + 1, 1<<17 + 37} {
+		for _, k := range []int{1<<17 - 1, 1 << 17, 1<<17 + 1, 1<<17 + 37} {
 			for i, mode := range []int{2, 3, 1} {
 				c := newGemmCase(r, 3+4*(i%2), 19, k) // 3 and 7 rows
 				fillInt8(r, c.a, mode)
@@ -279,8 +286,8 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 				// The same through NewEpilogue, whose cached check must
 				// see the left shifts and INT32_MIN multipliers.
 				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
-				if c.e.simple != -1 {
-					t.Fatalf("NewEpilogue with left shifts: simple = %d", c.e.simple)
+				if c.e.simple {
+					t.Fatalf("NewEpilogue with left shifts: simple")
 				}
 				runGemmCase(t, impl, c)
 				// Only right shifts and ordinary multipliers: simple.
@@ -291,8 +298,8 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 					}
 				}
 				c.e = NewEpilogue(c.e.bias, c.e.mult, c.e.shift, c.e.outOffset, c.e.lo, c.e.hi)
-				if c.e.simple != 1 {
-					t.Fatalf("NewEpilogue without left shifts: simple = %d", c.e.simple)
+				if !c.e.simple {
+					t.Fatalf("NewEpilogue without left shifts: not simple")
 				}
 				runGemmCase(t, impl, c)
 			}
@@ -303,7 +310,12 @@ func TestGemmEpilogueExtremes(t *testing.T) {
 // TestGemmPackedMismatch: a matrix packed by one implementation cannot be
 // used by another.
 func TestGemmPackedMismatch(t *testing.T) {
-	impls := Available()
+	var impls []*Impl
+	for _, impl := range All() {
+		if impl.Available {
+			impls = append(impls, impl)
+		}
+	}
 	if len(impls) < 2 {
 		t.Skip("one implementation on this machine")
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/edgerun/edgerun/asm"
-	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -26,10 +25,10 @@ const arithMaxLeftShift = 22
 // BroadcastQuantSubSlow: each input is offset, shifted left by LeftShift and
 // rescaled with its own multiplier (MultiplyByQuantizedMultiplierSmallerThanOneExp);
 // the two are added (subtracted), and the sum is rescaled to the output.
-// The per-input part depends on the int8 input value alone, so prepare
-// evaluates it for all 256 values; SUB negates the second table, which gives
-// exactly TFLite's int32 difference. Eval is then two lookups, one add and
-// the output rescale per element.
+// That arithmetic is asm's AddInt8 (asm.AddSpec, prepared once as
+// asm.AddParams): rows with both inputs contiguous run on the selected
+// implementation's kernel, broadcast rows through
+// AddParams.AddInt8Broadcast.
 //
 // MUL follows MulElementwise/BroadcastMul6DSlow: the product of the offset
 // inputs goes through MultiplyByQuantizedMultiplier (double rounding).
@@ -37,22 +36,20 @@ type arithKernel struct {
 	in1, in2, out int32
 	mul           bool
 
-	// ADD/SUB: scaled1[uint8(x)] is the rescaled value of input 1 = x.
-	scaled1, scaled2 [256]int32
 	// MUL: input offsets (negated zero points).
 	off1, off2 int32
 
 	// outLeft is MUL's left shift of the product (TFLite's positive
-	// output shift); the rest of the output rescale is in os.
+	// output shift); the rest of the output rescale is in os (MUL only).
 	outLeft uint8
 	os      outStage
 
 	bc broadcastLayout
 
-	// simd, when set, runs ADD/SUB rows whose inputs are both contiguous
-	// through asm.AddInt8 with ap (the same arithmetic, vectorized); the
-	// tables above stay for broadcast rows.
-	simd *asm.Impl
+	// ADD/SUB: rows whose inputs are both contiguous run on impl (the
+	// asm implementation selected at prepare) with ap, broadcast rows on
+	// ap.AddInt8Broadcast.
+	impl *asm.Impl
 	ap   *asm.AddParams
 }
 
@@ -151,7 +148,6 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 		off1: p.Input1Offset,
 		off2: p.Input2Offset,
 	}
-	var right uint8
 	if p.OutputMultiplier < 0 {
 		return nil, format.Malformed(pp, "output multiplier %d is negative", p.OutputMultiplier)
 	}
@@ -162,11 +158,13 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 		if p.OutputShift < -31 || p.OutputShift > 30 {
 			return nil, format.Malformed(pp, "output shift %d outside [-31, 30]", p.OutputShift)
 		}
+		var right uint8
 		if p.OutputShift > 0 {
 			k.outLeft = uint8(p.OutputShift)
 		} else {
 			right = uint8(-p.OutputShift)
 		}
+		k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
 	} else {
 		if p.LeftShift < 0 || p.LeftShift > arithMaxLeftShift {
 			return nil, format.Malformed(pp, "left shift %d outside [0, %d]", p.LeftShift, arithMaxLeftShift)
@@ -185,34 +183,19 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 				return nil, format.Malformed(pp, "%s multiplier %d shift %d: want multiplier >= 0 and shift in [-31, 0]", s.name, s.m, s.sh)
 			}
 		}
-		right = uint8(-p.OutputShift)
-		for i := range 256 {
-			x := int32(int8(uint8(i)))
-			k.scaled1[i] = dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(
-				(x+p.Input1Offset)<<uint(p.LeftShift), p.Input1Multiplier, p.Input1Shift)
-			s2 := dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(
-				(x+p.Input2Offset)<<uint(p.LeftShift), p.Input2Multiplier, p.Input2Shift)
-			if sub {
-				s2 = -s2
-			}
-			k.scaled2[i] = s2
+		k.ap, err = asm.NewAddParams(asm.AddSpec{
+			In1Offset: p.Input1Offset, In1Mult: p.Input1Multiplier, In1Shift: p.Input1Shift,
+			In2Offset: p.Input2Offset, In2Mult: p.Input2Multiplier, In2Shift: p.Input2Shift,
+			LeftShift: p.LeftShift,
+			OutMult:   p.OutputMultiplier, OutShift: p.OutputShift, OutOffset: p.OutputOffset,
+			Min: p.ActMin, Max: p.ActMax, Sub: sub,
+		})
+		if err != nil {
+			// Every range NewAddParams checks was checked above.
+			return nil, format.Malformed(pp, "%v", err)
 		}
-		if impl := simdImpl(); impl != nil {
-			ap, err := asm.NewAddParams(asm.AddSpec{
-				In1Offset: p.Input1Offset, In1Mult: p.Input1Multiplier, In1Shift: p.Input1Shift,
-				In2Offset: p.Input2Offset, In2Mult: p.Input2Multiplier, In2Shift: p.Input2Shift,
-				LeftShift: p.LeftShift,
-				OutMult:   p.OutputMultiplier, OutShift: p.OutputShift, OutOffset: p.OutputOffset,
-				Min: p.ActMin, Max: p.ActMax, Sub: sub,
-			})
-			if err != nil {
-				// Every range NewAddParams checks was checked above.
-				return nil, format.Malformed(pp, "%v", err)
-			}
-			k.simd, k.ap = impl, ap
-		}
+		k.impl = asm.Selected()
 	}
-	k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
 	k.bc, err = newBroadcastLayout(in1.Shape, in2.Shape, out.Shape, path)
 	if err != nil {
 		return nil, err
@@ -320,10 +303,10 @@ func (k *arithKernel) Eval(env *Env) {
 		switch {
 		case k.mul:
 			k.mulRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
-		case k.simd != nil && s1 == 1 && s2 == 1:
-			k.simd.AddInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], k.ap)
+		case s1 == 1 && s2 == 1:
+			k.impl.AddInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], k.ap)
 		default:
-			k.addRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
+			k.ap.AddInt8Broadcast(out[o:o+inner], a[p1:], s1, b[p2:], s2)
 		}
 		// Odometer over the outer dimensions.
 		for d := last - 1; d >= 0; d-- {
@@ -340,18 +323,8 @@ func (k *arithKernel) Eval(env *Env) {
 	}
 }
 
-// addRow handles one innermost run; s1 and s2 are 1 (contiguous) or 0
-// (broadcast). Indexing with i&-s selects element i or element 0 without
-// a branch in the loop.
-func (k *arithKernel) addRow(out, a []int8, s1 int, b []int8, s2 int) {
-	m1, m2 := -s1, -s2
-	t1, t2, os := &k.scaled1, &k.scaled2, k.os // os by value: kept in registers
-	for i := range out {
-		out[i] = os.apply(t1[uint8(a[i&m1])] + t2[uint8(b[i&m2])])
-	}
-}
-
-// mulRow handles one innermost run like addRow: TFLite's MulElementwise,
+// mulRow handles one innermost run; s1 and s2 are 1 (contiguous) or 0
+// (broadcast), indexing with i&-s as AddInt8Broadcast does: TFLite's MulElementwise,
 // the offset product shifted left (wrapping in int32 exactly as TFLite's
 // x * (1 << left)) and rescaled.
 func (k *arithKernel) mulRow(out, a []int8, s1 int, b []int8, s2 int) {

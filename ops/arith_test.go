@@ -10,14 +10,10 @@ import (
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/quanttest"
 )
 
 // Helpers shared by the ADD/SUB/MUL, CONCATENATION, PAD and TRANSPOSE tests.
-
-// layoutGuard is the number of sentinel bytes after every output buffer;
-// a kernel writing past its output (even within the slice's capacity) is
-// caught by checking them.
-const layoutGuard = 16
 
 // layoutOpModel builds a model of a single op with int8 tensors: tensors
 // 0..len(ins)-1 are the inputs (shapes ins), the last one the output.
@@ -35,35 +31,6 @@ func layoutOpModel(code format.OpCode, params format.OpParams, out []int32, ins 
 	}
 	m.Ops = []format.Op{op}
 	return m
-}
-
-// runLayoutOp prepares op 0 of m, runs it on the given input data and
-// returns the output. The output view has layoutGuard bytes of capacity
-// after it; the test fails if any of them changes.
-func runLayoutOp(t *testing.T, m *format.Model, ins ...[]int8) []int8 {
-	t.Helper()
-	k, err := Prepare(m, 0)
-	if err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i, d := range ins {
-		env.Tensors[op.Inputs[i]] = d
-	}
-	n := int(m.Tensors[op.Outputs[0]].NumElements())
-	buf := make([]int8, n+layoutGuard)
-	for i := range buf {
-		buf[i] = 0x5a
-	}
-	env.Tensors[op.Outputs[0]] = buf[:n]
-	k.Eval(env)
-	for i := n; i < len(buf); i++ {
-		if buf[i] != 0x5a {
-			t.Fatalf("kernel wrote past its output: guard byte %d changed to %d", i-n, buf[i])
-		}
-	}
-	return buf[:n]
 }
 
 // randInt8s returns n random int8 values, with the extremes -128 and 127
@@ -142,52 +109,23 @@ func wantMalformed(t *testing.T, m *format.Model, what string) {
 }
 
 // The reference arithmetic below is written from the definitions (exact
-// int64 products, floor shifts) rather than gemmlowp's bit tricks.
-
-// refHighMul is a·b/2^31 rounded to nearest, ties toward +infinity, with the
-// one overflowing case saturated.
-func refHighMul(a, b int32) int32 {
-	if a == math.MinInt32 && b == math.MinInt32 {
-		return math.MaxInt32
-	}
-	return int32((int64(a)*int64(b) + 1<<30) >> 31) // >> floors
-}
-
-// refDivPOT is x/2^e rounded to nearest, ties away from zero.
-func refDivPOT(x int32, e int) int32 {
-	if e == 0 {
-		return x
-	}
-	half := int64(1) << (e - 1)
-	if x >= 0 {
-		return int32((int64(x) + half) >> e)
-	}
-	return int32(-((-int64(x) + half) >> e))
-}
-
-func refClamp(v, lo, hi int32) int8 { return int8(min(max(v, lo), hi)) }
+// int64 products, floor shifts: internal/quanttest) rather than gemmlowp's
+// bit tricks.
 
 // refArith computes one output element of ADD, SUB or MUL as TFLite's
 // reference kernels define it.
 func refArith(code format.OpCode, p *format.ArithParams, x, y int8) int8 {
 	if code == format.OpMul {
 		prod := (int32(x) + p.Input1Offset) * (int32(y) + p.Input2Offset)
-		left, right := 0, 0
-		if p.OutputShift > 0 {
-			left = int(p.OutputShift)
-		} else {
-			right = int(-p.OutputShift)
-		}
-		shifted := int32(uint32(prod) * (uint32(1) << left)) // wraps like TFLite's int32 math
-		return refClamp(refDivPOT(refHighMul(shifted, p.OutputMultiplier), right)+p.OutputOffset, p.ActMin, p.ActMax)
+		return quanttest.Requantize(prod, p.OutputMultiplier, p.OutputShift, p.OutputOffset, p.ActMin, p.ActMax)
 	}
-	a := refDivPOT(refHighMul((int32(x)+p.Input1Offset)*(1<<p.LeftShift), p.Input1Multiplier), int(-p.Input1Shift))
-	b := refDivPOT(refHighMul((int32(y)+p.Input2Offset)*(1<<p.LeftShift), p.Input2Multiplier), int(-p.Input2Shift))
+	a := quanttest.DivPOT(quanttest.HighMul((int32(x)+p.Input1Offset)*(1<<p.LeftShift), p.Input1Multiplier), int(-p.Input1Shift))
+	b := quanttest.DivPOT(quanttest.HighMul((int32(y)+p.Input2Offset)*(1<<p.LeftShift), p.Input2Multiplier), int(-p.Input2Shift))
 	raw := a + b
 	if code == format.OpSub {
 		raw = a - b
 	}
-	return refClamp(refDivPOT(refHighMul(raw, p.OutputMultiplier), int(-p.OutputShift))+p.OutputOffset, p.ActMin, p.ActMax)
+	return quanttest.Clamp(quanttest.DivPOT(quanttest.HighMul(raw, p.OutputMultiplier), int(-p.OutputShift))+p.OutputOffset, p.ActMin, p.ActMax)
 }
 
 // randArithParams draws parameters either from random scales, as a
@@ -299,7 +237,7 @@ func TestArithRandomAgainstReference(t *testing.T) {
 			p := randArithParams(r, code)
 			m := layoutOpModel(code, p, out, sa, sb)
 			a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
-			got := runLayoutOp(t, m, a, b)
+			got := runKernel(t, m, a, b)
 			bad := 0
 			forEachIndex(out, func(idx []int) {
 				want := refArith(code, p, a[broadcastIndex(sa, idx)], b[broadcastIndex(sb, idx)])
@@ -325,7 +263,7 @@ func TestArithExhaustivePairs(t *testing.T) {
 		for range 6 {
 			p := randArithParams(r, code)
 			// row × column: [256,1] op [1,256] → [256,256].
-			got := runLayoutOp(t, layoutOpModel(code, p, []int32{256, 256}, []int32{256, 1}, []int32{1, 256}), all, all)
+			got := runKernel(t, layoutOpModel(code, p, []int32{256, 256}, []int32{256, 1}, []int32{1, 256}), all, all)
 			for i, x := range all {
 				for j, y := range all {
 					if want := refArith(code, p, x, y); got[i*256+j] != want {
@@ -336,10 +274,10 @@ func TestArithExhaustivePairs(t *testing.T) {
 			// Scalar first / second and equal shapes agree with the
 			// same reference.
 			for _, x := range []int8{-128, -1, 0, 127} {
-				g1 := runLayoutOp(t, layoutOpModel(code, p, []int32{2, 128}, []int32{}, []int32{2, 128}), []int8{x}, all)
-				g2 := runLayoutOp(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{1}), all, []int8{x})
+				g1 := runKernel(t, layoutOpModel(code, p, []int32{2, 128}, []int32{}, []int32{2, 128}), []int8{x}, all)
+				g2 := runKernel(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{1}), all, []int8{x})
 				xs := slices.Repeat([]int8{x}, 256)
-				g3 := runLayoutOp(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{256}), xs, all)
+				g3 := runKernel(t, layoutOpModel(code, p, []int32{256}, []int32{256}, []int32{256}), xs, all)
 				for j, y := range all {
 					if want := refArith(code, p, x, y); g1[j] != want || g3[j] != want {
 						t.Fatalf("%s %d,%d: got %d/%d, want %d", code, x, y, g1[j], g3[j], want)
@@ -366,8 +304,8 @@ func TestArithKnownValues(t *testing.T) {
 		ActMin: -128, ActMax: 127}
 	a := []int8{1, 2, -3, 100, -100, 127, -128}
 	b := []int8{1, -5, -4, 27, -28, 1, -1}
-	add := runLayoutOp(t, layoutOpModel(format.OpAdd, p, []int32{7}, []int32{7}, []int32{7}), a, b)
-	sub := runLayoutOp(t, layoutOpModel(format.OpSub, p, []int32{7}, []int32{7}, []int32{7}), a, b)
+	add := runKernel(t, layoutOpModel(format.OpAdd, p, []int32{7}, []int32{7}, []int32{7}), a, b)
+	sub := runKernel(t, layoutOpModel(format.OpSub, p, []int32{7}, []int32{7}, []int32{7}), a, b)
 	wantAdd := []int8{2, -3, -7, 127, -128, 127, -128}
 	wantSub := []int8{0, 7, 1, 73, -72, 126, -127}
 	if !slices.Equal(add, wantAdd) || !slices.Equal(sub, wantSub) {
@@ -378,7 +316,7 @@ func TestArithKnownValues(t *testing.T) {
 	// away from zero). 3·5 → 7.5 → 8 → 4; −7·2 → −7 → −3.5 → −4;
 	// 2·1 → 1 → 0.5 → 1; 127·127 saturates the clamp.
 	pm := &format.ArithParams{OutputMultiplier: 1 << 30, OutputShift: -1, ActMin: -128, ActMax: 127}
-	mul := runLayoutOp(t, layoutOpModel(format.OpMul, pm, []int32{4}, []int32{4}, []int32{4}),
+	mul := runKernel(t, layoutOpModel(format.OpMul, pm, []int32{4}, []int32{4}, []int32{4}),
 		[]int8{3, -7, 2, 127}, []int8{5, 2, 1, 127})
 	if want := []int8{4, -4, 1, 127}; !slices.Equal(mul, want) {
 		t.Errorf("mul %v, want %v", mul, want)
@@ -450,16 +388,9 @@ func BenchmarkAddSameShape(b *testing.B) {
 	p := randArithParams(r, format.OpAdd)
 	s := []int32{1, 28, 28, 32}
 	m := layoutOpModel(format.OpAdd, p, s, s, s)
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
 	n := numElems(s)
-	env := &Env{Tensors: [][]int8{randInt8s(r, n), randInt8s(r, n), make([]int8, n)}}
 	b.SetBytes(int64(n))
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, n), randInt8s(r, n))
 }
 
 func BenchmarkMulChannelBroadcast(b *testing.B) {
@@ -467,16 +398,9 @@ func BenchmarkMulChannelBroadcast(b *testing.B) {
 	p := randArithParams(r, format.OpMul)
 	s := []int32{1, 28, 28, 32}
 	m := layoutOpModel(format.OpMul, p, s, s, []int32{32})
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
 	n := numElems(s)
-	env := &Env{Tensors: [][]int8{randInt8s(r, n), randInt8s(r, 32), make([]int8, n)}}
 	b.SetBytes(int64(n))
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, n), randInt8s(r, 32))
 }
 
 // TestOutStageMatchesDyadic compares the specialised output stage with
@@ -499,7 +423,7 @@ func TestOutStageMatchesDyadic(t *testing.T) {
 				if got := s.scale(x); got != want {
 					t.Fatalf("x=%d m=%d right=%d: got %d, want %d", x, m, right, got, want)
 				}
-				if rw := refDivPOT(refHighMul(x, m), right); rw != want {
+				if rw := quanttest.DivPOT(quanttest.HighMul(x, m), right); rw != want {
 					t.Fatalf("reference disagrees with dyadic: x=%d m=%d right=%d: %d vs %d", x, m, right, rw, want)
 				}
 			}
@@ -508,23 +432,16 @@ func TestOutStageMatchesDyadic(t *testing.T) {
 }
 
 // TestArithAllImplementations reruns the arithmetic reference tests with
-// every kernel implementation selected at prepare (ADD/SUB rows with both
-// inputs contiguous go through asm.AddInt8 with a SIMD one), plus
+// every registered kernel implementation selected at prepare (ADD/SUB
+// rows with both inputs contiguous go through its asm.AddInt8), plus
 // contiguous shapes long enough for every vector width and tail.
 func TestArithAllImplementations(t *testing.T) {
-	prev := asm.Selected().Name
-	defer asm.Select(prev)
-	for _, impl := range asm.Available() {
-		if err := asm.Select(impl.Name); err != nil {
-			t.Fatal(err)
-		}
-		t.Run(impl.Name, func(t *testing.T) {
-			t.Run("Random", TestArithRandomAgainstReference)
-			t.Run("Pairs", TestArithExhaustivePairs)
-			t.Run("Known", TestArithKnownValues)
-			t.Run("Long", testArithLong)
-		})
-	}
+	forEachImpl(t, func(t *testing.T, _ *asm.Impl) {
+		t.Run("Random", TestArithRandomAgainstReference)
+		t.Run("Pairs", TestArithExhaustivePairs)
+		t.Run("Known", TestArithKnownValues)
+		t.Run("Long", testArithLong)
+	})
 }
 
 // testArithLong: equal shapes (one contiguous row) and a per-channel
@@ -541,7 +458,7 @@ func testArithLong(t *testing.T) {
 			}
 			p := randArithParams(r, code)
 			a, b := randInt8s(r, numElems(out)), randInt8s(r, numElems(sb))
-			got := runLayoutOp(t, layoutOpModel(code, p, out, out, sb), a, b)
+			got := runKernel(t, layoutOpModel(code, p, out, out, sb), a, b)
 			forEachIndex(out, func(idx []int) {
 				want := refArith(code, p, a[flatIndex(out, idx)], b[broadcastIndex(sb, idx)])
 				if g := got[flatIndex(out, idx)]; g != want {

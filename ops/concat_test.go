@@ -46,7 +46,7 @@ func TestConcatenationRandomAgainstReference(t *testing.T) {
 			data[i] = randInt8s(r, numElems(shapes[i]))
 		}
 		m := layoutOpModel(format.OpConcatenation, &format.ConcatenationParams{Axis: int32(axis)}, out, shapes...)
-		got := runLayoutOp(t, m, data...)
+		got := runKernel(t, m, data...)
 		if want := refConcat(data, shapes, axis, out); !slices.Equal(got, want) {
 			t.Fatalf("#%d shapes %v axis %d:\ngot  %v\nwant %v", iter, shapes, axis, got, want)
 		}

@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/quanttest"
 )
 
 // Tests of the CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels against
@@ -17,75 +18,20 @@ import (
 // over the taps in the reference's order, each product (filter +
 // filter_offset)·(input + input_offset) summed in int64 and wrapped to int32
 // at the end (the same value mod 2^32 as the reference's int32 sum), and the
-// requantization computed with plain int64 formulas (wtRequant) instead of
+// requantization computed with plain int64 formulas (internal/quanttest) instead of
 // the dyadic package.
-
-// wtGuard is the byte written after output and scratch buffers; a kernel
-// writing out of bounds changes it.
-const wtGuard = 0x5a
-
-// wtRequant is TFLite's MultiplyByQuantizedMultiplier, restated:
-//   - the left shift is a wrapping int32 multiplication by 2^left;
-//   - SaturatingRoundingDoublingHighMul(a, b) = floor((a·b + 2^30) / 2^31)
-//     (round to nearest, ties toward +∞, as gemmlowp's nudge-and-truncate
-//     gives), saturated for a = b = MinInt32;
-//   - RoundingDivideByPOT rounds to nearest, ties away from zero.
-func wtRequant(x, m, shift int32) int32 {
-	left, right := int32(0), int32(0)
-	if shift > 0 {
-		left = shift
-	} else {
-		right = -shift
-	}
-	a := int32(uint32(x) << uint(left))
-	var h int64
-	if a == math.MinInt32 && m == math.MinInt32 {
-		h = math.MaxInt32
-	} else {
-		h = (int64(a)*int64(m) + 1<<30) >> 31
-	}
-	if right == 0 {
-		return int32(h)
-	}
-	half := int64(1) << uint(right-1)
-	if h >= 0 {
-		return int32((h + half) >> uint(right))
-	}
-	return int32(-((-h + half) >> uint(right)))
-}
-
-func TestWtRequantKnownValues(t *testing.T) {
-	// Hand-checked cases: multiplier 2^30 is 0.5.
-	cases := []struct{ x, m, shift, want int32 }{
-		{100, 1 << 30, 0, 50},
-		{101, 1 << 30, 0, 51},             // 50.5 rounds up
-		{-101, 1 << 30, 0, -50},           // -50.5: the high mul rounds ties toward +inf
-		{-3, 1 << 30, -1, -1},             // high mul: -1.5 -> -1; then -1/2 = -0.5 -> -1 (away from zero)
-		{7, 1 << 30, -2, 1},               // 3.5 -> 4; 4/4 = 1
-		{1, 1 << 30, 3, 4},                // (1·8)·0.5
-		{1 << 28, 1 << 30, 4, 0},          // 2^28·2^4 = 2^32 wraps to 0
-		{3 << 29, 1 << 30, 1, -(1 << 29)}, // 3·2^30 wraps to -2^30, then ·0.5
-		{math.MinInt32, math.MinInt32, 0, math.MaxInt32},
-		{12345, 0, 0, 0},
-	}
-	for _, c := range cases {
-		if got := wtRequant(c.x, c.m, c.shift); got != c.want {
-			t.Errorf("wtRequant(%d, %d, %d) = %d, want %d", c.x, c.m, c.shift, got, c.want)
-		}
-	}
-}
 
 func wtInt8s(r *rand.Rand, n int) []int8 {
 	v := make([]int8, n)
-	mode := r.Intn(4)
+	mode := r.IntN(4)
 	for i := range v {
 		switch {
-		case mode == 0 && r.Intn(2) == 0: // saturated inputs
-			v[i] = [2]int8{-128, 127}[r.Intn(2)]
+		case mode == 0 && r.IntN(2) == 0: // saturated inputs
+			v[i] = [2]int8{-128, 127}[r.IntN(2)]
 		case mode == 1: // small values
-			v[i] = int8(r.Intn(7) - 3)
+			v[i] = int8(r.IntN(7) - 3)
 		default:
-			v[i] = int8(r.Intn(256) - 128)
+			v[i] = int8(r.IntN(256) - 128)
 		}
 	}
 	return v
@@ -93,7 +39,7 @@ func wtInt8s(r *rand.Rand, n int) []int8 {
 
 // wtZeroPoint favors the extremes.
 func wtZeroPoint(r *rand.Rand) int32 {
-	switch r.Intn(5) {
+	switch r.IntN(5) {
 	case 0:
 		return -128
 	case 1:
@@ -101,7 +47,7 @@ func wtZeroPoint(r *rand.Rand) int32 {
 	case 2:
 		return 0
 	}
-	return int32(r.Intn(256) - 128)
+	return int32(r.IntN(256) - 128)
 }
 
 // wtRequantParams returns n random (multiplier, shift) pairs as
@@ -110,19 +56,19 @@ func wtZeroPoint(r *rand.Rand) int32 {
 func wtRequantParams(r *rand.Rand, n int) format.Requant {
 	q := format.Requant{Multiplier: make([]int32, n), Shift: make([]int32, n)}
 	for i := range q.Multiplier {
-		q.Multiplier[i] = int32(1<<30 + r.Int63n(1<<30))
-		switch r.Intn(10) {
+		q.Multiplier[i] = int32(1<<30 + r.Int64N(1<<30))
+		switch r.IntN(10) {
 		case 0:
 			q.Multiplier[i], q.Shift[i] = 0, 0 // flushed tiny multiplier
 		case 1:
 			q.Multiplier[i] = math.MaxInt32
-			q.Shift[i] = int32(r.Intn(62) - 31)
+			q.Shift[i] = int32(r.IntN(62) - 31)
 		case 2:
-			q.Shift[i] = int32(r.Intn(4)) // multiplier > 1
+			q.Shift[i] = int32(r.IntN(4)) // multiplier > 1
 		case 3:
 			q.Shift[i] = -31
 		default:
-			q.Shift[i] = int32(-4 - r.Intn(12))
+			q.Shift[i] = int32(-4 - r.IntN(12))
 		}
 	}
 	return q
@@ -131,13 +77,13 @@ func wtRequantParams(r *rand.Rand, n int) format.Requant {
 func wtBias(r *rand.Rand, n int) []int32 {
 	b := make([]int32, n)
 	for i := range b {
-		switch r.Intn(6) {
+		switch r.IntN(6) {
 		case 0:
-			b[i] = math.MaxInt32 - int32(r.Intn(1000)) // wraps when added to
+			b[i] = math.MaxInt32 - int32(r.IntN(1000)) // wraps when added to
 		case 1:
-			b[i] = math.MinInt32 + int32(r.Intn(1000))
+			b[i] = math.MinInt32 + int32(r.IntN(1000))
 		default:
-			b[i] = int32(r.Intn(1<<16) - 1<<15)
+			b[i] = int32(r.IntN(1<<16) - 1<<15)
 		}
 	}
 	return b
@@ -179,62 +125,6 @@ func wtModel(code format.OpCode, params format.OpParams, inShape, filterShape, o
 	return m
 }
 
-// wtRun prepares op 0 of m and evaluates it on input, with guard bytes
-// after the output and the scratch memory, and returns the output.
-func wtRun(t testing.TB, m *format.Model, input []int8) []int8 {
-	t.Helper()
-	k, err := Prepare(m, 0)
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	return wtEval(t, k, m, input)
-}
-
-func wtEval(t testing.TB, k Kernel, m *format.Model, input []int8) []int8 {
-	t.Helper()
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i := range m.Tensors {
-		if m.Tensors[i].IsConstant() {
-			env.Tensors[i] = Int8s(m.Tensors[i].Data)
-		}
-	}
-	env.Tensors[op.Inputs[0]] = append([]int8(nil), input...)
-	const guard = 16
-	n := int(m.Tensors[op.Outputs[0]].NumElements())
-	outBuf := make([]int8, n+guard)
-	for i := range outBuf {
-		outBuf[i] = wtGuard
-	}
-	env.Tensors[op.Outputs[0]] = outBuf[:n] // capacity reaches the guard
-	scratchN := 0
-	if s, ok := k.(ScratchUser); ok {
-		scratchN = s.ScratchBytes()
-	}
-	scratch := make([]byte, scratchN+guard)
-	for i := range scratch {
-		scratch[i] = wtGuard
-	}
-	env.Scratch = scratch[:scratchN]
-	k.Eval(env)
-	for i := n; i < len(outBuf); i++ {
-		if outBuf[i] != wtGuard {
-			t.Fatalf("output guard byte %d overwritten", i-n)
-		}
-	}
-	for i := scratchN; i < len(scratch); i++ {
-		if scratch[i] != wtGuard {
-			t.Fatalf("scratch guard byte %d overwritten", i-scratchN)
-		}
-	}
-	for i := range input {
-		if env.Tensors[op.Inputs[0]][i] != input[i] {
-			t.Fatalf("input modified at %d", i)
-		}
-	}
-	return outBuf[:n]
-}
-
 func wtCompare(t *testing.T, what string, got, want []int8) {
 	t.Helper()
 	for i := range want {
@@ -246,11 +136,11 @@ func wtCompare(t *testing.T, what string, got, want []int8) {
 
 // wtClamp returns a random valid activation range.
 func wtClamp(r *rand.Rand) (int32, int32) {
-	if r.Intn(2) == 0 {
+	if r.IntN(2) == 0 {
 		return -128, 127
 	}
-	lo := int32(r.Intn(256) - 128)
-	hi := lo + int32(r.Intn(int(128-lo)))
+	lo := int32(r.IntN(256) - 128)
+	hi := lo + int32(r.IntN(int(128-lo)))
 	return lo, hi
 }
 
@@ -299,8 +189,7 @@ func wtOut(acc int32, q format.Requant, c int, outOff, lo, hi int32) int8 {
 	if len(q.Multiplier) == 1 {
 		c = 0
 	}
-	v := wtRequant(acc, q.Multiplier[c], q.Shift[c]) + outOff
-	return int8(min(max(v, lo), hi))
+	return quanttest.Requantize(acc, q.Multiplier[c], q.Shift[c], outOff, lo, hi)
 }
 
 // wtGeometry draws a random window: filter size, stride, dilation, padding
@@ -314,21 +203,21 @@ type wtGeometry struct {
 
 func wtRandGeometry(r *rand.Rand) wtGeometry {
 	var g wtGeometry
-	g.inH, g.inW = 1+r.Intn(9), 1+r.Intn(9)
-	g.kh, g.kw = 1+r.Intn(4), 1+r.Intn(4)
-	g.p.StrideH, g.p.StrideW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
-	g.p.DilationH, g.p.DilationW = int32(1+r.Intn(3)), int32(1+r.Intn(3))
-	if r.Intn(4) == 0 {
+	g.inH, g.inW = 1+r.IntN(9), 1+r.IntN(9)
+	g.kh, g.kw = 1+r.IntN(4), 1+r.IntN(4)
+	g.p.StrideH, g.p.StrideW = int32(1+r.IntN(3)), int32(1+r.IntN(3))
+	g.p.DilationH, g.p.DilationW = int32(1+r.IntN(3)), int32(1+r.IntN(3))
+	if r.IntN(4) == 0 {
 		g.p.DilationH, g.p.DilationW = 1, 1
 	}
 	effH := (g.kh-1)*int(g.p.DilationH) + 1
 	effW := (g.kw-1)*int(g.p.DilationW) + 1
-	if r.Intn(3) > 0 {
-		g.p.PadTop, g.p.PadLeft = int32(r.Intn(effH)), int32(r.Intn(effW))
+	if r.IntN(3) > 0 {
+		g.p.PadTop, g.p.PadLeft = int32(r.IntN(effH)), int32(r.IntN(effW))
 	}
 	span := func(in, pad, eff, stride int) int {
 		n := (in+2*pad-eff)/stride + 1
-		return max(n, 1) + r.Intn(2)
+		return max(n, 1) + r.IntN(2)
 	}
 	g.outH = span(g.inH, int(g.p.PadTop), effH, int(g.p.StrideH))
 	g.outW = span(g.inW, int(g.p.PadLeft), effW, int(g.p.StrideW))
@@ -336,7 +225,7 @@ func wtRandGeometry(r *rand.Rand) wtGeometry {
 }
 
 func TestConvRandomAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
+	r := rand.New(rand.NewPCG(1, 0))
 	for iter := 0; iter < 400; iter++ {
 		g := wtRandGeometry(r)
 		if iter%5 == 0 { // pointwise convolutions take their own path
@@ -344,23 +233,23 @@ func TestConvRandomAgainstReference(t *testing.T) {
 			g.outH = (g.inH-1)/int(g.p.StrideH) + 1
 			g.outW = (g.inW-1)/int(g.p.StrideW) + 1
 		}
-		batches := 1 + r.Intn(2)
+		batches := 1 + r.IntN(2)
 		groups := 1
-		if r.Intn(4) == 0 {
-			groups = 1 + r.Intn(3)
+		if r.IntN(4) == 0 {
+			groups = 1 + r.IntN(3)
 		}
-		fIn := 1 + r.Intn(6)
+		fIn := 1 + r.IntN(6)
 		inC := groups * fIn
-		outC := groups * (1 + r.Intn(6))
+		outC := groups * (1 + r.IntN(6))
 		p := g.p
 		p.DepthMultiplier = 1
 		p.InputOffset = -wtZeroPoint(r)
 		p.OutputOffset = wtZeroPoint(r)
-		if r.Intn(4) == 0 { // legacy uint8 weights zero point
+		if r.IntN(4) == 0 { // legacy uint8 weights zero point
 			p.FilterOffset = -wtZeroPoint(r)
 		}
 		n := outC
-		if r.Intn(3) == 0 {
+		if r.IntN(3) == 0 {
 			n = 1
 		}
 		p.Requant = wtRequantParams(r, n)
@@ -370,12 +259,12 @@ func TestConvRandomAgainstReference(t *testing.T) {
 		outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
 		filter := wtInt8s(r, outC*g.kh*g.kw*fIn)
 		var bias []int32
-		if r.Intn(4) > 0 {
+		if r.IntN(4) > 0 {
 			bias = wtBias(r, outC)
 		}
 		in := wtInt8s(r, batches*g.inH*g.inW*inC)
 		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
 		wtCompare(t, "conv iteration "+itoa(iter), got, want)
 	}
@@ -415,7 +304,7 @@ func TestConvAccumulatorWraps(t *testing.T) {
 	// 9·64 taps of 255·255 plus a large bias exceed 2^31.
 	bias := []int32{math.MaxInt32 - 5, 1 << 30}
 	m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-	got := wtRun(t, m, in)
+	got := runKernel(t, m, in)
 	want := refConv(&p, in, inShape, filter, fShape, bias, outShape)
 	wtCompare(t, "wrapping conv", got, want)
 }
@@ -431,7 +320,7 @@ func TestConvKnownValues(t *testing.T) {
 	in := []int8{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	filter := []int8{1, 1, 1, 1, 1, 1, 1, 1, 1}
 	m := wtModel(format.OpConv2D, &p, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, []int32{1, 3, 3, 1}, filter, []int32{10})
-	got := wtRun(t, m, in)
+	got := runKernel(t, m, in)
 	// Top-left: taps (2,3,5,6)=16 +10 bias = 26 → 13 + 3 = 16.
 	// Centre: 2+...+10 = 54 + 10 = 64 → 32 + 3 = 35.
 	// Top-middle: (2+3+4+5+6+7)=27+10 = 37 → 18.5 rounds to 19 → 22.
@@ -527,7 +416,7 @@ func BenchmarkConv3x3(b *testing.B) {
 }
 
 func wtBenchConv(b *testing.B, h, w, cin, cout, kh, kw, stride, pad int) {
-	r := rand.New(rand.NewSource(2))
+	r := rand.New(rand.NewPCG(2, 0))
 	p := format.ConvParams{StrideH: int32(stride), StrideW: int32(stride), DilationH: 1, DilationW: 1,
 		PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1, InputOffset: 7, OutputOffset: -3,
 		Requant: wtRequantParams(r, cout), ActMin: -128, ActMax: 127}
@@ -540,130 +429,61 @@ func wtBenchConv(b *testing.B, h, w, cin, cout, kh, kw, stride, pad int) {
 
 // wtBench times Eval and reports multiply-accumulates per second.
 func wtBench(b *testing.B, m *format.Model, in []int8, macs int64) {
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	op := &m.Ops[0]
-	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
-	for i := range m.Tensors {
-		if m.Tensors[i].IsConstant() {
-			env.Tensors[i] = Int8s(m.Tensors[i].Data)
-		}
-	}
-	env.Tensors[op.Inputs[0]] = in
-	env.Tensors[op.Outputs[0]] = make([]int8, m.Tensors[op.Outputs[0]].NumElements())
-	if s, ok := k.(ScratchUser); ok {
-		env.Scratch = make([]byte, s.ScratchBytes())
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		k.Eval(env)
-	}
+	benchKernel(b, m, in)
 	b.ReportMetric(float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
 
-// TestDotRows2 checks the packed two-vector product against plain int64
-// sums wrapped to int32, at the edge of its carry-free range (every product
-// -128·-128 = 2^14, summed just below and at 2^31) and beyond, where it
-// falls back to dotRows.
-func TestDotRows2(t *testing.T) {
-	r := rand.New(rand.NewSource(8))
-	check := func(name string, a0, a1, b []int8, rows int) {
-		t.Helper()
-		k := len(a0)
-		acc0, acc1 := make([]int32, rows), make([]int32, rows)
-		dotRows2(a0, a1, b, acc0, acc1, make([]int64, k))
-		for row := 0; row < rows; row++ {
-			var s0, s1 int64
-			for i := 0; i < k; i++ {
-				s0 += int64(a0[i]) * int64(b[row*k+i])
-				s1 += int64(a1[i]) * int64(b[row*k+i])
-			}
-			if acc0[row] != int32(s0) || acc1[row] != int32(s1) {
-				t.Fatalf("%s: row %d: got %d, %d, want %d, %d (unwrapped %d, %d)", name, row, acc0[row], acc1[row], int32(s0), int32(s1), s0, s1)
-			}
-		}
-	}
-	for iter := 0; iter < 200; iter++ {
-		k, rows := 1+r.Intn(300), 1+r.Intn(11)
-		check("random", wtInt8s(r, k), wtInt8s(r, k), wtInt8s(r, k*rows), rows)
-	}
-	fill := func(n int, v int8) []int8 {
-		s := make([]int8, n)
-		for i := range s {
-			s[i] = v
-		}
-		return s
-	}
-	for _, k := range []int{maxPairedDepth - 1, maxPairedDepth, maxPairedDepth + 3} {
-		// Row 0 all -128: Σ a0·b = k·2^14, the largest low lane; row 1 all
-		// 127, row 2 mixed; five rows cover the 4-row blocks and the tail.
-		b := append(append(append(fill(k, -128), fill(k, 127)...), wtInt8s(r, k)...), fill(2*k, -128)...)
-		check("long", fill(k, -128), wtInt8s(r, k), b, 5)
-		check("long, high lane saturated", wtInt8s(r, k), fill(k, -128), b, 5)
-	}
-}
-
 // TestAllImplementations reruns the conv, depthwise and fully connected
-// reference tests with every kernel implementation this machine has
-// selected at prepare (the SIMD paths, their borders and the generic
-// fallbacks for grouped, legacy-offset and depth-multiplier ops), plus
+// reference tests with every registered kernel implementation selected at
+// prepare (its kernels, the borders around them, and ops' own Go paths
+// for grouped, legacy-offset and depth-multiplier ops), plus
 // shapes large enough to use every vector width and tail.
 func TestAllImplementations(t *testing.T) {
-	prev := asm.Selected().Name
-	defer asm.Select(prev)
-	for _, impl := range asm.Available() {
-		if err := asm.Select(impl.Name); err != nil {
-			t.Fatal(err)
-		}
-		t.Run(impl.Name, func(t *testing.T) {
-			checkSIMDPath(t, impl)
-			t.Run("ConvRandom", TestConvRandomAgainstReference)
-			t.Run("ConvWraps", TestConvAccumulatorWraps)
-			t.Run("ConvKnown", TestConvKnownValues)
-			t.Run("ConvLarge", testConvLarge)
-			t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
-			t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
-			t.Run("DepthwiseLarge", testDepthwiseLarge)
-			t.Run("DepthwiseStrategies", testDepthwiseStrategies)
-			// Without border strips: the padded image, then the row-by-row
-			// path (images too large for a padded copy).
-			depthwiseStrips = false
-			t.Run("DepthwiseLargePadded", testDepthwiseLarge)
-			saved := maxPadImage
-			maxPadImage = 0
-			t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
-			t.Run("DepthwiseLargeRows", testDepthwiseLarge)
-			maxPadImage = saved
-			depthwiseStrips = true
-			t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
-			t.Run("FullyConnectedLarge", testFullyConnectedLarge)
-		})
-	}
+	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
+		checkKernelPath(t, impl)
+		t.Run("ConvRandom", TestConvRandomAgainstReference)
+		t.Run("ConvWraps", TestConvAccumulatorWraps)
+		t.Run("ConvKnown", TestConvKnownValues)
+		t.Run("ConvLarge", testConvLarge)
+		t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
+		t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
+		t.Run("DepthwiseLarge", testDepthwiseLarge)
+		t.Run("DepthwiseStrategies", testDepthwiseStrategies)
+		// Without border strips: the padded image, then the row-by-row
+		// path (images too large for a padded copy).
+		depthwiseStrips = false
+		t.Run("DepthwiseLargePadded", testDepthwiseLarge)
+		saved := maxPadImage
+		maxPadImage = 0
+		t.Run("DepthwiseRandomRows", TestDepthwiseRandomAgainstReference)
+		t.Run("DepthwiseLargeRows", testDepthwiseLarge)
+		maxPadImage = saved
+		depthwiseStrips = true
+		t.Run("FullyConnectedRandom", TestFullyConnectedRandomAgainstReference)
+		t.Run("FullyConnectedLarge", testFullyConnectedLarge)
+	})
 }
 
 // testConvLarge: channel counts across the SIMD kernels' panel widths and
 // K tails, images with interior pixels, pointwise convolutions with
 // strides, KxK with im2col blocks of several GEMMs.
 func testConvLarge(t *testing.T) {
-	r := rand.New(rand.NewSource(21))
+	r := rand.New(rand.NewPCG(21, 0))
 	iters := 60
 	if testing.Short() {
 		iters = 15
 	}
 	for iter := 0; iter < iters; iter++ {
-		k := []int{1, 1, 3, 3, 5, 2}[r.Intn(6)]
-		s := 1 + r.Intn(2)
-		inH, inW := k+r.Intn(20), k+r.Intn(20)
+		k := []int{1, 1, 3, 3, 5, 2}[r.IntN(6)]
+		s := 1 + r.IntN(2)
+		inH, inW := k+r.IntN(20), k+r.IntN(20)
 		pad := 0
-		if k > 1 && r.Intn(2) == 0 {
+		if k > 1 && r.IntN(2) == 0 {
 			pad = k / 2
 		}
 		outH, outW := (inH+2*pad-k)/s+1, (inW+2*pad-k)/s+1
-		inC, outC := 1+r.Intn(40), 1+r.Intn(70)
-		batches := 1 + r.Intn(2)
+		inC, outC := 1+r.IntN(40), 1+r.IntN(70)
+		batches := 1 + r.IntN(2)
 		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: 1, DilationW: 1,
 			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: 1,
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
@@ -676,20 +496,15 @@ func testConvLarge(t *testing.T) {
 		bias := wtBias(r, outC)
 		in := wtInt8s(r, batches*inH*inW*inC)
 		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
-		wtCompare(t, "large conv iteration "+itoa(iter), wtRun(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
+		wtCompare(t, "large conv iteration "+itoa(iter), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }
 
-// checkSIMDPath asserts that prepared int8 conv, depthwise and fully
-// connected kernels take the selected implementation's asm path (and the
-// generic one its Go path).
-func checkSIMDPath(t *testing.T, impl *asm.Impl) {
+// checkKernelPath asserts that prepared int8 conv, depthwise and fully
+// connected kernels run on the selected implementation's asm kernels.
+func checkKernelPath(t *testing.T, want *asm.Impl) {
 	t.Helper()
-	want := impl
-	if impl.Name == "generic" {
-		want = nil
-	}
-	r := rand.New(rand.NewSource(24))
+	r := rand.New(rand.NewPCG(24, 0))
 	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
 		Requant: wtRequantParams(r, 8), ActMin: -128, ActMax: 127}
 	conv, err := Prepare(wtModel(format.OpConv2D, &p, []int32{1, 5, 5, 8}, []int32{8, 3, 3, 8}, []int32{1, 5, 5, 8}, wtInt8s(r, 8*9*8), nil), 0)
@@ -705,13 +520,13 @@ func checkSIMDPath(t *testing.T, impl *asm.Impl) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := conv.(*convKernel).simd; got != want {
-		t.Errorf("conv kernel uses %v, want %v", got, want)
+	if got := conv.(*convKernel); got.impl != want || got.packed == nil {
+		t.Errorf("conv kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
-	if got := dw.(*depthwiseKernel).simd; got != want {
-		t.Errorf("depthwise kernel uses %v, want %v", got, want)
+	if got := dw.(*depthwiseKernel); got.impl != want || got.packed == nil {
+		t.Errorf("depthwise kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
-	if got := fc.(*fullyConnectedKernel).simd; got != want {
-		t.Errorf("fully connected kernel uses %v, want %v", got, want)
+	if got := fc.(*fullyConnectedKernel); got.impl != want || got.packed == nil {
+		t.Errorf("fully connected kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
 	}
 }

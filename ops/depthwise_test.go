@@ -2,7 +2,7 @@ package ops
 
 import (
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
@@ -48,31 +48,31 @@ func refDepthwise(p *format.ConvParams, in []int8, inShape []int32, filter []int
 }
 
 func TestDepthwiseRandomAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewSource(3))
+	r := rand.New(rand.NewPCG(3, 0))
 	for iter := 0; iter < 400; iter++ {
 		g := wtRandGeometry(r)
 		if iter%4 == 0 { // larger images so that interior pixels exist
-			g.inH, g.inW = 6+r.Intn(8), 6+r.Intn(8)
+			g.inH, g.inW = 6+r.IntN(8), 6+r.IntN(8)
 			g.outH = (g.inH+2*int(g.p.PadTop)-((g.kh-1)*int(g.p.DilationH)+1))/int(g.p.StrideH) + 1
 			g.outW = (g.inW+2*int(g.p.PadLeft)-((g.kw-1)*int(g.p.DilationW)+1))/int(g.p.StrideW) + 1
 			g.outH, g.outW = max(g.outH, 1), max(g.outW, 1)
 		}
-		batches := 1 + r.Intn(2)
-		inC := 1 + r.Intn(9)
+		batches := 1 + r.IntN(2)
+		inC := 1 + r.IntN(9)
 		mult := 1
-		if r.Intn(3) == 0 {
-			mult = 2 + r.Intn(3)
+		if r.IntN(3) == 0 {
+			mult = 2 + r.IntN(3)
 		}
 		outC := inC * mult
 		p := g.p
 		p.DepthMultiplier = int32(mult)
 		p.InputOffset = -wtZeroPoint(r)
 		p.OutputOffset = wtZeroPoint(r)
-		if r.Intn(4) == 0 {
+		if r.IntN(4) == 0 {
 			p.FilterOffset = -wtZeroPoint(r)
 		}
 		n := outC
-		if r.Intn(3) == 0 {
+		if r.IntN(3) == 0 {
 			n = 1
 		}
 		p.Requant = wtRequantParams(r, n)
@@ -82,12 +82,12 @@ func TestDepthwiseRandomAgainstReference(t *testing.T) {
 		outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
 		filter := wtInt8s(r, g.kh*g.kw*outC)
 		var bias []int32
-		if r.Intn(4) > 0 {
+		if r.IntN(4) > 0 {
 			bias = wtBias(r, outC)
 		}
 		in := wtInt8s(r, batches*g.inH*g.inW*inC)
 		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refDepthwise(&p, in, inShape, filter, fShape, bias, outShape)
 		wtCompare(t, "depthwise iteration "+itoa(iter), got, want)
 	}
@@ -140,7 +140,7 @@ func TestDepthwiseAccumulatorWraps(t *testing.T) {
 	bias := []int32{math.MaxInt32, math.MaxInt32 - 400000, math.MinInt32}
 	inShape, fShape, outShape := []int32{1, 5, 5, c}, []int32{1, 3, 3, c}, []int32{1, 5, 5, c}
 	m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-	wtCompare(t, "wrapping depthwise", wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+	wtCompare(t, "wrapping depthwise", runKernel(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
 }
 
 func wtDepthwiseCase() (*format.ConvParams, *format.Model) {
@@ -186,7 +186,7 @@ func TestDepthwisePrepareErrors(t *testing.T) {
 // BenchmarkDepthwise3x3 is a MobileNetV2-like 3×3 depthwise layer
 // (28×28×144, stride 1, SAME).
 func BenchmarkDepthwise3x3(b *testing.B) {
-	r := rand.New(rand.NewSource(4))
+	r := rand.New(rand.NewPCG(4, 0))
 	const h, w, c = 28, 28, 144
 	p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1,
 		DepthMultiplier: 1, InputOffset: 5, Requant: wtRequantParams(r, c), ActMin: -128, ActMax: 127}
@@ -200,17 +200,14 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 // loop), images with long interior runs (run by
 // TestAllImplementations under every implementation).
 // testDepthwiseStrategies checks that testDepthwiseLarge's shapes take
-// both of the SIMD paths the defaults choose between: border strips
+// both of the kernel paths the defaults choose between: border strips
 // (larger images) and the padded image (small ones).
 func testDepthwiseStrategies(t *testing.T) {
-	if simdImpl() == nil {
-		t.Skip("generic kernels: no SIMD strategy")
-	}
 	seen := map[string]int{}
-	r := rand.New(rand.NewSource(23))
+	r := rand.New(rand.NewPCG(23, 0))
 	for iter := 0; iter < 200; iter++ {
-		h, w, c := 3+r.Intn(40), 3+r.Intn(40), 16+r.Intn(64)
-		s := int32(1 + r.Intn(2))
+		h, w, c := 3+r.IntN(40), 3+r.IntN(40), 16+r.IntN(64)
+		s := int32(1 + r.IntN(2))
 		p := format.ConvParams{StrideH: s, StrideW: s, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1,
 			Requant: wtRequantParams(r, c), ActMin: -128, ActMax: 127}
 		oh, ow := (h+2-3)/int(s)+1, (w+2-3)/int(s)+1
@@ -235,29 +232,29 @@ func testDepthwiseStrategies(t *testing.T) {
 }
 
 func testDepthwiseLarge(t *testing.T) {
-	r := rand.New(rand.NewSource(22))
+	r := rand.New(rand.NewPCG(22, 0))
 	iters := 80
 	if testing.Short() {
 		iters = 20
 	}
 	for iter := 0; iter < iters; iter++ {
-		k := []int{3, 3, 5, 1, 2}[r.Intn(5)]
-		s := 1 + r.Intn(2)
+		k := []int{3, 3, 5, 1, 2}[r.IntN(5)]
+		s := 1 + r.IntN(2)
 		d := 1
-		if r.Intn(4) == 0 {
+		if r.IntN(4) == 0 {
 			d = 2
 		}
 		eff := (k-1)*d + 1
-		inH, inW := eff+r.Intn(16), eff+r.Intn(30)
+		inH, inW := eff+r.IntN(16), eff+r.IntN(30)
 		pad := 0
-		if r.Intn(3) > 0 {
+		if r.IntN(3) > 0 {
 			pad = eff / 2
 		}
 		outH, outW := (inH+2*pad-eff)/s+1, (inW+2*pad-eff)/s+1
-		mult := []int{1, 1, 1, 2, 3, 8}[r.Intn(6)]
-		inC := 1 + r.Intn(70/mult)
+		mult := []int{1, 1, 1, 2, 3, 8}[r.IntN(6)]
+		inC := 1 + r.IntN(70/mult)
 		c := inC * mult
-		batches := 1 + r.Intn(2)
+		batches := 1 + r.IntN(2)
 		p := format.ConvParams{StrideH: int32(s), StrideW: int32(s), DilationH: int32(d), DilationW: int32(d),
 			PadTop: int32(pad), PadLeft: int32(pad), DepthMultiplier: int32(mult),
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
@@ -270,6 +267,6 @@ func testDepthwiseLarge(t *testing.T) {
 		bias := wtBias(r, c)
 		in := wtInt8s(r, batches*inH*inW*inC)
 		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
-		wtCompare(t, "large depthwise iteration "+itoa(iter), wtRun(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+		wtCompare(t, "large depthwise iteration "+itoa(iter), runKernel(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }

@@ -18,22 +18,25 @@ import (
 // filter_offset is whatever the converter put in the params: TFLite applies
 // the weights zero point only in the per-tensor kernel, so the converter
 // sets it to 0 for per-channel weights. As in CONV_2D the sum is expanded
-// into Σ f·x (dotRows) + filter_offset·Σx, with bias + input_offset·Σf +
+// into Σ f·x + filter_offset·Σx, with bias + input_offset·Σf +
 // D·filter_offset·input_offset folded per output at prepare, exactly equal
-// in wrapping int32 arithmetic.
+// in wrapping int32 arithmetic. With filter offset 0 the whole op is one
+// GEMM of the selected asm implementation; legacy filter offsets take a
+// Go path built on asm.DotRows.
 type fullyConnectedKernel struct {
 	in, out      int32
 	batches      int
 	depth, units int // D, O
 	filter       []int8
 	filterOffset int32
-	q            *requantizer
+	epi          *asm.Epilogue // the folded requantization
 
-	// simd, when set, runs the whole op as one asm GEMM (every batch row
-	// against the filter packed once at prepare, requantization fused).
-	simd   *asm.Impl
+	// impl is the asm implementation selected at prepare; with filter
+	// offset 0 the op is one of its GEMMs (every batch row against the
+	// filter packed once at prepare, requantization fused), else packed
+	// is nil and Eval takes the Go path.
+	impl   *asm.Impl
 	packed *asm.PackedMatrix
-	epi    *asm.Epilogue
 }
 
 func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -70,17 +73,7 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 		return nil, format.Malformed(path+" / input 0", "shape %v has %d elements, want %d rows of the filter's depth %d",
 			in.Shape, in.NumElements(), k.batches, k.depth)
 	}
-	if err := checkOffset(p.InputOffset, "input offset", path); err != nil {
-		return nil, err
-	}
-	if err := checkOffset(p.FilterOffset, "filter offset", path); err != nil {
-		return nil, err
-	}
-	bias, err := decodeBias(m, op, k.units, path)
-	if err != nil {
-		return nil, err
-	}
-	k.q, err = newRequantizer(p.Requant, bias, k.units, p.OutputOffset, p.ActMin, p.ActMax, path)
+	q, err := prepareRequantizer(m, op, convQuant{p.InputOffset, p.FilterOffset, p.Requant, p.OutputOffset, p.ActMin, p.ActMax}, k.units, path)
 	if err != nil {
 		return nil, err
 	}
@@ -88,19 +81,24 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 	k.filterOffset = p.FilterOffset
 	dfo := int32(k.depth) * p.FilterOffset * p.InputOffset
 	for o := 0; o < k.units; o++ {
-		k.q.bias[o] += p.InputOffset*sumInt8(k.filter[o*k.depth:][:k.depth]) + dfo
+		q.bias[o] += p.InputOffset*sumInt8(k.filter[o*k.depth:][:k.depth]) + dfo
 	}
-	if impl := simdImpl(); impl != nil && k.filterOffset == 0 {
-		k.simd = impl
-		k.packed = impl.PackMatrix(k.filter, k.units, k.depth)
-		k.epi = k.q.epilogue()
-		impl.PrepareEpilogue(k.packed, k.epi)
+	k.epi = q.epilogue()
+	k.impl = asm.Selected()
+	if k.filterOffset == 0 {
+		k.packed = k.impl.PackMatrix(k.filter, k.units, k.depth)
+		k.impl.PrepareEpilogue(k.packed, k.epi)
 	}
 	return k, nil
 }
 
-// ScratchBytes: one int32 accumulator per output unit.
-func (k *fullyConnectedKernel) ScratchBytes() int { return 3 + 4*k.units }
+// ScratchBytes: the Go path's int32 accumulator per output unit.
+func (k *fullyConnectedKernel) ScratchBytes() int {
+	if k.packed != nil {
+		return 0
+	}
+	return 3 + 4*k.units
+}
 
 // Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads
 // (a single row is one unit: its columns share the packed weights' layout).
@@ -111,20 +109,18 @@ func (k *fullyConnectedKernel) Eval(env *Env) { k.EvalRange(env, 0, k.batches) }
 // EvalRange computes batch rows [lo, hi).
 func (k *fullyConnectedKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	if k.simd != nil {
-		k.simd.Gemm(in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units)
+	if k.packed != nil {
+		k.impl.Gemm(in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units)
 		return
 	}
 	acc := int32Scratch(env.Scratch, k.units)
 	for b := lo; b < hi; b++ {
 		x := in[b*k.depth:][:k.depth]
-		dotRows(x, k.filter, acc)
-		if k.filterOffset != 0 {
-			s := k.filterOffset * sumInt8(x)
-			for i := range acc {
-				acc[i] += s
-			}
+		asm.DotRows(x, k.filter, acc)
+		s := k.filterOffset * sumInt8(x)
+		for i := range acc {
+			acc[i] += s
 		}
-		k.q.apply(acc, out[b*k.units:][:k.units])
+		k.epi.Requantize(acc, 0, out[b*k.units:][:k.units])
 	}
 }

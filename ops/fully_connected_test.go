@@ -1,11 +1,9 @@
 package ops
 
 import (
-	"math"
-	"math/rand"
+	"math/rand/v2"
 	"testing"
 
-	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -31,13 +29,13 @@ func refFullyConnected(p *format.FullyConnectedParams, in []int8, filter []int8,
 }
 
 func TestFullyConnectedRandomAgainstReference(t *testing.T) {
-	r := rand.New(rand.NewSource(5))
+	r := rand.New(rand.NewPCG(5, 0))
 	for iter := 0; iter < 300; iter++ {
-		units, depth := 1+r.Intn(20), 1+r.Intn(70)
-		batches := 1 + r.Intn(4)
+		units, depth := 1+r.IntN(20), 1+r.IntN(70)
+		batches := 1 + r.IntN(4)
 		// Input and output ranks vary (keep_num_dims, flattening inputs).
 		var inShape, outShape []int32
-		switch r.Intn(3) {
+		switch r.IntN(3) {
 		case 0:
 			inShape, outShape = []int32{int32(batches), int32(depth)}, []int32{int32(batches), int32(units)}
 		case 1:
@@ -51,48 +49,23 @@ func TestFullyConnectedRandomAgainstReference(t *testing.T) {
 		}
 		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
 		n := 1
-		if r.Intn(2) == 0 {
+		if r.IntN(2) == 0 {
 			n = units
-		} else if r.Intn(2) == 0 {
+		} else if r.IntN(2) == 0 {
 			p.FilterOffset = -wtZeroPoint(r)
 		}
 		p.Requant = wtRequantParams(r, n)
 		p.ActMin, p.ActMax = wtClamp(r)
 		filter := wtInt8s(r, units*depth)
 		var bias []int32
-		if r.Intn(4) > 0 {
+		if r.IntN(4) > 0 {
 			bias = wtBias(r, units)
 		}
 		in := wtInt8s(r, batches*depth)
 		m := wtModel(format.OpFullyConnected, p, inShape, []int32{int32(units), int32(depth)}, outShape, filter, bias)
-		got := wtRun(t, m, in)
+		got := runKernel(t, m, in)
 		want := refFullyConnected(p, in, filter, units, depth, bias, batches*units)
 		wtCompare(t, "fully connected iteration "+itoa(iter), got, want)
-	}
-}
-
-// TestWtRequantMatchesDyadic cross-checks the test's restated
-// MultiplyByQuantizedMultiplier with the dyadic package the kernels use.
-func TestWtRequantMatchesDyadic(t *testing.T) {
-	check := func(x, m, s int32) {
-		t.Helper()
-		if got, want := dyadic.MultiplyByQuantizedMultiplier(x, m, s), wtRequant(x, m, s); got != want {
-			t.Fatalf("MultiplyByQuantizedMultiplier(%d, %d, %d) = %d, restated formula gives %d", x, m, s, got, want)
-		}
-	}
-	xs := []int32{0, 1, -1, 2, -2, 3, -3, math.MaxInt32, math.MinInt32, 1 << 30, -(1 << 30), 3 << 29, -(3 << 29)}
-	ms := []int32{0, 1, 1 << 30, 1<<30 + 1, math.MaxInt32, math.MinInt32}
-	for _, x := range xs {
-		for _, m := range ms {
-			for s := int32(-31); s <= 30; s++ {
-				check(x, m, s)
-			}
-		}
-	}
-	r := rand.New(rand.NewSource(6))
-	for i := 0; i < 200000; i++ {
-		q := wtRequantParams(r, 1)
-		check(int32(r.Uint32())>>uint(r.Intn(32)), q.Multiplier[0], q.Shift[0])
 	}
 }
 
@@ -133,7 +106,7 @@ func TestFullyConnectedPrepareErrors(t *testing.T) {
 
 // BenchmarkFullyConnected is a 1×1024 → 1000 classifier layer.
 func BenchmarkFullyConnected(b *testing.B) {
-	r := rand.New(rand.NewSource(7))
+	r := rand.New(rand.NewPCG(7, 0))
 	const depth, units = 1024, 1000
 	p := &format.FullyConnectedParams{InputOffset: 3, Requant: wtRequantParams(r, 1), ActMin: -128, ActMax: 127}
 	m := wtModel(format.OpFullyConnected, p, []int32{1, depth}, []int32{units, depth}, []int32{1, units},
@@ -145,10 +118,10 @@ func BenchmarkFullyConnected(b *testing.B) {
 // SIMD panel widths, depths with every K tail (run by
 // TestAllImplementations under every implementation).
 func testFullyConnectedLarge(t *testing.T) {
-	r := rand.New(rand.NewSource(23))
+	r := rand.New(rand.NewPCG(23, 0))
 	for iter := 0; iter < 40; iter++ {
-		units, depth := 1+r.Intn(300), 1+r.Intn(600)
-		batches := []int{1, 1, 2, 7, 16}[r.Intn(5)]
+		units, depth := 1+r.IntN(300), 1+r.IntN(600)
+		batches := []int{1, 1, 2, 7, 16}[r.IntN(5)]
 		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
 		p.Requant = wtRequantParams(r, units)
 		p.ActMin, p.ActMax = wtClamp(r)
@@ -157,6 +130,6 @@ func testFullyConnectedLarge(t *testing.T) {
 		in := wtInt8s(r, batches*depth)
 		m := wtModel(format.OpFullyConnected, p, []int32{int32(batches), int32(depth)}, []int32{int32(units), int32(depth)},
 			[]int32{int32(batches), int32(units)}, filter, bias)
-		wtCompare(t, "large fully connected iteration "+itoa(iter), wtRun(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
+		wtCompare(t, "large fully connected iteration "+itoa(iter), runKernel(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
 	}
 }

@@ -161,7 +161,7 @@ func (k *meanKernel) ScratchBytes() int { return 4*k.nOut + 3 }
 
 func (k *meanKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	sums := alignedScratchInt32(env.Scratch, k.nOut)
+	sums := int32Scratch(env.Scratch, k.nOut)
 	clear(sums)
 	if len(in) > 0 {
 		k.sum(in, sums)

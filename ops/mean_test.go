@@ -2,7 +2,7 @@ package ops
 
 import (
 	"errors"
-	"math/rand"
+	"math/rand/v2"
 	"sort"
 	"testing"
 
@@ -56,10 +56,10 @@ func meanRandomThresholds(rng *rand.Rand, n int) []int32 {
 	t := make([]int32, 255)
 	lo, span := -128*n-3, 255*n+7
 	for i := range t {
-		t[i] = int32(lo + rng.Intn(span))
+		t[i] = int32(lo + rng.IntN(span))
 	}
-	if rng.Intn(4) == 0 { // a run of equal thresholds (a jump of several outputs)
-		j := rng.Intn(200)
+	if rng.IntN(4) == 0 { // a run of equal thresholds (a jump of several outputs)
+		j := rng.IntN(200)
 		for k := j; k < j+40; k++ {
 			t[k] = t[j]
 		}
@@ -69,14 +69,14 @@ func meanRandomThresholds(rng *rand.Rand, n int) []int32 {
 }
 
 func TestMeanMatchesReference(t *testing.T) {
-	rng := rand.New(rand.NewSource(2))
+	rng := rand.New(rand.NewPCG(2, 0))
 	for iter := 0; iter < 500; iter++ {
-		rank := rng.Intn(6) // 0..5
+		rank := rng.IntN(6) // 0..5
 		shape := make([]int32, rank)
 		total := 1
 		for d := range shape {
-			shape[d] = int32(1 + rng.Intn(5))
-			if rng.Intn(25) == 0 {
+			shape[d] = int32(1 + rng.IntN(5))
+			if rng.IntN(25) == 0 {
 				shape[d] = 0
 			}
 			total *= int(shape[d])
@@ -84,20 +84,20 @@ func TestMeanMatchesReference(t *testing.T) {
 		reduced := make([]bool, rank)
 		var axes []int32
 		for d := 0; d < rank; d++ {
-			if rng.Intn(2) == 0 {
+			if rng.IntN(2) == 0 {
 				reduced[d] = true
 				a := int32(d)
-				if rng.Intn(2) == 0 {
+				if rng.IntN(2) == 0 {
 					a -= int32(rank) // negative alias
 				}
 				axes = append(axes, a)
-				if rng.Intn(5) == 0 {
+				if rng.IntN(5) == 0 {
 					axes = append(axes, int32(d)) // duplicate
 				}
 			}
 		}
 		rng.Shuffle(len(axes), func(i, j int) { axes[i], axes[j] = axes[j], axes[i] })
-		keep := rng.Intn(2) == 0
+		keep := rng.IntN(2) == 0
 		var outShape []int32
 		nOut, group := 1, 1
 		for d := range shape {
@@ -113,8 +113,8 @@ func TestMeanMatchesReference(t *testing.T) {
 		}
 		p := &format.MeanParams{Axes: axes, KeepDims: keep, Thresholds: meanRandomThresholds(rng, max(group, 1))}
 		m := poolgrpModel(format.OpMean, shape, outShape, p)
-		input := poolgrpInput(rng, total, rng.Intn(4))
-		got := poolgrpRun(t, m, input)
+		input := poolgrpInput(rng, total, rng.IntN(4))
+		got := runKernel(t, m, input)
 		want := meanRef(input, shape, reduced, p.Thresholds, nOut)
 		if !sameInt8s(got, want) {
 			t.Fatalf("iter %d shape %v axes %v keep %v: got %v, want %v", iter, shape, axes, keep, got, want)
@@ -138,7 +138,7 @@ func TestMeanThresholdBoundaries(t *testing.T) {
 		input = append(input, int8(a), int8(s-a))
 	}
 	m := poolgrpModel(format.OpMean, []int32{int32(len(sums)), 2}, []int32{int32(len(sums))}, p)
-	got := poolgrpRun(t, m, input)
+	got := runKernel(t, m, input)
 	// count of k with 2k - 200 ≤ s is floor((s + 200)/2) + 1, within [0, 255].
 	for i, s := range sums {
 		c := 0
@@ -208,7 +208,7 @@ func TestMeanPrepareErrors(t *testing.T) {
 // around the 257-row chunk, channel tails, batches, and all -128 / all
 // 127 inputs (the 16-bit lanes' limits).
 func TestMeanSumsSWAR(t *testing.T) {
-	rng := rand.New(rand.NewSource(5))
+	rng := rand.New(rand.NewPCG(5, 0))
 	shapes := [][]int32{
 		{1, 7, 7, 1280}, {1, 1, 257, 8}, {1, 1, 258, 9}, {1, 16, 33, 15}, {3, 2, 300, 16},
 		{2, 5, 5, 33}, {1, 3, 3, 8}, {1, 1, 1, 24}, {1, 600, 1, 17},
@@ -229,7 +229,7 @@ func TestMeanSumsSWAR(t *testing.T) {
 			nOut := int(shape[0] * shape[3])
 			sums := make([]int32, nOut)
 			for i := range sums {
-				sums[i] = int32(rng.Intn(1000)) // sum adds to what is there
+				sums[i] = int32(rng.IntN(1000)) // sum adds to what is there
 			}
 			base := append([]int32(nil), sums...)
 			mk.sum(in, sums)
@@ -248,7 +248,7 @@ func TestMeanSumsSWAR(t *testing.T) {
 // the count of thresholds at or below it, counted here directly; random
 // thresholds with repeats, and thresholds below and above every sum.
 func TestMeanTableAndSearch(t *testing.T) {
-	rng := rand.New(rand.NewSource(9))
+	rng := rand.New(rand.NewPCG(9, 0))
 	for _, group := range []int32{1, 2, 49, meanTableMaxGroup, meanTableMaxGroup + 1, 257, 1000} {
 		for trial := 0; trial < 4; trial++ {
 			th := meanRandomThresholds(rng, int(group))

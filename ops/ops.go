@@ -78,6 +78,17 @@ func Int8s(b []byte) []int8 {
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
 
+// int32Scratch views n int32s of b, starting at its first 4-byte aligned
+// byte: kernels that keep int32s in scratch ask for 3 bytes of slack.
+func int32Scratch(b []byte, n int) []int32 {
+	if n == 0 {
+		return nil
+	}
+	skip := int((4 - uintptr(unsafe.Pointer(unsafe.SliceData(b)))%4) % 4)
+	b = b[skip : skip+4*n]
+	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
+}
+
 // KernelsDescription says which kernel implementation models loaded now
 // use, and why.
 func KernelsDescription() string { return asm.Describe() }

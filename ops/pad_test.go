@@ -58,7 +58,7 @@ func TestPadRandomAgainstReference(t *testing.T) {
 		}
 		p := &format.PadParams{Before: before, After: after, Value: value}
 		data := randInt8s(r, numElems(in))
-		got := runLayoutOp(t, layoutOpModel(code, p, out, in), data)
+		got := runKernel(t, layoutOpModel(code, p, out, in), data)
 		want := refPad(data, in, before, after, int8(value))
 		if !slices.Equal(got, want) {
 			t.Fatalf("#%d %v pad %v/%v value %d:\ngot  %v\nwant %v", iter, in, before, after, value, got, want)
@@ -71,7 +71,7 @@ func TestPadRandomAgainstReference(t *testing.T) {
 func TestPadImageStyle(t *testing.T) {
 	in := []int8{1, 2, 3, 4, 5, 6, 7, 8} // [1,2,2,2]
 	p := &format.PadParams{Before: []int32{0, 1, 0, 0}, After: []int32{0, 0, 1, 0}, Value: -9}
-	got := runLayoutOp(t, layoutOpModel(format.OpPad, p, []int32{1, 3, 3, 2}, []int32{1, 2, 2, 2}), in)
+	got := runKernel(t, layoutOpModel(format.OpPad, p, []int32{1, 3, 3, 2}, []int32{1, 2, 2, 2}), in)
 	want := []int8{
 		-9, -9, -9, -9, -9, -9,
 		1, 2, 3, 4, -9, -9,
@@ -100,13 +100,6 @@ func BenchmarkPadImageStyle(b *testing.B) {
 	in := []int32{1, 112, 112, 32}
 	p := &format.PadParams{Before: []int32{0, 0, 0, 0}, After: []int32{0, 1, 1, 0}, Value: 3}
 	m := layoutOpModel(format.OpPad, p, []int32{1, 113, 113, 32}, in)
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := &Env{Tensors: [][]int8{randInt8s(r, numElems(in)), make([]int8, 113*113*32)}}
 	b.SetBytes(113 * 113 * 32)
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, numElems(in)))
 }

@@ -155,22 +155,12 @@ func (k *poolKernel) ScratchBytes() int {
 	return 4*k.depth + 3
 }
 
-// alignedScratchInt32 views the start of scratch, 4-byte aligned, as n int32s.
-func alignedScratchInt32(scratch []byte, n int) []int32 {
-	if n == 0 {
-		return nil
-	}
-	off := int((4 - uintptr(unsafe.Pointer(&scratch[0]))%4) % 4)
-	b := scratch[off : off+4*n]
-	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
-}
-
 func (k *poolKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	depth := k.depth
 	var acc []int32
 	if k.avg {
-		acc = alignedScratchInt32(env.Scratch, depth)
+		acc = int32Scratch(env.Scratch, depth)
 	}
 	rowStride := k.inW * depth
 	imageSize := k.inH * rowStride

@@ -2,7 +2,7 @@ package ops
 
 import (
 	"errors"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -10,11 +10,6 @@ import (
 )
 
 // Shared helpers of the pool/mean/softmax kernel tests.
-
-// poolgrpGuard is the number of guard bytes placed after every tensor (and
-// within the slice capacity, so a kernel re-slicing past len would write
-// them unnoticed by Go's bounds checks).
-const poolgrpGuard = 32
 
 // poolgrpModel builds a one-op model whose tensor 0 is the int8 input and
 // tensor 1 the int8 output.
@@ -26,65 +21,6 @@ func poolgrpModel(code format.OpCode, inShape, outShape []int32, params format.O
 		},
 		Ops: []format.Op{{Code: code, Inputs: []int32{0}, Outputs: []int32{1}, Params: params}},
 	}
-}
-
-// poolgrpRun prepares op 0 of m and evaluates it twice on input (scratch
-// pre-filled with garbage and deliberately misaligned by one byte), checks
-// that both runs agree, that no guard byte after the output changed, that
-// Eval allocates nothing and leaves the input alone, and returns the output.
-func poolgrpRun(t *testing.T, m *format.Model, input []int8) []int8 {
-	t.Helper()
-	k, err := Prepare(m, 0)
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	n := int(m.Tensors[1].NumElements())
-	if len(input) != int(m.Tensors[0].NumElements()) {
-		t.Fatalf("test bug: %d input values for shape %v", len(input), m.Tensors[0].Shape)
-	}
-	inBuf := make([]int8, len(input)+poolgrpGuard)
-	copy(inBuf, input)
-	outBuf := make([]int8, n+poolgrpGuard)
-	for i := range outBuf {
-		outBuf[i] = int8(0x5A)
-	}
-	scratchBytes := 0
-	if s, ok := k.(ScratchUser); ok {
-		scratchBytes = s.ScratchBytes()
-	}
-	raw := make([]byte, scratchBytes+1)
-	env := &Env{
-		Tensors: [][]int8{inBuf[:len(input):len(inBuf)], outBuf[:n:len(outBuf)]},
-		Scratch: raw[1:],
-	}
-	var first []int8
-	for run := 0; run < 2; run++ {
-		for i := range raw {
-			raw[i] = byte(rand.Intn(256))
-		}
-		k.Eval(env)
-		for i := n; i < len(outBuf); i++ {
-			if outBuf[i] != int8(0x5A) {
-				t.Fatalf("guard byte %d after the output overwritten", i-n)
-			}
-		}
-		if run == 0 {
-			first = append([]int8(nil), outBuf[:n]...)
-		} else {
-			for i := range first {
-				if first[i] != outBuf[i] {
-					t.Fatalf("second Eval differs at %d: %d vs %d", i, outBuf[i], first[i])
-				}
-			}
-		}
-	}
-	if allocs := testing.AllocsPerRun(2, func() { k.Eval(env) }); allocs != 0 {
-		t.Fatalf("Eval allocates (%v allocations per run)", allocs)
-	}
-	if len(input) > 0 && !sameInt8s(inBuf[:len(input)], input) {
-		t.Fatalf("kernel modified its input")
-	}
-	return first
 }
 
 func sameInt8s(a, b []int8) bool {
@@ -106,13 +42,13 @@ func poolgrpInput(rng *rand.Rand, n int, mode int) []int8 {
 	for i := range v {
 		switch mode {
 		case 1:
-			v[i] = []int8{-128, 127, -128, 127, 0, -1}[rng.Intn(6)]
+			v[i] = []int8{-128, 127, -128, 127, 0, -1}[rng.IntN(6)]
 		case 2:
 			v[i] = -128
 		case 3:
 			v[i] = 127
 		default:
-			v[i] = int8(rng.Intn(256) - 128)
+			v[i] = int8(rng.IntN(256) - 128)
 		}
 	}
 	return v
@@ -179,23 +115,23 @@ func poolRef(in []int8, shape []int32, outH, outW int, p *format.PoolParams, avg
 }
 
 func TestPoolMatchesReference(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewPCG(1, 0))
 	for iter := 0; iter < 400; iter++ {
 		avg := iter%2 == 0
-		N, H, W, C := 1+rng.Intn(2), 1+rng.Intn(9), 1+rng.Intn(9), 1+rng.Intn(20)
+		N, H, W, C := 1+rng.IntN(2), 1+rng.IntN(9), 1+rng.IntN(9), 1+rng.IntN(20)
 		p := &format.PoolParams{
-			StrideH: int32(1 + rng.Intn(3)), StrideW: int32(1 + rng.Intn(3)),
-			FilterH: int32(1 + rng.Intn(5)), FilterW: int32(1 + rng.Intn(5)),
+			StrideH: int32(1 + rng.IntN(3)), StrideW: int32(1 + rng.IntN(3)),
+			FilterH: int32(1 + rng.IntN(5)), FilterW: int32(1 + rng.IntN(5)),
 		}
 		// Any leading padding below the filter size keeps every window
 		// non-empty for outputs up to ceil((in + pad) / stride).
-		p.PadTop, p.PadLeft = int32(rng.Intn(int(p.FilterH))), int32(rng.Intn(int(p.FilterW)))
+		p.PadTop, p.PadLeft = int32(rng.IntN(int(p.FilterH))), int32(rng.IntN(int(p.FilterW)))
 		maxH := (H + int(p.PadTop) + int(p.StrideH) - 1) / int(p.StrideH)
 		maxW := (W + int(p.PadLeft) + int(p.StrideW) - 1) / int(p.StrideW)
-		outH, outW := 1+rng.Intn(maxH), 1+rng.Intn(maxW)
+		outH, outW := 1+rng.IntN(maxH), 1+rng.IntN(maxW)
 		p.ActMin, p.ActMax = -128, 127
-		if rng.Intn(3) == 0 {
-			a, b := int32(rng.Intn(256)-128), int32(rng.Intn(256)-128)
+		if rng.IntN(3) == 0 {
+			a, b := int32(rng.IntN(256)-128), int32(rng.IntN(256)-128)
 			p.ActMin, p.ActMax = min(a, b), max(a, b)
 		}
 		code := format.OpMaxPool2D
@@ -204,8 +140,8 @@ func TestPoolMatchesReference(t *testing.T) {
 		}
 		inShape := []int32{int32(N), int32(H), int32(W), int32(C)}
 		m := poolgrpModel(code, inShape, []int32{int32(N), int32(outH), int32(outW), int32(C)}, p)
-		input := poolgrpInput(rng, N*H*W*C, rng.Intn(4))
-		got := poolgrpRun(t, m, input)
+		input := poolgrpInput(rng, N*H*W*C, rng.IntN(4))
+		got := runKernel(t, m, input)
 		want := poolRef(input, inShape, outH, outW, p, avg)
 		for i := range want {
 			if got[i] != want[i] {
@@ -219,7 +155,7 @@ func TestPoolMatchesReference(t *testing.T) {
 // eight-channel sums handle, with every value at an extreme (the sums'
 // lanes at their limits), against the reference.
 func TestAveragePoolWideWindows(t *testing.T) {
-	rng := rand.New(rand.NewSource(2))
+	rng := rand.New(rand.NewPCG(2, 0))
 	for _, hw := range [][2]int{{1, 257}, {257, 1}, {16, 16}, {16, 17}, {1, 258}, {25, 5}} {
 		for _, fill := range []int{-128, 127, 0} {
 			H, W, C := hw[0], hw[1], 19
@@ -230,10 +166,10 @@ func TestAveragePoolWideWindows(t *testing.T) {
 			for i := range input {
 				input[i] = int8(fill)
 				if fill == 0 {
-					input[i] = int8(rng.Intn(256) - 128)
+					input[i] = int8(rng.IntN(256) - 128)
 				}
 			}
-			got := poolgrpRun(t, m, input)
+			got := runKernel(t, m, input)
 			want := poolRef(input, inShape, 1, 1, p, true)
 			if !sameInt8s(got, want) {
 				t.Fatalf("window %dx%d of %d: got %v, want %v", H, W, fill, got, want)
@@ -250,7 +186,7 @@ func TestAveragePoolRounding(t *testing.T) {
 	// Channel pairs: (-3,-2) → -2.5, (-1,0) → -0.5, (1,2) → 1.5,
 	// (2,2) → 2, (-128,-127) → -127.5, (127,126) → 126.5.
 	input := []int8{-3, -1, 1, 2, -128, 127, -2, 0, 2, 2, -127, 126}
-	got := poolgrpRun(t, m, input)
+	got := runKernel(t, m, input)
 	want := []int8{-3, -1, 2, 2, -128, 127}
 	if !sameInt8s(got, want) {
 		t.Fatalf("got %v, want %v", got, want)

@@ -2,7 +2,7 @@ package ops
 
 import (
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/edgerun/edgerun/dyadic"
@@ -62,22 +62,22 @@ func softmaxParams(t *testing.T, beta, scale float64) *format.SoftmaxParams {
 }
 
 func TestSoftmaxMatchesReference(t *testing.T) {
-	rng := rand.New(rand.NewSource(3))
+	rng := rand.New(rand.NewPCG(3, 0))
 	for iter := 0; iter < 300; iter++ {
-		beta := []float64{1, 0.1, 0.5, 2, 1e-3, 10}[rng.Intn(6)]
+		beta := []float64{1, 0.1, 0.5, 2, 1e-3, 10}[rng.IntN(6)]
 		scale := math.Exp(rng.Float64()*9 - 7) // ~1e-3 .. 7
 		if beta*scale*(1<<26) <= 1 {
 			continue
 		}
 		p := softmaxParams(t, beta, scale)
-		rows, depth := 1+rng.Intn(4), 1+rng.Intn(60)
+		rows, depth := 1+rng.IntN(4), 1+rng.IntN(60)
 		shape := []int32{int32(rows), int32(depth)}
-		if rng.Intn(2) == 0 {
+		if rng.IntN(2) == 0 {
 			shape = []int32{1, int32(rows), 1, int32(depth)}
 		}
 		m := poolgrpModel(format.OpSoftmax, shape, shape, p)
-		input := poolgrpInput(rng, rows*depth, rng.Intn(4))
-		got := poolgrpRun(t, m, input)
+		input := poolgrpInput(rng, rows*depth, rng.IntN(4))
+		got := runKernel(t, m, input)
 		want := softmaxRef(t, input, depth, p)
 		if !sameInt8s(got, want) {
 			t.Fatalf("iter %d beta %v scale %v params %+v shape %v\n in   %v\n got  %v\n want %v", iter, beta, scale, *p, shape, input, got, want)
@@ -88,14 +88,14 @@ func TestSoftmaxMatchesReference(t *testing.T) {
 // TestSoftmaxApproximatesFloat checks the outputs against the real softmax:
 // out ≈ 256·softmax(beta·scale·x) - 128.
 func TestSoftmaxApproximatesFloat(t *testing.T) {
-	rng := rand.New(rand.NewSource(4))
+	rng := rand.New(rand.NewPCG(4, 0))
 	for iter := 0; iter < 100; iter++ {
 		beta, scale := 1.0, 0.02+rng.Float64()*0.1
 		p := softmaxParams(t, beta, scale)
-		depth := 2 + rng.Intn(30)
+		depth := 2 + rng.IntN(30)
 		m := poolgrpModel(format.OpSoftmax, []int32{1, int32(depth)}, []int32{1, int32(depth)}, p)
 		input := poolgrpInput(rng, depth, 0)
-		got := poolgrpRun(t, m, input)
+		got := runKernel(t, m, input)
 		var den float64
 		for _, v := range input {
 			den += math.Exp(beta * scale * float64(v))
@@ -120,7 +120,7 @@ func TestSoftmaxEdges(t *testing.T) {
 	}
 	run := func(in []int8) []int8 {
 		m := poolgrpModel(format.OpSoftmax, []int32{1, int32(len(in))}, []int32{1, int32(len(in))}, p)
-		return poolgrpRun(t, m, in)
+		return runKernel(t, m, in)
 	}
 	if got := run([]int8{-128}); got[0] != 127 {
 		t.Errorf("single element: %d, want 127", got[0])

@@ -43,7 +43,7 @@ func TestTransposeRandomAgainstReference(t *testing.T) {
 		}
 		data := randInt8s(r, numElems(in))
 		want, out := refTranspose(data, in, perm)
-		got := runLayoutOp(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in), data)
+		got := runKernel(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in), data)
 		if !slices.Equal(got, want) {
 			t.Fatalf("#%d %v perm %v:\ngot  %v\nwant %v", iter, in, perm, got, want)
 		}
@@ -61,7 +61,7 @@ func TestTransposeInterleave(t *testing.T) {
 			perm := []int32{0, 2, 3, 1}
 			data := randInt8s(r, numElems(in))
 			want, out := refTranspose(data, in, perm)
-			got := runLayoutOp(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in), data)
+			got := runKernel(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in), data)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%v perm %v:\ngot  %v\nwant %v", in, perm, got, want)
 			}
@@ -71,7 +71,7 @@ func TestTransposeInterleave(t *testing.T) {
 
 func TestTransposeKnown(t *testing.T) {
 	// [2,3] → [3,2].
-	got := runLayoutOp(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: []int32{1, 0}}, []int32{3, 2}, []int32{2, 3}),
+	got := runKernel(t, layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: []int32{1, 0}}, []int32{3, 2}, []int32{2, 3}),
 		[]int8{1, 2, 3, 4, 5, 6})
 	if want := []int8{1, 4, 2, 5, 3, 6}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
@@ -85,7 +85,7 @@ func TestTransposeKnown(t *testing.T) {
 	if tk := k.(*transposeKernel); tk.rank != 2 || tk.dims[0] != 3 || tk.dims[1] != 2 {
 		t.Errorf("merged to rank %d dims %v, want [3 2]", tk.rank, tk.dims[:tk.rank])
 	}
-	got = runLayoutOp(t, m, []int8{1, 2, 3, 4, 5, 6})
+	got = runKernel(t, m, []int8{1, 2, 3, 4, 5, 6})
 	if want := []int8{1, 4, 2, 5, 3, 6}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -108,14 +108,7 @@ func BenchmarkTransposeNCHWToNHWC(b *testing.B) {
 	r := rand.New(rand.NewPCG(23, 24))
 	in := []int32{1, 3, 224, 224}
 	m := layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: []int32{0, 2, 3, 1}}, []int32{1, 224, 224, 3}, in)
-	k, err := Prepare(m, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
 	n := numElems(in)
-	env := &Env{Tensors: [][]int8{randInt8s(r, n), make([]int8, n)}}
 	b.SetBytes(int64(n))
-	for b.Loop() {
-		k.Eval(env)
-	}
+	benchKernel(b, m, randInt8s(r, n))
 }
