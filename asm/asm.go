@@ -81,17 +81,6 @@ func init() {
 // All returns every implementation known to this build, available or not.
 func All() []*Impl { return append([]*Impl(nil), impls...) }
 
-// Available returns the implementations this CPU can run.
-func Available() []*Impl {
-	var out []*Impl
-	for _, i := range impls {
-		if i.Available {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // lookup returns the implementation named name, or an error if it is
 // unknown or this CPU cannot run it.
 func lookup(name string) (*Impl, error) {
