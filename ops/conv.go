@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/asm"
@@ -309,7 +310,7 @@ func nhwc(t *format.Tensor, path string) (n, h, w, c int, err error) {
 
 // windowParams validates the geometry fields shared by CONV_2D and
 // DEPTHWISE_CONV_2D. kh, kw are the filter's spatial size.
-func windowParams(p *format.ConvParams, kh, kw int, path string) error {
+func windowParams(p *format.ConvParams, s convShape, kh, kw int, path string) error {
 	if p.StrideH < 1 || p.StrideW < 1 {
 		return format.Malformed(path+" / params", "stride %dx%d, want >= 1", p.StrideH, p.StrideW)
 	}
@@ -323,6 +324,13 @@ func windowParams(p *format.ConvParams, kh, kw int, path string) error {
 	effW := int64(kw-1)*int64(p.DilationW) + 1
 	if p.PadTop < 0 || p.PadLeft < 0 || int64(p.PadTop) >= effH+1 || int64(p.PadLeft) >= effW+1 {
 		return format.Malformed(path+" / params", "padding top %d left %d outside [0, filter extent %dx%d]", p.PadTop, p.PadLeft, effH, effW)
+	}
+	// The kernels compute input coordinates (o·stride - pad + k·dilation,
+	// pad + stride) in int: on 32-bit targets the farthest must fit.
+	spanH := satAdd(satAdd(satMul(int64(s.outH-1), int64(p.StrideH)), effH), int64(p.PadTop)+int64(p.StrideH))
+	spanW := satAdd(satAdd(satMul(int64(s.outW-1), int64(p.StrideW)), effW), int64(p.PadLeft)+int64(p.StrideW))
+	if max(spanH, spanW) > math.MaxInt {
+		return format.Malformed(path+" / params", "strides %dx%d, dilations %dx%d and padding span more input coordinates than an int holds", p.StrideH, p.StrideW, p.DilationH, p.DilationW)
 	}
 	return nil
 }
@@ -435,7 +443,7 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	}
 	k.groupOut = k.outC / k.groups
 	k.patchSize = k.kh * k.kw * k.groupIn
-	if err := windowParams(p, k.kh, k.kw, path); err != nil {
+	if err := windowParams(p, k.convShape, k.kh, k.kw, path); err != nil {
 		return nil, err
 	}
 	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)
@@ -498,12 +506,14 @@ func (k *convKernel) scratchLayout() (patchLen, packedAt, accAt, total int) {
 }
 
 // ScratchBytes: see scratchLayout, plus slack to align its start to 8.
+// Computed in int64 and saturated (as depthwise's), so that it cannot wrap
+// to a small size on 32-bit targets; the runtime's limits reject it then.
 func (k *convKernel) ScratchBytes() int {
 	if k.simd != nil {
-		return k.blockRows * k.patchSize
+		return int(min(int64(k.blockRows)*int64(k.patchSize), math.MaxInt))
 	}
-	_, _, _, total := k.scratchLayout()
-	return total + 7
+	total := (2*int64(k.kh)*int64(k.kw)*int64(k.inC)+7)&^7 + 8*int64(k.patchSize) + 8*int64(k.outC) // scratchLayout's
+	return int(min(total+7, math.MaxInt))
 }
 
 // Units: the conv splits by output rows (over all batches) for

@@ -3,6 +3,7 @@ package ops
 import (
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
+	"math"
 )
 
 // FULLY_CONNECTED, bit-exact with TFLite Micro's
@@ -100,7 +101,8 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 }
 
 // ScratchBytes: one int32 accumulator per output unit.
-func (k *fullyConnectedKernel) ScratchBytes() int { return 3 + 4*k.units }
+// In int64, saturated: 4·units must not wrap on 32-bit targets.
+func (k *fullyConnectedKernel) ScratchBytes() int { return int(min(3+4*int64(k.units), math.MaxInt)) }
 
 // Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads
 // (a single row is one unit: its columns share the packed weights' layout).
