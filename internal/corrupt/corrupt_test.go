@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
@@ -93,42 +92,4 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return d
-}
-
-// TestTruncateStepEnv: $EDGERUN_CORRUPT_TRUNCATE_STEP thins the
-// truncations and nothing else; a bad value is an error, not a silent
-// full (or empty) corpus.
-func TestTruncateStepEnv(t *testing.T) {
-	srcs, err := Sources(conformanceDir, 64<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(srcs) > 3 {
-		srcs = srcs[:3]
-	}
-	count := func(env string) (trunc, other int, err error) {
-		t.Setenv(TruncateStepEnv, env)
-		err = Walk(srcs, Options{TruncateStep: 97, Flips: 4, Seed: 1}, func(c Case) {
-			if strings.Contains(c.Name, "/truncate@") {
-				trunc++
-			} else {
-				other++
-			}
-		})
-		return
-	}
-	fullT, fullO, err := count("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	thinT, thinO, err := count("997")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if thinO != fullO || thinT == 0 || thinT*5 > fullT {
-		t.Errorf("step 997: %d truncations and %d other cases, at step 97: %d and %d", thinT, thinO, fullT, fullO)
-	}
-	if _, _, err := count("0"); err == nil {
-		t.Error("a step of 0 accepted")
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/edgerun/edgerun/examples"
@@ -81,28 +80,12 @@ func Sources(conformanceDir string, maxSize int64) ([]Source, error) {
 	return out, nil
 }
 
-// TruncateStepEnv names an environment variable that thins every Walk's
-// truncations: when it holds a step larger than Options.TruncateStep, Walk
-// truncates at every that many bytes instead. Every other case (every
-// structural edit, every flip) stays. CI sets it where the corpus runs
-// under emulation (qemu-arm-static), where the full corpus is too slow.
-const TruncateStepEnv = "EDGERUN_CORRUPT_TRUNCATE_STEP"
-
 // Walk calls fn with every case derived from sources, one source after
 // another (so that only one source's cases are in memory at a time): the
 // structural cases of each (TFLite or ERM) and its byte-level cases (Bytes
-// with o, thinned by $EDGERUN_CORRUPT_TRUNCATE_STEP). Cases with the same
-// name (edits whose parameters coincide on a model) are passed once.
+// with o). Cases with the same name (edits whose parameters coincide on a
+// model) are passed once.
 func Walk(sources []Source, o Options, fn func(Case)) error {
-	if env := os.Getenv(TruncateStepEnv); env != "" {
-		step, err := strconv.Atoi(env)
-		if err != nil || step < 1 {
-			return fmt.Errorf("%s=%q: want a positive step", TruncateStepEnv, env)
-		}
-		if o.TruncateStep > 0 {
-			o.TruncateStep = max(o.TruncateStep, step)
-		}
-	}
 	seen := map[string]bool{}
 	for _, s := range sources {
 		var structural []Case
