@@ -3,6 +3,8 @@ package asm
 import (
 	"math"
 	"testing"
+
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 )
 
 // Differential fuzz targets: every implementation this machine has, on
@@ -114,6 +116,7 @@ func FuzzGemm(f *testing.F) {
 	f.Add([]byte{5, 16, 64, 0})
 	f.Add([]byte{13, 31, 27, 0, 2, 0})
 	f.Add([]byte{1, 100, 255, 3, 3, 0, 1})
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fb := &fuzzBytes{b: data}
 		m, n, k := 1+int(fb.byte()%24), 1+int(fb.byte()%80), 1+fb.u16()%700
@@ -133,6 +136,7 @@ func FuzzDepthwise(f *testing.F) {
 	f.Add([]byte{2, 2, 16, 8, 0, 0, 0})
 	f.Add([]byte{2, 2, 63, 13, 1, 0, 0})
 	f.Add([]byte{4, 4, 8, 3, 1, 1, 1})
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fb := &fuzzBytes{b: data}
 		kh, kw := 1+int(fb.byte()%5), 1+int(fb.byte()%5)

@@ -14,6 +14,7 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 
 	"github.com/edgerun/edgerun/format/fb"
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 )
 
 // Test models. Activations are [1,2,2,4] int8 (16 bytes) and alternate
@@ -597,6 +598,7 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range fuzzSeeds(f, 64<<10) {
 		f.Add(s)
 	}
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecode(t, data)
 	})

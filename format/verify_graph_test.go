@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 )
 
 // aliasModel: in -> RELU -> x, then x reshaped to y, then y -> RELU -> z.
@@ -474,6 +476,7 @@ func FuzzVerifyGraph(f *testing.F) {
 		rng.Read(buf)
 		f.Add(buf)
 	}
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkGraphModel(t, graphFromBytes(data))
 	})

@@ -55,7 +55,7 @@ func wantParams[P any](op *format.Op, path string) (*P, error) {
 
 // int32s decodes a constant int32 tensor.
 func int32s(t *format.Tensor, path string) ([]int32, error) {
-	if t.Data == nil || len(t.Data) != int(t.NumElements())*4 {
+	if t.Data == nil || int64(len(t.Data)) != t.NumElements()*4 { // int64: no wrap on 32-bit targets
 		return nil, format.Malformed(path, "int32 constant has %d bytes for %d elements", len(t.Data), t.NumElements())
 	}
 	out := make([]int32, t.NumElements())

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"math"
+
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
@@ -94,7 +96,7 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	}
 	k.groupOut = k.outC / k.groups
 	k.patchSize = k.kh * k.kw * k.groupIn
-	if err := windowParams(p, k.kh, k.kw, path); err != nil {
+	if err := windowParams(p, k.convShape, k.kh, k.kw, path); err != nil {
 		return nil, err
 	}
 	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)
@@ -143,12 +145,14 @@ func (k *convKernel) prepareGemm() {
 }
 
 // ScratchBytes: the GEMM path's im2col block, or the Go path's patch and
-// int32 accumulators (plus slack to align them).
+// int32 accumulators (plus slack to align them). Computed in int64 and
+// saturated, so that it cannot wrap to a small size on 32-bit targets; the
+// runtime's limits reject it then.
 func (k *convKernel) ScratchBytes() int {
 	if k.packed != nil {
-		return k.blockRows * k.patchSize
+		return int(min(int64(k.blockRows)*int64(k.patchSize), math.MaxInt))
 	}
-	return k.kh*k.kw*k.inC + 3 + 4*k.outC
+	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
 
 // Units: the conv splits by output rows (over all batches) for

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
@@ -164,8 +165,9 @@ func nhwc(t *format.Tensor, path string) (n, h, w, c int, err error) {
 }
 
 // windowParams validates the geometry fields shared by CONV_2D and
-// DEPTHWISE_CONV_2D. kh, kw are the filter's spatial size.
-func windowParams(p *format.ConvParams, kh, kw int, path string) error {
+// DEPTHWISE_CONV_2D. kh, kw are the filter's spatial size; s the op's
+// shapes.
+func windowParams(p *format.ConvParams, s convShape, kh, kw int, path string) error {
 	if p.StrideH < 1 || p.StrideW < 1 {
 		return format.Malformed(path+" / params", "stride %dx%d, want >= 1", p.StrideH, p.StrideW)
 	}
@@ -179,6 +181,13 @@ func windowParams(p *format.ConvParams, kh, kw int, path string) error {
 	effW := int64(kw-1)*int64(p.DilationW) + 1
 	if p.PadTop < 0 || p.PadLeft < 0 || int64(p.PadTop) >= effH+1 || int64(p.PadLeft) >= effW+1 {
 		return format.Malformed(path+" / params", "padding top %d left %d outside [0, filter extent %dx%d]", p.PadTop, p.PadLeft, effH, effW)
+	}
+	// The kernels compute input coordinates (o·stride - pad + k·dilation,
+	// pad + stride) in int: on 32-bit targets the farthest must fit.
+	spanH := satAdd(satAdd(satMul(int64(s.outH-1), int64(p.StrideH)), effH), int64(p.PadTop)+int64(p.StrideH))
+	spanW := satAdd(satAdd(satMul(int64(s.outW-1), int64(p.StrideW)), effW), int64(p.PadLeft)+int64(p.StrideW))
+	if max(spanH, spanW) > math.MaxInt {
+		return format.Malformed(path+" / params", "strides %dx%d, dilations %dx%d and padding span more input coordinates than an int holds", p.StrideH, p.StrideW, p.DilationH, p.DilationW)
 	}
 	return nil
 }

@@ -99,7 +99,7 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		return nil, format.Malformed(path+" / params", "depth multiplier %d: %d input channels cannot make %d output channels", p.DepthMultiplier, k.inC, k.outC)
 	}
 	k.mult = int(p.DepthMultiplier)
-	if err := windowParams(p, k.kh, k.kw, path); err != nil {
+	if err := windowParams(p, k.convShape, k.kh, k.kw, path); err != nil {
 		return nil, err
 	}
 	k.strideH, k.strideW = int(p.StrideH), int(p.StrideW)

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"math"
+
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
@@ -92,12 +94,13 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 	return k, nil
 }
 
-// ScratchBytes: the Go path's int32 accumulator per output unit.
+// ScratchBytes: the Go path's int32 accumulator per output unit, in int64
+// and saturated (4·units must not wrap on 32-bit targets).
 func (k *fullyConnectedKernel) ScratchBytes() int {
 	if k.packed != nil {
 		return 0
 	}
-	return 3 + 4*k.units
+	return int(min(3+4*int64(k.units), math.MaxInt))
 }
 
 // Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads

@@ -3,6 +3,7 @@ package ops
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
@@ -157,7 +158,8 @@ func prepareMean(m *format.Model, op *format.Op, path string) (Kernel, error) {
 }
 
 // ScratchBytes: one int32 sum per output element, plus alignment room.
-func (k *meanKernel) ScratchBytes() int { return 4*k.nOut + 3 }
+// In int64, saturated: 4·nOut must not wrap on 32-bit targets.
+func (k *meanKernel) ScratchBytes() int { return int(min(4*int64(k.nOut)+3, math.MaxInt)) }
 
 func (k *meanKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
@@ -152,7 +153,7 @@ func (k *poolKernel) ScratchBytes() int {
 	if !k.avg {
 		return 0
 	}
-	return 4*k.depth + 3
+	return int(min(4*int64(k.depth)+3, math.MaxInt)) // no wrap on 32-bit targets
 }
 
 func (k *poolKernel) Eval(env *Env) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -121,6 +122,7 @@ func FuzzInvoke(f *testing.F) {
 		f.Add(uint16(i), []byte{0x80, 0x7f, 0, 1, 0xff})
 	}
 	f.Add(uint16(0), []byte{1, 0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0xff, 0, 0, 0x80, 0x7f}) // NaN, -Inf, +Inf floats
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, which uint16, data []byte) {
 		fm := models[int(which)%len(models)]
 		setInputs(t, fm.one, data, false)
@@ -157,6 +159,7 @@ func FuzzLoad(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := runtime.Load(data)
 		if err != nil {

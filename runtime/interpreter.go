@@ -106,7 +106,8 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	// Every extra thread has its own scratch, aligned like the first.
 	scratch := m.scratchStride()
 	size := m.graph.ArenaBytes + scratch*int64(threads)
-	if size > limit {
+	// Checked without overflow for any Threads, and within an int's range.
+	if size > limit || int64(threads) > limit/max(scratch, 1) || size > maxArenaLen {
 		return nil, fmt.Errorf("model needs a %d-byte arena with %d threads, limit %d: %w", size, threads, limit, ErrResourceLimit)
 	}
 	g := m.graph

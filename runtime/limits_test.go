@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"errors"
-	"github.com/edgerun/edgerun/asm"
 	"strconv"
 	"testing"
 
@@ -47,14 +46,11 @@ func hugeScratchDepthwise(kh, outW, dilW int32) *format.Model {
 // to a negative int used to load, and NewInterpreter then accepted it (the
 // arena size came out small) and Invoke panicked.
 func TestScratchSizeIsALimit(t *testing.T) {
-	if strconv.IntSize == 32 {
-		t.Skip("on 32-bit targets the depthwise scratch size wraps to a positive int: the ops/depthwise.go bug of TestDepthwiseScratchWraps")
-	}
 	for _, dilW := range []int32{1<<31 - 1, 1 << 20} {
 		_, err := runtime.FromGraph(hugeScratchDepthwise(64, 1<<17, dilW))
-		if err == nil && asm.Selected().Name == "generic" {
-			// The pure-Go depthwise path needs no padded scratch, so this
-			// geometry (every tap in the padding) is legitimately cheap.
+		if strconv.IntSize == 32 && errors.Is(err, runtime.ErrMalformedModel) {
+			// On 32-bit targets the window's input coordinates do not
+			// fit an int: prepare rejects the geometry before any size.
 			continue
 		}
 		if !errors.Is(err, runtime.ErrResourceLimit) {
@@ -63,24 +59,16 @@ func TestScratchSizeIsALimit(t *testing.T) {
 	}
 }
 
-// TestDepthwiseScratchWraps is the variant whose scratch size wraps past
-// 2^64 to a small positive number (4099 bytes), which no limit can tell
-// from a real one: it loads, and Invoke panics in the depthwise kernel
-// (ops/depthwise.go computes kh · paddedWidth · outC in int without an
-// overflow check). Prepare must reject this geometry; skipped until it
-// does.
+// TestDepthwiseScratchWraps is the variant whose scratch size used to
+// wrap past 2^64 to a small positive number (4099 bytes), which no limit
+// can tell from a real one: prepare must reject it (scratch sizes are
+// computed saturated, and coordinates that do not fit an int are refused).
 func TestDepthwiseScratchWraps(t *testing.T) {
 	m, err := runtime.FromGraph(hugeScratchDepthwise(64, 1<<17+1, 1<<17-1))
-	if err != nil {
-		return // rejected at load: fixed
+	if err == nil {
+		t.Fatalf("loaded with a %d-byte arena; want an error at load", m.ArenaBytes())
 	}
-	t.Skipf("known bug in ops/depthwise.go (not this package's): the model loads with a %d-byte arena and Invoke panics", m.ArenaBytes())
-	it, err := runtime.NewInterpreter(m, nil)
-	if err != nil {
-		return
-	}
-	it.SetInput(0, make([]byte, 1024))
-	if err := it.Invoke(); err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, runtime.ErrResourceLimit) && !errors.Is(err, runtime.ErrMalformedModel) {
+		t.Fatalf("%v, want ErrResourceLimit or ErrMalformedModel", err)
 	}
 }

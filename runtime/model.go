@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 
@@ -103,6 +104,12 @@ const (
 	DefaultMaxArenaBytes     = format.DefaultMaxArenaBytes
 	DefaultMaxTensorElements = 1 << 28
 )
+
+// maxArenaLen bounds every arena, whatever MaxArenaBytes allows: a slice
+// length is an int (2^31-1 on 32-bit targets), and NewInterpreter
+// over-allocates 64 bytes to align the arena. Every activation's offset
+// and size then fit an int too.
+const maxArenaLen = math.MaxInt - 64
 
 func (o *LoadOptions) withDefaults() LoadOptions {
 	var l LoadOptions
@@ -237,9 +244,9 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			m.scratchBytes = max(m.scratchBytes, n)
 		}
 	}
-	if m.ArenaBytes() > lim.MaxArenaBytes {
+	if m.ArenaBytes() > min(lim.MaxArenaBytes, maxArenaLen) {
 		return nil, fmt.Errorf("model needs a %d-byte arena (%d activations, %d scratch), limit %d: %w",
-			m.ArenaBytes(), g.ArenaBytes, m.scratchStride(), lim.MaxArenaBytes, ErrResourceLimit)
+			m.ArenaBytes(), g.ArenaBytes, m.scratchStride(), min(lim.MaxArenaBytes, maxArenaLen), ErrResourceLimit)
 	}
 	var err error
 	if m.inputs, err = describe(g, g.Inputs, "input"); err != nil {

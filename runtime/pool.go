@@ -27,9 +27,12 @@ type workerPool struct {
 	// envs[w] is participant w's view: the interpreter's tensors and its
 	// own scratch. envs[0] belongs to the invoking goroutine.
 	envs []ops.Env
-	// state is gen<<32 | next: the generation of the current run and the
-	// next unclaimed unit. Between runs next is closedNext, so no claim
-	// can succeed while task changes.
+	// state is gen<<32 | next, both uint32 and never converted to int
+	// whole: the generation of the current run and the index of the next
+	// unclaimed chunk (not unit: a task has at most about two chunks per
+	// thread, so next fits in 32 bits whatever the unit count). Between
+	// runs next is closedNext, which is never a valid chunk index
+	// (newTask makes sure), so no claim can succeed while task changes.
 	state atomic.Uint64
 	task  atomic.Pointer[poolTask]
 	// done counts the units finished in the current run.
@@ -43,7 +46,10 @@ type workerPool struct {
 type poolTask struct {
 	k     ops.Splittable
 	units int
-	chunk int
+	chunk int // units per chunk; chunk c is [c*chunk, min((c+1)*chunk, units))
+	// chunks is the number of chunks, ceil(units/chunk): always below
+	// closedNext.
+	chunks uint64
 }
 
 type poolWorker struct {
@@ -53,7 +59,9 @@ type poolWorker struct {
 }
 
 const (
-	closedNext = 1<<32 - 1
+	// nextMask selects next in state; closedNext is next between runs.
+	nextMask   = 1<<32 - 1
+	closedNext = nextMask
 	// workerSpin is how long an idle worker polls before parking: long
 	// enough to bridge the unsplit ops between two split ones (MobileNetV2
 	// has 190 µs ADDs; a worker woken from parking starts tens of
@@ -87,8 +95,19 @@ func newWorkerPool(envs []ops.Env) *workerPool {
 
 // newTask prepares k for run.
 func (p *workerPool) newTask(k ops.Splittable) *poolTask {
-	units := k.Units()
-	return &poolTask{k: k, units: units, chunk: max(1, units/(len(p.envs)*chunksPerThread))}
+	units := max(k.Units(), 0)
+	chunk := max(1, units/(len(p.envs)*chunksPerThread))
+	// units/chunk < 2*len(envs)*chunksPerThread when chunk > 1, and
+	// units itself when chunk is 1 (units < 2*len(envs)*chunksPerThread):
+	// far below closedNext for any pool that could be allocated.
+	chunks := uint64(units / chunk)
+	if units%chunk != 0 {
+		chunks++
+	}
+	if chunks >= closedNext {
+		panic("runtime: worker pool task with too many chunks")
+	}
+	return &poolTask{k: k, units: units, chunk: chunk, chunks: chunks}
 }
 
 func (p *workerPool) work(w *poolWorker, env *ops.Env) {
@@ -96,7 +115,7 @@ func (p *workerPool) work(w *poolWorker, env *ops.Env) {
 	for {
 		s := p.state.Load()
 		var deadline time.Time
-		for spin := 1; s>>32 == lastGen || s&closedNext == closedNext; spin++ {
+		for spin := 1; s>>32 == lastGen || s&nextMask == closedNext; spin++ {
 			if spin%yieldEvery == 0 {
 				goruntime.Gosched()
 			}
@@ -112,11 +131,11 @@ func (p *workerPool) work(w *poolWorker, env *ops.Env) {
 		if p.stopped.Load() {
 			return
 		}
-		if s>>32 == lastGen || s&closedNext == closedNext {
+		if s>>32 == lastGen || s&nextMask == closedNext {
 			// Park. Publishing sleeping before the re-check means a run
 			// opened meanwhile is either seen here or followed by a wake.
 			w.sleeping.Store(true)
-			if s := p.state.Load(); (s>>32 == lastGen || s&closedNext == closedNext) && !p.stopped.Load() {
+			if s := p.state.Load(); (s>>32 == lastGen || s&nextMask == closedNext) && !p.stopped.Load() {
 				<-w.wake
 			}
 			w.sleeping.Store(false)
@@ -133,14 +152,19 @@ func (p *workerPool) work(w *poolWorker, env *ops.Env) {
 func (p *workerPool) claim(t *poolTask, env *ops.Env, gen uint64) {
 	for {
 		s := p.state.Load()
-		lo := int(s & closedNext)
-		if s>>32 != gen || lo >= t.units {
+		// Compared as uint64: closedNext, or anything else past the last
+		// chunk, ends the claim on every int width (issue 12: as int(),
+		// closedNext was -1 on 32-bit platforms, a valid-looking unit).
+		next := s & nextMask
+		if s>>32 != gen || next >= t.chunks {
 			return
 		}
-		hi := min(lo+t.chunk, t.units)
-		if !p.state.CompareAndSwap(s, s&^closedNext|uint64(hi)) {
+		if !p.state.CompareAndSwap(s, s+1) { // next < chunks < closedNext: no carry into gen
 			continue
 		}
+		// next < chunks, so lo < units and the products fit in an int.
+		lo := int(next) * t.chunk
+		hi := lo + min(t.chunk, t.units-lo)
 		t.k.EvalRange(env, lo, hi)
 		p.done.Add(int64(hi - lo))
 	}
@@ -148,7 +172,7 @@ func (p *workerPool) claim(t *poolTask, env *ops.Env, gen uint64) {
 
 // run computes every unit of t and returns when all are done.
 func (p *workerPool) run(t *poolTask) {
-	gen := (p.state.Load()>>32 + 1) & closedNext
+	gen := (p.state.Load()>>32 + 1) & nextMask
 	p.done.Store(0)
 	p.task.Store(t)
 	p.state.Store(gen << 32) // open: next unit 0

@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"fmt"
 	goruntime "runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/ops"
@@ -173,5 +175,174 @@ func TestTimeOpsRunCount(t *testing.T) {
 			}
 		}
 		it.Close()
+	}
+}
+
+// rangeKernel counts how often each unit ran, and the calls whose range
+// is not within [0, units) or empty.
+type rangeKernel struct {
+	units int
+	hits  []atomic.Int32
+	bad   atomic.Int32
+}
+
+func (k *rangeKernel) Eval(env *ops.Env) { k.EvalRange(env, 0, k.units) }
+func (k *rangeKernel) Units() int        { return k.units }
+func (k *rangeKernel) EvalRange(env *ops.Env, lo, hi int) {
+	if lo < 0 || hi > k.units || lo >= hi {
+		k.bad.Add(1)
+		return
+	}
+	for u := lo; u < hi; u++ {
+		k.hits[u].Add(1)
+	}
+}
+
+func newRangeKernel(units int) *rangeKernel {
+	return &rangeKernel{units: units, hits: make([]atomic.Int32, units)}
+}
+
+// check reports the first unit that did not run want times, and any bad
+// range.
+func (k *rangeKernel) check(t *testing.T, what string, want int32) {
+	t.Helper()
+	if n := k.bad.Load(); n != 0 {
+		t.Fatalf("%s: %d calls with a range outside [0, %d)", what, n, k.units)
+	}
+	for u := range k.hits {
+		if got := k.hits[u].Load(); got != want {
+			t.Fatalf("%s: unit %d of %d ran %d times, want %d", what, u, k.units, got, want)
+		}
+	}
+}
+
+// TestWorkerPoolClosedClaimsNothing is issue 12's bug, deterministically:
+// a claim that comes after its run closed (a worker finishing its chunk
+// as the invoking goroutine closes the run) must claim nothing. On 32-bit
+// platforms the pool once converted the closed marker to int as -1, a
+// valid-looking unit below the unit count, and ran EvalRange(-1, ...).
+// It also covers the generation's wrap-around from 2^32-1 to 0.
+func TestWorkerPoolClosedClaimsNothing(t *testing.T) {
+	for _, threads := range []int{2, 3} {
+		envs := make([]ops.Env, threads)
+		p := newWorkerPool(envs)
+		k := newRangeKernel(100) // several chunks per thread
+		task := p.newTask(k)
+		if task.chunk >= task.units {
+			t.Fatalf("%d threads: task of %d units has chunks of %d: want more than one chunk", threads, task.units, task.chunk)
+		}
+		// The next run's generation wraps to 0.
+		p.state.Store(uint64(closedNext)<<32 | closedNext)
+		p.run(task)
+		gen := p.state.Load() >> 32
+		if gen != 0 {
+			t.Fatalf("%d threads: generation after 2^32-1 is %d, want 0", threads, gen)
+		}
+		k.check(t, fmt.Sprintf("%d threads, first run", threads), 1)
+		// A late claimer of the closed run, on this goroutine.
+		p.claim(task, &envs[0], gen)
+		k.check(t, fmt.Sprintf("%d threads, claim after the run closed", threads), 1)
+		if s := p.state.Load(); s != gen<<32|closedNext {
+			t.Fatalf("%d threads: a claim on a closed run changed the state to %#x", threads, s)
+		}
+		p.run(task)
+		k.check(t, fmt.Sprintf("%d threads, second run", threads), 2)
+		p.stop()
+	}
+}
+
+// TestWorkerPoolManyChunksThreads: tasks with more units than one chunk
+// (and a few with fewer units than threads), on several threads, run back
+// to back many times: the pattern in which issue 12's bug showed, a
+// worker claiming after its run closed (it finished its chunk just as the
+// invoking goroutine closed the run, or lost its core). Every unit runs
+// exactly once per run, no range is outside its task, and the runs end:
+// a bad claim used to unbalance the count of finished units, and run then
+// waited forever. (Under qemu-arm-static the old pool failed this in most
+// runs; TestWorkerPoolClosedClaimsNothing fails deterministically.)
+func TestWorkerPoolManyChunksThreads(t *testing.T) {
+	const runs = 2000
+	for _, procs := range []int{1, 0} {
+		for _, threads := range []int{2, 3, 4} {
+			for _, set := range [][]int{{100}, {1, 2, 7, 40, 3, 100}, {threads + 1, 37, 1000}} {
+				prev := goruntime.GOMAXPROCS(procs)
+				envs := make([]ops.Env, threads)
+				p := newWorkerPool(envs)
+				var kernels []*rangeKernel
+				var tasks []*poolTask
+				for _, units := range set {
+					k := newRangeKernel(units)
+					kernels = append(kernels, k)
+					tasks = append(tasks, p.newTask(k))
+				}
+				what := fmt.Sprintf("GOMAXPROCS %d, %d threads, tasks of %v units", procs, threads, set)
+				finished := make(chan struct{})
+				go func() {
+					for r := 0; r < runs; r++ {
+						p.run(tasks[r%len(tasks)])
+					}
+					close(finished)
+				}()
+				bad := func() (n int32) {
+					for _, k := range kernels {
+						n += k.bad.Load()
+					}
+					return n
+				}
+				tick := time.NewTicker(10 * time.Millisecond)
+				for deadline := time.Now().Add(time.Minute); ; {
+					select {
+					case <-finished:
+					case <-tick.C:
+						if n := bad(); n != 0 {
+							t.Fatalf("%s: %d calls with a range outside the task", what, n)
+						}
+						if time.Now().After(deadline) {
+							t.Fatalf("%s: %d runs did not finish in a minute", what, runs)
+						}
+						continue
+					}
+					break
+				}
+				tick.Stop()
+				p.stop()
+				goruntime.GOMAXPROCS(prev)
+				for i, k := range kernels {
+					want := int32(runs / len(tasks))
+					if i < runs%len(tasks) {
+						want++
+					}
+					k.check(t, fmt.Sprintf("%s, task %d (%d units in chunks of %d)", what, i, k.units, tasks[i].chunk), want)
+				}
+			}
+		}
+	}
+}
+
+// TestWorkerPoolChunks: newTask splits units into chunks of equal size
+// (the last one shorter) that cover every unit once, for unit counts up
+// to the largest int: chunk indices, not unit indices, go in the state.
+func TestWorkerPoolChunks(t *testing.T) {
+	const maxInt = int(^uint(0) >> 1)
+	for _, threads := range []int{2, 3, 8} {
+		p := &workerPool{envs: make([]ops.Env, threads)}
+		for _, units := range []int{0, 1, threads - 1, threads, threads + 1, 2*threads - 1, 2 * threads, 1000, 1<<31 - 1, maxInt} {
+			task := p.newTask(&countingKernel{units: units})
+			if task.chunks >= closedNext || task.chunks > uint64(2*threads) {
+				t.Fatalf("%d threads, %d units: %d chunks", threads, units, task.chunks)
+			}
+			end := 0
+			for c := uint64(0); c < task.chunks; c++ {
+				lo := int(c) * task.chunk
+				hi := lo + min(task.chunk, units-lo)
+				if lo != end || hi <= lo {
+					t.Fatalf("%d threads, %d units: chunk %d is [%d, %d), previous ended at %d", threads, units, c, lo, hi, end)
+				}
+				end = hi
+			}
+			if end != units {
+				t.Fatalf("%d threads, %d units: chunks end at %d", threads, units, end)
+			}
+		}
 	}
 }

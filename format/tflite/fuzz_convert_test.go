@@ -9,6 +9,7 @@ import (
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/format/tflite"
 	"github.com/edgerun/edgerun/internal/corrupt"
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 	"github.com/edgerun/edgerun/ops"
 	"github.com/edgerun/edgerun/runtime"
 )
@@ -102,6 +103,7 @@ func FuzzConvert(f *testing.F) {
 	for _, d := range convertSeeds(f, 512<<10) {
 		f.Add(d)
 	}
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := tflite.ConvertBytes(data)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/fuzzextra"
 )
 
 // smallConformanceModels returns the conformance models of at most maxSize
@@ -41,6 +42,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(buildFile(fbt{modelVersion: uint32(3)}))
 	f.Add(buildFile(fbt{modelVersion: uint32(3), modelSubgraphs: []fbt{{}}, modelBuffers: []fbt{{}}}))
 	f.Add([]byte("\x08\x00\x00\x00TFL3"))
+	fuzzextra.Add(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(data)
 		if err != nil {
