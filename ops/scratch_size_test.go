@@ -20,7 +20,7 @@ func TestScratchBytesNoWrap(t *testing.T) {
 	}
 	// 10·patch wraps to 4 in 32 bits.
 	const patch = 429496730
-	conv := &convKernel{kh: 10, kw: 1, convShape: convShape{inC: patch, outC: 1}, patchSize: 10 * patch, groups: 1}
+	conv := &convKernel{kh: 10, kw: 1, convShape: convShape{inC: patch, outC: 1}, groups: 1}
 	atLeast("conv", conv.ScratchBytes(), 10*patch+7)
 	atLeast("conv gemm", (&convKernel{packed: &asm.PackedMatrix{}, patchSize: patch, blockRows: 6}).ScratchBytes(), 6*patch)
 	atLeast("fully connected", (&fullyConnectedKernel{units: 1<<30 + 1}).ScratchBytes(), 4<<30+4)
