@@ -24,6 +24,33 @@ func operand(m *format.Model, list []int32, k int, what, path string, dtype form
 	return t, nil
 }
 
+// inOut returns the op's int8 input 0 and output 0: the data tensors of
+// most operators (TFLite Micro's GetInput / GetOutput).
+func inOut(m *format.Model, op *format.Op, path string) (in, out *format.Tensor, err error) {
+	if in, err = operand(m, op.Inputs, 0, "input", path, format.DTypeInt8); err != nil {
+		return nil, nil, err
+	}
+	if out, err = operand(m, op.Outputs, 0, "output", path, format.DTypeInt8); err != nil {
+		return nil, nil, err
+	}
+	return in, out, nil
+}
+
+// paramsInOut checks op's operand counts (see wantCounts) and returns its
+// params and its int8 input 0 and output 0: the start of most prepares.
+func paramsInOut[P any](m *format.Model, op *format.Op, path string, minIn, maxIn, outs int) (p *P, in, out *format.Tensor, err error) {
+	if err = wantCounts(op, path, minIn, maxIn, outs); err != nil {
+		return nil, nil, nil, err
+	}
+	if p, err = wantParams[P](op, path); err != nil {
+		return nil, nil, nil, err
+	}
+	if in, out, err = inOut(m, op, path); err != nil {
+		return nil, nil, nil, err
+	}
+	return p, in, out, nil
+}
+
 // optionalOperand is operand for inputs that may be absent (index -1); it
 // returns nil, nil when absent.
 func optionalOperand(m *format.Model, list []int32, k int, what, path string, dtype format.DType) (*format.Tensor, error) {

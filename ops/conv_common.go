@@ -207,11 +207,7 @@ func prepareConvShape(m *format.Model, op *format.Op, path string) (*format.Conv
 	if err != nil {
 		return nil, nil, s, err
 	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, nil, s, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	in, out, err := inOut(m, op, path)
 	if err != nil {
 		return nil, nil, s, err
 	}

@@ -42,18 +42,7 @@ type fullyConnectedKernel struct {
 }
 
 func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if err := wantCounts(op, path, 2, 3, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.FullyConnectedParams](op, path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	p, in, out, err := paramsInOut[format.FullyConnectedParams](m, op, path, 2, 3, 1)
 	if err != nil {
 		return nil, err
 	}

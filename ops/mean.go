@@ -55,18 +55,7 @@ const meanTableMaxGroup = 64
 const maxMeanGroup = 1 << 24
 
 func prepareMean(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if err := wantCounts(op, path, 1, 1, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.MeanParams](op, path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	p, in, out, err := paramsInOut[format.MeanParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -46,18 +46,7 @@ func prepareMaxPool2D(m *format.Model, op *format.Op, path string) (Kernel, erro
 }
 
 func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel, error) {
-	if err := wantCounts(op, path, 1, 1, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.PoolParams](op, path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	p, in, out, err := paramsInOut[format.PoolParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err
 	}

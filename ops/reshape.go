@@ -11,11 +11,7 @@ func prepareReshape(m *format.Model, op *format.Op, path string) (Kernel, error)
 	if err := wantCounts(op, path, 1, 2, 1); err != nil {
 		return nil, err
 	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	in, out, err := inOut(m, op, path)
 	if err != nil {
 		return nil, err
 	}

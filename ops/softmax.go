@@ -37,18 +37,7 @@ type softmaxKernel struct {
 }
 
 func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if err := wantCounts(op, path, 1, 1, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.SoftmaxParams](op, path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	p, in, out, err := paramsInOut[format.SoftmaxParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err
 	}

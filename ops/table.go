@@ -11,23 +11,12 @@ type tableKernel struct {
 }
 
 func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if err := wantCounts(op, path, 1, 1, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.TableParams](op, path)
+	p, in, out, err := paramsInOut[format.TableParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err
 	}
 	if len(p.Table) != 256 {
 		return nil, format.Malformed(path+" / params / table", "has %d entries, want 256", len(p.Table))
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
 	}
 	if in.NumElements() != out.NumElements() {
 		return nil, format.Malformed(path, "input has %d elements, output %d", in.NumElements(), out.NumElements())

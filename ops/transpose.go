@@ -23,18 +23,7 @@ type transposeKernel struct {
 }
 
 func prepareTranspose(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if err := wantCounts(op, path, 1, 2, 1); err != nil {
-		return nil, err
-	}
-	p, err := wantParams[format.TransposeParams](op, path)
-	if err != nil {
-		return nil, err
-	}
-	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
-	if err != nil {
-		return nil, err
-	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	p, in, out, err := paramsInOut[format.TransposeParams](m, op, path, 1, 2, 1)
 	if err != nil {
 		return nil, err
 	}

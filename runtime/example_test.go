@@ -5,7 +5,6 @@ import (
 	"log"
 	"sync"
 
-	"github.com/edgerun/edgerun/examples"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -21,14 +20,11 @@ func argmax[T int8 | float32](v []T) int {
 }
 
 // Load a model, set its input, run it and read its output. The model is
-// the built-in MLP (64 int8 inputs, 10 softmax scores); runtime.LoadFile
-// reads a .tflite or .erm file the same way.
+// a .tflite file (the built-in MLP: 64 int8 inputs, 10 softmax scores),
+// converted to edgerun's integer-only form as it loads; LoadFile reads an
+// .erm file the same way, and Load takes the bytes.
 func Example() {
-	data, err := examples.Bytes("mlp_64_10")
-	if err != nil {
-		log.Fatal(err)
-	}
-	model, err := runtime.Load(data)
+	model, err := runtime.LoadFile("../testdata/mlp_64_10.tflite")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,11 +64,7 @@ func Example() {
 // as TFLite's QUANTIZE and DEQUANTIZE kernels do, with the tensor's scale
 // and zero point; Invoke itself stays integer-only.
 func ExampleInterpreter_SetInputFloat32() {
-	data, err := examples.Bytes("mlp_64_10")
-	if err != nil {
-		log.Fatal(err)
-	}
-	model, err := runtime.Load(data)
+	model, err := runtime.LoadFile("../testdata/mlp_64_10.tflite")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -108,11 +100,7 @@ func ExampleInterpreter_SetInputFloat32() {
 // own Interpreter (its own arena). Outputs do not depend on which
 // goroutine runs what.
 func ExampleNewInterpreter_goroutines() {
-	data, err := examples.Bytes("mlp_64_10")
-	if err != nil {
-		log.Fatal(err)
-	}
-	model, err := runtime.Load(data) // loaded and prepared once
+	model, err := runtime.LoadFile("../testdata/mlp_64_10.tflite") // converted and prepared once
 	if err != nil {
 		log.Fatal(err)
 	}

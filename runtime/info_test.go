@@ -9,7 +9,8 @@ import (
 	"github.com/edgerun/edgerun/runtime"
 )
 
-func loadMLP(t *testing.T) *runtime.Model {
+// loadMLP loads the built-in MLP (mlp_64_10) for the tests of this package.
+func loadMLP(t testing.TB) *runtime.Model {
 	t.Helper()
 	data, err := examples.Bytes("mlp_64_10")
 	if err != nil {

@@ -151,14 +151,7 @@ func TestConcurrentInterpreters(t *testing.T) {
 }
 
 func TestRunTimeErrors(t *testing.T) {
-	data, err := examples.Bytes("mlp_64_10")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := runtime.Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadMLP(t)
 	it, err := runtime.NewInterpreter(m, nil)
 	if err != nil {
 		t.Fatal(err)
