@@ -42,6 +42,11 @@ func runDwCase(t *testing.T, impl *Impl, d *dwCase) {
 	all, out := guarded(len(want), g)
 	impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, d.e, out, d.n)
 	checkOut(t, d.String(), all, want, g, 1, len(want), len(want))
+	if b := asBuilt(d.e); b.simple != d.e.simple {
+		all, out = guarded(len(want), g)
+		impl.DepthwiseRow(d.in, d.rowStride, d.strideW, d.dilH, d.dilW, p, b, out, d.n)
+		checkOut(t, d.String()+" built", all, want, g, 1, len(want), len(want))
+	}
 	// Again with the filter and epilogue bound (which changes nothing
 	// unless they qualify for the bounded epilogue).
 	impl.PrepareDepthwiseEpilogue(p, d.e)

@@ -102,6 +102,12 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 	all, out := guarded(len(ref), g)
 	impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo)
 	checkOut(t, c.String()+" (bounded)", all, ref, g, c.m, c.n, c.ldo)
+	if b := asBuilt(c.e); b.simple != c.e.simple {
+		impl.PrepareEpilogue(p, b)
+		all, out = guarded(len(ref), g)
+		impl.Gemm(c.a, c.lda, c.m, p, b, out, c.ldo)
+		checkOut(t, c.String()+" (bounded, built)", all, ref, g, c.m, c.n, c.ldo)
+	}
 }
 
 // TestGemmAVX2Bounded: the bounded epilogue (gemmAVX2B) on random shapes

@@ -115,6 +115,13 @@ func randEpilogue(r *rand.Rand, n int) *Epilogue {
 	return e
 }
 
+// asBuilt returns e's parameters as NewEpilogue builds them (the only way
+// the ops build an epilogue), so that its cached flags are what a model's
+// would be: tests that fill the fields in place call it before running.
+func asBuilt(e *Epilogue) *Epilogue {
+	return NewEpilogue(e.bias, e.mult, e.shift, e.outOffset, e.lo, e.hi)
+}
+
 // checkOut compares got against want for m rows of n values at stride ld
 // inside a guarded buffer, and checks every other byte is still a guard.
 func checkOut(t *testing.T, what string, all, want []int8, g, m, n, ld int) {
@@ -168,6 +175,12 @@ func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
 	all2, out2 := guarded(len(want), g)
 	impl.Gemm(c.a, c.lda, c.m, p, c.e, out2, c.ldo)
 	checkOut(t, c.String()+" (again)", all2, want, g, c.m, c.n, c.ldo)
+	// As NewEpilogue builds it: the simple flag set where it applies.
+	if b := asBuilt(c.e); b.simple != c.e.simple {
+		all4, out4 := guarded(len(want), g)
+		impl.Gemm(c.a, c.lda, c.m, p, b, out4, c.ldo)
+		checkOut(t, c.String()+" (built)", all4, want, g, c.m, c.n, c.ldo)
+	}
 	// Prepared: the kernels may take a path the preparation proved exact
 	// for these parameters (the caller may change them afterwards).
 	impl.PrepareEpilogue(p, c.e)
@@ -220,6 +233,22 @@ func TestGemmAllImplementations(t *testing.T) {
 			runGemmCase(t, impl, newGemmCase(r, m, n, k))
 			if t.Failed() {
 				return
+			}
+		}
+	})
+}
+
+// TestGemmBlockEdges: the shapes at the generic kernel's block edges (K in
+// blocks of 512, N in blocks of 64), where a blocked loop's off-by-one
+// would show, with odd and even row counts (its rows go in pairs).
+func TestGemmBlockEdges(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for _, k := range []int{511, 512, 513, 1024, 1025} {
+			for _, n := range []int{64, 65, 129} {
+				for _, m := range []int{1, 2, 5, 6} {
+					runGemmCase(t, impl, newGemmCase(r, m, n, k))
+				}
 			}
 		}
 	})
