@@ -23,6 +23,24 @@ type Case struct {
 	Inputs  []Tensor `json:"inputs"`
 	Outputs []Tensor `json:"outputs"`
 	Golden  bool     `json:"golden"`
+	Params  Params   `json:"params"`
+}
+
+// Params holds the descriptive parameters the runner uses (the model file
+// is the truth for everything else).
+type Params struct {
+	// Family tells wave2's two kinds apart: "int8" or "int16".
+	Family  string `json:"family"`
+	Variant string `json:"variant"`
+}
+
+// Kind is the case's op, qualified by its family where it has one:
+// "CONV_2D/int16", "GATHER/int8", "MODEL".
+func (c *Case) Kind() string {
+	if c.Params.Family != "" {
+		return c.Op + "/" + c.Params.Family
+	}
+	return c.Op
 }
 
 // Tensor is one input or output file of a case.

@@ -22,36 +22,70 @@ var threadCounts = []int{1, 2, 3}
 // the real-model set, with 1, 2 and 3 threads; any byte difference fails.
 func TestConformance(t *testing.T) {
 	for _, set := range []string{"visible", "models"} {
-		path := filepath.Join(sharedDir, set, "manifest.json")
-		if _, err := os.Stat(path); err != nil {
-			t.Skipf("conformance set not found at %s (CI provides ../shared/conformance): %v", path, err)
-		}
-		m, err := ReadManifest(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		runners := make([]*Runner, len(threadCounts))
-		for i, n := range threadCounts {
-			runners[i] = NewRunner(m)
-			runners[i].Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
-		}
-		t.Run(set, func(t *testing.T) {
-			for i := range m.Cases {
-				c := &m.Cases[i]
-				t.Run(c.Name, func(t *testing.T) {
-					for k, r := range runners {
-						res := r.Run(c)
-						switch res.Status {
-						case Failed:
-							t.Errorf("%s (%s) with %d threads: %s", c.Name, c.Op, threadCounts[k], res.Detail)
-						case Skipped:
-							t.Skipf("%s: %s", c.Name, res.Detail)
-						}
-					}
-				})
-			}
-		})
+		runSet(t, set, func(*Case) bool { return true })
 	}
+}
+
+// requiredKinds lists, for the sets that later issues opened, the case
+// kinds (Case.Kind: "GATHER/int8", "CONV_2D/int16", "MODEL") whose cases
+// must pass. A case of any other kind is reported as skipped, naming its
+// kind, until the issue that brings it adds the kind here: never counted
+// as passed.
+var requiredKinds = map[string][]string{
+	"wave2":          {},
+	"wave2-layers":   {},
+	"next":           {},
+	"uint8-boundary": {},
+}
+
+// TestConformanceLaterSets runs the sets of the int16/LSTM, uint8 and
+// new-operator issues: their required kinds must pass bit-exactly with 1,
+// 2 and 3 threads.
+func TestConformanceLaterSets(t *testing.T) {
+	for set, kinds := range requiredKinds {
+		required := map[string]bool{}
+		for _, k := range kinds {
+			required[k] = true
+		}
+		runSet(t, set, func(c *Case) bool { return required[c.Kind()] })
+	}
+}
+
+// runSet runs set's golden cases for which required is true with every
+// thread count; the others are skipped, naming their kind.
+func runSet(t *testing.T, set string, required func(*Case) bool) {
+	path := filepath.Join(sharedDir, set, "manifest.json")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("conformance set not found at %s (CI provides ../shared/conformance): %v", path, err)
+	}
+	m, err := ReadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runners := make([]*Runner, len(threadCounts))
+	for i, n := range threadCounts {
+		runners[i] = NewRunner(m)
+		runners[i].Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
+	}
+	t.Run(set, func(t *testing.T) {
+		for i := range m.Cases {
+			c := &m.Cases[i]
+			t.Run(c.Name, func(t *testing.T) {
+				if !required(c) {
+					t.Skipf("%s: kind %s is not required yet", c.Name, c.Kind())
+				}
+				for k, r := range runners {
+					res := r.Run(c)
+					switch res.Status {
+					case Failed:
+						t.Errorf("%s (%s) with %d threads: %s", c.Name, c.Kind(), threadCounts[k], res.Detail)
+					case Skipped:
+						t.Skipf("%s: %s", c.Name, res.Detail)
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestRunnerOnTestdata runs a small manifest without ../shared: the

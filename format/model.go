@@ -26,17 +26,26 @@ const (
 	DTypeInt16
 	DTypeInt32
 	DTypeFloat32
+	// DTypeUint8 is a graph input or output the source model declares
+	// uint8 (inside the graph uint8 becomes int8, shifted by 128).
+	DTypeUint8
+	// DTypeBool is one byte per element, 0 or 1 (comparison results).
+	DTypeBool
+	// DTypeInt64 holds indices and shapes some operators take.
+	DTypeInt64
 )
 
 // Size returns the size in bytes of one element, or 0 for an invalid type.
 func (d DType) Size() int {
 	switch d {
-	case DTypeInt8:
+	case DTypeInt8, DTypeUint8, DTypeBool:
 		return 1
 	case DTypeInt16:
 		return 2
 	case DTypeInt32, DTypeFloat32:
 		return 4
+	case DTypeInt64:
+		return 8
 	}
 	return 0
 }
@@ -51,6 +60,12 @@ func (d DType) String() string {
 		return "int32"
 	case DTypeFloat32:
 		return "float32"
+	case DTypeUint8:
+		return "uint8"
+	case DTypeBool:
+		return "bool"
+	case DTypeInt64:
+		return "int64"
 	}
 	return "invalid"
 }
@@ -143,34 +158,145 @@ const (
 	OpReshape
 	OpTranspose
 	OpQuantize
+	// Codes from here on were reserved together (one numbering for the
+	// int16, LSTM/SVDF and new int8 operators); an op without a kernel in
+	// ops/registry.go is rejected at load as unsupported.
+	OpDequantize
+	OpTransposeConv
+	OpBatchMatMul
+	OpGather
+	OpGatherND
+	OpEmbeddingLookup
+	OpPack
+	OpUnpack
+	OpStridedSlice
+	OpSlice
+	OpSplit
+	OpSplitV
+	OpMinimum
+	OpMaximum
+	OpShape
+	OpFill
+	OpExpandDims
+	OpSqueeze
+	OpBroadcastTo
+	OpZerosLike
+	OpResizeNearestNeighbor
+	OpResizeBilinear
+	OpArgMax
+	OpArgMin
+	OpCast
+	OpPRelu
+	OpDiv
+	OpDepthToSpace
+	OpSpaceToDepth
+	OpSpaceToBatchND
+	OpBatchToSpaceND
+	OpSquaredDifference
+	OpRsqrt
+	OpAbs
+	OpElu
+	OpLogSoftmax
+	OpL2Normalization
+	OpReduceMax
+	OpReduceMin
+	OpSum
+	OpAddN
+	OpCumSum
+	OpMirrorPad
+	OpReverseV2
+	OpDynamicUpdateSlice
+	OpEqual
+	OpNotEqual
+	OpLess
+	OpLessEqual
+	OpGreater
+	OpGreaterEqual
+	OpSelectV2
+	OpUnidirectionalSequenceLSTM
+	OpSVDF
 	opCodeCount
 )
 
 var opNames = [...]string{
-	OpInvalid:         "INVALID",
-	OpConv2D:          "CONV_2D",
-	OpDepthwiseConv2D: "DEPTHWISE_CONV_2D",
-	OpFullyConnected:  "FULLY_CONNECTED",
-	OpAdd:             "ADD",
-	OpSub:             "SUB",
-	OpMul:             "MUL",
-	OpAveragePool2D:   "AVERAGE_POOL_2D",
-	OpMaxPool2D:       "MAX_POOL_2D",
-	OpSoftmax:         "SOFTMAX",
-	OpLogistic:        "LOGISTIC",
-	OpTanh:            "TANH",
-	OpHardSwish:       "HARD_SWISH",
-	OpLeakyRelu:       "LEAKY_RELU",
-	OpRelu:            "RELU",
-	OpRelu6:           "RELU6",
-	OpReluN1To1:       "RELU_N1_TO_1",
-	OpPad:             "PAD",
-	OpPadV2:           "PADV2",
-	OpMean:            "MEAN",
-	OpConcatenation:   "CONCATENATION",
-	OpReshape:         "RESHAPE",
-	OpTranspose:       "TRANSPOSE",
-	OpQuantize:        "QUANTIZE",
+	OpInvalid:                    "INVALID",
+	OpConv2D:                     "CONV_2D",
+	OpDepthwiseConv2D:            "DEPTHWISE_CONV_2D",
+	OpFullyConnected:             "FULLY_CONNECTED",
+	OpAdd:                        "ADD",
+	OpSub:                        "SUB",
+	OpMul:                        "MUL",
+	OpAveragePool2D:              "AVERAGE_POOL_2D",
+	OpMaxPool2D:                  "MAX_POOL_2D",
+	OpSoftmax:                    "SOFTMAX",
+	OpLogistic:                   "LOGISTIC",
+	OpTanh:                       "TANH",
+	OpHardSwish:                  "HARD_SWISH",
+	OpLeakyRelu:                  "LEAKY_RELU",
+	OpRelu:                       "RELU",
+	OpRelu6:                      "RELU6",
+	OpReluN1To1:                  "RELU_N1_TO_1",
+	OpPad:                        "PAD",
+	OpPadV2:                      "PADV2",
+	OpMean:                       "MEAN",
+	OpConcatenation:              "CONCATENATION",
+	OpReshape:                    "RESHAPE",
+	OpTranspose:                  "TRANSPOSE",
+	OpQuantize:                   "QUANTIZE",
+	OpDequantize:                 "DEQUANTIZE",
+	OpTransposeConv:              "TRANSPOSE_CONV",
+	OpBatchMatMul:                "BATCH_MATMUL",
+	OpGather:                     "GATHER",
+	OpGatherND:                   "GATHER_ND",
+	OpEmbeddingLookup:            "EMBEDDING_LOOKUP",
+	OpPack:                       "PACK",
+	OpUnpack:                     "UNPACK",
+	OpStridedSlice:               "STRIDED_SLICE",
+	OpSlice:                      "SLICE",
+	OpSplit:                      "SPLIT",
+	OpSplitV:                     "SPLIT_V",
+	OpMinimum:                    "MINIMUM",
+	OpMaximum:                    "MAXIMUM",
+	OpShape:                      "SHAPE",
+	OpFill:                       "FILL",
+	OpExpandDims:                 "EXPAND_DIMS",
+	OpSqueeze:                    "SQUEEZE",
+	OpBroadcastTo:                "BROADCAST_TO",
+	OpZerosLike:                  "ZEROS_LIKE",
+	OpResizeNearestNeighbor:      "RESIZE_NEAREST_NEIGHBOR",
+	OpResizeBilinear:             "RESIZE_BILINEAR",
+	OpArgMax:                     "ARG_MAX",
+	OpArgMin:                     "ARG_MIN",
+	OpCast:                       "CAST",
+	OpPRelu:                      "PRELU",
+	OpDiv:                        "DIV",
+	OpDepthToSpace:               "DEPTH_TO_SPACE",
+	OpSpaceToDepth:               "SPACE_TO_DEPTH",
+	OpSpaceToBatchND:             "SPACE_TO_BATCH_ND",
+	OpBatchToSpaceND:             "BATCH_TO_SPACE_ND",
+	OpSquaredDifference:          "SQUARED_DIFFERENCE",
+	OpRsqrt:                      "RSQRT",
+	OpAbs:                        "ABS",
+	OpElu:                        "ELU",
+	OpLogSoftmax:                 "LOG_SOFTMAX",
+	OpL2Normalization:            "L2_NORMALIZATION",
+	OpReduceMax:                  "REDUCE_MAX",
+	OpReduceMin:                  "REDUCE_MIN",
+	OpSum:                        "SUM",
+	OpAddN:                       "ADD_N",
+	OpCumSum:                     "CUMSUM",
+	OpMirrorPad:                  "MIRROR_PAD",
+	OpReverseV2:                  "REVERSE_V2",
+	OpDynamicUpdateSlice:         "DYNAMIC_UPDATE_SLICE",
+	OpEqual:                      "EQUAL",
+	OpNotEqual:                   "NOT_EQUAL",
+	OpLess:                       "LESS",
+	OpLessEqual:                  "LESS_EQUAL",
+	OpGreater:                    "GREATER",
+	OpGreaterEqual:               "GREATER_EQUAL",
+	OpSelectV2:                   "SELECT_V2",
+	OpUnidirectionalSequenceLSTM: "UNIDIRECTIONAL_SEQUENCE_LSTM",
+	OpSVDF:                       "SVDF",
 }
 
 func (c OpCode) String() string {

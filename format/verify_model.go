@@ -268,6 +268,9 @@ func verifyOp(m *Model, i int) error {
 	at := func(field string) string { return opPath(i, op.Code) + " / " + field }
 	want, ok := expectedParamsTag(op.Code)
 	if !ok {
+		if op.Code.Valid() {
+			return Malformed(at("code"), "op code %d (%s) is reserved: this version has no format for its parameters", uint16(op.Code), op.Code)
+		}
 		return Malformed(at("code"), "unknown op code %d", uint16(op.Code))
 	}
 	for k, x := range op.Inputs {

@@ -12,6 +12,9 @@ const (
 	DTypeINT16   DType = 2
 	DTypeINT32   DType = 3
 	DTypeFLOAT32 DType = 4
+	DTypeUINT8   DType = 5
+	DTypeBOOL    DType = 6
+	DTypeINT64   DType = 7
 )
 
 var EnumNamesDType = map[DType]string{
@@ -20,6 +23,9 @@ var EnumNamesDType = map[DType]string{
 	DTypeINT16:   "INT16",
 	DTypeINT32:   "INT32",
 	DTypeFLOAT32: "FLOAT32",
+	DTypeUINT8:   "UINT8",
+	DTypeBOOL:    "BOOL",
+	DTypeINT64:   "INT64",
 }
 
 var EnumValuesDType = map[string]DType{
@@ -28,6 +34,9 @@ var EnumValuesDType = map[string]DType{
 	"INT16":   DTypeINT16,
 	"INT32":   DTypeINT32,
 	"FLOAT32": DTypeFLOAT32,
+	"UINT8":   DTypeUINT8,
+	"BOOL":    DTypeBOOL,
+	"INT64":   DTypeINT64,
 }
 
 func (v DType) String() string {

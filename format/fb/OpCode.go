@@ -7,84 +7,246 @@ import "strconv"
 type OpCode uint16
 
 const (
-	OpCodeINVALID           OpCode = 0
-	OpCodeCONV_2D           OpCode = 1
-	OpCodeDEPTHWISE_CONV_2D OpCode = 2
-	OpCodeFULLY_CONNECTED   OpCode = 3
-	OpCodeADD               OpCode = 4
-	OpCodeSUB               OpCode = 5
-	OpCodeMUL               OpCode = 6
-	OpCodeAVERAGE_POOL_2D   OpCode = 7
-	OpCodeMAX_POOL_2D       OpCode = 8
-	OpCodeSOFTMAX           OpCode = 9
-	OpCodeLOGISTIC          OpCode = 10
-	OpCodeTANH              OpCode = 11
-	OpCodeHARD_SWISH        OpCode = 12
-	OpCodeLEAKY_RELU        OpCode = 13
-	OpCodeRELU              OpCode = 14
-	OpCodeRELU6             OpCode = 15
-	OpCodeRELU_N1_TO_1      OpCode = 16
-	OpCodePAD               OpCode = 17
-	OpCodePADV2             OpCode = 18
-	OpCodeMEAN              OpCode = 19
-	OpCodeCONCATENATION     OpCode = 20
-	OpCodeRESHAPE           OpCode = 21
-	OpCodeTRANSPOSE         OpCode = 22
-	OpCodeQUANTIZE          OpCode = 23
+	OpCodeINVALID                      OpCode = 0
+	OpCodeCONV_2D                      OpCode = 1
+	OpCodeDEPTHWISE_CONV_2D            OpCode = 2
+	OpCodeFULLY_CONNECTED              OpCode = 3
+	OpCodeADD                          OpCode = 4
+	OpCodeSUB                          OpCode = 5
+	OpCodeMUL                          OpCode = 6
+	OpCodeAVERAGE_POOL_2D              OpCode = 7
+	OpCodeMAX_POOL_2D                  OpCode = 8
+	OpCodeSOFTMAX                      OpCode = 9
+	OpCodeLOGISTIC                     OpCode = 10
+	OpCodeTANH                         OpCode = 11
+	OpCodeHARD_SWISH                   OpCode = 12
+	OpCodeLEAKY_RELU                   OpCode = 13
+	OpCodeRELU                         OpCode = 14
+	OpCodeRELU6                        OpCode = 15
+	OpCodeRELU_N1_TO_1                 OpCode = 16
+	OpCodePAD                          OpCode = 17
+	OpCodePADV2                        OpCode = 18
+	OpCodeMEAN                         OpCode = 19
+	OpCodeCONCATENATION                OpCode = 20
+	OpCodeRESHAPE                      OpCode = 21
+	OpCodeTRANSPOSE                    OpCode = 22
+	OpCodeQUANTIZE                     OpCode = 23
+	OpCodeDEQUANTIZE                   OpCode = 24
+	OpCodeTRANSPOSE_CONV               OpCode = 25
+	OpCodeBATCH_MATMUL                 OpCode = 26
+	OpCodeGATHER                       OpCode = 27
+	OpCodeGATHER_ND                    OpCode = 28
+	OpCodeEMBEDDING_LOOKUP             OpCode = 29
+	OpCodePACK                         OpCode = 30
+	OpCodeUNPACK                       OpCode = 31
+	OpCodeSTRIDED_SLICE                OpCode = 32
+	OpCodeSLICE                        OpCode = 33
+	OpCodeSPLIT                        OpCode = 34
+	OpCodeSPLIT_V                      OpCode = 35
+	OpCodeMINIMUM                      OpCode = 36
+	OpCodeMAXIMUM                      OpCode = 37
+	OpCodeSHAPE                        OpCode = 38
+	OpCodeFILL                         OpCode = 39
+	OpCodeEXPAND_DIMS                  OpCode = 40
+	OpCodeSQUEEZE                      OpCode = 41
+	OpCodeBROADCAST_TO                 OpCode = 42
+	OpCodeZEROS_LIKE                   OpCode = 43
+	OpCodeRESIZE_NEAREST_NEIGHBOR      OpCode = 44
+	OpCodeRESIZE_BILINEAR              OpCode = 45
+	OpCodeARG_MAX                      OpCode = 46
+	OpCodeARG_MIN                      OpCode = 47
+	OpCodeCAST                         OpCode = 48
+	OpCodePRELU                        OpCode = 49
+	OpCodeDIV                          OpCode = 50
+	OpCodeDEPTH_TO_SPACE               OpCode = 51
+	OpCodeSPACE_TO_DEPTH               OpCode = 52
+	OpCodeSPACE_TO_BATCH_ND            OpCode = 53
+	OpCodeBATCH_TO_SPACE_ND            OpCode = 54
+	OpCodeSQUARED_DIFFERENCE           OpCode = 55
+	OpCodeRSQRT                        OpCode = 56
+	OpCodeABS                          OpCode = 57
+	OpCodeELU                          OpCode = 58
+	OpCodeLOG_SOFTMAX                  OpCode = 59
+	OpCodeL2_NORMALIZATION             OpCode = 60
+	OpCodeREDUCE_MAX                   OpCode = 61
+	OpCodeREDUCE_MIN                   OpCode = 62
+	OpCodeSUM                          OpCode = 63
+	OpCodeADD_N                        OpCode = 64
+	OpCodeCUMSUM                       OpCode = 65
+	OpCodeMIRROR_PAD                   OpCode = 66
+	OpCodeREVERSE_V2                   OpCode = 67
+	OpCodeDYNAMIC_UPDATE_SLICE         OpCode = 68
+	OpCodeEQUAL                        OpCode = 69
+	OpCodeNOT_EQUAL                    OpCode = 70
+	OpCodeLESS                         OpCode = 71
+	OpCodeLESS_EQUAL                   OpCode = 72
+	OpCodeGREATER                      OpCode = 73
+	OpCodeGREATER_EQUAL                OpCode = 74
+	OpCodeSELECT_V2                    OpCode = 75
+	OpCodeUNIDIRECTIONAL_SEQUENCE_LSTM OpCode = 76
+	OpCodeSVDF                         OpCode = 77
 )
 
 var EnumNamesOpCode = map[OpCode]string{
-	OpCodeINVALID:           "INVALID",
-	OpCodeCONV_2D:           "CONV_2D",
-	OpCodeDEPTHWISE_CONV_2D: "DEPTHWISE_CONV_2D",
-	OpCodeFULLY_CONNECTED:   "FULLY_CONNECTED",
-	OpCodeADD:               "ADD",
-	OpCodeSUB:               "SUB",
-	OpCodeMUL:               "MUL",
-	OpCodeAVERAGE_POOL_2D:   "AVERAGE_POOL_2D",
-	OpCodeMAX_POOL_2D:       "MAX_POOL_2D",
-	OpCodeSOFTMAX:           "SOFTMAX",
-	OpCodeLOGISTIC:          "LOGISTIC",
-	OpCodeTANH:              "TANH",
-	OpCodeHARD_SWISH:        "HARD_SWISH",
-	OpCodeLEAKY_RELU:        "LEAKY_RELU",
-	OpCodeRELU:              "RELU",
-	OpCodeRELU6:             "RELU6",
-	OpCodeRELU_N1_TO_1:      "RELU_N1_TO_1",
-	OpCodePAD:               "PAD",
-	OpCodePADV2:             "PADV2",
-	OpCodeMEAN:              "MEAN",
-	OpCodeCONCATENATION:     "CONCATENATION",
-	OpCodeRESHAPE:           "RESHAPE",
-	OpCodeTRANSPOSE:         "TRANSPOSE",
-	OpCodeQUANTIZE:          "QUANTIZE",
+	OpCodeINVALID:                      "INVALID",
+	OpCodeCONV_2D:                      "CONV_2D",
+	OpCodeDEPTHWISE_CONV_2D:            "DEPTHWISE_CONV_2D",
+	OpCodeFULLY_CONNECTED:              "FULLY_CONNECTED",
+	OpCodeADD:                          "ADD",
+	OpCodeSUB:                          "SUB",
+	OpCodeMUL:                          "MUL",
+	OpCodeAVERAGE_POOL_2D:              "AVERAGE_POOL_2D",
+	OpCodeMAX_POOL_2D:                  "MAX_POOL_2D",
+	OpCodeSOFTMAX:                      "SOFTMAX",
+	OpCodeLOGISTIC:                     "LOGISTIC",
+	OpCodeTANH:                         "TANH",
+	OpCodeHARD_SWISH:                   "HARD_SWISH",
+	OpCodeLEAKY_RELU:                   "LEAKY_RELU",
+	OpCodeRELU:                         "RELU",
+	OpCodeRELU6:                        "RELU6",
+	OpCodeRELU_N1_TO_1:                 "RELU_N1_TO_1",
+	OpCodePAD:                          "PAD",
+	OpCodePADV2:                        "PADV2",
+	OpCodeMEAN:                         "MEAN",
+	OpCodeCONCATENATION:                "CONCATENATION",
+	OpCodeRESHAPE:                      "RESHAPE",
+	OpCodeTRANSPOSE:                    "TRANSPOSE",
+	OpCodeQUANTIZE:                     "QUANTIZE",
+	OpCodeDEQUANTIZE:                   "DEQUANTIZE",
+	OpCodeTRANSPOSE_CONV:               "TRANSPOSE_CONV",
+	OpCodeBATCH_MATMUL:                 "BATCH_MATMUL",
+	OpCodeGATHER:                       "GATHER",
+	OpCodeGATHER_ND:                    "GATHER_ND",
+	OpCodeEMBEDDING_LOOKUP:             "EMBEDDING_LOOKUP",
+	OpCodePACK:                         "PACK",
+	OpCodeUNPACK:                       "UNPACK",
+	OpCodeSTRIDED_SLICE:                "STRIDED_SLICE",
+	OpCodeSLICE:                        "SLICE",
+	OpCodeSPLIT:                        "SPLIT",
+	OpCodeSPLIT_V:                      "SPLIT_V",
+	OpCodeMINIMUM:                      "MINIMUM",
+	OpCodeMAXIMUM:                      "MAXIMUM",
+	OpCodeSHAPE:                        "SHAPE",
+	OpCodeFILL:                         "FILL",
+	OpCodeEXPAND_DIMS:                  "EXPAND_DIMS",
+	OpCodeSQUEEZE:                      "SQUEEZE",
+	OpCodeBROADCAST_TO:                 "BROADCAST_TO",
+	OpCodeZEROS_LIKE:                   "ZEROS_LIKE",
+	OpCodeRESIZE_NEAREST_NEIGHBOR:      "RESIZE_NEAREST_NEIGHBOR",
+	OpCodeRESIZE_BILINEAR:              "RESIZE_BILINEAR",
+	OpCodeARG_MAX:                      "ARG_MAX",
+	OpCodeARG_MIN:                      "ARG_MIN",
+	OpCodeCAST:                         "CAST",
+	OpCodePRELU:                        "PRELU",
+	OpCodeDIV:                          "DIV",
+	OpCodeDEPTH_TO_SPACE:               "DEPTH_TO_SPACE",
+	OpCodeSPACE_TO_DEPTH:               "SPACE_TO_DEPTH",
+	OpCodeSPACE_TO_BATCH_ND:            "SPACE_TO_BATCH_ND",
+	OpCodeBATCH_TO_SPACE_ND:            "BATCH_TO_SPACE_ND",
+	OpCodeSQUARED_DIFFERENCE:           "SQUARED_DIFFERENCE",
+	OpCodeRSQRT:                        "RSQRT",
+	OpCodeABS:                          "ABS",
+	OpCodeELU:                          "ELU",
+	OpCodeLOG_SOFTMAX:                  "LOG_SOFTMAX",
+	OpCodeL2_NORMALIZATION:             "L2_NORMALIZATION",
+	OpCodeREDUCE_MAX:                   "REDUCE_MAX",
+	OpCodeREDUCE_MIN:                   "REDUCE_MIN",
+	OpCodeSUM:                          "SUM",
+	OpCodeADD_N:                        "ADD_N",
+	OpCodeCUMSUM:                       "CUMSUM",
+	OpCodeMIRROR_PAD:                   "MIRROR_PAD",
+	OpCodeREVERSE_V2:                   "REVERSE_V2",
+	OpCodeDYNAMIC_UPDATE_SLICE:         "DYNAMIC_UPDATE_SLICE",
+	OpCodeEQUAL:                        "EQUAL",
+	OpCodeNOT_EQUAL:                    "NOT_EQUAL",
+	OpCodeLESS:                         "LESS",
+	OpCodeLESS_EQUAL:                   "LESS_EQUAL",
+	OpCodeGREATER:                      "GREATER",
+	OpCodeGREATER_EQUAL:                "GREATER_EQUAL",
+	OpCodeSELECT_V2:                    "SELECT_V2",
+	OpCodeUNIDIRECTIONAL_SEQUENCE_LSTM: "UNIDIRECTIONAL_SEQUENCE_LSTM",
+	OpCodeSVDF:                         "SVDF",
 }
 
 var EnumValuesOpCode = map[string]OpCode{
-	"INVALID":           OpCodeINVALID,
-	"CONV_2D":           OpCodeCONV_2D,
-	"DEPTHWISE_CONV_2D": OpCodeDEPTHWISE_CONV_2D,
-	"FULLY_CONNECTED":   OpCodeFULLY_CONNECTED,
-	"ADD":               OpCodeADD,
-	"SUB":               OpCodeSUB,
-	"MUL":               OpCodeMUL,
-	"AVERAGE_POOL_2D":   OpCodeAVERAGE_POOL_2D,
-	"MAX_POOL_2D":       OpCodeMAX_POOL_2D,
-	"SOFTMAX":           OpCodeSOFTMAX,
-	"LOGISTIC":          OpCodeLOGISTIC,
-	"TANH":              OpCodeTANH,
-	"HARD_SWISH":        OpCodeHARD_SWISH,
-	"LEAKY_RELU":        OpCodeLEAKY_RELU,
-	"RELU":              OpCodeRELU,
-	"RELU6":             OpCodeRELU6,
-	"RELU_N1_TO_1":      OpCodeRELU_N1_TO_1,
-	"PAD":               OpCodePAD,
-	"PADV2":             OpCodePADV2,
-	"MEAN":              OpCodeMEAN,
-	"CONCATENATION":     OpCodeCONCATENATION,
-	"RESHAPE":           OpCodeRESHAPE,
-	"TRANSPOSE":         OpCodeTRANSPOSE,
-	"QUANTIZE":          OpCodeQUANTIZE,
+	"INVALID":                      OpCodeINVALID,
+	"CONV_2D":                      OpCodeCONV_2D,
+	"DEPTHWISE_CONV_2D":            OpCodeDEPTHWISE_CONV_2D,
+	"FULLY_CONNECTED":              OpCodeFULLY_CONNECTED,
+	"ADD":                          OpCodeADD,
+	"SUB":                          OpCodeSUB,
+	"MUL":                          OpCodeMUL,
+	"AVERAGE_POOL_2D":              OpCodeAVERAGE_POOL_2D,
+	"MAX_POOL_2D":                  OpCodeMAX_POOL_2D,
+	"SOFTMAX":                      OpCodeSOFTMAX,
+	"LOGISTIC":                     OpCodeLOGISTIC,
+	"TANH":                         OpCodeTANH,
+	"HARD_SWISH":                   OpCodeHARD_SWISH,
+	"LEAKY_RELU":                   OpCodeLEAKY_RELU,
+	"RELU":                         OpCodeRELU,
+	"RELU6":                        OpCodeRELU6,
+	"RELU_N1_TO_1":                 OpCodeRELU_N1_TO_1,
+	"PAD":                          OpCodePAD,
+	"PADV2":                        OpCodePADV2,
+	"MEAN":                         OpCodeMEAN,
+	"CONCATENATION":                OpCodeCONCATENATION,
+	"RESHAPE":                      OpCodeRESHAPE,
+	"TRANSPOSE":                    OpCodeTRANSPOSE,
+	"QUANTIZE":                     OpCodeQUANTIZE,
+	"DEQUANTIZE":                   OpCodeDEQUANTIZE,
+	"TRANSPOSE_CONV":               OpCodeTRANSPOSE_CONV,
+	"BATCH_MATMUL":                 OpCodeBATCH_MATMUL,
+	"GATHER":                       OpCodeGATHER,
+	"GATHER_ND":                    OpCodeGATHER_ND,
+	"EMBEDDING_LOOKUP":             OpCodeEMBEDDING_LOOKUP,
+	"PACK":                         OpCodePACK,
+	"UNPACK":                       OpCodeUNPACK,
+	"STRIDED_SLICE":                OpCodeSTRIDED_SLICE,
+	"SLICE":                        OpCodeSLICE,
+	"SPLIT":                        OpCodeSPLIT,
+	"SPLIT_V":                      OpCodeSPLIT_V,
+	"MINIMUM":                      OpCodeMINIMUM,
+	"MAXIMUM":                      OpCodeMAXIMUM,
+	"SHAPE":                        OpCodeSHAPE,
+	"FILL":                         OpCodeFILL,
+	"EXPAND_DIMS":                  OpCodeEXPAND_DIMS,
+	"SQUEEZE":                      OpCodeSQUEEZE,
+	"BROADCAST_TO":                 OpCodeBROADCAST_TO,
+	"ZEROS_LIKE":                   OpCodeZEROS_LIKE,
+	"RESIZE_NEAREST_NEIGHBOR":      OpCodeRESIZE_NEAREST_NEIGHBOR,
+	"RESIZE_BILINEAR":              OpCodeRESIZE_BILINEAR,
+	"ARG_MAX":                      OpCodeARG_MAX,
+	"ARG_MIN":                      OpCodeARG_MIN,
+	"CAST":                         OpCodeCAST,
+	"PRELU":                        OpCodePRELU,
+	"DIV":                          OpCodeDIV,
+	"DEPTH_TO_SPACE":               OpCodeDEPTH_TO_SPACE,
+	"SPACE_TO_DEPTH":               OpCodeSPACE_TO_DEPTH,
+	"SPACE_TO_BATCH_ND":            OpCodeSPACE_TO_BATCH_ND,
+	"BATCH_TO_SPACE_ND":            OpCodeBATCH_TO_SPACE_ND,
+	"SQUARED_DIFFERENCE":           OpCodeSQUARED_DIFFERENCE,
+	"RSQRT":                        OpCodeRSQRT,
+	"ABS":                          OpCodeABS,
+	"ELU":                          OpCodeELU,
+	"LOG_SOFTMAX":                  OpCodeLOG_SOFTMAX,
+	"L2_NORMALIZATION":             OpCodeL2_NORMALIZATION,
+	"REDUCE_MAX":                   OpCodeREDUCE_MAX,
+	"REDUCE_MIN":                   OpCodeREDUCE_MIN,
+	"SUM":                          OpCodeSUM,
+	"ADD_N":                        OpCodeADD_N,
+	"CUMSUM":                       OpCodeCUMSUM,
+	"MIRROR_PAD":                   OpCodeMIRROR_PAD,
+	"REVERSE_V2":                   OpCodeREVERSE_V2,
+	"DYNAMIC_UPDATE_SLICE":         OpCodeDYNAMIC_UPDATE_SLICE,
+	"EQUAL":                        OpCodeEQUAL,
+	"NOT_EQUAL":                    OpCodeNOT_EQUAL,
+	"LESS":                         OpCodeLESS,
+	"LESS_EQUAL":                   OpCodeLESS_EQUAL,
+	"GREATER":                      OpCodeGREATER,
+	"GREATER_EQUAL":                OpCodeGREATER_EQUAL,
+	"SELECT_V2":                    OpCodeSELECT_V2,
+	"UNIDIRECTIONAL_SEQUENCE_LSTM": OpCodeUNIDIRECTIONAL_SEQUENCE_LSTM,
+	"SVDF":                         OpCodeSVDF,
 }
 
 func (v OpCode) String() string {
