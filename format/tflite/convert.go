@@ -350,8 +350,9 @@ func (c *converter) opPath(idx int) string {
 }
 
 // tensor returns source tensor t converted to edgerun's types: int8 (uint8
-// shifted by -128 in zero point and data), int16, int32, with scales and
-// zero points copied. Float32 and other types are unsupported here: the
+// shifted by -128 in zero point and data), int16, int32, int64, bool, with
+// scales and zero points copied; each op's conversion checks the dtypes
+// it takes. Float32 and other types are unsupported here: the
 // graph is integer-only.
 func (c *converter) tensor(t int32) (*format.Tensor, error) {
 	if t < 0 || int(t) >= len(c.sg.Tensors) {
@@ -373,6 +374,10 @@ func (c *converter) tensor(t int32) (*format.Tensor, error) {
 		ft.DType = format.DTypeInt16
 	case TypeInt32:
 		ft.DType = format.DTypeInt32
+	case TypeInt64:
+		ft.DType = format.DTypeInt64
+	case TypeBool:
+		ft.DType = format.DTypeBool
 	default:
 		return nil, &format.UnsupportedOpError{Op: "tensor", Index: -1,
 			Reason: fmt.Sprintf("%s: type %s (edgerun runs integer graphs; float32 is allowed only at the inputs/outputs through QUANTIZE/DEQUANTIZE)", path, st.Type)}
