@@ -155,6 +155,27 @@ func (k *convKernel) ScratchBytes() int {
 	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
 
+// MinScratchBytes: on the GEMM path, im2col blocks of one pixel.
+func (k *convKernel) MinScratchBytes() int {
+	if k.packed != nil && !k.pointwise {
+		return k.patchSize
+	}
+	return k.ScratchBytes()
+}
+
+// FitScratch shrinks the im2col blocks to fit n bytes (whole row blocks of
+// the GEMM kernels where it can).
+func (k *convKernel) FitScratch(n int) {
+	if k.packed == nil || k.pointwise || n >= k.ScratchBytes() {
+		return
+	}
+	rows := max(n/k.patchSize, 1)
+	if rows >= 6 {
+		rows = rows / 6 * 6
+	}
+	k.blockRows = min(k.blockRows, rows)
+}
+
 // Units: the conv splits by output rows (over all batches) for
 // Options.Threads; every output pixel is computed the same way whatever the
 // split.

@@ -74,6 +74,10 @@ type depthwiseKernel struct {
 	// input byte, a third of a stride-2 op's time.
 	strips       bool
 	stripScratch int64
+	// runPixels, when not 0, caps the pixels of one paddedRun call (its
+	// scratch is then runScratch(runPixels) instead of rowScratch): set by
+	// FitScratch when the arena leaves less room than a whole row needs.
+	runPixels int
 	// zpRow is one padded row of the input zero point (when it is at most
 	// maxPadImage bytes): padding is copied from it in one memmove. Filling
 	// byte by byte, or by doubling copies, was a tenth of a stride-2
@@ -144,10 +148,52 @@ func (k *depthwiseKernel) ScratchBytes() int {
 		n = k.imageScratch
 	case k.strips:
 		n = max(k.rowScratch, k.stripScratch)
+	case k.runPixels > 0:
+		n = k.runScratch(k.runPixels)
 	default:
 		n = k.rowScratch
 	}
 	return int(min(n, int64(math.MaxInt)))
+}
+
+// runScratch is the padded copy of a run of n pixels: kh rows of the
+// input width those pixels' taps span (saturated).
+func (k *depthwiseKernel) runScratch(n int) int64 {
+	width := satAdd(satMul(int64(n-1), int64(k.strideW)), satMul(int64(k.kw-1), int64(k.dilW))) + 1
+	return satMul(satMul(int64(k.kh), width), int64(k.outC))
+}
+
+// MinScratchBytes: padded runs of one pixel on the kernel path.
+func (k *depthwiseKernel) MinScratchBytes() int {
+	if k.packed == nil {
+		return k.ScratchBytes()
+	}
+	return int(min(k.runScratch(1), int64(math.MaxInt)))
+}
+
+// FitScratch keeps the strategy planPadding chose if it fits n bytes;
+// otherwise it takes the strips if they fit, else padded runs of as many
+// pixels as fit (whole rows when they do).
+func (k *depthwiseKernel) FitScratch(n int) {
+	if k.packed == nil || int64(n) >= int64(k.ScratchBytes()) {
+		return
+	}
+	k.padImage = false
+	if k.strips || k.stripScratch > 0 && !k.padAll && k.yLo < k.yHi && k.xLo < k.xHi {
+		if max(k.rowScratch, k.stripScratch) <= int64(n) {
+			k.strips = true
+			return
+		}
+	}
+	k.strips = false
+	if k.rowScratch <= int64(n) {
+		return
+	}
+	// The largest run whose copy fits: kh·((p-1)·strideW + span)·C <= n.
+	span := int64((k.kw-1)*k.dilW + 1)
+	perRow := int64(n) / (int64(k.kh) * int64(k.outC))
+	p := 1 + max(perRow-span, 0)/int64(k.strideW)
+	k.runPixels = int(min(p, int64(k.outW)))
 }
 
 // Units: the depthwise conv splits by output rows (over all batches) for

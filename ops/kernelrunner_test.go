@@ -38,7 +38,32 @@ func runKernel(t testing.TB, m *format.Model, inputs ...[]int8) []int8 {
 	if err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	return runPrepared(t, k, m, inputs...)
+	out := runPrepared(t, k, m, inputs...)
+	if f, ok := k.(ScratchFitter); ok {
+		// The strategies for less scratch give the same bytes: the least
+		// the kernel takes, and halfway to what it prefers.
+		lo, hi := f.MinScratchBytes(), f.ScratchBytes()
+		if lo > hi {
+			t.Fatalf("MinScratchBytes %d above ScratchBytes %d", lo, hi)
+		}
+		for _, n := range []int{lo, lo + (hi-lo)/2} {
+			k2, err := Prepare(m, 0)
+			if err != nil {
+				t.Fatalf("Prepare: %v", err)
+			}
+			k2.(ScratchFitter).FitScratch(n)
+			if got := k2.(ScratchUser).ScratchBytes(); got > n {
+				t.Fatalf("FitScratch(%d): ScratchBytes %d", n, got)
+			}
+			got := runPrepared(t, k2, m, inputs...)
+			for i := range out {
+				if got[i] != out[i] {
+					t.Fatalf("with FitScratch(%d) (prefers %d): output %d = %d, want %d", n, hi, i, got[i], out[i])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // runPrepared is runKernel for a kernel already prepared from op 0 of m.

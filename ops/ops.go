@@ -23,8 +23,9 @@ type Env struct {
 	// the model's data. Views of int32 constants are not used by kernels
 	// (they decode them at prepare).
 	Tensors [][]int8
-	// Scratch is per-interpreter scratch memory of at least the largest
-	// Kernel.ScratchBytes of the model, 16-byte aligned.
+	// Scratch is the running kernel's scratch memory: at least its
+	// ScratchBytes, 16-byte aligned. The runtime places it, op by op, in
+	// the arena memory that no live tensor uses while the op runs.
 	Scratch []byte
 }
 
@@ -49,6 +50,18 @@ type Splittable interface {
 // ScratchUser is implemented by kernels that need scratch memory.
 type ScratchUser interface {
 	ScratchBytes() int
+}
+
+// ScratchFitter is implemented by kernels that can trade speed for
+// scratch: MinScratchBytes is the least they can run with. The runtime
+// calls FitScratch(n), with n >= MinScratchBytes(), once, before the model
+// is shared and any Eval: the kernel takes its fastest strategy that needs
+// at most n bytes, and ScratchBytes then reports what that strategy uses.
+// Every strategy computes the same bytes.
+type ScratchFitter interface {
+	ScratchUser
+	MinScratchBytes() int
+	FitScratch(n int)
 }
 
 // preparer validates op and builds its kernel. path prefixes error paths.

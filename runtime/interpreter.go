@@ -69,6 +69,9 @@ type Interpreter struct {
 	// splittable, has at least Options.SplitMinMACs MACs and took at least
 	// Options.SplitMinNanos on one thread).
 	tasks []*poolTask
+	// scratch[i] is op i's scratch on the invoking goroutine (nil if it
+	// needs none).
+	scratch [][]byte
 }
 
 // NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
@@ -103,11 +106,15 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	if !m.splittable {
 		threads = 1
 	}
-	// Every extra thread has its own scratch, aligned like the first.
-	scratch := m.scratchStride()
-	size := m.graph.ArenaBytes + scratch*int64(threads)
+	// The arena holds activations and every op's scratch (see
+	// planScratch); every extra thread has its own scratch after it.
+	sp := &m.scratch
 	// Checked without overflow for any Threads, and within an int's range.
-	if size > limit || int64(threads) > limit/max(scratch, 1) || size > maxArenaLen {
+	if int64(threads-1) > limit/max(sp.extra, 1) {
+		return nil, fmt.Errorf("model needs %d bytes of scratch for each of %d extra threads, limit %d: %w", sp.extra, threads-1, limit, ErrResourceLimit)
+	}
+	size := sp.arenaBytes(threads)
+	if size > limit || size > maxArenaLen {
 		return nil, fmt.Errorf("model needs a %d-byte arena with %d threads, limit %d: %w", size, threads, limit, ErrResourceLimit)
 	}
 	g := m.graph
@@ -120,10 +127,13 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		model:    m,
 		arena:    arena,
 		inputSet: make([]bool, len(m.inputs)),
-		env: ops.Env{
-			Tensors: make([][]int8, len(g.Tensors)),
-			Scratch: arena[g.ArenaBytes : g.ArenaBytes+scratch],
-		},
+		env:      ops.Env{Tensors: make([][]int8, len(g.Tensors))},
+		scratch:  make([][]byte, len(m.kernels)),
+	}
+	for i, n := range sp.size {
+		if n > 0 {
+			it.scratch[i] = arena[sp.offset[i] : sp.offset[i]+n : sp.offset[i]+n]
+		}
 	}
 	for i := range g.Tensors {
 		t := &g.Tensors[i]
@@ -139,10 +149,11 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	}
 	if threads > 1 {
 		envs := make([]ops.Env, threads)
-		for w := range envs {
-			start := g.ArenaBytes + scratch*int64(w)
-			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+scratch]}
+		for w := 1; w < threads; w++ {
+			start := sp.threadScratch() + sp.extra*int64(w-1)
+			envs[w] = ops.Env{Tensors: it.env.Tensors, Scratch: arena[start : start+sp.extra : start+sp.extra]}
 		}
+		envs[0].Tensors = it.env.Tensors // its Scratch is set per op
 		// Ops big enough by MACs; the timing run (only when some op is)
 		// then keeps those that also took SplitMinNanos.
 		candidate := make([]bool, len(m.kernels))
@@ -175,9 +186,9 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 func (it *Interpreter) timeOps() []time.Duration {
 	took := make([]time.Duration, len(it.model.kernels))
 	for run := 0; run < 2; run++ {
-		for i, k := range it.model.kernels {
+		for i := range it.model.kernels {
 			t0 := time.Now()
-			k.Eval(&it.env)
+			it.eval(i)
 			if d := time.Since(t0); run == 0 || d < took[i] {
 				took[i] = d
 			}
@@ -242,20 +253,27 @@ func (it *Interpreter) invoke(from, to int) error {
 		}
 		return nil
 	}
-	for _, k := range it.model.kernels[from:to] {
-		k.Eval(&it.env)
+	for i := from; i < to; i++ {
+		it.eval(i)
 	}
 	return nil
+}
+
+// eval runs op i on the invoking goroutine, in its scratch.
+func (it *Interpreter) eval(i int) {
+	it.env.Scratch = it.scratch[i]
+	it.model.kernels[i].Eval(&it.env)
 }
 
 // evalShared runs op i, split over the pool when it is splittable and
 // large enough.
 func (it *Interpreter) evalShared(i int) {
 	if t := it.tasks[i]; t != nil {
+		it.pool.envs[0].Scratch = it.scratch[i]
 		it.pool.run(t)
 		return
 	}
-	it.model.kernels[i].Eval(&it.env)
+	it.eval(i)
 }
 
 // ready reports why the interpreter cannot run, if it cannot.

@@ -59,10 +59,11 @@ type Model struct {
 	// not split.
 	work []int64
 	// macs[i] is op i's multiply-accumulates per Invoke (OpInfo.MACs).
-	macs         []int64
-	scratchBytes int
-	inputs       []TensorInfo
-	outputs      []TensorInfo
+	macs []int64
+	// scratch places every op's scratch in the arena (planScratch).
+	scratch scratchPlan
+	inputs  []TensorInfo
+	outputs []TensorInfo
 }
 
 // TensorInfo describes a graph input or output.
@@ -241,12 +242,12 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			if n < 0 || int64(n) > lim.MaxArenaBytes {
 				return nil, fmt.Errorf("op %d %s: kernel scratch of %d bytes, limit %d: %w", i, g.Ops[i].Code, n, lim.MaxArenaBytes, ErrResourceLimit)
 			}
-			m.scratchBytes = max(m.scratchBytes, n)
 		}
 	}
+	m.scratch = planScratch(g, m.kernels)
 	if m.ArenaBytes() > min(lim.MaxArenaBytes, maxArenaLen) {
-		return nil, fmt.Errorf("model needs a %d-byte arena (%d activations, %d scratch), limit %d: %w",
-			m.ArenaBytes(), g.ArenaBytes, m.scratchStride(), min(lim.MaxArenaBytes, maxArenaLen), ErrResourceLimit)
+		return nil, fmt.Errorf("model needs a %d-byte arena (%d activations, %d more for scratch), limit %d: %w",
+			m.ArenaBytes(), g.ArenaBytes, m.ArenaBytes()-g.ArenaBytes, min(lim.MaxArenaBytes, maxArenaLen), ErrResourceLimit)
 	}
 	var err error
 	if m.inputs, err = describe(g, g.Inputs, "input"); err != nil {
@@ -344,11 +345,33 @@ func KernelsDescription() string { return ops.KernelsDescription() }
 // ArenaBytes is the memory a one-thread interpreter allocates for
 // activations and scratch: the exact RAM needed beyond the model's weights
 // (each extra thread adds its own scratch; see Interpreter.ArenaBytes).
-func (m *Model) ArenaBytes() int64 { return m.graph.ArenaBytes + m.scratchStride() }
+// Each op's scratch lives in arena memory no tensor uses while it runs.
+func (m *Model) ArenaBytes() int64 { return m.scratch.arena }
 
-// scratchStride is one thread's scratch, rounded up so that every thread's
-// scratch starts 64-byte aligned.
-func (m *Model) scratchStride() int64 { return (int64(m.scratchBytes) + 63) &^ 63 }
+// ArenaLayout is what a one-thread arena (Model.ArenaBytes) holds.
+type ArenaLayout struct {
+	// Activations is the activations' static memory plan (from the file).
+	Activations int64
+	// Scratch is what the ops' scratch adds beyond the activations: 0
+	// when every op's scratch fits in memory free while it runs.
+	Scratch int64
+	// State is the memory of variable tensors that persist from one
+	// Invoke to the next (none in the operators so far).
+	State int64
+	// PeakOp is the op whose live tensors and scratch reach furthest into
+	// the arena (-1 if not known).
+	PeakOp int
+	// ScratchPerThread is what each thread beyond the first adds: its
+	// own copy of the largest op scratch.
+	ScratchPerThread int64
+}
+
+// ArenaLayout splits ArenaBytes into activations, scratch and state.
+func (m *Model) ArenaLayout() ArenaLayout {
+	sp := &m.scratch
+	return ArenaLayout{Activations: m.graph.ArenaBytes, Scratch: sp.arena - m.graph.ArenaBytes,
+		PeakOp: sp.peakOp, ScratchPerThread: sp.extra}
+}
 
 // InputIndex returns the position of the input named name.
 func (m *Model) InputIndex(name string) (int, error) { return indexOf(m.inputs, name, "input") }

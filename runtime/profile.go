@@ -124,11 +124,11 @@ func (it *Interpreter) InvokeProfiled(p *Profile) error {
 		return err
 	}
 	s[1] = int64(time.Since(p.epoch))
-	for i, k := range it.model.kernels {
+	for i := range it.model.kernels {
 		if it.pool != nil {
 			it.evalShared(i)
 		} else {
-			k.Eval(&it.env)
+			it.eval(i)
 		}
 		s[i+2] = int64(time.Since(p.epoch))
 	}

@@ -312,7 +312,10 @@ func TestResourceLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer it3.Close()
-	scratch := arena - m.Graph().ArenaBytes
+	scratch := m.ArenaLayout().ScratchPerThread
+	if scratch <= 0 {
+		t.Fatalf("ScratchPerThread %d: the test model needs scratch", scratch)
+	}
 	if it3.Threads() != 3 || it3.ArenaBytes() != arena+2*scratch {
 		t.Errorf("three threads: arena %d, threads %d; want %d, 3", it3.ArenaBytes(), it3.Threads(), arena+2*scratch)
 	}

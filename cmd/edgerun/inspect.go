@@ -67,8 +67,13 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if activationSum > 0 {
 		pct = 100 * float64(g.ArenaBytes) / float64(activationSum)
 	}
-	fmt.Fprintf(stdout, "arena: %d bytes per interpreter (activations planned into %d bytes, %.1f%% of the %d-byte sum of all activation sizes; scratch %d)\n",
-		m.ArenaBytes(), g.ArenaBytes, pct, activationSum, m.ArenaBytes()-g.ArenaBytes)
+	l := m.ArenaLayout()
+	fmt.Fprintf(stdout, "arena: %d bytes per interpreter with one thread: activations %d (planned into %.1f%% of the %d-byte sum of their sizes), scratch %d beyond them, state %d\n",
+		m.ArenaBytes(), l.Activations, pct, activationSum, l.Scratch, l.State)
+	if l.PeakOp >= 0 {
+		fmt.Fprintf(stdout, "arena peak: op %d %s (its live tensors and scratch reach furthest)\n", l.PeakOp, m.Op(l.PeakOp).Type)
+	}
+	fmt.Fprintf(stdout, "each thread beyond the first adds %d bytes of scratch\n", l.ScratchPerThread)
 	return nil
 }
 
