@@ -188,6 +188,9 @@ func encodeTensor(b *flatbuffers.Builder, t *Tensor) flatbuffers.UOffsetT {
 		fb.TensorAddData(b, data)
 	}
 	fb.TensorAddArenaOffset(b, t.ArenaOffset)
+	if t.Variable {
+		fb.TensorAddVariable(b, true)
+	}
 	return fb.TensorEnd(b)
 }
 
@@ -344,6 +347,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 			fb.TransposeParamsAddPerm(b, perm)
 		}
 		return fb.TransposeParamsEnd(b)
+	case *SVDFParams:
+		return encodeSVDFParams(b, p)
 	}
 	return 0
 }
@@ -411,6 +416,7 @@ func decodeModel(data []byte) *Model {
 				t.Data = d[:len(d):len(d)]
 			}
 			t.ArenaOffset = ft.ArenaOffset()
+			t.Variable = ft.Variable()
 		}
 	}
 	if n := r.OpsLength(); n > 0 {
@@ -553,6 +559,8 @@ func decodeParams(op *fb.Op) OpParams {
 		var p fb.TransposeParams
 		p.Init(t.Bytes, t.Pos)
 		return &TransposeParams{Perm: readInt32s(p.PermLength(), p.Perm)}
+	case fb.OpParamsSVDFParams:
+		return decodeSVDFParams(t)
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

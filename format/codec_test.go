@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -148,6 +149,13 @@ func testModel() *Model {
 	shape := b.constant("shape", DTypeInt32, []int32{2}, int32Bytes(1, 16))
 	next(OpReshape, nil, shape)
 	next(OpTranspose, &TransposeParams{Perm: []int32{0, 2, 1, 3}})
+	// State live throughout, after the spare bytes (below).
+	state := b.tensor(Tensor{Name: "state", DType: DTypeInt16, Shape: []int32{4}, ZeroPoint: []int32{0}, Scale: []float32{0.5},
+		ArenaOffset: 2*actBytes + 8, Variable: true})
+	wf := b.constant("svdf/wf", DTypeInt8, []int32{2, 16}, bytes.Repeat([]byte{3}, 32))
+	wt := b.constant("svdf/wt", DTypeInt16, []int32{2, 2}, []byte{1, 0, 2, 0, 3, 0, 4, 0})
+	next(OpSVDF, &SVDFParams{Rank: 2, InputOffset: 5, OutputOffset: -6, StateZeroPoint: 0,
+		FeatureMultiplier: 1 << 30, FeatureShift: -3, OutputMultiplier: 1<<30 + 5, OutputShift: 2}, wf, wt, -1, state)
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.
@@ -155,7 +163,7 @@ func testModel() *Model {
 	b.constant("empty", DTypeInt8, []int32{0, 3}, []byte{})
 	b.constant("int16", DTypeInt16, []int32{2}, []byte{1, 2, 3, 4})
 	b.constant("float", DTypeFloat32, []int32{1}, []byte{0, 0, 0x80, 0x3f})
-	b.tensor(Tensor{Name: "spare", DType: DTypeInt16, Shape: []int32{8}, ArenaOffset: 2 * actBytes})
+	b.tensor(Tensor{Name: "spare", DType: DTypeInt16, Shape: []int32{4}, ArenaOffset: 2 * actBytes})
 	return b.m
 }
 
@@ -385,6 +393,9 @@ func rawOp(b *flatbuffers.Builder, code fb.OpCode, tag fb.OpParams, params flatb
 	return fb.OpEnd(b)
 }
 
+// unknownTag is the first OpParams union tag past the schema's.
+var unknownTag = fb.OpParams(len(fb.EnumNamesOpParams))
+
 func TestDecodeBadUnion(t *testing.T) {
 	pool := func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
 		fb.PoolParamsStart(b)
@@ -396,7 +407,7 @@ func TestDecodeBadUnion(t *testing.T) {
 		with bool
 		want string
 	}{
-		{"unknown tag", 11, true, "unknown type 11"},
+		{"unknown tag", unknownTag, true, fmt.Sprintf("unknown type %d", unknownTag)},
 		{"value without tag", 0, true, "type is NONE"},
 		{"tag without value", fb.OpParamsPoolParams, false, "missing"},
 	} {

@@ -103,6 +103,11 @@ type Tensor struct {
 	// ArenaOffset is the byte offset of an activation inside the arena;
 	// -1 for constants.
 	ArenaOffset int64
+	// Variable marks state that persists from one Invoke to the next (the
+	// SVDF and LSTM state): an activation that no op produces and ops read
+	// and update in place, live for the interpreter's whole life, set to
+	// its zero point by NewInterpreter and Interpreter.ResetState.
+	Variable bool
 }
 
 // NumElements returns the product of the shape (1 for a scalar).

@@ -127,6 +127,11 @@ var (
 	}}
 	concatenationParamsSpec = &tableSpec{"ConcatenationParams", []fieldSpec{specScalar("axis", 4)}}
 	transposeParamsSpec     = &tableSpec{"TransposeParams", []fieldSpec{specInt32s("perm")}}
+	svdfParamsSpec          = &tableSpec{"SVDFParams", []fieldSpec{
+		specScalar("rank", 4), specScalar("input_offset", 4), specScalar("output_offset", 4),
+		specScalar("state_zero_point", 4), specScalar("feature_multiplier", 4), specScalar("feature_shift", 4),
+		specScalar("output_multiplier", 4), specScalar("output_shift", 4),
+	}}
 )
 
 // paramsSpecs lists the OpParams union members in tag order (tag 1 first).
@@ -141,6 +146,7 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
+	svdfParamsSpec,
 }
 
 var (
@@ -153,6 +159,7 @@ var (
 		{name: "scale", kind: kVector, size: 4},
 		{name: "data", kind: kVector, size: 1},
 		specScalar("arena_offset", 8),
+		{name: "variable", kind: kBool},
 	}}
 	ioSpec = &tableSpec{"IO", []fieldSpec{
 		specScalar("tensor", 4),

@@ -13,7 +13,9 @@ import (
 //
 // Steps: the graph inputs are written at step -1 (by the caller, before the
 // first op), op i reads its inputs and writes its outputs at step i, and the
-// graph outputs are read at step len(Ops) (after the last op).
+// graph outputs are read at step len(Ops) (after the last op). Variables
+// (state kept across invocations) are written at step -1 and read at step
+// len(Ops): they share memory with nothing.
 //
 // Dataflow:
 //   - no tensor is produced twice: by two ops, twice by one op, by an op and
@@ -86,6 +88,15 @@ func VerifyGraph(m *Model) error {
 		}
 		prod[t] = -1
 	}
+	// Variables are written before the first op, like the graph inputs.
+	for i := range m.Tensors {
+		if t := &m.Tensors[i]; t.Variable && isAct(int32(i)) {
+			if prod[i] != noProducer {
+				return Malformed(tensorPath(i, t.Name), "a variable cannot be a graph input")
+			}
+			prod[i] = -1
+		}
+	}
 	for i := range m.Ops {
 		op := &m.Ops[i]
 		for k, t := range op.Inputs {
@@ -100,6 +111,8 @@ func VerifyGraph(m *Model) error {
 				return Malformed(path(), "tensor index %d outside [0, %d)", t, nt)
 			case !isAct(t):
 				return Malformed(path(), "writes constant %s", name(t))
+			case m.Tensors[t].Variable:
+				return Malformed(path(), "%s is a variable (ops update variables as inputs)", name(t))
 			case prod[t] == -1:
 				return Malformed(path(), "writes %s, a graph input", name(t))
 			case prod[t] != noProducer:
@@ -125,6 +138,11 @@ func VerifyGraph(m *Model) error {
 			addRegion(t)
 		}
 	}
+	for i := range m.Tensors {
+		if prod[i] == -1 && m.Tensors[i].Variable {
+			addRegion(int32(i))
+		}
+	}
 
 	// Lifetimes. root[t] is the produced activation whose bytes t is (t
 	// itself unless t is an alias), -1 while unknown; last[r] is the last
@@ -136,6 +154,13 @@ func VerifyGraph(m *Model) error {
 	}
 	for _, io := range m.Inputs {
 		root[io.Tensor], last[io.Tensor] = io.Tensor, -1
+	}
+	for i := range m.Tensors {
+		if prod[i] == -1 && m.Tensors[i].Variable {
+			// Live for the interpreter's life: from before the first op
+			// to after the last.
+			root[i], last[i] = int32(i), n
+		}
 	}
 	// use records that step reads t, as input k of op step (or graph output
 	// k if step == n).

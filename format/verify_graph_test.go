@@ -65,6 +65,7 @@ func TestVerifyGraphAccepts(t *testing.T) {
 		"alias only read as output":     aliasAsOutput,
 		"constant output, no ops":       {Tensors: []Tensor{{DType: DTypeInt8, Shape: []int32{0}, Data: []byte{}, ArenaOffset: -1}}, Outputs: []IO{{Tensor: 0}}},
 		"zero-size activations overlap": zeroSizeOverlap(),
+		"state":                         withState(chain(2), 2*actBytes),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := VerifyGraph(m); err != nil {
@@ -76,6 +77,16 @@ func TestVerifyGraphAccepts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withState adds a variable (state) tensor of 8 bytes at offset off, read
+// by the last op, and grows the arena to hold it.
+func withState(m *Model, off int64) *Model {
+	m.Tensors = append(m.Tensors, Tensor{Name: "state", DType: DTypeInt8, Shape: []int32{8}, ArenaOffset: off, Variable: true})
+	last := &m.Ops[len(m.Ops)-1]
+	last.Inputs = append(last.Inputs, int32(len(m.Tensors)-1))
+	m.ArenaBytes = max(m.ArenaBytes, off+8)
+	return m
 }
 
 func zeroSizeOverlap() *Model {
@@ -125,6 +136,19 @@ func TestVerifyGraphRejects(t *testing.T) {
 			m.Ops[0].Outputs = []int32{1, 1}
 			return m
 		}, []string{"op 0 RELU / output 1", "already produced by op 0"}},
+		{"state shares memory with an activation", func() *Model {
+			return withState(chain(2), 4) // t0 and t2 live at 0
+		}, []string{`tensor 3 "state"`, "overlap", "when the graph inputs are written"}},
+		{"op writes a variable", func() *Model {
+			m := withState(chain(2), 2*actBytes)
+			m.Ops[1].Outputs = []int32{3}
+			return m
+		}, []string{"op 1 RELU / output 0", "is a variable"}},
+		{"variable as graph input", func() *Model {
+			m := withState(chain(2), 2*actBytes)
+			m.Inputs = append(m.Inputs, IO{Tensor: 3})
+			return m
+		}, []string{`tensor 3 "state"`, "cannot be a graph input"}},
 		{"op writes a graph input", func() *Model {
 			m := chain(1)
 			m.Ops[0].Outputs = []int32{0}
@@ -369,9 +393,17 @@ func simulate(m *Model) string {
 		}
 		return ""
 	}
-	var ins []int32
+	var ins, state []int32
 	for _, io := range m.Inputs {
 		ins = append(ins, io.Tensor)
+	}
+	// Variables are written before the first op and must survive the last.
+	for i := range m.Tensors {
+		if m.Tensors[i].Variable {
+			ins = append(ins, int32(i))
+			state = append(state, int32(i))
+			produced[int32(i)] = true
+		}
 	}
 	if e := write(ins, nil, "inputs"); e != "" {
 		return e
@@ -405,6 +437,11 @@ func simulate(m *Model) string {
 	}
 	for k, io := range m.Outputs {
 		if e := read(io.Tensor, fmt.Sprintf("output %d", k)); e != "" {
+			return e
+		}
+	}
+	for _, v := range state {
+		if e := read(v, "state after the last op"); e != "" {
 			return e
 		}
 	}

@@ -68,6 +68,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsTransposeParams, true
 	case OpReshape:
 		return fb.OpParamsNONE, true
+	case OpSVDF:
+		return fb.OpParamsSVDFParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -99,6 +101,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, p != nil
 	case *TransposeParams:
 		return fb.OpParamsTransposeParams, p != nil
+	case *SVDFParams:
+		return fb.OpParamsSVDFParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -240,6 +244,9 @@ func verifyTensor(m *Model, i int) error {
 		}
 		if t.ArenaOffset != -1 {
 			return Malformed(field("arena_offset"), "%d for a constant, want -1", t.ArenaOffset)
+		}
+		if t.Variable {
+			return Malformed(field("variable"), "a constant cannot be a variable")
 		}
 		return nil
 	}

@@ -72,6 +72,8 @@ type Interpreter struct {
 	// scratch[i] is op i's scratch on the invoking goroutine (nil if it
 	// needs none).
 	scratch [][]byte
+	// state lists the variable tensors (SVDF, LSTM state).
+	state []int32
 }
 
 // NewInterpreter allocates the arena (Model.ArenaBytes) and binds every
@@ -146,7 +148,11 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 			return nil, format.Malformed(fmt.Sprintf("tensor %d %q", i, t.Name), "%d bytes at arena offset %d outside the %d-byte arena", size, off, g.ArenaBytes)
 		}
 		it.env.Tensors[i] = ops.Int8s(arena[off : off+size : off+size])
+		if t.Variable {
+			it.state = append(it.state, int32(i))
+		}
 	}
+	it.resetState()
 	if threads > 1 {
 		envs := make([]ops.Env, threads)
 		for w := 1; w < threads; w++ {
@@ -211,6 +217,36 @@ func (it *Interpreter) ArenaBytes() int64 { return int64(len(it.arena)) }
 
 // Model returns the interpreter's model.
 func (it *Interpreter) Model() *Model { return it.model }
+
+// ResetState resets every variable tensor (the state SVDF and LSTM layers
+// keep from one Invoke to the next) as TFLite Micro's
+// ResetVariableTensors does: int8 state to its zero point, other state to
+// 0. A new interpreter starts so.
+// Streaming models run Invoke once per frame and ResetState between
+// independent streams (utterances).
+func (it *Interpreter) ResetState() error {
+	if it.closed {
+		return ErrClosed
+	}
+	it.resetState()
+	return nil
+}
+
+func (it *Interpreter) resetState() {
+	g := it.model.graph
+	for _, i := range it.state {
+		// int8 state starts at its zero point, wider state at 0 (what
+		// TFLite Micro's reset writes, whatever the zero point).
+		v := it.env.Tensors[i]
+		if t := &g.Tensors[i]; t.DType == format.DTypeInt8 && len(t.ZeroPoint) > 0 {
+			for k := range v {
+				v[k] = int8(t.ZeroPoint[0])
+			}
+			continue
+		}
+		clear(v)
+	}
+}
 
 // Close releases the arena. Later calls return ErrClosed.
 func (it *Interpreter) Close() error {

@@ -350,13 +350,15 @@ func (m *Model) ArenaBytes() int64 { return m.scratch.arena }
 
 // ArenaLayout is what a one-thread arena (Model.ArenaBytes) holds.
 type ArenaLayout struct {
-	// Activations is the activations' static memory plan (from the file).
+	// Activations is the activations' static memory plan (from the file)
+	// less State.
 	Activations int64
 	// Scratch is what the ops' scratch adds beyond the activations: 0
 	// when every op's scratch fits in memory free while it runs.
 	Scratch int64
 	// State is the memory of variable tensors that persist from one
-	// Invoke to the next (none in the operators so far).
+	// Invoke to the next (SVDF and LSTM state), planned with the
+	// activations but never shared.
 	State int64
 	// PeakOp is the op whose live tensors and scratch reach furthest into
 	// the arena (-1 if not known).
@@ -369,7 +371,13 @@ type ArenaLayout struct {
 // ArenaLayout splits ArenaBytes into activations, scratch and state.
 func (m *Model) ArenaLayout() ArenaLayout {
 	sp := &m.scratch
-	return ArenaLayout{Activations: m.graph.ArenaBytes, Scratch: sp.arena - m.graph.ArenaBytes,
+	var state int64
+	for i := range m.graph.Tensors {
+		if t := &m.graph.Tensors[i]; t.Variable {
+			state += t.ByteSize()
+		}
+	}
+	return ArenaLayout{Activations: m.graph.ArenaBytes - state, Scratch: sp.arena - m.graph.ArenaBytes, State: state,
 		PeakOp: sp.peakOp, ScratchPerThread: sp.extra}
 }
 

@@ -151,6 +151,12 @@ func newLiveTensors(g *format.Model) *liveTensors {
 		use(io.Tensor, len(g.Ops)-1)
 	}
 	for i := range g.Tensors {
+		if g.Tensors[i].Variable { // state: live throughout
+			use(int32(i), 0)
+			use(int32(i), len(g.Ops)-1)
+		}
+	}
+	for i := range g.Tensors {
 		if t := &g.Tensors[i]; !t.IsConstant() && t.ByteSize() > 0 && l.last[i] >= 0 {
 			l.order = append(l.order, int32(i))
 		}

@@ -60,6 +60,12 @@ func checkScratchPlan(t *testing.T, m *Model) {
 	for _, io := range g.Outputs {
 		note(io.Tensor, len(g.Ops)-1)
 	}
+	for x := range g.Tensors {
+		if g.Tensors[x].Variable {
+			note(int32(x), 0)
+			note(int32(x), len(g.Ops)-1)
+		}
+	}
 	for i, k := range m.kernels {
 		want := 0
 		if s, ok := k.(ops.ScratchUser); ok {

@@ -189,8 +189,20 @@ func (rcv *Tensor) MutateArenaOffset(n int64) bool {
 	return rcv._tab.MutateInt64Slot(18, n)
 }
 
+func (rcv *Tensor) Variable() bool {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(20))
+	if o != 0 {
+		return rcv._tab.GetBool(o + rcv._tab.Pos)
+	}
+	return false
+}
+
+func (rcv *Tensor) MutateVariable(n bool) bool {
+	return rcv._tab.MutateBoolSlot(20, n)
+}
+
 func TensorStart(builder *flatbuffers.Builder) {
-	builder.StartObject(8)
+	builder.StartObject(9)
 }
 func TensorAddName(builder *flatbuffers.Builder, name flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(name), 0)
@@ -227,6 +239,9 @@ func TensorStartDataVector(builder *flatbuffers.Builder, numElems int) flatbuffe
 }
 func TensorAddArenaOffset(builder *flatbuffers.Builder, arenaOffset int64) {
 	builder.PrependInt64Slot(7, arenaOffset, -1)
+}
+func TensorAddVariable(builder *flatbuffers.Builder, variable bool) {
+	builder.PrependBoolSlot(8, variable, false)
 }
 func TensorEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

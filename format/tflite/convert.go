@@ -132,7 +132,7 @@ func Convert(src *Model) (*format.Model, error) {
 // format.VerifyGraph's aliases).
 func (c *converter) checkDataflow(idx int, op *Operator, written []bool) error {
 	for k, t := range op.Inputs {
-		if t >= 0 && !written[t] && !c.hasNoData(t) {
+		if t >= 0 && !written[t] && !c.hasNoData(t) && !c.sg.Tensors[t].IsVariable {
 			return format.Malformed(fmt.Sprintf("%s / input %d", c.opPath(idx), k),
 				"tensor %d %q is read before any op writes it (a cycle, or no producer)", t, c.sg.Tensors[t].Name)
 		}
@@ -412,6 +412,14 @@ func (c *converter) tensor(t int32) (*format.Tensor, error) {
 			ft.ZeroPoint = make([]int32, len(ft.Scale))
 		}
 	}
+	if st.IsVariable {
+		// State kept across invocations, which the runtime sets to its
+		// zero point (as TFLite Micro resets variable tensors).
+		if len(c.src.Buffers[st.Buffer].Data) > 0 {
+			return nil, &format.UnsupportedOpError{Op: "tensor", Index: -1, Reason: path + ": a variable tensor with initial data"}
+		}
+		ft.Variable = true
+	}
 	if b := c.src.Buffers[st.Buffer].Data; len(b) > 0 {
 		data := append([]byte(nil), b...)
 		if shift != 0 {
@@ -617,6 +625,13 @@ func (c *converter) finish(ops []format.Op, inputs, outputs []format.IO) (*forma
 	}
 	for _, io := range m.Outputs {
 		touch(io.Tensor, len(m.Ops))
+	}
+	for n := range m.Tensors {
+		if m.Tensors[n].Variable {
+			// State: live for the interpreter's life.
+			touch(int32(n), 0)
+			touch(int32(n), len(m.Ops))
+		}
 	}
 	offsets, arena := plan.Greedy(bufs)
 	for n := range m.Tensors {
