@@ -106,13 +106,21 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	if err != nil {
 		return nil, err
 	}
-	k.filter = Int8s(f.Data)
-	k.inputZP = int8(-p.InputOffset)
-	k.filterOffset = p.FilterOffset
+	k.prepareFilter(Int8s(f.Data), p.InputOffset, p.FilterOffset, q)
+	return k, nil
+}
+
+// prepareFilter takes the filter ([outC][kh][kw][groupIn]) and the
+// requantizer, folds the per-channel terms into the bias and prepares the
+// kernel path.
+func (k *convKernel) prepareFilter(filter []int8, inputOffset, filterOffset int32, q *requantizer) {
+	k.filter = filter
+	k.inputZP = int8(-inputOffset)
+	k.filterOffset = filterOffset
 	// Fold bias + input_offset·Σf + K·filter_offset·input_offset.
-	kfo := int32(k.patchSize) * p.FilterOffset * p.InputOffset
+	kfo := int32(k.patchSize) * filterOffset * inputOffset
 	for oc := 0; oc < k.outC; oc++ {
-		q.bias[oc] += p.InputOffset*sumInt8(k.filter[oc*k.patchSize:][:k.patchSize]) + kfo
+		q.bias[oc] += inputOffset*sumInt8(k.filter[oc*k.patchSize:][:k.patchSize]) + kfo
 	}
 	k.pointwise = k.kh == 1 && k.kw == 1 && k.padTop == 0 && k.padLeft == 0 &&
 		(k.outH-1)*k.strideH < k.inH && (k.outW-1)*k.strideW < k.inW
@@ -121,7 +129,6 @@ func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	if k.groups == 1 && k.filterOffset == 0 {
 		k.prepareGemm()
 	}
-	return k, nil
 }
 
 // prepareGemm packs the filter for the selected implementation's GEMM and
@@ -155,10 +162,12 @@ func (k *convKernel) ScratchBytes() int {
 	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
 
-// MinScratchBytes: on the GEMM path, im2col blocks of one pixel.
-func (k *convKernel) MinScratchBytes() int {
+// LeanScratchBytes: on the GEMM path, im2col blocks of two of the GEMM
+// kernels' 6-row blocks (one-row blocks made an audio model's first layer
+// several times slower).
+func (k *convKernel) LeanScratchBytes() int {
 	if k.packed != nil && !k.pointwise {
-		return k.patchSize
+		return min(k.ScratchBytes(), 12*k.patchSize)
 	}
 	return k.ScratchBytes()
 }

@@ -74,10 +74,6 @@ type depthwiseKernel struct {
 	// input byte, a third of a stride-2 op's time.
 	strips       bool
 	stripScratch int64
-	// runPixels, when not 0, caps the pixels of one paddedRun call (its
-	// scratch is then runScratch(runPixels) instead of rowScratch): set by
-	// FitScratch when the arena leaves less room than a whole row needs.
-	runPixels int
 	// zpRow is one padded row of the input zero point (when it is at most
 	// maxPadImage bytes): padding is copied from it in one memmove. Filling
 	// byte by byte, or by doubling copies, was a tenth of a stride-2
@@ -117,6 +113,9 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
 	raw := Int8s(f.Data)
+	if k.inC == 1 && k.mult > 1 && p.FilterOffset == 0 {
+		return depthwiseAsConv(k, raw, q), nil
+	}
 	k.impl = asm.Selected()
 	if p.FilterOffset != 0 {
 		k.legacyFilter = make([]int16, len(raw))
@@ -136,6 +135,27 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	return k, nil
 }
 
+// depthwiseAsConv returns d, a depthwise conv of one input channel, as the
+// CONV_2D it is: output channel m reads input channel 0 with filter
+// [m][ky][kx][0] = filter[0][ky][kx][m], the same taps, bias and
+// requantization. The conv's GEMM path needs no copy of the input
+// replicated M times (the depthwise kernel's way to a depth multiplier),
+// only im2col blocks, which are small (an audio model's first layer).
+func depthwiseAsConv(d *depthwiseKernel, raw []int8, q *requantizer) *convKernel {
+	taps := d.kh * d.kw
+	c := &convKernel{in: d.in, out: d.out, convShape: d.convShape, kh: d.kh, kw: d.kw,
+		strideH: d.strideH, strideW: d.strideW, dilH: d.dilH, dilW: d.dilW, padTop: d.padTop, padLeft: d.padLeft,
+		groups: 1, groupIn: 1, groupOut: d.outC, patchSize: taps}
+	filter := make([]int8, len(raw))
+	for t := 0; t < taps; t++ {
+		for oc := 0; oc < d.outC; oc++ {
+			filter[oc*taps+t] = raw[t*d.outC+oc]
+		}
+	}
+	c.prepareFilter(filter, d.inputOffset, 0, q)
+	return c
+}
+
 // ScratchBytes: on the kernel path the zero-point padded input it reads
 // (see planPadding), on the legacy path one int32 accumulator per output
 // channel.
@@ -148,52 +168,29 @@ func (k *depthwiseKernel) ScratchBytes() int {
 		n = k.imageScratch
 	case k.strips:
 		n = max(k.rowScratch, k.stripScratch)
-	case k.runPixels > 0:
-		n = k.runScratch(k.runPixels)
 	default:
 		n = k.rowScratch
 	}
 	return int(min(n, int64(math.MaxInt)))
 }
 
-// runScratch is the padded copy of a run of n pixels: kh rows of the
-// input width those pixels' taps span (saturated).
-func (k *depthwiseKernel) runScratch(n int) int64 {
-	width := satAdd(satMul(int64(n-1), int64(k.strideW)), satMul(int64(k.kw-1), int64(k.dilW))) + 1
-	return satMul(satMul(int64(k.kh), width), int64(k.outC))
-}
-
-// MinScratchBytes: padded runs of one pixel on the kernel path.
-func (k *depthwiseKernel) MinScratchBytes() int {
+// LeanScratchBytes: on the kernel path, the padded rows of one output row
+// (the strategy that copies the most, but only a few rows' worth).
+func (k *depthwiseKernel) LeanScratchBytes() int {
 	if k.packed == nil {
 		return k.ScratchBytes()
 	}
-	return int(min(k.runScratch(1), int64(math.MaxInt)))
+	return int(min(k.rowScratch, int64(k.ScratchBytes())))
 }
 
 // FitScratch keeps the strategy planPadding chose if it fits n bytes;
-// otherwise it takes the strips if they fit, else padded runs of as many
-// pixels as fit (whole rows when they do).
+// otherwise it takes the strips if they fit, else the row path.
 func (k *depthwiseKernel) FitScratch(n int) {
 	if k.packed == nil || int64(n) >= int64(k.ScratchBytes()) {
 		return
 	}
 	k.padImage = false
-	if k.strips || k.stripScratch > 0 && !k.padAll && k.yLo < k.yHi && k.xLo < k.xHi {
-		if max(k.rowScratch, k.stripScratch) <= int64(n) {
-			k.strips = true
-			return
-		}
-	}
-	k.strips = false
-	if k.rowScratch <= int64(n) {
-		return
-	}
-	// The largest run whose copy fits: kh·((p-1)·strideW + span)·C <= n.
-	span := int64((k.kw-1)*k.dilW + 1)
-	perRow := int64(n) / (int64(k.kh) * int64(k.outC))
-	p := 1 + max(perRow-span, 0)/int64(k.strideW)
-	k.runPixels = int(min(p, int64(k.outW)))
+	k.strips = k.stripScratch > 0 && max(k.rowScratch, k.stripScratch) <= int64(n)
 }
 
 // Units: the depthwise conv splits by output rows (over all batches) for

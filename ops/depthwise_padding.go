@@ -166,15 +166,6 @@ func (k *depthwiseKernel) interiorRun(in []int8, oy int, row []int8) {
 // ic·M + m reads input channel ic), making it a multiplier-1 depthwise
 // over the output channels.
 func (k *depthwiseKernel) paddedRun(in []int8, oy, ox0, ox1 int, out []int8, pad []int8) {
-	for k.runPixels > 0 && ox1-ox0 > k.runPixels {
-		k.paddedRun1(in, oy, ox0, ox0+k.runPixels, out, pad)
-		ox0 += k.runPixels
-	}
-	k.paddedRun1(in, oy, ox0, ox1, out, pad)
-}
-
-// paddedRun1 is paddedRun in one kernel call.
-func (k *depthwiseKernel) paddedRun1(in []int8, oy, ox0, ox1 int, out []int8, pad []int8) {
 	c := k.outC
 	width := (ox1-ox0-1)*k.strideW + (k.kw-1)*k.dilW + 1
 	rowLen := width * c

@@ -40,11 +40,11 @@ func runKernel(t testing.TB, m *format.Model, inputs ...[]int8) []int8 {
 	}
 	out := runPrepared(t, k, m, inputs...)
 	if f, ok := k.(ScratchFitter); ok {
-		// The strategies for less scratch give the same bytes: the least
-		// the kernel takes, and halfway to what it prefers.
-		lo, hi := f.MinScratchBytes(), f.ScratchBytes()
+		// The strategies for less scratch give the same bytes: the lean
+		// size, and halfway to what the kernel prefers.
+		lo, hi := f.LeanScratchBytes(), f.ScratchBytes()
 		if lo > hi {
-			t.Fatalf("MinScratchBytes %d above ScratchBytes %d", lo, hi)
+			t.Fatalf("LeanScratchBytes %d above ScratchBytes %d", lo, hi)
 		}
 		for _, n := range []int{lo, lo + (hi-lo)/2} {
 			k2, err := Prepare(m, 0)

@@ -53,14 +53,15 @@ type ScratchUser interface {
 }
 
 // ScratchFitter is implemented by kernels that can trade speed for
-// scratch: MinScratchBytes is the least they can run with. The runtime
-// calls FitScratch(n), with n >= MinScratchBytes(), once, before the model
-// is shared and any Eval: the kernel takes its fastest strategy that needs
-// at most n bytes, and ScratchBytes then reports what that strategy uses.
-// Every strategy computes the same bytes.
+// scratch: LeanScratchBytes is the least they run with at close to full
+// speed (for example one row at a time rather than a whole padded image).
+// The runtime calls FitScratch(n), with n >= LeanScratchBytes(), once,
+// before the model is shared and any Eval: the kernel takes its fastest
+// strategy that needs at most n bytes, and ScratchBytes then reports what
+// that strategy uses. Every strategy computes the same bytes.
 type ScratchFitter interface {
 	ScratchUser
-	MinScratchBytes() int
+	LeanScratchBytes() int
 	FitScratch(n int)
 }
 

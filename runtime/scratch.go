@@ -32,8 +32,9 @@ const maxPlacementWork = 1 << 26
 
 // planScratch places the scratch of kernels (op i's is kernels[i]) in g's
 // arena. Kernels that can run with less scratch (ops.ScratchFitter) are
-// fitted first to the least they take, which sets the arena; then each
-// takes its fastest strategy that fits, at its op, inside that arena.
+// placed first with their lean size (the least that keeps them fast),
+// which sets the arena; then each takes its fastest strategy that fits, at
+// its op, inside that arena.
 func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 	n := len(kernels)
 	p := scratchPlan{offset: make([]int64, n), size: make([]int64, n), arena: g.ArenaBytes, peakOp: -1}
@@ -56,7 +57,7 @@ func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 		p.arena, p.extra = alignUp(p.arena, plan.Alignment), alignUp(p.extra, 64)
 		return p
 	}
-	// Pass 1: the least scratch of every op sets the arena.
+	// Pass 1: the lean scratch of every op sets the arena.
 	for i, k := range kernels {
 		s, ok := k.(ops.ScratchUser)
 		if !ok {
@@ -64,7 +65,7 @@ func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 		}
 		need := int64(s.ScratchBytes())
 		if f, ok := k.(ops.ScratchFitter); ok {
-			need = int64(f.MinScratchBytes())
+			need = int64(f.LeanScratchBytes())
 		}
 		if need == 0 {
 			continue

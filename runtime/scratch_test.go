@@ -183,10 +183,10 @@ func equal(a, b []int64) bool {
 
 type fixed int
 
-func (fixed) Eval(*ops.Env)            {}
-func (f fixed) ScratchBytes() int      { return int(f) }
-func (f *fitter) Eval(*ops.Env)        {}
-func (f *fitter) MinScratchBytes() int { return f.min }
+func (fixed) Eval(*ops.Env)             {}
+func (f fixed) ScratchBytes() int       { return int(f) }
+func (f *fitter) Eval(*ops.Env)         {}
+func (f *fitter) LeanScratchBytes() int { return f.min }
 func (f *fitter) ScratchBytes() int {
 	if f.got > 0 {
 		return f.got
