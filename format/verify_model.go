@@ -144,7 +144,7 @@ func shapeBytes(shape []int32, dtype DType) (elems, bytes int64, bad string) {
 // valid dtype, non-negative dimensions with at most MaxTensorElements
 // elements, a QuantizedDim that is 0 or a valid axis, ZeroPoint and Scale of
 // equal length 0, 1 or the channel count along QuantizedDim, positive finite
-// scales, zero points inside the dtype's range (int8, int16); a constant has len(Data) == elements × dtype size and
+// scales, zero points inside the dtype's range (int8, uint8, int16); a constant has len(Data) == elements × dtype size and
 // ArenaOffset -1, an activation 0 <= ArenaOffset and ArenaOffset + size <=
 // ArenaBytes; every op has a valid code, inputs in [-1, len(Tensors)),
 // outputs in [0, len(Tensors)), and params of the type its code expects
@@ -256,6 +256,8 @@ func zeroPointRange(d DType) (lo, hi int32, ok bool) {
 	switch d {
 	case DTypeInt8:
 		return math.MinInt8, math.MaxInt8, true
+	case DTypeUint8:
+		return 0, math.MaxUint8, true
 	case DTypeInt16:
 		return math.MinInt16, math.MaxInt16, true
 	}
