@@ -127,6 +127,7 @@ var (
 	}}
 	concatenationParamsSpec = &tableSpec{"ConcatenationParams", []fieldSpec{specScalar("axis", 4)}}
 	transposeParamsSpec     = &tableSpec{"TransposeParams", []fieldSpec{specInt32s("perm")}}
+	int32TableParamsSpec    = &tableSpec{"Int32TableParams", []fieldSpec{specInt32s("values")}}
 )
 
 // paramsSpecs lists the OpParams union members in tag order (tag 1 first).
@@ -141,6 +142,7 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
+	int32TableParamsSpec,
 }
 
 var (

@@ -99,6 +99,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, p != nil
 	case *TransposeParams:
 		return fb.OpParamsTransposeParams, p != nil
+	case *Int32TableParams:
+		return fb.OpParamsInt32TableParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -289,7 +291,8 @@ func verifyOp(m *Model, i int) error {
 	if !ok {
 		return Malformed(at("params"), "unusable params %T (nil or unknown type)", op.Params)
 	}
-	if tag != want {
+	// QUANTIZE int8→int32 takes a table of int32 outputs instead.
+	if tag != want && !(op.Code == OpQuantize && tag == fb.OpParamsInt32TableParams) {
 		return Malformed(at("params"), "%s, want %s for %s", paramsName(tag), paramsName(want), op.Code)
 	}
 	switch p := op.Params.(type) {
@@ -298,6 +301,10 @@ func verifyOp(m *Model, i int) error {
 	case *FullyConnectedParams:
 		return verifyRequant(&p.Requant, at)
 	case *TableParams:
+		if len(p.Table) != 256 {
+			return Malformed(at("params / table"), "%d entries, want 256", len(p.Table))
+		}
+	case *Int32TableParams:
 		if len(p.Table) != 256 {
 			return Malformed(at("params / table"), "%d entries, want 256", len(p.Table))
 		}

@@ -12,6 +12,9 @@ import (
 // folds the uint8↔int8 shift into the table (format/tflite/convert_uint8.go).
 // The table kernel maps bytes to bytes, so it runs unchanged.
 func prepareQuantize(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if _, ok := op.Params.(*format.Int32TableParams); ok {
+		return prepareQuantizeInt32(m, op, path)
+	}
 	if err := wantCounts(op, path, 1, 1, 1); err != nil {
 		return nil, err
 	}
@@ -32,4 +35,48 @@ func prepareQuantize(m *format.Model, op *format.Op, path string) (Kernel, error
 		return nil, err
 	}
 	return newTableKernel(p, &m.Tensors[op.Inputs[0]], &m.Tensors[op.Outputs[0]], op, path)
+}
+
+// quantizeInt32Kernel is QUANTIZE int8→int32: every input looks up its
+// int32 output (format.Int32TableParams), stored little-endian.
+type quantizeInt32Kernel struct {
+	in, out int32
+	table   [256][4]int8 // the outputs' little-endian bytes
+}
+
+func prepareQuantizeInt32(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if err := wantCounts(op, path, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.Int32TableParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt32)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Table) != 256 {
+		return nil, format.Malformed(path+" / params / table", "has %d entries, want 256", len(p.Table))
+	}
+	if in.NumElements() != out.NumElements() {
+		return nil, format.Malformed(path, "input has %d elements, output %d", in.NumElements(), out.NumElements())
+	}
+	k := &quantizeInt32Kernel{in: op.Inputs[0], out: op.Outputs[0]}
+	for i, v := range p.Table {
+		k.table[i] = [4]int8{int8(v), int8(v >> 8), int8(v >> 16), int8(v >> 24)}
+	}
+	return k, nil
+}
+
+func (k *quantizeInt32Kernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	out = out[:4*len(in)]
+	for i, x := range in {
+		copy(out[4*i:4*i+4], k.table[uint8(x)^0x80][:])
+	}
 }

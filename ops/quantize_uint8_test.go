@@ -82,3 +82,50 @@ func TestQuantizeDTypesRefused(t *testing.T) {
 		t.Errorf("no output: %v", err)
 	}
 }
+
+// TestQuantizeInt32: QUANTIZE int8→int32 writes each input's table entry
+// as a little-endian int32, wherever the output lies in the arena.
+func TestQuantizeInt32(t *testing.T) {
+	table := make([]int32, 256)
+	for i := range table {
+		table[i] = int32(i*i*33331) - 1<<30
+	}
+	m := &format.Model{
+		Tensors: []format.Tensor{
+			{Name: "in", DType: format.DTypeInt8, Shape: []int32{1, 256}, Scale: []float32{0.1}, ZeroPoint: []int32{3}, ArenaOffset: 0},
+			{Name: "out", DType: format.DTypeInt32, Shape: []int32{1, 256}, Scale: []float32{0.01}, ZeroPoint: []int32{0}, ArenaOffset: 257},
+		},
+		Ops:        []format.Op{{Code: format.OpQuantize, Inputs: []int32{0}, Outputs: []int32{1}, Params: &format.Int32TableParams{Table: table}}},
+		Inputs:     []format.IO{{Tensor: 0}},
+		Outputs:    []format.IO{{Tensor: 1}},
+		ArenaBytes: 2048,
+	}
+	in := make([]int8, 256)
+	for i := range in {
+		in[i] = int8(i*5 + 1)
+	}
+	got := runKernel(t, m, in)
+	for i, x := range in {
+		b := got[4*i : 4*i+4]
+		v := int32(uint8(b[0])) | int32(uint8(b[1]))<<8 | int32(uint8(b[2]))<<16 | int32(uint8(b[3]))<<24
+		if want := table[int(x)+128]; v != want {
+			t.Fatalf("input %d: %d, want %d", x, v, want)
+		}
+	}
+	// Malformed: wrong dtypes, a short table, element counts that differ.
+	for name, mutate := range map[string]func(m *format.Model){
+		"uint8 input":  func(m *format.Model) { m.Tensors[0].DType = format.DTypeUint8 },
+		"int16 output": func(m *format.Model) { m.Tensors[1].DType = format.DTypeInt16 },
+		"short table":  func(m *format.Model) { m.Ops[0].Params = &format.Int32TableParams{Table: table[:10]} },
+		"counts":       func(m *format.Model) { m.Tensors[1].Shape = []int32{1, 255} },
+		"two inputs":   func(m *format.Model) { m.Ops[0].Inputs = []int32{0, 0} },
+	} {
+		mm := *m
+		mm.Tensors = append([]format.Tensor(nil), m.Tensors...)
+		mm.Ops = append([]format.Op(nil), m.Ops...)
+		mutate(&mm)
+		if _, err := Prepare(&mm, 0); !errors.Is(err, format.ErrMalformedModel) {
+			t.Errorf("%s: %v, want a malformed-model error", name, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tflite
 import (
 	"slices"
 
+	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -180,4 +181,44 @@ func isRead(ops []format.Op, t int32) bool {
 		}
 	}
 	return false
+}
+
+// convertQuantizeInt32 converts QUANTIZE int8→int32 (ok is false for any
+// other pair of types): TFLM's Requantize into int32, the multiplier of
+// input scale / output scale (double) as for the 8-bit pairs, run on all
+// 256 inputs into a format.Int32TableParams. The output is
+// MultiplyByQuantizedMultiplier(x - inZP) + outZP in int32 (the clamp to
+// the int32 range is no clamp; the sum wraps as TFLM's int32 addition does
+// in every build it ships).
+func (c *converter) convertQuantizeInt32(idx int, op *Operator) (format.Op, bool, error) {
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || int(op.Inputs[0]) >= len(c.sg.Tensors) ||
+		op.Outputs[0] < 0 || int(op.Outputs[0]) >= len(c.sg.Tensors) ||
+		c.sg.Tensors[op.Inputs[0]].Type != TypeInt8 || c.sg.Tensors[op.Outputs[0]].Type != TypeInt32 {
+		return format.Op{}, false, nil // tableOperands says what is wrong
+	}
+	in, out := op.Inputs[0], op.Outputs[0]
+	ti, inScale, inZP, err := c.quantized(in)
+	if err != nil {
+		return format.Op{}, true, c.atOperand(idx, "input 0", err)
+	}
+	to, err := c.tensor(out)
+	if err != nil {
+		return format.Op{}, true, c.atOperand(idx, "output 0", err)
+	}
+	if len(to.Scale) != 1 {
+		return format.Op{}, true, c.tableUnsupported(idx, op, "output 0 has %d scales; QUANTIZE needs per-tensor quantization", len(to.Scale))
+	}
+	if ti.NumElements() != to.NumElements() {
+		return format.Op{}, true, format.Malformed(c.opPath(idx), "input has %d elements, output %d", ti.NumElements(), to.NumElements())
+	}
+	mult, shift, err := c.tableMultiplier(idx, op, "effective", inScale/float64(to.Scale[0]))
+	if err != nil {
+		return format.Op{}, true, err
+	}
+	table := make([]int32, 256)
+	for x := int32(-128); x <= 127; x++ {
+		table[x+128] = dyadic.MultiplyByQuantizedMultiplier(x-inZP, mult, shift) + to.ZeroPoint[0]
+	}
+	return format.Op{Code: format.OpQuantize, Inputs: []int32{in}, Outputs: []int32{out},
+		Params: &format.Int32TableParams{Table: table}}, true, nil
 }

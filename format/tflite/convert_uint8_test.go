@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -353,5 +354,45 @@ func TestUint8BoundaryRoundTrip(t *testing.T) {
 		if want := refRequant(u, 255, 127, 0.1, 0.1, -128, 127); int64(int8(got[i])) != want {
 			t.Errorf("byte %d → %d, want %d", u, int8(got[i]), want)
 		}
+	}
+}
+
+// TestQuantizeInt8ToInt32: QUANTIZE int8→int32 becomes a 256-entry int32
+// table holding TFLite's Requantize, MultiplyByQuantizedMultiplier(x -
+// in_zp) + out_zp, for every int8 x.
+func TestQuantizeInt8ToInt32(t *testing.T) {
+	for _, c := range []struct {
+		inS, outS float32
+		inZP      int64
+		outZP     int64
+	}{{0.0536, 0.0027, -119, 0}, {0.0025, 0.00057, -128, 0}, {0.5, 0.0001, 17, -70000}, {0.01, 3, 0, 5}} {
+		src := u8Graph([]Tensor{
+			u8Tensor("in", TypeInt8, []int32{7}, c.inS, c.inZP),
+			u8Tensor("out", TypeInt32, []int32{7}, c.outS, c.outZP),
+		}, []Operator{{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}}},
+			[]BuiltinOperator{OpQuantize}, []int32{0}, []int32{1})
+		m, err := Convert(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := m.Ops[0].Params.(*format.Int32TableParams)
+		if len(m.Ops) != 1 || !ok || len(p.Table) != 256 {
+			t.Fatalf("ops %v", m.Ops)
+		}
+		mult, shift := dyadic.QuantizeMultiplier(float64(c.inS) / float64(c.outS))
+		for x := int64(-128); x <= 127; x++ {
+			if want := refMBQM(x-c.inZP, mult, shift) + c.outZP; int64(p.Table[x+128]) != want {
+				t.Fatalf("%+v: x %d → %d, want %d", c, x, p.Table[x+128], want)
+			}
+		}
+	}
+	// Per-channel output quantization is refused.
+	src := u8Graph([]Tensor{
+		u8Tensor("in", TypeInt8, []int32{2}, 0.1, 0),
+		{Name: "out", Type: TypeInt32, Shape: []int32{2}, Quantization: &Quantization{Scale: []float32{1, 2}, ZeroPoint: []int64{0, 0}}},
+	}, []Operator{{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}}},
+		[]BuiltinOperator{OpQuantize}, []int32{0}, []int32{1})
+	if _, err := Convert(src); !errors.Is(err, format.ErrUnsupportedOp) {
+		t.Errorf("per-channel int32 output: %v", err)
 	}
 }
