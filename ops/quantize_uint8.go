@@ -1,7 +1,9 @@
 package ops
 
 import (
+	"encoding/binary"
 	"fmt"
+	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
 )
@@ -34,7 +36,48 @@ func prepareQuantize(m *format.Model, op *format.Op, path string) (Kernel, error
 	if err != nil {
 		return nil, err
 	}
-	return newTableKernel(p, &m.Tensors[op.Inputs[0]], &m.Tensors[op.Outputs[0]], op, path)
+	k, err := newTableKernel(p, &m.Tensors[op.Inputs[0]], &m.Tensors[op.Outputs[0]], op, path)
+	if err != nil {
+		return nil, err
+	}
+	if isShiftTable(p.Table) {
+		return &shiftKernel{in: op.Inputs[0], out: op.Outputs[0]}, nil
+	}
+	return k, nil
+}
+
+// isShiftTable reports whether table maps every byte b to b ^ 0x80 (the
+// uint8↔int8 conversion the converter adds at a fully uint8 model's
+// boundary, or a QUANTIZE between them with one scale and zero points 128
+// apart).
+func isShiftTable(table []int8) bool {
+	for i, v := range table {
+		if uint8(v) != uint8(i) { // Table[b^0x80] = b^0x80
+			return false
+		}
+	}
+	return true
+}
+
+// shiftKernel is a QUANTIZE whose table is x ^ 0x80: eight bytes at a
+// time (the whole input image of a fully uint8 model goes through it).
+type shiftKernel struct{ in, out int32 }
+
+func (k *shiftKernel) Eval(env *Env) {
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	n := len(in)
+	if n == 0 {
+		return
+	}
+	src := unsafe.Slice((*byte)(unsafe.Pointer(&in[0])), n)
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), n)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])^0x8080808080808080)
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i] ^ 0x80
+	}
 }
 
 // quantizeInt32Kernel is QUANTIZE int8→int32: every input looks up its

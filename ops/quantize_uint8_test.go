@@ -129,3 +129,44 @@ func TestQuantizeInt32(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeShift: a QUANTIZE whose table is x ^ 0x80 runs the shift
+// kernel (eight bytes at a time), on every length's tail, to the table's
+// bytes.
+func TestQuantizeShift(t *testing.T) {
+	table := make([]int8, 256)
+	for i := range table {
+		table[i] = int8(uint8(i))
+	}
+	for _, n := range []int32{1, 7, 8, 9, 16, 23, 301} {
+		m := quantizeModel(format.OpQuantize, format.DTypeUint8, format.DTypeInt8)
+		m.Ops[0].Params = &format.TableParams{Table: table}
+		m.Tensors[0].Shape, m.Tensors[1].Shape = []int32{n}, []int32{n}
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := k.(*shiftKernel); !ok {
+			t.Fatalf("kernel %T, want the shift kernel", k)
+		}
+		in := make([]int8, n)
+		for i := range in {
+			in[i] = int8(i*73 + 5)
+		}
+		got := runPrepared(t, k, m, in)
+		for i, x := range in {
+			if want := int8(uint8(x) ^ 0x80); got[i] != want {
+				t.Fatalf("n %d: byte %d: %d, want %d", n, i, got[i], want)
+			}
+		}
+	}
+	// One entry off: the general table kernel.
+	table[7]++
+	m := quantizeModel(format.OpQuantize, format.DTypeUint8, format.DTypeInt8)
+	m.Ops[0].Params = &format.TableParams{Table: table}
+	if k, err := Prepare(m, 0); err != nil {
+		t.Fatal(err)
+	} else if _, ok := k.(*shiftKernel); ok {
+		t.Error("a table that is not the shift runs the shift kernel")
+	}
+}
