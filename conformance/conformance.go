@@ -154,6 +154,19 @@ func (r *Runner) run(c *Case) error {
 	if len(c.Inputs) != len(m.Inputs()) || len(c.Outputs) != len(m.Outputs()) {
 		return fmt.Errorf("case has %d inputs / %d outputs, model %d / %d", len(c.Inputs), len(c.Outputs), len(m.Inputs()), len(m.Outputs()))
 	}
+	// Data files hold the declared dtype of each graph input and output
+	// (float32 where the model converts at the boundary): a file of
+	// another dtype would be fed or compared as the wrong values.
+	for i, info := range m.Inputs() {
+		if want := declaredDType(info); c.Inputs[i].DType != want {
+			return fmt.Errorf("input %d: case gives %s data, the model's input is %s", i, c.Inputs[i].DType, want)
+		}
+	}
+	for i, info := range m.Outputs() {
+		if want := declaredDType(info); c.Outputs[i].DType != want {
+			return fmt.Errorf("output %d: case expects %s data, the model's output is %s", i, c.Outputs[i].DType, want)
+		}
+	}
 	for i, in := range c.Inputs {
 		data, err := os.ReadFile(r.path(in.File))
 		if err != nil {
@@ -191,6 +204,16 @@ func (r *Runner) run(c *Case) error {
 		}
 	}
 	return nil
+}
+
+// declaredDType names the data a graph input or output takes or gives,
+// as manifests do: float32 at a float boundary, else the tensor's dtype
+// (uint8 where the file declares uint8).
+func declaredDType(info runtime.TensorInfo) string {
+	if info.Float {
+		return "float32"
+	}
+	return info.DType.String()
 }
 
 func compare(got, want []byte, dtype string) error {

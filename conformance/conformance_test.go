@@ -32,10 +32,10 @@ func TestConformance(t *testing.T) {
 // kind, until the issue that brings it adds the kind here: never counted
 // as passed.
 var requiredKinds = map[string][]string{
-	"wave2":          {},
+	"wave2":          {"QUANTIZE/int8", "DEQUANTIZE/int8"},
 	"wave2-layers":   {},
 	"next":           {},
-	"uint8-boundary": {},
+	"uint8-boundary": {"MODEL"},
 }
 
 // TestConformanceLaterSets runs the sets of the int16/LSTM, uint8 and
@@ -135,8 +135,11 @@ func TestRunnerOnTestdata(t *testing.T) {
 		{Name: "good", Model: model, Inputs: tensor("in.bin", 1, 64), Outputs: tensor("good.bin", 1, 10), Golden: true},
 		{Name: "bad", Model: model, Inputs: tensor("in.bin", 1, 64), Outputs: tensor("bad.bin", 1, 10), Golden: true},
 		{Name: "nogold", Model: model},
+		// The MLP's input is int8: uint8 data is refused, not fed as int8.
+		{Name: "dtype", Model: model, Inputs: []Tensor{{File: "in.bin", DType: "uint8", Shape: []int{1, 64}}},
+			Outputs: tensor("good.bin", 1, 10), Golden: true},
 	}}
-	want := []Status{Passed, Failed, Skipped}
+	want := []Status{Passed, Failed, Skipped, Failed}
 	for _, n := range threadCounts {
 		r := NewRunner(man)
 		r.Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
@@ -147,6 +150,9 @@ func TestRunnerOnTestdata(t *testing.T) {
 		}
 		if res := r.Run(&man.Cases[1]); !strings.Contains(res.Detail, "output 0: first difference at element 7") {
 			t.Errorf("%d threads: failing case's detail %q does not name element 7", n, res.Detail)
+		}
+		if res := r.Run(&man.Cases[3]); !strings.Contains(res.Detail, "input 0: case gives uint8 data, the model's input is int8") {
+			t.Errorf("%d threads: uint8 data for an int8 input: detail %q", n, res.Detail)
 		}
 	}
 }

@@ -18,6 +18,14 @@ var Testdata = map[string]func() ([]byte, error){
 	// hold an ESC sequence and invalid UTF-8, as a corrupt or hostile file
 	// may: whatever prints them must quote them.
 	"hostile_names.erm": hostileNames,
+	// uint8 at the boundary (examples/uint8.go): a uint8 input QUANTIZEd
+	// to int8 and back to a uint8 output with new scales; the MLP with its
+	// softmax QUANTIZEd to a uint8 output; a fully uint8 layer; a float32
+	// input quantized to uint8.
+	"uint8_quantize.tflite":      func() ([]byte, error) { return tflitefile.Encode(Uint8QuantizeSource()) },
+	"mlp_64_10_uint8_out.tflite": func() ([]byte, error) { return tflitefile.Encode(MLPUint8OutSource(mlpSeed)) },
+	"fc_uint8.tflite":            func() ([]byte, error) { return tflitefile.Encode(FCUint8Source()) },
+	"float_uint8.tflite":         func() ([]byte, error) { return tflitefile.Encode(FloatUint8Source()) },
 }
 
 // Names of hostile_names.erm (HostileInputName, HostileOutputName,

@@ -124,6 +124,8 @@ func encodedSizeBound(m *Model) int64 {
 			s += vec(len(p.Axes), 4) + vec(len(p.Thresholds), 4)
 		case *TransposeParams:
 			s += vec(len(p.Perm), 4)
+		case *Int32TableParams:
+			s += vec(len(p.Table), 4)
 		}
 	}
 	return s
@@ -347,6 +349,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 			fb.TransposeParamsAddPerm(b, perm)
 		}
 		return fb.TransposeParamsEnd(b)
+	case *Int32TableParams:
+		return encodeInt32TableParams(b, p)
 	case *SVDFParams:
 		return encodeSVDFParams(b, p)
 	}
@@ -559,6 +563,8 @@ func decodeParams(op *fb.Op) OpParams {
 		var p fb.TransposeParams
 		p.Init(t.Bytes, t.Pos)
 		return &TransposeParams{Perm: readInt32s(p.PermLength(), p.Perm)}
+	case fb.OpParamsInt32TableParams:
+		return decodeInt32TableParams(t)
 	case fb.OpParamsSVDFParams:
 		return decodeSVDFParams(t)
 	}

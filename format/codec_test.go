@@ -141,6 +141,7 @@ func testModel() *Model {
 	for i, code := range []OpCode{OpLogistic, OpTanh, OpHardSwish, OpLeakyRelu, OpRelu, OpRelu6, OpReluN1To1, OpQuantize} {
 		next(code, &TableParams{Table: testTable(i + 1)})
 	}
+	next(OpQuantize, &Int32TableParams{Table: testInt32Table()})
 	padding := b.constant("paddings", DTypeInt32, []int32{4, 2}, int32Bytes(0, 0, 1, 1, 0, 0, 0, 0))
 	next(OpPad, &PadParams{Before: []int32{0, 1, 0, 0}, After: []int32{0, 1, 2, 0}, Value: -3}, padding)
 	next(OpPadV2, &PadParams{Before: []int32{0, 0, 0, 0}, After: []int32{0, 0, 0, 0}, Value: 7}, padding, -1)

@@ -127,6 +127,7 @@ var (
 	}}
 	concatenationParamsSpec = &tableSpec{"ConcatenationParams", []fieldSpec{specScalar("axis", 4)}}
 	transposeParamsSpec     = &tableSpec{"TransposeParams", []fieldSpec{specInt32s("perm")}}
+	int32TableParamsSpec    = &tableSpec{"Int32TableParams", []fieldSpec{specInt32s("values")}}
 	svdfParamsSpec          = &tableSpec{"SVDFParams", []fieldSpec{
 		specScalar("rank", 4), specScalar("input_offset", 4), specScalar("output_offset", 4),
 		specScalar("state_zero_point", 4), specScalar("feature_multiplier", 4), specScalar("feature_shift", 4),
@@ -146,6 +147,7 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
+	int32TableParamsSpec,
 	svdfParamsSpec,
 }
 

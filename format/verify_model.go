@@ -101,6 +101,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, p != nil
 	case *TransposeParams:
 		return fb.OpParamsTransposeParams, p != nil
+	case *Int32TableParams:
+		return fb.OpParamsInt32TableParams, p != nil
 	case *SVDFParams:
 		return fb.OpParamsSVDFParams, p != nil
 	}
@@ -148,7 +150,7 @@ func shapeBytes(shape []int32, dtype DType) (elems, bytes int64, bad string) {
 // valid dtype, non-negative dimensions with at most MaxTensorElements
 // elements, a QuantizedDim that is 0 or a valid axis, ZeroPoint and Scale of
 // equal length 0, 1 or the channel count along QuantizedDim, positive finite
-// scales, zero points inside the dtype's range (int8, int16); a constant has len(Data) == elements × dtype size and
+// scales, zero points inside the dtype's range (int8, uint8, int16); a constant has len(Data) == elements × dtype size and
 // ArenaOffset -1, an activation 0 <= ArenaOffset and ArenaOffset + size <=
 // ArenaBytes; every op has a valid code, inputs in [-1, len(Tensors)),
 // outputs in [0, len(Tensors)), and params of the type its code expects
@@ -263,6 +265,8 @@ func zeroPointRange(d DType) (lo, hi int32, ok bool) {
 	switch d {
 	case DTypeInt8:
 		return math.MinInt8, math.MaxInt8, true
+	case DTypeUint8:
+		return 0, math.MaxUint8, true
 	case DTypeInt16:
 		return math.MinInt16, math.MaxInt16, true
 	}
@@ -294,7 +298,8 @@ func verifyOp(m *Model, i int) error {
 	if !ok {
 		return Malformed(at("params"), "unusable params %T (nil or unknown type)", op.Params)
 	}
-	if tag != want {
+	// QUANTIZE int8→int32 takes a table of int32 outputs instead.
+	if tag != want && !(op.Code == OpQuantize && tag == fb.OpParamsInt32TableParams) {
 		return Malformed(at("params"), "%s, want %s for %s", paramsName(tag), paramsName(want), op.Code)
 	}
 	switch p := op.Params.(type) {
@@ -303,6 +308,10 @@ func verifyOp(m *Model, i int) error {
 	case *FullyConnectedParams:
 		return verifyRequant(&p.Requant, at)
 	case *TableParams:
+		if len(p.Table) != 256 {
+			return Malformed(at("params / table"), "%d entries, want 256", len(p.Table))
+		}
+	case *Int32TableParams:
 		if len(p.Table) != 256 {
 			return Malformed(at("params / table"), "%d entries, want 256", len(p.Table))
 		}

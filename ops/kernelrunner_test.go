@@ -136,7 +136,7 @@ func newKernelRun(t testing.TB, k Kernel, m *format.Model, inputs ...[]int8) *ke
 	if next != len(inputs) {
 		t.Fatalf("test bug: %d inputs for an op with %d non-constant inputs", len(inputs), next)
 	}
-	n := int(m.Tensors[op.Outputs[0]].NumElements())
+	n := int(m.Tensors[op.Outputs[0]].ByteSize()) // bytes, for outputs wider than int8
 	r.outBuf = make([]int8, n+runnerGuardLen)
 	r.out = r.outBuf[:n]
 	r.env.Tensors[op.Outputs[0]] = r.out

@@ -20,7 +20,7 @@ var preparers = map[format.OpCode]preparer{
 	format.OpRelu:            prepareTable,
 	format.OpRelu6:           prepareTable,
 	format.OpReluN1To1:       prepareTable,
-	format.OpQuantize:        prepareTable,
+	format.OpQuantize:        prepareQuantize,
 	format.OpPad:             preparePad,
 	format.OpPadV2:           preparePad,
 	format.OpMean:            prepareMean,

@@ -4,7 +4,8 @@ import "github.com/edgerun/edgerun/format"
 
 // tableKernel maps every int8 input through a 256-entry table (see
 // format.TableParams): the converter folded the op's whole integer
-// computation into the table.
+// computation into the table. It maps bytes to bytes: a QUANTIZE's uint8
+// operands go through it too (see prepareQuantize).
 type tableKernel struct {
 	in, out int32
 	table   [256]int8
@@ -15,6 +16,12 @@ func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newTableKernel(p, in, out, op, path)
+}
+
+// newTableKernel checks a table op's params and element counts (its
+// operands are checked by the caller).
+func newTableKernel(p *format.TableParams, in, out *format.Tensor, op *format.Op, path string) (Kernel, error) {
 	if len(p.Table) != 256 {
 		return nil, format.Malformed(path+" / params / table", "has %d entries, want 256", len(p.Table))
 	}

@@ -134,3 +134,36 @@ func ExampleNewInterpreter_goroutines() {
 	// Output:
 	// classes: [5 5 8 5]
 }
+
+// A model that declares a uint8 input (a camera image, say) takes the
+// image's bytes as they are, and a uint8 output gives the bytes TFLite
+// gives: the types, scales and zero points are the file's.
+func ExampleInterpreter_SetInputUint8() {
+	model, err := runtime.LoadFile("../testdata/uint8_quantize.tflite")
+	if err != nil {
+		log.Fatal(err)
+	}
+	in, out := model.Inputs()[0], model.Outputs()[1]
+	fmt.Printf("input %q: %v %s, zero point %d\n", in.Name, in.Shape, in.DType, in.ZeroPoint)
+	fmt.Printf("output %q: %s, zero point %d\n", out.Name, out.DType, out.ZeroPoint)
+	it, err := runtime.NewInterpreter(model, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer it.Close()
+	image := make([]uint8, in.Bytes)
+	for i := range image {
+		image[i] = uint8(i)
+	}
+	if err := it.SetInputUint8(0, image); err != nil {
+		log.Fatal(err)
+	}
+	if err := it.Invoke(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(image[100:106], "→", it.OutputUint8(1)[100:106])
+	// Output:
+	// input "image": [1 16 16 3] uint8, zero point 3
+	// output "image_u8": uint8, zero point 131
+	// [100 101 102 103 104 105] → [170 171 171 171 172 173]
+}

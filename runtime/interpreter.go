@@ -383,22 +383,40 @@ func (it *Interpreter) SetInputInt8(i int, data []int8) error {
 	return it.SetInput(i, unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), len(data)))
 }
 
-// SetInputFloat32 quantizes float values into int8 input i with the
-// input's scale and zero point, exactly as TFLite's QUANTIZE does
+// SetInputUint8 copies uint8 data into input i, which must be a uint8
+// tensor (ErrShapeMismatch otherwise): the bytes TFLite would take, for
+// example a camera image for a model declaring a uint8 input.
+func (it *Interpreter) SetInputUint8(i int, data []uint8) error {
+	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
+		return err
+	}
+	if info := &it.model.inputs[i]; info.DType != format.DTypeUint8 {
+		return fmt.Errorf("input %d %q: uint8 data for a %s tensor: %w", i, info.Name, info.DType, ErrShapeMismatch)
+	}
+	return it.SetInput(i, data)
+}
+
+// SetInputFloat32 quantizes float values into int8 or uint8 input i with
+// the input's scale and zero point, exactly as TFLite's QUANTIZE does
 // (round half away from zero of the float32 quotient value/scale, plus the
-// zero point, clamped to int8). NaN quantizes to the zero point.
+// zero point, clamped to the tensor's type). NaN quantizes to the zero
+// point.
 func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
 	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
 		return err
 	}
 	info := &it.model.inputs[i]
-	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+	if (info.DType != format.DTypeInt8 && info.DType != format.DTypeUint8) || info.Scale == 0 {
 		return fmt.Errorf("input %d %q: %s tensor without quantization cannot take float32: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
 	if len(values) != info.Bytes {
 		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), info.Bytes, ErrShapeMismatch)
 	}
-	QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	if info.DType == format.DTypeUint8 {
+		QuantizeFloat32Uint8(it.tensorBytes(info.Index), values, info.Scale, info.ZeroPoint)
+	} else {
+		QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	}
 	it.inputSet[i] = true
 	return nil
 }
@@ -422,14 +440,25 @@ func (it *Interpreter) OutputInt8(i int) []int8 {
 	return it.env.Tensors[it.model.outputs[i].Index]
 }
 
-// OutputFloat32 dequantizes int8 output i into dst (grown if needed) exactly
-// as TFLite's DEQUANTIZE does: float32(double(scale) * (q - zero_point)).
+// OutputUint8 returns output i as uint8 values (valid until the next
+// Invoke), or nil for an invalid index, a closed interpreter or an output
+// that is not a uint8 tensor.
+func (it *Interpreter) OutputUint8(i int) []uint8 {
+	if it.checkIndex(i, it.model.outputs, "output") != nil || it.model.outputs[i].DType != format.DTypeUint8 {
+		return nil
+	}
+	return it.tensorBytes(it.model.outputs[i].Index)
+}
+
+// OutputFloat32 dequantizes int8 or uint8 output i into dst (grown if
+// needed) exactly as TFLite's DEQUANTIZE does:
+// float32(double(scale) * (q - zero_point)).
 func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 	if err := it.checkIndex(i, it.model.outputs, "output"); err != nil {
 		return nil, err
 	}
 	info := &it.model.outputs[i]
-	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+	if (info.DType != format.DTypeInt8 && info.DType != format.DTypeUint8) || info.Scale == 0 {
 		return nil, fmt.Errorf("output %d %q: %s tensor without quantization has no float32 form: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
 	q := it.env.Tensors[info.Index]
@@ -437,7 +466,11 @@ func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 		dst = make([]float32, len(q))
 	}
 	dst = dst[:len(q)]
-	DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
+	if info.DType == format.DTypeUint8 {
+		DequantizeUint8(dst, it.tensorBytes(info.Index), info.Scale, info.ZeroPoint)
+	} else {
+		DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
+	}
 	return dst, nil
 }
 
@@ -445,28 +478,48 @@ func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 // (see SetInputFloat32). dst and src must have equal lengths.
 func QuantizeFloat32(dst []int8, src []float32, scale float32, zeroPoint int32) {
 	for i, v := range src {
-		// float32 division, as TFLite's reference does it; the golden cases
-		// differ from a double-precision division.
-		r := math.Round(float64(float32(v / scale)))
-		var q int64
-		switch {
-		case r != r: // NaN
-			q = 0
-		case r > math.MaxInt32:
-			q = math.MaxInt32
-		case r < math.MinInt32:
-			q = math.MinInt32
-		default:
-			q = int64(r)
-		}
-		q += int64(zeroPoint)
-		dst[i] = int8(min(max(q, -128), 127))
+		dst[i] = int8(quantize(v, scale, zeroPoint, math.MinInt8, math.MaxInt8))
 	}
+}
+
+// QuantizeFloat32Uint8 is QuantizeFloat32 for a uint8 tensor (zero point
+// and clamp in [0, 255]).
+func QuantizeFloat32Uint8(dst []uint8, src []float32, scale float32, zeroPoint int32) {
+	for i, v := range src {
+		dst[i] = uint8(quantize(v, scale, zeroPoint, 0, math.MaxUint8))
+	}
+}
+
+// quantize is TFLite's AffineQuantize of one value, clamped to [lo, hi].
+func quantize(v, scale float32, zeroPoint int32, lo, hi int64) int64 {
+	// float32 division, as TFLite's reference does it; the golden cases
+	// differ from a double-precision division.
+	r := math.Round(float64(float32(v / scale)))
+	var q int64
+	switch {
+	case r != r: // NaN
+		q = 0
+	case r > math.MaxInt32:
+		q = math.MaxInt32
+	case r < math.MinInt32:
+		q = math.MinInt32
+	default:
+		q = int64(r)
+	}
+	return min(max(q+int64(zeroPoint), lo), hi)
 }
 
 // DequantizeInt8 is TFLite's dequantization of int8 values to float32 (see
 // OutputFloat32). dst and src must have equal lengths.
 func DequantizeInt8(dst []float32, src []int8, scale float32, zeroPoint int32) {
+	s := float64(scale)
+	for i, q := range src {
+		dst[i] = float32(s * float64(int32(q)-zeroPoint))
+	}
+}
+
+// DequantizeUint8 is DequantizeInt8 for uint8 values.
+func DequantizeUint8(dst []float32, src []uint8, scale float32, zeroPoint int32) {
 	s := float64(scale)
 	for i, q := range src {
 		dst[i] = float32(s * float64(int32(q)-zeroPoint))

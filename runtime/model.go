@@ -71,6 +71,9 @@ type TensorInfo struct {
 	Name  string
 	Index int // tensor index in the graph
 	Shape []int
+	// DType is the type the model file declares (a uint8 input stays
+	// uint8: its bytes are what TFLite would take), or the quantized type
+	// behind a Float boundary.
 	DType format.DType
 	// Scale and ZeroPoint are the tensor's (per-tensor) quantization; Scale
 	// is 0 for unquantized tensors.
@@ -273,8 +276,8 @@ func describe(g *format.Model, ios []format.IO, what string) ([]TensorInfo, erro
 		if len(t.Scale) > 0 {
 			info.Scale, info.ZeroPoint = t.Scale[0], t.ZeroPoint[0]
 		}
-		if io.Float && (len(t.Scale) != 1 || t.DType != format.DTypeInt8) {
-			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "float boundary needs a per-tensor quantized int8 tensor")
+		if io.Float && (len(t.Scale) != 1 || (t.DType != format.DTypeInt8 && t.DType != format.DTypeUint8)) {
+			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "float boundary needs a per-tensor quantized int8 or uint8 tensor")
 		}
 		infos[i] = info
 	}

@@ -51,7 +51,7 @@ type latencies struct {
 func cmdBench(args []string, stdout io.Writer) error {
 	fs := newFlagSet("bench", "edgerun bench [MODEL] [flags]")
 	var inputs fileList
-	fs.Var(&inputs, "i", "input file per input (default: seeded pseudo-random bytes)")
+	fs.Var(&inputs, "i", "input file per input, as run takes it (default: seeded pseudo-random bytes)")
 	runs := fs.Int("runs", 0, "timed runs (default: as many as fit in --duration, at least 10)")
 	duration := fs.Duration("duration", 3*time.Second, "timed duration when --runs is not given")
 	warmup := fs.Int("warmup", 3, "untimed warm-up runs")
@@ -192,12 +192,8 @@ func setInputs(it *runtime.Interpreter, files []string, seed uint32) error {
 			fillPattern(it.InputBytes(i), seed+uint32(i))
 			continue
 		}
-		data, err := readInputFile(files[i], info)
-		if err != nil {
+		if err := setInputFile(it, i, info, files[i]); err != nil {
 			return err
-		}
-		if err := it.SetInput(i, data); err != nil {
-			return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", files[i], err, info.Name, info.Shape, info.DType, info.Bytes)
 		}
 	}
 	return nil

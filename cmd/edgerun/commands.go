@@ -103,7 +103,7 @@ func loadModel(path string) (*runtime.Model, string, error) {
 func cmdRun(args []string, stdout io.Writer) error {
 	fs := newFlagSet("run", "edgerun run [MODEL] [-i FILE]... [-o DIR] [flags]")
 	var inputs fileList
-	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's dtype); repeat per input, in order")
+	fs.Var(&inputs, "i", "input file (raw little-endian bytes in the input's declared dtype: uint8, int8, ..., float32 where the model quantizes at the boundary); repeat per input, in order")
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
 	profile := fs.Bool("profile", false, "print the time of every op")
 	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
@@ -140,12 +140,8 @@ func cmdRun(args []string, stdout io.Writer) error {
 			fillPattern(it.InputBytes(i), uint32(i+1))
 			continue
 		}
-		data, err := readInputFile(inputs[i], info)
-		if err != nil {
+		if err := setInputFile(it, i, info, inputs[i]); err != nil {
 			return err
-		}
-		if err := it.SetInput(i, data); err != nil {
-			return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", inputs[i], err, info.Name, info.Shape, info.DType, info.Bytes)
 		}
 	}
 	if err := it.Invoke(); err != nil {
@@ -158,8 +154,17 @@ func cmdRun(args []string, stdout io.Writer) error {
 		}
 	}
 	for i, info := range m.Outputs() {
-		out := it.OutputBytes(i)
-		rep.Outputs = append(rep.Outputs, runOutput{Name: info.Name, Shape: info.Shape, DType: info.DType.String(), Values: tensorValues(out, info.DType)})
+		// The output in its declared type: float32 where the model
+		// dequantizes at the boundary, else the tensor's bytes.
+		out, dt := it.OutputBytes(i), info.DType
+		if info.Float {
+			f, err := it.OutputFloat32(i, nil)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			out, dt = float32Bytes(f), format.DTypeFloat32
+		}
+		rep.Outputs = append(rep.Outputs, runOutput{Name: info.Name, Shape: info.Shape, DType: dt.String(), Values: tensorValues(out, dt)})
 		if *outDir != "" {
 			p := filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i))
 			if err := os.WriteFile(p, out, 0o644); err != nil {
@@ -209,15 +214,59 @@ type runOutput struct {
 	Values []float64 `json:"values"`
 }
 
-// readInputFile reads an -i file for input info, reading no more than the
-// input takes: a longer file (or an endless one such as /dev/zero) is an
-// error, not read whole.
-func readInputFile(path string, info runtime.TensorInfo) ([]byte, error) {
-	data, err := runtime.ReadFileLimit(path, int64(info.Bytes))
+// setInputFile sets input i from an -i file: raw little-endian bytes of
+// the input's declared type, the tensor's dtype (uint8 where the model
+// declares uint8), or float32 where the model quantizes a float32 input at
+// the boundary (converted as TFLite's QUANTIZE does).
+func setInputFile(it *runtime.Interpreter, i int, info runtime.TensorInfo, path string) error {
+	dt, size := info.DType, info.Bytes
+	if info.Float {
+		dt, size = format.DTypeFloat32, info.Bytes/info.DType.Size()*4
+	}
+	data, err := readInputFile(path, info, dt, size)
+	if err != nil {
+		return err
+	}
+	if info.Float {
+		if len(data) != size {
+			err = fmt.Errorf("%d bytes, want %d: %w", len(data), size, runtime.ErrShapeMismatch)
+		} else {
+			err = it.SetInputFloat32(i, float32s(data))
+		}
+	} else {
+		err = it.SetInput(i, data)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w (input %q is %v %s, %d bytes)", path, err, info.Name, info.Shape, dt, size)
+	}
+	return nil
+}
+
+// readInputFile reads an -i file of size bytes (of dtype dt) for input
+// info, reading no more than that: a longer file (or an endless one such
+// as /dev/zero) is an error, not read whole.
+func readInputFile(path string, info runtime.TensorInfo, dt format.DType, size int) ([]byte, error) {
+	data, err := runtime.ReadFileLimit(path, int64(size))
 	if errors.Is(err, runtime.ErrResourceLimit) {
-		return nil, fmt.Errorf("%s: longer than the %d bytes of input %q (%v %s): %w", path, info.Bytes, info.Name, info.Shape, info.DType, runtime.ErrShapeMismatch)
+		return nil, fmt.Errorf("%s: longer than the %d bytes of input %q (%v %s): %w", path, size, info.Name, info.Shape, dt, runtime.ErrShapeMismatch)
 	}
 	return data, err
+}
+
+func float32s(b []byte) []float32 {
+	f := make([]float32, len(b)/4)
+	for i := range f {
+		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return f
+}
+
+func float32Bytes(f []float32) []byte {
+	b := make([]byte, 4*len(f))
+	for i, v := range f {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
 }
 
 // fillPattern fills b with deterministic pseudo-random bytes (xorshift).
@@ -246,8 +295,8 @@ func firstValues(v []float64, n int) string {
 	return "[" + sb.String() + "]"
 }
 
-// tensorValues decodes a tensor's little-endian bytes; every int8, int16,
-// int32 and float32 value is exact as a float64.
+// tensorValues decodes a tensor's little-endian bytes; every int8, uint8,
+// int16, int32 and float32 value is exact as a float64.
 func tensorValues(b []byte, dt format.DType) []float64 {
 	size := dt.Size()
 	if size == 0 {
@@ -259,6 +308,8 @@ func tensorValues(b []byte, dt format.DType) []float64 {
 		switch dt {
 		case format.DTypeInt8:
 			v[i] = float64(int8(e[0]))
+		case format.DTypeUint8, format.DTypeBool:
+			v[i] = float64(e[0])
 		case format.DTypeInt16:
 			v[i] = float64(int16(binary.LittleEndian.Uint16(e)))
 		case format.DTypeInt32:

@@ -18,7 +18,8 @@ const (
 	OpParamsMeanParams           OpParams = 8
 	OpParamsConcatenationParams  OpParams = 9
 	OpParamsTransposeParams      OpParams = 10
-	OpParamsSVDFParams           OpParams = 11
+	OpParamsInt32TableParams     OpParams = 11
+	OpParamsSVDFParams           OpParams = 12
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -33,6 +34,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsMeanParams:           "MeanParams",
 	OpParamsConcatenationParams:  "ConcatenationParams",
 	OpParamsTransposeParams:      "TransposeParams",
+	OpParamsInt32TableParams:     "Int32TableParams",
 	OpParamsSVDFParams:           "SVDFParams",
 }
 
@@ -48,6 +50,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"MeanParams":           OpParamsMeanParams,
 	"ConcatenationParams":  OpParamsConcatenationParams,
 	"TransposeParams":      OpParamsTransposeParams,
+	"Int32TableParams":     OpParamsInt32TableParams,
 	"SVDFParams":           OpParamsSVDFParams,
 }
 

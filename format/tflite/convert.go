@@ -56,7 +56,8 @@ type converter struct {
 	src *Model
 	sg  *Subgraph
 	// tensors[i] is source tensor i converted (uint8 shifted to int8);
-	// valid only where ok[i].
+	// valid only where ok[i]. Entries after the source's are the uint8
+	// boundary tensors (convert_uint8.go).
 	tensors []format.Tensor
 	ok      []bool
 	// viewOf[i] >= 0: tensor i is a removed RESHAPE's output and shares the
@@ -69,7 +70,8 @@ type converter struct {
 // Convert converts a parsed .tflite model to an edgerun model: scales become
 // dyadic multipliers, elementwise ops become tables, fused activations
 // become clamp ranges, RESHAPEs become views, float QUANTIZE/DEQUANTIZE at
-// the boundary become Float inputs/outputs, uint8 becomes int8, and a static
+// the boundary become Float inputs/outputs, uint8 becomes int8 inside the
+// graph (graph inputs and outputs keep uint8: convert_uint8.go), and a static
 // memory plan is computed.
 func Convert(src *Model) (*format.Model, error) {
 	if len(src.Subgraphs) != 1 {
@@ -121,7 +123,8 @@ func Convert(src *Model) (*format.Model, error) {
 			return nil, format.Malformed(fmt.Sprintf("subgraph 0 / output %d", k), "tensor %d %q is neither a constant, a graph input nor written by an op", t, sg.Tensors[t].Name)
 		}
 	}
-	return c.finish(c.fusePads(ops, outputs), inputs, outputs)
+	ops = c.fusePads(ops, outputs)
+	return c.finish(c.uint8Boundaries(ops, inputs, outputs), inputs, outputs)
 }
 
 // checkDataflow checks op idx against the source graph's dataflow: every
@@ -355,7 +358,7 @@ func (c *converter) opPath(idx int) string {
 // it takes. Float32 and other types are unsupported here: the
 // graph is integer-only.
 func (c *converter) tensor(t int32) (*format.Tensor, error) {
-	if t < 0 || int(t) >= len(c.sg.Tensors) {
+	if t < 0 || int(t) >= len(c.tensors) {
 		return nil, format.Malformed("subgraph 0", "tensor index %d out of range", t)
 	}
 	if c.ok[t] {
@@ -523,7 +526,7 @@ func (c *converter) activationRange(act Activation, t int32) (int32, int32, erro
 // finish renumbers tensors (dropping those no op or boundary uses), plans
 // the arena and assembles the model.
 func (c *converter) finish(ops []format.Op, inputs, outputs []format.IO) (*format.Model, error) {
-	newIndex := make([]int32, len(c.sg.Tensors))
+	newIndex := make([]int32, len(c.tensors))
 	for i := range newIndex {
 		newIndex[i] = -1
 	}

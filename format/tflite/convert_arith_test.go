@@ -57,6 +57,7 @@ func (b *arithSrc) convert(t *testing.T) *format.Model {
 	if err != nil {
 		t.Fatalf("convert: %v", err)
 	}
+	m = stripShifts(t, m)
 	if len(m.Ops) != 1 {
 		t.Fatalf("converted to %d ops, want 1", len(m.Ops))
 	}

@@ -83,6 +83,7 @@ func (s *cvSrc) convert(t *testing.T) *format.Model {
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
+	m = stripShifts(t, m)
 	if len(m.Ops) != 1 {
 		t.Fatalf("%d ops, want 1", len(m.Ops))
 	}

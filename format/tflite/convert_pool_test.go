@@ -43,6 +43,7 @@ func poolgrpConvert(t *testing.T, src *Model) *format.Op {
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
+	m = stripShifts(t, m)
 	if len(m.Ops) != 1 {
 		t.Fatalf("%d ops, want 1", len(m.Ops))
 	}

@@ -496,6 +496,9 @@ func requantValue(mult, shift, inZP, outZP, x int32) int8 {
 // the unit multiplier (2^30, shift 1) is exact. uint8→uint8 is not
 // supported by TFLM.
 func convertQuantize(c *converter, idx int, op *Operator) (format.Op, error) {
+	if fop, ok, err := c.convertQuantizeInt32(idx, op); ok {
+		return fop, err
+	}
 	t, err := c.tableOperands(idx, op, true)
 	if err != nil {
 		return format.Op{}, err

@@ -429,38 +429,48 @@ func TestTableQuantizeRequant(t *testing.T) {
 		}
 
 		// uint8 → int8 and int8 → uint8, computed here in TFLM's own domain
-		// (uint8 values 0..255 with uint8 zero points) and compared with the
-		// converted table, whose uint8 side is stored shifted by -128.
+		// (uint8 values 0..255 with uint8 zero points) and compared with
+		// what the table kernel gives for the bytes: the uint8 side is a
+		// graph input / output, which keeps its type.
 		uZP := int64(r.IntN(256))
 		u2i := convertTable(t, tableTestModel(OpQuantize, nil, tq{TypeUInt8, inScale, uZP}, i8(outScale, outZP)))
 		i2u := convertTable(t, tableTestModel(OpQuantize, nil, i8(inScale, inZP), tq{TypeUInt8, outScale, uZP}))
 		for x := -128; x <= 127; x++ {
-			u := int64(x) + 128 // the uint8 value stored as int8 x
+			u := int64(x) + 128
 			wantU2I := min(max(refMBQM(u-uZP, m, s)+outZP, -128), 127)
-			if got := int64(u2i[x+128]); got != wantU2I {
+			if got := int64(int8(tableLookup(u2i, byte(u)))); got != wantU2I {
 				t.Fatalf("QUANTIZE uint8 %g/%d → int8 %g/%d, u %d: got %d, want %d", inScale, uZP, outScale, outZP, u, got, wantU2I)
 			}
 			wantI2U := min(max(refMBQM(int64(x)-inZP, m, s)+uZP, 0), 255)
-			if got := int64(i2u[x+128]) + 128; got != wantI2U {
+			if got := int64(tableLookup(i2u, byte(int8(x)))); got != wantI2U {
 				t.Fatalf("QUANTIZE int8 %g/%d → uint8 %g/%d, x %d: got uint8 %d, want %d", inScale, inZP, outScale, uZP, x, got, wantI2U)
 			}
 		}
 	}
 }
 
+// tableLookup is the table kernel on one input byte (ops/table.go indexes
+// by the byte ^ 0x80, so that an int8 x finds Table[x+128]).
+func tableLookup(table []int8, b byte) byte { return byte(table[b^0x80]) }
+
 // TestTableQuantizeUnitScale: an exact unit scale with zero points 128
-// apart is TFLM's x ^ 0x80 fast path between int8 and uint8; stored
-// shifted, that is the identity table.
+// apart is TFLM's x ^ 0x80 fast path between int8 and uint8 (the uint8
+// side a graph input / output, which keeps its type); int8 → int8 with
+// equal parameters is the identity.
 func TestTableQuantizeUnitScale(t *testing.T) {
-	for _, m := range []*Model{
+	for k, m := range []*Model{
 		tableTestModel(OpQuantize, nil, i8(0.05, -3), tq{TypeUInt8, 0.05, 125}),
 		tableTestModel(OpQuantize, nil, tq{TypeUInt8, 0.05, 125}, i8(0.05, -3)),
 		tableTestModel(OpQuantize, nil, i8(0.05, -3), i8(0.05, -3)),
 	} {
 		tab := convertTable(t, m)
-		for x := -128; x <= 127; x++ {
-			if int(tab[x+128]) != x {
-				t.Fatalf("table[%d] = %d, want the identity", x, tab[x+128])
+		for b := 0; b < 256; b++ {
+			want := byte(b) ^ 0x80
+			if k == 2 {
+				want = byte(b)
+			}
+			if got := tableLookup(tab, byte(b)); got != want {
+				t.Fatalf("model %d: byte %#x → %#x, want %#x", k, b, got, want)
 			}
 		}
 	}

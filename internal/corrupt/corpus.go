@@ -499,6 +499,10 @@ func TFLite(name string, data []byte) ([]Case, error) {
 				if typ == tflite.TypeFloat32 && t == input {
 					return false
 				}
+				// So is QUANTIZE int8→int32.
+				if typ == tflite.TypeInt32 && quantizeOfInt8(m, t) {
+					return false
+				}
 				tt.Type = typ
 				return true
 			})
@@ -771,6 +775,20 @@ func putInt32(d []byte, i int, v int32) {
 func contains(list []int32, x int32) bool {
 	for _, v := range list {
 		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// quantizeOfInt8 reports whether tensor t is written by a QUANTIZE whose
+// input is int8.
+func quantizeOfInt8(m *tflite.Model, t int32) bool {
+	sg := &m.Subgraphs[0]
+	for _, op := range sg.Operators {
+		if int(op.OpcodeIndex) < len(m.OperatorCodes) && m.OperatorCodes[op.OpcodeIndex].BuiltinCode == tflite.OpQuantize &&
+			len(op.Outputs) == 1 && op.Outputs[0] == t && len(op.Inputs) == 1 && op.Inputs[0] >= 0 &&
+			int(op.Inputs[0]) < len(sg.Tensors) && sg.Tensors[op.Inputs[0]].Type == tflite.TypeInt8 {
 			return true
 		}
 	}
