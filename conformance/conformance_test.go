@@ -32,7 +32,7 @@ func TestConformance(t *testing.T) {
 // kind, until the issue that brings it adds the kind here: never counted
 // as passed.
 var requiredKinds = map[string][]string{
-	"wave2":          {"QUANTIZE/int8", "DEQUANTIZE/int8"},
+	"wave2":          {"QUANTIZE/int8", "DEQUANTIZE/int8", "SVDF/int8"},
 	"wave2-layers":   {},
 	"next":           {},
 	"uint8-boundary": {"MODEL"},

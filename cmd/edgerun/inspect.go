@@ -108,9 +108,12 @@ func describeTensor(idx int32, t *format.Tensor) string {
 	case len(t.ZeroPoint) > 1:
 		s += fmt.Sprintf(" per-channel(%d, dim %d)", len(t.ZeroPoint), t.QuantizedDim)
 	}
-	if t.IsConstant() {
+	switch {
+	case t.IsConstant():
 		s += " const"
-	} else {
+	case t.Variable:
+		s += fmt.Sprintf(" state @%d", t.ArenaOffset)
+	default:
 		s += fmt.Sprintf(" @%d", t.ArenaOffset)
 	}
 	return s

@@ -22,6 +22,7 @@ const (
 	OpRelu6           BuiltinOperator = 21
 	OpReshape         BuiltinOperator = 22
 	OpSoftmax         BuiltinOperator = 25
+	OpSVDF            BuiltinOperator = 27
 	OpTanh            BuiltinOperator = 28
 	OpPad             BuiltinOperator = 34
 	OpTranspose       BuiltinOperator = 39

@@ -231,6 +231,14 @@ type ReducerOptions struct {
 	KeepDims bool
 }
 
+// SVDFOptions: the SVDF's rank (filters per unit); the integer kernel
+// ignores the fused activation (its output is clamped to int8 only).
+type SVDFOptions struct {
+	Rank                     int32
+	FusedActivation          Activation
+	AsymmetricQuantizeInputs bool
+}
+
 type LeakyReluOptions struct {
 	Alpha float32
 }

@@ -65,6 +65,7 @@ const (
 	optConv2D          = 1
 	optDepthwiseConv2D = 2
 	optPool2D          = 5
+	optSVDF            = 6
 	optFullyConnected  = 8
 	optSoftmax         = 9
 	optConcatenation   = 10
@@ -130,6 +131,7 @@ var optionsFor = map[BuiltinOperator]uint8{
 	91:                optReducer, // REDUCE_ANY
 	140:               optReducer, // REDUCE_ALL
 	OpLeakyRelu:       optLeakyRelu,
+	OpSVDF:            optSVDF,
 }
 
 // Parse reads a .tflite file without trusting it. Every flatbuffer offset,

@@ -130,6 +130,12 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 		out = &ReducerOptions{KeepDims: r.boolean(0, "keep_dims", false)}
 	case optLeakyRelu:
 		out = &LeakyReluOptions{Alpha: r.f32(0, "alpha", 0)}
+	case optSVDF:
+		out = &SVDFOptions{
+			Rank:                     r.i32(0, "rank", 0),
+			FusedActivation:          r.activation(1),
+			AsymmetricQuantizeInputs: r.boolean(2, "asymmetric_quantize_inputs", false),
+		}
 	default:
 		return nil, nil
 	}

@@ -297,6 +297,12 @@ func encodeOptions(b *flatbuffers.Builder, o any) (uint8, flatbuffers.UOffsetT) 
 		b.StartObject(1)
 		f32(0, o.Alpha)
 		return 75, b.EndObject()
+	case *tflite.SVDFOptions:
+		b.StartObject(3)
+		i32(0, o.Rank)
+		i8(1, int8(o.FusedActivation))
+		boolean(2, o.AsymmetricQuantizeInputs)
+		return 6, b.EndObject()
 	}
 	return 0, 0
 }
