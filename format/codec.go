@@ -125,6 +125,9 @@ func encodedSizeBound(m *Model) int64 {
 		case *TransposeParams:
 			s += vec(len(p.Perm), 4)
 		}
+		for _, v := range movementVectors(op.Params) {
+			s += vec(len(v), 4)
+		}
 	}
 	return s
 }
@@ -240,6 +243,9 @@ func encodeOp(b *flatbuffers.Builder, op *Op) flatbuffers.UOffsetT {
 
 // encodeParams writes the params table of p, or returns 0 for nil.
 func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
+	if off, ok := encodeMovementParams(b, p); ok {
+		return off
+	}
 	switch p := p.(type) {
 	case *ConvParams:
 		rq := encodeRequant(b, &p.Requant)
@@ -468,6 +474,9 @@ func decodeParams(op *fb.Op) OpParams {
 	var t flatbuffers.Table
 	if !op.Params(&t) {
 		return nil
+	}
+	if p, ok := decodeMovementParams(op.ParamsType(), t); ok {
+		return p
 	}
 	switch op.ParamsType() {
 	case fb.OpParamsConvParams:

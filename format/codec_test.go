@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -148,6 +149,7 @@ func testModel() *Model {
 	shape := b.constant("shape", DTypeInt32, []int32{2}, int32Bytes(1, 16))
 	next(OpReshape, nil, shape)
 	next(OpTranspose, &TransposeParams{Perm: []int32{0, 2, 1, 3}})
+	addMovementOps(b, next)
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.
@@ -386,6 +388,7 @@ func rawOp(b *flatbuffers.Builder, code fb.OpCode, tag fb.OpParams, params flatb
 }
 
 func TestDecodeBadUnion(t *testing.T) {
+	unknownTag := fb.OpParams(len(fb.EnumNamesOpParams)) // one past the last member
 	pool := func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
 		fb.PoolParamsStart(b)
 		return fb.PoolParamsEnd(b)
@@ -396,7 +399,7 @@ func TestDecodeBadUnion(t *testing.T) {
 		with bool
 		want string
 	}{
-		{"unknown tag", 11, true, "unknown type 11"},
+		{"unknown tag", unknownTag, true, fmt.Sprintf("unknown type %d", unknownTag)},
 		{"value without tag", 0, true, "type is NONE"},
 		{"tag without value", fb.OpParamsPoolParams, false, "missing"},
 	} {

@@ -130,7 +130,7 @@ var (
 )
 
 // paramsSpecs lists the OpParams union members in tag order (tag 1 first).
-var paramsSpecs = []*tableSpec{
+var paramsSpecs = append([]*tableSpec{
 	convParamsSpec,
 	fullyConnectedParamsSpec,
 	arithParamsSpec,
@@ -141,7 +141,7 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
-}
+}, movementParamsSpecs...)
 
 var (
 	tensorSpec = &tableSpec{"Tensor", []fieldSpec{

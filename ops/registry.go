@@ -28,3 +28,9 @@ var preparers = map[format.OpCode]preparer{
 	format.OpReshape:         prepareReshape,
 	format.OpTranspose:       prepareTranspose,
 }
+
+func init() {
+	for code, p := range movementPreparers {
+		preparers[code] = p
+	}
+}

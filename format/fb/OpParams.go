@@ -18,6 +18,10 @@ const (
 	OpParamsMeanParams           OpParams = 8
 	OpParamsConcatenationParams  OpParams = 9
 	OpParamsTransposeParams      OpParams = 10
+	OpParamsGatherParams         OpParams = 11
+	OpParamsSliceParams          OpParams = 12
+	OpParamsResizeNearestParams  OpParams = 13
+	OpParamsBlockParams          OpParams = 14
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -32,6 +36,10 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsMeanParams:           "MeanParams",
 	OpParamsConcatenationParams:  "ConcatenationParams",
 	OpParamsTransposeParams:      "TransposeParams",
+	OpParamsGatherParams:         "GatherParams",
+	OpParamsSliceParams:          "SliceParams",
+	OpParamsResizeNearestParams:  "ResizeNearestParams",
+	OpParamsBlockParams:          "BlockParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -46,6 +54,10 @@ var EnumValuesOpParams = map[string]OpParams{
 	"MeanParams":           OpParamsMeanParams,
 	"ConcatenationParams":  OpParamsConcatenationParams,
 	"TransposeParams":      OpParamsTransposeParams,
+	"GatherParams":         OpParamsGatherParams,
+	"SliceParams":          OpParamsSliceParams,
+	"ResizeNearestParams":  OpParamsResizeNearestParams,
+	"BlockParams":          OpParamsBlockParams,
 }
 
 func (v OpParams) String() string {

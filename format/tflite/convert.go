@@ -177,6 +177,12 @@ func (c *converter) convertOp(idx int, op *Operator, inputs, outputs []format.IO
 	if code.BuiltinCode == OpReshape {
 		return format.Op{}, false, c.convertReshape(idx, op)
 	}
+	if free, ok := freeConverters[code.BuiltinCode]; ok {
+		if err := free(c, idx, op); err != nil {
+			return format.Op{}, false, c.atOp(idx, err)
+		}
+		return format.Op{}, false, nil
+	}
 	conv, found := converters[code.BuiltinCode]
 	if !found || code.BuiltinCode == OpCustom {
 		return format.Op{}, false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx}
