@@ -41,7 +41,7 @@ var requiredKinds = map[string][]string{
 		"BROADCAST_TO/int16", "ZEROS_LIKE/int8", "RESIZE_NEAREST_NEIGHBOR/int8",
 		"RESIZE_NEAREST_NEIGHBOR/int16", "REVERSE_V2/int8", "REVERSE_V2/int16", "DEPTH_TO_SPACE/int8",
 		"SPACE_TO_DEPTH/int8", "SPACE_TO_BATCH_ND/int8", "BATCH_TO_SPACE_ND/int8", "MIRROR_PAD/int8",
-		"DYNAMIC_UPDATE_SLICE/int8", "DYNAMIC_UPDATE_SLICE/int16",
+		"DYNAMIC_UPDATE_SLICE/int8", "DYNAMIC_UPDATE_SLICE/int16", "EMBEDDING_LOOKUP/int8",
 	},
 	"wave2-layers":   {},
 	"next":           {},

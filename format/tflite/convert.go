@@ -64,6 +64,8 @@ type converter struct {
 	viewOf []int32
 	// meanWork is what is left of meanWorkBudget.
 	meanWork int64
+	// outputs are the graph outputs (a converter may mark one Float).
+	outputs []format.IO
 }
 
 // Convert converts a parsed .tflite model to an edgerun model: scales become
@@ -94,6 +96,7 @@ func Convert(src *Model) (*format.Model, error) {
 	for i, t := range sg.Outputs {
 		outputs[i] = format.IO{Tensor: t}
 	}
+	c.outputs = outputs
 
 	var ops []format.Op
 	// written[t]: a graph input or an earlier op writes source tensor t.

@@ -347,8 +347,12 @@ func convertGatherND(c *converter, idx int, op *Operator) (format.Op, error) {
 }
 
 // convertEmbeddingLookup: EMBEDDING_LOOKUP with int32 ids (input 0) and a
-// value table (input 1) copied row by row. A float32 output (TFLite
-// Micro's hybrid path, value·scale) is not supported yet.
+// value table (input 1) copied row by row. An int8 table with a float32
+// output is TFLite Micro's hybrid path, value·scale (zero point 0): on a
+// graph output it becomes the int8 rows marked Float, which
+// OutputFloat32 dequantizes to the same float32 values (the product of an
+// int8 and a float32 scale is exact in double, so rounding it once to
+// float32 gives what the reference's float multiply gives).
 func convertEmbeddingLookup(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
 		return format.Op{}, format.Malformed(c.opPath(idx), "want ids, a value table and one output")
@@ -364,14 +368,43 @@ func convertEmbeddingLookup(c *converter, idx int, op *Operator) (format.Op, err
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, err := c.tensor(op.Outputs[0])
+	o := op.Outputs[0]
+	if c.sg.Tensors[o].Type == TypeFloat32 && value.DType == format.DTypeInt8 {
+		if err := c.floatRows(idx, o, value); err != nil {
+			return format.Op{}, err
+		}
+	}
+	out, err := c.tensor(o)
 	if err != nil {
 		return format.Op{}, err
 	}
 	if value.DType != out.DType {
 		return format.Op{}, format.Malformed(c.opPath(idx), "value is %s, output %s", value.DType, out.DType)
 	}
-	return format.Op{Code: format.OpEmbeddingLookup, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}}, nil
+	return format.Op{Code: format.OpEmbeddingLookup, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{o}}, nil
+}
+
+// floatRows turns float32 output o of a hybrid EMBEDDING_LOOKUP into an
+// int8 graph output with the value table's quantization, marked Float.
+func (c *converter) floatRows(idx int, o int32, value *format.Tensor) error {
+	if len(value.Scale) != 1 || value.ZeroPoint[0] != 0 {
+		return unsupportedArith(c, idx, "float32 output of an int8 table without per-tensor quantization of zero point 0 (TFLite Micro requires it)")
+	}
+	k := -1
+	for i := range c.outputs {
+		if c.outputs[i].Tensor == o {
+			k = i
+		}
+	}
+	if k < 0 || c.ok[o] {
+		return unsupportedArith(c, idx, "float32 output inside the graph (only a graph output may be float)")
+	}
+	st := &c.sg.Tensors[o]
+	c.tensors[o] = format.Tensor{Name: st.Name, DType: format.DTypeInt8, Shape: append([]int32(nil), st.Shape...),
+		Scale: []float32{value.Scale[0]}, ZeroPoint: []int32{0}, ArenaOffset: -1}
+	c.ok[o] = true
+	c.outputs[k].Float = true
+	return nil
 }
 
 // convertPack: PACK along an axis of the output (negative: from the

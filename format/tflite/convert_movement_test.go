@@ -271,3 +271,20 @@ func TestConvertFillUpdate(t *testing.T) {
 	b.op(OpDynamicUpdateSlice, nil, []int32{x, u, s}, []int32{b.int8s([]int32{4, 5}, 0.5, 3)})
 	b.wantErr(t, format.ErrMalformedModel, "update dtype")
 }
+
+func TestConvertEmbeddingLookupFloat(t *testing.T) {
+	src := func(zp int64, outType TensorType) *arithSrc {
+		b := newArithSrc()
+		ids := b.tensor(TypeInt32, []int32{2}, 0, 0, nil)
+		value := b.tensor(TypeInt8, []int32{3, 4}, 0.25, zp, make([]byte, 12))
+		b.op(OpEmbeddingLookup, nil, []int32{ids, value}, []int32{b.tensor(outType, []int32{2, 4}, 0, 0, nil)})
+		return b
+	}
+	m := src(0, TypeFloat32).convert(t)
+	out := m.Tensors[m.Outputs[0].Tensor]
+	if !m.Outputs[0].Float || out.DType != format.DTypeInt8 || len(out.Scale) != 1 || out.Scale[0] != 0.25 || out.ZeroPoint[0] != 0 {
+		t.Errorf("float output: %+v as %+v", m.Outputs[0], out)
+	}
+	src(1, TypeFloat32).wantErr(t, format.ErrUnsupportedOp, "table zero point 1")
+	src(0, TypeInt16).wantErr(t, format.ErrMalformedModel, "int16 output of an int8 table")
+}
