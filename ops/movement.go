@@ -113,7 +113,9 @@ type gridCopy struct {
 	offs    [][]int // per remaining dimension, byte offset of each index
 	// step > 0: the last remaining dimension's offsets are an arithmetic
 	// progression of this step (one CopyRows call per row).
-	step  int
+	step int
+	// block[d] is the output bytes of one index of remaining dimension d.
+	block []int
 	total int // output bytes
 	maxIn int // one past the largest input byte read (checked at prepare)
 }
@@ -184,6 +186,11 @@ func newGridCopy(in, out int32, es int, offs [][]int, inBytes int, path string) 
 		return nil, &format.UnsupportedOpError{Op: "data movement", Index: -1,
 			Reason: fmt.Sprintf("%s: %d dimensions after merging (at most %d supported)", path, len(k.offs), maxLayoutRank)}
 	}
+	k.block = make([]int, len(k.offs))
+	for d, blk := len(k.offs)-1, k.run; d >= 0; d-- {
+		k.block[d] = blk
+		blk *= len(k.offs[d])
+	}
 	last := k.offs[len(k.offs)-1]
 	if len(last) > 1 {
 		k.step = last[1] - last[0]
@@ -210,28 +217,67 @@ func (k *gridCopy) Eval(env *Env) {
 	var idx [maxLayoutRank]int
 	base := k.base
 	run, n := k.run, len(last)
-	for p := 0; p < len(out); p += run * n {
+	for p := 0; p < len(out); {
 		dst := out[p : p+run*n]
-		switch {
-		case k.step > 0:
-			k.impl.CopyRows(dst, run, in[base+last[0]:], k.step, run, n)
-		case run == 1:
-			for i, o := range last {
-				dst[i] = in[base+o]
-			}
-		default:
-			for i, o := range last {
-				copy(dst[i*run:i*run+run], in[base+o:base+o+run])
-			}
+		if k.step > 0 {
+			k.impl.CopyRows(dst, run, in[base:], k.step, run, n)
+		} else {
+			copyRuns(dst, in, last, base, run)
 		}
+		p += run * n
+		// Advance the odometer. A dimension whose next index reads the
+		// same input as the one just finished (RESIZE_NEAREST_NEIGHBOR's
+		// repeated rows, BROADCAST_TO) repeats the output block just
+		// written: one memmove instead of recomputing it.
 		for d := rank - 2; d >= 0; d-- {
-			base -= k.offs[d][idx[d]]
+			o := k.offs[d]
+			base -= o[idx[d]]
 			idx[d]++
-			if idx[d] < len(k.offs[d]) {
-				base += k.offs[d][idx[d]]
+			for blk := k.block[d]; idx[d] < len(o) && o[idx[d]] == o[idx[d]-1]; idx[d]++ {
+				copy(out[p:p+blk], out[p-blk:p])
+				p += blk
+			}
+			if idx[d] < len(o) {
+				base += o[idx[d]]
 				break
 			}
 			idx[d] = 0
+		}
+	}
+}
+
+// copyRuns copies run bytes from in[base+o] for each o of offs to dst,
+// one after another; fixed-size moves for the short runs of
+// channel-minor layouts.
+func copyRuns(dst, in []int8, offs []int, base, run int) {
+	switch run {
+	case 1:
+		for i, o := range offs {
+			dst[i] = in[base+o]
+		}
+	case 2:
+		for i, o := range offs {
+			*(*[2]int8)(dst[2*i:]) = *(*[2]int8)(in[base+o:])
+		}
+	case 3:
+		for i, o := range offs {
+			*(*[3]int8)(dst[3*i:]) = *(*[3]int8)(in[base+o:])
+		}
+	case 4:
+		for i, o := range offs {
+			*(*[4]int8)(dst[4*i:]) = *(*[4]int8)(in[base+o:])
+		}
+	case 8:
+		for i, o := range offs {
+			*(*[8]int8)(dst[8*i:]) = *(*[8]int8)(in[base+o:])
+		}
+	case 16:
+		for i, o := range offs {
+			*(*[16]int8)(dst[16*i:]) = *(*[16]int8)(in[base+o:])
+		}
+	default:
+		for i, o := range offs {
+			copy(dst[i*run:i*run+run], in[base+o:base+o+run])
 		}
 	}
 }
