@@ -577,6 +577,9 @@ func convertSplitV(c *converter, idx int, op *Operator) (format.Op, error) {
 	return splitOp(format.OpSplitV, op, op.Inputs[0], axis), nil
 }
 
+// maxResizeSide bounds RESIZE_NEAREST_NEIGHBOR's output height and width.
+const maxResizeSide = 1 << 20
+
 // nearestIndex is TFLite's GetNearestNeighbor, in float32 as the reference
 // computes it.
 func nearestIndex(o, inSize, outSize int, alignCorners, halfPixel bool) int32 {
@@ -627,6 +630,11 @@ func convertResizeNearest(c *converter, idx int, op *Operator) (format.Op, error
 	}
 	if in.Shape[1] < 1 || in.Shape[2] < 1 {
 		return format.Op{}, format.Malformed(c.opPath(idx), "empty input %v", in.Shape)
+	}
+	// The params hold one entry per output row and column: bound them
+	// before allocating (no image has a million rows).
+	if out.Shape[1] > maxResizeSide || out.Shape[2] > maxResizeSide {
+		return format.Op{}, unsupportedArith(c, idx, fmt.Sprintf("output %v: more than %d rows or columns", out.Shape, maxResizeSide))
 	}
 	p := &format.ResizeNearestParams{YIndex: make([]int32, out.Shape[1]), XIndex: make([]int32, out.Shape[2])}
 	for y := range p.YIndex {

@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -215,6 +216,7 @@ func TestConvertLayoutOps(t *testing.T) {
 	moveSrc(OpResizeNearestNeighbor, nil, []int32{1, 2, 2, 3}, [][]int32{{4, 4}}, []int32{1, 4, 4, 3}).convert(t)
 	moveSrc(OpResizeNearestNeighbor, nil, []int32{1, 2, 2, 3}, [][]int32{{4, 4}}, []int32{1, 4, 3, 3}).wantErr(t, format.ErrMalformedModel, "size disagrees with output")
 	moveSrc(OpResizeNearestNeighbor, nil, []int32{1, 2, 2, 3}, [][]int32{{4}}, []int32{1, 4, 4, 3}).wantErr(t, format.ErrMalformedModel, "short size")
+	moveSrc(OpResizeNearestNeighbor, nil, []int32{1, 2, 2, 3}, [][]int32{{1 << 30, 1}}, []int32{1, 1 << 30, 1, 3}).wantErr(t, format.ErrUnsupportedOp, "2^30 rows")
 
 	moveSrc(OpBroadcastTo, nil, []int32{1, 3}, [][]int32{{2, 3}}, []int32{2, 3}).convert(t)
 	moveSrc(OpBroadcastTo, nil, []int32{1, 3}, [][]int32{{4, 3}}, []int32{2, 3}).wantErr(t, format.ErrMalformedModel, "shape disagrees with output")
@@ -287,4 +289,95 @@ func TestConvertEmbeddingLookupFloat(t *testing.T) {
 	}
 	src(1, TypeFloat32).wantErr(t, format.ErrUnsupportedOp, "table zero point 1")
 	src(0, TypeInt16).wantErr(t, format.ErrMalformedModel, "int16 output of an int8 table")
+}
+
+// TestConvertMovementHostile: random operands (constants of any values,
+// activations, absent inputs) and options for every data-movement
+// operator: Convert returns a model or an error, never panics.
+func TestConvertMovementHostile(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	codes := []BuiltinOperator{OpStridedSlice, OpSlice, OpReverseV2, OpGather, OpGatherND, OpEmbeddingLookup, OpPack, OpUnpack,
+		OpSplit, OpSplitV, OpResizeNearestNeighbor, OpBroadcastTo, OpMirrorPad, OpDepthToSpace, OpSpaceToDepth, OpSpaceToBatchND,
+		OpBatchToSpaceND, OpFill, OpZerosLike, OpDynamicUpdateSlice, OpExpandDims, OpSqueeze, OpShape}
+	val := func() int32 { return []int32{0, 1, 2, 3, -1, -2, -7, 1 << 30, -1 << 31, 5}[r.IntN(10)] }
+	opts := []func() any{
+		func() any { return nil },
+		func() any {
+			return &StridedSliceOptions{BeginMask: val(), EndMask: val(), ShrinkAxisMask: val(), Offset: r.IntN(2) == 0}
+		},
+		func() any { return &GatherOptions{Axis: val(), BatchDims: val()} },
+		func() any { return &PackOptions{ValuesCount: val(), Axis: val()} },
+		func() any { return &UnpackOptions{Num: val(), Axis: val()} },
+		func() any { return &SplitOptions{NumSplits: val()} },
+		func() any { return &SqueezeOptions{SqueezeDims: []int32{val(), val()}[:r.IntN(3)]} },
+		func() any {
+			return &ResizeNearestNeighborOptions{AlignCorners: r.IntN(2) == 0, HalfPixelCenters: r.IntN(2) == 0}
+		},
+		func() any { return &BlockSizeOptions{BlockSize: val()} },
+		func() any { return &MirrorPadOptions{Mode: int8(r.IntN(2))} },
+	}
+	types := []TensorType{TypeInt8, TypeInt16, TypeInt32, TypeInt64, TypeFloat32}
+	converted := 0
+	for iter := 0; iter < 20000; iter++ {
+		b := newArithSrc()
+		tensor := func() int32 {
+			shape := make([]int32, r.IntN(5))
+			for i := range shape {
+				shape[i] = int32(r.IntN(5))
+			}
+			typ := types[r.IntN(len(types))]
+			if r.IntN(2) == 0 {
+				typ = TypeInt8
+			}
+			var data []byte
+			if r.IntN(3) == 0 && typ != TypeInt8 {
+				n := 1
+				for _, d := range shape {
+					n *= int(d)
+				}
+				for range n {
+					data = append(data, int32Bytes(val())...)
+				}
+				if typ != TypeInt32 {
+					data = nil
+				}
+			}
+			scale := float32(0.5)
+			if typ != TypeInt8 && typ != TypeInt16 {
+				scale = 0
+			}
+			return b.tensor(typ, shape, scale, 0, data)
+		}
+		var ins, outs []int32
+		for k := range r.IntN(5) {
+			if k == 0 && r.IntN(2) == 0 {
+				ins = append(ins, b.int8s([]int32{int32(1 + r.IntN(3)), int32(1 + r.IntN(3))}, 0.5, 0))
+				continue
+			}
+			if r.IntN(10) == 0 {
+				ins = append(ins, -1)
+			} else {
+				ins = append(ins, tensor())
+			}
+		}
+		for range 1 + r.IntN(3) {
+			shape := []int32{int32(r.IntN(4)), int32(r.IntN(4))}[:r.IntN(3)]
+			if len(ins) > 0 && ins[0] >= 0 && r.IntN(2) == 0 { // plausible: the input's shape
+				shape = b.m.Subgraphs[0].Tensors[ins[0]].Shape
+			}
+			outs = append(outs, b.int8s(shape, 0.5, 0))
+		}
+		b.op(codes[r.IntN(len(codes))], opts[r.IntN(len(opts))](), ins, outs)
+		func() {
+			defer func() {
+				if e := recover(); e != nil {
+					t.Fatalf("%s inputs %v outputs %v options %+v: panic %v", b.m.OperatorCodes[0].BuiltinCode, ins, outs, b.m.Subgraphs[0].Operators[0].Options, e)
+				}
+			}()
+			if _, err := Convert(b.m); err == nil {
+				converted++
+			}
+		}()
+	}
+	t.Logf("%d of the random models converted", converted)
 }
