@@ -137,7 +137,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	for i, info := range m.Inputs() {
 		if len(inputs) == 0 {
 			// No files: deterministic example input.
-			fillPattern(it.InputBytes(i), uint32(i+1))
+			exampleInput(it.InputBytes(i), info.DType, uint32(i+1))
 			continue
 		}
 		data, err := readInputFile(inputs[i], info)
@@ -218,6 +218,18 @@ func readInputFile(path string, info runtime.TensorInfo) ([]byte, error) {
 		return nil, fmt.Errorf("%s: longer than the %d bytes of input %q (%v %s): %w", path, info.Bytes, info.Name, info.Shape, info.DType, runtime.ErrShapeMismatch)
 	}
 	return data, err
+}
+
+// exampleInput fills input memory b for a run without input files:
+// pseudo-random bytes, except int32 and int64 inputs (positions, start
+// indices), which get zeros: a valid position for every gathering op,
+// where random ones would be out of range (ErrInvalidInput).
+func exampleInput(b []byte, dt format.DType, seed uint32) {
+	if dt == format.DTypeInt32 || dt == format.DTypeInt64 {
+		clear(b)
+		return
+	}
+	fillPattern(b, seed)
 }
 
 // fillPattern fills b with deterministic pseudo-random bytes (xorshift).
