@@ -98,9 +98,10 @@ func prepareBroadcastTo(m *format.Model, op *format.Op, path string) (Kernel, er
 }
 
 // prepareMirrorPad: MIRROR_PAD with PadParams (Value 1: REFLECT, the edge
-// not repeated; 0: SYMMETRIC). Output index o of a dimension of size n
-// reads i = o - before, reflected: i < 0 → -i - 1 + Value... as TFLite's
-// GetInputDimension: i < 0 → -i - (1 - Value)... written out below.
+// not repeated; 0: SYMMETRIC, the edge repeated). Output index o of a
+// dimension of size n reads i = o − before, mirrored at the edges:
+// i < 0 → −i − 1 + Value, i >= n → 2n − 1 − i − Value (TFLite's
+// GetInputDimension). Each side pads at most n − Value.
 func prepareMirrorPad(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	in, out, err := movePair(m, op, path, 1, 2)
 	if err != nil {
