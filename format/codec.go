@@ -127,6 +127,9 @@ func encodedSizeBound(m *Model) int64 {
 		case *Int32TableParams:
 			s += vec(len(p.Table), 4)
 		}
+		for _, v := range movementVectors(op.Params) {
+			s += vec(len(v), 4)
+		}
 	}
 	return s
 }
@@ -245,6 +248,9 @@ func encodeOp(b *flatbuffers.Builder, op *Op) flatbuffers.UOffsetT {
 
 // encodeParams writes the params table of p, or returns 0 for nil.
 func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
+	if off, ok := encodeMovementParams(b, p); ok {
+		return off
+	}
 	switch p := p.(type) {
 	case *ConvParams:
 		rq := encodeRequant(b, &p.Requant)
@@ -478,6 +484,9 @@ func decodeParams(op *fb.Op) OpParams {
 	var t flatbuffers.Table
 	if !op.Params(&t) {
 		return nil
+	}
+	if p, ok := decodeMovementParams(op.ParamsType(), t); ok {
+		return p
 	}
 	switch op.ParamsType() {
 	case fb.OpParamsConvParams:

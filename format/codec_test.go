@@ -157,6 +157,7 @@ func testModel() *Model {
 	wt := b.constant("svdf/wt", DTypeInt16, []int32{2, 2}, []byte{1, 0, 2, 0, 3, 0, 4, 0})
 	next(OpSVDF, &SVDFParams{Rank: 2, InputOffset: 5, OutputOffset: -6, StateZeroPoint: 0,
 		FeatureMultiplier: 1 << 30, FeatureShift: -3, OutputMultiplier: 1<<30 + 5, OutputShift: 2}, wf, wt, -1, state)
+	addMovementOps(b, next)
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.
@@ -398,6 +399,7 @@ func rawOp(b *flatbuffers.Builder, code fb.OpCode, tag fb.OpParams, params flatb
 var unknownTag = fb.OpParams(len(fb.EnumNamesOpParams))
 
 func TestDecodeBadUnion(t *testing.T) {
+	unknownTag := fb.OpParams(len(fb.EnumNamesOpParams)) // one past the last member
 	pool := func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
 		fb.PoolParamsStart(b)
 		return fb.PoolParamsEnd(b)

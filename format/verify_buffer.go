@@ -136,7 +136,7 @@ var (
 )
 
 // paramsSpecs lists the OpParams union members in tag order (tag 1 first).
-var paramsSpecs = []*tableSpec{
+var paramsSpecs = append([]*tableSpec{
 	convParamsSpec,
 	fullyConnectedParamsSpec,
 	arithParamsSpec,
@@ -149,7 +149,7 @@ var paramsSpecs = []*tableSpec{
 	transposeParamsSpec,
 	int32TableParamsSpec,
 	svdfParamsSpec,
-}
+}, movementParamsSpecs...)
 
 var (
 	tensorSpec = &tableSpec{"Tensor", []fieldSpec{

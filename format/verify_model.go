@@ -45,6 +45,9 @@ func opPath(i int, code OpCode) string { return fmt.Sprintf("op %d %s", i, code)
 // expectedParamsTag returns the OpParams union tag of the params op code c
 // requires (fb.OpParamsNONE for RESHAPE), and whether c is known.
 func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
+	if tag, ok := movementExpectedTag(c); ok {
+		return tag, true
+	}
 	switch c {
 	case OpConv2D, OpDepthwiseConv2D:
 		return fb.OpParamsConvParams, true
@@ -78,6 +81,9 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 // a nil interface) and whether p is usable: not a nil pointer, not an
 // unknown type.
 func paramsTag(p OpParams) (fb.OpParams, bool) {
+	if tag, ok, known := movementParamsTag(p); known {
+		return tag, ok
+	}
 	switch p := p.(type) {
 	case nil:
 		return fb.OpParamsNONE, true
@@ -301,6 +307,9 @@ func verifyOp(m *Model, i int) error {
 	// QUANTIZE int8→int32 takes a table of int32 outputs instead.
 	if tag != want && !(op.Code == OpQuantize && tag == fb.OpParamsInt32TableParams) {
 		return Malformed(at("params"), "%s, want %s for %s", paramsName(tag), paramsName(want), op.Code)
+	}
+	if err := verifyMovementParams(op.Params, at); err != nil {
+		return err
 	}
 	switch p := op.Params.(type) {
 	case *ConvParams:

@@ -27,12 +27,19 @@ type Env struct {
 	// ScratchBytes, 16-byte aligned. The runtime places it, op by op, in
 	// the arena memory that no live tensor uses while the op runs.
 	Scratch []byte
+	// Err is where a kernel reports operands it can only check while
+	// running (positions read from an int32 input: GATHER, GATHER_ND,
+	// EMBEDDING_LOOKUP): it stores an error value made at prepare (no
+	// allocation), writes its whole output anyway (in-range bytes), and
+	// Invoke returns the error. Only non-splittable kernels set it.
+	Err error
 }
 
 // Kernel is a prepared operator.
 type Kernel interface {
 	// Eval runs the op. It must not allocate or fail: everything that can
-	// go wrong was checked at prepare.
+	// go wrong was checked at prepare, except positions read from an input
+	// tensor, which a kernel reports through Env.Err.
 	Eval(env *Env)
 }
 

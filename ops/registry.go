@@ -29,3 +29,9 @@ var preparers = map[format.OpCode]preparer{
 	format.OpTranspose:       prepareTranspose,
 	format.OpSVDF:            prepareSVDF,
 }
+
+func init() {
+	for code, p := range movementPreparers {
+		preparers[code] = p
+	}
+}

@@ -200,6 +200,7 @@ func (it *Interpreter) timeOps() []time.Duration {
 			}
 		}
 	}
+	it.env.Err = nil // garbage positions in the arena
 	return took
 }
 
@@ -287,10 +288,20 @@ func (it *Interpreter) invoke(from, to int) error {
 		for i := from; i < to; i++ {
 			it.evalShared(i)
 		}
-		return nil
+	} else {
+		for i := from; i < to; i++ {
+			it.eval(i)
+		}
 	}
-	for i := from; i < to; i++ {
-		it.eval(i)
+	return it.takeErr()
+}
+
+// takeErr returns and clears the error a kernel reported during the
+// invocation (ops.Env.Err: an out-of-range position read from an input).
+func (it *Interpreter) takeErr() error {
+	if err := it.env.Err; err != nil {
+		it.env.Err = nil
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ var (
 	ErrClosed = errors.New("interpreter closed")
 	// ErrInputNotSet: Invoke was called before every input was set.
 	ErrInputNotSet = errors.New("input not set")
+	// ErrInvalidInput: Invoke found an input value the model cannot run
+	// on (a GATHER position outside its axis, read from an int32 input);
+	// the outputs are then unspecified.
+	ErrInvalidInput = errors.New("invalid input value")
 	// ErrResourceLimit: the model needs more than a configured limit
 	// (LoadOptions, Options.MaxArenaBytes) allows.
 	ErrResourceLimit = errors.New("resource limit exceeded")

@@ -132,6 +132,9 @@ func (it *Interpreter) InvokeProfiled(p *Profile) error {
 		}
 		s[i+2] = int64(time.Since(p.epoch))
 	}
+	if err := it.takeErr(); err != nil {
+		return err
+	}
 	p.Invokes++
 	// Each total less one reading's cost per invocation, rounded once on
 	// the running total (rounding every invocation would bias a 30 ns op

@@ -222,7 +222,7 @@ func TestUnsupportedOp(t *testing.T) {
 	q := &tflite.Quantization{Scale: []float32{0.1}, ZeroPoint: []int64{0}}
 	src := &tflite.Model{
 		Version:       3,
-		OperatorCodes: []tflite.OperatorCode{{BuiltinCode: 36, Version: 2}}, // GATHER (schema value 36)
+		OperatorCodes: []tflite.OperatorCode{{BuiltinCode: 15, Version: 2}}, // LSH_PROJECTION (schema value 15)
 		Buffers:       []tflite.Buffer{{}},
 		Subgraphs: []tflite.Subgraph{{
 			Tensors: []tflite.Tensor{
@@ -238,8 +238,8 @@ func TestUnsupportedOp(t *testing.T) {
 	if !errors.Is(err, runtime.ErrUnsupportedOp) || !errors.As(err, &uerr) {
 		t.Fatalf("got %v, want an UnsupportedOpError", err)
 	}
-	if uerr.Op != "GATHER" || uerr.Version != 2 {
-		t.Errorf("error names %s version %d, want GATHER version 2", uerr.Op, uerr.Version)
+	if uerr.Op != "LSH_PROJECTION" || uerr.Version != 2 {
+		t.Errorf("error names %s version %d, want LSH_PROJECTION version 2", uerr.Op, uerr.Version)
 	}
 }
 

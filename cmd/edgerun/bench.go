@@ -181,7 +181,7 @@ func allocsPerInvoke(it *runtime.Interpreter) float64 {
 	return float64((b.Mallocs - a.Mallocs) / n)
 }
 
-// setInputs fills inputs from files, or with seeded pseudo-random bytes.
+// setInputs fills inputs from files, or as exampleInput does.
 func setInputs(it *runtime.Interpreter, files []string, seed uint32) error {
 	m := it.Model()
 	if len(files) != 0 && len(files) != len(m.Inputs()) {
@@ -189,7 +189,7 @@ func setInputs(it *runtime.Interpreter, files []string, seed uint32) error {
 	}
 	for i, info := range m.Inputs() {
 		if len(files) == 0 {
-			fillPattern(it.InputBytes(i), seed+uint32(i))
+			exampleInput(it.InputBytes(i), info.DType, seed+uint32(i))
 			continue
 		}
 		if err := setInputFile(it, i, info, files[i]); err != nil {

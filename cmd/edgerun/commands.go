@@ -137,7 +137,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	for i, info := range m.Inputs() {
 		if len(inputs) == 0 {
 			// No files: deterministic example input.
-			fillPattern(it.InputBytes(i), uint32(i+1))
+			exampleInput(it.InputBytes(i), info.DType, uint32(i+1))
 			continue
 		}
 		if err := setInputFile(it, i, info, inputs[i]); err != nil {
@@ -267,6 +267,18 @@ func float32Bytes(f []float32) []byte {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
 	}
 	return b
+}
+
+// exampleInput fills input memory b for a run without input files:
+// pseudo-random bytes, except int32 and int64 inputs (positions, start
+// indices), which get zeros: a valid position for every gathering op,
+// where random ones would be out of range (ErrInvalidInput).
+func exampleInput(b []byte, dt format.DType, seed uint32) {
+	if dt == format.DTypeInt32 || dt == format.DTypeInt64 {
+		clear(b)
+		return
+	}
+	fillPattern(b, seed)
 }
 
 // fillPattern fills b with deterministic pseudo-random bytes (xorshift).

@@ -20,6 +20,10 @@ const (
 	OpParamsTransposeParams      OpParams = 10
 	OpParamsInt32TableParams     OpParams = 11
 	OpParamsSVDFParams           OpParams = 12
+	OpParamsGatherParams         OpParams = 13
+	OpParamsSliceParams          OpParams = 14
+	OpParamsResizeNearestParams  OpParams = 15
+	OpParamsBlockParams          OpParams = 16
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -36,6 +40,10 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsTransposeParams:      "TransposeParams",
 	OpParamsInt32TableParams:     "Int32TableParams",
 	OpParamsSVDFParams:           "SVDFParams",
+	OpParamsGatherParams:         "GatherParams",
+	OpParamsSliceParams:          "SliceParams",
+	OpParamsResizeNearestParams:  "ResizeNearestParams",
+	OpParamsBlockParams:          "BlockParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -52,6 +60,10 @@ var EnumValuesOpParams = map[string]OpParams{
 	"TransposeParams":      OpParamsTransposeParams,
 	"Int32TableParams":     OpParamsInt32TableParams,
 	"SVDFParams":           OpParamsSVDFParams,
+	"GatherParams":         OpParamsGatherParams,
+	"SliceParams":          OpParamsSliceParams,
+	"ResizeNearestParams":  OpParamsResizeNearestParams,
+	"BlockParams":          OpParamsBlockParams,
 }
 
 func (v OpParams) String() string {

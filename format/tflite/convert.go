@@ -66,6 +66,8 @@ type converter struct {
 	viewOf []int32
 	// meanWork is what is left of meanWorkBudget.
 	meanWork int64
+	// outputs are the graph outputs (a converter may mark one Float).
+	outputs []format.IO
 }
 
 // Convert converts a parsed .tflite model to an edgerun model: scales become
@@ -97,6 +99,7 @@ func Convert(src *Model) (*format.Model, error) {
 	for i, t := range sg.Outputs {
 		outputs[i] = format.IO{Tensor: t}
 	}
+	c.outputs = outputs
 
 	var ops []format.Op
 	// written[t]: a graph input or an earlier op writes source tensor t.
@@ -180,6 +183,12 @@ func (c *converter) convertOp(idx int, op *Operator, inputs, outputs []format.IO
 	}
 	if code.BuiltinCode == OpReshape {
 		return format.Op{}, false, c.convertReshape(idx, op)
+	}
+	if free, ok := freeConverters[code.BuiltinCode]; ok {
+		if err := free(c, idx, op); err != nil {
+			return format.Op{}, false, c.atOp(idx, err)
+		}
+		return format.Op{}, false, nil
 	}
 	conv, found := converters[code.BuiltinCode]
 	if !found || code.BuiltinCode == OpCustom {

@@ -74,8 +74,8 @@ func convertSeeds(t testing.TB, maxSize int64) [][]byte {
 				{OpcodeIndex: 0, Inputs: []int32{3}, Outputs: []int32{4}, Options: &tflite.ReshapeOptions{}},
 				{OpcodeIndex: 2, Inputs: []int32{2, 4}, Outputs: []int32{5}, Options: &tflite.MulOptions{}},
 			}, []int32{0}, []int32{5}, []byte{1, 2, 0xfe, 0x80}),
-		// An operator edgerun does not run (GATHER).
-		model([]tflite.BuiltinOperator{36}, []tflite.Tensor{i8("in", 4), i8("out", 4)},
+		// An operator edgerun does not run (LSH_PROJECTION).
+		model([]tflite.BuiltinOperator{15}, []tflite.Tensor{i8("in", 4), i8("out", 4)},
 			[]tflite.Operator{{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}}}, []int32{0}, []int32{1}),
 	}
 	two := model(nil, []tflite.Tensor{i8("x", 1)}, nil, []int32{0}, []int32{0})

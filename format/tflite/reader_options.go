@@ -137,7 +137,9 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 			AsymmetricQuantizeInputs: r.boolean(2, "asymmetric_quantize_inputs", false),
 		}
 	default:
-		return nil, nil
+		if out = parseMovementOptions(r, typ); out == nil {
+			return nil, nil
+		}
 	}
 	if r.err != nil {
 		return nil, r.err
