@@ -71,6 +71,9 @@ type convKernel struct {
 	packed    *asm.PackedMatrix
 	zpRow     []int8 // kw·inC input zero points (im2col's padding)
 	blockRows int
+	// padRow is the scratch bytes of one padded input row segment
+	// (im2colRun's padRow), 0 when unused.
+	padRow int
 }
 
 func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -149,6 +152,9 @@ func (k *convKernel) prepareGemm() {
 	// reads them), a multiple of the kernels' row blocks.
 	pixels := k.batches * k.outH * k.outW
 	k.blockRows = min(max(6, (48<<10)/k.patchSize/6*6), pixels)
+	if k.dilW == 1 && k.kw*k.inC <= 64 {
+		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
+	}
 }
 
 // ScratchBytes: the GEMM path's im2col block, or the Go path's patch and
@@ -157,7 +163,7 @@ func (k *convKernel) prepareGemm() {
 // runtime's limits reject it then.
 func (k *convKernel) ScratchBytes() int {
 	if k.packed != nil {
-		return int(min(int64(k.blockRows)*int64(k.patchSize), math.MaxInt))
+		return int(min(int64(k.blockRows)*int64(k.patchSize)+int64(k.padRow), math.MaxInt))
 	}
 	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
@@ -167,7 +173,7 @@ func (k *convKernel) ScratchBytes() int {
 // several times slower).
 func (k *convKernel) LeanScratchBytes() int {
 	if k.packed != nil && !k.pointwise {
-		return min(k.ScratchBytes(), 12*k.patchSize)
+		return min(k.ScratchBytes(), 12*k.patchSize+k.padRow)
 	}
 	return k.ScratchBytes()
 }
@@ -178,7 +184,7 @@ func (k *convKernel) FitScratch(n int) {
 	if k.packed == nil || k.pointwise || n >= k.ScratchBytes() {
 		return
 	}
-	rows := max(n/k.patchSize, 1)
+	rows := max((n-k.padRow)/k.patchSize, 1)
 	if rows >= 6 {
 		rows = rows / 6 * 6
 	}
@@ -240,13 +246,14 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, lo, hi int) {
 	}
 	pixels := hi * k.outW
 	buf := scratch[:k.blockRows*k.patchSize]
+	padRow := scratch[k.blockRows*k.patchSize:][:k.padRow]
 	ox, oy, b := 0, lo%k.outH, lo/k.outH // the pixel p0 + i
 	for p0 := lo * k.outW; p0 < pixels; p0 += k.blockRows {
 		rows := min(k.blockRows, pixels-p0)
 		for i := 0; i < rows; {
 			// The rest of output row oy, or of the block.
 			n := min(k.outW-ox, rows-i)
-			k.im2colRun(in[b*plane:][:plane], oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize])
+			k.im2colRun(in[b*plane:][:plane], oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize], padRow)
 			i += n
 			if ox += n; ox == k.outW {
 				ox = 0
@@ -265,7 +272,11 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, lo, hi int) {
 // checks and offsets are worked out once per run; taps of a pixel whose
 // filter row lies inside the image horizontally (dilation 1 across) are
 // one short copy.
-func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
+//
+// With padRow (when k.padRow > 0: filter rows of at most 64 bytes, no
+// dilation across), a run with border pixels goes through a padded copy
+// of the input columns it reads.
+func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches, padRow []int8) {
 	// Fields in locals: the stores through dst would make the compiler
 	// reload them.
 	ps, inC, kw, inW, dilW := k.patchSize, k.inC, k.kw, k.inW, k.dilW
@@ -317,6 +328,23 @@ func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 				}
 			}
 		}
+		if k.padRow > 0 && (jLo > 0 || jHi < n) {
+			// Short filter rows: pad the input columns the whole run
+			// reads once, then one strided copy for every pixel, instead
+			// of three short copies per border pixel.
+			width := (n-1)*k.strideW + kw
+			pad := padRow[:width*inC]
+			lo, hi := min(max(-x0, 0), width), max(min(inW-x0, width), 0)
+			if hi <= lo { // every column is padding
+				lo, hi = width, width
+			} else {
+				copy(pad[lo*inC:hi*inC], src[(x0+lo)*inC:])
+			}
+			fillFromRow(pad[:lo*inC], zpRow)
+			fillFromRow(pad[hi*inC:], zpRow)
+			k.impl.CopyRows(patches[ky*row:], ps, pad, step, row, n)
+			continue
+		}
 		for j := 0; j < jLo; j++ {
 			edge(j)
 		}
@@ -329,6 +357,13 @@ func (k *convKernel) im2colRun(in []int8, oy, ox, n int, patches []int8) {
 		for j := jHi; j < n; j++ {
 			edge(j)
 		}
+	}
+}
+
+// fillFromRow fills dst with copies of row (the input zero point).
+func fillFromRow(dst, row []int8) {
+	for len(dst) > 0 {
+		dst = dst[copy(dst, row):]
 	}
 }
 
