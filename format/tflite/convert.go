@@ -113,6 +113,13 @@ func Convert(src *Model) (*format.Model, error) {
 		if err != nil {
 			return nil, err
 		}
+		if keep {
+			folded, err := c.fold(idx, &fop, outputs)
+			if err != nil {
+				return nil, err
+			}
+			keep = !folded
+		}
 		// After the op's own checks, which say more about, for example, a
 		// filter that is not a constant.
 		if err := c.checkDataflow(idx, op, written); err != nil {
