@@ -490,6 +490,9 @@ func (c *converter) constInts(t int32) ([]int64, error) {
 // activationRange returns TFLite's CalculateActivationRangeQuantized for a
 // fused activation on output tensor t: the int8 clamp range.
 func (c *converter) activationRange(act Activation, t int32) (int32, int32, error) {
+	if ft, err := c.tensor(t); err == nil && ft.DType == format.DTypeInt16 {
+		return c.activationRange16(act, t)
+	}
 	_, scale, zp, err := c.quantized(t)
 	if err != nil {
 		return 0, 0, err
