@@ -48,9 +48,12 @@ func arithOperands(c *converter, idx int, op *Operator) (scales [3]float64, zps 
 		if t < 0 {
 			return scales, zps, format.Malformed(c.opPath(idx), "operand %d is absent", i)
 		}
-		ft, s, z, err := c.quantized(t)
+		ft, s, z, err := c.quantizedAny(t)
 		if err != nil {
 			return scales, zps, err
+		}
+		if first, _ := c.tensor(ts[0]); ft.DType != first.DType {
+			return scales, zps, unsupportedArith(c, idx, fmt.Sprintf("operand %d is %s, operand 0 %s (mixed types)", i, ft.DType, first.DType))
 		}
 		if len(ft.Scale) != 1 {
 			return scales, zps, unsupportedArith(c, idx, fmt.Sprintf("tensor %d %q has per-channel quantization", t, ft.Name))
@@ -73,13 +76,14 @@ func convertAdd(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
+	ls := c.addLeftShift(op)
 	twiceMax := 2 * max(s[0], s[1])
 	reals := [3]float64{
 		s[0] / twiceMax,
 		s[1] / twiceMax,
-		twiceMax / (float64(int64(1)<<addLeftShift) * s[2]),
+		twiceMax / (float64(int64(1)<<ls) * s[2]),
 	}
-	return addSubOp(c, idx, op, format.OpAdd, reals, z)
+	return addSubOp(c, idx, op, format.OpAdd, reals, z, ls)
 }
 
 // convertSub follows TFLite Micro's CalculateOpDataSub for int8, which
@@ -93,20 +97,21 @@ func convertSub(c *converter, idx int, op *Operator) (format.Op, error) {
 	}
 	// Explicit conversions round every step to float32, as C++ float math
 	// does (Go may otherwise fuse or keep extra precision).
+	ls := c.addLeftShift(op)
 	s1, s2, so := float32(s[0]), float32(s[1]), float32(s[2])
 	twiceMax := float32(2 * max(s1, s2))
 	reals := [3]float64{
 		float64(float32(s1 / twiceMax)),
 		float64(float32(s2 / twiceMax)),
-		float64(float32(twiceMax / float32(float32(int32(1)<<addLeftShift)*so))),
+		float64(float32(twiceMax / float32(float32(int32(1)<<ls)*so))),
 	}
-	return addSubOp(c, idx, op, format.OpSub, reals, z)
+	return addSubOp(c, idx, op, format.OpSub, reals, z, ls)
 }
 
 // addSubOp quantizes ADD/SUB's three real multipliers with
 // QuantizeMultiplierSmallerThanOneExp (where TFLite aborts on a multiplier
 // outside (0, 1), edgerun reports the op unsupported) and assembles the op.
-func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]float64, z [3]int32) (format.Op, error) {
+func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]float64, z [3]int32, leftShift int32) (format.Op, error) {
 	act, err := arithOptions(c, idx, op)
 	if err != nil {
 		return format.Op{}, err
@@ -129,7 +134,7 @@ func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]
 		Outputs: []int32{op.Outputs[0]},
 		Params: &format.ArithParams{
 			Input1Offset: -z[0], Input2Offset: -z[1], OutputOffset: z[2],
-			LeftShift:        addLeftShift,
+			LeftShift:        leftShift,
 			Input1Multiplier: m[0], Input1Shift: sh[0],
 			Input2Multiplier: m[1], Input2Shift: sh[1],
 			OutputMultiplier: m[2], OutputShift: sh[2],

@@ -84,3 +84,16 @@ func (w *weightedOp) check16(c *converter) error {
 	}
 	return nil
 }
+
+// addLeftShift16 is the pre-scaling shift of TFLite Micro's int16 ADD and
+// SUB general path (add_common.cc / sub_common.cc: 15 for an int16
+// output, 20 otherwise).
+const addLeftShift16 = 15
+
+// addLeftShift returns the ADD/SUB pre-scaling shift for op's output type.
+func (c *converter) addLeftShift(op *Operator) int32 {
+	if ft, err := c.tensor(op.Outputs[0]); err == nil && ft.DType == format.DTypeInt16 {
+		return addLeftShift16
+	}
+	return addLeftShift
+}

@@ -1,0 +1,70 @@
+package tflite
+
+import (
+	"math"
+	"testing"
+
+	"github.com/edgerun/edgerun/dyadic"
+	"github.com/edgerun/edgerun/format"
+)
+
+// int16 ("16x8") conversions: the parameters TFLite Micro's int16 paths
+// derive, restated here from their definitions.
+
+func TestConvertAddSub16(t *testing.T) {
+	s1, s2, so := float32(0.0005), float32(0.0008), float32(0.001)
+	for _, code := range []BuiltinOperator{OpAdd, OpSub} {
+		b := newArithSrc()
+		a := b.tensor(TypeInt16, []int32{1, 4}, s1, 0, nil)
+		c := b.tensor(TypeInt16, []int32{1, 4}, s2, 0, nil)
+		o := b.tensor(TypeInt16, []int32{1, 4}, so, 0, nil)
+		b.op(code, nil, []int32{a, c}, []int32{o})
+		p := b.convert(t).Ops[0].Params.(*format.ArithParams)
+		if p.LeftShift != 15 {
+			t.Errorf("%v: left shift %d, want 15 (int16)", code, p.LeftShift)
+		}
+		twice := 2 * float64(s2)
+		wantOut := twice / (float64(1<<15) * float64(so))
+		if code == OpSub { // SUB's reals are float32
+			wantOut = float64(float32(float32(2*s2) / float32(float32(1<<15)*so)))
+		}
+		m, sh, _ := dyadic.QuantizeMultiplierSmallerThanOneExp(wantOut)
+		if p.OutputMultiplier != m || p.OutputShift != sh {
+			t.Errorf("%v: output rescale (%d, %d), want (%d, %d)", code, p.OutputMultiplier, p.OutputShift, m, sh)
+		}
+		if p.ActMin != math.MinInt16 || p.ActMax != math.MaxInt16 || p.Input1Offset != 0 || p.OutputOffset != 0 {
+			t.Errorf("%v: clamp [%d, %d], offsets %d/%d, want the int16 range and 0", code, p.ActMin, p.ActMax, p.Input1Offset, p.OutputOffset)
+		}
+	}
+}
+
+func TestConvertInt16Rejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		zp   int64
+		t2   TensorType
+	}{
+		{"nonzero zero point", 5, TypeInt16},
+		{"mixed int16 and int8", 0, TypeInt8},
+	} {
+		b := newArithSrc()
+		a := b.tensor(TypeInt16, []int32{4}, 0.01, tc.zp, nil)
+		c := b.tensor(tc.t2, []int32{4}, 0.01, 0, nil)
+		o := b.tensor(TypeInt16, []int32{4}, 0.02, 0, nil)
+		b.op(OpAdd, nil, []int32{a, c}, []int32{o})
+		b.wantErr(t, format.ErrUnsupportedOp, tc.name)
+	}
+}
+
+func TestActivationRange16(t *testing.T) {
+	b := newArithSrc()
+	a := b.tensor(TypeInt16, []int32{4}, 0.001, 0, nil)
+	c := b.tensor(TypeInt16, []int32{4}, 0.001, 0, nil)
+	o := b.tensor(TypeInt16, []int32{4}, 0.0001, 0, nil)
+	b.op(OpAdd, &AddOptions{FusedActivation: ActRelu6}, []int32{a, c}, []int32{o})
+	p := b.convert(t).Ops[0].Params.(*format.ArithParams)
+	// 6 / 0.0001 = 60000, beyond int16: the clamp stays at 32767.
+	if p.ActMin != 0 || p.ActMax != math.MaxInt16 {
+		t.Errorf("RELU6 range [%d, %d], want [0, 32767]", p.ActMin, p.ActMax)
+	}
+}
