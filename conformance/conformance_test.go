@@ -41,6 +41,8 @@ var requiredKinds = map[string][]string{
 		"SUB/int16",
 		"MUL/int16",
 		"RESHAPE/int16",
+		"PAD/int16",
+		"PADV2/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

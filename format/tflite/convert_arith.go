@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -262,13 +263,16 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 			return format.Op{}, format.Malformed(path, "operand %d is absent", i)
 		}
 	}
-	in, _, _, err := c.quantized(op.Inputs[0])
+	in, _, _, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, outZP, err := c.quantized(op.Outputs[0])
+	out, _, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	rank := len(in.Shape)
 	pt := op.Inputs[1]
@@ -297,7 +301,7 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 	}
 	if len(op.Inputs) == 3 && op.Inputs[2] >= 0 {
 		vpath := path + " / input 2 (constant value)"
-		vt, _, _, err := c.quantized(op.Inputs[2])
+		vt, _, _, err := c.quantizedAny(op.Inputs[2])
 		if err != nil {
 			return format.Op{}, err
 		}
@@ -310,7 +314,13 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 		if len(vt.Scale) != 1 || vt.Scale[0] != out.Scale[0] || vt.ZeroPoint[0] != outZP {
 			return format.Op{}, unsupportedArith(c, idx, fmt.Sprintf("pad value quantization (scale %v, zero point %v) differs from the output's (%v, %v); TFLite Micro requires them equal", vt.Scale, vt.ZeroPoint, out.Scale, out.ZeroPoint))
 		}
+		if vt.DType != out.DType {
+			return format.Op{}, format.Malformed(vpath, "is %s, output %s", vt.DType, out.DType)
+		}
 		p.Value = int32(int8(vt.Data[0]))
+		if vt.DType == format.DTypeInt16 {
+			p.Value = int32(int16(binary.LittleEndian.Uint16(vt.Data)))
+		}
 	}
 	code := format.OpPad
 	if v2 {
