@@ -344,6 +344,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 			fb.TransposeParamsAddPerm(b, perm)
 		}
 		return fb.TransposeParamsEnd(b)
+	case *RescaleParams:
+		return encodeRescaleParams(b, p)
 	}
 	return 0
 }
@@ -553,6 +555,8 @@ func decodeParams(op *fb.Op) OpParams {
 		var p fb.TransposeParams
 		p.Init(t.Bytes, t.Pos)
 		return &TransposeParams{Perm: readInt32s(p.PermLength(), p.Perm)}
+	case fb.OpParamsRescaleParams:
+		return decodeRescaleParams(t)
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

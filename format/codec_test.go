@@ -148,6 +148,13 @@ func testModel() *Model {
 	shape := b.constant("shape", DTypeInt32, []int32{2}, int32Bytes(1, 16))
 	next(OpReshape, nil, shape)
 	next(OpTranspose, &TransposeParams{Perm: []int32{0, 2, 1, 3}})
+	// issue 13 (int16): TRANSPOSE_CONV takes ConvParams, the table ops
+	// RescaleParams on int16 tensors.
+	tcW := b.constant("tconv/w", DTypeInt8, []int32{4, 1, 1, 4}, bytes.Repeat([]byte{3}, 16))
+	next(OpTransposeConv, &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+		Requant: rq(1), ActMin: -128, ActMax: 127}, tcW, -1)
+	next(OpLeakyRelu, &RescaleParams{InputZeroPoint: 1, OutputZeroPoint: -2, Multiplier: 1 << 30, Shift: 1,
+		NegMultiplier: 1<<30 + 5, NegShift: -3, ActMin: -128, ActMax: 127})
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.
@@ -396,7 +403,7 @@ func TestDecodeBadUnion(t *testing.T) {
 		with bool
 		want string
 	}{
-		{"unknown tag", 11, true, "unknown type 11"},
+		{"unknown tag", 200, true, "unknown type 200"},
 		{"value without tag", 0, true, "type is NONE"},
 		{"tag without value", fb.OpParamsPoolParams, false, "missing"},
 	} {

@@ -141,6 +141,7 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
+	rescaleParamsSpec, // codec_int16.go
 }
 
 var (

@@ -46,7 +46,7 @@ func opPath(i int, code OpCode) string { return fmt.Sprintf("op %d %s", i, code)
 // requires (fb.OpParamsNONE for RESHAPE), and whether c is known.
 func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 	switch c {
-	case OpConv2D, OpDepthwiseConv2D:
+	case OpConv2D, OpDepthwiseConv2D, OpTransposeConv:
 		return fb.OpParamsConvParams, true
 	case OpFullyConnected:
 		return fb.OpParamsFullyConnectedParams, true
@@ -99,6 +99,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, p != nil
 	case *TransposeParams:
 		return fb.OpParamsTransposeParams, p != nil
+	case *RescaleParams:
+		return fb.OpParamsRescaleParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -287,7 +289,7 @@ func verifyOp(m *Model, i int) error {
 	if !ok {
 		return Malformed(at("params"), "unusable params %T (nil or unknown type)", op.Params)
 	}
-	if tag != want {
+	if tag != want && !altParamsTag(op.Code, tag) {
 		return Malformed(at("params"), "%s, want %s for %s", paramsName(tag), paramsName(want), op.Code)
 	}
 	switch p := op.Params.(type) {

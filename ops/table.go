@@ -11,6 +11,9 @@ type tableKernel struct {
 }
 
 func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if _, ok := op.Params.(*format.RescaleParams); ok {
+		return prepareRescale(m, op, path)
+	}
 	p, in, out, err := paramsInOut[format.TableParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err

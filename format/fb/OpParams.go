@@ -18,6 +18,7 @@ const (
 	OpParamsMeanParams           OpParams = 8
 	OpParamsConcatenationParams  OpParams = 9
 	OpParamsTransposeParams      OpParams = 10
+	OpParamsRescaleParams        OpParams = 11
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -32,6 +33,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsMeanParams:           "MeanParams",
 	OpParamsConcatenationParams:  "ConcatenationParams",
 	OpParamsTransposeParams:      "TransposeParams",
+	OpParamsRescaleParams:        "RescaleParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -46,6 +48,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"MeanParams":           OpParamsMeanParams,
 	"ConcatenationParams":  OpParamsConcatenationParams,
 	"TransposeParams":      OpParamsTransposeParams,
+	"RescaleParams":        OpParamsRescaleParams,
 }
 
 func (v OpParams) String() string {

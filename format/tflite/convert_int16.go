@@ -97,3 +97,169 @@ func (c *converter) addLeftShift(op *Operator) int32 {
 	}
 	return addLeftShift
 }
+
+// ---- elementwise rescales: LEAKY_RELU, RELU, RELU6 on int16; QUANTIZE ----
+
+// rescaleIO is a validated one-input, one-output rescale op with an int16
+// operand (see usesInt16).
+type rescaleIO struct {
+	in, out           int32
+	inScale, outScale float32
+	inZP, outZP       int32
+	outType           format.DType
+}
+
+// usesInt16 reports whether op's first input or first output is an int16
+// tensor: the ops whose int8 form is a 256-entry table take RescaleParams
+// then.
+func (c *converter) usesInt16(op *Operator) bool {
+	for _, list := range [][]int32{op.Inputs, op.Outputs} {
+		if len(list) > 0 && list[0] >= 0 && int(list[0]) < len(c.sg.Tensors) && c.sg.Tensors[list[0]].Type == TypeInt16 {
+			return true
+		}
+	}
+	return false
+}
+
+// rescaleOperands checks a one-input, one-output op on int16 (or, for
+// QUANTIZE, int8 / int16 / int32) tensors with per-tensor quantization.
+// TFLite's int16 kernels take zero point 0 on int16 tensors; QUANTIZE's
+// Requantize applies any zero point, so quantize keeps them.
+func (c *converter) rescaleOperands(idx int, op *Operator, quantize bool) (rescaleIO, error) {
+	path := c.opPath(idx)
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Outputs[0] < 0 {
+		return rescaleIO{}, format.Malformed(path, "has %d inputs and %d outputs, want 1 and 1", len(op.Inputs), len(op.Outputs))
+	}
+	r := rescaleIO{in: op.Inputs[0], out: op.Outputs[0]}
+	for k, side := range []struct {
+		t     int32
+		scale *float32
+		zp    *int32
+	}{{r.in, &r.inScale, &r.inZP}, {r.out, &r.outScale, &r.outZP}} {
+		ft, err := c.tensor(side.t)
+		if err != nil {
+			return rescaleIO{}, err
+		}
+		what := [2]string{"input 0", "output 0"}[k]
+		switch {
+		case ft.DType == format.DTypeInt16:
+		case quantize && ft.DType == format.DTypeInt8:
+		case quantize && k == 1 && ft.DType == format.DTypeInt32:
+		default:
+			return rescaleIO{}, c.tableUnsupported(idx, op, "%s is %s with an int16 operand", what, ft.DType)
+		}
+		if len(ft.Scale) != 1 {
+			if len(ft.Scale) == 0 {
+				return rescaleIO{}, format.Malformed(fmt.Sprintf("%s / %s", path, what), "tensor without quantization")
+			}
+			return rescaleIO{}, c.tableUnsupported(idx, op, "%s has %d scales; this op needs per-tensor quantization", what, len(ft.Scale))
+		}
+		if !quantize && ft.ZeroPoint[0] != 0 {
+			return rescaleIO{}, c.tableUnsupported(idx, op, "%s has zero point %d (TFLite's int16 kernels take zero point 0)", what, ft.ZeroPoint[0])
+		}
+		*side.scale, *side.zp = ft.Scale[0], ft.ZeroPoint[0]
+		r.outType = ft.DType
+	}
+	return r, nil
+}
+
+// dtypeRange is the value range of an integer dtype.
+func dtypeRange(d format.DType) (int32, int32) {
+	switch d {
+	case format.DTypeInt8:
+		return math.MinInt8, math.MaxInt8
+	case format.DTypeInt16:
+		return math.MinInt16, math.MaxInt16
+	}
+	return math.MinInt32, math.MaxInt32
+}
+
+func rescaleOp(code format.OpCode, r rescaleIO, p *format.RescaleParams) format.Op {
+	p.InputZeroPoint, p.OutputZeroPoint = r.inZP, r.outZP
+	return format.Op{Code: code, Inputs: []int32{r.in}, Outputs: []int32{r.out}, Params: p}
+}
+
+// convertLeakyRelu16 follows TFLM's CalculateOpDataLeakyRelu, the same for
+// int8 and int16: the alpha and identity multipliers from float32 ratios
+// (see convertLeakyRelu), applied by QuantizeLeakyRelu<int16_t> by the
+// sign of input - zero point, clamped to int16.
+func convertLeakyRelu16(c *converter, idx int, op *Operator) (format.Op, error) {
+	r, err := c.rescaleOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	var alpha float32
+	switch o := op.Options.(type) {
+	case nil:
+	case *LeakyReluOptions:
+		alpha = o.Alpha
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "are %T, want LeakyReluOptions", op.Options)
+	}
+	if math.IsNaN(float64(alpha)) || math.IsInf(float64(alpha), 0) {
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options / alpha", "is %v, want a finite number", alpha)
+	}
+	p := &format.RescaleParams{ActMin: math.MinInt16, ActMax: math.MaxInt16}
+	if p.NegMultiplier, p.NegShift, err = c.tableMultiplier(idx, op, "alpha", float64(r.inScale*alpha/r.outScale)); err != nil {
+		return format.Op{}, err
+	}
+	if p.Multiplier, p.Shift, err = c.tableMultiplier(idx, op, "identity", float64(r.inScale/r.outScale)); err != nil {
+		return format.Op{}, err
+	}
+	return rescaleOp(format.OpLeakyRelu, r, p), nil
+}
+
+// convertRelu16 is CalculateReluOpData<int16_t>: the input/output scale
+// ratio in double, lower bound max(-32768, output zero point), no upper
+// bound below 32767.
+func convertRelu16(c *converter, idx int, op *Operator) (format.Op, error) {
+	r, err := c.rescaleOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	p := &format.RescaleParams{ActMin: max(math.MinInt16, r.outZP), ActMax: math.MaxInt16}
+	if p.Multiplier, p.Shift, err = c.tableMultiplier(idx, op, "requantization", float64(r.inScale)/float64(r.outScale)); err != nil {
+		return format.Op{}, err
+	}
+	p.NegMultiplier, p.NegShift = p.Multiplier, p.Shift
+	return rescaleOp(format.OpRelu, r, p), nil
+}
+
+// convertRelu616 is Relu6Prepare / Relu6Quantized for int16: a clamp of the
+// raw input to [zero point, six], six = round(6.0f / input scale) + zero
+// point saturated to int16, no requantization (expressed as the identity
+// rescale 2^30·2^(1-31) = 1, exact).
+func convertRelu616(c *converter, idx int, op *Operator) (format.Op, error) {
+	r, err := c.rescaleOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	q := math.Round(float64(float32(6) / r.inScale))
+	if q >= 1<<31 {
+		return format.Op{}, c.tableUnsupported(idx, op, "input scale %g: 6 / scale does not fit int32 (TFLite Micro's conversion is undefined)", r.inScale)
+	}
+	six := int32(min(max(q+float64(r.inZP), math.MinInt16), math.MaxInt16))
+	p := &format.RescaleParams{Multiplier: 1 << 30, Shift: 1, NegMultiplier: 1 << 30, NegShift: 1, ActMin: r.inZP, ActMax: six}
+	// TFLM never reads the output quantization: the identity rescale with
+	// the input's zero point on both sides.
+	r.outZP = r.inZP
+	return rescaleOp(format.OpRelu6, r, p), nil
+}
+
+// convertQuantize16 is QUANTIZE with an int16 operand (int8 → int16, int16
+// → int8, int16 → int16, int16 → int32): TFLM's PrepareQuantizeReference
+// and reference_ops::Requantize (see convertQuantize), clamped to the
+// output type's range.
+func convertQuantize16(c *converter, idx int, op *Operator) (format.Op, error) {
+	r, err := c.rescaleOperands(idx, op, true)
+	if err != nil {
+		return format.Op{}, err
+	}
+	p := &format.RescaleParams{}
+	p.ActMin, p.ActMax = dtypeRange(r.outType)
+	if p.Multiplier, p.Shift, err = c.tableMultiplier(idx, op, "effective", float64(r.inScale)/float64(r.outScale)); err != nil {
+		return format.Op{}, err
+	}
+	p.NegMultiplier, p.NegShift = p.Multiplier, p.Shift
+	return rescaleOp(format.OpQuantize, r, p), nil
+}

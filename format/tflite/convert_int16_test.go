@@ -68,3 +68,36 @@ func TestActivationRange16(t *testing.T) {
 		t.Errorf("RELU6 range [%d, %d], want [0, 32767]", p.ActMin, p.ActMax)
 	}
 }
+
+func TestConvertRescale16(t *testing.T) {
+	// LEAKY_RELU int16: alpha and identity multipliers from float32
+	// ratios, the int16 clamp.
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{4}, 0.002, 0, nil)
+	out := b.tensor(TypeInt16, []int32{4}, 0.001, 0, nil)
+	b.op(OpLeakyRelu, &LeakyReluOptions{Alpha: 0.25}, []int32{in}, []int32{out})
+	p := b.convert(t).Ops[0].Params.(*format.RescaleParams)
+	am, as := dyadic.QuantizeMultiplier(float64(float32(0.002) * 0.25 / 0.001))
+	im, is := dyadic.QuantizeMultiplier(float64(float32(0.002) / 0.001))
+	want := format.RescaleParams{Multiplier: im, Shift: is, NegMultiplier: am, NegShift: as, ActMin: math.MinInt16, ActMax: math.MaxInt16}
+	if *p != want {
+		t.Errorf("LEAKY_RELU: %+v, want %+v", *p, want)
+	}
+	// QUANTIZE int16 → int8 keeps the zero points and clamps to int8.
+	b = newArithSrc()
+	in = b.tensor(TypeInt16, []int32{4}, 0.001, 0, nil)
+	out = b.tensor(TypeInt8, []int32{4}, 0.1, -7, nil)
+	b.op(OpQuantize, nil, []int32{in}, []int32{out})
+	p = b.convert(t).Ops[0].Params.(*format.RescaleParams)
+	qm, qs := dyadic.QuantizeMultiplier(float64(float32(0.001)) / float64(float32(0.1)))
+	want = format.RescaleParams{OutputZeroPoint: -7, Multiplier: qm, Shift: qs, NegMultiplier: qm, NegShift: qs, ActMin: -128, ActMax: 127}
+	if *p != want {
+		t.Errorf("QUANTIZE: %+v, want %+v", *p, want)
+	}
+	// int16 LEAKY_RELU with a non-zero zero point is refused.
+	b = newArithSrc()
+	in = b.tensor(TypeInt16, []int32{4}, 0.002, 4, nil)
+	out = b.tensor(TypeInt16, []int32{4}, 0.001, 0, nil)
+	b.op(OpLeakyRelu, nil, []int32{in}, []int32{out})
+	b.wantErr(t, format.ErrUnsupportedOp, "LEAKY_RELU zero point 4")
+}

@@ -148,6 +148,15 @@ func TFLite(name string, data []byte) ([]Case, error) {
 			}
 		}
 	}
+	// quantizes reports whether tensor t is an operand of a QUANTIZE.
+	quantizes := func(m *tflite.Model, t int32) bool {
+		for i, op := range m.Subgraphs[0].Operators {
+			if code(m, i) == tflite.OpQuantize && ((len(op.Inputs) > 0 && op.Inputs[0] == t) || (len(op.Outputs) > 0 && op.Outputs[0] == t)) {
+				return true
+			}
+		}
+		return false
+	}
 	// weightedOp: the first CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED.
 	weightedOp := -1
 	for i := range sg0.Operators {
@@ -497,6 +506,11 @@ func TFLite(name string, data []byte) ([]Case, error) {
 				}
 				// FLOAT32 on a graph input with a boundary QUANTIZE is valid.
 				if typ == tflite.TypeFloat32 && t == input {
+					return false
+				}
+				// INT16 on either side of a QUANTIZE is a valid int8 ↔
+				// int16 requantization (issue 13).
+				if typ == tflite.TypeInt16 && quantizes(m0, t) {
 					return false
 				}
 				tt.Type = typ

@@ -1,0 +1,40 @@
+package format
+
+import (
+	flatbuffers "github.com/google/flatbuffers/go"
+
+	"github.com/edgerun/edgerun/format/fb"
+)
+
+// Encoding, decoding and buffer verification of the int16 ops' params.
+
+var rescaleParamsSpec = &tableSpec{"RescaleParams", []fieldSpec{
+	specScalar("input_zero_point", 4), specScalar("output_zero_point", 4),
+	specScalar("multiplier", 4), specScalar("shift", 4),
+	specScalar("neg_multiplier", 4), specScalar("neg_shift", 4),
+	specScalar("act_min", 4), specScalar("act_max", 4),
+}}
+
+func encodeRescaleParams(b *flatbuffers.Builder, p *RescaleParams) flatbuffers.UOffsetT {
+	fb.RescaleParamsStart(b)
+	fb.RescaleParamsAddInputZeroPoint(b, p.InputZeroPoint)
+	fb.RescaleParamsAddOutputZeroPoint(b, p.OutputZeroPoint)
+	fb.RescaleParamsAddMultiplier(b, p.Multiplier)
+	fb.RescaleParamsAddShift(b, p.Shift)
+	fb.RescaleParamsAddNegMultiplier(b, p.NegMultiplier)
+	fb.RescaleParamsAddNegShift(b, p.NegShift)
+	fb.RescaleParamsAddActMin(b, p.ActMin)
+	fb.RescaleParamsAddActMax(b, p.ActMax)
+	return fb.RescaleParamsEnd(b)
+}
+
+func decodeRescaleParams(t flatbuffers.Table) *RescaleParams {
+	var p fb.RescaleParams
+	p.Init(t.Bytes, t.Pos)
+	return &RescaleParams{
+		InputZeroPoint: p.InputZeroPoint(), OutputZeroPoint: p.OutputZeroPoint(),
+		Multiplier: p.Multiplier(), Shift: p.Shift(),
+		NegMultiplier: p.NegMultiplier(), NegShift: p.NegShift(),
+		ActMin: p.ActMin(), ActMax: p.ActMax(),
+	}
+}

@@ -1,0 +1,33 @@
+package format
+
+import "github.com/edgerun/edgerun/format/fb"
+
+// RescaleParams serves the elementwise ops on int16 tensors (and QUANTIZE
+// between int8, int16 and int32) whose result is one requantization of
+// the input, TFLite's QuantizeLeakyRelu / ReluQuantized / Requantize:
+//
+//	x   = input - InputZeroPoint
+//	out = clamp(OutputZeroPoint + MultiplyByQuantizedMultiplier(x, m, s), ActMin, ActMax)
+//
+// with (m, s) = (Multiplier, Shift) for x >= 0 and (NegMultiplier,
+// NegShift) for x < 0 (LEAKY_RELU's alpha; every other op sets both pairs
+// equal). int8 → int8 ops keep their 256-entry TableParams.
+type RescaleParams struct {
+	InputZeroPoint, OutputZeroPoint int32
+	Multiplier, Shift               int32
+	NegMultiplier, NegShift         int32
+	ActMin, ActMax                  int32
+}
+
+func (*RescaleParams) isOpParams() {}
+
+// altParamsTag reports whether op code c also takes params of union tag
+// tag besides expectedParamsTag's: the table ops take RescaleParams on
+// int16 tensors.
+func altParamsTag(c OpCode, tag fb.OpParams) bool {
+	switch c {
+	case OpLeakyRelu, OpRelu, OpRelu6, OpReluN1To1, OpQuantize:
+		return tag == fb.OpParamsRescaleParams
+	}
+	return false
+}
