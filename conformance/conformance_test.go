@@ -46,6 +46,8 @@ var requiredKinds = map[string][]string{
 		"LEAKY_RELU/int16",
 		"RELU/int16",
 		"RELU6/int16",
+		"TRANSPOSE_CONV/int16",
+		"TRANSPOSE_CONV/int8",
 	},
 	"wave2-layers":   {},
 	"next":           {},

@@ -27,4 +27,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpConcatenation:   prepareConcatenation,
 	format.OpReshape:         prepareReshape,
 	format.OpTranspose:       prepareTranspose,
+	format.OpTransposeConv:   prepareTransposeConv,
 }

@@ -48,6 +48,7 @@ var converters = map[BuiltinOperator]opConverter{
 	OpMean:            convertMean,
 	OpConcatenation:   convertConcatenation,
 	OpTranspose:       convertTranspose,
+	OpTransposeConv:   convertTransposeConv,
 }
 
 // converter holds the state of one conversion. Tensors keep their source

@@ -101,3 +101,32 @@ func TestConvertRescale16(t *testing.T) {
 	b.op(OpLeakyRelu, nil, []int32{in}, []int32{out})
 	b.wantErr(t, format.ErrUnsupportedOp, "LEAKY_RELU zero point 4")
 }
+
+func TestConvertTransposeConv(t *testing.T) {
+	build := func(shapeData []byte) *arithSrc {
+		b := newArithSrc()
+		shape := b.tensor(TypeInt32, []int32{4}, 0, 0, shapeData)
+		w := b.tensor(TypeInt8, []int32{3, 3, 3, 2}, 0.5, 0, make([]byte, 54))
+		in := b.tensor(TypeInt16, []int32{1, 4, 4, 2}, 0.01, 0, nil)
+		bias := b.tensor(TypeInt64, []int32{3}, 0.005, 0, make([]byte, 24))
+		out := b.tensor(TypeInt16, []int32{1, 8, 8, 3}, 0.02, 0, nil)
+		b.op(OpTransposeConv, &TransposeConvOptions{Padding: PaddingSame, StrideH: 2, StrideW: 2}, []int32{shape, w, in, bias}, []int32{out})
+		return b
+	}
+	m := build(int32Bytes(1, 8, 8, 3)).convert(t)
+	op := m.Ops[0]
+	p := op.Params.(*format.ConvParams)
+	// SAME over the output's 8: ComputeOutSize(8, 3, 2) = 4, total padding
+	// (4-1)·2 + 3 - 8 = 1, so 0 before.
+	mult, shift := dyadic.QuantizeMultiplier(float64(float32(0.01)) * 0.5 / float64(float32(0.02)))
+	want := format.ConvParams{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+		Requant: format.Requant{Multiplier: []int32{mult}, Shift: []int32{shift}}, ActMin: math.MinInt16, ActMax: math.MaxInt16}
+	if op.Code != format.OpTransposeConv || len(op.Inputs) != 3 || p.PadTop != 0 || p.PadLeft != 0 || p.StrideH != 2 ||
+		p.Requant.Multiplier[0] != mult || p.Requant.Shift[0] != shift || p.ActMin != want.ActMin || p.ActMax != want.ActMax {
+		t.Errorf("got %s %v %+v, want TRANSPOSE_CONV (input, filter, bias) %+v", op.Code, op.Inputs, *p, want)
+	}
+	if m.Tensors[op.Inputs[0]].DType != format.DTypeInt16 || m.Tensors[op.Inputs[1]].DType != format.DTypeInt8 || m.Tensors[op.Inputs[2]].DType != format.DTypeInt64 {
+		t.Errorf("inputs %v are not (input, filter, bias)", op.Inputs)
+	}
+	build(int32Bytes(1, 8, 9, 3)).wantErr(t, format.ErrMalformedModel, "output shape constant disagrees")
+}

@@ -131,7 +131,11 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 	case optLeakyRelu:
 		out = &LeakyReluOptions{Alpha: r.f32(0, "alpha", 0)}
 	default:
-		return nil, nil
+		parse, ok := moreOptions[typ]
+		if !ok {
+			return nil, nil
+		}
+		out = parse(r)
 	}
 	if r.err != nil {
 		return nil, r.err
