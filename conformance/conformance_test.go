@@ -48,6 +48,8 @@ var requiredKinds = map[string][]string{
 		"RELU6/int16",
 		"TRANSPOSE_CONV/int16",
 		"TRANSPOSE_CONV/int8",
+		"QUANTIZE/int16",
+		"DEQUANTIZE/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

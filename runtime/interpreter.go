@@ -329,22 +329,26 @@ func (it *Interpreter) SetInputInt8(i int, data []int8) error {
 	return it.SetInput(i, unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), len(data)))
 }
 
-// SetInputFloat32 quantizes float values into int8 input i with the
-// input's scale and zero point, exactly as TFLite's QUANTIZE does
+// SetInputFloat32 quantizes float values into int8 (or int16) input i
+// with the input's scale and zero point, exactly as TFLite's QUANTIZE does
 // (round half away from zero of the float32 quotient value/scale, plus the
-// zero point, clamped to int8). NaN quantizes to the zero point.
+// zero point, clamped to the type). NaN quantizes to the zero point.
 func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
 	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
 		return err
 	}
 	info := &it.model.inputs[i]
-	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+	if !floatBoundaryType(info.DType) || info.Scale == 0 {
 		return fmt.Errorf("input %d %q: %s tensor without quantization cannot take float32: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
-	if len(values) != info.Bytes {
-		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), info.Bytes, ErrShapeMismatch)
+	if n := info.Bytes / info.DType.Size(); len(values) != n {
+		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), n, ErrShapeMismatch)
 	}
-	QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	if info.DType == format.DTypeInt16 {
+		QuantizeFloat32Int16(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	} else {
+		QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	}
 	it.inputSet[i] = true
 	return nil
 }
@@ -368,22 +372,27 @@ func (it *Interpreter) OutputInt8(i int) []int8 {
 	return it.env.Tensors[it.model.outputs[i].Index]
 }
 
-// OutputFloat32 dequantizes int8 output i into dst (grown if needed) exactly
+// OutputFloat32 dequantizes int8 (or int16) output i into dst (grown if needed) exactly
 // as TFLite's DEQUANTIZE does: float32(double(scale) * (q - zero_point)).
 func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 	if err := it.checkIndex(i, it.model.outputs, "output"); err != nil {
 		return nil, err
 	}
 	info := &it.model.outputs[i]
-	if info.DType != format.DTypeInt8 || info.Scale == 0 {
+	if !floatBoundaryType(info.DType) || info.Scale == 0 {
 		return nil, fmt.Errorf("output %d %q: %s tensor without quantization has no float32 form: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
 	q := it.env.Tensors[info.Index]
-	if cap(dst) < len(q) {
-		dst = make([]float32, len(q))
+	n := len(q) / info.DType.Size()
+	if cap(dst) < n {
+		dst = make([]float32, n)
 	}
-	dst = dst[:len(q)]
-	DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
+	dst = dst[:n]
+	if info.DType == format.DTypeInt16 {
+		DequantizeInt16(dst, q, info.Scale, info.ZeroPoint)
+	} else {
+		DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
+	}
 	return dst, nil
 }
 

@@ -148,10 +148,11 @@ func TFLite(name string, data []byte) ([]Case, error) {
 			}
 		}
 	}
-	// quantizes reports whether tensor t is an operand of a QUANTIZE.
+	// quantizes reports whether tensor t is an operand of a QUANTIZE or
+	// DEQUANTIZE.
 	quantizes := func(m *tflite.Model, t int32) bool {
 		for i, op := range m.Subgraphs[0].Operators {
-			if code(m, i) == tflite.OpQuantize && ((len(op.Inputs) > 0 && op.Inputs[0] == t) || (len(op.Outputs) > 0 && op.Outputs[0] == t)) {
+			if (code(m, i) == tflite.OpQuantize || code(m, i) == tflite.OpDequantize) && ((len(op.Inputs) > 0 && op.Inputs[0] == t) || (len(op.Outputs) > 0 && op.Outputs[0] == t)) {
 				return true
 			}
 		}
@@ -508,8 +509,9 @@ func TFLite(name string, data []byte) ([]Case, error) {
 				if typ == tflite.TypeFloat32 && t == input {
 					return false
 				}
-				// INT16 on either side of a QUANTIZE is a valid int8 ↔
-				// int16 requantization (issue 13).
+				// INT16 on either side of a QUANTIZE or DEQUANTIZE is a
+				// valid int8 ↔ int16 requantization or int16 float
+				// boundary (issue 13).
 				if typ == tflite.TypeInt16 && quantizes(m0, t) {
 					return false
 				}

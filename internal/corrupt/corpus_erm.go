@@ -365,6 +365,11 @@ func ERM(name string, data []byte) ([]Case, error) {
 				if m.Tensors[t].DType == dt {
 					return false
 				}
+				// An int16 tensor only float boundaries touch is a valid
+				// int16 QUANTIZE input / DEQUANTIZE output (issue 13).
+				if dt == format.DTypeInt16 && floatBoundaryOnly(m0, t) {
+					return false
+				}
 				m.Tensors[t].DType = dt
 				return true
 			})
@@ -552,4 +557,22 @@ func ERM(name string, data []byte) ([]Case, error) {
 		}
 	}
 	return cs, nil
+}
+
+// floatBoundaryOnly reports whether tensor t is a float graph input or
+// output that no op reads or writes.
+func floatBoundaryOnly(m *format.Model, t int32) bool {
+	for _, op := range m.Ops {
+		for _, x := range append(append([]int32(nil), op.Inputs...), op.Outputs...) {
+			if x == t {
+				return false
+			}
+		}
+	}
+	for _, io := range append(append([]format.IO(nil), m.Inputs...), m.Outputs...) {
+		if io.Tensor == t && io.Float {
+			return true
+		}
+	}
+	return false
 }
