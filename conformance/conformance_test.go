@@ -50,6 +50,8 @@ var requiredKinds = map[string][]string{
 		"TRANSPOSE_CONV/int8",
 		"QUANTIZE/int16",
 		"DEQUANTIZE/int16",
+		"CONCATENATION/int16",
+		"TRANSPOSE/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

@@ -204,7 +204,7 @@ func convertConcatenation(c *converter, idx int, op *Operator) (format.Op, error
 	if op.Outputs[0] < 0 {
 		return format.Op{}, format.Malformed(c.opPath(idx), "output is absent")
 	}
-	out, _, _, err := c.quantized(op.Outputs[0])
+	out, _, _, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
@@ -219,9 +219,12 @@ func convertConcatenation(c *converter, idx int, op *Operator) (format.Op, error
 		if t < 0 {
 			return format.Op{}, format.Malformed(c.opPath(idx), "input %d is absent", i)
 		}
-		in, _, _, err := c.quantized(t)
+		in, _, _, err := c.quantizedAny(t)
 		if err != nil {
 			return format.Op{}, err
+		}
+		if in.DType != out.DType {
+			return format.Op{}, format.Malformed(c.opPath(idx), "input %d is %s, output %s", i, in.DType, out.DType)
 		}
 		if !sameQuantization(in, out) {
 			return format.Op{}, unsupportedArith(c, idx, fmt.Sprintf("input %d quantization (scale %v, zero point %v) differs from the output's (%v, %v); TFLite Micro requires them equal for int8", i, in.Scale, in.ZeroPoint, out.Scale, out.ZeroPoint))
@@ -336,13 +339,16 @@ func convertTranspose(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
 		return format.Op{}, format.Malformed(path, "want an input, a permutation and one output")
 	}
-	in, _, _, err := c.quantized(op.Inputs[0])
+	in, _, _, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, _, err := c.quantized(op.Outputs[0])
+	out, _, _, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	perm, err := c.constInts(op.Inputs[1])
 	if err != nil {
