@@ -52,6 +52,8 @@ var requiredKinds = map[string][]string{
 		"DEQUANTIZE/int16",
 		"CONCATENATION/int16",
 		"TRANSPOSE/int16",
+		"AVERAGE_POOL_2D/int16",
+		"MAX_POOL_2D/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

@@ -36,13 +36,16 @@ func convertPool(c *converter, idx int, op *Operator, code format.OpCode) (forma
 	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
 		return format.Op{}, format.Malformed(path, "has %d inputs and %d outputs, want 1 and 1", len(op.Inputs), len(op.Outputs))
 	}
-	in, inScale, inZP, err := c.quantized(op.Inputs[0])
+	in, inScale, inZP, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, outScale, outZP, err := c.quantized(op.Outputs[0])
+	out, outScale, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	if len(in.Shape) != 4 || len(out.Shape) != 4 {
 		return format.Op{}, format.Malformed(path, "input shape %v and output shape %v must both be NHWC (rank 4)", in.Shape, out.Shape)
