@@ -54,6 +54,8 @@ var requiredKinds = map[string][]string{
 		"TRANSPOSE/int16",
 		"AVERAGE_POOL_2D/int16",
 		"MAX_POOL_2D/int16",
+		"LOGISTIC/int16",
+		"TANH/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

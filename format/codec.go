@@ -346,6 +346,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 		return fb.TransposeParamsEnd(b)
 	case *RescaleParams:
 		return encodeRescaleParams(b, p)
+	case *Sigmoid16Params:
+		return encodeSigmoid16Params(b, p)
 	}
 	return 0
 }
@@ -557,6 +559,8 @@ func decodeParams(op *fb.Op) OpParams {
 		return &TransposeParams{Perm: readInt32s(p.PermLength(), p.Perm)}
 	case fb.OpParamsRescaleParams:
 		return decodeRescaleParams(t)
+	case fb.OpParamsSigmoid16Params:
+		return decodeSigmoid16Params(t)
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

@@ -15,6 +15,23 @@ var rescaleParamsSpec = &tableSpec{"RescaleParams", []fieldSpec{
 	specScalar("act_min", 4), specScalar("act_max", 4),
 }}
 
+var sigmoid16ParamsSpec = &tableSpec{"Sigmoid16Params", []fieldSpec{
+	specScalar("input_multiplier", 4), specScalar("input_left_shift", 4),
+}}
+
+func encodeSigmoid16Params(b *flatbuffers.Builder, p *Sigmoid16Params) flatbuffers.UOffsetT {
+	fb.Sigmoid16ParamsStart(b)
+	fb.Sigmoid16ParamsAddInputMultiplier(b, p.InputMultiplier)
+	fb.Sigmoid16ParamsAddInputLeftShift(b, p.InputLeftShift)
+	return fb.Sigmoid16ParamsEnd(b)
+}
+
+func decodeSigmoid16Params(t flatbuffers.Table) *Sigmoid16Params {
+	var p fb.Sigmoid16Params
+	p.Init(t.Bytes, t.Pos)
+	return &Sigmoid16Params{InputMultiplier: p.InputMultiplier(), InputLeftShift: p.InputLeftShift()}
+}
+
 func encodeRescaleParams(b *flatbuffers.Builder, p *RescaleParams) flatbuffers.UOffsetT {
 	fb.RescaleParamsStart(b)
 	fb.RescaleParamsAddInputZeroPoint(b, p.InputZeroPoint)

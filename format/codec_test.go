@@ -155,6 +155,7 @@ func testModel() *Model {
 		Requant: rq(1), ActMin: -128, ActMax: 127}, tcW, -1)
 	next(OpLeakyRelu, &RescaleParams{InputZeroPoint: 1, OutputZeroPoint: -2, Multiplier: 1 << 30, Shift: 1,
 		NegMultiplier: 1<<30 + 5, NegShift: -3, ActMin: -128, ActMax: 127})
+	next(OpTanh, &Sigmoid16Params{InputMultiplier: 24576, InputLeftShift: 3})
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.

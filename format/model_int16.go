@@ -21,13 +21,25 @@ type RescaleParams struct {
 
 func (*RescaleParams) isOpParams() {}
 
+// Sigmoid16Params serves LOGISTIC and TANH on int16 tensors: TFLite's
+// table-interpolating int16 kernels, whose input is first rescaled to
+// steps of 1/(3·4096) as x' = (x·InputMultiplier + round) >> InputLeftShift
+// (round = 2^(InputLeftShift-1), or 0 for shift 0).
+type Sigmoid16Params struct {
+	InputMultiplier, InputLeftShift int32
+}
+
+func (*Sigmoid16Params) isOpParams() {}
+
 // altParamsTag reports whether op code c also takes params of union tag
-// tag besides expectedParamsTag's: the table ops take RescaleParams on
-// int16 tensors.
+// tag besides expectedParamsTag's: the table ops take RescaleParams or
+// Sigmoid16Params on int16 tensors.
 func altParamsTag(c OpCode, tag fb.OpParams) bool {
 	switch c {
 	case OpLeakyRelu, OpRelu, OpRelu6, OpReluN1To1, OpQuantize:
 		return tag == fb.OpParamsRescaleParams
+	case OpLogistic, OpTanh:
+		return tag == fb.OpParamsSigmoid16Params
 	}
 	return false
 }

@@ -141,7 +141,8 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
-	rescaleParamsSpec, // codec_int16.go
+	rescaleParamsSpec,   // codec_int16.go
+	sigmoid16ParamsSpec, // codec_int16.go
 }
 
 var (

@@ -101,6 +101,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsTransposeParams, p != nil
 	case *RescaleParams:
 		return fb.OpParamsRescaleParams, p != nil
+	case *Sigmoid16Params:
+		return fb.OpParamsSigmoid16Params, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

@@ -19,6 +19,7 @@ const (
 	OpParamsConcatenationParams  OpParams = 9
 	OpParamsTransposeParams      OpParams = 10
 	OpParamsRescaleParams        OpParams = 11
+	OpParamsSigmoid16Params      OpParams = 12
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -34,6 +35,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsConcatenationParams:  "ConcatenationParams",
 	OpParamsTransposeParams:      "TransposeParams",
 	OpParamsRescaleParams:        "RescaleParams",
+	OpParamsSigmoid16Params:      "Sigmoid16Params",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -49,6 +51,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"ConcatenationParams":  OpParamsConcatenationParams,
 	"TransposeParams":      OpParamsTransposeParams,
 	"RescaleParams":        OpParamsRescaleParams,
+	"Sigmoid16Params":      OpParamsSigmoid16Params,
 }
 
 func (v OpParams) String() string {

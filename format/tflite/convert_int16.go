@@ -263,3 +263,63 @@ func convertQuantize16(c *converter, idx int, op *Operator) (format.Op, error) {
 	p.NegMultiplier, p.NegShift = p.Multiplier, p.Shift
 	return rescaleOp(format.OpQuantize, r, p), nil
 }
+
+// ---- LOGISTIC and TANH on int16 ------------------------------------------
+
+// checkedLog2 is TFLite's CheckedLog2 in its float32 arithmetic: log2(x)
+// as logf(x)·(1/logf(2)), rounded half away from zero; ok when the
+// fraction is below 1e-3 (x a power of two).
+func checkedLog2(x float32) (int32, bool) {
+	lg := float32(math.Log(float64(x))) * (1 / float32(math.Log(2)))
+	r := float32(math.Round(float64(lg)))
+	return int32(r), float32(math.Abs(float64(lg-r))) < 1e-3
+}
+
+// convertSigmoid16 follows TFLM's int16 LOGISTIC / TANH prepare
+// (CalculateArithmeticOpDataLogistic, tanh.cc's CalculateArithmeticOpData):
+// zero points 0, an output scale of 2^-15, and the input rescale to the
+// lookup table's steps of 1/(3·4096): for a power-of-two input scale with
+// left shift 12 + log2(scale) = 0 (TANH: 0 or 1) the multiplier 3 <<
+// shift and shift 0 (what the kernel substitutes for multiplier 0), else
+// scale·3·4096 doubled (with the shift counted) until above 32767/2,
+// truncated to int32.
+func convertSigmoid16(c *converter, idx int, op *Operator, code format.OpCode) (format.Op, error) {
+	r, err := c.rescaleOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	if l, ok := checkedLog2(r.outScale); !ok || l != -15 {
+		return format.Op{}, c.tableUnsupported(idx, op, "output scale %g, want 2^-15 (TFLite's int16 %s)", r.outScale, code)
+	}
+	log2, pot := checkedLog2(r.inScale)
+	shift := 12 + log2
+	if code == format.OpTanh {
+		pot = pot && (shift == 0 || shift == 1)
+	} else {
+		pot = pot && shift == 0
+	}
+	p := &format.Sigmoid16Params{}
+	if pot {
+		p.InputMultiplier, p.InputLeftShift = 3<<shift, 0
+	} else {
+		m := float64(r.inScale) * 4096 * 3
+		shift = 0
+		for m <= 32767.0/2 && shift <= 30 {
+			shift++
+			m *= 2
+		}
+		if m > 32767 {
+			return format.Op{}, c.tableUnsupported(idx, op, "input scale %g: the input multiplier %g exceeds 32767 (TFLite's int16 %s assumes it does not)", r.inScale, m, code)
+		}
+		p.InputMultiplier, p.InputLeftShift = int32(m), shift
+	}
+	return format.Op{Code: code, Inputs: []int32{r.in}, Outputs: []int32{r.out}, Params: p}, nil
+}
+
+func convertLogistic16(c *converter, idx int, op *Operator) (format.Op, error) {
+	return convertSigmoid16(c, idx, op, format.OpLogistic)
+}
+
+func convertTanh16(c *converter, idx int, op *Operator) (format.Op, error) {
+	return convertSigmoid16(c, idx, op, format.OpTanh)
+}

@@ -130,3 +130,38 @@ func TestConvertTransposeConv(t *testing.T) {
 	}
 	build(int32Bytes(1, 8, 9, 3)).wantErr(t, format.ErrMalformedModel, "output shape constant disagrees")
 }
+
+func TestConvertSigmoid16(t *testing.T) {
+	for _, tc := range []struct {
+		code        BuiltinOperator
+		inScale     float32
+		mult, shift int32
+	}{
+		{OpLogistic, 1.0 / 4096, 3, 0},      // power of two, shift 0: 3 << 0
+		{OpTanh, 1.0 / 2048, 6, 0},          // TANH's power-of-two shift 1: 3 << 1
+		{OpLogistic, 1.0 / 2048, 24576, 12}, // LOGISTIC takes 2^-11 the general way: 6·2^12
+		{OpTanh, 0.001, 0, 0},               // general: computed below
+	} {
+		b := newArithSrc()
+		in := b.tensor(TypeInt16, []int32{4}, tc.inScale, 0, nil)
+		out := b.tensor(TypeInt16, []int32{4}, 1.0/32768, 0, nil)
+		b.op(tc.code, nil, []int32{in}, []int32{out})
+		p := b.convert(t).Ops[0].Params.(*format.Sigmoid16Params)
+		// The general multiplier: scale·3·4096 doubled while <= 32767/2.
+		if tc.inScale == 0.001 {
+			m, s := float64(float32(0.001))*3*4096, int32(0)
+			for m <= 32767.0/2 {
+				m, s = 2*m, s+1
+			}
+			tc.mult, tc.shift = int32(m), s
+		}
+		if p.InputMultiplier != tc.mult || p.InputLeftShift != tc.shift {
+			t.Errorf("%v scale %g: (%d, %d), want (%d, %d)", tc.code, tc.inScale, p.InputMultiplier, p.InputLeftShift, tc.mult, tc.shift)
+		}
+	}
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{4}, 1.0/4096, 0, nil)
+	out := b.tensor(TypeInt16, []int32{4}, 1.0/256, 0, nil)
+	b.op(OpLogistic, nil, []int32{in}, []int32{out})
+	b.wantErr(t, format.ErrUnsupportedOp, "LOGISTIC int16 output scale 1/256")
+}

@@ -208,6 +208,9 @@ func tanhValue(p sigmoidParams, x int32) int8 {
 // convertLogistic: TFLM requires the output zero point to be -128 (its
 // prepare fails otherwise) and ignores the output scale.
 func convertLogistic(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertLogistic16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -224,6 +227,9 @@ func convertLogistic(c *converter, idx int, op *Operator) (format.Op, error) {
 
 // convertTanh: TFLM ignores the output quantization (see tanhValue).
 func convertTanh(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertTanh16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
