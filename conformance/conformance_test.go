@@ -56,6 +56,7 @@ var requiredKinds = map[string][]string{
 		"MAX_POOL_2D/int16",
 		"LOGISTIC/int16",
 		"TANH/int16",
+		"SOFTMAX/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/edgerun/edgerun/dyadic"
+
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -322,4 +324,66 @@ func convertLogistic16(c *converter, idx int, op *Operator) (format.Op, error) {
 
 func convertTanh16(c *converter, idx int, op *Operator) (format.Op, error) {
 	return convertSigmoid16(c, idx, op, format.OpTanh)
+}
+
+// ---- SOFTMAX on int16 -----------------------------------------------------
+
+// convertSoftmax16 follows TFLM's int16 SOFTMAX prepare
+// (CalculateSoftmaxParams): output zero point 0 and scale 1/32768 (within
+// 0.1%), and one multiplier, QuantizeMultiplier(double(input scale) ·
+// double(beta) / (10/65535)), that maps input differences so that
+// [-65535, 0] covers [-10, 0], carried in SoftmaxParams (DiffMin unused).
+// The kernel's two lookup tables are fixed (ops/softmax16_lut.go).
+func convertSoftmax16(c *converter, idx int, op *Operator) (format.Op, error) {
+	path := c.opPath(idx)
+	opts, ok := op.Options.(*SoftmaxOptions)
+	if !ok || opts == nil {
+		return format.Op{}, format.Malformed(path, "missing SoftmaxOptions")
+	}
+	r, err := c.rescaleOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	if d := math.Abs(float64(r.outScale) - 1.0/32768); d > 0.001/32768 {
+		return format.Op{}, c.tableUnsupported(idx, op, "int16 output scale %g, want 1/32768", r.outScale)
+	}
+	if math.IsNaN(float64(opts.Beta)) || math.IsInf(float64(opts.Beta), 0) {
+		return format.Op{}, format.Malformed(path+" / options / beta", "is %v, want a finite number", opts.Beta)
+	}
+	in, _ := c.tensor(r.in)
+	out, _ := c.tensor(r.out)
+	if len(in.Shape) < 1 || !poolShapeEqual(in.Shape, out.Shape) {
+		return format.Op{}, format.Malformed(path, "input shape %v, output shape %v: want equal shapes of rank >= 1", in.Shape, out.Shape)
+	}
+	real := float64(r.inScale) * float64(opts.Beta) / (10.0 / 65535.0)
+	mult, shift := dyadic.QuantizeMultiplier(real)
+	if mult < 0 || shift > 30 {
+		return format.Op{}, c.tableUnsupported(idx, op, "input rescale %g (beta %v, scale %g) outside what TFLite's int16 softmax computes", real, opts.Beta, r.inScale)
+	}
+	return format.Op{Code: format.OpSoftmax, Inputs: []int32{r.in}, Outputs: []int32{r.out},
+		Params: &format.SoftmaxParams{InputBetaMultiplier: mult, InputBetaLeftShift: shift}}, nil
+}
+
+// softmaxOutput checks the output of an int8-input SOFTMAX: int8 with
+// scale 1/256 and zero point -128, or (TFLM's int8 → int16 form) int16
+// with zero point -32768 and scale 1/65536 within 0.1%.
+func (c *converter) softmaxOutput(idx int, op *Operator) (*format.Tensor, error) {
+	if t := op.Outputs[0]; t >= 0 && int(t) < len(c.sg.Tensors) && c.sg.Tensors[t].Type == TypeInt16 {
+		out, err := c.tensor(t)
+		if err != nil {
+			return nil, err
+		}
+		if len(out.Scale) != 1 || out.ZeroPoint[0] != -32768 || math.Abs(float64(out.Scale[0])-1.0/65536) > 0.001/65536 {
+			return nil, c.poolUnsupported(idx, fmt.Sprintf("int16 output of an int8 softmax needs scale 1/65536 and zero point -32768, has scale %v and zero point %v", out.Scale, out.ZeroPoint))
+		}
+		return out, nil
+	}
+	out, _, outZP, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return nil, err
+	}
+	if outZP != -128 || out.Scale[0] != 1.0/256 {
+		return nil, c.poolUnsupported(idx, fmt.Sprintf("int8 output needs scale 1/256 and zero point -128, has scale %v and zero point %d", out.Scale[0], outZP))
+	}
+	return out, nil
 }

@@ -165,3 +165,27 @@ func TestConvertSigmoid16(t *testing.T) {
 	b.op(OpLogistic, nil, []int32{in}, []int32{out})
 	b.wantErr(t, format.ErrUnsupportedOp, "LOGISTIC int16 output scale 1/256")
 }
+
+func TestConvertSoftmax16(t *testing.T) {
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{2, 5}, 0.001, 0, nil)
+	out := b.tensor(TypeInt16, []int32{2, 5}, 1.0/32768, 0, nil)
+	b.op(OpSoftmax, &SoftmaxOptions{Beta: 1.5}, []int32{in}, []int32{out})
+	p := b.convert(t).Ops[0].Params.(*format.SoftmaxParams)
+	m, s := dyadic.QuantizeMultiplier(float64(float32(0.001)) * 1.5 / (10.0 / 65535.0))
+	if p.InputBetaMultiplier != m || p.InputBetaLeftShift != s {
+		t.Errorf("int16 softmax: (%d, %d), want (%d, %d)", p.InputBetaMultiplier, p.InputBetaLeftShift, m, s)
+	}
+	// int8 → int16 needs zero point -32768 and scale 1/65536.
+	for _, zp := range []int64{-32768, 0} {
+		b = newArithSrc()
+		in = b.tensor(TypeInt8, []int32{5}, 0.05, 3, nil)
+		out = b.tensor(TypeInt16, []int32{5}, 1.0/65536, zp, nil)
+		b.op(OpSoftmax, &SoftmaxOptions{Beta: 1}, []int32{in}, []int32{out})
+		if zp == 0 {
+			b.wantErr(t, format.ErrUnsupportedOp, "int8 → int16 softmax with zero point 0")
+		} else if op := b.convert(t).Ops[0]; op.Params.(*format.SoftmaxParams).InputBetaMultiplier < 1<<30 {
+			t.Errorf("int8 → int16 softmax: %+v", op.Params)
+		}
+	}
+}

@@ -146,6 +146,9 @@ const softmaxScaledDiffIntegerBits = 5
 // multiplier comes from PreprocessSoftmaxScaling with 5 integer bits and
 // diff_min is -CalculateInputRadius(5, left shift).
 func convertSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) > 0 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(c.sg.Tensors) && c.sg.Tensors[op.Inputs[0]].Type == TypeInt16 {
+		return convertSoftmax16(c, idx, op)
+	}
 	path := c.opPath(idx)
 	opts, ok := op.Options.(*SoftmaxOptions)
 	if !ok || opts == nil {
@@ -158,12 +161,9 @@ func convertSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, outZP, err := c.quantized(op.Outputs[0])
+	out, err := c.softmaxOutput(idx, op)
 	if err != nil {
 		return format.Op{}, err
-	}
-	if outZP != -128 || out.Scale[0] != 1.0/256 {
-		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("int8 output needs scale 1/256 and zero point -128, has scale %v and zero point %d", out.Scale[0], outZP))
 	}
 	if len(in.Shape) < 1 {
 		return format.Op{}, format.Malformed(path, "input must have at least one dimension")
