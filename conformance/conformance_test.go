@@ -57,6 +57,7 @@ var requiredKinds = map[string][]string{
 		"LOGISTIC/int16",
 		"TANH/int16",
 		"SOFTMAX/int16",
+		"MEAN/int16",
 	},
 	"wave2-layers":   {},
 	"next":           {},

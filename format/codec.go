@@ -124,6 +124,8 @@ func encodedSizeBound(m *Model) int64 {
 			s += vec(len(p.Axes), 4) + vec(len(p.Thresholds), 4)
 		case *TransposeParams:
 			s += vec(len(p.Perm), 4)
+		case *Mean16Params:
+			s += vec(len(p.Axes), 4)
 		}
 	}
 	return s
@@ -348,6 +350,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 		return encodeRescaleParams(b, p)
 	case *Sigmoid16Params:
 		return encodeSigmoid16Params(b, p)
+	case *Mean16Params:
+		return encodeMean16Params(b, p)
 	}
 	return 0
 }
@@ -561,6 +565,8 @@ func decodeParams(op *fb.Op) OpParams {
 		return decodeRescaleParams(t)
 	case fb.OpParamsSigmoid16Params:
 		return decodeSigmoid16Params(t)
+	case fb.OpParamsMean16Params:
+		return decodeMean16Params(t)
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

@@ -32,6 +32,36 @@ func decodeSigmoid16Params(t flatbuffers.Table) *Sigmoid16Params {
 	return &Sigmoid16Params{InputMultiplier: p.InputMultiplier(), InputLeftShift: p.InputLeftShift()}
 }
 
+var mean16ParamsSpec = &tableSpec{"Mean16Params", []fieldSpec{
+	specInt32s("axes"), {name: "keep_dims", kind: kBool},
+	specScalar("multiplier", 4), specScalar("shift", 4),
+	specScalar("input_zero_point", 4), specScalar("output_zero_point", 4),
+}}
+
+func encodeMean16Params(b *flatbuffers.Builder, p *Mean16Params) flatbuffers.UOffsetT {
+	axes := int32Vector(b, p.Axes)
+	fb.Mean16ParamsStart(b)
+	if axes != 0 {
+		fb.Mean16ParamsAddAxes(b, axes)
+	}
+	fb.Mean16ParamsAddKeepDims(b, p.KeepDims)
+	fb.Mean16ParamsAddMultiplier(b, p.Multiplier)
+	fb.Mean16ParamsAddShift(b, p.Shift)
+	fb.Mean16ParamsAddInputZeroPoint(b, p.InputZeroPoint)
+	fb.Mean16ParamsAddOutputZeroPoint(b, p.OutputZeroPoint)
+	return fb.Mean16ParamsEnd(b)
+}
+
+func decodeMean16Params(t flatbuffers.Table) *Mean16Params {
+	var p fb.Mean16Params
+	p.Init(t.Bytes, t.Pos)
+	return &Mean16Params{
+		Axes: readInt32s(p.AxesLength(), p.Axes), KeepDims: p.KeepDims(),
+		Multiplier: p.Multiplier(), Shift: p.Shift(),
+		InputZeroPoint: p.InputZeroPoint(), OutputZeroPoint: p.OutputZeroPoint(),
+	}
+}
+
 func encodeRescaleParams(b *flatbuffers.Builder, p *RescaleParams) flatbuffers.UOffsetT {
 	fb.RescaleParamsStart(b)
 	fb.RescaleParamsAddInputZeroPoint(b, p.InputZeroPoint)

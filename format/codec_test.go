@@ -156,6 +156,7 @@ func testModel() *Model {
 	next(OpLeakyRelu, &RescaleParams{InputZeroPoint: 1, OutputZeroPoint: -2, Multiplier: 1 << 30, Shift: 1,
 		NegMultiplier: 1<<30 + 5, NegShift: -3, ActMin: -128, ActMax: 127})
 	next(OpTanh, &Sigmoid16Params{InputMultiplier: 24576, InputLeftShift: 3})
+	next(OpMean, &Mean16Params{Axes: []int32{1, 2}, KeepDims: true, Multiplier: 1 << 29, Shift: -3, InputZeroPoint: 1, OutputZeroPoint: -1})
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.

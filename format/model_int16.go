@@ -31,6 +31,22 @@ type Sigmoid16Params struct {
 
 func (*Sigmoid16Params) isOpParams() {}
 
+// Mean16Params serves MEAN on int16 tensors: TFLite's QuantizedMeanOrSum
+// (mean), an int32 sum of each reduced group, then
+//
+//	out = clamp(MultiplyByQuantizedMultiplier(sum - InputZeroPoint·n, Multiplier, Shift) + OutputZeroPoint)
+//
+// with 1/n already folded into Multiplier and Shift by the converter.
+// Axes and KeepDims as in MeanParams.
+type Mean16Params struct {
+	Axes                            []int32
+	KeepDims                        bool
+	Multiplier, Shift               int32
+	InputZeroPoint, OutputZeroPoint int32
+}
+
+func (*Mean16Params) isOpParams() {}
+
 // altParamsTag reports whether op code c also takes params of union tag
 // tag besides expectedParamsTag's: the table ops take RescaleParams or
 // Sigmoid16Params on int16 tensors.
@@ -40,6 +56,8 @@ func altParamsTag(c OpCode, tag fb.OpParams) bool {
 		return tag == fb.OpParamsRescaleParams
 	case OpLogistic, OpTanh:
 		return tag == fb.OpParamsSigmoid16Params
+	case OpMean:
+		return tag == fb.OpParamsMean16Params
 	}
 	return false
 }

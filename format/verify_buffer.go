@@ -143,6 +143,7 @@ var paramsSpecs = []*tableSpec{
 	transposeParamsSpec,
 	rescaleParamsSpec,   // codec_int16.go
 	sigmoid16ParamsSpec, // codec_int16.go
+	mean16ParamsSpec,    // codec_int16.go
 }
 
 var (

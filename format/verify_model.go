@@ -103,6 +103,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsRescaleParams, p != nil
 	case *Sigmoid16Params:
 		return fb.OpParamsSigmoid16Params, p != nil
+	case *Mean16Params:
+		return fb.OpParamsMean16Params, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

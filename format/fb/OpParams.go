@@ -20,6 +20,7 @@ const (
 	OpParamsTransposeParams      OpParams = 10
 	OpParamsRescaleParams        OpParams = 11
 	OpParamsSigmoid16Params      OpParams = 12
+	OpParamsMean16Params         OpParams = 13
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -36,6 +37,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsTransposeParams:      "TransposeParams",
 	OpParamsRescaleParams:        "RescaleParams",
 	OpParamsSigmoid16Params:      "Sigmoid16Params",
+	OpParamsMean16Params:         "Mean16Params",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -52,6 +54,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"TransposeParams":      OpParamsTransposeParams,
 	"RescaleParams":        OpParamsRescaleParams,
 	"Sigmoid16Params":      OpParamsSigmoid16Params,
+	"Mean16Params":         OpParamsMean16Params,
 }
 
 func (v OpParams) String() string {

@@ -387,3 +387,26 @@ func (c *converter) softmaxOutput(idx int, op *Operator) (*format.Tensor, error)
 	}
 	return out, nil
 }
+
+// ---- MEAN on int16 --------------------------------------------------------
+
+// mean16Op is MEAN on int16 tensors: TFLite's QuantizedMeanOrSum with the
+// int8 path's multiplier (meanMultiplier: the scale ratio with 1/n folded
+// in), applied in the kernel rather than folded into thresholds (an int16
+// output would need 65535 of them).
+func (c *converter) mean16Op(idx int, op *Operator, axes []int32, keepDims bool, inScale float64, inZP int32, outScale float64, outZP int32, n int64) (format.Op, error) {
+	if n < 1 || n > 1<<16-1 {
+		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("%d int16 elements per mean (want 1..65535: the int32 sum must not overflow)", n))
+	}
+	mult, shift, err := meanMultiplier(inScale, outScale, n)
+	if err != nil {
+		return format.Op{}, c.poolUnsupported(idx, err.Error())
+	}
+	return format.Op{
+		Code:    format.OpMean,
+		Inputs:  []int32{op.Inputs[0]},
+		Outputs: []int32{op.Outputs[0]},
+		Params: &format.Mean16Params{Axes: axes, KeepDims: keepDims, Multiplier: mult, Shift: shift,
+			InputZeroPoint: inZP, OutputZeroPoint: outZP},
+	}, nil
+}

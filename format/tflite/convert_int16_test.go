@@ -189,3 +189,19 @@ func TestConvertSoftmax16(t *testing.T) {
 		}
 	}
 }
+
+func TestConvertMean16(t *testing.T) {
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{1, 4, 4, 3}, 0.002, 0, nil)
+	axes := b.tensor(TypeInt32, []int32{2}, 0, 0, int32Bytes(1, 2))
+	out := b.tensor(TypeInt16, []int32{1, 1, 1, 3}, 0.001, 0, nil)
+	b.op(OpMean, &ReducerOptions{KeepDims: true}, []int32{in, axes}, []int32{out})
+	p := b.convert(t).Ops[0].Params.(*format.Mean16Params)
+	m, s, err := meanMultiplier(float64(float32(0.002)), float64(float32(0.001)), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Multiplier != m || p.Shift != s || !p.KeepDims || len(p.Axes) != 2 {
+		t.Errorf("got %+v, want multiplier %d shift %d, axes [1 2], keep dims", *p, m, s)
+	}
+}

@@ -210,13 +210,16 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Inputs[1] < 0 {
 		return format.Op{}, format.Malformed(path, "has %d inputs and %d outputs, want 2 (input, axes) and 1", len(op.Inputs), len(op.Outputs))
 	}
-	in, inScale, inZP, err := c.quantized(op.Inputs[0])
+	in, inScale, inZP, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, outScale, outZP, err := c.quantized(op.Outputs[0])
+	out, outScale, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	axesPath := fmt.Sprintf("%s / input 1", path)
 	at := &c.sg.Tensors[op.Inputs[1]]
@@ -264,6 +267,9 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	}
 	if n > maxMeanGroup {
 		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("%d elements per mean overflow the int32 sum (at most %d)", n, maxMeanGroup))
+	}
+	if in.DType == format.DTypeInt16 {
+		return c.mean16Op(idx, op, axes, keepDims, inScale, inZP, outScale, outZP, n)
 	}
 	sums := 255*n + 1
 	exhaustive := sums <= meanExhaustiveLimit && sums <= c.meanWork
