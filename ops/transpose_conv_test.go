@@ -168,3 +168,13 @@ func TestTransposeConvRejectsMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestTransposeConvMACs(t *testing.T) {
+	p := &format.ConvParams{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+		Requant: format.Requant{Multiplier: []int32{1 << 30}, Shift: []int32{-3}}, ActMin: -128, ActMax: 127}
+	m := tconvModel(format.DTypeInt8, []int32{1, 3, 3, 2}, []int32{4, 3, 3, 2}, []int32{1, 6, 6, 4}, make([]int8, 72), nil, p)
+	// 18 input elements, each against 3·3 taps of 4 output channels.
+	if got := MACs(m, 0); got != 18*3*3*4 {
+		t.Errorf("MACs = %d, want %d", got, 18*3*3*4)
+	}
+}
