@@ -356,6 +356,11 @@ func convertSoftmax16(c *converter, idx int, op *Operator) (format.Op, error) {
 		return format.Op{}, format.Malformed(path, "input shape %v, output shape %v: want equal shapes of rank >= 1", in.Shape, out.Shape)
 	}
 	real := float64(r.inScale) * float64(opts.Beta) / (10.0 / 65535.0)
+	if !(real > 0) {
+		// As for int8 (PreprocessSoftmaxScaling): a softmax with beta <= 0
+		// is not one a converter emits.
+		return format.Op{}, c.tableUnsupported(idx, op, "beta %v: want positive", opts.Beta)
+	}
 	mult, shift := dyadic.QuantizeMultiplier(real)
 	if mult < 0 || shift > 30 {
 		return format.Op{}, c.tableUnsupported(idx, op, "input rescale %g (beta %v, scale %g) outside what TFLite's int16 softmax computes", real, opts.Beta, r.inScale)

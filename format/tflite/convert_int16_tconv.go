@@ -46,7 +46,10 @@ func convertTransposeConv(c *converter, idx int, op *Operator) (format.Op, error
 	if in.Shape[3] != f.Shape[3] || out.Shape[3] != f.Shape[0] || in.Shape[0] != out.Shape[0] {
 		return format.Op{}, format.Malformed(path+" / input 1 (filter)", "shape %v does not fit input %v and output %v ([Cout, KH, KW, Cin])", f.Shape, in.Shape, out.Shape)
 	}
-	if st := op.Inputs[0]; st >= 0 && c.isConstant(st) {
+	if st := op.Inputs[0]; st < 0 || int(st) >= len(c.sg.Tensors) || c.sg.Tensors[st].Type != TypeInt32 || len(c.sg.Tensors[st].Shape) != 1 || c.sg.Tensors[st].Shape[0] != 4 {
+		return format.Op{}, format.Malformed(path+" / input 0 (output shape)", "want an int32 tensor of shape [4]")
+	}
+	if st := op.Inputs[0]; c.isConstant(st) {
 		shape, err := c.constInts(st)
 		if err != nil {
 			return format.Op{}, err

@@ -129,6 +129,17 @@ func TestConvertTransposeConv(t *testing.T) {
 		t.Errorf("inputs %v are not (input, filter, bias)", op.Inputs)
 	}
 	build(int32Bytes(1, 8, 9, 3)).wantErr(t, format.ErrMalformedModel, "output shape constant disagrees")
+	b := build(int32Bytes(1, 8, 8, 3))
+	b.m.Subgraphs[0].Tensors[0].Type = TypeInt64
+	b.m.Buffers[b.m.Subgraphs[0].Tensors[0].Buffer].Data = make([]byte, 32)
+	b.wantErr(t, format.ErrMalformedModel, "int64 output shape")
+	// A bias-less 16x8 TRANSPOSE_CONV converts (the bias is optional).
+	b = build(int32Bytes(1, 8, 8, 3))
+	ins := &b.m.Subgraphs[0].Operators[0].Inputs
+	*ins = (*ins)[:3]
+	if op := b.convert(t).Ops[0]; op.Inputs[2] != -1 {
+		t.Errorf("bias-less inputs %v, want the bias -1", op.Inputs)
+	}
 }
 
 func TestConvertSigmoid16(t *testing.T) {
@@ -204,4 +215,12 @@ func TestConvertMean16(t *testing.T) {
 	if p.Multiplier != m || p.Shift != s || !p.KeepDims || len(p.Axes) != 2 {
 		t.Errorf("got %+v, want multiplier %d shift %d, axes [1 2], keep dims", *p, m, s)
 	}
+}
+
+func TestConvertSoftmax16RejectsNonPositiveBeta(t *testing.T) {
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{5}, 0.001, 0, nil)
+	out := b.tensor(TypeInt16, []int32{5}, 1.0/32768, 0, nil)
+	b.op(OpSoftmax, &SoftmaxOptions{Beta: 0}, []int32{in}, []int32{out})
+	b.wantErr(t, format.ErrUnsupportedOp, "int16 softmax with beta 0")
 }

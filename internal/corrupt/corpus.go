@@ -511,8 +511,9 @@ func TFLite(name string, data []byte) ([]Case, error) {
 				}
 				// INT16 on either side of a QUANTIZE or DEQUANTIZE is a
 				// valid int8 ↔ int16 requantization or int16 float
-				// boundary (issue 13).
-				if typ == tflite.TypeInt16 && quantizes(m0, t) {
+				// boundary, and INT32 a valid requantization output
+				// (issue 13).
+				if (typ == tflite.TypeInt16 || typ == tflite.TypeInt32) && quantizes(m0, t) {
 					return false
 				}
 				tt.Type = typ
@@ -598,6 +599,9 @@ func TFLite(name string, data []byte) ([]Case, error) {
 			}
 			if c == tflite.OpPadV2 && len(o.Inputs) == 3 {
 				return false // PADV2 without a value pads like PAD
+			}
+			if c == tflite.OpTransposeConv && len(o.Inputs) == 4 {
+				return false // the bias is optional
 			}
 			if c == tflite.OpReshape && len(o.Inputs) == 2 {
 				return false // the new shape is optional
