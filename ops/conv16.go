@@ -129,25 +129,40 @@ func (k *conv16Kernel) EvalRange(env *Env, lo, hi int) {
 	}
 }
 
+// tapRange returns the filter taps [lo, hi) along one axis whose input
+// coordinate origin + k·dil lies inside [0, in).
+func tapRange(origin, dil, kernel, in int) (lo, hi int) {
+	if origin < 0 {
+		lo = (-origin + dil - 1) / dil
+	}
+	last := in - 1 - origin // largest allowed k·dil
+	if last < 0 {
+		return 0, 0
+	}
+	hi = min(last/dil+1, kernel)
+	if lo >= hi {
+		return 0, 0
+	}
+	return lo, hi
+}
+
 // pixelConv computes one output pixel of CONV_2D whose window starts at
-// input (y0, x0).
+// input (y0, x0): for every output channel, the in-bounds taps (worked
+// out once per pixel) of its group's input channels.
 func (k *conv16Kernel) pixelConv(in []int16, y0, x0 int, o []int16) {
 	tap := k.groupIn
+	kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
+	kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
 	for oc := range o {
 		c0 := oc / k.groupOut * k.groupIn
 		f := k.filter[oc*k.kh*k.kw*tap:]
 		var acc int64
-		for ky := 0; ky < k.kh; ky++ {
-			iy := y0 + ky*k.dilH
-			if iy < 0 || iy >= k.inH {
-				continue
-			}
-			for kx := 0; kx < k.kw; kx++ {
-				ix := x0 + kx*k.dilW
-				if ix < 0 || ix >= k.inW {
-					continue
-				}
-				acc += dot16(f[(ky*k.kw+kx)*tap:], in[(iy*k.inW+ix)*k.inC+c0:][:tap])
+		for ky := kyLo; ky < kyHi; ky++ {
+			// base may be negative (x0 < 0): only in-bounds taps index.
+			base := ((y0+ky*k.dilH)*k.inW+x0)*k.inC + c0
+			fr := f[ky*k.kw*tap:]
+			for kx := kxLo; kx < kxHi; kx++ {
+				acc += dot16(fr[kx*tap:], in[base+kx*k.dilW*k.inC:][:tap])
 			}
 		}
 		o[oc] = k.q.requant(acc, oc)
@@ -157,19 +172,15 @@ func (k *conv16Kernel) pixelConv(in []int16, y0, x0 int, o []int16) {
 // pixelDepthwise computes one output pixel of DEPTHWISE_CONV_2D: output
 // channel oc reads input channel oc / depthMult.
 func (k *conv16Kernel) pixelDepthwise(in []int16, y0, x0 int, o []int16) {
+	kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
+	kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
 	for oc := range o {
 		ic := oc / k.depthMult
 		var acc int64
-		for ky := 0; ky < k.kh; ky++ {
+		for ky := kyLo; ky < kyHi; ky++ {
 			iy := y0 + ky*k.dilH
-			if iy < 0 || iy >= k.inH {
-				continue
-			}
-			for kx := 0; kx < k.kw; kx++ {
+			for kx := kxLo; kx < kxHi; kx++ {
 				ix := x0 + kx*k.dilW
-				if ix < 0 || ix >= k.inW {
-					continue
-				}
 				acc += int64(k.filter[(ky*k.kw+kx)*k.outC+oc]) * int64(in[(iy*k.inW+ix)*k.inC+ic])
 			}
 		}

@@ -319,3 +319,22 @@ func TestConv16RejectsMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestDot16Extremes: the int32 partial sums of dot16 must not overflow on
+// the largest products (-128 · -32768 = 2^22), over lengths around its
+// block size.
+func TestDot16Extremes(t *testing.T) {
+	for _, n := range []int{1, 3, 4, 503, 1999, 2000, 2001, 4003, 10000} {
+		for _, fv := range []int8{-128, 127} {
+			f := make([]int8, n)
+			x := make([]int16, n)
+			for i := range f {
+				f[i], x[i] = fv, math.MinInt16
+			}
+			want := int64(n) * int64(fv) * math.MinInt16
+			if got := dot16(f, x); got != want {
+				t.Errorf("n=%d f=%d: dot16 = %d, want %d", n, fv, got, want)
+			}
+		}
+	}
+}

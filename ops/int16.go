@@ -168,12 +168,29 @@ func prepareOut16(m *format.Model, op *format.Op, biasInput int, q convQuant, ch
 	return o, nil
 }
 
-// dot16 returns Σ f[i]·x[i] over len(x) in int64.
+// dot16 returns Σ f[i]·x[i] over len(x) in int64: four int32 partial
+// sums over blocks of at most 2000 products (each at most 127·32768 <
+// 2^22 in magnitude, so a partial sum of at most 503 of them stays below
+// 2^31), added into int64.
 func dot16(f []int8, x []int16) int64 {
 	f = f[:len(x)]
 	var s int64
-	for i, v := range x {
-		s += int64(f[i]) * int64(v)
+	for len(x) > 0 {
+		n := min(len(x), 2000)
+		xb, fb := x[:n], f[:n]
+		var s0, s1, s2, s3 int32
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			s0 += int32(fb[i]) * int32(xb[i])
+			s1 += int32(fb[i+1]) * int32(xb[i+1])
+			s2 += int32(fb[i+2]) * int32(xb[i+2])
+			s3 += int32(fb[i+3]) * int32(xb[i+3])
+		}
+		for ; i < n; i++ {
+			s0 += int32(fb[i]) * int32(xb[i])
+		}
+		s += int64(s0) + int64(s1) + int64(s2) + int64(s3)
+		x, f = x[n:], f[n:]
 	}
 	return s
 }
