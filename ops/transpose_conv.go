@@ -79,8 +79,8 @@ func prepareTransposeConv(m *format.Model, op *format.Op, path string) (Kernel, 
 	if p.StrideH < 1 || p.StrideW < 1 {
 		return nil, format.Malformed(pp, "stride %dx%d, want >= 1", p.StrideH, p.StrideW)
 	}
-	if p.DilationH != 1 || p.DilationW != 1 {
-		return nil, format.Malformed(pp, "dilation %dx%d, TRANSPOSE_CONV has none (want 1x1)", p.DilationH, p.DilationW)
+	if p.DilationH != 1 || p.DilationW != 1 || p.DepthMultiplier != 1 {
+		return nil, format.Malformed(pp, "dilation %dx%d, depth multiplier %d: TRANSPOSE_CONV has neither (want 1x1 and 1)", p.DilationH, p.DilationW, p.DepthMultiplier)
 	}
 	// TFLite's padding is below the filter size (see the converter); a
 	// larger one is corrupt.

@@ -142,6 +142,7 @@ func TestTransposeConvRejectsMalformed(t *testing.T) {
 	}{
 		{"stride 0", func(m *format.Model) { cp(m).StrideW = 0 }, "stride"},
 		{"dilation", func(m *format.Model) { cp(m).DilationH = 2 }, "dilation"},
+		{"depth multiplier", func(m *format.Model) { cp(m).DepthMultiplier = 0 }, "depth multiplier"},
 		{"padding = filter", func(m *format.Model) { cp(m).PadTop = 3 }, "padding"},
 		{"negative padding", func(m *format.Model) { cp(m).PadLeft = -1 }, "padding"},
 		{"filter channels", func(m *format.Model) { m.Tensors[2].Shape = []int32{1, 6, 6, 5} }, "filter"},
