@@ -304,6 +304,9 @@ func convertDepthwiseConv2D(c *converter, idx int, op *Operator) (format.Op, err
 	if err != nil {
 		return format.Op{}, err
 	}
+	if w.int16 && w.bias >= 0 && c.sg.Tensors[w.bias].Type != TypeInt64 {
+		return format.Op{}, w.unsupported(c, "16x8 depthwise with a non-int64 bias (TFLite's int16 DepthwiseConvPerChannel takes int64)")
+	}
 	in, _ := c.tensor(w.in)
 	out, _ := c.tensor(w.out)
 	f := w.filterT

@@ -224,3 +224,19 @@ func TestConvertSoftmax16RejectsNonPositiveBeta(t *testing.T) {
 	b.op(OpSoftmax, &SoftmaxOptions{Beta: 0}, []int32{in}, []int32{out})
 	b.wantErr(t, format.ErrUnsupportedOp, "int16 softmax with beta 0")
 }
+
+func TestConvertDepthwise16NeedsInt64Bias(t *testing.T) {
+	b := newArithSrc()
+	in := b.tensor(TypeInt16, []int32{1, 3, 3, 2}, 0.01, 0, nil)
+	w := b.tensor(TypeInt8, []int32{1, 1, 1, 2}, 0.5, 0, []byte{1, 2})
+	bias := b.tensor(TypeInt32, []int32{2}, 0.005, 0, make([]byte, 8))
+	out := b.tensor(TypeInt16, []int32{1, 3, 3, 2}, 0.02, 0, nil)
+	b.op(OpDepthwiseConv2D, &DepthwiseConv2DOptions{Padding: PaddingValid, StrideW: 1, StrideH: 1, DepthMultiplier: 1, DilationWFactor: 1, DilationHFactor: 1},
+		[]int32{in, w, bias}, []int32{out})
+	b.wantErr(t, format.ErrUnsupportedOp, "int16 depthwise with an int32 bias")
+	b.m.Subgraphs[0].Tensors[bias].Type = TypeInt64
+	b.m.Buffers[b.m.Subgraphs[0].Tensors[bias].Buffer].Data = make([]byte, 16)
+	if op := b.convert(t).Ops[0]; op.Code != format.OpDepthwiseConv2D {
+		t.Errorf("got %s", op.Code)
+	}
+}
