@@ -37,6 +37,9 @@ func convertTransposeConv(c *converter, idx int, op *Operator) (format.Op, error
 	if err != nil {
 		return format.Op{}, err
 	}
+	if w.int16 && w.bias >= 0 && c.sg.Tensors[w.bias].Type != TypeInt64 {
+		return format.Op{}, w.unsupported(c, "16x8 TRANSPOSE_CONV with a non-int64 bias (TFLM reads its bias as int64)")
+	}
 	in, _ := c.tensor(w.in)
 	out, _ := c.tensor(w.out)
 	f := w.filterT

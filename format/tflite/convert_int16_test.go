@@ -133,6 +133,10 @@ func TestConvertTransposeConv(t *testing.T) {
 	b.m.Subgraphs[0].Tensors[0].Type = TypeInt64
 	b.m.Buffers[b.m.Subgraphs[0].Tensors[0].Buffer].Data = make([]byte, 32)
 	b.wantErr(t, format.ErrMalformedModel, "int64 output shape")
+	b = build(int32Bytes(1, 8, 8, 3))
+	b.m.Subgraphs[0].Tensors[3].Type = TypeInt32
+	b.m.Buffers[b.m.Subgraphs[0].Tensors[3].Buffer].Data = make([]byte, 12)
+	b.wantErr(t, format.ErrUnsupportedOp, "16x8 TRANSPOSE_CONV with an int32 bias")
 	// A bias-less 16x8 TRANSPOSE_CONV converts (the bias is optional).
 	b = build(int32Bytes(1, 8, 8, 3))
 	ins := &b.m.Subgraphs[0].Operators[0].Inputs
