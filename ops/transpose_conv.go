@@ -125,7 +125,14 @@ func (k *transposeConvKernel) Units() int { return k.batches * k.outH }
 
 func (k *transposeConvKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 
-// EvalRange computes output rows [lo, hi) of the batches·outH rows.
+// maxTconvTaps bounds the taps EvalRange lists per output pixel on the
+// stack; filters with more taps (kh·kw) take the per-channel search.
+const maxTconvTaps = 64
+
+// EvalRange computes output rows [lo, hi) of the batches·outH rows. Per
+// output pixel, the taps that reach it ((ky, kx) with oy + pad - ky a
+// multiple of the stride inside the input, and the same across) are listed
+// once, then every output channel sums over them.
 func (k *transposeConvKernel) EvalRange(env *Env, lo, hi int) {
 	var acc []int32
 	if !k.wide16 {
@@ -134,34 +141,39 @@ func (k *transposeConvKernel) EvalRange(env *Env, lo, hi int) {
 	in8, out8 := env.Tensors[k.in], env.Tensors[k.out]
 	in16, out16 := Int16s(in8), Int16s(out8)
 	plane := k.inH * k.inW * k.inC
+	var fOff, xOff [maxTconvTaps]int // filter tap offset (in taps), input offset
+	listed := k.kh*k.kw <= maxTconvTaps
 	for r := lo; r < hi; r++ {
 		b, oy := r/k.outH, r%k.outH
 		for ox := 0; ox < k.outW; ox++ {
 			o := (r*k.outW + ox) * k.outC
-			for oc := 0; oc < k.outC; oc++ {
-				var sum int64
+			n := 0
+			if listed {
 				for ky := 0; ky < k.kh; ky++ {
 					ty := oy + k.padTop - ky
 					if ty < 0 || ty%k.strideH != 0 || ty/k.strideH >= k.inH {
 						continue
 					}
-					iy := ty / k.strideH
 					for kx := 0; kx < k.kw; kx++ {
 						tx := ox + k.padLeft - kx
 						if tx < 0 || tx%k.strideW != 0 || tx/k.strideW >= k.inW {
 							continue
 						}
-						at := b*plane + (iy*k.inW+tx/k.strideW)*k.inC
-						f := k.filter[((oc*k.kh+ky)*k.kw+kx)*k.inC:][:k.inC]
-						if k.wide16 {
-							sum += dot16(f, in16[at:][:k.inC])
-						} else {
-							x := in8[at:][:k.inC]
-							for i, v := range x {
-								sum += int64(int32(v)+k.inputOffset) * int64(f[i])
-							}
-						}
+						fOff[n] = ky*k.kw + kx
+						xOff[n] = b*plane + (ty/k.strideH*k.inW+tx/k.strideW)*k.inC
+						n++
 					}
+				}
+			}
+			for oc := 0; oc < k.outC; oc++ {
+				var sum int64
+				if listed {
+					f := k.filter[oc*k.kh*k.kw*k.inC:]
+					for t := 0; t < n; t++ {
+						sum += k.tap(f[fOff[t]*k.inC:][:k.inC], in8, in16, xOff[t])
+					}
+				} else {
+					sum = k.channelSum(in8, in16, b*plane, oy, ox, oc)
 				}
 				if k.wide16 {
 					out16[o+oc] = k.q.requant(sum, oc)
@@ -174,4 +186,38 @@ func (k *transposeConvKernel) EvalRange(env *Env, lo, hi int) {
 			}
 		}
 	}
+}
+
+// tap returns one tap's products over the input channels at input offset
+// at: int16 × int8, or int8 (plus the input offset) × int8.
+func (k *transposeConvKernel) tap(f []int8, in8 []int8, in16 []int16, at int) int64 {
+	if k.wide16 {
+		return dot16(f, in16[at:][:k.inC])
+	}
+	var sum int64
+	for i, v := range in8[at:][:k.inC] {
+		sum += int64(int32(v)+k.inputOffset) * int64(f[i])
+	}
+	return sum
+}
+
+// channelSum is output channel oc's sum at (oy, ox) for filters with more
+// than maxTconvTaps taps: the taps searched per channel.
+func (k *transposeConvKernel) channelSum(in8 []int8, in16 []int16, base, oy, ox, oc int) int64 {
+	var sum int64
+	for ky := 0; ky < k.kh; ky++ {
+		ty := oy + k.padTop - ky
+		if ty < 0 || ty%k.strideH != 0 || ty/k.strideH >= k.inH {
+			continue
+		}
+		for kx := 0; kx < k.kw; kx++ {
+			tx := ox + k.padLeft - kx
+			if tx < 0 || tx%k.strideW != 0 || tx/k.strideW >= k.inW {
+				continue
+			}
+			f := k.filter[((oc*k.kh+ky)*k.kw+kx)*k.inC:][:k.inC]
+			sum += k.tap(f, in8, in16, base+(ty/k.strideH*k.inW+tx/k.strideW)*k.inC)
+		}
+	}
+	return sum
 }

@@ -32,9 +32,22 @@ func tconvModel(dt format.DType, in, fshape, out []int32, filter []int8, bias *f
 func TestTransposeConvMatchesScatterReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(16, 4))
 	for iter := 0; iter < 60; iter++ {
-		int16In := iter%2 == 1
+		kh, kw := 1+r.IntN(4), 1+r.IntN(4)
+		checkTransposeConv(t, r, iter, iter%2 == 1, kh, kw)
+	}
+	// Filters of more taps than EvalRange lists on the stack.
+	for iter := 0; iter < 6; iter++ {
+		checkTransposeConv(t, r, iter, iter%2 == 1, 9, 8)
+	}
+}
+
+// checkTransposeConv runs one random TRANSPOSE_CONV of a kh×kw filter
+// against the scatter reference.
+func checkTransposeConv(t *testing.T, r *rand.Rand, iter int, int16In bool, kh, kw int) {
+	t.Helper()
+	{
 		n, ih, iw, ic, oc := 1+r.IntN(2), 1+r.IntN(5), 1+r.IntN(5), 1+r.IntN(4), 1+r.IntN(4)
-		kh, kw, sh, sw := 1+r.IntN(4), 1+r.IntN(4), 1+r.IntN(3), 1+r.IntN(3)
+		sh, sw := 1+r.IntN(3), 1+r.IntN(3)
 		padT, padL := r.IntN(kh), r.IntN(kw)
 		// Any output size: the reference drops what falls outside.
 		oh, ow := max(1, (ih-1)*sh+kh-2*padT+r.IntN(3)-1), max(1, (iw-1)*sw+kw-2*padL+r.IntN(3)-1)
