@@ -126,6 +126,8 @@ func encodedSizeBound(m *Model) int64 {
 			s += vec(len(p.Perm), 4)
 		case *Int32TableParams:
 			s += vec(len(p.Table), 4)
+		case *Mean16Params:
+			s += vec(len(p.Axes), 4)
 		}
 		for _, v := range movementVectors(op.Params) {
 			s += vec(len(v), 4)
@@ -359,6 +361,12 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 		return encodeInt32TableParams(b, p)
 	case *SVDFParams:
 		return encodeSVDFParams(b, p)
+	case *RescaleParams:
+		return encodeRescaleParams(b, p)
+	case *Sigmoid16Params:
+		return encodeSigmoid16Params(b, p)
+	case *Mean16Params:
+		return encodeMean16Params(b, p)
 	}
 	return 0
 }
@@ -576,6 +584,12 @@ func decodeParams(op *fb.Op) OpParams {
 		return decodeInt32TableParams(t)
 	case fb.OpParamsSVDFParams:
 		return decodeSVDFParams(t)
+	case fb.OpParamsRescaleParams:
+		return decodeRescaleParams(t)
+	case fb.OpParamsSigmoid16Params:
+		return decodeSigmoid16Params(t)
+	case fb.OpParamsMean16Params:
+		return decodeMean16Params(t)
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

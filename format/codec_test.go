@@ -158,6 +158,15 @@ func testModel() *Model {
 	next(OpSVDF, &SVDFParams{Rank: 2, InputOffset: 5, OutputOffset: -6, StateZeroPoint: 0,
 		FeatureMultiplier: 1 << 30, FeatureShift: -3, OutputMultiplier: 1<<30 + 5, OutputShift: 2}, wf, wt, -1, state)
 	addMovementOps(b, next)
+	// issue 13 (int16): TRANSPOSE_CONV takes ConvParams, the table ops
+	// RescaleParams on int16 tensors.
+	tcW := b.constant("tconv/w", DTypeInt8, []int32{4, 1, 1, 4}, bytes.Repeat([]byte{3}, 16))
+	next(OpTransposeConv, &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+		Requant: rq(1), ActMin: -128, ActMax: 127}, tcW, -1)
+	next(OpLeakyRelu, &RescaleParams{InputZeroPoint: 1, OutputZeroPoint: -2, Multiplier: 1 << 30, Shift: 1,
+		NegMultiplier: 1<<30 + 5, NegShift: -3, ActMin: -128, ActMax: 127})
+	next(OpTanh, &Sigmoid16Params{InputMultiplier: 24576, InputLeftShift: 3})
+	next(OpMean, &Mean16Params{Axes: []int32{1, 2}, KeepDims: true, Multiplier: 1 << 29, Shift: -3, InputZeroPoint: 1, OutputZeroPoint: -1})
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.

@@ -149,7 +149,11 @@ var paramsSpecs = append([]*tableSpec{
 	transposeParamsSpec,
 	int32TableParamsSpec,
 	svdfParamsSpec,
-}, movementParamsSpecs...)
+}, append(movementParamsSpecs,
+	rescaleParamsSpec,   // codec_int16.go
+	sigmoid16ParamsSpec, // codec_int16.go
+	mean16ParamsSpec,    // codec_int16.go
+)...)
 
 var (
 	tensorSpec = &tableSpec{"Tensor", []fieldSpec{

@@ -49,7 +49,7 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return tag, true
 	}
 	switch c {
-	case OpConv2D, OpDepthwiseConv2D:
+	case OpConv2D, OpDepthwiseConv2D, OpTransposeConv:
 		return fb.OpParamsConvParams, true
 	case OpFullyConnected:
 		return fb.OpParamsFullyConnectedParams, true
@@ -111,6 +111,12 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsInt32TableParams, p != nil
 	case *SVDFParams:
 		return fb.OpParamsSVDFParams, p != nil
+	case *RescaleParams:
+		return fb.OpParamsRescaleParams, p != nil
+	case *Sigmoid16Params:
+		return fb.OpParamsSigmoid16Params, p != nil
+	case *Mean16Params:
+		return fb.OpParamsMean16Params, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -304,8 +310,9 @@ func verifyOp(m *Model, i int) error {
 	if !ok {
 		return Malformed(at("params"), "unusable params %T (nil or unknown type)", op.Params)
 	}
-	// QUANTIZE int8→int32 takes a table of int32 outputs instead.
-	if tag != want && !(op.Code == OpQuantize && tag == fb.OpParamsInt32TableParams) {
+	// QUANTIZE int8→int32 takes a table of int32 outputs instead; int16
+	// ops may take their own parameters (altParamsTag).
+	if tag != want && !(op.Code == OpQuantize && tag == fb.OpParamsInt32TableParams) && !altParamsTag(op.Code, tag) {
 		return Malformed(at("params"), "%s, want %s for %s", paramsName(tag), paramsName(want), op.Code)
 	}
 	if err := verifyMovementParams(op.Params, at); err != nil {

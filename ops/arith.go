@@ -104,6 +104,9 @@ func prepareMul(m *format.Model, op *format.Op, path string) (Kernel, error) {
 }
 
 func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (Kernel, error) {
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		return prepareArith16(m, op, path, sub, mul)
+	}
 	if err := wantCounts(op, path, 2, 2, 1); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ type concatKernel struct {
 	ins   []int32
 	out   int32
 	outer int   // product of the output dimensions before Axis
-	slab  []int // per input: elements per outer index (dim[Axis] × inner)
+	slab  []int // per input: bytes per outer index (dim[Axis] × inner)
 }
 
 func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -24,7 +24,12 @@ func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, 
 	if err != nil {
 		return nil, err
 	}
-	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt8)
+	// int16 tensors (issue 13) are copied as bytes.
+	dtype := format.DTypeInt8
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		dtype = format.DTypeInt16
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, dtype)
 	if err != nil {
 		return nil, err
 	}
@@ -37,13 +42,13 @@ func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, 
 	for _, d := range out.Shape[:axis] {
 		k.outer *= int(d)
 	}
-	inner := 1
+	inner := dtype.Size() // in bytes
 	for _, d := range out.Shape[axis+1:] {
 		inner *= int(d)
 	}
 	sum := int64(0)
 	for i := range op.Inputs {
-		in, err := operand(m, op.Inputs, i, "input", path, format.DTypeInt8)
+		in, err := operand(m, op.Inputs, i, "input", path, dtype)
 		if err != nil {
 			return nil, err
 		}

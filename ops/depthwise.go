@@ -82,6 +82,9 @@ type depthwiseKernel struct {
 }
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		return prepareConv16(m, op, path, true)
+	}
 	if err := wantCounts(op, path, 2, 3, 1); err != nil {
 		return nil, err
 	}

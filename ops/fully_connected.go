@@ -42,6 +42,9 @@ type fullyConnectedKernel struct {
 }
 
 func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		return prepareFullyConnected16(m, op, path)
+	}
 	p, in, out, err := paramsInOut[format.FullyConnectedParams](m, op, path, 2, 3, 1)
 	if err != nil {
 		return nil, err

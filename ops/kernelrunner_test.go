@@ -32,6 +32,7 @@ const runnerGuardLen = 32
 // runKernel prepares op 0 of m and runs it (see above) on inputs, one per
 // non-constant input tensor of the op in order (constant tensors, such as
 // filters and biases, come from the model), and returns its output 0.
+// Inputs and the output are the tensors' bytes (Int16s views int16 ones).
 func runKernel(t testing.TB, m *format.Model, inputs ...[]int8) []int8 {
 	t.Helper()
 	k, err := Prepare(m, 0)
@@ -125,8 +126,8 @@ func newKernelRun(t testing.TB, k Kernel, m *format.Model, inputs ...[]int8) *ke
 		}
 		in := inputs[next]
 		next++
-		if n := m.Tensors[ti].NumElements(); int64(len(in)) != n {
-			t.Fatalf("test bug: input %d has %d values, tensor %d has %d elements", next-1, len(in), ti, n)
+		if n := m.Tensors[ti].ByteSize(); int64(len(in)) != n {
+			t.Fatalf("test bug: input %d has %d bytes, tensor %d has %d", next-1, len(in), ti, n)
 		}
 		buf := make([]int8, len(in)+runnerGuardLen)
 		copy(buf, in)

@@ -28,6 +28,14 @@ func MACs(m *format.Model, i int) int64 {
 			return 0
 		}
 		return out.NumElements() * int64(filter.Shape[1])
+	case format.OpTransposeConv:
+		// Each input element meets KH·KW·Cout filter taps (those falling
+		// outside the output are skipped; counted anyway, as an upper
+		// bound); filter [Cout,KH,KW,Cin].
+		if len(filter.Shape) != 4 || op.Inputs[0] < 0 {
+			return 0
+		}
+		return m.Tensors[op.Inputs[0]].NumElements() * int64(filter.Shape[0]) * int64(filter.Shape[1]) * int64(filter.Shape[2])
 	}
 	return 0
 }

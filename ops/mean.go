@@ -55,6 +55,9 @@ const meanTableMaxGroup = 64
 const maxMeanGroup = 1 << 24
 
 func prepareMean(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	if _, ok := op.Params.(*format.Mean16Params); ok {
+		return prepareMean16(m, op, path)
+	}
 	p, in, out, err := paramsInOut[format.MeanParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err
@@ -68,39 +71,9 @@ func prepareMean(m *format.Model, op *format.Op, path string) (Kernel, error) {
 			return nil, format.Malformed(pp+" / thresholds", "decrease at %d (%d after %d)", i, p.Thresholds[i], p.Thresholds[i-1])
 		}
 	}
-	rank := len(in.Shape)
-	reduced := make([]bool, rank)
-	for i, a := range p.Axes {
-		if a < -int32(rank) || a >= int32(rank) {
-			return nil, format.Malformed(pp+" / axes", "axis %d is %d, outside [%d, %d)", i, a, -rank, rank)
-		}
-		if a < 0 {
-			a += int32(rank)
-		}
-		reduced[a] = true // duplicates are allowed and ignored, as in TFLite
-	}
-	nOut, group := int64(1), int64(1)
-	var keptShape []int32
-	for d, size := range in.Shape {
-		if size < 0 {
-			return nil, format.Malformed(path+" / input 0", "negative dimension in shape %v", in.Shape)
-		}
-		if reduced[d] {
-			group *= int64(size)
-			if p.KeepDims {
-				keptShape = append(keptShape, 1)
-			}
-		} else {
-			nOut *= int64(size)
-			keptShape = append(keptShape, size)
-		}
-	}
-	// Only the element count matters to the kernel (the kept dimensions keep
-	// their row-major order); converters differ in how they write the shape
-	// of a full reduction, so the exact shape is not required.
-	if out.NumElements() != nOut {
-		return nil, format.Malformed(path, "output shape %v has %d elements, reducing input %v over axes %v leaves %d (shape %v)",
-			out.Shape, out.NumElements(), in.Shape, p.Axes, nOut, keptShape)
+	segs, nOut, group, err := meanLayout(in, out, p.Axes, p.KeepDims, path)
+	if err != nil {
+		return nil, err
 	}
 	if group > maxMeanGroup {
 		return nil, &format.UnsupportedOpError{Op: "MEAN", Index: -1,
@@ -119,30 +92,7 @@ func prepareMean(m *format.Model, op *format.Op, path string) (Kernel, error) {
 			k.lut[i] = int8(t - 128)
 		}
 	}
-	for d, size := range in.Shape {
-		if size == 1 {
-			continue
-		}
-		if n := len(k.segs); n > 0 && k.segs[n-1].reduced == reduced[d] {
-			k.segs[n-1].size *= int(size)
-			continue
-		}
-		k.segs = append(k.segs, meanSegment{size: int(size), reduced: reduced[d]})
-	}
-	if len(k.segs) == 0 {
-		k.segs = []meanSegment{{size: 1}}
-	}
-	if len(k.segs) > maxMeanSegments {
-		return nil, &format.UnsupportedOpError{Op: "MEAN", Index: -1,
-			Reason: fmt.Sprintf("%s: input %v with axes %v needs %d alternating segments (at most %d)", path, in.Shape, p.Axes, len(k.segs), maxMeanSegments)}
-	}
-	stride := 1
-	for i := len(k.segs) - 1; i >= 0; i-- {
-		if !k.segs[i].reduced {
-			k.segs[i].outStride = stride
-			stride *= k.segs[i].size
-		}
-	}
+	k.segs = segs
 	return k, nil
 }
 
@@ -281,4 +231,73 @@ func (k *meanKernel) sumRun(run []int8, sums []int32, reduced bool) {
 	for j, v := range run {
 		dst[j] += int32(v)
 	}
+}
+
+// meanLayout validates MEAN's axes against its input and output (the
+// output's element count is what the kernel needs: converters differ in
+// how they write a full reduction's shape) and returns the merged
+// segments, the output count and the group size. Shared by the int8 and
+// int16 kernels.
+func meanLayout(in, out *format.Tensor, axes []int32, keepDims bool, path string) ([]meanSegment, int, int64, error) {
+	pp := path + " / params"
+	var segs []meanSegment
+	rank := len(in.Shape)
+	reduced := make([]bool, rank)
+	for i, a := range axes {
+		if a < -int32(rank) || a >= int32(rank) {
+			return nil, 0, 0, format.Malformed(pp+" / axes", "axis %d is %d, outside [%d, %d)", i, a, -rank, rank)
+		}
+		if a < 0 {
+			a += int32(rank)
+		}
+		reduced[a] = true // duplicates are allowed and ignored, as in TFLite
+	}
+	kept, group := int64(1), int64(1)
+	var keptShape []int32
+	for d, size := range in.Shape {
+		if size < 0 {
+			return nil, 0, 0, format.Malformed(path+" / input 0", "negative dimension in shape %v", in.Shape)
+		}
+		if reduced[d] {
+			group *= int64(size)
+			if keepDims {
+				keptShape = append(keptShape, 1)
+			}
+		} else {
+			kept *= int64(size)
+			keptShape = append(keptShape, size)
+		}
+	}
+	// Only the element count matters to the kernel (the kept dimensions keep
+	// their row-major order); converters differ in how they write the shape
+	// of a full reduction, so the exact shape is not required.
+	if out.NumElements() != kept {
+		return nil, 0, 0, format.Malformed(path, "output shape %v has %d elements, reducing input %v over axes %v leaves %d (shape %v)",
+			out.Shape, out.NumElements(), in.Shape, axes, kept, keptShape)
+	}
+	for d, size := range in.Shape {
+		if size == 1 {
+			continue
+		}
+		if n := len(segs); n > 0 && segs[n-1].reduced == reduced[d] {
+			segs[n-1].size *= int(size)
+			continue
+		}
+		segs = append(segs, meanSegment{size: int(size), reduced: reduced[d]})
+	}
+	if len(segs) == 0 {
+		segs = []meanSegment{{size: 1}}
+	}
+	if len(segs) > maxMeanSegments {
+		return nil, 0, 0, &format.UnsupportedOpError{Op: "MEAN", Index: -1,
+			Reason: fmt.Sprintf("%s: input %v with axes %v needs %d alternating segments (at most %d)", path, in.Shape, axes, len(segs), maxMeanSegments)}
+	}
+	stride := 1
+	for i := len(segs) - 1; i >= 0; i-- {
+		if !segs[i].reduced {
+			segs[i].outStride = stride
+			stride *= segs[i].size
+		}
+	}
+	return segs, int(kept), group, nil
 }

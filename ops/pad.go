@@ -18,7 +18,7 @@ import (
 // a single copy of W·C bytes.
 type padKernel struct {
 	in, out int32
-	value   int8
+	value   [2]int8 // the pad value's bytes (little-endian; int8: [v, v])
 	rank    int
 	// Per merged dimension (outermost first): input extent and padding
 	// before and after, in steps; a step is inStep input elements and
@@ -28,7 +28,19 @@ type padKernel struct {
 }
 
 func preparePad(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	p, in, out, err := paramsInOut[format.PadParams](m, op, path, 1, 3, 1)
+	if err := wantCounts(op, path, 1, 3, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.PadParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, out, err := inOut(m, op, path)
+	esize := 1
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		in, out, err = inOut16(m, op, path)
+		esize = 2
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +49,8 @@ func preparePad(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if len(p.Before) != rank || len(p.After) != rank || len(out.Shape) != rank {
 		return nil, format.Malformed(pp, "%d/%d paddings for input shape %v, output shape %v", len(p.Before), len(p.After), in.Shape, out.Shape)
 	}
-	if p.Value < -128 || p.Value > 127 {
-		return nil, format.Malformed(pp, "pad value %d outside int8", p.Value)
+	if lo, hi := int32(-1)<<(8*esize-1), int32(1)<<(8*esize-1)-1; p.Value < lo || p.Value > hi {
+		return nil, format.Malformed(pp, "pad value %d outside %s", p.Value, in.DType)
 	}
 	for d := range rank {
 		b, a := int64(p.Before[d]), int64(p.After[d])
@@ -49,7 +61,10 @@ func preparePad(m *format.Model, op *format.Op, path string) (Kernel, error) {
 			return nil, format.Malformed(path, "dimension %d: input %d + padding (%d, %d) != output %d", d, in.Shape[d], b, a, out.Shape[d])
 		}
 	}
-	k := &padKernel{in: op.Inputs[0], out: op.Outputs[0], value: int8(p.Value)}
+	k := &padKernel{in: op.Inputs[0], out: op.Outputs[0], value: [2]int8{int8(p.Value), int8(p.Value)}}
+	if esize == 2 {
+		k.value = [2]int8{int8(p.Value), int8(p.Value >> 8)}
+	}
 	// Merge from the innermost dimension outwards: an unpadded dimension
 	// joins the block of the dimensions after it.
 	// dims lists the merged dimensions innermost first; n, b and a count
@@ -70,6 +85,8 @@ func preparePad(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if len(dims) == 0 {
 		dims = []dim{{1, 0, 0}}
 	}
+	// The innermost dimension in bytes.
+	dims[0].n, dims[0].b, dims[0].a = dims[0].n*esize, dims[0].b*esize, dims[0].a*esize
 	if len(dims) > maxLayoutRank {
 		return nil, &format.UnsupportedOpError{Op: "PAD", Index: -1,
 			Reason: fmt.Sprintf("%s: %d padded dimensions (at most %d supported)", path, len(dims), maxLayoutRank)}
@@ -110,9 +127,10 @@ func (k *padKernel) pad(out, in []int8, d int) {
 	fill(body[n:n+k.after[d]*os], k.value)
 }
 
-// fill sets every element of s to v.
-func fill(s []int8, v int8) {
+// fill sets s to repetitions of v's two bytes (len(s) is even for int16
+// tensors; for int8 both bytes are the value).
+func fill(s []int8, v [2]int8) {
 	for i := range s {
-		s[i] = v
+		s[i] = v[i&1]
 	}
 }

@@ -46,7 +46,18 @@ func prepareMaxPool2D(m *format.Model, op *format.Op, path string) (Kernel, erro
 }
 
 func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel, error) {
-	p, in, out, err := paramsInOut[format.PoolParams](m, op, path, 1, 1, 1)
+	if err := wantCounts(op, path, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.PoolParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	wide := inputIs(m, op, 0, format.DTypeInt16) // int16 (issue 13): pool16.go
+	in, out, err := inOut(m, op, path)
+	if wide {
+		in, out, err = inOut16(m, op, path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +96,12 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 			return nil, format.Malformed(path+" / output 0", "%s %d: with stride %d and padding %d the last window starts at %d, past the input's %d", a.what, a.out, a.s, a.pad, (a.out-1)*a.s-a.pad, a.in)
 		}
 	}
-	if err := checkClamp(p.ActMin, p.ActMax, pp); err != nil {
-		return nil, err
+	clampErr := checkClamp(p.ActMin, p.ActMax, pp)
+	if wide {
+		clampErr = checkClamp16(p.ActMin, p.ActMax, pp)
+	}
+	if clampErr != nil {
+		return nil, clampErr
 	}
 	k := &poolKernel{
 		in: op.Inputs[0], out: op.Outputs[0], avg: avg,
@@ -106,8 +121,11 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 	if err != nil {
 		return nil, err
 	}
-	if avg && int64(rowsMax)*int64(colsMax) > maxPoolTaps {
+	if avg && (int64(rowsMax)*int64(colsMax) > maxPoolTaps || wide && int64(rowsMax)*int64(colsMax) > maxPool16Taps) {
 		return nil, format.Malformed(pp, "window of %dx%d in-bounds taps overflows the int32 sum", rowsMax, colsMax)
+	}
+	if wide {
+		return (*pool16Kernel)(k), nil
 	}
 	return k, nil
 }

@@ -14,8 +14,11 @@ import (
 // folds the uint8↔int8 shift into the table (format/tflite/convert_uint8.go).
 // The table kernel maps bytes to bytes, so it runs unchanged.
 func prepareQuantize(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	if _, ok := op.Params.(*format.Int32TableParams); ok {
+	switch op.Params.(type) {
+	case *format.Int32TableParams:
 		return prepareQuantizeInt32(m, op, path)
+	case *format.RescaleParams: // an int16 operand (ops/rescale.go)
+		return prepareRescale(m, op, path)
 	}
 	if err := wantCounts(op, path, 1, 1, 1); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ var preparers = map[format.OpCode]preparer{
 	format.OpReshape:         prepareReshape,
 	format.OpTranspose:       prepareTranspose,
 	format.OpSVDF:            prepareSVDF,
+	format.OpTransposeConv:   prepareTransposeConv,
 }
 
 func init() {

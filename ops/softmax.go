@@ -34,10 +34,33 @@ type softmaxKernel struct {
 	// exp[i] is e(-i) in Q0.31 and acc[i] its Q12.19 rescaling, both 0 when
 	// -i < diff_min.
 	exp, acc [256]int32
+	// outBits is the output's width: 8 (output - 128 in int8) or 16
+	// (int16 output, - 32768).
+	outBits int
 }
 
 func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	p, in, out, err := paramsInOut[format.SoftmaxParams](m, op, path, 1, 1, 1)
+	if inputIs(m, op, 0, format.DTypeInt16) {
+		return prepareSoftmax16(m, op, path)
+	}
+	if err := wantCounts(op, path, 1, 1, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.SoftmaxParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	// The output is int8, or int16 (TFLM's int8 → int16 softmax, issue 13).
+	outBits := 8
+	outType := format.DTypeInt8
+	if k := op.Outputs[0]; k >= 0 && int(k) < len(m.Tensors) && m.Tensors[k].DType == format.DTypeInt16 {
+		outBits, outType = 16, format.DTypeInt16
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, outType)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +86,7 @@ func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error)
 	if p.DiffMin > 0 || p.DiffMin < -radius {
 		return nil, format.Malformed(pp, "diff_min %d not in [%d, 0]", p.DiffMin, -radius)
 	}
-	k := &softmaxKernel{in: op.Inputs[0], out: op.Outputs[0]}
+	k := &softmaxKernel{in: op.Inputs[0], out: op.Outputs[0], outBits: outBits}
 	k.depth = int(in.Shape[len(in.Shape)-1])
 	if k.depth < 0 {
 		return nil, format.Malformed(path+" / input 0", "negative dimension in shape %v", in.Shape)
@@ -104,6 +127,16 @@ func (k *softmaxKernel) Eval(env *Env) {
 			sum += int64(k.acc[top-int(v)])
 		}
 		recip, exponent := softmaxScale(int32(min(sum, math.MaxInt32)))
+		if k.outBits == 16 {
+			// TFLite's Softmax<int8_t, int16_t>: 16 output bits, offset
+			// -32768.
+			dst16 := Int16s(out)[r*depth : (r+1)*depth]
+			for c, v := range row {
+				prod := dyadic.SaturatingRoundingDoublingHighMul(recip, k.exp[top-int(v)])
+				dst16[c] = int16(min(roundingShiftNonNegative(prod, exponent-8)-32768, 32767))
+			}
+			continue
+		}
 		for c, v := range row {
 			prod := dyadic.SaturatingRoundingDoublingHighMul(recip, k.exp[top-int(v)])
 			dst[c] = int8(min(roundingShiftNonNegative(prod, exponent)-128, 127))

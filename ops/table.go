@@ -12,6 +12,12 @@ type tableKernel struct {
 }
 
 func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
+	switch op.Params.(type) {
+	case *format.RescaleParams:
+		return prepareRescale(m, op, path)
+	case *format.Sigmoid16Params:
+		return prepareSigmoid16(m, op, path)
+	}
 	p, in, out, err := paramsInOut[format.TableParams](m, op, path, 1, 1, 1)
 	if err != nil {
 		return nil, err

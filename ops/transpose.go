@@ -15,7 +15,7 @@ import (
 // output contiguously with an odometer over the input strides.
 type transposeKernel struct {
 	in, out int32
-	n       int // elements
+	n       int // bytes (elements, or 2 per int16 element)
 	rank    int
 	// dims[i] is merged output dimension i's extent; stride[i] the input
 	// element stride of one step along it.
@@ -23,7 +23,18 @@ type transposeKernel struct {
 }
 
 func prepareTranspose(m *format.Model, op *format.Op, path string) (Kernel, error) {
-	p, in, out, err := paramsInOut[format.TransposeParams](m, op, path, 1, 2, 1)
+	if err := wantCounts(op, path, 1, 2, 1); err != nil {
+		return nil, err
+	}
+	p, err := wantParams[format.TransposeParams](op, path)
+	if err != nil {
+		return nil, err
+	}
+	in, out, err := inOut(m, op, path)
+	wide := inputIs(m, op, 0, format.DTypeInt16)
+	if wide {
+		in, out, err = inOut16(m, op, path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -41,25 +52,33 @@ func prepareTranspose(m *format.Model, op *format.Op, path string) (Kernel, erro
 			return nil, format.Malformed(path, "output shape %v is not input shape %v permuted by %v", out.Shape, in.Shape, p.Perm)
 		}
 	}
+	perm, inShape := p.Perm, in.Shape
+	if wide {
+		// int16 (issue 13): a transpose of bytes with one more, innermost
+		// dimension of the element's 2 bytes, which stays in place.
+		perm = append(append([]int32(nil), perm...), int32(rank))
+		inShape = append(append([]int32(nil), inShape...), 2)
+		rank++
+	}
 	// Input strides of the original dimensions.
 	inStride := make([]int, rank)
 	acc := 1
 	for d := rank - 1; d >= 0; d-- {
 		inStride[d] = acc
-		acc *= int(in.Shape[d])
+		acc *= int(inShape[d])
 	}
-	k := &transposeKernel{in: op.Inputs[0], out: op.Outputs[0], n: int(in.NumElements())}
+	k := &transposeKernel{in: op.Inputs[0], out: op.Outputs[0], n: int(in.ByteSize())}
 	// Walk the output dimensions; an output dimension whose input
 	// dimension directly follows the previous one's in the input (ignoring
 	// size-1 dimensions, which never move data) extends that run.
 	var dims, strides []int
 	prev := 0
-	for _, v := range p.Perm {
-		n := int(in.Shape[v])
+	for _, v := range perm {
+		n := int(inShape[v])
 		if n == 1 {
 			continue
 		}
-		if len(dims) > 0 && nextNonUnit(in.Shape, prev) == int(v) {
+		if len(dims) > 0 && nextNonUnit(inShape, prev) == int(v) {
 			dims[len(dims)-1] *= n
 			strides[len(strides)-1] = inStride[v]
 		} else {

@@ -407,25 +407,28 @@ func (it *Interpreter) SetInputUint8(i int, data []uint8) error {
 	return it.SetInput(i, data)
 }
 
-// SetInputFloat32 quantizes float values into int8 or uint8 input i with
-// the input's scale and zero point, exactly as TFLite's QUANTIZE does
-// (round half away from zero of the float32 quotient value/scale, plus the
-// zero point, clamped to the tensor's type). NaN quantizes to the zero
-// point.
+// SetInputFloat32 quantizes float values into int8, uint8 or int16 input
+// i with the input's scale and zero point, exactly as TFLite's QUANTIZE
+// does (round half away from zero of the float32 quotient value/scale,
+// plus the zero point, clamped to the tensor's type). NaN quantizes to
+// the zero point.
 func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
 	if err := it.checkIndex(i, it.model.inputs, "input"); err != nil {
 		return err
 	}
 	info := &it.model.inputs[i]
-	if (info.DType != format.DTypeInt8 && info.DType != format.DTypeUint8) || info.Scale == 0 {
+	if !floatBoundaryType(info.DType) || info.Scale == 0 {
 		return fmt.Errorf("input %d %q: %s tensor without quantization cannot take float32: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
-	if len(values) != info.Bytes {
-		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), info.Bytes, ErrShapeMismatch)
+	if n := info.Bytes / info.DType.Size(); len(values) != n {
+		return fmt.Errorf("input %d %q: %d values, want %d: %w", i, info.Name, len(values), n, ErrShapeMismatch)
 	}
-	if info.DType == format.DTypeUint8 {
+	switch info.DType {
+	case format.DTypeInt16:
+		QuantizeFloat32Int16(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
+	case format.DTypeUint8:
 		QuantizeFloat32Uint8(it.tensorBytes(info.Index), values, info.Scale, info.ZeroPoint)
-	} else {
+	default:
 		QuantizeFloat32(it.env.Tensors[info.Index], values, info.Scale, info.ZeroPoint)
 	}
 	it.inputSet[i] = true
@@ -461,25 +464,29 @@ func (it *Interpreter) OutputUint8(i int) []uint8 {
 	return it.tensorBytes(it.model.outputs[i].Index)
 }
 
-// OutputFloat32 dequantizes int8 or uint8 output i into dst (grown if
-// needed) exactly as TFLite's DEQUANTIZE does:
+// OutputFloat32 dequantizes int8, uint8 or int16 output i into dst (grown
+// if needed) exactly as TFLite's DEQUANTIZE does:
 // float32(double(scale) * (q - zero_point)).
 func (it *Interpreter) OutputFloat32(i int, dst []float32) ([]float32, error) {
 	if err := it.checkIndex(i, it.model.outputs, "output"); err != nil {
 		return nil, err
 	}
 	info := &it.model.outputs[i]
-	if (info.DType != format.DTypeInt8 && info.DType != format.DTypeUint8) || info.Scale == 0 {
+	if !floatBoundaryType(info.DType) || info.Scale == 0 {
 		return nil, fmt.Errorf("output %d %q: %s tensor without quantization has no float32 form: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}
 	q := it.env.Tensors[info.Index]
-	if cap(dst) < len(q) {
-		dst = make([]float32, len(q))
+	n := len(q) / info.DType.Size()
+	if cap(dst) < n {
+		dst = make([]float32, n)
 	}
-	dst = dst[:len(q)]
-	if info.DType == format.DTypeUint8 {
+	dst = dst[:n]
+	switch info.DType {
+	case format.DTypeInt16:
+		DequantizeInt16(dst, q, info.Scale, info.ZeroPoint)
+	case format.DTypeUint8:
 		DequantizeUint8(dst, it.tensorBytes(info.Index), info.Scale, info.ZeroPoint)
-	} else {
+	default:
 		DequantizeInt8(dst, q, info.Scale, info.ZeroPoint)
 	}
 	return dst, nil

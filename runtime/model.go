@@ -280,8 +280,8 @@ func describe(g *format.Model, ios []format.IO, what string) ([]TensorInfo, erro
 		if len(t.Scale) > 0 {
 			info.Scale, info.ZeroPoint = t.Scale[0], t.ZeroPoint[0]
 		}
-		if io.Float && (len(t.Scale) != 1 || (t.DType != format.DTypeInt8 && t.DType != format.DTypeUint8)) {
-			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "float boundary needs a per-tensor quantized int8 or uint8 tensor")
+		if io.Float && (len(t.Scale) != 1 || (t.DType != format.DTypeInt8 && t.DType != format.DTypeUint8 && t.DType != format.DTypeInt16)) {
+			return nil, format.Malformed(fmt.Sprintf("%s %d", what, i), "float boundary needs a per-tensor quantized int8, uint8 or int16 tensor")
 		}
 		infos[i] = info
 	}

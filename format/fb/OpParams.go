@@ -24,6 +24,9 @@ const (
 	OpParamsSliceParams          OpParams = 14
 	OpParamsResizeNearestParams  OpParams = 15
 	OpParamsBlockParams          OpParams = 16
+	OpParamsRescaleParams        OpParams = 17
+	OpParamsSigmoid16Params      OpParams = 18
+	OpParamsMean16Params         OpParams = 19
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -44,6 +47,9 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsSliceParams:          "SliceParams",
 	OpParamsResizeNearestParams:  "ResizeNearestParams",
 	OpParamsBlockParams:          "BlockParams",
+	OpParamsRescaleParams:        "RescaleParams",
+	OpParamsSigmoid16Params:      "Sigmoid16Params",
+	OpParamsMean16Params:         "Mean16Params",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -64,6 +70,9 @@ var EnumValuesOpParams = map[string]OpParams{
 	"SliceParams":          OpParamsSliceParams,
 	"ResizeNearestParams":  OpParamsResizeNearestParams,
 	"BlockParams":          OpParamsBlockParams,
+	"RescaleParams":        OpParamsRescaleParams,
+	"Sigmoid16Params":      OpParamsSigmoid16Params,
+	"Mean16Params":         OpParamsMean16Params,
 }
 
 func (v OpParams) String() string {

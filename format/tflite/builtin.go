@@ -33,6 +33,7 @@ const (
 	OpLeakyRelu       BuiltinOperator = 98
 	OpHardSwish       BuiltinOperator = 117
 	OpQuantize        BuiltinOperator = 114
+	OpTransposeConv   BuiltinOperator = 67
 )
 
 // builtinNames lists the schema's BuiltinOperator names, indexed by value.

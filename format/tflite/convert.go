@@ -49,6 +49,7 @@ var converters = map[BuiltinOperator]opConverter{
 	OpConcatenation:   convertConcatenation,
 	OpTranspose:       convertTranspose,
 	OpSVDF:            convertSVDF,
+	OpTransposeConv:   convertTransposeConv,
 }
 
 // converter holds the state of one conversion. Tensors keep their source
@@ -518,6 +519,9 @@ func (c *converter) constInts(t int32) ([]int64, error) {
 // activationRange returns TFLite's CalculateActivationRangeQuantized for a
 // fused activation on output tensor t: the int8 clamp range.
 func (c *converter) activationRange(act Activation, t int32) (int32, int32, error) {
+	if ft, err := c.tensor(t); err == nil && ft.DType == format.DTypeInt16 {
+		return c.activationRange16(act, t)
+	}
 	_, scale, zp, err := c.quantized(t)
 	if err != nil {
 		return 0, 0, err

@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -48,9 +49,12 @@ func arithOperands(c *converter, idx int, op *Operator) (scales [3]float64, zps 
 		if t < 0 {
 			return scales, zps, format.Malformed(c.opPath(idx), "operand %d is absent", i)
 		}
-		ft, s, z, err := c.quantized(t)
+		ft, s, z, err := c.quantizedAny(t)
 		if err != nil {
 			return scales, zps, err
+		}
+		if first, _ := c.tensor(ts[0]); ft.DType != first.DType {
+			return scales, zps, unsupportedArith(c, idx, fmt.Sprintf("operand %d is %s, operand 0 %s (mixed types)", i, ft.DType, first.DType))
 		}
 		if len(ft.Scale) != 1 {
 			return scales, zps, unsupportedArith(c, idx, fmt.Sprintf("tensor %d %q has per-channel quantization", t, ft.Name))
@@ -73,13 +77,14 @@ func convertAdd(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
+	ls := c.addLeftShift(op)
 	twiceMax := 2 * max(s[0], s[1])
 	reals := [3]float64{
 		s[0] / twiceMax,
 		s[1] / twiceMax,
-		twiceMax / (float64(int64(1)<<addLeftShift) * s[2]),
+		twiceMax / (float64(int64(1)<<ls) * s[2]),
 	}
-	return addSubOp(c, idx, op, format.OpAdd, reals, z)
+	return addSubOp(c, idx, op, format.OpAdd, reals, z, ls)
 }
 
 // convertSub follows TFLite Micro's CalculateOpDataSub for int8, which
@@ -93,20 +98,21 @@ func convertSub(c *converter, idx int, op *Operator) (format.Op, error) {
 	}
 	// Explicit conversions round every step to float32, as C++ float math
 	// does (Go may otherwise fuse or keep extra precision).
+	ls := c.addLeftShift(op)
 	s1, s2, so := float32(s[0]), float32(s[1]), float32(s[2])
 	twiceMax := float32(2 * max(s1, s2))
 	reals := [3]float64{
 		float64(float32(s1 / twiceMax)),
 		float64(float32(s2 / twiceMax)),
-		float64(float32(twiceMax / float32(float32(int32(1)<<addLeftShift)*so))),
+		float64(float32(twiceMax / float32(float32(int32(1)<<ls)*so))),
 	}
-	return addSubOp(c, idx, op, format.OpSub, reals, z)
+	return addSubOp(c, idx, op, format.OpSub, reals, z, ls)
 }
 
 // addSubOp quantizes ADD/SUB's three real multipliers with
 // QuantizeMultiplierSmallerThanOneExp (where TFLite aborts on a multiplier
 // outside (0, 1), edgerun reports the op unsupported) and assembles the op.
-func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]float64, z [3]int32) (format.Op, error) {
+func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]float64, z [3]int32, leftShift int32) (format.Op, error) {
 	act, err := arithOptions(c, idx, op)
 	if err != nil {
 		return format.Op{}, err
@@ -129,7 +135,7 @@ func addSubOp(c *converter, idx int, op *Operator, code format.OpCode, reals [3]
 		Outputs: []int32{op.Outputs[0]},
 		Params: &format.ArithParams{
 			Input1Offset: -z[0], Input2Offset: -z[1], OutputOffset: z[2],
-			LeftShift:        addLeftShift,
+			LeftShift:        leftShift,
 			Input1Multiplier: m[0], Input1Shift: sh[0],
 			Input2Multiplier: m[1], Input2Shift: sh[1],
 			OutputMultiplier: m[2], OutputShift: sh[2],
@@ -198,7 +204,7 @@ func convertConcatenation(c *converter, idx int, op *Operator) (format.Op, error
 	if op.Outputs[0] < 0 {
 		return format.Op{}, format.Malformed(c.opPath(idx), "output is absent")
 	}
-	out, _, _, err := c.quantized(op.Outputs[0])
+	out, _, _, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
@@ -213,9 +219,12 @@ func convertConcatenation(c *converter, idx int, op *Operator) (format.Op, error
 		if t < 0 {
 			return format.Op{}, format.Malformed(c.opPath(idx), "input %d is absent", i)
 		}
-		in, _, _, err := c.quantized(t)
+		in, _, _, err := c.quantizedAny(t)
 		if err != nil {
 			return format.Op{}, err
+		}
+		if in.DType != out.DType {
+			return format.Op{}, format.Malformed(c.opPath(idx), "input %d is %s, output %s", i, in.DType, out.DType)
 		}
 		if !sameQuantization(in, out) {
 			return format.Op{}, unsupportedArith(c, idx, fmt.Sprintf("input %d quantization (scale %v, zero point %v) differs from the output's (%v, %v); TFLite Micro requires them equal for int8", i, in.Scale, in.ZeroPoint, out.Scale, out.ZeroPoint))
@@ -257,13 +266,16 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 			return format.Op{}, format.Malformed(path, "operand %d is absent", i)
 		}
 	}
-	in, _, _, err := c.quantized(op.Inputs[0])
+	in, _, _, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, outZP, err := c.quantized(op.Outputs[0])
+	out, _, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	rank := len(in.Shape)
 	pt := op.Inputs[1]
@@ -292,7 +304,7 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 	}
 	if len(op.Inputs) == 3 && op.Inputs[2] >= 0 {
 		vpath := path + " / input 2 (constant value)"
-		vt, _, _, err := c.quantized(op.Inputs[2])
+		vt, _, _, err := c.quantizedAny(op.Inputs[2])
 		if err != nil {
 			return format.Op{}, err
 		}
@@ -305,7 +317,13 @@ func padOp(c *converter, idx int, op *Operator, v2 bool) (format.Op, error) {
 		if len(vt.Scale) != 1 || vt.Scale[0] != out.Scale[0] || vt.ZeroPoint[0] != outZP {
 			return format.Op{}, unsupportedArith(c, idx, fmt.Sprintf("pad value quantization (scale %v, zero point %v) differs from the output's (%v, %v); TFLite Micro requires them equal", vt.Scale, vt.ZeroPoint, out.Scale, out.ZeroPoint))
 		}
+		if vt.DType != out.DType {
+			return format.Op{}, format.Malformed(vpath, "is %s, output %s", vt.DType, out.DType)
+		}
 		p.Value = int32(int8(vt.Data[0]))
+		if vt.DType == format.DTypeInt16 {
+			p.Value = int32(int16(binary.LittleEndian.Uint16(vt.Data)))
+		}
 	}
 	code := format.OpPad
 	if v2 {
@@ -321,13 +339,16 @@ func convertTranspose(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
 		return format.Op{}, format.Malformed(path, "want an input, a permutation and one output")
 	}
-	in, _, _, err := c.quantized(op.Inputs[0])
+	in, _, _, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, _, err := c.quantized(op.Outputs[0])
+	out, _, _, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	perm, err := c.constInts(op.Inputs[1])
 	if err != nil {

@@ -149,11 +149,12 @@ func TestConvertArithUnsupported(t *testing.T) {
 	binarySrc(OpMul, nil, [3]float32{1e6, 1e6, 1e-6}, [3]int64{}).wantErr(t, format.ErrUnsupportedOp, "huge MUL multiplier")
 	// ADD output rescale 2/(2^20·1e-9) ≥ 1: TFLite aborts.
 	binarySrc(OpAdd, nil, [3]float32{1, 1, 1e-9}, [3]int64{}).wantErr(t, format.ErrUnsupportedOp, "ADD output multiplier above one")
-	// int16 operands.
+	// int16 operands with a non-zero zero point (TFLite's int16 kernels
+	// take zero point 0).
 	b := newArithSrc()
-	x := b.tensor(TypeInt16, []int32{4}, 1, 0, nil)
+	x := b.tensor(TypeInt16, []int32{4}, 1, 3, nil)
 	b.op(OpAdd, nil, []int32{x, x}, []int32{b.tensor(TypeInt16, []int32{4}, 1, 0, nil)})
-	b.wantErr(t, format.ErrUnsupportedOp, "int16 ADD")
+	b.wantErr(t, format.ErrUnsupportedOp, "int16 ADD with zero point 3")
 	// Per-channel quantized operand.
 	b = binarySrc(OpAdd, nil, [3]float32{1, 1, 1}, [3]int64{})
 	b.m.Subgraphs[0].Tensors[0].Quantization = &Quantization{Scale: []float32{1, 2}, ZeroPoint: []int64{0, 0}, QuantizedDimension: 0}

@@ -38,6 +38,7 @@ type weightedOp struct {
 	inScale, outScale float64
 	inZP, outZP       int32
 	legacy            bool // uint8 model (shifted to int8 by c.tensor)
+	int16             bool // 16x8: int16 activations, int8 weights (convert_int16.go)
 	perChannel        bool // filter has one scale per output channel
 	filterScales      []float32
 	filterZP          int32 // first filter zero point (per-tensor use)
@@ -81,8 +82,8 @@ func (c *converter) weighted(idx int, op *Operator, filterRank, chanDim int) (*w
 		return nil, w.unsupported(c, "float32 operator (edgerun runs quantized int8 graphs)")
 	case inType == TypeFloat32:
 		return nil, w.unsupported(c, fmt.Sprintf("hybrid operator (float32 input, %s weights)", fType))
-	case inType == TypeInt16:
-		return nil, w.unsupported(c, "int16 activations (16x8 quantization)")
+	case inType == TypeInt16 && fType == TypeInt8:
+		w.int16 = true
 	case inType == TypeInt8 && fType == TypeInt4:
 		return nil, w.unsupported(c, "INT4 weights")
 	case inType == TypeInt8 && fType == TypeInt8:
@@ -95,10 +96,14 @@ func (c *converter) weighted(idx int, op *Operator, filterRank, chanDim int) (*w
 		return nil, format.Malformed(path+" / output 0", "type %s, input is %s", outType, inType)
 	}
 	var err error
-	if _, w.inScale, w.inZP, err = c.quantized(w.in); err != nil {
+	quantized := c.quantized
+	if w.int16 {
+		quantized = c.quantized16
+	}
+	if _, w.inScale, w.inZP, err = quantized(w.in); err != nil {
 		return nil, err
 	}
-	if _, w.outScale, w.outZP, err = c.quantized(w.out); err != nil {
+	if _, w.outScale, w.outZP, err = quantized(w.out); err != nil {
 		return nil, err
 	}
 	fpath := path + " / input 1 (filter)"
@@ -142,7 +147,9 @@ func (c *converter) weighted(idx int, op *Operator, filterRank, chanDim int) (*w
 		switch st.Type {
 		case TypeInt32:
 		case TypeInt64:
-			return nil, w.unsupported(c, "int64 bias")
+			if !w.int16 {
+				return nil, w.unsupported(c, "int64 bias with int8 activations")
+			}
 		default:
 			return nil, format.Malformed(bpath, "type %s, want INT32", st.Type)
 		}
@@ -155,6 +162,11 @@ func (c *converter) weighted(idx int, op *Operator, filterRank, chanDim int) (*w
 		}
 		if bt.NumElements() != int64(w.outChannels) {
 			return nil, format.Malformed(bpath, "shape %v, want %d elements (one per output channel)", bt.Shape, w.outChannels)
+		}
+	}
+	if w.int16 {
+		if err := w.check16(c); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil
@@ -291,6 +303,9 @@ func convertDepthwiseConv2D(c *converter, idx int, op *Operator) (format.Op, err
 	w, err := c.weighted(idx, op, 4, 3)
 	if err != nil {
 		return format.Op{}, err
+	}
+	if w.int16 && w.bias >= 0 && c.sg.Tensors[w.bias].Type != TypeInt64 {
+		return format.Op{}, w.unsupported(c, "16x8 depthwise with a non-int64 bias (TFLite's int16 DepthwiseConvPerChannel takes int64)")
 	}
 	in, _ := c.tensor(w.in)
 	out, _ := c.tensor(w.out)

@@ -417,7 +417,11 @@ func TestConvertConvErrors(t *testing.T) {
 			s.m.Buffers[1].Data = make([]byte, 4*2*3*3*4)
 		}, "float32 operator"},
 		{"hybrid", func(s *cvSrc) { s.tensor(0).Type, s.tensor(1).Type = TypeFloat32, TypeFloat32 }, "hybrid"},
-		{"16x8", func(s *cvSrc) { s.tensor(0).Type, s.tensor(1).Type = TypeInt16, TypeInt16 }, "int16"},
+		{"int16 weights", func(s *cvSrc) { s.tensor(0).Type, s.tensor(1).Type, s.tensor(2).Type = TypeInt16, TypeInt16, TypeInt16 }, "weights"},
+		{"16x8 input zero point", func(s *cvSrc) {
+			s.tensor(0).Type, s.tensor(1).Type = TypeInt16, TypeInt16
+			s.tensor(0).Quantization.ZeroPoint = []int64{3}
+		}, "zero point 3"},
 		{"int4", func(s *cvSrc) { s.tensor(2).Type = TypeInt4 }, "INT4"},
 		{"int64 bias", func(s *cvSrc) { s.tensor(3).Type = TypeInt64 }, "int64 bias"},
 		{"variable filter", func(s *cvSrc) { s.tensor(2).Buffer = 0 }, "non-constant filter"},

@@ -36,13 +36,16 @@ func convertPool(c *converter, idx int, op *Operator, code format.OpCode) (forma
 	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
 		return format.Op{}, format.Malformed(path, "has %d inputs and %d outputs, want 1 and 1", len(op.Inputs), len(op.Outputs))
 	}
-	in, inScale, inZP, err := c.quantized(op.Inputs[0])
+	in, inScale, inZP, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, outScale, outZP, err := c.quantized(op.Outputs[0])
+	out, outScale, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	if len(in.Shape) != 4 || len(out.Shape) != 4 {
 		return format.Op{}, format.Malformed(path, "input shape %v and output shape %v must both be NHWC (rank 4)", in.Shape, out.Shape)
@@ -143,6 +146,9 @@ const softmaxScaledDiffIntegerBits = 5
 // multiplier comes from PreprocessSoftmaxScaling with 5 integer bits and
 // diff_min is -CalculateInputRadius(5, left shift).
 func convertSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) > 0 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(c.sg.Tensors) && c.sg.Tensors[op.Inputs[0]].Type == TypeInt16 {
+		return convertSoftmax16(c, idx, op)
+	}
 	path := c.opPath(idx)
 	opts, ok := op.Options.(*SoftmaxOptions)
 	if !ok || opts == nil {
@@ -155,12 +161,9 @@ func convertSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, _, outZP, err := c.quantized(op.Outputs[0])
+	out, err := c.softmaxOutput(idx, op)
 	if err != nil {
 		return format.Op{}, err
-	}
-	if outZP != -128 || out.Scale[0] != 1.0/256 {
-		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("int8 output needs scale 1/256 and zero point -128, has scale %v and zero point %d", out.Scale[0], outZP))
 	}
 	if len(in.Shape) < 1 {
 		return format.Op{}, format.Malformed(path, "input must have at least one dimension")
@@ -207,13 +210,16 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 2 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Inputs[1] < 0 {
 		return format.Op{}, format.Malformed(path, "has %d inputs and %d outputs, want 2 (input, axes) and 1", len(op.Inputs), len(op.Outputs))
 	}
-	in, inScale, inZP, err := c.quantized(op.Inputs[0])
+	in, inScale, inZP, err := c.quantizedAny(op.Inputs[0])
 	if err != nil {
 		return format.Op{}, err
 	}
-	out, outScale, outZP, err := c.quantized(op.Outputs[0])
+	out, outScale, outZP, err := c.quantizedAny(op.Outputs[0])
 	if err != nil {
 		return format.Op{}, err
+	}
+	if in.DType != out.DType {
+		return format.Op{}, format.Malformed(path, "input is %s, output %s", in.DType, out.DType)
 	}
 	axesPath := fmt.Sprintf("%s / input 1", path)
 	at := &c.sg.Tensors[op.Inputs[1]]
@@ -261,6 +267,9 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	}
 	if n > maxMeanGroup {
 		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("%d elements per mean overflow the int32 sum (at most %d)", n, maxMeanGroup))
+	}
+	if in.DType == format.DTypeInt16 {
+		return c.mean16Op(idx, op, axes, keepDims, inScale, inZP, outScale, outZP, n)
 	}
 	sums := 255*n + 1
 	exhaustive := sums <= meanExhaustiveLimit && sums <= c.meanWork

@@ -208,6 +208,9 @@ func tanhValue(p sigmoidParams, x int32) int8 {
 // convertLogistic: TFLM requires the output zero point to be -128 (its
 // prepare fails otherwise) and ignores the output scale.
 func convertLogistic(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertLogistic16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -224,6 +227,9 @@ func convertLogistic(c *converter, idx int, op *Operator) (format.Op, error) {
 
 // convertTanh: TFLM ignores the output quantization (see tanhValue).
 func convertTanh(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertTanh16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -354,6 +360,9 @@ func leakyReluValue(p leakyReluParams, x int32) int8 {
 // QuantizeMultiplier. A negative alpha gives a negative multiplier, which
 // the arithmetic handles; absent options mean alpha = 0 as in TFLM.
 func convertLeakyRelu(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertLeakyRelu16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -401,6 +410,9 @@ func reluValue(p reluParams, x int32) int8 {
 // in float32; TFLM is the reference here), the lower bound is
 // max(-128, output zero point) and there is no upper bound below 127.
 func convertRelu(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertRelu16(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -459,6 +471,9 @@ func relu6Value(zero, six, x int32) int8 {
 // int32 range (scale < 2.8e-9) is an undefined conversion in TFLM and is
 // refused.
 func convertRelu6(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertRelu616(c, idx, op)
+	}
 	t, err := c.tableOperands(idx, op, false)
 	if err != nil {
 		return format.Op{}, err
@@ -496,6 +511,9 @@ func requantValue(mult, shift, inZP, outZP, x int32) int8 {
 // the unit multiplier (2^30, shift 1) is exact. uint8→uint8 is not
 // supported by TFLM.
 func convertQuantize(c *converter, idx int, op *Operator) (format.Op, error) {
+	if c.usesInt16(op) {
+		return convertQuantize16(c, idx, op)
+	}
 	if fop, ok, err := c.convertQuantizeInt32(idx, op); ok {
 		return fop, err
 	}

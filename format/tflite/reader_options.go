@@ -138,7 +138,11 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 		}
 	default:
 		if out = parseMovementOptions(r, typ); out == nil {
-			return nil, nil
+			parse, ok := moreOptions[typ]
+			if !ok {
+				return nil, nil
+			}
+			out = parse(r)
 		}
 	}
 	if r.err != nil {

@@ -148,6 +148,16 @@ func TFLite(name string, data []byte) ([]Case, error) {
 			}
 		}
 	}
+	// quantizes reports whether tensor t is an operand of a QUANTIZE or
+	// DEQUANTIZE.
+	quantizes := func(m *tflite.Model, t int32) bool {
+		for i, op := range m.Subgraphs[0].Operators {
+			if (code(m, i) == tflite.OpQuantize || code(m, i) == tflite.OpDequantize) && ((len(op.Inputs) > 0 && op.Inputs[0] == t) || (len(op.Outputs) > 0 && op.Outputs[0] == t)) {
+				return true
+			}
+		}
+		return false
+	}
 	// weightedOp: the first CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED.
 	weightedOp := -1
 	for i := range sg0.Operators {
@@ -499,8 +509,12 @@ func TFLite(name string, data []byte) ([]Case, error) {
 				if typ == tflite.TypeFloat32 && t == input {
 					return false
 				}
-				// So is QUANTIZE int8→int32.
-				if typ == tflite.TypeInt32 && quantizeOfInt8(m, t) {
+				// INT16 on either side of a QUANTIZE or DEQUANTIZE is a
+				// valid int8 ↔ int16 requantization or int16 float
+				// boundary, and INT32 a valid requantization output
+				// (issue 13), as is QUANTIZE int8→int32.
+				if (typ == tflite.TypeInt16 || typ == tflite.TypeInt32) && quantizes(m0, t) ||
+					typ == tflite.TypeInt32 && quantizeOfInt8(m, t) {
 					return false
 				}
 				tt.Type = typ
@@ -586,6 +600,9 @@ func TFLite(name string, data []byte) ([]Case, error) {
 			}
 			if c == tflite.OpPadV2 && len(o.Inputs) == 3 {
 				return false // PADV2 without a value pads like PAD
+			}
+			if c == tflite.OpTransposeConv && len(o.Inputs) == 4 {
+				return false // the bias is optional
 			}
 			if c == tflite.OpReshape && len(o.Inputs) == 2 {
 				return false // the new shape is optional

@@ -365,6 +365,11 @@ func ERM(name string, data []byte) ([]Case, error) {
 				if m.Tensors[t].DType == dt {
 					return false
 				}
+				// An int16 tensor only float boundaries touch is a valid
+				// int16 QUANTIZE input / DEQUANTIZE output (issue 13).
+				if dt == format.DTypeInt16 && floatBoundaryOnly(m0, t) {
+					return false
+				}
 				m.Tensors[t].DType = dt
 				return true
 			})
@@ -434,6 +439,12 @@ func ERM(name string, data []byte) ([]Case, error) {
 		parAny := func(kind string, f func(p format.OpParams) bool) {
 			editAny(label+" "+kind, func(m *format.Model) bool { return f(m.Ops[op].Params) })
 		}
+		// wide: an op on int16 tensors (issue 13), whose ranges are
+		// int16's, not int8's.
+		wide := false
+		if ins := m0.Ops[op].Inputs; len(ins) > 0 && ins[0] >= 0 && int(ins[0]) < len(m0.Tensors) {
+			wide = m0.Tensors[ins[0]].DType == format.DTypeInt16
+		}
 		switch p.(type) {
 		case *format.ConvParams:
 			cp := func(f func(p *format.ConvParams)) func(format.OpParams) bool {
@@ -469,7 +480,11 @@ func ERM(name string, data []byte) ([]Case, error) {
 				return true
 			})
 			par("activation range [10, -10]", cp(func(p *format.ConvParams) { p.ActMin, p.ActMax = 10, -10 }))
-			par("activation range [-129, 127]", cp(func(p *format.ConvParams) { p.ActMin = -129 }))
+			if wide {
+				par("activation range [-32769, 32767]", cp(func(p *format.ConvParams) { p.ActMin = -32769 }))
+			} else {
+				par("activation range [-129, 127]", cp(func(p *format.ConvParams) { p.ActMin = -129 }))
+			}
 		case *format.FullyConnectedParams:
 			fp := func(f func(p *format.FullyConnectedParams)) func(format.OpParams) bool {
 				return func(p format.OpParams) bool { f(p.(*format.FullyConnectedParams)); return true }
@@ -477,7 +492,11 @@ func ERM(name string, data []byte) ([]Case, error) {
 			par("input offset -128", fp(func(p *format.FullyConnectedParams) { p.InputOffset = -128 }))
 			par("output offset -129", fp(func(p *format.FullyConnectedParams) { p.OutputOffset = -129 }))
 			par("requant shift 100", fp(func(p *format.FullyConnectedParams) { p.Requant.Shift[0] = 100 }))
-			par("activation range [0, 128]", fp(func(p *format.FullyConnectedParams) { p.ActMax = 128 }))
+			if wide {
+				par("activation range [0, 32768]", fp(func(p *format.FullyConnectedParams) { p.ActMax = 32768 }))
+			} else {
+				par("activation range [0, 128]", fp(func(p *format.FullyConnectedParams) { p.ActMax = 128 }))
+			}
 		case *format.ArithParams:
 			ap := func(f func(p *format.ArithParams)) func(format.OpParams) bool {
 				return func(p format.OpParams) bool { f(p.(*format.ArithParams)); return true }
@@ -511,10 +530,16 @@ func ERM(name string, data []byte) ([]Case, error) {
 			sp := func(f func(p *format.SoftmaxParams)) func(format.OpParams) bool {
 				return func(p format.OpParams) bool { f(p.(*format.SoftmaxParams)); return true }
 			}
-			par("multiplier 0", sp(func(p *format.SoftmaxParams) { p.InputBetaMultiplier = 0 }))
+			// int16 SOFTMAX takes any multiplier >= 0 (0 when flushed)
+			// and does not use diff_min.
+			int8Only := par
+			if wide {
+				int8Only = parAny
+			}
+			int8Only("multiplier 0", sp(func(p *format.SoftmaxParams) { p.InputBetaMultiplier = 0 }))
 			par("left shift 32", sp(func(p *format.SoftmaxParams) { p.InputBetaLeftShift = 32 }))
-			par("diff min 1", sp(func(p *format.SoftmaxParams) { p.DiffMin = 1 }))
-			par("diff min -2^31", sp(func(p *format.SoftmaxParams) { p.DiffMin = math.MinInt32 }))
+			int8Only("diff min 1", sp(func(p *format.SoftmaxParams) { p.DiffMin = 1 }))
+			int8Only("diff min -2^31", sp(func(p *format.SoftmaxParams) { p.DiffMin = math.MinInt32 }))
 		case *format.TableParams:
 			par("table of 255", func(p format.OpParams) bool {
 				tp := p.(*format.TableParams)
@@ -530,7 +555,11 @@ func ERM(name string, data []byte) ([]Case, error) {
 			par("after 2^31-1", pp(func(p *format.PadParams) { p.After[len(p.After)-1] = math.MaxInt32 }))
 			par("one padding missing", pp(func(p *format.PadParams) { p.Before, p.After = p.Before[1:], p.After[1:] }))
 			par("before and after lengths differ", pp(func(p *format.PadParams) { p.After = append(p.After, 0) }))
-			par("value 128", pp(func(p *format.PadParams) { p.Value = 128 }))
+			if wide {
+				par("value 32768", pp(func(p *format.PadParams) { p.Value = 32768 }))
+			} else {
+				par("value 128", pp(func(p *format.PadParams) { p.Value = 128 }))
+			}
 		case *format.MeanParams:
 			mp := func(f func(p *format.MeanParams)) func(format.OpParams) bool {
 				return func(p format.OpParams) bool { f(p.(*format.MeanParams)); return true }
@@ -552,4 +581,22 @@ func ERM(name string, data []byte) ([]Case, error) {
 		}
 	}
 	return cs, nil
+}
+
+// floatBoundaryOnly reports whether tensor t is a float graph input or
+// output that no op reads or writes.
+func floatBoundaryOnly(m *format.Model, t int32) bool {
+	for _, op := range m.Ops {
+		for _, x := range append(append([]int32(nil), op.Inputs...), op.Outputs...) {
+			if x == t {
+				return false
+			}
+		}
+	}
+	for _, io := range append(append([]format.IO(nil), m.Inputs...), m.Outputs...) {
+		if io.Tensor == t && io.Float {
+			return true
+		}
+	}
+	return false
 }

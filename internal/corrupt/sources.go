@@ -43,6 +43,14 @@ func Sources(conformanceDir string, maxSize int64) ([]Source, error) {
 		files = append(files, m...)
 	}
 	sort.Strings(files)
+	// One model of each int16 (16x8) op family and TRANSPOSE_CONV (issue
+	// 13), from wave2/ and wave2-layers/, when present.
+	for _, f := range int16Sources {
+		p := filepath.Join(conformanceDir, f)
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, p)
+		}
+	}
 	perOp := map[string]int{}
 	for _, f := range files {
 		if filepath.Base(filepath.Dir(filepath.Dir(f))) == "visible" {
@@ -78,6 +86,26 @@ func Sources(conformanceDir string, maxSize int64) ([]Source, error) {
 		out = append(out, Source{Name: name + ".erm", Ext: ".erm", Data: erm})
 	}
 	return out, nil
+}
+
+// int16Sources are the issue 13 models added to the corpus: one per
+// converter and kernel path (conv family, arithmetic, the rescale, sigmoid,
+// softmax and mean params, pools, pads).
+var int16Sources = []string{
+	"wave2/models/conv2d_i16_0000.tflite",
+	"wave2/models/depthwise_conv2d_i16_0000.tflite",
+	"wave2/models/fully_connected_i16_0000.tflite",
+	"wave2/models/transpose_conv_i16_0000.tflite",
+	"wave2/models/transpose_conv_0000.tflite",
+	"wave2/models/add_i16_0000.tflite",
+	"wave2/models/mul_i16_0000.tflite",
+	"wave2/models/leaky_relu_i16_0000.tflite",
+	"wave2/models/logistic_i16_0000.tflite",
+	"wave2/models/softmax_i16_0000.tflite",
+	"wave2/models/mean_i16_0000.tflite",
+	"wave2/models/quantize_i16_i8_0000.tflite",
+	"wave2/models/max_pool_2d_i16_0000.tflite",
+	"wave2-layers/models/tflm__pad3.tflite",
 }
 
 // Walk calls fn with every case derived from sources, one source after

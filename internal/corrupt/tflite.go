@@ -303,6 +303,14 @@ func encodeOptions(b *flatbuffers.Builder, o any) (uint8, flatbuffers.UOffsetT) 
 		i8(1, int8(o.FusedActivation))
 		boolean(2, o.AsymmetricQuantizeInputs)
 		return 6, b.EndObject()
+	case *tflite.TransposeConvOptions:
+		b.StartObject(5)
+		i8(0, int8(o.Padding))
+		i32(1, o.StrideW)
+		i32(2, o.StrideH)
+		i8(3, int8(o.FusedActivation))
+		i8(4, int8(o.QuantizedBiasType))
+		return 49, b.EndObject()
 	}
 	return 0, 0
 }

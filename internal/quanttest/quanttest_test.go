@@ -66,3 +66,21 @@ func TestMatchesDyadic(t *testing.T) {
 		}
 	}
 }
+
+func TestMultiplyByQuantizedMultiplier64MatchesDyadic(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 200000; i++ {
+		x := int64(r.Uint64()) >> (16 + r.IntN(47))
+		m := int32(r.Uint32() >> 1)
+		if i%7 == 0 {
+			m = 0x7FFF0000 + int32(r.IntN(0xFFFF))
+		}
+		shift := int32(r.IntN(46)) - 31
+		if got, want := MultiplyByQuantizedMultiplier64(x, m, shift), dyadic.MultiplyByQuantizedMultiplier64(x, m, shift); got != want {
+			t.Fatalf("MultiplyByQuantizedMultiplier64(%d, %d, %d) = %d, dyadic gives %d", x, m, shift, got, want)
+		}
+	}
+	if got := MultiplyByQuantizedMultiplier64(-3, 1<<30, 0); got != -1 {
+		t.Errorf("-1.5 gives %d, want -1 (half up)", got)
+	}
+}
