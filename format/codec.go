@@ -124,6 +124,8 @@ func encodedSizeBound(m *Model) int64 {
 			s += vec(len(p.Axes), 4) + vec(len(p.Thresholds), 4)
 		case *TransposeParams:
 			s += vec(len(p.Perm), 4)
+		default:
+			s += computeParamsSize(p, vec)
 		}
 	}
 	return s
@@ -345,6 +347,9 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 		}
 		return fb.TransposeParamsEnd(b)
 	}
+	if off, ok := encodeComputeParams(b, p); ok {
+		return off
+	}
 	return 0
 }
 
@@ -553,6 +558,9 @@ func decodeParams(op *fb.Op) OpParams {
 		var p fb.TransposeParams
 		p.Init(t.Bytes, t.Pos)
 		return &TransposeParams{Perm: readInt32s(p.PermLength(), p.Perm)}
+	}
+	if p, ok := decodeComputeParams(op.ParamsType(), &t); ok {
+		return p
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

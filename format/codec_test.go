@@ -148,6 +148,32 @@ func testModel() *Model {
 	shape := b.constant("shape", DTypeInt32, []int32{2}, int32Bytes(1, 16))
 	next(OpReshape, nil, shape)
 	next(OpTranspose, &TransposeParams{Perm: []int32{0, 2, 1, 3}})
+	// Compute ops (model_compute.go).
+	next(OpMinimum, nil, c)
+	next(OpMaximum, nil, c)
+	next(OpCast, nil)
+	for i, code := range []OpCode{OpAbs, OpElu, OpRsqrt} {
+		next(code, &TableParams{Table: testTable(i + 9)})
+	}
+	for i, code := range []OpCode{OpDiv, OpPRelu} {
+		next(code, arith(int32(i+4)), c)
+	}
+	next(OpSum, &MeanParams{Axes: []int32{3}, KeepDims: true, Thresholds: testThresholds()})
+	pair := func(k int32) *ScaledPairParams {
+		p := &ScaledPairParams{OutputMultiplier: 1<<30 + k, OutputShift: -k, OutputOffset: k, ActMin: -100, ActMax: 99}
+		for x := range int32(256) {
+			p.Table1 = append(p.Table1, x*k-7)
+			p.Table2 = append(p.Table2, -x*k)
+		}
+		return p
+	}
+	for i, code := range []OpCode{OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference} {
+		next(code, pair(int32(i+1)), c)
+	}
+	next(OpSelectV2, nil, c, c)
+	for i, code := range []OpCode{OpArgMax, OpArgMin, OpReduceMax, OpReduceMin} {
+		next(code, &ReduceParams{Axes: []int32{int32(i)}, KeepDims: i%2 == 1})
+	}
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.
@@ -396,7 +422,7 @@ func TestDecodeBadUnion(t *testing.T) {
 		with bool
 		want string
 	}{
-		{"unknown tag", 11, true, "unknown type 11"},
+		{"unknown tag", 200, true, "unknown type 200"},
 		{"value without tag", 0, true, "type is NONE"},
 		{"tag without value", fb.OpParamsPoolParams, false, "missing"},
 	} {

@@ -141,6 +141,8 @@ var paramsSpecs = []*tableSpec{
 	meanParamsSpec,
 	concatenationParamsSpec,
 	transposeParamsSpec,
+	scaledPairParamsSpec,
+	reduceParamsSpec,
 }
 
 var (

@@ -66,8 +66,18 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, true
 	case OpTranspose:
 		return fb.OpParamsTransposeParams, true
-	case OpReshape:
+	case OpReshape, OpMinimum, OpMaximum, OpSelectV2, OpCast:
 		return fb.OpParamsNONE, true
+	case OpAbs, OpElu, OpRsqrt:
+		return fb.OpParamsTableParams, true
+	case OpDiv, OpPRelu:
+		return fb.OpParamsArithParams, true
+	case OpSum:
+		return fb.OpParamsMeanParams, true
+	case OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference:
+		return fb.OpParamsScaledPairParams, true
+	case OpArgMax, OpArgMin, OpReduceMax, OpReduceMin:
+		return fb.OpParamsReduceParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -99,6 +109,10 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, p != nil
 	case *TransposeParams:
 		return fb.OpParamsTransposeParams, p != nil
+	case *ScaledPairParams:
+		return fb.OpParamsScaledPairParams, p != nil
+	case *ReduceParams:
+		return fb.OpParamsReduceParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -323,6 +337,16 @@ func verifyOp(m *Model, i int) error {
 				return Malformed(at("params / perm"), "entry %d (%d) repeats or is outside [0, %d): not a permutation", k, a, len(p.Perm))
 			}
 			seen[a] = true
+		}
+	case *ScaledPairParams:
+		if len(p.Table1) != 256 || len(p.Table2) != 256 {
+			return Malformed(at("params"), "tables of %d and %d entries, want 256 each", len(p.Table1), len(p.Table2))
+		}
+	case *ReduceParams:
+		for k, a := range p.Axes {
+			if a < 0 {
+				return Malformed(at("params / axes"), "entry %d (%d) is negative", k, a)
+			}
 		}
 	}
 	return nil

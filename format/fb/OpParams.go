@@ -18,6 +18,8 @@ const (
 	OpParamsMeanParams           OpParams = 8
 	OpParamsConcatenationParams  OpParams = 9
 	OpParamsTransposeParams      OpParams = 10
+	OpParamsScaledPairParams     OpParams = 11
+	OpParamsReduceParams         OpParams = 12
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -32,6 +34,8 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsMeanParams:           "MeanParams",
 	OpParamsConcatenationParams:  "ConcatenationParams",
 	OpParamsTransposeParams:      "TransposeParams",
+	OpParamsScaledPairParams:     "ScaledPairParams",
+	OpParamsReduceParams:         "ReduceParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -46,6 +50,8 @@ var EnumValuesOpParams = map[string]OpParams{
 	"MeanParams":           OpParamsMeanParams,
 	"ConcatenationParams":  OpParamsConcatenationParams,
 	"TransposeParams":      OpParamsTransposeParams,
+	"ScaledPairParams":     OpParamsScaledPairParams,
+	"ReduceParams":         OpParamsReduceParams,
 }
 
 func (v OpParams) String() string {

@@ -131,7 +131,10 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 	case optLeakyRelu:
 		out = &LeakyReluOptions{Alpha: r.f32(0, "alpha", 0)}
 	default:
-		return nil, nil
+		out = parseComputeOptions(r, typ)
+		if out == nil {
+			return nil, nil
+		}
 	}
 	if r.err != nil {
 		return nil, r.err

@@ -1,0 +1,85 @@
+package format
+
+import (
+	flatbuffers "github.com/google/flatbuffers/go"
+
+	"github.com/edgerun/edgerun/format/fb"
+)
+
+// Encoding, decoding and size bounds of the params in model_compute.go,
+// called from codec.go's switches.
+
+// encodeComputeParams builds p if it is one of model_compute.go's types;
+// ok is false otherwise.
+func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UOffsetT, ok bool) {
+	switch p := p.(type) {
+	case *ScaledPairParams:
+		t1 := int32Vector(b, p.Table1)
+		t2 := int32Vector(b, p.Table2)
+		fb.ScaledPairParamsStart(b)
+		if t1 != 0 {
+			fb.ScaledPairParamsAddTable1(b, t1)
+		}
+		if t2 != 0 {
+			fb.ScaledPairParamsAddTable2(b, t2)
+		}
+		fb.ScaledPairParamsAddOutputMultiplier(b, p.OutputMultiplier)
+		fb.ScaledPairParamsAddOutputShift(b, p.OutputShift)
+		fb.ScaledPairParamsAddOutputOffset(b, p.OutputOffset)
+		fb.ScaledPairParamsAddActMin(b, p.ActMin)
+		fb.ScaledPairParamsAddActMax(b, p.ActMax)
+		return fb.ScaledPairParamsEnd(b), true
+	case *ReduceParams:
+		axes := int32Vector(b, p.Axes)
+		fb.ReduceParamsStart(b)
+		if axes != 0 {
+			fb.ReduceParamsAddAxes(b, axes)
+		}
+		fb.ReduceParamsAddKeepDims(b, p.KeepDims)
+		return fb.ReduceParamsEnd(b), true
+	}
+	return 0, false
+}
+
+// decodeComputeParams reads the union member of tag from t; ok is false
+// for tags of other files.
+func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool) {
+	switch tag {
+	case fb.OpParamsScaledPairParams:
+		var p fb.ScaledPairParams
+		p.Init(t.Bytes, t.Pos)
+		return &ScaledPairParams{
+			Table1:           readInt32s(p.Table1Length(), p.Table1),
+			Table2:           readInt32s(p.Table2Length(), p.Table2),
+			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
+			OutputOffset: p.OutputOffset(), ActMin: p.ActMin(), ActMax: p.ActMax(),
+		}, true
+	case fb.OpParamsReduceParams:
+		var p fb.ReduceParams
+		p.Init(t.Bytes, t.Pos)
+		return &ReduceParams{Axes: readInt32s(p.AxesLength(), p.Axes), KeepDims: p.KeepDims()}, true
+	}
+	return nil, false
+}
+
+// computeParamsSize is the encoded-size bound of the vectors of p's type.
+func computeParamsSize(p OpParams, vec func(n, elem int) int64) int64 {
+	switch p := p.(type) {
+	case *ScaledPairParams:
+		return vec(len(p.Table1), 4) + vec(len(p.Table2), 4)
+	case *ReduceParams:
+		return vec(len(p.Axes), 4)
+	}
+	return 0
+}
+
+var (
+	scaledPairParamsSpec = &tableSpec{"ScaledPairParams", []fieldSpec{
+		specInt32s("table1"), specInt32s("table2"),
+		specScalar("output_multiplier", 4), specScalar("output_shift", 4),
+		specScalar("output_offset", 4), specScalar("act_min", 4), specScalar("act_max", 4),
+	}}
+	reduceParamsSpec = &tableSpec{"ReduceParams", []fieldSpec{
+		specInt32s("axes"), {name: "keep_dims", kind: kBool},
+	}}
+)

@@ -1,0 +1,31 @@
+package format
+
+// Parameters of the int8 arithmetic, comparison and reduction operators
+// (MINIMUM, MAXIMUM, SELECT_V2 and CAST have none; ABS, ELU and RSQRT use
+// TableParams; DIV and PRELU ArithParams; SUM MeanParams).
+
+// ScaledPairParams serves the six comparisons (EQUAL, NOT_EQUAL, LESS,
+// LESS_EQUAL, GREATER, GREATER_EQUAL), which use the tables only, and
+// SQUARED_DIFFERENCE. Table1[x+128] (Table2[x+128]) is TFLite's rescaled
+// int32 value of input 1 (input 2) value x: the offset input shifted left
+// and multiplied by the input's multiplier, computed by the converter with
+// TFLite's integer arithmetic. SQUARED_DIFFERENCE squares the difference of
+// the two rescaled values and rescales it to the output with
+// OutputMultiplier/OutputShift (MultiplyByQuantizedMultiplier), adds
+// OutputOffset (the output zero point) and clamps to [ActMin, ActMax].
+type ScaledPairParams struct {
+	Table1, Table2                []int32 // len 256 each
+	OutputMultiplier, OutputShift int32
+	OutputOffset, ActMin, ActMax  int32
+}
+
+// ReduceParams serves ARG_MAX and ARG_MIN (exactly one axis; KeepDims
+// false) and REDUCE_MAX / REDUCE_MIN (any distinct axes). Axes are
+// non-negative and below the input rank.
+type ReduceParams struct {
+	Axes     []int32
+	KeepDims bool
+}
+
+func (*ScaledPairParams) isOpParams() {}
+func (*ReduceParams) isOpParams()     {}

@@ -1,0 +1,450 @@
+package tflite
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgerun/edgerun/dyadic"
+	"github.com/edgerun/edgerun/format"
+)
+
+// Arithmetic, comparison and reduction operators (issue 16): MINIMUM,
+// MAXIMUM, ARG_MAX, ARG_MIN, CAST, PRELU, DIV, the six comparisons,
+// SELECT_V2, ABS, ELU, RSQRT, SQUARED_DIFFERENCE, REDUCE_MAX, REDUCE_MIN
+// and SUM. Each derives TFLite Micro's prepare-time parameters (float math
+// here, once) and leaves integer-only work to the kernels.
+
+func init() {
+	for code, conv := range map[BuiltinOperator]opConverter{
+		OpMinimum:           convertMinMax(format.OpMinimum),
+		OpMaximum:           convertMinMax(format.OpMaximum),
+		OpArgMax:            convertArg(format.OpArgMax),
+		OpArgMin:            convertArg(format.OpArgMin),
+		OpCast:              convertCast,
+		OpPRelu:             convertPRelu,
+		OpDiv:               convertDiv,
+		OpEqual:             convertComparison(format.OpEqual),
+		OpNotEqual:          convertComparison(format.OpNotEqual),
+		OpLess:              convertComparison(format.OpLess),
+		OpLessEqual:         convertComparison(format.OpLessEqual),
+		OpGreater:           convertComparison(format.OpGreater),
+		OpGreaterEqual:      convertComparison(format.OpGreaterEqual),
+		OpSquaredDifference: convertSquaredDifference,
+		OpSelectV2:          convertSelectV2,
+		OpAbs:               convertAbs,
+		OpElu:               convertElu,
+		OpRsqrt:             convertRsqrt,
+		OpReduceMax:         convertReduceMinMax(format.OpReduceMax),
+		OpReduceMin:         convertReduceMinMax(format.OpReduceMin),
+		OpSum:               convertSum,
+	} {
+		converters[code] = conv
+	}
+}
+
+// operands checks op's operand counts and that every listed operand is
+// present and converts (any integer dtype); it returns the converted
+// tensors, inputs first.
+func (c *converter) operands(idx int, op *Operator, nIn, nOut int) ([]*format.Tensor, error) {
+	path := c.opPath(idx)
+	if len(op.Inputs) != nIn || len(op.Outputs) != nOut {
+		return nil, format.Malformed(path, "has %d inputs and %d outputs, want %d and %d", len(op.Inputs), len(op.Outputs), nIn, nOut)
+	}
+	var ts []*format.Tensor
+	for i, t := range append(append([]int32(nil), op.Inputs...), op.Outputs...) {
+		if t < 0 {
+			return nil, format.Malformed(path, "operand %d is absent", i)
+		}
+		ft, err := c.tensor(t)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, ft)
+	}
+	return ts, nil
+}
+
+func (c *converter) unsupported(idx int, format_ string, args ...any) error {
+	code := c.src.OperatorCodes[c.sg.Operators[idx].OpcodeIndex]
+	return &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx, Reason: fmt.Sprintf(format_, args...)}
+}
+
+// noOptions rejects options of an unexpected type.
+func (c *converter) noOptions(idx int, op *Operator, allowed ...any) error {
+	if op.Options == nil {
+		return nil
+	}
+	for _, a := range allowed {
+		if fmt.Sprintf("%T", a) == fmt.Sprintf("%T", op.Options) {
+			return nil
+		}
+	}
+	return format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+}
+
+// convertMinMax: TFLite Micro's MAXIMUM / MINIMUM compare the stored int8
+// (or int16) values without rescaling, so the op carries no parameters;
+// inputs and output share one dtype.
+func convertMinMax(code format.OpCode) opConverter {
+	return func(c *converter, idx int, op *Operator) (format.Op, error) {
+		ts, err := c.operands(idx, op, 2, 1)
+		if err != nil {
+			return format.Op{}, err
+		}
+		dt := ts[0].DType
+		if (dt != format.DTypeInt8 && dt != format.DTypeInt16) || ts[1].DType != dt || ts[2].DType != dt {
+			return format.Op{}, c.unsupported(idx, "operands %s, %s -> %s; edgerun runs int8 or int16", ts[0].DType, ts[1].DType, ts[2].DType)
+		}
+		return format.Op{Code: code, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}}, nil
+	}
+}
+
+// constAxes reads a constant int32/int64 axis tensor and resolves negative
+// axes against rank (duplicates removed, order kept).
+func (c *converter) constAxes(idx int, t int32, rank int) ([]int32, error) {
+	path := c.opPath(idx) + " / axes"
+	if !c.isConstant(t) {
+		if c.hasNoData(t) {
+			return nil, nil
+		}
+		return nil, c.unsupported(idx, "the axes are not a constant tensor")
+	}
+	raw, err := c.constInts(t)
+	if err != nil {
+		return nil, err
+	}
+	seen := make([]bool, rank)
+	var axes []int32
+	for i, a := range raw {
+		if a < -int64(rank) || a >= int64(rank) {
+			return nil, format.Malformed(path, "axis %d is %d, outside [%d, %d)", i, a, -rank, rank)
+		}
+		if a < 0 {
+			a += int64(rank)
+		}
+		if !seen[a] {
+			seen[a] = true
+			axes = append(axes, int32(a))
+		}
+	}
+	return axes, nil
+}
+
+// convertArg: ARG_MAX / ARG_MIN over one constant axis of an int8 tensor;
+// the output dtype (int32 or int64) comes from the output tensor.
+func convertArg(code format.OpCode) opConverter {
+	return func(c *converter, idx int, op *Operator) (format.Op, error) {
+		ts, err := c.operands(idx, op, 2, 1)
+		if err != nil {
+			return format.Op{}, err
+		}
+		if ts[0].DType != format.DTypeInt8 || (ts[2].DType != format.DTypeInt32 && ts[2].DType != format.DTypeInt64) {
+			return format.Op{}, c.unsupported(idx, "input %s, output %s; edgerun runs int8 in, int32 or int64 out", ts[0].DType, ts[2].DType)
+		}
+		if ts[1].NumElements() != 1 {
+			return format.Op{}, format.Malformed(c.opPath(idx)+" / axis", "has %d elements, want 1", ts[1].NumElements())
+		}
+		axes, err := c.constAxes(idx, op.Inputs[1], len(ts[0].Shape))
+		if err != nil {
+			return format.Op{}, err
+		}
+		return format.Op{Code: code, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+			Params: &format.ReduceParams{Axes: axes}}, nil
+	}
+}
+
+// convertCast: CAST between int8, int16, int32 and bool is a raw element
+// conversion (the kernel's). Quantization is ignored, as TFLite's does.
+func convertCast(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "has %d inputs and %d outputs, want 1 and 1", len(op.Inputs), len(op.Outputs))
+	}
+	ts, err := c.operands(idx, op, 1, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	if ts[0].NumElements() != ts[1].NumElements() {
+		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v", ts[0].Shape, ts[1].Shape)
+	}
+	for _, t := range ts {
+		if t.DType == format.DTypeInt64 {
+			return format.Op{}, c.unsupported(idx, "int64 operand")
+		}
+	}
+	return format.Op{Code: format.OpCast, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]}}, nil
+}
+
+// convertPRelu follows TFLite Micro's PreluPrepare for int8: multiplier 1 =
+// input/output scale, multiplier 2 = input·alpha/output scale (double),
+// both QuantizeMultiplier; stored in ArithParams as Input1Multiplier/Shift
+// and Input2Multiplier/Shift (see ops.preluKernel).
+func convertPRelu(c *converter, idx int, op *Operator) (format.Op, error) {
+	if err := c.noOptions(idx, op); err != nil {
+		return format.Op{}, err
+	}
+	s, z, err := arithOperands(c, idx, op)
+	if err != nil {
+		return format.Op{}, err
+	}
+	m1, sh1 := dyadic.QuantizeMultiplier(s[0] / s[2])
+	m2, sh2 := dyadic.QuantizeMultiplier(s[0] * s[1] / s[2])
+	if sh1 > 14 || sh2 > 14 {
+		return format.Op{}, c.unsupported(idx, "rescale needs a left shift of %d / %d (TFLite's product would overflow int32)", sh1, sh2)
+	}
+	return format.Op{Code: format.OpPRelu, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.ArithParams{
+			Input1Offset: -z[0], Input2Offset: -z[1], OutputOffset: z[2],
+			Input1Multiplier: m1, Input1Shift: sh1, Input2Multiplier: m2, Input2Shift: sh2,
+			ActMin: -128, ActMax: 127,
+		}}, nil
+}
+
+// convertDiv follows TFLite Micro's DIV prepare for int8: one multiplier
+// input1_scale / (input2_scale · output_scale), computed in float32 and
+// widened, QuantizeMultiplier; the fused activation's clamp.
+func convertDiv(c *converter, idx int, op *Operator) (format.Op, error) {
+	act := ActNone
+	switch o := op.Options.(type) {
+	case nil:
+	case *DivOptions:
+		act = o.FusedActivation
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+	}
+	s, z, err := arithOperands(c, idx, op)
+	if err != nil {
+		return format.Op{}, err
+	}
+	r := float64(float32(s[0]) / (float32(s[1]) * float32(s[2])))
+	if math.IsInf(r, 0) || math.IsNaN(r) || r == 0 {
+		return format.Op{}, c.unsupported(idx, "output rescale %v", r)
+	}
+	m, sh := dyadic.QuantizeMultiplier(r)
+	if sh > 22 {
+		return format.Op{}, c.unsupported(idx, "output rescale %v needs a left shift of %d", r, sh)
+	}
+	lo, hi, err := c.activationRange(act, op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	return format.Op{Code: format.OpDiv, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.ArithParams{
+			Input1Offset: -z[0], Input2Offset: -z[1], OutputOffset: z[2],
+			OutputMultiplier: m, OutputShift: sh, ActMin: lo, ActMax: hi,
+		}}, nil
+}
+
+// scaledTable returns TFLite's rescaled value of every int8 input x:
+// MultiplyByQuantizedMultiplierSmallerThanOneExp((x - zp) << left, m, shift).
+func scaledTable(zp int32, left uint, m, shift int32) []int32 {
+	t := make([]int32, 256)
+	for x := int32(-128); x <= 127; x++ {
+		t[x+128] = dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp((x-zp)<<left, m, shift)
+	}
+	return t
+}
+
+// pairInputs returns the int8 scales and zero points of op's two inputs.
+func (c *converter) pairInputs(idx int, op *Operator, outType format.DType) (s [2]float64, z [2]int32, err error) {
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return s, z, err
+	}
+	if ts[2].DType != outType {
+		return s, z, c.unsupported(idx, "output %s, want %s", ts[2].DType, outType)
+	}
+	for i := range 2 {
+		_, s[i], z[i], err = c.quantized(op.Inputs[i])
+		if err != nil {
+			return s, z, err
+		}
+	}
+	return s, z, nil
+}
+
+// convertComparison follows TFLite Micro's ComparisonsPrepare for int8:
+// each input is offset, shifted left by 8 and multiplied by its own scale
+// (QuantizeMultiplierSmallerThanOneExp), then the two are compared. The
+// rescaling of each input becomes a 256-entry table.
+func convertComparison(code format.OpCode) opConverter {
+	return func(c *converter, idx int, op *Operator) (format.Op, error) {
+		s, z, err := c.pairInputs(idx, op, format.DTypeBool)
+		if err != nil {
+			return format.Op{}, err
+		}
+		p := &format.ScaledPairParams{ActMin: -128, ActMax: 127}
+		for i, t := range []*[]int32{&p.Table1, &p.Table2} {
+			m, sh, err := dyadic.QuantizeMultiplierSmallerThanOneExp(s[i])
+			if err != nil {
+				return format.Op{}, c.unsupported(idx, "input %d scale %v: %v (TFLite requires a scale below 1)", i, s[i], err)
+			}
+			*t = scaledTable(z[i], 8, m, sh)
+		}
+		return format.Op{Code: code, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
+	}
+}
+
+// convertSquaredDifference follows TFLite Micro's int8 PrepareQuantized:
+// inputs shifted left by 7 and brought to twice the larger scale, the
+// squared difference rescaled by (2·max)² / (2^14 · output scale).
+func convertSquaredDifference(c *converter, idx int, op *Operator) (format.Op, error) {
+	s, z, err := c.pairInputs(idx, op, format.DTypeInt8)
+	if err != nil {
+		return format.Op{}, err
+	}
+	_, so, zo, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	twiceMax := 2 * math.Max(s[0], s[1])
+	p := &format.ScaledPairParams{OutputOffset: zo, ActMin: -128, ActMax: 127}
+	for i, t := range []*[]int32{&p.Table1, &p.Table2} {
+		m, sh, err := dyadic.QuantizeMultiplierSmallerThanOneExp(s[i] / twiceMax)
+		if err != nil {
+			return format.Op{}, c.unsupported(idx, "input %d rescale: %v", i, err)
+		}
+		*t = scaledTable(z[i], 7, m, sh)
+	}
+	r := twiceMax * twiceMax / float64(float32(1<<14)*float32(so))
+	if math.IsInf(r, 0) || math.IsNaN(r) {
+		return format.Op{}, c.unsupported(idx, "output rescale %v", r)
+	}
+	p.OutputMultiplier, p.OutputShift = dyadic.QuantizeMultiplier(r)
+	if p.OutputShift > 30 {
+		return format.Op{}, c.unsupported(idx, "output rescale %v needs a left shift of %d", r, p.OutputShift)
+	}
+	return format.Op{Code: format.OpSquaredDifference, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
+}
+
+// convertSelectV2: a raw select (bool condition; x, y and the output share
+// one dtype, int8 or int16), no parameters.
+func convertSelectV2(c *converter, idx int, op *Operator) (format.Op, error) {
+	ts, err := c.operands(idx, op, 3, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	dt := ts[1].DType
+	if ts[0].DType != format.DTypeBool || (dt != format.DTypeInt8 && dt != format.DTypeInt16) || ts[2].DType != dt || ts[3].DType != dt {
+		return format.Op{}, c.unsupported(idx, "operands %s, %s, %s -> %s; edgerun runs a bool condition and int8 or int16 values", ts[0].DType, ts[1].DType, ts[2].DType, ts[3].DType)
+	}
+	return format.Op{Code: format.OpSelectV2, Inputs: append([]int32(nil), op.Inputs...), Outputs: []int32{op.Outputs[0]}}, nil
+}
+
+// convertAbs follows TFLite Micro's AbsEvalQuantized for int8:
+// |x - input_zp|, rescaled by input/output scale (QuantizeMultiplier, only
+// when the float32 scales differ), plus the output zero point, clamped.
+func convertAbs(c *converter, idx int, op *Operator) (format.Op, error) {
+	t, err := c.tableOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	rescale := t.inScale != t.outScale
+	var m, sh int32
+	if rescale {
+		if m, sh, err = c.tableMultiplier(idx, op, "output", float64(t.inScale)/float64(t.outScale)); err != nil {
+			return format.Op{}, err
+		}
+	}
+	return buildTable(format.OpAbs, t, func(x int32) int8 {
+		v := x - t.inZP
+		if v < 0 {
+			v = -v
+		}
+		if rescale {
+			v = dyadic.MultiplyByQuantizedMultiplier(v, m, sh)
+		}
+		return tableClamp(v + t.outZP)
+	}), nil
+}
+
+// rsqrtShift is kShift of TFLite Micro's RsqrtEvalQuantized.
+const rsqrtShift = 20
+
+// convertRsqrt follows TFLite Micro's RsqrtEvalQuantized for int8: for
+// v = x - input_zp > 0, 1/sqrt(v) from GetInvSqrtQuantizedMultiplierExp,
+// brought to an int32 with 20 fractional bits, rescaled by
+// 1/(sqrt(input_scale)·output_scale); v = 0 gives 127. TFLite fails the
+// Invoke for v < 0; edgerun's table gives 127 there too.
+func convertRsqrt(c *converter, idx int, op *Operator) (format.Op, error) {
+	t, err := c.tableOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	m, sh, err := c.tableMultiplier(idx, op, "output", 1/(math.Sqrt(float64(t.inScale))*float64(t.outScale)))
+	if err != nil {
+		return format.Op{}, err
+	}
+	if sh-rsqrtShift < -31 {
+		return format.Op{}, c.tableUnsupported(idx, op, "output rescale shift %d is beyond TFLite's rounding shift range", sh-rsqrtShift)
+	}
+	return buildTable(format.OpRsqrt, t, func(x int32) int8 {
+		v := x - t.inZP
+		if v <= 0 {
+			return math.MaxInt8
+		}
+		im, is := dyadic.GetInvSqrtQuantizedMultiplierExp(v, -1)
+		data := dyadic.MultiplyByQuantizedMultiplier(1, im, is+rsqrtShift)
+		return tableClamp(dyadic.MultiplyByQuantizedMultiplier(data, m, sh-rsqrtShift) + t.outZP)
+	}), nil
+}
+
+// convertElu follows TFLite's ELU lookup table for int8, computed in
+// float32: dequantize, exp(v) - 1 for v < 0, multiply by 1/output_scale,
+// round half away from zero, add the output zero point, clamp.
+func convertElu(c *converter, idx int, op *Operator) (format.Op, error) {
+	t, err := c.tableOperands(idx, op, false)
+	if err != nil {
+		return format.Op{}, err
+	}
+	inv := 1 / t.outScale
+	return buildTable(format.OpElu, t, func(x int32) int8 {
+		v := t.inScale * float32(x-t.inZP)
+		if v < 0 {
+			v = float32(math.Expm1(float64(v)))
+		}
+		r := float32(math.Round(float64(v * inv)))
+		return tableClamp(int32(r + float32(t.outZP)))
+	}), nil
+}
+
+// convertReduceMinMax: REDUCE_MAX / REDUCE_MIN on int8 compare raw values;
+// TFLite Micro requires equal input and output quantization.
+func convertReduceMinMax(code format.OpCode) opConverter {
+	return func(c *converter, idx int, op *Operator) (format.Op, error) {
+		keep, err := c.reducerKeepDims(idx, op)
+		if err != nil {
+			return format.Op{}, err
+		}
+		ts, err := c.operands(idx, op, 2, 1)
+		if err != nil {
+			return format.Op{}, err
+		}
+		in, _, _, err := c.quantized(op.Inputs[0])
+		if err != nil {
+			return format.Op{}, err
+		}
+		out, _, _, err := c.quantized(op.Outputs[0])
+		if err != nil {
+			return format.Op{}, err
+		}
+		if !sameQuantization(in, out) {
+			return format.Op{}, c.unsupported(idx, "input and output quantization differ (TFLite Micro requires them equal)")
+		}
+		axes, err := c.constAxes(idx, op.Inputs[1], len(ts[0].Shape))
+		if err != nil {
+			return format.Op{}, err
+		}
+		return format.Op{Code: code, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+			Params: &format.ReduceParams{Axes: axes, KeepDims: keep}}, nil
+	}
+}
+
+func (c *converter) reducerKeepDims(idx int, op *Operator) (bool, error) {
+	switch o := op.Options.(type) {
+	case nil:
+		return false, nil
+	case *ReducerOptions:
+		return o.KeepDims, nil
+	}
+	return false, format.Malformed(c.opPath(idx)+" / options", "options of type %T, want ReducerOptions", op.Options)
+}

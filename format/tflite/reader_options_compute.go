@@ -1,0 +1,24 @@
+package tflite
+
+// Option tables of the arithmetic operators of issue 16.
+
+const optDiv = 29
+
+// DivOptions: DIV's fused activation.
+type DivOptions struct {
+	FusedActivation Activation
+}
+
+// parseComputeOptions decodes the option tables this file adds, or
+// returns nil for other types.
+func parseComputeOptions(r *optReader, typ uint8) any {
+	switch typ {
+	case optDiv:
+		return &DivOptions{FusedActivation: r.activation(0)}
+	}
+	return nil
+}
+
+func init() {
+	optionsFor[OpDiv] = optDiv
+}
