@@ -1,0 +1,576 @@
+package ops
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/internal/quanttest"
+)
+
+// Tests of the arithmetic, comparison and reduction kernels of issue 16
+// (elementwise_pair.go, div.go, select.go, argminmax.go, cast.go), each
+// against a reference written here by definition.
+
+// typedModel builds a one-op model: tensors 0..n-2 are the inputs, the
+// last the output, with the given dtypes and shapes.
+func typedModel(code format.OpCode, params format.OpParams, dtypes []format.DType, shapes ...[]int32) *format.Model {
+	m := &format.Model{}
+	op := format.Op{Code: code, Params: params}
+	for i, s := range shapes {
+		m.Tensors = append(m.Tensors, format.Tensor{DType: dtypes[i], Shape: s, ArenaOffset: 0})
+		if i < len(shapes)-1 {
+			op.Inputs = append(op.Inputs, int32(i))
+		} else {
+			op.Outputs = append(op.Outputs, int32(i))
+		}
+	}
+	m.Ops = []format.Op{op}
+	return m
+}
+
+// runBytes is runKernel for tensors of any dtype: inputs and output are
+// raw little-endian bytes. It checks the guard bytes after the output,
+// that a second Eval gives the same bytes and that Eval allocates nothing.
+func runBytes(t *testing.T, m *format.Model, inputs ...[]byte) []byte {
+	t.Helper()
+	k, err := Prepare(m, 0)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	op := &m.Ops[0]
+	env := &Env{Tensors: make([][]int8, len(m.Tensors))}
+	next := 0
+	for _, ti := range op.Inputs {
+		if tt := &m.Tensors[ti]; tt.IsConstant() {
+			env.Tensors[ti] = Int8s(tt.Data)
+			continue
+		}
+		env.Tensors[ti] = Int8s(append(append([]byte(nil), inputs[next]...), make([]byte, runnerGuardLen)...))[:len(inputs[next])]
+		next++
+	}
+	n := int(m.Tensors[op.Outputs[0]].ByteSize())
+	buf := make([]int8, n+runnerGuardLen)
+	for i := range buf {
+		buf[i] = runnerGuard
+	}
+	env.Tensors[op.Outputs[0]] = buf[:n]
+	k.Eval(env)
+	first := slices.Clone(buf[:n])
+	k.Eval(env)
+	for i, g := range buf[n:] {
+		if g != runnerGuard {
+			t.Fatalf("guard byte %d after the output overwritten", i)
+		}
+	}
+	if !slices.Equal(first, buf[:n]) {
+		t.Fatal("second Eval differs")
+	}
+	if a := testing.AllocsPerRun(1, func() { k.Eval(env) }); a != 0 {
+		t.Fatalf("Eval allocates %v times", a)
+	}
+	out := make([]byte, n)
+	for i, v := range first {
+		out[i] = byte(v)
+	}
+	return out
+}
+
+// randPairShapes returns two input shapes and their broadcast output
+// shape (rank up to 5, some dimensions 1, some inputs of lower rank).
+func randPairShapes(r *rand.Rand) (a, b, out []int32) {
+	rank := r.IntN(6)
+	full := make([]int32, rank)
+	for d := range full {
+		full[d] = int32(1 + r.IntN(4))
+	}
+	mk := func() []int32 {
+		s := slices.Clone(full[rank-r.IntN(rank+1):])
+		for i := range s {
+			if r.IntN(3) == 0 {
+				s[i] = 1
+			}
+		}
+		return s
+	}
+	a, b = mk(), mk()
+	out = make([]int32, rank)
+	for d := range out {
+		out[d] = 1
+		for _, s := range [][]int32{a, b} {
+			if k := d - (rank - len(s)); k >= 0 {
+				out[d] = max(out[d], s[k])
+			}
+		}
+	}
+	return a, b, out
+}
+
+// bcastAt is the flat offset in an input of shape s of output multi-index
+// idx (s aligned at the last dimension, size-1 dimensions broadcast).
+func bcastAt(s []int32, idx []int) int {
+	off := 0
+	for k, d := range s {
+		i := idx[len(idx)-len(s)+k]
+		if d == 1 {
+			i = 0
+		}
+		off = off*int(d) + i
+	}
+	return off
+}
+
+func TestMinMaxAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 1))
+	for iter := range 300 {
+		sa, sb, so := randPairShapes(r)
+		isMax := iter%2 == 0
+		code := format.OpMinimum
+		if isMax {
+			code = format.OpMaximum
+		}
+		if iter%3 == 0 { // int16
+			a, b := make([]byte, 2*numElems(sa)), make([]byte, 2*numElems(sb))
+			for i := range a {
+				a[i] = byte(r.IntN(256))
+			}
+			for i := range b {
+				b[i] = byte(r.IntN(256))
+			}
+			dt := format.DTypeInt16
+			got := runBytes(t, typedModel(code, nil, []format.DType{dt, dt, dt}, sa, sb, so), a, b)
+			forEachIndex(so, func(idx []int) {
+				x := int16(binary.LittleEndian.Uint16(a[2*bcastAt(sa, idx):]))
+				y := int16(binary.LittleEndian.Uint16(b[2*bcastAt(sb, idx):]))
+				want := min(x, y)
+				if isMax {
+					want = max(x, y)
+				}
+				if g := int16(binary.LittleEndian.Uint16(got[2*flatIndex(so, idx):])); g != want {
+					t.Fatalf("#%d int16 %v %v -> %v at %v: got %d, want %d", iter, sa, sb, so, idx, g, want)
+				}
+			})
+			continue
+		}
+		a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
+		got := runKernel(t, layoutOpModel(code, nil, so, sa, sb), a, b)
+		forEachIndex(so, func(idx []int) {
+			x, y := a[bcastAt(sa, idx)], b[bcastAt(sb, idx)]
+			want := min(x, y)
+			if isMax {
+				want = max(x, y)
+			}
+			if g := got[flatIndex(so, idx)]; g != want {
+				t.Fatalf("#%d %v %v -> %v at %v: got %d, want %d", iter, sa, sb, so, idx, g, want)
+			}
+		})
+	}
+}
+
+func randTable(r *rand.Rand, lim int32) []int32 {
+	t := make([]int32, 256)
+	for i := range t {
+		t[i] = r.Int32N(2*lim+1) - lim
+		if i > 0 && r.IntN(4) == 0 {
+			t[i] = t[i-1] // equal rescaled values: ties for the comparisons
+		}
+	}
+	return t
+}
+
+func TestComparisonsAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 2))
+	cmps := []struct {
+		code format.OpCode
+		f    func(x, y int32) bool
+	}{
+		{format.OpEqual, func(x, y int32) bool { return x == y }},
+		{format.OpNotEqual, func(x, y int32) bool { return x != y }},
+		{format.OpLess, func(x, y int32) bool { return x < y }},
+		{format.OpLessEqual, func(x, y int32) bool { return x <= y }},
+		{format.OpGreater, func(x, y int32) bool { return x > y }},
+		{format.OpGreaterEqual, func(x, y int32) bool { return x >= y }},
+	}
+	for iter := range 240 {
+		c := cmps[iter%len(cmps)]
+		sa, sb, so := randPairShapes(r)
+		p := &format.ScaledPairParams{Table1: randTable(r, 40), Table2: randTable(r, 40), ActMin: -128, ActMax: 127}
+		m := layoutOpModel(c.code, p, so, sa, sb)
+		m.Tensors[2].DType = format.DTypeBool
+		a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
+		got := runKernel(t, m, a, b)
+		forEachIndex(so, func(idx []int) {
+			x, y := p.Table1[int(a[bcastAt(sa, idx)])+128], p.Table2[int(b[bcastAt(sb, idx)])+128]
+			want := int8(0)
+			if c.f(x, y) {
+				want = 1
+			}
+			if g := got[flatIndex(so, idx)]; g != want {
+				t.Fatalf("#%d %s %d vs %d: got %d, want %d", iter, c.code, x, y, g, want)
+			}
+		})
+	}
+}
+
+func TestSquaredDifferenceAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 3))
+	for iter := range 200 {
+		sa, sb, so := randPairShapes(r)
+		p := &format.ScaledPairParams{Table1: randTable(r, 1<<14), Table2: randTable(r, 1<<14),
+			OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(32), OutputOffset: randZeroPoint(r),
+			ActMin: -128 + r.Int32N(10), ActMax: 127 - r.Int32N(10)}
+		if iter%5 == 0 {
+			p.OutputShift = r.Int32N(3) // left shifts wrap the square in int32, as TFLite's
+		}
+		a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
+		got := runKernel(t, layoutOpModel(format.OpSquaredDifference, p, so, sa, sb), a, b)
+		forEachIndex(so, func(idx []int) {
+			d := p.Table1[int(a[bcastAt(sa, idx)])+128] - p.Table2[int(b[bcastAt(sb, idx)])+128]
+			want := quanttest.Requantize(d*d, p.OutputMultiplier, p.OutputShift, p.OutputOffset, p.ActMin, p.ActMax)
+			if g := got[flatIndex(so, idx)]; g != want {
+				t.Fatalf("#%d diff %d: got %d, want %d", iter, d, g, want)
+			}
+		})
+	}
+}
+
+func TestPReluAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 4))
+	for iter := range 200 {
+		sa, sb, so := randPairShapes(r)
+		if !slices.Equal(sa, so) { // PRELU's output has the input's shape
+			sa = so
+		}
+		p := &format.ArithParams{Input1Offset: -randZeroPoint(r), Input2Offset: -randZeroPoint(r), OutputOffset: randZeroPoint(r),
+			Input1Multiplier: 1<<30 + r.Int32N(1<<30), Input1Shift: r.Int32N(12) - 8,
+			Input2Multiplier: 1<<30 + r.Int32N(1<<30), Input2Shift: r.Int32N(12) - 14,
+			ActMin: -128, ActMax: 127}
+		a, b := randInt8s(r, numElems(sa)), randInt8s(r, numElems(sb))
+		got := runKernel(t, layoutOpModel(format.OpPRelu, p, so, sa, sb), a, b)
+		forEachIndex(so, func(idx []int) {
+			x := int32(a[bcastAt(sa, idx)]) + p.Input1Offset
+			var v int32
+			if x >= 0 {
+				v = quanttest.MultiplyByQuantizedMultiplier(x, p.Input1Multiplier, p.Input1Shift)
+			} else {
+				v = quanttest.MultiplyByQuantizedMultiplier(x*(int32(b[bcastAt(sb, idx)])+p.Input2Offset), p.Input2Multiplier, p.Input2Shift)
+			}
+			if g, want := got[flatIndex(so, idx)], quanttest.Clamp(v+p.OutputOffset, -128, 127); g != want {
+				t.Fatalf("#%d x %d: got %d, want %d", iter, x, g, want)
+			}
+		})
+	}
+}
+
+// TestDivNearExactQuotient: TFLite's DIV (reciprocal to 31 bits, two
+// roundings) is within one step of the exactly rounded quotient
+// v1/v2 · M · 2^(shift-31) before the output offset and clamp; and every
+// value pair is checked.
+func TestDivNearExactQuotient(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 5))
+	for iter := range 40 {
+		p := &format.ArithParams{Input1Offset: -randZeroPoint(r), Input2Offset: -randZeroPoint(r), OutputOffset: randZeroPoint(r),
+			OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: r.Int32N(16) - 12, ActMin: -128, ActMax: 127}
+		a, b := make([]int8, 256*256), make([]int8, 256*256)
+		for i := range a {
+			a[i], b[i] = int8(i>>8), int8(i)
+		}
+		got := runKernel(t, layoutOpModel(format.OpDiv, p, []int32{256 * 256}, []int32{256 * 256}, []int32{256 * 256}), a, b)
+		for i := range got {
+			v1, v2 := int32(a[i])+p.Input1Offset, int32(b[i])+p.Input2Offset
+			if v2 == 0 {
+				continue
+			}
+			exact := float64(v1) / float64(v2) * float64(p.OutputMultiplier) * float64(int64(1)<<(p.OutputShift+31)) / float64(int64(1)<<62)
+			lo := int32(quanttest.Clamp(int32(math.Floor(exact))-1+p.OutputOffset, -128, 127))
+			hi := int32(quanttest.Clamp(int32(math.Ceil(exact))+1+p.OutputOffset, -128, 127))
+			if g := int32(got[i]); g < lo || g > hi {
+				t.Fatalf("#%d %d/%d: got %d, exact %v + %d", iter, v1, v2, got[i], exact, p.OutputOffset)
+			}
+		}
+	}
+}
+
+func TestSelectV2AgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 6))
+	for iter := range 200 {
+		sa, sb, so := randPairShapes(r)
+		sc, _, _ := randPairShapes(r)
+		// The condition broadcasts to the output too: take a suffix of it.
+		sc = slices.Clone(so[len(so)-min(len(so), len(sc)):])
+		for i := range sc {
+			if r.IntN(2) == 0 {
+				sc[i] = 1
+			}
+		}
+		size := 1
+		dt := format.DTypeInt8
+		if iter%3 == 0 {
+			size, dt = 2, format.DTypeInt16
+		}
+		cond := make([]byte, numElems(sc))
+		for i := range cond {
+			cond[i] = byte(r.IntN(2))
+		}
+		x, y := make([]byte, size*numElems(sa)), make([]byte, size*numElems(sb))
+		for _, s := range [][]byte{x, y} {
+			for i := range s {
+				s[i] = byte(r.IntN(256))
+			}
+		}
+		got := runBytes(t, typedModel(format.OpSelectV2, nil, []format.DType{format.DTypeBool, dt, dt, dt}, sc, sa, sb, so), cond, x, y)
+		forEachIndex(so, func(idx []int) {
+			src, at := y, bcastAt(sb, idx)
+			if cond[bcastAt(sc, idx)] != 0 {
+				src, at = x, bcastAt(sa, idx)
+			}
+			o := flatIndex(so, idx)
+			if !slices.Equal(got[size*o:size*o+size], src[size*at:size*at+size]) {
+				t.Fatalf("#%d at %v: got %v", iter, idx, got[size*o:size*o+size])
+			}
+		})
+	}
+}
+
+func TestArgMinMaxAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 7))
+	for iter := range 200 {
+		rank := 1 + r.IntN(4)
+		in := make([]int32, rank)
+		for d := range in {
+			in[d] = int32(1 + r.IntN(5))
+		}
+		axis := r.IntN(rank)
+		out := slices.Delete(slices.Clone(in), axis, axis+1)
+		isMax := iter%2 == 0
+		code := format.OpArgMin
+		if isMax {
+			code = format.OpArgMax
+		}
+		wide := iter%4 < 2
+		odt, osz := format.DTypeInt32, 4
+		if wide {
+			odt, osz = format.DTypeInt64, 8
+		}
+		data := randInt8s(r, numElems(in))
+		for i := range data {
+			data[i] %= 4 // many ties
+		}
+		raw := make([]byte, len(data))
+		for i, v := range data {
+			raw[i] = byte(v)
+		}
+		got := runBytes(t, typedModel(code, &format.ReduceParams{Axes: []int32{int32(axis)}}, []format.DType{format.DTypeInt8, odt}, in, out), raw)
+		forEachIndex(out, func(idx []int) {
+			full := slices.Insert(slices.Clone(idx), axis, 0)
+			best := 0
+			for k := range int(in[axis]) {
+				full[axis] = k
+				v := data[flatIndex(in, full)]
+				full[axis] = best
+				b := data[flatIndex(in, full)]
+				if (isMax && v > b) || (!isMax && v < b) {
+					best = k
+				}
+			}
+			o := flatIndex(out, idx)
+			var g int64
+			if wide {
+				g = int64(binary.LittleEndian.Uint64(got[osz*o:]))
+			} else {
+				g = int64(int32(binary.LittleEndian.Uint32(got[osz*o:])))
+			}
+			if g != int64(best) {
+				t.Fatalf("#%d %v axis %d at %v: got %d, want %d", iter, in, axis, idx, g, best)
+			}
+		})
+	}
+}
+
+func TestReduceMinMaxAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 8))
+	for iter := range 200 {
+		rank := r.IntN(5)
+		in := make([]int32, rank)
+		for d := range in {
+			in[d] = int32(1 + r.IntN(4))
+			if r.IntN(30) == 0 {
+				in[d] = 0
+			}
+		}
+		var axes []int32
+		var out []int32
+		keep := r.IntN(2) == 0
+		reduced := make([]bool, rank)
+		for d := range rank {
+			if r.IntN(2) == 0 {
+				axes = append(axes, int32(d))
+				reduced[d] = true
+				if keep {
+					out = append(out, 1)
+				}
+			} else {
+				out = append(out, in[d])
+			}
+		}
+		isMax := iter%2 == 0
+		code := format.OpReduceMin
+		if isMax {
+			code = format.OpReduceMax
+		}
+		data := randInt8s(r, numElems(in))
+		got := runKernel(t, layoutOpModel(code, &format.ReduceParams{Axes: axes, KeepDims: keep}, out, in), data)
+		want := make([]int8, numElems(out))
+		for i := range want {
+			want[i] = 127
+			if isMax {
+				want[i] = -128
+			}
+		}
+		kept := make([]int32, 0, rank)
+		for d := range rank {
+			if !reduced[d] {
+				kept = append(kept, in[d])
+			}
+		}
+		forEachIndex(in, func(idx []int) {
+			var k []int
+			for d := range rank {
+				if !reduced[d] {
+					k = append(k, idx[d])
+				}
+			}
+			o := flatIndex(kept, k)
+			v := data[flatIndex(in, idx)]
+			if isMax {
+				want[o] = max(want[o], v)
+			} else {
+				want[o] = min(want[o], v)
+			}
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("#%d %v axes %v keep %v:\ngot  %v\nwant %v", iter, in, axes, keep, got, want)
+		}
+	}
+}
+
+func TestCastAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 9))
+	dts := []format.DType{format.DTypeInt8, format.DTypeInt16, format.DTypeInt32, format.DTypeBool}
+	get := func(b []byte, dt format.DType, i int) int64 {
+		switch dt {
+		case format.DTypeInt8:
+			return int64(int8(b[i]))
+		case format.DTypeInt16:
+			return int64(int16(binary.LittleEndian.Uint16(b[2*i:])))
+		case format.DTypeInt32:
+			return int64(int32(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+		return int64(b[i])
+	}
+	for _, from := range dts {
+		for _, to := range dts {
+			shape := []int32{int32(r.IntN(7)), 3}
+			n := numElems(shape)
+			in := make([]byte, n*from.Size())
+			for i := range in {
+				in[i] = byte(r.IntN(256))
+			}
+			if from == format.DTypeBool {
+				for i := range in {
+					in[i] &= 1
+				}
+			}
+			got := runBytes(t, typedModel(format.OpCast, nil, []format.DType{from, to}, shape, shape), in)
+			for i := range n {
+				v := get(in, from, i)
+				var want int64
+				switch to {
+				case format.DTypeInt8:
+					want = int64(int8(v))
+				case format.DTypeInt16:
+					want = int64(int16(v))
+				case format.DTypeInt32:
+					want = int64(int32(v))
+				default:
+					if v != 0 {
+						want = 1
+					}
+				}
+				if g := get(got, to, i); g != want {
+					t.Fatalf("%s -> %s element %d (%d): got %d, want %d", from, to, i, v, g, want)
+				}
+			}
+		}
+	}
+}
+
+func TestComputeOpsRejectMalformed(t *testing.T) {
+	i8, i16, i32, b := format.DTypeInt8, format.DTypeInt16, format.DTypeInt32, format.DTypeBool
+	s := []int32{2, 3}
+	pair := func() *format.ScaledPairParams {
+		return &format.ScaledPairParams{Table1: make([]int32, 256), Table2: make([]int32, 256), OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	}
+	arith := func() *format.ArithParams {
+		return &format.ArithParams{Input1Multiplier: 1 << 30, Input2Multiplier: 1 << 30, OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	}
+	with := func(m *format.Model, f func(*format.Model)) *format.Model { f(m); return m }
+	for name, m := range map[string]*format.Model{
+		"minimum with params":         typedModel(format.OpMinimum, &format.TableParams{}, []format.DType{i8, i8, i8}, s, s, s),
+		"maximum mixed dtypes":        typedModel(format.OpMaximum, nil, []format.DType{i16, i8, i16}, s, s, s),
+		"maximum not a broadcast":     typedModel(format.OpMaximum, nil, []format.DType{i8, i8, i8}, s, []int32{2, 2}, s),
+		"maximum one input":           typedModel(format.OpMaximum, nil, []format.DType{i8, i8}, s, s),
+		"less int8 output":            typedModel(format.OpLess, pair(), []format.DType{i8, i8, i8}, s, s, s),
+		"equal short table":           typedModel(format.OpEqual, &format.ScaledPairParams{Table1: make([]int32, 256)}, []format.DType{i8, i8, b}, s, s, s),
+		"equal without params":        typedModel(format.OpEqual, nil, []format.DType{i8, i8, b}, s, s, s),
+		"squared difference bool out": typedModel(format.OpSquaredDifference, pair(), []format.DType{i8, i8, b}, s, s, s),
+		"squared difference big table": typedModel(format.OpSquaredDifference, func() *format.ScaledPairParams {
+			p := pair()
+			p.Table2[7] = 1<<14 + 1
+			return p
+		}(), []format.DType{i8, i8, i8}, s, s, s),
+		"squared difference shift": typedModel(format.OpSquaredDifference, func() *format.ScaledPairParams {
+			p := pair()
+			p.OutputShift = 31
+			return p
+		}(), []format.DType{i8, i8, i8}, s, s, s),
+		"squared difference clamp": typedModel(format.OpSquaredDifference, func() *format.ScaledPairParams {
+			p := pair()
+			p.ActMin = 5
+			p.ActMax = 4
+			return p
+		}(), []format.DType{i8, i8, i8}, s, s, s),
+		"div negative multiplier": typedModel(format.OpDiv, func() *format.ArithParams { p := arith(); p.OutputMultiplier = -1; return p }(), []format.DType{i8, i8, i8}, s, s, s),
+		"div offset":              typedModel(format.OpDiv, func() *format.ArithParams { p := arith(); p.Input2Offset = 129; return p }(), []format.DType{i8, i8, i8}, s, s, s),
+		"div shift":               typedModel(format.OpDiv, func() *format.ArithParams { p := arith(); p.OutputShift = 23; return p }(), []format.DType{i8, i8, i8}, s, s, s),
+		"prelu shift":             typedModel(format.OpPRelu, func() *format.ArithParams { p := arith(); p.Input2Shift = 15; return p }(), []format.DType{i8, i8, i8}, s, s, s),
+		"prelu clamp":             typedModel(format.OpPRelu, func() *format.ArithParams { p := arith(); p.ActMax = 200; return p }(), []format.DType{i8, i8, i8}, s, s, s),
+		"prelu int16":             typedModel(format.OpPRelu, arith(), []format.DType{i16, i8, i16}, s, s, s),
+		"select int8 condition":   typedModel(format.OpSelectV2, nil, []format.DType{i8, i8, i8, i8}, s, s, s, s),
+		"select not a broadcast":  typedModel(format.OpSelectV2, nil, []format.DType{b, i8, i8, i8}, []int32{3, 3}, s, s, s),
+		"select two inputs":       typedModel(format.OpSelectV2, nil, []format.DType{b, i8, i8}, s, s, s),
+		"arg max two axes":        typedModel(format.OpArgMax, &format.ReduceParams{Axes: []int32{0, 1}}, []format.DType{i8, i32}, s, []int32{}),
+		"arg max axis range":      typedModel(format.OpArgMax, &format.ReduceParams{Axes: []int32{2}}, []format.DType{i8, i32}, s, []int32{2}),
+		"arg min keep dims":       typedModel(format.OpArgMin, &format.ReduceParams{Axes: []int32{1}, KeepDims: true}, []format.DType{i8, i32}, s, []int32{2}),
+		"arg min output shape":    typedModel(format.OpArgMin, &format.ReduceParams{Axes: []int32{1}}, []format.DType{i8, i32}, s, []int32{3}),
+		"arg min int8 output":     typedModel(format.OpArgMin, &format.ReduceParams{Axes: []int32{1}}, []format.DType{i8, i8}, s, []int32{2}),
+		"arg max empty axis":      typedModel(format.OpArgMax, &format.ReduceParams{Axes: []int32{1}}, []format.DType{i8, i32}, []int32{2, 0}, []int32{2}),
+		"reduce max axis range":   typedModel(format.OpReduceMax, &format.ReduceParams{Axes: []int32{-1}}, []format.DType{i8, i8}, s, []int32{2}),
+		"reduce min output shape": typedModel(format.OpReduceMin, &format.ReduceParams{Axes: []int32{1}}, []format.DType{i8, i8}, s, []int32{3}),
+		"reduce min mean params":  typedModel(format.OpReduceMin, &format.MeanParams{}, []format.DType{i8, i8}, s, []int32{2}),
+		"cast element count":      typedModel(format.OpCast, nil, []format.DType{i8, i32}, s, []int32{5}),
+		"cast with params":        typedModel(format.OpCast, &format.ReduceParams{}, []format.DType{i8, i32}, s, s),
+		"cast index range": with(typedModel(format.OpCast, nil, []format.DType{i8, i32}, s, s), func(m *format.Model) {
+			m.Ops[0].Inputs[0] = 9
+		}),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+	// Float32 casts are unsupported, not malformed.
+	if _, err := Prepare(typedModel(format.OpCast, nil, []format.DType{i8, format.DTypeFloat32}, s, s), 0); err == nil {
+		t.Error("CAST to float32 prepared")
+	}
+}
