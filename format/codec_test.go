@@ -155,6 +155,7 @@ func testModel() *Model {
 	for i, code := range []OpCode{OpAbs, OpElu, OpRsqrt} {
 		next(code, &TableParams{Table: testTable(i + 9)})
 	}
+	next(OpAddN, arith(6), c, c)
 	for i, code := range []OpCode{OpDiv, OpPRelu} {
 		next(code, arith(int32(i+4)), c)
 	}

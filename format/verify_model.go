@@ -70,7 +70,7 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsNONE, true
 	case OpAbs, OpElu, OpRsqrt:
 		return fb.OpParamsTableParams, true
-	case OpDiv, OpPRelu:
+	case OpDiv, OpPRelu, OpAddN:
 		return fb.OpParamsArithParams, true
 	case OpSum:
 		return fb.OpParamsMeanParams, true

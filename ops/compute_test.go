@@ -574,3 +574,53 @@ func TestComputeOpsRejectMalformed(t *testing.T) {
 		t.Error("CAST to float32 prepared")
 	}
 }
+
+func TestAddNAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 10))
+	for iter := range 100 {
+		n := 1 + r.IntN(maxAddNInputs)
+		shape := []int32{int32(r.IntN(5)), int32(1 + r.IntN(6))}
+		p := &format.ArithParams{Input1Offset: -randZeroPoint(r), OutputOffset: randZeroPoint(r), LeftShift: 20,
+			Input1Multiplier: 1<<30 + r.Int32N(1<<30), Input1Shift: -r.Int32N(4),
+			OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(32), ActMin: -128, ActMax: 127}
+		p.Input2Offset = p.Input1Offset
+		shapes := make([][]int32, n)
+		ins := make([][]int8, n)
+		for j := range ins {
+			shapes[j] = shape
+			ins[j] = randInt8s(r, numElems(shape))
+		}
+		got := runKernel(t, layoutOpModel(format.OpAddN, p, shape, shapes...), ins...)
+		scaled := func(v int32) int32 {
+			return quanttest.MultiplyByQuantizedMultiplier(v<<20, p.Input1Multiplier, p.Input1Shift)
+		}
+		for i := range got {
+			acc := scaled(p.Input1Offset) // TFLite's sum starts at the rescaled offset
+			for j := range ins {
+				acc += scaled(int32(ins[j][i]) + p.Input1Offset)
+			}
+			want := quanttest.Requantize(acc, p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
+			if got[i] != want {
+				t.Fatalf("#%d element %d: got %d, want %d", iter, i, got[i], want)
+			}
+		}
+	}
+}
+
+func TestAddNRejectsMalformed(t *testing.T) {
+	s := []int32{2, 3}
+	ok := func() *format.ArithParams {
+		return &format.ArithParams{LeftShift: 20, Input1Multiplier: 1 << 30, OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	}
+	for name, m := range map[string]*format.Model{
+		"shape differs": layoutOpModel(format.OpAddN, ok(), s, s, []int32{3, 2}),
+		"too many":      layoutOpModel(format.OpAddN, ok(), s, s, s, s, s, s, s, s, s),
+		"left shift":    layoutOpModel(format.OpAddN, func() *format.ArithParams { p := ok(); p.LeftShift = 21; return p }(), s, s, s),
+		"output shift":  layoutOpModel(format.OpAddN, func() *format.ArithParams { p := ok(); p.OutputShift = 1; return p }(), s, s, s),
+		"input offset":  layoutOpModel(format.OpAddN, func() *format.ArithParams { p := ok(); p.Input1Offset = -128; return p }(), s, s, s),
+		"no params":     layoutOpModel(format.OpAddN, nil, s, s, s),
+		"int16 input":   typedModel(format.OpAddN, ok(), []format.DType{format.DTypeInt16, format.DTypeInt8}, s, s),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

@@ -49,4 +49,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpReduceMax:         prepareReduceMax,
 	format.OpReduceMin:         prepareReduceMin,
 	format.OpSum:               prepareMean,
+	format.OpAddN:              prepareAddN,
 }

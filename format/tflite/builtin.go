@@ -148,4 +148,5 @@ const (
 	OpAbs               BuiltinOperator = 101
 	OpElu               BuiltinOperator = 111
 	OpSelectV2          BuiltinOperator = 123
+	OpAddN              BuiltinOperator = 106
 )

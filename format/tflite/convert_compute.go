@@ -37,6 +37,7 @@ func init() {
 		OpReduceMax:         convertReduceMinMax(format.OpReduceMax),
 		OpReduceMin:         convertReduceMinMax(format.OpReduceMin),
 		OpSum:               convertSum,
+		OpAddN:              convertAddN,
 	} {
 		converters[code] = conv
 	}
@@ -447,4 +448,54 @@ func (c *converter) reducerKeepDims(idx int, op *Operator) (bool, error) {
 		return o.KeepDims, nil
 	}
 	return false, format.Malformed(c.opPath(idx)+" / options", "options of type %T, want ReducerOptions", op.Options)
+}
+
+// convertAddN follows TFLite Micro's int8 ADD_N prepare: every input must
+// share input 0's quantization; ADD's arithmetic with left shift 20, the
+// inputs brought to twice their scale, the sum to the output scale
+// (QuantizeMultiplierSmallerThanOneExp, double). The kernel starts its sum
+// from the rescaled input offset, as TFLite's does.
+func convertAddN(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) < 1 || len(op.Outputs) != 1 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "has %d inputs and %d outputs, want at least 1 and 1", len(op.Inputs), len(op.Outputs))
+	}
+	ts, err := c.operands(idx, op, len(op.Inputs), 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	in0, s, z, err := c.quantized(op.Inputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	for i := range op.Inputs {
+		in, _, _, err := c.quantized(op.Inputs[i])
+		if err != nil {
+			return format.Op{}, err
+		}
+		if !sameQuantization(in, in0) || !poolShapeEqual(in.Shape, ts[len(ts)-1].Shape) {
+			return format.Op{}, c.unsupported(idx, "input %d differs from input 0 or the output in quantization or shape", i)
+		}
+	}
+	if len(op.Inputs) > 7 {
+		return format.Op{}, c.unsupported(idx, "%d inputs (edgerun sums at most 7 in int32)", len(op.Inputs))
+	}
+	_, so, zo, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	twice := 2 * s
+	mi, si, err := dyadic.QuantizeMultiplierSmallerThanOneExp(s / twice)
+	if err != nil {
+		return format.Op{}, c.unsupported(idx, "input rescale: %v", err)
+	}
+	mo, sho, err := dyadic.QuantizeMultiplierSmallerThanOneExp(twice / (float64(int64(1)<<addLeftShift) * so))
+	if err != nil {
+		return format.Op{}, c.unsupported(idx, "output rescale: %v", err)
+	}
+	return format.Op{Code: format.OpAddN, Inputs: append([]int32(nil), op.Inputs...), Outputs: []int32{op.Outputs[0]},
+		Params: &format.ArithParams{
+			Input1Offset: -z, Input2Offset: -z, OutputOffset: zo, LeftShift: addLeftShift,
+			Input1Multiplier: mi, Input1Shift: si, OutputMultiplier: mo, OutputShift: sho,
+			ActMin: -128, ActMax: 127,
+		}}, nil
 }
