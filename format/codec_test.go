@@ -156,6 +156,7 @@ func testModel() *Model {
 		next(code, &TableParams{Table: testTable(i + 9)})
 	}
 	next(OpAddN, arith(6), c, c)
+	next(OpL2Normalization, nil)
 	for i, code := range []OpCode{OpDiv, OpPRelu} {
 		next(code, arith(int32(i+4)), c)
 	}

@@ -66,7 +66,7 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, true
 	case OpTranspose:
 		return fb.OpParamsTransposeParams, true
-	case OpReshape, OpMinimum, OpMaximum, OpSelectV2, OpCast:
+	case OpReshape, OpMinimum, OpMaximum, OpSelectV2, OpCast, OpL2Normalization:
 		return fb.OpParamsNONE, true
 	case OpAbs, OpElu, OpRsqrt:
 		return fb.OpParamsTableParams, true

@@ -624,3 +624,52 @@ func TestAddNRejectsMalformed(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+// TestL2NormNearExact: TFLite's integer L2_NORMALIZATION is within one
+// step of 128·v/‖v‖ (clamped to int8) for every row.
+func TestL2NormNearExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 11))
+	for iter := range 200 {
+		shape := []int32{int32(r.IntN(4)), int32(1 + r.IntN(40))}
+		m := layoutOpModel(format.OpL2Normalization, nil, shape, shape)
+		zp := randZeroPoint(r)
+		m.Tensors[0].ZeroPoint = []int32{zp}
+		data := randInt8s(r, numElems(shape))
+		got := runKernel(t, m, data)
+		d := int(shape[1])
+		for o := 0; o < int(shape[0]); o++ {
+			var ss float64
+			for _, x := range data[o*d : (o+1)*d] {
+				ss += float64((int32(x) - zp) * (int32(x) - zp))
+			}
+			for i := o * d; i < (o+1)*d; i++ {
+				want := 0.0
+				if ss > 1 {
+					want = 128 * float64(int32(data[i])-zp) / math.Sqrt(ss)
+				}
+				want = math.Min(math.Max(want, -128), 127)
+				if math.Abs(float64(got[i])-want) > 1 {
+					t.Fatalf("#%d row %d element %d: got %d, want about %v", iter, o, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+func TestL2NormRejectsMalformed(t *testing.T) {
+	s := []int32{2, 3}
+	for name, m := range map[string]*format.Model{
+		"with params": layoutOpModel(format.OpL2Normalization, &format.TableParams{}, s, s),
+		"shape":       layoutOpModel(format.OpL2Normalization, nil, []int32{3, 2}, s),
+		"scalar":      layoutOpModel(format.OpL2Normalization, nil, []int32{}, []int32{}),
+		"int16":       typedModel(format.OpL2Normalization, nil, []format.DType{format.DTypeInt16, format.DTypeInt8}, s, s),
+		"two inputs":  layoutOpModel(format.OpL2Normalization, nil, s, s, s),
+		"no zero point": func() *format.Model {
+			m := layoutOpModel(format.OpL2Normalization, nil, s, s)
+			m.Tensors[0].ZeroPoint = nil
+			return m
+		}(),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

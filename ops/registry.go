@@ -50,4 +50,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpReduceMin:         prepareReduceMin,
 	format.OpSum:               prepareMean,
 	format.OpAddN:              prepareAddN,
+	format.OpL2Normalization:   prepareL2Norm,
 }

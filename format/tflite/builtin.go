@@ -149,4 +149,5 @@ const (
 	OpElu               BuiltinOperator = 111
 	OpSelectV2          BuiltinOperator = 123
 	OpAddN              BuiltinOperator = 106
+	OpL2Normalization   BuiltinOperator = 11
 )

@@ -38,6 +38,7 @@ func init() {
 		OpReduceMin:         convertReduceMinMax(format.OpReduceMin),
 		OpSum:               convertSum,
 		OpAddN:              convertAddN,
+		OpL2Normalization:   convertL2Norm,
 	} {
 		converters[code] = conv
 	}
@@ -498,4 +499,37 @@ func convertAddN(c *converter, idx int, op *Operator) (format.Op, error) {
 			Input1Multiplier: mi, Input1Shift: si, OutputMultiplier: mo, OutputShift: sho,
 			ActMin: -128, ActMax: 127,
 		}}, nil
+}
+
+// convertL2Norm: TFLite Micro's int8 L2_NORMALIZATION requires the output
+// quantization 1/128 with zero point 0 and no fused activation; the
+// kernel reads the input zero point from the input tensor.
+func convertL2Norm(c *converter, idx int, op *Operator) (format.Op, error) {
+	switch o := op.Options.(type) {
+	case nil:
+	case *L2NormOptions:
+		if o.FusedActivation != ActNone {
+			return format.Op{}, c.unsupported(idx, "fused activation %d (TFLite Micro requires none)", o.FusedActivation)
+		}
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+	}
+	if _, err := c.operands(idx, op, 1, 1); err != nil {
+		return format.Op{}, err
+	}
+	in, _, _, err := c.quantized(op.Inputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	out, _, zo, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	if out.Scale[0] != 1.0/128 || zo != 0 {
+		return format.Op{}, c.unsupported(idx, "int8 output needs scale 1/128 and zero point 0, has %v and %d", out.Scale[0], zo)
+	}
+	if !poolShapeEqual(in.Shape, out.Shape) || len(in.Shape) < 1 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v", in.Shape, out.Shape)
+	}
+	return format.Op{Code: format.OpL2Normalization, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]}}, nil
 }

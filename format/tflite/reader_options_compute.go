@@ -2,7 +2,15 @@ package tflite
 
 // Option tables of the arithmetic operators of issue 16.
 
-const optDiv = 29
+const (
+	optDiv    = 29
+	optL2Norm = 12
+)
+
+// L2NormOptions: L2_NORMALIZATION's fused activation.
+type L2NormOptions struct {
+	FusedActivation Activation
+}
 
 // DivOptions: DIV's fused activation.
 type DivOptions struct {
@@ -15,10 +23,13 @@ func parseComputeOptions(r *optReader, typ uint8) any {
 	switch typ {
 	case optDiv:
 		return &DivOptions{FusedActivation: r.activation(0)}
+	case optL2Norm:
+		return &L2NormOptions{FusedActivation: r.activation(0)}
 	}
 	return nil
 }
 
 func init() {
 	optionsFor[OpDiv] = optDiv
+	optionsFor[OpL2Normalization] = optL2Norm
 }
