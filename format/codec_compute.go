@@ -29,6 +29,21 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		fb.ScaledPairParamsAddActMin(b, p.ActMin)
 		fb.ScaledPairParamsAddActMax(b, p.ActMax)
 		return fb.ScaledPairParamsEnd(b), true
+	case *CumSumParams:
+		fb.CumSumParamsStart(b)
+		fb.CumSumParamsAddAxis(b, p.Axis)
+		fb.CumSumParamsAddExclusive(b, p.Exclusive)
+		fb.CumSumParamsAddReverse(b, p.Reverse)
+		fb.CumSumParamsAddInputOffset(b, p.InputOffset)
+		fb.CumSumParamsAddOutputOffset(b, p.OutputOffset)
+		fb.CumSumParamsAddLeftShift(b, p.LeftShift)
+		fb.CumSumParamsAddInputMultiplier(b, p.InputMultiplier)
+		fb.CumSumParamsAddInputShift(b, p.InputShift)
+		fb.CumSumParamsAddOutputMultiplier(b, p.OutputMultiplier)
+		fb.CumSumParamsAddOutputShift(b, p.OutputShift)
+		fb.CumSumParamsAddActMin(b, p.ActMin)
+		fb.CumSumParamsAddActMax(b, p.ActMax)
+		return fb.CumSumParamsEnd(b), true
 	case *ReduceParams:
 		axes := int32Vector(b, p.Axes)
 		fb.ReduceParamsStart(b)
@@ -53,6 +68,16 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 			Table2:           readInt32s(p.Table2Length(), p.Table2),
 			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
 			OutputOffset: p.OutputOffset(), ActMin: p.ActMin(), ActMax: p.ActMax(),
+		}, true
+	case fb.OpParamsCumSumParams:
+		var p fb.CumSumParams
+		p.Init(t.Bytes, t.Pos)
+		return &CumSumParams{
+			Axis: p.Axis(), Exclusive: p.Exclusive(), Reverse: p.Reverse(),
+			InputOffset: p.InputOffset(), OutputOffset: p.OutputOffset(), LeftShift: p.LeftShift(),
+			InputMultiplier: p.InputMultiplier(), InputShift: p.InputShift(),
+			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
+			ActMin: p.ActMin(), ActMax: p.ActMax(),
 		}, true
 	case fb.OpParamsReduceParams:
 		var p fb.ReduceParams
@@ -81,5 +106,12 @@ var (
 	}}
 	reduceParamsSpec = &tableSpec{"ReduceParams", []fieldSpec{
 		specInt32s("axes"), {name: "keep_dims", kind: kBool},
+	}}
+	cumSumParamsSpec = &tableSpec{"CumSumParams", []fieldSpec{
+		specScalar("axis", 4), {name: "exclusive", kind: kBool}, {name: "reverse", kind: kBool},
+		specScalar("input_offset", 4), specScalar("output_offset", 4), specScalar("left_shift", 4),
+		specScalar("input_multiplier", 4), specScalar("input_shift", 4),
+		specScalar("output_multiplier", 4), specScalar("output_shift", 4),
+		specScalar("act_min", 4), specScalar("act_max", 4),
 	}}
 )

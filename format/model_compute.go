@@ -27,5 +27,23 @@ type ReduceParams struct {
 	KeepDims bool
 }
 
+// CumSumParams: int8 CUMSUM along Axis (non-negative), TFLite's
+// reference arithmetic: each offset input shifted left by LeftShift and
+// rescaled by InputMultiplier/InputShift, accumulated in int32 from the
+// rescaled InputOffset (TFLite's start value), each partial sum rescaled
+// by OutputMultiplier/OutputShift (shifts ≤ 0, SmallerThanOneExp),
+// OutputOffset added and clamped. Exclusive writes the sum before adding
+// the element; Reverse runs from the end of the axis.
+type CumSumParams struct {
+	Axis                          int32
+	Exclusive, Reverse            bool
+	InputOffset, OutputOffset     int32
+	LeftShift                     int32
+	InputMultiplier, InputShift   int32
+	OutputMultiplier, OutputShift int32
+	ActMin, ActMax                int32
+}
+
+func (*CumSumParams) isOpParams()     {}
 func (*ScaledPairParams) isOpParams() {}
 func (*ReduceParams) isOpParams()     {}

@@ -143,6 +143,7 @@ var paramsSpecs = []*tableSpec{
 	transposeParamsSpec,
 	scaledPairParamsSpec,
 	reduceParamsSpec,
+	cumSumParamsSpec,
 }
 
 var (

@@ -78,6 +78,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsScaledPairParams, true
 	case OpArgMax, OpArgMin, OpReduceMax, OpReduceMin:
 		return fb.OpParamsReduceParams, true
+	case OpCumSum:
+		return fb.OpParamsCumSumParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -113,6 +115,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsScaledPairParams, p != nil
 	case *ReduceParams:
 		return fb.OpParamsReduceParams, p != nil
+	case *CumSumParams:
+		return fb.OpParamsCumSumParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -341,6 +345,10 @@ func verifyOp(m *Model, i int) error {
 	case *ScaledPairParams:
 		if len(p.Table1) != 256 || len(p.Table2) != 256 {
 			return Malformed(at("params"), "tables of %d and %d entries, want 256 each", len(p.Table1), len(p.Table2))
+		}
+	case *CumSumParams:
+		if p.Axis < 0 {
+			return Malformed(at("params / axis"), "%d is negative", p.Axis)
 		}
 	case *ReduceParams:
 		for k, a := range p.Axes {

@@ -142,6 +142,8 @@ func TestVerifyModelRejects(t *testing.T) {
 			[]string{"ARG_MAX / params", "want ReduceParams"}},
 		{"minimum with params", op(OpMinimum, func(o *Op) { o.Params = &TableParams{} }),
 			[]string{"MINIMUM / params", "want no params"}},
+		{"cumsum axis negative", op(OpCumSum, func(o *Op) { o.Params.(*CumSumParams).Axis = -1 }),
+			[]string{"CUMSUM / params / axis"}},
 		{"graph input index", func(t *testing.T, m *Model) { m.Inputs[0].Tensor = -1 },
 			[]string{"input 0 / tensor", "-1"}},
 		{"graph output index", func(t *testing.T, m *Model) { m.Outputs[1].Tensor = int32(len(m.Tensors)) },

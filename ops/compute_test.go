@@ -673,3 +673,68 @@ func TestL2NormRejectsMalformed(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+func TestCumSumAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 12))
+	for iter := range 200 {
+		rank := 1 + r.IntN(4)
+		shape := make([]int32, rank)
+		for d := range shape {
+			shape[d] = int32(1 + r.IntN(5))
+			if r.IntN(20) == 0 {
+				shape[d] = 0
+			}
+		}
+		p := &format.CumSumParams{Axis: int32(r.IntN(rank)), Exclusive: r.IntN(2) == 0, Reverse: r.IntN(2) == 0,
+			InputOffset: -randZeroPoint(r), OutputOffset: randZeroPoint(r), LeftShift: 20,
+			InputMultiplier: 1<<30 + r.Int32N(1<<30), InputShift: -r.Int32N(3),
+			OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(32), ActMin: -128, ActMax: 127}
+		data := randInt8s(r, numElems(shape))
+		got := runKernel(t, layoutOpModel(format.OpCumSum, p, shape, shape), data)
+		scaled := func(v int32) int32 {
+			return quanttest.MultiplyByQuantizedMultiplier(v<<20, p.InputMultiplier, p.InputShift)
+		}
+		ax := int(p.Axis)
+		forEachIndex(shape, func(idx []int) {
+			// Sum the axis positions before (after, reversed) this one,
+			// this one included unless exclusive, from the rescaled offset.
+			acc := scaled(p.InputOffset)
+			j := slices.Clone(idx)
+			for k := range int(shape[ax]) {
+				before := k < idx[ax]
+				if p.Reverse {
+					before = k > idx[ax]
+				}
+				if before || (k == idx[ax] && !p.Exclusive) {
+					j[ax] = k
+					acc += scaled(int32(data[flatIndex(shape, j)]) + p.InputOffset)
+				}
+			}
+			want := quanttest.Requantize(acc, p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
+			if g := got[flatIndex(shape, idx)]; g != want {
+				t.Fatalf("#%d %v axis %d excl %v rev %v at %v: got %d, want %d", iter, shape, ax, p.Exclusive, p.Reverse, idx, g, want)
+			}
+		})
+	}
+}
+
+func TestCumSumRejectsMalformed(t *testing.T) {
+	s := []int32{2, 3}
+	ok := func() *format.CumSumParams {
+		return &format.CumSumParams{Axis: 1, LeftShift: 20, InputMultiplier: 1 << 30, OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	}
+	mod := func(f func(p *format.CumSumParams)) *format.CumSumParams { p := ok(); f(p); return p }
+	for name, m := range map[string]*format.Model{
+		"axis range":    layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.Axis = 2 }), s, s),
+		"axis negative": layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.Axis = -1 }), s, s),
+		"shape":         layoutOpModel(format.OpCumSum, ok(), []int32{3, 2}, s),
+		"left shift":    layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.LeftShift = 23 }), s, s),
+		"input shift":   layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.InputShift = 1 }), s, s),
+		"output mult":   layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.OutputMultiplier = -5 }), s, s),
+		"offset":        layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.OutputOffset = 128 }), s, s),
+		"clamp":         layoutOpModel(format.OpCumSum, mod(func(p *format.CumSumParams) { p.ActMin = 10; p.ActMax = 9 }), s, s),
+		"arith params":  layoutOpModel(format.OpCumSum, &format.ArithParams{}, s, s),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

@@ -51,4 +51,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpSum:               prepareMean,
 	format.OpAddN:              prepareAddN,
 	format.OpL2Normalization:   prepareL2Norm,
+	format.OpCumSum:            prepareCumSum,
 }

@@ -20,6 +20,7 @@ const (
 	OpParamsTransposeParams      OpParams = 10
 	OpParamsScaledPairParams     OpParams = 11
 	OpParamsReduceParams         OpParams = 12
+	OpParamsCumSumParams         OpParams = 13
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -36,6 +37,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsTransposeParams:      "TransposeParams",
 	OpParamsScaledPairParams:     "ScaledPairParams",
 	OpParamsReduceParams:         "ReduceParams",
+	OpParamsCumSumParams:         "CumSumParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -52,6 +54,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"TransposeParams":      OpParamsTransposeParams,
 	"ScaledPairParams":     OpParamsScaledPairParams,
 	"ReduceParams":         OpParamsReduceParams,
+	"CumSumParams":         OpParamsCumSumParams,
 }
 
 func (v OpParams) String() string {

@@ -150,4 +150,5 @@ const (
 	OpSelectV2          BuiltinOperator = 123
 	OpAddN              BuiltinOperator = 106
 	OpL2Normalization   BuiltinOperator = 11
+	OpCumSum            BuiltinOperator = 128
 )

@@ -39,6 +39,7 @@ func init() {
 		OpSum:               convertSum,
 		OpAddN:              convertAddN,
 		OpL2Normalization:   convertL2Norm,
+		OpCumSum:            convertCumSum,
 	} {
 		converters[code] = conv
 	}
@@ -532,4 +533,57 @@ func convertL2Norm(c *converter, idx int, op *Operator) (format.Op, error) {
 		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v", in.Shape, out.Shape)
 	}
 	return format.Op{Code: format.OpL2Normalization, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]}}, nil
+}
+
+// convertCumSum follows TFLite Micro's int8 CUMSUM prepare: left shift 20,
+// the input brought to twice its scale, the sums to the output scale
+// (QuantizeMultiplierSmallerThanOneExp, double); the axis is a constant
+// int32 scalar.
+func convertCumSum(c *converter, idx int, op *Operator) (format.Op, error) {
+	var opts CumsumOptions
+	switch o := op.Options.(type) {
+	case nil:
+	case *CumsumOptions:
+		opts = *o
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+	}
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	in, s, z, err := c.quantized(op.Inputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	out, so, zo, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	if !poolShapeEqual(in.Shape, out.Shape) || len(in.Shape) < 1 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v", in.Shape, out.Shape)
+	}
+	if ts[1].DType != format.DTypeInt32 || ts[1].NumElements() != 1 {
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / axis", "want one int32, have %s %v", ts[1].DType, ts[1].Shape)
+	}
+	axes, err := c.constAxes(idx, op.Inputs[1], len(in.Shape))
+	if err != nil {
+		return format.Op{}, err
+	}
+	twice := 2 * s
+	mi, si, err := dyadic.QuantizeMultiplierSmallerThanOneExp(s / twice)
+	if err != nil {
+		return format.Op{}, c.unsupported(idx, "input rescale: %v", err)
+	}
+	mo, sho, err := dyadic.QuantizeMultiplierSmallerThanOneExp(twice / (float64(int64(1)<<addLeftShift) * so))
+	if err != nil {
+		return format.Op{}, c.unsupported(idx, "output rescale: %v", err)
+	}
+	return format.Op{Code: format.OpCumSum, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.CumSumParams{
+			Axis: axes[0], Exclusive: opts.Exclusive, Reverse: opts.Reverse,
+			InputOffset: -z, OutputOffset: zo, LeftShift: addLeftShift,
+			InputMultiplier: mi, InputShift: si, OutputMultiplier: mo, OutputShift: sho,
+			ActMin: -128, ActMax: 127,
+		}}, nil
 }

@@ -5,6 +5,7 @@ package tflite
 const (
 	optDiv    = 29
 	optL2Norm = 12
+	optCumSum = 102
 )
 
 // L2NormOptions: L2_NORMALIZATION's fused activation.
@@ -17,12 +18,19 @@ type DivOptions struct {
 	FusedActivation Activation
 }
 
+// CumsumOptions: CUMSUM's flags.
+type CumsumOptions struct {
+	Exclusive, Reverse bool
+}
+
 // parseComputeOptions decodes the option tables this file adds, or
 // returns nil for other types.
 func parseComputeOptions(r *optReader, typ uint8) any {
 	switch typ {
 	case optDiv:
 		return &DivOptions{FusedActivation: r.activation(0)}
+	case optCumSum:
+		return &CumsumOptions{Exclusive: r.boolean(0, "exclusive", false), Reverse: r.boolean(1, "reverse", false)}
 	case optL2Norm:
 		return &L2NormOptions{FusedActivation: r.activation(0)}
 	}
@@ -32,4 +40,5 @@ func parseComputeOptions(r *optReader, typ uint8) any {
 func init() {
 	optionsFor[OpDiv] = optDiv
 	optionsFor[OpL2Normalization] = optL2Norm
+	optionsFor[OpCumSum] = optCumSum
 }
