@@ -44,6 +44,11 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		fb.CumSumParamsAddActMin(b, p.ActMin)
 		fb.CumSumParamsAddActMax(b, p.ActMax)
 		return fb.CumSumParamsEnd(b), true
+	case *ResizeBilinearParams:
+		fb.ResizeBilinearParamsStart(b)
+		fb.ResizeBilinearParamsAddAlignCorners(b, p.AlignCorners)
+		fb.ResizeBilinearParamsAddHalfPixelCenters(b, p.HalfPixelCenters)
+		return fb.ResizeBilinearParamsEnd(b), true
 	case *ReduceParams:
 		axes := int32Vector(b, p.Axes)
 		fb.ReduceParamsStart(b)
@@ -79,6 +84,10 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
 			ActMin: p.ActMin(), ActMax: p.ActMax(),
 		}, true
+	case fb.OpParamsResizeBilinearParams:
+		var p fb.ResizeBilinearParams
+		p.Init(t.Bytes, t.Pos)
+		return &ResizeBilinearParams{AlignCorners: p.AlignCorners(), HalfPixelCenters: p.HalfPixelCenters()}, true
 	case fb.OpParamsReduceParams:
 		var p fb.ReduceParams
 		p.Init(t.Bytes, t.Pos)
@@ -106,6 +115,9 @@ var (
 	}}
 	reduceParamsSpec = &tableSpec{"ReduceParams", []fieldSpec{
 		specInt32s("axes"), {name: "keep_dims", kind: kBool},
+	}}
+	resizeBilinearParamsSpec = &tableSpec{"ResizeBilinearParams", []fieldSpec{
+		{name: "align_corners", kind: kBool}, {name: "half_pixel_centers", kind: kBool},
 	}}
 	cumSumParamsSpec = &tableSpec{"CumSumParams", []fieldSpec{
 		specScalar("axis", 4), {name: "exclusive", kind: kBool}, {name: "reverse", kind: kBool},

@@ -157,6 +157,7 @@ func testModel() *Model {
 	}
 	next(OpAddN, arith(6), c, c)
 	next(OpL2Normalization, nil)
+	next(OpResizeBilinear, &ResizeBilinearParams{HalfPixelCenters: true})
 	next(OpCumSum, &CumSumParams{Axis: 2, Exclusive: true, InputOffset: 3, OutputOffset: -4, LeftShift: 20,
 		InputMultiplier: 1 << 30, InputShift: -1, OutputMultiplier: 1<<30 + 5, OutputShift: -7, ActMin: -128, ActMax: 127})
 	for i, code := range []OpCode{OpDiv, OpPRelu} {

@@ -44,6 +44,13 @@ type CumSumParams struct {
 	ActMin, ActMax                int32
 }
 
-func (*CumSumParams) isOpParams()     {}
-func (*ScaledPairParams) isOpParams() {}
-func (*ReduceParams) isOpParams()     {}
+// ResizeBilinearParams: int8 RESIZE_BILINEAR's options; the kernel derives
+// TFLite's 10-bit fixed-point source positions from the shapes at prepare.
+type ResizeBilinearParams struct {
+	AlignCorners, HalfPixelCenters bool
+}
+
+func (*ResizeBilinearParams) isOpParams() {}
+func (*CumSumParams) isOpParams()         {}
+func (*ScaledPairParams) isOpParams()     {}
+func (*ReduceParams) isOpParams()         {}

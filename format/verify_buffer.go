@@ -144,6 +144,7 @@ var paramsSpecs = []*tableSpec{
 	scaledPairParamsSpec,
 	reduceParamsSpec,
 	cumSumParamsSpec,
+	resizeBilinearParamsSpec,
 }
 
 var (

@@ -80,6 +80,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsReduceParams, true
 	case OpCumSum:
 		return fb.OpParamsCumSumParams, true
+	case OpResizeBilinear:
+		return fb.OpParamsResizeBilinearParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -117,6 +119,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsReduceParams, p != nil
 	case *CumSumParams:
 		return fb.OpParamsCumSumParams, p != nil
+	case *ResizeBilinearParams:
+		return fb.OpParamsResizeBilinearParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

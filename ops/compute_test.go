@@ -738,3 +738,92 @@ func TestCumSumRejectsMalformed(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+// refResizeBilinear is TFLite's ResizeBilinearInteger written per output
+// element: 10-bit source coordinates, four weighted neighbours, the 20-bit
+// sum divided with rounding half away from zero.
+func refResizeBilinear(in []int8, n, ih, iw, c, oh, ow int, align, half bool) []int8 {
+	coord := func(i, inSize, outSize int) (lo, hi, w int64) {
+		scale := int64((1024*inSize + outSize/2) / outSize)
+		if align && outSize > 1 {
+			scale = int64((1024*(inSize-1) + (outSize-1)/2) / (outSize - 1))
+		}
+		v := int64(i) * scale
+		if half {
+			v += scale/2 - 512
+		}
+		lo = v / 1024 // truncation toward zero, as C++
+		if lo < 0 {
+			lo = 0
+		}
+		hi = (v + 1023) / 1024
+		if hi > int64(inSize-1) {
+			hi = int64(inSize - 1)
+		}
+		return lo, hi, v - 1024*lo
+	}
+	out := make([]int8, n*oh*ow*c)
+	at := func(b int, y, x int64, ch int) int64 { return int64(in[((b*ih+int(y))*iw+int(x))*c+ch]) }
+	for b := range n {
+		for y := range oh {
+			y0, y1, wy := coord(y, ih, oh)
+			for x := range ow {
+				x0, x1, wx := coord(x, iw, ow)
+				for ch := range c {
+					s := at(b, y0, x0, ch)*(1024-wy)*(1024-wx) + at(b, y1, x0, ch)*wy*(1024-wx) +
+						at(b, y0, x1, ch)*(1024-wy)*wx + at(b, y1, x1, ch)*wy*wx
+					r := int64(1 << 19)
+					if s <= 0 {
+						r = -r
+					}
+					out[((b*oh+y)*ow+x)*c+ch] = int8((s + r) / (1 << 20))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestResizeBilinearAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 13))
+	for iter := range 200 {
+		n, ih, iw, c := 1+r.IntN(2), 1+r.IntN(6), 1+r.IntN(6), 1+r.IntN(4)
+		oh, ow := 1+r.IntN(12), 1+r.IntN(12)
+		p := &format.ResizeBilinearParams{}
+		switch iter % 3 {
+		case 1:
+			p.AlignCorners = true
+		case 2:
+			p.HalfPixelCenters = true
+		}
+		data := randInt8s(r, n*ih*iw*c)
+		got := runKernel(t, layoutOpModel(format.OpResizeBilinear, p, []int32{int32(n), int32(oh), int32(ow), int32(c)},
+			[]int32{int32(n), int32(ih), int32(iw), int32(c)}), data)
+		want := refResizeBilinear(data, n, ih, iw, c, oh, ow, p.AlignCorners, p.HalfPixelCenters)
+		if !slices.Equal(got, want) {
+			t.Fatalf("#%d %dx%d -> %dx%d %+v:\ngot  %v\nwant %v", iter, ih, iw, oh, ow, *p, got, want)
+		}
+		// Same size without align_corners / half-pixel: the identity.
+		if iter%3 == 0 {
+			s := []int32{int32(n), int32(ih), int32(iw), int32(c)}
+			if same := runKernel(t, layoutOpModel(format.OpResizeBilinear, p, s, s), data); !slices.Equal(same, data) {
+				t.Fatalf("#%d same size is not the identity", iter)
+			}
+		}
+	}
+}
+
+func TestResizeBilinearRejectsMalformed(t *testing.T) {
+	in, out := []int32{1, 2, 2, 3}, []int32{1, 4, 4, 3}
+	for name, m := range map[string]*format.Model{
+		"both flags":   layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{AlignCorners: true, HalfPixelCenters: true}, out, in),
+		"depth":        layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, []int32{1, 4, 4, 2}, in),
+		"batch":        layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, []int32{2, 4, 4, 3}, in),
+		"rank":         layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, []int32{1, 1, 4, 4, 3}, []int32{1, 1, 2, 2, 3}),
+		"empty input":  layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, out, []int32{1, 0, 2, 3}),
+		"no params":    layoutOpModel(format.OpResizeBilinear, nil, out, in),
+		"int16 output": typedModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, []format.DType{format.DTypeInt8, format.DTypeInt16}, in, out),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

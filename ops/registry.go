@@ -52,4 +52,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpAddN:              prepareAddN,
 	format.OpL2Normalization:   prepareL2Norm,
 	format.OpCumSum:            prepareCumSum,
+	format.OpResizeBilinear:    prepareResizeBilinear,
 }

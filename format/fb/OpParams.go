@@ -21,6 +21,7 @@ const (
 	OpParamsScaledPairParams     OpParams = 11
 	OpParamsReduceParams         OpParams = 12
 	OpParamsCumSumParams         OpParams = 13
+	OpParamsResizeBilinearParams OpParams = 14
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -38,6 +39,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsScaledPairParams:     "ScaledPairParams",
 	OpParamsReduceParams:         "ReduceParams",
 	OpParamsCumSumParams:         "CumSumParams",
+	OpParamsResizeBilinearParams: "ResizeBilinearParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -55,6 +57,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"ScaledPairParams":     OpParamsScaledPairParams,
 	"ReduceParams":         OpParamsReduceParams,
 	"CumSumParams":         OpParamsCumSumParams,
+	"ResizeBilinearParams": OpParamsResizeBilinearParams,
 }
 
 func (v OpParams) String() string {

@@ -151,4 +151,5 @@ const (
 	OpAddN              BuiltinOperator = 106
 	OpL2Normalization   BuiltinOperator = 11
 	OpCumSum            BuiltinOperator = 128
+	OpResizeBilinear    BuiltinOperator = 23
 )

@@ -40,6 +40,7 @@ func init() {
 		OpAddN:              convertAddN,
 		OpL2Normalization:   convertL2Norm,
 		OpCumSum:            convertCumSum,
+		OpResizeBilinear:    convertResizeBilinear,
 	} {
 		converters[code] = conv
 	}
@@ -586,4 +587,44 @@ func convertCumSum(c *converter, idx int, op *Operator) (format.Op, error) {
 			InputMultiplier: mi, InputShift: si, OutputMultiplier: mo, OutputShift: sho,
 			ActMin: -128, ActMax: 127,
 		}}, nil
+}
+
+// convertResizeBilinear: int8 RESIZE_BILINEAR interpolates raw stored
+// values (TFLite Micro does not rescale); the size operand must be a
+// constant int32 [2] equal to the output's height and width.
+func convertResizeBilinear(c *converter, idx int, op *Operator) (format.Op, error) {
+	var opts ResizeBilinearOptions
+	switch o := op.Options.(type) {
+	case nil:
+	case *ResizeBilinearOptions:
+		opts = *o
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+	}
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	if ts[0].DType != format.DTypeInt8 || ts[2].DType != format.DTypeInt8 {
+		return format.Op{}, c.unsupported(idx, "input %s, output %s; edgerun runs int8", ts[0].DType, ts[2].DType)
+	}
+	if opts.AlignCorners && opts.HalfPixelCenters {
+		return format.Op{}, c.unsupported(idx, "align_corners with half_pixel_centers")
+	}
+	out := ts[2]
+	if len(out.Shape) != 4 || len(ts[0].Shape) != 4 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v: want 4-D", ts[0].Shape, out.Shape)
+	}
+	if !c.isConstant(op.Inputs[1]) {
+		return format.Op{}, c.unsupported(idx, "the size is not a constant")
+	}
+	size, err := c.constInts(op.Inputs[1])
+	if err != nil {
+		return format.Op{}, err
+	}
+	if len(size) != 2 || size[0] != int64(out.Shape[1]) || size[1] != int64(out.Shape[2]) {
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / size", "%v differs from the output shape %v", size, out.Shape)
+	}
+	return format.Op{Code: format.OpResizeBilinear, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.ResizeBilinearParams{AlignCorners: opts.AlignCorners, HalfPixelCenters: opts.HalfPixelCenters}}, nil
 }

@@ -3,9 +3,10 @@ package tflite
 // Option tables of the arithmetic operators of issue 16.
 
 const (
-	optDiv    = 29
-	optL2Norm = 12
-	optCumSum = 102
+	optDiv            = 29
+	optL2Norm         = 12
+	optCumSum         = 102
+	optResizeBilinear = 15
 )
 
 // L2NormOptions: L2_NORMALIZATION's fused activation.
@@ -23,6 +24,11 @@ type CumsumOptions struct {
 	Exclusive, Reverse bool
 }
 
+// ResizeBilinearOptions: RESIZE_BILINEAR's flags.
+type ResizeBilinearOptions struct {
+	AlignCorners, HalfPixelCenters bool
+}
+
 // parseComputeOptions decodes the option tables this file adds, or
 // returns nil for other types.
 func parseComputeOptions(r *optReader, typ uint8) any {
@@ -31,6 +37,8 @@ func parseComputeOptions(r *optReader, typ uint8) any {
 		return &DivOptions{FusedActivation: r.activation(0)}
 	case optCumSum:
 		return &CumsumOptions{Exclusive: r.boolean(0, "exclusive", false), Reverse: r.boolean(1, "reverse", false)}
+	case optResizeBilinear:
+		return &ResizeBilinearOptions{AlignCorners: r.boolean(2, "align_corners", false), HalfPixelCenters: r.boolean(3, "half_pixel_centers", false)}
 	case optL2Norm:
 		return &L2NormOptions{FusedActivation: r.activation(0)}
 	}
@@ -41,4 +49,5 @@ func init() {
 	optionsFor[OpDiv] = optDiv
 	optionsFor[OpL2Normalization] = optL2Norm
 	optionsFor[OpCumSum] = optCumSum
+	optionsFor[OpResizeBilinear] = optResizeBilinear
 }
