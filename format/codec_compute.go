@@ -49,6 +49,14 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		fb.ResizeBilinearParamsAddAlignCorners(b, p.AlignCorners)
 		fb.ResizeBilinearParamsAddHalfPixelCenters(b, p.HalfPixelCenters)
 		return fb.ResizeBilinearParamsEnd(b), true
+	case *LogSoftmaxParams:
+		fb.LogSoftmaxParamsStart(b)
+		fb.LogSoftmaxParamsAddInputMultiplier(b, p.InputMultiplier)
+		fb.LogSoftmaxParamsAddInputLeftShift(b, p.InputLeftShift)
+		fb.LogSoftmaxParamsAddReverseMultiplier(b, p.ReverseMultiplier)
+		fb.LogSoftmaxParamsAddReverseShift(b, p.ReverseShift)
+		fb.LogSoftmaxParamsAddDiffMin(b, p.DiffMin)
+		return fb.LogSoftmaxParamsEnd(b), true
 	case *ReduceParams:
 		axes := int32Vector(b, p.Axes)
 		fb.ReduceParamsStart(b)
@@ -88,6 +96,13 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 		var p fb.ResizeBilinearParams
 		p.Init(t.Bytes, t.Pos)
 		return &ResizeBilinearParams{AlignCorners: p.AlignCorners(), HalfPixelCenters: p.HalfPixelCenters()}, true
+	case fb.OpParamsLogSoftmaxParams:
+		var p fb.LogSoftmaxParams
+		p.Init(t.Bytes, t.Pos)
+		return &LogSoftmaxParams{
+			InputMultiplier: p.InputMultiplier(), InputLeftShift: p.InputLeftShift(),
+			ReverseMultiplier: p.ReverseMultiplier(), ReverseShift: p.ReverseShift(), DiffMin: p.DiffMin(),
+		}, true
 	case fb.OpParamsReduceParams:
 		var p fb.ReduceParams
 		p.Init(t.Bytes, t.Pos)
@@ -118,6 +133,10 @@ var (
 	}}
 	resizeBilinearParamsSpec = &tableSpec{"ResizeBilinearParams", []fieldSpec{
 		{name: "align_corners", kind: kBool}, {name: "half_pixel_centers", kind: kBool},
+	}}
+	logSoftmaxParamsSpec = &tableSpec{"LogSoftmaxParams", []fieldSpec{
+		specScalar("input_multiplier", 4), specScalar("input_left_shift", 4),
+		specScalar("reverse_multiplier", 4), specScalar("reverse_shift", 4), specScalar("diff_min", 4),
 	}}
 	cumSumParamsSpec = &tableSpec{"CumSumParams", []fieldSpec{
 		specScalar("axis", 4), {name: "exclusive", kind: kBool}, {name: "reverse", kind: kBool},

@@ -157,6 +157,7 @@ func testModel() *Model {
 	}
 	next(OpAddN, arith(6), c, c)
 	next(OpL2Normalization, nil)
+	next(OpLogSoftmax, &LogSoftmaxParams{InputMultiplier: 1<<30 + 9, InputLeftShift: 21, ReverseMultiplier: 1<<30 + 11, ReverseShift: -3, DiffMin: -248})
 	next(OpResizeBilinear, &ResizeBilinearParams{HalfPixelCenters: true})
 	next(OpCumSum, &CumSumParams{Axis: 2, Exclusive: true, InputOffset: 3, OutputOffset: -4, LeftShift: 20,
 		InputMultiplier: 1 << 30, InputShift: -1, OutputMultiplier: 1<<30 + 5, OutputShift: -7, ActMin: -128, ActMax: 127})

@@ -50,6 +50,19 @@ type ResizeBilinearParams struct {
 	AlignCorners, HalfPixelCenters bool
 }
 
+// LogSoftmaxParams: int8 LOG_SOFTMAX over the last dimension, TFLite's
+// PreprocessLogSoftmaxScalingExp results (beta 1, 5 integer bits): the
+// input difference multiplier and left shift (into Q5.26), the reverse
+// scaling multiplier and shift (≤ 0) that bounds the differences worth
+// computing, and DiffMin = -CalculateInputRadius(5, left shift). The
+// output quantization is fixed (16/256, zero point 127).
+type LogSoftmaxParams struct {
+	InputMultiplier, InputLeftShift int32
+	ReverseMultiplier, ReverseShift int32
+	DiffMin                         int32
+}
+
+func (*LogSoftmaxParams) isOpParams()     {}
 func (*ResizeBilinearParams) isOpParams() {}
 func (*CumSumParams) isOpParams()         {}
 func (*ScaledPairParams) isOpParams()     {}

@@ -145,6 +145,7 @@ var paramsSpecs = []*tableSpec{
 	reduceParamsSpec,
 	cumSumParamsSpec,
 	resizeBilinearParamsSpec,
+	logSoftmaxParamsSpec,
 }
 
 var (

@@ -82,6 +82,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsCumSumParams, true
 	case OpResizeBilinear:
 		return fb.OpParamsResizeBilinearParams, true
+	case OpLogSoftmax:
+		return fb.OpParamsLogSoftmaxParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -121,6 +123,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsCumSumParams, p != nil
 	case *ResizeBilinearParams:
 		return fb.OpParamsResizeBilinearParams, p != nil
+	case *LogSoftmaxParams:
+		return fb.OpParamsLogSoftmaxParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -823,6 +824,58 @@ func TestResizeBilinearRejectsMalformed(t *testing.T) {
 		"empty input":  layoutOpModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, out, []int32{1, 0, 2, 3}),
 		"no params":    layoutOpModel(format.OpResizeBilinear, nil, out, in),
 		"int16 output": typedModel(format.OpResizeBilinear, &format.ResizeBilinearParams{}, []format.DType{format.DTypeInt8, format.DTypeInt16}, in, out),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}
+
+// TestLogSoftmaxNearExact: TFLite's fixed-point LOG_SOFTMAX is within one
+// output step (1/16) of 16·(x·s - log Σ exp(x_j·s)) + 127, clamped.
+func TestLogSoftmaxNearExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 14))
+	for iter := range 200 {
+		scale := math.Exp(r.Float64()*6 - 5) // 0.0067 .. 2.7
+		m, sh, rm, rs, err := dyadic.PreprocessLogSoftmaxScalingExp(1, scale, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &format.LogSoftmaxParams{InputMultiplier: m, InputLeftShift: sh, ReverseMultiplier: rm, ReverseShift: rs,
+			DiffMin: -dyadic.CalculateInputRadius(5, sh, 31)}
+		shape := []int32{int32(r.IntN(4)), int32(1 + r.IntN(30))}
+		data := randInt8s(r, numElems(shape))
+		got := runKernel(t, layoutOpModel(format.OpLogSoftmax, p, shape, shape), data)
+		d := int(shape[1])
+		for o := 0; o < int(shape[0]); o++ {
+			row := data[o*d : (o+1)*d]
+			var sum float64
+			for _, x := range row {
+				sum += math.Exp(float64(x) * scale)
+			}
+			for i, x := range row {
+				want := math.Round(16*(float64(x)*scale-math.Log(sum))) + 127
+				want = math.Max(want, -128)
+				if g := float64(got[o*d+i]); math.Abs(g-want) > 1 && !(g == -128 && want < -120) {
+					t.Fatalf("#%d scale %v row %d element %d: got %v, want about %v", iter, scale, o, i, g, want)
+				}
+			}
+		}
+	}
+}
+
+func TestLogSoftmaxRejectsMalformed(t *testing.T) {
+	s := []int32{2, 3}
+	ok := func() *format.LogSoftmaxParams {
+		return &format.LogSoftmaxParams{InputMultiplier: 1 << 30, InputLeftShift: 20, ReverseMultiplier: 1 << 30, ReverseShift: -2, DiffMin: -200}
+	}
+	mod := func(f func(p *format.LogSoftmaxParams)) *format.LogSoftmaxParams { p := ok(); f(p); return p }
+	for name, m := range map[string]*format.Model{
+		"shape":          layoutOpModel(format.OpLogSoftmax, ok(), []int32{3, 2}, s),
+		"left shift":     layoutOpModel(format.OpLogSoftmax, mod(func(p *format.LogSoftmaxParams) { p.InputLeftShift = 32 }), s, s),
+		"multiplier":     layoutOpModel(format.OpLogSoftmax, mod(func(p *format.LogSoftmaxParams) { p.InputMultiplier = -1 }), s, s),
+		"reverse shift":  layoutOpModel(format.OpLogSoftmax, mod(func(p *format.LogSoftmaxParams) { p.ReverseShift = 1 }), s, s),
+		"diff min":       layoutOpModel(format.OpLogSoftmax, mod(func(p *format.LogSoftmaxParams) { p.DiffMin = 1 }), s, s),
+		"diff min range": layoutOpModel(format.OpLogSoftmax, mod(func(p *format.LogSoftmaxParams) { p.DiffMin = math.MinInt32 }), s, s),
+		"softmax params": layoutOpModel(format.OpLogSoftmax, &format.SoftmaxParams{}, s, s),
 	} {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}

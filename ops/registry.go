@@ -53,4 +53,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpL2Normalization:   prepareL2Norm,
 	format.OpCumSum:            prepareCumSum,
 	format.OpResizeBilinear:    prepareResizeBilinear,
+	format.OpLogSoftmax:        prepareLogSoftmax,
 }

@@ -22,6 +22,7 @@ const (
 	OpParamsReduceParams         OpParams = 12
 	OpParamsCumSumParams         OpParams = 13
 	OpParamsResizeBilinearParams OpParams = 14
+	OpParamsLogSoftmaxParams     OpParams = 15
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -40,6 +41,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsReduceParams:         "ReduceParams",
 	OpParamsCumSumParams:         "CumSumParams",
 	OpParamsResizeBilinearParams: "ResizeBilinearParams",
+	OpParamsLogSoftmaxParams:     "LogSoftmaxParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -58,6 +60,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"ReduceParams":         OpParamsReduceParams,
 	"CumSumParams":         OpParamsCumSumParams,
 	"ResizeBilinearParams": OpParamsResizeBilinearParams,
+	"LogSoftmaxParams":     OpParamsLogSoftmaxParams,
 }
 
 func (v OpParams) String() string {

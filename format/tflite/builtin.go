@@ -152,4 +152,5 @@ const (
 	OpL2Normalization   BuiltinOperator = 11
 	OpCumSum            BuiltinOperator = 128
 	OpResizeBilinear    BuiltinOperator = 23
+	OpLogSoftmax        BuiltinOperator = 50
 )

@@ -41,6 +41,7 @@ func init() {
 		OpL2Normalization:   convertL2Norm,
 		OpCumSum:            convertCumSum,
 		OpResizeBilinear:    convertResizeBilinear,
+		OpLogSoftmax:        convertLogSoftmax,
 	} {
 		converters[code] = conv
 	}
@@ -627,4 +628,44 @@ func convertResizeBilinear(c *converter, idx int, op *Operator) (format.Op, erro
 	}
 	return format.Op{Code: format.OpResizeBilinear, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
 		Params: &format.ResizeBilinearParams{AlignCorners: opts.AlignCorners, HalfPixelCenters: opts.HalfPixelCenters}}, nil
+}
+
+// logSoftmaxDiffBits is kScaledDiffIntegerBits of TFLite Micro's int8
+// LOG_SOFTMAX.
+const logSoftmaxDiffBits = 5
+
+// convertLogSoftmax follows TFLite Micro's int8 LOG_SOFTMAX prepare: the
+// output must be scale 16/256, zero point 127; beta 1;
+// PreprocessLogSoftmaxScalingExp with 5 integer bits; diff_min from
+// CalculateInputRadius.
+func convertLogSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
+	if _, err := c.operands(idx, op, 1, 1); err != nil {
+		return format.Op{}, err
+	}
+	in, s, _, err := c.quantized(op.Inputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	out, _, zo, err := c.quantized(op.Outputs[0])
+	if err != nil {
+		return format.Op{}, err
+	}
+	if out.Scale[0] != 16.0/256 || zo != 127 {
+		return format.Op{}, c.unsupported(idx, "int8 output needs scale 16/256 and zero point 127, has %v and %d", out.Scale[0], zo)
+	}
+	if !poolShapeEqual(in.Shape, out.Shape) || len(in.Shape) < 1 {
+		return format.Op{}, format.Malformed(c.opPath(idx), "input shape %v, output shape %v", in.Shape, out.Shape)
+	}
+	m, sh, rm, rs, err := dyadic.PreprocessLogSoftmaxScalingExp(1, s, logSoftmaxDiffBits)
+	if err != nil {
+		return format.Op{}, c.unsupported(idx, "input scale %v: %v", s, err)
+	}
+	if sh > 31 {
+		return format.Op{}, c.unsupported(idx, "input scale %v needs a left shift of %d", s, sh)
+	}
+	return format.Op{Code: format.OpLogSoftmax, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.LogSoftmaxParams{
+			InputMultiplier: m, InputLeftShift: sh, ReverseMultiplier: rm, ReverseShift: rs,
+			DiffMin: -dyadic.CalculateInputRadius(logSoftmaxDiffBits, sh, 31),
+		}}, nil
 }
