@@ -57,6 +57,18 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		fb.LogSoftmaxParamsAddReverseShift(b, p.ReverseShift)
 		fb.LogSoftmaxParamsAddDiffMin(b, p.DiffMin)
 		return fb.LogSoftmaxParamsEnd(b), true
+	case *BatchMatMulParams:
+		fb.BatchMatMulParamsStart(b)
+		fb.BatchMatMulParamsAddAdjX(b, p.AdjX)
+		fb.BatchMatMulParamsAddAdjY(b, p.AdjY)
+		fb.BatchMatMulParamsAddLhsOffset(b, p.LhsOffset)
+		fb.BatchMatMulParamsAddRhsOffset(b, p.RhsOffset)
+		fb.BatchMatMulParamsAddOutputOffset(b, p.OutputOffset)
+		fb.BatchMatMulParamsAddOutputMultiplier(b, p.OutputMultiplier)
+		fb.BatchMatMulParamsAddOutputShift(b, p.OutputShift)
+		fb.BatchMatMulParamsAddActMin(b, p.ActMin)
+		fb.BatchMatMulParamsAddActMax(b, p.ActMax)
+		return fb.BatchMatMulParamsEnd(b), true
 	case *ReduceParams:
 		axes := int32Vector(b, p.Axes)
 		fb.ReduceParamsStart(b)
@@ -103,6 +115,15 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 			InputMultiplier: p.InputMultiplier(), InputLeftShift: p.InputLeftShift(),
 			ReverseMultiplier: p.ReverseMultiplier(), ReverseShift: p.ReverseShift(), DiffMin: p.DiffMin(),
 		}, true
+	case fb.OpParamsBatchMatMulParams:
+		var p fb.BatchMatMulParams
+		p.Init(t.Bytes, t.Pos)
+		return &BatchMatMulParams{
+			AdjX: p.AdjX(), AdjY: p.AdjY(),
+			LhsOffset: p.LhsOffset(), RhsOffset: p.RhsOffset(), OutputOffset: p.OutputOffset(),
+			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
+			ActMin: p.ActMin(), ActMax: p.ActMax(),
+		}, true
 	case fb.OpParamsReduceParams:
 		var p fb.ReduceParams
 		p.Init(t.Bytes, t.Pos)
@@ -137,6 +158,12 @@ var (
 	logSoftmaxParamsSpec = &tableSpec{"LogSoftmaxParams", []fieldSpec{
 		specScalar("input_multiplier", 4), specScalar("input_left_shift", 4),
 		specScalar("reverse_multiplier", 4), specScalar("reverse_shift", 4), specScalar("diff_min", 4),
+	}}
+	batchMatMulParamsSpec = &tableSpec{"BatchMatMulParams", []fieldSpec{
+		{name: "adj_x", kind: kBool}, {name: "adj_y", kind: kBool},
+		specScalar("lhs_offset", 4), specScalar("rhs_offset", 4), specScalar("output_offset", 4),
+		specScalar("output_multiplier", 4), specScalar("output_shift", 4),
+		specScalar("act_min", 4), specScalar("act_max", 4),
 	}}
 	cumSumParamsSpec = &tableSpec{"CumSumParams", []fieldSpec{
 		specScalar("axis", 4), {name: "exclusive", kind: kBool}, {name: "reverse", kind: kBool},

@@ -157,6 +157,7 @@ func testModel() *Model {
 	}
 	next(OpAddN, arith(6), c, c)
 	next(OpL2Normalization, nil)
+	next(OpBatchMatMul, &BatchMatMulParams{AdjY: true, LhsOffset: 5, RhsOffset: -6, OutputOffset: 7, OutputMultiplier: 1<<30 + 1, OutputShift: 2, ActMin: -100, ActMax: 100}, c)
 	next(OpLogSoftmax, &LogSoftmaxParams{InputMultiplier: 1<<30 + 9, InputLeftShift: 21, ReverseMultiplier: 1<<30 + 11, ReverseShift: -3, DiffMin: -248})
 	next(OpResizeBilinear, &ResizeBilinearParams{HalfPixelCenters: true})
 	next(OpCumSum, &CumSumParams{Axis: 2, Exclusive: true, InputOffset: 3, OutputOffset: -4, LeftShift: 20,

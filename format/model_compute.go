@@ -62,6 +62,21 @@ type LogSoftmaxParams struct {
 	DiffMin                         int32
 }
 
+// BatchMatMulParams: BATCH_MATMUL of input 0 (lhs, [..., M, K], or
+// [..., K, M] with AdjX) and input 1 (rhs, [..., K, N], or [..., N, K]
+// with AdjY), batch dimensions broadcast. Each output is
+// Σ (lhs + LhsOffset)(rhs + RhsOffset) (int32 for int8 operands, int64 for
+// int16), rescaled by OutputMultiplier/OutputShift
+// (MultiplyByQuantizedMultiplier), plus OutputOffset, clamped to
+// [ActMin, ActMax].
+type BatchMatMulParams struct {
+	AdjX, AdjY                         bool
+	LhsOffset, RhsOffset, OutputOffset int32
+	OutputMultiplier, OutputShift      int32
+	ActMin, ActMax                     int32
+}
+
+func (*BatchMatMulParams) isOpParams()    {}
 func (*LogSoftmaxParams) isOpParams()     {}
 func (*ResizeBilinearParams) isOpParams() {}
 func (*CumSumParams) isOpParams()         {}

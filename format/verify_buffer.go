@@ -146,6 +146,7 @@ var paramsSpecs = []*tableSpec{
 	cumSumParamsSpec,
 	resizeBilinearParamsSpec,
 	logSoftmaxParamsSpec,
+	batchMatMulParamsSpec,
 }
 
 var (

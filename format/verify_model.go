@@ -84,6 +84,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsResizeBilinearParams, true
 	case OpLogSoftmax:
 		return fb.OpParamsLogSoftmaxParams, true
+	case OpBatchMatMul:
+		return fb.OpParamsBatchMatMulParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -125,6 +127,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsResizeBilinearParams, p != nil
 	case *LogSoftmaxParams:
 		return fb.OpParamsLogSoftmaxParams, p != nil
+	case *BatchMatMulParams:
+		return fb.OpParamsBatchMatMulParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

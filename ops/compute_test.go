@@ -880,3 +880,123 @@ func TestLogSoftmaxRejectsMalformed(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+// refBatchMatMul multiplies by definition: out[b][i][j] = requant(Σ_k
+// (L[b][i][k] + lo)(R[b][k][j] + ro)), with L and R read through the
+// transposition flags and the batch dimensions broadcast.
+func TestBatchMatMulAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 15))
+	for iter := range 200 {
+		wide := iter%4 == 3
+		m, n, kk := 1+r.IntN(5), 1+r.IntN(5), 1+r.IntN(9)
+		adjX, adjY := r.IntN(2) == 0, r.IntN(2) == 0
+		rank := 2 + r.IntN(3)
+		ob := make([]int32, rank-2)
+		for d := range ob {
+			ob[d] = int32(1 + r.IntN(3))
+		}
+		batch := func() []int32 {
+			s := slices.Clone(ob[len(ob)-r.IntN(len(ob)+1):])
+			for i := range s {
+				if r.IntN(3) == 0 {
+					s[i] = 1
+				}
+			}
+			return s
+		}
+		lb, rb := batch(), batch()
+		// The output's batch dimensions are the broadcast of the two.
+		ob = ob[:0]
+		nd := max(len(lb), len(rb))
+		for d := range nd {
+			v := int32(1)
+			for _, s := range [][]int32{lb, rb} {
+				if k := d - (nd - len(s)); k >= 0 {
+					v = max(v, s[k])
+				}
+			}
+			ob = append(ob, v)
+		}
+		ls := append(slices.Clone(lb), int32(m), int32(kk))
+		if adjX {
+			ls = append(slices.Clone(lb), int32(kk), int32(m))
+		}
+		rs := append(slices.Clone(rb), int32(kk), int32(n))
+		if adjY {
+			rs = append(slices.Clone(rb), int32(n), int32(kk))
+		}
+		os := append(slices.Clone(ob), int32(m), int32(n))
+		p := &format.BatchMatMulParams{AdjX: adjX, AdjY: adjY, OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(12), ActMin: -128, ActMax: 127}
+		lval := func(buf []byte, i int) int64 { return int64(int8(buf[i])) }
+		dt, size := format.DTypeInt8, 1
+		if wide {
+			dt, size = format.DTypeInt16, 2
+			p.ActMin, p.ActMax = -32768, 32767
+			p.OutputShift = r.Int32N(8) - 20
+			lval = func(buf []byte, i int) int64 { return int64(int16(binary.LittleEndian.Uint16(buf[2*i:]))) }
+		} else {
+			p.LhsOffset, p.RhsOffset, p.OutputOffset = -randZeroPoint(r), -randZeroPoint(r), randZeroPoint(r)
+		}
+		a, b := make([]byte, size*numElems(ls)), make([]byte, size*numElems(rs))
+		for _, s := range [][]byte{a, b} {
+			for i := range s {
+				s[i] = byte(r.IntN(256))
+			}
+		}
+		got := runBytes(t, typedModel(format.OpBatchMatMul, p, []format.DType{dt, dt, dt}, ls, rs, os), a, b)
+		forEachIndex(os, func(idx []int) {
+			bi := idx[:len(idx)-2]
+			i, j := idx[len(idx)-2], idx[len(idx)-1]
+			var acc int64
+			for x := range kk {
+				li := append(slices.Clone(bi), i, x)
+				if adjX {
+					li = append(slices.Clone(bi), x, i)
+				}
+				ri := append(slices.Clone(bi), x, j)
+				if adjY {
+					ri = append(slices.Clone(bi), j, x)
+				}
+				acc += (lval(a, bcastAt(ls, li)) + int64(p.LhsOffset)) * (lval(b, bcastAt(rs, ri)) + int64(p.RhsOffset))
+			}
+			o := flatIndex(os, idx)
+			if wide {
+				w := dyadic.MultiplyByQuantizedMultiplierInt64(acc, p.OutputMultiplier, p.OutputShift)
+				w = min(max(w, -32768), 32767)
+				if g := int16(binary.LittleEndian.Uint16(got[2*o:])); int32(g) != w {
+					t.Fatalf("#%d int16 %v x %v at %v: got %d, want %d", iter, ls, rs, idx, g, w)
+				}
+				return
+			}
+			want := quanttest.Requantize(int32(acc), p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
+			if g := int8(got[o]); g != want {
+				t.Fatalf("#%d %v x %v (adj %v %v) at %v: got %d, want %d", iter, ls, rs, adjX, adjY, idx, g, want)
+			}
+		})
+	}
+}
+
+func TestBatchMatMulRejectsMalformed(t *testing.T) {
+	i8, i16 := format.DTypeInt8, format.DTypeInt16
+	ok := func() *format.BatchMatMulParams {
+		return &format.BatchMatMulParams{OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	}
+	mod := func(f func(p *format.BatchMatMulParams)) *format.BatchMatMulParams { p := ok(); f(p); return p }
+	l, r, o := []int32{2, 3, 4}, []int32{2, 4, 5}, []int32{2, 3, 5}
+	for name, m := range map[string]*format.Model{
+		"depth mismatch": typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i8, i8}, l, []int32{2, 3, 5}, o),
+		"output rows":    typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i8, i8}, l, r, []int32{2, 4, 5}),
+		"batch":          typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i8, i8}, []int32{3, 3, 4}, r, o),
+		"rank 1":         typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i8, i8}, []int32{4}, r, o),
+		"output rank":    typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i8, i8}, l, r, []int32{1, 2, 3, 5}),
+		"shift":          typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.OutputShift = 31 }), []format.DType{i8, i8, i8}, l, r, o),
+		"offset":         typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.RhsOffset = 129 }), []format.DType{i8, i8, i8}, l, r, o),
+		"clamp":          typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.ActMax = 128 }), []format.DType{i8, i8, i8}, l, r, o),
+		"int16 offset":   typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.LhsOffset = 1; p.ActMin, p.ActMax = -32768, 32767 }), []format.DType{i16, i16, i16}, l, r, o),
+		"int16 shift":    typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.OutputShift = 8; p.ActMin, p.ActMax = -32768, 32767 }), []format.DType{i16, i16, i16}, l, r, o),
+		"mixed dtypes":   typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i16, i8}, l, r, o),
+		"no params":      typedModel(format.OpBatchMatMul, nil, []format.DType{i8, i8, i8}, l, r, o),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

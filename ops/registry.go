@@ -54,4 +54,5 @@ var preparers = map[format.OpCode]preparer{
 	format.OpCumSum:            prepareCumSum,
 	format.OpResizeBilinear:    prepareResizeBilinear,
 	format.OpLogSoftmax:        prepareLogSoftmax,
+	format.OpBatchMatMul:       prepareBatchMatMul,
 }

@@ -23,6 +23,7 @@ const (
 	OpParamsCumSumParams         OpParams = 13
 	OpParamsResizeBilinearParams OpParams = 14
 	OpParamsLogSoftmaxParams     OpParams = 15
+	OpParamsBatchMatMulParams    OpParams = 16
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -42,6 +43,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsCumSumParams:         "CumSumParams",
 	OpParamsResizeBilinearParams: "ResizeBilinearParams",
 	OpParamsLogSoftmaxParams:     "LogSoftmaxParams",
+	OpParamsBatchMatMulParams:    "BatchMatMulParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -61,6 +63,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"CumSumParams":         OpParamsCumSumParams,
 	"ResizeBilinearParams": OpParamsResizeBilinearParams,
 	"LogSoftmaxParams":     OpParamsLogSoftmaxParams,
+	"BatchMatMulParams":    OpParamsBatchMatMulParams,
 }
 
 func (v OpParams) String() string {

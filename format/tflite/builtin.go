@@ -153,4 +153,5 @@ const (
 	OpCumSum            BuiltinOperator = 128
 	OpResizeBilinear    BuiltinOperator = 23
 	OpLogSoftmax        BuiltinOperator = 50
+	OpBatchMatMul       BuiltinOperator = 126
 )

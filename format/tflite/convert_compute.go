@@ -42,6 +42,7 @@ func init() {
 		OpCumSum:            convertCumSum,
 		OpResizeBilinear:    convertResizeBilinear,
 		OpLogSoftmax:        convertLogSoftmax,
+		OpBatchMatMul:       convertBatchMatMul,
 	} {
 		converters[code] = conv
 	}
@@ -667,5 +668,58 @@ func convertLogSoftmax(c *converter, idx int, op *Operator) (format.Op, error) {
 		Params: &format.LogSoftmaxParams{
 			InputMultiplier: m, InputLeftShift: sh, ReverseMultiplier: rm, ReverseShift: rs,
 			DiffMin: -dyadic.CalculateInputRadius(logSoftmaxDiffBits, sh, 31),
+		}}, nil
+}
+
+// convertBatchMatMul follows TFLite Micro's BATCH_MATMUL prepare for int8
+// and int16: one multiplier lhs_scale·rhs_scale/output_scale (double,
+// QuantizeMultiplier), the operands' zero points as offsets (int16: all
+// zero), no activation (the type's full range).
+func convertBatchMatMul(c *converter, idx int, op *Operator) (format.Op, error) {
+	var opts BatchMatMulOptions
+	switch o := op.Options.(type) {
+	case nil:
+	case *BatchMatMulOptions:
+		opts = *o
+	default:
+		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
+	}
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	dt := ts[0].DType
+	if (dt != format.DTypeInt8 && dt != format.DTypeInt16) || ts[1].DType != dt || ts[2].DType != dt {
+		return format.Op{}, c.unsupported(idx, "operands %s, %s -> %s; edgerun runs int8 or int16", ts[0].DType, ts[1].DType, ts[2].DType)
+	}
+	var s [3]float64
+	var z [3]int32
+	for i, t := range ts {
+		if len(t.Scale) != 1 || len(t.ZeroPoint) != 1 {
+			return format.Op{}, c.unsupported(idx, "operand %d needs per-tensor quantization", i)
+		}
+		s[i], z[i] = float64(t.Scale[0]), t.ZeroPoint[0]
+		if dt == format.DTypeInt16 && z[i] != 0 {
+			return format.Op{}, c.unsupported(idx, "int16 operand %d has zero point %d (TFLite requires 0)", i, z[i])
+		}
+	}
+	r := s[0] * s[1] / s[2]
+	if math.IsInf(r, 0) || math.IsNaN(r) {
+		return format.Op{}, c.unsupported(idx, "output rescale %v", r)
+	}
+	m, sh := dyadic.QuantizeMultiplier(r)
+	lo, hi := int32(math.MinInt8), int32(math.MaxInt8)
+	maxShift := int32(30)
+	if dt == format.DTypeInt16 {
+		lo, hi, maxShift = math.MinInt16, math.MaxInt16, 7
+	}
+	if sh > maxShift {
+		return format.Op{}, c.unsupported(idx, "output rescale %v needs a left shift of %d", r, sh)
+	}
+	return format.Op{Code: format.OpBatchMatMul, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.BatchMatMulParams{
+			AdjX: opts.AdjX, AdjY: opts.AdjY,
+			LhsOffset: -z[0], RhsOffset: -z[1], OutputOffset: z[2],
+			OutputMultiplier: m, OutputShift: sh, ActMin: lo, ActMax: hi,
 		}}, nil
 }

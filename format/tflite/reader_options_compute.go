@@ -7,6 +7,7 @@ const (
 	optL2Norm         = 12
 	optCumSum         = 102
 	optResizeBilinear = 15
+	optBatchMatMul    = 101
 )
 
 // L2NormOptions: L2_NORMALIZATION's fused activation.
@@ -29,6 +30,11 @@ type ResizeBilinearOptions struct {
 	AlignCorners, HalfPixelCenters bool
 }
 
+// BatchMatMulOptions: BATCH_MATMUL's transposition flags.
+type BatchMatMulOptions struct {
+	AdjX, AdjY bool
+}
+
 // parseComputeOptions decodes the option tables this file adds, or
 // returns nil for other types.
 func parseComputeOptions(r *optReader, typ uint8) any {
@@ -39,6 +45,8 @@ func parseComputeOptions(r *optReader, typ uint8) any {
 		return &CumsumOptions{Exclusive: r.boolean(0, "exclusive", false), Reverse: r.boolean(1, "reverse", false)}
 	case optResizeBilinear:
 		return &ResizeBilinearOptions{AlignCorners: r.boolean(2, "align_corners", false), HalfPixelCenters: r.boolean(3, "half_pixel_centers", false)}
+	case optBatchMatMul:
+		return &BatchMatMulOptions{AdjX: r.boolean(0, "adj_x", false), AdjY: r.boolean(1, "adj_y", false)}
 	case optL2Norm:
 		return &L2NormOptions{FusedActivation: r.activation(0)}
 	}
@@ -50,4 +58,5 @@ func init() {
 	optionsFor[OpL2Normalization] = optL2Norm
 	optionsFor[OpCumSum] = optCumSum
 	optionsFor[OpResizeBilinear] = optResizeBilinear
+	optionsFor[OpBatchMatMul] = optBatchMatMul
 }
