@@ -8,15 +8,15 @@ import (
 // Fixed-point constants of TFLite's log_x_for_x_greater_than_or_equal_to_1
 // (Q0.31 raw values, as TFLite spells them).
 const (
-	logTwoQ0        int32 = 1488522236 // log(2)
-	sqrtSqrtHalfQ0  int32 = 1805811301 // sqrt(sqrt(1/2))
-	sqrtHalfQ0      int32 = 1518500250 // sqrt(1/2)
-	oneQuarterQ0    int32 = 536870912  // 1/4
-	logAlphaNQ0     int32 = 117049297  // 11/240 · 2^(1/4)
-	logAlphaDQ0     int32 = 127690142  // 1/20 · 2^(1/4)
-	logAlphaIQ0     int32 = 1057819769 // 2/2^(1/4) - 2^(1/4)
-	logAlphaFQ0     int32 = 638450708  // 1/4 · 2^(1/4)
-	maxLogIntegerBits     = 30
+	logTwoQ0          int32 = 1488522236 // log(2)
+	sqrtSqrtHalfQ0    int32 = 1805811301 // sqrt(sqrt(1/2))
+	sqrtHalfQ0        int32 = 1518500250 // sqrt(1/2)
+	oneQuarterQ0      int32 = 536870912  // 1/4
+	logAlphaNQ0       int32 = 117049297  // 11/240 · 2^(1/4)
+	logAlphaDQ0       int32 = 127690142  // 1/20 · 2^(1/4)
+	logAlphaIQ0       int32 = 1057819769 // 2/2^(1/4) - 2^(1/4)
+	logAlphaFQ0       int32 = 638450708  // 1/4 · 2^(1/4)
+	maxLogIntegerBits       = 30
 )
 
 // saturatingAdd and saturatingSub are TFLite's SaturatingAddNonGemmlowp
