@@ -1,0 +1,223 @@
+package tflite
+
+import (
+	"math"
+	"testing"
+
+	"github.com/edgerun/edgerun/format"
+)
+
+// computeSource builds a one-op source model: graph inputs ins, graph
+// output out, the op reading opInputs; buffers[0] is the empty sentinel.
+func computeSource(code BuiltinOperator, opts any, tensors []Tensor, buffers []Buffer, ins, opInputs []int32, out int32) *Model {
+	return &Model{
+		Version:       3,
+		OperatorCodes: []OperatorCode{{BuiltinCode: code, Version: 1}},
+		Subgraphs: []Subgraph{{
+			Tensors:   tensors,
+			Inputs:    ins,
+			Outputs:   []int32{out},
+			Operators: []Operator{{OpcodeIndex: 0, Inputs: opInputs, Outputs: []int32{out}, Options: opts}},
+		}},
+		Buffers: append([]Buffer{{}}, buffers...),
+	}
+}
+
+// pairSource: two int8 graph inputs (tensors 0, 1) and output tensor 2.
+func pairSource(code BuiltinOperator, opts any, s1 float32, z1 int64, s2 float32, z2 int64, out Tensor) *Model {
+	return computeSource(code, opts, []Tensor{
+		poolgrpTensor("a", []int32{2, 3}, s1, z1),
+		poolgrpTensor("b", []int32{2, 3}, s2, z2),
+		out,
+	}, nil, []int32{0, 1}, []int32{0, 1}, 2)
+}
+
+func TestConvertComparisonTables(t *testing.T) {
+	out := Tensor{Name: "out", Type: TypeBool, Shape: []int32{2, 3}}
+	op := poolgrpConvert(t, pairSource(OpLess, nil, 0.05, 7, 0.2, -3, out))
+	p := op.Params.(*format.ScaledPairParams)
+	for i, c := range []struct {
+		table []int32
+		s     float64
+		z     int32
+	}{{p.Table1, 0.05, 7}, {p.Table2, 0.2, -3}} {
+		for x := int32(-128); x <= 127; x++ {
+			// TFLite's rescaled value is (x - zp)·2^8·scale, to within one.
+			want := float64(x-c.z) * 256 * c.s
+			if got := float64(c.table[x+128]); math.Abs(got-want) > 1 {
+				t.Fatalf("table %d at %d: %v, want about %v", i+1, x, got, want)
+			}
+		}
+	}
+	// A scale of 1 or more has no QuantizeMultiplierSmallerThanOneExp.
+	_, err := Convert(pairSource(OpGreater, nil, 1.5, 0, 0.2, 0, out))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "below 1")
+	// The output must be bool.
+	_, err = Convert(pairSource(OpEqual, nil, 0.5, 0, 0.2, 0, poolgrpTensor("out", []int32{2, 3}, 1, 0)))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "want bool")
+}
+
+func TestConvertDivActivationAndMultiplier(t *testing.T) {
+	out := poolgrpTensor("out", []int32{2, 3}, 0.1, 5)
+	op := poolgrpConvert(t, pairSource(OpDiv, &DivOptions{FusedActivation: ActRelu}, 0.02, 1, 0.04, -2, out))
+	p := op.Params.(*format.ArithParams)
+	if p.ActMin != 5 || p.ActMax != 127 || p.Input1Offset != -1 || p.Input2Offset != 2 || p.OutputOffset != 5 {
+		t.Errorf("params %+v: want RELU clamp [5, 127] and offsets -1, 2, 5", *p)
+	}
+	real := float64(p.OutputMultiplier) * math.Ldexp(1, int(p.OutputShift)-31)
+	if want := 0.02 / (0.04 * 0.1); math.Abs(real/want-1) > 1e-6 {
+		t.Errorf("multiplier %v, want %v", real, want)
+	}
+	_, err := Convert(pairSource(OpDiv, &AddOptions{}, 0.02, 1, 0.04, -2, out))
+	poolgrpWantErr(t, err, format.ErrMalformedModel, "options")
+}
+
+func TestConvertSquaredDifferenceRejectsInt16Output(t *testing.T) {
+	out := Tensor{Name: "out", Type: TypeInt16, Shape: []int32{2, 3}, Quantization: &Quantization{Scale: []float32{0.1}, ZeroPoint: []int64{0}}}
+	_, err := Convert(pairSource(OpSquaredDifference, nil, 0.02, 1, 0.04, -2, out))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "int16")
+}
+
+// argSource: ARG_MAX / ARG_MIN of a [2, 3, 4] int8 input over a constant
+// axis tensor.
+func argSource(code BuiltinOperator, axis []int32, outShape []int32) *Model {
+	return computeSource(code, nil, []Tensor{
+		poolgrpTensor("in", []int32{2, 3, 4}, 0.1, 0),
+		{Name: "out", Type: TypeInt32, Shape: outShape},
+		{Name: "axis", Type: TypeInt32, Shape: []int32{int32(len(axis))}, Buffer: 1},
+	}, []Buffer{{Data: poolgrpInt32s(axis...)}}, []int32{0}, []int32{0, 2}, 1)
+}
+
+func TestConvertArgAxis(t *testing.T) {
+	op := poolgrpConvert(t, argSource(OpArgMax, []int32{-2}, []int32{2, 4}))
+	if a := op.Params.(*format.ReduceParams).Axes; len(a) != 1 || a[0] != 1 {
+		t.Errorf("axes %v, want [1]", a)
+	}
+	_, err := Convert(argSource(OpArgMin, []int32{3}, []int32{2, 3}))
+	poolgrpWantErr(t, err, format.ErrMalformedModel, "axis 0 is 3")
+	_, err = Convert(argSource(OpArgMin, []int32{0, 1}, []int32{4}))
+	poolgrpWantErr(t, err, format.ErrMalformedModel, "want 1")
+	s := argSource(OpArgMax, []int32{1}, []int32{2, 4})
+	s.Buffers[1].Data = nil
+	s.Subgraphs[0].Inputs = []int32{0, 2}
+	_, err = Convert(s)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "constant")
+}
+
+func TestConvertReduceMaxNeedsEqualQuantization(t *testing.T) {
+	src := func(outScale float32) *Model {
+		return computeSource(OpReduceMax, &ReducerOptions{KeepDims: true}, []Tensor{
+			poolgrpTensor("in", []int32{2, 3}, 0.1, 4),
+			poolgrpTensor("out", []int32{2, 1}, outScale, 4),
+			{Name: "axis", Type: TypeInt32, Shape: []int32{1}, Buffer: 1},
+		}, []Buffer{{Data: poolgrpInt32s(1)}}, []int32{0}, []int32{0, 2}, 1)
+	}
+	op := poolgrpConvert(t, src(0.1))
+	if p := op.Params.(*format.ReduceParams); !p.KeepDims || len(p.Axes) != 1 || p.Axes[0] != 1 {
+		t.Errorf("params %+v", *p)
+	}
+	_, err := Convert(src(0.2))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "quantization differ")
+}
+
+// TestConvertAbsTable: equal scales skip the rescale: |x - zp_in| + zp_out.
+func TestConvertAbsTable(t *testing.T) {
+	src := func(outScale float32) *Model {
+		return computeSource(OpAbs, nil, []Tensor{
+			poolgrpTensor("in", []int32{5}, 0.1, -20),
+			poolgrpTensor("out", []int32{5}, outScale, -100),
+		}, nil, []int32{0}, []int32{0}, 1)
+	}
+	tab := poolgrpConvert(t, src(0.1)).Params.(*format.TableParams).Table
+	for x := int32(-128); x <= 127; x++ {
+		v := x + 20
+		if v < 0 {
+			v = -v
+		}
+		if want := int8(min(v-100, 127)); tab[x+128] != want {
+			t.Fatalf("abs(%d) = %d, want %d", x, tab[x+128], want)
+		}
+	}
+	// With a rescale, |x - zp|·0.1/0.2 to within rounding.
+	tab = poolgrpConvert(t, src(0.2)).Params.(*format.TableParams).Table
+	for x := int32(-128); x <= 127; x++ {
+		want := math.Min(math.Abs(float64(x+20))/2-100, 127)
+		if math.Abs(float64(tab[x+128])-want) > 0.5001 {
+			t.Fatalf("abs(%d) rescaled = %d, want about %v", x, tab[x+128], want)
+		}
+	}
+}
+
+func TestConvertFixedOutputQuantizations(t *testing.T) {
+	for _, c := range []struct {
+		code     BuiltinOperator
+		scale    float32
+		zp       int64
+		fragment string
+	}{
+		{OpLogSoftmax, 1.0 / 256, 127, "16/256"},
+		{OpLogSoftmax, 16.0 / 256, 0, "16/256"},
+		{OpL2Normalization, 1.0 / 128, 5, "1/128"},
+		{OpL2Normalization, 1.0 / 256, 0, "1/128"},
+	} {
+		src := computeSource(c.code, nil, []Tensor{
+			poolgrpTensor("in", []int32{2, 8}, 0.1, 3),
+			poolgrpTensor("out", []int32{2, 8}, c.scale, c.zp),
+		}, nil, []int32{0}, []int32{0}, 1)
+		_, err := Convert(src)
+		poolgrpWantErr(t, err, format.ErrUnsupportedOp, c.fragment)
+	}
+	ok := computeSource(OpLogSoftmax, nil, []Tensor{
+		poolgrpTensor("in", []int32{2, 8}, 0.1, 3),
+		poolgrpTensor("out", []int32{2, 8}, 16.0/256, 127),
+	}, nil, []int32{0}, []int32{0}, 1)
+	p := poolgrpConvert(t, ok).Params.(*format.LogSoftmaxParams)
+	if p.DiffMin >= 0 || p.ReverseShift > 0 {
+		t.Errorf("params %+v", *p)
+	}
+}
+
+func TestConvertResizeBilinearSize(t *testing.T) {
+	src := func(size []int32, opts any) *Model {
+		return computeSource(OpResizeBilinear, opts, []Tensor{
+			poolgrpTensor("in", []int32{1, 2, 3, 4}, 0.1, 3),
+			poolgrpTensor("out", []int32{1, 4, 6, 4}, 0.1, 3),
+			{Name: "size", Type: TypeInt32, Shape: []int32{int32(len(size))}, Buffer: 1},
+		}, []Buffer{{Data: poolgrpInt32s(size...)}}, []int32{0}, []int32{0, 2}, 1)
+	}
+	p := poolgrpConvert(t, src([]int32{4, 6}, &ResizeBilinearOptions{HalfPixelCenters: true})).Params.(*format.ResizeBilinearParams)
+	if !p.HalfPixelCenters || p.AlignCorners {
+		t.Errorf("params %+v", *p)
+	}
+	_, err := Convert(src([]int32{4, 5}, nil))
+	poolgrpWantErr(t, err, format.ErrMalformedModel, "size")
+	_, err = Convert(src([]int32{4, 6}, &ResizeBilinearOptions{HalfPixelCenters: true, AlignCorners: true}))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "align_corners")
+}
+
+func TestConvertCumSumOptions(t *testing.T) {
+	src := computeSource(OpCumSum, &CumsumOptions{Exclusive: true, Reverse: true}, []Tensor{
+		poolgrpTensor("in", []int32{2, 3}, 0.1, 3),
+		poolgrpTensor("out", []int32{2, 3}, 0.3, -1),
+		{Name: "axis", Type: TypeInt32, Shape: []int32{}, Buffer: 1},
+	}, []Buffer{{Data: poolgrpInt32s(-1)}}, []int32{0}, []int32{0, 2}, 1)
+	p := poolgrpConvert(t, src).Params.(*format.CumSumParams)
+	if !p.Exclusive || !p.Reverse || p.Axis != 1 || p.InputOffset != -3 || p.OutputOffset != -1 || p.LeftShift != 20 {
+		t.Errorf("params %+v", *p)
+	}
+}
+
+func TestConvertBatchMatMulInt16NeedsZeroPoints(t *testing.T) {
+	q := func(zp int64) *Quantization { return &Quantization{Scale: []float32{0.01}, ZeroPoint: []int64{zp}} }
+	src := computeSource(OpBatchMatMul, &BatchMatMulOptions{AdjY: true}, []Tensor{
+		{Name: "a", Type: TypeInt16, Shape: []int32{2, 3}, Quantization: q(0)},
+		{Name: "b", Type: TypeInt16, Shape: []int32{4, 3}, Quantization: q(1)},
+		{Name: "out", Type: TypeInt16, Shape: []int32{2, 4}, Quantization: q(0)},
+	}, nil, []int32{0, 1}, []int32{0, 1}, 2)
+	_, err := Convert(src)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "zero point 1")
+	src.Subgraphs[0].Tensors[1].Quantization = q(0)
+	if p := poolgrpConvert(t, src).Params.(*format.BatchMatMulParams); !p.AdjY || p.ActMin != -32768 || p.ActMax != 32767 {
+		t.Errorf("params %+v", *p)
+	}
+}
