@@ -723,3 +723,42 @@ func convertBatchMatMul(c *converter, idx int, op *Operator) (format.Op, error) 
 			OutputMultiplier: m, OutputShift: sh, ActMin: lo, ActMax: hi,
 		}}, nil
 }
+
+// castBoundary turns a CAST from an unquantized int8 tensor to a float32
+// graph output into a Float output: the int8 tensor gets scale 1 and zero
+// point 0, so the runtime's float32 helper returns float32(x) exactly as
+// TFLite's static_cast does. Other CASTs are not boundaries (done false);
+// a CAST from float32 (TFLite truncates toward zero, the input helper
+// rounds) is unsupported.
+func (c *converter) castBoundary(idx int, op *Operator, outputs []format.IO) (done bool, err error) {
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Outputs[0] < 0 ||
+		int(op.Inputs[0]) >= len(c.sg.Tensors) || int(op.Outputs[0]) >= len(c.sg.Tensors) {
+		return false, nil // convertCast reports it
+	}
+	in, out := op.Inputs[0], op.Outputs[0]
+	inType, outType := c.sg.Tensors[in].Type, c.sg.Tensors[out].Type
+	if inType == TypeFloat32 {
+		return false, c.unsupported(idx, "CAST from float32 (TFLite truncates toward zero; edgerun's float32 inputs are quantized with rounding)")
+	}
+	if outType != TypeFloat32 {
+		return false, nil
+	}
+	if !poolShapeEqual(c.sg.Tensors[in].Shape, c.sg.Tensors[out].Shape) {
+		return false, format.Malformed(c.opPath(idx), "input shape %v and output shape %v differ", c.sg.Tensors[in].Shape, c.sg.Tensors[out].Shape)
+	}
+	ft, err := c.tensor(in)
+	if err != nil {
+		return false, err
+	}
+	if ft.DType != format.DTypeInt8 || len(ft.Scale) != 0 {
+		return false, c.unsupported(idx, "CAST to float32 from %s (quantized: %v); edgerun casts unquantized int8 at a graph output", ft.DType, len(ft.Scale) != 0)
+	}
+	for i := range outputs {
+		if outputs[i].Tensor == out {
+			ft.Scale, ft.ZeroPoint = []float32{1}, []int32{0}
+			outputs[i] = format.IO{Tensor: in, Float: true}
+			return true, nil
+		}
+	}
+	return false, c.unsupported(idx, "float32 output inside the graph (only a graph output may be float)")
+}

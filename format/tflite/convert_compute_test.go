@@ -221,3 +221,32 @@ func TestConvertBatchMatMulInt16NeedsZeroPoints(t *testing.T) {
 		t.Errorf("params %+v", *p)
 	}
 }
+
+func TestConvertCastBoundaries(t *testing.T) {
+	src := func(in, out TensorType, quantized bool) *Model {
+		ti := Tensor{Name: "in", Type: in, Shape: []int32{4}}
+		if quantized {
+			ti.Quantization = &Quantization{Scale: []float32{0.5}, ZeroPoint: []int64{1}}
+		}
+		return computeSource(OpCast, nil, []Tensor{ti, {Name: "out", Type: out, Shape: []int32{4}}}, nil, []int32{0}, []int32{0}, 1)
+	}
+	m, err := Convert(src(TypeInt8, TypeFloat32, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Ops) != 0 || !m.Outputs[0].Float {
+		t.Fatalf("ops %v outputs %+v: want the CAST removed and a float output", m.Ops, m.Outputs)
+	}
+	if o := &m.Tensors[m.Outputs[0].Tensor]; len(o.Scale) != 1 || o.Scale[0] != 1 || o.ZeroPoint[0] != 0 {
+		t.Errorf("output scale %v zero point %v, want 1 and 0", o.Scale, o.ZeroPoint)
+	}
+	_, err = Convert(src(TypeInt8, TypeFloat32, true))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "quantized: true")
+	_, err = Convert(src(TypeFloat32, TypeInt8, false))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "truncates")
+	// Integer casts stay ops.
+	m, err = Convert(src(TypeInt8, TypeInt32, false))
+	if err != nil || len(m.Ops) != 1 || m.Ops[0].Code != format.OpCast {
+		t.Fatalf("int8 -> int32: %v, %v", err, m)
+	}
+}
