@@ -549,7 +549,7 @@ func TestComputeOpsRejectMalformed(t *testing.T) {
 		"div shift":               typedModel(format.OpDiv, func() *format.ArithParams { p := arith(); p.OutputShift = 23; return p }(), []format.DType{i8, i8, i8}, s, s, s),
 		"prelu shift":             typedModel(format.OpPRelu, func() *format.ArithParams { p := arith(); p.Input2Shift = 15; return p }(), []format.DType{i8, i8, i8}, s, s, s),
 		"prelu clamp":             typedModel(format.OpPRelu, func() *format.ArithParams { p := arith(); p.ActMax = 200; return p }(), []format.DType{i8, i8, i8}, s, s, s),
-		"prelu int16":             typedModel(format.OpPRelu, arith(), []format.DType{i16, i8, i16}, s, s, s),
+		"prelu int16 alpha":       typedModel(format.OpPRelu, arith(), []format.DType{i8, i16, i8}, s, s, s),
 		"select int8 condition":   typedModel(format.OpSelectV2, nil, []format.DType{i8, i8, i8, i8}, s, s, s, s),
 		"select not a broadcast":  typedModel(format.OpSelectV2, nil, []format.DType{b, i8, i8, i8}, []int32{3, 3}, s, s, s),
 		"select two inputs":       typedModel(format.OpSelectV2, nil, []format.DType{b, i8, i8}, s, s, s),
@@ -996,6 +996,58 @@ func TestBatchMatMulRejectsMalformed(t *testing.T) {
 		"int16 shift":    typedModel(format.OpBatchMatMul, mod(func(p *format.BatchMatMulParams) { p.OutputShift = 8; p.ActMin, p.ActMax = -32768, 32767 }), []format.DType{i16, i16, i16}, l, r, o),
 		"mixed dtypes":   typedModel(format.OpBatchMatMul, ok(), []format.DType{i8, i16, i8}, l, r, o),
 		"no params":      typedModel(format.OpBatchMatMul, nil, []format.DType{i8, i8, i8}, l, r, o),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}
+
+func TestPRelu16AgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 16))
+	for iter := range 150 {
+		_, sb, so := randPairShapes(r)
+		p := &format.ArithParams{Input2Offset: -randZeroPoint(r),
+			Input1Multiplier: 1<<30 + r.Int32N(1<<30), Input1Shift: r.Int32N(20) - 16,
+			Input2Multiplier: 1<<30 + r.Int32N(1<<30), Input2Shift: r.Int32N(14) - 20,
+			ActMin: -32768, ActMax: 32767}
+		a := make([]byte, 2*numElems(so))
+		for i := range a {
+			a[i] = byte(r.IntN(256))
+		}
+		alpha := randInt8s(r, numElems(sb))
+		m := typedModel(format.OpPRelu, p, []format.DType{format.DTypeInt16, format.DTypeInt8, format.DTypeInt16}, so, sb, so)
+		ab := make([]byte, len(alpha))
+		for i, v := range alpha {
+			ab[i] = byte(v)
+		}
+		got := runBytes(t, m, a, ab)
+		forEachIndex(so, func(idx []int) {
+			o := flatIndex(so, idx)
+			x := int32(int16(binary.LittleEndian.Uint16(a[2*o:])))
+			var v int32
+			if x >= 0 {
+				v = quanttest.MultiplyByQuantizedMultiplier(x, p.Input1Multiplier, p.Input1Shift)
+			} else {
+				v = quanttest.MultiplyByQuantizedMultiplier(x*(int32(alpha[bcastAt(sb, idx)])+p.Input2Offset), p.Input2Multiplier, p.Input2Shift)
+			}
+			want := int16(min(max(v, -32768), 32767))
+			if g := int16(binary.LittleEndian.Uint16(got[2*o:])); g != want {
+				t.Fatalf("#%d x %d: got %d, want %d", iter, x, g, want)
+			}
+		})
+	}
+	i8, i16 := format.DTypeInt8, format.DTypeInt16
+	s := []int32{2, 3}
+	ok := func() *format.ArithParams {
+		return &format.ArithParams{Input1Multiplier: 1 << 30, Input2Multiplier: 1 << 30, ActMin: -32768, ActMax: 32767}
+	}
+	mod := func(f func(p *format.ArithParams)) *format.ArithParams { p := ok(); f(p); return p }
+	for name, m := range map[string]*format.Model{
+		"int16 alpha":   typedModel(format.OpPRelu, ok(), []format.DType{i16, i16, i16}, s, s, s),
+		"int8 output":   typedModel(format.OpPRelu, ok(), []format.DType{i16, i8, i8}, s, s, s),
+		"input offset":  typedModel(format.OpPRelu, mod(func(p *format.ArithParams) { p.Input1Offset = 1 }), []format.DType{i16, i8, i16}, s, s, s),
+		"alpha shift":   typedModel(format.OpPRelu, mod(func(p *format.ArithParams) { p.Input2Shift = 8 }), []format.DType{i16, i8, i16}, s, s, s),
+		"clamp":         typedModel(format.OpPRelu, mod(func(p *format.ArithParams) { p.ActMax = 40000 }), []format.DType{i16, i8, i16}, s, s, s),
+		"not broadcast": typedModel(format.OpPRelu, ok(), []format.DType{i16, i8, i16}, s, []int32{4}, s),
 	} {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}

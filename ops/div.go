@@ -118,10 +118,76 @@ type preluKernel struct {
 	divKernel
 }
 
+// prelu16Kernel is PRELU with int16 input and output and an int8 alpha
+// (TFLite's BroadcastPrelu4DSlow<int16_t, int8_t>): the same arithmetic as
+// preluKernel per element (zero points are 0 for int16), clamped to int16.
+type prelu16Kernel struct {
+	in1, in2, out int32
+	bc            broadcastLayout
+	p             format.ArithParams
+}
+
+func (k *prelu16Kernel) Eval(env *Env) {
+	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
+	inner := k.bc.dims[k.bc.rank-1]
+	m1, m2 := -k.bc.str1[k.bc.rank-1], -k.bc.str2[k.bc.rank-1]
+	p := &k.p
+	k.bc.eachRow(func(o, p1, p2 int) {
+		for i := range inner {
+			x := int32(getInt16(a, p1+i&m1))
+			var v int32
+			if x >= 0 {
+				v = dyadic.MultiplyByQuantizedMultiplier(x, p.Input1Multiplier, p.Input1Shift)
+			} else {
+				v = dyadic.MultiplyByQuantizedMultiplier(x*(int32(b[p2+i&m2])+p.Input2Offset), p.Input2Multiplier, p.Input2Shift)
+			}
+			putInt16(out, o+i, int16(min(max(v, p.ActMin), p.ActMax)))
+		}
+	})
+}
+
+// preparePRelu16 is preparePRelu for an int16 input and output.
+func preparePRelu16(m *format.Model, op *format.Op, path string, p *format.ArithParams) (Kernel, error) {
+	in, err := operand(m, op.Inputs, 0, "input", path, format.DTypeInt16)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := operand(m, op.Inputs, 1, "input", path, format.DTypeInt8)
+	if err != nil {
+		return nil, err
+	}
+	out, err := operand(m, op.Outputs, 0, "output", path, format.DTypeInt16)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := newBroadcastLayout(in.Shape, alpha.Shape, out.Shape, path)
+	if err != nil {
+		return nil, err
+	}
+	pp := path + " / params"
+	if p.Input1Offset != 0 || p.OutputOffset != 0 || p.Input2Offset < -127 || p.Input2Offset > 128 {
+		return nil, format.Malformed(pp, "offsets %d, %d, %d: want 0 for int16 and an int8 alpha zero point", p.Input1Offset, p.Input2Offset, p.OutputOffset)
+	}
+	if p.ActMin < -32768 || p.ActMax > 32767 || p.ActMin > p.ActMax {
+		return nil, format.Malformed(pp, "activation range [%d, %d] not within int16", p.ActMin, p.ActMax)
+	}
+	// x·(1 << shift) must not wrap: |x| < 2^15, |x·alpha| < 2^23.
+	if p.Input1Multiplier < 0 || p.Input1Shift < -31 || p.Input1Shift > 15 || p.Input2Multiplier < 0 || p.Input2Shift < -31 || p.Input2Shift > 7 {
+		return nil, format.Malformed(pp, "multipliers %d, %d shifts %d, %d out of range for int16", p.Input1Multiplier, p.Input2Multiplier, p.Input1Shift, p.Input2Shift)
+	}
+	return &prelu16Kernel{in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0], bc: bc, p: *p}, nil
+}
+
 func preparePRelu(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	p, err := wantParams[format.ArithParams](op, path)
 	if err != nil {
 		return nil, err
+	}
+	if err := wantCounts(op, path, 2, 2, 1); err != nil {
+		return nil, err
+	}
+	if op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(m.Tensors) && m.Tensors[op.Inputs[0]].DType == format.DTypeInt16 {
+		return preparePRelu16(m, op, path, p)
 	}
 	bc, err := pairOperands(m, op, path, format.DTypeInt8, format.DTypeInt8)
 	if err != nil {

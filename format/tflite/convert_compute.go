@@ -188,20 +188,43 @@ func convertPRelu(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err := c.noOptions(idx, op); err != nil {
 		return format.Op{}, err
 	}
-	s, z, err := arithOperands(c, idx, op)
+	ts, err := c.operands(idx, op, 2, 1)
 	if err != nil {
+		return format.Op{}, err
+	}
+	wide := ts[0].DType == format.DTypeInt16
+	var s [3]float64
+	var z [3]int32
+	if wide { // int16 input and output, int8 alpha, zero points 0
+		if ts[1].DType != format.DTypeInt8 || ts[2].DType != format.DTypeInt16 {
+			return format.Op{}, c.unsupported(idx, "operands %s, %s -> %s; int16 PRELU takes an int8 alpha", ts[0].DType, ts[1].DType, ts[2].DType)
+		}
+		for i, t := range ts {
+			if len(t.Scale) != 1 || len(t.ZeroPoint) != 1 {
+				return format.Op{}, c.unsupported(idx, "operand %d needs per-tensor quantization", i)
+			}
+			s[i], z[i] = float64(t.Scale[0]), t.ZeroPoint[0]
+		}
+		if z[0] != 0 || z[2] != 0 {
+			return format.Op{}, c.unsupported(idx, "int16 zero points %d, %d (TFLite requires 0)", z[0], z[2])
+		}
+	} else if s, z, err = arithOperands(c, idx, op); err != nil {
 		return format.Op{}, err
 	}
 	m1, sh1 := dyadic.QuantizeMultiplier(s[0] / s[2])
 	m2, sh2 := dyadic.QuantizeMultiplier(s[0] * s[1] / s[2])
-	if sh1 > 14 || sh2 > 14 {
+	lim1, lim2, lo, hi := int32(14), int32(14), int32(math.MinInt8), int32(math.MaxInt8)
+	if wide {
+		lim1, lim2, lo, hi = 15, 7, math.MinInt16, math.MaxInt16
+	}
+	if sh1 > lim1 || sh2 > lim2 {
 		return format.Op{}, c.unsupported(idx, "rescale needs a left shift of %d / %d (TFLite's product would overflow int32)", sh1, sh2)
 	}
 	return format.Op{Code: format.OpPRelu, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]},
 		Params: &format.ArithParams{
 			Input1Offset: -z[0], Input2Offset: -z[1], OutputOffset: z[2],
 			Input1Multiplier: m1, Input1Shift: sh1, Input2Multiplier: m2, Input2Shift: sh2,
-			ActMin: -128, ActMax: 127,
+			ActMin: lo, ActMax: hi,
 		}}, nil
 }
 
