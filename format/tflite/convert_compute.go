@@ -747,9 +747,9 @@ func convertBatchMatMul(c *converter, idx int, op *Operator) (format.Op, error) 
 		}}, nil
 }
 
-// castBoundary turns a CAST from an unquantized int8 tensor to a float32
-// graph output into a Float output: the int8 tensor gets scale 1 and zero
-// point 0, so the runtime's float32 helper returns float32(x) exactly as
+// castBoundary turns a CAST from an unquantized int8 (or int16) tensor to
+// a float32 graph output into a Float output: the tensor gets scale 1 and
+// zero point 0, so the runtime's float32 helper returns float32(x) exactly as
 // TFLite's static_cast does. Other CASTs are not boundaries (done false);
 // a CAST from float32 (TFLite truncates toward zero, the input helper
 // rounds) is unsupported.
@@ -773,8 +773,8 @@ func (c *converter) castBoundary(idx int, op *Operator, outputs []format.IO) (do
 	if err != nil {
 		return false, err
 	}
-	if ft.DType != format.DTypeInt8 || len(ft.Scale) != 0 {
-		return false, c.unsupported(idx, "CAST to float32 from %s (quantized: %v); edgerun casts unquantized int8 at a graph output", ft.DType, len(ft.Scale) != 0)
+	if (ft.DType != format.DTypeInt8 && ft.DType != format.DTypeInt16) || len(ft.Scale) != 0 {
+		return false, c.unsupported(idx, "CAST to float32 from %s (quantized: %v); edgerun casts unquantized int8 or int16 at a graph output", ft.DType, len(ft.Scale) != 0)
 	}
 	for i := range outputs {
 		if outputs[i].Tensor == out {
