@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -24,6 +25,16 @@ type batchMatMulKernel struct {
 	lOff, rOff    int32
 	mult, shift   int32
 	off, lo, hi   int32
+
+	// A constant int8 rhs with zero point 0 and lhs rows contiguous
+	// (no adj_x) run on the selected asm implementation's GEMM: each rhs
+	// batch is packed once as the N×K weight matrix with its epilogue (the
+	// lhs offset folded into a per-column bias, as FULLY_CONNECTED does);
+	// rhsBatch[b] is output batch b's rhs batch. impl is nil otherwise.
+	impl     *asm.Impl
+	packed   []*asm.PackedMatrix
+	epis     []*asm.Epilogue
+	rhsBatch []int
 }
 
 // maxBatchMatMulDepth bounds K so that the int8 accumulator (|product| ≤
@@ -137,11 +148,63 @@ func prepareBatchMatMul(m *format.Model, op *format.Op, path string) (Kernel, er
 			idx[d] = 0
 		}
 	}
+	if !k.wide && !p.AdjX && rhs.IsConstant() && p.RhsOffset == 0 && nb > 0 {
+		if err := k.prepareGemm(rhs, r0*r1, p, path); err != nil {
+			return nil, err
+		}
+	}
 	return k, nil
+}
+
+// prepareGemm packs every rhs batch (size elements each) as an N×K
+// matrix with its epilogue.
+func (k *batchMatMulKernel) prepareGemm(rhs *format.Tensor, size int, p *format.BatchMatMulParams, path string) error {
+	data := Int8s(rhs.Data)
+	if len(data) != int(rhs.NumElements()) {
+		return format.Malformed(path+" / input 1", "constant has %d bytes for %d elements", len(data), rhs.NumElements())
+	}
+	k.impl = asm.Selected()
+	index := map[int]int{} // rhs base offset -> packed matrix
+	k.rhsBatch = make([]int, len(k.rhsBase))
+	w := make([]int8, k.n*k.k)
+	for b, base := range k.rhsBase {
+		if i, ok := index[base]; ok {
+			k.rhsBatch[b] = i
+			continue
+		}
+		src := data[base : base+size]
+		for j := 0; j < k.n; j++ {
+			for x := 0; x < k.k; x++ {
+				w[j*k.k+x] = src[j*k.rsj+x*k.rsk]
+			}
+		}
+		q, err := newRequantizer(format.Requant{Multiplier: []int32{p.OutputMultiplier}, Shift: []int32{p.OutputShift}}, nil, k.n, p.OutputOffset, p.ActMin, p.ActMax, path)
+		if err != nil {
+			return err
+		}
+		for j := 0; j < k.n; j++ {
+			q.bias[j] = p.LhsOffset * sumInt8(w[j*k.k:][:k.k])
+		}
+		pm := k.impl.PackMatrix(w, k.n, k.k)
+		epi := q.epilogue()
+		k.impl.PrepareEpilogue(pm, epi)
+		index[base] = len(k.packed)
+		k.rhsBatch[b] = len(k.packed)
+		k.packed = append(k.packed, pm)
+		k.epis = append(k.epis, epi)
+	}
+	return nil
 }
 
 func (k *batchMatMulKernel) Eval(env *Env) {
 	a, b, out := env.Tensors[k.lhs], env.Tensors[k.rhs], env.Tensors[k.out]
+	if k.impl != nil {
+		for bi, lb := range k.lhsBase {
+			r := k.rhsBatch[bi]
+			k.impl.Gemm(a[lb:], k.k, k.m, k.packed[r], k.epis[r], out[bi*k.m*k.n:], k.n)
+		}
+		return
+	}
 	o := 0
 	for bi := range k.lhsBase {
 		lb, rb := k.lhsBase[bi], k.rhsBase[bi]
