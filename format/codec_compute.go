@@ -28,6 +28,10 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		fb.ScaledPairParamsAddOutputOffset(b, p.OutputOffset)
 		fb.ScaledPairParamsAddActMin(b, p.ActMin)
 		fb.ScaledPairParamsAddActMax(b, p.ActMax)
+		fb.ScaledPairParamsAddInput1Multiplier(b, p.Input1Multiplier)
+		fb.ScaledPairParamsAddInput1Shift(b, p.Input1Shift)
+		fb.ScaledPairParamsAddInput2Multiplier(b, p.Input2Multiplier)
+		fb.ScaledPairParamsAddInput2Shift(b, p.Input2Shift)
 		return fb.ScaledPairParamsEnd(b), true
 	case *CumSumParams:
 		fb.CumSumParamsStart(b)
@@ -93,6 +97,8 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 			Table2:           readInt32s(p.Table2Length(), p.Table2),
 			OutputMultiplier: p.OutputMultiplier(), OutputShift: p.OutputShift(),
 			OutputOffset: p.OutputOffset(), ActMin: p.ActMin(), ActMax: p.ActMax(),
+			Input1Multiplier: p.Input1Multiplier(), Input1Shift: p.Input1Shift(),
+			Input2Multiplier: p.Input2Multiplier(), Input2Shift: p.Input2Shift(),
 		}, true
 	case fb.OpParamsCumSumParams:
 		var p fb.CumSumParams
@@ -148,6 +154,8 @@ var (
 		specInt32s("table1"), specInt32s("table2"),
 		specScalar("output_multiplier", 4), specScalar("output_shift", 4),
 		specScalar("output_offset", 4), specScalar("act_min", 4), specScalar("act_max", 4),
+		specScalar("input1_multiplier", 4), specScalar("input1_shift", 4),
+		specScalar("input2_multiplier", 4), specScalar("input2_shift", 4),
 	}}
 	reduceParamsSpec = &tableSpec{"ReduceParams", []fieldSpec{
 		specInt32s("axes"), {name: "keep_dims", kind: kBool},

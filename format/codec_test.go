@@ -177,6 +177,8 @@ func testModel() *Model {
 	for i, code := range []OpCode{OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference} {
 		next(code, pair(int32(i+1)), c)
 	}
+	next(OpSquaredDifference, &ScaledPairParams{OutputMultiplier: 1 << 30, OutputShift: -3, ActMin: -32768, ActMax: 32767,
+		Input1Multiplier: 1<<30 + 1, Input1Shift: -1, Input2Multiplier: 1<<30 + 2, Input2Shift: -2}, c)
 	next(OpSelectV2, nil, c, c)
 	for i, code := range []OpCode{OpArgMax, OpArgMin, OpReduceMax, OpReduceMin} {
 		next(code, &ReduceParams{Axes: []int32{int32(i)}, KeepDims: i%2 == 1})

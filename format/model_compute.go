@@ -13,10 +13,17 @@ package format
 // the two rescaled values and rescales it to the output with
 // OutputMultiplier/OutputShift (MultiplyByQuantizedMultiplier), adds
 // OutputOffset (the output zero point) and clamps to [ActMin, ActMax].
+//
+// int16 SQUARED_DIFFERENCE has no tables (zero points 0, no left shift):
+// each input value is rescaled by Input1Multiplier/Shift and
+// Input2Multiplier/Shift (MultiplyByQuantizedMultiplierSmallerThanOneExp)
+// in the kernel.
 type ScaledPairParams struct {
-	Table1, Table2                []int32 // len 256 each
+	Table1, Table2                []int32 // len 256 each, or empty for int16
 	OutputMultiplier, OutputShift int32
 	OutputOffset, ActMin, ActMax  int32
+	Input1Multiplier, Input1Shift int32
+	Input2Multiplier, Input2Shift int32
 }
 
 // ReduceParams serves ARG_MAX and ARG_MIN (exactly one axis; KeepDims

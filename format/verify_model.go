@@ -355,8 +355,8 @@ func verifyOp(m *Model, i int) error {
 			seen[a] = true
 		}
 	case *ScaledPairParams:
-		if len(p.Table1) != 256 || len(p.Table2) != 256 {
-			return Malformed(at("params"), "tables of %d and %d entries, want 256 each", len(p.Table1), len(p.Table2))
+		if len(p.Table1) != len(p.Table2) || (len(p.Table1) != 256 && (len(p.Table1) != 0 || op.Code != OpSquaredDifference)) {
+			return Malformed(at("params"), "tables of %d and %d entries, want 256 each (none for int16 SQUARED_DIFFERENCE)", len(p.Table1), len(p.Table2))
 		}
 	case *CumSumParams:
 		if p.Axis < 0 {

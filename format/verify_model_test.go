@@ -136,6 +136,10 @@ func TestVerifyModelRejects(t *testing.T) {
 			[]string{"LESS / params", "256 and 255 entries"}},
 		{"squared difference table missing", op(OpSquaredDifference, func(o *Op) { o.Params.(*ScaledPairParams).Table1 = nil }),
 			[]string{"SQUARED_DIFFERENCE / params", "0 and 256"}},
+		{"comparison without tables", op(OpGreater, func(o *Op) {
+			p := o.Params.(*ScaledPairParams)
+			p.Table1, p.Table2 = nil, nil
+		}), []string{"GREATER / params", "0 and 0"}},
 		{"reduce axis negative", op(OpReduceMax, func(o *Op) { o.Params.(*ReduceParams).Axes = []int32{1, -1} }),
 			[]string{"REDUCE_MAX / params / axes", "entry 1"}},
 		{"arg max with mean params", op(OpArgMax, func(o *Op) { o.Params = &MeanParams{} }),

@@ -1116,3 +1116,51 @@ func TestBatchMatMulConstRhsGemm(t *testing.T) {
 		}
 	})
 }
+
+func TestSquaredDifference16AgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 18))
+	for iter := range 150 {
+		sa, sb, so := randPairShapes(r)
+		p := &format.ScaledPairParams{ActMin: -32768, ActMax: 32767,
+			Input1Multiplier: 1<<30 + r.Int32N(1<<30), Input1Shift: -1 - r.Int32N(3),
+			Input2Multiplier: 1<<30 + r.Int32N(1<<30), Input2Shift: -1 - r.Int32N(3),
+			OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(32)}
+		a, b := make([]byte, 2*numElems(sa)), make([]byte, 2*numElems(sb))
+		for _, s := range [][]byte{a, b} {
+			for i := range s {
+				s[i] = byte(r.IntN(256))
+			}
+		}
+		dt := format.DTypeInt16
+		got := runBytes(t, typedModel(format.OpSquaredDifference, p, []format.DType{dt, dt, dt}, sa, sb, so), a, b)
+		forEachIndex(so, func(idx []int) {
+			x := int32(int16(binary.LittleEndian.Uint16(a[2*bcastAt(sa, idx):])))
+			y := int32(int16(binary.LittleEndian.Uint16(b[2*bcastAt(sb, idx):])))
+			d := quanttest.MultiplyByQuantizedMultiplier(x, p.Input1Multiplier, p.Input1Shift) -
+				quanttest.MultiplyByQuantizedMultiplier(y, p.Input2Multiplier, p.Input2Shift)
+			w := quanttest.MultiplyByQuantizedMultiplier(d*d, p.OutputMultiplier, p.OutputShift)
+			want := int16(min(max(w, -32768), 32767))
+			o := flatIndex(so, idx)
+			if g := int16(binary.LittleEndian.Uint16(got[2*o:])); g != want {
+				t.Fatalf("#%d %d, %d: got %d, want %d", iter, x, y, g, want)
+			}
+		})
+	}
+	i8, i16 := format.DTypeInt8, format.DTypeInt16
+	s := []int32{2, 3}
+	ok := func() *format.ScaledPairParams {
+		return &format.ScaledPairParams{ActMin: -32768, ActMax: 32767, Input1Multiplier: 1 << 30, Input1Shift: -1,
+			Input2Multiplier: 1 << 30, Input2Shift: -1, OutputMultiplier: 1 << 30}
+	}
+	mod := func(f func(p *format.ScaledPairParams)) *format.ScaledPairParams { p := ok(); f(p); return p }
+	for name, m := range map[string]*format.Model{
+		"int8 output":   typedModel(format.OpSquaredDifference, ok(), []format.DType{i16, i16, i8}, s, s, s),
+		"tables":        typedModel(format.OpSquaredDifference, mod(func(p *format.ScaledPairParams) { p.Table1, p.Table2 = make([]int32, 256), make([]int32, 256) }), []format.DType{i16, i16, i16}, s, s, s),
+		"input shift":   typedModel(format.OpSquaredDifference, mod(func(p *format.ScaledPairParams) { p.Input2Shift = 1 }), []format.DType{i16, i16, i16}, s, s, s),
+		"output shift":  typedModel(format.OpSquaredDifference, mod(func(p *format.ScaledPairParams) { p.OutputShift = 1 }), []format.DType{i16, i16, i16}, s, s, s),
+		"output offset": typedModel(format.OpSquaredDifference, mod(func(p *format.ScaledPairParams) { p.OutputOffset = 3 }), []format.DType{i16, i16, i16}, s, s, s),
+		"clamp":         typedModel(format.OpSquaredDifference, mod(func(p *format.ScaledPairParams) { p.ActMin = -40000 }), []format.DType{i16, i16, i16}, s, s, s),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

@@ -175,6 +175,9 @@ func prepareComparison(kind int) preparer {
 		outType := format.DTypeBool
 		if kind == cmpSquaredDifference {
 			outType = format.DTypeInt8
+			if len(op.Inputs) > 0 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(m.Tensors) && m.Tensors[op.Inputs[0]].DType == format.DTypeInt16 {
+				return prepareSquaredDifference16(m, op, path, p)
+			}
 		}
 		bc, err := pairOperands(m, op, path, format.DTypeInt8, outType)
 		if err != nil {
@@ -260,4 +263,56 @@ func b2i(b bool) int8 {
 		return 1
 	}
 	return 0
+}
+
+// sqDiff16Kernel is int16 SQUARED_DIFFERENCE: TFLite's arithmetic with
+// left shift 0 and zero points 0, each input rescaled per element
+// (MultiplyByQuantizedMultiplierSmallerThanOneExp), the squared difference
+// rescaled to the output and clamped to int16.
+type sqDiff16Kernel struct {
+	in1, in2, out int32
+	bc            broadcastLayout
+	p             format.ScaledPairParams
+}
+
+func prepareSquaredDifference16(m *format.Model, op *format.Op, path string, p *format.ScaledPairParams) (Kernel, error) {
+	bc, err := pairOperands(m, op, path, format.DTypeInt16, format.DTypeInt16)
+	if err != nil {
+		return nil, err
+	}
+	pp := path + " / params"
+	if len(p.Table1) != 0 || len(p.Table2) != 0 || p.OutputOffset != 0 {
+		return nil, format.Malformed(pp, "int16 takes no tables and output offset 0")
+	}
+	if p.ActMin < -32768 || p.ActMax > 32767 || p.ActMin > p.ActMax {
+		return nil, format.Malformed(pp, "activation range [%d, %d] not within int16", p.ActMin, p.ActMax)
+	}
+	// Input multipliers below one keep each rescaled value within 2^15, so
+	// the square stays inside int32; the output rescale's left shift must
+	// not overflow 2^30 either.
+	for _, s := range [][2]int32{{p.Input1Multiplier, p.Input1Shift}, {p.Input2Multiplier, p.Input2Shift}} {
+		if s[0] < 0 || s[1] < -31 || s[1] > 0 {
+			return nil, format.Malformed(pp, "input multiplier %d shift %d: want multiplier >= 0 and shift in [-31, 0]", s[0], s[1])
+		}
+	}
+	if p.OutputMultiplier < 0 || p.OutputShift < -31 || p.OutputShift > 0 {
+		return nil, format.Malformed(pp, "output multiplier %d shift %d: want multiplier >= 0 and shift in [-31, 0]", p.OutputMultiplier, p.OutputShift)
+	}
+	return &sqDiff16Kernel{in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0], bc: bc, p: *p}, nil
+}
+
+func (k *sqDiff16Kernel) Eval(env *Env) {
+	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
+	inner := k.bc.dims[k.bc.rank-1]
+	m1, m2 := -k.bc.str1[k.bc.rank-1], -k.bc.str2[k.bc.rank-1]
+	p := &k.p
+	k.bc.eachRow(func(o, p1, p2 int) {
+		for i := range inner {
+			x := dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(int32(getInt16(a, p1+i&m1)), p.Input1Multiplier, p.Input1Shift)
+			y := dyadic.MultiplyByQuantizedMultiplierSmallerThanOneExp(int32(getInt16(b, p2+i&m2)), p.Input2Multiplier, p.Input2Shift)
+			d := x - y
+			v := dyadic.MultiplyByQuantizedMultiplier(d*d, p.OutputMultiplier, p.OutputShift)
+			putInt16(out, o+i, int16(min(max(v, p.ActMin), p.ActMax)))
+		}
+	})
 }

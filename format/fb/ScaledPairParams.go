@@ -145,8 +145,56 @@ func (rcv *ScaledPairParams) MutateActMax(n int32) bool {
 	return rcv._tab.MutateInt32Slot(16, n)
 }
 
+func (rcv *ScaledPairParams) Input1Multiplier() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(18))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ScaledPairParams) MutateInput1Multiplier(n int32) bool {
+	return rcv._tab.MutateInt32Slot(18, n)
+}
+
+func (rcv *ScaledPairParams) Input1Shift() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(20))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ScaledPairParams) MutateInput1Shift(n int32) bool {
+	return rcv._tab.MutateInt32Slot(20, n)
+}
+
+func (rcv *ScaledPairParams) Input2Multiplier() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(22))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ScaledPairParams) MutateInput2Multiplier(n int32) bool {
+	return rcv._tab.MutateInt32Slot(22, n)
+}
+
+func (rcv *ScaledPairParams) Input2Shift() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(24))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ScaledPairParams) MutateInput2Shift(n int32) bool {
+	return rcv._tab.MutateInt32Slot(24, n)
+}
+
 func ScaledPairParamsStart(builder *flatbuffers.Builder) {
-	builder.StartObject(7)
+	builder.StartObject(11)
 }
 func ScaledPairParamsAddTable1(builder *flatbuffers.Builder, table1 flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(table1), 0)
@@ -174,6 +222,18 @@ func ScaledPairParamsAddActMin(builder *flatbuffers.Builder, actMin int32) {
 }
 func ScaledPairParamsAddActMax(builder *flatbuffers.Builder, actMax int32) {
 	builder.PrependInt32Slot(6, actMax, 127)
+}
+func ScaledPairParamsAddInput1Multiplier(builder *flatbuffers.Builder, input1Multiplier int32) {
+	builder.PrependInt32Slot(7, input1Multiplier, 0)
+}
+func ScaledPairParamsAddInput1Shift(builder *flatbuffers.Builder, input1Shift int32) {
+	builder.PrependInt32Slot(8, input1Shift, 0)
+}
+func ScaledPairParamsAddInput2Multiplier(builder *flatbuffers.Builder, input2Multiplier int32) {
+	builder.PrependInt32Slot(9, input2Multiplier, 0)
+}
+func ScaledPairParamsAddInput2Shift(builder *flatbuffers.Builder, input2Shift int32) {
+	builder.PrependInt32Slot(10, input2Shift, 0)
 }
 func ScaledPairParamsEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

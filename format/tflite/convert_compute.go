@@ -317,6 +317,9 @@ func convertComparison(code format.OpCode) opConverter {
 // inputs shifted left by 7 and brought to twice the larger scale, the
 // squared difference rescaled by (2·max)² / (2^14 · output scale).
 func convertSquaredDifference(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) == 2 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(c.sg.Tensors) && c.sg.Tensors[op.Inputs[0]].Type == TypeInt16 {
+		return c.squaredDifference16(idx, op)
+	}
 	s, z, err := c.pairInputs(idx, op, format.DTypeInt8)
 	if err != nil {
 		return format.Op{}, err
@@ -784,4 +787,39 @@ func (c *converter) castBoundary(idx int, op *Operator, outputs []format.IO) (do
 		}
 	}
 	return false, c.unsupported(idx, "float32 output inside the graph (only a graph output may be float)")
+}
+
+// squaredDifference16 follows TFLite Micro's int16 SQUARED_DIFFERENCE
+// prepare: zero points 0, left shift 0, the inputs brought to twice the
+// larger scale (QuantizeMultiplierSmallerThanOneExp), the square rescaled
+// by (2·max)²/output scale (QuantizeMultiplier), clamped to int16.
+func (c *converter) squaredDifference16(idx int, op *Operator) (format.Op, error) {
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	var s [3]float64
+	for i, t := range ts {
+		if t.DType != format.DTypeInt16 {
+			return format.Op{}, c.unsupported(idx, "operand %d is %s; int16 SQUARED_DIFFERENCE takes int16 throughout", i, t.DType)
+		}
+		if len(t.Scale) != 1 || t.ZeroPoint[0] != 0 {
+			return format.Op{}, c.unsupported(idx, "operand %d needs per-tensor quantization with zero point 0", i)
+		}
+		s[i] = float64(t.Scale[0])
+	}
+	twiceMax := 2 * math.Max(s[0], s[1])
+	p := &format.ScaledPairParams{ActMin: math.MinInt16, ActMax: math.MaxInt16}
+	var err1, err2 error
+	p.Input1Multiplier, p.Input1Shift, err1 = dyadic.QuantizeMultiplierSmallerThanOneExp(s[0] / twiceMax)
+	p.Input2Multiplier, p.Input2Shift, err2 = dyadic.QuantizeMultiplierSmallerThanOneExp(s[1] / twiceMax)
+	if err1 != nil || err2 != nil {
+		return format.Op{}, c.unsupported(idx, "input rescale: %v %v", err1, err2)
+	}
+	r := twiceMax * twiceMax / float64(float32(1)*float32(s[2]))
+	p.OutputMultiplier, p.OutputShift = dyadic.QuantizeMultiplier(r)
+	if math.IsInf(r, 0) || math.IsNaN(r) || p.OutputShift > 0 {
+		return format.Op{}, c.unsupported(idx, "output rescale %v (left shift %d) would overflow the int32 square", r, p.OutputShift)
+	}
+	return format.Op{Code: format.OpSquaredDifference, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
 }
