@@ -148,7 +148,7 @@ func prepareBatchMatMul(m *format.Model, op *format.Op, path string) (Kernel, er
 			idx[d] = 0
 		}
 	}
-	if !k.wide && !p.AdjX && rhs.IsConstant() && p.RhsOffset == 0 && nb > 0 {
+	if !k.wide && !p.AdjX && rhs.IsConstant() && p.RhsOffset == 0 && nb > 0 && k.k > 0 {
 		if err := k.prepareGemm(rhs, r0*r1, p, path); err != nil {
 			return nil, err
 		}

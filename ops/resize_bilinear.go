@@ -74,6 +74,8 @@ func prepareResizeBilinear(m *format.Model, op *format.Op, path string) (Kernel,
 	if k.outH > 0 && k.outW > 0 {
 		k.y0, k.y1, k.wy = resizeAxis(k.inH, k.outH, p.AlignCorners, p.HalfPixelCenters)
 		k.x0, k.x1, k.wx = resizeAxis(k.inW, k.outW, p.AlignCorners, p.HalfPixelCenters)
+	} else {
+		k.outH, k.outW = 0, 0 // an empty output: nothing to compute
 	}
 	return k, nil
 }
