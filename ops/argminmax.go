@@ -48,7 +48,6 @@ func prepareArg(m *format.Model, op *format.Op, path string, isMax bool) (Kernel
 		return nil, format.Malformed(pp, "axis %d outside [0, %d)", a, len(in.Shape))
 	}
 	k := &argKernel{in: op.Inputs[0], out: op.Outputs[0], outer: 1, axis: int(in.Shape[a]), inner: 1, isMax: isMax, wide: dt == format.DTypeInt64}
-	want := make([]int32, 0, len(in.Shape))
 	for d, s := range in.Shape {
 		switch {
 		case d < a:
@@ -56,12 +55,11 @@ func prepareArg(m *format.Model, op *format.Op, path string, isMax bool) (Kernel
 		case d > a:
 			k.inner *= int(s)
 		}
-		if d != a {
-			want = append(want, s)
-		}
 	}
-	if !sameShape(want, out.Shape) {
-		return nil, format.Malformed(path, "output shape %v, want %v (input %v without axis %d)", out.Shape, want, in.Shape, a)
+	// Only the element count matters (TFLite writes outer·inner results in
+	// row-major order whatever the output's declared shape).
+	if int64(k.outer)*int64(k.inner) != out.NumElements() {
+		return nil, format.Malformed(path, "output shape %v has %d elements, input %v without axis %d has %d", out.Shape, out.NumElements(), in.Shape, a, k.outer*k.inner)
 	}
 	if k.axis == 0 && k.outer*k.inner != 0 {
 		return nil, format.Malformed(path, "reduces an empty axis %d of %v", a, in.Shape)
@@ -131,7 +129,6 @@ func prepareReduceMinMax(m *format.Model, op *format.Op, path string, isMax bool
 	}
 	k := &reduceMinMaxKernel{in: op.Inputs[0], out: op.Outputs[0], isMax: isMax, rank: rank,
 		nIn: int(in.NumElements()), nOut: int(out.NumElements())}
-	var want []int32
 	acc := 1
 	for d := rank - 1; d >= 0; d-- {
 		k.dims[d] = int(in.Shape[d])
@@ -140,16 +137,11 @@ func prepareReduceMinMax(m *format.Model, op *format.Op, path string, isMax bool
 			acc *= int(in.Shape[d])
 		}
 	}
-	for d, s := range in.Shape {
-		switch {
-		case !reduced[d]:
-			want = append(want, s)
-		case p.KeepDims:
-			want = append(want, 1)
-		}
-	}
-	if !sameShape(want, out.Shape) && !(len(want) == 0 && out.NumElements() == 1) {
-		return nil, format.Malformed(path, "output shape %v, want %v", out.Shape, want)
+	// The output holds the kept elements in row-major order; like TFLite
+	// (and MEAN), only its element count must match: keep_dims or not,
+	// [2, 1] and [2] are the same memory.
+	if int64(acc) != out.NumElements() {
+		return nil, format.Malformed(path, "output shape %v has %d elements, reducing %v over %v keeps %d", out.Shape, out.NumElements(), in.Shape, p.Axes, acc)
 	}
 	return k, nil
 }

@@ -154,6 +154,9 @@ func convertArg(code format.OpCode) opConverter {
 		if err != nil {
 			return format.Op{}, err
 		}
+		if err := c.keptElements(idx, ts[0], axes, ts[2]); err != nil {
+			return format.Op{}, err
+		}
 		return format.Op{Code: code, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
 			Params: &format.ReduceParams{Axes: axes}}, nil
 	}
@@ -464,6 +467,9 @@ func convertReduceMinMax(code format.OpCode) opConverter {
 		}
 		axes, err := c.constAxes(idx, op.Inputs[1], len(ts[0].Shape))
 		if err != nil {
+			return format.Op{}, err
+		}
+		if err := c.keptElements(idx, ts[0], axes, ts[2]); err != nil {
 			return format.Op{}, err
 		}
 		return format.Op{Code: code, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
@@ -822,4 +828,24 @@ func (c *converter) squaredDifference16(idx int, op *Operator) (format.Op, error
 		return format.Op{}, c.unsupported(idx, "output rescale %v (left shift %d) would overflow the int32 square", r, p.OutputShift)
 	}
 	return format.Op{Code: format.OpSquaredDifference, Inputs: []int32{op.Inputs[0], op.Inputs[1]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
+}
+
+// keptElements checks that out has as many elements as in keeps after
+// reducing axes (the kernels write them in row-major order, whatever out's
+// declared shape).
+func (c *converter) keptElements(idx int, in *format.Tensor, axes []int32, out *format.Tensor) error {
+	kept := int64(1)
+	for d, s := range in.Shape {
+		reduced := false
+		for _, a := range axes {
+			reduced = reduced || int(a) == d
+		}
+		if !reduced {
+			kept *= int64(s)
+		}
+	}
+	if kept != out.NumElements() {
+		return format.Malformed(c.opPath(idx), "output shape %v has %d elements, reducing %v over axes %v keeps %d", out.Shape, out.NumElements(), in.Shape, axes, kept)
+	}
+	return nil
 }

@@ -1,10 +1,13 @@
 package tflite
 
 import (
+	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/ops"
 )
 
 // computeSource builds a one-op source model: graph inputs ins, graph
@@ -249,4 +252,190 @@ func TestConvertCastBoundaries(t *testing.T) {
 	if err != nil || len(m.Ops) != 1 || m.Ops[0].Code != format.OpCast {
 		t.Fatalf("int8 -> int32: %v, %v", err, m)
 	}
+}
+
+// TestConvertComputeHostile: random operands (types, shapes, quantization,
+// constants, absent or repeated indices) and random options for every
+// compute operator: Convert returns a model or an error, never panics, and
+// the kernels prepare what it converts or reject it with a typed error.
+func TestConvertComputeHostile(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 98))
+	codes := []BuiltinOperator{OpMinimum, OpMaximum, OpArgMax, OpArgMin, OpCast, OpPRelu, OpDiv, OpEqual, OpNotEqual,
+		OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference, OpSelectV2, OpAbs, OpElu, OpRsqrt,
+		OpReduceMax, OpReduceMin, OpSum, OpAddN, OpCumSum, OpL2Normalization, OpResizeBilinear, OpLogSoftmax, OpBatchMatMul}
+	types := []TensorType{TypeInt8, TypeInt8, TypeInt8, TypeUInt8, TypeInt16, TypeInt32, TypeInt64, TypeBool, TypeFloat32}
+	scales := []float32{0.1, 1.0 / 128, 16.0 / 256, 1, 3, 1e-9, 1e9}
+	options := func() any {
+		switch r.IntN(9) {
+		case 0:
+			return &DivOptions{FusedActivation: Activation(r.IntN(4))}
+		case 1:
+			return &CumsumOptions{Exclusive: r.IntN(2) == 0, Reverse: r.IntN(2) == 0}
+		case 2:
+			return &ResizeBilinearOptions{AlignCorners: r.IntN(2) == 0, HalfPixelCenters: r.IntN(2) == 0}
+		case 3:
+			return &BatchMatMulOptions{AdjX: r.IntN(2) == 0, AdjY: r.IntN(2) == 0}
+		case 4:
+			return &ReducerOptions{KeepDims: r.IntN(2) == 0}
+		case 5:
+			return &L2NormOptions{FusedActivation: Activation(r.IntN(2))}
+		case 6:
+			return &AddOptions{}
+		}
+		return nil
+	}
+	converted := 0
+	for iter := range 20000 {
+		code := codes[r.IntN(len(codes))]
+		n := 1 + r.IntN(5)
+		var tensors []Tensor
+		var buffers []Buffer
+		base := []int32{int32(r.IntN(3) + 1), int32(r.IntN(4) + 1)}
+		for k := range n {
+			typ := types[r.IntN(len(types))]
+			shape := append([]int32(nil), base...)
+			switch r.IntN(4) {
+			case 0:
+				shape = shape[:r.IntN(3)]
+			case 1:
+				shape = append(shape, int32(r.IntN(3)))
+			}
+			tt := Tensor{Name: "t", Type: typ, Shape: shape}
+			if r.IntN(4) != 0 {
+				q := &Quantization{Scale: []float32{scales[r.IntN(len(scales))]}, ZeroPoint: []int64{int64(r.IntN(5) - 2)}}
+				if r.IntN(10) == 0 {
+					q.Scale, q.ZeroPoint = append(q.Scale, 0.5), append(q.ZeroPoint, 0)
+				}
+				tt.Quantization = q
+			}
+			if k > 0 && k < n-1 && r.IntN(2) == 0 && typ.elemBits() > 0 {
+				elems := 1
+				for _, d := range shape {
+					elems *= int(d)
+				}
+				data := make([]byte, elems*int(typ.elemBits()/8))
+				for i := range data {
+					data[i] = byte(r.IntN(4))
+				}
+				if len(data) > 0 {
+					buffers = append(buffers, Buffer{Data: data})
+					tt.Buffer = uint32(len(buffers))
+				}
+			}
+			tensors = append(tensors, tt)
+		}
+		var ins, opIns []int32
+		for k := range n - 1 {
+			opIns = append(opIns, int32(k))
+			if tensors[k].Buffer == 0 {
+				ins = append(ins, int32(k))
+			}
+		}
+		if r.IntN(10) == 0 && len(opIns) > 0 {
+			opIns[r.IntN(len(opIns))] = -1
+		}
+		if r.IntN(2) == 0 {
+			tensors, buffers, ins, opIns = plausibleCompute(r, code)
+			n = len(tensors)
+		}
+		src := computeSource(code, options(), tensors, buffers, ins, opIns, int32(n-1))
+		func() {
+			defer func() {
+				if e := recover(); e != nil {
+					t.Fatalf("#%d %v: panic %v", iter, code, e)
+				}
+			}()
+			m, err := Convert(src)
+			if err != nil {
+				return
+			}
+			converted++
+			// Shapes that do not broadcast are left to the kernel (as for
+			// ADD), which must reject them with an error, not a panic.
+			for i := range m.Ops {
+				if _, err := ops.Prepare(m, i); err != nil && !errors.Is(err, format.ErrMalformedModel) && !errors.Is(err, format.ErrUnsupportedOp) {
+					t.Fatalf("#%d %v: converted op %d: %v", iter, code, i, err)
+				}
+			}
+		}()
+	}
+	t.Logf("%d of 20000 random models converted", converted)
+	if converted < 200 {
+		t.Errorf("only %d random models converted: the test explores too little", converted)
+	}
+}
+
+// plausibleCompute returns the operands code takes (int8, quantized, the
+// shape [2, 3]; axes and sizes as constants), perhaps with one detail off.
+func plausibleCompute(r *rand.Rand, code BuiltinOperator) (tensors []Tensor, buffers []Buffer, ins, opIns []int32) {
+	q8 := func(s float32, z int64) Tensor {
+		return Tensor{Name: "x", Type: TypeInt8, Shape: []int32{2, 3}, Quantization: &Quantization{Scale: []float32{s}, ZeroPoint: []int64{z}}}
+	}
+	constI32 := func(v ...int32) Tensor {
+		buffers = append(buffers, Buffer{Data: poolgrpInt32s(v...)})
+		return Tensor{Name: "c", Type: TypeInt32, Shape: []int32{int32(len(v))}, Buffer: uint32(len(buffers))}
+	}
+	x := q8(0.1, int64(r.IntN(5)-2))
+	switch code {
+	case OpArgMax, OpArgMin:
+		tensors = []Tensor{x, constI32(int32(r.IntN(3) - 1)), {Name: "o", Type: TypeInt32, Shape: []int32{2}}}
+	case OpCast:
+		tensors = []Tensor{{Name: "i", Type: TypeInt8, Shape: []int32{2, 3}}, {Name: "o", Type: []TensorType{TypeInt32, TypeInt16, TypeFloat32, TypeBool}[r.IntN(4)], Shape: []int32{2, 3}}}
+	case OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual:
+		tensors = []Tensor{x, q8(0.2, 1), {Name: "o", Type: TypeBool, Shape: []int32{2, 3}}}
+	case OpSelectV2:
+		tensors = []Tensor{{Name: "c", Type: TypeBool, Shape: []int32{2, 3}}, x, x, x}
+	case OpAbs, OpElu, OpRsqrt, OpLogSoftmax, OpL2Normalization:
+		out := q8(0.05, 0)
+		switch code {
+		case OpLogSoftmax:
+			out = q8(16.0/256, 127)
+		case OpL2Normalization:
+			out = q8(1.0/128, 0)
+		}
+		tensors = []Tensor{x, out}
+	case OpReduceMax, OpReduceMin, OpSum:
+		out := x
+		out.Shape = []int32{2, 1}
+		tensors = []Tensor{x, constI32(1), out}
+	case OpCumSum:
+		axis := constI32(int32(r.IntN(4) - 2))
+		axis.Shape = nil
+		tensors = []Tensor{x, axis, q8(0.3, 4)}
+	case OpResizeBilinear:
+		x.Shape = []int32{1, 2, 3, 1}
+		out := x
+		out.Shape = []int32{1, 4, 5, 1}
+		tensors = []Tensor{x, constI32(4, 5), out}
+	case OpBatchMatMul:
+		y := x
+		y.Shape = []int32{3, 4}
+		out := x
+		out.Shape = []int32{2, 4}
+		tensors = []Tensor{x, y, out}
+	case OpAddN:
+		tensors = []Tensor{x, x, x, q8(0.3, 2)}
+	default: // MINIMUM, MAXIMUM, PRELU, DIV, SQUARED_DIFFERENCE
+		tensors = []Tensor{x, q8(0.02, 3), q8(0.3, -5)}
+	}
+	if r.IntN(3) == 0 { // one detail off
+		k := r.IntN(len(tensors))
+		switch r.IntN(3) {
+		case 0:
+			tensors[k].Shape = append(append([]int32(nil), tensors[k].Shape...), 2)
+		case 1:
+			tensors[k].Quantization = nil
+		default:
+			if tensors[k].Buffer == 0 {
+				tensors[k].Type = TypeInt16
+			}
+		}
+	}
+	for k := range len(tensors) - 1 {
+		opIns = append(opIns, int32(k))
+		if tensors[k].Buffer == 0 {
+			ins = append(ins, int32(k))
+		}
+	}
+	return tensors, buffers, ins, opIns
 }
