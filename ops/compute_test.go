@@ -1164,3 +1164,16 @@ func TestSquaredDifference16AgainstReference(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+func TestBatchMatMulMACs(t *testing.T) {
+	p := &format.BatchMatMulParams{OutputMultiplier: 1 << 30, ActMin: -128, ActMax: 127}
+	m := layoutOpModel(format.OpBatchMatMul, p, []int32{2, 3, 5}, []int32{2, 3, 4}, []int32{2, 4, 5})
+	if got := MACs(m, 0); got != 2*3*5*4 {
+		t.Errorf("MACs %d, want %d", got, 2*3*5*4)
+	}
+	p.AdjX = true // lhs [2, 4, 3]: K is still 4
+	m = layoutOpModel(format.OpBatchMatMul, p, []int32{2, 3, 5}, []int32{2, 4, 3}, []int32{2, 4, 5})
+	if got := MACs(m, 0); got != 2*3*5*4 {
+		t.Errorf("adj_x MACs %d, want %d", got, 2*3*5*4)
+	}
+}
