@@ -196,17 +196,24 @@ func (k *batchMatMulKernel) prepareGemm(rhs *format.Tensor, size int, p *format.
 	return nil
 }
 
-func (k *batchMatMulKernel) Eval(env *Env) {
+// Units: the output batches, independent matrix products, for
+// Options.Threads.
+func (k *batchMatMulKernel) Units() int { return len(k.lhsBase) }
+
+func (k *batchMatMulKernel) Eval(env *Env) { k.EvalRange(env, 0, len(k.lhsBase)) }
+
+// EvalRange computes output batches [lo, hi).
+func (k *batchMatMulKernel) EvalRange(env *Env, lo, hi int) {
 	a, b, out := env.Tensors[k.lhs], env.Tensors[k.rhs], env.Tensors[k.out]
 	if k.impl != nil {
-		for bi, lb := range k.lhsBase {
+		for bi := lo; bi < hi; bi++ {
 			r := k.rhsBatch[bi]
-			k.impl.Gemm(a[lb:], k.k, k.m, k.packed[r], k.epis[r], out[bi*k.m*k.n:], k.n)
+			k.impl.Gemm(a[k.lhsBase[bi]:], k.k, k.m, k.packed[r], k.epis[r], out[bi*k.m*k.n:], k.n)
 		}
 		return
 	}
-	o := 0
-	for bi := range k.lhsBase {
+	o := lo * k.m * k.n
+	for bi := lo; bi < hi; bi++ {
 		lb, rb := k.lhsBase[bi], k.rhsBase[bi]
 		for i := 0; i < k.m; i++ {
 			for j := 0; j < k.n; j++ {

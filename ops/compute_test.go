@@ -36,7 +36,8 @@ func typedModel(code format.OpCode, params format.OpParams, dtypes []format.DTyp
 
 // runBytes is runKernel for tensors of any dtype: inputs and output are
 // raw little-endian bytes. It checks the guard bytes after the output,
-// that a second Eval gives the same bytes and that Eval allocates nothing.
+// that a second Eval and any EvalRange split give the same bytes and that
+// Eval allocates nothing.
 func runBytes(t *testing.T, m *format.Model, inputs ...[]byte) []byte {
 	t.Helper()
 	k, err := Prepare(m, 0)
@@ -70,6 +71,25 @@ func runBytes(t *testing.T, m *format.Model, inputs ...[]byte) []byte {
 	}
 	if !slices.Equal(first, buf[:n]) {
 		t.Fatal("second Eval differs")
+	}
+	if s, ok := k.(Splittable); ok && s.Units() > 1 {
+		u := s.Units()
+		for _, parts := range [][][2]int{{{u / 2, u}, {0, u / 2}}, nil} {
+			for i := range buf[:n] {
+				buf[i] = runnerGuard
+			}
+			if parts == nil { // unit by unit, backwards
+				for i := u - 1; i >= 0; i-- {
+					s.EvalRange(env, i, i+1)
+				}
+			}
+			for _, pr := range parts {
+				s.EvalRange(env, pr[0], pr[1])
+			}
+			if !slices.Equal(first, buf[:n]) {
+				t.Fatalf("EvalRange split %v differs from Eval", parts)
+			}
+		}
 	}
 	if a := testing.AllocsPerRun(1, func() { k.Eval(env) }); a != 0 {
 		t.Fatalf("Eval allocates %v times", a)
