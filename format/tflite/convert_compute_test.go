@@ -439,3 +439,29 @@ func plausibleCompute(r *rand.Rand, code BuiltinOperator) (tensors []Tensor, buf
 	}
 	return tensors, buffers, ins, opIns
 }
+
+// TestSumRequantByHand: SUM's requantization is MEAN's without the 1/n
+// fold: with equal scales it is the offset sum itself, clamped
+// (QuantizeMultiplier(1) = (2^30, 1) reproduces its input exactly).
+func TestSumRequantByHand(t *testing.T) {
+	f, err := meanRequant(0.5, 3, 0.5, -7, 4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := int32(-512); s <= 508; s++ {
+		want := min(max(s-3*4-7, -128), 127)
+		if got := f(s); got != want {
+			t.Fatalf("sum %d: got %d, want %d", s, got, want)
+		}
+	}
+	// Halving scales: the sum halved and rounded (to within one half).
+	f, err = meanRequant(0.5, 0, 1, 0, 4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := int32(-255); s <= 255; s++ {
+		if got, exact := f(s), float64(s)/2; math.Abs(float64(got)-exact) > 0.5 {
+			t.Fatalf("sum %d: got %d, want %v rounded", s, got, exact)
+		}
+	}
+}
