@@ -75,15 +75,10 @@ func (c *converter) unsupported(idx int, format_ string, args ...any) error {
 	return &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx, Reason: fmt.Sprintf(format_, args...)}
 }
 
-// noOptions rejects options of an unexpected type.
-func (c *converter) noOptions(idx int, op *Operator, allowed ...any) error {
+// noOptions rejects options on an operator that has none.
+func (c *converter) noOptions(idx int, op *Operator) error {
 	if op.Options == nil {
 		return nil
-	}
-	for _, a := range allowed {
-		if fmt.Sprintf("%T", a) == fmt.Sprintf("%T", op.Options) {
-			return nil
-		}
 	}
 	return format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
 }
