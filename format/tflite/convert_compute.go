@@ -163,6 +163,9 @@ func convertCast(c *converter, idx int, op *Operator) (format.Op, error) {
 	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 {
 		return format.Op{}, format.Malformed(c.opPath(idx), "has %d inputs and %d outputs, want 1 and 1", len(op.Inputs), len(op.Outputs))
 	}
+	if err := c.noUint8(idx, op, "CAST converts stored values"); err != nil {
+		return format.Op{}, err
+	}
 	ts, err := c.operands(idx, op, 1, 1)
 	if err != nil {
 		return format.Op{}, err
@@ -630,6 +633,9 @@ func convertResizeBilinear(c *converter, idx int, op *Operator) (format.Op, erro
 	default:
 		return format.Op{}, format.Malformed(c.opPath(idx)+" / options", "options of type %T", op.Options)
 	}
+	if err := c.noUint8(idx, op, "the interpolation's rounding is not invariant under edgerun's uint8 shift"); err != nil {
+		return format.Op{}, err
+	}
 	ts, err := c.operands(idx, op, 2, 1)
 	if err != nil {
 		return format.Op{}, err
@@ -841,6 +847,17 @@ func (c *converter) keptElements(idx int, in *format.Tensor, axes []int32, out *
 	}
 	if kept != out.NumElements() {
 		return format.Malformed(c.opPath(idx), "output shape %v has %d elements, reducing %v over axes %v keeps %d", out.Shape, out.NumElements(), in.Shape, axes, kept)
+	}
+	return nil
+}
+
+// noUint8 refuses an op with a uint8 operand where edgerun's lossless
+// uint8 → int8 shift would change the result (why says how).
+func (c *converter) noUint8(idx int, op *Operator, why string) error {
+	for _, t := range append(append([]int32(nil), op.Inputs...), op.Outputs...) {
+		if t >= 0 && int(t) < len(c.sg.Tensors) && c.sg.Tensors[t].Type == TypeUInt8 {
+			return c.unsupported(idx, "uint8 operand (%s)", why)
+		}
 	}
 	return nil
 }

@@ -465,3 +465,20 @@ func TestSumRequantByHand(t *testing.T) {
 		}
 	}
 }
+
+func TestConvertRejectsUint8WhereTheShiftMatters(t *testing.T) {
+	cast := computeSource(OpCast, nil, []Tensor{
+		{Name: "in", Type: TypeUInt8, Shape: []int32{4}},
+		{Name: "out", Type: TypeInt32, Shape: []int32{4}},
+	}, nil, []int32{0}, []int32{0}, 1)
+	_, err := Convert(cast)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "uint8")
+	q := &Quantization{Scale: []float32{0.1}, ZeroPoint: []int64{128}}
+	resize := computeSource(OpResizeBilinear, nil, []Tensor{
+		{Name: "in", Type: TypeUInt8, Shape: []int32{1, 2, 2, 1}, Quantization: q},
+		{Name: "out", Type: TypeUInt8, Shape: []int32{1, 3, 3, 1}, Quantization: q},
+		{Name: "size", Type: TypeInt32, Shape: []int32{2}, Buffer: 1},
+	}, []Buffer{{Data: poolgrpInt32s(3, 3)}}, []int32{0}, []int32{0, 2}, 1)
+	_, err = Convert(resize)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "uint8")
+}
