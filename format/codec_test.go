@@ -152,9 +152,10 @@ func testModel() *Model {
 	next(OpMinimum, nil, c)
 	next(OpMaximum, nil, c)
 	next(OpCast, nil)
-	for i, code := range []OpCode{OpAbs, OpElu, OpRsqrt} {
+	for i, code := range []OpCode{OpElu, OpRsqrt} {
 		next(code, &TableParams{Table: testTable(i + 9)})
 	}
+	next(OpAbs, arith(7))
 	next(OpAddN, arith(6), c, c)
 	next(OpL2Normalization, nil)
 	next(OpBatchMatMul, &BatchMatMulParams{AdjY: true, LhsOffset: 5, RhsOffset: -6, OutputOffset: 7, OutputMultiplier: 1<<30 + 1, OutputShift: 2, ActMin: -100, ActMax: 100}, c)

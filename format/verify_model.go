@@ -68,9 +68,9 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsTransposeParams, true
 	case OpReshape, OpMinimum, OpMaximum, OpSelectV2, OpCast, OpL2Normalization:
 		return fb.OpParamsNONE, true
-	case OpAbs, OpElu, OpRsqrt:
+	case OpElu, OpRsqrt:
 		return fb.OpParamsTableParams, true
-	case OpDiv, OpPRelu, OpAddN:
+	case OpDiv, OpPRelu, OpAddN, OpAbs:
 		return fb.OpParamsArithParams, true
 	case OpSum:
 		return fb.OpParamsMeanParams, true

@@ -118,7 +118,14 @@ func TestComputeHostileModels(t *testing.T) {
 			return sp, []format.DType{i8, i8, i8}
 		case format.OpSelectV2:
 			return nil, []format.DType{b, i8, i8, i8}
-		case format.OpAbs, format.OpElu, format.OpRsqrt:
+		case format.OpAbs:
+			ar.LeftShift, ar.Input2Offset = 0, 0
+			ar.OutputShift = int32(r.IntN(4))
+			if r.IntN(2) == 0 {
+				return ar, []format.DType{format.DTypeInt16, format.DTypeInt16}
+			}
+			return ar, []format.DType{i8, i8}
+		case format.OpElu, format.OpRsqrt:
 			return &format.TableParams{Table: make([]int8, 256)}, []format.DType{i8, i8}
 		case format.OpReduceMax, format.OpReduceMin:
 			return red, []format.DType{i8, i8}

@@ -1197,3 +1197,78 @@ func TestBatchMatMulMACs(t *testing.T) {
 		t.Errorf("adj_x MACs %d, want %d", got, 2*3*5*4)
 	}
 }
+
+// TestAbsAgainstReference: ABS on int8 (through the prepared table) and
+// int16 (per element), with and without a rescale, and unquantized int16
+// whose cast wraps |-32768|.
+func TestAbsAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 19))
+	for iter := range 200 {
+		wide := iter%2 == 1
+		p := &format.ArithParams{OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: r.Int32N(8) - 6, ActMin: -128, ActMax: 127}
+		if iter%5 == 0 {
+			p.OutputMultiplier, p.OutputShift = 1<<30, 1 // identity
+		}
+		n := 1 + r.IntN(40)
+		if !wide {
+			p.Input1Offset, p.OutputOffset = -randZeroPoint(r), randZeroPoint(r)
+			data := randInt8s(r, n)
+			got := runKernel(t, layoutOpModel(format.OpAbs, p, []int32{int32(n)}, []int32{int32(n)}), data)
+			for i, x := range data {
+				v := int32(x) + p.Input1Offset
+				if v < 0 {
+					v = -v
+				}
+				want := quanttest.Clamp(quanttest.MultiplyByQuantizedMultiplier(v, p.OutputMultiplier, p.OutputShift)+p.OutputOffset, -128, 127)
+				if got[i] != want {
+					t.Fatalf("#%d abs(%d): got %d, want %d", iter, x, got[i], want)
+				}
+			}
+			continue
+		}
+		p.ActMin, p.ActMax = -32768, 32767
+		unq := iter%3 == 0
+		if unq {
+			p.OutputMultiplier, p.OutputShift, p.ActMax = 1<<30, 1, 32768
+		}
+		data := make([]byte, 2*n)
+		for i := range data {
+			data[i] = byte(r.IntN(256))
+		}
+		binary.LittleEndian.PutUint16(data, 0x8000) // -32768
+		dt := format.DTypeInt16
+		got := runBytes(t, typedModel(format.OpAbs, p, []format.DType{dt, dt}, []int32{int32(n)}, []int32{int32(n)}), data)
+		for i := range n {
+			x := int32(int16(binary.LittleEndian.Uint16(data[2*i:])))
+			var want int16
+			if unq {
+				want = int16(max(x, -x)) // std::abs, then the int16 cast
+			} else {
+				w := quanttest.MultiplyByQuantizedMultiplier(max(x, -x), p.OutputMultiplier, p.OutputShift)
+				want = int16(min(max(w, -32768), 32767))
+			}
+			if g := int16(binary.LittleEndian.Uint16(got[2*i:])); g != want {
+				t.Fatalf("#%d int16 abs(%d): got %d, want %d", iter, x, g, want)
+			}
+		}
+	}
+	i8, i16 := format.DTypeInt8, format.DTypeInt16
+	s := []int32{4}
+	ok := func() *format.ArithParams {
+		return &format.ArithParams{OutputMultiplier: 1 << 30, OutputShift: 1, ActMin: -128, ActMax: 127}
+	}
+	mod := func(f func(p *format.ArithParams)) *format.ArithParams { p := ok(); f(p); return p }
+	for name, m := range map[string]*format.Model{
+		"table params":  typedModel(format.OpAbs, &format.TableParams{Table: make([]int8, 256)}, []format.DType{i8, i8}, s, s),
+		"shift":         typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.OutputShift = 15 }), []format.DType{i8, i8}, s, s),
+		"multiplier":    typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.OutputMultiplier = -1 }), []format.DType{i8, i8}, s, s),
+		"int8 clamp":    typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.ActMax = 128 }), []format.DType{i8, i8}, s, s),
+		"int8 offset":   typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.OutputOffset = 200 }), []format.DType{i8, i8}, s, s),
+		"int16 offset":  typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.Input1Offset = 1; p.ActMin, p.ActMax = -32768, 32767 }), []format.DType{i16, i16}, s, s),
+		"int16 clamp":   typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.ActMin, p.ActMax = -32768, 32769 }), []format.DType{i16, i16}, s, s),
+		"mixed dtypes":  typedModel(format.OpAbs, ok(), []format.DType{i16, i8}, s, s),
+		"element count": typedModel(format.OpAbs, ok(), []format.DType{i8, i8}, s, []int32{5}),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}

@@ -43,7 +43,7 @@ var preparers = map[format.OpCode]preparer{
 	format.OpGreaterEqual:      prepareComparison(cmpGreaterEqual),
 	format.OpSquaredDifference: prepareComparison(cmpSquaredDifference),
 	format.OpSelectV2:          prepareSelectV2,
-	format.OpAbs:               prepareTable,
+	format.OpAbs:               prepareAbs,
 	format.OpElu:               prepareTable,
 	format.OpRsqrt:             prepareTable,
 	format.OpReduceMax:         prepareReduceMax,

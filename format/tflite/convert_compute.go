@@ -363,32 +363,63 @@ func convertSelectV2(c *converter, idx int, op *Operator) (format.Op, error) {
 	return format.Op{Code: format.OpSelectV2, Inputs: append([]int32(nil), op.Inputs...), Outputs: []int32{op.Outputs[0]}}, nil
 }
 
-// convertAbs follows TFLite Micro's AbsEvalQuantized for int8:
-// |x - input_zp|, rescaled by input/output scale (QuantizeMultiplier, only
-// when the float32 scales differ), plus the output zero point, clamped.
+// convertAbs follows TFLite Micro's AbsEvalQuantized for int8 and
+// quantized int16: |x - input_zp|, rescaled by input/output scale
+// (QuantizeMultiplier, double) only when the float32 scales differ (else
+// the identity multiplier), plus the output zero point, clamped to the
+// type. Unquantized int16 is std::abs with its int16 cast (ActMax 32768,
+// see ops/abs.go). Params: format.ArithParams.
 func convertAbs(c *converter, idx int, op *Operator) (format.Op, error) {
-	t, err := c.tableOperands(idx, op, false)
+	if err := c.noOptions(idx, op); err != nil {
+		return format.Op{}, err
+	}
+	if err := c.noUint8(idx, op, "TFLite Micro's ABS takes int8 or int16"); err != nil {
+		return format.Op{}, err
+	}
+	ts, err := c.operands(idx, op, 1, 1)
 	if err != nil {
 		return format.Op{}, err
 	}
-	rescale := t.inScale != t.outScale
-	var m, sh int32
-	if rescale {
-		if m, sh, err = c.tableMultiplier(idx, op, "output", float64(t.inScale)/float64(t.outScale)); err != nil {
-			return format.Op{}, err
+	in, out := ts[0], ts[1]
+	if in.DType != out.DType || (in.DType != format.DTypeInt8 && in.DType != format.DTypeInt16) {
+		return format.Op{}, c.unsupported(idx, "%s -> %s; edgerun runs int8 or int16 ABS", in.DType, out.DType)
+	}
+	p := &format.ArithParams{OutputMultiplier: absIdentityMultiplier, OutputShift: absIdentityShift, ActMin: math.MinInt8, ActMax: math.MaxInt8}
+	if in.DType == format.DTypeInt16 {
+		p.ActMin, p.ActMax = math.MinInt16, math.MaxInt16
+		if len(in.Scale) == 0 {
+			if len(out.Scale) != 0 {
+				return format.Op{}, c.unsupported(idx, "unquantized input with a quantized output")
+			}
+			p.ActMax = math.MaxInt16 + 1 // std::abs, then the int16 cast
+			return format.Op{Code: format.OpAbs, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
 		}
 	}
-	return buildTable(format.OpAbs, t, func(x int32) int8 {
-		v := x - t.inZP
-		if v < 0 {
-			v = -v
+	if len(in.Scale) != 1 || len(out.Scale) != 1 {
+		return format.Op{}, c.unsupported(idx, "input and output need per-tensor quantization")
+	}
+	zi, zo := in.ZeroPoint[0], out.ZeroPoint[0]
+	if in.DType == format.DTypeInt16 && (zi != 0 || zo != 0) {
+		return format.Op{}, c.unsupported(idx, "int16 zero points %d, %d (TFLite requires 0)", zi, zo)
+	}
+	p.Input1Offset, p.OutputOffset = -zi, zo
+	if in.Scale[0] != out.Scale[0] {
+		if p.OutputMultiplier, p.OutputShift, err = c.tableMultiplier(idx, op, "output", float64(in.Scale[0])/float64(out.Scale[0])); err != nil {
+			return format.Op{}, err
 		}
-		if rescale {
-			v = dyadic.MultiplyByQuantizedMultiplier(v, m, sh)
+		if p.OutputShift > 14 {
+			return format.Op{}, c.unsupported(idx, "output rescale needs a left shift of %d (TFLite's product would overflow int32)", p.OutputShift)
 		}
-		return tableClamp(v + t.outZP)
-	}), nil
+	}
+	return format.Op{Code: format.OpAbs, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]}, Params: p}, nil
 }
+
+// absIdentityMultiplier and absIdentityShift: MultiplyByQuantizedMultiplier
+// by (2^30, 1) is the identity on |x| < 2^16 (ops/abs.go).
+const (
+	absIdentityMultiplier = 1 << 30
+	absIdentityShift      = 1
+)
 
 // rsqrtShift is kShift of TFLite Micro's RsqrtEvalQuantized.
 const rsqrtShift = 20

@@ -123,32 +123,35 @@ func TestConvertReduceMaxNeedsEqualQuantization(t *testing.T) {
 	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "quantization differ")
 }
 
-// TestConvertAbsTable: equal scales skip the rescale: |x - zp_in| + zp_out.
-func TestConvertAbsTable(t *testing.T) {
-	src := func(outScale float32) *Model {
+// TestConvertAbsParams: equal scales give the identity multiplier (TFLite
+// skips the rescale), different ones input/output scale; unquantized
+// int16 is marked by ActMax 32768.
+func TestConvertAbsParams(t *testing.T) {
+	src := func(typ TensorType, inQ, outQ *Quantization) *Model {
 		return computeSource(OpAbs, nil, []Tensor{
-			poolgrpTensor("in", []int32{5}, 0.1, -20),
-			poolgrpTensor("out", []int32{5}, outScale, -100),
+			{Name: "in", Type: typ, Shape: []int32{5}, Quantization: inQ},
+			{Name: "out", Type: typ, Shape: []int32{5}, Quantization: outQ},
 		}, nil, []int32{0}, []int32{0}, 1)
 	}
-	tab := poolgrpConvert(t, src(0.1)).Params.(*format.TableParams).Table
-	for x := int32(-128); x <= 127; x++ {
-		v := x + 20
-		if v < 0 {
-			v = -v
-		}
-		if want := int8(min(v-100, 127)); tab[x+128] != want {
-			t.Fatalf("abs(%d) = %d, want %d", x, tab[x+128], want)
-		}
+	q := func(s float32, z int64) *Quantization {
+		return &Quantization{Scale: []float32{s}, ZeroPoint: []int64{z}}
 	}
-	// With a rescale, |x - zp|·0.1/0.2 to within rounding.
-	tab = poolgrpConvert(t, src(0.2)).Params.(*format.TableParams).Table
-	for x := int32(-128); x <= 127; x++ {
-		want := math.Min(math.Abs(float64(x+20))/2-100, 127)
-		if math.Abs(float64(tab[x+128])-want) > 0.5001 {
-			t.Fatalf("abs(%d) rescaled = %d, want about %v", x, tab[x+128], want)
-		}
+	p := poolgrpConvert(t, src(TypeInt8, q(0.1, -20), q(0.1, -100))).Params.(*format.ArithParams)
+	if p.OutputMultiplier != absIdentityMultiplier || p.OutputShift != absIdentityShift || p.Input1Offset != 20 || p.OutputOffset != -100 || p.ActMax != 127 {
+		t.Errorf("equal scales: %+v", *p)
 	}
+	p = poolgrpConvert(t, src(TypeInt8, q(0.1, -20), q(0.2, -100))).Params.(*format.ArithParams)
+	if real := float64(p.OutputMultiplier) * math.Ldexp(1, int(p.OutputShift)-31); math.Abs(real-0.5) > 1e-9 {
+		t.Errorf("rescale %v, want 0.5", real)
+	}
+	p = poolgrpConvert(t, src(TypeInt16, nil, nil)).Params.(*format.ArithParams)
+	if p.ActMin != -32768 || p.ActMax != 32768 || p.OutputMultiplier != absIdentityMultiplier {
+		t.Errorf("unquantized int16: %+v", *p)
+	}
+	_, err := Convert(src(TypeInt16, q(0.1, 3), q(0.1, 0)))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "zero points")
+	_, err = Convert(src(TypeInt16, nil, q(0.1, 0)))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "unquantized")
 }
 
 func TestConvertFixedOutputQuantizations(t *testing.T) {
