@@ -75,11 +75,17 @@ func encodeComputeParams(b *flatbuffers.Builder, p OpParams) (off flatbuffers.UO
 		return fb.BatchMatMulParamsEnd(b), true
 	case *ReduceParams:
 		axes := int32Vector(b, p.Axes)
+		thresholds := int32Vector(b, p.Thresholds)
 		fb.ReduceParamsStart(b)
 		if axes != 0 {
 			fb.ReduceParamsAddAxes(b, axes)
 		}
 		fb.ReduceParamsAddKeepDims(b, p.KeepDims)
+		if thresholds != 0 {
+			fb.ReduceParamsAddThresholds(b, thresholds)
+		}
+		fb.ReduceParamsAddMultiplier(b, p.Multiplier)
+		fb.ReduceParamsAddShift(b, p.Shift)
 		return fb.ReduceParamsEnd(b), true
 	}
 	return 0, false
@@ -133,7 +139,8 @@ func decodeComputeParams(tag fb.OpParams, t *flatbuffers.Table) (OpParams, bool)
 	case fb.OpParamsReduceParams:
 		var p fb.ReduceParams
 		p.Init(t.Bytes, t.Pos)
-		return &ReduceParams{Axes: readInt32s(p.AxesLength(), p.Axes), KeepDims: p.KeepDims()}, true
+		return &ReduceParams{Axes: readInt32s(p.AxesLength(), p.Axes), KeepDims: p.KeepDims(),
+			Thresholds: readInt32s(p.ThresholdsLength(), p.Thresholds), Multiplier: p.Multiplier(), Shift: p.Shift()}, true
 	}
 	return nil, false
 }
@@ -144,7 +151,7 @@ func computeParamsSize(p OpParams, vec func(n, elem int) int64) int64 {
 	case *ScaledPairParams:
 		return vec(len(p.Table1), 4) + vec(len(p.Table2), 4)
 	case *ReduceParams:
-		return vec(len(p.Axes), 4)
+		return vec(len(p.Axes), 4) + vec(len(p.Thresholds), 4)
 	}
 	return 0
 }
@@ -159,6 +166,7 @@ var (
 	}}
 	reduceParamsSpec = &tableSpec{"ReduceParams", []fieldSpec{
 		specInt32s("axes"), {name: "keep_dims", kind: kBool},
+		specInt32s("thresholds"), specScalar("multiplier", 4), specScalar("shift", 4),
 	}}
 	resizeBilinearParamsSpec = &tableSpec{"ResizeBilinearParams", []fieldSpec{
 		{name: "align_corners", kind: kBool}, {name: "half_pixel_centers", kind: kBool},

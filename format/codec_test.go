@@ -166,7 +166,8 @@ func testModel() *Model {
 	for i, code := range []OpCode{OpDiv, OpPRelu} {
 		next(code, arith(int32(i+4)), c)
 	}
-	next(OpSum, &MeanParams{Axes: []int32{3}, KeepDims: true, Thresholds: testThresholds()})
+	next(OpSum, &ReduceParams{Axes: []int32{3}, KeepDims: true, Thresholds: testThresholds()})
+	next(OpSum, &ReduceParams{Axes: []int32{0, 2}, Multiplier: 1<<30 + 3, Shift: -4})
 	pair := func(k int32) *ScaledPairParams {
 		p := &ScaledPairParams{OutputMultiplier: 1<<30 + k, OutputShift: -k, OutputOffset: k, ActMin: -100, ActMax: 99}
 		for x := range int32(256) {

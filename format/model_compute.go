@@ -27,11 +27,16 @@ type ScaledPairParams struct {
 }
 
 // ReduceParams serves ARG_MAX and ARG_MIN (exactly one axis; KeepDims
-// false) and REDUCE_MAX / REDUCE_MIN (any distinct axes). Axes are
-// non-negative and below the input rank.
+// false), REDUCE_MAX / REDUCE_MIN and SUM (any distinct axes). Axes are
+// non-negative and below the input rank. SUM on int8 carries MEAN's 255
+// thresholds on the group sum (see MeanParams, with SUM's requantization);
+// on int16 it rescales the int32 group sum by Multiplier/Shift
+// (MultiplyByQuantizedMultiplier; zero points are 0) and clamps to int16.
 type ReduceParams struct {
-	Axes     []int32
-	KeepDims bool
+	Axes              []int32
+	KeepDims          bool
+	Thresholds        []int32 // SUM int8: len 255, non-decreasing
+	Multiplier, Shift int32   // SUM int16
 }
 
 // CumSumParams: int8 CUMSUM along Axis (non-negative), TFLite's

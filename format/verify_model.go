@@ -72,11 +72,9 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsTableParams, true
 	case OpDiv, OpPRelu, OpAddN, OpAbs:
 		return fb.OpParamsArithParams, true
-	case OpSum:
-		return fb.OpParamsMeanParams, true
 	case OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference:
 		return fb.OpParamsScaledPairParams, true
-	case OpArgMax, OpArgMin, OpReduceMax, OpReduceMin:
+	case OpArgMax, OpArgMin, OpReduceMax, OpReduceMin, OpSum:
 		return fb.OpParamsReduceParams, true
 	case OpCumSum:
 		return fb.OpParamsCumSumParams, true
@@ -366,6 +364,14 @@ func verifyOp(m *Model, i int) error {
 		for k, a := range p.Axes {
 			if a < 0 {
 				return Malformed(at("params / axes"), "entry %d (%d) is negative", k, a)
+			}
+		}
+		if n := len(p.Thresholds); n != 0 && n != 255 {
+			return Malformed(at("params / thresholds"), "%d entries, want 255 or none", n)
+		}
+		for k := 1; k < len(p.Thresholds); k++ {
+			if p.Thresholds[k] < p.Thresholds[k-1] {
+				return Malformed(at("params / thresholds"), "entry %d (%d) is below entry %d (%d)", k, p.Thresholds[k], k-1, p.Thresholds[k-1])
 			}
 		}
 	}

@@ -73,7 +73,12 @@ func TestComputeHostileModels(t *testing.T) {
 				OutputOffset: val(), ActMin: val(), ActMax: val(), Input1Multiplier: val(), Input1Shift: val(),
 				Input2Multiplier: val(), Input2Shift: val()}
 		case 3:
-			return &format.ReduceParams{Axes: vals(r.IntN(4)), KeepDims: r.IntN(2) == 0}
+			p := &format.ReduceParams{Axes: vals(r.IntN(4)), KeepDims: r.IntN(2) == 0, Multiplier: val(), Shift: val()}
+			if r.IntN(2) == 0 {
+				p.Thresholds = table()
+				p.Thresholds = p.Thresholds[:min(len(p.Thresholds), 255)]
+			}
+			return p
 		case 4:
 			return &format.CumSumParams{Axis: val(), Exclusive: r.IntN(2) == 0, Reverse: r.IntN(2) == 0, InputOffset: val(),
 				OutputOffset: val(), LeftShift: val(), InputMultiplier: val(), InputShift: val(),
@@ -130,8 +135,12 @@ func TestComputeHostileModels(t *testing.T) {
 		case format.OpReduceMax, format.OpReduceMin:
 			return red, []format.DType{i8, i8}
 		case format.OpSum:
-			th := make([]int32, 255)
-			return &format.MeanParams{Axes: red.Axes, KeepDims: red.KeepDims, Thresholds: th}, []format.DType{i8, i8}
+			if r.IntN(2) == 0 {
+				red.Multiplier, red.Shift = mult(), int32(r.IntN(40)-31)
+				return red, []format.DType{format.DTypeInt16, format.DTypeInt16}
+			}
+			red.Thresholds = make([]int32, 255)
+			return red, []format.DType{i8, i8}
 		case format.OpAddN:
 			return ar, []format.DType{i8, i8, i8, i8}[:2+r.IntN(3)]
 		case format.OpCumSum:

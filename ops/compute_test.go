@@ -61,6 +61,13 @@ func runBytes(t *testing.T, m *format.Model, inputs ...[]byte) []byte {
 		buf[i] = runnerGuard
 	}
 	env.Tensors[op.Outputs[0]] = buf[:n]
+	if s, ok := k.(ScratchUser); ok { // misaligned by one byte, garbage
+		sb := make([]byte, 1+s.ScratchBytes())
+		for i := range sb {
+			sb[i] = byte(i*7 + 3)
+		}
+		env.Scratch = sb[1:]
+	}
 	k.Eval(env)
 	first := slices.Clone(buf[:n])
 	k.Eval(env)
@@ -1268,6 +1275,86 @@ func TestAbsAgainstReference(t *testing.T) {
 		"int16 clamp":   typedModel(format.OpAbs, mod(func(p *format.ArithParams) { p.ActMin, p.ActMax = -32768, 32769 }), []format.DType{i16, i16}, s, s),
 		"mixed dtypes":  typedModel(format.OpAbs, ok(), []format.DType{i16, i8}, s, s),
 		"element count": typedModel(format.OpAbs, ok(), []format.DType{i8, i8}, s, []int32{5}),
+	} {
+		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
+	}
+}
+
+// TestSum16AgainstReference: int16 SUM's int32 group sums (wrapping),
+// rescaled and clamped, over random axes; and int8 SUM runs MEAN's kernel
+// on the thresholds.
+func TestSum16AgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 20))
+	for iter := range 150 {
+		rank := 1 + r.IntN(4)
+		in := make([]int32, rank)
+		for d := range in {
+			in[d] = int32(1 + r.IntN(4))
+		}
+		var axes, out []int32
+		keep := r.IntN(2) == 0
+		reduced := make([]bool, rank)
+		for d := range rank {
+			if r.IntN(2) == 0 {
+				axes, reduced[d] = append(axes, int32(d)), true
+				if keep {
+					out = append(out, 1)
+				}
+			} else {
+				out = append(out, in[d])
+			}
+		}
+		p := &format.ReduceParams{Axes: axes, KeepDims: keep, Multiplier: 1<<30 + r.Int32N(1<<30), Shift: r.Int32N(8) - 6}
+		data := make([]byte, 2*numElems(in))
+		for i := range data {
+			data[i] = byte(r.IntN(256))
+		}
+		dt := format.DTypeInt16
+		got := runBytes(t, typedModel(format.OpSum, p, []format.DType{dt, dt}, in, out), data)
+		var kept []int32
+		for d := range rank {
+			if !reduced[d] {
+				kept = append(kept, in[d])
+			}
+		}
+		sums := make([]int32, numElems(kept))
+		forEachIndex(in, func(idx []int) {
+			var k []int
+			for d := range rank {
+				if !reduced[d] {
+					k = append(k, idx[d])
+				}
+			}
+			sums[flatIndex(kept, k)] += int32(int16(binary.LittleEndian.Uint16(data[2*flatIndex(in, idx):])))
+		})
+		for i, s := range sums {
+			w := quanttest.MultiplyByQuantizedMultiplier(s, p.Multiplier, p.Shift)
+			want := int16(min(max(w, -32768), 32767))
+			if g := int16(binary.LittleEndian.Uint16(got[2*i:])); g != want {
+				t.Fatalf("#%d %v axes %v output %d (sum %d): got %d, want %d", iter, in, axes, i, s, g, want)
+			}
+		}
+	}
+	// int8: the thresholds decide (here: output = -128 + #{k: sum >= k-127}).
+	th := make([]int32, 255)
+	for i := range th {
+		th[i] = int32(i - 127)
+	}
+	data := []int8{3, -5, 100, 100, -128, -128}
+	got := runKernel(t, layoutOpModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}, Thresholds: th}, []int32{3}, []int32{3, 2}), data)
+	if want := []int8{-2, 127, -128}; !slices.Equal(got, want) {
+		t.Errorf("int8 SUM: got %v, want %v", got, want)
+	}
+	i8, i16 := format.DTypeInt8, format.DTypeInt16
+	s, o := []int32{2, 3}, []int32{2}
+	for name, m := range map[string]*format.Model{
+		"int16 thresholds":   typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}, Thresholds: th, Multiplier: 1 << 30}, []format.DType{i16, i16}, s, o),
+		"int16 shift":        typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}, Multiplier: 1 << 30, Shift: 31}, []format.DType{i16, i16}, s, o),
+		"int16 axis":         typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{2}, Multiplier: 1 << 30}, []format.DType{i16, i16}, s, o),
+		"int16 count":        typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}, Multiplier: 1 << 30}, []format.DType{i16, i16}, s, []int32{3}),
+		"int16 to int8":      typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}, Multiplier: 1 << 30}, []format.DType{i16, i8}, s, o),
+		"int8 no thresholds": typedModel(format.OpSum, &format.ReduceParams{Axes: []int32{1}}, []format.DType{i8, i8}, s, o),
+		"mean params":        typedModel(format.OpSum, &format.MeanParams{Axes: []int32{1}, Thresholds: th}, []format.DType{i8, i8}, s, o),
 	} {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}

@@ -48,7 +48,7 @@ var preparers = map[format.OpCode]preparer{
 	format.OpRsqrt:             prepareTable,
 	format.OpReduceMax:         prepareReduceMax,
 	format.OpReduceMin:         prepareReduceMin,
-	format.OpSum:               prepareMean,
+	format.OpSum:               prepareSum,
 	format.OpAddN:              prepareAddN,
 	format.OpL2Normalization:   prepareL2Norm,
 	format.OpCumSum:            prepareCumSum,

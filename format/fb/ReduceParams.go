@@ -71,8 +71,58 @@ func (rcv *ReduceParams) MutateKeepDims(n bool) bool {
 	return rcv._tab.MutateBoolSlot(6, n)
 }
 
+func (rcv *ReduceParams) Thresholds(j int) int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.GetInt32(a + flatbuffers.UOffsetT(j*4))
+	}
+	return 0
+}
+
+func (rcv *ReduceParams) ThresholdsLength() int {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
+	if o != 0 {
+		return rcv._tab.VectorLen(o)
+	}
+	return 0
+}
+
+func (rcv *ReduceParams) MutateThresholds(j int, n int32) bool {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(8))
+	if o != 0 {
+		a := rcv._tab.Vector(o)
+		return rcv._tab.MutateInt32(a+flatbuffers.UOffsetT(j*4), n)
+	}
+	return false
+}
+
+func (rcv *ReduceParams) Multiplier() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(10))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ReduceParams) MutateMultiplier(n int32) bool {
+	return rcv._tab.MutateInt32Slot(10, n)
+}
+
+func (rcv *ReduceParams) Shift() int32 {
+	o := flatbuffers.UOffsetT(rcv._tab.Offset(12))
+	if o != 0 {
+		return rcv._tab.GetInt32(o + rcv._tab.Pos)
+	}
+	return 0
+}
+
+func (rcv *ReduceParams) MutateShift(n int32) bool {
+	return rcv._tab.MutateInt32Slot(12, n)
+}
+
 func ReduceParamsStart(builder *flatbuffers.Builder) {
-	builder.StartObject(2)
+	builder.StartObject(5)
 }
 func ReduceParamsAddAxes(builder *flatbuffers.Builder, axes flatbuffers.UOffsetT) {
 	builder.PrependUOffsetTSlot(0, flatbuffers.UOffsetT(axes), 0)
@@ -82,6 +132,18 @@ func ReduceParamsStartAxesVector(builder *flatbuffers.Builder, numElems int) fla
 }
 func ReduceParamsAddKeepDims(builder *flatbuffers.Builder, keepDims bool) {
 	builder.PrependBoolSlot(1, keepDims, false)
+}
+func ReduceParamsAddThresholds(builder *flatbuffers.Builder, thresholds flatbuffers.UOffsetT) {
+	builder.PrependUOffsetTSlot(2, flatbuffers.UOffsetT(thresholds), 0)
+}
+func ReduceParamsStartThresholdsVector(builder *flatbuffers.Builder, numElems int) flatbuffers.UOffsetT {
+	return builder.StartVector(4, numElems, 4)
+}
+func ReduceParamsAddMultiplier(builder *flatbuffers.Builder, multiplier int32) {
+	builder.PrependInt32Slot(3, multiplier, 0)
+}
+func ReduceParamsAddShift(builder *flatbuffers.Builder, shift int32) {
+	builder.PrependInt32Slot(4, shift, 0)
 }
 func ReduceParamsEnd(builder *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return builder.EndObject()

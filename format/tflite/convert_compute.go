@@ -892,3 +892,39 @@ func (c *converter) noUint8(idx int, op *Operator, why string) error {
 	}
 	return nil
 }
+
+// sumInt16 follows TFLite Micro's int16 SUM: zero points 0, the int32 sum
+// of each group rescaled by input/output scale (QuantizeMultiplier,
+// double), clamped to int16. The axes are a constant int32 tensor.
+func (c *converter) sumInt16(idx int, op *Operator) (format.Op, error) {
+	keep, err := c.reducerKeepDims(idx, op)
+	if err != nil {
+		return format.Op{}, err
+	}
+	ts, err := c.operands(idx, op, 2, 1)
+	if err != nil {
+		return format.Op{}, err
+	}
+	in, out := ts[0], ts[2]
+	if out.DType != format.DTypeInt16 || ts[1].DType != format.DTypeInt32 {
+		return format.Op{}, c.unsupported(idx, "int16 SUM with a %s output and %s axes", out.DType, ts[1].DType)
+	}
+	for i, t := range []*format.Tensor{in, out} {
+		if len(t.Scale) != 1 || t.ZeroPoint[0] != 0 {
+			return format.Op{}, c.unsupported(idx, "operand %d needs per-tensor quantization with zero point 0", i)
+		}
+	}
+	axes, err := c.constAxes(idx, op.Inputs[1], len(in.Shape))
+	if err != nil {
+		return format.Op{}, err
+	}
+	if err := c.keptElements(idx, in, axes, out); err != nil {
+		return format.Op{}, err
+	}
+	m, sh := dyadic.QuantizeMultiplier(float64(in.Scale[0]) / float64(out.Scale[0]))
+	if sh > 30 {
+		return format.Op{}, c.unsupported(idx, "sum rescale needs a left shift of %d (TFLite's 1 << shift overflows)", sh)
+	}
+	return format.Op{Code: format.OpSum, Inputs: []int32{op.Inputs[0]}, Outputs: []int32{op.Outputs[0]},
+		Params: &format.ReduceParams{Axes: axes, KeepDims: keep, Multiplier: m, Shift: sh}}, nil
+}

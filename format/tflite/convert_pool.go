@@ -201,9 +201,19 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 }
 
 // convertSum converts int8 SUM as MEAN, with SUM's requantization (see
-// meanRequant); the kernel is MEAN's.
+// meanRequant), into format.ReduceParams (the kernel is MEAN's); int16 SUM
+// is sumInt16's.
 func convertSum(c *converter, idx int, op *Operator) (format.Op, error) {
-	return meanOrSum(c, idx, op, true)
+	if len(op.Inputs) > 0 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(c.sg.Tensors) && c.sg.Tensors[op.Inputs[0]].Type == TypeInt16 {
+		return c.sumInt16(idx, op)
+	}
+	fop, err := meanOrSum(c, idx, op, true)
+	if err != nil {
+		return fop, err
+	}
+	mp := fop.Params.(*format.MeanParams)
+	fop.Params = &format.ReduceParams{Axes: mp.Axes, KeepDims: mp.KeepDims, Thresholds: mp.Thresholds}
+	return fop, nil
 }
 
 func meanOrSum(c *converter, idx int, op *Operator, sum bool) (format.Op, error) {
