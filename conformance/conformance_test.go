@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 // as passed.
 var requiredKinds = map[string][]string{
 	"wave2": {
-		"MINIMUM/int8", "MAXIMUM/int8", "MINIMUM/int16", "MAXIMUM/int16",
+		"CAST/int8", "MINIMUM/int8", "MAXIMUM/int8", "MINIMUM/int16", "MAXIMUM/int16",
 		"ARG_MAX/int8", "ARG_MIN/int8", "PRELU/int8", "DIV/int8",
 		"EQUAL/int8", "NOT_EQUAL/int8", "LESS/int8", "LESS_EQUAL/int8", "GREATER/int8", "GREATER_EQUAL/int8",
 		"SELECT_V2/int8", "SELECT_V2/int16", "ABS/int8", "ABS/int16", "ELU/int8", "RSQRT/int8",

@@ -1359,3 +1359,62 @@ func TestSum16AgainstReference(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantMalformed(t, m, name) })
 	}
 }
+
+// TestCastFromFloat32: truncation toward zero from the IEEE bits equals Go's
+// conversion for every value in int32 range; the rest saturates, NaN is 0.
+func TestCastFromFloat32(t *testing.T) {
+	r := rand.New(rand.NewPCG(161, 21))
+	check := func(f float32) {
+		t.Helper()
+		var want int32
+		switch {
+		case f != f:
+			want = 0
+		case f >= 1<<31:
+			want = math.MaxInt32
+		case f < -(1 << 31):
+			want = math.MinInt32
+		default:
+			want = int32(f) // Go truncates toward zero in range
+		}
+		if got := float32ToInt32(math.Float32bits(f)); got != want {
+			t.Fatalf("%v (%#x): got %d, want %d", f, math.Float32bits(f), got, want)
+		}
+	}
+	for _, f := range []float32{0, -0.0, 0.5, -0.5, 1, -1, 1.9999999, -1.9999999, 127.9, -128.9, 8388607.5, 16777217, 2147483520, -2147483648,
+		2147483648, -2147483904, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.SmallestNonzeroFloat32, math.MaxFloat32} {
+		check(f)
+	}
+	for range 100000 {
+		check(math.Float32frombits(r.Uint32()))
+		check(float32(r.NormFloat64() * 1000))
+	}
+	// The kernel: float32 to int8 (low bits), int16 and int32.
+	vals := []float32{5.78, 33, -42, -5.43, 102.37, -35.75, 300.5, -129.9}
+	raw := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	n := []int32{int32(len(vals))}
+	for _, to := range []format.DType{format.DTypeInt8, format.DTypeInt16, format.DTypeInt32} {
+		got := runBytes(t, typedModel(format.OpCast, nil, []format.DType{format.DTypeFloat32, to}, n, n), raw)
+		for i, v := range vals {
+			w := int32(v)
+			var g int32
+			switch to {
+			case format.DTypeInt8:
+				w, g = int32(int8(w)), int32(int8(got[i]))
+			case format.DTypeInt16:
+				w, g = int32(int16(w)), int32(int16(binary.LittleEndian.Uint16(got[2*i:])))
+			default:
+				g = int32(binary.LittleEndian.Uint32(got[4*i:]))
+			}
+			if g != w {
+				t.Errorf("%v to %s: got %d, want %d", v, to, g, w)
+			}
+		}
+	}
+	if _, err := Prepare(typedModel(format.OpCast, nil, []format.DType{format.DTypeFloat32, format.DTypeBool}, n, n), 0); err == nil {
+		t.Error("float32 to bool prepared")
+	}
+}

@@ -235,7 +235,7 @@ func (c *converter) atOp(idx int, err error) error {
 // int→float32 DEQUANTIZE on a graph output, into a Float boundary.
 func (c *converter) convertBoundary(idx int, op *Operator, code OperatorCode, inputs, outputs []format.IO) (bool, error) {
 	if code.BuiltinCode == OpCast {
-		return c.castBoundary(idx, op, outputs)
+		return c.castBoundary(idx, op, inputs, outputs)
 	}
 	if code.BuiltinCode != OpQuantize && code.BuiltinCode != OpDequantize {
 		return false, nil

@@ -788,13 +788,41 @@ func convertBatchMatMul(c *converter, idx int, op *Operator) (format.Op, error) 
 		}}, nil
 }
 
+// floatCastInput admits the float32 input of a CAST to int8, int16 or
+// int32 when it is a graph input: it stays a float32 tensor (its bytes are
+// set by the caller, Interpreter.SetInputFloat32 copies them) and the CAST
+// kernel truncates toward zero as TFLite's static_cast does, on the IEEE
+// bits with integer arithmetic only. A float32 tensor anywhere else is
+// unsupported, as before.
+func (c *converter) floatCastInput(idx int, in int32, outType TensorType, inputs []format.IO) error {
+	if outType != TypeInt8 && outType != TypeInt16 && outType != TypeInt32 {
+		return c.unsupported(idx, "CAST from float32 to %s (edgerun casts float32 graph inputs to int8, int16 or int32)", outType)
+	}
+	// A graph input still (not already replaced by a QUANTIZE boundary).
+	isInput := false
+	for _, io := range inputs {
+		isInput = isInput || io.Tensor == in
+	}
+	if !isInput {
+		return c.unsupported(idx, "CAST from a float32 tensor that is not a graph input (edgerun's graph is integer)")
+	}
+	if !c.ok[in] {
+		st := &c.sg.Tensors[in]
+		if len(c.src.Buffers[st.Buffer].Data) > 0 {
+			return c.unsupported(idx, "CAST from a float32 constant")
+		}
+		c.tensors[in] = format.Tensor{Name: st.Name, DType: format.DTypeFloat32, Shape: append([]int32(nil), st.Shape...), ArenaOffset: -1}
+		c.ok[in] = true
+	}
+	return nil
+}
+
 // castBoundary turns a CAST from an unquantized int8 (or int16) tensor to
 // a float32 graph output into a Float output: the tensor gets scale 1 and
 // zero point 0, so the runtime's float32 helper returns float32(x) exactly as
 // TFLite's static_cast does. Other CASTs are not boundaries (done false);
-// a CAST from float32 (TFLite truncates toward zero, the input helper
-// rounds) is unsupported.
-func (c *converter) castBoundary(idx int, op *Operator, outputs []format.IO) (done bool, err error) {
+// a CAST from a float32 graph input stays an op (floatCastInput).
+func (c *converter) castBoundary(idx int, op *Operator, inputs, outputs []format.IO) (done bool, err error) {
 	if len(op.Inputs) != 1 || len(op.Outputs) != 1 || op.Inputs[0] < 0 || op.Outputs[0] < 0 ||
 		int(op.Inputs[0]) >= len(c.sg.Tensors) || int(op.Outputs[0]) >= len(c.sg.Tensors) {
 		return false, nil // convertCast reports it
@@ -802,7 +830,7 @@ func (c *converter) castBoundary(idx int, op *Operator, outputs []format.IO) (do
 	in, out := op.Inputs[0], op.Outputs[0]
 	inType, outType := c.sg.Tensors[in].Type, c.sg.Tensors[out].Type
 	if inType == TypeFloat32 {
-		return false, c.unsupported(idx, "CAST from float32 (TFLite truncates toward zero; edgerun's float32 inputs are quantized with rounding)")
+		return false, c.floatCastInput(idx, in, outType, inputs)
 	}
 	if outType != TypeFloat32 {
 		return false, nil

@@ -248,8 +248,6 @@ func TestConvertCastBoundaries(t *testing.T) {
 	}
 	_, err = Convert(src(TypeInt8, TypeFloat32, true))
 	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "quantized: true")
-	_, err = Convert(src(TypeFloat32, TypeInt8, false))
-	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "truncates")
 	// Integer casts stay ops.
 	m, err = Convert(src(TypeInt8, TypeInt32, false))
 	if err != nil || len(m.Ops) != 1 || m.Ops[0].Code != format.OpCast {
@@ -484,4 +482,51 @@ func TestConvertRejectsUint8WhereTheShiftMatters(t *testing.T) {
 	}, []Buffer{{Data: poolgrpInt32s(3, 3)}}, []int32{0}, []int32{0, 2}, 1)
 	_, err = Convert(resize)
 	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "uint8")
+}
+
+func TestConvertCastFromFloat32Input(t *testing.T) {
+	src := func(out TensorType) *Model {
+		return computeSource(OpCast, nil, []Tensor{
+			{Name: "in", Type: TypeFloat32, Shape: []int32{4}},
+			{Name: "out", Type: out, Shape: []int32{4}},
+		}, nil, []int32{0}, []int32{0}, 1)
+	}
+	op := poolgrpConvert(t, src(TypeInt8))
+	if op.Code != format.OpCast {
+		t.Fatalf("op %v, want CAST", op.Code)
+	}
+	_, err := Convert(src(TypeBool))
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "BOOL")
+	// A float32 tensor that is not a graph input stays unsupported.
+	s := src(TypeInt8)
+	s.Subgraphs[0].Tensors[0].Buffer = 1
+	s.Buffers = append(s.Buffers, Buffer{Data: make([]byte, 16)})
+	s.Subgraphs[0].Inputs = nil
+	_, err = Convert(s)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "not a graph input")
+}
+
+// TestConvertCastFromQuantizedFloatInput: a float32 graph input that a
+// QUANTIZE boundary already took is no longer a graph input for a CAST.
+func TestConvertCastFromQuantizedFloatInput(t *testing.T) {
+	src := &Model{
+		Version:       3,
+		OperatorCodes: []OperatorCode{{BuiltinCode: OpQuantize, Version: 1}, {BuiltinCode: OpCast, Version: 1}},
+		Subgraphs: []Subgraph{{
+			Tensors: []Tensor{
+				{Name: "f", Type: TypeFloat32, Shape: []int32{4}},
+				poolgrpTensor("q", []int32{4}, 0.1, 0),
+				{Name: "c", Type: TypeInt32, Shape: []int32{4}},
+			},
+			Inputs:  []int32{0},
+			Outputs: []int32{1, 2},
+			Operators: []Operator{
+				{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}},
+				{OpcodeIndex: 1, Inputs: []int32{0}, Outputs: []int32{2}},
+			},
+		}},
+		Buffers: []Buffer{{}},
+	}
+	_, err := Convert(src)
+	poolgrpWantErr(t, err, format.ErrUnsupportedOp, "not a graph input")
 }
