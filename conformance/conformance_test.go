@@ -69,6 +69,12 @@ var requiredKinds = map[string][]string{
 		"TANH/int16",
 		"SOFTMAX/int16",
 		"MEAN/int16",
+		// Arithmetic, comparison and reduction (issue 16).
+		"CAST/int8", "CAST/int16", "MINIMUM/int8", "MAXIMUM/int8", "MINIMUM/int16", "MAXIMUM/int16",
+		"ARG_MAX/int8", "ARG_MIN/int8", "PRELU/int8", "DIV/int8",
+		"EQUAL/int8", "NOT_EQUAL/int8", "LESS/int8", "LESS_EQUAL/int8", "GREATER/int8", "GREATER_EQUAL/int8",
+		"SELECT_V2/int8", "SELECT_V2/int16", "ABS/int8", "ABS/int16", "ELU/int8", "RSQRT/int8",
+		"SQUARED_DIFFERENCE/int8", "REDUCE_MAX/int8", "REDUCE_MIN/int8", "SUM/int8", "SUM/int16", "ADD_N/int8", "L2_NORMALIZATION/int8", "CUMSUM/int8", "RESIZE_BILINEAR/int8", "LOG_SOFTMAX/int8", "BATCH_MATMUL/int8", "BATCH_MATMUL/int16", "PRELU/int16", "SQUARED_DIFFERENCE/int16",
 	},
 	"wave2-layers":   {"MODEL"},
 	"next":           {},

@@ -128,6 +128,8 @@ func encodedSizeBound(m *Model) int64 {
 			s += vec(len(p.Table), 4)
 		case *Mean16Params:
 			s += vec(len(p.Axes), 4)
+		default:
+			s += computeParamsSize(p, vec)
 		}
 		for _, v := range movementVectors(op.Params) {
 			s += vec(len(v), 4)
@@ -368,6 +370,9 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 	case *Mean16Params:
 		return encodeMean16Params(b, p)
 	}
+	if off, ok := encodeComputeParams(b, p); ok {
+		return off
+	}
 	return 0
 }
 
@@ -590,6 +595,9 @@ func decodeParams(op *fb.Op) OpParams {
 		return decodeSigmoid16Params(t)
 	case fb.OpParamsMean16Params:
 		return decodeMean16Params(t)
+	}
+	if p, ok := decodeComputeParams(op.ParamsType(), &t); ok {
+		return p
 	}
 	return nil // unreachable: verifyBuffer rejects unknown tags
 }

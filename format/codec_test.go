@@ -167,6 +167,43 @@ func testModel() *Model {
 		NegMultiplier: 1<<30 + 5, NegShift: -3, ActMin: -128, ActMax: 127})
 	next(OpTanh, &Sigmoid16Params{InputMultiplier: 24576, InputLeftShift: 3})
 	next(OpMean, &Mean16Params{Axes: []int32{1, 2}, KeepDims: true, Multiplier: 1 << 29, Shift: -3, InputZeroPoint: 1, OutputZeroPoint: -1})
+	// Compute ops (model_compute.go).
+	next(OpMinimum, nil, c)
+	next(OpMaximum, nil, c)
+	next(OpCast, nil)
+	for i, code := range []OpCode{OpElu, OpRsqrt} {
+		next(code, &TableParams{Table: testTable(i + 9)})
+	}
+	next(OpAbs, arith(7))
+	next(OpAddN, arith(6), c, c)
+	next(OpL2Normalization, nil)
+	next(OpBatchMatMul, &BatchMatMulParams{AdjY: true, LhsOffset: 5, RhsOffset: -6, OutputOffset: 7, OutputMultiplier: 1<<30 + 1, OutputShift: 2, ActMin: -100, ActMax: 100}, c)
+	next(OpLogSoftmax, &LogSoftmaxParams{InputMultiplier: 1<<30 + 9, InputLeftShift: 21, ReverseMultiplier: 1<<30 + 11, ReverseShift: -3, DiffMin: -248})
+	next(OpResizeBilinear, &ResizeBilinearParams{HalfPixelCenters: true})
+	next(OpCumSum, &CumSumParams{Axis: 2, Exclusive: true, InputOffset: 3, OutputOffset: -4, LeftShift: 20,
+		InputMultiplier: 1 << 30, InputShift: -1, OutputMultiplier: 1<<30 + 5, OutputShift: -7, ActMin: -128, ActMax: 127})
+	for i, code := range []OpCode{OpDiv, OpPRelu} {
+		next(code, arith(int32(i+4)), c)
+	}
+	next(OpSum, &ReduceParams{Axes: []int32{3}, KeepDims: true, Thresholds: testThresholds()})
+	next(OpSum, &ReduceParams{Axes: []int32{0, 2}, Multiplier: 1<<30 + 3, Shift: -4})
+	pair := func(k int32) *ScaledPairParams {
+		p := &ScaledPairParams{OutputMultiplier: 1<<30 + k, OutputShift: -k, OutputOffset: k, ActMin: -100, ActMax: 99}
+		for x := range int32(256) {
+			p.Table1 = append(p.Table1, x*k-7)
+			p.Table2 = append(p.Table2, -x*k)
+		}
+		return p
+	}
+	for i, code := range []OpCode{OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference} {
+		next(code, pair(int32(i+1)), c)
+	}
+	next(OpSquaredDifference, &ScaledPairParams{OutputMultiplier: 1 << 30, OutputShift: -3, ActMin: -32768, ActMax: 32767,
+		Input1Multiplier: 1<<30 + 1, Input1Shift: -1, Input2Multiplier: 1<<30 + 2, Input2Shift: -2}, c)
+	next(OpSelectV2, nil, c, c)
+	for i, code := range []OpCode{OpArgMax, OpArgMin, OpReduceMax, OpReduceMin} {
+		next(code, &ReduceParams{Axes: []int32{int32(i)}, KeepDims: i%2 == 1})
+	}
 	b.m.Outputs = []IO{{Tensor: cur, Float: true}, {Tensor: cur}}
 
 	// Tensors no op uses: a scalar, an empty constant, int16 and float32.

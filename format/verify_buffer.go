@@ -153,6 +153,12 @@ var paramsSpecs = append([]*tableSpec{
 	rescaleParamsSpec,   // codec_int16.go
 	sigmoid16ParamsSpec, // codec_int16.go
 	mean16ParamsSpec,    // codec_int16.go
+	scaledPairParamsSpec,
+	reduceParamsSpec,
+	cumSumParamsSpec,
+	resizeBilinearParamsSpec,
+	logSoftmaxParamsSpec,
+	batchMatMulParamsSpec,
 )...)
 
 var (

@@ -69,10 +69,26 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsConcatenationParams, true
 	case OpTranspose:
 		return fb.OpParamsTransposeParams, true
-	case OpReshape:
+	case OpReshape, OpMinimum, OpMaximum, OpSelectV2, OpCast, OpL2Normalization:
 		return fb.OpParamsNONE, true
 	case OpSVDF:
 		return fb.OpParamsSVDFParams, true
+	case OpElu, OpRsqrt:
+		return fb.OpParamsTableParams, true
+	case OpDiv, OpPRelu, OpAddN, OpAbs:
+		return fb.OpParamsArithParams, true
+	case OpEqual, OpNotEqual, OpLess, OpLessEqual, OpGreater, OpGreaterEqual, OpSquaredDifference:
+		return fb.OpParamsScaledPairParams, true
+	case OpArgMax, OpArgMin, OpReduceMax, OpReduceMin, OpSum:
+		return fb.OpParamsReduceParams, true
+	case OpCumSum:
+		return fb.OpParamsCumSumParams, true
+	case OpResizeBilinear:
+		return fb.OpParamsResizeBilinearParams, true
+	case OpLogSoftmax:
+		return fb.OpParamsLogSoftmaxParams, true
+	case OpBatchMatMul:
+		return fb.OpParamsBatchMatMulParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -117,6 +133,18 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsSigmoid16Params, p != nil
 	case *Mean16Params:
 		return fb.OpParamsMean16Params, p != nil
+	case *ScaledPairParams:
+		return fb.OpParamsScaledPairParams, p != nil
+	case *ReduceParams:
+		return fb.OpParamsReduceParams, p != nil
+	case *CumSumParams:
+		return fb.OpParamsCumSumParams, p != nil
+	case *ResizeBilinearParams:
+		return fb.OpParamsResizeBilinearParams, p != nil
+	case *LogSoftmaxParams:
+		return fb.OpParamsLogSoftmaxParams, p != nil
+	case *BatchMatMulParams:
+		return fb.OpParamsBatchMatMulParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }
@@ -355,6 +383,28 @@ func verifyOp(m *Model, i int) error {
 				return Malformed(at("params / perm"), "entry %d (%d) repeats or is outside [0, %d): not a permutation", k, a, len(p.Perm))
 			}
 			seen[a] = true
+		}
+	case *ScaledPairParams:
+		if len(p.Table1) != len(p.Table2) || (len(p.Table1) != 256 && (len(p.Table1) != 0 || op.Code != OpSquaredDifference)) {
+			return Malformed(at("params"), "tables of %d and %d entries, want 256 each (none for int16 SQUARED_DIFFERENCE)", len(p.Table1), len(p.Table2))
+		}
+	case *CumSumParams:
+		if p.Axis < 0 {
+			return Malformed(at("params / axis"), "%d is negative", p.Axis)
+		}
+	case *ReduceParams:
+		for k, a := range p.Axes {
+			if a < 0 {
+				return Malformed(at("params / axes"), "entry %d (%d) is negative", k, a)
+			}
+		}
+		if n := len(p.Thresholds); n != 0 && n != 255 {
+			return Malformed(at("params / thresholds"), "%d entries, want 255 or none", n)
+		}
+		for k := 1; k < len(p.Thresholds); k++ {
+			if p.Thresholds[k] < p.Thresholds[k-1] {
+				return Malformed(at("params / thresholds"), "entry %d (%d) is below entry %d (%d)", k, p.Thresholds[k], k-1, p.Thresholds[k-1])
+			}
 		}
 	}
 	return nil

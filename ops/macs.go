@@ -36,6 +36,19 @@ func MACs(m *format.Model, i int) int64 {
 			return 0
 		}
 		return m.Tensors[op.Inputs[0]].NumElements() * int64(filter.Shape[0]) * int64(filter.Shape[1]) * int64(filter.Shape[2])
+	case format.OpBatchMatMul:
+		// Each output element: K products; K is the lhs's last dimension
+		// (its second-to-last with adj_x).
+		lhs := &m.Tensors[op.Inputs[0]]
+		r := len(lhs.Shape)
+		if r < 2 {
+			return 0
+		}
+		k := lhs.Shape[r-1]
+		if p, ok := op.Params.(*format.BatchMatMulParams); ok && p.AdjX {
+			k = lhs.Shape[r-2]
+		}
+		return out.NumElements() * int64(k)
 	}
 	return 0
 }

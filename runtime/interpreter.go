@@ -417,6 +417,9 @@ func (it *Interpreter) SetInputFloat32(i int, values []float32) error {
 		return err
 	}
 	info := &it.model.inputs[i]
+	if info.DType == format.DTypeFloat32 { // read by a CAST: the values as they are
+		return it.setInputFloat32Raw(i, info, values)
+	}
 	if !floatBoundaryType(info.DType) || info.Scale == 0 {
 		return fmt.Errorf("input %d %q: %s tensor without quantization cannot take float32: %w", i, info.Name, info.DType, ErrShapeMismatch)
 	}

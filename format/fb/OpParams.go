@@ -27,6 +27,12 @@ const (
 	OpParamsRescaleParams        OpParams = 17
 	OpParamsSigmoid16Params      OpParams = 18
 	OpParamsMean16Params         OpParams = 19
+	OpParamsScaledPairParams     OpParams = 20
+	OpParamsReduceParams         OpParams = 21
+	OpParamsCumSumParams         OpParams = 22
+	OpParamsResizeBilinearParams OpParams = 23
+	OpParamsLogSoftmaxParams     OpParams = 24
+	OpParamsBatchMatMulParams    OpParams = 25
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -50,6 +56,12 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsRescaleParams:        "RescaleParams",
 	OpParamsSigmoid16Params:      "Sigmoid16Params",
 	OpParamsMean16Params:         "Mean16Params",
+	OpParamsScaledPairParams:     "ScaledPairParams",
+	OpParamsReduceParams:         "ReduceParams",
+	OpParamsCumSumParams:         "CumSumParams",
+	OpParamsResizeBilinearParams: "ResizeBilinearParams",
+	OpParamsLogSoftmaxParams:     "LogSoftmaxParams",
+	OpParamsBatchMatMulParams:    "BatchMatMulParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -73,6 +85,12 @@ var EnumValuesOpParams = map[string]OpParams{
 	"RescaleParams":        OpParamsRescaleParams,
 	"Sigmoid16Params":      OpParamsSigmoid16Params,
 	"Mean16Params":         OpParamsMean16Params,
+	"ScaledPairParams":     OpParamsScaledPairParams,
+	"ReduceParams":         OpParamsReduceParams,
+	"CumSumParams":         OpParamsCumSumParams,
+	"ResizeBilinearParams": OpParamsResizeBilinearParams,
+	"LogSoftmaxParams":     OpParamsLogSoftmaxParams,
+	"BatchMatMulParams":    OpParamsBatchMatMulParams,
 }
 
 func (v OpParams) String() string {

@@ -126,3 +126,34 @@ func (c OperatorCode) Name() string {
 	}
 	return "CUSTOM(" + code + ")"
 }
+
+// Arithmetic, comparison and reduction operators (issue 16).
+const (
+	OpDiv               BuiltinOperator = 42
+	OpCast              BuiltinOperator = 53
+	OpPRelu             BuiltinOperator = 54
+	OpMaximum           BuiltinOperator = 55
+	OpArgMax            BuiltinOperator = 56
+	OpMinimum           BuiltinOperator = 57
+	OpLess              BuiltinOperator = 58
+	OpGreater           BuiltinOperator = 61
+	OpGreaterEqual      BuiltinOperator = 62
+	OpLessEqual         BuiltinOperator = 63
+	OpEqual             BuiltinOperator = 71
+	OpNotEqual          BuiltinOperator = 72
+	OpSum               BuiltinOperator = 74
+	OpRsqrt             BuiltinOperator = 76
+	OpArgMin            BuiltinOperator = 79
+	OpReduceMax         BuiltinOperator = 82
+	OpReduceMin         BuiltinOperator = 89
+	OpSquaredDifference BuiltinOperator = 99
+	OpAbs               BuiltinOperator = 101
+	OpElu               BuiltinOperator = 111
+	OpSelectV2          BuiltinOperator = 123
+	OpAddN              BuiltinOperator = 106
+	OpL2Normalization   BuiltinOperator = 11
+	OpCumSum            BuiltinOperator = 128
+	OpResizeBilinear    BuiltinOperator = 23
+	OpLogSoftmax        BuiltinOperator = 50
+	OpBatchMatMul       BuiltinOperator = 126
+)

@@ -255,6 +255,9 @@ func (c *converter) atOp(idx int, err error) error {
 // convertBoundary turns a float32→int QUANTIZE on a graph input, or an
 // int→float32 DEQUANTIZE on a graph output, into a Float boundary.
 func (c *converter) convertBoundary(idx int, op *Operator, code OperatorCode, inputs, outputs []format.IO) (bool, error) {
+	if code.BuiltinCode == OpCast {
+		return c.castBoundary(idx, op, inputs, outputs)
+	}
 	if code.BuiltinCode != OpQuantize && code.BuiltinCode != OpDequantize {
 		return false, nil
 	}

@@ -403,7 +403,7 @@ func (c *converter) mean16Op(idx int, op *Operator, axes []int32, keepDims bool,
 	if n < 1 || n > 1<<16-1 {
 		return format.Op{}, c.poolUnsupported(idx, fmt.Sprintf("%d int16 elements per mean (want 1..65535: the int32 sum must not overflow)", n))
 	}
-	mult, shift, err := meanMultiplier(inScale, outScale, n)
+	mult, shift, err := meanMultiplier(inScale, outScale, n, false)
 	if err != nil {
 		return format.Op{}, c.poolUnsupported(idx, err.Error())
 	}

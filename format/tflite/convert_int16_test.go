@@ -212,7 +212,7 @@ func TestConvertMean16(t *testing.T) {
 	out := b.tensor(TypeInt16, []int32{1, 1, 1, 3}, 0.001, 0, nil)
 	b.op(OpMean, &ReducerOptions{KeepDims: true}, []int32{in, axes}, []int32{out})
 	p := b.convert(t).Ops[0].Params.(*format.Mean16Params)
-	m, s, err := meanMultiplier(float64(float32(0.002)), float64(float32(0.001)), 16)
+	m, s, err := meanMultiplier(float64(float32(0.002)), float64(float32(0.001)), 16, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -200,6 +200,26 @@ const maxMeanGroup = 1 << 24
 // The requantization of each group's sum becomes 255 thresholds (see
 // meanThresholds).
 func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
+	return meanOrSum(c, idx, op, false)
+}
+
+// convertSum converts int8 SUM as MEAN, with SUM's requantization (see
+// meanRequant), into format.ReduceParams (the kernel is MEAN's); int16 SUM
+// is sumInt16's.
+func convertSum(c *converter, idx int, op *Operator) (format.Op, error) {
+	if len(op.Inputs) > 0 && op.Inputs[0] >= 0 && int(op.Inputs[0]) < len(c.sg.Tensors) && c.sg.Tensors[op.Inputs[0]].Type == TypeInt16 {
+		return c.sumInt16(idx, op)
+	}
+	fop, err := meanOrSum(c, idx, op, true)
+	if err != nil {
+		return fop, err
+	}
+	mp := fop.Params.(*format.MeanParams)
+	fop.Params = &format.ReduceParams{Axes: mp.Axes, KeepDims: mp.KeepDims, Thresholds: mp.Thresholds}
+	return fop, nil
+}
+
+func meanOrSum(c *converter, idx int, op *Operator, sum bool) (format.Op, error) {
 	path := c.opPath(idx)
 	keepDims := false
 	if opts, ok := op.Options.(*ReducerOptions); ok && opts != nil {
@@ -276,12 +296,16 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 	if exhaustive {
 		c.meanWork -= sums
 	}
-	thresholds, err := meanThresholdsChecked(inScale, inZP, outScale, outZP, n, exhaustive)
+	thresholds, err := meanThresholdsChecked(inScale, inZP, outScale, outZP, n, exhaustive, sum)
 	if err != nil {
 		return format.Op{}, c.poolUnsupported(idx, err.Error())
 	}
+	code := format.OpMean
+	if sum {
+		code = format.OpSum
+	}
 	return format.Op{
-		Code:    format.OpMean,
+		Code:    code,
 		Inputs:  []int32{op.Inputs[0]},
 		Outputs: []int32{op.Outputs[0]},
 		Params:  &format.MeanParams{Axes: axes, KeepDims: keepDims, Thresholds: thresholds},
@@ -301,11 +325,13 @@ func convertMean(c *converter, idx int, op *Operator) (format.Op, error) {
 // All integer; only the first line uses floating point (float32 scales
 // widened to double, as TFLite's prepare does). n = 0 (an empty reduction)
 // gives 0, as TFLite leaves the output zeroed.
-func meanRequant(inScale float64, inZP int32, outScale float64, outZP int32, n int64) (func(sum int32) int32, error) {
+//
+// SUM (sum true) is the same without folding 1/n into the multiplier.
+func meanRequant(inScale float64, inZP int32, outScale float64, outZP int32, n int64, sum bool) (func(sum int32) int32, error) {
 	if n == 0 {
 		return func(int32) int32 { return 0 }, nil
 	}
-	mult, shift, err := meanMultiplier(inScale, outScale, n)
+	mult, shift, err := meanMultiplier(inScale, outScale, n, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +347,11 @@ func meanRequant(inScale float64, inZP int32, outScale float64, outZP int32, n i
 
 // meanMultiplier is the multiplier and shift of meanRequant: input/output
 // scale ratio quantized, with 1/n folded in (n ≥ 1).
-func meanMultiplier(inScale, outScale float64, n int64) (mult, shift int32, err error) {
+func meanMultiplier(inScale, outScale float64, n int64, sum bool) (mult, shift int32, err error) {
 	mult, shift = dyadic.QuantizeMultiplier(inScale / outScale)
+	if sum {
+		n = 1
+	}
 	fold := min(63-bits.LeadingZeros64(uint64(n)), 32, 31+int(shift))
 	if fold < 0 {
 		return 0, 0, fmt.Errorf("mean multiplier shift %d out of range", shift)
@@ -348,7 +377,7 @@ const meanExhaustiveLimit = 1 << 22
 // otherwise monotone integer steps could decrease). A non-monotone f is an
 // error (the caller reports it as unsupported).
 func meanThresholds(inScale float64, inZP int32, outScale float64, outZP int32, n int64) ([]int32, error) {
-	return meanThresholdsChecked(inScale, inZP, outScale, outZP, n, true)
+	return meanThresholdsChecked(inScale, inZP, outScale, outZP, n, true, false)
 }
 
 // meanWorkBudget bounds the sums the exhaustive monotonicity checks of one
@@ -362,8 +391,8 @@ const meanWorkBudget = 1 << 25
 // by sum check and relies on meanNoWrap (sufficient for monotonicity: it
 // may refuse parameters the exhaustive check would accept, never the
 // reverse).
-func meanThresholdsChecked(inScale float64, inZP int32, outScale float64, outZP int32, n int64, exhaustive bool) ([]int32, error) {
-	f, err := meanRequant(inScale, inZP, outScale, outZP, n)
+func meanThresholdsChecked(inScale float64, inZP int32, outScale float64, outZP int32, n int64, exhaustive, sum bool) ([]int32, error) {
+	f, err := meanRequant(inScale, inZP, outScale, outZP, n, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +424,7 @@ func meanThresholdsChecked(inScale float64, inZP int32, outScale float64, outZP 
 		}
 		return t, nil
 	}
-	if err := meanNoWrap(inScale, inZP, outScale, n); err != nil {
+	if err := meanNoWrap(inScale, inZP, outScale, n, sum); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -407,8 +436,8 @@ func meanThresholdsChecked(inScale float64, inZP int32, outScale float64, outZP 
 // room for adding the output zero point. Without wrapping, f is a chain of
 // non-decreasing steps (subtraction, the rounding doubling high multiply by
 // a non-negative multiplier, rounding right shift, clamp).
-func meanNoWrap(inScale float64, inZP int32, outScale float64, n int64) error {
-	_, shift, err := meanMultiplier(inScale, outScale, n)
+func meanNoWrap(inScale float64, inZP int32, outScale float64, n int64, sum bool) error {
+	_, shift, err := meanMultiplier(inScale, outScale, n, sum)
 	if err != nil {
 		return err
 	}

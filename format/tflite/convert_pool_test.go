@@ -234,7 +234,7 @@ func TestConvertMean(t *testing.T) {
 	if len(op.Inputs) != 1 || p.KeepDims || len(p.Axes) != 2 || p.Axes[0] != 3 || p.Axes[1] != 1 {
 		t.Errorf("inputs %v params axes %v keep %v, want one input, axes [3 1], keep false", op.Inputs, p.Axes, p.KeepDims)
 	}
-	f, err := meanRequant(0.05, 7, 0.04, -3, 15)
+	f, err := meanRequant(0.05, 7, 0.04, -3, 15, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestConvertMean(t *testing.T) {
 // s/2 rounded with ties up, then halved with ties away from zero. The
 // double rounding makes f(1) = 1 although 1/4 rounds to 0.
 func TestMeanRequantByHand(t *testing.T) {
-	f, err := meanRequant(1, 0, 1, 0, 4)
+	f, err := meanRequant(1, 0, 1, 0, 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestMeanThresholdsRejectWrapping(t *testing.T) {
 		t.Fatalf("2^23 elements, zero point 0: %v", err)
 	}
 	// The analytic path skipped the sum-by-sum check: sample it instead.
-	f, _ := meanRequant(1, 0, 1, 0, 1<<23)
+	f, _ := meanRequant(1, 0, 1, 0, 1<<23, false)
 	rng := rand.New(rand.NewPCG(6, 6))
 	for i := 0; i < 200000; i++ {
 		s := int32(rng.Int64N(255<<23+1) - 128<<23)

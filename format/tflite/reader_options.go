@@ -138,6 +138,9 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 		}
 	default:
 		if out = parseMovementOptions(r, typ); out == nil {
+			out = parseComputeOptions(r, typ)
+		}
+		if out == nil {
 			parse, ok := moreOptions[typ]
 			if !ok {
 				return nil, nil
