@@ -83,6 +83,9 @@ func Convert(src *Model) (*format.Model, error) {
 			Reason: fmt.Sprintf("%d subgraphs (control flow); edgerun runs single-graph models", len(src.Subgraphs))}
 	}
 	sg := &src.Subgraphs[0]
+	if err := floatModel(src, sg); err != nil {
+		return nil, err
+	}
 	c := &converter{src: src, sg: sg,
 		tensors:  make([]format.Tensor, len(sg.Tensors)),
 		ok:       make([]bool, len(sg.Tensors)),
@@ -200,7 +203,7 @@ func (c *converter) convertOp(idx int, op *Operator, inputs, outputs []format.IO
 	}
 	conv, found := converters[code.BuiltinCode]
 	if !found || code.BuiltinCode == OpCustom {
-		return format.Op{}, false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx}
+		return format.Op{}, false, &format.UnsupportedOpError{Op: code.Name(), Version: code.Version, Index: idx, Reason: customOpReason(code)}
 	}
 	fop, err = conv(c, idx, op)
 	if err != nil {
