@@ -75,6 +75,7 @@ var requiredKinds = map[string][]string{
 		"EQUAL/int8", "NOT_EQUAL/int8", "LESS/int8", "LESS_EQUAL/int8", "GREATER/int8", "GREATER_EQUAL/int8",
 		"SELECT_V2/int8", "SELECT_V2/int16", "ABS/int8", "ABS/int16", "ELU/int8", "RSQRT/int8",
 		"SQUARED_DIFFERENCE/int8", "REDUCE_MAX/int8", "REDUCE_MIN/int8", "SUM/int8", "SUM/int16", "ADD_N/int8", "L2_NORMALIZATION/int8", "CUMSUM/int8", "RESIZE_BILINEAR/int8", "LOG_SOFTMAX/int8", "BATCH_MATMUL/int8", "BATCH_MATMUL/int16", "PRELU/int16", "SQUARED_DIFFERENCE/int16",
+		"UNIDIRECTIONAL_SEQUENCE_LSTM/int8", "UNIDIRECTIONAL_SEQUENCE_LSTM/int16",
 	},
 	"wave2-layers":   {"MODEL"},
 	"next":           {},
@@ -83,10 +84,10 @@ var requiredKinds = map[string][]string{
 
 // requiredModels lists, per set, real models (case name prefixes) that
 // must pass while other models of their set (kind "MODEL") still wait for
-// an operator: the SVDF keyword spotters of next/ (its LSTM models wait
-// for UNIDIRECTIONAL_SEQUENCE_LSTM).
+// an operator: the SVDF keyword spotters and the LSTM models of next/.
 var requiredModels = map[string][]string{
-	"next": {"tflm_keyword_scrambled__", "tflm_keyword_scrambled_8bit__"},
+	"next": {"tflm_keyword_scrambled__", "tflm_keyword_scrambled_8bit__",
+		"tflm_trained_lstm_int8__", "tflm_micro_speech_lstm__", "tflm_dtln_noise_suppression__"},
 }
 
 // TestConformanceLaterSets runs the sets of the int16/LSTM, uint8 and

@@ -363,6 +363,8 @@ func encodeParams(b *flatbuffers.Builder, p OpParams) flatbuffers.UOffsetT {
 		return encodeInt32TableParams(b, p)
 	case *SVDFParams:
 		return encodeSVDFParams(b, p)
+	case *LSTMParams:
+		return encodeLSTMParams(b, p)
 	case *RescaleParams:
 		return encodeRescaleParams(b, p)
 	case *Sigmoid16Params:
@@ -589,6 +591,8 @@ func decodeParams(op *fb.Op) OpParams {
 		return decodeInt32TableParams(t)
 	case fb.OpParamsSVDFParams:
 		return decodeSVDFParams(t)
+	case fb.OpParamsLSTMParams:
+		return decodeLSTMParams(t)
 	case fb.OpParamsRescaleParams:
 		return decodeRescaleParams(t)
 	case fb.OpParamsSigmoid16Params:

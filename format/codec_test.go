@@ -178,6 +178,11 @@ func testModel() *Model {
 	next(OpAddN, arith(6), c, c)
 	next(OpL2Normalization, nil)
 	next(OpBatchMatMul, &BatchMatMulParams{AdjY: true, LhsOffset: 5, RhsOffset: -6, OutputOffset: 7, OutputMultiplier: 1<<30 + 1, OutputShift: 2, ActMin: -100, ActMax: 100}, c)
+	next(OpUnidirectionalSequenceLSTM, &LSTMParams{TimeMajor: true, InputOffset: 3, HiddenOffset: -4, HiddenZeroPoint: 4,
+		InputMultipliers: []int32{1 << 30, 2, 3, 4}, InputShifts: []int32{-1, -2, -3, -4},
+		RecurrentMultipliers: []int32{5, 6, 7, 8}, RecurrentShifts: []int32{1, 2, 3, 4},
+		ForgetMultiplier: 9, ForgetShift: -5, CellMultiplier: 10, CellShift: -6, HiddenMultiplier: 11, HiddenShift: -7,
+		CellTanhMultiplier: 6, CellTanhLeftShift: 0, CellClip: 100})
 	next(OpLogSoftmax, &LogSoftmaxParams{InputMultiplier: 1<<30 + 9, InputLeftShift: 21, ReverseMultiplier: 1<<30 + 11, ReverseShift: -3, DiffMin: -248})
 	next(OpResizeBilinear, &ResizeBilinearParams{HalfPixelCenters: true})
 	next(OpCumSum, &CumSumParams{Axis: 2, Exclusive: true, InputOffset: 3, OutputOffset: -4, LeftShift: 20,

@@ -159,6 +159,7 @@ var paramsSpecs = append([]*tableSpec{
 	resizeBilinearParamsSpec,
 	logSoftmaxParamsSpec,
 	batchMatMulParamsSpec,
+	lstmParamsSpec, // codec_lstm.go
 )...)
 
 var (

@@ -89,6 +89,8 @@ func expectedParamsTag(c OpCode) (fb.OpParams, bool) {
 		return fb.OpParamsLogSoftmaxParams, true
 	case OpBatchMatMul:
 		return fb.OpParamsBatchMatMulParams, true
+	case OpUnidirectionalSequenceLSTM:
+		return fb.OpParamsLSTMParams, true
 	}
 	return fb.OpParamsNONE, false
 }
@@ -145,6 +147,8 @@ func paramsTag(p OpParams) (fb.OpParams, bool) {
 		return fb.OpParamsLogSoftmaxParams, p != nil
 	case *BatchMatMulParams:
 		return fb.OpParamsBatchMatMulParams, p != nil
+	case *LSTMParams:
+		return fb.OpParamsLSTMParams, p != nil
 	}
 	return fb.OpParamsNONE, false
 }

@@ -33,6 +33,7 @@ const (
 	OpParamsResizeBilinearParams OpParams = 23
 	OpParamsLogSoftmaxParams     OpParams = 24
 	OpParamsBatchMatMulParams    OpParams = 25
+	OpParamsLSTMParams           OpParams = 26
 )
 
 var EnumNamesOpParams = map[OpParams]string{
@@ -62,6 +63,7 @@ var EnumNamesOpParams = map[OpParams]string{
 	OpParamsResizeBilinearParams: "ResizeBilinearParams",
 	OpParamsLogSoftmaxParams:     "LogSoftmaxParams",
 	OpParamsBatchMatMulParams:    "BatchMatMulParams",
+	OpParamsLSTMParams:           "LSTMParams",
 }
 
 var EnumValuesOpParams = map[string]OpParams{
@@ -91,6 +93,7 @@ var EnumValuesOpParams = map[string]OpParams{
 	"ResizeBilinearParams": OpParamsResizeBilinearParams,
 	"LogSoftmaxParams":     OpParamsLogSoftmaxParams,
 	"BatchMatMulParams":    OpParamsBatchMatMulParams,
+	"LSTMParams":           OpParamsLSTMParams,
 }
 
 func (v OpParams) String() string {

@@ -138,7 +138,9 @@ func parseOptions(f *fb, typ uint8, t fbTable, path string) (any, error) {
 		}
 	default:
 		if out = parseMovementOptions(r, typ); out == nil {
-			out = parseComputeOptions(r, typ)
+			if out = parseComputeOptions(r, typ); out == nil {
+				out = parseLSTMOptions(r, typ)
+			}
 		}
 		if out == nil {
 			parse, ok := moreOptions[typ]
