@@ -78,16 +78,8 @@ var requiredKinds = map[string][]string{
 		"UNIDIRECTIONAL_SEQUENCE_LSTM/int8", "UNIDIRECTIONAL_SEQUENCE_LSTM/int16",
 	},
 	"wave2-layers":   {"MODEL"},
-	"next":           {},
+	"next":           {"MODEL"},
 	"uint8-boundary": {"MODEL"},
-}
-
-// requiredModels lists, per set, real models (case name prefixes) that
-// must pass while other models of their set (kind "MODEL") still wait for
-// an operator: the SVDF keyword spotters and the LSTM models of next/.
-var requiredModels = map[string][]string{
-	"next": {"tflm_keyword_scrambled__", "tflm_keyword_scrambled_8bit__",
-		"tflm_trained_lstm_int8__", "tflm_micro_speech_lstm__", "tflm_dtln_noise_suppression__"},
 }
 
 // TestConformanceLaterSets runs the sets of the int16/LSTM, uint8 and
@@ -99,17 +91,7 @@ func TestConformanceLaterSets(t *testing.T) {
 		for _, k := range kinds {
 			required[k] = true
 		}
-		runSet(t, set, func(c *Case) bool {
-			if required[c.Kind()] {
-				return true
-			}
-			for _, prefix := range requiredModels[set] {
-				if strings.HasPrefix(c.Name, prefix) {
-					return true
-				}
-			}
-			return false
-		})
+		runSet(t, set, func(c *Case) bool { return required[c.Kind()] })
 	}
 }
 
