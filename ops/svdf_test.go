@@ -213,3 +213,18 @@ func TestSVDFPrepareErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStateOpMACs: SVDF counts each filter's feature and time products
+// per batch row; LSTM four gates of input and recurrent products per unit
+// and step.
+func TestStateOpMACs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	s := newSVDFCase(r, 2, 5, 6, 3, 2, true, true)
+	if got, want := MACs(s.m, 0), int64(2*6*(5+3)); got != want {
+		t.Errorf("SVDF MACs %d, want %d", got, want)
+	}
+	l := newLSTMCase(r, false, false, 7, 2, 5, 3)
+	if got, want := MACs(l.m, 0), int64(7*2*3*4*(5+3)); got != want {
+		t.Errorf("LSTM MACs %d, want %d", got, want)
+	}
+}
