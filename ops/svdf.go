@@ -3,7 +3,6 @@ package ops
 import (
 	"encoding/binary"
 	"math"
-	"unsafe"
 
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
@@ -137,9 +136,7 @@ func (k *svdfKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	t := int32Scratch(env.Scratch, k.filters)
 	if k.wide {
-		raw := env.Tensors[k.state]
-		state := unsafe.Slice((*int16)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/2)
-		svdfEval(k, in, out, state, t)
+		svdfEval(k, in, out, Int16s(env.Tensors[k.state]), t)
 	} else {
 		svdfEval(k, in, out, env.Tensors[k.state], t)
 	}

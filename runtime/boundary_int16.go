@@ -2,9 +2,9 @@ package runtime
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/ops"
 )
 
 // The float32 boundary of int16 graph inputs and outputs (issue 13): the
@@ -17,18 +17,10 @@ func floatBoundaryType(d format.DType) bool {
 	return d == format.DTypeInt8 || d == format.DTypeUint8 || d == format.DTypeInt16
 }
 
-// int16View views b (an int16 tensor's bytes, 2-aligned) as int16s.
-func int16View(b []int8) []int16 {
-	if len(b) < 2 {
-		return nil
-	}
-	return unsafe.Slice((*int16)(unsafe.Pointer(&b[0])), len(b)/2)
-}
-
 // QuantizeFloat32Int16 is QuantizeFloat32 for an int16 tensor: dst holds
 // the tensor's bytes (2·len(src)).
 func QuantizeFloat32Int16(dst []int8, src []float32, scale float32, zeroPoint int32) {
-	d := int16View(dst)
+	d := ops.Int16s(dst)
 	for i, v := range src {
 		r := math.Round(float64(float32(v / scale)))
 		var q int64
@@ -51,7 +43,7 @@ func QuantizeFloat32Int16(dst []int8, src []float32, scale float32, zeroPoint in
 // float32(double(scale) · (q - zero point)).
 func DequantizeInt16(dst []float32, src []int8, scale float32, zeroPoint int32) {
 	s := float64(scale)
-	for i, q := range int16View(src) {
+	for i, q := range ops.Int16s(src) {
 		dst[i] = float32(s * float64(int32(q)-zeroPoint))
 	}
 }
