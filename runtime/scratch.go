@@ -26,7 +26,8 @@ type scratchPlan struct {
 }
 
 // maxPlacementWork bounds (ops with scratch) × (activation tensors), the
-// work of placing scratch among the live tensors. Beyond it (only a
+// work of placing scratch among the live tensors (and ops × tensors, the
+// work of finding the peak op). Beyond it (only a
 // hostile file gets there) every scratch goes after the activations.
 const maxPlacementWork = 1 << 26
 
@@ -92,10 +93,14 @@ func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 	for _, sz := range p.size {
 		p.extra = max(p.extra, sz)
 	}
-	peak := int64(-1)
-	for i := range kernels {
-		if end := max(live.end(i), p.offset[i]+p.size[i]); end > peak {
-			peak, p.peakOp = end, i
+	// The peak op (unless scanning every op's live tensors is too much
+	// work: a hostile file, peakOp stays -1).
+	if int64(len(kernels))*int64(len(live.order)) <= maxPlacementWork {
+		peak := int64(-1)
+		for i := range kernels {
+			if end := max(live.end(i), p.offset[i]+p.size[i]); end > peak {
+				peak, p.peakOp = end, i
+			}
 		}
 	}
 	p.arena = alignUp(p.arena, plan.Alignment)
