@@ -67,6 +67,9 @@ type converter struct {
 	viewOf []int32
 	// meanWork is what is left of meanWorkBudget.
 	meanWork int64
+	// folded is the bytes of op outputs folded into constants so far
+	// (convert_fold.go).
+	folded int64
 	// outputs are the graph outputs (a converter may mark one Float).
 	outputs []format.IO
 }

@@ -7,9 +7,14 @@ import (
 	"github.com/edgerun/edgerun/ops"
 )
 
-// maxFoldBytes bounds the output of an op folded into a constant: folding
-// trades arena and time at Invoke for model size.
-const maxFoldBytes = 1 << 20
+// maxFoldBytes bounds the output of an op folded into a constant, and
+// maxFoldTotal all folded outputs of a model: folding trades arena and time
+// at Invoke for model size, and a hostile file of many FILLs must not make
+// the converter allocate without bound.
+const (
+	maxFoldBytes = 1 << 20
+	maxFoldTotal = 16 << 20
+)
 
 // fold runs op idx (converted to fop) at conversion when every input it
 // reads is a constant, with edgerun's own kernel, so the constant holds
@@ -32,7 +37,7 @@ func (c *converter) fold(idx int, fop *format.Op, outputs []format.IO) (folded b
 		}
 		size += ft.ByteSize()
 	}
-	if size > maxFoldBytes || len(fop.Inputs) == 0 {
+	if size > maxFoldBytes || c.folded+size > maxFoldTotal || len(fop.Inputs) == 0 {
 		return false, nil
 	}
 	for _, t := range fop.Inputs {
@@ -72,6 +77,7 @@ func (c *converter) fold(idx int, fop *format.Op, outputs []format.IO) (folded b
 	for i, t := range fop.Outputs {
 		c.tensors[t].Data = outs[i]
 	}
+	c.folded += size
 	return true, nil
 }
 
