@@ -98,6 +98,15 @@ func axisIn(a int64, rank int) (int, bool) {
 	return int(a), a >= 0 && a < int64(rank)
 }
 
+// oneAxis is axisIn for a constant axis operand: it must hold exactly one
+// value.
+func oneAxis(a []int64, rank int) (int, bool) {
+	if len(a) != 1 {
+		return 0, false
+	}
+	return axisIn(a[0], rank)
+}
+
 // sliceOp builds the SliceParams op and checks the output shape: sizes
 // with the dropped (shrunk) dimensions removed.
 func (c *converter) sliceOp(idx int, code format.OpCode, op *Operator, out *format.Tensor, p *format.SliceParams, drop []bool) (format.Op, error) {
@@ -508,11 +517,7 @@ func convertSplit(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
-	var axis int
-	ok := len(a) == 1
-	if ok {
-		axis, ok = axisIn(a[0], len(in.Shape))
-	}
+	axis, ok := oneAxis(a, len(in.Shape))
 	if !ok {
 		return format.Op{}, format.Malformed(c.opPath(idx)+" / input 0 (axis)", "%v for input shape %v", a, in.Shape)
 	}
@@ -544,11 +549,7 @@ func convertSplitV(c *converter, idx int, op *Operator) (format.Op, error) {
 	if err != nil {
 		return format.Op{}, err
 	}
-	var axis int
-	ok := len(a) == 1
-	if ok {
-		axis, ok = axisIn(a[0], len(in.Shape))
-	}
+	axis, ok := oneAxis(a, len(in.Shape))
 	if !ok || len(sizes) != len(op.Outputs) {
 		return format.Op{}, format.Malformed(c.opPath(idx), "axis %v, %d sizes for input shape %v and %d outputs", a, len(sizes), in.Shape, len(op.Outputs))
 	}

@@ -29,11 +29,7 @@ func convertExpandDims(c *converter, idx int, op *Operator) error {
 	if err != nil {
 		return err
 	}
-	var axis int
-	ok := len(a) == 1
-	if ok {
-		axis, ok = axisIn(a[0], len(in.Shape)+1)
-	}
+	axis, ok := oneAxis(a, len(in.Shape)+1)
 	if !ok {
 		return format.Malformed(c.opPath(idx)+" / input 1 (axis)", "%v for input shape %v", a, in.Shape)
 	}
