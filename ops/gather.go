@@ -25,6 +25,26 @@ type gatherKernel struct {
 	err                               error
 }
 
+// gatherOperands checks what GATHER and GATHER_ND share: data input 0,
+// positions input 1 (int32 or int64: their element size, and their values
+// when constant), and output 0 of the data's dtype.
+func gatherOperands(m *format.Model, op *format.Op, path string) (in, idx, out *format.Tensor, isize int, consts []int, err error) {
+	if in, err = dataOperand(m, op.Inputs, 0, "input", path); err != nil {
+		return
+	}
+	if idx, err = dataOperand(m, op.Inputs, 1, "input", path); err != nil {
+		return
+	}
+	if out, err = dataOperand(m, op.Outputs, 0, "output", path); err != nil {
+		return
+	}
+	if err = sameDType(in, out, path); err != nil {
+		return
+	}
+	isize, consts, err = indexOperand(idx, path+" / input 1")
+	return
+}
+
 func prepareGather(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := wantCounts(op, path, 2, 2, 1); err != nil {
 		return nil, err
@@ -33,22 +53,7 @@ func prepareGather(m *format.Model, op *format.Op, path string) (Kernel, error) 
 	if err != nil {
 		return nil, err
 	}
-	in, err := dataOperand(m, op.Inputs, 0, "input", path)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := dataOperand(m, op.Inputs, 1, "input", path)
-	if err != nil {
-		return nil, err
-	}
-	out, err := dataOperand(m, op.Outputs, 0, "output", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameDType(in, out, path); err != nil {
-		return nil, err
-	}
-	isize, consts, err := indexOperand(idx, path+" / input 1")
+	in, idx, out, isize, consts, err := gatherOperands(m, op, path)
 	if err != nil {
 		return nil, err
 	}
@@ -122,22 +127,7 @@ func prepareGatherND(m *format.Model, op *format.Op, path string) (Kernel, error
 	if err := wantCounts(op, path, 2, 2, 1); err != nil {
 		return nil, err
 	}
-	in, err := dataOperand(m, op.Inputs, 0, "input", path)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := dataOperand(m, op.Inputs, 1, "input", path)
-	if err != nil {
-		return nil, err
-	}
-	out, err := dataOperand(m, op.Outputs, 0, "output", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameDType(in, out, path); err != nil {
-		return nil, err
-	}
-	isize, consts, err := indexOperand(idx, path+" / input 1")
+	in, idx, out, isize, consts, err := gatherOperands(m, op, path)
 	if err != nil {
 		return nil, err
 	}
