@@ -72,8 +72,10 @@ type convKernel struct {
 	zpRow     []int8 // kw·inC input zero points (im2col's padding)
 	blockRows int
 	// padRow is the scratch bytes of one padded input row segment
-	// (im2colRun's padRow), 0 when unused.
+	// (im2colRun's padRow), 0 when unused; with ring, the width of each
+	// of the kh padded rows im2colRing reads (see conv_ring.go).
 	padRow int
+	ring   bool
 }
 
 func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -157,7 +159,17 @@ func (k *convKernel) prepareGemm() {
 	k.blockRows = min(max(6, (48<<10)/k.patchSize/6*6), pixels)
 	if k.dilW == 1 && k.kw*k.inC <= 64 {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
+		k.ring = k.useRing()
 	}
+}
+
+// padScratch is the scratch beside the im2col block: the ring of padded
+// input rows, or one padded row segment.
+func (k *convKernel) padScratch() int {
+	if k.ring {
+		return k.ringBytes()
+	}
+	return k.padRow
 }
 
 // ScratchBytes: the GEMM path's im2col block, or the Go path's patch and
@@ -166,17 +178,15 @@ func (k *convKernel) prepareGemm() {
 // runtime's limits reject it then.
 func (k *convKernel) ScratchBytes() int {
 	if k.packed != nil {
-		return int(min(int64(k.blockRows)*int64(k.patchSize)+int64(k.padRow), math.MaxInt))
+		return int(min(int64(k.blockRows)*int64(k.patchSize)+int64(k.padScratch()), math.MaxInt))
 	}
 	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
 
-// LeanScratchBytes: on the GEMM path, im2col blocks of two of the GEMM
-// kernels' 6-row blocks (one-row blocks made an audio model's first layer
-// several times slower).
+// LeanScratchBytes: on the GEMM path, im2col blocks of leanRows pixels.
 func (k *convKernel) LeanScratchBytes() int {
 	if k.packed != nil && !k.pointwise {
-		return min(k.ScratchBytes(), 12*k.patchSize+k.padRow)
+		return min(k.ScratchBytes(), k.leanRows()*k.patchSize+k.padScratch())
 	}
 	return k.ScratchBytes()
 }
@@ -187,8 +197,8 @@ func (k *convKernel) FitScratch(n int) {
 	if k.packed == nil || k.pointwise || n >= k.ScratchBytes() {
 		return
 	}
-	rows := max((n-k.padRow)/k.patchSize, 1)
-	if rows >= 6 {
+	rows := max((n-k.padScratch())/k.patchSize, 1)
+	if rows >= 6 && !k.ring { // the ring's blocks split output rows evenly (leanRows)
 		rows = rows / 6 * 6
 	}
 	k.blockRows = min(k.blockRows, rows)
@@ -249,14 +259,19 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, lo, hi int) {
 	}
 	pixels := hi * k.outW
 	buf := scratch[:k.blockRows*k.patchSize]
-	padRow := scratch[k.blockRows*k.patchSize:][:k.padRow]
+	padRow := scratch[k.blockRows*k.patchSize:][:k.padScratch()]
+	ring := ringState{b: -1}
 	ox, oy, b := 0, lo%k.outH, lo/k.outH // the pixel p0 + i
 	for p0 := lo * k.outW; p0 < pixels; p0 += k.blockRows {
 		rows := min(k.blockRows, pixels-p0)
 		for i := 0; i < rows; {
 			// The rest of output row oy, or of the block.
 			n := min(k.outW-ox, rows-i)
-			k.im2colRun(in[b*plane:][:plane], oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize], padRow)
+			if k.ring {
+				k.im2colRing(in[b*plane:][:plane], b, oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize], padRow, &ring)
+			} else {
+				k.im2colRun(in[b*plane:][:plane], oy, ox, n, buf[i*k.patchSize:][:n*k.patchSize], padRow)
+			}
 			i += n
 			if ox += n; ox == k.outW {
 				ox = 0

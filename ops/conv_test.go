@@ -445,6 +445,7 @@ func TestAllImplementations(t *testing.T) {
 		t.Run("ConvWraps", TestConvAccumulatorWraps)
 		t.Run("ConvKnown", TestConvKnownValues)
 		t.Run("ConvLarge", testConvLarge)
+		t.Run("ConvRing", testConvRing)
 		t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
 		t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
 		t.Run("DepthwiseLarge", testDepthwiseLarge)
