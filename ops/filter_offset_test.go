@@ -157,3 +157,88 @@ func TestFilterOffsetRowTermBound(t *testing.T) {
 		t.Error("f = 0 has no row term")
 	}
 }
+
+// TestDepthwiseFilterOffsetAllImplementations: DEPTHWISE_CONV_2D with a
+// filter offset on every implementation's DepthwiseRow (the doubled-rows
+// filter; whole padded image and per-row padding, dilations, depth
+// multipliers, one input channel as a conv; 128 on the Go path) against
+// refDepthwise.
+func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
+		r := rand.New(rand.NewPCG(67, 68))
+		saved := maxPadImage
+		defer func() { maxPadImage = saved }()
+		iters := 200
+		if testing.Short() {
+			iters = 60
+		}
+		for iter := 0; iter < iters; iter++ {
+			maxPadImage = saved
+			if iter%3 == 0 {
+				maxPadImage = 0 // the per-row padding
+			}
+			g := wtRandGeometry(r)
+			if iter%2 == 0 { // 3x3 or 5x5 (the kernels' unrolled paths), larger images
+				g.kh = []int{3, 5}[r.IntN(2)]
+				g.kw = g.kh
+				g.p.DilationH, g.p.DilationW = 1, 1
+				g.p.StrideW = int32(1 + r.IntN(2))
+				g.inH, g.inW = 6+r.IntN(12), 6+r.IntN(12)
+				g.p.PadTop, g.p.PadLeft = int32(g.kh/2), int32(g.kw/2)
+				g.outH = (g.inH+2*int(g.p.PadTop)-g.kh)/int(g.p.StrideH) + 1
+				g.outW = (g.inW+2*int(g.p.PadLeft)-g.kw)/int(g.p.StrideW) + 1
+			}
+			batches := 1 + r.IntN(2)
+			inC := []int{1, 3, 8, 16, 17, 32, 40}[r.IntN(7)]
+			mult := 1
+			if r.IntN(4) == 0 {
+				mult = 2 + r.IntN(2)
+			}
+			outC := inC * mult
+			p := g.p
+			p.DepthMultiplier = int32(mult)
+			p.InputOffset = -wtZeroPoint(r)
+			p.OutputOffset = wtZeroPoint(r)
+			p.FilterOffset = filterOffsetsTest[r.IntN(len(filterOffsetsTest))]
+			n := outC
+			if r.IntN(2) == 0 {
+				n = 1
+			}
+			p.Requant = wtRequantParams(r, n)
+			p.ActMin, p.ActMax = wtClamp(r)
+			inShape := []int32{int32(batches), int32(g.inH), int32(g.inW), int32(inC)}
+			fShape := []int32{1, int32(g.kh), int32(g.kw), int32(outC)}
+			outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
+			filter := wtInt8s(r, g.kh*g.kw*outC)
+			var bias []int32
+			if r.IntN(4) > 0 {
+				bias = wtBias(r, outC)
+			}
+			in := wtInt8s(r, batches*g.inH*g.inW*inC)
+			if r.IntN(4) == 0 {
+				v := []int8{-128, 127}[r.IntN(2)]
+				for i := range in {
+					in[i] = v
+				}
+			}
+			m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
+			k, err := Prepare(m, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch dk := k.(type) {
+			case *depthwiseKernel:
+				if fast := dk.doubled && dk.packed != nil; fast != (p.FilterOffset != 128) {
+					t.Fatalf("iteration %d: filter offset %d on the kernel path: %v", iter, p.FilterOffset, fast)
+				}
+			case *convKernel:
+				if dk.packed == nil {
+					t.Fatalf("iteration %d: one input channel, filter offset %d: not on the GEMM", iter, p.FilterOffset)
+				}
+			}
+			got := runKernel(t, m, in)
+			want := refDepthwise(&p, in, inShape, filter, fShape, bias, outShape)
+			wtCompare(t, "depthwise filter offset iteration "+itoa(iter), got, want)
+		}
+	})
+}
