@@ -46,25 +46,44 @@ func rowTermSums(a []int8, lda, n, k int, f int32, rt []int32) {
 	}
 }
 
-// sumInt8Fast is sumInt8, eight bytes at a time: each byte offset to
-// uint8 (XOR 0x80), pairs of bytes added in 16-bit lanes, pairs of those
-// in 32-bit lanes (each lane gains at most 4·255 per word: no carry
-// between lanes below 2^22 words), then the 128·len(a) offset removed.
+// sumInt8Fast is sumInt8, sixteen bytes at a time: each byte offset to
+// uint8 (XOR 0x80), pairs of bytes added into four 16-bit lanes per word
+// (at most 2·255 per word and lane), up to 64 pairs of words (65280 <
+// 2^16) before the lanes are added into the total; then one word, and the
+// last 1..7 bytes as the top of the word ending at the end (its other
+// bytes shifted out) when there are 8 or more; then the 128·len(a) offset
+// is removed.
 func sumInt8Fast(a []int8) int32 {
-	const bytes16, words32 = 0x00ff00ff00ff00ff, 0x0000ffff0000ffff
+	const bytes16, flip = 0x00ff00ff00ff00ff, 0x8080808080808080
 	b := bytesOf(a)
-	var acc uint64
+	n := len(b)
+	if n < 8 {
+		return sumInt8(a)
+	}
+	var s int64
 	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:]) ^ 0x8080808080808080
-		x = x&bytes16 + x>>8&bytes16
-		acc += x&words32 + x>>16&words32
+	for i+16 <= n {
+		var lanes uint64
+		end := min(n&^15, i+64*16)
+		for ; i < end; i += 16 {
+			x := binary.LittleEndian.Uint64(b[i:]) ^ flip
+			y := binary.LittleEndian.Uint64(b[i+8:]) ^ flip
+			lanes += x&bytes16 + x>>8&bytes16 + y&bytes16 + y>>8&bytes16
+		}
+		s += int64(lanes&0xffff + lanes>>16&0xffff + lanes>>32&0xffff + lanes>>48)
 	}
-	s := int64(acc&0xffffffff+acc>>32) - 128*int64(i)
-	for _, v := range a[i:] {
-		s += int64(v)
+	var lanes uint64
+	if i+8 <= n {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ flip
+		lanes += x&bytes16 + x>>8&bytes16
+		i += 8
 	}
-	return int32(s)
+	if rest := n - i; rest > 0 {
+		x := (binary.LittleEndian.Uint64(b[n-8:]) ^ flip) >> (8 * (8 - rest))
+		lanes += x&bytes16 + x>>8&bytes16
+	}
+	s += int64(lanes&0xffff + lanes>>16&0xffff + lanes>>32&0xffff + lanes>>48)
+	return int32(s - 128*int64(n))
 }
 
 // bytesOf views a as []byte without copying.
