@@ -39,10 +39,37 @@ func gemmFilterOffset(impl *asm.Impl, a []int8, lda, m int, w *asm.PackedMatrix,
 	}
 }
 
-// rowTermSums sets rt[r] = f·Σ_{i<k} a[r·lda + i] for r < n.
+// rowTermSums sets rt[r] = f·Σ_{i<k} a[r·lda + i] for r < n. Rows of 8 to
+// 256 values (the usual patch rows) take a loop of their own: the bytes,
+// offset to uint8, total at most 255·256 < 2^16, so the 16-bit lanes of
+// sumInt8Fast never carry and one multiply adds them up (the top 16 bits
+// of lanes·0x0001000100010001 are their sum); the last 1..7 bytes are the
+// top of the word ending at the row's end.
 func rowTermSums(a []int8, lda, n, k int, f int32, rt []int32) {
+	if k < 8 || k > 256 {
+		for r := range rt[:n] {
+			rt[r] = f * sumInt8Fast(a[r*lda:][:k])
+		}
+		return
+	}
+	const bytes16, flip = 0x00ff00ff00ff00ff, 0x8080808080808080
+	b := bytesOf(a)
+	rest := uint(k % 8)
+	shift := 8 * (8 - rest) & 63
+	off := int32(128 * k)
 	for r := range rt[:n] {
-		rt[r] = f * sumInt8Fast(a[r*lda:][:k])
+		row := b[r*lda:][:k]
+		var lanes uint64
+		i := 0
+		for ; i+8 <= len(row); i += 8 {
+			x := binary.LittleEndian.Uint64(row[i:]) ^ flip
+			lanes += x&bytes16 + x>>8&bytes16
+		}
+		if rest > 0 {
+			x := (binary.LittleEndian.Uint64(row[len(row)-8:]) ^ flip) >> shift
+			lanes += x&bytes16 + x>>8&bytes16
+		}
+		rt[r] = f * (int32(lanes*0x0001000100010001>>48) - off)
 	}
 }
 

@@ -242,3 +242,31 @@ func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 		}
 	})
 }
+
+// TestRowTermSums: every row length (both loops, every tail) and stride,
+// extremes included, against f·sumInt8.
+func TestRowTermSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(69, 70))
+	for k := 1; k <= 300; k++ {
+		for mode := 0; mode < 3; mode++ {
+			n, lda := 1+r.IntN(7), k+r.IntN(3)
+			a := wtInt8s(r, (n-1)*lda+k)
+			for i := range a {
+				switch mode {
+				case 1:
+					a[i] = -128
+				case 2:
+					a[i] = 127
+				}
+			}
+			f := filterOffsetsTest[r.IntN(len(filterOffsetsTest))]
+			rt := make([]int32, n)
+			rowTermSums(a, lda, n, k, f, rt)
+			for i := range rt {
+				if want := f * sumInt8(a[i*lda:][:k]); rt[i] != want {
+					t.Fatalf("k=%d mode %d row %d: %d, want %d", k, mode, i, rt[i], want)
+				}
+			}
+		}
+	}
+}
