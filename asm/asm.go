@@ -43,8 +43,9 @@ type gemmImpl interface {
 	// pack arranges the row-major N×K matrix w in the implementation's
 	// layout (see PackMatrix).
 	pack(w []int8, n, k int) *PackedMatrix
-	// gemm computes rows [0, m) of the product (see Gemm).
-	gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int)
+	// gemm computes rows [0, m) of the product (see Gemm), each row's
+	// sums starting at rt[r] (GemmRowTerm; rt nil: at 0).
+	gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32)
 }
 
 var (

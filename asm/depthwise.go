@@ -17,7 +17,7 @@ package asm
 // Σ w·(x + input_offset) = Σ w·x + input_offset·Σ_taps w, so Bias[c] holds
 // bias[c] + input_offset·Σ_{ky,kx} w[ky][kx][c]. Filter offsets of legacy
 // uint8 models (w + filter_offset may leave int8) are not handled here:
-// the op keeps those in Go.
+// the op runs them as a filter of twice the rows (ops/depthwise_offset.go).
 //
 // rowStride is the distance between input rows (input width · C), in
 // values; strideW the horizontal stride and dilH, dilW the dilations, all

@@ -37,7 +37,26 @@ type Epilogue struct {
 	// dw, depthwise only: the bounded epilogue PrepareDepthwiseEpilogue prepared for
 	// one packed depthwise filter (nil: none).
 	dw *dwBound
+	// rowTermMax bounds |rowTerm[r]| for GemmRowTerm (set by
+	// BoundRowTerms before PrepareEpilogue; 0: no row terms).
+	rowTermMax int64
 }
+
+// BoundRowTerms declares that GemmRowTerm will run with e and row terms
+// of absolute value at most max (> 0), so that PrepareEpilogue's bounded
+// epilogues include them in their proof. Call it once, before
+// PrepareEpilogue.
+func (e *Epilogue) BoundRowTerms(max int64) {
+	if max <= 0 || max >= 1<<31 {
+		panic("asm: row term bound out of range")
+	}
+	e.rowTermMax = max
+}
+
+// rowTermAbs is the row terms' bound in units of the bounded epilogues'
+// 128·Σ|w| (their proofs bound |acc + bias| by 128·Σ|w| + |bias|; the row
+// term adds at most 128·rowTermAbs).
+func (e *Epilogue) rowTermAbs() int64 { return (e.rowTermMax + 127) / 128 }
 
 // avx2Bounded is the avx2 kernels' bounded epilogue of one Epilogue with
 // one PackedMatrix (defined here so that Epilogue is the same on every
@@ -145,18 +164,49 @@ func (impl *Impl) Gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out [
 	_ = a[(m-1)*lda+w.K-1]
 	_ = out[(m-1)*ldo+w.N-1]
 	_, _, _ = e.bias[w.N-1], e.mult[w.N-1], e.shift[w.N-1]
-	impl.gemm.gemm(a, lda, m, w, e, out, ldo)
+	impl.gemm.gemm(a, lda, m, w, e, out, ldo, nil)
+}
+
+// GemmRowTerm is Gemm with a per-row addend: for every row r < m and
+// column c < w.N,
+//
+//	acc = rowTerm[r] + Σ_k a[r·lda + k] · W[c][k]
+//	out[r·ldo + c] = epilogue(acc, c)
+//
+// (wrapping int32). It is how a filter offset f runs on the kernels:
+// Σ_k a·(W + f) = Σ_k a·W + f·Σ_k a, the second term shared by every
+// column of a row. Every |rowTerm[r]| must be at most the bound e was
+// given by BoundRowTerms before PrepareEpilogue. It does not allocate.
+func (impl *Impl) GemmRowTerm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rowTerm []int32) {
+	if w.impl != impl {
+		panic("asm: matrix packed by " + w.impl.Name + ", used with " + impl.Name)
+	}
+	if e.rowTermMax == 0 {
+		panic("asm: GemmRowTerm with an epilogue without BoundRowTerms")
+	}
+	if m == 0 {
+		return
+	}
+	_ = a[(m-1)*lda+w.K-1]
+	_ = out[(m-1)*ldo+w.N-1]
+	_ = rowTerm[m-1]
+	_, _, _ = e.bias[w.N-1], e.mult[w.N-1], e.shift[w.N-1]
+	impl.gemm.gemm(a, lda, m, w, e, out, ldo, rowTerm[:m])
 }
 
 // gemmRef is the reference GEMM on a plain row-major N×K matrix: the
-// definition every SIMD implementation is tested against.
-func gemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, ldo int) {
+// definition every SIMD implementation is tested against (rowTerm nil:
+// Gemm, else GemmRowTerm).
+func gemmRef(a []int8, lda, m int, w []int8, n, k int, e *Epilogue, out []int8, ldo int, rowTerm []int32) {
 	for r := 0; r < m; r++ {
 		row := a[r*lda:][:k]
 		dst := out[r*ldo:][:n]
 		for c := 0; c < n; c++ {
 			wr := w[c*k:][:k]
 			var acc int32
+			if rowTerm != nil {
+				acc = rowTerm[r]
+			}
 			for i, x := range row {
 				acc += int32(x) * int32(wr[i])
 			}

@@ -23,9 +23,14 @@ type gemmArgs struct {
 	shift  *int32
 	rowsum *int32 // VNNI: the panel's row sums (uint8-offset correction)
 	q      *int32 // bounded epilogues: the prepared constants
-	panels int    // gemmAVX2B: full 16-column panels
-	tail   int    // gemmAVX2B: columns of the last partial panel (a multiple of 4)
-	ncols  int    // AVX2: columns of the panel to store (1..16)
+	// rt is the row terms of the rows left (each row's sums start at
+	// *rt; the kernels advance it past every full row block), rts their
+	// stride in bytes: 4, or 0 for Gemm (rt then points to one zero).
+	rt     *int32
+	rts    int
+	panels int // gemmAVX2B: full 16-column panels
+	tail   int // gemmAVX2B: columns of the last partial panel (a multiple of 4)
+	ncols  int // AVX2: columns of the panel to store (1..16)
 	outOff int32
 	lo, hi int32
 	mask   uint16 // VNNI: columns of the panel's last vector to store
@@ -72,15 +77,26 @@ func rowSums(w []int8, n, k int) []int32 {
 	return s
 }
 
-func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+// rowTerms returns gemmArgs' rt and rts for the row terms rt (nil: the
+// zero at zero, stride 0).
+func rowTerms(rt []int32, zero *int32) (*int32, int) {
+	if rt == nil {
+		return zero, 0
+	}
+	return &rt[0], 4
+}
+
+func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
 	n, k := w.N, w.K
+	var zero int32
+	rt0, rts := rowTerms(rt, &zero)
 	panelBytes := ((k + 3) &^ 3) * vnniPanel
 	fast := fastEpilogue(e, n)
 	b := e.vnniBounded
 	if b != nil && b.w != w {
 		b = nil
 	}
-	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi}
+	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi, rts: rts}
 	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
 		cols := min(vnniPanel, n-c0)
 		nz := (cols + 15) / 16
@@ -88,7 +104,7 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 		if cols%16 == 0 {
 			mask = 0xffff
 		}
-		args.w, args.out, args.mask = &w.Data[p*panelBytes], &out[c0], mask
+		args.w, args.out, args.mask, args.rt = &w.Data[p*panelBytes], &out[c0], mask, rt0
 		if b != nil {
 			args.q = &b.q[p*3*vnniBQ]
 		} else {
@@ -142,11 +158,11 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 	if e.lo < -128 || e.hi > 127 || e.lo > 127 || e.hi < -128 {
 		return nil
 	}
-	abs := w.absSums
+	abs, extra := w.absSums, e.rowTermAbs()
 	np := (n + vnniPanel - 1) / vnniPanel
 	q := make([]int32, np*3*vnniBQ)
 	for c := 0; c < n; c++ {
-		shift, sub, kc, ok := boundChannel(abs[c], c, e)
+		shift, sub, kc, ok := boundChannel(abs[c]+extra, c, e)
 		if !ok {
 			return nil
 		}
@@ -209,35 +225,39 @@ func (avx2Gemm) pack(w []int8, n, k int) *PackedMatrix {
 	return &PackedMatrix{N: n, K: k, Data: data}
 }
 
-func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+func (avx2Gemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
 	n, k := w.N, w.K
 	if b := e.avx2Bounded; b != nil && b.w == w {
 		// Blocks of 6 rows (then the 1..5 left) over every full panel,
 		// and a last partial one of a multiple of 4 columns, with the
 		// bounded epilogue; any other partial panel below.
 		full := n / avx2Panel
-		gemmAVX2B(&gemmArgs{a: &a[0], lda: lda, m: m, k: k, w: &w.Data[0], panels: full, tail: b.tail, out: &out[0], ldo: ldo, q: &b.q[0]})
+		var zero int32
+		rt0, rts := rowTerms(rt, &zero)
+		gemmAVX2B(&gemmArgs{a: &a[0], lda: lda, m: m, k: k, w: &w.Data[0], panels: full, tail: b.tail, out: &out[0], ldo: ldo, q: &b.q[0], rt: rt0, rts: rts})
 		if nb := full*avx2Panel + b.tail; nb < n {
-			avx2Panels(a, lda, m, w, e, out, ldo, full*avx2Panel, n)
+			avx2Panels(a, lda, m, w, e, out, ldo, full*avx2Panel, n, rt)
 		}
 		return
 	}
-	avx2Panels(a, lda, m, w, e, out, ldo, 0, n)
+	avx2Panels(a, lda, m, w, e, out, ldo, 0, n, rt)
 }
 
 // avx2Panels computes columns [c0, c1) (c0 a multiple of 16) of m rows,
 // one 16-column panel per kernel call, with the general epilogue.
-func avx2Panels(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, c0, c1 int) {
+func avx2Panels(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, c0, c1 int, rt []int32) {
 	n, k := w.N, w.K
+	var zero int32
+	rt0, rts := rowTerms(rt, &zero)
 	panelBytes := ((k + 1) &^ 1) * avx2Panel * 2
 	fast := fastEpilogue(e, n)
 	// Widening the rows to int16 first pays when a row block is full and
 	// K is long enough; GEMV and short K broadcast bytes directly.
 	widen := m >= 6 && k >= 32
-	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi}
+	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi, rts: rts}
 	for p := c0 / avx2Panel; c0 < c1; c0, p = c0+avx2Panel, p+1 {
 		cols := min(avx2Panel, n-c0)
-		args.w, args.out, args.ncols = &w.Data[p*panelBytes], &out[c0], cols
+		args.w, args.out, args.ncols, args.rt = &w.Data[p*panelBytes], &out[c0], cols, rt0
 		if cols == avx2Panel {
 			args.bias, args.mult, args.shift = &e.bias[c0], &e.mult[c0], &e.shift[c0]
 			avx2Panel16(fast, widen, &args)
@@ -287,9 +307,9 @@ func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
 // avx2PrepareBounded returns gemmAVX2B's parameters for e with w, or nil
 // unless, for every channel c of w's full 16-column panels,
 //
-//	128·Σ_k|w[c][k]| + |Bias[c]| < 2^30, 1 <= −Shift[c] <= 31, Mult[c] >= 0,
+//	128·(Σ_k|w[c][k]| + ⌈R/128⌉) + |Bias[c]| < 2^30, 1 <= −Shift[c] <= 31, Mult[c] >= 0,
 //
-// and |OutOffset| < 32640, Min and Max within [−128, 127], K <= 2048.
+// (R: the row terms' bound, BoundRowTerms; 0 without), and |OutOffset| < 32640, Min and Max within [−128, 127], K <= 2048.
 // A last partial panel is included (tail) when its width is a multiple of
 // 4 (the kernel's masked dword stores) and its channels qualify too.
 // Layout (int32s): header off16 [16]int16, lo [32]int8, hi [32]int8, the
@@ -307,10 +327,10 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 		e.lo < -128 || e.hi > 127 || e.lo > 127 || e.hi < -128 {
 		return nil
 	}
-	abs := w.absSums
+	abs, extra := w.absSums, e.rowTermAbs()
 	ok := func(c int) bool {
 		bias, mult, sh := int64(e.bias[c]), e.mult[c], e.shift[c]
-		return 128*abs[c]+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
+		return 128*(abs[c]+extra)+max(bias, -bias) <= avx2BMaxAbsX && sh <= -1 && sh >= -31 && mult >= 0
 	}
 	for c := 0; c < full*avx2Panel; c++ {
 		if !ok(c) {

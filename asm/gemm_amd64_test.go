@@ -98,14 +98,14 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 	}
 	const g = 64
 	ref := make([]int8, (c.m-1)*c.ldo+c.n)
-	gemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, ref, c.ldo)
+	c.ref(ref)
 	all, out := guarded(len(ref), g)
-	impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo)
+	c.run(impl, p, c.e, out)
 	checkOut(t, c.String()+" (bounded)", all, ref, g, c.m, c.n, c.ldo)
-	if b := asBuilt(c.e); b.simple != c.e.simple {
+	if b := c.built(); b.simple != c.e.simple {
 		impl.PrepareEpilogue(p, b)
 		all, out = guarded(len(ref), g)
-		impl.Gemm(c.a, c.lda, c.m, p, b, out, c.ldo)
+		c.run(impl, p, b, out)
 		checkOut(t, c.String()+" (bounded, built)", all, ref, g, c.m, c.n, c.ldo)
 	}
 }

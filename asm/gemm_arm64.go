@@ -40,6 +40,7 @@ type gemmArgs struct {
 	panelBytes int // 256 · chunks per panel
 	off        int32
 	lo, hi     int32
+	rt         *int32 // the MR rows' terms: row r's sums start at rt[r]
 }
 
 //go:noescape
@@ -150,7 +151,7 @@ func (g armGemm) kernel(mr int, p *gemmArgs) {
 	}
 }
 
-func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
 	n, k := w.N, w.K
 	nc := gemmChunks(k)
 	p := gemmArgs{
@@ -178,9 +179,14 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 		copy(mult[:], e.mult[:n])
 		copy(shift[:], e.shift[:n])
 	}
+	var zrt [4]int32 // Gemm's row terms
+	p.rt = &zrt[0]
 	for r0 := 0; r0 < m; r0 += 4 {
 		mr := min(4, m-r0)
 		p.a = &a[r0*lda]
+		if rt != nil {
+			p.rt = &rt[r0]
+		}
 		if k < 16 {
 			for r := 0; r < mr; r++ {
 				copy(abuf[16*r:16*r+k], a[(r0+r)*lda:])

@@ -179,7 +179,7 @@ func TestRequantKernels(t *testing.T) {
 					e.bias[c], e.mult[c], e.shift[c] = tc.x, tc.m, tc.s
 				}
 				impl.Gemm(a, k, m, p, e, out, n)
-				gemmRef(a, k, m, w, n, k, e, want, n)
+				gemmRef(a, k, m, w, n, k, e, want, n, nil)
 				for i := range out {
 					if out[i] != want[i] {
 						c := i % n

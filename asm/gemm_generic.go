@@ -40,27 +40,40 @@ type gemmScratch struct {
 	acc0, acc1 [genericNBlock]int32
 }
 
-func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+func (genericGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
 	n, k := w.N, w.K
 	var s gemmScratch
+	term := func(r int) int32 {
+		if rt == nil {
+			return 0
+		}
+		return rt[r]
+	}
 	r := 0
 	if k < maxPairedDepth {
 		for ; r+2 <= m; r += 2 {
-			gemmPair(&s, a[r*lda:][:k], a[(r+1)*lda:][:k], w.Data, n, e, out[r*ldo:][:n], out[(r+1)*ldo:][:n])
+			gemmPair(&s, a[r*lda:][:k], a[(r+1)*lda:][:k], w.Data, n, e, out[r*ldo:][:n], out[(r+1)*ldo:][:n], term(r), term(r+1))
 		}
 	}
 	for ; r < m; r++ {
 		row, dst := a[r*lda:][:k], out[r*ldo:][:n]
+		t := term(r)
 		for n0 := 0; n0 < n; n0 += genericNBlock {
 			nb := min(genericNBlock, n-n0)
 			DotRows(row, w.Data[n0*k:], s.acc0[:nb])
+			if t != 0 {
+				for j := range s.acc0[:nb] {
+					s.acc0[j] += t
+				}
+			}
 			e.Requantize(s.acc0[:nb], n0, dst[n0:])
 		}
 	}
 }
 
-// gemmPair computes two rows of the product (see the top of the file).
-func gemmPair(s *gemmScratch, a0, a1, w []int8, n int, e *Epilogue, out0, out1 []int8) {
+// gemmPair computes two rows of the product (see the top of the file),
+// their sums starting at t0 and t1.
+func gemmPair(s *gemmScratch, a0, a1, w []int8, n int, e *Epilogue, out0, out1 []int8, t0, t1 int32) {
 	k := len(a0)
 	oneBlock := k <= genericKBlock
 	if oneBlock {
@@ -80,7 +93,8 @@ func gemmPair(s *gemmScratch, a0, a1, w []int8, n int, e *Epilogue, out0, out1 [
 		}
 		lo, hi := s.acc0[:nb], s.acc1[:nb]
 		for j, t := range sums {
-			lo[j], hi[j] = unpair(t)
+			l, h := unpair(t)
+			lo[j], hi[j] = l+t0, h+t1
 		}
 		e.Requantize(lo, n0, out0[n0:])
 		e.Requantize(hi, n0, out1[n0:])

@@ -153,32 +153,59 @@ type gemmCase struct {
 	m, n, k, lda, ldo int
 	a, w              []int8
 	e                 *Epilogue
+	rt                []int32 // row terms (GemmRowTerm), nil: Gemm
+}
+
+// run computes c's product with p and e into out: GemmRowTerm when c has
+// row terms, else Gemm.
+func (c *gemmCase) run(impl *Impl, p *PackedMatrix, e *Epilogue, out []int8) {
+	if c.rt != nil {
+		impl.GemmRowTerm(c.a, c.lda, c.m, p, e, out, c.ldo, c.rt)
+		return
+	}
+	impl.Gemm(c.a, c.lda, c.m, p, e, out, c.ldo)
+}
+
+// ref is gemmRef of c into want.
+func (c *gemmCase) ref(want []int8) {
+	gemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, want, c.ldo, c.rt)
+}
+
+// built is asBuilt(c.e), with its row-term bound.
+func (c *gemmCase) built() *Epilogue {
+	b := asBuilt(c.e)
+	b.rowTermMax = c.e.rowTermMax
+	return b
 }
 
 func (c *gemmCase) String() string {
-	return fmt.Sprintf("m=%d n=%d k=%d lda=%d ldo=%d", c.m, c.n, c.k, c.lda, c.ldo)
+	s := fmt.Sprintf("m=%d n=%d k=%d lda=%d ldo=%d", c.m, c.n, c.k, c.lda, c.ldo)
+	if c.rt != nil {
+		s += fmt.Sprintf(" row terms (bound %d)", c.e.rowTermMax)
+	}
+	return s
 }
 
 func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
 	t.Helper()
 	const g = 64
 	want := make([]int8, (c.m-1)*c.ldo+c.n)
-	gemmRef(c.a, c.lda, c.m, c.w, c.n, c.k, c.e, want, c.ldo)
+	c.ref(want)
 	p := impl.PackMatrix(c.w, c.n, c.k)
 	if p.N != c.n || p.K != c.k {
 		t.Fatalf("%v: packed %dx%d", c, p.N, p.K)
 	}
 	all, out := guarded(len(want), g)
-	impl.Gemm(c.a, c.lda, c.m, p, c.e, out, c.ldo)
+	c.run(impl, p, c.e, out)
 	checkOut(t, c.String(), all, want, g, c.m, c.n, c.ldo)
 	// The packed matrix is reusable: a second run gives the same bytes.
 	all2, out2 := guarded(len(want), g)
-	impl.Gemm(c.a, c.lda, c.m, p, c.e, out2, c.ldo)
+	c.run(impl, p, c.e, out2)
 	checkOut(t, c.String()+" (again)", all2, want, g, c.m, c.n, c.ldo)
 	// As NewEpilogue builds it: the simple flag set where it applies.
-	if b := asBuilt(c.e); b.simple != c.e.simple {
+	if b := c.built(); b.simple != c.e.simple {
 		all4, out4 := guarded(len(want), g)
-		impl.Gemm(c.a, c.lda, c.m, p, b, out4, c.ldo)
+		c.run(impl, p, b, out4)
 		checkOut(t, c.String()+" (built)", all4, want, g, c.m, c.n, c.ldo)
 	}
 	// Prepared: the kernels may take a path the preparation proved exact
@@ -186,7 +213,7 @@ func runGemmCase(t *testing.T, impl *Impl, c *gemmCase) {
 	impl.PrepareEpilogue(p, c.e)
 	defer func() { c.e.avx2Bounded, c.e.vnniBounded = nil, nil }()
 	all3, out3 := guarded(len(want), g)
-	impl.Gemm(c.a, c.lda, c.m, p, c.e, out3, c.ldo)
+	c.run(impl, p, c.e, out3)
 	checkOut(t, c.String()+" (prepared)", all3, want, g, c.m, c.n, c.ldo)
 }
 

@@ -368,11 +368,13 @@ func (g *gen) gemmDot(mr int) {
 	}
 	acc := func(set, r, v int) int { return 16 + set*4*mr + 4*r + v }
 	g.label(p + "_panel")
-	g.comment("sums start at the bias")
+	g.comment("sums start at the bias plus the row's term")
 	g.i("VLD1.P 64(R8), [V0.S4, V1.S4, V2.S4, V3.S4]")
+	g.i("MOVD gemmArgs_rt(R0), R16")
 	for r := 0; r < mr; r++ {
+		g.i("VLD1R.P 4(R16), [V4.S4]")
 		for v := 0; v < 4; v++ {
-			g.i("VMOV V%d.B16, V%d.B16", v, acc(0, r, v))
+			g.i("VADD V4.S4, V%d.S4, V%d.S4", v, acc(0, r, v))
 			if sets == 2 {
 				g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(1, r, v), acc(1, r, v), acc(1, r, v))
 			}
@@ -477,6 +479,11 @@ func (g *gen) gemmNeon(mr int) {
 			g.i("VADDP V%d.S4, V%d.S4, V%d.S4", c+1, c, c)
 		}
 	}
+	g.comment("the rows' terms: V4+r")
+	g.i("MOVD gemmArgs_rt(R0), R16")
+	for r := 0; r < mr; r++ {
+		g.i("VLD1R.P 4(R16), [V%d.S4]", 4+r)
+	}
 	g.epilogueConsts()
 	for q := 0; q < nr/4; q++ {
 		g.i("VLD1.P 16(R8), [V0.S4]")
@@ -486,6 +493,7 @@ func (g *gen) gemmNeon(mr int) {
 		for r := 0; r < mr; r++ {
 			x := acc(r, 4*q)
 			g.i("VADD V0.S4, V%d.S4, V%d.S4", x, x)
+			g.i("VADD V%d.S4, V%d.S4, V%d.S4", 4+r, x, x)
 			g.requant(x, 1, 3, 2, 13+r%2)
 		}
 	}

@@ -4,27 +4,27 @@
 
 package asm
 
-// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI1(p *gemmArgs)
 
-// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI2(p *gemmArgs)
 
-// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI3(p *gemmArgs)
 
-// gemmAVX2 computes m rows of a 16-column panel (AVX2). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
+// gemmAVX2 computes m rows of a 16-column panel (AVX2). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
 func gemmAVX2(p *gemmArgs)
 
-// gemmAVX2W computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
+// gemmAVX2W computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
 func gemmAVX2W(p *gemmArgs)
@@ -39,27 +39,27 @@ func dwAVX512(p *dwArgs)
 //go:noescape
 func dwAVX2(p *dwArgs)
 
-// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI1Fast(p *gemmArgs)
 
-// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI2Fast(p *gemmArgs)
 
-// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI3Fast(p *gemmArgs)
 
-// gemmAVX2Fast computes m rows of a 16-column panel (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
+// gemmAVX2Fast computes m rows of a 16-column panel (AVX2). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
 func gemmAVX2Fast(p *gemmArgs)
 
-// gemmAVX2WFast computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.ncols, p.outOff, p.lo, p.hi.
+// gemmAVX2WFast computes m rows of a 16-column panel (AVX2), rows widened to int16 in the frame first (for m >= 6). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
 //
 //go:noescape
 func gemmAVX2WFast(p *gemmArgs)
@@ -74,7 +74,7 @@ func dwAVX512Fast(p *dwArgs)
 //go:noescape
 func dwAVX2Fast(p *dwArgs)
 
-// gemmAVX2B computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.panels, p.tail.
+// gemmAVX2B computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.panels, p.tail.
 //
 //go:noescape
 func gemmAVX2B(p *gemmArgs)
@@ -84,17 +84,17 @@ func gemmAVX2B(p *gemmArgs)
 //go:noescape
 func dwAVX512Bounded(p *dwArgs)
 
-// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
+// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI1Bounded(p *gemmArgs)
 
-// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
+// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI2Bounded(p *gemmArgs)
 
-// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.lo, p.hi, p.mask.
+// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
 //
 //go:noescape
 func gemmVNNI3Bounded(p *gemmArgs)

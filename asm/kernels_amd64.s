@@ -20,28 +20,35 @@ TEXT ·gemmVNNI1(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI1_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI1_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI1_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1_m6_ktail
 
 gemmVNNI1_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -154,11 +161,11 @@ gemmVNNI1_m6_t5:
 	VPDPBUSD     Z18, Z21, Z5
 
 gemmVNNI1_m6_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -336,6 +343,9 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI1_rows
 
@@ -354,18 +364,24 @@ gemmVNNI1_tail:
 	RET
 
 gemmVNNI1_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1_m5_ktail
 
 gemmVNNI1_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -462,11 +478,11 @@ gemmVNNI1_m5_t4:
 	VPDPBUSD     Z18, Z21, Z4
 
 gemmVNNI1_m5_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -612,17 +628,22 @@ gemmVNNI1_m5_epi:
 	RET
 
 gemmVNNI1_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1_m4_ktail
 
 gemmVNNI1_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -703,11 +724,11 @@ gemmVNNI1_m4_t3:
 	VPDPBUSD     Z18, Z21, Z3
 
 gemmVNNI1_m4_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -829,14 +850,18 @@ gemmVNNI1_m4_epi:
 	RET
 
 gemmVNNI1_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1_m3_ktail
 
 gemmVNNI1_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -900,11 +925,11 @@ gemmVNNI1_m3_t2:
 	VPDPBUSD     Z18, Z21, Z2
 
 gemmVNNI1_m3_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -1002,13 +1027,16 @@ gemmVNNI1_m3_epi:
 	RET
 
 gemmVNNI1_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1_m2_ktail
 
 gemmVNNI1_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -1056,11 +1084,11 @@ gemmVNNI1_m2_t1:
 	VPDPBUSD     Z18, Z21, Z1
 
 gemmVNNI1_m2_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -1134,15 +1162,17 @@ gemmVNNI1_m2_epi:
 	RET
 
 gemmVNNI1_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI1_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI1_m1_k1
 
 gemmVNNI1_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -1201,11 +1231,11 @@ gemmVNNI1_m1_epi:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -1263,34 +1293,41 @@ TEXT ·gemmVNNI2(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI2_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI2_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI2_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z8
+	ADDQ         R11, R10
+	VMOVDQA32    Z8, Z9
+	VPBROADCASTD (R10), Z10
+	VMOVDQA32    Z10, Z11
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2_m6_ktail
 
 gemmVNNI2_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -1417,11 +1454,11 @@ gemmVNNI2_m6_t5:
 	VPDPBUSD     Z19, Z21, Z11
 
 gemmVNNI2_m6_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -1759,6 +1796,9 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI2_rows
 
@@ -1777,23 +1817,29 @@ gemmVNNI2_tail:
 	RET
 
 gemmVNNI2_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z8
+	VMOVDQA32    Z8, Z9
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2_m5_ktail
 
 gemmVNNI2_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -1902,11 +1948,11 @@ gemmVNNI2_m5_t4:
 	VPDPBUSD     Z19, Z21, Z9
 
 gemmVNNI2_m5_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -2188,21 +2234,26 @@ gemmVNNI2_m5_epi:
 	RET
 
 gemmVNNI2_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	VMOVDQA32    Z6, Z7
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2_m4_ktail
 
 gemmVNNI2_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -2293,11 +2344,11 @@ gemmVNNI2_m4_t3:
 	VPDPBUSD     Z19, Z21, Z7
 
 gemmVNNI2_m4_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -2531,17 +2582,21 @@ gemmVNNI2_m4_epi:
 	RET
 
 gemmVNNI2_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	VMOVDQA32    Z4, Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2_m3_ktail
 
 gemmVNNI2_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -2613,11 +2668,11 @@ gemmVNNI2_m3_t2:
 	VPDPBUSD     Z19, Z21, Z5
 
 gemmVNNI2_m3_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -2803,15 +2858,18 @@ gemmVNNI2_m3_epi:
 	RET
 
 gemmVNNI2_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	VMOVDQA32    Z2, Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2_m2_ktail
 
 gemmVNNI2_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -2865,11 +2923,11 @@ gemmVNNI2_m2_t1:
 	VPDPBUSD     Z19, Z21, Z3
 
 gemmVNNI2_m2_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -3007,19 +3065,21 @@ gemmVNNI2_m2_epi:
 	RET
 
 gemmVNNI2_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI2_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VMOVDQA32    Z0, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI2_m1_k1
 
 gemmVNNI2_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -3089,11 +3149,11 @@ gemmVNNI2_m1_epi:
 	VPADDD        Z5, Z1, Z1
 	VPADDD        Z6, Z0, Z0
 	VPADDD        Z7, Z1, Z1
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -3191,40 +3251,47 @@ TEXT ·gemmVNNI3(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI3_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI3_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI3_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	VPBROADCASTD (R10), Z12
+	ADDQ         R11, R10
+	VMOVDQA32    Z12, Z14
+	VMOVDQA32    Z12, Z13
+	VPBROADCASTD (R10), Z15
+	VMOVDQA32    Z15, Z17
+	VMOVDQA32    Z15, Z16
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3_m6_ktail
 
 gemmVNNI3_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -3365,11 +3432,11 @@ gemmVNNI3_m6_t5:
 	VPDPBUSD     Z20, Z21, Z17
 
 gemmVNNI3_m6_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -3867,6 +3934,9 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI3_rows
 
@@ -3885,28 +3955,34 @@ gemmVNNI3_tail:
 	RET
 
 gemmVNNI3_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	VPBROADCASTD (R10), Z12
+	VMOVDQA32    Z12, Z14
+	VMOVDQA32    Z12, Z13
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3_m5_ktail
 
 gemmVNNI3_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -4027,11 +4103,11 @@ gemmVNNI3_m5_t4:
 	VPDPBUSD     Z20, Z21, Z14
 
 gemmVNNI3_m5_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -4449,25 +4525,30 @@ gemmVNNI3_m5_epi:
 	RET
 
 gemmVNNI3_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3_m4_ktail
 
 gemmVNNI3_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -4568,11 +4649,11 @@ gemmVNNI3_m4_t3:
 	VPDPBUSD     Z20, Z21, Z11
 
 gemmVNNI3_m4_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -4918,20 +4999,24 @@ gemmVNNI3_m4_epi:
 	RET
 
 gemmVNNI3_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3_m3_ktail
 
 gemmVNNI3_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -5011,11 +5096,11 @@ gemmVNNI3_m3_t2:
 	VPDPBUSD     Z20, Z21, Z8
 
 gemmVNNI3_m3_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -5289,17 +5374,20 @@ gemmVNNI3_m3_epi:
 	RET
 
 gemmVNNI3_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3_m2_ktail
 
 gemmVNNI3_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -5359,11 +5447,11 @@ gemmVNNI3_m2_t1:
 	VPDPBUSD     Z20, Z21, Z5
 
 gemmVNNI3_m2_epi:
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -5565,23 +5653,25 @@ gemmVNNI3_m2_epi:
 	RET
 
 gemmVNNI3_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI3_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI3_m1_k1
 
 gemmVNNI3_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -5662,11 +5752,11 @@ gemmVNNI3_m1_epi:
 	VPADDD        Z9, Z0, Z0
 	VPADDD        Z10, Z1, Z1
 	VPADDD        Z11, Z2, Z2
-	MOVL          120(R14), R10
+	MOVL          136(R14), R10
 	VPBROADCASTD  R10, Z28
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTD  R10, Z29
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTD  R10, Z30
 	MOVQ          56(R14), R9
 	MOVQ          64(R14), R10
@@ -5806,27 +5896,34 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVX2_rows:
-	CMPQ  BX, $0x06
-	JL    gemmAVX2_tail
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmAVX2_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m6_ktail
 
 gemmAVX2_m6_k:
 	VMOVDQU      (SI), Y12
@@ -5937,13 +6034,13 @@ gemmAVX2_m6_epi:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -6264,7 +6361,7 @@ gemmAVX2_m6_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -6408,20 +6505,23 @@ gemmAVX2_m6_st5_byte:
 	JL   gemmAVX2_m6_st5_byte
 
 gemmAVX2_m6_st5_done:
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	SUBQ $0x06, BX
-	JMP  gemmAVX2_rows
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x06, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x06, BX
+	JMP    gemmAVX2_rows
 
 gemmAVX2_tail:
 	CMPQ BX, $0x05
@@ -6438,23 +6538,29 @@ gemmAVX2_tail:
 	RET
 
 gemmAVX2_m5:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m5_ktail
 
 gemmAVX2_m5_k:
 	VMOVDQU      (SI), Y12
@@ -6550,13 +6656,13 @@ gemmAVX2_m5_epi:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -6829,7 +6935,7 @@ gemmAVX2_m5_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -6953,21 +7059,26 @@ gemmAVX2_m5_st4_done:
 	RET
 
 gemmAVX2_m4:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m4_ktail
 
 gemmAVX2_m4_k:
 	VMOVDQU      (SI), Y12
@@ -7048,13 +7159,13 @@ gemmAVX2_m4_epi:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -7279,7 +7390,7 @@ gemmAVX2_m4_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7379,17 +7490,21 @@ gemmAVX2_m4_st3_done:
 	RET
 
 gemmAVX2_m3:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m3_ktail
 
 gemmAVX2_m3_k:
 	VMOVDQU      (SI), Y12
@@ -7454,13 +7569,13 @@ gemmAVX2_m3_epi:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -7637,7 +7752,7 @@ gemmAVX2_m3_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7713,15 +7828,18 @@ gemmAVX2_m3_st2_done:
 	RET
 
 gemmAVX2_m2:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m2_ktail
 
 gemmAVX2_m2_k:
 	VMOVDQU      (SI), Y12
@@ -7771,13 +7889,13 @@ gemmAVX2_m2_epi:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -7906,7 +8024,7 @@ gemmAVX2_m2_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -7958,13 +8076,15 @@ gemmAVX2_m2_st1_done:
 	RET
 
 gemmAVX2_m1:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2_m1_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2_m1_ktail
 
 gemmAVX2_m1_k:
 	VMOVDQU      (SI), Y12
@@ -7999,13 +8119,13 @@ gemmAVX2_m1_epi:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -8086,7 +8206,7 @@ gemmAVX2_m1_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -8124,26 +8244,33 @@ TEXT ·gemmAVX2W(SB), $3504-8
 	MOVQ 48(R14), DI
 
 gemmAVX2W_rows:
-	CMPQ  BX, $0x06
-	JL    gemmAVX2W_tail
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	CMPQ         BX, $0x06
+	JL           gemmAVX2W_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m6_chunk:
 	MOVQ 400(SP), R10
@@ -8350,13 +8477,13 @@ gemmAVX2W_m6_k:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -8677,7 +8804,7 @@ gemmAVX2W_m6_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -8821,20 +8948,23 @@ gemmAVX2W_m6_st5_byte:
 	JL   gemmAVX2W_m6_st5_byte
 
 gemmAVX2W_m6_st5_done:
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	SUBQ $0x06, BX
-	JMP  gemmAVX2W_rows
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x06, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x06, BX
+	JMP    gemmAVX2W_rows
 
 gemmAVX2W_tail:
 	CMPQ BX, $0x05
@@ -8851,22 +8981,28 @@ gemmAVX2W_tail:
 	RET
 
 gemmAVX2W_m5:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m5_chunk:
 	MOVQ 400(SP), R10
@@ -9043,13 +9179,13 @@ gemmAVX2W_m5_k:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -9322,7 +9458,7 @@ gemmAVX2W_m5_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -9446,20 +9582,25 @@ gemmAVX2W_m5_st4_done:
 	RET
 
 gemmAVX2W_m4:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m4_chunk:
 	MOVQ 400(SP), R10
@@ -9606,13 +9747,13 @@ gemmAVX2W_m4_k:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -9837,7 +9978,7 @@ gemmAVX2W_m4_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -9937,16 +10078,20 @@ gemmAVX2W_m4_st3_done:
 	RET
 
 gemmAVX2W_m3:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m3_chunk:
 	MOVQ 400(SP), R10
@@ -10062,13 +10207,13 @@ gemmAVX2W_m3_k:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -10245,7 +10390,7 @@ gemmAVX2W_m3_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -10321,14 +10466,17 @@ gemmAVX2W_m3_st2_done:
 	RET
 
 gemmAVX2W_m2:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m2_chunk:
 	MOVQ 400(SP), R10
@@ -10414,13 +10562,13 @@ gemmAVX2W_m2_k:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -10549,7 +10697,7 @@ gemmAVX2W_m2_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -10601,12 +10749,14 @@ gemmAVX2W_m2_st1_done:
 	RET
 
 gemmAVX2W_m1:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2W_m1_chunk:
 	MOVQ 400(SP), R10
@@ -10662,13 +10812,13 @@ gemmAVX2W_m1_k:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -10749,7 +10899,7 @@ gemmAVX2W_m1_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -13186,28 +13336,35 @@ TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI1Fast_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI1Fast_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI1Fast_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Fast_m6_ktail
 
 gemmVNNI1Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -13320,11 +13477,11 @@ gemmVNNI1Fast_m6_t5:
 	VPDPBUSD     Z18, Z21, Z5
 
 gemmVNNI1Fast_m6_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -13484,6 +13641,9 @@ gemmVNNI1Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x06, R9, R9
+	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
 	JMP          gemmVNNI1Fast_rows
 
@@ -13502,18 +13662,24 @@ gemmVNNI1Fast_tail:
 	RET
 
 gemmVNNI1Fast_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Fast_m5_ktail
 
 gemmVNNI1Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -13610,11 +13776,11 @@ gemmVNNI1Fast_m5_t4:
 	VPDPBUSD     Z18, Z21, Z4
 
 gemmVNNI1Fast_m5_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -13745,17 +13911,22 @@ gemmVNNI1Fast_m5_epi:
 	RET
 
 gemmVNNI1Fast_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Fast_m4_ktail
 
 gemmVNNI1Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -13836,11 +14007,11 @@ gemmVNNI1Fast_m4_t3:
 	VPDPBUSD     Z18, Z21, Z3
 
 gemmVNNI1Fast_m4_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -13950,14 +14121,18 @@ gemmVNNI1Fast_m4_epi:
 	RET
 
 gemmVNNI1Fast_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Fast_m3_ktail
 
 gemmVNNI1Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -14021,11 +14196,11 @@ gemmVNNI1Fast_m3_t2:
 	VPDPBUSD     Z18, Z21, Z2
 
 gemmVNNI1Fast_m3_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -14114,13 +14289,16 @@ gemmVNNI1Fast_m3_epi:
 	RET
 
 gemmVNNI1Fast_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI1Fast_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI1Fast_m2_ktail
 
 gemmVNNI1Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -14168,11 +14346,11 @@ gemmVNNI1Fast_m2_t1:
 	VPDPBUSD     Z18, Z21, Z1
 
 gemmVNNI1Fast_m2_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -14240,15 +14418,17 @@ gemmVNNI1Fast_m2_epi:
 	RET
 
 gemmVNNI1Fast_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI1Fast_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI1Fast_m1_k1
 
 gemmVNNI1Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -14307,11 +14487,11 @@ gemmVNNI1Fast_m1_epi:
 	VPADDD       Z1, Z0, Z0
 	VPADDD       Z2, Z0, Z0
 	VPADDD       Z3, Z0, Z0
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -14366,34 +14546,41 @@ TEXT ·gemmVNNI2Fast(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI2Fast_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI2Fast_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI2Fast_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z8
+	ADDQ         R11, R10
+	VMOVDQA32    Z8, Z9
+	VPBROADCASTD (R10), Z10
+	VMOVDQA32    Z10, Z11
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Fast_m6_ktail
 
 gemmVNNI2Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -14520,11 +14707,11 @@ gemmVNNI2Fast_m6_t5:
 	VPDPBUSD     Z19, Z21, Z11
 
 gemmVNNI2Fast_m6_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -14826,6 +15013,9 @@ gemmVNNI2Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x06, R9, R9
+	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
 	JMP          gemmVNNI2Fast_rows
 
@@ -14844,23 +15034,29 @@ gemmVNNI2Fast_tail:
 	RET
 
 gemmVNNI2Fast_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z8
+	VMOVDQA32    Z8, Z9
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Fast_m5_ktail
 
 gemmVNNI2Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -14969,11 +15165,11 @@ gemmVNNI2Fast_m5_t4:
 	VPDPBUSD     Z19, Z21, Z9
 
 gemmVNNI2Fast_m5_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -15225,21 +15421,26 @@ gemmVNNI2Fast_m5_epi:
 	RET
 
 gemmVNNI2Fast_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VMOVDQA32    Z4, Z5
+	VPBROADCASTD (R10), Z6
+	VMOVDQA32    Z6, Z7
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Fast_m4_ktail
 
 gemmVNNI2Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -15330,11 +15531,11 @@ gemmVNNI2Fast_m4_t3:
 	VPDPBUSD     Z19, Z21, Z7
 
 gemmVNNI2Fast_m4_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -15544,17 +15745,21 @@ gemmVNNI2Fast_m4_epi:
 	RET
 
 gemmVNNI2Fast_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VMOVDQA32    Z2, Z3
+	VPBROADCASTD (R10), Z4
+	VMOVDQA32    Z4, Z5
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Fast_m3_ktail
 
 gemmVNNI2Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -15626,11 +15831,11 @@ gemmVNNI2Fast_m3_t2:
 	VPDPBUSD     Z19, Z21, Z5
 
 gemmVNNI2Fast_m3_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -15798,15 +16003,18 @@ gemmVNNI2Fast_m3_epi:
 	RET
 
 gemmVNNI2Fast_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI2Fast_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z2
+	VMOVDQA32    Z2, Z3
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI2Fast_m2_ktail
 
 gemmVNNI2Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -15860,11 +16068,11 @@ gemmVNNI2Fast_m2_t1:
 	VPDPBUSD     Z19, Z21, Z3
 
 gemmVNNI2Fast_m2_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -15990,19 +16198,21 @@ gemmVNNI2Fast_m2_epi:
 	RET
 
 gemmVNNI2Fast_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI2Fast_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VMOVDQA32    Z0, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI2Fast_m1_k1
 
 gemmVNNI2Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -16072,11 +16282,11 @@ gemmVNNI2Fast_m1_epi:
 	VPADDD       Z5, Z1, Z1
 	VPADDD       Z6, Z0, Z0
 	VPADDD       Z7, Z1, Z1
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -16168,40 +16378,47 @@ TEXT ·gemmVNNI3Fast(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI3Fast_rows:
-	CMPQ   BX, $0x06
-	JL     gemmVNNI3Fast_tail
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmVNNI3Fast_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	VPBROADCASTD (R10), Z12
+	ADDQ         R11, R10
+	VMOVDQA32    Z12, Z14
+	VMOVDQA32    Z12, Z13
+	VPBROADCASTD (R10), Z15
+	VMOVDQA32    Z15, Z17
+	VMOVDQA32    Z15, Z16
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Fast_m6_ktail
 
 gemmVNNI3Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -16342,11 +16559,11 @@ gemmVNNI3Fast_m6_t5:
 	VPDPBUSD     Z20, Z21, Z17
 
 gemmVNNI3Fast_m6_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -16790,6 +17007,9 @@ gemmVNNI3Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x06, R9, R9
+	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
 	JMP          gemmVNNI3Fast_rows
 
@@ -16808,28 +17028,34 @@ gemmVNNI3Fast_tail:
 	RET
 
 gemmVNNI3Fast_m5:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	VPBROADCASTD (R10), Z12
+	VMOVDQA32    Z12, Z14
+	VMOVDQA32    Z12, Z13
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Fast_m5_ktail
 
 gemmVNNI3Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -16950,11 +17176,11 @@ gemmVNNI3Fast_m5_t4:
 	VPDPBUSD     Z20, Z21, Z14
 
 gemmVNNI3Fast_m5_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -17327,25 +17553,30 @@ gemmVNNI3Fast_m5_epi:
 	RET
 
 gemmVNNI3Fast_m4:
-	MOVQ   AX, R12
-	LEAQ   (AX)(R8*2), R13
-	ADDQ   R8, R13
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	VPBROADCASTD (R10), Z9
+	VMOVDQA32    Z9, Z11
+	VMOVDQA32    Z9, Z10
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Fast_m4_ktail
 
 gemmVNNI3Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -17446,11 +17677,11 @@ gemmVNNI3Fast_m4_t3:
 	VPDPBUSD     Z20, Z21, Z11
 
 gemmVNNI3Fast_m4_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -17760,20 +17991,24 @@ gemmVNNI3Fast_m4_epi:
 	RET
 
 gemmVNNI3Fast_m3:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	VPBROADCASTD (R10), Z6
+	VMOVDQA32    Z6, Z8
+	VMOVDQA32    Z6, Z7
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Fast_m3_ktail
 
 gemmVNNI3Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -17853,11 +18088,11 @@ gemmVNNI3Fast_m3_t2:
 	VPDPBUSD     Z20, Z21, Z8
 
 gemmVNNI3Fast_m3_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -18104,17 +18339,20 @@ gemmVNNI3Fast_m3_epi:
 	RET
 
 gemmVNNI3Fast_m2:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	SHRQ   $0x02, CX
-	JZ     gemmVNNI3Fast_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPBROADCASTD (R10), Z3
+	VMOVDQA32    Z3, Z5
+	VMOVDQA32    Z3, Z4
+	SHRQ         $0x02, CX
+	JZ           gemmVNNI3Fast_m2_ktail
 
 gemmVNNI3Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -18174,11 +18412,11 @@ gemmVNNI3Fast_m2_t1:
 	VPDPBUSD     Z20, Z21, Z5
 
 gemmVNNI3Fast_m2_epi:
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -18362,23 +18600,25 @@ gemmVNNI3Fast_m2_epi:
 	RET
 
 gemmVNNI3Fast_m1:
-	MOVQ   AX, R12
-	MOVQ   32(R14), SI
-	MOVQ   24(R14), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	SHRQ   $0x04, CX
-	JZ     gemmVNNI3Fast_m1_k1
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VMOVDQA32    Z0, Z2
+	VMOVDQA32    Z0, Z1
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	SHRQ         $0x04, CX
+	JZ           gemmVNNI3Fast_m1_k1
 
 gemmVNNI3Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -18459,11 +18699,11 @@ gemmVNNI3Fast_m1_epi:
 	VPADDD       Z9, Z0, Z0
 	VPADDD       Z10, Z1, Z1
 	VPADDD       Z11, Z2, Z2
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VPBROADCASTD R10, Z28
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTD R10, Z29
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTD R10, Z30
 	MOVQ         56(R14), R9
 	MOVQ         64(R14), R10
@@ -18594,27 +18834,34 @@ TEXT ·gemmAVX2Fast(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVX2Fast_rows:
-	CMPQ  BX, $0x06
-	JL    gemmAVX2Fast_tail
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m6_ktail
+	CMPQ         BX, $0x06
+	JL           gemmAVX2Fast_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m6_ktail
 
 gemmAVX2Fast_m6_k:
 	VMOVDQU      (SI), Y12
@@ -18725,13 +18972,13 @@ gemmAVX2Fast_m6_epi:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -19016,7 +19263,7 @@ gemmAVX2Fast_m6_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -19160,20 +19407,23 @@ gemmAVX2Fast_m6_st5_byte:
 	JL   gemmAVX2Fast_m6_st5_byte
 
 gemmAVX2Fast_m6_st5_done:
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	SUBQ $0x06, BX
-	JMP  gemmAVX2Fast_rows
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x06, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x06, BX
+	JMP    gemmAVX2Fast_rows
 
 gemmAVX2Fast_tail:
 	CMPQ BX, $0x05
@@ -19190,23 +19440,29 @@ gemmAVX2Fast_tail:
 	RET
 
 gemmAVX2Fast_m5:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m5_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m5_ktail
 
 gemmAVX2Fast_m5_k:
 	VMOVDQU      (SI), Y12
@@ -19302,13 +19558,13 @@ gemmAVX2Fast_m5_epi:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -19551,7 +19807,7 @@ gemmAVX2Fast_m5_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -19675,21 +19931,26 @@ gemmAVX2Fast_m5_st4_done:
 	RET
 
 gemmAVX2Fast_m4:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m4_ktail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m4_ktail
 
 gemmAVX2Fast_m4_k:
 	VMOVDQU      (SI), Y12
@@ -19770,13 +20031,13 @@ gemmAVX2Fast_m4_epi:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -19977,7 +20238,7 @@ gemmAVX2Fast_m4_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20077,17 +20338,21 @@ gemmAVX2Fast_m4_st3_done:
 	RET
 
 gemmAVX2Fast_m3:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m3_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m3_ktail
 
 gemmAVX2Fast_m3_k:
 	VMOVDQU      (SI), Y12
@@ -20152,13 +20417,13 @@ gemmAVX2Fast_m3_epi:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -20317,7 +20582,7 @@ gemmAVX2Fast_m3_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20393,15 +20658,18 @@ gemmAVX2Fast_m3_st2_done:
 	RET
 
 gemmAVX2Fast_m2:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m2_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m2_ktail
 
 gemmAVX2Fast_m2_k:
 	VMOVDQU      (SI), Y12
@@ -20451,13 +20719,13 @@ gemmAVX2Fast_m2_epi:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -20574,7 +20842,7 @@ gemmAVX2Fast_m2_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20626,13 +20894,15 @@ gemmAVX2Fast_m2_st1_done:
 	RET
 
 gemmAVX2Fast_m1:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	MOVQ  24(R14), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	SHRQ  $0x01, CX
-	JZ    gemmAVX2Fast_m1_ktail
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	SHRQ         $0x01, CX
+	JZ           gemmAVX2Fast_m1_ktail
 
 gemmAVX2Fast_m1_k:
 	VMOVDQU      (SI), Y12
@@ -20667,13 +20937,13 @@ gemmAVX2Fast_m1_epi:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -20748,7 +21018,7 @@ gemmAVX2Fast_m1_epi:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -20786,26 +21056,33 @@ TEXT ·gemmAVX2WFast(SB), $3504-8
 	MOVQ 48(R14), DI
 
 gemmAVX2WFast_rows:
-	CMPQ  BX, $0x06
-	JL    gemmAVX2WFast_tail
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	CMPQ         BX, $0x06
+	JL           gemmAVX2WFast_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m6_chunk:
 	MOVQ 400(SP), R10
@@ -21012,13 +21289,13 @@ gemmAVX2WFast_m6_k:
 	VMOVDQU      Y11, 352(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -21303,7 +21580,7 @@ gemmAVX2WFast_m6_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 352(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -21447,20 +21724,23 @@ gemmAVX2WFast_m6_st5_byte:
 	JL   gemmAVX2WFast_m6_st5_byte
 
 gemmAVX2WFast_m6_st5_done:
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	SUBQ $0x06, BX
-	JMP  gemmAVX2WFast_rows
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x06, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x06, BX
+	JMP    gemmAVX2WFast_rows
 
 gemmAVX2WFast_tail:
 	CMPQ BX, $0x05
@@ -21477,22 +21757,28 @@ gemmAVX2WFast_tail:
 	RET
 
 gemmAVX2WFast_m5:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m5_chunk:
 	MOVQ 400(SP), R10
@@ -21669,13 +21955,13 @@ gemmAVX2WFast_m5_k:
 	VMOVDQU      Y9, 288(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -21918,7 +22204,7 @@ gemmAVX2WFast_m5_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 288(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22042,20 +22328,25 @@ gemmAVX2WFast_m5_st4_done:
 	RET
 
 gemmAVX2WFast_m4:
-	MOVQ  AX, R12
-	LEAQ  (AX)(R8*2), R13
-	ADDQ  R8, R13
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m4_chunk:
 	MOVQ 400(SP), R10
@@ -22202,13 +22493,13 @@ gemmAVX2WFast_m4_k:
 	VMOVDQU      Y7, 224(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -22409,7 +22700,7 @@ gemmAVX2WFast_m4_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 224(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22509,16 +22800,20 @@ gemmAVX2WFast_m4_st3_done:
 	RET
 
 gemmAVX2WFast_m3:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m3_chunk:
 	MOVQ 400(SP), R10
@@ -22634,13 +22929,13 @@ gemmAVX2WFast_m3_k:
 	VMOVDQU      Y5, 160(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -22799,7 +23094,7 @@ gemmAVX2WFast_m3_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 160(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -22875,14 +23170,17 @@ gemmAVX2WFast_m3_st2_done:
 	RET
 
 gemmAVX2WFast_m2:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m2_chunk:
 	MOVQ 400(SP), R10
@@ -22968,13 +23266,13 @@ gemmAVX2WFast_m2_k:
 	VMOVDQU      Y3, 96(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -23091,7 +23389,7 @@ gemmAVX2WFast_m2_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 96(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -23143,12 +23441,14 @@ gemmAVX2WFast_m2_st1_done:
 	RET
 
 gemmAVX2WFast_m1:
-	MOVQ  AX, R12
-	MOVQ  32(R14), SI
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	MOVQ  24(R14), CX
-	MOVQ  CX, 400(SP)
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
 
 gemmAVX2WFast_m1_chunk:
 	MOVQ 400(SP), R10
@@ -23204,13 +23504,13 @@ gemmAVX2WFast_m1_k:
 	VMOVDQU      Y1, 32(SP)
 	VPBROADCASTQ kconst<>+0(SB), Y7
 	VPBROADCASTD kconst<>+8(SB), Y8
-	MOVL         120(R14), R10
+	MOVL         136(R14), R10
 	VMOVD        R10, X9
 	VPBROADCASTD X9, Y9
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VMOVD        R10, X10
 	VPBROADCASTD X10, Y10
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VMOVD        R10, X11
 	VPBROADCASTD X11, Y11
 	MOVQ         56(R14), R9
@@ -23285,7 +23585,7 @@ gemmAVX2WFast_m1_k:
 	VPMINSD      Y11, Y12, Y12
 	VMOVDQU      Y12, 32(SP)
 	MOVQ         DX, R12
-	MOVQ         112(R14), R13
+	MOVQ         128(R14), R13
 	VMOVDQU      (SP), Y0
 	VMOVDQU      32(SP), Y1
 	VPACKSSDW    Y1, Y0, Y0
@@ -25765,28 +26065,47 @@ gemmAVX2B_m6_x5_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m6_tail
 
 gemmAVX2B_m6_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	VMOVDQA Y0, Y8
-	VMOVDQA Y1, Y9
-	VMOVDQA Y0, Y10
-	VMOVDQA Y1, Y11
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y8
+	VPADDD       32(R9), Y14, Y9
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y10
+	VPADDD       32(R9), Y14, Y11
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m6_f_k:
 	VMOVDQU      (SI), Y12
@@ -25988,24 +26307,43 @@ gemmAVX2B_m6_f_k:
 	JNZ          gemmAVX2B_m6_panel
 
 gemmAVX2B_m6_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m6_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	VMOVDQA Y0, Y8
-	VMOVDQA Y1, Y9
-	VMOVDQA Y0, Y10
-	VMOVDQA Y1, Y11
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m6_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y8
+	VPADDD       32(R9), Y14, Y9
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y10
+	VPADDD       32(R9), Y14, Y11
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m6_t_k:
 	VMOVDQU      (SI), Y12
@@ -26209,20 +26547,23 @@ gemmAVX2B_m6_t_k:
 	VPMASKMOVD   X14, X12, (R13)(DI*1)
 
 gemmAVX2B_m6_next:
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	ADDQ R8, AX
-	ADDQ DI, DX
-	SUBQ $0x06, BX
-	JMP  gemmAVX2B_rows
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x06, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x06, BX
+	JMP    gemmAVX2B_rows
 
 gemmAVX2B_tail:
 	CMPQ BX, $0x05
@@ -26427,26 +26768,42 @@ gemmAVX2B_m5_x4_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m5_tail
 
 gemmAVX2B_m5_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	VMOVDQA Y0, Y8
-	VMOVDQA Y1, Y9
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y8
+	VPADDD       32(R9), Y14, Y9
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m5_f_k:
 	VMOVDQU      (SI), Y12
@@ -26620,22 +26977,38 @@ gemmAVX2B_m5_f_k:
 	JNZ          gemmAVX2B_m5_panel
 
 gemmAVX2B_m5_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m5_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	VMOVDQA Y0, Y8
-	VMOVDQA Y1, Y9
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m5_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y8
+	VPADDD       32(R9), Y14, Y9
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m5_t_k:
 	VMOVDQU      (SI), Y12
@@ -26965,24 +27338,37 @@ gemmAVX2B_m4_x3_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m4_tail
 
 gemmAVX2B_m4_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m4_f_k:
 	VMOVDQU      (SI), Y12
@@ -27122,20 +27508,33 @@ gemmAVX2B_m4_f_k:
 	JNZ          gemmAVX2B_m4_panel
 
 gemmAVX2B_m4_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m4_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	VMOVDQA Y0, Y6
-	VMOVDQA Y1, Y7
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m4_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y6
+	VPADDD       32(R9), Y14, Y7
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m4_t_k:
 	VMOVDQU      (SI), Y12
@@ -27393,22 +27792,32 @@ gemmAVX2B_m3_x2_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m3_tail
 
 gemmAVX2B_m3_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m3_f_k:
 	VMOVDQU      (SI), Y12
@@ -27520,18 +27929,28 @@ gemmAVX2B_m3_f_k:
 	JNZ          gemmAVX2B_m3_panel
 
 gemmAVX2B_m3_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m3_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	VMOVDQA Y0, Y4
-	VMOVDQA Y1, Y5
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m3_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y4
+	VPADDD       32(R9), Y14, Y5
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m3_t_k:
 	VMOVDQU      (SI), Y12
@@ -27723,20 +28142,27 @@ gemmAVX2B_m2_x1_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m2_tail
 
 gemmAVX2B_m2_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m2_f_k:
 	VMOVDQU      (SI), Y12
@@ -27814,16 +28240,23 @@ gemmAVX2B_m2_f_k:
 	JNZ          gemmAVX2B_m2_panel
 
 gemmAVX2B_m2_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m2_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	VMOVDQA Y0, Y2
-	VMOVDQA Y1, Y3
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m2_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	ADDQ         R11, CX
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y2
+	VPADDD       32(R9), Y14, Y3
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m2_t_k:
 	VMOVDQU      (SI), Y12
@@ -27943,18 +28376,22 @@ gemmAVX2B_m1_x0_done:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
-	MOVQ  96(R14), R10
+	MOVQ  112(R14), R10
 	MOVQ  DX, R12
 	TESTQ R10, R10
 	JZ    gemmAVX2B_m1_tail
 
 gemmAVX2B_m1_panel:
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m1_f_k:
 	VMOVDQU      (SI), Y12
@@ -28004,14 +28441,18 @@ gemmAVX2B_m1_f_k:
 	JNZ          gemmAVX2B_m1_panel
 
 gemmAVX2B_m1_tail:
-	CMPQ    104(R14), $0x00
-	JEQ     gemmAVX2B_m1_next
-	VMOVDQU (R9), Y0
-	VMOVDQU 32(R9), Y1
-	MOVQ    24(R14), CX
-	INCQ    CX
-	SHRQ    $0x01, CX
-	XORQ    R11, R11
+	CMPQ         120(R14), $0x00
+	JEQ          gemmAVX2B_m1_next
+	MOVQ         96(R14), CX
+	MOVQ         104(R14), R11
+	VPBROADCASTD (CX), Y14
+	VPADDD       Y14, Y14, Y14
+	VPADDD       (R9), Y14, Y0
+	VPADDD       32(R9), Y14, Y1
+	MOVQ         24(R14), CX
+	INCQ         CX
+	SHRQ         $0x01, CX
+	XORQ         R11, R11
 
 gemmAVX2B_m1_t_k:
 	VMOVDQU      (SI), Y12
@@ -31413,7 +31854,7 @@ TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -31429,12 +31870,25 @@ gemmVNNI1Bounded_rows:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    (R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    (R9), Z4
-	VMOVDQU32    (R9), Z5
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z5
+	VPADDD       (R9), Z5, Z5
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI1Bounded_m6_ktail
 
@@ -31551,9 +32005,9 @@ gemmVNNI1Bounded_m6_t5:
 gemmVNNI1Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -31655,6 +32109,9 @@ gemmVNNI1Bounded_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI1Bounded_rows
 
@@ -31680,11 +32137,22 @@ gemmVNNI1Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    (R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    (R9), Z4
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	VPADDD       (R9), Z4, Z4
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI1Bounded_m5_ktail
 
@@ -31785,9 +32253,9 @@ gemmVNNI1Bounded_m5_t4:
 gemmVNNI1Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -31876,10 +32344,19 @@ gemmVNNI1Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    (R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    (R9), Z3
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	VPADDD       (R9), Z3, Z3
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI1Bounded_m4_ktail
 
@@ -31964,9 +32441,9 @@ gemmVNNI1Bounded_m4_t3:
 gemmVNNI1Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -32037,9 +32514,16 @@ gemmVNNI1Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    (R9), Z1
-	VMOVDQU32    (R9), Z2
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	VPADDD       (R9), Z2, Z2
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI1Bounded_m3_ktail
 
@@ -32107,9 +32591,9 @@ gemmVNNI1Bounded_m3_t2:
 gemmVNNI1Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -32168,8 +32652,13 @@ gemmVNNI1Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    (R9), Z1
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	VPADDD       (R9), Z1, Z1
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI1Bounded_m2_ktail
 
@@ -32221,9 +32710,9 @@ gemmVNNI1Bounded_m2_t1:
 gemmVNNI1Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -32269,7 +32758,10 @@ gemmVNNI1Bounded_m1:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VPADDD       (R9), Z0, Z0
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 	VPXORD       Z3, Z3, Z3
@@ -32335,9 +32827,9 @@ gemmVNNI1Bounded_m1_epi:
 	VPADDD       Z3, Z0, Z0
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTB R10, Z21
 	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22
@@ -32374,7 +32866,7 @@ TEXT ·gemmVNNI2Bounded(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -32390,18 +32882,31 @@ gemmVNNI2Bounded_rows:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    384(R9), Z3
-	VMOVDQU32    (R9), Z4
-	VMOVDQU32    384(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    (R9), Z8
-	VMOVDQU32    384(R9), Z9
-	VMOVDQU32    (R9), Z10
-	VMOVDQU32    384(R9), Z11
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z2, Z3
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z4, Z5
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z8
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z8, Z9
+	VPADDD       (R9), Z8, Z8
+	VPBROADCASTD (R10), Z10
+	VPADDD       384(R9), Z10, Z11
+	VPADDD       (R9), Z10, Z10
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI2Bounded_m6_ktail
 
@@ -32532,9 +33037,9 @@ gemmVNNI2Bounded_m6_t5:
 gemmVNNI2Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -32723,6 +33228,9 @@ gemmVNNI2Bounded_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI2Bounded_rows
 
@@ -32748,16 +33256,27 @@ gemmVNNI2Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    384(R9), Z3
-	VMOVDQU32    (R9), Z4
-	VMOVDQU32    384(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    (R9), Z8
-	VMOVDQU32    384(R9), Z9
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z2, Z3
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z4, Z5
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z8
+	VPADDD       384(R9), Z8, Z9
+	VPADDD       (R9), Z8, Z8
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI2Bounded_m5_ktail
 
@@ -32870,9 +33389,9 @@ gemmVNNI2Bounded_m5_t4:
 gemmVNNI2Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -33036,14 +33555,23 @@ gemmVNNI2Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    384(R9), Z3
-	VMOVDQU32    (R9), Z4
-	VMOVDQU32    384(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z2, Z3
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z4, Z5
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z6
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI2Bounded_m4_ktail
 
@@ -33138,9 +33666,9 @@ gemmVNNI2Bounded_m4_t3:
 gemmVNNI2Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -33270,12 +33798,19 @@ gemmVNNI2Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    384(R9), Z3
-	VMOVDQU32    (R9), Z4
-	VMOVDQU32    384(R9), Z5
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z2, Z3
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z4
+	VPADDD       384(R9), Z4, Z5
+	VPADDD       (R9), Z4, Z4
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI2Bounded_m3_ktail
 
@@ -33351,9 +33886,9 @@ gemmVNNI2Bounded_m3_t2:
 gemmVNNI2Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -33459,10 +33994,15 @@ gemmVNNI2Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    (R9), Z2
-	VMOVDQU32    384(R9), Z3
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z2
+	VPADDD       384(R9), Z2, Z3
+	VPADDD       (R9), Z2, Z2
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI2Bounded_m2_ktail
 
@@ -33520,9 +34060,9 @@ gemmVNNI2Bounded_m2_t1:
 gemmVNNI2Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -33602,8 +34142,11 @@ gemmVNNI2Bounded_m1:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
 	VPXORD       Z2, Z2, Z2
 	VPXORD       Z3, Z3, Z3
 	VPXORD       Z4, Z4, Z4
@@ -33683,9 +34226,9 @@ gemmVNNI2Bounded_m1_epi:
 	VPADDD       Z7, Z1, Z1
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTB R10, Z21
 	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22
@@ -33744,7 +34287,7 @@ TEXT ·gemmVNNI3Bounded(SB), NOSPLIT, $0-8
 	MOVQ         16(R14), BX
 	MOVQ         40(R14), DX
 	MOVQ         48(R14), DI
-	MOVWQZX      132(R14), R12
+	MOVWQZX      148(R14), R12
 	KMOVW        R12, K1
 	MOVL         $0x0000aaaa, R12
 	KMOVW        R12, K2
@@ -33760,24 +34303,37 @@ gemmVNNI3Bounded_rows:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    384(R9), Z4
-	VMOVDQU32    768(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    768(R9), Z8
-	VMOVDQU32    (R9), Z9
-	VMOVDQU32    384(R9), Z10
-	VMOVDQU32    768(R9), Z11
-	VMOVDQU32    (R9), Z12
-	VMOVDQU32    384(R9), Z13
-	VMOVDQU32    768(R9), Z14
-	VMOVDQU32    (R9), Z15
-	VMOVDQU32    384(R9), Z16
-	VMOVDQU32    768(R9), Z17
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z3, Z5
+	VPADDD       384(R9), Z3, Z4
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z6, Z8
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z9, Z11
+	VPADDD       384(R9), Z9, Z10
+	VPADDD       (R9), Z9, Z9
+	VPBROADCASTD (R10), Z12
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z12, Z14
+	VPADDD       384(R9), Z12, Z13
+	VPADDD       (R9), Z12, Z12
+	VPBROADCASTD (R10), Z15
+	VPADDD       768(R9), Z15, Z17
+	VPADDD       384(R9), Z15, Z16
+	VPADDD       (R9), Z15, Z15
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI3Bounded_m6_ktail
 
@@ -33922,9 +34478,9 @@ gemmVNNI3Bounded_m6_t5:
 gemmVNNI3Bounded_m6_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -34200,6 +34756,9 @@ gemmVNNI3Bounded_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x06, R9, R9
+	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
 	JMP           gemmVNNI3Bounded_rows
 
@@ -34225,21 +34784,32 @@ gemmVNNI3Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    384(R9), Z4
-	VMOVDQU32    768(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    768(R9), Z8
-	VMOVDQU32    (R9), Z9
-	VMOVDQU32    384(R9), Z10
-	VMOVDQU32    768(R9), Z11
-	VMOVDQU32    (R9), Z12
-	VMOVDQU32    384(R9), Z13
-	VMOVDQU32    768(R9), Z14
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z3, Z5
+	VPADDD       384(R9), Z3, Z4
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z6, Z8
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z9
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z9, Z11
+	VPADDD       384(R9), Z9, Z10
+	VPADDD       (R9), Z9, Z9
+	VPBROADCASTD (R10), Z12
+	VPADDD       768(R9), Z12, Z14
+	VPADDD       384(R9), Z12, Z13
+	VPADDD       (R9), Z12, Z12
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI3Bounded_m5_ktail
 
@@ -34364,9 +34934,9 @@ gemmVNNI3Bounded_m5_t4:
 gemmVNNI3Bounded_m5_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -34605,18 +35175,27 @@ gemmVNNI3Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    384(R9), Z4
-	VMOVDQU32    768(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    768(R9), Z8
-	VMOVDQU32    (R9), Z9
-	VMOVDQU32    384(R9), Z10
-	VMOVDQU32    768(R9), Z11
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z3, Z5
+	VPADDD       384(R9), Z3, Z4
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z6, Z8
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z9
+	VPADDD       768(R9), Z9, Z11
+	VPADDD       384(R9), Z9, Z10
+	VPADDD       (R9), Z9, Z9
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI3Bounded_m4_ktail
 
@@ -34721,9 +35300,9 @@ gemmVNNI3Bounded_m4_t3:
 gemmVNNI3Bounded_m4_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -34912,15 +35491,22 @@ gemmVNNI3Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    384(R9), Z4
-	VMOVDQU32    768(R9), Z5
-	VMOVDQU32    (R9), Z6
-	VMOVDQU32    384(R9), Z7
-	VMOVDQU32    768(R9), Z8
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z3, Z5
+	VPADDD       384(R9), Z3, Z4
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z6
+	VPADDD       768(R9), Z6, Z8
+	VPADDD       384(R9), Z6, Z7
+	VPADDD       (R9), Z6, Z6
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI3Bounded_m3_ktail
 
@@ -35004,9 +35590,9 @@ gemmVNNI3Bounded_m3_t2:
 gemmVNNI3Bounded_m3_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -35159,12 +35745,17 @@ gemmVNNI3Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
-	VMOVDQU32    (R9), Z3
-	VMOVDQU32    384(R9), Z4
-	VMOVDQU32    768(R9), Z5
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z3
+	VPADDD       768(R9), Z3, Z5
+	VPADDD       384(R9), Z3, Z4
+	VPADDD       (R9), Z3, Z3
 	SHRQ         $0x02, CX
 	JZ           gemmVNNI3Bounded_m2_ktail
 
@@ -35228,9 +35819,9 @@ gemmVNNI3Bounded_m2_t1:
 gemmVNNI3Bounded_m2_epi:
 	VMOVDQU32     dwperm<>+128(SB), Z18
 	VMOVDQU32     dwperm<>+0(SB), Z19
-	MOVL          124(R14), R10
+	MOVL          140(R14), R10
 	VPBROADCASTB  R10, Z20
-	MOVL          128(R14), R10
+	MOVL          144(R14), R10
 	VPBROADCASTB  R10, Z21
 	MOVQ          88(R14), R9
 	VMOVDQU32     64(R9), Z22
@@ -35344,9 +35935,12 @@ gemmVNNI3Bounded_m1:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
-	VMOVDQU32    (R9), Z0
-	VMOVDQU32    384(R9), Z1
-	VMOVDQU32    768(R9), Z2
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	VPADDD       768(R9), Z0, Z2
+	VPADDD       384(R9), Z0, Z1
+	VPADDD       (R9), Z0, Z0
 	VPXORD       Z3, Z3, Z3
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
@@ -35440,9 +36034,9 @@ gemmVNNI3Bounded_m1_epi:
 	VPADDD       Z11, Z2, Z2
 	VMOVDQU32    dwperm<>+128(SB), Z18
 	VMOVDQU32    dwperm<>+0(SB), Z19
-	MOVL         124(R14), R10
+	MOVL         140(R14), R10
 	VPBROADCASTB R10, Z20
-	MOVL         128(R14), R10
+	MOVL         144(R14), R10
 	VPBROADCASTB R10, Z21
 	MOVQ         88(R14), R9
 	VMOVDQU32    64(R9), Z22

@@ -12,7 +12,10 @@ const relu6Scale = 6.0 / 255
 // MobileNetV1 returns a MobileNetV1 with width multiplier 0.25 on a
 // 96×96×3 input and two classes (the shape of TFLite Micro's person
 // detector), with pseudo-random weights from seed.
-func MobileNetV1(seed uint64) (*format.Model, error) {
+func MobileNetV1(seed uint64) (*format.Model, error) { return tflite.Convert(MobileNetV1Source(seed)) }
+
+// MobileNetV1Source is MobileNetV1 before conversion: the .tflite model.
+func MobileNetV1Source(seed uint64) *tflite.Model {
 	b := newBuilder("edgerun example: MobileNetV1-0.25 96x96x3, 2 classes, random weights", seed)
 	in := b.activation("input", []int32{1, 96, 96, 3}, 1.0/128, 0)
 	b.sg.Inputs = []int32{in}
@@ -31,7 +34,7 @@ func MobileNetV1(seed uint64) (*format.Model, error) {
 	x = b.fullyConnected("logits", x, 2, tflite.ActNone, 0.1, 0)
 	out := b.softmax("probabilities", x)
 	b.sg.Outputs = []int32{out}
-	return tflite.Convert(&b.m)
+	return &b.m
 }
 
 // MLP returns a small fully connected network (64 → 128 → 64 → 10 with

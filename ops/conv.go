@@ -33,10 +33,11 @@ import (
 // Grouped convolutions (filter input depth Cin/G) follow the reference:
 // output channel oc reads input channels of group oc / (Cout/G).
 //
-// One group with an int8 filter (filter offset 0) runs on the selected
-// asm implementation's GEMM (evalGemm); grouped convolutions and legacy
-// filter offsets, which no kernel covers yet, take a per-pixel Go path
-// (evalGo) built on asm.DotRows.
+// One group runs on the selected asm implementation's GEMM (evalGemm), a
+// legacy filter offset as the GEMM's row term filter_offset·Σpatch
+// (filter_offset.go); grouped convolutions (which no real model we run
+// uses), and filter offsets with patches of 2^17 values or more, take a
+// per-pixel Go path (evalGo) built on asm.DotRows.
 
 // convKernel is a prepared CONV_2D.
 type convKernel struct {
@@ -63,7 +64,7 @@ type convKernel struct {
 	epi          *asm.Epilogue // the folded requantization
 
 	// impl is the asm implementation selected at prepare. When packed is
-	// set (one group, filter offset 0) the conv runs as its GEMMs:
+	// set (one group) the conv runs as its GEMMs:
 	// pointwise convolutions straight from the input rows, others over
 	// im2col blocks of blockRows output pixels in scratch; packed is the
 	// filter packed once at prepare. Otherwise evalGo.
@@ -76,6 +77,11 @@ type convKernel struct {
 	// of the kh padded rows im2colRing reads (see conv_ring.go).
 	padRow int
 	ring   bool
+	// rtRows is, with a filter offset on the GEMM path, how many rows'
+	// terms (filter_offset·Σpatch, int32) the scratch holds after the
+	// im2col block and padRow: blockRows, or offsetChunk for pointwise
+	// convolutions; 0 without a filter offset.
+	rtRows int
 }
 
 func prepareConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -134,8 +140,14 @@ func (k *convKernel) prepareFilter(filter []int8, inputOffset, filterOffset int3
 		(k.outH-1)*k.strideH < k.inH && (k.outW-1)*k.strideW < k.inW
 	k.epi = q.epilogue()
 	k.impl = asm.Selected()
-	if k.groups == 1 && k.filterOffset == 0 {
-		k.prepareGemm()
+	if k.groups == 1 {
+		if k.filterOffset == 0 {
+			k.prepareGemm()
+		} else if bound, ok := rowTermBound(k.filterOffset, k.patchSize); ok {
+			// filter_offset·Σpatch as the GEMM's row term.
+			k.epi.BoundRowTerms(bound)
+			k.prepareGemm()
+		}
 	}
 }
 
@@ -145,6 +157,9 @@ func (k *convKernel) prepareGemm() {
 	k.packed = k.impl.PackMatrix(k.filter, k.outC, k.patchSize)
 	k.impl.PrepareEpilogue(k.packed, k.epi)
 	if k.pointwise {
+		if k.filterOffset != 0 {
+			k.rtRows = offsetChunk
+		}
 		return
 	}
 	// A filter row of input zero points: im2col copies padding from it
@@ -161,6 +176,18 @@ func (k *convKernel) prepareGemm() {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 		k.ring = k.useRing()
 	}
+	if k.filterOffset != 0 {
+		k.rtRows = k.blockRows
+	}
+}
+
+// rtBytes is the scratch of rows' terms: 4·rows int32s and the slack to
+// align them (int32Scratch), none without a filter offset.
+func (k *convKernel) rtBytes(rows int) int64 {
+	if k.filterOffset == 0 || k.packed == nil {
+		return 0
+	}
+	return 3 + 4*int64(rows)
 }
 
 // padScratch is the scratch beside the im2col block: the ring of padded
@@ -178,7 +205,10 @@ func (k *convKernel) padScratch() int {
 // runtime's limits reject it then.
 func (k *convKernel) ScratchBytes() int {
 	if k.packed != nil {
-		return int(min(int64(k.blockRows)*int64(k.patchSize)+int64(k.padScratch()), math.MaxInt))
+		if k.pointwise {
+			return int(k.rtBytes(k.rtRows))
+		}
+		return int(min(int64(k.blockRows)*int64(k.patchSize)+int64(k.padScratch())+k.rtBytes(k.blockRows), math.MaxInt))
 	}
 	return int(min(int64(k.kh)*int64(k.kw)*int64(k.inC)+3+4*int64(k.outC), math.MaxInt))
 }
@@ -186,7 +216,7 @@ func (k *convKernel) ScratchBytes() int {
 // LeanScratchBytes: on the GEMM path, im2col blocks of leanRows pixels.
 func (k *convKernel) LeanScratchBytes() int {
 	if k.packed != nil && !k.pointwise {
-		return min(k.ScratchBytes(), k.leanRows()*k.patchSize+k.padScratch())
+		return min(k.ScratchBytes(), k.leanRows()*k.patchSize+k.padScratch()+int(k.rtBytes(k.leanRows())))
 	}
 	return k.ScratchBytes()
 }
@@ -197,11 +227,19 @@ func (k *convKernel) FitScratch(n int) {
 	if k.packed == nil || k.pointwise || n >= k.ScratchBytes() {
 		return
 	}
-	rows := max((n-k.padScratch())/k.patchSize, 1)
+	per := k.patchSize
+	if k.filterOffset != 0 {
+		per += 4 // a row's term
+		n -= 3
+	}
+	rows := max((n-k.padScratch())/per, 1)
 	if rows >= 6 && !k.ring { // the ring's blocks split output rows evenly (leanRows)
 		rows = rows / 6 * 6
 	}
 	k.blockRows = min(k.blockRows, rows)
+	if k.filterOffset != 0 {
+		k.rtRows = k.blockRows
+	}
 }
 
 // Units: the conv splits by output rows (over all batches) for
@@ -215,7 +253,15 @@ func (k *convKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 func (k *convKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	if k.packed != nil {
-		k.evalGemm(in, out, Int8s(env.Scratch), lo, hi)
+		var rt []int32
+		if k.filterOffset != 0 {
+			at := 0
+			if !k.pointwise {
+				at = k.blockRows*k.patchSize + k.padScratch()
+			}
+			rt = int32Scratch(env.Scratch[at:], k.rtRows)
+		}
+		k.evalGemm(in, out, Int8s(env.Scratch), rt, lo, hi)
 		return
 	}
 	k.evalGo(in, out, env.Scratch, lo, hi)
@@ -239,21 +285,31 @@ func (k *convKernel) evalGo(in, out []int8, scratch []byte, lo, hi int) {
 	}
 }
 
-// evalGemm runs output rows [lo, hi) (of batches·outH) as asm GEMMs.
-func (k *convKernel) evalGemm(in, out, scratch []int8, lo, hi int) {
+// gemm is the conv's GEMM of m patch rows of a: with a filter offset,
+// its rows' terms computed in rt.
+func (k *convKernel) gemm(a []int8, lda, m int, out []int8, rt []int32) {
+	if rt != nil {
+		gemmFilterOffset(k.impl, a, lda, m, k.packed, k.epi, out, k.outC, k.filterOffset, rt)
+		return
+	}
+	k.impl.Gemm(a, lda, m, k.packed, k.epi, out, k.outC)
+}
+
+// evalGemm runs output rows [lo, hi) (of batches·outH) as asm GEMMs (rt:
+// the rows' terms' scratch with a filter offset, else nil).
+func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 	plane := k.inH * k.inW * k.inC
 	if k.pointwise {
 		// Every output pixel's patch is an input pixel: rows of the input
 		// at stride strideW·inC, or whole images when the pixels are
 		// contiguous (then the rows of every batch are contiguous too).
 		if k.strideH == 1 && k.strideW == 1 && k.outW == k.inW && k.outH == k.inH {
-			k.impl.Gemm(in[lo*k.outW*k.inC:], k.inC, (hi-lo)*k.outW, k.packed, k.epi, out[lo*k.outW*k.outC:], k.outC)
+			k.gemm(in[lo*k.outW*k.inC:], k.inC, (hi-lo)*k.outW, out[lo*k.outW*k.outC:], rt)
 			return
 		}
 		for r := lo; r < hi; r++ {
 			b, oy := r/k.outH, r%k.outH
-			k.impl.Gemm(in[b*plane+oy*k.strideH*k.inW*k.inC:], k.strideW*k.inC, k.outW, k.packed, k.epi,
-				out[r*k.outW*k.outC:], k.outC)
+			k.gemm(in[b*plane+oy*k.strideH*k.inW*k.inC:], k.strideW*k.inC, k.outW, out[r*k.outW*k.outC:], rt)
 		}
 		return
 	}
@@ -281,7 +337,7 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, lo, hi int) {
 				}
 			}
 		}
-		k.impl.Gemm(buf, k.patchSize, rows, k.packed, k.epi, out[p0*k.outC:], k.outC)
+		k.gemm(buf, k.patchSize, rows, out[p0*k.outC:], rt)
 	}
 }
 

@@ -24,7 +24,8 @@ import (
 // precomputed per channel together with the bias (exact in wrapping int32,
 // a ring); interior runs read the input directly, border pixels (and
 // depth multipliers above 1) a zero-point padded copy (paddedRun). Legacy
-// filter offsets, which no kernel covers, take a per-pixel Go path
+// filter offsets run on the same kernel with a doubled-rows filter
+// (depthwise_offset.go); only an offset of 128 takes a per-pixel Go path
 // (evalLegacy) over F = filter + filter_offset as int16 that skips the
 // taps outside the image, as the reference does.
 type depthwiseKernel struct {
@@ -79,6 +80,9 @@ type depthwiseKernel struct {
 	// byte by byte, or by doubling copies, was a tenth of a stride-2
 	// depthwise's time (many short runs: one pixel per row).
 	zpRow []int8
+	// doubled: a legacy filter offset on the kernel path, packed being
+	// the doubled-rows filter (depthwise_offset.go).
+	doubled bool
 }
 
 func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -116,10 +120,13 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 	k.yLo, k.yHi = interiorRange(k.outH, k.inH, k.kh, k.strideH, k.dilH, k.padTop)
 	k.xLo, k.xHi = interiorRange(k.outW, k.inW, k.kw, k.strideW, k.dilW, k.padLeft)
 	raw := Int8s(f.Data)
-	if k.inC == 1 && k.mult > 1 && p.FilterOffset == 0 {
-		return depthwiseAsConv(k, raw, q), nil
+	if k.inC == 1 && k.mult > 1 {
+		return depthwiseAsConv(k, raw, p.FilterOffset, q), nil
 	}
 	k.impl = asm.Selected()
+	if p.FilterOffset != 0 && k.prepareOffset(raw, p.FilterOffset, q) {
+		return k, nil
+	}
 	if p.FilterOffset != 0 {
 		k.legacyFilter = make([]int16, len(raw))
 		for i, v := range raw {
@@ -144,7 +151,7 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 // requantization. The conv's GEMM path needs no copy of the input
 // replicated M times (the depthwise kernel's way to a depth multiplier),
 // only im2col blocks, which are small (an audio model's first layer).
-func depthwiseAsConv(d *depthwiseKernel, raw []int8, q *requantizer) *convKernel {
+func depthwiseAsConv(d *depthwiseKernel, raw []int8, filterOffset int32, q *requantizer) *convKernel {
 	taps := d.kh * d.kw
 	c := &convKernel{in: d.in, out: d.out, convShape: d.convShape, kh: d.kh, kw: d.kw,
 		strideH: d.strideH, strideW: d.strideW, dilH: d.dilH, dilW: d.dilW, padTop: d.padTop, padLeft: d.padLeft,
@@ -155,7 +162,7 @@ func depthwiseAsConv(d *depthwiseKernel, raw []int8, q *requantizer) *convKernel
 			filter[oc*taps+t] = raw[t*d.outC+oc]
 		}
 	}
-	c.prepareFilter(filter, d.inputOffset, 0, q)
+	c.prepareFilter(filter, d.inputOffset, filterOffset, q)
 	return c
 }
 
@@ -167,6 +174,8 @@ func (k *depthwiseKernel) ScratchBytes() int {
 	switch {
 	case k.packed == nil:
 		n = int64(3 + 4*k.outC)
+	case k.doubled:
+		n = k.offsetScratch()
 	case k.padImage:
 		n = k.imageScratch
 	case k.strips:
@@ -183,6 +192,9 @@ func (k *depthwiseKernel) LeanScratchBytes() int {
 	if k.packed == nil {
 		return k.ScratchBytes()
 	}
+	if k.doubled {
+		return int(min(satMul(k.rowScratch, 2), int64(k.ScratchBytes())))
+	}
 	return int(min(k.rowScratch, int64(k.ScratchBytes())))
 }
 
@@ -193,6 +205,9 @@ func (k *depthwiseKernel) FitScratch(n int) {
 		return
 	}
 	k.padImage = false
+	if k.doubled {
+		return // the doubled rows of one output row
+	}
 	k.strips = k.stripScratch > 0 && max(k.rowScratch, k.stripScratch) <= int64(n)
 }
 
@@ -219,6 +234,10 @@ func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 			continue
 		}
 		pad := Int8s(env.Scratch)
+		if k.doubled {
+			k.evalOffset(inB, outB, oy0, oy1, pad)
+			continue
+		}
 		switch {
 		case k.padImage:
 			// Only the padded input rows these output rows read.

@@ -22,9 +22,10 @@ import (
 // sets it to 0 for per-channel weights. As in CONV_2D the sum is expanded
 // into Σ f·x + filter_offset·Σx, with bias + input_offset·Σf +
 // D·filter_offset·input_offset folded per output at prepare, exactly equal
-// in wrapping int32 arithmetic. With filter offset 0 the whole op is one
-// GEMM of the selected asm implementation; legacy filter offsets take a
-// Go path built on asm.DotRows.
+// in wrapping int32 arithmetic. The whole op is one GEMM of the selected
+// asm implementation, a legacy filter offset as its row term
+// filter_offset·Σx (filter_offset.go); only depths of 2^17 and more with
+// an offset take a Go path built on asm.DotRows.
 type fullyConnectedKernel struct {
 	in, out      int32
 	batches      int
@@ -33,10 +34,11 @@ type fullyConnectedKernel struct {
 	filterOffset int32
 	epi          *asm.Epilogue // the folded requantization
 
-	// impl is the asm implementation selected at prepare; with filter
-	// offset 0 the op is one of its GEMMs (every batch row against the
-	// filter packed once at prepare, requantization fused), else packed
-	// is nil and Eval takes the Go path.
+	// impl is the asm implementation selected at prepare; the op is one
+	// of its GEMMs (every batch row against the filter packed once at
+	// prepare, requantization fused, a filter offset as row terms), or,
+	// when the row terms cannot be bounded, packed is nil and Eval takes
+	// the Go path.
 	impl   *asm.Impl
 	packed *asm.PackedMatrix
 }
@@ -79,17 +81,30 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 	}
 	k.epi = q.epilogue()
 	k.impl = asm.Selected()
-	if k.filterOffset == 0 {
+	bound, ok := rowTermBound(k.filterOffset, k.depth)
+	if k.filterOffset == 0 || ok {
+		if k.filterOffset != 0 {
+			// filter_offset·Σx as the GEMM's row term.
+			k.epi.BoundRowTerms(bound)
+		}
 		k.packed = k.impl.PackMatrix(k.filter, k.units, k.depth)
 		k.impl.PrepareEpilogue(k.packed, k.epi)
 	}
 	return k, nil
 }
 
+// rtRows is how many batch rows' terms the GEMM path with a filter
+// offset computes at a time (its scratch).
+func (k *fullyConnectedKernel) rtRows() int { return min(k.batches, offsetChunk) }
+
 // ScratchBytes: the Go path's int32 accumulator per output unit, in int64
-// and saturated (4·units must not wrap on 32-bit targets).
+// and saturated (4·units must not wrap on 32-bit targets); on the GEMM
+// path with a filter offset, the rows' terms.
 func (k *fullyConnectedKernel) ScratchBytes() int {
 	if k.packed != nil {
+		if k.filterOffset != 0 {
+			return 3 + 4*k.rtRows()
+		}
 		return 0
 	}
 	return int(min(3+4*int64(k.units), math.MaxInt))
@@ -105,6 +120,11 @@ func (k *fullyConnectedKernel) Eval(env *Env) { k.EvalRange(env, 0, k.batches) }
 func (k *fullyConnectedKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	if k.packed != nil {
+		if k.filterOffset != 0 {
+			gemmFilterOffset(k.impl, in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units,
+				k.filterOffset, int32Scratch(env.Scratch, k.rtRows()))
+			return
+		}
 		k.impl.Gemm(in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units)
 		return
 	}

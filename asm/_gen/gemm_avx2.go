@@ -150,11 +150,7 @@ func avx2KDirect(lbl func(string) string, mr int) {
 	_ = a
 	Load(arg("w"), wp)
 	Load(arg("k"), cnt)
-	for r := 0; r < mr; r++ {
-		for j := 0; j < 2; j++ {
-			VPXOR(accR(r, j), accR(r, j), accR(r, j))
-		}
-	}
+	rowTermInit(mr, func(r int) { VMOVDQA(accR(r, 0), accR(r, 1)) }, func(r int) reg.VecPhysical { return accR(r, 0) })
 	SHRQ(U8(1), cnt)
 	JZ(LabelRef(lbl("ktail")))
 	Label(lbl("k"))
@@ -202,11 +198,7 @@ func avx2KWiden(lbl func(string) string, mr int, frame Mem) {
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 	Load(arg("w"), wp)
-	for r := 0; r < mr; r++ {
-		for j := 0; j < 2; j++ {
-			VPXOR(accR(r, j), accR(r, j), accR(r, j))
-		}
-	}
+	rowTermInit(mr, func(r int) { VMOVDQA(accR(r, 0), accR(r, 1)) }, func(r int) reg.VecPhysical { return accR(r, 0) })
 	// K goes in chunks of avx2KC: each row's chunk is first sign-extended
 	// to int16 in the frame (xbuf, a zero word after it for an odd K), so
 	// that the inner loop broadcasts ready pairs of words with a plain

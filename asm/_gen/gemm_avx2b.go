@@ -13,6 +13,8 @@ import (
 // for every channel c of every full panel:
 //
 //	|acc + bias| <= 128·Σ_k|w[c][k]| + |bias| < 2^30   (any int8 input)
+//
+// (acc including a row term, GemmRowTerm: the check adds its bound),
 //	1 <= e <= 31 where e = -shift (right shift only), mult >= 0
 //
 // the requantization needs no wrapping, saturation or left shift and
@@ -20,7 +22,7 @@ import (
 //
 //  1. The rows are widened to 2·a (int16, |2a| <= 256, so VPMADDWD's pair
 //     sums stay below 2^17) and the accumulators start at 2·bias: they
-//     hold 2x exactly (|2x| < 2^31), no doubling step.
+//     hold 2x exactly (|2x| < 2^31), no doubling step (plus 2·rowTerm).
 //  2. SRDHM(x, mult) = floor((x·mult + 2^30) / 2^31)
 //     = floor((2x·mult + 2^31) / 2^32) =: s (the high dword of the 64-bit
 //     VPMULDQ product plus 2^31; mult = INT32_MIN, the one saturating
@@ -164,12 +166,19 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
-	// Accumulators start at 2·bias.
-	VMOVDQU(Mem{Base: qp, Disp: bOffBias2}, accR(0, 0))
-	VMOVDQU(Mem{Base: qp, Disp: bOffBias2 + 32}, accR(0, 1))
-	for r := 1; r < mr; r++ {
-		VMOVDQA(accR(0, 0), accR(r, 0))
-		VMOVDQA(accR(0, 1), accR(r, 1))
+	// Accumulators start at 2·bias + 2·rt[r] (the row term doubled like
+	// the rows; the proof's bound includes it).
+	rtp, rts := cnt, idx
+	Load(arg("rt"), rtp)
+	Load(arg("rts"), rts)
+	for r := 0; r < mr; r++ {
+		VPBROADCASTD(Mem{Base: rtp}, t)
+		if r < mr-1 {
+			ADDQ(rts, rtp)
+		}
+		VPADDD(t, t, t)
+		VPADDD(Mem{Base: qp, Disp: bOffBias2}, t, accR(r, 0))
+		VPADDD(Mem{Base: qp, Disp: bOffBias2 + 32}, t, accR(r, 1))
 	}
 	Load(arg("k"), cnt)
 	INCQ(cnt)

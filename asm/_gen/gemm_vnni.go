@@ -60,6 +60,10 @@ func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(
 		ADDQ(lda, a)
 		ADDQ(ldo, out)
 	}
+	// The row terms of the next block: rt += mr·rts.
+	Load(arg("rts"), reg.R9)
+	IMUL3Q(U8(mr), reg.R9, reg.R9)
+	ADDQ(reg.R9, addr("rt"))
 	SUBQ(U8(mr), m)
 	JMP(LabelRef(name + "_rows"))
 	Label(name + "_tail")
@@ -74,6 +78,23 @@ func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(
 		tile(r)
 		VZEROUPPER()
 		RET()
+	}
+}
+
+// rowTermInit starts the sums of rows 0..mr-1: it broadcasts row r's
+// term (*rt, then every rts bytes; rts = 0 repeats the zero Gemm passes)
+// into acc(r), then calls rest(r) to start the row's other sums from it.
+// Clobbers R10, R11.
+func rowTermInit(mr int, rest func(r int), acc func(r int) reg.VecPhysical) {
+	rtp, rts := reg.R10, reg.R11
+	Load(arg("rt"), rtp)
+	Load(arg("rts"), rts)
+	for r := 0; r < mr; r++ {
+		VPBROADCASTD(Mem{Base: rtp}, acc(r))
+		if r < mr-1 {
+			ADDQ(rts, rtp)
+		}
+		rest(r)
 	}
 }
 
@@ -116,20 +137,24 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 	Load(arg("w"), wp)
 	Load(arg("k"), cnt)
 	if bounded {
-		// The sums start at bias − 128·Σw + 2^30 (vnniBoundedEpi); the
-		// epilogue used x80's register.
+		// The sums start at bias − 128·Σw + 2^30 (vnniBoundedEpi) plus
+		// the row's term; the epilogue used x80's register.
 		Load(arg("q"), reg.R9)
 		VPBROADCASTD(cX80(), x80)
 	}
-	for r := 0; r < mr; r++ {
-		for j := 0; j < nz; j++ {
+	// Each row's sums start at its row term (rowTermInit).
+	rowTermInit(mr, func(r int) {
+		for j := nz - 1; j >= 1; j-- {
 			if bounded {
-				VMOVDQU32(Mem{Base: reg.R9, Disp: vnniBQ * 4 * j}, accR(r, j))
+				VPADDD(Mem{Base: reg.R9, Disp: vnniBQ * 4 * j}, accR(r, 0), accR(r, j))
 			} else {
-				VPXORD(accR(r, j), accR(r, j), accR(r, j))
+				VMOVDQA32(accR(r, 0), accR(r, j))
 			}
 		}
-	}
+		if bounded {
+			VPADDD(Mem{Base: reg.R9}, accR(r, 0), accR(r, 0))
+		}
+	}, func(r int) reg.VecPhysical { return accR(r, 0) })
 	if mr == 1 {
 		vnniGEMVLoop(lbl, nz, zs, x80)
 	} else {
