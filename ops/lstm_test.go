@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -214,12 +215,23 @@ func lstmGet(b []int8, i int, wide bool) int64 {
 // TestLSTMAgainstReference runs random layers of both variants and
 // layouts for several invocations from the reset state (hidden at its zero
 // point, cell 0), carrying the state, and checks output, hidden and cell
-// state after each invocation.
+// state after each invocation. It runs under every kernel implementation
+// (int8 activations run their products on asm.GemmInt32); the last cases
+// have sequences longer than an input block (lstmBlockRows) and gate
+// matrices wider than the SIMD panels.
 func TestLSTMAgainstReference(t *testing.T) {
+	forEachImpl(t, testLSTMAgainstReference)
+}
+
+func testLSTMAgainstReference(t *testing.T, _ *asm.Impl) {
 	r := rand.New(rand.NewPCG(13, 44))
-	for iter := 0; iter < 48; iter++ {
+	for iter := 0; iter < 60; iter++ {
 		wide, timeMajor := iter%2 == 0, iter%4 < 2
-		c := newLSTMCase(r, wide, timeMajor, 1+r.IntN(4), 1+r.IntN(3), 1+r.IntN(12), 1+r.IntN(9))
+		steps, batch, nIn, u := 1+r.IntN(4), 1+r.IntN(3), 1+r.IntN(12), 1+r.IntN(9)
+		if iter >= 48 {
+			steps, batch, nIn, u = 15+r.IntN(26), 1+r.IntN(3), 1+r.IntN(70), 10+r.IntN(20)
+		}
+		c := newLSTMCase(r, wide, timeMajor, steps, batch, nIn, u)
 		k, err := Prepare(c.m, 0)
 		if err != nil {
 			t.Fatal(err)
