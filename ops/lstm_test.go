@@ -296,6 +296,8 @@ func TestLSTMPrepareErrors(t *testing.T) {
 		{"hidden too short", false, func(m *format.Model) { m.Tensors[13].Shape = []int32{1} }, "shapes"},
 		{"weights wrong shape", false, func(m *format.Model) { m.Tensors[2].Shape = []int32{1, 1} }, "gate"},
 		{"weights not constant", false, func(m *format.Model) { m.Tensors[5].Data = nil }, "gate"},
+		{"input weights data short", false, func(m *format.Model) { m.Tensors[2].Data = m.Tensors[2].Data[:1] }, "data size"},
+		{"recurrent weights data long", false, func(m *format.Model) { m.Tensors[6].Data = append(m.Tensors[6].Data, 0) }, "data size"},
 		{"bias of wrong type", true, func(m *format.Model) { m.Tensors[10].DType = format.DTypeInt32 }, "int64"},
 		{"three gate multipliers", false, func(m *format.Model) { params(m).InputShifts = params(m).InputShifts[:3] }, "4 values"},
 		{"shift too large", false, func(m *format.Model) { params(m).RecurrentShifts[2] = 31 }, "shift"},

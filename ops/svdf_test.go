@@ -213,6 +213,7 @@ func TestSVDFPrepareErrors(t *testing.T) {
 			m.Ops[0].Params.(*format.SVDFParams).StateZeroPoint = 200
 		}, "state zero point"},
 		{"missing state", func(m *format.Model) { m.Ops[0].Inputs[4] = -1 }, "required"},
+		{"weights_feature data short", func(m *format.Model) { m.Tensors[1].Data = m.Tensors[1].Data[:3] }, "data size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newSVDFCase(rand.New(rand.NewPCG(1, 2)), 1, 4, 4, 2, 2, true, true)
