@@ -209,7 +209,7 @@ func lstmRescale(m, s int32, wide bool, path string) error {
 // plus alignment slack.
 func (k *lstmKernel) ScratchBytes() int {
 	if !k.wide {
-		return int(min(k.gemmScratchBytes(), math.MaxInt))
+		return int(min(k.gemmScratchBytes(k.gemm.blk), math.MaxInt))
 	}
 	return int(min(8*int64(k.rows)*int64(k.units)+1, math.MaxInt))
 }

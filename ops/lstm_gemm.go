@@ -63,10 +63,33 @@ func (k *lstmKernel) prepareGemm() {
 	g.blk = min(max(1, lstmBlockRows/k.rows), k.batch*k.steps/k.rows)
 }
 
-// gemmScratchBytes: the int32 sums of one input block and of one step's
-// recurrent product, one row's activated gates, plus alignment slack.
-func (k *lstmKernel) gemmScratchBytes() int64 {
-	return 4*(int64(k.gemm.blk+1)*int64(k.rows)*4*int64(k.units)+4*int64(k.units)) + 3
+// gemmScratchBytes: the int32 sums of an input block of blk steps and of
+// one step's recurrent product, one row's activated gates, plus alignment
+// slack.
+func (k *lstmKernel) gemmScratchBytes(blk int) int64 {
+	return 4*(int64(blk+1)*int64(k.rows)*4*int64(k.units)+4*int64(k.units)) + 3
+}
+
+// leanBlock is the least input block LeanScratchBytes offers: one of the
+// GEMM kernels' 6-row blocks (or one step when a step has more rows).
+func (k *lstmKernel) leanBlock() int { return min(max(1, 6/k.rows), k.gemm.blk) }
+
+// LeanScratchBytes: int8 activations, input blocks of leanBlock steps.
+func (k *lstmKernel) LeanScratchBytes() int {
+	if k.wide {
+		return k.ScratchBytes()
+	}
+	return int(min(k.gemmScratchBytes(k.leanBlock()), math.MaxInt))
+}
+
+// FitScratch shrinks the input blocks to fit n bytes.
+func (k *lstmKernel) FitScratch(n int) {
+	if k.wide {
+		return
+	}
+	for k.gemm.blk > k.leanBlock() && k.gemmScratchBytes(k.gemm.blk) > int64(n) {
+		k.gemm.blk--
+	}
 }
 
 func (k *lstmKernel) evalGemm(env *Env) {
