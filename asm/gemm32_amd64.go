@@ -63,3 +63,5 @@ func (avx2Gemm) gemm32(a []int8, lda, m int, w *PackedMatrix, out []int32, ldo i
 		}
 	}
 }
+
+var _, _ gemm32Impl = vnniGemm{}, avx2Gemm{}

@@ -118,3 +118,5 @@ func (g armGemm) gemm32(a []int8, lda, m int, w *PackedMatrix, out []int32, ldo 
 		}
 	}
 }
+
+var _ gemm32Impl = armGemm{}

@@ -43,3 +43,6 @@ func gemm32Pair(s *gemmScratch, a0, a1, w []int8, n int, out0, out1 []int32) {
 		}
 	}
 }
+
+// Every gemmImpl has the int32-output GEMM (GemmInt32 asserts it).
+var _ gemm32Impl = genericGemm{}
