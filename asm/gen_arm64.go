@@ -54,6 +54,7 @@ func main() {
 	g.header()
 	g.copyRows()
 	g.write(filepath.Join(*dir, "copy_arm64.s"))
+	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -895,5 +896,147 @@ func (g *gen) copyRows() {
 	g.i("ADD R3, R2, R2")
 	g.i("SUBS $1, R5, R5")
 	g.i("BNE %s_row", name)
+	g.i("RET")
+}
+
+// gemm32File writes gemm32_arm64.s: the int32-output GEMM kernels
+// (asm.GemmInt32), gemm32DotMR and gemm32NeonMR. They are gemmDotMR's and
+// gemmNeonMR's K loops on the same packed panels (gemm_arm64.go), with
+// the exact int32 sums stored (16 columns a panel, rows at ldo bytes) in
+// place of the requantization. The argument struct is gemm32Args
+// (gemm32_arm64.go); registers as gemmProlog's list, without R8-R10.
+func (g *gen) gemm32File(name string) {
+	g.header()
+	for mr := 1; mr <= 4; mr++ {
+		g.gemm32Dot(mr)
+	}
+	for mr := 1; mr <= 4; mr++ {
+		g.gemm32Neon(mr)
+	}
+	g.write(name)
+}
+
+func (g *gen) gemm32Prolog(name string, mr int) {
+	fmt.Fprintf(&g.buf, "\n// func %s(p *gemm32Args)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	g.i("MOVD gemm32Args_a(R0), R1")
+	g.i("MOVD gemm32Args_lda(R0), R16")
+	for r := 1; r < mr; r++ {
+		g.i("ADD R16, R%d, R%d", r, r+1)
+	}
+	g.i("MOVD gemm32Args_w(R0), R5")
+	g.i("MOVD gemm32Args_chunks(R0), R6")
+	g.i("MOVD gemm32Args_rewind(R0), R7")
+	g.i("MOVD gemm32Args_out(R0), R11")
+	g.i("MOVD gemm32Args_ldo(R0), R16")
+	for r := 1; r < mr; r++ {
+		g.i("ADD R16, R%d, R%d", r+10, r+11)
+	}
+	g.i("MOVD gemm32Args_panels(R0), R15")
+}
+
+// gemm32Dot emits gemm32DotMR: gemmDot's K loop (sums V16+4r+v, two sets
+// for one or two rows), then each row's 16 sums stored.
+func (g *gen) gemm32Dot(mr int) {
+	name := fmt.Sprintf("gemm32Dot%d", mr)
+	p := fmt.Sprintf("d32x%d", mr)
+	g.gemm32Prolog(name, mr)
+	sets := 1
+	if mr <= 2 {
+		sets = 2
+	}
+	acc := func(set, r, v int) int { return 16 + set*4*mr + 4*r + v }
+	g.label(p + "_panel")
+	for s := 0; s < sets; s++ {
+		for r := 0; r < mr; r++ {
+			for v := 0; v < 4; v++ {
+				g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(s, r, v), acc(s, r, v), acc(s, r, v))
+			}
+		}
+	}
+	g.gemmChunkLoop(p, mr, func() {
+		for r := 0; r < mr; r++ {
+			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
+		}
+		for grp := 0; grp < 4; grp++ {
+			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			for r := 0; r < mr; r++ {
+				for v := 0; v < 4; v++ {
+					g.sdot(acc(grp%sets, r, v), 4+v, r, grp)
+				}
+			}
+		}
+	})
+	for r := 0; r < mr; r++ {
+		if sets == 2 {
+			for v := 0; v < 4; v++ {
+				g.i("VADD V%d.S4, V%d.S4, V%d.S4", acc(1, r, v), acc(0, r, v), acc(0, r, v))
+			}
+		}
+		a := acc(0, r, 0)
+		g.i("VST1.P [V%d.S4, V%d.S4, V%d.S4, V%d.S4], 64(R%d)", a, a+1, a+2, a+3, r+11)
+	}
+	g.i("SUBS $1, R15, R15")
+	g.i("BNE %s_panel", p)
+	g.i("RET")
+}
+
+// gemm32Neon emits gemm32NeonMR: gemmNeon's sub-tiles and K loop
+// (SMULL/SMULL2/SADALP into a vector per row and column, ADDP-reduced),
+// then each row's NR sums stored.
+func (g *gen) gemm32Neon(mr int) {
+	nr := map[int]int{1: 16, 2: 8, 3: 4, 4: 4}[mr]
+	name := fmt.Sprintf("gemm32Neon%d", mr)
+	p := fmt.Sprintf("n32x%d", mr)
+	g.gemm32Prolog(name, mr)
+	acc := func(r, c int) int { return 16 + nr*r + c }
+	g.label(p + "_panel")
+	g.i("MOVD R5, R24")
+	g.i("MOVD $%d, R25", 16/nr)
+	g.label(p + "_sub")
+	for r := 0; r < mr; r++ {
+		for c := 0; c < nr; c++ {
+			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(r, c), acc(r, c), acc(r, c))
+		}
+	}
+	g.i("MOVD R24, R17")
+	g.gemmChunkLoop(p, mr, func() {
+		for r := 0; r < mr; r++ {
+			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
+		}
+		tmp := 0
+		for q := 0; q < nr/4; q++ {
+			g.i("VLD1.P 64(R17), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			for r := 0; r < mr; r++ {
+				for c := 0; c < 4; c++ {
+					t0, t1 := 8+tmp%8, 8+(tmp+1)%8
+					tmp += 2
+					g.smull(false, t0, r, 4+c)
+					g.smull(true, t1, r, 4+c)
+					g.sadalp(acc(r, 4*q+c), t0)
+					g.sadalp(acc(r, 4*q+c), t1)
+				}
+			}
+		}
+		if nr < 16 {
+			g.i("ADD $%d, R17, R17", 256-16*nr)
+		}
+	})
+	for r := 0; r < mr; r++ {
+		for q := 0; q < nr/4; q++ {
+			c := acc(r, 4*q)
+			g.i("VADDP V%d.S4, V%d.S4, V%d.S4", c+1, c, c)
+			g.i("VADDP V%d.S4, V%d.S4, V%d.S4", c+3, c+2, c+1)
+			g.i("VADDP V%d.S4, V%d.S4, V%d.S4", c+1, c, c)
+			g.i("VST1.P [V%d.S4], 16(R%d)", c, r+11)
+		}
+	}
+	g.i("ADD $%d, R24, R24", 16*nr)
+	g.i("SUBS $1, R25, R25")
+	g.i("BNE %s_sub", p)
+	g.i("MOVD gemm32Args_panelBytes(R0), R16")
+	g.i("ADD R16, R5, R5")
+	g.i("SUBS $1, R15, R15")
+	g.i("BNE %s_panel", p)
 	g.i("RET")
 }

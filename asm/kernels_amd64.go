@@ -123,3 +123,28 @@ func addInt8AVX512Sub(p *addArgs)
 //
 //go:noescape
 func addInt8AVX2Sub(p *addArgs)
+
+// gemm32VNNI1 computes the int32 sums of m rows of a 16-column panel (AVX-512 VNNI): out = Σ a·w, rows at p.ldo bytes; the last vector stores through p.kmask. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.rowsum, p.kmask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32VNNI1(p *gemm32Args)
+
+// gemm32VNNI2 computes the int32 sums of m rows of a 32-column panel (AVX-512 VNNI): out = Σ a·w, rows at p.ldo bytes; the last vector stores through p.kmask. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.rowsum, p.kmask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32VNNI2(p *gemm32Args)
+
+// gemm32VNNI3 computes the int32 sums of m rows of a 48-column panel (AVX-512 VNNI): out = Σ a·w, rows at p.ldo bytes; the last vector stores through p.kmask. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.rowsum, p.kmask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32VNNI3(p *gemm32Args)
+
+// gemm32AVX2 computes the int32 sums of m rows of a 16-column panel (AVX2): out = Σ a·w, rows at p.ldo bytes, columns where the dwords at p.mask are -1. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.mask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32AVX2(p *gemm32Args)
+
+// gemm32AVX2W computes the int32 sums of m rows of a 16-column panel (AVX2): out = Σ a·w, rows at p.ldo bytes, columns where the dwords at p.mask are -1. Rows widened to int16 in the frame first (for m >= 6). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.mask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32AVX2W(p *gemm32Args)

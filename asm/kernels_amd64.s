@@ -36823,3 +36823,4081 @@ addInt8AVX2Sub_loop:
 addInt8AVX2Sub_done:
 	VZEROUPPER
 	RET
+
+// func gemm32VNNI1(p *gemm32Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm32VNNI1(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      72(R14), R12
+	KMOVW        R12, K1
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemm32VNNI1_rows:
+	CMPQ   BX, $0x06
+	JL     gemm32VNNI1_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI1_m6_ktail
+
+gemm32VNNI1_m6_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m6_k
+
+gemm32VNNI1_m6_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m6_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI1_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI1_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI1_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI1_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemm32VNNI1_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+
+gemm32VNNI1_m6_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x06, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x06, BX
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_tail:
+	CMPQ BX, $0x05
+	JEQ  gemm32VNNI1_m5
+	CMPQ BX, $0x04
+	JEQ  gemm32VNNI1_m4
+	CMPQ BX, $0x03
+	JEQ  gemm32VNNI1_m3
+	CMPQ BX, $0x02
+	JEQ  gemm32VNNI1_m2
+	CMPQ BX, $0x01
+	JEQ  gemm32VNNI1_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI1_m5_ktail
+
+gemm32VNNI1_m5_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m5_k
+
+gemm32VNNI1_m5_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m5_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI1_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI1_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI1_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI1_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+
+gemm32VNNI1_m5_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI1_m4_ktail
+
+gemm32VNNI1_m4_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m4_k
+
+gemm32VNNI1_m4_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m4_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI1_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI1_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI1_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+
+gemm32VNNI1_m4_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m3:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI1_m3_ktail
+
+gemm32VNNI1_m3_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m3_k
+
+gemm32VNNI1_m3_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m3_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI1_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI1_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+
+gemm32VNNI1_m3_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m2:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI1_m2_ktail
+
+gemm32VNNI1_m2_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m2_k
+
+gemm32VNNI1_m2_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m2_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI1_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI1_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI1_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+
+gemm32VNNI1_m2_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, (R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m1:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x04, CX
+	JZ     gemm32VNNI1_m1_k1
+
+gemm32VNNI1_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     64(SI), Z24, Z1
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     128(SI), Z25, Z2
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     192(SI), Z26, Z3
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000100, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m1_k4
+
+gemm32VNNI1_m1_k1:
+	MOVQ 24(R14), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemm32VNNI1_m1_ktail
+
+gemm32VNNI1_m1_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemm32VNNI1_m1_k
+
+gemm32VNNI1_m1_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI1_m1_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI1_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI1_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI1_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+
+gemm32VNNI1_m1_epi:
+	VPADDD      Z1, Z0, Z0
+	VPADDD      Z2, Z0, Z0
+	VPADDD      Z3, Z0, Z0
+	MOVQ        56(R14), R9
+	VMOVDQU32.Z (R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, K1, (R12)
+	VZEROUPPER
+	RET
+
+// func gemm32VNNI2(p *gemm32Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm32VNNI2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      72(R14), R12
+	KMOVW        R12, K1
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemm32VNNI2_rows:
+	CMPQ   BX, $0x06
+	JL     gemm32VNNI2_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI2_m6_ktail
+
+gemm32VNNI2_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z10
+	VPDPBUSD     Z19, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m6_k
+
+gemm32VNNI2_m6_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI2_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI2_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI2_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI2_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemm32VNNI2_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z10
+	VPDPBUSD     Z19, Z21, Z11
+
+gemm32VNNI2_m6_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z10, Z10
+	VMOVDQU32   Z10, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z9, Z9
+	VMOVDQU32   Z9, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z11, Z11
+	VMOVDQU32   Z11, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x06, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x06, BX
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_tail:
+	CMPQ BX, $0x05
+	JEQ  gemm32VNNI2_m5
+	CMPQ BX, $0x04
+	JEQ  gemm32VNNI2_m4
+	CMPQ BX, $0x03
+	JEQ  gemm32VNNI2_m3
+	CMPQ BX, $0x02
+	JEQ  gemm32VNNI2_m2
+	CMPQ BX, $0x01
+	JEQ  gemm32VNNI2_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI2_m5_ktail
+
+gemm32VNNI2_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m5_k
+
+gemm32VNNI2_m5_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI2_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI2_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI2_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI2_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z8
+	VPDPBUSD     Z19, Z21, Z9
+
+gemm32VNNI2_m5_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z9, Z9
+	VMOVDQU32   Z9, K1, 64(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI2_m4_ktail
+
+gemm32VNNI2_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z6
+	VPDPBUSD     Z19, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m4_k
+
+gemm32VNNI2_m4_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI2_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI2_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI2_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+
+gemm32VNNI2_m4_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, K1, 64(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m3:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI2_m3_ktail
+
+gemm32VNNI2_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m3_k
+
+gemm32VNNI2_m3_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI2_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI2_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPDPBUSD     Z19, Z21, Z5
+
+gemm32VNNI2_m3_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 64(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m2:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI2_m2_ktail
+
+gemm32VNNI2_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z2
+	VPDPBUSD     Z19, Z22, Z3
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m2_k
+
+gemm32VNNI2_m2_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI2_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI2_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI2_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPDPBUSD     Z19, Z21, Z3
+
+gemm32VNNI2_m2_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, K1, 64(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m1:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	SHRQ   $0x04, CX
+	JZ     gemm32VNNI2_m1_k1
+
+gemm32VNNI2_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     128(SI), Z24, Z2
+	VPDPBUSD     192(SI), Z24, Z3
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     256(SI), Z25, Z4
+	VPDPBUSD     320(SI), Z25, Z5
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     384(SI), Z26, Z6
+	VPDPBUSD     448(SI), Z26, Z7
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000200, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m1_k4
+
+gemm32VNNI2_m1_k1:
+	MOVQ 24(R14), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemm32VNNI2_m1_ktail
+
+gemm32VNNI2_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	ADDQ         $0x04, R12
+	ADDQ         $0x00000080, SI
+	DECQ         CX
+	JNZ          gemm32VNNI2_m1_k
+
+gemm32VNNI2_m1_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI2_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI2_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI2_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI2_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+
+gemm32VNNI2_m1_epi:
+	VPADDD      Z2, Z0, Z0
+	VPADDD      Z3, Z1, Z1
+	VPADDD      Z4, Z0, Z0
+	VPADDD      Z5, Z1, Z1
+	VPADDD      Z6, Z0, Z0
+	VPADDD      Z7, Z1, Z1
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	VMOVDQU32.Z 64(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, K1, 64(R12)
+	VZEROUPPER
+	RET
+
+// func gemm32VNNI3(p *gemm32Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm32VNNI3(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), AX
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         40(R14), DX
+	MOVQ         48(R14), DI
+	MOVWQZX      72(R14), R12
+	KMOVW        R12, K1
+	VPBROADCASTD kconst<>+16(SB), Z31
+
+gemm32VNNI3_rows:
+	CMPQ   BX, $0x06
+	JL     gemm32VNNI3_tail
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI3_m6_ktail
+
+gemm32VNNI3_m6_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z15
+	VPDPBUSD     Z19, Z22, Z16
+	VPDPBUSD     Z20, Z22, Z17
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m6_k
+
+gemm32VNNI3_m6_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m6_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m6_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m6_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m6_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m6_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI3_m6_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m6_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m6_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI3_m6_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m6_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m6_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI3_m6_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m6_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m6_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI3_m6_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m6_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m6_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemm32VNNI3_m6_t5
+	MOVBLZX      2(R13)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m6_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z15
+	VPDPBUSD     Z19, Z21, Z16
+	VPDPBUSD     Z20, Z21, Z17
+
+gemm32VNNI3_m6_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z9, Z9
+	VMOVDQU32   Z9, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z12, Z12
+	VMOVDQU32   Z12, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z15, Z15
+	VMOVDQU32   Z15, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z10, Z10
+	VMOVDQU32   Z10, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z13, Z13
+	VMOVDQU32   Z13, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z16, Z16
+	VMOVDQU32   Z16, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z11, Z11
+	VMOVDQU32   Z11, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z14, Z14
+	VMOVDQU32   Z14, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z17, Z17
+	VMOVDQU32   Z17, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x06, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x06, BX
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_tail:
+	CMPQ BX, $0x05
+	JEQ  gemm32VNNI3_m5
+	CMPQ BX, $0x04
+	JEQ  gemm32VNNI3_m4
+	CMPQ BX, $0x03
+	JEQ  gemm32VNNI3_m3
+	CMPQ BX, $0x02
+	JEQ  gemm32VNNI3_m2
+	CMPQ BX, $0x01
+	JEQ  gemm32VNNI3_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m5:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI3_m5_ktail
+
+gemm32VNNI3_m5_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m5_k
+
+gemm32VNNI3_m5_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m5_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m5_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m5_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m5_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m5_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI3_m5_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m5_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m5_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI3_m5_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m5_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m5_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI3_m5_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m5_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m5_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemm32VNNI3_m5_t4
+	MOVBLZX      2(R13)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m5_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z12
+	VPDPBUSD     Z19, Z21, Z13
+	VPDPBUSD     Z20, Z21, Z14
+
+gemm32VNNI3_m5_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z9, Z9
+	VMOVDQU32   Z9, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z12, Z12
+	VMOVDQU32   Z12, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z10, Z10
+	VMOVDQU32   Z10, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z13, Z13
+	VMOVDQU32   Z13, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z11, Z11
+	VMOVDQU32   Z11, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z14, Z14
+	VMOVDQU32   Z14, K1, 128(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m4:
+	MOVQ   AX, R12
+	LEAQ   (AX)(R8*2), R13
+	ADDQ   R8, R13
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI3_m4_ktail
+
+gemm32VNNI3_m4_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z9
+	VPDPBUSD     Z19, Z22, Z10
+	VPDPBUSD     Z20, Z22, Z11
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m4_k
+
+gemm32VNNI3_m4_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m4_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m4_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m4_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m4_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m4_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI3_m4_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m4_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m4_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI3_m4_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m4_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m4_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemm32VNNI3_m4_t3
+	MOVBLZX      2(R13), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m4_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z9
+	VPDPBUSD     Z19, Z21, Z10
+	VPDPBUSD     Z20, Z21, Z11
+
+gemm32VNNI3_m4_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z9, Z9
+	VMOVDQU32   Z9, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z10, Z10
+	VMOVDQU32   Z10, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z11, Z11
+	VMOVDQU32   Z11, K1, 128(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m3:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI3_m3_ktail
+
+gemm32VNNI3_m3_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m3_k
+
+gemm32VNNI3_m3_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m3_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m3_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m3_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m3_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m3_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI3_m3_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m3_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m3_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemm32VNNI3_m3_t2
+	MOVBLZX      2(R12)(R8*2), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m3_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPDPBUSD     Z19, Z21, Z7
+	VPDPBUSD     Z20, Z21, Z8
+
+gemm32VNNI3_m3_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z6, Z6
+	VMOVDQU32   Z6, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z7, Z7
+	VMOVDQU32   Z7, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z8, Z8
+	VMOVDQU32   Z8, K1, 128(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m2:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	SHRQ   $0x02, CX
+	JZ     gemm32VNNI3_m2_ktail
+
+gemm32VNNI3_m2_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPDPBUSD     Z19, Z22, Z4
+	VPDPBUSD     Z20, Z22, Z5
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m2_k
+
+gemm32VNNI3_m2_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m2_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m2_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m2_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m2_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemm32VNNI3_m2_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemm32VNNI3_m2_t1
+	MOVBLZX      2(R12)(R8*1), R10
+	SHLL         $0x10, R10
+	ORL          R10, R9
+
+gemm32VNNI3_m2_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	VPDPBUSD     Z19, Z21, Z4
+	VPDPBUSD     Z20, Z21, Z5
+
+gemm32VNNI3_m2_epi:
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z3, Z3
+	VMOVDQU32   Z3, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z4, Z4
+	VMOVDQU32   Z4, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        DI, R12
+	VPSUBD      Z27, Z5, Z5
+	VMOVDQU32   Z5, K1, 128(R12)
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m1:
+	MOVQ   AX, R12
+	MOVQ   32(R14), SI
+	MOVQ   24(R14), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	SHRQ   $0x04, CX
+	JZ     gemm32VNNI3_m1_k1
+
+gemm32VNNI3_m1_k4:
+	VPBROADCASTD (R12), Z23
+	VPXORD       Z31, Z23, Z23
+	VPDPBUSD     (SI), Z23, Z0
+	VPDPBUSD     64(SI), Z23, Z1
+	VPDPBUSD     128(SI), Z23, Z2
+	VPBROADCASTD 4(R12), Z24
+	VPXORD       Z31, Z24, Z24
+	VPDPBUSD     192(SI), Z24, Z3
+	VPDPBUSD     256(SI), Z24, Z4
+	VPDPBUSD     320(SI), Z24, Z5
+	VPBROADCASTD 8(R12), Z25
+	VPXORD       Z31, Z25, Z25
+	VPDPBUSD     384(SI), Z25, Z6
+	VPDPBUSD     448(SI), Z25, Z7
+	VPDPBUSD     512(SI), Z25, Z8
+	VPBROADCASTD 12(R12), Z26
+	VPXORD       Z31, Z26, Z26
+	VPDPBUSD     576(SI), Z26, Z9
+	VPDPBUSD     640(SI), Z26, Z10
+	VPDPBUSD     704(SI), Z26, Z11
+	ADDQ         $0x10, R12
+	ADDQ         $0x00000300, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m1_k4
+
+gemm32VNNI3_m1_k1:
+	MOVQ 24(R14), CX
+	SHRQ $0x02, CX
+	ANDQ $0x03, CX
+	JZ   gemm32VNNI3_m1_ktail
+
+gemm32VNNI3_m1_k:
+	VMOVDQU64    (SI), Z18
+	VMOVDQU64    64(SI), Z19
+	VMOVDQU64    128(SI), Z20
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+	ADDQ         $0x04, R12
+	ADDQ         $0x000000c0, SI
+	DECQ         CX
+	JNZ          gemm32VNNI3_m1_k
+
+gemm32VNNI3_m1_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemm32VNNI3_m1_epi
+	VMOVDQU64 (SI), Z18
+	VMOVDQU64 64(SI), Z19
+	VMOVDQU64 128(SI), Z20
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemm32VNNI3_m1_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemm32VNNI3_m1_t0
+	MOVBLZX   2(R12), R10
+	SHLL      $0x10, R10
+	ORL       R10, R9
+
+gemm32VNNI3_m1_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPDPBUSD     Z19, Z21, Z1
+	VPDPBUSD     Z20, Z21, Z2
+
+gemm32VNNI3_m1_epi:
+	VPADDD      Z3, Z0, Z0
+	VPADDD      Z4, Z1, Z1
+	VPADDD      Z5, Z2, Z2
+	VPADDD      Z6, Z0, Z0
+	VPADDD      Z7, Z1, Z1
+	VPADDD      Z8, Z2, Z2
+	VPADDD      Z9, Z0, Z0
+	VPADDD      Z10, Z1, Z1
+	VPADDD      Z11, Z2, Z2
+	MOVQ        56(R14), R9
+	VMOVDQU32   (R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z0, Z0
+	VMOVDQU32   Z0, (R12)
+	VMOVDQU32   64(R9), Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z1, Z1
+	VMOVDQU32   Z1, 64(R12)
+	VMOVDQU32.Z 128(R9), K1, Z27
+	VPSLLD      $0x07, Z27, Z27
+	MOVQ        DX, R12
+	VPSUBD      Z27, Z2, Z2
+	VMOVDQU32   Z2, K1, 128(R12)
+	VZEROUPPER
+	RET
+
+// func gemm32AVX2(p *gemm32Args)
+// Requires: AVX, AVX2
+TEXT ·gemm32AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
+
+gemm32AVX2_rows:
+	CMPQ         BX, $0x06
+	JL           gemm32AVX2_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m6_ktail
+
+gemm32AVX2_m6_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTW (R13)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTW (R13)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m6_k
+
+gemm32AVX2_m6_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m6_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	MOVBLSX      (R13)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	MOVBLSX      (R13)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+
+gemm32AVX2_m6_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y2, Y12, (R12)
+	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y4, Y12, (R12)
+	VPMASKMOVD Y5, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y6, Y12, (R12)
+	VPMASKMOVD Y7, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y8, Y12, (R12)
+	VPMASKMOVD Y9, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y10, Y12, (R12)
+	VPMASKMOVD Y11, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x06, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x06, BX
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_tail:
+	CMPQ BX, $0x05
+	JEQ  gemm32AVX2_m5
+	CMPQ BX, $0x04
+	JEQ  gemm32AVX2_m4
+	CMPQ BX, $0x03
+	JEQ  gemm32AVX2_m3
+	CMPQ BX, $0x02
+	JEQ  gemm32AVX2_m2
+	CMPQ BX, $0x01
+	JEQ  gemm32AVX2_m1
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m5:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m5_ktail
+
+gemm32AVX2_m5_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTW (R13)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m5_k
+
+gemm32AVX2_m5_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m5_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	MOVBLSX      (R13)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+
+gemm32AVX2_m5_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y2, Y12, (R12)
+	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y4, Y12, (R12)
+	VPMASKMOVD Y5, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y6, Y12, (R12)
+	VPMASKMOVD Y7, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y8, Y12, (R12)
+	VPMASKMOVD Y9, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m4:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m4_ktail
+
+gemm32AVX2_m4_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTW (R13), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x02, R12
+	ADDQ         $0x02, R13
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m4_k
+
+gemm32AVX2_m4_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m4_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	MOVBLSX      (R13), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+
+gemm32AVX2_m4_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y2, Y12, (R12)
+	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y4, Y12, (R12)
+	VPMASKMOVD Y5, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y6, Y12, (R12)
+	VPMASKMOVD Y7, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m3:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m3_ktail
+
+gemm32AVX2_m3_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTW (R12)(R8*2), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m3_k
+
+gemm32AVX2_m3_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m3_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	MOVBLSX      (R12)(R8*2), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+
+gemm32AVX2_m3_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y2, Y12, (R12)
+	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y4, Y12, (R12)
+	VPMASKMOVD Y5, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m2:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m2_ktail
+
+gemm32AVX2_m2_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTW (R12)(R8*1), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m2_k
+
+gemm32AVX2_m2_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m2_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	MOVBLSX      (R12)(R8*1), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+
+gemm32AVX2_m2_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       DI, R12
+	VPMASKMOVD Y2, Y12, (R12)
+	VPMASKMOVD Y3, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m1:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	SHRQ         $0x01, CX
+	JZ           gemm32AVX2_m1_ktail
+
+gemm32AVX2_m1_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTW (R12), X14
+	VPMOVSXBW    X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x02, R12
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2_m1_k
+
+gemm32AVX2_m1_ktail:
+	MOVQ         24(R14), CX
+	ANDQ         $0x01, CX
+	JZ           gemm32AVX2_m1_epi
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	MOVBLSX      (R12), R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+
+gemm32AVX2_m1_epi:
+	MOVQ       64(R14), R9
+	VMOVDQU    (R9), Y12
+	VMOVDQU    32(R9), Y13
+	MOVQ       DX, R12
+	VPMASKMOVD Y0, Y12, (R12)
+	VPMASKMOVD Y1, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+// func gemm32AVX2W(p *gemm32Args)
+// Requires: AVX, AVX2
+TEXT ·gemm32AVX2W(SB), $3504-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), AX
+	MOVQ 8(R14), R8
+	MOVQ 16(R14), BX
+	MOVQ 40(R14), DX
+	MOVQ 48(R14), DI
+
+gemm32AVX2W_rows:
+	CMPQ         BX, $0x06
+	JL           gemm32AVX2W_tail
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	ADDQ         R11, R10
+	VMOVDQA      Y8, Y9
+	VPBROADCASTD (R10), Y10
+	VMOVDQA      Y10, Y11
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m6_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m6_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m6_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x0_tail
+
+gemm32AVX2W_m6_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x0
+
+gemm32AVX2W_m6_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x0_tail
+
+gemm32AVX2W_m6_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x1_tail
+
+gemm32AVX2W_m6_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x1
+
+gemm32AVX2W_m6_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x1_tail
+
+gemm32AVX2W_m6_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x2_tail
+
+gemm32AVX2W_m6_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x2
+
+gemm32AVX2W_m6_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x2_tail
+
+gemm32AVX2W_m6_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x3_tail
+
+gemm32AVX2W_m6_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x3
+
+gemm32AVX2W_m6_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x3_tail
+
+gemm32AVX2W_m6_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x4_tail
+
+gemm32AVX2W_m6_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x4
+
+gemm32AVX2W_m6_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x4_tail
+
+gemm32AVX2W_m6_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	LEAQ (R13)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m6_x5_tail
+
+gemm32AVX2W_m6_x5:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2988(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m6_x5
+
+gemm32AVX2W_m6_x5_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m6_x5_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2988(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m6_x5_tail
+
+gemm32AVX2W_m6_x5_done:
+	MOVW $0x0000, 2988(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m6_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	VPBROADCASTD 2988(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m6_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m6_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y2, Y12, (R12)
+	VPMASKMOVD   Y3, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y4, Y12, (R12)
+	VPMASKMOVD   Y5, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y6, Y12, (R12)
+	VPMASKMOVD   Y7, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y8, Y12, (R12)
+	VPMASKMOVD   Y9, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y10, Y12, (R12)
+	VPMASKMOVD   Y11, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	IMUL3Q       $0x06, R9, R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x06, BX
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_tail:
+	CMPQ BX, $0x05
+	JEQ  gemm32AVX2W_m5
+	CMPQ BX, $0x04
+	JEQ  gemm32AVX2W_m4
+	CMPQ BX, $0x03
+	JEQ  gemm32AVX2W_m3
+	CMPQ BX, $0x02
+	JEQ  gemm32AVX2W_m2
+	CMPQ BX, $0x01
+	JEQ  gemm32AVX2W_m1
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m5:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	ADDQ         R11, R10
+	VMOVDQA      Y6, Y7
+	VPBROADCASTD (R10), Y8
+	VMOVDQA      Y8, Y9
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m5_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m5_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m5_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m5_x0_tail
+
+gemm32AVX2W_m5_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m5_x0
+
+gemm32AVX2W_m5_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m5_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m5_x0_tail
+
+gemm32AVX2W_m5_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m5_x1_tail
+
+gemm32AVX2W_m5_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m5_x1
+
+gemm32AVX2W_m5_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m5_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m5_x1_tail
+
+gemm32AVX2W_m5_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m5_x2_tail
+
+gemm32AVX2W_m5_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m5_x2
+
+gemm32AVX2W_m5_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m5_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m5_x2_tail
+
+gemm32AVX2W_m5_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m5_x3_tail
+
+gemm32AVX2W_m5_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m5_x3
+
+gemm32AVX2W_m5_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m5_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m5_x3_tail
+
+gemm32AVX2W_m5_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	LEAQ (R13)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m5_x4_tail
+
+gemm32AVX2W_m5_x4:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 2472(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m5_x4
+
+gemm32AVX2W_m5_x4_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m5_x4_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 2472(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m5_x4_tail
+
+gemm32AVX2W_m5_x4_done:
+	MOVW $0x0000, 2472(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m5_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPBROADCASTD 2472(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y9, Y9
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m5_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m5_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y2, Y12, (R12)
+	VPMASKMOVD   Y3, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y4, Y12, (R12)
+	VPMASKMOVD   Y5, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y6, Y12, (R12)
+	VPMASKMOVD   Y7, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y8, Y12, (R12)
+	VPMASKMOVD   Y9, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m4:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	ADDQ         R11, R10
+	VMOVDQA      Y4, Y5
+	VPBROADCASTD (R10), Y6
+	VMOVDQA      Y6, Y7
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m4_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m4_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m4_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m4_x0_tail
+
+gemm32AVX2W_m4_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m4_x0
+
+gemm32AVX2W_m4_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m4_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m4_x0_tail
+
+gemm32AVX2W_m4_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m4_x1_tail
+
+gemm32AVX2W_m4_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m4_x1
+
+gemm32AVX2W_m4_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m4_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m4_x1_tail
+
+gemm32AVX2W_m4_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m4_x2_tail
+
+gemm32AVX2W_m4_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m4_x2
+
+gemm32AVX2W_m4_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m4_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m4_x2_tail
+
+gemm32AVX2W_m4_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	LEAQ (R13), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m4_x3_tail
+
+gemm32AVX2W_m4_x3:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1956(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m4_x3
+
+gemm32AVX2W_m4_x3_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m4_x3_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1956(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m4_x3_tail
+
+gemm32AVX2W_m4_x3_done:
+	MOVW $0x0000, 1956(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m4_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPBROADCASTD 1956(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m4_k
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m4_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y2, Y12, (R12)
+	VPMASKMOVD   Y3, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y4, Y12, (R12)
+	VPMASKMOVD   Y5, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y6, Y12, (R12)
+	VPMASKMOVD   Y7, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m3:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	ADDQ         R11, R10
+	VMOVDQA      Y2, Y3
+	VPBROADCASTD (R10), Y4
+	VMOVDQA      Y4, Y5
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m3_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m3_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m3_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m3_x0_tail
+
+gemm32AVX2W_m3_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m3_x0
+
+gemm32AVX2W_m3_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m3_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m3_x0_tail
+
+gemm32AVX2W_m3_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m3_x1_tail
+
+gemm32AVX2W_m3_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m3_x1
+
+gemm32AVX2W_m3_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m3_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m3_x1_tail
+
+gemm32AVX2W_m3_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	LEAQ (R12)(R8*2), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m3_x2_tail
+
+gemm32AVX2W_m3_x2:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 1440(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m3_x2
+
+gemm32AVX2W_m3_x2_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m3_x2_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 1440(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m3_x2_tail
+
+gemm32AVX2W_m3_x2_done:
+	MOVW $0x0000, 1440(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m3_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPBROADCASTD 1440(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m3_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m3_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y2, Y12, (R12)
+	VPMASKMOVD   Y3, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y4, Y12, (R12)
+	VPMASKMOVD   Y5, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m2:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	ADDQ         R11, R10
+	VMOVDQA      Y0, Y1
+	VPBROADCASTD (R10), Y2
+	VMOVDQA      Y2, Y3
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m2_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m2_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m2_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m2_x0_tail
+
+gemm32AVX2W_m2_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m2_x0
+
+gemm32AVX2W_m2_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m2_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m2_x0_tail
+
+gemm32AVX2W_m2_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	LEAQ (R12)(R8*1), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m2_x1_tail
+
+gemm32AVX2W_m2_x1:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 924(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m2_x1
+
+gemm32AVX2W_m2_x1_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m2_x1_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 924(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m2_x1_tail
+
+gemm32AVX2W_m2_x1_done:
+	MOVW $0x0000, 924(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m2_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPBROADCASTD 924(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m2_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m2_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         DI, R12
+	VPMASKMOVD   Y2, Y12, (R12)
+	VPMASKMOVD   Y3, Y13, 32(R12)
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m1:
+	MOVQ         AX, R12
+	MOVQ         32(R14), SI
+	MOVQ         80(R14), R10
+	MOVQ         88(R14), R11
+	VPBROADCASTD (R10), Y0
+	VMOVDQA      Y0, Y1
+	MOVQ         24(R14), CX
+	MOVQ         CX, 400(SP)
+
+gemm32AVX2W_m1_chunk:
+	MOVQ 400(SP), R10
+	CMPQ R10, $0x00000100
+	JLE  gemm32AVX2W_m1_kc
+	MOVQ $0x00000100, R10
+
+gemm32AVX2W_m1_kc:
+	LEAQ (R12), R9
+	XORQ R11, R11
+	MOVQ R10, CX
+	SHRQ $0x04, CX
+	JZ   gemm32AVX2W_m1_x0_tail
+
+gemm32AVX2W_m1_x0:
+	VPMOVSXBW (R9)(R11*1), Y14
+	VMOVDQU   Y14, 408(SP)(R11*2)
+	ADDQ      $0x10, R11
+	DECQ      CX
+	JNZ       gemm32AVX2W_m1_x0
+
+gemm32AVX2W_m1_x0_tail:
+	CMPQ    R11, R10
+	JGE     gemm32AVX2W_m1_x0_done
+	MOVBWSX (R9)(R11*1), CX
+	MOVW    CX, 408(SP)(R11*2)
+	INCQ    R11
+	JMP     gemm32AVX2W_m1_x0_tail
+
+gemm32AVX2W_m1_x0_done:
+	MOVW $0x0000, 408(SP)(R11*2)
+	MOVQ R10, CX
+	INCQ CX
+	SHRQ $0x01, CX
+	XORQ R11, R11
+
+gemm32AVX2W_m1_k:
+	VMOVDQU      (SI), Y12
+	VMOVDQU      32(SI), Y13
+	VPBROADCASTD 408(SP)(R11*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, R11
+	ADDQ         $0x40, SI
+	DECQ         CX
+	JNZ          gemm32AVX2W_m1_k
+	ADDQ         R10, R12
+	SUBQ         R10, 400(SP)
+	JNZ          gemm32AVX2W_m1_chunk
+	MOVQ         64(R14), R9
+	VMOVDQU      (R9), Y12
+	VMOVDQU      32(R9), Y13
+	MOVQ         DX, R12
+	VPMASKMOVD   Y0, Y12, (R12)
+	VPMASKMOVD   Y1, Y13, 32(R12)
+	VZEROUPPER
+	RET

@@ -40,6 +40,7 @@ type lstmKernel struct {
 	actLo     int32
 	actHi     int32
 	tanhRound int32
+	gemm      lstmGemm // int8 activations: the products on asm (lstm_gemm.go)
 }
 
 // lstmGateInputs: TFLite input indices of each gate's input weights,
@@ -166,6 +167,9 @@ func prepareLSTM(m *format.Model, op *format.Op, path string) (Kernel, error) {
 			return nil, format.Malformed(path, "gate %d: weights %v, %v and bias %v must be constants of [%d %d], [%d %d], [%d]",
 				g, wi.Shape, wr.Shape, b.Shape, k.units, k.inputs, k.units, k.units, k.units)
 		}
+		if int64(len(wi.Data)) != wi.ByteSize() || int64(len(wr.Data)) != wr.ByteSize() {
+			return nil, format.Malformed(path, "gate %d: weights data size does not match their shapes", g)
+		}
 		k.wIn[g], k.wRec[g] = Int8s(wi.Data), Int8s(wr.Data)
 		if k.wide {
 			k.bias64[g] = make([]int64, k.units)
@@ -178,6 +182,9 @@ func prepareLSTM(m *format.Model, op *format.Op, path string) (Kernel, error) {
 				k.bias32[g][i] = int32(binary.LittleEndian.Uint32(b.Data[4*i:]))
 			}
 		}
+	}
+	if !k.wide {
+		k.prepareGemm()
 	}
 	return k, nil
 }
@@ -197,13 +204,21 @@ func lstmRescale(m, s int32, wide bool, path string) error {
 	return nil
 }
 
-// ScratchBytes: four int16 buffers of one step's rows·units (the gates and
-// the recurrent product), plus alignment slack.
+// ScratchBytes: int8 activations, gemmScratchBytes; int16, four int16
+// buffers of one step's rows·units (the gates and the recurrent product),
+// plus alignment slack.
 func (k *lstmKernel) ScratchBytes() int {
+	if !k.wide {
+		return int(min(k.gemmScratchBytes(k.gemm.blk), math.MaxInt))
+	}
 	return int(min(8*int64(k.rows)*int64(k.units)+1, math.MaxInt))
 }
 
 func (k *lstmKernel) Eval(env *Env) {
+	if !k.wide {
+		k.evalGemm(env)
+		return
+	}
 	b := env.Scratch
 	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%2 != 0 {
 		b = b[1:]

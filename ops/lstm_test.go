@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -214,15 +215,34 @@ func lstmGet(b []int8, i int, wide bool) int64 {
 // TestLSTMAgainstReference runs random layers of both variants and
 // layouts for several invocations from the reset state (hidden at its zero
 // point, cell 0), carrying the state, and checks output, hidden and cell
-// state after each invocation.
+// state after each invocation. It runs under every kernel implementation
+// (int8 activations run their products on asm.GemmInt32); the last cases
+// have sequences longer than an input block (lstmBlockRows) and gate
+// matrices wider than the SIMD panels.
 func TestLSTMAgainstReference(t *testing.T) {
+	forEachImpl(t, testLSTMAgainstReference)
+}
+
+func testLSTMAgainstReference(t *testing.T, _ *asm.Impl) {
 	r := rand.New(rand.NewPCG(13, 44))
-	for iter := 0; iter < 48; iter++ {
+	for iter := 0; iter < 60; iter++ {
 		wide, timeMajor := iter%2 == 0, iter%4 < 2
-		c := newLSTMCase(r, wide, timeMajor, 1+r.IntN(4), 1+r.IntN(3), 1+r.IntN(12), 1+r.IntN(9))
+		steps, batch, nIn, u := 1+r.IntN(4), 1+r.IntN(3), 1+r.IntN(12), 1+r.IntN(9)
+		if iter >= 48 {
+			steps, batch, nIn, u = 15+r.IntN(26), 1+r.IntN(3), 1+r.IntN(70), 10+r.IntN(20)
+		}
+		c := newLSTMCase(r, wide, timeMajor, steps, batch, nIn, u)
 		k, err := Prepare(c.m, 0)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if iter%3 == 1 {
+			// The least scratch (short input blocks) computes the same.
+			f := k.(ScratchFitter)
+			f.FitScratch(f.LeanScratchBytes())
+			if got := f.ScratchBytes(); got > f.LeanScratchBytes() {
+				t.Fatalf("fitted to %d bytes, needs %d", f.LeanScratchBytes(), got)
+			}
 		}
 		p := c.m.Ops[0].Params.(*format.LSTMParams)
 		size := func(i int) int { return int(c.m.Tensors[i].ByteSize()) }
@@ -284,6 +304,8 @@ func TestLSTMPrepareErrors(t *testing.T) {
 		{"hidden too short", false, func(m *format.Model) { m.Tensors[13].Shape = []int32{1} }, "shapes"},
 		{"weights wrong shape", false, func(m *format.Model) { m.Tensors[2].Shape = []int32{1, 1} }, "gate"},
 		{"weights not constant", false, func(m *format.Model) { m.Tensors[5].Data = nil }, "gate"},
+		{"input weights data short", false, func(m *format.Model) { m.Tensors[2].Data = m.Tensors[2].Data[:1] }, "data size"},
+		{"recurrent weights data long", false, func(m *format.Model) { m.Tensors[6].Data = append(m.Tensors[6].Data, 0) }, "data size"},
 		{"bias of wrong type", true, func(m *format.Model) { m.Tensors[10].DType = format.DTypeInt32 }, "int64"},
 		{"three gate multipliers", false, func(m *format.Model) { params(m).InputShifts = params(m).InputShifts[:3] }, "4 values"},
 		{"shift too large", false, func(m *format.Model) { params(m).RecurrentShifts[2] = 31 }, "shift"},

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -30,10 +31,12 @@ type svdfKernel struct {
 	filters, memory, units, rank int
 	wide                         bool // int16 state and weights_time (else int8)
 
-	feature     []int8  // [filters][inputs]
-	featureBias []int32 // input_offset·Σ_i feature[f][i]
-	timeW       []int32 // [filters][memory], widened
-	bias        []int32 // [units], zero when absent
+	feature     []int8 // [filters][inputs]
+	impl        *asm.Impl
+	packed      *asm.PackedMatrix // feature, packed for impl
+	featureBias []int32           // input_offset·Σ_i feature[f][i]
+	timeW       []int32           // [filters][memory], widened
+	bias        []int32           // [units], zero when absent
 	p           format.SVDFParams
 	stateLo     int32
 	stateHi     int32
@@ -92,7 +95,12 @@ func prepareSVDF(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := checkShift(p.OutputShift, path); err != nil {
 		return nil, err
 	}
+	if int64(len(wf.Data)) != wf.ByteSize() {
+		return nil, format.Malformed(path, "weights_feature data size does not match its shape")
+	}
 	k.feature = Int8s(wf.Data)
+	k.impl = asm.Selected()
+	k.packed = k.impl.PackMatrix(k.feature, k.filters, k.inputs)
 	k.featureBias = make([]int32, k.filters)
 	for f := range k.featureBias {
 		k.featureBias[f] = p.InputOffset * sumInt8(k.feature[f*k.inputs:][:k.inputs])
@@ -129,34 +137,38 @@ func checkShift(s int32, path string) error {
 	return nil
 }
 
-// ScratchBytes: one int32 per filter (the time sums of one batch row).
-func (k *svdfKernel) ScratchBytes() int { return int(min(4*int64(k.filters)+3, math.MaxInt)) }
+// ScratchBytes: the feature products of every batch row and the time
+// sums of one, int32 each.
+func (k *svdfKernel) ScratchBytes() int {
+	return int(min(4*(int64(k.batch)+1)*int64(k.filters)+3, math.MaxInt))
+}
 
 func (k *svdfKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	t := int32Scratch(env.Scratch, k.filters)
+	s := int32Scratch(env.Scratch, (k.batch+1)*k.filters)
+	t, feat := s[:k.filters], s[k.filters:]
+	// The feature products of every batch row, one GEMM (they read the
+	// input only).
+	k.impl.GemmInt32(in, k.inputs, k.batch, k.packed, feat, k.filters)
 	if k.wide {
-		svdfEval(k, in, out, Int16s(env.Tensors[k.state]), t)
+		svdfEval(k, out, Int16s(env.Tensors[k.state]), t, feat)
 	} else {
-		svdfEval(k, in, out, env.Tensors[k.state], t)
+		svdfEval(k, out, env.Tensors[k.state], t, feat)
 	}
 }
 
-func svdfEval[S int8 | int16](k *svdfKernel, in, out []int8, state []S, t []int32) {
+// svdfEval runs steps 1-4 given the feature products feat [batch][filters].
+func svdfEval[S int8 | int16](k *svdfKernel, out []int8, state []S, t, feat []int32) {
 	p := &k.p
 	// 1. Shift the whole state left by one element.
 	copy(state, state[1:])
 	row := k.filters * k.memory
 	for b := 0; b < k.batch; b++ {
-		x := in[b*k.inputs:][:k.inputs]
 		s := state[b*row:][:row]
 		// 2. The feature dot products become each filter's newest value.
-		for f := 0; f < k.filters; f++ {
-			w := k.feature[f*k.inputs:][:k.inputs]
-			acc := k.featureBias[f]
-			for i, v := range x {
-				acc += int32(w[i]) * int32(v)
-			}
+		fb := feat[b*k.filters:][:k.filters]
+		for f, acc := range fb {
+			acc += k.featureBias[f]
 			v := dyadic.MultiplyByQuantizedMultiplier(acc, p.FeatureMultiplier, p.FeatureShift) + p.StateZeroPoint
 			s[f*k.memory+k.memory-1] = S(min(max(v, k.stateLo), k.stateHi))
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -132,12 +133,22 @@ func svdfReference(c *svdfCase, in []int8, state []int32) []int8 {
 // TestSVDFAgainstReference runs random layers for several invocations
 // from the reset state (the state carried from one to the next), both
 // state types, with and without bias, and checks the output and the whole
-// state after each against the reference.
+// state after each against the reference. It runs under every kernel
+// implementation (the feature products run on asm.GemmInt32); every
+// fourth case has more filters than the SIMD panels are wide.
 func TestSVDFAgainstReference(t *testing.T) {
+	forEachImpl(t, testSVDFAgainstReference)
+}
+
+func testSVDFAgainstReference(t *testing.T, _ *asm.Impl) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for iter := 0; iter < 60; iter++ {
 		rank := 1 + r.IntN(3)
-		c := newSVDFCase(r, 1+r.IntN(3), 1+r.IntN(40), rank*(1+r.IntN(8)), 1+r.IntN(10), rank, iter%2 == 0, iter%3 != 0)
+		units := 1 + r.IntN(8)
+		if iter%4 == 3 {
+			units = 17 + r.IntN(30)
+		}
+		c := newSVDFCase(r, 1+r.IntN(3), 1+r.IntN(40), rank*units, 1+r.IntN(10), rank, iter%2 == 0, iter%3 != 0)
 		k, err := Prepare(c.m, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -202,6 +213,7 @@ func TestSVDFPrepareErrors(t *testing.T) {
 			m.Ops[0].Params.(*format.SVDFParams).StateZeroPoint = 200
 		}, "state zero point"},
 		{"missing state", func(m *format.Model) { m.Ops[0].Inputs[4] = -1 }, "required"},
+		{"weights_feature data short", func(m *format.Model) { m.Tensors[1].Data = m.Tensors[1].Data[:3] }, "data size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newSVDFCase(rand.New(rand.NewPCG(1, 2)), 1, 4, 4, 2, 2, true, true)
