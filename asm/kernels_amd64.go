@@ -123,3 +123,23 @@ func addInt8AVX512Sub(p *addArgs)
 //
 //go:noescape
 func addInt8AVX2Sub(p *addArgs)
+
+// gemm16AVX2Kernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16AVX2Kernel(p *gemm16Args)
+
+// gemm16VNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 32 columns to out (4 rows of 32 dwords). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16VNNIKernel(p *gemm16Args)
+
+// dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16AVX2Kernel(p *dw16Args)
+
+// dw16VNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16VNNIKernel(p *dw16Args)

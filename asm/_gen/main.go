@@ -130,6 +130,7 @@ func main() {
 		addAVX512(sub)
 		addAVX2(sub)
 	}
+	int16Kernels()
 	finishKernel()
 	Generate()
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The 16x8 kernels (asm/gemm16.go, asm/depthwise16.go): int16
+// activations times int8 weights packed as int16, int32 sums stored for a
+// Go epilogue.
+//
+// gemm16: four rows by one panel (avx2: 16 columns in two ymm; vnni: 32
+// in two zmm). Per k-pair, each row's (a[2j], a[2j+1]) is broadcast as a
+// dword and VPMADDWD (avx2, then VPADDD) or VPDPWSSD (vnni) multiplies it
+// with the panel's (W[c][2j], W[c][2j+1]) pairs: one dword lane per
+// column. A pair's sum never overflows (weights are >= -128), and the Go
+// side chooses the k-pairs per call so that the int32 sums are exact.
+//
+// depthwise16: per output pixel, blocks of 32 channels (then 8), the
+// taps inner: VPMOVSXWD widens 8 activations to dwords (x, sign), and
+// VPMADDWD / VPDPWSSD with the weights' dwords (w, 0) gives x·w per lane.
+
+func int16Kernels() {
+	gemm16AMD64(false)
+	gemm16AMD64(true)
+	dw16AMD64(false)
+	dw16AMD64(true)
+}
+
+func gemm16AMD64(vnni bool) {
+	name, vec, bytes := "gemm16AVX2Kernel", 32, 64
+	if vnni {
+		name, vec, bytes = "gemm16VNNIKernel", 64, 128
+	}
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(fmt.Sprintf("%s stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of %d columns to out (4 rows of %d dwords).",
+		name, bytes/4, bytes/4))
+	a := []reg.Physical{reg.RAX, reg.RBX, reg.RCX, reg.RDX}
+	w, n, out := reg.RSI, reg.RDI, reg.R8
+	for i, r := range a {
+		Load(arg(fmt.Sprintf("a%d", i)), r)
+	}
+	Load(arg("w"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	v := func(i int) reg.VecPhysical {
+		if vnni {
+			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+		}
+		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
+	}
+	for i := 0; i < 8; i++ {
+		if vnni {
+			VPXORD(v(i), v(i), v(i))
+		} else {
+			VPXOR(v(i), v(i), v(i))
+		}
+	}
+	Label(name + "_k")
+	load := func(m Mem, r reg.VecPhysical) {
+		if vnni {
+			VMOVDQU32(m, r)
+		} else {
+			VMOVDQU(m, r)
+		}
+	}
+	load(Mem{Base: w}, v(8))
+	load(Mem{Base: w, Disp: vec}, v(9))
+	for i, r := range a {
+		b := v(10 + i%2)
+		VPBROADCASTD(Mem{Base: r}, b)
+		for h := 0; h < 2; h++ {
+			acc := v(2*i + h)
+			if vnni {
+				vpdpwssd(v(8+h), b, acc)
+			} else {
+				t := v(12 + 2*(i%2) + h)
+				VPMADDWD(v(8+h), b, t)
+				VPADDD(t, acc, acc)
+			}
+		}
+	}
+	for _, r := range a {
+		ADDQ(U8(4), r)
+	}
+	ADDQ(U32(bytes), w)
+	DECQ(n)
+	JNZ(LabelRef(name + "_k"))
+	for i := 0; i < 8; i++ {
+		m := Mem{Base: out, Disp: i * vec}
+		if vnni {
+			VMOVDQU32(v(i), m)
+		} else {
+			VMOVDQU(v(i), m)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func dw16AMD64(vnni bool) {
+	name := "dw16AVX2Kernel"
+	if vnni {
+		name = "dw16VNNIKernel"
+	}
+	kernel(name, NOSPLIT, "dw16Args")
+	kdoc(name + " sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1.")
+	x, xoff, tap, taps, w, stride, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R10, reg.R11, reg.R12, reg.R13
+	c, t, xi, wi := reg.RBX, reg.RCX, reg.RAX, reg.RDX
+	Load(arg("x"), x)
+	Load(arg("xoff"), xoff)
+	Load(arg("tap"), tap)
+	Load(arg("taps"), taps)
+	Load(arg("w"), w)
+	Load(arg("stride"), stride)
+	Load(arg("n"), n)
+	Load(arg("out"), out)
+	XORQ(c, c)
+	ys := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7}
+	for _, cw := range []int{32, 8} {
+		l := fmt.Sprintf("%s_c%d", name, cw)
+		next := fmt.Sprintf("%s_c%d_end", name, cw)
+		nv := cw / 8
+		Label(l)
+		// c + cw <= n?
+		LEAQ(Mem{Base: c, Disp: cw}, xi)
+		CMPQ(xi, n)
+		JA(LabelRef(next))
+		for j := 0; j < nv; j++ {
+			VPXOR(ys[j], ys[j], ys[j])
+		}
+		XORQ(t, t)
+		Label(l + "_t")
+		MOVQ(Mem{Base: xoff, Index: t, Scale: 8}, xi)
+		ADDQ(c, xi)
+		MOVQ(Mem{Base: tap, Index: t, Scale: 8}, wi)
+		IMULQ(stride, wi)
+		LEAQ(Mem{Base: wi, Index: c, Scale: 2}, wi)
+		for j := 0; j < nv; j++ {
+			p := ys[4+j]
+			VPMOVSXWD(Mem{Base: x, Index: xi, Scale: 2, Disp: 16 * j}, p)
+			wm := Mem{Base: w, Index: wi, Scale: 2, Disp: 32 * j}
+			if vnni {
+				vpdpwssd(wm, p, ys[j])
+			} else {
+				VPMADDWD(wm, p, p)
+				VPADDD(p, ys[j], ys[j])
+			}
+		}
+		INCQ(t)
+		CMPQ(t, taps)
+		JB(LabelRef(l + "_t"))
+		for j := 0; j < nv; j++ {
+			VMOVDQU(ys[j], Mem{Base: out, Index: c, Scale: 4, Disp: 32 * j})
+		}
+		ADDQ(U8(cw), c)
+		JMP(LabelRef(l))
+		Label(next)
+	}
+	VZEROUPPER()
+	RET()
+}
