@@ -1,0 +1,230 @@
+package ops
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/edgerun/edgerun/asm"
+)
+
+// The 16x8 fast paths: the selected asm implementation's Gemm16 (CONV_2D
+// without groups, over im2col blocks of int16 patches in scratch, or
+// straight from the input rows for an unpadded stride-1 1×1 filter;
+// FULLY_CONNECTED from the input rows) and Depthwise16 (DEPTHWISE_CONV_2D
+// with depth multiplier 1 whose filter proves int32 sums exact). The
+// kernels return exact sums; the epilogue (bias, 64- or 32-bit
+// requantization, clamp) is out16.requant in Go, over blocks of pixels.
+
+// conv16Block is the output pixels (CONV_2D) or rows (FULLY_CONNECTED)
+// per Gemm16 call: a multiple of the kernels' four rows.
+const conv16Block = 16
+
+// conv16Fast is the prepared fast path of a conv16Kernel (nil fields: the
+// plain Go path).
+type conv16Fast struct {
+	impl      *asm.Impl
+	gemm      *asm.PackedMatrix16
+	dw        *asm.PackedDepthwise16
+	pointwise bool // gemm straight from the input rows
+	patch     int  // kh·kw·inC
+}
+
+// prepareFast chooses the fast path, if any.
+func (k *conv16Kernel) prepareFast() {
+	impl := asm.Selected()
+	f := &k.fast
+	if k.outC < 1 || k.kh < 1 || k.kw < 1 || k.inC < 1 {
+		return
+	}
+	if k.depthwise {
+		if k.depthMult != 1 {
+			return
+		}
+		p := impl.PackDepthwise16(k.filter, k.kh*k.kw, k.outC)
+		if !p.Exact() {
+			return
+		}
+		f.impl, f.dw = impl, p
+		return
+	}
+	if k.groupIn != k.inC {
+		return // grouped: plain Go
+	}
+	f.impl = impl
+	f.patch = k.kh * k.kw * k.inC
+	f.gemm = impl.PackMatrix16(k.filter, k.outC, f.patch)
+	f.pointwise = k.kh == 1 && k.kw == 1 && k.strideH == 1 && k.strideW == 1 && k.padTop == 0 && k.padLeft == 0 &&
+		k.outH == k.inH && k.outW == k.inW
+}
+
+// ScratchBytes: the fast paths' patches, taps and sums (plus alignment
+// slack), saturated so that it cannot wrap on 32-bit targets.
+func (k *conv16Kernel) ScratchBytes() int {
+	f := &k.fast
+	switch {
+	case f.dw != nil:
+		return int(min(16*int64(k.kh)*int64(k.kw)+4*int64(k.outC)+16, math.MaxInt))
+	case f.gemm != nil:
+		n := conv16Block*8*int64(k.outC) + 16
+		if !f.pointwise {
+			n += conv16Block * 2 * int64(f.patch)
+		}
+		return int(min(n, math.MaxInt))
+	}
+	return 0
+}
+
+// scratch64 views n int64s of b from its first 8-byte aligned byte, and
+// returns the bytes after them.
+func scratch64(b []byte, n int) (acc []int64, rest []byte) {
+	skip := int((8 - uintptr(unsafe.Pointer(unsafe.SliceData(b)))%8) % 8)
+	b = b[skip:]
+	if n == 0 {
+		return nil, b
+	}
+	return unsafe.Slice((*int64)(unsafe.Pointer(&b[0])), n), b[8*n:]
+}
+
+// scratchInts views n ints of b from its first 8-byte aligned byte, and
+// returns the bytes after them.
+func scratchInts(b []byte, n int) (v []int, rest []byte) {
+	skip := int((8 - uintptr(unsafe.Pointer(unsafe.SliceData(b)))%8) % 8)
+	b = b[skip:]
+	sz := int(unsafe.Sizeof(int(0)))
+	return unsafe.Slice((*int)(unsafe.Pointer(&b[0])), n), b[sz*n:]
+}
+
+// scratch16 views n int16s of b from its first 2-byte aligned byte.
+func scratch16(b []byte, n int) []int16 {
+	if n == 0 {
+		return nil
+	}
+	skip := int(uintptr(unsafe.Pointer(unsafe.SliceData(b))) % 2)
+	return unsafe.Slice((*int16)(unsafe.Pointer(&b[skip])), n)
+}
+
+// evalGemm computes output rows [lo, hi) with Gemm16.
+func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
+	f := &k.fast
+	acc, rest := scratch64(scratch, conv16Block*k.outC)
+	var patches []int16
+	if !f.pointwise {
+		patches = scratch16(rest, conv16Block*f.patch)
+	}
+	plane := k.inH * k.inW * k.inC
+	for p0 := lo * k.outW; p0 < hi*k.outW; p0 += conv16Block {
+		n := min(conv16Block, hi*k.outW-p0)
+		if f.pointwise {
+			f.impl.Gemm16(in[p0*k.inC:], k.inC, n, f.gemm, acc, k.outC)
+		} else {
+			for j := 0; j < n; j++ {
+				p := p0 + j
+				r, ox := p/k.outW, p%k.outW
+				b, oy := r/k.outH, r%k.outH
+				k.im2col16(in[b*plane:][:plane], oy*k.strideH-k.padTop, ox*k.strideW-k.padLeft, patches[j*f.patch:][:f.patch])
+			}
+			f.impl.Gemm16(patches, f.patch, n, f.gemm, acc, k.outC)
+		}
+		for j := 0; j < n; j++ {
+			o := out[(p0+j)*k.outC:][:k.outC]
+			for c, a := range acc[j*k.outC:][:k.outC] {
+				o[c] = k.q.requant(a, c)
+			}
+		}
+	}
+}
+
+// im2col16 writes the patch of the output pixel whose window starts at
+// input (y0, x0): [ky][kx][ic], zeros (the int16 zero point) outside.
+func (k *conv16Kernel) im2col16(in []int16, y0, x0 int, patch []int16) {
+	row := k.kw * k.inC
+	kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
+	kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
+	for ky := 0; ky < k.kh; ky++ {
+		dst := patch[ky*row:][:row]
+		if ky < kyLo || ky >= kyHi || kxLo >= kxHi {
+			clear(dst)
+			continue
+		}
+		clear(dst[:kxLo*k.inC])
+		clear(dst[kxHi*k.inC:])
+		base := ((y0+ky*k.dilH)*k.inW + x0) * k.inC
+		if k.dilW == 1 {
+			copy(dst[kxLo*k.inC:kxHi*k.inC], in[base+kxLo*k.inC:])
+			continue
+		}
+		for kx := kxLo; kx < kxHi; kx++ {
+			copy(dst[kx*k.inC:][:k.inC], in[base+kx*k.dilW*k.inC:])
+		}
+	}
+}
+
+// evalDepthwise computes output rows [lo, hi) with Depthwise16.
+func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int) {
+	f := &k.fast
+	taps := k.kh * k.kw
+	xoff, rest := scratchInts(scratch, taps)
+	tap, rest := scratchInts(rest, taps)
+	acc := int32Scratch(rest, k.outC)
+	plane := k.inH * k.inW * k.inC
+	for r := lo; r < hi; r++ {
+		b, oy := r/k.outH, r%k.outH
+		inB := in[b*plane:][:plane]
+		y0 := oy*k.strideH - k.padTop
+		kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
+		for ox := 0; ox < k.outW; ox++ {
+			x0 := ox*k.strideW - k.padLeft
+			kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
+			n := 0
+			for ky := kyLo; ky < kyHi; ky++ {
+				for kx := kxLo; kx < kxHi; kx++ {
+					xoff[n] = ((y0+ky*k.dilH)*k.inW + x0 + kx*k.dilW) * k.inC
+					tap[n] = ky*k.kw + kx
+					n++
+				}
+			}
+			f.impl.Depthwise16(inB, xoff[:n], tap[:n], f.dw, acc)
+			o := out[(r*k.outW+ox)*k.outC:][:k.outC]
+			for c, a := range acc {
+				o[c] = k.q.requant(int64(a), c)
+			}
+		}
+	}
+}
+
+// fc16Fast is the prepared Gemm16 path of an fc16Kernel.
+type fc16Fast struct {
+	impl *asm.Impl
+	gemm *asm.PackedMatrix16
+}
+
+func (k *fc16Kernel) prepareFast() {
+	if k.units < 1 || k.depth < 1 {
+		return
+	}
+	k.fast.impl = asm.Selected()
+	k.fast.gemm = k.fast.impl.PackMatrix16(k.filter, k.units, k.depth)
+}
+
+// ScratchBytes: one block of rows' exact sums.
+func (k *fc16Kernel) ScratchBytes() int {
+	if k.fast.gemm == nil {
+		return 0
+	}
+	return int(min(conv16Block*8*int64(k.units)+16, math.MaxInt))
+}
+
+// evalGemm computes batch rows [lo, hi) with Gemm16.
+func (k *fc16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
+	acc, _ := scratch64(scratch, conv16Block*k.units)
+	for r0 := lo; r0 < hi; r0 += conv16Block {
+		n := min(conv16Block, hi-r0)
+		k.fast.impl.Gemm16(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc, k.units)
+		for j := 0; j < n; j++ {
+			o := out[(r0+j)*k.units:][:k.units]
+			for c, a := range acc[j*k.units:][:k.units] {
+				o[c] = k.q.requant(a, c)
+			}
+		}
+	}
+}
