@@ -15,6 +15,71 @@ import (
 // kernels return exact sums; the epilogue (bias, 64- or 32-bit
 // requantization, clamp) is out16.requant in Go, over blocks of pixels.
 
+// wide16 is one output channel's 64-bit requantization, precomputed:
+// MultiplyByQuantizedMultiplier64(acc + bias, M, shift) is
+// ((acc + bias)·red + 2^(total-1)) >> total truncated to int32, with red
+// the multiplier rounded to 16 bits and total = 15 - shift in [1, 46];
+// in wrapping int64 arithmetic that is (acc·red + off) >> total with
+// off = bias·red + 2^(total-1), the same bits.
+type wide16 struct {
+	red, off int64
+	total    uint
+}
+
+// wideConsts returns q's per-channel wide16 constants (nil unless q is
+// wide), as dyadic.MultiplyByQuantizedMultiplier64 computes them.
+func (q *out16) wideConsts() []wide16 {
+	if !q.wide {
+		return nil
+	}
+	w := make([]wide16, len(q.mult))
+	for c := range w {
+		red := int64(0x7FFF)
+		if q.mult[c] < 0x7FFF0000 {
+			red = (int64(q.mult[c]) + 1<<15) >> 16
+		}
+		total := uint(15 - q.shift[c])
+		w[c] = wide16{red: red, off: q.bias64[c]*red + int64(1)<<(total-1), total: total}
+	}
+	return w
+}
+
+// requantRow writes out[c] = requant(acc[c], c) for every channel.
+func (q *out16) requantRow(w []wide16, acc []int64, out []int16) {
+	if w == nil {
+		for c, a := range acc {
+			out[c] = q.requant(a, c)
+		}
+		return
+	}
+	w = w[:len(acc)]
+	out = out[:len(acc)]
+	lo, hi := q.lo, q.hi
+	for c, a := range acc {
+		k := &w[c]
+		v := int32((a*k.red + k.off) >> (k.total & 63))
+		out[c] = int16(min(max(v, lo), hi))
+	}
+}
+
+// requantRow32 is requantRow for int32 sums.
+func (q *out16) requantRow32(w []wide16, acc []int32, out []int16) {
+	if w == nil {
+		for c, a := range acc {
+			out[c] = q.requant(int64(a), c)
+		}
+		return
+	}
+	w = w[:len(acc)]
+	out = out[:len(acc)]
+	lo, hi := q.lo, q.hi
+	for c, a := range acc {
+		k := &w[c]
+		v := int32((int64(a)*k.red + k.off) >> (k.total & 63))
+		out[c] = int16(min(max(v, lo), hi))
+	}
+}
+
 // conv16Block is the output pixels (CONV_2D) or rows (FULLY_CONNECTED)
 // per Gemm16 call: a multiple of the kernels' four rows.
 const conv16Block = 16
@@ -27,12 +92,14 @@ type conv16Fast struct {
 	dw        *asm.PackedDepthwise16
 	pointwise bool // gemm straight from the input rows
 	patch     int  // kh·kw·inC
+	wide      []wide16
 }
 
 // prepareFast chooses the fast path, if any.
 func (k *conv16Kernel) prepareFast() {
 	impl := asm.Selected()
 	f := &k.fast
+	f.wide = k.q.wideConsts()
 	if k.outC < 1 || k.kh < 1 || k.kw < 1 || k.inC < 1 {
 		return
 	}
@@ -126,10 +193,7 @@ func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 			f.impl.Gemm16(patches, f.patch, n, f.gemm, acc, k.outC)
 		}
 		for j := 0; j < n; j++ {
-			o := out[(p0+j)*k.outC:][:k.outC]
-			for c, a := range acc[j*k.outC:][:k.outC] {
-				o[c] = k.q.requant(a, c)
-			}
+			k.q.requantRow(f.wide, acc[j*k.outC:][:k.outC], out[(p0+j)*k.outC:][:k.outC])
 		}
 	}
 }
@@ -184,10 +248,7 @@ func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int
 				}
 			}
 			f.impl.Depthwise16(inB, xoff[:n], tap[:n], f.dw, acc)
-			o := out[(r*k.outW+ox)*k.outC:][:k.outC]
-			for c, a := range acc {
-				o[c] = k.q.requant(int64(a), c)
-			}
+			k.q.requantRow32(f.wide, acc, out[(r*k.outW+ox)*k.outC:][:k.outC])
 		}
 	}
 }
@@ -196,6 +257,7 @@ func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int
 type fc16Fast struct {
 	impl *asm.Impl
 	gemm *asm.PackedMatrix16
+	wide []wide16
 }
 
 func (k *fc16Kernel) prepareFast() {
@@ -203,6 +265,7 @@ func (k *fc16Kernel) prepareFast() {
 		return
 	}
 	k.fast.impl = asm.Selected()
+	k.fast.wide = k.q.wideConsts()
 	k.fast.gemm = k.fast.impl.PackMatrix16(k.filter, k.units, k.depth)
 }
 
@@ -221,10 +284,7 @@ func (k *fc16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 		n := min(conv16Block, hi-r0)
 		k.fast.impl.Gemm16(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc, k.units)
 		for j := 0; j < n; j++ {
-			o := out[(r0+j)*k.units:][:k.units]
-			for c, a := range acc[j*k.units:][:k.units] {
-				o[c] = k.q.requant(a, c)
-			}
+			k.q.requantRow(k.fast.wide, acc[j*k.units:][:k.units], out[(r0+j)*k.units:][:k.units])
 		}
 	}
 }
