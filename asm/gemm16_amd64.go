@@ -11,10 +11,14 @@ const (
 // gemm16Call runs the gemm16 kernel kind on p (direct calls, so that p
 // stays on the caller's stack).
 func gemm16Call(kind int, p *gemm16Args) {
-	switch kind {
-	case g16AVX2:
+	switch {
+	case kind == g16AVX2 && p.rows == 1:
+		gemm16AVX2KernelRow(p)
+	case kind == g16AVX2:
 		gemm16AVX2Kernel(p)
-	case g16VNNI:
+	case kind == g16VNNI && p.rows == 1:
+		gemm16VNNIKernelRow(p)
+	case kind == g16VNNI:
 		gemm16VNNIKernel(p)
 	default:
 		gemm16Generic(p)

@@ -9,11 +9,18 @@ const g16Neon = 1
 func gemm16NeonKernel(p *gemm16Args)
 
 //go:noescape
+func gemm16NeonKernelRow(p *gemm16Args)
+
+//go:noescape
 func dw16NeonKernel(p *dw16Args)
 
 // gemm16Call runs the gemm16 kernel kind on p (direct calls, so that p
 // stays on the caller's stack).
 func gemm16Call(kind int, p *gemm16Args) {
+	if kind == g16Neon && p.rows == 1 {
+		gemm16NeonKernelRow(p)
+		return
+	}
 	if kind == g16Neon {
 		gemm16NeonKernel(p)
 		return

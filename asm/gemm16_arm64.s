@@ -73,6 +73,32 @@ gemm16NeonKernel_k:
 	VST1.P [V24.S4, V25.S4], 32(R7)
 	RET
 
+// func gemm16NeonKernelRow(p *gemm16Args)
+TEXT ·gemm16NeonKernelRow(SB), NOSPLIT, $0-8
+	MOVD p+0(FP), R0
+	MOVD gemm16Args_a0(R0), R1
+	MOVD gemm16Args_w(R0), R5
+	MOVD gemm16Args_kp(R0), R6
+	MOVD gemm16Args_out(R0), R7
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+gemm16NeonKernelRow_k:
+	VLD1.P 32(R5), [V16.H8, V17.H8]
+	VLD1R (R1), [V20.S4]
+	ADD $4, R1, R1
+	WORD $0x0e748200 // SMLAL V0.4S, V16.4H, V20.4H
+	WORD $0x4e748201 // SMLAL2 V1.4S, V16.8H, V20.8H
+	WORD $0x0e748222 // SMLAL V2.4S, V17.4H, V20.4H
+	WORD $0x4e748223 // SMLAL2 V3.4S, V17.8H, V20.8H
+	SUBS $1, R6, R6
+	BNE gemm16NeonKernelRow_k
+	VADDP V1.S4, V0.S4, V24.S4
+	VADDP V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4, V25.S4], (R7)
+	RET
+
 // func dw16NeonKernel(p *dw16Args)
 TEXT ·dw16NeonKernel(SB), NOSPLIT, $0-8
 	MOVD p+0(FP), R0

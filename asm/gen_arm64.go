@@ -898,6 +898,7 @@ func (g *gen) copyRows() {
 func (g *gen) int16Kernels(dir string) {
 	g.header()
 	g.gemm16Neon()
+	g.gemm16NeonRow()
 	g.dw16Neon()
 	g.write(filepath.Join(dir, "gemm16_arm64.s"))
 }
@@ -1015,5 +1016,34 @@ func (g *gen) dw16Neon() {
 		g.i("B %s", l)
 		g.label(l + "_end")
 	}
+	g.i("RET")
+}
+
+// gemm16NeonRow emits gemm16NeonKernelRow: gemm16NeonKernel for one row
+// (batch-1 fully connected layers), sums V0-V3, stored as one row of 8.
+func (g *gen) gemm16NeonRow() {
+	const name = "gemm16NeonKernelRow"
+	fmt.Fprintf(&g.buf, "\n// func %s(p *gemm16Args)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	g.i("MOVD gemm16Args_a0(R0), R1")
+	g.i("MOVD gemm16Args_w(R0), R5")
+	g.i("MOVD gemm16Args_kp(R0), R6")
+	g.i("MOVD gemm16Args_out(R0), R7")
+	for v := 0; v < 4; v++ {
+		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+	}
+	g.label(name + "_k")
+	g.i("VLD1.P 32(R5), [V16.H8, V17.H8]")
+	g.i("VLD1R (R1), [V20.S4]")
+	g.i("ADD $4, R1, R1")
+	for h := 0; h < 2; h++ {
+		g.smlal16(false, 2*h, 16+h, 20)
+		g.smlal16(true, 2*h+1, 16+h, 20)
+	}
+	g.i("SUBS $1, R6, R6")
+	g.i("BNE %s_k", name)
+	g.i("VADDP V1.S4, V0.S4, V24.S4")
+	g.i("VADDP V3.S4, V2.S4, V25.S4")
+	g.i("VST1 [V24.S4, V25.S4], (R7)")
 	g.i("RET")
 }

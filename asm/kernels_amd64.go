@@ -134,6 +134,16 @@ func gemm16AVX2Kernel(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernel(p *gemm16Args)
 
+// gemm16AVX2KernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 16 columns to out (one row of 16 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16AVX2KernelRow(p *gemm16Args)
+
+// gemm16VNNIKernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 32 columns to out (one row of 32 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16VNNIKernelRow(p *gemm16Args)
+
 // dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
 //go:noescape

@@ -36344,6 +36344,110 @@ gemm16VNNIKernel_k:
 	VZEROUPPER
 	RET
 
+// func gemm16AVX2KernelRow(p *gemm16Args)
+// Requires: AVX, AVX2
+TEXT ·gemm16AVX2KernelRow(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), AX
+	MOVQ  32(R14), SI
+	MOVQ  40(R14), DI
+	MOVQ  48(R14), R8
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	CMPQ  DI, $0x02
+	JB    gemm16AVX2KernelRow_tail
+
+gemm16AVX2KernelRow_k:
+	VPBROADCASTD (AX), Y4
+	VMOVDQU      (SI), Y6
+	VPMADDWD     Y6, Y4, Y6
+	VPADDD       Y6, Y0, Y0
+	VMOVDQU      32(SI), Y7
+	VPMADDWD     Y7, Y4, Y7
+	VPADDD       Y7, Y1, Y1
+	VPBROADCASTD 4(AX), Y5
+	VMOVDQU      64(SI), Y8
+	VPMADDWD     Y8, Y5, Y8
+	VPADDD       Y8, Y2, Y2
+	VMOVDQU      96(SI), Y9
+	VPMADDWD     Y9, Y5, Y9
+	VPADDD       Y9, Y3, Y3
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16AVX2KernelRow_k
+
+gemm16AVX2KernelRow_tail:
+	TESTQ        DI, DI
+	JZ           gemm16AVX2KernelRow_store
+	VPBROADCASTD (AX), Y4
+	VMOVDQU      (SI), Y6
+	VPMADDWD     Y6, Y4, Y6
+	VPADDD       Y6, Y0, Y0
+	VMOVDQU      32(SI), Y7
+	VPMADDWD     Y7, Y4, Y7
+	VPADDD       Y7, Y1, Y1
+
+gemm16AVX2KernelRow_store:
+	VPADDD  Y2, Y0, Y0
+	VMOVDQU Y0, (R8)
+	VPADDD  Y3, Y1, Y1
+	VMOVDQU Y1, 32(R8)
+	VZEROUPPER
+	RET
+
+// func gemm16VNNIKernelRow(p *gemm16Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm16VNNIKernelRow(SB), NOSPLIT, $0-8
+	MOVQ   p+0(FP), R14
+	MOVQ   (R14), AX
+	MOVQ   32(R14), SI
+	MOVQ   40(R14), DI
+	MOVQ   48(R14), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	CMPQ   DI, $0x02
+	JB     gemm16VNNIKernelRow_tail
+
+gemm16VNNIKernelRow_k:
+	VPBROADCASTD (AX), Z4
+	VMOVDQU32    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VMOVDQU32    64(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+	VPBROADCASTD 4(AX), Z5
+	VMOVDQU32    128(SI), Z8
+	VPDPWSSD     Z8, Z5, Z2
+	VMOVDQU32    192(SI), Z9
+	VPDPWSSD     Z9, Z5, Z3
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16VNNIKernelRow_k
+
+gemm16VNNIKernelRow_tail:
+	TESTQ        DI, DI
+	JZ           gemm16VNNIKernelRow_store
+	VPBROADCASTD (AX), Z4
+	VMOVDQU32    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VMOVDQU32    64(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+
+gemm16VNNIKernelRow_store:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (R8)
+	VPADDD    Z3, Z1, Z1
+	VMOVDQU32 Z1, 64(R8)
+	VZEROUPPER
+	RET
+
 // func dw16AVX2Kernel(p *dw16Args)
 // Requires: AVX, AVX2
 TEXT ·dw16AVX2Kernel(SB), NOSPLIT, $0-8

@@ -26,6 +26,8 @@ import (
 func int16Kernels() {
 	gemm16AMD64(false)
 	gemm16AMD64(true)
+	gemm16AMD64Row(false)
+	gemm16AMD64Row(true)
 	dw16AMD64(false)
 	dw16AMD64(true)
 }
@@ -161,6 +163,89 @@ func dw16AMD64(vnni bool) {
 		ADDQ(U8(cw), c)
 		JMP(LabelRef(l))
 		Label(next)
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemm16AMD64Row emits the one-row kernel (name suffix Row: batch-1 fully
+// connected layers): two k-pairs per iteration into separate sums (the
+// VPDPWSSD chains' latency), added at the end.
+func gemm16AMD64Row(vnni bool) {
+	name, vec, bytes := "gemm16AVX2KernelRow", 32, 64
+	if vnni {
+		name, vec, bytes = "gemm16VNNIKernelRow", 64, 128
+	}
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(fmt.Sprintf("%s stores the int32 sums of row a0 of kp k-pairs times one packed panel w of %d columns to out (one row of %d dwords).",
+		name, bytes/4, bytes/4))
+	a, w, n, out := reg.RAX, reg.RSI, reg.RDI, reg.R8
+	Load(arg("a0"), a)
+	Load(arg("w"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	v := func(i int) reg.VecPhysical {
+		if vnni {
+			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+		}
+		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
+	}
+	for i := 0; i < 4; i++ {
+		if vnni {
+			VPXORD(v(i), v(i), v(i))
+		} else {
+			VPXOR(v(i), v(i), v(i))
+		}
+	}
+	load := func(m Mem, r reg.VecPhysical) {
+		if vnni {
+			VMOVDQU32(m, r)
+		} else {
+			VMOVDQU(m, r)
+		}
+	}
+	// step multiplies the pair at a+4j by the panel's pair at w+bytes·j
+	// into sums 2j%4, 2j%4+1.
+	step := func(j int) {
+		b := v(4 + j)
+		VPBROADCASTD(Mem{Base: a, Disp: 4 * j}, b)
+		for h := 0; h < 2; h++ {
+			wv := v(6 + 2*j + h)
+			load(Mem{Base: w, Disp: bytes*j + vec*h}, wv)
+			acc := v(2*j + h)
+			if vnni {
+				vpdpwssd(wv, b, acc)
+			} else {
+				VPMADDWD(wv, b, wv)
+				VPADDD(wv, acc, acc)
+			}
+		}
+	}
+	CMPQ(n, U8(2))
+	JB(LabelRef(name + "_tail"))
+	Label(name + "_k")
+	step(0)
+	step(1)
+	ADDQ(U8(8), a)
+	ADDQ(U32(2*bytes), w)
+	SUBQ(U8(2), n)
+	CMPQ(n, U8(2))
+	JAE(LabelRef(name + "_k"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	Label(name + "_store")
+	for h := 0; h < 2; h++ {
+		if vnni {
+			VPADDD(v(2+h), v(h), v(h))
+			VMOVDQU32(v(h), Mem{Base: out, Disp: h * vec})
+		} else {
+			VPADDD(v(2+h), v(h), v(h))
+			VMOVDQU(v(h), Mem{Base: out, Disp: h * vec})
+		}
 	}
 	VZEROUPPER()
 	RET()
