@@ -41,7 +41,9 @@ type PackedMatrix16 struct {
 	// block[p] is panel p's k-pairs per kernel call (kp when its columns'
 	// absolute sums prove int32 exact, else gemm16Block).
 	block []int
-	impl  *Impl
+	// exact32: every column's Σ_k |W[c][k]| < 2^16 (see Exact32).
+	exact32 bool
+	impl    *Impl
 }
 
 // gemm16Args is one call of a gemm16 kernel: four rows (a0..a3, the last
@@ -92,6 +94,16 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 			p.last[c] = int16(w[c*k+k-1])
 		}
 	}
+	p.exact32 = true
+	for c := 0; c < n; c++ {
+		var s int64
+		for _, v := range w[c*k : (c+1)*k] {
+			s += abs64(int64(v))
+		}
+		if s >= 1<<16 {
+			p.exact32 = false
+		}
+	}
 	for pan := range p.block {
 		p.block[pan] = max(p.kp, 1)
 		for c := pan * nr; c < min(n, (pan+1)*nr); c++ {
@@ -111,6 +123,23 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 // every r < m and c < w.N. w must have been packed by impl. It does not
 // allocate.
 func (impl *Impl) Gemm16(a []int16, lda, m int, w *PackedMatrix16, acc []int64, ldc int) {
+	gemm16Run(impl, a, lda, m, w, acc, ldc)
+}
+
+// Exact32 reports whether every column's sums fit int32 whatever the
+// activations (Σ_k |W[c][k]| < 2^16), so that Gemm16Int32 may be used.
+func (w *PackedMatrix16) Exact32() bool { return w.exact32 }
+
+// Gemm16Int32 is Gemm16 with int32 sums, for a matrix that is Exact32
+// (it panics otherwise).
+func (impl *Impl) Gemm16Int32(a []int16, lda, m int, w *PackedMatrix16, acc []int32, ldc int) {
+	if !w.exact32 {
+		panic("asm: Gemm16Int32 on a matrix whose sums may leave int32")
+	}
+	gemm16Run(impl, a, lda, m, w, acc, ldc)
+}
+
+func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatrix16, acc []T, ldc int) {
 	if w.impl != impl {
 		panic("asm: 16x8 matrix packed by " + w.impl.Name + ", used with " + impl.Name)
 	}
@@ -141,11 +170,11 @@ func (impl *Impl) Gemm16(a []int16, lda, m int, w *PackedMatrix16, acc []int64, 
 					o := acc[(r0+i)*ldc+c0:][:nc]
 					if kb == 0 {
 						for j, v := range t {
-							o[j] = int64(v)
+							o[j] = T(v)
 						}
 					} else {
 						for j, v := range t {
-							o[j] += int64(v)
+							o[j] += T(v)
 						}
 					}
 				}
@@ -158,10 +187,10 @@ func (impl *Impl) Gemm16(a []int16, lda, m int, w *PackedMatrix16, acc []int64, 
 			if w.last != nil {
 				l := w.last[c0:][:nc]
 				for i := 0; i < mr; i++ {
-					x := int64(a[(r0+i)*lda+w.K-1])
+					x := T(a[(r0+i)*lda+w.K-1])
 					o := acc[(r0+i)*ldc+c0:][:nc]
 					for j, v := range l {
-						o[j] += x * int64(v)
+						o[j] += x * T(v)
 					}
 				}
 			}

@@ -36,3 +36,10 @@ func dw16Call(kind int, p *dw16Args) {
 		dw16Generic(p)
 	}
 }
+
+// requant16Call runs the requant16 kernel of kind on p and reports
+// whether there is one (avx2 and avx512vnni share the AVX2 kernel).
+func requant16Call(kind int, p *rq16Args) bool {
+	requant16AVX2Kernel(p)
+	return true
+}

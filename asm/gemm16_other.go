@@ -7,3 +7,6 @@ func gemm16Call(kind int, p *gemm16Args) { gemm16Generic(p) }
 
 // dw16Call: this build has only the generic kernels.
 func dw16Call(kind int, p *dw16Args) { dw16Generic(p) }
+
+// requant16Call: this build keeps Requant16 in Go (reports false).
+func requant16Call(kind int, p *rq16Args) bool { return false }

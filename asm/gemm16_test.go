@@ -66,6 +66,35 @@ func runGemm16Case(t *testing.T, impl *Impl, r *rand.Rand, m, n, k, amode, wmode
 			t.Fatalf("m=%d n=%d k=%d: wrote outside the output at %d", m, n, k, i-g)
 		}
 	}
+	exact := true
+	for c := 0; c < n; c++ {
+		var s int64
+		for _, v := range w[c*k : (c+1)*k] {
+			s += abs64(int64(v))
+		}
+		exact = exact && s < 1<<16
+	}
+	if p.Exact32() != exact {
+		t.Fatalf("m=%d n=%d k=%d: Exact32() = %v, want %v", m, n, k, p.Exact32(), exact)
+	}
+	if exact {
+		// Gemm16Int32 gives the same sums (they fit int32), writing only
+		// the output.
+		all32 := make([]int32, len(want)+2*g)
+		for i := range all32 {
+			all32[i] = 0x5a5a5a5a
+		}
+		impl.Gemm16Int32(a, lda, m, p, all32[g:g+len(want)], ldc)
+		for i := range all32 {
+			inside := i >= g && i < g+len(want) && (i-g)%ldc < n
+			if !inside && all32[i] != 0x5a5a5a5a {
+				t.Fatalf("m=%d n=%d k=%d: Gemm16Int32 wrote outside the output at %d", m, n, k, i-g)
+			}
+			if inside && int64(all32[i]) != want[i-g] {
+				t.Fatalf("m=%d n=%d k=%d: Gemm16Int32 acc %d = %d, want %d", m, n, k, i-g, all32[i], want[i-g])
+			}
+		}
+	}
 	for rr := 0; rr < m; rr++ {
 		for c := 0; c < n; c++ {
 			if got[rr*ldc+c] != want[rr*ldc+c] {

@@ -144,6 +144,11 @@ func gemm16AVX2KernelRow(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernelRow(p *gemm16Args)
 
+// requant16AVX2Kernel writes n (a multiple of 8) int16 outputs from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.out, p.lo, p.hi.
+//
+//go:noescape
+func requant16AVX2Kernel(p *rq16Args)
+
 // dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
 //go:noescape

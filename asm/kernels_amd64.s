@@ -36448,6 +36448,47 @@ gemm16VNNIKernelRow_store:
 	VZEROUPPER
 	RET
 
+// func requant16AVX2Kernel(p *rq16Args)
+// Requires: AVX, AVX2
+TEXT ·requant16AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), DI
+	MOVQ         16(R14), R8
+	MOVQ         24(R14), R9
+	MOVL         32(R14), R10
+	VMOVD        R10, X14
+	VPBROADCASTD X14, Y14
+	MOVL         36(R14), R10
+	VMOVD        R10, X15
+	VPBROADCASTD X15, Y15
+
+requant16AVX2Kernel_g:
+	VMOVDQU   (SI), Y0
+	VPSRLQ    $0x20, Y0, Y1
+	VPMULDQ   (DI), Y0, Y2
+	VPMULDQ   32(DI), Y1, Y3
+	VPADDQ    64(DI), Y2, Y2
+	VPADDQ    96(DI), Y3, Y3
+	VPSRLVQ   128(DI), Y2, Y2
+	VPSRLVQ   160(DI), Y3, Y3
+	VPSUBQ    192(DI), Y2, Y2
+	VPSUBQ    224(DI), Y3, Y3
+	VPSLLQ    $0x20, Y3, Y3
+	VPBLENDD  $0xaa, Y3, Y2, Y2
+	VPMAXSD   Y14, Y2, Y2
+	VPMINSD   Y15, Y2, Y2
+	VPACKSSDW Y2, Y2, Y2
+	VPERMQ    $0x08, Y2, Y2
+	VMOVDQU   X2, (R9)
+	ADDQ      $0x20, SI
+	ADDQ      $0x00000100, DI
+	ADDQ      $0x10, R9
+	SUBQ      $0x08, R8
+	JNZ       requant16AVX2Kernel_g
+	VZEROUPPER
+	RET
+
 // func dw16AVX2Kernel(p *dw16Args)
 // Requires: AVX, AVX2
 TEXT ·dw16AVX2Kernel(SB), NOSPLIT, $0-8

@@ -44,6 +44,19 @@ func (q *out16) wideConsts() []wide16 {
 	return w
 }
 
+// requant16 returns asm's output stage for q's wide constants w (nil when
+// q is not wide: the int32-bias form stays in Go).
+func (q *out16) requant16(w []wide16) *asm.Requant16 {
+	if w == nil {
+		return nil
+	}
+	red, off, total := make([]int64, len(w)), make([]int64, len(w)), make([]uint, len(w))
+	for c, k := range w {
+		red[c], off[c], total[c] = k.red, k.off, k.total
+	}
+	return asm.NewRequant16(red, off, total, q.lo, q.hi)
+}
+
 // requantRow writes out[c] = requant(acc[c], c) for every channel.
 func (q *out16) requantRow(w []wide16, acc []int64, out []int16) {
 	if w == nil {
@@ -93,6 +106,9 @@ type conv16Fast struct {
 	pointwise bool // gemm straight from the input rows
 	patch     int  // kh·kw·inC
 	wide      []wide16
+	// rq: the wide epilogue on int32 sums in asm (nil: Go), used when the
+	// sums are int32 (depthwise; a GEMM whose matrix is Exact32).
+	rq *asm.Requant16
 }
 
 // prepareFast chooses the fast path, if any.
@@ -100,6 +116,7 @@ func (k *conv16Kernel) prepareFast() {
 	impl := asm.Selected()
 	f := &k.fast
 	f.wide = k.q.wideConsts()
+	f.rq = k.q.requant16(f.wide)
 	if k.outC < 1 || k.kh < 1 || k.kw < 1 || k.inC < 1 {
 		return
 	}
@@ -178,10 +195,21 @@ func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 	if !f.pointwise {
 		patches = scratch16(rest, conv16Block*f.patch)
 	}
+	// With an Exact32 matrix and the wide epilogue: int32 sums (in acc's
+	// memory) and asm's epilogue.
+	var acc32 []int32
+	if f.rq != nil && f.gemm.Exact32() {
+		acc32 = unsafe.Slice((*int32)(unsafe.Pointer(&acc[0])), len(acc))
+	}
 	plane := k.inH * k.inW * k.inC
 	for p0 := lo * k.outW; p0 < hi*k.outW; p0 += conv16Block {
 		n := min(conv16Block, hi*k.outW-p0)
 		if f.pointwise {
+			if acc32 != nil {
+				f.impl.Gemm16Int32(in[p0*k.inC:], k.inC, n, f.gemm, acc32, k.outC)
+				k.requantBlock32(acc32, out[p0*k.outC:], n)
+				continue
+			}
 			f.impl.Gemm16(in[p0*k.inC:], k.inC, n, f.gemm, acc, k.outC)
 		} else {
 			for j := 0; j < n; j++ {
@@ -190,11 +218,24 @@ func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 				b, oy := r/k.outH, r%k.outH
 				k.im2col16(in[b*plane:][:plane], oy*k.strideH-k.padTop, ox*k.strideW-k.padLeft, patches[j*f.patch:][:f.patch])
 			}
+			if acc32 != nil {
+				f.impl.Gemm16Int32(patches, f.patch, n, f.gemm, acc32, k.outC)
+				k.requantBlock32(acc32, out[p0*k.outC:], n)
+				continue
+			}
 			f.impl.Gemm16(patches, f.patch, n, f.gemm, acc, k.outC)
 		}
 		for j := 0; j < n; j++ {
 			k.q.requantRow(f.wide, acc[j*k.outC:][:k.outC], out[(p0+j)*k.outC:][:k.outC])
 		}
+	}
+}
+
+// requantBlock32 writes n pixels' outputs from their int32 sums with
+// asm's epilogue.
+func (k *conv16Kernel) requantBlock32(acc []int32, out []int16, n int) {
+	for j := 0; j < n; j++ {
+		k.fast.impl.Requant16(acc[j*k.outC:][:k.outC], k.fast.rq, out[j*k.outC:][:k.outC])
 	}
 }
 
@@ -248,7 +289,11 @@ func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int
 				}
 			}
 			f.impl.Depthwise16(inB, xoff[:n], tap[:n], f.dw, acc)
-			k.q.requantRow32(f.wide, acc, out[(r*k.outW+ox)*k.outC:][:k.outC])
+			if f.rq != nil {
+				f.impl.Requant16(acc, f.rq, out[(r*k.outW+ox)*k.outC:][:k.outC])
+			} else {
+				k.q.requantRow32(f.wide, acc, out[(r*k.outW+ox)*k.outC:][:k.outC])
+			}
 		}
 	}
 }
@@ -258,6 +303,7 @@ type fc16Fast struct {
 	impl *asm.Impl
 	gemm *asm.PackedMatrix16
 	wide []wide16
+	rq   *asm.Requant16 // see conv16Fast
 }
 
 func (k *fc16Kernel) prepareFast() {
@@ -266,6 +312,7 @@ func (k *fc16Kernel) prepareFast() {
 	}
 	k.fast.impl = asm.Selected()
 	k.fast.wide = k.q.wideConsts()
+	k.fast.rq = k.q.requant16(k.fast.wide)
 	k.fast.gemm = k.fast.impl.PackMatrix16(k.filter, k.units, k.depth)
 }
 
@@ -280,8 +327,19 @@ func (k *fc16Kernel) ScratchBytes() int {
 // evalGemm computes batch rows [lo, hi) with Gemm16.
 func (k *fc16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 	acc, _ := scratch64(scratch, conv16Block*k.units)
+	var acc32 []int32
+	if k.fast.rq != nil && k.fast.gemm.Exact32() {
+		acc32 = unsafe.Slice((*int32)(unsafe.Pointer(&acc[0])), len(acc))
+	}
 	for r0 := lo; r0 < hi; r0 += conv16Block {
 		n := min(conv16Block, hi-r0)
+		if acc32 != nil {
+			k.fast.impl.Gemm16Int32(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc32, k.units)
+			for j := 0; j < n; j++ {
+				k.fast.impl.Requant16(acc32[j*k.units:][:k.units], k.fast.rq, out[(r0+j)*k.units:][:k.units])
+			}
+			continue
+		}
 		k.fast.impl.Gemm16(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc, k.units)
 		for j := 0; j < n; j++ {
 			k.q.requantRow(k.fast.wide, acc[j*k.units:][:k.units], out[(r0+j)*k.units:][:k.units])

@@ -28,6 +28,7 @@ func int16Kernels() {
 	gemm16AMD64(true)
 	gemm16AMD64Row(false)
 	gemm16AMD64Row(true)
+	requant16AVX2()
 	dw16AMD64(false)
 	dw16AMD64(true)
 }
@@ -247,6 +248,49 @@ func gemm16AMD64Row(vnni bool) {
 			VMOVDQU(v(h), Mem{Base: out, Disp: h * vec})
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// requant16AVX2 emits requant16AVX2Kernel (asm.Requant16's amd64 kernel):
+// per 8 channels, the even and odd channels' 64-bit
+// ((acc·red + off + 2^63) >>> total) − 2^(63−total), their low dwords
+// interleaved back, clamped and packed to int16.
+func requant16AVX2() {
+	name := "requant16AVX2Kernel"
+	kernel(name, NOSPLIT, "rq16Args")
+	kdoc(name + " writes n (a multiple of 8) int16 outputs from int32 sums acc with the packed constants c (see asm.Requant16).")
+	acc, c, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9
+	Load(arg("acc"), acc)
+	Load(arg("c"), c)
+	Load(arg("n"), n)
+	Load(arg("out"), out)
+	lo, hi := reg.Y14, reg.Y15
+	bcast256(addr("lo"), lo)
+	bcast256(addr("hi"), hi)
+	Label(name + "_g")
+	VMOVDQU(Mem{Base: acc}, reg.Y0)
+	VPSRLQ(U8(32), reg.Y0, reg.Y1)
+	VPMULDQ(Mem{Base: c}, reg.Y0, reg.Y2)
+	VPMULDQ(Mem{Base: c, Disp: 32}, reg.Y1, reg.Y3)
+	VPADDQ(Mem{Base: c, Disp: 64}, reg.Y2, reg.Y2)
+	VPADDQ(Mem{Base: c, Disp: 96}, reg.Y3, reg.Y3)
+	VPSRLVQ(Mem{Base: c, Disp: 128}, reg.Y2, reg.Y2)
+	VPSRLVQ(Mem{Base: c, Disp: 160}, reg.Y3, reg.Y3)
+	VPSUBQ(Mem{Base: c, Disp: 192}, reg.Y2, reg.Y2)
+	VPSUBQ(Mem{Base: c, Disp: 224}, reg.Y3, reg.Y3)
+	VPSLLQ(U8(32), reg.Y3, reg.Y3)
+	VPBLENDD(U8(0xAA), reg.Y3, reg.Y2, reg.Y2)
+	VPMAXSD(lo, reg.Y2, reg.Y2)
+	VPMINSD(hi, reg.Y2, reg.Y2)
+	VPACKSSDW(reg.Y2, reg.Y2, reg.Y2)
+	VPERMQ(U8(0x08), reg.Y2, reg.Y2)
+	VMOVDQU(reg.X2, Mem{Base: out})
+	ADDQ(U8(32), acc)
+	ADDQ(U32(256), c)
+	ADDQ(U8(16), out)
+	SUBQ(U8(8), n)
+	JNZ(LabelRef(name + "_g"))
 	VZEROUPPER()
 	RET()
 }
