@@ -27,8 +27,13 @@ type PackedDepthwise16 struct {
 }
 
 // dw16Args is one call of a depthwise16 kernel: n channels (a multiple of
-// 8) of one output pixel.
+// 8) of npix >= 1 output pixels, pixel p reading x + p·xstep and writing
+// out + p·ostep (both in bytes; the kernels advance x and out and count
+// npix down in the struct).
 type dw16Args struct {
+	npix   int
+	xstep  int
+	ostep  int
 	x      *int16
 	xoff   *int
 	tap    *int
@@ -81,39 +86,56 @@ func (p *PackedDepthwise16) Exact() bool { return p.exact }
 // < w.Taps (checked: a violation panics). w must be Exact and packed by
 // impl. It does not allocate.
 func (impl *Impl) Depthwise16(x []int16, xoff, tap []int, w *PackedDepthwise16, out []int32) {
+	impl.Depthwise16Run(x, xoff, tap, w, out, 1, 0)
+}
+
+// Depthwise16Run is Depthwise16 for npix >= 1 pixels whose windows are
+// xstep values apart in x (the same taps): out[p·C + c] = Σ_i x[xoff[i] +
+// p·xstep + c]·W[tap[i]][c]. Taps are checked for the first and last
+// pixel.
+func (impl *Impl) Depthwise16Run(x []int16, xoff, tap []int, w *PackedDepthwise16, out []int32, npix, xstep int) {
 	if w.impl != impl {
 		panic("asm: 16x8 depthwise filter packed by " + w.impl.Name + ", used with " + impl.Name)
 	}
+	if npix < 1 || xstep < 0 {
+		panic("asm: depthwise16 run of no pixels")
+	}
 	c := w.C
-	out = out[:c]
+	out = out[:npix*c]
 	tap = tap[:len(xoff)]
+	span := (npix - 1) * xstep
 	for i, o := range xoff {
-		_ = x[o : o+c]
+		_ = x[o : o+span+c]
 		if uint(tap[i]) >= uint(w.Taps) {
 			panic("asm: depthwise16 tap out of range")
 		}
 	}
-	n := c &^ 7
 	if len(xoff) == 0 {
 		clear(out)
 		return
 	}
+	n := c &^ 7
 	if n > 0 {
-		args := dw16Args{x: &x[0], xoff: &xoff[0], tap: &tap[0], taps: len(xoff), w: &w.data[0],
-			stride: w.stride, n: n, out: &out[0]}
+		args := dw16Args{npix: npix, xstep: 2 * xstep, ostep: 4 * c, x: &x[0], xoff: &xoff[0], tap: &tap[0],
+			taps: len(xoff), w: &w.data[0], stride: w.stride, n: n, out: &out[0]}
 		dw16Call(impl.g16.kernel, &args)
+	}
+	if n == c {
+		return
 	}
 	// The last c mod 8 channels in Go.
 	step := 1
 	if impl.g16.dwWide {
 		step = 2
 	}
-	for ch := n; ch < c; ch++ {
-		var s int32
-		for i, o := range xoff {
-			s += int32(x[o+ch]) * int32(w.data[tap[i]*w.stride+step*ch])
+	for p := 0; p < npix; p++ {
+		for ch := n; ch < c; ch++ {
+			var s int32
+			for i, o := range xoff {
+				s += int32(x[o+p*xstep+ch]) * int32(w.data[tap[i]*w.stride+step*ch])
+			}
+			out[p*c+ch] = s
 		}
-		out[ch] = s
 	}
 }
 
@@ -133,13 +155,16 @@ func depthwise16Ref(x []int16, xoff, tap []int, w []int8, c int, out []int64) {
 func dw16Generic(p *dw16Args) {
 	xoff := unsafe.Slice(p.xoff, p.taps)
 	tap := unsafe.Slice(p.tap, p.taps)
-	out := unsafe.Slice(p.out, p.n)
-	clear(out)
-	for i, o := range xoff {
-		x := unsafe.Slice((*int16)(unsafe.Add(unsafe.Pointer(p.x), 2*o)), p.n)
-		w := unsafe.Slice((*int16)(unsafe.Add(unsafe.Pointer(p.w), 2*tap[i]*p.stride)), p.n)
-		for ch := range out {
-			out[ch] += int32(x[ch]) * int32(w[ch])
+	for px := 0; px < p.npix; px++ {
+		base := unsafe.Add(unsafe.Pointer(p.x), px*p.xstep)
+		out := unsafe.Slice((*int32)(unsafe.Add(unsafe.Pointer(p.out), px*p.ostep)), p.n)
+		clear(out)
+		for i, o := range xoff {
+			x := unsafe.Slice((*int16)(unsafe.Add(base, 2*o)), p.n)
+			w := unsafe.Slice((*int16)(unsafe.Add(unsafe.Pointer(p.w), 2*tap[i]*p.stride)), p.n)
+			for ch := range out {
+				out[ch] += int32(x[ch]) * int32(w[ch])
+			}
 		}
 	}
 }

@@ -110,6 +110,10 @@ TEXT ·dw16NeonKernel(SB), NOSPLIT, $0-8
 	MOVD dw16Args_stride(R0), R6
 	MOVD dw16Args_n(R0), R7
 	MOVD dw16Args_out(R0), R8
+	MOVD dw16Args_npix(R0), R15
+	MOVD dw16Args_xstep(R0), R16
+	MOVD dw16Args_ostep(R0), R17
+dw16NeonKernel_pix:
 	MOVD ZR, R9
 dw16NeonKernel_c16:
 	ADD $16, R9, R11
@@ -169,4 +173,8 @@ dw16NeonKernel_c8_t:
 	ADD $8, R9, R9
 	B dw16NeonKernel_c8
 dw16NeonKernel_c8_end:
+	ADD R16, R1, R1
+	ADD R17, R8, R8
+	SUBS $1, R15, R15
+	BNE dw16NeonKernel_pix
 	RET

@@ -253,3 +253,53 @@ func TestDepthwise16AllImplementations(t *testing.T) {
 		runDw16Case(t, impl, r, 512, 8, 512, 1, 3)
 	})
 }
+
+// TestDepthwise16Run: runs of pixels (the same taps, windows xstep apart,
+// xstep any value) against the one-pixel reference, with guards.
+func TestDepthwise16Run(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for iter := 0; iter < 400; iter++ {
+			taps, c := 1+r.IntN(12), 1+r.IntN(70)
+			npix, xstep := 1+r.IntN(7), r.IntN(3*c+1)
+			w := make([]int8, taps*c)
+			fillW8(r, w, r.IntN(4))
+			used := r.IntN(taps + 1)
+			xoff, tap := make([]int, used), make([]int, used)
+			maxOff := 0
+			for i := range xoff {
+				xoff[i] = r.IntN(4 * c)
+				tap[i] = r.IntN(taps)
+				maxOff = max(maxOff, xoff[i])
+			}
+			// x ends exactly where the last pixel's farthest tap does.
+			x := make([]int16, maxOff+(npix-1)*xstep+c)
+			fillInt16(r, x, r.IntN(3))
+			p := impl.PackDepthwise16(w, taps, c)
+			if !p.Exact() {
+				continue
+			}
+			const g = 5
+			all := make([]int32, npix*c+2*g)
+			for i := range all {
+				all[i] = 0x5a5a5a5a
+			}
+			impl.Depthwise16Run(x, xoff, tap, p, all[g:g+npix*c], npix, xstep)
+			for i := range all {
+				if (i < g || i >= g+npix*c) && all[i] != 0x5a5a5a5a {
+					t.Fatalf("iter %d: wrote outside the output at %d", iter, i-g)
+				}
+			}
+			want := make([]int64, c)
+			for px := 0; px < npix; px++ {
+				depthwise16Ref(x[px*xstep:], xoff, tap, w, c, want)
+				for ch := 0; ch < c; ch++ {
+					if got := all[g+px*c+ch]; int64(got) != want[ch] {
+						t.Fatalf("iter %d taps %d c %d npix %d xstep %d: pixel %d channel %d = %d, want %d",
+							iter, taps, c, npix, xstep, px, ch, got, want[ch])
+					}
+				}
+			}
+		}
+	})
+}

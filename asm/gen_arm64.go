@@ -960,7 +960,9 @@ func (g *gen) gemm16Neon() {
 
 // dw16Neon emits dw16NeonKernel: out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride
 // + c] for c < n (a multiple of 8), taps >= 1: blocks of 16 channels, then
-// 8, the taps inner, SMLAL/SMLAL2 on the int16 activations and weights.
+// 8, the taps inner, SMLAL/SMLAL2 on the int16 activations and weights;
+// for npix pixels (R15), x and out advanced by xstep and ostep bytes (R16,
+// R17).
 //
 // Registers: R1 x, R2 xoff, R3 tap, R4 taps, R5 w, R6 stride, R7 n, R8
 // out, R9 channel, R10 tap index, R11-R14 scratch; V0-V3 the sums, V4-V7
@@ -972,6 +974,10 @@ func (g *gen) dw16Neon() {
 	for i, f := range []string{"x", "xoff", "tap", "taps", "w", "stride", "n", "out"} {
 		g.i("MOVD dw16Args_%s(R0), R%d", f, i+1)
 	}
+	g.i("MOVD dw16Args_npix(R0), R15")
+	g.i("MOVD dw16Args_xstep(R0), R16")
+	g.i("MOVD dw16Args_ostep(R0), R17")
+	g.label(name + "_pix")
 	g.i("MOVD ZR, R9")
 	for _, cw := range []int{16, 8} {
 		l := fmt.Sprintf("%s_c%d", name, cw)
@@ -1016,6 +1022,10 @@ func (g *gen) dw16Neon() {
 		g.i("B %s", l)
 		g.label(l + "_end")
 	}
+	g.i("ADD R16, R1, R1")
+	g.i("ADD R17, R8, R8")
+	g.i("SUBS $1, R15, R15")
+	g.i("BNE %s_pix", name)
 	g.i("RET")
 }
 

@@ -149,12 +149,12 @@ func gemm16VNNIKernelRow(p *gemm16Args)
 //go:noescape
 func requant16AVX2Kernel(p *rq16Args)
 
-// dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+// dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
 //go:noescape
 func dw16AVX2Kernel(p *dw16Args)
 
-// dw16VNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1. It reads p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+// dw16VNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
 //go:noescape
 func dw16VNNIKernel(p *dw16Args)

@@ -147,7 +147,7 @@ func (k *conv16Kernel) ScratchBytes() int {
 	f := &k.fast
 	switch {
 	case f.dw != nil:
-		return int(min(16*int64(k.kh)*int64(k.kw)+4*int64(k.outC)+16, math.MaxInt))
+		return int(min(16*int64(k.kh)*int64(k.kw)+4*conv16Block*int64(k.outC)+16, math.MaxInt))
 	case f.gemm != nil:
 		n := conv16Block*8*int64(k.outC) + 16
 		if !f.pointwise {
@@ -264,22 +264,35 @@ func (k *conv16Kernel) im2col16(in []int16, y0, x0 int, patch []int16) {
 	}
 }
 
-// evalDepthwise computes output rows [lo, hi) with Depthwise16.
+// evalDepthwise computes output rows [lo, hi) with Depthwise16: runs of
+// pixels whose every horizontal tap is inside the input share one tap
+// list (Depthwise16Run, up to conv16Block pixels a call); border pixels
+// go one by one with their in-bounds taps.
 func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int) {
 	f := &k.fast
 	taps := k.kh * k.kw
 	xoff, rest := scratchInts(scratch, taps)
 	tap, rest := scratchInts(rest, taps)
-	acc := int32Scratch(rest, k.outC)
+	acc := int32Scratch(rest, conv16Block*k.outC)
 	plane := k.inH * k.inW * k.inC
+	step := k.strideW * k.inC
 	for r := lo; r < hi; r++ {
 		b, oy := r/k.outH, r%k.outH
 		inB := in[b*plane:][:plane]
 		y0 := oy*k.strideH - k.padTop
 		kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
-		for ox := 0; ox < k.outW; ox++ {
+		for ox := 0; ox < k.outW; {
 			x0 := ox*k.strideW - k.padLeft
 			kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
+			npix := 1
+			if kxLo == 0 && kxHi == k.kw {
+				// Every horizontal tap inside: extend the run while the
+				// last tap of the next pixel stays inside.
+				last := x0 + (k.kw-1)*k.dilW
+				for npix < conv16Block && ox+npix < k.outW && last+npix*k.strideW < k.inW {
+					npix++
+				}
+			}
 			n := 0
 			for ky := kyLo; ky < kyHi; ky++ {
 				for kx := kxLo; kx < kxHi; kx++ {
@@ -288,12 +301,17 @@ func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int
 					n++
 				}
 			}
-			f.impl.Depthwise16(inB, xoff[:n], tap[:n], f.dw, acc)
-			if f.rq != nil {
-				f.impl.Requant16(acc, f.rq, out[(r*k.outW+ox)*k.outC:][:k.outC])
-			} else {
-				k.q.requantRow32(f.wide, acc, out[(r*k.outW+ox)*k.outC:][:k.outC])
+			f.impl.Depthwise16Run(inB, xoff[:n], tap[:n], f.dw, acc[:npix*k.outC], npix, step)
+			for p := 0; p < npix; p++ {
+				a := acc[p*k.outC:][:k.outC]
+				o := out[(r*k.outW+ox+p)*k.outC:][:k.outC]
+				if f.rq != nil {
+					f.impl.Requant16(a, f.rq, o)
+				} else {
+					k.q.requantRow32(f.wide, a, o)
+				}
 			}
+			ox += npix
 		}
 	}
 }

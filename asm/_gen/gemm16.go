@@ -112,7 +112,7 @@ func dw16AMD64(vnni bool) {
 		name = "dw16VNNIKernel"
 	}
 	kernel(name, NOSPLIT, "dw16Args")
-	kdoc(name + " sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1.")
+	kdoc(name + " sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p).")
 	x, xoff, tap, taps, w, stride, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R10, reg.R11, reg.R12, reg.R13
 	c, t, xi, wi := reg.RBX, reg.RCX, reg.RAX, reg.RDX
 	Load(arg("x"), x)
@@ -123,8 +123,10 @@ func dw16AMD64(vnni bool) {
 	Load(arg("stride"), stride)
 	Load(arg("n"), n)
 	Load(arg("out"), out)
-	XORQ(c, c)
 	ys := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7}
+	// Pixels: the channel loops, then x and out advanced by their steps.
+	Label(name + "_pix")
+	XORQ(c, c)
 	for _, cw := range []int{32, 8} {
 		l := fmt.Sprintf("%s_c%d", name, cw)
 		next := fmt.Sprintf("%s_c%d_end", name, cw)
@@ -165,6 +167,10 @@ func dw16AMD64(vnni bool) {
 		JMP(LabelRef(l))
 		Label(next)
 	}
+	ADDQ(addr("xstep"), x)
+	ADDQ(addr("ostep"), out)
+	DECQ(addr("npix"))
+	JNZ(LabelRef(name + "_pix"))
 	VZEROUPPER()
 	RET()
 }
