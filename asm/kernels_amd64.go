@@ -144,7 +144,7 @@ func gemm16AVX2KernelRow(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernelRow(p *gemm16Args)
 
-// requant16AVX2Kernel writes n (a multiple of 8) int16 outputs from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.out, p.lo, p.hi.
+// requant16AVX2Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.rows, p.out, p.lo, p.hi.
 //
 //go:noescape
 func requant16AVX2Kernel(p *rq16Args)

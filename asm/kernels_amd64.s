@@ -36455,13 +36455,20 @@ TEXT ·requant16AVX2Kernel(SB), NOSPLIT, $0-8
 	MOVQ         (R14), SI
 	MOVQ         8(R14), DI
 	MOVQ         16(R14), R8
-	MOVQ         24(R14), R9
-	MOVL         32(R14), R10
+	MOVQ         32(R14), R9
+	MOVL         40(R14), R10
 	VMOVD        R10, X14
 	VPBROADCASTD X14, Y14
-	MOVL         36(R14), R10
+	MOVL         44(R14), R10
 	VMOVD        R10, X15
 	VPBROADCASTD X15, Y15
+	MOVQ         DI, BX
+	MOVQ         R8, CX
+	MOVQ         24(R14), AX
+
+requant16AVX2Kernel_row:
+	MOVQ BX, DI
+	MOVQ CX, R8
 
 requant16AVX2Kernel_g:
 	VMOVDQU   (SI), Y0
@@ -36486,6 +36493,8 @@ requant16AVX2Kernel_g:
 	ADDQ      $0x10, R9
 	SUBQ      $0x08, R8
 	JNZ       requant16AVX2Kernel_g
+	DECQ      AX
+	JNZ       requant16AVX2Kernel_row
 	VZEROUPPER
 	RET
 

@@ -20,12 +20,13 @@ type Requant16 struct {
 	packed []int64
 }
 
-// rq16Args is one call of the amd64 requant16 kernel: n channels, a
-// multiple of 8.
+// rq16Args is one call of the amd64 requant16 kernel: rows >= 1 rows of n
+// channels, a multiple of 8, back to back in acc and out.
 type rq16Args struct {
 	acc    *int32
 	c      *int64
 	n      int
+	rows   int
 	out    *int16
 	lo, hi int32
 }
@@ -62,7 +63,7 @@ func (impl *Impl) Requant16(acc []int32, r *Requant16, out []int16) {
 	out = out[:n]
 	_ = r.red[n-1]
 	v := n &^ 7
-	if v > 0 && impl.g16.kernel != 0 && requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: v, out: &out[0], lo: r.lo, hi: r.hi}) {
+	if v > 0 && impl.g16.kernel != 0 && requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: v, rows: 1, out: &out[0], lo: r.lo, hi: r.hi}) {
 		acc, out = acc[v:], out[v:]
 	} else {
 		v = 0
@@ -71,5 +72,22 @@ func (impl *Impl) Requant16(acc []int32, r *Requant16, out []int16) {
 	for c, a := range acc {
 		x := int32((int64(a)*red[c] + off[c]) >> (total[c] & 63))
 		out[c] = int16(min(max(x, r.lo), r.hi))
+	}
+}
+
+// Requant16Rows is Requant16 on rows rows of C channels back to back
+// (acc and out of rows·C values, C the channels r was made for).
+func (impl *Impl) Requant16Rows(acc []int32, r *Requant16, out []int16, rows int) {
+	c := len(r.red)
+	if rows < 1 {
+		return
+	}
+	acc, out = acc[:rows*c], out[:rows*c]
+	if c%8 == 0 && impl.g16.kernel != 0 &&
+		requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: c, rows: rows, out: &out[0], lo: r.lo, hi: r.hi}) {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		impl.Requant16(acc[i*c:][:c], r, out[i*c:][:c])
 	}
 }

@@ -57,3 +57,44 @@ func TestRequant16(t *testing.T) {
 		}
 	})
 }
+
+// TestRequant16Rows: rows of channels back to back, against Requant16 row
+// by row (channel counts with and without a tail of c mod 8).
+func TestRequant16Rows(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(17, 18))
+		for iter := 0; iter < 100; iter++ {
+			n, rows := 1+r.IntN(40), 1+r.IntN(6)
+			if iter%2 == 0 {
+				n = 8 * (1 + r.IntN(5))
+			}
+			red, off, total := make([]int64, n), make([]int64, n), make([]uint, n)
+			for c := 0; c < n; c++ {
+				red[c], total[c], off[c] = int64(r.IntN(1<<15)), uint(1+r.IntN(46)), int64(r.Uint64())>>r.IntN(64)
+			}
+			q := NewRequant16(red, off, total, -30000, 30000)
+			acc := make([]int32, rows*n)
+			for i := range acc {
+				acc[i] = int32(r.Uint32()) >> r.IntN(32)
+			}
+			got := make([]int16, rows*n+3)
+			got[rows*n], got[rows*n+1], got[rows*n+2] = 0x5a5a, 0x5a5a, 0x5a5a
+			impl.Requant16Rows(acc, q, got, rows)
+			for i := 0; i < 3; i++ {
+				if got[rows*n+i] != 0x5a5a {
+					t.Fatalf("n=%d rows=%d: wrote past the output", n, rows)
+				}
+			}
+			want := make([]int16, n)
+			for i := 0; i < rows; i++ {
+				impl.Requant16(acc[i*n:][:n], q, want)
+				for c := 0; c < n; c++ {
+					x := int32((int64(acc[i*n+c])*red[c] + off[c]) >> total[c])
+					if w := int16(min(max(x, -30000), 30000)); got[i*n+c] != w || want[c] != w {
+						t.Fatalf("n=%d rows=%d: row %d channel %d = %d (one row: %d), want %d", n, rows, i, c, got[i*n+c], want[c], w)
+					}
+				}
+			}
+		}
+	})
+}

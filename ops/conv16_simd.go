@@ -234,9 +234,7 @@ func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 // requantBlock32 writes n pixels' outputs from their int32 sums with
 // asm's epilogue.
 func (k *conv16Kernel) requantBlock32(acc []int32, out []int16, n int) {
-	for j := 0; j < n; j++ {
-		k.fast.impl.Requant16(acc[j*k.outC:][:k.outC], k.fast.rq, out[j*k.outC:][:k.outC])
-	}
+	k.fast.impl.Requant16Rows(acc, k.fast.rq, out, n)
 }
 
 // im2col16 writes the patch of the output pixel whose window starts at
@@ -302,13 +300,11 @@ func (k *conv16Kernel) evalDepthwise(in, out []int16, scratch []byte, lo, hi int
 				}
 			}
 			f.impl.Depthwise16Run(inB, xoff[:n], tap[:n], f.dw, acc[:npix*k.outC], npix, step)
-			for p := 0; p < npix; p++ {
-				a := acc[p*k.outC:][:k.outC]
-				o := out[(r*k.outW+ox+p)*k.outC:][:k.outC]
-				if f.rq != nil {
-					f.impl.Requant16(a, f.rq, o)
-				} else {
-					k.q.requantRow32(f.wide, a, o)
+			if f.rq != nil {
+				f.impl.Requant16Rows(acc, f.rq, out[(r*k.outW+ox)*k.outC:], npix)
+			} else {
+				for p := 0; p < npix; p++ {
+					k.q.requantRow32(f.wide, acc[p*k.outC:][:k.outC], out[(r*k.outW+ox+p)*k.outC:][:k.outC])
 				}
 			}
 			ox += npix
@@ -353,9 +349,7 @@ func (k *fc16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 		n := min(conv16Block, hi-r0)
 		if acc32 != nil {
 			k.fast.impl.Gemm16Int32(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc32, k.units)
-			for j := 0; j < n; j++ {
-				k.fast.impl.Requant16(acc32[j*k.units:][:k.units], k.fast.rq, out[(r0+j)*k.units:][:k.units])
-			}
+			k.fast.impl.Requant16Rows(acc32, k.fast.rq, out[r0*k.units:], n)
 			continue
 		}
 		k.fast.impl.Gemm16(in[r0*k.depth:], k.depth, n, k.fast.gemm, acc, k.units)

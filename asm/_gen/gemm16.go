@@ -265,7 +265,7 @@ func gemm16AMD64Row(vnni bool) {
 func requant16AVX2() {
 	name := "requant16AVX2Kernel"
 	kernel(name, NOSPLIT, "rq16Args")
-	kdoc(name + " writes n (a multiple of 8) int16 outputs from int32 sums acc with the packed constants c (see asm.Requant16).")
+	kdoc(name + " writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16).")
 	acc, c, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9
 	Load(arg("acc"), acc)
 	Load(arg("c"), c)
@@ -274,6 +274,13 @@ func requant16AVX2() {
 	lo, hi := reg.Y14, reg.Y15
 	bcast256(addr("lo"), lo)
 	bcast256(addr("hi"), hi)
+	c0, n0, rows := reg.RBX, reg.RCX, reg.RAX
+	MOVQ(c, c0)
+	MOVQ(n, n0)
+	Load(arg("rows"), rows)
+	Label(name + "_row")
+	MOVQ(c0, c)
+	MOVQ(n0, n)
 	Label(name + "_g")
 	VMOVDQU(Mem{Base: acc}, reg.Y0)
 	VPSRLQ(U8(32), reg.Y0, reg.Y1)
@@ -297,6 +304,8 @@ func requant16AVX2() {
 	ADDQ(U8(16), out)
 	SUBQ(U8(8), n)
 	JNZ(LabelRef(name + "_g"))
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
 }
