@@ -104,7 +104,7 @@ type conv16Fast struct {
 	gemm      *asm.PackedMatrix16
 	dw        *asm.PackedDepthwise16
 	pointwise bool // gemm straight from the input rows
-	patch     int  // kh·kw·inC
+	patch     int  // kh·kw·inC, rounded up to even when im2col pads it
 	wide      []wide16
 	// rq: the wide epilogue on int32 sums in asm (nil: Go), used when the
 	// sums are int32 (depthwise; a GEMM whose matrix is Exact32).
@@ -135,10 +135,21 @@ func (k *conv16Kernel) prepareFast() {
 		return // grouped: plain Go
 	}
 	f.impl = impl
-	f.patch = k.kh * k.kw * k.inC
-	f.gemm = impl.PackMatrix16(k.filter, k.outC, f.patch)
 	f.pointwise = k.kh == 1 && k.kw == 1 && k.strideH == 1 && k.strideW == 1 && k.padTop == 0 && k.padLeft == 0 &&
 		k.outH == k.inH && k.outW == k.inW
+	kk := k.kh * k.kw * k.inC
+	f.patch = kk
+	w := k.filter
+	if !f.pointwise && kk%2 == 1 {
+		// An even patch (one zero tap more, weights 0) keeps Gemm16 on
+		// whole k-pairs: an odd K's last column is a Go loop.
+		f.patch = kk + 1
+		w = make([]int8, k.outC*f.patch)
+		for oc := 0; oc < k.outC; oc++ {
+			copy(w[oc*f.patch:][:kk], k.filter[oc*kk:][:kk])
+		}
+	}
+	f.gemm = impl.PackMatrix16(w, k.outC, f.patch)
 }
 
 // ScratchBytes: the fast paths' patches, taps and sums (plus alignment
@@ -216,7 +227,11 @@ func (k *conv16Kernel) evalGemm(in, out []int16, scratch []byte, lo, hi int) {
 				p := p0 + j
 				r, ox := p/k.outW, p%k.outW
 				b, oy := r/k.outH, r%k.outH
-				k.im2col16(in[b*plane:][:plane], oy*k.strideH-k.padTop, ox*k.strideW-k.padLeft, patches[j*f.patch:][:f.patch])
+				pt := patches[j*f.patch:][:f.patch]
+				k.im2col16(in[b*plane:][:plane], oy*k.strideH-k.padTop, ox*k.strideW-k.padLeft, pt)
+				if kk := k.kh * k.kw * k.inC; kk < f.patch {
+					pt[kk] = 0
+				}
 			}
 			if acc32 != nil {
 				f.impl.Gemm16Int32(patches, f.patch, n, f.gemm, acc32, k.outC)
