@@ -49,12 +49,14 @@ type PackedMatrix16 struct {
 // gemm16Args is one call of a gemm16 kernel: four rows (a0..a3, the last
 // repeated when fewer are wanted) of kp k-pairs against one panel at w,
 // the 4×nr int32 sums stored to out (row stride nr). The asm kernels
-// compute all four rows; rows says how many the caller reads.
+// compute all four rows (the one-row kernels, taken when rows is 1, one);
+// rows says how many the caller reads.
 type gemm16Args struct {
 	a0, a1, a2, a3 *int16
 	w              *int16
 	kp             int
 	out            *int32
+	ldo            int // bytes between out's rows
 	rows           int
 	nr             int
 }
@@ -123,7 +125,7 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 // every r < m and c < w.N. w must have been packed by impl. It does not
 // allocate.
 func (impl *Impl) Gemm16(a []int16, lda, m int, w *PackedMatrix16, acc []int64, ldc int) {
-	gemm16Run(impl, a, lda, m, w, acc, ldc)
+	gemm16Run(impl, a, lda, m, w, acc, ldc, nil)
 }
 
 // Exact32 reports whether every column's sums fit int32 whatever the
@@ -136,10 +138,12 @@ func (impl *Impl) Gemm16Int32(a []int16, lda, m int, w *PackedMatrix16, acc []in
 	if !w.exact32 {
 		panic("asm: Gemm16Int32 on a matrix whose sums may leave int32")
 	}
-	gemm16Run(impl, a, lda, m, w, acc, ldc)
+	gemm16Run(impl, a, lda, m, w, acc, ldc, acc)
 }
 
-func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatrix16, acc []T, ldc int) {
+// gemm16Run is Gemm16 and Gemm16Int32; acc32, when not nil, is acc as
+// []int32, which whole-panel single-block sums are stored into directly.
+func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatrix16, acc []T, ldc int, acc32 []int32) {
 	if w.impl != impl {
 		panic("asm: 16x8 matrix packed by " + w.impl.Name + ", used with " + impl.Name)
 	}
@@ -150,7 +154,8 @@ func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatr
 	_ = acc[(m-1)*ldc+w.N-1]
 	nr := w.nr
 	var tile [4 * gemm16MaxNR]int32
-	args := gemm16Args{out: &tile[0], nr: nr}
+	args := gemm16Args{nr: nr}
+	direct := acc32 != nil
 	for r0 := 0; r0 < m; r0 += 4 {
 		mr := min(4, m-r0)
 		args.rows = mr
@@ -164,6 +169,12 @@ func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatr
 				args.a0, args.a1, args.a2, args.a3 = row(0), row(1), row(2), row(3)
 				args.w = &w.data[(p*w.kp+kb)*nr*2]
 				args.kp = n
+				if direct && n == w.kp && nc == nr && (mr == 4 || mr == 1) {
+					args.out, args.ldo = &acc32[r0*ldc+c0], 4*ldc
+					gemm16Call(impl.g16.kernel, &args)
+					continue
+				}
+				args.out, args.ldo = &tile[0], 4*nr
 				gemm16Call(impl.g16.kernel, &args)
 				for i := 0; i < mr; i++ {
 					t := tile[i*nr:][:nc]
@@ -215,11 +226,10 @@ func gemm16Ref(a []int16, lda, m int, w []int8, n, k int, acc []int64, ldc int) 
 func gemm16Generic(p *gemm16Args) {
 	nr := p.nr
 	w := unsafe.Slice(p.w, p.kp*nr*2)
-	out := unsafe.Slice(p.out, 4*nr)
 	rows := [4]*int16{p.a0, p.a1, p.a2, p.a3}
 	for i, r := range rows[:p.rows] {
 		a := unsafe.Slice(r, 2*p.kp)
-		o := out[i*nr:][:nr]
+		o := unsafe.Slice((*int32)(unsafe.Add(unsafe.Pointer(p.out), i*p.ldo)), nr)
 		for j := range o {
 			var s0, s1 int32
 			for q := 0; q < p.kp; q++ {

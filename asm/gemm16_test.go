@@ -164,6 +164,12 @@ func TestGemm16AllocatesNothing(t *testing.T) {
 		if n := testing.AllocsPerRun(10, func() { impl.Gemm16(a, 77, 7, p, acc, 45) }); n != 0 {
 			t.Errorf("Gemm16 allocates %v times", n)
 		}
+		fillW8(r, w, 2)
+		p = impl.PackMatrix16(w, 45, 77)
+		acc32 := make([]int32, 7*45)
+		if n := testing.AllocsPerRun(10, func() { impl.Gemm16Int32(a, 77, 7, p, acc32, 45) }); n != 0 {
+			t.Errorf("Gemm16Int32 allocates %v times", n)
+		}
 		x := make([]int16, 9*40)
 		xoff, tap := []int{0, 40, 80, 120}, []int{0, 3, 5, 8}
 		d := impl.PackDepthwise16(w[:9*40], 9, 40)

@@ -920,7 +920,8 @@ func (g *gen) smlal16(hi bool, d, n, m int) {
 // W[c][2j+1]) pairs: lane pairs (even k, odd k) per column, added by ADDP
 // at the end.
 //
-// Registers: R1-R4 rows, R5 panel, R6 k-pairs left, R7 out; V0-V15 the
+// Registers: R1-R4 rows, R5 panel, R6 k-pairs left, R7 out, R8 its row
+// stride in bytes; V0-V15 the
 // sums (row i: V4i..V4i+3, columns 0-1, 2-3, 4-5, 6-7), V16-V17 the
 // panel's pair, V20-V23 the rows' pairs, V24-V25 the stored sums.
 func (g *gen) gemm16Neon() {
@@ -933,6 +934,7 @@ func (g *gen) gemm16Neon() {
 	g.i("MOVD gemm16Args_w(R0), R5")
 	g.i("MOVD gemm16Args_kp(R0), R6")
 	g.i("MOVD gemm16Args_out(R0), R7")
+	g.i("MOVD gemm16Args_ldo(R0), R8")
 	for v := 0; v < 16; v++ {
 		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
 	}
@@ -953,7 +955,8 @@ func (g *gen) gemm16Neon() {
 	for i := 0; i < 4; i++ {
 		g.i("VADDP V%d.S4, V%d.S4, V24.S4", 4*i+1, 4*i)
 		g.i("VADDP V%d.S4, V%d.S4, V25.S4", 4*i+3, 4*i+2)
-		g.i("VST1.P [V24.S4, V25.S4], 32(R7)")
+		g.i("VST1 [V24.S4, V25.S4], (R7)")
+		g.i("ADD R8, R7, R7")
 	}
 	g.i("RET")
 }

@@ -124,12 +124,12 @@ func addInt8AVX512Sub(p *addArgs)
 //go:noescape
 func addInt8AVX2Sub(p *addArgs)
 
-// gemm16AVX2Kernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out.
+// gemm16AVX2Kernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
 //
 //go:noescape
 func gemm16AVX2Kernel(p *gemm16Args)
 
-// gemm16VNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 32 columns to out (4 rows of 32 dwords). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out.
+// gemm16VNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 32 columns to out (4 rows of 32 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
 //
 //go:noescape
 func gemm16VNNIKernel(p *gemm16Args)

@@ -36280,14 +36280,16 @@ gemm16AVX2Kernel_k:
 	ADDQ         $0x00000040, SI
 	DECQ         DI
 	JNZ          gemm16AVX2Kernel_k
+	MOVQ         56(R14), R9
+	LEAQ         (R9)(R9*2), R11
 	VMOVDQU      Y0, (R8)
 	VMOVDQU      Y1, 32(R8)
-	VMOVDQU      Y2, 64(R8)
-	VMOVDQU      Y3, 96(R8)
-	VMOVDQU      Y4, 128(R8)
-	VMOVDQU      Y5, 160(R8)
-	VMOVDQU      Y6, 192(R8)
-	VMOVDQU      Y7, 224(R8)
+	VMOVDQU      Y2, (R8)(R9*1)
+	VMOVDQU      Y3, 32(R8)(R9*1)
+	VMOVDQU      Y4, (R8)(R9*2)
+	VMOVDQU      Y5, 32(R8)(R9*2)
+	VMOVDQU      Y6, (R8)(R11*1)
+	VMOVDQU      Y7, 32(R8)(R11*1)
 	VZEROUPPER
 	RET
 
@@ -36333,14 +36335,16 @@ gemm16VNNIKernel_k:
 	ADDQ         $0x00000080, SI
 	DECQ         DI
 	JNZ          gemm16VNNIKernel_k
+	MOVQ         56(R14), R9
+	LEAQ         (R9)(R9*2), R11
 	VMOVDQU32    Z0, (R8)
 	VMOVDQU32    Z1, 64(R8)
-	VMOVDQU32    Z2, 128(R8)
-	VMOVDQU32    Z3, 192(R8)
-	VMOVDQU32    Z4, 256(R8)
-	VMOVDQU32    Z5, 320(R8)
-	VMOVDQU32    Z6, 384(R8)
-	VMOVDQU32    Z7, 448(R8)
+	VMOVDQU32    Z2, (R8)(R9*1)
+	VMOVDQU32    Z3, 64(R8)(R9*1)
+	VMOVDQU32    Z4, (R8)(R9*2)
+	VMOVDQU32    Z5, 64(R8)(R9*2)
+	VMOVDQU32    Z6, (R8)(R11*1)
+	VMOVDQU32    Z7, 64(R8)(R11*1)
 	VZEROUPPER
 	RET
 

@@ -39,7 +39,7 @@ func gemm16AMD64(vnni bool) {
 		name, vec, bytes = "gemm16VNNIKernel", 64, 128
 	}
 	kernel(name, NOSPLIT, "gemm16Args")
-	kdoc(fmt.Sprintf("%s stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of %d columns to out (4 rows of %d dwords).",
+	kdoc(fmt.Sprintf("%s stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of %d columns to out (4 rows of %d dwords, ldo bytes apart).",
 		name, bytes/4, bytes/4))
 	a := []reg.Physical{reg.RAX, reg.RBX, reg.RCX, reg.RDX}
 	w, n, out := reg.RSI, reg.RDI, reg.R8
@@ -94,8 +94,13 @@ func gemm16AMD64(vnni bool) {
 	ADDQ(U32(bytes), w)
 	DECQ(n)
 	JNZ(LabelRef(name + "_k"))
+	// Row r at out + r·ldo.
+	ldo, ldo3 := reg.R9, reg.R11
+	Load(arg("ldo"), ldo)
+	LEAQ(Mem{Base: ldo, Index: ldo, Scale: 2}, ldo3)
+	rowAt := []Mem{{Base: out}, {Base: out, Index: ldo, Scale: 1}, {Base: out, Index: ldo, Scale: 2}, {Base: out, Index: ldo3, Scale: 1}}
 	for i := 0; i < 8; i++ {
-		m := Mem{Base: out, Disp: i * vec}
+		m := rowAt[i/2].Offset(i % 2 * vec)
 		if vnni {
 			VMOVDQU32(v(i), m)
 		} else {
