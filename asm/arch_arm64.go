@@ -15,9 +15,10 @@ func registerArch() {
 		neonReason = "Advanced SIMD (arm64 baseline; cpuid did not report ASIMD)"
 	}
 	register(&Impl{Name: "neon", Available: true, Reason: neonReason,
-		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon, addInt8: addInt8NeonGo})
+		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon, addInt8: addInt8NeonGo,
+		g16: gemm16Impl{nr: 8, kernel: g16Neon}})
 	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{},
-		copyRows: copyRowsNeon, addInt8: addInt8NeonGo}
+		copyRows: copyRowsNeon, addInt8: addInt8NeonGo, g16: gemm16Impl{nr: 8, kernel: g16Neon}}
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dot.Available, dot.Reason = true, "SDOT dot-product extension (ASIMDDP)"
 	} else {

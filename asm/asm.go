@@ -36,6 +36,8 @@ type Impl struct {
 	copyRows func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)
 	// addInt8 is AddInt8's kernel for rows of n >= 1 values; never nil.
 	addInt8 func(out, a, b []int8, p *AddParams)
+	// g16 selects the 16x8 GEMM and depthwise kernels (gemm16.go).
+	g16 gemm16Impl
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).
@@ -59,7 +61,8 @@ func register(i *Impl) { impls = append(impls, i) }
 
 func init() {
 	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere",
-		gemm: genericGemm{}, dw: genericDepthwise{}, copyRows: copyRowsGeneric, addInt8: addInt8Generic})
+		gemm: genericGemm{}, dw: genericDepthwise{}, copyRows: copyRowsGeneric, addInt8: addInt8Generic,
+		g16: gemm16Impl{nr: 8}})
 	registerArch() // per-GOARCH (and !purego) implementations
 	best := impls[0]
 	for _, i := range impls {

@@ -55,6 +55,8 @@ func main() {
 	g.copyRows()
 	g.write(filepath.Join(*dir, "copy_arm64.s"))
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
+
+	g.int16Kernels(*dir)
 }
 
 func (g *gen) write(name string) {
@@ -1038,5 +1040,174 @@ func (g *gen) gemm32Neon(mr int) {
 	g.i("ADD R16, R5, R5")
 	g.i("SUBS $1, R15, R15")
 	g.i("BNE %s_panel", p)
+	g.i("RET")
+}
+
+// int16Kernels writes gemm16_arm64.s: the 16x8 kernels (asm/gemm16.go,
+// asm/depthwise16.go), int16 activations times int8 weights packed as
+// int16, int32 sums stored for a Go epilogue.
+func (g *gen) int16Kernels(dir string) {
+	g.header()
+	g.gemm16Neon()
+	g.gemm16NeonRow()
+	g.dw16Neon()
+	g.write(filepath.Join(dir, "gemm16_arm64.s"))
+}
+
+// smlal16 emits SMLAL Vd.4S, Vn.4H, Vm.4H (hi: SMLAL2 Vd.4S, Vn.8H,
+// Vm.8H): Vd's int32 lanes += the int16 lanes' products.
+func (g *gen) smlal16(hi bool, d, n, m int) {
+	const base = 0x0e608000
+	if hi {
+		g.word(base|1<<30|reg(m)<<16|reg(n)<<5|reg(d), "SMLAL2 V%d.4S, V%d.8H, V%d.8H", d, n, m)
+	} else {
+		g.word(base|reg(m)<<16|reg(n)<<5|reg(d), "SMLAL V%d.4S, V%d.4H, V%d.4H", d, n, m)
+	}
+}
+
+// gemm16Neon emits gemm16NeonKernel: four rows by one panel of 8 columns.
+// Per k-pair, LD1R replicates each row's (a[2j], a[2j+1]) over the
+// register, and SMLAL/SMLAL2 multiply it with the panel's (W[c][2j],
+// W[c][2j+1]) pairs: lane pairs (even k, odd k) per column, added by ADDP
+// at the end.
+//
+// Registers: R1-R4 rows, R5 panel, R6 k-pairs left, R7 out, R8 its row
+// stride in bytes; V0-V15 the
+// sums (row i: V4i..V4i+3, columns 0-1, 2-3, 4-5, 6-7), V16-V17 the
+// panel's pair, V20-V23 the rows' pairs, V24-V25 the stored sums.
+func (g *gen) gemm16Neon() {
+	const name = "gemm16NeonKernel"
+	fmt.Fprintf(&g.buf, "\n// func %s(p *gemm16Args)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i := 0; i < 4; i++ {
+		g.i("MOVD gemm16Args_a%d(R0), R%d", i, i+1)
+	}
+	g.i("MOVD gemm16Args_w(R0), R5")
+	g.i("MOVD gemm16Args_kp(R0), R6")
+	g.i("MOVD gemm16Args_out(R0), R7")
+	g.i("MOVD gemm16Args_ldo(R0), R8")
+	for v := 0; v < 16; v++ {
+		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+	}
+	g.label(name + "_k")
+	g.i("VLD1.P 32(R5), [V16.H8, V17.H8]")
+	for i := 0; i < 4; i++ {
+		g.i("VLD1R (R%d), [V%d.S4]", i+1, 20+i)
+		g.i("ADD $4, R%d, R%d", i+1, i+1)
+	}
+	for i := 0; i < 4; i++ {
+		for h := 0; h < 2; h++ {
+			g.smlal16(false, 4*i+2*h, 16+h, 20+i)
+			g.smlal16(true, 4*i+2*h+1, 16+h, 20+i)
+		}
+	}
+	g.i("SUBS $1, R6, R6")
+	g.i("BNE %s_k", name)
+	for i := 0; i < 4; i++ {
+		g.i("VADDP V%d.S4, V%d.S4, V24.S4", 4*i+1, 4*i)
+		g.i("VADDP V%d.S4, V%d.S4, V25.S4", 4*i+3, 4*i+2)
+		g.i("VST1 [V24.S4, V25.S4], (R7)")
+		g.i("ADD R8, R7, R7")
+	}
+	g.i("RET")
+}
+
+// dw16Neon emits dw16NeonKernel: out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride
+// + c] for c < n (a multiple of 8), taps >= 1: blocks of 16 channels, then
+// 8, the taps inner, SMLAL/SMLAL2 on the int16 activations and weights;
+// for npix pixels (R15), x and out advanced by xstep and ostep bytes (R16,
+// R17).
+//
+// Registers: R1 x, R2 xoff, R3 tap, R4 taps, R5 w, R6 stride, R7 n, R8
+// out, R9 channel, R10 tap index, R11-R14 scratch; V0-V3 the sums, V4-V7
+// activations and weights.
+func (g *gen) dw16Neon() {
+	const name = "dw16NeonKernel"
+	fmt.Fprintf(&g.buf, "\n// func %s(p *dw16Args)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"x", "xoff", "tap", "taps", "w", "stride", "n", "out"} {
+		g.i("MOVD dw16Args_%s(R0), R%d", f, i+1)
+	}
+	g.i("MOVD dw16Args_npix(R0), R15")
+	g.i("MOVD dw16Args_xstep(R0), R16")
+	g.i("MOVD dw16Args_ostep(R0), R17")
+	g.label(name + "_pix")
+	g.i("MOVD ZR, R9")
+	for _, cw := range []int{16, 8} {
+		l := fmt.Sprintf("%s_c%d", name, cw)
+		nv := cw / 4
+		g.label(l)
+		g.i("ADD $%d, R9, R11", cw)
+		g.i("CMP R7, R11")
+		g.i("BHI %s_end", l)
+		for v := 0; v < nv; v++ {
+			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+		}
+		g.i("MOVD ZR, R10")
+		g.label(l + "_t")
+		g.i("MOVD (R2)(R10<<3), R11")
+		g.i("ADD R9, R11, R11")
+		g.i("ADD R11<<1, R1, R13")
+		g.i("MOVD (R3)(R10<<3), R12")
+		g.i("MUL R6, R12, R12")
+		g.i("ADD R9, R12, R12")
+		g.i("ADD R12<<1, R5, R14")
+		if cw == 16 {
+			g.i("VLD1 (R13), [V4.H8, V5.H8]")
+			g.i("VLD1 (R14), [V6.H8, V7.H8]")
+		} else {
+			g.i("VLD1 (R13), [V4.H8]")
+			g.i("VLD1 (R14), [V6.H8]")
+		}
+		for h := 0; h < cw/8; h++ {
+			g.smlal16(false, 2*h, 4+h, 6+h)
+			g.smlal16(true, 2*h+1, 4+h, 6+h)
+		}
+		g.i("ADD $1, R10, R10")
+		g.i("CMP R4, R10")
+		g.i("BLO %s_t", l)
+		g.i("ADD R9<<2, R8, R13")
+		if cw == 16 {
+			g.i("VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R13)")
+		} else {
+			g.i("VST1 [V0.S4, V1.S4], (R13)")
+		}
+		g.i("ADD $%d, R9, R9", cw)
+		g.i("B %s", l)
+		g.label(l + "_end")
+	}
+	g.i("ADD R16, R1, R1")
+	g.i("ADD R17, R8, R8")
+	g.i("SUBS $1, R15, R15")
+	g.i("BNE %s_pix", name)
+	g.i("RET")
+}
+
+// gemm16NeonRow emits gemm16NeonKernelRow: gemm16NeonKernel for one row
+// (batch-1 fully connected layers), sums V0-V3, stored as one row of 8.
+func (g *gen) gemm16NeonRow() {
+	const name = "gemm16NeonKernelRow"
+	fmt.Fprintf(&g.buf, "\n// func %s(p *gemm16Args)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	g.i("MOVD gemm16Args_a0(R0), R1")
+	g.i("MOVD gemm16Args_w(R0), R5")
+	g.i("MOVD gemm16Args_kp(R0), R6")
+	g.i("MOVD gemm16Args_out(R0), R7")
+	for v := 0; v < 4; v++ {
+		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+	}
+	g.label(name + "_k")
+	g.i("VLD1.P 32(R5), [V16.H8, V17.H8]")
+	g.i("VLD1R (R1), [V20.S4]")
+	g.i("ADD $4, R1, R1")
+	for h := 0; h < 2; h++ {
+		g.smlal16(false, 2*h, 16+h, 20)
+		g.smlal16(true, 2*h+1, 16+h, 20)
+	}
+	g.i("SUBS $1, R6, R6")
+	g.i("BNE %s_k", name)
+	g.i("VADDP V1.S4, V0.S4, V24.S4")
+	g.i("VADDP V3.S4, V2.S4, V25.S4")
+	g.i("VST1 [V24.S4, V25.S4], (R7)")
 	g.i("RET")
 }

@@ -148,3 +148,38 @@ func gemm32AVX2(p *gemm32Args)
 //
 //go:noescape
 func gemm32AVX2W(p *gemm32Args)
+
+// gemm16AVX2Kernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
+//
+//go:noescape
+func gemm16AVX2Kernel(p *gemm16Args)
+
+// gemm16VNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 32 columns to out (4 rows of 32 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
+//
+//go:noescape
+func gemm16VNNIKernel(p *gemm16Args)
+
+// gemm16AVX2KernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 16 columns to out (one row of 16 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16AVX2KernelRow(p *gemm16Args)
+
+// gemm16VNNIKernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 32 columns to out (one row of 32 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16VNNIKernelRow(p *gemm16Args)
+
+// requant16AVX2Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.rows, p.out, p.lo, p.hi.
+//
+//go:noescape
+func requant16AVX2Kernel(p *rq16Args)
+
+// dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16AVX2Kernel(p *dw16Args)
+
+// dw16VNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16VNNIKernel(p *dw16Args)

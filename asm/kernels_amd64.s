@@ -40901,3 +40901,442 @@ gemm32AVX2W_m1_k:
 	VPMASKMOVD   Y1, Y13, 32(R12)
 	VZEROUPPER
 	RET
+
+// func gemm16AVX2Kernel(p *gemm16Args)
+// Requires: AVX, AVX2
+TEXT ·gemm16AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), AX
+	MOVQ  8(R14), BX
+	MOVQ  16(R14), CX
+	MOVQ  24(R14), DX
+	MOVQ  32(R14), SI
+	MOVQ  40(R14), DI
+	MOVQ  48(R14), R8
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+
+gemm16AVX2Kernel_k:
+	VMOVDQU      (SI), Y8
+	VMOVDQU      32(SI), Y9
+	VPBROADCASTD (AX), Y10
+	VPMADDWD     Y8, Y10, Y12
+	VPADDD       Y12, Y0, Y0
+	VPMADDWD     Y9, Y10, Y13
+	VPADDD       Y13, Y1, Y1
+	VPBROADCASTD (BX), Y11
+	VPMADDWD     Y8, Y11, Y14
+	VPADDD       Y14, Y2, Y2
+	VPMADDWD     Y9, Y11, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD (CX), Y10
+	VPMADDWD     Y8, Y10, Y12
+	VPADDD       Y12, Y4, Y4
+	VPMADDWD     Y9, Y10, Y13
+	VPADDD       Y13, Y5, Y5
+	VPBROADCASTD (DX), Y11
+	VPMADDWD     Y8, Y11, Y14
+	VPADDD       Y14, Y6, Y6
+	VPMADDWD     Y9, Y11, Y15
+	VPADDD       Y15, Y7, Y7
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x00000040, SI
+	DECQ         DI
+	JNZ          gemm16AVX2Kernel_k
+	MOVQ         56(R14), R9
+	LEAQ         (R9)(R9*2), R11
+	VMOVDQU      Y0, (R8)
+	VMOVDQU      Y1, 32(R8)
+	VMOVDQU      Y2, (R8)(R9*1)
+	VMOVDQU      Y3, 32(R8)(R9*1)
+	VMOVDQU      Y4, (R8)(R9*2)
+	VMOVDQU      Y5, 32(R8)(R9*2)
+	VMOVDQU      Y6, (R8)(R11*1)
+	VMOVDQU      Y7, 32(R8)(R11*1)
+	VZEROUPPER
+	RET
+
+// func gemm16VNNIKernel(p *gemm16Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm16VNNIKernel(SB), NOSPLIT, $0-8
+	MOVQ   p+0(FP), R14
+	MOVQ   (R14), AX
+	MOVQ   8(R14), BX
+	MOVQ   16(R14), CX
+	MOVQ   24(R14), DX
+	MOVQ   32(R14), SI
+	MOVQ   40(R14), DI
+	MOVQ   48(R14), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+gemm16VNNIKernel_k:
+	VMOVDQU32    (SI), Z8
+	VMOVDQU32    64(SI), Z9
+	VPBROADCASTD (AX), Z10
+	VPDPWSSD     Z8, Z10, Z0
+	VPDPWSSD     Z9, Z10, Z1
+	VPBROADCASTD (BX), Z11
+	VPDPWSSD     Z8, Z11, Z2
+	VPDPWSSD     Z9, Z11, Z3
+	VPBROADCASTD (CX), Z10
+	VPDPWSSD     Z8, Z10, Z4
+	VPDPWSSD     Z9, Z10, Z5
+	VPBROADCASTD (DX), Z11
+	VPDPWSSD     Z8, Z11, Z6
+	VPDPWSSD     Z9, Z11, Z7
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x00000080, SI
+	DECQ         DI
+	JNZ          gemm16VNNIKernel_k
+	MOVQ         56(R14), R9
+	LEAQ         (R9)(R9*2), R11
+	VMOVDQU32    Z0, (R8)
+	VMOVDQU32    Z1, 64(R8)
+	VMOVDQU32    Z2, (R8)(R9*1)
+	VMOVDQU32    Z3, 64(R8)(R9*1)
+	VMOVDQU32    Z4, (R8)(R9*2)
+	VMOVDQU32    Z5, 64(R8)(R9*2)
+	VMOVDQU32    Z6, (R8)(R11*1)
+	VMOVDQU32    Z7, 64(R8)(R11*1)
+	VZEROUPPER
+	RET
+
+// func gemm16AVX2KernelRow(p *gemm16Args)
+// Requires: AVX, AVX2
+TEXT ·gemm16AVX2KernelRow(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), AX
+	MOVQ  32(R14), SI
+	MOVQ  40(R14), DI
+	MOVQ  48(R14), R8
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	CMPQ  DI, $0x02
+	JB    gemm16AVX2KernelRow_tail
+
+gemm16AVX2KernelRow_k:
+	VPBROADCASTD (AX), Y4
+	VMOVDQU      (SI), Y6
+	VPMADDWD     Y6, Y4, Y6
+	VPADDD       Y6, Y0, Y0
+	VMOVDQU      32(SI), Y7
+	VPMADDWD     Y7, Y4, Y7
+	VPADDD       Y7, Y1, Y1
+	VPBROADCASTD 4(AX), Y5
+	VMOVDQU      64(SI), Y8
+	VPMADDWD     Y8, Y5, Y8
+	VPADDD       Y8, Y2, Y2
+	VMOVDQU      96(SI), Y9
+	VPMADDWD     Y9, Y5, Y9
+	VPADDD       Y9, Y3, Y3
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16AVX2KernelRow_k
+
+gemm16AVX2KernelRow_tail:
+	TESTQ        DI, DI
+	JZ           gemm16AVX2KernelRow_store
+	VPBROADCASTD (AX), Y4
+	VMOVDQU      (SI), Y6
+	VPMADDWD     Y6, Y4, Y6
+	VPADDD       Y6, Y0, Y0
+	VMOVDQU      32(SI), Y7
+	VPMADDWD     Y7, Y4, Y7
+	VPADDD       Y7, Y1, Y1
+
+gemm16AVX2KernelRow_store:
+	VPADDD  Y2, Y0, Y0
+	VMOVDQU Y0, (R8)
+	VPADDD  Y3, Y1, Y1
+	VMOVDQU Y1, 32(R8)
+	VZEROUPPER
+	RET
+
+// func gemm16VNNIKernelRow(p *gemm16Args)
+// Requires: AVX, AVX512F, AVX512_VNNI
+TEXT ·gemm16VNNIKernelRow(SB), NOSPLIT, $0-8
+	MOVQ   p+0(FP), R14
+	MOVQ   (R14), AX
+	MOVQ   32(R14), SI
+	MOVQ   40(R14), DI
+	MOVQ   48(R14), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	CMPQ   DI, $0x02
+	JB     gemm16VNNIKernelRow_tail
+
+gemm16VNNIKernelRow_k:
+	VPBROADCASTD (AX), Z4
+	VMOVDQU32    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VMOVDQU32    64(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+	VPBROADCASTD 4(AX), Z5
+	VMOVDQU32    128(SI), Z8
+	VPDPWSSD     Z8, Z5, Z2
+	VMOVDQU32    192(SI), Z9
+	VPDPWSSD     Z9, Z5, Z3
+	ADDQ         $0x08, AX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16VNNIKernelRow_k
+
+gemm16VNNIKernelRow_tail:
+	TESTQ        DI, DI
+	JZ           gemm16VNNIKernelRow_store
+	VPBROADCASTD (AX), Z4
+	VMOVDQU32    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VMOVDQU32    64(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+
+gemm16VNNIKernelRow_store:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (R8)
+	VPADDD    Z3, Z1, Z1
+	VMOVDQU32 Z1, 64(R8)
+	VZEROUPPER
+	RET
+
+// func requant16AVX2Kernel(p *rq16Args)
+// Requires: AVX, AVX2
+TEXT ·requant16AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), DI
+	MOVQ         16(R14), R8
+	MOVQ         32(R14), R9
+	MOVL         40(R14), R10
+	VMOVD        R10, X14
+	VPBROADCASTD X14, Y14
+	MOVL         44(R14), R10
+	VMOVD        R10, X15
+	VPBROADCASTD X15, Y15
+	MOVQ         DI, BX
+	MOVQ         R8, CX
+	MOVQ         24(R14), AX
+
+requant16AVX2Kernel_row:
+	MOVQ BX, DI
+	MOVQ CX, R8
+
+requant16AVX2Kernel_g:
+	VMOVDQU   (SI), Y0
+	VPSRLQ    $0x20, Y0, Y1
+	VPMULDQ   (DI), Y0, Y2
+	VPMULDQ   32(DI), Y1, Y3
+	VPADDQ    64(DI), Y2, Y2
+	VPADDQ    96(DI), Y3, Y3
+	VPSRLVQ   128(DI), Y2, Y2
+	VPSRLVQ   160(DI), Y3, Y3
+	VPSUBQ    192(DI), Y2, Y2
+	VPSUBQ    224(DI), Y3, Y3
+	VPSLLQ    $0x20, Y3, Y3
+	VPBLENDD  $0xaa, Y3, Y2, Y2
+	VPMAXSD   Y14, Y2, Y2
+	VPMINSD   Y15, Y2, Y2
+	VPACKSSDW Y2, Y2, Y2
+	VPERMQ    $0x08, Y2, Y2
+	VMOVDQU   X2, (R9)
+	ADDQ      $0x20, SI
+	ADDQ      $0x00000100, DI
+	ADDQ      $0x10, R9
+	SUBQ      $0x08, R8
+	JNZ       requant16AVX2Kernel_g
+	DECQ      AX
+	JNZ       requant16AVX2Kernel_row
+	VZEROUPPER
+	RET
+
+// func dw16AVX2Kernel(p *dw16Args)
+// Requires: AVX, AVX2
+TEXT ·dw16AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ 24(R14), SI
+	MOVQ 32(R14), DI
+	MOVQ 40(R14), R8
+	MOVQ 48(R14), R9
+	MOVQ 56(R14), R10
+	MOVQ 64(R14), R11
+	MOVQ 72(R14), R12
+	MOVQ 80(R14), R13
+
+dw16AVX2Kernel_pix:
+	XORQ BX, BX
+
+dw16AVX2Kernel_c32:
+	LEAQ  32(BX), AX
+	CMPQ  AX, R12
+	JA    dw16AVX2Kernel_c32_end
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	XORQ  CX, CX
+
+dw16AVX2Kernel_c32_t:
+	MOVQ      (DI)(CX*8), AX
+	ADDQ      BX, AX
+	MOVQ      (R8)(CX*8), DX
+	IMULQ     R11, DX
+	LEAQ      (DX)(BX*2), DX
+	VPMOVSXWD (SI)(AX*2), Y4
+	VPMADDWD  (R10)(DX*2), Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVSXWD 16(SI)(AX*2), Y5
+	VPMADDWD  32(R10)(DX*2), Y5, Y5
+	VPADDD    Y5, Y1, Y1
+	VPMOVSXWD 32(SI)(AX*2), Y6
+	VPMADDWD  64(R10)(DX*2), Y6, Y6
+	VPADDD    Y6, Y2, Y2
+	VPMOVSXWD 48(SI)(AX*2), Y7
+	VPMADDWD  96(R10)(DX*2), Y7, Y7
+	VPADDD    Y7, Y3, Y3
+	INCQ      CX
+	CMPQ      CX, R9
+	JB        dw16AVX2Kernel_c32_t
+	VMOVDQU   Y0, (R13)(BX*4)
+	VMOVDQU   Y1, 32(R13)(BX*4)
+	VMOVDQU   Y2, 64(R13)(BX*4)
+	VMOVDQU   Y3, 96(R13)(BX*4)
+	ADDQ      $0x20, BX
+	JMP       dw16AVX2Kernel_c32
+
+dw16AVX2Kernel_c32_end:
+dw16AVX2Kernel_c8:
+	LEAQ  8(BX), AX
+	CMPQ  AX, R12
+	JA    dw16AVX2Kernel_c8_end
+	VPXOR Y0, Y0, Y0
+	XORQ  CX, CX
+
+dw16AVX2Kernel_c8_t:
+	MOVQ      (DI)(CX*8), AX
+	ADDQ      BX, AX
+	MOVQ      (R8)(CX*8), DX
+	IMULQ     R11, DX
+	LEAQ      (DX)(BX*2), DX
+	VPMOVSXWD (SI)(AX*2), Y4
+	VPMADDWD  (R10)(DX*2), Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	INCQ      CX
+	CMPQ      CX, R9
+	JB        dw16AVX2Kernel_c8_t
+	VMOVDQU   Y0, (R13)(BX*4)
+	ADDQ      $0x08, BX
+	JMP       dw16AVX2Kernel_c8
+
+dw16AVX2Kernel_c8_end:
+	ADDQ 8(R14), SI
+	ADDQ 16(R14), R13
+	DECQ (R14)
+	JNZ  dw16AVX2Kernel_pix
+	VZEROUPPER
+	RET
+
+// func dw16VNNIKernel(p *dw16Args)
+// Requires: AVX, AVX2, AVX512_VNNI
+TEXT ·dw16VNNIKernel(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ 24(R14), SI
+	MOVQ 32(R14), DI
+	MOVQ 40(R14), R8
+	MOVQ 48(R14), R9
+	MOVQ 56(R14), R10
+	MOVQ 64(R14), R11
+	MOVQ 72(R14), R12
+	MOVQ 80(R14), R13
+
+dw16VNNIKernel_pix:
+	XORQ BX, BX
+
+dw16VNNIKernel_c32:
+	LEAQ  32(BX), AX
+	CMPQ  AX, R12
+	JA    dw16VNNIKernel_c32_end
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	XORQ  CX, CX
+
+dw16VNNIKernel_c32_t:
+	MOVQ      (DI)(CX*8), AX
+	ADDQ      BX, AX
+	MOVQ      (R8)(CX*8), DX
+	IMULQ     R11, DX
+	LEAQ      (DX)(BX*2), DX
+	VPMOVSXWD (SI)(AX*2), Y4
+	VPDPWSSD  (R10)(DX*2), Y4, Y0
+	VPMOVSXWD 16(SI)(AX*2), Y5
+	VPDPWSSD  32(R10)(DX*2), Y5, Y1
+	VPMOVSXWD 32(SI)(AX*2), Y6
+	VPDPWSSD  64(R10)(DX*2), Y6, Y2
+	VPMOVSXWD 48(SI)(AX*2), Y7
+	VPDPWSSD  96(R10)(DX*2), Y7, Y3
+	INCQ      CX
+	CMPQ      CX, R9
+	JB        dw16VNNIKernel_c32_t
+	VMOVDQU   Y0, (R13)(BX*4)
+	VMOVDQU   Y1, 32(R13)(BX*4)
+	VMOVDQU   Y2, 64(R13)(BX*4)
+	VMOVDQU   Y3, 96(R13)(BX*4)
+	ADDQ      $0x20, BX
+	JMP       dw16VNNIKernel_c32
+
+dw16VNNIKernel_c32_end:
+dw16VNNIKernel_c8:
+	LEAQ  8(BX), AX
+	CMPQ  AX, R12
+	JA    dw16VNNIKernel_c8_end
+	VPXOR Y0, Y0, Y0
+	XORQ  CX, CX
+
+dw16VNNIKernel_c8_t:
+	MOVQ      (DI)(CX*8), AX
+	ADDQ      BX, AX
+	MOVQ      (R8)(CX*8), DX
+	IMULQ     R11, DX
+	LEAQ      (DX)(BX*2), DX
+	VPMOVSXWD (SI)(AX*2), Y4
+	VPDPWSSD  (R10)(DX*2), Y4, Y0
+	INCQ      CX
+	CMPQ      CX, R9
+	JB        dw16VNNIKernel_c8_t
+	VMOVDQU   Y0, (R13)(BX*4)
+	ADDQ      $0x08, BX
+	JMP       dw16VNNIKernel_c8
+
+dw16VNNIKernel_c8_end:
+	ADDQ 8(R14), SI
+	ADDQ 16(R14), R13
+	DECQ (R14)
+	JNZ  dw16VNNIKernel_pix
+	VZEROUPPER
+	RET

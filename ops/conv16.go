@@ -16,8 +16,10 @@ import (
 // (see out16): CONV_2D and FULLY_CONNECTED are templated on it (an int32
 // bias: int32; an int64 bias or none: int64, as the golden outputs of the
 // no-bias cases show), DEPTHWISE_CONV_2D always sums in int64 and takes
-// only an int64 bias. Plain Go loops for now: int16 SIMD
-// kernels are a later step.
+// only an int64 bias. The hot loops run on asm's 16x8 kernels
+// (conv16_simd.go); the plain Go loops here are the fallback (grouped
+// conv, depth multipliers above 1, depthwise filters too large for int32
+// sums).
 
 // conv16Kernel is a prepared int16 CONV_2D or DEPTHWISE_CONV_2D.
 type conv16Kernel struct {
@@ -33,6 +35,7 @@ type conv16Kernel struct {
 	groupOut         int // conv: output channels per group
 	filter           []int8
 	q                *out16
+	fast             conv16Fast // conv16_simd.go
 }
 
 // prepareConv16 is the int16 half of prepareConv2D and
@@ -101,6 +104,7 @@ func prepareConv16(m *format.Model, op *format.Op, path string, depthwise bool) 
 	if err != nil {
 		return nil, err
 	}
+	k.prepareFast()
 	return k, nil
 }
 
@@ -112,6 +116,14 @@ func (k *conv16Kernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 // EvalRange computes output rows [lo, hi) of the batches·outH rows.
 func (k *conv16Kernel) EvalRange(env *Env, lo, hi int) {
 	in, out := Int16s(env.Tensors[k.in]), Int16s(env.Tensors[k.out])
+	switch {
+	case k.fast.dw != nil:
+		k.evalDepthwise(in, out, env.Scratch, lo, hi)
+		return
+	case k.fast.gemm != nil:
+		k.evalGemm(in, out, env.Scratch, lo, hi)
+		return
+	}
 	plane := k.inH * k.inW * k.inC
 	for r := lo; r < hi; r++ {
 		b, oy := r/k.outH, r%k.outH
@@ -196,6 +208,7 @@ type fc16Kernel struct {
 	depth, units int
 	filter       []int8
 	q            *out16
+	fast         fc16Fast // conv16_simd.go
 }
 
 // prepareFullyConnected16 is the int16 half of prepareFullyConnected.
@@ -233,6 +246,7 @@ func prepareFullyConnected16(m *format.Model, op *format.Op, path string) (Kerne
 	if err != nil {
 		return nil, err
 	}
+	k.prepareFast()
 	return k, nil
 }
 
@@ -244,6 +258,10 @@ func (k *fc16Kernel) Eval(env *Env) { k.EvalRange(env, 0, k.batches) }
 // EvalRange computes batch rows [lo, hi).
 func (k *fc16Kernel) EvalRange(env *Env, lo, hi int) {
 	in, out := Int16s(env.Tensors[k.in]), Int16s(env.Tensors[k.out])
+	if k.fast.gemm != nil {
+		k.evalGemm(in, out, env.Scratch, lo, hi)
+		return
+	}
 	for b := lo; b < hi; b++ {
 		x := in[b*k.depth:][:k.depth]
 		o := out[b*k.units:][:k.units]

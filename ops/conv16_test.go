@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -150,22 +151,48 @@ func i8bytes(v []int8) []byte {
 }
 
 func TestConv16MatchesReference(t *testing.T) {
-	r := rand.New(rand.NewPCG(16, 8))
-	for iter := 0; iter < 60; iter++ {
+	forEachImpl(t, func(t *testing.T, _ *asm.Impl) {
+		checkConv16(t, rand.New(rand.NewPCG(16, 8)), 60, false)
+		// Wide: channel counts past the SIMD kernels' blocks (8, 16, 32
+		// channels; 4-row, 8- to 32-column GEMM tiles) and their tails,
+		// mostly on the fast paths (no groups, depth multiplier 1).
+		checkConv16(t, rand.New(rand.NewPCG(16, 10)), 24, true)
+	})
+}
+
+// checkConv16 runs iters random int16 CONV_2D and DEPTHWISE_CONV_2D cases
+// against the reference sum written out below.
+func checkConv16(t *testing.T, r *rand.Rand, iters int, wide bool) {
+	for iter := 0; iter < iters; iter++ {
 		depthwise := iter%2 == 1
 		n, ih, iw := 1+r.IntN(2), 1+r.IntN(7), 1+r.IntN(7)
 		kh, kw := 1+r.IntN(3), 1+r.IntN(3)
 		sh, sw, dh, dw := 1+r.IntN(2), 1+r.IntN(2), 1+r.IntN(2), 1+r.IntN(2)
+		if wide && r.IntN(3) == 0 {
+			sh, sw, dh, dw = 1, 1, 1, 1
+		}
 		var ic, oc, groupIn, mult int
 		var fshape []int32
-		if depthwise {
+		switch {
+		case depthwise && wide:
+			ic, mult = 1+r.IntN(70), 1
+			if r.IntN(4) == 0 {
+				mult = 2
+			}
+			oc = ic * mult
+			fshape = []int32{1, int32(kh), int32(kw), int32(oc)}
+		case depthwise:
 			ic, mult = 1+r.IntN(5), 1+r.IntN(3)
 			oc = ic * mult
 			fshape = []int32{1, int32(kh), int32(kw), int32(oc)}
-		} else {
+		default:
 			groups := 1 + r.IntN(2)
 			groupIn = 1 + r.IntN(4)
-			ic, oc = groups*groupIn, groups*(1+r.IntN(4))
+			ocg := 1 + r.IntN(4)
+			if wide {
+				groups, groupIn, ocg = 1, 1+r.IntN(80), 1+r.IntN(40)
+			}
+			ic, oc = groups*groupIn, groups*ocg
 			fshape = []int32{int32(oc), int32(kh), int32(kw), int32(groupIn)}
 		}
 		effH, effW := (kh-1)*dh+1, (kw-1)*dw+1
@@ -234,12 +261,29 @@ func TestConv16MatchesReference(t *testing.T) {
 }
 
 func TestFullyConnected16MatchesReference(t *testing.T) {
-	r := rand.New(rand.NewPCG(16, 9))
-	for iter := 0; iter < 40; iter++ {
+	forEachImpl(t, func(t *testing.T, _ *asm.Impl) {
+		checkFullyConnected16(t, rand.New(rand.NewPCG(16, 9)), 40, false)
+		checkFullyConnected16(t, rand.New(rand.NewPCG(16, 11)), 30, true)
+	})
+}
+
+// checkFullyConnected16 runs iters random int16 FULLY_CONNECTED cases
+// against the reference sum. wide: more rows than one Gemm16 block, more
+// columns than a panel, and depths past the int32 bound with weights of
+// −128 (exact only through the blocked sums).
+func checkFullyConnected16(t *testing.T, r *rand.Rand, iters int, wide bool) {
+	for iter := 0; iter < iters; iter++ {
 		batches, depth, units := 1+r.IntN(4), 1+r.IntN(40), 1+r.IntN(12)
+		if wide {
+			batches, depth, units = 1+r.IntN(40), 1+r.IntN(1200), 1+r.IntN(70)
+		}
 		filter := make([]int8, units*depth)
+		heavy := wide && r.IntN(2) == 0
 		for i := range filter {
 			filter[i] = int8(r.IntN(255) - 127)
+			if heavy {
+				filter[i] = [2]int8{-128, 127}[r.IntN(2)]
+			}
 		}
 		kind := r.IntN(3)
 		b := randBias16(r, kind, units)

@@ -131,6 +131,7 @@ func main() {
 		addAVX2(sub)
 	}
 	gemm32Kernels()
+	int16Kernels()
 	finishKernel()
 	Generate()
 }

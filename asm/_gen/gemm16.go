@@ -1,0 +1,316 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The 16x8 kernels (asm/gemm16.go, asm/depthwise16.go): int16
+// activations times int8 weights packed as int16, int32 sums stored for a
+// Go epilogue.
+//
+// gemm16: four rows by one panel (avx2: 16 columns in two ymm; vnni: 32
+// in two zmm). Per k-pair, each row's (a[2j], a[2j+1]) is broadcast as a
+// dword and VPMADDWD (avx2, then VPADDD) or VPDPWSSD (vnni) multiplies it
+// with the panel's (W[c][2j], W[c][2j+1]) pairs: one dword lane per
+// column. A pair's sum never overflows (weights are >= -128), and the Go
+// side chooses the k-pairs per call so that the int32 sums are exact.
+//
+// depthwise16: per output pixel, blocks of 32 channels (then 8), the
+// taps inner: VPMOVSXWD widens 8 activations to dwords (x, sign), and
+// VPMADDWD / VPDPWSSD with the weights' dwords (w, 0) gives x·w per lane.
+
+func int16Kernels() {
+	gemm16AMD64(false)
+	gemm16AMD64(true)
+	gemm16AMD64Row(false)
+	gemm16AMD64Row(true)
+	requant16AVX2()
+	dw16AMD64(false)
+	dw16AMD64(true)
+}
+
+func gemm16AMD64(vnni bool) {
+	name, vec, bytes := "gemm16AVX2Kernel", 32, 64
+	if vnni {
+		name, vec, bytes = "gemm16VNNIKernel", 64, 128
+	}
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(fmt.Sprintf("%s stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of %d columns to out (4 rows of %d dwords, ldo bytes apart).",
+		name, bytes/4, bytes/4))
+	a := []reg.Physical{reg.RAX, reg.RBX, reg.RCX, reg.RDX}
+	w, n, out := reg.RSI, reg.RDI, reg.R8
+	for i, r := range a {
+		Load(arg(fmt.Sprintf("a%d", i)), r)
+	}
+	Load(arg("w"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	v := func(i int) reg.VecPhysical {
+		if vnni {
+			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+		}
+		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
+	}
+	for i := 0; i < 8; i++ {
+		if vnni {
+			VPXORD(v(i), v(i), v(i))
+		} else {
+			VPXOR(v(i), v(i), v(i))
+		}
+	}
+	Label(name + "_k")
+	load := func(m Mem, r reg.VecPhysical) {
+		if vnni {
+			VMOVDQU32(m, r)
+		} else {
+			VMOVDQU(m, r)
+		}
+	}
+	load(Mem{Base: w}, v(8))
+	load(Mem{Base: w, Disp: vec}, v(9))
+	for i, r := range a {
+		b := v(10 + i%2)
+		VPBROADCASTD(Mem{Base: r}, b)
+		for h := 0; h < 2; h++ {
+			acc := v(2*i + h)
+			if vnni {
+				vpdpwssd(v(8+h), b, acc)
+			} else {
+				t := v(12 + 2*(i%2) + h)
+				VPMADDWD(v(8+h), b, t)
+				VPADDD(t, acc, acc)
+			}
+		}
+	}
+	for _, r := range a {
+		ADDQ(U8(4), r)
+	}
+	ADDQ(U32(bytes), w)
+	DECQ(n)
+	JNZ(LabelRef(name + "_k"))
+	// Row r at out + r·ldo.
+	ldo, ldo3 := reg.R9, reg.R11
+	Load(arg("ldo"), ldo)
+	LEAQ(Mem{Base: ldo, Index: ldo, Scale: 2}, ldo3)
+	rowAt := []Mem{{Base: out}, {Base: out, Index: ldo, Scale: 1}, {Base: out, Index: ldo, Scale: 2}, {Base: out, Index: ldo3, Scale: 1}}
+	for i := 0; i < 8; i++ {
+		m := rowAt[i/2].Offset(i % 2 * vec)
+		if vnni {
+			VMOVDQU32(v(i), m)
+		} else {
+			VMOVDQU(v(i), m)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func dw16AMD64(vnni bool) {
+	name := "dw16AVX2Kernel"
+	if vnni {
+		name = "dw16VNNIKernel"
+	}
+	kernel(name, NOSPLIT, "dw16Args")
+	kdoc(name + " sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p).")
+	x, xoff, tap, taps, w, stride, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R10, reg.R11, reg.R12, reg.R13
+	c, t, xi, wi := reg.RBX, reg.RCX, reg.RAX, reg.RDX
+	Load(arg("x"), x)
+	Load(arg("xoff"), xoff)
+	Load(arg("tap"), tap)
+	Load(arg("taps"), taps)
+	Load(arg("w"), w)
+	Load(arg("stride"), stride)
+	Load(arg("n"), n)
+	Load(arg("out"), out)
+	ys := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7}
+	// Pixels: the channel loops, then x and out advanced by their steps.
+	Label(name + "_pix")
+	XORQ(c, c)
+	for _, cw := range []int{32, 8} {
+		l := fmt.Sprintf("%s_c%d", name, cw)
+		next := fmt.Sprintf("%s_c%d_end", name, cw)
+		nv := cw / 8
+		Label(l)
+		// c + cw <= n?
+		LEAQ(Mem{Base: c, Disp: cw}, xi)
+		CMPQ(xi, n)
+		JA(LabelRef(next))
+		for j := 0; j < nv; j++ {
+			VPXOR(ys[j], ys[j], ys[j])
+		}
+		XORQ(t, t)
+		Label(l + "_t")
+		MOVQ(Mem{Base: xoff, Index: t, Scale: 8}, xi)
+		ADDQ(c, xi)
+		MOVQ(Mem{Base: tap, Index: t, Scale: 8}, wi)
+		IMULQ(stride, wi)
+		LEAQ(Mem{Base: wi, Index: c, Scale: 2}, wi)
+		for j := 0; j < nv; j++ {
+			p := ys[4+j]
+			VPMOVSXWD(Mem{Base: x, Index: xi, Scale: 2, Disp: 16 * j}, p)
+			wm := Mem{Base: w, Index: wi, Scale: 2, Disp: 32 * j}
+			if vnni {
+				vpdpwssd(wm, p, ys[j])
+			} else {
+				VPMADDWD(wm, p, p)
+				VPADDD(p, ys[j], ys[j])
+			}
+		}
+		INCQ(t)
+		CMPQ(t, taps)
+		JB(LabelRef(l + "_t"))
+		for j := 0; j < nv; j++ {
+			VMOVDQU(ys[j], Mem{Base: out, Index: c, Scale: 4, Disp: 32 * j})
+		}
+		ADDQ(U8(cw), c)
+		JMP(LabelRef(l))
+		Label(next)
+	}
+	ADDQ(addr("xstep"), x)
+	ADDQ(addr("ostep"), out)
+	DECQ(addr("npix"))
+	JNZ(LabelRef(name + "_pix"))
+	VZEROUPPER()
+	RET()
+}
+
+// gemm16AMD64Row emits the one-row kernel (name suffix Row: batch-1 fully
+// connected layers): two k-pairs per iteration into separate sums (the
+// VPDPWSSD chains' latency), added at the end.
+func gemm16AMD64Row(vnni bool) {
+	name, vec, bytes := "gemm16AVX2KernelRow", 32, 64
+	if vnni {
+		name, vec, bytes = "gemm16VNNIKernelRow", 64, 128
+	}
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(fmt.Sprintf("%s stores the int32 sums of row a0 of kp k-pairs times one packed panel w of %d columns to out (one row of %d dwords).",
+		name, bytes/4, bytes/4))
+	a, w, n, out := reg.RAX, reg.RSI, reg.RDI, reg.R8
+	Load(arg("a0"), a)
+	Load(arg("w"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	v := func(i int) reg.VecPhysical {
+		if vnni {
+			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+		}
+		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
+	}
+	for i := 0; i < 4; i++ {
+		if vnni {
+			VPXORD(v(i), v(i), v(i))
+		} else {
+			VPXOR(v(i), v(i), v(i))
+		}
+	}
+	load := func(m Mem, r reg.VecPhysical) {
+		if vnni {
+			VMOVDQU32(m, r)
+		} else {
+			VMOVDQU(m, r)
+		}
+	}
+	// step multiplies the pair at a+4j by the panel's pair at w+bytes·j
+	// into sums 2j%4, 2j%4+1.
+	step := func(j int) {
+		b := v(4 + j)
+		VPBROADCASTD(Mem{Base: a, Disp: 4 * j}, b)
+		for h := 0; h < 2; h++ {
+			wv := v(6 + 2*j + h)
+			load(Mem{Base: w, Disp: bytes*j + vec*h}, wv)
+			acc := v(2*j + h)
+			if vnni {
+				vpdpwssd(wv, b, acc)
+			} else {
+				VPMADDWD(wv, b, wv)
+				VPADDD(wv, acc, acc)
+			}
+		}
+	}
+	CMPQ(n, U8(2))
+	JB(LabelRef(name + "_tail"))
+	Label(name + "_k")
+	step(0)
+	step(1)
+	ADDQ(U8(8), a)
+	ADDQ(U32(2*bytes), w)
+	SUBQ(U8(2), n)
+	CMPQ(n, U8(2))
+	JAE(LabelRef(name + "_k"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	Label(name + "_store")
+	for h := 0; h < 2; h++ {
+		if vnni {
+			VPADDD(v(2+h), v(h), v(h))
+			VMOVDQU32(v(h), Mem{Base: out, Disp: h * vec})
+		} else {
+			VPADDD(v(2+h), v(h), v(h))
+			VMOVDQU(v(h), Mem{Base: out, Disp: h * vec})
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// requant16AVX2 emits requant16AVX2Kernel (asm.Requant16's amd64 kernel):
+// per 8 channels, the even and odd channels' 64-bit
+// ((acc·red + off + 2^63) >>> total) − 2^(63−total), their low dwords
+// interleaved back, clamped and packed to int16.
+func requant16AVX2() {
+	name := "requant16AVX2Kernel"
+	kernel(name, NOSPLIT, "rq16Args")
+	kdoc(name + " writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16).")
+	acc, c, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9
+	Load(arg("acc"), acc)
+	Load(arg("c"), c)
+	Load(arg("n"), n)
+	Load(arg("out"), out)
+	lo, hi := reg.Y14, reg.Y15
+	bcast256(addr("lo"), lo)
+	bcast256(addr("hi"), hi)
+	c0, n0, rows := reg.RBX, reg.RCX, reg.RAX
+	MOVQ(c, c0)
+	MOVQ(n, n0)
+	Load(arg("rows"), rows)
+	Label(name + "_row")
+	MOVQ(c0, c)
+	MOVQ(n0, n)
+	Label(name + "_g")
+	VMOVDQU(Mem{Base: acc}, reg.Y0)
+	VPSRLQ(U8(32), reg.Y0, reg.Y1)
+	VPMULDQ(Mem{Base: c}, reg.Y0, reg.Y2)
+	VPMULDQ(Mem{Base: c, Disp: 32}, reg.Y1, reg.Y3)
+	VPADDQ(Mem{Base: c, Disp: 64}, reg.Y2, reg.Y2)
+	VPADDQ(Mem{Base: c, Disp: 96}, reg.Y3, reg.Y3)
+	VPSRLVQ(Mem{Base: c, Disp: 128}, reg.Y2, reg.Y2)
+	VPSRLVQ(Mem{Base: c, Disp: 160}, reg.Y3, reg.Y3)
+	VPSUBQ(Mem{Base: c, Disp: 192}, reg.Y2, reg.Y2)
+	VPSUBQ(Mem{Base: c, Disp: 224}, reg.Y3, reg.Y3)
+	VPSLLQ(U8(32), reg.Y3, reg.Y3)
+	VPBLENDD(U8(0xAA), reg.Y3, reg.Y2, reg.Y2)
+	VPMAXSD(lo, reg.Y2, reg.Y2)
+	VPMINSD(hi, reg.Y2, reg.Y2)
+	VPACKSSDW(reg.Y2, reg.Y2, reg.Y2)
+	VPERMQ(U8(0x08), reg.Y2, reg.Y2)
+	VMOVDQU(reg.X2, Mem{Base: out})
+	ADDQ(U8(32), acc)
+	ADDQ(U32(256), c)
+	ADDQ(U8(16), out)
+	SUBQ(U8(8), n)
+	JNZ(LabelRef(name + "_g"))
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
