@@ -159,3 +159,73 @@ func BenchmarkCopyOps(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) { runBytes(b, c.g, 0) })
 	}
 }
+
+// table256 is a TableParams table (the identity; the kernel's speed does
+// not depend on the values).
+func table256() []int8 {
+	t := make([]int8, 256)
+	for i := range t {
+		t[i] = int8(i - 128)
+	}
+	return t
+}
+
+// opCases is one op of every family on a representative shape.
+func opCases() []copyCase {
+	conv3, _ := conv(48, 48, 32, 32, 3, 1)
+	dw, _ := depthwise(48, 48, 64, 3, 1)
+	fc, _ := fullyConnected(1, 1024, 256)
+	tc, _ := transposeConv(24, 24, 64, 32, 3, 2)
+	arith := &format.ArithParams{Input1Offset: 3, Input2Offset: -2, OutputOffset: 1, LeftShift: 20,
+		Input1Multiplier: 1 << 30, Input1Shift: -1, Input2Multiplier: 1 << 30, Input2Shift: -1,
+		OutputMultiplier: 1 << 30, OutputShift: -18, ActMin: -128, ActMax: 127}
+	mul := &format.ArithParams{Input1Offset: 3, Input2Offset: -2, OutputOffset: 1,
+		OutputMultiplier: 1 << 30, OutputShift: -7, ActMin: -128, ActMax: 127}
+	pool := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 2, FilterW: 2, ActMin: -128, ActMax: 127}
+	bmm := &format.BatchMatMulParams{LhsOffset: 3, OutputMultiplier: 1 << 30, OutputShift: -9, ActMin: -128, ActMax: 127}
+	cases := []copyCase{
+		{"CONV_2D/3x3-48x48x32-32", conv3},
+		{"DEPTHWISE_CONV_2D/3x3-48x48x64", dw},
+		{"FULLY_CONNECTED/1024-256", fc},
+		{"TRANSPOSE_CONV/3x3-s2-24x24x64-48x48x32", tc},
+		{"BATCH_MATMUL/const-rhs-4x64x128-128x64", single(format.OpBatchMatMul, bmm,
+			[]tspec{act(4, 64, 128), constI8(5, 128, 64)}, act(4, 64, 64))},
+		{"BATCH_MATMUL/activation-rhs-4x64x128-4x128x64", single(format.OpBatchMatMul, bmm,
+			[]tspec{act(4, 64, 128), act(4, 128, 64)}, act(4, 64, 64))},
+		{"ADD/48x48x64", single(format.OpAdd, arith, []tspec{act(1, 48, 48, 64), act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"MUL/48x48x64", single(format.OpMul, mul, []tspec{act(1, 48, 48, 64), act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"MAX_POOL_2D/2x2-s2-48x48x64", single(format.OpMaxPool2D, pool, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
+		{"AVERAGE_POOL_2D/2x2-s2-48x48x64", single(format.OpAveragePool2D, pool, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
+		{"LOGISTIC/table-48x48x64", single(format.OpLogistic, &format.TableParams{Table: table256()},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"SOFTMAX/64x1000", single(format.OpSoftmax, &format.SoftmaxParams{InputBetaMultiplier: 1 << 30, InputBetaLeftShift: 20, DiffMin: -248},
+			[]tspec{act(64, 1000)}, act(64, 1000))},
+		{"PAD/1-48x48x64", single(format.OpPad, &format.PadParams{Before: []int32{0, 1, 1, 0}, After: []int32{0, 1, 1, 0}},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 50, 50, 64))},
+		{"TRANSPOSE/48x48x64-0312", single(format.OpTranspose, &format.TransposeParams{Perm: []int32{0, 3, 1, 2}},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 64, 48, 48))},
+		{"MINIMUM/48x48x64", single(format.OpMinimum, nil, []tspec{act(1, 48, 48, 64), act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+	}
+	return append(cases, copyCases()...)
+}
+
+// BenchmarkOps is the per-operator summary: one op of every family on a
+// representative shape, the selected implementation, one thread. It
+// reports ns/op, MB/s of output and, for the MAC ops, GMAC/s. With
+// -benchtime=100ms it runs in well under a minute.
+func BenchmarkOps(b *testing.B) {
+	for _, c := range opCases() {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := runtime.FromGraph(c.g)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out int64
+			for _, o := range c.g.Outputs {
+				out += c.g.Tensors[o.Tensor].ByteSize()
+			}
+			b.SetBytes(out)
+			runModel(b, m, m.MACs())
+		})
+	}
+}
