@@ -32,12 +32,30 @@ func (impl *Impl) PackInto(dst *PackedMatrix, buf []int8, rowSums []int32, w []i
 	}
 	buf = buf[:need]
 	sums := rowSums[:n]
-	for c := range sums {
-		var s int32
-		for x := 0; x < k; x++ {
-			s += int32(w[c*cs+x*ks])
+	switch {
+	case ks == 1: // rows contiguous
+		for c := range sums {
+			var s int32
+			for _, v := range w[c*cs:][:k] {
+				s += int32(v)
+			}
+			sums[c] = s
 		}
-		sums[c] = s
+	case cs == 1: // columns contiguous (a [k][n] operand)
+		clear(sums)
+		for x := 0; x < k; x++ {
+			for c, v := range w[x*ks:][:n] {
+				sums[c] += int32(v)
+			}
+		}
+	default:
+		for c := range sums {
+			var s int32
+			for x := 0; x < k; x++ {
+				s += int32(w[c*cs+x*ks])
+			}
+			sums[c] = s
+		}
 	}
 	if !packIntoArch(impl.gemm, buf, w, cs, ks, n, k) {
 		for c := 0; c < n; c++ {
@@ -48,4 +66,14 @@ func (impl *Impl) PackInto(dst *PackedMatrix, buf []int8, rowSums []int32, w []i
 		}
 	}
 	*dst = PackedMatrix{N: n, K: k, Data: buf, RowSums: sums, impl: impl}
+}
+
+// NewEpilogueVariableBias is NewEpilogue for matrices packed per call
+// (PackInto), whose folded bias changes with every matrix: the caller may
+// rewrite bias's values between Gemm calls (not during one), since the
+// checks NewEpilogue caches depend on mult and shift only. mult and shift
+// must not change. It must not be given to PrepareEpilogue, whose
+// constants depend on the bias.
+func NewEpilogueVariableBias(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
+	return NewEpilogue(bias, mult, shift, outOffset, lo, hi)
 }

@@ -23,16 +23,26 @@ func packIntoArch(g gemmImpl, buf, w []int8, cs, ks, n, k int) bool {
 		k4 := (k + 3) &^ 3
 		i := 0
 		for c0 := 0; c0 < n; c0 += vnniPanel {
-			nz := (min(vnniPanel, n-c0) + 15) / 16
+			width := (min(vnniPanel, n-c0) + 15) / 16 * 16
+			cols := min(width, n-c0) // real columns; the rest are 0
 			for q := 0; q < k4; q += 4 {
-				for l := 0; l < nz*16; l++ {
-					c := c0 + l
-					d := buf[i:][:4]
-					i += 4
-					for b := range d {
-						d[b] = 0
-						if c < n && q+b < k {
-							d[b] = w[c*cs+(q+b)*ks]
+				d := buf[i:][:4*width]
+				i += 4 * width
+				clear(d[4*cols:])
+				if q+4 <= k {
+					for l := 0; l < cols; l++ {
+						p := (c0+l)*cs + q*ks
+						e := d[4*l:][:4]
+						e[0], e[1], e[2], e[3] = w[p], w[p+ks], w[p+2*ks], w[p+3*ks]
+					}
+					continue
+				}
+				for l := 0; l < cols; l++ {
+					e := d[4*l:][:4]
+					for b := range e {
+						e[b] = 0
+						if q+b < k {
+							e[b] = w[(c0+l)*cs+(q+b)*ks]
 						}
 					}
 				}
@@ -45,18 +55,19 @@ func packIntoArch(g gemmImpl, buf, w []int8, cs, ks, n, k int) bool {
 		k2 := (k + 1) &^ 1
 		i := 0
 		for c0 := 0; c0 < n; c0 += avx2Panel {
+			cols := min(avx2Panel, n-c0)
 			for p := 0; p < k2; p += 2 {
-				for l := 0; l < avx2Panel; l++ {
-					c := c0 + l
-					d := buf[i:][:4]
-					i += 4
-					for b := 0; b < 2; b++ {
-						var v int8
-						if c < n && p+b < k {
-							v = w[c*cs+(p+b)*ks]
-						}
-						d[2*b], d[2*b+1] = v, v>>7 // int16 little endian
+				d := buf[i:][:4*avx2Panel]
+				i += 4 * avx2Panel
+				clear(d[4*cols:])
+				for l := 0; l < cols; l++ {
+					at := (c0+l)*cs + p*ks
+					v0, v1 := w[at], int8(0)
+					if p+1 < k {
+						v1 = w[at+ks]
 					}
+					e := d[4*l:][:4]
+					e[0], e[1], e[2], e[3] = v0, v0>>7, v1, v1>>7 // int16s, little endian
 				}
 			}
 		}
