@@ -3,6 +3,8 @@ package ops
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/edgerun/edgerun/asm"
 )
 
 // Byte interleaving for PACK (and its inverse for UNPACK / SPLIT) along
@@ -13,7 +15,8 @@ import (
 // unzip undoes it, and four streams are two levels of zips (lanes of e,
 // then of 2e bytes). Words are read and written little-endian through
 // encoding/binary, so the result is the same on every architecture and no
-// alignment is assumed.
+// alignment is assumed. 1-byte elements take asm's vector kernels where
+// the build has them (asm.FastInterleave).
 
 // interleaves reports whether interleave/deinterleave handle n streams of
 // e-byte elements.
@@ -89,6 +92,10 @@ var le = binary.LittleEndian
 // interleaveWords writes out[(j·n + i)·e + t] = ins[i][j·e + t] for j < rows,
 // i < n, t < e (n and e as interleaves allows; ins[i] holds rows·e bytes).
 func interleaveWords(out []int8, ins *[4][]int8, n, e, rows int) {
+	if e == 1 && asm.FastInterleave {
+		asm.InterleaveBytes(out, ins, n, rows) // vector kernels
+		return
+	}
 	o := bytesOf(out[:rows*n*e])
 	total := rows * e // bytes per stream
 	per := 8          // bytes per stream per step
@@ -125,6 +132,10 @@ func interleaveWords(out []int8, ins *[4][]int8, n, e, rows int) {
 
 // deinterleave is interleaveWords' inverse: outs[i][j·e + t] = in[(j·n + i)·e + t].
 func deinterleave(outs *[4][]int8, in []int8, n, e, rows int) {
+	if e == 1 && asm.FastInterleave {
+		asm.DeinterleaveBytes(outs, in, n, rows)
+		return
+	}
 	s := bytesOf(in[:rows*n*e])
 	total := rows * e
 	j := 0
