@@ -29,6 +29,13 @@ func packIntoArch(g gemmImpl, buf, w []int8, cs, ks, n, k int) bool {
 				d := buf[i:][:4*width]
 				i += 4 * width
 				clear(d[4*cols:])
+				if q+4 <= k && cs == 1 {
+					// Columns contiguous (a [k][n] operand): the panel's
+					// group is four rows of cols bytes interleaved.
+					rows := [4][]int8{w[q*ks+c0:][:cols], w[(q+1)*ks+c0:][:cols], w[(q+2)*ks+c0:][:cols], w[(q+3)*ks+c0:][:cols]}
+					InterleaveBytes(d, &rows, 4, cols)
+					continue
+				}
 				if q+4 <= k {
 					for l := 0; l < cols; l++ {
 						p := (c0+l)*cs + q*ks

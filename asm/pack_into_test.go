@@ -79,6 +79,7 @@ func TestPackIntoMatchesPackMatrix(t *testing.T) {
 			if n := testing.AllocsPerRun(5, func() {
 				var p PackedMatrix
 				impl.PackInto(&p, packBuf, packSums, packSrc, 4, 1, 3, 4)
+				impl.PackInto(&p, packBuf, packSums, packSrc, 1, 3, 3, 4) // columns contiguous
 			}); n != 0 {
 				t.Errorf("PackInto allocates %v times", n)
 			}
