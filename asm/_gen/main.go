@@ -130,6 +130,7 @@ func main() {
 		addAVX512(sub)
 		addAVX2(sub)
 	}
+	interleaveSSE2()
 	finishKernel()
 	Generate()
 }
