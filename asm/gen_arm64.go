@@ -23,6 +23,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -57,6 +58,10 @@ func main() {
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 
 	g.int16Kernels(*dir)
+
+	g.header()
+	g.interleave()
+	g.write(filepath.Join(*dir, "interleave_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -1210,4 +1215,48 @@ func (g *gen) gemm16NeonRow() {
 	g.i("VADDP V3.S4, V2.S4, V25.S4")
 	g.i("VST1 [V24.S4, V25.S4], (R7)")
 	g.i("RET")
+}
+
+// interleave writes the byte interleaving kernels (interleave.go): ST2/ST4
+// store two or four streams interleaved, LD2/LD4 load them apart; blocks
+// >= 1 steps of 16 bytes per stream.
+func (g *gen) interleave() {
+	streams := []string{"a", "b", "c", "d"}
+	for _, n := range []int{2, 4} {
+		list := make([]string, n)
+		for i := range list {
+			list[i] = fmt.Sprintf("V%d.B16", i)
+		}
+		vecs := "[" + strings.Join(list, ", ") + "]"
+		// zip: dst, the streams, blocks; unzip: the streams, src, blocks.
+		for _, zip := range []bool{true, false} {
+			name := fmt.Sprintf("unzipBytes%d", n)
+			args := append(append([]string(nil), streams[:n]...), "src")
+			if zip {
+				name = fmt.Sprintf("zipBytes%d", n)
+				args = append([]string{"dst"}, streams[:n]...)
+			}
+			fmt.Fprintf(&g.buf, "\n// func %s(%s *int8, blocks int)\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, strings.Join(args, ", "), name, 8*(n+2))
+			for i, a := range args {
+				g.i("MOVD %s+%d(FP), R%d", a, 8*i, i)
+			}
+			cnt := n + 1
+			g.i("MOVD blocks+%d(FP), R%d", 8*cnt, cnt)
+			g.label(name + "_loop")
+			if zip {
+				for i := 0; i < n; i++ {
+					g.i("VLD1.P 16(R%d), [V%d.B16]", i+1, i)
+				}
+				g.i("VST%d.P %s, %d(R0)", n, vecs, 16*n)
+			} else {
+				g.i("VLD%d.P %d(R%d), %s", n, 16*n, n, vecs)
+				for i := 0; i < n; i++ {
+					g.i("VST1.P [V%d.B16], 16(R%d)", i, i)
+				}
+			}
+			g.i("SUBS $1, R%d, R%d", cnt, cnt)
+			g.i("BNE %s_loop", name)
+			g.i("RET")
+		}
+	}
 }

@@ -183,3 +183,23 @@ func dw16AVX2Kernel(p *dw16Args)
 //
 //go:noescape
 func dw16VNNIKernel(p *dw16Args)
+
+// zipBytes2SSE2 interleaves the bytes of two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
+//
+//go:noescape
+func zipBytes2SSE2(p *ilvArgs)
+
+// zipBytes4SSE2 interleaves the bytes of four streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.s2, p.s3, p.blocks.
+//
+//go:noescape
+func zipBytes4SSE2(p *ilvArgs)
+
+// unzipBytes2SSE2 splits the alternate bytes of p.joined into two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
+//
+//go:noescape
+func unzipBytes2SSE2(p *ilvArgs)
+
+// unzipBytes4SSE2 splits every fourth byte of p.joined into four streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.s2, p.s3, p.blocks.
+//
+//go:noescape
+func unzipBytes4SSE2(p *ilvArgs)

@@ -41340,3 +41340,162 @@ dw16VNNIKernel_c8_end:
 	JNZ  dw16VNNIKernel_pix
 	VZEROUPPER
 	RET
+
+// func zipBytes2SSE2(p *ilvArgs)
+// Requires: SSE2
+TEXT ·zipBytes2SSE2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 40(R14), CX
+
+zipBytes2SSE2_loop:
+	MOVOU     (SI), X0
+	MOVOU     (DX), X1
+	MOVOU     X0, X2
+	PUNPCKLBW X1, X0
+	PUNPCKHBW X1, X2
+	MOVOU     X0, (DI)
+	MOVOU     X2, 16(DI)
+	ADDQ      $0x10, SI
+	ADDQ      $0x10, DX
+	ADDQ      $0x20, DI
+	DECQ      CX
+	JNZ       zipBytes2SSE2_loop
+	RET
+
+// func zipBytes4SSE2(p *ilvArgs)
+// Requires: SSE2
+TEXT ·zipBytes4SSE2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), R8
+	MOVQ 32(R14), R9
+	MOVQ 40(R14), CX
+
+zipBytes4SSE2_loop:
+	MOVOU     (SI), X0
+	MOVOU     (DX), X1
+	MOVOU     (R8), X2
+	MOVOU     (R9), X3
+	MOVOU     X0, X4
+	PUNPCKLBW X1, X0
+	PUNPCKHBW X1, X4
+	MOVOU     X2, X5
+	PUNPCKLBW X3, X2
+	PUNPCKHBW X3, X5
+	MOVOU     X0, X6
+	PUNPCKLWL X2, X0
+	PUNPCKHWL X2, X6
+	MOVOU     X4, X7
+	PUNPCKLWL X5, X4
+	PUNPCKHWL X5, X7
+	MOVOU     X0, (DI)
+	MOVOU     X6, 16(DI)
+	MOVOU     X4, 32(DI)
+	MOVOU     X7, 48(DI)
+	ADDQ      $0x10, SI
+	ADDQ      $0x10, DX
+	ADDQ      $0x10, R8
+	ADDQ      $0x10, R9
+	ADDQ      $0x40, DI
+	DECQ      CX
+	JNZ       zipBytes4SSE2_loop
+	RET
+
+// func unzipBytes2SSE2(p *ilvArgs)
+// Requires: SSE2
+TEXT ·unzipBytes2SSE2(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), DI
+	MOVQ    8(R14), SI
+	MOVQ    16(R14), DX
+	MOVQ    40(R14), CX
+	PCMPEQW X15, X15
+	PSRLW   $0x08, X15
+
+unzipBytes2SSE2_loop:
+	MOVOU    (DI), X0
+	MOVOU    16(DI), X1
+	MOVOU    X0, X2
+	MOVOU    X1, X3
+	PAND     X15, X2
+	PAND     X15, X3
+	PACKUSWB X3, X2
+	PSRLW    $0x08, X0
+	PSRLW    $0x08, X1
+	PACKUSWB X1, X0
+	MOVOU    X2, (SI)
+	MOVOU    X0, (DX)
+	ADDQ     $0x10, SI
+	ADDQ     $0x10, DX
+	ADDQ     $0x20, DI
+	DECQ     CX
+	JNZ      unzipBytes2SSE2_loop
+	RET
+
+// func unzipBytes4SSE2(p *ilvArgs)
+// Requires: SSE2
+TEXT ·unzipBytes4SSE2(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), DI
+	MOVQ    8(R14), SI
+	MOVQ    16(R14), DX
+	MOVQ    24(R14), R8
+	MOVQ    32(R14), R9
+	MOVQ    40(R14), CX
+	PCMPEQW X15, X15
+	PSRLW   $0x08, X15
+
+unzipBytes4SSE2_loop:
+	MOVOU    (DI), X0
+	MOVOU    16(DI), X1
+	MOVOU    32(DI), X2
+	MOVOU    48(DI), X3
+	MOVOU    X0, X4
+	MOVOU    X1, X8
+	PAND     X15, X4
+	PAND     X15, X8
+	PACKUSWB X8, X4
+	PSRLW    $0x08, X0
+	PSRLW    $0x08, X1
+	PACKUSWB X1, X0
+	MOVOU    X2, X5
+	MOVOU    X3, X9
+	PAND     X15, X5
+	PAND     X15, X9
+	PACKUSWB X9, X5
+	PSRLW    $0x08, X2
+	PSRLW    $0x08, X3
+	PACKUSWB X3, X2
+	MOVOU    X4, X6
+	MOVOU    X5, X8
+	PAND     X15, X6
+	PAND     X15, X8
+	PACKUSWB X8, X6
+	PSRLW    $0x08, X4
+	PSRLW    $0x08, X5
+	PACKUSWB X5, X4
+	MOVOU    X0, X7
+	MOVOU    X2, X9
+	PAND     X15, X7
+	PAND     X15, X9
+	PACKUSWB X9, X7
+	PSRLW    $0x08, X0
+	PSRLW    $0x08, X2
+	PACKUSWB X2, X0
+	MOVOU    X6, (SI)
+	MOVOU    X7, (DX)
+	MOVOU    X4, (R8)
+	MOVOU    X0, (R9)
+	ADDQ     $0x10, SI
+	ADDQ     $0x10, DX
+	ADDQ     $0x10, R8
+	ADDQ     $0x10, R9
+	ADDQ     $0x40, DI
+	DECQ     CX
+	JNZ      unzipBytes4SSE2_loop
+	RET

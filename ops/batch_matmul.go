@@ -35,6 +35,9 @@ type batchMatMulKernel struct {
 	packed   []*asm.PackedMatrix
 	epis     []*asm.Epilogue
 	rhsBatch []int
+	// dyn: an activation rhs on the GEMM (batch_matmul_dyn.go), nil
+	// otherwise.
+	dyn *bmmDynamic
 }
 
 // maxBatchMatMulDepth bounds K so that the int8 accumulator (|product| ≤
@@ -152,6 +155,8 @@ func prepareBatchMatMul(m *format.Model, op *format.Op, path string) (Kernel, er
 		if err := k.prepareGemm(rhs, r0*r1, p, path); err != nil {
 			return nil, err
 		}
+	} else if !k.wide && !p.AdjX && !rhs.IsConstant() && p.RhsOffset == 0 && nb > 0 && k.k > 0 {
+		k.prepareDynamic()
 	}
 	return k, nil
 }
@@ -210,6 +215,9 @@ func (k *batchMatMulKernel) EvalRange(env *Env, lo, hi int) {
 			r := k.rhsBatch[bi]
 			k.impl.Gemm(a[k.lhsBase[bi]:], k.k, k.m, k.packed[r], k.epis[r], out[bi*k.m*k.n:], k.n)
 		}
+		return
+	}
+	if k.dyn != nil && k.evalDynamic(env, lo, hi) {
 		return
 	}
 	o := lo * k.m * k.n

@@ -1,6 +1,9 @@
 package ops
 
-import "github.com/edgerun/edgerun/format"
+import (
+	"github.com/edgerun/edgerun/asm"
+	"github.com/edgerun/edgerun/format"
+)
 
 // concatKernel is int8 CONCATENATION: TFLite's reference Concatenation is a
 // plain copy (TFLite Micro requires every int8 input to share the output's
@@ -11,6 +14,8 @@ type concatKernel struct {
 	out   int32
 	outer int   // product of the output dimensions before Axis
 	slab  []int // per input: bytes per outer index (dim[Axis] × inner)
+	total int   // Σ slab: output bytes per outer index
+	impl  *asm.Impl
 }
 
 func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -38,7 +43,7 @@ func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, 
 	if axis < 0 || axis >= rank {
 		return nil, format.Malformed(path+" / params", "axis %d outside [0, %d) of output shape %v", p.Axis, rank, out.Shape)
 	}
-	k := &concatKernel{ins: append([]int32(nil), op.Inputs...), out: op.Outputs[0], outer: 1, slab: make([]int, len(op.Inputs))}
+	k := &concatKernel{ins: append([]int32(nil), op.Inputs...), out: op.Outputs[0], outer: 1, slab: make([]int, len(op.Inputs)), impl: asm.Selected()}
 	for _, d := range out.Shape[:axis] {
 		k.outer *= int(d)
 	}
@@ -62,6 +67,7 @@ func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, 
 		}
 		sum += int64(in.Shape[axis])
 		k.slab[i] = int(in.Shape[axis]) * inner
+		k.total += k.slab[i]
 	}
 	if sum != int64(out.Shape[axis]) {
 		return nil, format.Malformed(path, "inputs sum to %d along axis %d, output has %d", sum, axis, out.Shape[axis])
@@ -69,14 +75,14 @@ func prepareConcatenation(m *format.Model, op *format.Op, path string) (Kernel, 
 	return k, nil
 }
 
+// Eval: per input, its slabs of every outer index as one strided row
+// copy (CopyRows) into the output's rows of total bytes.
 func (k *concatKernel) Eval(env *Env) {
 	out := env.Tensors[k.out]
 	pos := 0
-	for o := range k.outer {
-		for i, t := range k.ins {
-			n := k.slab[i]
-			copy(out[pos:pos+n], env.Tensors[t][o*n:o*n+n])
-			pos += n
-		}
+	for i, t := range k.ins {
+		n := k.slab[i]
+		k.impl.CopyRows(out[pos:], k.total, env.Tensors[t], n, n, k.outer)
+		pos += n
 	}
 }

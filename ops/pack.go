@@ -61,6 +61,16 @@ func preparePack(m *format.Model, op *format.Op, path string) (Kernel, error) {
 func (k *packKernel) Eval(env *Env) {
 	out := env.Tensors[k.out]
 	n := len(k.ins)
+	if interleaves(n, k.inner) {
+		// Short elements (along the last axis): word shuffles
+		// (interleave.go), not a row copy per element.
+		var ins [4][]int8
+		for i, t := range k.ins {
+			ins[i] = env.Tensors[t]
+		}
+		interleaveWords(out, &ins, n, k.inner, k.outer)
+		return
+	}
 	for i, t := range k.ins {
 		k.impl.CopyRows(out[i*k.inner:], n*k.inner, env.Tensors[t], k.inner, k.inner, k.outer)
 	}
@@ -77,6 +87,9 @@ type splitKernel struct {
 	outer, inner int // inner in bytes (one row of A)
 	a            int
 	off, size    []int
+	// even > 0: every output takes the same even bytes per outer index,
+	// few and short enough for deinterleave (interleave.go).
+	even int
 }
 
 func prepareSplit(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -135,11 +148,27 @@ func prepareSplit(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if sum != k.a {
 		return nil, format.Malformed(path, "outputs take %d of the %d entries along axis %d", sum, k.a, axis)
 	}
+	if n := len(k.size); n*k.size[0] == k.a && interleaves(n, k.size[0]*k.inner) {
+		k.even = k.size[0] * k.inner
+		for _, s := range k.size {
+			if s != k.size[0] {
+				k.even = 0
+			}
+		}
+	}
 	return k, nil
 }
 
 func (k *splitKernel) Eval(env *Env) {
 	in := env.Tensors[k.in]
+	if k.even > 0 {
+		var outs [4][]int8
+		for j, t := range k.outs {
+			outs[j] = env.Tensors[t]
+		}
+		deinterleave(&outs, in, len(k.outs), k.even, k.outer)
+		return
+	}
 	for j, t := range k.outs {
 		n := k.size[j] * k.inner
 		if n == 0 {

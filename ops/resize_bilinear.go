@@ -80,6 +80,11 @@ func prepareResizeBilinear(m *format.Model, op *format.Op, path string) (Kernel,
 	return k, nil
 }
 
+// Eval: per output pixel the four weights wy·wx are formed once, and the
+// depth loop runs in int32 over four input rows sliced to the depth. A
+// weight lies in [-1024, 2048] with |w0| + |w1| <= 2048 per axis (half
+// pixel centers can put the source before row 0), so Σ|wy·wx| <= 2^22 and
+// |v| <= 128·2^22 = 2^29: no int32 overflow, the int64 sum's value.
 func (k *resizeBilinearKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	d := k.depth
@@ -88,23 +93,26 @@ func (k *resizeBilinearKernel) Eval(env *Env) {
 		base := b * k.inH * k.inW * d
 		for y := 0; y < k.outH; y++ {
 			r0, r1 := base+int(k.y0[y])*k.inW*d, base+int(k.y1[y])*k.inW*d
-			wy1 := int64(k.wy[y])
+			wy1 := k.wy[y]
 			wy0 := 1<<10 - wy1
 			for x := 0; x < k.outW; x++ {
 				c0, c1 := int(k.x0[x])*d, int(k.x1[x])*d
-				wx1 := int64(k.wx[x])
+				wx1 := k.wx[x]
 				wx0 := 1<<10 - wx1
-				for c := 0; c < d; c++ {
-					v := int64(in[r0+c0+c])*wy0*wx0 + int64(in[r1+c0+c])*wy1*wx0 +
-						int64(in[r0+c1+c])*wy0*wx1 + int64(in[r1+c1+c])*wy1*wx1
+				w00, w10, w01, w11 := wy0*wx0, wy1*wx0, wy0*wx1, wy1*wx1
+				p00, p10 := in[r0+c0:][:d], in[r1+c0:][:d]
+				p01, p11 := in[r0+c1:][:d], in[r1+c1:][:d]
+				dst := out[o:][:d]
+				for c := range dst {
+					v := int32(p00[c])*w00 + int32(p10[c])*w10 + int32(p01[c])*w01 + int32(p11[c])*w11
 					if v > 0 {
 						v += 1 << 19
 					} else {
 						v -= 1 << 19
 					}
-					out[o] = int8(v / (1 << 20))
-					o++
+					dst[c] = int8(v / (1 << 20))
 				}
+				o += d
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package ops
 import (
 	"math"
 
-	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -21,7 +20,8 @@ import (
 // (iy, ix) and filter tap (ky, kx). It is the same set of products, and
 // integer addition in int64 (or wrapping int32) does not depend on the
 // order, so the sums are the reference's exactly; gathering needs no
-// output-sized scratch and splits by output rows.
+// output-sized scratch and splits by output rows. That is the 16x8 path;
+// int8 runs as one GEMM per phase (transpose_conv_gemm.go).
 type transposeConvKernel struct {
 	in, out int32
 	convShape
@@ -33,7 +33,7 @@ type transposeConvKernel struct {
 
 	// int8
 	inputOffset int32
-	epi         *asm.Epilogue
+	gemm        *tconvGemm // see transpose_conv_gemm.go
 	// int16
 	q *out16
 }
@@ -108,16 +108,16 @@ func prepareTransposeConv(m *format.Model, op *format.Op, path string) (Kernel, 
 		return nil, err
 	}
 	k.inputOffset = p.InputOffset
-	k.epi = rq.epilogue()
+	k.prepareGemm(rq)
 	return k, nil
 }
 
-// ScratchBytes: int8's per-pixel int32 accumulators (plus alignment slack).
+// ScratchBytes: int8's im2col block and padded input row segment.
 func (k *transposeConvKernel) ScratchBytes() int {
 	if k.wide16 {
 		return 0
 	}
-	return 3 + 4*k.outC
+	return k.gemm.scratchBytes(k.gemm.blockRows, k.inC)
 }
 
 // Units: output rows over all batches.
@@ -125,21 +125,26 @@ func (k *transposeConvKernel) Units() int { return k.batches * k.outH }
 
 func (k *transposeConvKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 
-// maxTconvTaps bounds the taps EvalRange lists per output pixel on the
+// maxTconvTaps bounds the taps evalGo lists per output pixel on the
 // stack; filters with more taps (kh·kw) take the per-channel search.
 const maxTconvTaps = 64
 
-// EvalRange computes output rows [lo, hi) of the batches·outH rows. Per
-// output pixel, the taps that reach it ((ky, kx) with oy + pad - ky a
-// multiple of the stride inside the input, and the same across) are listed
-// once, then every output channel sums over them.
+// EvalRange computes output rows [lo, hi) of the batches·outH rows: int8
+// on the GEMM kernels (transpose_conv_gemm.go), 16x8 in Go (evalGo).
 func (k *transposeConvKernel) EvalRange(env *Env, lo, hi int) {
-	var acc []int32
+	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	if !k.wide16 {
-		acc = int32Scratch(env.Scratch, k.outC)
+		k.evalGemm(in, out, Int8s(env.Scratch), lo, hi)
+		return
 	}
-	in8, out8 := env.Tensors[k.in], env.Tensors[k.out]
-	in16, out16 := Int16s(in8), Int16s(out8)
+	k.evalGo(Int16s(in), Int16s(out), lo, hi)
+}
+
+// evalGo is the 16x8 path. Per output pixel, the taps that reach it ((ky,
+// kx) with oy + pad - ky a multiple of the stride inside the input, and
+// the same across) are listed once, then every output channel sums over
+// them in int64.
+func (k *transposeConvKernel) evalGo(in16, out16 []int16, lo, hi int) {
 	plane := k.inH * k.inW * k.inC
 	var fOff, xOff [maxTconvTaps]int // filter tap offset (in taps), input offset
 	listed := k.kh*k.kw <= maxTconvTaps
@@ -170,40 +175,20 @@ func (k *transposeConvKernel) EvalRange(env *Env, lo, hi int) {
 				if listed {
 					f := k.filter[oc*k.kh*k.kw*k.inC:]
 					for t := 0; t < n; t++ {
-						sum += k.tap(f[fOff[t]*k.inC:][:k.inC], in8, in16, xOff[t])
+						sum += dot16(f[fOff[t]*k.inC:][:k.inC], in16[xOff[t]:][:k.inC])
 					}
 				} else {
-					sum = k.channelSum(in8, in16, b*plane, oy, ox, oc)
+					sum = k.channelSum(in16, b*plane, oy, ox, oc)
 				}
-				if k.wide16 {
-					out16[o+oc] = k.q.requant(sum, oc)
-				} else {
-					acc[oc] = int32(sum)
-				}
-			}
-			if !k.wide16 {
-				k.epi.Requantize(acc, 0, out8[o:][:k.outC])
+				out16[o+oc] = k.q.requant(sum, oc)
 			}
 		}
 	}
 }
 
-// tap returns one tap's products over the input channels at input offset
-// at: int16 × int8, or int8 (plus the input offset) × int8.
-func (k *transposeConvKernel) tap(f []int8, in8 []int8, in16 []int16, at int) int64 {
-	if k.wide16 {
-		return dot16(f, in16[at:][:k.inC])
-	}
-	var sum int64
-	for i, v := range in8[at:][:k.inC] {
-		sum += int64(int32(v)+k.inputOffset) * int64(f[i])
-	}
-	return sum
-}
-
 // channelSum is output channel oc's sum at (oy, ox) for filters with more
 // than maxTconvTaps taps: the taps searched per channel.
-func (k *transposeConvKernel) channelSum(in8 []int8, in16 []int16, base, oy, ox, oc int) int64 {
+func (k *transposeConvKernel) channelSum(in16 []int16, base, oy, ox, oc int) int64 {
 	var sum int64
 	for ky := 0; ky < k.kh; ky++ {
 		ty := oy + k.padTop - ky
@@ -216,7 +201,7 @@ func (k *transposeConvKernel) channelSum(in8 []int8, in16 []int16, base, oy, ox,
 				continue
 			}
 			f := k.filter[((oc*k.kh+ky)*k.kw+kx)*k.inC:][:k.inC]
-			sum += k.tap(f, in8, in16, base+(ty/k.strideH*k.inW+tx/k.strideW)*k.inC)
+			sum += dot16(f, in16[base+(ty/k.strideH*k.inW+tx/k.strideW)*k.inC:][:k.inC])
 		}
 	}
 	return sum

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -33,21 +34,39 @@ func TestTransposeConvMatchesScatterReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(16, 4))
 	for iter := 0; iter < 60; iter++ {
 		kh, kw := 1+r.IntN(4), 1+r.IntN(4)
-		checkTransposeConv(t, r, iter, iter%2 == 1, kh, kw)
+		checkTransposeConv(t, r, iter, iter%2 == 1, kh, kw, 4, 5)
 	}
-	// Filters of more taps than EvalRange lists on the stack.
+	// Filters of more taps than the 16x8 path lists on the stack.
 	for iter := 0; iter < 6; iter++ {
-		checkTransposeConv(t, r, iter, iter%2 == 1, 9, 8)
+		checkTransposeConv(t, r, iter, iter%2 == 1, 9, 8, 4, 5)
 	}
 }
 
+// The int8 GEMM path (one GEMM per phase) on every implementation: strides
+// up to 4 (so filters smaller than the stride, whose phases have no taps),
+// channel counts past the kernels' panels, rows longer than one im2col
+// block.
+func TestTransposeConvGemmEveryImpl(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
+		r := rand.New(rand.NewPCG(16, 5))
+		for iter := 0; iter < 40; iter++ {
+			checkTransposeConv(t, r, iter, false, 1+r.IntN(5), 1+r.IntN(5), 40, 5)
+		}
+		// Wide rows: segments of several im2col blocks.
+		for iter := 0; iter < 4; iter++ {
+			checkTransposeConv(t, r, iter, false, 3, 3, 20, 40)
+		}
+	})
+}
+
 // checkTransposeConv runs one random TRANSPOSE_CONV of a kh×kw filter
-// against the scatter reference.
-func checkTransposeConv(t *testing.T, r *rand.Rand, iter int, int16In bool, kh, kw int) {
+// (at most maxC channels in and out, inputs at most maxW wide) against the
+// scatter reference.
+func checkTransposeConv(t *testing.T, r *rand.Rand, iter int, int16In bool, kh, kw, maxC, maxW int) {
 	t.Helper()
 	{
-		n, ih, iw, ic, oc := 1+r.IntN(2), 1+r.IntN(5), 1+r.IntN(5), 1+r.IntN(4), 1+r.IntN(4)
-		sh, sw := 1+r.IntN(3), 1+r.IntN(3)
+		n, ih, iw, ic, oc := 1+r.IntN(2), 1+r.IntN(5), 1+r.IntN(maxW), 1+r.IntN(maxC), 1+r.IntN(maxC)
+		sh, sw := 1+r.IntN(4), 1+r.IntN(4)
 		padT, padL := r.IntN(kh), r.IntN(kw)
 		// Any output size: the reference drops what falls outside.
 		oh, ow := max(1, (ih-1)*sh+kh-2*padT+r.IntN(3)-1), max(1, (iw-1)*sw+kw-2*padL+r.IntN(3)-1)

@@ -132,6 +132,7 @@ func main() {
 	}
 	gemm32Kernels()
 	int16Kernels()
+	interleaveSSE2()
 	finishKernel()
 	Generate()
 }
