@@ -3,6 +3,7 @@ package examples
 import (
 	"github.com/edgerun/edgerun/examples/internal/tflitefile"
 	"github.com/edgerun/edgerun/format"
+	"github.com/edgerun/edgerun/format/tflite"
 )
 
 // Testdata maps each file of the repository's top-level testdata/ folder
@@ -26,6 +27,11 @@ var Testdata = map[string]func() ([]byte, error){
 	"mlp_64_10_uint8_out.tflite": func() ([]byte, error) { return tflitefile.Encode(MLPUint8OutSource(mlpSeed)) },
 	"fc_uint8.tflite":            func() ([]byte, error) { return tflitefile.Encode(FCUint8Source()) },
 	"float_uint8.tflite":         func() ([]byte, error) { return tflitefile.Encode(FloatUint8Source()) },
+	// GATHER and GATHER_ND by constant int32 and int64 positions
+	// (examples/gather.go): int64 positions have no golden file, so the
+	// int32 model is their reference.
+	"gather_positions_int32.tflite": func() ([]byte, error) { return tflitefile.Encode(GatherSource(tflite.TypeInt32)) },
+	"gather_positions_int64.tflite": func() ([]byte, error) { return tflitefile.Encode(GatherSource(tflite.TypeInt64)) },
 }
 
 // Names of hostile_names.erm (HostileInputName, HostileOutputName,

@@ -160,3 +160,56 @@ func TestGatherInt64Positions(t *testing.T) {
 		})
 	}
 }
+
+// TestGatherInt64PositionsTestdata: the repository's generated pair
+// (testdata/gather_positions_int{32,64}.tflite, examples/gather.go), a
+// GATHER on axis 1 then a GATHER_ND, loaded from the files as a user
+// would: both give the bytes of an independent index computation on
+// random inputs, so the int64 model equals its int32 twin.
+func TestGatherInt64PositionsTestdata(t *testing.T) {
+	pos, nd := []int{4, 0, 2, 2}, [][2]int{{3, 1}, {0, 0}, {2, 1}}
+	ref := func(p []byte) (o []byte) {
+		// gathered[a][i][j][c] = p[a][pos[2i+j]][c]; out[n] = gathered[nd[n][0]][nd[n][1]].
+		g := func(a, i, j int) []byte {
+			at := (a*5 + pos[2*i+j]) * 3
+			return p[at : at+3]
+		}
+		for _, ab := range nd {
+			for j := 0; j < 2; j++ {
+				o = append(o, g(ab[0], ab[1], j)...)
+			}
+		}
+		return o
+	}
+	var models []*runtime.Model
+	for _, name := range []string{"gather_positions_int32.tflite", "gather_positions_int64.tflite"} {
+		m, err := runtime.LoadFile("../testdata/" + name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		models = append(models, m)
+	}
+	r := rand.New(rand.NewPCG(23, 24))
+	params := make([]byte, 60)
+	for iter := 0; iter < 20; iter++ {
+		for i := range params {
+			params[i] = byte(r.IntN(256))
+		}
+		want := ref(params)
+		for k, m := range models {
+			it, err := runtime.NewInterpreter(m, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := it.SetInput(0, params); err != nil {
+				t.Fatal(err)
+			}
+			if err := it.Invoke(); err != nil {
+				t.Fatal(err)
+			}
+			if got := it.OutputBytes(0); !bytes.Equal(got, want) {
+				t.Fatalf("model %d (int%d positions): %v, want %v", k, 32<<k, got, want)
+			}
+		}
+	}
+}

@@ -21,6 +21,7 @@ const (
 	optFullyConnected  = 8
 	optSoftmax         = 9
 	optReshape         = 17
+	optGather          = 23
 )
 
 // Encode serializes m. It supports the options of CONV_2D,
@@ -225,6 +226,11 @@ func options(b *flatbuffers.Builder, o any) (uint8, flatbuffers.UOffsetT, error)
 		b.StartObject(1)
 		b.PrependUOffsetTSlot(0, shape, 0)
 		return optReshape, b.EndObject(), nil
+	case *tflite.GatherOptions:
+		b.StartObject(2)
+		b.PrependInt32Slot(0, o.Axis, 0)
+		b.PrependInt32Slot(1, o.BatchDims, 0)
+		return optGather, b.EndObject(), nil
 	}
 	return 0, 0, fmt.Errorf("options %T not supported", o)
 }
