@@ -106,6 +106,7 @@ func main() {
 	out := flag.String("out", "docs/arm64-throughput.md", "report to write ('-' for stdout)")
 	mcaFlag := flag.String("mca", "", "llvm-mca binary (default: newest llvm-mca-NN on PATH)")
 	mcFlag := flag.String("mc", "", "llvm-mc binary for the WORD check (default: matching llvm-mc)")
+	notesFile := flag.String("notes", "bench/mca/analysis.md", "hand-written analysis appended to the report ('' for none)")
 	flag.Parse()
 
 	mca := findTool(*mcaFlag, "llvm-mca-19", "llvm-mca-18", "llvm-mca-17", "llvm-mca-16", "llvm-mca")
@@ -184,6 +185,11 @@ func main() {
 	}
 
 	rep := report(Version(mca), wordCheck, loops, results, peaks, widths, models)
+	if notes, err := os.ReadFile(*notesFile); err == nil {
+		rep += "\n" + string(notes)
+	} else if *notesFile != "" {
+		fatal(err)
+	}
 	if *out == "-" {
 		os.Stdout.WriteString(rep)
 		return

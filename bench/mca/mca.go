@@ -9,8 +9,11 @@ import (
 	"strings"
 )
 
-// Iterations is how many times llvm-mca replays each loop.
-const Iterations = 1000
+// Iterations is how many times llvm-mca replays each loop. The loop is
+// run twice, Iterations and 2*Iterations times, and the cycles per
+// iteration are the difference over Iterations: the steady state, without
+// the pipeline's fill and drain.
+const Iterations = 200
 
 // Result is llvm-mca's view of one loop on one core.
 type Result struct {
@@ -21,6 +24,7 @@ type Result struct {
 	HotUnit     string  // the most pressured resource
 	HotPressure float64 // its cycles per iteration
 	Model       string  // scheduling model, guessed from the resource names
+	total       float64 // total cycles of the run
 }
 
 var (
@@ -32,8 +36,22 @@ var (
 
 // RunMCA runs llvm-mca on src for cpu and parses the summary.
 func RunMCA(mca, cpu, src string) Result {
+	r1 := runMCA(mca, cpu, src, Iterations)
+	if r1.Err != "" {
+		return r1
+	}
+	r2 := runMCA(mca, cpu, src, 2*Iterations)
+	if r2.Err != "" {
+		return r2
+	}
+	r2.Cycles = r2.total - r1.total
+	r2.Cycles /= Iterations
+	return r2
+}
+
+func runMCA(mca, cpu, src string, iterations int) Result {
 	cmd := exec.Command(mca, "-mtriple=aarch64", "-mcpu="+cpu,
-		fmt.Sprintf("-iterations=%d", Iterations), "-")
+		fmt.Sprintf("-iterations=%d", iterations), "-")
 	cmd.Stdin = strings.NewReader(src)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -56,8 +74,7 @@ func RunMCA(mca, cpu, src string) Result {
 func parseMCA(s string) Result {
 	var r Result
 	if m := reTotal.FindStringSubmatch(s); m != nil {
-		t, _ := strconv.ParseFloat(m[1], 64)
-		r.Cycles = t / Iterations
+		r.total, _ = strconv.ParseFloat(m[1], 64)
 	}
 	if m := reRThr.FindStringSubmatch(s); m != nil {
 		r.RThroughput, _ = strconv.ParseFloat(m[1], 64)

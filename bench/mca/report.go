@@ -27,21 +27,39 @@ var targets = []target{
 
 func pct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
 
+// mix counts a loop's instructions by role.
+func mix(l Loop) string {
+	var mul, acc, ld, st, zero, req, scalar int
+	for _, t := range l.Lines[1:] {
+		mn, rest, _ := strings.Cut(t.LLVM, " ")
+		switch {
+		case mn == "sdot" || strings.HasPrefix(mn, "smull") || strings.HasPrefix(mn, "smlal") || strings.HasPrefix(mn, "smlsl"):
+			mul++
+		case strings.HasPrefix(mn, "sadalp") || strings.HasPrefix(mn, "saddw") || strings.HasPrefix(mn, "ssubw") ||
+			(mn == "add" || mn == "addp") && strings.HasPrefix(rest, "v"):
+			acc++
+		case strings.HasPrefix(mn, "ld"):
+			ld++
+		case strings.HasPrefix(mn, "st"):
+			st++
+		case mn == "movi" || mn == "mov" && strings.HasPrefix(rest, "v") || mn == "eor" && strings.HasPrefix(rest, "v"):
+			zero++
+		case strings.HasPrefix(rest, "v") || strings.HasPrefix(rest, "w") && mn != "ldr":
+			req++
+		default:
+			scalar++
+		}
+	}
+	return fmt.Sprintf("mix: %d multiply, %d widening/pairwise add, %d load, %d store, %d vector move/zero, %d other vector (requantization), %d scalar/branch",
+		mul, acc, ld, st, zero, req, scalar)
+}
+
 // why explains a loop's modelled time from llvm-mca's summary.
 func why(r Result, l Loop) string {
 	if r.Cycles > 1.15*r.RThroughput {
-		return fmt.Sprintf("latency/dependency bound: %.1f cycles against a resource bound of %.1f", r.Cycles, r.RThroughput)
+		return fmt.Sprintf("latency/dependency bound: %.1f cycles against a resource bound of %.1f; %s", r.Cycles, r.RThroughput, mix(l))
 	}
-	mul := 0
-	for _, t := range l.Lines {
-		mn, _, _ := strings.Cut(t.LLVM, " ")
-		switch mn {
-		case "sdot", "smull", "smull2", "smlal", "smlal2", "smlsl", "smlsl2":
-			mul++
-		}
-	}
-	return fmt.Sprintf("resource bound on %s (busy %.1f of %.1f cycles); %d of %d instructions multiply",
-		r.HotUnit, r.HotPressure, r.Cycles, mul, len(l.Lines)-1)
+	return fmt.Sprintf("resource bound on %s (busy %.1f of %.1f cycles); %s", r.HotUnit, r.HotPressure, r.Cycles, mix(l))
 }
 
 func report(version, wordCheck string, loops []Loop, results []map[string]Result,
@@ -53,9 +71,9 @@ func report(version, wordCheck string, loops []Loop, results []map[string]Result
 	p("Every figure below is **LLVM's machine-code analyzer's model** of the inner loops of the generated\n")
 	p("arm64 kernels (`asm/*_arm64.s`), not a measurement on a board. The model assumes every load hits L1,\n")
 	p("no branch mispredicts, and it knows each core only as well as LLVM's scheduling model does.\n\n")
-	p("- analyzer: %s, `-mtriple=aarch64 -mcpu=<core> -iterations=%d`\n", version, Iterations)
+	p("- analyzer: %s, `-mtriple=aarch64 -mcpu=<core> -iterations=N`\n", version)
 	p("- translation check: %s\n", wordCheck)
-	p("- loops: every innermost loop (a label and a later branch back to it, with no loop inside) of every\n  kernel; cycles per iteration = llvm-mca's total cycles / %d\n", Iterations)
+	p("- loops: every innermost loop (a label and a later branch back to it, with no loop inside) of every\n  kernel; cycles per iteration = (total cycles of %d iterations − total cycles of %d) / %d, the steady\n  state without pipeline fill and drain\n", 2*Iterations, Iterations, Iterations)
 	p("- MACs per iteration: each lane of SMULL/SMLAL/SMLSL (and \"2\" forms) is one multiply-accumulate,\n  each lane of SDOT four; SQRDMULH of the requantization is not counted\n\n")
 
 	p("## Peaks: how they are derived\n\n")
