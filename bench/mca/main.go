@@ -107,6 +107,7 @@ func main() {
 	mcaFlag := flag.String("mca", "", "llvm-mca binary (default: newest llvm-mca-NN on PATH)")
 	mcFlag := flag.String("mc", "", "llvm-mc binary for the WORD check (default: matching llvm-mc)")
 	notesFile := flag.String("notes", "bench/mca/analysis.md", "hand-written analysis appended to the report ('' for none)")
+	modelsDir := flag.String("models", "../shared/conformance/models/models", "directory of .tflite models for the whole-model estimate")
 	flag.Parse()
 
 	mca := findTool(*mcaFlag, "llvm-mca-19", "llvm-mca-18", "llvm-mca-17", "llvm-mca-16", "llvm-mca")
@@ -185,6 +186,7 @@ func main() {
 	}
 
 	rep := report(Version(mca), wordCheck, loops, results, peaks, widths, models)
+	rep += "\n" + estimate(*modelsDir, loops, results)
 	if notes, err := os.ReadFile(*notesFile); err == nil {
 		rep += "\n" + string(notes)
 	} else if *notesFile != "" {
