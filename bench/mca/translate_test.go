@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -116,5 +118,80 @@ func TestWordsAssemble(t *testing.T) {
 	lines[0].Word ^= 1
 	if err := CheckWords(mc, lines); err == nil {
 		t.Fatal("a wrong WORD passed the check")
+	}
+}
+
+// TestRealKernels translates every loop of the generated arm64 assembly
+// (so a generator change the translator does not know fails here, not in
+// a hand run) and checks the MAC counts of three loops against their
+// kernels' shapes.
+func TestRealKernels(t *testing.T) {
+	files, err := filepath.Glob("../../asm/*_arm64.s")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no asm/*_arm64.s: %v", err)
+	}
+	macs := map[string]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loops, err := ExtractLoops(filepath.Base(f), strings.NewReader(string(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range loops {
+			macs[l.Label] = l.MACs()
+		}
+	}
+	for label, want := range map[string]int{
+		"dot1_loop":      16 * 16,        // one row, 16 columns, 16 k (four SDOT groups of 4)
+		"neon1_loop":     16 * 16,        // one row, 16 columns, 16 k
+		"dw3x3c16_group": 4 * 16 * 3 * 3, // 4 pixels, 16 channels, 9 taps
+		"dw5x5c8_group":  4 * 8 * 5 * 5,  // 4 pixels, 8 channels, 25 taps
+	} {
+		if got, ok := macs[label]; !ok || got != want {
+			t.Errorf("%s: %d MACs per iteration (found %v), want %d", label, got, ok, want)
+		}
+	}
+}
+
+// A trimmed llvm-mca 16 output (cortex-a76, two SDOTs, an SMULL, a loop).
+const mcaOut = `Iterations:        1000
+Instructions:      6000
+Total Cycles:      3003
+Total uOps:        6000
+
+Dispatch Width:    3
+uOps Per Cycle:    2.00
+IPC:               2.00
+Block RThroughput: 2.0
+
+Resources:
+[0]   - A57UnitB
+[1.0] - A57UnitI
+[1.1] - A57UnitI
+[2]   - A57UnitL
+[3]   - A57UnitM
+[4]   - A57UnitS
+[5]   - A57UnitW
+[6]   - A57UnitX
+
+
+Resource pressure per iteration:
+[0]    [1.0]  [1.1]  [2]    [3]    [4]    [5]    [6]    
+2.00   0.50   0.50    -      -      -     2.50   1.00   
+`
+
+func TestParseMCA(t *testing.T) {
+	r := parseMCA(mcaOut)
+	if r.total != 3003 || r.RThroughput != 2 || r.Width != 3 {
+		t.Errorf("total %v, rthroughput %v, width %d", r.total, r.RThroughput, r.Width)
+	}
+	if r.HotUnit != "A57UnitW" || r.HotPressure != 2.5 {
+		t.Errorf("hot unit %s %.2f, want A57UnitW 2.50", r.HotUnit, r.HotPressure)
+	}
+	if r.Model != "CortexA57Model" {
+		t.Errorf("model %s", r.Model)
 	}
 }
