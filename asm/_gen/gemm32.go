@@ -47,9 +47,8 @@ func gemm32VNNI(nz int) {
 	})
 }
 
-// gemm32VNNITile is one block of mr rows: gemmVNNI's K loop (copied from
-// vnniTile: 4 k values a step, then the 1..3 left, read exactly), then the
-// uint8-offset correction and the int32 stores.
+// gemm32VNNITile is one block of mr rows: the int8 GEMM's K loop
+// (vnniKLoop), then the uint8-offset correction and the int32 stores.
 func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhysical) {
 	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
 	a, lda := reg.RAX, reg.R8
@@ -58,8 +57,6 @@ func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhys
 		reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20,
 		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
 	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
-	wv := func(j int) reg.VecPhysical { return zs[18+j] }
-	t0, t1 := zs[21], zs[22]
 
 	MOVQ(a, p0)
 	if mr > 3 {
@@ -73,72 +70,7 @@ func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhys
 			VPXORD(accR(r, j), accR(r, j), accR(r, j))
 		}
 	}
-	if mr == 1 {
-		vnniGEMVLoop(lbl, nz, zs, x80)
-	} else {
-		SHRQ(U8(2), cnt)
-	}
-	JZ(LabelRef(lbl("ktail")))
-	Label(lbl("k"))
-	for j := 0; j < nz; j++ {
-		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
-	}
-	for r := 0; r < mr; r++ {
-		t := t0
-		if r%2 == 1 {
-			t = t1
-		}
-		VPBROADCASTD(rowAddr(r, p0, p1, lda, 0), t)
-		VPXORD(x80, t, t)
-		for j := 0; j < nz; j++ {
-			vpdpbusd(wv(j), t, accR(r, j))
-		}
-	}
-	ADDQ(U8(4), p0)
-	if mr > 3 {
-		ADDQ(U8(4), p1)
-	}
-	ADDQ(U32(64*nz), wp)
-	DECQ(cnt)
-	JNZ(LabelRef(lbl("k")))
-
-	Label(lbl("ktail"))
-	Load(arg("k"), cnt)
-	ANDQ(U8(3), cnt)
-	JZ(LabelRef(lbl("epi")))
-	for j := 0; j < nz; j++ {
-		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
-	}
-	g := reg.R9
-	for r := 0; r < mr; r++ {
-		addr := rowAddr(r, p0, p1, lda, 0)
-		done := lbl(fmt.Sprintf("t%d", r))
-		MOVBLZX(addr, g.As32())
-		CMPQ(cnt, U8(2))
-		JL(LabelRef(done))
-		MOVWLZX(addr, g.As32())
-		JEQ(LabelRef(done))
-		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
-		SHLL(U8(16), reg.R10.As32())
-		ORL(reg.R10.As32(), g.As32())
-		Label(done)
-		VPBROADCASTD(g.As32(), t0)
-		VPXORD(x80, t0, t0)
-		for j := 0; j < nz; j++ {
-			vpdpbusd(wv(j), t0, accR(r, j))
-		}
-	}
-
-	// Store: sum − 128·RowSums, the last vector's lanes through kmask
-	// (its row sums loaded masked: RowSums has N values).
-	Label(lbl("epi"))
-	if mr == 1 {
-		for set := 1; set < gemvSets; set++ {
-			for j := 0; j < nz; j++ {
-				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
-			}
-		}
-	}
+	vnniKLoop(lbl, nz, mr, zs, x80, lda)
 	rs, op := reg.R9, reg.R12
 	Load(arg("rowsum"), rs)
 	corr := zs[27]

@@ -126,8 +126,6 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20,
 		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
 	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
-	wv := func(j int) reg.VecPhysical { return zs[18+j] }
-	t0, t1 := zs[21], zs[22]
 
 	MOVQ(a, p0)
 	if mr > 3 {
@@ -155,72 +153,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 			VPADDD(Mem{Base: reg.R9}, accR(r, 0), accR(r, 0))
 		}
 	}, func(r int) reg.VecPhysical { return accR(r, 0) })
-	if mr == 1 {
-		vnniGEMVLoop(lbl, nz, zs, x80)
-	} else {
-		SHRQ(U8(2), cnt)
-	}
-	JZ(LabelRef(lbl("ktail")))
-	Label(lbl("k"))
-	for j := 0; j < nz; j++ {
-		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
-	}
-	for r := 0; r < mr; r++ {
-		t := t0
-		if r%2 == 1 {
-			t = t1
-		}
-		VPBROADCASTD(rowAddr(r, p0, p1, lda, 0), t)
-		VPXORD(x80, t, t)
-		for j := 0; j < nz; j++ {
-			vpdpbusd(wv(j), t, accR(r, j))
-		}
-	}
-	ADDQ(U8(4), p0)
-	if mr > 3 {
-		ADDQ(U8(4), p1)
-	}
-	ADDQ(U32(64*nz), wp)
-	DECQ(cnt)
-	JNZ(LabelRef(lbl("k")))
-
-	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
-	Label(lbl("ktail"))
-	Load(arg("k"), cnt)
-	ANDQ(U8(3), cnt)
-	JZ(LabelRef(lbl("epi")))
-	for j := 0; j < nz; j++ {
-		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
-	}
-	g := reg.R9
-	for r := 0; r < mr; r++ {
-		addr := rowAddr(r, p0, p1, lda, 0)
-		done := lbl(fmt.Sprintf("t%d", r))
-		MOVBLZX(addr, g.As32())
-		CMPQ(cnt, U8(2))
-		JL(LabelRef(done))
-		MOVWLZX(addr, g.As32())
-		JEQ(LabelRef(done))
-		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
-		SHLL(U8(16), reg.R10.As32())
-		ORL(reg.R10.As32(), g.As32())
-		Label(done)
-		VPBROADCASTD(g.As32(), t0)
-		VPXORD(x80, t0, t0)
-		for j := 0; j < nz; j++ {
-			vpdpbusd(wv(j), t0, accR(r, j))
-		}
-	}
-
-	// Epilogue, one 16-column vector at a time over the rows.
-	Label(lbl("epi"))
-	if mr == 1 {
-		for set := 1; set < gemvSets; set++ {
-			for j := 0; j < nz; j++ {
-				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
-			}
-		}
-	}
+	vnniKLoop(lbl, nz, mr, zs, x80, lda)
 	if bounded {
 		vnniBoundedEpi(nz, mr, accR, kmask)
 		return
@@ -350,4 +283,83 @@ func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg
 	Load(arg("k"), cnt)
 	SHRQ(U8(2), cnt)
 	ANDQ(U8(3), cnt)
+}
+
+// vnniKLoop is the K loop of an mr-row VNNI tile whose sums are already
+// started in accR (zs[r·nz+j]): 4 k values a step (the one-row form
+// through vnniGEMVLoop's sets), then the 1..3 left, read exactly, then
+// label epi with the sets of a one-row tile added up. The int8 GEMM
+// (vnniTile) and the int32 one (gemm32VNNITile) differ only before and
+// after it. Registers: rows from RAX/R12/R13 at stride lda, weights RSI,
+// counter RCX; clobbers R9, R10 and zs[18:23].
+func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 reg.VecPhysical, lda reg.Register) {
+	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
+	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
+	wv := func(j int) reg.VecPhysical { return zs[18+j] }
+	t0, t1 := zs[21], zs[22]
+	if mr == 1 {
+		vnniGEMVLoop(lbl, nz, zs, x80)
+	} else {
+		SHRQ(U8(2), cnt)
+	}
+	JZ(LabelRef(lbl("ktail")))
+	Label(lbl("k"))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	for r := 0; r < mr; r++ {
+		t := t0
+		if r%2 == 1 {
+			t = t1
+		}
+		VPBROADCASTD(rowAddr(r, p0, p1, lda, 0), t)
+		VPXORD(x80, t, t)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t, accR(r, j))
+		}
+	}
+	ADDQ(U8(4), p0)
+	if mr > 3 {
+		ADDQ(U8(4), p1)
+	}
+	ADDQ(U32(64*nz), wp)
+	DECQ(cnt)
+	JNZ(LabelRef(lbl("k")))
+
+	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
+	Label(lbl("ktail"))
+	Load(arg("k"), cnt)
+	ANDQ(U8(3), cnt)
+	JZ(LabelRef(lbl("epi")))
+	for j := 0; j < nz; j++ {
+		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
+	}
+	g := reg.R9
+	for r := 0; r < mr; r++ {
+		addr := rowAddr(r, p0, p1, lda, 0)
+		done := lbl(fmt.Sprintf("t%d", r))
+		MOVBLZX(addr, g.As32())
+		CMPQ(cnt, U8(2))
+		JL(LabelRef(done))
+		MOVWLZX(addr, g.As32())
+		JEQ(LabelRef(done))
+		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
+		SHLL(U8(16), reg.R10.As32())
+		ORL(reg.R10.As32(), g.As32())
+		Label(done)
+		VPBROADCASTD(g.As32(), t0)
+		VPXORD(x80, t0, t0)
+		for j := 0; j < nz; j++ {
+			vpdpbusd(wv(j), t0, accR(r, j))
+		}
+	}
+
+	Label(lbl("epi"))
+	if mr == 1 {
+		for set := 1; set < gemvSets; set++ {
+			for j := 0; j < nz; j++ {
+				VPADDD(zs[set*nz+j], accR(0, j), accR(0, j))
+			}
+		}
+	}
 }
