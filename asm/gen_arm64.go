@@ -449,35 +449,7 @@ func (g *gen) gemmNeon(mr int) {
 	g.label(p + "_panel")
 	g.i("MOVD R5, R24") // sub-tile's weights: panel + 16·NR·s
 	g.i("MOVD $%d, R25", 16/nr)
-	g.label(p + "_sub")
-	for r := 0; r < mr; r++ {
-		for c := 0; c < nr; c++ {
-			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(r, c), acc(r, c), acc(r, c))
-		}
-	}
-	g.i("MOVD R24, R17")
-	g.gemmChunkLoop(p, mr, func() {
-		for r := 0; r < mr; r++ {
-			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
-		}
-		tmp := 0
-		for q := 0; q < nr/4; q++ {
-			g.i("VLD1.P 64(R17), [V4.B16, V5.B16, V6.B16, V7.B16]")
-			for r := 0; r < mr; r++ {
-				for c := 0; c < 4; c++ {
-					t0, t1 := 8+tmp%8, 8+(tmp+1)%8
-					tmp += 2
-					g.smull(false, t0, r, 4+c)
-					g.smull(true, t1, r, 4+c)
-					g.sadalp(acc(r, 4*q+c), t0)
-					g.sadalp(acc(r, 4*q+c), t1)
-				}
-			}
-		}
-		if nr < 16 {
-			g.i("ADD $%d, R17, R17", 256-16*nr)
-		}
-	})
+	g.neonSubTileSums(p, mr, nr)
 	g.comment("reduce: V16+NR·r+4q = row r's sums of columns 4q..4q+3")
 	for r := 0; r < mr; r++ {
 		for q := 0; q < nr/4; q++ {
@@ -1000,35 +972,7 @@ func (g *gen) gemm32Neon(mr int) {
 	g.label(p + "_panel")
 	g.i("MOVD R5, R24")
 	g.i("MOVD $%d, R25", 16/nr)
-	g.label(p + "_sub")
-	for r := 0; r < mr; r++ {
-		for c := 0; c < nr; c++ {
-			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(r, c), acc(r, c), acc(r, c))
-		}
-	}
-	g.i("MOVD R24, R17")
-	g.gemmChunkLoop(p, mr, func() {
-		for r := 0; r < mr; r++ {
-			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
-		}
-		tmp := 0
-		for q := 0; q < nr/4; q++ {
-			g.i("VLD1.P 64(R17), [V4.B16, V5.B16, V6.B16, V7.B16]")
-			for r := 0; r < mr; r++ {
-				for c := 0; c < 4; c++ {
-					t0, t1 := 8+tmp%8, 8+(tmp+1)%8
-					tmp += 2
-					g.smull(false, t0, r, 4+c)
-					g.smull(true, t1, r, 4+c)
-					g.sadalp(acc(r, 4*q+c), t0)
-					g.sadalp(acc(r, 4*q+c), t1)
-				}
-			}
-		}
-		if nr < 16 {
-			g.i("ADD $%d, R17, R17", 256-16*nr)
-		}
-	})
+	g.neonSubTileSums(p, mr, nr)
 	for r := 0; r < mr; r++ {
 		for q := 0; q < nr/4; q++ {
 			c := acc(r, 4*q)
@@ -1259,4 +1203,41 @@ func (g *gen) interleave() {
 			g.i("RET")
 		}
 	}
+}
+
+// neonSubTileSums emits label p_sub and a sub-tile's K loop shared by the
+// int8 (gemmNeon) and int32 (gemm32Neon) NEON GEMMs: the mr×nr sums
+// V16+nr·r+c zeroed, then SMULL/SMULL2 and SADALP over every 16-deep
+// chunk of the rows R19.. against the weights from R24.
+func (g *gen) neonSubTileSums(p string, mr, nr int) {
+	acc := func(r, c int) int { return 16 + nr*r + c }
+	g.label(p + "_sub")
+	for r := 0; r < mr; r++ {
+		for c := 0; c < nr; c++ {
+			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc(r, c), acc(r, c), acc(r, c))
+		}
+	}
+	g.i("MOVD R24, R17")
+	g.gemmChunkLoop(p, mr, func() {
+		for r := 0; r < mr; r++ {
+			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
+		}
+		tmp := 0
+		for q := 0; q < nr/4; q++ {
+			g.i("VLD1.P 64(R17), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			for r := 0; r < mr; r++ {
+				for c := 0; c < 4; c++ {
+					t0, t1 := 8+tmp%8, 8+(tmp+1)%8
+					tmp += 2
+					g.smull(false, t0, r, 4+c)
+					g.smull(true, t1, r, 4+c)
+					g.sadalp(acc(r, 4*q+c), t0)
+					g.sadalp(acc(r, 4*q+c), t1)
+				}
+			}
+		}
+		if nr < 16 {
+			g.i("ADD $%d, R17, R17", 256-16*nr)
+		}
+	})
 }
