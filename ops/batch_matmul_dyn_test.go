@@ -18,22 +18,8 @@ func TestBatchMatMulActivationRhsGemm(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
 		r := rand.New(rand.NewPCG(161, 19))
 		for iter := range 60 {
-			m, n, kk := 1+r.IntN(9), 1+r.IntN(60), 1+r.IntN(70)
-			nb := 1 + r.IntN(3)
-			rb := nb
-			if r.IntN(2) == 0 {
-				rb = 1 // broadcast rhs
-			}
-			adjY := r.IntN(2) == 0
-			ls, os := []int32{int32(nb), int32(m), int32(kk)}, []int32{int32(nb), int32(m), int32(n)}
-			rs := []int32{int32(rb), int32(kk), int32(n)}
-			if adjY {
-				rs = []int32{int32(rb), int32(n), int32(kk)}
-			}
-			p := &format.BatchMatMulParams{AdjY: adjY, LhsOffset: -randZeroPoint(r), OutputOffset: randZeroPoint(r),
-				OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(14), ActMin: -128, ActMax: 127}
-			lhs, rhs := randInt8s(r, numElems(ls)), randInt8s(r, numElems(rs))
-			mdl := typedModel(format.OpBatchMatMul, p, []format.DType{format.DTypeInt8, format.DTypeInt8, format.DTypeInt8}, ls, rs, os)
+			c := randBatchMatMulCase(r, 60)
+			lhs, rhs, mdl := c.lhs, c.rhs, c.model
 			k, err := Prepare(mdl, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -49,28 +35,12 @@ func TestBatchMatMulActivationRhsGemm(t *testing.T) {
 			for i, v := range rhs {
 				rbs[i] = byte(v)
 			}
-			want := make([]int8, nb*m*n)
-			for b := range nb {
-				br := b % rb
-				for i := range m {
-					for j := range n {
-						var acc int32
-						for x := range kk {
-							w := rhs[br*kk*n+x*n+j]
-							if adjY {
-								w = rhs[br*n*kk+j*kk+x]
-							}
-							acc += (int32(lhs[b*m*kk+i*kk+x]) + p.LhsOffset) * int32(w)
-						}
-						want[(b*m+i)*n+j] = quanttest.Requantize(acc, p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
-					}
-				}
-			}
+			want := c.want()
 			check := func(what string, got []int8) {
 				t.Helper()
 				for i := range want {
 					if got[i] != want[i] {
-						t.Fatalf("#%d %s (%v x %v adj_y %v): output %d = %d, want %d", iter, what, ls, rs, adjY, i, got[i], want[i])
+						t.Fatalf("#%d %s (%v x %v adj_y %v): output %d = %d, want %d", iter, what, c.ls, c.rs, c.p.AdjY, i, got[i], want[i])
 					}
 				}
 			}
@@ -102,4 +72,61 @@ func TestBatchMatMulActivationRhsGemm(t *testing.T) {
 			}
 		}
 	})
+}
+
+// batchMatMulCase is a random int8 BATCH_MATMUL whose rhs has zero point
+// 0 (both inputs activations in model; a test may make the rhs constant),
+// with broadcast rhs batches and adj_y half the time.
+type batchMatMulCase struct {
+	nb, rb, m, n, k int
+	ls, rs, os      []int32
+	p               *format.BatchMatMulParams
+	lhs, rhs        []int8
+	model           *format.Model
+}
+
+// randBatchMatMulCase draws a case with up to maxN output columns.
+func randBatchMatMulCase(r *rand.Rand, maxN int) *batchMatMulCase {
+	c := &batchMatMulCase{}
+	c.m, c.n, c.k = 1+r.IntN(9), 1+r.IntN(maxN), 1+r.IntN(70)
+	c.nb = 1 + r.IntN(3)
+	c.rb = c.nb
+	if r.IntN(2) == 0 {
+		c.rb = 1 // broadcast rhs
+	}
+	adjY := r.IntN(2) == 0
+	c.ls, c.os = []int32{int32(c.nb), int32(c.m), int32(c.k)}, []int32{int32(c.nb), int32(c.m), int32(c.n)}
+	c.rs = []int32{int32(c.rb), int32(c.k), int32(c.n)}
+	if adjY {
+		c.rs = []int32{int32(c.rb), int32(c.n), int32(c.k)}
+	}
+	c.p = &format.BatchMatMulParams{AdjY: adjY, LhsOffset: -randZeroPoint(r), OutputOffset: randZeroPoint(r),
+		OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(14), ActMin: -128, ActMax: 127}
+	c.lhs, c.rhs = randInt8s(r, numElems(c.ls)), randInt8s(r, numElems(c.rs))
+	c.model = typedModel(format.OpBatchMatMul, c.p, []format.DType{format.DTypeInt8, format.DTypeInt8, format.DTypeInt8}, c.ls, c.rs, c.os)
+	return c
+}
+
+// want is the output by the plain sum of products and the reference
+// requantization.
+func (c *batchMatMulCase) want() []int8 {
+	nb, m, n, kk, p := c.nb, c.m, c.n, c.k, c.p
+	out := make([]int8, nb*m*n)
+	for b := range nb {
+		br := b % c.rb
+		for i := range m {
+			for j := range n {
+				var acc int32
+				for x := range kk {
+					w := c.rhs[br*kk*n+x*n+j]
+					if p.AdjY {
+						w = c.rhs[br*n*kk+j*kk+x]
+					}
+					acc += (int32(c.lhs[b*m*kk+i*kk+x]) + p.LhsOffset) * int32(w)
+				}
+				out[(b*m+i)*n+j] = quanttest.Requantize(acc, p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
+			}
+		}
+	}
+	return out
 }

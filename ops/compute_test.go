@@ -1088,22 +1088,8 @@ func TestBatchMatMulConstRhsGemm(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
 		r := rand.New(rand.NewPCG(161, 17))
 		for iter := range 60 {
-			m, n, kk := 1+r.IntN(9), 1+r.IntN(40), 1+r.IntN(70)
-			nb := 1 + r.IntN(3)
-			rb := nb
-			if r.IntN(2) == 0 {
-				rb = 1 // broadcast rhs
-			}
-			adjY := r.IntN(2) == 0
-			ls, os := []int32{int32(nb), int32(m), int32(kk)}, []int32{int32(nb), int32(m), int32(n)}
-			rs := []int32{int32(rb), int32(kk), int32(n)}
-			if adjY {
-				rs = []int32{int32(rb), int32(n), int32(kk)}
-			}
-			p := &format.BatchMatMulParams{AdjY: adjY, LhsOffset: -randZeroPoint(r), OutputOffset: randZeroPoint(r),
-				OutputMultiplier: 1<<30 + r.Int32N(1<<30), OutputShift: -r.Int32N(14), ActMin: -128, ActMax: 127}
-			lhs, rhs := randInt8s(r, numElems(ls)), randInt8s(r, numElems(rs))
-			mdl := typedModel(format.OpBatchMatMul, p, []format.DType{format.DTypeInt8, format.DTypeInt8, format.DTypeInt8}, ls, rs, os)
+			c := randBatchMatMulCase(r, 40)
+			lhs, rhs, mdl := c.lhs, c.rhs, c.model
 			mdl.Tensors[1].Data = make([]byte, len(rhs))
 			for i, v := range rhs {
 				mdl.Tensors[1].Data[i] = byte(v)
@@ -1121,23 +1107,9 @@ func TestBatchMatMulConstRhsGemm(t *testing.T) {
 				lb[i] = byte(v)
 			}
 			got := runBytes(t, mdl, lb)
-			for b := range nb {
-				br := b % rb
-				for i := range m {
-					for j := range n {
-						var acc int32
-						for x := range kk {
-							w := rhs[br*kk*n+x*n+j]
-							if adjY {
-								w = rhs[br*n*kk+j*kk+x]
-							}
-							acc += (int32(lhs[b*m*kk+i*kk+x]) + p.LhsOffset) * int32(w)
-						}
-						want := quanttest.Requantize(acc, p.OutputMultiplier, p.OutputShift, p.OutputOffset, -128, 127)
-						if g := int8(got[(b*m+i)*n+j]); g != want {
-							t.Fatalf("#%d batch %d (%d, %d): got %d, want %d", iter, b, i, j, g, want)
-						}
-					}
+			for i, w := range c.want() {
+				if g := int8(got[i]); g != w {
+					t.Fatalf("#%d (%v x %v adj_y %v): output %d = %d, want %d", iter, c.ls, c.rs, c.p.AdjY, i, g, w)
 				}
 			}
 		}
