@@ -150,7 +150,9 @@ func timed(b *testing.B, macs int64, f func()) {
 	}
 	total := float64(macs) * float64(b.N) / 1e9
 	if cpuOK && c1 > c0 {
-		b.ReportMetric(total/(c1-c0).Seconds(), "GMAC/s")
+		rate := total / (c1 - c0).Seconds()
+		b.ReportMetric(rate, "GMAC/s")
+		reportPeakShare(b, rate)
 	}
 	b.ReportMetric(total/b.Elapsed().Seconds(), "wall-GMAC/s")
 }
