@@ -1161,12 +1161,12 @@ func (g *gen) gemm16NeonRow() {
 	g.i("RET")
 }
 
-// interleave writes the byte interleaving kernels (interleave.go): ST2/ST4
-// store two or four streams interleaved, LD2/LD4 load them apart; blocks
-// >= 1 steps of 16 bytes per stream.
+// interleave writes the byte interleaving kernels (interleave.go):
+// ST2/ST3/ST4 store two, three or four streams interleaved, LD2/LD3/LD4
+// load them apart; blocks >= 1 steps of 16 bytes per stream.
 func (g *gen) interleave() {
 	streams := []string{"a", "b", "c", "d"}
-	for _, n := range []int{2, 4} {
+	for _, n := range []int{2, 3, 4} {
 		list := make([]string, n)
 		for i := range list {
 			list[i] = fmt.Sprintf("V%d.B16", i)

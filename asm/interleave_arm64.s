@@ -33,6 +33,38 @@ unzipBytes2_loop:
 	BNE unzipBytes2_loop
 	RET
 
+// func zipBytes3(dst, a, b, c *int8, blocks int)
+TEXT ·zipBytes3(SB), NOSPLIT, $0-40
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD c+24(FP), R3
+	MOVD blocks+32(FP), R4
+zipBytes3_loop:
+	VLD1.P 16(R1), [V0.B16]
+	VLD1.P 16(R2), [V1.B16]
+	VLD1.P 16(R3), [V2.B16]
+	VST3.P [V0.B16, V1.B16, V2.B16], 48(R0)
+	SUBS $1, R4, R4
+	BNE zipBytes3_loop
+	RET
+
+// func unzipBytes3(a, b, c, src *int8, blocks int)
+TEXT ·unzipBytes3(SB), NOSPLIT, $0-40
+	MOVD a+0(FP), R0
+	MOVD b+8(FP), R1
+	MOVD c+16(FP), R2
+	MOVD src+24(FP), R3
+	MOVD blocks+32(FP), R4
+unzipBytes3_loop:
+	VLD3.P 48(R3), [V0.B16, V1.B16, V2.B16]
+	VST1.P [V0.B16], 16(R0)
+	VST1.P [V1.B16], 16(R1)
+	VST1.P [V2.B16], 16(R2)
+	SUBS $1, R4, R4
+	BNE unzipBytes3_loop
+	RET
+
 // func zipBytes4(dst, a, b, c, d *int8, blocks int)
 TEXT ·zipBytes4(SB), NOSPLIT, $0-48
 	MOVD dst+0(FP), R0

@@ -10,7 +10,17 @@ import (
 // count, and no allocation.
 func TestInterleaveBytes(t *testing.T) {
 	r := rand.New(rand.NewPCG(16, 7))
-	for _, n := range []int{2, 4} {
+	// Three streams run twice where the kernels exist: on them and on the
+	// Go loop a CPU without SSSE3 takes.
+	fast3 := FastInterleave3
+	defer func() { FastInterleave3 = fast3 }()
+	type variant struct {
+		n     int
+		fast3 bool
+	}
+	for _, v := range []variant{{2, fast3}, {3, fast3}, {3, false}, {4, fast3}} {
+		n := v.n
+		FastInterleave3 = v.fast3
 		for count := 0; count < 70; count++ {
 			var src, back [4][]int8
 			for i := 0; i < n; i++ {

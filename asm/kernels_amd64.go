@@ -203,3 +203,13 @@ func unzipBytes2SSE2(p *ilvArgs)
 //
 //go:noescape
 func unzipBytes4SSE2(p *ilvArgs)
+
+// zipBytes3SSSE3 interleaves the bytes of three streams (p.blocks >= 1 steps of 16 bytes each; SSSE3). It reads p.joined, p.s0, p.s1, p.s2, p.blocks.
+//
+//go:noescape
+func zipBytes3SSSE3(p *ilvArgs)
+
+// unzipBytes3SSSE3 splits every third byte of p.joined into three streams (p.blocks >= 1 steps of 16 bytes each; SSSE3). It reads p.joined, p.s0, p.s1, p.s2, p.blocks.
+//
+//go:noescape
+func unzipBytes3SSSE3(p *ilvArgs)

@@ -41499,3 +41499,409 @@ unzipBytes4SSE2_loop:
 	DECQ     CX
 	JNZ      unzipBytes4SSE2_loop
 	RET
+
+DATA ilv3masks<>+0(SB)/1, $0x00
+DATA ilv3masks<>+1(SB)/1, $0x80
+DATA ilv3masks<>+2(SB)/1, $0x80
+DATA ilv3masks<>+3(SB)/1, $0x01
+DATA ilv3masks<>+4(SB)/1, $0x80
+DATA ilv3masks<>+5(SB)/1, $0x80
+DATA ilv3masks<>+6(SB)/1, $0x02
+DATA ilv3masks<>+7(SB)/1, $0x80
+DATA ilv3masks<>+8(SB)/1, $0x80
+DATA ilv3masks<>+9(SB)/1, $0x03
+DATA ilv3masks<>+10(SB)/1, $0x80
+DATA ilv3masks<>+11(SB)/1, $0x80
+DATA ilv3masks<>+12(SB)/1, $0x04
+DATA ilv3masks<>+13(SB)/1, $0x80
+DATA ilv3masks<>+14(SB)/1, $0x80
+DATA ilv3masks<>+15(SB)/1, $0x05
+DATA ilv3masks<>+16(SB)/1, $0x80
+DATA ilv3masks<>+17(SB)/1, $0x00
+DATA ilv3masks<>+18(SB)/1, $0x80
+DATA ilv3masks<>+19(SB)/1, $0x80
+DATA ilv3masks<>+20(SB)/1, $0x01
+DATA ilv3masks<>+21(SB)/1, $0x80
+DATA ilv3masks<>+22(SB)/1, $0x80
+DATA ilv3masks<>+23(SB)/1, $0x02
+DATA ilv3masks<>+24(SB)/1, $0x80
+DATA ilv3masks<>+25(SB)/1, $0x80
+DATA ilv3masks<>+26(SB)/1, $0x03
+DATA ilv3masks<>+27(SB)/1, $0x80
+DATA ilv3masks<>+28(SB)/1, $0x80
+DATA ilv3masks<>+29(SB)/1, $0x04
+DATA ilv3masks<>+30(SB)/1, $0x80
+DATA ilv3masks<>+31(SB)/1, $0x80
+DATA ilv3masks<>+32(SB)/1, $0x80
+DATA ilv3masks<>+33(SB)/1, $0x80
+DATA ilv3masks<>+34(SB)/1, $0x00
+DATA ilv3masks<>+35(SB)/1, $0x80
+DATA ilv3masks<>+36(SB)/1, $0x80
+DATA ilv3masks<>+37(SB)/1, $0x01
+DATA ilv3masks<>+38(SB)/1, $0x80
+DATA ilv3masks<>+39(SB)/1, $0x80
+DATA ilv3masks<>+40(SB)/1, $0x02
+DATA ilv3masks<>+41(SB)/1, $0x80
+DATA ilv3masks<>+42(SB)/1, $0x80
+DATA ilv3masks<>+43(SB)/1, $0x03
+DATA ilv3masks<>+44(SB)/1, $0x80
+DATA ilv3masks<>+45(SB)/1, $0x80
+DATA ilv3masks<>+46(SB)/1, $0x04
+DATA ilv3masks<>+47(SB)/1, $0x80
+DATA ilv3masks<>+48(SB)/1, $0x80
+DATA ilv3masks<>+49(SB)/1, $0x80
+DATA ilv3masks<>+50(SB)/1, $0x06
+DATA ilv3masks<>+51(SB)/1, $0x80
+DATA ilv3masks<>+52(SB)/1, $0x80
+DATA ilv3masks<>+53(SB)/1, $0x07
+DATA ilv3masks<>+54(SB)/1, $0x80
+DATA ilv3masks<>+55(SB)/1, $0x80
+DATA ilv3masks<>+56(SB)/1, $0x08
+DATA ilv3masks<>+57(SB)/1, $0x80
+DATA ilv3masks<>+58(SB)/1, $0x80
+DATA ilv3masks<>+59(SB)/1, $0x09
+DATA ilv3masks<>+60(SB)/1, $0x80
+DATA ilv3masks<>+61(SB)/1, $0x80
+DATA ilv3masks<>+62(SB)/1, $0x0a
+DATA ilv3masks<>+63(SB)/1, $0x80
+DATA ilv3masks<>+64(SB)/1, $0x05
+DATA ilv3masks<>+65(SB)/1, $0x80
+DATA ilv3masks<>+66(SB)/1, $0x80
+DATA ilv3masks<>+67(SB)/1, $0x06
+DATA ilv3masks<>+68(SB)/1, $0x80
+DATA ilv3masks<>+69(SB)/1, $0x80
+DATA ilv3masks<>+70(SB)/1, $0x07
+DATA ilv3masks<>+71(SB)/1, $0x80
+DATA ilv3masks<>+72(SB)/1, $0x80
+DATA ilv3masks<>+73(SB)/1, $0x08
+DATA ilv3masks<>+74(SB)/1, $0x80
+DATA ilv3masks<>+75(SB)/1, $0x80
+DATA ilv3masks<>+76(SB)/1, $0x09
+DATA ilv3masks<>+77(SB)/1, $0x80
+DATA ilv3masks<>+78(SB)/1, $0x80
+DATA ilv3masks<>+79(SB)/1, $0x0a
+DATA ilv3masks<>+80(SB)/1, $0x80
+DATA ilv3masks<>+81(SB)/1, $0x05
+DATA ilv3masks<>+82(SB)/1, $0x80
+DATA ilv3masks<>+83(SB)/1, $0x80
+DATA ilv3masks<>+84(SB)/1, $0x06
+DATA ilv3masks<>+85(SB)/1, $0x80
+DATA ilv3masks<>+86(SB)/1, $0x80
+DATA ilv3masks<>+87(SB)/1, $0x07
+DATA ilv3masks<>+88(SB)/1, $0x80
+DATA ilv3masks<>+89(SB)/1, $0x80
+DATA ilv3masks<>+90(SB)/1, $0x08
+DATA ilv3masks<>+91(SB)/1, $0x80
+DATA ilv3masks<>+92(SB)/1, $0x80
+DATA ilv3masks<>+93(SB)/1, $0x09
+DATA ilv3masks<>+94(SB)/1, $0x80
+DATA ilv3masks<>+95(SB)/1, $0x80
+DATA ilv3masks<>+96(SB)/1, $0x80
+DATA ilv3masks<>+97(SB)/1, $0x0b
+DATA ilv3masks<>+98(SB)/1, $0x80
+DATA ilv3masks<>+99(SB)/1, $0x80
+DATA ilv3masks<>+100(SB)/1, $0x0c
+DATA ilv3masks<>+101(SB)/1, $0x80
+DATA ilv3masks<>+102(SB)/1, $0x80
+DATA ilv3masks<>+103(SB)/1, $0x0d
+DATA ilv3masks<>+104(SB)/1, $0x80
+DATA ilv3masks<>+105(SB)/1, $0x80
+DATA ilv3masks<>+106(SB)/1, $0x0e
+DATA ilv3masks<>+107(SB)/1, $0x80
+DATA ilv3masks<>+108(SB)/1, $0x80
+DATA ilv3masks<>+109(SB)/1, $0x0f
+DATA ilv3masks<>+110(SB)/1, $0x80
+DATA ilv3masks<>+111(SB)/1, $0x80
+DATA ilv3masks<>+112(SB)/1, $0x80
+DATA ilv3masks<>+113(SB)/1, $0x80
+DATA ilv3masks<>+114(SB)/1, $0x0b
+DATA ilv3masks<>+115(SB)/1, $0x80
+DATA ilv3masks<>+116(SB)/1, $0x80
+DATA ilv3masks<>+117(SB)/1, $0x0c
+DATA ilv3masks<>+118(SB)/1, $0x80
+DATA ilv3masks<>+119(SB)/1, $0x80
+DATA ilv3masks<>+120(SB)/1, $0x0d
+DATA ilv3masks<>+121(SB)/1, $0x80
+DATA ilv3masks<>+122(SB)/1, $0x80
+DATA ilv3masks<>+123(SB)/1, $0x0e
+DATA ilv3masks<>+124(SB)/1, $0x80
+DATA ilv3masks<>+125(SB)/1, $0x80
+DATA ilv3masks<>+126(SB)/1, $0x0f
+DATA ilv3masks<>+127(SB)/1, $0x80
+DATA ilv3masks<>+128(SB)/1, $0x0a
+DATA ilv3masks<>+129(SB)/1, $0x80
+DATA ilv3masks<>+130(SB)/1, $0x80
+DATA ilv3masks<>+131(SB)/1, $0x0b
+DATA ilv3masks<>+132(SB)/1, $0x80
+DATA ilv3masks<>+133(SB)/1, $0x80
+DATA ilv3masks<>+134(SB)/1, $0x0c
+DATA ilv3masks<>+135(SB)/1, $0x80
+DATA ilv3masks<>+136(SB)/1, $0x80
+DATA ilv3masks<>+137(SB)/1, $0x0d
+DATA ilv3masks<>+138(SB)/1, $0x80
+DATA ilv3masks<>+139(SB)/1, $0x80
+DATA ilv3masks<>+140(SB)/1, $0x0e
+DATA ilv3masks<>+141(SB)/1, $0x80
+DATA ilv3masks<>+142(SB)/1, $0x80
+DATA ilv3masks<>+143(SB)/1, $0x0f
+DATA ilv3masks<>+144(SB)/1, $0x00
+DATA ilv3masks<>+145(SB)/1, $0x03
+DATA ilv3masks<>+146(SB)/1, $0x06
+DATA ilv3masks<>+147(SB)/1, $0x09
+DATA ilv3masks<>+148(SB)/1, $0x0c
+DATA ilv3masks<>+149(SB)/1, $0x0f
+DATA ilv3masks<>+150(SB)/1, $0x80
+DATA ilv3masks<>+151(SB)/1, $0x80
+DATA ilv3masks<>+152(SB)/1, $0x80
+DATA ilv3masks<>+153(SB)/1, $0x80
+DATA ilv3masks<>+154(SB)/1, $0x80
+DATA ilv3masks<>+155(SB)/1, $0x80
+DATA ilv3masks<>+156(SB)/1, $0x80
+DATA ilv3masks<>+157(SB)/1, $0x80
+DATA ilv3masks<>+158(SB)/1, $0x80
+DATA ilv3masks<>+159(SB)/1, $0x80
+DATA ilv3masks<>+160(SB)/1, $0x80
+DATA ilv3masks<>+161(SB)/1, $0x80
+DATA ilv3masks<>+162(SB)/1, $0x80
+DATA ilv3masks<>+163(SB)/1, $0x80
+DATA ilv3masks<>+164(SB)/1, $0x80
+DATA ilv3masks<>+165(SB)/1, $0x80
+DATA ilv3masks<>+166(SB)/1, $0x02
+DATA ilv3masks<>+167(SB)/1, $0x05
+DATA ilv3masks<>+168(SB)/1, $0x08
+DATA ilv3masks<>+169(SB)/1, $0x0b
+DATA ilv3masks<>+170(SB)/1, $0x0e
+DATA ilv3masks<>+171(SB)/1, $0x80
+DATA ilv3masks<>+172(SB)/1, $0x80
+DATA ilv3masks<>+173(SB)/1, $0x80
+DATA ilv3masks<>+174(SB)/1, $0x80
+DATA ilv3masks<>+175(SB)/1, $0x80
+DATA ilv3masks<>+176(SB)/1, $0x80
+DATA ilv3masks<>+177(SB)/1, $0x80
+DATA ilv3masks<>+178(SB)/1, $0x80
+DATA ilv3masks<>+179(SB)/1, $0x80
+DATA ilv3masks<>+180(SB)/1, $0x80
+DATA ilv3masks<>+181(SB)/1, $0x80
+DATA ilv3masks<>+182(SB)/1, $0x80
+DATA ilv3masks<>+183(SB)/1, $0x80
+DATA ilv3masks<>+184(SB)/1, $0x80
+DATA ilv3masks<>+185(SB)/1, $0x80
+DATA ilv3masks<>+186(SB)/1, $0x80
+DATA ilv3masks<>+187(SB)/1, $0x01
+DATA ilv3masks<>+188(SB)/1, $0x04
+DATA ilv3masks<>+189(SB)/1, $0x07
+DATA ilv3masks<>+190(SB)/1, $0x0a
+DATA ilv3masks<>+191(SB)/1, $0x0d
+DATA ilv3masks<>+192(SB)/1, $0x01
+DATA ilv3masks<>+193(SB)/1, $0x04
+DATA ilv3masks<>+194(SB)/1, $0x07
+DATA ilv3masks<>+195(SB)/1, $0x0a
+DATA ilv3masks<>+196(SB)/1, $0x0d
+DATA ilv3masks<>+197(SB)/1, $0x80
+DATA ilv3masks<>+198(SB)/1, $0x80
+DATA ilv3masks<>+199(SB)/1, $0x80
+DATA ilv3masks<>+200(SB)/1, $0x80
+DATA ilv3masks<>+201(SB)/1, $0x80
+DATA ilv3masks<>+202(SB)/1, $0x80
+DATA ilv3masks<>+203(SB)/1, $0x80
+DATA ilv3masks<>+204(SB)/1, $0x80
+DATA ilv3masks<>+205(SB)/1, $0x80
+DATA ilv3masks<>+206(SB)/1, $0x80
+DATA ilv3masks<>+207(SB)/1, $0x80
+DATA ilv3masks<>+208(SB)/1, $0x80
+DATA ilv3masks<>+209(SB)/1, $0x80
+DATA ilv3masks<>+210(SB)/1, $0x80
+DATA ilv3masks<>+211(SB)/1, $0x80
+DATA ilv3masks<>+212(SB)/1, $0x80
+DATA ilv3masks<>+213(SB)/1, $0x00
+DATA ilv3masks<>+214(SB)/1, $0x03
+DATA ilv3masks<>+215(SB)/1, $0x06
+DATA ilv3masks<>+216(SB)/1, $0x09
+DATA ilv3masks<>+217(SB)/1, $0x0c
+DATA ilv3masks<>+218(SB)/1, $0x0f
+DATA ilv3masks<>+219(SB)/1, $0x80
+DATA ilv3masks<>+220(SB)/1, $0x80
+DATA ilv3masks<>+221(SB)/1, $0x80
+DATA ilv3masks<>+222(SB)/1, $0x80
+DATA ilv3masks<>+223(SB)/1, $0x80
+DATA ilv3masks<>+224(SB)/1, $0x80
+DATA ilv3masks<>+225(SB)/1, $0x80
+DATA ilv3masks<>+226(SB)/1, $0x80
+DATA ilv3masks<>+227(SB)/1, $0x80
+DATA ilv3masks<>+228(SB)/1, $0x80
+DATA ilv3masks<>+229(SB)/1, $0x80
+DATA ilv3masks<>+230(SB)/1, $0x80
+DATA ilv3masks<>+231(SB)/1, $0x80
+DATA ilv3masks<>+232(SB)/1, $0x80
+DATA ilv3masks<>+233(SB)/1, $0x80
+DATA ilv3masks<>+234(SB)/1, $0x80
+DATA ilv3masks<>+235(SB)/1, $0x02
+DATA ilv3masks<>+236(SB)/1, $0x05
+DATA ilv3masks<>+237(SB)/1, $0x08
+DATA ilv3masks<>+238(SB)/1, $0x0b
+DATA ilv3masks<>+239(SB)/1, $0x0e
+DATA ilv3masks<>+240(SB)/1, $0x02
+DATA ilv3masks<>+241(SB)/1, $0x05
+DATA ilv3masks<>+242(SB)/1, $0x08
+DATA ilv3masks<>+243(SB)/1, $0x0b
+DATA ilv3masks<>+244(SB)/1, $0x0e
+DATA ilv3masks<>+245(SB)/1, $0x80
+DATA ilv3masks<>+246(SB)/1, $0x80
+DATA ilv3masks<>+247(SB)/1, $0x80
+DATA ilv3masks<>+248(SB)/1, $0x80
+DATA ilv3masks<>+249(SB)/1, $0x80
+DATA ilv3masks<>+250(SB)/1, $0x80
+DATA ilv3masks<>+251(SB)/1, $0x80
+DATA ilv3masks<>+252(SB)/1, $0x80
+DATA ilv3masks<>+253(SB)/1, $0x80
+DATA ilv3masks<>+254(SB)/1, $0x80
+DATA ilv3masks<>+255(SB)/1, $0x80
+DATA ilv3masks<>+256(SB)/1, $0x80
+DATA ilv3masks<>+257(SB)/1, $0x80
+DATA ilv3masks<>+258(SB)/1, $0x80
+DATA ilv3masks<>+259(SB)/1, $0x80
+DATA ilv3masks<>+260(SB)/1, $0x80
+DATA ilv3masks<>+261(SB)/1, $0x01
+DATA ilv3masks<>+262(SB)/1, $0x04
+DATA ilv3masks<>+263(SB)/1, $0x07
+DATA ilv3masks<>+264(SB)/1, $0x0a
+DATA ilv3masks<>+265(SB)/1, $0x0d
+DATA ilv3masks<>+266(SB)/1, $0x80
+DATA ilv3masks<>+267(SB)/1, $0x80
+DATA ilv3masks<>+268(SB)/1, $0x80
+DATA ilv3masks<>+269(SB)/1, $0x80
+DATA ilv3masks<>+270(SB)/1, $0x80
+DATA ilv3masks<>+271(SB)/1, $0x80
+DATA ilv3masks<>+272(SB)/1, $0x80
+DATA ilv3masks<>+273(SB)/1, $0x80
+DATA ilv3masks<>+274(SB)/1, $0x80
+DATA ilv3masks<>+275(SB)/1, $0x80
+DATA ilv3masks<>+276(SB)/1, $0x80
+DATA ilv3masks<>+277(SB)/1, $0x80
+DATA ilv3masks<>+278(SB)/1, $0x80
+DATA ilv3masks<>+279(SB)/1, $0x80
+DATA ilv3masks<>+280(SB)/1, $0x80
+DATA ilv3masks<>+281(SB)/1, $0x80
+DATA ilv3masks<>+282(SB)/1, $0x00
+DATA ilv3masks<>+283(SB)/1, $0x03
+DATA ilv3masks<>+284(SB)/1, $0x06
+DATA ilv3masks<>+285(SB)/1, $0x09
+DATA ilv3masks<>+286(SB)/1, $0x0c
+DATA ilv3masks<>+287(SB)/1, $0x0f
+GLOBL ilv3masks<>(SB), RODATA|NOPTR, $288
+
+// func zipBytes3SSSE3(p *ilvArgs)
+// Requires: SSE2, SSSE3
+TEXT ·zipBytes3SSSE3(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), DI
+	MOVQ  8(R14), SI
+	MOVQ  16(R14), DX
+	MOVQ  24(R14), R8
+	MOVQ  40(R14), CX
+	MOVOU ilv3masks<>+0(SB), X7
+	MOVOU ilv3masks<>+16(SB), X8
+	MOVOU ilv3masks<>+32(SB), X9
+	MOVOU ilv3masks<>+48(SB), X10
+	MOVOU ilv3masks<>+64(SB), X11
+	MOVOU ilv3masks<>+80(SB), X12
+	MOVOU ilv3masks<>+96(SB), X13
+	MOVOU ilv3masks<>+112(SB), X14
+	MOVOU ilv3masks<>+128(SB), X15
+
+zipBytes3SSSE3_loop:
+	MOVOU  (SI), X0
+	MOVOU  (DX), X1
+	MOVOU  (R8), X2
+	MOVOU  X0, X3
+	PSHUFB X7, X3
+	MOVOU  X1, X6
+	PSHUFB X8, X6
+	POR    X6, X3
+	MOVOU  X2, X6
+	PSHUFB X9, X6
+	POR    X6, X3
+	MOVOU  X0, X4
+	PSHUFB X10, X4
+	MOVOU  X1, X6
+	PSHUFB X11, X6
+	POR    X6, X4
+	MOVOU  X2, X6
+	PSHUFB X12, X6
+	POR    X6, X4
+	MOVOU  X0, X5
+	PSHUFB X13, X5
+	MOVOU  X1, X6
+	PSHUFB X14, X6
+	POR    X6, X5
+	MOVOU  X2, X6
+	PSHUFB X15, X6
+	POR    X6, X5
+	MOVOU  X3, (DI)
+	MOVOU  X4, 16(DI)
+	MOVOU  X5, 32(DI)
+	ADDQ   $0x10, SI
+	ADDQ   $0x10, DX
+	ADDQ   $0x10, R8
+	ADDQ   $0x30, DI
+	DECQ   CX
+	JNZ    zipBytes3SSSE3_loop
+	RET
+
+// func unzipBytes3SSSE3(p *ilvArgs)
+// Requires: SSE2, SSSE3
+TEXT ·unzipBytes3SSSE3(SB), NOSPLIT, $0-8
+	MOVQ  p+0(FP), R14
+	MOVQ  (R14), DI
+	MOVQ  8(R14), SI
+	MOVQ  16(R14), DX
+	MOVQ  24(R14), R8
+	MOVQ  40(R14), CX
+	MOVOU ilv3masks<>+144(SB), X7
+	MOVOU ilv3masks<>+160(SB), X8
+	MOVOU ilv3masks<>+176(SB), X9
+	MOVOU ilv3masks<>+192(SB), X10
+	MOVOU ilv3masks<>+208(SB), X11
+	MOVOU ilv3masks<>+224(SB), X12
+	MOVOU ilv3masks<>+240(SB), X13
+	MOVOU ilv3masks<>+256(SB), X14
+	MOVOU ilv3masks<>+272(SB), X15
+
+unzipBytes3SSSE3_loop:
+	MOVOU  (DI), X0
+	MOVOU  16(DI), X1
+	MOVOU  32(DI), X2
+	MOVOU  X0, X3
+	PSHUFB X7, X3
+	MOVOU  X1, X6
+	PSHUFB X8, X6
+	POR    X6, X3
+	MOVOU  X2, X6
+	PSHUFB X9, X6
+	POR    X6, X3
+	MOVOU  X0, X4
+	PSHUFB X10, X4
+	MOVOU  X1, X6
+	PSHUFB X11, X6
+	POR    X6, X4
+	MOVOU  X2, X6
+	PSHUFB X12, X6
+	POR    X6, X4
+	MOVOU  X0, X5
+	PSHUFB X13, X5
+	MOVOU  X1, X6
+	PSHUFB X14, X6
+	POR    X6, X5
+	MOVOU  X2, X6
+	PSHUFB X15, X6
+	POR    X6, X5
+	MOVOU  X3, (SI)
+	MOVOU  X4, (DX)
+	MOVOU  X5, (R8)
+	ADDQ   $0x10, SI
+	ADDQ   $0x10, DX
+	ADDQ   $0x10, R8
+	ADDQ   $0x30, DI
+	DECQ   CX
+	JNZ    unzipBytes3SSSE3_loop
+	RET

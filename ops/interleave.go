@@ -23,6 +23,8 @@ func interleaves(n, e int) bool {
 	switch n {
 	case 2:
 		return e == 1 || e == 2 || e == 4
+	case 3:
+		return e == 1 // RGB planes and pixels: asm's kernels, else a byte loop
 	case 4:
 		return e == 1 || e == 2 || e == 4
 	}
@@ -103,7 +105,7 @@ func interleaveWords(out []int8, ins *[4][]int8, n, e, rows int) {
 			le.PutUint64(d, lo)
 			le.PutUint64(d[8:], hi)
 		}
-	} else {
+	} else if n == 4 {
 		a, b, c, d := bytesOf(ins[0][:total]), bytesOf(ins[1][:total]), bytesOf(ins[2][:total]), bytesOf(ins[3][:total])
 		for ; j+per <= total; j += per {
 			abLo, abHi := zip(le.Uint64(a[j:]), le.Uint64(b[j:]), e)
@@ -142,7 +144,7 @@ func deinterleave(outs *[4][]int8, in []int8, n, e, rows int) {
 			le.PutUint64(a[j:], x)
 			le.PutUint64(b[j:], y)
 		}
-	} else {
+	} else if n == 4 {
 		a, b, c, d := bytesOf(outs[0][:total]), bytesOf(outs[1][:total]), bytesOf(outs[2][:total]), bytesOf(outs[3][:total])
 		for ; j+8 <= total; j += 8 {
 			w := s[4*j:][:32]

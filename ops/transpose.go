@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -148,6 +149,11 @@ func (k *transposeKernel) Eval(env *Env) {
 // interleave writes element o of plane p (in[p·planeStride + o], o < n) to
 // out[o·planes + p].
 func interleave(out, in []int8, planes, n, planeStride int) {
+	if planes == 3 && asm.FastInterleave && asm.FastInterleave3 {
+		src := [4][]int8{in[:n], in[planeStride:][:n], in[2*planeStride:][:n]}
+		asm.InterleaveBytes(out, &src, 3, n)
+		return
+	}
 	if planes == 3 {
 		a, b, c := in[:n], in[planeStride:][:n], in[2*planeStride:][:n]
 		out = out[:3*n]

@@ -57,7 +57,7 @@ func TestTransposeInterleave(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for c := int32(1); c <= 9; c++ {
 		for _, n := range []int32{1, 2} {
-			in := []int32{n, c, 1 + r.Int32N(7), 1 + r.Int32N(7)}
+			in := []int32{n, c, 1 + r.Int32N(12), 1 + r.Int32N(12)}
 			perm := []int32{0, 2, 3, 1}
 			data := randInt8s(r, numElems(in))
 			want, out := refTranspose(data, in, perm)
