@@ -93,10 +93,12 @@ func main() {
 		}
 		gemmAVX2(false)
 		gemmAVX2(true)
+		gemmAVXVNNI()
 		dwAVX512()
 		dwAVX2()
 	}
 	gemmAVX2B()
+	gemmAVXVNNIB()
 	// dwPackStore's permutation: dword j of every 128-bit lane into lane j.
 	dwPerm = GLOBL("dwperm", RODATA|NOPTR)
 	for i := 0; i < 16; i++ {
