@@ -17,6 +17,7 @@
 // helpers), epilogue.go (the requantization epilogues every kernel shares),
 // gemm_vnni.go (GEMM, AVX-512 VNNI, with its bounded epilogue),
 // gemm_avx2.go (GEMM, AVX2), gemm_avx2b.go (GEMM, AVX2, bounded epilogue),
+// gemm_avxvnni.go (GEMM, AVX-VNNI: VEX VPDPBUSD on ymm, as bytes),
 // depthwise.go (depthwise rows, AVX-512 and AVX2), copy.go (im2col's row
 // copy), add.go (elementwise ADD/SUB).
 package main
