@@ -204,6 +204,21 @@ func dw16AVX2Kernel(p *dw16Args)
 //go:noescape
 func dw16VNNIKernel(p *dw16Args)
 
+// gemm16AVXVNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
+//
+//go:noescape
+func gemm16AVXVNNIKernel(p *gemm16Args)
+
+// gemm16AVXVNNIKernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 16 columns to out (one row of 16 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16AVXVNNIKernelRow(p *gemm16Args)
+
+// dw16AVXVNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16AVXVNNIKernel(p *dw16Args)
+
 // zipBytes2SSE2 interleaves the bytes of two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
 //
 //go:noescape
