@@ -8,14 +8,20 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// registerArch registers the amd64 SIMD kernels: avx2 (AVX2 with exact
-// int16 VPMADDWD products) and avx512vnni (AVX-512 F/BW/DQ/VL with VNNI's
-// VPDPBUSD). cpuid reports a feature only when the OS also saves the
-// vector registers it needs (XGETBV), so an available Impl is runnable.
+// registerArch registers the amd64 SIMD kernels, best last: avx2 (AVX2
+// with exact int16 VPMADDWD products), avxvnni (AVX2 with the VEX
+// VPDPBUSD and VPDPWSSD of AVX-VNNI on ymm registers, for CPUs without
+// AVX-512: avx2's kernels but the int8, int32 and 16x8 GEMMs and the 16x8
+// depthwise) and avx512vnni (AVX-512 F/BW/DQ/VL with VNNI's VPDPBUSD).
+// cpuid reports a feature only when the OS also saves the vector
+// registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
 	register(&Impl{Name: "avx2", gemm: avx2Gemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
 		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
+	register(&Impl{Name: "avxvnni", gemm: avxvnniGemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
+		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}})
+	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2, cpuid.AVXVNNI)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
 		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,

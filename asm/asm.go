@@ -1,7 +1,7 @@
 // Package asm holds edgerun's hot integer kernels. An Impl bundles one
 // implementation of every kernel: generic (pure Go, runs everywhere:
 // gemm_generic.go, depthwise_generic.go, copyRowsGeneric, addInt8Generic)
-// and SIMD ones (amd64: AVX2, AVX-512 VNNI; arm64: NEON, dot-product
+// and SIMD ones (amd64: AVX2, AVX-VNNI, AVX-512 VNNI; arm64: NEON, dot-product
 // SDOT), all bit-identical. Each kernel also has a plain, unexported
 // reference (gemmRef, depthwiseRowRef, copyRowsRef, addInt8Ref, with
 // requantize), its definition, which the tests compare every
@@ -21,7 +21,7 @@ import (
 
 // Impl is one implementation of every kernel.
 type Impl struct {
-	// Name is what EDGERUN_KERNELS selects: generic, avx2, avx512vnni,
+	// Name is what EDGERUN_KERNELS selects: generic, avx2, avxvnni, avx512vnni,
 	// neon or dotprod.
 	Name string
 	// Available reports whether this CPU and build can run it; Reason says

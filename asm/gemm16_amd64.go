@@ -6,6 +6,7 @@ package asm
 const (
 	g16AVX2 = 1 + iota
 	g16VNNI
+	g16AVXVNNI // avx2's kernels with the VEX VPDPWSSD (AVX-VNNI)
 )
 
 // gemm16Call runs the gemm16 kernel kind on p (direct calls, so that p
@@ -20,6 +21,10 @@ func gemm16Call(kind int, p *gemm16Args) {
 		gemm16VNNIKernelRow(p)
 	case kind == g16VNNI:
 		gemm16VNNIKernel(p)
+	case kind == g16AVXVNNI && p.rows == 1:
+		gemm16AVXVNNIKernelRow(p)
+	case kind == g16AVXVNNI:
+		gemm16AVXVNNIKernel(p)
 	default:
 		gemm16Generic(p)
 	}
@@ -32,13 +37,15 @@ func dw16Call(kind int, p *dw16Args) {
 		dw16AVX2Kernel(p)
 	case g16VNNI:
 		dw16VNNIKernel(p)
+	case g16AVXVNNI:
+		dw16AVXVNNIKernel(p)
 	default:
 		dw16Generic(p)
 	}
 }
 
 // requant16Call runs the requant16 kernel of kind on p and reports
-// whether there is one (avx2 and avx512vnni share the AVX2 kernel).
+// whether there is one (avx2, avxvnni and avx512vnni share the AVX2 kernel).
 func requant16Call(kind int, p *rq16Args) bool {
 	requant16AVX2Kernel(p)
 	return true

@@ -46,11 +46,15 @@ type vnniGemm struct{}
 // to 4), nz·16 columns × 4 bytes w[c][4g..4g+3], zero padded; nz is 3
 // except in a narrower last panel. RowSums feed the uint8-offset
 // correction.
-func (vnniGemm) pack(w []int8, n, k int) *PackedMatrix {
+func (vnniGemm) pack(w []int8, n, k int) *PackedMatrix { return vnniPackPanels(w, n, k, vnniPanel) }
+
+// vnniPackPanels is vnniGemm's layout with panels of at most panel (a
+// multiple of 16) columns.
+func vnniPackPanels(w []int8, n, k, panel int) *PackedMatrix {
 	k4 := (k + 3) &^ 3
 	data := make([]int8, 0, ((n+15)&^15)*k4)
-	for c0 := 0; c0 < n; c0 += vnniPanel {
-		nz := (min(vnniPanel, n-c0) + 15) / 16
+	for c0 := 0; c0 < n; c0 += panel {
+		nz := (min(panel, n-c0) + 15) / 16
 		for g := 0; g < k4; g += 4 {
 			for l := 0; l < nz*16; l++ {
 				c := c0 + l
@@ -321,9 +325,18 @@ func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
 // (cOdd): cEven[2][4], cOdd[2][4]. Columns past n in the tail panel get
 // bias 0, mult 0, e = 1 (their bytes are not stored).
 func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
-	n, k := w.N, w.K
+	if w.K > avx2BKMax {
+		return nil
+	}
+	return prepareBounded16(w, e, func(c int) int32 { return 2 * e.bias[c] })
+}
+
+// prepareBounded16 is avx2PrepareBounded without the limit on K, each
+// panel's first 16 constants start(c) (padding columns 0).
+func prepareBounded16(w *PackedMatrix, e *Epilogue, start func(c int) int32) *avx2Bounded {
+	n := w.N
 	full, tail := n/avx2Panel, n%avx2Panel
-	if k > avx2BKMax || e.outOffset <= -32640 || e.outOffset >= 32640 ||
+	if e.outOffset <= -32640 || e.outOffset >= 32640 ||
 		e.lo < -128 || e.hi > 127 || e.lo > 127 || e.hi < -128 {
 		return nil
 	}
@@ -367,9 +380,9 @@ func avx2PrepareBounded(w *PackedMatrix, e *Epilogue) *avx2Bounded {
 			c := p*avx2Panel + l
 			var bias, mult, r int32 = 0, 0, 1
 			if c < n {
-				bias, mult, r = e.bias[c], e.mult[c], -e.shift[c]
+				bias, mult, r = start(c), e.mult[c], -e.shift[c]
 			}
-			b[l] = 2 * bias
+			b[l] = bias
 			b[16+l] = mult
 			if l%2 == 1 {
 				b[32+l-1] = mult

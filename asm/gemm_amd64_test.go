@@ -8,9 +8,6 @@ import (
 	"testing"
 )
 
-// avx2Impl returns the avx2 Impl, or skips the test.
-func avx2Impl(t *testing.T) *Impl { return implNamed(t, "avx2") }
-
 // implNamed returns the available Impl of that name, or skips the test.
 func implNamed(t *testing.T, name string) *Impl {
 	for _, impl := range All() {
@@ -114,7 +111,16 @@ func runPrepared(t *testing.T, impl *Impl, c *gemmCase, want bool) {
 // around its row block (6) and panel (16), K up to its limit, with
 // parameters the load-time check accepts, including every boundary.
 func TestGemmAVX2Bounded(t *testing.T) {
-	impl := avx2Impl(t)
+	for _, name := range avx2BoundedImpls {
+		t.Run(name, func(t *testing.T) { testGemmAVX2Bounded(t, implNamed(t, name)) })
+	}
+}
+
+// avx2BoundedImpls are the Impls with gemmAVX2B's bounded epilogue
+// (avxvnni's gemmAVXVNNIB shares it).
+var avx2BoundedImpls = []string{"avx2", "avxvnni"}
+
+func testGemmAVX2Bounded(t *testing.T, impl *Impl) {
 	r := rand.New(rand.NewPCG(11, 12))
 	ms := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 36, 37, 40}
 	ns := []int{4, 8, 12, 16, 17, 20, 24, 28, 31, 32, 33, 40, 48, 64, 80, 84}
@@ -203,7 +209,12 @@ func limitGemmCase(r *rand.Rand, m, n, k int, rowVal int8) *gemmCase {
 // shift, a negative multiplier, K > 2048, a wide offset) takes the
 // general path.
 func TestGemmAVX2BoundedLimit(t *testing.T) {
-	impl := avx2Impl(t)
+	for _, name := range avx2BoundedImpls {
+		t.Run(name, func(t *testing.T) { testGemmAVX2BoundedLimit(t, implNamed(t, name)) })
+	}
+}
+
+func testGemmAVX2BoundedLimit(t *testing.T, impl *Impl) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, k := range []int{1, 2, 7, 64, 2048} {
 		for _, rowVal := range []int8{-128, 127} {
@@ -226,11 +237,11 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 			}
 		}
 	}
-	// K beyond the kernel's buffer.
+	// K beyond avx2's buffer (avxvnni reads the rows in place: no limit).
 	c := newGemmCase(r, 6, 16, 2049)
 	fillInt8(r, c.w, 4)
 	c.e = gemmBoundedEpilogue(r, c.w, c.n, c.k)
-	runPrepared(t, impl, c, false)
+	runPrepared(t, impl, c, impl.Name == "avxvnni")
 	// A channel outside the full panels does not matter: the partial
 	// panel takes the general path, also when its width is a multiple of 4.
 	for _, n := range []int{17, 24, 44} {
@@ -251,7 +262,11 @@ func TestGemmAVX2BoundedLimit(t *testing.T) {
 }
 
 func TestGemmAVX2BoundedAllocatesNothing(t *testing.T) {
-	checkBoundedAllocs(t, avx2Impl(t), rand.New(rand.NewPCG(15, 16)), 44, 77, gemmBoundedEpilogue)
+	for _, name := range avx2BoundedImpls {
+		t.Run(name, func(t *testing.T) {
+			checkBoundedAllocs(t, implNamed(t, name), rand.New(rand.NewPCG(15, 16)), 44, 77, gemmBoundedEpilogue)
+		})
+	}
 }
 
 // checkBoundedAllocs checks that prepared GEMMs of n×k with epilogues from

@@ -30,14 +30,14 @@ func (e *Epilogue) absSum(w []int8, k, col int) int64 {
 	return s
 }
 
-// TestGemmRowTermBounded: the bounded epilogues (avx2's gemmAVX2B, the
-// VNNI Bounded kernels) with row terms, their bound part of the proof:
+// TestGemmRowTermBounded: the bounded epilogues (avx2's gemmAVX2B,
+// avxvnni's gemmAVXVNNIB, the VNNI Bounded kernels) with row terms, their bound part of the proof:
 // random shapes, then |acc + bias + rowTerm| driven to exactly 2^30 − 1
 // (rows and weights at the extremes, biases at the limit, the terms at
 // their bound in the same direction), and one unit of bias more taking
 // the general path.
 func TestGemmRowTermBounded(t *testing.T) {
-	for _, name := range []string{"avx2", "avx512vnni"} {
+	for _, name := range []string{"avx2", "avxvnni", "avx512vnni"} {
 		t.Run(name, func(t *testing.T) {
 			impl := implNamed(t, name)
 			epi := gemmBoundedEpilogue

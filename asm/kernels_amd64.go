@@ -29,6 +29,11 @@ func gemmAVX2(p *gemmArgs)
 //go:noescape
 func gemmAVX2W(p *gemmArgs)
 
+// gemmAVXVNNI computes m rows of a 16-column panel (AVX-VNNI; the panel's row sums at p.rowsum). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
+//
+//go:noescape
+func gemmAVXVNNI(p *gemmArgs)
+
 // dwAVX512 computes n depthwise output pixels, all channels, 16 at a time (AVX-512). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi, p.mode.
 //
 //go:noescape
@@ -64,6 +69,11 @@ func gemmAVX2Fast(p *gemmArgs)
 //go:noescape
 func gemmAVX2WFast(p *gemmArgs)
 
+// gemmAVXVNNIFast computes m rows of a 16-column panel (AVX-VNNI; the panel's row sums at p.rowsum). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.ncols, p.outOff, p.lo, p.hi.
+//
+//go:noescape
+func gemmAVXVNNIFast(p *gemmArgs)
+
 // dwAVX512Fast computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.mult, p.shift, p.outOff, p.lo, p.hi, p.mode.
 //
 //go:noescape
@@ -78,6 +88,11 @@ func dwAVX2Fast(p *dwArgs)
 //
 //go:noescape
 func gemmAVX2B(p *gemmArgs)
+
+// gemmAVXVNNIB computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX-VNNI) with the bounded epilogue of q (see avx2PrepareBounded; the panels' first constants are bias − 128·RowSums). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.panels, p.tail.
+//
+//go:noescape
+func gemmAVXVNNIB(p *gemmArgs)
 
 // dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode.
 //
@@ -149,6 +164,11 @@ func gemm32AVX2(p *gemm32Args)
 //go:noescape
 func gemm32AVX2W(p *gemm32Args)
 
+// gemm32AVXVNNI computes the int32 sums of m rows of a 16-column panel (AVX-VNNI; its row sums at p.rowsum): out = Σ a·w, rows at p.ldo bytes, columns where the dwords at p.mask are -1. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.rowsum, p.mask, p.rt, p.rts.
+//
+//go:noescape
+func gemm32AVXVNNI(p *gemm32Args)
+
 // gemm16AVX2Kernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
 //
 //go:noescape
@@ -183,6 +203,21 @@ func dw16AVX2Kernel(p *dw16Args)
 //
 //go:noescape
 func dw16VNNIKernel(p *dw16Args)
+
+// gemm16AVXVNNIKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
+//
+//go:noescape
+func gemm16AVXVNNIKernel(p *gemm16Args)
+
+// gemm16AVXVNNIKernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 16 columns to out (one row of 16 dwords). It reads p.a0, p.w, p.kp, p.out.
+//
+//go:noescape
+func gemm16AVXVNNIKernelRow(p *gemm16Args)
+
+// dw16AVXVNNIKernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16AVXVNNIKernel(p *dw16Args)
 
 // zipBytes2SSE2 interleaves the bytes of two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
 //

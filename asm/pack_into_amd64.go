@@ -7,7 +7,7 @@ package asm
 
 func packedBytesArch(g gemmImpl, n, k int) (int, bool) {
 	switch g.(type) {
-	case vnniGemm:
+	case vnniGemm, avxvnniGemm:
 		return ((n + 15) &^ 15) * ((k + 3) &^ 3), true
 	case avx2Gemm:
 		return (n + avx2Panel - 1) / avx2Panel * avx2Panel * ((k + 1) &^ 1) * 2, true
@@ -17,13 +17,17 @@ func packedBytesArch(g gemmImpl, n, k int) (int, bool) {
 
 func packIntoArch(g gemmImpl, buf, w []int8, cs, ks, n, k int) bool {
 	switch g.(type) {
-	case vnniGemm:
-		// Per 48-column panel, per group of 4 depths: nz·16 columns × 4
+	case vnniGemm, avxvnniGemm:
+		panel := vnniPanel
+		if _, ok := g.(avxvnniGemm); ok {
+			panel = avxvnniPanel
+		}
+		// Per 48-column panel (avxvnni: 16), per group of 4 depths: nz·16 columns × 4
 		// bytes, zero padded.
 		k4 := (k + 3) &^ 3
 		i := 0
-		for c0 := 0; c0 < n; c0 += vnniPanel {
-			width := (min(vnniPanel, n-c0) + 15) / 16 * 16
+		for c0 := 0; c0 < n; c0 += panel {
+			width := (min(panel, n-c0) + 15) / 16 * 16
 			cols := min(width, n-c0) // real columns; the rest are 0
 			for q := 0; q < k4; q += 4 {
 				d := buf[i:][:4*width]

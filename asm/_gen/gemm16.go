@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -23,6 +24,18 @@ import (
 // taps inner: VPMOVSXWD widens 8 activations to dwords (x, sign), and
 // VPMADDWD / VPDPWSSD with the weights' dwords (w, 0) gives x·w per lane.
 
+// vex16 makes the avx2 (vnni false) 16x8 kernels the avxvnni ones
+// (names with AVXVNNI for AVX2): VPDPWSSD in its VEX form (vexDot).
+var vex16 bool
+
+// name16 is the kernel name for the avx2 or vnni name.
+func name16(name string) string {
+	if vex16 {
+		return strings.Replace(name, "AVX2", "AVXVNNI", 1)
+	}
+	return name
+}
+
 func int16Kernels() {
 	gemm16AMD64(false)
 	gemm16AMD64(true)
@@ -31,6 +44,13 @@ func int16Kernels() {
 	requant16AVX2()
 	dw16AMD64(false)
 	dw16AMD64(true)
+	// The avxvnni kernels: avx2's, VPMADDWD + VPADDD replaced by the VEX
+	// VPDPWSSD (exact alike: a pair's sum never overflows).
+	vex16 = true
+	gemm16AMD64(false)
+	gemm16AMD64Row(false)
+	dw16AMD64(false)
+	vex16 = false
 }
 
 func gemm16AMD64(vnni bool) {
@@ -38,6 +58,7 @@ func gemm16AMD64(vnni bool) {
 	if vnni {
 		name, vec, bytes = "gemm16VNNIKernel", 64, 128
 	}
+	name = name16(name)
 	kernel(name, NOSPLIT, "gemm16Args")
 	kdoc(fmt.Sprintf("%s stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of %d columns to out (4 rows of %d dwords, ldo bytes apart).",
 		name, bytes/4, bytes/4))
@@ -81,6 +102,8 @@ func gemm16AMD64(vnni bool) {
 			acc := v(2*i + h)
 			if vnni {
 				vpdpwssd(v(8+h), b, acc)
+			} else if vex16 {
+				vexDot(0x52, v(8+h), b, acc)
 			} else {
 				t := v(12 + 2*(i%2) + h)
 				VPMADDWD(v(8+h), b, t)
@@ -116,6 +139,7 @@ func dw16AMD64(vnni bool) {
 	if vnni {
 		name = "dw16VNNIKernel"
 	}
+	name = name16(name)
 	kernel(name, NOSPLIT, "dw16Args")
 	kdoc(name + " sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p).")
 	x, xoff, tap, taps, w, stride, n, out := reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R10, reg.R11, reg.R12, reg.R13
@@ -157,6 +181,10 @@ func dw16AMD64(vnni bool) {
 			wm := Mem{Base: w, Index: wi, Scale: 2, Disp: 32 * j}
 			if vnni {
 				vpdpwssd(wm, p, ys[j])
+			} else if vex16 {
+				wv := []reg.VecPhysical{reg.Y8, reg.Y9, reg.Y10, reg.Y11}[j]
+				VMOVDQU(wm, wv)
+				vexDot(0x52, wv, p, ys[j])
 			} else {
 				VPMADDWD(wm, p, p)
 				VPADDD(p, ys[j], ys[j])
@@ -188,6 +216,7 @@ func gemm16AMD64Row(vnni bool) {
 	if vnni {
 		name, vec, bytes = "gemm16VNNIKernelRow", 64, 128
 	}
+	name = name16(name)
 	kernel(name, NOSPLIT, "gemm16Args")
 	kdoc(fmt.Sprintf("%s stores the int32 sums of row a0 of kp k-pairs times one packed panel w of %d columns to out (one row of %d dwords).",
 		name, bytes/4, bytes/4))
@@ -229,6 +258,8 @@ func gemm16AMD64Row(vnni bool) {
 			acc := v(2*j + h)
 			if vnni {
 				vpdpwssd(wv, b, acc)
+			} else if vex16 {
+				vexDot(0x52, wv, b, acc)
 			} else {
 				VPMADDWD(wv, b, wv)
 				VPADDD(wv, acc, acc)

@@ -21,6 +21,7 @@ func gemm32Kernels() {
 	}
 	gemm32AVX2(false)
 	gemm32AVX2(true)
+	gemm32AVXVNNI()
 }
 
 // gemm32VNNI emits gemm32VNNI<nz>: m rows of one VNNI panel of nz·16

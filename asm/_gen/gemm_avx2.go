@@ -54,14 +54,25 @@ func gemmAVX2(widen bool) {
 	Load(arg("out"), out)
 	Load(arg("ldo"), ldo)
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
-		avx2Tile(name, mr, frame, widen)
+		mode := kDirect
+		if widen {
+			mode = kWiden
+		}
+		avx2Tile(name, mr, frame, mode)
 	})
 }
 
 var ys = []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7, reg.Y8, reg.Y9,
 	reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}
 
-func avx2Tile(name string, mr int, frame Mem, widen bool) {
+// The K loops avx2Tile can run before its epilogue.
+const (
+	kDirect = iota // avx2KDirect
+	kWiden         // avx2KWiden
+	kVNNI          // avxvnniStart and avxvnniKLoop (gemmAVXVNNI)
+)
+
+func avx2Tile(name string, mr int, frame Mem, mode int) {
 	lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
 	a, lda := reg.RAX, reg.R8
 	p0, p1 := reg.R12, reg.R13
@@ -72,12 +83,18 @@ func avx2Tile(name string, mr int, frame Mem, widen bool) {
 		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
 		ADDQ(lda, p1)
 	}
-	if widen {
+	switch mode {
+	case kWiden:
 		avx2KWiden(lbl, mr, frame)
-	} else {
+		Label(lbl("epi"))
+	case kDirect:
 		avx2KDirect(lbl, mr)
+		Label(lbl("epi"))
+	case kVNNI:
+		Load(arg("w"), reg.RSI)
+		avxvnniStart(mr)
+		avxvnniKLoop(lbl, mr, p0, p1)
 	}
-	Label(lbl("epi"))
 	for r := 0; r < mr; r++ {
 		for j := 0; j < 2; j++ {
 			VMOVDQU(accR(r, j), frame.Offset(r*64+j*32))

@@ -88,8 +88,8 @@ func gemmAVX2B() {
 // avx2BBlock is one block of mr rows of gemmAVX2B: widen them, then run
 // every panel over them.
 func avx2BBlock(name string, frame Mem, mr int) {
-	a, lda, out := reg.RAX, reg.R8, reg.RDX
-	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
+	a, lda := reg.RAX, reg.R8
+	cnt, idx, tmp := reg.RCX, reg.R11, reg.R13
 	t := ys[14]
 	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
 	// Widen the rows to 2·a as int16, a zero word after the last (an
@@ -135,7 +135,14 @@ func avx2BBlock(name string, frame Mem, mr int) {
 			ADDQ(lda, tmp)
 		}
 	}
+	avx2BPanels(name, frame, mr, false)
+}
 
+// avx2BPanels runs every panel of gemmAVX2B (vnni: gemmAVXVNNIB) over a
+// block of mr rows.
+func avx2BPanels(name string, frame Mem, mr int, vnni bool) {
+	out := reg.RDX
+	wp, qp, pc, op := reg.RSI, reg.R9, reg.R10, reg.R12
 	Load(arg("w"), wp)
 	Load(arg("q"), qp)
 	ADDQ(U8(avx2BHdr), qp)
@@ -144,7 +151,7 @@ func avx2BBlock(name string, frame Mem, mr int) {
 	TESTQ(pc, pc)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_panel")
-	avx2BPanelBody(name+"_f", frame, false, mr)
+	avx2BPanelBody(name+"_f", frame, false, mr, vnni)
 	ADDQ(U32(avx2BPanel), qp)
 	ADDQ(U8(16), op)
 	DECQ(pc)
@@ -152,20 +159,24 @@ func avx2BBlock(name string, frame Mem, mr int) {
 	Label(name + "_tail")
 	CMPQ(addr("tail"), U8(0))
 	JEQ(LabelRef(name + "_next"))
-	avx2BPanelBody(name+"_t", frame, true, mr)
+	avx2BPanelBody(name+"_t", frame, true, mr, vnni)
 	Label(name + "_next")
 }
 
 // avx2BPanelBody is one panel of gemmAVX2B over the 6 widened rows: the K
 // loop, the epilogue and the stores (masked: the first tail columns only,
 // VPMASKMOVD with the header's dword mask).
-func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	wp, cnt, idx, qp, pc, op, tmp := reg.RSI, reg.RCX, reg.R11, reg.R9, reg.R10, reg.R12, reg.R13
-	_, _, _, _, _ = a, lda, m, out, pc
+//
+// vnni (gemmAVXVNNIB): the sums start at rt + (bias − 128·RowSums), the
+// panel's first constants there (avxvnniPrepareBounded), run the AVX-VNNI
+// K loop (avxvnniKLoop, rows from RAX in place; R13 and R11 walk them),
+// and are doubled after it to the 2x the epilogue expects (exact: |x| <
+// 2^30).
+func avx2BPanelBody(name string, frame Mem, masked bool, mr int, vnni bool) {
+	a, lda := reg.RAX, reg.R8
+	cnt, idx, qp, tmp := reg.RCX, reg.R11, reg.R9, reg.R13
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
-	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
-	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
+	t := ys[14]
 	// Accumulators start at 2·bias + 2·rt[r] (the row term doubled like
 	// the rows; the proof's bound includes it).
 	rtp, rts := cnt, idx
@@ -176,10 +187,36 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 		if r < mr-1 {
 			ADDQ(rts, rtp)
 		}
-		VPADDD(t, t, t)
+		if !vnni {
+			VPADDD(t, t, t)
+		}
 		VPADDD(Mem{Base: qp, Disp: bOffBias2}, t, accR(r, 0))
 		VPADDD(Mem{Base: qp, Disp: bOffBias2 + 32}, t, accR(r, 1))
 	}
+	if vnni {
+		p0, p1 := tmp, idx
+		MOVQ(a, p0)
+		if mr > 3 {
+			LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
+			ADDQ(lda, p1)
+		}
+		avxvnniKLoop(func(s string) string { return name + "_" + s }, mr, p0, p1)
+		for r := 0; r < mr; r++ {
+			VPADDD(accR(r, 0), accR(r, 0), accR(r, 0))
+			VPADDD(accR(r, 1), accR(r, 1), accR(r, 1))
+		}
+	} else {
+		avx2BKLoop(name, frame, mr)
+	}
+	avx2BEpilogue(masked, mr)
+}
+
+// avx2BKLoop is gemmAVX2B's K loop over the widened rows in the frame.
+func avx2BKLoop(name string, frame Mem, mr int) {
+	wp, cnt, idx := reg.RSI, reg.RCX, reg.R11
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
+	xrow := func(r int) Mem { return frame.Offset(r * avx2BStride) }
 	Load(arg("k"), cnt)
 	INCQ(cnt)
 	SHRQ(U8(1), cnt) // pairs
@@ -200,6 +237,14 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int) {
 	ADDQ(U8(64), wp)
 	DECQ(cnt)
 	JNZ(LabelRef(name + "_k"))
+}
+
+// avx2BEpilogue is gemmAVX2B's epilogue and stores of mr rows of one panel.
+func avx2BEpilogue(masked bool, mr int) {
+	ldo := reg.RDI
+	cnt, qp, op, tmp := reg.RCX, reg.R9, reg.R12, reg.R13
+	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
+	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 
 	// Epilogue and stores, two rows (four vectors) at a time.
 	// The header through cnt (free after the K loop).

@@ -17,6 +17,7 @@
 // helpers), epilogue.go (the requantization epilogues every kernel shares),
 // gemm_vnni.go (GEMM, AVX-512 VNNI, with its bounded epilogue),
 // gemm_avx2.go (GEMM, AVX2), gemm_avx2b.go (GEMM, AVX2, bounded epilogue),
+// gemm_avxvnni.go (GEMM, AVX-VNNI: VEX VPDPBUSD on ymm, as bytes),
 // depthwise.go (depthwise rows, AVX-512 and AVX2), copy.go (im2col's row
 // copy), add.go (elementwise ADD/SUB).
 package main
@@ -93,10 +94,12 @@ func main() {
 		}
 		gemmAVX2(false)
 		gemmAVX2(true)
+		gemmAVXVNNI()
 		dwAVX512()
 		dwAVX2()
 	}
 	gemmAVX2B()
+	gemmAVXVNNIB()
 	// dwPackStore's permutation: dword j of every 128-bit lane into lane j.
 	dwPerm = GLOBL("dwperm", RODATA|NOPTR)
 	for i := 0; i < 16; i++ {
