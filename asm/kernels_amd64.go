@@ -208,3 +208,8 @@ func unzipBytes4SSE2(p *ilvArgs)
 //
 //go:noescape
 func lstmCellAVX2Kernel(p *lstmArgs)
+
+// lstmCellAVX512Kernel runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512). It reads p.ai, p.ar, p.bi, p.br, p.c, p.h, p.n, p.stride, p.v, p.table.
+//
+//go:noescape
+func lstmCellAVX512Kernel(p *lstmArgs)

@@ -92,12 +92,13 @@ func (q *lstmQ) apply(x int32) int32 {
 // and both give 0), and AVX2's missing 64-bit arithmetic shift replaced
 // by a logical one on B + 2^63.
 type lstmQVec struct {
-	m    [8]int32
-	left [8]int32
-	kpos [4]int64 // k + 2^63 for P >= 0
-	kneg [4]int64 // k + 2^63 for P < 0
-	sh   [4]int64 // 31 + right
-	sub  [8]int32 // 2^(32−right) mod 2^32
+	m     [8]int32
+	left  [8]int32
+	kpos  [4]int64 // k + 2^63 for P >= 0
+	kneg  [4]int64 // k + 2^63 for P < 0
+	sh    [4]int64 // 31 + right
+	sub   [8]int32 // 2^(32−right) mod 2^32
+	kdiff [4]int64 // kneg − kpos (the AVX-512 kernel adds it under a mask)
 }
 
 func newLSTMQVec(m, shift int32) lstmQVec {
@@ -116,7 +117,7 @@ func newLSTMQVec(m, shift int32) lstmQVec {
 		v.m[i], v.left[i], v.sub[i] = m, int32(q.left), sub
 	}
 	for i := range 4 {
-		v.kpos[i], v.kneg[i], v.sh[i] = k, kn, int64(31+q.right)
+		v.kpos[i], v.kneg[i], v.sh[i], v.kdiff[i] = k, kn, int64(31+q.right), kn-k
 	}
 	return v
 }

@@ -37,3 +37,11 @@ func lstmCellAVX2(ai, ar []int32, h []int8, c []int16, p *LSTMCell) {
 		copy(h[body:], th[:rest])
 	}
 }
+
+// lstmCellAVX512 runs every unit on the AVX-512 kernel (it masks the last
+// partial vector itself).
+func lstmCellAVX512(ai, ar []int32, h []int8, c []int16, p *LSTMCell) {
+	a := lstmArgs{ai: &ai[0], ar: &ar[0], bi: &p.bi[0], br: &p.br[0], c: &c[0], h: &h[0], n: p.units,
+		stride: 4 * p.stride, v: &p.vec, table: &SigmoidTable16[0]}
+	lstmCellAVX512Kernel(&a)
+}

@@ -163,3 +163,169 @@ func lstmKernels() {
 	VZEROUPPER()
 	RET()
 }
+
+// lstmAVX512 emits lstmCellAVX512Kernel: the AVX2 kernel's arithmetic on
+// 16 units a vector, any n >= 1 (the last partial vector under a lane
+// mask: masked loads neither read nor fault outside it, masked stores
+// write only it). Constants are broadcast from element 0 of lstmVec's
+// fields; the blends use mask registers.
+func lstmAVX512() {
+	name := "lstmCellAVX512Kernel"
+	kernel(name, NOSPLIT, "lstmArgs")
+	kdoc(name + " runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512).")
+	ai, ar, bi, br, c, h, n, st, st3, v, tab := reg.RAX, reg.RBX, reg.RCX, reg.RDX, reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R11, reg.R12, reg.R13
+	kload, kodd, kg, ksat, ksign, ktail, kq := reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7
+	Load(arg("n"), n)
+	// The tail mask: (1 << (n mod 16)) − 1.
+	MOVQ(n, reg.R10)
+	ANDQ(U8(15), reg.R10)
+	MOVL(U32(0xFFFF), tab.As32())
+	BZHIL(reg.R10.As32(), tab.As32(), tab.As32())
+	KMOVW(tab.As32(), ktail)
+	MOVL(U32(0xAAAA), tab.As32())
+	KMOVW(tab.As32(), kodd)
+	Load(arg("ai"), ai)
+	Load(arg("ar"), ar)
+	Load(arg("bi"), bi)
+	Load(arg("br"), br)
+	Load(arg("c"), c)
+	Load(arg("h"), h)
+	Load(arg("stride"), st)
+	Load(arg("v"), v)
+	Load(arg("table"), tab)
+	LEAQ(Mem{Base: st, Index: st, Scale: 2}, st3)
+	pv := arg("v").Dereference(v)
+	cv := func(f string) Mem { return resolve(pv.Field(f).Index(0)) }
+	qv := func(i int, f string) Mem { return resolve(pv.Field("q").Index(i).Field(f).Index(0)) }
+	z := func(i int) reg.VecPhysical {
+		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+			reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+	}
+	lo16, hi16 := z(14), z(15)
+	VPBROADCASTD(cv("lo16"), lo16)
+	VPBROADCASTD(cv("hi16"), hi16)
+	gate := func(base reg.Register, q int) Mem {
+		switch q {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: st, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: st, Scale: 2}
+		}
+		return Mem{Base: base, Index: st3, Scale: 1}
+	}
+	rescale := func(x, t1 reg.VecPhysical, i int) {
+		VPSLLVD_BCST(qv(i, "left"), x, x)
+		VPSRLQ(U8(32), x, t1) // odd lanes
+		VPMULDQ_BCST(qv(i, "m"), x, x)
+		VPMULDQ_BCST(qv(i, "m"), t1, t1)
+		for _, r := range []reg.VecPhysical{x, t1} {
+			VPMOVQ2M(r, kq)
+			VPADDQ_BCST(qv(i, "kpos"), r, r)
+			VPADDQ_BCST(qv(i, "kdiff"), r, kq, r)
+			VPSRLVQ_BCST(qv(i, "sh"), r, r)
+		}
+		VPSLLQ(U8(32), t1, t1)
+		VPBLENDMD(t1, x, kodd, x)
+		VPSUBD_BCST(qv(i, "sub"), x, x)
+	}
+	clamp16 := func(x reg.VecPhysical) {
+		VPMAXSD(lo16, x, x)
+		VPMINSD(hi16, x, x)
+	}
+	act := func(x, dst, t1, t2 reg.VecPhysical, tanh bool) {
+		bits, mask, pos, neg, out := 9, "mask9", "lpos", "lneg", 10
+		if tanh {
+			bits, mask, pos, neg, out = 8, "mask8", "tpos", "tneg", 8
+		}
+		VPABSD(x, t1)
+		VPSRLD(U8(bits), t1, t2)
+		if tanh {
+			VPCMPGTD_BCST(cv("c254"), t2, ksat)
+			VPMINSD_BCST(cv("c254"), t2, t2)
+		}
+		KXNORW(kg, kg, kg)
+		VPGATHERDD(Mem{Base: tab, Index: t2, Scale: 2}, kg, dst)
+		VPANDD_BCST(cv(mask), t1, t1)
+		VPSRLD(U8(16), dst, t2)
+		VPANDD_BCST(cv("mask16"), dst, dst)
+		VPSUBD(dst, t2, t2)
+		VPMADDWD(t2, t1, t1)
+		VPSLLD(U8(bits), dst, dst)
+		VPADDD(t1, dst, dst)
+		if tanh {
+			VPBLENDMD_BCST(cv("tsat"), dst, ksat, dst)
+		}
+		VPMOVD2M(x, ksign)
+		VPBROADCASTD(cv(neg), t1)
+		VPSUBD(dst, t1, t1)
+		VPADDD_BCST(cv(pos), dst, dst)
+		VPBLENDMD(t1, dst, ksign, dst)
+		VPSRAD(U8(out), dst, dst)
+	}
+	gateAct := func(q int) {
+		x, y := z(4), z(8)
+		VMOVDQU32_Z(gate(ai, q), kload, x)
+		VPADDD_Z(gate(bi, q), x, kload, x)
+		rescale(x, z(5), q)
+		clamp16(x)
+		VMOVDQU32_Z(gate(ar, q), kload, y)
+		VPADDD_Z(gate(br, q), y, kload, y)
+		rescale(y, z(5), 4+q)
+		clamp16(y)
+		VPADDD(y, x, x)
+		clamp16(x)
+		VPADDD(x, x, y)
+		VPADDD(y, x, x)
+		act(x, z(q), z(5), z(6), q == 2)
+	}
+	body := func() {
+		for q := 0; q < 3; q++ {
+			gateAct(q)
+		}
+		VPMOVSXWD_Z(Mem{Base: c}, kload, z(4))
+		VPMULLD(z(4), z(0), z(4))
+		rescale(z(4), z(5), 8)
+		clamp16(z(4))
+		VPMULLD(z(2), z(1), z(5))
+		rescale(z(5), z(6), 9)
+		clamp16(z(5))
+		VPADDD(z(5), z(4), z(4))
+		VPMAXSD_BCST(cv("clo"), z(4), z(4))
+		VPMINSD_BCST(cv("chi"), z(4), z(4))
+		VPMOVDW(z(4), kload, Mem{Base: c})
+		VPMULLD_BCST(cv("tm"), z(4), z(4))
+		VPADDD_BCST(cv("tr"), z(4), z(4))
+		VPSRAVD_BCST(cv("ts"), z(4), z(4))
+		act(z(4), z(1), z(5), z(6), true)
+		gateAct(3)
+		VPMULLD(z(3), z(1), z(1))
+		rescale(z(1), z(5), 10)
+		VPADDD_BCST(cv("zp"), z(1), z(1))
+		VPMAXSD_BCST(cv("lo8"), z(1), z(1))
+		VPMINSD_BCST(cv("hi8"), z(1), z(1))
+		VPMOVDB(z(1), kload, Mem{Base: h})
+	}
+	KXNORW(kload, kload, kload)
+	CMPQ(n, U8(16))
+	JLT(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	body()
+	for _, r := range []reg.Register{ai, ar, bi, br} {
+		ADDQ(U8(64), r)
+	}
+	ADDQ(U8(32), c)
+	ADDQ(U8(16), h)
+	SUBQ(U8(16), n)
+	CMPQ(n, U8(16))
+	JGE(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	KMOVW(ktail, kload)
+	body()
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}

@@ -134,6 +134,7 @@ func main() {
 	int16Kernels()
 	interleaveSSE2()
 	lstmKernels()
+	lstmAVX512()
 	finishKernel()
 	Generate()
 }
