@@ -38,6 +38,8 @@ type Impl struct {
 	addInt8 func(out, a, b []int8, p *AddParams)
 	// g16 selects the 16x8 GEMM and depthwise kernels (gemm16.go).
 	g16 gemm16Impl
+	// lstm is LSTMCell's kernel (nil: lstmCellGeneric).
+	lstm func(ai, ar []int32, h []int8, c []int16, p *LSTMCell)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

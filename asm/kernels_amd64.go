@@ -248,3 +248,13 @@ func zipBytes3SSSE3(p *ilvArgs)
 //
 //go:noescape
 func unzipBytes3SSSE3(p *ilvArgs)
+
+// lstmCellAVX2Kernel runs asm.LSTMCell's step for n units (a multiple of 8): gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX2). It reads p.ai, p.ar, p.bi, p.br, p.c, p.h, p.n, p.stride, p.v, p.table.
+//
+//go:noescape
+func lstmCellAVX2Kernel(p *lstmArgs)
+
+// lstmCellAVX512Kernel runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512). It reads p.ai, p.ar, p.bi, p.br, p.c, p.h, p.n, p.stride, p.v, p.table.
+//
+//go:noescape
+func lstmCellAVX512Kernel(p *lstmArgs)

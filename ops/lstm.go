@@ -184,7 +184,9 @@ func prepareLSTM(m *format.Model, op *format.Op, path string) (Kernel, error) {
 		}
 	}
 	if !k.wide {
-		k.prepareGemm()
+		if err := k.prepareGemm(path); err != nil {
+			return nil, err
+		}
 	}
 	return k, nil
 }

@@ -327,3 +327,11 @@ func TestLSTMPrepareErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSigmoidTableMatchesAsm: the LSTM gate math in asm interpolates its
+// own copy of the int16 LOGISTIC/TANH table; it must be this one.
+func TestSigmoidTableMatchesAsm(t *testing.T) {
+	if asm.SigmoidTable16 != sigmoidTable16 {
+		t.Fatal("asm.SigmoidTable16 differs from ops' sigmoidTable16")
+	}
+}

@@ -137,6 +137,8 @@ func main() {
 	int16Kernels()
 	interleaveSSE2()
 	interleave3SSSE3()
+	lstmKernels()
+	lstmAVX512()
 	finishKernel()
 	Generate()
 }
