@@ -706,8 +706,13 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 				if cw == 16 {
 					g.smlal8(true, t1, 5+px, 10)
 				}
-				accumulate(px, t0, t1)
+				// The previous pixel's adds after this pixel's
+				// multiplies: more independent work in between.
+				if px > 0 {
+					accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
+				}
 			}
+			accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
 		}
 		if taps%2 == 1 {
 			next(taps-1, 1)
