@@ -39,6 +39,9 @@ type PackedDepthwise struct {
 	Data16 []int16
 	Data32 []int32
 	impl   *Impl
+	// unpaired: the arm64 3x3/5x5 kernels' tap pairs could overflow
+	// int16 (dwPairOverflows); the generic arm64 kernel runs instead.
+	unpaired bool
 }
 
 // depthwiseImpl is an implementation of the depthwise kernel.

@@ -30,6 +30,7 @@ type dwArgs struct {
 	kh, kw  int
 	off     int32
 	lo, hi  int32
+	general int // nonzero: the general epilogue (a shift >= 0 in the block, or |off| > 32000)
 }
 
 //go:noescape
@@ -81,7 +82,26 @@ func (armDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 			data = append(data, w[t*c+cb:][:cw]...)
 		}
 	}
-	return &PackedDepthwise{Data: data}
+	return &PackedDepthwise{Data: data, unpaired: dwPairOverflows(w, kh*kw, c)}
+}
+
+// dwPairOverflows reports whether the 3x3/5x5 kernels' int16 tap pairs
+// (taps 2i and 2i+1, row-major) could overflow: some channel has both
+// weights of a pair -128 (then x1·w1 + x2·w2 reaches 2^15 for x1 = x2 =
+// -128; with one weight above -128 it is at most 16384 + 16256). Such
+// filters run on the generic kernel, which adds one tap at a time.
+func dwPairOverflows(w []int8, taps, c int) bool {
+	if taps != 9 && taps != 25 {
+		return false
+	}
+	for t := 0; t+1 < taps; t += 2 {
+		for ch := 0; ch < c; ch++ {
+			if w[t*c+ch] == -128 && w[(t+1)*c+ch] == -128 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
@@ -106,7 +126,7 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		hi:      e.hi,
 	}
 	square := 0
-	if w.KH == w.KW {
+	if w.KH == w.KW && !w.unpaired {
 		square = w.KH
 	}
 	size := w.KH * w.KW * cw
@@ -114,6 +134,16 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		cb := dwBlockStart(b, c, cw)
 		p.in, p.out, p.w = &in[cb], &out[cb], &w.Data[b*size]
 		p.bias, p.mult, p.shift = &e.bias[cb], &e.mult[cb], &e.shift[cb]
+		p.general = 0
+		if e.outOffset < -32000 || e.outOffset > 32000 {
+			p.general = 1
+		}
+		for _, s := range e.shift[cb : cb+cw] {
+			if s >= 0 {
+				p.general = 1
+				break
+			}
+		}
 		// Direct calls: through a function value p would escape.
 		switch {
 		case cw == 16 && square == 3:

@@ -547,25 +547,74 @@ func (g *gen) depthwise(cw, k int) {
 		g.i("MOVD dwArgs_%s(R0), R%d", f, i+1)
 	}
 	g.i("LSL $2, R10, R19")
+	g.i("MOVD R7, R24")
+	g.i("MOVD dwArgs_general(R0), R23")
+	if k == 0 {
+		// The tap loops are the inner loops: one copy, the epilogue
+		// chosen per group.
+		g.dwLoops(name, cw, k, epiEither)
+		return
+	}
+	g.i("CBNZ R23, %s_r", name)
+	g.dwLoops(name, cw, k, epiFast)
+	g.label(name + "_r")
+	g.dwLoops(name+"_r", cw, k, epiGeneral)
+}
+
+// The depthwise epilogues (dwArgs.general selects): epiFast when every
+// shift of the block is <= -1 and the output offset is within ±32000
+// (requantFast), else epiGeneral (requant: any shift, any offset);
+// epiEither branches between the two.
+const (
+	epiFast = iota
+	epiGeneral
+	epiEither
+)
+
+// dwLoops emits the pixel loops of a depthwise kernel: groups of four
+// pixels; when n >= 4 and n is not a multiple of 4, the last group is
+// rewound to end at pixel n-1 (the pixels it shares with the group before
+// are written twice, with the same values); single pixels only when n < 4
+// (R24 holds n); epi: which epilogue.
+func (g *gen) dwLoops(name string, cw, k, epi int) {
 	g.label(name + "_group")
 	g.i("CMP $4, R7")
-	g.i("BLT %s_single", name)
-	g.dwPixels(name+"_g", cw, k, 4)
+	g.i("BLT %s_tail", name)
+	g.dwPixels(name+"_g", cw, k, 4, epi)
 	g.i("ADD R19, R1, R1")
 	g.i("SUB $4, R7, R7")
 	g.i("B %s_group", name)
-	g.label(name + "_single")
+	g.label(name + "_tail")
 	g.i("CBZ R7, %s_done", name)
-	g.dwPixels(name+"_s", cw, k, 1)
+	g.i("CMP $4, R24")
+	g.i("BLT %s_single", name)
+	g.comment("rewind by 4 - left pixels and run one more group")
+	g.i("MOVD $4, R25")
+	g.i("SUB R7, R25, R25")
+	g.i("MUL R25, R10, R20")
+	g.i("SUB R20, R1, R1")
+	g.i("MUL R25, R11, R20")
+	g.i("SUB R20, R2, R2")
+	g.i("MOVD $4, R7")
+	g.i("B %s_group", name)
+	g.label(name + "_single")
+	g.dwPixels(name+"_s", cw, k, 1, epi)
 	g.i("ADD R10, R1, R1")
-	g.i("SUB $1, R7, R7")
-	g.i("B %s_single", name)
+	g.i("SUBS $1, R7, R7")
+	g.i("BNE %s_single", name)
 	g.label(name + "_done")
 	g.i("RET")
 }
 
 // dwPixels emits the sums, epilogue and stores of np pixels at R1.
-func (g *gen) dwPixels(p string, cw, k, np int) {
+//
+// Each pixel's sums are loaded with the bias. A pair of taps is one
+// SMULL (x1·w1) and one SMLAL (+ x2·w2) into int16 lanes, then SADDW/
+// SADDW2 into the sums: x·w lies in [-16256, 16384], and 16384 only for
+// x = w = -128, so the pair's sum fits int16 unless both weights of a
+// channel are -128 (packDepthwise then selects the generic kernel, which
+// takes one tap at a time). epi: which epilogue (epiFast...).
+func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 	nv := cw / 4 // int32 vectors per pixel
 	acc := func(px, v int) int { return 16 + nv*px + v }
 	arrB := "B16"
@@ -582,11 +631,8 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 		}
 		return s
 	}
-	g.i("VLD1 (R4), [%s]", vecs(0, nv))
 	for px := 0; px < np; px++ {
-		for v := 0; v < nv; v++ {
-			g.i("VMOV V%d.B16, V%d.B16", v, acc(px, v))
-		}
+		g.i("VLD1 (R4), [%s]", vecs(acc(px, 0), nv))
 	}
 	g.i("MOVD R3, R16")
 	g.i("MOVD R1, R17")
@@ -601,28 +647,24 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 			g.i("VLD1.P (R%d)(R9), [V%d.%s]", 12+px, x+px, arrB)
 		}
 	}
-	// accumulate emits the sums' update for pixel px from the int16
-	// products in t0 (low 8 channels) and t1 (high 8): sub subtracts.
-	accumulate := func(px, t0, t1 int, sub bool) {
-		op := g.saddw
-		if sub {
-			op = g.ssubw
-		}
-		op(false, acc(px, 0), acc(px, 0), t0)
-		op(true, acc(px, 1), acc(px, 1), t0)
+	// Product registers: pixel px uses prod[px%3] (low and high 8 channels).
+	prod := [3][2]int{{11, 12}, {13, 14}, {15, 0}}
+	accumulate := func(px, t0, t1 int) {
+		g.saddw(false, acc(px, 0), acc(px, 0), t0)
+		g.saddw(true, acc(px, 1), acc(px, 1), t0)
 		if cw == 16 {
-			op(false, acc(px, 2), acc(px, 2), t1)
-			op(true, acc(px, 3), acc(px, 3), t1)
+			g.saddw(false, acc(px, 2), acc(px, 2), t1)
+			g.saddw(true, acc(px, 3), acc(px, 3), t1)
 		}
 	}
 	single := func(x, w int) { // one tap: inputs at Vx.., weights Vw
 		for px := 0; px < np; px++ {
-			t0, t1 := 11+2*(px%2), 12+2*(px%2)
+			t0, t1 := prod[px%3][0], prod[px%3][1]
 			g.widening(0x0e20c000, "SMULL", false, t0, x+px, w)
 			if cw == 16 {
 				g.widening(0x0e20c000, "SMULL", true, t1, x+px, w)
 			}
-			accumulate(px, t0, t1, false)
+			accumulate(px, t0, t1)
 		}
 	}
 	if k == 0 {
@@ -655,19 +697,22 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 			next(t+1, 5)
 			g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
 			for px := 0; px < np; px++ {
-				t0, t1 := 11+2*(px%2), 12+2*(px%2)
-				g.i("VMOVI $0, V%d.B16", t0)
+				t0, t1 := prod[px%3][0], prod[px%3][1]
+				g.widening(0x0e20c000, "SMULL", false, t0, 1+px, 9)
 				if cw == 16 {
-					g.i("VMOVI $0, V%d.B16", t1)
+					g.widening(0x0e20c000, "SMULL", true, t1, 1+px, 9)
 				}
-				for _, xw := range [][2]int{{1 + px, 9}, {5 + px, 10}} {
-					g.smlsl(false, t0, xw[0], xw[1])
-					if cw == 16 {
-						g.smlsl(true, t1, xw[0], xw[1])
-					}
+				g.smlal8(false, t0, 5+px, 10)
+				if cw == 16 {
+					g.smlal8(true, t1, 5+px, 10)
 				}
-				accumulate(px, t0, t1, true)
+				// The previous pixel's adds after this pixel's
+				// multiplies: more independent work in between.
+				if px > 0 {
+					accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
+				}
 			}
+			accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
 		}
 		if taps%2 == 1 {
 			next(taps-1, 1)
@@ -675,10 +720,30 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 			single(1, 9)
 		}
 	}
+	switch epi {
+	case epiFast:
+		g.dwEpilogueFast(cw, np)
+	case epiGeneral:
+		g.dwEpilogue(cw, np)
+	default:
+		g.i("CBNZ R23, %s_r", p)
+		g.dwEpilogueFast(cw, np)
+		g.i("B %s_end", p)
+		g.label(p + "_r")
+		g.dwEpilogue(cw, np)
+		g.label(p + "_end")
+	}
+}
+
+// dwEpilogue requantizes the np pixels' sums V16.. (any shift: requant),
+// narrows and stores them.
+func (g *gen) dwEpilogue(cw, np int) {
+	nv := cw / 4
+	acc := func(px, v int) int { return 16 + nv*px + v }
 	// Epilogue: V0.. multipliers, V4.. shifts, V13 left shift.
 	g.epilogueConstsOf("dwArgs", "R20")
-	g.i("VLD1 (R5), [%s]", vecs(0, nv))
-	g.i("VLD1 (R6), [%s]", vecs(4, nv))
+	g.i("VLD1 (R5), [%s]", vecList(0, nv))
+	g.i("VLD1 (R6), [%s]", vecList(4, nv))
 	for v := 0; v < nv; v++ {
 		g.shifts(4+v, 13)
 		for px := 0; px < np; px++ {
@@ -704,6 +769,99 @@ func (g *gen) dwPixels(p string, cw, k, np int) {
 		}
 	}
 }
+
+// dwEpilogueFast is dwEpilogue when every shift is <= -1 (e >= 1) and
+// the output offset lies within ±32000, per int32 vector x:
+//
+//	x = SRDHM(x, m)      SQRDMULH, as in requant
+//	x = x + (x >> 31)    SSRA #31: x - 1 for x < 0 (requant's decrement;
+//	                     e >= 1 everywhere, so no mask)
+//	x = RSHL(x, -e)      SRSHL by the shift itself (negative)
+//
+// then SQXTN to int16, SQADD of the offset in int16 lanes, SQXTN to int8
+// and the clamp. Exact: for |x| <= 32767 the int16 sum saturates only
+// when x + off does, and both saturations (and the int8 one) lie beyond
+// the clamp limits (int8), on the same side; for |x| > 32767 the
+// saturated value plus an offset within ±32000 is still beyond them.
+// V0.. multipliers, V4.. shifts, V10 offset (int16 lanes), V11/V12 limits.
+func (g *gen) dwEpilogueFast(cw, np int) {
+	nv := cw / 4
+	acc := func(px, v int) int { return 16 + nv*px + v }
+	g.i("MOVW dwArgs_off(R0), R20")
+	g.i("VDUP R20, V10.H8")
+	g.i("MOVW dwArgs_lo(R0), R20")
+	g.i("VDUP R20, V11.B16")
+	g.i("MOVW dwArgs_hi(R0), R20")
+	g.i("VDUP R20, V12.B16")
+	g.i("VLD1 (R5), [%s]", vecList(0, nv))
+	g.i("VLD1 (R6), [%s]", vecList(4, nv))
+	for v := 0; v < nv; v++ {
+		for px := 0; px < np; px++ {
+			x := acc(px, v)
+			g.sqrdmulh4s(x, x, v)
+			g.ssra31(x, x)
+			g.srshl4s(x, x, 4+v)
+		}
+	}
+	// Pixel px's int16 lanes: V(2px) low 8 channels, V(2px+1) high 8 (c16);
+	// c8: V(px) holds pixel px's 8 channels.
+	if cw == 16 {
+		for px := 0; px < np; px++ {
+			d, h := 2*px, 2*px+1
+			g.sqxtn(h4, d, acc(px, 0))
+			g.sqxtn(h8, d, acc(px, 1))
+			g.sqxtn(h4, h, acc(px, 2))
+			g.sqxtn(h8, h, acc(px, 3))
+			g.sqadd8h(d, d, 10)
+			g.sqadd8h(h, h, 10)
+			g.sqxtn(b8, d, d)
+			g.sqxtn(b16, d, h)
+			g.smax(b16, d, d, 11)
+			g.smin(b16, d, d, 12)
+			g.i("VST1.P [V%d.B16], (R2)(R11)", d)
+		}
+		return
+	}
+	for px := 0; px < np; px += 2 {
+		d, h := 2*px, 2*px+1
+		g.sqxtn(h4, d, acc(px, 0))
+		g.sqxtn(h8, d, acc(px, 1))
+		g.sqadd8h(d, d, 10)
+		if px+1 < np {
+			g.sqxtn(h4, h, acc(px+1, 0))
+			g.sqxtn(h8, h, acc(px+1, 1))
+			g.sqadd8h(h, h, 10)
+		}
+		g.sqxtn(b8, d, d)
+		if px+1 < np {
+			g.sqxtn(b16, d, h)
+		}
+		g.smax(b16, d, d, 11)
+		g.smin(b16, d, d, 12)
+		g.i("VST1.P V%d.D[0], (R2)(R11)", d)
+		if px+1 < np {
+			g.i("VST1.P V%d.D[1], (R2)(R11)", d)
+		}
+	}
+}
+
+// sqadd8h emits SQADD Vd.8H, Vn.8H, Vm.8H.
+func (g *gen) sqadd8h(d, n, m int) { g.three(0x0e200c00, "SQADD", h8, d, n, m) }
+
+// vecList is "Vfirst.S4, ..." for n registers.
+func vecList(first, n int) string {
+	s := ""
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("V%d.S4", first+i)
+	}
+	return s
+}
+
+// smlal8 emits SMLAL Vd.8H, Vn.8B, Vm.8B (hi: SMLAL2 on the upper halves).
+func (g *gen) smlal8(hi bool, d, n, m int) { g.widening(0x0e208000, "SMLAL", hi, d, n, m) }
 
 func (g *gen) sshl4s(d, n, m int) { g.three(0x0e204400, "SSHL", s4, d, n, m) }
 
