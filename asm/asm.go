@@ -38,6 +38,9 @@ type Impl struct {
 	addInt8 func(out, a, b []int8, p *AddParams)
 	// g16 selects the 16x8 GEMM and depthwise kernels (gemm16.go).
 	g16 gemm16Impl
+	// rowSums is RowTermSums' kernel for k >= 8 (checked); nil: the
+	// generic rowTermSumsGo.
+	rowSums func(a []int8, lda, n, k int, f int32, rt []int32)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

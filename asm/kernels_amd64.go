@@ -203,3 +203,8 @@ func unzipBytes2SSE2(p *ilvArgs)
 //
 //go:noescape
 func unzipBytes4SSE2(p *ilvArgs)
+
+// rowSumAVX2Kernel sets out[r] = f·Σ a[r·lda : r·lda+k] for r < n, k >= 8 (AVX2). It reads p.a, p.lda, p.n, p.k, p.out, p.f.
+//
+//go:noescape
+func rowSumAVX2Kernel(p *rowSumArgs)
