@@ -79,7 +79,7 @@ func dwAVX2Fast(p *dwArgs)
 //go:noescape
 func gemmAVX2B(p *gemmArgs)
 
-// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode.
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide.
 //
 //go:noescape
 func dwAVX512Bounded(p *dwArgs)

@@ -28824,6 +28824,8 @@ dwAVX512Bounded_p8_t3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_t3w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p8_t3w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -29747,6 +29749,8 @@ dwAVX512Bounded_p8_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_s3w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p8_s3w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -30564,6 +30568,8 @@ dwAVX512Bounded_p4:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p4_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -30854,6 +30860,8 @@ dwAVX512Bounded_p4_t3b_part:
 dwAVX512Bounded_p4_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p4_w
+	CMPQ          144(R14), $0x00
 	JNE           dwAVX512Bounded_p4_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
@@ -31202,6 +31210,8 @@ dwAVX512Bounded_p2:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p2_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -31366,6 +31376,8 @@ dwAVX512Bounded_p2_t3b_part:
 dwAVX512Bounded_p2_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p2_w
+	CMPQ          144(R14), $0x00
 	JNE           dwAVX512Bounded_p2_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
@@ -31584,6 +31596,8 @@ dwAVX512Bounded_p2_next:
 	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p1_w
 	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
@@ -31692,6 +31706,8 @@ dwAVX512Bounded_p1_t3b_part:
 dwAVX512Bounded_p1_s3:
 	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p1_w
+	CMPQ         144(R14), $0x00
 	JNE          dwAVX512Bounded_p1_w
 	MOVQ         64(R14), R10
 	SUBQ         CX, R10

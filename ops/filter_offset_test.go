@@ -131,20 +131,23 @@ func TestFilterOffsetRowTermBound(t *testing.T) {
 
 // TestDepthwiseFilterOffsetAllImplementations: DEPTHWISE_CONV_2D with a
 // filter offset on every implementation's DepthwiseRow (the doubled-rows
-// filter; whole padded image and per-row padding, dilations, depth
-// multipliers, one input channel as a conv; 128 on the Go path) against
-// refDepthwise.
+// filter packed wide where the implementation can, the doubled-rows
+// filter (also forced on those that can) elsewhere; whole padded image and
+// per-row padding, dilations, depth multipliers, one input channel as a
+// conv; 128 on the doubled path's Go fallback) against refDepthwise.
 func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
 		r := rand.New(rand.NewPCG(67, 68))
 		saved := maxPadImage
-		defer func() { maxPadImage = saved }()
+		defer func() { maxPadImage = saved; depthwiseWide = true }()
+		canWide := impl.PackDepthwiseWide(make([]int16, 1), 1, 1, 1) != nil
 		iters := 200
 		if testing.Short() {
 			iters = 60
 		}
 		for iter := 0; iter < iters; iter++ {
 			maxPadImage = saved
+			depthwiseWide = canWide && iter%4 != 1
 			if iter%3 == 0 {
 				maxPadImage = 0 // the per-row padding
 			}
@@ -199,7 +202,11 @@ func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 			}
 			switch dk := k.(type) {
 			case *depthwiseKernel:
-				if fast := dk.doubled && dk.packed != nil; fast != (p.FilterOffset != 128) {
+				if depthwiseWide {
+					if dk.doubled || dk.packed == nil {
+						t.Fatalf("iteration %d: filter offset %d not on the wide kernel path", iter, p.FilterOffset)
+					}
+				} else if fast := dk.doubled && dk.packed != nil; fast != (p.FilterOffset != 128) {
 					t.Fatalf("iteration %d: filter offset %d on the kernel path: %v", iter, p.FilterOffset, fast)
 				}
 			case *convKernel:
