@@ -41599,15 +41599,64 @@ TEXT ·rowSumAVX2Kernel(SB), NOSPLIT, $0-8
 	LEAQ         rowsummask<>+0(SB), R12
 	TESTQ        BX, BX
 	JZ           rowSumAVX2Kernel_done
-	CMPQ         CX, $0x20
-	JB           rowSumAVX2Kernel_lt32
-	MOVQ         CX, R10
-	SUBQ         $0x20, R10
-	LEAQ         31(R10), AX
-	ANDQ         $-32, AX
-	MOVQ         CX, DX
-	SUBQ         AX, DX
-	VMOVDQU      (R12)(DX*1), Y13
+	CMPQ         R8, CX
+	JNE          rowSumAVX2Kernel_general
+	VMOVD        R9, X10
+	VPBROADCASTD X10, X10
+	VMOVD        R11, X11
+	VPBROADCASTD X11, X11
+	CMPQ         CX, $0x08
+	JEQ          rowSumAVX2Kernel_k8
+	CMPQ         CX, $0x10
+	JNE          rowSumAVX2Kernel_general
+
+rowSumAVX2Kernel_k16:
+	CMPQ         BX, $0x02
+	JB           rowSumAVX2Kernel_general
+	VPXOR        (SI), Y15, Y1
+	VPSADBW      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPUNPCKLQDQ  X2, X1, X3
+	VPUNPCKHQDQ  X2, X1, X4
+	VPADDQ       X4, X3, X3
+	VPSHUFD      $0x08, X3, X3
+	VPSUBD       X11, X3, X3
+	VPMULLD      X10, X3, X3
+	VMOVQ        X3, (DI)
+	ADDQ         $0x20, SI
+	ADDQ         $0x08, DI
+	SUBQ         $0x02, BX
+	JMP          rowSumAVX2Kernel_k16
+
+rowSumAVX2Kernel_k8:
+	CMPQ         BX, $0x04
+	JB           rowSumAVX2Kernel_general
+	VPXOR        (SI), Y15, Y1
+	VPSADBW      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPSHUFD      $0x08, X1, X1
+	VPSHUFD      $0x08, X2, X2
+	VPUNPCKLQDQ  X2, X1, X3
+	VPSUBD       X11, X3, X3
+	VPMULLD      X10, X3, X3
+	VMOVDQU      X3, (DI)
+	ADDQ         $0x20, SI
+	ADDQ         $0x10, DI
+	SUBQ         $0x04, BX
+	JMP          rowSumAVX2Kernel_k8
+
+rowSumAVX2Kernel_general:
+	TESTQ   BX, BX
+	JZ      rowSumAVX2Kernel_done
+	CMPQ    CX, $0x20
+	JB      rowSumAVX2Kernel_lt32
+	MOVQ    CX, R10
+	SUBQ    $0x20, R10
+	LEAQ    31(R10), AX
+	ANDQ    $-32, AX
+	MOVQ    CX, DX
+	SUBQ    AX, DX
+	VMOVDQU (R12)(DX*1), Y13
 
 rowSumAVX2Kernel_r32:
 	VPXOR Y0, Y0, Y0

@@ -65,6 +65,45 @@ func TestRowTermSums(t *testing.T) {
 	})
 }
 
+// TestRowTermSumsContiguous: rows packed one after the other (lda = k, a
+// pointwise convolution's pixels; amd64 has blocked paths for k = 8 and
+// 16), every row count around the blocks, every implementation against
+// the definition, nothing past rt[n-1] written, guards untouched.
+func TestRowTermSumsContiguous(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(77, 78))
+		for _, k := range []int{7, 8, 9, 15, 16, 17, 24, 32} {
+			for n := 1; n <= 21; n++ {
+				for mode := 0; mode < 3; mode++ {
+					all, a := guarded(n*k, 64)
+					for i := range a {
+						a[i] = []int8{int8(r.Uint32()), -128, 127}[mode]
+					}
+					f := []int32{-128, -127, -3, 1, 127, 128, 255}[r.IntN(7)]
+					rt := make([]int32, n+1)
+					rt[n] = 777
+					want := make([]int32, n)
+					rowTermSumsRef(a, k, n, k, f, want)
+					impl.RowTermSums(a, k, n, k, f, rt)
+					for i := range want {
+						if rt[i] != want[i] {
+							t.Fatalf("k=%d n=%d mode %d f=%d row %d: %d, want %d", k, n, mode, f, i, rt[i], want[i])
+						}
+					}
+					if rt[n] != 777 {
+						t.Fatalf("k=%d n=%d: wrote rt[n]", k, n)
+					}
+					for i := range all[:64] {
+						if all[i] != guardByte || all[len(all)-1-i] != guardByte {
+							t.Fatalf("k=%d n=%d: guard changed", k, n)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestRowTermSumsGeneric: the generic loops (both, every tail) against the
 // definition, whatever kernel the Impls use.
 func TestRowTermSumsGeneric(t *testing.T) {
