@@ -40,6 +40,9 @@ type Impl struct {
 	g16 gemm16Impl
 	// lstm is LSTMCell's kernel (nil: lstmCellGeneric).
 	lstm func(ai, ar []int32, h []int8, c []int16, p *LSTMCell)
+	// rowSums is RowTermSums' kernel for k >= 8 (checked); nil: the
+	// generic rowTermSumsGo.
+	rowSums func(a []int8, lda, n, k int, f int32, rt []int32)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

@@ -16,8 +16,10 @@ package asm
 // c). The op folds its input offset out of the sum: for interior pixels
 // Σ w·(x + input_offset) = Σ w·x + input_offset·Σ_taps w, so Bias[c] holds
 // bias[c] + input_offset·Σ_{ky,kx} w[ky][kx][c]. Filter offsets of legacy
-// uint8 models (w + filter_offset may leave int8) are not handled here:
-// the op runs them as a filter of twice the rows (ops/depthwise_offset.go).
+// uint8 models (w + filter_offset may leave int8) take PackDepthwiseWide
+// where the implementation multiplies 16-bit weights (generic, amd64);
+// elsewhere the op runs them as a filter of twice the rows
+// (ops/depthwise_offset.go).
 //
 // rowStride is the distance between input rows (input width · C), in
 // values; strideW the horizontal stride and dilH, dilW the dilations, all
@@ -93,8 +95,9 @@ func depthwiseRowRef(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh
 }
 
 // depthwiseChannels is depthwiseRowRef restricted to channels [c0, c1)
-// (SIMD implementations use it for channel tails).
-func depthwiseChannels(in []int8, rowStride, strideW, dilH, dilW int, w []int8, kh, kw, c, c0, c1 int, e *Epilogue, out []int8, n int) {
+// (SIMD implementations use it for channel tails), on int8 or (wide
+// filters, PackDepthwiseWide) int16 weights.
+func depthwiseChannels[T int8 | int16](in []int8, rowStride, strideW, dilH, dilW int, w []T, kh, kw, c, c0, c1 int, e *Epilogue, out []int8, n int) {
 	for j := 0; j < n; j++ {
 		base := j * strideW * c
 		for ch := c0; ch < c1; ch++ {
@@ -108,4 +111,31 @@ func depthwiseChannels(in []int8, rowStride, strideW, dilH, dilW int, w []int8, 
 			out[j*c+ch] = requantize(acc, ch, e)
 		}
 	}
+}
+
+// wideDepthwiseImpl is a depthwiseImpl whose kernel also takes 16-bit
+// weights (PackDepthwiseWide).
+type wideDepthwiseImpl interface {
+	// packDepthwiseWide packs w ([kh][kw][c], len kh·kw·c).
+	packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise
+}
+
+// PackDepthwiseWide packs a depthwise filter of int16 weights, laid out
+// [kh][kw][c] (a legacy uint8 filter plus its filter offset, in
+// [−255, 255]), for DepthwiseRow, which computes the same sums with these
+// weights (depthwiseRowRef's, products exact in int32); PrepareDepthwiseEpilogue
+// accepts it too. It returns nil when impl's kernel takes int8 weights only
+// (arm64's).
+func (impl *Impl) PackDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise {
+	if kh < 1 || kw < 1 || c < 1 {
+		panic("asm: empty depthwise filter")
+	}
+	wi, ok := impl.dw.(wideDepthwiseImpl)
+	if !ok {
+		return nil
+	}
+	p := wi.packDepthwiseWide(w[:kh*kw*c], kh, kw, c)
+	p.KH, p.KW, p.C = kh, kw, c
+	p.impl = impl
+	return p
 }

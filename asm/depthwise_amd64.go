@@ -30,17 +30,31 @@ type dwArgs struct {
 	outOff     int32  // not read by the bounded kernel
 	lo, hi     int32
 	mode       int // AVX-512: dwMode's path (dwAVX2 does not read it)
+	wide       int // bounded AVX-512: 1 for a filter packed wide (no byte path)
 }
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
+	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: widen32(w, kh*kw, c, width)}
+}
+
+// packDepthwise32Wide is packDepthwise32 for int16 weights (PackDepthwiseWide):
+// the same Data32 layout, the weights as given in Data16 (channel tails and
+// the bounded epilogue's sums), Data nil.
+func packDepthwise32Wide(w []int16, kh, kw, c, width int) *PackedDepthwise {
+	return &PackedDepthwise{Data16: append([]int16(nil), w...), Data32: widen32(w, kh*kw, c, width)}
+}
+
+// widen32 lays out w ([taps][c]) as Data32: [taps][c rounded up to width],
+// each weight as int16 in the low word, 0 in the high word.
+func widen32[T int8 | int16](w []T, taps, c, width int) []int32 {
 	cpad := (c + width - 1) / width * width
-	d := make([]int32, kh*kw*cpad)
-	for t := 0; t < kh*kw; t++ {
+	d := make([]int32, taps*cpad)
+	for t := 0; t < taps; t++ {
 		for ch := 0; ch < c; ch++ {
 			d[t*cpad+ch] = int32(uint16(int16(w[t*c+ch])))
 		}
 	}
-	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: d}
+	return d
 }
 
 type avx512Depthwise struct{}
@@ -57,6 +71,9 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
 	if d := e.dw; d != nil && d.w == w {
 		args.bias = &d.params[0]
+		if w.Data16 != nil {
+			args.wide = 1
+		}
 		dwAVX512Bounded(&args)
 		return
 	}
@@ -111,6 +128,18 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 		}
 	}
 	if c8 < c {
-		depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)
+		if w.Data16 != nil {
+			depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data16, w.KH, w.KW, c, c8, c, e, out, n)
+		} else {
+			depthwiseChannels(in, rowStride, strideW, dilH, dilW, w.Data, w.KH, w.KW, c, c8, c, e, out, n)
+		}
 	}
+}
+
+func (avx512Depthwise) packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise {
+	return packDepthwise32Wide(w, kh, kw, c, 16)
+}
+
+func (avx2Depthwise) packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise {
+	return packDepthwise32Wide(w, kh, kw, c, 8)
 }

@@ -32,7 +32,7 @@ const dwBoundBlock = 10 * 16
 // conditions: no left shift, e <= 31, mult >= 0, |acc + bias| <= B < 2^30
 // for every int8 input (B = 128·Σ|w| + |bias|), and y + h + outOff·2^e −
 // sub within int32 for every y = SRDHM(x, mult), |x| <= B.
-func dwBoundChannel(w []int8, c, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
+func dwBoundChannel[T int8 | int16](w []T, c, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
 	var sw int64
 	for t := ch; t < len(w); t += c {
 		sw += abs64(int64(w[t]))
@@ -97,7 +97,14 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	}
 	d := &dwBound{w: p, params: make([]int32, cpad/16*dwBoundBlock)}
 	for ch := 0; ch < c; ch++ {
-		shift, sub, k, ok := dwBoundChannel(p.Data, c, ch, e)
+		var shift, sub int32
+		var k int64
+		var ok bool
+		if p.Data16 != nil {
+			shift, sub, k, ok = dwBoundChannel(p.Data16, c, ch, e)
+		} else {
+			shift, sub, k, ok = dwBoundChannel(p.Data, c, ch, e)
+		}
 		if !ok {
 			return nil
 		}
@@ -112,7 +119,7 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 			q += 16
 		}
 		blk[q], blk[q+1] = int32(uint32(k)), int32(k>>32)
-		if p.KH == 3 && p.KW == 3 {
+		if p.KH == 3 && p.KW == 3 && p.Data16 == nil { // the byte path: int8 weights only
 			var sw int32
 			for t := 0; t < 9; t++ {
 				sw += int32(p.Data[t*c+ch])

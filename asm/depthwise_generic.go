@@ -17,9 +17,22 @@ func (genericDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise 
 	return &PackedDepthwise{Data: append([]int8(nil), w...)}
 }
 
+func (genericDepthwise) packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise {
+	return &PackedDepthwise{Data16: append([]int16(nil), w...)}
+}
+
 func (genericDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
+	if w.Data16 != nil {
+		genericDepthwiseRow(in, rowStride, strideW, dilH, dilW, w, w.Data16, e, out, n)
+	} else {
+		genericDepthwiseRow(in, rowStride, strideW, dilH, dilW, w, w.Data, e, out, n)
+	}
+}
+
+// genericDepthwiseRow is the generic kernel on the filter f (w's Data or,
+// packed wide, Data16).
+func genericDepthwiseRow[T int8 | int16](in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, f []T, e *Epilogue, out []int8, n int) {
 	kh, kw, c := w.KH, w.KW, w.C
-	f := w.Data
 	step := dilW * c // between the taps of a filter row
 	var accs [genericDWBlock]int32
 	for j := 0; j < n; j++ {
@@ -53,7 +66,7 @@ func (genericDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW i
 // registers.
 //
 //go:noinline
-func mac3(acc []int32, f0, f1, f2, x0, x1, x2 []int8) {
+func mac3[T int8 | int16](acc []int32, f0, f1, f2 []T, x0, x1, x2 []int8) {
 	n := len(acc)
 	f0, f1, f2, x0, x1, x2 = f0[:n], f1[:n], f2[:n], x0[:n], x1[:n], x2[:n]
 	for i := range acc {
@@ -62,7 +75,7 @@ func mac3(acc []int32, f0, f1, f2, x0, x1, x2 []int8) {
 }
 
 // mac1 adds one tap: acc[i] += f[i]·x[i].
-func mac1(acc []int32, f, x []int8) {
+func mac1[T int8 | int16](acc []int32, f []T, x []int8) {
 	n := len(acc)
 	f, x = f[:n], x[:n]
 	for i := range acc {

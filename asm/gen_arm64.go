@@ -55,6 +55,10 @@ func main() {
 	g.header()
 	g.copyRows()
 	g.write(filepath.Join(*dir, "copy_arm64.s"))
+
+	g.header()
+	g.rowSums()
+	g.write(filepath.Join(*dir, "rowsum_arm64.s"))
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 
 	g.int16Kernels(*dir)
@@ -1032,6 +1036,56 @@ func (g *gen) copyRows() {
 	g.i("ADD R1, R0, R0")
 	g.i("ADD R3, R2, R2")
 	g.i("SUBS $1, R5, R5")
+	g.i("BNE %s_row", name)
+	g.i("RET")
+}
+
+// rowSums emits rowSumNeon (RowTermSums for n >= 1 rows of k >= 8 bytes):
+// per row, 16-byte blocks widened to int16 by SMULL/SMULL2 with a vector of
+// ones and added pairwise into four int32 lanes (SADALP), the lanes added
+// (ADDV), the k mod 16 bytes left added one by one (signed loads), then
+// the total multiplied by f (32-bit, wrapping as the Go definition).
+//
+// General registers: R0 a, R1 lda, R2 rows left, R3 k, R4 f, R5 out, R6
+// the row's pointer, R7 blocks left, R8 bytes left, R9 byte, R10 sum.
+func (g *gen) rowSums() {
+	const name = "rowSumNeon"
+	fmt.Fprintf(&g.buf, "\n// func %s(a *int8, lda int, n int, k int, f int32, out *int32)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
+	g.i("MOVD a+0(FP), R0")
+	g.i("MOVD lda+8(FP), R1")
+	g.i("MOVD n+16(FP), R2")
+	g.i("MOVD k+24(FP), R3")
+	g.i("MOVW f+32(FP), R4")
+	g.i("MOVD out+40(FP), R5")
+	g.i("VMOVI $1, V31.B16")
+	g.label(name + "_row")
+	g.i("MOVD R0, R6")
+	g.i("VEOR V0.B16, V0.B16, V0.B16")
+	g.i("LSR $4, R3, R7")
+	g.i("CBZ R7, %s_sum", name)
+	g.label(name + "_16")
+	g.i("VLD1.P 16(R6), [V1.B16]")
+	g.smull(false, 2, 1, 31)
+	g.smull(true, 3, 1, 31)
+	g.sadalp(0, 2)
+	g.sadalp(0, 3)
+	g.i("SUBS $1, R7, R7")
+	g.i("BNE %s_16", name)
+	g.label(name + "_sum")
+	g.i("VADDV V0.S4, V0")
+	g.i("VMOV V0.S[0], R10")
+	g.i("AND $15, R3, R8")
+	g.i("CBZ R8, %s_done", name)
+	g.label(name + "_1")
+	g.i("MOVB.P 1(R6), R9")
+	g.i("ADDW R9, R10, R10")
+	g.i("SUBS $1, R8, R8")
+	g.i("BNE %s_1", name)
+	g.label(name + "_done")
+	g.i("MULW R4, R10, R10")
+	g.i("MOVW.P R10, 4(R5)")
+	g.i("ADD R1, R0, R0")
+	g.i("SUBS $1, R2, R2")
 	g.i("BNE %s_row", name)
 	g.i("RET")
 }

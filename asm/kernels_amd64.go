@@ -94,7 +94,7 @@ func gemmAVX2B(p *gemmArgs)
 //go:noescape
 func gemmAVXVNNIB(p *gemmArgs)
 
-// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode.
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide.
 //
 //go:noescape
 func dwAVX512Bounded(p *dwArgs)
@@ -258,3 +258,8 @@ func lstmCellAVX2Kernel(p *lstmArgs)
 //
 //go:noescape
 func lstmCellAVX512Kernel(p *lstmArgs)
+
+// rowSumAVX2Kernel sets out[r] = f·Σ a[r·lda : r·lda+k] for r < n, k >= 8 (AVX2). It reads p.a, p.lda, p.n, p.k, p.out, p.f.
+//
+//go:noescape
+func rowSumAVX2Kernel(p *rowSumArgs)

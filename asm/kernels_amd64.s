@@ -36474,6 +36474,8 @@ dwAVX512Bounded_p8_t3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_t3w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p8_t3w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -37397,6 +37399,8 @@ dwAVX512Bounded_p8_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p8_s3w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p8_s3w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -38214,6 +38218,8 @@ dwAVX512Bounded_p4:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p4_w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p4_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -38504,6 +38510,8 @@ dwAVX512Bounded_p4_t3b_part:
 dwAVX512Bounded_p4_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p4_w
+	CMPQ          144(R14), $0x00
 	JNE           dwAVX512Bounded_p4_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
@@ -38852,6 +38860,8 @@ dwAVX512Bounded_p2:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
 	JNE           dwAVX512Bounded_p2_w
+	CMPQ          144(R14), $0x00
+	JNE           dwAVX512Bounded_p2_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
 	CMPQ          R10, $0x10
@@ -39016,6 +39026,8 @@ dwAVX512Bounded_p2_t3b_part:
 dwAVX512Bounded_p2_s3:
 	MOVQ          32(R14), R10
 	CMPQ          R10, $0x03
+	JNE           dwAVX512Bounded_p2_w
+	CMPQ          144(R14), $0x00
 	JNE           dwAVX512Bounded_p2_w
 	MOVQ          64(R14), R10
 	SUBQ          CX, R10
@@ -39234,6 +39246,8 @@ dwAVX512Bounded_p2_next:
 	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
 	JNE          dwAVX512Bounded_p1_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p1_w
 	MOVQ         64(R14), R10
 	SUBQ         CX, R10
 	CMPQ         R10, $0x10
@@ -39342,6 +39356,8 @@ dwAVX512Bounded_p1_t3b_part:
 dwAVX512Bounded_p1_s3:
 	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p1_w
+	CMPQ         144(R14), $0x00
 	JNE          dwAVX512Bounded_p1_w
 	MOVQ         64(R14), R10
 	SUBQ         CX, R10
@@ -51626,5 +51642,235 @@ lstmCellAVX512Kernel_tail:
 	VPMOVDB        Z1, K1, (DI)
 
 lstmCellAVX512Kernel_done:
+	VZEROUPPER
+	RET
+
+DATA rowsummask<>+0(SB)/1, $0x00
+DATA rowsummask<>+1(SB)/1, $0x00
+DATA rowsummask<>+2(SB)/1, $0x00
+DATA rowsummask<>+3(SB)/1, $0x00
+DATA rowsummask<>+4(SB)/1, $0x00
+DATA rowsummask<>+5(SB)/1, $0x00
+DATA rowsummask<>+6(SB)/1, $0x00
+DATA rowsummask<>+7(SB)/1, $0x00
+DATA rowsummask<>+8(SB)/1, $0x00
+DATA rowsummask<>+9(SB)/1, $0x00
+DATA rowsummask<>+10(SB)/1, $0x00
+DATA rowsummask<>+11(SB)/1, $0x00
+DATA rowsummask<>+12(SB)/1, $0x00
+DATA rowsummask<>+13(SB)/1, $0x00
+DATA rowsummask<>+14(SB)/1, $0x00
+DATA rowsummask<>+15(SB)/1, $0x00
+DATA rowsummask<>+16(SB)/1, $0x00
+DATA rowsummask<>+17(SB)/1, $0x00
+DATA rowsummask<>+18(SB)/1, $0x00
+DATA rowsummask<>+19(SB)/1, $0x00
+DATA rowsummask<>+20(SB)/1, $0x00
+DATA rowsummask<>+21(SB)/1, $0x00
+DATA rowsummask<>+22(SB)/1, $0x00
+DATA rowsummask<>+23(SB)/1, $0x00
+DATA rowsummask<>+24(SB)/1, $0x00
+DATA rowsummask<>+25(SB)/1, $0x00
+DATA rowsummask<>+26(SB)/1, $0x00
+DATA rowsummask<>+27(SB)/1, $0x00
+DATA rowsummask<>+28(SB)/1, $0x00
+DATA rowsummask<>+29(SB)/1, $0x00
+DATA rowsummask<>+30(SB)/1, $0x00
+DATA rowsummask<>+31(SB)/1, $0x00
+DATA rowsummask<>+32(SB)/1, $0xff
+DATA rowsummask<>+33(SB)/1, $0xff
+DATA rowsummask<>+34(SB)/1, $0xff
+DATA rowsummask<>+35(SB)/1, $0xff
+DATA rowsummask<>+36(SB)/1, $0xff
+DATA rowsummask<>+37(SB)/1, $0xff
+DATA rowsummask<>+38(SB)/1, $0xff
+DATA rowsummask<>+39(SB)/1, $0xff
+DATA rowsummask<>+40(SB)/1, $0xff
+DATA rowsummask<>+41(SB)/1, $0xff
+DATA rowsummask<>+42(SB)/1, $0xff
+DATA rowsummask<>+43(SB)/1, $0xff
+DATA rowsummask<>+44(SB)/1, $0xff
+DATA rowsummask<>+45(SB)/1, $0xff
+DATA rowsummask<>+46(SB)/1, $0xff
+DATA rowsummask<>+47(SB)/1, $0xff
+DATA rowsummask<>+48(SB)/1, $0xff
+DATA rowsummask<>+49(SB)/1, $0xff
+DATA rowsummask<>+50(SB)/1, $0xff
+DATA rowsummask<>+51(SB)/1, $0xff
+DATA rowsummask<>+52(SB)/1, $0xff
+DATA rowsummask<>+53(SB)/1, $0xff
+DATA rowsummask<>+54(SB)/1, $0xff
+DATA rowsummask<>+55(SB)/1, $0xff
+DATA rowsummask<>+56(SB)/1, $0xff
+DATA rowsummask<>+57(SB)/1, $0xff
+DATA rowsummask<>+58(SB)/1, $0xff
+DATA rowsummask<>+59(SB)/1, $0xff
+DATA rowsummask<>+60(SB)/1, $0xff
+DATA rowsummask<>+61(SB)/1, $0xff
+DATA rowsummask<>+62(SB)/1, $0xff
+DATA rowsummask<>+63(SB)/1, $0xff
+GLOBL rowsummask<>(SB), RODATA|NOPTR, $64
+
+// func rowSumAVX2Kernel(p *rowSumArgs)
+// Requires: AVX, AVX2
+TEXT ·rowSumAVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), R8
+	MOVQ         16(R14), BX
+	MOVQ         24(R14), CX
+	MOVQ         32(R14), DI
+	MOVL         40(R14), R9
+	MOVQ         CX, R11
+	SHLQ         $0x07, R11
+	VPBROADCASTD kconst<>+16(SB), Y15
+	VPXOR        Y14, Y14, Y14
+	LEAQ         rowsummask<>+0(SB), R12
+	TESTQ        BX, BX
+	JZ           rowSumAVX2Kernel_done
+	CMPQ         R8, CX
+	JNE          rowSumAVX2Kernel_general
+	VMOVD        R9, X10
+	VPBROADCASTD X10, X10
+	VMOVD        R11, X11
+	VPBROADCASTD X11, X11
+	CMPQ         CX, $0x08
+	JEQ          rowSumAVX2Kernel_k8
+	CMPQ         CX, $0x10
+	JNE          rowSumAVX2Kernel_general
+
+rowSumAVX2Kernel_k16:
+	CMPQ         BX, $0x02
+	JB           rowSumAVX2Kernel_general
+	VPXOR        (SI), Y15, Y1
+	VPSADBW      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPUNPCKLQDQ  X2, X1, X3
+	VPUNPCKHQDQ  X2, X1, X4
+	VPADDQ       X4, X3, X3
+	VPSHUFD      $0x08, X3, X3
+	VPSUBD       X11, X3, X3
+	VPMULLD      X10, X3, X3
+	VMOVQ        X3, (DI)
+	ADDQ         $0x20, SI
+	ADDQ         $0x08, DI
+	SUBQ         $0x02, BX
+	JMP          rowSumAVX2Kernel_k16
+
+rowSumAVX2Kernel_k8:
+	CMPQ         BX, $0x04
+	JB           rowSumAVX2Kernel_general
+	VPXOR        (SI), Y15, Y1
+	VPSADBW      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPSHUFD      $0x08, X1, X1
+	VPSHUFD      $0x08, X2, X2
+	VPUNPCKLQDQ  X2, X1, X3
+	VPSUBD       X11, X3, X3
+	VPMULLD      X10, X3, X3
+	VMOVDQU      X3, (DI)
+	ADDQ         $0x20, SI
+	ADDQ         $0x10, DI
+	SUBQ         $0x04, BX
+	JMP          rowSumAVX2Kernel_k8
+
+rowSumAVX2Kernel_general:
+	TESTQ   BX, BX
+	JZ      rowSumAVX2Kernel_done
+	CMPQ    CX, $0x20
+	JB      rowSumAVX2Kernel_lt32
+	MOVQ    CX, R10
+	SUBQ    $0x20, R10
+	LEAQ    31(R10), AX
+	ANDQ    $-32, AX
+	MOVQ    CX, DX
+	SUBQ    AX, DX
+	VMOVDQU (R12)(DX*1), Y13
+
+rowSumAVX2Kernel_r32:
+	VPXOR Y0, Y0, Y0
+	XORQ  AX, AX
+	CMPQ  AX, R10
+	JAE   rowSumAVX2Kernel_t32
+
+rowSumAVX2Kernel_c32:
+	VPXOR   (SI)(AX*1), Y15, Y1
+	VPSADBW Y14, Y1, Y1
+	VPADDQ  Y1, Y0, Y0
+	ADDQ    $0x20, AX
+	CMPQ    AX, R10
+	JB      rowSumAVX2Kernel_c32
+
+rowSumAVX2Kernel_t32:
+	VPXOR        (SI)(R10*1), Y15, Y1
+	VPAND        Y13, Y1, Y1
+	VPSADBW      Y14, Y1, Y1
+	VPADDQ       Y1, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPADDQ       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDQ       X1, X0, X0
+	VMOVQ        X0, AX
+	SUBL         R11, AX
+	IMULL        R9, AX
+	MOVL         AX, (DI)
+	ADDQ         $0x04, DI
+	ADDQ         R8, SI
+	DECQ         BX
+	JNZ          rowSumAVX2Kernel_r32
+	JMP          rowSumAVX2Kernel_done
+
+rowSumAVX2Kernel_lt32:
+	CMPQ    CX, $0x10
+	JB      rowSumAVX2Kernel_lt16
+	MOVQ    CX, R10
+	SUBQ    $0x10, R10
+	VMOVDQU (R12)(CX*1), X13
+
+rowSumAVX2Kernel_r16:
+	VPXOR   (SI), X15, X0
+	VPSADBW X14, X0, X0
+	VPXOR   (SI)(R10*1), X15, X1
+	VPAND   X13, X1, X1
+	VPSADBW X14, X1, X1
+	VPADDQ  X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDQ  X1, X0, X0
+	VMOVQ   X0, AX
+	SUBL    R11, AX
+	IMULL   R9, AX
+	MOVL    AX, (DI)
+	ADDQ    $0x04, DI
+	ADDQ    R8, SI
+	DECQ    BX
+	JNZ     rowSumAVX2Kernel_r16
+	JMP     rowSumAVX2Kernel_done
+
+rowSumAVX2Kernel_lt16:
+	MOVQ        CX, R10
+	SUBQ        $0x08, R10
+	VMOVQ       16(R12)(CX*1), X13
+	VPCMPEQB    X12, X12, X12
+	VPUNPCKLQDQ X13, X12, X13
+
+rowSumAVX2Kernel_r8:
+	VMOVQ       (SI), X0
+	VMOVQ       (SI)(R10*1), X1
+	VPUNPCKLQDQ X1, X0, X0
+	VPXOR       X15, X0, X0
+	VPAND       X13, X0, X0
+	VPSADBW     X14, X0, X0
+	VPSHUFD     $0x4e, X0, X1
+	VPADDQ      X1, X0, X0
+	VMOVQ       X0, AX
+	SUBL        R11, AX
+	IMULL       R9, AX
+	MOVL        AX, (DI)
+	ADDQ        $0x04, DI
+	ADDQ        R8, SI
+	DECQ        BX
+	JNZ         rowSumAVX2Kernel_r8
+
+rowSumAVX2Kernel_done:
 	VZEROUPPER
 	RET

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -57,4 +59,58 @@ func BenchmarkUint8Pair(b *testing.B) {
 			b.ReportMetric(float64(tu)/float64(t8), "x-int8")
 		}
 	})
+}
+
+// TestUint8ModelSameOnEveryImpl: the fully uint8 MobileNetV1 of
+// BenchmarkUint8Pair (filter offsets on every conv, depthwise and fully
+// connected layer: the wide depthwise filters, the row terms) gives the
+// same bytes on every implementation this machine runs, generic first.
+func TestUint8ModelSameOnEveryImpl(t *testing.T) {
+	prev := asm.Selected().Name
+	defer func() {
+		if err := asm.Select(prev); err != nil {
+			t.Error(err)
+		}
+	}()
+	var want []byte
+	for _, impl := range asm.All() {
+		if !impl.Available {
+			continue
+		}
+		if err := asm.Select(impl.Name); err != nil {
+			t.Fatal(err)
+		}
+		g, err := examples.MobileNetV1Uint8(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := runtime.FromGraph(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := runtime.NewInterpreter(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for seed := uint64(0); seed < 3; seed++ {
+			r := rand.New(rand.NewPCG(seed, 3))
+			in := it.InputBytes(0)
+			for j := range in {
+				in[j] = byte(r.IntN(256))
+			}
+			if err := it.Invoke(); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, it.OutputBytes(0)...)
+		}
+		it.Close()
+		if want == nil {
+			want = got
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: outputs differ from %s's", impl.Name, asm.All()[0].Name)
+		}
+	}
 }

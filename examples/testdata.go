@@ -32,7 +32,14 @@ var Testdata = map[string]func() ([]byte, error){
 	// int32 model is their reference.
 	"gather_positions_int32.tflite": func() ([]byte, error) { return tflitefile.Encode(GatherSource(tflite.TypeInt32)) },
 	"gather_positions_int64.tflite": func() ([]byte, error) { return tflitefile.Encode(GatherSource(tflite.TypeInt64)) },
+	// MLPerf Tiny's ResNet-8 (examples/resnet8.go, 16 filters, about
+	// 93 KB): the real model's shapes, for its arena against TFLite
+	// Micro's (runtime's TestResNet8Arena).
+	"resnet8.tflite": func() ([]byte, error) { return tflitefile.Encode(ResNet8Source(resnet8Seed, 16)) },
 }
+
+// resnet8Seed seeds testdata/resnet8.tflite's weights.
+const resnet8Seed = 8
 
 // Names of hostile_names.erm (HostileInputName, HostileOutputName,
 // HostileDescription).

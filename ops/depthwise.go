@@ -24,8 +24,10 @@ import (
 // precomputed per channel together with the bias (exact in wrapping int32,
 // a ring); interior runs read the input directly, border pixels (and
 // depth multipliers above 1) a zero-point padded copy (paddedRun). Legacy
-// filter offsets run on the same kernel with a doubled-rows filter
-// (depthwise_offset.go); only an offset of 128 takes a per-pixel Go path
+// filter offsets run on the same kernel: where the implementation
+// multiplies 16-bit weights (generic, amd64) on F = filter + filter_offset
+// packed wide (prepareWide), elsewhere with a doubled-rows filter
+// (depthwise_offset.go); only an offset of 128 there takes a per-pixel Go path
 // (evalLegacy) over F = filter + filter_offset as int16 that skips the
 // taps outside the image, as the reference does.
 type depthwiseKernel struct {
@@ -124,6 +126,9 @@ func prepareDepthwiseConv2D(m *format.Model, op *format.Op, path string) (Kernel
 		return depthwiseAsConv(k, raw, p.FilterOffset, q), nil
 	}
 	k.impl = asm.Selected()
+	if p.FilterOffset != 0 && k.prepareWide(raw, p.FilterOffset, q) {
+		return k, nil
+	}
 	if p.FilterOffset != 0 && k.prepareOffset(raw, p.FilterOffset, q) {
 		return k, nil
 	}

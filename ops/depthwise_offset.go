@@ -13,6 +13,38 @@ package ops
 // path) and, for the whole-image padding, dilation 1 down (otherwise the
 // rows are padded per output row).
 
+// depthwiseWide enables prepareWide (tests turn it off to run the
+// doubled rows on implementations that pack wide).
+var depthwiseWide = true
+
+// prepareWide sets k up for the int8 kernel path on the filter
+// F = w + f as int16 (raw: the int8 filter [kh][kw][outC]), packed wide
+// (asm.PackDepthwiseWide: the generic and amd64 kernels multiply 16-bit
+// weights): the same multiply-adds as an int8 filter, input_offset·ΣF
+// folded into q's bias; false when the implementation takes int8 weights
+// only (arm64: the doubled rows below).
+func (k *depthwiseKernel) prepareWide(raw []int8, f int32, q *requantizer) bool {
+	if !depthwiseWide {
+		return false
+	}
+	w := make([]int16, len(raw))
+	for i, v := range raw {
+		w[i] = int16(int32(v) + f)
+	}
+	packed := k.impl.PackDepthwiseWide(w, k.kh, k.kw, k.outC)
+	if packed == nil {
+		return false
+	}
+	for i, v := range w {
+		q.bias[i%k.outC] += k.inputOffset * int32(v)
+	}
+	k.epi = q.epilogue()
+	k.packed = packed
+	k.impl.PrepareDepthwiseEpilogue(k.packed, k.epi)
+	k.planPadding()
+	return true
+}
+
 // prepareOffset sets k up for the doubled-rows kernel path with filter
 // offset f (raw: the int8 filter [kh][kw][outC]), folding
 // input_offset·Σ(w + f) into q's bias; false when f does not fit.

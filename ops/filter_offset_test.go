@@ -115,35 +115,6 @@ func TestFullyConnectedFilterOffsetAllImplementations(t *testing.T) {
 	})
 }
 
-// TestSumInt8Fast: the eight-at-a-time sum equals the plain one on every
-// length around its word size, extremes included.
-func TestSumInt8Fast(t *testing.T) {
-	r := rand.New(rand.NewPCG(65, 66))
-	for n := 0; n < 300; n++ {
-		for mode := 0; mode < 3; mode++ {
-			a := wtInt8s(r, n+3)[3:] // unaligned start
-			for i := range a {
-				switch mode {
-				case 1:
-					a[i] = -128
-				case 2:
-					a[i] = 127
-				}
-			}
-			if got, want := sumInt8Fast(a), sumInt8(a); got != want {
-				t.Fatalf("n=%d mode %d: %d, want %d", n, mode, got, want)
-			}
-		}
-	}
-	big := make([]int8, 1<<17-1)
-	for i := range big {
-		big[i] = -128
-	}
-	if got, want := sumInt8Fast(big), sumInt8(big); got != want {
-		t.Fatalf("K=2^17-1: %d, want %d", got, want)
-	}
-}
-
 // TestFilterOffsetRowTermBound: the GEMM path needs |f|·128·K < 2^31;
 // deeper layers keep the Go path (and stay exact).
 func TestFilterOffsetRowTermBound(t *testing.T) {
@@ -160,20 +131,23 @@ func TestFilterOffsetRowTermBound(t *testing.T) {
 
 // TestDepthwiseFilterOffsetAllImplementations: DEPTHWISE_CONV_2D with a
 // filter offset on every implementation's DepthwiseRow (the doubled-rows
-// filter; whole padded image and per-row padding, dilations, depth
-// multipliers, one input channel as a conv; 128 on the Go path) against
-// refDepthwise.
+// filter packed wide where the implementation can, the doubled-rows
+// filter (also forced on those that can) elsewhere; whole padded image and
+// per-row padding, dilations, depth multipliers, one input channel as a
+// conv; 128 on the doubled path's Go fallback) against refDepthwise.
 func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
 		r := rand.New(rand.NewPCG(67, 68))
 		saved := maxPadImage
-		defer func() { maxPadImage = saved }()
+		defer func() { maxPadImage = saved; depthwiseWide = true }()
+		canWide := impl.PackDepthwiseWide(make([]int16, 1), 1, 1, 1) != nil
 		iters := 200
 		if testing.Short() {
 			iters = 60
 		}
 		for iter := 0; iter < iters; iter++ {
 			maxPadImage = saved
+			depthwiseWide = canWide && iter%4 != 1
 			if iter%3 == 0 {
 				maxPadImage = 0 // the per-row padding
 			}
@@ -228,7 +202,11 @@ func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 			}
 			switch dk := k.(type) {
 			case *depthwiseKernel:
-				if fast := dk.doubled && dk.packed != nil; fast != (p.FilterOffset != 128) {
+				if depthwiseWide {
+					if dk.doubled || dk.packed == nil {
+						t.Fatalf("iteration %d: filter offset %d not on the wide kernel path", iter, p.FilterOffset)
+					}
+				} else if fast := dk.doubled && dk.packed != nil; fast != (p.FilterOffset != 128) {
 					t.Fatalf("iteration %d: filter offset %d on the kernel path: %v", iter, p.FilterOffset, fast)
 				}
 			case *convKernel:
@@ -243,30 +221,43 @@ func TestDepthwiseFilterOffsetAllImplementations(t *testing.T) {
 	})
 }
 
-// TestRowTermSums: every row length (both loops, every tail) and stride,
-// extremes included, against f·sumInt8.
+// TestRowTermSums: every implementation's RowTermSums on every row length
+// (each loop, every tail) and stride, extremes included, against f·sumInt8.
 func TestRowTermSums(t *testing.T) {
-	r := rand.New(rand.NewPCG(69, 70))
-	for k := 1; k <= 300; k++ {
-		for mode := 0; mode < 3; mode++ {
-			n, lda := 1+r.IntN(7), k+r.IntN(3)
-			a := wtInt8s(r, (n-1)*lda+k)
-			for i := range a {
-				switch mode {
-				case 1:
-					a[i] = -128
-				case 2:
-					a[i] = 127
+	for _, impl := range asm.All() {
+		if !impl.Available {
+			continue
+		}
+		r := rand.New(rand.NewPCG(69, 70))
+		for k := 1; k <= 300; k++ {
+			for mode := 0; mode < 3; mode++ {
+				n, lda := 1+r.IntN(7), k+r.IntN(3)
+				a := wtInt8s(r, (n-1)*lda+k+3)[3:] // unaligned start
+				for i := range a {
+					switch mode {
+					case 1:
+						a[i] = -128
+					case 2:
+						a[i] = 127
+					}
+				}
+				f := filterOffsetsTest[r.IntN(len(filterOffsetsTest))]
+				rt := make([]int32, n)
+				impl.RowTermSums(a, lda, n, k, f, rt)
+				for i := range rt {
+					if want := f * sumInt8(a[i*lda:][:k]); rt[i] != want {
+						t.Fatalf("%s: k=%d mode %d row %d: %d, want %d", impl.Name, k, mode, i, rt[i], want)
+					}
 				}
 			}
-			f := filterOffsetsTest[r.IntN(len(filterOffsetsTest))]
-			rt := make([]int32, n)
-			rowTermSums(a, lda, n, k, f, rt)
-			for i := range rt {
-				if want := f * sumInt8(a[i*lda:][:k]); rt[i] != want {
-					t.Fatalf("k=%d mode %d row %d: %d, want %d", k, mode, i, rt[i], want)
-				}
-			}
+		}
+		big := make([]int8, 1<<17-1)
+		for i := range big {
+			big[i] = -128
+		}
+		rt := make([]int32, 1)
+		if impl.RowTermSums(big, len(big), 1, len(big), 1, rt); rt[0] != sumInt8(big) {
+			t.Fatalf("%s: K=2^17-1: %d, want %d", impl.Name, rt[0], sumInt8(big))
 		}
 	}
 }

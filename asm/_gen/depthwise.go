@@ -173,11 +173,14 @@ func dwAVX512() {
 
 // dwByte emits the bounded kernel's byte path for a block of P pixels
 // (dwBlockS1B, or dwBlockS2B when s2), jumping to fail unless it applies
-// (3 filter rows; the mode said 3 taps across), in a full-block and a
+// (3 filter rows of int8 weights; the mode said 3 taps across), in a full-block and a
 // partial-block (byte-masked loads) version, then to done.
 func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(arg("kh"), reg.R10)
 	CMPQ(reg.R10, U8(3))
+	JNE(LabelRef(fail))
+	// Wide (int16) filters have no byte weights.
+	CMPQ(addr("wide"), U8(0))
 	JNE(LabelRef(fail))
 	Load(arg("c"), reg.R10)
 	SUBQ(reg.RCX, reg.R10)

@@ -139,6 +139,7 @@ func main() {
 	interleave3SSSE3()
 	lstmKernels()
 	lstmAVX512()
+	rowSumAVX2()
 	finishKernel()
 	Generate()
 }

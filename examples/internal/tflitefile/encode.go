@@ -20,6 +20,7 @@ const (
 	optPool2D          = 5
 	optFullyConnected  = 8
 	optSoftmax         = 9
+	optAdd             = 11
 	optReshape         = 17
 	optGather          = 23
 )
@@ -221,6 +222,11 @@ func options(b *flatbuffers.Builder, o any) (uint8, flatbuffers.UOffsetT, error)
 		b.StartObject(1)
 		b.PrependFloat32Slot(0, o.Beta, 0)
 		return optSoftmax, b.EndObject(), nil
+	case *tflite.AddOptions:
+		b.StartObject(2)
+		b.PrependInt8Slot(0, int8(o.FusedActivation), 0)
+		b.PrependBoolSlot(1, o.PotScaleInt16, true)
+		return optAdd, b.EndObject(), nil
 	case *tflite.ReshapeOptions:
 		shape := int32s(b, o.NewShape)
 		b.StartObject(1)
