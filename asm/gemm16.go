@@ -69,6 +69,8 @@ type gemm16Impl struct {
 	kernel int
 	// dwWide: the depthwise16 weights are int32 lanes (w, 0).
 	dwWide bool
+	// dwPairs: full tap lists take the pairs kernel (dw16PairsCall).
+	dwPairs bool
 }
 
 // PackMatrix16 packs the row-major N×K int8 matrix w (len n·k) for impl's

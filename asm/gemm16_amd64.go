@@ -37,9 +37,19 @@ func dw16Call(kind int, p *dw16Args) {
 	}
 }
 
+// dw16PairsCall runs the pairs depthwise16 kernel of kind on p (only
+// avx512vnni has one).
+func dw16PairsCall(kind int, p *dw16Args) {
+	dw16PairsVNNIKernel(p)
+}
+
 // requant16Call runs the requant16 kernel of kind on p and reports
-// whether there is one (avx2 and avx512vnni share the AVX2 kernel).
+// whether there is one.
 func requant16Call(kind int, p *rq16Args) bool {
+	if kind == g16VNNI {
+		requant16AVX512Kernel(p)
+		return true
+	}
 	requant16AVX2Kernel(p)
 	return true
 }

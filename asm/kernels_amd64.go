@@ -174,6 +174,11 @@ func gemm16VNNIKernelRow(p *gemm16Args)
 //go:noescape
 func requant16AVX2Kernel(p *rq16Args)
 
+// requant16AVX512Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the per-channel constants red, off and total (see asm.Requant16). It reads p.acc, p.n, p.rows, p.out, p.lo, p.hi, p.red, p.off, p.total.
+//
+//go:noescape
+func requant16AVX512Kernel(p *rq16Args)
+
 // dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
 //go:noescape
@@ -183,6 +188,11 @@ func dw16AVX2Kernel(p *dw16Args)
 //
 //go:noescape
 func dw16VNNIKernel(p *dw16Args)
+
+// dw16PairsVNNIKernel sets out[c] = Σ_{t<taps} x[xoff[t] + c]·W[t][c] for c < n, n a multiple of 8, taps >= 1, w the pairs layout (stride int16 values per tap pair), for npix pixels (x and out advanced by xstep and ostep bytes). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16PairsVNNIKernel(p *dw16Args)
 
 // zipBytes2SSE2 interleaves the bytes of two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
 //
