@@ -16,6 +16,8 @@ func gemm16Call(kind int, p *gemm16Args) {
 		gemm16AVX2KernelRow(p)
 	case kind == g16AVX2:
 		gemm16AVX2Kernel(p)
+	case kind == g16VNNI && p.rows == 1 && p.w8 != nil:
+		gemm16VNNIKernelRow8(p)
 	case kind == g16VNNI && p.rows == 1:
 		gemm16VNNIKernelRow(p)
 	case kind == g16VNNI:

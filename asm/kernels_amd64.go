@@ -169,6 +169,11 @@ func gemm16AVX2KernelRow(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernelRow(p *gemm16Args)
 
+// gemm16VNNIKernelRow8 stores the int32 sums of row a0 of kp k-pairs times one int8 panel w8 of 32 columns to out (one row of 32 dwords). It reads p.a0, p.kp, p.out, p.w8.
+//
+//go:noescape
+func gemm16VNNIKernelRow8(p *gemm16Args)
+
 // requant16AVX2Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.rows, p.out, p.lo, p.hi.
 //
 //go:noescape

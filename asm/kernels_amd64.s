@@ -41124,6 +41124,55 @@ gemm16VNNIKernelRow_store:
 	VZEROUPPER
 	RET
 
+// func gemm16VNNIKernelRow8(p *gemm16Args)
+// Requires: AVX, AVX512BW, AVX512F, AVX512_VNNI
+TEXT ·gemm16VNNIKernelRow8(SB), NOSPLIT, $0-8
+	MOVQ   p+0(FP), R14
+	MOVQ   (R14), AX
+	MOVQ   80(R14), SI
+	MOVQ   40(R14), DI
+	MOVQ   48(R14), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	CMPQ   DI, $0x02
+	JB     gemm16VNNIKernelRow8_tail
+
+gemm16VNNIKernelRow8_k:
+	VPBROADCASTD (AX), Z4
+	VPMOVSXBW    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VPMOVSXBW    32(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+	VPBROADCASTD 4(AX), Z5
+	VPMOVSXBW    64(SI), Z8
+	VPDPWSSD     Z8, Z5, Z2
+	VPMOVSXBW    96(SI), Z9
+	VPDPWSSD     Z9, Z5, Z3
+	ADDQ         $0x08, AX
+	ADDQ         $0x80, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16VNNIKernelRow8_k
+
+gemm16VNNIKernelRow8_tail:
+	TESTQ        DI, DI
+	JZ           gemm16VNNIKernelRow8_store
+	VPBROADCASTD (AX), Z4
+	VPMOVSXBW    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VPMOVSXBW    32(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+
+gemm16VNNIKernelRow8_store:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (R8)
+	VPADDD    Z3, Z1, Z1
+	VMOVDQU32 Z1, 64(R8)
+	VZEROUPPER
+	RET
+
 // func requant16AVX2Kernel(p *rq16Args)
 // Requires: AVX, AVX2
 TEXT ·requant16AVX2Kernel(SB), NOSPLIT, $0-8

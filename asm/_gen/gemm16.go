@@ -28,6 +28,7 @@ func int16Kernels() {
 	gemm16AMD64(true)
 	gemm16AMD64Row(false)
 	gemm16AMD64Row(true)
+	gemm16VNNIRow8()
 	requant16AVX2()
 	requant16AVX512()
 	dw16AMD64(false)
@@ -490,6 +491,57 @@ func dw16PairsVNNI() {
 		ADDQ(U8(cw), c)
 		JMP(LabelRef(l))
 		Label(next)
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemm16VNNIRow8 emits gemm16VNNIKernelRow8: gemm16VNNIKernelRow on the
+// panel's int8 copy (asm.PackedMatrix16.data8, the same layout), each
+// 32 weights sign-extended by VPMOVSXBW as they are loaded: batch-1 fully
+// connected layers stream their weights once, and half the bytes is what
+// keeps a large matrix in cache.
+func gemm16VNNIRow8() {
+	name := "gemm16VNNIKernelRow8"
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(name + " stores the int32 sums of row a0 of kp k-pairs times one int8 panel w8 of 32 columns to out (one row of 32 dwords).")
+	a, w, n, out := reg.RAX, reg.RSI, reg.RDI, reg.R8
+	Load(arg("a0"), a)
+	Load(arg("w8"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	z := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+		reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}
+	for i := 0; i < 4; i++ {
+		VPXORD(z[i], z[i], z[i])
+	}
+	step := func(j int) {
+		b := z[4+j]
+		VPBROADCASTD(Mem{Base: a, Disp: 4 * j}, b)
+		for h := 0; h < 2; h++ {
+			wv := z[6+2*j+h]
+			VPMOVSXBW(Mem{Base: w, Disp: 64*j + 32*h}, wv)
+			vpdpwssd(wv, b, z[2*j+h])
+		}
+	}
+	CMPQ(n, U8(2))
+	JB(LabelRef(name + "_tail"))
+	Label(name + "_k")
+	step(0)
+	step(1)
+	ADDQ(U8(8), a)
+	ADDQ(U8(128), w)
+	SUBQ(U8(2), n)
+	CMPQ(n, U8(2))
+	JAE(LabelRef(name + "_k"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	Label(name + "_store")
+	for h := 0; h < 2; h++ {
+		VPADDD(z[2+h], z[h], z[h])
+		VMOVDQU32(z[h], Mem{Base: out, Disp: h * 64})
 	}
 	VZEROUPPER()
 	RET()
