@@ -23,7 +23,7 @@ func registerArch() {
 		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2, cpuid.AVXVNNI)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
-		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}, lstm: lstmCellAVX512, rowSums: rowSumsAVX2})
+		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true, dwPairs: true, row8: true}, lstm: lstmCellAVX512, rowSums: rowSumsAVX2})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 }

@@ -24,6 +24,11 @@ type PackedDepthwise16 struct {
 	stride  int // int16 values per tap in data
 	exact   bool
 	impl    *Impl
+	// pairs (implementations with gemm16Impl.dwPairs): the first C&^7
+	// channels' weights of taps 2j and 2j+1 as int16 pairs (an odd last
+	// tap's with 0), per pair 2·(C&^7) values in the kernel's channel
+	// blocks (see dw16PairsLayout); used for full tap lists.
+	pairs []int16
 }
 
 // dw16Args is one call of a depthwise16 kernel: n channels (a multiple of
@@ -74,7 +79,40 @@ func (impl *Impl) PackDepthwise16(w []int8, taps, c int) *PackedDepthwise16 {
 			p.exact = false
 		}
 	}
+	if n := c &^ 7; impl.g16.dwPairs && n > 0 {
+		np := (taps + 1) / 2
+		p.pairs = make([]int16, np*2*n)
+		for j := 0; j < np; j++ {
+			dst := p.pairs[j*2*n:][:2*n]
+			dw16PairsLayout(n, func(i, ch int) {
+				dst[i] = int16(w[2*j*c+ch])
+				if 2*j+1 < taps {
+					dst[i+1] = int16(w[(2*j+1)*c+ch])
+				}
+			})
+		}
+	}
 	return p
+}
+
+// dw16PairsLayout calls put(i, ch) for every channel ch < n (a multiple
+// of 8) with the index i of its int16 pair within one tap pair's 2n
+// values: channel blocks of 32, then 16, then 8 (as the kernel takes
+// them), each block of cw channels at 2·cb holding first the pairs of its
+// channels cb + 8L + q, then those of cb + 8L + 4 + q (L < cw/8, q < 4):
+// the order in which VPUNPCKLWD and VPUNPCKHWD interleave two taps'
+// activations.
+func dw16PairsLayout(n int, put func(i, ch int)) {
+	cb := 0
+	for _, cw := range []int{32, 16, 8} {
+		for ; cb+cw <= n; cb += cw {
+			for k := 0; k < cw/2; k++ {
+				ch := cb + 8*(k/4) + k%4
+				put(2*cb+2*k, ch)
+				put(2*cb+cw+2*k, ch+4)
+			}
+		}
+	}
 }
 
 // Exact reports whether every channel's sum fits int32 for any input
@@ -104,11 +142,13 @@ func (impl *Impl) Depthwise16Run(x []int16, xoff, tap []int, w *PackedDepthwise1
 	out = out[:npix*c]
 	tap = tap[:len(xoff)]
 	span := (npix - 1) * xstep
+	full := len(xoff) == w.Taps
 	for i, o := range xoff {
 		_ = x[o : o+span+c]
 		if uint(tap[i]) >= uint(w.Taps) {
 			panic("asm: depthwise16 tap out of range")
 		}
+		full = full && tap[i] == i
 	}
 	if len(xoff) == 0 {
 		clear(out)
@@ -118,7 +158,12 @@ func (impl *Impl) Depthwise16Run(x []int16, xoff, tap []int, w *PackedDepthwise1
 	if n > 0 {
 		args := dw16Args{npix: npix, xstep: 2 * xstep, ostep: 4 * c, x: &x[0], xoff: &xoff[0], tap: &tap[0],
 			taps: len(xoff), w: &w.data[0], stride: w.stride, n: n, out: &out[0]}
-		dw16Call(impl.g16.kernel, &args)
+		if full && w.pairs != nil {
+			args.w, args.stride = &w.pairs[0], 2*n
+			dw16PairsCall(impl.g16.kernel, &args)
+		} else {
+			dw16Call(impl.g16.kernel, &args)
+		}
 	}
 	if n == c {
 		return

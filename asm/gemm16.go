@@ -38,6 +38,9 @@ type PackedMatrix16 struct {
 	kp   int     // K/2: the packed k-pairs
 	data []int16 // panels·kp·nr·2
 	last []int16 // K odd: W[c][K-1] per column (len N)
+	// data8 (implementations with gemm16Impl.row8): data as int8, for
+	// the one-row kernel (half the bytes to stream).
+	data8 []int8
 	// block[p] is panel p's k-pairs per kernel call (kp when its columns'
 	// absolute sums prove int32 exact, else gemm16Block).
 	block []int
@@ -59,6 +62,7 @@ type gemm16Args struct {
 	ldo            int // bytes between out's rows
 	rows           int
 	nr             int
+	w8             *int8 // the panel in data8 (rows 1, implementations with row8), else nil
 }
 
 // gemm16Impl is an implementation of Gemm16's kernel: its panel width,
@@ -69,6 +73,11 @@ type gemm16Impl struct {
 	kernel int
 	// dwWide: the depthwise16 weights are int32 lanes (w, 0).
 	dwWide bool
+	// dwPairs: full tap lists take the pairs kernel (dw16PairsCall).
+	dwPairs bool
+	// row8: PackMatrix16 keeps an int8 copy of the panels (data8) for the
+	// one-row kernel.
+	row8 bool
 }
 
 // PackMatrix16 packs the row-major N×K int8 matrix w (len n·k) for impl's
@@ -88,6 +97,12 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 		for q := 0; q < p.kp; q++ {
 			p.data[base+(q*nr+j)*2] = int16(w[c*k+2*q])
 			p.data[base+(q*nr+j)*2+1] = int16(w[c*k+2*q+1])
+		}
+	}
+	if impl.g16.row8 && p.kp > 0 {
+		p.data8 = make([]int8, len(p.data))
+		for i, v := range p.data {
+			p.data8[i] = int8(v)
 		}
 	}
 	if k%2 == 1 {
@@ -168,6 +183,10 @@ func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatr
 				row := func(i int) *int16 { return &a[(r0+min(i, mr-1))*lda+2*kb] }
 				args.a0, args.a1, args.a2, args.a3 = row(0), row(1), row(2), row(3)
 				args.w = &w.data[(p*w.kp+kb)*nr*2]
+				args.w8 = nil
+				if mr == 1 && w.data8 != nil {
+					args.w8 = &w.data8[(p*w.kp+kb)*nr*2]
+				}
 				args.kp = n
 				if direct && n == w.kp && nc == nr && (mr == 4 || mr == 1) {
 					args.out, args.ldo = &acc32[r0*ldc+c0], 4*ldc

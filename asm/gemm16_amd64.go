@@ -17,6 +17,8 @@ func gemm16Call(kind int, p *gemm16Args) {
 		gemm16AVX2KernelRow(p)
 	case kind == g16AVX2:
 		gemm16AVX2Kernel(p)
+	case kind == g16VNNI && p.rows == 1 && p.w8 != nil:
+		gemm16VNNIKernelRow8(p)
 	case kind == g16VNNI && p.rows == 1:
 		gemm16VNNIKernelRow(p)
 	case kind == g16VNNI:
@@ -44,9 +46,19 @@ func dw16Call(kind int, p *dw16Args) {
 	}
 }
 
+// dw16PairsCall runs the pairs depthwise16 kernel of kind on p (only
+// avx512vnni has one).
+func dw16PairsCall(kind int, p *dw16Args) {
+	dw16PairsVNNIKernel(p)
+}
+
 // requant16Call runs the requant16 kernel of kind on p and reports
-// whether there is one (avx2, avxvnni and avx512vnni share the AVX2 kernel).
+// whether there is one (avx2 and avxvnni share the AVX2 kernel, avx512vnni has its own).
 func requant16Call(kind int, p *rq16Args) bool {
+	if kind == g16VNNI {
+		requant16AVX512Kernel(p)
+		return true
+	}
 	requant16AVX2Kernel(p)
 	return true
 }

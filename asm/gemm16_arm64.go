@@ -39,3 +39,7 @@ func dw16Call(kind int, p *dw16Args) {
 
 // requant16Call: arm64 keeps Requant16 in Go (reports false).
 func requant16Call(kind int, p *rq16Args) bool { return false }
+
+// dw16PairsCall: arm64 has no pairs kernel (gemm16Impl.dwPairs is never
+// set).
+func dw16PairsCall(kind int, p *dw16Args) { dw16Generic(p) }

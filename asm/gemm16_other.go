@@ -10,3 +10,7 @@ func dw16Call(kind int, p *dw16Args) { dw16Generic(p) }
 
 // requant16Call: this build keeps Requant16 in Go (reports false).
 func requant16Call(kind int, p *rq16Args) bool { return false }
+
+// dw16PairsCall: no pairs kernel in this build (gemm16Impl.dwPairs is
+// never set).
+func dw16PairsCall(kind int, p *dw16Args) { dw16Generic(p) }

@@ -265,17 +265,27 @@ func TestDepthwise16AllImplementations(t *testing.T) {
 func TestDepthwise16Run(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(9, 10))
-		for iter := 0; iter < 400; iter++ {
+		for iter := 0; iter < 800; iter++ {
 			taps, c := 1+r.IntN(12), 1+r.IntN(70)
+			if iter%8 == 0 {
+				c = 8 * (1 + r.IntN(12)) // every block mix of 32, 16 and 8
+			}
 			npix, xstep := 1+r.IntN(7), r.IntN(3*c+1)
 			w := make([]int8, taps*c)
 			fillW8(r, w, r.IntN(4))
 			used := r.IntN(taps + 1)
+			if iter%2 == 0 {
+				// The full tap list in order (the pairs kernels' case).
+				used = taps
+			}
 			xoff, tap := make([]int, used), make([]int, used)
 			maxOff := 0
 			for i := range xoff {
 				xoff[i] = r.IntN(4 * c)
 				tap[i] = r.IntN(taps)
+				if iter%2 == 0 {
+					tap[i] = i
+				}
 				maxOff = max(maxOff, xoff[i])
 			}
 			// x ends exactly where the last pixel's farthest tap does.

@@ -189,10 +189,20 @@ func gemm16AVX2KernelRow(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernelRow(p *gemm16Args)
 
+// gemm16VNNIKernelRow8 stores the int32 sums of row a0 of kp k-pairs times one int8 panel w8 of 32 columns to out (one row of 32 dwords). It reads p.a0, p.kp, p.out, p.w8.
+//
+//go:noescape
+func gemm16VNNIKernelRow8(p *gemm16Args)
+
 // requant16AVX2Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the packed constants c (see asm.Requant16). It reads p.acc, p.c, p.n, p.rows, p.out, p.lo, p.hi.
 //
 //go:noescape
 func requant16AVX2Kernel(p *rq16Args)
+
+// requant16AVX512Kernel writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the per-channel constants red, off and total (see asm.Requant16). It reads p.acc, p.n, p.rows, p.out, p.lo, p.hi, p.red, p.off, p.total.
+//
+//go:noescape
+func requant16AVX512Kernel(p *rq16Args)
 
 // dw16AVX2Kernel sets out[c] = Σ_i x[xoff[i] + c]·w[tap[i]·stride + 2c] (weights as dwords (w, 0)) for c < n, n a multiple of 8, taps >= 1, for npix pixels (x and out advanced by xstep and ostep bytes; npix counted down in *p). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.tap, p.taps, p.w, p.stride, p.n, p.out.
 //
@@ -218,6 +228,11 @@ func gemm16AVXVNNIKernelRow(p *gemm16Args)
 //
 //go:noescape
 func dw16AVXVNNIKernel(p *dw16Args)
+
+// dw16PairsVNNIKernel sets out[c] = Σ_{t<taps} x[xoff[t] + c]·W[t][c] for c < n, n a multiple of 8, taps >= 1, w the pairs layout (stride int16 values per tap pair), for npix pixels (x and out advanced by xstep and ostep bytes). It reads p.npix, p.xstep, p.ostep, p.x, p.xoff, p.taps, p.w, p.stride, p.n, p.out.
+//
+//go:noescape
+func dw16PairsVNNIKernel(p *dw16Args)
 
 // zipBytes2SSE2 interleaves the bytes of two streams (p.blocks >= 1 steps of 16 bytes each). It reads p.joined, p.s0, p.s1, p.blocks.
 //

@@ -49614,6 +49614,55 @@ gemm16VNNIKernelRow_store:
 	VZEROUPPER
 	RET
 
+// func gemm16VNNIKernelRow8(p *gemm16Args)
+// Requires: AVX, AVX512BW, AVX512F, AVX512_VNNI
+TEXT ·gemm16VNNIKernelRow8(SB), NOSPLIT, $0-8
+	MOVQ   p+0(FP), R14
+	MOVQ   (R14), AX
+	MOVQ   80(R14), SI
+	MOVQ   40(R14), DI
+	MOVQ   48(R14), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	CMPQ   DI, $0x02
+	JB     gemm16VNNIKernelRow8_tail
+
+gemm16VNNIKernelRow8_k:
+	VPBROADCASTD (AX), Z4
+	VPMOVSXBW    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VPMOVSXBW    32(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+	VPBROADCASTD 4(AX), Z5
+	VPMOVSXBW    64(SI), Z8
+	VPDPWSSD     Z8, Z5, Z2
+	VPMOVSXBW    96(SI), Z9
+	VPDPWSSD     Z9, Z5, Z3
+	ADDQ         $0x08, AX
+	ADDQ         $0x80, SI
+	SUBQ         $0x02, DI
+	CMPQ         DI, $0x02
+	JAE          gemm16VNNIKernelRow8_k
+
+gemm16VNNIKernelRow8_tail:
+	TESTQ        DI, DI
+	JZ           gemm16VNNIKernelRow8_store
+	VPBROADCASTD (AX), Z4
+	VPMOVSXBW    (SI), Z6
+	VPDPWSSD     Z6, Z4, Z0
+	VPMOVSXBW    32(SI), Z7
+	VPDPWSSD     Z7, Z4, Z1
+
+gemm16VNNIKernelRow8_store:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (R8)
+	VPADDD    Z3, Z1, Z1
+	VMOVDQU32 Z1, 64(R8)
+	VZEROUPPER
+	RET
+
 // func requant16AVX2Kernel(p *rq16Args)
 // Requires: AVX, AVX2
 TEXT ·requant16AVX2Kernel(SB), NOSPLIT, $0-8
@@ -49661,6 +49710,64 @@ requant16AVX2Kernel_g:
 	JNZ       requant16AVX2Kernel_g
 	DECQ      AX
 	JNZ       requant16AVX2Kernel_row
+	VZEROUPPER
+	RET
+
+// func requant16AVX512Kernel(p *rq16Args)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·requant16AVX512Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         16(R14), R8
+	MOVQ         32(R14), R9
+	MOVL         40(R14), R10
+	VMOVD        R10, X14
+	VPBROADCASTD X14, Y14
+	MOVL         44(R14), R10
+	VMOVD        R10, X15
+	VPBROADCASTD X15, Y15
+	MOVQ         24(R14), AX
+	MOVQ         48(R14), DI
+	MOVQ         56(R14), R10
+	MOVQ         64(R14), R11
+
+requant16AVX512Kernel_row:
+	XORQ BX, BX
+
+requant16AVX512Kernel_g:
+	VPMOVSXDQ (SI), Z0
+	VPMULDQ   (DI)(BX*8), Z0, Z0
+	VPADDQ    (R10)(BX*8), Z0, Z0
+	VPSRAVQ   (R11)(BX*8), Z0, Z0
+	VPMOVQD   Z0, Y1
+	VPMAXSD   Y14, Y1, Y1
+	VPMINSD   Y15, Y1, Y1
+	VPMOVDW   Y1, (R9)
+	LEAQ      8(BX), CX
+	CMPQ      CX, R8
+	JAE       requant16AVX512Kernel_next
+	VPMOVSXDQ 32(SI), Z2
+	VPMULDQ   64(DI)(BX*8), Z2, Z2
+	VPADDQ    64(R10)(BX*8), Z2, Z2
+	VPSRAVQ   64(R11)(BX*8), Z2, Z2
+	VPMOVQD   Z2, Y3
+	VPMAXSD   Y14, Y3, Y3
+	VPMINSD   Y15, Y3, Y3
+	VPMOVDW   Y3, 16(R9)
+	ADDQ      $0x40, SI
+	ADDQ      $0x20, R9
+	ADDQ      $0x10, BX
+	CMPQ      BX, R8
+	JB        requant16AVX512Kernel_g
+	JMP       requant16AVX512Kernel_rowend
+
+requant16AVX512Kernel_next:
+	ADDQ $0x20, SI
+	ADDQ $0x10, R9
+
+requant16AVX512Kernel_rowend:
+	DECQ AX
+	JNZ  requant16AVX512Kernel_row
 	VZEROUPPER
 	RET
 
@@ -50018,6 +50125,210 @@ dw16AVXVNNIKernel_c8_end:
 	ADDQ 16(R14), R13
 	DECQ (R14)
 	JNZ  dw16AVXVNNIKernel_pix
+	VZEROUPPER
+	RET
+
+DATA dw16perm<>+0(SB)/8, $0x0000000000000000
+DATA dw16perm<>+8(SB)/8, $0x0000000000000001
+DATA dw16perm<>+16(SB)/8, $0x0000000000000008
+DATA dw16perm<>+24(SB)/8, $0x0000000000000009
+DATA dw16perm<>+32(SB)/8, $0x0000000000000002
+DATA dw16perm<>+40(SB)/8, $0x0000000000000003
+DATA dw16perm<>+48(SB)/8, $0x000000000000000a
+DATA dw16perm<>+56(SB)/8, $0x000000000000000b
+DATA dw16perm<>+64(SB)/8, $0x0000000000000004
+DATA dw16perm<>+72(SB)/8, $0x0000000000000005
+DATA dw16perm<>+80(SB)/8, $0x000000000000000c
+DATA dw16perm<>+88(SB)/8, $0x000000000000000d
+DATA dw16perm<>+96(SB)/8, $0x0000000000000006
+DATA dw16perm<>+104(SB)/8, $0x0000000000000007
+DATA dw16perm<>+112(SB)/8, $0x000000000000000e
+DATA dw16perm<>+120(SB)/8, $0x000000000000000f
+GLOBL dw16perm<>(SB), RODATA|NOPTR, $128
+
+// func dw16PairsVNNIKernel(p *dw16Args)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI
+TEXT ·dw16PairsVNNIKernel(SB), NOSPLIT, $0-8
+	MOVQ      p+0(FP), R14
+	MOVQ      32(R14), DI
+	MOVQ      56(R14), R10
+	MOVQ      64(R14), R11
+	SHLQ      $0x01, R11
+	VMOVDQU64 dw16perm<>+0(SB), Z28
+	VMOVDQU64 dw16perm<>+64(SB), Z29
+	VPXORD    Z31, Z31, Z31
+	XORQ      BX, BX
+
+dw16PairsVNNIKernel_c32:
+	LEAQ 32(BX), AX
+	CMPQ AX, 72(R14)
+	JA   dw16PairsVNNIKernel_c32_end
+	MOVQ 24(R14), AX
+	LEAQ (AX)(BX*2), AX
+	MOVQ 80(R14), DX
+	LEAQ (DX)(BX*4), DX
+	MOVQ (R14), CX
+
+dw16PairsVNNIKernel_c32_pix:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   DI, R8
+	LEAQ   (R10)(BX*4), R12
+	MOVQ   48(R14), R9
+	SHRQ   $0x01, R9
+	JZ     dw16PairsVNNIKernel_c32_odd
+
+dw16PairsVNNIKernel_c32_t:
+	MOVQ       (R8), SI
+	MOVQ       8(R8), R13
+	VMOVDQU16  (AX)(SI*2), Z0
+	VMOVDQU16  (AX)(R13*2), Z1
+	VPUNPCKLWD Z1, Z0, Z2
+	VPUNPCKHWD Z1, Z0, Z3
+	VPDPWSSD   (R12), Z2, Z4
+	VPDPWSSD   64(R12), Z3, Z5
+	ADDQ       $0x10, R8
+	ADDQ       R11, R12
+	DECQ       R9
+	JNZ        dw16PairsVNNIKernel_c32_t
+
+dw16PairsVNNIKernel_c32_odd:
+	MOVQ       48(R14), R9
+	TESTQ      $0x00000001, R9
+	JZ         dw16PairsVNNIKernel_c32_store
+	MOVQ       (R8), SI
+	VMOVDQU16  (AX)(SI*2), Z0
+	VPUNPCKLWD Z31, Z0, Z2
+	VPUNPCKHWD Z31, Z0, Z3
+	VPDPWSSD   (R12), Z2, Z4
+	VPDPWSSD   64(R12), Z3, Z5
+
+dw16PairsVNNIKernel_c32_store:
+	VMOVDQA64 Z4, Z6
+	VPERMT2Q  Z5, Z28, Z6
+	VPERMT2Q  Z5, Z29, Z4
+	VMOVDQU32 Z6, (DX)
+	VMOVDQU32 Z4, 64(DX)
+	ADDQ      8(R14), AX
+	ADDQ      16(R14), DX
+	DECQ      CX
+	JNZ       dw16PairsVNNIKernel_c32_pix
+	ADDQ      $0x20, BX
+	JMP       dw16PairsVNNIKernel_c32
+
+dw16PairsVNNIKernel_c32_end:
+dw16PairsVNNIKernel_c16:
+	LEAQ 16(BX), AX
+	CMPQ AX, 72(R14)
+	JA   dw16PairsVNNIKernel_c16_end
+	MOVQ 24(R14), AX
+	LEAQ (AX)(BX*2), AX
+	MOVQ 80(R14), DX
+	LEAQ (DX)(BX*4), DX
+	MOVQ (R14), CX
+
+dw16PairsVNNIKernel_c16_pix:
+	VPXORD Y4, Y4, Y4
+	VPXORD Y5, Y5, Y5
+	MOVQ   DI, R8
+	LEAQ   (R10)(BX*4), R12
+	MOVQ   48(R14), R9
+	SHRQ   $0x01, R9
+	JZ     dw16PairsVNNIKernel_c16_odd
+
+dw16PairsVNNIKernel_c16_t:
+	MOVQ       (R8), SI
+	MOVQ       8(R8), R13
+	VMOVDQU    (AX)(SI*2), Y0
+	VMOVDQU    (AX)(R13*2), Y1
+	VPUNPCKLWD Y1, Y0, Y2
+	VPUNPCKHWD Y1, Y0, Y3
+	VPDPWSSD   (R12), Y2, Y4
+	VPDPWSSD   32(R12), Y3, Y5
+	ADDQ       $0x10, R8
+	ADDQ       R11, R12
+	DECQ       R9
+	JNZ        dw16PairsVNNIKernel_c16_t
+
+dw16PairsVNNIKernel_c16_odd:
+	MOVQ       48(R14), R9
+	TESTQ      $0x00000001, R9
+	JZ         dw16PairsVNNIKernel_c16_store
+	MOVQ       (R8), SI
+	VMOVDQU    (AX)(SI*2), Y0
+	VPUNPCKLWD Y31, Y0, Y2
+	VPUNPCKHWD Y31, Y0, Y3
+	VPDPWSSD   (R12), Y2, Y4
+	VPDPWSSD   32(R12), Y3, Y5
+
+dw16PairsVNNIKernel_c16_store:
+	VINSERTI128 $0x01, X5, Y4, Y6
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VMOVDQU     Y6, (DX)
+	VMOVDQU     Y4, 32(DX)
+	ADDQ        8(R14), AX
+	ADDQ        16(R14), DX
+	DECQ        CX
+	JNZ         dw16PairsVNNIKernel_c16_pix
+	ADDQ        $0x10, BX
+	JMP         dw16PairsVNNIKernel_c16
+
+dw16PairsVNNIKernel_c16_end:
+dw16PairsVNNIKernel_c8:
+	LEAQ 8(BX), AX
+	CMPQ AX, 72(R14)
+	JA   dw16PairsVNNIKernel_c8_end
+	MOVQ 24(R14), AX
+	LEAQ (AX)(BX*2), AX
+	MOVQ 80(R14), DX
+	LEAQ (DX)(BX*4), DX
+	MOVQ (R14), CX
+
+dw16PairsVNNIKernel_c8_pix:
+	VPXORD X4, X4, X4
+	VPXORD X5, X5, X5
+	MOVQ   DI, R8
+	LEAQ   (R10)(BX*4), R12
+	MOVQ   48(R14), R9
+	SHRQ   $0x01, R9
+	JZ     dw16PairsVNNIKernel_c8_odd
+
+dw16PairsVNNIKernel_c8_t:
+	MOVQ       (R8), SI
+	MOVQ       8(R8), R13
+	VMOVDQU    (AX)(SI*2), X0
+	VMOVDQU    (AX)(R13*2), X1
+	VPUNPCKLWD X1, X0, X2
+	VPUNPCKHWD X1, X0, X3
+	VPDPWSSD   (R12), X2, X4
+	VPDPWSSD   16(R12), X3, X5
+	ADDQ       $0x10, R8
+	ADDQ       R11, R12
+	DECQ       R9
+	JNZ        dw16PairsVNNIKernel_c8_t
+
+dw16PairsVNNIKernel_c8_odd:
+	MOVQ       48(R14), R9
+	TESTQ      $0x00000001, R9
+	JZ         dw16PairsVNNIKernel_c8_store
+	MOVQ       (R8), SI
+	VMOVDQU    (AX)(SI*2), X0
+	VPUNPCKLWD X31, X0, X2
+	VPUNPCKHWD X31, X0, X3
+	VPDPWSSD   (R12), X2, X4
+	VPDPWSSD   16(R12), X3, X5
+
+dw16PairsVNNIKernel_c8_store:
+	VMOVDQU X4, (DX)
+	VMOVDQU X5, 16(DX)
+	ADDQ    8(R14), AX
+	ADDQ    16(R14), DX
+	DECQ    CX
+	JNZ     dw16PairsVNNIKernel_c8_pix
+	ADDQ    $0x08, BX
+	JMP     dw16PairsVNNIKernel_c8
+
+dw16PairsVNNIKernel_c8_end:
 	VZEROUPPER
 	RET
 

@@ -29,6 +29,9 @@ type rq16Args struct {
 	rows   int
 	out    *int16
 	lo, hi int32
+	// The avx512vnni kernel reads the plain constants (len n).
+	red, off *int64
+	total    *uint
 }
 
 // NewRequant16 returns the output stage of the given per-channel
@@ -63,7 +66,8 @@ func (impl *Impl) Requant16(acc []int32, r *Requant16, out []int16) {
 	out = out[:n]
 	_ = r.red[n-1]
 	v := n &^ 7
-	if v > 0 && impl.g16.kernel != 0 && requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: v, rows: 1, out: &out[0], lo: r.lo, hi: r.hi}) {
+	if v > 0 && impl.g16.kernel != 0 && requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: v, rows: 1, out: &out[0], lo: r.lo, hi: r.hi,
+		red: &r.red[0], off: &r.off[0], total: &r.total[0]}) {
 		acc, out = acc[v:], out[v:]
 	} else {
 		v = 0
@@ -84,7 +88,8 @@ func (impl *Impl) Requant16Rows(acc []int32, r *Requant16, out []int16, rows int
 	}
 	acc, out = acc[:rows*c], out[:rows*c]
 	if c%8 == 0 && impl.g16.kernel != 0 &&
-		requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: c, rows: rows, out: &out[0], lo: r.lo, hi: r.hi}) {
+		requant16Call(impl.g16.kernel, &rq16Args{acc: &acc[0], c: &r.packed[0], n: c, rows: rows, out: &out[0], lo: r.lo, hi: r.hi,
+			red: &r.red[0], off: &r.off[0], total: &r.total[0]}) {
 		return
 	}
 	for i := 0; i < rows; i++ {

@@ -256,6 +256,15 @@ func (k *conv16Kernel) requantBlock32(acc []int32, out []int16, n int) {
 // input (y0, x0): [ky][kx][ic], zeros (the int16 zero point) outside.
 func (k *conv16Kernel) im2col16(in []int16, y0, x0 int, patch []int16) {
 	row := k.kw * k.inC
+	if k.dilW == 1 && y0 >= 0 && x0 >= 0 && y0+(k.kh-1)*k.dilH < k.inH && x0+k.kw <= k.inW {
+		// The whole window inside (most pixels): kh contiguous rows.
+		base := (y0*k.inW + x0) * k.inC
+		step := k.dilH * k.inW * k.inC
+		for ky := 0; ky < k.kh; ky++ {
+			copy(patch[ky*row:][:row], in[base+ky*step:][:row])
+		}
+		return
+	}
 	kyLo, kyHi := tapRange(y0, k.dilH, k.kh, k.inH)
 	kxLo, kxHi := tapRange(x0, k.dilW, k.kw, k.inW)
 	for ky := 0; ky < k.kh; ky++ {

@@ -41,7 +41,9 @@ func int16Kernels() {
 	gemm16AMD64(true)
 	gemm16AMD64Row(false)
 	gemm16AMD64Row(true)
+	gemm16VNNIRow8()
 	requant16AVX2()
+	requant16AVX512()
 	dw16AMD64(false)
 	dw16AMD64(true)
 	// The avxvnni kernels: avx2's, VPMADDWD + VPADDD replaced by the VEX
@@ -51,6 +53,7 @@ func int16Kernels() {
 	gemm16AMD64Row(false)
 	dw16AMD64(false)
 	vex16 = false
+	dw16PairsVNNI()
 }
 
 func gemm16AMD64(vnni bool) {
@@ -342,6 +345,235 @@ func requant16AVX2() {
 	JNZ(LabelRef(name + "_g"))
 	DECQ(rows)
 	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// requant16AVX512 emits requant16AVX512Kernel (asm.Requant16's
+// avx512vnni kernel): per 8 channels, the sums sign-extended to qwords,
+// VPMULDQ by red, VPADDQ off, VPSRAVQ total (AVX-512 has the 64-bit
+// arithmetic shift), truncated to dwords (int32(...) as the reference),
+// clamped and narrowed to int16. It reads the plain per-channel
+// constants red, off and total, not the AVX2 kernel's packed ones.
+func requant16AVX512() {
+	name := "requant16AVX512Kernel"
+	kernel(name, NOSPLIT, "rq16Args")
+	kdoc(name + " writes rows rows of n (a multiple of 8) int16 outputs, back to back, from int32 sums acc with the per-channel constants red, off and total (see asm.Requant16).")
+	acc, red, off, total, n, out := reg.RSI, reg.RDI, reg.R10, reg.R11, reg.R8, reg.R9
+	Load(arg("acc"), acc)
+	Load(arg("n"), n)
+	Load(arg("out"), out)
+	lo, hi := reg.Y14, reg.Y15
+	bcast256(addr("lo"), lo)
+	bcast256(addr("hi"), hi)
+	c, rows := reg.RBX, reg.RAX
+	Load(arg("rows"), rows)
+	Load(arg("red"), red)
+	Load(arg("off"), off)
+	Load(arg("total"), total)
+	Label(name + "_row")
+	XORQ(c, c)
+	Label(name + "_g")
+	for j := 0; j < 2; j++ {
+		if j == 1 {
+			// The second group of 8 when there is one.
+			LEAQ(Mem{Base: c, Disp: 8}, reg.RCX)
+			CMPQ(reg.RCX, n)
+			JAE(LabelRef(name + "_next"))
+		}
+		z, y := []reg.VecPhysical{reg.Z0, reg.Z2}[j], []reg.VecPhysical{reg.Y1, reg.Y3}[j]
+		VPMOVSXDQ(Mem{Base: acc, Disp: 32 * j}, z)
+		VPMULDQ(Mem{Base: red, Index: c, Scale: 8, Disp: 64 * j}, z, z)
+		VPADDQ(Mem{Base: off, Index: c, Scale: 8, Disp: 64 * j}, z, z)
+		VPSRAVQ(Mem{Base: total, Index: c, Scale: 8, Disp: 64 * j}, z, z)
+		VPMOVQD(z, y)
+		VPMAXSD(lo, y, y)
+		VPMINSD(hi, y, y)
+		VPMOVDW(y, Mem{Base: out, Disp: 16 * j})
+	}
+	ADDQ(U8(64), acc)
+	ADDQ(U8(32), out)
+	ADDQ(U8(16), c)
+	CMPQ(c, n)
+	JB(LabelRef(name + "_g"))
+	JMP(LabelRef(name + "_rowend"))
+	Label(name + "_next")
+	// n mod 16 = 8: the row's last group was one of 8.
+	ADDQ(U8(32), acc)
+	ADDQ(U8(16), out)
+	Label(name + "_rowend")
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// dw16PairsVNNI emits dw16PairsVNNIKernel: the avx512vnni depthwise16 on
+// the full tap list (tap[i] = i) with the weights of taps 2j and 2j+1
+// interleaved as int16 pairs (asm.PackDepthwise16's pairs layout), so
+// that one VPDPWSSD lane sums two taps: per pair, the two taps'
+// activations (cw int16 each) are interleaved by VPUNPCKLWD/VPUNPCKHWD,
+// which puts channels 8L+i (i < 4) of each 128-bit lane L in the low
+// half and 8L+4+i in the high half; the packed weights follow that order
+// and the sums are put back in channel order before the store
+// (VPERMT2Q for 32 channels, a lane swap for 16, none for 8). An odd last
+// tap is paired with zeros. Channel blocks of 32 (zmm), then 16 (ymm),
+// then 8 (xmm); per block, every pixel.
+func dw16PairsVNNI() {
+	perm := GLOBL("dw16perm", RODATA|NOPTR)
+	for i, q := range []int{0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15} {
+		DATA(8*i, U64(q))
+	}
+	name := "dw16PairsVNNIKernel"
+	kernel(name, NOSPLIT, "dw16Args")
+	kdoc(name + " sets out[c] = Σ_{t<taps} x[xoff[t] + c]·W[t][c] for c < n, n a multiple of 8, taps >= 1, w the pairs layout (stride int16 values per tap pair), for npix pixels (x and out advanced by xstep and ostep bytes).")
+	xoff, w, stride := reg.RDI, reg.R10, reg.R11
+	c, px, xp, op, xo, wp, ra, rb, pairs := reg.RBX, reg.RCX, reg.RAX, reg.RDX, reg.R8, reg.R12, reg.RSI, reg.R13, reg.R9
+	Load(arg("xoff"), xoff)
+	Load(arg("w"), w)
+	Load(arg("stride"), stride)
+	SHLQ(U8(1), stride) // bytes per pair
+	VMOVDQU64(perm, reg.Z28)
+	VMOVDQU64(perm.Offset(64), reg.Z29)
+	VPXORD(reg.Z31, reg.Z31, reg.Z31)
+	XORQ(c, c)
+	for _, cw := range []int{32, 16, 8} {
+		l := fmt.Sprintf("%s_c%d", name, cw)
+		next := l + "_end"
+		var za, zb, lo, hi, a0, a1, t0, zero reg.VecPhysical
+		switch cw {
+		case 32:
+			za, zb, lo, hi, a0, a1, t0, zero = reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z31
+		case 16:
+			za, zb, lo, hi, a0, a1, t0, zero = reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y31
+		default:
+			za, zb, lo, hi, a0, a1, t0, zero = reg.X0, reg.X1, reg.X2, reg.X3, reg.X4, reg.X5, reg.X6, reg.X31
+		}
+		load := func(m Mem, r reg.VecPhysical) {
+			if cw == 32 {
+				VMOVDQU16(m, r)
+			} else {
+				VMOVDQU(m, r)
+			}
+		}
+		Label(l)
+		LEAQ(Mem{Base: c, Disp: cw}, xp)
+		CMPQ(xp, addr("n"))
+		JA(LabelRef(next))
+		// Pixels of this block: xp and op walk x + 2c and out + 4c.
+		Load(arg("x"), xp)
+		LEAQ(Mem{Base: xp, Index: c, Scale: 2}, xp)
+		Load(arg("out"), op)
+		LEAQ(Mem{Base: op, Index: c, Scale: 4}, op)
+		Load(arg("npix"), px)
+		Label(l + "_pix")
+		VPXORD(a0, a0, a0)
+		VPXORD(a1, a1, a1)
+		MOVQ(xoff, xo)
+		LEAQ(Mem{Base: w, Index: c, Scale: 4}, wp)
+		Load(arg("taps"), pairs)
+		SHRQ(U8(1), pairs)
+		JZ(LabelRef(l + "_odd"))
+		Label(l + "_t")
+		MOVQ(Mem{Base: xo}, ra)
+		MOVQ(Mem{Base: xo, Disp: 8}, rb)
+		load(Mem{Base: xp, Index: ra, Scale: 2}, za)
+		load(Mem{Base: xp, Index: rb, Scale: 2}, zb)
+		VPUNPCKLWD(zb, za, lo)
+		VPUNPCKHWD(zb, za, hi)
+		vpdpwssd(Mem{Base: wp}, lo, a0)
+		vpdpwssd(Mem{Base: wp, Disp: 2 * cw}, hi, a1)
+		ADDQ(U8(16), xo)
+		ADDQ(stride, wp)
+		DECQ(pairs)
+		JNZ(LabelRef(l + "_t"))
+		Label(l + "_odd")
+		// An odd last tap, paired with zeros.
+		Load(arg("taps"), pairs)
+		TESTQ(U32(1), pairs)
+		JZ(LabelRef(l + "_store"))
+		MOVQ(Mem{Base: xo}, ra)
+		load(Mem{Base: xp, Index: ra, Scale: 2}, za)
+		VPUNPCKLWD(zero, za, lo)
+		VPUNPCKHWD(zero, za, hi)
+		vpdpwssd(Mem{Base: wp}, lo, a0)
+		vpdpwssd(Mem{Base: wp, Disp: 2 * cw}, hi, a1)
+		Label(l + "_store")
+		switch cw {
+		case 32:
+			VMOVDQA64(a0, t0)
+			VPERMT2Q(a1, reg.Z28, t0)
+			VPERMT2Q(a1, reg.Z29, a0)
+			VMOVDQU32(t0, Mem{Base: op})
+			VMOVDQU32(a0, Mem{Base: op, Disp: 64})
+		case 16:
+			VINSERTI128(U8(1), a1.AsX(), a0, t0)
+			VPERM2I128(U8(0x31), a1, a0, a0)
+			VMOVDQU(t0, Mem{Base: op})
+			VMOVDQU(a0, Mem{Base: op, Disp: 32})
+		default:
+			VMOVDQU(a0, Mem{Base: op})
+			VMOVDQU(a1, Mem{Base: op, Disp: 16})
+		}
+		ADDQ(addr("xstep"), xp)
+		ADDQ(addr("ostep"), op)
+		DECQ(px)
+		JNZ(LabelRef(l + "_pix"))
+		ADDQ(U8(cw), c)
+		JMP(LabelRef(l))
+		Label(next)
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemm16VNNIRow8 emits gemm16VNNIKernelRow8: gemm16VNNIKernelRow on the
+// panel's int8 copy (asm.PackedMatrix16.data8, the same layout), each
+// 32 weights sign-extended by VPMOVSXBW as they are loaded: batch-1 fully
+// connected layers stream their weights once, and half the bytes is what
+// keeps a large matrix in cache.
+func gemm16VNNIRow8() {
+	name := "gemm16VNNIKernelRow8"
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(name + " stores the int32 sums of row a0 of kp k-pairs times one int8 panel w8 of 32 columns to out (one row of 32 dwords).")
+	a, w, n, out := reg.RAX, reg.RSI, reg.RDI, reg.R8
+	Load(arg("a0"), a)
+	Load(arg("w8"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	z := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+		reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}
+	for i := 0; i < 4; i++ {
+		VPXORD(z[i], z[i], z[i])
+	}
+	step := func(j int) {
+		b := z[4+j]
+		VPBROADCASTD(Mem{Base: a, Disp: 4 * j}, b)
+		for h := 0; h < 2; h++ {
+			wv := z[6+2*j+h]
+			VPMOVSXBW(Mem{Base: w, Disp: 64*j + 32*h}, wv)
+			vpdpwssd(wv, b, z[2*j+h])
+		}
+	}
+	CMPQ(n, U8(2))
+	JB(LabelRef(name + "_tail"))
+	Label(name + "_k")
+	step(0)
+	step(1)
+	ADDQ(U8(8), a)
+	ADDQ(U8(128), w)
+	SUBQ(U8(2), n)
+	CMPQ(n, U8(2))
+	JAE(LabelRef(name + "_k"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	Label(name + "_store")
+	for h := 0; h < 2; h++ {
+		VPADDD(z[2+h], z[h], z[h])
+		VMOVDQU32(z[h], Mem{Base: out, Disp: h * 64})
+	}
 	VZEROUPPER()
 	RET()
 }
