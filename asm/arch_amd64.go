@@ -14,10 +14,10 @@ import (
 // vector registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
 	register(&Impl{Name: "avx2", gemm: avx2Gemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}})
+		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, lookup8: lookup8AVX2Go})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
-		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}})
+		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}, lookup8: lookup8AVX512()})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 }
@@ -36,4 +36,14 @@ func features(ids ...cpuid.FeatureID) (bool, string) {
 		return false, "CPU or OS lacks " + strings.Join(missing, ", ")
 	}
 	return true, "CPU has " + strings.Join(names, ", ")
+}
+
+// lookup8AVX512 is the avx512vnni implementation's table lookup: VBMI's
+// VPERMI2B where the CPU has it (a separate feature: Ice Lake, Zen 4 and
+// later), else the AVX2 kernel.
+func lookup8AVX512() func(out, in *int8, n int, t *Table8) {
+	if ok, _ := features(cpuid.AVX512VBMI, cpuid.AVX512BW, cpuid.BMI2); ok {
+		return lookup8VBMIGo
+	}
+	return lookup8AVX2Go
 }

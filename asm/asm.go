@@ -38,6 +38,8 @@ type Impl struct {
 	addInt8 func(out, a, b []int8, p *AddParams)
 	// g16 selects the 16x8 GEMM and depthwise kernels (gemm16.go).
 	g16 gemm16Impl
+	// lookup8 is Lookup8's kernel for n >= 1 bytes (table.go); never nil.
+	lookup8 func(out, in *int8, n int, t *Table8)
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).
@@ -62,7 +64,7 @@ func register(i *Impl) { impls = append(impls, i) }
 func init() {
 	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere",
 		gemm: genericGemm{}, dw: genericDepthwise{}, copyRows: copyRowsGeneric, addInt8: addInt8Generic,
-		g16: gemm16Impl{nr: 8}})
+		g16: gemm16Impl{nr: 8}, lookup8: lookup8Generic})
 	registerArch() // per-GOARCH (and !purego) implementations
 	best := impls[0]
 	for _, i := range impls {

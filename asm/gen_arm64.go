@@ -62,6 +62,10 @@ func main() {
 	g.header()
 	g.interleave()
 	g.write(filepath.Join(*dir, "interleave_arm64.s"))
+
+	g.header()
+	g.lookup8()
+	g.write(filepath.Join(*dir, "table_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -1240,4 +1244,55 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 			g.i("ADD $%d, R17, R17", 256-16*nr)
 		}
 	})
+}
+
+// lookup8 writes lookup8Neon (asm.Lookup8 for n a multiple of 16): the
+// 256-byte table in V16-V31; per 16 bytes one TBL on t[0:64] (indices
+// past 63 give 0) and three TBX on t[64:128], t[128:192], t[192:256]
+// with the index lowered by 64 each time (TBX leaves the bytes whose
+// index is past 63 as they are, and x − 64k wraps past 63 for every x
+// below 64k). 32 bytes a step, then one 16-byte step.
+//
+// General registers: R0 out, R1 in, R2 n, R3 the table.
+func (g *gen) lookup8() {
+	const name = "lookup8Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(out, in *int8, n int, t *[256]int8)\nTEXT ·%s(SB), NOSPLIT, $0-32\n", name, name)
+	g.i("MOVD out+0(FP), R0")
+	g.i("MOVD in+8(FP), R1")
+	g.i("MOVD n+16(FP), R2")
+	g.i("MOVD t+24(FP), R3")
+	for q := 0; q < 4; q++ {
+		g.i("VLD1.P 64(R3), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", 16+4*q, 17+4*q, 18+4*q, 19+4*q)
+	}
+	g.i("VMOVI $64, V2.B16")
+	tbl := func(op string, x, d, q int) {
+		g.i("%s V%d.B16, [V%d.B16, V%d.B16, V%d.B16, V%d.B16], V%d.B16", op, x, 16+4*q, 17+4*q, 18+4*q, 19+4*q, d)
+	}
+	lookup := func(xs, ds []int) {
+		for q := 0; q < 4; q++ {
+			for k, x := range xs {
+				if q > 0 {
+					g.i("VSUB V2.B16, V%d.B16, V%d.B16", x, x)
+					tbl("VTBX", x, ds[k], q)
+				} else {
+					tbl("VTBL", x, ds[k], q)
+				}
+			}
+		}
+	}
+	g.i("LSR $5, R2, R4")
+	g.i("CBZ R4, %s_16", name)
+	g.label(name + "_32")
+	g.i("VLD1.P 32(R1), [V0.B16, V1.B16]")
+	lookup([]int{0, 1}, []int{4, 5})
+	g.i("VST1.P [V4.B16, V5.B16], 32(R0)")
+	g.i("SUBS $1, R4, R4")
+	g.i("BNE %s_32", name)
+	g.label(name + "_16")
+	g.i("TBZ $4, R2, %s_done", name)
+	g.i("VLD1 (R1), [V0.B16]")
+	lookup([]int{0}, []int{4})
+	g.i("VST1 [V4.B16], (R0)")
+	g.label(name + "_done")
+	g.i("RET")
 }

@@ -203,3 +203,13 @@ func unzipBytes2SSE2(p *ilvArgs)
 //
 //go:noescape
 func unzipBytes4SSE2(p *ilvArgs)
+
+// lookup8VBMI maps out[i] = p.t.t[uint8(in[i])] for i < n (n >= 1) with AVX-512 VBMI. It reads p.out, p.in, p.n, p.t.
+//
+//go:noescape
+func lookup8VBMI(p *lookupArgs)
+
+// lookup8AVX2 maps out[i] = p.t.t[uint8(in[i])] for i < n (n a multiple of 32) with AVX2 (VPSHUFB on p.t.diff). It reads p.out, p.in, p.n, p.t.
+//
+//go:noescape
+func lookup8AVX2(p *lookupArgs)

@@ -41499,3 +41499,152 @@ unzipBytes4SSE2_loop:
 	DECQ     CX
 	JNZ      unzipBytes4SSE2_loop
 	RET
+
+// func lookup8VBMI(p *lookupArgs)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, BMI2
+TEXT ·lookup8VBMI(SB), NOSPLIT, $0-8
+	MOVQ      p+0(FP), R14
+	MOVQ      (R14), DI
+	MOVQ      8(R14), SI
+	MOVQ      16(R14), CX
+	MOVQ      24(R14), AX
+	VMOVDQU64 (AX), Z16
+	VMOVDQU64 64(AX), Z17
+	VMOVDQU64 128(AX), Z18
+	VMOVDQU64 192(AX), Z19
+
+lookup8VBMI_loop:
+	CMPQ      CX, $0x80
+	JB        lookup8VBMI_one
+	VMOVDQU64 (SI), Z0
+	VMOVDQU64 64(SI), Z2
+	VPMOVB2M  Z0, K1
+	VMOVDQA64 Z0, Z1
+	VPERMI2B  Z17, Z16, Z0
+	VPERMI2B  Z19, Z18, Z1
+	VPBLENDMB Z1, Z0, K1, Z0
+	VPMOVB2M  Z2, K2
+	VMOVDQA64 Z2, Z3
+	VPERMI2B  Z17, Z16, Z2
+	VPERMI2B  Z19, Z18, Z3
+	VPBLENDMB Z3, Z2, K2, Z2
+	VMOVDQU64 Z0, (DI)
+	VMOVDQU64 Z2, 64(DI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	SUBQ      $0x00000080, CX
+	JMP       lookup8VBMI_loop
+
+lookup8VBMI_one:
+	TESTQ CX, CX
+	JLE   lookup8VBMI_done
+	MOVQ  $0xffffffffffffffff, R8
+	CMPQ  CX, $0x40
+	JAE   lookup8VBMI_mask
+	BZHIQ CX, R8, R8
+
+lookup8VBMI_mask:
+	KMOVQ      R8, K3
+	VMOVDQU8.Z (SI), K3, Z0
+	VPMOVB2M   Z0, K1
+	VMOVDQA64  Z0, Z1
+	VPERMI2B   Z17, Z16, Z0
+	VPERMI2B   Z19, Z18, Z1
+	VPBLENDMB  Z1, Z0, K1, Z0
+	VMOVDQU8   Z0, K3, (DI)
+	ADDQ       $0x40, SI
+	ADDQ       $0x40, DI
+	SUBQ       $0x40, CX
+	JMP        lookup8VBMI_one
+
+lookup8VBMI_done:
+	VZEROUPPER
+	RET
+
+// func lookup8AVX2(p *lookupArgs)
+// Requires: AVX, AVX2
+TEXT ·lookup8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), AX
+	MOVL         $0x10101010, R8
+	VMOVD        R8, X5
+	VPBROADCASTD X5, Y5
+	VMOVDQU      448(AX), Y6
+	VMOVDQU      480(AX), Y7
+	VMOVDQU      512(AX), Y8
+	VMOVDQU      544(AX), Y9
+	VMOVDQU      576(AX), Y10
+	VMOVDQU      608(AX), Y11
+	VMOVDQU      640(AX), Y12
+	VMOVDQU      672(AX), Y13
+	VMOVDQU      704(AX), Y14
+	VMOVDQU      736(AX), Y15
+	SHRQ         $0x05, CX
+	JZ           lookup8AVX2_done
+
+lookup8AVX2_loop:
+	VMOVDQU   (SI), Y0
+	VMOVDQU   256(AX), Y4
+	VPSHUFB   Y0, Y4, Y2
+	VPSUBB    Y5, Y0, Y1
+	VMOVDQU   288(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   320(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   352(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   384(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   416(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y6, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y7, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y8, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y9, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y10, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y11, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y12, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y13, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y14, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y15, Y4
+	VPXOR     Y4, Y3, Y3
+	VPBLENDVB Y0, Y3, Y2, Y2
+	VMOVDQU   Y2, (DI)
+	ADDQ      $0x20, SI
+	ADDQ      $0x20, DI
+	DECQ      CX
+	JNZ       lookup8AVX2_loop
+
+lookup8AVX2_done:
+	VZEROUPPER
+	RET

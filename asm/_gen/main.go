@@ -133,6 +133,8 @@ func main() {
 	gemm32Kernels()
 	int16Kernels()
 	interleaveSSE2()
+	lookupVBMI()
+	lookupAVX2()
 	finishKernel()
 	Generate()
 }
