@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -26,19 +27,35 @@ type Table8 struct {
 	diff [16][32]int8
 }
 
+// Table8Bytes is the size of a Table8, for kernels that keep one in
+// their scratch memory (a Table8 needs no alignment).
+const Table8Bytes = int(unsafe.Sizeof(Table8{}))
+
 // NewTable8 prepares table t (t[uint8(x)] is the output of input x).
 func NewTable8(t *[256]int8) *Table8 {
-	p := &Table8{t: *t}
-	for g := range 16 {
-		for i := range 16 {
-			v := t[16*g+i]
-			if g != 0 && g != 8 {
-				v ^= t[16*(g-1)+i]
-			}
-			p.diff[g][i], p.diff[g][16+i] = v, v
-		}
-	}
+	p := &Table8{}
+	p.Set(t)
 	return p
+}
+
+// Set makes p the prepared form of t, in place: SOFTMAX prepares one
+// table per row this way. It does not allocate.
+func (p *Table8) Set(t *[256]int8) {
+	p.t = *t
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&p.t)), 256)
+	for g := range 16 {
+		lo := binary.LittleEndian.Uint64(b[16*g:])
+		hi := binary.LittleEndian.Uint64(b[16*g+8:])
+		if g != 0 && g != 8 {
+			lo ^= binary.LittleEndian.Uint64(b[16*g-16:])
+			hi ^= binary.LittleEndian.Uint64(b[16*g-8:])
+		}
+		d := unsafe.Slice((*byte)(unsafe.Pointer(&p.diff[g])), 32)
+		binary.LittleEndian.PutUint64(d[0:], lo)
+		binary.LittleEndian.PutUint64(d[8:], hi)
+		binary.LittleEndian.PutUint64(d[16:], lo)
+		binary.LittleEndian.PutUint64(d[24:], hi)
+	}
 }
 
 // Lookup8 maps out[i] = t[uint8(in[i])] for equal-length rows; out may be

@@ -128,3 +128,26 @@ func TestLookup8ChecksLengths(t *testing.T) {
 		impl.Lookup8(make([]int8, 4), make([]int8, 5), p)
 	})
 }
+
+// TestTable8SetReplaces: Set on a prepared table replaces every entry of
+// both forms (SOFTMAX re-prepares one table per row).
+func TestTable8SetReplaces(t *testing.T) {
+	ts := testTables()
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		p := NewTable8(&ts[0])
+		in := make([]int8, 256)
+		for i := range in {
+			in[i] = int8(i)
+		}
+		for ti := range ts[1:] {
+			tab := ts[1+ti]
+			p.Set(&tab)
+			got, want := make([]int8, 256), make([]int8, 256)
+			impl.Lookup8(got, in, p)
+			lookup8Ref(want, in, &tab)
+			if !bytes.Equal(asBytes(got), asBytes(want)) {
+				t.Fatalf("%s: after Set to table %d: got %v, want %v", impl.Name, 1+ti, got, want)
+			}
+		}
+	})
+}

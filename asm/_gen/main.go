@@ -135,6 +135,9 @@ func main() {
 	interleaveSSE2()
 	lookupVBMI()
 	lookupAVX2()
+	minMaxAVX2()
+	sumGatherAVX2()
+	sumPlanesVBMI()
 	finishKernel()
 	Generate()
 }
