@@ -96,3 +96,26 @@ func TestNewSoftmaxExpRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestSumTableLongRow: a row past 2^20 values (arm64 sums in chunks of at
+// most 2^20) with every entry at its largest.
+func TestSumTableLongRow(t *testing.T) {
+	var a [256]int32
+	for i := range a {
+		a[i] = 1<<24 - 1 - int32(i)
+	}
+	e, err := NewSoftmaxExp(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]int8, 1<<20+53)
+	for i := range row {
+		row[i] = int8(i * 7)
+	}
+	want := sumTableRef(row, 127, &a)
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		if got := impl.SumTable(row, 127, e); got != want {
+			t.Fatalf("%s: got %d, want %d", impl.Name, got, want)
+		}
+	})
+}
