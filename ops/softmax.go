@@ -164,8 +164,8 @@ func (k *softmaxKernel) Eval(env *Env) {
 		// Each output byte depends only on max - x: tabulate the values
 		// present ([lo, max]) and map the row through the table.
 		var t [256]int8
-		for v := int(lo); v <= top; v++ {
-			t[uint8(int8(v))] = softmaxOut8(recip, k.exp[top-v], exponent)
+		for d, e := range k.exp[:top-int(lo)+1] { // d = max - x
+			t[uint8(top-d)] = softmaxOut8(recip, e, exponent)
 		}
 		lut := (*asm.Table8)(unsafe.Pointer(&env.Scratch[0]))
 		lut.Set(&t)
