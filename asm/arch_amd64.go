@@ -17,13 +17,16 @@ import (
 // registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
 	register(&Impl{Name: "avx2", gemm: avx2Gemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2})
+		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2,
+		lookup8: lookup8AVX2Go, minMax8: minMax8AVX2Go, sumTable: sumTableAVX2Go})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
 	register(&Impl{Name: "avxvnni", gemm: avxvnniGemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2})
+		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2,
+		lookup8: lookup8AVX2Go, minMax8: minMax8AVX2Go, sumTable: sumTableAVX2Go})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2, cpuid.AVXVNNI)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
-		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true, dwPairs: true, row8: true}, lstm: lstmCellAVX512, rowSums: rowSumsAVX2})
+		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true, dwPairs: true, row8: true},
+		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512()})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 }
@@ -42,4 +45,23 @@ func features(ids ...cpuid.FeatureID) (bool, string) {
 		return false, "CPU or OS lacks " + strings.Join(missing, ", ")
 	}
 	return true, "CPU has " + strings.Join(names, ", ")
+}
+
+// sumTableAVX512 is the avx512vnni implementation's SumTable: VBMI byte
+// planes where the CPU has VBMI, else the AVX2 gather.
+func sumTableAVX512() func(row []int8, top int8, e *SoftmaxExp) int64 {
+	if ok, _ := features(cpuid.AVX512VBMI, cpuid.AVX512BW, cpuid.BMI2); ok {
+		return sumTableVBMIGo
+	}
+	return sumTableAVX2Go
+}
+
+// lookup8AVX512 is the avx512vnni implementation's table lookup: VBMI's
+// VPERMI2B where the CPU has it (a separate feature: Ice Lake, Zen 4 and
+// later), else the AVX2 kernel.
+func lookup8AVX512() func(out, in *int8, n int, t *Table8) {
+	if ok, _ := features(cpuid.AVX512VBMI, cpuid.AVX512BW, cpuid.BMI2); ok {
+		return lookup8VBMIGo
+	}
+	return lookup8AVX2Go
 }

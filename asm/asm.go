@@ -43,6 +43,12 @@ type Impl struct {
 	// rowSums is RowTermSums' kernel for k >= 8 (checked); nil: the
 	// generic rowTermSumsGo.
 	rowSums func(a []int8, lda, n, k int, f int32, rt []int32)
+	// lookup8 is Lookup8's kernel for n >= 1 bytes (table.go); never nil.
+	lookup8 func(out, in *int8, n int, t *Table8)
+	// minMax8 and sumTable are MinMaxInt8's and SumTable's kernels for
+	// non-empty rows (softmax.go); never nil.
+	minMax8  func(row []int8) (lo, hi int8)
+	sumTable func(row []int8, top int8, e *SoftmaxExp) int64
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).
@@ -67,7 +73,8 @@ func register(i *Impl) { impls = append(impls, i) }
 func init() {
 	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere",
 		gemm: genericGemm{}, dw: genericDepthwise{}, copyRows: copyRowsGeneric, addInt8: addInt8Generic,
-		g16: gemm16Impl{nr: 8}})
+		g16: gemm16Impl{nr: 8}, lookup8: lookup8Generic,
+		minMax8: minMax8Generic, sumTable: sumTableGeneric})
 	registerArch() // per-GOARCH (and !purego) implementations
 	best := impls[0]
 	for _, i := range impls {

@@ -66,6 +66,12 @@ func main() {
 	g.header()
 	g.interleave()
 	g.write(filepath.Join(*dir, "interleave_arm64.s"))
+
+	g.header()
+	g.lookup8()
+	g.minMax8()
+	g.sumTable()
+	g.write(filepath.Join(*dir, "table_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -1452,4 +1458,129 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 			g.i("ADD $%d, R17, R17", 256-16*nr)
 		}
 	})
+}
+
+// lookup8 writes lookup8Neon (asm.Lookup8 for n a multiple of 16): the
+// 256-byte table in V16-V31; per 16 bytes one TBL on t[0:64] (indices
+// past 63 give 0) and three TBX on t[64:128], t[128:192], t[192:256]
+// with the index lowered by 64 each time (TBX leaves the bytes whose
+// index is past 63 as they are, and x − 64k wraps past 63 for every x
+// below 64k). 32 bytes a step, then one 16-byte step.
+//
+// General registers: R0 out, R1 in, R2 n, R3 the table.
+func (g *gen) lookup8() {
+	const name = "lookup8Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(out, in *int8, n int, t *[256]int8)\nTEXT ·%s(SB), NOSPLIT, $0-32\n", name, name)
+	g.i("MOVD out+0(FP), R0")
+	g.i("MOVD in+8(FP), R1")
+	g.i("MOVD n+16(FP), R2")
+	g.i("MOVD t+24(FP), R3")
+	for q := 0; q < 4; q++ {
+		g.i("VLD1.P 64(R3), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", 16+4*q, 17+4*q, 18+4*q, 19+4*q)
+	}
+	g.i("VMOVI $64, V2.B16")
+	tbl := func(op string, x, d, q int) {
+		g.i("%s V%d.B16, [V%d.B16, V%d.B16, V%d.B16, V%d.B16], V%d.B16", op, x, 16+4*q, 17+4*q, 18+4*q, 19+4*q, d)
+	}
+	lookup := func(xs, ds []int) {
+		for q := 0; q < 4; q++ {
+			for k, x := range xs {
+				if q > 0 {
+					g.i("VSUB V2.B16, V%d.B16, V%d.B16", x, x)
+					tbl("VTBX", x, ds[k], q)
+				} else {
+					tbl("VTBL", x, ds[k], q)
+				}
+			}
+		}
+	}
+	g.i("LSR $5, R2, R4")
+	g.i("CBZ R4, %s_16", name)
+	g.label(name + "_32")
+	g.i("VLD1.P 32(R1), [V0.B16, V1.B16]")
+	lookup([]int{0, 1}, []int{4, 5})
+	g.i("VST1.P [V4.B16, V5.B16], 32(R0)")
+	g.i("SUBS $1, R4, R4")
+	g.i("BNE %s_32", name)
+	g.label(name + "_16")
+	g.i("TBZ $4, R2, %s_done", name)
+	g.i("VLD1 (R1), [V0.B16]")
+	lookup([]int{0}, []int{4})
+	g.i("VST1 [V4.B16], (R0)")
+	g.label(name + "_done")
+	g.i("RET")
+}
+
+// minMax8 writes minMax8Neon (asm.MinMaxInt8's loop for n a multiple of
+// 16, n >= 16): the bytewise SMIN and SMAX of the row's 16-byte vectors,
+// stored to out[0] and out[1] (the Go side reduces them).
+//
+// General registers: R0 row, R1 vectors left, R2 out.
+func (g *gen) minMax8() {
+	const name = "minMax8Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(row *int8, n int, out *[2][16]int8)\nTEXT ·%s(SB), NOSPLIT, $0-24\n", name, name)
+	g.i("MOVD row+0(FP), R0")
+	g.i("MOVD n+8(FP), R1")
+	g.i("MOVD out+16(FP), R2")
+	g.i("VLD1.P 16(R0), [V0.B16]")
+	g.i("VORR V0.B16, V0.B16, V1.B16")
+	g.i("LSR $4, R1, R1")
+	g.i("SUBS $1, R1, R1")
+	g.i("BEQ %s_done", name)
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R0), [V2.B16]")
+	g.smin(b16, 0, 0, 2)
+	g.smax(b16, 1, 1, 2)
+	g.i("SUBS $1, R1, R1")
+	g.i("BNE %s_loop", name)
+	g.label(name + "_done")
+	g.i("VST1 [V0.B16, V1.B16], (R2)")
+	g.i("RET")
+}
+
+// sumTable writes sumTableNeon (asm.SumTable's loop for n a multiple of
+// 16, at most 2^20): one pass over the row per byte plane of the table
+// (a plane fills V16-V31), each looking up d = top − x as lookup8 does
+// and summing the bytes with UADDLP and UADALP into a 4S accumulator
+// (at most 4·255 a lane per step: no overflow below 2^22 steps). The
+// three accumulators are stored to acc; the Go side weights the planes.
+//
+// General registers: R0 row, R1 n, R2 top, R3 planes, R4 acc, R5 the
+// pass's row pointer, R6 its vectors left.
+func (g *gen) sumTable() {
+	const name = "sumTableNeon"
+	fmt.Fprintf(&g.buf, "\n// func %s(row *int8, n int, top int, planes *[3][256]uint8, acc *[3][4]uint32)\nTEXT ·%s(SB), NOSPLIT, $0-40\n", name, name)
+	g.i("MOVD row+0(FP), R0")
+	g.i("MOVD n+8(FP), R1")
+	g.i("MOVD top+16(FP), R2")
+	g.i("MOVD planes+24(FP), R3")
+	g.i("MOVD acc+32(FP), R4")
+	g.i("VMOVI $64, V2.B16")
+	g.i("VDUP R2, V3.B16")
+	for b := 0; b < 3; b++ {
+		acc := 6 + b
+		for q := 0; q < 4; q++ {
+			g.i("VLD1.P 64(R3), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", 16+4*q, 17+4*q, 18+4*q, 19+4*q)
+		}
+		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", acc, acc, acc)
+		g.i("MOVD R0, R5")
+		g.i("LSR $4, R1, R6")
+		g.label(fmt.Sprintf("%s_p%d", name, b))
+		g.i("VLD1.P 16(R5), [V0.B16]")
+		g.i("VSUB V0.B16, V3.B16, V0.B16")
+		for q := 0; q < 4; q++ {
+			op := "VTBL"
+			if q > 0 {
+				g.i("VSUB V2.B16, V0.B16, V0.B16")
+				op = "VTBX"
+			}
+			g.i("%s V0.B16, [V%d.B16, V%d.B16, V%d.B16, V%d.B16], V4.B16", op, 16+4*q, 17+4*q, 18+4*q, 19+4*q)
+		}
+		g.word(0x6e202800|reg(4)<<5|reg(5), "UADDLP V5.8H, V4.16B")
+		g.word(0x6e606800|reg(5)<<5|reg(acc), "UADALP V%d.4S, V5.8H", acc)
+		g.i("SUBS $1, R6, R6")
+		g.i("BNE %s_p%d", name, b)
+	}
+	g.i("VST1 [V6.S4, V7.S4, V8.S4], (R4)")
+	g.i("RET")
 }

@@ -278,3 +278,28 @@ func lstmCellAVX512Kernel(p *lstmArgs)
 //
 //go:noescape
 func rowSumAVX2Kernel(p *rowSumArgs)
+
+// lookup8VBMI maps out[i] = p.t.t[uint8(in[i])] for i < n (n >= 1) with AVX-512 VBMI. It reads p.out, p.in, p.n, p.t.
+//
+//go:noescape
+func lookup8VBMI(p *lookupArgs)
+
+// lookup8AVX2 maps out[i] = p.t.t[uint8(in[i])] for i < n (n a multiple of 32) with AVX2 (VPSHUFB on p.t.diff). It reads p.out, p.in, p.n, p.t.
+//
+//go:noescape
+func lookup8AVX2(p *lookupArgs)
+
+// minMax8AVX2 stores into p.out[0] and p.out[1] the bytewise minimum and maximum of the n / 32 32-byte vectors at row (n a multiple of 32, n >= 32). It reads p.row, p.n, p.out.
+//
+//go:noescape
+func minMax8AVX2(p *minMaxArgs)
+
+// sumTableAVX2 stores into p.sum Σ p.acc[(p.top − x) & 255] over the n values x at p.row (n a multiple of 8) with AVX2's VPGATHERDD. It reads p.row, p.n, p.top, p.acc, p.sum.
+//
+//go:noescape
+func sumTableAVX2(p *sumTableArgs)
+
+// sumTableVBMI stores into p.sum Σ p.acc[(p.top − x) & 255] over the n values x at p.row (n >= 1) from the byte planes at p.planes with AVX-512 VBMI. It reads p.row, p.n, p.top, p.planes, p.sum.
+//
+//go:noescape
+func sumTableVBMI(p *sumTableArgs)

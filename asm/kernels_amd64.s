@@ -52185,3 +52185,331 @@ rowSumAVX2Kernel_r8:
 rowSumAVX2Kernel_done:
 	VZEROUPPER
 	RET
+
+// func lookup8VBMI(p *lookupArgs)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, BMI2
+TEXT ·lookup8VBMI(SB), NOSPLIT, $0-8
+	MOVQ      p+0(FP), R14
+	MOVQ      (R14), DI
+	MOVQ      8(R14), SI
+	MOVQ      16(R14), CX
+	MOVQ      24(R14), AX
+	VMOVDQU64 (AX), Z16
+	VMOVDQU64 64(AX), Z17
+	VMOVDQU64 128(AX), Z18
+	VMOVDQU64 192(AX), Z19
+
+lookup8VBMI_loop:
+	CMPQ      CX, $0x80
+	JB        lookup8VBMI_one
+	VMOVDQU64 (SI), Z0
+	VMOVDQU64 64(SI), Z2
+	VPMOVB2M  Z0, K1
+	VMOVDQA64 Z0, Z1
+	VPERMI2B  Z17, Z16, Z0
+	VPERMI2B  Z19, Z18, Z1
+	VPBLENDMB Z1, Z0, K1, Z0
+	VPMOVB2M  Z2, K2
+	VMOVDQA64 Z2, Z3
+	VPERMI2B  Z17, Z16, Z2
+	VPERMI2B  Z19, Z18, Z3
+	VPBLENDMB Z3, Z2, K2, Z2
+	VMOVDQU64 Z0, (DI)
+	VMOVDQU64 Z2, 64(DI)
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	SUBQ      $0x00000080, CX
+	JMP       lookup8VBMI_loop
+
+lookup8VBMI_one:
+	TESTQ CX, CX
+	JLE   lookup8VBMI_done
+	MOVQ  $0xffffffffffffffff, R8
+	CMPQ  CX, $0x40
+	JAE   lookup8VBMI_mask
+	BZHIQ CX, R8, R8
+
+lookup8VBMI_mask:
+	KMOVQ      R8, K3
+	VMOVDQU8.Z (SI), K3, Z0
+	VPMOVB2M   Z0, K1
+	VMOVDQA64  Z0, Z1
+	VPERMI2B   Z17, Z16, Z0
+	VPERMI2B   Z19, Z18, Z1
+	VPBLENDMB  Z1, Z0, K1, Z0
+	VMOVDQU8   Z0, K3, (DI)
+	ADDQ       $0x40, SI
+	ADDQ       $0x40, DI
+	SUBQ       $0x40, CX
+	JMP        lookup8VBMI_one
+
+lookup8VBMI_done:
+	VZEROUPPER
+	RET
+
+// func lookup8AVX2(p *lookupArgs)
+// Requires: AVX, AVX2
+TEXT ·lookup8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), AX
+	MOVL         $0x10101010, R8
+	VMOVD        R8, X5
+	VPBROADCASTD X5, Y5
+	VMOVDQU      448(AX), Y6
+	VMOVDQU      480(AX), Y7
+	VMOVDQU      512(AX), Y8
+	VMOVDQU      544(AX), Y9
+	VMOVDQU      576(AX), Y10
+	VMOVDQU      608(AX), Y11
+	VMOVDQU      640(AX), Y12
+	VMOVDQU      672(AX), Y13
+	VMOVDQU      704(AX), Y14
+	VMOVDQU      736(AX), Y15
+	SHRQ         $0x05, CX
+	JZ           lookup8AVX2_done
+
+lookup8AVX2_loop:
+	VMOVDQU   (SI), Y0
+	VMOVDQU   256(AX), Y4
+	VPSHUFB   Y0, Y4, Y2
+	VPSUBB    Y5, Y0, Y1
+	VMOVDQU   288(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   320(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   352(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   384(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VMOVDQU   416(AX), Y4
+	VPSHUFB   Y1, Y4, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y6, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y7, Y4
+	VPXOR     Y4, Y2, Y2
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y8, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y9, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y10, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y11, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y12, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y13, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y14, Y4
+	VPXOR     Y4, Y3, Y3
+	VPSUBB    Y5, Y1, Y1
+	VPSHUFB   Y1, Y15, Y4
+	VPXOR     Y4, Y3, Y3
+	VPBLENDVB Y0, Y3, Y2, Y2
+	VMOVDQU   Y2, (DI)
+	ADDQ      $0x20, SI
+	ADDQ      $0x20, DI
+	DECQ      CX
+	JNZ       lookup8AVX2_loop
+
+lookup8AVX2_done:
+	VZEROUPPER
+	RET
+
+// func minMax8AVX2(p *minMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·minMax8AVX2(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), SI
+	MOVQ    8(R14), CX
+	VMOVDQU (SI), Y0
+	VMOVDQA Y0, Y1
+	ADDQ    $0x20, SI
+	SHRQ    $0x05, CX
+	DECQ    CX
+	JZ      minMax8AVX2_done
+
+minMax8AVX2_loop:
+	VMOVDQU (SI), Y2
+	VPMINSB Y2, Y0, Y0
+	VPMAXSB Y2, Y1, Y1
+	ADDQ    $0x20, SI
+	DECQ    CX
+	JNZ     minMax8AVX2_loop
+
+minMax8AVX2_done:
+	MOVQ    16(R14), AX
+	VMOVDQU Y0, (AX)
+	VMOVDQU Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func sumTableAVX2(p *sumTableArgs)
+// Requires: AVX, AVX2
+TEXT ·sumTableAVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), CX
+	MOVQ         24(R14), AX
+	MOVL         16(R14), R8
+	VMOVD        R8, X8
+	VPBROADCASTD X8, Y8
+	MOVL         $0x000000ff, R8
+	VMOVD        R8, X9
+	VPBROADCASTD X9, Y9
+	VPXOR        Y10, Y10, Y10
+	VPXOR        Y11, Y11, Y11
+	SHRQ         $0x03, CX
+	JZ           sumTableAVX2_done
+
+sumTableAVX2_loop:
+	VPMOVSXBD    (SI), Y0
+	VPSUBD       Y0, Y8, Y1
+	VPAND        Y9, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	VPGATHERDD   Y2, (AX)(Y1*4), Y3
+	VPMOVZXDQ    X3, Y4
+	VEXTRACTI128 $0x01, Y3, X5
+	VPMOVZXDQ    X5, Y5
+	VPADDQ       Y4, Y10, Y10
+	VPADDQ       Y5, Y11, Y11
+	ADDQ         $0x08, SI
+	DECQ         CX
+	JNZ          sumTableAVX2_loop
+
+sumTableAVX2_done:
+	VPADDQ       Y11, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X5
+	VPADDQ       X5, X10, X4
+	VPSHUFD      $0x4e, X4, X5
+	VPADDQ       X5, X4, X4
+	VMOVQ        X4, R8
+	MOVQ         R8, 40(R14)
+	VZEROUPPER
+	RET
+
+// func sumTableVBMI(p *sumTableArgs)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VBMI, BMI2
+TEXT ·sumTableVBMI(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), CX
+	MOVQ         32(R14), AX
+	VMOVDQU64    (AX), Z20
+	VMOVDQU64    64(AX), Z21
+	VMOVDQU64    128(AX), Z22
+	VMOVDQU64    192(AX), Z23
+	VMOVDQU64    256(AX), Z24
+	VMOVDQU64    320(AX), Z25
+	VMOVDQU64    384(AX), Z26
+	VMOVDQU64    448(AX), Z27
+	VMOVDQU64    512(AX), Z28
+	VMOVDQU64    576(AX), Z29
+	VMOVDQU64    640(AX), Z30
+	VMOVDQU64    704(AX), Z31
+	MOVL         16(R14), R8
+	VPBROADCASTB R8, Z8
+	VPXORQ       Z7, Z7, Z7
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+
+sumTableVBMI_loop:
+	CMPQ      CX, $0x40
+	JB        sumTableVBMI_tail
+	VMOVDQU64 (SI), Z0
+	VPSUBB    Z0, Z8, Z0
+	VPMOVB2M  Z0, K1
+	VMOVDQA64 Z0, Z1
+	VMOVDQA64 Z0, Z2
+	VPERMI2B  Z21, Z20, Z1
+	VPERMI2B  Z23, Z22, Z2
+	VPBLENDMB Z2, Z1, K1, Z1
+	VPSADBW   Z7, Z1, Z1
+	VPADDQ    Z1, Z4, Z4
+	VMOVDQA64 Z0, Z1
+	VMOVDQA64 Z0, Z2
+	VPERMI2B  Z25, Z24, Z1
+	VPERMI2B  Z27, Z26, Z2
+	VPBLENDMB Z2, Z1, K1, Z1
+	VPSADBW   Z7, Z1, Z1
+	VPADDQ    Z1, Z5, Z5
+	VMOVDQA64 Z0, Z1
+	VMOVDQA64 Z0, Z2
+	VPERMI2B  Z29, Z28, Z1
+	VPERMI2B  Z31, Z30, Z2
+	VPBLENDMB Z2, Z1, K1, Z1
+	VPSADBW   Z7, Z1, Z1
+	VPADDQ    Z1, Z6, Z6
+	ADDQ      $0x40, SI
+	SUBQ      $0x40, CX
+	JMP       sumTableVBMI_loop
+
+sumTableVBMI_tail:
+	TESTQ      CX, CX
+	JZ         sumTableVBMI_done
+	MOVQ       $0xffffffffffffffff, R8
+	BZHIQ      CX, R8, R8
+	KMOVQ      R8, K2
+	VMOVDQU8.Z (SI), K2, Z0
+	VPSUBB     Z0, Z8, Z0
+	VPMOVB2M   Z0, K1
+	VMOVDQA64  Z0, Z1
+	VMOVDQA64  Z0, Z2
+	VPERMI2B   Z21, Z20, Z1
+	VPERMI2B   Z23, Z22, Z2
+	VPBLENDMB  Z2, Z1, K1, Z1
+	VMOVDQU8.Z Z1, K2, Z1
+	VPSADBW    Z7, Z1, Z1
+	VPADDQ     Z1, Z4, Z4
+	VMOVDQA64  Z0, Z1
+	VMOVDQA64  Z0, Z2
+	VPERMI2B   Z25, Z24, Z1
+	VPERMI2B   Z27, Z26, Z2
+	VPBLENDMB  Z2, Z1, K1, Z1
+	VMOVDQU8.Z Z1, K2, Z1
+	VPSADBW    Z7, Z1, Z1
+	VPADDQ     Z1, Z5, Z5
+	VMOVDQA64  Z0, Z1
+	VMOVDQA64  Z0, Z2
+	VPERMI2B   Z29, Z28, Z1
+	VPERMI2B   Z31, Z30, Z2
+	VPBLENDMB  Z2, Z1, K1, Z1
+	VMOVDQU8.Z Z1, K2, Z1
+	VPSADBW    Z7, Z1, Z1
+	VPADDQ     Z1, Z6, Z6
+
+sumTableVBMI_done:
+	VPSLLQ        $0x08, Z5, Z5
+	VPSLLQ        $0x10, Z6, Z6
+	VPADDQ        Z5, Z4, Z4
+	VPADDQ        Z6, Z4, Z4
+	VEXTRACTI64X4 $0x01, Z4, Y1
+	VPADDQ        Y1, Y4, Y0
+	VEXTRACTI128  $0x01, Y0, X1
+	VPADDQ        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDQ        X1, X0, X0
+	VMOVQ         X0, R8
+	MOVQ          R8, 40(R14)
+	VZEROUPPER
+	RET

@@ -182,6 +182,7 @@ func opCases() []copyCase {
 	mul := &format.ArithParams{Input1Offset: 3, Input2Offset: -2, OutputOffset: 1,
 		OutputMultiplier: 1 << 30, OutputShift: -7, ActMin: -128, ActMax: 127}
 	pool := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 2, FilterW: 2, ActMin: -128, ActMax: 127}
+	softmax := &format.SoftmaxParams{InputBetaMultiplier: 1 << 30, InputBetaLeftShift: 20, DiffMin: -248}
 	bmm := &format.BatchMatMulParams{LhsOffset: 3, OutputMultiplier: 1 << 30, OutputShift: -9, ActMin: -128, ActMax: 127}
 	cases := []copyCase{
 		{"CONV_2D/3x3-48x48x32-32", conv3},
@@ -198,8 +199,18 @@ func opCases() []copyCase {
 		{"AVERAGE_POOL_2D/2x2-s2-48x48x64", single(format.OpAveragePool2D, pool, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
 		{"LOGISTIC/table-48x48x64", single(format.OpLogistic, &format.TableParams{Table: table256()},
 			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"TANH/table-48x48x64", single(format.OpTanh, &format.TableParams{Table: table256()},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"HARD_SWISH/table-48x48x64", single(format.OpHardSwish, &format.TableParams{Table: table256()},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"LEAKY_RELU/table-48x48x64", single(format.OpLeakyRelu, &format.TableParams{Table: table256()},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"QUANTIZE/int8-table-48x48x64", single(format.OpQuantize, &format.TableParams{Table: table256()},
+			[]tspec{act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
 		{"SOFTMAX/64x1000", single(format.OpSoftmax, &format.SoftmaxParams{InputBetaMultiplier: 1 << 30, InputBetaLeftShift: 20, DiffMin: -248},
 			[]tspec{act(64, 1000)}, act(64, 1000))},
+		{"SOFTMAX/1x1000", single(format.OpSoftmax, softmax, []tspec{act(1, 1000)}, act(1, 1000))},
+		{"SOFTMAX/64x10", single(format.OpSoftmax, softmax, []tspec{act(64, 10)}, act(64, 10))},
 		{"PAD/1-48x48x64", single(format.OpPad, &format.PadParams{Before: []int32{0, 1, 1, 0}, After: []int32{0, 1, 1, 0}},
 			[]tspec{act(1, 48, 48, 64)}, act(1, 50, 50, 64))},
 		{"TRANSPOSE/48x48x64-0312", single(format.OpTranspose, &format.TransposeParams{Perm: []int32{0, 3, 1, 2}},

@@ -2,7 +2,9 @@ package ops
 
 import (
 	"math"
+	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -37,6 +39,21 @@ type softmaxKernel struct {
 	// outBits is the output's width: 8 (output - 128 in int8) or 16
 	// (int16 output, - 32768).
 	outBits int
+	// impl runs the row reductions (asm.MinMaxInt8, asm.SumTable on sx,
+	// acc prepared) and, for int8 rows with more elements than distinct
+	// values, the output as a Lookup8 of a per-row table built in the
+	// scratch memory (an asm.Table8): one multiply and shift per distinct
+	// max - x rather than per element.
+	impl *asm.Impl
+	sx   *asm.SoftmaxExp
+}
+
+// ScratchBytes is the per-row output table of int8 outputs.
+func (k *softmaxKernel) ScratchBytes() int {
+	if k.outBits == 8 {
+		return asm.Table8Bytes
+	}
+	return 0
 }
 
 func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -104,28 +121,29 @@ func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error)
 		k.exp[i] = e
 		k.acc[i] = dyadic.Rescale(e, 0, softmaxAccumIntegerBits)
 	}
+	if k.sx, err = asm.NewSoftmaxExp(&k.acc); err != nil {
+		return nil, format.Malformed(pp, "%v", err) // cannot happen: acc <= 2^19
+	}
+	k.impl = asm.Selected()
 	return k, nil
 }
 
 func (k *softmaxKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
 	depth := k.depth
+	if depth == 0 {
+		return
+	}
 	for r := 0; r < k.rows; r++ {
 		row := in[r*depth : (r+1)*depth]
 		dst := out[r*depth : (r+1)*depth]
-		mx := int8(-128)
-		for _, v := range row {
-			mx = max(mx, v)
-		}
+		lo, mx := k.impl.MinMaxInt8(row)
 		top := int(mx)
 		// The maximum contributes exp(0) = 2^19 in Q12.19, so sum > 0. TFLite
 		// sums in int32; sums that would wrap (≥ 4096) are far past the
 		// ones its kernel accepts (see softmaxScale), so clamping instead
 		// changes no result TFLite produces.
-		var sum int64
-		for _, v := range row {
-			sum += int64(k.acc[top-int(v)])
-		}
+		sum := k.impl.SumTable(row, mx, k.sx)
 		recip, exponent := softmaxScale(int32(min(sum, math.MaxInt32)))
 		if k.outBits == 16 {
 			// TFLite's Softmax<int8_t, int16_t>: 16 output bits, offset
@@ -137,11 +155,33 @@ func (k *softmaxKernel) Eval(env *Env) {
 			}
 			continue
 		}
-		for c, v := range row {
-			prod := dyadic.SaturatingRoundingDoublingHighMul(recip, k.exp[top-int(v)])
-			dst[c] = int8(min(roundingShiftNonNegative(prod, exponent)-128, 127))
+		if distinct := top - int(lo) + 1; depth <= distinct {
+			for c, v := range row {
+				dst[c] = softmaxOut8(recip, k.exp[top-int(v)], exponent)
+			}
+			continue
 		}
+		// Each output byte depends only on max - x: tabulate the values
+		// present ([lo, max]) and map the row through the table.
+		var t [256]int8
+		for d, e := range k.exp[:top-int(lo)+1] { // d = max - x
+			t[uint8(top-d)] = softmaxOut8(recip, e, exponent)
+		}
+		lut := (*asm.Table8)(unsafe.Pointer(&env.Scratch[0]))
+		lut.Set(&t)
+		k.impl.Lookup8(dst, row, lut)
 	}
+}
+
+// softmaxOut8 is one int8 output: RoundingDivideByPOT(SRDHM(recip, e),
+// exponent) - 128, clamped. recip and e are >= 0 (so SRDHM never
+// saturates and is floor((recip·e + 2^30) / 2^31), and the rounding
+// shift of a non-negative value is floor((x + 2^(exponent-1)) / 2^exponent)
+// for any exponent in [0, 63]).
+func softmaxOut8(recip, e int32, exponent int) int8 {
+	prod := (int64(recip)*int64(e) + 1<<30) >> 31
+	half := int64(1) << exponent >> 1
+	return int8(min(int32((prod+half)>>exponent)-128, 127))
 }
 
 // softmaxScale returns TFLite's reciprocal of the Q12.19 sum (in Q0.31) and

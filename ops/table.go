@@ -1,14 +1,21 @@
 package ops
 
-import "github.com/edgerun/edgerun/format"
+import (
+	"github.com/edgerun/edgerun/asm"
+	"github.com/edgerun/edgerun/format"
+)
 
 // tableKernel maps every int8 input through a 256-entry table (see
 // format.TableParams): the converter folded the op's whole integer
 // computation into the table. It maps bytes to bytes: a QUANTIZE's uint8
-// operands go through it too (see prepareQuantize).
+// operands go through it too (see prepareQuantize). Eval is asm's
+// Lookup8 on the selected implementation (VPERMI2B, VPSHUFB or TBL).
 type tableKernel struct {
 	in, out int32
-	table   [256]int8
+	impl    *asm.Impl
+	// lut is the table prepared for Lookup8, indexed by the input byte
+	// as unsigned (format.TableParams' index is that byte ^ 0x80).
+	lut *asm.Table8
 }
 
 func prepareTable(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -34,15 +41,14 @@ func newTableKernel(p *format.TableParams, in, out *format.Tensor, op *format.Op
 	if in.NumElements() != out.NumElements() {
 		return nil, format.Malformed(path, "input has %d elements, output %d", in.NumElements(), out.NumElements())
 	}
-	k := &tableKernel{in: op.Inputs[0], out: op.Outputs[0]}
-	copy(k.table[:], p.Table)
-	return k, nil
+	var t [256]int8
+	for b := range t {
+		t[b] = p.Table[b^0x80]
+	}
+	return &tableKernel{in: op.Inputs[0], out: op.Outputs[0], impl: asm.Selected(), lut: asm.NewTable8(&t)}, nil
 }
 
 func (k *tableKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	out = out[:len(in)]
-	for i, x := range in {
-		out[i] = k.table[uint8(x)^0x80]
-	}
+	k.impl.Lookup8(out[:len(in)], in, k.lut)
 }

@@ -140,6 +140,11 @@ func main() {
 	lstmKernels()
 	lstmAVX512()
 	rowSumAVX2()
+	lookupVBMI()
+	lookupAVX2()
+	minMaxAVX2()
+	sumGatherAVX2()
+	sumPlanesVBMI()
 	finishKernel()
 	Generate()
 }
