@@ -14,10 +14,10 @@ import (
 // vector registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
 	register(&Impl{Name: "avx2", gemm: avx2Gemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}})
+		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, pool: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
-		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}})
+		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, dwWide: true}, pool: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 }

@@ -16,9 +16,9 @@ func registerArch() {
 	}
 	register(&Impl{Name: "neon", Available: true, Reason: neonReason,
 		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon, addInt8: addInt8NeonGo,
-		g16: gemm16Impl{nr: 8, kernel: g16Neon}})
+		g16: gemm16Impl{nr: 8, kernel: g16Neon}, pool: true})
 	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{},
-		copyRows: copyRowsNeon, addInt8: addInt8NeonGo, g16: gemm16Impl{nr: 8, kernel: g16Neon}}
+		copyRows: copyRowsNeon, addInt8: addInt8NeonGo, g16: gemm16Impl{nr: 8, kernel: g16Neon}, pool: true}
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dot.Available, dot.Reason = true, "SDOT dot-product extension (ASIMDDP)"
 	} else {

@@ -38,6 +38,9 @@ type Impl struct {
 	addInt8 func(out, a, b []int8, p *AddParams)
 	// g16 selects the 16x8 GEMM and depthwise kernels (gemm16.go).
 	g16 gemm16Impl
+	// pool: MaxPool and the min/max rows run the arch's SIMD kernels
+	// (pool_amd64.go, pool_arm64.go) on whole 16-byte chunks.
+	pool bool
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

@@ -62,6 +62,15 @@ func main() {
 	g.header()
 	g.interleave()
 	g.write(filepath.Join(*dir, "interleave_arm64.s"))
+
+	g.header()
+	g.maxPool(false)
+	g.maxPool(true)
+	for _, t := range []arr{b16, h8} {
+		g.minMax(t, true)
+		g.minMax(t, false)
+	}
+	g.write(filepath.Join(*dir, "pool_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -1240,4 +1249,93 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 			g.i("ADD $%d, R17, R17", 256-16*nr)
 		}
 	})
+}
+
+// maxPool emits maxPool8Neon (wide: maxPool16Neon) for *poolArgs (see
+// asm/pool.go): per output pixel and 16-byte channel chunk, a running
+// SMAX over the window's taps starting from the lower clamp limit (V30),
+// then SMIN with the upper one (V31).
+//
+// General registers: R0 p, R1 dst, R2 src, R3 pixels left, R4 chunks,
+// R5 dstStep, R6 srcStep, R7 rows, R8 rowStride, R9 cols, R10 colStride,
+// R11 scratch, R12 the chunk's dst, R13 its src, R14 chunks left, R15 the
+// tap row, R16 rows left, R19 the tap, R20 columns left.
+func (g *gen) maxPool(wide bool) {
+	name, t, dup := "maxPool8Neon", b16, "B16"
+	if wide {
+		name, t, dup = "maxPool16Neon", h8, "H8"
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(p *poolArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"dst", "src", "n", "chunks", "dstStep", "srcStep", "rows", "rowStride", "cols", "colStride"} {
+		g.i("MOVD poolArgs_%s(R0), R%d", f, i+1)
+	}
+	g.i("MOVH poolArgs_lo(R0), R11")
+	g.i("VDUP R11, V30.%s", dup)
+	g.i("MOVH poolArgs_hi(R0), R11")
+	g.i("VDUP R11, V31.%s", dup)
+	g.label(name + "_pixel")
+	g.i("MOVD R1, R12")
+	g.i("MOVD R2, R13")
+	g.i("MOVD R4, R14")
+	g.label(name + "_chunk")
+	g.i("VORR V30.B16, V30.B16, V0.B16")
+	g.i("MOVD R13, R15")
+	g.i("MOVD R7, R16")
+	g.label(name + "_row")
+	g.i("MOVD R15, R19")
+	g.i("MOVD R9, R20")
+	g.label(name + "_col")
+	g.i("VLD1 (R19), [V1.B16]")
+	g.smax(t, 0, 0, 1)
+	g.i("ADD R10, R19, R19")
+	g.i("SUBS $1, R20, R20")
+	g.i("BNE %s_col", name)
+	g.i("ADD R8, R15, R15")
+	g.i("SUBS $1, R16, R16")
+	g.i("BNE %s_row", name)
+	g.smin(t, 0, 0, 31)
+	g.i("VST1.P [V0.B16], 16(R12)")
+	g.i("ADD $16, R13, R13")
+	g.i("SUBS $1, R14, R14")
+	g.i("BNE %s_chunk", name)
+	g.i("ADD R5, R1, R1")
+	g.i("ADD R6, R2, R2")
+	g.i("SUBS $1, R3, R3")
+	g.i("BNE %s_pixel", name)
+	g.i("RET")
+}
+
+// minMax emits max8Neon, min8Neon, max16Neon or min16Neon for
+// *minMaxArgs: out = SMAX (SMIN) of a and b, 16 bytes a step (n is a
+// positive multiple of 16).
+func (g *gen) minMax(t arr, isMax bool) {
+	name := "min"
+	if isMax {
+		name = "max"
+	}
+	if t == h8 {
+		name += "16Neon"
+	} else {
+		name += "8Neon"
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(p *minMaxArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	g.i("MOVD minMaxArgs_out(R0), R1")
+	g.i("MOVD minMaxArgs_a(R0), R2")
+	g.i("MOVD minMaxArgs_b(R0), R3")
+	g.i("MOVD minMaxArgs_n(R0), R4")
+	g.i("LSR $4, R4, R4")
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R2), [V0.B16]")
+	g.i("VLD1.P 16(R3), [V1.B16]")
+	if isMax {
+		g.smax(t, 0, 0, 1)
+	} else {
+		g.smin(t, 0, 0, 1)
+	}
+	g.i("VST1.P [V0.B16], 16(R1)")
+	g.i("SUBS $1, R4, R4")
+	g.i("BNE %s_loop", name)
+	g.i("RET")
 }

@@ -203,3 +203,33 @@ func unzipBytes2SSE2(p *ilvArgs)
 //
 //go:noescape
 func unzipBytes4SSE2(p *ilvArgs)
+
+// maxPool8AVX2: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as int8 lanes. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.lo, p.hi.
+//
+//go:noescape
+func maxPool8AVX2(p *poolArgs)
+
+// maxPool16AVX2: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as int16 lanes. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.lo, p.hi.
+//
+//go:noescape
+func maxPool16AVX2(p *poolArgs)
+
+// max8AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func max8AVX2(p *minMaxArgs)
+
+// min8AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func min8AVX2(p *minMaxArgs)
+
+// max16AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func max16AVX2(p *minMaxArgs)
+
+// min16AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func min16AVX2(p *minMaxArgs)

@@ -41499,3 +41499,329 @@ unzipBytes4SSE2_loop:
 	DECQ     CX
 	JNZ      unzipBytes4SSE2_loop
 	RET
+
+// func maxPool8AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·maxPool8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTB 80(R14), Y14
+	VPBROADCASTB 82(R14), Y15
+
+maxPool8AVX2_pixel:
+	XORQ AX, AX
+
+maxPool8AVX2_chunk:
+	LEAQ    32(AX), R12
+	CMPQ    R12, BX
+	JA      maxPool8AVX2_one
+	VMOVDQA Y14, Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool8AVX2_32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool8AVX2_32_col:
+	VPMAXSB (R8), Y0, Y0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool8AVX2_32_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool8AVX2_32_row
+	VPMINSB Y15, Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	JMP     maxPool8AVX2_chunk
+
+maxPool8AVX2_one:
+	CMPQ    AX, BX
+	JAE     maxPool8AVX2_next
+	VMOVDQA X14, X0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool8AVX2_16_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool8AVX2_16_col:
+	VPMAXSB (R8), X0, X0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool8AVX2_16_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool8AVX2_16_row
+	VPMINSB X15, X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	ADDQ    $0x10, AX
+
+maxPool8AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  maxPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func maxPool16AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·maxPool16AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTW 80(R14), Y14
+	VPBROADCASTW 82(R14), Y15
+
+maxPool16AVX2_pixel:
+	XORQ AX, AX
+
+maxPool16AVX2_chunk:
+	LEAQ    32(AX), R12
+	CMPQ    R12, BX
+	JA      maxPool16AVX2_one
+	VMOVDQA Y14, Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool16AVX2_32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool16AVX2_32_col:
+	VPMAXSW (R8), Y0, Y0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool16AVX2_32_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool16AVX2_32_row
+	VPMINSW Y15, Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	JMP     maxPool16AVX2_chunk
+
+maxPool16AVX2_one:
+	CMPQ    AX, BX
+	JAE     maxPool16AVX2_next
+	VMOVDQA X14, X0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool16AVX2_16_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool16AVX2_16_col:
+	VPMAXSW (R8), X0, X0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool16AVX2_16_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool16AVX2_16_row
+	VPMINSW X15, X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	ADDQ    $0x10, AX
+
+maxPool16AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  maxPool16AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func max8AVX2(p *minMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·max8AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+max8AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMAXSB 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     max8AVX2_64
+
+max8AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max8AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMAXSB (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max8AVX2_8:
+	VZEROUPPER
+	RET
+
+// func min8AVX2(p *minMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·min8AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+min8AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMINSB 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     min8AVX2_64
+
+min8AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min8AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMINSB (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min8AVX2_8:
+	VZEROUPPER
+	RET
+
+// func max16AVX2(p *minMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·max16AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+max16AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMAXSW 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     max16AVX2_64
+
+max16AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max16AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMAXSW (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max16AVX2_8:
+	VZEROUPPER
+	RET
+
+// func min16AVX2(p *minMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·min16AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+min16AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMINSW 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     min16AVX2_64
+
+min16AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min16AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMINSW (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min16AVX2_8:
+	VZEROUPPER
+	RET

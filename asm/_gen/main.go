@@ -133,6 +133,7 @@ func main() {
 	gemm32Kernels()
 	int16Kernels()
 	interleaveSSE2()
+	poolKernels()
 	finishKernel()
 	Generate()
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Max pooling (asm.MaxPoolInt8/Int16) and elementwise MINIMUM/MAXIMUM
+// (asm.MaxInt8 and friends): comparisons only, so every lane is exact.
+// AVX2; the avx512vnni Impl runs these too.
+
+// maxPoolAVX2 emits maxPool8AVX2 (wide: maxPool16AVX2) for *poolArgs:
+// per output pixel and channel chunk, a running VPMAXSB/VPMAXSW over the
+// window's taps starting from the lower clamp limit, then VPMINSB/VPMINSW
+// with the upper one. Chunks go two at a time (ymm) while two are left,
+// then one (xmm), so only the chunks' bytes are read and written.
+func maxPoolAVX2(wide bool) {
+	name, elem := "maxPool8AVX2", "int8"
+	if wide {
+		name, elem = "maxPool16AVX2", "int16"
+	}
+	kernel(name, NOSPLIT, "poolArgs")
+	kdoc(fmt.Sprintf("%s: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as %s lanes.", name, elem))
+	dst, src, n, end := reg.RDI, reg.RSI, reg.RCX, reg.RBX
+	rs, cs := reg.R11, reg.R13
+	c, row, tap, rows, cols := reg.RAX, reg.RDX, reg.R8, reg.R9, reg.R10
+	Load(arg("dst"), dst)
+	Load(arg("src"), src)
+	Load(arg("n"), n)
+	Load(arg("chunks"), end)
+	SHLQ(U8(4), end)
+	Load(arg("rowStride"), rs)
+	Load(arg("colStride"), cs)
+	lo, hi := reg.Y14, reg.Y15
+	vmax, vmin := VPMAXSB, VPMINSB
+	if wide {
+		VPBROADCASTW(addr("lo"), lo)
+		VPBROADCASTW(addr("hi"), hi)
+		vmax, vmin = VPMAXSW, VPMINSW
+	} else {
+		VPBROADCASTB(addr("lo"), lo)
+		VPBROADCASTB(addr("hi"), hi)
+	}
+	Label(name + "_pixel")
+	XORQ(c, c)
+	// body emits one chunk step of size bytes (32: ymm, 16: xmm).
+	body := func(size int) {
+		l := fmt.Sprintf("%s_%d", name, size)
+		var acc, lv, hv reg.Register = reg.Y0, lo, hi
+		if size == 16 {
+			acc, lv, hv = reg.X0, lo.AsX(), hi.AsX()
+		}
+		VMOVDQA(lv, acc)
+		LEAQ(Mem{Base: src, Index: c, Scale: 1}, row)
+		Load(arg("rows"), rows)
+		Label(l + "_row")
+		MOVQ(row, tap)
+		Load(arg("cols"), cols)
+		Label(l + "_col")
+		vmax(Mem{Base: tap}, acc, acc)
+		ADDQ(cs, tap)
+		DECQ(cols)
+		JNZ(LabelRef(l + "_col"))
+		ADDQ(rs, row)
+		DECQ(rows)
+		JNZ(LabelRef(l + "_row"))
+		vmin(hv, acc, acc)
+		VMOVDQU(acc, Mem{Base: dst, Index: c, Scale: 1})
+		ADDQ(U8(size), c)
+	}
+	Label(name + "_chunk")
+	LEAQ(Mem{Base: c, Disp: 32}, reg.R12)
+	CMPQ(reg.R12, end)
+	JA(LabelRef(name + "_one"))
+	body(32)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_one")
+	CMPQ(c, end)
+	JAE(LabelRef(name + "_next"))
+	body(16)
+	Label(name + "_next")
+	ADDQ(addr("dstStep"), dst)
+	ADDQ(addr("srcStep"), src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
+}
+
+// minMaxAVX2 emits one elementwise kernel for *minMaxArgs (n a positive
+// multiple of 16 bytes): 64 bytes a step, then 32, then 16.
+func minMaxAVX2(name string, op func(ops ...Op)) {
+	kernel(name, NOSPLIT, "minMaxArgs")
+	kdoc(name + " sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16).")
+	out, a, b, n, i, t := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX, reg.R8
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	XORQ(i, i)
+	at := func(base reg.Register, d int) Mem { return Mem{Base: base, Index: i, Scale: 1, Disp: d} }
+	for _, size := range []int{64, 32, 16} {
+		l := fmt.Sprintf("%s_%d", name, size)
+		Label(l)
+		LEAQ(Mem{Base: i, Disp: size}, t)
+		CMPQ(t, n)
+		JA(LabelRef(fmt.Sprintf("%s_%d", name, size/2)))
+		for d := 0; d < size; d += 32 {
+			var v reg.Register = reg.Y0
+			if d == 32 {
+				v = reg.Y1
+			}
+			if size == 16 {
+				v = reg.X0
+			}
+			VMOVDQU(at(a, d), v)
+			op(at(b, d), v, v)
+			VMOVDQU(v, at(out, d))
+		}
+		MOVQ(t, i)
+		if size == 64 {
+			JMP(LabelRef(l))
+		}
+	}
+	Label(name + "_8")
+	VZEROUPPER()
+	RET()
+}
+
+func poolKernels() {
+	maxPoolAVX2(false)
+	maxPoolAVX2(true)
+	minMaxAVX2("max8AVX2", VPMAXSB)
+	minMaxAVX2("min8AVX2", VPMINSB)
+	minMaxAVX2("max16AVX2", VPMAXSW)
+	minMaxAVX2("min16AVX2", VPMINSW)
+}

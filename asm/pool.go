@@ -1,0 +1,181 @@
+package asm
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Max pooling and elementwise MINIMUM/MAXIMUM on contiguous channels
+// (ops' MAX_POOL_2D, MINIMUM, MAXIMUM; int8 and int16). Both are exact by
+// construction (no arithmetic besides comparisons), so every
+// implementation computes the reference's values; the SIMD kernels take
+// whole 16-byte chunks of channels (16 int8 or 8 int16 values) and the
+// few channels left over go through the generic loops.
+
+// PoolWindows is the geometry of one MaxPool call, in elements: N output
+// pixels of Depth channels each, pixel i at dst[i·DstStep:] reading the
+// window of Rows × Cols taps whose tap (r, q) starts at
+// src[i·SrcStep + r·RowStride + q·ColStride:]. Every field but the
+// strides is >= 1; strides are >= 0.
+type PoolWindows struct {
+	N, Depth                         int
+	DstStep, SrcStep                 int
+	Rows, RowStride, Cols, ColStride int
+}
+
+// poolArgs is one call of a max-pool kernel, in bytes: for i < n and
+// 16-byte chunks c < chunks, dst[i·dstStep + 16c:] = min(max(lo, every tap
+// src[i·srcStep + r·rowStride + q·colStride + 16c:] for r < rows, q <
+// cols), hi) per element (int8 or int16 lanes; lo and hi hold the clamp
+// limits as int16, the int8 kernels read their low bytes). Every count is
+// >= 1. The amd64 generator addresses its fields by name.
+type poolArgs struct {
+	dst, src         *int8
+	n, chunks        int
+	dstStep, srcStep int
+	rows, rowStride  int
+	cols, colStride  int
+	lo, hi           int16
+}
+
+// minMaxArgs is one call of an elementwise kernel: out[i] = max(a[i],
+// b[i]) (or min) over n bytes, n a positive multiple of 16, as int8 or
+// int16 lanes.
+type minMaxArgs struct {
+	out, a, b *int8
+	n         int
+}
+
+// Kernel selectors of poolKernel and minMaxKernel (pool_amd64.go,
+// pool_arm64.go): direct calls, since a call through a func value would
+// move the argument structs to the heap.
+const (
+	poolMax8 = iota
+	poolMax16
+	minMaxMax8
+	minMaxMin8
+	minMaxMax16
+	minMaxMin16
+)
+
+// bytesOf is a pointer to the first byte of *p.
+func bytesOf[T int8 | int16](p *T) *int8 { return (*int8)(unsafe.Pointer(p)) }
+
+// check panics unless every element w reads and writes is inside src and
+// dst (lengths in elements).
+func (w *PoolWindows) check(dstLen, srcLen int) {
+	if w.N < 1 || w.Depth < 1 || w.Rows < 1 || w.Cols < 1 || w.DstStep < 0 || w.SrcStep < 0 || w.RowStride < 0 || w.ColStride < 0 ||
+		(w.N-1)*w.DstStep+w.Depth > dstLen ||
+		(w.N-1)*w.SrcStep+(w.Rows-1)*w.RowStride+(w.Cols-1)*w.ColStride+w.Depth > srcLen {
+		panic(fmt.Sprintf("asm: MaxPool %+v out of range of dst %d, src %d", *w, dstLen, srcLen))
+	}
+}
+
+// MaxPoolInt8 sets, for i < w.N and c < w.Depth, dst[i·w.DstStep + c] to
+// the largest of the window's taps (see PoolWindows) clamped to [lo, hi]
+// (lo <= hi). It does not allocate.
+func (impl *Impl) MaxPoolInt8(dst, src []int8, w PoolWindows, lo, hi int8) {
+	w.check(len(dst), len(src))
+	c0 := 0
+	if impl.pool && w.Depth >= 16 {
+		c0 = w.Depth &^ 15
+		poolKernel(poolMax8, &poolArgs{dst: &dst[0], src: &src[0], n: w.N, chunks: c0 / 16, dstStep: w.DstStep, srcStep: w.SrcStep,
+			rows: w.Rows, rowStride: w.RowStride, cols: w.Cols, colStride: w.ColStride, lo: int16(lo), hi: int16(hi)})
+	}
+	if c0 < w.Depth {
+		maxPoolGeneric(dst, src, &w, c0, lo, hi)
+	}
+}
+
+// MaxPoolInt16 is MaxPoolInt8 for int16 values.
+func (impl *Impl) MaxPoolInt16(dst, src []int16, w PoolWindows, lo, hi int16) {
+	w.check(len(dst), len(src))
+	c0 := 0
+	if impl.pool && w.Depth >= 8 {
+		c0 = w.Depth &^ 7
+		poolKernel(poolMax16, &poolArgs{dst: bytesOf(&dst[0]), src: bytesOf(&src[0]), n: w.N, chunks: c0 / 8, dstStep: 2 * w.DstStep, srcStep: 2 * w.SrcStep,
+			rows: w.Rows, rowStride: 2 * w.RowStride, cols: w.Cols, colStride: 2 * w.ColStride, lo: lo, hi: hi})
+	}
+	if c0 < w.Depth {
+		maxPoolGeneric(dst, src, &w, c0, lo, hi)
+	}
+}
+
+// maxPoolGeneric is the generic MaxPool for channels [c0, w.Depth).
+func maxPoolGeneric[T int8 | int16](dst, src []T, w *PoolWindows, c0 int, lo, hi T) {
+	for i := range w.N {
+		d := dst[i*w.DstStep:][:w.Depth]
+		for c := c0; c < w.Depth; c++ {
+			d[c] = lo
+		}
+		for r := range w.Rows {
+			for q := range w.Cols {
+				s := src[i*w.SrcStep+r*w.RowStride+q*w.ColStride:][:w.Depth]
+				for c := c0; c < len(s); c++ {
+					d[c] = max(d[c], s[c])
+				}
+			}
+		}
+		for c := c0; c < w.Depth; c++ {
+			d[c] = min(d[c], hi)
+		}
+	}
+}
+
+// maxPoolRef is MaxPool's definition, the tests' reference.
+func maxPoolRef[T int8 | int16](dst, src []T, w PoolWindows, lo, hi T) {
+	for i := range w.N {
+		for c := range w.Depth {
+			m := src[i*w.SrcStep+c]
+			for r := range w.Rows {
+				for q := range w.Cols {
+					m = max(m, src[i*w.SrcStep+r*w.RowStride+q*w.ColStride+c])
+				}
+			}
+			dst[i*w.DstStep+c] = min(max(m, lo), hi)
+		}
+	}
+}
+
+// MaxInt8 sets out[i] = max(a[i], b[i]) for equal-length rows. It does
+// not allocate.
+func (impl *Impl) MaxInt8(out, a, b []int8) { minMax(out, a, b, impl.pool, minMaxMax8) }
+
+// MinInt8 sets out[i] = min(a[i], b[i]).
+func (impl *Impl) MinInt8(out, a, b []int8) { minMax(out, a, b, impl.pool, minMaxMin8) }
+
+// MaxInt16 sets out[i] = max(a[i], b[i]).
+func (impl *Impl) MaxInt16(out, a, b []int16) { minMax(out, a, b, impl.pool, minMaxMax16) }
+
+// MinInt16 sets out[i] = min(a[i], b[i]).
+func (impl *Impl) MinInt16(out, a, b []int16) { minMax(out, a, b, impl.pool, minMaxMin16) }
+
+func minMax[T int8 | int16](out, a, b []T, simd bool, kind int) {
+	n := len(out)
+	if len(a) != n || len(b) != n {
+		panic(fmt.Sprintf("asm: min/max of %d and %d values into %d", len(a), len(b), n))
+	}
+	if n == 0 {
+		return
+	}
+	per := 16 // values per 16-byte chunk
+	if kind >= minMaxMax16 {
+		per = 8
+	}
+	body := 0
+	if simd {
+		body = n &^ (per - 1)
+		if body > 0 {
+			minMaxKernel(kind, &minMaxArgs{out: bytesOf(&out[0]), a: bytesOf(&a[0]), b: bytesOf(&b[0]), n: body * (16 / per)})
+		}
+	}
+	if kind == minMaxMax8 || kind == minMaxMax16 {
+		for i := body; i < n; i++ {
+			out[i] = max(a[i], b[i])
+		}
+	} else {
+		for i := body; i < n; i++ {
+			out[i] = min(a[i], b[i])
+		}
+	}
+}

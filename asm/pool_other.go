@@ -1,0 +1,9 @@
+//go:build purego || !(amd64 || arm64)
+
+package asm
+
+// poolKernel and minMaxKernel: this build has no SIMD kernels (no Impl
+// sets pool, so they are never called).
+func poolKernel(kind int, p *poolArgs) { panic("asm: no SIMD pool kernels in this build") }
+
+func minMaxKernel(kind int, p *minMaxArgs) { panic("asm: no SIMD min/max kernels in this build") }
