@@ -5,6 +5,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -30,6 +31,7 @@ type poolKernel struct {
 	actMin, actMax       int32
 	// Window geometry; window clips each filter window to the input.
 	strideH, strideW, filterH, filterW, padTop, padLeft int
+	impl                                                *asm.Impl // max pool's kernels
 }
 
 // maxPoolTaps bounds the in-bounds taps of one average-pool window so that
@@ -112,6 +114,7 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 		strideH: int(p.StrideH), strideW: int(p.StrideW),
 		filterH: int(p.FilterH), filterW: int(p.FilterW),
 		padTop: int(p.PadTop), padLeft: int(p.PadLeft),
+		impl: asm.Selected(),
 	}
 	rowsMax, err := poolWindows(k.outH, k.inH, k.strideH, k.filterH, k.padTop, pp, "row")
 	if err != nil {
@@ -165,11 +168,12 @@ func (k *poolKernel) ScratchBytes() int {
 
 func (k *poolKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	depth := k.depth
-	var acc []int32
-	if k.avg {
-		acc = int32Scratch(env.Scratch, depth)
+	if !k.avg {
+		maxPool(k, in, out, k.impl.MaxPoolInt8, int8(k.actMin), int8(k.actMax))
+		return
 	}
+	depth := k.depth
+	acc := int32Scratch(env.Scratch, depth)
 	rowStride := k.inW * depth
 	imageSize := k.inH * rowStride
 	o := 0
@@ -181,11 +185,7 @@ func (k *poolKernel) Eval(env *Env) {
 				x0, x1 := window(ox, k.strideW, k.filterW, k.padLeft, k.inW)
 				dst := out[o : o+depth]
 				o += depth
-				if k.avg {
-					k.average(image, dst, acc, y0, y1, x0, x1, rowStride)
-				} else {
-					k.maximum(image, dst, y0, y1, x0, x1, rowStride)
-				}
+				k.average(image, dst, acc, y0, y1, x0, x1, rowStride)
 			}
 		}
 	}
@@ -256,23 +256,49 @@ func sumSWAR(image []int8, acc []int32, y0, y1, x0, x1, rowStride, depth int) {
 	}
 }
 
-// maximum writes the clamped maximum of the window's taps for every channel
-// into dst (which serves as the running maximum).
-func (k *poolKernel) maximum(image, dst []int8, y0, y1, x0, x1, rowStride int) {
-	depth := len(dst)
-	for c := range dst {
-		dst[c] = -128
+// maxPool runs MAX_POOL_2D (int8 or int16) with asm's MaxPool: per
+// output row, one call for the columns whose filter window lies inside
+// the input (equal windows at a fixed step) and one per clipped column at
+// either edge.
+func maxPool[T int8 | int16](k *poolKernel, in, out []T, run func(dst, src []T, w asm.PoolWindows, lo, hi T), lo, hi T) {
+	depth := k.depth
+	if k.batches == 0 || k.outH == 0 || k.outW == 0 || depth == 0 {
+		return
 	}
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			src := image[y*rowStride+x*depth:][:depth]
-			for c, v := range src {
-				dst[c] = max(dst[c], v)
+	rowStride := k.inW * depth
+	imageSize := k.inH * rowStride
+	// Interior columns [oxA, oxB): ox·strideW − padLeft >= 0 and
+	// ox·strideW − padLeft + filterW <= inW (int64: no overflow on 32-bit).
+	sw, pl, fw := int64(k.strideW), int64(k.padLeft), int64(k.filterW)
+	oxA := min((pl+sw-1)/sw, int64(k.outW))
+	oxB := int64(0)
+	if last := int64(k.inW) + pl - fw; last >= 0 {
+		oxB = min(last/sw+1, int64(k.outW))
+	}
+	oxB = max(oxB, oxA)
+	rowOut := k.outW * depth
+	for b := 0; b < k.batches; b++ {
+		image := in[b*imageSize : (b+1)*imageSize]
+		for oy := 0; oy < k.outH; oy++ {
+			y0, y1 := window(oy, k.strideH, k.filterH, k.padTop, k.inH)
+			dst := out[(b*k.outH+oy)*rowOut:][:rowOut]
+			w := asm.PoolWindows{N: 1, Depth: depth, DstStep: depth, Rows: y1 - y0, RowStride: rowStride, ColStride: depth}
+			rows := image[y0*rowStride:]
+			edge := func(ox int) {
+				x0, x1 := window(ox, k.strideW, k.filterW, k.padLeft, k.inW)
+				w.N, w.Cols, w.SrcStep = 1, x1-x0, 0
+				run(dst[ox*depth:], rows[x0*depth:], w, lo, hi)
+			}
+			for ox := 0; ox < int(oxA); ox++ {
+				edge(ox)
+			}
+			if oxB > oxA {
+				w.N, w.Cols, w.SrcStep = int(oxB-oxA), k.filterW, k.strideW*depth
+				run(dst[int(oxA)*depth:], rows[(int(oxA)*k.strideW-k.padLeft)*depth:], w, lo, hi)
+			}
+			for ox := int(oxB); ox < k.outW; ox++ {
+				edge(ox)
 			}
 		}
-	}
-	lo, hi := int8(k.actMin), int8(k.actMax)
-	for c, v := range dst {
-		dst[c] = min(max(v, lo), hi)
 	}
 }

@@ -13,6 +13,10 @@ const maxPool16Taps = 1<<16 - 1
 
 func (k *pool16Kernel) Eval(env *Env) {
 	in, out := Int16s(env.Tensors[k.in]), Int16s(env.Tensors[k.out])
+	if !k.avg {
+		maxPool((*poolKernel)(k), in, out, k.impl.MaxPoolInt16, int16(k.actMin), int16(k.actMax))
+		return
+	}
 	depth := k.depth
 	rowStride := k.inW * depth
 	imageSize := k.inH * rowStride
