@@ -41646,6 +41646,134 @@ maxPool16AVX2_next:
 	VZEROUPPER
 	RET
 
+// func avgPool8AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·avgPool8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x03, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTD 84(R14), Y12
+	VPBROADCASTD 104(R14), Y13
+	VPBROADCASTD 108(R14), Y14
+	VBROADCASTSS 88(R14), Y15
+
+avgPool8AVX2_pixel:
+	XORQ AX, AX
+
+avgPool8AVX2_chunk:
+	CMPQ  AX, BX
+	JAE   avgPool8AVX2_next
+	VPXOR Y0, Y0, Y0
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+avgPool8AVX2_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+avgPool8AVX2_col:
+	VPMOVSXBD    (R8), Y1
+	VPADDD       Y1, Y0, Y0
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          avgPool8AVX2_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          avgPool8AVX2_row
+	VPABSD       Y0, Y1
+	VPADDD       Y12, Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VDIVPS       Y15, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPSIGND      Y0, Y1, Y1
+	VPMAXSD      Y13, Y1, Y1
+	VPMINSD      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VPACKSSWB    X1, X1, X1
+	VMOVQ        X1, (DI)(AX*1)
+	ADDQ         $0x08, AX
+	JMP          avgPool8AVX2_chunk
+
+avgPool8AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  avgPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func avgPool16AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·avgPool16AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTD 84(R14), Y12
+	VPBROADCASTD 104(R14), Y13
+	VPBROADCASTD 108(R14), Y14
+	VBROADCASTSD 96(R14), Y15
+
+avgPool16AVX2_pixel:
+	XORQ AX, AX
+
+avgPool16AVX2_chunk:
+	CMPQ  AX, BX
+	JAE   avgPool16AVX2_next
+	VPXOR Y0, Y0, Y0
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+avgPool16AVX2_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+avgPool16AVX2_col:
+	VPMOVSXWD    (R8), Y1
+	VPADDD       Y1, Y0, Y0
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          avgPool16AVX2_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          avgPool16AVX2_row
+	VPABSD       Y0, Y1
+	VPADDD       Y12, Y1, Y1
+	VCVTDQ2PD    X1, Y2
+	VEXTRACTI128 $0x01, Y1, X3
+	VCVTDQ2PD    X3, Y3
+	VDIVPD       Y15, Y2, Y2
+	VDIVPD       Y15, Y3, Y3
+	VCVTTPD2DQY  Y2, X2
+	VCVTTPD2DQY  Y3, X3
+	VINSERTI128  $0x01, X3, Y2, Y1
+	VPSIGND      Y0, Y1, Y1
+	VPMAXSD      Y13, Y1, Y1
+	VPMINSD      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      X1, (DI)(AX*1)
+	ADDQ         $0x10, AX
+	JMP          avgPool16AVX2_chunk
+
+avgPool16AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  avgPool16AVX2_pixel
+	VZEROUPPER
+	RET
+
 // func max8AVX2(p *minMaxArgs)
 // Requires: AVX, AVX2
 TEXT ·max8AVX2(SB), NOSPLIT, $0-8

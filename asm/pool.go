@@ -36,6 +36,13 @@ type poolArgs struct {
 	rows, rowStride  int
 	cols, colStride  int
 	lo, hi           int16
+	// Average pools only (chunks of 8 channels): half = count/2 of the
+	// window's count = rows·cols taps, the count as float32 (int8) and
+	// float64 (int16), the clamp limits as int32.
+	half       int32
+	div32      float32
+	div64      float64
+	lo32, hi32 int32
 }
 
 // minMaxArgs is one call of an elementwise kernel: out[i] = max(a[i],
@@ -56,7 +63,100 @@ const (
 	minMaxMin8
 	minMaxMax16
 	minMaxMin16
+	poolAvg8
+	poolAvg16
 )
+
+// maxAvgPoolInt8Taps is the largest window AvgPoolInt8's SIMD kernels
+// take (larger ones run the generic loop): its float32 division is exact
+// for sums of up to 256 int8 taps (TestAvgPoolDivisionExact).
+const maxAvgPoolInt8Taps = 256
+
+// AvgPoolInt8 sets, for i < w.N and c < w.Depth, dst[i·w.DstStep + c] to
+// the average of the window's n = Rows·Cols taps (see PoolWindows) as
+// TFLite's reference_integer_ops::AveragePool rounds it, clamped to
+// [lo, hi]: the int32 sum s, then (s + n/2)/n for s > 0 and (s − n/2)/n
+// otherwise, both divisions truncating. Rows·Cols must be at most 2^24
+// (int32 sums cannot overflow). It does not allocate.
+//
+// The SIMD kernels (8 channels a step) sum in int32 lanes and divide
+// |s| + n/2 by n in floating point, which truncates to the exact integer
+// quotient: float32 for int8 (|s| + n/2 < 2^16, n <= 256, so the spacing
+// of floats near the quotient is far below 1/n; checked exhaustively),
+// float64 for int16 (|s| + n/2 < 2^31, n < 2^16); the sign is restored
+// after (VPSIGND: s = 0 gives 0, as (0 + n/2)/n does).
+func (impl *Impl) AvgPoolInt8(dst, src []int8, w PoolWindows, lo, hi int8) {
+	w.check(len(dst), len(src))
+	if w.Rows*w.Cols > 1<<24 {
+		panic(fmt.Sprintf("asm: AvgPoolInt8 window of %dx%d taps", w.Rows, w.Cols))
+	}
+	c0 := 0
+	if avgPoolSIMD && impl.pool && w.Depth >= 8 && w.Rows*w.Cols <= maxAvgPoolInt8Taps {
+		c0 = w.Depth &^ 7
+		poolKernel(poolAvg8, avgArgs(bytesOf(&dst[0]), bytesOf(&src[0]), &w, c0/8, 1, int32(lo), int32(hi)))
+	}
+	if c0 < w.Depth {
+		avgPoolGeneric(dst, src, &w, c0, lo, hi)
+	}
+}
+
+// AvgPoolInt16 is AvgPoolInt8 for int16 values; Rows·Cols must be below
+// 2^16.
+func (impl *Impl) AvgPoolInt16(dst, src []int16, w PoolWindows, lo, hi int16) {
+	w.check(len(dst), len(src))
+	if w.Rows*w.Cols >= 1<<16 {
+		panic(fmt.Sprintf("asm: AvgPoolInt16 window of %dx%d taps", w.Rows, w.Cols))
+	}
+	c0 := 0
+	if avgPoolSIMD && impl.pool && w.Depth >= 8 {
+		c0 = w.Depth &^ 7
+		poolKernel(poolAvg16, avgArgs(bytesOf(&dst[0]), bytesOf(&src[0]), &w, c0/8, 2, int32(lo), int32(hi)))
+	}
+	if c0 < w.Depth {
+		avgPoolGeneric(dst, src, &w, c0, lo, hi)
+	}
+}
+
+// avgArgs converts w (elements of size bytes) to an average-pool
+// kernel's arguments.
+func avgArgs(dst, src *int8, w *PoolWindows, chunks, size int, lo, hi int32) *poolArgs {
+	n := w.Rows * w.Cols
+	return &poolArgs{dst: dst, src: src, n: w.N, chunks: chunks, dstStep: size * w.DstStep, srcStep: size * w.SrcStep,
+		rows: w.Rows, rowStride: size * w.RowStride, cols: w.Cols, colStride: size * w.ColStride,
+		half: int32(n / 2), div32: float32(n), div64: float64(n), lo32: lo, hi32: hi}
+}
+
+// avgPoolGeneric is the generic AvgPool for channels [c0, w.Depth): per
+// pixel, blocks of up to 64 channels summed tap by tap into a stack
+// array (contiguous inner loops), then rounded and clamped.
+func avgPoolGeneric[T int8 | int16](dst, src []T, w *PoolWindows, c0 int, lo, hi T) {
+	n := int32(w.Rows * w.Cols)
+	var acc [64]int32
+	for i := range w.N {
+		d := dst[i*w.DstStep:][:w.Depth]
+		for b := c0; b < w.Depth; b += len(acc) {
+			blk := acc[:min(len(acc), w.Depth-b)]
+			clear(blk)
+			for r := range w.Rows {
+				for q := range w.Cols {
+					s := src[i*w.SrcStep+r*w.RowStride+q*w.ColStride+b:][:len(blk)]
+					for c, v := range s {
+						blk[c] += int32(v)
+					}
+				}
+			}
+			for c, s := range blk {
+				// Round half away from zero (Go's / truncates like C's).
+				if s > 0 {
+					s = (s + n/2) / n
+				} else {
+					s = (s - n/2) / n
+				}
+				d[b+c] = T(min(max(s, int32(lo)), int32(hi)))
+			}
+		}
+	}
+}
 
 // bytesOf is a pointer to the first byte of *p.
 func bytesOf[T int8 | int16](p *T) *int8 { return (*int8)(unsafe.Pointer(p)) }

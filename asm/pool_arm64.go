@@ -23,7 +23,14 @@ func max16Neon(p *minMaxArgs)
 //go:noescape
 func min16Neon(p *minMaxArgs)
 
+// avgPoolSIMD: arm64 has no average-pool kernel yet (the generic loop
+// runs).
+const avgPoolSIMD = false
+
 func poolKernel(kind int, p *poolArgs) {
+	if kind == poolAvg8 || kind == poolAvg16 {
+		panic("asm: no arm64 average-pool kernel")
+	}
 	if kind == poolMax16 {
 		maxPool16Neon(p)
 	} else {

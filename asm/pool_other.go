@@ -4,6 +4,8 @@ package asm
 
 // poolKernel and minMaxKernel: this build has no SIMD kernels (no Impl
 // sets pool, so they are never called).
+const avgPoolSIMD = false
+
 func poolKernel(kind int, p *poolArgs) { panic("asm: no SIMD pool kernels in this build") }
 
 func minMaxKernel(kind int, p *minMaxArgs) { panic("asm: no SIMD min/max kernels in this build") }

@@ -188,3 +188,129 @@ func TestMinMax(t *testing.T) {
 		}
 	})
 }
+
+// avgPoolRef is AvgPool from its definition by another route: the sum in
+// int64 and round half away from zero as floor((2|s| + n) / 2n).
+func avgPoolRef[T int8 | int16](dst, src []T, w PoolWindows, lo, hi T) {
+	n := int64(w.Rows * w.Cols)
+	for i := range w.N {
+		for c := range w.Depth {
+			var s int64
+			for r := range w.Rows {
+				for q := range w.Cols {
+					s += int64(src[i*w.SrcStep+r*w.RowStride+q*w.ColStride+c])
+				}
+			}
+			a := s
+			if a < 0 {
+				a = -a
+			}
+			v := (2*a + n) / (2 * n)
+			if s < 0 {
+				v = -v
+			}
+			dst[i*w.DstStep+c] = T(min(max(v, int64(lo)), int64(hi)))
+		}
+	}
+}
+
+// checkPool runs one pool call on impl and ref into buffers with guard
+// elements and compares every element.
+func checkPool[T int8 | int16](t *testing.T, impl *Impl, r *rand.Rand, w PoolWindows, lo, hi T, draw func(*rand.Rand) T,
+	ref, run func(dst, src []T, w PoolWindows, lo, hi T)) {
+	t.Helper()
+	srcLen := (w.N-1)*w.SrcStep + (w.Rows-1)*w.RowStride + (w.Cols-1)*w.ColStride + w.Depth
+	src := make([]T, srcLen)
+	for i := range src {
+		src[i] = draw(r)
+	}
+	const guard = 40
+	dstLen := (w.N-1)*w.DstStep + w.Depth
+	got := make([]T, guard+dstLen+guard)
+	want := make([]T, len(got))
+	for i := range got {
+		got[i] = T(0x5a ^ i)
+		want[i] = got[i]
+	}
+	ref(want[guard:guard+dstLen], src, w, lo, hi)
+	run(got[guard:guard+dstLen], src, w, lo, hi)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: %+v lo %d hi %d: element %d = %d, want %d", impl.Name, w, lo, hi, i-guard, got[i], want[i])
+		}
+	}
+}
+
+func TestAvgPool(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for depth := 1; depth <= 70; depth++ {
+			for range 6 {
+				w := randWindows(r, depth)
+				lo, hi := int8(-128), int8(127)
+				if r.IntN(2) == 0 {
+					lo = edgeInt8(r)
+					hi = max(lo, edgeInt8(r))
+				}
+				checkPool(t, impl, r, w, lo, hi, edgeInt8, avgPoolRef, impl.AvgPoolInt8)
+				lo16, hi16 := int16(-32768), int16(32767)
+				if r.IntN(2) == 0 {
+					lo16 = edgeInt16(r)
+					hi16 = max(lo16, edgeInt16(r))
+				}
+				checkPool(t, impl, r, w, lo16, hi16, edgeInt16, avgPoolRef, impl.AvgPoolInt16)
+			}
+		}
+		// Large windows: all taps at one extreme (the largest sums), or
+		// random; int8 up to and past the SIMD kernels' 256 taps.
+		for _, rc := range [][2]int{{16, 16}, {1, 256}, {15, 17}, {17, 16}, {3, 100}, {200, 300}} {
+			w := PoolWindows{N: 3, Depth: 24, DstStep: 24, SrcStep: 24 * rc[1], Rows: rc[0], RowStride: 24 * rc[1], Cols: rc[1], ColStride: 24}
+			w.SrcStep = 24
+			for _, v := range []int{-128, 127, -1, 0, 1} {
+				fixed8 := func(*rand.Rand) int8 { return int8(v) }
+				fixed16 := func(*rand.Rand) int16 { return int16(max(min(v*258, 32767), -32768)) }
+				checkPool(t, impl, r, w, -128, 127, fixed8, avgPoolRef, impl.AvgPoolInt8)
+				checkPool(t, impl, r, w, -32768, 32767, fixed16, avgPoolRef, impl.AvgPoolInt16)
+			}
+			checkPool(t, impl, r, w, -128, 127, edgeInt8, avgPoolRef, impl.AvgPoolInt8)
+			checkPool(t, impl, r, w, -32768, 32767, edgeInt16, avgPoolRef, impl.AvgPoolInt16)
+		}
+	})
+}
+
+// TestAvgPoolDivisionExact: the kernels' floating-point division
+// truncates to the integer quotient for every dividend |s| + n/2 they can
+// see: exhaustively in float32 for int8 windows (n <= 256, |s| <= 128n),
+// and in float64 for int16 windows (n < 2^16, |s| <= 32768n) at every
+// multiple of n ± 1 near both ends of the range and at random.
+func TestAvgPoolDivisionExact(t *testing.T) {
+	for n := int32(1); n <= maxAvgPoolInt8Taps; n++ {
+		for x := int32(0); x <= 128*n+n/2; x++ {
+			if q := int32(float32(x) / float32(n)); q != x/n {
+				t.Fatalf("float32: %d / %d = %d, want %d", x, n, q, x/n)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	check := func(x, n int64) {
+		if x < 0 || x > 32768*n+n/2 {
+			return
+		}
+		if q := int64(int32(float64(x) / float64(n))); q != x/n {
+			t.Fatalf("float64: %d / %d = %d, want %d", x, n, q, x/n)
+		}
+	}
+	for range 2000 {
+		n := int64(1 + r.IntN(1<<16-1))
+		if r.IntN(4) == 0 {
+			n = 1<<16 - 1 - int64(r.IntN(8))
+		}
+		top := 32768 * n
+		for _, k := range []int64{0, 1, 2, top/n - 1, top / n, top/n + 1, int64(r.Int64N(top/n + 1))} {
+			for d := int64(-1); d <= 1; d++ {
+				check(k*n+d, n)
+				check(k*n+d+n/2, n)
+			}
+		}
+	}
+}

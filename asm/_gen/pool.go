@@ -133,8 +133,109 @@ func minMaxAVX2(name string, op func(ops ...Op)) {
 func poolKernels() {
 	maxPoolAVX2(false)
 	maxPoolAVX2(true)
+	avgPoolAVX2(false)
+	avgPoolAVX2(true)
 	minMaxAVX2("max8AVX2", VPMAXSB)
 	minMaxAVX2("min8AVX2", VPMINSB)
 	minMaxAVX2("max16AVX2", VPMAXSW)
 	minMaxAVX2("min16AVX2", VPMINSW)
+}
+
+// avgPoolAVX2 emits avgPool8AVX2 (wide: avgPool16AVX2) for *poolArgs
+// (see asm.AvgPoolInt8): per output pixel and chunk of 8 channels, the
+// int32 sums of the window's taps (VPMOVSXBD/VPMOVSXWD + VPADDD), then
+// |s| + half divided by the tap count in float32 (int8) or float64
+// (int16), truncated, the sign of s restored (VPSIGND), clamped and
+// narrowed (8 bytes or 16 bytes stored).
+func avgPoolAVX2(wide bool) {
+	name, elem, size := "avgPool8AVX2", "int8", 8
+	if wide {
+		name, elem, size = "avgPool16AVX2", "int16", 16
+	}
+	kernel(name, NOSPLIT, "poolArgs")
+	kdoc(fmt.Sprintf("%s: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as %s.", name, elem))
+	dst, src, n, end := reg.RDI, reg.RSI, reg.RCX, reg.RBX
+	rs, cs := reg.R11, reg.R13
+	c, row, tap, rows, cols := reg.RAX, reg.RDX, reg.R8, reg.R9, reg.R10
+	Load(arg("dst"), dst)
+	Load(arg("src"), src)
+	Load(arg("n"), n)
+	Load(arg("chunks"), end)
+	if wide {
+		SHLQ(U8(4), end)
+	} else {
+		SHLQ(U8(3), end)
+	}
+	Load(arg("rowStride"), rs)
+	Load(arg("colStride"), cs)
+	half, lo, hi, div := reg.Y12, reg.Y13, reg.Y14, reg.Y15
+	VPBROADCASTD(addr("half"), half)
+	VPBROADCASTD(addr("lo32"), lo)
+	VPBROADCASTD(addr("hi32"), hi)
+	if wide {
+		VBROADCASTSD(addr("div64"), div)
+	} else {
+		VBROADCASTSS(addr("div32"), div)
+	}
+	Label(name + "_pixel")
+	XORQ(c, c)
+	Label(name + "_chunk")
+	CMPQ(c, end)
+	JAE(LabelRef(name + "_next"))
+	s, q := reg.Y0, reg.Y1
+	VPXOR(s, s, s)
+	LEAQ(Mem{Base: src, Index: c, Scale: 1}, row)
+	Load(arg("rows"), rows)
+	Label(name + "_row")
+	MOVQ(row, tap)
+	Load(arg("cols"), cols)
+	Label(name + "_col")
+	if wide {
+		VPMOVSXWD(Mem{Base: tap}, q)
+	} else {
+		VPMOVSXBD(Mem{Base: tap}, q)
+	}
+	VPADDD(q, s, s)
+	ADDQ(cs, tap)
+	DECQ(cols)
+	JNZ(LabelRef(name + "_col"))
+	ADDQ(rs, row)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	VPABSD(s, q)
+	VPADDD(half, q, q)
+	if wide {
+		VCVTDQ2PD(q.AsX(), reg.Y2)
+		VEXTRACTI128(U8(1), q, reg.X3)
+		VCVTDQ2PD(reg.X3, reg.Y3)
+		VDIVPD(div, reg.Y2, reg.Y2)
+		VDIVPD(div, reg.Y3, reg.Y3)
+		VCVTTPD2DQY(reg.Y2, reg.X2)
+		VCVTTPD2DQY(reg.Y3, reg.X3)
+		VINSERTI128(U8(1), reg.X3, reg.Y2, q)
+	} else {
+		VCVTDQ2PS(q, q)
+		VDIVPS(div, q, q)
+		VCVTTPS2DQ(q, q)
+	}
+	VPSIGND(s, q, q)
+	VPMAXSD(lo, q, q)
+	VPMINSD(hi, q, q)
+	VEXTRACTI128(U8(1), q, reg.X2)
+	VPACKSSDW(reg.X2, q.AsX(), q.AsX())
+	if wide {
+		VMOVDQU(q.AsX(), Mem{Base: dst, Index: c, Scale: 1})
+	} else {
+		VPACKSSWB(q.AsX(), q.AsX(), q.AsX())
+		VMOVQ(q.AsX(), Mem{Base: dst, Index: c, Scale: 1})
+	}
+	ADDQ(U8(size), c)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_next")
+	ADDQ(addr("dstStep"), dst)
+	ADDQ(addr("srcStep"), src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
 }
