@@ -1,7 +1,6 @@
 package ops
 
 import (
-
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
