@@ -37,3 +37,8 @@ func minMaxKernel(kind int, p *minMaxArgs) {
 		min16AVX2(p)
 	}
 }
+
+// mulSIMD: MulInt8 has an AVX2 kernel (_gen/pool.go's mulAVX2).
+const mulSIMD = true
+
+func mulKernel(p *mulArgs) { mulInt8AVX2(p) }

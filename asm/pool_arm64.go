@@ -50,3 +50,8 @@ func minMaxKernel(kind int, p *minMaxArgs) {
 		min16Neon(p)
 	}
 }
+
+// mulSIMD: arm64 has no MUL kernel yet (the generic loop runs).
+const mulSIMD = false
+
+func mulKernel(p *mulArgs) { panic("asm: no arm64 MUL kernel") }

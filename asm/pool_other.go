@@ -9,3 +9,7 @@ const avgPoolSIMD = false
 func poolKernel(kind int, p *poolArgs) { panic("asm: no SIMD pool kernels in this build") }
 
 func minMaxKernel(kind int, p *minMaxArgs) { panic("asm: no SIMD min/max kernels in this build") }
+
+const mulSIMD = false
+
+func mulKernel(p *mulArgs) { panic("asm: no SIMD MUL kernel in this build") }

@@ -135,6 +135,7 @@ func poolKernels() {
 	maxPoolAVX2(true)
 	avgPoolAVX2(false)
 	avgPoolAVX2(true)
+	mulAVX2()
 	minMaxAVX2("max8AVX2", VPMAXSB)
 	minMaxAVX2("min8AVX2", VPMINSB)
 	minMaxAVX2("max16AVX2", VPMAXSW)
@@ -236,6 +237,76 @@ func avgPoolAVX2(wide bool) {
 	ADDQ(addr("srcStep"), src)
 	DECQ(n)
 	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
+}
+
+// mulAVX2 emits mulInt8AVX2 for *mulArgs (asm.MulInt8): 8 values a step
+// in int32 lanes. The product of the offset inputs is exact in int32
+// (VPMULLD), shifted left (wrapping, VPSLLD). SRDHM by mult >= 0 is
+// floor((x·mult + 2^30) / 2^31) = the high dword of 2·x·mult + 2^31
+// (|x·mult| < 2^62, so doubling stays in int64): VPMULDQ on the even and
+// (shifted down) odd lanes, doubled, rounded and recombined with
+// VPBLENDD. RoundingDivideByPOT keeps the mask/threshold form: r = h >>
+// right, plus one where h & mask > half − (h >> 31).
+func mulAVX2() {
+	name := "mulInt8AVX2"
+	kernel(name, NOSPLIT, "mulArgs")
+	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 8) with asm.MulInt8's arithmetic (AVX2).")
+	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	off1, off2, mult, mask, half, off, lo, hi := reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15
+	left, right, round := reg.X6, reg.X7, reg.Y5
+	for _, f := range []struct {
+		n string
+		r reg.VecPhysical
+	}{{"off1", off1}, {"off2", off2}, {"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
+		VPBROADCASTD(addr(f.n), f.r)
+	}
+	VMOVD(addr("left"), left)
+	VMOVD(addr("right"), right)
+	// 2^31 in every qword: 1 << 31 from a dword of ones.
+	VPCMPEQD(round, round, round)
+	VPSRLQ(U8(63), round, round)
+	VPSLLQ(U8(31), round, round)
+	Label(name + "_loop")
+	x, y, p0, p1, t := reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4
+	VPMOVSXBD(Mem{Base: a}, x)
+	VPMOVSXBD(Mem{Base: b}, y)
+	VPADDD(off1, x, x)
+	VPADDD(off2, y, y)
+	VPMULLD(y, x, x)
+	VPSLLD(left, x, x)
+	VPMULDQ(mult, x, p0)
+	VPSRLQ(U8(32), x, p1)
+	VPMULDQ(mult, p1, p1)
+	VPADDQ(p0, p0, p0)
+	VPADDQ(p1, p1, p1)
+	VPADDQ(round, p0, p0)
+	VPADDQ(round, p1, p1)
+	VPSRLQ(U8(32), p0, p0)
+	VPBLENDD(U8(0xaa), p1, p0, x) // h: high dwords of the even and odd products
+	VPSRAD(right, x, y)           // h >> right
+	VPAND(mask, x, p0)            // h & mask
+	VPSRAD(U8(31), x, t)
+	VPSUBD(t, half, t)  // half − (h >> 31)
+	VPCMPGTD(t, p0, p0) // −1 where h & mask > threshold
+	VPSUBD(p0, y, y)
+	VPADDD(off, y, y)
+	VPMAXSD(lo, y, y)
+	VPMINSD(hi, y, y)
+	VEXTRACTI128(U8(1), y, t.AsX())
+	VPACKSSDW(t.AsX(), y.AsX(), reg.X0)
+	VPACKSSWB(reg.X0, reg.X0, reg.X0)
+	VMOVQ(reg.X0, Mem{Base: out})
+	ADDQ(U8(8), a)
+	ADDQ(U8(8), b)
+	ADDQ(U8(8), out)
+	SUBQ(U8(8), n)
+	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
 }
