@@ -70,6 +70,7 @@ func main() {
 		g.minMax(t, true)
 		g.minMax(t, false)
 	}
+	g.mulInt8()
 	g.write(filepath.Join(*dir, "pool_arm64.s"))
 }
 
@@ -1336,6 +1337,67 @@ func (g *gen) minMax(t arr, isMax bool) {
 	}
 	g.i("VST1.P [V0.B16], 16(R1)")
 	g.i("SUBS $1, R4, R4")
+	g.i("BNE %s_loop", name)
+	g.i("RET")
+}
+
+// smull16 emits SMULL Vd.4S, Vn.4H, Vm.4H (hi: SMULL2 on the upper
+// halves of .8H).
+func (g *gen) smull16(hi bool, d, n, m int) {
+	const base = 0x0e60c000
+	if hi {
+		g.word(base|1<<30|reg(m)<<16|reg(n)<<5|reg(d), "SMULL2 V%d.4S, V%d.8H, V%d.8H", d, n, m)
+	} else {
+		g.word(base|reg(m)<<16|reg(n)<<5|reg(d), "SMULL V%d.4S, V%d.4H, V%d.4H", d, n, m)
+	}
+}
+
+// mulInt8 emits mulInt8Neon (asm.MulInt8 on n values, n a positive
+// multiple of 16) with mulNeon's constants in V20-V27: per 16 values,
+// the offset inputs as int16 (SADDW/SADDW2 of the bytes onto the
+// offset), their exact int32 products (SMULL/SMULL2), the wrapping left
+// shift (USHL), then addInt8's rounding stage (SQRDMULH, the sign
+// fix-up, SRSHL by −right), the output offset, SQXTN to int8 and the
+// clamp in int8 lanes (exact, as addInt8's comment shows).
+func (g *gen) mulInt8() {
+	const name = "mulInt8Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(out, a, b *int8, n int, c *mulNeon)\nTEXT ·%s(SB), NOSPLIT, $0-40\n", name, name)
+	g.i("MOVD out+0(FP), R0")
+	g.i("MOVD a+8(FP), R1")
+	g.i("MOVD b+16(FP), R2")
+	g.i("MOVD n+24(FP), R3")
+	g.i("MOVD c+32(FP), R4")
+	g.i("VLD1.P 64(R4), [V20.B16, V21.B16, V22.B16, V23.B16]")
+	g.i("VLD1 (R4), [V24.B16, V25.B16, V26.B16, V27.B16]")
+	g.i("LSR $4, R3, R3")
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R1), [V0.B16]")
+	g.i("VLD1.P 16(R2), [V1.B16]")
+	g.saddwB(false, 2, 20, 0)
+	g.saddwB(true, 3, 20, 0)
+	g.saddwB(false, 4, 21, 1)
+	g.saddwB(true, 5, 21, 1)
+	g.smull16(false, 6, 2, 4)
+	g.smull16(true, 7, 2, 4)
+	g.smull16(false, 8, 3, 5)
+	g.smull16(true, 9, 3, 5)
+	for j := 0; j < 4; j++ {
+		g.ushl4s(6+j, 6+j, 22)
+	}
+	g.roundingStage(6, 23, 24, 12)
+	for j := 0; j < 4; j++ {
+		g.i("VADD V25.S4, V%d.S4, V%d.S4", 6+j, 6+j)
+	}
+	g.sqxtn(h4, 2, 6)
+	g.sqxtn(h8, 2, 7)
+	g.sqxtn(h4, 3, 8)
+	g.sqxtn(h8, 3, 9)
+	g.sqxtn(b8, 2, 2)
+	g.sqxtn(b16, 2, 3)
+	g.smax(b16, 2, 2, 26)
+	g.smin(b16, 2, 2, 27)
+	g.i("VST1.P [V2.B16], 16(R0)")
+	g.i("SUBS $1, R3, R3")
 	g.i("BNE %s_loop", name)
 	g.i("RET")
 }

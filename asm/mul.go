@@ -24,8 +24,8 @@ type MulSpec struct {
 	OutOffset, Min, Max  int32
 }
 
-// mulArgs is one call of an amd64 MUL kernel: out[i] = a[i]·b[i] for i <
-// n (n a positive multiple of 8) with the spec's constants in the form
+// mulArgs is one call of a MUL kernel: out[i] = a[i]·b[i] for i < n (n a
+// positive multiple of mulStep) with the spec's constants in the form
 // the kernel uses (the generator addresses the fields by name): the
 // rounding shift as mask = 2^right − 1, half = mask >> 1.
 type mulArgs struct {
@@ -60,8 +60,8 @@ func (impl *Impl) MulInt8(out, a, b []int8, s *MulSpec) {
 		panic(fmt.Sprintf("asm: MulInt8 of %d and %d values into %d", len(a), len(b), n))
 	}
 	body := 0
-	if mulSIMD && impl.pool && n >= 8 {
-		body = n &^ 7
+	if mulSIMD && impl.pool && n >= mulStep {
+		body = n &^ (mulStep - 1)
 		mask := int32(int64(1)<<s.Right - 1)
 		mulKernel(&mulArgs{out: &out[0], a: &a[0], b: &b[0], n: body, off1: s.In1Offset, off2: s.In2Offset,
 			left: int32(s.Left), mult: s.Mult, right: int32(s.Right), mask: mask, half: mask >> 1,

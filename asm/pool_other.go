@@ -10,6 +10,6 @@ func poolKernel(kind int, p *poolArgs) { panic("asm: no SIMD pool kernels in thi
 
 func minMaxKernel(kind int, p *minMaxArgs) { panic("asm: no SIMD min/max kernels in this build") }
 
-const mulSIMD = false
+const mulSIMD, mulStep = false, 8
 
 func mulKernel(p *mulArgs) { panic("asm: no SIMD MUL kernel in this build") }
