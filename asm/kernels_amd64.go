@@ -214,12 +214,12 @@ func maxPool8AVX2(p *poolArgs)
 //go:noescape
 func maxPool16AVX2(p *poolArgs)
 
-// avgPool8AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int8. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.half, p.div32, p.lo32, p.hi32.
+// avgPool8AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int8. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.count, p.countm1, p.half, p.rcp32, p.lo32, p.hi32.
 //
 //go:noescape
 func avgPool8AVX2(p *poolArgs)
 
-// avgPool16AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int16. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.half, p.div64, p.lo32, p.hi32.
+// avgPool16AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int16. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.count, p.countm1, p.half, p.rcp64, p.lo32, p.hi32.
 //
 //go:noescape
 func avgPool16AVX2(p *poolArgs)

@@ -36,13 +36,14 @@ type poolArgs struct {
 	rows, rowStride  int
 	cols, colStride  int
 	lo, hi           int16
-	// Average pools only (chunks of 8 channels): half = count/2 of the
-	// window's count = rows·cols taps, the count as float32 (int8) and
-	// float64 (int16), the clamp limits as int32.
-	half       int32
-	div32      float32
-	div64      float64
-	lo32, hi32 int32
+	// Average pools only (chunks of 8 channels): the window's count =
+	// rows·cols taps, countm1 = count − 1, half = count/2, 1/count as
+	// float32 (int8) and float64 (int16), the clamp limits as int32.
+	count, countm1 int32
+	half           int32
+	rcp32          float32
+	rcp64          float64
+	lo32, hi32     int32
 }
 
 // minMaxArgs is one call of an elementwise kernel: out[i] = max(a[i],
@@ -68,8 +69,9 @@ const (
 )
 
 // maxAvgPoolInt8Taps is the largest window AvgPoolInt8's SIMD kernels
-// take (larger ones run the generic loop): its float32 division is exact
-// for sums of up to 256 int8 taps (TestAvgPoolDivisionExact).
+// take (larger ones run the generic loop): their float32 quotient
+// estimate is within one of the exact one for sums of up to 256 int8
+// taps (see AvgPoolInt8).
 const maxAvgPoolInt8Taps = 256
 
 // AvgPoolInt8 sets, for i < w.N and c < w.Depth, dst[i·w.DstStep + c] to
@@ -80,10 +82,10 @@ const maxAvgPoolInt8Taps = 256
 // (int32 sums cannot overflow). It does not allocate.
 //
 // The SIMD kernels (8 channels a step) sum in int32 lanes and divide
-// |s| + n/2 by n in floating point, which truncates to the exact integer
-// quotient: float32 for int8 (|s| + n/2 < 2^16, n <= 256, so the spacing
-// of floats near the quotient is far below 1/n; checked exhaustively),
-// float64 for int16 (|s| + n/2 < 2^31, n < 2^16); the sign is restored
+// a = |s| + n/2 by n: q = trunc(a · fl(1/n)) in float32 for int8 (a <
+// 2^16, n <= 256: the estimate's error is below 2^-7) or float64 for
+// int16 (a < 2^31: below 2^-20), so q is the quotient or one off, and
+// the exact remainder a − q·n (int32) corrects it; the sign is restored
 // after (VPSIGND: s = 0 gives 0, as (0 + n/2)/n does).
 func (impl *Impl) AvgPoolInt8(dst, src []int8, w PoolWindows, lo, hi int8) {
 	w.check(len(dst), len(src))
@@ -123,7 +125,7 @@ func avgArgs(dst, src *int8, w *PoolWindows, chunks, size int, lo, hi int32) *po
 	n := w.Rows * w.Cols
 	return &poolArgs{dst: dst, src: src, n: w.N, chunks: chunks, dstStep: size * w.DstStep, srcStep: size * w.SrcStep,
 		rows: w.Rows, rowStride: size * w.RowStride, cols: w.Cols, colStride: size * w.ColStride,
-		half: int32(n / 2), div32: float32(n), div64: float64(n), lo32: lo, hi32: hi}
+		count: int32(n), countm1: int32(n - 1), half: int32(n / 2), rcp32: 1 / float32(n), rcp64: 1 / float64(n), lo32: lo, hi32: hi}
 }
 
 // avgPoolGeneric is the generic AvgPool for channels [c0, w.Depth): per

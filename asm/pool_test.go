@@ -278,38 +278,37 @@ func TestAvgPool(t *testing.T) {
 	})
 }
 
-// TestAvgPoolDivisionExact: the kernels' floating-point division
-// truncates to the integer quotient for every dividend |s| + n/2 they can
-// see: exhaustively in float32 for int8 windows (n <= 256, |s| <= 128n),
-// and in float64 for int16 windows (n < 2^16, |s| <= 32768n) at every
-// multiple of n ± 1 near both ends of the range and at random.
-func TestAvgPoolDivisionExact(t *testing.T) {
+// TestAvgPoolQuotientEstimate: the kernels' reciprocal estimate of a / n
+// (which their remainder step corrects by one either way) is never more
+// than one off: exhaustively in float32 for int8 windows (n <= 256, a =
+// |s| + n/2 <= 128n + n/2), and in float64 for int16 windows (n < 2^16,
+// a <= 32768n + n/2) at multiples of n ± 1 near both ends and at random.
+func TestAvgPoolQuotientEstimate(t *testing.T) {
 	for n := int32(1); n <= maxAvgPoolInt8Taps; n++ {
-		for x := int32(0); x <= 128*n+n/2; x++ {
-			if q := int32(float32(x) / float32(n)); q != x/n {
-				t.Fatalf("float32: %d / %d = %d, want %d", x, n, q, x/n)
+		rcp := 1 / float32(n)
+		for a := int32(0); a <= 128*n+n/2; a++ {
+			if q := int32(float32(a) * rcp); q < a/n-1 || q > a/n+1 {
+				t.Fatalf("float32: %d · 1/%d = %d, quotient %d", a, n, q, a/n)
 			}
 		}
 	}
 	r := rand.New(rand.NewPCG(9, 10))
-	check := func(x, n int64) {
-		if x < 0 || x > 32768*n+n/2 {
-			return
-		}
-		if q := int64(int32(float64(x) / float64(n))); q != x/n {
-			t.Fatalf("float64: %d / %d = %d, want %d", x, n, q, x/n)
-		}
-	}
-	for range 2000 {
+	for range 5000 {
 		n := int64(1 + r.IntN(1<<16-1))
 		if r.IntN(4) == 0 {
 			n = 1<<16 - 1 - int64(r.IntN(8))
 		}
-		top := 32768 * n
-		for _, k := range []int64{0, 1, 2, top/n - 1, top / n, top/n + 1, int64(r.Int64N(top/n + 1))} {
+		rcp, top := 1/float64(n), 32768*n+n/2
+		for _, k := range []int64{0, 1, 2, top/n - 1, top / n, r.Int64N(top/n + 1)} {
 			for d := int64(-1); d <= 1; d++ {
-				check(k*n+d, n)
-				check(k*n+d+n/2, n)
+				for _, a := range []int64{k*n + d, k*n + d + n/2} {
+					if a < 0 || a > top {
+						continue
+					}
+					if q := int64(int32(float64(a) * rcp)); q < a/n-1 || q > a/n+1 {
+						t.Fatalf("float64: %d · 1/%d = %d, quotient %d", a, n, q, a/n)
+					}
+				}
 			}
 		}
 	}

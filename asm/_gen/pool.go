@@ -145,9 +145,9 @@ func poolKernels() {
 // avgPoolAVX2 emits avgPool8AVX2 (wide: avgPool16AVX2) for *poolArgs
 // (see asm.AvgPoolInt8): per output pixel and chunk of 8 channels, the
 // int32 sums of the window's taps (VPMOVSXBD/VPMOVSXWD + VPADDD), then
-// |s| + half divided by the tap count in float32 (int8) or float64
-// (int16), truncated, the sign of s restored (VPSIGND), clamped and
-// narrowed (8 bytes or 16 bytes stored).
+// |s| + half divided by the tap count (a floating-point reciprocal
+// multiply corrected by the exact remainder), the sign of s restored
+// (VPSIGND), clamped and narrowed (8 bytes or 16 bytes stored).
 func avgPoolAVX2(wide bool) {
 	name, elem, size := "avgPool8AVX2", "int8", 8
 	if wide {
@@ -174,10 +174,12 @@ func avgPoolAVX2(wide bool) {
 	VPBROADCASTD(addr("lo32"), lo)
 	VPBROADCASTD(addr("hi32"), hi)
 	if wide {
-		VBROADCASTSD(addr("div64"), div)
+		VBROADCASTSD(addr("rcp64"), div)
 	} else {
-		VBROADCASTSS(addr("div32"), div)
+		VBROADCASTSS(addr("rcp32"), div)
 	}
+	VPBROADCASTD(addr("count"), reg.Y10)
+	VPBROADCASTD(addr("countm1"), reg.Y11)
 	Label(name + "_pixel")
 	XORQ(c, c)
 	Label(name + "_chunk")
@@ -203,22 +205,34 @@ func avgPoolAVX2(wide bool) {
 	ADDQ(rs, row)
 	DECQ(rows)
 	JNZ(LabelRef(name + "_row"))
-	VPABSD(s, q)
-	VPADDD(half, q, q)
+	// a = |s| + half; q = trunc(a · (1/n)) in float32 (int8) or float64
+	// (int16), at most one off the quotient (see asm.AvgPoolInt8), then
+	// corrected with the exact remainder r = a − q·n: q − 1 where r < 0,
+	// q + 1 where r > n − 1.
+	a := reg.Y4
+	VPABSD(s, a)
+	VPADDD(half, a, a)
 	if wide {
-		VCVTDQ2PD(q.AsX(), reg.Y2)
-		VEXTRACTI128(U8(1), q, reg.X3)
+		VCVTDQ2PD(a.AsX(), reg.Y2)
+		VEXTRACTI128(U8(1), a, reg.X3)
 		VCVTDQ2PD(reg.X3, reg.Y3)
-		VDIVPD(div, reg.Y2, reg.Y2)
-		VDIVPD(div, reg.Y3, reg.Y3)
+		VMULPD(div, reg.Y2, reg.Y2)
+		VMULPD(div, reg.Y3, reg.Y3)
 		VCVTTPD2DQY(reg.Y2, reg.X2)
 		VCVTTPD2DQY(reg.Y3, reg.X3)
 		VINSERTI128(U8(1), reg.X3, reg.Y2, q)
 	} else {
-		VCVTDQ2PS(q, q)
-		VDIVPS(div, q, q)
+		VCVTDQ2PS(a, q)
+		VMULPS(div, q, q)
 		VCVTTPS2DQ(q, q)
 	}
+	cnt, cntm1 := reg.Y10, reg.Y11
+	VPMULLD(cnt, q, reg.Y2)
+	VPSUBD(reg.Y2, a, reg.Y2) // r
+	VPSRAD(U8(31), reg.Y2, reg.Y3)
+	VPADDD(reg.Y3, q, q)
+	VPCMPGTD(cntm1, reg.Y2, reg.Y3)
+	VPSUBD(reg.Y3, q, q)
 	VPSIGND(s, q, q)
 	VPMAXSD(lo, q, q)
 	VPMINSD(hi, q, q)
