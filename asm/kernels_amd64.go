@@ -224,7 +224,7 @@ func avgPool8AVX2(p *poolArgs)
 //go:noescape
 func avgPool16AVX2(p *poolArgs)
 
-// mulInt8AVX2 computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 8) with asm.MulInt8's arithmetic (AVX2). It reads p.out, p.a, p.b, p.n, p.off1, p.off2, p.left, p.mult, p.right, p.mask, p.half, p.off, p.lo, p.hi.
+// mulInt8AVX2 computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2). It reads p.out, p.a, p.b, p.n, p.off1, p.off2, p.left, p.mult, p.right, p.mask, p.half, p.off, p.lo, p.hi.
 //
 //go:noescape
 func mulInt8AVX2(p *mulArgs)

@@ -41798,8 +41798,8 @@ TEXT ·mulInt8AVX2(SB), NOSPLIT, $0-8
 	MOVQ         8(R14), SI
 	MOVQ         16(R14), DX
 	MOVQ         24(R14), CX
-	VPBROADCASTD 32(R14), Y8
-	VPBROADCASTD 36(R14), Y9
+	VPBROADCASTW 32(R14), Y8
+	VPBROADCASTW 36(R14), Y9
 	VPBROADCASTD 44(R14), Y10
 	VPBROADCASTD 52(R14), Y11
 	VPBROADCASTD 56(R14), Y12
@@ -41813,11 +41813,14 @@ TEXT ·mulInt8AVX2(SB), NOSPLIT, $0-8
 	VPSLLQ       $0x1f, Y5, Y5
 
 mulInt8AVX2_loop:
-	VPMOVSXBD    (SI), Y0
-	VPMOVSXBD    (DX), Y1
-	VPADDD       Y8, Y0, Y0
-	VPADDD       Y9, Y1, Y1
-	VPMULLD      Y1, Y0, Y0
+	VPMOVSXBW    (SI), Y0
+	VPMOVSXBW    (DX), Y1
+	VPADDW       Y8, Y0, Y0
+	VPADDW       Y9, Y1, Y1
+	VPMULLW      Y1, Y0, Y2
+	VPMULHW      Y1, Y0, Y3
+	VPUNPCKLWD   Y3, Y2, Y0
+	VPUNPCKHWD   Y3, Y2, Y1
 	VPSLLD       X6, Y0, Y0
 	VPMULDQ      Y10, Y0, Y2
 	VPSRLQ       $0x20, Y0, Y3
@@ -41828,23 +41831,42 @@ mulInt8AVX2_loop:
 	VPADDQ       Y5, Y3, Y3
 	VPSRLQ       $0x20, Y2, Y2
 	VPBLENDD     $0xaa, Y3, Y2, Y0
-	VPSRAD       X7, Y0, Y1
+	VPSRAD       X7, Y0, Y3
 	VPAND        Y11, Y0, Y2
 	VPSRAD       $0x1f, Y0, Y4
 	VPSUBD       Y4, Y12, Y4
 	VPCMPGTD     Y4, Y2, Y2
-	VPSUBD       Y2, Y1, Y1
+	VPSUBD       Y2, Y3, Y0
+	VPADDD       Y13, Y0, Y0
+	VPMAXSD      Y14, Y0, Y0
+	VPMINSD      Y15, Y0, Y0
+	VPSLLD       X6, Y1, Y1
+	VPMULDQ      Y10, Y1, Y2
+	VPSRLQ       $0x20, Y1, Y3
+	VPMULDQ      Y10, Y3, Y3
+	VPADDQ       Y2, Y2, Y2
+	VPADDQ       Y3, Y3, Y3
+	VPADDQ       Y5, Y2, Y2
+	VPADDQ       Y5, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y3, Y2, Y1
+	VPSRAD       X7, Y1, Y3
+	VPAND        Y11, Y1, Y2
+	VPSRAD       $0x1f, Y1, Y4
+	VPSUBD       Y4, Y12, Y4
+	VPCMPGTD     Y4, Y2, Y2
+	VPSUBD       Y2, Y3, Y1
 	VPADDD       Y13, Y1, Y1
 	VPMAXSD      Y14, Y1, Y1
 	VPMINSD      Y15, Y1, Y1
-	VEXTRACTI128 $0x01, Y1, X4
-	VPACKSSDW    X4, X1, X0
-	VPACKSSWB    X0, X0, X0
-	VMOVQ        X0, (DI)
-	ADDQ         $0x08, SI
-	ADDQ         $0x08, DX
-	ADDQ         $0x08, DI
-	SUBQ         $0x08, CX
+	VPACKSSDW    Y1, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X4
+	VPACKSSWB    X4, X0, X0
+	VMOVDQU      X0, (DI)
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, DI
+	SUBQ         $0x10, CX
 	JNZ          mulInt8AVX2_loop
 	VZEROUPPER
 	RET

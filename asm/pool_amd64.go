@@ -39,6 +39,6 @@ func minMaxKernel(kind int, p *minMaxArgs) {
 }
 
 // mulSIMD: MulInt8 has an AVX2 kernel (_gen/pool.go's mulAVX2).
-const mulSIMD, mulStep = true, 8
+const mulSIMD, mulStep = true, 16
 
 func mulKernel(p *mulArgs) { mulInt8AVX2(p) }

@@ -255,18 +255,21 @@ func avgPoolAVX2(wide bool) {
 	RET()
 }
 
-// mulAVX2 emits mulInt8AVX2 for *mulArgs (asm.MulInt8): 8 values a step
-// in int32 lanes. The product of the offset inputs is exact in int32
-// (VPMULLD), shifted left (wrapping, VPSLLD). SRDHM by mult >= 0 is
-// floor((x·mult + 2^30) / 2^31) = the high dword of 2·x·mult + 2^31
-// (|x·mult| < 2^62, so doubling stays in int64): VPMULDQ on the even and
-// (shifted down) odd lanes, doubled, rounded and recombined with
-// VPBLENDD. RoundingDivideByPOT keeps the mask/threshold form: r = h >>
-// right, plus one where h & mask > half − (h >> 31).
+// mulAVX2 emits mulInt8AVX2 for *mulArgs (asm.MulInt8): 16 values a
+// step. The offset inputs are int16 (VPMOVSXBW + VPADDW) and their exact
+// int32 products come from VPMULLW/VPMULHW interleaved by
+// VPUNPCKLWD/VPUNPCKHWD (within 128-bit lanes; VPACKSSDW at the end
+// undoes that order). Each product vector is shifted left (wrapping,
+// VPSLLD), then SRDHM by mult >= 0 is floor((x·mult + 2^30) / 2^31) =
+// the high dword of 2·x·mult + 2^31 (|x·mult| < 2^62, so doubling stays
+// in int64): VPMULDQ on the even and (shifted down) odd lanes, doubled,
+// rounded and recombined with VPBLENDD. RoundingDivideByPOT keeps the
+// mask/threshold form: r = h >> right, plus one where h & mask > half −
+// (h >> 31). Then the offset and the clamp in int32, and narrowing.
 func mulAVX2() {
 	name := "mulInt8AVX2"
 	kernel(name, NOSPLIT, "mulArgs")
-	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 8) with asm.MulInt8's arithmetic (AVX2).")
+	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2).")
 	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
 	Load(arg("out"), out)
 	Load(arg("a"), a)
@@ -274,10 +277,12 @@ func mulAVX2() {
 	Load(arg("n"), n)
 	off1, off2, mult, mask, half, off, lo, hi := reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15
 	left, right, round := reg.X6, reg.X7, reg.Y5
+	VPBROADCASTW(addr("off1"), off1) // int16 lanes: the low half of the int32 field
+	VPBROADCASTW(addr("off2"), off2)
 	for _, f := range []struct {
 		n string
 		r reg.VecPhysical
-	}{{"off1", off1}, {"off2", off2}, {"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
+	}{{"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
 		VPBROADCASTD(addr(f.n), f.r)
 	}
 	VMOVD(addr("left"), left)
@@ -287,39 +292,44 @@ func mulAVX2() {
 	VPSRLQ(U8(63), round, round)
 	VPSLLQ(U8(31), round, round)
 	Label(name + "_loop")
-	x, y, p0, p1, t := reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4
-	VPMOVSXBD(Mem{Base: a}, x)
-	VPMOVSXBD(Mem{Base: b}, y)
-	VPADDD(off1, x, x)
-	VPADDD(off2, y, y)
-	VPMULLD(y, x, x)
-	VPSLLD(left, x, x)
-	VPMULDQ(mult, x, p0)
-	VPSRLQ(U8(32), x, p1)
-	VPMULDQ(mult, p1, p1)
-	VPADDQ(p0, p0, p0)
-	VPADDQ(p1, p1, p1)
-	VPADDQ(round, p0, p0)
-	VPADDQ(round, p1, p1)
-	VPSRLQ(U8(32), p0, p0)
-	VPBLENDD(U8(0xaa), p1, p0, x) // h: high dwords of the even and odd products
-	VPSRAD(right, x, y)           // h >> right
-	VPAND(mask, x, p0)            // h & mask
-	VPSRAD(U8(31), x, t)
-	VPSUBD(t, half, t)  // half − (h >> 31)
-	VPCMPGTD(t, p0, p0) // −1 where h & mask > threshold
-	VPSUBD(p0, y, y)
-	VPADDD(off, y, y)
-	VPMAXSD(lo, y, y)
-	VPMINSD(hi, y, y)
-	VEXTRACTI128(U8(1), y, t.AsX())
-	VPACKSSDW(t.AsX(), y.AsX(), reg.X0)
-	VPACKSSWB(reg.X0, reg.X0, reg.X0)
-	VMOVQ(reg.X0, Mem{Base: out})
-	ADDQ(U8(8), a)
-	ADDQ(U8(8), b)
-	ADDQ(U8(8), out)
-	SUBQ(U8(8), n)
+	x0, x1, p0, p1, t := reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4
+	VPMOVSXBW(Mem{Base: a}, x0)
+	VPMOVSXBW(Mem{Base: b}, x1)
+	VPADDW(off1, x0, x0)
+	VPADDW(off2, x1, x1)
+	VPMULLW(x1, x0, p0)
+	VPMULHW(x1, x0, p1)
+	VPUNPCKLWD(p1, p0, x0)
+	VPUNPCKHWD(p1, p0, x1)
+	for _, x := range []reg.VecPhysical{x0, x1} {
+		VPSLLD(left, x, x)
+		VPMULDQ(mult, x, p0)
+		VPSRLQ(U8(32), x, p1)
+		VPMULDQ(mult, p1, p1)
+		VPADDQ(p0, p0, p0)
+		VPADDQ(p1, p1, p1)
+		VPADDQ(round, p0, p0)
+		VPADDQ(round, p1, p1)
+		VPSRLQ(U8(32), p0, p0)
+		VPBLENDD(U8(0xaa), p1, p0, x) // h: high dwords of the even and odd products
+		VPSRAD(right, x, p1)          // h >> right
+		VPAND(mask, x, p0)            // h & mask
+		VPSRAD(U8(31), x, t)
+		VPSUBD(t, half, t)  // half − (h >> 31)
+		VPCMPGTD(t, p0, p0) // −1 where h & mask > threshold
+		VPSUBD(p0, p1, x)
+		VPADDD(off, x, x)
+		VPMAXSD(lo, x, x)
+		VPMINSD(hi, x, x)
+	}
+	VPACKSSDW(x1, x0, x0) // int16, back in the original order
+	VEXTRACTI128(U8(1), x0, t.AsX())
+	VPACKSSWB(t.AsX(), x0.AsX(), x0.AsX())
+	VMOVDQU(x0.AsX(), Mem{Base: out})
+	ADDQ(U8(16), a)
+	ADDQ(U8(16), b)
+	ADDQ(U8(16), out)
+	SUBQ(U8(16), n)
 	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
