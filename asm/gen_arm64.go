@@ -72,6 +72,16 @@ func main() {
 	g.minMax8()
 	g.sumTable()
 	g.write(filepath.Join(*dir, "table_arm64.s"))
+
+	g.header()
+	g.maxPool(false)
+	g.maxPool(true)
+	for _, t := range []arr{b16, h8} {
+		g.minMax(t, true)
+		g.minMax(t, false)
+	}
+	g.mulInt8()
+	g.write(filepath.Join(*dir, "pool_arm64.s"))
 }
 
 func (g *gen) write(name string) {
@@ -1582,5 +1592,155 @@ func (g *gen) sumTable() {
 		g.i("BNE %s_p%d", name, b)
 	}
 	g.i("VST1 [V6.S4, V7.S4, V8.S4], (R4)")
+	g.i("RET")
+}
+
+// maxPool emits maxPool8Neon (wide: maxPool16Neon) for *poolArgs (see
+// asm/pool.go): per output pixel and 16-byte channel chunk, a running
+// SMAX over the window's taps starting from the lower clamp limit (V30),
+// then SMIN with the upper one (V31).
+//
+// General registers: R0 p, R1 dst, R2 src, R3 pixels left, R4 chunks,
+// R5 dstStep, R6 srcStep, R7 rows, R8 rowStride, R9 cols, R10 colStride,
+// R11 scratch, R12 the chunk's dst, R13 its src, R14 chunks left, R15 the
+// tap row, R16 rows left, R19 the tap, R20 columns left.
+func (g *gen) maxPool(wide bool) {
+	name, t, dup := "maxPool8Neon", b16, "B16"
+	if wide {
+		name, t, dup = "maxPool16Neon", h8, "H8"
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(p *poolArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"dst", "src", "n", "chunks", "dstStep", "srcStep", "rows", "rowStride", "cols", "colStride"} {
+		g.i("MOVD poolArgs_%s(R0), R%d", f, i+1)
+	}
+	g.i("MOVH poolArgs_lo(R0), R11")
+	g.i("VDUP R11, V30.%s", dup)
+	g.i("MOVH poolArgs_hi(R0), R11")
+	g.i("VDUP R11, V31.%s", dup)
+	g.label(name + "_pixel")
+	g.i("MOVD R1, R12")
+	g.i("MOVD R2, R13")
+	g.i("MOVD R4, R14")
+	g.label(name + "_chunk")
+	g.i("VORR V30.B16, V30.B16, V0.B16")
+	g.i("MOVD R13, R15")
+	g.i("MOVD R7, R16")
+	g.label(name + "_row")
+	g.i("MOVD R15, R19")
+	g.i("MOVD R9, R20")
+	g.label(name + "_col")
+	g.i("VLD1 (R19), [V1.B16]")
+	g.smax(t, 0, 0, 1)
+	g.i("ADD R10, R19, R19")
+	g.i("SUBS $1, R20, R20")
+	g.i("BNE %s_col", name)
+	g.i("ADD R8, R15, R15")
+	g.i("SUBS $1, R16, R16")
+	g.i("BNE %s_row", name)
+	g.smin(t, 0, 0, 31)
+	g.i("VST1.P [V0.B16], 16(R12)")
+	g.i("ADD $16, R13, R13")
+	g.i("SUBS $1, R14, R14")
+	g.i("BNE %s_chunk", name)
+	g.i("ADD R5, R1, R1")
+	g.i("ADD R6, R2, R2")
+	g.i("SUBS $1, R3, R3")
+	g.i("BNE %s_pixel", name)
+	g.i("RET")
+}
+
+// minMax emits max8Neon, min8Neon, max16Neon or min16Neon for
+// *pairMinMaxArgs: out = SMAX (SMIN) of a and b, 16 bytes a step (n is a
+// positive multiple of 16).
+func (g *gen) minMax(t arr, isMax bool) {
+	name := "min"
+	if isMax {
+		name = "max"
+	}
+	if t == h8 {
+		name += "16Neon"
+	} else {
+		name += "8Neon"
+	}
+	fmt.Fprintf(&g.buf, "\n// func %s(p *pairMinMaxArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	g.i("MOVD pairMinMaxArgs_out(R0), R1")
+	g.i("MOVD pairMinMaxArgs_a(R0), R2")
+	g.i("MOVD pairMinMaxArgs_b(R0), R3")
+	g.i("MOVD pairMinMaxArgs_n(R0), R4")
+	g.i("LSR $4, R4, R4")
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R2), [V0.B16]")
+	g.i("VLD1.P 16(R3), [V1.B16]")
+	if isMax {
+		g.smax(t, 0, 0, 1)
+	} else {
+		g.smin(t, 0, 0, 1)
+	}
+	g.i("VST1.P [V0.B16], 16(R1)")
+	g.i("SUBS $1, R4, R4")
+	g.i("BNE %s_loop", name)
+	g.i("RET")
+}
+
+// smull16 emits SMULL Vd.4S, Vn.4H, Vm.4H (hi: SMULL2 on the upper
+// halves of .8H).
+func (g *gen) smull16(hi bool, d, n, m int) {
+	const base = 0x0e60c000
+	if hi {
+		g.word(base|1<<30|reg(m)<<16|reg(n)<<5|reg(d), "SMULL2 V%d.4S, V%d.8H, V%d.8H", d, n, m)
+	} else {
+		g.word(base|reg(m)<<16|reg(n)<<5|reg(d), "SMULL V%d.4S, V%d.4H, V%d.4H", d, n, m)
+	}
+}
+
+// mulInt8 emits mulInt8Neon (asm.MulInt8 on n values, n a positive
+// multiple of 16) with mulNeon's constants in V20-V27: per 16 values,
+// the offset inputs as int16 (SADDW/SADDW2 of the bytes onto the
+// offset), their exact int32 products (SMULL/SMULL2), the wrapping left
+// shift (USHL), then addInt8's rounding stage (SQRDMULH, the sign
+// fix-up, SRSHL by −right), the output offset, SQXTN to int8 and the
+// clamp in int8 lanes (exact, as addInt8's comment shows).
+func (g *gen) mulInt8() {
+	const name = "mulInt8Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(out, a, b *int8, n int, c *mulNeon)\nTEXT ·%s(SB), NOSPLIT, $0-40\n", name, name)
+	g.i("MOVD out+0(FP), R0")
+	g.i("MOVD a+8(FP), R1")
+	g.i("MOVD b+16(FP), R2")
+	g.i("MOVD n+24(FP), R3")
+	g.i("MOVD c+32(FP), R4")
+	g.i("VLD1.P 64(R4), [V20.B16, V21.B16, V22.B16, V23.B16]")
+	g.i("VLD1 (R4), [V24.B16, V25.B16, V26.B16, V27.B16]")
+	g.i("LSR $4, R3, R3")
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R1), [V0.B16]")
+	g.i("VLD1.P 16(R2), [V1.B16]")
+	g.saddwB(false, 2, 20, 0)
+	g.saddwB(true, 3, 20, 0)
+	g.saddwB(false, 4, 21, 1)
+	g.saddwB(true, 5, 21, 1)
+	g.smull16(false, 6, 2, 4)
+	g.smull16(true, 7, 2, 4)
+	g.smull16(false, 8, 3, 5)
+	g.smull16(true, 9, 3, 5)
+	for j := 0; j < 4; j++ {
+		g.ushl4s(6+j, 6+j, 22)
+	}
+	g.roundingStage(6, 23, 24, 12)
+	for j := 0; j < 4; j++ {
+		g.i("VADD V25.S4, V%d.S4, V%d.S4", 6+j, 6+j)
+	}
+	g.sqxtn(h4, 2, 6)
+	g.sqxtn(h8, 2, 7)
+	g.sqxtn(h4, 3, 8)
+	g.sqxtn(h8, 3, 9)
+	g.sqxtn(b8, 2, 2)
+	g.sqxtn(b16, 2, 3)
+	g.smax(b16, 2, 2, 26)
+	g.smin(b16, 2, 2, 27)
+	g.i("VST1.P [V2.B16], 16(R0)")
+	g.i("SUBS $1, R3, R3")
+	g.i("BNE %s_loop", name)
 	g.i("RET")
 }

@@ -303,3 +303,48 @@ func sumTableAVX2(p *sumTableArgs)
 //
 //go:noescape
 func sumTableVBMI(p *sumTableArgs)
+
+// maxPool8AVX2: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as int8 lanes. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.lo, p.hi.
+//
+//go:noescape
+func maxPool8AVX2(p *poolArgs)
+
+// maxPool16AVX2: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as int16 lanes. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.lo, p.hi.
+//
+//go:noescape
+func maxPool16AVX2(p *poolArgs)
+
+// avgPool8AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int8. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.count, p.countm1, p.half, p.rcp32, p.lo32, p.hi32.
+//
+//go:noescape
+func avgPool8AVX2(p *poolArgs)
+
+// avgPool16AVX2: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as int16. It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride, p.count, p.countm1, p.half, p.rcp64, p.lo32, p.hi32.
+//
+//go:noescape
+func avgPool16AVX2(p *poolArgs)
+
+// mulInt8AVX2 computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2). It reads p.out, p.a, p.b, p.n, p.off1, p.off2, p.left, p.mult, p.right, p.mask, p.half, p.off, p.lo, p.hi.
+//
+//go:noescape
+func mulInt8AVX2(p *mulArgs)
+
+// max8AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func max8AVX2(p *pairMinMaxArgs)
+
+// min8AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func min8AVX2(p *pairMinMaxArgs)
+
+// max16AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func max16AVX2(p *pairMinMaxArgs)
+
+// min16AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
+//
+//go:noescape
+func min16AVX2(p *pairMinMaxArgs)

@@ -52513,3 +52513,554 @@ sumTableVBMI_done:
 	MOVQ          R8, 40(R14)
 	VZEROUPPER
 	RET
+
+// func maxPool8AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·maxPool8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTB 80(R14), Y14
+	VPBROADCASTB 82(R14), Y15
+
+maxPool8AVX2_pixel:
+	XORQ AX, AX
+
+maxPool8AVX2_chunk:
+	LEAQ    32(AX), R12
+	CMPQ    R12, BX
+	JA      maxPool8AVX2_one
+	VMOVDQA Y14, Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool8AVX2_32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool8AVX2_32_col:
+	VPMAXSB (R8), Y0, Y0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool8AVX2_32_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool8AVX2_32_row
+	VPMINSB Y15, Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	JMP     maxPool8AVX2_chunk
+
+maxPool8AVX2_one:
+	CMPQ    AX, BX
+	JAE     maxPool8AVX2_next
+	VMOVDQA X14, X0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool8AVX2_16_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool8AVX2_16_col:
+	VPMAXSB (R8), X0, X0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool8AVX2_16_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool8AVX2_16_row
+	VPMINSB X15, X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	ADDQ    $0x10, AX
+
+maxPool8AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  maxPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func maxPool16AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·maxPool16AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTW 80(R14), Y14
+	VPBROADCASTW 82(R14), Y15
+
+maxPool16AVX2_pixel:
+	XORQ AX, AX
+
+maxPool16AVX2_chunk:
+	LEAQ    32(AX), R12
+	CMPQ    R12, BX
+	JA      maxPool16AVX2_one
+	VMOVDQA Y14, Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool16AVX2_32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool16AVX2_32_col:
+	VPMAXSW (R8), Y0, Y0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool16AVX2_32_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool16AVX2_32_row
+	VPMINSW Y15, Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	JMP     maxPool16AVX2_chunk
+
+maxPool16AVX2_one:
+	CMPQ    AX, BX
+	JAE     maxPool16AVX2_next
+	VMOVDQA X14, X0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+maxPool16AVX2_16_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+maxPool16AVX2_16_col:
+	VPMAXSW (R8), X0, X0
+	ADDQ    R13, R8
+	DECQ    R10
+	JNZ     maxPool16AVX2_16_col
+	ADDQ    R11, DX
+	DECQ    R9
+	JNZ     maxPool16AVX2_16_row
+	VPMINSW X15, X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	ADDQ    $0x10, AX
+
+maxPool16AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  maxPool16AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func avgPool8AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·avgPool8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x03, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTD 92(R14), Y12
+	VPBROADCASTD 112(R14), Y13
+	VPBROADCASTD 116(R14), Y14
+	VBROADCASTSS 96(R14), Y15
+	VPBROADCASTD 84(R14), Y10
+	VPBROADCASTD 88(R14), Y11
+
+avgPool8AVX2_pixel:
+	XORQ AX, AX
+
+avgPool8AVX2_chunk:
+	CMPQ  AX, BX
+	JAE   avgPool8AVX2_next
+	VPXOR Y0, Y0, Y0
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+avgPool8AVX2_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+avgPool8AVX2_col:
+	VPMOVSXBD    (R8), Y1
+	VPADDD       Y1, Y0, Y0
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          avgPool8AVX2_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          avgPool8AVX2_row
+	VPABSD       Y0, Y4
+	VPADDD       Y12, Y4, Y4
+	VCVTDQ2PS    Y4, Y1
+	VMULPS       Y15, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPMULLD      Y10, Y1, Y2
+	VPSUBD       Y2, Y4, Y2
+	VPSRAD       $0x1f, Y2, Y3
+	VPADDD       Y3, Y1, Y1
+	VPCMPGTD     Y11, Y2, Y3
+	VPSUBD       Y3, Y1, Y1
+	VPSIGND      Y0, Y1, Y1
+	VPMAXSD      Y13, Y1, Y1
+	VPMINSD      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VPACKSSWB    X1, X1, X1
+	VMOVQ        X1, (DI)(AX*1)
+	ADDQ         $0x08, AX
+	JMP          avgPool8AVX2_chunk
+
+avgPool8AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  avgPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func avgPool16AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·avgPool16AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), CX
+	MOVQ         24(R14), BX
+	SHLQ         $0x04, BX
+	MOVQ         56(R14), R11
+	MOVQ         72(R14), R13
+	VPBROADCASTD 92(R14), Y12
+	VPBROADCASTD 112(R14), Y13
+	VPBROADCASTD 116(R14), Y14
+	VBROADCASTSD 104(R14), Y15
+	VPBROADCASTD 84(R14), Y10
+	VPBROADCASTD 88(R14), Y11
+
+avgPool16AVX2_pixel:
+	XORQ AX, AX
+
+avgPool16AVX2_chunk:
+	CMPQ  AX, BX
+	JAE   avgPool16AVX2_next
+	VPXOR Y0, Y0, Y0
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+avgPool16AVX2_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+avgPool16AVX2_col:
+	VPMOVSXWD    (R8), Y1
+	VPADDD       Y1, Y0, Y0
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          avgPool16AVX2_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          avgPool16AVX2_row
+	VPABSD       Y0, Y4
+	VPADDD       Y12, Y4, Y4
+	VCVTDQ2PD    X4, Y2
+	VEXTRACTI128 $0x01, Y4, X3
+	VCVTDQ2PD    X3, Y3
+	VMULPD       Y15, Y2, Y2
+	VMULPD       Y15, Y3, Y3
+	VCVTTPD2DQY  Y2, X2
+	VCVTTPD2DQY  Y3, X3
+	VINSERTI128  $0x01, X3, Y2, Y1
+	VPMULLD      Y10, Y1, Y2
+	VPSUBD       Y2, Y4, Y2
+	VPSRAD       $0x1f, Y2, Y3
+	VPADDD       Y3, Y1, Y1
+	VPCMPGTD     Y11, Y2, Y3
+	VPSUBD       Y3, Y1, Y1
+	VPSIGND      Y0, Y1, Y1
+	VPMAXSD      Y13, Y1, Y1
+	VPMINSD      Y14, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      X1, (DI)(AX*1)
+	ADDQ         $0x10, AX
+	JMP          avgPool16AVX2_chunk
+
+avgPool16AVX2_next:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  avgPool16AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func mulInt8AVX2(p *mulArgs)
+// Requires: AVX, AVX2
+TEXT ·mulInt8AVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), DI
+	MOVQ         8(R14), SI
+	MOVQ         16(R14), DX
+	MOVQ         24(R14), CX
+	VPBROADCASTW 32(R14), Y8
+	VPBROADCASTW 36(R14), Y9
+	VPBROADCASTD 44(R14), Y10
+	VPBROADCASTD 52(R14), Y11
+	VPBROADCASTD 56(R14), Y12
+	VPBROADCASTD 60(R14), Y13
+	VPBROADCASTD 64(R14), Y14
+	VPBROADCASTD 68(R14), Y15
+	VMOVD        40(R14), X6
+	VMOVD        48(R14), X7
+	VPCMPEQD     Y5, Y5, Y5
+	VPSRLQ       $0x3f, Y5, Y5
+	VPSLLQ       $0x1f, Y5, Y5
+
+mulInt8AVX2_loop:
+	VPMOVSXBW    (SI), Y0
+	VPMOVSXBW    (DX), Y1
+	VPADDW       Y8, Y0, Y0
+	VPADDW       Y9, Y1, Y1
+	VPMULLW      Y1, Y0, Y2
+	VPMULHW      Y1, Y0, Y3
+	VPUNPCKLWD   Y3, Y2, Y0
+	VPUNPCKHWD   Y3, Y2, Y1
+	VPSLLD       X6, Y0, Y0
+	VPMULDQ      Y10, Y0, Y2
+	VPSRLQ       $0x20, Y0, Y3
+	VPMULDQ      Y10, Y3, Y3
+	VPADDQ       Y2, Y2, Y2
+	VPADDQ       Y3, Y3, Y3
+	VPADDQ       Y5, Y2, Y2
+	VPADDQ       Y5, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y3, Y2, Y0
+	VPSRAD       X7, Y0, Y3
+	VPAND        Y11, Y0, Y2
+	VPSRAD       $0x1f, Y0, Y4
+	VPSUBD       Y4, Y12, Y4
+	VPCMPGTD     Y4, Y2, Y2
+	VPSUBD       Y2, Y3, Y0
+	VPADDD       Y13, Y0, Y0
+	VPMAXSD      Y14, Y0, Y0
+	VPMINSD      Y15, Y0, Y0
+	VPSLLD       X6, Y1, Y1
+	VPMULDQ      Y10, Y1, Y2
+	VPSRLQ       $0x20, Y1, Y3
+	VPMULDQ      Y10, Y3, Y3
+	VPADDQ       Y2, Y2, Y2
+	VPADDQ       Y3, Y3, Y3
+	VPADDQ       Y5, Y2, Y2
+	VPADDQ       Y5, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y3, Y2, Y1
+	VPSRAD       X7, Y1, Y3
+	VPAND        Y11, Y1, Y2
+	VPSRAD       $0x1f, Y1, Y4
+	VPSUBD       Y4, Y12, Y4
+	VPCMPGTD     Y4, Y2, Y2
+	VPSUBD       Y2, Y3, Y1
+	VPADDD       Y13, Y1, Y1
+	VPMAXSD      Y14, Y1, Y1
+	VPMINSD      Y15, Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X4
+	VPACKSSWB    X4, X0, X0
+	VMOVDQU      X0, (DI)
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, DI
+	SUBQ         $0x10, CX
+	JNZ          mulInt8AVX2_loop
+	VZEROUPPER
+	RET
+
+// func max8AVX2(p *pairMinMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·max8AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+max8AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMAXSB 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     max8AVX2_64
+
+max8AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max8AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      max8AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMAXSB (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max8AVX2_8:
+	VZEROUPPER
+	RET
+
+// func min8AVX2(p *pairMinMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·min8AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+min8AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMINSB 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     min8AVX2_64
+
+min8AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSB (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min8AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      min8AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMINSB (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min8AVX2_8:
+	VZEROUPPER
+	RET
+
+// func max16AVX2(p *pairMinMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·max16AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+max16AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMAXSW 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     max16AVX2_64
+
+max16AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMAXSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max16AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      max16AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMAXSW (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+max16AVX2_8:
+	VZEROUPPER
+	RET
+
+// func min16AVX2(p *pairMinMaxArgs)
+// Requires: AVX, AVX2
+TEXT ·min16AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), DX
+	MOVQ 24(R14), CX
+	XORQ AX, AX
+
+min16AVX2_64:
+	LEAQ    64(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_32
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	VMOVDQU 32(SI)(AX*1), Y1
+	VPMINSW 32(DX)(AX*1), Y1, Y1
+	VMOVDQU Y1, 32(DI)(AX*1)
+	MOVQ    R8, AX
+	JMP     min16AVX2_64
+
+min16AVX2_32:
+	LEAQ    32(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_16
+	VMOVDQU (SI)(AX*1), Y0
+	VPMINSW (DX)(AX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min16AVX2_16:
+	LEAQ    16(AX), R8
+	CMPQ    R8, CX
+	JA      min16AVX2_8
+	VMOVDQU (SI)(AX*1), X0
+	VPMINSW (DX)(AX*1), X0, X0
+	VMOVDQU X0, (DI)(AX*1)
+	MOVQ    R8, AX
+
+min16AVX2_8:
+	VZEROUPPER
+	RET

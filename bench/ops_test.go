@@ -22,6 +22,9 @@ type tspec struct {
 
 func act(shape ...int32) tspec { return tspec{dtype: format.DTypeInt8, shape: shape} }
 
+// act16 is an int16 activation.
+func act16(shape ...int32) tspec { return tspec{dtype: format.DTypeInt16, shape: shape} }
+
 // constI8 is a constant int8 tensor of seeded pseudo-random values.
 func constI8(seed uint64, shape ...int32) tspec {
 	r := rand.New(rand.NewPCG(seed, 3))
@@ -183,6 +186,10 @@ func opCases() []copyCase {
 		OutputMultiplier: 1 << 30, OutputShift: -7, ActMin: -128, ActMax: 127}
 	pool := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 2, FilterW: 2, ActMin: -128, ActMax: 127}
 	softmax := &format.SoftmaxParams{InputBetaMultiplier: 1 << 30, InputBetaLeftShift: 20, DiffMin: -248}
+	pool16 := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 2, FilterW: 2, ActMin: -32768, ActMax: 32767}
+	// MobileNet-style 3x3 stride 2 with SAME padding (clipped windows at
+	// the bottom and right edges).
+	pool3 := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 3, FilterW: 3, ActMin: -128, ActMax: 127}
 	bmm := &format.BatchMatMulParams{LhsOffset: 3, OutputMultiplier: 1 << 30, OutputShift: -9, ActMin: -128, ActMax: 127}
 	cases := []copyCase{
 		{"CONV_2D/3x3-48x48x32-32", conv3},
@@ -216,6 +223,11 @@ func opCases() []copyCase {
 		{"TRANSPOSE/48x48x64-0312", single(format.OpTranspose, &format.TransposeParams{Perm: []int32{0, 3, 1, 2}},
 			[]tspec{act(1, 48, 48, 64)}, act(1, 64, 48, 48))},
 		{"MINIMUM/48x48x64", single(format.OpMinimum, nil, []tspec{act(1, 48, 48, 64), act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"MAXIMUM/48x48x64", single(format.OpMaximum, nil, []tspec{act(1, 48, 48, 64), act(1, 48, 48, 64)}, act(1, 48, 48, 64))},
+		{"MINIMUM/int16-48x48x64", single(format.OpMinimum, nil, []tspec{act16(1, 48, 48, 64), act16(1, 48, 48, 64)}, act16(1, 48, 48, 64))},
+		{"MAX_POOL_2D/int16-2x2-s2-48x48x64", single(format.OpMaxPool2D, pool16, []tspec{act16(1, 48, 48, 64)}, act16(1, 24, 24, 64))},
+		{"MAX_POOL_2D/3x3-s2-same-48x48x64", single(format.OpMaxPool2D, pool3, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
+		{"AVERAGE_POOL_2D/int16-2x2-s2-48x48x64", single(format.OpAveragePool2D, pool16, []tspec{act16(1, 48, 48, 64)}, act16(1, 24, 24, 64))},
 	}
 	return append(cases, copyCases()...)
 }

@@ -43,6 +43,8 @@ type arithKernel struct {
 	// output shift); the rest of the output rescale is in os (MUL only).
 	outLeft uint8
 	os      outStage
+	// ms is the same for asm.MulInt8 (contiguous rows, on impl).
+	ms asm.MulSpec
 
 	bc broadcastLayout
 
@@ -168,6 +170,12 @@ func prepareArith(m *format.Model, op *format.Op, path string, sub, mul bool) (K
 			right = uint8(-p.OutputShift)
 		}
 		k.os = newOutStage(p.OutputMultiplier, right, p.OutputOffset, p.ActMin, p.ActMax)
+		k.ms = asm.MulSpec{In1Offset: p.Input1Offset, In2Offset: p.Input2Offset, Mult: p.OutputMultiplier,
+			Left: k.outLeft, Right: right, OutOffset: p.OutputOffset, Min: p.ActMin, Max: p.ActMax}
+		if err := k.ms.Check(); err != nil {
+			return nil, format.Malformed(pp, "%v", err)
+		}
+		k.impl = asm.Selected()
 	} else {
 		if p.LeftShift < 0 || p.LeftShift > arithMaxLeftShift {
 			return nil, format.Malformed(pp, "left shift %d outside [0, %d]", p.LeftShift, arithMaxLeftShift)
@@ -304,6 +312,8 @@ func (k *arithKernel) Eval(env *Env) {
 	p1, p2 := 0, 0
 	for o := 0; o < bl.n; o += inner {
 		switch {
+		case k.mul && s1 == 1 && s2 == 1:
+			k.impl.MulInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner], &k.ms)
 		case k.mul:
 			k.mulRow(out[o:o+inner], a[p1:], s1, b[p2:], s2)
 		case s1 == 1 && s2 == 1:

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -66,6 +67,7 @@ type minMaxKernel struct {
 	in1, in2, out int32
 	max, wide     bool // wide: int16
 	bc            broadcastLayout
+	impl          *asm.Impl // rows with both inputs contiguous
 }
 
 func prepareMinimum(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -88,13 +90,28 @@ func prepareMinMax(m *format.Model, op *format.Op, path string, isMax bool) (Ker
 	if err != nil {
 		return nil, err
 	}
-	return &minMaxKernel{in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0], max: isMax, wide: dt == format.DTypeInt16, bc: bc}, nil
+	return &minMaxKernel{in1: op.Inputs[0], in2: op.Inputs[1], out: op.Outputs[0], max: isMax, wide: dt == format.DTypeInt16, bc: bc, impl: asm.Selected()}, nil
 }
 
 func (k *minMaxKernel) Eval(env *Env) {
 	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
 	inner := k.bc.dims[k.bc.rank-1]
 	m1, m2 := -k.bc.str1[k.bc.rank-1], -k.bc.str2[k.bc.rank-1]
+	if m1 == -1 && m2 == -1 { // no broadcast in the rows: asm's kernels
+		k.bc.eachRow(func(o, p1, p2 int) {
+			switch {
+			case k.wide && k.max:
+				k.impl.MaxInt16(Int16s(out)[o:o+inner], Int16s(a)[p1:p1+inner], Int16s(b)[p2:p2+inner])
+			case k.wide:
+				k.impl.MinInt16(Int16s(out)[o:o+inner], Int16s(a)[p1:p1+inner], Int16s(b)[p2:p2+inner])
+			case k.max:
+				k.impl.MaxInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner])
+			default:
+				k.impl.MinInt8(out[o:o+inner], a[p1:p1+inner], b[p2:p2+inner])
+			}
+		})
+		return
+	}
 	if k.wide {
 		k.bc.eachRow(func(o, p1, p2 int) {
 			for i := range inner {

@@ -192,12 +192,16 @@ func (k *meanKernel) sum(in []int8, sums []int32) {
 	}
 }
 
+// swarMaxTaps is the most rows sumRowsSWAR adds: 257 values of at most
+// 255 fill a 16-bit lane (65535) without carrying into the next.
+const swarMaxTaps = 257
+
 // sumRowsSWAR adds to acc[j] (len(acc) a multiple of 8, at most c) the
 // sum of column j over the rows of block (rows rows of c values), eight
-// columns per 64-bit word as the average pool's sumSWAR does (at most
-// swarMaxTaps rows): the same lanes, over one strided run instead of a 2-D
-// window, so one plain loop per eight columns (4x faster than sumSWAR
-// over a 1-wide window on MobileNetV2's 49×1280 mean).
+// columns per 64-bit word (at most swarMaxTaps rows): each int8 offset to
+// uint8 (x ^ 0x80 = x + 128), even and odd bytes added into two words of
+// four 16-bit lanes, 128 per row subtracted at the end; one plain loop per
+// eight columns.
 func sumRowsSWAR(block []int8, rows, c int, acc []int32) {
 	const lanes, flip = 0x00FF00FF00FF00FF, 0x8080808080808080
 	bias := int32(128 * rows)

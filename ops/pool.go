@@ -1,10 +1,7 @@
 package ops
 
 import (
-	"encoding/binary"
-	"math"
-	"unsafe"
-
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -30,6 +27,7 @@ type poolKernel struct {
 	actMin, actMax       int32
 	// Window geometry; window clips each filter window to the input.
 	strideH, strideW, filterH, filterW, padTop, padLeft int
+	impl                                                *asm.Impl // max pool's kernels
 }
 
 // maxPoolTaps bounds the in-bounds taps of one average-pool window so that
@@ -112,6 +110,7 @@ func preparePool(m *format.Model, op *format.Op, path string, avg bool) (Kernel,
 		strideH: int(p.StrideH), strideW: int(p.StrideW),
 		filterH: int(p.FilterH), filterW: int(p.FilterW),
 		padTop: int(p.PadTop), padLeft: int(p.PadLeft),
+		impl: asm.Selected(),
 	}
 	rowsMax, err := poolWindows(k.outH, k.inH, k.strideH, k.filterH, k.padTop, pp, "row")
 	if err != nil {
@@ -154,125 +153,58 @@ func poolWindows(outSize, inSize, stride, filter, pad int, path, what string) (w
 	return widest, nil
 }
 
-// ScratchBytes: average pooling accumulates one int32 per channel (plus
-// room to align them).
-func (k *poolKernel) ScratchBytes() int {
-	if !k.avg {
-		return 0
-	}
-	return int(min(4*int64(k.depth)+3, math.MaxInt)) // no wrap on 32-bit targets
-}
-
 func (k *poolKernel) Eval(env *Env) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
-	depth := k.depth
-	var acc []int32
 	if k.avg {
-		acc = int32Scratch(env.Scratch, depth)
+		poolRows(k, in, out, k.impl.AvgPoolInt8, int8(k.actMin), int8(k.actMax))
+	} else {
+		poolRows(k, in, out, k.impl.MaxPoolInt8, int8(k.actMin), int8(k.actMax))
+	}
+}
+
+// poolRows runs a pool (int8 or int16) with asm's MaxPool or AvgPool:
+// per output row, one call for the columns whose filter window lies
+// inside the input (equal windows at a fixed step) and one per clipped
+// column at either edge.
+func poolRows[T int8 | int16](k *poolKernel, in, out []T, run func(dst, src []T, w asm.PoolWindows, lo, hi T), lo, hi T) {
+	depth := k.depth
+	if k.batches == 0 || k.outH == 0 || k.outW == 0 || depth == 0 {
+		return
 	}
 	rowStride := k.inW * depth
 	imageSize := k.inH * rowStride
-	o := 0
+	// Interior columns [oxA, oxB): ox·strideW − padLeft >= 0 and
+	// ox·strideW − padLeft + filterW <= inW (int64: no overflow on 32-bit).
+	sw, pl, fw := int64(k.strideW), int64(k.padLeft), int64(k.filterW)
+	oxA := min((pl+sw-1)/sw, int64(k.outW))
+	oxB := int64(0)
+	if last := int64(k.inW) + pl - fw; last >= 0 {
+		oxB = min(last/sw+1, int64(k.outW))
+	}
+	oxB = max(oxB, oxA)
+	rowOut := k.outW * depth
 	for b := 0; b < k.batches; b++ {
 		image := in[b*imageSize : (b+1)*imageSize]
 		for oy := 0; oy < k.outH; oy++ {
 			y0, y1 := window(oy, k.strideH, k.filterH, k.padTop, k.inH)
-			for ox := 0; ox < k.outW; ox++ {
+			dst := out[(b*k.outH+oy)*rowOut:][:rowOut]
+			w := asm.PoolWindows{N: 1, Depth: depth, DstStep: depth, Rows: y1 - y0, RowStride: rowStride, ColStride: depth}
+			rows := image[y0*rowStride:]
+			edge := func(ox int) {
 				x0, x1 := window(ox, k.strideW, k.filterW, k.padLeft, k.inW)
-				dst := out[o : o+depth]
-				o += depth
-				if k.avg {
-					k.average(image, dst, acc, y0, y1, x0, x1, rowStride)
-				} else {
-					k.maximum(image, dst, y0, y1, x0, x1, rowStride)
-				}
+				w.N, w.Cols, w.SrcStep = 1, x1-x0, 0
+				run(dst[ox*depth:], rows[x0*depth:], w, lo, hi)
+			}
+			for ox := 0; ox < int(oxA); ox++ {
+				edge(ox)
+			}
+			if oxB > oxA {
+				w.N, w.Cols, w.SrcStep = int(oxB-oxA), k.filterW, k.strideW*depth
+				run(dst[int(oxA)*depth:], rows[(int(oxA)*k.strideW-k.padLeft)*depth:], w, lo, hi)
+			}
+			for ox := int(oxB); ox < k.outW; ox++ {
+				edge(ox)
 			}
 		}
-	}
-}
-
-// average writes the rounded, clamped mean of the window's taps for every
-// channel into dst.
-func (k *poolKernel) average(image, dst []int8, acc []int32, y0, y1, x0, x1, rowStride int) {
-	depth := len(dst)
-	n := int32((y1 - y0) * (x1 - x0))
-	c8 := 0
-	if n <= swarMaxTaps {
-		c8 = depth &^ 7
-		sumSWAR(image, acc[:c8], y0, y1, x0, x1, rowStride, depth)
-	}
-	// The remaining channels (all of them for huge windows) one by one.
-	clear(acc[c8:])
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			src := image[y*rowStride+x*depth:][:depth]
-			for c := c8; c < depth; c++ {
-				acc[c] += int32(src[c])
-			}
-		}
-	}
-	half := n / 2
-	for c, s := range acc[:depth] {
-		// Round half away from zero: Go's / truncates like C's.
-		if s > 0 {
-			s = (s + half) / n
-		} else {
-			s = (s - half) / n
-		}
-		dst[c] = int8(min(max(s, k.actMin), k.actMax))
-	}
-}
-
-// swarMaxTaps is the largest window sumSWAR handles: 257 taps of at most
-// 255 fill a 16-bit lane (65535) without carrying into the next.
-const swarMaxTaps = 257
-
-// sumSWAR sets acc[c] (len(acc) a multiple of 8) to the int32 sum of
-// channel c over the window, eight channels per 64-bit word: each int8 is
-// offset to uint8 (x ^ 0x80 = x + 128), even and odd bytes are added into
-// two words of four 16-bit lanes, and 128 per tap is subtracted at the
-// end. Exact for windows of up to swarMaxTaps taps; four times fewer
-// operations than a byte at a time.
-func sumSWAR(image []int8, acc []int32, y0, y1, x0, x1, rowStride, depth int) {
-	const lanes, flip = 0x00FF00FF00FF00FF, 0x8080808080808080
-	bias := int32(128 * (y1 - y0) * (x1 - x0))
-	// As bytes, for binary.LittleEndian: one load where the CPU allows
-	// unaligned ones (amd64, arm64), bytes elsewhere.
-	img := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(image))), len(image))
-	for c := 0; c < len(acc); c += 8 {
-		var even, odd uint64
-		for y := y0; y < y1; y++ {
-			row := img[y*rowStride+c:]
-			for x := x0; x < x1; x++ {
-				v := binary.LittleEndian.Uint64(row[x*depth:]) ^ flip
-				even += v & lanes
-				odd += v >> 8 & lanes
-			}
-		}
-		for l := 0; l < 4; l++ {
-			acc[c+2*l] = int32(uint16(even>>(16*l))) - bias
-			acc[c+2*l+1] = int32(uint16(odd>>(16*l))) - bias
-		}
-	}
-}
-
-// maximum writes the clamped maximum of the window's taps for every channel
-// into dst (which serves as the running maximum).
-func (k *poolKernel) maximum(image, dst []int8, y0, y1, x0, x1, rowStride int) {
-	depth := len(dst)
-	for c := range dst {
-		dst[c] = -128
-	}
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			src := image[y*rowStride+x*depth:][:depth]
-			for c, v := range src {
-				dst[c] = max(dst[c], v)
-			}
-		}
-	}
-	lo, hi := int8(k.actMin), int8(k.actMax)
-	for c, v := range dst {
-		dst[c] = min(max(v, lo), hi)
 	}
 }

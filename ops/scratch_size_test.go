@@ -25,7 +25,6 @@ func TestScratchBytesNoWrap(t *testing.T) {
 	atLeast("conv gemm", (&convKernel{packed: &asm.PackedMatrix{}, patchSize: patch, blockRows: 6}).ScratchBytes(), 6*patch)
 	atLeast("fully connected", (&fullyConnectedKernel{units: 1<<30 + 1}).ScratchBytes(), 4<<30+4)
 	atLeast("mean", (&meanKernel{nOut: 1<<30 + 1}).ScratchBytes(), 4<<30+7)
-	atLeast("avg pool", (&poolKernel{avg: true, depth: 1<<30 + 1}).ScratchBytes(), 4<<30+7)
 
 	// Ordinary sizes are unchanged: the Go path's patch, 3 bytes of
 	// alignment slack and one int32 per output channel.

@@ -145,6 +145,7 @@ func main() {
 	minMaxAVX2()
 	sumGatherAVX2()
 	sumPlanesVBMI()
+	poolKernels()
 	finishKernel()
 	Generate()
 }

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Max pooling (asm.MaxPoolInt8/Int16) and elementwise MINIMUM/MAXIMUM
+// (asm.MaxInt8 and friends): comparisons only, so every lane is exact.
+// AVX2; the avx512vnni Impl runs these too.
+
+// maxPoolAVX2 emits maxPool8AVX2 (wide: maxPool16AVX2) for *poolArgs:
+// per output pixel and channel chunk, a running VPMAXSB/VPMAXSW over the
+// window's taps starting from the lower clamp limit, then VPMINSB/VPMINSW
+// with the upper one. Chunks go two at a time (ymm) while two are left,
+// then one (xmm), so only the chunks' bytes are read and written.
+func maxPoolAVX2(wide bool) {
+	name, elem := "maxPool8AVX2", "int8"
+	if wide {
+		name, elem = "maxPool16AVX2", "int16"
+	}
+	kernel(name, NOSPLIT, "poolArgs")
+	kdoc(fmt.Sprintf("%s: for n pixels and chunks 16-byte channel chunks, dst = min(max(lo, every window tap), hi) as %s lanes.", name, elem))
+	dst, src, n, end := reg.RDI, reg.RSI, reg.RCX, reg.RBX
+	rs, cs := reg.R11, reg.R13
+	c, row, tap, rows, cols := reg.RAX, reg.RDX, reg.R8, reg.R9, reg.R10
+	Load(arg("dst"), dst)
+	Load(arg("src"), src)
+	Load(arg("n"), n)
+	Load(arg("chunks"), end)
+	SHLQ(U8(4), end)
+	Load(arg("rowStride"), rs)
+	Load(arg("colStride"), cs)
+	lo, hi := reg.Y14, reg.Y15
+	vmax, vmin := VPMAXSB, VPMINSB
+	if wide {
+		VPBROADCASTW(addr("lo"), lo)
+		VPBROADCASTW(addr("hi"), hi)
+		vmax, vmin = VPMAXSW, VPMINSW
+	} else {
+		VPBROADCASTB(addr("lo"), lo)
+		VPBROADCASTB(addr("hi"), hi)
+	}
+	Label(name + "_pixel")
+	XORQ(c, c)
+	// body emits one chunk step of size bytes (32: ymm, 16: xmm).
+	body := func(size int) {
+		l := fmt.Sprintf("%s_%d", name, size)
+		var acc, lv, hv reg.Register = reg.Y0, lo, hi
+		if size == 16 {
+			acc, lv, hv = reg.X0, lo.AsX(), hi.AsX()
+		}
+		VMOVDQA(lv, acc)
+		LEAQ(Mem{Base: src, Index: c, Scale: 1}, row)
+		Load(arg("rows"), rows)
+		Label(l + "_row")
+		MOVQ(row, tap)
+		Load(arg("cols"), cols)
+		Label(l + "_col")
+		vmax(Mem{Base: tap}, acc, acc)
+		ADDQ(cs, tap)
+		DECQ(cols)
+		JNZ(LabelRef(l + "_col"))
+		ADDQ(rs, row)
+		DECQ(rows)
+		JNZ(LabelRef(l + "_row"))
+		vmin(hv, acc, acc)
+		VMOVDQU(acc, Mem{Base: dst, Index: c, Scale: 1})
+		ADDQ(U8(size), c)
+	}
+	Label(name + "_chunk")
+	LEAQ(Mem{Base: c, Disp: 32}, reg.R12)
+	CMPQ(reg.R12, end)
+	JA(LabelRef(name + "_one"))
+	body(32)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_one")
+	CMPQ(c, end)
+	JAE(LabelRef(name + "_next"))
+	body(16)
+	Label(name + "_next")
+	ADDQ(addr("dstStep"), dst)
+	ADDQ(addr("srcStep"), src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
+}
+
+// pairMinMaxAVX2 emits one elementwise kernel for *pairMinMaxArgs (n a positive
+// multiple of 16 bytes): 64 bytes a step, then 32, then 16.
+func pairMinMaxAVX2(name string, op func(ops ...Op)) {
+	kernel(name, NOSPLIT, "pairMinMaxArgs")
+	kdoc(name + " sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16).")
+	out, a, b, n, i, t := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX, reg.R8
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	XORQ(i, i)
+	at := func(base reg.Register, d int) Mem { return Mem{Base: base, Index: i, Scale: 1, Disp: d} }
+	for _, size := range []int{64, 32, 16} {
+		l := fmt.Sprintf("%s_%d", name, size)
+		Label(l)
+		LEAQ(Mem{Base: i, Disp: size}, t)
+		CMPQ(t, n)
+		JA(LabelRef(fmt.Sprintf("%s_%d", name, size/2)))
+		for d := 0; d < size; d += 32 {
+			var v reg.Register = reg.Y0
+			if d == 32 {
+				v = reg.Y1
+			}
+			if size == 16 {
+				v = reg.X0
+			}
+			VMOVDQU(at(a, d), v)
+			op(at(b, d), v, v)
+			VMOVDQU(v, at(out, d))
+		}
+		MOVQ(t, i)
+		if size == 64 {
+			JMP(LabelRef(l))
+		}
+	}
+	Label(name + "_8")
+	VZEROUPPER()
+	RET()
+}
+
+func poolKernels() {
+	maxPoolAVX2(false)
+	maxPoolAVX2(true)
+	avgPoolAVX2(false)
+	avgPoolAVX2(true)
+	mulAVX2()
+	pairMinMaxAVX2("max8AVX2", VPMAXSB)
+	pairMinMaxAVX2("min8AVX2", VPMINSB)
+	pairMinMaxAVX2("max16AVX2", VPMAXSW)
+	pairMinMaxAVX2("min16AVX2", VPMINSW)
+}
+
+// avgPoolAVX2 emits avgPool8AVX2 (wide: avgPool16AVX2) for *poolArgs
+// (see asm.AvgPoolInt8): per output pixel and chunk of 8 channels, the
+// int32 sums of the window's taps (VPMOVSXBD/VPMOVSXWD + VPADDD), then
+// |s| + half divided by the tap count (a floating-point reciprocal
+// multiply corrected by the exact remainder), the sign of s restored
+// (VPSIGND), clamped and narrowed (8 bytes or 16 bytes stored).
+func avgPoolAVX2(wide bool) {
+	name, elem, size := "avgPool8AVX2", "int8", 8
+	if wide {
+		name, elem, size = "avgPool16AVX2", "int16", 16
+	}
+	kernel(name, NOSPLIT, "poolArgs")
+	kdoc(fmt.Sprintf("%s: for n pixels and chunks chunks of 8 channels, dst = clamp(round-half-away(sum of the window's taps / (rows·cols))) as %s.", name, elem))
+	dst, src, n, end := reg.RDI, reg.RSI, reg.RCX, reg.RBX
+	rs, cs := reg.R11, reg.R13
+	c, row, tap, rows, cols := reg.RAX, reg.RDX, reg.R8, reg.R9, reg.R10
+	Load(arg("dst"), dst)
+	Load(arg("src"), src)
+	Load(arg("n"), n)
+	Load(arg("chunks"), end)
+	if wide {
+		SHLQ(U8(4), end)
+	} else {
+		SHLQ(U8(3), end)
+	}
+	Load(arg("rowStride"), rs)
+	Load(arg("colStride"), cs)
+	half, lo, hi, div := reg.Y12, reg.Y13, reg.Y14, reg.Y15
+	VPBROADCASTD(addr("half"), half)
+	VPBROADCASTD(addr("lo32"), lo)
+	VPBROADCASTD(addr("hi32"), hi)
+	if wide {
+		VBROADCASTSD(addr("rcp64"), div)
+	} else {
+		VBROADCASTSS(addr("rcp32"), div)
+	}
+	VPBROADCASTD(addr("count"), reg.Y10)
+	VPBROADCASTD(addr("countm1"), reg.Y11)
+	Label(name + "_pixel")
+	XORQ(c, c)
+	Label(name + "_chunk")
+	CMPQ(c, end)
+	JAE(LabelRef(name + "_next"))
+	s, q := reg.Y0, reg.Y1
+	VPXOR(s, s, s)
+	LEAQ(Mem{Base: src, Index: c, Scale: 1}, row)
+	Load(arg("rows"), rows)
+	Label(name + "_row")
+	MOVQ(row, tap)
+	Load(arg("cols"), cols)
+	Label(name + "_col")
+	if wide {
+		VPMOVSXWD(Mem{Base: tap}, q)
+	} else {
+		VPMOVSXBD(Mem{Base: tap}, q)
+	}
+	VPADDD(q, s, s)
+	ADDQ(cs, tap)
+	DECQ(cols)
+	JNZ(LabelRef(name + "_col"))
+	ADDQ(rs, row)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	// a = |s| + half; q = trunc(a · (1/n)) in float32 (int8) or float64
+	// (int16), at most one off the quotient (see asm.AvgPoolInt8), then
+	// corrected with the exact remainder r = a − q·n: q − 1 where r < 0,
+	// q + 1 where r > n − 1.
+	a := reg.Y4
+	VPABSD(s, a)
+	VPADDD(half, a, a)
+	if wide {
+		VCVTDQ2PD(a.AsX(), reg.Y2)
+		VEXTRACTI128(U8(1), a, reg.X3)
+		VCVTDQ2PD(reg.X3, reg.Y3)
+		VMULPD(div, reg.Y2, reg.Y2)
+		VMULPD(div, reg.Y3, reg.Y3)
+		VCVTTPD2DQY(reg.Y2, reg.X2)
+		VCVTTPD2DQY(reg.Y3, reg.X3)
+		VINSERTI128(U8(1), reg.X3, reg.Y2, q)
+	} else {
+		VCVTDQ2PS(a, q)
+		VMULPS(div, q, q)
+		VCVTTPS2DQ(q, q)
+	}
+	cnt, cntm1 := reg.Y10, reg.Y11
+	VPMULLD(cnt, q, reg.Y2)
+	VPSUBD(reg.Y2, a, reg.Y2) // r
+	VPSRAD(U8(31), reg.Y2, reg.Y3)
+	VPADDD(reg.Y3, q, q)
+	VPCMPGTD(cntm1, reg.Y2, reg.Y3)
+	VPSUBD(reg.Y3, q, q)
+	VPSIGND(s, q, q)
+	VPMAXSD(lo, q, q)
+	VPMINSD(hi, q, q)
+	VEXTRACTI128(U8(1), q, reg.X2)
+	VPACKSSDW(reg.X2, q.AsX(), q.AsX())
+	if wide {
+		VMOVDQU(q.AsX(), Mem{Base: dst, Index: c, Scale: 1})
+	} else {
+		VPACKSSWB(q.AsX(), q.AsX(), q.AsX())
+		VMOVQ(q.AsX(), Mem{Base: dst, Index: c, Scale: 1})
+	}
+	ADDQ(U8(size), c)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_next")
+	ADDQ(addr("dstStep"), dst)
+	ADDQ(addr("srcStep"), src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
+}
+
+// mulAVX2 emits mulInt8AVX2 for *mulArgs (asm.MulInt8): 16 values a
+// step. The offset inputs are int16 (VPMOVSXBW + VPADDW) and their exact
+// int32 products come from VPMULLW/VPMULHW interleaved by
+// VPUNPCKLWD/VPUNPCKHWD (within 128-bit lanes; VPACKSSDW at the end
+// undoes that order). Each product vector is shifted left (wrapping,
+// VPSLLD), then SRDHM by mult >= 0 is floor((x·mult + 2^30) / 2^31) =
+// the high dword of 2·x·mult + 2^31 (|x·mult| < 2^62, so doubling stays
+// in int64): VPMULDQ on the even and (shifted down) odd lanes, doubled,
+// rounded and recombined with VPBLENDD. RoundingDivideByPOT keeps the
+// mask/threshold form: r = h >> right, plus one where h & mask > half −
+// (h >> 31). Then the offset and the clamp in int32, and narrowing.
+func mulAVX2() {
+	name := "mulInt8AVX2"
+	kernel(name, NOSPLIT, "mulArgs")
+	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2).")
+	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	off1, off2, mult, mask, half, off, lo, hi := reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15
+	left, right, round := reg.X6, reg.X7, reg.Y5
+	VPBROADCASTW(addr("off1"), off1) // int16 lanes: the low half of the int32 field
+	VPBROADCASTW(addr("off2"), off2)
+	for _, f := range []struct {
+		n string
+		r reg.VecPhysical
+	}{{"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
+		VPBROADCASTD(addr(f.n), f.r)
+	}
+	VMOVD(addr("left"), left)
+	VMOVD(addr("right"), right)
+	// 2^31 in every qword: 1 << 31 from a dword of ones.
+	VPCMPEQD(round, round, round)
+	VPSRLQ(U8(63), round, round)
+	VPSLLQ(U8(31), round, round)
+	Label(name + "_loop")
+	x0, x1, p0, p1, t := reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4
+	VPMOVSXBW(Mem{Base: a}, x0)
+	VPMOVSXBW(Mem{Base: b}, x1)
+	VPADDW(off1, x0, x0)
+	VPADDW(off2, x1, x1)
+	VPMULLW(x1, x0, p0)
+	VPMULHW(x1, x0, p1)
+	VPUNPCKLWD(p1, p0, x0)
+	VPUNPCKHWD(p1, p0, x1)
+	for _, x := range []reg.VecPhysical{x0, x1} {
+		VPSLLD(left, x, x)
+		VPMULDQ(mult, x, p0)
+		VPSRLQ(U8(32), x, p1)
+		VPMULDQ(mult, p1, p1)
+		VPADDQ(p0, p0, p0)
+		VPADDQ(p1, p1, p1)
+		VPADDQ(round, p0, p0)
+		VPADDQ(round, p1, p1)
+		VPSRLQ(U8(32), p0, p0)
+		VPBLENDD(U8(0xaa), p1, p0, x) // h: high dwords of the even and odd products
+		VPSRAD(right, x, p1)          // h >> right
+		VPAND(mask, x, p0)            // h & mask
+		VPSRAD(U8(31), x, t)
+		VPSUBD(t, half, t)  // half − (h >> 31)
+		VPCMPGTD(t, p0, p0) // −1 where h & mask > threshold
+		VPSUBD(p0, p1, x)
+		VPADDD(off, x, x)
+		VPMAXSD(lo, x, x)
+		VPMINSD(hi, x, x)
+	}
+	VPACKSSDW(x1, x0, x0) // int16, back in the original order
+	VEXTRACTI128(U8(1), x0, t.AsX())
+	VPACKSSWB(t.AsX(), x0.AsX(), x0.AsX())
+	VMOVDQU(x0.AsX(), Mem{Base: out})
+	ADDQ(U8(16), a)
+	ADDQ(U8(16), b)
+	ADDQ(U8(16), out)
+	SUBQ(U8(16), n)
+	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}

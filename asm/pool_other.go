@@ -1,0 +1,15 @@
+//go:build purego || !(amd64 || arm64)
+
+package asm
+
+// poolKernel and minMaxKernel: this build has no SIMD kernels (no Impl
+// sets pool, so they are never called).
+const avgPoolSIMD = false
+
+func poolKernel(kind int, p *poolArgs) { panic("asm: no SIMD pool kernels in this build") }
+
+func minMaxKernel(kind int, p *pairMinMaxArgs) { panic("asm: no SIMD min/max kernels in this build") }
+
+const mulSIMD, mulStep = false, 8
+
+func mulKernel(p *mulArgs) { panic("asm: no SIMD MUL kernel in this build") }
