@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -311,6 +312,31 @@ func TestLSTMRescaleMatchesDyadic(t *testing.T) {
 					check(k<<(-shift-1) | 1)
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkLSTMCell times one step of the gate math per implementation
+// (20 units: trained_lstm_int8; 80: micro_speech_lstm).
+func BenchmarkLSTMCell(b *testing.B) {
+	for _, u := range []int{20, 80} {
+		r := rand.New(rand.NewPCG(1, uint64(u)))
+		s := randLSTMSpec(r, u, false)
+		p, err := NewLSTMCell(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ai, ar := randSums(r, 4*p.Stride(), false), randSums(r, 4*p.Stride(), false)
+		h, c := make([]int8, u), make([]int16, u)
+		for _, impl := range All() {
+			if !impl.Available {
+				continue
+			}
+			b.Run(fmt.Sprintf("u%d/%s", u, impl.Name), func(b *testing.B) {
+				for b.Loop() {
+					impl.LSTMCell(ai, ar, h, c, p)
+				}
+			})
 		}
 	}
 }

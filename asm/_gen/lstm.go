@@ -204,6 +204,21 @@ func lstmAVX512() {
 	lo16, hi16 := z(14), z(15)
 	VPBROADCASTD(cv("lo16"), lo16)
 	VPBROADCASTD(cv("hi16"), hi16)
+	// SigmoidTable16 in Z16-Z23 (32 entries each), word constants 0x40
+	// and 0x80 (index bits 6, 7) and dword 0x10000 in Z24-Z26, lookup's
+	// temporaries Z27-Z30.
+	tabv := []reg.VecPhysical{reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23}
+	for k, r := range tabv {
+		VMOVDQU64(Mem{Base: tab, Disp: 64 * k}, r)
+	}
+	bit6, bit7, one16 := reg.Z24, reg.Z25, reg.Z26
+	pairs := []reg.VecPhysical{reg.Z27, reg.Z28, reg.Z29, reg.Z30}
+	MOVL(U32(0x40), reg.R10.As32())
+	VPBROADCASTW(reg.R10.As32(), bit6)
+	MOVL(U32(0x80), reg.R10.As32())
+	VPBROADCASTW(reg.R10.As32(), bit7)
+	MOVL(U32(0x10000), reg.R10.As32())
+	VPBROADCASTD(reg.R10.As32(), one16)
 	gate := func(base reg.Register, q int) Mem {
 		switch q {
 		case 0:
@@ -234,6 +249,25 @@ func lstmAVX512() {
 		VPMAXSD(lo16, x, x)
 		VPMINSD(hi16, x, x)
 	}
+	// lookup: dst = table[i] | table[i+1]<<16 per dword of idx (i in
+	// [0, 254] in the low word; idx clobbered), from the table in
+	// registers: the index words become i (low) and i+1 (high), VPERMI2W
+	// looks each word up in the 4 pairs of table vectors (64 entries a
+	// pair, index bits 0-5), and index bits 6 and 7 pick the pair.
+	lookup := func(idx, dst reg.VecPhysical) {
+		VPSLLD(U8(16), idx, dst)
+		VPADDD(dst, idx, idx)
+		VPADDD(one16, idx, idx)
+		for k, r := range pairs {
+			VMOVDQA64(idx, r)
+			VPERMI2W(tabv[2*k+1], tabv[2*k], r)
+		}
+		VPTESTMW(bit6, idx, kg)
+		VPTESTMW(bit7, idx, ksign)
+		VPBLENDMW(pairs[1], pairs[0], kg, pairs[0])
+		VPBLENDMW(pairs[3], pairs[2], kg, pairs[2])
+		VPBLENDMW(pairs[2], pairs[0], ksign, dst)
+	}
 	act := func(x, dst, t1, t2 reg.VecPhysical, tanh bool) {
 		bits, mask, pos, neg, out := 9, "mask9", "lpos", "lneg", 10
 		if tanh {
@@ -245,8 +279,7 @@ func lstmAVX512() {
 			VPCMPGTD_BCST(cv("c254"), t2, ksat)
 			VPMINSD_BCST(cv("c254"), t2, t2)
 		}
-		KXNORW(kg, kg, kg)
-		VPGATHERDD(Mem{Base: tab, Index: t2, Scale: 2}, kg, dst)
+		lookup(t2, dst)
 		VPANDD_BCST(cv(mask), t1, t1)
 		VPSRLD(U8(16), dst, t2)
 		VPANDD_BCST(cv("mask16"), dst, dst)
