@@ -136,6 +136,48 @@ type lstmVec struct {
 	lpos, lneg    [8]int32 // LOGISTIC: 2^9, 2^25 + 2^9 − 1
 	tsat          [8]int32 // TANH: 0xFFFF << 8
 	tpos, tneg    [8]int32 // TANH: 2^7 − 2^23, 2^23 + 2^7 − 1
+	t4            lstmTail4
+}
+
+// lstmTail4 holds the per-lane constants of the AVX-512 kernel for a last
+// 1 to 4 units (lstmCellAVX512Tail4Kernel): lane l = 4q + j carries gate
+// q of unit body + j (body = Units rounded down to 16), so that one
+// vector computes the four gates of all of them (a masked whole vector
+// per gate would carry 4 live lanes of 16). Qword k of a rescale's
+// 64-bit constants serves lanes 2k and 2k+1, both of gate k/2.
+type lstmTail4 struct {
+	bi, br                   [16]int32 // the tail units' biases, 0 past them
+	q                        [2]lstmQLane
+	bits, mask, pos, neg, sh [16]int32 // LOGISTIC's (gates 0, 1, 3) or TANH's (gate 2) constants
+}
+
+// lstmQLane is lstmQVec with a rescale per gate: lanes 4q..4q+3 (qwords
+// 2q, 2q+1) use gate q's.
+type lstmQLane struct {
+	m, left, sub       [16]int32
+	kpos, kdiff, shift [8]int64
+}
+
+func newLSTMTail4(p *LSTMCell) lstmTail4 {
+	var t lstmTail4
+	body := p.units &^ 15
+	for l := range 16 {
+		q, j := l/4, l%4
+		if body+j < p.units {
+			t.bi[l], t.br[l] = p.bi[q*p.stride+body+j], p.br[q*p.stride+body+j]
+		}
+		for i := range 2 {
+			v := &p.vec.q[4*i+q]
+			t.q[i].m[l], t.q[i].left[l], t.q[i].sub[l] = v.m[0], v.left[0], v.sub[0]
+			t.q[i].kpos[l/2], t.q[i].kdiff[l/2], t.q[i].shift[l/2] = v.kpos[0], v.kdiff[0], v.sh[0]
+		}
+		if q == 2 {
+			t.bits[l], t.mask[l], t.pos[l], t.neg[l], t.sh[l] = 8, 0xFF, 1<<7-1<<23, 1<<23+1<<7-1, 8
+		} else {
+			t.bits[l], t.mask[l], t.pos[l], t.neg[l], t.sh[l] = 9, 0x1FF, 1<<9, 1<<25+1<<9-1, 10
+		}
+	}
+	return t
 }
 
 func splat(v int32) (r [8]int32) {
@@ -193,6 +235,7 @@ func NewLSTMCell(s LSTMCellSpec) (*LSTMCell, error) {
 	v.mask16, v.mask9, v.mask8, v.c254 = splat(0xFFFF), splat(0x1FF), splat(0xFF), splat(254)
 	v.lpos, v.lneg = splat(1<<9), splat(1<<25+1<<9-1)
 	v.tsat, v.tpos, v.tneg = splat(0xFFFF<<8), splat(1<<7-1<<23), splat(1<<23+1<<7-1)
+	v.t4 = newLSTMTail4(p)
 	return p, nil
 }
 

@@ -151,8 +151,25 @@ func randSums(r *rand.Rand, n int, wild bool) []int32 {
 func TestLSTMCellMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 8))
 	for trial := 0; trial < 600; trial++ {
-		u := 1 + trial%40
-		wild := trial%3 == 0
+		checkLSTMCell(t, r, trial, 1+trial%40, trial%3 == 0)
+	}
+}
+
+// TestLSTMCellTail4: more trials of the unit counts whose last 1 to 4
+// units the AVX-512 implementation runs with all gates in one vector.
+func TestLSTMCellTail4(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 9))
+	units := []int{1, 2, 3, 4, 17, 18, 19, 20, 33, 36, 52}
+	for trial := 0; trial < 1100; trial++ {
+		checkLSTMCell(t, r, trial, units[trial%len(units)], trial%2 == 0)
+	}
+}
+
+// checkLSTMCell draws one spec, sums and state of u units and compares
+// every implementation with lstmCellRef.
+func checkLSTMCell(t *testing.T, r *rand.Rand, trial, u int, wild bool) {
+	t.Helper()
+	{
 		s := randLSTMSpec(r, u, wild)
 		p, err := NewLSTMCell(s)
 		if err != nil {
