@@ -99,6 +99,10 @@ type lstmQVec struct {
 	sh    [4]int64 // 31 + right
 	sub   [8]int32 // 2^(32−right) mod 2^32
 	kdiff [4]int64 // kneg − kpos (the AVX-512 kernel adds it under a mask)
+	// karith is k: the AVX-512 kernel shifts arithmetically (VPSRAVQ),
+	// floor((P + karith + [P < 0]·kdiff) / 2^sh), whose low dword is the
+	// result as is (|P + k| < 2^63: |P| < 2^62, k <= 2^30 + 2^60).
+	karith [4]int64
 }
 
 func newLSTMQVec(m, shift int32) lstmQVec {
@@ -118,6 +122,7 @@ func newLSTMQVec(m, shift int32) lstmQVec {
 	}
 	for i := range 4 {
 		v.kpos[i], v.kneg[i], v.sh[i], v.kdiff[i] = k, kn, int64(31+q.right), kn-k
+		v.karith[i] = k - math.MinInt64 // wraps: k without the 2^63
 	}
 	return v
 }
@@ -137,6 +142,7 @@ type lstmVec struct {
 	tsat          [8]int32 // TANH: 0xFFFF << 8
 	tpos, tneg    [8]int32 // TANH: 2^7 − 2^23, 2^23 + 2^7 − 1
 	t4            lstmTail4
+	comb          [16]int32 // VPERMT2D index: dword 2k of the even, 2k of the odd products
 }
 
 // lstmTail4 holds the per-lane constants of the AVX-512 kernel for a last
@@ -154,8 +160,8 @@ type lstmTail4 struct {
 // lstmQLane is lstmQVec with a rescale per gate: lanes 4q..4q+3 (qwords
 // 2q, 2q+1) use gate q's.
 type lstmQLane struct {
-	m, left, sub       [16]int32
-	kpos, kdiff, shift [8]int64
+	m, left              [16]int32
+	karith, kdiff, shift [8]int64
 }
 
 func newLSTMTail4(p *LSTMCell) lstmTail4 {
@@ -168,8 +174,8 @@ func newLSTMTail4(p *LSTMCell) lstmTail4 {
 		}
 		for i := range 2 {
 			v := &p.vec.q[4*i+q]
-			t.q[i].m[l], t.q[i].left[l], t.q[i].sub[l] = v.m[0], v.left[0], v.sub[0]
-			t.q[i].kpos[l/2], t.q[i].kdiff[l/2], t.q[i].shift[l/2] = v.kpos[0], v.kdiff[0], v.sh[0]
+			t.q[i].m[l], t.q[i].left[l] = v.m[0], v.left[0]
+			t.q[i].karith[l/2], t.q[i].kdiff[l/2], t.q[i].shift[l/2] = v.karith[0], v.kdiff[0], v.sh[0]
 		}
 		if q == 2 {
 			t.bits[l], t.mask[l], t.pos[l], t.neg[l], t.sh[l] = 8, 0xFF, 1<<7-1<<23, 1<<23+1<<7-1, 8
@@ -236,6 +242,9 @@ func NewLSTMCell(s LSTMCellSpec) (*LSTMCell, error) {
 	v.lpos, v.lneg = splat(1<<9), splat(1<<25+1<<9-1)
 	v.tsat, v.tpos, v.tneg = splat(0xFFFF<<8), splat(1<<7-1<<23), splat(1<<23+1<<7-1)
 	v.t4 = newLSTMTail4(p)
+	for k := range 8 {
+		v.comb[2*k], v.comb[2*k+1] = int32(2*k), int32(16+2*k)
+	}
 	return p, nil
 }
 

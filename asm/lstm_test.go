@@ -290,6 +290,18 @@ func lstmQVecScalar(v *lstmQVec, x int32) int32 {
 	return int32(uint32(uint64(p+k)>>uint64(v.sh[0])) - uint32(v.sub[0]))
 }
 
+// lstmQVecArith is the AVX-512 kernels' form of lstmQVec: the
+// sign-selected addend (karith, plus kdiff for P < 0), arithmetic shift,
+// low dword.
+func lstmQVecArith(v *lstmQVec, x int32) int32 {
+	p := int64(x<<uint32(v.left[0])) * int64(v.m[0])
+	k := v.karith[0]
+	if p < 0 {
+		k += v.kdiff[0]
+	}
+	return int32((p + k) >> uint64(v.sh[0]))
+}
+
 // TestLSTMRescaleMatchesDyadic: the generic kernel's branch-free rescale
 // (lstmQ) and the SIMD kernels' form (lstmQVec) equal
 // dyadic.MultiplyByQuantizedMultiplier for every multiplier >= 0 and
@@ -312,6 +324,9 @@ func TestLSTMRescaleMatchesDyadic(t *testing.T) {
 				}
 				if got := lstmQVecScalar(&v, x); got != want {
 					t.Fatalf("lstmQVec x=%d m=%d shift=%d: %d, want %d", x, m, shift, got, want)
+				}
+				if got := lstmQVecArith(&v, x); got != want {
+					t.Fatalf("lstmQVec (arithmetic) x=%d m=%d shift=%d: %d, want %d", x, m, shift, got, want)
 				}
 			}
 			for _, x := range xs {

@@ -168,7 +168,9 @@ func lstmKernels() {
 // 16 units a vector, any n >= 1 (the last partial vector under a lane
 // mask: masked loads neither read nor fault outside it, masked stores
 // write only it). Constants are broadcast from element 0 of lstmVec's
-// fields; the blends use mask registers.
+// fields; the blends use mask registers; the rescale shifts arithmetically
+// (lstmQVec.karith, no 2^63 bias to subtract) and VPERMT2D interleaves
+// its even and odd halves.
 func lstmAVX512() {
 	lstmAVX512Kernel(false)
 	lstmAVX512Kernel(true)
@@ -191,7 +193,7 @@ func lstmAVX512Kernel(tail4 bool) {
 		kdoc(name + " runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512).")
 	}
 	ai, ar, bi, br, c, h, n, st, st3, v, tab := reg.RAX, reg.RBX, reg.RCX, reg.RDX, reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R11, reg.R12, reg.R13
-	kload, kodd, kg, ksat, ksign, ktail, kq := reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7
+	kload, kg, ksat, ksign, ktail, kq := reg.K1, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7
 	Load(arg("n"), n)
 	// The tail mask: (1 << (n mod 16)) − 1.
 	MOVQ(n, reg.R10)
@@ -199,8 +201,6 @@ func lstmAVX512Kernel(tail4 bool) {
 	MOVL(U32(0xFFFF), tab.As32())
 	BZHIL(reg.R10.As32(), tab.As32(), tab.As32())
 	KMOVW(tab.As32(), ktail)
-	MOVL(U32(0xAAAA), tab.As32())
-	KMOVW(tab.As32(), kodd)
 	Load(arg("ai"), ai)
 	Load(arg("ar"), ar)
 	if !tail4 {
@@ -232,7 +232,8 @@ func lstmAVX512Kernel(tail4 bool) {
 	for k, r := range tabv {
 		VMOVDQU64(Mem{Base: tab, Disp: 64 * k}, r)
 	}
-	bit6, bit7, one16 := reg.Z24, reg.Z25, reg.Z26
+	bit6, bit7, one16, comb := reg.Z24, reg.Z25, reg.Z26, reg.Z13
+	VMOVDQU32(cv("comb"), comb)
 	pairs := []reg.VecPhysical{reg.Z27, reg.Z28, reg.Z29, reg.Z30}
 	MOVL(U32(0x40), reg.R10.As32())
 	VPBROADCASTW(reg.R10.As32(), bit6)
@@ -258,13 +259,11 @@ func lstmAVX512Kernel(tail4 bool) {
 		VPMULDQ_BCST(qv(i, "m"), t1, t1)
 		for _, r := range []reg.VecPhysical{x, t1} {
 			VPMOVQ2M(r, kq)
-			VPADDQ_BCST(qv(i, "kpos"), r, r)
+			VPADDQ_BCST(qv(i, "karith"), r, r)
 			VPADDQ_BCST(qv(i, "kdiff"), r, kq, r)
-			VPSRLVQ_BCST(qv(i, "sh"), r, r)
+			VPSRAVQ_BCST(qv(i, "sh"), r, r)
 		}
-		VPSLLQ(U8(32), t1, t1)
-		VPBLENDMD(t1, x, kodd, x)
-		VPSUBD_BCST(qv(i, "sub"), x, x)
+		VPERMT2D(t1, comb, x) // low dwords of x's and t1's qwords, interleaved
 	}
 	clamp16 := func(x reg.VecPhysical) {
 		VPMAXSD(lo16, x, x)
@@ -327,13 +326,11 @@ func lstmAVX512Kernel(tail4 bool) {
 		VPMULDQ(tq(i, "m"), t1, t1)
 		for _, r := range []reg.VecPhysical{x, t1} {
 			VPMOVQ2M(r, kq)
-			VPADDQ(tq(i, "kpos"), r, r)
+			VPADDQ(tq(i, "karith"), r, r)
 			VPADDQ(tq(i, "kdiff"), r, kq, r)
-			VPSRLVQ(tq(i, "shift"), r, r)
+			VPSRAVQ(tq(i, "shift"), r, r)
 		}
-		VPSLLQ(U8(32), t1, t1)
-		VPBLENDMD(t1, x, kodd, x)
-		VPSUBD(tq(i, "sub"), x, x)
+		VPERMT2D(t1, comb, x)
 	}
 	// actL is act with LOGISTIC's or TANH's constants per lane (the
 	// saturation test and index clamp are act's TANH ones: LOGISTIC's
