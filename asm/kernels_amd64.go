@@ -274,6 +274,11 @@ func lstmCellAVX2Kernel(p *lstmArgs)
 //go:noescape
 func lstmCellAVX512Kernel(p *lstmArgs)
 
+// lstmCellAVX512Tail4Kernel runs asm.LSTMCell's step for 1 <= n <= 4 units: gates from ai, ar (p.stride bytes apart) and p.v.t4's biases, the cell c updated, the hidden h written (AVX-512). It reads p.ai, p.ar, p.c, p.h, p.n, p.stride, p.v, p.table.
+//
+//go:noescape
+func lstmCellAVX512Tail4Kernel(p *lstmArgs)
+
 // rowSumAVX2Kernel sets out[r] = f·Σ a[r·lda : r·lda+k] for r < n, k >= 8 (AVX2). It reads p.a, p.lda, p.n, p.k, p.out, p.f.
 //
 //go:noescape

@@ -99,6 +99,10 @@ type lstmQVec struct {
 	sh    [4]int64 // 31 + right
 	sub   [8]int32 // 2^(32−right) mod 2^32
 	kdiff [4]int64 // kneg − kpos (the AVX-512 kernel adds it under a mask)
+	// karith is k: the AVX-512 kernel shifts arithmetically (VPSRAVQ),
+	// floor((P + karith + [P < 0]·kdiff) / 2^sh), whose low dword is the
+	// result as is (|P + k| < 2^63: |P| < 2^62, k <= 2^30 + 2^60).
+	karith [4]int64
 }
 
 func newLSTMQVec(m, shift int32) lstmQVec {
@@ -118,6 +122,7 @@ func newLSTMQVec(m, shift int32) lstmQVec {
 	}
 	for i := range 4 {
 		v.kpos[i], v.kneg[i], v.sh[i], v.kdiff[i] = k, kn, int64(31+q.right), kn-k
+		v.karith[i] = k - math.MinInt64 // wraps: k without the 2^63
 	}
 	return v
 }
@@ -136,6 +141,49 @@ type lstmVec struct {
 	lpos, lneg    [8]int32 // LOGISTIC: 2^9, 2^25 + 2^9 − 1
 	tsat          [8]int32 // TANH: 0xFFFF << 8
 	tpos, tneg    [8]int32 // TANH: 2^7 − 2^23, 2^23 + 2^7 − 1
+	t4            lstmTail4
+	comb          [16]int32 // VPERMT2D index: dword 2k of the even, 2k of the odd products
+}
+
+// lstmTail4 holds the per-lane constants of the AVX-512 kernel for a last
+// 1 to 4 units (lstmCellAVX512Tail4Kernel): lane l = 4q + j carries gate
+// q of unit body + j (body = Units rounded down to 16), so that one
+// vector computes the four gates of all of them (a masked whole vector
+// per gate would carry 4 live lanes of 16). Qword k of a rescale's
+// 64-bit constants serves lanes 2k and 2k+1, both of gate k/2.
+type lstmTail4 struct {
+	bi, br                   [16]int32 // the tail units' biases, 0 past them
+	q                        [2]lstmQLane
+	bits, mask, pos, neg, sh [16]int32 // LOGISTIC's (gates 0, 1, 3) or TANH's (gate 2) constants
+}
+
+// lstmQLane is lstmQVec with a rescale per gate: lanes 4q..4q+3 (qwords
+// 2q, 2q+1) use gate q's.
+type lstmQLane struct {
+	m, left              [16]int32
+	karith, kdiff, shift [8]int64
+}
+
+func newLSTMTail4(p *LSTMCell) lstmTail4 {
+	var t lstmTail4
+	body := p.units &^ 15
+	for l := range 16 {
+		q, j := l/4, l%4
+		if body+j < p.units {
+			t.bi[l], t.br[l] = p.bi[q*p.stride+body+j], p.br[q*p.stride+body+j]
+		}
+		for i := range 2 {
+			v := &p.vec.q[4*i+q]
+			t.q[i].m[l], t.q[i].left[l] = v.m[0], v.left[0]
+			t.q[i].karith[l/2], t.q[i].kdiff[l/2], t.q[i].shift[l/2] = v.karith[0], v.kdiff[0], v.sh[0]
+		}
+		if q == 2 {
+			t.bits[l], t.mask[l], t.pos[l], t.neg[l], t.sh[l] = 8, 0xFF, 1<<7-1<<23, 1<<23+1<<7-1, 8
+		} else {
+			t.bits[l], t.mask[l], t.pos[l], t.neg[l], t.sh[l] = 9, 0x1FF, 1<<9, 1<<25+1<<9-1, 10
+		}
+	}
+	return t
 }
 
 func splat(v int32) (r [8]int32) {
@@ -193,6 +241,10 @@ func NewLSTMCell(s LSTMCellSpec) (*LSTMCell, error) {
 	v.mask16, v.mask9, v.mask8, v.c254 = splat(0xFFFF), splat(0x1FF), splat(0xFF), splat(254)
 	v.lpos, v.lneg = splat(1<<9), splat(1<<25+1<<9-1)
 	v.tsat, v.tpos, v.tneg = splat(0xFFFF<<8), splat(1<<7-1<<23), splat(1<<23+1<<7-1)
+	v.t4 = newLSTMTail4(p)
+	for k := range 8 {
+		v.comb[2*k], v.comb[2*k+1] = int32(2*k), int32(16+2*k)
+	}
 	return p, nil
 }
 

@@ -39,9 +39,21 @@ func lstmCellAVX2(ai, ar []int32, h []int8, c []int16, p *LSTMCell) {
 }
 
 // lstmCellAVX512 runs every unit on the AVX-512 kernel (it masks the last
-// partial vector itself).
+// partial vector itself), except a last 1 to 4 units past whole vectors:
+// those go to the tail kernel, all four gates in one vector.
 func lstmCellAVX512(ai, ar []int32, h []int8, c []int16, p *LSTMCell) {
 	a := lstmArgs{ai: &ai[0], ar: &ar[0], bi: &p.bi[0], br: &p.br[0], c: &c[0], h: &h[0], n: p.units,
 		stride: 4 * p.stride, v: &p.vec, table: &SigmoidTable16[0]}
-	lstmCellAVX512Kernel(&a)
+	body := p.units &^ 15
+	rest := p.units - body
+	if rest == 0 || rest > 4 {
+		lstmCellAVX512Kernel(&a)
+		return
+	}
+	if body > 0 {
+		a.n = body
+		lstmCellAVX512Kernel(&a)
+	}
+	a.ai, a.ar, a.c, a.h, a.n = &ai[body], &ar[body], &c[body], &h[body], rest
+	lstmCellAVX512Tail4Kernel(&a)
 }

@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -150,8 +151,25 @@ func randSums(r *rand.Rand, n int, wild bool) []int32 {
 func TestLSTMCellMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 8))
 	for trial := 0; trial < 600; trial++ {
-		u := 1 + trial%40
-		wild := trial%3 == 0
+		checkLSTMCell(t, r, trial, 1+trial%40, trial%3 == 0)
+	}
+}
+
+// TestLSTMCellTail4: more trials of the unit counts whose last 1 to 4
+// units the AVX-512 implementation runs with all gates in one vector.
+func TestLSTMCellTail4(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 9))
+	units := []int{1, 2, 3, 4, 17, 18, 19, 20, 33, 36, 52}
+	for trial := 0; trial < 1100; trial++ {
+		checkLSTMCell(t, r, trial, units[trial%len(units)], trial%2 == 0)
+	}
+}
+
+// checkLSTMCell draws one spec, sums and state of u units and compares
+// every implementation with lstmCellRef.
+func checkLSTMCell(t *testing.T, r *rand.Rand, trial, u int, wild bool) {
+	t.Helper()
+	{
 		s := randLSTMSpec(r, u, wild)
 		p, err := NewLSTMCell(s)
 		if err != nil {
@@ -272,6 +290,18 @@ func lstmQVecScalar(v *lstmQVec, x int32) int32 {
 	return int32(uint32(uint64(p+k)>>uint64(v.sh[0])) - uint32(v.sub[0]))
 }
 
+// lstmQVecArith is the AVX-512 kernels' form of lstmQVec: the
+// sign-selected addend (karith, plus kdiff for P < 0), arithmetic shift,
+// low dword.
+func lstmQVecArith(v *lstmQVec, x int32) int32 {
+	p := int64(x<<uint32(v.left[0])) * int64(v.m[0])
+	k := v.karith[0]
+	if p < 0 {
+		k += v.kdiff[0]
+	}
+	return int32((p + k) >> uint64(v.sh[0]))
+}
+
 // TestLSTMRescaleMatchesDyadic: the generic kernel's branch-free rescale
 // (lstmQ) and the SIMD kernels' form (lstmQVec) equal
 // dyadic.MultiplyByQuantizedMultiplier for every multiplier >= 0 and
@@ -295,6 +325,9 @@ func TestLSTMRescaleMatchesDyadic(t *testing.T) {
 				if got := lstmQVecScalar(&v, x); got != want {
 					t.Fatalf("lstmQVec x=%d m=%d shift=%d: %d, want %d", x, m, shift, got, want)
 				}
+				if got := lstmQVecArith(&v, x); got != want {
+					t.Fatalf("lstmQVec (arithmetic) x=%d m=%d shift=%d: %d, want %d", x, m, shift, got, want)
+				}
 			}
 			for _, x := range xs {
 				check(x)
@@ -311,6 +344,31 @@ func TestLSTMRescaleMatchesDyadic(t *testing.T) {
 					check(k<<(-shift-1) | 1)
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkLSTMCell times one step of the gate math per implementation
+// (20 units: trained_lstm_int8; 80: micro_speech_lstm).
+func BenchmarkLSTMCell(b *testing.B) {
+	for _, u := range []int{20, 80} {
+		r := rand.New(rand.NewPCG(1, uint64(u)))
+		s := randLSTMSpec(r, u, false)
+		p, err := NewLSTMCell(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ai, ar := randSums(r, 4*p.Stride(), false), randSums(r, 4*p.Stride(), false)
+		h, c := make([]int8, u), make([]int16, u)
+		for _, impl := range All() {
+			if !impl.Available {
+				continue
+			}
+			b.Run(fmt.Sprintf("u%d/%s", u, impl.Name), func(b *testing.B) {
+				for b.Loop() {
+					impl.LSTMCell(ai, ar, h, c, p)
+				}
+			})
 		}
 	}
 }

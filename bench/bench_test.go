@@ -235,7 +235,7 @@ func BenchmarkFullyConnected(b *testing.B) {
 }
 
 // BenchmarkModels runs the built-in examples and, when ../shared is there,
-// the real models of the conformance set.
+// the real models of the conformance sets models and next.
 func BenchmarkModels(b *testing.B) {
 	type src struct {
 		name string
@@ -250,6 +250,8 @@ func BenchmarkModels(b *testing.B) {
 		srcs = append(srcs, src{name, data})
 	}
 	files, _ := filepath.Glob("../../shared/conformance/models/models/*.tflite")
+	next, _ := filepath.Glob("../../shared/conformance/next/models/*.tflite")
+	files = append(files, next...)
 	sort.Strings(files)
 	for _, f := range files {
 		data, err := os.ReadFile(f)

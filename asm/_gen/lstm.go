@@ -168,13 +168,32 @@ func lstmKernels() {
 // 16 units a vector, any n >= 1 (the last partial vector under a lane
 // mask: masked loads neither read nor fault outside it, masked stores
 // write only it). Constants are broadcast from element 0 of lstmVec's
-// fields; the blends use mask registers.
+// fields; the blends use mask registers; the rescale shifts arithmetically
+// (lstmQVec.karith, no 2^63 bias to subtract) and VPERMT2D interleaves
+// its even and odd halves.
 func lstmAVX512() {
+	lstmAVX512Kernel(false)
+	lstmAVX512Kernel(true)
+}
+
+// lstmAVX512Kernel emits lstmCellAVX512Kernel or, tail4, the kernel of 1
+// to 4 units with all four gates in one vector (asm.lstmTail4: lane 4q+j
+// is gate q of unit j, with per-lane constants; the four gates' values
+// then move to lanes 0-3 of their own vectors for the cell and the
+// hidden value).
+func lstmAVX512Kernel(tail4 bool) {
 	name := "lstmCellAVX512Kernel"
+	if tail4 {
+		name = "lstmCellAVX512Tail4Kernel"
+	}
 	kernel(name, NOSPLIT, "lstmArgs")
-	kdoc(name + " runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512).")
+	if tail4 {
+		kdoc(name + " runs asm.LSTMCell's step for 1 <= n <= 4 units: gates from ai, ar (p.stride bytes apart) and p.v.t4's biases, the cell c updated, the hidden h written (AVX-512).")
+	} else {
+		kdoc(name + " runs asm.LSTMCell's step for n >= 1 units: gates from ai, ar, bi, br (p.stride bytes apart), the cell c updated, the hidden h written (AVX-512).")
+	}
 	ai, ar, bi, br, c, h, n, st, st3, v, tab := reg.RAX, reg.RBX, reg.RCX, reg.RDX, reg.RSI, reg.RDI, reg.R8, reg.R9, reg.R11, reg.R12, reg.R13
-	kload, kodd, kg, ksat, ksign, ktail, kq := reg.K1, reg.K2, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7
+	kload, kg, ksat, ksign, ktail, kq := reg.K1, reg.K3, reg.K4, reg.K5, reg.K6, reg.K7
 	Load(arg("n"), n)
 	// The tail mask: (1 << (n mod 16)) − 1.
 	MOVQ(n, reg.R10)
@@ -182,12 +201,12 @@ func lstmAVX512() {
 	MOVL(U32(0xFFFF), tab.As32())
 	BZHIL(reg.R10.As32(), tab.As32(), tab.As32())
 	KMOVW(tab.As32(), ktail)
-	MOVL(U32(0xAAAA), tab.As32())
-	KMOVW(tab.As32(), kodd)
 	Load(arg("ai"), ai)
 	Load(arg("ar"), ar)
-	Load(arg("bi"), bi)
-	Load(arg("br"), br)
+	if !tail4 {
+		Load(arg("bi"), bi)
+		Load(arg("br"), br)
+	}
 	Load(arg("c"), c)
 	Load(arg("h"), h)
 	Load(arg("stride"), st)
@@ -197,6 +216,8 @@ func lstmAVX512() {
 	pv := arg("v").Dereference(v)
 	cv := func(f string) Mem { return resolve(pv.Field(f).Index(0)) }
 	qv := func(i int, f string) Mem { return resolve(pv.Field("q").Index(i).Field(f).Index(0)) }
+	tv := func(f string) Mem { return resolve(pv.Field("t4").Field(f).Index(0)) }
+	tq := func(i int, f string) Mem { return resolve(pv.Field("t4").Field("q").Index(i).Field(f).Index(0)) }
 	z := func(i int) reg.VecPhysical {
 		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
 			reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
@@ -204,6 +225,22 @@ func lstmAVX512() {
 	lo16, hi16 := z(14), z(15)
 	VPBROADCASTD(cv("lo16"), lo16)
 	VPBROADCASTD(cv("hi16"), hi16)
+	// SigmoidTable16 in Z16-Z23 (32 entries each), word constants 0x40
+	// and 0x80 (index bits 6, 7) and dword 0x10000 in Z24-Z26, lookup's
+	// temporaries Z27-Z30.
+	tabv := []reg.VecPhysical{reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23}
+	for k, r := range tabv {
+		VMOVDQU64(Mem{Base: tab, Disp: 64 * k}, r)
+	}
+	bit6, bit7, one16, comb := reg.Z24, reg.Z25, reg.Z26, reg.Z13
+	VMOVDQU32(cv("comb"), comb)
+	pairs := []reg.VecPhysical{reg.Z27, reg.Z28, reg.Z29, reg.Z30}
+	MOVL(U32(0x40), reg.R10.As32())
+	VPBROADCASTW(reg.R10.As32(), bit6)
+	MOVL(U32(0x80), reg.R10.As32())
+	VPBROADCASTW(reg.R10.As32(), bit7)
+	MOVL(U32(0x10000), reg.R10.As32())
+	VPBROADCASTD(reg.R10.As32(), one16)
 	gate := func(base reg.Register, q int) Mem {
 		switch q {
 		case 0:
@@ -222,17 +259,34 @@ func lstmAVX512() {
 		VPMULDQ_BCST(qv(i, "m"), t1, t1)
 		for _, r := range []reg.VecPhysical{x, t1} {
 			VPMOVQ2M(r, kq)
-			VPADDQ_BCST(qv(i, "kpos"), r, r)
+			VPADDQ_BCST(qv(i, "karith"), r, r)
 			VPADDQ_BCST(qv(i, "kdiff"), r, kq, r)
-			VPSRLVQ_BCST(qv(i, "sh"), r, r)
+			VPSRAVQ_BCST(qv(i, "sh"), r, r)
 		}
-		VPSLLQ(U8(32), t1, t1)
-		VPBLENDMD(t1, x, kodd, x)
-		VPSUBD_BCST(qv(i, "sub"), x, x)
+		VPERMT2D(t1, comb, x) // low dwords of x's and t1's qwords, interleaved
 	}
 	clamp16 := func(x reg.VecPhysical) {
 		VPMAXSD(lo16, x, x)
 		VPMINSD(hi16, x, x)
+	}
+	// lookup: dst = table[i] | table[i+1]<<16 per dword of idx (i in
+	// [0, 254] in the low word; idx clobbered), from the table in
+	// registers: the index words become i (low) and i+1 (high), VPERMI2W
+	// looks each word up in the 4 pairs of table vectors (64 entries a
+	// pair, index bits 0-5), and index bits 6 and 7 pick the pair.
+	lookup := func(idx, dst reg.VecPhysical) {
+		VPSLLD(U8(16), idx, dst)
+		VPADDD(dst, idx, idx)
+		VPADDD(one16, idx, idx)
+		for k, r := range pairs {
+			VMOVDQA64(idx, r)
+			VPERMI2W(tabv[2*k+1], tabv[2*k], r)
+		}
+		VPTESTMW(bit6, idx, kg)
+		VPTESTMW(bit7, idx, ksign)
+		VPBLENDMW(pairs[1], pairs[0], kg, pairs[0])
+		VPBLENDMW(pairs[3], pairs[2], kg, pairs[2])
+		VPBLENDMW(pairs[2], pairs[0], ksign, dst)
 	}
 	act := func(x, dst, t1, t2 reg.VecPhysical, tanh bool) {
 		bits, mask, pos, neg, out := 9, "mask9", "lpos", "lneg", 10
@@ -245,8 +299,7 @@ func lstmAVX512() {
 			VPCMPGTD_BCST(cv("c254"), t2, ksat)
 			VPMINSD_BCST(cv("c254"), t2, t2)
 		}
-		KXNORW(kg, kg, kg)
-		VPGATHERDD(Mem{Base: tab, Index: t2, Scale: 2}, kg, dst)
+		lookup(t2, dst)
 		VPANDD_BCST(cv(mask), t1, t1)
 		VPSRLD(U8(16), dst, t2)
 		VPANDD_BCST(cv("mask16"), dst, dst)
@@ -263,6 +316,72 @@ func lstmAVX512() {
 		VPADDD_BCST(cv(pos), dst, dst)
 		VPBLENDMD(t1, dst, ksign, dst)
 		VPSRAD(U8(out), dst, dst)
+	}
+	// rescaleL is rescale with per-lane constants (tail4: rescale i of 0
+	// input, 1 recurrent, each lane its gate's).
+	rescaleL := func(x, t1 reg.VecPhysical, i int) {
+		VPSLLVD(tq(i, "left"), x, x)
+		VPSRLQ(U8(32), x, t1)
+		VPMULDQ(tq(i, "m"), x, x) // m[2k] = m[2k+1]: one gate a qword
+		VPMULDQ(tq(i, "m"), t1, t1)
+		for _, r := range []reg.VecPhysical{x, t1} {
+			VPMOVQ2M(r, kq)
+			VPADDQ(tq(i, "karith"), r, r)
+			VPADDQ(tq(i, "kdiff"), r, kq, r)
+			VPSRAVQ(tq(i, "shift"), r, r)
+		}
+		VPERMT2D(t1, comb, x)
+	}
+	// actL is act with LOGISTIC's or TANH's constants per lane (the
+	// saturation test and index clamp are act's TANH ones: LOGISTIC's
+	// index is at most 3·32768 >> 9 = 192, never clamped).
+	actL := func(x, dst, t1, t2 reg.VecPhysical) {
+		VPABSD(x, t1)
+		VPSRLVD(tv("bits"), t1, t2)
+		VPCMPGTD_BCST(cv("c254"), t2, ksat)
+		VPMINSD_BCST(cv("c254"), t2, t2)
+		lookup(t2, dst)
+		VPANDD(tv("mask"), t1, t1)
+		VPSRLD(U8(16), dst, t2)
+		VPANDD_BCST(cv("mask16"), dst, dst)
+		VPSUBD(dst, t2, t2)
+		VPMADDWD(t2, t1, t1)
+		VPSLLVD(tv("bits"), dst, dst)
+		VPADDD(t1, dst, dst)
+		VPBLENDMD_BCST(cv("tsat"), dst, ksat, dst)
+		VPMOVD2M(x, ksign)
+		VMOVDQU32(tv("neg"), t1)
+		VPSUBD(dst, t1, t1)
+		VPADDD(tv("pos"), dst, dst)
+		VPBLENDMD(t1, dst, ksign, dst)
+		VPSRAVD(tv("sh"), dst, dst)
+	}
+	// gatesTail4: the four gates of the 1 to 4 units in lanes 4q+j of
+	// z(0), then gate q's in lanes 0-3 of z(q).
+	gatesTail4 := func() {
+		x, y := z(4), z(8)
+		for _, g := range []struct {
+			base reg.Register
+			dst  reg.VecPhysical
+			bias string
+			i    int
+		}{{ai, x, "bi", 0}, {ar, y, "br", 1}} {
+			VMOVDQU32(Mem{Base: g.base}, g.dst.AsX())
+			for q := 1; q < 4; q++ {
+				VINSERTI32X4(U8(q), gate(g.base, q), g.dst, g.dst)
+			}
+			VPADDD(tv(g.bias), g.dst, g.dst)
+			rescaleL(g.dst, z(5), g.i)
+			clamp16(g.dst)
+		}
+		VPADDD(y, x, x)
+		clamp16(x)
+		VPADDD(x, x, y)
+		VPADDD(y, x, x)
+		actL(x, z(0), z(5), z(6))
+		for q := 1; q < 4; q++ {
+			VEXTRACTI32X4(U8(q), z(0), z(q).AsX())
+		}
 	}
 	gateAct := func(q int) {
 		x, y := z(4), z(8)
@@ -281,8 +400,12 @@ func lstmAVX512() {
 		act(x, z(q), z(5), z(6), q == 2)
 	}
 	body := func() {
-		for q := 0; q < 3; q++ {
-			gateAct(q)
+		if tail4 {
+			gatesTail4()
+		} else {
+			for q := 0; q < 3; q++ {
+				gateAct(q)
+			}
 		}
 		VPMOVSXWD_Z(Mem{Base: c}, kload, z(4))
 		VPMULLD(z(4), z(0), z(4))
@@ -299,13 +422,22 @@ func lstmAVX512() {
 		VPADDD_BCST(cv("tr"), z(4), z(4))
 		VPSRAVD_BCST(cv("ts"), z(4), z(4))
 		act(z(4), z(1), z(5), z(6), true)
-		gateAct(3)
+		if !tail4 {
+			gateAct(3)
+		}
 		VPMULLD(z(3), z(1), z(1))
 		rescale(z(1), z(5), 10)
 		VPADDD_BCST(cv("zp"), z(1), z(1))
 		VPMAXSD_BCST(cv("lo8"), z(1), z(1))
 		VPMINSD_BCST(cv("hi8"), z(1), z(1))
 		VPMOVDB(z(1), kload, Mem{Base: h})
+	}
+	if tail4 {
+		KMOVW(ktail, kload)
+		body()
+		VZEROUPPER()
+		RET()
+		return
 	}
 	KXNORW(kload, kload, kload)
 	CMPQ(n, U8(16))
