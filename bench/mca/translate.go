@@ -144,15 +144,19 @@ func imm(op string) (string, error) {
 }
 
 // regOrImm translates a general register or an immediate.
-func regOrImm(op string) (string, error) {
+func regOrImm(op string, w bool) (string, error) {
 	if strings.HasPrefix(op, "$") {
 		return imm(op)
 	}
 	if m := reShifted.FindStringSubmatch(op); m != nil {
 		kind := map[string]string{"<<": "lsl", ">>": "lsr", "->": "asr"}[m[2]]
-		return "x" + m[1] + ", " + kind + " #" + m[3], nil
+		prefix := "x"
+		if w {
+			prefix = "w"
+		}
+		return prefix + m[1] + ", " + kind + " #" + m[3], nil
 	}
-	return xreg(op, false)
+	return xreg(op, w)
 }
 
 // vecList translates [V0.B16, V1.B16] into {v0.16b, v1.16b}.
@@ -299,6 +303,24 @@ func translateOp(op string, ops []string) (string, error) {
 			}
 		}
 		return join(threeOp[op], v[2], v[1], v[0]), nil
+	case op == "VTBL" || op == "VTBX":
+		// Go: VTBL Vidx, [table...], Vd; LLVM: tbl vd, {table...}, vidx.
+		if err := need(3); err != nil {
+			return "", err
+		}
+		idx, err := vec(ops[0])
+		if err != nil {
+			return "", err
+		}
+		l, err := vecList(ops[1])
+		if err != nil {
+			return "", err
+		}
+		d, err := vec(ops[2])
+		if err != nil {
+			return "", err
+		}
+		return join(strings.ToLower(strings.TrimPrefix(op, "V")), d, l, idx), nil
 	case op == "VMOV":
 		if err := need(2); err != nil {
 			return "", err
@@ -420,7 +442,7 @@ func translateOp(op string, ops []string) (string, error) {
 		if err := need(2); err != nil {
 			return "", err
 		}
-		a, err := regOrImm(ops[0])
+		a, err := regOrImm(ops[0], false)
 		if err != nil {
 			return "", err
 		}
@@ -429,23 +451,25 @@ func translateOp(op string, ops []string) (string, error) {
 			return "", err
 		}
 		return join(strings.ToLower(op), b, a), nil
-	case scalarOp[op] != "":
+	case scalarOp[strings.TrimSuffix(op, "W")] != "":
+		// Go's W suffix (ADDW, SUBSW, ...) is the 32-bit form: w registers.
+		w := strings.HasSuffix(op, "W")
 		if len(ops) != 2 && len(ops) != 3 {
 			return "", fmt.Errorf("%s wants 2 or 3 operands, has %d", op, len(ops))
 		}
-		src, err := regOrImm(ops[0])
+		src, err := regOrImm(ops[0], w)
 		if err != nil {
 			return "", err
 		}
-		n, err := xreg(ops[len(ops)-2], false)
+		n, err := xreg(ops[len(ops)-2], w)
 		if err != nil {
 			return "", err
 		}
-		d, err := xreg(ops[len(ops)-1], false)
+		d, err := xreg(ops[len(ops)-1], w)
 		if err != nil {
 			return "", err
 		}
-		return join(scalarOp[op], d, n, src), nil
+		return join(scalarOp[strings.TrimSuffix(op, "W")], d, n, src), nil
 	}
 	return "", fmt.Errorf("unsupported instruction %q", op)
 }
