@@ -332,10 +332,18 @@ func tanhQ(x int32, ax uint32) int32 {
 	return int32(int16(r >> 8))
 }
 
+// Logistic16 and Tanh16 are TFLite's int16 LOGISTIC and TANH of a
+// rescaled input x (|x| = ax): the LSTM gates' activations, and package
+// ops' int16 LOGISTIC/TANH operators (one definition for both).
+func Logistic16(x int32, ax uint32) int16 { return int16(logisticQ(x, ax)) }
+
+// Tanh16: see Logistic16.
+func Tanh16(x int32, ax uint32) int16 { return int16(tanhQ(x, ax)) }
+
 // SigmoidTable16 is the lookup table TFLite's int16 LOGISTIC and TANH
 // interpolate (sigmoid_table_uint16): sigmoid(i/24) in 0.16 fixed point as
-// the reference tabulates it. package ops' copy must equal it (its tests
-// check).
+// the reference tabulates it (within about one unit of
+// 65536·sigmoid(i/24), not its plain rounding, and 65535 at the end).
 var SigmoidTable16 = [256]uint16{
 	32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
 	43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,

@@ -5,6 +5,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -334,9 +335,9 @@ func lstmAct(v int16, mult, round, shift int32, tanh bool) int16 {
 		ax = uint32(-x)
 	}
 	if tanh {
-		return tanh16(x, ax)
+		return asm.Tanh16(x, ax)
 	}
-	return logistic16(x, ax)
+	return asm.Logistic16(x, ax)
 }
 
 func sat16(v int32) int16 { return int16(min(max(v, math.MinInt16), math.MaxInt16)) }

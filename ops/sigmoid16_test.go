@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
+
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -24,12 +26,12 @@ func sigmoid16Model(code format.OpCode, n int32, mult, shift int32) *format.Mode
 // TestSigmoidTable16 checks the table is what its comment says: monotone,
 // within 1.2 units of 65536·sigmoid(i/24).
 func TestSigmoidTable16(t *testing.T) {
-	for i, v := range sigmoidTable16 {
+	for i, v := range asm.SigmoidTable16 {
 		exact := 65536 / (1 + math.Exp(-float64(i)/24))
 		if math.Abs(float64(v)-exact) > 1.2 {
 			t.Errorf("entry %d = %d, 65536·sigmoid(%d/24) = %.2f", i, v, i, exact)
 		}
-		if i > 0 && v < sigmoidTable16[i-1] {
+		if i > 0 && v < asm.SigmoidTable16[i-1] {
 			t.Errorf("entry %d = %d below entry %d", i, v, i-1)
 		}
 	}
@@ -86,7 +88,7 @@ func TestSigmoid16(t *testing.T) {
 					interp = 0xFFFF << 8
 				}
 			} else {
-				lo, hi := int64(sigmoidTable16[h]), int64(sigmoidTable16[h+1])
+				lo, hi := int64(asm.SigmoidTable16[h]), int64(asm.SigmoidTable16[h+1])
 				interp = lo<<bits + (a&(1<<bits-1))*(hi-lo)
 			}
 			var want int64
