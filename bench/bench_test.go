@@ -203,10 +203,11 @@ func BenchmarkPointwise(b *testing.B) {
 }
 
 func BenchmarkDepthwise3x3(b *testing.B) {
-	for _, s := range []struct{ hw, c int }{{48, 64}, {24, 128}, {96, 32}} {
+	// 25x5x64: KWS's (DS-CNN) layers, narrow rows.
+	for _, s := range []struct{ h, w, c int }{{48, 48, 64}, {24, 24, 128}, {96, 96, 32}, {25, 5, 64}} {
 		for _, stride := range []int{1, 2} {
-			g, macs := depthwise(s.hw, s.hw, s.c, 3, stride)
-			b.Run(fmt.Sprintf("%dx%dx%d-s%d", s.hw, s.hw, s.c, stride), func(b *testing.B) {
+			g, macs := depthwise(s.h, s.w, s.c, 3, stride)
+			b.Run(fmt.Sprintf("%dx%dx%d-s%d", s.h, s.w, s.c, stride), func(b *testing.B) {
 				withImpl(b, func(b *testing.B, _ *asm.Impl) { run(b, g, macs) })
 			})
 		}

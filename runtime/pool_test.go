@@ -346,3 +346,42 @@ func TestWorkerPoolChunks(t *testing.T) {
 		}
 	}
 }
+
+// spinKernel busies each unit for a fixed number of loop iterations.
+type spinKernel struct {
+	units, iters int
+	sink         atomic.Int64
+}
+
+func (k *spinKernel) Eval(env *ops.Env) { k.EvalRange(env, 0, k.units) }
+func (k *spinKernel) Units() int        { return k.units }
+func (k *spinKernel) EvalRange(env *ops.Env, lo, hi int) {
+	s := int64(0)
+	for u := lo; u < hi; u++ {
+		for i := 0; i < k.iters; i++ {
+			s += int64(i ^ u)
+		}
+	}
+	k.sink.Add(s)
+}
+
+// BenchmarkPoolHandoff measures what one split op costs beyond its work:
+// run a task of two units of about `work` each, back to back as ops run in
+// a model. With two threads the time per op minus one unit's work is the
+// hand-off cost (publish, claim, join); with one the work of both units.
+func BenchmarkPoolHandoff(b *testing.B) {
+	for _, iters := range []int{0, 1000, 4000, 40000} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("iters=%d/threads=%d", iters, threads), func(b *testing.B) {
+				envs := make([]ops.Env, threads)
+				p := newWorkerPool(envs)
+				defer p.stop()
+				k := &spinKernel{units: 2, iters: iters}
+				task := p.newTask(k)
+				for b.Loop() {
+					p.run(task)
+				}
+			})
+		}
+	}
+}
