@@ -300,6 +300,46 @@ func newBroadcastLayout(s1, s2, so []int32, path string) (broadcastLayout, error
 	return bl, nil
 }
 
+// elementwiseUnit is the split granularity of elementwise ops (elements
+// per unit): a whole number of every implementation's vectors, so that
+// a split adds no tail loops, and small enough that a split's halves
+// match those of the row-split convolutions around it (each thread then
+// reads what it wrote).
+const elementwiseUnit = 256
+
+// Units: with equal input shapes (no broadcast) the op splits by runs of
+// elementwiseUnit elements for Options.Threads; otherwise it does not
+// split (1 unit).
+func (k *arithKernel) Units() int {
+	if !k.contiguous() {
+		return 1
+	}
+	return (k.bc.n + elementwiseUnit - 1) / elementwiseUnit
+}
+
+// contiguous: both inputs and the output are one run of n elements.
+func (k *arithKernel) contiguous() bool {
+	return k.bc.rank == 1 && k.bc.str1[0] == 1 && k.bc.str2[0] == 1
+}
+
+// EvalRange computes units [lo, hi) (see Units).
+func (k *arithKernel) EvalRange(env *Env, lo, hi int) {
+	if !k.contiguous() {
+		k.Eval(env)
+		return
+	}
+	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
+	e0, e1 := lo*elementwiseUnit, min(hi*elementwiseUnit, k.bc.n)
+	if e0 >= e1 {
+		return
+	}
+	if k.mul {
+		k.impl.MulInt8(out[e0:e1], a[e0:e1], b[e0:e1], &k.ms)
+	} else {
+		k.impl.AddInt8(out[e0:e1], a[e0:e1], b[e0:e1], k.ap)
+	}
+}
+
 func (k *arithKernel) Eval(env *Env) {
 	a, b, out := env.Tensors[k.in1], env.Tensors[k.in2], env.Tensors[k.out]
 	bl := &k.bc
