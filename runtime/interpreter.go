@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	goruntime "runtime"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -29,13 +30,16 @@ type Options struct {
 	// splittable op (tests use it to exercise splitting on tiny models).
 	SplitMinMACs int64
 	// SplitMinNanos: with several threads, an op that has SplitMinMACs is
-	// split only if it took at least this long on one thread in a timing
-	// run NewInterpreter makes (the graph twice, on one goroutine, on
-	// whatever the arena holds; each op's faster time counts). MACs alone
-	// misjudge it: kernels run from ~20 GMAC/s (a 3-channel stem) to
-	// ~300 (a wide pointwise conv). 0 means DefaultSplitMinNanos; a
-	// negative value skips the timing run (MACs alone decide), as does a
-	// negative SplitMinMACs.
+	// split only if, in a timing run NewInterpreter makes (the graph
+	// three times on one goroutine and three times with those ops split,
+	// alternately, on whatever the arena holds; each op's fastest time
+	// counts), it took at least this long on one thread and ran at least
+	// 1.1 times faster split. MACs alone misjudge it: kernels run from
+	// ~20 GMAC/s (a 3-channel stem) to ~300 (a wide pointwise conv), and
+	// what a split costs (a cache-line round trip between cores, ~1 µs on
+	// a virtual machine) depends on the machine. 0 means
+	// DefaultSplitMinNanos; a negative value skips the timing run (MACs
+	// alone decide), as does a negative SplitMinMACs.
 	SplitMinNanos int64
 }
 
@@ -46,12 +50,11 @@ type Options struct {
 // 1.00x, and MobileNetV2 1.68x too. 2^16 to 2^18 did about as well.
 const DefaultSplitMinMACs = 1 << 17
 
-// DefaultSplitMinNanos is the default Options.SplitMinNanos, measured on
-// the same machine after the kernels got 1.5-2x faster: split, the ops of
-// VWW under ~2.5 µs took up to 1.7x longer with 2 threads than with one,
-// those over ~4 µs 0.6-0.9x, and VWW and KWS as a whole ran slower on 2
-// threads than on one when every op over 2^17 MACs was split.
-const DefaultSplitMinNanos = 3000
+// DefaultSplitMinNanos is the default Options.SplitMinNanos. On a 2-core
+// virtual machine (AMD Zen 5, ~0.94 µs for a cache-line round trip
+// between the cores) an op under ~2 µs cannot gain 1.1x from a split;
+// the timing run decides above it.
+const DefaultSplitMinNanos = 2000
 
 // Interpreter runs one model in its own arena. It is not safe for
 // concurrent use; create one per goroutine (they share the Model).
@@ -161,23 +164,30 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		}
 		envs[0].Tensors = it.env.Tensors // its Scratch is set per op
 		// Ops big enough by MACs; the timing run (only when some op is)
-		// then keeps those that also took SplitMinNanos.
-		candidate := make([]bool, len(m.kernels))
-		anyCandidate := false
-		for i, sp := range m.split {
-			candidate[i] = sp != nil && m.work[i] >= splitMin
-			anyCandidate = anyCandidate || candidate[i]
-		}
-		if anyCandidate && splitNanos >= 0 {
-			for i, d := range it.timeOps() {
-				candidate[i] = candidate[i] && d >= time.Duration(splitNanos)
-			}
-		}
+		// then keeps those that took SplitMinNanos on one thread and ran
+		// faster split.
 		it.pool = newWorkerPool(envs)
 		it.tasks = make([]*poolTask, len(m.kernels))
+		anyCandidate := false
 		for i, sp := range m.split {
-			if candidate[i] {
+			if sp != nil && m.work[i] >= splitMin {
 				it.tasks[i] = it.pool.newTask(sp)
+				anyCandidate = true
+			}
+		}
+		if anyCandidate && splitNanos >= 0 {
+			serial, split := it.timeSplits()
+			keep := chooseSplits(serial, split, time.Duration(splitNanos))
+			for i := range it.tasks {
+				if !keep[i] {
+					it.tasks[i] = nil
+				}
+			}
+			// An op's own gain can be lost again by the ops after it,
+			// which read what the other cores wrote: keep the splits
+			// only if the whole graph runs faster with them.
+			if !it.splitsPay() {
+				clear(it.tasks)
 			}
 		}
 		// Stop the workers when the interpreter is collected without Close.
@@ -186,22 +196,73 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	return it, nil
 }
 
-// timeOps runs the graph twice on the invoking goroutine, whatever the
-// arena holds (kernels take any bytes), and returns each op's faster
-// time: the second run sees warm caches and touched pages.
-func (it *Interpreter) timeOps() []time.Duration {
-	took := make([]time.Duration, len(it.model.kernels))
-	for run := 0; run < 2; run++ {
-		for i := range it.model.kernels {
+// splitRounds is how many times timeSplits runs the graph each way.
+const splitRounds = 3
+
+// timeSplits runs the graph splitRounds times on the invoking goroutine
+// alone and as many times with the ops that have tasks split, alternately,
+// whatever the arena holds (kernels take any bytes), and returns each
+// op's fastest time each way. Timed in sequence, an op's time includes
+// what it pays for reading data the other threads wrote (or, unsplit,
+// for data its own split neighbours left in other cores' caches).
+func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
+	n := len(it.model.kernels)
+	serial, split = make([]time.Duration, n), make([]time.Duration, n)
+	for i := range n {
+		serial[i], split[i] = time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	}
+	for range splitRounds {
+		for i := range n {
 			t0 := time.Now()
 			it.eval(i)
-			if d := time.Since(t0); run == 0 || d < took[i] {
-				took[i] = d
-			}
+			serial[i] = min(serial[i], time.Since(t0))
+		}
+		for i := range n {
+			t0 := time.Now()
+			it.evalShared(i)
+			split[i] = min(split[i], time.Since(t0))
 		}
 	}
 	it.env.Err = nil // garbage positions in the arena
-	return took
+	return serial, split
+}
+
+// splitsPay reports whether the graph runs splitGain times faster with
+// the ops that have tasks split than on one goroutine (fastest of
+// splitRounds runs each way, alternately); false when no op has a task.
+func (it *Interpreter) splitsPay() bool {
+	if !slices.ContainsFunc(it.tasks, func(t *poolTask) bool { return t != nil }) {
+		return false
+	}
+	serial, split := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	for range splitRounds {
+		t0 := time.Now()
+		for i := range it.model.kernels {
+			it.eval(i)
+		}
+		serial = min(serial, time.Since(t0))
+		t0 = time.Now()
+		for i := range it.model.kernels {
+			it.evalShared(i)
+		}
+		split = min(split, time.Since(t0))
+	}
+	it.env.Err = nil
+	return float64(serial) >= splitGain*float64(split)
+}
+
+// splitGain: an op is split only if it ran at least this much faster
+// split (serial/split), so that noise in a timing run does not decide.
+const splitGain = 1.1
+
+// chooseSplits keeps op i split when it took at least minTime on one
+// thread and ran splitGain times faster split.
+func chooseSplits(serial, split []time.Duration, minTime time.Duration) []bool {
+	keep := make([]bool, len(serial))
+	for i := range keep {
+		keep[i] = serial[i] >= minTime && float64(serial[i]) >= splitGain*float64(split[i])
+	}
+	return keep
 }
 
 // Threads returns the number of goroutines Invoke uses.

@@ -11,15 +11,21 @@ import (
 // workerPool runs splittable kernels on the invoking goroutine plus
 // workers created once per interpreter.
 //
-// Two facts shape it. A model's ops are short (microseconds with the SIMD
-// kernels), so a hand-off must cost far less than waking a parked
+// Three facts shape it. A model's ops are short (microseconds with the
+// SIMD kernels), so a hand-off must cost far less than waking a parked
 // goroutine, which takes tens of microseconds on a loaded or virtual
-// machine: idle workers spin for a while before they park. And the
+// machine: idle workers spin for a while before they park. Every message
+// between cores costs a cache-line transfer (100-200 ns on a virtual
+// machine), so a run sends as few as it can: the invoking goroutine
+// publishes the run's generation (one transfer to the workers), each
+// worker claims and finishes its part on a cache line of its own, and
+// the invoking goroutine reads the finish (one transfer back). And the
 // machine may be shared, so a worker can lose its core at any moment: no
-// one waits for a worker to start. Units are claimed in small chunks from
-// one atomic counter by whoever is running; the invoking goroutine claims
-// too, and waits only for chunks already claimed. A worker that wakes late
-// finds nothing left and goes back to waiting.
+// one waits for a worker to start. Participant w's part of a task is
+// fixed (part: units w·units/n onwards, so consecutive split ops give a
+// thread the rows it wrote before); when the invoking goroutine has done
+// its own part and finds a worker's part unclaimed, it claims and runs it
+// itself.
 //
 // Everything is atomics on memory allocated with the pool: run allocates
 // nothing.
@@ -27,18 +33,14 @@ type workerPool struct {
 	// envs[w] is participant w's view: the interpreter's tensors and its
 	// own scratch. envs[0] belongs to the invoking goroutine.
 	envs []ops.Env
-	// state is gen<<32 | next, both uint32 and never converted to int
-	// whole: the generation of the current run and the index of the next
-	// unclaimed chunk (not unit: a task has at most about two chunks per
-	// thread, so next fits in 32 bits whatever the unit count). Between
-	// runs next is closedNext, which is never a valid chunk index
-	// (newTask makes sure), so no claim can succeed while task changes.
-	state atomic.Uint64
-	task  atomic.Pointer[poolTask]
-	// done counts the units finished in the current run.
-	done    atomic.Int64
+	_    [64]byte
+	// gen is the generation of the latest run, stored after task: a
+	// worker that sees gen change runs its part of task.
+	gen     atomic.Uint64
+	task    atomic.Pointer[poolTask]
 	stopped atomic.Bool
-	workers []poolWorker
+	_       [64]byte
+	workers []poolWorker // participant w is workers[w-1]
 }
 
 // poolTask is one splittable op; tasks are built once per interpreter and
@@ -46,136 +48,170 @@ type workerPool struct {
 type poolTask struct {
 	k     ops.Splittable
 	units int
-	chunk int // units per chunk; chunk c is [c*chunk, min((c+1)*chunk, units))
-	// chunks is the number of chunks, ceil(units/chunk): always below
-	// closedNext.
-	chunks uint64
+}
+
+// part returns participant w's units [lo, hi) of n participants: the
+// units split as evenly as they go, earlier participants first.
+func (t *poolTask) part(w, n int) (lo, hi int) {
+	base, rem := t.units/n, t.units%n
+	lo = w*base + min(w, rem)
+	hi = lo + base
+	if w < rem {
+		hi++
+	}
+	return lo, hi
 }
 
 type poolWorker struct {
+	// claimed is the latest generation whose part of this participant
+	// someone claimed: the worker, or the invoking goroutine when the
+	// worker was late. It only grows (a claim of generation g swaps a
+	// smaller value for g), so a worker that wakes after its run ended
+	// (claimed is already that run's generation) claims nothing.
+	claimed atomic.Uint64
+	// done is the latest generation whose part finished.
+	done     atomic.Uint64
 	sleeping atomic.Bool
 	wake     chan struct{} // capacity 1: a wake-up never blocks or gets lost
-	_        [64]byte      // keep workers' flags on different cache lines
+	_        [128]byte     // keep workers' lines apart (adjacent-line prefetch pairs 128 bytes)
 }
 
 const (
-	// nextMask selects next in state; closedNext is next between runs.
-	nextMask   = 1<<32 - 1
-	closedNext = nextMask
 	// workerSpin is how long an idle worker polls before parking: long
-	// enough to bridge the unsplit ops between two split ones (MobileNetV2
-	// has 190 µs ADDs; a worker woken from parking starts tens of
-	// microseconds late), short enough not to burn a core between
-	// inferences.
+	// enough to bridge the unsplit ops between two split ones (a worker
+	// woken from parking starts tens of microseconds late), short enough
+	// not to burn a core between inferences.
 	workerSpin = time.Millisecond
 	// clockEvery polls between clock readings while spinning.
 	clockEvery = 1024
-	// yieldEvery polls between runtime.Gosched calls, so that spinning
-	// never starves a goroutine sharing the processor (GOMAXPROCS below
-	// Threads, or a loaded machine).
-	yieldEvery = 256
-	// chunksPerThread sets the claim granularity. Every claim moves the
-	// counter's cache line between cores (hundreds of nanoseconds on a
-	// virtual machine), and measured on MobileNetV2 with 2 threads, 1
-	// chunk per thread ran 1.35 times faster than 1 thread, 2 chunks 1.05,
-	// 4 chunks 0.99. A worker that starts late still costs nothing: the
-	// invoking goroutine claims its chunk.
-	chunksPerThread = 1
+	// yieldEvery and yieldEveryShort are polls between runtime.Gosched
+	// calls while spinning: rarely when every participant can have a
+	// processor (a Gosched takes the spinner away for hundreds of
+	// nanoseconds, delaying its reaction), often when GOMAXPROCS is below
+	// the thread count, so that a spinner never starves the goroutine it
+	// waits for.
+	yieldEvery      = 1 << 14
+	yieldEveryShort = 1 << 6
 )
 
 func newWorkerPool(envs []ops.Env) *workerPool {
 	p := &workerPool{envs: envs, workers: make([]poolWorker, len(envs)-1)}
-	p.state.Store(closedNext)
 	for i := range p.workers {
 		p.workers[i].wake = make(chan struct{}, 1)
-		go p.work(&p.workers[i], &p.envs[i+1])
+		go p.work(i + 1)
 	}
 	return p
 }
 
 // newTask prepares k for run.
 func (p *workerPool) newTask(k ops.Splittable) *poolTask {
-	units := max(k.Units(), 0)
-	chunk := max(1, units/(len(p.envs)*chunksPerThread))
-	// units/chunk < 2*len(envs)*chunksPerThread when chunk > 1, and
-	// units itself when chunk is 1 (units < 2*len(envs)*chunksPerThread):
-	// far below closedNext for any pool that could be allocated.
-	chunks := uint64(units / chunk)
-	if units%chunk != 0 {
-		chunks++
-	}
-	if chunks >= closedNext {
-		panic("runtime: worker pool task with too many chunks")
-	}
-	return &poolTask{k: k, units: units, chunk: chunk, chunks: chunks}
+	return &poolTask{k: k, units: max(k.Units(), 0)}
 }
 
-func (p *workerPool) work(w *poolWorker, env *ops.Env) {
-	lastGen := p.state.Load() >> 32
+// spinner paces a spin loop: Gosched every so many polls (see
+// yieldEvery), and whether the spin has run past a deadline.
+type spinner struct {
+	n        int
+	every    int
+	threads  int
+	deadline time.Time
+}
+
+// poll is called once per poll; it reports whether timeout has passed
+// since the first poll (checked every clockEvery polls; timeout 0 never
+// passes).
+func (s *spinner) poll(timeout time.Duration) bool {
+	s.n++
+	if s.n%clockEvery == 0 {
+		// GOMAXPROCS may change at any time: look again now and then.
+		if goruntime.GOMAXPROCS(0) < s.threads {
+			s.every = yieldEveryShort
+		} else {
+			s.every = yieldEvery
+		}
+		if timeout > 0 {
+			if now := time.Now(); s.deadline.IsZero() {
+				s.deadline = now.Add(timeout)
+			} else if now.After(s.deadline) {
+				return true
+			}
+		}
+	}
+	if s.every == 0 {
+		s.every = yieldEveryShort // until the first look
+		if goruntime.GOMAXPROCS(0) >= s.threads {
+			s.every = yieldEvery
+		}
+	}
+	if s.n%s.every == 0 {
+		goruntime.Gosched()
+	}
+	return false
+}
+
+// work is participant w's loop.
+func (p *workerPool) work(w int) {
+	slot, env, n := &p.workers[w-1], &p.envs[w], len(p.envs)
+	seen := p.gen.Load()
 	for {
-		s := p.state.Load()
-		var deadline time.Time
-		for spin := 1; s>>32 == lastGen || s&nextMask == closedNext; spin++ {
-			if spin%yieldEvery == 0 {
-				goruntime.Gosched()
+		g := p.gen.Load()
+		sp := spinner{threads: n}
+		for g == seen && !p.stopped.Load() {
+			if sp.poll(workerSpin) {
+				break
 			}
-			if spin%clockEvery == 0 {
-				if now := time.Now(); deadline.IsZero() {
-					deadline = now.Add(workerSpin)
-				} else if now.After(deadline) {
-					break
-				}
-			}
-			s = p.state.Load()
+			g = p.gen.Load()
 		}
 		if p.stopped.Load() {
 			return
 		}
-		if s>>32 == lastGen || s&nextMask == closedNext {
+		if g == seen {
 			// Park. Publishing sleeping before the re-check means a run
 			// opened meanwhile is either seen here or followed by a wake.
-			w.sleeping.Store(true)
-			if s := p.state.Load(); (s>>32 == lastGen || s&nextMask == closedNext) && !p.stopped.Load() {
-				<-w.wake
+			slot.sleeping.Store(true)
+			if p.gen.Load() == seen && !p.stopped.Load() {
+				<-slot.wake
 			}
-			w.sleeping.Store(false)
+			slot.sleeping.Store(false)
 			continue
 		}
-		lastGen = s >> 32
-		p.claim(p.task.Load(), env, lastGen)
+		seen = g
+		// If this claim succeeds, run g has not passed this participant
+		// yet, so task is still run g's (it was stored before g).
+		t := p.task.Load()
+		if p.claim(slot, g) {
+			p.runPart(t, w, env, slot, g)
+		}
 	}
 }
 
-// claim runs chunks of t until none is left in run gen. t was loaded after
-// gen was seen open; if a later run has replaced t since, run gen was
-// closed first, so no claim below can succeed with the wrong task.
-func (p *workerPool) claim(t *poolTask, env *ops.Env, gen uint64) {
+// claim claims participant slot's part of run g; false when someone has
+// (or run g is over).
+func (p *workerPool) claim(slot *poolWorker, g uint64) bool {
 	for {
-		s := p.state.Load()
-		// Compared as uint64: closedNext, or anything else past the last
-		// chunk, ends the claim on every int width (issue 12: as int(),
-		// closedNext was -1 on 32-bit platforms, a valid-looking unit).
-		next := s & nextMask
-		if s>>32 != gen || next >= t.chunks {
-			return
+		c := slot.claimed.Load()
+		if c >= g {
+			return false
 		}
-		if !p.state.CompareAndSwap(s, s+1) { // next < chunks < closedNext: no carry into gen
-			continue
+		if slot.claimed.CompareAndSwap(c, g) {
+			return true
 		}
-		// next < chunks, so lo < units and the products fit in an int.
-		lo := int(next) * t.chunk
-		hi := lo + min(t.chunk, t.units-lo)
-		t.k.EvalRange(env, lo, hi)
-		p.done.Add(int64(hi - lo))
 	}
+}
+
+// runPart runs participant w's part of t in env and marks it done.
+func (p *workerPool) runPart(t *poolTask, w int, env *ops.Env, slot *poolWorker, g uint64) {
+	if lo, hi := t.part(w, len(p.envs)); lo < hi {
+		t.k.EvalRange(env, lo, hi)
+	}
+	slot.done.Store(g)
 }
 
 // run computes every unit of t and returns when all are done.
 func (p *workerPool) run(t *poolTask) {
-	gen := (p.state.Load()>>32 + 1) & nextMask
-	p.done.Store(0)
+	g := p.gen.Load() + 1
 	p.task.Store(t)
-	p.state.Store(gen << 32) // open: next unit 0
+	p.gen.Store(g)
 	for i := range p.workers {
 		if w := &p.workers[i]; w.sleeping.Load() {
 			select {
@@ -184,13 +220,22 @@ func (p *workerPool) run(t *poolTask) {
 			}
 		}
 	}
-	p.claim(t, &p.envs[0], gen)
-	for spin := 1; p.done.Load() != int64(t.units); spin++ {
-		if spin%yieldEvery == 0 {
-			goruntime.Gosched()
+	n := len(p.envs)
+	if lo, hi := t.part(0, n); lo < hi {
+		t.k.EvalRange(&p.envs[0], lo, hi)
+	}
+	for w := 1; w < n; w++ {
+		slot := &p.workers[w-1]
+		if p.claim(slot, g) {
+			// The worker has not started: its part runs here.
+			p.runPart(t, w, &p.envs[0], slot, g)
+			continue
+		}
+		sp := spinner{threads: n}
+		for slot.done.Load() < g {
+			sp.poll(0)
 		}
 	}
-	p.state.Store(gen<<32 | closedNext)
 }
 
 // stop ends the workers. It is called once, by whoever comes first: Close

@@ -105,9 +105,10 @@ func loadMobileNet(t *testing.T) *Model {
 	return m
 }
 
-// TestSplitByTime: with several threads, an op is split only when it took
-// SplitMinNanos on one thread; a negative SplitMinNanos (or SplitMinMACs)
-// leaves the choice to MACs alone.
+// TestSplitByTime: with several threads, an op is split only when the
+// timing run allows it (a threshold no op reaches splits none, and the
+// timing run only removes ops from those MACs allow); a negative
+// SplitMinNanos (or SplitMinMACs) leaves the choice to MACs alone.
 func TestSplitByTime(t *testing.T) {
 	m := loadMobileNet(t)
 	split := func(opts *Options) int {
@@ -127,12 +128,25 @@ func TestSplitByTime(t *testing.T) {
 	byMACs := split(&Options{Threads: 2, SplitMinNanos: -1})
 	all := split(&Options{Threads: 2, SplitMinMACs: -1})
 	never := split(&Options{Threads: 2, SplitMinNanos: 1 << 62})
-	always := split(&Options{Threads: 2, SplitMinNanos: 1})
-	if byMACs == 0 || all < byMACs || never != 0 || always != byMACs {
-		t.Errorf("ops split: by MACs %d, all %d, with an hour's threshold %d (want 0), with 1 ns %d (want %d)", byMACs, all, never, always, byMACs)
+	timed := split(&Options{Threads: 2, SplitMinNanos: 1})
+	if byMACs == 0 || all < byMACs || never != 0 || timed > byMACs {
+		t.Errorf("ops split: by MACs %d, all %d, with an hour's threshold %d (want 0), with 1 ns %d (want at most %d)", byMACs, all, never, timed, byMACs)
 	}
 	if d := split(&Options{Threads: 2}); d > byMACs {
 		t.Errorf("default options split %d ops, more than MACs alone allow (%d)", d, byMACs)
+	}
+}
+
+// TestChooseSplits: an op stays split when it took the threshold on one
+// thread and ran splitGain times faster split, whatever the others did.
+func TestChooseSplits(t *testing.T) {
+	us := time.Microsecond
+	serial := []time.Duration{10 * us, 10 * us, 10 * us, 1 * us, 2 * us, 0}
+	split := []time.Duration{5 * us, 9500 * time.Nanosecond, 11 * us, 400 * time.Nanosecond, 2 * us / 3, 0}
+	want := []bool{true, false, false, false, true, false}
+	got := chooseSplits(serial, split, 2*us)
+	if !slices.Equal(got, want) {
+		t.Fatalf("chooseSplits(%v, %v, 2us) = %v, want %v", serial, split, got, want)
 	}
 }
 
@@ -216,34 +230,26 @@ func (k *rangeKernel) check(t *testing.T, what string, want int32) {
 	}
 }
 
-// TestWorkerPoolClosedClaimsNothing is issue 12's bug, deterministically:
-// a claim that comes after its run closed (a worker finishing its chunk
-// as the invoking goroutine closes the run) must claim nothing. On 32-bit
-// platforms the pool once converted the closed marker to int as -1, a
-// valid-looking unit below the unit count, and ran EvalRange(-1, ...).
-// It also covers the generation's wrap-around from 2^32-1 to 0.
-func TestWorkerPoolClosedClaimsNothing(t *testing.T) {
+// TestWorkerPoolLateClaimsNothing is issue 12's bug, deterministically:
+// a claim that comes after its run ended (a worker that saw the run's
+// generation but lost its core until the run was over) must claim
+// nothing, so that it never runs a part of a later run's task.
+func TestWorkerPoolLateClaimsNothing(t *testing.T) {
 	for _, threads := range []int{2, 3} {
 		envs := make([]ops.Env, threads)
 		p := newWorkerPool(envs)
-		k := newRangeKernel(100) // several chunks per thread
+		k := newRangeKernel(100)
 		task := p.newTask(k)
-		if task.chunk >= task.units {
-			t.Fatalf("%d threads: task of %d units has chunks of %d: want more than one chunk", threads, task.units, task.chunk)
-		}
-		// The next run's generation wraps to 0.
-		p.state.Store(uint64(closedNext)<<32 | closedNext)
 		p.run(task)
-		gen := p.state.Load() >> 32
-		if gen != 0 {
-			t.Fatalf("%d threads: generation after 2^32-1 is %d, want 0", threads, gen)
-		}
 		k.check(t, fmt.Sprintf("%d threads, first run", threads), 1)
-		// A late claimer of the closed run, on this goroutine.
-		p.claim(task, &envs[0], gen)
-		k.check(t, fmt.Sprintf("%d threads, claim after the run closed", threads), 1)
-		if s := p.state.Load(); s != gen<<32|closedNext {
-			t.Fatalf("%d threads: a claim on a closed run changed the state to %#x", threads, s)
+		g := p.gen.Load()
+		for w := range p.workers {
+			// A late claimer of the run that ended, and of an older one.
+			for _, late := range []uint64{g, g - 1} {
+				if p.claim(&p.workers[w], late) {
+					t.Fatalf("%d threads: participant %d's part of ended run %d (current %d) could be claimed", threads, w+1, late, g)
+				}
+			}
 		}
 		p.run(task)
 		k.check(t, fmt.Sprintf("%d threads, second run", threads), 2)
@@ -312,36 +318,35 @@ func TestWorkerPoolManyChunksThreads(t *testing.T) {
 					if i < runs%len(tasks) {
 						want++
 					}
-					k.check(t, fmt.Sprintf("%s, task %d (%d units in chunks of %d)", what, i, k.units, tasks[i].chunk), want)
+					k.check(t, fmt.Sprintf("%s, task %d (%d units)", what, i, k.units), want)
 				}
 			}
 		}
 	}
 }
 
-// TestWorkerPoolChunks: newTask splits units into chunks of equal size
-// (the last one shorter) that cover every unit once, for unit counts up
-// to the largest int: chunk indices, not unit indices, go in the state.
-func TestWorkerPoolChunks(t *testing.T) {
+// TestWorkerPoolParts: a task's parts cover every unit once, in order,
+// differ in size by at most one unit, for unit counts up to the largest
+// int (no overflow on 32-bit platforms).
+func TestWorkerPoolParts(t *testing.T) {
 	const maxInt = int(^uint(0) >> 1)
-	for _, threads := range []int{2, 3, 8} {
-		p := &workerPool{envs: make([]ops.Env, threads)}
-		for _, units := range []int{0, 1, threads - 1, threads, threads + 1, 2*threads - 1, 2 * threads, 1000, 1<<31 - 1, maxInt} {
-			task := p.newTask(&countingKernel{units: units})
-			if task.chunks >= closedNext || task.chunks > uint64(2*threads) {
-				t.Fatalf("%d threads, %d units: %d chunks", threads, units, task.chunks)
-			}
-			end := 0
-			for c := uint64(0); c < task.chunks; c++ {
-				lo := int(c) * task.chunk
-				hi := lo + min(task.chunk, units-lo)
-				if lo != end || hi <= lo {
-					t.Fatalf("%d threads, %d units: chunk %d is [%d, %d), previous ended at %d", threads, units, c, lo, hi, end)
+	for _, threads := range []int{1, 2, 3, 8} {
+		for _, units := range []int{0, 1, threads - 1, threads, threads + 1, 2*threads - 1, 2 * threads, 25, 1000, 1<<31 - 1, maxInt} {
+			task := &poolTask{units: units}
+			end, least, most := 0, maxInt, 0
+			for w := range threads {
+				lo, hi := task.part(w, threads)
+				if lo != end || hi < lo {
+					t.Fatalf("%d threads, %d units: part %d is [%d, %d), previous ended at %d", threads, units, w, lo, hi, end)
 				}
 				end = hi
+				least, most = min(least, hi-lo), max(most, hi-lo)
 			}
 			if end != units {
-				t.Fatalf("%d threads, %d units: chunks end at %d", threads, units, end)
+				t.Fatalf("%d threads, %d units: parts end at %d", threads, units, end)
+			}
+			if most-least > 1 {
+				t.Fatalf("%d threads, %d units: parts of %d to %d units", threads, units, least, most)
 			}
 		}
 	}
