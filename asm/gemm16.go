@@ -47,6 +47,7 @@ type PackedMatrix16 struct {
 	// exact32: every column's Σ_k |W[c][k]| < 2^16 (see Exact32).
 	exact32 bool
 	impl    *Impl
+	kernel  int // the gemm16 kernel kind (gemm16Impl.kernel or .narrow)
 }
 
 // gemm16Args is one call of a gemm16 kernel: four rows (a0..a3, the last
@@ -78,6 +79,10 @@ type gemm16Impl struct {
 	// row8: PackMatrix16 keeps an int8 copy of the panels (data8) for the
 	// one-row kernel.
 	row8 bool
+	// narrow, when not 0, is the kernel kind for matrices of at most 16
+	// rows (N), packed in 16-column panels: half of an nr-32 panel would
+	// be padding.
+	narrow int
 }
 
 // PackMatrix16 packs the row-major N×K int8 matrix w (len n·k) for impl's
@@ -87,9 +92,12 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 		panic("asm: empty 16x8 matrix")
 	}
 	w = w[:n*k]
-	nr := impl.g16.nr
+	nr, kernel, row8 := impl.g16.nr, impl.g16.kernel, impl.g16.row8
+	if impl.g16.narrow != 0 && n <= 16 {
+		nr, kernel, row8 = 16, impl.g16.narrow, false
+	}
 	panels := (n + nr - 1) / nr
-	p := &PackedMatrix16{N: n, K: k, nr: nr, kp: k / 2, impl: impl,
+	p := &PackedMatrix16{N: n, K: k, nr: nr, kp: k / 2, impl: impl, kernel: kernel,
 		data: make([]int16, panels*(k/2)*nr*2), block: make([]int, panels)}
 	for c := 0; c < n; c++ {
 		pan, j := c/nr, c%nr
@@ -99,7 +107,7 @@ func (impl *Impl) PackMatrix16(w []int8, n, k int) *PackedMatrix16 {
 			p.data[base+(q*nr+j)*2+1] = int16(w[c*k+2*q+1])
 		}
 	}
-	if impl.g16.row8 && p.kp > 0 {
+	if row8 && p.kp > 0 {
 		p.data8 = make([]int8, len(p.data))
 		for i, v := range p.data {
 			p.data8[i] = int8(v)
@@ -190,11 +198,11 @@ func gemm16Run[T int32 | int64](impl *Impl, a []int16, lda, m int, w *PackedMatr
 				args.kp = n
 				if direct && n == w.kp && nc == nr && (mr == 4 || mr == 1) {
 					args.out, args.ldo = &acc32[r0*ldc+c0], 4*ldc
-					gemm16Call(impl.g16.kernel, &args)
+					gemm16Call(w.kernel, &args)
 					continue
 				}
 				args.out, args.ldo = &tile[0], 4*nr
-				gemm16Call(impl.g16.kernel, &args)
+				gemm16Call(w.kernel, &args)
 				for i := 0; i < mr; i++ {
 					t := tile[i*nr:][:nc]
 					o := acc[(r0+i)*ldc+c0:][:nc]

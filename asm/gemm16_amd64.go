@@ -7,6 +7,9 @@ const (
 	g16AVX2 = 1 + iota
 	g16VNNI
 	g16AVXVNNI // avx2's kernels with the VEX VPDPWSSD (AVX-VNNI)
+	// g16VNNINarrow: avx512vnni's 16-column panels (gemm16Impl.narrow);
+	// one row takes avx2's one-row kernel (same panel layout).
+	g16VNNINarrow
 )
 
 // gemm16Call runs the gemm16 kernel kind on p (direct calls, so that p
@@ -23,6 +26,10 @@ func gemm16Call(kind int, p *gemm16Args) {
 		gemm16VNNIKernelRow(p)
 	case kind == g16VNNI:
 		gemm16VNNIKernel(p)
+	case kind == g16VNNINarrow && p.rows == 1:
+		gemm16AVX2KernelRow(p)
+	case kind == g16VNNINarrow:
+		gemm16VNNINarrowKernel(p)
 	case kind == g16AVXVNNI && p.rows == 1:
 		gemm16AVXVNNIKernelRow(p)
 	case kind == g16AVXVNNI:

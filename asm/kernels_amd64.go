@@ -179,6 +179,11 @@ func gemm16AVX2Kernel(p *gemm16Args)
 //go:noescape
 func gemm16VNNIKernel(p *gemm16Args)
 
+// gemm16VNNINarrowKernel stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart). It reads p.a0, p.a1, p.a2, p.a3, p.w, p.kp, p.out, p.ldo.
+//
+//go:noescape
+func gemm16VNNINarrowKernel(p *gemm16Args)
+
 // gemm16AVX2KernelRow stores the int32 sums of row a0 of kp k-pairs times one packed panel w of 16 columns to out (one row of 16 dwords). It reads p.a0, p.w, p.kp, p.out.
 //
 //go:noescape

@@ -39,6 +39,7 @@ func name16(name string) string {
 func int16Kernels() {
 	gemm16AMD64(false)
 	gemm16AMD64(true)
+	gemm16VNNINarrow()
 	gemm16AMD64Row(false)
 	gemm16AMD64Row(true)
 	gemm16VNNIRow8()
@@ -132,6 +133,70 @@ func gemm16AMD64(vnni bool) {
 		} else {
 			VMOVDQU(v(i), m)
 		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemm16VNNINarrow emits gemm16VNNINarrowKernel: gemm16VNNIKernel for a
+// panel of 16 columns (matrices of at most 16 rows: with 32-column panels
+// half of every VPDPWSSD would be padding). One zmm per row holds its 16
+// sums; two k-pairs per iteration go into separate zmm (eight chains, not
+// four, to cover VPDPWSSD's latency), added at the end.
+func gemm16VNNINarrow() {
+	name := "gemm16VNNINarrowKernel"
+	kernel(name, NOSPLIT, "gemm16Args")
+	kdoc(name + " stores the int32 sums of four rows a0..a3 of kp k-pairs times one packed panel w of 16 columns to out (4 rows of 16 dwords, ldo bytes apart).")
+	a := []reg.Physical{reg.RAX, reg.RBX, reg.RCX, reg.RDX}
+	w, n, out := reg.RSI, reg.RDI, reg.R8
+	for i, r := range a {
+		Load(arg(fmt.Sprintf("a%d", i)), r)
+	}
+	Load(arg("w"), w)
+	Load(arg("kp"), n)
+	Load(arg("out"), out)
+	z := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+		reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13}
+	// z[2i+h]: row i's sums of the k-pairs of parity h.
+	for i := 0; i < 8; i++ {
+		VPXORD(z[i], z[i], z[i])
+	}
+	CMPQ(n, U8(2))
+	JB(LabelRef(name + "_tail"))
+	Label(name + "_k2")
+	VMOVDQU32(Mem{Base: w}, z[8])
+	VMOVDQU32(Mem{Base: w, Disp: 64}, z[9])
+	for i, r := range a {
+		b0, b1 := z[10+2*(i%2)], z[11+2*(i%2)]
+		VPBROADCASTD(Mem{Base: r}, b0)
+		VPBROADCASTD(Mem{Base: r, Disp: 4}, b1)
+		vpdpwssd(z[8], b0, z[2*i])
+		vpdpwssd(z[9], b1, z[2*i+1])
+	}
+	for _, r := range a {
+		ADDQ(U8(8), r)
+	}
+	ADDQ(U32(128), w)
+	SUBQ(U8(2), n)
+	CMPQ(n, U8(2))
+	JAE(LabelRef(name + "_k2"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	VMOVDQU32(Mem{Base: w}, z[8])
+	for i, r := range a {
+		b := z[10+i%2]
+		VPBROADCASTD(Mem{Base: r}, b)
+		vpdpwssd(z[8], b, z[2*i])
+	}
+	Label(name + "_store")
+	ldo, ldo3 := reg.R9, reg.R11
+	Load(arg("ldo"), ldo)
+	LEAQ(Mem{Base: ldo, Index: ldo, Scale: 2}, ldo3)
+	rowAt := []Mem{{Base: out}, {Base: out, Index: ldo, Scale: 1}, {Base: out, Index: ldo, Scale: 2}, {Base: out, Index: ldo3, Scale: 1}}
+	for i := range a {
+		VPADDD(z[2*i+1], z[2*i], z[2*i])
+		VMOVDQU32(z[2*i], rowAt[i])
 	}
 	VZEROUPPER()
 	RET()
