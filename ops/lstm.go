@@ -3,7 +3,6 @@ package ops
 import (
 	"encoding/binary"
 	"math"
-	"unsafe"
 
 	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
@@ -41,7 +40,8 @@ type lstmKernel struct {
 	actLo     int32
 	actHi     int32
 	tanhRound int32
-	gemm      lstmGemm // int8 activations: the products on asm (lstm_gemm.go)
+	gemm      lstmGemm   // int8 activations: the products on asm (lstm_gemm.go)
+	g16       lstmGemm16 // int16 activations: the products on asm's Gemm16
 }
 
 // lstmGateInputs: TFLite input indices of each gate's input weights,
@@ -188,6 +188,8 @@ func prepareLSTM(m *format.Model, op *format.Op, path string) (Kernel, error) {
 		if err := k.prepareGemm(path); err != nil {
 			return nil, err
 		}
+	} else {
+		k.prepareGemm16()
 	}
 	return k, nil
 }
@@ -207,14 +209,16 @@ func lstmRescale(m, s int32, wide bool, path string) error {
 	return nil
 }
 
-// ScratchBytes: int8 activations, gemmScratchBytes; int16, four int16
-// buffers of one step's rows·units (the gates and the recurrent product),
-// plus alignment slack.
+// ScratchBytes: int8 activations, gemmScratchBytes; int16, one step's
+// int64 input and recurrent sums (rows·4·units each) and four int16
+// buffers of rows·units (three gates and the output gate), plus alignment
+// slack.
 func (k *lstmKernel) ScratchBytes() int {
 	if !k.wide {
 		return int(min(k.gemmScratchBytes(k.gemm.blk), math.MaxInt))
 	}
-	return int(min(8*int64(k.rows)*int64(k.units)+1, math.MaxInt))
+	n := int64(k.rows) * int64(k.units)
+	return int(min(2*8*4*n+8*n+7, math.MaxInt))
 }
 
 func (k *lstmKernel) Eval(env *Env) {
@@ -222,26 +226,17 @@ func (k *lstmKernel) Eval(env *Env) {
 		k.evalGemm(env)
 		return
 	}
-	b := env.Scratch
-	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%2 != 0 {
-		b = b[1:]
-	}
 	n := k.rows * k.units
-	s := Int16s(Int8s(b[:8*n]))
+	acc, rest := scratch64(env.Scratch, 2*4*n)
+	s := scratch16(rest, 4*n)
 	bufs := [4][]int16{s[:n], s[n : 2*n], s[2*n : 3*n], s[3*n : 4*n]}
-	cell := Int16s(env.Tensors[k.cell])
-	if k.wide {
-		lstmRun(k, Int16s(env.Tensors[k.in]), Int16s(env.Tensors[k.out]), Int16s(env.Tensors[k.hidden]), cell, bufs)
-	} else {
-		lstmRun(k, env.Tensors[k.in], env.Tensors[k.out], env.Tensors[k.hidden], cell, bufs)
-	}
-}
-
-func lstmRun[A int8 | int16](k *lstmKernel, in, out, hidden []A, cell []int16, bufs [4][]int16) {
+	in, out := Int16s(env.Tensors[k.in]), Int16s(env.Tensors[k.out])
+	hidden, cell := Int16s(env.Tensors[k.hidden]), Int16s(env.Tensors[k.cell])
+	accIn, accRec := acc[:4*n], acc[4*n:]
 	rowsIn, rowsOut := k.rows*k.inputs, k.rows*k.units
 	if k.timeMajor {
 		for t := 0; t < k.steps; t++ {
-			lstmStep(k, in[t*rowsIn:][:rowsIn], out[t*rowsOut:][:rowsOut], hidden, cell, bufs)
+			k.step16(in[t*rowsIn:][:rowsIn], out[t*rowsOut:][:rowsOut], hidden, cell, accIn, accRec, bufs)
 		}
 		return
 	}
@@ -249,19 +244,48 @@ func lstmRun[A int8 | int16](k *lstmKernel, in, out, hidden []A, cell []int16, b
 		h, c := hidden[b*k.units:][:k.units], cell[b*k.units:][:k.units]
 		for t := 0; t < k.steps; t++ {
 			i := b*k.steps + t
-			lstmStep(k, in[i*k.inputs:][:k.inputs], out[i*k.units:][:k.units], h, c, bufs)
+			k.step16(in[i*k.inputs:][:k.inputs], out[i*k.units:][:k.units], h, c, accIn, accRec, bufs)
 		}
 	}
 }
 
-// lstmStep runs one time step over k.rows rows: x [rows][inputs], h and
-// c [rows][units], out [rows][units].
-func lstmStep[A int8 | int16](k *lstmKernel, x, out, h []A, c []int16, bufs [4][]int16) {
+// prepareGemm16 packs the 16x8 LSTM's weights for asm's Gemm16: the four
+// gates' input weights as one [4·units][inputs] matrix, their recurrent
+// weights as one [4·units][units] matrix (gate order forget, input,
+// cell, output), so that a step's products are two GEMMs with exact
+// int64 sums.
+func (k *lstmKernel) prepareGemm16() {
+	u, n := k.units, k.inputs
+	wi, wr := make([]int8, 4*u*n), make([]int8, 4*u*u)
+	for q := 0; q < 4; q++ {
+		copy(wi[q*u*n:], k.wIn[q][:u*n])
+		copy(wr[q*u*u:], k.wRec[q][:u*u])
+	}
+	impl := asm.Selected()
+	k.g16 = lstmGemm16{impl: impl, in: impl.PackMatrix16(wi, 4*u, n), rec: impl.PackMatrix16(wr, 4*u, u)}
+}
+
+// lstmGemm16 holds the 16x8 LSTM's packed weights (prepareGemm16).
+type lstmGemm16 struct {
+	impl    *asm.Impl
+	in, rec *asm.PackedMatrix16
+}
+
+// step16 runs one 16x8 time step over k.rows rows: x [rows][inputs], h
+// and c [rows][units], out [rows][units]. accIn and accRec receive the
+// step's products ([rows][4·units]); every gate reads the old h, so both
+// products come first.
+func (k *lstmKernel) step16(x, out, h, c []int16, accIn, accRec []int64, bufs [4][]int16) {
 	p := &k.p
-	forget, input, cellGate, tmp := bufs[0], bufs[1], bufs[2], bufs[3]
-	lstmGate(k, 0, x, h, forget, tmp, false)
-	lstmGate(k, 1, x, h, input, tmp, false)
-	lstmGate(k, 2, x, h, cellGate, tmp, true)
+	g := &k.g16
+	w := 4 * k.units
+	g.impl.Gemm16(x, k.inputs, k.rows, g.in, accIn, w)
+	g.impl.Gemm16(h, k.units, k.rows, g.rec, accRec, w)
+	forget, input, cellGate, output := bufs[0], bufs[1], bufs[2], bufs[3]
+	k.gate16(0, accIn, accRec, forget, false)
+	k.gate16(1, accIn, accRec, input, false)
+	k.gate16(2, accIn, accRec, cellGate, true)
+	k.gate16(3, accIn, accRec, output, false)
 	for i := range c {
 		fc := sat16(dyadic.MultiplyByQuantizedMultiplier(int32(forget[i])*int32(c[i]), p.ForgetMultiplier, p.ForgetShift))
 		ig := sat16(dyadic.MultiplyByQuantizedMultiplier(int32(input[i])*int32(cellGate[i]), p.CellMultiplier, p.CellShift))
@@ -271,59 +295,31 @@ func lstmStep[A int8 | int16](k *lstmKernel, x, out, h []A, c []int16, bufs [4][
 		}
 		c[i] = v
 	}
-	output := input
-	lstmGate(k, 3, x, h, output, tmp, false)
 	for i := range c {
 		th := lstmAct(c[i], p.CellTanhMultiplier, k.tanhRound, p.CellTanhLeftShift, true)
 		v := dyadic.MultiplyByQuantizedMultiplier(int32(th)*int32(output[i]), p.HiddenMultiplier, p.HiddenShift) + p.HiddenZeroPoint
-		h[i] = A(min(max(v, k.actLo), k.actHi))
+		h[i] = int16(min(max(v, k.actLo), k.actHi))
 	}
 	copy(out, h)
 }
 
-// lstmGate computes gate g into dst (tmp holds the recurrent product).
-func lstmGate[A int8 | int16](k *lstmKernel, g int, x, h []A, dst, tmp []int16, tanh bool) {
+// gate16 computes gate q into dst [rows][units] from the step's sums:
+// act(sat16(clamp16(rescale64(Σ + bias)) + clamp16(rescale64(Σrec)))),
+// TFLite's integer FullyConnected to int16 (output zero point 0) for the
+// input and recurrent products.
+func (k *lstmKernel) gate16(q int, accIn, accRec []int64, dst []int16, tanh bool) {
 	p := &k.p
-	wi, wr := k.wIn[g], k.wRec[g]
+	u, w := k.units, 4*k.units
+	bias := k.bias64[q]
 	for r := 0; r < k.rows; r++ {
-		xr, hr := x[r*k.inputs:][:k.inputs], h[r*k.units:][:k.units]
-		d, t := dst[r*k.units:][:k.units], tmp[r*k.units:][:k.units]
-		for u := range d {
-			d[u] = lstmFC(k, wi[u*k.inputs:][:k.inputs], xr, p.InputOffset, k.bias32[g], k.bias64[g], u, p.InputMultipliers[g], p.InputShifts[g])
-			t[u] = lstmFC(k, wr[u*k.units:][:k.units], hr, p.HiddenOffset, nil, nil, u, p.RecurrentMultipliers[g], p.RecurrentShifts[g])
-		}
-		for u := range d {
-			v := sat16(int32(d[u]) + int32(t[u]))
-			if tanh {
-				d[u] = lstmAct(v, 3, 0, 0, true)
-			} else {
-				d[u] = lstmAct(v, 3, 0, 0, false)
-			}
+		ai, ar := accIn[r*w+q*u:][:u], accRec[r*w+q*u:][:u]
+		d := dst[r*u:][:u]
+		for j := range d {
+			a := sat16(dyadic.MultiplyByQuantizedMultiplier64(ai[j]+bias[j], p.InputMultipliers[q], p.InputShifts[q]))
+			b := sat16(dyadic.MultiplyByQuantizedMultiplier64(ar[j], p.RecurrentMultipliers[q], p.RecurrentShifts[q]))
+			d[j] = lstmAct(sat16(int32(a)+int32(b)), 3, 0, 0, tanh)
 		}
 	}
-}
-
-// lstmFC is one output of TFLite's integer FullyConnected to int16 with
-// output zero point 0.
-func lstmFC[A int8 | int16](k *lstmKernel, w []int8, x []A, off int32, b32 []int32, b64 []int64, u int, m, s int32) int16 {
-	if k.wide {
-		var acc int64
-		for i, v := range x {
-			acc += int64(int32(w[i]) * int32(v))
-		}
-		if b64 != nil {
-			acc += b64[u]
-		}
-		return sat16(dyadic.MultiplyByQuantizedMultiplier64(acc, m, s))
-	}
-	var acc int32
-	for i, v := range x {
-		acc += int32(w[i]) * (int32(v) + off)
-	}
-	if b32 != nil {
-		acc += b32[u]
-	}
-	return sat16(dyadic.MultiplyByQuantizedMultiplier(acc, m, s))
 }
 
 // lstmAct is the int16 LOGISTIC or TANH of v rescaled as
