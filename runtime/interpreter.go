@@ -31,10 +31,11 @@ type Options struct {
 	SplitMinMACs int64
 	// SplitMinNanos: with several threads, an op that has SplitMinMACs is
 	// split only if, in a timing run NewInterpreter makes (the graph
-	// three times on one goroutine and three times with those ops split,
+	// five times on one goroutine and five times with those ops split,
 	// alternately, on whatever the arena holds; each op's fastest time
 	// counts), it took at least this long on one thread and ran at least
-	// 1.1 times faster split. MACs alone misjudge it: kernels run from
+	// 1.1 times faster split; then the splits are kept only if the whole
+	// graph ran at least 1.15 times faster with them. MACs alone misjudge it: kernels run from
 	// ~20 GMAC/s (a 3-channel stem) to ~300 (a wide pointwise conv), and
 	// what a split costs (a cache-line round trip between cores, ~1 µs on
 	// a virtual machine) depends on the machine. 0 means
@@ -176,6 +177,7 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 			}
 		}
 		if anyCandidate && splitNanos >= 0 {
+			it.pool.awaitWorkers(workerStartTimeout)
 			serial, split := it.timeSplits()
 			keep := chooseSplits(serial, split, time.Duration(splitNanos))
 			for i := range it.tasks {
@@ -196,8 +198,13 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	return it, nil
 }
 
+// workerStartTimeout bounds how long NewInterpreter waits for the
+// workers' goroutines to run before its timing run (a machine too busy to
+// run them by then is one where splitting does not pay either).
+const workerStartTimeout = 20 * time.Millisecond
+
 // splitRounds is how many times timeSplits runs the graph each way.
-const splitRounds = 3
+const splitRounds = 5
 
 // timeSplits runs the graph splitRounds times on the invoking goroutine
 // alone and as many times with the ops that have tasks split, alternately,
@@ -227,7 +234,7 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 	return serial, split
 }
 
-// splitsPay reports whether the graph runs splitGain times faster with
+// splitsPay reports whether the graph runs graphSplitGain times faster with
 // the ops that have tasks split than on one goroutine (fastest of
 // splitRounds runs each way, alternately); false when no op has a task.
 func (it *Interpreter) splitsPay() bool {
@@ -248,12 +255,18 @@ func (it *Interpreter) splitsPay() bool {
 		split = min(split, time.Since(t0))
 	}
 	it.env.Err = nil
-	return float64(serial) >= splitGain*float64(split)
+	return float64(serial) >= graphSplitGain*float64(split)
 }
 
 // splitGain: an op is split only if it ran at least this much faster
 // split (serial/split), so that noise in a timing run does not decide.
 const splitGain = 1.1
+
+// graphSplitGain: the splits are kept only if the whole graph ran at
+// least this much faster with them. Higher than splitGain: on small
+// models (micro_speech, 12 us) a timing run of a few graphs on a shared
+// machine can show 1.1x that steady running does not keep.
+const graphSplitGain = 1.15
 
 // chooseSplits keeps op i split when it took at least minTime on one
 // thread and ran splitGain times faster split.

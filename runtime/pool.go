@@ -72,8 +72,10 @@ type poolWorker struct {
 	// done is the latest generation whose part finished.
 	done     atomic.Uint64
 	sleeping atomic.Bool
-	wake     chan struct{} // capacity 1: a wake-up never blocks or gets lost
-	_        [128]byte     // keep workers' lines apart (adjacent-line prefetch pairs 128 bytes)
+	// started: the worker's goroutine has run (awaitWorkers).
+	started atomic.Bool
+	wake    chan struct{} // capacity 1: a wake-up never blocks or gets lost
+	_       [128]byte     // keep workers' lines apart (adjacent-line prefetch pairs 128 bytes)
 }
 
 const (
@@ -153,6 +155,7 @@ func (s *spinner) poll(timeout time.Duration) bool {
 func (p *workerPool) work(w int) {
 	slot, env, n := &p.workers[w-1], &p.envs[w], len(p.envs)
 	seen := p.gen.Load()
+	slot.started.Store(true)
 	for {
 		g := p.gen.Load()
 		sp := spinner{threads: n}
@@ -234,6 +237,19 @@ func (p *workerPool) run(t *poolTask) {
 		sp := spinner{threads: n}
 		for slot.done.Load() < g {
 			sp.poll(0)
+		}
+	}
+}
+
+// awaitWorkers waits until every worker's goroutine has run, for at most
+// timeout: a timing run that starts before then measures the invoking
+// goroutine doing every part alone (it takes the parts of workers that
+// have not claimed them).
+func (p *workerPool) awaitWorkers(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for i := range p.workers {
+		for !p.workers[i].started.Load() && time.Now().Before(deadline) {
+			goruntime.Gosched()
 		}
 	}
 }
