@@ -53203,6 +53203,158 @@ avgPool16AVX2_next:
 	VZEROUPPER
 	RET
 
+// func sumPool8AVX2(p *poolArgs)
+// Requires: AVX, AVX2
+TEXT ·sumPool8AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), CX
+	MOVQ 24(R14), BX
+	SHLQ $0x03, BX
+	MOVQ 56(R14), R11
+	MOVQ 72(R14), R13
+
+sumPool8AVX2_pixel:
+	XORQ AX, AX
+
+sumPool8AVX2_c64:
+	LEAQ  64(AX), R12
+	CMPQ  R12, BX
+	JA    sumPool8AVX2_c64_end
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+sumPool8AVX2_c64_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX2_c64_col:
+	VPMOVSXBW    (R8), Y4
+	VPMOVSXBW    16(R8), Y5
+	VPMOVSXBW    32(R8), Y6
+	VPMOVSXBW    48(R8), Y7
+	VPADDW       Y4, Y0, Y0
+	VPADDW       Y5, Y1, Y1
+	VPADDW       Y6, Y2, Y2
+	VPADDW       Y7, Y3, Y3
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          sumPool8AVX2_c64_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          sumPool8AVX2_c64_row
+	VEXTRACTI128 $0x01, Y0, X6
+	VPMOVSXWD    X0, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       (DI)(AX*4), Y4, Y4
+	VPADDD       32(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, (DI)(AX*4)
+	VMOVDQU      Y5, 32(DI)(AX*4)
+	VEXTRACTI128 $0x01, Y1, X6
+	VPMOVSXWD    X1, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       64(DI)(AX*4), Y4, Y4
+	VPADDD       96(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, 64(DI)(AX*4)
+	VMOVDQU      Y5, 96(DI)(AX*4)
+	VEXTRACTI128 $0x01, Y2, X6
+	VPMOVSXWD    X2, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       128(DI)(AX*4), Y4, Y4
+	VPADDD       160(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, 128(DI)(AX*4)
+	VMOVDQU      Y5, 160(DI)(AX*4)
+	VEXTRACTI128 $0x01, Y3, X6
+	VPMOVSXWD    X3, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       192(DI)(AX*4), Y4, Y4
+	VPADDD       224(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, 192(DI)(AX*4)
+	VMOVDQU      Y5, 224(DI)(AX*4)
+	ADDQ         $0x40, AX
+	JMP          sumPool8AVX2_c64
+
+sumPool8AVX2_c64_end:
+sumPool8AVX2_c32:
+	LEAQ  32(AX), R12
+	CMPQ  R12, BX
+	JA    sumPool8AVX2_c32_end
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	LEAQ  (SI)(AX*1), DX
+	MOVQ  48(R14), R9
+
+sumPool8AVX2_c32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX2_c32_col:
+	VPMOVSXBW    (R8), Y4
+	VPMOVSXBW    16(R8), Y5
+	VPADDW       Y4, Y0, Y0
+	VPADDW       Y5, Y1, Y1
+	ADDQ         R13, R8
+	DECQ         R10
+	JNZ          sumPool8AVX2_c32_col
+	ADDQ         R11, DX
+	DECQ         R9
+	JNZ          sumPool8AVX2_c32_row
+	VEXTRACTI128 $0x01, Y0, X6
+	VPMOVSXWD    X0, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       (DI)(AX*4), Y4, Y4
+	VPADDD       32(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, (DI)(AX*4)
+	VMOVDQU      Y5, 32(DI)(AX*4)
+	VEXTRACTI128 $0x01, Y1, X6
+	VPMOVSXWD    X1, Y4
+	VPMOVSXWD    X6, Y5
+	VPADDD       64(DI)(AX*4), Y4, Y4
+	VPADDD       96(DI)(AX*4), Y5, Y5
+	VMOVDQU      Y4, 64(DI)(AX*4)
+	VMOVDQU      Y5, 96(DI)(AX*4)
+	ADDQ         $0x20, AX
+	JMP          sumPool8AVX2_c32
+
+sumPool8AVX2_c32_end:
+sumPool8AVX2_c8:
+	LEAQ    8(AX), R12
+	CMPQ    R12, BX
+	JA      sumPool8AVX2_c8_end
+	VMOVDQU (DI)(AX*4), Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+sumPool8AVX2_c8_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX2_c8_col:
+	VPMOVSXBD (R8), Y4
+	VPADDD    Y4, Y0, Y0
+	ADDQ      R13, R8
+	DECQ      R10
+	JNZ       sumPool8AVX2_c8_col
+	ADDQ      R11, DX
+	DECQ      R9
+	JNZ       sumPool8AVX2_c8_row
+	VMOVDQU   Y0, (DI)(AX*4)
+	ADDQ      $0x08, AX
+	JMP       sumPool8AVX2_c8
+
+sumPool8AVX2_c8_end:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  sumPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
 // func mulInt8AVX2(p *mulArgs)
 // Requires: AVX, AVX2
 TEXT ·mulInt8AVX2(SB), NOSPLIT, $0-8

@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -66,6 +67,7 @@ const (
 	minMaxMin16
 	poolAvg8
 	poolAvg16
+	poolSum8
 )
 
 // maxAvgPoolInt8Taps is the largest window AvgPoolInt8's SIMD kernels
@@ -101,6 +103,112 @@ func (impl *Impl) AvgPoolInt8(dst, src []int8, w PoolWindows, lo, hi int8) {
 		avgPoolGeneric(dst, src, &w, c0, lo, hi)
 	}
 }
+
+// SumPoolInt8 adds, for i < w.N and c < w.Depth, the sum of the window's
+// Rows·Cols taps (see PoolWindows) to acc[i·w.DstStep + c]: exact int32
+// sums (wrapping, as an int32 accumulator wraps), for MEAN and the other
+// reductions. It does not allocate.
+func (impl *Impl) SumPoolInt8(acc []int32, src []int8, w PoolWindows) {
+	w.check(len(acc), len(src))
+	if w.Rows > 1 && (w.Cols == 1 || w.RowStride == w.Cols*w.ColStride) {
+		// The window's taps are evenly spaced (a column, or whole rows
+		// back to back): one row of them, fewer loop levels.
+		if w.Cols == 1 {
+			w.ColStride = w.RowStride
+		}
+		w.Rows, w.Cols, w.RowStride = 1, w.Rows*w.Cols, 0
+	}
+	c0 := 0
+	if avgPoolSIMD && impl.pool && w.Depth >= 8 {
+		c0 = w.Depth &^ 7
+		// The kernel sums at most sumPoolMaxTaps taps a call (int16
+		// lanes): rows in blocks, and a row of more columns than that in
+		// blocks of columns. It adds, so the blocks' sums accumulate.
+		cb := min(w.Cols, sumPoolMaxTaps)
+		rb := max(1, sumPoolMaxTaps/cb)
+		for r0 := 0; r0 < w.Rows; r0 += rb {
+			for q0 := 0; q0 < w.Cols; q0 += cb {
+				a := &poolArgs{dst: int8Ptr32(&acc[0]), src: &src[r0*w.RowStride+q0*w.ColStride], n: w.N, chunks: c0 / 8,
+					dstStep: 4 * w.DstStep, srcStep: w.SrcStep,
+					rows: min(rb, w.Rows-r0), rowStride: w.RowStride, cols: min(cb, w.Cols-q0), colStride: w.ColStride}
+				poolKernel(poolSum8, a)
+			}
+		}
+	}
+	if c0 < w.Depth {
+		sumPoolGeneric(acc, src, &w, c0)
+	}
+}
+
+// sumPoolMaxTaps bounds the taps of one sumPool kernel call: its int16
+// lanes hold sums of up to 256 int8 values.
+const sumPoolMaxTaps = 256
+
+// sumPoolGeneric is SumPoolInt8 for channels [c0, w.Depth): eight
+// channels per 64-bit word (sumTapsSWAR), the last few one by one.
+func sumPoolGeneric(acc []int32, src []int8, w *PoolWindows, c0 int) {
+	taps := w.Rows * w.Cols
+	img := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(src))), len(src))
+	for i := range w.N {
+		d := acc[i*w.DstStep+c0 : i*w.DstStep+w.Depth]
+		base := i*w.SrcStep + c0
+		c8 := len(d) &^ 7
+		for g := 0; g < c8; g += 8 {
+			for t0 := 0; t0 < taps; t0 += swarMaxTaps {
+				sumTapsSWAR(img, base+g, w, t0, min(taps, t0+swarMaxTaps), d[g:g+8])
+			}
+		}
+		for r := range w.Rows {
+			for q := range w.Cols {
+				s := src[base+r*w.RowStride+q*w.ColStride+c8:][:len(d)-c8]
+				for c, v := range s {
+					d[c8+c] += int32(v)
+				}
+			}
+		}
+	}
+}
+
+// swarMaxTaps is the most taps sumTapsSWAR adds: 257 values of at most
+// 255 fill a 16-bit lane (65535) without carrying into the next.
+const swarMaxTaps = 257
+
+// sumTapsSWAR adds to acc[0:8] the sums of taps [t0, t1) (at most
+// swarMaxTaps, numbered row-major over the window) of the eight int8
+// channels at img[base:] (tap t at base + (t/Cols)·RowStride +
+// (t%Cols)·ColStride), eight channels per 64-bit word: each offset to
+// uint8 (x ^ 0x80 = x + 128), even and odd bytes added into two words of
+// four 16-bit lanes, 128 per tap subtracted at the end.
+func sumTapsSWAR(img []byte, base int, w *PoolWindows, t0, t1 int, acc []int32) {
+	const lanes, flip = 0x00FF00FF00FF00FF, 0x8080808080808080
+	var even, odd uint64
+	add := func(p int) {
+		v := binary.LittleEndian.Uint64(img[p:]) ^ flip
+		even += v & lanes
+		odd += v >> 8 & lanes
+	}
+	if w.Rows == 1 {
+		for t := t0; t < t1; t++ {
+			add(base + t*w.ColStride)
+		}
+	} else {
+		r, q := t0/w.Cols, t0%w.Cols
+		for range t1 - t0 {
+			add(base + r*w.RowStride + q*w.ColStride)
+			if q++; q == w.Cols {
+				r, q = r+1, 0
+			}
+		}
+	}
+	bias := int32(128 * (t1 - t0))
+	for l := 0; l < 4; l++ {
+		acc[2*l] += int32(uint16(even>>(16*l))) - bias
+		acc[2*l+1] += int32(uint16(odd>>(16*l))) - bias
+	}
+}
+
+// int8Ptr32 is a pointer to the first byte of *p.
+func int8Ptr32(p *int32) *int8 { return (*int8)(unsafe.Pointer(p)) }
 
 // AvgPoolInt16 is AvgPoolInt8 for int16 values; Rows·Cols must be below
 // 2^16.

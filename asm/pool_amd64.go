@@ -16,6 +16,9 @@ func poolKernel(kind int, p *poolArgs) {
 	case poolAvg16:
 		avgPool16AVX2(p)
 		return
+	case poolSum8:
+		sumPool8AVX2(p)
+		return
 	}
 	if kind == poolMax16 {
 		maxPool16AVX2(p)

@@ -28,7 +28,7 @@ func min16Neon(p *pairMinMaxArgs)
 const avgPoolSIMD = false
 
 func poolKernel(kind int, p *poolArgs) {
-	if kind == poolAvg8 || kind == poolAvg16 {
+	if kind == poolAvg8 || kind == poolAvg16 || kind == poolSum8 {
 		panic("asm: no arm64 average-pool kernel")
 	}
 	if kind == poolMax16 {

@@ -313,3 +313,54 @@ func TestAvgPoolQuotientEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestSumPoolInt8: SumPoolInt8 adds each window's tap sum to what acc
+// holds, on every implementation, against sums computed tap by tap here
+// (int64, then wrapped as an int32 accumulator wraps); guard elements
+// around acc and between pixels must stay as they were. Large windows
+// (a global pool over 7x7 and over 64x64) reach the 32- and 8-channel
+// steps with thousands of taps.
+func TestSumPoolInt8(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(5, 6))
+		check := func(w PoolWindows) {
+			t.Helper()
+			srcLen := (w.N-1)*w.SrcStep + (w.Rows-1)*w.RowStride + (w.Cols-1)*w.ColStride + w.Depth
+			src := make([]int8, srcLen)
+			for i := range src {
+				src[i] = edgeInt8(r)
+			}
+			const guard = 40
+			accLen := (w.N-1)*w.DstStep + w.Depth
+			got := make([]int32, guard+accLen+guard)
+			for i := range got {
+				got[i] = int32(r.Uint32())
+			}
+			want := append([]int32(nil), got...)
+			for i := range w.N {
+				for c := range w.Depth {
+					s := int64(want[guard+i*w.DstStep+c])
+					for q := range w.Rows * w.Cols {
+						s += int64(src[i*w.SrcStep+q/w.Cols*w.RowStride+q%w.Cols*w.ColStride+c])
+					}
+					want[guard+i*w.DstStep+c] = int32(s)
+				}
+			}
+			impl.SumPoolInt8(got[guard:guard+accLen], src, w)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s: %+v: element %d = %d, want %d", impl.Name, w, i-guard, got[i], want[i])
+				}
+			}
+		}
+		for depth := 1; depth <= 100; depth++ {
+			for range 4 {
+				check(randWindows(r, depth))
+			}
+		}
+		for _, c := range []int{8, 40, 1280, 1283} {
+			check(PoolWindows{N: 1, Depth: c, DstStep: c, SrcStep: 0, Rows: 49, RowStride: c, Cols: 1, ColStride: 0})
+		}
+		check(PoolWindows{N: 2, Depth: 32, DstStep: 32, SrcStep: 64 * 64 * 32, Rows: 64, RowStride: 64 * 32, Cols: 64, ColStride: 32})
+	})
+}

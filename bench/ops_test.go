@@ -227,9 +227,21 @@ func opCases() []copyCase {
 		{"MINIMUM/int16-48x48x64", single(format.OpMinimum, nil, []tspec{act16(1, 48, 48, 64), act16(1, 48, 48, 64)}, act16(1, 48, 48, 64))},
 		{"MAX_POOL_2D/int16-2x2-s2-48x48x64", single(format.OpMaxPool2D, pool16, []tspec{act16(1, 48, 48, 64)}, act16(1, 24, 24, 64))},
 		{"MAX_POOL_2D/3x3-s2-same-48x48x64", single(format.OpMaxPool2D, pool3, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
+		{"MEAN/global-7x7x1280", single(format.OpMean, meanParams(49), []tspec{act(1, 7, 7, 1280)}, act(1, 1, 1, 1280))},
 		{"AVERAGE_POOL_2D/int16-2x2-s2-48x48x64", single(format.OpAveragePool2D, pool16, []tspec{act16(1, 48, 48, 64)}, act16(1, 24, 24, 64))},
 	}
 	return append(cases, copyCases()...)
+}
+
+// meanParams is a MEAN over H and W (keep_dims) of groups of n values
+// whose thresholds map a group sum s to about s/n (what the converter
+// writes when input and output share a scale).
+func meanParams(n int32) *format.MeanParams {
+	p := &format.MeanParams{Axes: []int32{1, 2}, KeepDims: true, Thresholds: make([]int32, 255)}
+	for j := range p.Thresholds {
+		p.Thresholds[j] = (int32(j)-127)*n - n/2
+	}
+	return p
 }
 
 // BenchmarkOps is the per-operator summary: one op of every family on a

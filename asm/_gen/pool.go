@@ -135,6 +135,7 @@ func poolKernels() {
 	maxPoolAVX2(true)
 	avgPoolAVX2(false)
 	avgPoolAVX2(true)
+	sumPoolAVX2()
 	mulAVX2()
 	pairMinMaxAVX2("max8AVX2", VPMAXSB)
 	pairMinMaxAVX2("min8AVX2", VPMINSB)
@@ -247,6 +248,95 @@ func avgPoolAVX2(wide bool) {
 	ADDQ(U8(size), c)
 	JMP(LabelRef(name + "_chunk"))
 	Label(name + "_next")
+	ADDQ(addr("dstStep"), dst)
+	ADDQ(addr("srcStep"), src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_pixel"))
+	VZEROUPPER()
+	RET()
+}
+
+// sumPoolAVX2 emits sumPool8AVX2 for *poolArgs (asm.SumPoolInt8, which
+// keeps rows·cols <= 256): per output pixel, the sums of the window's
+// taps added to the int32 dst (dstStep in bytes). 64, then 32 channels a
+// step sum in int16 lanes (VPMOVSXBW + VPADDW: 256 taps of -128 reach -32768, no
+// further), widened (VPMOVSXWD) and added to dst at the end; then 8 a
+// step in int32 lanes (VPMOVSXBD + VPADDD).
+func sumPoolAVX2() {
+	name := "sumPool8AVX2"
+	kernel(name, NOSPLIT, "poolArgs")
+	kdoc(name + ": for n pixels and chunks chunks of 8 channels, the int32 dst += the sum of the window's int8 taps (rows·cols <= 256).")
+	dst, src, n, end := reg.RDI, reg.RSI, reg.RCX, reg.RBX
+	rs, cs := reg.R11, reg.R13
+	c, row, tap, rows, cols, lim := reg.RAX, reg.RDX, reg.R8, reg.R9, reg.R10, reg.R12
+	Load(arg("dst"), dst)
+	Load(arg("src"), src)
+	Load(arg("n"), n)
+	Load(arg("chunks"), end)
+	SHLQ(U8(3), end)
+	Load(arg("rowStride"), rs)
+	Load(arg("colStride"), cs)
+	Label(name + "_pixel")
+	XORQ(c, c)
+	acc16 := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3}
+	for _, w := range []int{64, 32, 8} {
+		l := fmt.Sprintf("%s_c%d", name, w)
+		nv := w / 16
+		Label(l)
+		LEAQ(Mem{Base: c, Disp: w}, lim)
+		CMPQ(lim, end)
+		JA(LabelRef(l + "_end"))
+		if w >= 32 {
+			for _, y := range acc16[:nv] {
+				VPXOR(y, y, y)
+			}
+		} else {
+			VMOVDQU(Mem{Base: dst, Index: c, Scale: 4}, reg.Y0)
+		}
+		LEAQ(Mem{Base: src, Index: c, Scale: 1}, row)
+		Load(arg("rows"), rows)
+		Label(l + "_row")
+		MOVQ(row, tap)
+		Load(arg("cols"), cols)
+		Label(l + "_col")
+		if w >= 32 {
+			t := []reg.VecPhysical{reg.Y4, reg.Y5, reg.Y6, reg.Y7}
+			for j := range nv {
+				VPMOVSXBW(Mem{Base: tap, Disp: 16 * j}, t[j])
+			}
+			for j, y := range acc16[:nv] {
+				VPADDW(t[j], y, y)
+			}
+		} else {
+			VPMOVSXBD(Mem{Base: tap}, reg.Y4)
+			VPADDD(reg.Y4, reg.Y0, reg.Y0)
+		}
+		ADDQ(cs, tap)
+		DECQ(cols)
+		JNZ(LabelRef(l + "_col"))
+		ADDQ(rs, row)
+		DECQ(rows)
+		JNZ(LabelRef(l + "_row"))
+		if w >= 32 {
+			// Channels 16j to 16j+15 in acc16[j]: each half widened to
+			// eight dwords and added to dst.
+			for j, y := range acc16[:nv] {
+				VEXTRACTI128(U8(1), y, reg.X6)
+				VPMOVSXWD(y.AsX(), reg.Y4)
+				VPMOVSXWD(reg.X6, reg.Y5)
+				m0 := Mem{Base: dst, Index: c, Scale: 4, Disp: 64 * j}
+				VPADDD(m0, reg.Y4, reg.Y4)
+				VPADDD(m0.Offset(32), reg.Y5, reg.Y5)
+				VMOVDQU(reg.Y4, m0)
+				VMOVDQU(reg.Y5, m0.Offset(32))
+			}
+		} else {
+			VMOVDQU(reg.Y0, Mem{Base: dst, Index: c, Scale: 4})
+		}
+		ADDQ(U8(w), c)
+		JMP(LabelRef(l))
+		Label(l + "_end")
+	}
 	ADDQ(addr("dstStep"), dst)
 	ADDQ(addr("srcStep"), src)
 	DECQ(n)
