@@ -265,7 +265,7 @@ func TestWorkerPoolLateClaimsNothing(t *testing.T) {
 // exactly once per run, no range is outside its task, and the runs end:
 // a bad claim used to unbalance the count of finished units, and run then
 // waited forever. (Under qemu-arm-static the old pool failed this in most
-// runs; TestWorkerPoolClosedClaimsNothing fails deterministically.)
+// runs; TestWorkerPoolLateClaimsNothing is the deterministic check.)
 func TestWorkerPoolManyChunksThreads(t *testing.T) {
 	const runs = 2000
 	for _, procs := range []int{1, 0} {
