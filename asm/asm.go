@@ -52,6 +52,9 @@ type Impl struct {
 	// pool: MaxPool and the min/max rows run the arch's SIMD kernels
 	// (pool_amd64.go, pool_arm64.go) on whole 16-byte chunks.
 	pool bool
+	// mul512: MulInt8 takes 32 values a step with AVX-512BW
+	// (mulInt8AVX512), then the pool kernels' 16.
+	mul512 bool
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

@@ -344,6 +344,11 @@ func sumPool8AVX2(p *poolArgs)
 //go:noescape
 func mulInt8AVX2(p *mulArgs)
 
+// mulInt8AVX512 computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 32) with asm.MulInt8's arithmetic (AVX-512BW). It reads p.out, p.a, p.b, p.n, p.off1, p.off2, p.left, p.mult, p.right, p.mask, p.half, p.off, p.lo, p.hi.
+//
+//go:noescape
+func mulInt8AVX512(p *mulArgs)
+
 // max8AVX2 sets out = op(a, b) lane by lane over n bytes (n a positive multiple of 16). It reads p.out, p.a, p.b, p.n.
 //
 //go:noescape

@@ -61,11 +61,20 @@ func (impl *Impl) MulInt8(out, a, b []int8, s *MulSpec) {
 	}
 	body := 0
 	if mulSIMD && impl.pool && n >= mulStep {
-		body = n &^ (mulStep - 1)
 		mask := int32(int64(1)<<s.Right - 1)
-		mulKernel(&mulArgs{out: &out[0], a: &a[0], b: &b[0], n: body, off1: s.In1Offset, off2: s.In2Offset,
+		p := mulArgs{off1: s.In1Offset, off2: s.In2Offset,
 			left: int32(s.Left), mult: s.Mult, right: int32(s.Right), mask: mask, half: mask >> 1,
-			off: s.OutOffset, lo: s.Min, hi: s.Max})
+			off: s.OutOffset, lo: s.Min, hi: s.Max}
+		if impl.mul512 && n >= mul512Step {
+			body = n &^ (mul512Step - 1)
+			p.out, p.a, p.b, p.n = &out[0], &a[0], &b[0], body
+			mul512Kernel(&p)
+		}
+		if m := (n - body) &^ (mulStep - 1); m > 0 {
+			p.out, p.a, p.b, p.n = &out[body], &a[body], &b[body], m
+			mulKernel(&p)
+			body += m
+		}
 	}
 	if body < n {
 		mulInt8Generic(out[body:], a[body:], b[body:], s)

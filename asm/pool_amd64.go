@@ -45,3 +45,8 @@ func minMaxKernel(kind int, p *pairMinMaxArgs) {
 const mulSIMD, mulStep = true, 16
 
 func mulKernel(p *mulArgs) { mulInt8AVX2(p) }
+
+// mul512Step is the AVX-512 MUL kernel's step (Impl.mul512).
+const mul512Step = 32
+
+func mul512Kernel(p *mulArgs) { mulInt8AVX512(p) }

@@ -83,3 +83,9 @@ func mulKernel(p *mulArgs) {
 	}
 	mulInt8Neon(p.out, p.a, p.b, p.n, &c)
 }
+
+// mul512Step and mul512Kernel: no AVX-512 MUL kernel on arm64 (no Impl
+// sets mul512).
+const mul512Step = 32
+
+func mul512Kernel(p *mulArgs) { panic("asm: no AVX-512 MUL kernel in this build") }

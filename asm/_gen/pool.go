@@ -137,6 +137,7 @@ func poolKernels() {
 	avgPoolAVX2(true)
 	sumPoolAVX2()
 	mulAVX2()
+	mulAVX512()
 	pairMinMaxAVX2("max8AVX2", VPMAXSB)
 	pairMinMaxAVX2("min8AVX2", VPMINSB)
 	pairMinMaxAVX2("max16AVX2", VPMAXSW)
@@ -420,6 +421,83 @@ func mulAVX2() {
 	ADDQ(U8(16), b)
 	ADDQ(U8(16), out)
 	SUBQ(U8(16), n)
+	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// mulAVX512 emits mulInt8AVX512 for *mulArgs: mulAVX2's arithmetic, 32
+// values a step in zmm (AVX512BW word multiplies). EVEX has no VPBLENDD:
+// the even and odd high dwords are merged under the mask 0xAAAA
+// (VPBLENDMD), the rounding fix-up is a masked add of one where
+// h & mask > half − (h >> 31), and VPMOVSWB narrows the 32 words (in
+// order, as VPACKSSDW undoes the in-lane unpack order) to bytes.
+func mulAVX512() {
+	name := "mulInt8AVX512"
+	kernel(name, NOSPLIT, "mulArgs")
+	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 32) with asm.MulInt8's arithmetic (AVX-512BW).")
+	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	off1, off2, mult, mask, half, off, lo, hi := reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15
+	left, right, round, one := reg.X6, reg.X7, reg.Z5, reg.Z16
+	VPBROADCASTW(addr("off1"), off1)
+	VPBROADCASTW(addr("off2"), off2)
+	for _, f := range []struct {
+		n string
+		r reg.VecPhysical
+	}{{"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
+		VPBROADCASTD(addr(f.n), f.r)
+	}
+	VMOVD(addr("left"), left)
+	VMOVD(addr("right"), right)
+	VPTERNLOGD(U8(0xff), round, round, round)
+	VPSRLD(U8(31), round, one) // 1 in every dword
+	VPSRLQ(U8(63), round, round)
+	VPSLLQ(U8(31), round, round) // 2^31 in every qword
+	odd := reg.K1
+	MOVL(U32(0xaaaa), reg.EAX)
+	KMOVW(reg.EAX, odd)
+	Label(name + "_loop")
+	x0, x1, p0, p1, t := reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4
+	VPMOVSXBW(Mem{Base: a}, x0)
+	VPMOVSXBW(Mem{Base: b}, x1)
+	VPADDW(off1, x0, x0)
+	VPADDW(off2, x1, x1)
+	VPMULLW(x1, x0, p0)
+	VPMULHW(x1, x0, p1)
+	VPUNPCKLWD(p1, p0, x0)
+	VPUNPCKHWD(p1, p0, x1)
+	for _, x := range []reg.VecPhysical{x0, x1} {
+		VPSLLD(left, x, x)
+		VPMULDQ(mult, x, p0)
+		VPSRLQ(U8(32), x, p1)
+		VPMULDQ(mult, p1, p1)
+		VPADDQ(p0, p0, p0)
+		VPADDQ(p1, p1, p1)
+		VPADDQ(round, p0, p0)
+		VPADDQ(round, p1, p1)
+		VPSRLQ(U8(32), p0, p0)
+		VPBLENDMD(p1, p0, odd, x) // h: high dwords of the even and odd products
+		VPSRAD(right, x, p1)      // h >> right
+		VPANDD(mask, x, p0)       // h & mask
+		VPSRAD(U8(31), x, t)
+		VPSUBD(t, half, t)      // half − (h >> 31)
+		VPCMPGTD(t, p0, reg.K2) // where h & mask > threshold
+		VPADDD(one, p1, reg.K2, p1)
+		VPADDD(off, p1, x)
+		VPMAXSD(lo, x, x)
+		VPMINSD(hi, x, x)
+	}
+	VPACKSSDW(x1, x0, x0) // int16, back in the original order
+	VPMOVSWB(x0, x0.AsY())
+	VMOVDQU(x0.AsY(), Mem{Base: out})
+	ADDQ(U8(32), a)
+	ADDQ(U8(32), b)
+	ADDQ(U8(32), out)
+	SUBQ(U8(32), n)
 	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
