@@ -167,6 +167,17 @@ func (r *Runner) run(c *Case) error {
 			return fmt.Errorf("output %d: case expects %s data, the model's output is %s", i, c.Outputs[i].DType, want)
 		}
 	}
+	if err := r.feed(it, c); err != nil {
+		return err
+	}
+	if err := it.Invoke(); err != nil {
+		return err
+	}
+	return r.check(it, c)
+}
+
+// feed sets the interpreter's inputs from the case's input files.
+func (r *Runner) feed(it *runtime.Interpreter, c *Case) error {
 	for i, in := range c.Inputs {
 		data, err := os.ReadFile(r.path(in.File))
 		if err != nil {
@@ -181,9 +192,11 @@ func (r *Runner) run(c *Case) error {
 			return err
 		}
 	}
-	if err := it.Invoke(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// check compares the interpreter's outputs with the case's output files.
+func (r *Runner) check(it *runtime.Interpreter, c *Case) error {
 	for i, out := range c.Outputs {
 		want, err := os.ReadFile(r.path(out.File))
 		if err != nil {
