@@ -83,6 +83,16 @@ func NewEpilogue(bias, mult, shift []int32, outOffset, lo, hi int32) *Epilogue {
 	return e
 }
 
+// Columns returns the epilogue of channels [lo, hi) of e (sharing e's
+// per-channel slices), with e's row-term bound, for a matrix of those
+// channels packed on its own; prepare it for that matrix
+// (PrepareEpilogue) as any other.
+func (e *Epilogue) Columns(lo, hi int) *Epilogue {
+	c := NewEpilogue(e.bias[lo:hi:hi], e.mult[lo:hi:hi], e.shift[lo:hi:hi], e.outOffset, e.lo, e.hi)
+	c.rowTermMax = e.rowTermMax
+	return c
+}
+
 // simpleChannels reports whether the first n channels of e need neither a
 // left shift nor the INT32_MIN saturation.
 func simpleChannels(e *Epilogue, n int) bool {

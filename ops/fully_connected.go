@@ -41,7 +41,32 @@ type fullyConnectedKernel struct {
 	// the Go path.
 	impl   *asm.Impl
 	packed *asm.PackedMatrix
+
+	// cols, for one batch row of many outputs without a filter offset:
+	// the outputs in column blocks, each its own packed matrix and
+	// epilogue (packed is then nil), so that threads can split a batch-1
+	// layer (a classifier head) by columns.
+	cols []fcColumns
 }
+
+// fcColumns is one column block of a batch-1 FULLY_CONNECTED: outputs
+// [lo, hi).
+type fcColumns struct {
+	lo, hi int
+	packed *asm.PackedMatrix
+	epi    *asm.Epilogue
+}
+
+// fcColumnBlocks is how many column blocks a batch-1 layer of at least
+// fcColumnMinMACs and fcColumnAlign·fcColumnBlocks outputs is packed in:
+// enough for an even split over 2 or 4 threads and a near-even one over 3.
+// Each block is a whole number of fcColumnAlign columns (a multiple of
+// every implementation's panel width: 8, 16, 48) but the last.
+const (
+	fcColumnBlocks  = 4
+	fcColumnAlign   = 48
+	fcColumnMinMACs = 1 << 17
+)
 
 func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if inputIs(m, op, 0, format.DTypeInt16) {
@@ -87,10 +112,28 @@ func prepareFullyConnected(m *format.Model, op *format.Op, path string) (Kernel,
 			// filter_offset·Σx as the GEMM's row term.
 			k.epi.BoundRowTerms(bound)
 		}
+		if k.batches == 1 && k.filterOffset == 0 && k.units >= fcColumnAlign*fcColumnBlocks &&
+			int64(k.units)*int64(k.depth) >= fcColumnMinMACs {
+			k.packColumns()
+			return k, nil
+		}
 		k.packed = k.impl.PackMatrix(k.filter, k.units, k.depth)
 		k.impl.PrepareEpilogue(k.packed, k.epi)
 	}
 	return k, nil
+}
+
+// packColumns packs the filter as fcColumnBlocks column blocks.
+func (k *fullyConnectedKernel) packColumns() {
+	per := (k.units + fcColumnBlocks - 1) / fcColumnBlocks
+	per = (per + fcColumnAlign - 1) / fcColumnAlign * fcColumnAlign
+	for lo := 0; lo < k.units; lo += per {
+		hi := min(lo+per, k.units)
+		c := fcColumns{lo: lo, hi: hi, epi: k.epi.Columns(lo, hi),
+			packed: k.impl.PackMatrix(k.filter[lo*k.depth:hi*k.depth], hi-lo, k.depth)}
+		k.impl.PrepareEpilogue(c.packed, c.epi)
+		k.cols = append(k.cols, c)
+	}
 }
 
 // rtRows is how many batch rows' terms the GEMM path with a filter
@@ -101,6 +144,9 @@ func (k *fullyConnectedKernel) rtRows() int { return min(k.batches, offsetChunk)
 // and saturated (4·units must not wrap on 32-bit targets); on the GEMM
 // path with a filter offset, the rows' terms.
 func (k *fullyConnectedKernel) ScratchBytes() int {
+	if k.cols != nil {
+		return 0
+	}
 	if k.packed != nil {
 		if k.filterOffset != 0 {
 			return 3 + 4*k.rtRows()
@@ -110,15 +156,26 @@ func (k *fullyConnectedKernel) ScratchBytes() int {
 	return int(min(3+4*int64(k.units), math.MaxInt))
 }
 
-// Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads
-// (a single row is one unit: its columns share the packed weights' layout).
-func (k *fullyConnectedKernel) Units() int { return k.batches }
+// Units: batched FULLY_CONNECTED splits by batch rows for Options.Threads,
+// a batch-1 layer packed in column blocks by blocks.
+func (k *fullyConnectedKernel) Units() int {
+	if k.cols != nil {
+		return len(k.cols)
+	}
+	return k.batches
+}
 
-func (k *fullyConnectedKernel) Eval(env *Env) { k.EvalRange(env, 0, k.batches) }
+func (k *fullyConnectedKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
 
-// EvalRange computes batch rows [lo, hi).
+// EvalRange computes batch rows [lo, hi), or column blocks [lo, hi).
 func (k *fullyConnectedKernel) EvalRange(env *Env, lo, hi int) {
 	in, out := env.Tensors[k.in], env.Tensors[k.out]
+	if k.cols != nil {
+		for _, c := range k.cols[lo:hi] {
+			k.impl.Gemm(in[:k.depth], k.depth, 1, c.packed, c.epi, out[c.lo:c.hi], k.units)
+		}
+		return
+	}
 	if k.packed != nil {
 		if k.filterOffset != 0 {
 			gemmFilterOffset(k.impl, in[lo*k.depth:], k.depth, hi-lo, k.packed, k.epi, out[lo*k.units:], k.units,

@@ -132,4 +132,29 @@ func testFullyConnectedLarge(t *testing.T) {
 			[]int32{int32(batches), int32(units)}, filter, bias)
 		wtCompare(t, "large fully connected iteration "+itoa(iter), runKernel(t, m, in), refFullyConnected(p, in, filter, units, depth, bias, batches*units))
 	}
+	// Batch-1 layers packed in column blocks (runKernel also runs their
+	// splits): MobileNet's 1280→1000 head, a last block of one column, the
+	// smallest layer that gets blocks, and per-tensor weights.
+	for i, c := range []struct{ units, depth, blocks int }{{1000, 1280, 4}, {193, 700, 3}, {192, 683, 4}, {300, 512, 4}} {
+		p := &format.FullyConnectedParams{InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		n := c.units
+		if i == 3 {
+			n = 1
+		}
+		p.Requant = wtRequantParams(r, n)
+		p.ActMin, p.ActMax = wtClamp(r)
+		filter := wtInt8s(r, c.units*c.depth)
+		bias := wtBias(r, c.units)
+		in := wtInt8s(r, c.depth)
+		m := wtModel(format.OpFullyConnected, p, []int32{1, int32(c.depth)}, []int32{int32(c.units), int32(c.depth)},
+			[]int32{1, int32(c.units)}, filter, bias)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := k.(Splittable).Units(); got != c.blocks {
+			t.Fatalf("%dx%d batch 1: %d column blocks, want %d", c.units, c.depth, got, c.blocks)
+		}
+		wtCompare(t, "column blocks "+itoa(c.units), runKernel(t, m, in), refFullyConnected(p, in, filter, c.units, c.depth, bias, c.units))
+	}
 }
