@@ -93,6 +93,32 @@ func (e *Epilogue) Columns(lo, hi int) *Epilogue {
 	return c
 }
 
+// GemmLanes is how many output columns Gemm's kernels compute together:
+// 16 (a panel, or a zmm of int32 sums) for every SIMD implementation, 1
+// for generic, whose time follows the multiply-adds. An op uses it to
+// decide whether filling those lanes with more columns pays (ops'
+// pixel pairs).
+func (impl *Impl) GemmLanes() int {
+	if _, ok := impl.gemm.(genericGemm); ok {
+		return 1
+	}
+	return 16
+}
+
+// Repeat returns the epilogue of e's channels repeated f times (channel
+// c of copy q at q·N + c), with e's row-term bound: the epilogue of a
+// block-diagonal matrix that computes f rows' outputs side by side.
+func (e *Epilogue) Repeat(f int) *Epilogue {
+	n := len(e.shift)
+	bias, mult, shift := make([]int32, 0, f*n), make([]int32, 0, f*n), make([]int32, 0, f*n)
+	for range f {
+		bias, mult, shift = append(bias, e.bias...), append(mult, e.mult...), append(shift, e.shift...)
+	}
+	r := NewEpilogue(bias, mult, shift, e.outOffset, e.lo, e.hi)
+	r.rowTermMax = e.rowTermMax
+	return r
+}
+
 // simpleChannels reports whether the first n channels of e need neither a
 // left shift nor the INT32_MIN saturation.
 func simpleChannels(e *Epilogue, n int) bool {

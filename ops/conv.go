@@ -77,6 +77,16 @@ type convKernel struct {
 	// of the kh padded rows im2colRing reads (see conv_ring.go).
 	padRow int
 	ring   bool
+	// pairF > 1: a conv of few output channels and a short patch also has
+	// the block-diagonal matrix pairPacked, pairF copies of the filter,
+	// which computes pairF consecutive pixels as one GEMM row of pairF
+	// patches (contiguous in im2col's block, or in the input of a
+	// stride-1 pointwise conv) into pairF·outC contiguous outputs. Such
+	// a GEMM is mostly epilogue (a 16-lane epilogue for 8 channels, a few
+	// multiply-adds), and this fills the lanes.
+	pairF      int
+	pairPacked *asm.PackedMatrix
+	pairEpi    *asm.Epilogue
 	// rtRows is, with a filter offset on the GEMM path, how many rows'
 	// terms (filter_offset·Σpatch, int32) the scratch holds after the
 	// im2col block and padRow: blockRows, or offsetChunk for pointwise
@@ -156,6 +166,7 @@ func (k *convKernel) prepareFilter(filter []int8, inputOffset, filterOffset int3
 func (k *convKernel) prepareGemm() {
 	k.packed = k.impl.PackMatrix(k.filter, k.outC, k.patchSize)
 	k.impl.PrepareEpilogue(k.packed, k.epi)
+	k.preparePairs()
 	if k.pointwise {
 		if k.filterOffset != 0 {
 			k.rtRows = offsetChunk
@@ -179,6 +190,38 @@ func (k *convKernel) prepareGemm() {
 	if k.filterOffset != 0 {
 		k.rtRows = k.blockRows
 	}
+}
+
+// pairLanes and pairMaxPatch bound the pixel pairing (see pairF): the
+// paired rows make pairLanes outputs, of patches of at most pairMaxPatch
+// bytes together (beyond, the multiply-adds of the zero blocks cost more
+// than the epilogues saved).
+const (
+	pairLanes    = 16
+	pairMaxPatch = 64
+)
+
+// preparePairs packs the block-diagonal matrix of pairF = pairLanes/outC
+// filter copies when the conv qualifies: kernels that compute pairLanes
+// columns together (generic's time follows the multiply-adds, which the
+// zero blocks double), no filter offset (a row term would mix the
+// pixels' sums).
+func (k *convKernel) preparePairs() {
+	f := pairLanes / k.outC
+	if k.impl.GemmLanes() < pairLanes || k.filterOffset != 0 || k.outC > pairLanes/2 || pairLanes%k.outC != 0 || f*k.patchSize > pairMaxPatch {
+		return
+	}
+	w := make([]int8, f*k.outC*f*k.patchSize)
+	for q := range f {
+		for c := range k.outC {
+			row := w[(q*k.outC+c)*f*k.patchSize:][:f*k.patchSize]
+			copy(row[q*k.patchSize:], k.filter[c*k.patchSize:][:k.patchSize])
+		}
+	}
+	k.pairF = f
+	k.pairPacked = k.impl.PackMatrix(w, f*k.outC, f*k.patchSize)
+	k.pairEpi = k.epi.Repeat(f)
+	k.impl.PrepareEpilogue(k.pairPacked, k.pairEpi)
 }
 
 // rtBytes is the scratch of rows' terms: 4·rows int32s and the slack to
@@ -291,6 +334,15 @@ func (k *convKernel) gemm(a []int8, lda, m int, out []int8, rt []int32) {
 	if rt != nil {
 		gemmFilterOffset(k.impl, a, lda, m, k.packed, k.epi, out, k.outC, k.filterOffset, rt)
 		return
+	}
+	if f := k.pairF; f > 1 && lda == k.patchSize && m >= f {
+		// Rows of f consecutive patches (see pairF), then the rest.
+		mp := m / f
+		k.impl.Gemm(a, f*lda, mp, k.pairPacked, k.pairEpi, out, f*k.outC)
+		a, m, out = a[mp*f*lda:], m-mp*f, out[mp*f*k.outC:]
+		if m == 0 {
+			return
+		}
 	}
 	k.impl.Gemm(a, lda, m, k.packed, k.epi, out, k.outC)
 }

@@ -3,6 +3,7 @@ package ops
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -446,6 +447,7 @@ func TestAllImplementations(t *testing.T) {
 		t.Run("ConvKnown", TestConvKnownValues)
 		t.Run("ConvLarge", testConvLarge)
 		t.Run("ConvRing", testConvRing)
+		t.Run("ConvPairs", testConvPairs)
 		t.Run("DepthwiseRandom", TestDepthwiseRandomAgainstReference)
 		t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
 		t.Run("DepthwiseLarge", testDepthwiseLarge)
@@ -529,5 +531,51 @@ func checkKernelPath(t *testing.T, want *asm.Impl) {
 	}
 	if got := fc.(*fullyConnectedKernel); got.impl != want || got.packed == nil {
 		t.Errorf("fully connected kernel uses %s (packed %v), want %s", got.impl.Name, got.packed != nil, want.Name)
+	}
+}
+
+// testConvPairs: convolutions of 1, 2, 4 and 8 output channels and short
+// patches run pairF pixels per GEMM row (a block-diagonal filter) and
+// must match the reference: 3x3 stems of 1 and 3 input channels at
+// strides 1 and 2 (the first layers of person_detect and VWW), a
+// stride-1 pointwise conv (pairs straight from the input) and one at
+// stride 2 (rows not contiguous: no pairs), odd pixel counts (a last
+// unpaired pixel), per-tensor and per-channel requantization.
+func testConvPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 7))
+	for _, c := range []struct{ inHW, inC, k, stride, outC int }{
+		{13, 1, 3, 2, 8}, {12, 3, 3, 2, 8}, {9, 1, 3, 1, 4}, {7, 2, 2, 1, 2}, {11, 1, 1, 1, 1},
+		{9, 5, 1, 1, 8}, {9, 5, 1, 2, 8}, {5, 3, 3, 1, 8},
+	} {
+		p := format.ConvParams{StrideH: int32(c.stride), StrideW: int32(c.stride), DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
+		pad := (c.k - 1) / 2
+		p.PadTop, p.PadLeft = int32(pad), int32(pad)
+		out := (c.inHW+2*pad-c.k)/c.stride + 1
+		n := c.outC
+		if c.inHW%2 == 0 {
+			n = 1
+		}
+		p.Requant = wtRequantParams(r, n)
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{1, int32(c.inHW), int32(c.inHW), int32(c.inC)}
+		fShape := []int32{int32(c.outC), int32(c.k), int32(c.k), int32(c.inC)}
+		outShape := []int32{1, int32(out), int32(out), int32(c.outC)}
+		filter := wtInt8s(r, c.outC*c.k*c.k*c.inC)
+		bias := wtBias(r, c.outC)
+		in := wtInt8s(r, c.inHW*c.inHW*c.inC)
+		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 16 / c.outC
+		if asm.Selected().GemmLanes() < pairLanes {
+			want = 0 // generic: no pairs, same bytes
+		}
+		if ck, ok := k.(*convKernel); !ok || ck.pairF != want {
+			t.Fatalf("%+v: pairF %d (%T), want %d", c, k.(*convKernel).pairF, k, want)
+		}
+		wtCompare(t, fmt.Sprintf("paired conv %+v", c), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }
