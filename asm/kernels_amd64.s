@@ -53456,10 +53456,10 @@ TEXT ·mulInt8AVX512(SB), NOSPLIT, $0-8
 	VMOVD        48(R14), X7
 	VPTERNLOGD   $0xff, Z5, Z5, Z5
 	VPSRLD       $0x1f, Z5, Z16
-	VPSRLQ       $0x3f, Z5, Z5
-	VPSLLQ       $0x1f, Z5, Z5
 	MOVL         $0x0000aaaa, AX
 	KMOVW        AX, K1
+	VPSRLQ       $0x3f, Z5, Z5
+	VPSLLQ       $0x1f, Z5, Z5
 
 mulInt8AVX512_loop:
 	VPMOVSXBW  (SI), Z0

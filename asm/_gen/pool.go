@@ -346,9 +346,15 @@ func sumPoolAVX2() {
 	RET()
 }
 
-// mulAVX2 emits mulInt8AVX2 for *mulArgs (asm.MulInt8): 16 values a
-// step. The offset inputs are int16 (VPMOVSXBW + VPADDW) and their exact
-// int32 products come from VPMULLW/VPMULHW interleaved by
+// mulAVX512 emits mulInt8AVX512: mulAVX2's arithmetic, 32 values a step
+// in zmm (AVX512BW word multiplies; see mulKernel).
+func mulAVX512() { mulKernel(true) }
+
+// mulAVX2 emits mulInt8AVX2 (see mulKernel).
+func mulAVX2() { mulKernel(false) }
+
+// mulKernel's arithmetic (asm.MulInt8, *mulArgs): the offset inputs are
+// int16 (VPMOVSXBW + VPADDW) and their exact int32 products come from VPMULLW/VPMULHW interleaved by
 // VPUNPCKLWD/VPUNPCKHWD (within 128-bit lanes; VPACKSSDW at the end
 // undoes that order). Each product vector is shifted left (wrapping,
 // VPSLLD), then SRDHM by mult >= 0 is floor((x·mult + 2^30) / 2^31) =
@@ -357,17 +363,29 @@ func sumPoolAVX2() {
 // rounded and recombined with VPBLENDD. RoundingDivideByPOT keeps the
 // mask/threshold form: r = h >> right, plus one where h & mask > half −
 // (h >> 31). Then the offset and the clamp in int32, and narrowing.
-func mulAVX2() {
-	name := "mulInt8AVX2"
+//
+// mulKernel emits mulInt8AVX2 (16 values a step in ymm) or, wide,
+// mulInt8AVX512 (32 in zmm). EVEX has no VPBLENDD: the wide kernel merges
+// the even and odd high dwords under the mask 0xAAAA (VPBLENDMD), does the
+// rounding fix-up as a masked add of one where h & mask > half − (h >>
+// 31), and narrows the 32 words (in order, as VPACKSSDW undoes the
+// in-lane unpack order) with VPMOVSWB.
+func mulKernel(wide bool) {
+	name, step, isa := "mulInt8AVX2", 16, "AVX2"
+	v := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7, reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}
+	if wide {
+		name, step, isa = "mulInt8AVX512", 32, "AVX-512BW"
+		v = []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}
+	}
 	kernel(name, NOSPLIT, "mulArgs")
-	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2).")
+	kdoc(fmt.Sprintf("%s computes out[i] = a[i]·b[i] for i < n (n a positive multiple of %d) with asm.MulInt8's arithmetic (%s).", name, step, isa))
 	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
 	Load(arg("out"), out)
 	Load(arg("a"), a)
 	Load(arg("b"), b)
 	Load(arg("n"), n)
-	off1, off2, mult, mask, half, off, lo, hi := reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15
-	left, right, round := reg.X6, reg.X7, reg.Y5
+	off1, off2, mult, mask, half, off, lo, hi := v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]
+	left, right, round := reg.X6, reg.X7, v[5]
 	VPBROADCASTW(addr("off1"), off1) // int16 lanes: the low half of the int32 field
 	VPBROADCASTW(addr("off2"), off2)
 	for _, f := range []struct {
@@ -378,12 +396,20 @@ func mulAVX2() {
 	}
 	VMOVD(addr("left"), left)
 	VMOVD(addr("right"), right)
+	one, odd, above := reg.Z16, reg.K1, reg.K2
+	if wide {
+		VPTERNLOGD(U8(0xff), round, round, round)
+		VPSRLD(U8(31), round, one) // 1 in every dword
+		MOVL(U32(0xaaaa), reg.EAX)
+		KMOVW(reg.EAX, odd)
+	} else {
+		VPCMPEQD(round, round, round)
+	}
 	// 2^31 in every qword: 1 << 31 from a dword of ones.
-	VPCMPEQD(round, round, round)
 	VPSRLQ(U8(63), round, round)
 	VPSLLQ(U8(31), round, round)
 	Label(name + "_loop")
-	x0, x1, p0, p1, t := reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4
+	x0, x1, p0, p1, t := v[0], v[1], v[2], v[3], v[4]
 	VPMOVSXBW(Mem{Base: a}, x0)
 	VPMOVSXBW(Mem{Base: b}, x1)
 	VPADDW(off1, x0, x0)
@@ -402,102 +428,46 @@ func mulAVX2() {
 		VPADDQ(round, p0, p0)
 		VPADDQ(round, p1, p1)
 		VPSRLQ(U8(32), p0, p0)
-		VPBLENDD(U8(0xaa), p1, p0, x) // h: high dwords of the even and odd products
-		VPSRAD(right, x, p1)          // h >> right
-		VPAND(mask, x, p0)            // h & mask
+		// h: the high dwords of the even and odd products.
+		if wide {
+			VPBLENDMD(p1, p0, odd, x)
+		} else {
+			VPBLENDD(U8(0xaa), p1, p0, x)
+		}
+		VPSRAD(right, x, p1) // h >> right
+		if wide {
+			VPANDD(mask, x, p0) // h & mask
+		} else {
+			VPAND(mask, x, p0)
+		}
 		VPSRAD(U8(31), x, t)
-		VPSUBD(t, half, t)  // half − (h >> 31)
-		VPCMPGTD(t, p0, p0) // −1 where h & mask > threshold
-		VPSUBD(p0, p1, x)
-		VPADDD(off, x, x)
+		VPSUBD(t, half, t) // half − (h >> 31)
+		// One more where h & mask > that threshold.
+		if wide {
+			VPCMPGTD(t, p0, above)
+			VPADDD(one, p1, above, p1)
+			VPADDD(off, p1, x)
+		} else {
+			VPCMPGTD(t, p0, p0)
+			VPSUBD(p0, p1, x)
+			VPADDD(off, x, x)
+		}
 		VPMAXSD(lo, x, x)
 		VPMINSD(hi, x, x)
 	}
 	VPACKSSDW(x1, x0, x0) // int16, back in the original order
-	VEXTRACTI128(U8(1), x0, t.AsX())
-	VPACKSSWB(t.AsX(), x0.AsX(), x0.AsX())
-	VMOVDQU(x0.AsX(), Mem{Base: out})
-	ADDQ(U8(16), a)
-	ADDQ(U8(16), b)
-	ADDQ(U8(16), out)
-	SUBQ(U8(16), n)
-	JNZ(LabelRef(name + "_loop"))
-	VZEROUPPER()
-	RET()
-}
-
-// mulAVX512 emits mulInt8AVX512 for *mulArgs: mulAVX2's arithmetic, 32
-// values a step in zmm (AVX512BW word multiplies). EVEX has no VPBLENDD:
-// the even and odd high dwords are merged under the mask 0xAAAA
-// (VPBLENDMD), the rounding fix-up is a masked add of one where
-// h & mask > half − (h >> 31), and VPMOVSWB narrows the 32 words (in
-// order, as VPACKSSDW undoes the in-lane unpack order) to bytes.
-func mulAVX512() {
-	name := "mulInt8AVX512"
-	kernel(name, NOSPLIT, "mulArgs")
-	kdoc(name + " computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 32) with asm.MulInt8's arithmetic (AVX-512BW).")
-	out, a, b, n := reg.RDI, reg.RSI, reg.RDX, reg.RCX
-	Load(arg("out"), out)
-	Load(arg("a"), a)
-	Load(arg("b"), b)
-	Load(arg("n"), n)
-	off1, off2, mult, mask, half, off, lo, hi := reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15
-	left, right, round, one := reg.X6, reg.X7, reg.Z5, reg.Z16
-	VPBROADCASTW(addr("off1"), off1)
-	VPBROADCASTW(addr("off2"), off2)
-	for _, f := range []struct {
-		n string
-		r reg.VecPhysical
-	}{{"mult", mult}, {"mask", mask}, {"half", half}, {"off", off}, {"lo", lo}, {"hi", hi}} {
-		VPBROADCASTD(addr(f.n), f.r)
+	if wide {
+		VPMOVSWB(x0, x0.AsY())
+		VMOVDQU(x0.AsY(), Mem{Base: out})
+	} else {
+		VEXTRACTI128(U8(1), x0, t.AsX())
+		VPACKSSWB(t.AsX(), x0.AsX(), x0.AsX())
+		VMOVDQU(x0.AsX(), Mem{Base: out})
 	}
-	VMOVD(addr("left"), left)
-	VMOVD(addr("right"), right)
-	VPTERNLOGD(U8(0xff), round, round, round)
-	VPSRLD(U8(31), round, one) // 1 in every dword
-	VPSRLQ(U8(63), round, round)
-	VPSLLQ(U8(31), round, round) // 2^31 in every qword
-	odd := reg.K1
-	MOVL(U32(0xaaaa), reg.EAX)
-	KMOVW(reg.EAX, odd)
-	Label(name + "_loop")
-	x0, x1, p0, p1, t := reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4
-	VPMOVSXBW(Mem{Base: a}, x0)
-	VPMOVSXBW(Mem{Base: b}, x1)
-	VPADDW(off1, x0, x0)
-	VPADDW(off2, x1, x1)
-	VPMULLW(x1, x0, p0)
-	VPMULHW(x1, x0, p1)
-	VPUNPCKLWD(p1, p0, x0)
-	VPUNPCKHWD(p1, p0, x1)
-	for _, x := range []reg.VecPhysical{x0, x1} {
-		VPSLLD(left, x, x)
-		VPMULDQ(mult, x, p0)
-		VPSRLQ(U8(32), x, p1)
-		VPMULDQ(mult, p1, p1)
-		VPADDQ(p0, p0, p0)
-		VPADDQ(p1, p1, p1)
-		VPADDQ(round, p0, p0)
-		VPADDQ(round, p1, p1)
-		VPSRLQ(U8(32), p0, p0)
-		VPBLENDMD(p1, p0, odd, x) // h: high dwords of the even and odd products
-		VPSRAD(right, x, p1)      // h >> right
-		VPANDD(mask, x, p0)       // h & mask
-		VPSRAD(U8(31), x, t)
-		VPSUBD(t, half, t)      // half − (h >> 31)
-		VPCMPGTD(t, p0, reg.K2) // where h & mask > threshold
-		VPADDD(one, p1, reg.K2, p1)
-		VPADDD(off, p1, x)
-		VPMAXSD(lo, x, x)
-		VPMINSD(hi, x, x)
-	}
-	VPACKSSDW(x1, x0, x0) // int16, back in the original order
-	VPMOVSWB(x0, x0.AsY())
-	VMOVDQU(x0.AsY(), Mem{Base: out})
-	ADDQ(U8(32), a)
-	ADDQ(U8(32), b)
-	ADDQ(U8(32), out)
-	SUBQ(U8(32), n)
+	ADDQ(U8(step), a)
+	ADDQ(U8(step), b)
+	ADDQ(U8(step), out)
+	SUBQ(U8(step), n)
 	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
