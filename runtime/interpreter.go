@@ -230,6 +230,7 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 			it.eval(i)
 			serial[i] = min(serial[i], time.Since(t0))
 		}
+		it.pool.wake(workerStartTimeout)
 		for i := range n {
 			t0 := time.Now()
 			it.evalShared(i)
@@ -254,6 +255,7 @@ func (it *Interpreter) splitsPay() bool {
 			it.eval(i)
 		}
 		serial = min(serial, time.Since(t0))
+		it.pool.wake(workerStartTimeout)
 		t0 = time.Now()
 		for i := range it.model.kernels {
 			it.evalShared(i)

@@ -241,6 +241,41 @@ func (p *workerPool) run(t *poolTask) {
 	}
 }
 
+// wake publishes an empty task and waits, at most timeout, until every
+// worker has taken its (empty) part, so that a timing run started right
+// after finds the workers spinning rather than parked: after a serial
+// pass longer than workerSpin they have parked, and the first split op
+// would be timed with the invoking goroutine doing every part (it takes
+// the parts no worker claimed). A worker that has not come by the
+// deadline has its part taken here, as run would.
+func (p *workerPool) wake(timeout time.Duration) {
+	g := p.gen.Load() + 1
+	p.task.Store(&poolTask{})
+	p.gen.Store(g)
+	for i := range p.workers {
+		if w := &p.workers[i]; w.sleeping.Load() {
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	for i := range p.workers {
+		slot := &p.workers[i]
+		for slot.done.Load() < g && time.Now().Before(deadline) {
+			goruntime.Gosched()
+		}
+		if p.claim(slot, g) {
+			slot.done.Store(g)
+			continue
+		}
+		for slot.done.Load() < g {
+			goruntime.Gosched()
+		}
+	}
+}
+
 // awaitWorkers waits until every worker's goroutine has run, for at most
 // timeout: a timing run that starts before then measures the invoking
 // goroutine doing every part alone (it takes the parts of workers that

@@ -390,3 +390,43 @@ func BenchmarkPoolHandoff(b *testing.B) {
 		}
 	}
 }
+
+// TestWorkerPoolWake: wake leaves every worker's slot done for its
+// generation, whether the workers come (they take their empty parts) or
+// not (GOMAXPROCS 1: the deadline passes and the invoking goroutine takes
+// them, or they ran while it yielded); runs before and after it still
+// cover every unit once, and wake returns within its deadline plus a
+// scheduling delay.
+func TestWorkerPoolWake(t *testing.T) {
+	for _, procs := range []int{1, 0} {
+		old := goruntime.GOMAXPROCS(procs)
+		for threads := 2; threads <= 4; threads++ {
+			envs := make([]ops.Env, threads)
+			p := newWorkerPool(envs)
+			k := &countingKernel{units: 11, hits: make([]atomic.Int32, 11)}
+			task := p.newTask(k)
+			for i := range 50 {
+				p.run(task)
+				t0 := time.Now()
+				p.wake(2 * time.Millisecond)
+				if d := time.Since(t0); d > time.Second {
+					t.Fatalf("procs %d threads %d: wake took %v", procs, threads, d)
+				}
+				g := p.gen.Load()
+				for w := range p.workers {
+					if d := p.workers[w].done.Load(); d != g {
+						t.Fatalf("procs %d threads %d, wake %d: worker %d done %d, want %d", procs, threads, i, w+1, d, g)
+					}
+				}
+			}
+			p.run(task)
+			for u := range k.hits {
+				if got := k.hits[u].Load(); got != 51 {
+					t.Fatalf("procs %d threads %d: unit %d ran %d times in 51 runs", procs, threads, u, got)
+				}
+			}
+			p.stop()
+		}
+		goruntime.GOMAXPROCS(old)
+	}
+}
