@@ -8,4 +8,4 @@ require (
 	golang.org/x/arch v0.24.0
 )
 
-require golang.org/x/sys v0.41.0 // indirect
+require golang.org/x/sys v0.41.0
