@@ -210,8 +210,9 @@ func (p *workerPool) runPart(t *poolTask, w int, env *ops.Env, slot *poolWorker,
 	slot.done.Store(g)
 }
 
-// run computes every unit of t and returns when all are done.
-func (p *workerPool) run(t *poolTask) {
+// publish makes t the task of a new generation, wakes the workers that
+// sleep, and returns the generation.
+func (p *workerPool) publish(t *poolTask) uint64 {
 	g := p.gen.Load() + 1
 	p.task.Store(t)
 	p.gen.Store(g)
@@ -223,6 +224,12 @@ func (p *workerPool) run(t *poolTask) {
 			}
 		}
 	}
+	return g
+}
+
+// run computes every unit of t and returns when all are done.
+func (p *workerPool) run(t *poolTask) {
+	g := p.publish(t)
 	n := len(p.envs)
 	if lo, hi := t.part(0, n); lo < hi {
 		t.k.EvalRange(&p.envs[0], lo, hi)
@@ -249,17 +256,7 @@ func (p *workerPool) run(t *poolTask) {
 // the parts no worker claimed). A worker that has not come by the
 // deadline has its part taken here, as run would.
 func (p *workerPool) wake(timeout time.Duration) {
-	g := p.gen.Load() + 1
-	p.task.Store(&poolTask{})
-	p.gen.Store(g)
-	for i := range p.workers {
-		if w := &p.workers[i]; w.sleeping.Load() {
-			select {
-			case w.wake <- struct{}{}:
-			default:
-			}
-		}
-	}
+	g := p.publish(&poolTask{})
 	deadline := time.Now().Add(timeout)
 	for i := range p.workers {
 		slot := &p.workers[i]
