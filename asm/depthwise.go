@@ -40,7 +40,11 @@ type PackedDepthwise struct {
 	Data   []int8
 	Data16 []int16
 	Data32 []int32
-	impl   *Impl
+	// Pair32 (amd64 AVX2, 3 or 5 taps across): two filter rows' weights
+	// per dword (pairRows32), pairStride bytes per block of 8 channels.
+	Pair32     []int32
+	pairStride int
+	impl       *Impl
 	// unpaired: the arm64 3x3/5x5 kernels' tap pairs could overflow
 	// int16 (dwPairOverflows); the generic arm64 kernel runs instead.
 	unpaired bool

@@ -103,20 +103,72 @@ func dwMode(w *PackedDepthwise, strideW, dilW int) int {
 
 // prepareDepthwiseEpilogue: the bounded epilogue (see dwBoundedLanes in asm/_gen).
 func (avx512Depthwise) prepareDepthwiseEpilogue(w *PackedDepthwise, e *Epilogue) *dwBound {
+	if len(w.Data32) != w.KH*w.KW*((w.C+15)&^15) {
+		return nil // not the 16-channel layout
+	}
 	return newDwBound(w, e)
+}
+
+// prepareDepthwiseEpilogue: the bounded epilogue of dwAVX2Pair, for the
+// filters it takes (Pair32).
+func (avx2Depthwise) prepareDepthwiseEpilogue(w *PackedDepthwise, e *Epilogue) *dwBound {
+	if w.Pair32 == nil {
+		return nil
+	}
+	return newDwBound(w, e)
+}
+
+// pairRows32 lays out w ([kh][kw][c]) for dwAVX2Pair, per block of 8
+// channels (the first c&^7; the rest run in Go): for each pair of rows
+// (ky, ky+1), ky even, the kw taps' 8 channels as dwords holding
+// w[ky][kx][ch] in the low word and w[ky+1][kx][ch] in the high one; then,
+// for an odd kh, the last row's taps as dwords (w, 0). It returns the
+// layout and the bytes of one block.
+func pairRows32[T int8 | int16](w []T, kh, kw, c int) ([]int32, int) {
+	rows := (kh + 1) / 2
+	blk := rows * kw * 8
+	d := make([]int32, c/8*blk)
+	for cb := 0; cb+8 <= c; cb += 8 {
+		for r := 0; r < rows; r++ {
+			for kx := 0; kx < kw; kx++ {
+				for l := 0; l < 8; l++ {
+					v := uint32(uint16(int16(w[(2*r*kw+kx)*c+cb+l])))
+					if 2*r+1 < kh {
+						v |= uint32(uint16(int16(w[((2*r+1)*kw+kx)*c+cb+l]))) << 16
+					}
+					d[cb/8*blk+(r*kw+kx)*8+l] = int32(v)
+				}
+			}
+		}
+	}
+	return d, blk * 4
 }
 
 type avx2Depthwise struct{}
 
 func (avx2Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
-	return packDepthwise32(w, kh, kw, c, 8)
+	p := packDepthwise32(w, kh, kw, c, 8)
+	if (kw == 3 || kw == 5) && c >= 8 {
+		p.Pair32, p.pairStride = pairRows32(w, kh, kw, c)
+	}
+	return p
 }
 
 // depthwiseRow: channels [0, C&^7) in AVX2, the rest in Go.
 func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
 	c := w.C
 	c8 := c &^ 7
-	if c8 > 0 {
+	vec := c8 > 0 // channels [0, c8) still to do in AVX2
+	if d := e.dw; vec && d != nil && d.w == w {
+		if mode := dwMode(w, strideW, dilW); mode != 0 {
+			args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, kh: w.KH,
+				w: &w.Pair32[0], wStride: w.pairStride, c: c8, n: n, out: &out[0], ostride: c,
+				bias: &d.params[0], lo: e.lo, hi: e.hi, mode: mode}
+			dwAVX2Pair(&args)
+			vec = false
+		}
+	}
+	if vec {
 		cpad := len(w.Data32) / (w.KH * w.KW)
 		args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
 			kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c8, n: n, out: &out[0], ostride: c,
@@ -141,5 +193,9 @@ func (avx512Depthwise) packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthw
 }
 
 func (avx2Depthwise) packDepthwiseWide(w []int16, kh, kw, c int) *PackedDepthwise {
-	return packDepthwise32Wide(w, kh, kw, c, 8)
+	p := packDepthwise32Wide(w, kh, kw, c, 8)
+	if (kw == 3 || kw == 5) && c >= 8 {
+		p.Pair32, p.pairStride = pairRows32(w, kh, kw, c)
+	}
+	return p
 }

@@ -83,18 +83,15 @@ func dwBoundRequant(acc int32, ch int, e *Epilogue, shift, sub int32, k int64) i
 }
 
 // newDwBound prepares the bounded epilogue of e for the packed filter p
-// (C channels, the implementation's 32-bit layout of cpad channels a
-// tap), or returns nil when a channel does not qualify.
+// (C channels; p.Data or p.Data16 hold its weights), or returns nil when a
+// channel does not qualify. The parameters come in blocks of 16 channels
+// (the AVX-512 kernel's vector; the AVX2 kernel reads half a block).
 func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	c := p.C
-	if len(p.Data32) == 0 || len(e.bias) < c || len(e.mult) < c || len(e.shift) < c {
+	if len(e.bias) < c || len(e.mult) < c || len(e.shift) < c || len(p.Data)+len(p.Data16) != p.KH*p.KW*c {
 		return nil
 	}
 	cpad := (c + 15) &^ 15
-	taps := p.KH * p.KW
-	if len(p.Data32) != taps*cpad {
-		return nil // not the 16-channel layout
-	}
 	d := &dwBound{w: p, params: make([]int32, cpad/16*dwBoundBlock)}
 	for ch := 0; ch < c; ch++ {
 		var shift, sub int32

@@ -103,6 +103,19 @@ func TestDepthwiseBounded(t *testing.T) {
 				}
 			}
 		}
+		// Every filter height with 3 and 5 taps across (AVX2 pairs rows:
+		// no pair for one row, an odd row left or not).
+		for kh := 1; kh <= 6; kh++ {
+			for _, kw := range []int{3, 5} {
+				for _, s := range []int{1, 2} {
+					for _, c := range []int{8, 16, 24, 41} {
+						for _, n := range []int{1, 3, 4, 6, 12, 21} {
+							run(newDwCase(r, kh, kw, c, n, s, 1+r.IntN(2), 1))
+						}
+					}
+				}
+			}
+		}
 		// The 3x3 byte path: row dilations, several full channel blocks
 		// then a partial one, runs of several blocks plus tails.
 		for _, s := range []int{1, 2} {
@@ -122,16 +135,21 @@ func TestDepthwiseBounded(t *testing.T) {
 				return
 			}
 		}
-		if impl.Name == "avx512vnni" && bound < total/4 {
+		if dwBoundedImpl[impl.Name] && bound < total/4 {
 			t.Errorf("bounded epilogue taken in %d of %d cases", bound, total)
 		}
 		t.Logf("bounded epilogue taken in %d of %d cases", bound, total)
 	})
 }
 
+// dwBoundedImpl: the implementations with a bounded depthwise epilogue
+// (AVX-512: dwAVX512Bounded; AVX2 and AVX-VNNI: dwAVX2Pair, for 3 or 5
+// taps across).
+var dwBoundedImpl = map[string]bool{"avx512vnni": true, "avx2": true, "avxvnni": true}
+
 // TestDepthwiseBindTypical: the epilogues of real models (multipliers in
 // [2^30, 2^31), right shifts, small biases) get the bounded epilogue on
-// AVX-512, and only for the filter they were bound with.
+// AVX-512 and AVX2, and only for the filter they were bound with.
 func TestDepthwiseBindTypical(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
@@ -144,7 +162,7 @@ func TestDepthwiseBindTypical(t *testing.T) {
 		}
 		p := impl.PackDepthwise(d.w, 3, 3, 64)
 		impl.PrepareDepthwiseEpilogue(p, e)
-		if got, want := e.dw != nil, impl.Name == "avx512vnni"; got != want {
+		if got, want := e.dw != nil, dwBoundedImpl[impl.Name]; got != want {
 			t.Errorf("%s: bounded epilogue %v, want %v", impl.Name, got, want)
 		}
 		if e.dw != nil && e.dw.w != p {

@@ -18,7 +18,8 @@
 // gemm_vnni.go (GEMM, AVX-512 VNNI, with its bounded epilogue),
 // gemm_avx2.go (GEMM, AVX2), gemm_avx2b.go (GEMM, AVX2, bounded epilogue),
 // gemm_avxvnni.go (GEMM, AVX-VNNI: VEX VPDPBUSD on ymm, as bytes),
-// depthwise.go (depthwise rows, AVX-512 and AVX2), copy.go (im2col's row
+// depthwise.go (depthwise rows, AVX-512 and AVX2), depthwise_pair.go
+// (depthwise rows, AVX2, two filter rows a multiply), copy.go (im2col's row
 // copy), add.go (elementwise ADD/SUB).
 package main
 
@@ -122,6 +123,11 @@ func main() {
 	for i := 0; i < 64; i++ {
 		DATA(i, U8(i%4*16+i/4))
 	}
+	dwPairPerm = GLOBL("dwpairperm", RODATA|NOPTR)
+	for i, v := range []uint32{0, 4, 1, 5, 2, 6, 3, 7} {
+		DATA(4*i, U32(v))
+	}
+	dwAVX2Pair()
 	bounded = true
 	dwAVX512()
 	for nz := 1; nz <= 3; nz++ {
