@@ -30,7 +30,10 @@ type Impl struct {
 	Reason    string
 
 	gemm gemmImpl
-	dw   depthwiseImpl
+	// segGemm is gemm's segmented kernel (GemmSegments), nil without.
+	segGemm segmentedGemm
+	gemm32  gemm32Impl // gemm's int32 form (GemmInt32)
+	dw      depthwiseImpl
 	// copyRows is CopyRows' kernel for rows >= 1 rows of rowLen >= 1
 	// bytes, already checked; never nil.
 	copyRows func(dst *int8, dstStride int, src *int8, srcStride int, rowLen, rows int)
@@ -74,7 +77,14 @@ var (
 	selectReason string
 )
 
-func register(i *Impl) { impls = append(impls, i) }
+func register(i *Impl) {
+	// Interface assertions once, here: at a call site, Go's per-site
+	// assertion cache may allocate (it grows at random calls), which
+	// would break the zero-allocation Invoke.
+	i.segGemm, _ = i.gemm.(segmentedGemm)
+	i.gemm32 = i.gemm.(gemm32Impl) // every GEMM has the int32 form
+	impls = append(impls, i)
+}
 
 func init() {
 	register(&Impl{Name: "generic", Available: true, Reason: "pure Go, runs everywhere",

@@ -203,6 +203,43 @@ func (impl *Impl) Gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out [
 	impl.gemm.gemm(a, lda, m, w, e, out, ldo, nil)
 }
 
+// segmentedGemm is a gemmImpl whose kernel also reads rows in segments
+// (GemmSegments).
+type segmentedGemm interface {
+	gemmSegments(a []int8, lda, m, segs, segStride int, w *PackedMatrix, e *Epilogue, out []int8, ldo int)
+}
+
+// HasGemmSegments reports whether impl runs GemmSegments.
+func (impl *Impl) HasGemmSegments() bool { return impl.segGemm != nil }
+
+// GemmSegments is Gemm on rows whose w.K values lie in segs segments of
+// segK = w.K/segs values each: value s·segK + j (j < segK) of row r is
+// a[r·lda + s·segStride + j]. A convolution's patch is its filter rows,
+// each kw·inC contiguous bytes of an input row: with the input rows
+// padded, a run of output pixels reads its patches in place (segments
+// one padded row apart, rows strideW·inC apart) instead of copying them
+// (im2col). segs >= 1 must divide w.K, segK must be a multiple of 4, and
+// impl must have the kernel (HasGemmSegments). It does not allocate.
+func (impl *Impl) GemmSegments(a []int8, lda, m, segs, segStride int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+	if w.impl != impl {
+		panic("asm: matrix packed by " + w.impl.Name + ", used with " + impl.Name)
+	}
+	g := impl.segGemm
+	if g == nil {
+		panic("asm: " + impl.Name + " has no segmented GEMM")
+	}
+	if segs < 1 || w.K%segs != 0 || (w.K/segs)%4 != 0 || lda < 0 || segStride < 0 {
+		panic("asm: bad GEMM segments")
+	}
+	if m == 0 {
+		return
+	}
+	_ = a[(m-1)*lda+(segs-1)*segStride+w.K/segs-1]
+	_ = out[(m-1)*ldo+w.N-1]
+	_, _, _ = e.bias[w.N-1], e.mult[w.N-1], e.shift[w.N-1]
+	g.gemmSegments(a, lda, m, segs, segStride, w, e, out, ldo)
+}
+
 // GemmRowTerm is Gemm with a per-row addend: for every row r < m and
 // column c < w.N,
 //

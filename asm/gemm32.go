@@ -36,7 +36,7 @@ func (impl *Impl) GemmInt32(a []int8, lda, m int, w *PackedMatrix, out []int32, 
 		return
 	}
 	_ = a[(m-1)*lda+w.K-1]
-	impl.gemm.(gemm32Impl).gemm32(a, lda, m, w, out, ldo)
+	impl.gemm32.gemm32(a, lda, m, w, out, ldo)
 }
 
 // gemm32Ref is GemmInt32's definition on a plain row-major N×K matrix.

@@ -34,6 +34,9 @@ type gemmArgs struct {
 	outOff int32
 	lo, hi int32
 	mask   uint16 // VNNI: columns of the panel's last vector to store
+	// VNNI int8 GEMM (GemmSegments): a row's k values in segs segments of
+	// segK (a multiple of 4), segStride bytes apart; segs <= 1: one.
+	segs, segStride, segK int
 }
 
 // ---- AVX-512 VNNI: panels of up to 48 columns (3 vectors of 16).
@@ -90,7 +93,18 @@ func rowTerms(rt []int32, zero *int32) (*int32, int) {
 	return &rt[0], 4
 }
 
-func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
+func (g vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
+	g.run(gemmArgs{a: &a[0], lda: lda, m: m}, w, e, out, ldo, rt)
+}
+
+// gemmSegments: the kernels' segment loop (vnniKLoop).
+func (g vnniGemm) gemmSegments(a []int8, lda, m, segs, segStride int, w *PackedMatrix, e *Epilogue, out []int8, ldo int) {
+	g.run(gemmArgs{a: &a[0], lda: lda, m: m, segs: segs, segStride: segStride, segK: w.K / segs}, w, e, out, ldo, nil)
+}
+
+// run computes the rows args (a, lda, m and the segments) describes, panel
+// by panel.
+func (vnniGemm) run(args gemmArgs, w *PackedMatrix, e *Epilogue, out []int8, ldo int, rt []int32) {
 	n, k := w.N, w.K
 	var zero int32
 	rt0, rts := rowTerms(rt, &zero)
@@ -100,7 +114,7 @@ func (vnniGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []i
 	if b != nil && b.w != w {
 		b = nil
 	}
-	args := gemmArgs{a: &a[0], lda: lda, m: m, k: k, ldo: ldo, outOff: e.outOffset, lo: e.lo, hi: e.hi, rts: rts}
+	args.k, args.ldo, args.outOff, args.lo, args.hi, args.rts = k, ldo, e.outOffset, e.lo, e.hi, rts
 	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
 		cols := min(vnniPanel, n-c0)
 		nz := (cols + 15) / 16

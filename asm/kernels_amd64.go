@@ -4,17 +4,17 @@
 
 package asm
 
-// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI1 computes m rows of a 16-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI1(p *gemmArgs)
 
-// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI2 computes m rows of a 32-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI2(p *gemmArgs)
 
-// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI3 computes m rows of a 48-column panel (AVX-512 VNNI). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI3(p *gemmArgs)
@@ -44,17 +44,17 @@ func dwAVX512(p *dwArgs)
 //go:noescape
 func dwAVX2(p *dwArgs)
 
-// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI1Fast computes m rows of a 16-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI1Fast(p *gemmArgs)
 
-// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI2Fast computes m rows of a 32-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI2Fast(p *gemmArgs)
 
-// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask.
+// gemmVNNI3Fast computes m rows of a 48-column panel (AVX-512 VNNI). Fast epilogue: every Shift <= 0, no Mult is INT32_MIN. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.bias, p.mult, p.shift, p.rowsum, p.rt, p.rts, p.outOff, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI3Fast(p *gemmArgs)
@@ -104,17 +104,17 @@ func dwAVX2Pair(p *dwArgs)
 //go:noescape
 func dwAVX512Bounded(p *dwArgs)
 
-// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
+// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI1Bounded(p *gemmArgs)
 
-// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
+// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI2Bounded(p *gemmArgs)
 
-// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask.
+// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
 //
 //go:noescape
 func gemmVNNI3Bounded(p *gemmArgs)

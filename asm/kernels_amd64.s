@@ -47,8 +47,15 @@ gemmVNNI1_rows:
 	VPBROADCASTD (R10), Z4
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z5
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m6_knext
 
 gemmVNNI1_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -75,6 +82,16 @@ gemmVNNI1_m6_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m6_k
+
+gemmVNNI1_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m6_seg
 
 gemmVNNI1_m6_ktail:
 	MOVQ      24(R14), CX
@@ -380,8 +397,15 @@ gemmVNNI1_m5:
 	VPBROADCASTD (R10), Z3
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m5_knext
 
 gemmVNNI1_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -405,6 +429,16 @@ gemmVNNI1_m5_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m5_k
+
+gemmVNNI1_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m5_seg
 
 gemmVNNI1_m5_ktail:
 	MOVQ      24(R14), CX
@@ -642,8 +676,15 @@ gemmVNNI1_m4:
 	VPBROADCASTD (R10), Z2
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m4_knext
 
 gemmVNNI1_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -664,6 +705,16 @@ gemmVNNI1_m4_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m4_k
+
+gemmVNNI1_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m4_seg
 
 gemmVNNI1_m4_ktail:
 	MOVQ      24(R14), CX
@@ -860,8 +911,15 @@ gemmVNNI1_m3:
 	VPBROADCASTD (R10), Z1
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z2
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m3_knext
 
 gemmVNNI1_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -878,6 +936,14 @@ gemmVNNI1_m3_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m3_k
+
+gemmVNNI1_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m3_seg
 
 gemmVNNI1_m3_ktail:
 	MOVQ      24(R14), CX
@@ -1035,8 +1101,15 @@ gemmVNNI1_m2:
 	VPBROADCASTD (R10), Z0
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z1
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m2_knext
 
 gemmVNNI1_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -1050,6 +1123,14 @@ gemmVNNI1_m2_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m2_k
+
+gemmVNNI1_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m2_seg
 
 gemmVNNI1_m2_ktail:
 	MOVQ      24(R14), CX
@@ -1171,8 +1252,16 @@ gemmVNNI1_m1:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 	VPXORD       Z3, Z3, Z3
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI1_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI1_m1_k1
 
 gemmVNNI1_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -1193,10 +1282,10 @@ gemmVNNI1_m1_k4:
 	JNZ          gemmVNNI1_m1_k4
 
 gemmVNNI1_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI1_m1_ktail
+	JZ   gemmVNNI1_m1_knext
 
 gemmVNNI1_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -1207,6 +1296,14 @@ gemmVNNI1_m1_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1_m1_k
+
+gemmVNNI1_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m1_seg
 
 gemmVNNI1_m1_ktail:
 	MOVQ      24(R14), CX
@@ -1326,8 +1423,15 @@ gemmVNNI2_rows:
 	VMOVDQA32    Z8, Z9
 	VPBROADCASTD (R10), Z10
 	VMOVDQA32    Z10, Z11
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2_m6_knext
 
 gemmVNNI2_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -1361,6 +1465,16 @@ gemmVNNI2_m6_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m6_k
+
+gemmVNNI2_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m6_seg
 
 gemmVNNI2_m6_ktail:
 	MOVQ      24(R14), CX
@@ -1838,8 +1952,15 @@ gemmVNNI2_m5:
 	VMOVDQA32    Z6, Z7
 	VPBROADCASTD (R10), Z8
 	VMOVDQA32    Z8, Z9
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2_m5_knext
 
 gemmVNNI2_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -1869,6 +1990,16 @@ gemmVNNI2_m5_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m5_k
+
+gemmVNNI2_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m5_seg
 
 gemmVNNI2_m5_ktail:
 	MOVQ      24(R14), CX
@@ -2252,8 +2383,15 @@ gemmVNNI2_m4:
 	VMOVDQA32    Z4, Z5
 	VPBROADCASTD (R10), Z6
 	VMOVDQA32    Z6, Z7
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2_m4_knext
 
 gemmVNNI2_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -2279,6 +2417,16 @@ gemmVNNI2_m4_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m4_k
+
+gemmVNNI2_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m4_seg
 
 gemmVNNI2_m4_ktail:
 	MOVQ      24(R14), CX
@@ -2595,8 +2743,15 @@ gemmVNNI2_m3:
 	VMOVDQA32    Z2, Z3
 	VPBROADCASTD (R10), Z4
 	VMOVDQA32    Z4, Z5
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2_m3_knext
 
 gemmVNNI2_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -2617,6 +2772,14 @@ gemmVNNI2_m3_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m3_k
+
+gemmVNNI2_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m3_seg
 
 gemmVNNI2_m3_ktail:
 	MOVQ      24(R14), CX
@@ -2868,8 +3031,15 @@ gemmVNNI2_m2:
 	VMOVDQA32    Z0, Z1
 	VPBROADCASTD (R10), Z2
 	VMOVDQA32    Z2, Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2_m2_knext
 
 gemmVNNI2_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -2886,6 +3056,14 @@ gemmVNNI2_m2_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m2_k
+
+gemmVNNI2_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m2_seg
 
 gemmVNNI2_m2_ktail:
 	MOVQ      24(R14), CX
@@ -3078,8 +3256,16 @@ gemmVNNI2_m1:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 	VPXORD       Z7, Z7, Z7
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI2_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI2_m1_k1
 
 gemmVNNI2_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -3104,10 +3290,10 @@ gemmVNNI2_m1_k4:
 	JNZ          gemmVNNI2_m1_k4
 
 gemmVNNI2_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI2_m1_ktail
+	JZ   gemmVNNI2_m1_knext
 
 gemmVNNI2_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -3120,6 +3306,14 @@ gemmVNNI2_m1_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2_m1_k
+
+gemmVNNI2_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI2_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2_m1_seg
 
 gemmVNNI2_m1_ktail:
 	MOVQ      24(R14), CX
@@ -3290,8 +3484,15 @@ gemmVNNI3_rows:
 	VPBROADCASTD (R10), Z15
 	VMOVDQA32    Z15, Z17
 	VMOVDQA32    Z15, Z16
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3_m6_knext
 
 gemmVNNI3_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -3332,6 +3533,16 @@ gemmVNNI3_m6_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m6_k
+
+gemmVNNI3_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m6_seg
 
 gemmVNNI3_m6_ktail:
 	MOVQ      24(R14), CX
@@ -3981,8 +4192,15 @@ gemmVNNI3_m5:
 	VPBROADCASTD (R10), Z12
 	VMOVDQA32    Z12, Z14
 	VMOVDQA32    Z12, Z13
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3_m5_knext
 
 gemmVNNI3_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -4018,6 +4236,16 @@ gemmVNNI3_m5_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m5_k
+
+gemmVNNI3_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m5_seg
 
 gemmVNNI3_m5_ktail:
 	MOVQ      24(R14), CX
@@ -4547,8 +4775,15 @@ gemmVNNI3_m4:
 	VPBROADCASTD (R10), Z9
 	VMOVDQA32    Z9, Z11
 	VMOVDQA32    Z9, Z10
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3_m4_knext
 
 gemmVNNI3_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -4579,6 +4814,16 @@ gemmVNNI3_m4_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m4_k
+
+gemmVNNI3_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m4_seg
 
 gemmVNNI3_m4_ktail:
 	MOVQ      24(R14), CX
@@ -5015,8 +5260,15 @@ gemmVNNI3_m3:
 	VPBROADCASTD (R10), Z6
 	VMOVDQA32    Z6, Z8
 	VMOVDQA32    Z6, Z7
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3_m3_knext
 
 gemmVNNI3_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -5041,6 +5293,14 @@ gemmVNNI3_m3_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m3_k
+
+gemmVNNI3_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m3_seg
 
 gemmVNNI3_m3_ktail:
 	MOVQ      24(R14), CX
@@ -5386,8 +5646,15 @@ gemmVNNI3_m2:
 	VPBROADCASTD (R10), Z3
 	VMOVDQA32    Z3, Z5
 	VMOVDQA32    Z3, Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3_m2_knext
 
 gemmVNNI3_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -5407,6 +5674,14 @@ gemmVNNI3_m2_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m2_k
+
+gemmVNNI3_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m2_seg
 
 gemmVNNI3_m2_ktail:
 	MOVQ      24(R14), CX
@@ -5670,8 +5945,16 @@ gemmVNNI3_m1:
 	VPXORD       Z9, Z9, Z9
 	VPXORD       Z10, Z10, Z10
 	VPXORD       Z11, Z11, Z11
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI3_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI3_m1_k1
 
 gemmVNNI3_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -5700,10 +5983,10 @@ gemmVNNI3_m1_k4:
 	JNZ          gemmVNNI3_m1_k4
 
 gemmVNNI3_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI3_m1_ktail
+	JZ   gemmVNNI3_m1_knext
 
 gemmVNNI3_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -5718,6 +6001,14 @@ gemmVNNI3_m1_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3_m1_k
+
+gemmVNNI3_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI3_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3_m1_seg
 
 gemmVNNI3_m1_ktail:
 	MOVQ      24(R14), CX
@@ -15906,8 +16197,15 @@ gemmVNNI1Fast_rows:
 	VPBROADCASTD (R10), Z4
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z5
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Fast_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m6_knext
 
 gemmVNNI1Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -15934,6 +16232,16 @@ gemmVNNI1Fast_m6_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m6_k
+
+gemmVNNI1Fast_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m6_seg
 
 gemmVNNI1Fast_m6_ktail:
 	MOVQ      24(R14), CX
@@ -16221,8 +16529,15 @@ gemmVNNI1Fast_m5:
 	VPBROADCASTD (R10), Z3
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Fast_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m5_knext
 
 gemmVNNI1Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -16246,6 +16561,16 @@ gemmVNNI1Fast_m5_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m5_k
+
+gemmVNNI1Fast_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m5_seg
 
 gemmVNNI1Fast_m5_ktail:
 	MOVQ      24(R14), CX
@@ -16468,8 +16793,15 @@ gemmVNNI1Fast_m4:
 	VPBROADCASTD (R10), Z2
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Fast_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m4_knext
 
 gemmVNNI1Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -16490,6 +16822,16 @@ gemmVNNI1Fast_m4_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m4_k
+
+gemmVNNI1Fast_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m4_seg
 
 gemmVNNI1Fast_m4_ktail:
 	MOVQ      24(R14), CX
@@ -16674,8 +17016,15 @@ gemmVNNI1Fast_m3:
 	VPBROADCASTD (R10), Z1
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z2
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Fast_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m3_knext
 
 gemmVNNI1Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -16692,6 +17041,14 @@ gemmVNNI1Fast_m3_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m3_k
+
+gemmVNNI1Fast_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m3_seg
 
 gemmVNNI1Fast_m3_ktail:
 	MOVQ      24(R14), CX
@@ -16840,8 +17197,15 @@ gemmVNNI1Fast_m2:
 	VPBROADCASTD (R10), Z0
 	ADDQ         R11, R10
 	VPBROADCASTD (R10), Z1
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Fast_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m2_knext
 
 gemmVNNI1Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -16855,6 +17219,14 @@ gemmVNNI1Fast_m2_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m2_k
+
+gemmVNNI1Fast_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m2_seg
 
 gemmVNNI1Fast_m2_ktail:
 	MOVQ      24(R14), CX
@@ -16970,8 +17342,16 @@ gemmVNNI1Fast_m1:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 	VPXORD       Z3, Z3, Z3
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI1Fast_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI1Fast_m1_k1
 
 gemmVNNI1Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -16992,10 +17372,10 @@ gemmVNNI1Fast_m1_k4:
 	JNZ          gemmVNNI1Fast_m1_k4
 
 gemmVNNI1Fast_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI1Fast_m1_ktail
+	JZ   gemmVNNI1Fast_m1_knext
 
 gemmVNNI1Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -17006,6 +17386,14 @@ gemmVNNI1Fast_m1_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Fast_m1_k
+
+gemmVNNI1Fast_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m1_seg
 
 gemmVNNI1Fast_m1_ktail:
 	MOVQ      24(R14), CX
@@ -17122,8 +17510,15 @@ gemmVNNI2Fast_rows:
 	VMOVDQA32    Z8, Z9
 	VPBROADCASTD (R10), Z10
 	VMOVDQA32    Z10, Z11
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Fast_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Fast_m6_knext
 
 gemmVNNI2Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -17157,6 +17552,16 @@ gemmVNNI2Fast_m6_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m6_k
+
+gemmVNNI2Fast_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m6_seg
 
 gemmVNNI2Fast_m6_ktail:
 	MOVQ      24(R14), CX
@@ -17598,8 +18003,15 @@ gemmVNNI2Fast_m5:
 	VMOVDQA32    Z6, Z7
 	VPBROADCASTD (R10), Z8
 	VMOVDQA32    Z8, Z9
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Fast_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Fast_m5_knext
 
 gemmVNNI2Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -17629,6 +18041,16 @@ gemmVNNI2Fast_m5_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m5_k
+
+gemmVNNI2Fast_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m5_seg
 
 gemmVNNI2Fast_m5_ktail:
 	MOVQ      24(R14), CX
@@ -17982,8 +18404,15 @@ gemmVNNI2Fast_m4:
 	VMOVDQA32    Z4, Z5
 	VPBROADCASTD (R10), Z6
 	VMOVDQA32    Z6, Z7
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Fast_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Fast_m4_knext
 
 gemmVNNI2Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -18009,6 +18438,16 @@ gemmVNNI2Fast_m4_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m4_k
+
+gemmVNNI2Fast_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m4_seg
 
 gemmVNNI2Fast_m4_ktail:
 	MOVQ      24(R14), CX
@@ -18301,8 +18740,15 @@ gemmVNNI2Fast_m3:
 	VMOVDQA32    Z2, Z3
 	VPBROADCASTD (R10), Z4
 	VMOVDQA32    Z4, Z5
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Fast_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Fast_m3_knext
 
 gemmVNNI2Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -18323,6 +18769,14 @@ gemmVNNI2Fast_m3_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m3_k
+
+gemmVNNI2Fast_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m3_seg
 
 gemmVNNI2Fast_m3_ktail:
 	MOVQ      24(R14), CX
@@ -18556,8 +19010,15 @@ gemmVNNI2Fast_m2:
 	VMOVDQA32    Z0, Z1
 	VPBROADCASTD (R10), Z2
 	VMOVDQA32    Z2, Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Fast_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Fast_m2_knext
 
 gemmVNNI2Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -18574,6 +19035,14 @@ gemmVNNI2Fast_m2_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m2_k
+
+gemmVNNI2Fast_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m2_seg
 
 gemmVNNI2Fast_m2_ktail:
 	MOVQ      24(R14), CX
@@ -18754,8 +19223,16 @@ gemmVNNI2Fast_m1:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 	VPXORD       Z7, Z7, Z7
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI2Fast_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Fast_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Fast_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI2Fast_m1_k1
 
 gemmVNNI2Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -18780,10 +19257,10 @@ gemmVNNI2Fast_m1_k4:
 	JNZ          gemmVNNI2Fast_m1_k4
 
 gemmVNNI2Fast_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI2Fast_m1_ktail
+	JZ   gemmVNNI2Fast_m1_knext
 
 gemmVNNI2Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -18796,6 +19273,14 @@ gemmVNNI2Fast_m1_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Fast_m1_k
+
+gemmVNNI2Fast_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI2Fast_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Fast_m1_seg
 
 gemmVNNI2Fast_m1_ktail:
 	MOVQ      24(R14), CX
@@ -18960,8 +19445,15 @@ gemmVNNI3Fast_rows:
 	VPBROADCASTD (R10), Z15
 	VMOVDQA32    Z15, Z17
 	VMOVDQA32    Z15, Z16
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Fast_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Fast_m6_knext
 
 gemmVNNI3Fast_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -19002,6 +19494,16 @@ gemmVNNI3Fast_m6_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m6_k
+
+gemmVNNI3Fast_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m6_seg
 
 gemmVNNI3Fast_m6_ktail:
 	MOVQ      24(R14), CX
@@ -19597,8 +20099,15 @@ gemmVNNI3Fast_m5:
 	VPBROADCASTD (R10), Z12
 	VMOVDQA32    Z12, Z14
 	VMOVDQA32    Z12, Z13
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Fast_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Fast_m5_knext
 
 gemmVNNI3Fast_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -19634,6 +20143,16 @@ gemmVNNI3Fast_m5_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m5_k
+
+gemmVNNI3Fast_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m5_seg
 
 gemmVNNI3Fast_m5_ktail:
 	MOVQ      24(R14), CX
@@ -20118,8 +20637,15 @@ gemmVNNI3Fast_m4:
 	VPBROADCASTD (R10), Z9
 	VMOVDQA32    Z9, Z11
 	VMOVDQA32    Z9, Z10
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Fast_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Fast_m4_knext
 
 gemmVNNI3Fast_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -20150,6 +20676,16 @@ gemmVNNI3Fast_m4_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m4_k
+
+gemmVNNI3Fast_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m4_seg
 
 gemmVNNI3Fast_m4_ktail:
 	MOVQ      24(R14), CX
@@ -20550,8 +21086,15 @@ gemmVNNI3Fast_m3:
 	VPBROADCASTD (R10), Z6
 	VMOVDQA32    Z6, Z8
 	VMOVDQA32    Z6, Z7
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Fast_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Fast_m3_knext
 
 gemmVNNI3Fast_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -20576,6 +21119,14 @@ gemmVNNI3Fast_m3_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m3_k
+
+gemmVNNI3Fast_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m3_seg
 
 gemmVNNI3Fast_m3_ktail:
 	MOVQ      24(R14), CX
@@ -20894,8 +21445,15 @@ gemmVNNI3Fast_m2:
 	VPBROADCASTD (R10), Z3
 	VMOVDQA32    Z3, Z5
 	VMOVDQA32    Z3, Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Fast_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Fast_m2_knext
 
 gemmVNNI3Fast_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -20915,6 +21473,14 @@ gemmVNNI3Fast_m2_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m2_k
+
+gemmVNNI3Fast_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m2_seg
 
 gemmVNNI3Fast_m2_ktail:
 	MOVQ      24(R14), CX
@@ -21160,8 +21726,16 @@ gemmVNNI3Fast_m1:
 	VPXORD       Z9, Z9, Z9
 	VPXORD       Z10, Z10, Z10
 	VPXORD       Z11, Z11, Z11
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI3Fast_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Fast_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Fast_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI3Fast_m1_k1
 
 gemmVNNI3Fast_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -21190,10 +21764,10 @@ gemmVNNI3Fast_m1_k4:
 	JNZ          gemmVNNI3Fast_m1_k4
 
 gemmVNNI3Fast_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI3Fast_m1_ktail
+	JZ   gemmVNNI3Fast_m1_knext
 
 gemmVNNI3Fast_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -21208,6 +21782,14 @@ gemmVNNI3Fast_m1_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Fast_m1_k
+
+gemmVNNI3Fast_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI3Fast_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Fast_m1_seg
 
 gemmVNNI3Fast_m1_ktail:
 	MOVQ      24(R14), CX
@@ -42508,8 +43090,15 @@ gemmVNNI1Bounded_rows:
 	VPADDD       (R9), Z4, Z4
 	VPBROADCASTD (R10), Z5
 	VPADDD       (R9), Z5, Z5
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m6_knext
 
 gemmVNNI1Bounded_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -42536,6 +43125,16 @@ gemmVNNI1Bounded_m6_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m6_k
+
+gemmVNNI1Bounded_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m6_seg
 
 gemmVNNI1Bounded_m6_ktail:
 	MOVQ      24(R14), CX
@@ -42772,8 +43371,15 @@ gemmVNNI1Bounded_m5:
 	VPADDD       (R9), Z3, Z3
 	VPBROADCASTD (R10), Z4
 	VPADDD       (R9), Z4, Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m5_knext
 
 gemmVNNI1Bounded_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -42797,6 +43403,16 @@ gemmVNNI1Bounded_m5_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m5_k
+
+gemmVNNI1Bounded_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m5_seg
 
 gemmVNNI1Bounded_m5_ktail:
 	MOVQ      24(R14), CX
@@ -42976,8 +43592,15 @@ gemmVNNI1Bounded_m4:
 	VPADDD       (R9), Z2, Z2
 	VPBROADCASTD (R10), Z3
 	VPADDD       (R9), Z3, Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m4_knext
 
 gemmVNNI1Bounded_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -42998,6 +43621,16 @@ gemmVNNI1Bounded_m4_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m4_k
+
+gemmVNNI1Bounded_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m4_seg
 
 gemmVNNI1Bounded_m4_ktail:
 	MOVQ      24(R14), CX
@@ -43143,8 +43776,15 @@ gemmVNNI1Bounded_m3:
 	VPADDD       (R9), Z1, Z1
 	VPBROADCASTD (R10), Z2
 	VPADDD       (R9), Z2, Z2
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m3_knext
 
 gemmVNNI1Bounded_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -43161,6 +43801,14 @@ gemmVNNI1Bounded_m3_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m3_k
+
+gemmVNNI1Bounded_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m3_seg
 
 gemmVNNI1Bounded_m3_ktail:
 	MOVQ      24(R14), CX
@@ -43278,8 +43926,15 @@ gemmVNNI1Bounded_m2:
 	VPADDD       (R9), Z0, Z0
 	VPBROADCASTD (R10), Z1
 	VPADDD       (R9), Z1, Z1
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI1Bounded_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m2_knext
 
 gemmVNNI1Bounded_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -43293,6 +43948,14 @@ gemmVNNI1Bounded_m2_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m2_k
+
+gemmVNNI1Bounded_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m2_seg
 
 gemmVNNI1Bounded_m2_ktail:
 	MOVQ      24(R14), CX
@@ -43384,8 +44047,16 @@ gemmVNNI1Bounded_m1:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 	VPXORD       Z3, Z3, Z3
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI1Bounded_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Bounded_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI1Bounded_m1_k1
 
 gemmVNNI1Bounded_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -43406,10 +44077,10 @@ gemmVNNI1Bounded_m1_k4:
 	JNZ          gemmVNNI1Bounded_m1_k4
 
 gemmVNNI1Bounded_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI1Bounded_m1_ktail
+	JZ   gemmVNNI1Bounded_m1_knext
 
 gemmVNNI1Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -43420,6 +44091,14 @@ gemmVNNI1Bounded_m1_k:
 	ADDQ         $0x00000040, SI
 	DECQ         CX
 	JNZ          gemmVNNI1Bounded_m1_k
+
+gemmVNNI1Bounded_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m1_seg
 
 gemmVNNI1Bounded_m1_ktail:
 	MOVQ      24(R14), CX
@@ -43526,8 +44205,15 @@ gemmVNNI2Bounded_rows:
 	VPBROADCASTD (R10), Z10
 	VPADDD       384(R9), Z10, Z11
 	VPADDD       (R9), Z10, Z10
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Bounded_m6_knext
 
 gemmVNNI2Bounded_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -43561,6 +44247,16 @@ gemmVNNI2Bounded_m6_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m6_k
+
+gemmVNNI2Bounded_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m6_seg
 
 gemmVNNI2Bounded_m6_ktail:
 	MOVQ      24(R14), CX
@@ -43896,8 +44592,15 @@ gemmVNNI2Bounded_m5:
 	VPBROADCASTD (R10), Z8
 	VPADDD       384(R9), Z8, Z9
 	VPADDD       (R9), Z8, Z8
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Bounded_m5_knext
 
 gemmVNNI2Bounded_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -43927,6 +44630,16 @@ gemmVNNI2Bounded_m5_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m5_k
+
+gemmVNNI2Bounded_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m5_seg
 
 gemmVNNI2Bounded_m5_ktail:
 	MOVQ      24(R14), CX
@@ -44191,8 +44904,15 @@ gemmVNNI2Bounded_m4:
 	VPBROADCASTD (R10), Z6
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Bounded_m4_knext
 
 gemmVNNI2Bounded_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -44218,6 +44938,16 @@ gemmVNNI2Bounded_m4_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m4_k
+
+gemmVNNI2Bounded_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m4_seg
 
 gemmVNNI2Bounded_m4_ktail:
 	MOVQ      24(R14), CX
@@ -44430,8 +45160,15 @@ gemmVNNI2Bounded_m3:
 	VPBROADCASTD (R10), Z4
 	VPADDD       384(R9), Z4, Z5
 	VPADDD       (R9), Z4, Z4
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Bounded_m3_knext
 
 gemmVNNI2Bounded_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -44452,6 +45189,14 @@ gemmVNNI2Bounded_m3_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m3_k
+
+gemmVNNI2Bounded_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m3_seg
 
 gemmVNNI2Bounded_m3_ktail:
 	MOVQ      24(R14), CX
@@ -44622,8 +45367,15 @@ gemmVNNI2Bounded_m2:
 	VPBROADCASTD (R10), Z2
 	VPADDD       384(R9), Z2, Z3
 	VPADDD       (R9), Z2, Z2
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI2Bounded_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI2Bounded_m2_knext
 
 gemmVNNI2Bounded_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -44640,6 +45392,14 @@ gemmVNNI2Bounded_m2_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m2_k
+
+gemmVNNI2Bounded_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m2_seg
 
 gemmVNNI2Bounded_m2_ktail:
 	MOVQ      24(R14), CX
@@ -44772,8 +45532,16 @@ gemmVNNI2Bounded_m1:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 	VPXORD       Z7, Z7, Z7
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI2Bounded_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI2Bounded_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI2Bounded_m1_k1
 
 gemmVNNI2Bounded_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -44798,10 +45566,10 @@ gemmVNNI2Bounded_m1_k4:
 	JNZ          gemmVNNI2Bounded_m1_k4
 
 gemmVNNI2Bounded_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI2Bounded_m1_ktail
+	JZ   gemmVNNI2Bounded_m1_knext
 
 gemmVNNI2Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -44814,6 +45582,14 @@ gemmVNNI2Bounded_m1_k:
 	ADDQ         $0x00000080, SI
 	DECQ         CX
 	JNZ          gemmVNNI2Bounded_m1_k
+
+gemmVNNI2Bounded_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI2Bounded_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI2Bounded_m1_seg
 
 gemmVNNI2Bounded_m1_ktail:
 	MOVQ      24(R14), CX
@@ -44953,8 +45729,15 @@ gemmVNNI3Bounded_rows:
 	VPADDD       768(R9), Z15, Z17
 	VPADDD       384(R9), Z15, Z16
 	VPADDD       (R9), Z15, Z15
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m6_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m6_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m6_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Bounded_m6_knext
 
 gemmVNNI3Bounded_m6_k:
 	VMOVDQU64    (SI), Z18
@@ -44995,6 +45778,16 @@ gemmVNNI3Bounded_m6_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m6_k
+
+gemmVNNI3Bounded_m6_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m6_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m6_seg
 
 gemmVNNI3Bounded_m6_ktail:
 	MOVQ      24(R14), CX
@@ -45429,8 +46222,15 @@ gemmVNNI3Bounded_m5:
 	VPADDD       768(R9), Z12, Z14
 	VPADDD       384(R9), Z12, Z13
 	VPADDD       (R9), Z12, Z12
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m5_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m5_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m5_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Bounded_m5_knext
 
 gemmVNNI3Bounded_m5_k:
 	VMOVDQU64    (SI), Z18
@@ -45466,6 +46266,16 @@ gemmVNNI3Bounded_m5_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m5_k
+
+gemmVNNI3Bounded_m5_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m5_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m5_seg
 
 gemmVNNI3Bounded_m5_ktail:
 	MOVQ      24(R14), CX
@@ -45815,8 +46625,15 @@ gemmVNNI3Bounded_m4:
 	VPADDD       768(R9), Z9, Z11
 	VPADDD       384(R9), Z9, Z10
 	VPADDD       (R9), Z9, Z9
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m4_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m4_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m4_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Bounded_m4_knext
 
 gemmVNNI3Bounded_m4_k:
 	VMOVDQU64    (SI), Z18
@@ -45847,6 +46664,16 @@ gemmVNNI3Bounded_m4_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m4_k
+
+gemmVNNI3Bounded_m4_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m4_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m4_seg
 
 gemmVNNI3Bounded_m4_ktail:
 	MOVQ      24(R14), CX
@@ -46126,8 +46953,15 @@ gemmVNNI3Bounded_m3:
 	VPADDD       768(R9), Z6, Z8
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m3_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m3_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m3_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Bounded_m3_knext
 
 gemmVNNI3Bounded_m3_k:
 	VMOVDQU64    (SI), Z18
@@ -46152,6 +46986,14 @@ gemmVNNI3Bounded_m3_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m3_k
+
+gemmVNNI3Bounded_m3_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m3_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m3_seg
 
 gemmVNNI3Bounded_m3_ktail:
 	MOVQ      24(R14), CX
@@ -46375,8 +47217,15 @@ gemmVNNI3Bounded_m2:
 	VPADDD       768(R9), Z3, Z5
 	VPADDD       384(R9), Z3, Z4
 	VPADDD       (R9), Z3, Z3
-	SHRQ         $0x02, CX
-	JZ           gemmVNNI3Bounded_m2_ktail
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m2_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m2_seg:
+	SHRQ $0x02, CX
+	JZ   gemmVNNI3Bounded_m2_knext
 
 gemmVNNI3Bounded_m2_k:
 	VMOVDQU64    (SI), Z18
@@ -46396,6 +47245,14 @@ gemmVNNI3Bounded_m2_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m2_k
+
+gemmVNNI3Bounded_m2_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m2_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m2_seg
 
 gemmVNNI3Bounded_m2_ktail:
 	MOVQ      24(R14), CX
@@ -46569,8 +47426,16 @@ gemmVNNI3Bounded_m1:
 	VPXORD       Z9, Z9, Z9
 	VPXORD       Z10, Z10, Z10
 	VPXORD       Z11, Z11, Z11
-	SHRQ         $0x04, CX
-	JZ           gemmVNNI3Bounded_m1_k1
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI3Bounded_m1_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m1_seg:
+	MOVQ CX, R10
+	SHRQ $0x04, CX
+	JZ   gemmVNNI3Bounded_m1_k1
 
 gemmVNNI3Bounded_m1_k4:
 	VPBROADCASTD (R12), Z23
@@ -46599,10 +47464,10 @@ gemmVNNI3Bounded_m1_k4:
 	JNZ          gemmVNNI3Bounded_m1_k4
 
 gemmVNNI3Bounded_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
-	JZ   gemmVNNI3Bounded_m1_ktail
+	JZ   gemmVNNI3Bounded_m1_knext
 
 gemmVNNI3Bounded_m1_k:
 	VMOVDQU64    (SI), Z18
@@ -46617,6 +47482,14 @@ gemmVNNI3Bounded_m1_k:
 	ADDQ         $0x000000c0, SI
 	DECQ         CX
 	JNZ          gemmVNNI3Bounded_m1_k
+
+gemmVNNI3Bounded_m1_knext:
+	DECQ R11
+	JLE  gemmVNNI3Bounded_m1_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI3Bounded_m1_seg
 
 gemmVNNI3Bounded_m1_ktail:
 	MOVQ      24(R14), CX
@@ -48039,6 +48912,7 @@ gemm32VNNI1_m1:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
+	MOVQ   CX, R10
 	SHRQ   $0x04, CX
 	JZ     gemm32VNNI1_m1_k1
 
@@ -48061,7 +48935,7 @@ gemm32VNNI1_m1_k4:
 	JNZ          gemm32VNNI1_m1_k4
 
 gemm32VNNI1_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemm32VNNI1_m1_ktail
@@ -48848,6 +49722,7 @@ gemm32VNNI2_m1:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R10
 	SHRQ   $0x04, CX
 	JZ     gemm32VNNI2_m1_k1
 
@@ -48874,7 +49749,7 @@ gemm32VNNI2_m1_k4:
 	JNZ          gemm32VNNI2_m1_k4
 
 gemm32VNNI2_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemm32VNNI2_m1_ktail
@@ -49817,6 +50692,7 @@ gemm32VNNI3_m1:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
+	MOVQ   CX, R10
 	SHRQ   $0x04, CX
 	JZ     gemm32VNNI3_m1_k1
 
@@ -49847,7 +50723,7 @@ gemm32VNNI3_m1_k4:
 	JNZ          gemm32VNNI3_m1_k4
 
 gemm32VNNI3_m1_k1:
-	MOVQ 24(R14), CX
+	MOVQ R10, CX
 	SHRQ $0x02, CX
 	ANDQ $0x03, CX
 	JZ   gemm32VNNI3_m1_ktail

@@ -31,7 +31,7 @@ func epilogue(n int) *asm.Epilogue {
 func BenchmarkKernelGemm(b *testing.B) {
 	for _, s := range []struct{ m, n, k int }{
 		{48 * 48, 128, 64}, {12 * 12, 256, 256}, {6 * 6, 512, 512}, // pointwise
-		{32 * 32, 16, 144}, {112 * 112, 32, 27}, // conv 3x3 and stem as im2col GEMMs
+		{32 * 32, 16, 144}, {112 * 112, 32, 27}, {32 * 32, 32, 288}, // conv 3x3 and stem as im2col GEMMs
 		// MobileNetV2's short-K pointwise convs (the epilogue dominates)
 		{112 * 112, 96, 16}, {112 * 112, 16, 32}, {56 * 56, 144, 24}, {56 * 56, 24, 144},
 		{1, 128, 640}, {1, 1000, 1024}, {1, 256, 256}, {16, 256, 256}, // fully connected

@@ -77,6 +77,11 @@ type convKernel struct {
 	// of the kh padded rows im2colRing reads (see conv_ring.go).
 	padRow int
 	ring   bool
+	// band: the conv reads its patches in place from kh padded input rows
+	// in scratch (padRow bytes each) through asm's segmented GEMM, one
+	// output row per call, instead of copying them (im2col); see
+	// evalBand.
+	band bool
 	// pairF > 1: a conv of few output channels and a short patch also has
 	// the block-diagonal matrix pairPacked, pairF copies of the filter,
 	// which computes pairF consecutive pixels as one GEMM row of pairF
@@ -187,6 +192,11 @@ func (k *convKernel) prepareGemm() {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 		k.ring = k.useRing()
 	}
+	if !k.ring && k.pairF <= 1 && k.filterOffset == 0 && k.dilW == 1 && (k.kw*k.inC)%4 == 0 && k.impl.HasGemmSegments() {
+		k.band = true
+		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
+		k.blockRows = 0
+	}
 	if k.filterOffset != 0 {
 		k.rtRows = k.blockRows
 	}
@@ -239,6 +249,9 @@ func (k *convKernel) padScratch() int {
 	if k.ring {
 		return k.ringBytes()
 	}
+	if k.band {
+		return k.kh * k.padRow
+	}
 	return k.padRow
 }
 
@@ -267,8 +280,8 @@ func (k *convKernel) LeanScratchBytes() int {
 // FitScratch shrinks the im2col blocks to fit n bytes (whole row blocks of
 // the GEMM kernels where it can).
 func (k *convKernel) FitScratch(n int) {
-	if k.packed == nil || k.pointwise || n >= k.ScratchBytes() {
-		return
+	if k.packed == nil || k.pointwise || k.band || n >= k.ScratchBytes() {
+		return // (the band's scratch is its lean scratch)
 	}
 	per := k.patchSize
 	if k.filterOffset != 0 {
@@ -365,6 +378,10 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 		}
 		return
 	}
+	if k.band {
+		k.evalBand(in, out, scratch[:k.padScratch()], lo, hi)
+		return
+	}
 	pixels := hi * k.outW
 	buf := scratch[:k.blockRows*k.patchSize]
 	padRow := scratch[k.blockRows*k.patchSize:][:k.padScratch()]
@@ -390,6 +407,29 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 			}
 		}
 		k.gemm(buf, k.patchSize, rows, out[p0*k.outC:], rt)
+	}
+}
+
+// evalBand runs output rows [lo, hi) on the segmented GEMM: for each
+// output row, the kh input rows its filter rows read, padded to the
+// columns the row's window covers (padInputRow; rows outside the image
+// are all zero points), go to band one after another, padRow bytes each;
+// output pixel j's patch is then kh segments of kw·inC bytes, at
+// j·strideW·inC in each padded row, which GemmSegments reads in place:
+// the same values, in the same order, as im2col would copy.
+func (k *convKernel) evalBand(in, out, band []int8, lo, hi int) {
+	plane := k.inH * k.inW * k.inC
+	for r := lo; r < hi; r++ {
+		b, oy := r/k.outH, r%k.outH
+		for ky := 0; ky < k.kh; ky++ {
+			slot := band[ky*k.padRow:][:k.padRow]
+			if iy := oy*k.strideH - k.padTop + ky*k.dilH; iy >= 0 && iy < k.inH {
+				k.padInputRow(in[b*plane+iy*k.inW*k.inC:][:k.inW*k.inC], slot)
+			} else {
+				fillFromRow(slot, k.zpRow)
+			}
+		}
+		k.impl.GemmSegments(band, k.strideW*k.inC, k.outW, k.kh, k.padRow, k.packed, k.epi, out[r*k.outW*k.outC:], k.outC)
 	}
 }
 

@@ -579,3 +579,62 @@ func testConvPairs(t *testing.T) {
 		wtCompare(t, fmt.Sprintf("paired conv %+v", c), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }
+
+// TestConvBand: convolutions whose filter rows are 4-byte multiples,
+// dilation 1 across and no filter offset run, on implementations with
+// asm's segmented GEMM, from padded input rows (convKernel.band) instead
+// of im2col; the bytes equal the reference's for every filter size,
+// stride, row dilation, padding (including windows past the image) and
+// batch count, and the band is taken exactly when it should be.
+func TestConvBand(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	segmented := asm.Selected().HasGemmSegments()
+	taken := 0
+	for iter := 0; iter < 250; iter++ {
+		g := wtRandGeometry(r)
+		g.inH, g.inW = 1+r.IntN(12), 1+r.IntN(12)
+		g.kh, g.kw = 1+r.IntN(5), 1+r.IntN(5)
+		if r.IntN(4) > 0 {
+			g.p.DilationW = 1
+		}
+		effH := (g.kh-1)*int(g.p.DilationH) + 1
+		effW := (g.kw-1)*int(g.p.DilationW) + 1
+		g.p.PadTop, g.p.PadLeft = int32(r.IntN(effH)), int32(r.IntN(effW))
+		g.outH = max((g.inH+2*int(g.p.PadTop)-effH)/int(g.p.StrideH)+1, 1) + r.IntN(2)
+		g.outW = max((g.inW+2*int(g.p.PadLeft)-effW)/int(g.p.StrideW)+1, 1) + r.IntN(2)
+		inC := []int{4, 8, 12, 16, 20, 32, 36, 64}[r.IntN(8)]
+		outC := 9 + r.IntN(60)
+		batches := 1 + r.IntN(2)
+		p := g.p
+		p.DepthMultiplier = 1
+		p.InputOffset = -wtZeroPoint(r)
+		p.OutputOffset = wtZeroPoint(r)
+		p.Requant = wtRequantParams(r, outC)
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{int32(batches), int32(g.inH), int32(g.inW), int32(inC)}
+		fShape := []int32{int32(outC), int32(g.kh), int32(g.kw), int32(inC)}
+		outShape := []int32{int32(batches), int32(g.outH), int32(g.outW), int32(outC)}
+		filter := wtInt8s(r, outC*g.kh*g.kw*inC)
+		bias := wtBias(r, outC)
+		in := wtInt8s(r, batches*g.inH*g.inW*inC)
+		m := wtModel(format.OpConv2D, &p, inShape, fShape, outShape, filter, bias)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatalf("Prepare: %v", err)
+		}
+		ck := k.(*convKernel)
+		want := segmented && !ck.pointwise && !ck.ring && ck.pairF <= 1 && g.p.DilationW == 1
+		if ck.band != want {
+			t.Fatalf("iteration %d (%dx%d inC %d dilW %d): band %v, want %v", iter, g.kh, g.kw, inC, g.p.DilationW, ck.band, want)
+		}
+		if ck.band {
+			taken++
+		}
+		got := runKernel(t, m, in)
+		wtCompare(t, "band conv iteration "+itoa(iter), got, refConv(&p, in, inShape, filter, fShape, bias, outShape))
+	}
+	if segmented && taken < 100 {
+		t.Errorf("band taken in %d of 250 cases", taken)
+	}
+	t.Logf("%s: band taken in %d of 250 cases", asm.Selected().Name, taken)
+}

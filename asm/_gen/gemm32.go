@@ -71,7 +71,7 @@ func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhys
 			VPXORD(accR(r, j), accR(r, j), accR(r, j))
 		}
 	}
-	vnniKLoop(lbl, nz, mr, zs, x80, lda)
+	vnniKLoop(lbl, nz, mr, zs, x80, lda, false)
 	rs, op := reg.R9, reg.R12
 	Load(arg("rowsum"), rs)
 	corr := zs[27]

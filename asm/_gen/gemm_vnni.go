@@ -153,7 +153,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 			VPADDD(Mem{Base: reg.R9}, accR(r, 0), accR(r, 0))
 		}
 	}, func(r int) reg.VecPhysical { return accR(r, 0) })
-	vnniKLoop(lbl, nz, mr, zs, x80, lda)
+	vnniKLoop(lbl, nz, mr, zs, x80, lda, true)
 	if bounded {
 		vnniBoundedEpi(nz, mr, accR, kmask)
 		return
@@ -259,11 +259,7 @@ const gemvSets = 4
 // loop, with R12 and RSI past the groups done.
 func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg.VecPhysical) {
 	p0, wp, cnt := reg.R12, reg.RSI, reg.RCX
-	for set := 1; set < gemvSets; set++ {
-		for j := 0; j < nz; j++ {
-			VPXORD(zs[set*nz+j], zs[set*nz+j], zs[set*nz+j])
-		}
-	}
+	MOVQ(cnt, reg.R10) // the k values of this segment
 	SHRQ(U8(4), cnt)
 	JZ(LabelRef(lbl("k1")))
 	Label(lbl("k4"))
@@ -280,9 +276,19 @@ func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg
 	DECQ(cnt)
 	JNZ(LabelRef(lbl("k4")))
 	Label(lbl("k1"))
-	Load(arg("k"), cnt)
+	MOVQ(reg.R10, cnt)
 	SHRQ(U8(2), cnt)
 	ANDQ(U8(3), cnt)
+}
+
+// gemvZeroSets zeroes the accumulator sets 1.. of a one-row tile
+// (vnniGEMVLoop).
+func gemvZeroSets(nz int, zs []reg.VecPhysical) {
+	for set := 1; set < gemvSets; set++ {
+		for j := 0; j < nz; j++ {
+			VPXORD(zs[set*nz+j], zs[set*nz+j], zs[set*nz+j])
+		}
+	}
 }
 
 // vnniKLoop is the K loop of an mr-row VNNI tile whose sums are already
@@ -291,18 +297,40 @@ func vnniGEMVLoop(lbl func(string) string, nz int, zs []reg.VecPhysical, x80 reg
 // label epi with the sets of a one-row tile added up. The int8 GEMM
 // (vnniTile) and the int32 one (gemm32VNNITile) differ only before and
 // after it. Registers: rows from RAX/R12/R13 at stride lda, weights RSI,
-// counter RCX; clobbers R9, R10 and zs[18:23].
-func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 reg.VecPhysical, lda reg.Register) {
+// counter RCX (holding k on entry); clobbers R9, R10 and zs[18:23].
+//
+// segmented (the int8 GEMM, gemmArgs.segs): a row's k values may lie in
+// segs segments of segK values (a multiple of 4), segment s at
+// s·segStride bytes after the row's start (Impl.GemmSegments: a
+// convolution's filter rows read in place from padded input rows), and
+// there is no K tail. segs <= 1 is the contiguous row of k values. R11
+// counts the segments, R9 holds the current one's row 0.
+func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 reg.VecPhysical, lda reg.Register, segmented bool) {
 	p0, p1, wp, cnt := reg.R12, reg.R13, reg.RSI, reg.RCX
 	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
 	wv := func(j int) reg.VecPhysical { return zs[18+j] }
 	t0, t1 := zs[21], zs[22]
 	if mr == 1 {
+		gemvZeroSets(nz, zs)
+	}
+	if segmented {
+		Load(arg("segs"), reg.R11)
+		MOVQ(p0, reg.R9)
+		CMPQ(reg.R11, U8(1))
+		JLE(LabelRef(lbl("seg")))
+		Load(arg("segK"), cnt)
+		Label(lbl("seg"))
+	}
+	if mr == 1 {
 		vnniGEMVLoop(lbl, nz, zs, x80)
 	} else {
 		SHRQ(U8(2), cnt)
 	}
-	JZ(LabelRef(lbl("ktail")))
+	next := lbl("ktail")
+	if segmented {
+		next = lbl("knext")
+	}
+	JZ(LabelRef(next))
 	Label(lbl("k"))
 	for j := 0; j < nz; j++ {
 		VMOVDQU64(Mem{Base: wp, Disp: 64 * j}, wv(j))
@@ -325,6 +353,20 @@ func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 re
 	ADDQ(U32(64*nz), wp)
 	DECQ(cnt)
 	JNZ(LabelRef(lbl("k")))
+	if segmented {
+		// The next segment, if any (segments have no K tail).
+		Label(lbl("knext"))
+		DECQ(reg.R11)
+		JLE(LabelRef(lbl("ktail")))
+		ADDQ(addr("segStride"), reg.R9)
+		MOVQ(reg.R9, p0)
+		if mr > 3 {
+			LEAQ(Mem{Base: reg.R9, Index: lda, Scale: 2}, p1)
+			ADDQ(lda, p1)
+		}
+		Load(arg("segK"), cnt)
+		JMP(LabelRef(lbl("seg")))
+	}
 
 	// K tail: 1..3 bytes per row, read exactly (the padded weights are 0).
 	Label(lbl("ktail"))
