@@ -2,6 +2,7 @@ package asm
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/edgerun/edgerun/dyadic"
 )
@@ -38,6 +39,82 @@ type AddParams struct {
 	os     addOut // the generic kernel's output stage
 	vec    addVec
 	neon   addNeon
+	// vbmi: the AVX-512 VBMI kernel's tables and constants, when the
+	// implementation wants them (wantAddVBMI) and the output stage has
+	// the bounded form; else nil.
+	vbmi *addVBMI
+}
+
+// wantAddVBMI is set when an implementation of this build runs the
+// AVX-512 VBMI ADD kernel on this CPU (arch_amd64.go), so that
+// NewAddParams prepares its tables.
+var wantAddVBMI bool
+
+// addVBMI is what the AVX-512 VBMI ADD kernel (asm/_gen's addVBMI) reads.
+// Per input, the 256-entry table of s1 + D (input 1) and s2 (input 2,
+// negated for Sub) as four byte planes (plane j: byte j of each int32,
+// indexed by uint8(x)), which the kernel looks up 64 values at a time
+// (VPERMT2B) and reassembles into int32 lanes; the sum u = s1 + s2 + D,
+// D = 2^30, then takes the bounded requantization (dwBoundedLanes' in
+// asm/_gen: NewAddParams checked |s1 + s2| < 2^30 over all inputs and the
+// output stage with boundRequant), so u lies in (0, 2^31).
+type addVBMI struct {
+	planes [2][4][256]uint8
+	// perm is the input bytes' order for the kernel's unpacks: byte
+	// 16L+4v+t takes input byte 16v+4L+t (L, v < 4, t < 4), so that the
+	// unpacked int32 vector v holds values 16v..16v+15 in order.
+	perm  [64]uint8
+	m2    int64    // 2·OutMult (the low dword; VPMULUDQ)
+	k     int64    // the 64-bit constant of the bounded form
+	right [2]int64 // the output's right shift (VPSRAD's count)
+	d     int32    // D, for the sign test u < D
+	sub   int32    // [right >= 1]
+	lo    int32
+	hi    int32
+}
+
+// newAddVBMI prepares addVBMI for p (tables t1 and t2 ready), or returns
+// nil when the output stage does not have the bounded form. The struct is
+// placed at a 64-byte boundary (the kernel's table loads then never split
+// a cache line): the planes are first and the struct holds no pointers.
+func newAddVBMI(p *AddParams) *addVBMI {
+	lo1, hi1 := minMax32(p.t1[:])
+	lo2, hi2 := minMax32(p.t2[:])
+	b := max(abs64(int64(lo1)+int64(lo2)), abs64(int64(hi1)+int64(hi2)))
+	right, sub, k, ok := boundRequant(b, p.spec.OutMult, p.spec.OutShift, p.spec.OutOffset)
+	if !ok {
+		return nil
+	}
+	buf := make([]byte, unsafe.Sizeof(addVBMI{})+63)
+	off := (64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64
+	v := (*addVBMI)(unsafe.Pointer(&buf[off]))
+	for i := range 256 {
+		for j := range 4 {
+			v.planes[0][j][i] = uint8((p.t1[i] + dwBoundD) >> (8 * j))
+			v.planes[1][j][i] = uint8(p.t2[i] >> (8 * j))
+		}
+	}
+	for l := range 4 {
+		for q := range 4 {
+			for t := range 4 {
+				v.perm[16*l+4*q+t] = uint8(16*q + 4*l + t)
+			}
+		}
+	}
+	v.m2 = int64(uint32(p.spec.OutMult) * 2)
+	v.k = k
+	v.right[0] = int64(right)
+	v.d, v.sub, v.lo, v.hi = dwBoundD, sub, p.spec.Min, p.spec.Max
+	return v
+}
+
+// minMax32 returns the smallest and largest value of a non-empty slice.
+func minMax32(v []int32) (lo, hi int32) {
+	lo, hi = v[0], v[0]
+	for _, x := range v[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
 }
 
 // addOut is ADD's output stage in the generic kernel's form: SRDHM by a
@@ -146,6 +223,9 @@ func NewAddParams(s AddSpec) (*AddParams, error) {
 		if s.Sub {
 			p.t2[i] = -p.t2[i]
 		}
+	}
+	if wantAddVBMI {
+		p.vbmi = newAddVBMI(p)
 	}
 	right := uint8(-s.OutShift)
 	mask := int32(int64(1)<<right - 1)

@@ -16,12 +16,18 @@ type addArgs struct {
 	out, a, b *int8
 	n         int
 	p         *addVec
+	v         *addVBMI // addInt8VBMI's
 }
 
 func addInt8AVX512Go(out, a, b []int8, p *AddParams) {
 	n := len(out)
 	a, b = a[:n], b[:n]
-	args := addArgs{out: &out[0], a: &a[0], b: &b[0], n: n, p: &p.vec}
+	args := addArgs{out: &out[0], a: &a[0], b: &b[0], n: n, p: &p.vec, v: p.vbmi}
+	if p.vbmi != nil {
+		// (prepared only where the CPU has VBMI: wantAddVBMI)
+		addInt8VBMI(&args)
+		return
+	}
 	if p.spec.Sub {
 		addInt8AVX512Sub(&args)
 	} else {

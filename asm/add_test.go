@@ -282,3 +282,35 @@ func TestAddInt8Broadcast(t *testing.T) {
 		}()
 	}
 }
+
+// TestAddInt8VBMITables: where the CPU runs the VBMI kernel, typical ADD
+// parameters (a MobileNetV2 residual add) get its tables, and so do most
+// random ones (the other tests then run the kernel on them); parameters
+// outside the bounded form (an output offset that overflows once
+// shifted) do not.
+func TestAddInt8VBMITables(t *testing.T) {
+	if !wantAddVBMI {
+		t.Skip("no VBMI ADD kernel on this CPU or build")
+	}
+	typical := AddSpec{In1Offset: 5, In1Mult: 1 << 30, In1Shift: 0, In2Offset: -12, In2Mult: 1518500250, In2Shift: -1, LeftShift: 20,
+		OutMult: 1789569707, OutShift: -19, OutOffset: -3, Min: -128, Max: 127}
+	if mustAddParams(t, typical).vbmi == nil {
+		t.Error("typical ADD: no VBMI tables")
+	}
+	over := typical
+	over.OutShift, over.OutOffset = -31, 127
+	if mustAddParams(t, over).vbmi != nil {
+		t.Error("output offset 127 shifted by 31: VBMI tables, want none")
+	}
+	r := rand.New(rand.NewPCG(10, 10))
+	got := 0
+	for range 200 {
+		if mustAddParams(t, randAddSpec(r)).vbmi != nil {
+			got++
+		}
+	}
+	if got < 60 {
+		t.Errorf("VBMI tables for %d of 200 random specs", got)
+	}
+	t.Logf("VBMI tables for %d of 200 random specs", got)
+}

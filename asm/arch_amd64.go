@@ -29,6 +29,9 @@ func registerArch() {
 		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512(), pool: true, mul512: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
+	// The avx512vnni ADD runs addInt8VBMI (byte-plane tables) where the
+	// CPU also has VBMI and the AddParams have its tables.
+	wantAddVBMI, _ = features(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VBMI, cpuid.BMI2)
 }
 
 // features reports whether the CPU (and OS) support every feature, and

@@ -43,20 +43,23 @@ func dwBoundChannel[T int8 | int16](w []T, c, ch int, e *Epilogue) (shift, sub i
 // boundChannel is dwBoundChannel given sw = Σ|w| of channel ch's weights
 // (the VNNI GEMM's vnniPrepareBounded uses it too).
 func boundChannel(sw int64, ch int, e *Epilogue) (shift, sub int32, k int64, ok bool) {
-	m := int64(e.mult[ch])
-	if e.shift[ch] > 0 || e.shift[ch] < -31 || m < 0 {
+	return boundRequant(128*sw+abs64(int64(e.bias[ch])), e.mult[ch], e.shift[ch], e.outOffset)
+}
+
+// boundRequant is the bounded requantization's check and constants for
+// sums x with |x| <= b, multiplier mult, TFLite exponent shift and output
+// offset outOff (see dwBoundChannel; int8 ADD's output stage uses it too).
+func boundRequant(b int64, mult, shift, outOff int32) (right, sub int32, k int64, ok bool) {
+	m := int64(mult)
+	if shift > 0 || shift < -31 || m < 0 || b < 0 || b >= 1<<30 {
 		return 0, 0, 0, false
 	}
-	ex := -e.shift[ch]
-	b := 128*sw + abs64(int64(e.bias[ch]))
-	if b >= 1<<30 {
-		return 0, 0, 0, false
-	}
+	ex := -shift
 	var h, s int64
 	if ex >= 1 {
 		h, s = 1<<(ex-1), 1
 	}
-	hc := h + int64(e.outOffset)<<ex // |·| < 2^31 + 2^62
+	hc := h + int64(outOff)<<ex // |·| < 2^31 + 2^62
 	// SRDHM is monotone in x for m >= 0: y ranges over [ymin, ymax],
 	// ymin <= 0 <= ymax (b·m < 2^61).
 	ymax := floorDiv64(b*m+1<<30, 1<<31)

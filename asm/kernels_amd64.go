@@ -144,6 +144,11 @@ func addInt8AVX512Sub(p *addArgs)
 //go:noescape
 func addInt8AVX2Sub(p *addArgs)
 
+// addInt8VBMI computes out[i] = a[i] + b[i] (or a[i] - b[i]) for i < n (n >= 1) with asm.AddInt8's arithmetic from p.v's tables (AVX-512 VBMI); p.v is the *addVBMI. It reads p.out, p.a, p.b, p.n, p.v.
+//
+//go:noescape
+func addInt8VBMI(p *addArgs)
+
 // gemm32VNNI1 computes the int32 sums of m rows of a 16-column panel (AVX-512 VNNI): out = Σ a·w, rows at p.ldo bytes; the last vector stores through p.kmask. It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.rowsum, p.kmask, p.rt, p.rts.
 //
 //go:noescape

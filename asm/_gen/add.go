@@ -239,3 +239,132 @@ func addAVX2(sub bool) {
 	VZEROUPPER()
 	RET()
 }
+
+// addVBMI (addInt8VBMI) handles any n >= 1, 64 values a step (the last
+// step masked), with the tables and constants of asm.addVBMI: per input,
+// its bytes are permuted (VPERMB, addVBMI.perm), each of the four byte
+// planes of its int32 table is looked up (VPERMT2B on each 128-entry half,
+// blended by the index's top bit) and the planes are interleaved back
+// into four int32 vectors (byte then word unpacks, in 128-bit lanes: the
+// permutation makes vector v hold values 16v..16v+15). Input 2's table is
+// already negated for SUB, so the kernel adds. The sum u = s1 + s2 + 2^30
+// then takes dwBoundedLanes' requantization (NewAddParams checked its
+// conditions), the clamp, and VPMOVDB stores 16 bytes per vector.
+//
+// Per 64 values: 16 table permutes and 8 blends, 16 unpacks, 2 input
+// permutes, 4 adds and 4 × 11 output steps, against 4 × 43 vector steps
+// for addInt8AVX512's per-value arithmetic.
+func addVBMI() {
+	name := "addInt8VBMI"
+	kernel(name, NOSPLIT, "addArgs")
+	kdoc(name + " computes out[i] = a[i] + b[i] (or a[i] - b[i]) for i < n (n >= 1) with asm.AddInt8's arithmetic from p.v's tables (AVX-512 VBMI); p.v is the *addVBMI.")
+	out, a, b, n, v := reg.RDI, reg.RSI, reg.RDX, reg.RCX, reg.RAX
+	Load(arg("out"), out)
+	Load(arg("a"), a)
+	Load(arg("b"), b)
+	Load(arg("n"), n)
+	Load(arg("v"), v)
+	vv := arg("v").Dereference(v)
+	f := func(field string) Mem { return resolve(vv.Field(field)) }
+	fa := func(field string) Mem { return resolve(vv.Field(field).Index(0)) } // an array field
+	plane := func(in, pl int) Mem { return resolve(vv.Field("planes").Index(in).Index(pl).Index(0)) }
+	z := func(i int) reg.VecPhysical {
+		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
+	}
+	perm, idx := z(31), z(30)
+	VMOVDQU64(fa("perm"), perm)
+	VMOVDQU32(dwPerm.Offset(128), idx) // dwBoundedLanes' high-dword interleave
+
+	// lookup returns input in's four int32 vectors for the 64 bytes in x
+	// (clobbered), in registers base..base+3; scratch base+4..base+9.
+	lookup := func(x reg.VecPhysical, in, base int, kneg reg.Register) [4]reg.VecPhysical {
+		VPERMB(x, perm, x)
+		VPMOVB2M(x, kneg) // indices 128..255
+		var pl [4]reg.VecPhysical
+		for j := range pl {
+			lo, hi := z(base+4), z(base+5)
+			m := plane(in, j)
+			VMOVDQU64(m, lo)
+			VPERMT2B(m.Offset(64), x, lo) // entries 0..127
+			VMOVDQU64(m.Offset(128), hi)
+			VPERMT2B(m.Offset(192), x, hi) // entries 128..255
+			pl[j] = z(base + 6 + j%4)
+			if j < 2 {
+				pl[j] = z(base + j) // free until the word unpacks
+			}
+			VPBLENDMB(hi, lo, kneg, pl[j])
+		}
+		// Planes 0, 1 into words, then with planes 2, 3 into dwords.
+		lo01, hi01, lo23, hi23 := z(base+4), z(base+5), z(base+2), z(base+3)
+		VPUNPCKLBW(pl[1], pl[0], lo01)
+		VPUNPCKHBW(pl[1], pl[0], hi01)
+		VPUNPCKLBW(pl[3], pl[2], lo23)
+		VPUNPCKHBW(pl[3], pl[2], hi23)
+		r := [4]reg.VecPhysical{z(base), z(base + 1), z(base + 6), z(base + 7)}
+		VPUNPCKLWD(lo23, lo01, r[0])
+		VPUNPCKHWD(lo23, lo01, r[1])
+		VPUNPCKLWD(hi23, hi01, r[2])
+		VPUNPCKHWD(hi23, hi01, r[3])
+		return r
+	}
+
+	// body computes 64 values at a, b into out; k masks a partial step
+	// (nil: all 64).
+	body := func(k reg.Register) {
+		xa, xb := z(28), z(29)
+		if k != nil {
+			VMOVDQU8_Z(Mem{Base: a}, k, xa)
+			VMOVDQU8_Z(Mem{Base: b}, k, xb)
+		} else {
+			VMOVDQU64(Mem{Base: a}, xa)
+			VMOVDQU64(Mem{Base: b}, xb)
+		}
+		s1 := lookup(xa, 0, 0, reg.K1)
+		s2 := lookup(xb, 1, 10, reg.K2)
+		kn := []reg.Register{reg.K3, reg.K4, reg.K5, reg.K6}
+		for i, u := range s1 {
+			VPADDD(s2[i], u, u)
+			e, o := s2[i], z(20+i)
+			VPCMPD_BCST(U8(1), f("d"), u, kn[i]) // u < D: x < 0
+			VMOVSHDUP(u, o)                      // odd lanes into the low dwords
+			VPMULUDQ_BCST(f("m2"), u, e)
+			VPMULUDQ_BCST(f("m2"), o, o)
+			VPADDQ_BCST(f("k"), e, e)
+			VPADDQ_BCST(f("k"), o, o)
+			VPERMT2D(o, idx, e) // the high dwords, in lane order
+			VPSUBD_BCST(f("sub"), e, kn[i], e)
+			VPSRAD(fa("right"), e, e)
+			VPMAXSD_BCST(f("lo"), e, e)
+			VPMINSD_BCST(f("hi"), e, e)
+			if k != nil {
+				ks := reg.K1 // (the lookups' masks are done)
+				KSHIFTRQ(U8(16*i), k, ks)
+				VPMOVDB(e, ks, Mem{Base: out, Disp: 16 * i})
+			} else {
+				VPMOVDB(e, Mem{Base: out, Disp: 16 * i})
+			}
+		}
+	}
+
+	Label(name + "_loop")
+	CMPQ(n, U8(64))
+	JL(LabelRef(name + "_tail"))
+	body(nil)
+	ADDQ(U8(64), a)
+	ADDQ(U8(64), b)
+	ADDQ(U8(64), out)
+	SUBQ(U8(64), n)
+	JMP(LabelRef(name + "_loop"))
+
+	// 1..63 values left: one masked step.
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JLE(LabelRef(name + "_done"))
+	MOVQ(U64(0xffffffffffffffff), reg.R8)
+	BZHIQ(n, reg.R8, reg.R8) // low n bits
+	KMOVQ(reg.R8, reg.K7)
+	body(reg.K7)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}

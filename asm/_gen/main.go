@@ -139,6 +139,7 @@ func main() {
 		addAVX512(sub)
 		addAVX2(sub)
 	}
+	addVBMI()
 	gemm32Kernels()
 	int16Kernels()
 	interleaveSSE2()
