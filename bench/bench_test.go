@@ -250,6 +250,14 @@ func BenchmarkModels(b *testing.B) {
 		}
 		srcs = append(srcs, src{name, data})
 	}
+	// ResNet-8 with 32 filters (issue 15's "ResNet-8 large"), generated.
+	if g, err := examples.ResNet8(1, 32); err != nil {
+		b.Fatal(err)
+	} else if data, err := format.Encode(g); err != nil {
+		b.Fatal(err)
+	} else {
+		srcs = append(srcs, src{"resnet8_32", data})
+	}
 	files, _ := filepath.Glob("../../shared/conformance/models/models/*.tflite")
 	next, _ := filepath.Glob("../../shared/conformance/next/models/*.tflite")
 	files = append(files, next...)

@@ -80,8 +80,11 @@ type convKernel struct {
 	// band: the conv reads its patches in place from kh padded input rows
 	// in scratch (padRow bytes each) through asm's segmented GEMM, one
 	// output row per call, instead of copying them (im2col); see
-	// evalBand.
+	// evalBand. segK is a filter row's segment: kw·inC rounded up to the
+	// kernels' 4-byte groups (packed then holds the filter with zero
+	// columns after each filter row).
 	band bool
+	segK int
 	// pairF > 1: a conv of few output channels and a short patch also has
 	// the block-diagonal matrix pairPacked, pairF copies of the filter,
 	// which computes pairF consecutive pixels as one GEMM row of pairF
@@ -192,14 +195,37 @@ func (k *convKernel) prepareGemm() {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 		k.ring = k.useRing()
 	}
-	if !k.ring && k.pairF <= 1 && k.filterOffset == 0 && k.dilW == 1 && (k.kw*k.inC)%4 == 0 && k.impl.HasGemmSegments() {
-		k.band = true
-		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
-		k.blockRows = 0
+	if k.pairF <= 1 && k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() {
+		k.prepareBand()
 	}
 	if k.filterOffset != 0 {
 		k.rtRows = k.blockRows
 	}
+}
+
+// prepareBand switches the conv to padded input rows and the segmented
+// GEMM (evalBand). A filter row of kw·inC bytes that is not a multiple of
+// 4 (stems: 3x3 on 3 channels, 9 bytes) is padded with zero weights to
+// segK: the GEMM then also reads the segK − kw·inC bytes after each
+// filter row's window (the next pixels', or the scratch's slack after the
+// last padded row), finite values times zero.
+func (k *convKernel) prepareBand() {
+	k.band, k.ring = true, false
+	k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
+	k.blockRows = 0
+	row := k.kw * k.inC
+	k.segK = (row + 3) &^ 3
+	if k.segK == row {
+		return
+	}
+	w := make([]int8, k.outC*k.kh*k.segK)
+	for oc := range k.outC {
+		for ky := range k.kh {
+			copy(w[(oc*k.kh+ky)*k.segK:][:row], k.filter[(oc*k.kh+ky)*row:][:row])
+		}
+	}
+	k.packed = k.impl.PackMatrix(w, k.outC, k.kh*k.segK)
+	k.impl.PrepareEpilogue(k.packed, k.epi)
 }
 
 // pairLanes and pairMaxPatch bound the pixel pairing (see pairF): the
@@ -250,7 +276,7 @@ func (k *convKernel) padScratch() int {
 		return k.ringBytes()
 	}
 	if k.band {
-		return k.kh * k.padRow
+		return k.kh*k.padRow + k.segK - k.kw*k.inC // (the slack the last segment reads)
 	}
 	return k.padRow
 }
@@ -422,7 +448,7 @@ func (k *convKernel) evalBand(in, out, band []int8, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		b, oy := r/k.outH, r%k.outH
 		for ky := 0; ky < k.kh; ky++ {
-			slot := band[ky*k.padRow:][:k.padRow]
+			slot := band[ky*k.padRow:][:k.padRow] // (the slack after the last stays as it is)
 			if iy := oy*k.strideH - k.padTop + ky*k.dilH; iy >= 0 && iy < k.inH {
 				k.padInputRow(in[b*plane+iy*k.inW*k.inC:][:k.inW*k.inC], slot)
 			} else {
