@@ -68,7 +68,7 @@ type avx2Bounded struct {
 }
 
 // vnniBounded is the avx512vnni kernels' bounded epilogue of one Epilogue
-// with one PackedMatrix: per 48-column panel, 3·vnniBQ int32 constants.
+// with one PackedMatrix: per 16-column vector, vnniBQ int32 constants.
 type vnniBounded struct {
 	w *PackedMatrix // the matrix the bound was proved for
 	q []int32

@@ -32,17 +32,17 @@ var gemm32Masks = [32]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 
 func (vnniGemm) gemm32(a []int8, lda, m int, w *PackedMatrix, out []int32, ldo int) {
 	n, k := w.N, w.K
-	panelBytes := ((k + 3) &^ 3) * vnniPanel
+	k4 := (k + 3) &^ 3
 	var zero int32 // the row term the shared tile code starts every sum from
 	args := gemm32Args{a: &a[0], lda: lda, m: m, k: k, ldo: 4 * ldo, rt: &zero}
-	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
-		cols := min(vnniPanel, n-c0)
+	for c0, cols := 0, 0; c0 < n; c0 += cols {
+		cols = vnniPanelCols(n, c0)
 		nz := (cols + 15) / 16
 		args.kmask = uint16(1)<<(cols-(nz-1)*16) - 1
 		if cols%16 == 0 {
 			args.kmask = 0xffff
 		}
-		args.w, args.out, args.rowsum = &w.Data[p*panelBytes], &out[c0], &w.RowSums[c0]
+		args.w, args.out, args.rowsum = &w.Data[c0*k4], &out[c0], &w.RowSums[c0]
 		switch nz {
 		case 3:
 			gemm32VNNI3(&args)

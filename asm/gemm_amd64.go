@@ -43,6 +43,27 @@ type gemmArgs struct {
 
 const vnniPanel = 48
 
+// vnniPanelCols returns the width of the panel of an n-column matrix that
+// starts at column c0 (a panel boundary). The ceil(n/48) panels share the
+// ceil(n/16) column vectors as evenly as they can, wider ones first: a
+// tile's accumulators are rows × vectors, and one VPDPBUSD chain per
+// accumulator needs about ten of them in flight to hide its latency, so
+// 64 columns run as 32 + 32 (12 accumulators each) rather than 48 + 16
+// (the second panel 6). Every panel is a whole number of vectors but the
+// last, and panel data starts at column c0 · K4 bytes whatever the split.
+func vnniPanelCols(n, c0 int) int {
+	v := (n + 15) / 16
+	np := (v + 2) / 3
+	base, extra := v/np, v%np
+	// Panels 0..extra-1 hold base+1 vectors, the rest base.
+	vec := c0 / 16
+	nz := base
+	if vec < extra*(base+1) {
+		nz = base + 1
+	}
+	return min(nz*16, n-c0)
+}
+
 type vnniGemm struct{}
 
 // pack lays out each panel as, for every group of 4 k values (K rounded up
@@ -56,8 +77,12 @@ func (vnniGemm) pack(w []int8, n, k int) *PackedMatrix { return vnniPackPanels(w
 func vnniPackPanels(w []int8, n, k, panel int) *PackedMatrix {
 	k4 := (k + 3) &^ 3
 	data := make([]int8, 0, ((n+15)&^15)*k4)
-	for c0 := 0; c0 < n; c0 += panel {
-		nz := (min(panel, n-c0) + 15) / 16
+	for c0, cols := 0, 0; c0 < n; c0 += cols {
+		cols = min(panel, n-c0)
+		if panel == vnniPanel {
+			cols = vnniPanelCols(n, c0)
+		}
+		nz := (cols + 15) / 16
 		for g := 0; g < k4; g += 4 {
 			for l := 0; l < nz*16; l++ {
 				c := c0 + l
@@ -108,23 +133,23 @@ func (vnniGemm) run(args gemmArgs, w *PackedMatrix, e *Epilogue, out []int8, ldo
 	n, k := w.N, w.K
 	var zero int32
 	rt0, rts := rowTerms(rt, &zero)
-	panelBytes := ((k + 3) &^ 3) * vnniPanel
+	k4 := (k + 3) &^ 3
 	fast := fastEpilogue(e, n)
 	b := e.vnniBounded
 	if b != nil && b.w != w {
 		b = nil
 	}
 	args.k, args.ldo, args.outOff, args.lo, args.hi, args.rts = k, ldo, e.outOffset, e.lo, e.hi, rts
-	for c0, p := 0, 0; c0 < n; c0, p = c0+vnniPanel, p+1 {
-		cols := min(vnniPanel, n-c0)
+	for c0, cols := 0, 0; c0 < n; c0 += cols {
+		cols = vnniPanelCols(n, c0)
 		nz := (cols + 15) / 16
 		mask := uint16(1)<<(cols-(nz-1)*16) - 1
 		if cols%16 == 0 {
 			mask = 0xffff
 		}
-		args.w, args.out, args.mask, args.rt = &w.Data[p*panelBytes], &out[c0], mask, rt0
+		args.w, args.out, args.mask, args.rt = &w.Data[c0*k4], &out[c0], mask, rt0
 		if b != nil {
-			args.q = &b.q[p*3*vnniBQ]
+			args.q = &b.q[c0/16*vnniBQ]
 		} else {
 			args.bias, args.mult, args.shift, args.rowsum = &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0]
 		}
@@ -166,7 +191,7 @@ func (vnniGemm) prepare(w *PackedMatrix, e *Epilogue) {
 // or nil unless every channel qualifies (boundChannel: no left shift,
 // right shift <= 31, Mult >= 0, 128·Σ|w| + |Bias| < 2^30, and the
 // requantized value plus the offset within int32) and Min, Max lie within
-// [−128, 127]. Per 48-column panel, per 16-column vector (vnniBQ int32s,
+// [−128, 127]. Per 16-column vector (vnniBQ int32s,
 // 16 each): bias − 128·Σw + 2^30 (the sums' start: the uint8 offset's
 // correction and dwBoundD folded in), 2·Mult, the right shift, sub, then
 // the 64-bit constants k of the even lanes and of the odd lanes (8 qwords
@@ -177,8 +202,8 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 		return nil
 	}
 	abs, extra := w.absSums, e.rowTermAbs()
-	np := (n + vnniPanel - 1) / vnniPanel
-	q := make([]int32, np*3*vnniBQ)
+	nv := (n + 15) / 16
+	q := make([]int32, nv*vnniBQ)
 	for c := 0; c < n; c++ {
 		shift, sub, kc, ok := boundChannel(abs[c]+extra, c, e)
 		if !ok {
@@ -196,7 +221,7 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 		}
 		b[at], b[at+1] = int32(uint32(kc)), int32(kc>>32)
 	}
-	for c := n; c < np*vnniPanel; c++ {
+	for c := n; c < nv*16; c++ {
 		q[c/16*vnniBQ+c%16] = dwBoundD
 	}
 	return &vnniBounded{w: w, q: q}

@@ -164,3 +164,38 @@ func TestGemmVNNIBoundedModel(t *testing.T) {
 func TestGemmVNNIBoundedAllocatesNothing(t *testing.T) {
 	checkBoundedAllocs(t, vnniImpl(t), rand.New(rand.NewPCG(27, 28)), 100, 27, vnniBoundedEpilogue)
 }
+
+// TestVNNIPanelCols: the panels tile the columns, as few as 48-column
+// panels need, whole vectors but the last, their vector counts at most
+// one apart, wider first.
+func TestVNNIPanelCols(t *testing.T) {
+	for n := 1; n <= 400; n++ {
+		var vecs []int
+		c0 := 0
+		for c0 < n {
+			cols := vnniPanelCols(n, c0)
+			if cols <= 0 || cols > vnniPanel {
+				t.Fatalf("n=%d c0=%d: width %d", n, c0, cols)
+			}
+			if c0+cols < n && cols%16 != 0 {
+				t.Fatalf("n=%d c0=%d: inner panel of %d columns", n, c0, cols)
+			}
+			vecs = append(vecs, (cols+15)/16)
+			c0 += cols
+		}
+		if c0 != n {
+			t.Fatalf("n=%d: panels end at %d", n, c0)
+		}
+		if want := (n + vnniPanel - 1) / vnniPanel; len(vecs) != want {
+			t.Fatalf("n=%d: %d panels, want %d", n, len(vecs), want)
+		}
+		for i := 1; i < len(vecs); i++ {
+			if vecs[i] > vecs[i-1] || vecs[0]-vecs[i] > 1 {
+				t.Fatalf("n=%d: vectors per panel %v", n, vecs)
+			}
+		}
+	}
+	if got := []int{vnniPanelCols(64, 0), vnniPanelCols(64, 32)}; got[0] != 32 || got[1] != 32 {
+		t.Errorf("n=64: panels %v, want [32 32]", got)
+	}
+}

@@ -22,12 +22,16 @@ func packIntoArch(g gemmImpl, buf, w []int8, cs, ks, n, k int) bool {
 		if _, ok := g.(avxvnniGemm); ok {
 			panel = avxvnniPanel
 		}
-		// Per 48-column panel (avxvnni: 16), per group of 4 depths: nz·16 columns × 4
+		// Per panel (vnniPanelCols; avxvnni: 16 columns), per group of 4 depths: nz·16 columns × 4
 		// bytes, zero padded.
 		k4 := (k + 3) &^ 3
 		i := 0
-		for c0 := 0; c0 < n; c0 += panel {
-			width := (min(panel, n-c0) + 15) / 16 * 16
+		for c0, pc := 0, 0; c0 < n; c0 += pc {
+			pc = min(panel, n-c0)
+			if panel == vnniPanel {
+				pc = vnniPanelCols(n, c0)
+			}
+			width := (pc + 15) / 16 * 16
 			cols := min(width, n-c0) // real columns; the rest are 0
 			for q := 0; q < k4; q += 4 {
 				d := buf[i:][:4*width]

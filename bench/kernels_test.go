@@ -79,3 +79,30 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKernelGemmRows times GEMMs of few rows, as the band path of a
+// convolution calls them (one call per output row, m = the output width):
+// ResNet-8 large's 3x3 convs at 32x32x32, 16x16x64 and 8x8x128, one image
+// row of calls per iteration. Short m and narrow panels make the row and
+// column blocking, not the K loop, decide the speed.
+func BenchmarkKernelGemmRows(b *testing.B) {
+	for _, s := range []struct{ m, n, k int }{{32, 32, 288}, {16, 64, 576}, {8, 128, 1152}, {16, 64, 288}, {8, 128, 576}} {
+		r := rand.New(rand.NewPCG(1, 1))
+		a, w, e := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k), epilogue(s.n)
+		out := make([]int8, s.m*s.n)
+		b.Run(fmt.Sprintf("m%d-n%d-k%d", s.m, s.n, s.k), func(b *testing.B) {
+			for _, impl := range asm.All() {
+				b.Run(impl.Name, func(b *testing.B) {
+					skipUnavailable(b, impl)
+					p := impl.PackMatrix(w, s.n, s.k)
+					impl.PrepareEpilogue(p, e)
+					timed(b, int64(s.m*s.m*s.n*s.k), func() {
+						for range s.m {
+							impl.Gemm(a, s.k, s.m, p, e, out, s.n)
+						}
+					})
+				})
+			}
+		})
+	}
+}
