@@ -61,7 +61,7 @@ func checkGemm32(t *testing.T, impl *Impl, r *rand.Rand, m, n, k, padA, padO, mo
 func TestGemmInt32Shapes(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(32, 1))
-		ms := []int{1, 2, 3, 4, 5, 6, 7, 8, 13}
+		ms := []int{1, 2, 3, 4, 5, 6, 7, 8, 13, 17, 19, 32}
 		ns := []int{1, 3, 4, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 95, 97, 320}
 		ks := []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 80, 257}
 		for _, m := range ms {

@@ -265,6 +265,28 @@ func TestGemmAllImplementations(t *testing.T) {
 	})
 }
 
+// TestGemmRowBlocks: every row count up to 40 (the kernels' row loops
+// split the last 3·6 rows into balanced blocks: each count takes its own
+// sequence of block sizes), with panels of one, two and three vectors and
+// a partial one, row terms on and off.
+func TestGemmRowBlocks(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(41, 42))
+		for m := 1; m <= 40; m++ {
+			for _, n := range []int{16, 32, 48, 64, 72} {
+				c := newGemmCase(r, m, n, 1+r.IntN(70))
+				if r.IntN(2) == 0 {
+					c = withRowTerms(r, c, filterOffsets[r.IntN(len(filterOffsets))], r.IntN(3) == 0)
+				}
+				runGemmCase(t, impl, c)
+			}
+			if t.Failed() {
+				return
+			}
+		}
+	})
+}
+
 // TestGemmBlockEdges: the shapes at the generic kernel's block edges (K in
 // blocks of 512, N in blocks of 64), where a blocked loop's off-by-one
 // would show, with odd and even row counts (its rows go in pairs).

@@ -27,8 +27,39 @@ TEXT ·gemmVNNI1(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI1_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI1_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI1_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI1_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI1_pick
+
+gemmVNNI1_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI1_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI1_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI1_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI1_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI1_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI1_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI1_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI1_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -364,19 +395,7 @@ gemmVNNI1_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI1_rows
-
-gemmVNNI1_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI1_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI1_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI1_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI1_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI1_m1
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -658,6 +677,21 @@ gemmVNNI1_m5_epi:
 	VPMAXSD       Z29, Z4, Z4
 	VPMINSD       Z30, Z4, Z4
 	VPMOVDB       Z4, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -897,6 +931,19 @@ gemmVNNI1_m4_epi:
 	VPMAXSD       Z29, Z3, Z3
 	VPMINSD       Z30, Z3, Z3
 	VPMOVDB       Z3, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -1089,6 +1136,17 @@ gemmVNNI1_m3_epi:
 	VPMAXSD       Z29, Z2, Z2
 	VPMINSD       Z30, Z2, Z2
 	VPMOVDB       Z2, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -1239,6 +1297,15 @@ gemmVNNI1_m2_epi:
 	VPMAXSD       Z29, Z1, Z1
 	VPMINSD       Z30, Z1, Z1
 	VPMOVDB       Z1, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -1378,6 +1445,12 @@ gemmVNNI1_m1_epi:
 	VPMAXSD       Z29, Z0, Z0
 	VPMINSD       Z30, Z0, Z0
 	VPMOVDB       Z0, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x01, BX
+	JNZ           gemmVNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -1397,8 +1470,39 @@ TEXT ·gemmVNNI2(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI2_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI2_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI2_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI2_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI2_pick
+
+gemmVNNI2_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI2_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI2_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI2_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI2_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI2_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI2_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI2_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI2_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI2_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -1914,19 +2018,7 @@ gemmVNNI2_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI2_rows
-
-gemmVNNI2_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI2_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI2_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI2_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI2_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI2_m1
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -2361,6 +2453,21 @@ gemmVNNI2_m5_epi:
 	VPMAXSD       Z29, Z9, Z9
 	VPMINSD       Z30, Z9, Z9
 	VPMOVDB       Z9, K1, 16(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -2726,6 +2833,19 @@ gemmVNNI2_m4_epi:
 	VPMAXSD       Z29, Z7, Z7
 	VPMINSD       Z30, Z7, Z7
 	VPMOVDB       Z7, K1, 16(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -3017,6 +3137,17 @@ gemmVNNI2_m3_epi:
 	VPMAXSD       Z29, Z5, Z5
 	VPMINSD       Z30, Z5, Z5
 	VPMOVDB       Z5, K1, 16(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -3239,6 +3370,15 @@ gemmVNNI2_m2_epi:
 	VPMAXSD       Z29, Z3, Z3
 	VPMINSD       Z30, Z3, Z3
 	VPMOVDB       Z3, K1, 16(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -3433,6 +3573,12 @@ gemmVNNI2_m1_epi:
 	VPMAXSD       Z29, Z1, Z1
 	VPMINSD       Z30, Z1, Z1
 	VPMOVDB       Z1, K1, 16(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x01, BX
+	JNZ           gemmVNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -3452,8 +3598,39 @@ TEXT ·gemmVNNI3(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI3_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI3_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI3_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI3_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI3_pick
+
+gemmVNNI3_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI3_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI3_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI3_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI3_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI3_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI3_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI3_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI3_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI3_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -4149,19 +4326,7 @@ gemmVNNI3_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI3_rows
-
-gemmVNNI3_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI3_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI3_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI3_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI3_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI3_m1
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -4749,6 +4914,21 @@ gemmVNNI3_m5_epi:
 	VPMAXSD       Z29, Z14, Z14
 	VPMINSD       Z30, Z14, Z14
 	VPMOVDB       Z14, K1, 32(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -5240,6 +5420,19 @@ gemmVNNI3_m4_epi:
 	VPMAXSD       Z29, Z11, Z11
 	VPMINSD       Z30, Z11, Z11
 	VPMOVDB       Z11, K1, 32(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -5630,6 +5823,17 @@ gemmVNNI3_m3_epi:
 	VPMAXSD       Z29, Z8, Z8
 	VPMINSD       Z30, Z8, Z8
 	VPMOVDB       Z8, K1, 32(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -5924,6 +6128,15 @@ gemmVNNI3_m2_epi:
 	VPMAXSD       Z29, Z5, Z5
 	VPMINSD       Z30, Z5, Z5
 	VPMOVDB       Z5, K1, 32(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -6173,6 +6386,12 @@ gemmVNNI3_m1_epi:
 	VPMAXSD       Z29, Z2, Z2
 	VPMINSD       Z30, Z2, Z2
 	VPMOVDB       Z2, K1, 32(R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x01, BX
+	JNZ           gemmVNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -6187,8 +6406,39 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVX2_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVX2_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVX2_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVX2_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVX2_pick
+
+gemmAVX2_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVX2_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVX2_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVX2_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVX2_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVX2_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVX2_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVX2_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVX2_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -6812,19 +7062,7 @@ gemmAVX2_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVX2_rows
-
-gemmAVX2_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVX2_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVX2_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVX2_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVX2_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVX2_m1
+	JNZ    gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -7346,6 +7584,21 @@ gemmAVX2_m5_st4_byte:
 	JL   gemmAVX2_m5_st4_byte
 
 gemmAVX2_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -7777,6 +8030,19 @@ gemmAVX2_m4_st3_byte:
 	JL   gemmAVX2_m4_st3_byte
 
 gemmAVX2_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -8115,6 +8381,17 @@ gemmAVX2_m3_st2_byte:
 	JL   gemmAVX2_m3_st2_byte
 
 gemmAVX2_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -8363,6 +8640,15 @@ gemmAVX2_m2_st1_byte:
 	JL   gemmAVX2_m2_st1_byte
 
 gemmAVX2_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -8521,6 +8807,12 @@ gemmAVX2_m1_st0_byte:
 	JL   gemmAVX2_m1_st0_byte
 
 gemmAVX2_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVX2_rows
 	VZEROUPPER
 	RET
 
@@ -8535,8 +8827,39 @@ TEXT ·gemmAVX2W(SB), $3504-8
 	MOVQ 48(R14), DI
 
 gemmAVX2W_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVX2W_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVX2W_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVX2W_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVX2W_pick
+
+gemmAVX2W_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVX2W_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVX2W_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVX2W_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVX2W_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVX2W_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVX2W_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVX2W_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVX2W_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2W_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -9255,19 +9578,7 @@ gemmAVX2W_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVX2W_rows
-
-gemmAVX2W_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVX2W_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVX2W_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVX2W_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVX2W_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVX2W_m1
+	JNZ    gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -9869,6 +10180,21 @@ gemmAVX2W_m5_st4_byte:
 	JL   gemmAVX2W_m5_st4_byte
 
 gemmAVX2W_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -10365,6 +10691,19 @@ gemmAVX2W_m4_st3_byte:
 	JL   gemmAVX2W_m4_st3_byte
 
 gemmAVX2W_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -10753,6 +11092,17 @@ gemmAVX2W_m3_st2_byte:
 	JL   gemmAVX2W_m3_st2_byte
 
 gemmAVX2W_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -11036,6 +11386,15 @@ gemmAVX2W_m2_st1_byte:
 	JL   gemmAVX2W_m2_st1_byte
 
 gemmAVX2W_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -11214,6 +11573,12 @@ gemmAVX2W_m1_st0_byte:
 	JL   gemmAVX2W_m1_st0_byte
 
 gemmAVX2W_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -11228,8 +11593,39 @@ TEXT ·gemmAVXVNNI(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVXVNNI_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVXVNNI_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVXVNNI_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVXVNNI_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVXVNNI_pick
+
+gemmAVXVNNI_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVXVNNI_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVXVNNI_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVXVNNI_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVXVNNI_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVXVNNI_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVXVNNI_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVXVNNI_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVXVNNI_m1
+	VZEROUPPER
+	RET
+
+gemmAVXVNNI_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -11890,19 +12286,7 @@ gemmAVXVNNI_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVXVNNI_rows
-
-gemmAVXVNNI_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVXVNNI_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVXVNNI_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVXVNNI_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVXVNNI_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVXVNNI_m1
+	JNZ    gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -12456,6 +12840,21 @@ gemmAVXVNNI_m5_st4_byte:
 	JL   gemmAVXVNNI_m5_st4_byte
 
 gemmAVXVNNI_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -12914,6 +13313,19 @@ gemmAVXVNNI_m4_st3_byte:
 	JL   gemmAVXVNNI_m4_st3_byte
 
 gemmAVXVNNI_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -13274,6 +13686,17 @@ gemmAVXVNNI_m3_st2_byte:
 	JL   gemmAVXVNNI_m3_st2_byte
 
 gemmAVXVNNI_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -13539,6 +13962,15 @@ gemmAVXVNNI_m2_st1_byte:
 	JL   gemmAVXVNNI_m2_st1_byte
 
 gemmAVXVNNI_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -13757,6 +14189,12 @@ gemmAVXVNNI_m1_st0_byte:
 	JL   gemmAVXVNNI_m1_st0_byte
 
 gemmAVXVNNI_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -16177,8 +16615,39 @@ TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI1Fast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI1Fast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI1Fast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI1Fast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI1Fast_pick
+
+gemmVNNI1Fast_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI1Fast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI1Fast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI1Fast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI1Fast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI1Fast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI1Fast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI1Fast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI1Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -16496,19 +16965,7 @@ gemmVNNI1Fast_m6_epi:
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
-	JMP          gemmVNNI1Fast_rows
-
-gemmVNNI1Fast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI1Fast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI1Fast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI1Fast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI1Fast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI1Fast_m1
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -16775,6 +17232,21 @@ gemmVNNI1Fast_m5_epi:
 	VPMAXSD      Z29, Z4, Z4
 	VPMINSD      Z30, Z4, Z4
 	VPMOVDB      Z4, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x05, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x05, BX
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -17002,6 +17474,19 @@ gemmVNNI1Fast_m4_epi:
 	VPMAXSD      Z29, Z3, Z3
 	VPMINSD      Z30, Z3, Z3
 	VPMOVDB      Z3, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x04, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x04, BX
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -17185,6 +17670,17 @@ gemmVNNI1Fast_m3_epi:
 	VPMAXSD      Z29, Z2, Z2
 	VPMINSD      Z30, Z2, Z2
 	VPMOVDB      Z2, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x03, BX
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -17329,6 +17825,15 @@ gemmVNNI1Fast_m2_epi:
 	VPMAXSD      Z29, Z1, Z1
 	VPMINSD      Z30, Z1, Z1
 	VPMOVDB      Z1, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x02, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x02, BX
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -17465,6 +17970,12 @@ gemmVNNI1Fast_m1_epi:
 	VPMAXSD      Z29, Z0, Z0
 	VPMINSD      Z30, Z0, Z0
 	VPMOVDB      Z0, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI1Fast_rows
 	VZEROUPPER
 	RET
 
@@ -17484,8 +17995,39 @@ TEXT ·gemmVNNI2Fast(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI2Fast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI2Fast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI2Fast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI2Fast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI2Fast_pick
+
+gemmVNNI2Fast_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI2Fast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI2Fast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI2Fast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI2Fast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI2Fast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI2Fast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI2Fast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI2Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI2Fast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -17965,19 +18507,7 @@ gemmVNNI2Fast_m6_epi:
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
-	JMP          gemmVNNI2Fast_rows
-
-gemmVNNI2Fast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI2Fast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI2Fast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI2Fast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI2Fast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI2Fast_m1
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -18382,6 +18912,21 @@ gemmVNNI2Fast_m5_epi:
 	VPMAXSD      Z29, Z9, Z9
 	VPMINSD      Z30, Z9, Z9
 	VPMOVDB      Z9, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x05, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x05, BX
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -18723,6 +19268,19 @@ gemmVNNI2Fast_m4_epi:
 	VPMAXSD      Z29, Z7, Z7
 	VPMINSD      Z30, Z7, Z7
 	VPMOVDB      Z7, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x04, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x04, BX
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -18996,6 +19554,17 @@ gemmVNNI2Fast_m3_epi:
 	VPMAXSD      Z29, Z5, Z5
 	VPMINSD      Z30, Z5, Z5
 	VPMOVDB      Z5, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x03, BX
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -19206,6 +19775,15 @@ gemmVNNI2Fast_m2_epi:
 	VPMAXSD      Z29, Z3, Z3
 	VPMINSD      Z30, Z3, Z3
 	VPMOVDB      Z3, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x02, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x02, BX
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -19394,6 +19972,12 @@ gemmVNNI2Fast_m1_epi:
 	VPMAXSD      Z29, Z1, Z1
 	VPMINSD      Z30, Z1, Z1
 	VPMOVDB      Z1, K1, 16(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -19413,8 +19997,39 @@ TEXT ·gemmVNNI3Fast(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI3Fast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI3Fast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI3Fast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI3Fast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI3Fast_pick
+
+gemmVNNI3Fast_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI3Fast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI3Fast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI3Fast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI3Fast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI3Fast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI3Fast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI3Fast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI3Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI3Fast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -20056,19 +20671,7 @@ gemmVNNI3Fast_m6_epi:
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
 	SUBQ         $0x06, BX
-	JMP          gemmVNNI3Fast_rows
-
-gemmVNNI3Fast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI3Fast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI3Fast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI3Fast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI3Fast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI3Fast_m1
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -20611,6 +21214,21 @@ gemmVNNI3Fast_m5_epi:
 	VPMAXSD      Z29, Z14, Z14
 	VPMINSD      Z30, Z14, Z14
 	VPMOVDB      Z14, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x05, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x05, BX
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -21066,6 +21684,19 @@ gemmVNNI3Fast_m4_epi:
 	VPMAXSD      Z29, Z11, Z11
 	VPMINSD      Z30, Z11, Z11
 	VPMOVDB      Z11, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x04, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x04, BX
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -21429,6 +22060,17 @@ gemmVNNI3Fast_m3_epi:
 	VPMAXSD      Z29, Z8, Z8
 	VPMINSD      Z30, Z8, Z8
 	VPMOVDB      Z8, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x03, BX
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -21705,6 +22347,15 @@ gemmVNNI3Fast_m2_epi:
 	VPMAXSD      Z29, Z5, Z5
 	VPMINSD      Z30, Z5, Z5
 	VPMOVDB      Z5, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x02, R9, R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x02, BX
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -21945,6 +22596,12 @@ gemmVNNI3Fast_m1_epi:
 	VPMAXSD      Z29, Z2, Z2
 	VPMINSD      Z30, Z2, Z2
 	VPMOVDB      Z2, K1, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI3Fast_rows
 	VZEROUPPER
 	RET
 
@@ -21959,8 +22616,39 @@ TEXT ·gemmAVX2Fast(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVX2Fast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVX2Fast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVX2Fast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVX2Fast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVX2Fast_pick
+
+gemmAVX2Fast_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVX2Fast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVX2Fast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVX2Fast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVX2Fast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVX2Fast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVX2Fast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVX2Fast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVX2Fast_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2Fast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -22548,19 +23236,7 @@ gemmAVX2Fast_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVX2Fast_rows
-
-gemmAVX2Fast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVX2Fast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVX2Fast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVX2Fast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVX2Fast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVX2Fast_m1
+	JNZ    gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -23052,6 +23728,21 @@ gemmAVX2Fast_m5_st4_byte:
 	JL   gemmAVX2Fast_m5_st4_byte
 
 gemmAVX2Fast_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -23459,6 +24150,19 @@ gemmAVX2Fast_m4_st3_byte:
 	JL   gemmAVX2Fast_m4_st3_byte
 
 gemmAVX2Fast_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -23779,6 +24483,17 @@ gemmAVX2Fast_m3_st2_byte:
 	JL   gemmAVX2Fast_m3_st2_byte
 
 gemmAVX2Fast_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -24015,6 +24730,15 @@ gemmAVX2Fast_m2_st1_byte:
 	JL   gemmAVX2Fast_m2_st1_byte
 
 gemmAVX2Fast_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -24167,6 +24891,12 @@ gemmAVX2Fast_m1_st0_byte:
 	JL   gemmAVX2Fast_m1_st0_byte
 
 gemmAVX2Fast_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVX2Fast_rows
 	VZEROUPPER
 	RET
 
@@ -24181,8 +24911,39 @@ TEXT ·gemmAVX2WFast(SB), $3504-8
 	MOVQ 48(R14), DI
 
 gemmAVX2WFast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVX2WFast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVX2WFast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVX2WFast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVX2WFast_pick
+
+gemmAVX2WFast_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVX2WFast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVX2WFast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVX2WFast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVX2WFast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVX2WFast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVX2WFast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVX2WFast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVX2WFast_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2WFast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -24865,19 +25626,7 @@ gemmAVX2WFast_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVX2WFast_rows
-
-gemmAVX2WFast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVX2WFast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVX2WFast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVX2WFast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVX2WFast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVX2WFast_m1
+	JNZ    gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -25449,6 +26198,21 @@ gemmAVX2WFast_m5_st4_byte:
 	JL   gemmAVX2WFast_m5_st4_byte
 
 gemmAVX2WFast_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -25921,6 +26685,19 @@ gemmAVX2WFast_m4_st3_byte:
 	JL   gemmAVX2WFast_m4_st3_byte
 
 gemmAVX2WFast_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -26291,6 +27068,17 @@ gemmAVX2WFast_m3_st2_byte:
 	JL   gemmAVX2WFast_m3_st2_byte
 
 gemmAVX2WFast_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -26562,6 +27350,15 @@ gemmAVX2WFast_m2_st1_byte:
 	JL   gemmAVX2WFast_m2_st1_byte
 
 gemmAVX2WFast_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -26734,6 +27531,12 @@ gemmAVX2WFast_m1_st0_byte:
 	JL   gemmAVX2WFast_m1_st0_byte
 
 gemmAVX2WFast_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVX2WFast_rows
 	VZEROUPPER
 	RET
 
@@ -26748,8 +27551,39 @@ TEXT ·gemmAVXVNNIFast(SB), NOSPLIT, $400-8
 	MOVQ 48(R14), DI
 
 gemmAVXVNNIFast_rows:
-	CMPQ         BX, $0x06
-	JL           gemmAVXVNNIFast_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVXVNNIFast_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVXVNNIFast_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVXVNNIFast_pick
+
+gemmAVXVNNIFast_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVXVNNIFast_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVXVNNIFast_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVXVNNIFast_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVXVNNIFast_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVXVNNIFast_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVXVNNIFast_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVXVNNIFast_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVXVNNIFast_m1
+	VZEROUPPER
+	RET
+
+gemmAVXVNNIFast_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -27374,19 +28208,7 @@ gemmAVXVNNIFast_m6_st5_done:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVXVNNIFast_rows
-
-gemmAVXVNNIFast_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVXVNNIFast_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVXVNNIFast_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVXVNNIFast_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVXVNNIFast_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVXVNNIFast_m1
+	JNZ    gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -27910,6 +28732,21 @@ gemmAVXVNNIFast_m5_st4_byte:
 	JL   gemmAVXVNNIFast_m5_st4_byte
 
 gemmAVXVNNIFast_m5_st4_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -28344,6 +29181,19 @@ gemmAVXVNNIFast_m4_st3_byte:
 	JL   gemmAVXVNNIFast_m4_st3_byte
 
 gemmAVXVNNIFast_m4_st3_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -28686,6 +29536,17 @@ gemmAVXVNNIFast_m3_st2_byte:
 	JL   gemmAVXVNNIFast_m3_st2_byte
 
 gemmAVXVNNIFast_m3_st2_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -28939,6 +29800,15 @@ gemmAVXVNNIFast_m2_st1_byte:
 	JL   gemmAVXVNNIFast_m2_st1_byte
 
 gemmAVXVNNIFast_m2_st1_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -29151,6 +30021,12 @@ gemmAVXVNNIFast_m1_st0_byte:
 	JL   gemmAVXVNNIFast_m1_st0_byte
 
 gemmAVXVNNIFast_m1_st0_done:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVXVNNIFast_rows
 	VZEROUPPER
 	RET
 
@@ -31380,8 +32256,39 @@ TEXT ·gemmAVX2B(SB), $24960-8
 	MOVQ 48(R14), DI
 
 gemmAVX2B_rows:
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVX2B_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVX2B_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVX2B_pick
+
+gemmAVX2B_half:
 	CMPQ BX, $0x06
-	JL   gemmAVX2B_tail
+	JLE  gemmAVX2B_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVX2B_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVX2B_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVX2B_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVX2B_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVX2B_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVX2B_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVX2B_m1
+	VZEROUPPER
+	RET
+
+gemmAVX2B_m6:
 	MOVQ AX, R13
 	MOVQ 24(R14), CX
 	XORQ R11, R11
@@ -32105,19 +33012,7 @@ gemmAVX2B_m6_next:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVX2B_rows
-
-gemmAVX2B_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVX2B_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVX2B_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVX2B_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVX2B_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVX2B_m1
+	JNZ    gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -32725,6 +33620,21 @@ gemmAVX2B_m5_t_k:
 	VPMASKMOVD   X8, X12, (R13)
 
 gemmAVX2B_m5_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -33216,6 +34126,19 @@ gemmAVX2B_m4_t_k:
 	VPMASKMOVD   X14, X12, (R13)(DI*1)
 
 gemmAVX2B_m4_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -33603,6 +34526,17 @@ gemmAVX2B_m3_t_k:
 	VPMASKMOVD   X4, X12, (R13)
 
 gemmAVX2B_m3_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -33874,6 +34808,15 @@ gemmAVX2B_m2_t_k:
 	VPMASKMOVD   X14, X12, (R13)(DI*1)
 
 gemmAVX2B_m2_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -34041,6 +34984,12 @@ gemmAVX2B_m1_t_k:
 	VPMASKMOVD   X0, X12, (R13)
 
 gemmAVX2B_m1_next:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVX2B_rows
 	VZEROUPPER
 	RET
 
@@ -34055,8 +35004,39 @@ TEXT ·gemmAVXVNNIB(SB), NOSPLIT, $0-8
 	MOVQ 48(R14), DI
 
 gemmAVXVNNIB_rows:
-	CMPQ  BX, $0x06
-	JL    gemmAVXVNNIB_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmAVXVNNIB_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmAVXVNNIB_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmAVXVNNIB_pick
+
+gemmAVXVNNIB_half:
+	CMPQ BX, $0x06
+	JLE  gemmAVXVNNIB_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmAVXVNNIB_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmAVXVNNIB_m6
+	CMPQ CX, $0x05
+	JEQ  gemmAVXVNNIB_m5
+	CMPQ CX, $0x04
+	JEQ  gemmAVXVNNIB_m4
+	CMPQ CX, $0x03
+	JEQ  gemmAVXVNNIB_m3
+	CMPQ CX, $0x02
+	JEQ  gemmAVXVNNIB_m2
+	CMPQ CX, $0x01
+	JEQ  gemmAVXVNNIB_m1
+	VZEROUPPER
+	RET
+
+gemmAVXVNNIB_m6:
 	MOVQ  32(R14), SI
 	MOVQ  88(R14), R9
 	ADDQ  $0xa0, R9
@@ -34742,19 +35722,7 @@ gemmAVXVNNIB_m6_next:
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
 	SUBQ   $0x06, BX
-	JMP    gemmAVXVNNIB_rows
-
-gemmAVXVNNIB_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmAVXVNNIB_m5
-	CMPQ BX, $0x04
-	JEQ  gemmAVXVNNIB_m4
-	CMPQ BX, $0x03
-	JEQ  gemmAVXVNNIB_m3
-	CMPQ BX, $0x02
-	JEQ  gemmAVXVNNIB_m2
-	CMPQ BX, $0x01
-	JEQ  gemmAVXVNNIB_m1
+	JNZ    gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -35335,6 +36303,21 @@ gemmAVXVNNIB_m5_t_kdone:
 	VPMASKMOVD   X8, X12, (R13)
 
 gemmAVXVNNIB_m5_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x05, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x05, BX
+	JNZ    gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -35810,6 +36793,19 @@ gemmAVXVNNIB_m4_t_kdone:
 	VPMASKMOVD   X14, X12, (R13)(DI*1)
 
 gemmAVXVNNIB_m4_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x04, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x04, BX
+	JNZ    gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -36186,6 +37182,17 @@ gemmAVXVNNIB_m3_t_kdone:
 	VPMASKMOVD   X4, X12, (R13)
 
 gemmAVXVNNIB_m3_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x03, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x03, BX
+	JNZ    gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -36457,6 +37464,15 @@ gemmAVXVNNIB_m2_t_kdone:
 	VPMASKMOVD   X14, X12, (R13)(DI*1)
 
 gemmAVXVNNIB_m2_next:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	MOVQ   104(R14), R9
+	IMUL3Q $0x02, R9, R9
+	ADDQ   R9, 96(R14)
+	SUBQ   $0x02, BX
+	JNZ    gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -36731,6 +37747,12 @@ gemmAVXVNNIB_m1_t_kdone:
 	VPMASKMOVD X0, X12, (R13)
 
 gemmAVXVNNIB_m1_next:
+	ADDQ R8, AX
+	ADDQ DI, DX
+	MOVQ 104(R14), R9
+	ADDQ R9, 96(R14)
+	SUBQ $0x01, BX
+	JNZ  gemmAVXVNNIB_rows
 	VZEROUPPER
 	RET
 
@@ -43062,8 +44084,39 @@ TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI1Bounded_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI1Bounded_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI1Bounded_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI1Bounded_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI1Bounded_pick
+
+gemmVNNI1Bounded_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI1Bounded_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI1Bounded_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI1Bounded_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI1Bounded_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI1Bounded_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI1Bounded_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI1Bounded_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI1Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -43331,19 +44384,7 @@ gemmVNNI1Bounded_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI1Bounded_rows
-
-gemmVNNI1Bounded_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI1Bounded_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI1Bounded_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI1Bounded_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI1Bounded_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI1Bounded_m1
+	JNZ           gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -43568,6 +44609,21 @@ gemmVNNI1Bounded_m5_epi:
 	VPMAXSB       Z20, Z4, Z4
 	VPMINSB       Z21, Z4, Z4
 	VMOVDQU8      X4, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -43757,6 +44813,19 @@ gemmVNNI1Bounded_m4_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -43910,6 +44979,17 @@ gemmVNNI1Bounded_m3_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -44031,6 +45111,15 @@ gemmVNNI1Bounded_m2_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -44152,6 +45241,12 @@ gemmVNNI1Bounded_m1_epi:
 	VPMAXSB      Z20, Z0, Z0
 	VPMINSB      Z21, Z0, Z0
 	VMOVDQU8     X0, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI1Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -44171,8 +45266,39 @@ TEXT ·gemmVNNI2Bounded(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI2Bounded_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI2Bounded_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI2Bounded_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI2Bounded_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI2Bounded_pick
+
+gemmVNNI2Bounded_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI2Bounded_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI2Bounded_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI2Bounded_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI2Bounded_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI2Bounded_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI2Bounded_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI2Bounded_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI2Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI2Bounded_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -44547,19 +45673,7 @@ gemmVNNI2Bounded_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI2Bounded_rows
-
-gemmVNNI2Bounded_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI2Bounded_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI2Bounded_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI2Bounded_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI2Bounded_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI2Bounded_m1
+	JNZ           gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -44876,6 +45990,21 @@ gemmVNNI2Bounded_m5_epi:
 	VPMAXSB       Z20, Z9, Z9
 	VPMINSB       Z21, Z9, Z9
 	VMOVDQU8      X9, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -45138,6 +46267,19 @@ gemmVNNI2Bounded_m4_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -45349,6 +46491,17 @@ gemmVNNI2Bounded_m3_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -45512,6 +46665,15 @@ gemmVNNI2Bounded_m2_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -45670,6 +46832,12 @@ gemmVNNI2Bounded_m1_epi:
 	VPMAXSB      Z20, Z1, Z1
 	VPMINSB      Z21, Z1, Z1
 	VMOVDQU8     X1, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI2Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -45689,8 +46857,39 @@ TEXT ·gemmVNNI3Bounded(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemmVNNI3Bounded_rows:
-	CMPQ         BX, $0x06
-	JL           gemmVNNI3Bounded_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemmVNNI3Bounded_m6
+	CMPQ   BX, $0x0c
+	JLE    gemmVNNI3Bounded_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemmVNNI3Bounded_pick
+
+gemmVNNI3Bounded_half:
+	CMPQ BX, $0x06
+	JLE  gemmVNNI3Bounded_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemmVNNI3Bounded_pick:
+	CMPQ CX, $0x06
+	JEQ  gemmVNNI3Bounded_m6
+	CMPQ CX, $0x05
+	JEQ  gemmVNNI3Bounded_m5
+	CMPQ CX, $0x04
+	JEQ  gemmVNNI3Bounded_m4
+	CMPQ CX, $0x03
+	JEQ  gemmVNNI3Bounded_m3
+	CMPQ CX, $0x02
+	JEQ  gemmVNNI3Bounded_m2
+	CMPQ CX, $0x01
+	JEQ  gemmVNNI3Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI3Bounded_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -46172,19 +47371,7 @@ gemmVNNI3Bounded_m6_epi:
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
 	SUBQ          $0x06, BX
-	JMP           gemmVNNI3Bounded_rows
-
-gemmVNNI3Bounded_tail:
-	CMPQ BX, $0x05
-	JEQ  gemmVNNI3Bounded_m5
-	CMPQ BX, $0x04
-	JEQ  gemmVNNI3Bounded_m4
-	CMPQ BX, $0x03
-	JEQ  gemmVNNI3Bounded_m3
-	CMPQ BX, $0x02
-	JEQ  gemmVNNI3Bounded_m2
-	CMPQ BX, $0x01
-	JEQ  gemmVNNI3Bounded_m1
+	JNZ           gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -46593,6 +47780,21 @@ gemmVNNI3Bounded_m5_epi:
 	VPMAXSB       Z20, Z14, Z14
 	VPMINSB       Z21, Z14, Z14
 	VMOVDQU8      X14, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x05, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x05, BX
+	JNZ           gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -46928,6 +48130,19 @@ gemmVNNI3Bounded_m4_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x03, Z2, X31
 	VMOVDQU8      X31, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x04, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x04, BX
+	JNZ           gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -47197,6 +48412,17 @@ gemmVNNI3Bounded_m3_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x02, Z2, X30
 	VMOVDQU8      X30, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x03, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x03, BX
+	JNZ           gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -47402,6 +48628,15 @@ gemmVNNI3Bounded_m2_epi:
 	ADDQ          DI, R12
 	VEXTRACTI32X4 $0x01, Z2, X29
 	VMOVDQU8      X29, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          R9, 96(R14)
+	SUBQ          $0x02, BX
+	JNZ           gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -47597,6 +48832,12 @@ gemmVNNI3Bounded_m1_epi:
 	VPMAXSB      Z20, Z2, Z2
 	VPMINSB      Z21, Z2, Z2
 	VMOVDQU8     X2, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         104(R14), R9
+	ADDQ         R9, 96(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemmVNNI3Bounded_rows
 	VZEROUPPER
 	RET
 
@@ -48594,8 +49835,39 @@ TEXT ·gemm32VNNI1(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemm32VNNI1_rows:
-	CMPQ   BX, $0x06
-	JL     gemm32VNNI1_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32VNNI1_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32VNNI1_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32VNNI1_pick
+
+gemm32VNNI1_half:
+	CMPQ BX, $0x06
+	JLE  gemm32VNNI1_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32VNNI1_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32VNNI1_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32VNNI1_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32VNNI1_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32VNNI1_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32VNNI1_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32VNNI1_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI1_m6:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
@@ -48758,19 +50030,7 @@ gemm32VNNI1_m6_epi:
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
 	SUBQ        $0x06, BX
-	JMP         gemm32VNNI1_rows
-
-gemm32VNNI1_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32VNNI1_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32VNNI1_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32VNNI1_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32VNNI1_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32VNNI1_m1
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -48901,6 +50161,21 @@ gemm32VNNI1_m5_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z4, Z4
 	VMOVDQU32   Z4, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x05, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x05, BX
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -49011,6 +50286,19 @@ gemm32VNNI1_m4_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z3, Z3
 	VMOVDQU32   Z3, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x04, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x04, BX
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -49098,6 +50386,17 @@ gemm32VNNI1_m3_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z2, Z2
 	VMOVDQU32   Z2, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x03, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x03, BX
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -49165,6 +50464,15 @@ gemm32VNNI1_m2_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z1, Z1
 	VMOVDQU32   Z1, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x02, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x02, BX
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -49243,6 +50551,12 @@ gemm32VNNI1_m1_epi:
 	MOVQ        DX, R12
 	VPSUBD      Z27, Z0, Z0
 	VMOVDQU32   Z0, K1, (R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x01, BX
+	JNZ         gemm32VNNI1_rows
 	VZEROUPPER
 	RET
 
@@ -49260,8 +50574,39 @@ TEXT ·gemm32VNNI2(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemm32VNNI2_rows:
-	CMPQ   BX, $0x06
-	JL     gemm32VNNI2_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32VNNI2_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32VNNI2_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32VNNI2_pick
+
+gemm32VNNI2_half:
+	CMPQ BX, $0x06
+	JLE  gemm32VNNI2_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32VNNI2_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32VNNI2_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32VNNI2_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32VNNI2_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32VNNI2_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32VNNI2_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32VNNI2_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI2_m6:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
@@ -49464,19 +50809,7 @@ gemm32VNNI2_m6_epi:
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
 	SUBQ        $0x06, BX
-	JMP         gemm32VNNI2_rows
-
-gemm32VNNI2_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32VNNI2_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32VNNI2_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32VNNI2_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32VNNI2_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32VNNI2_m1
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -49641,6 +50974,21 @@ gemm32VNNI2_m5_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z9, Z9
 	VMOVDQU32   Z9, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x05, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x05, BX
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -49779,6 +51127,19 @@ gemm32VNNI2_m4_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z7, Z7
 	VMOVDQU32   Z7, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x04, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x04, BX
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -49888,6 +51249,17 @@ gemm32VNNI2_m3_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z5, Z5
 	VMOVDQU32   Z5, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x03, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x03, BX
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -49971,6 +51343,15 @@ gemm32VNNI2_m2_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z3, Z3
 	VMOVDQU32   Z3, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x02, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x02, BX
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -50069,6 +51450,12 @@ gemm32VNNI2_m1_epi:
 	MOVQ        DX, R12
 	VPSUBD      Z27, Z1, Z1
 	VMOVDQU32   Z1, K1, 64(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x01, BX
+	JNZ         gemm32VNNI2_rows
 	VZEROUPPER
 	RET
 
@@ -50086,8 +51473,39 @@ TEXT ·gemm32VNNI3(SB), NOSPLIT, $0-8
 	VPBROADCASTD kconst<>+16(SB), Z31
 
 gemm32VNNI3_rows:
-	CMPQ   BX, $0x06
-	JL     gemm32VNNI3_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32VNNI3_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32VNNI3_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32VNNI3_pick
+
+gemm32VNNI3_half:
+	CMPQ BX, $0x06
+	JLE  gemm32VNNI3_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32VNNI3_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32VNNI3_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32VNNI3_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32VNNI3_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32VNNI3_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32VNNI3_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32VNNI3_m1
+	VZEROUPPER
+	RET
+
+gemm32VNNI3_m6:
 	MOVQ   AX, R12
 	LEAQ   (AX)(R8*2), R13
 	ADDQ   R8, R13
@@ -50330,19 +51748,7 @@ gemm32VNNI3_m6_epi:
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
 	SUBQ        $0x06, BX
-	JMP         gemm32VNNI3_rows
-
-gemm32VNNI3_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32VNNI3_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32VNNI3_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32VNNI3_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32VNNI3_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32VNNI3_m1
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -50541,6 +51947,21 @@ gemm32VNNI3_m5_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z14, Z14
 	VMOVDQU32   Z14, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x05, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x05, BX
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -50707,6 +52128,19 @@ gemm32VNNI3_m4_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z11, Z11
 	VMOVDQU32   Z11, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x04, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x04, BX
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -50838,6 +52272,17 @@ gemm32VNNI3_m3_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z8, Z8
 	VMOVDQU32   Z8, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x03, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x03, BX
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -50937,6 +52382,15 @@ gemm32VNNI3_m2_epi:
 	ADDQ        DI, R12
 	VPSUBD      Z27, Z5, Z5
 	VMOVDQU32   Z5, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	IMUL3Q      $0x02, R9, R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x02, BX
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -51055,6 +52509,12 @@ gemm32VNNI3_m1_epi:
 	MOVQ        DX, R12
 	VPSUBD      Z27, Z2, Z2
 	VMOVDQU32   Z2, K1, 128(R12)
+	ADDQ        R8, AX
+	ADDQ        DI, DX
+	MOVQ        88(R14), R9
+	ADDQ        R9, 80(R14)
+	SUBQ        $0x01, BX
+	JNZ         gemm32VNNI3_rows
 	VZEROUPPER
 	RET
 
@@ -51069,8 +52529,39 @@ TEXT ·gemm32AVX2(SB), NOSPLIT, $0-8
 	MOVQ 48(R14), DI
 
 gemm32AVX2_rows:
-	CMPQ         BX, $0x06
-	JL           gemm32AVX2_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32AVX2_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32AVX2_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32AVX2_pick
+
+gemm32AVX2_half:
+	CMPQ BX, $0x06
+	JLE  gemm32AVX2_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32AVX2_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32AVX2_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32AVX2_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32AVX2_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32AVX2_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32AVX2_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32AVX2_m1
+	VZEROUPPER
+	RET
+
+gemm32AVX2_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -51230,19 +52721,7 @@ gemm32AVX2_m6_epi:
 	IMUL3Q     $0x06, R9, R9
 	ADDQ       R9, 80(R14)
 	SUBQ       $0x06, BX
-	JMP        gemm32AVX2_rows
-
-gemm32AVX2_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32AVX2_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32AVX2_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32AVX2_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32AVX2_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32AVX2_m1
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51371,6 +52850,21 @@ gemm32AVX2_m5_epi:
 	ADDQ       DI, R12
 	VPMASKMOVD Y8, Y12, (R12)
 	VPMASKMOVD Y9, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x05, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x05, BX
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51480,6 +52974,19 @@ gemm32AVX2_m4_epi:
 	ADDQ       DI, R12
 	VPMASKMOVD Y6, Y12, (R12)
 	VPMASKMOVD Y7, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x04, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x04, BX
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51567,6 +53074,17 @@ gemm32AVX2_m3_epi:
 	ADDQ       DI, R12
 	VPMASKMOVD Y4, Y12, (R12)
 	VPMASKMOVD Y5, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x03, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x03, BX
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51635,6 +53153,15 @@ gemm32AVX2_m2_epi:
 	ADDQ       DI, R12
 	VPMASKMOVD Y2, Y12, (R12)
 	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x02, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x02, BX
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51684,6 +53211,12 @@ gemm32AVX2_m1_epi:
 	MOVQ       DX, R12
 	VPMASKMOVD Y0, Y12, (R12)
 	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x01, BX
+	JNZ        gemm32AVX2_rows
 	VZEROUPPER
 	RET
 
@@ -51698,8 +53231,39 @@ TEXT ·gemm32AVX2W(SB), $3504-8
 	MOVQ 48(R14), DI
 
 gemm32AVX2W_rows:
-	CMPQ         BX, $0x06
-	JL           gemm32AVX2W_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32AVX2W_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32AVX2W_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32AVX2W_pick
+
+gemm32AVX2W_half:
+	CMPQ BX, $0x06
+	JLE  gemm32AVX2W_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32AVX2W_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32AVX2W_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32AVX2W_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32AVX2W_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32AVX2W_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32AVX2W_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32AVX2W_m1
+	VZEROUPPER
+	RET
+
+gemm32AVX2W_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -51954,19 +53518,7 @@ gemm32AVX2W_m6_k:
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 80(R14)
 	SUBQ         $0x06, BX
-	JMP          gemm32AVX2W_rows
-
-gemm32AVX2W_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32AVX2W_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32AVX2W_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32AVX2W_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32AVX2W_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32AVX2W_m1
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52175,6 +53727,21 @@ gemm32AVX2W_m5_k:
 	ADDQ         DI, R12
 	VPMASKMOVD   Y8, Y12, (R12)
 	VPMASKMOVD   Y9, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	IMUL3Q       $0x05, R9, R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x05, BX
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52349,6 +53916,19 @@ gemm32AVX2W_m4_k:
 	ADDQ         DI, R12
 	VPMASKMOVD   Y6, Y12, (R12)
 	VPMASKMOVD   Y7, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	IMUL3Q       $0x04, R9, R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x04, BX
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52486,6 +54066,17 @@ gemm32AVX2W_m3_k:
 	ADDQ         DI, R12
 	VPMASKMOVD   Y4, Y12, (R12)
 	VPMASKMOVD   Y5, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x03, BX
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52589,6 +54180,15 @@ gemm32AVX2W_m2_k:
 	ADDQ         DI, R12
 	VPMASKMOVD   Y2, Y12, (R12)
 	VPMASKMOVD   Y3, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	IMUL3Q       $0x02, R9, R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x02, BX
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52658,6 +54258,12 @@ gemm32AVX2W_m1_k:
 	MOVQ         DX, R12
 	VPMASKMOVD   Y0, Y12, (R12)
 	VPMASKMOVD   Y1, Y13, 32(R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	MOVQ         88(R14), R9
+	ADDQ         R9, 80(R14)
+	SUBQ         $0x01, BX
+	JNZ          gemm32AVX2W_rows
 	VZEROUPPER
 	RET
 
@@ -52672,8 +54278,39 @@ TEXT ·gemm32AVXVNNI(SB), NOSPLIT, $0-8
 	MOVQ 48(R14), DI
 
 gemm32AVXVNNI_rows:
-	CMPQ         BX, $0x06
-	JL           gemm32AVXVNNI_tail
+	MOVQ   BX, CX
+	CMPQ   BX, $0x00000012
+	JG     gemm32AVXVNNI_m6
+	CMPQ   BX, $0x0c
+	JLE    gemm32AVXVNNI_half
+	ADDQ   $0x02, CX
+	IMUL3Q $0x0000aaab, CX, CX
+	SHRQ   $0x11, CX
+	JMP    gemm32AVXVNNI_pick
+
+gemm32AVXVNNI_half:
+	CMPQ BX, $0x06
+	JLE  gemm32AVXVNNI_pick
+	INCQ CX
+	SHRQ $0x01, CX
+
+gemm32AVXVNNI_pick:
+	CMPQ CX, $0x06
+	JEQ  gemm32AVXVNNI_m6
+	CMPQ CX, $0x05
+	JEQ  gemm32AVXVNNI_m5
+	CMPQ CX, $0x04
+	JEQ  gemm32AVXVNNI_m4
+	CMPQ CX, $0x03
+	JEQ  gemm32AVXVNNI_m3
+	CMPQ CX, $0x02
+	JEQ  gemm32AVXVNNI_m2
+	CMPQ CX, $0x01
+	JEQ  gemm32AVXVNNI_m1
+	VZEROUPPER
+	RET
+
+gemm32AVXVNNI_m6:
 	MOVQ         AX, R12
 	LEAQ         (AX)(R8*2), R13
 	ADDQ         R8, R13
@@ -52870,19 +54507,7 @@ gemm32AVXVNNI_m6_kdone:
 	IMUL3Q     $0x06, R9, R9
 	ADDQ       R9, 80(R14)
 	SUBQ       $0x06, BX
-	JMP        gemm32AVXVNNI_rows
-
-gemm32AVXVNNI_tail:
-	CMPQ BX, $0x05
-	JEQ  gemm32AVXVNNI_m5
-	CMPQ BX, $0x04
-	JEQ  gemm32AVXVNNI_m4
-	CMPQ BX, $0x03
-	JEQ  gemm32AVXVNNI_m3
-	CMPQ BX, $0x02
-	JEQ  gemm32AVXVNNI_m2
-	CMPQ BX, $0x01
-	JEQ  gemm32AVXVNNI_m1
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -53043,6 +54668,21 @@ gemm32AVXVNNI_m5_kdone:
 	ADDQ       DI, R12
 	VPMASKMOVD Y8, Y12, (R12)
 	VPMASKMOVD Y9, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x05, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x05, BX
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -53179,6 +54819,19 @@ gemm32AVXVNNI_m4_kdone:
 	ADDQ       DI, R12
 	VPMASKMOVD Y6, Y12, (R12)
 	VPMASKMOVD Y7, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x04, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x04, BX
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -53288,6 +54941,17 @@ gemm32AVXVNNI_m3_kdone:
 	ADDQ       DI, R12
 	VPMASKMOVD Y4, Y12, (R12)
 	VPMASKMOVD Y5, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x03, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x03, BX
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -53373,6 +55037,15 @@ gemm32AVXVNNI_m2_kdone:
 	ADDQ       DI, R12
 	VPMASKMOVD Y2, Y12, (R12)
 	VPMASKMOVD Y3, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	IMUL3Q     $0x02, R9, R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x02, BX
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 
@@ -53482,6 +55155,12 @@ gemm32AVXVNNI_m1_kdone:
 	MOVQ       DX, R12
 	VPMASKMOVD Y0, Y12, (R12)
 	VPMASKMOVD Y1, Y13, 32(R12)
+	ADDQ       R8, AX
+	ADDQ       DI, DX
+	MOVQ       88(R14), R9
+	ADDQ       R9, 80(R14)
+	SUBQ       $0x01, BX
+	JNZ        gemm32AVXVNNI_rows
 	VZEROUPPER
 	RET
 

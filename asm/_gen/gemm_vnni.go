@@ -47,35 +47,55 @@ func gemmVNNI(nz int) {
 	})
 }
 
-// rowBlocks emits a GEMM kernel's row loop: blocks of mr rows while at
-// least mr are left (advancing a and out by mr strides each), then one
-// block of the 1..mr-1 rows left, each block size its own copy of tile
-// (labelled name_m<rows>).
+// rowBlocks emits a GEMM kernel's row loop: blocks of at most mr rows,
+// each block size its own copy of tile (labelled name_m<rows>), followed
+// by advancing a, out and the row terms by its rows. The block sizes
+// balance the last rows: while more than 3·mr rows are left a block takes
+// mr, then the rest goes in three (more than 2·mr left) or two (more than
+// mr) blocks as equal as they can be, larger first. A few-row block has
+// few accumulators, too few independent VPDPBUSD/VPMADDWD chains to hide
+// their latency: 32 rows run as 6,6,6,5,5,4 rather than 6,6,6,6,6,2.
+// Clobbers RCX and R9 between blocks (tile reloads them).
 func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(rows int)) {
+	s := reg.RCX
 	Label(name + "_rows")
+	MOVQ(m, s)
+	CMPQ(m, U32(3*mr))
+	JG(LabelRef(fmt.Sprintf("%s_m%d", name, mr)))
+	CMPQ(m, U8(2*mr))
+	JLE(LabelRef(name + "_half"))
+	// ceil(m/3) = (m+2)·43691 >> 17, exact for m+2 < 2^16.
+	ADDQ(U8(2), s)
+	IMUL3Q(U32(43691), s, s)
+	SHRQ(U8(17), s)
+	JMP(LabelRef(name + "_pick"))
+	Label(name + "_half")
 	CMPQ(m, U8(mr))
-	JL(LabelRef(name + "_tail"))
-	tile(mr)
-	for i := 0; i < mr; i++ {
-		ADDQ(lda, a)
-		ADDQ(ldo, out)
-	}
-	// The row terms of the next block: rt += mr·rts.
-	Load(arg("rts"), reg.R9)
-	IMUL3Q(U8(mr), reg.R9, reg.R9)
-	ADDQ(reg.R9, addr("rt"))
-	SUBQ(U8(mr), m)
-	JMP(LabelRef(name + "_rows"))
-	Label(name + "_tail")
-	for r := mr - 1; r >= 1; r-- {
-		CMPQ(m, U8(r))
+	JLE(LabelRef(name + "_pick"))
+	INCQ(s) // ceil(m/2)
+	SHRQ(U8(1), s)
+	Label(name + "_pick")
+	for r := mr; r >= 1; r-- {
+		CMPQ(s, U8(r))
 		JEQ(LabelRef(fmt.Sprintf("%s_m%d", name, r)))
 	}
 	VZEROUPPER()
 	RET()
-	for r := mr - 1; r >= 1; r-- {
+	for r := mr; r >= 1; r-- {
 		Label(fmt.Sprintf("%s_m%d", name, r))
 		tile(r)
+		for i := 0; i < r; i++ {
+			ADDQ(lda, a)
+			ADDQ(ldo, out)
+		}
+		// The row terms of the next block: rt += r·rts.
+		Load(arg("rts"), reg.R9)
+		if r > 1 {
+			IMUL3Q(U8(r), reg.R9, reg.R9)
+		}
+		ADDQ(reg.R9, addr("rt"))
+		SUBQ(U8(r), m)
+		JNZ(LabelRef(name + "_rows"))
 		VZEROUPPER()
 		RET()
 	}
