@@ -52,6 +52,9 @@ type Impl struct {
 	// non-empty rows (softmax.go); never nil.
 	minMax8  func(row []int8) (lo, hi int8)
 	sumTable func(row []int8, top int8, e *SoftmaxExp) int64
+	// softmaxTable8 is SoftmaxTable8's kernel (arguments checked); nil:
+	// softmaxTable8Generic.
+	softmaxTable8 func(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, exponent int)
 	// pool: MaxPool and the min/max rows run the arch's SIMD kernels
 	// (pool_amd64.go, pool_arm64.go) on whole 16-byte chunks.
 	pool bool

@@ -309,10 +309,20 @@ func lookup8VBMI(p *lookupArgs)
 //go:noescape
 func lookup8AVX2(p *lookupArgs)
 
-// minMax8AVX2 stores into p.out[0] and p.out[1] the bytewise minimum and maximum of the n / 32 32-byte vectors at row (n a multiple of 32, n >= 32). It reads p.row, p.n, p.out.
+// minMax8AVX2 stores into p.out[0] and p.out[1] the minimum and the maximum of the n >= 32 values at row. It reads p.row, p.n, p.out.
 //
 //go:noescape
 func minMax8AVX2(p *minMaxArgs)
+
+// softmaxTableAVX512 builds SOFTMAX's per-row output table (see asm.SoftmaxTable8) with AVX-512: 8 entries per VPMULUDQ. It reads p.src, p.dst, p.recip, p.c, p.exp.
+//
+//go:noescape
+func softmaxTableAVX512(p *softmaxTableArgs)
+
+// softmaxTableAVX2 builds SOFTMAX's per-row output table (see asm.SoftmaxTable8) with AVX2: 4 entries per VPMULUDQ. It reads p.src, p.dst, p.recip, p.c, p.exp.
+//
+//go:noescape
+func softmaxTableAVX2(p *softmaxTableArgs)
 
 // sumTableAVX2 stores into p.sum Σ p.acc[(p.top − x) & 255] over the n values x at p.row (n a multiple of 8) with AVX2's VPGATHERDD. It reads p.row, p.n, p.top, p.acc, p.sum.
 //

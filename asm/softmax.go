@@ -32,6 +32,66 @@ func NewSoftmaxExp(acc *[256]int32) (*SoftmaxExp, error) {
 	return p, nil
 }
 
+// SoftmaxOutExp is a table of 256 non-negative values (SOFTMAX's Q0.31
+// exponentials e[d], d = max − x), prepared (NewSoftmaxOutExp) for
+// SoftmaxTable8.
+type SoftmaxOutExp struct {
+	e [256]int32
+	// rev[i] = e[255 − i] (0 past 255): the kernels read e[top − x] for
+	// x = −128..127 as the 256 consecutive values at rev[127 − top].
+	rev [512]int32
+}
+
+// NewSoftmaxOutExp validates and prepares e.
+func NewSoftmaxOutExp(e *[256]int32) (*SoftmaxOutExp, error) {
+	p := &SoftmaxOutExp{e: *e}
+	for d, v := range e {
+		if v < 0 {
+			return nil, fmt.Errorf("asm: softmax exponential %d = %d is negative", d, v)
+		}
+		p.rev[255-d] = v
+	}
+	return p, nil
+}
+
+// SoftmaxOut8 is int8 SOFTMAX's output for one exponential e >= 0 of a row
+// whose sum's reciprocal is recip >= 0 with the output shift exponent
+// (0..55): RoundingDivideByPOT(SRDHM(recip, e), exponent) − 128, clamped
+// to 127. With recip and e non-negative SRDHM never saturates and is
+// floor((recip·e + 2^30) / 2^31), and the rounding shift of a
+// non-negative value is floor((x + 2^(exponent−1)) / 2^exponent) for any
+// exponent, also past 31 (where TFLite's kernel refuses the row; see
+// ops/softmax.go).
+func SoftmaxOut8(recip, e int32, exponent int) int8 {
+	prod := (int64(recip)*int64(e) + 1<<30) >> 31
+	half := int64(1) << exponent >> 1
+	return int8(min(int32((prod+half)>>exponent)-128, 127))
+}
+
+// SoftmaxTable8 makes p SOFTMAX's per-row output table: the entry of
+// every x in [lo, top] is SoftmaxOut8(recip, e[top − x], exponent);
+// the other entries are unspecified. It panics unless lo <= top,
+// recip >= 0 and exponent is in [0, 55]. It does not allocate.
+func (impl *Impl) SoftmaxTable8(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, exponent int) {
+	if lo > top || recip < 0 || exponent < 0 || exponent > 55 {
+		panic(fmt.Sprintf("asm: SoftmaxTable8 of [%d, %d], reciprocal %d, exponent %d", lo, top, recip, exponent))
+	}
+	if impl.softmaxTable8 != nil {
+		impl.softmaxTable8(p, e, lo, top, recip, exponent)
+		return
+	}
+	softmaxTable8Generic(p, e, lo, top, recip, exponent)
+}
+
+// softmaxTable8Generic is the generic implementation's SoftmaxTable8: one
+// SoftmaxOut8 per value in [lo, top].
+func softmaxTable8Generic(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, exponent int) {
+	for x := int(lo); x <= int(top); x++ {
+		p.t[uint8(x)] = SoftmaxOut8(recip, e.e[int(top)-x], exponent)
+	}
+	p.setDiff()
+}
+
 // MinMaxInt8 returns the smallest and the largest value of a non-empty
 // row.
 func (impl *Impl) MinMaxInt8(row []int8) (lo, hi int8) {

@@ -3,6 +3,8 @@ package asm
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/edgerun/edgerun/dyadic"
 )
 
 // TestMinMaxInt8AllImplementations: every implementation finds the
@@ -118,4 +120,114 @@ func TestSumTableLongRow(t *testing.T) {
 			t.Fatalf("%s: got %d, want %d", impl.Name, got, want)
 		}
 	})
+}
+
+// softmaxOut8Ref is SoftmaxOut8 from TFLite's pieces: SRDHM, then the
+// rounding shift (for exponents past 31, where TFLite's int32 version
+// does not apply, the same rounding: half away from zero of a
+// non-negative value, in int64), then the −128 offset and the clamp.
+func softmaxOut8Ref(recip, e int32, exponent int) int8 {
+	prod := dyadic.SaturatingRoundingDoublingHighMul(recip, e)
+	var q int64
+	if exponent <= 31 {
+		q = int64(dyadic.RoundingDivideByPOT(prod, int32(exponent)))
+	} else {
+		q = (int64(prod) + 1<<(exponent-1)) >> exponent
+	}
+	return int8(min(q-128, 127))
+}
+
+// TestSoftmaxTable8AllImplementations: every implementation's table
+// equals the reference's entries over [lo, top] (the rest are free) for
+// random and extreme exponential tables, reciprocals from 0 to 2^31 − 1
+// (one at a rounding tie), every exponent 0..55, and ranges of one value,
+// the full byte range and random ones (top at 127 and −128 too); and a
+// prepared table looks up as it reads.
+func TestSoftmaxTable8AllImplementations(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		for trial := range 400 {
+			var acc [256]int32
+			for i := range acc {
+				switch trial % 4 {
+				case 0:
+					acc[i] = int32(r.IntN(1 << 31))
+				case 1:
+					acc[i] = 1<<31 - 1
+				case 2:
+					acc[i] = int32(r.IntN(1 << 24))
+				default:
+					acc[i] = int32(r.IntN(3)) << 29
+				}
+			}
+			e, err := NewSoftmaxOutExp(&acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recip := []int32{0, 1, 1 << 30, 1<<31 - 1, int32(r.IntN(1 << 31))}[r.IntN(5)]
+			exponent := trial % 56
+			a, b := int8(r.IntN(256)-128), int8(r.IntN(256)-128)
+			lo, top := min(a, b), max(a, b)
+			switch trial % 5 {
+			case 1:
+				lo, top = -128, 127
+			case 2:
+				lo = top
+			case 3:
+				top = 127
+			case 4:
+				lo, top = -128, -128
+			}
+			var p Table8
+			for i := range p.t {
+				p.t[i] = int8(r.IntN(256)) // garbage the kernels overwrite
+			}
+			impl.SoftmaxTable8(&p, e, lo, top, recip, exponent)
+			var want [256]int8
+			for x := int(lo); x <= int(top); x++ {
+				w := softmaxOut8Ref(recip, acc[int(top)-x], exponent)
+				if got := p.t[uint8(x)]; got != w {
+					t.Fatalf("trial %d: [%d, %d] recip %d exponent %d: entry %d = %d, want %d", trial, lo, top, recip, exponent, x, got, w)
+				}
+				want[uint8(x)] = w
+			}
+			// The table is prepared: Lookup8 maps through it.
+			in := make([]int8, 0, 300)
+			for range 300 {
+				in = append(in, int8(int(lo)+r.IntN(int(top)-int(lo)+1)))
+			}
+			out := make([]int8, len(in))
+			impl.Lookup8(out, in, &p)
+			for i, x := range in {
+				if out[i] != want[uint8(x)] {
+					t.Fatalf("trial %d: Lookup8 of %d = %d, want %d", trial, x, out[i], want[uint8(x)])
+				}
+			}
+		}
+	})
+}
+
+// TestSoftmaxTable8Rejects: the documented argument checks panic, and a
+// negative exponential is refused.
+func TestSoftmaxTable8Rejects(t *testing.T) {
+	var acc [256]int32
+	e, _ := NewSoftmaxOutExp(&acc)
+	acc[7] = -1
+	if _, err := NewSoftmaxOutExp(&acc); err == nil {
+		t.Error("NewSoftmaxOutExp took a negative value")
+	}
+	for _, c := range []struct {
+		lo, top int8
+		recip   int32
+		exp     int
+	}{{1, 0, 1, 0}, {0, 0, -1, 0}, {0, 0, 1, -1}, {0, 0, 1, 56}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%+v: no panic", c)
+				}
+			}()
+			Selected().SoftmaxTable8(new(Table8), e, c.lo, c.top, c.recip, c.exp)
+		}()
+	}
 }

@@ -42,6 +42,11 @@ func NewTable8(t *[256]int8) *Table8 {
 // table per row this way. It does not allocate.
 func (p *Table8) Set(t *[256]int8) {
 	p.t = *t
+	p.setDiff()
+}
+
+// setDiff derives p.diff from p.t.
+func (p *Table8) setDiff() {
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&p.t)), 256)
 	for g := range 16 {
 		lo := binary.LittleEndian.Uint64(b[16*g:])

@@ -46,6 +46,8 @@ type softmaxKernel struct {
 	// max - x rather than per element.
 	impl *asm.Impl
 	sx   *asm.SoftmaxExp
+	// ox is exp prepared for asm.SoftmaxTable8.
+	ox *asm.SoftmaxOutExp
 }
 
 // ScratchBytes is the per-row output table of int8 outputs.
@@ -124,6 +126,9 @@ func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error)
 	if k.sx, err = asm.NewSoftmaxExp(&k.acc); err != nil {
 		return nil, format.Malformed(pp, "%v", err) // cannot happen: acc <= 2^19
 	}
+	if k.ox, err = asm.NewSoftmaxOutExp(&k.exp); err != nil {
+		return nil, format.Malformed(pp, "%v", err) // cannot happen: exp >= 0
+	}
 	k.impl = asm.Selected()
 	return k, nil
 }
@@ -157,31 +162,16 @@ func (k *softmaxKernel) Eval(env *Env) {
 		}
 		if distinct := top - int(lo) + 1; depth <= distinct {
 			for c, v := range row {
-				dst[c] = softmaxOut8(recip, k.exp[top-int(v)], exponent)
+				dst[c] = asm.SoftmaxOut8(recip, k.exp[top-int(v)], exponent)
 			}
 			continue
 		}
 		// Each output byte depends only on max - x: tabulate the values
 		// present ([lo, max]) and map the row through the table.
-		var t [256]int8
-		for d, e := range k.exp[:top-int(lo)+1] { // d = max - x
-			t[uint8(top-d)] = softmaxOut8(recip, e, exponent)
-		}
 		lut := (*asm.Table8)(unsafe.Pointer(&env.Scratch[0]))
-		lut.Set(&t)
+		k.impl.SoftmaxTable8(lut, k.ox, lo, mx, recip, exponent)
 		k.impl.Lookup8(dst, row, lut)
 	}
-}
-
-// softmaxOut8 is one int8 output: RoundingDivideByPOT(SRDHM(recip, e),
-// exponent) - 128, clamped. recip and e are >= 0 (so SRDHM never
-// saturates and is floor((recip·e + 2^30) / 2^31), and the rounding
-// shift of a non-negative value is floor((x + 2^(exponent-1)) / 2^exponent)
-// for any exponent in [0, 63]).
-func softmaxOut8(recip, e int32, exponent int) int8 {
-	prod := (int64(recip)*int64(e) + 1<<30) >> 31
-	half := int64(1) << exponent >> 1
-	return int8(min(int32((prod+half)>>exponent)-128, 127))
 }
 
 // softmaxScale returns TFLite's reciprocal of the Q12.19 sum (in Q0.31) and

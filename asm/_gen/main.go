@@ -150,6 +150,8 @@ func main() {
 	lookupVBMI()
 	lookupAVX2()
 	minMaxAVX2()
+	softmaxTableAVX512()
+	softmaxTableAVX2()
 	sumGatherAVX2()
 	sumPlanesVBMI()
 	poolKernels()

@@ -9,23 +9,23 @@ import (
 // The per-row reductions of int8 SOFTMAX (asm/softmax.go): the row's
 // minimum and maximum, and Σ acc[top − x].
 
-// minMaxAVX2: n a multiple of 32, n >= 32 (the Go side reduces the two
-// 32-byte vectors and does the tail). Both implementations use it: the
-// loop is bound by loads either way.
+// minMaxAVX2: any n >= 32. The last vector is the row's last 32 bytes,
+// overlapping the one before it when n is not a multiple of 32 (min and
+// max do not mind seeing a value twice), and the two vectors are reduced
+// to bytes here: the Go side only reads out[0] and out[1]. Both
+// implementations use it: the loop is bound by loads either way.
 func minMaxAVX2() {
 	name := "minMax8AVX2"
 	kernel(name, NOSPLIT, "minMaxArgs")
-	kdoc(name + " stores into p.out[0] and p.out[1] the bytewise minimum and maximum of the n / 32 32-byte vectors at row (n a multiple of 32, n >= 32).")
-	row, n := reg.RSI, reg.RCX
+	kdoc(name + " stores into p.out[0] and p.out[1] the minimum and the maximum of the n >= 32 values at row.")
+	row, n, end := reg.RSI, reg.RCX, reg.RDX
 	Load(arg("row"), row)
 	Load(arg("n"), n)
+	LEAQ(Mem{Base: row, Index: n, Scale: 1, Disp: -32}, end) // the last vector
 	lo, hi := reg.Y0, reg.Y1
-	VMOVDQU(Mem{Base: row}, lo)
+	VMOVDQU(Mem{Base: end}, lo)
 	VMOVDQA(lo, hi)
-	ADDQ(U8(32), row)
-	SHRQ(U8(5), n)
-	DECQ(n)
-	JZ(LabelRef(name + "_done"))
+	SHRQ(U8(5), n) // the whole vectors from the start (n >= 32: at least one)
 	Label(name + "_loop")
 	VMOVDQU(Mem{Base: row}, reg.Y2)
 	VPMINSB(reg.Y2, lo, lo)
@@ -33,10 +33,114 @@ func minMaxAVX2() {
 	ADDQ(U8(32), row)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
+	VEXTRACTI128(U8(1), lo, reg.X2)
+	VPMINSB(reg.X2, lo.AsX(), reg.X0)
+	VEXTRACTI128(U8(1), hi, reg.X3)
+	VPMAXSB(reg.X3, hi.AsX(), reg.X1)
+	for _, sh := range []int{8, 4, 2, 1} {
+		VPSRLDQ(U8(sh), reg.X0, reg.X2)
+		VPMINSB(reg.X2, reg.X0, reg.X0)
+		VPSRLDQ(U8(sh), reg.X1, reg.X3)
+		VPMAXSB(reg.X3, reg.X1, reg.X1)
+	}
+	VPEXTRB(U8(0), reg.X0, reg.R8.As32())
+	VPEXTRB(U8(0), reg.X1, reg.R9.As32())
 	Load(arg("out"), reg.RAX)
-	VMOVDQU(lo, Mem{Base: reg.RAX})
-	VMOVDQU(hi, Mem{Base: reg.RAX, Disp: 32})
+	MOVB(reg.R8.As8(), Mem{Base: reg.RAX})
+	MOVB(reg.R9.As8(), Mem{Base: reg.RAX, Disp: 1})
+	VZEROUPPER()
+	RET()
+}
+
+// softmaxTableAVX512 and softmaxTableAVX2 build SOFTMAX's per-row output
+// table (asm.SoftmaxTable8): for j = 0..255, out byte
+// sat8(((src[j]·recip + 2^30) >> 31 + c) >> exp), the first 128 bytes
+// at dst + 128, the next 128 at dst (t[uint8(x)] for x = j − 128).
+// The Go side folds TFLite's −128 and the rounding half of the exponent
+// shift into c (AVX-512: c = 2^(exp−1) − 128·2^exp, an arithmetic shift
+// floors the negative sums exactly) or c = 2^(exp−1) and subtracts 128
+// after the shift (AVX2 has no 64-bit arithmetic shift).
+func softmaxTableAVX512() {
+	name := "softmaxTableAVX512"
+	kernel(name, NOSPLIT, "softmaxTableArgs")
+	kdoc(name + " builds SOFTMAX's per-row output table (see asm.SoftmaxTable8) with AVX-512: 8 entries per VPMULUDQ.")
+	src, dst, half := reg.RSI, reg.RDI, reg.RCX
+	Load(arg("src"), src)
+	Load(arg("dst"), dst)
+	r, r30, c := reg.Z16, reg.Z17, reg.Z18
+	VPBROADCASTD(addr("recip"), r)
+	VPBROADCASTQ(consts, r30) // 2^30
+	VPBROADCASTQ(addr("c"), c)
+	VMOVQ(addr("exp"), reg.X19)
+	ADDQ(U8(128), dst)
+	MOVQ(U32(2), half)
+	Label(name + "_half")
+	for i := 0; i < 16; i++ {
+		z := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}[i%8]
+		VPMOVZXDQ(Mem{Base: src, Disp: 32 * i}, z)
+		VPMULUDQ(r, z, z)
+		VPADDQ(r30, z, z)
+		VPSRLQ(U8(31), z, z)
+		VPADDQ(c, z, z)
+		VPSRAQ(reg.X19, z, z)
+		VPMOVSQB(z, Mem{Base: dst, Disp: 8 * i})
+	}
+	ADDQ(U32(4*128), src)
+	SUBQ(U8(128), dst)
+	DECQ(half)
+	JNZ(LabelRef(name + "_half"))
+	VZEROUPPER()
+	RET()
+}
+
+func softmaxTableAVX2() {
+	name := "softmaxTableAVX2"
+	kernel(name, NOSPLIT, "softmaxTableArgs")
+	kdoc(name + " builds SOFTMAX's per-row output table (see asm.SoftmaxTable8) with AVX2: 4 entries per VPMULUDQ.")
+	src, dst, cnt := reg.RSI, reg.RDI, reg.RCX
+	Load(arg("src"), src)
+	Load(arg("dst"), dst)
+	r, r30, c, x128, idx := reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12
+	VPBROADCASTD(addr("recip"), r)
+	VPBROADCASTQ(consts, r30) // 2^30
+	VPBROADCASTQ(addr("c"), c)
+	VMOVQ(addr("exp"), reg.X13)
+	MOVL(U32(128), reg.R8.As32())
+	VMOVD(reg.R8.As32(), x128.AsX())
+	VPBROADCASTD(x128.AsX(), x128)
+	// VPERMD index: the low dwords of the 4 qwords, into dwords 0..3.
+	lows := GLOBL("smlowdw", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(2*(i%4)))
+	}
+	VMOVDQU(lows, idx)
+	ADDQ(U8(128), dst)
+	MOVQ(U32(32), cnt) // 32 blocks of 8 entries
+	Label(name + "_loop")
+	for i, z := range []reg.VecPhysical{reg.Y0, reg.Y1} {
+		VPMOVZXDQ(Mem{Base: src, Disp: 16 * i}, z)
+		VPMULUDQ(r, z, z)
+		VPADDQ(r30, z, z)
+		VPSRLQ(U8(31), z, z)
+		VPADDQ(c, z, z)
+		VPSRLQ(reg.X13, z, z)
+		VPERMD(z, idx, z) // the 4 results' low dwords into the low half
+	}
+	VINSERTI128(U8(1), reg.X1, reg.Y0, reg.Y0)
+	VPSUBD(x128, reg.Y0, reg.Y0)
+	VEXTRACTI128(U8(1), reg.Y0, reg.X1)
+	VPACKSSDW(reg.X1, reg.X0, reg.X0)
+	VPACKSSWB(reg.X0, reg.X0, reg.X0)
+	VMOVQ(reg.X0, Mem{Base: dst})
+	ADDQ(U8(32), src)
+	ADDQ(U8(8), dst)
+	DECQ(cnt)
+	CMPQ(cnt, U8(16))
+	JNE(LabelRef(name + "_next"))
+	SUBQ(U32(256), dst) // entries 128..255 go to t[0:128]
+	Label(name + "_next")
+	TESTQ(cnt, cnt)
+	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
 }
