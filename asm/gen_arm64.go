@@ -71,6 +71,7 @@ func main() {
 	g.lookup8()
 	g.minMax8()
 	g.sumTable()
+	g.softmaxTable()
 	g.write(filepath.Join(*dir, "table_arm64.s"))
 
 	g.header()
@@ -1521,30 +1522,37 @@ func (g *gen) lookup8() {
 	g.i("RET")
 }
 
-// minMax8 writes minMax8Neon (asm.MinMaxInt8's loop for n a multiple of
-// 16, n >= 16): the bytewise SMIN and SMAX of the row's 16-byte vectors,
-// stored to out[0] and out[1] (the Go side reduces them).
+// minMax8 writes minMax8Neon (asm.MinMaxInt8's loop for n >= 16): the
+// bytewise SMIN and SMAX of the row's whole 16-byte vectors and of its
+// last 16 bytes (overlapping when n is not a multiple of 16: min and max
+// do not mind a value seen twice), reduced across lanes by SMINV and
+// SMAXV and stored to out[0] and out[1].
 //
-// General registers: R0 row, R1 vectors left, R2 out.
+// General registers: R0 row, R1 vectors left, R2 out, R3 the last vector
+// then a result byte.
 func (g *gen) minMax8() {
 	const name = "minMax8Neon"
-	fmt.Fprintf(&g.buf, "\n// func %s(row *int8, n int, out *[2][16]int8)\nTEXT ·%s(SB), NOSPLIT, $0-24\n", name, name)
+	fmt.Fprintf(&g.buf, "\n// func %s(row *int8, n int, out *[2]int8)\nTEXT ·%s(SB), NOSPLIT, $0-24\n", name, name)
 	g.i("MOVD row+0(FP), R0")
 	g.i("MOVD n+8(FP), R1")
 	g.i("MOVD out+16(FP), R2")
-	g.i("VLD1.P 16(R0), [V0.B16]")
+	g.i("ADD R1, R0, R3")
+	g.i("SUB $16, R3, R3")
+	g.i("VLD1 (R3), [V0.B16]")
 	g.i("VORR V0.B16, V0.B16, V1.B16")
 	g.i("LSR $4, R1, R1")
-	g.i("SUBS $1, R1, R1")
-	g.i("BEQ %s_done", name)
 	g.label(name + "_loop")
 	g.i("VLD1.P 16(R0), [V2.B16]")
 	g.smin(b16, 0, 0, 2)
 	g.smax(b16, 1, 1, 2)
 	g.i("SUBS $1, R1, R1")
 	g.i("BNE %s_loop", name)
-	g.label(name + "_done")
-	g.i("VST1 [V0.B16, V1.B16], (R2)")
+	g.word(0x4e31a800|reg(0)<<5|reg(0), "SMINV B0, V0.16B")
+	g.word(0x4e30a800|reg(1)<<5|reg(1), "SMAXV B1, V1.16B")
+	g.i("VMOV V0.B[0], R3")
+	g.i("MOVB R3, (R2)")
+	g.i("VMOV V1.B[0], R3")
+	g.i("MOVB R3, 1(R2)")
 	g.i("RET")
 }
 
@@ -1742,5 +1750,69 @@ func (g *gen) mulInt8() {
 	g.i("VST1.P [V2.B16], 16(R0)")
 	g.i("SUBS $1, R3, R3")
 	g.i("BNE %s_loop", name)
+	g.i("RET")
+}
+
+// softmaxTable writes softmaxTableNeon (asm.SoftmaxTable8 on arm64): for
+// j = 0..255, byte sat8(RoundingShift(((src[j]·recip + 2^30) >> 31),
+// exponent) − 128), the first 128 at dst + 128, the next 128 at dst
+// (t[uint8(x)] for x = j − 128). Per 4 values: UMULL and UMULL2 to
+// 64-bit products, URSHR #31 (the product's rounding high half: SRDHM
+// of non-negative values), URSHL by −exponent (TFLite's rounding shift of
+// a non-negative value), SQXTN to 32 bits (the results are below 2^31),
+// then −128 and two more saturating narrows, which clamp to 127.
+//
+// General registers: R0 src, R1 dst, R5 the half's destination, R6
+// halves left, R7 blocks of 16 left. V16 recip, V17 −exponent (2D), V18
+// 128 (4S).
+func (g *gen) softmaxTable() {
+	const name = "softmaxTableNeon"
+	fmt.Fprintf(&g.buf, "\n// func %s(src *int32, dst *[256]int8, recip int, negExp int)\nTEXT ·%s(SB), NOSPLIT, $0-32\n", name, name)
+	g.i("MOVD src+0(FP), R0")
+	g.i("MOVD dst+8(FP), R1")
+	g.i("MOVD recip+16(FP), R2")
+	g.i("MOVD negExp+24(FP), R3")
+	g.i("VDUP R2, V16.S4")
+	g.i("VDUP R3, V17.D2")
+	g.i("MOVD $128, R4")
+	g.i("VDUP R4, V18.S4")
+	g.i("ADD $128, R1, R5")
+	g.i("MOVD $2, R6")
+	g.label(name + "_half")
+	g.i("MOVD $8, R7")
+	g.label(name + "_loop")
+	g.i("VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]")
+	for i := 0; i < 4; i++ {
+		d := 4 + 2*i
+		g.word(0x2ea0c000|reg(16)<<16|reg(i)<<5|reg(d), "UMULL V%d.2D, V%d.2S, V16.2S", d, i)
+		g.word(0x6ea0c000|reg(16)<<16|reg(i)<<5|reg(d+1), "UMULL2 V%d.2D, V%d.4S, V16.4S", d+1, i)
+	}
+	for d := 4; d < 12; d++ {
+		const immhb = 128 - 31 // 64-bit lanes: immh:immb = 128 - shift
+		g.word(0x6f002400|immhb<<16|reg(d)<<5|reg(d), "URSHR V%d.2D, V%d.2D, #31", d, d)
+	}
+	for d := 4; d < 12; d++ {
+		g.word(0x6ee05400|reg(17)<<16|reg(d)<<5|reg(d), "URSHL V%d.2D, V%d.2D, V17.2D", d, d)
+	}
+	for i := 0; i < 4; i++ {
+		n := 4 + 2*i
+		g.word(0x0ea14800|reg(n)<<5|reg(i), "SQXTN V%d.2S, V%d.2D", i, n)
+		g.word(0x4ea14800|reg(n+1)<<5|reg(i), "SQXTN2 V%d.4S, V%d.2D", i, n+1)
+	}
+	for i := 0; i < 4; i++ {
+		g.i("VSUB V18.S4, V%d.S4, V%d.S4", i, i)
+	}
+	g.sqxtn(h4, 0, 0)
+	g.sqxtn(h8, 0, 1)
+	g.sqxtn(h4, 2, 2)
+	g.sqxtn(h8, 2, 3)
+	g.sqxtn(b8, 0, 0)
+	g.sqxtn(b16, 0, 2)
+	g.i("VST1.P [V0.B16], 16(R5)")
+	g.i("SUBS $1, R7, R7")
+	g.i("BNE %s_loop", name)
+	g.i("MOVD R1, R5")
+	g.i("SUBS $1, R6, R6")
+	g.i("BNE %s_half", name)
 	g.i("RET")
 }

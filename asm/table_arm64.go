@@ -20,12 +20,11 @@ func lookup8NeonGo(out, in *int8, n int, t *Table8) {
 	}
 }
 
-// minMax8Neon stores the bytewise minimum and maximum of the n / 16
-// vectors at row (n a multiple of 16, n >= 16) to out[0] and out[1]
-// (table_arm64.s).
+// minMax8Neon stores the minimum and the maximum of the n >= 16 values
+// at row to out[0] and out[1] (table_arm64.s).
 //
 //go:noescape
-func minMax8Neon(row *int8, n int, out *[2][16]int8)
+func minMax8Neon(row *int8, n int, out *[2]int8)
 
 // sumTableNeon stores into acc[b] the per-lane sums of byte plane b of
 // the table at (top − x) & 255 over the n values at row (n a multiple of
@@ -36,20 +35,12 @@ func sumTableNeon(row *int8, n int, top int, planes *[3][256]uint8, acc *[3][4]u
 
 // minMax8NeonGo is Impl.minMax8 for arm64.
 func minMax8NeonGo(row []int8) (lo, hi int8) {
-	body := len(row) &^ 15
-	if body == 0 {
+	if len(row) < 16 {
 		return minMax8Generic(row)
 	}
-	var v [2][16]int8
-	minMax8Neon(&row[0], body, &v)
-	lo, hi = v[0][0], v[1][0]
-	for i := 1; i < 16; i++ {
-		lo, hi = min(lo, v[0][i]), max(hi, v[1][i])
-	}
-	for _, x := range row[body:] {
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	return lo, hi
+	var v [2]int8
+	minMax8Neon(&row[0], len(row), &v)
+	return v[0], v[1]
 }
 
 // sumTableNeonGo is Impl.sumTable for arm64: the kernel on chunks of at
@@ -69,4 +60,17 @@ func sumTableNeonGo(row []int8, top int8, e *SoftmaxExp) int64 {
 		row = row[chunk:]
 	}
 	return s + sumTableGeneric(row, top, e)
+}
+
+// softmaxTableNeon builds SOFTMAX's per-row output table from the 256
+// values at src (SoftmaxOutExp.rev[127 − top:]) into dst (table_arm64.s;
+// see the generator's softmaxTable).
+//
+//go:noescape
+func softmaxTableNeon(src *int32, dst *[256]int8, recip int, negExp int)
+
+// softmaxTable8NeonGo is Impl.softmaxTable8 for arm64.
+func softmaxTable8NeonGo(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, exponent int) {
+	softmaxTableNeon(&e.rev[127-int(top)], &p.t, int(recip), -exponent)
+	p.setDiff()
 }

@@ -51,24 +51,28 @@ lookup8Neon_16:
 lookup8Neon_done:
 	RET
 
-// func minMax8Neon(row *int8, n int, out *[2][16]int8)
+// func minMax8Neon(row *int8, n int, out *[2]int8)
 TEXT ·minMax8Neon(SB), NOSPLIT, $0-24
 	MOVD row+0(FP), R0
 	MOVD n+8(FP), R1
 	MOVD out+16(FP), R2
-	VLD1.P 16(R0), [V0.B16]
+	ADD R1, R0, R3
+	SUB $16, R3, R3
+	VLD1 (R3), [V0.B16]
 	VORR V0.B16, V0.B16, V1.B16
 	LSR $4, R1, R1
-	SUBS $1, R1, R1
-	BEQ minMax8Neon_done
 minMax8Neon_loop:
 	VLD1.P 16(R0), [V2.B16]
 	WORD $0x4e226c00 // SMIN V0.16B, V0.16B, V2.16B
 	WORD $0x4e226421 // SMAX V1.16B, V1.16B, V2.16B
 	SUBS $1, R1, R1
 	BNE minMax8Neon_loop
-minMax8Neon_done:
-	VST1 [V0.B16, V1.B16], (R2)
+	WORD $0x4e31a800 // SMINV B0, V0.16B
+	WORD $0x4e30a821 // SMAXV B1, V1.16B
+	VMOV V0.B[0], R3
+	MOVB R3, (R2)
+	VMOV V1.B[0], R3
+	MOVB R3, 1(R2)
 	RET
 
 // func sumTableNeon(row *int8, n int, top int, planes *[3][256]uint8, acc *[3][4]uint32)
@@ -144,4 +148,70 @@ sumTableNeon_p2:
 	SUBS $1, R6, R6
 	BNE sumTableNeon_p2
 	VST1 [V6.S4, V7.S4, V8.S4], (R4)
+	RET
+
+// func softmaxTableNeon(src *int32, dst *[256]int8, recip int, negExp int)
+TEXT ·softmaxTableNeon(SB), NOSPLIT, $0-32
+	MOVD src+0(FP), R0
+	MOVD dst+8(FP), R1
+	MOVD recip+16(FP), R2
+	MOVD negExp+24(FP), R3
+	VDUP R2, V16.S4
+	VDUP R3, V17.D2
+	MOVD $128, R4
+	VDUP R4, V18.S4
+	ADD $128, R1, R5
+	MOVD $2, R6
+softmaxTableNeon_half:
+	MOVD $8, R7
+softmaxTableNeon_loop:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x2eb0c004 // UMULL V4.2D, V0.2S, V16.2S
+	WORD $0x6eb0c005 // UMULL2 V5.2D, V0.4S, V16.4S
+	WORD $0x2eb0c026 // UMULL V6.2D, V1.2S, V16.2S
+	WORD $0x6eb0c027 // UMULL2 V7.2D, V1.4S, V16.4S
+	WORD $0x2eb0c048 // UMULL V8.2D, V2.2S, V16.2S
+	WORD $0x6eb0c049 // UMULL2 V9.2D, V2.4S, V16.4S
+	WORD $0x2eb0c06a // UMULL V10.2D, V3.2S, V16.2S
+	WORD $0x6eb0c06b // UMULL2 V11.2D, V3.4S, V16.4S
+	WORD $0x6f612484 // URSHR V4.2D, V4.2D, #31
+	WORD $0x6f6124a5 // URSHR V5.2D, V5.2D, #31
+	WORD $0x6f6124c6 // URSHR V6.2D, V6.2D, #31
+	WORD $0x6f6124e7 // URSHR V7.2D, V7.2D, #31
+	WORD $0x6f612508 // URSHR V8.2D, V8.2D, #31
+	WORD $0x6f612529 // URSHR V9.2D, V9.2D, #31
+	WORD $0x6f61254a // URSHR V10.2D, V10.2D, #31
+	WORD $0x6f61256b // URSHR V11.2D, V11.2D, #31
+	WORD $0x6ef15484 // URSHL V4.2D, V4.2D, V17.2D
+	WORD $0x6ef154a5 // URSHL V5.2D, V5.2D, V17.2D
+	WORD $0x6ef154c6 // URSHL V6.2D, V6.2D, V17.2D
+	WORD $0x6ef154e7 // URSHL V7.2D, V7.2D, V17.2D
+	WORD $0x6ef15508 // URSHL V8.2D, V8.2D, V17.2D
+	WORD $0x6ef15529 // URSHL V9.2D, V9.2D, V17.2D
+	WORD $0x6ef1554a // URSHL V10.2D, V10.2D, V17.2D
+	WORD $0x6ef1556b // URSHL V11.2D, V11.2D, V17.2D
+	WORD $0x0ea14880 // SQXTN V0.2S, V4.2D
+	WORD $0x4ea148a0 // SQXTN2 V0.4S, V5.2D
+	WORD $0x0ea148c1 // SQXTN V1.2S, V6.2D
+	WORD $0x4ea148e1 // SQXTN2 V1.4S, V7.2D
+	WORD $0x0ea14902 // SQXTN V2.2S, V8.2D
+	WORD $0x4ea14922 // SQXTN2 V2.4S, V9.2D
+	WORD $0x0ea14943 // SQXTN V3.2S, V10.2D
+	WORD $0x4ea14963 // SQXTN2 V3.4S, V11.2D
+	VSUB V18.S4, V0.S4, V0.S4
+	VSUB V18.S4, V1.S4, V1.S4
+	VSUB V18.S4, V2.S4, V2.S4
+	VSUB V18.S4, V3.S4, V3.S4
+	WORD $0x0e614800 // SQXTN V0.4H, V0.4S
+	WORD $0x4e614820 // SQXTN2 V0.8H, V1.4S
+	WORD $0x0e614842 // SQXTN V2.4H, V2.4S
+	WORD $0x4e614862 // SQXTN2 V2.8H, V3.4S
+	WORD $0x0e214800 // SQXTN V0.8B, V0.8H
+	WORD $0x4e214840 // SQXTN2 V0.16B, V2.8H
+	VST1.P [V0.B16], 16(R5)
+	SUBS $1, R7, R7
+	BNE softmaxTableNeon_loop
+	MOVD R1, R5
+	SUBS $1, R6, R6
+	BNE softmaxTableNeon_half
 	RET
