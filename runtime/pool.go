@@ -236,7 +236,15 @@ func (p *workerPool) run(t *poolTask) {
 	}
 	for w := 1; w < n; w++ {
 		slot := &p.workers[w-1]
-		if p.claim(slot, g) {
+		// Loads first: the slot's line is the worker's, and a load
+		// shares it where a compare-and-swap (even a failing one) would
+		// take it away, only for the worker's done store to take it
+		// back. In the usual case, the worker claimed its part long ago,
+		// this costs one line transfer.
+		if slot.done.Load() >= g {
+			continue
+		}
+		if slot.claimed.Load() < g && p.claim(slot, g) {
 			// The worker has not started: its part runs here.
 			p.runPart(t, w, &p.envs[0], slot, g)
 			continue
