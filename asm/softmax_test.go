@@ -151,7 +151,7 @@ func TestSoftmaxTable8AllImplementations(t *testing.T) {
 			for i := range acc {
 				switch trial % 4 {
 				case 0:
-					acc[i] = int32(r.IntN(1 << 31))
+					acc[i] = r.Int32N(1<<31 - 1)
 				case 1:
 					acc[i] = 1<<31 - 1
 				case 2:
@@ -164,7 +164,7 @@ func TestSoftmaxTable8AllImplementations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			recip := []int32{0, 1, 1 << 30, 1<<31 - 1, int32(r.IntN(1 << 31))}[r.IntN(5)]
+			recip := []int32{0, 1, 1 << 30, 1<<31 - 1, r.Int32N(1<<31 - 1)}[r.IntN(5)]
 			exponent := trial % 56
 			a, b := int8(r.IntN(256)-128), int8(r.IntN(256)-128)
 			lo, top := min(a, b), max(a, b)
