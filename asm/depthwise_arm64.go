@@ -31,6 +31,12 @@ type dwArgs struct {
 	off     int32
 	lo, hi  int32
 	general int // nonzero: the general epilogue (a shift >= 0 in the block, or |off| > 32000)
+	// The general epilogue's shifts of the 3x3 and 5x5 kernels, per
+	// channel of the block: rsh = min(shift, 0) (a rounding right shift
+	// by -rsh), lsh = min(max(shift, 0), 32) (a left shift; 32 or more
+	// gives 0, like the reference's wrapping x·2^shift). lsh must follow
+	// rsh: the kernels load it at rsh + 64 bytes.
+	rsh, lsh [16]int32
 }
 
 //go:noescape
@@ -138,11 +144,11 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		if e.outOffset < -32000 || e.outOffset > 32000 {
 			p.general = 1
 		}
-		for _, s := range e.shift[cb : cb+cw] {
+		for i, s := range e.shift[cb : cb+cw] {
 			if s >= 0 {
 				p.general = 1
-				break
 			}
+			p.rsh[i], p.lsh[i] = min(s, 0), min(max(s, 0), 32)
 		}
 		// Direct calls: through a function value p would escape.
 		switch {
