@@ -29,7 +29,6 @@ import (
 
 func main() {
 	dir := flag.String("dir", ".", "directory to write the .s files to")
-	flag.IntVar(&mulBonus, "mulbonus", mulBonus, "")
 	flag.Parse()
 	var g gen
 	g.header()
@@ -535,12 +534,12 @@ func (g *gen) gemmNeon(mr int) {
 // over n output pixels: groups of four pixels, then single pixels.
 //
 // Each pixel's CW int32 sums (V16+CW/4·p+v, channels 4v..4v+3) start at
-// the bias. For a pair of taps, SMLSL and SMLSL2 subtract both products
-// from int16 lanes set to zero, and SSUBW/SSUBW2 subtract the result from
-// the sums: -(x1·w1) - (x2·w2) lies in [-2·16384, 2·16256] and fits int16,
-// where x1·w1 + x2·w2 (up to 2·16384 = 2^15) would not. A tap alone (the
-// last of an odd count, every tap of the generic kernel) uses SMULL and
-// SADDW.
+// the bias. A pair of taps is SMULL (x1·w1) and SMLAL (+ x2·w2) into
+// int16 lanes, then SADDW/SADDW2 into the sums: exact unless both weights
+// of the pair are -128 in some channel (dwPairOverflows,
+// dwRowPairOverflows). A tap alone (the last of an odd count) uses SMULL
+// and SADDW. (This text describes the generic kernels, dwPixels; the
+// 3x3 and 5x5 ones are dwSquare's.)
 //
 // General registers:
 //
@@ -554,10 +553,16 @@ func (g *gen) gemmNeon(mr int) {
 //	R10     pixStep (strideW·C), R11 outStep (C)
 //	R12-R15 the pixels' input pointers in the current filter row
 //	R16     weights, current tap; R17 the filter row's input
-//	R19     4·pixStep; R20 scratch; R21, R22 row and tap counters (generic)
+//	R19     4·pixStep; R20 scratch; R21, R22 row and pair counters (generic)
+//	R25, R26 (generic) offset of a pair's second tap, step between pairs
 //
 // Vector registers: V1-V4 and V5-V8 the pixels' inputs for the two taps,
-// V9 and V10 their weights, V11-V14 int16 products, V16-V31 sums.
+// V9 and V10 their weights, V11-V15 and V0 int16 products, V16-V31 sums.
+//
+// The generic kernels pair taps too: taps 2i and 2i+1 of a filter row
+// (dwArgs.pairs, poff, pstep, tail; depthwise_arm64.go), with the same
+// int16 bound; filters with a -128, -128 row pair are packed with a zero
+// weight beside every tap instead.
 func (g *gen) depthwise(cw, k int) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
 	if k != 0 {
@@ -767,7 +772,9 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
 	g.label(name + "_group")
 	g.i("CMP $4, R7")
 	g.i("BLT %s_tail", name)
+	wbOrder = cw == 16
 	g.schedule(g.dwGroup(cw, k, epi, &f), f.pool)
+	wbOrder = false
 	g.i("B %s_group", name)
 	g.label(name + "_tail")
 	g.i("CBZ R7, %s_ret", strings.TrimSuffix(name, "_r"))
@@ -904,6 +911,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 				prev = bias[v]
 			}
 			acc[px][v] = b.neon(false, func(g *gen, d int, u []int) { g.saddw(hi == 1, d, u[0], u[1]) }, prev, p)
+			b.insts[len(b.insts)-1].bonus += flexBonus
 		}
 	}
 	taps := k * k
@@ -932,6 +940,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 			xa, xb := xa[px], xb[px]
 			for h := 0; h < cw/8; h++ {
 				hi := h == 1
+				b.cur = -unitBonus * (px*cw/8 + h)
 				p := b.mul(false, func(g *gen, d int, u []int) { g.smull(hi, d, u[0], u[1]) }, xa, wa)
 				if pair {
 					p = b.mul(true, func(g *gen, d int, u []int) { g.smlal8(hi, d, u[1], u[2]) }, p, xb, wb)
@@ -940,6 +949,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 			}
 		}
 		started = true
+		b.cur = 0
 	}
 	// Epilogue.
 	for v := range nv {
@@ -952,6 +962,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 	var x [np][4]int
 	for px := 0; px < np; px++ {
 		for v := range nv {
+			b.cur = -unitBonus * (px*cw/8 + v/2)
 			a := acc[px][v]
 			if epi == epiGeneral {
 				a = b.neon(false, func(g *gen, d int, u []int) { g.ushl4s(d, u[0], u[1]) }, a, lsh[v])
@@ -1009,15 +1020,18 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 	}
 	if q {
 		for px := 0; px < np; px++ {
+			b.cur = -unitBonus * (px*2 + 1)
 			store(bytes(half(px, 0), half(px, 1)), px, false)
 		}
 	} else {
 		for px := 0; px < np; px += 2 {
+			b.cur = -unitBonus * (px + 1)
 			s := bytes(half(px, 0), half(px+1, 0))
 			store(s, px, false)
 			store(s, px+1, true)
 		}
 	}
+	b.cur = 0
 	for _, p := range []int{1, 23, 24, 25} {
 		if p != 1 && k != 3 {
 			break
@@ -1110,13 +1124,14 @@ type sInst struct {
 type block struct {
 	insts []sInst
 	nv    int
+	cur   int // bonus of the instructions added now
 }
 
 // v returns a new virtual vector register.
 func (b *block) v() int { b.nv++; return 31 + b.nv }
 
 func (b *block) add(kind int, defs, uses []int, tied bool, gdefs, guses []int, emit func(g *gen, r func(int) int)) {
-	b.insts = append(b.insts, sInst{kind: kind, defs: defs, uses: uses, tied: tied, gdefs: gdefs, guses: guses, emit: emit})
+	b.insts = append(b.insts, sInst{kind: kind, defs: defs, uses: uses, tied: tied, gdefs: gdefs, guses: guses, emit: emit, bonus: b.cur})
 }
 
 // neon adds an Advanced SIMD instruction writing a new register d from
@@ -1139,15 +1154,39 @@ func (b *block) neon(tied bool, emit func(g *gen, d int, u []int), uses ...int) 
 // whenever it is free, so the scheduler places them early.
 func (b *block) mul(tied bool, emit func(g *gen, d int, u []int), uses ...int) int {
 	d := b.neon(tied, emit, uses...)
-	b.insts[len(b.insts)-1].bonus = mulBonus
+	b.insts[len(b.insts)-1].bonus += mulBonus
 	return d
 }
 
-var mulBonus = 0
+const mulBonus = 0
+
+// Scheduling priorities tried against llvm-mca (bench/mca): the widening
+// adds a little later than their critical path says (flexBonus), and the
+// work of one pixel and channel half a little before the next one's
+// (unitBonus per unit), so that its epilogue starts earlier. They move
+// the 3x3 and 5x5 loops by 1-2 % of peak on the out-of-order models.
+const (
+	flexBonus = -3
+	unitBonus = 2
+)
 
 // Latencies the scheduler plans with: Cortex-A53's (LLVM's model: every
 // Advanced SIMD result after 6 cycles, loads after 4, integer after 3).
 var schedLatency = [...]int{kNeon: 6, kLoad: 4, kStore: 1, kALU: 3}
+
+// wbLatency: the cycle after issue at which Cortex-A53 (LLVM's model)
+// writes an instruction's result back. The in-order core writes back in
+// program order: an instruction cannot issue when it would write back
+// before one issued earlier (a load 4 cycles after issue cannot follow a
+// NEON instruction, 6 cycles, within 2 cycles), so the scheduler groups
+// loads and integer work instead of scattering them among the NEON
+// instructions.
+var wbLatency = [...]int{kNeon: 6, kLoad: 4, kStore: 4, kALU: 3}
+
+// wbOrder: schedule with wbLatency (set per kernel: it gains on the
+// 16-channel kernels on every model, 2-8 % of peak, and loses on the
+// 8-channel ones on the out-of-order models).
+var wbOrder = false
 
 // schedule places b's instructions and emits them; pool lists the
 // physical vector registers the virtual ones may take.
@@ -1273,6 +1312,7 @@ func (g *gen) schedule(b *block, pool []int) {
 		}
 		return true
 	}
+	lastWB := 0
 	for cycle := 0; len(order) < n; cycle++ {
 		if cycle > 1000000 {
 			log.Panicf("schedule: stuck with %d of %d placed", len(order), n)
@@ -1286,6 +1326,9 @@ func (g *gen) schedule(b *block, pool []int) {
 				}
 				in := b.insts[i]
 				if (in.kind == kNeon && neon) || ((in.kind == kLoad || in.kind == kStore) && mem) {
+					continue
+				}
+				if wbOrder && cycle+wbLatency[in.kind] < lastWB {
 					continue
 				}
 				cands = append(cands, i)
@@ -1308,6 +1351,7 @@ func (g *gen) schedule(b *block, pool []int) {
 			slots--
 			neon = neon || in.kind == kNeon
 			mem = mem || in.kind == kLoad || in.kind == kStore
+			lastWB = max(lastWB, cycle+wbLatency[in.kind])
 			for _, u := range in.uses {
 				if u < 32 {
 					continue
@@ -1448,17 +1492,56 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 			accumulate(px, t0, t1)
 		}
 	}
+	pair := func(a, b int) { // taps at Va.. and Vb.., weights V9 and V10
+		for px := 0; px < np; px++ {
+			t0, t1 := prod[px%3][0], prod[px%3][1]
+			g.widening(0x0e20c000, "SMULL", false, t0, a+px, 9)
+			if cw == 16 {
+				g.widening(0x0e20c000, "SMULL", true, t1, a+px, 9)
+			}
+			g.smlal8(false, t0, b+px, 10)
+			if cw == 16 {
+				g.smlal8(true, t1, b+px, 10)
+			}
+			// The previous pixel's adds after this pixel's
+			// multiplies: more independent work in between.
+			if px > 0 {
+				accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
+			}
+		}
+		accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
+	}
 	if k == 0 {
+		// Per filter row: dwArgs.pairs pairs of taps, the second at
+		// +poff from the first, pstep apart (taps 2i and 2i+1: poff =
+		// tapStep, pstep = 2·tapStep; or, for filters whose pairs could
+		// overflow int16, each tap with a zero weight partner: poff = 0,
+		// pstep = tapStep), then one tap alone if dwArgs.tail.
 		g.i("MOVD dwArgs_kh(R0), R21")
+		g.i("MOVD dwArgs_poff(R0), R25")
+		g.i("MOVD dwArgs_pstep(R0), R26")
 		g.label(p + "_row")
 		rowStart()
-		g.i("MOVD dwArgs_kw(R0), R22")
+		g.i("MOVD dwArgs_pairs(R0), R22")
+		g.i("CBZ R22, %s_odd", p)
 		g.label(p + "_tap")
+		g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
+		for px := 0; px < np; px++ {
+			g.ldrReg(cw == 16, 5+px, 12+px, 25)
+		}
+		for px := 0; px < np; px++ {
+			g.i("VLD1.P (R%d)(R26), [V%d.%s]", 12+px, 1+px, arrB)
+		}
+		pair(1, 5)
+		g.i("SUBS $1, R22, R22")
+		g.i("BNE %s_tap", p)
+		g.label(p + "_odd")
+		g.i("MOVD dwArgs_tail(R0), R22")
+		g.i("CBZ R22, %s_rowend", p)
 		g.i("VLD1.P %d(R16), [V9.%s]", cw, arrB)
 		load(1)
 		single(1, 9)
-		g.i("SUBS $1, R22, R22")
-		g.i("BNE %s_tap", p)
+		g.label(p + "_rowend")
 		g.i("ADD R8, R17, R17")
 		g.i("SUBS $1, R21, R21")
 		g.i("BNE %s_row", p)
@@ -1477,23 +1560,7 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 			next(t, 1)
 			next(t+1, 5)
 			g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
-			for px := 0; px < np; px++ {
-				t0, t1 := prod[px%3][0], prod[px%3][1]
-				g.widening(0x0e20c000, "SMULL", false, t0, 1+px, 9)
-				if cw == 16 {
-					g.widening(0x0e20c000, "SMULL", true, t1, 1+px, 9)
-				}
-				g.smlal8(false, t0, 5+px, 10)
-				if cw == 16 {
-					g.smlal8(true, t1, 5+px, 10)
-				}
-				// The previous pixel's adds after this pixel's
-				// multiplies: more independent work in between.
-				if px > 0 {
-					accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
-				}
-			}
-			accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
+			pair(1, 5)
 		}
 		if taps%2 == 1 {
 			next(taps-1, 1)
