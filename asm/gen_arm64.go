@@ -414,10 +414,33 @@ func (g *gen) gemmDot(mr int) {
 			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
 		}
 		for grp := 0; grp < 4; grp++ {
-			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			w := [4]int{4, 5, 6, 7}
+			if mr <= 3 {
+				// Up to three rows: LDR by immediate offset (one
+				// micro-op each in LLVM's Cortex-A57 model, which
+				// it uses for the A76, against five for the
+				// post-indexed 4-register LD1: the loop was bound
+				// by dispatch), alternating two sets of weight
+				// registers so that a group's loads need not wait
+				// for the SDOTs of the group before.
+				if grp%2 == 1 {
+					w = [4]int{2, 3, 13, 14}
+					if mr == 3 {
+						w = [4]int{28, 29, 30, 31}
+					}
+				}
+				for v := 0; v < 4; v++ {
+					g.ldrQimm(w[v], 5, 64*grp+16*v)
+				}
+				if grp == 3 {
+					g.i("ADD $256, R5, R5")
+				}
+			} else {
+				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			}
 			for r := 0; r < mr; r++ {
 				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), 4+v, r, grp)
+					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
 				}
 			}
 		}
@@ -1994,10 +2017,33 @@ func (g *gen) gemm32Dot(mr int) {
 			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
 		}
 		for grp := 0; grp < 4; grp++ {
-			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			w := [4]int{4, 5, 6, 7}
+			if mr <= 3 {
+				// Up to three rows: LDR by immediate offset (one
+				// micro-op each in LLVM's Cortex-A57 model, which
+				// it uses for the A76, against five for the
+				// post-indexed 4-register LD1: the loop was bound
+				// by dispatch), alternating two sets of weight
+				// registers so that a group's loads need not wait
+				// for the SDOTs of the group before.
+				if grp%2 == 1 {
+					w = [4]int{2, 3, 13, 14}
+					if mr == 3 {
+						w = [4]int{28, 29, 30, 31}
+					}
+				}
+				for v := 0; v < 4; v++ {
+					g.ldrQimm(w[v], 5, 64*grp+16*v)
+				}
+				if grp == 3 {
+					g.i("ADD $256, R5, R5")
+				}
+			} else {
+				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			}
 			for r := 0; r < mr; r++ {
 				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), 4+v, r, grp)
+					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
 				}
 			}
 		}
