@@ -1555,7 +1555,29 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 		for px := 0; px < np; px++ {
 			g.i("VLD1.P (R%d)(R26), [V%d.%s]", 12+px, 1+px, arrB)
 		}
-		pair(1, 5)
+		// In-order friendly: each step's results are read at least np
+		// instructions later. The upper half's products overwrite the
+		// first tap's inputs (SMULL2 reads Va before writing it).
+		lo := func(px int) int { return 11 + px }
+		for px := 0; px < np; px++ {
+			g.widening(0x0e20c000, "SMULL", false, lo(px), 1+px, 9)
+		}
+		if cw == 16 {
+			for px := 0; px < np; px++ {
+				g.widening(0x0e20c000, "SMULL", true, 1+px, 1+px, 9)
+			}
+		}
+		for px := 0; px < np; px++ {
+			g.smlal8(false, lo(px), 5+px, 10)
+		}
+		if cw == 16 {
+			for px := 0; px < np; px++ {
+				g.smlal8(true, 1+px, 5+px, 10)
+			}
+		}
+		for px := 0; px < np; px++ {
+			accumulate(px, lo(px), 1+px)
+		}
 		g.i("SUBS $1, R22, R22")
 		g.i("BNE %s_tap", p)
 		g.label(p + "_odd")
