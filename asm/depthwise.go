@@ -48,6 +48,10 @@ type PackedDepthwise struct {
 	// unpaired: the arm64 3x3/5x5 kernels' tap pairs could overflow
 	// int16 (dwPairOverflows); the generic arm64 kernel runs instead.
 	unpaired bool
+	// single: the arm64 generic kernel's tap pairs (taps 2i and 2i+1 of
+	// a filter row) could overflow int16 too; it pairs each tap with a
+	// zero weight instead (dwRowPairOverflows).
+	single bool
 }
 
 // depthwiseImpl is an implementation of the depthwise kernel.

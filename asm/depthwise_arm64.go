@@ -12,7 +12,9 @@ package asm
 // blocks of 8, at 0 and C-8; C < 8 runs the pure-Go reference.
 //
 // Packed layout: per block, [KH·KW][16 or 8] weights, the block's
-// channels of each tap contiguous.
+// channels of each tap contiguous; for the generic kernels when a pair of
+// taps could overflow int16 (PackedDepthwise.single), [KH·KW][2][16 or
+// 8]: each tap followed by a zero partner.
 
 // dwArgs is one kernel call (offsets used by depthwise_arm64.s).
 type dwArgs struct {
@@ -31,6 +33,16 @@ type dwArgs struct {
 	off     int32
 	lo, hi  int32
 	general int // nonzero: the general epilogue (a shift >= 0 in the block, or |off| > 32000)
+	// The generic kernels' taps per filter row: pairs pairs, the second
+	// tap poff bytes after the first, pstep bytes from one pair to the
+	// next, then one more tap alone when tail is nonzero.
+	pairs, poff, pstep, tail int
+	// The general epilogue's shifts of the 3x3 and 5x5 kernels, per
+	// channel of the block: rsh = min(shift, 0) (a rounding right shift
+	// by -rsh), lsh = min(max(shift, 0), 32) (a left shift; 32 or more
+	// gives 0, like the reference's wrapping x·2^shift). lsh must follow
+	// rsh: the kernels load it at rsh + 64 bytes.
+	rsh, lsh [16]int32
 }
 
 //go:noescape
@@ -75,14 +87,40 @@ func (armDepthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 		return &PackedDepthwise{Data: append([]int8(nil), w...)}
 	}
 	taps, nb := kh*kw, dwBlocks(c, cw)
-	data := make([]int8, 0, nb*taps*cw)
+	unpaired := dwPairOverflows(w, kh*kw, c)
+	// The generic kernels pair taps 2i and 2i+1 of each filter row.
+	single := (kh != kw || (kh != 3 && kh != 5) || unpaired) && dwRowPairOverflows(w, kh, kw, c)
+	per := cw
+	if single {
+		per = 2 * cw
+	}
+	data := make([]int8, 0, nb*taps*per)
 	for b := 0; b < nb; b++ {
 		cb := dwBlockStart(b, c, cw)
 		for t := 0; t < taps; t++ {
 			data = append(data, w[t*c+cb:][:cw]...)
+			if single {
+				data = append(data, make([]int8, cw)...)
+			}
 		}
 	}
-	return &PackedDepthwise{Data: data, unpaired: dwPairOverflows(w, kh*kw, c)}
+	return &PackedDepthwise{Data: data, unpaired: unpaired, single: single}
+}
+
+// dwRowPairOverflows is dwPairOverflows for the generic kernels' pairs:
+// taps 2i and 2i+1 of each filter row.
+func dwRowPairOverflows(w []int8, kh, kw, c int) bool {
+	for r := 0; r < kh; r++ {
+		for x := 0; x+1 < kw; x += 2 {
+			t := r*kw + x
+			for ch := 0; ch < c; ch++ {
+				if w[t*c+ch] == -128 && w[(t+1)*c+ch] == -128 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // dwPairOverflows reports whether the 3x3/5x5 kernels' int16 tap pairs
@@ -130,6 +168,12 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		square = w.KH
 	}
 	size := w.KH * w.KW * cw
+	if w.single {
+		size *= 2
+		p.pairs, p.poff, p.pstep = w.KW, 0, p.tapStep
+	} else {
+		p.pairs, p.poff, p.pstep, p.tail = w.KW/2, p.tapStep, 2*p.tapStep, w.KW%2
+	}
 	for b := range dwBlocks(c, cw) {
 		cb := dwBlockStart(b, c, cw)
 		p.in, p.out, p.w = &in[cb], &out[cb], &w.Data[b*size]
@@ -138,11 +182,11 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 		if e.outOffset < -32000 || e.outOffset > 32000 {
 			p.general = 1
 		}
-		for _, s := range e.shift[cb : cb+cw] {
+		for i, s := range e.shift[cb : cb+cw] {
 			if s >= 0 {
 				p.general = 1
-				break
 			}
+			p.rsh[i], p.lsh[i] = min(s, 0), min(max(s, 0), 32)
 		}
 		// Direct calls: through a function value p would escape.
 		switch {

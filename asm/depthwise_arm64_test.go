@@ -130,3 +130,63 @@ func TestDepthwiseArm64FastEpilogue(t *testing.T) {
 		}
 	}
 }
+
+// TestDepthwiseArm64GenericPairs: the generic kernels add taps 2i and
+// 2i+1 of a filter row in int16 lanes. Inputs all -128 and weights -128
+// and -127 (never both -128 in a row pair) keep them paired, at the
+// largest pair sums; a -128, -128 row pair in one channel selects the
+// single-tap layout (each tap with a zero partner), still exact. A
+// square 3x3 filter whose row-major pair (taps 2 and 3, across rows)
+// is -128, -128 runs the generic kernel, paired.
+func TestDepthwiseArm64GenericPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	impl, err := lookup("neon")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, kk := range [][2]int{{2, 4}, {1, 3}, {3, 5}, {7, 7}, {4, 1}, {3, 3}} {
+		kh, kw := kk[0], kk[1]
+		for _, c := range []int{8, 13, 16, 40} {
+			for _, n := range []int{1, 3, 4, 6, 9} {
+				d := newDwCase(r, kh, kw, c, n, 1+r.IntN(2), 1, 1)
+				fillInt8(r, d.in, 2)
+				for i := range d.in {
+					if r.IntN(4) != 0 {
+						d.in[i] = -128
+					}
+				}
+				for ch := 0; ch < c; ch++ {
+					for y := 0; y < kh; y++ {
+						for x := 0; x < kw; x++ {
+							t := y*kw + x
+							d.w[t*c+ch] = []int8{-128, -127, 127}[r.IntN(3)]
+							if x%2 == 1 && d.w[(t-1)*c+ch] == -128 && d.w[t*c+ch] == -128 {
+								d.w[t*c+ch] = -127
+							}
+						}
+					}
+				}
+				if kh == 3 && kw == 3 {
+					// Taps 2 and 3: a row-major pair, not a row pair.
+					d.w[2*c+c-1], d.w[3*c+c-1], d.w[4*c+c-1] = -128, -128, -127
+				}
+				p := impl.PackDepthwise(d.w, kh, kw, c)
+				if p.single {
+					t.Fatalf("%v: no row pair is -128, -128, but the filter is single", d)
+				}
+				runDwCase(t, impl, d)
+				if kw >= 2 {
+					y := r.IntN(kh)
+					d.w[(y*kw)*c], d.w[(y*kw+1)*c] = -128, -128
+					if p := impl.PackDepthwise(d.w, kh, kw, c); !p.single {
+						t.Fatalf("%v: a -128, -128 row pair, but the filter is paired", d)
+					}
+					runDwCase(t, impl, d)
+				}
+				if t.Failed() {
+					return
+				}
+			}
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -414,10 +415,33 @@ func (g *gen) gemmDot(mr int) {
 			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
 		}
 		for grp := 0; grp < 4; grp++ {
-			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			w := [4]int{4, 5, 6, 7}
+			if mr <= 3 {
+				// Up to three rows: LDR by immediate offset (one
+				// micro-op each in LLVM's Cortex-A57 model, which
+				// it uses for the A76, against five for the
+				// post-indexed 4-register LD1: the loop was bound
+				// by dispatch), alternating two sets of weight
+				// registers so that a group's loads need not wait
+				// for the SDOTs of the group before.
+				if grp%2 == 1 {
+					w = [4]int{2, 3, 13, 14}
+					if mr == 3 {
+						w = [4]int{28, 29, 30, 31}
+					}
+				}
+				for v := 0; v < 4; v++ {
+					g.ldrQimm(w[v], 5, 64*grp+16*v)
+				}
+				if grp == 3 {
+					g.i("ADD $256, R5, R5")
+				}
+			} else {
+				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			}
 			for r := 0; r < mr; r++ {
 				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), 4+v, r, grp)
+					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
 				}
 			}
 		}
@@ -534,12 +558,12 @@ func (g *gen) gemmNeon(mr int) {
 // over n output pixels: groups of four pixels, then single pixels.
 //
 // Each pixel's CW int32 sums (V16+CW/4·p+v, channels 4v..4v+3) start at
-// the bias. For a pair of taps, SMLSL and SMLSL2 subtract both products
-// from int16 lanes set to zero, and SSUBW/SSUBW2 subtract the result from
-// the sums: -(x1·w1) - (x2·w2) lies in [-2·16384, 2·16256] and fits int16,
-// where x1·w1 + x2·w2 (up to 2·16384 = 2^15) would not. A tap alone (the
-// last of an odd count, every tap of the generic kernel) uses SMULL and
-// SADDW.
+// the bias. A pair of taps is SMULL (x1·w1) and SMLAL (+ x2·w2) into
+// int16 lanes, then SADDW/SADDW2 into the sums: exact unless both weights
+// of the pair are -128 in some channel (dwPairOverflows,
+// dwRowPairOverflows). A tap alone (the last of an odd count) uses SMULL
+// and SADDW. (This text describes the generic kernels, dwPixels; the
+// 3x3 and 5x5 ones are dwSquare's.)
 //
 // General registers:
 //
@@ -553,15 +577,23 @@ func (g *gen) gemmNeon(mr int) {
 //	R10     pixStep (strideW·C), R11 outStep (C)
 //	R12-R15 the pixels' input pointers in the current filter row
 //	R16     weights, current tap; R17 the filter row's input
-//	R19     4·pixStep; R20 scratch; R21, R22 row and tap counters (generic)
+//	R19     4·pixStep; R20 scratch; R21, R22 row and pair counters (generic)
+//	R25, R26 (generic) offset of a pair's second tap, step between pairs
 //
 // Vector registers: V1-V4 and V5-V8 the pixels' inputs for the two taps,
-// V9 and V10 their weights, V11-V14 int16 products, V16-V31 sums.
+// V9 and V10 their weights, V11-V15 and V0 int16 products, V16-V31 sums.
+//
+// The generic kernels pair taps too: taps 2i and 2i+1 of a filter row
+// (dwArgs.pairs, poff, pstep, tail; depthwise_arm64.go), with the same
+// int16 bound; filters with a -128, -128 row pair are packed with a zero
+// weight beside every tap instead.
 func (g *gen) depthwise(cw, k int) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
-	if k == 0 {
-		name = fmt.Sprintf("dwGenc%d", cw)
+	if k != 0 {
+		g.dwSquare(cw, k)
+		return
 	}
+	name = fmt.Sprintf("dwGenc%d", cw)
 	fmt.Fprintf(&g.buf, "\n// func %s(p *dwArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
 	g.i("MOVD p+0(FP), R0")
 	for i, f := range []string{"in", "out", "w", "bias", "mult", "shift", "n", "rowStep", "tapStep", "pixStep", "outStep"} {
@@ -576,10 +608,7 @@ func (g *gen) depthwise(cw, k int) {
 		g.dwLoops(name, cw, k, epiEither)
 		return
 	}
-	g.i("CBNZ R23, %s_r", name)
-	g.dwLoops(name, cw, k, epiFast)
-	g.label(name + "_r")
-	g.dwLoops(name+"_r", cw, k, epiGeneral)
+	log.Panicf("depthwise: k = %d: use dwSquare", k)
 }
 
 // The depthwise epilogues (dwArgs.general selects): epiFast when every
@@ -591,6 +620,805 @@ const (
 	epiGeneral
 	epiEither
 )
+
+// The 3x3 and 5x5 depthwise kernels (dwKxKcCW): groups of four output
+// pixels, every group one scheduled block (schedule).
+//
+// A pair of taps is SMULL (x1·w1) and SMLAL (+ x2·w2) into int16 lanes,
+// then SADDW/SADDW2 into the int32 sums: x·w lies in [-16256, 16384], and
+// 16384 only for x = w = -128, so the pair's sum fits int16 unless both
+// weights of a channel are -128 (packDepthwise then selects the generic
+// kernel, which takes one tap at a time). The last tap (the count is odd)
+// is SMULL alone. The first pair's SADDW adds to the bias instead of a
+// sum, so the sums need no initialisation.
+//
+// n < 4 pixels run as one group whose pixels 1-3 are pixel min(i, n-1):
+// a repeated pixel is computed again and written again with the same
+// bytes. n >= 4: groups of four, the last one rewound to end at pixel
+// n-1 (its pixels shared with the group before are written twice, with
+// the same bytes).
+//
+// General registers:
+//
+//	R1      input under the first tap of pixel 0 of the group
+//	R2      output of pixel 0 of the group
+//	R3      packed weights of the block: [K·K][CW] (loaded by offset)
+//	R4-R6   bias, multiplier, shift of the block (general epilogue: R6
+//	        the right shifts, R6+64 the left shifts, in dwArgs)
+//	R7      pixels left
+//	R8      rowStep (dilH·rowStride)
+//	R9, R12-R14  1-4 · tapStep (dilW·C): tap offsets within a row
+//	R10, R11 pixStep (strideW·C), outStep (C)
+//	R15-R17 input offsets of pixels 1-3, R20-R22 their output offsets
+//	R19, R26 4·pixStep, 4·outStep
+//	R0      the current filter row's input for pixel 0 (rows after the first)
+//	R23-R25 the current filter row's input for pixels 1-3; scratch after
+//
+// Vector registers: constants below V(fixed), the rest a pool for the
+// scheduler (sums, inputs, weights, products, epilogue values).
+func (g *gen) dwSquare(cw, k int) {
+	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
+	fmt.Fprintf(&g.buf, "\n// func %s(p *dwArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"in", "out", "w", "bias", "mult", "shift", "n", "rowStep", "tapStep", "pixStep", "outStep"} {
+		g.i("MOVD dwArgs_%s(R0), R%d", f, i+1)
+	}
+	g.i("CBZ R7, %s_ret", name)
+	g.i("LSL $2, R10, R19")
+	if k == 3 {
+		g.comment("offsets of taps 1-8: R12-R17, R8, R9")
+		g.i("MOVD R9, R12")
+		g.i("ADD R9, R9, R13")
+		g.i("MOVD R8, R14")
+		g.i("ADD R9, R8, R15")
+		g.i("ADD R13, R8, R16")
+		g.i("ADD R8, R8, R17")
+		g.i("ADD R9, R17, R8")
+		g.i("ADD R13, R17, R9")
+	} else {
+		g.comment("R12-R14: 2-4 · tapStep")
+		for i := 2; i < k; i++ {
+			src := 9 + i
+			if i == 2 {
+				src = 9
+			}
+			g.i("ADD R9, R%d, R%d", src, 10+i)
+		}
+	}
+	// Pixel i of a group is pixel min(i, n-1): 3x3 keeps its input
+	// pointers in R23-R25, 5x5 the offsets in R15-R17; the output
+	// offsets are R20-R22.
+	pix := func(i int) int {
+		if k == 3 {
+			return 22 + i
+		}
+		return 14 + i
+	}
+	g.comment("pixel i of a group: pixel min(i, n-1)")
+	for i := 1; i <= 3; i++ {
+		if k == 3 {
+			g.i("MOVD R1, R%d", pix(i))
+		} else {
+			g.i("MOVD ZR, R%d", pix(i))
+		}
+		g.i("MOVD ZR, R%d", 19+i)
+	}
+	for i := 1; i <= 3; i++ {
+		g.i("CMP $%d, R7", i+1)
+		g.i("BLT %s_offsets", name)
+		switch {
+		case i > 1:
+			g.i("ADD R10, R%d, R%d", pix(i-1), pix(i))
+			g.i("ADD R11, R%d, R%d", 18+i, 19+i)
+		case k == 3:
+			g.i("ADD R10, R1, R%d", pix(i))
+			g.i("MOVD R11, R20")
+		default:
+			g.i("MOVD R10, R%d", pix(i))
+			g.i("MOVD R11, R20")
+		}
+		for j := i + 1; j <= 3; j++ {
+			g.i("MOVD R%d, R%d", pix(i), pix(j))
+			g.i("MOVD R%d, R%d", 19+i, 19+j)
+		}
+	}
+	g.label(name + "_offsets")
+	g.i("CMP $4, R7")
+	g.i("BGE %s_start", name)
+	g.i("MOVD $4, R7")
+	g.label(name + "_start")
+	g.i("MOVD dwArgs_general(R0), R26")
+	g.i("CBNZ R26, %s_r", name)
+	g.dwSquareLoops(name, cw, k, epiFast)
+	g.label(name + "_r")
+	g.dwSquareLoops(name+"_r", cw, k, epiGeneral)
+	g.label(name + "_ret")
+	g.i("RET")
+}
+
+// dwSquareLoops emits the constants and the group loop of one epilogue
+// (R0 is still *dwArgs here).
+//
+// Fixed registers: c8 keeps everything in registers: V0-V1 multipliers,
+// V2-V3 shifts (fast) or right shifts (general), V4-V5 left shifts
+// (general), then the offset (int16 lanes fast, int32 general), the two
+// limits and the bias (two vectors). c16 keeps only the offset and the
+// limits (V0-V2) and loads bias, multipliers and shifts in each group.
+func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
+	nv := cw / 4
+	var f dwFixed
+	for v := range 4 {
+		f.bias[v], f.mult[v], f.shift[v], f.lsh[v] = -1, -1, -1, -1
+	}
+	next := 0
+	take := func() int { next++; return next - 1 }
+	if epi == epiGeneral {
+		g.i("MOVD $dwArgs_rsh(R0), R6")
+	}
+	if cw == 8 {
+		for v := range nv {
+			f.mult[v] = take()
+			g.ldrQimm(f.mult[v], 5, 16*v)
+		}
+		for v := range nv {
+			f.shift[v] = take()
+			g.ldrQimm(f.shift[v], 6, 16*v)
+		}
+		if epi == epiGeneral {
+			for v := range nv {
+				f.lsh[v] = take()
+				g.ldrQimm(f.lsh[v], 6, 64+16*v)
+			}
+		}
+	}
+	f.off, f.lo, f.hi = take(), take(), take()
+	g.i("MOVW dwArgs_off(R0), R26")
+	if epi == epiGeneral {
+		g.i("VDUP R26, V%d.S4", f.off)
+	} else {
+		g.i("VDUP R26, V%d.H8", f.off)
+	}
+	g.i("MOVW dwArgs_lo(R0), R26")
+	g.i("VDUP R26, V%d.B16", f.lo)
+	g.i("MOVW dwArgs_hi(R0), R26")
+	g.i("VDUP R26, V%d.B16", f.hi)
+	if cw == 8 {
+		for v := range nv {
+			f.bias[v] = take()
+			g.ldrQimm(f.bias[v], 4, 16*v)
+		}
+	}
+	for r := next; r < 32; r++ {
+		f.pool = append(f.pool, r)
+	}
+	g.i("LSL $2, R11, R26")
+
+	g.label(name + "_group")
+	g.i("CMP $4, R7")
+	g.i("BLT %s_tail", name)
+	wbOrder = cw == 16
+	g.schedule(g.dwGroup(cw, k, epi, &f), f.pool)
+	wbOrder = false
+	g.i("B %s_group", name)
+	g.label(name + "_tail")
+	g.i("CBZ R7, %s_ret", strings.TrimSuffix(name, "_r"))
+	g.comment("rewind by 4 - left pixels and run one more group")
+	g.i("MOVD $4, R0")
+	g.i("SUB R7, R0, R0")
+	g.i("MUL R0, R10, R23")
+	g.i("SUB R23, R1, R1")
+	g.i("MUL R0, R11, R23")
+	g.i("SUB R23, R2, R2")
+	if k == 3 {
+		g.i("ADD R10, R1, R23")
+		g.i("ADD R10, R23, R24")
+		g.i("ADD R10, R24, R25")
+	}
+	g.i("MOVD $4, R7")
+	g.i("B %s_group", name)
+}
+
+// dwFixed holds the vector registers of a kernel's constants (-1: loaded
+// in each group) and the pool left for the scheduler.
+type dwFixed struct {
+	bias, mult, shift, lsh [4]int
+	off, lo, hi            int
+	pool                   []int
+}
+
+// dwGroup builds the block of one group of four pixels: sums, epilogue,
+// stores, and the pointers' advance.
+func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
+	const np = 4
+	nv := cw / 4
+	b := &block{}
+	q := cw == 16
+	// Per-group constants of c16.
+	load := func(fixed int, base, off int) int {
+		if fixed >= 0 {
+			return fixed
+		}
+		d := b.v()
+		b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+			g.ldrQimm(r(d), base, off)
+		})
+		return d
+	}
+	var bias, mult, shift, lsh [4]int
+	for v := range nv {
+		bias[v] = load(f.bias[v], 4, 16*v)
+	}
+	// Input of tap (ky, kx) for pixel px: 3x3 at the pixel's pointer
+	// (R1, R23-R25) plus the tap's offset register; 5x5 at a row
+	// pointer (R1 or R0 for pixel 0, R23-R25) plus kx·tapStep.
+	tapReg3 := []int{-1, 12, 13, 14, 15, 16, 17, 8, 9}
+	rowBase := func(ky int) int {
+		if ky == 0 {
+			return 1
+		}
+		return 0
+	}
+	pixReg := func(ky, px int) int {
+		if px == 0 {
+			return rowBase(ky)
+		}
+		return 22 + px
+	}
+	startRow := func(ky int) {
+		if k == 3 {
+			return
+		}
+		if ky == 1 {
+			b.add(kALU, nil, nil, false, []int{0}, []int{1, 8}, func(g *gen, r func(int) int) { g.i("ADD R8, R1, R0") })
+		} else if ky > 1 {
+			b.add(kALU, nil, nil, false, []int{0}, []int{0, 8}, func(g *gen, r func(int) int) { g.i("ADD R8, R0, R0") })
+		}
+		base := rowBase(ky)
+		for px := 1; px < np; px++ {
+			px := px
+			b.add(kALU, nil, nil, false, []int{22 + px}, []int{base, 14 + px}, func(g *gen, r func(int) int) {
+				g.i("ADD R%d, R%d, R%d", 14+px, base, 22+px)
+			})
+		}
+	}
+	tapOff := func(kx int) int { // register holding kx·tapStep
+		if kx == 1 {
+			return 9
+		}
+		return 10 + kx
+	}
+	input := func(t, px int) int {
+		ky, kx := t/k, t%k
+		base := pixReg(ky, px)
+		o := -1
+		switch {
+		case k == 3:
+			base = pixReg(0, px)
+			o = tapReg3[t]
+		case kx > 0:
+			o = tapOff(kx)
+		}
+		d := b.v()
+		if o < 0 {
+			b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+				if q {
+					g.ldrQimm(r(d), base, 0)
+				} else {
+					g.ldrDimm(r(d), base, 0)
+				}
+			})
+			return d
+		}
+		b.add(kLoad, []int{d}, nil, false, nil, []int{base, o}, func(g *gen, r func(int) int) {
+			g.ldrReg(q, r(d), base, o)
+		})
+		return d
+	}
+	weight := func(t int) int {
+		d := b.v()
+		b.add(kLoad, []int{d}, nil, false, nil, []int{3}, func(g *gen, r func(int) int) {
+			if q {
+				g.ldrQimm(r(d), 3, cw*t)
+			} else {
+				g.ldrDimm(r(d), 3, cw*t)
+			}
+		})
+		return d
+	}
+	var acc [np][4]int
+	started := false
+	accumulate := func(px, h, p int) { // sums of pixel px, channel half h (c16) += int16 lanes p
+		for hi := 0; hi < 2; hi++ {
+			v := 2*h + hi
+			prev := acc[px][v]
+			if !started {
+				prev = bias[v]
+			}
+			acc[px][v] = b.neon(false, func(g *gen, d int, u []int) { g.saddw(hi == 1, d, u[0], u[1]) }, prev, p)
+			b.insts[len(b.insts)-1].bonus += flexBonus
+		}
+	}
+	taps := k * k
+	for t := 0; t < taps; t += 2 {
+		pair := t+1 < taps
+		// Tap t's inputs before tap t+1 starts a filter row: the row
+		// pointers are shared.
+		var xa, xb [np]int
+		wa, wb := weight(t), -1
+		if t%k == 0 {
+			startRow(t / k)
+		}
+		for px := range np {
+			xa[px] = input(t, px)
+		}
+		if pair {
+			wb = weight(t + 1)
+			if (t+1)%k == 0 {
+				startRow((t + 1) / k)
+			}
+			for px := range np {
+				xb[px] = input(t+1, px)
+			}
+		}
+		for px := 0; px < np; px++ {
+			xa, xb := xa[px], xb[px]
+			for h := 0; h < cw/8; h++ {
+				hi := h == 1
+				b.cur = -unitBonus * (px*cw/8 + h)
+				p := b.mul(false, func(g *gen, d int, u []int) { g.smull(hi, d, u[0], u[1]) }, xa, wa)
+				if pair {
+					p = b.mul(true, func(g *gen, d int, u []int) { g.smlal8(hi, d, u[1], u[2]) }, p, xb, wb)
+				}
+				accumulate(px, h, p)
+			}
+		}
+		started = true
+		b.cur = 0
+	}
+	// Epilogue.
+	for v := range nv {
+		mult[v] = load(f.mult[v], 5, 16*v)
+		shift[v] = load(f.shift[v], 6, 16*v)
+		if epi == epiGeneral {
+			lsh[v] = load(f.lsh[v], 6, 64+16*v)
+		}
+	}
+	var x [np][4]int
+	for px := 0; px < np; px++ {
+		for v := range nv {
+			b.cur = -unitBonus * (px*cw/8 + v/2)
+			a := acc[px][v]
+			if epi == epiGeneral {
+				a = b.neon(false, func(g *gen, d int, u []int) { g.ushl4s(d, u[0], u[1]) }, a, lsh[v])
+			}
+			a = b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, a, mult[v])
+			if epi == epiGeneral {
+				t := b.neon(false, func(g *gen, d int, u []int) { g.i("VAND V%d.B16, V%d.B16, V%d.B16", u[1], u[0], d) }, a, shift[v])
+				a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, t)
+			} else {
+				a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
+			}
+			a = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift[v])
+			if epi == epiGeneral {
+				a = b.neon(false, func(g *gen, d int, u []int) { g.i("VADD V%d.S4, V%d.S4, V%d.S4", u[1], u[0], d) }, a, f.off)
+			}
+			x[px][v] = a
+		}
+	}
+	// int16 lanes: pixel px's channels 8h..8h+7.
+	half := func(px, h int) int {
+		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, x[px][2*h])
+		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, s, x[px][2*h+1])
+		if epi == epiFast {
+			s = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, s, f.off)
+		}
+		return s
+	}
+	bytes := func(lo, hi int) int {
+		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(b8, d, u[0]) }, lo)
+		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(b16, d, u[1]) }, s, hi)
+		s = b.neon(false, func(g *gen, d int, u []int) { g.smax(b16, d, u[0], u[1]) }, s, f.lo)
+		return b.neon(false, func(g *gen, d int, u []int) { g.smin(b16, d, u[0], u[1]) }, s, f.hi)
+	}
+	outOff := func(px int) int { return 19 + px } // R20-R22
+	store := func(s, px int, upper bool) {
+		switch {
+		case upper:
+			// The upper 8 bytes: ST1 by lane, to an address made in R0.
+			a := 0
+			b.add(kALU, nil, nil, false, []int{a}, []int{2, outOff(px)}, func(g *gen, r func(int) int) {
+				g.i("ADD R%d, R2, R%d", outOff(px), a)
+			})
+			b.add(kStore, nil, []int{s}, false, nil, []int{a}, func(g *gen, r func(int) int) {
+				g.i("VST1 V%d.D[1], (R%d)", r(s), a)
+			})
+		case px == 0:
+			b.add(kStore, nil, []int{s}, false, nil, []int{2}, func(g *gen, r func(int) int) {
+				g.strImm(q, r(s), 2, 0)
+			})
+		default:
+			b.add(kStore, nil, []int{s}, false, nil, []int{2, outOff(px)}, func(g *gen, r func(int) int) {
+				g.strReg(q, r(s), 2, outOff(px))
+			})
+		}
+	}
+	if q {
+		for px := 0; px < np; px++ {
+			b.cur = -unitBonus * (px*2 + 1)
+			store(bytes(half(px, 0), half(px, 1)), px, false)
+		}
+	} else {
+		for px := 0; px < np; px += 2 {
+			b.cur = -unitBonus * (px + 1)
+			s := bytes(half(px, 0), half(px+1, 0))
+			store(s, px, false)
+			store(s, px+1, true)
+		}
+	}
+	b.cur = 0
+	for _, p := range []int{1, 23, 24, 25} {
+		if p != 1 && k != 3 {
+			break
+		}
+		b.add(kALU, nil, nil, false, []int{p}, []int{p, 19}, func(g *gen, r func(int) int) { g.i("ADD R19, R%d, R%d", p, p) })
+	}
+	b.add(kALU, nil, nil, false, []int{2}, []int{2, 26}, func(g *gen, r func(int) int) { g.i("ADD R26, R2, R2") })
+	b.add(kALU, nil, nil, false, []int{7}, []int{7}, func(g *gen, r func(int) int) { g.i("SUB $4, R7, R7") })
+	return b
+}
+
+// ldrQimm emits LDR Qt, [Xn, #off] (off a multiple of 16); ldrDimm the
+// 8-byte LDR Dt (off a multiple of 8).
+func (g *gen) ldrQimm(t, n, off int) { g.memImm(0x3dc00000, "LDR", "Q", 16, t, n, off) }
+func (g *gen) ldrDimm(t, n, off int) { g.memImm(0xfd400000, "LDR", "D", 8, t, n, off) }
+
+// strImm emits STR Qt (q) or Dt, [Xn, #off].
+func (g *gen) strImm(q bool, t, n, off int) {
+	if q {
+		g.memImm(0x3d800000, "STR", "Q", 16, t, n, off)
+	} else {
+		g.memImm(0xfd000000, "STR", "D", 8, t, n, off)
+	}
+}
+
+func (g *gen) memImm(base uint32, name, r string, size, t, n, off int) {
+	if off%size != 0 || off < 0 || off/size > 4095 {
+		log.Panicf("bad %s offset %d", name, off)
+	}
+	if off == 0 {
+		g.word(base|reg(n)<<5|reg(t), "%s %s%d, [X%d]", name, r, t, n)
+		return
+	}
+	g.word(base|uint32(off/size)<<10|reg(n)<<5|reg(t), "%s %s%d, [X%d, #%d]", name, r, t, n, off)
+}
+
+// ldrReg emits LDR Qt (q) or Dt, [Xn, Xm]; strReg the STR.
+func (g *gen) ldrReg(q bool, t, n, m int) {
+	if q {
+		g.word(0x3ce06800|reg(m)<<16|reg(n)<<5|reg(t), "LDR Q%d, [X%d, X%d]", t, n, m)
+	} else {
+		g.word(0xfc606800|reg(m)<<16|reg(n)<<5|reg(t), "LDR D%d, [X%d, X%d]", t, n, m)
+	}
+}
+
+func (g *gen) strReg(q bool, t, n, m int) {
+	if q {
+		g.word(0x3ca06800|reg(m)<<16|reg(n)<<5|reg(t), "STR Q%d, [X%d, X%d]", t, n, m)
+	} else {
+		g.word(0xfc206800|reg(m)<<16|reg(n)<<5|reg(t), "STR D%d, [X%d, X%d]", t, n, m)
+	}
+}
+
+// ---------------------------------------------------------------------
+// Scheduled straight-line blocks.
+//
+// A block is a list of instructions whose vector operands are virtual
+// registers (numbers >= 32; below 32 a fixed physical register, read only
+// in the block) and whose general-register operands are physical. The
+// scheduler orders the instructions for an in-order dual-issue core
+// (Cortex-A53: at most two instructions a cycle, one of them an Advanced
+// SIMD instruction, one a load or store) by list scheduling on the
+// critical path, and assigns each virtual register a physical one from
+// the block's pool as its defining instruction is placed (a register is
+// free again once its last reader is placed). The order is one a
+// sequential reading of the block allows: every instruction after the
+// ones it reads, every general-register write after the reads and writes
+// before it in the block, every store in block order, and an accumulating
+// instruction (tied: it writes the register it reads first) after every
+// other reader of the value it overwrites. Out-of-order cores gain too:
+// independent work is adjacent and each result is used several
+// instructions after it is made.
+
+const (
+	kNeon  = iota // Advanced SIMD arithmetic
+	kLoad         // load (vector or general)
+	kStore        // store
+	kALU          // integer
+)
+
+type sInst struct {
+	kind         int
+	defs, uses   []int // vector registers
+	tied         bool  // defs[0] is uses[0]'s register, overwritten
+	gdefs, guses []int // general registers
+	bonus        int   // added to the priority
+	emit         func(g *gen, r func(int) int)
+}
+
+type block struct {
+	insts []sInst
+	nv    int
+	cur   int // bonus of the instructions added now
+}
+
+// v returns a new virtual vector register.
+func (b *block) v() int { b.nv++; return 31 + b.nv }
+
+func (b *block) add(kind int, defs, uses []int, tied bool, gdefs, guses []int, emit func(g *gen, r func(int) int)) {
+	b.insts = append(b.insts, sInst{kind: kind, defs: defs, uses: uses, tied: tied, gdefs: gdefs, guses: guses, emit: emit, bonus: b.cur})
+}
+
+// neon adds an Advanced SIMD instruction writing a new register d from
+// uses (tied: d is uses[0]'s register); emit gets d's and the uses'
+// physical registers.
+func (b *block) neon(tied bool, emit func(g *gen, d int, u []int), uses ...int) int {
+	d := b.v()
+	b.add(kNeon, []int{d}, uses, tied, nil, nil, func(g *gen, r func(int) int) {
+		u := make([]int, len(uses))
+		for i, x := range uses {
+			u[i] = r(x)
+		}
+		emit(g, r(d), u)
+	})
+	return d
+}
+
+// mul is neon for the multiplies (SMULL, SMLAL, SQRDMULH): the one pipe
+// of the out-of-order cores that multiplies should find one ready
+// whenever it is free, so the scheduler places them early.
+func (b *block) mul(tied bool, emit func(g *gen, d int, u []int), uses ...int) int {
+	d := b.neon(tied, emit, uses...)
+	b.insts[len(b.insts)-1].bonus += mulBonus
+	return d
+}
+
+const mulBonus = 0
+
+// Scheduling priorities tried against llvm-mca (bench/mca): the widening
+// adds a little later than their critical path says (flexBonus), and the
+// work of one pixel and channel half a little before the next one's
+// (unitBonus per unit), so that its epilogue starts earlier. They move
+// the 3x3 and 5x5 loops by 1-2 % of peak on the out-of-order models.
+const (
+	flexBonus = -3
+	unitBonus = 2
+)
+
+// Latencies the scheduler plans with: Cortex-A53's (LLVM's model: every
+// Advanced SIMD result after 6 cycles, loads after 4, integer after 3).
+var schedLatency = [...]int{kNeon: 6, kLoad: 4, kStore: 1, kALU: 3}
+
+// wbLatency: the cycle after issue at which Cortex-A53 (LLVM's model)
+// writes an instruction's result back. The in-order core writes back in
+// program order: an instruction cannot issue when it would write back
+// before one issued earlier (a load 4 cycles after issue cannot follow a
+// NEON instruction, 6 cycles, within 2 cycles), so the scheduler groups
+// loads and integer work instead of scattering them among the NEON
+// instructions.
+var wbLatency = [...]int{kNeon: 6, kLoad: 4, kStore: 4, kALU: 3}
+
+// wbOrder: schedule with wbLatency (set per kernel: it gains on the
+// 16-channel kernels on every model, 2-8 % of peak, and loses on the
+// 8-channel ones on the out-of-order models).
+var wbOrder = false
+
+// schedule places b's instructions and emits them; pool lists the
+// physical vector registers the virtual ones may take.
+func (g *gen) schedule(b *block, pool []int) {
+	n := len(b.insts)
+	type edge struct{ to, lat int }
+	succ := make([][]edge, n)
+	npred := make([]int, n)
+	link := func(from, to, lat int) {
+		succ[from] = append(succ[from], edge{to, lat})
+		npred[to]++
+	}
+	defBy := map[int]int{}
+	readers := map[int][]int{}
+	gLastW := map[int]int{}
+	gReads := map[int][]int{}
+	lastStore := -1
+	uses := map[int]int{} // remaining readers of each virtual register
+	for i, in := range b.insts {
+		lat := 0
+		for _, u := range in.uses {
+			if u < 32 {
+				continue
+			}
+			d, ok := defBy[u]
+			if !ok {
+				log.Panicf("schedule: V%d read before written", u)
+			}
+			lat = schedLatency[b.insts[d].kind]
+			link(d, i, lat)
+			uses[u]++
+		}
+		if in.tied {
+			for _, r := range readers[in.uses[0]] {
+				link(r, i, 0)
+			}
+		}
+		for _, u := range in.uses {
+			readers[u] = append(readers[u], i)
+		}
+		for _, d := range in.defs {
+			if d < 32 {
+				log.Panicf("schedule: fixed V%d written in a block", d)
+			}
+			defBy[d] = i
+		}
+		for _, r := range in.guses {
+			if w, ok := gLastW[r]; ok {
+				link(w, i, schedLatency[b.insts[w].kind])
+			}
+			gReads[r] = append(gReads[r], i)
+		}
+		for _, r := range in.gdefs {
+			for _, x := range gReads[r] {
+				if x != i {
+					link(x, i, 0)
+				}
+			}
+			if w, ok := gLastW[r]; ok {
+				link(w, i, 1)
+			}
+			gLastW[r] = i
+			gReads[r] = nil
+		}
+		if in.kind == kStore {
+			if lastStore >= 0 {
+				link(lastStore, i, 0)
+			}
+			lastStore = i
+		}
+	}
+	// Priority: the latency-weighted path to the end of the block.
+	height := make([]int, n)
+	for i := n - 1; i >= 0; i-- {
+		h := schedLatency[b.insts[i].kind]
+		for _, e := range succ[i] {
+			h = max(h, e.lat+height[e.to])
+		}
+		height[i] = h
+	}
+	phys := map[int]int{}
+	free := append([]int(nil), pool...)
+	readyAt := make([]int, n)
+	placed := make([]bool, n)
+	var order []int
+	oldest := 0
+	// step applies instruction i to the free-register count f and the
+	// remaining readers rem; false when it finds no register.
+	step := func(i int, f *int, rem map[int]int) bool {
+		in := b.insts[i]
+		for _, u := range in.uses {
+			if u < 32 {
+				continue
+			}
+			rem[u]--
+			if rem[u] == 0 && !(in.tied && u == in.uses[0]) {
+				*f++
+			}
+		}
+		if len(in.defs) > 0 && !in.tied {
+			if *f == 0 {
+				return false
+			}
+			*f--
+		}
+		return true
+	}
+	// safe reports whether placing i now still lets every other
+	// instruction be placed in block order within the pool.
+	safe := func(i int) bool {
+		f := len(free)
+		rem := map[int]int{}
+		for v, c := range uses {
+			rem[v] = c
+		}
+		if !step(i, &f, rem) {
+			return false
+		}
+		for j := oldest; j < n; j++ {
+			if !placed[j] && j != i && !step(j, &f, rem) {
+				return false
+			}
+		}
+		return true
+	}
+	lastWB := 0
+	for cycle := 0; len(order) < n; cycle++ {
+		if cycle > 1000000 {
+			log.Panicf("schedule: stuck with %d of %d placed", len(order), n)
+		}
+		slots, neon, mem := 2, false, false
+		for slots > 0 {
+			var cands []int
+			for i := oldest; i < n; i++ {
+				if placed[i] || npred[i] > 0 || readyAt[i] > cycle {
+					continue
+				}
+				in := b.insts[i]
+				if (in.kind == kNeon && neon) || ((in.kind == kLoad || in.kind == kStore) && mem) {
+					continue
+				}
+				if wbOrder && cycle+wbLatency[in.kind] < lastWB {
+					continue
+				}
+				cands = append(cands, i)
+			}
+			pri := func(i int) int { return height[i] + b.insts[i].bonus }
+			sort.SliceStable(cands, func(x, y int) bool { return pri(cands[x]) > pri(cands[y]) })
+			best := -1
+			for _, i := range cands {
+				if i == oldest || safe(i) {
+					best = i
+					break
+				}
+			}
+			if best < 0 {
+				break
+			}
+			in := b.insts[best]
+			placed[best] = true
+			order = append(order, best)
+			slots--
+			neon = neon || in.kind == kNeon
+			mem = mem || in.kind == kLoad || in.kind == kStore
+			lastWB = max(lastWB, cycle+wbLatency[in.kind])
+			for _, u := range in.uses {
+				if u < 32 {
+					continue
+				}
+				uses[u]--
+				if uses[u] == 0 && !(in.tied && u == in.uses[0]) {
+					free = append(free, phys[u])
+				}
+			}
+			if in.tied {
+				if uses[in.uses[0]] != 0 {
+					log.Panicf("schedule: tied V%d still read", in.uses[0])
+				}
+				phys[in.defs[0]] = phys[in.uses[0]]
+			} else if len(in.defs) > 0 {
+				if len(free) == 0 {
+					log.Panicf("schedule: no register for instruction %d", best)
+				}
+				phys[in.defs[0]] = free[0]
+				free = free[1:]
+			}
+			for _, e := range succ[best] {
+				npred[e.to]--
+				readyAt[e.to] = max(readyAt[e.to], cycle+e.lat)
+			}
+			for oldest < n && placed[oldest] {
+				oldest++
+			}
+		}
+	}
+	for _, i := range order {
+		b.insts[i].emit(g, func(v int) int {
+			if v < 32 {
+				return v
+			}
+			p, ok := phys[v]
+			if !ok {
+				log.Panicf("schedule: V%d has no register", v)
+			}
+			return p
+		})
+	}
+}
 
 // dwLoops emits the pixel loops of a depthwise kernel: groups of four
 // pixels; when n >= 4 and n is not a multiple of 4, the last group is
@@ -688,17 +1516,78 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 			accumulate(px, t0, t1)
 		}
 	}
+	pair := func(a, b int) { // taps at Va.. and Vb.., weights V9 and V10
+		for px := 0; px < np; px++ {
+			t0, t1 := prod[px%3][0], prod[px%3][1]
+			g.widening(0x0e20c000, "SMULL", false, t0, a+px, 9)
+			if cw == 16 {
+				g.widening(0x0e20c000, "SMULL", true, t1, a+px, 9)
+			}
+			g.smlal8(false, t0, b+px, 10)
+			if cw == 16 {
+				g.smlal8(true, t1, b+px, 10)
+			}
+			// The previous pixel's adds after this pixel's
+			// multiplies: more independent work in between.
+			if px > 0 {
+				accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
+			}
+		}
+		accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
+	}
 	if k == 0 {
+		// Per filter row: dwArgs.pairs pairs of taps, the second at
+		// +poff from the first, pstep apart (taps 2i and 2i+1: poff =
+		// tapStep, pstep = 2·tapStep; or, for filters whose pairs could
+		// overflow int16, each tap with a zero weight partner: poff = 0,
+		// pstep = tapStep), then one tap alone if dwArgs.tail.
 		g.i("MOVD dwArgs_kh(R0), R21")
+		g.i("MOVD dwArgs_poff(R0), R25")
+		g.i("MOVD dwArgs_pstep(R0), R26")
 		g.label(p + "_row")
 		rowStart()
-		g.i("MOVD dwArgs_kw(R0), R22")
+		g.i("MOVD dwArgs_pairs(R0), R22")
+		g.i("CBZ R22, %s_odd", p)
 		g.label(p + "_tap")
+		g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
+		for px := 0; px < np; px++ {
+			g.ldrReg(cw == 16, 5+px, 12+px, 25)
+		}
+		for px := 0; px < np; px++ {
+			g.i("VLD1.P (R%d)(R26), [V%d.%s]", 12+px, 1+px, arrB)
+		}
+		// In-order friendly: each step's results are read at least np
+		// instructions later. The upper half's products overwrite the
+		// first tap's inputs (SMULL2 reads Va before writing it).
+		lo := func(px int) int { return 11 + px }
+		for px := 0; px < np; px++ {
+			g.widening(0x0e20c000, "SMULL", false, lo(px), 1+px, 9)
+		}
+		if cw == 16 {
+			for px := 0; px < np; px++ {
+				g.widening(0x0e20c000, "SMULL", true, 1+px, 1+px, 9)
+			}
+		}
+		for px := 0; px < np; px++ {
+			g.smlal8(false, lo(px), 5+px, 10)
+		}
+		if cw == 16 {
+			for px := 0; px < np; px++ {
+				g.smlal8(true, 1+px, 5+px, 10)
+			}
+		}
+		for px := 0; px < np; px++ {
+			accumulate(px, lo(px), 1+px)
+		}
+		g.i("SUBS $1, R22, R22")
+		g.i("BNE %s_tap", p)
+		g.label(p + "_odd")
+		g.i("MOVD dwArgs_tail(R0), R22")
+		g.i("CBZ R22, %s_rowend", p)
 		g.i("VLD1.P %d(R16), [V9.%s]", cw, arrB)
 		load(1)
 		single(1, 9)
-		g.i("SUBS $1, R22, R22")
-		g.i("BNE %s_tap", p)
+		g.label(p + "_rowend")
 		g.i("ADD R8, R17, R17")
 		g.i("SUBS $1, R21, R21")
 		g.i("BNE %s_row", p)
@@ -717,23 +1606,7 @@ func (g *gen) dwPixels(p string, cw, k, np, epi int) {
 			next(t, 1)
 			next(t+1, 5)
 			g.i("VLD1.P %d(R16), [V9.%s, V10.%s]", 2*cw, arrB, arrB)
-			for px := 0; px < np; px++ {
-				t0, t1 := prod[px%3][0], prod[px%3][1]
-				g.widening(0x0e20c000, "SMULL", false, t0, 1+px, 9)
-				if cw == 16 {
-					g.widening(0x0e20c000, "SMULL", true, t1, 1+px, 9)
-				}
-				g.smlal8(false, t0, 5+px, 10)
-				if cw == 16 {
-					g.smlal8(true, t1, 5+px, 10)
-				}
-				// The previous pixel's adds after this pixel's
-				// multiplies: more independent work in between.
-				if px > 0 {
-					accumulate(px-1, prod[(px-1)%3][0], prod[(px-1)%3][1])
-				}
-			}
-			accumulate(np-1, prod[(np-1)%3][0], prod[(np-1)%3][1])
+			pair(1, 5)
 		}
 		if taps%2 == 1 {
 			next(taps-1, 1)
@@ -1167,10 +2040,33 @@ func (g *gen) gemm32Dot(mr int) {
 			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
 		}
 		for grp := 0; grp < 4; grp++ {
-			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			w := [4]int{4, 5, 6, 7}
+			if mr <= 3 {
+				// Up to three rows: LDR by immediate offset (one
+				// micro-op each in LLVM's Cortex-A57 model, which
+				// it uses for the A76, against five for the
+				// post-indexed 4-register LD1: the loop was bound
+				// by dispatch), alternating two sets of weight
+				// registers so that a group's loads need not wait
+				// for the SDOTs of the group before.
+				if grp%2 == 1 {
+					w = [4]int{2, 3, 13, 14}
+					if mr == 3 {
+						w = [4]int{28, 29, 30, 31}
+					}
+				}
+				for v := 0; v < 4; v++ {
+					g.ldrQimm(w[v], 5, 64*grp+16*v)
+				}
+				if grp == 3 {
+					g.i("ADD $256, R5, R5")
+				}
+			} else {
+				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+			}
 			for r := 0; r < mr; r++ {
 				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), 4+v, r, grp)
+					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
 				}
 			}
 		}
