@@ -66,6 +66,10 @@ func BenchmarkThreads(b *testing.B) {
 			// Every splittable op split, whatever its size: what the
 			// runtime's split thresholds save.
 			{"threads=2,split=all", runtime.Options{Threads: 2, SplitMinMACs: -1}},
+			// The schedules forced: per-op splits as the timing run
+			// chooses them, and the row dataflow.
+			{"threads=2,perop", runtime.Options{Threads: 2, Schedule: runtime.SchedulePerOp}},
+			{"threads=2,dataflow", runtime.Options{Threads: 2, Schedule: runtime.ScheduleDataflow}},
 		} {
 			b.Run(s.name+"/"+run.name, func(b *testing.B) {
 				it, err := runtime.NewInterpreter(s.m, &run.opts)

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,26 @@ const sharedDir = "../../shared/conformance"
 // threadCounts: every case must give the same bytes however the kernels'
 // work is split.
 var threadCounts = []int{1, 2, 3}
+
+// schedules: the per-op split and the row dataflow (2 and 3 threads; one
+// thread has no schedule) each run every case.
+type schedule struct {
+	threads  int
+	schedule runtime.Schedule
+}
+
+var schedules = []schedule{{1, runtime.SchedulePerOp}, {2, runtime.SchedulePerOp}, {3, runtime.SchedulePerOp},
+	{2, runtime.ScheduleDataflow}, {3, runtime.ScheduleDataflow}}
+
+func (s schedule) String() string {
+	if s.threads == 1 {
+		return "1 thread"
+	}
+	if s.schedule == runtime.ScheduleDataflow {
+		return fmt.Sprintf("%d threads (dataflow)", s.threads)
+	}
+	return fmt.Sprintf("%d threads (per-op)", s.threads)
+}
 
 // TestConformance runs every golden case of the visible single-op set and
 // the real-model set, with 1, 2 and 3 threads; any byte difference fails.
@@ -106,10 +127,10 @@ func runSet(t *testing.T, set string, required func(*Case) bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runners := make([]*Runner, len(threadCounts))
-	for i, n := range threadCounts {
+	runners := make([]*Runner, len(schedules))
+	for i, s := range schedules {
 		runners[i] = NewRunner(m)
-		runners[i].Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
+		runners[i].Options = &runtime.Options{Threads: s.threads, SplitMinMACs: -1, Schedule: s.schedule}
 	}
 	t.Run(set, func(t *testing.T) {
 		for i := range m.Cases {
@@ -122,7 +143,7 @@ func runSet(t *testing.T, set string, required func(*Case) bool) {
 					res := r.Run(c)
 					switch res.Status {
 					case Failed:
-						t.Errorf("%s (%s) with %d threads: %s", c.Name, c.Kind(), threadCounts[k], res.Detail)
+						t.Errorf("%s (%s) with %v: %s", c.Name, c.Kind(), schedules[k], res.Detail)
 					case Skipped:
 						t.Skipf("%s: %s", c.Name, res.Detail)
 					}
@@ -184,9 +205,10 @@ func TestRunnerOnTestdata(t *testing.T) {
 			Outputs: tensor("good.bin", 1, 10), Golden: true},
 	}}
 	want := []Status{Passed, Failed, Skipped, Failed}
-	for _, n := range threadCounts {
+	for _, sc := range schedules {
+		n := sc.threads
 		r := NewRunner(man)
-		r.Options = &runtime.Options{Threads: n, SplitMinMACs: -1}
+		r.Options = &runtime.Options{Threads: n, SplitMinMACs: -1, Schedule: sc.schedule}
 		for i, res := range r.RunAll() {
 			if res.Status != want[i] {
 				t.Errorf("%d threads: case %s: status %d (%s), want %d", n, res.Case.Name, res.Status, res.Detail, want[i])

@@ -42,7 +42,30 @@ type Options struct {
 	// DefaultSplitMinNanos; a negative value skips the timing run (MACs
 	// alone decide), as does a negative SplitMinMACs.
 	SplitMinNanos int64
+	// Schedule chooses how several threads share the graph: ScheduleAuto
+	// (the zero value) lets NewInterpreter's timing run pick per-op
+	// splits or the row dataflow, whichever runs the graph faster (or
+	// neither); SchedulePerOp never runs the dataflow; ScheduleDataflow
+	// always does (no timing run).
+	Schedule Schedule
 }
+
+// Schedule is how several threads share the graph (Options.Schedule).
+type Schedule int
+
+const (
+	// ScheduleAuto: the timing run decides.
+	ScheduleAuto Schedule = iota
+	// SchedulePerOp: the ops that split (SplitMinMACs, SplitMinNanos)
+	// are each cut into one part per thread, and the threads meet after
+	// every split op.
+	SchedulePerOp
+	// ScheduleDataflow: every splittable op is cut into one part per
+	// thread, and each thread runs its parts of the ops in graph order,
+	// waiting only for the parts of other threads whose bytes its part
+	// touches (see docs/ARCHITECTURE.md, Threads).
+	ScheduleDataflow
+)
 
 // DefaultSplitMinMACs is the default Options.SplitMinMACs, measured with
 // the AVX-512 VNNI kernels on a 2-core virtual machine, 2 threads against
@@ -73,6 +96,9 @@ type Interpreter struct {
 	// splittable, has at least Options.SplitMinMACs MACs and took at least
 	// Options.SplitMinNanos on one thread).
 	tasks []*poolTask
+	// flow is the graph's dataflow plan when Invoke runs the row
+	// dataflow (then tasks is unused); nil otherwise.
+	flow *dataflow
 	// scratch[i] is op i's scratch on the invoking goroutine (nil if it
 	// needs none).
 	scratch [][]byte
@@ -89,6 +115,7 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	limit := int64(DefaultMaxArenaBytes)
 	threads := defaultThreads()
 	splitMin, splitNanos := int64(DefaultSplitMinMACs), int64(DefaultSplitMinNanos)
+	schedule := ScheduleAuto
 	if opts != nil {
 		if opts.SplitMinMACs != 0 {
 			splitMin = max(opts.SplitMinMACs, 0)
@@ -105,6 +132,10 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		if opts.Threads < 0 {
 			return nil, fmt.Errorf("runtime: Options.Threads %d, want >= 0", opts.Threads)
 		}
+		if opts.Schedule < ScheduleAuto || opts.Schedule > ScheduleDataflow {
+			return nil, fmt.Errorf("runtime: Options.Schedule %d: unknown", opts.Schedule)
+		}
+		schedule = opts.Schedule
 		if opts.Threads > 0 {
 			threads = opts.Threads
 		}
@@ -169,39 +200,72 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 		// faster split.
 		it.pool = newWorkerPool(envs)
 		it.tasks = make([]*poolTask, len(m.kernels))
-		anyCandidate := false
-		for i, sp := range m.split {
-			if sp != nil && m.work[i] >= splitMin {
-				it.tasks[i] = it.pool.newTask(sp)
-				anyCandidate = true
-			}
-		}
-		if anyCandidate && splitNanos >= 0 {
-			// A garbage collection running through the timing run (loading
-			// a model allocates: one is often under way right after) takes
-			// a core from the split ops: measured on MobileNetV2 in the CLI,
-			// the split graph then looked 1.1-1.25x faster instead of ~1.5x
-			// and 4 runs in 6 kept no split. Finish one first.
-			goruntime.GC()
-			it.pool.awaitWorkers(workerStartTimeout)
-			serial, split := it.timeSplits()
-			keep := chooseSplits(serial, split, time.Duration(splitNanos))
-			for i := range it.tasks {
-				if !keep[i] {
-					it.tasks[i] = nil
-				}
-			}
-			// An op's own gain can be lost again by the ops after it,
-			// which read what the other cores wrote: keep the splits
-			// only if the whole graph runs faster with them.
-			if !it.splitsPay() {
-				clear(it.tasks)
-			}
+		if schedule == ScheduleDataflow {
+			it.useFlow(it.newDataflow(threads))
+		} else {
+			it.chooseSchedule(schedule, splitMin, splitNanos)
 		}
 		// Stop the workers when the interpreter is collected without Close.
 		it.cleanup = goruntime.AddCleanup(it, (*workerPool).stop, it.pool)
 	}
 	return it, nil
+}
+
+// chooseSchedule sets the tasks of the ops to split per op (those with
+// SplitMinMACs; with a timing run, those that took SplitMinNanos on one
+// thread and ran faster split), then, with a timing run and schedule
+// ScheduleAuto, times the graph serial, per-op split and as a dataflow
+// and keeps the fastest, if it beats serial by graphSplitGain.
+func (it *Interpreter) chooseSchedule(schedule Schedule, splitMin, splitNanos int64) {
+	m := it.model
+	anyCandidate := false
+	for i, sp := range m.split {
+		if sp != nil && m.work[i] >= splitMin {
+			it.tasks[i] = it.pool.newTask(sp)
+			anyCandidate = true
+		}
+	}
+	if splitNanos < 0 {
+		return
+	}
+	// A garbage collection running through the timing run (loading a
+	// model allocates: one is often under way right after) takes a core
+	// from the split ops: measured on MobileNetV2 in the CLI, the split
+	// graph then looked 1.1-1.25x faster instead of ~1.5x and 4 runs in
+	// 6 kept no split. Finish one first.
+	goruntime.GC()
+	it.pool.awaitWorkers(workerStartTimeout)
+	if anyCandidate {
+		serial, split := it.timeSplits()
+		keep := chooseSplits(serial, split, time.Duration(splitNanos))
+		for i := range it.tasks {
+			if !keep[i] {
+				it.tasks[i] = nil
+			}
+		}
+	}
+	var flow *dataflow
+	if schedule == ScheduleAuto {
+		flow = it.newDataflow(len(it.pool.envs))
+	}
+	// An op's own gain can be lost again by the ops after it, which read
+	// what the other cores wrote: the whole graph decides.
+	serial, perOp, dataflow := it.timeSchedules(flow)
+	best := min(perOp, dataflow)
+	if float64(serial) < graphSplitGain*float64(best) {
+		clear(it.tasks)
+		return
+	}
+	if dataflow < perOp {
+		clear(it.tasks)
+		it.useFlow(flow)
+	}
+}
+
+// useFlow makes Invoke run the graph as dataflow f.
+func (it *Interpreter) useFlow(f *dataflow) {
+	it.flow = f
+	it.pool.flowTask = &poolTask{flow: f}
 }
 
 // workerStartTimeout bounds how long NewInterpreter waits for the
@@ -241,29 +305,42 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 	return serial, split
 }
 
-// splitsPay reports whether the graph runs graphSplitGain times faster with
-// the ops that have tasks split than on one goroutine (fastest of
-// splitRounds runs each way, alternately); false when no op has a task.
-func (it *Interpreter) splitsPay() bool {
-	if !slices.ContainsFunc(it.tasks, func(t *poolTask) bool { return t != nil }) {
-		return false
+// timeSchedules runs the graph splitRounds times each way, alternately:
+// on the invoking goroutine alone, with the ops that have tasks split
+// (MaxInt64 when none has), and as dataflow flow (MaxInt64 when nil); it
+// returns the fastest run of each.
+func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow time.Duration) {
+	serial, perOp, dataflow = math.MaxInt64, math.MaxInt64, math.MaxInt64
+	anyTask := slices.ContainsFunc(it.tasks, func(t *poolTask) bool { return t != nil })
+	if !anyTask && flow == nil {
+		return serial, perOp, dataflow
 	}
-	serial, split := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	n := len(it.model.kernels)
 	for range splitRounds {
 		t0 := time.Now()
-		for i := range it.model.kernels {
+		for i := range n {
 			it.eval(i)
 		}
 		serial = min(serial, time.Since(t0))
-		it.pool.wake(workerStartTimeout)
-		t0 = time.Now()
-		for i := range it.model.kernels {
-			it.evalShared(i)
+		if anyTask {
+			it.pool.wake(workerStartTimeout)
+			t0 = time.Now()
+			for i := range n {
+				it.evalShared(i)
+			}
+			perOp = min(perOp, time.Since(t0))
 		}
-		split = min(split, time.Since(t0))
+		if flow != nil {
+			it.useFlow(flow)
+			it.pool.wake(workerStartTimeout)
+			t0 = time.Now()
+			it.runFlow(0, n, nil, time.Time{})
+			dataflow = min(dataflow, time.Since(t0))
+			it.flow, it.pool.flowTask = nil, nil
+		}
 	}
 	it.env.Err = nil
-	return float64(serial) >= graphSplitGain*float64(split)
+	return serial, perOp, dataflow
 }
 
 // splitGain: an op is split only if it ran at least this much faster
@@ -284,6 +361,44 @@ func chooseSplits(serial, split []time.Duration, minTime time.Duration) []bool {
 		keep[i] = serial[i] >= minTime && float64(serial[i]) >= splitGain*float64(split[i])
 	}
 	return keep
+}
+
+// String names the schedule as ParseSchedule reads it.
+func (s Schedule) String() string {
+	switch s {
+	case ScheduleAuto:
+		return "auto"
+	case SchedulePerOp:
+		return "perop"
+	case ScheduleDataflow:
+		return "dataflow"
+	}
+	return fmt.Sprintf("Schedule(%d)", int(s))
+}
+
+// ParseSchedule reads "auto", "perop" or "dataflow".
+func ParseSchedule(name string) (Schedule, error) {
+	for s := ScheduleAuto; s <= ScheduleDataflow; s++ {
+		if name == s.String() {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown schedule %q (want auto, perop or dataflow)", name)
+}
+
+// Schedule reports how Invoke shares the graph between threads:
+// ScheduleDataflow, or SchedulePerOp with the number of ops it splits
+// (0: everything runs on the invoking goroutine, as with one thread).
+func (it *Interpreter) Schedule() (s Schedule, splitOps int) {
+	if it.flow != nil {
+		return ScheduleDataflow, 0
+	}
+	for _, t := range it.tasks {
+		if t != nil {
+			splitOps++
+		}
+	}
+	return SchedulePerOp, splitOps
 }
 
 // Threads returns the number of goroutines Invoke uses.
@@ -339,7 +454,7 @@ func (it *Interpreter) Close() error {
 	if it.pool != nil {
 		it.cleanup.Stop()
 		it.pool.stop()
-		it.pool, it.tasks = nil, nil
+		it.pool, it.tasks, it.flow = nil, nil, nil
 	}
 	it.closed = true
 	it.arena = nil
@@ -366,7 +481,9 @@ func (it *Interpreter) invoke(from, to int) error {
 	if err := it.ready(); err != nil {
 		return err
 	}
-	if it.pool != nil {
+	if it.flow != nil {
+		it.runFlow(from, to, nil, time.Time{})
+	} else if it.pool != nil {
 		for i := from; i < to; i++ {
 			it.evalShared(i)
 		}

@@ -41,6 +41,14 @@ type workerPool struct {
 	stopped atomic.Bool
 	_       [64]byte
 	workers []poolWorker // participant w is workers[w-1]
+	// lanes and flowTask run the graph as a dataflow (see dataflow.go);
+	// flowTask is nil unless the interpreter chose that.
+	lanes    []flowLane
+	flowTask *poolTask
+	// seenDone holds each participant's cache of the lanes' done counters
+	// (seen), seenStride apart so that no two share a cache line.
+	seenDone   []uint64
+	seenStride int
 }
 
 // poolTask is one splittable op; tasks are built once per interpreter and
@@ -48,6 +56,9 @@ type workerPool struct {
 type poolTask struct {
 	k     ops.Splittable
 	units int
+	// flow, when set, makes the run a dataflow run of the whole graph:
+	// each worker runs its lane (runLane) instead of a part of k.
+	flow *dataflow
 }
 
 // part returns participant w's units [lo, hi) of n participants: the
@@ -97,7 +108,10 @@ const (
 )
 
 func newWorkerPool(envs []ops.Env) *workerPool {
-	p := &workerPool{envs: envs, workers: make([]poolWorker, len(envs)-1)}
+	n := len(envs)
+	p := &workerPool{envs: envs, workers: make([]poolWorker, n-1), lanes: make([]flowLane, n)}
+	p.seenStride = (n + 15) &^ 15 // 128 bytes or more
+	p.seenDone = make([]uint64, n*p.seenStride)
 	for i := range p.workers {
 		p.workers[i].wake = make(chan struct{}, 1)
 		go p.work(i + 1)
@@ -182,6 +196,12 @@ func (p *workerPool) work(w int) {
 		// If this claim succeeds, run g has not passed this participant
 		// yet, so task is still run g's (it was stored before g).
 		t := p.task.Load()
+		if t.flow != nil {
+			// A lane claims part by part with run g's generation: a
+			// late worker claims nothing.
+			p.runLane(t.flow, w, g)
+			continue
+		}
 		if p.claim(slot, g) {
 			p.runPart(t, w, env, slot, g)
 		}

@@ -124,13 +124,20 @@ func (it *Interpreter) InvokeProfiled(p *Profile) error {
 		return err
 	}
 	s[1] = int64(time.Since(p.epoch))
-	for i := range it.model.kernels {
-		if it.pool != nil {
-			it.evalShared(i)
-		} else {
-			it.eval(i)
+	if it.flow != nil {
+		// Ops overlap: op i's time is the invoking goroutine's, from
+		// the end of its part of op i-1 to the end of its part of op i
+		// (waits for the other threads' parts included).
+		it.runFlow(0, len(it.model.kernels), s, p.epoch)
+	} else {
+		for i := range it.model.kernels {
+			if it.pool != nil {
+				it.evalShared(i)
+			} else {
+				it.eval(i)
+			}
+			s[i+2] = int64(time.Since(p.epoch))
 		}
-		s[i+2] = int64(time.Since(p.epoch))
 	}
 	if err := it.takeErr(); err != nil {
 		return err

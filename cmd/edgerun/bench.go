@@ -24,10 +24,13 @@ type benchReport struct {
 	LatencyMicros latencies `json:"latency_us"`
 	// ClockNanos is the cost of a clock reading, subtracted from each
 	// run's latency: hello_world's 60 ns invocation measured 90.
-	ClockNanos    float64    `json:"clock_overhead_ns"`
-	PerSecond     float64    `json:"inferences_per_second"`
-	ArenaBytes    int64      `json:"arena_bytes"`
-	Threads       int        `json:"threads"`
+	ClockNanos float64 `json:"clock_overhead_ns"`
+	PerSecond  float64 `json:"inferences_per_second"`
+	ArenaBytes int64   `json:"arena_bytes"`
+	Threads    int     `json:"threads"`
+	// Schedule is how the threads share the graph: "dataflow", "perop
+	// (N ops split)", or "serial" (one thread, or splitting did not pay).
+	Schedule      string     `json:"schedule"`
 	WeightBytes   int64      `json:"weight_bytes"`
 	AllocsPerRun  float64    `json:"allocs_per_invoke"`
 	MACs          int64      `json:"macs"`
@@ -59,6 +62,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	profile := fs.Bool("profile", false, "also time every op")
 	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
+	schedule := fs.String("schedule", "auto", "how threads share the graph: auto (timed at load), perop (split ops, a join after each) or dataflow (rows, no joins)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -77,7 +81,11 @@ func cmdBench(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
+	sched, err := runtime.ParseSchedule(*schedule)
+	if err != nil {
+		return usagef("--schedule: %v", err)
+	}
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads, Schedule: sched})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -88,6 +96,14 @@ func cmdBench(args []string, stdout io.Writer) error {
 
 	rep := benchReport{Model: name, WarmupRuns: *warmup, ArenaBytes: it.ArenaBytes(), Threads: it.Threads(), Kernels: runtime.KernelsDescription(),
 		GoVersion: goruntime.Version(), GOOS: goruntime.GOOS, GOARCH: goruntime.GOARCH, CPU: cpuModel()}
+	switch s, n := it.Schedule(); {
+	case it.Threads() == 1 || s == runtime.SchedulePerOp && n == 0:
+		rep.Schedule = "serial"
+	case s == runtime.SchedulePerOp:
+		rep.Schedule = fmt.Sprintf("perop, %d ops split", n)
+	default:
+		rep.Schedule = s.String()
+	}
 	g := m.Graph()
 	for i := range g.Tensors {
 		if g.Tensors[i].IsConstant() {
@@ -208,7 +224,7 @@ func printBench(w io.Writer, r *benchReport) {
 	fmt.Fprintf(w, "throughput:   %.1f inferences/s, %.2f GMAC/s (%d MACs per inference)\n", r.PerSecond, r.GMACPerSecond, r.MACs)
 	fmt.Fprintf(w, "memory:       arena %d bytes, weights %d bytes\n", r.ArenaBytes, r.WeightBytes)
 	fmt.Fprintf(w, "allocations:  %g per Invoke\n", r.AllocsPerRun)
-	fmt.Fprintf(w, "threads:      %d\n", r.Threads)
+	fmt.Fprintf(w, "threads:      %d (%s)\n", r.Threads, r.Schedule)
 	fmt.Fprintf(w, "kernels:      %s\n", r.Kernels)
 	fmt.Fprintf(w, "platform:     %s %s/%s, %s\n", r.GoVersion, r.GOOS, r.GOARCH, r.CPU)
 }

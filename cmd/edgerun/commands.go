@@ -107,6 +107,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("o", "", "write each output to DIR/output_K.bin")
 	profile := fs.Bool("profile", false, "print the time of every op")
 	threads := fs.Int("threads", 0, "goroutines for conv/depthwise/FC work (default: all cores)")
+	schedule := fs.String("schedule", "auto", "how threads share the graph: auto (timed at load), perop (split ops, a join after each) or dataflow (rows, no joins)")
 	asJSON := fs.Bool("json", false, "print one JSON object: the outputs' values (and the profile)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -129,7 +130,11 @@ func cmdRun(args []string, stdout io.Writer) error {
 	if *threads < 0 {
 		return usagef("--threads must be >= 0")
 	}
-	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads})
+	sched, err := runtime.ParseSchedule(*schedule)
+	if err != nil {
+		return usagef("--schedule: %v", err)
+	}
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: *threads, Schedule: sched})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
