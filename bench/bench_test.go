@@ -282,10 +282,14 @@ func BenchmarkModels(b *testing.B) {
 	}
 }
 
-// newFilledInterpreter returns an interpreter of m (closed when b ends)
-// whose inputs hold seeded pseudo-random bytes.
+// newFilledInterpreter returns a one-thread interpreter of m (closed when
+// b ends) whose inputs hold seeded pseudo-random bytes. One thread: timed
+// divides by the invoking thread's CPU time, which a worker's share of the
+// work would leave out (with the default, GOMAXPROCS threads, a 2-core
+// run reported a model at 96 % of the one-core peak). BenchmarkThreads
+// measures threads, on the wall clock.
 func newFilledInterpreter(b *testing.B, m *runtime.Model) *runtime.Interpreter {
-	it, err := runtime.NewInterpreter(m, nil)
+	it, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
