@@ -410,42 +410,7 @@ func (g *gen) gemmDot(mr int) {
 			}
 		}
 	}
-	g.gemmChunkLoop(p, mr, func() {
-		for r := 0; r < mr; r++ {
-			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
-		}
-		for grp := 0; grp < 4; grp++ {
-			w := [4]int{4, 5, 6, 7}
-			if mr <= 3 {
-				// Up to three rows: LDR by immediate offset (one
-				// micro-op each in LLVM's Cortex-A57 model, which
-				// it uses for the A76, against five for the
-				// post-indexed 4-register LD1: the loop was bound
-				// by dispatch), alternating two sets of weight
-				// registers so that a group's loads need not wait
-				// for the SDOTs of the group before.
-				if grp%2 == 1 {
-					w = [4]int{2, 3, 13, 14}
-					if mr == 3 {
-						w = [4]int{28, 29, 30, 31}
-					}
-				}
-				for v := 0; v < 4; v++ {
-					g.ldrQimm(w[v], 5, 64*grp+16*v)
-				}
-				if grp == 3 {
-					g.i("ADD $256, R5, R5")
-				}
-			} else {
-				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
-			}
-			for r := 0; r < mr; r++ {
-				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
-				}
-			}
-		}
-	})
+	g.gemmChunkLoop(p, mr, func() { g.dotChunk(mr, sets, acc) })
 	if sets == 2 {
 		for r := 0; r < mr; r++ {
 			for v := 0; v < 4; v++ {
@@ -2016,6 +1981,47 @@ func (g *gen) gemm32Prolog(name string, mr int) {
 	g.i("MOVD gemm32Args_panels(R0), R15")
 }
 
+// dotChunk is the K loop body of the SDOT kernels (gemmDot, gemm32Dot):
+// one 256-byte chunk of the packed panel against mr activation rows
+// (V0..), the sums acc(set, r, v), the odd depth groups in set 1 when
+// sets is 2.
+func (g *gen) dotChunk(mr, sets int, acc func(set, r, v int) int) {
+	for r := 0; r < mr; r++ {
+		g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
+	}
+	for grp := 0; grp < 4; grp++ {
+		w := [4]int{4, 5, 6, 7}
+		if mr <= 3 {
+			// Up to three rows: LDR by immediate offset (one
+			// micro-op each in LLVM's Cortex-A57 model, which
+			// it uses for the A76, against five for the
+			// post-indexed 4-register LD1: the loop was bound
+			// by dispatch), alternating two sets of weight
+			// registers so that a group's loads need not wait
+			// for the SDOTs of the group before.
+			if grp%2 == 1 {
+				w = [4]int{2, 3, 13, 14}
+				if mr == 3 {
+					w = [4]int{28, 29, 30, 31}
+				}
+			}
+			for v := 0; v < 4; v++ {
+				g.ldrQimm(w[v], 5, 64*grp+16*v)
+			}
+			if grp == 3 {
+				g.i("ADD $256, R5, R5")
+			}
+		} else {
+			g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
+		}
+		for r := 0; r < mr; r++ {
+			for v := 0; v < 4; v++ {
+				g.sdot(acc(grp%sets, r, v), w[v], r, grp)
+			}
+		}
+	}
+}
+
 // gemm32Dot emits gemm32DotMR: gemmDot's K loop (sums V16+4r+v, two sets
 // for one or two rows), then each row's 16 sums stored.
 func (g *gen) gemm32Dot(mr int) {
@@ -2035,42 +2041,7 @@ func (g *gen) gemm32Dot(mr int) {
 			}
 		}
 	}
-	g.gemmChunkLoop(p, mr, func() {
-		for r := 0; r < mr; r++ {
-			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
-		}
-		for grp := 0; grp < 4; grp++ {
-			w := [4]int{4, 5, 6, 7}
-			if mr <= 3 {
-				// Up to three rows: LDR by immediate offset (one
-				// micro-op each in LLVM's Cortex-A57 model, which
-				// it uses for the A76, against five for the
-				// post-indexed 4-register LD1: the loop was bound
-				// by dispatch), alternating two sets of weight
-				// registers so that a group's loads need not wait
-				// for the SDOTs of the group before.
-				if grp%2 == 1 {
-					w = [4]int{2, 3, 13, 14}
-					if mr == 3 {
-						w = [4]int{28, 29, 30, 31}
-					}
-				}
-				for v := 0; v < 4; v++ {
-					g.ldrQimm(w[v], 5, 64*grp+16*v)
-				}
-				if grp == 3 {
-					g.i("ADD $256, R5, R5")
-				}
-			} else {
-				g.i("VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]")
-			}
-			for r := 0; r < mr; r++ {
-				for v := 0; v < 4; v++ {
-					g.sdot(acc(grp%sets, r, v), w[v], r, grp)
-				}
-			}
-		}
-	})
+	g.gemmChunkLoop(p, mr, func() { g.dotChunk(mr, sets, acc) })
 	for r := 0; r < mr; r++ {
 		if sets == 2 {
 			for v := 0; v < 4; v++ {
