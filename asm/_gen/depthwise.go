@@ -268,19 +268,23 @@ func dwBlock512(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	dwEpilogue(accs, P, p, off, lo, hi)
 }
 
-// dwBlockS1 is dwBlock512 for 8 pixels at stride 1 and dilation 1 across,
-// kw taps across (3 or 5): per filter row the kw weight vectors stay in
-// registers and each of the 8+kw-1 input pixels is widened once, then
-// meets tap kx of output pixel q−kx.
-func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
-	const P = 8
+// dwWideP is how many output pixels dwBlockS1 and dwBlockS2 compute.
+const dwWideP = 8
+
+// dwBlockWide emits what dwBlockS1 and dwBlockS2 share: the sums start at
+// the bias, then for each filter row (R10 counts them, row walks the
+// input by dilHStride) the kw weight vectors are loaded and body runs the
+// row's taps (xs: two scratch vectors for widened pixels; R13, RDI free),
+// then the epilogue and stores.
+func dwBlockWide(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical, body func(row reg.Register, ws, xs, accs []reg.VecPhysical)) {
+	const P = dwWideP
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22}
 	xs := []reg.VecPhysical{reg.Z23, reg.Z24}
 	for i := 0; i < P; i++ {
 		VMOVDQA32(p.b, accs[i])
 	}
-	row, tap4, tap8, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
+	row, wp := reg.R11, reg.RSI
 	MOVQ(reg.RAX, row)
 	Load(arg("w"), wp)
 	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
@@ -290,24 +294,36 @@ func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
 		VMOVDQU32(Mem{Base: wp}, ws[kx])
 		ADDQ(addr("wStride"), wp)
 	}
-	LEAQ(Mem{Base: row, Index: reg.R8, Scale: 4}, tap4)
-	LEAQ(Mem{Base: tap4, Index: reg.R8, Scale: 4}, tap8)
-	for q := 0; q < P+kw-1; q++ {
-		base := []reg.Register{row, tap4, tap8}[q/4]
-		a := pixelAddr(base, q%4)
-		x := xs[q%2]
-		VPMOVSXBD_Z(a, reg.K1, x)
-		for kx := 0; kx < kw; kx++ {
-			if j := q - kx; j >= 0 && j < P {
-				vpdpwssd(ws[kx], x, accs[j])
-			}
-		}
-	}
+	body(row, ws, xs, accs)
 	ADDQ(addr("dilHStride"), row)
 	DECQ(reg.R10)
 	JNZ(LabelRef(l + "_ky"))
 
 	dwEpilogue(accs, P, p, off, lo, hi)
+}
+
+// dwBlockS1 is dwBlock512 for 8 pixels at stride 1 and dilation 1 across,
+// kw taps across (3 or 5): per filter row the kw weight vectors stay in
+// registers and each of the 8+kw-1 input pixels is widened once, then
+// meets tap kx of output pixel q−kx.
+func dwBlockS1(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	dwBlockWide(l, kw, p, off, lo, hi, func(row reg.Register, ws, xs, accs []reg.VecPhysical) {
+		const P = dwWideP
+		tap4, tap8 := reg.R13, reg.RDI
+		LEAQ(Mem{Base: row, Index: reg.R8, Scale: 4}, tap4)
+		LEAQ(Mem{Base: tap4, Index: reg.R8, Scale: 4}, tap8)
+		for q := 0; q < P+kw-1; q++ {
+			base := []reg.Register{row, tap4, tap8}[q/4]
+			a := pixelAddr(base, q%4)
+			x := xs[q%2]
+			VPMOVSXBD_Z(a, reg.K1, x)
+			for kx := 0; kx < kw; kx++ {
+				if j := q - kx; j >= 0 && j < P {
+					vpdpwssd(ws[kx], x, accs[j])
+				}
+			}
+		}
+	})
 }
 
 // dwBlockS1B is dwBlockS1 for 3x3 filters in the bounded kernel, for P
@@ -398,50 +414,32 @@ func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 // ones from another (one pixel further), both stepping by the pixel
 // stride (2 pixels) and advanced four steps at a time.
 func dwBlockS2(l string, kw int, p epiParams512, off, lo, hi reg.VecPhysical) {
-	const P = 8
-	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
-	ws := []reg.VecPhysical{reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22}
-	xs := []reg.VecPhysical{reg.Z23, reg.Z24}
-	for i := 0; i < P; i++ {
-		VMOVDQA32(p.b, accs[i])
-	}
-	row, even, odd, wp := reg.R11, reg.R13, reg.RDI, reg.RSI
-	MOVQ(reg.RAX, row)
-	Load(arg("w"), wp)
-	LEAQ(Mem{Base: wp, Index: reg.RCX, Scale: 4}, wp)
-	Load(arg("kh"), reg.R10)
-	Label(l + "_ky")
-	for kx := 0; kx < kw; kx++ {
-		VMOVDQU32(Mem{Base: wp}, ws[kx])
-		ADDQ(addr("wStride"), wp)
-	}
-	MOVQ(row, even)
-	MOVQ(row, odd)
-	ADDQ(addr("dilWStride"), odd) // one pixel (dilation 1)
-	for q := 0; q < 2*(P-1)+kw; q++ {
-		h := q / 2 // step of the pixel stride
-		if h > 0 && h%4 == 0 && q%2 == 0 {
-			LEAQ(Mem{Base: even, Index: reg.R8, Scale: 4}, even)
-			LEAQ(Mem{Base: odd, Index: reg.R8, Scale: 4}, odd)
-		}
-		base := even
-		if q%2 == 1 {
-			base = odd
-		}
-		a := pixelAddr(base, h%4)
-		x := xs[q%2]
-		VPMOVSXBD_Z(a, reg.K1, x)
-		for kx := 0; kx < kw; kx++ {
-			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
-				vpdpwssd(ws[kx], x, accs[d/2])
+	dwBlockWide(l, kw, p, off, lo, hi, func(row reg.Register, ws, xs, accs []reg.VecPhysical) {
+		const P = dwWideP
+		even, odd := reg.R13, reg.RDI
+		MOVQ(row, even)
+		MOVQ(row, odd)
+		ADDQ(addr("dilWStride"), odd) // one pixel (dilation 1)
+		for q := 0; q < 2*(P-1)+kw; q++ {
+			h := q / 2 // step of the pixel stride
+			if h > 0 && h%4 == 0 && q%2 == 0 {
+				LEAQ(Mem{Base: even, Index: reg.R8, Scale: 4}, even)
+				LEAQ(Mem{Base: odd, Index: reg.R8, Scale: 4}, odd)
+			}
+			base := even
+			if q%2 == 1 {
+				base = odd
+			}
+			a := pixelAddr(base, h%4)
+			x := xs[q%2]
+			VPMOVSXBD_Z(a, reg.K1, x)
+			for kx := 0; kx < kw; kx++ {
+				if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+					vpdpwssd(ws[kx], x, accs[d/2])
+				}
 			}
 		}
-	}
-	ADDQ(addr("dilHStride"), row)
-	DECQ(reg.R10)
-	JNZ(LabelRef(l + "_ky"))
-
-	dwEpilogue(accs, P, p, off, lo, hi)
+	})
 }
 
 // dwAVX2 handles channels [0, c) with c a multiple of 8 (the Go side does
