@@ -57,6 +57,61 @@ func int16Kernels() {
 	dw16PairsVNNI()
 }
 
+// regs16 is what gemm16AMD64 and gemm16AMD64Row share: sixteen vector
+// registers (zmm for VNNI, ymm for AVX2) and the instructions that differ
+// between the two.
+type regs16 struct{ vnni bool }
+
+func (r regs16) v(i int) reg.VecPhysical {
+	if r.vnni {
+		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+			reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
+	}
+	return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
+		reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
+}
+
+// zero clears registers 0..n-1.
+func (r regs16) zero(n int) {
+	for i := 0; i < n; i++ {
+		if r.vnni {
+			VPXORD(r.v(i), r.v(i), r.v(i))
+		} else {
+			VPXOR(r.v(i), r.v(i), r.v(i))
+		}
+	}
+}
+
+func (r regs16) load(m Mem, x reg.VecPhysical) {
+	if r.vnni {
+		VMOVDQU32(m, x)
+	} else {
+		VMOVDQU(m, x)
+	}
+}
+
+func (r regs16) store(x reg.VecPhysical, m Mem) {
+	if r.vnni {
+		VMOVDQU32(x, m)
+	} else {
+		VMOVDQU(x, m)
+	}
+}
+
+// dot adds the word pairs' products of w and b to acc: VPDPWSSD, its VEX
+// form (vex16), or VPMADDWD into tmp then VPADDD (tmp may be w).
+func (r regs16) dot(w, b, acc, tmp reg.VecPhysical) {
+	switch {
+	case r.vnni:
+		vpdpwssd(w, b, acc)
+	case vex16:
+		vexDot(0x52, w, b, acc)
+	default:
+		VPMADDWD(w, b, tmp)
+		VPADDD(tmp, acc, acc)
+	}
+}
+
 func gemm16AMD64(vnni bool) {
 	name, vec, bytes := "gemm16AVX2Kernel", 32, 64
 	if vnni {
@@ -74,45 +129,18 @@ func gemm16AMD64(vnni bool) {
 	Load(arg("w"), w)
 	Load(arg("kp"), n)
 	Load(arg("out"), out)
-	v := func(i int) reg.VecPhysical {
-		if vnni {
-			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
-				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
-		}
-		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
-			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
-	}
-	for i := 0; i < 8; i++ {
-		if vnni {
-			VPXORD(v(i), v(i), v(i))
-		} else {
-			VPXOR(v(i), v(i), v(i))
-		}
-	}
+	r16 := regs16{vnni}
+	v := r16.v
+	r16.zero(8)
 	Label(name + "_k")
-	load := func(m Mem, r reg.VecPhysical) {
-		if vnni {
-			VMOVDQU32(m, r)
-		} else {
-			VMOVDQU(m, r)
-		}
-	}
+	load := r16.load
 	load(Mem{Base: w}, v(8))
 	load(Mem{Base: w, Disp: vec}, v(9))
 	for i, r := range a {
 		b := v(10 + i%2)
 		VPBROADCASTD(Mem{Base: r}, b)
 		for h := 0; h < 2; h++ {
-			acc := v(2*i + h)
-			if vnni {
-				vpdpwssd(v(8+h), b, acc)
-			} else if vex16 {
-				vexDot(0x52, v(8+h), b, acc)
-			} else {
-				t := v(12 + 2*(i%2) + h)
-				VPMADDWD(v(8+h), b, t)
-				VPADDD(t, acc, acc)
-			}
+			r16.dot(v(8+h), b, v(2*i+h), v(12+2*(i%2)+h))
 		}
 	}
 	for _, r := range a {
@@ -127,12 +155,7 @@ func gemm16AMD64(vnni bool) {
 	LEAQ(Mem{Base: ldo, Index: ldo, Scale: 2}, ldo3)
 	rowAt := []Mem{{Base: out}, {Base: out, Index: ldo, Scale: 1}, {Base: out, Index: ldo, Scale: 2}, {Base: out, Index: ldo3, Scale: 1}}
 	for i := 0; i < 8; i++ {
-		m := rowAt[i/2].Offset(i % 2 * vec)
-		if vnni {
-			VMOVDQU32(v(i), m)
-		} else {
-			VMOVDQU(v(i), m)
-		}
+		r16.store(v(i), rowAt[i/2].Offset(i%2*vec))
 	}
 	VZEROUPPER()
 	RET()
@@ -293,28 +316,10 @@ func gemm16AMD64Row(vnni bool) {
 	Load(arg("w"), w)
 	Load(arg("kp"), n)
 	Load(arg("out"), out)
-	v := func(i int) reg.VecPhysical {
-		if vnni {
-			return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
-				reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15}[i]
-		}
-		return []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
-			reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15}[i]
-	}
-	for i := 0; i < 4; i++ {
-		if vnni {
-			VPXORD(v(i), v(i), v(i))
-		} else {
-			VPXOR(v(i), v(i), v(i))
-		}
-	}
-	load := func(m Mem, r reg.VecPhysical) {
-		if vnni {
-			VMOVDQU32(m, r)
-		} else {
-			VMOVDQU(m, r)
-		}
-	}
+	r16 := regs16{vnni}
+	v := r16.v
+	r16.zero(4)
+	load := r16.load
 	// step multiplies the pair at a+4j by the panel's pair at w+bytes·j
 	// into sums 2j%4, 2j%4+1.
 	step := func(j int) {
@@ -323,15 +328,7 @@ func gemm16AMD64Row(vnni bool) {
 		for h := 0; h < 2; h++ {
 			wv := v(6 + 2*j + h)
 			load(Mem{Base: w, Disp: bytes*j + vec*h}, wv)
-			acc := v(2*j + h)
-			if vnni {
-				vpdpwssd(wv, b, acc)
-			} else if vex16 {
-				vexDot(0x52, wv, b, acc)
-			} else {
-				VPMADDWD(wv, b, wv)
-				VPADDD(wv, acc, acc)
-			}
+			r16.dot(wv, b, v(2*j+h), wv)
 		}
 	}
 	CMPQ(n, U8(2))
@@ -350,13 +347,8 @@ func gemm16AMD64Row(vnni bool) {
 	step(0)
 	Label(name + "_store")
 	for h := 0; h < 2; h++ {
-		if vnni {
-			VPADDD(v(2+h), v(h), v(h))
-			VMOVDQU32(v(h), Mem{Base: out, Disp: h * vec})
-		} else {
-			VPADDD(v(2+h), v(h), v(h))
-			VMOVDQU(v(h), Mem{Base: out, Disp: h * vec})
-		}
+		VPADDD(v(2+h), v(h), v(h))
+		r16.store(v(h), Mem{Base: out, Disp: h * vec})
 	}
 	VZEROUPPER()
 	RET()
