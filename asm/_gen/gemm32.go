@@ -32,12 +32,7 @@ func gemm32VNNI(nz int) {
 	name := fmt.Sprintf("gemm32VNNI%d", nz)
 	kernel(name, NOSPLIT, "gemm32Args")
 	kdoc(fmt.Sprintf("%s computes the int32 sums of m rows of a %d-column panel (AVX-512 VNNI): out = Σ a·w, rows at p.ldo bytes; the last vector stores through p.kmask.", name, nz*16))
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	kmask := reg.K1
 	Load(arg("kmask"), reg.R12)
 	KMOVW(reg.R12.As32(), kmask)
@@ -59,11 +54,7 @@ func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhys
 		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
 	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
 
-	MOVQ(a, p0)
-	if mr > 3 {
-		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-		ADDQ(lda, p1)
-	}
+	rowPointers(mr, a, lda, p0, p1)
 	Load(arg("w"), wp)
 	Load(arg("k"), cnt)
 	for r := 0; r < mr; r++ {
@@ -99,6 +90,25 @@ func gemm32VNNITile(name string, nz, mr int, kmask reg.Register, x80 reg.VecPhys
 	}
 }
 
+// storeSums32AVX2 stores the int32 sums of mr rows (Y2r, Y2r+1: 16
+// columns) at out (RDX), rows ldo (RDI) apart, through the 16 dword masks
+// at p.mask (VPMASKMOVD: a last, narrower panel stores its columns only).
+// Clobbers Y12, Y13, R9, R12.
+func storeSums32AVX2(mr int) {
+	m0, m1, op := ys[12], ys[13], reg.R12
+	Load(arg("mask"), reg.R9)
+	VMOVDQU(Mem{Base: reg.R9}, m0)
+	VMOVDQU(Mem{Base: reg.R9, Disp: 32}, m1)
+	MOVQ(reg.RDX, op)
+	for r := 0; r < mr; r++ {
+		VPMASKMOVD(ys[2*r], m0, Mem{Base: op})
+		VPMASKMOVD(ys[2*r+1], m1, Mem{Base: op, Disp: 32})
+		if r < mr-1 {
+			ADDQ(reg.RDI, op)
+		}
+	}
+}
+
 // gemm32AVX2 emits gemm32AVX2 (widen: gemm32AVX2W): m rows of one AVX2
 // panel of 16 columns (gemmAVX2's layout and K loops, avx2KDirect and
 // avx2KWiden), the sums stored with VPMASKMOVD through the 16 dword
@@ -122,37 +132,17 @@ func gemm32AVX2(widen bool) {
 	if widen {
 		frame = AllocLocal(size)
 	}
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
 		p0, p1 := reg.R12, reg.R13
-		MOVQ(a, p0)
-		if mr > 3 {
-			LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-			ADDQ(lda, p1)
-		}
+		rowPointers(mr, a, lda, p0, p1)
 		if widen {
 			avx2KWiden(lbl, mr, frame)
 		} else {
 			avx2KDirect(lbl, mr)
 		}
 		Label(lbl("epi"))
-		m0, m1, op := ys[12], ys[13], reg.R12
-		Load(arg("mask"), reg.R9)
-		VMOVDQU(Mem{Base: reg.R9}, m0)
-		VMOVDQU(Mem{Base: reg.R9, Disp: 32}, m1)
-		MOVQ(reg.RDX, op)
-		for r := 0; r < mr; r++ {
-			VPMASKMOVD(ys[2*r], m0, Mem{Base: op})
-			VPMASKMOVD(ys[2*r+1], m1, Mem{Base: op, Disp: 32})
-			if r < mr-1 {
-				ADDQ(reg.RDI, op)
-			}
-		}
+		storeSums32AVX2(mr)
 	})
 }

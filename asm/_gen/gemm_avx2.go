@@ -47,12 +47,7 @@ func gemmAVX2(widen bool) {
 		size = avx2XBuf + avx2MR*avx2XRow
 	}
 	frame := AllocLocal(size)
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		mode := kDirect
 		if widen {
@@ -78,11 +73,7 @@ func avx2Tile(name string, mr int, frame Mem, mode int) {
 	p0, p1 := reg.R12, reg.R13
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 
-	MOVQ(a, p0)
-	if mr > 3 {
-		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-		ADDQ(lda, p1)
-	}
+	rowPointers(mr, a, lda, p0, p1)
 	switch mode {
 	case kWiden:
 		avx2KWiden(lbl, mr, frame)

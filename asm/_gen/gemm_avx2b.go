@@ -74,12 +74,7 @@ func gemmAVX2B() {
 	kernel(name, 0, "gemmArgs")
 	kdoc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX2) with the bounded epilogue of q (see avx2PrepareBounded); k <= 2048.")
 	frame := AllocLocal(avx2MR * avx2BStride)
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2BBlock(fmt.Sprintf("%s_m%d", name, mr), frame, mr)
 	})
@@ -195,11 +190,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int, vnni bool) {
 	}
 	if vnni {
 		p0, p1 := tmp, idx
-		MOVQ(a, p0)
-		if mr > 3 {
-			LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-			ADDQ(lda, p1)
-		}
+		rowPointers(mr, a, lda, p0, p1)
 		avxvnniKLoop(func(s string) string { return name + "_" + s }, mr, p0, p1)
 		for r := 0; r < mr; r++ {
 			VPADDD(accR(r, 0), accR(r, 0), accR(r, 0))

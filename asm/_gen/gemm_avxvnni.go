@@ -64,12 +64,7 @@ func gemmAVXVNNI() {
 	kernel(name, NOSPLIT, "gemmArgs")
 	doc(name, "computes m rows of a 16-column panel (AVX-VNNI; the panel's row sums at p.rowsum).")
 	frame := AllocLocal(avx2MR*64 + 16)
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2Tile(name, mr, frame, kVNNI)
 	})
@@ -195,12 +190,7 @@ func gemmAVXVNNIB() {
 	name := "gemmAVXVNNIB"
 	kernel(name, NOSPLIT, "gemmArgs")
 	kdoc(name + " computes m rows of panels full 16-column panels and, if tail > 0 (a multiple of 4), one panel of tail columns (AVX-VNNI) with the bounded epilogue of q (see avx2PrepareBounded; the panels' first constants are bias − 128·RowSums).")
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		avx2BPanels(fmt.Sprintf("%s_m%d", name, mr), Mem{}, mr, true)
 	})
@@ -212,34 +202,14 @@ func gemm32AVXVNNI() {
 	name := "gemm32AVXVNNI"
 	kernel(name, NOSPLIT, "gemm32Args")
 	kdoc(name + " computes the int32 sums of m rows of a 16-column panel (AVX-VNNI; its row sums at p.rowsum): out = Σ a·w, rows at p.ldo bytes, columns where the dwords at p.mask are -1.")
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	rowBlocks(name, avx2MR, a, lda, m, out, ldo, func(mr int) {
 		lbl := func(s string) string { return fmt.Sprintf("%s_m%d_%s", name, mr, s) }
 		p0, p1 := reg.R12, reg.R13
-		MOVQ(a, p0)
-		if mr > 3 {
-			LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-			ADDQ(lda, p1)
-		}
+		rowPointers(mr, a, lda, p0, p1)
 		Load(arg("w"), reg.RSI)
 		avxvnniStart(mr)
 		avxvnniKLoop(lbl, mr, p0, p1)
-		m0, m1, op := ys[12], ys[13], reg.R12
-		Load(arg("mask"), reg.R9)
-		VMOVDQU(Mem{Base: reg.R9}, m0)
-		VMOVDQU(Mem{Base: reg.R9, Disp: 32}, m1)
-		MOVQ(reg.RDX, op)
-		for r := 0; r < mr; r++ {
-			VPMASKMOVD(ys[2*r], m0, Mem{Base: op})
-			VPMASKMOVD(ys[2*r+1], m1, Mem{Base: op, Disp: 32})
-			if r < mr-1 {
-				ADDQ(reg.RDI, op)
-			}
-		}
+		storeSums32AVX2(mr)
 	})
 }

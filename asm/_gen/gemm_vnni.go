@@ -28,12 +28,7 @@ func gemmVNNI(nz int) {
 		doc(name, fmt.Sprintf("computes m rows of a %d-column panel (AVX-512 VNNI).", nz*16))
 	}
 
-	a, lda, m, out, ldo := reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
-	Load(arg("a"), a)
-	Load(arg("lda"), lda)
-	Load(arg("m"), m)
-	Load(arg("out"), out)
-	Load(arg("ldo"), ldo)
+	a, lda, m, out, ldo := gemmRowArgs()
 	kmask, kodd, k2 := reg.K1, reg.K2, reg.K3
 	Load(arg("mask"), reg.R12)
 	KMOVW(reg.R12.As32(), kmask)
@@ -45,6 +40,28 @@ func gemmVNNI(nz int) {
 	rowBlocks(name, vnniMR, a, lda, m, out, ldo, func(mr int) {
 		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
 	})
+}
+
+// gemmRowArgs loads a GEMM kernel's row arguments a, lda, m, out and
+// ldo into the registers rowBlocks takes them in: RAX, R8, RBX, RDX, RDI.
+func gemmRowArgs() (a, lda, m, out, ldo reg.Register) {
+	a, lda, m, out, ldo = reg.RAX, reg.R8, reg.RBX, reg.RDX, reg.RDI
+	Load(arg("a"), a)
+	Load(arg("lda"), lda)
+	Load(arg("m"), m)
+	Load(arg("out"), out)
+	Load(arg("ldo"), ldo)
+	return
+}
+
+// rowPointers points p0 at row 0 of a block (a) and, for more than three
+// rows, p1 at row 3 (rowAddr addresses rows from the two).
+func rowPointers(mr int, a, lda, p0, p1 reg.Register) {
+	MOVQ(a, p0)
+	if mr > 3 {
+		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
+		ADDQ(lda, p1)
+	}
 }
 
 // rowBlocks emits a GEMM kernel's row loop: blocks of at most mr rows,
@@ -147,11 +164,7 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}
 	accR := func(r, j int) reg.VecPhysical { return zs[r*nz+j] }
 
-	MOVQ(a, p0)
-	if mr > 3 {
-		LEAQ(Mem{Base: a, Index: lda, Scale: 2}, p1)
-		ADDQ(lda, p1)
-	}
+	rowPointers(mr, a, lda, p0, p1)
 	Load(arg("w"), wp)
 	Load(arg("k"), cnt)
 	if bounded {
