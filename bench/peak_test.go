@@ -106,3 +106,48 @@ func BenchmarkPeak(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPeakParallel runs each loop on GOMAXPROCS goroutines at once
+// and reports their summed rate over the wall clock, and x-one: that sum
+// over one goroutine's wall-clock rate measured just before. It is the
+// ceiling of what threads can give a kernel bound by the dot-product
+// instruction: on a VM whose vCPUs are hyperthreads of one core, x-one
+// stays near 1 and a model running near peak cannot scale, while one
+// bound by latency or memory can.
+func BenchmarkPeakParallel(b *testing.B) {
+	var src peak.Source
+	for i := range src {
+		src[i] = byte(i*37 + 11)
+	}
+	const iters = 1 << 14
+	for _, l := range peak.Loops() {
+		b.Run(l.Name, func(b *testing.B) {
+			if !l.Available {
+				b.Skipf("%s: not available on this CPU", l.Name)
+			}
+			// One goroutine's wall-clock rate, the best of three 20 ms runs.
+			one := 0.0
+			for range 3 {
+				var out peak.Lanes
+				n := 0
+				t0 := time.Now()
+				for time.Since(t0) < 20*time.Millisecond {
+					l.Run(iters, &src, &out)
+					n++
+				}
+				one = max(one, float64(l.MACsPerIter)*iters*float64(n)/1e9/time.Since(t0).Seconds())
+			}
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var out peak.Lanes
+				for pb.Next() {
+					l.Run(iters, &src, &out)
+				}
+			})
+			b.StopTimer()
+			all := float64(l.MACsPerIter) * iters * float64(b.N) / 1e9 / b.Elapsed().Seconds()
+			b.ReportMetric(all, "GMAC/s")
+			b.ReportMetric(all/one, "x-one")
+		})
+	}
+}
