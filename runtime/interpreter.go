@@ -329,42 +329,37 @@ func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow ti
 	}
 	n := len(it.model.kernels)
 	for range splitRounds {
-		for w := range 2 {
-			t0 := time.Now()
+		serial = min(serial, timedWarm(func() {
 			for i := range n {
 				it.eval(i)
 			}
-			if w == 1 {
-				serial = min(serial, time.Since(t0))
-			}
-		}
+		}))
 		if anyTask {
 			it.pool.wake(workerStartTimeout)
-			for w := range 2 {
-				t0 := time.Now()
+			perOp = min(perOp, timedWarm(func() {
 				for i := range n {
 					it.evalShared(i)
 				}
-				if w == 1 {
-					perOp = min(perOp, time.Since(t0))
-				}
-			}
+			}))
 		}
 		if flow != nil {
 			it.useFlow(flow)
 			it.pool.wake(workerStartTimeout)
-			for w := range 2 {
-				t0 := time.Now()
-				it.runFlow(0, n, nil, time.Time{})
-				if w == 1 {
-					dataflow = min(dataflow, time.Since(t0))
-				}
-			}
+			dataflow = min(dataflow, timedWarm(func() { it.runFlow(0, n, nil, time.Time{}) }))
 			it.flow, it.pool.flowTask = nil, nil
 		}
 	}
 	it.env.Err = nil
 	return serial, perOp, dataflow
+}
+
+// timedWarm runs f twice and returns how long the second run took: the
+// first puts the memory f touches where f leaves it (see timeSchedules).
+func timedWarm(f func()) time.Duration {
+	f()
+	t0 := time.Now()
+	f()
+	return time.Since(t0)
 }
 
 // splitGain: an op is split only if it ran at least this much faster
