@@ -36,20 +36,30 @@ func BenchmarkKernelGemm(b *testing.B) {
 		{112 * 112, 96, 16}, {112 * 112, 16, 32}, {56 * 56, 144, 24}, {56 * 56, 24, 144},
 		{1, 128, 640}, {1, 1000, 1024}, {1, 256, 256}, {16, 256, 256}, // fully connected
 	} {
-		r := rand.New(rand.NewPCG(1, 1))
-		a, w, e := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k), epilogue(s.n)
-		out := make([]int8, s.m*s.n)
-		b.Run(fmt.Sprintf("m%d-n%d-k%d", s.m, s.n, s.k), func(b *testing.B) {
-			for _, impl := range asm.All() {
-				b.Run(impl.Name, func(b *testing.B) {
-					skipUnavailable(b, impl)
-					p := impl.PackMatrix(w, s.n, s.k)
-					impl.PrepareEpilogue(p, e)
-					timed(b, int64(s.m*s.n*s.k), func() { impl.Gemm(a, s.k, s.m, p, e, out, s.n) })
-				})
-			}
-		})
+		benchGemm(b, s.m, s.n, s.k, 1)
 	}
+}
+
+// benchGemm times calls Gemm calls of m rows by n columns by k, the same
+// matrices each time, under every implementation.
+func benchGemm(b *testing.B, m, n, k, calls int) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a, w, e := randInt8s(r, m*k), randInt8s(r, n*k), epilogue(n)
+	out := make([]int8, m*n)
+	b.Run(fmt.Sprintf("m%d-n%d-k%d", m, n, k), func(b *testing.B) {
+		for _, impl := range asm.All() {
+			b.Run(impl.Name, func(b *testing.B) {
+				skipUnavailable(b, impl)
+				p := impl.PackMatrix(w, n, k)
+				impl.PrepareEpilogue(p, e)
+				timed(b, int64(calls*m*n*k), func() {
+					for range calls {
+						impl.Gemm(a, k, m, p, e, out, n)
+					}
+				})
+			})
+		}
+	})
 }
 
 func BenchmarkKernelDepthwise(b *testing.B) {
@@ -87,22 +97,6 @@ func BenchmarkKernelDepthwise(b *testing.B) {
 // column blocking, not the K loop, decide the speed.
 func BenchmarkKernelGemmRows(b *testing.B) {
 	for _, s := range []struct{ m, n, k int }{{32, 32, 288}, {16, 64, 576}, {8, 128, 1152}, {16, 64, 288}, {8, 128, 576}} {
-		r := rand.New(rand.NewPCG(1, 1))
-		a, w, e := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k), epilogue(s.n)
-		out := make([]int8, s.m*s.n)
-		b.Run(fmt.Sprintf("m%d-n%d-k%d", s.m, s.n, s.k), func(b *testing.B) {
-			for _, impl := range asm.All() {
-				b.Run(impl.Name, func(b *testing.B) {
-					skipUnavailable(b, impl)
-					p := impl.PackMatrix(w, s.n, s.k)
-					impl.PrepareEpilogue(p, e)
-					timed(b, int64(s.m*s.m*s.n*s.k), func() {
-						for range s.m {
-							impl.Gemm(a, s.k, s.m, p, e, out, s.n)
-						}
-					})
-				})
-			}
-		})
+		benchGemm(b, s.m, s.n, s.k, s.m)
 	}
 }
