@@ -58,9 +58,10 @@ type Impl struct {
 	// pool: MaxPool and the min/max rows run the arch's SIMD kernels
 	// (pool_amd64.go, pool_arm64.go) on whole 16-byte chunks.
 	pool bool
-	// mul512: MulInt8 takes 32 values a step with AVX-512BW
-	// (mulInt8AVX512), then the pool kernels' 16.
-	mul512 bool
+	// bw512: the AVX-512BW elementwise kernels: MulInt8 takes 32 values
+	// a step (mulInt8AVX512), SumPoolInt8 128 channels (sumPool8AVX512),
+	// then the pool kernels' 16.
+	bw512 bool
 }
 
 // gemmImpl is an implementation of the GEMM family (see gemm.go).

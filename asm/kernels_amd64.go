@@ -359,6 +359,11 @@ func avgPool16AVX2(p *poolArgs)
 //go:noescape
 func sumPool8AVX2(p *poolArgs)
 
+// sumPool8AVX512: for n pixels and chunks chunks of 8 channels, the int32 dst += the sum of the window's int8 taps (rows·cols <= 256). It reads p.dst, p.src, p.n, p.chunks, p.dstStep, p.srcStep, p.rows, p.rowStride, p.cols, p.colStride.
+//
+//go:noescape
+func sumPool8AVX512(p *poolArgs)
+
 // mulInt8AVX2 computes out[i] = a[i]·b[i] for i < n (n a positive multiple of 16) with asm.MulInt8's arithmetic (AVX2). It reads p.out, p.a, p.b, p.n, p.off1, p.off2, p.left, p.mult, p.right, p.mask, p.half, p.off, p.lo, p.hi.
 //
 //go:noescape

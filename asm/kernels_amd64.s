@@ -59260,7 +59260,7 @@ sumPool8AVX2_c64_col:
 	VPADDD       224(DI)(AX*4), Y5, Y5
 	VMOVDQU      Y4, 192(DI)(AX*4)
 	VMOVDQU      Y5, 224(DI)(AX*4)
-	ADDQ         $0x40, AX
+	ADDQ         $0x00000040, AX
 	JMP          sumPool8AVX2_c64
 
 sumPool8AVX2_c64_end:
@@ -59302,7 +59302,7 @@ sumPool8AVX2_c32_col:
 	VPADDD       96(DI)(AX*4), Y5, Y5
 	VMOVDQU      Y4, 64(DI)(AX*4)
 	VMOVDQU      Y5, 96(DI)(AX*4)
-	ADDQ         $0x20, AX
+	ADDQ         $0x00000020, AX
 	JMP          sumPool8AVX2_c32
 
 sumPool8AVX2_c32_end:
@@ -59328,7 +59328,7 @@ sumPool8AVX2_c8_col:
 	DECQ      R9
 	JNZ       sumPool8AVX2_c8_row
 	VMOVDQU   Y0, (DI)(AX*4)
-	ADDQ      $0x08, AX
+	ADDQ      $0x00000008, AX
 	JMP       sumPool8AVX2_c8
 
 sumPool8AVX2_c8_end:
@@ -59336,6 +59336,190 @@ sumPool8AVX2_c8_end:
 	ADDQ 40(R14), SI
 	DECQ CX
 	JNZ  sumPool8AVX2_pixel
+	VZEROUPPER
+	RET
+
+// func sumPool8AVX512(p *poolArgs)
+// Requires: AVX, AVX2, AVX512BW, AVX512F
+TEXT ·sumPool8AVX512(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), DI
+	MOVQ 8(R14), SI
+	MOVQ 16(R14), CX
+	MOVQ 24(R14), BX
+	SHLQ $0x03, BX
+	MOVQ 56(R14), R11
+	MOVQ 72(R14), R13
+
+sumPool8AVX512_pixel:
+	XORQ AX, AX
+
+sumPool8AVX512_c128:
+	LEAQ   128(AX), R12
+	CMPQ   R12, BX
+	JA     sumPool8AVX512_c128_end
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	LEAQ   (SI)(AX*1), DX
+	MOVQ   48(R14), R9
+
+sumPool8AVX512_c128_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX512_c128_col:
+	VPMOVSXBW     (R8), Z16
+	VPMOVSXBW     32(R8), Z17
+	VPMOVSXBW     64(R8), Z18
+	VPMOVSXBW     96(R8), Z19
+	VPADDW        Z16, Z0, Z0
+	VPADDW        Z17, Z1, Z1
+	VPADDW        Z18, Z2, Z2
+	VPADDW        Z19, Z3, Z3
+	ADDQ          R13, R8
+	DECQ          R10
+	JNZ           sumPool8AVX512_c128_col
+	ADDQ          R11, DX
+	DECQ          R9
+	JNZ           sumPool8AVX512_c128_row
+	VEXTRACTI64X4 $0x01, Z0, Y18
+	VPMOVSXWD     Y0, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        (DI)(AX*4), Z16, Z16
+	VPADDD        64(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, (DI)(AX*4)
+	VMOVDQU32     Z17, 64(DI)(AX*4)
+	VEXTRACTI64X4 $0x01, Z1, Y18
+	VPMOVSXWD     Y1, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        128(DI)(AX*4), Z16, Z16
+	VPADDD        192(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, 128(DI)(AX*4)
+	VMOVDQU32     Z17, 192(DI)(AX*4)
+	VEXTRACTI64X4 $0x01, Z2, Y18
+	VPMOVSXWD     Y2, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        256(DI)(AX*4), Z16, Z16
+	VPADDD        320(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, 256(DI)(AX*4)
+	VMOVDQU32     Z17, 320(DI)(AX*4)
+	VEXTRACTI64X4 $0x01, Z3, Y18
+	VPMOVSXWD     Y3, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        384(DI)(AX*4), Z16, Z16
+	VPADDD        448(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, 384(DI)(AX*4)
+	VMOVDQU32     Z17, 448(DI)(AX*4)
+	ADDQ          $0x00000080, AX
+	JMP           sumPool8AVX512_c128
+
+sumPool8AVX512_c128_end:
+sumPool8AVX512_c64:
+	LEAQ   64(AX), R12
+	CMPQ   R12, BX
+	JA     sumPool8AVX512_c64_end
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	LEAQ   (SI)(AX*1), DX
+	MOVQ   48(R14), R9
+
+sumPool8AVX512_c64_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX512_c64_col:
+	VPMOVSXBW     (R8), Z16
+	VPMOVSXBW     32(R8), Z17
+	VPADDW        Z16, Z0, Z0
+	VPADDW        Z17, Z1, Z1
+	ADDQ          R13, R8
+	DECQ          R10
+	JNZ           sumPool8AVX512_c64_col
+	ADDQ          R11, DX
+	DECQ          R9
+	JNZ           sumPool8AVX512_c64_row
+	VEXTRACTI64X4 $0x01, Z0, Y18
+	VPMOVSXWD     Y0, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        (DI)(AX*4), Z16, Z16
+	VPADDD        64(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, (DI)(AX*4)
+	VMOVDQU32     Z17, 64(DI)(AX*4)
+	VEXTRACTI64X4 $0x01, Z1, Y18
+	VPMOVSXWD     Y1, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        128(DI)(AX*4), Z16, Z16
+	VPADDD        192(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, 128(DI)(AX*4)
+	VMOVDQU32     Z17, 192(DI)(AX*4)
+	ADDQ          $0x00000040, AX
+	JMP           sumPool8AVX512_c64
+
+sumPool8AVX512_c64_end:
+sumPool8AVX512_c32:
+	LEAQ   32(AX), R12
+	CMPQ   R12, BX
+	JA     sumPool8AVX512_c32_end
+	VPXORD Z0, Z0, Z0
+	LEAQ   (SI)(AX*1), DX
+	MOVQ   48(R14), R9
+
+sumPool8AVX512_c32_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX512_c32_col:
+	VPMOVSXBW     (R8), Z16
+	VPADDW        Z16, Z0, Z0
+	ADDQ          R13, R8
+	DECQ          R10
+	JNZ           sumPool8AVX512_c32_col
+	ADDQ          R11, DX
+	DECQ          R9
+	JNZ           sumPool8AVX512_c32_row
+	VEXTRACTI64X4 $0x01, Z0, Y18
+	VPMOVSXWD     Y0, Z16
+	VPMOVSXWD     Y18, Z17
+	VPADDD        (DI)(AX*4), Z16, Z16
+	VPADDD        64(DI)(AX*4), Z17, Z17
+	VMOVDQU32     Z16, (DI)(AX*4)
+	VMOVDQU32     Z17, 64(DI)(AX*4)
+	ADDQ          $0x00000020, AX
+	JMP           sumPool8AVX512_c32
+
+sumPool8AVX512_c32_end:
+sumPool8AVX512_c8:
+	LEAQ    8(AX), R12
+	CMPQ    R12, BX
+	JA      sumPool8AVX512_c8_end
+	VMOVDQU (DI)(AX*4), Y0
+	LEAQ    (SI)(AX*1), DX
+	MOVQ    48(R14), R9
+
+sumPool8AVX512_c8_row:
+	MOVQ DX, R8
+	MOVQ 64(R14), R10
+
+sumPool8AVX512_c8_col:
+	VPMOVSXBD (R8), Y4
+	VPADDD    Y4, Y0, Y0
+	ADDQ      R13, R8
+	DECQ      R10
+	JNZ       sumPool8AVX512_c8_col
+	ADDQ      R11, DX
+	DECQ      R9
+	JNZ       sumPool8AVX512_c8_row
+	VMOVDQU   Y0, (DI)(AX*4)
+	ADDQ      $0x00000008, AX
+	JMP       sumPool8AVX512_c8
+
+sumPool8AVX512_c8_end:
+	ADDQ 32(R14), DI
+	ADDQ 40(R14), SI
+	DECQ CX
+	JNZ  sumPool8AVX512_pixel
 	VZEROUPPER
 	RET
 

@@ -65,7 +65,7 @@ func (impl *Impl) MulInt8(out, a, b []int8, s *MulSpec) {
 		p := mulArgs{off1: s.In1Offset, off2: s.In2Offset,
 			left: int32(s.Left), mult: s.Mult, right: int32(s.Right), mask: mask, half: mask >> 1,
 			off: s.OutOffset, lo: s.Min, hi: s.Max}
-		if impl.mul512 && n >= mul512Step {
+		if impl.bw512 && n >= mul512Step {
 			body = n &^ (mul512Step - 1)
 			p.out, p.a, p.b, p.n = &out[0], &a[0], &b[0], body
 			mul512Kernel(&p)

@@ -68,6 +68,7 @@ const (
 	poolAvg8
 	poolAvg16
 	poolSum8
+	poolSum8Wide // sumPool8AVX512 (Impl.bw512)
 )
 
 // maxAvgPoolInt8Taps is the largest window AvgPoolInt8's SIMD kernels
@@ -131,7 +132,11 @@ func (impl *Impl) SumPoolInt8(acc []int32, src []int8, w PoolWindows) {
 				a := &poolArgs{dst: int8Ptr32(&acc[0]), src: &src[r0*w.RowStride+q0*w.ColStride], n: w.N, chunks: c0 / 8,
 					dstStep: 4 * w.DstStep, srcStep: w.SrcStep,
 					rows: min(rb, w.Rows-r0), rowStride: w.RowStride, cols: min(cb, w.Cols-q0), colStride: w.ColStride}
-				poolKernel(poolSum8, a)
+				kind := poolSum8
+				if impl.bw512 {
+					kind = poolSum8Wide
+				}
+				poolKernel(kind, a)
 			}
 		}
 	}

@@ -19,6 +19,9 @@ func poolKernel(kind int, p *poolArgs) {
 	case poolSum8:
 		sumPool8AVX2(p)
 		return
+	case poolSum8Wide:
+		sumPool8AVX512(p)
+		return
 	}
 	if kind == poolMax16 {
 		maxPool16AVX2(p)
@@ -46,7 +49,7 @@ const mulSIMD, mulStep = true, 16
 
 func mulKernel(p *mulArgs) { mulInt8AVX2(p) }
 
-// mul512Step is the AVX-512 MUL kernel's step (Impl.mul512).
+// mul512Step is the AVX-512 MUL kernel's step (Impl.bw512).
 const mul512Step = 32
 
 func mul512Kernel(p *mulArgs) { mulInt8AVX512(p) }

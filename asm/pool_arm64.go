@@ -28,7 +28,7 @@ func min16Neon(p *pairMinMaxArgs)
 const avgPoolSIMD = false
 
 func poolKernel(kind int, p *poolArgs) {
-	if kind == poolAvg8 || kind == poolAvg16 || kind == poolSum8 {
+	if kind == poolAvg8 || kind == poolAvg16 || kind == poolSum8 || kind == poolSum8Wide {
 		panic("asm: no arm64 average-pool kernel")
 	}
 	if kind == poolMax16 {
@@ -85,7 +85,7 @@ func mulKernel(p *mulArgs) {
 }
 
 // mul512Step and mul512Kernel: no AVX-512 MUL kernel on arm64 (no Impl
-// sets mul512).
+// sets bw512).
 const mul512Step = 32
 
 func mul512Kernel(p *mulArgs) { panic("asm: no AVX-512 MUL kernel in this build") }

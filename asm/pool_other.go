@@ -15,7 +15,7 @@ const mulSIMD, mulStep = false, 8
 func mulKernel(p *mulArgs) { panic("asm: no SIMD MUL kernel in this build") }
 
 // mul512Step and mul512Kernel: no AVX-512 MUL kernel on this build (no Impl
-// sets mul512).
+// sets bw512).
 const mul512Step = 32
 
 func mul512Kernel(p *mulArgs) { panic("asm: no AVX-512 MUL kernel in this build") }

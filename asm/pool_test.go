@@ -319,7 +319,8 @@ func TestAvgPoolQuotientEstimate(t *testing.T) {
 // (int64, then wrapped as an int32 accumulator wraps); guard elements
 // around acc and between pixels must stay as they were. Large windows
 // (a global pool over 7x7 and over 64x64) reach the 32- and 8-channel
-// steps with thousands of taps.
+// steps with thousands of taps; depths 127-263 every mix of the AVX-512
+// kernel's 128-, 64-, 32- and 8-channel steps.
 func TestSumPoolInt8(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl *Impl) {
 		r := rand.New(rand.NewPCG(5, 6))
@@ -355,6 +356,13 @@ func TestSumPoolInt8(t *testing.T) {
 		}
 		for depth := 1; depth <= 100; depth++ {
 			for range 4 {
+				check(randWindows(r, depth))
+			}
+		}
+		// Around the AVX-512 kernel's 128-channel step and its mixes
+		// with the 64-, 32- and 8-channel ones.
+		for _, depth := range []int{127, 128, 129, 135, 160, 168, 224, 232, 255, 256, 263} {
+			for range 3 {
 				check(randWindows(r, depth))
 			}
 		}
