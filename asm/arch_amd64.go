@@ -26,7 +26,7 @@ func registerArch() {
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2, cpuid.AVXVNNI)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
 		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, narrow: g16VNNINarrow, dwWide: true, dwPairs: true, row8: true},
-		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512(), softmaxTable8: softmaxTable8AVX512, pool: true, bw512: true})
+		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512(), softmaxTable8: softmaxTable8AVX512, softmaxRows: softmaxRowsAVX512Kernel(), pool: true, bw512: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 	// The avx512vnni ADD runs addInt8VBMI (byte-plane tables) where the
@@ -67,4 +67,14 @@ func lookup8AVX512() func(out, in *int8, n int, t *Table8) {
 		return lookup8VBMIGo
 	}
 	return lookup8AVX2Go
+}
+
+// softmaxRowsAVX512Kernel: the avx512vnni implementation's SoftmaxRows8
+// kernel where the CPU also has VBMI (the transpositions' VPERMI2B) and CD
+// (VPLZCNTD, the reciprocal's normalisation); nil elsewhere.
+func softmaxRowsAVX512Kernel() func(out, in []int8, blocks int, p *SoftmaxRows8, e *SoftmaxOutExp) {
+	if ok, _ := features(cpuid.AVX512VBMI, cpuid.AVX512CD, cpuid.AVX512BW); ok {
+		return softmaxRowsAVX512Go
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ type Impl struct {
 	// softmaxTable8 is SoftmaxTable8's kernel (arguments checked); nil:
 	// softmaxTable8Generic.
 	softmaxTable8 func(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, exponent int)
+	// softmaxRows is SoftmaxRows8's kernel for blocks >= 1 blocks of 16
+	// rows (checked); nil: none.
+	softmaxRows func(out, in []int8, blocks int, p *SoftmaxRows8, e *SoftmaxOutExp)
 	// pool: MaxPool and the min/max rows run the arch's SIMD kernels
 	// (pool_amd64.go, pool_arm64.go) on whole 16-byte chunks.
 	pool bool

@@ -324,6 +324,11 @@ func softmaxTableAVX512(p *softmaxTableArgs)
 //go:noescape
 func softmaxTableAVX2(p *softmaxTableArgs)
 
+// softmaxRowsAVX512 computes int8 SOFTMAX of blocks blocks of 16 rows of depth <= 16 values, one row a dword lane (see asm.SoftmaxRows8). It reads p.in, p.out, p.blocks, p.depth, p.exp, p.rows.
+//
+//go:noescape
+func softmaxRowsAVX512(p *softmaxRowsArgs)
+
 // sumTableAVX2 stores into p.sum Σ p.acc[(p.top − x) & 255] over the n values x at p.row (n a multiple of 8) with AVX2's VPGATHERDD. It reads p.row, p.n, p.top, p.acc, p.sum.
 //
 //go:noescape

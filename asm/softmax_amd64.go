@@ -80,3 +80,16 @@ func softmaxTable8AVX2(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, e
 	softmaxTableAVX2(&a)
 	p.setDiff()
 }
+
+// softmaxRowsArgs is one call of softmaxRowsAVX512 (see SoftmaxRows8).
+type softmaxRowsArgs struct {
+	in, out *int8
+	blocks  int
+	depth   int
+	exp     *int32 // SoftmaxOutExp.e
+	rows    *SoftmaxRows8
+}
+
+func softmaxRowsAVX512Go(out, in []int8, blocks int, p *SoftmaxRows8, e *SoftmaxOutExp) {
+	softmaxRowsAVX512(&softmaxRowsArgs{in: &in[0], out: &out[0], blocks: blocks, depth: p.depth, exp: &e.e[0], rows: p})
+}

@@ -46,8 +46,12 @@ type softmaxKernel struct {
 	// max - x rather than per element.
 	impl *asm.Impl
 	sx   *asm.SoftmaxExp
-	// ox is exp prepared for asm.SoftmaxTable8.
+	// ox is exp prepared for asm.SoftmaxTable8 and asm.SoftmaxRows8.
 	ox *asm.SoftmaxOutExp
+	// short is set for int8 rows of at most asm.SoftmaxRowsMaxDepth
+	// values: asm.SoftmaxRows8 takes them sixteen at a time where the
+	// implementation has that kernel.
+	short *asm.SoftmaxRows8
 }
 
 // ScratchBytes is the per-row output table of int8 outputs.
@@ -130,6 +134,9 @@ func prepareSoftmax(m *format.Model, op *format.Op, path string) (Kernel, error)
 		return nil, format.Malformed(pp, "%v", err) // cannot happen: exp >= 0
 	}
 	k.impl = asm.Selected()
+	if outBits == 8 && k.depth >= 1 && k.depth <= asm.SoftmaxRowsMaxDepth {
+		k.short = asm.NewSoftmaxRows8(k.depth)
+	}
 	return k, nil
 }
 
@@ -139,7 +146,11 @@ func (k *softmaxKernel) Eval(env *Env) {
 	if depth == 0 {
 		return
 	}
-	for r := 0; r < k.rows; r++ {
+	first := 0
+	if k.short != nil {
+		first = k.impl.SoftmaxRows8(out, in, k.rows, k.short, k.ox)
+	}
+	for r := first; r < k.rows; r++ {
 		row := in[r*depth : (r+1)*depth]
 		dst := out[r*depth : (r+1)*depth]
 		lo, mx := k.impl.MinMaxInt8(row)

@@ -14,17 +14,24 @@ import (
 // enough to take the per-row table (more elements than distinct values)
 // and short ones that do not, with inputs spread over the whole int8
 // range or a narrow window anywhere in it (few distinct values), and rows
-// whose minimum or maximum sits in a vector tail.
+// whose minimum or maximum sits in a vector tail; and many rows of at
+// most 16 values (asm.SoftmaxRows8's blocks of sixteen rows).
 func TestSoftmaxRowsEveryImpl(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	forEachImpl(t, func(t *testing.T, impl *asm.Impl) {
-		tested, tabled := 0, 0
+		tested, tabled, short := 0, 0, 0
 		for iter := range 200 {
 			// beta·scale >= 0.05 keeps the row sums inside TFLite's domain
 			// (softmaxRef checks) for rows of up to 1200 values.
 			p := softmaxParams(t, 1, []float64{0.05, 0.1, 0.3, 1, 4}[rng.IntN(5)])
 			rows := 1 + rng.IntN(3)
-			depth := []int{1, 5, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 300, 1000, 1200}[rng.IntN(19)]
+			depth := []int{1, 5, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 300, 1000, 1200, 2, 10, 12, 16}[rng.IntN(23)]
+			many := depth <= asm.SoftmaxRowsMaxDepth && iter%2 == 0
+			if many {
+				// Blocks of sixteen short rows (asm.SoftmaxRows8) and
+				// the rows after the last block.
+				rows = []int{16, 17, 35, 64}[rng.IntN(4)]
+			}
 			in := make([]int8, rows*depth)
 			width := []int{256, 256, 1, 2, 7, 40, 130}[rng.IntN(7)]
 			base := rng.IntN(257 - width)
@@ -38,6 +45,9 @@ func TestSoftmaxRowsEveryImpl(t *testing.T) {
 				continue
 			}
 			tested++
+			if many {
+				short++
+			}
 			if lo, hi := minMaxRef(in[:depth]); depth > int(hi)-int(lo)+1 {
 				tabled++
 			}
@@ -49,8 +59,8 @@ func TestSoftmaxRowsEveryImpl(t *testing.T) {
 					impl.Name, iter, depth, rows, width, base, *p, got, want)
 			}
 		}
-		if tested < 60 || tabled < 20 {
-			t.Fatalf("only %d cases in TFLite's domain, %d of them with a per-row table", tested, tabled)
+		if tested < 60 || tabled < 20 || short < 20 {
+			t.Fatalf("only %d cases in TFLite's domain, %d of them with a per-row table, %d of many short rows", tested, tabled, short)
 		}
 	})
 }

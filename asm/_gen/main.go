@@ -152,6 +152,7 @@ func main() {
 	minMaxAVX2()
 	softmaxTableAVX512()
 	softmaxTableAVX2()
+	softmaxRowsAVX512()
 	sumGatherAVX2()
 	sumPlanesVBMI()
 	poolKernels()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -270,6 +272,212 @@ func sumPlanesVBMI() {
 	VPADDQ(reg.X1, reg.X0, reg.X0)
 	VMOVQ(reg.X0, reg.R8)
 	MOVQ(reg.R8, addr("sum"))
+	VZEROUPPER()
+	RET()
+}
+
+// softmaxRowsAVX512 emits softmaxRowsAVX512 (asm.SoftmaxRows8,
+// *softmaxRowsArgs): SOFTMAX of blocks of 16 rows of depth <= 16 values,
+// row r of a block in dword lane r. Per block:
+//
+//   - the block's 16·depth bytes in Z0-Z3 (masked loads), then column j
+//     (byte r·depth + j of every row r) by VPERMI2B of the first and the
+//     last 128 bytes, blended on the index's bit 7; the rows' maxima
+//     (VPMAXSB);
+//   - per column, the exponential e[max − x] (VPGATHERDD of
+//     SoftmaxOutExp.e) kept in Z4-Z19, and the Q12.19 sum of Rescale(e, 0
+//     → 12 integer bits) = (e + 2^11) >> 12 (e >= 0);
+//   - TFLite's GetReciprocal of the sums for all 16 lanes: VPLZCNTD
+//     normalises, then gemmlowp's one_over_one_plus_x_for_x_in_0_1 (three
+//     Newton steps, SRDHM and saturating shifts as in package dyadic);
+//   - per column the output SoftmaxOut8(recip, e, 35 − clz): the 64-bit
+//     products by VPMULUDQ (both factors non-negative), then a rounding
+//     shift by the lane's exponent (23..27 for sums of at most 16 values,
+//     so 32-bit unsigned lanes hold prod + half), − 128, min 127;
+//     VPMOVDB into the column-major results in Z0-Z3;
+//   - the results back to row-major order by VPERMI2B with
+//     SoftmaxRows8.inv, masked stores.
+func softmaxRowsAVX512() {
+	name := "softmaxRowsAVX512"
+	kernel(name, NOSPLIT, "softmaxRowsArgs")
+	kdoc(name + " computes int8 SOFTMAX of blocks blocks of 16 rows of depth <= 16 values, one row a dword lane (see asm.SoftmaxRows8).")
+	in, out, blocks, depth, expTab, rows, step := reg.RSI, reg.RDI, reg.RCX, reg.RDX, reg.RAX, reg.RBX, reg.R9
+	Load(arg("in"), in)
+	Load(arg("out"), out)
+	Load(arg("blocks"), blocks)
+	Load(arg("depth"), depth)
+	Load(arg("exp"), expTab)
+	Load(arg("rows"), rows)
+	rv := arg("rows").Dereference(rows)
+	fwdM := resolve(rv.Field("fwd").Index(0))
+	invM := resolve(rv.Field("inv").Index(0).Index(0))
+	maskM := resolve(rv.Field("mask").Index(0))
+	MOVQ(depth, step)
+	SHLQ(U8(4), step) // 16·depth bytes a block
+	z := func(i int) reg.VecPhysical {
+		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
+			reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15,
+			reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23,
+			reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
+	}
+	blk := func(i int) reg.VecPhysical { return z(i) }     // Z0-Z3: the block, then the results
+	col := func(j int) reg.VecPhysical { return z(4 + j) } // Z4-Z19: columns
+	fwd, idx, top, sum, tmp := z(20), z(21), z(22), z(23), z(24)
+	recip, recipOdd, expo, half, t1, t2, t3 := z(25), z(26), z(27), z(28), z(29), z(30), z(31)
+	chunkMask := []reg.Register{reg.K4, reg.K5, reg.K6, reg.K7}
+	kodd, kbit7, kall := reg.K2, reg.K1, reg.K3
+	bcast := func(v uint32, dst reg.VecPhysical) {
+		MOVL(U32(v), reg.R10.As32())
+		VPBROADCASTD(reg.R10.As32(), dst)
+	}
+	VMOVDQU64(fwdM, fwd)
+	for c := range 4 {
+		KMOVQ(maskM.Offset(8*c), chunkMask[c])
+	}
+	MOVL(U32(0xaaaa), reg.R10.As32())
+	KMOVW(reg.R10.As32(), kodd)
+	// columns runs body for columns 0..depth-1 (unrolled; the rest
+	// skipped).
+	nlab := 0
+	columns := func(body func(j int)) {
+		nlab++
+		end := fmt.Sprintf("%s_cols%d", name, nlab)
+		for j := range 16 {
+			if j > 0 {
+				CMPQ(depth, U8(j))
+				JLE(LabelRef(end))
+			}
+			body(j)
+		}
+		Label(end)
+	}
+	// srdhm: dst = SRDHM(a, b) for 16 lanes, floor((a·b + 2^30) / 2^31)
+	// (TFLite's nudged truncation, the same value); a = b = INT32_MIN,
+	// the one saturating case, never occurs here (the Newton steps' d
+	// and x are positive). dst differs from a and b; t1, t2 scratch.
+	srdhm := func(a, b, dst reg.VecPhysical) {
+		VMOVSHDUP(a, t1)
+		VMOVSHDUP(b, t2)
+		VPMULDQ(t2, t1, t1) // odd lanes' products
+		VPMULDQ(b, a, dst)  // even lanes'
+		VPADDQ_BCST(cRound(), dst, dst)
+		VPADDQ_BCST(cRound(), t1, t1)
+		VPSRAQ(U8(31), dst, dst)
+		VPSRAQ(U8(31), t1, t1)
+		VPSLLQ(U8(32), t1, t1)
+		VPBLENDMD(t1, dst, kodd, dst)
+	}
+	// satShl: v = SaturatingRoundingMultiplyByPOT(v, e) for 0 < e < 31:
+	// v << e, INT32_MAX above 2^(31−e) − 1, INT32_MIN at or below
+	// −2^(31−e) (the clamp before the shift gives that).
+	satShl := func(v reg.VecPhysical, e int) {
+		bcast(uint32(1)<<(31-e)-1, t3)
+		VPCMPGTD(t3, v, kall) // v > limit
+		bcast(uint32(-(int32(1) << (31 - e))), t3)
+		VPMAXSD(t3, v, v)
+		VPSLLD(U8(e), v, v)
+		bcast(0x7fffffff, t3)
+		VMOVDQA32(t3, kall, v)
+	}
+
+	Label(name + "_block")
+	for c := range 4 {
+		VMOVDQU8_Z(Mem{Base: in, Disp: 64 * c}, chunkMask[c], blk(c))
+	}
+	// Columns and the rows' maxima.
+	VMOVDQA64(fwd, idx)
+	MOVL(U32(0x01010101), reg.R10.As32())
+	VPBROADCASTD(reg.R10.As32(), half) // bytes of 1
+	columns(func(j int) {
+		x := col(j)
+		VMOVDQA64(idx, x)
+		VPERMI2B(blk(1), blk(0), x)
+		VMOVDQA64(idx, tmp)
+		VPERMI2B(blk(3), blk(2), tmp)
+		VPMOVB2M(idx, kbit7)
+		VMOVDQU8(tmp, kbit7, x)
+		VPADDB(half, idx, idx)
+		if j == 0 {
+			VMOVDQA64(x, top)
+		} else {
+			VPMAXSB(x, top, top)
+		}
+	})
+	// Exponentials and the sums.
+	VPXORD(sum, sum, sum)
+	bcast(1<<11, half)
+	columns(func(j int) {
+		x := col(j)
+		VPSUBB(x, top, tmp) // max − x, 0..255
+		VPMOVZXBD(tmp.AsX(), tmp)
+		KXNORW(kall, kall, kall)
+		VPGATHERDD(Mem{Base: expTab, Index: tmp, Scale: 4}, kall, x)
+		VPADDD(half, x, idx)
+		VPSRLD(U8(12), idx, idx)
+		VPADDD(idx, sum, sum)
+	})
+	// The reciprocals: sum in [2^19, 2^23] (the maximum's e is 2^31 − 1).
+	VPLZCNTD(sum, expo)
+	VPSLLVD(expo, sum, idx)
+	VPXORD_BCST(cIntMin(), idx, idx) // f: the leading one dropped, Q0.31
+	VPSRLD(U8(1), idx, idx)
+	VPADDD_BCST(cRound(), idx, idx) // d = RoundingHalfSum(f, INT32_MAX) = f/2 + 2^30
+	bcast(uint32(0xc3c3c3c4), half) // −32/17 in Q2.29
+	srdhm(idx, half, top)
+	bcast(0x5a5a5a5a, half) // 48/17 in Q2.29
+	VPADDD(half, top, top)  // x
+	for range 3 {
+		srdhm(idx, top, tmp) // d·x
+		bcast(1<<29, half)
+		VPSUBD(tmp, half, tmp) // 1 − d·x (Q2.29, wrapping)
+		srdhm(top, tmp, recip)
+		satShl(recip, 2)
+		VPADDD(recip, top, top)
+	}
+	VMOVDQA64(top, recip)
+	satShl(recip, 1)
+	VMOVSHDUP(recip, recipOdd)
+	bcast(35, half)
+	VPSUBD(expo, half, expo) // exponent = 12 − clz + 23
+	bcast(1, tmp)
+	VPSUBD(tmp, expo, idx)
+	VPSLLVD(idx, tmp, half) // 2^(exponent−1)
+	bcast(128, tmp)
+	bcast(127, top)
+	// Outputs, column-major into Z0-Z3.
+	columns(func(j int) {
+		e := col(j)
+		VPMULUDQ(recip, e, t1)
+		VMOVSHDUP(e, t2)
+		VPMULUDQ(recipOdd, t2, t2)
+		VPADDQ_BCST(cRound(), t1, t1)
+		VPADDQ_BCST(cRound(), t2, t2)
+		VPSRLQ(U8(31), t1, t1)
+		VPSRLQ(U8(31), t2, t2)
+		VPSLLQ(U8(32), t2, t2)
+		VPORD(t2, t1, t1)
+		VPADDD(half, t1, t1)
+		VPSRLVD(expo, t1, t1)
+		VPSUBD(tmp, t1, t1)
+		VPMINSD(top, t1, t1)
+		VPMOVDB(t1, t2.AsX())
+		VINSERTI32X4(U8(j%4), t2.AsX(), blk(j/4), blk(j/4))
+	})
+	// Back to row-major order.
+	for o := range 4 {
+		VMOVDQU64(invM.Offset(64*o), t1)
+		VMOVDQA64(t1, t2)
+		VPERMI2B(blk(1), blk(0), t2)
+		VMOVDQA64(t1, t3)
+		VPERMI2B(blk(3), blk(2), t3)
+		VPMOVB2M(t1, kbit7)
+		VMOVDQU8(t3, kbit7, t2)
+		VMOVDQU8(t2, chunkMask[o], Mem{Base: out, Disp: 64 * o})
+	}
+	ADDQ(step, in)
+	ADDQ(step, out)
+	DECQ(blocks)
+	JNZ(LabelRef(name + "_block"))
 	VZEROUPPER()
 	RET()
 }
