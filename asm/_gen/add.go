@@ -41,9 +41,7 @@ func addAVX512(sub bool) {
 	Load(arg("p"), p)
 	pv := arg("p").Dereference(p)
 	c := func(field string) Mem { return resolve(pv.Field(field).Index(0)) } // element 0 of a vector field
-	z := func(i int) reg.VecPhysical {
-		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
-	}
+	z := zmm
 	m1, m2, k1, k2, thr1, thr2, r1, r2 := z(12), z(13), z(14), z(15), z(16), z(17), z(18), z(19)
 	xs, mo, round, omask, othr, othr1, oright, off := z(20), z(21), z(22), z(23), z(24), z(25), z(26), z(27)
 	lo, hi := z(28), z(29)
@@ -268,9 +266,7 @@ func addVBMI() {
 	f := func(field string) Mem { return resolve(vv.Field(field)) }
 	fa := func(field string) Mem { return resolve(vv.Field(field).Index(0)) } // an array field
 	plane := func(in, pl int) Mem { return resolve(vv.Field("planes").Index(in).Index(pl).Index(0)) }
-	z := func(i int) reg.VecPhysical {
-		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7, reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15, reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23, reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
-	}
+	z := zmm
 	perm, idx := z(31), z(30)
 	VMOVDQU64(fa("perm"), perm)
 	VMOVDQU32(dwPerm.Offset(128), idx) // dwBoundedLanes' high-dword interleave

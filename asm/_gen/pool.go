@@ -340,34 +340,33 @@ func sumPoolKernel(wide bool) {
 		ADDQ(rs, row)
 		DECQ(rows)
 		JNZ(LabelRef(l + "_row"))
-		switch {
-		case w >= 32 && wide:
-			// Channels 32j to 32j+31 in acc16[j]: each half widened to
-			// sixteen dwords and added to dst.
-			for j, z := range acc16[:nv] {
-				VEXTRACTI64X4(U8(1), z, reg.Y18)
-				VPMOVSXWD(z.AsY(), reg.Z16)
-				VPMOVSXWD(reg.Y18, reg.Z17)
-				m0 := Mem{Base: dst, Index: c, Scale: 4, Disp: 128 * j}
-				VPADDD(m0, reg.Z16, reg.Z16)
-				VPADDD(m0.Offset(64), reg.Z17, reg.Z17)
-				VMOVDQU32(reg.Z16, m0)
-				VMOVDQU32(reg.Z17, m0.Offset(64))
+		if w >= 32 {
+			// Channels lane·j to lane·j+lane−1 in acc16[j]: each half
+			// widened to dwords and added to dst.
+			for j, v := range acc16[:nv] {
+				lo, hi, half := reg.Y4, reg.Y5, 32 // half: bytes of dst per half
+				if wide {
+					lo, hi, half = reg.Z16, reg.Z17, 64
+					VEXTRACTI64X4(U8(1), v, reg.Y18)
+					VPMOVSXWD(v.AsY(), lo)
+					VPMOVSXWD(reg.Y18, hi)
+				} else {
+					VEXTRACTI128(U8(1), v, reg.X6)
+					VPMOVSXWD(v.AsX(), lo)
+					VPMOVSXWD(reg.X6, hi)
+				}
+				m0 := Mem{Base: dst, Index: c, Scale: 4, Disp: 2 * half * j}
+				VPADDD(m0, lo, lo)
+				VPADDD(m0.Offset(half), hi, hi)
+				if wide {
+					VMOVDQU32(lo, m0)
+					VMOVDQU32(hi, m0.Offset(half))
+				} else {
+					VMOVDQU(lo, m0)
+					VMOVDQU(hi, m0.Offset(half))
+				}
 			}
-		case w >= 32:
-			// Channels 16j to 16j+15 in acc16[j]: each half widened to
-			// eight dwords and added to dst.
-			for j, y := range acc16[:nv] {
-				VEXTRACTI128(U8(1), y, reg.X6)
-				VPMOVSXWD(y.AsX(), reg.Y4)
-				VPMOVSXWD(reg.X6, reg.Y5)
-				m0 := Mem{Base: dst, Index: c, Scale: 4, Disp: 64 * j}
-				VPADDD(m0, reg.Y4, reg.Y4)
-				VPADDD(m0.Offset(32), reg.Y5, reg.Y5)
-				VMOVDQU(reg.Y4, m0)
-				VMOVDQU(reg.Y5, m0.Offset(32))
-			}
-		default:
+		} else {
 			VMOVDQU(reg.Y0, Mem{Base: dst, Index: c, Scale: 4})
 		}
 		ADDQ(U32(w), c)

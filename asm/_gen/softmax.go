@@ -314,12 +314,7 @@ func softmaxRowsAVX512() {
 	maskM := resolve(rv.Field("mask").Index(0))
 	MOVQ(depth, step)
 	SHLQ(U8(4), step) // 16·depth bytes a block
-	z := func(i int) reg.VecPhysical {
-		return []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
-			reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15,
-			reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23,
-			reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31}[i]
-	}
+	z := zmm
 	blk := func(i int) reg.VecPhysical { return z(i) }     // Z0-Z3: the block, then the results
 	col := func(j int) reg.VecPhysical { return z(4 + j) } // Z4-Z19: columns
 	fwd, idx, top, sum, tmp := z(20), z(21), z(22), z(23), z(24)
@@ -336,6 +331,17 @@ func softmaxRowsAVX512() {
 	}
 	MOVL(U32(0xaaaa), reg.R10.As32())
 	KMOVW(reg.R10.As32(), kodd)
+	// permute256: dst = the bytes of the 256-byte table in Z0-Z3 at the
+	// byte indices idx: VPERMI2B of the first and of the last 128 bytes
+	// (each reads the index's low seven bits), blended on bit 7.
+	permute256 := func(idx, dst, tmp reg.VecPhysical) {
+		VMOVDQA64(idx, dst)
+		VPERMI2B(blk(1), blk(0), dst)
+		VMOVDQA64(idx, tmp)
+		VPERMI2B(blk(3), blk(2), tmp)
+		VPMOVB2M(idx, kbit7)
+		VMOVDQU8(tmp, kbit7, dst)
+	}
 	// columns runs body for columns 0..depth-1 (unrolled; the rest
 	// skipped).
 	nlab := 0
@@ -390,12 +396,7 @@ func softmaxRowsAVX512() {
 	VPBROADCASTD(reg.R10.As32(), half) // bytes of 1
 	columns(func(j int) {
 		x := col(j)
-		VMOVDQA64(idx, x)
-		VPERMI2B(blk(1), blk(0), x)
-		VMOVDQA64(idx, tmp)
-		VPERMI2B(blk(3), blk(2), tmp)
-		VPMOVB2M(idx, kbit7)
-		VMOVDQU8(tmp, kbit7, x)
+		permute256(idx, x, tmp)
 		VPADDB(half, idx, idx)
 		if j == 0 {
 			VMOVDQA64(x, top)
@@ -466,12 +467,7 @@ func softmaxRowsAVX512() {
 	// Back to row-major order.
 	for o := range 4 {
 		VMOVDQU64(invM.Offset(64*o), t1)
-		VMOVDQA64(t1, t2)
-		VPERMI2B(blk(1), blk(0), t2)
-		VMOVDQA64(t1, t3)
-		VPERMI2B(blk(3), blk(2), t3)
-		VPMOVB2M(t1, kbit7)
-		VMOVDQU8(t3, kbit7, t2)
+		permute256(t1, t2, t3)
 		VMOVDQU8(t2, chunkMask[o], Mem{Base: out, Disp: 64 * o})
 	}
 	ADDQ(step, in)
