@@ -324,7 +324,7 @@ func softmaxTableAVX512(p *softmaxTableArgs)
 //go:noescape
 func softmaxTableAVX2(p *softmaxTableArgs)
 
-// softmaxRowsAVX512 computes int8 SOFTMAX of blocks blocks of 16 rows of depth <= 16 values, one row a dword lane (see asm.SoftmaxRows8). It reads p.in, p.out, p.blocks, p.depth, p.exp, p.rows.
+// softmaxRowsAVX512 computes int8 SOFTMAX of blocks blocks of 16 rows of depth <= 16 values, one row a dword lane (see asm.SoftmaxRows8). It reads p.in, p.out, p.blocks, p.exp, p.rows.
 //
 //go:noescape
 func softmaxRowsAVX512(p *softmaxRowsArgs)

@@ -58753,9 +58753,9 @@ TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-8
 	MOVQ      (R14), SI
 	MOVQ      8(R14), DI
 	MOVQ      16(R14), CX
-	MOVQ      24(R14), DX
-	MOVQ      32(R14), AX
-	MOVQ      40(R14), BX
+	MOVQ      24(R14), AX
+	MOVQ      32(R14), BX
+	MOVQ      (BX), DX
 	MOVQ      DX, R9
 	SHLQ      $0x04, R9
 	VMOVDQU64 8(BX), Z20

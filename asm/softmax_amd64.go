@@ -85,11 +85,10 @@ func softmaxTable8AVX2(p *Table8, e *SoftmaxOutExp, lo, top int8, recip int32, e
 type softmaxRowsArgs struct {
 	in, out *int8
 	blocks  int
-	depth   int
-	exp     *int32 // SoftmaxOutExp.e
-	rows    *SoftmaxRows8
+	exp     *int32        // SoftmaxOutExp.e
+	rows    *SoftmaxRows8 // the depth and the permutations
 }
 
 func softmaxRowsAVX512Go(out, in []int8, blocks int, p *SoftmaxRows8, e *SoftmaxOutExp) {
-	softmaxRowsAVX512(&softmaxRowsArgs{in: &in[0], out: &out[0], blocks: blocks, depth: p.depth, exp: &e.e[0], rows: p})
+	softmaxRowsAVX512(&softmaxRowsArgs{in: &in[0], out: &out[0], blocks: blocks, exp: &e.e[0], rows: p})
 }

@@ -275,7 +275,6 @@ func sumPoolAVX2() { sumPoolKernel(false) }
 func sumPoolAVX512() { sumPoolKernel(true) }
 
 // sumPoolKernel emits sumPool8AVX2 or (wide) sumPool8AVX512.
-
 func sumPoolKernel(wide bool) {
 	name, widths, lane := "sumPool8AVX2", []int{64, 32, 8}, 16
 	acc16 := []reg.VecPhysical{reg.Y0, reg.Y1, reg.Y2, reg.Y3}
