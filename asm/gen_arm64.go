@@ -83,6 +83,9 @@ func main() {
 		g.minMax(t, false)
 	}
 	g.mulInt8()
+	g.avgPool(false)
+	g.avgPool(true)
+	g.sumPool()
 	g.write(filepath.Join(*dir, "pool_arm64.s"))
 }
 
@@ -2682,4 +2685,305 @@ func (g *gen) softmaxTable() {
 	g.i("SUBS $1, R6, R6")
 	g.i("BNE %s_half", name)
 	g.i("RET")
+}
+
+// Average and sum pools (asm.AvgPoolInt8/16, asm.SumPoolInt8): the window's
+// taps summed per channel, then (average) divided by the tap count the way
+// the AVX2 kernels divide (see asm.AvgPoolInt8): a = |s| + n/2, q = trunc(a ·
+// fl(1/n)) in float32 (int8: a < 2^16 is exact in float32) or float64
+// (int16), the exact remainder r = a − q·n corrects q by one either way, the
+// sign of s restored as (q XOR m) − m with m = s >> 31, clamped to the int32
+// limits and narrowed (SQXTN is exact on the clamped values).
+//
+// General registers (all three kernels): R0 p, R1 dst, R2 src, R3 pixels
+// left, R4 chunks of 8 channels, R5 dstStep, R6 srcStep, R7 rows, R8
+// rowStride, R9 cols, R10 colStride, R11 scratch, R12 the chunk's dst, R13
+// its src, R14 chunks left, R15 the tap row, R16 rows left, R19 the tap, R20
+// columns left. Average pools' constants: V24 half, V25 count, V26 count −
+// 1, V27 1/count (float32 lanes, or float64 for int16), V28 lo, V29 hi (all
+// 4S), V31 zero.
+
+// poolProlog emits a pool kernel's TEXT line and loads the window's
+// geometry into R1-R10.
+func (g *gen) poolProlog(name string) {
+	fmt.Fprintf(&g.buf, "\n// func %s(p *poolArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
+	g.i("MOVD p+0(FP), R0")
+	for i, f := range []string{"dst", "src", "n", "chunks", "dstStep", "srcStep", "rows", "rowStride", "cols", "colStride"} {
+		g.i("MOVD poolArgs_%s(R0), R%d", f, i+1)
+	}
+}
+
+// poolTaps emits the loops over one chunk's taps (the chunk's src in R13):
+// body(tap register) once per tap.
+func (g *gen) poolTaps(l string, body func()) {
+	g.i("MOVD R13, R15")
+	g.i("MOVD R7, R16")
+	g.label(l + "_row")
+	g.i("MOVD R15, R19")
+	g.i("MOVD R9, R20")
+	g.label(l + "_col")
+	body()
+	g.i("ADD R10, R19, R19")
+	g.i("SUBS $1, R20, R20")
+	g.i("BNE %s_col", l)
+	g.i("ADD R8, R15, R15")
+	g.i("SUBS $1, R16, R16")
+	g.i("BNE %s_row", l)
+}
+
+// poolPixels emits the loop over output pixels around chunks (which
+// handles the chunks of one pixel, R12/R13/R14 set up).
+func (g *gen) poolPixels(name string, chunks func()) {
+	g.label(name + "_pixel")
+	g.i("MOVD R1, R12")
+	g.i("MOVD R2, R13")
+	g.i("MOVD R4, R14")
+	chunks()
+	g.label(name + "_next")
+	g.i("ADD R5, R1, R1")
+	g.i("ADD R6, R2, R2")
+	g.i("SUBS $1, R3, R3")
+	g.i("BNE %s_pixel", name)
+	g.i("RET")
+}
+
+func (g *gen) abs4s(d, n int) { g.word(0x4ea0b800|reg(n)<<5|reg(d), "ABS V%d.4S, V%d.4S", d, n) }
+func (g *gen) mul4s(d, n, m int) {
+	g.word(0x4ea09c00|reg(m)<<16|reg(n)<<5|reg(d), "MUL V%d.4S, V%d.4S, V%d.4S", d, n, m)
+}
+func (g *gen) cmgt4s(d, n, m int) {
+	g.word(0x4ea03400|reg(m)<<16|reg(n)<<5|reg(d), "CMGT V%d.4S, V%d.4S, V%d.4S", d, n, m)
+}
+
+// sshr31 emits SSHR Vd.4S, Vn.4S, #31: −1 where Vn is negative, else 0.
+func (g *gen) sshr31(d, n int) {
+	const immhb = 64 - 31
+	g.word(0x4f000400|immhb<<16|reg(n)<<5|reg(d), "SSHR V%d.4S, V%d.4S, #31", d, n)
+}
+
+// float emits SCVTF, FMUL and FCVTZS on 4S (float32) or 2D (float64)
+// lanes.
+func (g *gen) scvtf(f64 bool, d, n int) {
+	if f64 {
+		g.word(0x4e61d800|reg(n)<<5|reg(d), "SCVTF V%d.2D, V%d.2D", d, n)
+	} else {
+		g.word(0x4e21d800|reg(n)<<5|reg(d), "SCVTF V%d.4S, V%d.4S", d, n)
+	}
+}
+func (g *gen) fmul(f64 bool, d, n, m int) {
+	if f64 {
+		g.word(0x6e60dc00|reg(m)<<16|reg(n)<<5|reg(d), "FMUL V%d.2D, V%d.2D, V%d.2D", d, n, m)
+	} else {
+		g.word(0x6e20dc00|reg(m)<<16|reg(n)<<5|reg(d), "FMUL V%d.4S, V%d.4S, V%d.4S", d, n, m)
+	}
+}
+func (g *gen) fcvtzs(f64 bool, d, n int) {
+	if f64 {
+		g.word(0x4ee1b800|reg(n)<<5|reg(d), "FCVTZS V%d.2D, V%d.2D", d, n)
+	} else {
+		g.word(0x4ea1b800|reg(n)<<5|reg(d), "FCVTZS V%d.4S, V%d.4S", d, n)
+	}
+}
+
+// sxtl2d emits SXTL Vd.2D, Vn.2S (SSHLL #0; hi: SXTL2 from the upper half of Vn.4S).
+func (g *gen) sxtl2d(hi bool, d, n int) {
+	if hi {
+		g.word(0x4f20a400|reg(n)<<5|reg(d), "SXTL2 V%d.2D, V%d.4S", d, n)
+	} else {
+		g.word(0x0f20a400|reg(n)<<5|reg(d), "SXTL V%d.2D, V%d.2S", d, n)
+	}
+}
+
+// xtn2s emits XTN Vd.2S, Vn.2D (hi: XTN2 Vd.4S into the upper half).
+func (g *gen) xtn2s(hi bool, d, n int) {
+	if hi {
+		g.word(0x4ea12800|reg(n)<<5|reg(d), "XTN2 V%d.4S, V%d.2D", d, n)
+	} else {
+		g.word(0x0ea12800|reg(n)<<5|reg(d), "XTN V%d.2S, V%d.2D", d, n)
+	}
+}
+
+// avgDivide emits the average of the int32 sums in V(s) (4 lanes) into
+// V(s): the quotient estimate, its correction, the sign and the clamp.
+// Scratch: V(t), V(t+1), V(t+2).
+func (g *gen) avgDivide(f64 bool, s, t int) {
+	a, q, x := t, t+1, t+2
+	g.abs4s(a, s)
+	g.i("VADD V24.S4, V%d.S4, V%d.S4", a, a)
+	if f64 {
+		g.sxtl2d(false, q, a)
+		g.sxtl2d(true, x, a)
+		g.scvtf(true, q, q)
+		g.scvtf(true, x, x)
+		g.fmul(true, q, q, 27)
+		g.fmul(true, x, x, 27)
+		g.fcvtzs(true, q, q)
+		g.fcvtzs(true, x, x)
+		g.xtn2s(false, q, q)
+		g.xtn2s(true, q, x)
+	} else {
+		g.scvtf(false, q, a)
+		g.fmul(false, q, q, 27)
+		g.fcvtzs(false, q, q)
+	}
+	g.mul4s(x, q, 25)
+	g.i("VSUB V%d.S4, V%d.S4, V%d.S4", x, a, a) // r = a − q·n
+	g.sshr31(x, a)
+	g.i("VADD V%d.S4, V%d.S4, V%d.S4", x, q, q) // q − 1 where r < 0
+	g.cmgt4s(x, a, 26)
+	g.i("VSUB V%d.S4, V%d.S4, V%d.S4", x, q, q) // q + 1 where r > n − 1
+	g.sshr31(x, s)
+	g.i("VEOR V%d.B16, V%d.B16, V%d.B16", x, q, q)
+	g.i("VSUB V%d.S4, V%d.S4, V%d.S4", x, q, s)
+	g.smax(s4, s, s, 28)
+	g.smin(s4, s, s, 29)
+}
+
+// avgPool emits avgPool8Neon (wide: avgPool16Neon) for *poolArgs (see
+// asm.AvgPoolInt8; its window has at most 256 taps for int8, below 2^16
+// for int16). int8: 16 channels a step while two chunks remain, summed
+// in int16 lanes (SADDW/SADDW2: 256 taps of −128 reach −32768, no
+// further), widened to int32 (SADDW onto zero), then one chunk of 8 the
+// same way; int16: a chunk of 8 a step, summed in int32 lanes.
+func (g *gen) avgPool(wide bool) {
+	name := "avgPool8Neon"
+	if wide {
+		name = "avgPool16Neon"
+	}
+	g.poolProlog(name)
+	for _, c := range []struct {
+		f string
+		v int
+	}{{"half", 24}, {"count", 25}, {"countm1", 26}, {"lo32", 28}, {"hi32", 29}} {
+		g.i("MOVW poolArgs_%s(R0), R11", c.f)
+		g.i("VDUP R11, V%d.S4", c.v)
+	}
+	if wide {
+		g.i("MOVD poolArgs_rcp64(R0), R11")
+		g.i("VDUP R11, V27.D2")
+	} else {
+		g.i("MOVWU poolArgs_rcp32(R0), R11")
+		g.i("VDUP R11, V27.S4")
+	}
+	g.i("VEOR V31.B16, V31.B16, V31.B16")
+	g.poolPixels(name, func() {
+		if wide {
+			// One chunk: 8 int16 channels, sums in V4 (0-3), V5 (4-7).
+			g.label(name + "_chunk")
+			g.i("VEOR V4.B16, V4.B16, V4.B16")
+			g.i("VEOR V5.B16, V5.B16, V5.B16")
+			g.poolTaps(name+"_c", func() {
+				g.i("VLD1 (R19), [V0.B16]")
+				g.saddw(false, 4, 4, 0)
+				g.saddw(true, 5, 5, 0)
+			})
+			g.avgDivide(true, 4, 8)
+			g.avgDivide(true, 5, 8)
+			g.sqxtn(h4, 0, 4)
+			g.sqxtn(h8, 0, 5)
+			g.i("VST1.P [V0.B16], 16(R12)")
+			g.i("ADD $16, R13, R13")
+			g.i("SUBS $1, R14, R14")
+			g.i("BNE %s_chunk", name)
+			return
+		}
+		// Pairs of chunks: 16 channels, int16 sums in V0 (0-7), V1 (8-15).
+		g.label(name + "_pair")
+		g.i("CMP $2, R14")
+		g.i("BLT %s_single", name)
+		g.i("VEOR V0.B16, V0.B16, V0.B16")
+		g.i("VEOR V1.B16, V1.B16, V1.B16")
+		g.poolTaps(name+"_p", func() {
+			g.i("VLD1 (R19), [V2.B16]")
+			g.saddwB(false, 0, 0, 2)
+			g.saddwB(true, 1, 1, 2)
+		})
+		g.saddw(false, 4, 31, 0)
+		g.saddw(true, 5, 31, 0)
+		g.saddw(false, 6, 31, 1)
+		g.saddw(true, 7, 31, 1)
+		for v := 4; v < 8; v++ {
+			g.avgDivide(false, v, 8)
+		}
+		g.sqxtn(h4, 0, 4)
+		g.sqxtn(h8, 0, 5)
+		g.sqxtn(h4, 1, 6)
+		g.sqxtn(h8, 1, 7)
+		g.sqxtn(b8, 0, 0)
+		g.sqxtn(b16, 0, 1)
+		g.i("VST1.P [V0.B16], 16(R12)")
+		g.i("ADD $16, R13, R13")
+		g.i("SUB $2, R14, R14")
+		g.i("B %s_pair", name)
+		// The last chunk of 8, when the count is odd.
+		g.label(name + "_single")
+		g.i("CBZ R14, %s_next", name)
+		g.i("VEOR V0.B16, V0.B16, V0.B16")
+		g.poolTaps(name+"_s", func() {
+			g.i("VLD1 (R19), [V2.B8]")
+			g.saddwB(false, 0, 0, 2)
+		})
+		g.saddw(false, 4, 31, 0)
+		g.saddw(true, 5, 31, 0)
+		g.avgDivide(false, 4, 8)
+		g.avgDivide(false, 5, 8)
+		g.sqxtn(h4, 0, 4)
+		g.sqxtn(h8, 0, 5)
+		g.sqxtn(b8, 0, 0)
+		g.i("VST1 [V0.B8], (R12)")
+	})
+}
+
+// sumPool emits sumPool8Neon for *poolArgs (asm.SumPoolInt8, at most 256
+// taps a call): the int32 dst += the window's tap sums, 64 channels a
+// step (eight int16 accumulators, SADDW/SADDW2 of four 16-byte loads a
+// tap), then 16, then 8; the int16 sums widened and added to dst with
+// SADDW/SADDW2 (dstStep in bytes).
+func (g *gen) sumPool() {
+	const name = "sumPool8Neon"
+	g.poolProlog(name)
+	g.poolPixels(name, func() {
+		for _, w := range []int{64, 16, 8} {
+			l := fmt.Sprintf("%s_c%d", name, w)
+			nacc := max(1, w/8) // int16 accumulators V0..
+			g.label(l)
+			g.i("CMP $%d, R14", w/8)
+			if w == 8 {
+				g.i("BLT %s_next", name)
+			} else {
+				g.i("BLT %s_c%d", name, map[int]int{64: 16, 16: 8}[w])
+			}
+			for v := range nacc {
+				g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+			}
+			g.poolTaps(l, func() {
+				switch w {
+				case 64:
+					g.i("VLD1 (R19), [V16.B16, V17.B16, V18.B16, V19.B16]")
+				case 16:
+					g.i("VLD1 (R19), [V16.B16]")
+				default:
+					g.i("VLD1 (R19), [V16.B8]")
+				}
+				for v := range nacc {
+					g.saddwB(v%2 == 1 && w > 8, v, v, 16+v/2)
+				}
+			})
+			// dst's int32 lanes, 4 per register: V20.. (a multi-register
+			// load of up to 4 at a time).
+			nd := 2 * nacc
+			for j := 0; j < nd; j += 4 {
+				k := min(4, nd-j)
+				g.i("VLD1 (R12), [%s]", vecList(20, k))
+				for i := range k {
+					d := 20 + i
+					g.saddw((j+i)%2 == 1, d, d, (j+i)/2)
+				}
+				g.i("VST1.P [%s], %d(R12)", vecList(20, k), 16*k)
+			}
+			g.i("ADD $%d, R13, R13", w)
+			g.i("SUB $%d, R14, R14", w/8)
+			g.i("B %s", l)
+		}
+	})
 }

@@ -23,18 +23,32 @@ func max16Neon(p *pairMinMaxArgs)
 //go:noescape
 func min16Neon(p *pairMinMaxArgs)
 
-// avgPoolSIMD: arm64 has no average-pool kernel yet (the generic loop
-// runs).
-const avgPoolSIMD = false
+//go:noescape
+func avgPool8Neon(p *poolArgs)
+
+//go:noescape
+func avgPool16Neon(p *poolArgs)
+
+//go:noescape
+func sumPool8Neon(p *poolArgs)
+
+// avgPoolSIMD: AvgPool and SumPool have NEON kernels.
+const avgPoolSIMD = true
 
 func poolKernel(kind int, p *poolArgs) {
-	if kind == poolAvg8 || kind == poolAvg16 || kind == poolSum8 || kind == poolSum8Wide {
-		panic("asm: no arm64 average-pool kernel")
-	}
-	if kind == poolMax16 {
+	switch kind {
+	case poolAvg8:
+		avgPool8Neon(p)
+	case poolAvg16:
+		avgPool16Neon(p)
+	case poolSum8:
+		sumPool8Neon(p)
+	case poolMax16:
 		maxPool16Neon(p)
-	} else {
+	case poolMax8:
 		maxPool8Neon(p)
+	default: // poolSum8Wide: only Impls with bw512 (amd64) ask for it
+		panic("asm: no arm64 kernel for pool kind")
 	}
 }
 

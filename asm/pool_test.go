@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // edgeInt8 and edgeInt16 draw values that are often the type's extremes
@@ -371,4 +372,97 @@ func TestSumPoolInt8(t *testing.T) {
 		}
 		check(PoolWindows{N: 2, Depth: 32, DstStep: 32, SrcStep: 64 * 64 * 32, Rows: 64, RowStride: 64 * 32, Cols: 64, ColStride: 32})
 	})
+}
+
+// TestAvgPoolLowEstimates: the average pools' kernels estimate a / n
+// (a = |s| + n/2) as trunc(a · fl(1/n)), which falls one short of the
+// quotient for some a (TestAvgPoolQuotientEstimate bounds it; none is
+// ever above), and the exact remainder corrects it. Random taps rarely
+// reach those sums, so this test finds them here, with the kernels' own
+// float arithmetic (float32 for int8 windows, float64 for int16), and
+// builds windows whose channels sum to exactly ±(a − n/2), one sum a
+// channel, for every implementation against avgPoolRef.
+func TestAvgPoolLowEstimates(t *testing.T) {
+	type hard struct {
+		n    int
+		sums []int64
+	}
+	var hard8, hard16 []hard
+	for n := 1; n <= maxAvgPoolInt8Taps; n++ {
+		rcp := 1 / float32(n)
+		h := hard{n: n}
+		for a := n / 2; a <= 128*n+n/2 && len(h.sums) < 24; a++ {
+			if int(float32(a)*rcp) < a/n {
+				if s := int64(a - n/2); s <= 127*int64(n) {
+					h.sums = append(h.sums, s)
+				}
+				h.sums = append(h.sums, -int64(a-n/2))
+			}
+		}
+		if len(h.sums) > 0 {
+			hard8 = append(hard8, h)
+		}
+	}
+	for n := 2; n <= 400; n++ {
+		rcp := 1 / float64(n)
+		h := hard{n: n}
+		for k := 1; k <= 32767 && len(h.sums) < 12; k += 13 {
+			if a := k * n; int(float64(a)*rcp) < k {
+				h.sums = append(h.sums, int64(a-n/2), -int64(a-n/2))
+			}
+		}
+		if len(h.sums) > 0 {
+			hard16 = append(hard16, h)
+		}
+	}
+	if len(hard8) < 30 || len(hard16) < 10 {
+		t.Fatalf("found low estimates for only %d int8 and %d int16 window sizes", len(hard8), len(hard16))
+	}
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		for _, h := range hard8 {
+			checkAvgPoolSums(t, impl, h.n, h.sums, impl.AvgPoolInt8)
+		}
+		for _, h := range hard16 {
+			checkAvgPoolSums(t, impl, h.n, h.sums, impl.AvgPoolInt16)
+		}
+	})
+}
+
+// checkAvgPoolSums runs one average pool of 1 x n windows, 24 channels a
+// pixel, whose channel c (over all pixels) sums to sums[c] (the rest 0),
+// on impl and avgPoolRef, and compares the outputs.
+func checkAvgPoolSums[T int8 | int16](t *testing.T, impl *Impl, n int, sums []int64, run func(dst, src []T, w PoolWindows, lo, hi T)) {
+	t.Helper()
+	const depth = 24 // a 16-channel step and an 8-channel one
+	px := (len(sums) + depth - 1) / depth
+	w := PoolWindows{N: px, Depth: depth, DstStep: depth, SrcStep: n * depth, Rows: 1, RowStride: 0, Cols: n, ColStride: depth}
+	src := make([]T, px*n*depth)
+	for j, s := range sums {
+		i, c := j/depth, j%depth
+		// n taps summing to s: floor(s/n), plus one on the first s mod n.
+		q, rem := s/int64(n), s%int64(n)
+		if rem < 0 {
+			q, rem = q-1, rem+int64(n)
+		}
+		for tap := range n {
+			v := q
+			if int64(tap) < rem {
+				v++
+			}
+			src[i*w.SrcStep+tap*depth+c] = T(v)
+			if int64(T(v)) != v {
+				t.Fatalf("sum %d over %d taps: tap %d", s, n, v)
+			}
+		}
+	}
+	lo, hi := T(-1<<(8*unsafe.Sizeof(T(0))-1)), T(1<<(8*unsafe.Sizeof(T(0))-1)-1)
+	want := make([]T, px*depth)
+	got := make([]T, px*depth)
+	avgPoolRef(want, src, w, lo, hi)
+	run(got, src, w, lo, hi)
+	for j := range got {
+		if got[j] != want[j] {
+			t.Fatalf("%s: %d taps summing to %d: average %d, want %d", impl.Name, n, sums[min(j, len(sums)-1)], got[j], want[j])
+		}
+	}
 }

@@ -134,6 +134,49 @@ func (l Loop) MACs() int {
 	return n
 }
 
+// listBytes is the size of a register list "{v0.16b, v1.16b}" in rest.
+func listBytes(rest string) int {
+	i, j := strings.Index(rest, "{"), strings.Index(rest, "}")
+	if i < 0 || j < i {
+		return 0
+	}
+	n := 0
+	for _, r := range strings.Split(rest[i+1:j], ",") {
+		m := reArr.FindStringSubmatch(strings.TrimSpace(r))
+		if m == nil {
+			continue
+		}
+		k := 0
+		fmt.Sscanf(m[1], "%d", &k)
+		n += k * map[string]int{"b": 1, "h": 2, "s": 4, "d": 8}[m[2]]
+	}
+	return n
+}
+
+// LoadedBytes counts the bytes one iteration loads (LD1 lists, LDR of
+// vector and general registers), for the loops that store nothing: a
+// pool's or reduction's loop over taps.
+func (l Loop) LoadedBytes() int {
+	n := 0
+	for _, t := range l.Lines {
+		mn, rest, _ := strings.Cut(t.LLVM, " ")
+		rest = strings.TrimSpace(rest)
+		switch {
+		case mn == "ld1" || mn == "ld2" || mn == "ld3" || mn == "ld4":
+			n += listBytes(rest)
+		case mn == "ldr" && rest != "":
+			n += map[byte]int{'q': 16, 'd': 8, 'x': 8, 's': 4, 'w': 4, 'h': 2, 'b': 1}[rest[0]]
+		case mn == "ldrsw":
+			n += 4
+		case mn == "ldrh" || mn == "ldrsh":
+			n += 2
+		case mn == "ldrb" || mn == "ldrsb":
+			n++
+		}
+	}
+	return n
+}
+
 // StoredBytes counts the bytes one iteration stores (ST1 lists, STR).
 func (l Loop) StoredBytes() int {
 	n := 0
@@ -141,17 +184,7 @@ func (l Loop) StoredBytes() int {
 		mn, rest, _ := strings.Cut(t.LLVM, " ")
 		switch {
 		case strings.HasPrefix(mn, "st1") || strings.HasPrefix(mn, "st2") || strings.HasPrefix(mn, "st4"):
-			list := rest[strings.Index(rest, "{")+1 : strings.Index(rest, "}")]
-			for _, r := range strings.Split(list, ",") {
-				m := reArr.FindStringSubmatch(strings.TrimSpace(r))
-				if m == nil {
-					continue
-				}
-				k := 0
-				fmt.Sscanf(m[1], "%d", &k)
-				k *= map[string]int{"b": 1, "h": 2, "s": 4, "d": 8}[m[2]]
-				n += k
-			}
+			n += listBytes(rest)
 		case mn == "str":
 			if strings.HasPrefix(rest, "w") {
 				n += 4

@@ -154,7 +154,8 @@ func report(version, wordCheck string, loops []Loop, results []map[string]Result
 
 	p("## Every loop\n\n")
 	p("Per core: cycles per iteration / MACs per cycle / share of that core's peak for the loop's class\n")
-	p("(elementwise loops: cycles per iteration / bytes stored per cycle). n/a: the core lacks the\n")
+	p("(elementwise loops: cycles per iteration / bytes stored per cycle, or, marked ld, bytes loaded per\n")
+	p("cycle where the loop stores nothing: the pools' loops over taps). n/a: the core lacks the\n")
 	p("instruction (SDOT kernels are not selected there).\n\n")
 	p("| file | function | loop | class | instrs | MACs/iter |")
 	for _, c := range CPUs {
@@ -172,6 +173,8 @@ func report(version, wordCheck string, loops []Loop, results []map[string]Result
 			switch {
 			case r.Err != "":
 				p(" n/a |")
+			case l.MACs() == 0 && l.StoredBytes() == 0:
+				p(" %.2f / %.1f B/c ld |", r.Cycles, float64(l.LoadedBytes())/r.Cycles)
 			case l.MACs() == 0:
 				p(" %.2f / %.1f B/c |", r.Cycles, float64(l.StoredBytes())/r.Cycles)
 			default:

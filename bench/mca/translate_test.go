@@ -87,6 +87,12 @@ func TestExtractLoops(t *testing.T) {
 	if got := l.MACs(); got != 16+8 {
 		t.Errorf("MACs = %d, want 24 (SDOT .4s: 16, SMULL .8h: 8)", got)
 	}
+	if got := l.LoadedBytes(); got != 16 {
+		t.Errorf("LoadedBytes = %d, want 16 (one LD1 of a 16B register)", got)
+	}
+	if got := l.StoredBytes(); got != 0 {
+		t.Errorf("StoredBytes = %d, want 0 (the store is after the loop)", got)
+	}
 	if l.Class() != ClassDot {
 		t.Errorf("class %v, want SDOT", l.Class())
 	}
