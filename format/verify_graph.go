@@ -46,179 +46,12 @@ import (
 // (an op's inputs and outputs never share memory, except the in-place
 // RESHAPE above); arena reuse between disjoint lifetimes is fine.
 func VerifyGraph(m *Model) error {
-	if m == nil {
-		return Malformed("", "nil model")
+	gl, err := graphLives(m)
+	if err != nil {
+		return err
 	}
-	nt, n := len(m.Tensors), len(m.Ops)
-	const noProducer = math.MinInt
-	if m.ArenaBytes < 0 {
-		return Malformed("arena_bytes", "%d is negative", m.ArenaBytes)
-	}
-
-	size := make([]int64, nt)
-	for i := range m.Tensors {
-		t := &m.Tensors[i]
-		_, b, bad := shapeBytes(t.Shape, t.DType)
-		if bad != "" {
-			return Malformed(tensorPath(i, t.Name)+" / shape", "%s", bad)
-		}
-		size[i] = b
-		if !t.IsConstant() && (t.ArenaOffset < 0 || t.ArenaOffset > m.ArenaBytes || b > m.ArenaBytes-t.ArenaOffset) {
-			return Malformed(tensorPath(i, t.Name)+" / arena_offset", "activation of %d bytes at %d does not fit the %d-byte arena", b, t.ArenaOffset, m.ArenaBytes)
-		}
-	}
-	isAct := func(t int32) bool { return !m.Tensors[t].IsConstant() }
+	size, prod, root, last, n := gl.size, gl.prod, gl.root, gl.last, len(m.Ops)
 	name := func(t int32) string { return tensorPath(int(t), m.Tensors[t].Name) }
-
-	// Producers.
-	prod := make([]int, nt)
-	for i := range prod {
-		prod[i] = noProducer
-	}
-	for k, io := range m.Inputs {
-		path := func() string { return fmt.Sprintf("input %d", k) }
-		t := io.Tensor
-		switch {
-		case t < 0 || int(t) >= nt:
-			return Malformed(path()+" / tensor", "index %d outside [0, %d)", t, nt)
-		case !isAct(t):
-			return Malformed(path(), "%s is a constant", name(t))
-		case prod[t] != noProducer:
-			return Malformed(path(), "%s is listed twice as a graph input", name(t))
-		}
-		prod[t] = -1
-	}
-	// Variables are written before the first op, like the graph inputs.
-	for i := range m.Tensors {
-		if t := &m.Tensors[i]; t.Variable && isAct(int32(i)) {
-			if prod[i] != noProducer {
-				return Malformed(tensorPath(i, t.Name), "a variable cannot be a graph input")
-			}
-			prod[i] = -1
-		}
-	}
-	for i := range m.Ops {
-		op := &m.Ops[i]
-		for k, t := range op.Inputs {
-			if t < -1 || int(t) >= nt {
-				return Malformed(fmt.Sprintf("%s / input %d", opPath(i, op.Code), k), "tensor index %d outside [-1, %d)", t, nt)
-			}
-		}
-		for k, t := range op.Outputs {
-			path := func() string { return fmt.Sprintf("%s / output %d", opPath(i, op.Code), k) }
-			switch {
-			case t < 0 || int(t) >= nt:
-				return Malformed(path(), "tensor index %d outside [0, %d)", t, nt)
-			case !isAct(t):
-				return Malformed(path(), "writes constant %s", name(t))
-			case m.Tensors[t].Variable:
-				return Malformed(path(), "%s is a variable (ops update variables as inputs)", name(t))
-			case prod[t] == -1:
-				return Malformed(path(), "writes %s, a graph input", name(t))
-			case prod[t] != noProducer:
-				return Malformed(path(), "%s is already produced by op %d", name(t), prod[t])
-			}
-			prod[t] = i
-		}
-	}
-
-	// Produced activations by arena region, in production order, for
-	// resolving aliases.
-	type region struct{ off, size int64 }
-	byRegion := make(map[region][]int32)
-	addRegion := func(t int32) {
-		r := region{m.Tensors[t].ArenaOffset, size[t]}
-		byRegion[r] = append(byRegion[r], t)
-	}
-	for _, io := range m.Inputs {
-		addRegion(io.Tensor)
-	}
-	for i := range m.Ops {
-		for _, t := range m.Ops[i].Outputs {
-			addRegion(t)
-		}
-	}
-	for i := range m.Tensors {
-		if prod[i] == -1 && m.Tensors[i].Variable {
-			addRegion(int32(i))
-		}
-	}
-
-	// Lifetimes. root[t] is the produced activation whose bytes t is (t
-	// itself unless t is an alias), -1 while unknown; last[r] is the last
-	// step r (or an alias of it) is read.
-	root := make([]int32, nt)
-	last := make([]int, nt)
-	for i := range root {
-		root[i] = -1
-	}
-	for _, io := range m.Inputs {
-		root[io.Tensor], last[io.Tensor] = io.Tensor, -1
-	}
-	for i := range m.Tensors {
-		if prod[i] == -1 && m.Tensors[i].Variable {
-			// Live for the interpreter's life: from before the first op
-			// to after the last.
-			root[i], last[i] = int32(i), n
-		}
-	}
-	// use records that step reads t, as input k of op step (or graph output
-	// k if step == n).
-	use := func(t int32, step, k int) error {
-		if t < 0 || !isAct(t) {
-			return nil // absent optional input, or constant
-		}
-		path := func() string {
-			if step == n {
-				return fmt.Sprintf("output %d", k)
-			}
-			return fmt.Sprintf("%s / input %d", opPath(step, m.Ops[step].Code), k)
-		}
-		if p := prod[t]; p != noProducer && p >= step {
-			return Malformed(path(), "%s is read before op %d produces it", name(t), p)
-		}
-		if root[t] < 0 {
-			// An alias: the last same-region activation produced before step.
-			cands := byRegion[region{m.Tensors[t].ArenaOffset, size[t]}]
-			j := sort.Search(len(cands), func(j int) bool { return prod[cands[j]] >= step })
-			if j == 0 {
-				return Malformed(path(), "%s is not a constant, a graph input, produced by an earlier op, or an alias of such an activation (same arena offset and size)", name(t))
-			}
-			root[t] = root[cands[j-1]]
-		}
-		r := root[t]
-		last[r] = max(last[r], step)
-		return nil
-	}
-	for i := range m.Ops {
-		op := &m.Ops[i]
-		for k, t := range op.Inputs {
-			if err := use(t, i, k); err != nil {
-				return err
-			}
-		}
-		for _, t := range op.Outputs {
-			root[t], last[t] = t, i
-		}
-		if op.Code == OpReshape && len(op.Inputs) > 0 && len(op.Outputs) == 1 {
-			in, out := op.Inputs[0], op.Outputs[0]
-			if in >= 0 && isAct(in) && in != out && size[in] == size[out] &&
-				m.Tensors[in].ArenaOffset == m.Tensors[out].ArenaOffset {
-				r := root[in]
-				root[out] = r
-				last[r] = max(last[r], i)
-			}
-		}
-	}
-	for k, io := range m.Outputs {
-		t := io.Tensor
-		if t < 0 || int(t) >= nt {
-			return Malformed(fmt.Sprintf("output %d / tensor", k), "index %d outside [0, %d)", t, nt)
-		}
-		if err := use(t, n, k); err != nil {
-			return err
-		}
-	}
 
 	// Overlap: sweep the steps, keeping the live roots in a set ordered by
 	// arena offset. Live roots never overlap each other, so a new root
@@ -350,4 +183,223 @@ func (s *offsetSet) last(node, lo, hi, i int) int {
 		return r
 	}
 	return s.last(2*node, lo, mid, i)
+}
+
+// graphLifetimes is what graphLives finds: every tensor's byte size,
+// producing step (−1: graph input or variable), root (the produced
+// activation whose bytes it is; −1 for constants and unused tensors) and,
+// for roots, the last step that reads it or an alias of it.
+type graphLifetimes struct {
+	size       []int64
+	prod, last []int
+	root       []int32
+}
+
+// graphLives checks everything VerifyGraph checks but the overlaps and
+// returns the lifetimes it worked out.
+func graphLives(m *Model) (graphLifetimes, error) {
+	if m == nil {
+		return graphLifetimes{}, Malformed("", "nil model")
+	}
+	nt, n := len(m.Tensors), len(m.Ops)
+	const noProducer = math.MinInt
+	if m.ArenaBytes < 0 {
+		return graphLifetimes{}, Malformed("arena_bytes", "%d is negative", m.ArenaBytes)
+	}
+
+	size := make([]int64, nt)
+	for i := range m.Tensors {
+		t := &m.Tensors[i]
+		_, b, bad := shapeBytes(t.Shape, t.DType)
+		if bad != "" {
+			return graphLifetimes{}, Malformed(tensorPath(i, t.Name)+" / shape", "%s", bad)
+		}
+		size[i] = b
+		if !t.IsConstant() && (t.ArenaOffset < 0 || t.ArenaOffset > m.ArenaBytes || b > m.ArenaBytes-t.ArenaOffset) {
+			return graphLifetimes{}, Malformed(tensorPath(i, t.Name)+" / arena_offset", "activation of %d bytes at %d does not fit the %d-byte arena", b, t.ArenaOffset, m.ArenaBytes)
+		}
+	}
+	isAct := func(t int32) bool { return !m.Tensors[t].IsConstant() }
+	name := func(t int32) string { return tensorPath(int(t), m.Tensors[t].Name) }
+
+	// Producers.
+	prod := make([]int, nt)
+	for i := range prod {
+		prod[i] = noProducer
+	}
+	for k, io := range m.Inputs {
+		path := func() string { return fmt.Sprintf("input %d", k) }
+		t := io.Tensor
+		switch {
+		case t < 0 || int(t) >= nt:
+			return graphLifetimes{}, Malformed(path()+" / tensor", "index %d outside [0, %d)", t, nt)
+		case !isAct(t):
+			return graphLifetimes{}, Malformed(path(), "%s is a constant", name(t))
+		case prod[t] != noProducer:
+			return graphLifetimes{}, Malformed(path(), "%s is listed twice as a graph input", name(t))
+		}
+		prod[t] = -1
+	}
+	// Variables are written before the first op, like the graph inputs.
+	for i := range m.Tensors {
+		if t := &m.Tensors[i]; t.Variable && isAct(int32(i)) {
+			if prod[i] != noProducer {
+				return graphLifetimes{}, Malformed(tensorPath(i, t.Name), "a variable cannot be a graph input")
+			}
+			prod[i] = -1
+		}
+	}
+	for i := range m.Ops {
+		op := &m.Ops[i]
+		for k, t := range op.Inputs {
+			if t < -1 || int(t) >= nt {
+				return graphLifetimes{}, Malformed(fmt.Sprintf("%s / input %d", opPath(i, op.Code), k), "tensor index %d outside [-1, %d)", t, nt)
+			}
+		}
+		for k, t := range op.Outputs {
+			path := func() string { return fmt.Sprintf("%s / output %d", opPath(i, op.Code), k) }
+			switch {
+			case t < 0 || int(t) >= nt:
+				return graphLifetimes{}, Malformed(path(), "tensor index %d outside [0, %d)", t, nt)
+			case !isAct(t):
+				return graphLifetimes{}, Malformed(path(), "writes constant %s", name(t))
+			case m.Tensors[t].Variable:
+				return graphLifetimes{}, Malformed(path(), "%s is a variable (ops update variables as inputs)", name(t))
+			case prod[t] == -1:
+				return graphLifetimes{}, Malformed(path(), "writes %s, a graph input", name(t))
+			case prod[t] != noProducer:
+				return graphLifetimes{}, Malformed(path(), "%s is already produced by op %d", name(t), prod[t])
+			}
+			prod[t] = i
+		}
+	}
+
+	// Produced activations by arena region, in production order, for
+	// resolving aliases.
+	type region struct{ off, size int64 }
+	byRegion := make(map[region][]int32)
+	addRegion := func(t int32) {
+		r := region{m.Tensors[t].ArenaOffset, size[t]}
+		byRegion[r] = append(byRegion[r], t)
+	}
+	for _, io := range m.Inputs {
+		addRegion(io.Tensor)
+	}
+	for i := range m.Ops {
+		for _, t := range m.Ops[i].Outputs {
+			addRegion(t)
+		}
+	}
+	for i := range m.Tensors {
+		if prod[i] == -1 && m.Tensors[i].Variable {
+			addRegion(int32(i))
+		}
+	}
+
+	// Lifetimes. root[t] is the produced activation whose bytes t is (t
+	// itself unless t is an alias), -1 while unknown; last[r] is the last
+	// step r (or an alias of it) is read.
+	root := make([]int32, nt)
+	last := make([]int, nt)
+	for i := range root {
+		root[i] = -1
+	}
+	for _, io := range m.Inputs {
+		root[io.Tensor], last[io.Tensor] = io.Tensor, -1
+	}
+	for i := range m.Tensors {
+		if prod[i] == -1 && m.Tensors[i].Variable {
+			// Live for the interpreter's life: from before the first op
+			// to after the last.
+			root[i], last[i] = int32(i), n
+		}
+	}
+	// use records that step reads t, as input k of op step (or graph output
+	// k if step == n).
+	use := func(t int32, step, k int) error {
+		if t < 0 || !isAct(t) {
+			return nil // absent optional input, or constant
+		}
+		path := func() string {
+			if step == n {
+				return fmt.Sprintf("output %d", k)
+			}
+			return fmt.Sprintf("%s / input %d", opPath(step, m.Ops[step].Code), k)
+		}
+		if p := prod[t]; p != noProducer && p >= step {
+			return Malformed(path(), "%s is read before op %d produces it", name(t), p)
+		}
+		if root[t] < 0 {
+			// An alias: the last same-region activation produced before step.
+			cands := byRegion[region{m.Tensors[t].ArenaOffset, size[t]}]
+			j := sort.Search(len(cands), func(j int) bool { return prod[cands[j]] >= step })
+			if j == 0 {
+				return Malformed(path(), "%s is not a constant, a graph input, produced by an earlier op, or an alias of such an activation (same arena offset and size)", name(t))
+			}
+			root[t] = root[cands[j-1]]
+		}
+		r := root[t]
+		last[r] = max(last[r], step)
+		return nil
+	}
+	for i := range m.Ops {
+		op := &m.Ops[i]
+		for k, t := range op.Inputs {
+			if err := use(t, i, k); err != nil {
+				return graphLifetimes{}, err
+			}
+		}
+		for _, t := range op.Outputs {
+			root[t], last[t] = t, i
+		}
+		if op.Code == OpReshape && len(op.Inputs) > 0 && len(op.Outputs) == 1 {
+			in, out := op.Inputs[0], op.Outputs[0]
+			if in >= 0 && isAct(in) && in != out && size[in] == size[out] &&
+				m.Tensors[in].ArenaOffset == m.Tensors[out].ArenaOffset {
+				r := root[in]
+				root[out] = r
+				last[r] = max(last[r], i)
+			}
+		}
+	}
+	for k, io := range m.Outputs {
+		t := io.Tensor
+		if t < 0 || int(t) >= nt {
+			return graphLifetimes{}, Malformed(fmt.Sprintf("output %d / tensor", k), "index %d outside [0, %d)", t, nt)
+		}
+		if err := use(t, n, k); err != nil {
+			return graphLifetimes{}, err
+		}
+	}
+
+	return graphLifetimes{size: size, prod: prod, last: last, root: root}, nil
+}
+
+// Lifetime is the life of one activation that owns its arena bytes (a
+// graph input, a variable or an op's output, its aliases folded in), in
+// VerifyGraph's steps: written at First (−1: graph inputs and variables)
+// and read last at Last (len(Ops): graph outputs and variables; First
+// when nothing reads it).
+type Lifetime struct {
+	Tensor      int32
+	First, Last int
+}
+
+// Lifetimes checks m's graph as VerifyGraph does, except for the overlaps
+// of its current memory plan, and returns the lifetime of every activation
+// of non-zero size that owns its bytes, and for every tensor the one whose
+// bytes it is (root[t] == t for the owners; −1 for constants and for
+// activations no step uses). A new memory plan places the owners, and
+// every other activation at its root's offset.
+func Lifetimes(m *Model) (lives []Lifetime, root []int32, err error) {
+	gl, err := graphLives(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	for t, r := range gl.root {
+		if r == int32(t) && gl.size[t] > 0 {
+			lives = append(lives, Lifetime{Tensor: r, First: gl.prod[t], Last: max(gl.last[t], gl.prod[t])})
+		}
+	}
+	return lives, gl.root, nil
 }

@@ -145,7 +145,13 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	}
 	// The arena holds activations and every op's scratch (see
 	// planScratch); every extra thread has its own scratch after it.
-	sp := &m.scratch
+	// With more than one thread the activations are planned again
+	// (threadedPlan).
+	g, sp := m.graph, &m.scratch
+	if threads > 1 {
+		tp := m.threadedPlan()
+		g, sp = tp.graph, &tp.scratch
+	}
 	// Checked without overflow for any Threads, and within an int's range.
 	if int64(threads-1) > limit/max(sp.extra, 1) {
 		return nil, fmt.Errorf("model needs %d bytes of scratch for each of %d extra threads, limit %d: %w", sp.extra, threads-1, limit, ErrResourceLimit)
@@ -154,7 +160,6 @@ func NewInterpreter(m *Model, opts *Options) (*Interpreter, error) {
 	if size > limit || size > maxArenaLen {
 		return nil, fmt.Errorf("model needs a %d-byte arena with %d threads, limit %d: %w", size, threads, limit, ErrResourceLimit)
 	}
-	g := m.graph
 	// Over-allocate so the arena can start on a 64-byte boundary.
 	const align = 64
 	raw := make([]byte, size+align)
@@ -429,7 +434,8 @@ func (it *Interpreter) Threads() int {
 }
 
 // ArenaBytes returns the memory this interpreter allocated for activations
-// and scratch (Model.ArenaBytes plus scratch for every extra thread).
+// and scratch: Model.ArenaBytes with one thread; with more, the threaded
+// plan's arena plus scratch for every extra thread (ArenaLayout.Threaded).
 func (it *Interpreter) ArenaBytes() int64 { return int64(len(it.arena)) }
 
 // Model returns the interpreter's model.

@@ -66,8 +66,11 @@ type Model struct {
 	macs []int64
 	// scratch places every op's scratch in the arena (planScratch).
 	scratch scratchPlan
-	inputs  []TensorInfo
-	outputs []TensorInfo
+	// threaded is the memory plan of interpreters with more than one
+	// thread (threadedPlan), made by the first of them.
+	threaded *lazyThreadedArena
+	inputs   []TensorInfo
+	outputs  []TensorInfo
 }
 
 // TensorInfo describes a graph input or output.
@@ -227,7 +230,7 @@ func fromGraph(g *format.Model, lim LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("tensor %d %q has %d elements, limit %d: %w", i, g.Tensors[i].Name, n, lim.MaxTensorElements, ErrResourceLimit)
 		}
 	}
-	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops)),
+	m := &Model{graph: g, kernels: make([]ops.Kernel, len(g.Ops)), split: make([]ops.Splittable, len(g.Ops)), threaded: &lazyThreadedArena{},
 		work: make([]int64, len(g.Ops)), macs: make([]int64, len(g.Ops))}
 	for i := range g.Ops {
 		k, err := ops.Prepare(g, i)
@@ -351,7 +354,7 @@ func KernelsDescription() string { return ops.KernelsDescription() }
 
 // ArenaBytes is the memory a one-thread interpreter allocates for
 // activations and scratch: the exact RAM needed beyond the model's weights
-// (each extra thread adds its own scratch; see Interpreter.ArenaBytes).
+// (more threads need more: see ArenaLayout.Threaded).
 // Each op's scratch lives in arena memory no tensor uses while it runs.
 func (m *Model) ArenaBytes() int64 { return m.scratch.arena }
 
@@ -373,6 +376,14 @@ type ArenaLayout struct {
 	// ScratchPerThread is what each thread beyond the first adds: its
 	// own copy of the largest op scratch.
 	ScratchPerThread int64
+	// Threaded is the arena of an interpreter with more than one thread
+	// before the extra threads' scratch: its activations are planned
+	// again with every lifetime one op longer (so that an op never
+	// overwrites what the op before it read, which another thread may
+	// still be reading), and the ops' scratch placed among them. An
+	// interpreter with n > 1 threads allocates Threaded, rounded up to 64
+	// bytes, plus (n − 1)·ScratchPerThread.
+	Threaded int64
 }
 
 // ArenaLayout splits ArenaBytes into activations, scratch and state.
@@ -385,7 +396,7 @@ func (m *Model) ArenaLayout() ArenaLayout {
 		}
 	}
 	return ArenaLayout{Activations: m.graph.ArenaBytes - state, Scratch: sp.arena - m.graph.ArenaBytes, State: state,
-		PeakOp: sp.peakOp, ScratchPerThread: sp.extra}
+		PeakOp: sp.peakOp, ScratchPerThread: sp.extra, Threaded: m.threadedPlan().scratch.arena}
 }
 
 // InputIndex returns the position of the input named name.

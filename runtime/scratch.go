@@ -37,9 +37,17 @@ const maxPlacementWork = 1 << 26
 // which sets the arena; then each takes its fastest strategy that fits, at
 // its op, inside that arena.
 func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
+	return placeScratch(g, kernels, 0, true)
+}
+
+// placeScratch is planScratch with every tensor kept live delay ops
+// longer; fit false places each op's scratch as its kernel now asks
+// (ScratchBytes), without fitting it: the kernels are the Model's, shared
+// with the one-thread plan that fitted them.
+func placeScratch(g *format.Model, kernels []ops.Kernel, delay int, fit bool) scratchPlan {
 	n := len(kernels)
 	p := scratchPlan{offset: make([]int64, n), size: make([]int64, n), arena: g.ArenaBytes, peakOp: -1}
-	live := newLiveTensors(g)
+	live := newLiveTensors(g, delay)
 	users := 0
 	for _, k := range kernels {
 		if _, ok := k.(ops.ScratchUser); ok {
@@ -65,7 +73,7 @@ func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 			continue
 		}
 		need := int64(s.ScratchBytes())
-		if f, ok := k.(ops.ScratchFitter); ok {
+		if f, ok := k.(ops.ScratchFitter); ok && fit {
 			need = int64(f.LeanScratchBytes())
 		}
 		if need == 0 {
@@ -78,7 +86,7 @@ func planScratch(g *format.Model, kernels []ops.Kernel) scratchPlan {
 	// during its op.
 	for i, k := range kernels {
 		f, ok := k.(ops.ScratchFitter)
-		if !ok || p.size[i] == 0 {
+		if !ok || !fit || p.size[i] == 0 {
 			continue
 		}
 		room := live.largestGap(i, p.arena)
@@ -132,7 +140,7 @@ type liveTensors struct {
 	order []int32
 }
 
-func newLiveTensors(g *format.Model) *liveTensors {
+func newLiveTensors(g *format.Model, delay int) *liveTensors {
 	l := &liveTensors{g: g, first: make([]int, len(g.Tensors)), last: make([]int, len(g.Tensors))}
 	for i := range l.first {
 		l.first[i], l.last[i] = len(g.Ops), -1
@@ -160,6 +168,11 @@ func newLiveTensors(g *format.Model) *liveTensors {
 		if g.Tensors[i].Variable { // state: live throughout
 			use(int32(i), 0)
 			use(int32(i), len(g.Ops)-1)
+		}
+	}
+	for i := range l.last {
+		if l.last[i] >= 0 {
+			l.last[i] = min(l.last[i]+delay, len(g.Ops)-1)
 		}
 	}
 	for i := range g.Tensors {
