@@ -73,7 +73,8 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if l.PeakOp >= 0 {
 		fmt.Fprintf(stdout, "arena peak: op %d %s (its live tensors and scratch reach furthest)\n", l.PeakOp, m.Op(l.PeakOp).Type)
 	}
-	fmt.Fprintf(stdout, "each thread beyond the first adds %d bytes of scratch\n", l.ScratchPerThread)
+	fmt.Fprintf(stdout, "with more threads: %d bytes (activations planned again, each kept one op longer), and each thread beyond the first adds %d bytes of scratch\n",
+		(l.Threaded+63)&^63, l.ScratchPerThread)
 	return nil
 }
 
