@@ -47,6 +47,7 @@ maxPool8Neon_col:
 	ADD $16, R13, R13
 	SUBS $1, R14, R14
 	BNE maxPool8Neon_chunk
+maxPool8Neon_next:
 	ADD R5, R1, R1
 	ADD R6, R2, R2
 	SUBS $1, R3, R3
@@ -95,6 +96,7 @@ maxPool16Neon_col:
 	ADD $16, R13, R13
 	SUBS $1, R14, R14
 	BNE maxPool16Neon_chunk
+maxPool16Neon_next:
 	ADD R5, R1, R1
 	ADD R6, R2, R2
 	SUBS $1, R3, R3
