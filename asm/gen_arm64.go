@@ -2922,15 +2922,16 @@ func (g *gen) sumPool() {
 	const name = "sumPool8Neon"
 	g.poolProlog(name)
 	g.poolPixels(name, func() {
-		for _, w := range []int{64, 16, 8} {
+		widths := []int{64, 16, 8}
+		for wi, w := range widths {
 			l := fmt.Sprintf("%s_c%d", name, w)
 			nacc := max(1, w/8) // int16 accumulators V0..
 			g.label(l)
 			g.i("CMP $%d, R14", w/8)
-			if w == 8 {
-				g.i("BLT %s_next", name)
+			if wi+1 < len(widths) {
+				g.i("BLT %s_c%d", name, widths[wi+1])
 			} else {
-				g.i("BLT %s_c%d", name, map[int]int{64: 16, 16: 8}[w])
+				g.i("BLT %s_next", name)
 			}
 			for v := range nacc {
 				g.i("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
