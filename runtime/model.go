@@ -376,13 +376,13 @@ type ArenaLayout struct {
 	// ScratchPerThread is what each thread beyond the first adds: its
 	// own copy of the largest op scratch.
 	ScratchPerThread int64
-	// Threaded is the arena of an interpreter with more than one thread
-	// before the extra threads' scratch: its activations are planned
-	// again with every lifetime one op longer (so that an op never
-	// overwrites what the op before it read, which another thread may
-	// still be reading), and the ops' scratch placed among them. An
-	// interpreter with n > 1 threads allocates Threaded, rounded up to 64
-	// bytes, plus (n − 1)·ScratchPerThread.
+	// Threaded is what an interpreter with more than one thread
+	// allocates before the extra threads' scratch: its activations are
+	// planned again with every lifetime one op longer (so that an op
+	// never overwrites what the op before it read, which another thread
+	// may still be reading), and the ops' scratch placed among them. An
+	// interpreter with n > 1 threads allocates Threaded plus
+	// (n − 1)·ScratchPerThread.
 	Threaded int64
 }
 
@@ -396,7 +396,7 @@ func (m *Model) ArenaLayout() ArenaLayout {
 		}
 	}
 	return ArenaLayout{Activations: m.graph.ArenaBytes - state, Scratch: sp.arena - m.graph.ArenaBytes, State: state,
-		PeakOp: sp.peakOp, ScratchPerThread: sp.extra, Threaded: m.threadedPlan().scratch.arena}
+		PeakOp: sp.peakOp, ScratchPerThread: sp.extra, Threaded: m.threadedPlan().scratch.threadScratch()}
 }
 
 // InputIndex returns the position of the input named name.

@@ -318,7 +318,7 @@ func TestResourceLimits(t *testing.T) {
 	}
 	// Its activations are planned again, each kept one op longer.
 	threaded := m.ArenaLayout().Threaded
-	if want := (threaded+63)&^63 + 2*scratch; it3.Threads() != 3 || it3.ArenaBytes() != want {
+	if want := threaded + 2*scratch; it3.Threads() != 3 || it3.ArenaBytes() != want {
 		t.Errorf("three threads: arena %d, threads %d; want %d, 3", it3.ArenaBytes(), it3.Threads(), want)
 	}
 	if _, err := runtime.NewInterpreter(m, &runtime.Options{Threads: 3, MaxArenaBytes: it3.ArenaBytes() - 1}); !errors.Is(err, runtime.ErrResourceLimit) {

@@ -74,7 +74,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "arena peak: op %d %s (its live tensors and scratch reach furthest)\n", l.PeakOp, m.Op(l.PeakOp).Type)
 	}
 	fmt.Fprintf(stdout, "with more threads: %d bytes (activations planned again, each kept one op longer), and each thread beyond the first adds %d bytes of scratch\n",
-		(l.Threaded+63)&^63, l.ScratchPerThread)
+		l.Threaded, l.ScratchPerThread)
 	return nil
 }
 
