@@ -84,7 +84,8 @@ const maxAvgPoolInt8Taps = 256
 // otherwise, both divisions truncating. Rows·Cols must be at most 2^24
 // (int32 sums cannot overflow). It does not allocate.
 //
-// The SIMD kernels (8 channels a step) sum in int32 lanes and divide
+// The SIMD kernels (AVX2 8 channels a step in int32 lanes; NEON 16 for
+// int8, summed in int16 lanes and widened, 8 for int16) divide
 // a = |s| + n/2 by n: q = trunc(a · fl(1/n)) in float32 for int8 (a <
 // 2^16, n <= 256: the estimate's error is below 2^-7) or float64 for
 // int16 (a < 2^31: below 2^-20), so q is the quotient or one off, and
