@@ -48,6 +48,9 @@ type PackedDepthwise struct {
 	// unpaired: the arm64 3x3/5x5 kernels' tap pairs could overflow
 	// int16 (dwPairOverflows); the generic arm64 kernel runs instead.
 	unpaired bool
+	// dot: the arm64 dotprod layout of a 3x3 filter of 16 or more
+	// channels (packDepthwiseDot), beside Data; nil elsewhere.
+	dot []int8
 	// single: the arm64 generic kernel's tap pairs (taps 2i and 2i+1 of
 	// a filter row) could overflow int16 too; it pairs each tap with a
 	// zero weight instead (dwRowPairOverflows).

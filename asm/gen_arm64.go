@@ -46,6 +46,7 @@ func main() {
 			g.depthwise(cw, k)
 		}
 	}
+	g.dwSquare(16, 3, true)
 	g.write(filepath.Join(*dir, "depthwise_arm64.s"))
 
 	g.header()
@@ -558,7 +559,7 @@ func (g *gen) gemmNeon(mr int) {
 func (g *gen) depthwise(cw, k int) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
 	if k != 0 {
-		g.dwSquare(cw, k)
+		g.dwSquare(cw, k, false)
 		return
 	}
 	name = fmt.Sprintf("dwGenc%d", cw)
@@ -624,8 +625,19 @@ const (
 //
 // Vector registers: constants below V(fixed), the rest a pool for the
 // scheduler (sums, inputs, weights, products, epilogue values).
-func (g *gen) dwSquare(cw, k int) {
+//
+// dot (3x3, 16 channels: dw3x3c16Dot, the dotprod implementation): the
+// taps are SDOTs instead (see dwGroupDot), and the kernel has the fast
+// epilogue only: the Go side calls it only for blocks with
+// dwArgs.general = 0, only when tapStep = pixStep (stride equal to
+// dilation across: neighbouring pixels share filter columns), and only
+// for n >= 4 (its groups are four consecutive pixels: it never repeats
+// one).
+func (g *gen) dwSquare(cw, k int, dot bool) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
+	if dot {
+		name += "Dot"
+	}
 	fmt.Fprintf(&g.buf, "\n// func %s(p *dwArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
 	g.i("MOVD p+0(FP), R0")
 	for i, f := range []string{"in", "out", "w", "bias", "mult", "shift", "n", "rowStep", "tapStep", "pixStep", "outStep"} {
@@ -695,11 +707,17 @@ func (g *gen) dwSquare(cw, k int) {
 	g.i("BGE %s_start", name)
 	g.i("MOVD $4, R7")
 	g.label(name + "_start")
+	if dot {
+		g.dwSquareLoops(name, cw, k, epiFast, true)
+		g.label(name + "_ret")
+		g.i("RET")
+		return
+	}
 	g.i("MOVD dwArgs_general(R0), R26")
 	g.i("CBNZ R26, %s_r", name)
-	g.dwSquareLoops(name, cw, k, epiFast)
+	g.dwSquareLoops(name, cw, k, epiFast, false)
 	g.label(name + "_r")
-	g.dwSquareLoops(name+"_r", cw, k, epiGeneral)
+	g.dwSquareLoops(name+"_r", cw, k, epiGeneral, false)
 	g.label(name + "_ret")
 	g.i("RET")
 }
@@ -712,7 +730,10 @@ func (g *gen) dwSquare(cw, k int) {
 // (general), then the offset (int16 lanes fast, int32 general), the two
 // limits and the bias (two vectors). c16 keeps only the offset and the
 // limits (V0-V2) and loads bias, multipliers and shifts in each group.
-func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
+//
+// dot: one more constant, a zero vector (the fourth byte of every SDOT
+// column).
+func (g *gen) dwSquareLoops(name string, cw, k, epi int, dot bool) {
 	nv := cw / 4
 	var f dwFixed
 	for v := range 4 {
@@ -740,6 +761,11 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
 		}
 	}
 	f.off, f.lo, f.hi = take(), take(), take()
+	f.zero = -1
+	if dot {
+		f.zero = take()
+		g.i("VEOR V%d.B16, V%d.B16, V%d.B16", f.zero, f.zero, f.zero)
+	}
 	g.i("MOVW dwArgs_off(R0), R26")
 	if epi == epiGeneral {
 		g.i("VDUP R26, V%d.S4", f.off)
@@ -765,7 +791,11 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
 	g.i("CMP $4, R7")
 	g.i("BLT %s_tail", name)
 	wbOrder = cw == 16
-	g.schedule(g.dwGroup(cw, k, epi, &f), f.pool)
+	if dot {
+		g.schedule(g.dwGroupDot(&f), f.pool)
+	} else {
+		g.schedule(g.dwGroup(cw, k, epi, &f), f.pool)
+	}
 	wbOrder = false
 	g.i("B %s_group", name)
 	g.label(name + "_tail")
@@ -791,6 +821,7 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int) {
 type dwFixed struct {
 	bias, mult, shift, lsh [4]int
 	off, lo, hi            int
+	zero                   int // dot kernels only, else -1
 	pool                   []int
 }
 
@@ -1033,6 +1064,163 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 	b.add(kALU, nil, nil, false, []int{2}, []int{2, 26}, func(g *gen, r func(int) int) { g.i("ADD R26, R2, R2") })
 	b.add(kALU, nil, nil, false, []int{7}, []int{7}, func(g *gen, r func(int) int) { g.i("SUB $4, R7, R7") })
 	return b
+}
+
+// dwGroupDot is dwGroup for dw3x3c16Dot: four pixels of 16 channels of a
+// 3x3 filter whose tap step across equals the pixel step, so that pixel
+// px's filter column kx is input column q = px + kx: the group builds the
+// six columns q = 0..5 once each (pixels 0-3's pointers, and for q = 4, 5
+// pixel 3's plus one or two tap steps) and each meets every pixel that
+// reads it. A column's 16 input bytes of filter rows 0, 1, 2 (x0, x1, x2)
+// are interleaved with a zero vector into one dword per channel, (x0[c],
+// x1[c], x2[c], 0) (ZIP1/ZIP2 of bytes, then of halfwords: channels 0-3,
+// 4-7, 8-11, 12-15 in four vectors), and SDOT adds its dot product with
+// the packed weights (w[0][kx][c], w[1][kx][c], w[2][kx][c], 0) to the
+// channel's int32 sum: three taps an instruction, exact (int8 products
+// summed in int32; no int16 pair bound, so filters with -128, -128 pairs
+// run here too). The sums start at the bias (loaded per pixel: SDOT
+// overwrites its accumulator), weights are loaded per use, and each
+// pixel's epilogue follows its last column, so at most three pixels' sums
+// are live: the block stays within the register pool.
+//
+// Packed weights (R3): per 16-channel block [kx][channel][4 bytes], 192
+// bytes (asm.packDepthwiseDot).
+//
+// Modelled (bench/mca), per group against dw3x3c16_group: Neoverse-N1 109
+// cycles against 143; LLVM's cortex-a76 (Cortex-A57's model, one load
+// pipe) 163 against 155: this block loads 90 vectors. With each pixel's
+// own columns (any stride) it was 128 and 230: not kept.
+func (g *gen) dwGroupDot(f *dwFixed) *block {
+	const np, nv = 4, 4
+	b := &block{}
+	load := func(base, off int) int {
+		d := b.v()
+		b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+			g.ldrQimm(r(d), base, off)
+		})
+		return d
+	}
+	// The input of tap t = 3·ky + kx for pixel px: the pixel's pointer
+	// (R1, R23-R25) plus the tap's offset register (none for tap 0).
+	tapReg3 := []int{-1, 12, 13, 14, 15, 16, 17, 8, 9}
+	input := func(t, px int) int {
+		base := 1
+		if px > 0 {
+			base = 22 + px
+		}
+		d := b.v()
+		if o := tapReg3[t]; o >= 0 {
+			b.add(kLoad, []int{d}, nil, false, nil, []int{base, o}, func(g *gen, r func(int) int) {
+				g.ldrReg(true, r(d), base, o)
+			})
+		} else {
+			b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+				g.ldrQimm(r(d), base, 0)
+			})
+		}
+		return d
+	}
+	zip := func(second bool, arr string, x, y int) int {
+		op := "VZIP1"
+		if second {
+			op = "VZIP2"
+		}
+		return b.neon(false, func(g *gen, d int, u []int) {
+			g.i("%s V%d.%s, V%d.%s, V%d.%s", op, u[1], arr, u[0], arr, d, arr)
+		}, x, y)
+	}
+	var mult, shift [nv]int
+	for v := range nv {
+		mult[v] = load(5, 16*v)
+		shift[v] = load(6, 16*v)
+	}
+	outOff := func(px int) int { return 19 + px } // R20-R22
+	column := func(x0, x1, x2 int) [nv]int {
+		a0, a1 := zip(false, "B16", x0, x1), zip(true, "B16", x0, x1)
+		z0, z1 := zip(false, "B16", x2, f.zero), zip(true, "B16", x2, f.zero)
+		return [nv]int{zip(false, "H8", a0, z0), zip(true, "H8", a0, z0), zip(false, "H8", a1, z1), zip(true, "H8", a1, z1)}
+	}
+	var acc [np][nv]int
+	startSums := func(px int) {
+		for v := range nv {
+			acc[px][v] = load(4, 16*v)
+		}
+	}
+	taps := func(px, kx int, cols [nv]int) {
+		for v := range nv {
+			w := load(3, 64*kx+16*v)
+			acc[px][v] = b.mul(true, func(g *gen, d int, u []int) { g.sdotVec(d, u[1], u[2]) }, acc[px][v], cols[v], w)
+		}
+	}
+	// sharedInput loads row ky of column q: pixel q's pointer for q < 4,
+	// else pixel 3's plus tap q-3 of the row.
+	sharedInput := func(q, ky int) int {
+		if q < np {
+			return input(3*ky, q)
+		}
+		return input(3*ky+q-3, np-1)
+	}
+	for q := 0; q < np+2; q++ {
+		if q < np {
+			b.cur = -unitBonus * q
+			startSums(q)
+		}
+		cols := column(sharedInput(q, 0), sharedInput(q, 1), sharedInput(q, 2))
+		for kx := 0; kx < 3; kx++ {
+			if px := q - kx; px >= 0 && px < np {
+				b.cur = -unitBonus * px
+				taps(px, kx, cols)
+			}
+		}
+		if px := q - 2; px >= 0 {
+			g.dwDotEpilogue(b, px, acc[px], mult, shift, f, outOff(px))
+		}
+	}
+	b.cur = 0
+	for _, p := range []int{1, 23, 24, 25} {
+		b.add(kALU, nil, nil, false, []int{p}, []int{p, 19}, func(g *gen, r func(int) int) { g.i("ADD R19, R%d, R%d", p, p) })
+	}
+	b.add(kALU, nil, nil, false, []int{2}, []int{2, 26}, func(g *gen, r func(int) int) { g.i("ADD R26, R2, R2") })
+	b.add(kALU, nil, nil, false, []int{7}, []int{7}, func(g *gen, r func(int) int) { g.i("SUB $4, R7, R7") })
+	return b
+}
+
+// dwDotEpilogue requantizes pixel px's four sums with dwGroup's fast
+// epilogue (SQRDMULH, SSRA #31: ties away from zero, SRSHL; narrow to
+// int16, add the offset saturating, narrow to bytes, clamp) and stores its
+// 16 bytes at R2 (pixel 0) or R2 + the pixel's offset register.
+func (g *gen) dwDotEpilogue(b *block, px int, acc [4]int, mult, shift [4]int, f *dwFixed, outOff int) {
+	const nv = 4
+	{
+		var x [nv]int
+		for v := range nv {
+			a := b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, acc[v], mult[v])
+			a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
+			x[v] = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift[v])
+		}
+		var h [2]int
+		for i := range h {
+			t := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, x[2*i])
+			t = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, t, x[2*i+1])
+			h[i] = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, t, f.off)
+		}
+		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(b8, d, u[0]) }, h[0])
+		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(b16, d, u[1]) }, s, h[1])
+		s = b.neon(false, func(g *gen, d int, u []int) { g.smax(b16, d, u[0], u[1]) }, s, f.lo)
+		s = b.neon(false, func(g *gen, d int, u []int) { g.smin(b16, d, u[0], u[1]) }, s, f.hi)
+		if px == 0 {
+			b.add(kStore, nil, []int{s}, false, nil, []int{2}, func(g *gen, r func(int) int) { g.strImm(true, r(s), 2, 0) })
+		} else {
+			o := outOff
+			b.add(kStore, nil, []int{s}, false, nil, []int{2, o}, func(g *gen, r func(int) int) { g.strReg(true, r(s), 2, o) })
+		}
+	}
+}
+
+// sdotVec emits SDOT Vd.4S, Vn.16B, Vm.16B: int32 lane i of Vd
+// accumulates the dot product of bytes 4i..4i+3 of Vn and of Vm.
+func (g *gen) sdotVec(d, n, m int) {
+	g.word(0x4e809400|reg(m)<<16|reg(n)<<5|reg(d), "SDOT V%d.4S, V%d.16B, V%d.16B", d, n, m)
 }
 
 // ldrQimm emits LDR Qt, [Xn, #off] (off a multiple of 16); ldrDimm the

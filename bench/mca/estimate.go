@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/runtime"
 )
 
@@ -40,7 +41,8 @@ func estimate(dir string, loops []Loop, results []map[string]Result) string {
 	p("Each op's MACs (the runtime's `OpInfo.MACs`) divided by the modelled MACs/cycle of the loop that\n")
 	p("runs it: CONV_2D, TRANSPOSE_CONV, BATCH_MATMUL and FULLY_CONNECTED with more than one row at\n")
 	p("`dot4_loop`'s rate, a one-row FULLY_CONNECTED at `dot1_loop`'s, DEPTHWISE_CONV_2D at\n")
-	p("`dw3x3c16_group`'s (3x3), `dw5x5c16_group`'s (5x5) or `dwGenc16_g_tap`'s rate. It leaves out\n")
+	p("`dw3x3c16Dot_group`'s (3x3 with stride equal to dilation across: the SDOT kernel the dotprod cores\n")
+	p("run), `dw3x3c16_group`'s (other 3x3), `dw5x5c16_group`'s (5x5) or `dwGenc16_g_tap`'s rate. It leaves out\n")
 	p("everything outside those inner loops: the other ops, im2col and packing, requantization outside\n")
 	p("the loops, cache misses, and threads (one core). So it is a lower bound of a single-thread\n")
 	p("inference, from a model: it has not been measured on a board. Models read from `%s`.\n\n", dir)
@@ -59,7 +61,7 @@ func estimate(dir string, loops []Loop, results []map[string]Result) string {
 			if op.MACs == 0 {
 				continue
 			}
-			label := ""
+			label, dotLabel := "", ""
 			switch op.Type {
 			case "CONV_2D", "TRANSPOSE_CONV", "BATCH_MATMUL":
 				label = "dot4_loop"
@@ -72,6 +74,11 @@ func estimate(dir string, loops []Loop, results []map[string]Result) string {
 				label = "dwGenc16_g_tap"
 				if fs := g.Tensors[op.Inputs[1]].Shape; len(fs) == 4 && fs[1] == fs[2] && (fs[1] == 3 || fs[1] == 5) {
 					label = fmt.Sprintf("dw%dx%dc16_group", fs[1], fs[1])
+					// The dotprod cores run 3x3 layers whose stride
+					// across equals the dilation on the SDOT kernel.
+					if cp, ok := g.Ops[i].Params.(*format.ConvParams); ok && fs[1] == 3 && cp.StrideW == cp.DilationW {
+						dotLabel = "dw3x3c16Dot_group"
+					}
 				}
 			}
 			if label == "" {
@@ -84,7 +91,11 @@ func estimate(dir string, loops []Loop, results []map[string]Result) string {
 				gemm += op.MACs
 			}
 			for _, cpu := range []string{"neoverse-n1", "cortex-a76"} {
-				if r := rate(label, cpu); r > 0 {
+				l := label
+				if dotLabel != "" {
+					l = dotLabel
+				}
+				if r := rate(l, cpu); r > 0 {
 					cyc[cpu] += float64(op.MACs) / r
 				}
 			}

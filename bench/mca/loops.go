@@ -116,16 +116,22 @@ func lanes(op string) int {
 
 // MACs counts the multiply-accumulates one iteration performs: each lane of
 // a widening multiply (SMULL, SMLAL, SMLSL and their "2" forms) is one
-// multiply, each lane of a dot product (SDOT) four. SQRDMULH (the
-// requantization) is not counted: it is not part of the product.
+// multiply, each lane of a dot product (SDOT) four, except in the
+// depthwise kernels, whose SDOT columns hold three taps and a zero byte
+// (dw3x3c16Dot): three. SQRDMULH (the requantization) is not counted: it
+// is not part of the product.
 func (l Loop) MACs() int {
+	dot := 4
+	if l.File == "depthwise_arm64.s" {
+		dot = 3
+	}
 	n := 0
 	for _, t := range l.Lines {
 		mn, rest, _ := strings.Cut(t.LLVM, " ")
 		ops := strings.Split(rest, ",")
 		switch mn {
 		case "sdot", "udot":
-			n += 4 * lanes(ops[0])
+			n += dot * lanes(ops[0])
 		case "smull", "smull2", "umull", "umull2", "smlal", "smlal2", "umlal", "umlal2",
 			"smlsl", "smlsl2", "umlsl", "umlsl2", "mul", "mla", "mls":
 			n += lanes(ops[0])

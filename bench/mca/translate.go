@@ -49,7 +49,7 @@ var condBranch = map[string]string{
 // threeOp maps Go's three-operand vector mnemonics to LLVM's.
 var threeOp = map[string]string{
 	"VADD": "add", "VSUB": "sub", "VEOR": "eor", "VAND": "and", "VORR": "orr",
-	"VADDP": "addp", "VCMEQ": "cmeq",
+	"VADDP": "addp", "VCMEQ": "cmeq", "VZIP1": "zip1", "VZIP2": "zip2",
 }
 
 // scalarOp maps Go's integer ALU mnemonics to LLVM's.
