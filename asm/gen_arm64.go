@@ -837,11 +837,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 		if fixed >= 0 {
 			return fixed
 		}
-		d := b.v()
-		b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
-			g.ldrQimm(r(d), base, off)
-		})
-		return d
+		return b.loadQ(base, off)
 	}
 	var bias, mult, shift, lsh [4]int
 	for v := range nv {
@@ -897,21 +893,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 		case kx > 0:
 			o = tapOff(kx)
 		}
-		d := b.v()
-		if o < 0 {
-			b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
-				if q {
-					g.ldrQimm(r(d), base, 0)
-				} else {
-					g.ldrDimm(r(d), base, 0)
-				}
-			})
-			return d
-		}
-		b.add(kLoad, []int{d}, nil, false, nil, []int{base, o}, func(g *gen, r func(int) int) {
-			g.ldrReg(q, r(d), base, o)
-		})
-		return d
+		return b.dwInput(q, base, o)
 	}
 	weight := func(t int) int {
 		d := b.v()
@@ -986,84 +968,139 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 	for px := 0; px < np; px++ {
 		for v := range nv {
 			b.cur = -unitBonus * (px*cw/8 + v/2)
-			a := acc[px][v]
-			if epi == epiGeneral {
-				a = b.neon(false, func(g *gen, d int, u []int) { g.ushl4s(d, u[0], u[1]) }, a, lsh[v])
-			}
-			a = b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, a, mult[v])
-			if epi == epiGeneral {
-				t := b.neon(false, func(g *gen, d int, u []int) { g.i("VAND V%d.B16, V%d.B16, V%d.B16", u[1], u[0], d) }, a, shift[v])
-				a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, t)
-			} else {
-				a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
-			}
-			a = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift[v])
-			if epi == epiGeneral {
-				a = b.neon(false, func(g *gen, d int, u []int) { g.i("VADD V%d.S4, V%d.S4, V%d.S4", u[1], u[0], d) }, a, f.off)
-			}
-			x[px][v] = a
+			x[px][v] = b.dwRequant(epi, acc[px][v], mult[v], shift[v], lsh[v], f.off)
 		}
 	}
 	// int16 lanes: pixel px's channels 8h..8h+7.
-	half := func(px, h int) int {
-		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, x[px][2*h])
-		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, s, x[px][2*h+1])
-		if epi == epiFast {
-			s = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, s, f.off)
-		}
-		return s
-	}
-	bytes := func(lo, hi int) int {
-		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(b8, d, u[0]) }, lo)
-		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(b16, d, u[1]) }, s, hi)
-		s = b.neon(false, func(g *gen, d int, u []int) { g.smax(b16, d, u[0], u[1]) }, s, f.lo)
-		return b.neon(false, func(g *gen, d int, u []int) { g.smin(b16, d, u[0], u[1]) }, s, f.hi)
-	}
-	outOff := func(px int) int { return 19 + px } // R20-R22
-	store := func(s, px int, upper bool) {
-		switch {
-		case upper:
-			// The upper 8 bytes: ST1 by lane, to an address made in R0.
-			a := 0
-			b.add(kALU, nil, nil, false, []int{a}, []int{2, outOff(px)}, func(g *gen, r func(int) int) {
-				g.i("ADD R%d, R2, R%d", outOff(px), a)
-			})
-			b.add(kStore, nil, []int{s}, false, nil, []int{a}, func(g *gen, r func(int) int) {
-				g.i("VST1 V%d.D[1], (R%d)", r(s), a)
-			})
-		case px == 0:
-			b.add(kStore, nil, []int{s}, false, nil, []int{2}, func(g *gen, r func(int) int) {
-				g.strImm(q, r(s), 2, 0)
-			})
-		default:
-			b.add(kStore, nil, []int{s}, false, nil, []int{2, outOff(px)}, func(g *gen, r func(int) int) {
-				g.strReg(q, r(s), 2, outOff(px))
-			})
-		}
-	}
+	half := func(px, h int) int { return b.dwHalf(epi, x[px][2*h], x[px][2*h+1], f.off) }
 	if q {
 		for px := 0; px < np; px++ {
 			b.cur = -unitBonus * (px*2 + 1)
-			store(bytes(half(px, 0), half(px, 1)), px, false)
+			b.dwStore(q, b.dwBytes(half(px, 0), half(px, 1), f), px, false)
 		}
 	} else {
 		for px := 0; px < np; px += 2 {
 			b.cur = -unitBonus * (px + 1)
-			s := bytes(half(px, 0), half(px+1, 0))
-			store(s, px, false)
-			store(s, px+1, true)
+			s := b.dwBytes(half(px, 0), half(px+1, 0), f)
+			b.dwStore(q, s, px, false)
+			b.dwStore(q, s, px+1, true)
 		}
 	}
 	b.cur = 0
+	b.dwAdvance(k == 3)
+	return b
+}
+
+// loadQ adds a 16-byte load from [Rbase, #off] into a new register.
+func (b *block) loadQ(base, off int) int {
+	d := b.v()
+	b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+		g.ldrQimm(r(d), base, off)
+	})
+	return d
+}
+
+// dwInput adds the load of a pixel's input for one tap: 16 bytes (q) or 8
+// at [Rbase] (o < 0) or [Rbase, Ro].
+func (b *block) dwInput(q bool, base, o int) int {
+	d := b.v()
+	if o < 0 {
+		b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
+			if q {
+				g.ldrQimm(r(d), base, 0)
+			} else {
+				g.ldrDimm(r(d), base, 0)
+			}
+		})
+		return d
+	}
+	b.add(kLoad, []int{d}, nil, false, nil, []int{base, o}, func(g *gen, r func(int) int) {
+		g.ldrReg(q, r(d), base, o)
+	})
+	return d
+}
+
+// dwRequant adds the requantization of one vector of int32 sums a:
+// epiFast SQRDMULH by mult, SSRA #31 (ties away from zero), SRSHL by
+// shift; epiGeneral first shifts left by lsh (USHL), rounds ties with the
+// bits the right shift drops (AND, SSRA) and adds the offset off in int32
+// lanes (the fast form adds it in dwHalf).
+func (b *block) dwRequant(epi, a, mult, shift, lsh, off int) int {
+	if epi == epiGeneral {
+		a = b.neon(false, func(g *gen, d int, u []int) { g.ushl4s(d, u[0], u[1]) }, a, lsh)
+	}
+	a = b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, a, mult)
+	if epi == epiGeneral {
+		t := b.neon(false, func(g *gen, d int, u []int) { g.i("VAND V%d.B16, V%d.B16, V%d.B16", u[1], u[0], d) }, a, shift)
+		a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, t)
+	} else {
+		a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
+	}
+	a = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift)
+	if epi == epiGeneral {
+		a = b.neon(false, func(g *gen, d int, u []int) { g.i("VADD V%d.S4, V%d.S4, V%d.S4", u[1], u[0], d) }, a, off)
+	}
+	return a
+}
+
+// dwHalf narrows two vectors of requantized int32 lanes (lo, hi) to eight
+// int16 lanes, saturating, and (epiFast) adds the offset off (int16
+// lanes) saturating.
+func (b *block) dwHalf(epi, lo, hi, off int) int {
+	s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, lo)
+	s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, s, hi)
+	if epi == epiFast {
+		s = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, s, off)
+	}
+	return s
+}
+
+// dwBytes narrows two int16 vectors to 16 bytes, saturating, and clamps
+// them to [f.lo, f.hi].
+func (b *block) dwBytes(lo, hi int, f *dwFixed) int {
+	s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(b8, d, u[0]) }, lo)
+	s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(b16, d, u[1]) }, s, hi)
+	s = b.neon(false, func(g *gen, d int, u []int) { g.smax(b16, d, u[0], u[1]) }, s, f.lo)
+	return b.neon(false, func(g *gen, d int, u []int) { g.smin(b16, d, u[0], u[1]) }, s, f.hi)
+}
+
+// dwStore adds the store of pixel px's output s of a group: 16 bytes (q)
+// or the low 8 at R2 (pixel 0) or R2 + the pixel's output offset (R20-R22),
+// or (upper) s's upper 8 bytes, by lane, to an address made in R0.
+func (b *block) dwStore(q bool, s, px int, upper bool) {
+	outOff := 19 + px
+	switch {
+	case upper:
+		a := 0
+		b.add(kALU, nil, nil, false, []int{a}, []int{2, outOff}, func(g *gen, r func(int) int) {
+			g.i("ADD R%d, R2, R%d", outOff, a)
+		})
+		b.add(kStore, nil, []int{s}, false, nil, []int{a}, func(g *gen, r func(int) int) {
+			g.i("VST1 V%d.D[1], (R%d)", r(s), a)
+		})
+	case px == 0:
+		b.add(kStore, nil, []int{s}, false, nil, []int{2}, func(g *gen, r func(int) int) {
+			g.strImm(q, r(s), 2, 0)
+		})
+	default:
+		b.add(kStore, nil, []int{s}, false, nil, []int{2, outOff}, func(g *gen, r func(int) int) {
+			g.strReg(q, r(s), 2, outOff)
+		})
+	}
+}
+
+// dwAdvance adds the pointers' step past a group of four pixels: the
+// input (R1, and pixels 1-3's R23-R25 when pixels keeps them) by R19 =
+// 4·pixStep, the output by R26 = 4·outStep, the pixels left by 4.
+func (b *block) dwAdvance(pixels bool) {
 	for _, p := range []int{1, 23, 24, 25} {
-		if p != 1 && k != 3 {
+		if p != 1 && !pixels {
 			break
 		}
 		b.add(kALU, nil, nil, false, []int{p}, []int{p, 19}, func(g *gen, r func(int) int) { g.i("ADD R19, R%d, R%d", p, p) })
 	}
 	b.add(kALU, nil, nil, false, []int{2}, []int{2, 26}, func(g *gen, r func(int) int) { g.i("ADD R26, R2, R2") })
 	b.add(kALU, nil, nil, false, []int{7}, []int{7}, func(g *gen, r func(int) int) { g.i("SUB $4, R7, R7") })
-	return b
 }
 
 // dwGroupDot is dwGroup for dw3x3c16Dot: four pixels of 16 channels of a
@@ -1093,13 +1130,7 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 func (g *gen) dwGroupDot(f *dwFixed) *block {
 	const np, nv = 4, 4
 	b := &block{}
-	load := func(base, off int) int {
-		d := b.v()
-		b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
-			g.ldrQimm(r(d), base, off)
-		})
-		return d
-	}
+	load := b.loadQ
 	// The input of tap t = 3·ky + kx for pixel px: the pixel's pointer
 	// (R1, R23-R25) plus the tap's offset register (none for tap 0).
 	tapReg3 := []int{-1, 12, 13, 14, 15, 16, 17, 8, 9}
@@ -1108,17 +1139,7 @@ func (g *gen) dwGroupDot(f *dwFixed) *block {
 		if px > 0 {
 			base = 22 + px
 		}
-		d := b.v()
-		if o := tapReg3[t]; o >= 0 {
-			b.add(kLoad, []int{d}, nil, false, nil, []int{base, o}, func(g *gen, r func(int) int) {
-				g.ldrReg(true, r(d), base, o)
-			})
-		} else {
-			b.add(kLoad, []int{d}, nil, false, nil, []int{base}, func(g *gen, r func(int) int) {
-				g.ldrQimm(r(d), base, 0)
-			})
-		}
-		return d
+		return b.dwInput(true, base, tapReg3[t])
 	}
 	zip := func(second bool, arr string, x, y int) int {
 		op := "VZIP1"
@@ -1134,7 +1155,6 @@ func (g *gen) dwGroupDot(f *dwFixed) *block {
 		mult[v] = load(5, 16*v)
 		shift[v] = load(6, 16*v)
 	}
-	outOff := func(px int) int { return 19 + px } // R20-R22
 	column := func(x0, x1, x2 int) [nv]int {
 		a0, a1 := zip(false, "B16", x0, x1), zip(true, "B16", x0, x1)
 		z0, z1 := zip(false, "B16", x2, f.zero), zip(true, "B16", x2, f.zero)
@@ -1173,48 +1193,18 @@ func (g *gen) dwGroupDot(f *dwFixed) *block {
 			}
 		}
 		if px := q - 2; px >= 0 {
-			g.dwDotEpilogue(b, px, acc[px], mult, shift, f, outOff(px))
+			// dwGroup's fast epilogue, pixel by pixel.
+			var x [nv]int
+			for v := range nv {
+				x[v] = b.dwRequant(epiFast, acc[px][v], mult[v], shift[v], -1, f.off)
+			}
+			s := b.dwBytes(b.dwHalf(epiFast, x[0], x[1], f.off), b.dwHalf(epiFast, x[2], x[3], f.off), f)
+			b.dwStore(true, s, px, false)
 		}
 	}
 	b.cur = 0
-	for _, p := range []int{1, 23, 24, 25} {
-		b.add(kALU, nil, nil, false, []int{p}, []int{p, 19}, func(g *gen, r func(int) int) { g.i("ADD R19, R%d, R%d", p, p) })
-	}
-	b.add(kALU, nil, nil, false, []int{2}, []int{2, 26}, func(g *gen, r func(int) int) { g.i("ADD R26, R2, R2") })
-	b.add(kALU, nil, nil, false, []int{7}, []int{7}, func(g *gen, r func(int) int) { g.i("SUB $4, R7, R7") })
+	b.dwAdvance(true)
 	return b
-}
-
-// dwDotEpilogue requantizes pixel px's four sums with dwGroup's fast
-// epilogue (SQRDMULH, SSRA #31: ties away from zero, SRSHL; narrow to
-// int16, add the offset saturating, narrow to bytes, clamp) and stores its
-// 16 bytes at R2 (pixel 0) or R2 + the pixel's offset register.
-func (g *gen) dwDotEpilogue(b *block, px int, acc [4]int, mult, shift [4]int, f *dwFixed, outOff int) {
-	const nv = 4
-	{
-		var x [nv]int
-		for v := range nv {
-			a := b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, acc[v], mult[v])
-			a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
-			x[v] = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift[v])
-		}
-		var h [2]int
-		for i := range h {
-			t := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, x[2*i])
-			t = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, t, x[2*i+1])
-			h[i] = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, t, f.off)
-		}
-		s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(b8, d, u[0]) }, h[0])
-		s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(b16, d, u[1]) }, s, h[1])
-		s = b.neon(false, func(g *gen, d int, u []int) { g.smax(b16, d, u[0], u[1]) }, s, f.lo)
-		s = b.neon(false, func(g *gen, d int, u []int) { g.smin(b16, d, u[0], u[1]) }, s, f.hi)
-		if px == 0 {
-			b.add(kStore, nil, []int{s}, false, nil, []int{2}, func(g *gen, r func(int) int) { g.strImm(true, r(s), 2, 0) })
-		} else {
-			o := outOff
-			b.add(kStore, nil, []int{s}, false, nil, []int{2, o}, func(g *gen, r func(int) int) { g.strReg(true, r(s), 2, o) })
-		}
-	}
 }
 
 // sdotVec emits SDOT Vd.4S, Vn.16B, Vm.16B: int32 lane i of Vd
