@@ -92,9 +92,14 @@ type convKernel struct {
 	// stride-1 pointwise conv) into pairF·outC contiguous outputs. Such
 	// a GEMM is mostly epilogue (a 16-lane epilogue for 8 channels, a few
 	// multiply-adds), and this fills the lanes.
+	// On the band path (band set too) the pairF pixels read one window
+	// per filter row instead: pairSegK bytes from the first pixel's
+	// segment on, pixel q's taps at q·strideW·inC within it
+	// (prepareBandPairs).
 	pairF      int
 	pairPacked *asm.PackedMatrix
 	pairEpi    *asm.Epilogue
+	pairSegK   int
 	// rtRows is, with a filter offset on the GEMM path, how many rows'
 	// terms (filter_offset·Σpatch, int32) the scratch holds after the
 	// im2col block and padRow: blockRows, or offsetChunk for pointwise
@@ -195,8 +200,14 @@ func (k *convKernel) prepareGemm() {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 		k.ring = k.useRing()
 	}
-	if k.pairF <= 1 && k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() {
+	// Pixel pairs on the band when their windows overlap or touch
+	// (strideW <= kw: a window is no longer than the pixels' filter rows
+	// side by side); otherwise pairs on im2col.
+	if k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() && (k.pairF <= 1 || k.strideW <= k.kw) {
 		k.prepareBand()
+		if k.pairF > 1 {
+			k.prepareBandPairs()
+		}
 	}
 	if k.filterOffset != 0 {
 		k.rtRows = k.blockRows
@@ -226,6 +237,42 @@ func (k *convKernel) prepareBand() {
 	}
 	k.packed = k.impl.PackMatrix(w, k.outC, k.kh*k.segK)
 	k.impl.PrepareEpilogue(k.packed, k.epi)
+}
+
+// prepareBandPairs replaces pairPacked, for the band path, with the
+// filter of pairF consecutive pixels that read one window per filter row
+// (pairSegK bytes: the (pairF−1)·strideW + kw pixels the group's taps
+// span, rounded up to the kernels' 4-byte groups), pixel q's taps
+// q·strideW·inC bytes in, zero weights elsewhere. A 3x3 stem of one input
+// channel at stride 2 reads 5 bytes a filter row for two pixels; its
+// im2col (three 3-byte copies a pixel) cost three times the GEMM.
+func (k *convKernel) prepareBandPairs() {
+	f, row, step := k.pairF, k.kw*k.inC, k.strideW*k.inC
+	k.pairSegK = ((f-1)*step + row + 3) &^ 3
+	n, kk := f*k.outC, k.kh*k.pairSegK
+	w := make([]int8, n*kk)
+	for q := range f {
+		for c := range k.outC {
+			dst := w[(q*k.outC+c)*kk:][:kk]
+			for ky := range k.kh {
+				copy(dst[ky*k.pairSegK+q*step:][:row], k.filter[(c*k.kh+ky)*row:][:row])
+			}
+		}
+	}
+	k.pairPacked = k.impl.PackMatrix(w, n, kk)
+	k.impl.PrepareEpilogue(k.pairPacked, k.pairEpi)
+}
+
+// bandSlack is how many bytes past the last padded row the band's GEMMs
+// read: a segment (or a pixel group's window) rounded up to 4 bytes
+// reads that much past its taps, with zero weights.
+func (k *convKernel) bandSlack() int {
+	row := k.kw * k.inC
+	slack := k.segK - row
+	if k.pairF > 1 {
+		slack = max(slack, k.pairSegK-((k.pairF-1)*k.strideW*k.inC+row))
+	}
+	return slack
 }
 
 // pairLanes and pairMaxPatch bound the pixel pairing (see pairF): the
@@ -276,7 +323,7 @@ func (k *convKernel) padScratch() int {
 		return k.ringBytes()
 	}
 	if k.band {
-		return k.kh*k.padRow + k.segK - k.kw*k.inC // (the slack the last segment reads)
+		return k.kh*k.padRow + k.bandSlack()
 	}
 	return k.padRow
 }
@@ -455,7 +502,17 @@ func (k *convKernel) evalBand(in, out, band []int8, lo, hi int) {
 				fillFromRow(slot, k.zpRow)
 			}
 		}
-		k.impl.GemmSegments(band, k.strideW*k.inC, k.outW, k.kh, k.padRow, k.packed, k.epi, out[r*k.outW*k.outC:], k.outC)
+		o, step := out[r*k.outW*k.outC:], k.strideW*k.inC
+		if f := k.pairF; f > 1 && k.outW >= f {
+			// Groups of f pixels (see pairSegK), then the rest.
+			mp := k.outW / f
+			k.impl.GemmSegments(band, f*step, mp, k.kh, k.padRow, k.pairPacked, k.pairEpi, o, f*k.outC)
+			if rest := k.outW - mp*f; rest > 0 {
+				k.impl.GemmSegments(band[mp*f*step:], step, rest, k.kh, k.padRow, k.packed, k.epi, o[mp*f*k.outC:], k.outC)
+			}
+			continue
+		}
+		k.impl.GemmSegments(band, step, k.outW, k.kh, k.padRow, k.packed, k.epi, o, k.outC)
 	}
 }
 

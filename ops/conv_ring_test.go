@@ -50,9 +50,9 @@ func testConvRing(t *testing.T) {
 			t.Fatalf("case %d: %v", i, err)
 		}
 		// Implementations with the segmented GEMM read padded rows in
-		// place instead (band), unless the pixel pairs apply.
+		// place instead (band), pixel pairs included.
 		ck := k.(*convKernel)
-		if band := ck.impl.HasGemmSegments() && ck.pairF <= 1; ck.band != band || ck.ring == band {
+		if band := ck.impl.HasGemmSegments(); ck.band != band || ck.ring == band {
 			t.Fatalf("case %d: ring %v, band %v; want band %v", i, ck.ring, ck.band, band)
 		}
 		got := runKernel(t, m, in)

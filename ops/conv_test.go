@@ -573,15 +573,22 @@ func testConvPairs(t *testing.T) {
 		if asm.Selected().GemmLanes() < pairLanes {
 			want = 0 // generic: no pairs, same bytes
 		}
-		if ck, ok := k.(*convKernel); !ok || ck.pairF != want {
+		ck, ok := k.(*convKernel)
+		if !ok || ck.pairF != want {
 			t.Fatalf("%+v: pairF %d (%T), want %d", c, k.(*convKernel).pairF, k, want)
+		}
+		// With the segmented GEMM a paired conv that is not pointwise
+		// runs on the band, its pixel groups reading one window a
+		// filter row.
+		if band := ck.impl.HasGemmSegments() && !ck.pointwise && want > 1 && c.stride <= c.k; ck.band != band || (ck.pairSegK > 0) != band {
+			t.Fatalf("%+v: band %v, pairSegK %d; want band %v", c, ck.band, ck.pairSegK, band)
 		}
 		wtCompare(t, fmt.Sprintf("paired conv %+v", c), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
 }
 
 // TestConvBand: convolutions with dilation 1 across and no filter offset
-// (and not the pixel pairs of a few output channels) run, on implementations with
+// (pixel pairs of a few output channels included) run, on implementations with
 // asm's segmented GEMM, from padded input rows (convKernel.band) instead
 // of im2col; the bytes equal the reference's for every filter size,
 // stride, row dilation, padding (including windows past the image) and
@@ -623,7 +630,7 @@ func TestConvBand(t *testing.T) {
 			t.Fatalf("Prepare: %v", err)
 		}
 		ck := k.(*convKernel)
-		want := segmented && !ck.pointwise && ck.pairF <= 1 && g.p.DilationW == 1
+		want := segmented && !ck.pointwise && g.p.DilationW == 1 && (ck.pairF <= 1 || g.kw >= int(g.p.StrideW))
 		if ck.band != want {
 			t.Fatalf("iteration %d (%dx%d inC %d dilW %d): band %v, want %v", iter, g.kh, g.kw, inC, g.p.DilationW, ck.band, want)
 		}
