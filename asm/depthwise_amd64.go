@@ -45,16 +45,37 @@ func packDepthwise32Wide(w []int16, kh, kw, c, width int) *PackedDepthwise {
 }
 
 // widen32 lays out w ([taps][c]) as Data32: [taps][c rounded up to width],
-// each weight as int16 in the low word, 0 in the high word.
+// each weight as int16 in the low word, 0 in the high word. When c
+// divides the width (1, 2, 4, 8 channels) the padding lanes repeat the
+// channels (lane l holds channel l mod c): a vector then covers
+// width/c pixels at once (dwPixelGroup); kernels that take one pixel a
+// vector mask those lanes off.
 func widen32[T int8 | int16](w []T, taps, c, width int) []int32 {
 	cpad := (c + width - 1) / width * width
+	lanes := c
+	if width%c == 0 {
+		lanes = cpad
+	}
 	d := make([]int32, taps*cpad)
 	for t := 0; t < taps; t++ {
-		for ch := 0; ch < c; ch++ {
-			d[t*cpad+ch] = int32(uint16(int16(w[t*c+ch])))
+		for l := 0; l < lanes; l++ {
+			d[t*cpad+l] = int32(uint16(int16(w[t*c+l%c])))
 		}
 	}
 	return d
+}
+
+// dwPixelGroup is how many output pixels the AVX-512 kernel computes in
+// one vector for a filter of c channels at stride 1 across: 16/c when c
+// divides 16 (person_detect's and VWW's 8-channel layers: two pixels
+// a vector instead of half a vector masked off), else 1. At stride 1 the
+// group's inputs for one tap are 16 contiguous bytes, and so are its
+// outputs.
+func dwPixelGroup(c, strideW int) int {
+	if strideW != 1 || c >= 16 || 16%c != 0 {
+		return 1
+	}
+	return 16 / c
 }
 
 type avx512Depthwise struct{}
@@ -73,6 +94,25 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		args.bias = &d.params[0]
 		if w.Data16 != nil {
 			args.wide = 1
+		}
+		if g := dwPixelGroup(c, strideW); g > 1 && n >= g {
+			// Groups of g pixels as one pixel of 16 channels (the filter's
+			// and the bounded epilogue's padding lanes repeat the
+			// channels): the kernel's pixel steps g·c bytes, its filter
+			// columns dilW·c, so for g = 2 a group's taps are the stride-2
+			// path's columns. Then the pixels left over, one at a time.
+			ga := args
+			ga.pixStride, ga.c, ga.n, ga.ostride = g*c, 16, n/g, g*c
+			ga.mode = 0
+			if g == 2 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
+				ga.mode = 10 + w.KW
+			}
+			dwAVX512Bounded(&ga)
+			done := n / g * g
+			if done == n {
+				return
+			}
+			args.in, args.out, args.n = &in[done*c], &out[done*c], n-done
 		}
 		dwAVX512Bounded(&args)
 		return

@@ -22,7 +22,8 @@ const dwBoundD = 1 << 30
 // (8 each, little endian low/high dword pairs), then for the 3x3 byte
 // path bias − 128·Σw + D (16) and, for kx = 0, 1, 2, the bytes (w[0][kx],
 // w[1][kx], w[2][kx], 0) of each channel (16 dwords each; zero for other
-// filter sizes). Channels past C are zero.
+// filter sizes). Channels past C are zero, but when C divides 16 they
+// repeat the channels (lane l is channel l mod C; see dwPixelGroup).
 const dwBoundBlock = 10 * 16
 
 // dwBoundChannel returns channel ch's bounded-epilogue constants: the
@@ -96,7 +97,12 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 	}
 	cpad := (c + 15) &^ 15
 	d := &dwBound{w: p, params: make([]int32, cpad/16*dwBoundBlock)}
-	for ch := 0; ch < c; ch++ {
+	lanes := c
+	if 16%c == 0 {
+		lanes = 16 // the padding lanes repeat the channels, as in widen32
+	}
+	for l := 0; l < lanes; l++ {
+		ch := l % c
 		var shift, sub int32
 		var k int64
 		var ok bool
@@ -108,14 +114,14 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 		if !ok {
 			return nil
 		}
-		blk := d.params[ch/16*dwBoundBlock:][:dwBoundBlock]
-		l := ch % 16
-		blk[l] = e.bias[ch] + dwBoundD // |bias| < 2^30
-		blk[16+l] = int32(uint32(e.mult[ch]) * 2)
-		blk[32+l] = shift
-		blk[48+l] = sub
-		q := 64 + l/2*2 // qword l/2 of the even (l even) or odd constants
-		if l%2 == 1 {
+		blk := d.params[l/16*dwBoundBlock:][:dwBoundBlock]
+		j := l % 16
+		blk[j] = e.bias[ch] + dwBoundD // |bias| < 2^30
+		blk[16+j] = int32(uint32(e.mult[ch]) * 2)
+		blk[32+j] = shift
+		blk[48+j] = sub
+		q := 64 + j/2*2 // qword j/2 of the even (j even) or odd constants
+		if j%2 == 1 {
 			q += 16
 		}
 		blk[q], blk[q+1] = int32(uint32(k)), int32(k>>32)
@@ -124,13 +130,13 @@ func newDwBound(p *PackedDepthwise, e *Epilogue) *dwBound {
 			for t := 0; t < 9; t++ {
 				sw += int32(p.Data[t*c+ch])
 			}
-			blk[96+l] = e.bias[ch] - 128*sw + dwBoundD // |bias| + 128·|Σw| < 2^30
+			blk[96+j] = e.bias[ch] - 128*sw + dwBoundD // |bias| + 128·|Σw| < 2^30
 			for kx := 0; kx < 3; kx++ {
 				var v uint32
 				for ky := 0; ky < 3; ky++ {
 					v |= uint32(uint8(p.Data[(ky*3+kx)*c+ch])) << (8 * ky)
 				}
-				blk[112+16*kx+l] = int32(v)
+				blk[112+16*kx+j] = int32(v)
 			}
 		}
 	}
