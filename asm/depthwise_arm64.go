@@ -66,6 +66,16 @@ func dwGenc8(p *dwArgs)
 //go:noescape
 func dw3x3c16Dot(p *dwArgs)
 
+// dw3x3c16S1 and dw3x3c8S1 are dw3x3c16 and dw3x3c8 for rows of at least
+// four pixels whose stride across equals the dilation: a group's pixels
+// share their input columns, loaded once.
+//
+//go:noescape
+func dw3x3c16S1(p *dwArgs)
+
+//go:noescape
+func dw3x3c8S1(p *dwArgs)
+
 // armDepthwise: dot (the dotprod implementation) runs 3x3 filters of 16
 // or more channels on dw3x3c16Dot, whose weights PackedDepthwise.dot
 // holds, wherever the block's epilogue is the fast one and the stride
@@ -233,12 +243,16 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 			// the other kernels repeat the last pixel instead).
 			p.w = &w.dot[b*dwDotBlock]
 			dw3x3c16Dot(&p)
+		case cw == 16 && square == 3 && p.tapStep == p.pixStep && n >= 4:
+			dw3x3c16S1(&p)
 		case cw == 16 && square == 3:
 			dw3x3c16(&p)
 		case cw == 16 && square == 5:
 			dw5x5c16(&p)
 		case cw == 16:
 			dwGenc16(&p)
+		case square == 3 && p.tapStep == p.pixStep && n >= 4:
+			dw3x3c8S1(&p)
 		case square == 3:
 			dw3x3c8(&p)
 		case square == 5:

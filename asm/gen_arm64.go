@@ -560,6 +560,9 @@ func (g *gen) depthwise(cw, k int) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
 	if k != 0 {
 		g.dwSquare(cw, k, false)
+		if k == 3 {
+			g.dwSquareS1(cw)
+		}
 		return
 	}
 	name = fmt.Sprintf("dwGenc%d", cw)
@@ -633,10 +636,23 @@ const (
 // dilation across: neighbouring pixels share filter columns), and only
 // for n >= 4 (its groups are four consecutive pixels: it never repeats
 // one).
-func (g *gen) dwSquare(cw, k int, dot bool) {
+func (g *gen) dwSquare(cw, k int, dot bool) { g.dwSquareKernel(cw, k, dot, false) }
+
+// dwSquareS1 emits dw3x3c<cw>S1: dw3x3c<cw> for rows whose stride across
+// equals the dilation (tapStep == pixStep) of at least four pixels, where
+// a group's four pixels read six columns per filter row, each loaded
+// once (the other kernels load each pixel's taps: twice the input loads).
+func (g *gen) dwSquareS1(cw int) { g.dwSquareKernel(cw, 3, false, true) }
+
+// dwSquareKernel emits a 3x3 or 5x5 kernel: SDOT (dot), shared columns
+// (s1, 3x3 only) or the plain one.
+func (g *gen) dwSquareKernel(cw, k int, dot, s1 bool) {
 	name := fmt.Sprintf("dw%dx%dc%d", k, k, cw)
 	if dot {
 		name += "Dot"
+	}
+	if s1 {
+		name += "S1"
 	}
 	fmt.Fprintf(&g.buf, "\n// func %s(p *dwArgs)\nTEXT ·%s(SB), NOSPLIT, $0-8\n", name, name)
 	g.i("MOVD p+0(FP), R0")
@@ -708,16 +724,16 @@ func (g *gen) dwSquare(cw, k int, dot bool) {
 	g.i("MOVD $4, R7")
 	g.label(name + "_start")
 	if dot {
-		g.dwSquareLoops(name, cw, k, epiFast, true)
+		g.dwSquareLoops(name, cw, k, epiFast, true, false)
 		g.label(name + "_ret")
 		g.i("RET")
 		return
 	}
 	g.i("MOVD dwArgs_general(R0), R26")
 	g.i("CBNZ R26, %s_r", name)
-	g.dwSquareLoops(name, cw, k, epiFast, false)
+	g.dwSquareLoops(name, cw, k, epiFast, false, s1)
 	g.label(name + "_r")
-	g.dwSquareLoops(name+"_r", cw, k, epiGeneral, false)
+	g.dwSquareLoops(name+"_r", cw, k, epiGeneral, false, s1)
 	g.label(name + "_ret")
 	g.i("RET")
 }
@@ -733,7 +749,7 @@ func (g *gen) dwSquare(cw, k int, dot bool) {
 //
 // dot: one more constant, a zero vector (the fourth byte of every SDOT
 // column).
-func (g *gen) dwSquareLoops(name string, cw, k, epi int, dot bool) {
+func (g *gen) dwSquareLoops(name string, cw, k, epi int, dot, s1 bool) {
 	nv := cw / 4
 	var f dwFixed
 	for v := range 4 {
@@ -794,7 +810,7 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int, dot bool) {
 	if dot {
 		g.schedule(g.dwGroupDot(&f), f.pool)
 	} else {
-		g.schedule(g.dwGroup(cw, k, epi, &f), f.pool)
+		g.schedule(g.dwGroup(cw, k, epi, &f, s1), f.pool)
 	}
 	wbOrder = false
 	g.i("B %s_group", name)
@@ -827,7 +843,12 @@ type dwFixed struct {
 
 // dwGroup builds the block of one group of four pixels: sums, epilogue,
 // stores, and the pointers' advance.
-func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
+//
+// s1 (3x3, tapStep == pixStep): tap (ky, kx) of pixel px is column px+kx
+// of filter row ky; the group's six columns a row are loaded once
+// (columns 0-2 at pixel 0's taps, column c >= 3 at pixel c-2's tap
+// (ky, 2)).
+func (g *gen) dwGroup(cw, k, epi int, f *dwFixed, s1 bool) *block {
 	const np = 4
 	nv := cw / 4
 	b := &block{}
@@ -882,8 +903,23 @@ func (g *gen) dwGroup(cw, k, epi int, f *dwFixed) *block {
 		}
 		return 10 + kx
 	}
+	cols := map[[2]int]int{} // s1: (ky, column) -> its register
 	input := func(t, px int) int {
 		ky, kx := t/k, t%k
+		if s1 {
+			c := px + kx
+			if r, ok := cols[[2]int{ky, c}]; ok {
+				return r
+			}
+			var r int
+			if c < 3 {
+				r = b.dwInput(q, pixReg(0, 0), tapReg3[ky*3+c])
+			} else {
+				r = b.dwInput(q, pixReg(0, c-2), tapReg3[ky*3+2])
+			}
+			cols[[2]int{ky, c}] = r
+			return r
+		}
 		base := pixReg(ky, px)
 		o := -1
 		switch {
