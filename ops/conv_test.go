@@ -452,6 +452,7 @@ func TestAllImplementations(t *testing.T) {
 		t.Run("DepthwiseWraps", TestDepthwiseAccumulatorWraps)
 		t.Run("DepthwiseLarge", testDepthwiseLarge)
 		t.Run("DepthwiseStrategies", testDepthwiseStrategies)
+		t.Run("DepthwiseStrips", testDepthwiseStrips)
 		// Without border strips: the padded image, then the row-by-row
 		// path (images too large for a padded copy).
 		depthwiseStrips = false

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -228,6 +229,47 @@ func testDepthwiseStrategies(t *testing.T) {
 	}
 	if seen["strips"] == 0 || seen["padImage"] == 0 {
 		t.Errorf("strategies chosen: %v; want both strips and padImage", seen)
+	}
+}
+
+// testDepthwiseStrips: depthwise layers whose filters, strides,
+// dilations and paddings differ between the two axes, large enough that
+// about half take the border strips (columnStrip runs the kernel down a
+// column: its pixels a strip row apart, its taps as in a row), the others
+// the padded image.
+func testDepthwiseStrips(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 0))
+	taken := 0
+	for iter := 0; iter < 60; iter++ {
+		kh, kw := 1+r.IntN(5), 1+r.IntN(5)
+		sh, sw := 1+r.IntN(3), 1+r.IntN(3)
+		dh, dw := 1+r.IntN(2), 1+r.IntN(2)
+		effH, effW := (kh-1)*dh+1, (kw-1)*dw+1
+		padT, padL := 1+r.IntN(effH), 1+r.IntN(effW)
+		inH, inW := effH+40+r.IntN(40), effW+40+r.IntN(40)
+		outH, outW := (inH+2*padT-effH)/sh+1, (inW+2*padL-effW)/sw+1
+		c := 1 + r.IntN(40)
+		p := format.ConvParams{StrideH: int32(sh), StrideW: int32(sw), DilationH: int32(dh), DilationW: int32(dw),
+			PadTop: int32(padT), PadLeft: int32(padL), DepthMultiplier: 1,
+			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r), Requant: wtRequantParams(r, c)}
+		p.ActMin, p.ActMax = wtClamp(r)
+		inShape := []int32{1, int32(inH), int32(inW), int32(c)}
+		fShape := []int32{1, int32(kh), int32(kw), int32(c)}
+		outShape := []int32{1, int32(outH), int32(outW), int32(c)}
+		filter, bias, in := wtInt8s(r, kh*kw*c), wtBias(r, c), wtInt8s(r, inH*inW*c)
+		m := wtModel(format.OpDepthwiseConv2D, &p, inShape, fShape, outShape, filter, bias)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dk := k.(*depthwiseKernel); dk.strips {
+			taken++
+		}
+		name := fmt.Sprintf("depthwise %dx%d stride %dx%d dilation %dx%d pad %d,%d %dx%dx%d", kh, kw, sh, sw, dh, dw, padT, padL, inH, inW, c)
+		wtCompare(t, name, runKernel(t, m, in), refDepthwise(&p, in, inShape, filter, fShape, bias, outShape))
+	}
+	if taken < 20 {
+		t.Errorf("strips taken in %d of 60 cases, want 20 or more", taken)
 	}
 }
 
