@@ -85,6 +85,15 @@ type convKernel struct {
 	// columns after each filter row).
 	band bool
 	segK int
+	// bandRing: the band's scratch holds 2·kh padded rows, input row iy
+	// in slots iy mod kh and (iy mod kh) + kh, so that an output row's kh
+	// rows run consecutively from slot iy0 mod kh and each input row is
+	// padded once (and copied once more) instead of once per output row
+	// that reads it. Taken when that copies less (2·strideH < kh, no row
+	// dilation: an audio model's 10-row filter at stride 2 copied 10 rows
+	// per output row, 60 % of its time) and the arena has the room
+	// (FitScratch).
+	bandRing bool
 	// pairF > 1: a conv of few output channels and a short patch also has
 	// the block-diagonal matrix pairPacked, pairF copies of the filter,
 	// which computes pairF consecutive pixels as one GEMM row of pairF
@@ -200,10 +209,7 @@ func (k *convKernel) prepareGemm() {
 		k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 		k.ring = k.useRing()
 	}
-	// Pixel pairs on the band when their windows overlap or touch
-	// (strideW <= kw: a window is no longer than the pixels' filter rows
-	// side by side); otherwise pairs on im2col.
-	if k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() && (k.pairF <= 1 || k.strideW <= k.kw) {
+	if k.usesBand() {
 		k.prepareBand()
 		if k.pairF > 1 {
 			k.prepareBandPairs()
@@ -222,6 +228,7 @@ func (k *convKernel) prepareGemm() {
 // last padded row), finite values times zero.
 func (k *convKernel) prepareBand() {
 	k.band, k.ring = true, false
+	k.bandRing = k.dilH == 1 && 2*k.strideH < k.kh
 	k.padRow = ((k.outW-1)*k.strideW + k.kw) * k.inC
 	k.blockRows = 0
 	row := k.kw * k.inC
@@ -239,7 +246,21 @@ func (k *convKernel) prepareBand() {
 	k.impl.PrepareEpilogue(k.packed, k.epi)
 }
 
-// prepareBandPairs replaces pairPacked, for the band path, with the
+// usesBand reports whether the conv (not pointwise) runs on the band: the
+// implementation has the segmented GEMM, dilation 1 across, no filter
+// offset, and pixel groups only where bandPairs (else on im2col).
+func (k *convKernel) usesBand() bool {
+	return !k.pointwise && k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() && (k.pairF <= 1 || k.bandPairs())
+}
+
+// bandPairs reports whether pixel groups on the band read one window per
+// filter row: the windows of a group's pixels overlap or touch (strideW
+// <= kw: a window is no longer than their filter rows side by side).
+func (k *convKernel) bandPairs() bool {
+	return !k.pointwise && k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() && k.strideW <= k.kw
+}
+
+// prepareBandPairs packs pairPacked, for the band path, as the
 // filter of pairF consecutive pixels that read one window per filter row
 // (pairSegK bytes: the (pairF−1)·strideW + kw pixels the group's taps
 // span, rounded up to the kernels' 4-byte groups), pixel q's taps
@@ -288,10 +309,22 @@ const (
 // filter copies when the conv qualifies: kernels that compute pairLanes
 // columns together (generic's time follows the multiply-adds, which the
 // zero blocks double), no filter offset (a row term would mix the
-// pixels' sums).
+// pixels' sums). A conv that will read its pixel groups' windows on the
+// band (bandPairs) takes pairs whatever its patch size: there a group
+// costs a window per filter row, not f patches side by side
+// (micro_speech's 10x8 filter at stride 2: 80-byte patches, two pixels
+// in 10 windows of 12 bytes); prepareBandPairs packs their matrix.
 func (k *convKernel) preparePairs() {
 	f := pairLanes / k.outC
-	if k.impl.GemmLanes() < pairLanes || k.filterOffset != 0 || k.outC > pairLanes/2 || pairLanes%k.outC != 0 || f*k.patchSize > pairMaxPatch {
+	if k.impl.GemmLanes() < pairLanes || k.filterOffset != 0 || k.outC > pairLanes/2 || pairLanes%k.outC != 0 {
+		return
+	}
+	if k.bandPairs() {
+		k.pairF = f
+		k.pairEpi = k.epi.Repeat(f)
+		return
+	}
+	if f*k.patchSize > pairMaxPatch {
 		return
 	}
 	w := make([]int8, f*k.outC*f*k.patchSize)
@@ -323,6 +356,9 @@ func (k *convKernel) padScratch() int {
 		return k.ringBytes()
 	}
 	if k.band {
+		if k.bandRing {
+			return 2*k.kh*k.padRow + k.bandSlack()
+		}
 		return k.kh*k.padRow + k.bandSlack()
 	}
 	return k.padRow
@@ -344,6 +380,9 @@ func (k *convKernel) ScratchBytes() int {
 
 // LeanScratchBytes: on the GEMM path, im2col blocks of leanRows pixels.
 func (k *convKernel) LeanScratchBytes() int {
+	if k.band {
+		return k.kh*k.padRow + k.bandSlack() // without the ring
+	}
 	if k.packed != nil && !k.pointwise {
 		return min(k.ScratchBytes(), k.leanRows()*k.patchSize+k.padScratch()+int(k.rtBytes(k.leanRows())))
 	}
@@ -353,8 +392,11 @@ func (k *convKernel) LeanScratchBytes() int {
 // FitScratch shrinks the im2col blocks to fit n bytes (whole row blocks of
 // the GEMM kernels where it can).
 func (k *convKernel) FitScratch(n int) {
+	if k.band && n < k.ScratchBytes() {
+		k.bandRing = false // its lean scratch
+	}
 	if k.packed == nil || k.pointwise || k.band || n >= k.ScratchBytes() {
-		return // (the band's scratch is its lean scratch)
+		return
 	}
 	per := k.patchSize
 	if k.filterOffset != 0 {
@@ -490,17 +532,41 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 // output pixel j's patch is then kh segments of kw·inC bytes, at
 // j·strideW·inC in each padded row, which GemmSegments reads in place:
 // the same values, in the same order, as im2col would copy.
-func (k *convKernel) evalBand(in, out, band []int8, lo, hi int) {
+func (k *convKernel) evalBand(in, out, scratch []int8, lo, hi int) {
 	plane := k.inH * k.inW * k.inC
+	// bandRing: the ring holds image img's rows before next; otherwise
+	// band holds image img's rows from next on.
+	img, next := -1, 0
 	for r := lo; r < hi; r++ {
 		b, oy := r/k.outH, r%k.outH
-		for ky := 0; ky < k.kh; ky++ {
-			slot := band[ky*k.padRow:][:k.padRow] // (the slack after the last stays as it is)
-			if iy := oy*k.strideH - k.padTop + ky*k.dilH; iy >= 0 && iy < k.inH {
-				k.padInputRow(in[b*plane+iy*k.inW*k.inC:][:k.inW*k.inC], slot)
-			} else {
-				fillFromRow(slot, k.zpRow)
+		iy0 := oy*k.strideH - k.padTop
+		band := scratch
+		if k.bandRing {
+			if b != img {
+				img, next = b, iy0
 			}
+			for iy := max(next, iy0); iy < iy0+k.kh; iy++ {
+				s := (iy%k.kh + k.kh) % k.kh
+				slot := scratch[s*k.padRow:][:k.padRow]
+				k.padBandRow(in[b*plane:][:plane], iy, slot)
+				copy(scratch[(s+k.kh)*k.padRow:][:k.padRow], slot)
+			}
+			next = iy0 + k.kh
+			band = scratch[(iy0%k.kh+k.kh)%k.kh*k.padRow:]
+		} else {
+			// The rows the previous output row read that this one reads
+			// too slide to the front (one memmove: an audio model's 46-byte
+			// rows cost more per call than per byte), the others are
+			// padded; the slack after the last row stays as it is.
+			keep := 0
+			if d := iy0 - next; k.dilH == 1 && b == img && d >= 0 && d < k.kh {
+				keep = k.kh - d
+				copy(band[:keep*k.padRow], band[d*k.padRow:k.kh*k.padRow])
+			}
+			for ky := keep; ky < k.kh; ky++ {
+				k.padBandRow(in[b*plane:][:plane], iy0+ky*k.dilH, band[ky*k.padRow:][:k.padRow])
+			}
+			img, next = b, iy0
 		}
 		o, step := out[r*k.outW*k.outC:], k.strideW*k.inC
 		if f := k.pairF; f > 1 && k.outW >= f {
@@ -514,6 +580,16 @@ func (k *convKernel) evalBand(in, out, band []int8, lo, hi int) {
 		}
 		k.impl.GemmSegments(band, step, k.outW, k.kh, k.padRow, k.packed, k.epi, o, k.outC)
 	}
+}
+
+// padBandRow fills slot with input row iy of the image in, padded
+// (padInputRow), or with zero points when iy is outside the image.
+func (k *convKernel) padBandRow(in []int8, iy int, slot []int8) {
+	if iy >= 0 && iy < k.inH {
+		k.padInputRow(in[iy*k.inW*k.inC:][:k.inW*k.inC], slot)
+		return
+	}
+	fillFromRow(slot, k.zpRow)
 }
 
 // im2colRun writes the patches of n consecutive output pixels of row oy,

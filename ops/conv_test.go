@@ -547,6 +547,9 @@ func testConvPairs(t *testing.T) {
 	for _, c := range []struct{ inHW, inC, k, stride, outC int }{
 		{13, 1, 3, 2, 8}, {12, 3, 3, 2, 8}, {9, 1, 3, 1, 4}, {7, 2, 2, 1, 2}, {11, 1, 1, 1, 1},
 		{9, 5, 1, 1, 8}, {9, 5, 1, 2, 8}, {5, 3, 3, 1, 8},
+		// Patches too long for pairs on im2col (2·64 bytes): pairs only
+		// where the band reads windows (micro_speech's first layer).
+		{21, 1, 8, 2, 8}, {17, 2, 5, 3, 4},
 	} {
 		p := format.ConvParams{StrideH: int32(c.stride), StrideW: int32(c.stride), DilationH: 1, DilationW: 1, DepthMultiplier: 1,
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
@@ -571,8 +574,9 @@ func testConvPairs(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := 16 / c.outC
-		if asm.Selected().GemmLanes() < pairLanes {
-			want = 0 // generic: no pairs, same bytes
+		window := asm.Selected().HasGemmSegments() && c.k > 1 && c.stride <= c.k
+		if asm.Selected().GemmLanes() < pairLanes || (want*c.k*c.k*c.inC > pairMaxPatch && !window) {
+			want = 0 // generic: no pairs, same bytes; long patches on im2col
 		}
 		ck, ok := k.(*convKernel)
 		if !ok || ck.pairF != want {
@@ -597,7 +601,7 @@ func testConvPairs(t *testing.T) {
 func TestConvBand(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	segmented := asm.Selected().HasGemmSegments()
-	taken := 0
+	taken, rings := 0, 0
 	for iter := 0; iter < 250; iter++ {
 		g := wtRandGeometry(r)
 		g.inH, g.inW = 1+r.IntN(12), 1+r.IntN(12)
@@ -635,14 +639,20 @@ func TestConvBand(t *testing.T) {
 		if ck.band != want {
 			t.Fatalf("iteration %d (%dx%d inC %d dilW %d): band %v, want %v", iter, g.kh, g.kw, inC, g.p.DilationW, ck.band, want)
 		}
+		if ring := ck.band && g.p.DilationH == 1 && 2*int(g.p.StrideH) < g.kh; ck.bandRing != ring {
+			t.Fatalf("iteration %d (%dx%d stride %d dilH %d): band ring %v, want %v", iter, g.kh, g.kw, g.p.StrideH, g.p.DilationH, ck.bandRing, ring)
+		}
 		if ck.band {
 			taken++
+		}
+		if ck.bandRing {
+			rings++
 		}
 		got := runKernel(t, m, in)
 		wtCompare(t, "band conv iteration "+itoa(iter), got, refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
-	if segmented && taken < 100 {
-		t.Errorf("band taken in %d of 250 cases", taken)
+	if segmented && (taken < 100 || rings < 20) {
+		t.Errorf("band taken in %d of 250 cases, with its ring in %d", taken, rings)
 	}
-	t.Logf("%s: band taken in %d of 250 cases", asm.Selected().Name, taken)
+	t.Logf("%s: band taken in %d of 250 cases, with its ring in %d", asm.Selected().Name, taken, rings)
 }
