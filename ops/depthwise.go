@@ -257,8 +257,9 @@ func (k *depthwiseKernel) EvalRange(env *Env, lo, hi int) {
 		case k.strips:
 			k.stripRows(inB, outB, oy0, oy1, pad)
 		default:
+			var st padSlide
 			for oy := oy0; oy < oy1; oy++ {
-				k.kernelRow(inB, oy, outB[oy*rowOut:][:rowOut], pad)
+				k.kernelRow(inB, oy, outB[oy*rowOut:][:rowOut], pad, &st)
 			}
 		}
 	}

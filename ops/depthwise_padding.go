@@ -134,11 +134,12 @@ func (k *depthwiseKernel) columnStrip(in, out []int8, ox, ra, rb int, pad []int8
 // kernelRow computes output row oy (out holds its outW pixels) with the
 // asm kernel: the interior run straight from the input, border pixels
 // through paddedRun.
-func (k *depthwiseKernel) kernelRow(in []int8, oy int, out []int8, pad []int8) {
+func (k *depthwiseKernel) kernelRow(in []int8, oy int, out []int8, pad []int8, st *padSlide) {
 	if k.padAll || oy < k.yLo || oy >= k.yHi || k.xHi-k.xLo < narrowInterior {
-		k.paddedRun(in, oy, 0, k.outW, out, pad)
+		k.paddedWholeRow(in, oy, out, pad, st)
 		return
 	}
+	st.ok = false // the runs below overwrite pad
 	if k.xLo > 0 {
 		k.paddedRun(in, oy, 0, k.xLo, out, pad)
 	}
@@ -163,6 +164,32 @@ func (k *depthwiseKernel) interiorRun(in []int8, oy int, row []int8) {
 // each of which sets up every channel block for a few pixels: KWS's
 // 25x5x64 depthwise layers ran 1.6x faster so.
 const narrowInterior = 8
+
+// padSlide is what the padded rows in scratch hold between two
+// paddedWholeRow calls of one image: those of output row oy when ok.
+type padSlide struct {
+	oy int
+	ok bool
+}
+
+// paddedWholeRow is paddedRun for the whole output row oy, but the padded
+// rows the previous call (output row oy-1, st) copied that this row reads
+// too slide to the front in one memmove and only the others are copied:
+// KWS's 25x5 layers copied each input row three times, in calls of a few
+// hundred bytes.
+func (k *depthwiseKernel) paddedWholeRow(in []int8, oy int, out []int8, pad []int8, st *padSlide) {
+	rowLen := k.paddedWidth() * k.outC
+	keep := 0
+	if st.ok && oy == st.oy+1 && k.dilH == 1 && k.strideH < k.kh {
+		keep = k.kh - k.strideH
+		copy(pad[:keep*rowLen], pad[k.strideH*rowLen:k.kh*rowLen])
+	}
+	for ky := keep; ky < k.kh; ky++ {
+		k.paddedRow(pad[ky*rowLen:][:rowLen], in, oy*k.strideH-k.padTop+ky*k.dilH, -k.padLeft)
+	}
+	*st = padSlide{oy: oy, ok: true}
+	k.impl.DepthwiseRow(pad, rowLen, k.strideW, 1, k.dilW, k.packed, k.epi, out, k.outW)
+}
 
 // paddedRun computes output pixels [ox0, ox1) of row oy by copying the
 // taps they read into pad, one row per ky, with the input zero point in
