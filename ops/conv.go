@@ -531,7 +531,9 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 // are all zero points), go to band one after another, padRow bytes each;
 // output pixel j's patch is then kh segments of kw·inC bytes, at
 // j·strideW·inC in each padded row, which GemmSegments reads in place:
-// the same values, in the same order, as im2col would copy.
+// the same values, in the same order, as im2col would copy. Rows an
+// output row shares with the previous one are not padded again: they
+// are in the ring (bandRing) or slide to the front.
 func (k *convKernel) evalBand(in, out, scratch []int8, lo, hi int) {
 	plane := k.inH * k.inW * k.inC
 	// bandRing: the ring holds image img's rows before next; otherwise
