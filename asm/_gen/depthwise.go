@@ -93,8 +93,14 @@ func dwAVX512() {
 	Load(arg("out"), reg.RDX)
 	ADDQ(reg.RCX, reg.RDX)
 	Load(arg("n"), reg.RBX)
-	for _, P := range []int{8, 4, 2, 1} {
+	for _, P := range []int{8, 7, 6, 5, 4, 2, 1} {
 		l := fmt.Sprintf("%s_p%d", name, P)
+		if P > 4 && P < 8 {
+			if bounded {
+				dwByteRest(l, P, p, off, lo, hi)
+			}
+			continue
+		}
 		Label(l)
 		CMPQ(reg.RBX, U8(P))
 		JL(LabelRef(l + "_next"))
@@ -169,6 +175,34 @@ func dwAVX512() {
 	JL(LabelRef(name + "_cb"))
 	VZEROUPPER()
 	RET()
+}
+
+// dwByteRest emits, for the bounded kernel, a block of exactly P (5, 6 or
+// 7) pixels left after the 8-pixel blocks, on the byte path only (else,
+// or for another count, on to the 4-, 2- and 1-pixel blocks): rows of 5
+// to 7 pixels (KWS's 25x5 layers) were a 4-pixel block and one or two
+// more, each building its own columns.
+func dwByteRest(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
+	Label(l)
+	CMPQ(reg.RBX, U8(P))
+	JNE(LabelRef(l + "_next"))
+	Load(arg("mode"), reg.R10)
+	CMPQ(reg.R10, U8(3))
+	JEQ(LabelRef(l + "_s3"))
+	CMPQ(reg.R10, U8(13))
+	JNE(LabelRef(l + "_next"))
+	dwByte(l+"_t3b", P, true, l+"_next", l+"_adv", p, off, lo, hi)
+	Label(l + "_s3")
+	dwByte(l+"_s3b", P, false, l+"_next", l+"_adv", p, off, lo, hi)
+	Label(l + "_adv")
+	for i := 0; i < P; i++ {
+		ADDQ(reg.R8, reg.RAX)
+	}
+	Load(arg("ostride"), reg.R10)
+	IMUL3Q(U8(P), reg.R10, reg.R10)
+	ADDQ(reg.R10, reg.RDX)
+	SUBQ(U8(P), reg.RBX)
+	Label(l + "_next")
 }
 
 // dwByte emits the bounded kernel's byte path for a block of P pixels
