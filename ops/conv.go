@@ -255,10 +255,23 @@ func (k *convKernel) usesBand() bool {
 
 // bandPairs reports whether pixel groups on the band read one window per
 // filter row: the windows of a group's pixels overlap or touch (strideW
-// <= kw: a window is no longer than their filter rows side by side).
+// <= kw: a window is no longer than their filter rows side by side), and
+// the group's filter (pairLanes columns of kh windows) stays within
+// maxBandPairBytes: with few output channels a group has up to 16
+// pixels, and a wide patch (a 1-channel head over 512 input channels)
+// would make it a hundred times the filter.
 func (k *convKernel) bandPairs() bool {
-	return !k.pointwise && k.filterOffset == 0 && k.dilW == 1 && k.impl.HasGemmSegments() && k.strideW <= k.kw
+	if k.pointwise || k.filterOffset != 0 || k.dilW != 1 || !k.impl.HasGemmSegments() || k.strideW > k.kw ||
+		k.outC > pairLanes/2 || pairLanes%k.outC != 0 {
+		return false
+	}
+	f := int64(pairLanes / k.outC)
+	window := ((f-1)*int64(k.strideW) + int64(k.kw)) * int64(k.inC)
+	return int64(pairLanes)*int64(k.kh)*((window+3)&^3) <= maxBandPairBytes
 }
+
+// maxBandPairBytes bounds the filter of band pixel groups (bandPairs).
+const maxBandPairBytes = 1 << 16
 
 // prepareBandPairs packs pairPacked, for the band path, as the
 // filter of pairF consecutive pixels that read one window per filter row

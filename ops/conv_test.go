@@ -548,8 +548,10 @@ func testConvPairs(t *testing.T) {
 		{13, 1, 3, 2, 8}, {12, 3, 3, 2, 8}, {9, 1, 3, 1, 4}, {7, 2, 2, 1, 2}, {11, 1, 1, 1, 1},
 		{9, 5, 1, 1, 8}, {9, 5, 1, 2, 8}, {5, 3, 3, 1, 8},
 		// Patches too long for pairs on im2col (2·64 bytes): pairs only
-		// where the band reads windows (micro_speech's first layer).
-		{21, 1, 8, 2, 8}, {17, 2, 5, 3, 4},
+		// where the band reads windows (micro_speech's first layer), but
+		// not when the group's filter would exceed maxBandPairBytes (one
+		// output channel, 16 pixels, over 600 input channels).
+		{21, 1, 8, 2, 8}, {17, 2, 5, 3, 4}, {6, 600, 3, 1, 1},
 	} {
 		p := format.ConvParams{StrideH: int32(c.stride), StrideW: int32(c.stride), DilationH: 1, DilationW: 1, DepthMultiplier: 1,
 			InputOffset: -wtZeroPoint(r), OutputOffset: wtZeroPoint(r)}
@@ -574,7 +576,8 @@ func testConvPairs(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := 16 / c.outC
-		window := asm.Selected().HasGemmSegments() && c.k > 1 && c.stride <= c.k
+		win := ((16/c.outC-1)*c.stride + c.k) * c.inC
+		window := asm.Selected().HasGemmSegments() && c.k > 1 && c.stride <= c.k && 16*c.k*((win+3)&^3) <= maxBandPairBytes
 		if asm.Selected().GemmLanes() < pairLanes || (want*c.k*c.k*c.inC > pairMaxPatch && !window) {
 			want = 0 // generic: no pairs, same bytes; long patches on im2col
 		}
@@ -582,11 +585,12 @@ func testConvPairs(t *testing.T) {
 		if !ok || ck.pairF != want {
 			t.Fatalf("%+v: pairF %d (%T), want %d", c, k.(*convKernel).pairF, k, want)
 		}
-		// With the segmented GEMM a paired conv that is not pointwise
-		// runs on the band, its pixel groups reading one window a
-		// filter row.
-		if band := ck.impl.HasGemmSegments() && !ck.pointwise && want > 1 && c.stride <= c.k; ck.band != band || (ck.pairSegK > 0) != band {
-			t.Fatalf("%+v: band %v, pairSegK %d; want band %v", c, ck.band, ck.pairSegK, band)
+		// With the segmented GEMM a conv that is not pointwise runs on
+		// the band, its pixel groups reading one window a filter row
+		// where that filter stays small (else no groups).
+		segs := ck.impl.HasGemmSegments() && !ck.pointwise
+		if band, groups := segs && (want <= 1 || window), segs && want > 1 && window; ck.band != band || (ck.pairSegK > 0) != groups {
+			t.Fatalf("%+v: band %v, pairSegK %d; want band %v, windows %v", c, ck.band, ck.pairSegK, band, groups)
 		}
 		wtCompare(t, fmt.Sprintf("paired conv %+v", c), runKernel(t, m, in), refConv(&p, in, inShape, filter, fShape, bias, outShape))
 	}
