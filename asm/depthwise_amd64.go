@@ -78,6 +78,17 @@ func dwPixelGroup(c, strideW int) int {
 	return 16 / c
 }
 
+// dwBounded runs the bounded AVX-512 kernel, its Relu variant when relu
+// (clampsNegatives). Direct calls: a call through a func value would make
+// args escape, an allocation per row.
+func dwBounded(args *dwArgs, relu bool) {
+	if relu {
+		dwAVX512BoundedRelu(args)
+	} else {
+		dwAVX512Bounded(args)
+	}
+}
+
 type avx512Depthwise struct{}
 
 func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
@@ -91,6 +102,7 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c, n: n, out: &out[0], ostride: c,
 		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
 	if d := e.dw; d != nil && d.w == w {
+		relu := clampsNegatives(e)
 		args.bias = &d.params[0]
 		if w.Data16 != nil {
 			args.wide = 1
@@ -107,14 +119,14 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 			if g == 2 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
 				ga.mode = 10 + w.KW
 			}
-			dwAVX512Bounded(&ga)
+			dwBounded(&ga, relu)
 			done := n / g * g
 			if done == n {
 				return
 			}
 			args.in, args.out, args.n = &in[done*c], &out[done*c], n-done
 		}
-		dwAVX512Bounded(&args)
+		dwBounded(&args, relu)
 		return
 	}
 	args.bias, args.mult, args.shift, args.outOff = &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset

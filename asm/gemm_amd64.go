@@ -139,6 +139,7 @@ func (vnniGemm) run(args gemmArgs, w *PackedMatrix, e *Epilogue, out []int8, ldo
 	if b != nil && b.w != w {
 		b = nil
 	}
+	relu := clampsNegatives(e)
 	args.k, args.ldo, args.outOff, args.lo, args.hi, args.rts = k, ldo, e.outOffset, e.lo, e.hi, rts
 	for c0, cols := 0, 0; c0 < n; c0 += cols {
 		cols = vnniPanelCols(n, c0)
@@ -154,6 +155,12 @@ func (vnniGemm) run(args gemmArgs, w *PackedMatrix, e *Epilogue, out []int8, ldo
 			args.bias, args.mult, args.shift, args.rowsum = &e.bias[c0], &e.mult[c0], &e.shift[c0], &w.RowSums[c0]
 		}
 		switch {
+		case b != nil && relu && nz == 3:
+			gemmVNNI3BoundedRelu(&args)
+		case b != nil && relu && nz == 2:
+			gemmVNNI2BoundedRelu(&args)
+		case b != nil && relu:
+			gemmVNNI1BoundedRelu(&args)
 		case b != nil && nz == 3:
 			gemmVNNI3Bounded(&args)
 		case b != nil && nz == 2:
@@ -226,6 +233,13 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 	}
 	return &vnniBounded{w: w, q: q}
 }
+
+// clampsNegatives reports whether e's clamp starts at or above its output
+// offset (a fused ReLU or ReLU6), so that every negative requantized value
+// comes out as lo: the bounded kernels' Relu variants then skip the sign
+// correction of the rounding shift, which only moves such values (proof
+// in the generator's dwBoundedLanes).
+func clampsNegatives(e *Epilogue) bool { return e.lo >= e.outOffset }
 
 // fastEpilogue reports whether the first n channels of e need neither a
 // left shift nor the INT32_MIN·INT32_MIN saturation, so that the kernels'

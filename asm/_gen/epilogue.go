@@ -196,6 +196,11 @@ func dwEpilogue(accs []reg.VecPhysical, P int, p epiParams512, off, lo, hi reg.V
 //
 // A lane without e (nil) computes in place: x takes e's role once the
 // sign is taken, so that one scratch vector (o) a lane suffices.
+//
+// With relu (lo >= outOff, asm.clampsNegatives) the sign correction goes:
+// for x < 0, y <= 0 and both (y + h − sub + outOff·2^e) >> e and
+// (y + h + outOff·2^e) >> e are at most outOff (h < 2^e), so both clamp
+// to lo; for x >= 0 the two forms are the same. 7 instructions a vector.
 func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 	e := func(l lane512) reg.VecPhysical {
 		if l.e == nil {
@@ -205,7 +210,7 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 	}
 	sign := func(l lane512) { VPCMPD_BCST(U8(1), cDwD(), l.x, l.kneg) } // x < 0: u < D
 	var steps []func(l lane512)
-	if lanes[0].e == nil {
+	if lanes[0].e == nil && !relu {
 		steps = append(steps, sign)
 	}
 	steps = append(steps,
@@ -213,16 +218,18 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 		func(l lane512) { VPMULUDQ(p.m, l.x, e(l)) },
 		func(l lane512) { VPMULUDQ(p.mo, l.o, l.o) },
 	)
-	if lanes[0].e != nil {
+	if lanes[0].e != nil && !relu {
 		steps = append(steps, sign)
 	}
 	steps = append(steps,
 		func(l lane512) { VPADDQ(p.ke, e(l), e(l)) },
 		func(l lane512) { VPADDQ(p.ko, l.o, l.o) },
 		func(l lane512) { VPERMT2D(l.o, idx, e(l)) }, // the high dwords of e and o, interleaved
-		func(l lane512) { VPSUBD(p.sub, e(l), l.kneg, e(l)) },
-		func(l lane512) { VPSRAVD(p.right, e(l), l.x) },
 	)
+	if !relu {
+		steps = append(steps, func(l lane512) { VPSUBD(p.sub, e(l), l.kneg, e(l)) })
+	}
+	steps = append(steps, func(l lane512) { VPSRAVD(p.right, e(l), l.x) })
 	for _, f := range steps {
 		for _, l := range lanes {
 			f(l)

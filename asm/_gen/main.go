@@ -47,7 +47,16 @@ var fast bool
 // suffix Bounded; see dwBoundedLanes).
 var bounded bool
 
+// relu selects, with bounded, the bounded epilogue without its sign
+// correction (name suffix BoundedRelu), for epilogues whose clamp starts
+// at or above the output offset (a fused ReLU or ReLU6): see
+// dwBoundedLanes.
+var relu bool
+
 func suffix() string {
+	if bounded && relu {
+		return "BoundedRelu"
+	}
 	if bounded {
 		return "Bounded"
 	}
@@ -60,6 +69,9 @@ func suffix() string {
 func doc(name, text string) {
 	if bounded {
 		text += " Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read)."
+		if relu {
+			text += " Without the sign correction: only for lo >= outOff (asm.clampsNegatives)."
+		}
 	} else if fast {
 		text += " Fast epilogue: every Shift <= 0, no Mult is INT32_MIN."
 	}
@@ -128,11 +140,17 @@ func main() {
 		DATA(4*i, U32(v))
 	}
 	dwAVX2Pair()
+	// The bounded kernels, then again without the sign correction for
+	// epilogues that clamp every negative value to lo (relu).
 	bounded = true
-	dwAVX512()
-	for nz := 1; nz <= 3; nz++ {
-		gemmVNNI(nz)
+	for _, r := range []bool{false, true} {
+		relu = r
+		dwAVX512()
+		for nz := 1; nz <= 3; nz++ {
+			gemmVNNI(nz)
+		}
 	}
+	relu = false
 	bounded = false
 	copyRowsAVX2()
 	for _, sub := range []bool{false, true} {

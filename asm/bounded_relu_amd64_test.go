@@ -1,0 +1,66 @@
+//go:build !purego
+
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// tieEpilogue returns an epilogue of n channels whose sums of small
+// values land on the rounding shift's ties (multipliers of one half and
+// about one, right shifts 0..3, small biases), the output offset off and
+// the clamp [lo, 127].
+func tieEpilogue(r *rand.Rand, n int, off, lo int32) *Epilogue {
+	e := &Epilogue{bias: make([]int32, n), mult: make([]int32, n), shift: make([]int32, n), outOffset: off, lo: lo, hi: 127}
+	for c := range n {
+		e.bias[c] = int32(r.IntN(41) - 20)
+		e.mult[c] = []int32{1 << 30, math.MaxInt32, 3 << 29, 0, 1}[r.IntN(5)]
+		e.shift[c] = -int32(r.IntN(4))
+	}
+	return e
+}
+
+// TestBoundedReluVariants: the bounded AVX-512 kernels' Relu variants
+// (no sign correction, taken when lo >= outOff: clampsNegatives) give the
+// reference's bytes with the clamp at the offset and above it, and so do
+// the full kernels just below it (lo = outOff − 1, where a negative tie
+// rounds to outOff − 1 and the Relu form would give outOff): the sums are
+// small, so negative sums and ties are common.
+func TestBoundedReluVariants(t *testing.T) {
+	impl := vnniImpl(t)
+	r := rand.New(rand.NewPCG(41, 42))
+	for i := 0; i < 400; i++ {
+		off := int32(r.IntN(11) - 5)
+		lo := off + []int32{-1, 0, 1, 3}[i%4]
+		// GEMM: rows around the 6-row block, all three panel widths.
+		c := newGemmCase(r, 1+r.IntN(14), 1+r.IntN(100), 1+r.IntN(20))
+		fillInt8(r, c.a, 4)
+		fillInt8(r, c.w, 4)
+		c.e = tieEpilogue(r, c.n, off, lo)
+		if got, want := clampsNegatives(c.e), lo >= off; got != want {
+			t.Fatalf("clampsNegatives(lo %d, outOff %d) = %v", lo, off, got)
+		}
+		runPrepared(t, impl, c, true)
+
+		// Depthwise: 3x3 (byte path) and 5x5 filters, channel counts with
+		// pixel groups (1, 2, 4, 8), a full and a partial block.
+		kw := []int{3, 5}[r.IntN(2)]
+		ch := []int{1, 2, 4, 8, 16, 23}[r.IntN(6)]
+		d := newDwCase(r, kw, kw, ch, 1+r.IntN(20), 1+r.IntN(2), 1, 1)
+		fillInt8(r, d.in, 4)
+		fillInt8(r, d.w, 4)
+		d.e = tieEpilogue(r, ch, off, lo)
+		p := impl.PackDepthwise(d.w, d.kh, d.kw, d.c)
+		impl.PrepareDepthwiseEpilogue(p, d.e)
+		if d.e.dw == nil {
+			t.Fatalf("%v lo %d outOff %d: not bounded", d, lo, off)
+		}
+		d.e.dw = nil
+		runDwCase(t, impl, d)
+		if t.Failed() {
+			t.Fatalf("lo %d, outOff %d", lo, off)
+		}
+	}
+}
