@@ -42,6 +42,13 @@ type Epilogue struct {
 	rowTermMax int64
 }
 
+// clampsNegatives reports whether e's clamp starts at or above its output
+// offset (a fused ReLU or ReLU6), so that every negative requantized value
+// comes out as lo: kernels may then skip the sign correction of the
+// rounding shift, which only moves such values (proofs in the amd64
+// generator's dwBoundedLanes and gen_arm64.go's requantRelu).
+func clampsNegatives(e *Epilogue) bool { return e.lo >= e.outOffset }
+
 // BoundRowTerms declares that GemmRowTerm will run with e and row terms
 // of absolute value at most max (> 0), so that PrepareEpilogue's bounded
 // epilogues include them in their proof. Call it once, before

@@ -234,13 +234,6 @@ func vnniPrepareBounded(w *PackedMatrix, e *Epilogue) *vnniBounded {
 	return &vnniBounded{w: w, q: q}
 }
 
-// clampsNegatives reports whether e's clamp starts at or above its output
-// offset (a fused ReLU or ReLU6), so that every negative requantized value
-// comes out as lo: the bounded kernels' Relu variants then skip the sign
-// correction of the rounding shift, which only moves such values (proof
-// in the generator's dwBoundedLanes).
-func clampsNegatives(e *Epilogue) bool { return e.lo >= e.outOffset }
-
 // fastEpilogue reports whether the first n channels of e need neither a
 // left shift nor the INT32_MIN·INT32_MIN saturation, so that the kernels'
 // Fast variants (which skip those steps) compute the same bytes. Models'

@@ -41,6 +41,10 @@ type gemmArgs struct {
 	off        int32
 	lo, hi     int32
 	rt         *int32 // the MR rows' terms: row r's sums start at rt[r]
+	// relu, nonzero: no channel shifts left and the clamp starts at or
+	// above off (clampsNegatives), so the kernels skip the left shift and
+	// the negative values' decrement (gen_arm64.go's requantRelu).
+	relu int
 }
 
 //go:noescape
@@ -161,6 +165,9 @@ func (g armGemm) gemm(a []int8, lda, m int, w *PackedMatrix, e *Epilogue, out []
 		off:        e.outOffset,
 		lo:         e.lo,
 		hi:         e.hi,
+	}
+	if e.simple && clampsNegatives(e) {
+		p.relu = 1
 	}
 	if k%16 != 0 {
 		p.rewind = 16 - k%16

@@ -357,6 +357,19 @@ func (g *gen) requant(x, m, l, r, t int) {
 	g.i("VADD V10.S4, V%d.S4, V%d.S4", x, x)
 }
 
+// requantRelu is requant for epilogues without left shifts (every shift
+// <= 0, so r holds the negated right shift as loaded) whose clamp starts
+// at or above the offset (asm.clampsNegatives; gemmArgs.relu): the
+// decrement of negative values goes. After SQRDMULH a negative x gives
+// RSHL(x, r) <= 0 with or without it (ties round up: (x + 2^(e-1)) >> e
+// <= 0 for x <= -1), so x + offset <= offset <= lo either way, and the
+// clamp makes both lo; other values are untouched.
+func (g *gen) requantRelu(x, m, r int) {
+	g.sqrdmulh4s(x, x, m)
+	g.srshl4s(x, x, r)
+	g.i("VADD V10.S4, V%d.S4, V%d.S4", x, x)
+}
+
 // narrow packs four int32 vectors (v[3], or v[2] and v[3], may be -1:
 // absent) into the int8 lanes of d, saturating, and clamps them to
 // [lo, hi]; tmp is a scratch register. Saturating to int16 then int8 and clamping to limits
@@ -424,12 +437,22 @@ func (g *gen) gemmDot(mr int) {
 	}
 	g.i("VLD1.P 64(R9), [V0.S4, V1.S4, V2.S4, V3.S4]")
 	g.i("VLD1.P 64(R10), [V4.S4, V5.S4, V6.S4, V7.S4]")
+	g.i("MOVD gemmArgs_relu(R0), R16")
+	g.i("CBNZ R16, %s_relu", p)
 	for v := 0; v < 4; v++ {
 		g.shifts(4+v, 13)
 		for r := 0; r < mr; r++ {
 			g.requant(acc(0, r, v), v, 13, 4+v, 14+r%2)
 		}
 	}
+	g.i("B %s_narrow", p)
+	g.label(p + "_relu")
+	for v := 0; v < 4; v++ {
+		for r := 0; r < mr; r++ {
+			g.requantRelu(acc(0, r, v), v, 4+v)
+		}
+	}
+	g.label(p + "_narrow")
 	for r := 0; r < mr; r++ {
 		g.narrow(2*r, 2*r+1, [4]int{acc(0, r, 0), acc(0, r, 1), acc(0, r, 2), acc(0, r, 3)})
 		g.i("VST1.P [V%d.B16], 16(R%d)", 2*r, r+11)
@@ -479,18 +502,33 @@ func (g *gen) gemmNeon(mr int) {
 		g.i("VLD1R.P 4(R16), [V%d.S4]", 4+r)
 	}
 	g.epilogueConsts()
-	for q := 0; q < nr/4; q++ {
-		g.i("VLD1.P 16(R8), [V0.S4]")
-		g.i("VLD1.P 16(R9), [V1.S4]")
-		g.i("VLD1.P 16(R10), [V2.S4]")
-		g.shifts(2, 3)
-		for r := 0; r < mr; r++ {
-			x := acc(r, 4*q)
-			g.i("VADD V0.S4, V%d.S4, V%d.S4", x, x)
-			g.i("VADD V%d.S4, V%d.S4, V%d.S4", 4+r, x, x)
-			g.requant(x, 1, 3, 2, 13+r%2)
+	g.i("MOVD gemmArgs_relu(R0), R16")
+	g.i("CBNZ R16, %s_relu", p)
+	for _, relu := range []bool{false, true} {
+		if relu {
+			g.i("B %s_narrow", p)
+			g.label(p + "_relu")
+		}
+		for q := 0; q < nr/4; q++ {
+			g.i("VLD1.P 16(R8), [V0.S4]")
+			g.i("VLD1.P 16(R9), [V1.S4]")
+			g.i("VLD1.P 16(R10), [V2.S4]")
+			if !relu {
+				g.shifts(2, 3)
+			}
+			for r := 0; r < mr; r++ {
+				x := acc(r, 4*q)
+				g.i("VADD V0.S4, V%d.S4, V%d.S4", x, x)
+				g.i("VADD V%d.S4, V%d.S4, V%d.S4", 4+r, x, x)
+				if relu {
+					g.requantRelu(x, 1, 2)
+				} else {
+					g.requant(x, 1, 3, 2, 13+r%2)
+				}
+			}
 		}
 	}
+	g.label(p + "_narrow")
 	// Row-major sums into one register: lanes 4i..4i+3 hold vector i.
 	var v [4]int
 	for i := range v {
