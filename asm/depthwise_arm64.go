@@ -32,7 +32,11 @@ type dwArgs struct {
 	kh, kw  int
 	off     int32
 	lo, hi  int32
-	general int // nonzero: the general epilogue (a shift >= 0 in the block, or |off| > 32000)
+	// general selects the epilogue: 1 the general one (a shift >= 0 in
+	// the block, or |off| > 32000), 0 the fast one, 2 (3x3 and 5x5
+	// kernels only) the fast one without the negative values' decrement,
+	// for clamps that start at or above off (clampsNegatives).
+	general int
 	// The generic kernels' taps per filter row: pairs pairs, the second
 	// tap poff bytes after the first, pstep bytes from one pair to the
 	// next, then one more tap alone when tail is nonzero.
@@ -235,9 +239,15 @@ func (armDepthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, 
 			}
 			p.rsh[i], p.lsh[i] = min(s, 0), min(max(s, 0), 32)
 		}
+		square3or5 := square == 3 || square == 5
+		if p.general == 0 && square3or5 && clampsNegatives(e) {
+			// The fast loops without the negative decrement (the 3x3
+			// and 5x5 kernels' _z loops; gen_arm64.go's epiRelu).
+			p.general = 2
+		}
 		// Direct calls: through a function value p would escape.
 		switch {
-		case w.dot != nil && p.general == 0 && p.tapStep == p.pixStep && n >= 4:
+		case w.dot != nil && p.general != 1 && p.tapStep == p.pixStep && n >= 4:
 			// n >= 4: its groups are four consecutive pixels (it reads
 			// the columns of pixel 0 + 0..5 pixel steps; below four,
 			// the other kernels repeat the last pixel instead).

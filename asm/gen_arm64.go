@@ -629,6 +629,11 @@ const (
 	epiFast = iota
 	epiGeneral
 	epiEither
+	// epiRelu is epiFast without the negative values' decrement (SSRA
+	// #31), for blocks whose clamp starts at or above the output offset
+	// (asm.clampsNegatives; dwArgs.general 2): see requantRelu. Only the
+	// 3x3 and 5x5 kernels have its loops.
+	epiRelu
 )
 
 // The 3x3 and 5x5 depthwise kernels (dwKxKcCW): groups of four output
@@ -761,17 +766,26 @@ func (g *gen) dwSquareKernel(cw, k int, dot, s1 bool) {
 	g.i("BGE %s_start", name)
 	g.i("MOVD $4, R7")
 	g.label(name + "_start")
+	// dwArgs.general: 0 the fast loops, 1 the general ones (_r), 2 the
+	// fast ones without the negative decrement (_z).
+	g.i("MOVD dwArgs_general(R0), R26")
 	if dot {
+		g.i("CBNZ R26, %s_z", name)
 		g.dwSquareLoops(name, cw, k, epiFast, true, false)
+		g.label(name + "_z")
+		g.dwSquareLoops(name+"_z", cw, k, epiRelu, true, false)
 		g.label(name + "_ret")
 		g.i("RET")
 		return
 	}
-	g.i("MOVD dwArgs_general(R0), R26")
-	g.i("CBNZ R26, %s_r", name)
+	g.i("CMP $1, R26")
+	g.i("BEQ %s_r", name)
+	g.i("BGT %s_z", name)
 	g.dwSquareLoops(name, cw, k, epiFast, false, s1)
 	g.label(name + "_r")
 	g.dwSquareLoops(name+"_r", cw, k, epiGeneral, false, s1)
+	g.label(name + "_z")
+	g.dwSquareLoops(name+"_z", cw, k, epiRelu, false, s1)
 	g.label(name + "_ret")
 	g.i("RET")
 }
@@ -846,14 +860,14 @@ func (g *gen) dwSquareLoops(name string, cw, k, epi int, dot, s1 bool) {
 	g.i("BLT %s_tail", name)
 	wbOrder = cw == 16
 	if dot {
-		g.schedule(g.dwGroupDot(&f), f.pool)
+		g.schedule(g.dwGroupDot(epi, &f), f.pool)
 	} else {
 		g.schedule(g.dwGroup(cw, k, epi, &f, s1), f.pool)
 	}
 	wbOrder = false
 	g.i("B %s_group", name)
 	g.label(name + "_tail")
-	g.i("CBZ R7, %s_ret", strings.TrimSuffix(name, "_r"))
+	g.i("CBZ R7, %s_ret", strings.TrimSuffix(strings.TrimSuffix(name, "_r"), "_z"))
 	g.comment("rewind by 4 - left pixels and run one more group")
 	g.i("MOVD $4, R0")
 	g.i("SUB R7, R0, R0")
@@ -1098,16 +1112,18 @@ func (b *block) dwInput(q bool, base, o int) int {
 // epiFast SQRDMULH by mult, SSRA #31 (ties away from zero), SRSHL by
 // shift; epiGeneral first shifts left by lsh (USHL), rounds ties with the
 // bits the right shift drops (AND, SSRA) and adds the offset off in int32
-// lanes (the fast form adds it in dwHalf).
+// lanes (the fast form adds it in dwHalf); epiRelu is epiFast without
+// the SSRA (requantRelu's argument: the values it would lower clamp to lo).
 func (b *block) dwRequant(epi, a, mult, shift, lsh, off int) int {
 	if epi == epiGeneral {
 		a = b.neon(false, func(g *gen, d int, u []int) { g.ushl4s(d, u[0], u[1]) }, a, lsh)
 	}
 	a = b.mul(false, func(g *gen, d int, u []int) { g.sqrdmulh4s(d, u[0], u[1]) }, a, mult)
-	if epi == epiGeneral {
+	switch epi {
+	case epiGeneral:
 		t := b.neon(false, func(g *gen, d int, u []int) { g.i("VAND V%d.B16, V%d.B16, V%d.B16", u[1], u[0], d) }, a, shift)
 		a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, t)
-	} else {
+	case epiFast:
 		a = b.neon(true, func(g *gen, d int, u []int) { g.ssra31(d, u[1]) }, a, a)
 	}
 	a = b.neon(false, func(g *gen, d int, u []int) { g.srshl4s(d, u[0], u[1]) }, a, shift)
@@ -1123,7 +1139,7 @@ func (b *block) dwRequant(epi, a, mult, shift, lsh, off int) int {
 func (b *block) dwHalf(epi, lo, hi, off int) int {
 	s := b.neon(false, func(g *gen, d int, u []int) { g.sqxtn(h4, d, u[0]) }, lo)
 	s = b.neon(true, func(g *gen, d int, u []int) { g.sqxtn(h8, d, u[1]) }, s, hi)
-	if epi == epiFast {
+	if epi == epiFast || epi == epiRelu {
 		s = b.neon(false, func(g *gen, d int, u []int) { g.sqadd8h(d, u[0], u[1]) }, s, off)
 	}
 	return s
@@ -1201,7 +1217,7 @@ func (b *block) dwAdvance(pixels bool) {
 // cycles against 143; LLVM's cortex-a76 (Cortex-A57's model, one load
 // pipe) 163 against 155: this block loads 90 vectors. With each pixel's
 // own columns (any stride) it was 128 and 230: not kept.
-func (g *gen) dwGroupDot(f *dwFixed) *block {
+func (g *gen) dwGroupDot(epi int, f *dwFixed) *block {
 	const np, nv = 4, 4
 	b := &block{}
 	load := b.loadQ
@@ -1270,9 +1286,9 @@ func (g *gen) dwGroupDot(f *dwFixed) *block {
 			// dwGroup's fast epilogue, pixel by pixel.
 			var x [nv]int
 			for v := range nv {
-				x[v] = b.dwRequant(epiFast, acc[px][v], mult[v], shift[v], -1, f.off)
+				x[v] = b.dwRequant(epi, acc[px][v], mult[v], shift[v], -1, f.off)
 			}
-			s := b.dwBytes(b.dwHalf(epiFast, x[0], x[1], f.off), b.dwHalf(epiFast, x[2], x[3], f.off), f)
+			s := b.dwBytes(b.dwHalf(epi, x[0], x[1], f.off), b.dwHalf(epi, x[2], x[3], f.off), f)
 			b.dwStore(true, s, px, false)
 		}
 	}
