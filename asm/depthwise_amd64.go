@@ -31,6 +31,7 @@ type dwArgs struct {
 	lo, hi     int32
 	mode       int // AVX-512: dwMode's path (dwAVX2 does not read it)
 	wide       int // bounded AVX-512: 1 for a filter packed wide (no byte path)
+	relu       int // bounded AVX2 (dwAVX2Pair): 1 when clampsNegatives, the epilogue without the sign correction
 }
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
@@ -216,6 +217,9 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 			args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, kh: w.KH,
 				w: &w.Pair32[0], wStride: w.pairStride, c: c8, n: n, out: &out[0], ostride: c,
 				bias: &d.params[0], lo: e.lo, hi: e.hi, mode: mode}
+			if clampsNegatives(e) {
+				args.relu = 1
+			}
 			dwAVX2Pair(&args)
 			vec = false
 		}

@@ -345,7 +345,8 @@ func avx2Panel16(fast, widen bool, args *gemmArgs) {
 
 const (
 	avx2BKMax    = 2048 // the kernel's widened-row buffer, in k values
-	avx2BHdr     = 40   // int32s of header: off16, lo, hi bytes, permutation, tail mask
+	avx2BHdr     = 40   // int32s of header: off16, lo, hi bytes, permutation, tail mask, relu
+	avx2BHdrRelu = 36   // the header's relu flag (nonzero: clampsNegatives)
 	avx2BPanel   = 96   // int32s per 16-column panel
 	avx2BMaxAbsX = 1<<30 - 1
 )
@@ -364,7 +365,8 @@ func (avx2Gemm) prepare(w *PackedMatrix, e *Epilogue) {
 // 4 (the kernel's masked dword stores) and its channels qualify too.
 // Layout (int32s): header off16 [16]int16, lo [32]int8, hi [32]int8, the
 // permutation [8]int32 {0,4,1,5,2,6,3,7} of the narrowed bytes, the tail
-// panel's store mask [4]int32, 4 unused; then per panel 2·bias [16], mult
+// panel's store mask [4]int32, the relu flag (1 when clampsNegatives: the
+// kernels' epilogue without the sign correction), 3 unused; then per panel 2·bias [16], mult
 // [16], multOdd [16] (multOdd[i] = mult[i+1] at even i: VPMULDQ reads even
 // dwords), e = −shift [16], then per 8-channel half the int64 constants
 // 2^31 + 2^(e−1+32) of channels 0,2,4,6 (cEven) and of channels 1,3,5,7
@@ -419,6 +421,9 @@ func prepareBounded16(w *PackedMatrix, e *Epilogue, start func(c int) int32) *av
 	copy(q[24:32], []int32{0, 4, 1, 5, 2, 6, 3, 7})
 	for i := 0; i < tail/4; i++ {
 		q[32+i] = -1
+	}
+	if clampsNegatives(e) {
+		q[avx2BHdrRelu] = 1
 	}
 	for p := 0; p < np; p++ {
 		b := q[avx2BHdr+p*avx2BPanel:][:avx2BPanel]

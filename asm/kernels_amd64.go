@@ -94,7 +94,7 @@ func gemmAVX2B(p *gemmArgs)
 //go:noescape
 func gemmAVXVNNIB(p *gemmArgs)
 
-// dwAVX2Pair computes n depthwise output pixels, channels [0, c) with c a multiple of 8, for mode = kw (stride 1) or 10+kw (stride 2), kw 3 or 5, dilation 1 across (AVX2, two filter rows a VPMADDWD, the bounded epilogue: bias = asm.dwBound's parameters, w = Pair16). It reads p.in, p.pixStride, p.dilHStride, p.kh, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode.
+// dwAVX2Pair computes n depthwise output pixels, channels [0, c) with c a multiple of 8, for mode = kw (stride 1) or 10+kw (stride 2), kw 3 or 5, dilation 1 across (AVX2, two filter rows a VPMADDWD, the bounded epilogue: bias = asm.dwBound's parameters, w = Pair16). It reads p.in, p.pixStride, p.dilHStride, p.kh, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.relu.
 //
 //go:noescape
 func dwAVX2Pair(p *dwArgs)

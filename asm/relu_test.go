@@ -8,14 +8,14 @@ import (
 
 // tieEpilogue returns an epilogue of n channels whose sums of small
 // values land on the rounding shift's ties (multipliers of one half and
-// about one, right shifts 0..3, small biases), the output offset off and
-// the clamp [lo, 127].
-func tieEpilogue(r *rand.Rand, n int, off, lo int32) *Epilogue {
+// about one, right shifts minShift..3, small biases), the output offset
+// off and the clamp [lo, 127].
+func tieEpilogue(r *rand.Rand, n int, off, lo int32, minShift int) *Epilogue {
 	e := &Epilogue{bias: make([]int32, n), mult: make([]int32, n), shift: make([]int32, n), outOffset: off, lo: lo, hi: 127}
 	for c := range n {
 		e.bias[c] = int32(r.IntN(41) - 20)
 		e.mult[c] = []int32{1 << 30, math.MaxInt32, 3 << 29, 0, 1}[r.IntN(5)]
-		e.shift[c] = -int32(r.IntN(4))
+		e.shift[c] = -int32(minShift + r.IntN(4-minShift))
 	}
 	return e
 }
@@ -45,15 +45,25 @@ func TestReluEpilogues(t *testing.T) {
 			c := newGemmCase(r, 1+r.IntN(14), 1+r.IntN(100), 1+r.IntN(40))
 			fillInt8(r, c.a, 4)
 			fillInt8(r, c.w, 4)
-			c.e = tieEpilogue(r, c.n, off, lo)
-			if impl.Name == "avx512vnni" {
-				p := impl.PackMatrix(c.w, c.n, c.k)
-				impl.PrepareEpilogue(p, c.e)
-				if c.e.vnniBounded == nil {
-					t.Fatalf("%v: not bounded", c)
-				}
-				c.e.vnniBounded = nil
+			// Every other case without a zero shift: avx2's and avxvnni's
+			// bounded GEMM takes right shifts of 1 or more only (and a last
+			// partial panel only when a multiple of 4 wide).
+			minShift := i / 4 % 2
+			if minShift == 1 {
+				c.n = 16*r.IntN(4) + 4*r.IntN(4) + 4
+				c.ldo = c.n
+				c.w = make([]int8, c.n*c.k)
+				fillInt8(r, c.w, 4)
 			}
+			c.e = tieEpilogue(r, c.n, off, lo, minShift)
+			p := impl.PackMatrix(c.w, c.n, c.k)
+			impl.PrepareEpilogue(p, c.e)
+			switch {
+			case impl.Name == "avx512vnni" && c.e.vnniBounded == nil,
+				(impl.Name == "avx2" || impl.Name == "avxvnni") && minShift == 1 && c.e.avx2Bounded == nil:
+				t.Fatalf("%v: not bounded", c)
+			}
+			c.e.vnniBounded, c.e.avx2Bounded = nil, nil
 			runGemmCase(t, impl, c) // raw, as built (simple), prepared
 			if t.Failed() {
 				t.Fatalf("gemm %v: lo %d, outOff %d", c, lo, off)
@@ -66,7 +76,7 @@ func TestReluEpilogues(t *testing.T) {
 			d := newDwCase(r, kw, kw, ch, 1+r.IntN(20), 1+r.IntN(2), 1, 1)
 			fillInt8(r, d.in, 4)
 			fillInt8(r, d.w, 4)
-			d.e = tieEpilogue(r, ch, off, lo)
+			d.e = tieEpilogue(r, ch, off, lo, 0)
 			if impl.Name == "avx512vnni" {
 				p := impl.PackDepthwise(d.w, d.kh, d.kw, d.c)
 				impl.PrepareDepthwiseEpilogue(p, d.e)

@@ -206,19 +206,34 @@ func dwPairBlock(l string, P, kw, s int) {
 	VMOVD(reg.R10.As32(), reg.X15)
 	VPBROADCASTB(reg.X15, reg.Y15)
 	e, o, k := reg.Y10, reg.Y11, reg.Y12
-	for _, u := range accs {
-		VPMULUDQ(Mem{Base: reg.RSI, Disp: 64}, u, e) // even lanes: u·2m
-		VPSRLQ(U8(32), u, o)
-		VPMULUDQ(reg.Y8, o, o)                      // odd lanes
-		VPADDQ(Mem{Base: reg.RSI, Disp: 256}, e, e) // + K: hi = y + h + outOff·2^e
-		VPADDQ(Mem{Base: reg.RSI, Disp: 320}, o, o)
-		VPCMPGTD(u, reg.Y9, k) // u < 2^30: x < 0
-		VPAND(Mem{Base: reg.RSI, Disp: 192}, k, k)
-		VMOVSHDUP(e, e)
-		VPBLENDD(U8(0xaa), o, e, u) // the high dwords, in lane order
-		VPSUBD(k, u, u)
-		VPSRAVD(Mem{Base: reg.RSI, Disp: 128}, u, u)
+	// Twice: the second copy, for p.relu (asm.clampsNegatives), without
+	// the sign correction (dwBoundedLanes' relu argument).
+	CMPQ(addr("relu"), U8(0))
+	JNE(LabelRef(l + "_relu"))
+	for _, relu := range []bool{false, true} {
+		if relu {
+			JMP(LabelRef(l + "_narrow"))
+			Label(l + "_relu")
+		}
+		for _, u := range accs {
+			VPMULUDQ(Mem{Base: reg.RSI, Disp: 64}, u, e) // even lanes: u·2m
+			VPSRLQ(U8(32), u, o)
+			VPMULUDQ(reg.Y8, o, o)                      // odd lanes
+			VPADDQ(Mem{Base: reg.RSI, Disp: 256}, e, e) // + K: hi = y + h + outOff·2^e
+			VPADDQ(Mem{Base: reg.RSI, Disp: 320}, o, o)
+			if !relu {
+				VPCMPGTD(u, reg.Y9, k) // u < 2^30: x < 0
+				VPAND(Mem{Base: reg.RSI, Disp: 192}, k, k)
+			}
+			VMOVSHDUP(e, e)
+			VPBLENDD(U8(0xaa), o, e, u) // the high dwords, in lane order
+			if !relu {
+				VPSUBD(k, u, u)
+			}
+			VPSRAVD(Mem{Base: reg.RSI, Disp: 128}, u, u)
+		}
 	}
+	Label(l + "_narrow")
 	// Narrow and store four pixels at a time (one pixel: itself four
 	// times, one store). R10 3·C, R11 the group's first output pixel.
 	LEAQ(Mem{Base: reg.R8, Index: reg.R8, Scale: 2}, reg.R10)

@@ -199,7 +199,7 @@ func avx2BPanelBody(name string, frame Mem, masked bool, mr int, vnni bool) {
 	} else {
 		avx2BKLoop(name, frame, mr)
 	}
-	avx2BEpilogue(masked, mr)
+	avx2BEpilogue(name, masked, mr)
 }
 
 // avx2BKLoop is gemmAVX2B's K loop over the widened rows in the frame.
@@ -230,17 +230,37 @@ func avx2BKLoop(name string, frame Mem, mr int) {
 	JNZ(LabelRef(name + "_k"))
 }
 
-// avx2BEpilogue is gemmAVX2B's epilogue and stores of mr rows of one panel.
-func avx2BEpilogue(masked bool, mr int) {
+// avx2BHdrRelu is the byte offset of the header's relu flag (asm's
+// avx2BHdrRelu int32 index, times 4).
+const avx2BHdrRelu = 36 * 4
+
+// avx2BEpilogue is gemmAVX2B's epilogue and stores of mr rows of one panel:
+// twice, the second copy (taken when the header's relu flag is set:
+// asm.clampsNegatives) without the [x<0] correction, which only lowers
+// results of negative sums: they are at most the offset either way (h >> e
+// with h <= 2^(e−1) for s <= 0) and the clamp makes them lo.
+func avx2BEpilogue(name string, masked bool, mr int) {
+	cnt := reg.RCX
+	Load(arg("q"), cnt)
+	CMPL(Mem{Base: cnt, Disp: avx2BHdrRelu}, U8(0))
+	JNE(LabelRef(name + "_relu"))
+	avx2BEpilogueRows(masked, mr, false)
+	JMP(LabelRef(name + "_stored"))
+	Label(name + "_relu")
+	avx2BEpilogueRows(masked, mr, true)
+	Label(name + "_stored")
+}
+
+// avx2BEpilogueRows requantizes and stores the rows (avx2BEpilogue).
+func avx2BEpilogueRows(masked bool, mr int, relu bool) {
 	ldo := reg.RDI
 	cnt, qp, op, tmp := reg.RCX, reg.R9, reg.R12, reg.R13
 	accR := func(r, j int) reg.VecPhysical { return ys[r*2+j] }
 	w0, w1, t, u := ys[12], ys[13], ys[14], ys[15]
 
 	// Epilogue and stores, two rows (four vectors) at a time.
-	// The header through cnt (free after the K loop).
+	// The header through cnt (free after the K loop; avx2BEpilogue loaded it).
 	hdr := func(off int) Mem { return Mem{Base: cnt, Disp: off} }
-	Load(arg("q"), cnt)
 	MOVQ(op, tmp)
 	for r := 0; r < mr; r += 2 {
 		type lane struct {
@@ -259,11 +279,21 @@ func avx2BEpilogue(masked bool, mr int) {
 				func(l lane) { VPMULDQ(Mem{Base: qp, Disp: bOffMultOdd + 32*l.j}, l.o, l.o) },
 				func(l lane) { VPADDQ(Mem{Base: qp, Disp: bOffCEven + 32*l.j}, l.e, l.e) },
 				func(l lane) { VPADDQ(Mem{Base: qp, Disp: bOffCOdd + 32*l.j}, l.o, l.o) },
-				func(l lane) { VPSRAD(U8(31), l.x, l.x) }, // −[x<0]
-				func(l lane) { VMOVSHDUP(l.e, l.e) },      // even results: the high dwords
-				func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
-				func(l lane) { VPADDD(l.e, l.x, l.x) },
-				func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.x, l.x) },
+			}
+			if relu {
+				steps = append(steps,
+					func(l lane) { VMOVSHDUP(l.e, l.e) }, // even results: the high dwords
+					func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
+					func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.e, l.x) },
+				)
+			} else {
+				steps = append(steps,
+					func(l lane) { VPSRAD(U8(31), l.x, l.x) }, // −[x<0]
+					func(l lane) { VMOVSHDUP(l.e, l.e) },      // even results: the high dwords
+					func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
+					func(l lane) { VPADDD(l.e, l.x, l.x) },
+					func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.x, l.x) },
+				)
 			}
 			for _, f := range steps {
 				for _, l := range pair {
