@@ -100,3 +100,55 @@ func BenchmarkKernelGemmRows(b *testing.B) {
 		benchGemm(b, s.m, s.n, s.k, s.m)
 	}
 }
+
+// BenchmarkKernelRelu times the kernels whose epilogue the clamp decides:
+// with the clamp at the output offset (a fused ReLU: the implementations'
+// Relu forms skip the rounding's sign correction) and with the full int8
+// range, the same matrices and parameters otherwise; compare the two
+// sub-benchmarks of a shape as a ratio of one run. Shapes: MobileNetV2's
+// short-K expansions (the epilogue dominates) and 3x3 depthwise rows.
+func BenchmarkKernelRelu(b *testing.B) {
+	clamps := []struct {
+		name   string
+		lo, hi int32
+	}{{"clamp=full", -128, 127}, {"clamp=relu", 4, 127}}
+	epi := func(n int, lo, hi int32) *asm.Epilogue {
+		q := requant(n, 4)
+		bias := make([]int32, n)
+		for i := range bias {
+			bias[i] = int32(i*37%2000 - 1000)
+		}
+		return asm.NewEpilogue(bias, q.Multiplier, q.Shift, 4, lo, hi)
+	}
+	for _, s := range []struct{ m, n, k int }{{112 * 112, 96, 16}, {56 * 56, 144, 24}} {
+		r := rand.New(rand.NewPCG(1, 1))
+		a, w := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k)
+		out := make([]int8, s.m*s.n)
+		for _, impl := range asm.All() {
+			for _, c := range clamps {
+				b.Run(fmt.Sprintf("gemm-m%d-n%d-k%d/%s/%s", s.m, s.n, s.k, impl.Name, c.name), func(b *testing.B) {
+					skipUnavailable(b, impl)
+					p, e := impl.PackMatrix(w, s.n, s.k), epi(s.n, c.lo, c.hi)
+					impl.PrepareEpilogue(p, e)
+					timed(b, int64(s.m*s.n*s.k), func() { impl.Gemm(a, s.k, s.m, p, e, out, s.n) })
+				})
+			}
+		}
+	}
+	for _, s := range []struct{ w, c int }{{56, 144}, {112, 32}} {
+		r := rand.New(rand.NewPCG(2, 2))
+		inW := s.w + 2
+		in, w := randInt8s(r, 3*inW*s.c), randInt8s(r, 9*s.c)
+		out := make([]int8, s.w*s.c)
+		for _, impl := range asm.All() {
+			for _, c := range clamps {
+				b.Run(fmt.Sprintf("dw3x3-w%d-c%d/%s/%s", s.w, s.c, impl.Name, c.name), func(b *testing.B) {
+					skipUnavailable(b, impl)
+					p, e := impl.PackDepthwise(w, 3, 3, s.c), epi(s.c, c.lo, c.hi)
+					impl.PrepareDepthwiseEpilogue(p, e)
+					timed(b, int64(s.w*s.c*9), func() { impl.DepthwiseRow(in, inW*s.c, 1, 1, 1, p, e, out, s.w) })
+				})
+			}
+		}
+	}
+}
