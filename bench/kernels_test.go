@@ -19,13 +19,16 @@ func randInt8s(r *rand.Rand, n int) []int8 {
 	return v
 }
 
-func epilogue(n int) *asm.Epilogue {
+func epilogue(n int) *asm.Epilogue { return clampedEpilogue(n, -128, 127) }
+
+// clampedEpilogue is epilogue with the clamp [lo, hi] (output offset 4).
+func clampedEpilogue(n int, lo, hi int32) *asm.Epilogue {
 	q := requant(n, 4)
 	bias := make([]int32, n)
 	for i := range bias {
 		bias[i] = int32(i*37%2000 - 1000)
 	}
-	return asm.NewEpilogue(bias, q.Multiplier, q.Shift, 4, -128, 127)
+	return asm.NewEpilogue(bias, q.Multiplier, q.Shift, 4, lo, hi)
 }
 
 func BenchmarkKernelGemm(b *testing.B) {
@@ -112,14 +115,7 @@ func BenchmarkKernelRelu(b *testing.B) {
 		name   string
 		lo, hi int32
 	}{{"clamp=full", -128, 127}, {"clamp=relu", 4, 127}}
-	epi := func(n int, lo, hi int32) *asm.Epilogue {
-		q := requant(n, 4)
-		bias := make([]int32, n)
-		for i := range bias {
-			bias[i] = int32(i*37%2000 - 1000)
-		}
-		return asm.NewEpilogue(bias, q.Multiplier, q.Shift, 4, lo, hi)
-	}
+	epi := clampedEpilogue
 	for _, s := range []struct{ m, n, k int }{{112 * 112, 96, 16}, {56 * 56, 144, 24}} {
 		r := rand.New(rand.NewPCG(1, 1))
 		a, w := randInt8s(r, s.m*s.k), randInt8s(r, s.n*s.k)
