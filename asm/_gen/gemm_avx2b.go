@@ -280,17 +280,17 @@ func avx2BEpilogueRows(masked bool, mr int, relu bool) {
 				func(l lane) { VPADDQ(Mem{Base: qp, Disp: bOffCEven + 32*l.j}, l.e, l.e) },
 				func(l lane) { VPADDQ(Mem{Base: qp, Disp: bOffCOdd + 32*l.j}, l.o, l.o) },
 			}
+			if !relu {
+				steps = append(steps, func(l lane) { VPSRAD(U8(31), l.x, l.x) }) // −[x<0]
+			}
+			steps = append(steps,
+				func(l lane) { VMOVSHDUP(l.e, l.e) }, // even results: the high dwords
+				func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
+			)
 			if relu {
-				steps = append(steps,
-					func(l lane) { VMOVSHDUP(l.e, l.e) }, // even results: the high dwords
-					func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
-					func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.e, l.x) },
-				)
+				steps = append(steps, func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.e, l.x) })
 			} else {
 				steps = append(steps,
-					func(l lane) { VPSRAD(U8(31), l.x, l.x) }, // −[x<0]
-					func(l lane) { VMOVSHDUP(l.e, l.e) },      // even results: the high dwords
-					func(l lane) { VPBLENDD(U8(0xaa), l.o, l.e, l.e) },
 					func(l lane) { VPADDD(l.e, l.x, l.x) },
 					func(l lane) { VPSRAVD(Mem{Base: qp, Disp: bOffShr + 32*l.j}, l.x, l.x) },
 				)
