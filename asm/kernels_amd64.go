@@ -99,42 +99,42 @@ func gemmAVXVNNIB(p *gemmArgs)
 //go:noescape
 func dwAVX2Pair(p *dwArgs)
 
-// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide.
+// dwAVX512Bounded computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide, p.clamp.
 //
 //go:noescape
 func dwAVX512Bounded(p *dwArgs)
 
-// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI1Bounded computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI1Bounded(p *gemmArgs)
 
-// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI2Bounded computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI2Bounded(p *gemmArgs)
 
-// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI3Bounded computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI3Bounded(p *gemmArgs)
 
-// dwAVX512BoundedRelu computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). Without the sign correction: only for lo >= outOff (asm.clampsNegatives). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide.
+// dwAVX512BoundedRelu computes n depthwise output pixels, all channels, 16 at a time (AVX-512). Bounded epilogue: bias, weights and requantization constants as asm.dwBound prepares them (bias = its per-block parameters; mult, shift and outOff are not read). Without the sign correction: only for lo >= outOff (asm.clampsNegatives). It reads p.in, p.pixStride, p.dilHStride, p.dilWStride, p.kh, p.kw, p.w, p.wStride, p.c, p.n, p.out, p.ostride, p.bias, p.lo, p.hi, p.mode, p.wide, p.clamp.
 //
 //go:noescape
 func dwAVX512BoundedRelu(p *dwArgs)
 
-// gemmVNNI1BoundedRelu computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI1BoundedRelu computes m rows of a 16-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI1BoundedRelu(p *gemmArgs)
 
-// gemmVNNI2BoundedRelu computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI2BoundedRelu computes m rows of a 32-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI2BoundedRelu(p *gemmArgs)
 
-// gemmVNNI3BoundedRelu computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK.
+// gemmVNNI3BoundedRelu computes m rows of a 48-column panel (AVX-512 VNNI) with the bounded epilogue of q, the panel's constants as asm.vnniPrepareBounded lays them out (see vnniBoundedEpi). It reads p.a, p.lda, p.m, p.k, p.w, p.out, p.ldo, p.q, p.rt, p.rts, p.lo, p.hi, p.mask, p.segs, p.segStride, p.segK, p.clamp.
 //
 //go:noescape
 func gemmVNNI3BoundedRelu(p *gemmArgs)

@@ -242,9 +242,20 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 // broadcasts; saturating to [−128, 127] first changes nothing as lo and
 // hi lie inside), and stores pixel j's 16 bytes (masked by k; nil: all)
 // at dst + j·ld, leaving dst at the last pixel (after it when more
-// follows). The packs work within 128-bit lanes: lane L of the result
-// holds channels 4L..4L+3 of pixels 0..3; perm gathers dword j of every
-// lane into lane j. The GEMM (vnniBoundedEpi) stores rows as pixels.
+// follows). The GEMM (vnniBoundedEpi) stores rows as pixels.
+//
+// clamp is the kernel's packClamp argument (asm.packClamp), which says
+// which bounds the saturation leaves to do: 0 none (lo = −128, hi = 127,
+// the layers without activation), 1 lo only (hi = 127: a fused ReLU),
+// 2 both. For 0 and 1 each vector narrows on its own (VPMOVSDB, in
+// place) and, for 1, takes VPMAXSB: one or two vector instructions a
+// vector. For 2 the packs below do four vectors in nine (two VPACKSSDW,
+// VPACKSSWB, VPERMD, the clamp, three VEXTRACTI32X4), fewer than the
+// twelve of the per-vector form. The kernels are bound by the vector
+// pipes (every instruction counts; bench/ Kernel benchmarks): the packs'
+// shuffles were 15 % of a short-K GEMM's time. The packs work within
+// 128-bit lanes: lane L of their result holds channels 4L..4L+3 of pixels
+// 0..3; perm gathers dword j of every lane into lane j.
 func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool, dst, ld, k reg.Register) {
 	store := func(x Op) {
 		if k == nil {
@@ -253,6 +264,29 @@ func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool, dst, 
 			VMOVDQU8(x, k, Mem{Base: dst})
 		}
 	}
+	next := func(j int) {
+		if j < len(lanes)-1 || more {
+			ADDQ(ld, dst)
+		}
+	}
+	l := uniqueLabel("pack")
+	CMPQ(addr("clamp"), U8(1))
+	JA(LabelRef(l + "_both"))
+	for _, v := range lanes {
+		VPMOVSDB(v.x, v.x.AsX())
+	}
+	JNE(LabelRef(l + "_store")) // clamp 0 (the flags are CMPQ's still)
+	for _, v := range lanes {
+		VPMAXSB(lo.AsX(), v.x.AsX(), v.x.AsX())
+	}
+	Label(l + "_store")
+	for j, v := range lanes {
+		store(v.x.AsX())
+		next(j)
+	}
+	JMP(LabelRef(l + "_done"))
+
+	Label(l + "_both")
 	x := make([]reg.VecPhysical, 4)
 	for j := range x {
 		x[j] = lanes[min(j, len(lanes)-1)].x
@@ -279,10 +313,9 @@ func dwPackStore(lanes []lane512, perm, lo, hi reg.VecPhysical, more bool, dst, 
 			VEXTRACTI32X4(U8(j), a, t.AsX())
 			store(t.AsX())
 		}
-		if j < len(lanes)-1 || more {
-			ADDQ(ld, dst)
-		}
+		next(j)
 	}
+	Label(l + "_done")
 }
 
 // epiParams256 is the AVX2 version: 8 lanes, plus the broadcast constants.

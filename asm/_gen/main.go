@@ -24,6 +24,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"sort"
@@ -38,6 +39,16 @@ import (
 )
 
 var consts, dwPerm, dwPermB Mem
+
+// labels counts the labels uniqueLabel made.
+var labels int
+
+// uniqueLabel returns a label name used nowhere else in the file, for
+// code that helpers emit at several places of one kernel.
+func uniqueLabel(prefix string) string {
+	labels++
+	return fmt.Sprintf("%s_%d", prefix, labels)
+}
 
 // fast selects the epilogue without left shift and INT32_MIN saturation
 // (kernel names get the suffix Fast).
