@@ -50269,6 +50269,21 @@ gemmVNNI1Bounded_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	JMP          gemmVNNI1Bounded_m6_started
+
+gemmVNNI1Bounded_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -50288,11 +50303,13 @@ gemmVNNI1Bounded_m6:
 	VPADDD       (R9), Z4, Z4
 	VPBROADCASTD (R10), Z5
 	VPADDD       (R9), Z5, Z5
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1Bounded_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1Bounded_m6_seg:
 	SHRQ $0x02, CX
@@ -50584,6 +50601,20 @@ gemmVNNI1Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	JMP          gemmVNNI1Bounded_m5_started
+
+gemmVNNI1Bounded_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -50600,11 +50631,13 @@ gemmVNNI1Bounded_m5:
 	VPADDD       (R9), Z3, Z3
 	VPBROADCASTD (R10), Z4
 	VPADDD       (R9), Z4, Z4
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1Bounded_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1Bounded_m5_seg:
 	SHRQ $0x02, CX
@@ -50862,6 +50895,19 @@ gemmVNNI1Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	JMP          gemmVNNI1Bounded_m4_started
+
+gemmVNNI1Bounded_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -50875,11 +50921,13 @@ gemmVNNI1Bounded_m4:
 	VPADDD       (R9), Z2, Z2
 	VPBROADCASTD (R10), Z3
 	VPADDD       (R9), Z3, Z3
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1Bounded_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1Bounded_m4_seg:
 	SHRQ $0x02, CX
@@ -51087,6 +51135,18 @@ gemmVNNI1Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	JMP          gemmVNNI1Bounded_m3_started
+
+gemmVNNI1Bounded_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -51097,11 +51157,13 @@ gemmVNNI1Bounded_m3:
 	VPADDD       (R9), Z1, Z1
 	VPBROADCASTD (R10), Z2
 	VPADDD       (R9), Z2, Z2
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1Bounded_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1Bounded_m3_seg:
 	SHRQ $0x02, CX
@@ -51272,6 +51334,17 @@ gemmVNNI1Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	JMP          gemmVNNI1Bounded_m2_started
+
+gemmVNNI1Bounded_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -51279,11 +51352,13 @@ gemmVNNI1Bounded_m2:
 	VPADDD       (R9), Z0, Z0
 	VPBROADCASTD (R10), Z1
 	VPADDD       (R9), Z1, Z1
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1Bounded_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1Bounded_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1Bounded_m2_seg:
 	SHRQ $0x02, CX
@@ -51609,6 +51684,28 @@ gemmVNNI2Bounded_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2Bounded_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z18, Z8
+	VMOVDQA32    Z19, Z9
+	VMOVDQA32    Z18, Z10
+	VMOVDQA32    Z19, Z11
+	JMP          gemmVNNI2Bounded_m6_started
+
+gemmVNNI2Bounded_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -51634,11 +51731,13 @@ gemmVNNI2Bounded_m6:
 	VPBROADCASTD (R10), Z10
 	VPADDD       384(R9), Z10, Z11
 	VPADDD       (R9), Z10, Z10
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2Bounded_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2Bounded_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2Bounded_m6_seg:
 	SHRQ $0x02, CX
@@ -52074,6 +52173,26 @@ gemmVNNI2Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2Bounded_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z18, Z8
+	VMOVDQA32    Z19, Z9
+	JMP          gemmVNNI2Bounded_m5_started
+
+gemmVNNI2Bounded_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -52095,11 +52214,13 @@ gemmVNNI2Bounded_m5:
 	VPBROADCASTD (R10), Z8
 	VPADDD       384(R9), Z8, Z9
 	VPADDD       (R9), Z8, Z8
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2Bounded_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2Bounded_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2Bounded_m5_seg:
 	SHRQ $0x02, CX
@@ -52483,6 +52604,24 @@ gemmVNNI2Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2Bounded_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	JMP          gemmVNNI2Bounded_m4_started
+
+gemmVNNI2Bounded_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -52500,11 +52639,13 @@ gemmVNNI2Bounded_m4:
 	VPBROADCASTD (R10), Z6
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2Bounded_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2Bounded_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2Bounded_m4_seg:
 	SHRQ $0x02, CX
@@ -52806,6 +52947,22 @@ gemmVNNI2Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2Bounded_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	JMP          gemmVNNI2Bounded_m3_started
+
+gemmVNNI2Bounded_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -52819,11 +52976,13 @@ gemmVNNI2Bounded_m3:
 	VPBROADCASTD (R10), Z4
 	VPADDD       384(R9), Z4, Z5
 	VPADDD       (R9), Z4, Z4
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2Bounded_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2Bounded_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2Bounded_m3_seg:
 	SHRQ $0x02, CX
@@ -53070,6 +53229,20 @@ gemmVNNI2Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2Bounded_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	JMP          gemmVNNI2Bounded_m2_started
+
+gemmVNNI2Bounded_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -53079,11 +53252,13 @@ gemmVNNI2Bounded_m2:
 	VPBROADCASTD (R10), Z2
 	VPADDD       384(R9), Z2, Z3
 	VPADDD       (R9), Z2, Z2
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2Bounded_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2Bounded_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2Bounded_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2Bounded_m2_seg:
 	SHRQ $0x02, CX
@@ -53516,6 +53691,35 @@ gemmVNNI3Bounded_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3Bounded_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	VMOVDQA32    Z18, Z12
+	VMOVDQA32    Z19, Z13
+	VMOVDQA32    Z20, Z14
+	VMOVDQA32    Z18, Z15
+	VMOVDQA32    Z19, Z16
+	VMOVDQA32    Z20, Z17
+	JMP          gemmVNNI3Bounded_m6_started
+
+gemmVNNI3Bounded_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -53547,11 +53751,13 @@ gemmVNNI3Bounded_m6:
 	VPADDD       768(R9), Z15, Z17
 	VPADDD       384(R9), Z15, Z16
 	VPADDD       (R9), Z15, Z15
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3Bounded_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3Bounded_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3Bounded_m6_seg:
 	SHRQ $0x02, CX
@@ -54131,6 +54337,32 @@ gemmVNNI3Bounded_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3Bounded_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	VMOVDQA32    Z18, Z12
+	VMOVDQA32    Z19, Z13
+	VMOVDQA32    Z20, Z14
+	JMP          gemmVNNI3Bounded_m5_started
+
+gemmVNNI3Bounded_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -54157,11 +54389,13 @@ gemmVNNI3Bounded_m5:
 	VPADDD       768(R9), Z12, Z14
 	VPADDD       384(R9), Z12, Z13
 	VPADDD       (R9), Z12, Z12
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3Bounded_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3Bounded_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3Bounded_m5_seg:
 	SHRQ $0x02, CX
@@ -54671,6 +54905,29 @@ gemmVNNI3Bounded_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3Bounded_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	JMP          gemmVNNI3Bounded_m4_started
+
+gemmVNNI3Bounded_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -54692,11 +54949,13 @@ gemmVNNI3Bounded_m4:
 	VPADDD       768(R9), Z9, Z11
 	VPADDD       384(R9), Z9, Z10
 	VPADDD       (R9), Z9, Z9
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3Bounded_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3Bounded_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3Bounded_m4_seg:
 	SHRQ $0x02, CX
@@ -55092,6 +55351,26 @@ gemmVNNI3Bounded_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3Bounded_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	JMP          gemmVNNI3Bounded_m3_started
+
+gemmVNNI3Bounded_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -55108,11 +55387,13 @@ gemmVNNI3Bounded_m3:
 	VPADDD       768(R9), Z6, Z8
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3Bounded_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3Bounded_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3Bounded_m3_seg:
 	SHRQ $0x02, CX
@@ -55435,6 +55716,23 @@ gemmVNNI3Bounded_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3Bounded_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	JMP          gemmVNNI3Bounded_m2_started
+
+gemmVNNI3Bounded_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -55446,11 +55744,13 @@ gemmVNNI3Bounded_m2:
 	VPADDD       768(R9), Z3, Z5
 	VPADDD       384(R9), Z3, Z4
 	VPADDD       (R9), Z3, Z3
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3Bounded_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3Bounded_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3Bounded_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3Bounded_m2_seg:
 	SHRQ $0x02, CX
@@ -62453,6 +62753,21 @@ gemmVNNI1BoundedRelu_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	JMP          gemmVNNI1BoundedRelu_m6_started
+
+gemmVNNI1BoundedRelu_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -62472,11 +62787,13 @@ gemmVNNI1BoundedRelu_m6:
 	VPADDD       (R9), Z4, Z4
 	VPBROADCASTD (R10), Z5
 	VPADDD       (R9), Z5, Z5
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1BoundedRelu_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1BoundedRelu_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1BoundedRelu_m6_seg:
 	SHRQ $0x02, CX
@@ -62756,6 +63073,20 @@ gemmVNNI1BoundedRelu_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	JMP          gemmVNNI1BoundedRelu_m5_started
+
+gemmVNNI1BoundedRelu_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -62772,11 +63103,13 @@ gemmVNNI1BoundedRelu_m5:
 	VPADDD       (R9), Z3, Z3
 	VPBROADCASTD (R10), Z4
 	VPADDD       (R9), Z4, Z4
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1BoundedRelu_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1BoundedRelu_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1BoundedRelu_m5_seg:
 	SHRQ $0x02, CX
@@ -63024,6 +63357,19 @@ gemmVNNI1BoundedRelu_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	JMP          gemmVNNI1BoundedRelu_m4_started
+
+gemmVNNI1BoundedRelu_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -63037,11 +63383,13 @@ gemmVNNI1BoundedRelu_m4:
 	VPADDD       (R9), Z2, Z2
 	VPBROADCASTD (R10), Z3
 	VPADDD       (R9), Z3, Z3
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1BoundedRelu_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1BoundedRelu_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1BoundedRelu_m4_seg:
 	SHRQ $0x02, CX
@@ -63241,6 +63589,18 @@ gemmVNNI1BoundedRelu_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	JMP          gemmVNNI1BoundedRelu_m3_started
+
+gemmVNNI1BoundedRelu_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -63251,11 +63611,13 @@ gemmVNNI1BoundedRelu_m3:
 	VPADDD       (R9), Z1, Z1
 	VPBROADCASTD (R10), Z2
 	VPADDD       (R9), Z2, Z2
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1BoundedRelu_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1BoundedRelu_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1BoundedRelu_m3_seg:
 	SHRQ $0x02, CX
@@ -63420,6 +63782,17 @@ gemmVNNI1BoundedRelu_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	JMP          gemmVNNI1BoundedRelu_m2_started
+
+gemmVNNI1BoundedRelu_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -63427,11 +63800,13 @@ gemmVNNI1BoundedRelu_m2:
 	VPADDD       (R9), Z0, Z0
 	VPBROADCASTD (R10), Z1
 	VPADDD       (R9), Z1, Z1
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI1BoundedRelu_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI1BoundedRelu_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI1BoundedRelu_m2_seg:
 	SHRQ $0x02, CX
@@ -63751,6 +64126,28 @@ gemmVNNI2BoundedRelu_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2BoundedRelu_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z18, Z8
+	VMOVDQA32    Z19, Z9
+	VMOVDQA32    Z18, Z10
+	VMOVDQA32    Z19, Z11
+	JMP          gemmVNNI2BoundedRelu_m6_started
+
+gemmVNNI2BoundedRelu_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -63776,11 +64173,13 @@ gemmVNNI2BoundedRelu_m6:
 	VPBROADCASTD (R10), Z10
 	VPADDD       384(R9), Z10, Z11
 	VPADDD       (R9), Z10, Z10
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2BoundedRelu_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2BoundedRelu_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2BoundedRelu_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2BoundedRelu_m6_seg:
 	SHRQ $0x02, CX
@@ -64192,6 +64591,26 @@ gemmVNNI2BoundedRelu_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2BoundedRelu_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z18, Z8
+	VMOVDQA32    Z19, Z9
+	JMP          gemmVNNI2BoundedRelu_m5_started
+
+gemmVNNI2BoundedRelu_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -64213,11 +64632,13 @@ gemmVNNI2BoundedRelu_m5:
 	VPBROADCASTD (R10), Z8
 	VPADDD       384(R9), Z8, Z9
 	VPADDD       (R9), Z8, Z8
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2BoundedRelu_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2BoundedRelu_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2BoundedRelu_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2BoundedRelu_m5_seg:
 	SHRQ $0x02, CX
@@ -64581,6 +65002,24 @@ gemmVNNI2BoundedRelu_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2BoundedRelu_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	JMP          gemmVNNI2BoundedRelu_m4_started
+
+gemmVNNI2BoundedRelu_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -64598,11 +65037,13 @@ gemmVNNI2BoundedRelu_m4:
 	VPBROADCASTD (R10), Z6
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2BoundedRelu_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2BoundedRelu_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2BoundedRelu_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2BoundedRelu_m4_seg:
 	SHRQ $0x02, CX
@@ -64888,6 +65329,22 @@ gemmVNNI2BoundedRelu_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2BoundedRelu_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z19, Z5
+	JMP          gemmVNNI2BoundedRelu_m3_started
+
+gemmVNNI2BoundedRelu_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -64901,11 +65358,13 @@ gemmVNNI2BoundedRelu_m3:
 	VPBROADCASTD (R10), Z4
 	VPADDD       384(R9), Z4, Z5
 	VPADDD       (R9), Z4, Z4
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2BoundedRelu_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2BoundedRelu_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2BoundedRelu_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2BoundedRelu_m3_seg:
 	SHRQ $0x02, CX
@@ -65140,6 +65599,20 @@ gemmVNNI2BoundedRelu_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI2BoundedRelu_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z19, Z3
+	JMP          gemmVNNI2BoundedRelu_m2_started
+
+gemmVNNI2BoundedRelu_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -65149,11 +65622,13 @@ gemmVNNI2BoundedRelu_m2:
 	VPBROADCASTD (R10), Z2
 	VPADDD       384(R9), Z2, Z3
 	VPADDD       (R9), Z2, Z2
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI2BoundedRelu_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI2BoundedRelu_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI2BoundedRelu_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI2BoundedRelu_m2_seg:
 	SHRQ $0x02, CX
@@ -65574,6 +66049,35 @@ gemmVNNI3BoundedRelu_m6:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3BoundedRelu_m6_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	VMOVDQA32    Z18, Z12
+	VMOVDQA32    Z19, Z13
+	VMOVDQA32    Z20, Z14
+	VMOVDQA32    Z18, Z15
+	VMOVDQA32    Z19, Z16
+	VMOVDQA32    Z20, Z17
+	JMP          gemmVNNI3BoundedRelu_m6_started
+
+gemmVNNI3BoundedRelu_m6_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -65605,11 +66109,13 @@ gemmVNNI3BoundedRelu_m6:
 	VPADDD       768(R9), Z15, Z17
 	VPADDD       384(R9), Z15, Z16
 	VPADDD       (R9), Z15, Z15
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3BoundedRelu_m6_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3BoundedRelu_m6_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3BoundedRelu_m6_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3BoundedRelu_m6_seg:
 	SHRQ $0x02, CX
@@ -66153,6 +66659,32 @@ gemmVNNI3BoundedRelu_m5:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3BoundedRelu_m5_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	VMOVDQA32    Z18, Z12
+	VMOVDQA32    Z19, Z13
+	VMOVDQA32    Z20, Z14
+	JMP          gemmVNNI3BoundedRelu_m5_started
+
+gemmVNNI3BoundedRelu_m5_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -66179,11 +66711,13 @@ gemmVNNI3BoundedRelu_m5:
 	VPADDD       768(R9), Z12, Z14
 	VPADDD       384(R9), Z12, Z13
 	VPADDD       (R9), Z12, Z12
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3BoundedRelu_m5_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3BoundedRelu_m5_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3BoundedRelu_m5_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3BoundedRelu_m5_seg:
 	SHRQ $0x02, CX
@@ -66663,6 +67197,29 @@ gemmVNNI3BoundedRelu_m4:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3BoundedRelu_m4_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	VMOVDQA32    Z18, Z9
+	VMOVDQA32    Z19, Z10
+	VMOVDQA32    Z20, Z11
+	JMP          gemmVNNI3BoundedRelu_m4_started
+
+gemmVNNI3BoundedRelu_m4_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -66684,11 +67241,13 @@ gemmVNNI3BoundedRelu_m4:
 	VPADDD       768(R9), Z9, Z11
 	VPADDD       384(R9), Z9, Z10
 	VPADDD       (R9), Z9, Z9
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3BoundedRelu_m4_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3BoundedRelu_m4_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3BoundedRelu_m4_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3BoundedRelu_m4_seg:
 	SHRQ $0x02, CX
@@ -67060,6 +67619,26 @@ gemmVNNI3BoundedRelu_m3:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3BoundedRelu_m3_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z19, Z7
+	VMOVDQA32    Z20, Z8
+	JMP          gemmVNNI3BoundedRelu_m3_started
+
+gemmVNNI3BoundedRelu_m3_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -67076,11 +67655,13 @@ gemmVNNI3BoundedRelu_m3:
 	VPADDD       768(R9), Z6, Z8
 	VPADDD       384(R9), Z6, Z7
 	VPADDD       (R9), Z6, Z6
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3BoundedRelu_m3_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3BoundedRelu_m3_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3BoundedRelu_m3_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3BoundedRelu_m3_seg:
 	SHRQ $0x02, CX
@@ -67385,6 +67966,23 @@ gemmVNNI3BoundedRelu_m2:
 	MOVQ         24(R14), CX
 	MOVQ         88(R14), R9
 	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI3BoundedRelu_m2_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       768(R9), Z18, Z20
+	VPADDD       384(R9), Z18, Z19
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z19, Z1
+	VMOVDQA32    Z20, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z19, Z4
+	VMOVDQA32    Z20, Z5
+	JMP          gemmVNNI3BoundedRelu_m2_started
+
+gemmVNNI3BoundedRelu_m2_rowterms:
 	MOVQ         96(R14), R10
 	MOVQ         104(R14), R11
 	VPBROADCASTD (R10), Z0
@@ -67396,11 +67994,13 @@ gemmVNNI3BoundedRelu_m2:
 	VPADDD       768(R9), Z3, Z5
 	VPADDD       384(R9), Z3, Z4
 	VPADDD       (R9), Z3, Z3
-	MOVQ         152(R14), R11
-	MOVQ         R12, R9
-	CMPQ         R11, $0x01
-	JLE          gemmVNNI3BoundedRelu_m2_seg
-	MOVQ         168(R14), CX
+
+gemmVNNI3BoundedRelu_m2_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI3BoundedRelu_m2_seg
+	MOVQ 168(R14), CX
 
 gemmVNNI3BoundedRelu_m2_seg:
 	SHRQ $0x02, CX

@@ -173,6 +173,30 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 		Load(arg("q"), reg.R9)
 		VPBROADCASTD(cX80(), x80)
 	}
+	if bounded && mr > 1 {
+		// With one row term for every row (rts = 0: Gemm's zero), the
+		// start values are the same for all rows: computed once, in the
+		// weight registers the K loop has not loaded yet, then copied.
+		// A plain int8 GEMM's rows so start with mr·nz register copies
+		// and nz adds instead of mr·nz adds and mr broadcasts.
+		Load(arg("rts"), reg.R11)
+		TESTQ(reg.R11, reg.R11)
+		JNZ(LabelRef(lbl("rowterms")))
+		Load(arg("rt"), reg.R10)
+		t := func(j int) reg.VecPhysical { return zs[18+j] }
+		VPBROADCASTD(Mem{Base: reg.R10}, t(0))
+		for j := nz - 1; j >= 1; j-- {
+			VPADDD(Mem{Base: reg.R9, Disp: vnniBQ * 4 * j}, t(0), t(j))
+		}
+		VPADDD(Mem{Base: reg.R9}, t(0), t(0))
+		for r := 0; r < mr; r++ {
+			for j := 0; j < nz; j++ {
+				VMOVDQA32(t(j), accR(r, j))
+			}
+		}
+		JMP(LabelRef(lbl("started")))
+		Label(lbl("rowterms"))
+	}
 	// Each row's sums start at its row term (rowTermInit).
 	rowTermInit(mr, func(r int) {
 		for j := nz - 1; j >= 1; j-- {
@@ -186,6 +210,9 @@ func vnniTile(name string, nz, mr int, kmask, kodd, k2 reg.Register, x80 reg.Vec
 			VPADDD(Mem{Base: reg.R9}, accR(r, 0), accR(r, 0))
 		}
 	}, func(r int) reg.VecPhysical { return accR(r, 0) })
+	if bounded && mr > 1 {
+		Label(lbl("started"))
+	}
 	vnniKLoop(lbl, nz, mr, zs, x80, lda, true)
 	if bounded {
 		vnniBoundedEpi(nz, mr, accR, kmask)
