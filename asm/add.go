@@ -71,10 +71,7 @@ type addVBMI struct {
 	sub   int32    // [right >= 1]
 	lo    int32
 	hi    int32
-	// clamp: which of lo, hi the kernel applies, the others being the
-	// int8 saturation's own bounds (0 neither, 1 lo, 2 both; as
-	// packClamp).
-	clamp int
+	clamp int // saturationClamp(lo, hi): the bounds the kernel applies
 }
 
 // newAddVBMI prepares addVBMI for p (tables t1 and t2 ready), or returns
@@ -109,12 +106,7 @@ func newAddVBMI(p *AddParams) *addVBMI {
 	v.k = k
 	v.right[0] = int64(right)
 	v.d, v.sub, v.lo, v.hi = dwBoundD, sub, p.spec.Min, p.spec.Max
-	switch {
-	case v.hi < 127:
-		v.clamp = 2
-	case v.lo > -128:
-		v.clamp = 1
-	}
+	v.clamp = saturationClamp(v.lo, v.hi)
 	return v
 }
 

@@ -32,7 +32,7 @@ type dwArgs struct {
 	mode       int // AVX-512: dwMode's path (dwAVX2 does not read it)
 	wide       int // bounded AVX-512: 1 for a filter packed wide (no byte path)
 	relu       int // bounded AVX2 (dwAVX2Pair): 1 when clampsNegatives, the epilogue without the sign correction
-	clamp      int // bounded AVX-512: packClamp
+	clamp      int // bounded AVX-512: saturationClamp
 }
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
@@ -105,7 +105,7 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
 	if d := e.dw; d != nil && d.w == w {
 		relu := clampsNegatives(e)
-		args.bias, args.clamp = &d.params[0], packClamp(e)
+		args.bias, args.clamp = &d.params[0], saturationClamp(e.lo, e.hi)
 		if w.Data16 != nil {
 			args.wide = 1
 		}

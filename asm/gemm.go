@@ -49,6 +49,21 @@ type Epilogue struct {
 // generator's dwBoundedLanes and gen_arm64.go's requantRelu).
 func clampsNegatives(e *Epilogue) bool { return e.lo >= e.outOffset }
 
+// saturationClamp says which bounds of the clamp [lo, hi] (within int8)
+// are left to apply once a result is saturated to int8, as the AVX-512
+// kernels narrow (VPMOVSDB): 0 none (the full int8 range), 1 the lower
+// one only (hi = 127, as under a fused ReLU), 2 both. The kernels skip
+// the others (the generator's dwPackStore and addVBMI).
+func saturationClamp(lo, hi int32) int {
+	switch {
+	case hi < 127:
+		return 2
+	case lo > -128:
+		return 1
+	}
+	return 0
+}
+
 // BoundRowTerms declares that GemmRowTerm will run with e and row terms
 // of absolute value at most max (> 0), so that PrepareEpilogue's bounded
 // epilogues include them in their proof. Call it once, before

@@ -37,7 +37,7 @@ type gemmArgs struct {
 	// VNNI int8 GEMM (GemmSegments): a row's k values in segs segments of
 	// segK (a multiple of 4), segStride bytes apart; segs <= 1: one.
 	segs, segStride, segK int
-	clamp                 int // bounded AVX-512 epilogues: packClamp
+	clamp                 int // bounded AVX-512 epilogues: saturationClamp
 }
 
 // ---- AVX-512 VNNI: panels of up to 48 columns (3 vectors of 16).
@@ -142,7 +142,7 @@ func (vnniGemm) run(args gemmArgs, w *PackedMatrix, e *Epilogue, out []int8, ldo
 	}
 	relu := clampsNegatives(e)
 	args.k, args.ldo, args.outOff, args.lo, args.hi, args.rts = k, ldo, e.outOffset, e.lo, e.hi, rts
-	args.clamp = packClamp(e)
+	args.clamp = saturationClamp(e.lo, e.hi)
 	for c0, cols := 0, 0; c0 < n; c0 += cols {
 		cols = vnniPanelCols(n, c0)
 		nz := (cols + 15) / 16
@@ -451,18 +451,4 @@ func prepareBounded16(w *PackedMatrix, e *Epilogue, start func(c int) int32) *av
 		}
 	}
 	return &avx2Bounded{w: w, q: q, tail: tail}
-}
-
-// packClamp tells the AVX-512 bounded kernels which bounds of e's clamp
-// the saturation to int8 leaves to apply (the generator's dwPackStore):
-// 0 none (the full int8 range), 1 the lower one only (hi = 127, as under
-// a fused ReLU), 2 both.
-func packClamp(e *Epilogue) int {
-	switch {
-	case e.hi < 127:
-		return 2
-	case e.lo > -128:
-		return 1
-	}
-	return 0
 }

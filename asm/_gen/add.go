@@ -307,7 +307,7 @@ func addVBMI() {
 	}
 
 	// body computes 64 values at a, b into out; k masks a partial step
-	// (nil: all 64). clamp is addVBMI.clamp (asm.packClamp): the bounds
+	// (nil: all 64). clamp is addVBMI.clamp (asm.saturationClamp): the bounds
 	// that VPMOVSDB's saturation to int8 leaves to apply.
 	body := func(k reg.Register, clamp int) {
 		xa, xb := z(28), z(29)

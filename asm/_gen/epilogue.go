@@ -244,7 +244,7 @@ func dwBoundedLanes(lanes []lane512, p epiParams512, idx reg.VecPhysical) {
 // at dst + j·ld, leaving dst at the last pixel (after it when more
 // follows). The GEMM (vnniBoundedEpi) stores rows as pixels.
 //
-// clamp is the kernel's packClamp argument (asm.packClamp), which says
+// clamp is the kernel's clamp argument (asm.saturationClamp), which says
 // which bounds the saturation leaves to do: 0 none (lo = −128, hi = 127,
 // the layers without activation), 1 lo only (hi = 127: a fused ReLU),
 // 2 both. For 0 and 1 each vector narrows on its own (VPMOVSDB, in
