@@ -120,6 +120,9 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 			ga.mode = 0
 			if g == 2 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
 				ga.mode = 10 + w.KW
+				if w.KW == 3 {
+					ga.mode = dwModePairs
+				}
 			}
 			dwBounded(&ga, relu)
 			done := n / g * g
@@ -138,6 +141,13 @@ func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW in
 		dwAVX512(&args)
 	}
 }
+
+// dwModePairs is the bounded AVX-512 kernel's mode for 3 taps across on
+// pairs of 8-channel pixels at stride 1 (dwPixelGroup 2, dilation 1
+// across): the stride-2 path's geometry, whose byte path (3x3 int8
+// filters) makes every odd column from the two even columns around it;
+// other filters take the stride-2 path (asm/_gen: dwModePairs).
+const dwModePairs = 23
 
 // dwMode tells the AVX-512 kernel to take its stride-1 (mode KW) or
 // stride-2 (mode 10+KW) path for 3 or 5 taps across, dilation 1 across

@@ -43456,6 +43456,8 @@ dwAVX512Bounded_p8:
 	JEQ       dwAVX512Bounded_p8_t3
 	CMPQ      R10, $0x0f
 	JEQ       dwAVX512Bounded_p8_t5
+	CMPQ      R10, $0x17
+	JEQ       dwAVX512Bounded_p8_g3
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -43660,6 +43662,567 @@ pack_2_both:
 pack_2_done:
 	JMP dwAVX512Bounded_p8_adv
 
+dwAVX512Bounded_p8_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p8_t3w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p8_t3w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p8_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	VMOVDQA32    Z27, Z7
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z29, Z25, Z7
+	VPDPBUSD     Z31, Z25, Z6
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z7
+	VPDPBUSD     Z31, Z23, Z7
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_3_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_3_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_3_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_3_done
+
+pack_3_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_3_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VMOVSHDUP   Z6, Z19
+	VMOVSHDUP   Z7, Z21
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z11, Z6, Z18
+	VPMULUDQ    Z11, Z7, Z20
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPMULUDQ    Z12, Z19, Z19
+	VPMULUDQ    Z12, Z21, Z21
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z7, K6
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z9, Z18, Z18
+	VPADDQ      Z9, Z20, Z20
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPADDQ      Z10, Z19, Z19
+	VPADDQ      Z10, Z21, Z21
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPERMT2D    Z19, Z22, Z18
+	VPERMT2D    Z21, Z22, Z20
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSUBD      Z14, Z18, K5, Z18
+	VPSUBD      Z14, Z20, K6, Z20
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	VPSRAVD     Z13, Z18, Z6
+	VPSRAVD     Z13, Z20, Z7
+	CMPQ        160(R14), $0x01
+	JA          pack_4_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	VPMOVSDB    Z7, X7
+	JNE         pack_4_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+	VPMAXSB     X16, X6, X6
+	VPMAXSB     X16, X7, X7
+
+pack_4_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X7, K1, (R11)
+	JMP      pack_4_done
+
+pack_4_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_4_done:
+	JMP dwAVX512Bounded_p8_adv
+
+dwAVX512Bounded_p8_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	VMOVDQA32    Z27, Z7
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z29, Z25, Z7
+	VPDPBUSD     Z31, Z25, Z6
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z7
+	VPDPBUSD     Z31, Z23, Z7
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_5_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_5_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_5_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_5_done
+
+pack_5_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_5_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VMOVSHDUP   Z6, Z19
+	VMOVSHDUP   Z7, Z21
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z11, Z6, Z18
+	VPMULUDQ    Z11, Z7, Z20
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPMULUDQ    Z12, Z19, Z19
+	VPMULUDQ    Z12, Z21, Z21
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z7, K6
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z9, Z18, Z18
+	VPADDQ      Z9, Z20, Z20
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPADDQ      Z10, Z19, Z19
+	VPADDQ      Z10, Z21, Z21
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPERMT2D    Z19, Z22, Z18
+	VPERMT2D    Z21, Z22, Z20
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSUBD      Z14, Z18, K5, Z18
+	VPSUBD      Z14, Z20, K6, Z20
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	VPSRAVD     Z13, Z18, Z6
+	VPSRAVD     Z13, Z20, Z7
+	CMPQ        160(R14), $0x01
+	JA          pack_6_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	VPMOVSDB    Z7, X7
+	JNE         pack_6_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+	VPMAXSB     X16, X6, X6
+	VPMAXSB     X16, X7, X7
+
+pack_6_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X7, K1, (R11)
+	JMP      pack_6_done
+
+pack_6_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_6_done:
+	JMP dwAVX512Bounded_p8_adv
+
 dwAVX512Bounded_p8_t3:
 	MOVQ         32(R14), R10
 	CMPQ         R10, $0x03
@@ -43847,18 +44410,18 @@ dwAVX512Bounded_p8_t3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_3_both
+	JA           pack_7_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_3_store
+	JNE          pack_7_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_3_store:
+pack_7_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -43867,9 +44430,9 @@ pack_3_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_3_done
+	JMP      pack_7_done
 
-pack_3_both:
+pack_7_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -43888,7 +44451,7 @@ pack_3_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_3_done:
+pack_7_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -43926,18 +44489,18 @@ pack_3_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_4_both
+	JA          pack_8_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_4_store
+	JNE         pack_8_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_4_store:
+pack_8_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -43945,9 +44508,9 @@ pack_4_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_4_done
+	JMP      pack_8_done
 
-pack_4_both:
+pack_8_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -43965,7 +44528,7 @@ pack_4_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_4_done:
+pack_8_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t3b_part:
@@ -44180,18 +44743,18 @@ dwAVX512Bounded_p8_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_5_both
+	JA           pack_9_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_5_store
+	JNE          pack_9_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_5_store:
+pack_9_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -44200,9 +44763,9 @@ pack_5_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_5_done
+	JMP      pack_9_done
 
-pack_5_both:
+pack_9_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -44221,7 +44784,7 @@ pack_5_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_5_done:
+pack_9_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -44259,18 +44822,18 @@ pack_5_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_6_both
+	JA          pack_10_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_6_store
+	JNE         pack_10_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_6_store:
+pack_10_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -44278,9 +44841,9 @@ pack_6_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_6_done
+	JMP      pack_10_done
 
-pack_6_both:
+pack_10_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -44298,7 +44861,7 @@ pack_6_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_6_done:
+pack_10_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t3w:
@@ -44413,18 +44976,18 @@ dwAVX512Bounded_p8_t3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_7_both
+	JA          pack_11_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_7_store
+	JNE         pack_11_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_7_store:
+pack_11_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -44433,9 +44996,9 @@ pack_7_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_7_done
+	JMP      pack_11_done
 
-pack_7_both:
+pack_11_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -44454,7 +45017,7 @@ pack_7_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_7_done:
+pack_11_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -44492,18 +45055,18 @@ pack_7_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_8_both
+	JA          pack_12_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_8_store
+	JNE         pack_12_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_8_store:
+pack_12_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -44511,9 +45074,9 @@ pack_8_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_8_done
+	JMP      pack_12_done
 
-pack_8_both:
+pack_12_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -44531,7 +45094,7 @@ pack_8_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_8_done:
+pack_12_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_t5:
@@ -44668,18 +45231,18 @@ dwAVX512Bounded_p8_t5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_9_both
+	JA          pack_13_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_9_store
+	JNE         pack_13_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_9_store:
+pack_13_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -44688,9 +45251,9 @@ pack_9_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_9_done
+	JMP      pack_13_done
 
-pack_9_both:
+pack_13_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -44709,7 +45272,7 @@ pack_9_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_9_done:
+pack_13_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -44747,18 +45310,18 @@ pack_9_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_10_both
+	JA          pack_14_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_10_store
+	JNE         pack_14_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_10_store:
+pack_14_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -44766,9 +45329,9 @@ pack_10_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_10_done
+	JMP      pack_14_done
 
-pack_10_both:
+pack_14_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -44786,7 +45349,7 @@ pack_10_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_10_done:
+pack_14_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3:
@@ -44931,18 +45494,18 @@ dwAVX512Bounded_p8_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_11_both
+	JA           pack_15_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_11_store
+	JNE          pack_15_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_11_store:
+pack_15_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -44951,9 +45514,9 @@ pack_11_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_11_done
+	JMP      pack_15_done
 
-pack_11_both:
+pack_15_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -44972,7 +45535,7 @@ pack_11_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_11_done:
+pack_15_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -45010,18 +45573,18 @@ pack_11_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_12_both
+	JA          pack_16_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_12_store
+	JNE         pack_16_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_12_store:
+pack_16_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -45029,9 +45592,9 @@ pack_12_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_12_done
+	JMP      pack_16_done
 
-pack_12_both:
+pack_16_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -45049,7 +45612,7 @@ pack_12_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_12_done:
+pack_16_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3b_part:
@@ -45205,18 +45768,18 @@ dwAVX512Bounded_p8_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_13_both
+	JA           pack_17_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_13_store
+	JNE          pack_17_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_13_store:
+pack_17_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -45225,9 +45788,9 @@ pack_13_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_13_done
+	JMP      pack_17_done
 
-pack_13_both:
+pack_17_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -45246,7 +45809,7 @@ pack_13_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_13_done:
+pack_17_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -45284,18 +45847,18 @@ pack_13_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_14_both
+	JA          pack_18_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_14_store
+	JNE         pack_18_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_14_store:
+pack_18_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -45303,9 +45866,9 @@ pack_14_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_14_done
+	JMP      pack_18_done
 
-pack_14_both:
+pack_18_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -45323,7 +45886,7 @@ pack_14_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_14_done:
+pack_18_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s3w:
@@ -45426,18 +45989,18 @@ dwAVX512Bounded_p8_s3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_15_both
+	JA          pack_19_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_15_store
+	JNE         pack_19_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_15_store:
+pack_19_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -45446,9 +46009,9 @@ pack_15_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_15_done
+	JMP      pack_19_done
 
-pack_15_both:
+pack_19_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -45467,7 +46030,7 @@ pack_15_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_15_done:
+pack_19_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -45505,18 +46068,18 @@ pack_15_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_16_both
+	JA          pack_20_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_16_store
+	JNE         pack_20_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_16_store:
+pack_20_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -45524,9 +46087,9 @@ pack_16_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_16_done
+	JMP      pack_20_done
 
-pack_16_both:
+pack_20_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -45544,7 +46107,7 @@ pack_16_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_16_done:
+pack_20_done:
 	JMP dwAVX512Bounded_p8_adv
 
 dwAVX512Bounded_p8_s5:
@@ -45669,18 +46232,18 @@ dwAVX512Bounded_p8_s5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_17_both
+	JA          pack_21_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_17_store
+	JNE         pack_21_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_17_store:
+pack_21_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -45689,9 +46252,9 @@ pack_17_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_17_done
+	JMP      pack_21_done
 
-pack_17_both:
+pack_21_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -45710,7 +46273,7 @@ pack_17_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_17_done:
+pack_21_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -45748,18 +46311,18 @@ pack_17_done:
 	VPSRAVD     Z13, Z18, Z6
 	VPSRAVD     Z13, Z20, Z7
 	CMPQ        160(R14), $0x01
-	JA          pack_18_both
+	JA          pack_22_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
 	VPMOVSDB    Z7, X7
-	JNE         pack_18_store
+	JNE         pack_22_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 	VPMAXSB     X16, X7, X7
 
-pack_18_store:
+pack_22_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -45767,9 +46330,9 @@ pack_18_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_18_done
+	JMP      pack_22_done
 
-pack_18_both:
+pack_22_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -45787,7 +46350,7 @@ pack_18_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_18_done:
+pack_22_done:
 dwAVX512Bounded_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -45809,6 +46372,8 @@ dwAVX512Bounded_p8_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p7_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p7_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p7_next
 	MOVQ         32(R14), R10
@@ -45977,18 +46542,18 @@ dwAVX512Bounded_p8_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_19_both
+	JA           pack_23_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_19_store
+	JNE          pack_23_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_19_store:
+pack_23_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -45997,9 +46562,9 @@ pack_19_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_19_done
+	JMP      pack_23_done
 
-pack_19_both:
+pack_23_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -46018,7 +46583,7 @@ pack_19_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_19_done:
+pack_23_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -46047,24 +46612,24 @@ pack_19_done:
 	VPSRAVD     Z13, Z23, Z5
 	VPSRAVD     Z13, Z18, Z6
 	CMPQ        160(R14), $0x01
-	JA          pack_20_both
+	JA          pack_24_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
-	JNE         pack_20_store
+	JNE         pack_24_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 
-pack_20_store:
+pack_24_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_20_done
+	JMP      pack_24_done
 
-pack_20_both:
+pack_24_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -46079,7 +46644,7 @@ pack_20_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_20_done:
+pack_24_done:
 	JMP dwAVX512Bounded_p7_adv
 
 dwAVX512Bounded_p7_t3b_part:
@@ -46270,18 +46835,18 @@ dwAVX512Bounded_p7_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_21_both
+	JA           pack_25_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_21_store
+	JNE          pack_25_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_21_store:
+pack_25_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -46290,9 +46855,9 @@ pack_21_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_21_done
+	JMP      pack_25_done
 
-pack_21_both:
+pack_25_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -46311,7 +46876,7 @@ pack_21_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_21_done:
+pack_25_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -46340,24 +46905,24 @@ pack_21_done:
 	VPSRAVD     Z13, Z23, Z5
 	VPSRAVD     Z13, Z18, Z6
 	CMPQ        160(R14), $0x01
-	JA          pack_22_both
+	JA          pack_26_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
-	JNE         pack_22_store
+	JNE         pack_26_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 
-pack_22_store:
+pack_26_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_22_done
+	JMP      pack_26_done
 
-pack_22_both:
+pack_26_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -46372,7 +46937,502 @@ pack_22_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_22_done:
+pack_26_done:
+	JMP dwAVX512Bounded_p7_adv
+
+dwAVX512Bounded_p7_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p7_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p7_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p7_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z31, Z25, Z6
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_27_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_27_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_27_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_27_done
+
+pack_27_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_27_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VMOVSHDUP   Z6, Z19
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z11, Z6, Z18
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPMULUDQ    Z12, Z19, Z19
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z9, Z18, Z18
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPADDQ      Z10, Z19, Z19
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPERMT2D    Z19, Z22, Z18
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSUBD      Z14, Z18, K5, Z18
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	VPSRAVD     Z13, Z18, Z6
+	CMPQ        160(R14), $0x01
+	JA          pack_28_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	JNE         pack_28_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+	VPMAXSB     X16, X6, X6
+
+pack_28_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	JMP      pack_28_done
+
+pack_28_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+
+pack_28_done:
+	JMP dwAVX512Bounded_p7_adv
+
+dwAVX512Bounded_p7_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z31, Z25, Z6
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_29_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_29_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_29_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_29_done
+
+pack_29_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_29_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VMOVSHDUP   Z6, Z19
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z11, Z6, Z18
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPMULUDQ    Z12, Z19, Z19
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z9, Z18, Z18
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPADDQ      Z10, Z19, Z19
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPERMT2D    Z19, Z22, Z18
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSUBD      Z14, Z18, K5, Z18
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	VPSRAVD     Z13, Z18, Z6
+	CMPQ        160(R14), $0x01
+	JA          pack_30_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	JNE         pack_30_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+	VPMAXSB     X16, X6, X6
+
+pack_30_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	JMP      pack_30_done
+
+pack_30_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+
+pack_30_done:
 	JMP dwAVX512Bounded_p7_adv
 
 dwAVX512Bounded_p7_s3:
@@ -46508,18 +47568,18 @@ dwAVX512Bounded_p7_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_23_both
+	JA           pack_31_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_23_store
+	JNE          pack_31_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_23_store:
+pack_31_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -46528,9 +47588,9 @@ pack_23_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_23_done
+	JMP      pack_31_done
 
-pack_23_both:
+pack_31_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -46549,7 +47609,7 @@ pack_23_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_23_done:
+pack_31_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -46578,24 +47638,24 @@ pack_23_done:
 	VPSRAVD     Z13, Z23, Z5
 	VPSRAVD     Z13, Z18, Z6
 	CMPQ        160(R14), $0x01
-	JA          pack_24_both
+	JA          pack_32_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
-	JNE         pack_24_store
+	JNE         pack_32_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 
-pack_24_store:
+pack_32_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_24_done
+	JMP      pack_32_done
 
-pack_24_both:
+pack_32_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -46610,7 +47670,7 @@ pack_24_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_24_done:
+pack_32_done:
 	JMP dwAVX512Bounded_p7_adv
 
 dwAVX512Bounded_p7_s3b_part:
@@ -46755,18 +47815,18 @@ dwAVX512Bounded_p7_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_25_both
+	JA           pack_33_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_25_store
+	JNE          pack_33_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_25_store:
+pack_33_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -46775,9 +47835,9 @@ pack_25_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_25_done
+	JMP      pack_33_done
 
-pack_25_both:
+pack_33_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -46796,7 +47856,7 @@ pack_25_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_25_done:
+pack_33_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VMOVSHDUP   Z6, Z19
@@ -46825,24 +47885,24 @@ pack_25_done:
 	VPSRAVD     Z13, Z23, Z5
 	VPSRAVD     Z13, Z18, Z6
 	CMPQ        160(R14), $0x01
-	JA          pack_26_both
+	JA          pack_34_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z6, X6
-	JNE         pack_26_store
+	JNE         pack_34_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 	VPMAXSB     X16, X6, X6
 
-pack_26_store:
+pack_34_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_26_done
+	JMP      pack_34_done
 
-pack_26_both:
+pack_34_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -46857,7 +47917,7 @@ pack_26_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_26_done:
+pack_34_done:
 dwAVX512Bounded_p7_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -46877,6 +47937,8 @@ dwAVX512Bounded_p7_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p6_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p6_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p6_next
 	MOVQ         32(R14), R10
@@ -47031,18 +48093,18 @@ dwAVX512Bounded_p7_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_27_both
+	JA           pack_35_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_27_store
+	JNE          pack_35_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_27_store:
+pack_35_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -47051,9 +48113,9 @@ pack_27_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_27_done
+	JMP      pack_35_done
 
-pack_27_both:
+pack_35_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -47072,7 +48134,7 @@ pack_27_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_27_done:
+pack_35_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VPMULUDQ    Z11, Z4, Z25
@@ -47092,20 +48154,20 @@ pack_27_done:
 	VPSRAVD     Z13, Z25, Z4
 	VPSRAVD     Z13, Z23, Z5
 	CMPQ        160(R14), $0x01
-	JA          pack_28_both
+	JA          pack_36_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_28_store
+	JNE         pack_36_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 
-pack_28_store:
+pack_36_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_28_done
+	JMP      pack_36_done
 
-pack_28_both:
+pack_36_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -47116,7 +48178,7 @@ pack_28_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_28_done:
+pack_36_done:
 	JMP dwAVX512Bounded_p6_adv
 
 dwAVX512Bounded_p6_t3b_part:
@@ -47289,18 +48351,18 @@ dwAVX512Bounded_p6_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_29_both
+	JA           pack_37_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_29_store
+	JNE          pack_37_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_29_store:
+pack_37_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -47309,9 +48371,9 @@ pack_29_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_29_done
+	JMP      pack_37_done
 
-pack_29_both:
+pack_37_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -47330,7 +48392,7 @@ pack_29_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_29_done:
+pack_37_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VPMULUDQ    Z11, Z4, Z25
@@ -47350,20 +48412,20 @@ pack_29_done:
 	VPSRAVD     Z13, Z25, Z4
 	VPSRAVD     Z13, Z23, Z5
 	CMPQ        160(R14), $0x01
-	JA          pack_30_both
+	JA          pack_38_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_30_store
+	JNE         pack_38_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 
-pack_30_store:
+pack_38_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_30_done
+	JMP      pack_38_done
 
-pack_30_both:
+pack_38_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -47374,7 +48436,446 @@ pack_30_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_30_done:
+pack_38_done:
+	JMP dwAVX512Bounded_p6_adv
+
+dwAVX512Bounded_p6_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p6_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p6_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p6_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z31, Z23, Z5
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_39_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_39_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_39_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_39_done
+
+pack_39_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_39_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	CMPQ        160(R14), $0x01
+	JA          pack_40_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	JNE         pack_40_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+
+pack_40_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	JMP      pack_40_done
+
+pack_40_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_40_done:
+	JMP dwAVX512Bounded_p6_adv
+
+dwAVX512Bounded_p6_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z31, Z23, Z5
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_41_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_41_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_41_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_41_done
+
+pack_41_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_41_done:
+	VMOVSHDUP   Z4, Z26
+	VMOVSHDUP   Z5, Z24
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z11, Z5, Z23
+	VPMULUDQ    Z12, Z26, Z26
+	VPMULUDQ    Z12, Z24, Z24
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z9, Z23, Z23
+	VPADDQ      Z10, Z26, Z26
+	VPADDQ      Z10, Z24, Z24
+	VPERMT2D    Z26, Z22, Z25
+	VPERMT2D    Z24, Z22, Z23
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSUBD      Z14, Z23, K4, Z23
+	VPSRAVD     Z13, Z25, Z4
+	VPSRAVD     Z13, Z23, Z5
+	CMPQ        160(R14), $0x01
+	JA          pack_42_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	JNE         pack_42_store
+	VPMAXSB     X16, X4, X4
+	VPMAXSB     X16, X5, X5
+
+pack_42_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	JMP      pack_42_done
+
+pack_42_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_42_done:
 	JMP dwAVX512Bounded_p6_adv
 
 dwAVX512Bounded_p6_s3:
@@ -47498,18 +48999,18 @@ dwAVX512Bounded_p6_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_31_both
+	JA           pack_43_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_31_store
+	JNE          pack_43_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_31_store:
+pack_43_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -47518,9 +49019,9 @@ pack_31_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_31_done
+	JMP      pack_43_done
 
-pack_31_both:
+pack_43_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -47539,7 +49040,7 @@ pack_31_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_31_done:
+pack_43_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VPMULUDQ    Z11, Z4, Z25
@@ -47559,20 +49060,20 @@ pack_31_done:
 	VPSRAVD     Z13, Z25, Z4
 	VPSRAVD     Z13, Z23, Z5
 	CMPQ        160(R14), $0x01
-	JA          pack_32_both
+	JA          pack_44_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_32_store
+	JNE         pack_44_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 
-pack_32_store:
+pack_44_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_32_done
+	JMP      pack_44_done
 
-pack_32_both:
+pack_44_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -47583,7 +49084,7 @@ pack_32_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_32_done:
+pack_44_done:
 	JMP dwAVX512Bounded_p6_adv
 
 dwAVX512Bounded_p6_s3b_part:
@@ -47714,18 +49215,18 @@ dwAVX512Bounded_p6_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_33_both
+	JA           pack_45_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_33_store
+	JNE          pack_45_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_33_store:
+pack_45_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -47734,9 +49235,9 @@ pack_33_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_33_done
+	JMP      pack_45_done
 
-pack_33_both:
+pack_45_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -47755,7 +49256,7 @@ pack_33_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_33_done:
+pack_45_done:
 	VMOVSHDUP   Z4, Z26
 	VMOVSHDUP   Z5, Z24
 	VPMULUDQ    Z11, Z4, Z25
@@ -47775,20 +49276,20 @@ pack_33_done:
 	VPSRAVD     Z13, Z25, Z4
 	VPSRAVD     Z13, Z23, Z5
 	CMPQ        160(R14), $0x01
-	JA          pack_34_both
+	JA          pack_46_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_34_store
+	JNE         pack_46_store
 	VPMAXSB     X16, X4, X4
 	VPMAXSB     X16, X5, X5
 
-pack_34_store:
+pack_46_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_34_done
+	JMP      pack_46_done
 
-pack_34_both:
+pack_46_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -47799,7 +49300,7 @@ pack_34_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_34_done:
+pack_46_done:
 dwAVX512Bounded_p6_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -47818,6 +49319,8 @@ dwAVX512Bounded_p6_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p5_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p5_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p5_next
 	MOVQ         32(R14), R10
@@ -47958,18 +49461,18 @@ dwAVX512Bounded_p6_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_35_both
+	JA           pack_47_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_35_store
+	JNE          pack_47_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_35_store:
+pack_47_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -47978,9 +49481,9 @@ pack_35_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_35_done
+	JMP      pack_47_done
 
-pack_35_both:
+pack_47_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -47999,7 +49502,7 @@ pack_35_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_35_done:
+pack_47_done:
 	VMOVSHDUP   Z4, Z26
 	VPMULUDQ    Z11, Z4, Z25
 	VPMULUDQ    Z12, Z26, Z26
@@ -48010,16 +49513,16 @@ pack_35_done:
 	VPSUBD      Z14, Z25, K3, Z25
 	VPSRAVD     Z13, Z25, Z4
 	CMPQ        160(R14), $0x01
-	JA          pack_36_both
+	JA          pack_48_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_36_store
+	JNE         pack_48_store
 	VPMAXSB     X16, X4, X4
 
-pack_36_store:
+pack_48_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_36_done
+	JMP      pack_48_done
 
-pack_36_both:
+pack_48_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -48027,7 +49530,7 @@ pack_36_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_36_done:
+pack_48_done:
 	JMP dwAVX512Bounded_p5_adv
 
 dwAVX512Bounded_p5_t3b_part:
@@ -48182,18 +49685,18 @@ dwAVX512Bounded_p5_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_37_both
+	JA           pack_49_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_37_store
+	JNE          pack_49_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_37_store:
+pack_49_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -48202,9 +49705,9 @@ pack_37_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_37_done
+	JMP      pack_49_done
 
-pack_37_both:
+pack_49_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -48223,7 +49726,7 @@ pack_37_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_37_done:
+pack_49_done:
 	VMOVSHDUP   Z4, Z26
 	VPMULUDQ    Z11, Z4, Z25
 	VPMULUDQ    Z12, Z26, Z26
@@ -48234,16 +49737,16 @@ pack_37_done:
 	VPSUBD      Z14, Z25, K3, Z25
 	VPSRAVD     Z13, Z25, Z4
 	CMPQ        160(R14), $0x01
-	JA          pack_38_both
+	JA          pack_50_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_38_store
+	JNE         pack_50_store
 	VPMAXSB     X16, X4, X4
 
-pack_38_store:
+pack_50_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_38_done
+	JMP      pack_50_done
 
-pack_38_both:
+pack_50_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -48251,7 +49754,392 @@ pack_38_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_38_done:
+pack_50_done:
+	JMP dwAVX512Bounded_p5_adv
+
+dwAVX512Bounded_p5_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p5_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p5_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p5_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z31, Z25, Z4
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_51_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_51_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_51_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_51_done
+
+pack_51_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_51_done:
+	VMOVSHDUP   Z4, Z26
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z12, Z26, Z26
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z10, Z26, Z26
+	VPERMT2D    Z26, Z22, Z25
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSRAVD     Z13, Z25, Z4
+	CMPQ        160(R14), $0x01
+	JA          pack_52_both
+	VPMOVSDB    Z4, X4
+	JNE         pack_52_store
+	VPMAXSB     X16, X4, X4
+
+pack_52_store:
+	VMOVDQU8 X4, K1, (R11)
+	JMP      pack_52_done
+
+pack_52_both:
+	VPACKSSDW Z4, Z4, Z4
+	VPACKSSWB Z4, Z4, Z4
+	VPERMD    Z4, Z15, Z4
+	VPMAXSB   Z16, Z4, Z4
+	VPMINSB   Z17, Z4, Z4
+	VMOVDQU8  X4, K1, (R11)
+
+pack_52_done:
+	JMP dwAVX512Bounded_p5_adv
+
+dwAVX512Bounded_p5_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z31, Z25, Z4
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_53_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_53_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_53_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_53_done
+
+pack_53_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_53_done:
+	VMOVSHDUP   Z4, Z26
+	VPMULUDQ    Z11, Z4, Z25
+	VPMULUDQ    Z12, Z26, Z26
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPADDQ      Z9, Z25, Z25
+	VPADDQ      Z10, Z26, Z26
+	VPERMT2D    Z26, Z22, Z25
+	VPSUBD      Z14, Z25, K3, Z25
+	VPSRAVD     Z13, Z25, Z4
+	CMPQ        160(R14), $0x01
+	JA          pack_54_both
+	VPMOVSDB    Z4, X4
+	JNE         pack_54_store
+	VPMAXSB     X16, X4, X4
+
+pack_54_store:
+	VMOVDQU8 X4, K1, (R11)
+	JMP      pack_54_done
+
+pack_54_both:
+	VPACKSSDW Z4, Z4, Z4
+	VPACKSSWB Z4, Z4, Z4
+	VPERMD    Z4, Z15, Z4
+	VPMAXSB   Z16, Z4, Z4
+	VPMINSB   Z17, Z4, Z4
+	VMOVDQU8  X4, K1, (R11)
+
+pack_54_done:
 	JMP dwAVX512Bounded_p5_adv
 
 dwAVX512Bounded_p5_s3:
@@ -48366,18 +50254,18 @@ dwAVX512Bounded_p5_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_39_both
+	JA           pack_55_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_39_store
+	JNE          pack_55_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_39_store:
+pack_55_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -48386,9 +50274,9 @@ pack_39_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_39_done
+	JMP      pack_55_done
 
-pack_39_both:
+pack_55_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -48407,7 +50295,7 @@ pack_39_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_39_done:
+pack_55_done:
 	VMOVSHDUP   Z4, Z26
 	VPMULUDQ    Z11, Z4, Z25
 	VPMULUDQ    Z12, Z26, Z26
@@ -48418,16 +50306,16 @@ pack_39_done:
 	VPSUBD      Z14, Z25, K3, Z25
 	VPSRAVD     Z13, Z25, Z4
 	CMPQ        160(R14), $0x01
-	JA          pack_40_both
+	JA          pack_56_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_40_store
+	JNE         pack_56_store
 	VPMAXSB     X16, X4, X4
 
-pack_40_store:
+pack_56_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_40_done
+	JMP      pack_56_done
 
-pack_40_both:
+pack_56_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -48435,7 +50323,7 @@ pack_40_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_40_done:
+pack_56_done:
 	JMP dwAVX512Bounded_p5_adv
 
 dwAVX512Bounded_p5_s3b_part:
@@ -48555,18 +50443,18 @@ dwAVX512Bounded_p5_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_41_both
+	JA           pack_57_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_41_store
+	JNE          pack_57_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_41_store:
+pack_57_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -48575,9 +50463,9 @@ pack_41_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_41_done
+	JMP      pack_57_done
 
-pack_41_both:
+pack_57_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -48596,7 +50484,7 @@ pack_41_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_41_done:
+pack_57_done:
 	VMOVSHDUP   Z4, Z26
 	VPMULUDQ    Z11, Z4, Z25
 	VPMULUDQ    Z12, Z26, Z26
@@ -48607,16 +50495,16 @@ pack_41_done:
 	VPSUBD      Z14, Z25, K3, Z25
 	VPSRAVD     Z13, Z25, Z4
 	CMPQ        160(R14), $0x01
-	JA          pack_42_both
+	JA          pack_58_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_42_store
+	JNE         pack_58_store
 	VPMAXSB     X16, X4, X4
 
-pack_42_store:
+pack_58_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_42_done
+	JMP      pack_58_done
 
-pack_42_both:
+pack_58_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -48624,7 +50512,7 @@ pack_42_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_42_done:
+pack_58_done:
 dwAVX512Bounded_p5_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -48643,6 +50531,8 @@ dwAVX512Bounded_p4:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p4_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p4_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p4_w
 	MOVQ         32(R14), R10
@@ -48769,18 +50659,18 @@ dwAVX512Bounded_p4:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_43_both
+	JA           pack_59_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_43_store
+	JNE          pack_59_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_43_store:
+pack_59_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -48788,9 +50678,9 @@ pack_43_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_43_done
+	JMP      pack_59_done
 
-pack_43_both:
+pack_59_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -48808,7 +50698,7 @@ pack_43_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_43_done:
+pack_59_done:
 	JMP dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_t3b_part:
@@ -48945,18 +50835,18 @@ dwAVX512Bounded_p4_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_44_both
+	JA           pack_60_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_44_store
+	JNE          pack_60_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_44_store:
+pack_60_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -48964,9 +50854,9 @@ pack_44_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_44_done
+	JMP      pack_60_done
 
-pack_44_both:
+pack_60_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -48984,7 +50874,310 @@ pack_44_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_44_done:
+pack_60_done:
+	JMP dwAVX512Bounded_p4_adv
+
+dwAVX512Bounded_p4_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p4_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p4_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p4_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z31, Z23, Z3
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_61_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_61_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_61_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	JMP      pack_61_done
+
+pack_61_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_61_done:
+	JMP dwAVX512Bounded_p4_adv
+
+dwAVX512Bounded_p4_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z31, Z23, Z3
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSUBD       Z14, Z18, K5, Z18
+	VPSUBD       Z14, Z20, K6, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_62_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_62_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_62_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	JMP      pack_62_done
+
+pack_62_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_62_done:
 	JMP dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_s3:
@@ -49090,18 +51283,18 @@ dwAVX512Bounded_p4_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_45_both
+	JA           pack_63_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_45_store
+	JNE          pack_63_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_45_store:
+pack_63_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -49109,9 +51302,9 @@ pack_45_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_45_done
+	JMP      pack_63_done
 
-pack_45_both:
+pack_63_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -49129,7 +51322,7 @@ pack_45_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_45_done:
+pack_63_done:
 	JMP dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_s3b_part:
@@ -49238,18 +51431,18 @@ dwAVX512Bounded_p4_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_46_both
+	JA           pack_64_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_46_store
+	JNE          pack_64_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_46_store:
+pack_64_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -49257,9 +51450,9 @@ pack_46_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_46_done
+	JMP      pack_64_done
 
-pack_46_both:
+pack_64_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -49277,7 +51470,7 @@ pack_46_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_46_done:
+pack_64_done:
 	JMP dwAVX512Bounded_p4_adv
 
 dwAVX512Bounded_p4_w:
@@ -49351,18 +51544,18 @@ dwAVX512Bounded_p4_kx:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_47_both
+	JA          pack_65_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_47_store
+	JNE         pack_65_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_47_store:
+pack_65_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -49370,9 +51563,9 @@ pack_47_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_47_done
+	JMP      pack_65_done
 
-pack_47_both:
+pack_65_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -49390,7 +51583,7 @@ pack_47_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_47_done:
+pack_65_done:
 dwAVX512Bounded_p4_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -49409,6 +51602,8 @@ dwAVX512Bounded_p2:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p2_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p2_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p2_w
 	MOVQ         32(R14), R10
@@ -49483,20 +51678,20 @@ dwAVX512Bounded_p2:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_48_both
+	JA           pack_66_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_48_store
+	JNE          pack_66_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_48_store:
+pack_66_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_48_done
+	JMP      pack_66_done
 
-pack_48_both:
+pack_66_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -49507,7 +51702,7 @@ pack_48_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_48_done:
+pack_66_done:
 	JMP dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_t3b_part:
@@ -49584,20 +51779,20 @@ dwAVX512Bounded_p2_t3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_49_both
+	JA           pack_67_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_49_store
+	JNE          pack_67_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_49_store:
+pack_67_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_49_done
+	JMP      pack_67_done
 
-pack_49_both:
+pack_67_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -49608,7 +51803,188 @@ pack_49_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_49_done:
+pack_67_done:
+	JMP dwAVX512Bounded_p2_adv
+
+dwAVX512Bounded_p2_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p2_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p2_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p2_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z31, Z23, Z1
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	CMPQ         160(R14), $0x01
+	JA           pack_68_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	JNE          pack_68_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+
+pack_68_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	JMP      pack_68_done
+
+pack_68_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_68_done:
+	JMP dwAVX512Bounded_p2_adv
+
+dwAVX512Bounded_p2_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z31, Z23, Z1
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSUBD       Z14, Z23, K4, Z23
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	CMPQ         160(R14), $0x01
+	JA           pack_69_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	JNE          pack_69_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+
+pack_69_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	JMP      pack_69_done
+
+pack_69_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_69_done:
 	JMP dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_s3:
@@ -49675,20 +52051,20 @@ dwAVX512Bounded_p2_s3:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_50_both
+	JA           pack_70_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_50_store
+	JNE          pack_70_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_50_store:
+pack_70_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_50_done
+	JMP      pack_70_done
 
-pack_50_both:
+pack_70_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -49699,7 +52075,7 @@ pack_50_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_50_done:
+pack_70_done:
 	JMP dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_s3b_part:
@@ -49765,20 +52141,20 @@ dwAVX512Bounded_p2_s3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_51_both
+	JA           pack_71_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_51_store
+	JNE          pack_71_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_51_store:
+pack_71_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_51_done
+	JMP      pack_71_done
 
-pack_51_both:
+pack_71_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -49789,7 +52165,7 @@ pack_51_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_51_done:
+pack_71_done:
 	JMP dwAVX512Bounded_p2_adv
 
 dwAVX512Bounded_p2_w:
@@ -49839,20 +52215,20 @@ dwAVX512Bounded_p2_kx:
 	VPSRAVD     Z13, Z25, Z0
 	VPSRAVD     Z13, Z23, Z1
 	CMPQ        160(R14), $0x01
-	JA          pack_52_both
+	JA          pack_72_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
-	JNE         pack_52_store
+	JNE         pack_72_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 
-pack_52_store:
+pack_72_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_52_done
+	JMP      pack_72_done
 
-pack_52_both:
+pack_72_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -49863,7 +52239,7 @@ pack_52_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_52_done:
+pack_72_done:
 dwAVX512Bounded_p2_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -49879,6 +52255,8 @@ dwAVX512Bounded_p2_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512Bounded_p1_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512Bounded_p1_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512Bounded_p1_w
 	MOVQ         32(R14), R10
@@ -49930,16 +52308,16 @@ dwAVX512Bounded_p2_next:
 	VPSUBD       Z14, Z25, K3, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_53_both
+	JA           pack_73_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_53_store
+	JNE          pack_73_store
 	VPMAXSB      X16, X0, X0
 
-pack_53_store:
+pack_73_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_53_done
+	JMP      pack_73_done
 
-pack_53_both:
+pack_73_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -49947,7 +52325,7 @@ pack_53_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_53_done:
+pack_73_done:
 	JMP dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_t3b_part:
@@ -49997,16 +52375,16 @@ dwAVX512Bounded_p1_t3b_part:
 	VPSUBD       Z14, Z25, K3, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_54_both
+	JA           pack_74_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_54_store
+	JNE          pack_74_store
 	VPMAXSB      X16, X0, X0
 
-pack_54_store:
+pack_74_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_54_done
+	JMP      pack_74_done
 
-pack_54_both:
+pack_74_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -50014,7 +52392,134 @@ pack_54_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_54_done:
+pack_74_done:
+	JMP dwAVX512Bounded_p1_adv
+
+dwAVX512Bounded_p1_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512Bounded_p1_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512Bounded_p1_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512Bounded_p1_g3b_part
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VPERMT2D     Z26, Z22, Z25
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSRAVD      Z13, Z25, Z0
+	CMPQ         160(R14), $0x01
+	JA           pack_75_both
+	VPMOVSDB     Z0, X0
+	JNE          pack_75_store
+	VPMAXSB      X16, X0, X0
+
+pack_75_store:
+	VMOVDQU8 X0, K1, (R11)
+	JMP      pack_75_done
+
+pack_75_both:
+	VPACKSSDW Z0, Z0, Z0
+	VPACKSSWB Z0, Z0, Z0
+	VPERMD    Z0, Z15, Z0
+	VPMAXSB   Z16, Z0, Z0
+	VPMINSB   Z17, Z0, Z0
+	VMOVDQU8  X0, K1, (R11)
+
+pack_75_done:
+	JMP dwAVX512Bounded_p1_adv
+
+dwAVX512Bounded_p1_g3b_part:
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VPERMT2D     Z26, Z22, Z25
+	VPSUBD       Z14, Z25, K3, Z25
+	VPSRAVD      Z13, Z25, Z0
+	CMPQ         160(R14), $0x01
+	JA           pack_76_both
+	VPMOVSDB     Z0, X0
+	JNE          pack_76_store
+	VPMAXSB      X16, X0, X0
+
+pack_76_store:
+	VMOVDQU8 X0, K1, (R11)
+	JMP      pack_76_done
+
+pack_76_both:
+	VPACKSSDW Z0, Z0, Z0
+	VPACKSSWB Z0, Z0, Z0
+	VPERMD    Z0, Z15, Z0
+	VPMAXSB   Z16, Z0, Z0
+	VPMINSB   Z17, Z0, Z0
+	VMOVDQU8  X0, K1, (R11)
+
+pack_76_done:
 	JMP dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_s3:
@@ -50063,16 +52568,16 @@ dwAVX512Bounded_p1_s3:
 	VPSUBD       Z14, Z25, K3, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_55_both
+	JA           pack_77_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_55_store
+	JNE          pack_77_store
 	VPMAXSB      X16, X0, X0
 
-pack_55_store:
+pack_77_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_55_done
+	JMP      pack_77_done
 
-pack_55_both:
+pack_77_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -50080,7 +52585,7 @@ pack_55_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_55_done:
+pack_77_done:
 	JMP dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_s3b_part:
@@ -50126,16 +52631,16 @@ dwAVX512Bounded_p1_s3b_part:
 	VPSUBD       Z14, Z25, K3, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_56_both
+	JA           pack_78_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_56_store
+	JNE          pack_78_store
 	VPMAXSB      X16, X0, X0
 
-pack_56_store:
+pack_78_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_56_done
+	JMP      pack_78_done
 
-pack_56_both:
+pack_78_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -50143,7 +52648,7 @@ pack_56_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_56_done:
+pack_78_done:
 	JMP dwAVX512Bounded_p1_adv
 
 dwAVX512Bounded_p1_w:
@@ -50181,16 +52686,16 @@ dwAVX512Bounded_p1_kx:
 	VPSUBD      Z14, Z25, K3, Z25
 	VPSRAVD     Z13, Z25, Z0
 	CMPQ        160(R14), $0x01
-	JA          pack_57_both
+	JA          pack_79_both
 	VPMOVSDB    Z0, X0
-	JNE         pack_57_store
+	JNE         pack_79_store
 	VPMAXSB     X16, X0, X0
 
-pack_57_store:
+pack_79_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_57_done
+	JMP      pack_79_done
 
-pack_57_both:
+pack_79_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -50198,7 +52703,7 @@ pack_57_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_57_done:
+pack_79_done:
 dwAVX512Bounded_p1_adv:
 	ADDQ   R8, AX
 	MOVQ   88(R14), R10
@@ -50487,18 +52992,18 @@ gemmVNNI1Bounded_m6_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_58_both
+	JA           pack_80_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_58_store
+	JNE          pack_80_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_58_store:
+pack_80_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -50507,9 +53012,9 @@ pack_58_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_58_done
+	JMP      pack_80_done
 
-pack_58_both:
+pack_80_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -50528,7 +53033,7 @@ pack_58_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_58_done:
+pack_80_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
 	VMOVSHDUP   Z4, Z28
@@ -50548,20 +53053,20 @@ pack_58_done:
 	VPSRAVD     Z27, Z4, Z4
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_59_both
+	JA          pack_81_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_59_store
+	JNE         pack_81_store
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X5, X5
 
-pack_59_store:
+pack_81_store:
 	VMOVDQU8 X4, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_59_done
+	JMP      pack_81_done
 
-pack_59_both:
+pack_81_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z19, Z4
@@ -50572,7 +53077,7 @@ pack_59_both:
 	VEXTRACTI32X4 $0x01, Z4, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_59_done:
+pack_81_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -50799,18 +53304,18 @@ gemmVNNI1Bounded_m5_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_60_both
+	JA           pack_82_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_60_store
+	JNE          pack_82_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_60_store:
+pack_82_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -50819,9 +53324,9 @@ pack_60_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_60_done
+	JMP      pack_82_done
 
-pack_60_both:
+pack_82_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -50840,7 +53345,7 @@ pack_60_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_60_done:
+pack_82_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
 	VMOVSHDUP   Z4, Z28
 	VPMULUDQ    Z22, Z4, Z4
@@ -50851,16 +53356,16 @@ pack_60_done:
 	VPSUBD      Z26, Z4, K3, Z4
 	VPSRAVD     Z27, Z4, Z4
 	CMPQ        176(R14), $0x01
-	JA          pack_61_both
+	JA          pack_83_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_61_store
+	JNE         pack_83_store
 	VPMAXSB     X20, X4, X4
 
-pack_61_store:
+pack_83_store:
 	VMOVDQU8 X4, K1, (R12)
-	JMP      pack_61_done
+	JMP      pack_83_done
 
-pack_61_both:
+pack_83_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z19, Z4
@@ -50868,7 +53373,7 @@ pack_61_both:
 	VPMINSB   Z21, Z4, Z4
 	VMOVDQU8  X4, K1, (R12)
 
-pack_61_done:
+pack_83_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -51073,18 +53578,18 @@ gemmVNNI1Bounded_m4_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_62_both
+	JA           pack_84_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_62_store
+	JNE          pack_84_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_62_store:
+pack_84_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -51092,9 +53597,9 @@ pack_62_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_62_done
+	JMP      pack_84_done
 
-pack_62_both:
+pack_84_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -51112,7 +53617,7 @@ pack_62_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_62_done:
+pack_84_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -51281,24 +53786,24 @@ gemmVNNI1Bounded_m3_epi:
 	VPSRAVD      Z27, Z1, Z1
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_63_both
+	JA           pack_85_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
-	JNE          pack_63_store
+	JNE          pack_85_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 
-pack_63_store:
+pack_85_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_63_done
+	JMP      pack_85_done
 
-pack_63_both:
+pack_85_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z2, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -51313,7 +53818,7 @@ pack_63_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_63_done:
+pack_85_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -51451,20 +53956,20 @@ gemmVNNI1Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z1, Z1
 	CMPQ         176(R14), $0x01
-	JA           pack_64_both
+	JA           pack_86_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_64_store
+	JNE          pack_86_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 
-pack_64_store:
+pack_86_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_64_done
+	JMP      pack_86_done
 
-pack_64_both:
+pack_86_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -51475,7 +53980,7 @@ pack_64_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_64_done:
+pack_86_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -51601,16 +54106,16 @@ gemmVNNI1Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_65_both
+	JA           pack_87_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_65_store
+	JNE          pack_87_store
 	VPMAXSB      X20, X0, X0
 
-pack_65_store:
+pack_87_store:
 	VMOVDQU8 X0, K1, (R12)
-	JMP      pack_65_done
+	JMP      pack_87_done
 
-pack_65_both:
+pack_87_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -51618,7 +54123,7 @@ pack_65_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, K1, (R12)
 
-pack_65_done:
+pack_87_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9
@@ -51929,18 +54434,18 @@ gemmVNNI2Bounded_m6_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_66_both
+	JA           pack_88_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_66_store
+	JNE          pack_88_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_66_store:
+pack_88_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -51949,9 +54454,9 @@ pack_66_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_66_done
+	JMP      pack_88_done
 
-pack_66_both:
+pack_88_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -51970,7 +54475,7 @@ pack_66_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_66_done:
+pack_88_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z8, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z10, K4
 	VMOVSHDUP   Z8, Z28
@@ -51990,20 +54495,20 @@ pack_66_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_67_both
+	JA          pack_89_both
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z10, X10
-	JNE         pack_67_store
+	JNE         pack_89_store
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X10, X10
 
-pack_67_store:
+pack_89_store:
 	VMOVDQU8 X8, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_67_done
+	JMP      pack_89_done
 
-pack_67_both:
+pack_89_both:
 	VPACKSSDW     Z10, Z8, Z8
 	VPACKSSWB     Z8, Z8, Z8
 	VPERMD        Z8, Z19, Z8
@@ -52014,7 +54519,7 @@ pack_67_both:
 	VEXTRACTI32X4 $0x01, Z8, X29
 	VMOVDQU8      X29, (R12)
 
-pack_67_done:
+pack_89_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -52059,18 +54564,18 @@ pack_67_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_68_both
+	JA          pack_90_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_68_store
+	JNE         pack_90_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_68_store:
+pack_90_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -52079,9 +54584,9 @@ pack_68_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_68_done
+	JMP      pack_90_done
 
-pack_68_both:
+pack_90_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -52100,7 +54605,7 @@ pack_68_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_68_done:
+pack_90_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z9, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z11, K4
 	VMOVSHDUP   Z9, Z28
@@ -52120,20 +54625,20 @@ pack_68_done:
 	VPSRAVD     Z27, Z9, Z9
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_69_both
+	JA          pack_91_both
 	VPMOVSDB    Z9, X9
 	VPMOVSDB    Z11, X11
-	JNE         pack_69_store
+	JNE         pack_91_store
 	VPMAXSB     X20, X9, X9
 	VPMAXSB     X20, X11, X11
 
-pack_69_store:
+pack_91_store:
 	VMOVDQU8 X9, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_69_done
+	JMP      pack_91_done
 
-pack_69_both:
+pack_91_both:
 	VPACKSSDW     Z11, Z9, Z9
 	VPACKSSWB     Z9, Z9, Z9
 	VPERMD        Z9, Z19, Z9
@@ -52144,7 +54649,7 @@ pack_69_both:
 	VEXTRACTI32X4 $0x01, Z9, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_69_done:
+pack_91_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -52394,18 +54899,18 @@ gemmVNNI2Bounded_m5_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_70_both
+	JA           pack_92_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_70_store
+	JNE          pack_92_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_70_store:
+pack_92_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -52414,9 +54919,9 @@ pack_70_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_70_done
+	JMP      pack_92_done
 
-pack_70_both:
+pack_92_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -52435,7 +54940,7 @@ pack_70_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_70_done:
+pack_92_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z8, K3
 	VMOVSHDUP   Z8, Z28
 	VPMULUDQ    Z22, Z8, Z8
@@ -52446,16 +54951,16 @@ pack_70_done:
 	VPSUBD      Z26, Z8, K3, Z8
 	VPSRAVD     Z27, Z8, Z8
 	CMPQ        176(R14), $0x01
-	JA          pack_71_both
+	JA          pack_93_both
 	VPMOVSDB    Z8, X8
-	JNE         pack_71_store
+	JNE         pack_93_store
 	VPMAXSB     X20, X8, X8
 
-pack_71_store:
+pack_93_store:
 	VMOVDQU8 X8, (R12)
-	JMP      pack_71_done
+	JMP      pack_93_done
 
-pack_71_both:
+pack_93_both:
 	VPACKSSDW Z8, Z8, Z8
 	VPACKSSWB Z8, Z8, Z8
 	VPERMD    Z8, Z19, Z8
@@ -52463,7 +54968,7 @@ pack_71_both:
 	VPMINSB   Z21, Z8, Z8
 	VMOVDQU8  X8, (R12)
 
-pack_71_done:
+pack_93_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -52508,18 +55013,18 @@ pack_71_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_72_both
+	JA          pack_94_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_72_store
+	JNE         pack_94_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_72_store:
+pack_94_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -52528,9 +55033,9 @@ pack_72_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_72_done
+	JMP      pack_94_done
 
-pack_72_both:
+pack_94_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -52549,7 +55054,7 @@ pack_72_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_72_done:
+pack_94_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z9, K3
 	VMOVSHDUP   Z9, Z28
 	VPMULUDQ    Z22, Z9, Z9
@@ -52560,16 +55065,16 @@ pack_72_done:
 	VPSUBD      Z26, Z9, K3, Z9
 	VPSRAVD     Z27, Z9, Z9
 	CMPQ        176(R14), $0x01
-	JA          pack_73_both
+	JA          pack_95_both
 	VPMOVSDB    Z9, X9
-	JNE         pack_73_store
+	JNE         pack_95_store
 	VPMAXSB     X20, X9, X9
 
-pack_73_store:
+pack_95_store:
 	VMOVDQU8 X9, K1, (R12)
-	JMP      pack_73_done
+	JMP      pack_95_done
 
-pack_73_both:
+pack_95_both:
 	VPACKSSDW Z9, Z9, Z9
 	VPACKSSWB Z9, Z9, Z9
 	VPERMD    Z9, Z19, Z9
@@ -52577,7 +55082,7 @@ pack_73_both:
 	VPMINSB   Z21, Z9, Z9
 	VMOVDQU8  X9, K1, (R12)
 
-pack_73_done:
+pack_95_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -52801,18 +55306,18 @@ gemmVNNI2Bounded_m4_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_74_both
+	JA           pack_96_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_74_store
+	JNE          pack_96_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_74_store:
+pack_96_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -52820,9 +55325,9 @@ pack_74_store:
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_74_done
+	JMP      pack_96_done
 
-pack_74_both:
+pack_96_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -52840,7 +55345,7 @@ pack_74_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_74_done:
+pack_96_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -52885,18 +55390,18 @@ pack_74_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_75_both
+	JA          pack_97_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_75_store
+	JNE         pack_97_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_75_store:
+pack_97_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -52904,9 +55409,9 @@ pack_75_store:
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
-	JMP      pack_75_done
+	JMP      pack_97_done
 
-pack_75_both:
+pack_97_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -52924,7 +55429,7 @@ pack_75_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_75_done:
+pack_97_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53108,24 +55613,24 @@ gemmVNNI2Bounded_m3_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z4, Z4
 	CMPQ         176(R14), $0x01
-	JA           pack_76_both
+	JA           pack_98_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
-	JNE          pack_76_store
+	JNE          pack_98_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 
-pack_76_store:
+pack_98_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_76_done
+	JMP      pack_98_done
 
-pack_76_both:
+pack_98_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z4, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -53140,7 +55645,7 @@ pack_76_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_76_done:
+pack_98_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -53176,24 +55681,24 @@ pack_76_done:
 	VPSRAVD     Z27, Z3, Z3
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_77_both
+	JA          pack_99_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
-	JNE         pack_77_store
+	JNE         pack_99_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 
-pack_77_store:
+pack_99_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_77_done
+	JMP      pack_99_done
 
-pack_77_both:
+pack_99_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z5, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -53208,7 +55713,7 @@ pack_77_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_77_done:
+pack_99_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53357,20 +55862,20 @@ gemmVNNI2Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_78_both
+	JA           pack_100_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
-	JNE          pack_78_store
+	JNE          pack_100_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 
-pack_78_store:
+pack_100_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
-	JMP      pack_78_done
+	JMP      pack_100_done
 
-pack_78_both:
+pack_100_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -53381,7 +55886,7 @@ pack_78_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_78_done:
+pack_100_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -53408,20 +55913,20 @@ pack_78_done:
 	VPSRAVD     Z27, Z1, Z1
 	VPSRAVD     Z27, Z3, Z3
 	CMPQ        176(R14), $0x01
-	JA          pack_79_both
+	JA          pack_101_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
-	JNE         pack_79_store
+	JNE         pack_101_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 
-pack_79_store:
+pack_101_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_79_done
+	JMP      pack_101_done
 
-pack_79_both:
+pack_101_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -53432,7 +55937,7 @@ pack_79_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_79_done:
+pack_101_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53573,16 +56078,16 @@ gemmVNNI2Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_80_both
+	JA           pack_102_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_80_store
+	JNE          pack_102_store
 	VPMAXSB      X20, X0, X0
 
-pack_80_store:
+pack_102_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_80_done
+	JMP      pack_102_done
 
-pack_80_both:
+pack_102_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -53590,7 +56095,7 @@ pack_80_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_80_done:
+pack_102_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -53608,16 +56113,16 @@ pack_80_done:
 	VPSUBD      Z26, Z1, K3, Z1
 	VPSRAVD     Z27, Z1, Z1
 	CMPQ        176(R14), $0x01
-	JA          pack_81_both
+	JA          pack_103_both
 	VPMOVSDB    Z1, X1
-	JNE         pack_81_store
+	JNE         pack_103_store
 	VPMAXSB     X20, X1, X1
 
-pack_81_store:
+pack_103_store:
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_81_done
+	JMP      pack_103_done
 
-pack_81_both:
+pack_103_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -53625,7 +56130,7 @@ pack_81_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, K1, (R12)
 
-pack_81_done:
+pack_103_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9
@@ -53963,18 +56468,18 @@ gemmVNNI3Bounded_m6_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_82_both
+	JA           pack_104_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_82_store
+	JNE          pack_104_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_82_store:
+pack_104_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -53983,9 +56488,9 @@ pack_82_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_82_done
+	JMP      pack_104_done
 
-pack_82_both:
+pack_104_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -54004,7 +56509,7 @@ pack_82_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_82_done:
+pack_104_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z12, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z15, K4
 	VMOVSHDUP   Z12, Z28
@@ -54024,20 +56529,20 @@ pack_82_done:
 	VPSRAVD     Z27, Z12, Z12
 	VPSRAVD     Z27, Z15, Z15
 	CMPQ        176(R14), $0x01
-	JA          pack_83_both
+	JA          pack_105_both
 	VPMOVSDB    Z12, X12
 	VPMOVSDB    Z15, X15
-	JNE         pack_83_store
+	JNE         pack_105_store
 	VPMAXSB     X20, X12, X12
 	VPMAXSB     X20, X15, X15
 
-pack_83_store:
+pack_105_store:
 	VMOVDQU8 X12, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X15, (R12)
-	JMP      pack_83_done
+	JMP      pack_105_done
 
-pack_83_both:
+pack_105_both:
 	VPACKSSDW     Z15, Z12, Z12
 	VPACKSSWB     Z12, Z12, Z12
 	VPERMD        Z12, Z19, Z12
@@ -54048,7 +56553,7 @@ pack_83_both:
 	VEXTRACTI32X4 $0x01, Z12, X29
 	VMOVDQU8      X29, (R12)
 
-pack_83_done:
+pack_105_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -54093,18 +56598,18 @@ pack_83_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_84_both
+	JA          pack_106_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_84_store
+	JNE         pack_106_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_84_store:
+pack_106_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -54113,9 +56618,9 @@ pack_84_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_84_done
+	JMP      pack_106_done
 
-pack_84_both:
+pack_106_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -54134,7 +56639,7 @@ pack_84_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_84_done:
+pack_106_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z13, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z16, K4
 	VMOVSHDUP   Z13, Z28
@@ -54154,20 +56659,20 @@ pack_84_done:
 	VPSRAVD     Z27, Z13, Z13
 	VPSRAVD     Z27, Z16, Z16
 	CMPQ        176(R14), $0x01
-	JA          pack_85_both
+	JA          pack_107_both
 	VPMOVSDB    Z13, X13
 	VPMOVSDB    Z16, X16
-	JNE         pack_85_store
+	JNE         pack_107_store
 	VPMAXSB     X20, X13, X13
 	VPMAXSB     X20, X16, X16
 
-pack_85_store:
+pack_107_store:
 	VMOVDQU8 X13, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X16, (R12)
-	JMP      pack_85_done
+	JMP      pack_107_done
 
-pack_85_both:
+pack_107_both:
 	VPACKSSDW     Z16, Z13, Z13
 	VPACKSSWB     Z13, Z13, Z13
 	VPERMD        Z13, Z19, Z13
@@ -54178,7 +56683,7 @@ pack_85_both:
 	VEXTRACTI32X4 $0x01, Z13, X29
 	VMOVDQU8      X29, (R12)
 
-pack_85_done:
+pack_107_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -54223,18 +56728,18 @@ pack_85_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_86_both
+	JA          pack_108_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_86_store
+	JNE         pack_108_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_86_store:
+pack_108_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -54243,9 +56748,9 @@ pack_86_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_86_done
+	JMP      pack_108_done
 
-pack_86_both:
+pack_108_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -54264,7 +56769,7 @@ pack_86_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_86_done:
+pack_108_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z14, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z17, K4
 	VMOVSHDUP   Z14, Z28
@@ -54284,20 +56789,20 @@ pack_86_done:
 	VPSRAVD     Z27, Z14, Z14
 	VPSRAVD     Z27, Z17, Z17
 	CMPQ        176(R14), $0x01
-	JA          pack_87_both
+	JA          pack_109_both
 	VPMOVSDB    Z14, X14
 	VPMOVSDB    Z17, X17
-	JNE         pack_87_store
+	JNE         pack_109_store
 	VPMAXSB     X20, X14, X14
 	VPMAXSB     X20, X17, X17
 
-pack_87_store:
+pack_109_store:
 	VMOVDQU8 X14, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X17, K1, (R12)
-	JMP      pack_87_done
+	JMP      pack_109_done
 
-pack_87_both:
+pack_109_both:
 	VPACKSSDW     Z17, Z14, Z14
 	VPACKSSWB     Z14, Z14, Z14
 	VPERMD        Z14, Z19, Z14
@@ -54308,7 +56813,7 @@ pack_87_both:
 	VEXTRACTI32X4 $0x01, Z14, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_87_done:
+pack_109_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -54581,18 +57086,18 @@ gemmVNNI3Bounded_m5_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_88_both
+	JA           pack_110_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_88_store
+	JNE          pack_110_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_88_store:
+pack_110_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -54601,9 +57106,9 @@ pack_88_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_88_done
+	JMP      pack_110_done
 
-pack_88_both:
+pack_110_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -54622,7 +57127,7 @@ pack_88_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_88_done:
+pack_110_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z12, K3
 	VMOVSHDUP   Z12, Z28
 	VPMULUDQ    Z22, Z12, Z12
@@ -54633,16 +57138,16 @@ pack_88_done:
 	VPSUBD      Z26, Z12, K3, Z12
 	VPSRAVD     Z27, Z12, Z12
 	CMPQ        176(R14), $0x01
-	JA          pack_89_both
+	JA          pack_111_both
 	VPMOVSDB    Z12, X12
-	JNE         pack_89_store
+	JNE         pack_111_store
 	VPMAXSB     X20, X12, X12
 
-pack_89_store:
+pack_111_store:
 	VMOVDQU8 X12, (R12)
-	JMP      pack_89_done
+	JMP      pack_111_done
 
-pack_89_both:
+pack_111_both:
 	VPACKSSDW Z12, Z12, Z12
 	VPACKSSWB Z12, Z12, Z12
 	VPERMD    Z12, Z19, Z12
@@ -54650,7 +57155,7 @@ pack_89_both:
 	VPMINSB   Z21, Z12, Z12
 	VMOVDQU8  X12, (R12)
 
-pack_89_done:
+pack_111_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -54695,18 +57200,18 @@ pack_89_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_90_both
+	JA          pack_112_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_90_store
+	JNE         pack_112_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_90_store:
+pack_112_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -54715,9 +57220,9 @@ pack_90_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_90_done
+	JMP      pack_112_done
 
-pack_90_both:
+pack_112_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -54736,7 +57241,7 @@ pack_90_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_90_done:
+pack_112_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z13, K3
 	VMOVSHDUP   Z13, Z28
 	VPMULUDQ    Z22, Z13, Z13
@@ -54747,16 +57252,16 @@ pack_90_done:
 	VPSUBD      Z26, Z13, K3, Z13
 	VPSRAVD     Z27, Z13, Z13
 	CMPQ        176(R14), $0x01
-	JA          pack_91_both
+	JA          pack_113_both
 	VPMOVSDB    Z13, X13
-	JNE         pack_91_store
+	JNE         pack_113_store
 	VPMAXSB     X20, X13, X13
 
-pack_91_store:
+pack_113_store:
 	VMOVDQU8 X13, (R12)
-	JMP      pack_91_done
+	JMP      pack_113_done
 
-pack_91_both:
+pack_113_both:
 	VPACKSSDW Z13, Z13, Z13
 	VPACKSSWB Z13, Z13, Z13
 	VPERMD    Z13, Z19, Z13
@@ -54764,7 +57269,7 @@ pack_91_both:
 	VPMINSB   Z21, Z13, Z13
 	VMOVDQU8  X13, (R12)
 
-pack_91_done:
+pack_113_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -54809,18 +57314,18 @@ pack_91_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_92_both
+	JA          pack_114_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_92_store
+	JNE         pack_114_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_92_store:
+pack_114_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -54829,9 +57334,9 @@ pack_92_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_92_done
+	JMP      pack_114_done
 
-pack_92_both:
+pack_114_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -54850,7 +57355,7 @@ pack_92_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_92_done:
+pack_114_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z14, K3
 	VMOVSHDUP   Z14, Z28
 	VPMULUDQ    Z22, Z14, Z14
@@ -54861,16 +57366,16 @@ pack_92_done:
 	VPSUBD      Z26, Z14, K3, Z14
 	VPSRAVD     Z27, Z14, Z14
 	CMPQ        176(R14), $0x01
-	JA          pack_93_both
+	JA          pack_115_both
 	VPMOVSDB    Z14, X14
-	JNE         pack_93_store
+	JNE         pack_115_store
 	VPMAXSB     X20, X14, X14
 
-pack_93_store:
+pack_115_store:
 	VMOVDQU8 X14, K1, (R12)
-	JMP      pack_93_done
+	JMP      pack_115_done
 
-pack_93_both:
+pack_115_both:
 	VPACKSSDW Z14, Z14, Z14
 	VPACKSSWB Z14, Z14, Z14
 	VPERMD    Z14, Z19, Z14
@@ -54878,7 +57383,7 @@ pack_93_both:
 	VPMINSB   Z21, Z14, Z14
 	VMOVDQU8  X14, K1, (R12)
 
-pack_93_done:
+pack_115_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55121,18 +57626,18 @@ gemmVNNI3Bounded_m4_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_94_both
+	JA           pack_116_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_94_store
+	JNE          pack_116_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_94_store:
+pack_116_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -55140,9 +57645,9 @@ pack_94_store:
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
-	JMP      pack_94_done
+	JMP      pack_116_done
 
-pack_94_both:
+pack_116_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -55160,7 +57665,7 @@ pack_94_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_94_done:
+pack_116_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55205,18 +57710,18 @@ pack_94_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_95_both
+	JA          pack_117_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_95_store
+	JNE         pack_117_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_95_store:
+pack_117_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -55224,9 +57729,9 @@ pack_95_store:
 	VMOVDQU8 X7, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_95_done
+	JMP      pack_117_done
 
-pack_95_both:
+pack_117_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -55244,7 +57749,7 @@ pack_95_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, (R12)
 
-pack_95_done:
+pack_117_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -55289,18 +57794,18 @@ pack_95_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_96_both
+	JA          pack_118_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_96_store
+	JNE         pack_118_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_96_store:
+pack_118_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -55308,9 +57813,9 @@ pack_96_store:
 	VMOVDQU8 X8, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_96_done
+	JMP      pack_118_done
 
-pack_96_both:
+pack_118_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -55328,7 +57833,7 @@ pack_96_both:
 	VEXTRACTI32X4 $0x03, Z2, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_96_done:
+pack_118_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55527,24 +58032,24 @@ gemmVNNI3Bounded_m3_epi:
 	VPSRAVD      Z27, Z3, Z3
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_97_both
+	JA           pack_119_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
-	JNE          pack_97_store
+	JNE          pack_119_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 
-pack_97_store:
+pack_119_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_97_done
+	JMP      pack_119_done
 
-pack_97_both:
+pack_119_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -55559,7 +58064,7 @@ pack_97_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_97_done:
+pack_119_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55595,24 +58100,24 @@ pack_97_done:
 	VPSRAVD     Z27, Z4, Z4
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_98_both
+	JA          pack_120_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
-	JNE         pack_98_store
+	JNE         pack_120_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 
-pack_98_store:
+pack_120_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, (R12)
-	JMP      pack_98_done
+	JMP      pack_120_done
 
-pack_98_both:
+pack_120_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z7, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -55627,7 +58132,7 @@ pack_98_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, (R12)
 
-pack_98_done:
+pack_120_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -55663,24 +58168,24 @@ pack_98_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z8, Z8
 	CMPQ        176(R14), $0x01
-	JA          pack_99_both
+	JA          pack_121_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
-	JNE         pack_99_store
+	JNE         pack_121_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 
-pack_99_store:
+pack_121_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X8, K1, (R12)
-	JMP      pack_99_done
+	JMP      pack_121_done
 
-pack_99_both:
+pack_121_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z8, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -55695,7 +58200,7 @@ pack_99_both:
 	VEXTRACTI32X4 $0x02, Z2, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_99_done:
+pack_121_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55855,20 +58360,20 @@ gemmVNNI3Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_100_both
+	JA           pack_122_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
-	JNE          pack_100_store
+	JNE          pack_122_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 
-pack_100_store:
+pack_122_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
-	JMP      pack_100_done
+	JMP      pack_122_done
 
-pack_100_both:
+pack_122_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -55879,7 +58384,7 @@ pack_100_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_100_done:
+pack_122_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55906,20 +58411,20 @@ pack_100_done:
 	VPSRAVD     Z27, Z1, Z1
 	VPSRAVD     Z27, Z4, Z4
 	CMPQ        176(R14), $0x01
-	JA          pack_101_both
+	JA          pack_123_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
-	JNE         pack_101_store
+	JNE         pack_123_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 
-pack_101_store:
+pack_123_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_101_done
+	JMP      pack_123_done
 
-pack_101_both:
+pack_123_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -55930,7 +58435,7 @@ pack_101_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, (R12)
 
-pack_101_done:
+pack_123_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -55957,20 +58462,20 @@ pack_101_done:
 	VPSRAVD     Z27, Z2, Z2
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_102_both
+	JA          pack_124_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
-	JNE         pack_102_store
+	JNE         pack_124_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 
-pack_102_store:
+pack_124_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_102_done
+	JMP      pack_124_done
 
-pack_102_both:
+pack_124_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSWB     Z2, Z2, Z2
 	VPERMD        Z2, Z19, Z2
@@ -55981,7 +58486,7 @@ pack_102_both:
 	VEXTRACTI32X4 $0x01, Z2, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_102_done:
+pack_124_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -56137,16 +58642,16 @@ gemmVNNI3Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_103_both
+	JA           pack_125_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_103_store
+	JNE          pack_125_store
 	VPMAXSB      X20, X0, X0
 
-pack_103_store:
+pack_125_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_103_done
+	JMP      pack_125_done
 
-pack_103_both:
+pack_125_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -56154,7 +58659,7 @@ pack_103_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_103_done:
+pack_125_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -56172,16 +58677,16 @@ pack_103_done:
 	VPSUBD      Z26, Z1, K3, Z1
 	VPSRAVD     Z27, Z1, Z1
 	CMPQ        176(R14), $0x01
-	JA          pack_104_both
+	JA          pack_126_both
 	VPMOVSDB    Z1, X1
-	JNE         pack_104_store
+	JNE         pack_126_store
 	VPMAXSB     X20, X1, X1
 
-pack_104_store:
+pack_126_store:
 	VMOVDQU8 X1, (R12)
-	JMP      pack_104_done
+	JMP      pack_126_done
 
-pack_104_both:
+pack_126_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -56189,7 +58694,7 @@ pack_104_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, (R12)
 
-pack_104_done:
+pack_126_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -56207,16 +58712,16 @@ pack_104_done:
 	VPSUBD      Z26, Z2, K3, Z2
 	VPSRAVD     Z27, Z2, Z2
 	CMPQ        176(R14), $0x01
-	JA          pack_105_both
+	JA          pack_127_both
 	VPMOVSDB    Z2, X2
-	JNE         pack_105_store
+	JNE         pack_127_store
 	VPMAXSB     X20, X2, X2
 
-pack_105_store:
+pack_127_store:
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_105_done
+	JMP      pack_127_done
 
-pack_105_both:
+pack_127_both:
 	VPACKSSDW Z2, Z2, Z2
 	VPACKSSWB Z2, Z2, Z2
 	VPERMD    Z2, Z19, Z2
@@ -56224,7 +58729,7 @@ pack_105_both:
 	VPMINSB   Z21, Z2, Z2
 	VMOVDQU8  X2, K1, (R12)
 
-pack_105_done:
+pack_127_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9
@@ -56298,6 +58803,8 @@ dwAVX512BoundedRelu_p8:
 	JEQ       dwAVX512BoundedRelu_p8_t3
 	CMPQ      R10, $0x0f
 	JEQ       dwAVX512BoundedRelu_p8_t5
+	CMPQ      R10, $0x17
+	JEQ       dwAVX512BoundedRelu_p8_g3
 	VMOVDQA32 Z8, Z0
 	VMOVDQA32 Z8, Z1
 	VMOVDQA32 Z8, Z2
@@ -56373,18 +58880,18 @@ dwAVX512BoundedRelu_p8_kx:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_106_both
+	JA          pack_128_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_106_store
+	JNE         pack_128_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_106_store:
+pack_128_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -56393,9 +58900,9 @@ pack_106_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_106_done
+	JMP      pack_128_done
 
-pack_106_both:
+pack_128_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -56414,7 +58921,7 @@ pack_106_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_106_done:
+pack_128_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -56444,18 +58951,18 @@ pack_106_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_107_both
+	JA        pack_129_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_107_store
+	JNE       pack_129_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_107_store:
+pack_129_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -56463,9 +58970,9 @@ pack_107_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_107_done
+	JMP      pack_129_done
 
-pack_107_both:
+pack_129_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -56483,7 +58990,536 @@ pack_107_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_107_done:
+pack_129_done:
+	JMP dwAVX512BoundedRelu_p8_adv
+
+dwAVX512BoundedRelu_p8_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p8_t3w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p8_t3w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p8_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	VMOVDQA32    Z27, Z7
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z29, Z25, Z7
+	VPDPBUSD     Z31, Z25, Z6
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z7
+	VPDPBUSD     Z31, Z23, Z7
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_130_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_130_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_130_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_130_done
+
+pack_130_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_130_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VMOVSHDUP Z6, Z19
+	VMOVSHDUP Z7, Z21
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z11, Z6, Z18
+	VPMULUDQ  Z11, Z7, Z20
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPMULUDQ  Z12, Z19, Z19
+	VPMULUDQ  Z12, Z21, Z21
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z9, Z18, Z18
+	VPADDQ    Z9, Z20, Z20
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPADDQ    Z10, Z19, Z19
+	VPADDQ    Z10, Z21, Z21
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPERMT2D  Z19, Z22, Z18
+	VPERMT2D  Z21, Z22, Z20
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	VPSRAVD   Z13, Z18, Z6
+	VPSRAVD   Z13, Z20, Z7
+	CMPQ      160(R14), $0x01
+	JA        pack_131_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	VPMOVSDB  Z7, X7
+	JNE       pack_131_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+	VPMAXSB   X16, X6, X6
+	VPMAXSB   X16, X7, X7
+
+pack_131_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X7, K1, (R11)
+	JMP      pack_131_done
+
+pack_131_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_131_done:
+	JMP dwAVX512BoundedRelu_p8_adv
+
+dwAVX512BoundedRelu_p8_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	VMOVDQA32    Z27, Z7
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z29, Z25, Z7
+	VPDPBUSD     Z31, Z25, Z6
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z7
+	VPDPBUSD     Z31, Z23, Z7
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_132_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_132_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_132_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_132_done
+
+pack_132_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_132_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VMOVSHDUP Z6, Z19
+	VMOVSHDUP Z7, Z21
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z11, Z6, Z18
+	VPMULUDQ  Z11, Z7, Z20
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPMULUDQ  Z12, Z19, Z19
+	VPMULUDQ  Z12, Z21, Z21
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z9, Z18, Z18
+	VPADDQ    Z9, Z20, Z20
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPADDQ    Z10, Z19, Z19
+	VPADDQ    Z10, Z21, Z21
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPERMT2D  Z19, Z22, Z18
+	VPERMT2D  Z21, Z22, Z20
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	VPSRAVD   Z13, Z18, Z6
+	VPSRAVD   Z13, Z20, Z7
+	CMPQ      160(R14), $0x01
+	JA        pack_133_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	VPMOVSDB  Z7, X7
+	JNE       pack_133_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+	VPMAXSB   X16, X6, X6
+	VPMAXSB   X16, X7, X7
+
+pack_133_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X7, K1, (R11)
+	JMP      pack_133_done
+
+pack_133_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z4, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_133_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3:
@@ -56665,18 +59701,18 @@ dwAVX512BoundedRelu_p8_t3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_108_both
+	JA           pack_134_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_108_store
+	JNE          pack_134_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_108_store:
+pack_134_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -56685,9 +59721,9 @@ pack_108_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_108_done
+	JMP      pack_134_done
 
-pack_108_both:
+pack_134_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -56706,7 +59742,7 @@ pack_108_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_108_done:
+pack_134_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -56736,18 +59772,18 @@ pack_108_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_109_both
+	JA        pack_135_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_109_store
+	JNE       pack_135_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_109_store:
+pack_135_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -56755,9 +59791,9 @@ pack_109_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_109_done
+	JMP      pack_135_done
 
-pack_109_both:
+pack_135_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -56775,7 +59811,7 @@ pack_109_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_109_done:
+pack_135_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3b_part:
@@ -56982,18 +60018,18 @@ dwAVX512BoundedRelu_p8_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_110_both
+	JA           pack_136_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_110_store
+	JNE          pack_136_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_110_store:
+pack_136_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -57002,9 +60038,9 @@ pack_110_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_110_done
+	JMP      pack_136_done
 
-pack_110_both:
+pack_136_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -57023,7 +60059,7 @@ pack_110_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_110_done:
+pack_136_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -57053,18 +60089,18 @@ pack_110_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_111_both
+	JA        pack_137_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_111_store
+	JNE       pack_137_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_111_store:
+pack_137_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -57072,9 +60108,9 @@ pack_111_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_111_done
+	JMP      pack_137_done
 
-pack_111_both:
+pack_137_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -57092,7 +60128,7 @@ pack_111_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_111_done:
+pack_137_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3w:
@@ -57199,18 +60235,18 @@ dwAVX512BoundedRelu_p8_t3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_112_both
+	JA          pack_138_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_112_store
+	JNE         pack_138_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_112_store:
+pack_138_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -57219,9 +60255,9 @@ pack_112_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_112_done
+	JMP      pack_138_done
 
-pack_112_both:
+pack_138_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -57240,7 +60276,7 @@ pack_112_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_112_done:
+pack_138_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -57270,18 +60306,18 @@ pack_112_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_113_both
+	JA        pack_139_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_113_store
+	JNE       pack_139_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_113_store:
+pack_139_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -57289,9 +60325,9 @@ pack_113_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_113_done
+	JMP      pack_139_done
 
-pack_113_both:
+pack_139_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -57309,7 +60345,7 @@ pack_113_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_113_done:
+pack_139_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t5:
@@ -57438,18 +60474,18 @@ dwAVX512BoundedRelu_p8_t5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_114_both
+	JA          pack_140_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_114_store
+	JNE         pack_140_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_114_store:
+pack_140_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -57458,9 +60494,9 @@ pack_114_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_114_done
+	JMP      pack_140_done
 
-pack_114_both:
+pack_140_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -57479,7 +60515,7 @@ pack_114_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_114_done:
+pack_140_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -57509,18 +60545,18 @@ pack_114_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_115_both
+	JA        pack_141_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_115_store
+	JNE       pack_141_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_115_store:
+pack_141_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -57528,9 +60564,9 @@ pack_115_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_115_done
+	JMP      pack_141_done
 
-pack_115_both:
+pack_141_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -57548,7 +60584,7 @@ pack_115_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_115_done:
+pack_141_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3:
@@ -57685,18 +60721,18 @@ dwAVX512BoundedRelu_p8_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_116_both
+	JA           pack_142_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_116_store
+	JNE          pack_142_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_116_store:
+pack_142_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -57705,9 +60741,9 @@ pack_116_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_116_done
+	JMP      pack_142_done
 
-pack_116_both:
+pack_142_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -57726,7 +60762,7 @@ pack_116_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_116_done:
+pack_142_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -57756,18 +60792,18 @@ pack_116_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_117_both
+	JA        pack_143_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_117_store
+	JNE       pack_143_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_117_store:
+pack_143_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -57775,9 +60811,9 @@ pack_117_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_117_done
+	JMP      pack_143_done
 
-pack_117_both:
+pack_143_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -57795,7 +60831,7 @@ pack_117_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_117_done:
+pack_143_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3b_part:
@@ -57943,18 +60979,18 @@ dwAVX512BoundedRelu_p8_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_118_both
+	JA           pack_144_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_118_store
+	JNE          pack_144_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_118_store:
+pack_144_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -57963,9 +60999,9 @@ pack_118_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_118_done
+	JMP      pack_144_done
 
-pack_118_both:
+pack_144_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -57984,7 +61020,7 @@ pack_118_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_118_done:
+pack_144_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -58014,18 +61050,18 @@ pack_118_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_119_both
+	JA        pack_145_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_119_store
+	JNE       pack_145_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_119_store:
+pack_145_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -58033,9 +61069,9 @@ pack_119_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_119_done
+	JMP      pack_145_done
 
-pack_119_both:
+pack_145_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -58053,7 +61089,7 @@ pack_119_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_119_done:
+pack_145_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3w:
@@ -58148,18 +61184,18 @@ dwAVX512BoundedRelu_p8_s3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_120_both
+	JA          pack_146_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_120_store
+	JNE         pack_146_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_120_store:
+pack_146_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -58168,9 +61204,9 @@ pack_120_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_120_done
+	JMP      pack_146_done
 
-pack_120_both:
+pack_146_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -58189,7 +61225,7 @@ pack_120_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_120_done:
+pack_146_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -58219,18 +61255,18 @@ pack_120_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_121_both
+	JA        pack_147_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_121_store
+	JNE       pack_147_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_121_store:
+pack_147_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -58238,9 +61274,9 @@ pack_121_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_121_done
+	JMP      pack_147_done
 
-pack_121_both:
+pack_147_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -58258,7 +61294,7 @@ pack_121_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_121_done:
+pack_147_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s5:
@@ -58375,18 +61411,18 @@ dwAVX512BoundedRelu_p8_s5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_122_both
+	JA          pack_148_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_122_store
+	JNE         pack_148_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_122_store:
+pack_148_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -58395,9 +61431,9 @@ pack_122_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_122_done
+	JMP      pack_148_done
 
-pack_122_both:
+pack_148_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -58416,7 +61452,7 @@ pack_122_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_122_done:
+pack_148_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -58446,18 +61482,18 @@ pack_122_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_123_both
+	JA        pack_149_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_123_store
+	JNE       pack_149_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_123_store:
+pack_149_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -58465,9 +61501,9 @@ pack_123_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_123_done
+	JMP      pack_149_done
 
-pack_123_both:
+pack_149_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -58485,7 +61521,7 @@ pack_123_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_123_done:
+pack_149_done:
 dwAVX512BoundedRelu_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -58507,6 +61543,8 @@ dwAVX512BoundedRelu_p8_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p7_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p7_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p7_next
 	MOVQ         32(R14), R10
@@ -58667,18 +61705,18 @@ dwAVX512BoundedRelu_p8_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_124_both
+	JA           pack_150_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_124_store
+	JNE          pack_150_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_124_store:
+pack_150_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -58687,9 +61725,9 @@ pack_124_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_124_done
+	JMP      pack_150_done
 
-pack_124_both:
+pack_150_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -58708,7 +61746,7 @@ pack_124_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_124_done:
+pack_150_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -58731,24 +61769,24 @@ pack_124_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_125_both
+	JA        pack_151_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_125_store
+	JNE       pack_151_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_125_store:
+pack_151_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_125_done
+	JMP      pack_151_done
 
-pack_125_both:
+pack_151_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -58763,7 +61801,7 @@ pack_125_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_125_done:
+pack_151_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_t3b_part:
@@ -58946,18 +61984,18 @@ dwAVX512BoundedRelu_p7_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_126_both
+	JA           pack_152_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_126_store
+	JNE          pack_152_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_126_store:
+pack_152_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -58966,9 +62004,9 @@ pack_126_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_126_done
+	JMP      pack_152_done
 
-pack_126_both:
+pack_152_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -58987,7 +62025,7 @@ pack_126_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_126_done:
+pack_152_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59010,24 +62048,24 @@ pack_126_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_127_both
+	JA        pack_153_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_127_store
+	JNE       pack_153_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_127_store:
+pack_153_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_127_done
+	JMP      pack_153_done
 
-pack_127_both:
+pack_153_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59042,7 +62080,474 @@ pack_127_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_127_done:
+pack_153_done:
+	JMP dwAVX512BoundedRelu_p7_adv
+
+dwAVX512BoundedRelu_p7_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p7_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p7_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p7_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z31, Z25, Z6
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_154_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_154_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_154_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_154_done
+
+pack_154_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_154_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VMOVSHDUP Z6, Z19
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z11, Z6, Z18
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPMULUDQ  Z12, Z19, Z19
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z9, Z18, Z18
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPADDQ    Z10, Z19, Z19
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPERMT2D  Z19, Z22, Z18
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	VPSRAVD   Z13, Z18, Z6
+	CMPQ      160(R14), $0x01
+	JA        pack_155_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	JNE       pack_155_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+	VPMAXSB   X16, X6, X6
+
+pack_155_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	JMP      pack_155_done
+
+pack_155_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+
+pack_155_done:
+	JMP dwAVX512BoundedRelu_p7_adv
+
+dwAVX512BoundedRelu_p7_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	VMOVDQA32    Z27, Z6
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z29, Z23, Z6
+	VPDPBUSD     Z31, Z23, Z5
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z6
+	VPDPBUSD     Z31, Z25, Z6
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_156_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_156_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_156_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_156_done
+
+pack_156_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_156_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VMOVSHDUP Z6, Z19
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z11, Z6, Z18
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPMULUDQ  Z12, Z19, Z19
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z9, Z18, Z18
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPADDQ    Z10, Z19, Z19
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPERMT2D  Z19, Z22, Z18
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	VPSRAVD   Z13, Z18, Z6
+	CMPQ      160(R14), $0x01
+	JA        pack_157_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	JNE       pack_157_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+	VPMAXSB   X16, X6, X6
+
+pack_157_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X6, K1, (R11)
+	JMP      pack_157_done
+
+pack_157_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z4, X18
+	VMOVDQU8      X18, K1, (R11)
+
+pack_157_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_s3:
@@ -59170,18 +62675,18 @@ dwAVX512BoundedRelu_p7_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_128_both
+	JA           pack_158_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_128_store
+	JNE          pack_158_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_128_store:
+pack_158_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59190,9 +62695,9 @@ pack_128_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_128_done
+	JMP      pack_158_done
 
-pack_128_both:
+pack_158_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59211,7 +62716,7 @@ pack_128_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_128_done:
+pack_158_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59234,24 +62739,24 @@ pack_128_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_129_both
+	JA        pack_159_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_129_store
+	JNE       pack_159_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_129_store:
+pack_159_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_129_done
+	JMP      pack_159_done
 
-pack_129_both:
+pack_159_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59266,7 +62771,7 @@ pack_129_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_129_done:
+pack_159_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_s3b_part:
@@ -59403,18 +62908,18 @@ dwAVX512BoundedRelu_p7_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_130_both
+	JA           pack_160_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_130_store
+	JNE          pack_160_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_130_store:
+pack_160_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59423,9 +62928,9 @@ pack_130_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_130_done
+	JMP      pack_160_done
 
-pack_130_both:
+pack_160_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59444,7 +62949,7 @@ pack_130_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_130_done:
+pack_160_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59467,24 +62972,24 @@ pack_130_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_131_both
+	JA        pack_161_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_131_store
+	JNE       pack_161_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_131_store:
+pack_161_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_131_done
+	JMP      pack_161_done
 
-pack_131_both:
+pack_161_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59499,7 +63004,7 @@ pack_131_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_131_done:
+pack_161_done:
 dwAVX512BoundedRelu_p7_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -59519,6 +63024,8 @@ dwAVX512BoundedRelu_p7_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p6_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p6_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p6_next
 	MOVQ         32(R14), R10
@@ -59665,18 +63172,18 @@ dwAVX512BoundedRelu_p7_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_132_both
+	JA           pack_162_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_132_store
+	JNE          pack_162_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_132_store:
+pack_162_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59685,9 +63192,9 @@ pack_132_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_132_done
+	JMP      pack_162_done
 
-pack_132_both:
+pack_162_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59706,7 +63213,7 @@ pack_132_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_132_done:
+pack_162_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -59722,20 +63229,20 @@ pack_132_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_133_both
+	JA        pack_163_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_133_store
+	JNE       pack_163_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_133_store:
+pack_163_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_133_done
+	JMP      pack_163_done
 
-pack_133_both:
+pack_163_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -59746,7 +63253,7 @@ pack_133_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_133_done:
+pack_163_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_t3b_part:
@@ -59911,18 +63418,18 @@ dwAVX512BoundedRelu_p6_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_134_both
+	JA           pack_164_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_134_store
+	JNE          pack_164_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_134_store:
+pack_164_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59931,9 +63438,9 @@ pack_134_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_134_done
+	JMP      pack_164_done
 
-pack_134_both:
+pack_164_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59952,7 +63459,7 @@ pack_134_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_134_done:
+pack_164_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -59968,20 +63475,20 @@ pack_134_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_135_both
+	JA        pack_165_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_135_store
+	JNE       pack_165_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_135_store:
+pack_165_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_135_done
+	JMP      pack_165_done
 
-pack_135_both:
+pack_165_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -59992,7 +63499,422 @@ pack_135_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_135_done:
+pack_165_done:
+	JMP dwAVX512BoundedRelu_p6_adv
+
+dwAVX512BoundedRelu_p6_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p6_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p6_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p6_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z31, Z23, Z5
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_166_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_166_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_166_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_166_done
+
+pack_166_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_166_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	CMPQ      160(R14), $0x01
+	JA        pack_167_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	JNE       pack_167_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+
+pack_167_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	JMP      pack_167_done
+
+pack_167_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_167_done:
+	JMP dwAVX512BoundedRelu_p6_adv
+
+dwAVX512BoundedRelu_p6_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	VMOVDQA32    Z27, Z5
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z29, Z25, Z5
+	VPDPBUSD     Z31, Z25, Z4
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z5
+	VPDPBUSD     Z31, Z23, Z5
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_168_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_168_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_168_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_168_done
+
+pack_168_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_168_done:
+	VMOVSHDUP Z4, Z26
+	VMOVSHDUP Z5, Z24
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z11, Z5, Z23
+	VPMULUDQ  Z12, Z26, Z26
+	VPMULUDQ  Z12, Z24, Z24
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z9, Z23, Z23
+	VPADDQ    Z10, Z26, Z26
+	VPADDQ    Z10, Z24, Z24
+	VPERMT2D  Z26, Z22, Z25
+	VPERMT2D  Z24, Z22, Z23
+	VPSRAVD   Z13, Z25, Z4
+	VPSRAVD   Z13, Z23, Z5
+	CMPQ      160(R14), $0x01
+	JA        pack_169_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	JNE       pack_169_store
+	VPMAXSB   X16, X4, X4
+	VPMAXSB   X16, X5, X5
+
+pack_169_store:
+	VMOVDQU8 X4, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X5, K1, (R11)
+	JMP      pack_169_done
+
+pack_169_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSWB     Z4, Z4, Z4
+	VPERMD        Z4, Z15, Z4
+	VPMAXSB       Z16, Z4, Z4
+	VPMINSB       Z17, Z4, Z4
+	VMOVDQU8      X4, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z4, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_169_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_s3:
@@ -60108,18 +64030,18 @@ dwAVX512BoundedRelu_p6_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_136_both
+	JA           pack_170_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_136_store
+	JNE          pack_170_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_136_store:
+pack_170_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60128,9 +64050,9 @@ pack_136_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_136_done
+	JMP      pack_170_done
 
-pack_136_both:
+pack_170_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60149,7 +64071,7 @@ pack_136_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_136_done:
+pack_170_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -60165,20 +64087,20 @@ pack_136_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_137_both
+	JA        pack_171_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_137_store
+	JNE       pack_171_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_137_store:
+pack_171_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_137_done
+	JMP      pack_171_done
 
-pack_137_both:
+pack_171_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -60189,7 +64111,7 @@ pack_137_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_137_done:
+pack_171_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_s3b_part:
@@ -60312,18 +64234,18 @@ dwAVX512BoundedRelu_p6_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_138_both
+	JA           pack_172_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_138_store
+	JNE          pack_172_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_138_store:
+pack_172_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60332,9 +64254,9 @@ pack_138_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_138_done
+	JMP      pack_172_done
 
-pack_138_both:
+pack_172_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60353,7 +64275,7 @@ pack_138_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_138_done:
+pack_172_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -60369,20 +64291,20 @@ pack_138_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_139_both
+	JA        pack_173_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_139_store
+	JNE       pack_173_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_139_store:
+pack_173_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_139_done
+	JMP      pack_173_done
 
-pack_139_both:
+pack_173_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -60393,7 +64315,7 @@ pack_139_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_139_done:
+pack_173_done:
 dwAVX512BoundedRelu_p6_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -60412,6 +64334,8 @@ dwAVX512BoundedRelu_p6_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p5_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p5_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p5_next
 	MOVQ         32(R14), R10
@@ -60544,18 +64468,18 @@ dwAVX512BoundedRelu_p6_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_140_both
+	JA           pack_174_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_140_store
+	JNE          pack_174_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_140_store:
+pack_174_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60564,9 +64488,9 @@ pack_140_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_140_done
+	JMP      pack_174_done
 
-pack_140_both:
+pack_174_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60585,7 +64509,7 @@ pack_140_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_140_done:
+pack_174_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -60594,16 +64518,16 @@ pack_140_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_141_both
+	JA        pack_175_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_141_store
+	JNE       pack_175_store
 	VPMAXSB   X16, X4, X4
 
-pack_141_store:
+pack_175_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_141_done
+	JMP      pack_175_done
 
-pack_141_both:
+pack_175_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -60611,7 +64535,7 @@ pack_141_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_141_done:
+pack_175_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_t3b_part:
@@ -60758,18 +64682,18 @@ dwAVX512BoundedRelu_p5_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_142_both
+	JA           pack_176_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_142_store
+	JNE          pack_176_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_142_store:
+pack_176_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60778,9 +64702,9 @@ pack_142_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_142_done
+	JMP      pack_176_done
 
-pack_142_both:
+pack_176_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60799,7 +64723,7 @@ pack_142_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_142_done:
+pack_176_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -60808,16 +64732,16 @@ pack_142_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_143_both
+	JA        pack_177_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_143_store
+	JNE       pack_177_store
 	VPMAXSB   X16, X4, X4
 
-pack_143_store:
+pack_177_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_143_done
+	JMP      pack_177_done
 
-pack_143_both:
+pack_177_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -60825,7 +64749,372 @@ pack_143_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_143_done:
+pack_177_done:
+	JMP dwAVX512BoundedRelu_p5_adv
+
+dwAVX512BoundedRelu_p5_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p5_next
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p5_next
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p5_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z31, Z25, Z4
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_178_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_178_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_178_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_178_done
+
+pack_178_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_178_done:
+	VMOVSHDUP Z4, Z26
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z12, Z26, Z26
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z10, Z26, Z26
+	VPERMT2D  Z26, Z22, Z25
+	VPSRAVD   Z13, Z25, Z4
+	CMPQ      160(R14), $0x01
+	JA        pack_179_both
+	VPMOVSDB  Z4, X4
+	JNE       pack_179_store
+	VPMAXSB   X16, X4, X4
+
+pack_179_store:
+	VMOVDQU8 X4, K1, (R11)
+	JMP      pack_179_done
+
+pack_179_both:
+	VPACKSSDW Z4, Z4, Z4
+	VPACKSSWB Z4, Z4, Z4
+	VPERMD    Z4, Z15, Z4
+	VPMAXSB   Z16, Z4, Z4
+	VPMINSB   Z17, Z4, Z4
+	VMOVDQU8  X4, K1, (R11)
+
+pack_179_done:
+	JMP dwAVX512BoundedRelu_p5_adv
+
+dwAVX512BoundedRelu_p5_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	VMOVDQA32    Z27, Z4
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z29, Z23, Z4
+	VPDPBUSD     Z31, Z23, Z3
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z4
+	VPDPBUSD     Z31, Z25, Z4
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_180_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_180_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_180_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	ADDQ     R10, R11
+	JMP      pack_180_done
+
+pack_180_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+	ADDQ          R10, R11
+
+pack_180_done:
+	VMOVSHDUP Z4, Z26
+	VPMULUDQ  Z11, Z4, Z25
+	VPMULUDQ  Z12, Z26, Z26
+	VPADDQ    Z9, Z25, Z25
+	VPADDQ    Z10, Z26, Z26
+	VPERMT2D  Z26, Z22, Z25
+	VPSRAVD   Z13, Z25, Z4
+	CMPQ      160(R14), $0x01
+	JA        pack_181_both
+	VPMOVSDB  Z4, X4
+	JNE       pack_181_store
+	VPMAXSB   X16, X4, X4
+
+pack_181_store:
+	VMOVDQU8 X4, K1, (R11)
+	JMP      pack_181_done
+
+pack_181_both:
+	VPACKSSDW Z4, Z4, Z4
+	VPACKSSWB Z4, Z4, Z4
+	VPERMD    Z4, Z15, Z4
+	VPMAXSB   Z16, Z4, Z4
+	VPMINSB   Z17, Z4, Z4
+	VMOVDQU8  X4, K1, (R11)
+
+pack_181_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_s3:
@@ -60932,18 +65221,18 @@ dwAVX512BoundedRelu_p5_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_144_both
+	JA           pack_182_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_144_store
+	JNE          pack_182_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_144_store:
+pack_182_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60952,9 +65241,9 @@ pack_144_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_144_done
+	JMP      pack_182_done
 
-pack_144_both:
+pack_182_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60973,7 +65262,7 @@ pack_144_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_144_done:
+pack_182_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -60982,16 +65271,16 @@ pack_144_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_145_both
+	JA        pack_183_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_145_store
+	JNE       pack_183_store
 	VPMAXSB   X16, X4, X4
 
-pack_145_store:
+pack_183_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_145_done
+	JMP      pack_183_done
 
-pack_145_both:
+pack_183_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -60999,7 +65288,7 @@ pack_145_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_145_done:
+pack_183_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_s3b_part:
@@ -61111,18 +65400,18 @@ dwAVX512BoundedRelu_p5_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_146_both
+	JA           pack_184_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_146_store
+	JNE          pack_184_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_146_store:
+pack_184_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61131,9 +65420,9 @@ pack_146_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_146_done
+	JMP      pack_184_done
 
-pack_146_both:
+pack_184_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61152,7 +65441,7 @@ pack_146_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_146_done:
+pack_184_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -61161,16 +65450,16 @@ pack_146_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_147_both
+	JA        pack_185_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_147_store
+	JNE       pack_185_store
 	VPMAXSB   X16, X4, X4
 
-pack_147_store:
+pack_185_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_147_done
+	JMP      pack_185_done
 
-pack_147_both:
+pack_185_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -61178,7 +65467,7 @@ pack_147_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_147_done:
+pack_185_done:
 dwAVX512BoundedRelu_p5_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -61197,6 +65486,8 @@ dwAVX512BoundedRelu_p4:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p4_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p4_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p4_w
 	MOVQ         32(R14), R10
@@ -61315,18 +65606,18 @@ dwAVX512BoundedRelu_p4:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_148_both
+	JA           pack_186_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_148_store
+	JNE          pack_186_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_148_store:
+pack_186_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61334,9 +65625,9 @@ pack_148_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_148_done
+	JMP      pack_186_done
 
-pack_148_both:
+pack_186_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61354,7 +65645,7 @@ pack_148_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_148_done:
+pack_186_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_t3b_part:
@@ -61483,18 +65774,18 @@ dwAVX512BoundedRelu_p4_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_149_both
+	JA           pack_187_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_149_store
+	JNE          pack_187_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_149_store:
+pack_187_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61502,9 +65793,9 @@ pack_149_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_149_done
+	JMP      pack_187_done
 
-pack_149_both:
+pack_187_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61522,7 +65813,294 @@ pack_149_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_149_done:
+pack_187_done:
+	JMP dwAVX512BoundedRelu_p4_adv
+
+dwAVX512BoundedRelu_p4_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p4_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p4_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p4_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8     (R11)(R9*1), X25
+	VINSERTI32X4 $0x01, (R12)(R9*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R9*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z31, Z23, Z3
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_188_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_188_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_188_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	JMP      pack_188_done
+
+pack_188_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_188_done:
+	JMP dwAVX512BoundedRelu_p4_adv
+
+dwAVX512BoundedRelu_p4_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	VMOVDQA32    Z27, Z2
+	VMOVDQA32    Z27, Z3
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z29, Z23, Z2
+	VPDPBUSD     Z31, Z23, Z1
+	VMOVDQU8.Z   (R11)(R9*1), K1, X25
+	VMOVDQU8.Z   (R12)(R9*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R9*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z2
+	VPDPBUSD     Z29, Z25, Z3
+	VPDPBUSD     Z31, Z25, Z2
+	LEAQ         (R11)(R8*4), R11
+	LEAQ         (R12)(R8*4), R12
+	LEAQ         (R13)(R8*4), R13
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R8*4), SI
+	LEAQ         (R10)(R8*4), R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z3
+	VPDPBUSD     Z31, Z23, Z3
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VMOVSHDUP    Z2, Z19
+	VMOVSHDUP    Z3, Z21
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z11, Z2, Z18
+	VPMULUDQ     Z11, Z3, Z20
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPMULUDQ     Z12, Z19, Z19
+	VPMULUDQ     Z12, Z21, Z21
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z9, Z18, Z18
+	VPADDQ       Z9, Z20, Z20
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPADDQ       Z10, Z19, Z19
+	VPADDQ       Z10, Z21, Z21
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPERMT2D     Z19, Z22, Z18
+	VPERMT2D     Z21, Z22, Z20
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	VPSRAVD      Z13, Z18, Z2
+	VPSRAVD      Z13, Z20, Z3
+	CMPQ         160(R14), $0x01
+	JA           pack_189_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_189_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+	VPMAXSB      X16, X2, X2
+	VPMAXSB      X16, X3, X3
+
+pack_189_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X2, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X3, K1, (R11)
+	JMP      pack_189_done
+
+pack_189_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x02, Z0, X18
+	VMOVDQU8      X18, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x03, Z0, X20
+	VMOVDQU8      X20, K1, (R11)
+
+pack_189_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_s3:
@@ -61620,18 +66198,18 @@ dwAVX512BoundedRelu_p4_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_150_both
+	JA           pack_190_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_150_store
+	JNE          pack_190_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_150_store:
+pack_190_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61639,9 +66217,9 @@ pack_150_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_150_done
+	JMP      pack_190_done
 
-pack_150_both:
+pack_190_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61659,7 +66237,7 @@ pack_150_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_150_done:
+pack_190_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_s3b_part:
@@ -61760,18 +66338,18 @@ dwAVX512BoundedRelu_p4_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_151_both
+	JA           pack_191_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_151_store
+	JNE          pack_191_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_151_store:
+pack_191_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61779,9 +66357,9 @@ pack_151_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_151_done
+	JMP      pack_191_done
 
-pack_151_both:
+pack_191_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61799,7 +66377,7 @@ pack_151_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_151_done:
+pack_191_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_w:
@@ -61865,18 +66443,18 @@ dwAVX512BoundedRelu_p4_kx:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_152_both
+	JA          pack_192_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_152_store
+	JNE         pack_192_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_152_store:
+pack_192_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61884,9 +66462,9 @@ pack_152_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_152_done
+	JMP      pack_192_done
 
-pack_152_both:
+pack_192_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61904,7 +66482,7 @@ pack_152_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_152_done:
+pack_192_done:
 dwAVX512BoundedRelu_p4_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -61923,6 +66501,8 @@ dwAVX512BoundedRelu_p2:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p2_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p2_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p2_w
 	MOVQ         32(R14), R10
@@ -61993,20 +66573,20 @@ dwAVX512BoundedRelu_p2:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_153_both
+	JA           pack_193_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_153_store
+	JNE          pack_193_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_153_store:
+pack_193_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_153_done
+	JMP      pack_193_done
 
-pack_153_both:
+pack_193_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -62017,7 +66597,7 @@ pack_153_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_153_done:
+pack_193_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_t3b_part:
@@ -62090,20 +66670,20 @@ dwAVX512BoundedRelu_p2_t3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_154_both
+	JA           pack_194_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_154_store
+	JNE          pack_194_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_154_store:
+pack_194_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_154_done
+	JMP      pack_194_done
 
-pack_154_both:
+pack_194_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -62114,7 +66694,180 @@ pack_154_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_154_done:
+pack_194_done:
+	JMP dwAVX512BoundedRelu_p2_adv
+
+dwAVX512BoundedRelu_p2_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p2_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p2_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p2_g3b_part
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8     (R11)(R8*2), X23
+	VINSERTI32X4 $0x01, (R12)(R8*2), Z23, Z23
+	VINSERTI32X4 $0x02, (R13)(R8*2), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z31, Z23, Z1
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	CMPQ         160(R14), $0x01
+	JA           pack_195_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	JNE          pack_195_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+
+pack_195_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	JMP      pack_195_done
+
+pack_195_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_195_done:
+	JMP dwAVX512BoundedRelu_p2_adv
+
+dwAVX512BoundedRelu_p2_g3b_part:
+	VMOVDQA32    Z27, Z0
+	VMOVDQA32    Z27, Z1
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z29, Z25, Z1
+	VPDPBUSD     Z31, Z25, Z0
+	VMOVDQU8.Z   (R11)(R8*2), K1, X23
+	VMOVDQU8.Z   (R12)(R8*2), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13)(R8*2), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VALIGND      $0x08, Z25, Z23, Z26
+	VPDPBUSD     Z30, Z26, Z1
+	VPDPBUSD     Z31, Z23, Z1
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VMOVSHDUP    Z1, Z24
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z11, Z1, Z23
+	VPMULUDQ     Z12, Z26, Z26
+	VPMULUDQ     Z12, Z24, Z24
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z9, Z23, Z23
+	VPADDQ       Z10, Z26, Z26
+	VPADDQ       Z10, Z24, Z24
+	VPERMT2D     Z26, Z22, Z25
+	VPERMT2D     Z24, Z22, Z23
+	VPSRAVD      Z13, Z25, Z0
+	VPSRAVD      Z13, Z23, Z1
+	CMPQ         160(R14), $0x01
+	JA           pack_196_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	JNE          pack_196_store
+	VPMAXSB      X16, X0, X0
+	VPMAXSB      X16, X1, X1
+
+pack_196_store:
+	VMOVDQU8 X0, K1, (R11)
+	ADDQ     R10, R11
+	VMOVDQU8 X1, K1, (R11)
+	JMP      pack_196_done
+
+pack_196_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSWB     Z0, Z0, Z0
+	VPERMD        Z0, Z15, Z0
+	VPMAXSB       Z16, Z0, Z0
+	VPMINSB       Z17, Z0, Z0
+	VMOVDQU8      X0, K1, (R11)
+	ADDQ          R10, R11
+	VEXTRACTI32X4 $0x01, Z0, X23
+	VMOVDQU8      X23, K1, (R11)
+
+pack_196_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_s3:
@@ -62177,20 +66930,20 @@ dwAVX512BoundedRelu_p2_s3:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_155_both
+	JA           pack_197_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_155_store
+	JNE          pack_197_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_155_store:
+pack_197_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_155_done
+	JMP      pack_197_done
 
-pack_155_both:
+pack_197_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -62201,7 +66954,7 @@ pack_155_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_155_done:
+pack_197_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_s3b_part:
@@ -62263,20 +67016,20 @@ dwAVX512BoundedRelu_p2_s3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_156_both
+	JA           pack_198_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_156_store
+	JNE          pack_198_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_156_store:
+pack_198_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_156_done
+	JMP      pack_198_done
 
-pack_156_both:
+pack_198_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -62287,7 +67040,7 @@ pack_156_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_156_done:
+pack_198_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_w:
@@ -62333,20 +67086,20 @@ dwAVX512BoundedRelu_p2_kx:
 	VPSRAVD     Z13, Z25, Z0
 	VPSRAVD     Z13, Z23, Z1
 	CMPQ        160(R14), $0x01
-	JA          pack_157_both
+	JA          pack_199_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
-	JNE         pack_157_store
+	JNE         pack_199_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 
-pack_157_store:
+pack_199_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_157_done
+	JMP      pack_199_done
 
-pack_157_both:
+pack_199_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -62357,7 +67110,7 @@ pack_157_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_157_done:
+pack_199_done:
 dwAVX512BoundedRelu_p2_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -62373,6 +67126,8 @@ dwAVX512BoundedRelu_p2_next:
 	MOVQ         136(R14), R10
 	CMPQ         R10, $0x03
 	JEQ          dwAVX512BoundedRelu_p1_s3
+	CMPQ         R10, $0x17
+	JEQ          dwAVX512BoundedRelu_p1_g3
 	CMPQ         R10, $0x0d
 	JNE          dwAVX512BoundedRelu_p1_w
 	MOVQ         32(R14), R10
@@ -62422,16 +67177,16 @@ dwAVX512BoundedRelu_p2_next:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_158_both
+	JA           pack_200_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_158_store
+	JNE          pack_200_store
 	VPMAXSB      X16, X0, X0
 
-pack_158_store:
+pack_200_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_158_done
+	JMP      pack_200_done
 
-pack_158_both:
+pack_200_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -62439,7 +67194,7 @@ pack_158_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_158_done:
+pack_200_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_t3b_part:
@@ -62487,16 +67242,16 @@ dwAVX512BoundedRelu_p1_t3b_part:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_159_both
+	JA           pack_201_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_159_store
+	JNE          pack_201_store
 	VPMAXSB      X16, X0, X0
 
-pack_159_store:
+pack_201_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_159_done
+	JMP      pack_201_done
 
-pack_159_both:
+pack_201_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -62504,7 +67259,130 @@ pack_159_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_159_done:
+pack_201_done:
+	JMP dwAVX512BoundedRelu_p1_adv
+
+dwAVX512BoundedRelu_p1_g3:
+	MOVQ         32(R14), R10
+	CMPQ         R10, $0x03
+	JNE          dwAVX512BoundedRelu_p1_w
+	CMPQ         144(R14), $0x00
+	JNE          dwAVX512BoundedRelu_p1_w
+	MOVQ         64(R14), R10
+	SUBQ         CX, R10
+	CMPQ         R10, $0x10
+	JL           dwAVX512BoundedRelu_p1_g3b_part
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8     (R11), X23
+	VINSERTI32X4 $0x01, (R12), Z23, Z23
+	VINSERTI32X4 $0x02, (R13), Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8     (R11)(R8*1), X25
+	VINSERTI32X4 $0x01, (R12)(R8*1), Z25, Z25
+	VINSERTI32X4 $0x02, (R13)(R8*1), Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VPERMT2D     Z26, Z22, Z25
+	VPSRAVD      Z13, Z25, Z0
+	CMPQ         160(R14), $0x01
+	JA           pack_202_both
+	VPMOVSDB     Z0, X0
+	JNE          pack_202_store
+	VPMAXSB      X16, X0, X0
+
+pack_202_store:
+	VMOVDQU8 X0, K1, (R11)
+	JMP      pack_202_done
+
+pack_202_both:
+	VPACKSSDW Z0, Z0, Z0
+	VPACKSSWB Z0, Z0, Z0
+	VPERMD    Z0, Z15, Z0
+	VPMAXSB   Z16, Z0, Z0
+	VPMINSB   Z17, Z0, Z0
+	VMOVDQU8  X0, K1, (R11)
+
+pack_202_done:
+	JMP dwAVX512BoundedRelu_p1_adv
+
+dwAVX512BoundedRelu_p1_g3b_part:
+	VMOVDQA32    Z27, Z0
+	MOVQ         AX, R11
+	MOVQ         16(R14), R12
+	LEAQ         (R11)(R12*2), R13
+	ADDQ         R11, R12
+	MOVQ         24(R14), R10
+	LEAQ         (R11)(R10*1), DI
+	LEAQ         (R12)(R10*1), SI
+	ADDQ         R13, R10
+	VMOVDQU8.Z   (R11), K1, X23
+	VMOVDQU8.Z   (R12), K1, X18
+	VINSERTI32X4 $0x01, X18, Z23, Z23
+	VMOVDQU8.Z   (R13), K1, X18
+	VINSERTI32X4 $0x02, X18, Z23, Z23
+	VPERMB       Z23, Z28, Z23
+	VPXORD.BCST  kconst<>+16(SB), Z23, Z23
+	VPDPBUSD     Z29, Z23, Z0
+	VMOVDQU8.Z   (R11)(R8*1), K1, X25
+	VMOVDQU8.Z   (R12)(R8*1), K1, X18
+	VINSERTI32X4 $0x01, X18, Z25, Z25
+	VMOVDQU8.Z   (R13)(R8*1), K1, X18
+	VINSERTI32X4 $0x02, X18, Z25, Z25
+	VPERMB       Z25, Z28, Z25
+	VPXORD.BCST  kconst<>+16(SB), Z25, Z25
+	VALIGND      $0x08, Z23, Z25, Z24
+	VPDPBUSD     Z30, Z24, Z0
+	VPDPBUSD     Z31, Z25, Z0
+	MOVQ         88(R14), R10
+	MOVQ         DX, R11
+	VMOVDQU32    dwperm<>+128(SB), Z22
+	VMOVSHDUP    Z0, Z26
+	VPMULUDQ     Z11, Z0, Z25
+	VPMULUDQ     Z12, Z26, Z26
+	VPADDQ       Z9, Z25, Z25
+	VPADDQ       Z10, Z26, Z26
+	VPERMT2D     Z26, Z22, Z25
+	VPSRAVD      Z13, Z25, Z0
+	CMPQ         160(R14), $0x01
+	JA           pack_203_both
+	VPMOVSDB     Z0, X0
+	JNE          pack_203_store
+	VPMAXSB      X16, X0, X0
+
+pack_203_store:
+	VMOVDQU8 X0, K1, (R11)
+	JMP      pack_203_done
+
+pack_203_both:
+	VPACKSSDW Z0, Z0, Z0
+	VPACKSSWB Z0, Z0, Z0
+	VPERMD    Z0, Z15, Z0
+	VPMAXSB   Z16, Z0, Z0
+	VPMINSB   Z17, Z0, Z0
+	VMOVDQU8  X0, K1, (R11)
+
+pack_203_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_s3:
@@ -62551,16 +67429,16 @@ dwAVX512BoundedRelu_p1_s3:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_160_both
+	JA           pack_204_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_160_store
+	JNE          pack_204_store
 	VPMAXSB      X16, X0, X0
 
-pack_160_store:
+pack_204_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_160_done
+	JMP      pack_204_done
 
-pack_160_both:
+pack_204_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -62568,7 +67446,7 @@ pack_160_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_160_done:
+pack_204_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_s3b_part:
@@ -62612,16 +67490,16 @@ dwAVX512BoundedRelu_p1_s3b_part:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_161_both
+	JA           pack_205_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_161_store
+	JNE          pack_205_store
 	VPMAXSB      X16, X0, X0
 
-pack_161_store:
+pack_205_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_161_done
+	JMP      pack_205_done
 
-pack_161_both:
+pack_205_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -62629,7 +67507,7 @@ pack_161_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_161_done:
+pack_205_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_w:
@@ -62665,16 +67543,16 @@ dwAVX512BoundedRelu_p1_kx:
 	VPERMT2D    Z26, Z22, Z25
 	VPSRAVD     Z13, Z25, Z0
 	CMPQ        160(R14), $0x01
-	JA          pack_162_both
+	JA          pack_206_both
 	VPMOVSDB    Z0, X0
-	JNE         pack_162_store
+	JNE         pack_206_store
 	VPMAXSB     X16, X0, X0
 
-pack_162_store:
+pack_206_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_162_done
+	JMP      pack_206_done
 
-pack_162_both:
+pack_206_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -62682,7 +67560,7 @@ pack_162_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_162_done:
+pack_206_done:
 dwAVX512BoundedRelu_p1_adv:
 	ADDQ   R8, AX
 	MOVQ   88(R14), R10
@@ -62963,18 +67841,18 @@ gemmVNNI1BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_163_both
+	JA           pack_207_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_163_store
+	JNE          pack_207_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_163_store:
+pack_207_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -62983,9 +67861,9 @@ pack_163_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_163_done
+	JMP      pack_207_done
 
-pack_163_both:
+pack_207_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63004,7 +67882,7 @@ pack_163_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_163_done:
+pack_207_done:
 	VMOVSHDUP Z4, Z28
 	VMOVSHDUP Z5, Z29
 	VPMULUDQ  Z22, Z4, Z4
@@ -63020,20 +67898,20 @@ pack_163_done:
 	VPSRAVD   Z27, Z4, Z4
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_164_both
+	JA        pack_208_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_164_store
+	JNE       pack_208_store
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X5, X5
 
-pack_164_store:
+pack_208_store:
 	VMOVDQU8 X4, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_164_done
+	JMP      pack_208_done
 
-pack_164_both:
+pack_208_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z19, Z4
@@ -63044,7 +67922,7 @@ pack_164_both:
 	VEXTRACTI32X4 $0x01, Z4, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_164_done:
+pack_208_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -63263,18 +68141,18 @@ gemmVNNI1BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_165_both
+	JA           pack_209_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_165_store
+	JNE          pack_209_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_165_store:
+pack_209_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -63283,9 +68161,9 @@ pack_165_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_165_done
+	JMP      pack_209_done
 
-pack_165_both:
+pack_209_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63304,7 +68182,7 @@ pack_165_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_165_done:
+pack_209_done:
 	VMOVSHDUP Z4, Z28
 	VPMULUDQ  Z22, Z4, Z4
 	VPMULUDQ  Z23, Z28, Z28
@@ -63313,16 +68191,16 @@ pack_165_done:
 	VPERMT2D  Z28, Z18, Z4
 	VPSRAVD   Z27, Z4, Z4
 	CMPQ      176(R14), $0x01
-	JA        pack_166_both
+	JA        pack_210_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_166_store
+	JNE       pack_210_store
 	VPMAXSB   X20, X4, X4
 
-pack_166_store:
+pack_210_store:
 	VMOVDQU8 X4, K1, (R12)
-	JMP      pack_166_done
+	JMP      pack_210_done
 
-pack_166_both:
+pack_210_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z19, Z4
@@ -63330,7 +68208,7 @@ pack_166_both:
 	VPMINSB   Z21, Z4, Z4
 	VMOVDQU8  X4, K1, (R12)
 
-pack_166_done:
+pack_210_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -63527,18 +68405,18 @@ gemmVNNI1BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_167_both
+	JA           pack_211_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_167_store
+	JNE          pack_211_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_167_store:
+pack_211_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -63546,9 +68424,9 @@ pack_167_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_167_done
+	JMP      pack_211_done
 
-pack_167_both:
+pack_211_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63566,7 +68444,7 @@ pack_167_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_167_done:
+pack_211_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -63729,24 +68607,24 @@ gemmVNNI1BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z1, Z1
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_168_both
+	JA           pack_212_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
-	JNE          pack_168_store
+	JNE          pack_212_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 
-pack_168_store:
+pack_212_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_168_done
+	JMP      pack_212_done
 
-pack_168_both:
+pack_212_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z2, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63761,7 +68639,7 @@ pack_168_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_168_done:
+pack_212_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -63895,20 +68773,20 @@ gemmVNNI1BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z1, Z1
 	CMPQ         176(R14), $0x01
-	JA           pack_169_both
+	JA           pack_213_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_169_store
+	JNE          pack_213_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 
-pack_169_store:
+pack_213_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_169_done
+	JMP      pack_213_done
 
-pack_169_both:
+pack_213_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -63919,7 +68797,7 @@ pack_169_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_169_done:
+pack_213_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -64043,16 +68921,16 @@ gemmVNNI1BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_170_both
+	JA           pack_214_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_170_store
+	JNE          pack_214_store
 	VPMAXSB      X20, X0, X0
 
-pack_170_store:
+pack_214_store:
 	VMOVDQU8 X0, K1, (R12)
-	JMP      pack_170_done
+	JMP      pack_214_done
 
-pack_170_both:
+pack_214_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -64060,7 +68938,7 @@ pack_170_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, K1, (R12)
 
-pack_170_done:
+pack_214_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9
@@ -64363,18 +69241,18 @@ gemmVNNI2BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_171_both
+	JA           pack_215_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_171_store
+	JNE          pack_215_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_171_store:
+pack_215_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -64383,9 +69261,9 @@ pack_171_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_171_done
+	JMP      pack_215_done
 
-pack_171_both:
+pack_215_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -64404,7 +69282,7 @@ pack_171_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_171_done:
+pack_215_done:
 	VMOVSHDUP Z8, Z28
 	VMOVSHDUP Z10, Z29
 	VPMULUDQ  Z22, Z8, Z8
@@ -64420,20 +69298,20 @@ pack_171_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_172_both
+	JA        pack_216_both
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z10, X10
-	JNE       pack_172_store
+	JNE       pack_216_store
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X10, X10
 
-pack_172_store:
+pack_216_store:
 	VMOVDQU8 X8, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_172_done
+	JMP      pack_216_done
 
-pack_172_both:
+pack_216_both:
 	VPACKSSDW     Z10, Z8, Z8
 	VPACKSSWB     Z8, Z8, Z8
 	VPERMD        Z8, Z19, Z8
@@ -64444,7 +69322,7 @@ pack_172_both:
 	VEXTRACTI32X4 $0x01, Z8, X29
 	VMOVDQU8      X29, (R12)
 
-pack_172_done:
+pack_216_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -64481,18 +69359,18 @@ pack_172_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_173_both
+	JA        pack_217_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_173_store
+	JNE       pack_217_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_173_store:
+pack_217_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -64501,9 +69379,9 @@ pack_173_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_173_done
+	JMP      pack_217_done
 
-pack_173_both:
+pack_217_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -64522,7 +69400,7 @@ pack_173_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_173_done:
+pack_217_done:
 	VMOVSHDUP Z9, Z28
 	VMOVSHDUP Z11, Z29
 	VPMULUDQ  Z22, Z9, Z9
@@ -64538,20 +69416,20 @@ pack_173_done:
 	VPSRAVD   Z27, Z9, Z9
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_174_both
+	JA        pack_218_both
 	VPMOVSDB  Z9, X9
 	VPMOVSDB  Z11, X11
-	JNE       pack_174_store
+	JNE       pack_218_store
 	VPMAXSB   X20, X9, X9
 	VPMAXSB   X20, X11, X11
 
-pack_174_store:
+pack_218_store:
 	VMOVDQU8 X9, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_174_done
+	JMP      pack_218_done
 
-pack_174_both:
+pack_218_both:
 	VPACKSSDW     Z11, Z9, Z9
 	VPACKSSWB     Z9, Z9, Z9
 	VPERMD        Z9, Z19, Z9
@@ -64562,7 +69440,7 @@ pack_174_both:
 	VEXTRACTI32X4 $0x01, Z9, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_174_done:
+pack_218_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -64804,18 +69682,18 @@ gemmVNNI2BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_175_both
+	JA           pack_219_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_175_store
+	JNE          pack_219_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_175_store:
+pack_219_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -64824,9 +69702,9 @@ pack_175_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_175_done
+	JMP      pack_219_done
 
-pack_175_both:
+pack_219_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -64845,7 +69723,7 @@ pack_175_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_175_done:
+pack_219_done:
 	VMOVSHDUP Z8, Z28
 	VPMULUDQ  Z22, Z8, Z8
 	VPMULUDQ  Z23, Z28, Z28
@@ -64854,16 +69732,16 @@ pack_175_done:
 	VPERMT2D  Z28, Z18, Z8
 	VPSRAVD   Z27, Z8, Z8
 	CMPQ      176(R14), $0x01
-	JA        pack_176_both
+	JA        pack_220_both
 	VPMOVSDB  Z8, X8
-	JNE       pack_176_store
+	JNE       pack_220_store
 	VPMAXSB   X20, X8, X8
 
-pack_176_store:
+pack_220_store:
 	VMOVDQU8 X8, (R12)
-	JMP      pack_176_done
+	JMP      pack_220_done
 
-pack_176_both:
+pack_220_both:
 	VPACKSSDW Z8, Z8, Z8
 	VPACKSSWB Z8, Z8, Z8
 	VPERMD    Z8, Z19, Z8
@@ -64871,7 +69749,7 @@ pack_176_both:
 	VPMINSB   Z21, Z8, Z8
 	VMOVDQU8  X8, (R12)
 
-pack_176_done:
+pack_220_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -64908,18 +69786,18 @@ pack_176_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_177_both
+	JA        pack_221_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_177_store
+	JNE       pack_221_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_177_store:
+pack_221_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -64928,9 +69806,9 @@ pack_177_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_177_done
+	JMP      pack_221_done
 
-pack_177_both:
+pack_221_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -64949,7 +69827,7 @@ pack_177_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_177_done:
+pack_221_done:
 	VMOVSHDUP Z9, Z28
 	VPMULUDQ  Z22, Z9, Z9
 	VPMULUDQ  Z23, Z28, Z28
@@ -64958,16 +69836,16 @@ pack_177_done:
 	VPERMT2D  Z28, Z18, Z9
 	VPSRAVD   Z27, Z9, Z9
 	CMPQ      176(R14), $0x01
-	JA        pack_178_both
+	JA        pack_222_both
 	VPMOVSDB  Z9, X9
-	JNE       pack_178_store
+	JNE       pack_222_store
 	VPMAXSB   X20, X9, X9
 
-pack_178_store:
+pack_222_store:
 	VMOVDQU8 X9, K1, (R12)
-	JMP      pack_178_done
+	JMP      pack_222_done
 
-pack_178_both:
+pack_222_both:
 	VPACKSSDW Z9, Z9, Z9
 	VPACKSSWB Z9, Z9, Z9
 	VPERMD    Z9, Z19, Z9
@@ -64975,7 +69853,7 @@ pack_178_both:
 	VPMINSB   Z21, Z9, Z9
 	VMOVDQU8  X9, K1, (R12)
 
-pack_178_done:
+pack_222_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -65191,18 +70069,18 @@ gemmVNNI2BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_179_both
+	JA           pack_223_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_179_store
+	JNE          pack_223_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_179_store:
+pack_223_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -65210,9 +70088,9 @@ pack_179_store:
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_179_done
+	JMP      pack_223_done
 
-pack_179_both:
+pack_223_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -65230,7 +70108,7 @@ pack_179_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_179_done:
+pack_223_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -65267,18 +70145,18 @@ pack_179_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_180_both
+	JA        pack_224_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_180_store
+	JNE       pack_224_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_180_store:
+pack_224_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -65286,9 +70164,9 @@ pack_180_store:
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
-	JMP      pack_180_done
+	JMP      pack_224_done
 
-pack_180_both:
+pack_224_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -65306,7 +70184,7 @@ pack_180_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_180_done:
+pack_224_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -65484,24 +70362,24 @@ gemmVNNI2BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z4, Z4
 	CMPQ         176(R14), $0x01
-	JA           pack_181_both
+	JA           pack_225_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
-	JNE          pack_181_store
+	JNE          pack_225_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 
-pack_181_store:
+pack_225_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_181_done
+	JMP      pack_225_done
 
-pack_181_both:
+pack_225_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z4, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -65516,7 +70394,7 @@ pack_181_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_181_done:
+pack_225_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -65546,24 +70424,24 @@ pack_181_done:
 	VPSRAVD   Z27, Z3, Z3
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_182_both
+	JA        pack_226_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
-	JNE       pack_182_store
+	JNE       pack_226_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 
-pack_182_store:
+pack_226_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_182_done
+	JMP      pack_226_done
 
-pack_182_both:
+pack_226_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z5, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -65578,7 +70456,7 @@ pack_182_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_182_done:
+pack_226_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -65723,20 +70601,20 @@ gemmVNNI2BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_183_both
+	JA           pack_227_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
-	JNE          pack_183_store
+	JNE          pack_227_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 
-pack_183_store:
+pack_227_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
-	JMP      pack_183_done
+	JMP      pack_227_done
 
-pack_183_both:
+pack_227_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -65747,7 +70625,7 @@ pack_183_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_183_done:
+pack_227_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -65770,20 +70648,20 @@ pack_183_done:
 	VPSRAVD   Z27, Z1, Z1
 	VPSRAVD   Z27, Z3, Z3
 	CMPQ      176(R14), $0x01
-	JA        pack_184_both
+	JA        pack_228_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
-	JNE       pack_184_store
+	JNE       pack_228_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 
-pack_184_store:
+pack_228_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_184_done
+	JMP      pack_228_done
 
-pack_184_both:
+pack_228_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -65794,7 +70672,7 @@ pack_184_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_184_done:
+pack_228_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -65933,16 +70811,16 @@ gemmVNNI2BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_185_both
+	JA           pack_229_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_185_store
+	JNE          pack_229_store
 	VPMAXSB      X20, X0, X0
 
-pack_185_store:
+pack_229_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_185_done
+	JMP      pack_229_done
 
-pack_185_both:
+pack_229_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -65950,7 +70828,7 @@ pack_185_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_185_done:
+pack_229_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -65966,16 +70844,16 @@ pack_185_done:
 	VPERMT2D  Z28, Z18, Z1
 	VPSRAVD   Z27, Z1, Z1
 	CMPQ      176(R14), $0x01
-	JA        pack_186_both
+	JA        pack_230_both
 	VPMOVSDB  Z1, X1
-	JNE       pack_186_store
+	JNE       pack_230_store
 	VPMAXSB   X20, X1, X1
 
-pack_186_store:
+pack_230_store:
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_186_done
+	JMP      pack_230_done
 
-pack_186_both:
+pack_230_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -65983,7 +70861,7 @@ pack_186_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, K1, (R12)
 
-pack_186_done:
+pack_230_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9
@@ -66313,18 +71191,18 @@ gemmVNNI3BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_187_both
+	JA           pack_231_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_187_store
+	JNE          pack_231_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_187_store:
+pack_231_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -66333,9 +71211,9 @@ pack_187_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_187_done
+	JMP      pack_231_done
 
-pack_187_both:
+pack_231_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -66354,7 +71232,7 @@ pack_187_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_187_done:
+pack_231_done:
 	VMOVSHDUP Z12, Z28
 	VMOVSHDUP Z15, Z29
 	VPMULUDQ  Z22, Z12, Z12
@@ -66370,20 +71248,20 @@ pack_187_done:
 	VPSRAVD   Z27, Z12, Z12
 	VPSRAVD   Z27, Z15, Z15
 	CMPQ      176(R14), $0x01
-	JA        pack_188_both
+	JA        pack_232_both
 	VPMOVSDB  Z12, X12
 	VPMOVSDB  Z15, X15
-	JNE       pack_188_store
+	JNE       pack_232_store
 	VPMAXSB   X20, X12, X12
 	VPMAXSB   X20, X15, X15
 
-pack_188_store:
+pack_232_store:
 	VMOVDQU8 X12, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X15, (R12)
-	JMP      pack_188_done
+	JMP      pack_232_done
 
-pack_188_both:
+pack_232_both:
 	VPACKSSDW     Z15, Z12, Z12
 	VPACKSSWB     Z12, Z12, Z12
 	VPERMD        Z12, Z19, Z12
@@ -66394,7 +71272,7 @@ pack_188_both:
 	VEXTRACTI32X4 $0x01, Z12, X29
 	VMOVDQU8      X29, (R12)
 
-pack_188_done:
+pack_232_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -66431,18 +71309,18 @@ pack_188_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_189_both
+	JA        pack_233_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_189_store
+	JNE       pack_233_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_189_store:
+pack_233_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -66451,9 +71329,9 @@ pack_189_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_189_done
+	JMP      pack_233_done
 
-pack_189_both:
+pack_233_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -66472,7 +71350,7 @@ pack_189_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_189_done:
+pack_233_done:
 	VMOVSHDUP Z13, Z28
 	VMOVSHDUP Z16, Z29
 	VPMULUDQ  Z22, Z13, Z13
@@ -66488,20 +71366,20 @@ pack_189_done:
 	VPSRAVD   Z27, Z13, Z13
 	VPSRAVD   Z27, Z16, Z16
 	CMPQ      176(R14), $0x01
-	JA        pack_190_both
+	JA        pack_234_both
 	VPMOVSDB  Z13, X13
 	VPMOVSDB  Z16, X16
-	JNE       pack_190_store
+	JNE       pack_234_store
 	VPMAXSB   X20, X13, X13
 	VPMAXSB   X20, X16, X16
 
-pack_190_store:
+pack_234_store:
 	VMOVDQU8 X13, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X16, (R12)
-	JMP      pack_190_done
+	JMP      pack_234_done
 
-pack_190_both:
+pack_234_both:
 	VPACKSSDW     Z16, Z13, Z13
 	VPACKSSWB     Z13, Z13, Z13
 	VPERMD        Z13, Z19, Z13
@@ -66512,7 +71390,7 @@ pack_190_both:
 	VEXTRACTI32X4 $0x01, Z13, X29
 	VMOVDQU8      X29, (R12)
 
-pack_190_done:
+pack_234_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -66549,18 +71427,18 @@ pack_190_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_191_both
+	JA        pack_235_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_191_store
+	JNE       pack_235_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_191_store:
+pack_235_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -66569,9 +71447,9 @@ pack_191_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_191_done
+	JMP      pack_235_done
 
-pack_191_both:
+pack_235_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -66590,7 +71468,7 @@ pack_191_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_191_done:
+pack_235_done:
 	VMOVSHDUP Z14, Z28
 	VMOVSHDUP Z17, Z29
 	VPMULUDQ  Z22, Z14, Z14
@@ -66606,20 +71484,20 @@ pack_191_done:
 	VPSRAVD   Z27, Z14, Z14
 	VPSRAVD   Z27, Z17, Z17
 	CMPQ      176(R14), $0x01
-	JA        pack_192_both
+	JA        pack_236_both
 	VPMOVSDB  Z14, X14
 	VPMOVSDB  Z17, X17
-	JNE       pack_192_store
+	JNE       pack_236_store
 	VPMAXSB   X20, X14, X14
 	VPMAXSB   X20, X17, X17
 
-pack_192_store:
+pack_236_store:
 	VMOVDQU8 X14, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X17, K1, (R12)
-	JMP      pack_192_done
+	JMP      pack_236_done
 
-pack_192_both:
+pack_236_both:
 	VPACKSSDW     Z17, Z14, Z14
 	VPACKSSWB     Z14, Z14, Z14
 	VPERMD        Z14, Z19, Z14
@@ -66630,7 +71508,7 @@ pack_192_both:
 	VEXTRACTI32X4 $0x01, Z14, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_192_done:
+pack_236_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -66895,18 +71773,18 @@ gemmVNNI3BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_193_both
+	JA           pack_237_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_193_store
+	JNE          pack_237_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_193_store:
+pack_237_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -66915,9 +71793,9 @@ pack_193_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_193_done
+	JMP      pack_237_done
 
-pack_193_both:
+pack_237_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -66936,7 +71814,7 @@ pack_193_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_193_done:
+pack_237_done:
 	VMOVSHDUP Z12, Z28
 	VPMULUDQ  Z22, Z12, Z12
 	VPMULUDQ  Z23, Z28, Z28
@@ -66945,16 +71823,16 @@ pack_193_done:
 	VPERMT2D  Z28, Z18, Z12
 	VPSRAVD   Z27, Z12, Z12
 	CMPQ      176(R14), $0x01
-	JA        pack_194_both
+	JA        pack_238_both
 	VPMOVSDB  Z12, X12
-	JNE       pack_194_store
+	JNE       pack_238_store
 	VPMAXSB   X20, X12, X12
 
-pack_194_store:
+pack_238_store:
 	VMOVDQU8 X12, (R12)
-	JMP      pack_194_done
+	JMP      pack_238_done
 
-pack_194_both:
+pack_238_both:
 	VPACKSSDW Z12, Z12, Z12
 	VPACKSSWB Z12, Z12, Z12
 	VPERMD    Z12, Z19, Z12
@@ -66962,7 +71840,7 @@ pack_194_both:
 	VPMINSB   Z21, Z12, Z12
 	VMOVDQU8  X12, (R12)
 
-pack_194_done:
+pack_238_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -66999,18 +71877,18 @@ pack_194_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_195_both
+	JA        pack_239_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_195_store
+	JNE       pack_239_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_195_store:
+pack_239_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -67019,9 +71897,9 @@ pack_195_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_195_done
+	JMP      pack_239_done
 
-pack_195_both:
+pack_239_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -67040,7 +71918,7 @@ pack_195_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_195_done:
+pack_239_done:
 	VMOVSHDUP Z13, Z28
 	VPMULUDQ  Z22, Z13, Z13
 	VPMULUDQ  Z23, Z28, Z28
@@ -67049,16 +71927,16 @@ pack_195_done:
 	VPERMT2D  Z28, Z18, Z13
 	VPSRAVD   Z27, Z13, Z13
 	CMPQ      176(R14), $0x01
-	JA        pack_196_both
+	JA        pack_240_both
 	VPMOVSDB  Z13, X13
-	JNE       pack_196_store
+	JNE       pack_240_store
 	VPMAXSB   X20, X13, X13
 
-pack_196_store:
+pack_240_store:
 	VMOVDQU8 X13, (R12)
-	JMP      pack_196_done
+	JMP      pack_240_done
 
-pack_196_both:
+pack_240_both:
 	VPACKSSDW Z13, Z13, Z13
 	VPACKSSWB Z13, Z13, Z13
 	VPERMD    Z13, Z19, Z13
@@ -67066,7 +71944,7 @@ pack_196_both:
 	VPMINSB   Z21, Z13, Z13
 	VMOVDQU8  X13, (R12)
 
-pack_196_done:
+pack_240_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -67103,18 +71981,18 @@ pack_196_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_197_both
+	JA        pack_241_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_197_store
+	JNE       pack_241_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_197_store:
+pack_241_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -67123,9 +72001,9 @@ pack_197_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_197_done
+	JMP      pack_241_done
 
-pack_197_both:
+pack_241_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -67144,7 +72022,7 @@ pack_197_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_197_done:
+pack_241_done:
 	VMOVSHDUP Z14, Z28
 	VPMULUDQ  Z22, Z14, Z14
 	VPMULUDQ  Z23, Z28, Z28
@@ -67153,16 +72031,16 @@ pack_197_done:
 	VPERMT2D  Z28, Z18, Z14
 	VPSRAVD   Z27, Z14, Z14
 	CMPQ      176(R14), $0x01
-	JA        pack_198_both
+	JA        pack_242_both
 	VPMOVSDB  Z14, X14
-	JNE       pack_198_store
+	JNE       pack_242_store
 	VPMAXSB   X20, X14, X14
 
-pack_198_store:
+pack_242_store:
 	VMOVDQU8 X14, K1, (R12)
-	JMP      pack_198_done
+	JMP      pack_242_done
 
-pack_198_both:
+pack_242_both:
 	VPACKSSDW Z14, Z14, Z14
 	VPACKSSWB Z14, Z14, Z14
 	VPERMD    Z14, Z19, Z14
@@ -67170,7 +72048,7 @@ pack_198_both:
 	VPMINSB   Z21, Z14, Z14
 	VMOVDQU8  X14, K1, (R12)
 
-pack_198_done:
+pack_242_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -67405,18 +72283,18 @@ gemmVNNI3BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_199_both
+	JA           pack_243_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_199_store
+	JNE          pack_243_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_199_store:
+pack_243_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -67424,9 +72302,9 @@ pack_199_store:
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
-	JMP      pack_199_done
+	JMP      pack_243_done
 
-pack_199_both:
+pack_243_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -67444,7 +72322,7 @@ pack_199_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_199_done:
+pack_243_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -67481,18 +72359,18 @@ pack_199_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_200_both
+	JA        pack_244_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_200_store
+	JNE       pack_244_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_200_store:
+pack_244_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -67500,9 +72378,9 @@ pack_200_store:
 	VMOVDQU8 X7, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_200_done
+	JMP      pack_244_done
 
-pack_200_both:
+pack_244_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -67520,7 +72398,7 @@ pack_200_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, (R12)
 
-pack_200_done:
+pack_244_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -67557,18 +72435,18 @@ pack_200_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_201_both
+	JA        pack_245_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_201_store
+	JNE       pack_245_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_201_store:
+pack_245_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -67576,9 +72454,9 @@ pack_201_store:
 	VMOVDQU8 X8, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_201_done
+	JMP      pack_245_done
 
-pack_201_both:
+pack_245_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -67596,7 +72474,7 @@ pack_201_both:
 	VEXTRACTI32X4 $0x03, Z2, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_201_done:
+pack_245_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -67789,24 +72667,24 @@ gemmVNNI3BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z3, Z3
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_202_both
+	JA           pack_246_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
-	JNE          pack_202_store
+	JNE          pack_246_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 
-pack_202_store:
+pack_246_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_202_done
+	JMP      pack_246_done
 
-pack_202_both:
+pack_246_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -67821,7 +72699,7 @@ pack_202_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_202_done:
+pack_246_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -67851,24 +72729,24 @@ pack_202_done:
 	VPSRAVD   Z27, Z4, Z4
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_203_both
+	JA        pack_247_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
-	JNE       pack_203_store
+	JNE       pack_247_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 
-pack_203_store:
+pack_247_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, (R12)
-	JMP      pack_203_done
+	JMP      pack_247_done
 
-pack_203_both:
+pack_247_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z7, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -67883,7 +72761,7 @@ pack_203_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, (R12)
 
-pack_203_done:
+pack_247_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -67913,24 +72791,24 @@ pack_203_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z8, Z8
 	CMPQ      176(R14), $0x01
-	JA        pack_204_both
+	JA        pack_248_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
-	JNE       pack_204_store
+	JNE       pack_248_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 
-pack_204_store:
+pack_248_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X8, K1, (R12)
-	JMP      pack_204_done
+	JMP      pack_248_done
 
-pack_204_both:
+pack_248_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z8, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -67945,7 +72823,7 @@ pack_204_both:
 	VEXTRACTI32X4 $0x02, Z2, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_204_done:
+pack_248_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68101,20 +72979,20 @@ gemmVNNI3BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_205_both
+	JA           pack_249_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
-	JNE          pack_205_store
+	JNE          pack_249_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 
-pack_205_store:
+pack_249_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
-	JMP      pack_205_done
+	JMP      pack_249_done
 
-pack_205_both:
+pack_249_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -68125,7 +73003,7 @@ pack_205_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_205_done:
+pack_249_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -68148,20 +73026,20 @@ pack_205_done:
 	VPSRAVD   Z27, Z1, Z1
 	VPSRAVD   Z27, Z4, Z4
 	CMPQ      176(R14), $0x01
-	JA        pack_206_both
+	JA        pack_250_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
-	JNE       pack_206_store
+	JNE       pack_250_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 
-pack_206_store:
+pack_250_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_206_done
+	JMP      pack_250_done
 
-pack_206_both:
+pack_250_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -68172,7 +73050,7 @@ pack_206_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, (R12)
 
-pack_206_done:
+pack_250_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -68195,20 +73073,20 @@ pack_206_done:
 	VPSRAVD   Z27, Z2, Z2
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_207_both
+	JA        pack_251_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
-	JNE       pack_207_store
+	JNE       pack_251_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 
-pack_207_store:
+pack_251_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_207_done
+	JMP      pack_251_done
 
-pack_207_both:
+pack_251_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSWB     Z2, Z2, Z2
 	VPERMD        Z2, Z19, Z2
@@ -68219,7 +73097,7 @@ pack_207_both:
 	VEXTRACTI32X4 $0x01, Z2, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_207_done:
+pack_251_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68373,16 +73251,16 @@ gemmVNNI3BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_208_both
+	JA           pack_252_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_208_store
+	JNE          pack_252_store
 	VPMAXSB      X20, X0, X0
 
-pack_208_store:
+pack_252_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_208_done
+	JMP      pack_252_done
 
-pack_208_both:
+pack_252_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -68390,7 +73268,7 @@ pack_208_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_208_done:
+pack_252_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -68406,16 +73284,16 @@ pack_208_done:
 	VPERMT2D  Z28, Z18, Z1
 	VPSRAVD   Z27, Z1, Z1
 	CMPQ      176(R14), $0x01
-	JA        pack_209_both
+	JA        pack_253_both
 	VPMOVSDB  Z1, X1
-	JNE       pack_209_store
+	JNE       pack_253_store
 	VPMAXSB   X20, X1, X1
 
-pack_209_store:
+pack_253_store:
 	VMOVDQU8 X1, (R12)
-	JMP      pack_209_done
+	JMP      pack_253_done
 
-pack_209_both:
+pack_253_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -68423,7 +73301,7 @@ pack_209_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, (R12)
 
-pack_209_done:
+pack_253_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -68439,16 +73317,16 @@ pack_209_done:
 	VPERMT2D  Z28, Z18, Z2
 	VPSRAVD   Z27, Z2, Z2
 	CMPQ      176(R14), $0x01
-	JA        pack_210_both
+	JA        pack_254_both
 	VPMOVSDB  Z2, X2
-	JNE       pack_210_store
+	JNE       pack_254_store
 	VPMAXSB   X20, X2, X2
 
-pack_210_store:
+pack_254_store:
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_210_done
+	JMP      pack_254_done
 
-pack_210_both:
+pack_254_both:
 	VPACKSSDW Z2, Z2, Z2
 	VPACKSSWB Z2, Z2, Z2
 	VPERMD    Z2, Z19, Z2
@@ -68456,7 +73334,7 @@ pack_210_both:
 	VPMINSB   Z21, Z2, Z2
 	VMOVDQU8  X2, K1, (R12)
 
-pack_210_done:
+pack_254_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	MOVQ 104(R14), R9

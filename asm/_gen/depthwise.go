@@ -116,11 +116,19 @@ func dwAVX512() {
 			JEQ(LabelRef(l + "_t3"))
 			CMPQ(reg.R10, U8(15))
 			JEQ(LabelRef(l + "_t5"))
+			if bounded {
+				CMPQ(reg.R10, U8(dwModePairs))
+				JEQ(LabelRef(l + "_g3"))
+			}
 			dwBlock512(l, P, p, off, lo, hi)
 			JMP(LabelRef(l + "_adv"))
+			if bounded {
+				Label(l + "_g3")
+				dwByte(l+"_g3b", P, bytePairs, l+"_t3w", l+"_adv", p, off, lo, hi)
+			}
 			Label(l + "_t3")
 			if bounded {
-				dwByte(l+"_t3b", P, true, l+"_t3w", l+"_adv", p, off, lo, hi)
+				dwByte(l+"_t3b", P, byteS2, l+"_t3w", l+"_adv", p, off, lo, hi)
 				Label(l + "_t3w")
 			}
 			dwBlockS2(l+"_t3", 3, p, off, lo, hi)
@@ -130,7 +138,7 @@ func dwAVX512() {
 			JMP(LabelRef(l + "_adv"))
 			Label(l + "_s3")
 			if bounded {
-				dwByte(l+"_s3b", P, false, l+"_s3w", l+"_adv", p, off, lo, hi)
+				dwByte(l+"_s3b", P, byteS1, l+"_s3w", l+"_adv", p, off, lo, hi)
 				Label(l + "_s3w")
 			}
 			dwBlockS1(l+"_s3", 3, p, off, lo, hi)
@@ -145,11 +153,15 @@ func dwAVX512() {
 				Load(arg("mode"), reg.R10)
 				CMPQ(reg.R10, U8(3))
 				JEQ(LabelRef(l + "_s3"))
+				CMPQ(reg.R10, U8(dwModePairs))
+				JEQ(LabelRef(l + "_g3"))
 				CMPQ(reg.R10, U8(13))
 				JNE(LabelRef(l + "_w"))
-				dwByte(l+"_t3b", P, true, l+"_w", l+"_adv", p, off, lo, hi)
+				dwByte(l+"_t3b", P, byteS2, l+"_w", l+"_adv", p, off, lo, hi)
+				Label(l + "_g3")
+				dwByte(l+"_g3b", P, bytePairs, l+"_w", l+"_adv", p, off, lo, hi)
 				Label(l + "_s3")
-				dwByte(l+"_s3b", P, false, l+"_w", l+"_adv", p, off, lo, hi)
+				dwByte(l+"_s3b", P, byteS1, l+"_w", l+"_adv", p, off, lo, hi)
 				Label(l + "_w")
 			}
 			dwBlock512(l, P, p, off, lo, hi)
@@ -189,11 +201,15 @@ func dwByteRest(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(arg("mode"), reg.R10)
 	CMPQ(reg.R10, U8(3))
 	JEQ(LabelRef(l + "_s3"))
+	CMPQ(reg.R10, U8(dwModePairs))
+	JEQ(LabelRef(l + "_g3"))
 	CMPQ(reg.R10, U8(13))
 	JNE(LabelRef(l + "_next"))
-	dwByte(l+"_t3b", P, true, l+"_next", l+"_adv", p, off, lo, hi)
+	dwByte(l+"_t3b", P, byteS2, l+"_next", l+"_adv", p, off, lo, hi)
+	Label(l + "_g3")
+	dwByte(l+"_g3b", P, bytePairs, l+"_next", l+"_adv", p, off, lo, hi)
 	Label(l + "_s3")
-	dwByte(l+"_s3b", P, false, l+"_next", l+"_adv", p, off, lo, hi)
+	dwByte(l+"_s3b", P, byteS1, l+"_next", l+"_adv", p, off, lo, hi)
 	Label(l + "_adv")
 	for i := 0; i < P; i++ {
 		ADDQ(reg.R8, reg.RAX)
@@ -205,11 +221,27 @@ func dwByteRest(l string, P int, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Label(l + "_next")
 }
 
+// byteKind selects the byte path's column pattern (dwByte).
+type byteKind int
+
+const (
+	byteS1    byteKind = iota // stride 1 (dwBlockS1B)
+	byteS2                    // stride 2 (dwBlockS2B)
+	bytePairs                 // pairs of 8-channel pixels at stride 1 (dwBlockS2B, pairs)
+)
+
+// dwModePairs is the mode (asm.dwModePairs) of 3x3 filters on pairs of
+// 8-channel pixels at stride 1, dilation 1 across, taken as 16-channel
+// pixels: the stride-2 path's geometry (column q at q·8 bytes, pixel j's
+// taps at columns 2j..2j+2), whose odd columns are halves of the even
+// ones (dwBlockS2B).
+const dwModePairs = 23
+
 // dwByte emits the bounded kernel's byte path for a block of P pixels
-// (dwBlockS1B, or dwBlockS2B when s2), jumping to fail unless it applies
+// (dwBlockS1B or dwBlockS2B, as kind says), jumping to fail unless it applies
 // (3 filter rows of int8 weights; the mode said 3 taps across), in a full-block and a
 // partial-block (byte-masked loads) version, then to done.
-func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
+func dwByte(l string, P int, kind byteKind, fail, done string, p epiParams512, off, lo, hi reg.VecPhysical) {
 	Load(arg("kh"), reg.R10)
 	CMPQ(reg.R10, U8(3))
 	JNE(LabelRef(fail))
@@ -226,10 +258,10 @@ func dwByte(l string, P int, s2 bool, fail, done string, p epiParams512, off, lo
 			ll = l + "_part"
 			Label(ll)
 		}
-		if s2 {
-			dwBlockS2B(ll, P, partial, p, off, lo, hi)
-		} else {
+		if kind == byteS1 {
 			dwBlockS1B(ll, P, partial, p, off, lo, hi)
+		} else {
+			dwBlockS2B(ll, P, partial, kind == bytePairs, p, off, lo, hi)
 		}
 		JMP(LabelRef(done))
 	}
@@ -401,7 +433,14 @@ func dwBlockS1B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 // dwBlockS2B is dwBlockS1B at stride 2: output pixel j meets columns 2j,
 // 2j+1, 2j+2; even columns are addressed from one base per row, odd ones
 // from another (one pixel further), stepping by the pixel stride.
-func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.VecPhysical) {
+//
+// pairs: the pixels are pairs of 8-channel pixels (dwModePairs), so odd
+// column 2h+1 starts 8 bytes into even column 2h: its dwords 0-7 are
+// dwords 8-15 of column 2h and its dwords 8-15 dwords 0-7 of column
+// 2h+2 (dwColumn keeps a channel's dword in its lane), one VALIGND
+// instead of three loads, two inserts, a VPERMB and the offset's XOR.
+// Each odd column is made once the even column after it is.
+func dwBlockS2B(l string, P int, partial, pairs bool, p epiParams512, off, lo, hi reg.VecPhysical) {
 	accs := []reg.VecPhysical{reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7}
 	ws := []reg.VecPhysical{reg.Z29, reg.Z30, reg.Z31}
 	cols := []reg.VecPhysical{reg.Z23, reg.Z24, reg.Z25, reg.Z26}
@@ -432,13 +471,22 @@ func dwBlockS2B(l string, P int, partial bool, p epiParams512, off, lo, hi reg.V
 			bases = odd
 		}
 		at := func(b reg.Register) Mem { return pixelAddr(b, h%4) }
-		t := cols[q%4]
-		dwColumn(t, at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
-		for kx := 0; kx < 3; kx++ {
-			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
-				vpdpbusd(ws[kx], t, accs[d/2])
+		meet := func(q int) {
+			for kx := 0; kx < 3; kx++ {
+				if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+					vpdpbusd(ws[kx], cols[q%4], accs[d/2])
+				}
 			}
 		}
+		if pairs && q%2 == 1 {
+			continue // made after column q+1
+		}
+		dwColumn(cols[q%4], at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
+		if pairs && q > 0 {
+			VALIGND(U8(8), cols[(q-2)%4], cols[q%4], cols[(q-1)%4])
+			meet(q - 1)
+		}
+		meet(q)
 	}
 	dwEpilogue(accs, P, p, off, lo, hi)
 }
