@@ -2576,6 +2576,25 @@ func (g *gen) interleave() {
 // int8 (gemmNeon) and int32 (gemm32Neon) NEON GEMMs: the mr×nr sums
 // V16+nr·r+c zeroed, then SMULL/SMULL2 and SADALP over every 16-deep
 // chunk of the rows R19.. against the weights from R24.
+//
+// A chunk is mr·nr units (row r against column c: SMULL and SMULL2 of
+// the 16 bytes, SADALP of each product into the column's sums), software
+// pipelined for in-order cores: unit u's products are made in slot u,
+// the low half added in slot u+lo and the high half in slot u+hi
+// (neonLags), so that every product is read four or more instructions
+// after it is made and a sum's two additions are as far apart.
+// Cortex-A53 (LLVM's model: one Advanced SIMD instruction a cycle, each
+// result six cycles later) ran the loop in 181-261 cycles for its 55-72
+// instructions when each SMULL fed the very next SADALP. The products
+// rotate through V8.. (low halves, lo+1 of them, then the high halves,
+// hi+1). The weights are loaded a column group (64 bytes) at a
+// time: with one row, groups alternate between V1-V4 and V5-V8, each
+// loaded when the group two before it is done; with two, both groups
+// (V2-V5, V6-V9) at the start; with three or four rows there is one.
+// A lone load among Advanced SIMD instructions costs the A53 model
+// several cycles, four of them more than one 4-register load. The
+// out-of-order cores run the same instructions at their multiply
+// throughput as before.
 func (g *gen) neonSubTileSums(p string, mr, nr int) {
 	acc := func(r, c int) int { return 16 + nr*r + c }
 	g.label(p + "_sub")
@@ -2585,28 +2604,77 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 		}
 	}
 	g.i("MOVD R24, R17")
+	type unit struct{ q, r, c int }
+	var units []unit
+	groups := nr / 4
+	for q := 0; q < groups; q++ {
+		for r := 0; r < mr; r++ {
+			for c := 0; c < 4; c++ {
+				units = append(units, unit{q, r, c})
+			}
+		}
+	}
+	n := len(units)
+	// w(q): the first of group q's four weight registers; products from t0.
+	w := func(q int) int { return 4 }
+	t0 := 8
+	switch mr {
+	case 1:
+		w = func(q int) int { return 1 + 4*(q%2) }
+		t0 = 9
+	case 2:
+		w = func(q int) int { return 2 + 4*q }
+		t0 = 10
+	}
+	loLag, hiLag := neonLags(mr)
+	lo := func(u int) int { return t0 + u%(loLag+1) }
+	hi := func(u int) int { return t0 + loLag + 1 + u%(hiLag+1) }
+	if hi(hiLag) > 15 {
+		panic("neonSubTileSums: products past V15")
+	}
+	quad := func(q int) {
+		g.i("VLD1.P 64(R17), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", w(q), w(q)+1, w(q)+2, w(q)+3)
+	}
+	sum := func(a int) int { return acc(units[a].r, 4*units[a].q+units[a].c) }
 	g.gemmChunkLoop(p, mr, func() {
 		for r := 0; r < mr; r++ {
 			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
 		}
-		tmp := 0
-		for q := 0; q < nr/4; q++ {
-			g.i("VLD1.P 64(R17), [V4.B16, V5.B16, V6.B16, V7.B16]")
-			for r := 0; r < mr; r++ {
-				for c := 0; c < 4; c++ {
-					t0, t1 := 8+tmp%8, 8+(tmp+1)%8
-					tmp += 2
-					g.smull(false, t0, r, 4+c)
-					g.smull(true, t1, r, 4+c)
-					g.sadalp(acc(r, 4*q+c), t0)
-					g.sadalp(acc(r, 4*q+c), t1)
+		for q := 0; q < min(groups, 2); q++ {
+			quad(q)
+		}
+		for s := 0; s < n+max(loLag, hiLag); s++ {
+			if s < n {
+				u := units[s]
+				if u.c == 0 && u.r == 0 && u.q >= 1 && u.q+1 < groups {
+					quad(u.q + 1) // into the registers of group q-1, done
 				}
+				g.smull(false, lo(s), u.r, w(u.q)+u.c)
+				g.smull(true, hi(s), u.r, w(u.q)+u.c)
+			}
+			if a := s - loLag; a >= 0 && a < n {
+				g.sadalp(sum(a), lo(a))
+			}
+			if a := s - hiLag; a >= 0 && a < n {
+				g.sadalp(sum(a), hi(a))
 			}
 		}
 		if nr < 16 {
 			g.i("ADD $%d, R17, R17", 256-16*nr)
 		}
 	})
+}
+
+// neonLags is how many units (four instructions each) after making them
+// neonSubTileSums adds a unit's low and high products: the best of a
+// sweep on the A53 model (bench/mca) within the registers each row count
+// leaves for products (V8-V15 with three or four rows, V10-V15 with two,
+// V9-V15 with one: more lag than this gained a cycle at most).
+func neonLags(mr int) (lo, hi int) {
+	if mr <= 2 {
+		return 1, 3
+	}
+	return 2, 4
 }
 
 // lookup8 writes lookup8Neon (asm.Lookup8 for n a multiple of 16): the
