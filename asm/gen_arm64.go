@@ -2056,22 +2056,32 @@ func (g *gen) addInt8(sub bool) {
 	g.label(name + "_loop")
 	g.i("VLD1.P 16(R1), [V0.B16]")
 	g.i("VLD1.P 16(R2), [V1.B16]")
-	// input rescales input src into V(d)..V(d+3) with the offset in
-	// V(off), multiplier V(m), negated shift V(r), scratch V(t)..V(t+3).
-	input := func(src, off, m, r, d, t int) {
-		g.saddwB(false, t, off, src)
-		g.saddwB(true, t+1, off, src)
-		g.wide(0x0e201000, "SADDW", false, d, 3, t)
-		g.wide(0x0e201000, "SADDW", true, d+1, 3, t)
-		g.wide(0x0e201000, "SADDW", false, d+2, 3, t+1)
-		g.wide(0x0e201000, "SADDW", true, d+3, 3, t+1)
-		for j := 0; j < 4; j++ {
-			g.sshl4s(d+j, d+j, 22)
+	// input lists the steps that rescale input src into V(d)..V(d+3)
+	// with the offset in V(off), multiplier V(m), negated shift V(r),
+	// scratch V(t)..V(t+3). The two inputs' steps are emitted
+	// alternately: each is independent of the other input's, so that
+	// a result is read eight instructions after it is made (the in-order
+	// Cortex-A53 gives each after six cycles; the inputs one after the
+	// other waited at every step of four).
+	input := func(src, off, m, r, d, t int) []func() {
+		steps := []func(){
+			func() { g.saddwB(false, t, off, src) },
+			func() { g.saddwB(true, t+1, off, src) },
+			func() { g.wide(0x0e201000, "SADDW", false, d, 3, t) },
+			func() { g.wide(0x0e201000, "SADDW", true, d+1, 3, t) },
+			func() { g.wide(0x0e201000, "SADDW", false, d+2, 3, t+1) },
+			func() { g.wide(0x0e201000, "SADDW", true, d+3, 3, t+1) },
 		}
-		g.roundingStage(d, m, r, t)
+		for j := 0; j < 4; j++ {
+			steps = append(steps, func() { g.sshl4s(d+j, d+j, 22) })
+		}
+		return append(steps, g.roundingSteps(d, m, r, t)...)
 	}
-	input(0, 20, 23, 24, 4, 12)
-	input(1, 21, 25, 26, 8, 16)
+	sa, sb := input(0, 20, 23, 24, 4, 12), input(1, 21, 25, 26, 8, 16)
+	for i := range sa {
+		sa[i]()
+		sb[i]()
+	}
 	op := "VADD"
 	if sub {
 		op = "VSUB"
@@ -2084,8 +2094,8 @@ func (g *gen) addInt8(sub bool) {
 		g.i("VADD V29.S4, V%d.S4, V%d.S4", 4+j, 4+j)
 	}
 	g.sqxtn(h4, 2, 4)
+	g.sqxtn(h4, 12, 6) // the two halves' narrowing chains interleaved
 	g.sqxtn(h8, 2, 5)
-	g.sqxtn(h4, 12, 6)
 	g.sqxtn(h8, 12, 7)
 	g.sqxtn(b8, 2, 2)
 	g.sqxtn(b16, 2, 12)
@@ -2102,18 +2112,27 @@ func (g *gen) addInt8(sub bool) {
 // V(r) and scratch V(t)..V(t+3) (see addInt8 and requant for why this is
 // exact).
 func (g *gen) roundingStage(d, m, r, t int) {
+	for _, step := range g.roundingSteps(d, m, r, t) {
+		step()
+	}
+}
+
+// roundingSteps are roundingStage's instructions, in order, one a step.
+func (g *gen) roundingSteps(d, m, r, t int) []func() {
+	var steps []func()
 	for j := 0; j < 4; j++ {
-		g.sqrdmulh4s(d+j, d+j, m)
+		steps = append(steps, func() { g.sqrdmulh4s(d+j, d+j, m) })
 	}
 	for j := 0; j < 4; j++ {
-		g.i("VAND V%d.B16, V%d.B16, V%d.B16", r, d+j, t+j)
+		steps = append(steps, func() { g.i("VAND V%d.B16, V%d.B16, V%d.B16", r, d+j, t+j) })
 	}
 	for j := 0; j < 4; j++ {
-		g.ssra31(d+j, t+j)
+		steps = append(steps, func() { g.ssra31(d+j, t+j) })
 	}
 	for j := 0; j < 4; j++ {
-		g.srshl4s(d+j, d+j, r)
+		steps = append(steps, func() { g.srshl4s(d+j, d+j, r) })
 	}
+	return steps
 }
 
 // copyRows emits copyRowsNeon (CopyRows for rowLen, rows >= 1): each row
