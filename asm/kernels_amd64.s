@@ -43684,10 +43684,6 @@ dwAVX512Bounded_p8_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -43724,9 +43720,6 @@ dwAVX512Bounded_p8_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -43766,9 +43759,6 @@ dwAVX512Bounded_p8_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -43951,10 +43941,6 @@ dwAVX512Bounded_p8_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -43999,9 +43985,6 @@ dwAVX512Bounded_p8_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -44049,9 +44032,6 @@ dwAVX512Bounded_p8_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -46961,10 +46941,6 @@ dwAVX512Bounded_p7_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -47001,9 +46977,6 @@ dwAVX512Bounded_p7_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -47196,10 +47169,6 @@ dwAVX512Bounded_p7_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -47244,9 +47213,6 @@ dwAVX512Bounded_p7_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -48459,10 +48425,6 @@ dwAVX512Bounded_p6_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -48499,9 +48461,6 @@ dwAVX512Bounded_p6_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -48667,10 +48626,6 @@ dwAVX512Bounded_p6_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -48715,9 +48670,6 @@ dwAVX512Bounded_p6_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -49776,10 +49728,6 @@ dwAVX512Bounded_p5_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -49816,9 +49764,6 @@ dwAVX512Bounded_p5_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -49958,10 +49903,6 @@ dwAVX512Bounded_p5_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -50006,9 +49947,6 @@ dwAVX512Bounded_p5_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -50895,10 +50833,6 @@ dwAVX512Bounded_p4_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -50935,9 +50869,6 @@ dwAVX512Bounded_p4_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -51037,10 +50968,6 @@ dwAVX512Bounded_p4_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -51085,9 +51012,6 @@ dwAVX512Bounded_p4_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -51822,10 +51746,6 @@ dwAVX512Bounded_p2_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -51905,10 +51825,6 @@ dwAVX512Bounded_p2_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -52410,10 +52326,6 @@ dwAVX512Bounded_p1_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -52467,10 +52379,6 @@ dwAVX512Bounded_p1_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -59015,10 +58923,6 @@ dwAVX512BoundedRelu_p8_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -59055,9 +58959,6 @@ dwAVX512BoundedRelu_p8_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -59097,9 +58998,6 @@ dwAVX512BoundedRelu_p8_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -59266,10 +59164,6 @@ dwAVX512BoundedRelu_p8_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -59314,9 +59208,6 @@ dwAVX512BoundedRelu_p8_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -59364,9 +59255,6 @@ dwAVX512BoundedRelu_p8_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -62104,10 +61992,6 @@ dwAVX512BoundedRelu_p7_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -62144,9 +62028,6 @@ dwAVX512BoundedRelu_p7_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -62325,10 +62206,6 @@ dwAVX512BoundedRelu_p7_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -62373,9 +62250,6 @@ dwAVX512BoundedRelu_p7_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -63522,10 +63396,6 @@ dwAVX512BoundedRelu_p6_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -63562,9 +63432,6 @@ dwAVX512BoundedRelu_p6_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -63718,10 +63585,6 @@ dwAVX512BoundedRelu_p6_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -63766,9 +63629,6 @@ dwAVX512BoundedRelu_p6_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -64771,10 +64631,6 @@ dwAVX512BoundedRelu_p5_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -64811,9 +64667,6 @@ dwAVX512BoundedRelu_p5_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -64943,10 +64796,6 @@ dwAVX512BoundedRelu_p5_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -64991,9 +64840,6 @@ dwAVX512BoundedRelu_p5_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -65834,10 +65680,6 @@ dwAVX512BoundedRelu_p4_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -65874,9 +65716,6 @@ dwAVX512BoundedRelu_p4_g3:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -65968,10 +65807,6 @@ dwAVX512BoundedRelu_p4_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -66016,9 +65851,6 @@ dwAVX512BoundedRelu_p4_g3b_part:
 	LEAQ         (R11)(R8*4), R11
 	LEAQ         (R12)(R8*4), R12
 	LEAQ         (R13)(R8*4), R13
-	LEAQ         (DI)(R8*4), DI
-	LEAQ         (SI)(R8*4), SI
-	LEAQ         (R10)(R8*4), R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -66713,10 +66545,6 @@ dwAVX512BoundedRelu_p2_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -66792,10 +66620,6 @@ dwAVX512BoundedRelu_p2_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23
@@ -67277,10 +67101,6 @@ dwAVX512BoundedRelu_p1_g3:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8     (R11), X23
 	VINSERTI32X4 $0x01, (R12), Z23, Z23
 	VINSERTI32X4 $0x02, (R13), Z23, Z23
@@ -67332,10 +67152,6 @@ dwAVX512BoundedRelu_p1_g3b_part:
 	MOVQ         16(R14), R12
 	LEAQ         (R11)(R12*2), R13
 	ADDQ         R11, R12
-	MOVQ         24(R14), R10
-	LEAQ         (R11)(R10*1), DI
-	LEAQ         (R12)(R10*1), SI
-	ADDQ         R13, R10
 	VMOVDQU8.Z   (R11), K1, X23
 	VMOVDQU8.Z   (R12), K1, X18
 	VINSERTI32X4 $0x01, X18, Z23, Z23

@@ -447,18 +447,22 @@ func dwBlockS2B(l string, P int, partial, pairs bool, p epiParams512, off, lo, h
 	for i := 0; i < P; i++ {
 		VMOVDQA32(reg.Z27, accs[i])
 	}
-	// Bases: rows 0, 1, 2, even (R11, R12, R13) and odd (RDI, RSI, R10).
+	// Bases: rows 0, 1, 2, even (R11, R12, R13) and odd (RDI, RSI, R10;
+	// none for pairs, whose odd columns are made from the even ones).
 	even := []reg.Register{reg.R11, reg.R12, reg.R13}
-	odd := []reg.Register{reg.RDI, reg.RSI, reg.R10}
+	var odd []reg.Register
 	MOVQ(reg.RAX, even[0])
 	Load(arg("dilHStride"), even[1])
 	LEAQ(Mem{Base: even[0], Index: even[1], Scale: 2}, even[2])
 	ADDQ(even[0], even[1])
-	Load(arg("dilWStride"), odd[2])
-	for r := 0; r < 2; r++ {
-		LEAQ(Mem{Base: even[r], Index: odd[2], Scale: 1}, odd[r])
+	if !pairs {
+		odd = []reg.Register{reg.RDI, reg.RSI, reg.R10}
+		Load(arg("dilWStride"), odd[2])
+		for r := 0; r < 2; r++ {
+			LEAQ(Mem{Base: even[r], Index: odd[2], Scale: 1}, odd[r])
+		}
+		ADDQ(even[2], odd[2])
 	}
-	ADDQ(even[2], odd[2])
 	for q := 0; q < 2*(P-1)+3; q++ {
 		h := q / 2
 		if h > 0 && h%4 == 0 && q%2 == 0 {
