@@ -463,6 +463,14 @@ func dwBlockS2B(l string, P int, partial, pairs bool, p epiParams512, off, lo, h
 		}
 		ADDQ(even[2], odd[2])
 	}
+	// meet adds column q's taps to the pixels that read it.
+	meet := func(q int) {
+		for kx := 0; kx < 3; kx++ {
+			if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
+				vpdpbusd(ws[kx], cols[q%4], accs[d/2])
+			}
+		}
+	}
 	for q := 0; q < 2*(P-1)+3; q++ {
 		h := q / 2
 		if h > 0 && h%4 == 0 && q%2 == 0 {
@@ -470,21 +478,14 @@ func dwBlockS2B(l string, P int, partial, pairs bool, p epiParams512, off, lo, h
 				LEAQ(Mem{Base: b, Index: reg.R8, Scale: 4}, b)
 			}
 		}
+		if pairs && q%2 == 1 {
+			continue // made after column q+1
+		}
 		bases := even
 		if q%2 == 1 {
 			bases = odd
 		}
 		at := func(b reg.Register) Mem { return pixelAddr(b, h%4) }
-		meet := func(q int) {
-			for kx := 0; kx < 3; kx++ {
-				if d := q - kx; d >= 0 && d%2 == 0 && d/2 < P {
-					vpdpbusd(ws[kx], cols[q%4], accs[d/2])
-				}
-			}
-		}
-		if pairs && q%2 == 1 {
-			continue // made after column q+1
-		}
 		dwColumn(cols[q%4], at(bases[0]), at(bases[1]), at(bases[2]), partial, reg.Z18)
 		if pairs && q > 0 {
 			VALIGND(U8(8), cols[(q-2)%4], cols[q%4], cols[(q-1)%4])
