@@ -278,10 +278,11 @@ func (it *Interpreter) useFlow(f *dataflow) {
 // run them by then is one where splitting does not pay either).
 const workerStartTimeout = 20 * time.Millisecond
 
-// splitRounds is how many times timeSplits runs the graph each way.
+// splitRounds is the fewest times timeSplits and timeSchedules run the
+// graph each way.
 const splitRounds = 5
 
-// timeSplits runs the graph splitRounds times on the invoking goroutine
+// timeSplits runs the graph scheduleRounds times on the invoking goroutine
 // alone and as many times with the ops that have tasks split, alternately,
 // whatever the arena holds (kernels take any bytes), and returns each
 // op's fastest time each way. Timed in sequence, an op's time includes
@@ -293,7 +294,9 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 	for i := range n {
 		serial[i], split[i] = time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	}
-	for range splitRounds {
+	rounds := splitRounds
+	for r := 0; r < rounds; r++ {
+		start := time.Now()
 		// Each way runs once untimed first (see timeSchedules).
 		for i := range n {
 			it.eval(i)
@@ -312,12 +315,36 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 			it.evalShared(i)
 			split[i] = min(split[i], time.Since(t0))
 		}
+		if r == 0 {
+			rounds = scheduleRounds(time.Since(start))
+		}
 	}
 	it.env.Err = nil // garbage positions in the arena
 	return serial, split
 }
 
-// timeSchedules runs the graph splitRounds times each way, alternately:
+// scheduleBudget is about how long timeSchedules spends on its rounds
+// beyond the first splitRounds, and maxScheduleRounds caps them. A small
+// graph's fastest of five runs is a noisy estimate: on the development VM
+// ResNet-8 (a 50 µs graph) read 54-72 µs serial against 52 steady, and
+// chose serial in 4 of 12 interpreters though its dataflow ran 1.3-1.5x
+// faster; KWS chose its slower dataflow in 1 of 12. Large graphs, whose
+// five rounds already take tens of milliseconds, keep five.
+const (
+	scheduleBudget    = 10 * time.Millisecond
+	maxScheduleRounds = 40
+)
+
+// scheduleRounds is how many rounds timeSchedules runs when one round
+// (every way, each run twice) took round.
+func scheduleRounds(round time.Duration) int {
+	if round <= 0 {
+		return maxScheduleRounds
+	}
+	return int(min(max(int64(scheduleBudget/round), splitRounds), maxScheduleRounds))
+}
+
+// timeSchedules runs the graph scheduleRounds times each way, alternately:
 // on the invoking goroutine alone, with the ops that have tasks split
 // (MaxInt64 when none has), and as dataflow flow (MaxInt64 when nil); it
 // returns the fastest run of each. Each timed run follows an untimed one
@@ -333,7 +360,9 @@ func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow ti
 		return serial, perOp, dataflow
 	}
 	n := len(it.model.kernels)
-	for range splitRounds {
+	rounds := splitRounds
+	for r := 0; r < rounds; r++ {
+		start := time.Now()
 		serial = min(serial, timedWarm(func() {
 			for i := range n {
 				it.eval(i)
@@ -352,6 +381,9 @@ func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow ti
 			it.pool.wake(workerStartTimeout)
 			dataflow = min(dataflow, timedWarm(func() { it.runFlow(0, n, nil, time.Time{}) }))
 			it.flow, it.pool.flowTask = nil, nil
+		}
+		if r == 0 {
+			rounds = scheduleRounds(time.Since(start))
 		}
 	}
 	it.env.Err = nil

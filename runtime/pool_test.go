@@ -150,6 +150,30 @@ func TestChooseSplits(t *testing.T) {
 	}
 }
 
+// TestScheduleRounds: the timing runs fill about scheduleBudget with
+// rounds, no fewer than splitRounds (large graphs) and no more than
+// maxScheduleRounds (tiny ones, or a clock that read no time).
+func TestScheduleRounds(t *testing.T) {
+	for _, c := range []struct {
+		round time.Duration
+		want  int
+	}{
+		{0, maxScheduleRounds},
+		{-time.Microsecond, maxScheduleRounds},
+		{time.Nanosecond, maxScheduleRounds},
+		{scheduleBudget / maxScheduleRounds, maxScheduleRounds},
+		{scheduleBudget / 12, 12},
+		{scheduleBudget/12 + 1, 11},
+		{scheduleBudget / splitRounds, splitRounds},
+		{scheduleBudget, splitRounds},
+		{time.Second, splitRounds},
+	} {
+		if got := scheduleRounds(c.round); got != c.want {
+			t.Errorf("scheduleRounds(%v) = %d, want %d", c.round, got, c.want)
+		}
+	}
+}
+
 // TestTimeOpsRunCount: TimeOps runs each op of its range exactly n times,
 // whole (every unit once per run), and no op outside it, on one thread
 // and split over a pool.
