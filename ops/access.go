@@ -45,8 +45,17 @@ func windowRowsAccess(in, out int32, s *convShape, kh, strideH, dilH, padTop, lo
 	return dst
 }
 
-// Access: output rows [lo, hi) and the input rows their windows read.
+// Access: output rows [lo, hi) and the input rows their windows read, or
+// (unitPixels) the units' output pixels and their input pixels.
 func (k *convKernel) Access(lo, hi int, dst []Access) []Access {
+	if u := k.unitPixels; u > 0 {
+		if lo >= hi {
+			return dst
+		}
+		p0, p1 := lo*u, min(hi*u, k.batches*k.outH*k.outW)
+		return append(dst, Access{Tensor: k.in, Lo: p0 * k.inC, Hi: p1 * k.inC},
+			Access{Tensor: k.out, Lo: p0 * k.outC, Hi: p1 * k.outC, Write: true})
+	}
 	return windowRowsAccess(k.in, k.out, &k.convShape, k.kh, k.strideH, k.dilH, k.padTop, lo, hi, dst)
 }
 

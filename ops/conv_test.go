@@ -660,3 +660,46 @@ func TestConvBand(t *testing.T) {
 	}
 	t.Logf("%s: band taken in %d of 250 cases, with its ring in %d", asm.Selected().Name, taken, rings)
 }
+
+// TestSmallPointwiseSplitsByPixels: a stride-1 pointwise conv of fewer
+// than minSplitRows output rows splits into runs of pixels (MobileNetV2's
+// 7x7 layers: rows gave one thread 4 rows and the other 3), so two equal
+// unit counts hold pixel counts at most one unit apart; a taller one
+// keeps its rows. runPrepared checks the parts' bytes for every
+// Splittable (TestConvRandomAgainstReference's pointwise cases).
+func TestSmallPointwiseSplitsByPixels(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct{ h, w, inC, outC, batches int }{
+		{7, 7, 160, 960, 1}, {7, 7, 8, 8, 1}, {5, 3, 4, 16, 3}, {16, 4, 8, 8, 1}, {15, 15, 32, 64, 1},
+	} {
+		p := format.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1,
+			InputOffset: 3, OutputOffset: -2, Requant: wtRequantParams(r, c.outC), ActMin: -128, ActMax: 127}
+		m := wtModel(format.OpConv2D, &p, []int32{int32(c.batches), int32(c.h), int32(c.w), int32(c.inC)},
+			[]int32{int32(c.outC), 1, 1, int32(c.inC)}, []int32{int32(c.batches), int32(c.h), int32(c.w), int32(c.outC)},
+			wtInt8s(r, c.outC*c.inC), wtBias(r, c.outC))
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck := k.(*convKernel)
+		rows, pixels := c.batches*c.h, c.batches*c.h*c.w
+		what := fmt.Sprintf("%dx%dx%d x%d -> %d", c.h, c.w, c.inC, c.batches, c.outC)
+		if rows >= minSplitRows {
+			if ck.Units() != rows {
+				t.Errorf("%s: %d units, want its %d rows", what, ck.Units(), rows)
+			}
+			continue
+		}
+		u := ck.unitPixels
+		if u < 1 || u > max(ck.pairF, 1) {
+			t.Fatalf("%s: %d pixels a unit (pairF %d)", what, u, ck.pairF)
+		}
+		if got, want := ck.Units(), (pixels+u-1)/u; got != want {
+			t.Fatalf("%s: %d units, want %d", what, got, want)
+		}
+		half := ck.Units() / 2 * u
+		if first, second := half, pixels-half; first-second > u || second-first > u {
+			t.Errorf("%s: halves of %d and %d pixels", what, first, second)
+		}
+	}
+}
