@@ -67,6 +67,24 @@ func TestTransposeInterleave(t *testing.T) {
 			}
 		}
 	}
+	// Images large enough to split (runKernel runs the units in halves
+	// and one by one): 3 planes (ranges per plane) and 6 (one range).
+	for _, in := range [][]int32{{1, 3, 40, 50}, {1, 6, 17, 31}, {1, 3, 224, 224}} {
+		perm := []int32{0, 2, 3, 1}
+		data := randInt8s(r, numElems(in))
+		want, out := refTranspose(data, in, perm)
+		m := layoutOpModel(format.OpTranspose, &format.TransposeParams{Perm: perm}, out, in)
+		k, err := Prepare(m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := k.(Splittable).Units(); u < 2 {
+			t.Fatalf("%v: %d units", in, u)
+		}
+		if got := runKernel(t, m, data); !slices.Equal(got, want) {
+			t.Fatalf("%v perm %v: differs from the reference", in, perm)
+		}
+	}
 }
 
 func TestTransposeKnown(t *testing.T) {
