@@ -2592,28 +2592,34 @@ func (g *gen) interleave() {
 }
 
 // neonSubTileSums emits label p_sub and a sub-tile's K loop shared by the
-// int8 (gemmNeon) and int32 (gemm32Neon) NEON GEMMs: the mr×nr sums
-// V16+nr·r+c zeroed, then SMULL/SMULL2 and SADALP over every 16-deep
-// chunk of the rows R19.. against the weights from R24.
+// int8 GEMM kernels without SDOT (gemmNeon, gemm32Neon): the sums of the
+// mr rows with nr columns, 16 k values (a chunk) an iteration (a unit per
+// row and column: SMULL and SMULL2 of the row's 16 bytes with the
+// column's, SADALP of each product into the column's sums), software
+// pipelined for in-order cores across chunks.
 //
-// A chunk is mr·nr units (row r against column c: SMULL and SMULL2 of
-// the 16 bytes, SADALP of each product into the column's sums), software
-// pipelined for in-order cores: unit u's products are made in slot u,
-// the low half added in slot u+lo and the high half in slot u+hi
-// (neonLags), so that every product is read four or more instructions
-// after it is made and a sum's two additions are as far apart.
-// Cortex-A53 (LLVM's model: one Advanced SIMD instruction a cycle, each
-// result six cycles later) ran the loop in 181-261 cycles for its 55-72
-// instructions when each SMULL fed the very next SADALP. The products
-// rotate through V8.. (low halves, lo+1 of them, then the high halves,
-// hi+1). The weights are loaded a column group (64 bytes) at a
-// time: with one row, groups alternate between V1-V4 and V5-V8, each
-// loaded when the group two before it is done; with two, both groups
-// (V2-V5, V6-V9) at the start; with three or four rows there is one.
-// A lone load among Advanced SIMD instructions costs the A53 model
-// several cycles, four of them more than one 4-register load. The
-// out-of-order cores run the same instructions at their multiply
-// throughput as before.
+// Unit u's products are made in slot u, the low half added in slot u+2
+// and the high half in slot u+4 (the adds of a slot come before its
+// multiplies, so the low halves take two registers, V(t0)-V(t0+1), and
+// the high halves four, V(t0+2)-V(t0+5)); the loop body runs slots 4 to
+// n+3 of a chunk of n units, whose last four slots make the next chunk's
+// first units' products. Each input or weight register is loaded with
+// the next chunk's bytes right after the chunk's last multiply that
+// reads it (plain loads: LLVM's Cortex-A53 model serialises post-indexed
+// ones), so nothing waits for the loads and no chunk ends waiting for
+// its last products. A prologue loads the first chunk and makes its first
+// units' products; the last chunk runs a copy of the body without the
+// next chunk's work, and the K tail (K not a multiple of 16) a prologue
+// and that copy again, as gemmChunkLoop's tail. The weights of a column
+// group sit in four registers (w): with one row, groups alternate between
+// V1-V4 and V5-V8, the third and fourth loaded within the chunk once the
+// first and second are done; with two, V2-V5 and V6-V9; with three or
+// four, V4-V7.
+//
+// LLVM's Cortex-A53 model (bench/mca): 102 / 94 / 76 / 96 cycles a chunk
+// for one to four rows with each chunk loading at its start and ending on
+// its last products' adds; now 90 / 80 / 61 / 79. The out-of-order
+// models run both at their multiply throughput.
 func (g *gen) neonSubTileSums(p string, mr, nr int) {
 	acc := func(r, c int) int { return 16 + nr*r + c }
 	g.label(p + "_sub")
@@ -2634,66 +2640,174 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 		}
 	}
 	n := len(units)
-	// w(q): the first of group q's four weight registers; products from t0.
+	sets := 1 // weight register sets
 	w := func(q int) int { return 4 }
 	t0 := 8
 	switch mr {
 	case 1:
-		w = func(q int) int { return 1 + 4*(q%2) }
-		t0 = 9
+		w, sets, t0 = func(q int) int { return 1 + 4*(q%2) }, 2, 9
 	case 2:
-		w = func(q int) int { return 2 + 4*q }
-		t0 = 10
+		w, sets, t0 = func(q int) int { return 2 + 4*q }, 2, 10
 	}
-	loLag, hiLag := neonLags(mr)
-	lo := func(u int) int { return t0 + u%(loLag+1) }
-	hi := func(u int) int { return t0 + loLag + 1 + u%(hiLag+1) }
-	if hi(hiLag) > 15 {
-		panic("neonSubTileSums: products past V15")
+	const loLag, hiLag, lead = 2, 4, 4 // lead: slots of a chunk made in the body before
+	lo := func(s int) int { return t0 + s%loLag }
+	hi := func(s int) int { return t0 + loLag + s%hiLag }
+	if n%loLag != 0 || n%hiLag != 0 || hi(hiLag-1) > 15 {
+		panic("neonSubTileSums: product registers")
 	}
-	quad := func(q int) {
-		g.i("VLD1.P 64(R17), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", w(q), w(q)+1, w(q)+2, w(q)+3)
+	// lastUse[q][c]: the last unit of group q reading column c's register.
+	lastUse := make([][4]int, groups)
+	lastRow := make([]int, mr)
+	for s, u := range units {
+		lastUse[u.q][u.c] = s
+		lastRow[u.r] = s
 	}
-	sum := func(a int) int { return acc(units[a].r, 4*units[a].q+units[a].c) }
-	g.gemmChunkLoop(p, mr, func() {
+	// Loads after slot s: within the chunk, group q >= sets's column c
+	// once group q-sets is done with the register; the next chunk's
+	// groups 0..sets-1 and rows once this chunk's last reader is done.
+	type load struct{ reg, base, off int }
+	inChunk := map[int][]load{}
+	next := map[int][]load{}
+	for q := sets; q < groups; q++ {
+		for c := 0; c < 4; c++ {
+			s := lastUse[q-sets][c]
+			inChunk[s] = append(inChunk[s], load{w(q) + c, 17, 64*q + 16*c})
+		}
+	}
+	for q := 0; q < min(sets, groups); q++ {
+		for c := 0; c < 4; c++ {
+			s := 0
+			for g := q; g < groups; g += sets {
+				s = max(s, lastUse[g][c])
+			}
+			next[s] = append(next[s], load{w(q) + c, 17, 64*q + 16*c})
+		}
+	}
+	for r, s := range lastRow {
+		next[s] = append(next[s], load{r, r + 19, 0})
+	}
+	ld := func(l load) { g.ldrQimm(l.reg, l.base, l.off) }
+	// advance moves the rows to the next chunk, and the weights unless
+	// loads of this chunk's later groups still read them.
+	advanceRows := func() {
 		for r := 0; r < mr; r++ {
-			g.i("VLD1.P 16(R%d), [V%d.B16]", r+19, r)
+			g.i("ADD $16, R%d, R%d", r+19, r+19)
 		}
-		for q := 0; q < min(groups, 2); q++ {
-			quad(q)
-		}
-		for s := 0; s < n+max(loLag, hiLag); s++ {
-			if s < n {
-				u := units[s]
-				if u.c == 0 && u.r == 0 && u.q >= 1 && u.q+1 < groups {
-					quad(u.q + 1) // into the registers of group q-1, done
-				}
-				g.smull(false, lo(s), u.r, w(u.q)+u.c)
-				g.smull(true, hi(s), u.r, w(u.q)+u.c)
-			}
-			if a := s - loLag; a >= 0 && a < n {
-				g.sadalp(sum(a), lo(a))
-			}
-			if a := s - hiLag; a >= 0 && a < n {
-				g.sadalp(sum(a), hi(a))
-			}
-		}
-		if nr < 16 {
-			g.i("ADD $%d, R17, R17", 256-16*nr)
-		}
-	})
-}
-
-// neonLags is how many units (four instructions each) after making them
-// neonSubTileSums adds a unit's low and high products: the best of a
-// sweep on the A53 model (bench/mca) within the registers each row count
-// leaves for products (V8-V15 with three or four rows, V10-V15 with two,
-// V9-V15 with one: more lag than this gained a cycle at most).
-func neonLags(mr int) (lo, hi int) {
-	if mr <= 2 {
-		return 1, 3
 	}
-	return 2, 4
+	weightsLate := sets < groups
+	// slot emits slot s of a chunk's stream (s >= n: the next chunk's
+	// unit s-n, when nextChunk).
+	slot := func(s int, nextChunk bool) {
+		if a := s - loLag; a >= 0 && a < n+lead && (a < n || nextChunk) {
+			u := units[a%n]
+			g.sadalp(acc(u.r, 4*u.q+u.c), lo(a))
+		}
+		if a := s - hiLag; a >= 0 && (a < n || nextChunk) {
+			u := units[a%n]
+			g.sadalp(acc(u.r, 4*u.q+u.c), hi(a))
+		}
+		if s < n || nextChunk {
+			u := units[s%n]
+			g.smull(false, lo(s), u.r, w(u.q)+u.c)
+			g.smull(true, hi(s), u.r, w(u.q)+u.c)
+		}
+	}
+	// firstLoads loads a chunk at the pointers: its rows and first groups.
+	firstLoads := func() {
+		for r := 0; r < mr; r++ {
+			g.ldrQimm(r, r+19, 0)
+		}
+		for q := 0; q < min(sets, groups); q++ {
+			for c := 0; c < 4; c++ {
+				g.ldrQimm(w(q)+c, 17, 64*q+16*c)
+			}
+		}
+	}
+	// prologue: slots 0..lead-1 of the chunk just loaded, and the
+	// within-chunk loads they free registers for.
+	prologue := func() {
+		for s := 0; s < lead; s++ {
+			slot(s, false)
+			for _, l := range inChunk[s] {
+				ld(l)
+			}
+		}
+	}
+	lastIn := -1 // the last slot after which a within-chunk load comes
+	for s := range inChunk {
+		lastIn = max(lastIn, s)
+	}
+	if weightsLate && lastIn < lead {
+		panic("neonSubTileSums: the weights would move before the body")
+	}
+	// body: slots lead..n+lead-1; with nextChunk the next chunk's loads
+	// and first units. In the loop the pointers move to the next chunk
+	// at its start (the weights, when this chunk loads later groups,
+	// after those loads).
+	body := func(nextChunk bool) {
+		if nextChunk {
+			// The next chunk's bytes for registers whose last reader
+			// ran in the previous body (slots before lead).
+			for s := 0; s < lead; s++ {
+				for _, l := range next[s] {
+					ld(l)
+				}
+			}
+		}
+		for s := lead; s < n+lead; s++ {
+			slot(s, nextChunk)
+			switch {
+			case s < n:
+				for _, l := range inChunk[s] {
+					ld(l)
+				}
+				if nextChunk && weightsLate && s == lastIn {
+					g.i("ADD $256, R17, R17")
+				}
+				if nextChunk {
+					for _, l := range next[s] {
+						ld(l)
+					}
+				}
+			case nextChunk:
+				// The next chunk's own slot s-n: its later groups'
+				// loads (the weights point at it now).
+				for _, l := range inChunk[s-n] {
+					ld(l)
+				}
+			}
+		}
+	}
+	g.i("MOVD R6, R23")
+	for r := 0; r < mr; r++ {
+		g.i("MOVD R%d, R%d", r+1, r+19)
+	}
+	g.i("CBZ R23, %s_tail", p)
+	firstLoads()
+	prologue()
+	g.i("SUBS $1, R23, R23")
+	g.i("BEQ %s_last", p)
+	g.label(p + "_loop")
+	advanceRows()
+	if !weightsLate {
+		g.i("ADD $256, R17, R17")
+	}
+	g.i("SUBS $1, R23, R23")
+	body(true)
+	g.i("BNE %s_loop", p)
+	g.label(p + "_last")
+	body(false)
+	advanceRows()
+	g.i("ADD $256, R17, R17")
+	g.label(p + "_tail")
+	g.i("CBZ R7, %s_epi", p)
+	for r := 0; r < mr; r++ {
+		g.i("SUB R7, R%d, R%d", r+19, r+19)
+	}
+	firstLoads()
+	prologue()
+	body(false)
+	g.label(p + "_epi")
 }
 
 // lookup8 writes lookup8Neon (asm.Lookup8 for n a multiple of 16): the
