@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // vnniImpl returns the avx512vnni Impl, or skips the test.
@@ -197,5 +198,40 @@ func TestVNNIPanelCols(t *testing.T) {
 	}
 	if got := []int{vnniPanelCols(64, 0), vnniPanelCols(64, 32)}; got[0] != 32 || got[1] != 32 {
 		t.Errorf("n=64: panels %v, want [32 32]", got)
+	}
+}
+
+// TestVNNIRowTermsStayInside: the VNNI kernels advance gemmArgs.rt past
+// each block of rows but the last, so that it never points past the row
+// terms. A pointer one past a slice points at whatever object follows
+// it, or a free one, and a garbage collector that scans the caller's
+// copy of the arguments at a safe point then fails ("found pointer to
+// free object": it did once args moved to the caller's frame).
+func TestVNNIRowTermsStayInside(t *testing.T) {
+	impl := vnniImpl(t)
+	r := rand.New(rand.NewPCG(41, 42))
+	const k = 8
+	kernels := map[int]func(*gemmArgs){1: gemmVNNI1, 2: gemmVNNI2, 3: gemmVNNI3}
+	for nz, kernel := range kernels {
+		n := 16 * nz
+		w := make([]int8, n*k)
+		fillInt8(r, w, 0)
+		p := impl.PackMatrix(w, n, k)
+		e := randEpilogue(r, n)
+		for m := 1; m <= 14; m++ {
+			a := make([]int8, m*k)
+			fillInt8(r, a, 0)
+			out := make([]int8, m*n)
+			rt := make([]int32, m)
+			args := gemmArgs{a: &a[0], lda: k, m: m, k: k, w: &p.Data[0], out: &out[0], ldo: n,
+				bias: &e.bias[0], mult: &e.mult[0], shift: &e.shift[0], rowsum: &p.RowSums[0],
+				rt: &rt[0], rts: 4, outOff: e.outOffset, lo: e.lo, hi: e.hi, mask: 0xffff,
+				clamp: saturationClamp(e.lo, e.hi)}
+			kernel(&args)
+			first := uintptr(unsafe.Pointer(&rt[0]))
+			if at := uintptr(unsafe.Pointer(args.rt)); at < first || at >= first+4*uintptr(m) {
+				t.Fatalf("gemmVNNI%d, %d rows: rt left %d bytes from the row terms' start, outside their %d bytes", nz, m, int64(at-first), 4*m)
+			}
+		}
 	}
 }

@@ -391,11 +391,14 @@ gemmVNNI1_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JZ            gemmVNNI1_m6_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x06, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m6_end:
 	VZEROUPPER
 	RET
 
@@ -687,11 +690,14 @@ gemmVNNI1_m5_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x05, BX
+	JZ            gemmVNNI1_m5_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x05, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x05, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m5_end:
 	VZEROUPPER
 	RET
 
@@ -939,11 +945,14 @@ gemmVNNI1_m4_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x04, BX
+	JZ            gemmVNNI1_m4_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x04, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x04, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m4_end:
 	VZEROUPPER
 	RET
 
@@ -1142,11 +1151,14 @@ gemmVNNI1_m3_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x03, BX
+	JZ            gemmVNNI1_m3_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x03, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x03, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m3_end:
 	VZEROUPPER
 	RET
 
@@ -1301,11 +1313,14 @@ gemmVNNI1_m2_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x02, BX
+	JZ            gemmVNNI1_m2_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x02, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x02, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m2_end:
 	VZEROUPPER
 	RET
 
@@ -1447,10 +1462,13 @@ gemmVNNI1_m1_epi:
 	VPMOVDB       Z0, K1, (R12)
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x01, BX
+	JZ            gemmVNNI1_m1_end
 	MOVQ          104(R14), R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x01, BX
-	JNZ           gemmVNNI1_rows
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m1_end:
 	VZEROUPPER
 	RET
 
@@ -2014,11 +2032,14 @@ gemmVNNI2_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JZ            gemmVNNI2_m6_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x06, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m6_end:
 	VZEROUPPER
 	RET
 
@@ -2463,11 +2484,14 @@ gemmVNNI2_m5_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x05, BX
+	JZ            gemmVNNI2_m5_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x05, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x05, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m5_end:
 	VZEROUPPER
 	RET
 
@@ -2841,11 +2865,14 @@ gemmVNNI2_m4_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x04, BX
+	JZ            gemmVNNI2_m4_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x04, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x04, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m4_end:
 	VZEROUPPER
 	RET
 
@@ -3143,11 +3170,14 @@ gemmVNNI2_m3_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x03, BX
+	JZ            gemmVNNI2_m3_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x03, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x03, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m3_end:
 	VZEROUPPER
 	RET
 
@@ -3374,11 +3404,14 @@ gemmVNNI2_m2_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x02, BX
+	JZ            gemmVNNI2_m2_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x02, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x02, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m2_end:
 	VZEROUPPER
 	RET
 
@@ -3575,10 +3608,13 @@ gemmVNNI2_m1_epi:
 	VPMOVDB       Z1, K1, 16(R12)
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x01, BX
+	JZ            gemmVNNI2_m1_end
 	MOVQ          104(R14), R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x01, BX
-	JNZ           gemmVNNI2_rows
+	JMP           gemmVNNI2_rows
+
+gemmVNNI2_m1_end:
 	VZEROUPPER
 	RET
 
@@ -4322,11 +4358,14 @@ gemmVNNI3_m6_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x06, BX
+	JZ            gemmVNNI3_m6_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x06, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x06, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m6_end:
 	VZEROUPPER
 	RET
 
@@ -4924,11 +4963,14 @@ gemmVNNI3_m5_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x05, BX
+	JZ            gemmVNNI3_m5_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x05, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x05, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m5_end:
 	VZEROUPPER
 	RET
 
@@ -5428,11 +5470,14 @@ gemmVNNI3_m4_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x04, BX
+	JZ            gemmVNNI3_m4_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x04, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x04, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m4_end:
 	VZEROUPPER
 	RET
 
@@ -5829,11 +5874,14 @@ gemmVNNI3_m3_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x03, BX
+	JZ            gemmVNNI3_m3_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x03, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x03, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m3_end:
 	VZEROUPPER
 	RET
 
@@ -6132,11 +6180,14 @@ gemmVNNI3_m2_epi:
 	ADDQ          DI, DX
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x02, BX
+	JZ            gemmVNNI3_m2_end
 	MOVQ          104(R14), R9
 	IMUL3Q        $0x02, R9, R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x02, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m2_end:
 	VZEROUPPER
 	RET
 
@@ -6388,10 +6439,13 @@ gemmVNNI3_m1_epi:
 	VPMOVDB       Z2, K1, 32(R12)
 	ADDQ          R8, AX
 	ADDQ          DI, DX
+	SUBQ          $0x01, BX
+	JZ            gemmVNNI3_m1_end
 	MOVQ          104(R14), R9
 	ADDQ          R9, 96(R14)
-	SUBQ          $0x01, BX
-	JNZ           gemmVNNI3_rows
+	JMP           gemmVNNI3_rows
+
+gemmVNNI3_m1_end:
 	VZEROUPPER
 	RET
 
@@ -7058,11 +7112,14 @@ gemmAVX2_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVX2_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVX2_rows
+	JMP    gemmAVX2_rows
+
+gemmAVX2_m6_end:
 	VZEROUPPER
 	RET
 
@@ -7594,11 +7651,14 @@ gemmAVX2_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVX2_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVX2_rows
+	JMP    gemmAVX2_rows
+
+gemmAVX2_m5_end:
 	VZEROUPPER
 	RET
 
@@ -8038,11 +8098,14 @@ gemmAVX2_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVX2_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVX2_rows
+	JMP    gemmAVX2_rows
+
+gemmAVX2_m4_end:
 	VZEROUPPER
 	RET
 
@@ -8387,11 +8450,14 @@ gemmAVX2_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVX2_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVX2_rows
+	JMP    gemmAVX2_rows
+
+gemmAVX2_m3_end:
 	VZEROUPPER
 	RET
 
@@ -8644,11 +8710,14 @@ gemmAVX2_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVX2_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVX2_rows
+	JMP    gemmAVX2_rows
+
+gemmAVX2_m2_end:
 	VZEROUPPER
 	RET
 
@@ -8809,10 +8878,13 @@ gemmAVX2_m1_st0_byte:
 gemmAVX2_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVX2_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVX2_rows
+	JMP  gemmAVX2_rows
+
+gemmAVX2_m1_end:
 	VZEROUPPER
 	RET
 
@@ -9574,11 +9646,14 @@ gemmAVX2W_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVX2W_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVX2W_rows
+	JMP    gemmAVX2W_rows
+
+gemmAVX2W_m6_end:
 	VZEROUPPER
 	RET
 
@@ -10190,11 +10265,14 @@ gemmAVX2W_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVX2W_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVX2W_rows
+	JMP    gemmAVX2W_rows
+
+gemmAVX2W_m5_end:
 	VZEROUPPER
 	RET
 
@@ -10699,11 +10777,14 @@ gemmAVX2W_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVX2W_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVX2W_rows
+	JMP    gemmAVX2W_rows
+
+gemmAVX2W_m4_end:
 	VZEROUPPER
 	RET
 
@@ -11098,11 +11179,14 @@ gemmAVX2W_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVX2W_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVX2W_rows
+	JMP    gemmAVX2W_rows
+
+gemmAVX2W_m3_end:
 	VZEROUPPER
 	RET
 
@@ -11390,11 +11474,14 @@ gemmAVX2W_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVX2W_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVX2W_rows
+	JMP    gemmAVX2W_rows
+
+gemmAVX2W_m2_end:
 	VZEROUPPER
 	RET
 
@@ -11575,10 +11662,13 @@ gemmAVX2W_m1_st0_byte:
 gemmAVX2W_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVX2W_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVX2W_rows
+	JMP  gemmAVX2W_rows
+
+gemmAVX2W_m1_end:
 	VZEROUPPER
 	RET
 
@@ -12282,11 +12372,14 @@ gemmAVXVNNI_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVXVNNI_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVXVNNI_rows
+	JMP    gemmAVXVNNI_rows
+
+gemmAVXVNNI_m6_end:
 	VZEROUPPER
 	RET
 
@@ -12850,11 +12943,14 @@ gemmAVXVNNI_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVXVNNI_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVXVNNI_rows
+	JMP    gemmAVXVNNI_rows
+
+gemmAVXVNNI_m5_end:
 	VZEROUPPER
 	RET
 
@@ -13321,11 +13417,14 @@ gemmAVXVNNI_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVXVNNI_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVXVNNI_rows
+	JMP    gemmAVXVNNI_rows
+
+gemmAVXVNNI_m4_end:
 	VZEROUPPER
 	RET
 
@@ -13692,11 +13791,14 @@ gemmAVXVNNI_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVXVNNI_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVXVNNI_rows
+	JMP    gemmAVXVNNI_rows
+
+gemmAVXVNNI_m3_end:
 	VZEROUPPER
 	RET
 
@@ -13966,11 +14068,14 @@ gemmAVXVNNI_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVXVNNI_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVXVNNI_rows
+	JMP    gemmAVXVNNI_rows
+
+gemmAVXVNNI_m2_end:
 	VZEROUPPER
 	RET
 
@@ -14191,10 +14296,13 @@ gemmAVXVNNI_m1_st0_byte:
 gemmAVXVNNI_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVXVNNI_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVXVNNI_rows
+	JMP  gemmAVXVNNI_rows
+
+gemmAVXVNNI_m1_end:
 	VZEROUPPER
 	RET
 
@@ -16961,11 +17069,14 @@ gemmVNNI1Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JZ           gemmVNNI1Fast_m6_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x06, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -17242,11 +17353,14 @@ gemmVNNI1Fast_m5_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x05, BX
+	JZ           gemmVNNI1Fast_m5_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x05, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x05, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -17482,11 +17596,14 @@ gemmVNNI1Fast_m4_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x04, BX
+	JZ           gemmVNNI1Fast_m4_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x04, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x04, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -17676,11 +17793,14 @@ gemmVNNI1Fast_m3_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x03, BX
+	JZ           gemmVNNI1Fast_m3_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x03, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x03, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -17829,11 +17949,14 @@ gemmVNNI1Fast_m2_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x02, BX
+	JZ           gemmVNNI1Fast_m2_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x02, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x02, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -17972,10 +18095,13 @@ gemmVNNI1Fast_m1_epi:
 	VPMOVDB      Z0, K1, (R12)
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x01, BX
+	JZ           gemmVNNI1Fast_m1_end
 	MOVQ         104(R14), R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x01, BX
-	JNZ          gemmVNNI1Fast_rows
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -18503,11 +18629,14 @@ gemmVNNI2Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JZ           gemmVNNI2Fast_m6_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x06, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -18922,11 +19051,14 @@ gemmVNNI2Fast_m5_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x05, BX
+	JZ           gemmVNNI2Fast_m5_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x05, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x05, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -19276,11 +19408,14 @@ gemmVNNI2Fast_m4_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x04, BX
+	JZ           gemmVNNI2Fast_m4_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x04, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x04, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -19560,11 +19695,14 @@ gemmVNNI2Fast_m3_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x03, BX
+	JZ           gemmVNNI2Fast_m3_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x03, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x03, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -19779,11 +19917,14 @@ gemmVNNI2Fast_m2_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x02, BX
+	JZ           gemmVNNI2Fast_m2_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x02, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x02, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -19974,10 +20115,13 @@ gemmVNNI2Fast_m1_epi:
 	VPMOVDB      Z1, K1, 16(R12)
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x01, BX
+	JZ           gemmVNNI2Fast_m1_end
 	MOVQ         104(R14), R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x01, BX
-	JNZ          gemmVNNI2Fast_rows
+	JMP          gemmVNNI2Fast_rows
+
+gemmVNNI2Fast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -20667,11 +20811,14 @@ gemmVNNI3Fast_m6_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JZ           gemmVNNI3Fast_m6_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x06, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -21224,11 +21371,14 @@ gemmVNNI3Fast_m5_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x05, BX
+	JZ           gemmVNNI3Fast_m5_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x05, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x05, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -21692,11 +21842,14 @@ gemmVNNI3Fast_m4_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x04, BX
+	JZ           gemmVNNI3Fast_m4_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x04, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x04, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -22066,11 +22219,14 @@ gemmVNNI3Fast_m3_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x03, BX
+	JZ           gemmVNNI3Fast_m3_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x03, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x03, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -22351,11 +22507,14 @@ gemmVNNI3Fast_m2_epi:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x02, BX
+	JZ           gemmVNNI3Fast_m2_end
 	MOVQ         104(R14), R9
 	IMUL3Q       $0x02, R9, R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x02, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -22598,10 +22757,13 @@ gemmVNNI3Fast_m1_epi:
 	VPMOVDB      Z2, K1, 32(R12)
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x01, BX
+	JZ           gemmVNNI3Fast_m1_end
 	MOVQ         104(R14), R9
 	ADDQ         R9, 96(R14)
-	SUBQ         $0x01, BX
-	JNZ          gemmVNNI3Fast_rows
+	JMP          gemmVNNI3Fast_rows
+
+gemmVNNI3Fast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -23232,11 +23394,14 @@ gemmAVX2Fast_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVX2Fast_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVX2Fast_rows
+	JMP    gemmAVX2Fast_rows
+
+gemmAVX2Fast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -23738,11 +23903,14 @@ gemmAVX2Fast_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVX2Fast_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVX2Fast_rows
+	JMP    gemmAVX2Fast_rows
+
+gemmAVX2Fast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -24158,11 +24326,14 @@ gemmAVX2Fast_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVX2Fast_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVX2Fast_rows
+	JMP    gemmAVX2Fast_rows
+
+gemmAVX2Fast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -24489,11 +24660,14 @@ gemmAVX2Fast_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVX2Fast_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVX2Fast_rows
+	JMP    gemmAVX2Fast_rows
+
+gemmAVX2Fast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -24734,11 +24908,14 @@ gemmAVX2Fast_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVX2Fast_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVX2Fast_rows
+	JMP    gemmAVX2Fast_rows
+
+gemmAVX2Fast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -24893,10 +25070,13 @@ gemmAVX2Fast_m1_st0_byte:
 gemmAVX2Fast_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVX2Fast_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVX2Fast_rows
+	JMP  gemmAVX2Fast_rows
+
+gemmAVX2Fast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -25622,11 +25802,14 @@ gemmAVX2WFast_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVX2WFast_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVX2WFast_rows
+	JMP    gemmAVX2WFast_rows
+
+gemmAVX2WFast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -26208,11 +26391,14 @@ gemmAVX2WFast_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVX2WFast_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVX2WFast_rows
+	JMP    gemmAVX2WFast_rows
+
+gemmAVX2WFast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -26693,11 +26879,14 @@ gemmAVX2WFast_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVX2WFast_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVX2WFast_rows
+	JMP    gemmAVX2WFast_rows
+
+gemmAVX2WFast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -27074,11 +27263,14 @@ gemmAVX2WFast_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVX2WFast_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVX2WFast_rows
+	JMP    gemmAVX2WFast_rows
+
+gemmAVX2WFast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -27354,11 +27546,14 @@ gemmAVX2WFast_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVX2WFast_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVX2WFast_rows
+	JMP    gemmAVX2WFast_rows
+
+gemmAVX2WFast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -27533,10 +27728,13 @@ gemmAVX2WFast_m1_st0_byte:
 gemmAVX2WFast_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVX2WFast_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVX2WFast_rows
+	JMP  gemmAVX2WFast_rows
+
+gemmAVX2WFast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -28204,11 +28402,14 @@ gemmAVXVNNIFast_m6_st5_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVXVNNIFast_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVXVNNIFast_rows
+	JMP    gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m6_end:
 	VZEROUPPER
 	RET
 
@@ -28742,11 +28943,14 @@ gemmAVXVNNIFast_m5_st4_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVXVNNIFast_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVXVNNIFast_rows
+	JMP    gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m5_end:
 	VZEROUPPER
 	RET
 
@@ -29189,11 +29393,14 @@ gemmAVXVNNIFast_m4_st3_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVXVNNIFast_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVXVNNIFast_rows
+	JMP    gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m4_end:
 	VZEROUPPER
 	RET
 
@@ -29542,11 +29749,14 @@ gemmAVXVNNIFast_m3_st2_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVXVNNIFast_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVXVNNIFast_rows
+	JMP    gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m3_end:
 	VZEROUPPER
 	RET
 
@@ -29804,11 +30014,14 @@ gemmAVXVNNIFast_m2_st1_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVXVNNIFast_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVXVNNIFast_rows
+	JMP    gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m2_end:
 	VZEROUPPER
 	RET
 
@@ -30023,10 +30236,13 @@ gemmAVXVNNIFast_m1_st0_byte:
 gemmAVXVNNIFast_m1_st0_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVXVNNIFast_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVXVNNIFast_rows
+	JMP  gemmAVXVNNIFast_rows
+
+gemmAVXVNNIFast_m1_end:
 	VZEROUPPER
 	RET
 
@@ -33291,11 +33507,14 @@ gemmAVX2B_m6_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVX2B_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVX2B_rows
+	JMP    gemmAVX2B_rows
+
+gemmAVX2B_m6_end:
 	VZEROUPPER
 	RET
 
@@ -34157,11 +34376,14 @@ gemmAVX2B_m5_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVX2B_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVX2B_rows
+	JMP    gemmAVX2B_rows
+
+gemmAVX2B_m5_end:
 	VZEROUPPER
 	RET
 
@@ -34854,11 +35076,14 @@ gemmAVX2B_m4_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVX2B_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVX2B_rows
+	JMP    gemmAVX2B_rows
+
+gemmAVX2B_m4_end:
 	VZEROUPPER
 	RET
 
@@ -35406,11 +35631,14 @@ gemmAVX2B_m3_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVX2B_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVX2B_rows
+	JMP    gemmAVX2B_rows
+
+gemmAVX2B_m3_end:
 	VZEROUPPER
 	RET
 
@@ -35789,11 +36017,14 @@ gemmAVX2B_m2_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVX2B_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVX2B_rows
+	JMP    gemmAVX2B_rows
+
+gemmAVX2B_m2_end:
 	VZEROUPPER
 	RET
 
@@ -36027,10 +36258,13 @@ gemmAVX2B_m1_t_stored:
 gemmAVX2B_m1_next:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVX2B_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVX2B_rows
+	JMP  gemmAVX2B_rows
+
+gemmAVX2B_m1_end:
 	VZEROUPPER
 	RET
 
@@ -37042,11 +37276,14 @@ gemmAVXVNNIB_m6_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmAVXVNNIB_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmAVXVNNIB_rows
+	JMP    gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m6_end:
 	VZEROUPPER
 	RET
 
@@ -37881,11 +38118,14 @@ gemmAVXVNNIB_m5_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmAVXVNNIB_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmAVXVNNIB_rows
+	JMP    gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m5_end:
 	VZEROUPPER
 	RET
 
@@ -38562,11 +38802,14 @@ gemmAVXVNNIB_m4_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmAVXVNNIB_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmAVXVNNIB_rows
+	JMP    gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m4_end:
 	VZEROUPPER
 	RET
 
@@ -39103,11 +39346,14 @@ gemmAVXVNNIB_m3_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmAVXVNNIB_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmAVXVNNIB_rows
+	JMP    gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m3_end:
 	VZEROUPPER
 	RET
 
@@ -39486,11 +39732,14 @@ gemmAVXVNNIB_m2_next:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmAVXVNNIB_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmAVXVNNIB_rows
+	JMP    gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m2_end:
 	VZEROUPPER
 	RET
 
@@ -39831,10 +40080,13 @@ gemmAVXVNNIB_m1_t_stored:
 gemmAVXVNNIB_m1_next:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmAVXVNNIB_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmAVXVNNIB_rows
+	JMP  gemmAVXVNNIB_rows
+
+gemmAVXVNNIB_m1_end:
 	VZEROUPPER
 	RET
 
@@ -52998,11 +53250,14 @@ pack_81_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI1Bounded_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI1Bounded_rows
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m6_end:
 	VZEROUPPER
 	RET
 
@@ -53292,11 +53547,14 @@ pack_83_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI1Bounded_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI1Bounded_rows
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m5_end:
 	VZEROUPPER
 	RET
 
@@ -53534,11 +53792,14 @@ pack_84_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI1Bounded_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI1Bounded_rows
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m4_end:
 	VZEROUPPER
 	RET
 
@@ -53733,11 +53994,14 @@ pack_85_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI1Bounded_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI1Bounded_rows
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m3_end:
 	VZEROUPPER
 	RET
 
@@ -53893,11 +54157,14 @@ pack_86_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI1Bounded_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI1Bounded_rows
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m2_end:
 	VZEROUPPER
 	RET
 
@@ -54034,10 +54301,13 @@ pack_87_both:
 pack_87_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI1Bounded_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI1Bounded_rows
+	JMP  gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m1_end:
 	VZEROUPPER
 	RET
 
@@ -54570,11 +54840,14 @@ pack_91_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI2Bounded_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI2Bounded_rows
+	JMP    gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m6_end:
 	VZEROUPPER
 	RET
 
@@ -55001,11 +55274,14 @@ pack_95_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI2Bounded_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI2Bounded_rows
+	JMP    gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m5_end:
 	VZEROUPPER
 	RET
 
@@ -55346,11 +55622,14 @@ pack_97_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI2Bounded_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI2Bounded_rows
+	JMP    gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m4_end:
 	VZEROUPPER
 	RET
 
@@ -55628,11 +55907,14 @@ pack_99_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI2Bounded_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI2Bounded_rows
+	JMP    gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m3_end:
 	VZEROUPPER
 	RET
 
@@ -55850,11 +56132,14 @@ pack_101_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI2Bounded_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI2Bounded_rows
+	JMP    gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m2_end:
 	VZEROUPPER
 	RET
 
@@ -56041,10 +56326,13 @@ pack_103_both:
 pack_103_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI2Bounded_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI2Bounded_rows
+	JMP  gemmVNNI2Bounded_rows
+
+gemmVNNI2Bounded_m1_end:
 	VZEROUPPER
 	RET
 
@@ -56734,11 +57022,14 @@ pack_109_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI3Bounded_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI3Bounded_rows
+	JMP    gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m6_end:
 	VZEROUPPER
 	RET
 
@@ -57302,11 +57593,14 @@ pack_115_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI3Bounded_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI3Bounded_rows
+	JMP    gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m5_end:
 	VZEROUPPER
 	RET
 
@@ -57750,11 +58044,14 @@ pack_118_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI3Bounded_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI3Bounded_rows
+	JMP    gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m4_end:
 	VZEROUPPER
 	RET
 
@@ -58115,11 +58412,14 @@ pack_121_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI3Bounded_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI3Bounded_rows
+	JMP    gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m3_end:
 	VZEROUPPER
 	RET
 
@@ -58399,11 +58699,14 @@ pack_124_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI3Bounded_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI3Bounded_rows
+	JMP    gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m2_end:
 	VZEROUPPER
 	RET
 
@@ -58640,10 +58943,13 @@ pack_127_both:
 pack_127_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI3Bounded_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI3Bounded_rows
+	JMP  gemmVNNI3Bounded_rows
+
+gemmVNNI3Bounded_m1_end:
 	VZEROUPPER
 	RET
 
@@ -67751,11 +68057,14 @@ pack_208_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI1BoundedRelu_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI1BoundedRelu_rows
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m6_end:
 	VZEROUPPER
 	RET
 
@@ -68035,11 +68344,14 @@ pack_210_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI1BoundedRelu_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI1BoundedRelu_rows
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m5_end:
 	VZEROUPPER
 	RET
 
@@ -68269,11 +68581,14 @@ pack_211_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI1BoundedRelu_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI1BoundedRelu_rows
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m4_end:
 	VZEROUPPER
 	RET
 
@@ -68462,11 +68777,14 @@ pack_212_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI1BoundedRelu_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI1BoundedRelu_rows
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m3_end:
 	VZEROUPPER
 	RET
 
@@ -68618,11 +68936,14 @@ pack_213_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI1BoundedRelu_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI1BoundedRelu_rows
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m2_end:
 	VZEROUPPER
 	RET
 
@@ -68757,10 +69078,13 @@ pack_214_both:
 pack_214_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI1BoundedRelu_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI1BoundedRelu_rows
+	JMP  gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m1_end:
 	VZEROUPPER
 	RET
 
@@ -69269,11 +69593,14 @@ pack_218_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI2BoundedRelu_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI2BoundedRelu_rows
+	JMP    gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m6_end:
 	VZEROUPPER
 	RET
 
@@ -69680,11 +70007,14 @@ pack_222_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI2BoundedRelu_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI2BoundedRelu_rows
+	JMP    gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m5_end:
 	VZEROUPPER
 	RET
 
@@ -70009,11 +70339,14 @@ pack_224_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI2BoundedRelu_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI2BoundedRelu_rows
+	JMP    gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m4_end:
 	VZEROUPPER
 	RET
 
@@ -70279,11 +70612,14 @@ pack_226_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI2BoundedRelu_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI2BoundedRelu_rows
+	JMP    gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m3_end:
 	VZEROUPPER
 	RET
 
@@ -70493,11 +70829,14 @@ pack_228_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI2BoundedRelu_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI2BoundedRelu_rows
+	JMP    gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m2_end:
 	VZEROUPPER
 	RET
 
@@ -70680,10 +71019,13 @@ pack_230_both:
 pack_230_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI2BoundedRelu_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI2BoundedRelu_rows
+	JMP  gemmVNNI2BoundedRelu_rows
+
+gemmVNNI2BoundedRelu_m1_end:
 	VZEROUPPER
 	RET
 
@@ -71337,11 +71679,14 @@ pack_236_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x06, BX
+	JZ     gemmVNNI3BoundedRelu_m6_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x06, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x06, BX
-	JNZ    gemmVNNI3BoundedRelu_rows
+	JMP    gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m6_end:
 	VZEROUPPER
 	RET
 
@@ -71875,11 +72220,14 @@ pack_242_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x05, BX
+	JZ     gemmVNNI3BoundedRelu_m5_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x05, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x05, BX
-	JNZ    gemmVNNI3BoundedRelu_rows
+	JMP    gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m5_end:
 	VZEROUPPER
 	RET
 
@@ -72299,11 +72647,14 @@ pack_245_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x04, BX
+	JZ     gemmVNNI3BoundedRelu_m4_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x04, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x04, BX
-	JNZ    gemmVNNI3BoundedRelu_rows
+	JMP    gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m4_end:
 	VZEROUPPER
 	RET
 
@@ -72646,11 +72997,14 @@ pack_248_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x03, BX
+	JZ     gemmVNNI3BoundedRelu_m3_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x03, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x03, BX
-	JNZ    gemmVNNI3BoundedRelu_rows
+	JMP    gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m3_end:
 	VZEROUPPER
 	RET
 
@@ -72918,11 +73272,14 @@ pack_251_done:
 	ADDQ   DI, DX
 	ADDQ   R8, AX
 	ADDQ   DI, DX
+	SUBQ   $0x02, BX
+	JZ     gemmVNNI3BoundedRelu_m2_end
 	MOVQ   104(R14), R9
 	IMUL3Q $0x02, R9, R9
 	ADDQ   R9, 96(R14)
-	SUBQ   $0x02, BX
-	JNZ    gemmVNNI3BoundedRelu_rows
+	JMP    gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m2_end:
 	VZEROUPPER
 	RET
 
@@ -73153,10 +73510,13 @@ pack_254_both:
 pack_254_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
+	SUBQ $0x01, BX
+	JZ   gemmVNNI3BoundedRelu_m1_end
 	MOVQ 104(R14), R9
 	ADDQ R9, 96(R14)
-	SUBQ $0x01, BX
-	JNZ  gemmVNNI3BoundedRelu_rows
+	JMP  gemmVNNI3BoundedRelu_rows
+
+gemmVNNI3BoundedRelu_m1_end:
 	VZEROUPPER
 	RET
 
@@ -74822,11 +75182,14 @@ gemm32VNNI1_m6_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x06, BX
+	JZ          gemm32VNNI1_m6_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x06, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m6_end:
 	VZEROUPPER
 	RET
 
@@ -74967,11 +75330,14 @@ gemm32VNNI1_m5_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x05, BX
+	JZ          gemm32VNNI1_m5_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x05, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x05, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m5_end:
 	VZEROUPPER
 	RET
 
@@ -75090,11 +75456,14 @@ gemm32VNNI1_m4_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x04, BX
+	JZ          gemm32VNNI1_m4_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x04, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x04, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m4_end:
 	VZEROUPPER
 	RET
 
@@ -75188,11 +75557,14 @@ gemm32VNNI1_m3_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x03, BX
+	JZ          gemm32VNNI1_m3_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x03, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x03, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m3_end:
 	VZEROUPPER
 	RET
 
@@ -75264,11 +75636,14 @@ gemm32VNNI1_m2_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x02, BX
+	JZ          gemm32VNNI1_m2_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x02, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x02, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m2_end:
 	VZEROUPPER
 	RET
 
@@ -75349,10 +75724,13 @@ gemm32VNNI1_m1_epi:
 	VMOVDQU32   Z0, K1, (R12)
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x01, BX
+	JZ          gemm32VNNI1_m1_end
 	MOVQ        88(R14), R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x01, BX
-	JNZ         gemm32VNNI1_rows
+	JMP         gemm32VNNI1_rows
+
+gemm32VNNI1_m1_end:
 	VZEROUPPER
 	RET
 
@@ -75601,11 +75979,14 @@ gemm32VNNI2_m6_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x06, BX
+	JZ          gemm32VNNI2_m6_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x06, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m6_end:
 	VZEROUPPER
 	RET
 
@@ -75780,11 +76161,14 @@ gemm32VNNI2_m5_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x05, BX
+	JZ          gemm32VNNI2_m5_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x05, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x05, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m5_end:
 	VZEROUPPER
 	RET
 
@@ -75931,11 +76315,14 @@ gemm32VNNI2_m4_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x04, BX
+	JZ          gemm32VNNI2_m4_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x04, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x04, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m4_end:
 	VZEROUPPER
 	RET
 
@@ -76051,11 +76438,14 @@ gemm32VNNI2_m3_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x03, BX
+	JZ          gemm32VNNI2_m3_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x03, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x03, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m3_end:
 	VZEROUPPER
 	RET
 
@@ -76143,11 +76533,14 @@ gemm32VNNI2_m2_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x02, BX
+	JZ          gemm32VNNI2_m2_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x02, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x02, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m2_end:
 	VZEROUPPER
 	RET
 
@@ -76248,10 +76641,13 @@ gemm32VNNI2_m1_epi:
 	VMOVDQU32   Z1, K1, 64(R12)
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x01, BX
+	JZ          gemm32VNNI2_m1_end
 	MOVQ        88(R14), R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x01, BX
-	JNZ         gemm32VNNI2_rows
+	JMP         gemm32VNNI2_rows
+
+gemm32VNNI2_m1_end:
 	VZEROUPPER
 	RET
 
@@ -76540,11 +76936,14 @@ gemm32VNNI3_m6_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x06, BX
+	JZ          gemm32VNNI3_m6_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x06, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x06, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m6_end:
 	VZEROUPPER
 	RET
 
@@ -76753,11 +77152,14 @@ gemm32VNNI3_m5_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x05, BX
+	JZ          gemm32VNNI3_m5_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x05, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x05, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m5_end:
 	VZEROUPPER
 	RET
 
@@ -76932,11 +77334,14 @@ gemm32VNNI3_m4_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x04, BX
+	JZ          gemm32VNNI3_m4_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x04, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x04, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m4_end:
 	VZEROUPPER
 	RET
 
@@ -77074,11 +77479,14 @@ gemm32VNNI3_m3_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x03, BX
+	JZ          gemm32VNNI3_m3_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x03, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x03, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m3_end:
 	VZEROUPPER
 	RET
 
@@ -77182,11 +77590,14 @@ gemm32VNNI3_m2_epi:
 	ADDQ        DI, DX
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x02, BX
+	JZ          gemm32VNNI3_m2_end
 	MOVQ        88(R14), R9
 	IMUL3Q      $0x02, R9, R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x02, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m2_end:
 	VZEROUPPER
 	RET
 
@@ -77307,10 +77718,13 @@ gemm32VNNI3_m1_epi:
 	VMOVDQU32   Z2, K1, 128(R12)
 	ADDQ        R8, AX
 	ADDQ        DI, DX
+	SUBQ        $0x01, BX
+	JZ          gemm32VNNI3_m1_end
 	MOVQ        88(R14), R9
 	ADDQ        R9, 80(R14)
-	SUBQ        $0x01, BX
-	JNZ         gemm32VNNI3_rows
+	JMP         gemm32VNNI3_rows
+
+gemm32VNNI3_m1_end:
 	VZEROUPPER
 	RET
 
@@ -77513,11 +77927,14 @@ gemm32AVX2_m6_epi:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x06, BX
+	JZ         gemm32AVX2_m6_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x06, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x06, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m6_end:
 	VZEROUPPER
 	RET
 
@@ -77656,11 +78073,14 @@ gemm32AVX2_m5_epi:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x05, BX
+	JZ         gemm32AVX2_m5_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x05, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x05, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m5_end:
 	VZEROUPPER
 	RET
 
@@ -77778,11 +78198,14 @@ gemm32AVX2_m4_epi:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x04, BX
+	JZ         gemm32AVX2_m4_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x04, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x04, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m4_end:
 	VZEROUPPER
 	RET
 
@@ -77876,11 +78299,14 @@ gemm32AVX2_m3_epi:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x03, BX
+	JZ         gemm32AVX2_m3_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x03, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x03, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m3_end:
 	VZEROUPPER
 	RET
 
@@ -77953,11 +78379,14 @@ gemm32AVX2_m2_epi:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x02, BX
+	JZ         gemm32AVX2_m2_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x02, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x02, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m2_end:
 	VZEROUPPER
 	RET
 
@@ -78009,10 +78438,13 @@ gemm32AVX2_m1_epi:
 	VPMASKMOVD Y1, Y13, 32(R12)
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x01, BX
+	JZ         gemm32AVX2_m1_end
 	MOVQ       88(R14), R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x01, BX
-	JNZ        gemm32AVX2_rows
+	JMP        gemm32AVX2_rows
+
+gemm32AVX2_m1_end:
 	VZEROUPPER
 	RET
 
@@ -78310,11 +78742,14 @@ gemm32AVX2W_m6_k:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x06, BX
+	JZ           gemm32AVX2W_m6_end
 	MOVQ         88(R14), R9
 	IMUL3Q       $0x06, R9, R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x06, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m6_end:
 	VZEROUPPER
 	RET
 
@@ -78533,11 +78968,14 @@ gemm32AVX2W_m5_k:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x05, BX
+	JZ           gemm32AVX2W_m5_end
 	MOVQ         88(R14), R9
 	IMUL3Q       $0x05, R9, R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x05, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m5_end:
 	VZEROUPPER
 	RET
 
@@ -78720,11 +79158,14 @@ gemm32AVX2W_m4_k:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x04, BX
+	JZ           gemm32AVX2W_m4_end
 	MOVQ         88(R14), R9
 	IMUL3Q       $0x04, R9, R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x04, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m4_end:
 	VZEROUPPER
 	RET
 
@@ -78868,11 +79309,14 @@ gemm32AVX2W_m3_k:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x03, BX
+	JZ           gemm32AVX2W_m3_end
 	MOVQ         88(R14), R9
 	IMUL3Q       $0x03, R9, R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x03, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m3_end:
 	VZEROUPPER
 	RET
 
@@ -78980,11 +79424,14 @@ gemm32AVX2W_m2_k:
 	ADDQ         DI, DX
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x02, BX
+	JZ           gemm32AVX2W_m2_end
 	MOVQ         88(R14), R9
 	IMUL3Q       $0x02, R9, R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x02, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m2_end:
 	VZEROUPPER
 	RET
 
@@ -79056,10 +79503,13 @@ gemm32AVX2W_m1_k:
 	VPMASKMOVD   Y1, Y13, 32(R12)
 	ADDQ         R8, AX
 	ADDQ         DI, DX
+	SUBQ         $0x01, BX
+	JZ           gemm32AVX2W_m1_end
 	MOVQ         88(R14), R9
 	ADDQ         R9, 80(R14)
-	SUBQ         $0x01, BX
-	JNZ          gemm32AVX2W_rows
+	JMP          gemm32AVX2W_rows
+
+gemm32AVX2W_m1_end:
 	VZEROUPPER
 	RET
 
@@ -79299,11 +79749,14 @@ gemm32AVXVNNI_m6_kdone:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x06, BX
+	JZ         gemm32AVXVNNI_m6_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x06, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x06, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m6_end:
 	VZEROUPPER
 	RET
 
@@ -79474,11 +79927,14 @@ gemm32AVXVNNI_m5_kdone:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x05, BX
+	JZ         gemm32AVXVNNI_m5_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x05, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x05, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m5_end:
 	VZEROUPPER
 	RET
 
@@ -79623,11 +80079,14 @@ gemm32AVXVNNI_m4_kdone:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x04, BX
+	JZ         gemm32AVXVNNI_m4_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x04, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x04, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m4_end:
 	VZEROUPPER
 	RET
 
@@ -79743,11 +80202,14 @@ gemm32AVXVNNI_m3_kdone:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x03, BX
+	JZ         gemm32AVXVNNI_m3_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x03, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x03, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m3_end:
 	VZEROUPPER
 	RET
 
@@ -79837,11 +80299,14 @@ gemm32AVXVNNI_m2_kdone:
 	ADDQ       DI, DX
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x02, BX
+	JZ         gemm32AVXVNNI_m2_end
 	MOVQ       88(R14), R9
 	IMUL3Q     $0x02, R9, R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x02, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m2_end:
 	VZEROUPPER
 	RET
 
@@ -79953,10 +80418,13 @@ gemm32AVXVNNI_m1_kdone:
 	VPMASKMOVD Y1, Y13, 32(R12)
 	ADDQ       R8, AX
 	ADDQ       DI, DX
+	SUBQ       $0x01, BX
+	JZ         gemm32AVXVNNI_m1_end
 	MOVQ       88(R14), R9
 	ADDQ       R9, 80(R14)
-	SUBQ       $0x01, BX
-	JNZ        gemm32AVXVNNI_rows
+	JMP        gemm32AVXVNNI_rows
+
+gemm32AVXVNNI_m1_end:
 	VZEROUPPER
 	RET
 

@@ -105,14 +105,20 @@ func rowBlocks(name string, mr int, a, lda, m, out, ldo reg.Register, tile func(
 			ADDQ(lda, a)
 			ADDQ(ldo, out)
 		}
-		// The row terms of the next block: rt += r·rts.
+		SUBQ(U8(r), m)
+		end := fmt.Sprintf("%s_m%d_end", name, r)
+		JZ(LabelRef(end))
+		// The row terms of the next block: rt += r·rts, only when rows
+		// remain. After the last block rt would point past the row terms
+		// (another object, or a free one, to a garbage collector that
+		// scans the caller's copy of the arguments).
 		Load(arg("rts"), reg.R9)
 		if r > 1 {
 			IMUL3Q(U8(r), reg.R9, reg.R9)
 		}
 		ADDQ(reg.R9, addr("rt"))
-		SUBQ(U8(r), m)
-		JNZ(LabelRef(name + "_rows"))
+		JMP(LabelRef(name + "_rows"))
+		Label(end)
 		VZEROUPPER()
 		RET()
 	}
