@@ -40,6 +40,9 @@ type PackedDepthwise struct {
 	Data   []int8
 	Data16 []int16
 	Data32 []int32
+	// stride32: the bytes of one tap's channels in Data32 (amd64), kept
+	// so that a row's call does not divide.
+	stride32 int
 	// Pair32 (amd64 AVX2, 3 or 5 taps across): two filter rows' weights
 	// per dword (pairRows32), pairStride bytes per block of 8 channels.
 	Pair32     []int32

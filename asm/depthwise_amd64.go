@@ -36,14 +36,14 @@ type dwArgs struct {
 }
 
 func packDepthwise32(w []int8, kh, kw, c, width int) *PackedDepthwise {
-	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: widen32(w, kh*kw, c, width)}
+	return &PackedDepthwise{Data: append([]int8(nil), w...), Data32: widen32(w, kh*kw, c, width), stride32: 4 * padChannels(c, width)}
 }
 
 // packDepthwise32Wide is packDepthwise32 for int16 weights (PackDepthwiseWide):
 // the same Data32 layout, the weights as given in Data16 (channel tails and
 // the bounded epilogue's sums), Data nil.
 func packDepthwise32Wide(w []int16, kh, kw, c, width int) *PackedDepthwise {
-	return &PackedDepthwise{Data16: append([]int16(nil), w...), Data32: widen32(w, kh*kw, c, width)}
+	return &PackedDepthwise{Data16: append([]int16(nil), w...), Data32: widen32(w, kh*kw, c, width), stride32: 4 * padChannels(c, width)}
 }
 
 // widen32 lays out w ([taps][c]) as Data32: [taps][c rounded up to width],
@@ -53,7 +53,7 @@ func packDepthwise32Wide(w []int16, kh, kw, c, width int) *PackedDepthwise {
 // width/c pixels at once (dwPixelGroup); kernels that take one pixel a
 // vector mask those lanes off.
 func widen32[T int8 | int16](w []T, taps, c, width int) []int32 {
-	cpad := (c + width - 1) / width * width
+	cpad := padChannels(c, width)
 	lanes := c
 	if width%c == 0 {
 		lanes = cpad
@@ -66,6 +66,10 @@ func widen32[T int8 | int16](w []T, taps, c, width int) []int32 {
 	}
 	return d
 }
+
+// padChannels is c rounded up to a multiple of width (Data32's channels
+// a tap).
+func padChannels(c, width int) int { return (c + width - 1) / width * width }
 
 // dwPixelGroup is how many output pixels the AVX-512 kernel computes in
 // one vector for a filter of c channels at stride 1 across: 16/c when c
@@ -98,48 +102,56 @@ func (avx512Depthwise) packDepthwise(w []int8, kh, kw, c int) *PackedDepthwise {
 }
 
 func (avx512Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int, w *PackedDepthwise, e *Epilogue, out []int8, n int) {
+	// The arguments are set field by field into one variable: built as a
+	// composite literal, the compiler wrote it to a temporary and copied
+	// it (16-byte loads of 8-byte stores, which do not forward), and with
+	// a division for the filter's stride the Go side of a call took about
+	// as long as the kernel on a row of a few pixels (~6 % of
+	// person_detect).
 	c := w.C
-	cpad := len(w.Data32) / (w.KH * w.KW)
-	args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
-		kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c, n: n, out: &out[0], ostride: c,
-		lo: e.lo, hi: e.hi, mode: dwMode(w, strideW, dilW)}
-	if d := e.dw; d != nil && d.w == w {
-		relu := clampsNegatives(e)
-		args.bias, args.clamp = &d.params[0], saturationClamp(e.lo, e.hi)
-		if w.Data16 != nil {
-			args.wide = 1
+	var a dwArgs
+	a.in, a.out, a.n = &in[0], &out[0], n
+	a.pixStride, a.dilHStride, a.dilWStride, a.ostride = strideW*c, dilH*rowStride, dilW*c, c
+	a.kh, a.kw, a.w, a.wStride, a.c = w.KH, w.KW, &w.Data32[0], w.stride32, c
+	a.lo, a.hi, a.mode = e.lo, e.hi, dwMode(w, strideW, dilW)
+	d := e.dw
+	if d == nil || d.w != w {
+		a.bias, a.mult, a.shift, a.outOff = &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset
+		if fastEpilogue(e, c) {
+			dwAVX512Fast(&a)
+		} else {
+			dwAVX512(&a)
 		}
-		if g := dwPixelGroup(c, strideW); g > 1 && n >= g {
-			// Groups of g pixels as one pixel of 16 channels (the filter's
-			// and the bounded epilogue's padding lanes repeat the
-			// channels): the kernel's pixel steps g·c bytes, its filter
-			// columns dilW·c, so for g = 2 a group's taps are the stride-2
-			// path's columns. Then the pixels left over, one at a time.
-			ga := args
-			ga.pixStride, ga.c, ga.n, ga.ostride = g*c, 16, n/g, g*c
-			ga.mode = 0
-			if g == 2 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
-				ga.mode = 10 + w.KW
-				if w.KW == 3 {
-					ga.mode = dwModePairs
-				}
-			}
-			dwBounded(&ga, relu)
-			done := n / g * g
-			if done == n {
-				return
-			}
-			args.in, args.out, args.n = &in[done*c], &out[done*c], n-done
-		}
-		dwBounded(&args, relu)
 		return
 	}
-	args.bias, args.mult, args.shift, args.outOff = &e.bias[0], &e.mult[0], &e.shift[0], e.outOffset
-	if fastEpilogue(e, c) {
-		dwAVX512Fast(&args)
-	} else {
-		dwAVX512(&args)
+	relu := clampsNegatives(e)
+	a.bias, a.clamp = &d.params[0], saturationClamp(e.lo, e.hi)
+	if w.Data16 != nil {
+		a.wide = 1
 	}
+	if g := dwPixelGroup(c, strideW); g > 1 && n >= g {
+		// Groups of g pixels as one pixel of 16 channels (the filter's
+		// and the bounded epilogue's padding lanes repeat the channels):
+		// the kernel's pixel steps g·c bytes, its filter columns dilW·c,
+		// so for g = 2 a group's taps are the stride-2 path's columns.
+		// Then the pixels left over, one at a time.
+		mode := a.mode
+		a.pixStride, a.c, a.n, a.ostride, a.mode = g*c, 16, n/g, g*c, 0
+		if g == 2 && dilW == 1 && (w.KW == 3 || w.KW == 5) {
+			a.mode = 10 + w.KW
+			if w.KW == 3 {
+				a.mode = dwModePairs
+			}
+		}
+		dwBounded(&a, relu)
+		done := n / g * g
+		if done == n {
+			return
+		}
+		a.in, a.out, a.n = &in[done*c], &out[done*c], n-done
+		a.pixStride, a.c, a.ostride, a.mode = strideW*c, c, c, mode
+	}
+	dwBounded(&a, relu)
 }
 
 // dwModePairs is the bounded AVX-512 kernel's mode for 3 taps across on
@@ -236,9 +248,8 @@ func (avx2Depthwise) depthwiseRow(in []int8, rowStride, strideW, dilH, dilW int,
 		}
 	}
 	if vec {
-		cpad := len(w.Data32) / (w.KH * w.KW)
 		args := dwArgs{in: &in[0], pixStride: strideW * c, dilHStride: dilH * rowStride, dilWStride: dilW * c,
-			kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: cpad * 4, c: c8, n: n, out: &out[0], ostride: c,
+			kh: w.KH, kw: w.KW, w: &w.Data32[0], wStride: w.stride32, c: c8, n: n, out: &out[0], ostride: c,
 			bias: &e.bias[0], mult: &e.mult[0], shift: &e.shift[0], outOff: e.outOffset, lo: e.lo, hi: e.hi}
 		if fastEpilogue(e, c8) {
 			dwAVX2Fast(&args)
