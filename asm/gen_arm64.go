@@ -2618,7 +2618,7 @@ func (g *gen) interleave() {
 //
 // LLVM's Cortex-A53 model (bench/mca): 102 / 94 / 76 / 96 cycles a chunk
 // for one to four rows with each chunk loading at its start and ending on
-// its last products' adds; now 90 / 80 / 61 / 79. The out-of-order
+// its last products' adds; now 88 / 80 / 61 / 79. The out-of-order
 // models run both at their multiply throughput.
 func (g *gen) neonSubTileSums(p string, mr, nr int) {
 	acc := func(r, c int) int { return 16 + nr*r + c }
@@ -2687,8 +2687,10 @@ func (g *gen) neonSubTileSums(p string, mr, nr int) {
 		next[s] = append(next[s], load{r, r + 19, 0})
 	}
 	ld := func(l load) { g.ldrQimm(l.reg, l.base, l.off) }
-	// advance moves the rows to the next chunk, and the weights unless
-	// loads of this chunk's later groups still read them.
+	// advanceRows moves the rows to the next chunk. The weights move
+	// with them at the top of the loop body, or (weightsLate: one row,
+	// whose chunk loads its third and fourth groups itself) after the
+	// chunk's last load of its own weights.
 	advanceRows := func() {
 		for r := 0; r < mr; r++ {
 			g.i("ADD $16, R%d, R%d", r+19, r+19)
