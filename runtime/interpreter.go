@@ -294,9 +294,7 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 	for i := range n {
 		serial[i], split[i] = time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	}
-	rounds := splitRounds
-	for r := 0; r < rounds; r++ {
-		start := time.Now()
+	inRounds(func() {
 		// Each way runs once untimed first (see timeSchedules).
 		for i := range n {
 			it.eval(i)
@@ -315,10 +313,7 @@ func (it *Interpreter) timeSplits() (serial, split []time.Duration) {
 			it.evalShared(i)
 			split[i] = min(split[i], time.Since(t0))
 		}
-		if r == 0 {
-			rounds = scheduleRounds(time.Since(start))
-		}
-	}
+	})
 	it.env.Err = nil // garbage positions in the arena
 	return serial, split
 }
@@ -344,6 +339,16 @@ func scheduleRounds(round time.Duration) int {
 	return int(min(max(int64(scheduleBudget/round), splitRounds), maxScheduleRounds))
 }
 
+// inRounds runs round once, then again until it has run scheduleRounds
+// of the first one's time.
+func inRounds(round func()) {
+	start := time.Now()
+	round()
+	for n := scheduleRounds(time.Since(start)); n > 1; n-- {
+		round()
+	}
+}
+
 // timeSchedules runs the graph scheduleRounds times each way, alternately:
 // on the invoking goroutine alone, with the ops that have tasks split
 // (MaxInt64 when none has), and as dataflow flow (MaxInt64 when nil); it
@@ -360,9 +365,7 @@ func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow ti
 		return serial, perOp, dataflow
 	}
 	n := len(it.model.kernels)
-	rounds := splitRounds
-	for r := 0; r < rounds; r++ {
-		start := time.Now()
+	inRounds(func() {
 		serial = min(serial, timedWarm(func() {
 			for i := range n {
 				it.eval(i)
@@ -382,10 +385,7 @@ func (it *Interpreter) timeSchedules(flow *dataflow) (serial, perOp, dataflow ti
 			dataflow = min(dataflow, timedWarm(func() { it.runFlow(0, n, nil, time.Time{}) }))
 			it.flow, it.pool.flowTask = nil, nil
 		}
-		if r == 0 {
-			rounds = scheduleRounds(time.Since(start))
-		}
-	}
+	})
 	it.env.Err = nil
 	return serial, perOp, dataflow
 }
