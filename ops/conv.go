@@ -453,11 +453,17 @@ const minSplitRows = 16
 // pixels, so that a part's rows pair as the whole's do. 0: split by
 // rows.
 func (k *convKernel) pixelSplit() int {
-	if !k.pointwise || k.strideH != 1 || k.strideW != 1 || k.outW != k.inW || k.outH != k.inH ||
-		k.filterOffset != 0 || k.batches*k.outH >= minSplitRows {
+	if !k.pointwise || !k.samePixels() || k.filterOffset != 0 || k.batches*k.outH >= minSplitRows {
 		return 0
 	}
 	return max(k.pairF, 1)
+}
+
+// samePixels reports whether output pixel p reads input pixel p (stride
+// 1, the input's size): a pointwise conv's patches are then the input's
+// rows, one contiguous matrix.
+func (k *convKernel) samePixels() bool {
+	return k.strideH == 1 && k.strideW == 1 && k.outW == k.inW && k.outH == k.inH
 }
 
 func (k *convKernel) Eval(env *Env) { k.EvalRange(env, 0, k.Units()) }
@@ -531,7 +537,7 @@ func (k *convKernel) evalGemm(in, out, scratch []int8, rt []int32, lo, hi int) {
 		// Every output pixel's patch is an input pixel: rows of the input
 		// at stride strideW·inC, or whole images when the pixels are
 		// contiguous (then the rows of every batch are contiguous too).
-		if k.strideH == 1 && k.strideW == 1 && k.outW == k.inW && k.outH == k.inH {
+		if k.samePixels() {
 			k.gemm(in[lo*k.outW*k.inC:], k.inC, (hi-lo)*k.outW, out[lo*k.outW*k.outC:], rt)
 			return
 		}

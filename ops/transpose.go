@@ -187,7 +187,7 @@ func (k *transposeKernel) Eval(env *Env) {
 		copy(out[:k.n], in[:k.n])
 		return
 	}
-	if k.rank == 2 && k.stride[0] == 1 {
+	if k.interleaves() {
 		// Planes to interleave (NCHW to NHWC, MobileNetV2's input): rows of
 		// a few elements make the general loop's per-row bookkeeping cost
 		// more than the copy.
