@@ -108,6 +108,7 @@ func main() {
 	mcFlag := flag.String("mc", "", "llvm-mc binary for the WORD check (default: matching llvm-mc)")
 	notesFile := flag.String("notes", "bench/mca/analysis.md", "hand-written analysis appended to the report ('' for none)")
 	modelsDir := flag.String("models", "../shared/conformance/models/models", "directory of .tflite models for the whole-model estimate")
+	loopFlag := flag.String("loop", "", "print one loop (by label) in LLVM syntax and stop, for llvm-mca by hand")
 	flag.Parse()
 
 	mca := findTool(*mcaFlag, "llvm-mca-19", "llvm-mca-18", "llvm-mca-17", "llvm-mca-16", "llvm-mca")
@@ -134,6 +135,15 @@ func main() {
 	}
 	if len(loops) == 0 {
 		fatal(fmt.Errorf("no loops found under %s", *asmDir))
+	}
+	if *loopFlag != "" {
+		for _, l := range loops {
+			if l.Label == *loopFlag {
+				os.Stdout.WriteString(l.Source())
+				return
+			}
+		}
+		fatal(fmt.Errorf("no loop labelled %s under %s", *loopFlag, *asmDir))
 	}
 
 	// Every WORD must be the instruction its comment (our translation) names.
