@@ -28,9 +28,9 @@ TEXT ·gemmVNNI1(SB), NOSPLIT, $0-8
 
 gemmVNNI1_rows:
 	MOVQ   BX, CX
-	CMPQ   BX, $0x00000012
-	JG     gemmVNNI1_m6
-	CMPQ   BX, $0x0c
+	CMPQ   BX, $0x00000018
+	JG     gemmVNNI1_m8
+	CMPQ   BX, $0x10
 	JLE    gemmVNNI1_half
 	ADDQ   $0x02, CX
 	IMUL3Q $0x0000aaab, CX, CX
@@ -38,12 +38,16 @@ gemmVNNI1_rows:
 	JMP    gemmVNNI1_pick
 
 gemmVNNI1_half:
-	CMPQ BX, $0x06
+	CMPQ BX, $0x08
 	JLE  gemmVNNI1_pick
 	INCQ CX
 	SHRQ $0x01, CX
 
 gemmVNNI1_pick:
+	CMPQ CX, $0x08
+	JEQ  gemmVNNI1_m8
+	CMPQ CX, $0x07
+	JEQ  gemmVNNI1_m7
 	CMPQ CX, $0x06
 	JEQ  gemmVNNI1_m6
 	CMPQ CX, $0x05
@@ -56,6 +60,830 @@ gemmVNNI1_pick:
 	JEQ  gemmVNNI1_m2
 	CMPQ CX, $0x01
 	JEQ  gemmVNNI1_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1_m8:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z7
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m8_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m8_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m8_knext
+
+gemmVNNI1_m8_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPBROADCASTD (R10)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1_m8_k
+
+gemmVNNI1_m8_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m8_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m8_seg
+
+gemmVNNI1_m8_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1_m8_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1_m8_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1_m8_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1_m8_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1_m8_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1_m8_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1_m8_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1_m8_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1_m8_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1_m8_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	MOVBLZX      (R10)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m8_t7
+	MOVWLZX      (R10)(R8*1), R9
+	JEQ          gemmVNNI1_m8_t7
+	MOVBLZX      2(R10)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m8_t7:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z7
+
+gemmVNNI1_m8_epi:
+	MOVL          136(R14), R10
+	VPBROADCASTD  R10, Z28
+	MOVL          140(R14), R10
+	VPBROADCASTD  R10, Z29
+	MOVL          144(R14), R10
+	VPBROADCASTD  R10, Z30
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
+	VMOVDQU32.Z   (R9), K1, Z18
+	VMOVDQU32.Z   (SI), K1, Z27
+	VPSLLD        $0x07, Z27, Z27
+	VPSUBD        Z27, Z18, Z18
+	VMOVDQU32.Z   (R11), K1, Z20
+	VPXORD        Z27, Z27, Z27
+	VPMAXSD       Z20, Z27, Z19
+	VPSUBD        Z20, Z27, Z20
+	VPMAXSD       Z27, Z20, Z20
+	VMOVDQU32.Z   (R10), K1, Z21
+	VMOVSHDUP     Z21, Z22
+	VPBROADCASTD  kconst<>+12(SB), Z23
+	VPSLLVD       Z20, Z23, Z23
+	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
+	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
+	MOVQ          DX, R12
+	VPADDD        Z18, Z0, Z0
+	VPSLLVD       Z19, Z0, Z0
+	VMOVSHDUP     Z0, Z26
+	VPMULDQ       Z21, Z0, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z0, Z25
+	VPSRAVD       Z20, Z0, Z0
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD        Z28, Z0, Z0
+	VPMAXSD       Z29, Z0, Z0
+	VPMINSD       Z30, Z0, Z0
+	VPMOVDB       Z0, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z1, Z1
+	VPSLLVD       Z19, Z1, Z1
+	VMOVSHDUP     Z1, Z26
+	VPMULDQ       Z21, Z1, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z1, Z25
+	VPSRAVD       Z20, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPADDD        Z28, Z1, Z1
+	VPMAXSD       Z29, Z1, Z1
+	VPMINSD       Z30, Z1, Z1
+	VPMOVDB       Z1, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z2, Z2
+	VPSLLVD       Z19, Z2, Z2
+	VMOVSHDUP     Z2, Z26
+	VPMULDQ       Z21, Z2, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z2, Z25
+	VPSRAVD       Z20, Z2, Z2
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD        Z28, Z2, Z2
+	VPMAXSD       Z29, Z2, Z2
+	VPMINSD       Z30, Z2, Z2
+	VPMOVDB       Z2, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z3, Z3
+	VPSLLVD       Z19, Z3, Z3
+	VMOVSHDUP     Z3, Z26
+	VPMULDQ       Z21, Z3, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z3, Z25
+	VPSRAVD       Z20, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPADDD        Z28, Z3, Z3
+	VPMAXSD       Z29, Z3, Z3
+	VPMINSD       Z30, Z3, Z3
+	VPMOVDB       Z3, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z4, Z4
+	VPSLLVD       Z19, Z4, Z4
+	VMOVSHDUP     Z4, Z26
+	VPMULDQ       Z21, Z4, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z4, Z25
+	VPSRAVD       Z20, Z4, Z4
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD        Z28, Z4, Z4
+	VPMAXSD       Z29, Z4, Z4
+	VPMINSD       Z30, Z4, Z4
+	VPMOVDB       Z4, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z5, Z5
+	VPSLLVD       Z19, Z5, Z5
+	VMOVSHDUP     Z5, Z26
+	VPMULDQ       Z21, Z5, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z5, Z25
+	VPSRAVD       Z20, Z5, Z5
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPADDD        Z28, Z5, Z5
+	VPMAXSD       Z29, Z5, Z5
+	VPMINSD       Z30, Z5, Z5
+	VPMOVDB       Z5, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z6, Z6
+	VPSLLVD       Z19, Z6, Z6
+	VMOVSHDUP     Z6, Z26
+	VPMULDQ       Z21, Z6, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z6, Z25
+	VPSRAVD       Z20, Z6, Z6
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD        Z28, Z6, Z6
+	VPMAXSD       Z29, Z6, Z6
+	VPMINSD       Z30, Z6, Z6
+	VPMOVDB       Z6, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z7, Z7
+	VPSLLVD       Z19, Z7, Z7
+	VMOVSHDUP     Z7, Z26
+	VPMULDQ       Z21, Z7, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z7
+	VPBLENDMD     Z26, Z7, K2, Z7
+	VPCMPEQD.BCST kconst<>+8(SB), Z7, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPMOVD2M      Z7, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z7, Z25
+	VPSRAVD       Z20, Z7, Z7
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z7, K3, Z7
+	VPADDD        Z28, Z7, Z7
+	VPMAXSD       Z29, Z7, Z7
+	VPMINSD       Z30, Z7, Z7
+	VPMOVDB       Z7, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	SUBQ          $0x08, BX
+	JZ            gemmVNNI1_m8_end
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x08, R9, R9
+	ADDQ          R9, 96(R14)
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m8_end:
+	VZEROUPPER
+	RET
+
+gemmVNNI1_m7:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z6
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1_m7_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1_m7_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1_m7_knext
+
+gemmVNNI1_m7_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1_m7_k
+
+gemmVNNI1_m7_knext:
+	DECQ R11
+	JLE  gemmVNNI1_m7_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1_m7_seg
+
+gemmVNNI1_m7_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1_m7_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1_m7_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1_m7_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1_m7_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1_m7_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1_m7_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1_m7_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1_m7_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1_m7_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1_m7_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1_m7_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1_m7_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+
+gemmVNNI1_m7_epi:
+	MOVL          136(R14), R10
+	VPBROADCASTD  R10, Z28
+	MOVL          140(R14), R10
+	VPBROADCASTD  R10, Z29
+	MOVL          144(R14), R10
+	VPBROADCASTD  R10, Z30
+	MOVQ          56(R14), R9
+	MOVQ          64(R14), R10
+	MOVQ          72(R14), R11
+	MOVQ          80(R14), SI
+	VMOVDQU32.Z   (R9), K1, Z18
+	VMOVDQU32.Z   (SI), K1, Z27
+	VPSLLD        $0x07, Z27, Z27
+	VPSUBD        Z27, Z18, Z18
+	VMOVDQU32.Z   (R11), K1, Z20
+	VPXORD        Z27, Z27, Z27
+	VPMAXSD       Z20, Z27, Z19
+	VPSUBD        Z20, Z27, Z20
+	VPMAXSD       Z27, Z20, Z20
+	VMOVDQU32.Z   (R10), K1, Z21
+	VMOVSHDUP     Z21, Z22
+	VPBROADCASTD  kconst<>+12(SB), Z23
+	VPSLLVD       Z20, Z23, Z23
+	VPADDD.BCST   kconst<>+20(SB), Z23, Z23
+	VPSRLD        $0x01, Z23, Z24
+	VPADDD.BCST   kconst<>+12(SB), Z24, Z27
+	MOVQ          DX, R12
+	VPADDD        Z18, Z0, Z0
+	VPSLLVD       Z19, Z0, Z0
+	VMOVSHDUP     Z0, Z26
+	VPMULDQ       Z21, Z0, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z0
+	VPBLENDMD     Z26, Z0, K2, Z0
+	VPCMPEQD.BCST kconst<>+8(SB), Z0, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPMOVD2M      Z0, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z0, Z25
+	VPSRAVD       Z20, Z0, Z0
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z0, K3, Z0
+	VPADDD        Z28, Z0, Z0
+	VPMAXSD       Z29, Z0, Z0
+	VPMINSD       Z30, Z0, Z0
+	VPMOVDB       Z0, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z1, Z1
+	VPSLLVD       Z19, Z1, Z1
+	VMOVSHDUP     Z1, Z26
+	VPMULDQ       Z21, Z1, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z1
+	VPBLENDMD     Z26, Z1, K2, Z1
+	VPCMPEQD.BCST kconst<>+8(SB), Z1, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPMOVD2M      Z1, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z1, Z25
+	VPSRAVD       Z20, Z1, Z1
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z1, K3, Z1
+	VPADDD        Z28, Z1, Z1
+	VPMAXSD       Z29, Z1, Z1
+	VPMINSD       Z30, Z1, Z1
+	VPMOVDB       Z1, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z2, Z2
+	VPSLLVD       Z19, Z2, Z2
+	VMOVSHDUP     Z2, Z26
+	VPMULDQ       Z21, Z2, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z2
+	VPBLENDMD     Z26, Z2, K2, Z2
+	VPCMPEQD.BCST kconst<>+8(SB), Z2, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPMOVD2M      Z2, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z2, Z25
+	VPSRAVD       Z20, Z2, Z2
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z2, K3, Z2
+	VPADDD        Z28, Z2, Z2
+	VPMAXSD       Z29, Z2, Z2
+	VPMINSD       Z30, Z2, Z2
+	VPMOVDB       Z2, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z3, Z3
+	VPSLLVD       Z19, Z3, Z3
+	VMOVSHDUP     Z3, Z26
+	VPMULDQ       Z21, Z3, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z3
+	VPBLENDMD     Z26, Z3, K2, Z3
+	VPCMPEQD.BCST kconst<>+8(SB), Z3, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPMOVD2M      Z3, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z3, Z25
+	VPSRAVD       Z20, Z3, Z3
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z3, K3, Z3
+	VPADDD        Z28, Z3, Z3
+	VPMAXSD       Z29, Z3, Z3
+	VPMINSD       Z30, Z3, Z3
+	VPMOVDB       Z3, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z4, Z4
+	VPSLLVD       Z19, Z4, Z4
+	VMOVSHDUP     Z4, Z26
+	VPMULDQ       Z21, Z4, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z4
+	VPBLENDMD     Z26, Z4, K2, Z4
+	VPCMPEQD.BCST kconst<>+8(SB), Z4, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPMOVD2M      Z4, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z4, Z25
+	VPSRAVD       Z20, Z4, Z4
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z4, K3, Z4
+	VPADDD        Z28, Z4, Z4
+	VPMAXSD       Z29, Z4, Z4
+	VPMINSD       Z30, Z4, Z4
+	VPMOVDB       Z4, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z5, Z5
+	VPSLLVD       Z19, Z5, Z5
+	VMOVSHDUP     Z5, Z26
+	VPMULDQ       Z21, Z5, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z5
+	VPBLENDMD     Z26, Z5, K2, Z5
+	VPCMPEQD.BCST kconst<>+8(SB), Z5, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPMOVD2M      Z5, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z5, Z25
+	VPSRAVD       Z20, Z5, Z5
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z5, K3, Z5
+	VPADDD        Z28, Z5, Z5
+	VPMAXSD       Z29, Z5, Z5
+	VPMINSD       Z30, Z5, Z5
+	VPMOVDB       Z5, K1, (R12)
+	ADDQ          DI, R12
+	VPADDD        Z18, Z6, Z6
+	VPSLLVD       Z19, Z6, Z6
+	VMOVSHDUP     Z6, Z26
+	VPMULDQ       Z21, Z6, Z25
+	VPMULDQ       Z22, Z26, Z26
+	VPADDQ.BCST   kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST   kconst<>+0(SB), Z26, Z26
+	VPADDQ        Z25, Z25, Z25
+	VPADDQ        Z26, Z26, Z26
+	VMOVSHDUP     Z25, Z6
+	VPBLENDMD     Z26, Z6, K2, Z6
+	VPCMPEQD.BCST kconst<>+8(SB), Z6, K3
+	VPSUBD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPMOVD2M      Z6, K4
+	VPBLENDMD     Z27, Z24, K4, Z26
+	VPANDD        Z23, Z6, Z25
+	VPSRAVD       Z20, Z6, Z6
+	VPCMPGTD      Z26, Z25, K3
+	VPADDD.BCST   kconst<>+12(SB), Z6, K3, Z6
+	VPADDD        Z28, Z6, Z6
+	VPMAXSD       Z29, Z6, Z6
+	VPMINSD       Z30, Z6, Z6
+	VPMOVDB       Z6, K1, (R12)
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	ADDQ          R8, AX
+	ADDQ          DI, DX
+	SUBQ          $0x07, BX
+	JZ            gemmVNNI1_m7_end
+	MOVQ          104(R14), R9
+	IMUL3Q        $0x07, R9, R9
+	ADDQ          R9, 96(R14)
+	JMP           gemmVNNI1_rows
+
+gemmVNNI1_m7_end:
 	VZEROUPPER
 	RET
 
@@ -134,9 +962,9 @@ gemmVNNI1_m6_ktail:
 	JL        gemmVNNI1_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -147,9 +975,9 @@ gemmVNNI1_m6_t0:
 	JL           gemmVNNI1_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -160,9 +988,9 @@ gemmVNNI1_m6_t1:
 	JL           gemmVNNI1_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -173,9 +1001,9 @@ gemmVNNI1_m6_t2:
 	JL           gemmVNNI1_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -186,9 +1014,9 @@ gemmVNNI1_m6_t3:
 	JL           gemmVNNI1_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -199,9 +1027,9 @@ gemmVNNI1_m6_t4:
 	JL           gemmVNNI1_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI1_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -472,9 +1300,9 @@ gemmVNNI1_m5_ktail:
 	JL        gemmVNNI1_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -485,9 +1313,9 @@ gemmVNNI1_m5_t0:
 	JL           gemmVNNI1_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -498,9 +1326,9 @@ gemmVNNI1_m5_t1:
 	JL           gemmVNNI1_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -511,9 +1339,9 @@ gemmVNNI1_m5_t2:
 	JL           gemmVNNI1_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -524,9 +1352,9 @@ gemmVNNI1_m5_t3:
 	JL           gemmVNNI1_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -766,9 +1594,9 @@ gemmVNNI1_m4_ktail:
 	JL        gemmVNNI1_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -779,9 +1607,9 @@ gemmVNNI1_m4_t0:
 	JL           gemmVNNI1_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -792,9 +1620,9 @@ gemmVNNI1_m4_t1:
 	JL           gemmVNNI1_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -805,9 +1633,9 @@ gemmVNNI1_m4_t2:
 	JL           gemmVNNI1_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -1011,9 +1839,9 @@ gemmVNNI1_m3_ktail:
 	JL        gemmVNNI1_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -1024,9 +1852,9 @@ gemmVNNI1_m3_t0:
 	JL           gemmVNNI1_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -1037,9 +1865,9 @@ gemmVNNI1_m3_t1:
 	JL           gemmVNNI1_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -1212,9 +2040,9 @@ gemmVNNI1_m2_ktail:
 	JL        gemmVNNI1_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -1225,9 +2053,9 @@ gemmVNNI1_m2_t0:
 	JL           gemmVNNI1_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -1397,9 +2225,9 @@ gemmVNNI1_m1_ktail:
 	JL        gemmVNNI1_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -1609,9 +2437,9 @@ gemmVNNI2_m6_ktail:
 	JL        gemmVNNI2_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -1623,9 +2451,9 @@ gemmVNNI2_m6_t0:
 	JL           gemmVNNI2_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -1637,9 +2465,9 @@ gemmVNNI2_m6_t1:
 	JL           gemmVNNI2_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -1651,9 +2479,9 @@ gemmVNNI2_m6_t2:
 	JL           gemmVNNI2_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -1665,9 +2493,9 @@ gemmVNNI2_m6_t3:
 	JL           gemmVNNI2_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -1679,9 +2507,9 @@ gemmVNNI2_m6_t4:
 	JL           gemmVNNI2_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI2_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -2125,9 +2953,9 @@ gemmVNNI2_m5_ktail:
 	JL        gemmVNNI2_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -2139,9 +2967,9 @@ gemmVNNI2_m5_t0:
 	JL           gemmVNNI2_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -2153,9 +2981,9 @@ gemmVNNI2_m5_t1:
 	JL           gemmVNNI2_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -2167,9 +2995,9 @@ gemmVNNI2_m5_t2:
 	JL           gemmVNNI2_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -2181,9 +3009,9 @@ gemmVNNI2_m5_t3:
 	JL           gemmVNNI2_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -2570,9 +3398,9 @@ gemmVNNI2_m4_ktail:
 	JL        gemmVNNI2_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -2584,9 +3412,9 @@ gemmVNNI2_m4_t0:
 	JL           gemmVNNI2_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -2598,9 +3426,9 @@ gemmVNNI2_m4_t1:
 	JL           gemmVNNI2_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -2612,9 +3440,9 @@ gemmVNNI2_m4_t2:
 	JL           gemmVNNI2_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -2939,9 +3767,9 @@ gemmVNNI2_m3_ktail:
 	JL        gemmVNNI2_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -2953,9 +3781,9 @@ gemmVNNI2_m3_t0:
 	JL           gemmVNNI2_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -2967,9 +3795,9 @@ gemmVNNI2_m3_t1:
 	JL           gemmVNNI2_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -3237,9 +4065,9 @@ gemmVNNI2_m2_ktail:
 	JL        gemmVNNI2_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -3251,9 +4079,9 @@ gemmVNNI2_m2_t0:
 	JL           gemmVNNI2_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -3499,9 +4327,9 @@ gemmVNNI2_m1_ktail:
 	JL        gemmVNNI2_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -3769,9 +4597,9 @@ gemmVNNI3_m6_ktail:
 	JL        gemmVNNI3_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -3784,9 +4612,9 @@ gemmVNNI3_m6_t0:
 	JL           gemmVNNI3_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -3799,9 +4627,9 @@ gemmVNNI3_m6_t1:
 	JL           gemmVNNI3_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -3814,9 +4642,9 @@ gemmVNNI3_m6_t2:
 	JL           gemmVNNI3_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -3829,9 +4657,9 @@ gemmVNNI3_m6_t3:
 	JL           gemmVNNI3_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -3844,9 +4672,9 @@ gemmVNNI3_m6_t4:
 	JL           gemmVNNI3_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI3_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -4463,9 +5291,9 @@ gemmVNNI3_m5_ktail:
 	JL        gemmVNNI3_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -4478,9 +5306,9 @@ gemmVNNI3_m5_t0:
 	JL           gemmVNNI3_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -4493,9 +5321,9 @@ gemmVNNI3_m5_t1:
 	JL           gemmVNNI3_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -4508,9 +5336,9 @@ gemmVNNI3_m5_t2:
 	JL           gemmVNNI3_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -4523,9 +5351,9 @@ gemmVNNI3_m5_t3:
 	JL           gemmVNNI3_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -5059,9 +5887,9 @@ gemmVNNI3_m4_ktail:
 	JL        gemmVNNI3_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -5074,9 +5902,9 @@ gemmVNNI3_m4_t0:
 	JL           gemmVNNI3_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -5089,9 +5917,9 @@ gemmVNNI3_m4_t1:
 	JL           gemmVNNI3_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -5104,9 +5932,9 @@ gemmVNNI3_m4_t2:
 	JL           gemmVNNI3_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -5552,9 +6380,9 @@ gemmVNNI3_m3_ktail:
 	JL        gemmVNNI3_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -5567,9 +6395,9 @@ gemmVNNI3_m3_t0:
 	JL           gemmVNNI3_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -5582,9 +6410,9 @@ gemmVNNI3_m3_t1:
 	JL           gemmVNNI3_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -5947,9 +6775,9 @@ gemmVNNI3_m2_ktail:
 	JL        gemmVNNI3_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -5962,9 +6790,9 @@ gemmVNNI3_m2_t0:
 	JL           gemmVNNI3_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -6286,9 +7114,9 @@ gemmVNNI3_m1_ktail:
 	JL        gemmVNNI3_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -16724,9 +17552,9 @@ TEXT ·gemmVNNI1Fast(SB), NOSPLIT, $0-8
 
 gemmVNNI1Fast_rows:
 	MOVQ   BX, CX
-	CMPQ   BX, $0x00000012
-	JG     gemmVNNI1Fast_m6
-	CMPQ   BX, $0x0c
+	CMPQ   BX, $0x00000018
+	JG     gemmVNNI1Fast_m8
+	CMPQ   BX, $0x10
 	JLE    gemmVNNI1Fast_half
 	ADDQ   $0x02, CX
 	IMUL3Q $0x0000aaab, CX, CX
@@ -16734,12 +17562,16 @@ gemmVNNI1Fast_rows:
 	JMP    gemmVNNI1Fast_pick
 
 gemmVNNI1Fast_half:
-	CMPQ BX, $0x06
+	CMPQ BX, $0x08
 	JLE  gemmVNNI1Fast_pick
 	INCQ CX
 	SHRQ $0x01, CX
 
 gemmVNNI1Fast_pick:
+	CMPQ CX, $0x08
+	JEQ  gemmVNNI1Fast_m8
+	CMPQ CX, $0x07
+	JEQ  gemmVNNI1Fast_m7
 	CMPQ CX, $0x06
 	JEQ  gemmVNNI1Fast_m6
 	CMPQ CX, $0x05
@@ -16752,6 +17584,785 @@ gemmVNNI1Fast_pick:
 	JEQ  gemmVNNI1Fast_m2
 	CMPQ CX, $0x01
 	JEQ  gemmVNNI1Fast_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m8:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z7
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m8_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m8_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m8_knext
+
+gemmVNNI1Fast_m8_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPBROADCASTD (R10)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m8_k
+
+gemmVNNI1Fast_m8_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m8_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m8_seg
+
+gemmVNNI1Fast_m8_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m8_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m8_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m8_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1Fast_m8_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m8_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m8_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Fast_m8_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m8_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m8_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1Fast_m8_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	MOVBLZX      (R10)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m8_t7
+	MOVWLZX      (R10)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m8_t7
+	MOVBLZX      2(R10)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m8_t7:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z7
+
+gemmVNNI1Fast_m8_epi:
+	MOVL         136(R14), R10
+	VPBROADCASTD R10, Z28
+	MOVL         140(R14), R10
+	VPBROADCASTD R10, Z29
+	MOVL         144(R14), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z7, Z7
+	VMOVSHDUP    Z7, Z26
+	VPMULDQ      Z21, Z7, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z7
+	VPBLENDMD    Z26, Z7, K2, Z7
+	VPMOVD2M     Z7, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z7, Z25
+	VPSRAVD      Z20, Z7, Z7
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z7, K3, Z7
+	VPADDD       Z28, Z7, Z7
+	VPMAXSD      Z29, Z7, Z7
+	VPMINSD      Z30, Z7, Z7
+	VPMOVDB      Z7, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	SUBQ         $0x08, BX
+	JZ           gemmVNNI1Fast_m8_end
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x08, R9, R9
+	ADDQ         R9, 96(R14)
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m8_end:
+	VZEROUPPER
+	RET
+
+gemmVNNI1Fast_m7:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPBROADCASTD (R10), Z6
+	MOVQ         152(R14), R11
+	MOVQ         R12, R9
+	CMPQ         R11, $0x01
+	JLE          gemmVNNI1Fast_m7_seg
+	MOVQ         168(R14), CX
+
+gemmVNNI1Fast_m7_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Fast_m7_knext
+
+gemmVNNI1Fast_m7_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Fast_m7_k
+
+gemmVNNI1Fast_m7_knext:
+	DECQ R11
+	JLE  gemmVNNI1Fast_m7_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Fast_m7_seg
+
+gemmVNNI1Fast_m7_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Fast_m7_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Fast_m7_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Fast_m7_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1Fast_m7_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m7_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m7_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Fast_m7_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Fast_m7_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Fast_m7_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Fast_m7_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1Fast_m7_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Fast_m7_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+
+gemmVNNI1Fast_m7_epi:
+	MOVL         136(R14), R10
+	VPBROADCASTD R10, Z28
+	MOVL         140(R14), R10
+	VPBROADCASTD R10, Z29
+	MOVL         144(R14), R10
+	VPBROADCASTD R10, Z30
+	MOVQ         56(R14), R9
+	MOVQ         64(R14), R10
+	MOVQ         72(R14), R11
+	MOVQ         80(R14), SI
+	VMOVDQU32.Z  (R9), K1, Z18
+	VMOVDQU32.Z  (SI), K1, Z27
+	VPSLLD       $0x07, Z27, Z27
+	VPSUBD       Z27, Z18, Z18
+	VMOVDQU32.Z  (R11), K1, Z20
+	VPXORD       Z27, Z27, Z27
+	VPMAXSD      Z20, Z27, Z19
+	VPSUBD       Z20, Z27, Z20
+	VPMAXSD      Z27, Z20, Z20
+	VMOVDQU32.Z  (R10), K1, Z21
+	VMOVSHDUP    Z21, Z22
+	VPBROADCASTD kconst<>+12(SB), Z23
+	VPSLLVD      Z20, Z23, Z23
+	VPADDD.BCST  kconst<>+20(SB), Z23, Z23
+	VPSRLD       $0x01, Z23, Z24
+	VPADDD.BCST  kconst<>+12(SB), Z24, Z27
+	MOVQ         DX, R12
+	VPADDD       Z18, Z0, Z0
+	VMOVSHDUP    Z0, Z26
+	VPMULDQ      Z21, Z0, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z0
+	VPBLENDMD    Z26, Z0, K2, Z0
+	VPMOVD2M     Z0, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z0, Z25
+	VPSRAVD      Z20, Z0, Z0
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z0, K3, Z0
+	VPADDD       Z28, Z0, Z0
+	VPMAXSD      Z29, Z0, Z0
+	VPMINSD      Z30, Z0, Z0
+	VPMOVDB      Z0, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z1, Z1
+	VMOVSHDUP    Z1, Z26
+	VPMULDQ      Z21, Z1, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z1
+	VPBLENDMD    Z26, Z1, K2, Z1
+	VPMOVD2M     Z1, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z1, Z25
+	VPSRAVD      Z20, Z1, Z1
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z1, K3, Z1
+	VPADDD       Z28, Z1, Z1
+	VPMAXSD      Z29, Z1, Z1
+	VPMINSD      Z30, Z1, Z1
+	VPMOVDB      Z1, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z2, Z2
+	VMOVSHDUP    Z2, Z26
+	VPMULDQ      Z21, Z2, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z2
+	VPBLENDMD    Z26, Z2, K2, Z2
+	VPMOVD2M     Z2, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z2, Z25
+	VPSRAVD      Z20, Z2, Z2
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z2, K3, Z2
+	VPADDD       Z28, Z2, Z2
+	VPMAXSD      Z29, Z2, Z2
+	VPMINSD      Z30, Z2, Z2
+	VPMOVDB      Z2, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z3, Z3
+	VMOVSHDUP    Z3, Z26
+	VPMULDQ      Z21, Z3, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z3
+	VPBLENDMD    Z26, Z3, K2, Z3
+	VPMOVD2M     Z3, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z3, Z25
+	VPSRAVD      Z20, Z3, Z3
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z3, K3, Z3
+	VPADDD       Z28, Z3, Z3
+	VPMAXSD      Z29, Z3, Z3
+	VPMINSD      Z30, Z3, Z3
+	VPMOVDB      Z3, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z4, Z4
+	VMOVSHDUP    Z4, Z26
+	VPMULDQ      Z21, Z4, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z4
+	VPBLENDMD    Z26, Z4, K2, Z4
+	VPMOVD2M     Z4, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z4, Z25
+	VPSRAVD      Z20, Z4, Z4
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z4, K3, Z4
+	VPADDD       Z28, Z4, Z4
+	VPMAXSD      Z29, Z4, Z4
+	VPMINSD      Z30, Z4, Z4
+	VPMOVDB      Z4, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z5, Z5
+	VMOVSHDUP    Z5, Z26
+	VPMULDQ      Z21, Z5, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z5
+	VPBLENDMD    Z26, Z5, K2, Z5
+	VPMOVD2M     Z5, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z5, Z25
+	VPSRAVD      Z20, Z5, Z5
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z5, K3, Z5
+	VPADDD       Z28, Z5, Z5
+	VPMAXSD      Z29, Z5, Z5
+	VPMINSD      Z30, Z5, Z5
+	VPMOVDB      Z5, K1, (R12)
+	ADDQ         DI, R12
+	VPADDD       Z18, Z6, Z6
+	VMOVSHDUP    Z6, Z26
+	VPMULDQ      Z21, Z6, Z25
+	VPMULDQ      Z22, Z26, Z26
+	VPADDQ.BCST  kconst<>+0(SB), Z25, Z25
+	VPADDQ.BCST  kconst<>+0(SB), Z26, Z26
+	VPADDQ       Z25, Z25, Z25
+	VPADDQ       Z26, Z26, Z26
+	VMOVSHDUP    Z25, Z6
+	VPBLENDMD    Z26, Z6, K2, Z6
+	VPMOVD2M     Z6, K4
+	VPBLENDMD    Z27, Z24, K4, Z26
+	VPANDD       Z23, Z6, Z25
+	VPSRAVD      Z20, Z6, Z6
+	VPCMPGTD     Z26, Z25, K3
+	VPADDD.BCST  kconst<>+12(SB), Z6, K3, Z6
+	VPADDD       Z28, Z6, Z6
+	VPMAXSD      Z29, Z6, Z6
+	VPMINSD      Z30, Z6, Z6
+	VPMOVDB      Z6, K1, (R12)
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	ADDQ         R8, AX
+	ADDQ         DI, DX
+	SUBQ         $0x07, BX
+	JZ           gemmVNNI1Fast_m7_end
+	MOVQ         104(R14), R9
+	IMUL3Q       $0x07, R9, R9
+	ADDQ         R9, 96(R14)
+	JMP          gemmVNNI1Fast_rows
+
+gemmVNNI1Fast_m7_end:
 	VZEROUPPER
 	RET
 
@@ -16830,9 +18441,9 @@ gemmVNNI1Fast_m6_ktail:
 	JL        gemmVNNI1Fast_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -16843,9 +18454,9 @@ gemmVNNI1Fast_m6_t0:
 	JL           gemmVNNI1Fast_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -16856,9 +18467,9 @@ gemmVNNI1Fast_m6_t1:
 	JL           gemmVNNI1Fast_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Fast_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -16869,9 +18480,9 @@ gemmVNNI1Fast_m6_t2:
 	JL           gemmVNNI1Fast_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Fast_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -16882,9 +18493,9 @@ gemmVNNI1Fast_m6_t3:
 	JL           gemmVNNI1Fast_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -16895,9 +18506,9 @@ gemmVNNI1Fast_m6_t4:
 	JL           gemmVNNI1Fast_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI1Fast_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -17150,9 +18761,9 @@ gemmVNNI1Fast_m5_ktail:
 	JL        gemmVNNI1Fast_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -17163,9 +18774,9 @@ gemmVNNI1Fast_m5_t0:
 	JL           gemmVNNI1Fast_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -17176,9 +18787,9 @@ gemmVNNI1Fast_m5_t1:
 	JL           gemmVNNI1Fast_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Fast_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -17189,9 +18800,9 @@ gemmVNNI1Fast_m5_t2:
 	JL           gemmVNNI1Fast_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Fast_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -17202,9 +18813,9 @@ gemmVNNI1Fast_m5_t3:
 	JL           gemmVNNI1Fast_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -17429,9 +19040,9 @@ gemmVNNI1Fast_m4_ktail:
 	JL        gemmVNNI1Fast_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -17442,9 +19053,9 @@ gemmVNNI1Fast_m4_t0:
 	JL           gemmVNNI1Fast_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -17455,9 +19066,9 @@ gemmVNNI1Fast_m4_t1:
 	JL           gemmVNNI1Fast_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Fast_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -17468,9 +19079,9 @@ gemmVNNI1Fast_m4_t2:
 	JL           gemmVNNI1Fast_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Fast_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -17662,9 +19273,9 @@ gemmVNNI1Fast_m3_ktail:
 	JL        gemmVNNI1Fast_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -17675,9 +19286,9 @@ gemmVNNI1Fast_m3_t0:
 	JL           gemmVNNI1Fast_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -17688,9 +19299,9 @@ gemmVNNI1Fast_m3_t1:
 	JL           gemmVNNI1Fast_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Fast_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -17854,9 +19465,9 @@ gemmVNNI1Fast_m2_ktail:
 	JL        gemmVNNI1Fast_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -17867,9 +19478,9 @@ gemmVNNI1Fast_m2_t0:
 	JL           gemmVNNI1Fast_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Fast_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Fast_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -18033,9 +19644,9 @@ gemmVNNI1Fast_m1_ktail:
 	JL        gemmVNNI1Fast_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Fast_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Fast_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -18242,9 +19853,9 @@ gemmVNNI2Fast_m6_ktail:
 	JL        gemmVNNI2Fast_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -18256,9 +19867,9 @@ gemmVNNI2Fast_m6_t0:
 	JL           gemmVNNI2Fast_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -18270,9 +19881,9 @@ gemmVNNI2Fast_m6_t1:
 	JL           gemmVNNI2Fast_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Fast_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -18284,9 +19895,9 @@ gemmVNNI2Fast_m6_t2:
 	JL           gemmVNNI2Fast_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Fast_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -18298,9 +19909,9 @@ gemmVNNI2Fast_m6_t3:
 	JL           gemmVNNI2Fast_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -18312,9 +19923,9 @@ gemmVNNI2Fast_m6_t4:
 	JL           gemmVNNI2Fast_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI2Fast_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -18722,9 +20333,9 @@ gemmVNNI2Fast_m5_ktail:
 	JL        gemmVNNI2Fast_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -18736,9 +20347,9 @@ gemmVNNI2Fast_m5_t0:
 	JL           gemmVNNI2Fast_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -18750,9 +20361,9 @@ gemmVNNI2Fast_m5_t1:
 	JL           gemmVNNI2Fast_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Fast_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -18764,9 +20375,9 @@ gemmVNNI2Fast_m5_t2:
 	JL           gemmVNNI2Fast_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Fast_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -18778,9 +20389,9 @@ gemmVNNI2Fast_m5_t3:
 	JL           gemmVNNI2Fast_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -19137,9 +20748,9 @@ gemmVNNI2Fast_m4_ktail:
 	JL        gemmVNNI2Fast_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -19151,9 +20762,9 @@ gemmVNNI2Fast_m4_t0:
 	JL           gemmVNNI2Fast_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -19165,9 +20776,9 @@ gemmVNNI2Fast_m4_t1:
 	JL           gemmVNNI2Fast_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Fast_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -19179,9 +20790,9 @@ gemmVNNI2Fast_m4_t2:
 	JL           gemmVNNI2Fast_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Fast_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -19482,9 +21093,9 @@ gemmVNNI2Fast_m3_ktail:
 	JL        gemmVNNI2Fast_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -19496,9 +21107,9 @@ gemmVNNI2Fast_m3_t0:
 	JL           gemmVNNI2Fast_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -19510,9 +21121,9 @@ gemmVNNI2Fast_m3_t1:
 	JL           gemmVNNI2Fast_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Fast_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -19762,9 +21373,9 @@ gemmVNNI2Fast_m2_ktail:
 	JL        gemmVNNI2Fast_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -19776,9 +21387,9 @@ gemmVNNI2Fast_m2_t0:
 	JL           gemmVNNI2Fast_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Fast_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Fast_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -20012,9 +21623,9 @@ gemmVNNI2Fast_m1_ktail:
 	JL        gemmVNNI2Fast_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Fast_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Fast_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -20276,9 +21887,9 @@ gemmVNNI3Fast_m6_ktail:
 	JL        gemmVNNI3Fast_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -20291,9 +21902,9 @@ gemmVNNI3Fast_m6_t0:
 	JL           gemmVNNI3Fast_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -20306,9 +21917,9 @@ gemmVNNI3Fast_m6_t1:
 	JL           gemmVNNI3Fast_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Fast_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -20321,9 +21932,9 @@ gemmVNNI3Fast_m6_t2:
 	JL           gemmVNNI3Fast_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Fast_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -20336,9 +21947,9 @@ gemmVNNI3Fast_m6_t3:
 	JL           gemmVNNI3Fast_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -20351,9 +21962,9 @@ gemmVNNI3Fast_m6_t4:
 	JL           gemmVNNI3Fast_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI3Fast_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -20916,9 +22527,9 @@ gemmVNNI3Fast_m5_ktail:
 	JL        gemmVNNI3Fast_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -20931,9 +22542,9 @@ gemmVNNI3Fast_m5_t0:
 	JL           gemmVNNI3Fast_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -20946,9 +22557,9 @@ gemmVNNI3Fast_m5_t1:
 	JL           gemmVNNI3Fast_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Fast_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -20961,9 +22572,9 @@ gemmVNNI3Fast_m5_t2:
 	JL           gemmVNNI3Fast_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Fast_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -20976,9 +22587,9 @@ gemmVNNI3Fast_m5_t3:
 	JL           gemmVNNI3Fast_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -21467,9 +23078,9 @@ gemmVNNI3Fast_m4_ktail:
 	JL        gemmVNNI3Fast_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -21482,9 +23093,9 @@ gemmVNNI3Fast_m4_t0:
 	JL           gemmVNNI3Fast_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -21497,9 +23108,9 @@ gemmVNNI3Fast_m4_t1:
 	JL           gemmVNNI3Fast_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Fast_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -21512,9 +23123,9 @@ gemmVNNI3Fast_m4_t2:
 	JL           gemmVNNI3Fast_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Fast_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -21924,9 +23535,9 @@ gemmVNNI3Fast_m3_ktail:
 	JL        gemmVNNI3Fast_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -21939,9 +23550,9 @@ gemmVNNI3Fast_m3_t0:
 	JL           gemmVNNI3Fast_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -21954,9 +23565,9 @@ gemmVNNI3Fast_m3_t1:
 	JL           gemmVNNI3Fast_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Fast_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -22292,9 +23903,9 @@ gemmVNNI3Fast_m2_ktail:
 	JL        gemmVNNI3Fast_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -22307,9 +23918,9 @@ gemmVNNI3Fast_m2_t0:
 	JL           gemmVNNI3Fast_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Fast_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Fast_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -22613,9 +24224,9 @@ gemmVNNI3Fast_m1_ktail:
 	JL        gemmVNNI3Fast_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Fast_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Fast_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -52895,9 +54506,9 @@ TEXT ·gemmVNNI1Bounded(SB), NOSPLIT, $0-8
 
 gemmVNNI1Bounded_rows:
 	MOVQ   BX, CX
-	CMPQ   BX, $0x00000012
-	JG     gemmVNNI1Bounded_m6
-	CMPQ   BX, $0x0c
+	CMPQ   BX, $0x00000018
+	JG     gemmVNNI1Bounded_m8
+	CMPQ   BX, $0x10
 	JLE    gemmVNNI1Bounded_half
 	ADDQ   $0x02, CX
 	IMUL3Q $0x0000aaab, CX, CX
@@ -52905,12 +54516,16 @@ gemmVNNI1Bounded_rows:
 	JMP    gemmVNNI1Bounded_pick
 
 gemmVNNI1Bounded_half:
-	CMPQ BX, $0x06
+	CMPQ BX, $0x08
 	JLE  gemmVNNI1Bounded_pick
 	INCQ CX
 	SHRQ $0x01, CX
 
 gemmVNNI1Bounded_pick:
+	CMPQ CX, $0x08
+	JEQ  gemmVNNI1Bounded_m8
+	CMPQ CX, $0x07
+	JEQ  gemmVNNI1Bounded_m7
 	CMPQ CX, $0x06
 	JEQ  gemmVNNI1Bounded_m6
 	CMPQ CX, $0x05
@@ -52923,6 +54538,798 @@ gemmVNNI1Bounded_pick:
 	JEQ  gemmVNNI1Bounded_m2
 	CMPQ CX, $0x01
 	JEQ  gemmVNNI1Bounded_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m8:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m8_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z18, Z7
+	JMP          gemmVNNI1Bounded_m8_started
+
+gemmVNNI1Bounded_m8_rowterms:
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPADDD       (R9), Z5, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z7
+	VPADDD       (R9), Z7, Z7
+
+gemmVNNI1Bounded_m8_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m8_seg
+	MOVQ 168(R14), CX
+
+gemmVNNI1Bounded_m8_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m8_knext
+
+gemmVNNI1Bounded_m8_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPBROADCASTD (R10)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m8_k
+
+gemmVNNI1Bounded_m8_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m8_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m8_seg
+
+gemmVNNI1Bounded_m8_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m8_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m8_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m8_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1Bounded_m8_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m8_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m8_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Bounded_m8_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m8_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m8_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1Bounded_m8_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	MOVBLZX      (R10)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m8_t7
+	MOVWLZX      (R10)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m8_t7
+	MOVBLZX      2(R10)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m8_t7:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z7
+
+gemmVNNI1Bounded_m8_epi:
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         140(R14), R10
+	VPBROADCASTB R10, Z20
+	MOVL         144(R14), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         88(R14), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VMOVSHDUP    Z0, Z28
+	VMOVSHDUP    Z1, Z29
+	VMOVSHDUP    Z2, Z30
+	VMOVSHDUP    Z3, Z31
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z22, Z2, Z2
+	VPMULUDQ     Z22, Z3, Z3
+	VPMULUDQ     Z23, Z28, Z28
+	VPMULUDQ     Z23, Z29, Z29
+	VPMULUDQ     Z23, Z30, Z30
+	VPMULUDQ     Z23, Z31, Z31
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z24, Z2, Z2
+	VPADDQ       Z24, Z3, Z3
+	VPADDQ       Z25, Z28, Z28
+	VPADDQ       Z25, Z29, Z29
+	VPADDQ       Z25, Z30, Z30
+	VPADDQ       Z25, Z31, Z31
+	VPERMT2D     Z28, Z18, Z0
+	VPERMT2D     Z29, Z18, Z1
+	VPERMT2D     Z30, Z18, Z2
+	VPERMT2D     Z31, Z18, Z3
+	VPSUBD       Z26, Z0, K3, Z0
+	VPSUBD       Z26, Z1, K4, Z1
+	VPSUBD       Z26, Z2, K5, Z2
+	VPSUBD       Z26, Z3, K6, Z3
+	VPSRAVD      Z27, Z0, Z0
+	VPSRAVD      Z27, Z1, Z1
+	VPSRAVD      Z27, Z2, Z2
+	VPSRAVD      Z27, Z3, Z3
+	CMPQ         176(R14), $0x01
+	JA           pack_80_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_80_store
+	VPMAXSB      X20, X0, X0
+	VPMAXSB      X20, X1, X1
+	VPMAXSB      X20, X2, X2
+	VPMAXSB      X20, X3, X3
+
+pack_80_store:
+	VMOVDQU8 X0, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X1, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X2, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X3, K1, (R12)
+	ADDQ     DI, R12
+	JMP      pack_80_done
+
+pack_80_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+
+pack_80_done:
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z7, K6
+	VMOVSHDUP   Z4, Z28
+	VMOVSHDUP   Z5, Z29
+	VMOVSHDUP   Z6, Z30
+	VMOVSHDUP   Z7, Z31
+	VPMULUDQ    Z22, Z4, Z4
+	VPMULUDQ    Z22, Z5, Z5
+	VPMULUDQ    Z22, Z6, Z6
+	VPMULUDQ    Z22, Z7, Z7
+	VPMULUDQ    Z23, Z28, Z28
+	VPMULUDQ    Z23, Z29, Z29
+	VPMULUDQ    Z23, Z30, Z30
+	VPMULUDQ    Z23, Z31, Z31
+	VPADDQ      Z24, Z4, Z4
+	VPADDQ      Z24, Z5, Z5
+	VPADDQ      Z24, Z6, Z6
+	VPADDQ      Z24, Z7, Z7
+	VPADDQ      Z25, Z28, Z28
+	VPADDQ      Z25, Z29, Z29
+	VPADDQ      Z25, Z30, Z30
+	VPADDQ      Z25, Z31, Z31
+	VPERMT2D    Z28, Z18, Z4
+	VPERMT2D    Z29, Z18, Z5
+	VPERMT2D    Z30, Z18, Z6
+	VPERMT2D    Z31, Z18, Z7
+	VPSUBD      Z26, Z4, K3, Z4
+	VPSUBD      Z26, Z5, K4, Z5
+	VPSUBD      Z26, Z6, K5, Z6
+	VPSUBD      Z26, Z7, K6, Z7
+	VPSRAVD     Z27, Z4, Z4
+	VPSRAVD     Z27, Z5, Z5
+	VPSRAVD     Z27, Z6, Z6
+	VPSRAVD     Z27, Z7, Z7
+	CMPQ        176(R14), $0x01
+	JA          pack_81_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	VPMOVSDB    Z7, X7
+	JNE         pack_81_store
+	VPMAXSB     X20, X4, X4
+	VPMAXSB     X20, X5, X5
+	VPMAXSB     X20, X6, X6
+	VPMAXSB     X20, X7, X7
+
+pack_81_store:
+	VMOVDQU8 X4, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X5, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X6, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X7, K1, (R12)
+	JMP      pack_81_done
+
+pack_81_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z4, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z4, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z4, X31
+	VMOVDQU8      X31, K1, (R12)
+
+pack_81_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	SUBQ   $0x08, BX
+	JZ     gemmVNNI1Bounded_m8_end
+	MOVQ   104(R14), R9
+	IMUL3Q $0x08, R9, R9
+	ADDQ   R9, 96(R14)
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m8_end:
+	VZEROUPPER
+	RET
+
+gemmVNNI1Bounded_m7:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1Bounded_m7_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	VMOVDQA32    Z18, Z6
+	JMP          gemmVNNI1Bounded_m7_started
+
+gemmVNNI1Bounded_m7_rowterms:
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPADDD       (R9), Z5, Z5
+	VPBROADCASTD (R10), Z6
+	VPADDD       (R9), Z6, Z6
+
+gemmVNNI1Bounded_m7_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1Bounded_m7_seg
+	MOVQ 168(R14), CX
+
+gemmVNNI1Bounded_m7_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1Bounded_m7_knext
+
+gemmVNNI1Bounded_m7_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1Bounded_m7_k
+
+gemmVNNI1Bounded_m7_knext:
+	DECQ R11
+	JLE  gemmVNNI1Bounded_m7_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1Bounded_m7_seg
+
+gemmVNNI1Bounded_m7_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1Bounded_m7_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1Bounded_m7_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1Bounded_m7_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1Bounded_m7_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m7_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m7_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1Bounded_m7_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1Bounded_m7_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1Bounded_m7_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1Bounded_m7_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1Bounded_m7_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1Bounded_m7_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+
+gemmVNNI1Bounded_m7_epi:
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         140(R14), R10
+	VPBROADCASTB R10, Z20
+	MOVL         144(R14), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         88(R14), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z0, K3
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z1, K4
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z2, K5
+	VPCMPD.BCST  $0x01, dwperm<>+64(SB), Z3, K6
+	VMOVSHDUP    Z0, Z28
+	VMOVSHDUP    Z1, Z29
+	VMOVSHDUP    Z2, Z30
+	VMOVSHDUP    Z3, Z31
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z22, Z2, Z2
+	VPMULUDQ     Z22, Z3, Z3
+	VPMULUDQ     Z23, Z28, Z28
+	VPMULUDQ     Z23, Z29, Z29
+	VPMULUDQ     Z23, Z30, Z30
+	VPMULUDQ     Z23, Z31, Z31
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z24, Z2, Z2
+	VPADDQ       Z24, Z3, Z3
+	VPADDQ       Z25, Z28, Z28
+	VPADDQ       Z25, Z29, Z29
+	VPADDQ       Z25, Z30, Z30
+	VPADDQ       Z25, Z31, Z31
+	VPERMT2D     Z28, Z18, Z0
+	VPERMT2D     Z29, Z18, Z1
+	VPERMT2D     Z30, Z18, Z2
+	VPERMT2D     Z31, Z18, Z3
+	VPSUBD       Z26, Z0, K3, Z0
+	VPSUBD       Z26, Z1, K4, Z1
+	VPSUBD       Z26, Z2, K5, Z2
+	VPSUBD       Z26, Z3, K6, Z3
+	VPSRAVD      Z27, Z0, Z0
+	VPSRAVD      Z27, Z1, Z1
+	VPSRAVD      Z27, Z2, Z2
+	VPSRAVD      Z27, Z3, Z3
+	CMPQ         176(R14), $0x01
+	JA           pack_82_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_82_store
+	VPMAXSB      X20, X0, X0
+	VPMAXSB      X20, X1, X1
+	VPMAXSB      X20, X2, X2
+	VPMAXSB      X20, X3, X3
+
+pack_82_store:
+	VMOVDQU8 X0, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X1, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X2, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X3, K1, (R12)
+	ADDQ     DI, R12
+	JMP      pack_82_done
+
+pack_82_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+
+pack_82_done:
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
+	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z6, K5
+	VMOVSHDUP   Z4, Z28
+	VMOVSHDUP   Z5, Z29
+	VMOVSHDUP   Z6, Z30
+	VPMULUDQ    Z22, Z4, Z4
+	VPMULUDQ    Z22, Z5, Z5
+	VPMULUDQ    Z22, Z6, Z6
+	VPMULUDQ    Z23, Z28, Z28
+	VPMULUDQ    Z23, Z29, Z29
+	VPMULUDQ    Z23, Z30, Z30
+	VPADDQ      Z24, Z4, Z4
+	VPADDQ      Z24, Z5, Z5
+	VPADDQ      Z24, Z6, Z6
+	VPADDQ      Z25, Z28, Z28
+	VPADDQ      Z25, Z29, Z29
+	VPADDQ      Z25, Z30, Z30
+	VPERMT2D    Z28, Z18, Z4
+	VPERMT2D    Z29, Z18, Z5
+	VPERMT2D    Z30, Z18, Z6
+	VPSUBD      Z26, Z4, K3, Z4
+	VPSUBD      Z26, Z5, K4, Z5
+	VPSUBD      Z26, Z6, K5, Z6
+	VPSRAVD     Z27, Z4, Z4
+	VPSRAVD     Z27, Z5, Z5
+	VPSRAVD     Z27, Z6, Z6
+	CMPQ        176(R14), $0x01
+	JA          pack_83_both
+	VPMOVSDB    Z4, X4
+	VPMOVSDB    Z5, X5
+	VPMOVSDB    Z6, X6
+	JNE         pack_83_store
+	VPMAXSB     X20, X4, X4
+	VPMAXSB     X20, X5, X5
+	VPMAXSB     X20, X6, X6
+
+pack_83_store:
+	VMOVDQU8 X4, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X5, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X6, K1, (R12)
+	JMP      pack_83_done
+
+pack_83_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z4, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z4, X30
+	VMOVDQU8      X30, K1, (R12)
+
+pack_83_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	SUBQ   $0x07, BX
+	JZ     gemmVNNI1Bounded_m7_end
+	MOVQ   104(R14), R9
+	IMUL3Q $0x07, R9, R9
+	ADDQ   R9, 96(R14)
+	JMP    gemmVNNI1Bounded_rows
+
+gemmVNNI1Bounded_m7_end:
 	VZEROUPPER
 	RET
 
@@ -53026,9 +55433,9 @@ gemmVNNI1Bounded_m6_ktail:
 	JL        gemmVNNI1Bounded_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -53039,9 +55446,9 @@ gemmVNNI1Bounded_m6_t0:
 	JL           gemmVNNI1Bounded_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -53052,9 +55459,9 @@ gemmVNNI1Bounded_m6_t1:
 	JL           gemmVNNI1Bounded_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Bounded_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -53065,9 +55472,9 @@ gemmVNNI1Bounded_m6_t2:
 	JL           gemmVNNI1Bounded_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Bounded_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -53078,9 +55485,9 @@ gemmVNNI1Bounded_m6_t3:
 	JL           gemmVNNI1Bounded_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -53091,9 +55498,9 @@ gemmVNNI1Bounded_m6_t4:
 	JL           gemmVNNI1Bounded_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI1Bounded_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -53152,18 +55559,18 @@ gemmVNNI1Bounded_m6_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_80_both
+	JA           pack_84_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_80_store
+	JNE          pack_84_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_80_store:
+pack_84_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -53172,9 +55579,9 @@ pack_80_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_80_done
+	JMP      pack_84_done
 
-pack_80_both:
+pack_84_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -53193,7 +55600,7 @@ pack_80_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_80_done:
+pack_84_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z5, K4
 	VMOVSHDUP   Z4, Z28
@@ -53213,20 +55620,20 @@ pack_80_done:
 	VPSRAVD     Z27, Z4, Z4
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_81_both
+	JA          pack_85_both
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z5, X5
-	JNE         pack_81_store
+	JNE         pack_85_store
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X5, X5
 
-pack_81_store:
+pack_85_store:
 	VMOVDQU8 X4, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_81_done
+	JMP      pack_85_done
 
-pack_81_both:
+pack_85_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z19, Z4
@@ -53237,7 +55644,7 @@ pack_81_both:
 	VEXTRACTI32X4 $0x01, Z4, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_81_done:
+pack_85_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53354,9 +55761,9 @@ gemmVNNI1Bounded_m5_ktail:
 	JL        gemmVNNI1Bounded_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -53367,9 +55774,9 @@ gemmVNNI1Bounded_m5_t0:
 	JL           gemmVNNI1Bounded_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -53380,9 +55787,9 @@ gemmVNNI1Bounded_m5_t1:
 	JL           gemmVNNI1Bounded_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Bounded_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -53393,9 +55800,9 @@ gemmVNNI1Bounded_m5_t2:
 	JL           gemmVNNI1Bounded_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Bounded_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -53406,9 +55813,9 @@ gemmVNNI1Bounded_m5_t3:
 	JL           gemmVNNI1Bounded_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -53467,18 +55874,18 @@ gemmVNNI1Bounded_m5_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_82_both
+	JA           pack_86_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_82_store
+	JNE          pack_86_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_82_store:
+pack_86_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -53487,9 +55894,9 @@ pack_82_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_82_done
+	JMP      pack_86_done
 
-pack_82_both:
+pack_86_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -53508,7 +55915,7 @@ pack_82_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_82_done:
+pack_86_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z4, K3
 	VMOVSHDUP   Z4, Z28
 	VPMULUDQ    Z22, Z4, Z4
@@ -53519,16 +55926,16 @@ pack_82_done:
 	VPSUBD      Z26, Z4, K3, Z4
 	VPSRAVD     Z27, Z4, Z4
 	CMPQ        176(R14), $0x01
-	JA          pack_83_both
+	JA          pack_87_both
 	VPMOVSDB    Z4, X4
-	JNE         pack_83_store
+	JNE         pack_87_store
 	VPMAXSB     X20, X4, X4
 
-pack_83_store:
+pack_87_store:
 	VMOVDQU8 X4, K1, (R12)
-	JMP      pack_83_done
+	JMP      pack_87_done
 
-pack_83_both:
+pack_87_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z19, Z4
@@ -53536,7 +55943,7 @@ pack_83_both:
 	VPMINSB   Z21, Z4, Z4
 	VMOVDQU8  X4, K1, (R12)
 
-pack_83_done:
+pack_87_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53644,9 +56051,9 @@ gemmVNNI1Bounded_m4_ktail:
 	JL        gemmVNNI1Bounded_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -53657,9 +56064,9 @@ gemmVNNI1Bounded_m4_t0:
 	JL           gemmVNNI1Bounded_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -53670,9 +56077,9 @@ gemmVNNI1Bounded_m4_t1:
 	JL           gemmVNNI1Bounded_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Bounded_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -53683,9 +56090,9 @@ gemmVNNI1Bounded_m4_t2:
 	JL           gemmVNNI1Bounded_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1Bounded_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -53744,18 +56151,18 @@ gemmVNNI1Bounded_m4_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_84_both
+	JA           pack_88_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_84_store
+	JNE          pack_88_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_84_store:
+pack_88_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -53763,9 +56170,9 @@ pack_84_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_84_done
+	JMP      pack_88_done
 
-pack_84_both:
+pack_88_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -53783,7 +56190,7 @@ pack_84_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_84_done:
+pack_88_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -53877,9 +56284,9 @@ gemmVNNI1Bounded_m3_ktail:
 	JL        gemmVNNI1Bounded_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -53890,9 +56297,9 @@ gemmVNNI1Bounded_m3_t0:
 	JL           gemmVNNI1Bounded_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -53903,9 +56310,9 @@ gemmVNNI1Bounded_m3_t1:
 	JL           gemmVNNI1Bounded_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1Bounded_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -53955,24 +56362,24 @@ gemmVNNI1Bounded_m3_epi:
 	VPSRAVD      Z27, Z1, Z1
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_85_both
+	JA           pack_89_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
-	JNE          pack_85_store
+	JNE          pack_89_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 
-pack_85_store:
+pack_89_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_85_done
+	JMP      pack_89_done
 
-pack_85_both:
+pack_89_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z2, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -53987,7 +56394,7 @@ pack_85_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_85_done:
+pack_89_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -54072,9 +56479,9 @@ gemmVNNI1Bounded_m2_ktail:
 	JL        gemmVNNI1Bounded_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -54085,9 +56492,9 @@ gemmVNNI1Bounded_m2_t0:
 	JL           gemmVNNI1Bounded_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1Bounded_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1Bounded_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -54128,20 +56535,20 @@ gemmVNNI1Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z1, Z1
 	CMPQ         176(R14), $0x01
-	JA           pack_86_both
+	JA           pack_90_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_86_store
+	JNE          pack_90_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 
-pack_86_store:
+pack_90_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_86_done
+	JMP      pack_90_done
 
-pack_86_both:
+pack_90_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -54152,7 +56559,7 @@ pack_86_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_86_done:
+pack_90_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -54244,9 +56651,9 @@ gemmVNNI1Bounded_m1_ktail:
 	JL        gemmVNNI1Bounded_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1Bounded_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1Bounded_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -54281,16 +56688,16 @@ gemmVNNI1Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_87_both
+	JA           pack_91_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_87_store
+	JNE          pack_91_store
 	VPMAXSB      X20, X0, X0
 
-pack_87_store:
+pack_91_store:
 	VMOVDQU8 X0, K1, (R12)
-	JMP      pack_87_done
+	JMP      pack_91_done
 
-pack_87_both:
+pack_91_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -54298,7 +56705,7 @@ pack_87_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, K1, (R12)
 
-pack_87_done:
+pack_91_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -54480,9 +56887,9 @@ gemmVNNI2Bounded_m6_ktail:
 	JL        gemmVNNI2Bounded_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -54494,9 +56901,9 @@ gemmVNNI2Bounded_m6_t0:
 	JL           gemmVNNI2Bounded_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -54508,9 +56915,9 @@ gemmVNNI2Bounded_m6_t1:
 	JL           gemmVNNI2Bounded_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Bounded_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -54522,9 +56929,9 @@ gemmVNNI2Bounded_m6_t2:
 	JL           gemmVNNI2Bounded_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Bounded_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -54536,9 +56943,9 @@ gemmVNNI2Bounded_m6_t3:
 	JL           gemmVNNI2Bounded_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -54550,9 +56957,9 @@ gemmVNNI2Bounded_m6_t4:
 	JL           gemmVNNI2Bounded_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI2Bounded_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -54612,18 +57019,18 @@ gemmVNNI2Bounded_m6_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_88_both
+	JA           pack_92_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_88_store
+	JNE          pack_92_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_88_store:
+pack_92_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -54632,9 +57039,9 @@ pack_88_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_88_done
+	JMP      pack_92_done
 
-pack_88_both:
+pack_92_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -54653,7 +57060,7 @@ pack_88_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_88_done:
+pack_92_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z8, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z10, K4
 	VMOVSHDUP   Z8, Z28
@@ -54673,20 +57080,20 @@ pack_88_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_89_both
+	JA          pack_93_both
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z10, X10
-	JNE         pack_89_store
+	JNE         pack_93_store
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X10, X10
 
-pack_89_store:
+pack_93_store:
 	VMOVDQU8 X8, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_89_done
+	JMP      pack_93_done
 
-pack_89_both:
+pack_93_both:
 	VPACKSSDW     Z10, Z8, Z8
 	VPACKSSWB     Z8, Z8, Z8
 	VPERMD        Z8, Z19, Z8
@@ -54697,7 +57104,7 @@ pack_89_both:
 	VEXTRACTI32X4 $0x01, Z8, X29
 	VMOVDQU8      X29, (R12)
 
-pack_89_done:
+pack_93_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -54742,18 +57149,18 @@ pack_89_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_90_both
+	JA          pack_94_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_90_store
+	JNE         pack_94_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_90_store:
+pack_94_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -54762,9 +57169,9 @@ pack_90_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_90_done
+	JMP      pack_94_done
 
-pack_90_both:
+pack_94_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -54783,7 +57190,7 @@ pack_90_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_90_done:
+pack_94_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z9, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z11, K4
 	VMOVSHDUP   Z9, Z28
@@ -54803,20 +57210,20 @@ pack_90_done:
 	VPSRAVD     Z27, Z9, Z9
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_91_both
+	JA          pack_95_both
 	VPMOVSDB    Z9, X9
 	VPMOVSDB    Z11, X11
-	JNE         pack_91_store
+	JNE         pack_95_store
 	VPMAXSB     X20, X9, X9
 	VPMAXSB     X20, X11, X11
 
-pack_91_store:
+pack_95_store:
 	VMOVDQU8 X9, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_91_done
+	JMP      pack_95_done
 
-pack_91_both:
+pack_95_both:
 	VPACKSSDW     Z11, Z9, Z9
 	VPACKSSWB     Z9, Z9, Z9
 	VPERMD        Z9, Z19, Z9
@@ -54827,7 +57234,7 @@ pack_91_both:
 	VEXTRACTI32X4 $0x01, Z9, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_91_done:
+pack_95_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -54962,9 +57369,9 @@ gemmVNNI2Bounded_m5_ktail:
 	JL        gemmVNNI2Bounded_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -54976,9 +57383,9 @@ gemmVNNI2Bounded_m5_t0:
 	JL           gemmVNNI2Bounded_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -54990,9 +57397,9 @@ gemmVNNI2Bounded_m5_t1:
 	JL           gemmVNNI2Bounded_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Bounded_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -55004,9 +57411,9 @@ gemmVNNI2Bounded_m5_t2:
 	JL           gemmVNNI2Bounded_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Bounded_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -55018,9 +57425,9 @@ gemmVNNI2Bounded_m5_t3:
 	JL           gemmVNNI2Bounded_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -55080,18 +57487,18 @@ gemmVNNI2Bounded_m5_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_92_both
+	JA           pack_96_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_92_store
+	JNE          pack_96_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_92_store:
+pack_96_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -55100,9 +57507,9 @@ pack_92_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_92_done
+	JMP      pack_96_done
 
-pack_92_both:
+pack_96_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -55121,7 +57528,7 @@ pack_92_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_92_done:
+pack_96_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z8, K3
 	VMOVSHDUP   Z8, Z28
 	VPMULUDQ    Z22, Z8, Z8
@@ -55132,16 +57539,16 @@ pack_92_done:
 	VPSUBD      Z26, Z8, K3, Z8
 	VPSRAVD     Z27, Z8, Z8
 	CMPQ        176(R14), $0x01
-	JA          pack_93_both
+	JA          pack_97_both
 	VPMOVSDB    Z8, X8
-	JNE         pack_93_store
+	JNE         pack_97_store
 	VPMAXSB     X20, X8, X8
 
-pack_93_store:
+pack_97_store:
 	VMOVDQU8 X8, (R12)
-	JMP      pack_93_done
+	JMP      pack_97_done
 
-pack_93_both:
+pack_97_both:
 	VPACKSSDW Z8, Z8, Z8
 	VPACKSSWB Z8, Z8, Z8
 	VPERMD    Z8, Z19, Z8
@@ -55149,7 +57556,7 @@ pack_93_both:
 	VPMINSB   Z21, Z8, Z8
 	VMOVDQU8  X8, (R12)
 
-pack_93_done:
+pack_97_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55194,18 +57601,18 @@ pack_93_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_94_both
+	JA          pack_98_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_94_store
+	JNE         pack_98_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_94_store:
+pack_98_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -55214,9 +57621,9 @@ pack_94_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_94_done
+	JMP      pack_98_done
 
-pack_94_both:
+pack_98_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -55235,7 +57642,7 @@ pack_94_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_94_done:
+pack_98_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z9, K3
 	VMOVSHDUP   Z9, Z28
 	VPMULUDQ    Z22, Z9, Z9
@@ -55246,16 +57653,16 @@ pack_94_done:
 	VPSUBD      Z26, Z9, K3, Z9
 	VPSRAVD     Z27, Z9, Z9
 	CMPQ        176(R14), $0x01
-	JA          pack_95_both
+	JA          pack_99_both
 	VPMOVSDB    Z9, X9
-	JNE         pack_95_store
+	JNE         pack_99_store
 	VPMAXSB     X20, X9, X9
 
-pack_95_store:
+pack_99_store:
 	VMOVDQU8 X9, K1, (R12)
-	JMP      pack_95_done
+	JMP      pack_99_done
 
-pack_95_both:
+pack_99_both:
 	VPACKSSDW Z9, Z9, Z9
 	VPACKSSWB Z9, Z9, Z9
 	VPERMD    Z9, Z19, Z9
@@ -55263,7 +57670,7 @@ pack_95_both:
 	VPMINSB   Z21, Z9, Z9
 	VMOVDQU8  X9, K1, (R12)
 
-pack_95_done:
+pack_99_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55386,9 +57793,9 @@ gemmVNNI2Bounded_m4_ktail:
 	JL        gemmVNNI2Bounded_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -55400,9 +57807,9 @@ gemmVNNI2Bounded_m4_t0:
 	JL           gemmVNNI2Bounded_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -55414,9 +57821,9 @@ gemmVNNI2Bounded_m4_t1:
 	JL           gemmVNNI2Bounded_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Bounded_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -55428,9 +57835,9 @@ gemmVNNI2Bounded_m4_t2:
 	JL           gemmVNNI2Bounded_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2Bounded_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -55490,18 +57897,18 @@ gemmVNNI2Bounded_m4_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_96_both
+	JA           pack_100_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_96_store
+	JNE          pack_100_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_96_store:
+pack_100_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -55509,9 +57916,9 @@ pack_96_store:
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_96_done
+	JMP      pack_100_done
 
-pack_96_both:
+pack_100_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -55529,7 +57936,7 @@ pack_96_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_96_done:
+pack_100_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55574,18 +57981,18 @@ pack_96_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_97_both
+	JA          pack_101_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z7, X7
-	JNE         pack_97_store
+	JNE         pack_101_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X7, X7
 
-pack_97_store:
+pack_101_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -55593,9 +58000,9 @@ pack_97_store:
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
-	JMP      pack_97_done
+	JMP      pack_101_done
 
-pack_97_both:
+pack_101_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -55613,7 +58020,7 @@ pack_97_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_97_done:
+pack_101_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55719,9 +58126,9 @@ gemmVNNI2Bounded_m3_ktail:
 	JL        gemmVNNI2Bounded_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -55733,9 +58140,9 @@ gemmVNNI2Bounded_m3_t0:
 	JL           gemmVNNI2Bounded_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -55747,9 +58154,9 @@ gemmVNNI2Bounded_m3_t1:
 	JL           gemmVNNI2Bounded_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2Bounded_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -55800,24 +58207,24 @@ gemmVNNI2Bounded_m3_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z4, Z4
 	CMPQ         176(R14), $0x01
-	JA           pack_98_both
+	JA           pack_102_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
-	JNE          pack_98_store
+	JNE          pack_102_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 
-pack_98_store:
+pack_102_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_98_done
+	JMP      pack_102_done
 
-pack_98_both:
+pack_102_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z4, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -55832,7 +58239,7 @@ pack_98_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_98_done:
+pack_102_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -55868,24 +58275,24 @@ pack_98_done:
 	VPSRAVD     Z27, Z3, Z3
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_99_both
+	JA          pack_103_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
 	VPMOVSDB    Z5, X5
-	JNE         pack_99_store
+	JNE         pack_103_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 	VPMAXSB     X20, X5, X5
 
-pack_99_store:
+pack_103_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_99_done
+	JMP      pack_103_done
 
-pack_99_both:
+pack_103_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z5, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -55900,7 +58307,7 @@ pack_99_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_99_done:
+pack_103_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -55994,9 +58401,9 @@ gemmVNNI2Bounded_m2_ktail:
 	JL        gemmVNNI2Bounded_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -56008,9 +58415,9 @@ gemmVNNI2Bounded_m2_t0:
 	JL           gemmVNNI2Bounded_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2Bounded_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2Bounded_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -56052,20 +58459,20 @@ gemmVNNI2Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_100_both
+	JA           pack_104_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
-	JNE          pack_100_store
+	JNE          pack_104_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 
-pack_100_store:
+pack_104_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
-	JMP      pack_100_done
+	JMP      pack_104_done
 
-pack_100_both:
+pack_104_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -56076,7 +58483,7 @@ pack_100_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_100_done:
+pack_104_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -56103,20 +58510,20 @@ pack_100_done:
 	VPSRAVD     Z27, Z1, Z1
 	VPSRAVD     Z27, Z3, Z3
 	CMPQ        176(R14), $0x01
-	JA          pack_101_both
+	JA          pack_105_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z3, X3
-	JNE         pack_101_store
+	JNE         pack_105_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X3, X3
 
-pack_101_store:
+pack_105_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_101_done
+	JMP      pack_105_done
 
-pack_101_both:
+pack_105_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -56127,7 +58534,7 @@ pack_101_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_101_done:
+pack_105_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -56230,9 +58637,9 @@ gemmVNNI2Bounded_m1_ktail:
 	JL        gemmVNNI2Bounded_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2Bounded_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2Bounded_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -56271,16 +58678,16 @@ gemmVNNI2Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_102_both
+	JA           pack_106_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_102_store
+	JNE          pack_106_store
 	VPMAXSB      X20, X0, X0
 
-pack_102_store:
+pack_106_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_102_done
+	JMP      pack_106_done
 
-pack_102_both:
+pack_106_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -56288,7 +58695,7 @@ pack_102_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_102_done:
+pack_106_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -56306,16 +58713,16 @@ pack_102_done:
 	VPSUBD      Z26, Z1, K3, Z1
 	VPSRAVD     Z27, Z1, Z1
 	CMPQ        176(R14), $0x01
-	JA          pack_103_both
+	JA          pack_107_both
 	VPMOVSDB    Z1, X1
-	JNE         pack_103_store
+	JNE         pack_107_store
 	VPMAXSB     X20, X1, X1
 
-pack_103_store:
+pack_107_store:
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_103_done
+	JMP      pack_107_done
 
-pack_103_both:
+pack_107_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -56323,7 +58730,7 @@ pack_103_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, K1, (R12)
 
-pack_103_done:
+pack_107_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -56526,9 +58933,9 @@ gemmVNNI3Bounded_m6_ktail:
 	JL        gemmVNNI3Bounded_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -56541,9 +58948,9 @@ gemmVNNI3Bounded_m6_t0:
 	JL           gemmVNNI3Bounded_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -56556,9 +58963,9 @@ gemmVNNI3Bounded_m6_t1:
 	JL           gemmVNNI3Bounded_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Bounded_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -56571,9 +58978,9 @@ gemmVNNI3Bounded_m6_t2:
 	JL           gemmVNNI3Bounded_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Bounded_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -56586,9 +58993,9 @@ gemmVNNI3Bounded_m6_t3:
 	JL           gemmVNNI3Bounded_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -56601,9 +59008,9 @@ gemmVNNI3Bounded_m6_t4:
 	JL           gemmVNNI3Bounded_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI3Bounded_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -56664,18 +59071,18 @@ gemmVNNI3Bounded_m6_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_104_both
+	JA           pack_108_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_104_store
+	JNE          pack_108_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_104_store:
+pack_108_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -56684,9 +59091,9 @@ pack_104_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_104_done
+	JMP      pack_108_done
 
-pack_104_both:
+pack_108_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -56705,7 +59112,7 @@ pack_104_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_104_done:
+pack_108_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z12, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z15, K4
 	VMOVSHDUP   Z12, Z28
@@ -56725,20 +59132,20 @@ pack_104_done:
 	VPSRAVD     Z27, Z12, Z12
 	VPSRAVD     Z27, Z15, Z15
 	CMPQ        176(R14), $0x01
-	JA          pack_105_both
+	JA          pack_109_both
 	VPMOVSDB    Z12, X12
 	VPMOVSDB    Z15, X15
-	JNE         pack_105_store
+	JNE         pack_109_store
 	VPMAXSB     X20, X12, X12
 	VPMAXSB     X20, X15, X15
 
-pack_105_store:
+pack_109_store:
 	VMOVDQU8 X12, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X15, (R12)
-	JMP      pack_105_done
+	JMP      pack_109_done
 
-pack_105_both:
+pack_109_both:
 	VPACKSSDW     Z15, Z12, Z12
 	VPACKSSWB     Z12, Z12, Z12
 	VPERMD        Z12, Z19, Z12
@@ -56749,7 +59156,7 @@ pack_105_both:
 	VEXTRACTI32X4 $0x01, Z12, X29
 	VMOVDQU8      X29, (R12)
 
-pack_105_done:
+pack_109_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -56794,18 +59201,18 @@ pack_105_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_106_both
+	JA          pack_110_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_106_store
+	JNE         pack_110_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_106_store:
+pack_110_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -56814,9 +59221,9 @@ pack_106_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_106_done
+	JMP      pack_110_done
 
-pack_106_both:
+pack_110_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -56835,7 +59242,7 @@ pack_106_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_106_done:
+pack_110_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z13, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z16, K4
 	VMOVSHDUP   Z13, Z28
@@ -56855,20 +59262,20 @@ pack_106_done:
 	VPSRAVD     Z27, Z13, Z13
 	VPSRAVD     Z27, Z16, Z16
 	CMPQ        176(R14), $0x01
-	JA          pack_107_both
+	JA          pack_111_both
 	VPMOVSDB    Z13, X13
 	VPMOVSDB    Z16, X16
-	JNE         pack_107_store
+	JNE         pack_111_store
 	VPMAXSB     X20, X13, X13
 	VPMAXSB     X20, X16, X16
 
-pack_107_store:
+pack_111_store:
 	VMOVDQU8 X13, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X16, (R12)
-	JMP      pack_107_done
+	JMP      pack_111_done
 
-pack_107_both:
+pack_111_both:
 	VPACKSSDW     Z16, Z13, Z13
 	VPACKSSWB     Z13, Z13, Z13
 	VPERMD        Z13, Z19, Z13
@@ -56879,7 +59286,7 @@ pack_107_both:
 	VEXTRACTI32X4 $0x01, Z13, X29
 	VMOVDQU8      X29, (R12)
 
-pack_107_done:
+pack_111_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -56924,18 +59331,18 @@ pack_107_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_108_both
+	JA          pack_112_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_108_store
+	JNE         pack_112_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_108_store:
+pack_112_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -56944,9 +59351,9 @@ pack_108_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_108_done
+	JMP      pack_112_done
 
-pack_108_both:
+pack_112_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -56965,7 +59372,7 @@ pack_108_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_108_done:
+pack_112_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z14, K3
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z17, K4
 	VMOVSHDUP   Z14, Z28
@@ -56985,20 +59392,20 @@ pack_108_done:
 	VPSRAVD     Z27, Z14, Z14
 	VPSRAVD     Z27, Z17, Z17
 	CMPQ        176(R14), $0x01
-	JA          pack_109_both
+	JA          pack_113_both
 	VPMOVSDB    Z14, X14
 	VPMOVSDB    Z17, X17
-	JNE         pack_109_store
+	JNE         pack_113_store
 	VPMAXSB     X20, X14, X14
 	VPMAXSB     X20, X17, X17
 
-pack_109_store:
+pack_113_store:
 	VMOVDQU8 X14, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X17, K1, (R12)
-	JMP      pack_109_done
+	JMP      pack_113_done
 
-pack_109_both:
+pack_113_both:
 	VPACKSSDW     Z17, Z14, Z14
 	VPACKSSWB     Z14, Z14, Z14
 	VPERMD        Z14, Z19, Z14
@@ -57009,7 +59416,7 @@ pack_109_both:
 	VEXTRACTI32X4 $0x01, Z14, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_109_done:
+pack_113_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -57162,9 +59569,9 @@ gemmVNNI3Bounded_m5_ktail:
 	JL        gemmVNNI3Bounded_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -57177,9 +59584,9 @@ gemmVNNI3Bounded_m5_t0:
 	JL           gemmVNNI3Bounded_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -57192,9 +59599,9 @@ gemmVNNI3Bounded_m5_t1:
 	JL           gemmVNNI3Bounded_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Bounded_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -57207,9 +59614,9 @@ gemmVNNI3Bounded_m5_t2:
 	JL           gemmVNNI3Bounded_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Bounded_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -57222,9 +59629,9 @@ gemmVNNI3Bounded_m5_t3:
 	JL           gemmVNNI3Bounded_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -57285,18 +59692,18 @@ gemmVNNI3Bounded_m5_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_110_both
+	JA           pack_114_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_110_store
+	JNE          pack_114_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_110_store:
+pack_114_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -57305,9 +59712,9 @@ pack_110_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_110_done
+	JMP      pack_114_done
 
-pack_110_both:
+pack_114_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -57326,7 +59733,7 @@ pack_110_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_110_done:
+pack_114_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z12, K3
 	VMOVSHDUP   Z12, Z28
 	VPMULUDQ    Z22, Z12, Z12
@@ -57337,16 +59744,16 @@ pack_110_done:
 	VPSUBD      Z26, Z12, K3, Z12
 	VPSRAVD     Z27, Z12, Z12
 	CMPQ        176(R14), $0x01
-	JA          pack_111_both
+	JA          pack_115_both
 	VPMOVSDB    Z12, X12
-	JNE         pack_111_store
+	JNE         pack_115_store
 	VPMAXSB     X20, X12, X12
 
-pack_111_store:
+pack_115_store:
 	VMOVDQU8 X12, (R12)
-	JMP      pack_111_done
+	JMP      pack_115_done
 
-pack_111_both:
+pack_115_both:
 	VPACKSSDW Z12, Z12, Z12
 	VPACKSSWB Z12, Z12, Z12
 	VPERMD    Z12, Z19, Z12
@@ -57354,7 +59761,7 @@ pack_111_both:
 	VPMINSB   Z21, Z12, Z12
 	VMOVDQU8  X12, (R12)
 
-pack_111_done:
+pack_115_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -57399,18 +59806,18 @@ pack_111_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_112_both
+	JA          pack_116_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_112_store
+	JNE         pack_116_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_112_store:
+pack_116_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -57419,9 +59826,9 @@ pack_112_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_112_done
+	JMP      pack_116_done
 
-pack_112_both:
+pack_116_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -57440,7 +59847,7 @@ pack_112_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_112_done:
+pack_116_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z13, K3
 	VMOVSHDUP   Z13, Z28
 	VPMULUDQ    Z22, Z13, Z13
@@ -57451,16 +59858,16 @@ pack_112_done:
 	VPSUBD      Z26, Z13, K3, Z13
 	VPSRAVD     Z27, Z13, Z13
 	CMPQ        176(R14), $0x01
-	JA          pack_113_both
+	JA          pack_117_both
 	VPMOVSDB    Z13, X13
-	JNE         pack_113_store
+	JNE         pack_117_store
 	VPMAXSB     X20, X13, X13
 
-pack_113_store:
+pack_117_store:
 	VMOVDQU8 X13, (R12)
-	JMP      pack_113_done
+	JMP      pack_117_done
 
-pack_113_both:
+pack_117_both:
 	VPACKSSDW Z13, Z13, Z13
 	VPACKSSWB Z13, Z13, Z13
 	VPERMD    Z13, Z19, Z13
@@ -57468,7 +59875,7 @@ pack_113_both:
 	VPMINSB   Z21, Z13, Z13
 	VMOVDQU8  X13, (R12)
 
-pack_113_done:
+pack_117_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -57513,18 +59920,18 @@ pack_113_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_114_both
+	JA          pack_118_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_114_store
+	JNE         pack_118_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_114_store:
+pack_118_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -57533,9 +59940,9 @@ pack_114_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_114_done
+	JMP      pack_118_done
 
-pack_114_both:
+pack_118_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -57554,7 +59961,7 @@ pack_114_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_114_done:
+pack_118_done:
 	VPCMPD.BCST $0x01, dwperm<>+64(SB), Z14, K3
 	VMOVSHDUP   Z14, Z28
 	VPMULUDQ    Z22, Z14, Z14
@@ -57565,16 +59972,16 @@ pack_114_done:
 	VPSUBD      Z26, Z14, K3, Z14
 	VPSRAVD     Z27, Z14, Z14
 	CMPQ        176(R14), $0x01
-	JA          pack_115_both
+	JA          pack_119_both
 	VPMOVSDB    Z14, X14
-	JNE         pack_115_store
+	JNE         pack_119_store
 	VPMAXSB     X20, X14, X14
 
-pack_115_store:
+pack_119_store:
 	VMOVDQU8 X14, K1, (R12)
-	JMP      pack_115_done
+	JMP      pack_119_done
 
-pack_115_both:
+pack_119_both:
 	VPACKSSDW Z14, Z14, Z14
 	VPACKSSWB Z14, Z14, Z14
 	VPERMD    Z14, Z19, Z14
@@ -57582,7 +59989,7 @@ pack_115_both:
 	VPMINSB   Z21, Z14, Z14
 	VMOVDQU8  X14, K1, (R12)
 
-pack_115_done:
+pack_119_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -57720,9 +60127,9 @@ gemmVNNI3Bounded_m4_ktail:
 	JL        gemmVNNI3Bounded_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -57735,9 +60142,9 @@ gemmVNNI3Bounded_m4_t0:
 	JL           gemmVNNI3Bounded_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -57750,9 +60157,9 @@ gemmVNNI3Bounded_m4_t1:
 	JL           gemmVNNI3Bounded_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Bounded_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -57765,9 +60172,9 @@ gemmVNNI3Bounded_m4_t2:
 	JL           gemmVNNI3Bounded_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3Bounded_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -57828,18 +60235,18 @@ gemmVNNI3Bounded_m4_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_116_both
+	JA           pack_120_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_116_store
+	JNE          pack_120_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_116_store:
+pack_120_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -57847,9 +60254,9 @@ pack_116_store:
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
-	JMP      pack_116_done
+	JMP      pack_120_done
 
-pack_116_both:
+pack_120_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -57867,7 +60274,7 @@ pack_116_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_116_done:
+pack_120_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -57912,18 +60319,18 @@ pack_116_done:
 	VPSRAVD     Z27, Z7, Z7
 	VPSRAVD     Z27, Z10, Z10
 	CMPQ        176(R14), $0x01
-	JA          pack_117_both
+	JA          pack_121_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
 	VPMOVSDB    Z10, X10
-	JNE         pack_117_store
+	JNE         pack_121_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 	VPMAXSB     X20, X10, X10
 
-pack_117_store:
+pack_121_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -57931,9 +60338,9 @@ pack_117_store:
 	VMOVDQU8 X7, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_117_done
+	JMP      pack_121_done
 
-pack_117_both:
+pack_121_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -57951,7 +60358,7 @@ pack_117_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, (R12)
 
-pack_117_done:
+pack_121_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -57996,18 +60403,18 @@ pack_117_done:
 	VPSRAVD     Z27, Z8, Z8
 	VPSRAVD     Z27, Z11, Z11
 	CMPQ        176(R14), $0x01
-	JA          pack_118_both
+	JA          pack_122_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
 	VPMOVSDB    Z11, X11
-	JNE         pack_118_store
+	JNE         pack_122_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 	VPMAXSB     X20, X11, X11
 
-pack_118_store:
+pack_122_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -58015,9 +60422,9 @@ pack_118_store:
 	VMOVDQU8 X8, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_118_done
+	JMP      pack_122_done
 
-pack_118_both:
+pack_122_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -58035,7 +60442,7 @@ pack_118_both:
 	VEXTRACTI32X4 $0x03, Z2, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_118_done:
+pack_122_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -58153,9 +60560,9 @@ gemmVNNI3Bounded_m3_ktail:
 	JL        gemmVNNI3Bounded_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -58168,9 +60575,9 @@ gemmVNNI3Bounded_m3_t0:
 	JL           gemmVNNI3Bounded_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -58183,9 +60590,9 @@ gemmVNNI3Bounded_m3_t1:
 	JL           gemmVNNI3Bounded_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3Bounded_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -58237,24 +60644,24 @@ gemmVNNI3Bounded_m3_epi:
 	VPSRAVD      Z27, Z3, Z3
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_119_both
+	JA           pack_123_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
-	JNE          pack_119_store
+	JNE          pack_123_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 
-pack_119_store:
+pack_123_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_119_done
+	JMP      pack_123_done
 
-pack_119_both:
+pack_123_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -58269,7 +60676,7 @@ pack_119_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_119_done:
+pack_123_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -58305,24 +60712,24 @@ pack_119_done:
 	VPSRAVD     Z27, Z4, Z4
 	VPSRAVD     Z27, Z7, Z7
 	CMPQ        176(R14), $0x01
-	JA          pack_120_both
+	JA          pack_124_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
 	VPMOVSDB    Z7, X7
-	JNE         pack_120_store
+	JNE         pack_124_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 	VPMAXSB     X20, X7, X7
 
-pack_120_store:
+pack_124_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, (R12)
-	JMP      pack_120_done
+	JMP      pack_124_done
 
-pack_120_both:
+pack_124_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z7, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -58337,7 +60744,7 @@ pack_120_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, (R12)
 
-pack_120_done:
+pack_124_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -58373,24 +60780,24 @@ pack_120_done:
 	VPSRAVD     Z27, Z5, Z5
 	VPSRAVD     Z27, Z8, Z8
 	CMPQ        176(R14), $0x01
-	JA          pack_121_both
+	JA          pack_125_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
 	VPMOVSDB    Z8, X8
-	JNE         pack_121_store
+	JNE         pack_125_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 	VPMAXSB     X20, X8, X8
 
-pack_121_store:
+pack_125_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X8, K1, (R12)
-	JMP      pack_121_done
+	JMP      pack_125_done
 
-pack_121_both:
+pack_125_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z8, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -58405,7 +60812,7 @@ pack_121_both:
 	VEXTRACTI32X4 $0x02, Z2, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_121_done:
+pack_125_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -58508,9 +60915,9 @@ gemmVNNI3Bounded_m2_ktail:
 	JL        gemmVNNI3Bounded_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -58523,9 +60930,9 @@ gemmVNNI3Bounded_m2_t0:
 	JL           gemmVNNI3Bounded_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3Bounded_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3Bounded_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -58568,20 +60975,20 @@ gemmVNNI3Bounded_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_122_both
+	JA           pack_126_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
-	JNE          pack_122_store
+	JNE          pack_126_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 
-pack_122_store:
+pack_126_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
-	JMP      pack_122_done
+	JMP      pack_126_done
 
-pack_122_both:
+pack_126_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -58592,7 +60999,7 @@ pack_122_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_122_done:
+pack_126_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -58619,20 +61026,20 @@ pack_122_done:
 	VPSRAVD     Z27, Z1, Z1
 	VPSRAVD     Z27, Z4, Z4
 	CMPQ        176(R14), $0x01
-	JA          pack_123_both
+	JA          pack_127_both
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z4, X4
-	JNE         pack_123_store
+	JNE         pack_127_store
 	VPMAXSB     X20, X1, X1
 	VPMAXSB     X20, X4, X4
 
-pack_123_store:
+pack_127_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_123_done
+	JMP      pack_127_done
 
-pack_123_both:
+pack_127_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -58643,7 +61050,7 @@ pack_123_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, (R12)
 
-pack_123_done:
+pack_127_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -58670,20 +61077,20 @@ pack_123_done:
 	VPSRAVD     Z27, Z2, Z2
 	VPSRAVD     Z27, Z5, Z5
 	CMPQ        176(R14), $0x01
-	JA          pack_124_both
+	JA          pack_128_both
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z5, X5
-	JNE         pack_124_store
+	JNE         pack_128_store
 	VPMAXSB     X20, X2, X2
 	VPMAXSB     X20, X5, X5
 
-pack_124_store:
+pack_128_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_124_done
+	JMP      pack_128_done
 
-pack_124_both:
+pack_128_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSWB     Z2, Z2, Z2
 	VPERMD        Z2, Z19, Z2
@@ -58694,7 +61101,7 @@ pack_124_both:
 	VEXTRACTI32X4 $0x01, Z2, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_124_done:
+pack_128_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -58808,9 +61215,9 @@ gemmVNNI3Bounded_m1_ktail:
 	JL        gemmVNNI3Bounded_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3Bounded_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3Bounded_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -58853,16 +61260,16 @@ gemmVNNI3Bounded_m1_epi:
 	VPSUBD       Z26, Z0, K3, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_125_both
+	JA           pack_129_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_125_store
+	JNE          pack_129_store
 	VPMAXSB      X20, X0, X0
 
-pack_125_store:
+pack_129_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_125_done
+	JMP      pack_129_done
 
-pack_125_both:
+pack_129_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -58870,7 +61277,7 @@ pack_125_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_125_done:
+pack_129_done:
 	VMOVDQU32   448(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   512(R9), Z27
@@ -58888,16 +61295,16 @@ pack_125_done:
 	VPSUBD      Z26, Z1, K3, Z1
 	VPSRAVD     Z27, Z1, Z1
 	CMPQ        176(R14), $0x01
-	JA          pack_126_both
+	JA          pack_130_both
 	VPMOVSDB    Z1, X1
-	JNE         pack_126_store
+	JNE         pack_130_store
 	VPMAXSB     X20, X1, X1
 
-pack_126_store:
+pack_130_store:
 	VMOVDQU8 X1, (R12)
-	JMP      pack_126_done
+	JMP      pack_130_done
 
-pack_126_both:
+pack_130_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -58905,7 +61312,7 @@ pack_126_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, (R12)
 
-pack_126_done:
+pack_130_done:
 	VMOVDQU32   832(R9), Z22
 	VMOVSHDUP   Z22, Z23
 	VMOVDQU32   896(R9), Z27
@@ -58923,16 +61330,16 @@ pack_126_done:
 	VPSUBD      Z26, Z2, K3, Z2
 	VPSRAVD     Z27, Z2, Z2
 	CMPQ        176(R14), $0x01
-	JA          pack_127_both
+	JA          pack_131_both
 	VPMOVSDB    Z2, X2
-	JNE         pack_127_store
+	JNE         pack_131_store
 	VPMAXSB     X20, X2, X2
 
-pack_127_store:
+pack_131_store:
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_127_done
+	JMP      pack_131_done
 
-pack_127_both:
+pack_131_both:
 	VPACKSSDW Z2, Z2, Z2
 	VPACKSSWB Z2, Z2, Z2
 	VPERMD    Z2, Z19, Z2
@@ -58940,7 +61347,7 @@ pack_127_both:
 	VPMINSB   Z21, Z2, Z2
 	VMOVDQU8  X2, K1, (R12)
 
-pack_127_done:
+pack_131_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -59094,18 +61501,18 @@ dwAVX512BoundedRelu_p8_kx:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_128_both
+	JA          pack_132_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_128_store
+	JNE         pack_132_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_128_store:
+pack_132_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59114,9 +61521,9 @@ pack_128_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_128_done
+	JMP      pack_132_done
 
-pack_128_both:
+pack_132_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59135,7 +61542,7 @@ pack_128_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_128_done:
+pack_132_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59165,18 +61572,18 @@ pack_128_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_129_both
+	JA        pack_133_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_129_store
+	JNE       pack_133_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_129_store:
+pack_133_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -59184,9 +61591,9 @@ pack_129_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_129_done
+	JMP      pack_133_done
 
-pack_129_both:
+pack_133_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59204,7 +61611,7 @@ pack_129_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_129_done:
+pack_133_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_g3:
@@ -59344,18 +61751,18 @@ dwAVX512BoundedRelu_p8_g3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_130_both
+	JA           pack_134_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_130_store
+	JNE          pack_134_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_130_store:
+pack_134_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59364,9 +61771,9 @@ pack_130_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_130_done
+	JMP      pack_134_done
 
-pack_130_both:
+pack_134_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59385,7 +61792,7 @@ pack_130_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_130_done:
+pack_134_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59415,18 +61822,18 @@ pack_130_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_131_both
+	JA        pack_135_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_131_store
+	JNE       pack_135_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_131_store:
+pack_135_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -59434,9 +61841,9 @@ pack_131_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_131_done
+	JMP      pack_135_done
 
-pack_131_both:
+pack_135_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59454,7 +61861,7 @@ pack_131_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_131_done:
+pack_135_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_g3b_part:
@@ -59603,18 +62010,18 @@ dwAVX512BoundedRelu_p8_g3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_132_both
+	JA           pack_136_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_132_store
+	JNE          pack_136_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_132_store:
+pack_136_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59623,9 +62030,9 @@ pack_132_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_132_done
+	JMP      pack_136_done
 
-pack_132_both:
+pack_136_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59644,7 +62051,7 @@ pack_132_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_132_done:
+pack_136_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59674,18 +62081,18 @@ pack_132_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_133_both
+	JA        pack_137_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_133_store
+	JNE       pack_137_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_133_store:
+pack_137_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -59693,9 +62100,9 @@ pack_133_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_133_done
+	JMP      pack_137_done
 
-pack_133_both:
+pack_137_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -59713,7 +62120,7 @@ pack_133_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_133_done:
+pack_137_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3:
@@ -59895,18 +62302,18 @@ dwAVX512BoundedRelu_p8_t3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_134_both
+	JA           pack_138_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_134_store
+	JNE          pack_138_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_134_store:
+pack_138_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -59915,9 +62322,9 @@ pack_134_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_134_done
+	JMP      pack_138_done
 
-pack_134_both:
+pack_138_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -59936,7 +62343,7 @@ pack_134_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_134_done:
+pack_138_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -59966,18 +62373,18 @@ pack_134_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_135_both
+	JA        pack_139_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_135_store
+	JNE       pack_139_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_135_store:
+pack_139_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -59985,9 +62392,9 @@ pack_135_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_135_done
+	JMP      pack_139_done
 
-pack_135_both:
+pack_139_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -60005,7 +62412,7 @@ pack_135_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_135_done:
+pack_139_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3b_part:
@@ -60212,18 +62619,18 @@ dwAVX512BoundedRelu_p8_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_136_both
+	JA           pack_140_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_136_store
+	JNE          pack_140_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_136_store:
+pack_140_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60232,9 +62639,9 @@ pack_136_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_136_done
+	JMP      pack_140_done
 
-pack_136_both:
+pack_140_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60253,7 +62660,7 @@ pack_136_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_136_done:
+pack_140_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -60283,18 +62690,18 @@ pack_136_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_137_both
+	JA        pack_141_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_137_store
+	JNE       pack_141_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_137_store:
+pack_141_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -60302,9 +62709,9 @@ pack_137_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_137_done
+	JMP      pack_141_done
 
-pack_137_both:
+pack_141_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -60322,7 +62729,7 @@ pack_137_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_137_done:
+pack_141_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t3w:
@@ -60429,18 +62836,18 @@ dwAVX512BoundedRelu_p8_t3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_138_both
+	JA          pack_142_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_138_store
+	JNE         pack_142_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_138_store:
+pack_142_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60449,9 +62856,9 @@ pack_138_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_138_done
+	JMP      pack_142_done
 
-pack_138_both:
+pack_142_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60470,7 +62877,7 @@ pack_138_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_138_done:
+pack_142_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -60500,18 +62907,18 @@ pack_138_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_139_both
+	JA        pack_143_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_139_store
+	JNE       pack_143_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_139_store:
+pack_143_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -60519,9 +62926,9 @@ pack_139_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_139_done
+	JMP      pack_143_done
 
-pack_139_both:
+pack_143_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -60539,7 +62946,7 @@ pack_139_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_139_done:
+pack_143_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_t5:
@@ -60668,18 +63075,18 @@ dwAVX512BoundedRelu_p8_t5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_140_both
+	JA          pack_144_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_140_store
+	JNE         pack_144_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_140_store:
+pack_144_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60688,9 +63095,9 @@ pack_140_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_140_done
+	JMP      pack_144_done
 
-pack_140_both:
+pack_144_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60709,7 +63116,7 @@ pack_140_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_140_done:
+pack_144_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -60739,18 +63146,18 @@ pack_140_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_141_both
+	JA        pack_145_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_141_store
+	JNE       pack_145_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_141_store:
+pack_145_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -60758,9 +63165,9 @@ pack_141_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_141_done
+	JMP      pack_145_done
 
-pack_141_both:
+pack_145_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -60778,7 +63185,7 @@ pack_141_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_141_done:
+pack_145_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3:
@@ -60915,18 +63322,18 @@ dwAVX512BoundedRelu_p8_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_142_both
+	JA           pack_146_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_142_store
+	JNE          pack_146_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_142_store:
+pack_146_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -60935,9 +63342,9 @@ pack_142_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_142_done
+	JMP      pack_146_done
 
-pack_142_both:
+pack_146_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -60956,7 +63363,7 @@ pack_142_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_142_done:
+pack_146_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -60986,18 +63393,18 @@ pack_142_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_143_both
+	JA        pack_147_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_143_store
+	JNE       pack_147_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_143_store:
+pack_147_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -61005,9 +63412,9 @@ pack_143_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_143_done
+	JMP      pack_147_done
 
-pack_143_both:
+pack_147_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -61025,7 +63432,7 @@ pack_143_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_143_done:
+pack_147_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3b_part:
@@ -61173,18 +63580,18 @@ dwAVX512BoundedRelu_p8_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_144_both
+	JA           pack_148_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_144_store
+	JNE          pack_148_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_144_store:
+pack_148_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61193,9 +63600,9 @@ pack_144_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_144_done
+	JMP      pack_148_done
 
-pack_144_both:
+pack_148_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61214,7 +63621,7 @@ pack_144_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_144_done:
+pack_148_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -61244,18 +63651,18 @@ pack_144_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_145_both
+	JA        pack_149_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_145_store
+	JNE       pack_149_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_145_store:
+pack_149_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -61263,9 +63670,9 @@ pack_145_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_145_done
+	JMP      pack_149_done
 
-pack_145_both:
+pack_149_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -61283,7 +63690,7 @@ pack_145_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_145_done:
+pack_149_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s3w:
@@ -61378,18 +63785,18 @@ dwAVX512BoundedRelu_p8_s3_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_146_both
+	JA          pack_150_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_146_store
+	JNE         pack_150_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_146_store:
+pack_150_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61398,9 +63805,9 @@ pack_146_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_146_done
+	JMP      pack_150_done
 
-pack_146_both:
+pack_150_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61419,7 +63826,7 @@ pack_146_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_146_done:
+pack_150_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -61449,18 +63856,18 @@ pack_146_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_147_both
+	JA        pack_151_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_147_store
+	JNE       pack_151_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_147_store:
+pack_151_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -61468,9 +63875,9 @@ pack_147_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_147_done
+	JMP      pack_151_done
 
-pack_147_both:
+pack_151_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -61488,7 +63895,7 @@ pack_147_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_147_done:
+pack_151_done:
 	JMP dwAVX512BoundedRelu_p8_adv
 
 dwAVX512BoundedRelu_p8_s5:
@@ -61605,18 +64012,18 @@ dwAVX512BoundedRelu_p8_s5_ky:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_148_both
+	JA          pack_152_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_148_store
+	JNE         pack_152_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_148_store:
+pack_152_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61625,9 +64032,9 @@ pack_148_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_148_done
+	JMP      pack_152_done
 
-pack_148_both:
+pack_152_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61646,7 +64053,7 @@ pack_148_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_148_done:
+pack_152_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -61676,18 +64083,18 @@ pack_148_done:
 	VPSRAVD   Z13, Z18, Z6
 	VPSRAVD   Z13, Z20, Z7
 	CMPQ      160(R14), $0x01
-	JA        pack_149_both
+	JA        pack_153_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
 	VPMOVSDB  Z7, X7
-	JNE       pack_149_store
+	JNE       pack_153_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 	VPMAXSB   X16, X7, X7
 
-pack_149_store:
+pack_153_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
@@ -61695,9 +64102,9 @@ pack_149_store:
 	VMOVDQU8 X6, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X7, K1, (R11)
-	JMP      pack_149_done
+	JMP      pack_153_done
 
-pack_149_both:
+pack_153_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z7, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -61715,7 +64122,7 @@ pack_149_both:
 	VEXTRACTI32X4 $0x03, Z4, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_149_done:
+pack_153_done:
 dwAVX512BoundedRelu_p8_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -61899,18 +64306,18 @@ dwAVX512BoundedRelu_p8_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_150_both
+	JA           pack_154_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_150_store
+	JNE          pack_154_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_150_store:
+pack_154_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -61919,9 +64326,9 @@ pack_150_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_150_done
+	JMP      pack_154_done
 
-pack_150_both:
+pack_154_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -61940,7 +64347,7 @@ pack_150_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_150_done:
+pack_154_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -61963,24 +64370,24 @@ pack_150_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_151_both
+	JA        pack_155_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_151_store
+	JNE       pack_155_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_151_store:
+pack_155_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_151_done
+	JMP      pack_155_done
 
-pack_151_both:
+pack_155_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -61995,7 +64402,7 @@ pack_151_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_151_done:
+pack_155_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_t3b_part:
@@ -62178,18 +64585,18 @@ dwAVX512BoundedRelu_p7_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_152_both
+	JA           pack_156_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_152_store
+	JNE          pack_156_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_152_store:
+pack_156_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -62198,9 +64605,9 @@ pack_152_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_152_done
+	JMP      pack_156_done
 
-pack_152_both:
+pack_156_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -62219,7 +64626,7 @@ pack_152_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_152_done:
+pack_156_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -62242,24 +64649,24 @@ pack_152_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_153_both
+	JA        pack_157_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_153_store
+	JNE       pack_157_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_153_store:
+pack_157_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_153_done
+	JMP      pack_157_done
 
-pack_153_both:
+pack_157_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -62274,7 +64681,7 @@ pack_153_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_153_done:
+pack_157_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_g3:
@@ -62401,18 +64808,18 @@ dwAVX512BoundedRelu_p7_g3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_154_both
+	JA           pack_158_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_154_store
+	JNE          pack_158_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_154_store:
+pack_158_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -62421,9 +64828,9 @@ pack_154_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_154_done
+	JMP      pack_158_done
 
-pack_154_both:
+pack_158_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -62442,7 +64849,7 @@ pack_154_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_154_done:
+pack_158_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -62465,24 +64872,24 @@ pack_154_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_155_both
+	JA        pack_159_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_155_store
+	JNE       pack_159_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_155_store:
+pack_159_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_155_done
+	JMP      pack_159_done
 
-pack_155_both:
+pack_159_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -62497,7 +64904,7 @@ pack_155_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_155_done:
+pack_159_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_g3b_part:
@@ -62631,18 +65038,18 @@ dwAVX512BoundedRelu_p7_g3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_156_both
+	JA           pack_160_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_156_store
+	JNE          pack_160_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_156_store:
+pack_160_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -62651,9 +65058,9 @@ pack_156_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_156_done
+	JMP      pack_160_done
 
-pack_156_both:
+pack_160_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -62672,7 +65079,7 @@ pack_156_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_156_done:
+pack_160_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -62695,24 +65102,24 @@ pack_156_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_157_both
+	JA        pack_161_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_157_store
+	JNE       pack_161_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_157_store:
+pack_161_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_157_done
+	JMP      pack_161_done
 
-pack_157_both:
+pack_161_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -62727,7 +65134,7 @@ pack_157_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_157_done:
+pack_161_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_s3:
@@ -62855,18 +65262,18 @@ dwAVX512BoundedRelu_p7_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_158_both
+	JA           pack_162_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_158_store
+	JNE          pack_162_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_158_store:
+pack_162_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -62875,9 +65282,9 @@ pack_158_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_158_done
+	JMP      pack_162_done
 
-pack_158_both:
+pack_162_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -62896,7 +65303,7 @@ pack_158_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_158_done:
+pack_162_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -62919,24 +65326,24 @@ pack_158_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_159_both
+	JA        pack_163_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_159_store
+	JNE       pack_163_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_159_store:
+pack_163_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_159_done
+	JMP      pack_163_done
 
-pack_159_both:
+pack_163_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -62951,7 +65358,7 @@ pack_159_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_159_done:
+pack_163_done:
 	JMP dwAVX512BoundedRelu_p7_adv
 
 dwAVX512BoundedRelu_p7_s3b_part:
@@ -63088,18 +65495,18 @@ dwAVX512BoundedRelu_p7_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_160_both
+	JA           pack_164_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_160_store
+	JNE          pack_164_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_160_store:
+pack_164_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -63108,9 +65515,9 @@ pack_160_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_160_done
+	JMP      pack_164_done
 
-pack_160_both:
+pack_164_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63129,7 +65536,7 @@ pack_160_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_160_done:
+pack_164_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VMOVSHDUP Z6, Z19
@@ -63152,24 +65559,24 @@ pack_160_done:
 	VPSRAVD   Z13, Z23, Z5
 	VPSRAVD   Z13, Z18, Z6
 	CMPQ      160(R14), $0x01
-	JA        pack_161_both
+	JA        pack_165_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z6, X6
-	JNE       pack_161_store
+	JNE       pack_165_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 	VPMAXSB   X16, X6, X6
 
-pack_161_store:
+pack_165_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X6, K1, (R11)
-	JMP      pack_161_done
+	JMP      pack_165_done
 
-pack_161_both:
+pack_165_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z4, Z4
@@ -63184,7 +65591,7 @@ pack_161_both:
 	VEXTRACTI32X4 $0x02, Z4, X18
 	VMOVDQU8      X18, K1, (R11)
 
-pack_161_done:
+pack_165_done:
 dwAVX512BoundedRelu_p7_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -63352,18 +65759,18 @@ dwAVX512BoundedRelu_p7_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_162_both
+	JA           pack_166_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_162_store
+	JNE          pack_166_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_162_store:
+pack_166_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -63372,9 +65779,9 @@ pack_162_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_162_done
+	JMP      pack_166_done
 
-pack_162_both:
+pack_166_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63393,7 +65800,7 @@ pack_162_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_162_done:
+pack_166_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -63409,20 +65816,20 @@ pack_162_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_163_both
+	JA        pack_167_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_163_store
+	JNE       pack_167_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_163_store:
+pack_167_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_163_done
+	JMP      pack_167_done
 
-pack_163_both:
+pack_167_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -63433,7 +65840,7 @@ pack_163_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_163_done:
+pack_167_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_t3b_part:
@@ -63598,18 +66005,18 @@ dwAVX512BoundedRelu_p6_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_164_both
+	JA           pack_168_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_164_store
+	JNE          pack_168_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_164_store:
+pack_168_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -63618,9 +66025,9 @@ pack_164_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_164_done
+	JMP      pack_168_done
 
-pack_164_both:
+pack_168_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63639,7 +66046,7 @@ pack_164_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_164_done:
+pack_168_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -63655,20 +66062,20 @@ pack_164_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_165_both
+	JA        pack_169_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_165_store
+	JNE       pack_169_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_165_store:
+pack_169_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_165_done
+	JMP      pack_169_done
 
-pack_165_both:
+pack_169_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -63679,7 +66086,7 @@ pack_165_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_165_done:
+pack_169_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_g3:
@@ -63796,18 +66203,18 @@ dwAVX512BoundedRelu_p6_g3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_166_both
+	JA           pack_170_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_166_store
+	JNE          pack_170_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_166_store:
+pack_170_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -63816,9 +66223,9 @@ pack_166_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_166_done
+	JMP      pack_170_done
 
-pack_166_both:
+pack_170_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -63837,7 +66244,7 @@ pack_166_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_166_done:
+pack_170_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -63853,20 +66260,20 @@ pack_166_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_167_both
+	JA        pack_171_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_167_store
+	JNE       pack_171_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_167_store:
+pack_171_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_167_done
+	JMP      pack_171_done
 
-pack_167_both:
+pack_171_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -63877,7 +66284,7 @@ pack_167_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_167_done:
+pack_171_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_g3b_part:
@@ -63999,18 +66406,18 @@ dwAVX512BoundedRelu_p6_g3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_168_both
+	JA           pack_172_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_168_store
+	JNE          pack_172_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_168_store:
+pack_172_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -64019,9 +66426,9 @@ pack_168_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_168_done
+	JMP      pack_172_done
 
-pack_168_both:
+pack_172_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -64040,7 +66447,7 @@ pack_168_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_168_done:
+pack_172_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -64056,20 +66463,20 @@ pack_168_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_169_both
+	JA        pack_173_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_169_store
+	JNE       pack_173_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_169_store:
+pack_173_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_169_done
+	JMP      pack_173_done
 
-pack_169_both:
+pack_173_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -64080,7 +66487,7 @@ pack_169_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_169_done:
+pack_173_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_s3:
@@ -64196,18 +66603,18 @@ dwAVX512BoundedRelu_p6_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_170_both
+	JA           pack_174_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_170_store
+	JNE          pack_174_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_170_store:
+pack_174_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -64216,9 +66623,9 @@ pack_170_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_170_done
+	JMP      pack_174_done
 
-pack_170_both:
+pack_174_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -64237,7 +66644,7 @@ pack_170_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_170_done:
+pack_174_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -64253,20 +66660,20 @@ pack_170_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_171_both
+	JA        pack_175_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_171_store
+	JNE       pack_175_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_171_store:
+pack_175_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_171_done
+	JMP      pack_175_done
 
-pack_171_both:
+pack_175_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -64277,7 +66684,7 @@ pack_171_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_171_done:
+pack_175_done:
 	JMP dwAVX512BoundedRelu_p6_adv
 
 dwAVX512BoundedRelu_p6_s3b_part:
@@ -64400,18 +66807,18 @@ dwAVX512BoundedRelu_p6_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_172_both
+	JA           pack_176_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_172_store
+	JNE          pack_176_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_172_store:
+pack_176_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -64420,9 +66827,9 @@ pack_172_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_172_done
+	JMP      pack_176_done
 
-pack_172_both:
+pack_176_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -64441,7 +66848,7 @@ pack_172_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_172_done:
+pack_176_done:
 	VMOVSHDUP Z4, Z26
 	VMOVSHDUP Z5, Z24
 	VPMULUDQ  Z11, Z4, Z25
@@ -64457,20 +66864,20 @@ pack_172_done:
 	VPSRAVD   Z13, Z25, Z4
 	VPSRAVD   Z13, Z23, Z5
 	CMPQ      160(R14), $0x01
-	JA        pack_173_both
+	JA        pack_177_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_173_store
+	JNE       pack_177_store
 	VPMAXSB   X16, X4, X4
 	VPMAXSB   X16, X5, X5
 
-pack_173_store:
+pack_177_store:
 	VMOVDQU8 X4, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X5, K1, (R11)
-	JMP      pack_173_done
+	JMP      pack_177_done
 
-pack_173_both:
+pack_177_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z15, Z4
@@ -64481,7 +66888,7 @@ pack_173_both:
 	VEXTRACTI32X4 $0x01, Z4, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_173_done:
+pack_177_done:
 dwAVX512BoundedRelu_p6_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -64634,18 +67041,18 @@ dwAVX512BoundedRelu_p6_next:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_174_both
+	JA           pack_178_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_174_store
+	JNE          pack_178_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_174_store:
+pack_178_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -64654,9 +67061,9 @@ pack_174_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_174_done
+	JMP      pack_178_done
 
-pack_174_both:
+pack_178_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -64675,7 +67082,7 @@ pack_174_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_174_done:
+pack_178_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -64684,16 +67091,16 @@ pack_174_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_175_both
+	JA        pack_179_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_175_store
+	JNE       pack_179_store
 	VPMAXSB   X16, X4, X4
 
-pack_175_store:
+pack_179_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_175_done
+	JMP      pack_179_done
 
-pack_175_both:
+pack_179_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -64701,7 +67108,7 @@ pack_175_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_175_done:
+pack_179_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_t3b_part:
@@ -64848,18 +67255,18 @@ dwAVX512BoundedRelu_p5_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_176_both
+	JA           pack_180_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_176_store
+	JNE          pack_180_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_176_store:
+pack_180_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -64868,9 +67275,9 @@ pack_176_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_176_done
+	JMP      pack_180_done
 
-pack_176_both:
+pack_180_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -64889,7 +67296,7 @@ pack_176_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_176_done:
+pack_180_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -64898,16 +67305,16 @@ pack_176_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_177_both
+	JA        pack_181_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_177_store
+	JNE       pack_181_store
 	VPMAXSB   X16, X4, X4
 
-pack_177_store:
+pack_181_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_177_done
+	JMP      pack_181_done
 
-pack_177_both:
+pack_181_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -64915,7 +67322,7 @@ pack_177_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_177_done:
+pack_181_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_g3:
@@ -65022,18 +67429,18 @@ dwAVX512BoundedRelu_p5_g3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_178_both
+	JA           pack_182_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_178_store
+	JNE          pack_182_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_178_store:
+pack_182_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65042,9 +67449,9 @@ pack_178_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_178_done
+	JMP      pack_182_done
 
-pack_178_both:
+pack_182_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65063,7 +67470,7 @@ pack_178_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_178_done:
+pack_182_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -65072,16 +67479,16 @@ pack_178_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_179_both
+	JA        pack_183_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_179_store
+	JNE       pack_183_store
 	VPMAXSB   X16, X4, X4
 
-pack_179_store:
+pack_183_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_179_done
+	JMP      pack_183_done
 
-pack_179_both:
+pack_183_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -65089,7 +67496,7 @@ pack_179_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_179_done:
+pack_183_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_g3b_part:
@@ -65199,18 +67606,18 @@ dwAVX512BoundedRelu_p5_g3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_180_both
+	JA           pack_184_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_180_store
+	JNE          pack_184_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_180_store:
+pack_184_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65219,9 +67626,9 @@ pack_180_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_180_done
+	JMP      pack_184_done
 
-pack_180_both:
+pack_184_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65240,7 +67647,7 @@ pack_180_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_180_done:
+pack_184_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -65249,16 +67656,16 @@ pack_180_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_181_both
+	JA        pack_185_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_181_store
+	JNE       pack_185_store
 	VPMAXSB   X16, X4, X4
 
-pack_181_store:
+pack_185_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_181_done
+	JMP      pack_185_done
 
-pack_181_both:
+pack_185_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -65266,7 +67673,7 @@ pack_181_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_181_done:
+pack_185_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_s3:
@@ -65373,18 +67780,18 @@ dwAVX512BoundedRelu_p5_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_182_both
+	JA           pack_186_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_182_store
+	JNE          pack_186_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_182_store:
+pack_186_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65393,9 +67800,9 @@ pack_182_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_182_done
+	JMP      pack_186_done
 
-pack_182_both:
+pack_186_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65414,7 +67821,7 @@ pack_182_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_182_done:
+pack_186_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -65423,16 +67830,16 @@ pack_182_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_183_both
+	JA        pack_187_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_183_store
+	JNE       pack_187_store
 	VPMAXSB   X16, X4, X4
 
-pack_183_store:
+pack_187_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_183_done
+	JMP      pack_187_done
 
-pack_183_both:
+pack_187_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -65440,7 +67847,7 @@ pack_183_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_183_done:
+pack_187_done:
 	JMP dwAVX512BoundedRelu_p5_adv
 
 dwAVX512BoundedRelu_p5_s3b_part:
@@ -65552,18 +67959,18 @@ dwAVX512BoundedRelu_p5_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_184_both
+	JA           pack_188_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_184_store
+	JNE          pack_188_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_184_store:
+pack_188_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65572,9 +67979,9 @@ pack_184_store:
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
 	ADDQ     R10, R11
-	JMP      pack_184_done
+	JMP      pack_188_done
 
-pack_184_both:
+pack_188_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65593,7 +68000,7 @@ pack_184_both:
 	VMOVDQU8      X20, K1, (R11)
 	ADDQ          R10, R11
 
-pack_184_done:
+pack_188_done:
 	VMOVSHDUP Z4, Z26
 	VPMULUDQ  Z11, Z4, Z25
 	VPMULUDQ  Z12, Z26, Z26
@@ -65602,16 +68009,16 @@ pack_184_done:
 	VPERMT2D  Z26, Z22, Z25
 	VPSRAVD   Z13, Z25, Z4
 	CMPQ      160(R14), $0x01
-	JA        pack_185_both
+	JA        pack_189_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_185_store
+	JNE       pack_189_store
 	VPMAXSB   X16, X4, X4
 
-pack_185_store:
+pack_189_store:
 	VMOVDQU8 X4, K1, (R11)
-	JMP      pack_185_done
+	JMP      pack_189_done
 
-pack_185_both:
+pack_189_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z15, Z4
@@ -65619,7 +68026,7 @@ pack_185_both:
 	VPMINSB   Z17, Z4, Z4
 	VMOVDQU8  X4, K1, (R11)
 
-pack_185_done:
+pack_189_done:
 dwAVX512BoundedRelu_p5_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -65758,18 +68165,18 @@ dwAVX512BoundedRelu_p4:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_186_both
+	JA           pack_190_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_186_store
+	JNE          pack_190_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_186_store:
+pack_190_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65777,9 +68184,9 @@ pack_186_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_186_done
+	JMP      pack_190_done
 
-pack_186_both:
+pack_190_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65797,7 +68204,7 @@ pack_186_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_186_done:
+pack_190_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_t3b_part:
@@ -65926,18 +68333,18 @@ dwAVX512BoundedRelu_p4_t3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_187_both
+	JA           pack_191_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_187_store
+	JNE          pack_191_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_187_store:
+pack_191_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -65945,9 +68352,9 @@ pack_187_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_187_done
+	JMP      pack_191_done
 
-pack_187_both:
+pack_191_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -65965,7 +68372,7 @@ pack_187_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_187_done:
+pack_191_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_g3:
@@ -66062,18 +68469,18 @@ dwAVX512BoundedRelu_p4_g3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_188_both
+	JA           pack_192_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_188_store
+	JNE          pack_192_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_188_store:
+pack_192_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -66081,9 +68488,9 @@ pack_188_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_188_done
+	JMP      pack_192_done
 
-pack_188_both:
+pack_192_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -66101,7 +68508,7 @@ pack_188_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_188_done:
+pack_192_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_g3b_part:
@@ -66199,18 +68606,18 @@ dwAVX512BoundedRelu_p4_g3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_189_both
+	JA           pack_193_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_189_store
+	JNE          pack_193_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_189_store:
+pack_193_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -66218,9 +68625,9 @@ pack_189_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_189_done
+	JMP      pack_193_done
 
-pack_189_both:
+pack_193_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -66238,7 +68645,7 @@ pack_189_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_189_done:
+pack_193_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_s3:
@@ -66336,18 +68743,18 @@ dwAVX512BoundedRelu_p4_s3:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_190_both
+	JA           pack_194_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_190_store
+	JNE          pack_194_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_190_store:
+pack_194_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -66355,9 +68762,9 @@ pack_190_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_190_done
+	JMP      pack_194_done
 
-pack_190_both:
+pack_194_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -66375,7 +68782,7 @@ pack_190_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_190_done:
+pack_194_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_s3b_part:
@@ -66476,18 +68883,18 @@ dwAVX512BoundedRelu_p4_s3b_part:
 	VPSRAVD      Z13, Z18, Z2
 	VPSRAVD      Z13, Z20, Z3
 	CMPQ         160(R14), $0x01
-	JA           pack_191_both
+	JA           pack_195_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_191_store
+	JNE          pack_195_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 	VPMAXSB      X16, X2, X2
 	VPMAXSB      X16, X3, X3
 
-pack_191_store:
+pack_195_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -66495,9 +68902,9 @@ pack_191_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_191_done
+	JMP      pack_195_done
 
-pack_191_both:
+pack_195_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -66515,7 +68922,7 @@ pack_191_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_191_done:
+pack_195_done:
 	JMP dwAVX512BoundedRelu_p4_adv
 
 dwAVX512BoundedRelu_p4_w:
@@ -66581,18 +68988,18 @@ dwAVX512BoundedRelu_p4_kx:
 	VPSRAVD     Z13, Z18, Z2
 	VPSRAVD     Z13, Z20, Z3
 	CMPQ        160(R14), $0x01
-	JA          pack_192_both
+	JA          pack_196_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
 	VPMOVSDB    Z2, X2
 	VPMOVSDB    Z3, X3
-	JNE         pack_192_store
+	JNE         pack_196_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 	VPMAXSB     X16, X2, X2
 	VPMAXSB     X16, X3, X3
 
-pack_192_store:
+pack_196_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
@@ -66600,9 +69007,9 @@ pack_192_store:
 	VMOVDQU8 X2, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X3, K1, (R11)
-	JMP      pack_192_done
+	JMP      pack_196_done
 
-pack_192_both:
+pack_196_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -66620,7 +69027,7 @@ pack_192_both:
 	VEXTRACTI32X4 $0x03, Z0, X20
 	VMOVDQU8      X20, K1, (R11)
 
-pack_192_done:
+pack_196_done:
 dwAVX512BoundedRelu_p4_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -66711,20 +69118,20 @@ dwAVX512BoundedRelu_p2:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_193_both
+	JA           pack_197_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_193_store
+	JNE          pack_197_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_193_store:
+pack_197_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_193_done
+	JMP      pack_197_done
 
-pack_193_both:
+pack_197_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -66735,7 +69142,7 @@ pack_193_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_193_done:
+pack_197_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_t3b_part:
@@ -66808,20 +69215,20 @@ dwAVX512BoundedRelu_p2_t3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_194_both
+	JA           pack_198_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_194_store
+	JNE          pack_198_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_194_store:
+pack_198_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_194_done
+	JMP      pack_198_done
 
-pack_194_both:
+pack_198_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -66832,7 +69239,7 @@ pack_194_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_194_done:
+pack_198_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_g3:
@@ -66892,20 +69299,20 @@ dwAVX512BoundedRelu_p2_g3:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_195_both
+	JA           pack_199_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_195_store
+	JNE          pack_199_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_195_store:
+pack_199_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_195_done
+	JMP      pack_199_done
 
-pack_195_both:
+pack_199_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -66916,7 +69323,7 @@ pack_195_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_195_done:
+pack_199_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_g3b_part:
@@ -66973,20 +69380,20 @@ dwAVX512BoundedRelu_p2_g3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_196_both
+	JA           pack_200_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_196_store
+	JNE          pack_200_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_196_store:
+pack_200_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_196_done
+	JMP      pack_200_done
 
-pack_196_both:
+pack_200_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -66997,7 +69404,7 @@ pack_196_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_196_done:
+pack_200_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_s3:
@@ -67060,20 +69467,20 @@ dwAVX512BoundedRelu_p2_s3:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_197_both
+	JA           pack_201_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_197_store
+	JNE          pack_201_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_197_store:
+pack_201_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_197_done
+	JMP      pack_201_done
 
-pack_197_both:
+pack_201_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -67084,7 +69491,7 @@ pack_197_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_197_done:
+pack_201_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_s3b_part:
@@ -67146,20 +69553,20 @@ dwAVX512BoundedRelu_p2_s3b_part:
 	VPSRAVD      Z13, Z25, Z0
 	VPSRAVD      Z13, Z23, Z1
 	CMPQ         160(R14), $0x01
-	JA           pack_198_both
+	JA           pack_202_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_198_store
+	JNE          pack_202_store
 	VPMAXSB      X16, X0, X0
 	VPMAXSB      X16, X1, X1
 
-pack_198_store:
+pack_202_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_198_done
+	JMP      pack_202_done
 
-pack_198_both:
+pack_202_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -67170,7 +69577,7 @@ pack_198_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_198_done:
+pack_202_done:
 	JMP dwAVX512BoundedRelu_p2_adv
 
 dwAVX512BoundedRelu_p2_w:
@@ -67216,20 +69623,20 @@ dwAVX512BoundedRelu_p2_kx:
 	VPSRAVD     Z13, Z25, Z0
 	VPSRAVD     Z13, Z23, Z1
 	CMPQ        160(R14), $0x01
-	JA          pack_199_both
+	JA          pack_203_both
 	VPMOVSDB    Z0, X0
 	VPMOVSDB    Z1, X1
-	JNE         pack_199_store
+	JNE         pack_203_store
 	VPMAXSB     X16, X0, X0
 	VPMAXSB     X16, X1, X1
 
-pack_199_store:
+pack_203_store:
 	VMOVDQU8 X0, K1, (R11)
 	ADDQ     R10, R11
 	VMOVDQU8 X1, K1, (R11)
-	JMP      pack_199_done
+	JMP      pack_203_done
 
-pack_199_both:
+pack_203_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z15, Z0
@@ -67240,7 +69647,7 @@ pack_199_both:
 	VEXTRACTI32X4 $0x01, Z0, X23
 	VMOVDQU8      X23, K1, (R11)
 
-pack_199_done:
+pack_203_done:
 dwAVX512BoundedRelu_p2_adv:
 	ADDQ   R8, AX
 	ADDQ   R8, AX
@@ -67307,16 +69714,16 @@ dwAVX512BoundedRelu_p2_next:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_200_both
+	JA           pack_204_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_200_store
+	JNE          pack_204_store
 	VPMAXSB      X16, X0, X0
 
-pack_200_store:
+pack_204_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_200_done
+	JMP      pack_204_done
 
-pack_200_both:
+pack_204_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67324,7 +69731,7 @@ pack_200_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_200_done:
+pack_204_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_t3b_part:
@@ -67372,16 +69779,16 @@ dwAVX512BoundedRelu_p1_t3b_part:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_201_both
+	JA           pack_205_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_201_store
+	JNE          pack_205_store
 	VPMAXSB      X16, X0, X0
 
-pack_201_store:
+pack_205_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_201_done
+	JMP      pack_205_done
 
-pack_201_both:
+pack_205_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67389,7 +69796,7 @@ pack_201_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_201_done:
+pack_205_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_g3:
@@ -67432,16 +69839,16 @@ dwAVX512BoundedRelu_p1_g3:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_202_both
+	JA           pack_206_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_202_store
+	JNE          pack_206_store
 	VPMAXSB      X16, X0, X0
 
-pack_202_store:
+pack_206_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_202_done
+	JMP      pack_206_done
 
-pack_202_both:
+pack_206_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67449,7 +69856,7 @@ pack_202_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_202_done:
+pack_206_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_g3b_part:
@@ -67487,16 +69894,16 @@ dwAVX512BoundedRelu_p1_g3b_part:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_203_both
+	JA           pack_207_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_203_store
+	JNE          pack_207_store
 	VPMAXSB      X16, X0, X0
 
-pack_203_store:
+pack_207_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_203_done
+	JMP      pack_207_done
 
-pack_203_both:
+pack_207_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67504,7 +69911,7 @@ pack_203_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_203_done:
+pack_207_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_s3:
@@ -67551,16 +69958,16 @@ dwAVX512BoundedRelu_p1_s3:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_204_both
+	JA           pack_208_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_204_store
+	JNE          pack_208_store
 	VPMAXSB      X16, X0, X0
 
-pack_204_store:
+pack_208_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_204_done
+	JMP      pack_208_done
 
-pack_204_both:
+pack_208_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67568,7 +69975,7 @@ pack_204_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_204_done:
+pack_208_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_s3b_part:
@@ -67612,16 +70019,16 @@ dwAVX512BoundedRelu_p1_s3b_part:
 	VPERMT2D     Z26, Z22, Z25
 	VPSRAVD      Z13, Z25, Z0
 	CMPQ         160(R14), $0x01
-	JA           pack_205_both
+	JA           pack_209_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_205_store
+	JNE          pack_209_store
 	VPMAXSB      X16, X0, X0
 
-pack_205_store:
+pack_209_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_205_done
+	JMP      pack_209_done
 
-pack_205_both:
+pack_209_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67629,7 +70036,7 @@ pack_205_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_205_done:
+pack_209_done:
 	JMP dwAVX512BoundedRelu_p1_adv
 
 dwAVX512BoundedRelu_p1_w:
@@ -67665,16 +70072,16 @@ dwAVX512BoundedRelu_p1_kx:
 	VPERMT2D    Z26, Z22, Z25
 	VPSRAVD     Z13, Z25, Z0
 	CMPQ        160(R14), $0x01
-	JA          pack_206_both
+	JA          pack_210_both
 	VPMOVSDB    Z0, X0
-	JNE         pack_206_store
+	JNE         pack_210_store
 	VPMAXSB     X16, X0, X0
 
-pack_206_store:
+pack_210_store:
 	VMOVDQU8 X0, K1, (R11)
-	JMP      pack_206_done
+	JMP      pack_210_done
 
-pack_206_both:
+pack_210_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z15, Z0
@@ -67682,7 +70089,7 @@ pack_206_both:
 	VPMINSB   Z17, Z0, Z0
 	VMOVDQU8  X0, K1, (R11)
 
-pack_206_done:
+pack_210_done:
 dwAVX512BoundedRelu_p1_adv:
 	ADDQ   R8, AX
 	MOVQ   88(R14), R10
@@ -67714,9 +70121,9 @@ TEXT ·gemmVNNI1BoundedRelu(SB), NOSPLIT, $0-8
 
 gemmVNNI1BoundedRelu_rows:
 	MOVQ   BX, CX
-	CMPQ   BX, $0x00000012
-	JG     gemmVNNI1BoundedRelu_m6
-	CMPQ   BX, $0x0c
+	CMPQ   BX, $0x00000018
+	JG     gemmVNNI1BoundedRelu_m8
+	CMPQ   BX, $0x10
 	JLE    gemmVNNI1BoundedRelu_half
 	ADDQ   $0x02, CX
 	IMUL3Q $0x0000aaab, CX, CX
@@ -67724,12 +70131,16 @@ gemmVNNI1BoundedRelu_rows:
 	JMP    gemmVNNI1BoundedRelu_pick
 
 gemmVNNI1BoundedRelu_half:
-	CMPQ BX, $0x06
+	CMPQ BX, $0x08
 	JLE  gemmVNNI1BoundedRelu_pick
 	INCQ CX
 	SHRQ $0x01, CX
 
 gemmVNNI1BoundedRelu_pick:
+	CMPQ CX, $0x08
+	JEQ  gemmVNNI1BoundedRelu_m8
+	CMPQ CX, $0x07
+	JEQ  gemmVNNI1BoundedRelu_m7
 	CMPQ CX, $0x06
 	JEQ  gemmVNNI1BoundedRelu_m6
 	CMPQ CX, $0x05
@@ -67742,6 +70153,768 @@ gemmVNNI1BoundedRelu_pick:
 	JEQ  gemmVNNI1BoundedRelu_m2
 	CMPQ CX, $0x01
 	JEQ  gemmVNNI1BoundedRelu_m1
+	VZEROUPPER
+	RET
+
+gemmVNNI1BoundedRelu_m8:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m8_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	VMOVDQA32    Z18, Z6
+	VMOVDQA32    Z18, Z7
+	JMP          gemmVNNI1BoundedRelu_m8_started
+
+gemmVNNI1BoundedRelu_m8_rowterms:
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPADDD       (R9), Z5, Z5
+	VPBROADCASTD (R10), Z6
+	ADDQ         R11, R10
+	VPADDD       (R9), Z6, Z6
+	VPBROADCASTD (R10), Z7
+	VPADDD       (R9), Z7, Z7
+
+gemmVNNI1BoundedRelu_m8_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m8_seg
+	MOVQ 168(R14), CX
+
+gemmVNNI1BoundedRelu_m8_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1BoundedRelu_m8_knext
+
+gemmVNNI1BoundedRelu_m8_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	VPBROADCASTD (R10)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z7
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1BoundedRelu_m8_k
+
+gemmVNNI1BoundedRelu_m8_knext:
+	DECQ R11
+	JLE  gemmVNNI1BoundedRelu_m8_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1BoundedRelu_m8_seg
+
+gemmVNNI1BoundedRelu_m8_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1BoundedRelu_m8_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1BoundedRelu_m8_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1BoundedRelu_m8_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1BoundedRelu_m8_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	MOVBLZX      (R10)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m8_t7
+	MOVWLZX      (R10)(R8*1), R9
+	JEQ          gemmVNNI1BoundedRelu_m8_t7
+	MOVBLZX      2(R10)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m8_t7:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z7
+
+gemmVNNI1BoundedRelu_m8_epi:
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         140(R14), R10
+	VPBROADCASTB R10, Z20
+	MOVL         144(R14), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         88(R14), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VMOVSHDUP    Z0, Z28
+	VMOVSHDUP    Z1, Z29
+	VMOVSHDUP    Z2, Z30
+	VMOVSHDUP    Z3, Z31
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z22, Z2, Z2
+	VPMULUDQ     Z22, Z3, Z3
+	VPMULUDQ     Z23, Z28, Z28
+	VPMULUDQ     Z23, Z29, Z29
+	VPMULUDQ     Z23, Z30, Z30
+	VPMULUDQ     Z23, Z31, Z31
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z24, Z2, Z2
+	VPADDQ       Z24, Z3, Z3
+	VPADDQ       Z25, Z28, Z28
+	VPADDQ       Z25, Z29, Z29
+	VPADDQ       Z25, Z30, Z30
+	VPADDQ       Z25, Z31, Z31
+	VPERMT2D     Z28, Z18, Z0
+	VPERMT2D     Z29, Z18, Z1
+	VPERMT2D     Z30, Z18, Z2
+	VPERMT2D     Z31, Z18, Z3
+	VPSRAVD      Z27, Z0, Z0
+	VPSRAVD      Z27, Z1, Z1
+	VPSRAVD      Z27, Z2, Z2
+	VPSRAVD      Z27, Z3, Z3
+	CMPQ         176(R14), $0x01
+	JA           pack_211_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_211_store
+	VPMAXSB      X20, X0, X0
+	VPMAXSB      X20, X1, X1
+	VPMAXSB      X20, X2, X2
+	VPMAXSB      X20, X3, X3
+
+pack_211_store:
+	VMOVDQU8 X0, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X1, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X2, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X3, K1, (R12)
+	ADDQ     DI, R12
+	JMP      pack_211_done
+
+pack_211_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+
+pack_211_done:
+	VMOVSHDUP Z4, Z28
+	VMOVSHDUP Z5, Z29
+	VMOVSHDUP Z6, Z30
+	VMOVSHDUP Z7, Z31
+	VPMULUDQ  Z22, Z4, Z4
+	VPMULUDQ  Z22, Z5, Z5
+	VPMULUDQ  Z22, Z6, Z6
+	VPMULUDQ  Z22, Z7, Z7
+	VPMULUDQ  Z23, Z28, Z28
+	VPMULUDQ  Z23, Z29, Z29
+	VPMULUDQ  Z23, Z30, Z30
+	VPMULUDQ  Z23, Z31, Z31
+	VPADDQ    Z24, Z4, Z4
+	VPADDQ    Z24, Z5, Z5
+	VPADDQ    Z24, Z6, Z6
+	VPADDQ    Z24, Z7, Z7
+	VPADDQ    Z25, Z28, Z28
+	VPADDQ    Z25, Z29, Z29
+	VPADDQ    Z25, Z30, Z30
+	VPADDQ    Z25, Z31, Z31
+	VPERMT2D  Z28, Z18, Z4
+	VPERMT2D  Z29, Z18, Z5
+	VPERMT2D  Z30, Z18, Z6
+	VPERMT2D  Z31, Z18, Z7
+	VPSRAVD   Z27, Z4, Z4
+	VPSRAVD   Z27, Z5, Z5
+	VPSRAVD   Z27, Z6, Z6
+	VPSRAVD   Z27, Z7, Z7
+	CMPQ      176(R14), $0x01
+	JA        pack_212_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	VPMOVSDB  Z7, X7
+	JNE       pack_212_store
+	VPMAXSB   X20, X4, X4
+	VPMAXSB   X20, X5, X5
+	VPMAXSB   X20, X6, X6
+	VPMAXSB   X20, X7, X7
+
+pack_212_store:
+	VMOVDQU8 X4, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X5, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X6, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X7, K1, (R12)
+	JMP      pack_212_done
+
+pack_212_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z7, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z4, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z4, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z4, X31
+	VMOVDQU8      X31, K1, (R12)
+
+pack_212_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	SUBQ   $0x08, BX
+	JZ     gemmVNNI1BoundedRelu_m8_end
+	MOVQ   104(R14), R9
+	IMUL3Q $0x08, R9, R9
+	ADDQ   R9, 96(R14)
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m8_end:
+	VZEROUPPER
+	RET
+
+gemmVNNI1BoundedRelu_m7:
+	MOVQ         AX, R12
+	LEAQ         (AX)(R8*2), R13
+	ADDQ         R8, R13
+	MOVQ         32(R14), SI
+	MOVQ         24(R14), CX
+	MOVQ         88(R14), R9
+	VPBROADCASTD kconst<>+16(SB), Z31
+	MOVQ         104(R14), R11
+	TESTQ        R11, R11
+	JNZ          gemmVNNI1BoundedRelu_m7_rowterms
+	MOVQ         96(R14), R10
+	VPBROADCASTD (R10), Z18
+	VPADDD       (R9), Z18, Z18
+	VMOVDQA32    Z18, Z0
+	VMOVDQA32    Z18, Z1
+	VMOVDQA32    Z18, Z2
+	VMOVDQA32    Z18, Z3
+	VMOVDQA32    Z18, Z4
+	VMOVDQA32    Z18, Z5
+	VMOVDQA32    Z18, Z6
+	JMP          gemmVNNI1BoundedRelu_m7_started
+
+gemmVNNI1BoundedRelu_m7_rowterms:
+	MOVQ         96(R14), R10
+	MOVQ         104(R14), R11
+	VPBROADCASTD (R10), Z0
+	ADDQ         R11, R10
+	VPADDD       (R9), Z0, Z0
+	VPBROADCASTD (R10), Z1
+	ADDQ         R11, R10
+	VPADDD       (R9), Z1, Z1
+	VPBROADCASTD (R10), Z2
+	ADDQ         R11, R10
+	VPADDD       (R9), Z2, Z2
+	VPBROADCASTD (R10), Z3
+	ADDQ         R11, R10
+	VPADDD       (R9), Z3, Z3
+	VPBROADCASTD (R10), Z4
+	ADDQ         R11, R10
+	VPADDD       (R9), Z4, Z4
+	VPBROADCASTD (R10), Z5
+	ADDQ         R11, R10
+	VPADDD       (R9), Z5, Z5
+	VPBROADCASTD (R10), Z6
+	VPADDD       (R9), Z6, Z6
+
+gemmVNNI1BoundedRelu_m7_started:
+	MOVQ 152(R14), R11
+	MOVQ R12, R9
+	CMPQ R11, $0x01
+	JLE  gemmVNNI1BoundedRelu_m7_seg
+	MOVQ 168(R14), CX
+
+gemmVNNI1BoundedRelu_m7_seg:
+	LEAQ (R13)(R8*2), R10
+	ADDQ R8, R10
+	SHRQ $0x02, CX
+	JZ   gemmVNNI1BoundedRelu_m7_knext
+
+gemmVNNI1BoundedRelu_m7_k:
+	VMOVDQU64    (SI), Z18
+	VPBROADCASTD (R12), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	VPBROADCASTD (R12)(R8*1), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z1
+	VPBROADCASTD (R12)(R8*2), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	VPBROADCASTD (R13), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z3
+	VPBROADCASTD (R13)(R8*1), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	VPBROADCASTD (R13)(R8*2), Z22
+	VPXORD       Z31, Z22, Z22
+	VPDPBUSD     Z18, Z22, Z5
+	VPBROADCASTD (R10), Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         $0x04, R10
+	ADDQ         $0x00000040, SI
+	DECQ         CX
+	JNZ          gemmVNNI1BoundedRelu_m7_k
+
+gemmVNNI1BoundedRelu_m7_knext:
+	DECQ R11
+	JLE  gemmVNNI1BoundedRelu_m7_ktail
+	ADDQ 160(R14), R9
+	MOVQ R9, R12
+	LEAQ (R9)(R8*2), R13
+	ADDQ R8, R13
+	MOVQ 168(R14), CX
+	JMP  gemmVNNI1BoundedRelu_m7_seg
+
+gemmVNNI1BoundedRelu_m7_ktail:
+	MOVQ      24(R14), CX
+	ANDQ      $0x03, CX
+	JZ        gemmVNNI1BoundedRelu_m7_epi
+	VMOVDQU64 (SI), Z18
+	MOVBLZX   (R12), R9
+	CMPQ      CX, $0x02
+	JL        gemmVNNI1BoundedRelu_m7_t0
+	MOVWLZX   (R12), R9
+	JEQ       gemmVNNI1BoundedRelu_m7_t0
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
+
+gemmVNNI1BoundedRelu_m7_t0:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z0
+	MOVBLZX      (R12)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t1
+	MOVWLZX      (R12)(R8*1), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t1
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t1:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z1
+	MOVBLZX      (R12)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t2
+	MOVWLZX      (R12)(R8*2), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t2
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t2:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z2
+	MOVBLZX      (R13), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t3
+	MOVWLZX      (R13), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t3
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t3:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z3
+	MOVBLZX      (R13)(R8*1), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t4
+	MOVWLZX      (R13)(R8*1), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t4
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t4:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z4
+	MOVBLZX      (R13)(R8*2), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t5
+	MOVWLZX      (R13)(R8*2), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t5
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t5:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z5
+	MOVBLZX      (R10), R9
+	CMPQ         CX, $0x02
+	JL           gemmVNNI1BoundedRelu_m7_t6
+	MOVWLZX      (R10), R9
+	JEQ          gemmVNNI1BoundedRelu_m7_t6
+	MOVBLZX      2(R10), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
+
+gemmVNNI1BoundedRelu_m7_t6:
+	VPBROADCASTD R9, Z21
+	VPXORD       Z31, Z21, Z21
+	VPDPBUSD     Z18, Z21, Z6
+
+gemmVNNI1BoundedRelu_m7_epi:
+	VMOVDQU32    dwperm<>+128(SB), Z18
+	VMOVDQU32    dwperm<>+0(SB), Z19
+	MOVL         140(R14), R10
+	VPBROADCASTB R10, Z20
+	MOVL         144(R14), R10
+	VPBROADCASTB R10, Z21
+	MOVQ         88(R14), R9
+	VMOVDQU32    64(R9), Z22
+	VMOVSHDUP    Z22, Z23
+	VMOVDQU32    128(R9), Z27
+	VMOVDQU32    192(R9), Z26
+	VMOVDQU64    256(R9), Z24
+	VMOVDQU64    320(R9), Z25
+	LEAQ         (DX), R12
+	VMOVSHDUP    Z0, Z28
+	VMOVSHDUP    Z1, Z29
+	VMOVSHDUP    Z2, Z30
+	VMOVSHDUP    Z3, Z31
+	VPMULUDQ     Z22, Z0, Z0
+	VPMULUDQ     Z22, Z1, Z1
+	VPMULUDQ     Z22, Z2, Z2
+	VPMULUDQ     Z22, Z3, Z3
+	VPMULUDQ     Z23, Z28, Z28
+	VPMULUDQ     Z23, Z29, Z29
+	VPMULUDQ     Z23, Z30, Z30
+	VPMULUDQ     Z23, Z31, Z31
+	VPADDQ       Z24, Z0, Z0
+	VPADDQ       Z24, Z1, Z1
+	VPADDQ       Z24, Z2, Z2
+	VPADDQ       Z24, Z3, Z3
+	VPADDQ       Z25, Z28, Z28
+	VPADDQ       Z25, Z29, Z29
+	VPADDQ       Z25, Z30, Z30
+	VPADDQ       Z25, Z31, Z31
+	VPERMT2D     Z28, Z18, Z0
+	VPERMT2D     Z29, Z18, Z1
+	VPERMT2D     Z30, Z18, Z2
+	VPERMT2D     Z31, Z18, Z3
+	VPSRAVD      Z27, Z0, Z0
+	VPSRAVD      Z27, Z1, Z1
+	VPSRAVD      Z27, Z2, Z2
+	VPSRAVD      Z27, Z3, Z3
+	CMPQ         176(R14), $0x01
+	JA           pack_213_both
+	VPMOVSDB     Z0, X0
+	VPMOVSDB     Z1, X1
+	VPMOVSDB     Z2, X2
+	VPMOVSDB     Z3, X3
+	JNE          pack_213_store
+	VPMAXSB      X20, X0, X0
+	VPMAXSB      X20, X1, X1
+	VPMAXSB      X20, X2, X2
+	VPMAXSB      X20, X3, X3
+
+pack_213_store:
+	VMOVDQU8 X0, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X1, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X2, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X3, K1, (R12)
+	ADDQ     DI, R12
+	JMP      pack_213_done
+
+pack_213_both:
+	VPACKSSDW     Z1, Z0, Z0
+	VPACKSSDW     Z3, Z2, Z2
+	VPACKSSWB     Z2, Z0, Z0
+	VPERMD        Z0, Z19, Z0
+	VPMAXSB       Z20, Z0, Z0
+	VPMINSB       Z21, Z0, Z0
+	VMOVDQU8      X0, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z0, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z0, X30
+	VMOVDQU8      X30, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x03, Z0, X31
+	VMOVDQU8      X31, K1, (R12)
+	ADDQ          DI, R12
+
+pack_213_done:
+	VMOVSHDUP Z4, Z28
+	VMOVSHDUP Z5, Z29
+	VMOVSHDUP Z6, Z30
+	VPMULUDQ  Z22, Z4, Z4
+	VPMULUDQ  Z22, Z5, Z5
+	VPMULUDQ  Z22, Z6, Z6
+	VPMULUDQ  Z23, Z28, Z28
+	VPMULUDQ  Z23, Z29, Z29
+	VPMULUDQ  Z23, Z30, Z30
+	VPADDQ    Z24, Z4, Z4
+	VPADDQ    Z24, Z5, Z5
+	VPADDQ    Z24, Z6, Z6
+	VPADDQ    Z25, Z28, Z28
+	VPADDQ    Z25, Z29, Z29
+	VPADDQ    Z25, Z30, Z30
+	VPERMT2D  Z28, Z18, Z4
+	VPERMT2D  Z29, Z18, Z5
+	VPERMT2D  Z30, Z18, Z6
+	VPSRAVD   Z27, Z4, Z4
+	VPSRAVD   Z27, Z5, Z5
+	VPSRAVD   Z27, Z6, Z6
+	CMPQ      176(R14), $0x01
+	JA        pack_214_both
+	VPMOVSDB  Z4, X4
+	VPMOVSDB  Z5, X5
+	VPMOVSDB  Z6, X6
+	JNE       pack_214_store
+	VPMAXSB   X20, X4, X4
+	VPMAXSB   X20, X5, X5
+	VPMAXSB   X20, X6, X6
+
+pack_214_store:
+	VMOVDQU8 X4, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X5, K1, (R12)
+	ADDQ     DI, R12
+	VMOVDQU8 X6, K1, (R12)
+	JMP      pack_214_done
+
+pack_214_both:
+	VPACKSSDW     Z5, Z4, Z4
+	VPACKSSDW     Z6, Z6, Z6
+	VPACKSSWB     Z6, Z4, Z4
+	VPERMD        Z4, Z19, Z4
+	VPMAXSB       Z20, Z4, Z4
+	VPMINSB       Z21, Z4, Z4
+	VMOVDQU8      X4, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x01, Z4, X29
+	VMOVDQU8      X29, K1, (R12)
+	ADDQ          DI, R12
+	VEXTRACTI32X4 $0x02, Z4, X30
+	VMOVDQU8      X30, K1, (R12)
+
+pack_214_done:
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	ADDQ   R8, AX
+	ADDQ   DI, DX
+	SUBQ   $0x07, BX
+	JZ     gemmVNNI1BoundedRelu_m7_end
+	MOVQ   104(R14), R9
+	IMUL3Q $0x07, R9, R9
+	ADDQ   R9, 96(R14)
+	JMP    gemmVNNI1BoundedRelu_rows
+
+gemmVNNI1BoundedRelu_m7_end:
 	VZEROUPPER
 	RET
 
@@ -67845,9 +71018,9 @@ gemmVNNI1BoundedRelu_m6_ktail:
 	JL        gemmVNNI1BoundedRelu_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -67858,9 +71031,9 @@ gemmVNNI1BoundedRelu_m6_t0:
 	JL           gemmVNNI1BoundedRelu_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -67871,9 +71044,9 @@ gemmVNNI1BoundedRelu_m6_t1:
 	JL           gemmVNNI1BoundedRelu_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1BoundedRelu_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -67884,9 +71057,9 @@ gemmVNNI1BoundedRelu_m6_t2:
 	JL           gemmVNNI1BoundedRelu_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1BoundedRelu_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -67897,9 +71070,9 @@ gemmVNNI1BoundedRelu_m6_t3:
 	JL           gemmVNNI1BoundedRelu_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -67910,9 +71083,9 @@ gemmVNNI1BoundedRelu_m6_t4:
 	JL           gemmVNNI1BoundedRelu_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI1BoundedRelu_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -67963,18 +71136,18 @@ gemmVNNI1BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_207_both
+	JA           pack_215_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_207_store
+	JNE          pack_215_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_207_store:
+pack_215_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -67983,9 +71156,9 @@ pack_207_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_207_done
+	JMP      pack_215_done
 
-pack_207_both:
+pack_215_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -68004,7 +71177,7 @@ pack_207_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_207_done:
+pack_215_done:
 	VMOVSHDUP Z4, Z28
 	VMOVSHDUP Z5, Z29
 	VPMULUDQ  Z22, Z4, Z4
@@ -68020,20 +71193,20 @@ pack_207_done:
 	VPSRAVD   Z27, Z4, Z4
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_208_both
+	JA        pack_216_both
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z5, X5
-	JNE       pack_208_store
+	JNE       pack_216_store
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X5, X5
 
-pack_208_store:
+pack_216_store:
 	VMOVDQU8 X4, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_208_done
+	JMP      pack_216_done
 
-pack_208_both:
+pack_216_both:
 	VPACKSSDW     Z5, Z4, Z4
 	VPACKSSWB     Z4, Z4, Z4
 	VPERMD        Z4, Z19, Z4
@@ -68044,7 +71217,7 @@ pack_208_both:
 	VEXTRACTI32X4 $0x01, Z4, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_208_done:
+pack_216_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68161,9 +71334,9 @@ gemmVNNI1BoundedRelu_m5_ktail:
 	JL        gemmVNNI1BoundedRelu_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -68174,9 +71347,9 @@ gemmVNNI1BoundedRelu_m5_t0:
 	JL           gemmVNNI1BoundedRelu_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -68187,9 +71360,9 @@ gemmVNNI1BoundedRelu_m5_t1:
 	JL           gemmVNNI1BoundedRelu_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1BoundedRelu_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -68200,9 +71373,9 @@ gemmVNNI1BoundedRelu_m5_t2:
 	JL           gemmVNNI1BoundedRelu_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1BoundedRelu_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -68213,9 +71386,9 @@ gemmVNNI1BoundedRelu_m5_t3:
 	JL           gemmVNNI1BoundedRelu_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -68266,18 +71439,18 @@ gemmVNNI1BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_209_both
+	JA           pack_217_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_209_store
+	JNE          pack_217_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_209_store:
+pack_217_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -68286,9 +71459,9 @@ pack_209_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_209_done
+	JMP      pack_217_done
 
-pack_209_both:
+pack_217_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -68307,7 +71480,7 @@ pack_209_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_209_done:
+pack_217_done:
 	VMOVSHDUP Z4, Z28
 	VPMULUDQ  Z22, Z4, Z4
 	VPMULUDQ  Z23, Z28, Z28
@@ -68316,16 +71489,16 @@ pack_209_done:
 	VPERMT2D  Z28, Z18, Z4
 	VPSRAVD   Z27, Z4, Z4
 	CMPQ      176(R14), $0x01
-	JA        pack_210_both
+	JA        pack_218_both
 	VPMOVSDB  Z4, X4
-	JNE       pack_210_store
+	JNE       pack_218_store
 	VPMAXSB   X20, X4, X4
 
-pack_210_store:
+pack_218_store:
 	VMOVDQU8 X4, K1, (R12)
-	JMP      pack_210_done
+	JMP      pack_218_done
 
-pack_210_both:
+pack_218_both:
 	VPACKSSDW Z4, Z4, Z4
 	VPACKSSWB Z4, Z4, Z4
 	VPERMD    Z4, Z19, Z4
@@ -68333,7 +71506,7 @@ pack_210_both:
 	VPMINSB   Z21, Z4, Z4
 	VMOVDQU8  X4, K1, (R12)
 
-pack_210_done:
+pack_218_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68441,9 +71614,9 @@ gemmVNNI1BoundedRelu_m4_ktail:
 	JL        gemmVNNI1BoundedRelu_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -68454,9 +71627,9 @@ gemmVNNI1BoundedRelu_m4_t0:
 	JL           gemmVNNI1BoundedRelu_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -68467,9 +71640,9 @@ gemmVNNI1BoundedRelu_m4_t1:
 	JL           gemmVNNI1BoundedRelu_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1BoundedRelu_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -68480,9 +71653,9 @@ gemmVNNI1BoundedRelu_m4_t2:
 	JL           gemmVNNI1BoundedRelu_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI1BoundedRelu_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -68533,18 +71706,18 @@ gemmVNNI1BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_211_both
+	JA           pack_219_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z3, X3
-	JNE          pack_211_store
+	JNE          pack_219_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X3, X3
 
-pack_211_store:
+pack_219_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
@@ -68552,9 +71725,9 @@ pack_211_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_211_done
+	JMP      pack_219_done
 
-pack_211_both:
+pack_219_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z3, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -68572,7 +71745,7 @@ pack_211_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_211_done:
+pack_219_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68666,9 +71839,9 @@ gemmVNNI1BoundedRelu_m3_ktail:
 	JL        gemmVNNI1BoundedRelu_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -68679,9 +71852,9 @@ gemmVNNI1BoundedRelu_m3_t0:
 	JL           gemmVNNI1BoundedRelu_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -68692,9 +71865,9 @@ gemmVNNI1BoundedRelu_m3_t1:
 	JL           gemmVNNI1BoundedRelu_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI1BoundedRelu_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -68738,24 +71911,24 @@ gemmVNNI1BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z1, Z1
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_212_both
+	JA           pack_220_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
 	VPMOVSDB     Z2, X2
-	JNE          pack_212_store
+	JNE          pack_220_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 	VPMAXSB      X20, X2, X2
 
-pack_212_store:
+pack_220_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_212_done
+	JMP      pack_220_done
 
-pack_212_both:
+pack_220_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSDW     Z2, Z2, Z2
 	VPACKSSWB     Z2, Z0, Z0
@@ -68770,7 +71943,7 @@ pack_212_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_212_done:
+pack_220_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -68855,9 +72028,9 @@ gemmVNNI1BoundedRelu_m2_ktail:
 	JL        gemmVNNI1BoundedRelu_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -68868,9 +72041,9 @@ gemmVNNI1BoundedRelu_m2_t0:
 	JL           gemmVNNI1BoundedRelu_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI1BoundedRelu_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI1BoundedRelu_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -68907,20 +72080,20 @@ gemmVNNI1BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z1, Z1
 	CMPQ         176(R14), $0x01
-	JA           pack_213_both
+	JA           pack_221_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z1, X1
-	JNE          pack_213_store
+	JNE          pack_221_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X1, X1
 
-pack_213_store:
+pack_221_store:
 	VMOVDQU8 X0, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_213_done
+	JMP      pack_221_done
 
-pack_213_both:
+pack_221_both:
 	VPACKSSDW     Z1, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -68931,7 +72104,7 @@ pack_213_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_213_done:
+pack_221_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -69023,9 +72196,9 @@ gemmVNNI1BoundedRelu_m1_ktail:
 	JL        gemmVNNI1BoundedRelu_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI1BoundedRelu_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI1BoundedRelu_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -69058,16 +72231,16 @@ gemmVNNI1BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_214_both
+	JA           pack_222_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_214_store
+	JNE          pack_222_store
 	VPMAXSB      X20, X0, X0
 
-pack_214_store:
+pack_222_store:
 	VMOVDQU8 X0, K1, (R12)
-	JMP      pack_214_done
+	JMP      pack_222_done
 
-pack_214_both:
+pack_222_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -69075,7 +72248,7 @@ pack_214_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, K1, (R12)
 
-pack_214_done:
+pack_222_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -69257,9 +72430,9 @@ gemmVNNI2BoundedRelu_m6_ktail:
 	JL        gemmVNNI2BoundedRelu_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -69271,9 +72444,9 @@ gemmVNNI2BoundedRelu_m6_t0:
 	JL           gemmVNNI2BoundedRelu_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -69285,9 +72458,9 @@ gemmVNNI2BoundedRelu_m6_t1:
 	JL           gemmVNNI2BoundedRelu_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2BoundedRelu_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -69299,9 +72472,9 @@ gemmVNNI2BoundedRelu_m6_t2:
 	JL           gemmVNNI2BoundedRelu_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2BoundedRelu_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -69313,9 +72486,9 @@ gemmVNNI2BoundedRelu_m6_t3:
 	JL           gemmVNNI2BoundedRelu_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -69327,9 +72500,9 @@ gemmVNNI2BoundedRelu_m6_t4:
 	JL           gemmVNNI2BoundedRelu_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI2BoundedRelu_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -69381,18 +72554,18 @@ gemmVNNI2BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_215_both
+	JA           pack_223_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_215_store
+	JNE          pack_223_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_215_store:
+pack_223_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -69401,9 +72574,9 @@ pack_215_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_215_done
+	JMP      pack_223_done
 
-pack_215_both:
+pack_223_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -69422,7 +72595,7 @@ pack_215_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_215_done:
+pack_223_done:
 	VMOVSHDUP Z8, Z28
 	VMOVSHDUP Z10, Z29
 	VPMULUDQ  Z22, Z8, Z8
@@ -69438,20 +72611,20 @@ pack_215_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_216_both
+	JA        pack_224_both
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z10, X10
-	JNE       pack_216_store
+	JNE       pack_224_store
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X10, X10
 
-pack_216_store:
+pack_224_store:
 	VMOVDQU8 X8, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_216_done
+	JMP      pack_224_done
 
-pack_216_both:
+pack_224_both:
 	VPACKSSDW     Z10, Z8, Z8
 	VPACKSSWB     Z8, Z8, Z8
 	VPERMD        Z8, Z19, Z8
@@ -69462,7 +72635,7 @@ pack_216_both:
 	VEXTRACTI32X4 $0x01, Z8, X29
 	VMOVDQU8      X29, (R12)
 
-pack_216_done:
+pack_224_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -69499,18 +72672,18 @@ pack_216_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_217_both
+	JA        pack_225_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_217_store
+	JNE       pack_225_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_217_store:
+pack_225_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -69519,9 +72692,9 @@ pack_217_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_217_done
+	JMP      pack_225_done
 
-pack_217_both:
+pack_225_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -69540,7 +72713,7 @@ pack_217_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_217_done:
+pack_225_done:
 	VMOVSHDUP Z9, Z28
 	VMOVSHDUP Z11, Z29
 	VPMULUDQ  Z22, Z9, Z9
@@ -69556,20 +72729,20 @@ pack_217_done:
 	VPSRAVD   Z27, Z9, Z9
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_218_both
+	JA        pack_226_both
 	VPMOVSDB  Z9, X9
 	VPMOVSDB  Z11, X11
-	JNE       pack_218_store
+	JNE       pack_226_store
 	VPMAXSB   X20, X9, X9
 	VPMAXSB   X20, X11, X11
 
-pack_218_store:
+pack_226_store:
 	VMOVDQU8 X9, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_218_done
+	JMP      pack_226_done
 
-pack_218_both:
+pack_226_both:
 	VPACKSSDW     Z11, Z9, Z9
 	VPACKSSWB     Z9, Z9, Z9
 	VPERMD        Z9, Z19, Z9
@@ -69580,7 +72753,7 @@ pack_218_both:
 	VEXTRACTI32X4 $0x01, Z9, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_218_done:
+pack_226_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -69715,9 +72888,9 @@ gemmVNNI2BoundedRelu_m5_ktail:
 	JL        gemmVNNI2BoundedRelu_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -69729,9 +72902,9 @@ gemmVNNI2BoundedRelu_m5_t0:
 	JL           gemmVNNI2BoundedRelu_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -69743,9 +72916,9 @@ gemmVNNI2BoundedRelu_m5_t1:
 	JL           gemmVNNI2BoundedRelu_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2BoundedRelu_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -69757,9 +72930,9 @@ gemmVNNI2BoundedRelu_m5_t2:
 	JL           gemmVNNI2BoundedRelu_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2BoundedRelu_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -69771,9 +72944,9 @@ gemmVNNI2BoundedRelu_m5_t3:
 	JL           gemmVNNI2BoundedRelu_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -69825,18 +72998,18 @@ gemmVNNI2BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_219_both
+	JA           pack_227_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_219_store
+	JNE          pack_227_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_219_store:
+pack_227_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -69845,9 +73018,9 @@ pack_219_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
-	JMP      pack_219_done
+	JMP      pack_227_done
 
-pack_219_both:
+pack_227_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -69866,7 +73039,7 @@ pack_219_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_219_done:
+pack_227_done:
 	VMOVSHDUP Z8, Z28
 	VPMULUDQ  Z22, Z8, Z8
 	VPMULUDQ  Z23, Z28, Z28
@@ -69875,16 +73048,16 @@ pack_219_done:
 	VPERMT2D  Z28, Z18, Z8
 	VPSRAVD   Z27, Z8, Z8
 	CMPQ      176(R14), $0x01
-	JA        pack_220_both
+	JA        pack_228_both
 	VPMOVSDB  Z8, X8
-	JNE       pack_220_store
+	JNE       pack_228_store
 	VPMAXSB   X20, X8, X8
 
-pack_220_store:
+pack_228_store:
 	VMOVDQU8 X8, (R12)
-	JMP      pack_220_done
+	JMP      pack_228_done
 
-pack_220_both:
+pack_228_both:
 	VPACKSSDW Z8, Z8, Z8
 	VPACKSSWB Z8, Z8, Z8
 	VPERMD    Z8, Z19, Z8
@@ -69892,7 +73065,7 @@ pack_220_both:
 	VPMINSB   Z21, Z8, Z8
 	VMOVDQU8  X8, (R12)
 
-pack_220_done:
+pack_228_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -69929,18 +73102,18 @@ pack_220_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_221_both
+	JA        pack_229_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_221_store
+	JNE       pack_229_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_221_store:
+pack_229_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -69949,9 +73122,9 @@ pack_221_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_221_done
+	JMP      pack_229_done
 
-pack_221_both:
+pack_229_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -69970,7 +73143,7 @@ pack_221_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_221_done:
+pack_229_done:
 	VMOVSHDUP Z9, Z28
 	VPMULUDQ  Z22, Z9, Z9
 	VPMULUDQ  Z23, Z28, Z28
@@ -69979,16 +73152,16 @@ pack_221_done:
 	VPERMT2D  Z28, Z18, Z9
 	VPSRAVD   Z27, Z9, Z9
 	CMPQ      176(R14), $0x01
-	JA        pack_222_both
+	JA        pack_230_both
 	VPMOVSDB  Z9, X9
-	JNE       pack_222_store
+	JNE       pack_230_store
 	VPMAXSB   X20, X9, X9
 
-pack_222_store:
+pack_230_store:
 	VMOVDQU8 X9, K1, (R12)
-	JMP      pack_222_done
+	JMP      pack_230_done
 
-pack_222_both:
+pack_230_both:
 	VPACKSSDW Z9, Z9, Z9
 	VPACKSSWB Z9, Z9, Z9
 	VPERMD    Z9, Z19, Z9
@@ -69996,7 +73169,7 @@ pack_222_both:
 	VPMINSB   Z21, Z9, Z9
 	VMOVDQU8  X9, K1, (R12)
 
-pack_222_done:
+pack_230_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -70119,9 +73292,9 @@ gemmVNNI2BoundedRelu_m4_ktail:
 	JL        gemmVNNI2BoundedRelu_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -70133,9 +73306,9 @@ gemmVNNI2BoundedRelu_m4_t0:
 	JL           gemmVNNI2BoundedRelu_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -70147,9 +73320,9 @@ gemmVNNI2BoundedRelu_m4_t1:
 	JL           gemmVNNI2BoundedRelu_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2BoundedRelu_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -70161,9 +73334,9 @@ gemmVNNI2BoundedRelu_m4_t2:
 	JL           gemmVNNI2BoundedRelu_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI2BoundedRelu_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -70215,18 +73388,18 @@ gemmVNNI2BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z4, Z4
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_223_both
+	JA           pack_231_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
 	VPMOVSDB     Z6, X6
-	JNE          pack_223_store
+	JNE          pack_231_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 	VPMAXSB      X20, X6, X6
 
-pack_223_store:
+pack_231_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
@@ -70234,9 +73407,9 @@ pack_223_store:
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_223_done
+	JMP      pack_231_done
 
-pack_223_both:
+pack_231_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z6, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -70254,7 +73427,7 @@ pack_223_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_223_done:
+pack_231_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -70291,18 +73464,18 @@ pack_223_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_224_both
+	JA        pack_232_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z7, X7
-	JNE       pack_224_store
+	JNE       pack_232_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X7, X7
 
-pack_224_store:
+pack_232_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
@@ -70310,9 +73483,9 @@ pack_224_store:
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, K1, (R12)
-	JMP      pack_224_done
+	JMP      pack_232_done
 
-pack_224_both:
+pack_232_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z7, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -70330,7 +73503,7 @@ pack_224_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_224_done:
+pack_232_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -70436,9 +73609,9 @@ gemmVNNI2BoundedRelu_m3_ktail:
 	JL        gemmVNNI2BoundedRelu_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -70450,9 +73623,9 @@ gemmVNNI2BoundedRelu_m3_t0:
 	JL           gemmVNNI2BoundedRelu_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -70464,9 +73637,9 @@ gemmVNNI2BoundedRelu_m3_t1:
 	JL           gemmVNNI2BoundedRelu_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI2BoundedRelu_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -70511,24 +73684,24 @@ gemmVNNI2BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z2, Z2
 	VPSRAVD      Z27, Z4, Z4
 	CMPQ         176(R14), $0x01
-	JA           pack_225_both
+	JA           pack_233_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
 	VPMOVSDB     Z4, X4
-	JNE          pack_225_store
+	JNE          pack_233_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 	VPMAXSB      X20, X4, X4
 
-pack_225_store:
+pack_233_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_225_done
+	JMP      pack_233_done
 
-pack_225_both:
+pack_233_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSDW     Z4, Z4, Z4
 	VPACKSSWB     Z4, Z0, Z0
@@ -70543,7 +73716,7 @@ pack_225_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_225_done:
+pack_233_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -70573,24 +73746,24 @@ pack_225_done:
 	VPSRAVD   Z27, Z3, Z3
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_226_both
+	JA        pack_234_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
 	VPMOVSDB  Z5, X5
-	JNE       pack_226_store
+	JNE       pack_234_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 	VPMAXSB   X20, X5, X5
 
-pack_226_store:
+pack_234_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_226_done
+	JMP      pack_234_done
 
-pack_226_both:
+pack_234_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSDW     Z5, Z5, Z5
 	VPACKSSWB     Z5, Z1, Z1
@@ -70605,7 +73778,7 @@ pack_226_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_226_done:
+pack_234_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -70699,9 +73872,9 @@ gemmVNNI2BoundedRelu_m2_ktail:
 	JL        gemmVNNI2BoundedRelu_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -70713,9 +73886,9 @@ gemmVNNI2BoundedRelu_m2_t0:
 	JL           gemmVNNI2BoundedRelu_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI2BoundedRelu_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI2BoundedRelu_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -70753,20 +73926,20 @@ gemmVNNI2BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z2, Z2
 	CMPQ         176(R14), $0x01
-	JA           pack_227_both
+	JA           pack_235_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z2, X2
-	JNE          pack_227_store
+	JNE          pack_235_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X2, X2
 
-pack_227_store:
+pack_235_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X2, (R12)
-	JMP      pack_227_done
+	JMP      pack_235_done
 
-pack_227_both:
+pack_235_both:
 	VPACKSSDW     Z2, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -70777,7 +73950,7 @@ pack_227_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_227_done:
+pack_235_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -70800,20 +73973,20 @@ pack_227_done:
 	VPSRAVD   Z27, Z1, Z1
 	VPSRAVD   Z27, Z3, Z3
 	CMPQ      176(R14), $0x01
-	JA        pack_228_both
+	JA        pack_236_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z3, X3
-	JNE       pack_228_store
+	JNE       pack_236_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X3, X3
 
-pack_228_store:
+pack_236_store:
 	VMOVDQU8 X1, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, K1, (R12)
-	JMP      pack_228_done
+	JMP      pack_236_done
 
-pack_228_both:
+pack_236_both:
 	VPACKSSDW     Z3, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -70824,7 +73997,7 @@ pack_228_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_228_done:
+pack_236_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -70927,9 +74100,9 @@ gemmVNNI2BoundedRelu_m1_ktail:
 	JL        gemmVNNI2BoundedRelu_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI2BoundedRelu_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI2BoundedRelu_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -70966,16 +74139,16 @@ gemmVNNI2BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_229_both
+	JA           pack_237_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_229_store
+	JNE          pack_237_store
 	VPMAXSB      X20, X0, X0
 
-pack_229_store:
+pack_237_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_229_done
+	JMP      pack_237_done
 
-pack_229_both:
+pack_237_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -70983,7 +74156,7 @@ pack_229_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_229_done:
+pack_237_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -70999,16 +74172,16 @@ pack_229_done:
 	VPERMT2D  Z28, Z18, Z1
 	VPSRAVD   Z27, Z1, Z1
 	CMPQ      176(R14), $0x01
-	JA        pack_230_both
+	JA        pack_238_both
 	VPMOVSDB  Z1, X1
-	JNE       pack_230_store
+	JNE       pack_238_store
 	VPMAXSB   X20, X1, X1
 
-pack_230_store:
+pack_238_store:
 	VMOVDQU8 X1, K1, (R12)
-	JMP      pack_230_done
+	JMP      pack_238_done
 
-pack_230_both:
+pack_238_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -71016,7 +74189,7 @@ pack_230_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, K1, (R12)
 
-pack_230_done:
+pack_238_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -71219,9 +74392,9 @@ gemmVNNI3BoundedRelu_m6_ktail:
 	JL        gemmVNNI3BoundedRelu_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -71234,9 +74407,9 @@ gemmVNNI3BoundedRelu_m6_t0:
 	JL           gemmVNNI3BoundedRelu_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -71249,9 +74422,9 @@ gemmVNNI3BoundedRelu_m6_t1:
 	JL           gemmVNNI3BoundedRelu_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3BoundedRelu_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -71264,9 +74437,9 @@ gemmVNNI3BoundedRelu_m6_t2:
 	JL           gemmVNNI3BoundedRelu_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3BoundedRelu_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -71279,9 +74452,9 @@ gemmVNNI3BoundedRelu_m6_t3:
 	JL           gemmVNNI3BoundedRelu_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -71294,9 +74467,9 @@ gemmVNNI3BoundedRelu_m6_t4:
 	JL           gemmVNNI3BoundedRelu_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemmVNNI3BoundedRelu_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -71349,18 +74522,18 @@ gemmVNNI3BoundedRelu_m6_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_231_both
+	JA           pack_239_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_231_store
+	JNE          pack_239_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_231_store:
+pack_239_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -71369,9 +74542,9 @@ pack_231_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_231_done
+	JMP      pack_239_done
 
-pack_231_both:
+pack_239_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -71390,7 +74563,7 @@ pack_231_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_231_done:
+pack_239_done:
 	VMOVSHDUP Z12, Z28
 	VMOVSHDUP Z15, Z29
 	VPMULUDQ  Z22, Z12, Z12
@@ -71406,20 +74579,20 @@ pack_231_done:
 	VPSRAVD   Z27, Z12, Z12
 	VPSRAVD   Z27, Z15, Z15
 	CMPQ      176(R14), $0x01
-	JA        pack_232_both
+	JA        pack_240_both
 	VPMOVSDB  Z12, X12
 	VPMOVSDB  Z15, X15
-	JNE       pack_232_store
+	JNE       pack_240_store
 	VPMAXSB   X20, X12, X12
 	VPMAXSB   X20, X15, X15
 
-pack_232_store:
+pack_240_store:
 	VMOVDQU8 X12, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X15, (R12)
-	JMP      pack_232_done
+	JMP      pack_240_done
 
-pack_232_both:
+pack_240_both:
 	VPACKSSDW     Z15, Z12, Z12
 	VPACKSSWB     Z12, Z12, Z12
 	VPERMD        Z12, Z19, Z12
@@ -71430,7 +74603,7 @@ pack_232_both:
 	VEXTRACTI32X4 $0x01, Z12, X29
 	VMOVDQU8      X29, (R12)
 
-pack_232_done:
+pack_240_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -71467,18 +74640,18 @@ pack_232_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_233_both
+	JA        pack_241_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_233_store
+	JNE       pack_241_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_233_store:
+pack_241_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -71487,9 +74660,9 @@ pack_233_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_233_done
+	JMP      pack_241_done
 
-pack_233_both:
+pack_241_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -71508,7 +74681,7 @@ pack_233_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_233_done:
+pack_241_done:
 	VMOVSHDUP Z13, Z28
 	VMOVSHDUP Z16, Z29
 	VPMULUDQ  Z22, Z13, Z13
@@ -71524,20 +74697,20 @@ pack_233_done:
 	VPSRAVD   Z27, Z13, Z13
 	VPSRAVD   Z27, Z16, Z16
 	CMPQ      176(R14), $0x01
-	JA        pack_234_both
+	JA        pack_242_both
 	VPMOVSDB  Z13, X13
 	VPMOVSDB  Z16, X16
-	JNE       pack_234_store
+	JNE       pack_242_store
 	VPMAXSB   X20, X13, X13
 	VPMAXSB   X20, X16, X16
 
-pack_234_store:
+pack_242_store:
 	VMOVDQU8 X13, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X16, (R12)
-	JMP      pack_234_done
+	JMP      pack_242_done
 
-pack_234_both:
+pack_242_both:
 	VPACKSSDW     Z16, Z13, Z13
 	VPACKSSWB     Z13, Z13, Z13
 	VPERMD        Z13, Z19, Z13
@@ -71548,7 +74721,7 @@ pack_234_both:
 	VEXTRACTI32X4 $0x01, Z13, X29
 	VMOVDQU8      X29, (R12)
 
-pack_234_done:
+pack_242_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -71585,18 +74758,18 @@ pack_234_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_235_both
+	JA        pack_243_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_235_store
+	JNE       pack_243_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_235_store:
+pack_243_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -71605,9 +74778,9 @@ pack_235_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_235_done
+	JMP      pack_243_done
 
-pack_235_both:
+pack_243_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -71626,7 +74799,7 @@ pack_235_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_235_done:
+pack_243_done:
 	VMOVSHDUP Z14, Z28
 	VMOVSHDUP Z17, Z29
 	VPMULUDQ  Z22, Z14, Z14
@@ -71642,20 +74815,20 @@ pack_235_done:
 	VPSRAVD   Z27, Z14, Z14
 	VPSRAVD   Z27, Z17, Z17
 	CMPQ      176(R14), $0x01
-	JA        pack_236_both
+	JA        pack_244_both
 	VPMOVSDB  Z14, X14
 	VPMOVSDB  Z17, X17
-	JNE       pack_236_store
+	JNE       pack_244_store
 	VPMAXSB   X20, X14, X14
 	VPMAXSB   X20, X17, X17
 
-pack_236_store:
+pack_244_store:
 	VMOVDQU8 X14, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X17, K1, (R12)
-	JMP      pack_236_done
+	JMP      pack_244_done
 
-pack_236_both:
+pack_244_both:
 	VPACKSSDW     Z17, Z14, Z14
 	VPACKSSWB     Z14, Z14, Z14
 	VPERMD        Z14, Z19, Z14
@@ -71666,7 +74839,7 @@ pack_236_both:
 	VEXTRACTI32X4 $0x01, Z14, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_236_done:
+pack_244_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -71819,9 +74992,9 @@ gemmVNNI3BoundedRelu_m5_ktail:
 	JL        gemmVNNI3BoundedRelu_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -71834,9 +75007,9 @@ gemmVNNI3BoundedRelu_m5_t0:
 	JL           gemmVNNI3BoundedRelu_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -71849,9 +75022,9 @@ gemmVNNI3BoundedRelu_m5_t1:
 	JL           gemmVNNI3BoundedRelu_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3BoundedRelu_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -71864,9 +75037,9 @@ gemmVNNI3BoundedRelu_m5_t2:
 	JL           gemmVNNI3BoundedRelu_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3BoundedRelu_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -71879,9 +75052,9 @@ gemmVNNI3BoundedRelu_m5_t3:
 	JL           gemmVNNI3BoundedRelu_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -71934,18 +75107,18 @@ gemmVNNI3BoundedRelu_m5_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_237_both
+	JA           pack_245_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_237_store
+	JNE          pack_245_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_237_store:
+pack_245_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -71954,9 +75127,9 @@ pack_237_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
 	ADDQ     DI, R12
-	JMP      pack_237_done
+	JMP      pack_245_done
 
-pack_237_both:
+pack_245_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -71975,7 +75148,7 @@ pack_237_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_237_done:
+pack_245_done:
 	VMOVSHDUP Z12, Z28
 	VPMULUDQ  Z22, Z12, Z12
 	VPMULUDQ  Z23, Z28, Z28
@@ -71984,16 +75157,16 @@ pack_237_done:
 	VPERMT2D  Z28, Z18, Z12
 	VPSRAVD   Z27, Z12, Z12
 	CMPQ      176(R14), $0x01
-	JA        pack_238_both
+	JA        pack_246_both
 	VPMOVSDB  Z12, X12
-	JNE       pack_238_store
+	JNE       pack_246_store
 	VPMAXSB   X20, X12, X12
 
-pack_238_store:
+pack_246_store:
 	VMOVDQU8 X12, (R12)
-	JMP      pack_238_done
+	JMP      pack_246_done
 
-pack_238_both:
+pack_246_both:
 	VPACKSSDW Z12, Z12, Z12
 	VPACKSSWB Z12, Z12, Z12
 	VPERMD    Z12, Z19, Z12
@@ -72001,7 +75174,7 @@ pack_238_both:
 	VPMINSB   Z21, Z12, Z12
 	VMOVDQU8  X12, (R12)
 
-pack_238_done:
+pack_246_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -72038,18 +75211,18 @@ pack_238_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_239_both
+	JA        pack_247_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_239_store
+	JNE       pack_247_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_239_store:
+pack_247_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -72058,9 +75231,9 @@ pack_239_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
 	ADDQ     DI, R12
-	JMP      pack_239_done
+	JMP      pack_247_done
 
-pack_239_both:
+pack_247_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -72079,7 +75252,7 @@ pack_239_both:
 	VMOVDQU8      X31, (R12)
 	ADDQ          DI, R12
 
-pack_239_done:
+pack_247_done:
 	VMOVSHDUP Z13, Z28
 	VPMULUDQ  Z22, Z13, Z13
 	VPMULUDQ  Z23, Z28, Z28
@@ -72088,16 +75261,16 @@ pack_239_done:
 	VPERMT2D  Z28, Z18, Z13
 	VPSRAVD   Z27, Z13, Z13
 	CMPQ      176(R14), $0x01
-	JA        pack_240_both
+	JA        pack_248_both
 	VPMOVSDB  Z13, X13
-	JNE       pack_240_store
+	JNE       pack_248_store
 	VPMAXSB   X20, X13, X13
 
-pack_240_store:
+pack_248_store:
 	VMOVDQU8 X13, (R12)
-	JMP      pack_240_done
+	JMP      pack_248_done
 
-pack_240_both:
+pack_248_both:
 	VPACKSSDW Z13, Z13, Z13
 	VPACKSSWB Z13, Z13, Z13
 	VPERMD    Z13, Z19, Z13
@@ -72105,7 +75278,7 @@ pack_240_both:
 	VPMINSB   Z21, Z13, Z13
 	VMOVDQU8  X13, (R12)
 
-pack_240_done:
+pack_248_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -72142,18 +75315,18 @@ pack_240_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_241_both
+	JA        pack_249_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_241_store
+	JNE       pack_249_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_241_store:
+pack_249_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -72162,9 +75335,9 @@ pack_241_store:
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
 	ADDQ     DI, R12
-	JMP      pack_241_done
+	JMP      pack_249_done
 
-pack_241_both:
+pack_249_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -72183,7 +75356,7 @@ pack_241_both:
 	VMOVDQU8      X31, K1, (R12)
 	ADDQ          DI, R12
 
-pack_241_done:
+pack_249_done:
 	VMOVSHDUP Z14, Z28
 	VPMULUDQ  Z22, Z14, Z14
 	VPMULUDQ  Z23, Z28, Z28
@@ -72192,16 +75365,16 @@ pack_241_done:
 	VPERMT2D  Z28, Z18, Z14
 	VPSRAVD   Z27, Z14, Z14
 	CMPQ      176(R14), $0x01
-	JA        pack_242_both
+	JA        pack_250_both
 	VPMOVSDB  Z14, X14
-	JNE       pack_242_store
+	JNE       pack_250_store
 	VPMAXSB   X20, X14, X14
 
-pack_242_store:
+pack_250_store:
 	VMOVDQU8 X14, K1, (R12)
-	JMP      pack_242_done
+	JMP      pack_250_done
 
-pack_242_both:
+pack_250_both:
 	VPACKSSDW Z14, Z14, Z14
 	VPACKSSWB Z14, Z14, Z14
 	VPERMD    Z14, Z19, Z14
@@ -72209,7 +75382,7 @@ pack_242_both:
 	VPMINSB   Z21, Z14, Z14
 	VMOVDQU8  X14, K1, (R12)
 
-pack_242_done:
+pack_250_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -72347,9 +75520,9 @@ gemmVNNI3BoundedRelu_m4_ktail:
 	JL        gemmVNNI3BoundedRelu_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -72362,9 +75535,9 @@ gemmVNNI3BoundedRelu_m4_t0:
 	JL           gemmVNNI3BoundedRelu_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -72377,9 +75550,9 @@ gemmVNNI3BoundedRelu_m4_t1:
 	JL           gemmVNNI3BoundedRelu_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3BoundedRelu_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -72392,9 +75565,9 @@ gemmVNNI3BoundedRelu_m4_t2:
 	JL           gemmVNNI3BoundedRelu_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemmVNNI3BoundedRelu_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -72447,18 +75620,18 @@ gemmVNNI3BoundedRelu_m4_epi:
 	VPSRAVD      Z27, Z6, Z6
 	VPSRAVD      Z27, Z9, Z9
 	CMPQ         176(R14), $0x01
-	JA           pack_243_both
+	JA           pack_251_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
 	VPMOVSDB     Z9, X9
-	JNE          pack_243_store
+	JNE          pack_251_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 	VPMAXSB      X20, X9, X9
 
-pack_243_store:
+pack_251_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
@@ -72466,9 +75639,9 @@ pack_243_store:
 	VMOVDQU8 X6, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X9, (R12)
-	JMP      pack_243_done
+	JMP      pack_251_done
 
-pack_243_both:
+pack_251_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z9, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -72486,7 +75659,7 @@ pack_243_both:
 	VEXTRACTI32X4 $0x03, Z0, X31
 	VMOVDQU8      X31, (R12)
 
-pack_243_done:
+pack_251_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -72523,18 +75696,18 @@ pack_243_done:
 	VPSRAVD   Z27, Z7, Z7
 	VPSRAVD   Z27, Z10, Z10
 	CMPQ      176(R14), $0x01
-	JA        pack_244_both
+	JA        pack_252_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
 	VPMOVSDB  Z10, X10
-	JNE       pack_244_store
+	JNE       pack_252_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 	VPMAXSB   X20, X10, X10
 
-pack_244_store:
+pack_252_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
@@ -72542,9 +75715,9 @@ pack_244_store:
 	VMOVDQU8 X7, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X10, (R12)
-	JMP      pack_244_done
+	JMP      pack_252_done
 
-pack_244_both:
+pack_252_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z10, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -72562,7 +75735,7 @@ pack_244_both:
 	VEXTRACTI32X4 $0x03, Z1, X31
 	VMOVDQU8      X31, (R12)
 
-pack_244_done:
+pack_252_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -72599,18 +75772,18 @@ pack_244_done:
 	VPSRAVD   Z27, Z8, Z8
 	VPSRAVD   Z27, Z11, Z11
 	CMPQ      176(R14), $0x01
-	JA        pack_245_both
+	JA        pack_253_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
 	VPMOVSDB  Z11, X11
-	JNE       pack_245_store
+	JNE       pack_253_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 	VPMAXSB   X20, X11, X11
 
-pack_245_store:
+pack_253_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
@@ -72618,9 +75791,9 @@ pack_245_store:
 	VMOVDQU8 X8, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X11, K1, (R12)
-	JMP      pack_245_done
+	JMP      pack_253_done
 
-pack_245_both:
+pack_253_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z11, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -72638,7 +75811,7 @@ pack_245_both:
 	VEXTRACTI32X4 $0x03, Z2, X31
 	VMOVDQU8      X31, K1, (R12)
 
-pack_245_done:
+pack_253_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -72756,9 +75929,9 @@ gemmVNNI3BoundedRelu_m3_ktail:
 	JL        gemmVNNI3BoundedRelu_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -72771,9 +75944,9 @@ gemmVNNI3BoundedRelu_m3_t0:
 	JL           gemmVNNI3BoundedRelu_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -72786,9 +75959,9 @@ gemmVNNI3BoundedRelu_m3_t1:
 	JL           gemmVNNI3BoundedRelu_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemmVNNI3BoundedRelu_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -72834,24 +76007,24 @@ gemmVNNI3BoundedRelu_m3_epi:
 	VPSRAVD      Z27, Z3, Z3
 	VPSRAVD      Z27, Z6, Z6
 	CMPQ         176(R14), $0x01
-	JA           pack_246_both
+	JA           pack_254_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
 	VPMOVSDB     Z6, X6
-	JNE          pack_246_store
+	JNE          pack_254_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 	VPMAXSB      X20, X6, X6
 
-pack_246_store:
+pack_254_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X6, (R12)
-	JMP      pack_246_done
+	JMP      pack_254_done
 
-pack_246_both:
+pack_254_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSDW     Z6, Z6, Z6
 	VPACKSSWB     Z6, Z0, Z0
@@ -72866,7 +76039,7 @@ pack_246_both:
 	VEXTRACTI32X4 $0x02, Z0, X30
 	VMOVDQU8      X30, (R12)
 
-pack_246_done:
+pack_254_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -72896,24 +76069,24 @@ pack_246_done:
 	VPSRAVD   Z27, Z4, Z4
 	VPSRAVD   Z27, Z7, Z7
 	CMPQ      176(R14), $0x01
-	JA        pack_247_both
+	JA        pack_255_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
 	VPMOVSDB  Z7, X7
-	JNE       pack_247_store
+	JNE       pack_255_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 	VPMAXSB   X20, X7, X7
 
-pack_247_store:
+pack_255_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X7, (R12)
-	JMP      pack_247_done
+	JMP      pack_255_done
 
-pack_247_both:
+pack_255_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSDW     Z7, Z7, Z7
 	VPACKSSWB     Z7, Z1, Z1
@@ -72928,7 +76101,7 @@ pack_247_both:
 	VEXTRACTI32X4 $0x02, Z1, X30
 	VMOVDQU8      X30, (R12)
 
-pack_247_done:
+pack_255_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -72958,24 +76131,24 @@ pack_247_done:
 	VPSRAVD   Z27, Z5, Z5
 	VPSRAVD   Z27, Z8, Z8
 	CMPQ      176(R14), $0x01
-	JA        pack_248_both
+	JA        pack_256_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
 	VPMOVSDB  Z8, X8
-	JNE       pack_248_store
+	JNE       pack_256_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 	VPMAXSB   X20, X8, X8
 
-pack_248_store:
+pack_256_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X8, K1, (R12)
-	JMP      pack_248_done
+	JMP      pack_256_done
 
-pack_248_both:
+pack_256_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSDW     Z8, Z8, Z8
 	VPACKSSWB     Z8, Z2, Z2
@@ -72990,7 +76163,7 @@ pack_248_both:
 	VEXTRACTI32X4 $0x02, Z2, X30
 	VMOVDQU8      X30, K1, (R12)
 
-pack_248_done:
+pack_256_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -73093,9 +76266,9 @@ gemmVNNI3BoundedRelu_m2_ktail:
 	JL        gemmVNNI3BoundedRelu_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -73108,9 +76281,9 @@ gemmVNNI3BoundedRelu_m2_t0:
 	JL           gemmVNNI3BoundedRelu_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemmVNNI3BoundedRelu_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemmVNNI3BoundedRelu_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -73149,20 +76322,20 @@ gemmVNNI3BoundedRelu_m2_epi:
 	VPSRAVD      Z27, Z0, Z0
 	VPSRAVD      Z27, Z3, Z3
 	CMPQ         176(R14), $0x01
-	JA           pack_249_both
+	JA           pack_257_both
 	VPMOVSDB     Z0, X0
 	VPMOVSDB     Z3, X3
-	JNE          pack_249_store
+	JNE          pack_257_store
 	VPMAXSB      X20, X0, X0
 	VPMAXSB      X20, X3, X3
 
-pack_249_store:
+pack_257_store:
 	VMOVDQU8 X0, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X3, (R12)
-	JMP      pack_249_done
+	JMP      pack_257_done
 
-pack_249_both:
+pack_257_both:
 	VPACKSSDW     Z3, Z0, Z0
 	VPACKSSWB     Z0, Z0, Z0
 	VPERMD        Z0, Z19, Z0
@@ -73173,7 +76346,7 @@ pack_249_both:
 	VEXTRACTI32X4 $0x01, Z0, X29
 	VMOVDQU8      X29, (R12)
 
-pack_249_done:
+pack_257_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -73196,20 +76369,20 @@ pack_249_done:
 	VPSRAVD   Z27, Z1, Z1
 	VPSRAVD   Z27, Z4, Z4
 	CMPQ      176(R14), $0x01
-	JA        pack_250_both
+	JA        pack_258_both
 	VPMOVSDB  Z1, X1
 	VPMOVSDB  Z4, X4
-	JNE       pack_250_store
+	JNE       pack_258_store
 	VPMAXSB   X20, X1, X1
 	VPMAXSB   X20, X4, X4
 
-pack_250_store:
+pack_258_store:
 	VMOVDQU8 X1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X4, (R12)
-	JMP      pack_250_done
+	JMP      pack_258_done
 
-pack_250_both:
+pack_258_both:
 	VPACKSSDW     Z4, Z1, Z1
 	VPACKSSWB     Z1, Z1, Z1
 	VPERMD        Z1, Z19, Z1
@@ -73220,7 +76393,7 @@ pack_250_both:
 	VEXTRACTI32X4 $0x01, Z1, X29
 	VMOVDQU8      X29, (R12)
 
-pack_250_done:
+pack_258_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -73243,20 +76416,20 @@ pack_250_done:
 	VPSRAVD   Z27, Z2, Z2
 	VPSRAVD   Z27, Z5, Z5
 	CMPQ      176(R14), $0x01
-	JA        pack_251_both
+	JA        pack_259_both
 	VPMOVSDB  Z2, X2
 	VPMOVSDB  Z5, X5
-	JNE       pack_251_store
+	JNE       pack_259_store
 	VPMAXSB   X20, X2, X2
 	VPMAXSB   X20, X5, X5
 
-pack_251_store:
+pack_259_store:
 	VMOVDQU8 X2, K1, (R12)
 	ADDQ     DI, R12
 	VMOVDQU8 X5, K1, (R12)
-	JMP      pack_251_done
+	JMP      pack_259_done
 
-pack_251_both:
+pack_259_both:
 	VPACKSSDW     Z5, Z2, Z2
 	VPACKSSWB     Z2, Z2, Z2
 	VPERMD        Z2, Z19, Z2
@@ -73267,7 +76440,7 @@ pack_251_both:
 	VEXTRACTI32X4 $0x01, Z2, X29
 	VMOVDQU8      X29, K1, (R12)
 
-pack_251_done:
+pack_259_done:
 	ADDQ   R8, AX
 	ADDQ   DI, DX
 	ADDQ   R8, AX
@@ -73381,9 +76554,9 @@ gemmVNNI3BoundedRelu_m1_ktail:
 	JL        gemmVNNI3BoundedRelu_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemmVNNI3BoundedRelu_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemmVNNI3BoundedRelu_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -73424,16 +76597,16 @@ gemmVNNI3BoundedRelu_m1_epi:
 	VPERMT2D     Z28, Z18, Z0
 	VPSRAVD      Z27, Z0, Z0
 	CMPQ         176(R14), $0x01
-	JA           pack_252_both
+	JA           pack_260_both
 	VPMOVSDB     Z0, X0
-	JNE          pack_252_store
+	JNE          pack_260_store
 	VPMAXSB      X20, X0, X0
 
-pack_252_store:
+pack_260_store:
 	VMOVDQU8 X0, (R12)
-	JMP      pack_252_done
+	JMP      pack_260_done
 
-pack_252_both:
+pack_260_both:
 	VPACKSSDW Z0, Z0, Z0
 	VPACKSSWB Z0, Z0, Z0
 	VPERMD    Z0, Z19, Z0
@@ -73441,7 +76614,7 @@ pack_252_both:
 	VPMINSB   Z21, Z0, Z0
 	VMOVDQU8  X0, (R12)
 
-pack_252_done:
+pack_260_done:
 	VMOVDQU32 448(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 512(R9), Z27
@@ -73457,16 +76630,16 @@ pack_252_done:
 	VPERMT2D  Z28, Z18, Z1
 	VPSRAVD   Z27, Z1, Z1
 	CMPQ      176(R14), $0x01
-	JA        pack_253_both
+	JA        pack_261_both
 	VPMOVSDB  Z1, X1
-	JNE       pack_253_store
+	JNE       pack_261_store
 	VPMAXSB   X20, X1, X1
 
-pack_253_store:
+pack_261_store:
 	VMOVDQU8 X1, (R12)
-	JMP      pack_253_done
+	JMP      pack_261_done
 
-pack_253_both:
+pack_261_both:
 	VPACKSSDW Z1, Z1, Z1
 	VPACKSSWB Z1, Z1, Z1
 	VPERMD    Z1, Z19, Z1
@@ -73474,7 +76647,7 @@ pack_253_both:
 	VPMINSB   Z21, Z1, Z1
 	VMOVDQU8  X1, (R12)
 
-pack_253_done:
+pack_261_done:
 	VMOVDQU32 832(R9), Z22
 	VMOVSHDUP Z22, Z23
 	VMOVDQU32 896(R9), Z27
@@ -73490,16 +76663,16 @@ pack_253_done:
 	VPERMT2D  Z28, Z18, Z2
 	VPSRAVD   Z27, Z2, Z2
 	CMPQ      176(R14), $0x01
-	JA        pack_254_both
+	JA        pack_262_both
 	VPMOVSDB  Z2, X2
-	JNE       pack_254_store
+	JNE       pack_262_store
 	VPMAXSB   X20, X2, X2
 
-pack_254_store:
+pack_262_store:
 	VMOVDQU8 X2, K1, (R12)
-	JMP      pack_254_done
+	JMP      pack_262_done
 
-pack_254_both:
+pack_262_both:
 	VPACKSSDW Z2, Z2, Z2
 	VPACKSSWB Z2, Z2, Z2
 	VPERMD    Z2, Z19, Z2
@@ -73507,7 +76680,7 @@ pack_254_both:
 	VPMINSB   Z21, Z2, Z2
 	VMOVDQU8  X2, K1, (R12)
 
-pack_254_done:
+pack_262_done:
 	ADDQ R8, AX
 	ADDQ DI, DX
 	SUBQ $0x01, BX
@@ -75074,9 +78247,9 @@ gemm32VNNI1_m6_ktail:
 	JL        gemm32VNNI1_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -75087,9 +78260,9 @@ gemm32VNNI1_m6_t0:
 	JL           gemm32VNNI1_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI1_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -75100,9 +78273,9 @@ gemm32VNNI1_m6_t1:
 	JL           gemm32VNNI1_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI1_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -75113,9 +78286,9 @@ gemm32VNNI1_m6_t2:
 	JL           gemm32VNNI1_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI1_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -75126,9 +78299,9 @@ gemm32VNNI1_m6_t3:
 	JL           gemm32VNNI1_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI1_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -75139,9 +78312,9 @@ gemm32VNNI1_m6_t4:
 	JL           gemm32VNNI1_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemm32VNNI1_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -75240,9 +78413,9 @@ gemm32VNNI1_m5_ktail:
 	JL        gemm32VNNI1_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -75253,9 +78426,9 @@ gemm32VNNI1_m5_t0:
 	JL           gemm32VNNI1_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI1_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -75266,9 +78439,9 @@ gemm32VNNI1_m5_t1:
 	JL           gemm32VNNI1_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI1_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -75279,9 +78452,9 @@ gemm32VNNI1_m5_t2:
 	JL           gemm32VNNI1_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI1_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -75292,9 +78465,9 @@ gemm32VNNI1_m5_t3:
 	JL           gemm32VNNI1_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI1_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -75384,9 +78557,9 @@ gemm32VNNI1_m4_ktail:
 	JL        gemm32VNNI1_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -75397,9 +78570,9 @@ gemm32VNNI1_m4_t0:
 	JL           gemm32VNNI1_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI1_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -75410,9 +78583,9 @@ gemm32VNNI1_m4_t1:
 	JL           gemm32VNNI1_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI1_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -75423,9 +78596,9 @@ gemm32VNNI1_m4_t2:
 	JL           gemm32VNNI1_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI1_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -75503,9 +78676,9 @@ gemm32VNNI1_m3_ktail:
 	JL        gemm32VNNI1_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -75516,9 +78689,9 @@ gemm32VNNI1_m3_t0:
 	JL           gemm32VNNI1_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI1_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -75529,9 +78702,9 @@ gemm32VNNI1_m3_t1:
 	JL           gemm32VNNI1_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI1_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -75600,9 +78773,9 @@ gemm32VNNI1_m2_ktail:
 	JL        gemm32VNNI1_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -75613,9 +78786,9 @@ gemm32VNNI1_m2_t0:
 	JL           gemm32VNNI1_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI1_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI1_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -75703,9 +78876,9 @@ gemm32VNNI1_m1_ktail:
 	JL        gemm32VNNI1_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI1_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI1_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -75845,9 +79018,9 @@ gemm32VNNI2_m6_ktail:
 	JL        gemm32VNNI2_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -75859,9 +79032,9 @@ gemm32VNNI2_m6_t0:
 	JL           gemm32VNNI2_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI2_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -75873,9 +79046,9 @@ gemm32VNNI2_m6_t1:
 	JL           gemm32VNNI2_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI2_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -75887,9 +79060,9 @@ gemm32VNNI2_m6_t2:
 	JL           gemm32VNNI2_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI2_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -75901,9 +79074,9 @@ gemm32VNNI2_m6_t3:
 	JL           gemm32VNNI2_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI2_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -75915,9 +79088,9 @@ gemm32VNNI2_m6_t4:
 	JL           gemm32VNNI2_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemm32VNNI2_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -76049,9 +79222,9 @@ gemm32VNNI2_m5_ktail:
 	JL        gemm32VNNI2_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -76063,9 +79236,9 @@ gemm32VNNI2_m5_t0:
 	JL           gemm32VNNI2_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI2_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -76077,9 +79250,9 @@ gemm32VNNI2_m5_t1:
 	JL           gemm32VNNI2_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI2_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -76091,9 +79264,9 @@ gemm32VNNI2_m5_t2:
 	JL           gemm32VNNI2_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI2_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -76105,9 +79278,9 @@ gemm32VNNI2_m5_t3:
 	JL           gemm32VNNI2_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI2_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -76225,9 +79398,9 @@ gemm32VNNI2_m4_ktail:
 	JL        gemm32VNNI2_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -76239,9 +79412,9 @@ gemm32VNNI2_m4_t0:
 	JL           gemm32VNNI2_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI2_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -76253,9 +79426,9 @@ gemm32VNNI2_m4_t1:
 	JL           gemm32VNNI2_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI2_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -76267,9 +79440,9 @@ gemm32VNNI2_m4_t2:
 	JL           gemm32VNNI2_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI2_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -76370,9 +79543,9 @@ gemm32VNNI2_m3_ktail:
 	JL        gemm32VNNI2_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -76384,9 +79557,9 @@ gemm32VNNI2_m3_t0:
 	JL           gemm32VNNI2_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI2_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -76398,9 +79571,9 @@ gemm32VNNI2_m3_t1:
 	JL           gemm32VNNI2_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI2_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -76487,9 +79660,9 @@ gemm32VNNI2_m2_ktail:
 	JL        gemm32VNNI2_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -76501,9 +79674,9 @@ gemm32VNNI2_m2_t0:
 	JL           gemm32VNNI2_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI2_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI2_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -76611,9 +79784,9 @@ gemm32VNNI2_m1_ktail:
 	JL        gemm32VNNI2_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI2_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI2_m1_t0:
 	VPBROADCASTD R9, Z21
@@ -76776,9 +79949,9 @@ gemm32VNNI3_m6_ktail:
 	JL        gemm32VNNI3_m6_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m6_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m6_t0:
 	VPBROADCASTD R9, Z21
@@ -76791,9 +79964,9 @@ gemm32VNNI3_m6_t0:
 	JL           gemm32VNNI3_m6_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI3_m6_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m6_t1:
 	VPBROADCASTD R9, Z21
@@ -76806,9 +79979,9 @@ gemm32VNNI3_m6_t1:
 	JL           gemm32VNNI3_m6_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI3_m6_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m6_t2:
 	VPBROADCASTD R9, Z21
@@ -76821,9 +79994,9 @@ gemm32VNNI3_m6_t2:
 	JL           gemm32VNNI3_m6_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI3_m6_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m6_t3:
 	VPBROADCASTD R9, Z21
@@ -76836,9 +80009,9 @@ gemm32VNNI3_m6_t3:
 	JL           gemm32VNNI3_m6_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI3_m6_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m6_t4:
 	VPBROADCASTD R9, Z21
@@ -76851,9 +80024,9 @@ gemm32VNNI3_m6_t4:
 	JL           gemm32VNNI3_m6_t5
 	MOVWLZX      (R13)(R8*2), R9
 	JEQ          gemm32VNNI3_m6_t5
-	MOVBLZX      2(R13)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m6_t5:
 	VPBROADCASTD R9, Z21
@@ -77018,9 +80191,9 @@ gemm32VNNI3_m5_ktail:
 	JL        gemm32VNNI3_m5_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m5_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m5_t0:
 	VPBROADCASTD R9, Z21
@@ -77033,9 +80206,9 @@ gemm32VNNI3_m5_t0:
 	JL           gemm32VNNI3_m5_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI3_m5_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m5_t1:
 	VPBROADCASTD R9, Z21
@@ -77048,9 +80221,9 @@ gemm32VNNI3_m5_t1:
 	JL           gemm32VNNI3_m5_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI3_m5_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m5_t2:
 	VPBROADCASTD R9, Z21
@@ -77063,9 +80236,9 @@ gemm32VNNI3_m5_t2:
 	JL           gemm32VNNI3_m5_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI3_m5_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m5_t3:
 	VPBROADCASTD R9, Z21
@@ -77078,9 +80251,9 @@ gemm32VNNI3_m5_t3:
 	JL           gemm32VNNI3_m5_t4
 	MOVWLZX      (R13)(R8*1), R9
 	JEQ          gemm32VNNI3_m5_t4
-	MOVBLZX      2(R13)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m5_t4:
 	VPBROADCASTD R9, Z21
@@ -77226,9 +80399,9 @@ gemm32VNNI3_m4_ktail:
 	JL        gemm32VNNI3_m4_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m4_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m4_t0:
 	VPBROADCASTD R9, Z21
@@ -77241,9 +80414,9 @@ gemm32VNNI3_m4_t0:
 	JL           gemm32VNNI3_m4_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI3_m4_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m4_t1:
 	VPBROADCASTD R9, Z21
@@ -77256,9 +80429,9 @@ gemm32VNNI3_m4_t1:
 	JL           gemm32VNNI3_m4_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI3_m4_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m4_t2:
 	VPBROADCASTD R9, Z21
@@ -77271,9 +80444,9 @@ gemm32VNNI3_m4_t2:
 	JL           gemm32VNNI3_m4_t3
 	MOVWLZX      (R13), R9
 	JEQ          gemm32VNNI3_m4_t3
-	MOVBLZX      2(R13), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R13), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m4_t3:
 	VPBROADCASTD R9, Z21
@@ -77397,9 +80570,9 @@ gemm32VNNI3_m3_ktail:
 	JL        gemm32VNNI3_m3_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m3_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m3_t0:
 	VPBROADCASTD R9, Z21
@@ -77412,9 +80585,9 @@ gemm32VNNI3_m3_t0:
 	JL           gemm32VNNI3_m3_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI3_m3_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m3_t1:
 	VPBROADCASTD R9, Z21
@@ -77427,9 +80600,9 @@ gemm32VNNI3_m3_t1:
 	JL           gemm32VNNI3_m3_t2
 	MOVWLZX      (R12)(R8*2), R9
 	JEQ          gemm32VNNI3_m3_t2
-	MOVBLZX      2(R12)(R8*2), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*2), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m3_t2:
 	VPBROADCASTD R9, Z21
@@ -77534,9 +80707,9 @@ gemm32VNNI3_m2_ktail:
 	JL        gemm32VNNI3_m2_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m2_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m2_t0:
 	VPBROADCASTD R9, Z21
@@ -77549,9 +80722,9 @@ gemm32VNNI3_m2_t0:
 	JL           gemm32VNNI3_m2_t1
 	MOVWLZX      (R12)(R8*1), R9
 	JEQ          gemm32VNNI3_m2_t1
-	MOVBLZX      2(R12)(R8*1), R10
-	SHLL         $0x10, R10
-	ORL          R10, R9
+	MOVBLZX      2(R12)(R8*1), R11
+	SHLL         $0x10, R11
+	ORL          R11, R9
 
 gemm32VNNI3_m2_t1:
 	VPBROADCASTD R9, Z21
@@ -77679,9 +80852,9 @@ gemm32VNNI3_m1_ktail:
 	JL        gemm32VNNI3_m1_t0
 	MOVWLZX   (R12), R9
 	JEQ       gemm32VNNI3_m1_t0
-	MOVBLZX   2(R12), R10
-	SHLL      $0x10, R10
-	ORL       R10, R9
+	MOVBLZX   2(R12), R11
+	SHLL      $0x10, R11
+	ORL       R11, R9
 
 gemm32VNNI3_m1_t0:
 	VPBROADCASTD R9, Z21

@@ -14,9 +14,22 @@ import (
 // w[c][4g..4g+3]. Activations are broadcast 4 bytes at a time, offset to
 // uint8 (XOR 0x80 = +128), and VPDPBUSD accumulates (a+128)·w; the
 // epilogue subtracts 128·RowSums[c]. Rows go 6 at a time (18 accumulators
-// at most), then 5..1.
+// at most; 8 for one-vector panels, vnniMR1), then fewer (rowBlocks).
 
 const vnniMR = 6
+
+// vnniMR1 is the row block of the one-vector panels (16 columns): with
+// one accumulator a row, six rows are six VPDPBUSD chains, too few to
+// hide the instruction's latency at two a cycle; eight rows take a
+// third row pointer (rowBase2, rows 6 and 7). KernelGemm m1024-n16-k144
+// (ResNet-8's 16-filter 3x3 convs) 63 → 72 % of the peak, m12544-n16-k32
+// 43-45 → 48-50 %; two-vector panels at 8 rows (16 chains instead of 12)
+// gained nothing measurable and keep 6.
+const vnniMR1 = 8
+
+// rowBase2 points at row 6 of a block of more than six rows in the
+// VNNI K loop (set there: rowTermInit clobbers it before).
+var rowBase2 = reg.R10
 
 func gemmVNNI(nz int) {
 	name := fmt.Sprintf("gemmVNNI%d", nz) + suffix()
@@ -37,7 +50,11 @@ func gemmVNNI(nz int) {
 	x80 := reg.Z31
 	VPBROADCASTD(cX80(), x80)
 
-	rowBlocks(name, vnniMR, a, lda, m, out, ldo, func(mr int) {
+	mr := vnniMR
+	if nz == 1 {
+		mr = vnniMR1
+	}
+	rowBlocks(name, mr, a, lda, m, out, ldo, func(mr int) {
 		vnniTile(name, nz, mr, kmask, kodd, k2, x80)
 	})
 }
@@ -141,8 +158,8 @@ func rowTermInit(mr int, rest func(r int), acc func(r int) reg.VecPhysical) {
 	}
 }
 
-// rowAddr returns the address of row r (0..5) given base0 = row 0,
-// base1 = row 3, ld the stride and ld3 = 3·ld (unused below 6 rows).
+// rowAddr returns the address of row r (0..7) given base0 = row 0,
+// base1 = row 3, rowBase2 = row 6 (rows 6 and 7 only) and ld the stride.
 func rowAddr(r int, base0, base1, ld reg.Register, disp int) Mem {
 	switch r {
 	case 0:
@@ -157,6 +174,10 @@ func rowAddr(r int, base0, base1, ld reg.Register, disp int) Mem {
 		return Mem{Base: base1, Index: ld, Scale: 1, Disp: disp}
 	case 5:
 		return Mem{Base: base1, Index: ld, Scale: 2, Disp: disp}
+	case 6:
+		return Mem{Base: rowBase2, Disp: disp}
+	case 7:
+		return Mem{Base: rowBase2, Index: ld, Scale: 1, Disp: disp}
 	}
 	panic("row")
 }
@@ -363,7 +384,8 @@ func gemvZeroSets(nz int, zs []reg.VecPhysical) {
 // label epi with the sets of a one-row tile added up. The int8 GEMM
 // (vnniTile) and the int32 one (gemm32VNNITile) differ only before and
 // after it. Registers: rows from RAX/R12/R13 at stride lda, weights RSI,
-// counter RCX (holding k on entry); clobbers R9, R10 and zs[18:23].
+// counter RCX (holding k on entry), rows 6 and 7 from rowBase2 (R10);
+// clobbers R9, R10, R11 and zs[18:23].
 //
 // segmented (the int8 GEMM, gemmArgs.segs): a row's k values may lie in
 // segs segments of segK values (a multiple of 4), segment s at
@@ -386,6 +408,10 @@ func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 re
 		JLE(LabelRef(lbl("seg")))
 		Load(arg("segK"), cnt)
 		Label(lbl("seg"))
+	}
+	if mr > 6 {
+		LEAQ(Mem{Base: p1, Index: lda, Scale: 2}, rowBase2)
+		ADDQ(lda, rowBase2)
 	}
 	if mr == 1 {
 		vnniGEMVLoop(lbl, nz, zs, x80)
@@ -415,6 +441,9 @@ func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 re
 	ADDQ(U8(4), p0)
 	if mr > 3 {
 		ADDQ(U8(4), p1)
+	}
+	if mr > 6 {
+		ADDQ(U8(4), rowBase2)
 	}
 	ADDQ(U32(64*nz), wp)
 	DECQ(cnt)
@@ -451,9 +480,9 @@ func vnniKLoop(lbl func(string) string, nz, mr int, zs []reg.VecPhysical, x80 re
 		JL(LabelRef(done))
 		MOVWLZX(addr, g.As32())
 		JEQ(LabelRef(done))
-		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R10.As32())
-		SHLL(U8(16), reg.R10.As32())
-		ORL(reg.R10.As32(), g.As32())
+		MOVBLZX(rowAddr(r, p0, p1, lda, 2), reg.R11.As32()) // R10 may be rowBase2
+		SHLL(U8(16), reg.R11.As32())
+		ORL(reg.R11.As32(), g.As32())
 		Label(done)
 		VPBROADCASTD(g.As32(), t0)
 		VPXORD(x80, t0, t0)
