@@ -105,12 +105,12 @@ func (k *resizeBilinearKernel) Eval(env *Env) {
 				dst := out[o:][:d]
 				for c := range dst {
 					v := int32(p00[c])*w00 + int32(p10[c])*w10 + int32(p01[c])*w01 + int32(p11[c])*w11
-					if v > 0 {
-						v += 1 << 19
-					} else {
-						v -= 1 << 19
-					}
-					dst[c] = int8(v / (1 << 20))
+					// Rounded half away from zero without a branch (the
+					// sign of v follows the data: a branch on it
+					// mispredicts): round |v|, then restore the sign.
+					s := v >> 31
+					q := (((v ^ s) - s) + 1<<19) >> 20
+					dst[c] = int8((q ^ s) - s)
 				}
 				o += d
 			}
