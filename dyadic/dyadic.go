@@ -48,30 +48,27 @@ func SaturatingRoundingDoublingHighMul(a, b int32) int32 {
 	if a == b && a == math.MinInt32 {
 		return math.MaxInt32
 	}
-	ab := int64(a) * int64(b)
-	nudge := int64(1 << 30)
-	if ab < 0 {
-		nudge = 1 - (1 << 30)
-	}
-	// C++ integer division truncates toward zero, like Go's.
-	return int32((ab + nudge) / (1 << 31))
+	// gemmlowp adds 2^30 (ab >= 0) or 1 - 2^30 (ab < 0) and divides by
+	// 2^31 truncating toward zero. Both are floor((ab + 2^30) / 2^31): for
+	// ab < 0, with n = ab + 2^30, truncating (n + 1 - 2^31) / 2^31, a
+	// negative value, is ceil((n + 1) / 2^31) - 1 = floor(n / 2^31). One
+	// arithmetic shift, no branch on the data's sign.
+	return int32((int64(a)*int64(b) + 1<<30) >> 31)
 }
 
 // RoundingDivideByPOT returns x / 2^exponent rounded to nearest, ties away
 // from zero (gemmlowp semantics, a rounding arithmetic right shift).
 // exponent must be in [0, 31]; other values give unspecified results.
 func RoundingDivideByPOT(x int32, exponent int32) int32 {
-	mask := int32((int64(1) << uint(exponent)) - 1)
-	remainder := x & mask
-	threshold := mask >> 1
-	if x < 0 {
-		threshold++
-	}
-	r := x >> uint(exponent)
-	if remainder > threshold {
-		r++
-	}
-	return r
+	// gemmlowp: r = x >> e, plus one when the remainder x mod 2^e exceeds
+	// h - 1 + [x < 0], h = 2^(e-1). That is (x + h - [x < 0]) >> e for
+	// e >= 1 (with x = q·2^e + r the sum carries into q exactly then; in
+	// int64, so x + h cannot overflow), and x for e = 0 (h = 0, and the
+	// [x < 0] term is masked off). No branch on the data.
+	e := uint(exponent)
+	h := int64(1) << e >> 1
+	neg := int64(x>>31) & (-h >> 63) // -1 when x < 0 and e >= 1
+	return int32((int64(x) + h + neg) >> e)
 }
 
 // MultiplyByQuantizedMultiplier returns x · m · 2^(shift-31) with TFLite's
@@ -79,11 +76,6 @@ func RoundingDivideByPOT(x int32, exponent int32) int32 {
 // on every target TFLite runs on) for positive shifts, the saturating
 // rounding doubling high multiply, then a rounding right shift.
 func MultiplyByQuantizedMultiplier(x int32, m int32, shift int32) int32 {
-	left, right := int32(0), int32(0)
-	if shift > 0 {
-		left = shift
-	} else {
-		right = -shift
-	}
-	return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x*(1<<uint(left)), m), right)
+	left := max(shift, 0) // the right shift is then left - shift = max(-shift, 0)
+	return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x<<uint(left), m), left-shift)
 }
