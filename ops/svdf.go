@@ -36,6 +36,7 @@ type svdfKernel struct {
 	packed      *asm.PackedMatrix // feature, packed for impl
 	featureBias []int32           // input_offset·Σ_i feature[f][i]
 	timeW       []int32           // [filters][memory], widened
+	timeZP      []int32           // state_zero_point·Σ_j timeW[f][j], per filter (wrapping)
 	bias        []int32           // [units], zero when absent
 	p           format.SVDFParams
 	stateLo     int32
@@ -113,6 +114,16 @@ func prepareSVDF(m *format.Model, op *format.Op, path string) (Kernel, error) {
 			k.timeW[i] = int32(int8(wt.Data[i]))
 		}
 	}
+	// Σ_j w·(v − zp) = Σ_j w·v − zp·Σ_j w in wrapping int32 arithmetic
+	// (a ring identity): the time loop multiplies the stored state.
+	k.timeZP = make([]int32, k.filters)
+	for f := range k.timeZP {
+		var sum int32
+		for _, w := range k.timeW[f*k.memory:][:k.memory] {
+			sum += w
+		}
+		k.timeZP[f] = p.StateZeroPoint * sum
+	}
 	k.bias = make([]int32, k.units)
 	if b, err := optionalOperand(m, op.Inputs, 3, "input", path, format.DTypeInt32); err != nil {
 		return nil, err
@@ -174,12 +185,7 @@ func svdfEval[S int8 | int16](k *svdfKernel, out []int8, state []S, t, feat []in
 		}
 		// 3. Time: each filter's memory against its time weights.
 		for f := 0; f < k.filters; f++ {
-			w := k.timeW[f*k.memory:][:k.memory]
-			var acc int32
-			for j, v := range s[f*k.memory:][:k.memory] {
-				acc += w[j] * (int32(v) - p.StateZeroPoint)
-			}
-			t[f] = acc
+			t[f] = timeDot(k.timeW[f*k.memory:][:k.memory], s[f*k.memory:][:k.memory]) - k.timeZP[f]
 		}
 		// 4. Each unit: bias plus its rank filters, rescaled.
 		o := out[b*k.units:][:k.units]
@@ -192,4 +198,23 @@ func svdfEval[S int8 | int16](k *svdfKernel, out []int8, state []S, t, feat []in
 			o[u] = int8(min(max(v, math.MinInt8), math.MaxInt8))
 		}
 	}
+}
+
+// timeDot returns Σ_j w[j]·v[j] in wrapping int32 arithmetic (len(v) >=
+// len(w)), four independent sums so that the additions do not wait on
+// each other.
+func timeDot[S int8 | int16](w []int32, v []S) int32 {
+	v = v[:len(w)]
+	var a0, a1, a2, a3 int32
+	for len(w) >= 4 && len(v) >= 4 {
+		a0 += w[0] * int32(v[0])
+		a1 += w[1] * int32(v[1])
+		a2 += w[2] * int32(v[2])
+		a3 += w[3] * int32(v[3])
+		w, v = w[4:], v[4:]
+	}
+	for i, x := range w {
+		a0 += x * int32(v[i])
+	}
+	return a0 + a1 + a2 + a3
 }
