@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -105,12 +106,9 @@ func (k *resizeBilinearKernel) Eval(env *Env) {
 				dst := out[o:][:d]
 				for c := range dst {
 					v := int32(p00[c])*w00 + int32(p10[c])*w10 + int32(p01[c])*w01 + int32(p11[c])*w11
-					// Rounded half away from zero without a branch (the
-					// sign of v follows the data: a branch on it
-					// mispredicts): round |v|, then restore the sign.
-					s := v >> 31
-					q := (((v ^ s) - s) + 1<<19) >> 20
-					dst[c] = int8((q ^ s) - s)
+					// Rounded half away from zero, without a branch on
+					// the sign (it follows the data and would mispredict).
+					dst[c] = int8(dyadic.RoundingDivideByPOT(v, 20))
 				}
 				o += d
 			}
