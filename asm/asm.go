@@ -46,6 +46,11 @@ type Impl struct {
 	// rowSums is RowTermSums' kernel for k >= 8 (checked); nil: the
 	// generic rowTermSumsGo.
 	rowSums func(a []int8, lda, n, k int, f int32, rt []int32)
+	// timeDots16 and timeDots8 are TimeDots16's and TimeDots8's kernels
+	// for groups >= 1 whole groups of four filters (timedot.go; checked);
+	// nil: timeDotGo.
+	timeDots16 func(tw *TimeWeights, s []int16, t []int32, groups int)
+	timeDots8  func(tw *TimeWeights, s []int8, t []int32, groups int)
 	// lookup8 is Lookup8's kernel for n >= 1 bytes (table.go); never nil.
 	lookup8 func(out, in *int8, n int, t *Table8)
 	// minMax8 and sumTable are MinMaxInt8's and SumTable's kernels for

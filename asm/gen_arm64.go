@@ -61,6 +61,10 @@ func main() {
 	g.header()
 	g.rowSums()
 	g.write(filepath.Join(*dir, "rowsum_arm64.s"))
+
+	g.header()
+	g.timeDots()
+	g.write(filepath.Join(*dir, "timedot_arm64.s"))
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 
 	g.int16Kernels(*dir)
@@ -3437,4 +3441,73 @@ func (g *gen) sumPool() {
 			g.i("B %s", l)
 		}
 	})
+}
+
+// timeDots emits timeDotNeon and timeDot8Neon, SVDF's time step
+// (timedot.go): t[f] = Σ_j w[f][j]·s[f][j] − off[f] for groups of four
+// filters. Per chunk of 8 values, each filter's packed weights ([chunk]
+// [filter][8]) multiply its state row (int16, or int8 widened by SXTL)
+// with SMLAL (low halves) and SMLAL2 (high halves) into two accumulators
+// of their own, so that the chains are short; then the halves are added
+// and three ADDPs leave the four filters' sums in filter order, and off
+// is subtracted. Products of int16 are exact in int32 and the sums wrap,
+// as the definition's.
+//
+//	R0 packed weights, R1 state (group start), R2 t, R3 off, R4 groups
+//	left, R5 chunks, R6 bytes between filters' rows, R7-R10 the four rows,
+//	R11 chunks left
+func (g *gen) timeDots() {
+	for _, wide := range []bool{true, false} {
+		name, sType := "timeDot8Neon", "*int8"
+		if wide {
+			name, sType = "timeDotNeon", "*int16"
+		}
+		fmt.Fprintf(&g.buf, "\n// func %s(w *int16, s %s, t *int32, off *int32, groups int, chunks int, ss int)\nTEXT ·%s(SB), NOSPLIT, $0-56\n", name, sType, name)
+		g.i("MOVD w+0(FP), R0")
+		g.i("MOVD s+8(FP), R1")
+		g.i("MOVD t+16(FP), R2")
+		g.i("MOVD off+24(FP), R3")
+		g.i("MOVD groups+32(FP), R4")
+		g.i("MOVD chunks+40(FP), R5")
+		g.i("MOVD ss+48(FP), R6")
+		g.label(name + "_group")
+		for a := 0; a < 4; a++ {
+			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", a, a, a)
+			g.i("VEOR V%d.B16, V%d.B16, V%d.B16", 20+a, 20+a, 20+a)
+		}
+		g.i("MOVD R1, R7")
+		g.i("ADD R6, R7, R8")
+		g.i("ADD R6, R8, R9")
+		g.i("ADD R6, R9, R10")
+		g.i("MOVD R5, R11")
+		g.label(name + "_chunk")
+		g.i("VLD1.P 64(R0), [V4.H8, V5.H8, V6.H8, V7.H8]")
+		for a := 0; a < 4; a++ {
+			if wide {
+				g.i("VLD1.P 16(R%d), [V%d.H8]", 7+a, 16+a)
+			} else {
+				g.i("VLD1.P 8(R%d), [V%d.B8]", 7+a, 16+a)
+				g.word(0x0f08a400|reg(16+a)<<5|reg(16+a), "SXTL V%d.8H, V%d.8B", 16+a, 16+a)
+			}
+		}
+		for a := 0; a < 4; a++ {
+			g.smlal16(false, a, 4+a, 16+a)
+			g.smlal16(true, 20+a, 4+a, 16+a)
+		}
+		g.i("SUBS $1, R11, R11")
+		g.i("BNE %s_chunk", name)
+		g.i("ADD R6<<2, R1, R1")
+		for a := 0; a < 4; a++ {
+			g.i("VADD V%d.S4, V%d.S4, V%d.S4", 20+a, a, a)
+		}
+		g.i("VADDP V1.S4, V0.S4, V0.S4")
+		g.i("VADDP V3.S4, V2.S4, V2.S4")
+		g.i("VADDP V2.S4, V0.S4, V0.S4")
+		g.i("VLD1.P 16(R3), [V5.S4]")
+		g.three(0x2e208400, "SUB", s4, 0, 0, 5)
+		g.i("VST1.P [V0.S4], 16(R2)")
+		g.i("SUBS $1, R4, R4")
+		g.i("BNE %s_group", name)
+		g.i("RET")
+	}
 }

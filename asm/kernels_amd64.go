@@ -319,6 +319,16 @@ func lstmCellAVX512Tail4Kernel(p *lstmArgs)
 //go:noescape
 func rowSumAVX2Kernel(p *rowSumArgs)
 
+// timeDotAVX2Kernel sets t[f] = Σ_j w[f][j]·s[f][j] − off[f] for 4·groups filters (AVX2; state int16). It reads p.w, p.s16, p.t, p.off, p.groups, p.chunks, p.ss.
+//
+//go:noescape
+func timeDotAVX2Kernel(p *timeDotArgs)
+
+// timeDot8AVX2Kernel sets t[f] = Σ_j w[f][j]·s[f][j] − off[f] for 4·groups filters (AVX2; state int8). It reads p.w, p.s8, p.t, p.off, p.groups, p.chunks, p.ss.
+//
+//go:noescape
+func timeDot8AVX2Kernel(p *timeDotArgs)
+
 // lookup8VBMI maps out[i] = p.t.t[uint8(in[i])] for i < n (n >= 1) with AVX-512 VBMI. It reads p.out, p.in, p.n, p.t.
 //
 //go:noescape

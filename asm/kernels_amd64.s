@@ -86794,6 +86794,106 @@ rowSumAVX2Kernel_done:
 	VZEROUPPER
 	RET
 
+// func timeDotAVX2Kernel(p *timeDotArgs)
+// Requires: AVX
+TEXT ·timeDotAVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), SI
+	MOVQ 8(R14), DI
+	MOVQ 24(R14), DX
+	MOVQ 32(R14), R8
+	MOVQ 40(R14), CX
+	MOVQ 48(R14), R9
+	MOVQ 56(R14), R10
+	LEAQ (R10)(R10*2), R11
+
+timeDotAVX2Kernel_group:
+	VPXOR X0, X0, X0
+	VPXOR X1, X1, X1
+	VPXOR X2, X2, X2
+	VPXOR X3, X3, X3
+	MOVQ  DI, R12
+	MOVQ  R9, BX
+
+timeDotAVX2Kernel_chunk:
+	VMOVDQU  (SI), X4
+	VPMADDWD (DI), X4, X4
+	VPADDD   X4, X0, X0
+	VMOVDQU  16(SI), X5
+	VPMADDWD (DI)(R10*1), X5, X5
+	VPADDD   X5, X1, X1
+	VMOVDQU  32(SI), X4
+	VPMADDWD (DI)(R10*2), X4, X4
+	VPADDD   X4, X2, X2
+	VMOVDQU  48(SI), X5
+	VPMADDWD (DI)(R11*1), X5, X5
+	VPADDD   X5, X3, X3
+	ADDQ     $0x10, DI
+	ADDQ     $0x40, SI
+	DECQ     BX
+	JNZ      timeDotAVX2Kernel_chunk
+	LEAQ     (R12)(R10*4), DI
+	VPHADDD  X1, X0, X0
+	VPHADDD  X3, X2, X2
+	VPHADDD  X2, X0, X0
+	VPSUBD   (R8), X0, X0
+	VMOVDQU  X0, (DX)
+	ADDQ     $0x10, R8
+	ADDQ     $0x10, DX
+	DECQ     CX
+	JNZ      timeDotAVX2Kernel_group
+	RET
+
+// func timeDot8AVX2Kernel(p *timeDotArgs)
+// Requires: AVX
+TEXT ·timeDot8AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), R14
+	MOVQ (R14), SI
+	MOVQ 16(R14), DI
+	MOVQ 24(R14), DX
+	MOVQ 32(R14), R8
+	MOVQ 40(R14), CX
+	MOVQ 48(R14), R9
+	MOVQ 56(R14), R10
+	LEAQ (R10)(R10*2), R11
+
+timeDot8AVX2Kernel_group:
+	VPXOR X0, X0, X0
+	VPXOR X1, X1, X1
+	VPXOR X2, X2, X2
+	VPXOR X3, X3, X3
+	MOVQ  DI, R12
+	MOVQ  R9, BX
+
+timeDot8AVX2Kernel_chunk:
+	VPMOVSXBW (DI), X4
+	VPMADDWD  (SI), X4, X4
+	VPADDD    X4, X0, X0
+	VPMOVSXBW (DI)(R10*1), X5
+	VPMADDWD  16(SI), X5, X5
+	VPADDD    X5, X1, X1
+	VPMOVSXBW (DI)(R10*2), X4
+	VPMADDWD  32(SI), X4, X4
+	VPADDD    X4, X2, X2
+	VPMOVSXBW (DI)(R11*1), X5
+	VPMADDWD  48(SI), X5, X5
+	VPADDD    X5, X3, X3
+	ADDQ      $0x08, DI
+	ADDQ      $0x40, SI
+	DECQ      BX
+	JNZ       timeDot8AVX2Kernel_chunk
+	LEAQ      (R12)(R10*4), DI
+	VPHADDD   X1, X0, X0
+	VPHADDD   X3, X2, X2
+	VPHADDD   X2, X0, X0
+	VPSUBD    (R8), X0, X0
+	VMOVDQU   X0, (DX)
+	ADDQ      $0x10, R8
+	ADDQ      $0x10, DX
+	DECQ      CX
+	JNZ       timeDot8AVX2Kernel_group
+	RET
+
 // func lookup8VBMI(p *lookupArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, BMI2
 TEXT ·lookup8VBMI(SB), NOSPLIT, $0-8

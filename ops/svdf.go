@@ -35,8 +35,7 @@ type svdfKernel struct {
 	impl        *asm.Impl
 	packed      *asm.PackedMatrix // feature, packed for impl
 	featureBias []int32           // input_offset·Σ_i feature[f][i]
-	timeW       []int32           // [filters][memory], widened
-	timeZP      []int32           // state_zero_point·Σ_j timeW[f][j], per filter (wrapping)
+	time        *asm.TimeWeights  // weights_time, with state_zero_point·Σ_j w[f][j] per filter
 	bias        []int32           // [units], zero when absent
 	p           format.SVDFParams
 	stateLo     int32
@@ -106,24 +105,28 @@ func prepareSVDF(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	for f := range k.featureBias {
 		k.featureBias[f] = p.InputOffset * sumInt8(k.feature[f*k.inputs:][:k.inputs])
 	}
-	k.timeW = make([]int32, k.filters*k.memory)
-	for i := range k.timeW {
+	if int64(len(wt.Data)) != wt.ByteSize() {
+		return nil, format.Malformed(path, "weights_time data size does not match its shape")
+	}
+	timeW := make([]int32, k.filters*k.memory)
+	for i := range timeW {
 		if k.wide {
-			k.timeW[i] = int32(int16(binary.LittleEndian.Uint16(wt.Data[2*i:])))
+			timeW[i] = int32(int16(binary.LittleEndian.Uint16(wt.Data[2*i:])))
 		} else {
-			k.timeW[i] = int32(int8(wt.Data[i]))
+			timeW[i] = int32(int8(wt.Data[i]))
 		}
 	}
 	// Σ_j w·(v − zp) = Σ_j w·v − zp·Σ_j w in wrapping int32 arithmetic
-	// (a ring identity): the time loop multiplies the stored state.
-	k.timeZP = make([]int32, k.filters)
-	for f := range k.timeZP {
+	// (a ring identity): the time step multiplies the stored state.
+	timeZP := make([]int32, k.filters)
+	for f := range timeZP {
 		var sum int32
-		for _, w := range k.timeW[f*k.memory:][:k.memory] {
+		for _, w := range timeW[f*k.memory:][:k.memory] {
 			sum += w
 		}
-		k.timeZP[f] = p.StateZeroPoint * sum
+		timeZP[f] = p.StateZeroPoint * sum
 	}
+	k.time = asm.NewTimeWeights(timeW, k.filters, k.memory, timeZP)
 	k.bias = make([]int32, k.units)
 	if b, err := optionalOperand(m, op.Inputs, 3, "input", path, format.DTypeInt32); err != nil {
 		return nil, err
@@ -161,60 +164,47 @@ func (k *svdfKernel) Eval(env *Env) {
 	// The feature products of every batch row, one GEMM (they read the
 	// input only).
 	k.impl.GemmInt32(in, k.inputs, k.batch, k.packed, feat, k.filters)
-	if k.wide {
-		svdfEval(k, out, Int16s(env.Tensors[k.state]), t, feat)
-	} else {
-		svdfEval(k, out, env.Tensors[k.state], t, feat)
-	}
-}
-
-// svdfEval runs steps 1-4 given the feature products feat [batch][filters].
-func svdfEval[S int8 | int16](k *svdfKernel, out []int8, state []S, t, feat []int32) {
-	p := &k.p
-	// 1. Shift the whole state left by one element.
-	copy(state, state[1:])
 	row := k.filters * k.memory
+	if k.wide {
+		state := Int16s(env.Tensors[k.state])
+		copy(state, state[1:]) // 1. shift the whole state left by one
+		for b := 0; b < k.batch; b++ {
+			svdfFeature(k, state[b*row:][:row], feat[b*k.filters:][:k.filters])
+			k.impl.TimeDots16(k.time, state[b*row:], t)
+			k.output(out[b*k.units:][:k.units], t)
+		}
+		return
+	}
+	state := env.Tensors[k.state]
+	copy(state, state[1:])
 	for b := 0; b < k.batch; b++ {
-		s := state[b*row:][:row]
-		// 2. The feature dot products become each filter's newest value.
-		fb := feat[b*k.filters:][:k.filters]
-		for f, acc := range fb {
-			acc += k.featureBias[f]
-			v := dyadic.MultiplyByQuantizedMultiplier(acc, p.FeatureMultiplier, p.FeatureShift) + p.StateZeroPoint
-			s[f*k.memory+k.memory-1] = S(min(max(v, k.stateLo), k.stateHi))
-		}
-		// 3. Time: each filter's memory against its time weights.
-		for f := 0; f < k.filters; f++ {
-			t[f] = timeDot(k.timeW[f*k.memory:][:k.memory], s[f*k.memory:][:k.memory]) - k.timeZP[f]
-		}
-		// 4. Each unit: bias plus its rank filters, rescaled.
-		o := out[b*k.units:][:k.units]
-		for u := range o {
-			acc := k.bias[u]
-			for _, v := range t[u*k.rank:][:k.rank] {
-				acc += v
-			}
-			v := dyadic.MultiplyByQuantizedMultiplier(acc, p.OutputMultiplier, p.OutputShift) + p.OutputOffset
-			o[u] = int8(min(max(v, math.MinInt8), math.MaxInt8))
-		}
+		svdfFeature(k, state[b*row:][:row], feat[b*k.filters:][:k.filters])
+		k.impl.TimeDots8(k.time, state[b*row:], t)
+		k.output(out[b*k.units:][:k.units], t)
 	}
 }
 
-// timeDot returns Σ_j w[j]·v[j] in wrapping int32 arithmetic (len(v) >=
-// len(w)), four independent sums so that the additions do not wait on
-// each other.
-func timeDot[S int8 | int16](w []int32, v []S) int32 {
-	v = v[:len(w)]
-	var a0, a1, a2, a3 int32
-	for len(w) >= 4 && len(v) >= 4 {
-		a0 += w[0] * int32(v[0])
-		a1 += w[1] * int32(v[1])
-		a2 += w[2] * int32(v[2])
-		a3 += w[3] * int32(v[3])
-		w, v = w[4:], v[4:]
+// svdfFeature is step 2 for one batch row: the feature dot products feat
+// become each filter's newest value.
+func svdfFeature[S int8 | int16](k *svdfKernel, s []S, feat []int32) {
+	p := &k.p
+	for f, acc := range feat {
+		acc += k.featureBias[f]
+		v := dyadic.MultiplyByQuantizedMultiplier(acc, p.FeatureMultiplier, p.FeatureShift) + p.StateZeroPoint
+		s[f*k.memory+k.memory-1] = S(min(max(v, k.stateLo), k.stateHi))
 	}
-	for i, x := range w {
-		a0 += x * int32(v[i])
+}
+
+// output is step 4 for one batch row: each unit, bias plus its rank
+// filters' time sums t, rescaled.
+func (k *svdfKernel) output(o []int8, t []int32) {
+	p := &k.p
+	for u := range o {
+		acc := k.bias[u]
+		for _, v := range t[u*k.rank:][:k.rank] {
+			acc += v
+		}
+		v := dyadic.MultiplyByQuantizedMultiplier(acc, p.OutputMultiplier, p.OutputShift) + p.OutputOffset
+		o[u] = int8(min(max(v, math.MinInt8), math.MaxInt8))
 	}
-	return a0 + a1 + a2 + a3
 }

@@ -176,6 +176,7 @@ func main() {
 	lstmKernels()
 	lstmAVX512()
 	rowSumAVX2()
+	timeDotKernels()
 	lookupVBMI()
 	lookupAVX2()
 	minMaxAVX2()
