@@ -51,6 +51,10 @@ type Impl struct {
 	// nil: timeDotGo.
 	timeDots16 func(tw *TimeWeights, s []int16, t []int32, groups int)
 	timeDots8  func(tw *TimeWeights, s []int8, t []int32, groups int)
+	// rescale32 is Rescale32's kernel for r.vec != nil (arguments
+	// checked): it does a leading part of the values and returns how
+	// many; nil: none.
+	rescale32 func(acc, bias []int32, r *Rescale32, out []int32) int
 	// lookup8 is Lookup8's kernel for n >= 1 bytes (table.go); never nil.
 	lookup8 func(out, in *int8, n int, t *Table8)
 	// minMax8 and sumTable are MinMaxInt8's and SumTable's kernels for

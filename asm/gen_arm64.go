@@ -65,6 +65,10 @@ func main() {
 	g.header()
 	g.timeDots()
 	g.write(filepath.Join(*dir, "timedot_arm64.s"))
+
+	g.header()
+	g.rescale32()
+	g.write(filepath.Join(*dir, "rescale32_arm64.s"))
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 
 	g.int16Kernels(*dir)
@@ -3510,4 +3514,43 @@ func (g *gen) timeDots() {
 		g.i("BNE %s_group", name)
 		g.i("RET")
 	}
+}
+
+// rescale32 emits rescale32Neon (Impl.Rescale32): out = clamp(MBQM(acc +
+// bias) + zp, lo, hi) for n values, a multiple of 4, with the GEMM
+// epilogue's exact requant on int32 lanes and the clamp on them.
+//
+//	R0 acc, R1 bias, R2 out, R3 values left, R4 *Rescale32
+//	V8 0, V9 32, V10 zp, V11 lo, V12 hi, V13 m, V14 negated right
+//	shift, V15 left shift
+func (g *gen) rescale32() {
+	const name = "rescale32Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(acc *int32, bias *int32, out *int32, n int, r *Rescale32)\nTEXT ·%s(SB), NOSPLIT, $0-40\n", name, name)
+	g.i("MOVD acc+0(FP), R0")
+	g.i("MOVD bias+8(FP), R1")
+	g.i("MOVD out+16(FP), R2")
+	g.i("MOVD n+24(FP), R3")
+	g.i("MOVD r+32(FP), R4")
+	g.i("VEOR V8.B16, V8.B16, V8.B16")
+	g.i("MOVD $32, R5")
+	g.i("VDUP R5, V9.S4")
+	for _, c := range []struct {
+		field string
+		v     int
+	}{{"zp", 10}, {"lo", 11}, {"hi", 12}, {"m", 13}, {"shift", 14}} {
+		g.i("MOVW Rescale32_%s(R4), R5", c.field)
+		g.i("VDUP R5, V%d.S4", c.v)
+	}
+	g.shifts(14, 15)
+	g.label(name + "_loop")
+	g.i("VLD1.P 16(R0), [V0.S4]")
+	g.i("VLD1.P 16(R1), [V1.S4]")
+	g.i("VADD V1.S4, V0.S4, V0.S4")
+	g.requant(0, 13, 15, 14, 2)
+	g.smax(s4, 0, 0, 11)
+	g.smin(s4, 0, 0, 12)
+	g.i("VST1.P [V0.S4], 16(R2)")
+	g.i("SUBS $4, R3, R3")
+	g.i("BNE %s_loop", name)
+	g.i("RET")
 }

@@ -329,6 +329,11 @@ func timeDotAVX2Kernel(p *timeDotArgs)
 //go:noescape
 func timeDot8AVX2Kernel(p *timeDotArgs)
 
+// rescale32AVX2Kernel sets out = clamp(MBQM(acc + bias) + zp, lo, hi) for n values, a multiple of 8 (AVX2). It reads p.acc, p.bias, p.out, p.n, p.v.
+//
+//go:noescape
+func rescale32AVX2Kernel(p *rescale32Args)
+
 // lookup8VBMI maps out[i] = p.t.t[uint8(in[i])] for i < n (n >= 1) with AVX-512 VBMI. It reads p.out, p.in, p.n, p.t.
 //
 //go:noescape

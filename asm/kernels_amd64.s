@@ -86894,6 +86894,99 @@ timeDot8AVX2Kernel_chunk:
 	JNZ       timeDot8AVX2Kernel_group
 	RET
 
+// func rescale32AVX2Kernel(p *rescale32Args)
+// Requires: AVX, AVX2
+TEXT ·rescale32AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ    p+0(FP), R14
+	MOVQ    (R14), SI
+	MOVQ    8(R14), DX
+	MOVQ    16(R14), DI
+	MOVQ    24(R14), CX
+	MOVQ    32(R14), R8
+	VMOVDQU 256(R8), Y13
+	VMOVDQU 288(R8), Y14
+	VMOVDQU 320(R8), Y15
+
+rescale32AVX2Kernel_16:
+	CMPQ      CX, $0x10
+	JB        rescale32AVX2Kernel_8
+	VMOVDQU   (SI), Y0
+	VPADDD    (DX), Y0, Y0
+	VPSLLVD   32(R8), Y0, Y0
+	VPSRLQ    $0x20, Y0, Y1
+	VPMULDQ   (R8), Y0, Y0
+	VPMULDQ   (R8), Y1, Y1
+	VMOVDQU   64(R8), Y2
+	VBLENDVPD Y0, 96(R8), Y2, Y2
+	VPADDQ    Y2, Y0, Y0
+	VMOVDQU   64(R8), Y2
+	VBLENDVPD Y1, 96(R8), Y2, Y2
+	VPADDQ    Y2, Y1, Y1
+	VPSRLVQ   128(R8), Y0, Y0
+	VPSRLVQ   128(R8), Y1, Y1
+	VPSLLQ    $0x20, Y1, Y1
+	VPBLENDD  $0xaa, Y1, Y0, Y0
+	VPSUBD    160(R8), Y0, Y0
+	VPADDD    Y13, Y0, Y0
+	VPMAXSD   Y14, Y0, Y0
+	VPMINSD   Y15, Y0, Y0
+	VMOVDQU   Y0, (DI)
+	VMOVDQU   32(SI), Y3
+	VPADDD    32(DX), Y3, Y3
+	VPSLLVD   32(R8), Y3, Y3
+	VPSRLQ    $0x20, Y3, Y4
+	VPMULDQ   (R8), Y3, Y3
+	VPMULDQ   (R8), Y4, Y4
+	VMOVDQU   64(R8), Y5
+	VBLENDVPD Y3, 96(R8), Y5, Y5
+	VPADDQ    Y5, Y3, Y3
+	VMOVDQU   64(R8), Y5
+	VBLENDVPD Y4, 96(R8), Y5, Y5
+	VPADDQ    Y5, Y4, Y4
+	VPSRLVQ   128(R8), Y3, Y3
+	VPSRLVQ   128(R8), Y4, Y4
+	VPSLLQ    $0x20, Y4, Y4
+	VPBLENDD  $0xaa, Y4, Y3, Y3
+	VPSUBD    160(R8), Y3, Y3
+	VPADDD    Y13, Y3, Y3
+	VPMAXSD   Y14, Y3, Y3
+	VPMINSD   Y15, Y3, Y3
+	VMOVDQU   Y3, 32(DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, DI
+	SUBQ      $0x10, CX
+	JMP       rescale32AVX2Kernel_16
+
+rescale32AVX2Kernel_8:
+	TESTQ     CX, CX
+	JZ        rescale32AVX2Kernel_done
+	VMOVDQU   (SI), Y0
+	VPADDD    (DX), Y0, Y0
+	VPSLLVD   32(R8), Y0, Y0
+	VPSRLQ    $0x20, Y0, Y1
+	VPMULDQ   (R8), Y0, Y0
+	VPMULDQ   (R8), Y1, Y1
+	VMOVDQU   64(R8), Y2
+	VBLENDVPD Y0, 96(R8), Y2, Y2
+	VPADDQ    Y2, Y0, Y0
+	VMOVDQU   64(R8), Y2
+	VBLENDVPD Y1, 96(R8), Y2, Y2
+	VPADDQ    Y2, Y1, Y1
+	VPSRLVQ   128(R8), Y0, Y0
+	VPSRLVQ   128(R8), Y1, Y1
+	VPSLLQ    $0x20, Y1, Y1
+	VPBLENDD  $0xaa, Y1, Y0, Y0
+	VPSUBD    160(R8), Y0, Y0
+	VPADDD    Y13, Y0, Y0
+	VPMAXSD   Y14, Y0, Y0
+	VPMINSD   Y15, Y0, Y0
+	VMOVDQU   Y0, (DI)
+
+rescale32AVX2Kernel_done:
+	VZEROUPPER
+	RET
+
 // func lookup8VBMI(p *lookupArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, BMI2
 TEXT ·lookup8VBMI(SB), NOSPLIT, $0-8

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/edgerun/edgerun/asm"
-	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
 
@@ -36,6 +35,8 @@ type svdfKernel struct {
 	packed      *asm.PackedMatrix // feature, packed for impl
 	featureBias []int32           // input_offset·Σ_i feature[f][i]
 	time        *asm.TimeWeights  // weights_time, with state_zero_point·Σ_j w[f][j] per filter
+	featRescale *asm.Rescale32    // feature sums to the state's type
+	outRescale  *asm.Rescale32    // unit sums to the int8 output
 	bias        []int32           // [units], zero when absent
 	p           format.SVDFParams
 	stateLo     int32
@@ -127,6 +128,8 @@ func prepareSVDF(m *format.Model, op *format.Op, path string) (Kernel, error) {
 		timeZP[f] = p.StateZeroPoint * sum
 	}
 	k.time = asm.NewTimeWeights(timeW, k.filters, k.memory, timeZP)
+	k.featRescale = asm.NewRescale32(p.FeatureMultiplier, p.FeatureShift, p.StateZeroPoint, k.stateLo, k.stateHi)
+	k.outRescale = asm.NewRescale32(p.OutputMultiplier, p.OutputShift, p.OutputOffset, math.MinInt8, math.MaxInt8)
 	k.bias = make([]int32, k.units)
 	if b, err := optionalOperand(m, op.Inputs, 3, "input", path, format.DTypeInt32); err != nil {
 		return nil, err
@@ -185,26 +188,32 @@ func (k *svdfKernel) Eval(env *Env) {
 }
 
 // svdfFeature is step 2 for one batch row: the feature dot products feat
-// become each filter's newest value.
+// (rescaled in place) become each filter's newest value.
 func svdfFeature[S int8 | int16](k *svdfKernel, s []S, feat []int32) {
-	p := &k.p
-	for f, acc := range feat {
-		acc += k.featureBias[f]
-		v := dyadic.MultiplyByQuantizedMultiplier(acc, p.FeatureMultiplier, p.FeatureShift) + p.StateZeroPoint
-		s[f*k.memory+k.memory-1] = S(min(max(v, k.stateLo), k.stateHi))
+	k.impl.Rescale32(feat, k.featureBias, k.featRescale, feat)
+	last := s[k.memory-1:]
+	for f, v := range feat {
+		last[f*k.memory] = S(v)
 	}
 }
 
 // output is step 4 for one batch row: each unit, bias plus its rank
 // filters' time sums t, rescaled.
 func (k *svdfKernel) output(o []int8, t []int32) {
-	p := &k.p
-	for u := range o {
-		acc := k.bias[u]
-		for _, v := range t[u*k.rank:][:k.rank] {
-			acc += v
+	if k.rank > 1 {
+		// In place: unit u reads t[u·rank:] and writes t[u], at or
+		// before anything a later unit reads.
+		for u := range o {
+			var acc int32
+			for _, v := range t[u*k.rank:][:k.rank] {
+				acc += v
+			}
+			t[u] = acc
 		}
-		v := dyadic.MultiplyByQuantizedMultiplier(acc, p.OutputMultiplier, p.OutputShift) + p.OutputOffset
-		o[u] = int8(min(max(v, math.MinInt8), math.MaxInt8))
+	}
+	t = t[:len(o)]
+	k.impl.Rescale32(t, k.bias, k.outRescale, t)
+	for u, v := range t {
+		o[u] = int8(v)
 	}
 }

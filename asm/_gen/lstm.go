@@ -52,21 +52,7 @@ func lstmKernels() {
 	}
 	// rescale: x = MBQM(x) of rescale i (lstmQVec's form); t1, t2 temps.
 	rescale := func(x, t1, t2 reg.VecPhysical, i int) {
-		VPSLLVD(qv(i, "left"), x, x)
-		VPSRLQ(U8(32), x, t1) // odd lanes
-		VPMULDQ(qv(i, "m"), x, x)
-		VPMULDQ(qv(i, "m"), t1, t1)
-		VMOVDQU(qv(i, "kpos"), t2)
-		VBLENDVPD(x, qv(i, "kneg"), t2, t2)
-		VPADDQ(t2, x, x)
-		VMOVDQU(qv(i, "kpos"), t2)
-		VBLENDVPD(t1, qv(i, "kneg"), t2, t2)
-		VPADDQ(t2, t1, t1)
-		VPSRLVQ(qv(i, "sh"), x, x)
-		VPSRLVQ(qv(i, "sh"), t1, t1)
-		VPSLLQ(U8(32), t1, t1)
-		VPBLENDD(U8(0xAA), t1, x, x)
-		VPSUBD(qv(i, "sub"), x, x)
+		rescaleAVX2(x, t1, t2, func(f string) Mem { return qv(i, f) })
 	}
 	clamp16 := func(x reg.VecPhysical) {
 		VPMAXSD(lo16, x, x)

@@ -177,6 +177,7 @@ func main() {
 	lstmAVX512()
 	rowSumAVX2()
 	timeDotKernels()
+	rescale32AVX2()
 	lookupVBMI()
 	lookupAVX2()
 	minMaxAVX2()
