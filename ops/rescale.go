@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/dyadic"
 	"github.com/edgerun/edgerun/format"
 )
@@ -27,6 +28,20 @@ type rescaleKernel struct {
 	mult, shift    int32
 	nMult, nShift  int32
 	actMin, actMax int32
+	// fast: one multiplier for both signs and a shift <= 30 (QUANTIZE,
+	// RELU, RELU6): chunks of rescaleChunk values go through
+	// Impl.Rescale32, with rs and bias −InputZeroPoint per value.
+	fast *rescaleFast
+}
+
+// rescaleChunk is how many values rescaleFast widens into the scratch
+// at a time.
+const rescaleChunk = 64
+
+type rescaleFast struct {
+	impl *asm.Impl
+	rs   *asm.Rescale32
+	bias []int32 // rescaleChunk values of −InputZeroPoint
 }
 
 func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -91,7 +106,23 @@ func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error)
 			return nil, format.Malformed(pp, "multiplier %d, shift %d out of range (want multiplier >= 0, shift in [-31, 31])", s[0], s[1])
 		}
 	}
+	if k.mult == k.nMult && k.shift == k.nShift && k.shift <= 30 {
+		f := &rescaleFast{impl: asm.Selected(), rs: asm.NewRescale32(k.mult, k.shift, k.outZP, k.actMin, k.actMax),
+			bias: make([]int32, rescaleChunk)}
+		for i := range f.bias {
+			f.bias[i] = -k.inZP
+		}
+		k.fast = f
+	}
 	return k, nil
+}
+
+// ScratchBytes: one chunk of int32 values for the fast path.
+func (k *rescaleKernel) ScratchBytes() int {
+	if k.fast == nil {
+		return 0
+	}
+	return 4*rescaleChunk + 3
 }
 
 // rangeOf is the value range of an integer dtype.
@@ -119,6 +150,10 @@ func (k *rescaleKernel) Eval(env *Env) {
 	case 4:
 		out32 = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(outB))), len(outB)/4)
 	}
+	if k.fast != nil {
+		k.evalFast(inB, in16, outB, out16, out32, int32Scratch(env.Scratch, rescaleChunk))
+		return
+	}
 	for i := 0; i < k.n; i++ {
 		var x int32
 		if in16 != nil {
@@ -141,6 +176,37 @@ func (k *rescaleKernel) Eval(env *Env) {
 			out16[i] = int16(v)
 		default:
 			out32[i] = v
+		}
+	}
+}
+
+// evalFast is Eval with one multiplier: each chunk widened to int32,
+// rescaled (in + bias, the multiply, offset and clamp) and narrowed.
+func (k *rescaleKernel) evalFast(inB []int8, in16 []int16, outB []int8, out16 []int16, out32 []int32, buf []int32) {
+	f := k.fast
+	for i := 0; i < k.n; i += rescaleChunk {
+		b := buf[:min(rescaleChunk, k.n-i)]
+		if in16 != nil {
+			for j, v := range in16[i:][:len(b)] {
+				b[j] = int32(v)
+			}
+		} else {
+			for j, v := range inB[i:][:len(b)] {
+				b[j] = int32(v)
+			}
+		}
+		f.impl.Rescale32(b, f.bias, f.rs, b)
+		switch k.outSize {
+		case 1:
+			for j, v := range b {
+				outB[i+j] = int8(v)
+			}
+		case 2:
+			for j, v := range b {
+				out16[i+j] = int16(v)
+			}
+		default:
+			copy(out32[i:], b)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgerun/edgerun/asm"
 	"github.com/edgerun/edgerun/format"
 	"github.com/edgerun/edgerun/internal/quanttest"
 )
@@ -23,8 +24,15 @@ func rescaleModel(code format.OpCode, in, out format.DType, n int32, p *format.R
 }
 
 // TestRescaleMatchesReference checks every input/output dtype pair against
-// TFLite's formula written with quanttest.
+// TFLite's formula written with quanttest, under every kernel
+// implementation: QUANTIZE and RELU cases with one multiplier for both
+// signs half of the time (the Impl.Rescale32 path, chunks of 64 values
+// and a partial one), a separate one for negative inputs otherwise.
 func TestRescaleMatchesReference(t *testing.T) {
+	forEachImpl(t, testRescaleMatchesReference)
+}
+
+func testRescaleMatchesReference(t *testing.T, _ *asm.Impl) {
 	r := rand.New(rand.NewPCG(16, 3))
 	pairs := []struct {
 		code    format.OpCode
@@ -37,7 +45,7 @@ func TestRescaleMatchesReference(t *testing.T) {
 		{format.OpQuantize, format.DTypeInt16, format.DTypeInt16},
 		{format.OpQuantize, format.DTypeInt16, format.DTypeInt32},
 	}
-	for iter := 0; iter < 60; iter++ {
+	for iter := 0; iter < 120; iter++ {
 		pc := pairs[iter%len(pairs)]
 		n := 1 + r.IntN(300)
 		lo, hi := rangeOf(pc.out)
@@ -59,6 +67,9 @@ func TestRescaleMatchesReference(t *testing.T) {
 		}
 		if pc.code == format.OpRelu {
 			p.ActMin = 0
+		}
+		if pc.code != format.OpLeakyRelu && iter/len(pairs)%2 == 1 {
+			p.NegMultiplier, p.NegShift = p.Multiplier, p.Shift
 		}
 		m := rescaleModel(pc.code, pc.in, pc.out, int32(n), p)
 		var in []int8
