@@ -48,7 +48,7 @@ type Impl struct {
 	rowSums func(a []int8, lda, n, k int, f int32, rt []int32)
 	// timeDots16 and timeDots8 are TimeDots16's and TimeDots8's kernels
 	// for groups >= 1 whole groups of four filters (timedot.go; checked);
-	// nil: timeDotGo.
+	// nil: timeDotsFrom.
 	timeDots16 func(tw *TimeWeights, s []int16, t []int32, groups int)
 	timeDots8  func(tw *TimeWeights, s []int8, t []int32, groups int)
 	// rescale32 is Rescale32's kernel for r.vec != nil (arguments

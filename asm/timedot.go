@@ -67,9 +67,7 @@ func (impl *Impl) TimeDots16(tw *TimeWeights, s []int16, t []int32) {
 			impl.timeDots16(tw, s, t, g)
 		}
 	}
-	for f := 4 * g; f < tw.filters; f++ {
-		t[f] = timeDotGo(tw.w[f*tw.memory:][:tw.memory], s[f*tw.memory:]) - tw.off[f]
-	}
+	timeDotsFrom(tw, s, t, 4*g)
 }
 
 // TimeDots8 is TimeDots16 for an int8 state.
@@ -82,8 +80,28 @@ func (impl *Impl) TimeDots8(tw *TimeWeights, s []int8, t []int32) {
 			impl.timeDots8(tw, s, t, g)
 		}
 	}
-	for f := 4 * g; f < tw.filters; f++ {
-		t[f] = timeDotGo(tw.w[f*tw.memory:][:tw.memory], s[f*tw.memory:]) - tw.off[f]
+	timeDotsFrom(tw, s, t, 4*g)
+}
+
+// timeDotsFrom is the Go code for filters [from, filters): per filter,
+// two sums of two products a step, so that the additions do not all wait
+// on each other (four sums spilled to the stack; a call per filter cost
+// more than a memory of 8's products).
+func timeDotsFrom[S int8 | int16](tw *TimeWeights, s []S, t []int32, from int) {
+	m := tw.memory
+	for f := from; f < tw.filters; f++ {
+		w, v := tw.w[f*m:][:m], s[f*m:][:m]
+		var a, b int32
+		j := 0
+		for ; j+4 <= len(w); j += 4 {
+			w4, v4 := w[j:j+4:j+4], v[j:j+4:j+4]
+			a += w4[0]*int32(v4[0]) + w4[2]*int32(v4[2])
+			b += w4[1]*int32(v4[1]) + w4[3]*int32(v4[3])
+		}
+		for ; j < len(w); j++ {
+			a += w[j] * int32(v[j])
+		}
+		t[f] = a + b - tw.off[f]
 	}
 }
 
@@ -108,23 +126,4 @@ func timeDotsRef[S int8 | int16](w []int32, filters, memory int, off []int32, s 
 		}
 		t[f] = sum - off[f]
 	}
-}
-
-// timeDotGo returns Σ_j w[j]·v[j] in wrapping int32 arithmetic (len(v) >=
-// len(w)), four independent sums so that the additions do not wait on
-// each other.
-func timeDotGo[S int8 | int16](w []int32, v []S) int32 {
-	v = v[:len(w)]
-	var a0, a1, a2, a3 int32
-	for len(w) >= 4 && len(v) >= 4 {
-		a0 += w[0] * int32(v[0])
-		a1 += w[1] * int32(v[1])
-		a2 += w[2] * int32(v[2])
-		a3 += w[3] * int32(v[3])
-		w, v = w[4:], v[4:]
-	}
-	for i, x := range w {
-		a0 += x * int32(v[i])
-	}
-	return a0 + a1 + a2 + a3
 }
