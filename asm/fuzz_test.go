@@ -155,3 +155,80 @@ func FuzzDepthwise(f *testing.F) {
 		})
 	})
 }
+
+// FuzzTimeDots: SVDF's time step on fuzzed layouts (filters, memory, a
+// later batch row or not) and values, int16 and int8 states.
+func FuzzTimeDots(f *testing.F) {
+	f.Add([]byte{63, 7, 0})
+	f.Add([]byte{31, 31, 1, 2})
+	f.Add([]byte{4, 16, 1, 3, 3})
+	fuzzextra.Add(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := &fuzzBytes{b: data}
+		filters, memory := 1+int(fb.byte()%80), 1+int(fb.byte()%48)
+		extra := int(fb.byte()%2) * filters * memory
+		w, off := make([]int32, filters*memory), make([]int32, filters)
+		for i := range w {
+			w[i] = int32(int16(fb.u16()))
+		}
+		for i := range off {
+			off[i] = fb.i32()
+		}
+		tw := NewTimeWeights(w, filters, memory, off)
+		s8 := make([]int8, filters*memory+extra)
+		fb.int8s(s8)
+		s16 := make([]int16, len(s8))
+		for i := range s16 {
+			s16[i] = int16(s8[i])<<8 | int16(fb.byte())
+		}
+		want16, want8 := make([]int32, filters), make([]int32, filters)
+		timeDotsRef(w, filters, memory, off, s16, want16)
+		timeDotsRef(w, filters, memory, off, s8, want8)
+		forEachImpl(t, func(t *testing.T, impl *Impl) {
+			got := make([]int32, filters+1)
+			got[filters] = 12345
+			impl.TimeDots16(tw, s16, got)
+			checkTimeDots(t, "int16", filters, memory, extra, got, want16)
+			impl.TimeDots8(tw, s8, got)
+			checkTimeDots(t, "int8", filters, memory, extra, got, want8)
+		})
+	})
+}
+
+// FuzzRescale32: the per-tensor rescale on fuzzed sums and parameters
+// (every multiplier, negative ones included, shifts in [-31, 30]).
+func FuzzRescale32(f *testing.F) {
+	f.Add([]byte{40, 0, 0, 0, 64, 200, 0})
+	f.Add([]byte{9, 255, 255, 255, 127, 2, 1})
+	fuzzextra.Add(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := &fuzzBytes{b: data}
+		n := int(fb.byte() % 80)
+		m := fb.i32()
+		shift := int32(fb.byte()%62) - 31
+		zp := fb.i32()
+		lo, hi := fb.i32(), fb.i32()
+		lo, hi = min(lo, hi), max(lo, hi)
+		acc, bias := make([]int32, n), make([]int32, n)
+		for i := range acc {
+			acc[i], bias[i] = fb.i32(), int32(int16(fb.u16()))
+		}
+		want := make([]int32, n)
+		rescale32Ref(acc, bias, m, shift, zp, lo, hi, want)
+		r := NewRescale32(m, shift, zp, lo, hi)
+		forEachImpl(t, func(t *testing.T, impl *Impl) {
+			out := make([]int32, n+1)
+			out[n] = 12345
+			impl.Rescale32(acc, bias, r, out)
+			for i := range want {
+				if out[i] != want[i] {
+					t.Fatalf("m=%d shift=%d zp=%d [%d, %d]: out[%d] = %d, want %d (acc %d bias %d)",
+						m, shift, zp, lo, hi, i, out[i], want[i], acc[i], bias[i])
+				}
+			}
+			if out[n] != 12345 {
+				t.Fatalf("wrote past out[%d]", n-1)
+			}
+		})
+	})
+}
