@@ -3542,15 +3542,49 @@ func (g *gen) rescale32() {
 		g.i("VDUP R5, V%d.S4", c.v)
 	}
 	g.shifts(14, 15)
-	g.label(name + "_loop")
+	// Four vectors a step, their requantizations interleaved step by step
+	// (one vector's is a chain of dependent instructions, which the
+	// in-order A53 would wait out); then one vector at a time.
+	g.i("CMP $16, R3")
+	g.i("BLT %s_4", name)
+	g.label(name + "_16")
+	g.i("VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]")
+	g.i("VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]")
+	g.rescale32Steps([]int{0, 1, 2, 3}, []int{4, 5, 6, 7})
+	g.i("VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R2)")
+	g.i("SUB $16, R3, R3")
+	g.i("CMP $16, R3")
+	g.i("BGE %s_16", name)
+	g.i("CBZ R3, %s_done", name)
+	g.label(name + "_4")
 	g.i("VLD1.P 16(R0), [V0.S4]")
-	g.i("VLD1.P 16(R1), [V1.S4]")
-	g.i("VADD V1.S4, V0.S4, V0.S4")
-	g.requant(0, 13, 15, 14, 2)
-	g.smax(s4, 0, 0, 11)
-	g.smin(s4, 0, 0, 12)
+	g.i("VLD1.P 16(R1), [V4.S4]")
+	g.rescale32Steps([]int{0}, []int{4})
 	g.i("VST1.P [V0.S4], 16(R2)")
 	g.i("SUBS $4, R3, R3")
-	g.i("BNE %s_loop", name)
+	g.i("BNE %s_4", name)
+	g.label(name + "_done")
 	g.i("RET")
+}
+
+// rescale32Steps emits x += bias, requant (as g.requant, the bias
+// registers then its scratch) and the clamp for each vector of xs, step
+// by step across them.
+func (g *gen) rescale32Steps(xs, bias []int) {
+	steps := []func(x, t int){
+		func(x, t int) { g.i("VADD V%d.S4, V%d.S4, V%d.S4", t, x, x) },
+		func(x, t int) { g.ushl4s(x, x, 15) },
+		func(x, t int) { g.sqrdmulh4s(x, x, 13) },
+		func(x, t int) { g.i("VAND V14.B16, V%d.B16, V%d.B16", x, t) },
+		func(x, t int) { g.ssra31(x, t) },
+		func(x, t int) { g.srshl4s(x, x, 14) },
+		func(x, t int) { g.i("VADD V10.S4, V%d.S4, V%d.S4", x, x) },
+		func(x, t int) { g.smax(s4, x, x, 11) },
+		func(x, t int) { g.smin(s4, x, x, 12) },
+	}
+	for _, st := range steps {
+		for i, x := range xs {
+			st(x, bias[i])
+		}
+	}
 }
