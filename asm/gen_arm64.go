@@ -3486,13 +3486,22 @@ func (g *gen) timeDots() {
 		g.i("MOVD R5, R11")
 		g.label(name + "_chunk")
 		g.i("VLD1.P 64(R0), [V4.H8, V5.H8, V6.H8, V7.H8]")
+		// The int8 rows are widened two loads behind (the in-order A53
+		// waits for a load's result).
+		sxtl := func(a int) { g.word(0x0f08a400|reg(16+a)<<5|reg(16+a), "SXTL V%d.8H, V%d.8B", 16+a, 16+a) }
 		for a := 0; a < 4; a++ {
 			if wide {
 				g.i("VLD1.P 16(R%d), [V%d.H8]", 7+a, 16+a)
-			} else {
-				g.i("VLD1.P 8(R%d), [V%d.B8]", 7+a, 16+a)
-				g.word(0x0f08a400|reg(16+a)<<5|reg(16+a), "SXTL V%d.8H, V%d.8B", 16+a, 16+a)
+				continue
 			}
+			g.i("VLD1.P 8(R%d), [V%d.B8]", 7+a, 16+a)
+			if a >= 2 {
+				sxtl(a - 2)
+			}
+		}
+		if !wide {
+			sxtl(2)
+			sxtl(3)
 		}
 		for a := 0; a < 4; a++ {
 			g.smlal16(false, a, 4+a, 16+a)
