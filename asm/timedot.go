@@ -59,25 +59,23 @@ func NewTimeWeights(w []int32, filters, memory int, off []int32) *TimeWeights {
 // (len(s) >= filters·memory; values past it may follow, see above). It
 // does not allocate.
 func (impl *Impl) TimeDots16(tw *TimeWeights, s []int16, t []int32) {
-	_ = s[tw.filters*tw.memory-1]
-	_ = t[tw.filters-1]
-	g := 0
-	if impl.timeDots16 != nil {
-		if g = tw.safeGroups(len(s)); g > 0 {
-			impl.timeDots16(tw, s, t, g)
-		}
-	}
-	timeDotsFrom(tw, s, t, 4*g)
+	timeDots(tw, s, t, impl.timeDots16)
 }
 
 // TimeDots8 is TimeDots16 for an int8 state.
 func (impl *Impl) TimeDots8(tw *TimeWeights, s []int8, t []int32) {
+	timeDots(tw, s, t, impl.timeDots8)
+}
+
+// timeDots gives the kernel (nil: none) the groups of four filters it
+// may take, then runs the rest in Go.
+func timeDots[S int8 | int16](tw *TimeWeights, s []S, t []int32, kernel func(*TimeWeights, []S, []int32, int)) {
 	_ = s[tw.filters*tw.memory-1]
 	_ = t[tw.filters-1]
 	g := 0
-	if impl.timeDots8 != nil {
+	if kernel != nil {
 		if g = tw.safeGroups(len(s)); g > 0 {
-			impl.timeDots8(tw, s, t, g)
+			kernel(tw, s, t, g)
 		}
 	}
 	timeDotsFrom(tw, s, t, 4*g)
