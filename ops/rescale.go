@@ -28,9 +28,8 @@ type rescaleKernel struct {
 	mult, shift    int32
 	nMult, nShift  int32
 	actMin, actMax int32
-	// fast: one multiplier for both signs and a shift <= 30 (QUANTIZE,
-	// RELU, RELU6): chunks of rescaleChunk values go through
-	// Impl.Rescale32, with rs and bias −InputZeroPoint per value.
+	// fast: shifts <= 30 (every model's): chunks of rescaleChunk values
+	// go through Impl.Rescale32, with bias −InputZeroPoint per value.
 	fast *rescaleFast
 }
 
@@ -40,7 +39,11 @@ const rescaleChunk = 64
 
 type rescaleFast struct {
 	impl *asm.Impl
-	rs   *asm.Rescale32
+	rs   *asm.Rescale32 // the multiplier of x >= 0 (of every x without neg)
+	// neg, when the negative values have a multiplier of their own
+	// (LEAKY_RELU): both rescales run on the whole chunk and each value
+	// takes the one its sign selects.
+	neg  *asm.Rescale32
 	bias []int32 // rescaleChunk values of −InputZeroPoint
 }
 
@@ -106,9 +109,12 @@ func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error)
 			return nil, format.Malformed(pp, "multiplier %d, shift %d out of range (want multiplier >= 0, shift in [-31, 31])", s[0], s[1])
 		}
 	}
-	if k.mult == k.nMult && k.shift == k.nShift && k.shift <= 30 {
+	if k.shift <= 30 && k.nShift <= 30 {
 		f := &rescaleFast{impl: asm.Selected(), rs: asm.NewRescale32(k.mult, k.shift, k.outZP, k.actMin, k.actMax),
 			bias: make([]int32, rescaleChunk)}
+		if k.mult != k.nMult || k.shift != k.nShift {
+			f.neg = asm.NewRescale32(k.nMult, k.nShift, k.outZP, k.actMin, k.actMax)
+		}
 		for i := range f.bias {
 			f.bias[i] = -k.inZP
 		}
@@ -117,10 +123,14 @@ func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error)
 	return k, nil
 }
 
-// ScratchBytes: one chunk of int32 values for the fast path.
+// ScratchBytes: one chunk of int32 values for the fast path, three with
+// a multiplier for the negative values.
 func (k *rescaleKernel) ScratchBytes() int {
-	if k.fast == nil {
+	switch {
+	case k.fast == nil:
 		return 0
+	case k.fast.neg != nil:
+		return 12*rescaleChunk + 3
 	}
 	return 4*rescaleChunk + 3
 }
@@ -151,7 +161,11 @@ func (k *rescaleKernel) Eval(env *Env) {
 		out32 = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(outB))), len(outB)/4)
 	}
 	if k.fast != nil {
-		k.evalFast(inB, in16, outB, out16, out32, int32Scratch(env.Scratch, rescaleChunk))
+		n := rescaleChunk
+		if k.fast.neg != nil {
+			n *= 3
+		}
+		k.evalFast(inB, in16, outB, out16, out32, int32Scratch(env.Scratch, n))
 		return
 	}
 	for i := 0; i < k.n; i++ {
@@ -180,33 +194,51 @@ func (k *rescaleKernel) Eval(env *Env) {
 	}
 }
 
-// evalFast is Eval with one multiplier: each chunk widened to int32,
-// rescaled (in + bias, the multiply, offset and clamp) and narrowed.
+// evalFast is Eval on Impl.Rescale32: each chunk widened to int32 (x),
+// rescaled (x + bias, the multiply, offset and clamp) and narrowed; with
+// a multiplier for the negative values both rescales run and each value
+// takes the one the sign of x − zp selects.
 func (k *rescaleKernel) evalFast(inB []int8, in16 []int16, outB []int8, out16 []int16, out32 []int32, buf []int32) {
 	f := k.fast
 	for i := 0; i < k.n; i += rescaleChunk {
-		b := buf[:min(rescaleChunk, k.n-i)]
+		x := buf[:min(rescaleChunk, k.n-i)]
 		if in16 != nil {
-			for j, v := range in16[i:][:len(b)] {
-				b[j] = int32(v)
+			src := in16[i:][:len(x)]
+			for j, v := range src {
+				x[j] = int32(v)
 			}
 		} else {
-			for j, v := range inB[i:][:len(b)] {
-				b[j] = int32(v)
+			src := inB[i:][:len(x)]
+			for j, v := range src {
+				x[j] = int32(v)
 			}
 		}
-		f.impl.Rescale32(b, f.bias, f.rs, b)
+		r := x
+		if f.neg != nil {
+			r = buf[rescaleChunk:][:len(x)]
+			q := buf[2*rescaleChunk:][:len(x)]
+			f.impl.Rescale32(x, f.bias, f.rs, r)
+			f.impl.Rescale32(x, f.bias, f.neg, q)
+			for j, v := range x {
+				sel := (v - k.inZP) >> 31 // all ones where x < zp
+				r[j] = r[j]&^sel | q[j]&sel
+			}
+		} else {
+			f.impl.Rescale32(x, f.bias, f.rs, x)
+		}
 		switch k.outSize {
 		case 1:
-			for j, v := range b {
-				outB[i+j] = int8(v)
+			dst := outB[i:][:len(r)]
+			for j, v := range r {
+				dst[j] = int8(v)
 			}
 		case 2:
-			for j, v := range b {
-				out16[i+j] = int16(v)
+			dst := out16[i:][:len(r)]
+			for j, v := range r {
+				dst[j] = int16(v)
 			}
 		default:
-			copy(out32[i:], b)
+			copy(out32[i:], r)
 		}
 	}
 }

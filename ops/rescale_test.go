@@ -26,8 +26,9 @@ func rescaleModel(code format.OpCode, in, out format.DType, n int32, p *format.R
 // TestRescaleMatchesReference checks every input/output dtype pair against
 // TFLite's formula written with quanttest, under every kernel
 // implementation: QUANTIZE and RELU cases with one multiplier for both
-// signs half of the time (the Impl.Rescale32 path, chunks of 64 values
-// and a partial one), a separate one for negative inputs otherwise.
+// signs half of the time, a separate one for negative inputs otherwise
+// (both on the Impl.Rescale32 path, chunks of 64 values and a partial
+// one), and a shift of 31 (the per-value Go loop) now and then.
 func TestRescaleMatchesReference(t *testing.T) {
 	forEachImpl(t, testRescaleMatchesReference)
 }
@@ -70,6 +71,9 @@ func testRescaleMatchesReference(t *testing.T, _ *asm.Impl) {
 		}
 		if pc.code != format.OpLeakyRelu && iter/len(pairs)%2 == 1 {
 			p.NegMultiplier, p.NegShift = p.Multiplier, p.Shift
+		}
+		if iter%7 == 6 {
+			p.Shift = 31 // beyond Rescale32's shifts: the per-value Go loop
 		}
 		m := rescaleModel(pc.code, pc.in, pc.out, int32(n), p)
 		var in []int8
