@@ -17,16 +17,16 @@ import (
 // registers it needs (XGETBV), so an available Impl is runnable.
 func registerArch() {
 	register(&Impl{Name: "avx2", gemm: avx2Gemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2,
+		g16: gemm16Impl{nr: 16, kernel: g16AVX2, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2, rescaleInt16: rescaleInt16AVX2,
 		lookup8: lookup8AVX2Go, minMax8: minMax8AVX2Go, sumTable: sumTableAVX2Go, softmaxTable8: softmaxTable8AVX2, pool: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2)
 	register(&Impl{Name: "avxvnni", gemm: avxvnniGemm{}, dw: avx2Depthwise{}, copyRows: copyRowsAVX2, addInt8: addInt8AVX2Go,
-		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2,
+		g16: gemm16Impl{nr: 16, kernel: g16AVXVNNI, dwWide: true}, lstm: lstmCellAVX2, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2, rescaleInt16: rescaleInt16AVX2,
 		lookup8: lookup8AVX2Go, minMax8: minMax8AVX2Go, sumTable: sumTableAVX2Go, softmaxTable8: softmaxTable8AVX2, pool: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2, cpuid.AVXVNNI)
 	register(&Impl{Name: "avx512vnni", gemm: vnniGemm{}, dw: avx512Depthwise{}, copyRows: copyRowsAVX2,
 		addInt8: addInt8AVX512Go, g16: gemm16Impl{nr: 32, kernel: g16VNNI, narrow: g16VNNINarrow, dwWide: true, dwPairs: true, row8: true},
-		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512(), softmaxTable8: softmaxTable8AVX512, softmaxRows: softmaxRowsAVX512Kernel(), pool: true, bw512: true})
+		lstm: lstmCellAVX512, rowSums: rowSumsAVX2, timeDots16: timeDots16AVX2, timeDots8: timeDots8AVX2, rescale32: rescale32AVX2, rescaleInt16: rescaleInt16AVX2, lookup8: lookup8AVX512(), minMax8: minMax8AVX2Go, sumTable: sumTableAVX512(), softmaxTable8: softmaxTable8AVX512, softmaxRows: softmaxRowsAVX512Kernel(), pool: true, bw512: true})
 	impls[len(impls)-1].Available, impls[len(impls)-1].Reason = features(cpuid.AVX2, cpuid.BMI2,
 		cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI)
 	// The avx512vnni ADD runs addInt8VBMI (byte-plane tables) where the

@@ -16,11 +16,11 @@ func registerArch() {
 	}
 	register(&Impl{Name: "neon", Available: true, Reason: neonReason,
 		gemm: armGemm{}, dw: armDepthwise{}, copyRows: copyRowsNeon, addInt8: addInt8NeonGo,
-		g16: gemm16Impl{nr: 8, kernel: g16Neon}, rowSums: rowSumsNeon, timeDots16: timeDots16Neon, timeDots8: timeDots8Neon, rescale32: rescale32NeonGo, lookup8: lookup8NeonGo,
+		g16: gemm16Impl{nr: 8, kernel: g16Neon}, rowSums: rowSumsNeon, timeDots16: timeDots16Neon, timeDots8: timeDots8Neon, rescale32: rescale32NeonGo, rescaleInt16: rescaleInt16NeonGo, lookup8: lookup8NeonGo,
 		minMax8: minMax8NeonGo, sumTable: sumTableNeonGo, softmaxTable8: softmaxTable8NeonGo, pool: true})
 	dot := &Impl{Name: "dotprod", gemm: armGemm{dot: true}, dw: armDepthwise{dot: true},
 		copyRows: copyRowsNeon, addInt8: addInt8NeonGo, g16: gemm16Impl{nr: 8, kernel: g16Neon},
-		rowSums: rowSumsNeon, timeDots16: timeDots16Neon, timeDots8: timeDots8Neon, rescale32: rescale32NeonGo, lookup8: lookup8NeonGo, minMax8: minMax8NeonGo, sumTable: sumTableNeonGo, softmaxTable8: softmaxTable8NeonGo, pool: true}
+		rowSums: rowSumsNeon, timeDots16: timeDots16Neon, timeDots8: timeDots8Neon, rescale32: rescale32NeonGo, rescaleInt16: rescaleInt16NeonGo, lookup8: lookup8NeonGo, minMax8: minMax8NeonGo, sumTable: sumTableNeonGo, softmaxTable8: softmaxTable8NeonGo, pool: true}
 	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dot.Available, dot.Reason = true, "SDOT dot-product extension (ASIMDDP)"
 	} else {

@@ -55,6 +55,9 @@ type Impl struct {
 	// checked): it does a leading part of the values and returns how
 	// many; nil: none.
 	rescale32 func(acc, bias []int32, r *Rescale32, out []int32) int
+	// rescaleInt16 is RescaleInt16's kernel for n >= 8 values (checked;
+	// neg set): it does a leading part and returns how many; nil: none.
+	rescaleInt16 func(in []int16, bias int32, pos, neg *Rescale32, out16 []int16, out8 []int8) int
 	// lookup8 is Lookup8's kernel for n >= 1 bytes (table.go); never nil.
 	lookup8 func(out, in *int8, n int, t *Table8)
 	// minMax8 and sumTable are MinMaxInt8's and SumTable's kernels for

@@ -68,6 +68,7 @@ func main() {
 
 	g.header()
 	g.rescale32()
+	g.rescaleInt16()
 	g.write(filepath.Join(*dir, "rescale32_arm64.s"))
 	g.gemm32File(filepath.Join(*dir, "gemm32_arm64.s"))
 
@@ -3578,22 +3579,113 @@ func (g *gen) rescale32() {
 
 // rescale32Steps emits x += bias, requant (as g.requant, the bias
 // registers then its scratch) and the clamp for each vector of xs, step
-// by step across them.
+// by step across them, with the constants of rescale32's registers.
 func (g *gen) rescale32Steps(xs, bias []int) {
-	steps := []func(x, t int){
-		func(x, t int) { g.i("VADD V%d.S4, V%d.S4, V%d.S4", t, x, x) },
-		func(x, t int) { g.ushl4s(x, x, 15) },
-		func(x, t int) { g.sqrdmulh4s(x, x, 13) },
-		func(x, t int) { g.i("VAND V14.B16, V%d.B16, V%d.B16", x, t) },
-		func(x, t int) { g.ssra31(x, t) },
-		func(x, t int) { g.srshl4s(x, x, 14) },
-		func(x, t int) { g.i("VADD V10.S4, V%d.S4, V%d.S4", x, x) },
-		func(x, t int) { g.smax(s4, x, x, 11) },
-		func(x, t int) { g.smin(s4, x, x, 12) },
+	for i, x := range xs {
+		g.i("VADD V%d.S4, V%d.S4, V%d.S4", bias[i], x, x)
+	}
+	lanes := make([]rescaleLane, len(xs))
+	for i, x := range xs {
+		lanes[i] = rescaleLane{x: x, t: bias[i], m: 13, l: 15, r: 14}
+	}
+	g.rescaleSteps(lanes)
+}
+
+// rescaleLane is one vector x through g.requant's steps and the clamp
+// (V10 zp, V11 lo, V12 hi), its multiplier, left shift and negated right
+// shift in registers m, l, r, and t its scratch.
+type rescaleLane struct{ x, t, m, l, r int }
+
+// rescaleSteps emits the lanes' steps interleaved, step by step.
+func (g *gen) rescaleSteps(lanes []rescaleLane) {
+	steps := []func(v rescaleLane){
+		func(v rescaleLane) { g.ushl4s(v.x, v.x, v.l) },
+		func(v rescaleLane) { g.sqrdmulh4s(v.x, v.x, v.m) },
+		func(v rescaleLane) { g.i("VAND V%d.B16, V%d.B16, V%d.B16", v.r, v.x, v.t) },
+		func(v rescaleLane) { g.ssra31(v.x, v.t) },
+		func(v rescaleLane) { g.srshl4s(v.x, v.x, v.r) },
+		func(v rescaleLane) { g.i("VADD V10.S4, V%d.S4, V%d.S4", v.x, v.x) },
+		func(v rescaleLane) { g.smax(s4, v.x, v.x, 11) },
+		func(v rescaleLane) { g.smin(s4, v.x, v.x, 12) },
 	}
 	for _, st := range steps {
-		for i, x := range xs {
-			st(x, bias[i])
+		for _, v := range lanes {
+			st(v)
+		}
+	}
+}
+
+// rescaleInt16 emits rescaleInt16Neon (Impl.RescaleInt16) for n values,
+// a multiple of 8, in four loops (with or without neg's rescale, to int16
+// or int8): each 8 int16 widened (SXTL, SXTL2) to two vectors x, + bias;
+// with sel, copies of x take neg's rescale and BIT puts them where x < 0
+// (CMLT); then SQXTN to int16 (and to int8).
+//
+//	R0 in, R1 out, R2 values left, R3 pos, R4 neg, R5 bias, R6 sel, R7 to8
+//	V8 0, V9 32, V10 zp, V11 lo, V12 hi, V13/V14/V15 pos's m, negated
+//	right and left shift, V16/V17/V18 neg's, V19 bias
+func (g *gen) rescaleInt16() {
+	const name = "rescaleInt16Neon"
+	fmt.Fprintf(&g.buf, "\n// func %s(in *int16, out unsafe.Pointer, n int, pos *Rescale32, neg *Rescale32, bias int32, sel bool, to8 bool)\nTEXT ·%s(SB), NOSPLIT, $0-46\n", name, name)
+	g.i("MOVD in+0(FP), R0")
+	g.i("MOVD out+8(FP), R1")
+	g.i("MOVD n+16(FP), R2")
+	g.i("MOVD pos+24(FP), R3")
+	g.i("MOVD neg+32(FP), R4")
+	g.i("MOVW bias+40(FP), R5")
+	g.i("MOVBU sel+44(FP), R6")
+	g.i("MOVBU to8+45(FP), R7")
+	g.i("VEOR V8.B16, V8.B16, V8.B16")
+	g.i("MOVD $32, R9")
+	g.i("VDUP R9, V9.S4")
+	g.i("VDUP R5, V19.S4")
+	for _, c := range []struct {
+		base, field string
+		v           int
+	}{{"R3", "zp", 10}, {"R3", "lo", 11}, {"R3", "hi", 12}, {"R3", "m", 13}, {"R3", "shift", 14}, {"R4", "m", 16}, {"R4", "shift", 17}} {
+		g.i("MOVW Rescale32_%s(%s), R9", c.field, c.base)
+		g.i("VDUP R9, V%d.S4", c.v)
+	}
+	g.shifts(14, 15)
+	g.shifts(17, 18)
+	g.i("CBZ R6, %s_one", name)
+	g.i("CBZ R7, %s_sel16", name)
+	g.i("B %s_sel8", name)
+	g.label(name + "_one")
+	g.i("CBZ R7, %s_one16", name)
+	g.i("B %s_one8", name)
+	for _, sel := range []bool{false, true} {
+		for _, to8 := range []bool{false, true} {
+			l := name + map[bool]string{false: "_one", true: "_sel"}[sel] + map[bool]string{false: "16", true: "8"}[to8]
+			g.label(l)
+			g.i("VLD1.P 16(R0), [V0.H8]")
+			g.word(0x0f10a400|reg(0)<<5|reg(1), "SXTL V1.4S, V0.4H")
+			g.word(0x4f10a400|reg(0)<<5|reg(2), "SXTL2 V2.4S, V0.8H")
+			g.i("VADD V19.S4, V1.S4, V1.S4")
+			g.i("VADD V19.S4, V2.S4, V2.S4")
+			if sel {
+				for i, x := range []int{1, 2} {
+					g.word(0x4ea0a800|reg(x)<<5|reg(24+i), "CMLT V%d.4S, V%d.4S, #0", 24+i, x)
+					g.i("VORR V%d.B16, V%d.B16, V%d.B16", x, x, 5+i)
+				}
+				g.rescaleSteps([]rescaleLane{{1, 3, 13, 15, 14}, {2, 4, 13, 15, 14}, {5, 20, 16, 18, 17}, {6, 21, 16, 18, 17}})
+				for i, x := range []int{1, 2} {
+					g.word(0x6ea01c00|reg(24+i)<<16|reg(5+i)<<5|reg(x), "BIT V%d.16B, V%d.16B, V%d.16B", x, 5+i, 24+i)
+				}
+			} else {
+				g.rescaleSteps([]rescaleLane{{1, 3, 13, 15, 14}, {2, 4, 13, 15, 14}})
+			}
+			g.sqxtn(h4, 1, 1)
+			g.sqxtn(h8, 1, 2)
+			if to8 {
+				g.sqxtn(b8, 1, 1)
+				g.i("VST1.P [V1.B8], 8(R1)")
+			} else {
+				g.i("VST1.P [V1.H8], 16(R1)")
+			}
+			g.i("SUBS $8, R2, R2")
+			g.i("BNE %s", l)
+			g.i("RET")
 		}
 	}
 }

@@ -334,6 +334,26 @@ func timeDot8AVX2Kernel(p *timeDotArgs)
 //go:noescape
 func rescale32AVX2Kernel(p *rescale32Args)
 
+// rescaleInt16To16AVX2Kernel runs asm.RescaleInt16 on n values, a multiple of 8 (AVX2). It reads p.in, p.out16, p.n, p.bias, p.pos.
+//
+//go:noescape
+func rescaleInt16To16AVX2Kernel(p *rescaleInt16Args)
+
+// rescaleInt16To16SelAVX2Kernel runs asm.RescaleInt16 on n values, a multiple of 8 (AVX2). It reads p.in, p.out16, p.n, p.bias, p.pos, p.neg.
+//
+//go:noescape
+func rescaleInt16To16SelAVX2Kernel(p *rescaleInt16Args)
+
+// rescaleInt16To8AVX2Kernel runs asm.RescaleInt16 on n values, a multiple of 8 (AVX2). It reads p.in, p.out8, p.n, p.bias, p.pos.
+//
+//go:noescape
+func rescaleInt16To8AVX2Kernel(p *rescaleInt16Args)
+
+// rescaleInt16To8SelAVX2Kernel runs asm.RescaleInt16 on n values, a multiple of 8 (AVX2). It reads p.in, p.out8, p.n, p.bias, p.pos, p.neg.
+//
+//go:noescape
+func rescaleInt16To8SelAVX2Kernel(p *rescaleInt16Args)
+
 // lookup8VBMI maps out[i] = p.t.t[uint8(in[i])] for i < n (n >= 1) with AVX-512 VBMI. It reads p.out, p.in, p.n, p.t.
 //
 //go:noescape

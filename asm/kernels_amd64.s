@@ -86987,6 +86987,224 @@ rescale32AVX2Kernel_done:
 	VZEROUPPER
 	RET
 
+// func rescaleInt16To16AVX2Kernel(p *rescaleInt16Args)
+// Requires: AVX, AVX2
+TEXT ·rescaleInt16To16AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), DI
+	MOVQ         24(R14), CX
+	MOVQ         40(R14), R8
+	VPBROADCASTD 32(R14), Y12
+	VMOVDQU      256(R8), Y13
+	VMOVDQU      288(R8), Y14
+	VMOVDQU      320(R8), Y15
+
+rescaleInt16To16AVX2Kernel_loop:
+	VPMOVSXWD    (SI), Y0
+	VPADDD       Y12, Y0, Y0
+	VMOVDQA      Y0, Y1
+	VPSLLVD      32(R8), Y1, Y1
+	VPSRLQ       $0x20, Y1, Y2
+	VPMULDQ      (R8), Y1, Y1
+	VPMULDQ      (R8), Y2, Y2
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y1, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y1, Y1
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y2, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y2, Y2
+	VPSRLVQ      128(R8), Y1, Y1
+	VPSRLVQ      128(R8), Y2, Y2
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y2, Y1, Y1
+	VPSUBD       160(R8), Y1, Y1
+	VPADDD       Y13, Y1, Y1
+	VPMAXSD      Y14, Y1, Y1
+	VPMINSD      Y15, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      X1, (DI)
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, SI
+	SUBQ         $0x08, CX
+	JNZ          rescaleInt16To16AVX2Kernel_loop
+	VZEROUPPER
+	RET
+
+// func rescaleInt16To16SelAVX2Kernel(p *rescaleInt16Args)
+// Requires: AVX, AVX2
+TEXT ·rescaleInt16To16SelAVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         8(R14), DI
+	MOVQ         24(R14), CX
+	MOVQ         40(R14), R8
+	MOVQ         48(R14), R9
+	VPBROADCASTD 32(R14), Y12
+	VMOVDQU      256(R8), Y13
+	VMOVDQU      288(R8), Y14
+	VMOVDQU      320(R8), Y15
+
+rescaleInt16To16SelAVX2Kernel_loop:
+	VPMOVSXWD    (SI), Y0
+	VPADDD       Y12, Y0, Y0
+	VMOVDQA      Y0, Y1
+	VPSLLVD      32(R8), Y1, Y1
+	VPSRLQ       $0x20, Y1, Y2
+	VPMULDQ      (R8), Y1, Y1
+	VPMULDQ      (R8), Y2, Y2
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y1, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y1, Y1
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y2, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y2, Y2
+	VPSRLVQ      128(R8), Y1, Y1
+	VPSRLVQ      128(R8), Y2, Y2
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y2, Y1, Y1
+	VPSUBD       160(R8), Y1, Y1
+	VMOVDQA      Y0, Y4
+	VPSLLVD      32(R9), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y5
+	VPMULDQ      (R9), Y4, Y4
+	VPMULDQ      (R9), Y5, Y5
+	VMOVDQU      64(R9), Y6
+	VBLENDVPD    Y4, 96(R9), Y6, Y6
+	VPADDQ       Y6, Y4, Y4
+	VMOVDQU      64(R9), Y6
+	VBLENDVPD    Y5, 96(R9), Y6, Y6
+	VPADDQ       Y6, Y5, Y5
+	VPSRLVQ      128(R9), Y4, Y4
+	VPSRLVQ      128(R9), Y5, Y5
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0xaa, Y5, Y4, Y4
+	VPSUBD       160(R9), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y1, Y1
+	VPADDD       Y13, Y1, Y1
+	VPMAXSD      Y14, Y1, Y1
+	VPMINSD      Y15, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      X1, (DI)
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, SI
+	SUBQ         $0x08, CX
+	JNZ          rescaleInt16To16SelAVX2Kernel_loop
+	VZEROUPPER
+	RET
+
+// func rescaleInt16To8AVX2Kernel(p *rescaleInt16Args)
+// Requires: AVX, AVX2
+TEXT ·rescaleInt16To8AVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         16(R14), DI
+	MOVQ         24(R14), CX
+	MOVQ         40(R14), R8
+	VPBROADCASTD 32(R14), Y12
+	VMOVDQU      256(R8), Y13
+	VMOVDQU      288(R8), Y14
+	VMOVDQU      320(R8), Y15
+
+rescaleInt16To8AVX2Kernel_loop:
+	VPMOVSXWD    (SI), Y0
+	VPADDD       Y12, Y0, Y0
+	VMOVDQA      Y0, Y1
+	VPSLLVD      32(R8), Y1, Y1
+	VPSRLQ       $0x20, Y1, Y2
+	VPMULDQ      (R8), Y1, Y1
+	VPMULDQ      (R8), Y2, Y2
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y1, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y1, Y1
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y2, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y2, Y2
+	VPSRLVQ      128(R8), Y1, Y1
+	VPSRLVQ      128(R8), Y2, Y2
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y2, Y1, Y1
+	VPSUBD       160(R8), Y1, Y1
+	VPADDD       Y13, Y1, Y1
+	VPMAXSD      Y14, Y1, Y1
+	VPMINSD      Y15, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VPACKSSWB    X1, X1, X1
+	VMOVQ        X1, (DI)
+	ADDQ         $0x08, DI
+	ADDQ         $0x10, SI
+	SUBQ         $0x08, CX
+	JNZ          rescaleInt16To8AVX2Kernel_loop
+	VZEROUPPER
+	RET
+
+// func rescaleInt16To8SelAVX2Kernel(p *rescaleInt16Args)
+// Requires: AVX, AVX2
+TEXT ·rescaleInt16To8SelAVX2Kernel(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), R14
+	MOVQ         (R14), SI
+	MOVQ         16(R14), DI
+	MOVQ         24(R14), CX
+	MOVQ         40(R14), R8
+	MOVQ         48(R14), R9
+	VPBROADCASTD 32(R14), Y12
+	VMOVDQU      256(R8), Y13
+	VMOVDQU      288(R8), Y14
+	VMOVDQU      320(R8), Y15
+
+rescaleInt16To8SelAVX2Kernel_loop:
+	VPMOVSXWD    (SI), Y0
+	VPADDD       Y12, Y0, Y0
+	VMOVDQA      Y0, Y1
+	VPSLLVD      32(R8), Y1, Y1
+	VPSRLQ       $0x20, Y1, Y2
+	VPMULDQ      (R8), Y1, Y1
+	VPMULDQ      (R8), Y2, Y2
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y1, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y1, Y1
+	VMOVDQU      64(R8), Y3
+	VBLENDVPD    Y2, 96(R8), Y3, Y3
+	VPADDQ       Y3, Y2, Y2
+	VPSRLVQ      128(R8), Y1, Y1
+	VPSRLVQ      128(R8), Y2, Y2
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0xaa, Y2, Y1, Y1
+	VPSUBD       160(R8), Y1, Y1
+	VMOVDQA      Y0, Y4
+	VPSLLVD      32(R9), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y5
+	VPMULDQ      (R9), Y4, Y4
+	VPMULDQ      (R9), Y5, Y5
+	VMOVDQU      64(R9), Y6
+	VBLENDVPD    Y4, 96(R9), Y6, Y6
+	VPADDQ       Y6, Y4, Y4
+	VMOVDQU      64(R9), Y6
+	VBLENDVPD    Y5, 96(R9), Y6, Y6
+	VPADDQ       Y6, Y5, Y5
+	VPSRLVQ      128(R9), Y4, Y4
+	VPSRLVQ      128(R9), Y5, Y5
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0xaa, Y5, Y4, Y4
+	VPSUBD       160(R9), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y1, Y1
+	VPADDD       Y13, Y1, Y1
+	VPMAXSD      Y14, Y1, Y1
+	VPMINSD      Y15, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VPACKSSWB    X1, X1, X1
+	VMOVQ        X1, (DI)
+	ADDQ         $0x08, DI
+	ADDQ         $0x10, SI
+	SUBQ         $0x08, CX
+	JNZ          rescaleInt16To8SelAVX2Kernel_loop
+	VZEROUPPER
+	RET
+
 // func lookup8VBMI(p *lookupArgs)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, BMI2
 TEXT ·lookup8VBMI(SB), NOSPLIT, $0-8

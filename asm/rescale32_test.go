@@ -80,3 +80,74 @@ func TestNewRescale32Rejects(t *testing.T) {
 		}()
 	}
 }
+
+// TestRescaleInt16: every implementation against the definition, int16
+// and int8 outputs, with and without a multiplier for the negative
+// values, every shift in [-31, 30], lengths around the vectors of 8;
+// nothing past the output written.
+func TestRescaleInt16(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, impl *Impl) {
+		r := rand.New(rand.NewPCG(99, 100))
+		for shift := int32(-31); shift <= 30; shift++ {
+			for trial := 0; trial < 8; trial++ {
+				to8, sel := trial%2 == 1, trial/2%2 == 1
+				lo, hi := int32(math.MinInt16), int32(math.MaxInt16)
+				if to8 {
+					lo, hi = -128, 127
+				}
+				if trial >= 4 { // a narrower clamp (RELU6-like)
+					lo, hi = 0, hi/3
+				}
+				zp := int32(r.IntN(int(hi-lo+1))) + lo
+				m := int32(r.Uint32() >> 1)
+				if trial == 0 {
+					m = math.MaxInt32
+				}
+				pos := NewRescale32(m, shift, zp, lo, hi)
+				var neg *Rescale32
+				if sel {
+					neg = NewRescale32(int32(r.Uint32()>>1), int32(r.IntN(62))-31, zp, lo, hi)
+				}
+				bias := int32(r.IntN(65536) - 32768)
+				n := r.IntN(80)
+				in := make([]int16, n)
+				for i := range in {
+					in[i] = int16(r.Uint32())
+					if r.IntN(8) == 0 {
+						in[i] = []int16{math.MinInt16, math.MaxInt16, int16(-bias), int16(-bias - 1)}[r.IntN(4)]
+					}
+				}
+				want := make([]int32, n)
+				rescaleInt16Ref(in, bias, pos, neg, want)
+				var got []int32
+				if to8 {
+					out := make([]int8, n+1)
+					out[n] = 99
+					impl.RescaleInt16(in, bias, pos, neg, nil, out[:n])
+					if out[n] != 99 {
+						t.Fatalf("wrote past out8")
+					}
+					for _, v := range out[:n] {
+						got = append(got, int32(v))
+					}
+				} else {
+					out := make([]int16, n+1)
+					out[n] = 99
+					impl.RescaleInt16(in, bias, pos, neg, out[:n], nil)
+					if out[n] != 99 {
+						t.Fatalf("wrote past out16")
+					}
+					for _, v := range out[:n] {
+						got = append(got, int32(v))
+					}
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("shift %d trial %d (to8 %v, sel %v) n=%d: out[%d] = %d, want %d (in %d, bias %d)",
+							shift, trial, to8, sel, n, i, got[i], want[i], in[i], bias)
+					}
+				}
+			}
+		}
+	})
+}

@@ -190,6 +190,12 @@ func opCases() []copyCase {
 	// MobileNet-style 3x3 stride 2 with SAME padding (clipped windows at
 	// the bottom and right edges).
 	pool3 := &format.PoolParams{StrideH: 2, StrideW: 2, FilterH: 3, FilterW: 3, ActMin: -128, ActMax: 127}
+	// The int16 rescales: LEAKY_RELU's two multipliers (alpha 0.1 and
+	// identity at equal scales), a QUANTIZE to int8.
+	leaky16 := &format.RescaleParams{Multiplier: 1 << 30, Shift: 1, NegMultiplier: 1717986918, NegShift: -3,
+		ActMin: -32768, ActMax: 32767}
+	quant16 := &format.RescaleParams{Multiplier: 1 << 30, Shift: -7, NegMultiplier: 1 << 30, NegShift: -7,
+		OutputZeroPoint: -3, ActMin: -128, ActMax: 127}
 	bmm := &format.BatchMatMulParams{LhsOffset: 3, OutputMultiplier: 1 << 30, OutputShift: -9, ActMin: -128, ActMax: 127}
 	cases := []copyCase{
 		{"CONV_2D/3x3-48x48x32-32", conv3},
@@ -229,6 +235,8 @@ func opCases() []copyCase {
 		{"MAX_POOL_2D/3x3-s2-same-48x48x64", single(format.OpMaxPool2D, pool3, []tspec{act(1, 48, 48, 64)}, act(1, 24, 24, 64))},
 		{"MEAN/global-7x7x1280", single(format.OpMean, meanParams(49), []tspec{act(1, 7, 7, 1280)}, act(1, 1, 1, 1280))},
 		{"AVERAGE_POOL_2D/int16-2x2-s2-48x48x64", single(format.OpAveragePool2D, pool16, []tspec{act16(1, 48, 48, 64)}, act16(1, 24, 24, 64))},
+		{"LEAKY_RELU/int16-48x48x64", single(format.OpLeakyRelu, leaky16, []tspec{act16(1, 48, 48, 64)}, act16(1, 48, 48, 64))},
+		{"QUANTIZE/int16-int8-48x48x64", single(format.OpQuantize, quant16, []tspec{act16(1, 48, 48, 64)}, act(1, 48, 48, 64))},
 	}
 	return append(cases, copyCases()...)
 }

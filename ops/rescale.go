@@ -45,6 +45,9 @@ type rescaleFast struct {
 	// takes the one its sign selects.
 	neg  *asm.Rescale32
 	bias []int32 // rescaleChunk values of −InputZeroPoint
+	// whole: int16 input and int16 or int8 output, the whole tensor in
+	// one Impl.RescaleInt16 (no scratch).
+	whole bool
 }
 
 func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error) {
@@ -118,16 +121,18 @@ func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error)
 		for i := range f.bias {
 			f.bias[i] = -k.inZP
 		}
+		f.whole = k.inSize == 2 && k.outSize != 4
 		k.fast = f
 	}
 	return k, nil
 }
 
-// ScratchBytes: one chunk of int32 values for the fast path, three with
-// a multiplier for the negative values.
+// ScratchBytes: none for int16 to int16 or int8 (Impl.RescaleInt16); else
+// one chunk of int32 values for the fast path, three with a multiplier
+// for the negative values.
 func (k *rescaleKernel) ScratchBytes() int {
 	switch {
-	case k.fast == nil:
+	case k.fast == nil || k.fast.whole:
 		return 0
 	case k.fast.neg != nil:
 		return 12*rescaleChunk + 3
@@ -159,6 +164,14 @@ func (k *rescaleKernel) Eval(env *Env) {
 		out16 = Int16s(outB)
 	case 4:
 		out32 = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(outB))), len(outB)/4)
+	}
+	if f := k.fast; f != nil && f.whole {
+		if k.outSize == 1 {
+			f.impl.RescaleInt16(in16[:k.n], -k.inZP, f.rs, f.neg, nil, outB[:k.n])
+		} else {
+			f.impl.RescaleInt16(in16[:k.n], -k.inZP, f.rs, f.neg, out16[:k.n], nil)
+		}
+		return
 	}
 	if k.fast != nil {
 		n := rescaleChunk

@@ -178,6 +178,7 @@ func main() {
 	rowSumAVX2()
 	timeDotKernels()
 	rescale32AVX2()
+	rescaleInt16AVX2()
 	lookupVBMI()
 	lookupAVX2()
 	minMaxAVX2()

@@ -76,3 +76,74 @@ func rescale32AVX2() {
 	VZEROUPPER()
 	RET()
 }
+
+// rescaleInt16AVX2 emits the RescaleInt16 kernels (asm/rescale16.go):
+// rescaleInt16To{16,8}[Sel]AVX2Kernel, 8 values a step: VPMOVSXWD, + bias,
+// the pos rescale (and with Sel the neg one on a copy, VBLENDVPS by the
+// sign of x), + zp, the clamp, then VPACKSSDW (and VPACKSSWB for int8).
+func rescaleInt16AVX2() {
+	for _, to8 := range []bool{false, true} {
+		for _, sel := range []bool{false, true} {
+			name := "rescaleInt16To16"
+			if to8 {
+				name = "rescaleInt16To8"
+			}
+			if sel {
+				name += "Sel"
+			}
+			name += "AVX2Kernel"
+			kernel(name, NOSPLIT, "rescaleInt16Args")
+			kdoc(name + " runs asm.RescaleInt16 on n values, a multiple of 8 (AVX2).")
+			in, out, n, pos, neg := reg.RSI, reg.RDI, reg.RCX, reg.R8, reg.R9
+			Load(arg("in"), in)
+			if to8 {
+				Load(arg("out8"), out)
+			} else {
+				Load(arg("out16"), out)
+			}
+			Load(arg("n"), n)
+			Load(arg("pos"), pos)
+			pp := arg("pos").Dereference(pos)
+			cv := func(f string) Mem { return resolve(pp.Field(f).Index(0)) }
+			qp := func(f string) Mem { return resolve(pp.Field("q").Field(f).Index(0)) }
+			var qn func(f string) Mem
+			if sel {
+				Load(arg("neg"), neg)
+				pn := arg("neg").Dereference(neg)
+				qn = func(f string) Mem { return resolve(pn.Field("q").Field(f).Index(0)) }
+			}
+			VPBROADCASTD(addr("bias"), reg.Y12)
+			VMOVDQU(cv("zp"), reg.Y13)
+			VMOVDQU(cv("lo"), reg.Y14)
+			VMOVDQU(cv("hi"), reg.Y15)
+			Label(name + "_loop")
+			VPMOVSXWD(Mem{Base: in}, reg.Y0)
+			VPADDD(reg.Y12, reg.Y0, reg.Y0)
+			VMOVDQA(reg.Y0, reg.Y1)
+			rescaleAVX2(reg.Y1, reg.Y2, reg.Y3, qp)
+			if sel {
+				VMOVDQA(reg.Y0, reg.Y4)
+				rescaleAVX2(reg.Y4, reg.Y5, reg.Y6, qn)
+				VBLENDVPS(reg.Y0, reg.Y4, reg.Y1, reg.Y1) // x < 0: neg's
+			}
+			VPADDD(reg.Y13, reg.Y1, reg.Y1)
+			VPMAXSD(reg.Y14, reg.Y1, reg.Y1)
+			VPMINSD(reg.Y15, reg.Y1, reg.Y1)
+			VEXTRACTI128(U8(1), reg.Y1, reg.X2)
+			VPACKSSDW(reg.X2, reg.X1, reg.X1)
+			if to8 {
+				VPACKSSWB(reg.X1, reg.X1, reg.X1)
+				VMOVQ(reg.X1, Mem{Base: out})
+				ADDQ(U8(8), out)
+			} else {
+				VMOVDQU(reg.X1, Mem{Base: out})
+				ADDQ(U8(16), out)
+			}
+			ADDQ(U8(16), in)
+			SUBQ(U8(8), n)
+			JNZ(LabelRef(name + "_loop"))
+			VZEROUPPER()
+			RET()
+		}
+	}
+}
