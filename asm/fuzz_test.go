@@ -232,3 +232,59 @@ func FuzzRescale32(f *testing.F) {
 		})
 	})
 }
+
+// FuzzRescaleInt16: the int16 elementwise rescale on fuzzed values and
+// parameters (multipliers >= 0, the kernels' form; with or without the
+// negative values' multiplier; int16 or int8 out).
+func FuzzRescaleInt16(f *testing.F) {
+	f.Add([]byte{40, 0, 0, 0, 64, 200, 0, 1})
+	f.Add([]byte{9, 255, 255, 255, 127, 2, 1, 3})
+	fuzzextra.Add(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fb := &fuzzBytes{b: data}
+		n := int(fb.byte() % 100)
+		mode := fb.byte()
+		to8, sel := mode&1 == 1, mode&2 == 2
+		lo, hi := int32(math.MinInt16), int32(math.MaxInt16)
+		if to8 {
+			lo, hi = -128, 127
+		}
+		a, b := int32(int16(fb.u16())), int32(int16(fb.u16()))
+		a, b = min(max(a, lo), hi), min(max(b, lo), hi)
+		lo, hi = min(a, b), max(a, b)
+		zp := int32(int16(fb.u16()))
+		pos := NewRescale32(fb.i32()&math.MaxInt32, int32(fb.byte()%62)-31, zp, lo, hi)
+		var neg *Rescale32
+		if sel {
+			neg = NewRescale32(fb.i32()&math.MaxInt32, int32(fb.byte()%62)-31, zp, lo, hi)
+		}
+		bias := int32(int16(fb.u16()))
+		in := make([]int16, n)
+		for i := range in {
+			in[i] = int16(fb.u16())
+		}
+		want := make([]int32, n)
+		rescaleInt16Ref(in, bias, pos, neg, want)
+		forEachImpl(t, func(t *testing.T, impl *Impl) {
+			out16, out8 := make([]int16, n+1), make([]int8, n+1)
+			out16[n], out8[n] = 99, 99
+			if to8 {
+				impl.RescaleInt16(in, bias, pos, neg, nil, out8[:n])
+			} else {
+				impl.RescaleInt16(in, bias, pos, neg, out16[:n], nil)
+			}
+			for i, w := range want {
+				got := int32(out16[i])
+				if to8 {
+					got = int32(out8[i])
+				}
+				if got != w {
+					t.Fatalf("to8 %v sel %v: out[%d] = %d, want %d (in %d bias %d)", to8, sel, i, got, w, in[i], bias)
+				}
+			}
+			if out16[n] != 99 || out8[n] != 99 {
+				t.Fatalf("wrote past out[%d]", n-1)
+			}
+		})
+	})
+}
