@@ -28,27 +28,21 @@ type rescaleKernel struct {
 	mult, shift    int32
 	nMult, nShift  int32
 	actMin, actMax int32
-	// fast: shifts <= 30 (every model's): chunks of rescaleChunk values
-	// go through Impl.Rescale32, with bias −InputZeroPoint per value.
-	fast *rescaleFast
+	// Shifts <= 30 (every converted model's) run on the SIMD rescales:
+	// int16 to int16 or int8 on Impl.RescaleInt16 over the whole tensor
+	// (whole; neg when the negative values have a multiplier of their
+	// own: LEAKY_RELU), other dtypes with one multiplier in chunks of
+	// rescaleChunk values on Impl.Rescale32 (chunkBias: −InputZeroPoint
+	// per value). The rest runs the per-value loop.
+	impl      *asm.Impl
+	pos, neg  *asm.Rescale32
+	whole     bool
+	chunkBias []int32
 }
 
-// rescaleChunk is how many values rescaleFast widens into the scratch
-// at a time.
+// rescaleChunk is how many values the chunked path widens into the
+// scratch at a time.
 const rescaleChunk = 64
-
-type rescaleFast struct {
-	impl *asm.Impl
-	rs   *asm.Rescale32 // the multiplier of x >= 0 (of every x without neg)
-	// neg, when the negative values have a multiplier of their own
-	// (LEAKY_RELU): both rescales run on the whole chunk and each value
-	// takes the one its sign selects.
-	neg  *asm.Rescale32
-	bias []int32 // rescaleChunk values of −InputZeroPoint
-	// whole: int16 input and int16 or int8 output, the whole tensor in
-	// one Impl.RescaleInt16 (no scratch).
-	whole bool
-}
 
 func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error) {
 	if err := wantCounts(op, path, 1, 1, 1); err != nil {
@@ -113,29 +107,29 @@ func prepareRescale(m *format.Model, op *format.Op, path string) (Kernel, error)
 		}
 	}
 	if k.shift <= 30 && k.nShift <= 30 {
-		f := &rescaleFast{impl: asm.Selected(), rs: asm.NewRescale32(k.mult, k.shift, k.outZP, k.actMin, k.actMax),
-			bias: make([]int32, rescaleChunk)}
-		if k.mult != k.nMult || k.shift != k.nShift {
-			f.neg = asm.NewRescale32(k.nMult, k.nShift, k.outZP, k.actMin, k.actMax)
+		k.impl = asm.Selected()
+		k.pos = asm.NewRescale32(k.mult, k.shift, k.outZP, k.actMin, k.actMax)
+		oneMult := k.mult == k.nMult && k.shift == k.nShift
+		if !oneMult {
+			k.neg = asm.NewRescale32(k.nMult, k.nShift, k.outZP, k.actMin, k.actMax)
 		}
-		for i := range f.bias {
-			f.bias[i] = -k.inZP
+		switch {
+		case k.inSize == 2 && k.outSize != 4:
+			k.whole = true
+		case oneMult:
+			k.chunkBias = make([]int32, rescaleChunk)
+			for i := range k.chunkBias {
+				k.chunkBias[i] = -k.inZP
+			}
 		}
-		f.whole = k.inSize == 2 && k.outSize != 4
-		k.fast = f
 	}
 	return k, nil
 }
 
-// ScratchBytes: none for int16 to int16 or int8 (Impl.RescaleInt16); else
-// one chunk of int32 values for the fast path, three with a multiplier
-// for the negative values.
+// ScratchBytes: one chunk of int32 values on the chunked path.
 func (k *rescaleKernel) ScratchBytes() int {
-	switch {
-	case k.fast == nil || k.fast.whole:
+	if k.chunkBias == nil {
 		return 0
-	case k.fast.neg != nil:
-		return 12*rescaleChunk + 3
 	}
 	return 4*rescaleChunk + 3
 }
@@ -165,20 +159,15 @@ func (k *rescaleKernel) Eval(env *Env) {
 	case 4:
 		out32 = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(outB))), len(outB)/4)
 	}
-	if f := k.fast; f != nil && f.whole {
-		if k.outSize == 1 {
-			f.impl.RescaleInt16(in16[:k.n], -k.inZP, f.rs, f.neg, nil, outB[:k.n])
-		} else {
-			f.impl.RescaleInt16(in16[:k.n], -k.inZP, f.rs, f.neg, out16[:k.n], nil)
-		}
+	switch {
+	case k.whole && k.outSize == 1:
+		k.impl.RescaleInt16(in16[:k.n], -k.inZP, k.pos, k.neg, nil, outB[:k.n])
 		return
-	}
-	if k.fast != nil {
-		n := rescaleChunk
-		if k.fast.neg != nil {
-			n *= 3
-		}
-		k.evalFast(inB, in16, outB, out16, out32, int32Scratch(env.Scratch, n))
+	case k.whole:
+		k.impl.RescaleInt16(in16[:k.n], -k.inZP, k.pos, k.neg, out16[:k.n], nil)
+		return
+	case k.chunkBias != nil:
+		k.evalChunks(inB, in16, outB, out16, out32, int32Scratch(env.Scratch, rescaleChunk))
 		return
 	}
 	for i := 0; i < k.n; i++ {
@@ -207,12 +196,10 @@ func (k *rescaleKernel) Eval(env *Env) {
 	}
 }
 
-// evalFast is Eval on Impl.Rescale32: each chunk widened to int32 (x),
-// rescaled (x + bias, the multiply, offset and clamp) and narrowed; with
-// a multiplier for the negative values both rescales run and each value
-// takes the one the sign of x − zp selects.
-func (k *rescaleKernel) evalFast(inB []int8, in16 []int16, outB []int8, out16 []int16, out32 []int32, buf []int32) {
-	f := k.fast
+// evalChunks is Eval on Impl.Rescale32 (one multiplier): each chunk
+// widened to int32, rescaled (x + bias, the multiply, offset and clamp)
+// and narrowed.
+func (k *rescaleKernel) evalChunks(inB []int8, in16 []int16, outB []int8, out16 []int16, out32 []int32, buf []int32) {
 	for i := 0; i < k.n; i += rescaleChunk {
 		x := buf[:min(rescaleChunk, k.n-i)]
 		if in16 != nil {
@@ -226,32 +213,20 @@ func (k *rescaleKernel) evalFast(inB []int8, in16 []int16, outB []int8, out16 []
 				x[j] = int32(v)
 			}
 		}
-		r := x
-		if f.neg != nil {
-			r = buf[rescaleChunk:][:len(x)]
-			q := buf[2*rescaleChunk:][:len(x)]
-			f.impl.Rescale32(x, f.bias, f.rs, r)
-			f.impl.Rescale32(x, f.bias, f.neg, q)
-			for j, v := range x {
-				sel := (v - k.inZP) >> 31 // all ones where x < zp
-				r[j] = r[j]&^sel | q[j]&sel
-			}
-		} else {
-			f.impl.Rescale32(x, f.bias, f.rs, x)
-		}
+		k.impl.Rescale32(x, k.chunkBias, k.pos, x)
 		switch k.outSize {
 		case 1:
-			dst := outB[i:][:len(r)]
-			for j, v := range r {
+			dst := outB[i:][:len(x)]
+			for j, v := range x {
 				dst[j] = int8(v)
 			}
 		case 2:
-			dst := out16[i:][:len(r)]
-			for j, v := range r {
+			dst := out16[i:][:len(x)]
+			for j, v := range x {
 				dst[j] = int16(v)
 			}
 		default:
-			copy(out32[i:], r)
+			copy(out32[i:], x)
 		}
 	}
 }

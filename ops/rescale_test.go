@@ -25,10 +25,11 @@ func rescaleModel(code format.OpCode, in, out format.DType, n int32, p *format.R
 
 // TestRescaleMatchesReference checks every input/output dtype pair against
 // TFLite's formula written with quanttest, under every kernel
-// implementation: QUANTIZE and RELU cases with one multiplier for both
-// signs half of the time, a separate one for negative inputs otherwise
-// (both on the Impl.Rescale32 path, chunks of 64 values and a partial
-// one), and a shift of 31 (the per-value Go loop) now and then.
+// implementation, on every path: int16 to int16 or int8 on
+// Impl.RescaleInt16 (LEAKY_RELU with its two multipliers; QUANTIZE and
+// RELU with one for both signs half of the time), the other QUANTIZEs in
+// chunks of 64 values on Impl.Rescale32 when they have one multiplier,
+// and the per-value loop for two multipliers there or a shift of 31.
 func TestRescaleMatchesReference(t *testing.T) {
 	forEachImpl(t, testRescaleMatchesReference)
 }
